@@ -1,0 +1,28 @@
+"""distsim: Brian2-style spiking network models, distributed over MPI ranks.
+
+    from distsim import *
+    G = NeuronGroup(4000, eqs, threshold='v > Vt', reset='v = Vr', method='exact')
+    ...
+    run(1*second)
+    save('results.h5')
+
+Run the same script with ``mpirun -n N python model.py``.
+"""
+__version__ = "0.1.0"
+
+from .units import *  # noqa: F401,F403 - Brian2 exports every unit name
+from .units import __all__ as _unit_names
+from .core.clock import Clock, defaultclock
+from .core.random import seed
+from .core.registry import collect, start_scope
+from .groups import NeuronGroup
+from .io import load, save
+from .model.equations import Equations
+from .monitors import SpikeMonitor
+from .network import Network, run
+from .synapses import Synapses
+from numpy import pi, inf  # noqa: E402
+
+__all__ = list(_unit_names) + [
+    "Clock", "defaultclock", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
+    "SpikeMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf"]

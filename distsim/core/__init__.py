@@ -1,0 +1,1 @@
+"""Core services: the clock, the object registry, the random-number keys."""

@@ -1,0 +1,36 @@
+"""What every simulation object shares: a unique name, registration (so
+``run()`` simulates it) and the script namespace it was created in."""
+from ..model.namespace import caller_namespace
+from . import registry
+
+
+class SimulationObject:
+    """Base of groups, synapses, inputs and monitors.
+
+    Subclasses implement ``before_run(run_namespace, clock)``; the network
+    calls the per-step methods of the kinds it knows.
+    """
+
+    #: Brian2-like scheduling slot; the network orders objects by it.
+    when = "groups"
+
+    def __init__(self, name, namespace=None):
+        self.name = registry.unique_name(name)
+        self.namespace = namespace
+        # Constants are resolved at run time (as Brian2 does); the creating
+        # frame is a fallback for objects created inside functions.
+        self._creation_namespace = caller_namespace()
+        self.active = True
+        registry.register(self)
+
+    def namespaces(self, run_namespace):
+        """Where external names are looked up, in order."""
+        if self.namespace is not None:
+            return [self.namespace]
+        return [run_namespace, self._creation_namespace]
+
+    def before_run(self, run_namespace, clock):
+        pass
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,49 @@
+"""Every simulation object created is registered here, so that ``run()``
+simulates all of them, also those kept only in lists or dicts (the pitfall
+of Brian2's frame-based ``collect()`` in the seed thread)."""
+import itertools
+import re
+
+_objects = []
+_name_counters = {}
+
+
+def register(obj):
+    _objects.append(obj)
+
+
+def registered_objects():
+    return list(_objects)
+
+
+def start_scope():
+    """Forget all objects created so far (Brian2's ``start_scope``)."""
+    _objects.clear()
+    _name_counters.clear()
+
+
+def unique_name(name):
+    """Brian2's naming: ``'neurongroup*'`` becomes neurongroup, neurongroup_1, ...
+
+    Names are assigned in creation order, which is the same on every rank, so
+    they can key random streams and name populations in the output file.
+    """
+    if not name.endswith("*"):
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            raise ValueError(f"{name!r} is not a valid object name")
+        if any(getattr(o, "name", None) == name for o in _objects):
+            raise ValueError(f"An object with name {name!r} already exists")
+        return name
+    base = name[:-1]
+    taken = {getattr(o, "name", None) for o in _objects}
+    counter = _name_counters.setdefault(base, itertools.count())
+    while True:
+        k = next(counter)
+        candidate = base if k == 0 else f"{base}_{k}"
+        if candidate not in taken:
+            return candidate
+
+
+def collect():
+    """All registered objects (use as ``Network(collect())``)."""
+    return registered_objects()

@@ -1,0 +1,372 @@
+"""NeuronGroup: neurons defined by equations, split over the ranks.
+
+Each rank holds the state of its contiguous block [start, stop) of the
+group's N neurons; neuron i has the network-wide id ``id_offset + i``.
+"""
+import itertools
+
+import numpy as np
+
+from .core.base import SimulationObject
+from .core.random import stream_key
+from .core.variableview import VariableView
+from .model.equations import DIFFERENTIAL_EQUATION, EquationError, Equations, PARAMETER
+from .model.expressions import (ANY_DIMENSION, Expression, ExpressionError, RandomContext,
+                                Statements)
+from .model.integration import make_state_updater
+from .model.namespace import raw_value, resolve_external
+from .parallel import block_range, get_comm
+from .units import (DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions,
+                    second)
+
+__all__ = ["NeuronGroup"]
+
+# Network-wide neuron ids: each group takes the next block, in creation order
+# (the same on every rank).
+_id_counter = itertools.count()
+_next_id_offset = [0]
+
+_NEURON_FLAGS = {"unless refractory", "constant", "shared", "constant over dt"}
+
+
+def _dtype_for(var_type):
+    return {"float": np.float64, "boolean": np.bool_, "integer": np.int64}[var_type]
+
+
+def _timestep(t, dt):
+    # Brian2's timestep(): robust conversion of a time to a step count.
+    return np.floor((np.asarray(t) + 1e-3 * dt) / dt).astype(np.int64)
+
+
+class Group(SimulationObject):
+    """Variable access shared by neuron groups and synapses.
+
+    Subclasses provide ``_variable_dims`` (name -> Dimension),
+    ``_local_state`` (name -> local array), ``_local_index(index)`` and
+    ``_gather(array)``.
+    """
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        dims = self.__dict__.get("_variable_dims")
+        if dims is not None:
+            if name in dims:
+                return VariableView(self, name)
+            if name.endswith("_") and name[:-1] in dims:
+                return VariableView(self, name[:-1], raw=True)
+        raise AttributeError(f"{type(self).__name__} '{self.__dict__.get('name')}' has no "
+                             f"attribute or variable '{name}'")
+
+    def __setattr__(self, name, value):
+        dims = self.__dict__.get("_variable_dims")
+        if dims is not None and not name.startswith("_"):
+            if name in dims:
+                self.set_variable(name, slice(None), value)
+                return
+            if name.endswith("_") and name[:-1] in dims:
+                self.set_variable(name[:-1], slice(None), value, raw=True)
+                return
+            if self.__dict__.get("_frozen") and name not in self.__dict__ \
+                    and not hasattr(type(self), name):
+                raise AttributeError(f"{type(self).__name__} '{self.name}' has no variable "
+                                     f"'{name}'; variables are defined in its equations")
+        object.__setattr__(self, name, value)
+
+    def _with_units(self, name, values):
+        dim = self._variable_dims[name]
+        return Quantity(values, dim) if dim is not DIMENSIONLESS and values.dtype.kind == "f" \
+            else values
+
+    def _check_value_units(self, name, value):
+        dim = self._variable_dims[name]
+        if get_dimensions(value) is not dim:
+            bare = not isinstance(value, Quantity) and np.all(np.asarray(value) == 0)
+            if not bare:
+                raise DimensionMismatchError(
+                    f"{self.name}.{name} = ...: the value has the wrong units", dim,
+                    get_dimensions(value))
+
+
+class NeuronGroup(Group):
+    """A group of N neurons (Brian2's ``NeuronGroup``).
+
+    Parameters
+    ----------
+    N : int
+        Number of neurons (any size: ids are int64).
+    model : str or Equations
+        The equations.
+    method : str, optional
+        Integration method ('exact', 'euler', 'rk2', 'rk4'); chosen
+        automatically if omitted.
+    threshold : str, optional
+        Spiking condition, e.g. ``'v > Vt'``.
+    reset : str, optional
+        Statements run for neurons that spiked, e.g. ``'v = Vr'``.
+    refractory : Quantity or str, optional
+        Refractory period (a time, or a string expression giving a time).
+        Variables flagged ``(unless refractory)`` are held meanwhile.
+    namespace : dict, optional
+        Constants for the model (else the script's namespace at run time).
+    name : str, optional
+    """
+
+    when = "groups"
+
+    def __init__(self, N, model, method=None, threshold=None, reset=None, refractory=False,
+                 namespace=None, dtype=None, name="neurongroup*"):
+        super().__init__(name, namespace)
+        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
+            raise ValueError(f"NeuronGroup '{self.name}': N must be a positive integer, got {N!r}")
+        self.N = int(N)
+        try:
+            self.equations = model if isinstance(model, Equations) else Equations(model)
+        except EquationError as exc:
+            raise EquationError(f"NeuronGroup '{self.name}': {exc}") from None
+        for eq in self.equations:
+            bad = set(eq.flags) - _NEURON_FLAGS
+            if bad:
+                raise EquationError(f"NeuronGroup '{self.name}': flag(s) {sorted(bad)} are not "
+                                    f"allowed in a NeuronGroup ('{eq.line}')")
+        self.method = method
+        self.threshold = self._parse(Expression, threshold, "threshold")
+        self.reset = self._parse(Statements, reset, "reset")
+        self.refractory = refractory
+        if isinstance(refractory, str):
+            self._refractory_expr = self._parse(Expression, refractory, "refractory")
+        elif refractory is False or refractory is None:
+            self._refractory_expr = None
+        else:
+            if get_dimensions(refractory) is not second.dim:
+                raise DimensionMismatchError(
+                    f"NeuronGroup '{self.name}': refractory must be a time", second.dim,
+                    get_dimensions(refractory))
+            self._refractory_expr = None
+        self.id_offset = _next_id_offset[0]
+        _next_id_offset[0] += self.N
+        comm = get_comm()
+        self.start, self.stop = block_range(self.N, comm.Get_rank(), comm.Get_size())
+        self.n_local = self.stop - self.start
+        self._variable_dims = {}
+        self._local_state = {}
+        for eq in self.equations:
+            if eq.kind != "subexpression":
+                self._variable_dims[eq.name] = eq.dim
+                self._local_state[eq.name] = np.zeros(self.n_local, dtype=_dtype_for(eq.var_type))
+        self._variable_dims["lastspike"] = second.dim
+        self._local_state["lastspike"] = np.full(self.n_local, -1e4)
+        self._variable_dims["not_refractory"] = DIMENSIONLESS
+        self._local_state["not_refractory"] = np.ones(self.n_local, dtype=bool)
+        self._variable_dims["i"] = DIMENSIONLESS
+        self._assignment_counts = {}
+        self.state_updater = None
+        self._frozen = True
+
+    def _parse(self, kind, code, what):
+        if code is None:
+            return None
+        try:
+            return kind(code)
+        except ExpressionError as exc:
+            raise ExpressionError(f"NeuronGroup '{self.name}', {what}: {exc}") from None
+
+    def __len__(self):
+        return self.N
+
+    # -- identifiers and units ------------------------------------------
+    @property
+    def local_indices(self):
+        """Group indices i of the neurons this rank owns (int64)."""
+        return np.arange(self.start, self.stop, dtype=np.int64)
+
+    def _dim_of(self, run_namespace, code):
+        def dim_of(name):
+            if name in self._variable_dims:
+                return self._variable_dims[name]
+            if name in self.equations:
+                return self.equations[name].dim
+            if name in ("t", "dt"):
+                return second.dim
+            if name == "N":
+                return DIMENSIONLESS
+            return get_dimensions(resolve_external(name, self.namespaces(run_namespace),
+                                                   f"NeuronGroup '{self.name}'", code))
+        return dim_of
+
+    def _constants(self, identifiers, run_namespace, code):
+        known = set(self._variable_dims) | set(self.equations.equations) | {"t", "dt", "N", "i"}
+        return {name: raw_value(resolve_external(name, self.namespaces(run_namespace),
+                                                 f"NeuronGroup '{self.name}'", code))
+                for name in identifiers if name not in known and not name.startswith("xi")}
+
+    def _namespace(self, constants, index=slice(None), t=0.0, dt=0.0):
+        ns = dict(constants)
+        for name, values in self._local_state.items():
+            ns[name] = values[index]
+        ns["i"] = self.local_indices[index]
+        ns["N"] = self.N
+        ns["t"] = t
+        ns["dt"] = dt
+        for eq in self.equations.ordered_subexpressions():
+            ns[eq.name] = eq.expr.evaluate(ns)
+        return ns
+
+    def _random(self, purpose, element_ids, draw=0):
+        base = (self.name, purpose)
+        return RandomContext(lambda site: stream_key(*base, site), element_ids, draw)
+
+    # -- reading and writing variables ------------------------------------
+    def _local_positions(self, index):
+        """Local positions of the global ``index`` (int, slice, array, bool mask)."""
+        if isinstance(index, slice):
+            global_ids = np.arange(self.N, dtype=np.int64)[index]
+        else:
+            index = np.asarray(index)
+            if index.dtype == bool:
+                if index.shape != (self.N,):
+                    raise IndexError(f"{self.name}: boolean index of length {len(index)} "
+                                     f"for {self.N} neurons")
+                global_ids = np.flatnonzero(index)
+            else:
+                global_ids = index.astype(np.int64).reshape(-1)
+                global_ids = np.where(global_ids < 0, global_ids + self.N, global_ids)
+                if np.any((global_ids < 0) | (global_ids >= self.N)):
+                    raise IndexError(f"{self.name}: index out of range for {self.N} neurons")
+        mine = (global_ids >= self.start) & (global_ids < self.stop)
+        return global_ids, mine, global_ids[mine] - self.start
+
+    def get_variable(self, name, index=slice(None)):
+        if name == "i":
+            values = np.arange(self.N, dtype=np.int64)
+            return values[index]
+        comm = get_comm()
+        parts = comm.allgather(self._local_state[name])
+        values = np.concatenate(parts)
+        if isinstance(index, str):
+            index = self._condition_mask(index)
+        return self._with_units(name, values[index])
+
+    def _condition_mask(self, condition, run_namespace=None):
+        expr = self._parse(Expression, condition, "index")
+        ns = self._namespace(self._constants(expr.identifiers, run_namespace or {}, condition))
+        local = np.broadcast_to(np.asarray(expr.evaluate(ns), dtype=bool), (self.n_local,))
+        return np.concatenate(get_comm().allgather(np.ascontiguousarray(local)))
+
+    def set_variable(self, name, index, value, raw=False, level=0):
+        if name not in self._local_state or name == "i":
+            raise AttributeError(f"{self.name}: '{name}' cannot be set")
+        target = self._local_state[name]
+        if isinstance(index, str):
+            index = self._condition_mask(index)
+        global_ids, mine, local = self._local_positions(index)
+        if isinstance(value, str):
+            count = self._assignment_counts.get(name, 0)
+            self._assignment_counts[name] = count + 1
+            expr = self._parse(Expression, value, f"assignment to {name}")
+            from .model.namespace import caller_namespace
+            run_namespace = caller_namespace()
+            dim = expr.dimension(self._dim_of(run_namespace, value))
+            if not raw and dim is not ANY_DIMENSION and dim is not self._variable_dims[name]:
+                raise DimensionMismatchError(
+                    f"{self.name}.{name} = '{value}': the expression has the wrong units",
+                    self._variable_dims[name], dim)
+            ns = self._namespace(self._constants(expr.identifiers, run_namespace, value), local)
+            rng = self._random(("assign", name, count), global_ids[mine])
+            result = expr.evaluate(ns, rng)
+            target[local] = np.broadcast_to(result, local.shape)
+            return
+        if not raw:
+            self._check_value_units(name, value)
+        raw_values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value)
+        if raw_values.ndim == 0:
+            target[local] = raw_values
+        else:
+            if raw_values.shape != global_ids.shape:
+                raise ValueError(f"{self.name}.{name}: {raw_values.size} values for "
+                                 f"{global_ids.size} elements")
+            target[local] = raw_values[mine]
+
+    # -- simulation ------------------------------------------------------
+    def before_run(self, run_namespace, clock):
+        owner = f"NeuronGroup '{self.name}'"
+        self.equations.check_units(self._dim_of(run_namespace, str(self.equations)))
+        ids = set(self.equations.identifiers)
+        constants = self._constants(ids, run_namespace, str(self.equations))
+        self.state_updater = make_state_updater(self.equations, self.method, constants, owner)
+        if self.state_updater is not None:
+            params = {p: (self._local_state[p] if p in self._local_state else constants[p])
+                      for p in self.state_updater.parameters}
+            self.state_updater.prepare(params, clock.dt_, self.n_local)
+        self._update_constants = constants
+        self._threshold_constants = {}
+        if self.threshold is not None:
+            dim = self.threshold.dimension(self._dim_of(run_namespace, self.threshold.code))
+            if dim not in (DIMENSIONLESS, ANY_DIMENSION):
+                raise DimensionMismatchError(
+                    f"{owner}: the threshold '{self.threshold.code}' must be a condition", dim)
+            self._threshold_constants = self._constants(self.threshold.identifiers,
+                                                        run_namespace, self.threshold.code)
+        self._reset_constants = {}
+        if self.reset is not None:
+            for target in self.reset.written:
+                if target not in self._local_state:
+                    raise EquationError(f"{owner}: the reset '{self.reset.code}' assigns to "
+                                        f"'{target}', which is not a variable of the group")
+            self.reset.check_units(self._dim_of(run_namespace, self.reset.code))
+            self._reset_constants = self._constants(self.reset.identifiers, run_namespace,
+                                                    self.reset.code)
+        self._refractory_steps = None
+        if self._refractory_expr is not None:
+            code = self._refractory_expr.code
+            dim = self._refractory_expr.dimension(self._dim_of(run_namespace, code))
+            if dim is not second.dim:
+                raise DimensionMismatchError(f"{owner}: refractory '{code}' must be a time "
+                                             "(refractoriness given as a condition is not "
+                                             "supported yet)", dim)
+            ns = self._namespace(self._constants(self._refractory_expr.identifiers,
+                                                 run_namespace, code))
+            value = self._refractory_expr.evaluate(ns, self._random("refractory", self.local_indices))
+            self._refractory_steps = _timestep(np.broadcast_to(value, (self.n_local,)), clock.dt_)
+        elif self.refractory is not False and self.refractory is not None:
+            self._refractory_steps = _timestep(float(self.refractory / second), clock.dt_)
+
+    def update_state(self, step, t, dt):
+        state = self._local_state
+        if self._refractory_steps is not None:
+            state["not_refractory"][...] = _timestep(t - state["lastspike"], dt) >= \
+                self._refractory_steps
+        if self.state_updater is not None:
+            # The exact updater needs only the state; the others evaluate the
+            # right-hand sides, whose namespace holds views that write through.
+            namespace = state if self.state_updater.name == "exact" else \
+                self._namespace(self._update_constants, t=t, dt=dt)
+            self.state_updater.update(
+                namespace, state["not_refractory"] if self._refractory_steps is not None else None,
+                t, dt, self._random("noise", self.local_indices, step))
+
+    def spikes(self, step, t, dt):
+        """Local indices (int64) of the neurons that cross threshold now."""
+        if self.threshold is None:
+            return np.empty(0, dtype=np.int64)
+        ns = self._namespace(self._threshold_constants, t=t, dt=dt)
+        crossed = np.broadcast_to(np.asarray(
+            self.threshold.evaluate(ns, self._random("threshold", self.local_indices, step)),
+            dtype=bool), (self.n_local,))
+        if self._refractory_steps is not None:
+            crossed = crossed & self._local_state["not_refractory"]
+        local = np.flatnonzero(crossed).astype(np.int64)
+        if len(local):
+            self._local_state["lastspike"][local] = t
+            if self._refractory_steps is not None:
+                self._local_state["not_refractory"][local] = False
+        return local
+
+    def apply_reset(self, local, step, t, dt):
+        if self.reset is None or len(local) == 0:
+            return
+        ns = self._namespace(self._reset_constants, local, t=t, dt=dt)
+        written = self.reset.execute(ns, self._random("reset", local + self.start, step))
+        for name, value in written.items():
+            self._local_state[name][local] = value
+

@@ -1,0 +1,253 @@
+"""Numerical integration of model equations (Brian2's state updaters).
+
+``exact`` (alias ``linear``) solves linear systems with constant coefficients
+exactly: sympy finds the system x' = A x + b, and the update is the matrix
+exponential of the augmented matrix [[A, b], [0, 0]] * dt, computed
+numerically for every distinct parameter combination. Explicit Runge-Kutta
+methods (euler, rk2, rk4) evaluate the right-hand sides on numpy arrays;
+euler adds ``xi`` noise as Euler-Maruyama.
+"""
+import numpy as np
+import sympy
+from sympy.parsing.sympy_parser import parse_expr
+
+from .equations import DIFFERENTIAL_EQUATION
+
+__all__ = ["make_state_updater", "IntegrationError", "METHODS", "expm"]
+
+
+class IntegrationError(ValueError):
+    """The chosen method cannot integrate the equations."""
+
+
+_SYMPY_FUNCTIONS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin,
+                    "cos": sympy.cos, "tan": sympy.tan, "sinh": sympy.sinh, "cosh": sympy.cosh,
+                    "tanh": sympy.tanh, "abs": sympy.Abs, "log10": lambda x: sympy.log(x, 10)}
+
+
+def _to_sympy(expression, symbols):
+    local = dict(_SYMPY_FUNCTIONS)
+    local.update(symbols)
+    for name in expression.identifiers:
+        local.setdefault(name, sympy.Symbol(name, real=True))
+        symbols.setdefault(name, local[name])
+    return parse_expr(expression.code, local_dict=local, evaluate=True)
+
+
+def expm(matrices):
+    """Matrix exponential of one matrix or a stack (..., m, m).
+
+    Scaling and squaring with a Taylor series long enough for double
+    precision once the norm is below 1/2.
+    """
+    a = np.asarray(matrices, dtype=np.float64)
+    norm = np.max(np.sum(np.abs(a), axis=-1)) if a.size else 0.0
+    squarings = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0.5 else 0
+    a = a / (2.0 ** squarings)
+    eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+    result = eye.copy()
+    term = eye.copy()
+    for k in range(1, 20):
+        term = term @ a / k
+        result = result + term
+    for _ in range(squarings):
+        result = result @ result
+    return result
+
+
+class _Updater:
+    """Common interface: ``prepare`` at run start, ``update`` every step."""
+
+    def __init__(self, equations, owner):
+        self.equations = equations
+        self.owner = owner
+        self.variables = equations.diff_eq_names
+        self.unless_refractory = [eq.name for eq in equations
+                                  if eq.kind == DIFFERENTIAL_EQUATION
+                                  and "unless refractory" in eq.flags]
+
+
+class ExactUpdater(_Updater):
+    """Exact update for linear equations with time-independent coefficients."""
+
+    name = "exact"
+
+    def __init__(self, equations, owner, constants):
+        super().__init__(equations, owner)
+        if equations.is_stochastic:
+            raise IntegrationError(f"{owner}: method 'exact' cannot integrate stochastic "
+                                   "equations (xi); use 'euler'")
+        symbols = {}
+        # Inline subexpressions, then constants, so only variables remain.
+        subexpr_values = {}
+        for eq in equations.ordered_subexpressions():
+            subexpr_values[eq.name] = _to_sympy(eq.expr, symbols).subs(subexpr_values)
+        rhs = []
+        for name in self.variables:
+            expr = _to_sympy(equations[name].expr, symbols).subs(subexpr_values)
+            rhs.append(expr.subs({symbols[c]: sympy.Float(v) for c, v in constants.items()
+                                  if c in symbols and not isinstance(v, bool)}))
+        state_symbols = [symbols.setdefault(n, sympy.Symbol(n, real=True)) for n in self.variables]
+        free = set().union(*(e.free_symbols for e in rhs)) if rhs else set()
+        if symbols.get("t") in free:
+            raise IntegrationError(f"{owner}: method 'exact' needs coefficients that do not "
+                                   "depend on time t; use 'euler' or 'rk4'")
+        a_matrix = sympy.Matrix([[sympy.diff(f, x) for x in state_symbols] for f in rhs])
+        for (k, l), entry in np.ndenumerate(np.array(a_matrix.tolist(), dtype=object)):
+            if entry.free_symbols & set(state_symbols):
+                raise IntegrationError(
+                    f"{owner}: method 'exact' cannot integrate 'd{self.variables[k]}/dt = "
+                    f"{equations[self.variables[k]].expr.code}': it is not linear in "
+                    f"{self.variables[l]}; use 'euler', 'rk2' or 'rk4'")
+        b_vector = [f.subs({x: 0 for x in state_symbols}) for f in rhs]
+        self.parameters = sorted(
+            {str(s) for s in set().union(*(e.free_symbols for e in list(a_matrix) + b_vector))},
+        ) if rhs else []
+        param_symbols = [symbols[p] for p in self.parameters]
+        n = len(self.variables)
+        self._a_entries = [[sympy.lambdify(param_symbols, a_matrix[k, l], "numpy")
+                            for l in range(n)] for k in range(n)]
+        self._b_entries = [sympy.lambdify(param_symbols, b_vector[k], "numpy") for k in range(n)]
+        self._frozen = [k for k, name in enumerate(self.variables) if name in self.unless_refractory]
+        self._matrices = None
+
+    def prepare(self, parameter_values, dt, n_local):
+        """Compute the update matrices for this run.
+
+        ``parameter_values`` maps each parameter in the coefficients to its
+        local array (or scalar).
+        """
+        n = len(self.variables)
+        args = [parameter_values[p] for p in self.parameters]
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args)) if args else ()
+        augmented = np.zeros(shape + (n + 1, n + 1))
+        for k in range(n):
+            for l in range(n):
+                augmented[..., k, l] = self._a_entries[k][l](*args)
+            augmented[..., k, n] = self._b_entries[k](*args)
+        self._matrices = {True: expm(augmented * dt)}
+        if self._frozen:
+            refractory = augmented.copy()
+            refractory[..., self._frozen, :] = 0.0
+            self._matrices[False] = expm(refractory * dt)
+
+    def _apply(self, matrix, values):
+        n = len(self.variables)
+        new = []
+        for k in range(n):
+            total = matrix[..., k, n]
+            for l in range(n):
+                coeff = matrix[..., k, l]
+                if np.ndim(coeff) == 0 and coeff == 0.0:
+                    continue
+                total = total + coeff * values[l]
+            new.append(total)
+        return new
+
+    def update(self, state, not_refractory, t, dt, random_context=None):
+        values = [state[name] for name in self.variables]
+        new = self._apply(self._matrices[True], values)
+        if self._frozen and not_refractory is not None and not not_refractory.all():
+            held = self._apply(self._matrices[False], values)
+            new = [np.where(not_refractory, a, b) for a, b in zip(new, held)]
+        for name, value in zip(self.variables, new):
+            state[name][...] = value
+
+
+class RungeKuttaUpdater(_Updater):
+    """Explicit Runge-Kutta methods; ``euler`` also integrates ``xi`` noise."""
+
+    TABLEAUS = {
+        "euler": ([], [1.0], [0.0]),
+        "rk2": ([[0.5]], [0.0, 1.0], [0.0, 0.5]),
+        "rk4": ([[0.5], [0.0, 0.5], [0.0, 0.0, 1.0]], [1 / 6, 1 / 3, 1 / 3, 1 / 6],
+                [0.0, 0.5, 0.5, 1.0]),
+    }
+
+    def __init__(self, equations, owner, method):
+        super().__init__(equations, owner)
+        self.name = method
+        self.stages, self.weights, self.nodes = self.TABLEAUS[method]
+        self.noise = sorted({n for eq in equations if eq.expr is not None
+                             for n in eq.expr.identifiers if n == "xi" or n.startswith("xi_")})
+        if self.noise and method != "euler":
+            raise IntegrationError(f"{owner}: method '{method}' cannot integrate stochastic "
+                                   "equations (xi); use 'euler'")
+        self.subexpressions = equations.ordered_subexpressions()
+        self.parameters = []
+
+    def prepare(self, parameter_values, dt, n_local):
+        pass
+
+    def _derivatives(self, namespace, not_refractory):
+        for eq in self.subexpressions:
+            namespace[eq.name] = eq.expr.evaluate(namespace)
+        result = {}
+        for name in self.variables:
+            value = self.equations[name].expr.evaluate(namespace)
+            if name in self.unless_refractory and not_refractory is not None:
+                value = value * not_refractory
+            result[name] = value
+        return result
+
+    def update(self, state, not_refractory, t, dt, random_context=None):
+        base = dict(state)
+        base["t"] = t
+        for noise in self.noise:
+            base[noise] = 0.0
+        slopes = []
+        for stage in range(len(self.weights)):
+            namespace = dict(base)
+            if stage:
+                namespace["t"] = t + self.nodes[stage] * dt
+                for name in self.variables:
+                    namespace[name] = state[name] + dt * sum(
+                        a * k[name] for a, k in zip(self.stages[stage - 1], slopes) if a)
+            slopes.append(self._derivatives(namespace, not_refractory))
+        new = {name: state[name] + dt * sum(w * k[name] for w, k in zip(self.weights, slopes) if w)
+               for name in self.variables}
+        for index, noise in enumerate(self.noise):
+            # The noise term is linear in xi: its coefficient is f(xi=1) - f(xi=0).
+            namespace = dict(base, **{noise: 1.0})
+            with_noise = self._derivatives(namespace, not_refractory)
+            draws = random_context.randn(index) * np.sqrt(dt)
+            for name in self.variables:
+                coefficient = with_noise[name] - slopes[0][name]
+                if np.any(coefficient != 0):
+                    new[name] = new[name] + coefficient * draws
+        for name in self.variables:
+            state[name][...] = new[name]
+
+
+METHODS = ("exact", "linear", "euler", "rk2", "rk4")
+
+
+def make_state_updater(equations, method, constants, owner):
+    """Choose and build the state updater.
+
+    Parameters
+    ----------
+    equations : Equations
+    method : str or None
+        None chooses as Brian2 does: 'exact' if it applies, otherwise 'euler'.
+    constants : dict
+        Raw SI values of the external constants the equations use.
+    owner : str
+        Names the object in error messages.
+    """
+    if not equations.diff_eq_names:
+        return None
+    if method is None:
+        try:
+            return ExactUpdater(equations, owner, constants)
+        except IntegrationError:
+            return RungeKuttaUpdater(equations, owner, "euler")
+    if not isinstance(method, str):
+        raise TypeError(f"{owner}: method must be a string, got {method!r}")
+    key = method.lower()
+    if key in ("exact", "linear"):
+        return ExactUpdater(equations, owner, constants)
+    if key in RungeKuttaUpdater.TABLEAUS:
+        return RungeKuttaUpdater(equations, owner, key)
+    raise IntegrationError(f"{owner}: unknown integration method '{method}'; "
+                           f"available: {', '.join(METHODS)}")

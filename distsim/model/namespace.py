@@ -1,0 +1,65 @@
+"""Resolving external names (constants of the user's script) as Brian2 does."""
+import inspect
+
+import numpy as np
+
+from ..units import Quantity, Unit, all_units, get_dimensions
+from .functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
+
+
+class NameResolutionError(KeyError):
+    """An identifier in a model that is neither a variable nor a known constant."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+def caller_namespace(level=0):
+    """The locals and globals of the user's frame ``level`` frames above the
+    first frame outside distsim (how ``run()`` sees the script's constants)."""
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("distsim"):
+        frame = frame.f_back
+    for _ in range(level):
+        if frame is not None and frame.f_back is not None:
+            frame = frame.f_back
+    if frame is None:
+        return {}
+    return dict(frame.f_globals, **frame.f_locals)
+
+
+def resolve_external(name, namespaces, owner_description, expression_text=None):
+    """The value of ``name`` from the first namespace that has it.
+
+    Only scalar numbers and quantities are model constants; anything else is
+    an error naming the object and the expression.
+    """
+    where = f" in '{expression_text}'" if expression_text else ""
+    for ns in namespaces:
+        if ns is not None and name in ns:
+            value = ns[name]
+            break
+    else:
+        if name in all_units:
+            value = all_units[name]
+        elif name in DEFAULT_CONSTANTS:
+            value = DEFAULT_CONSTANTS[name]
+        else:
+            raise NameResolutionError(
+                f"{owner_description}: the identifier '{name}'{where} is not a variable of the "
+                "model and is not defined in the script's namespace")
+    if isinstance(value, (bool, int, float, np.number, np.bool_)) or \
+            (isinstance(value, (Quantity, np.ndarray)) and np.ndim(value) == 0):
+        return value
+    if name in DEFAULT_FUNCTIONS:
+        return value
+    raise NameResolutionError(
+        f"{owner_description}: the identifier '{name}'{where} refers to a "
+        f"{type(value).__name__}, but external names in models must be scalar constants")
+
+
+def raw_value(value):
+    """The SI float (or bool) of a scalar constant."""
+    if isinstance(value, (Quantity, Unit)):
+        return float(np.asarray(value))
+    return value

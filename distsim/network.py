@@ -1,0 +1,219 @@
+"""The network: which objects run, in which order, and the main loop.
+
+Schedule per time step, as Brian2's: state updates -> thresholds -> (spike
+exchange at the end of each min-delay window) -> synaptic delivery ->
+resets. The exchange of a window's spikes happens before any of them is due:
+the window is never longer than the smallest delay (one step when delays are
+zero, so that zero-delay synapses act in the same step, as in Brian2).
+"""
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from .core import registry
+from .core.base import SimulationObject
+from .core.clock import defaultclock
+from .groups import NeuronGroup
+from .model.namespace import caller_namespace
+from .monitors.spikemonitor import SpikeMonitor
+from .parallel import SpikeExchange, collective, get_comm
+from .synapses.synapses import Synapses
+from .units import second
+
+__all__ = ["Network", "run", "MagicNetwork", "magic_network"]
+
+# Longest window without a synaptic constraint: bounds the spike buffer.
+MAX_WINDOW_STEPS = 1000
+
+
+class Network:
+    """A set of objects simulated together (Brian2's ``Network``).
+
+    Parameters
+    ----------
+    *objects
+        Groups, synapses, monitors, or lists/tuples/dicts of them.
+    """
+
+    def __init__(self, *objects, name="network"):
+        self.name = name
+        self.objects = []
+        self.wall_times = {"simulate": 0.0}
+        self.add(*objects)
+
+    def add(self, *objects):
+        """Add objects (or containers of objects); adding one twice is harmless."""
+        for obj in objects:
+            if isinstance(obj, (list, tuple, set)):
+                self.add(*obj)
+            elif isinstance(obj, dict):
+                self.add(*obj.values())
+            elif isinstance(obj, Network):
+                self.add(*obj.objects)
+            elif isinstance(obj, SimulationObject):
+                if not any(o is obj for o in self.objects):
+                    self.objects.append(obj)
+            else:
+                raise TypeError(f"Cannot add {obj!r} of type {type(obj).__name__} to a Network")
+
+    def remove(self, *objects):
+        for obj in objects:
+            self.objects = [o for o in self.objects if o is not obj]
+
+    def __contains__(self, obj):
+        return any(o is obj for o in self.objects)
+
+    @property
+    def t(self):
+        return defaultclock.t
+
+    def _of_type(self, kind):
+        return [o for o in self.objects if isinstance(o, kind) and o.active]
+
+    def _warn_about_omitted(self):
+        omitted = [o.name for o in registry.registered_objects() if o not in self]
+        if omitted:
+            warnings.warn(f"Network '{self.name}' does not include these objects, which will not "
+                          f"be simulated: {', '.join(omitted)}", stacklevel=3)
+
+    def before_run(self, run_namespace):
+        clock = defaultclock
+        with collective(f"Preparing the run of network '{self.name}'"):
+            for obj in self.objects:
+                obj.before_run(run_namespace, clock)
+        self.groups = self._of_type(NeuronGroup)
+        self.spike_monitors = self._of_type(SpikeMonitor)
+        synapses = self._of_type(Synapses)
+        for s in synapses:
+            for group in (s.source, s.target):
+                if group not in self:
+                    raise ValueError(f"Synapses '{s.name}' connect group '{group.name}', which "
+                                     f"is not part of network '{self.name}'")
+        self.pathways = [p for s in synapses for p in s.pathways]
+        local_min = min((s.min_delay_steps for s in synapses if s.pathways
+                         and s.min_delay_steps is not None), default=MAX_WINDOW_STEPS)
+        min_delay = get_comm().allreduce(local_min, op=_mpi_min())
+        self.window_steps = max(1, min(int(min_delay), MAX_WINDOW_STEPS))
+        self.exchange = SpikeExchange()
+
+    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0):
+        """Simulate for ``duration``, continuing from the current time.
+
+        Parameters
+        ----------
+        duration : Quantity
+            Biological time to simulate.
+        report : None, 'text' or 'stdout'
+            Print progress (on rank 0) every ``report_period`` of wall time.
+        namespace : dict, optional
+            Constants for the models (else the calling script's namespace).
+        """
+        run_namespace = namespace if namespace is not None else caller_namespace(level)
+        if not isinstance(self, MagicNetwork):
+            self._warn_about_omitted()
+        self.before_run(run_namespace)
+        clock = defaultclock
+        dt = clock.dt_
+        n_steps = clock.steps_for(duration)
+        first, stop = clock.timestep, clock.timestep + n_steps
+        reporter = _Reporter(report, float(report_period / second), n_steps, dt)
+        started = time.perf_counter()
+        window_ids, window_steps = [], []
+        window_start = first
+        for step in range(first, stop):
+            t = step * dt
+            for group in self.groups:
+                group.update_state(step, t, dt)
+            local_spikes = []
+            for group in self.groups:
+                local = group.spikes(step, t, dt)
+                local_spikes.append(local)
+                if len(local):
+                    window_ids.append(local + (group.start + group.id_offset))
+                    window_steps.append(np.full(len(local), step, dtype=np.int64))
+            if step - window_start + 1 == self.window_steps or step == stop - 1:
+                self._exchange(window_ids, window_steps)
+                window_ids, window_steps = [], []
+                window_start = step + 1
+            for pathway in self.pathways:
+                pathway.apply(step)
+            for group, local in zip(self.groups, local_spikes):
+                group.apply_reset(local, step, t, dt)
+            clock.timestep = step + 1
+            reporter.maybe_report(step + 1 - first)
+        elapsed = time.perf_counter() - started
+        self.wall_times["simulate"] += elapsed
+        reporter.finish(n_steps, elapsed)
+
+    def _exchange(self, window_ids, window_steps):
+        ids = np.concatenate(window_ids) if window_ids else np.empty(0, np.int64)
+        steps = np.concatenate(window_steps) if window_steps else np.empty(0, np.int64)
+        ids, steps = self.exchange.exchange(ids, steps)
+        for monitor in self.spike_monitors:
+            monitor.record_spikes(ids, steps)
+        for pathway in self.pathways:
+            pathway.push(ids, steps)
+
+
+def _mpi_min():
+    from mpi4py import MPI
+    return MPI.MIN
+
+
+class _Reporter:
+    """Brian2-style progress lines, printed by rank 0 only."""
+
+    def __init__(self, report, period, n_steps, dt):
+        self.enabled = report in ("text", "stdout", "stderr") and get_comm().Get_rank() == 0
+        self.stream = sys.stderr if report == "stderr" else sys.stdout
+        self.period = period
+        self.dt = dt
+        self.n_steps = n_steps
+        self.start = time.perf_counter()
+        self.next_report = self.start + period
+        if report not in (None, "text", "stdout", "stderr"):
+            raise ValueError(f"report must be None, 'text', 'stdout' or 'stderr', got {report!r}")
+        if self.enabled:
+            print(f"Starting simulation of {n_steps * dt:g} s ({n_steps} steps) "
+                  f"on {get_comm().Get_size()} rank(s).", file=self.stream, flush=True)
+
+    def maybe_report(self, done):
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now >= self.next_report:
+            elapsed = now - self.start
+            remaining = elapsed / done * (self.n_steps - done)
+            print(f"{done * self.dt:g} s ({100.0 * done / self.n_steps:.0f}%) simulated in "
+                  f"{elapsed:.1f} s, estimated {remaining:.0f} s remaining.",
+                  file=self.stream, flush=True)
+            self.next_report = now + self.period
+
+    def finish(self, n_steps, elapsed):
+        if self.enabled:
+            print(f"{n_steps * self.dt:g} s (100%) simulated in {elapsed:.1f} s.",
+                  file=self.stream, flush=True)
+
+
+class MagicNetwork(Network):
+    """The network behind ``run()``: every object created (since the last
+    ``start_scope()``), wherever the script keeps it."""
+
+    def __init__(self):
+        super().__init__(name="magicnetwork")
+
+    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0):
+        self.objects = registry.registered_objects()
+        super().run(duration, report=report, report_period=report_period, namespace=namespace,
+                    level=level)
+
+
+magic_network = MagicNetwork()
+
+
+def run(duration, report=None, report_period=10 * second, namespace=None, level=0):
+    """Simulate every object created so far (Brian2's ``run``)."""
+    magic_network.run(duration, report=report, report_period=report_period,
+                      namespace=namespace, level=level)

@@ -1,0 +1,9 @@
+"""MPI layer: the communicator, neuron partitioning, spike exchange and
+collective error handling. Nothing above this package imports mpi4py."""
+from .comm import get_comm, set_comm, rank, size
+from .partition import block_range
+from .errors import collective, CollectiveError
+from .exchange import SpikeExchange
+
+__all__ = ["get_comm", "set_comm", "rank", "size", "block_range", "collective",
+           "CollectiveError", "SpikeExchange"]

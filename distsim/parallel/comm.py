@@ -1,0 +1,50 @@
+"""The communicator distsim runs on (MPI.COMM_WORLD unless told otherwise)."""
+import sys
+import traceback
+
+_comm = None
+
+
+def get_comm():
+    """Return the MPI communicator, importing mpi4py on first use.
+
+    On first use with more than one rank, an uncaught exception on any rank
+    aborts the whole job (after printing its traceback) instead of leaving the
+    other ranks waiting forever in a collective.
+    """
+    global _comm
+    if _comm is None:
+        from mpi4py import MPI
+        _comm = MPI.COMM_WORLD
+        if _comm.Get_size() > 1:
+            _install_abort_on_uncaught_exception(_comm)
+    return _comm
+
+
+def set_comm(comm):
+    """Run distsim on another communicator (e.g. a sub-communicator)."""
+    global _comm
+    _comm = comm
+
+
+def rank():
+    return get_comm().Get_rank()
+
+
+def size():
+    return get_comm().Get_size()
+
+
+def _install_abort_on_uncaught_exception(comm):
+    previous_hook = sys.excepthook
+
+    def abort_all_ranks(exc_type, exc, tb):
+        sys.stderr.write(f"[distsim rank {comm.Get_rank()}] uncaught exception, "
+                         "aborting all ranks:\n")
+        traceback.print_exception(exc_type, exc, tb)
+        sys.stderr.flush()
+        if exc_type is KeyboardInterrupt:
+            previous_hook(exc_type, exc, tb)
+        comm.Abort(1)
+
+    sys.excepthook = abort_all_ranks
