@@ -102,10 +102,8 @@ class Synapses(Group):
                              dtype=np.float64)
         if np.any(seconds < 0) or not np.all(np.isfinite(seconds)):
             raise ValueError(f"{owner}: delays must be finite and non-negative")
-        if np.any((seconds > 0) & (seconds < dt * (1 - 1e-9))):
-            raise ValueError(f"{owner}: a delay of {float(np.min(seconds[seconds > 0])) * 1e3:g} ms "
-                             f"is below dt = {dt * 1e3:g} ms; it cannot be represented (use 0 "
-                             "for delivery in the same step, or a delay of at least dt)")
+        # Rounded to the nearest step, as Brian2 does (a delay below dt/2
+        # becomes 0: delivery in the same step, Brian2's default delay).
         steps = np.rint(seconds / dt)
         if np.any(steps > MAX_DELAY_STEPS):
             raise ValueError(f"{owner}: delays above {MAX_DELAY_STEPS} steps "
@@ -366,6 +364,7 @@ class Synapses(Group):
         if self._delay_dt is not None and abs(self._delay_dt - clock.dt_) > 1e-12 * clock.dt_:
             raise ValueError(f"{owner}: delays were set with dt = {self._delay_dt * 1e3:g} ms, "
                              f"but the run uses dt = {clock.dt_ * 1e3:g} ms; set dt first")
+        previous = {p.variable: p for p in self.pathways}
         self.pathways = []
         if self.on_pre is None:
             return
@@ -390,4 +389,5 @@ class Synapses(Group):
             weights = np.ascontiguousarray(np.broadcast_to(weights, (len(self.store),)))
             if op == "Sub":
                 weights = -weights
-            self.pathways.append(AdditivePathway(self, variable, weights))
+            self.pathways.append(AdditivePathway(self, variable, weights, clock.timestep,
+                                                 previous.get(variable)))

@@ -1,0 +1,93 @@
+"""The model language's parser and its errors."""
+import numpy as np
+import pytest
+
+from distsim.model import EquationError, Equations, Expression, ExpressionError, Statements
+from distsim.units import DIMENSIONLESS, DimensionMismatchError, get_dimensions, mV, ms, volt
+
+
+def test_expression_evaluates_like_numpy():
+    expr = Expression("v > -50*mV and not (i < 2) or abs(x) >= clip(y, 0, 1)")
+    ns = {"v": np.array([-0.06, -0.04, -0.04]), "mV": 1e-3, "i": np.arange(3),
+          "x": np.zeros(3), "y": np.ones(3) * 2}
+    assert list(expr.evaluate(ns)) == [False, False, True]
+
+
+def test_identifiers_and_functions():
+    expr = Expression("exp(-t/tau) * sqrt(x) + rand()")
+    assert expr.identifiers == {"t", "tau", "x"}
+
+
+@pytest.mark.parametrize("code", ["v >", "v = 3", "import os", "x[0]", "lambda: 1", "f(x=1)",
+                                  "'text'"])
+def test_syntax_and_disallowed_constructs_are_errors(code):
+    with pytest.raises(ExpressionError):
+        Expression(code)
+
+
+def test_unit_mismatch_in_expression_names_it():
+    dims = {"v": get_dimensions(volt), "t": get_dimensions(ms)}
+    with pytest.raises(DimensionMismatchError, match="v \\+ t"):
+        Expression("v + t").dimension(dims.__getitem__)
+    assert Expression("v > 0").dimension(dims.__getitem__) is DIMENSIONLESS
+
+
+def test_unknown_function_is_an_error():
+    with pytest.raises(ExpressionError, match="Unknown function 'foo'"):
+        Expression("foo(1)").dimension(lambda n: DIMENSIONLESS)
+
+
+def test_statements():
+    st = Statements("v = Vr\nw += b  # adaptation")
+    ns = {"v": np.ones(2), "w": np.zeros(2), "Vr": 0.5, "b": 2.0}
+    written = st.execute(ns)
+    assert list(written) == ["v", "w"]
+    assert np.all(written["v"] == 0.5) and np.all(written["w"] == 2.0)
+    with pytest.raises(ExpressionError, match="not an assignment"):
+        Statements("v + 1")
+
+
+EQS = """
+dv/dt = (ge + gi - (v - El)) / taum : volt (unless refractory)
+dge/dt = -ge / taue : volt
+dgi/dt = -gi / taui : volt
+I_total = ge / Rm : amp
+tau : second (constant)
+flag : boolean
+count : integer
+"""
+
+
+def test_equations_parse_kinds_units_and_flags():
+    eqs = Equations(EQS)
+    assert eqs.diff_eq_names == ["v", "ge", "gi"]
+    assert eqs.subexpr_names == ["I_total"]
+    assert eqs.parameter_names == ["tau", "flag", "count"]
+    assert eqs["v"].flags == ["unless refractory"]
+    assert eqs["flag"].var_type == "boolean" and eqs["count"].var_type == "integer"
+    assert eqs.identifiers == {"El", "taum", "taue", "taui", "Rm"}
+
+
+def test_unit_mismatch_in_an_equation_is_a_clear_error():
+    eqs = Equations("dv/dt = -v : volt")  # the rhs is volt, not volt/second
+    with pytest.raises(DimensionMismatchError, match="Inconsistent units in equation 'dv/dt = -v"):
+        eqs.check_units(lambda name: None)
+    eqs = Equations("dv/dt = (El - v)/tau + I : volt")
+    dims = {"El": get_dimensions(mV), "tau": get_dimensions(ms), "I": DIMENSIONLESS}
+    with pytest.raises(DimensionMismatchError, match="Inconsistent units"):
+        eqs.check_units(dims.__getitem__)
+
+
+@pytest.mark.parametrize("eqs, message", [
+    ("dv/dt = -v/tau", "has no unit"),
+    ("dv/dt = -v/tau : volt (event driven)", "not allowed"),
+    ("tau : second (unless refractory)", "not allowed"),
+    ("dv/dt = -v/ : volt", "Syntax error"),
+    ("v : volt\nv : volt", "defined twice"),
+    ("x = y : 1\ny = x : 1", "cycle"),
+    ("dv/dt = -v/tau : vlt", "Unknown unit"),
+    ("dt : second", "reserved"),
+])
+def test_bad_equations(eqs, message):
+    with pytest.raises(EquationError, match=message):
+        Equations(eqs)
