@@ -16,6 +16,7 @@ from .core.clock import Clock, defaultclock
 from .core.random import seed
 from .core.registry import collect, start_scope
 from .groups import NeuronGroup
+from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load, save
 from .model.equations import Equations
 from .monitors import SpikeMonitor
@@ -24,5 +25,6 @@ from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
 
 __all__ = list(_unit_names) + [
-    "Clock", "defaultclock", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
+    "Clock", "defaultclock", "PoissonGroup", "PoissonInput", "SpikeGeneratorGroup",
+    "TimedArray", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
     "SpikeMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf"]

@@ -14,7 +14,7 @@ from .model.equations import DIFFERENTIAL_EQUATION, EquationError, Equations, PA
 from .model.expressions import (ANY_DIMENSION, Expression, ExpressionError, RandomContext,
                                 Statements)
 from .model.integration import make_state_updater
-from .model.namespace import raw_value, resolve_external
+from .model.namespace import bind_functions, raw_value, resolve_external
 from .parallel import block_range, get_comm
 from .units import (DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions,
                     second)
@@ -88,80 +88,29 @@ class Group(SimulationObject):
                     get_dimensions(value))
 
 
-class NeuronGroup(Group):
-    """A group of N neurons (Brian2's ``NeuronGroup``).
+class NeuronPopulation(Group):
+    """Neurons whose state a rank holds for its block [start, stop) of 0..N-1:
+    a NeuronGroup or a contiguous Subgroup of one. Provides variable access
+    (``G.v``, ``G.v[idx] = ...``, string assignments) on that block."""
 
-    Parameters
-    ----------
-    N : int
-        Number of neurons (any size: ids are int64).
-    model : str or Equations
-        The equations.
-    method : str, optional
-        Integration method ('exact', 'euler', 'rk2', 'rk4'); chosen
-        automatically if omitted.
-    threshold : str, optional
-        Spiking condition, e.g. ``'v > Vt'``.
-    reset : str, optional
-        Statements run for neurons that spiked, e.g. ``'v = Vr'``.
-    refractory : Quantity or str, optional
-        Refractory period (a time, or a string expression giving a time).
-        Variables flagged ``(unless refractory)`` are held meanwhile.
-    namespace : dict, optional
-        Constants for the model (else the script's namespace at run time).
-    name : str, optional
-    """
+    owner_kind = "NeuronGroup"
 
-    when = "groups"
+    def __len__(self):
+        return self.N
 
-    def __init__(self, N, model, method=None, threshold=None, reset=None, refractory=False,
-                 namespace=None, dtype=None, name="neurongroup*"):
-        super().__init__(name, namespace)
-        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
-            raise ValueError(f"NeuronGroup '{self.name}': N must be a positive integer, got {N!r}")
-        self.N = int(N)
-        try:
-            self.equations = model if isinstance(model, Equations) else Equations(model)
-        except EquationError as exc:
-            raise EquationError(f"NeuronGroup '{self.name}': {exc}") from None
-        for eq in self.equations:
-            bad = set(eq.flags) - _NEURON_FLAGS
-            if bad:
-                raise EquationError(f"NeuronGroup '{self.name}': flag(s) {sorted(bad)} are not "
-                                    f"allowed in a NeuronGroup ('{eq.line}')")
-        self.method = method
-        self.threshold = self._parse(Expression, threshold, "threshold")
-        self.reset = self._parse(Statements, reset, "reset")
-        self.refractory = refractory
-        if isinstance(refractory, str):
-            self._refractory_expr = self._parse(Expression, refractory, "refractory")
-        elif refractory is False or refractory is None:
-            self._refractory_expr = None
-        else:
-            if get_dimensions(refractory) is not second.dim:
-                raise DimensionMismatchError(
-                    f"NeuronGroup '{self.name}': refractory must be a time", second.dim,
-                    get_dimensions(refractory))
-            self._refractory_expr = None
-        self.id_offset = _next_id_offset[0]
-        _next_id_offset[0] += self.N
-        comm = get_comm()
-        self.start, self.stop = block_range(self.N, comm.Get_rank(), comm.Get_size())
-        self.n_local = self.stop - self.start
-        self._variable_dims = {}
-        self._local_state = {}
-        for eq in self.equations:
-            if eq.kind != "subexpression":
-                self._variable_dims[eq.name] = eq.dim
-                self._local_state[eq.name] = np.zeros(self.n_local, dtype=_dtype_for(eq.var_type))
-        self._variable_dims["lastspike"] = second.dim
-        self._local_state["lastspike"] = np.full(self.n_local, -1e4)
-        self._variable_dims["not_refractory"] = DIMENSIONLESS
-        self._local_state["not_refractory"] = np.ones(self.n_local, dtype=bool)
-        self._variable_dims["i"] = DIMENSIONLESS
-        self._assignment_counts = {}
-        self.state_updater = None
-        self._frozen = True
+    def __getitem__(self, item):
+        """``G[a:b]``: a Subgroup sharing this group's state."""
+        if not isinstance(item, slice) or item.step not in (None, 1):
+            raise TypeError(f"{self.name}: subgroups are contiguous slices G[a:b]")
+        start, stop, _ = item.indices(self.N)
+        if stop <= start:
+            raise IndexError(f"{self.name}[{item.start}:{item.stop}] is empty")
+        return Subgroup(self, start, stop)
+
+    @property
+    def local_indices(self):
+        """Group indices i of the neurons this rank owns (int64)."""
+        return np.arange(self.start, self.stop, dtype=np.int64)
 
     def _parse(self, kind, code, what):
         if code is None:
@@ -169,17 +118,9 @@ class NeuronGroup(Group):
         try:
             return kind(code)
         except ExpressionError as exc:
-            raise ExpressionError(f"NeuronGroup '{self.name}', {what}: {exc}") from None
-
-    def __len__(self):
-        return self.N
+            raise ExpressionError(f"{self.owner_kind} '{self.name}', {what}: {exc}") from None
 
     # -- identifiers and units ------------------------------------------
-    @property
-    def local_indices(self):
-        """Group indices i of the neurons this rank owns (int64)."""
-        return np.arange(self.start, self.stop, dtype=np.int64)
-
     def _dim_of(self, run_namespace, code):
         def dim_of(name):
             if name in self._variable_dims:
@@ -191,13 +132,13 @@ class NeuronGroup(Group):
             if name == "N":
                 return DIMENSIONLESS
             return get_dimensions(resolve_external(name, self.namespaces(run_namespace),
-                                                   f"NeuronGroup '{self.name}'", code))
+                                                   f"{self.owner_kind} '{self.name}'", code))
         return dim_of
 
     def _constants(self, identifiers, run_namespace, code):
         known = set(self._variable_dims) | set(self.equations.equations) | {"t", "dt", "N", "i"}
         return {name: raw_value(resolve_external(name, self.namespaces(run_namespace),
-                                                 f"NeuronGroup '{self.name}'", code))
+                                                 f"{self.owner_kind} '{self.name}'", code))
                 for name in identifiers if name not in known and not name.startswith("xi")}
 
     def _namespace(self, constants, index=slice(None), t=0.0, dt=0.0):
@@ -287,9 +228,87 @@ class NeuronGroup(Group):
                                  f"{global_ids.size} elements")
             target[local] = raw_values[mine]
 
+
+
+class NeuronGroup(NeuronPopulation):
+    """A group of N neurons (Brian2's ``NeuronGroup``).
+
+    Parameters
+    ----------
+    N : int
+        Number of neurons (any size: ids are int64).
+    model : str or Equations
+        The equations.
+    method : str, optional
+        Integration method ('exact', 'euler', 'rk2', 'rk4'); chosen
+        automatically if omitted.
+    threshold : str, optional
+        Spiking condition, e.g. ``'v > Vt'``.
+    reset : str, optional
+        Statements run for neurons that spiked, e.g. ``'v = Vr'``.
+    refractory : Quantity or str, optional
+        Refractory period (a time, or a string expression giving a time).
+        Variables flagged ``(unless refractory)`` are held meanwhile.
+    namespace : dict, optional
+        Constants for the model (else the script's namespace at run time).
+    name : str, optional
+    """
+
+    when = "groups"
+
+    def __init__(self, N, model, method=None, threshold=None, reset=None, refractory=False,
+                 namespace=None, dtype=None, name="neurongroup*"):
+        super().__init__(name, namespace)
+        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
+            raise ValueError(f"{self.owner_kind} '{self.name}': N must be a positive integer, got {N!r}")
+        self.N = int(N)
+        try:
+            self.equations = model if isinstance(model, Equations) else Equations(model)
+        except EquationError as exc:
+            raise EquationError(f"{self.owner_kind} '{self.name}': {exc}") from None
+        for eq in self.equations:
+            bad = set(eq.flags) - _NEURON_FLAGS
+            if bad:
+                raise EquationError(f"{self.owner_kind} '{self.name}': flag(s) {sorted(bad)} are not "
+                                    f"allowed in a NeuronGroup ('{eq.line}')")
+        self.method = method
+        self.threshold = self._parse(Expression, threshold, "threshold")
+        self.reset = self._parse(Statements, reset, "reset")
+        self.refractory = refractory
+        if isinstance(refractory, str):
+            self._refractory_expr = self._parse(Expression, refractory, "refractory")
+        elif refractory is False or refractory is None:
+            self._refractory_expr = None
+        else:
+            if get_dimensions(refractory) is not second.dim:
+                raise DimensionMismatchError(
+                    f"{self.owner_kind} '{self.name}': refractory must be a time", second.dim,
+                    get_dimensions(refractory))
+            self._refractory_expr = None
+        self.id_offset = _next_id_offset[0]
+        _next_id_offset[0] += self.N
+        comm = get_comm()
+        self.start, self.stop = block_range(self.N, comm.Get_rank(), comm.Get_size())
+        self.n_local = self.stop - self.start
+        self._variable_dims = {}
+        self._local_state = {}
+        for eq in self.equations:
+            if eq.kind != "subexpression":
+                self._variable_dims[eq.name] = eq.dim
+                self._local_state[eq.name] = np.zeros(self.n_local, dtype=_dtype_for(eq.var_type))
+        self._variable_dims["lastspike"] = second.dim
+        self._local_state["lastspike"] = np.full(self.n_local, -1e4)
+        self._variable_dims["not_refractory"] = DIMENSIONLESS
+        self._local_state["not_refractory"] = np.ones(self.n_local, dtype=bool)
+        self._variable_dims["i"] = DIMENSIONLESS
+        self._assignment_counts = {}
+        self.state_updater = None
+        self._frozen = True
+
     # -- simulation ------------------------------------------------------
     def before_run(self, run_namespace, clock):
-        owner = f"NeuronGroup '{self.name}'"
+        owner = f"{self.owner_kind} '{self.name}'"
+        bind_functions(self._expressions(), self.namespaces(run_namespace), owner)
         self.equations.check_units(self._dim_of(run_namespace, str(self.equations)))
         ids = set(self.equations.identifiers)
         constants = self._constants(ids, run_namespace, str(self.equations))
@@ -331,6 +350,14 @@ class NeuronGroup(Group):
         elif self.refractory is not False and self.refractory is not None:
             self._refractory_steps = _timestep(float(self.refractory / second), clock.dt_)
 
+    def _expressions(self):
+        """Every expression of the group's code (to bind user functions)."""
+        found = [eq.expr for eq in self.equations if eq.expr is not None]
+        found += [e for e in (self.threshold, self._refractory_expr) if e is not None]
+        if self.reset is not None:
+            found += self.reset.expressions
+        return found
+
     def update_state(self, step, t, dt):
         state = self._local_state
         if self._refractory_steps is not None:
@@ -370,3 +397,50 @@ class NeuronGroup(Group):
         for name, value in written.items():
             self._local_state[name][local] = value
 
+
+
+class Subgroup(NeuronPopulation):
+    """Neurons ``parent[sub_start:sub_stop]`` (Brian2's ``Subgroup``).
+
+    Shares the parent's state (its arrays are views), so it is never simulated
+    by itself; it serves as a source or target of synapses, for monitors and
+    for setting variables. Index ``i`` counts from the subgroup's start.
+    """
+
+    owner_kind = "Subgroup"
+
+    def __init__(self, parent, sub_start, sub_stop):
+        root = parent.parent if isinstance(parent, Subgroup) else parent
+        offset = parent.sub_start if isinstance(parent, Subgroup) else 0
+        set_attr = object.__setattr__
+        set_attr(self, "parent", root)
+        set_attr(self, "sub_start", offset + sub_start)
+        set_attr(self, "sub_stop", offset + sub_stop)
+        set_attr(self, "name", f"{root.name}_subgroup_{self.sub_start}_{self.sub_stop}")
+        set_attr(self, "namespace", root.namespace)
+        set_attr(self, "_creation_namespace", root._creation_namespace)
+        set_attr(self, "N", self.sub_stop - self.sub_start)
+        set_attr(self, "equations", root.equations)
+        set_attr(self, "id_offset", root.id_offset + self.sub_start)
+        # This rank's part: the overlap of the parent's block with the subgroup.
+        lo = min(max(root.start, self.sub_start), self.sub_stop)
+        hi = max(min(root.stop, self.sub_stop), lo)
+        set_attr(self, "start", lo - self.sub_start)
+        set_attr(self, "stop", hi - self.sub_start)
+        set_attr(self, "n_local", hi - lo)
+        local = slice(lo - root.start, hi - root.start) if hi > lo else slice(0, 0)
+        set_attr(self, "_local_state", {name: values[local]
+                                        for name, values in root._local_state.items()})
+        set_attr(self, "_assignment_counts", {})
+        set_attr(self, "_variable_dims", dict(root._variable_dims))
+        set_attr(self, "_frozen", True)
+
+    def _random(self, purpose, element_ids, draw=0):
+        # Keyed like the parent's neurons, so a neuron's numbers do not depend
+        # on whether the script addressed it through a subgroup.
+        return self.parent._random(("subgroup",) + (purpose if isinstance(purpose, tuple)
+                                                     else (purpose,)),
+                                   np.asarray(element_ids) + self.sub_start, draw)
+
+    def __repr__(self):
+        return f"<Subgroup {self.parent.name}[{self.sub_start}:{self.sub_stop}]>"

@@ -16,6 +16,7 @@ from .core import registry
 from .core.base import SimulationObject
 from .core.clock import defaultclock
 from .groups import NeuronGroup
+from .inputs import PoissonInput
 from .model.namespace import caller_namespace
 from .monitors.spikemonitor import SpikeMonitor
 from .parallel import SpikeExchange, collective, get_comm
@@ -88,10 +89,12 @@ class Network:
         synapses = self._of_type(Synapses)
         for s in synapses:
             for group in (s.source, s.target):
+                group = getattr(group, "parent", group)  # a subgroup lives in its parent
                 if group not in self:
                     raise ValueError(f"Synapses '{s.name}' connect group '{group.name}', which "
                                      f"is not part of network '{self.name}'")
         self.pathways = [p for s in synapses for p in s.pathways]
+        self.poisson_inputs = self._of_type(PoissonInput)
         local_min = min((s.min_delay_steps for s in synapses if s.pathways
                          and s.min_delay_steps is not None), default=MAX_WINDOW_STEPS)
         min_delay = get_comm().allreduce(local_min, op=_mpi_min())
@@ -139,6 +142,8 @@ class Network:
                 window_start = step + 1
             for pathway in self.pathways:
                 pathway.apply(step)
+            for poisson_input in self.poisson_inputs:
+                poisson_input.apply(step)
             for group, local in zip(self.groups, local_spikes):
                 group.apply_reset(local, step, t, dt)
             clock.timestep = step + 1

@@ -8,6 +8,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint64_t, int64_t, uint32_t
 from philox cimport philox_uniform, philox_normal, philox4x32_10
+from libc.math cimport floor, sqrt
 
 cnp.import_array()
 
@@ -61,4 +62,45 @@ def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] d
     with nogil:
         for k in range(n):
             values[k] = philox_normal(key, <uint64_t>elements[k], <uint64_t>draws[k])
+    return out
+
+
+cdef inline long long _binomial_one(uint64_t key, uint64_t element, uint64_t draw,
+                                    long long n, double p, double mean, double sd) noexcept nogil:
+    cdef double q, s, a, r, u
+    cdef long long x
+    if mean > 400.0:
+        # Normal approximation where (1-p)**n would underflow.
+        x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)
+        return 0 if x < 0 else (n if x > n else x)
+    # Inversion (BINV): walk the cumulative distribution from 0.
+    q = 1.0 - p
+    s = p / q
+    a = (n + 1) * s
+    r = q ** n
+    u = philox_uniform(key, element, draw)
+    x = 0
+    while u > r and x < n:
+        u -= r
+        x += 1
+        r *= a / x - s
+        if r <= 0.0:
+            break
+    return x
+
+
+def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
+    """Binomial(n, p) counts, one per element id (counter-based)."""
+    cdef Py_ssize_t count = elements.shape[0], k
+    out = np.zeros(count, dtype=np.int64)
+    cdef int64_t[::1] values = out
+    cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
+    if n <= 0 or p <= 0.0:
+        return out
+    if p >= 1.0:
+        out[:] = n
+        return out
+    with nogil:
+        for k in range(count):
+            values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd)
     return out

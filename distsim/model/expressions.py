@@ -301,6 +301,7 @@ class Statements(_Code):
             self._site_offsets.append(sites)
             sites += expr.random_sites
         self.written = [t for t, _, _ in self.statements]
+        self.expressions = [expr for _, _, expr in self.statements]
         self.identifiers = set(self.written)
         for _, _, expr in self.statements:
             self.identifiers |= expr.identifiers

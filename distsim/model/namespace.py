@@ -4,7 +4,7 @@ import inspect
 import numpy as np
 
 from ..units import Quantity, Unit, all_units, get_dimensions
-from .functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
+from .functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS, Function
 
 
 class NameResolutionError(KeyError):
@@ -51,7 +51,7 @@ def resolve_external(name, namespaces, owner_description, expression_text=None):
     if isinstance(value, (bool, int, float, np.number, np.bool_)) or \
             (isinstance(value, (Quantity, np.ndarray)) and np.ndim(value) == 0):
         return value
-    if name in DEFAULT_FUNCTIONS:
+    if name in DEFAULT_FUNCTIONS or isinstance(value, Function):
         return value
     raise NameResolutionError(
         f"{owner_description}: the identifier '{name}'{where} refers to a "
@@ -63,3 +63,17 @@ def raw_value(value):
     if isinstance(value, (Quantity, Unit)):
         return float(np.asarray(value))
     return value
+
+
+def bind_functions(expressions, namespaces, owner_description):
+    """Make user functions (e.g. TimedArray) called in ``expressions``
+    available to them, resolved like constants."""
+    for expr in expressions:
+        for name in getattr(expr, "called", ()):
+            if name in DEFAULT_FUNCTIONS:
+                continue
+            value = resolve_external(name, namespaces, owner_description, expr.code)
+            if not isinstance(value, Function):
+                raise NameResolutionError(f"{owner_description}: '{name}' in '{expr.code}' is "
+                                          "called but is not a function")
+            expr.functions[name] = value

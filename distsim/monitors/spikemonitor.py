@@ -7,7 +7,7 @@ communication and do not depend on the number of ranks.
 import numpy as np
 
 from ..core.base import SimulationObject
-from ..groups import NeuronGroup
+from ..groups import NeuronPopulation
 from ..units import Quantity, second
 
 
@@ -28,7 +28,7 @@ class SpikeMonitor(SimulationObject):
 
     def __init__(self, source, variables=None, record=True, name="spikemonitor*"):
         super().__init__(name)
-        if not isinstance(source, NeuronGroup):
+        if not isinstance(source, NeuronPopulation):
             raise TypeError(f"SpikeMonitor '{self.name}': the source must be a NeuronGroup, "
                             f"got {type(source).__name__}")
         if variables:

@@ -32,3 +32,68 @@ def pair_uniform(key, sources, targets):
     """One uniform number per (source, target) pair: counter (target, source),
     both int64, so no pair id product can overflow."""
     return uniform(key, targets, sources)
+
+
+# Targets per leaf of the fixed-total-number splitting tree. Fixed (not
+# derived from the rank count), so every rank draws the same numbers.
+FIXED_TOTAL_CHUNK = 1024
+
+
+def _generator(key, *node):
+    """A numpy Philox generator for one node of a rule's random tree."""
+    node_id = 0
+    for part in node:
+        node_id = node_id * 1_000_003 + int(part) + 1
+    return np.random.Generator(np.random.Philox(key=(int(key) << 64) | (node_id % (1 << 64))))
+
+
+def fixed_total_number(key, n_sources, n_targets, start, stop, total):
+    """``total`` synapses with uniform random source and target (multapses
+    allowed: NEST's ``fixed_total_number``), for the targets [start, stop).
+
+    The per-target counts are multinomial. They are drawn by splitting the
+    total over a binary tree of fixed target chunks (a binomial draw per
+    node, keyed by the node), so a rank visits only the nodes above its own
+    chunks: O(log(chunks) + own synapses) work, and the same synapses for
+    any number of ranks.
+
+    Returns
+    -------
+    sources, targets : int64 arrays, ordered by target.
+    """
+    total = int(total)
+    if total < 0:
+        raise ValueError(f"fixed_total_number must be non-negative, got {total}")
+    n_chunks = -(-int(n_targets) // FIXED_TOTAL_CHUNK)
+    found_sources, found_targets = [], []
+    if stop <= start or total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    first, last = start // FIXED_TOTAL_CHUNK, (stop - 1) // FIXED_TOTAL_CHUNK
+
+    def targets_in(lo, hi):
+        return min(hi * FIXED_TOTAL_CHUNK, n_targets) - lo * FIXED_TOTAL_CHUNK
+
+    pending = [(0, n_chunks, total)]
+    leaves = []
+    while pending:
+        lo, hi, n = pending.pop()
+        if hi <= first or lo > last or n == 0:
+            continue
+        if hi - lo == 1:
+            leaves.append((lo, n))
+            continue
+        mid = (lo + hi) // 2
+        n_left = int(_generator(key, 0, lo, hi).binomial(n, targets_in(lo, mid) / targets_in(lo, hi)))
+        pending.append((mid, hi, n - n_left))
+        pending.append((lo, mid, n_left))
+    for chunk, n in sorted(leaves):
+        rng = _generator(key, 1, chunk)
+        size = targets_in(chunk, chunk + 1)
+        counts = rng.multinomial(n, np.full(size, 1.0 / size))
+        sources = rng.integers(0, n_sources, size=n, dtype=np.int64)
+        targets = np.repeat(np.arange(chunk * FIXED_TOTAL_CHUNK,
+                                      chunk * FIXED_TOTAL_CHUNK + size, dtype=np.int64), counts)
+        mine = (targets >= start) & (targets < stop)
+        found_sources.append(sources[mine])
+        found_targets.append(targets[mine])
+    return np.concatenate(found_sources), np.concatenate(found_targets)

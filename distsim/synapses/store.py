@@ -12,6 +12,24 @@ from .._ext import synapse_store
 MAX_DELAY_STEPS = np.iinfo(np.uint16).max
 
 
+class ConnectCall:
+    """What a rank remembers of one connect call to number its synapses in
+    Brian2's creation order without storing a number per synapse.
+
+    Attributes
+    ----------
+    counts_by_source : int64 array (n_sources)
+        Local synapses of the call per source.
+    given_positions : int64 array or None
+        For explicit i/j calls: the position in the given arrays of each
+        local synapse of the call, in store order.
+    """
+
+    def __init__(self, counts_by_source, given_positions=None):
+        self.counts_by_source = counts_by_source
+        self.given_positions = given_positions
+
+
 class SynapseStore:
     """The CSR arrays of one Synapses object on one rank.
 
@@ -32,6 +50,7 @@ class SynapseStore:
         self.local_targets = np.empty(0, dtype=np.int32)
         self.delay_steps = np.empty(0, dtype=np.uint16)
         self.variables = {name: np.empty(0, dtype=dtype) for name, dtype in variables.items()}
+        self.calls = []
 
     def __len__(self):
         return len(self.local_targets)
@@ -46,16 +65,33 @@ class SynapseStore:
         """Global target index of each synapse."""
         return self.local_targets.astype(np.int64) + self.target_start
 
-    def add(self, sources, targets, initial_values):
-        """Add synapses (global source and target indices, int64).
+    def add(self, sources, targets, initial_values, given_positions=None):
+        """Add the synapses of one connect call (global source and target
+        indices, int64), ordered by target.
 
         Existing synapses keep their place before the new ones within each
-        source's row; new ones keep their given order.
+        source's row; new ones keep their given order. With ``given_order``
+        the call's synapses are numbered in the order given (explicit i/j
+        arrays, as Brian2 keeps them); otherwise source-major, then target.
+
+        Parameters
+        ----------
+        given_positions : int64 array, optional
+            For explicit i/j calls, each new synapse's position in the
+            (expanded) arrays the user gave.
         """
+        sources = np.asarray(sources, dtype=np.int64)
         n_new = len(sources)
+        counts = np.bincount(sources, minlength=self.n_sources).astype(np.int64)
+        positions = None
+        if given_positions is not None:
+            # The call's synapses in store order, each with its given position.
+            _, call_order = synapse_store.group_by_source(sources, self.n_sources)
+            positions = np.asarray(given_positions, dtype=np.int64)[call_order]
+        self.calls.append(ConnectCall(counts, positions))
         if n_new == 0:
             return
-        all_sources = np.concatenate([self.sources, np.asarray(sources, dtype=np.int64)])
+        all_sources = np.concatenate([self.sources, sources])
         row_start, order = synapse_store.group_by_source(all_sources, self.n_sources)
         del all_sources
         local = np.asarray(targets, dtype=np.int64) - self.target_start
@@ -68,6 +104,23 @@ class SynapseStore:
             fill = np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)
             self.variables[name] = np.concatenate([values, fill])[order]
         self.row_start = row_start
+
+    def call_segments(self):
+        """For each connect call: the store positions of its local synapses
+        (in store order) and their source indices.
+
+        Within a source's row the calls follow each other in order, so a
+        call's synapses are found from its per-source counts alone.
+        """
+        row_position = self.row_start[:-1].copy()
+        for call in self.calls:
+            counts = call.counts_by_source
+            n = int(counts.sum())
+            sources = np.repeat(np.arange(self.n_sources, dtype=np.int64), counts)
+            first_of_source = np.repeat(np.cumsum(counts) - counts, counts)
+            within_source = np.arange(n, dtype=np.int64) - first_of_source
+            yield call, np.repeat(row_position, counts) + within_source, sources, within_source
+            row_position += counts
 
     def index_within_target(self):
         """For each synapse, its rank among the synapses of its target (in

@@ -2,13 +2,14 @@
 import numpy as np
 
 from ..core.random import stream_key
-from ..groups import Group, NeuronGroup
+from ..groups import Group, NeuronPopulation, Subgroup
 from ..model.equations import EquationError, Equations, PARAMETER
 from ..model.expressions import ANY_DIMENSION, Expression, ExpressionError, RandomContext, Statements
 from ..model.namespace import caller_namespace, raw_value, resolve_external
 from ..parallel import collective, get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, second
 from . import connect as rules
+from . import generators
 from .delivery import AdditivePathway
 from .store import MAX_DELAY_STEPS, SynapseStore
 
@@ -39,8 +40,9 @@ class Synapses(Group):
         super().__init__(name, namespace)
         target = source if target is None else target
         for role, group in (("source", source), ("target", target)):
-            if not isinstance(group, NeuronGroup):
-                raise TypeError(f"Synapses '{self.name}': the {role} must be a NeuronGroup, "
+            if not isinstance(group, NeuronPopulation):
+                raise TypeError(f"Synapses '{self.name}': the {role} must be a NeuronGroup or "
+                                "a subgroup, "
                                 f"got {type(group).__name__}")
         self.source, self.target = source, target
         owner = f"Synapses '{self.name}'"
@@ -113,14 +115,20 @@ class Synapses(Group):
 
     # -- connecting ------------------------------------------------------------
     def connect(self, condition=None, i=None, j=None, p=1.0, n=1, skip_if_invalid=False,
-                namespace=None, level=0):
+                namespace=None, level=0, fixed_total_number=None):
         """Create synapses (Brian2's ``Synapses.connect``).
 
         Forms: ``connect()`` (all to all), ``connect(p=0.1)``,
         ``connect('i < 5 and j >= 5', p=...)``, ``p='exp(-abs(i-j)*.1)'``,
-        ``connect(i=..., j=...)`` with arrays, ``connect(j='i')`` and ``n=``
-        synapses per pair. Each rank makes the synapses of the targets it
-        owns; the result is the same for any number of ranks.
+        ``connect(i=..., j=...)`` with arrays, ``connect(j='i')``, generator
+        syntax (``j='k for k in range(i-3, i+4) if k != i'``,
+        ``j='k for k in sample(N_post, p=0.1)'``, ``sample(N_post, size=5)``)
+        and ``n=`` synapses per pair. Each rank makes the synapses of the
+        targets it owns; the result is the same for any number of ranks.
+
+        Extension: ``connect(fixed_total_number=K)`` draws K synapses, each
+        with a uniformly random source and target, multapses allowed (NEST's
+        ``fixed_total_number`` rule, used by the cortical microcircuit).
         """
         owner = f"Synapses '{self.name}'.connect"
         call = self._connect_calls
@@ -128,20 +136,32 @@ class Synapses(Group):
         run_namespace = namespace if namespace is not None else caller_namespace(level)
         key = stream_key(self.name, "connect", call)
         with collective(owner):
+            given_positions = None
             if i is not None or (j is not None and not isinstance(j, str)):
                 if condition is not None or isinstance(j, str) or isinstance(i, str):
                     raise TypeError(f"{owner}: give either i and j arrays or a condition")
-                sources, targets = self._explicit_pairs(i, j, skip_if_invalid, owner)
+                sources, targets, given_positions = self._explicit_pairs(
+                    i, j, n, skip_if_invalid, run_namespace, owner)
             elif isinstance(j, str):
                 if condition is not None:
                     raise TypeError(f"{owner}: give either j='...' or a condition")
-                sources, targets = self._targets_from_expression(j, run_namespace, owner)
+                sources, targets = generators.targets_from_j(self, j, key, run_namespace, owner,
+                                                             skip_if_invalid)
+                sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
+            elif fixed_total_number is not None:
+                if condition is not None or p != 1.0:
+                    raise TypeError(f"{owner}: fixed_total_number takes no condition or p")
+                sources, targets = rules.fixed_total_number(key, self.source.N, self.target.N,
+                                                            self.target.start, self.target.stop,
+                                                            fixed_total_number)
+                sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
             else:
                 sources, targets = self._generate(condition, p, key, run_namespace, owner)
-            sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
-            self.store.add(sources, targets, {"delay_steps": self._homogeneous_delay_steps})
+                sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
+            self.store.add(sources, targets, {"delay_steps": self._homogeneous_delay_steps},
+                           given_positions)
 
-    def _explicit_pairs(self, i, j, skip_if_invalid, owner):
+    def _explicit_pairs(self, i, j, n, skip_if_invalid, run_namespace, owner):
         if i is None or j is None:
             raise TypeError(f"{owner}: give both i and j")
         i_arr, j_arr = np.broadcast_arrays(np.asarray(i, dtype=np.int64),
@@ -154,11 +174,16 @@ class Synapses(Group):
                 raise IndexError(f"{owner}: pair (i={i_arr[bad]}, j={j_arr[bad]}) is outside "
                                  f"the groups ({self.source.N} sources, {self.target.N} targets)")
             i_arr, j_arr = i_arr[valid], j_arr[valid]
-        mine = (j_arr >= self.target.start) & (j_arr < self.target.stop)
-        return i_arr[mine], j_arr[mine]
+        # Every rank holds the user's arrays: expand n= on all of them so that
+        # each synapse's position in the call is known everywhere.
+        i_arr, j_arr = self._multiply(i_arr, j_arr, n, run_namespace, owner)
+        mine = np.flatnonzero((j_arr >= self.target.start) & (j_arr < self.target.stop))
+        order = mine[np.argsort(j_arr[mine], kind="stable")]
+        return i_arr[order], j_arr[order], order
 
-    def _pair_namespace(self, sources, targets, run_namespace, expr, owner):
+    def _pair_namespace(self, sources, targets, run_namespace, expr, owner, extra=None):
         ns = {"i": sources, "j": targets, "N_pre": self.source.N, "N_post": self.target.N}
+        ns.update(extra or {})
         for name in expr.identifiers - set(ns):
             if name.endswith("_pre") or name.endswith("_post"):
                 raise NotImplementedError(f"{owner}: '{name}' in '{expr.code}' - pre/post "
@@ -219,20 +244,6 @@ class Synapses(Group):
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(found_sources), np.concatenate(found_targets)
 
-    def _targets_from_expression(self, j_code, run_namespace, owner):
-        if " for " in f" {j_code} ":
-            raise NotImplementedError(f"{owner}: generator syntax j='{j_code}' is not "
-                                      "supported yet")
-        expr = Expression(j_code)
-        self._check_dimensionless(expr, run_namespace, owner, "target expression")
-        sources = np.arange(self.source.N, dtype=np.int64)
-        ns = self._pair_namespace(sources, None, run_namespace, expr, owner)
-        targets = np.broadcast_to(np.asarray(expr.evaluate(ns)), sources.shape).astype(np.int64)
-        keep = (targets >= self.target.start) & (targets < self.target.stop)
-        sources, targets = sources[keep], targets[keep]
-        order = np.argsort(targets, kind="stable")
-        return sources[order], targets[order]
-
     def _multiply(self, sources, targets, n, run_namespace, owner):
         if isinstance(n, str):
             expr = Expression(n)
@@ -247,36 +258,144 @@ class Synapses(Group):
         return np.repeat(sources, counts), np.repeat(targets, counts)
 
     # -- variables ---------------------------------------------------------------
-    def _local_values(self, name):
-        if name == "delay":
-            return self.store.delay_steps * (self._delay_dt or 0.0)
-        if name == "i":
-            return self.store.sources
-        if name == "j":
-            return self.store.targets
-        return self.store.variables[name]
+    #: Read-only per-synapse values computed from the connectivity.
+    DERIVED = ("i", "j", "N_incoming", "N_outgoing", "_synaptic_pre", "_synaptic_post")
 
-    def get_variable(self, name, index=slice(None)):
-        """Values of all synapses, ordered by (i, j) as Brian2 creates them in
-        one connect call. (Gathers the values of every rank.)"""
+    def _local_values(self, name):
+        store = self.store
+        if name == "delay":
+            return store.delay_steps * (self._delay_dt or 0.0)
+        if name == "i":
+            return store.sources
+        if name == "j":
+            return store.targets
+        if name == "_synaptic_pre":
+            return store.sources + getattr(self.source, "sub_start", 0)
+        if name == "_synaptic_post":
+            return store.targets + getattr(self.target, "sub_start", 0)
+        if name == "N_incoming":  # all synapses of a target are on its rank
+            counts = np.bincount(store.local_targets, minlength=max(self.target.n_local, 1))
+            return counts[store.local_targets].astype(np.int64)
+        if name == "N_outgoing":
+            counts = np.bincount(store.sources, minlength=self.source.N).astype(np.int64)
+            totals = np.empty_like(counts)
+            get_comm().Allreduce(counts, totals)
+            return totals[store.sources]
+        return store.variables[name]
+
+    def global_indices(self):
+        """Each local synapse's index in Brian2's creation order: connect
+        calls in order; within a call source-major, then target (explicit i/j
+        arrays: the order given). Computed with a few collectives over
+        per-source counts, never with a global synapse array."""
         comm = get_comm()
-        parts = comm.allgather((self.store.sources, self.store.targets, self._local_values(name)))
-        sources = np.concatenate([p[0] for p in parts])
-        targets = np.concatenate([p[1] for p in parts])
-        values = np.concatenate([p[2] for p in parts])
-        order = np.lexsort((targets, sources))
-        values = values[order]
+        result = np.empty(len(self.store), dtype=np.int64)
+        call_offset = 0
+        for call, positions, sources, within_source in self.store.call_segments():
+            if call.given_positions is not None:
+                result[positions] = call_offset + call.given_positions
+            else:
+                counts = call.counts_by_source
+                totals = np.empty_like(counts)
+                comm.Allreduce(counts, totals)
+                # Within a source, targets on lower ranks come first.
+                on_lower_ranks = np.zeros_like(counts)
+                comm.Exscan(counts, on_lower_ranks)
+                if comm.Get_rank() == 0:
+                    on_lower_ranks[:] = 0
+                first_of_source = np.cumsum(totals) - totals + on_lower_ranks
+                result[positions] = call_offset + first_of_source[sources] + within_source
+            call_offset += comm.allreduce(len(positions))
+        return result
+
+    def _match(self, values, index, group, owner):
+        """Mask of ``values`` (neuron indices) selected by one part of a
+        ``S[i_index, j_index]`` index: int, slice, array or subgroup."""
+        if isinstance(index, NeuronPopulation):
+            base = getattr(group, "sub_start", 0)
+            first = getattr(index, "sub_start", 0) - base
+            if getattr(index, "parent", index) is not getattr(group, "parent", group) or \
+                    first < 0 or first + index.N > group.N:
+                raise IndexError(f"{owner}: {index!r} is not part of {group!r}")
+            return (values >= first) & (values < first + index.N)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(group.N)
+            return (values >= start) & (values < stop) & ((values - start) % step == 0)
+        wanted = np.asarray(index, dtype=np.int64).reshape(-1)
+        return np.isin(values, np.where(wanted < 0, wanted + group.N, wanted))
+
+    def _selection(self, index, owner, run_namespace=None):
+        """Which local synapses ``index`` selects, and the position of each in
+        the selection's own order (the order values are read or given in).
+
+        Returns (mask or slice(None), positions or None, selection size).
+        ``positions`` None means: the selection's global creation order.
+        """
+        if isinstance(index, slice) and index == slice(None):
+            return slice(None), None, self.N
         if isinstance(index, str):
             expr = Expression(index)
-            ns = {"i": sources[order], "j": targets[order]}
-            index = np.broadcast_to(np.asarray(expr.evaluate(ns), dtype=bool), values.shape)
-        values = values[index]
-        if name in ("i", "j"):
-            return values
-        return self._with_units(name, values)
+            values = self._evaluate_per_synapse(expr, run_namespace or {}, ("index",),
+                                                slice(None), owner)
+            mask = np.broadcast_to(np.asarray(values, dtype=bool), (len(self.store),))
+            return mask, None, get_comm().allreduce(int(mask.sum()))
+        if isinstance(index, tuple):
+            if len(index) != 2:
+                raise IndexError(f"{owner}: index synapses as S[i, j]")
+            mask = self._match(self.store.sources, index[0], self.source, owner) & \
+                self._match(self.store.targets, index[1], self.target, owner)
+            return mask, None, get_comm().allreduce(int(mask.sum()))
+        total = self.N
+        g = self.global_indices()
+        if isinstance(index, slice):
+            start, stop, step = index.indices(total)
+            if step < 0:
+                raise IndexError(f"{owner}: negative slice steps are not supported")
+            mask = (g >= start) & (g < stop) & ((g - start) % step == 0)
+            size = len(range(start, stop, step))
+            return mask, (g[mask] - start) // step, size
+        wanted = np.asarray(index)
+        if wanted.dtype == bool:
+            if wanted.shape != (total,):
+                raise IndexError(f"{owner}: boolean index of length {wanted.size} for {total} "
+                                 "synapses")
+            mask = wanted[g]
+            return mask, None, int(wanted.sum())
+        wanted = wanted.astype(np.int64).reshape(-1)
+        wanted = np.where(wanted < 0, wanted + total, wanted)
+        if np.any((wanted < 0) | (wanted >= total)):
+            raise IndexError(f"{owner}: synapse index out of range for {total} synapses")
+        order = np.argsort(wanted, kind="stable")
+        found = np.searchsorted(wanted[order], g)
+        mask = (found < len(wanted)) & (wanted[order][np.minimum(found, len(wanted) - 1)] == g)
+        return mask, order[found[mask]], len(wanted)
+
+    def _selection_positions(self, mask):
+        """Positions of the selected local synapses in global creation order
+        among all selected ones (one allgather of the selected indices)."""
+        g = self.global_indices()[mask]
+        everything = np.sort(np.concatenate(get_comm().allgather(g)))
+        return np.searchsorted(everything, g)
+
+    def get_variable(self, name, index=slice(None)):
+        """Values in Brian2's creation order (or the order of an index array),
+        on every rank."""
+        owner = f"Synapses '{self.name}'"
+        mask, positions, size = self._selection(index, owner, caller_namespace())
+        values = self._local_values(name)[mask]
+        if positions is None:
+            positions = self._selection_positions(mask) if not isinstance(mask, slice) else \
+                self.global_indices()
+        parts = get_comm().allgather((positions, values))
+        result = np.empty(size, dtype=values.dtype)
+        for where, part in parts:
+            result[where] = part
+        if name in self.DERIVED:
+            return result
+        return self._with_units(name, result)
 
     def __getattr__(self, name):
-        if name in ("i", "j"):
+        if name in self.DERIVED:
             return self.get_variable(name)
         return super().__getattr__(name)
 
@@ -284,44 +403,39 @@ class Synapses(Group):
         owner = f"Synapses '{self.name}'"
         if name not in self._variable_dims:
             raise AttributeError(f"{owner}: '{name}' cannot be set")
-        if isinstance(index, slice) and index == slice(None):
-            selected = slice(None)
-        elif isinstance(index, str):
-            expr = Expression(index)
-            ns = {"i": self.store.sources, "j": self.store.targets}
-            selected = np.broadcast_to(np.asarray(expr.evaluate(ns), dtype=bool), (len(self.store),))
-        else:
-            raise NotImplementedError(f"{owner}.{name}[...]: assignment by synapse index is not "
-                                      "supported yet; use a condition string such as 'i > j'")
+        run_namespace = caller_namespace()
+        selected, positions, size = self._selection(index, owner, run_namespace)
         n_selected = len(self.store) if isinstance(selected, slice) else int(np.sum(selected))
         if isinstance(value, str):
             count = self._assignment_counts.get(name, 0)
             self._assignment_counts[name] = count + 1
-            run_namespace = caller_namespace()
             expr = Expression(value)
-            values = self._evaluate_per_synapse(expr, run_namespace, ("assign", name, count),
-                                                selected, owner)
             if not raw:
                 dim = expr.dimension(self._synapse_dim_of(run_namespace, expr.code, owner))
                 if dim is not ANY_DIMENSION and dim is not self._variable_dims[name]:
                     raise DimensionMismatchError(f"{owner}.{name} = '{value}': wrong units",
                                                  self._variable_dims[name], dim)
-            values = np.broadcast_to(values, (n_selected,))
-            if not raw and name == "delay":
-                values = Quantity(values, second.dim)
+            values = self._evaluate_per_synapse(expr, run_namespace, ("assign", name, count),
+                                                selected, owner)
+            values = np.broadcast_to(np.asarray(values, dtype=np.float64), (n_selected,))
         else:
             if not raw:
                 self._check_value_units(name, value)
-            if np.ndim(value) != 0:
-                raise NotImplementedError(f"{owner}.{name} = array: assignment of arrays in "
-                                          "synapse order is not supported yet")
-            values = value
+            values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
+                                dtype=np.float64)
+            if values.ndim:
+                values = values.reshape(-1)
+                if len(values) != size:
+                    raise ValueError(f"{owner}.{name}: {len(values)} values for {size} synapses")
+                if positions is None:
+                    positions = self.global_indices() if isinstance(selected, slice) else \
+                        self._selection_positions(selected)
+                values = values[positions]
         if name == "delay":
-            steps = self._delay_to_steps(values if not raw else Quantity(values, second.dim), owner)
-            self.store.delay_steps[selected] = steps
+            self.store.delay_steps[selected] = self._delay_to_steps(Quantity(values, second.dim),
+                                                                    owner)
         else:
-            raw_values = np.asarray(values.view(np.ndarray) if isinstance(values, Quantity) else values)
-            self.store.variables[name][selected] = raw_values
+            self.store.variables[name][selected] = values
 
     def _synapse_dim_of(self, run_namespace, code, owner):
         def dim_of(name):

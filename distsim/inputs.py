@@ -1,0 +1,196 @@
+"""Inputs: Poisson background (PoissonInput, PoissonGroup), spikes at given
+times (SpikeGeneratorGroup) and values varying in time (TimedArray).
+
+All random draws are keyed by (object, time step, neuron id): the same on
+any number of ranks.
+"""
+import numpy as np
+
+from ._ext import random123
+from .core.base import SimulationObject
+from .core.random import stream_key
+from .groups import NeuronGroup, NeuronPopulation
+from .model.functions import Function
+from .model.namespace import raw_value, resolve_external
+from .units import (DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, hertz,
+                    second)
+
+__all__ = ["PoissonInput", "PoissonGroup", "SpikeGeneratorGroup", "TimedArray"]
+
+
+class PoissonInput(SimulationObject):
+    """``N`` independent Poisson inputs at ``rate`` onto each neuron of
+    ``target``, each adding ``weight`` to ``target_var`` (Brian2's
+    ``PoissonInput``): every step each neuron receives Binomial(N, rate*dt)
+    events.
+
+    Parameters
+    ----------
+    target : NeuronGroup or subgroup
+    target_var : str
+    N : int
+    rate : Quantity (Hz)
+    weight : Quantity, number or str
+        A string is evaluated as an expression of constants at run start.
+    """
+
+    when = "synapses"
+
+    def __init__(self, target, target_var, N, rate, weight, name="poissoninput*"):
+        super().__init__(name)
+        owner = f"PoissonInput '{self.name}'"
+        if not isinstance(target, NeuronPopulation):
+            raise TypeError(f"{owner}: the target must be a NeuronGroup or subgroup")
+        if target_var not in target._local_state:
+            raise KeyError(f"{owner}: the target has no variable '{target_var}'")
+        if get_dimensions(rate) is not hertz.dim:
+            raise DimensionMismatchError(f"{owner}: rate must be a frequency", hertz.dim,
+                                         get_dimensions(rate))
+        if int(N) != N or N < 0:
+            raise ValueError(f"{owner}: N must be a non-negative integer, got {N!r}")
+        self.target, self.target_var, self.N = target, target_var, int(N)
+        self.rate, self.weight = rate, weight
+
+    def before_run(self, run_namespace, clock):
+        owner = f"PoissonInput '{self.name}'"
+        weight = self.weight
+        if isinstance(weight, str):
+            from .model.expressions import Expression
+            expr = Expression(weight)
+            names = self.target.namespaces(run_namespace)
+            values = {n: resolve_external(n, names, owner, weight) for n in expr.identifiers}
+            dim = expr.dimension(lambda n: get_dimensions(values[n]))
+            weight = Quantity(expr.evaluate({n: raw_value(v) for n, v in values.items()}), dim)
+        expected = self.target._variable_dims[self.target_var]
+        if get_dimensions(weight) is not expected:
+            raise DimensionMismatchError(f"{owner}: the weight must have the units of "
+                                         f"{self.target_var}", expected, get_dimensions(weight))
+        self._weight = float(raw_value(weight))
+        self._p = float(self.rate / hertz) * clock.dt_
+        if self._p > 1:
+            raise ValueError(f"{owner}: rate * dt = {self._p:g} > 1")
+        self._key = stream_key(self.name, "events")
+        self._neuron_ids = self.target.local_indices + self.target.id_offset
+        self._values = self.target._local_state[self.target_var]
+
+    def apply(self, step):
+        if len(self._neuron_ids) == 0:
+            return
+        events = random123.binomial(self._key, self._neuron_ids, step, self.N, self._p)
+        self._values += events * self._weight
+
+
+class PoissonGroup(NeuronGroup):
+    """``N`` neurons spiking as Poisson processes (Brian2's ``PoissonGroup``).
+
+    ``rates`` is a frequency (scalar or one per neuron) or a string
+    expression (e.g. using ``t`` or a TimedArray).
+    """
+
+    def __init__(self, N, rates, namespace=None, name="poissongroup*"):
+        if isinstance(rates, str):
+            super().__init__(N, "", threshold=f"rand() < ({rates})*dt", namespace=namespace,
+                             name=name)
+        else:
+            super().__init__(N, "rates : Hz", threshold="rand() < rates*dt",
+                             namespace=namespace, name=name)
+            self.rates = rates
+
+
+class SpikeGeneratorGroup(NeuronGroup):
+    """Neurons that spike at given times (Brian2's ``SpikeGeneratorGroup``).
+
+    Parameters
+    ----------
+    N : int
+    indices : array of int
+    times : Quantity array
+    period : Quantity, optional
+        Repeat the pattern with this period (0: no repetition).
+    """
+
+    def __init__(self, N, indices, times, period=0 * second, name="spikegeneratorgroup*"):
+        super().__init__(N, "", name=name)
+        owner = f"SpikeGeneratorGroup '{self.name}'"
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if get_dimensions(times) is not second.dim:
+            raise DimensionMismatchError(f"{owner}: times must be times", second.dim,
+                                         get_dimensions(times))
+        times = np.asarray(times.view(np.ndarray) if isinstance(times, Quantity) else times,
+                           dtype=np.float64).reshape(-1)
+        if len(indices) != len(times):
+            raise ValueError(f"{owner}: {len(indices)} indices but {len(times)} times")
+        if np.any((indices < 0) | (indices >= self.N)):
+            raise IndexError(f"{owner}: indices outside 0..{self.N - 1}")
+        self._spike_indices, self._spike_times = indices, times
+        self._period = float(period / second)
+
+    def before_run(self, run_namespace, clock):
+        super().before_run(run_namespace, clock)
+        owner = f"SpikeGeneratorGroup '{self.name}'"
+        dt = clock.dt_
+        steps = np.rint(self._spike_times / dt).astype(np.int64)
+        self._period_steps = int(round(self._period / dt)) if self._period else 0
+        if self._period_steps and np.any(steps >= self._period_steps):
+            raise ValueError(f"{owner}: spike times must be shorter than the period")
+        pairs = np.unique(np.stack([steps, self._spike_indices]), axis=1)
+        if pairs.shape[1] != len(steps):
+            raise ValueError(f"{owner}: a neuron has two spikes in one time step of "
+                             f"{dt * 1e3:g} ms")
+        mine = (self._spike_indices >= self.start) & (self._spike_indices < self.stop)
+        order = np.argsort(steps[mine], kind="stable")
+        self._local_steps = steps[mine][order]
+        self._local_spikers = self._spike_indices[mine][order] - self.start
+
+    def spikes(self, step, t, dt):
+        when = step % self._period_steps if self._period_steps else step
+        lo, hi = np.searchsorted(self._local_steps, [when, when + 1])
+        local = np.sort(self._local_spikers[lo:hi])
+        self._local_state["lastspike"][local] = t
+        return local
+
+
+class TimedArray(Function):
+    """Values given at steps of ``dt``, callable in model expressions as
+    ``name(t)`` or, for 2-d values (time x neuron), ``name(t, i)``
+    (Brian2's ``TimedArray``). After the end, the last value holds."""
+
+    def __init__(self, values, dt, name=None):
+        self.dim = get_dimensions(values)
+        self.values = np.asarray(values.view(np.ndarray) if isinstance(values, Quantity)
+                                 else values, dtype=np.float64)
+        if self.values.ndim not in (1, 2):
+            raise ValueError("TimedArray values must be 1-d (time) or 2-d (time x neuron)")
+        if get_dimensions(dt) is not second.dim:
+            raise DimensionMismatchError("TimedArray dt must be a time", second.dim,
+                                         get_dimensions(dt))
+        self.dt = float(dt / second)
+        self.name = name
+        super().__init__(self._evaluate, self._dimension_rule)
+
+    def _steps(self, t):
+        # t/dt rounded down, with a tolerance for float error in t.
+        return np.clip(np.floor(np.asarray(t) / self.dt + 1e-6).astype(np.int64),
+                       0, self.values.shape[0] - 1)
+
+    def _evaluate(self, t, i=None):
+        steps = self._steps(t)
+        if self.values.ndim == 1:
+            return self.values[steps]
+        if i is None:
+            raise TypeError("a 2-d TimedArray is called as name(t, i)")
+        return self.values[steps, np.asarray(i, dtype=np.int64)]
+
+    def _dimension_rule(self, arg_dims, expr_text):
+        if not arg_dims or arg_dims[0] is not second.dim:
+            raise DimensionMismatchError(f"A TimedArray takes a time as first argument in "
+                                         f"'{expr_text}'", *arg_dims)
+        if len(arg_dims) != self.values.ndim:
+            raise TypeError(f"A {self.values.ndim}-d TimedArray takes {self.values.ndim} "
+                            f"argument(s) in '{expr_text}'")
+        return self.dim
+
+    def __call__(self, t, i=None):
+        """Direct use in Python: ``ta(5*ms)``."""
+        value = self._evaluate(float(t / second), i)
+        return Quantity(value, self.dim) if self.dim is not DIMENSIONLESS else value

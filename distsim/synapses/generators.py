@@ -1,0 +1,149 @@
+"""Brian2's generator syntax for ``connect(j=...)``, evaluated on each rank
+for the targets it owns:
+
+    j='i'                                  one target per source
+    j='k for k in range(i-3, i+4) if k != i'
+    j='k for k in sample(N_post, p=0.1)'   each candidate with probability p
+    j='k for k in sample(N_post, size=5)'  5 distinct targets per source
+"""
+import ast
+import re
+
+import numpy as np
+
+from ..core.random import stream_key, uniform
+from ..model.expressions import Expression
+
+_GENERATOR = re.compile(r"^\s*(?P<expr>.+?)\s+for\s+(?P<var>[A-Za-z_]\w*)\s+in\s+"
+                        r"(?P<iterator>range|sample)\s*\((?P<args>.*)\)"
+                        r"(\s+if\s+(?P<cond>.+))?\s*$")
+
+
+def _parse_call_args(text, owner, code):
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+    except SyntaxError:
+        raise SyntaxError(f"{owner}: cannot parse the arguments in j='{code}'") from None
+    args = [ast.unparse(a) for a in call.args]
+    keywords = {k.arg: ast.unparse(k.value) for k in call.keywords}
+    return args, keywords
+
+
+def _per_source(synapses, code, sources, run_namespace, owner):
+    """An integer or float expression of i, evaluated for every source."""
+    expr = Expression(code)
+    ns = synapses._pair_namespace(sources, None, run_namespace, expr, owner)
+    return np.broadcast_to(np.asarray(expr.evaluate(ns)), sources.shape)
+
+
+def _ranges(starts, stops, steps=None):
+    """All (source position, k) pairs of per-source ranges, vectorised."""
+    steps = np.ones_like(starts) if steps is None else steps
+    lengths = np.maximum(0, -(-(stops - starts) // steps)).astype(np.int64)
+    owner_pos = np.repeat(np.arange(len(starts)), lengths)
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    k = np.repeat(starts, lengths) + (np.arange(lengths.sum(), dtype=np.int64) - first) * \
+        np.repeat(steps, lengths)
+    return owner_pos, k
+
+
+def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=False):
+    """Source and target indices of ``connect(j=code)`` for this rank."""
+    source, target = synapses.source, synapses.target
+    all_sources = np.arange(source.N, dtype=np.int64)
+    match = _GENERATOR.match(code)
+    if match is None:  # a plain expression of i: one target per source
+        targets = np.asarray(_per_source(synapses, code, all_sources, run_namespace, owner),
+                             dtype=np.int64)
+        sources = all_sources
+    else:
+        var = match.group("var")
+        args, keywords = _parse_call_args(match.group("args"), owner, code)
+        if match.group("iterator") == "range":
+            if keywords or not 1 <= len(args) <= 3:
+                raise SyntaxError(f"{owner}: range() takes 1 to 3 positional arguments in "
+                                  f"j='{code}'")
+            bounds = ["0"] + args if len(args) == 1 else args
+            starts = np.asarray(_per_source(synapses, bounds[0], all_sources, run_namespace,
+                                            owner), dtype=np.int64)
+            stops = np.asarray(_per_source(synapses, bounds[1], all_sources, run_namespace,
+                                           owner), dtype=np.int64)
+            steps = None
+            if len(bounds) == 3:
+                steps = np.asarray(_per_source(synapses, bounds[2], all_sources, run_namespace,
+                                               owner), dtype=np.int64)
+                if np.any(steps <= 0):
+                    raise ValueError(f"{owner}: range() steps must be positive in j='{code}'")
+            if match.group("expr").strip() == var and steps is None:
+                # k is the target: only this rank's block is needed.
+                starts = np.maximum(starts, target.start)
+                stops = np.minimum(stops, target.stop)
+            position, k = _ranges(starts, stops, steps)
+            sources = all_sources[position]
+        else:
+            sources, k = _sample(synapses, args, keywords, key, all_sources, run_namespace,
+                                 owner, code, match.group("expr").strip() == var)
+        if match.group("cond"):
+            cond = Expression(match.group("cond"))
+            ns = synapses._pair_namespace(sources, None, run_namespace, cond, owner, {var: k})
+            keep = np.broadcast_to(np.asarray(cond.evaluate(ns), dtype=bool), sources.shape)
+            sources, k = sources[keep], k[keep]
+        element = Expression(match.group("expr"))
+        ns = synapses._pair_namespace(sources, None, run_namespace, element, owner, {var: k})
+        targets = np.broadcast_to(np.asarray(element.evaluate(ns)), sources.shape).astype(np.int64)
+    invalid = (targets < 0) | (targets >= target.N)
+    if invalid.any():
+        if not skip_if_invalid:
+            bad = np.flatnonzero(invalid)[0]
+            raise IndexError(f"{owner}: j='{code}' gives target {targets[bad]} for source "
+                             f"{sources[bad]}, outside 0..{target.N - 1} (use "
+                             "skip_if_invalid=True to drop such pairs)")
+    mine = ~invalid & (targets >= target.start) & (targets < target.stop)
+    sources, targets = sources[mine], targets[mine]
+    order = np.lexsort((sources, targets))
+    return sources[order], targets[order]
+
+
+def _sample(synapses, args, keywords, key, all_sources, run_namespace, owner, code, k_is_target):
+    """Candidates of ``sample(...)``: Bernoulli with ``p=`` or ``size=`` distinct."""
+    target = synapses.target
+    if len(args) not in (1, 2) or set(keywords) - {"p", "size"} or len(keywords) != 1:
+        raise SyntaxError(f"{owner}: use sample(high, p=...), sample(low, high, p=...) or "
+                          f"size=... in j='{code}'")
+    bounds = ["0"] + args if len(args) == 1 else args
+    low = np.asarray(_per_source(synapses, bounds[0], all_sources, run_namespace, owner),
+                     dtype=np.int64)
+    high = np.asarray(_per_source(synapses, bounds[1], all_sources, run_namespace, owner),
+                      dtype=np.int64)
+    if "p" in keywords:
+        p = np.asarray(_per_source(synapses, keywords["p"], all_sources, run_namespace, owner),
+                       dtype=np.float64)
+        if k_is_target:
+            low, high = np.maximum(low, target.start), np.minimum(high, target.stop)
+        position, k = _ranges(low, high)
+        sources = all_sources[position]
+        # One uniform per (source, candidate): the same on any rank.
+        keep = uniform(stream_key(key, "sample-p"), k, sources) < p[position]
+        return sources[keep], k[keep]
+    size_values = _per_source(synapses, keywords["size"], all_sources, run_namespace, owner)
+    if np.any(size_values != size_values.flat[0]):
+        raise NotImplementedError(f"{owner}: sample(size=...) must be the same for all sources")
+    size = int(size_values.flat[0])
+    if np.any(high - low < size):
+        raise ValueError(f"{owner}: cannot sample {size} distinct values from a smaller range "
+                         f"in j='{code}'")
+    chosen = _floyd_sample(stream_key(key, "sample-size"), all_sources, low, high, size)
+    return np.repeat(all_sources, size), chosen.reshape(-1)
+
+
+def _floyd_sample(key, sources, low, high, size):
+    """``size`` distinct values in [low, high) per source (Floyd's algorithm),
+    vectorised over sources, with draws keyed by (source, step)."""
+    n = high - low
+    chosen = np.empty((len(sources), size), dtype=np.int64)
+    for step in range(size):
+        t = n - size + step  # choose r uniformly in [0, t]
+        r = np.minimum((uniform(key, sources, step) * (t + 1)).astype(np.int64), t)
+        taken = np.any(chosen[:, :step] == r[:, None], axis=1) if step else np.zeros(len(r), bool)
+        chosen[:, step] = np.where(taken, t, r)
+    return np.sort(chosen, axis=1) + low[:, None]
