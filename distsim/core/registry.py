@@ -17,9 +17,12 @@ def registered_objects():
 
 
 def start_scope():
-    """Forget all objects created so far (Brian2's ``start_scope``)."""
+    """Forget all objects created so far and start time at 0 again (Brian2's
+    ``start_scope``: the new objects have never run)."""
+    from .clock import defaultclock
     _objects.clear()
     _name_counters.clear()
+    defaultclock.timestep = 0
 
 
 def unique_name(name):

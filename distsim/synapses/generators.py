@@ -75,7 +75,18 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
                 if np.any(steps <= 0):
                     raise ValueError(f"{owner}: range() steps must be positive in j='{code}'")
             if match.group("expr").strip() == var and steps is None:
-                # k is the target: only this rank's block is needed.
+                # k is the target: only this rank's block is needed, but
+                # candidates outside the group must still be reported.
+                if not skip_if_invalid:
+                    for lo, hi in ((starts, np.minimum(stops, 0)),
+                                   (np.maximum(starts, target.N), stops)):
+                        position, k = _ranges(lo, hi)
+                        k = _filtered(synapses, match, var, all_sources[position], k,
+                                      run_namespace, owner)[1]
+                        if len(k):
+                            raise IndexError(
+                                f"{owner}: j='{code}' gives target {k[0]}, outside "
+                                f"0..{target.N - 1} (use skip_if_invalid=True to drop such pairs)")
                 starts = np.maximum(starts, target.start)
                 stops = np.minimum(stops, target.stop)
             position, k = _ranges(starts, stops, steps)
@@ -83,11 +94,7 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
         else:
             sources, k = _sample(synapses, args, keywords, key, all_sources, run_namespace,
                                  owner, code, match.group("expr").strip() == var)
-        if match.group("cond"):
-            cond = Expression(match.group("cond"))
-            ns = synapses._pair_namespace(sources, None, run_namespace, cond, owner, {var: k})
-            keep = np.broadcast_to(np.asarray(cond.evaluate(ns), dtype=bool), sources.shape)
-            sources, k = sources[keep], k[keep]
+        sources, k = _filtered(synapses, match, var, sources, k, run_namespace, owner)
         element = Expression(match.group("expr"))
         ns = synapses._pair_namespace(sources, None, run_namespace, element, owner, {var: k})
         targets = np.broadcast_to(np.asarray(element.evaluate(ns)), sources.shape).astype(np.int64)
@@ -102,6 +109,16 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
     sources, targets = sources[mine], targets[mine]
     order = np.lexsort((sources, targets))
     return sources[order], targets[order]
+
+
+def _filtered(synapses, match, var, sources, k, run_namespace, owner):
+    """Keep the candidates that satisfy the generator's ``if`` condition."""
+    if not match.group("cond") or len(sources) == 0:
+        return sources, k
+    cond = Expression(match.group("cond"))
+    ns = synapses._pair_namespace(sources, None, run_namespace, cond, owner, {var: k})
+    keep = np.broadcast_to(np.asarray(cond.evaluate(ns), dtype=bool), sources.shape)
+    return sources[keep], k[keep]
 
 
 def _sample(synapses, args, keywords, key, all_sources, run_namespace, owner, code, k_is_target):

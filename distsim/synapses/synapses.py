@@ -365,10 +365,12 @@ class Synapses(Group):
         wanted = np.where(wanted < 0, wanted + total, wanted)
         if np.any((wanted < 0) | (wanted >= total)):
             raise IndexError(f"{owner}: synapse index out of range for {total} synapses")
-        order = np.argsort(wanted, kind="stable")
-        found = np.searchsorted(wanted[order], g)
-        mask = (found < len(wanted)) & (wanted[order][np.minimum(found, len(wanted) - 1)] == g)
-        return mask, order[found[mask]], len(wanted)
+        # Positions refer to the distinct indices; a repeated index is
+        # expanded after reading (see get_variable).
+        unique = np.unique(wanted)
+        found = np.searchsorted(unique, g)
+        mask = (found < len(unique)) & (unique[np.minimum(found, len(unique) - 1)] == g)
+        return mask, found[mask], len(unique)
 
     def _selection_positions(self, mask):
         """Positions of the selected local synapses in global creation order
@@ -390,6 +392,11 @@ class Synapses(Group):
         result = np.empty(size, dtype=values.dtype)
         for where, part in parts:
             result[where] = part
+        if not isinstance(index, (slice, str, tuple)) and np.asarray(index).dtype != bool:
+            # An index array, possibly unordered or repeated: values in its order.
+            wanted = np.asarray(index, dtype=np.int64).reshape(-1)
+            wanted = np.where(wanted < 0, wanted + self.N, wanted)
+            result = result[np.searchsorted(np.unique(wanted), wanted)]
         if name in self.DERIVED:
             return result
         return self._with_units(name, result)
@@ -425,7 +432,19 @@ class Synapses(Group):
                                 dtype=np.float64)
             if values.ndim:
                 values = values.reshape(-1)
-                if len(values) != size:
+                if not isinstance(index, (slice, str, tuple)) and \
+                        np.asarray(index).dtype != bool:
+                    # Values in the order of an index array: the last of a
+                    # repeated index wins, as in numpy.
+                    wanted = np.asarray(index, dtype=np.int64).reshape(-1)
+                    wanted = np.where(wanted < 0, wanted + self.N, wanted)
+                    if len(values) != len(wanted):
+                        raise ValueError(f"{owner}.{name}: {len(values)} values for "
+                                         f"{len(wanted)} synapses")
+                    last = np.zeros(size, dtype=np.int64)
+                    last[np.searchsorted(np.unique(wanted), wanted)] = np.arange(len(wanted))
+                    values = values[last]
+                elif len(values) != size:
                     raise ValueError(f"{owner}.{name}: {len(values)} values for {size} synapses")
                 if positions is None:
                     positions = self.global_indices() if isinstance(selected, slice) else \

@@ -1,0 +1,81 @@
+"""Every connect form, indexing form and input of distsim in one network.
+
+Run under mpirun with any rank count: rank 0 saves the synapse arrays
+(in Brian2's creation order), the spikes and the final state to an .npz, and
+all ranks write the results file. tests/test_rank_independence.py compares
+the outputs for 1, 2 and 3 ranks: they must be identical.
+"""
+import sys
+
+import numpy as np
+
+from distsim import *
+from distsim.parallel import rank
+
+output = sys.argv[1]
+seed(2024)
+
+G = NeuronGroup(300, """dv/dt = (-v + I_syn*Rm)/tau : volt (unless refractory)
+                        dI_syn/dt = -I_syn/tau_s : amp
+                        tau : second""",
+                threshold="v > 12*mV", reset="v = 0*mV", refractory=2*ms, method="exact",
+                namespace={"Rm": 40 * Mohm, "tau_s": 2 * ms})
+G.tau = "(10 + 5*rand())*ms"
+G.v = "rand()*10*mV"
+exc, inh = G[:240], G[240:]
+
+connections = {}
+S_fixed = Synapses(exc, G, "w : amp", on_pre="I_syn_post += w")
+S_fixed.connect(fixed_total_number=6000)                     # multapses, microcircuit rule
+S_fixed.w = "25*pA * (1 + 0.1*randn())"
+S_fixed.delay = "clip(1.5*ms + 0.75*randn()*ms, 0.1*ms, inf*ms)"   # heterogeneous
+connections["fixed"] = S_fixed
+
+S_p = Synapses(inh, exc, "w : amp", on_pre="I_syn_post -= w", delay=0.8 * ms)
+S_p.connect(p=0.1)
+S_p.connect("i < 10 and j >= 5 and j < 60", p=0.5)          # a second call
+S_p.w = "60*pA * rand()"
+S_p.w[-20:] = "70*pA"
+connections["p"] = S_p
+
+S_gen = Synapses(G, G, "w : amp", on_pre="I_syn += w")
+S_gen.connect(j="k for k in range(i - 3, i + 4) if k != i", skip_if_invalid=True)
+S_gen.connect(j="k for k in sample(N_post, p=0.01)")
+S_gen.connect(j="k for k in sample(N_post, size=2)")
+S_gen.connect(i=np.array([5, 7, 299, 5]), j=np.array([3, 3, 0, 3]), n=2)
+S_gen.w = "(1 + cos(i - j))*5*pA"
+S_gen.delay = "rand()*3*ms"
+S_gen.w[exc[:5], G[100:200]] = 2 * pA
+S_gen.w["i > j + 250"] = 1 * pA
+connections["gen"] = S_gen
+
+background = [PoissonInput(sub, "I_syn", 200, 20 * Hz, weight=45 * pA) for sub in (exc, inh)]
+drive = PoissonGroup(40, "20*Hz + 10*Hz*sin(2*pi*t/(50*ms))")
+S_drive = Synapses(drive, G, "w : amp", on_pre="I_syn += w")
+S_drive.connect(p="0.2*exp(-abs(i*7 - j)*0.01)")
+S_drive.w = 40 * pA
+S_drive.delay = 1 * ms
+stimulus = SpikeGeneratorGroup(3, [0, 1, 2, 0], [5, 10, 15, 30] * ms)
+S_stim = Synapses(stimulus, G, on_pre="v += 3*mV")
+S_stim.connect(j="i*100")
+connections["stim"] = S_stim
+
+monitors = {"G": SpikeMonitor(G), "drive": SpikeMonitor(drive)}
+run(100 * ms)
+save(output + ".h5")
+
+arrays = {}
+for name, S in connections.items():
+    for var in ("i", "j", "_synaptic_pre", "_synaptic_post", "delay", "N_incoming", "N_outgoing"):
+        arrays[f"{name}.{var}"] = np.asarray(getattr(S, var))
+    if "w" in S._variable_dims:
+        arrays[f"{name}.w"] = np.asarray(S.w)
+        arrays[f"{name}.w[2:40:3]"] = np.asarray(S.w[2:40:3])
+        arrays[f"{name}.w[i>j]"] = np.asarray(S.w["i > j"])
+for name, mon in monitors.items():
+    arrays[f"{name}.spikes.i"] = mon.i
+    arrays[f"{name}.spikes.t"] = np.asarray(mon.t)
+arrays["G.v"] = np.asarray(G.v)
+arrays["G.I_syn"] = np.asarray(G.I_syn)
+if rank() == 0:
+    np.savez(output + ".npz", **arrays)

@@ -1,0 +1,105 @@
+"""Inputs (Poisson, spike generators, TimedArray) and the network (every
+object simulated, several runs, explicit networks)."""
+import numpy as np
+import pytest
+
+from distsim import (Hz, Network, NeuronGroup, PoissonGroup, PoissonInput, SpikeGeneratorGroup,
+                     SpikeMonitor, Synapses, TimedArray, collect, ms, mV, run, second)
+
+
+def test_poisson_input_mean_and_variance():
+    # Shot noise: mean N*rate*w*tau, variance N*rate*w^2*tau/2 (Campbell).
+    G = NeuronGroup(2000, "dv/dt = -v/(10*ms) : volt")
+    PoissonInput(G, "v", 100, 10 * Hz, weight=0.1 * mV)
+    run(100 * ms)
+    v = np.asarray(G.v_)
+    assert abs(v.mean() - 1e-3) < 0.03e-3
+    assert abs(v.var() / (1000 * 1e-8 * 0.01 / 2) - 1) < 0.15
+
+
+def test_poisson_group_rate():
+    P = PoissonGroup(1000, 20 * Hz)
+    mon = SpikeMonitor(P)
+    run(1 * second)
+    assert abs(mon.num_spikes - 20000) < 5 * np.sqrt(20000)
+
+
+def test_spike_generator_times_and_period():
+    sg = SpikeGeneratorGroup(3, [0, 2, 1], [1, 2, 3] * ms, period=5 * ms)
+    mon = SpikeMonitor(sg)
+    run(10 * ms)
+    assert list(mon.i) == [0, 2, 1, 0, 2, 1]
+    assert np.allclose(np.asarray(mon.t_) * 1e3, [1, 2, 3, 6, 7, 8])
+    sg2 = SpikeGeneratorGroup(2, [0, 0], [1, 1.02] * ms)
+    with pytest.raises(ValueError, match="two spikes in one time step"):
+        run(1 * ms)
+
+
+def test_timed_array_drives_a_group():
+    stimulus = TimedArray([0, 2, 0] * mV, dt=10 * ms)
+    G = NeuronGroup(1, "v = stimulus(t) : volt\nx : 1", threshold="v > 1*mV")
+    mon = SpikeMonitor(G)
+    run(30 * ms)
+    assert np.allclose(np.asarray(mon.t_) * 1e3, np.arange(100, 200) / 10)
+
+
+def test_objects_in_lists_and_dicts_are_simulated():
+    # The seed thread's first pitfall: method 1 (a list of Synapses between
+    # subgroups) and method 2 (one Synapses) must behave identically.
+    def build(method):
+        from distsim import start_scope
+        start_scope()
+        np.random.seed(100)
+        neurons = NeuronGroup(40, "dv/dt = (I-v)/tau : 1\nI : 1\ntau : second",
+                              threshold="v>1", reset="v = 0", method="exact")
+        neurons.I = 2
+        neurons.tau = 10 * ms
+        groups = [neurons[10 * k:10 * k + 10] for k in range(4)]
+        links = [(0, 0, 3), (0, 1, 5), (2, 2, 7), (2, 3, 9)]
+        syn_group = []
+        if method == 2:
+            syn = Synapses(neurons, neurons, on_pre="v_post += 0.2")
+        for src, tgt, nsyn in links:
+            pre, post = np.random.randint(10, size=nsyn), np.random.randint(10, size=nsyn)
+            if method == 1:
+                syn_group.append(Synapses(groups[src], groups[tgt], on_pre="v_post += 0.2"))
+                syn_group[-1].connect(i=pre, j=post)
+                syn_group[-1].delay = 1.4 * ms
+            else:
+                syn.connect(i=pre + 10 * src, j=post + 10 * tgt)
+                syn.delay = 1.4 * ms
+        mon = SpikeMonitor(neurons)
+        run(100 * ms)
+        return mon.i.copy(), mon.t_.copy()
+    i1, t1 = build(1)
+    i2, t2 = build(2)
+    assert np.array_equal(i1, i2) and np.array_equal(t1, t2)
+    # and the synapses matter: without them the spikes differ
+    from distsim import start_scope
+    start_scope()
+    neurons = NeuronGroup(40, "dv/dt = (I-v)/tau : 1\nI : 1\ntau : second",
+                          threshold="v>1", reset="v = 0", method="exact")
+    neurons.I = 2
+    neurons.tau = 10 * ms
+    mon = SpikeMonitor(neurons)
+    run(100 * ms)
+    assert len(mon.i) != len(i1) or not np.array_equal(mon.i, i1)
+
+
+def test_network_collect_add_and_continued_runs():
+    G = NeuronGroup(5, "dv/dt = 1/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    mon = SpikeMonitor(G)
+    net = Network(collect())
+    net.add([mon], {"again": G})  # duplicates are harmless
+    net.run(10 * ms)
+    net.run(15 * ms)
+    assert float(net.t / ms) == pytest.approx(25)
+    assert list(np.round(np.asarray(mon.t_) * 1e3, 6)) == [10.0] * 5 + [20.1] * 5 or \
+        len(mon.t_) == 10
+
+
+def test_explicit_network_warns_about_objects_left_out():
+    G = NeuronGroup(5, "v : 1", name="kept")
+    H = NeuronGroup(5, "v : 1", name="forgotten")
+    with pytest.warns(UserWarning, match="forgotten"):
+        Network(G).run(1 * ms)
