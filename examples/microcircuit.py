@@ -16,19 +16,6 @@ import numpy as np
 from distsim import *
 from distsim.parallel import rank, size
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--scale", type=float, default=1.0,
-                    help="neurons scaled by this factor, connection probabilities kept")
-parser.add_argument("--duration", type=float, default=1.0, help="biological seconds")
-parser.add_argument("--seed", type=int, default=100)
-parser.add_argument("--output", default="microcircuit.h5")
-parser.add_argument("--report", default="text")
-parser.add_argument("--transient", type=float, default=0.1,
-                    help="seconds left out of the rate table")
-args = parser.parse_args()
-wall_start = time.perf_counter()
-seed(args.seed)
-
 # --- model facts (../shared/reference/microcircuit.md) -----------------------
 l_name = ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"]
 n_full = [20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948]
@@ -43,79 +30,110 @@ p_conn = np.array([
     [0.0548, 0.0269, 0.0257, 0.0022, 0.06, 0.3158, 0.0086, 0.0],
     [0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252],
     [0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443]])
-n_layer = [max(1, int(round(n * args.scale))) for n in n_full]
 
-defaultclock.dt = 0.1*ms
-tau_m = 10.0*ms
-tau_syn = 0.5*ms
-tau_ref = 2.0*ms
-Cm = 250.0*pF
-v_r = -65.0*mV
-theta = -50.0*mV
-w_ex = 87.81*pA
-g = 4
-bg_freq = 8*Hz
-d_ex, std_d_ex = 1.5*ms, 0.75*ms
-d_in, std_d_in = 0.75*ms, 0.375*ms
+def build_microcircuit(scale=1.0, report=True):
+    """The network, as the seed thread builds it. Returns the neuron group,
+    its subgroups per population and the Synapses objects."""
+    n_layer = [max(1, int(round(n * scale))) for n in n_full]
+    defaultclock.dt = 0.1*ms
+    tau_m = 10.0*ms
+    tau_syn = 0.5*ms
+    tau_ref = 2.0*ms
+    Cm = 250.0*pF
+    v_r = -65.0*mV
+    theta = -50.0*mV
+    w_ex = 87.81*pA
+    g = 4
+    bg_freq = 8*Hz
+    d_ex, std_d_ex = 1.5*ms, 0.75*ms
+    d_in, std_d_in = 0.75*ms, 0.375*ms
 
-eqs = '''
-    dv/dt = (-v + v_r)/tau_m + (I + Iext)/Cm : volt (unless refractory)
-    dI/dt = -I/tau_syn : amp
-    Iext : amp
-'''
+    eqs = '''
+        dv/dt = (-v + v_r)/tau_m + (I + Iext)/Cm : volt (unless refractory)
+        dI/dt = -I/tau_syn : amp
+        Iext : amp
+    '''
 
-neurons = NeuronGroup(sum(n_layer), eqs, threshold='v > theta', reset='v = v_r',
-                      refractory=tau_ref, method='exact')
-neurons.v = '-58.0*mV + 10.0*mV*randn()'
-neurons.I = 0*pA
-neurons.Iext = 0*pA
+    neurons = NeuronGroup(sum(n_layer), eqs, threshold='v > theta', reset='v = v_r',
+                          refractory=tau_ref, method='exact')
+    neurons.v = '-58.0*mV + 10.0*mV*randn()'
+    neurons.I = 0*pA
+    neurons.Iext = 0*pA
 
-bounds = np.concatenate([[0], np.cumsum(n_layer)])
-n_groups = [neurons[bounds[r]:bounds[r + 1]] for r in range(len(n_layer))]
+    bounds = np.concatenate([[0], np.cumsum(n_layer)])
+    n_groups = [neurons[bounds[r]:bounds[r + 1]] for r in range(len(n_layer))]
 
-syn_in = [PoissonInput(n_groups[r], 'I', bg_layer[r], bg_freq, weight=w_ex)
-          for r in range(len(n_groups))]
+    syn_in = [PoissonInput(n_groups[r], 'I', bg_layer[r], bg_freq, weight=w_ex)
+              for r in range(len(n_groups))]
 
-syn_group = []
-n_synapses = 0
-for target in range(8):
-    for source in range(8):
-        p = p_conn[target, source]
-        if p == 0:
-            continue
-        n_pre, n_post = n_layer[source], n_layer[target]
-        nsyn = int(round(np.log(1.0 - p) / np.log(1.0 - 1.0 / (n_pre * n_post))))
-        excitatory = source % 2 == 0
-        weight = w_ex * (2 if (source, target) == (2, 0) else 1) * (1 if excitatory else -g)
-        delay, delay_sd = (d_ex, std_d_ex) if excitatory else (d_in, std_d_in)
-        S = Synapses(n_groups[source], n_groups[target], 'w : amp', on_pre='I_post += w',
-                     name=f"{l_name[source]}_to_{l_name[target]}")
-        S.connect(fixed_total_number=nsyn)
-        S.w = f'{float(weight / pA)}*pA * (1 + 0.1*randn())'
-        S.delay = f'clip({float(delay / ms)}*ms + {float(delay_sd / ms)}*ms*randn(), 0.1*ms, inf*ms)'
-        syn_group.append(S)
-        n_synapses += nsyn
-        if rank() == 0 and args.report:
-            print(f"  built {S.name}: {nsyn} synapses", flush=True)
+    syn_group = []
+    n_synapses = 0
+    for target in range(8):
+        for source in range(8):
+            p = p_conn[target, source]
+            if p == 0:
+                continue
+            n_pre, n_post = n_layer[source], n_layer[target]
+            nsyn = int(round(np.log(1.0 - p) / np.log(1.0 - 1.0 / (n_pre * n_post))))
+            excitatory = source % 2 == 0
+            weight = w_ex * (2 if (source, target) == (2, 0) else 1) * (1 if excitatory else -g)
+            delay, delay_sd = (d_ex, std_d_ex) if excitatory else (d_in, std_d_in)
+            S = Synapses(n_groups[source], n_groups[target], 'w : amp', on_pre='I_post += w',
+                         name=f"{l_name[source]}_to_{l_name[target]}")
+            S.connect(fixed_total_number=nsyn)
+            S.w = f'{float(weight / pA)}*pA * (1 + 0.1*randn())'
+            S.delay = f'clip({float(delay / ms)}*ms + {float(delay_sd / ms)}*ms*randn(), 0.1*ms, inf*ms)'
+            syn_group.append(S)
+            n_synapses += nsyn
+            if rank() == 0 and report:
+                print(f"  built {S.name}: {nsyn} synapses", flush=True)
 
-monitors = [SpikeMonitor(group, name=f"{name}") for group, name in zip(n_groups, l_name)]
-build_time = time.perf_counter() - wall_start
+    return neurons, n_groups, syn_group, n_layer, n_synapses
 
-sim_start = time.perf_counter()
-run(args.duration*second, report=args.report)
-sim_time = time.perf_counter() - sim_start
 
-write_start = time.perf_counter()
-save(args.output)
-write_time = time.perf_counter() - write_start
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="neurons scaled by this factor, connection probabilities kept")
+    parser.add_argument("--duration", type=float, default=1.0, help="biological seconds")
+    parser.add_argument("--seed", type=int, default=100)
+    parser.add_argument("--output", default="microcircuit.h5")
+    parser.add_argument("--report", default="text")
+    parser.add_argument("--transient", type=float, default=0.1,
+                        help="seconds left out of the rate table")
+    args = parser.parse_args()
+    wall_start = time.perf_counter()
+    seed(args.seed)
 
-if rank() == 0:
-    print(f"\nPotjans-Diesmann microcircuit, scale {args.scale:g}: {sum(n_layer)} neurons, "
-          f"{n_synapses} synapses, {size()} MPI rank(s), seed {args.seed}")
-    print(f"{'population':<8} {'neurons':>8} {'rate (Hz)':>10}   (after {args.transient:g} s)")
-    for name, mon, n in zip(l_name, monitors, n_layer):
-        t = np.asarray(mon.t_)
-        count = np.sum(t >= args.transient)
-        print(f"{name:<8} {n:>8} {count / n / (args.duration - args.transient):>10.3f}")
-    print(f"build {build_time:.1f} s, simulate {sim_time:.1f} s "
-          f"(real-time factor {sim_time / args.duration:.1f}), write {write_time:.1f} s")
+    wall_start = time.perf_counter()
+    seed(args.seed)
+    neurons, n_groups, syn_group, n_layer, n_synapses = build_microcircuit(args.scale,
+                                                                           bool(args.report))
+    monitors = [SpikeMonitor(group, name=name) for group, name in zip(n_groups, l_name)]
+    build_time = time.perf_counter() - wall_start
+
+    sim_start = time.perf_counter()
+    run(args.duration*second, report=args.report or None)
+    sim_time = time.perf_counter() - sim_start
+
+    write_start = time.perf_counter()
+    save(args.output)
+    write_time = time.perf_counter() - write_start
+
+    if rank() == 0:
+        print(f"\nPotjans-Diesmann microcircuit, scale {args.scale:g}: {sum(n_layer)} neurons, "
+              f"{n_synapses} synapses, {size()} MPI rank(s), seed {args.seed}")
+        span = args.duration - args.transient
+        if span > 0:
+            print(f"{'population':<8} {'neurons':>8} {'rate (Hz)':>10}   (after {args.transient:g} s)")
+            for name, mon, n in zip(l_name, monitors, n_layer):
+                count = np.sum(np.asarray(mon.t_) >= args.transient)
+                print(f"{name:<8} {n:>8} {count / n / span:>10.3f}")
+        else:
+            print(f"(no rate table: the run is not longer than the {args.transient:g} s transient)")
+        print(f"build {build_time:.1f} s, simulate {sim_time:.1f} s "
+              f"(real-time factor {sim_time / max(args.duration, 1e-12):.1f}), write {write_time:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -63,3 +63,16 @@ def deliver_spikes(const int64_t[::1] row_start, const int32_t[::1] local_target
             step = spike_steps[k]
             for syn in range(row_start[source], row_start[source + 1]):
                 ring[(step + delays[syn]) % n_slots, local_targets[syn]] += weights[syn]
+
+
+def rank_within_group(const int32_t[::1] groups, int64_t n_groups):
+    """For each element, how many earlier elements share its group."""
+    cdef Py_ssize_t n = groups.shape[0], k
+    out = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] rank = out
+    cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
+    with nogil:
+        for k in range(n):
+            rank[k] = seen[groups[k]]
+            seen[groups[k]] += 1
+    return out

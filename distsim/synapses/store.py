@@ -91,18 +91,25 @@ class SynapseStore:
         self.calls.append(ConnectCall(counts, positions))
         if n_new == 0:
             return
-        all_sources = np.concatenate([self.sources, sources])
+        n_old = len(self)
+        all_sources = np.concatenate([self.sources, sources]) if n_old else sources
         row_start, order = synapse_store.group_by_source(all_sources, self.n_sources)
         del all_sources
-        local = np.asarray(targets, dtype=np.int64) - self.target_start
-        self.local_targets = np.concatenate(
-            [self.local_targets, local.astype(np.int32)])[order]
-        self.delay_steps = np.concatenate(
-            [self.delay_steps, np.full(n_new, initial_values.get("delay_steps", 0),
-                                       dtype=np.uint16)])[order]
+        new_targets = (np.asarray(targets, dtype=np.int64) - self.target_start).astype(np.int32)
+        self.local_targets = (np.concatenate([self.local_targets, new_targets])
+                              if n_old else new_targets)[order]
+        del new_targets
+        delay = initial_values.get("delay_steps", 0)
+        if n_old:
+            self.delay_steps = np.concatenate(
+                [self.delay_steps, np.full(n_new, delay, dtype=np.uint16)])[order]
+        else:  # a constant needs no permutation
+            self.delay_steps = np.full(n_new, delay, dtype=np.uint16)
         for name, values in self.variables.items():
-            fill = np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)
-            self.variables[name] = np.concatenate([values, fill])[order]
+            fill = initial_values.get(name, 0)
+            self.variables[name] = np.concatenate(
+                [values, np.full(n_new, fill, dtype=values.dtype)])[order] if n_old else \
+                np.full(n_new, fill, dtype=values.dtype)
         self.row_start = row_start
 
     def call_segments(self):
@@ -126,13 +133,9 @@ class SynapseStore:
         """For each synapse, its rank among the synapses of its target (in
         store order). With the target id, it names a synapse the same way on
         any number of ranks: the counter of its random numbers."""
-        n_local_targets = int(self.local_targets.max()) + 1 if len(self) else 0
-        starts, order = synapse_store.group_by_source(self.local_targets.astype(np.int64),
-                                                      n_local_targets)
-        rank_in_target = np.empty(len(self), dtype=np.int64)
-        rank_in_target[order] = np.arange(len(self), dtype=np.int64) - \
-            np.repeat(starts[:-1], np.diff(starts))
-        return rank_in_target
+        # Not cached: it would cost 8 bytes per synapse for the whole run.
+        return synapse_store.rank_within_group(
+            self.local_targets, int(self.local_targets.max()) + 1 if len(self) else 0)
 
     def deliver(self, weights, spike_sources, spike_steps, ring):
         """Add the weights of the given spikes' synapses into ``ring``."""

@@ -469,21 +469,29 @@ class Synapses(Group):
         return dim_of
 
     def _evaluate_per_synapse(self, expr, run_namespace, purpose, selected, owner):
-        ns = {"i": self.store.sources[selected], "j": self.store.targets[selected],
-              "N_pre": self.source.N, "N_post": self.target.N}
-        for name in self._variable_dims:
-            if name != "delay":
+        """Evaluate ``expr`` for the selected local synapses. Only the
+        per-synapse arrays the expression uses are built."""
+        ns = {"N_pre": self.source.N, "N_post": self.target.N}
+        for name in expr.identifiers:
+            if name in ("i", "j", "delay", "_synaptic_pre", "_synaptic_post", "N_incoming",
+                        "N_outgoing"):
+                ns[name] = self._local_values(name)[selected]
+            elif name in self.store.variables:
                 ns[name] = self.store.variables[name][selected]
-        ns["delay"] = self._local_values("delay")[selected]
         for name in expr.identifiers - set(ns):
             if name.endswith("_pre") or name.endswith("_post"):
                 raise NotImplementedError(f"{owner}: '{name}' in '{expr.code}' - pre/post "
                                           "variables in synaptic expressions are not supported yet")
             ns[name] = raw_value(resolve_external(name, self._namespaces(run_namespace), owner,
                                                   expr.code))
-        within_target = self.store.index_within_target()[selected]
-        base = (self.name,) + tuple(purpose)
-        rng = RandomContext(lambda site: stream_key(*base, site), ns["j"], within_target)
+        rng = None
+        if expr.random_sites:
+            # A synapse's random numbers are keyed by (target, its rank among
+            # the target's synapses): the same on any number of ranks.
+            within_target = self.store.index_within_target()[selected]
+            base = (self.name,) + tuple(purpose)
+            rng = RandomContext(lambda site: stream_key(*base, site),
+                                self._local_values("j")[selected], within_target)
         return expr.evaluate(ns, rng)
 
     # -- simulation --------------------------------------------------------------
