@@ -107,3 +107,18 @@ def test_bad_indices_are_errors():
         S.w[[25]]
     with pytest.raises(ValueError, match="3 values for 25 synapses"):
         S.w = [1, 2, 3]
+
+
+def test_expressions_with_pre_and_post_variables():
+    source = NeuronGroup(4, "x : 1")
+    target = NeuronGroup(3, "y : volt")
+    source.x = "i + 1"
+    target.y = "i*mV"
+    S = Synapses(source, target, "w : volt", on_pre="y += w")
+    S.connect("x_pre > 2")  # sources 2 and 3
+    S.w = "x_pre*y_post"
+    i, j = np.asarray(S.i), np.asarray(S.j)
+    assert set(i) == {2, 3}
+    assert np.allclose(np.asarray(S.w), (i + 1) * j * 1e-3)
+    with pytest.raises(KeyError, match="nothing_pre"):
+        S.w = "nothing_pre*mV"

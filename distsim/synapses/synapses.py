@@ -185,22 +185,41 @@ class Synapses(Group):
         ns = {"i": sources, "j": targets, "N_pre": self.source.N, "N_post": self.target.N}
         ns.update(extra or {})
         for name in expr.identifiers - set(ns):
-            if name.endswith("_pre") or name.endswith("_post"):
-                raise NotImplementedError(f"{owner}: '{name}' in '{expr.code}' - pre/post "
-                                          "variables in connection rules are not supported yet")
+            values = self._neuron_variable(name, sources, targets, owner, expr.code)
+            if values is not None:
+                ns[name] = values
+                continue
             ns[name] = raw_value(resolve_external(name, self._namespaces(run_namespace), owner,
                                                   expr.code))
         return ns
+
+    def _neuron_variable(self, name, sources, targets, owner, code):
+        """Values of a presynaptic (``v_pre``) or postsynaptic (``v_post``)
+        neuron variable for the given pairs; None if ``name`` is neither.
+
+        Targets are this rank's own neurons; presynaptic values come from a
+        gather of the source group's variable (neurons, never synapses).
+        """
+        for suffix, group, indices in (("_pre", self.source, sources),
+                                       ("_post", self.target, targets)):
+            variable = name[:-len(suffix)]
+            if not name.endswith(suffix) or variable not in group._local_state:
+                continue
+            if indices is None:
+                raise NotImplementedError(f"{owner}: '{name}' cannot be used in '{code}'")
+            if suffix == "_post":
+                return group._local_state[variable][indices - group.start]
+            return np.concatenate(get_comm().allgather(group._local_state[variable]))[indices]
+        if name.endswith(("_pre", "_post")):
+            raise KeyError(f"{owner}: '{name}' in '{code}' is not a variable of the "
+                           f"{'source' if name.endswith('_pre') else 'target'} group")
+        return None
 
     def _namespaces(self, run_namespace):
         return self.namespaces(run_namespace)
 
     def _check_dimensionless(self, expr, run_namespace, owner, what):
-        def dim_of(name):
-            if name in ("i", "j", "N_pre", "N_post"):
-                return DIMENSIONLESS
-            return get_dimensions(resolve_external(name, self._namespaces(run_namespace), owner,
-                                                   expr.code))
+        dim_of = self._synapse_dim_of(run_namespace, expr.code, owner)
         dim = expr.dimension(dim_of)
         if dim not in (DIMENSIONLESS, ANY_DIMENSION):
             raise DimensionMismatchError(f"{owner}: the {what} '{expr.code}' must be "
@@ -464,6 +483,8 @@ class Synapses(Group):
                 return DIMENSIONLESS
             if name.endswith("_post") and name[:-5] in self.target._variable_dims:
                 return self.target._variable_dims[name[:-5]]
+            if name.endswith("_pre") and name[:-4] in self.source._variable_dims:
+                return self.source._variable_dims[name[:-4]]
             return get_dimensions(resolve_external(name, self._namespaces(run_namespace),
                                                    owner, code))
         return dim_of
@@ -479,9 +500,11 @@ class Synapses(Group):
             elif name in self.store.variables:
                 ns[name] = self.store.variables[name][selected]
         for name in expr.identifiers - set(ns):
-            if name.endswith("_pre") or name.endswith("_post"):
-                raise NotImplementedError(f"{owner}: '{name}' in '{expr.code}' - pre/post "
-                                          "variables in synaptic expressions are not supported yet")
+            values = self._neuron_variable(name, self._local_values("i")[selected],
+                                           self._local_values("j")[selected], owner, expr.code)
+            if values is not None:
+                ns[name] = values
+                continue
             ns[name] = raw_value(resolve_external(name, self._namespaces(run_namespace), owner,
                                                   expr.code))
         rng = None
