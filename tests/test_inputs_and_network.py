@@ -46,34 +46,10 @@ def test_timed_array_drives_a_group():
 def test_objects_in_lists_and_dicts_are_simulated():
     # The seed thread's first pitfall: method 1 (a list of Synapses between
     # subgroups) and method 2 (one Synapses) must behave identically.
-    def build(method):
-        from distsim import start_scope
-        start_scope()
-        np.random.seed(100)
-        neurons = NeuronGroup(40, "dv/dt = (I-v)/tau : 1\nI : 1\ntau : second",
-                              threshold="v>1", reset="v = 0", method="exact")
-        neurons.I = 2
-        neurons.tau = 10 * ms
-        groups = [neurons[10 * k:10 * k + 10] for k in range(4)]
-        links = [(0, 0, 3), (0, 1, 5), (2, 2, 7), (2, 3, 9)]
-        syn_group = []
-        if method == 2:
-            syn = Synapses(neurons, neurons, on_pre="v_post += 0.2")
-        for src, tgt, nsyn in links:
-            pre, post = np.random.randint(10, size=nsyn), np.random.randint(10, size=nsyn)
-            if method == 1:
-                syn_group.append(Synapses(groups[src], groups[tgt], on_pre="v_post += 0.2"))
-                syn_group[-1].connect(i=pre, j=post)
-                syn_group[-1].delay = 1.4 * ms
-            else:
-                syn.connect(i=pre + 10 * src, j=post + 10 * tgt)
-                syn.delay = 1.4 * ms
-        mon = SpikeMonitor(neurons)
-        run(100 * ms)
-        return mon.i.copy(), mon.t_.copy()
-    i1, t1 = build(1)
-    i2, t2 = build(2)
-    assert np.array_equal(i1, i2) and np.array_equal(t1, t2)
+    from models.seed_thread import simulate
+    i1, t1, v1 = simulate(1)
+    i2, t2, v2 = simulate(2)
+    assert np.array_equal(i1, i2) and np.array_equal(t1, t2) and np.array_equal(v1, v2)
     # and the synapses matter: without them the spikes differ
     from distsim import start_scope
     start_scope()

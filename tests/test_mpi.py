@@ -99,3 +99,11 @@ def test_a_network_with_heterogeneous_delays_writes_the_same_file_on_any_rank_co
     with h5py.File(path, "r") as f:
         assert np.array_equal(f["spikes/neurongroup/node_ids"][:], spikes[0])
         assert f["distsim"].attrs["n_ranks"] == comm.Get_size()
+
+
+def test_seed_thread_methods_agree_on_every_rank_count():
+    from models.seed_thread import simulate
+    i1, t1, v1 = simulate(1)
+    i2, t2, v2 = simulate(2)
+    assert np.array_equal(i1, i2) and np.array_equal(t1, t2) and np.array_equal(v1, v2)
+    assert len(i1) > 0

@@ -72,6 +72,10 @@ for name, S in connections.items():
         arrays[f"{name}.w"] = np.asarray(S.w)
         arrays[f"{name}.w[2:40:3]"] = np.asarray(S.w[2:40:3])
         arrays[f"{name}.w[i>j]"] = np.asarray(S.w["i > j"])
+        arrays[f"{name}.w[-7:]"] = np.asarray(S.w[-7:])
+        arrays[f"{name}.w[5,1,5,-1]"] = np.asarray(S.w[[5, 1, 5, -1]])
+        arrays[f"{name}.w[:50, 100:]"] = np.asarray(S.w[:50, 100:])
+        arrays[f"{name}.w[2, 5]"] = np.asarray(S.w[2, 5])
 for name, mon in monitors.items():
     arrays[f"{name}.spikes.i"] = mon.i
     arrays[f"{name}.spikes.t"] = np.asarray(mon.t)
