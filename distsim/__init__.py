@@ -19,7 +19,7 @@ from .groups import NeuronGroup
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load, save
 from .model.equations import Equations
-from .monitors import SpikeMonitor
+from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, run
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
@@ -27,4 +27,4 @@ from numpy import pi, inf  # noqa: E402
 __all__ = list(_unit_names) + [
     "Clock", "defaultclock", "PoissonGroup", "PoissonInput", "SpikeGeneratorGroup",
     "TimedArray", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
-    "SpikeMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf"]
+    "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf"]

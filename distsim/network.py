@@ -18,7 +18,7 @@ from .core.clock import defaultclock
 from .groups import NeuronGroup
 from .inputs import PoissonInput
 from .model.namespace import caller_namespace
-from .monitors.spikemonitor import SpikeMonitor
+from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .parallel import SpikeExchange, collective, get_comm
 from .synapses.synapses import Synapses
 from .units import second
@@ -42,6 +42,7 @@ class Network:
         self.name = name
         self.objects = []
         self.wall_times = {"simulate": 0.0}
+        self.writer = None
         self.add(*objects)
 
     def add(self, *objects):
@@ -86,6 +87,9 @@ class Network:
                 obj.before_run(run_namespace, clock)
         self.groups = self._of_type(NeuronGroup)
         self.spike_monitors = self._of_type(SpikeMonitor)
+        self.value_monitors = [m for m in self.spike_monitors if m.record_variables]
+        self.state_monitors = self._of_type(StateMonitor)
+        self.rate_monitors = self._of_type(PopulationRateMonitor)
         synapses = self._of_type(Synapses)
         for s in synapses:
             for group in (s.source, s.target):
@@ -101,7 +105,8 @@ class Network:
         self.window_steps = max(1, min(int(min_delay), MAX_WINDOW_STEPS))
         self.exchange = SpikeExchange()
 
-    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0):
+    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
+            output=None, flush_interval=None):
         """Simulate for ``duration``, continuing from the current time.
 
         Parameters
@@ -112,11 +117,28 @@ class Network:
             Print progress (on rank 0) every ``report_period`` of wall time.
         namespace : dict, optional
             Constants for the models (else the calling script's namespace).
+        output : str, optional
+            Results file to stream the monitors into (written by all ranks;
+            kept open for further runs until ``save()``). A distsim extension.
+        flush_interval : Quantity, optional
+            Biological time between flushes of the monitors to ``output``
+            (default: only at the end of the run). After each flush the file
+            is complete up to that time, even if the run is killed later.
         """
+        if "build" not in self.wall_times:
+            from .io.writer import _IMPORT_TIME
+            self.wall_times["build"] = time.perf_counter() - _IMPORT_TIME
         run_namespace = namespace if namespace is not None else caller_namespace(level)
         if not isinstance(self, MagicNetwork):
             self._warn_about_omitted()
         self.before_run(run_namespace)
+        if output is not None:
+            self._open_output(output)
+        flush_steps = None
+        if flush_interval is not None:
+            if self.writer is None:
+                raise ValueError("flush_interval needs output= (a results file)")
+            flush_steps = max(1, defaultclock.steps_for(flush_interval))
         clock = defaultclock
         dt = clock.dt_
         n_steps = clock.steps_for(duration)
@@ -125,8 +147,11 @@ class Network:
         started = time.perf_counter()
         window_ids, window_steps = [], []
         window_start = first
+        next_flush = first + flush_steps if flush_steps else None
         for step in range(first, stop):
             t = step * dt
+            for monitor in self.state_monitors:
+                monitor.record_step(step)
             for group in self.groups:
                 group.update_state(step, t, dt)
             local_spikes = []
@@ -136,10 +161,16 @@ class Network:
                 if len(local):
                     window_ids.append(local + (group.start + group.id_offset))
                     window_steps.append(np.full(len(local), step, dtype=np.int64))
+            for monitor in self.value_monitors:
+                root = getattr(monitor.source, "parent", monitor.source)
+                monitor.record_values(local_spikes[self.groups.index(root)], step)
             if step - window_start + 1 == self.window_steps or step == stop - 1:
-                self._exchange(window_ids, window_steps)
+                self._exchange(window_ids, window_steps, window_start, step + 1)
                 window_ids, window_steps = [], []
                 window_start = step + 1
+                if next_flush is not None and step + 1 >= next_flush:
+                    self.writer.flush()
+                    next_flush += flush_steps
             for pathway in self.pathways:
                 pathway.apply(step)
             for poisson_input in self.poisson_inputs:
@@ -151,13 +182,27 @@ class Network:
         elapsed = time.perf_counter() - started
         self.wall_times["simulate"] += elapsed
         reporter.finish(n_steps, elapsed)
+        if self.writer is not None and self.writer.is_open:
+            self.writer.flush()
 
-    def _exchange(self, window_ids, window_steps):
+    def _open_output(self, filename):
+        import os
+        from .io.writer import ResultsWriter
+        if self.writer is not None and self.writer.is_open and \
+                self.writer.filename == os.path.abspath(filename):
+            return
+        if self.writer is not None:
+            self.writer.close()
+        self.writer = ResultsWriter(filename, self)
+
+    def _exchange(self, window_ids, window_steps, first, stop):
         ids = np.concatenate(window_ids) if window_ids else np.empty(0, np.int64)
         steps = np.concatenate(window_steps) if window_steps else np.empty(0, np.int64)
         ids, steps = self.exchange.exchange(ids, steps)
         for monitor in self.spike_monitors:
             monitor.record_spikes(ids, steps)
+        for monitor in self.rate_monitors:
+            monitor.record_window(ids, steps, first, stop)
         for pathway in self.pathways:
             pathway.push(ids, steps)
 
@@ -209,16 +254,22 @@ class MagicNetwork(Network):
     def __init__(self):
         super().__init__(name="magicnetwork")
 
-    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0):
+    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
+            output=None, flush_interval=None):
         self.objects = registry.registered_objects()
         super().run(duration, report=report, report_period=report_period, namespace=namespace,
-                    level=level)
+                    level=level, output=output, flush_interval=flush_interval)
 
 
 magic_network = MagicNetwork()
 
 
-def run(duration, report=None, report_period=10 * second, namespace=None, level=0):
-    """Simulate every object created so far (Brian2's ``run``)."""
+def run(duration, report=None, report_period=10 * second, namespace=None, level=0,
+        output=None, flush_interval=None):
+    """Simulate every object created so far (Brian2's ``run``).
+
+    ``output`` and ``flush_interval`` stream the monitors into a results
+    file as the run goes (see `Network.run`)."""
     magic_network.run(duration, report=report, report_period=report_period,
-                      namespace=namespace, level=level)
+                      namespace=namespace, level=level, output=output,
+                      flush_interval=flush_interval)

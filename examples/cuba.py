@@ -48,7 +48,7 @@ s_mon = SpikeMonitor(P)
 build_time = time.perf_counter() - build_start
 
 run_start = time.perf_counter()
-run(args.duration * second, report=args.report)
+run(args.duration * second, report=args.report, output=args.output, flush_interval=0.25 * second)
 run_time = time.perf_counter() - run_start
 save(args.output)
 

@@ -1,5 +1,6 @@
 """The results file: SONATA layout, dtypes, units and metadata."""
 import h5py
+import pytest
 import numpy as np
 
 import distsim
@@ -59,3 +60,80 @@ def test_info_command(tmp_path, capsys):
     main(["info", filename])
     out = capsys.readouterr().out
     assert "cells" in out and str(mon.num_spikes) in out
+
+
+def monitored_run(path):
+    from distsim import PopulationRateMonitor, StateMonitor, Synapses
+    G = NeuronGroup(20, "dv/dt = (I - v)/tau : 1\nI : 1", threshold="v > 1", reset="v = 0",
+                    method="exact", name="cells", namespace={"tau": 10 * ms})
+    G.I = "1.2 + 0.05*i"
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w")
+    S.connect(p=0.3)
+    S.w = "0.05*rand()"
+    spikes = SpikeMonitor(G)
+    trace = StateMonitor(G, "v", record=[1, 7, 19])
+    rate = PopulationRateMonitor(G)
+    run(100 * ms, output=path, flush_interval=25 * ms)
+    save(path)
+    return G, spikes, trace, rate
+
+
+def test_report_layout_is_sonata(tmp_path):
+    path = str(tmp_path / "r.h5")
+    G, spikes, trace, rate = monitored_run(path)
+    with h5py.File(path, "r") as f:
+        report = f["report/cells"]
+        assert report["data"].shape == (1000, 3) and report["data"].dtype == np.float32
+        assert report["data"].attrs["units"] == "1"
+        assert list(report["mapping/node_ids"][:]) == [1, 7, 19]
+        assert report["mapping/node_ids"].dtype == np.uint64
+        assert list(report["mapping/index_pointers"][:]) == [0, 1, 2, 3]
+        assert list(report["mapping/element_ids"][:]) == [0, 0, 0]
+        assert np.allclose(report["mapping/time"][:], [0.0, 100.0, 0.1])
+        assert report["mapping/time"].attrs["units"] == "ms"
+        assert np.allclose(report["data"][:].T, np.asarray(trace.v))
+        assert f["rates/ratemonitor/rate"].attrs["units"] == "Hz"
+
+
+def test_libsonata_reads_spikes_and_reports(tmp_path):
+    import libsonata
+    path = str(tmp_path / "r.h5")
+    G, spikes, trace, rate = monitored_run(path)
+    reader = libsonata.SpikeReader(path)
+    assert reader.get_population_names() == ["cells"]
+    population = reader["cells"]
+    assert population.sorting == "by_time"
+    pairs = np.array(population.get())
+    assert np.array_equal(pairs[:, 0].astype(np.int64), spikes.i)
+    assert np.allclose(pairs[:, 1], np.asarray(spikes.t_) * 1e3)
+    report = libsonata.ElementReportReader(path)["cells"]
+    frame = report.get(node_ids=[7])
+    assert np.allclose(np.asarray(frame.data)[:, 0], np.asarray(trace[7].v))
+
+
+def test_neo_and_elephant_read_the_results(tmp_path):
+    import quantities as pq
+    from elephant.statistics import mean_firing_rate
+    path = str(tmp_path / "r.h5")
+    G, spikes, trace, rate = monitored_run(path)
+    with load(path) as results:
+        block = results.to_neo()
+    trains = block.segments[0].spiketrains
+    assert len(trains) == 20
+    counts = spikes.count
+    for k in (0, 10, 19):
+        assert trains[k].annotations["node_id"] == k
+        expected = counts[k] / 0.1
+        assert float(mean_firing_rate(trains[k]).rescale(pq.Hz)) == pytest.approx(expected)
+    signal = block.segments[0].analogsignals[0]
+    assert signal.shape == (1000, 3)
+
+
+def test_plot_command_writes_a_png(tmp_path):
+    path = str(tmp_path / "r.h5")
+    monitored_run(path)
+    from distsim.io.cli import main
+    png = str(tmp_path / "raster.png")
+    main(["plot", path, "-o", png])
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"

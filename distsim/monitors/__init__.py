@@ -1,5 +1,7 @@
 """Monitors: what a run records, readable in the script on every rank and
 written to the results file."""
+from .ratemonitor import PopulationRateMonitor
 from .spikemonitor import SpikeMonitor
+from .statemonitor import StateMonitor
 
-__all__ = ["SpikeMonitor"]
+__all__ = ["SpikeMonitor", "StateMonitor", "PopulationRateMonitor"]

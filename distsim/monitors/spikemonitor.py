@@ -1,26 +1,30 @@
 """SpikeMonitor: the spikes of a group (Brian2's ``SpikeMonitor``).
 
 It records from the exchanged spike stream, which every rank receives in the
-same order, so ``.i`` and ``.t`` are available on every rank without further
-communication and do not depend on the number of ranks.
+same order, so ``.i`` and ``.t`` are the same on every rank without further
+communication and do not depend on the number of ranks. Variables recorded
+at spike time (``variables='v'``) are taken by the rank that owns the
+neuron and gathered when read.
 """
 import numpy as np
 
-from ..core.base import SimulationObject
 from ..groups import NeuronPopulation
+from ..io import sonata
+from ..parallel import get_comm
 from ..units import Quantity, second
+from .base import Monitor, append_replicated, create_rows
 
 
-class SpikeMonitor(SimulationObject):
+class SpikeMonitor(Monitor):
     """Record the spikes of ``source``.
 
     Parameters
     ----------
-    source : NeuronGroup
-    variables : None
-        Recording variables at spike time is not supported yet.
+    source : NeuronGroup or subgroup
+    variables : str or list of str, optional
+        Variables to record at each spike (e.g. ``'v'``).
     record : bool or array of int
-        All neurons (True), none (False; counts are still kept), or these indices.
+        All neurons (True), none (False: only counts), or these indices.
     name : str, optional
     """
 
@@ -31,11 +35,14 @@ class SpikeMonitor(SimulationObject):
         if not isinstance(source, NeuronPopulation):
             raise TypeError(f"SpikeMonitor '{self.name}': the source must be a NeuronGroup, "
                             f"got {type(source).__name__}")
-        if variables:
-            raise NotImplementedError(f"SpikeMonitor '{self.name}': recording variables at "
-                                      "spike time is not supported yet")
         self.source = source
         self.record = record
+        variables = [variables] if isinstance(variables, str) else list(variables or [])
+        for var in variables:
+            if var not in source._local_state:
+                raise KeyError(f"SpikeMonitor '{self.name}': '{var}' is not a variable of "
+                               f"{source.name}")
+        self.record_variables = variables
         self._recorded = np.ones(source.N, dtype=bool)
         if record is False:
             self._recorded[:] = False
@@ -46,9 +53,11 @@ class SpikeMonitor(SimulationObject):
                                  f"0..{source.N - 1}")
             self._recorded[:] = False
             self._recorded[indices] = True
-        self._i_chunks = []
-        self._step_chunks = []
+        self._i_chunks, self._step_chunks = [], []
+        # Per variable: (step, index, value) of this rank's own spikes, buffered.
+        self._value_chunks = {var: [] for var in variables}
         self._count = np.zeros(source.N, dtype=np.int64)
+        self._n_flushed = 0
         self._dt = None
 
     def before_run(self, run_namespace, clock):
@@ -56,6 +65,7 @@ class SpikeMonitor(SimulationObject):
             raise ValueError(f"SpikeMonitor '{self.name}': dt changed between runs")
         self._dt = clock.dt_
 
+    # -- recording ---------------------------------------------------------
     def record_spikes(self, spike_ids, spike_steps):
         """Take this group's spikes from the exchanged (id, step) stream."""
         offset = self.source.id_offset
@@ -70,22 +80,53 @@ class SpikeMonitor(SimulationObject):
             self._i_chunks.append(indices[keep])
             self._step_chunks.append(steps[keep])
 
-    def _concatenated(self):
-        if len(self._i_chunks) > 1:
-            self._i_chunks = [np.concatenate(self._i_chunks)]
-            self._step_chunks = [np.concatenate(self._step_chunks)]
-        if not self._i_chunks:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return self._i_chunks[0], self._step_chunks[0]
+    def record_values(self, group_local_spikes, step):
+        """Values of the recorded variables at this rank's spikes now.
+
+        ``group_local_spikes`` index the local arrays of the source's
+        NeuronGroup (the parent, for a subgroup)."""
+        if not self.record_variables or len(group_local_spikes) == 0:
+            return
+        root = getattr(self.source, "parent", self.source)
+        index = group_local_spikes + root.start - getattr(self.source, "sub_start", 0)
+        inside = (index >= 0) & (index < self.source.N)
+        index = index[inside]
+        index = index[self._recorded[index]]
+        if len(index) == 0:
+            return
+        for var in self.record_variables:
+            self._value_chunks[var].append(
+                (np.full(len(index), step, dtype=np.int64), index,
+                 self.source._local_state[var][index - self.source.start].astype(np.float64)))
+
+    # -- reading -------------------------------------------------------------
+    @staticmethod
+    def _joined(chunks):
+        if len(chunks) > 1:
+            chunks[:] = [np.concatenate(chunks)]
+        return chunks[0] if chunks else np.empty(0, np.int64)
+
+    def _buffered(self):
+        return self._joined(self._i_chunks), self._joined(self._step_chunks)
+
+    def _all(self):
+        i, steps = self._buffered()
+        flushed_i = self._read_flushed("node_ids")
+        if flushed_i is not None and len(flushed_i):
+            flushed_t = self._read_flushed("timestamps")
+            flushed_steps = np.rint(flushed_t * 1e-3 / self._dt).astype(np.int64)
+            return (np.concatenate([flushed_i.astype(np.int64), i]),
+                    np.concatenate([flushed_steps, steps]))
+        return i, steps
 
     @property
     def i(self):
         """Neuron index of each spike, in time order (ties by index)."""
-        return self._concatenated()[0]
+        return self._all()[0]
 
     @property
     def t_(self):
-        return self._concatenated()[1] * (self._dt or 0.0)
+        return self._all()[1] * (self._dt or 0.0)
 
     @property
     def t(self):
@@ -107,9 +148,74 @@ class SpikeMonitor(SimulationObject):
 
     def spike_trains(self):
         """Dictionary from neuron index to its spike times."""
-        i, t = self.i, self.t_
+        i, t = self._all()
+        t = t * (self._dt or 0.0)
         order = np.argsort(i, kind="stable")
         splits = np.searchsorted(i[order], np.arange(self.source.N + 1))
         times = t[order]
         return {k: Quantity(times[splits[k]:splits[k + 1]], second.dim)
                 for k in range(self.source.N)}
+
+    def _values(self, var):
+        """Recorded values of ``var``, in the order of ``i`` and ``t``."""
+        chunks = self._value_chunks[var]
+        steps, indices, values = (np.concatenate([c[k] for c in chunks]) if chunks else
+                                  np.empty(0, dtype) for k, dtype in
+                                  enumerate((np.int64, np.int64, np.float64)))
+        parts = get_comm().allgather((steps, indices, values))
+        steps = np.concatenate([p[0] for p in parts])
+        indices = np.concatenate([p[1] for p in parts])
+        values = np.concatenate([p[2] for p in parts])
+        order = np.lexsort((indices, steps))
+        buffered = values[order]
+        flushed = self._read_flushed(var)
+        if flushed is not None:
+            _, factor = sonata.file_units(self.source._variable_dims[var])
+            buffered = np.concatenate([flushed / factor, buffered])
+        dim = self.source._variable_dims[var]
+        return Quantity(buffered, dim)
+
+    def __getattr__(self, name):
+        if name in self.__dict__.get("record_variables", ()):
+            return self._values(name)
+        raise AttributeError(name)
+
+    # -- results file ------------------------------------------------------
+    def population_name(self):
+        return self.source.name
+
+    def create_datasets(self, group):
+        group.attrs.create("sorting", sonata.SORTING_VALUES["by_time"],
+                           dtype=sonata.sorting_dtype())
+        create_rows(group, "timestamps", np.float64, attrs={"units": sonata.TIME_UNITS})
+        create_rows(group, "node_ids", np.uint64)
+        for var in self.record_variables:
+            unit, _ = sonata.file_units(self.source._variable_dims[var])
+            create_rows(group, var, np.float64, attrs={"units": unit})
+        self._n_flushed = 0
+
+    def flush_to(self, group):
+        i, steps = self._buffered()
+        append_replicated(group["timestamps"], steps * self._dt * 1e3)
+        append_replicated(group["node_ids"], i.astype(np.uint64))
+        for var in self.record_variables:
+            self._flush_values(group[var], var, i, steps)
+        self._n_flushed += len(i)
+        self._i_chunks, self._step_chunks = [], []
+
+    def _flush_values(self, dataset, var, i, steps):
+        # This rank's spikes are rows of the (sorted) buffered spike list.
+        chunks = self._value_chunks[var]
+        old = dataset.shape[0]
+        dataset.resize(old + len(i), axis=0)
+        if chunks:
+            my_steps = np.concatenate([c[0] for c in chunks])
+            my_i = np.concatenate([c[1] for c in chunks])
+            values = np.concatenate([c[2] for c in chunks])
+            keys = steps * self.source.N + i
+            rows = np.searchsorted(keys, my_steps * self.source.N + my_i)
+            order = np.argsort(rows)
+            _, factor = sonata.file_units(self.source._variable_dims[var])
+            dataset[old + rows[order]] = values[order] * factor
+        self._value_chunks[var] = []
+

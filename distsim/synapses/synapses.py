@@ -425,6 +425,11 @@ class Synapses(Group):
             return self.get_variable(name)
         return super().__getattr__(name)
 
+    def __getitem__(self, index):
+        """``S[:, 3]``, ``S[2, :]``, ``S['i > j']``: a selection of synapses,
+        e.g. for ``StateMonitor(S, 'w', record=S[:, 3])``."""
+        return SynapseSelection(self, index)
+
     def set_variable(self, name, index, value, raw=False):
         owner = f"Synapses '{self.name}'"
         if name not in self._variable_dims:
@@ -555,3 +560,26 @@ class Synapses(Group):
                 weights = -weights
             self.pathways.append(AdditivePathway(self, variable, weights, clock.timestep,
                                                  previous.get(variable)))
+
+
+class SynapseSelection:
+    """Synapses selected by an index (Brian2's indexed Synapses)."""
+
+    def __init__(self, synapses, index):
+        self.synapses = synapses
+        self.index = index
+
+    def synapse_indices(self):
+        """Global indices (creation order) of the selected synapses, sorted;
+        the same on every rank."""
+        S = self.synapses
+        mask, _, _ = S._selection(self.index, f"Synapses '{S.name}'")
+        mine = S.global_indices()[mask]
+        return np.sort(np.concatenate(get_comm().allgather(mine)))
+
+    def __len__(self):
+        return len(self.synapse_indices())
+
+    def __array__(self, dtype=None, copy=None):
+        values = self.synapse_indices()
+        return values.astype(dtype) if dtype is not None else values

@@ -60,8 +60,12 @@ S_stim = Synapses(stimulus, G, on_pre="v += 3*mV")
 S_stim.connect(j="i*100")
 connections["stim"] = S_stim
 
-monitors = {"G": SpikeMonitor(G), "drive": SpikeMonitor(drive)}
-run(100 * ms)
+monitors = {"G": SpikeMonitor(G, variables="v"), "drive": SpikeMonitor(drive)}
+traces = StateMonitor(G, ["v", "I_syn"], record=[0, 3, 150, 299])
+weights = StateMonitor(S_gen, "w", record=S_gen[:, 3], dt=1 * ms)
+rates = PopulationRateMonitor(G)
+run(60 * ms, output=output + ".h5", flush_interval=15 * ms)
+run(40 * ms, output=output + ".h5")
 save(output + ".h5")
 
 arrays = {}
@@ -79,6 +83,11 @@ for name, S in connections.items():
 for name, mon in monitors.items():
     arrays[f"{name}.spikes.i"] = mon.i
     arrays[f"{name}.spikes.t"] = np.asarray(mon.t)
+arrays["G.spikes.v"] = np.asarray(monitors["G"].v)
+arrays["traces.v"] = np.asarray(traces.v)
+arrays["traces.I_syn"] = np.asarray(traces.I_syn)
+arrays["weights.w"] = np.asarray(weights.w)
+arrays["rates"] = np.asarray(rates.rate)
 arrays["G.v"] = np.asarray(G.v)
 arrays["G.I_syn"] = np.asarray(G.I_syn)
 if rank() == 0:

@@ -1,0 +1,61 @@
+"""What monitors share: buffered recording that a results file can drain.
+
+A monitor keeps what it recorded since the last flush in memory; a results
+file (`distsim.io.writer.ResultsWriter`) appends that to chunked datasets
+and the monitor forgets it, so memory stays bounded whatever the run length.
+Reading a monitor in the script (``mon.i``, ``mon.v``) combines what was
+flushed (read back from the file) with what is still buffered.
+"""
+import numpy as np
+
+from ..core.base import SimulationObject
+from ..parallel import block_range, get_comm
+
+
+class Monitor(SimulationObject):
+    """Base of the monitors: bookkeeping of flushed data.
+
+    Subclasses implement ``create_datasets(group)`` (all ranks, same calls)
+    and ``flush_to(group)`` (collective append of the buffered data).
+    """
+
+    def __init__(self, name):
+        super().__init__(name)
+        self._file_group = None   # (filename, path) where flushed data lives
+        self._writer = None
+
+    def attach(self, writer, group):
+        self._writer = writer
+        self._file_group = (writer.filename, group.name)
+
+    def _read_flushed(self, dataset_name):
+        """The flushed rows of one of this monitor's datasets ('' if none)."""
+        if self._file_group is None:
+            return None
+        filename, path = self._file_group
+        if self._writer is not None and self._writer.is_open:
+            return self._writer.file[path][dataset_name][...]
+        import h5py
+        with h5py.File(filename, "r") as f:
+            return f[path][dataset_name][...]
+
+
+def append_replicated(dataset, values):
+    """Append rows that every rank holds identically: each rank writes its
+    share. All ranks must call it (the resize is collective)."""
+    comm = get_comm()
+    old = dataset.shape[0]
+    dataset.resize(old + len(values), axis=0)
+    start, stop = block_range(len(values), comm.Get_rank(), comm.Get_size())
+    if stop > start:
+        dataset[old + start:old + stop] = values[start:stop]
+
+
+def create_rows(group, name, dtype, tail=(), attrs=None, chunk_rows=1 << 16):
+    """A resizable, chunked dataset of rows (created identically on all ranks)."""
+    chunk = (chunk_rows,) + tuple(max(1, t) for t in tail)
+    dataset = group.create_dataset(name, shape=(0,) + tuple(tail), maxshape=(None,) + tuple(tail),
+                                   dtype=dtype, chunks=chunk)
+    for key, value in (attrs or {}).items():
+        dataset.attrs[key] = value
+    return dataset

@@ -1,0 +1,90 @@
+"""PopulationRateMonitor: the instantaneous rate of a group (Brian2's
+``PopulationRateMonitor``), from the exchanged spikes (the same on every rank)."""
+import numpy as np
+
+from ..groups import NeuronPopulation
+from ..parallel import block_range
+from ..units import Quantity, get_dimensions, hertz, second
+from .base import Monitor, append_replicated, create_rows
+
+
+class PopulationRateMonitor(Monitor):
+    """Fraction of ``source`` spiking per time step, divided by dt."""
+
+    when = "thresholds"
+
+    def __init__(self, source, name="ratemonitor*"):
+        super().__init__(name)
+        if not isinstance(source, NeuronPopulation):
+            raise TypeError(f"PopulationRateMonitor '{self.name}': the source must be a "
+                            "NeuronGroup or subgroup")
+        self.source = source
+        self._counts = []
+        self._first_step = None
+        self._n_flushed = 0
+
+    def before_run(self, run_namespace, clock):
+        self._dt = clock.dt_
+
+    def record_window(self, spike_ids, spike_steps, first, stop):
+        """Counts per step for the window [first, stop)."""
+        if self._first_step is None:
+            self._first_step = first
+        offset = self.source.id_offset
+        mine = (spike_ids >= offset) & (spike_ids < offset + self.source.N)
+        self._counts.append(np.bincount(spike_steps[mine] - first, minlength=stop - first))
+
+    def _buffered(self):
+        return np.concatenate(self._counts) if self._counts else np.empty(0, np.int64)
+
+    @property
+    def rate(self):
+        counts = self._buffered()
+        rate = counts / self.source.N / self._dt
+        flushed = self._read_flushed("rate")
+        if flushed is not None:
+            rate = np.concatenate([flushed, rate])
+        return Quantity(rate, hertz.dim)
+
+    @property
+    def t(self):
+        n = len(np.asarray(self.rate))
+        first = self._first_step or 0
+        return Quantity((first + np.arange(n)) * self._dt, second.dim)
+
+    def smooth_rate(self, window="gaussian", width=None):
+        """The rate smoothed with a ``'gaussian'`` (sd ``width``) or ``'flat'``
+        window (length ``width``), or an array of weights, as in Brian2."""
+        rate = np.asarray(self.rate)
+        if isinstance(window, str):
+            if width is None or get_dimensions(width) is not second.dim:
+                raise TypeError("smooth_rate needs width= as a time")
+            w = float(width / second)
+            if window == "gaussian":
+                half = int(np.round(2 * w / self._dt))
+                x = np.arange(-half, half + 1) * self._dt
+                kernel = np.exp(-x ** 2 / (2 * w ** 2))
+            elif window == "flat":
+                length = max(1, int(np.round(w / self._dt)))
+                kernel = np.ones(length + 1 - length % 2)
+            else:
+                raise ValueError(f"unknown window {window!r}; use 'gaussian' or 'flat'")
+        else:
+            kernel = np.asarray(window, dtype=np.float64)
+        kernel = kernel / kernel.sum()
+        return Quantity(np.convolve(rate, kernel, mode="same"), hertz.dim)
+
+    def create_datasets(self, group):
+        create_rows(group, "rate", np.float64, attrs={"units": "Hz"})
+        group.attrs["source"] = self.source.name
+        self._n_flushed = 0
+
+    def flush_to(self, group):
+        counts = self._buffered()
+        if self._n_flushed == 0:
+            group.attrs["start"] = (self._first_step or 0) * self._dt * 1e3
+            group.attrs["dt"] = self._dt * 1e3
+            group.attrs["time_units"] = "ms"
+        append_replicated(group["rate"], counts / self.source.N / self._dt)
+        self._n_flushed += len(counts)
+        self._counts = []

@@ -1,0 +1,221 @@
+"""StateMonitor: variables of neurons or synapses over time (Brian2's
+``StateMonitor``).
+
+Each rank records the elements it owns; reading ``mon.v`` gathers them into
+the order of ``record``, the same for any number of ranks. In the results
+file it is a SONATA report: ``/report/<population>/data`` (time x element)
+with ``mapping/node_ids``, ``index_pointers``, ``element_ids`` and ``time``.
+"""
+import numpy as np
+
+from ..groups import NeuronPopulation
+from ..io import sonata
+from ..parallel import get_comm
+from ..units import DIMENSIONLESS, Quantity, second
+from .base import Monitor, create_rows
+
+
+class StateMonitor(Monitor):
+    """Record ``variables`` of ``source`` every ``dt``.
+
+    Parameters
+    ----------
+    source : NeuronGroup, subgroup or Synapses
+    variables : str, list of str or True (all)
+    record : bool, int, array of int, or ``S[i, j]`` for synapses
+        Which elements (neuron indices, or synapse indices in creation order).
+    dt : Quantity, optional
+        Recording interval (a multiple of the clock's dt; default: every step).
+    name : str, optional
+    """
+
+    when = "start"
+
+    def __init__(self, source, variables, record, dt=None, name="statemonitor*"):
+        super().__init__(name)
+        from ..synapses.synapses import Synapses
+        owner = f"StateMonitor '{self.name}'"
+        self.source = source
+        self.is_synaptic = isinstance(source, Synapses)
+        if not (self.is_synaptic or isinstance(source, NeuronPopulation)):
+            raise TypeError(f"{owner}: the source must be a NeuronGroup, subgroup or Synapses")
+        if variables is True:
+            variables = [v for v in source._variable_dims
+                         if v not in ("i", "lastspike", "not_refractory")]
+        variables = [variables] if isinstance(variables, str) else list(variables)
+        for var in variables:
+            if var not in source._variable_dims:
+                raise KeyError(f"{owner}: '{var}' is not a variable of {source.name}")
+        self.record_variables = variables
+        self.record = record
+        self.interval = dt
+        self._traces = {var: [] for var in variables}
+        self._steps = []
+        self._n_flushed = 0
+
+    # -- which elements ------------------------------------------------------
+    def _recorded_indices(self):
+        size = self.source.N
+        record = self.record
+        if hasattr(record, "synapse_indices"):
+            record = record.synapse_indices()
+        if record is True:
+            return np.arange(size, dtype=np.int64)
+        if record is False or record is None:
+            return np.empty(0, dtype=np.int64)
+        indices = np.asarray(record, dtype=np.int64).reshape(-1)
+        if np.any((indices < 0) | (indices >= size)):
+            raise IndexError(f"StateMonitor '{self.name}': record indices outside 0..{size - 1}")
+        return indices
+
+    def before_run(self, run_namespace, clock):
+        self._dt = clock.dt_
+        self._every = 1 if self.interval is None else max(
+            1, int(round(float(self.interval / second) / clock.dt_)))
+        recorded = self._recorded_indices()
+        if hasattr(self, "indices") and not np.array_equal(recorded, self.indices):
+            raise ValueError(f"StateMonitor '{self.name}': the recorded elements changed")
+        self.indices = recorded
+        if self.is_synaptic:
+            # Local synapses that are recorded, and their columns in `record` order.
+            global_ids = self.source.global_indices()
+            order = np.argsort(recorded, kind="stable")
+            where = np.searchsorted(recorded[order], global_ids)
+            hit = (where < len(recorded)) & \
+                (recorded[order][np.minimum(where, len(recorded) - 1)] == global_ids)
+            self._local = np.flatnonzero(hit)
+            self._columns = order[where[hit]]
+            sort = np.argsort(self._columns)
+            self._local, self._columns = self._local[sort], self._columns[sort]
+        else:
+            mine = (recorded >= self.source.start) & (recorded < self.source.stop)
+            self._columns = np.flatnonzero(mine)
+            self._local = recorded[mine] - self.source.start
+
+    def _local_variable(self, var):
+        if self.is_synaptic:
+            return self.source._local_values(var)
+        return self.source._local_state[var]
+
+    def record_step(self, step):
+        if step % self._every:
+            return
+        self._steps.append(step)
+        for var in self.record_variables:
+            self._traces[var].append(self._local_variable(var)[self._local].astype(np.float64))
+
+    # -- reading ---------------------------------------------------------------
+    @property
+    def t_(self):
+        steps = np.asarray(self._steps, dtype=np.int64)
+        flushed = self._read_flushed_times()
+        return np.concatenate([flushed, steps * self._dt]) if flushed is not None else \
+            steps * self._dt
+
+    @property
+    def t(self):
+        return Quantity(self.t_, second.dim)
+
+    def _read_flushed_times(self):
+        if self._file_group is None or self._n_flushed == 0:
+            return None
+        start, _, dt = self._time_mapping
+        return start * 1e-3 + np.arange(self._n_flushed) * dt * 1e-3
+
+    def _values(self, var):
+        """(n_recorded, n_times) raw values of ``var`` in record order."""
+        local = np.array(self._traces[var]).reshape(len(self._steps), len(self._local))
+        parts = get_comm().allgather((self._columns, local))
+        buffered = np.empty((len(self._steps), len(self.indices)))
+        for columns, values in parts:
+            buffered[:, columns] = values
+        if self._n_flushed:
+            flushed = self._read_report(var)
+            buffered = np.concatenate([flushed, buffered], axis=0)
+        return buffered.T
+
+    def _read_report(self, var):
+        filename, _ = self._file_group
+        path = self._report_paths[var]
+        if self._writer is not None and self._writer.is_open:
+            data = self._writer.file[path]["data"][...]
+        else:
+            import h5py
+            with h5py.File(filename, "r") as f:
+                data = f[path]["data"][...]
+        _, factor = sonata.file_units(self.source._variable_dims[var])
+        return data.astype(np.float64) / factor
+
+    def __getattr__(self, name):
+        variables = self.__dict__.get("record_variables", ())
+        raw = name.endswith("_") and name[:-1] in variables
+        var = name[:-1] if raw else name
+        if var in variables:
+            values = self._values(var)
+            dim = self.source._variable_dims[var]
+            return values if raw or dim is DIMENSIONLESS else Quantity(values, dim)
+        raise AttributeError(name)
+
+    def __getitem__(self, index):
+        """``mon[5].v``: the trace of recorded element 5."""
+        where = np.flatnonzero(self.indices == int(index))
+        if len(where) == 0:
+            raise IndexError(f"StateMonitor '{self.name}': element {index} is not recorded")
+        return _RecordedElement(self, int(where[0]))
+
+    # -- results file ----------------------------------------------------------------
+    def report_names(self):
+        base = self.source.name
+        return {var: base if len(self.record_variables) == 1 else f"{base}.{var}"
+                for var in self.record_variables}
+
+    def create_datasets(self, report_groups):
+        """``report_groups``: variable -> its /report/<population> group."""
+        self._report_paths = {}
+        for var, group in report_groups.items():
+            unit, _ = sonata.file_units(self.source._variable_dims[var])
+            group.attrs["variable"] = var
+            group.attrs["source"] = self.source.name
+            # SONATA reports are float32 (libsonata insists); the script's
+            # in-memory values are float64 until flushed.
+            create_rows(group, "data", np.float32,
+                        tail=(len(self.indices),), attrs={"units": unit}, chunk_rows=256)
+            mapping = group.create_group("mapping")
+            n = len(self.indices)
+            mapping.create_dataset("node_ids", data=self.indices.astype(np.uint64))
+            mapping.create_dataset("index_pointers", data=np.arange(n + 1, dtype=np.uint64))
+            mapping.create_dataset("element_ids", data=np.zeros(n, dtype=np.uint32))
+            time = mapping.create_dataset("time", data=np.zeros(3))
+            time.attrs["units"] = sonata.TIME_UNITS
+            self._report_paths[var] = group.name
+        self._n_flushed = 0
+
+    def flush_to(self, report_groups):
+        n_new = len(self._steps)
+        if n_new and self._n_flushed == 0:
+            self._time_mapping = (self._steps[0] * self._dt * 1e3, 0.0, self._every * self._dt * 1e3)
+        for var, group in report_groups.items():
+            data = group["data"]
+            old = data.shape[0]
+            data.resize(old + n_new, axis=0)
+            _, factor = sonata.file_units(self.source._variable_dims[var])
+            local = np.array(self._traces[var]).reshape(n_new, len(self._local)) * factor
+            if n_new and len(self._columns):
+                if self.is_synaptic:
+                    data[old:old + n_new, self._columns] = local
+                else:  # a rank's neurons are one block of columns
+                    data[old:old + n_new, self._columns[0]:self._columns[-1] + 1] = local
+            if n_new or self._n_flushed:
+                start, _, dt = self._time_mapping
+                group["mapping/time"][...] = [start, start + (old + n_new) * dt, dt]
+            self._traces[var] = []
+        self._n_flushed += n_new
+        self._steps = []
+
+
+class _RecordedElement:
+    def __init__(self, monitor, column):
+        self._monitor, self._column = monitor, column
+
+    def __getattr__(self, name):
+        return getattr(self._monitor, name)[self._column]

@@ -1,0 +1,49 @@
+"""A run killed with SIGKILL after a flush leaves a readable file that holds
+everything up to that flush."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+from conftest import ROOT, mpirun
+
+
+def test_killed_run_leaves_the_flushed_spikes(tmp_path):
+    complete = str(tmp_path / "complete.h5")
+    result = mpirun(2, ["tests/models/streamed_run.py", complete, "4"])
+    assert result.returncode == 0, result.stderr
+    with h5py.File(complete, "r") as f:
+        all_ids = f["spikes/neurongroup/node_ids"][:]
+        all_times = f["spikes/neurongroup/timestamps"][:]
+    assert len(all_ids) > 100
+
+    killed = str(tmp_path / "killed.h5")
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1", PYTHONPATH=ROOT)
+    env = {k: v for k, v in env.items() if not k.startswith(("OMPI_COMM_WORLD", "PMIX_"))}
+    process = subprocess.Popen(["mpirun", "-n", "2", sys.executable, "tests/models/streamed_run.py",
+                                killed, "100000"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        for line in process.stdout:
+            if line.startswith("chunk 1") or time.time() > deadline:
+                break
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+    with h5py.File(killed, "r") as f:
+        ids = f["spikes/neurongroup/node_ids"][:]
+        times = f["spikes/neurongroup/timestamps"][:]
+        t_end = f["distsim"].attrs["t_end"]
+    # At least the two announced chunks (40 ms) are there, and what is there
+    # is exactly the start of the complete run.
+    assert t_end >= 40.0
+    assert len(ids) >= np.sum(all_times < 40.0)
+    n = min(len(ids), len(all_ids))
+    assert np.array_equal(ids[:n], all_ids[:n]) and np.array_equal(times[:n], all_times[:n])
+    assert np.all(times < t_end)
