@@ -3,7 +3,6 @@
 Each rank holds the state of its contiguous block [start, stop) of the
 group's N neurons; neuron i has the network-wide id ``id_offset + i``.
 """
-import itertools
 
 import numpy as np
 
@@ -23,8 +22,12 @@ __all__ = ["NeuronGroup"]
 
 # Network-wide neuron ids: each group takes the next block, in creation order
 # (the same on every rank).
-_id_counter = itertools.count()
 _next_id_offset = [0]
+
+
+def reset_id_offsets():
+    """Number the neurons of the groups created from now on from 0 again."""
+    _next_id_offset[0] = 0
 
 _NEURON_FLAGS = {"unless refractory", "constant", "shared", "constant over dt"}
 

@@ -69,8 +69,11 @@ class PoissonInput(SimulationObject):
         self._p = float(self.rate / hertz) * clock.dt_
         if self._p > 1:
             raise ValueError(f"{owner}: rate * dt = {self._p:g} > 1")
-        self._key = stream_key(self.name, "events")
-        self._neuron_ids = self.target.local_indices + self.target.id_offset
+        # Keyed by the neuron's index in its NeuronGroup (not by network-wide
+        # ids, which depend on what else the script created).
+        root = getattr(self.target, "parent", self.target)
+        self._key = stream_key(self.name, root.name, "events")
+        self._neuron_ids = self.target.local_indices + getattr(self.target, "sub_start", 0)
         self._values = self.target._local_state[self.target_var]
 
     def apply(self, step):

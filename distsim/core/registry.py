@@ -20,9 +20,11 @@ def start_scope():
     """Forget all objects created so far and start time at 0 again (Brian2's
     ``start_scope``: the new objects have never run)."""
     from .clock import defaultclock
+    from .. import groups
     _objects.clear()
     _name_counters.clear()
     defaultclock.timestep = 0
+    groups.reset_id_offsets()
 
 
 def unique_name(name):
