@@ -339,19 +339,27 @@ class NeuronGroup(NeuronPopulation):
             self._reset_constants = self._constants(self.reset.identifiers, run_namespace,
                                                     self.reset.code)
         self._refractory_steps = None
+        self._refractory_condition = None
         if self._refractory_expr is not None:
             code = self._refractory_expr.code
             dim = self._refractory_expr.dimension(self._dim_of(run_namespace, code))
-            if dim is not second.dim:
-                raise DimensionMismatchError(f"{owner}: refractory '{code}' must be a time "
-                                             "(refractoriness given as a condition is not "
-                                             "supported yet)", dim)
-            ns = self._namespace(self._constants(self._refractory_expr.identifiers,
-                                                 run_namespace, code))
-            value = self._refractory_expr.evaluate(ns, self._random("refractory", self.local_indices))
-            self._refractory_steps = _timestep(np.broadcast_to(value, (self.n_local,)), clock.dt_)
+            constants = self._constants(self._refractory_expr.identifiers, run_namespace, code)
+            if dim in (DIMENSIONLESS, ANY_DIMENSION):
+                # A condition: refractory while it holds (Brian2's semantics).
+                self._refractory_condition = (self._refractory_expr, constants)
+            elif dim is second.dim:
+                value = self._refractory_expr.evaluate(self._namespace(constants),
+                                                       self._random("refractory",
+                                                                    self.local_indices))
+                self._refractory_steps = _timestep(np.broadcast_to(value, (self.n_local,)),
+                                                   clock.dt_)
+            else:
+                raise DimensionMismatchError(f"{owner}: refractory '{code}' must be a time or "
+                                             "a condition", dim)
         elif self.refractory is not False and self.refractory is not None:
             self._refractory_steps = _timestep(float(self.refractory / second), clock.dt_)
+        self._refractoriness = self._refractory_steps is not None or \
+            self._refractory_condition is not None
 
     def _expressions(self):
         """Every expression of the group's code (to bind user functions)."""
@@ -363,7 +371,11 @@ class NeuronGroup(NeuronPopulation):
 
     def update_state(self, step, t, dt):
         state = self._local_state
-        if self._refractory_steps is not None:
+        if self._refractory_condition is not None:
+            condition, constants = self._refractory_condition
+            state["not_refractory"][...] = ~np.broadcast_to(np.asarray(condition.evaluate(
+                self._namespace(constants, t=t, dt=dt)), dtype=bool), (self.n_local,))
+        elif self._refractory_steps is not None:
             state["not_refractory"][...] = _timestep(t - state["lastspike"], dt) >= \
                 self._refractory_steps
         if self.state_updater is not None:
@@ -372,7 +384,7 @@ class NeuronGroup(NeuronPopulation):
             namespace = state if self.state_updater.name == "exact" else \
                 self._namespace(self._update_constants, t=t, dt=dt)
             self.state_updater.update(
-                namespace, state["not_refractory"] if self._refractory_steps is not None else None,
+                namespace, state["not_refractory"] if self._refractoriness else None,
                 t, dt, self._random("noise", self.local_indices, step))
 
     def spikes(self, step, t, dt):
@@ -383,12 +395,12 @@ class NeuronGroup(NeuronPopulation):
         crossed = np.broadcast_to(np.asarray(
             self.threshold.evaluate(ns, self._random("threshold", self.local_indices, step)),
             dtype=bool), (self.n_local,))
-        if self._refractory_steps is not None:
+        if self._refractoriness:
             crossed = crossed & self._local_state["not_refractory"]
         local = np.flatnonzero(crossed).astype(np.int64)
         if len(local):
             self._local_state["lastspike"][local] = t
-            if self._refractory_steps is not None:
+            if self._refractoriness:
                 self._local_state["not_refractory"][local] = False
         return local
 

@@ -99,6 +99,38 @@ def expm(matrices):
     return result * (d[:, None] / d[None, :])
 
 
+def _sympy_rhs(equations, constants):
+    """Right-hand sides as sympy expressions (subexpressions inlined,
+    constants substituted), and the symbol table."""
+    symbols = {}
+    subexpr_values = {}
+    for eq in equations.ordered_subexpressions():
+        subexpr_values[eq.name] = _to_sympy(eq.expr, symbols).subs(subexpr_values)
+    rhs = {}
+    for name in equations.diff_eq_names:
+        expr = _to_sympy(equations[name].expr, symbols).subs(subexpr_values)
+        rhs[name] = expr.subs({symbols[c]: sympy.Float(v) for c, v in constants.items()
+                               if c in symbols and not isinstance(v, bool)})
+        symbols.setdefault(name, sympy.Symbol(name, real=True))
+    return rhs, symbols
+
+
+def _noise_symbols(symbols):
+    return [s for n, s in symbols.items() if n == "xi" or n.startswith("xi_")]
+
+
+def is_multiplicative(equations, constants):
+    """Whether some noise term's factor depends on a state variable."""
+    rhs, symbols = _sympy_rhs(equations, constants)
+    states = [symbols[n] for n in equations.diff_eq_names]
+    for noise in _noise_symbols(symbols):
+        for expr in rhs.values():
+            factor = sympy.diff(expr, noise)
+            if factor.free_symbols & set(states):
+                return True
+    return False
+
+
 class _Updater:
     """Common interface: ``prepare`` at run start, ``update`` every step."""
 
@@ -263,7 +295,107 @@ class RungeKuttaUpdater(_Updater):
             state[name][...] = new[name]
 
 
-METHODS = ("exact", "linear", "euler", "rk2", "rk4")
+class ExponentialEulerUpdater(_Updater):
+    """Brian2's ``exponential_euler``: each equation, linear in its own
+    variable (dx/dt = A x + B, A and B depending on the others), is advanced
+    exactly for one step with A and B frozen: x' = -B/A + (x + B/A) exp(A dt).
+    Made for conductance-based models such as Hodgkin-Huxley."""
+
+    name = "exponential_euler"
+
+    def __init__(self, equations, owner, constants):
+        super().__init__(equations, owner)
+        if equations.is_stochastic:
+            raise IntegrationError(f"{owner}: 'exponential_euler' cannot integrate stochastic "
+                                   "equations; use 'heun' or 'milstein'")
+        rhs, symbols = _sympy_rhs(equations, constants)
+        self._coefficients = {}
+        for name in self.variables:
+            x = symbols[name]
+            a = sympy.simplify(sympy.diff(rhs[name], x))
+            if x in a.free_symbols:
+                raise IntegrationError(
+                    f"{owner}: 'exponential_euler' needs each equation to be linear in its own "
+                    f"variable, but 'd{name}/dt = {equations[name].expr.code}' is not linear in "
+                    f"{name}; use 'rk4'")
+            b = sympy.simplify(rhs[name] - a * x)
+            arguments = sorted({str(v) for v in a.free_symbols | b.free_symbols})
+            self._coefficients[name] = (arguments,
+                                        sympy.lambdify([symbols[v] for v in arguments], a, "numpy"),
+                                        sympy.lambdify([symbols[v] for v in arguments], b, "numpy"))
+        self.parameters = []
+
+    def prepare(self, parameter_values, dt, n_local):
+        pass
+
+    def update(self, state, not_refractory, t, dt, random_context=None):
+        namespace = dict(state)
+        namespace["t"] = t
+        new = {}
+        for name in self.variables:
+            arguments, a_of, b_of = self._coefficients[name]
+            values = [namespace[v] for v in arguments]
+            a, b = a_of(*values), b_of(*values)
+            x = state[name]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = b / a
+                advanced = np.where(a == 0, x + b * dt, -ratio + (x + ratio) * np.exp(a * dt))
+            if name in self.unless_refractory and not_refractory is not None:
+                advanced = np.where(not_refractory, advanced, x)
+            new[name] = advanced
+        for name, value in new.items():
+            state[name][...] = value
+
+
+class StochasticUpdater(RungeKuttaUpdater):
+    """Brian2's ``heun`` (Stratonovich) and ``milstein`` (Ito, derivative-free)
+    schemes for equations with noise ``xi`` (also multiplicative)."""
+
+    def __init__(self, equations, owner, method):
+        _Updater.__init__(self, equations, owner)
+        self.name = method
+        self.noise = sorted({n for eq in equations if eq.expr is not None
+                             for n in eq.expr.identifiers if n == "xi" or n.startswith("xi_")})
+        self.subexpressions = equations.ordered_subexpressions()
+        self.parameters = []
+
+    def _drift_and_diffusion(self, base, values, not_refractory):
+        namespace = dict(base, **values)
+        for noise in self.noise:
+            namespace[noise] = 0.0
+        drift = self._derivatives(dict(namespace), not_refractory)
+        diffusion = []
+        for noise in self.noise:
+            with_noise = self._derivatives(dict(namespace, **{noise: 1.0}), not_refractory)
+            diffusion.append({n: with_noise[n] - drift[n] for n in self.variables})
+        return drift, diffusion
+
+    def update(self, state, not_refractory, t, dt, random_context=None):
+        base = dict(state)
+        base["t"] = t
+        x = {name: state[name] for name in self.variables}
+        dw = [random_context.randn(k) * np.sqrt(dt) for k in range(len(self.noise))]
+        f, g = self._drift_and_diffusion(base, x, not_refractory)
+        if self.name == "heun":
+            support = {n: x[n] + dt * f[n] + sum(w * gk[n] for w, gk in zip(dw, g))
+                       for n in self.variables}
+            f_s, g_s = self._drift_and_diffusion(base, support, not_refractory)
+            new = {n: x[n] + dt / 2 * (f[n] + f_s[n])
+                   + sum(w / 2 * (gk[n] + gs[n]) for w, gk, gs in zip(dw, g, g_s))
+                   for n in self.variables}
+        else:  # milstein, derivative-free (Kloeden & Platen)
+            new = {n: x[n] + dt * f[n] for n in self.variables}
+            for k, (w, gk) in enumerate(zip(dw, g)):
+                support = {n: x[n] + dt * f[n] + np.sqrt(dt) * gk[n] for n in self.variables}
+                _, g_s = self._drift_and_diffusion(base, support, not_refractory)
+                for n in self.variables:
+                    new[n] = new[n] + gk[n] * w + (g_s[k][n] - gk[n]) / (2 * np.sqrt(dt)) * \
+                        (w * w - dt)
+        for name in self.variables:
+            state[name][...] = new[name]
+
+
+METHODS = ("exact", "linear", "euler", "rk2", "rk4", "exponential_euler", "heun", "milstein")
 
 
 def make_state_updater(equations, method, constants, owner):
@@ -282,16 +414,27 @@ def make_state_updater(equations, method, constants, owner):
     if not equations.diff_eq_names:
         return None
     if method is None:
+        # As Brian2: 'exact' if it applies, else 'euler' (additive noise), else 'heun'.
         try:
             return ExactUpdater(equations, owner, constants)
         except IntegrationError:
-            return RungeKuttaUpdater(equations, owner, "euler")
+            pass
+        if equations.is_stochastic and is_multiplicative(equations, constants):
+            return StochasticUpdater(equations, owner, "heun")
+        return RungeKuttaUpdater(equations, owner, "euler")
     if not isinstance(method, str):
         raise TypeError(f"{owner}: method must be a string, got {method!r}")
     key = method.lower()
     if key in ("exact", "linear"):
         return ExactUpdater(equations, owner, constants)
+    if key == "euler" and equations.is_stochastic and is_multiplicative(equations, constants):
+        raise IntegrationError(f"{owner}: 'euler' integrates additive noise only; the noise in "
+                               "these equations is multiplicative: use 'heun' or 'milstein'")
     if key in RungeKuttaUpdater.TABLEAUS:
         return RungeKuttaUpdater(equations, owner, key)
+    if key == "exponential_euler":
+        return ExponentialEulerUpdater(equations, owner, constants)
+    if key in ("heun", "milstein"):
+        return StochasticUpdater(equations, owner, key)
     raise IntegrationError(f"{owner}: unknown integration method '{method}'; "
                            f"available: {', '.join(METHODS)}")

@@ -1,0 +1,139 @@
+"""Reference models run by both Brian2 (make_brian2_reference.py) and distsim
+(tests/test_brian2_reference.py). Each function takes the simulator module
+(``brian2`` or ``distsim``) and returns a dict of recorded arrays (SI units).
+
+Only features both simulators share are used, so the two scripts are the
+same model text.
+"""
+import numpy as np
+
+
+def _record(sim, group, variables, record=True, dt=None):
+    if dt is None:
+        return sim.StateMonitor(group, variables, record=record)
+    return sim.StateMonitor(group, variables, record=record, dt=dt)
+
+
+def cuba_neuron(sim):
+    """CUBA neurons (Brette et al. 2007) fed by excitatory and inhibitory spikes."""
+    ms, mV = sim.ms, sim.mV
+    taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
+    Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
+    eqs = """
+    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+    dge/dt = -ge/taue : volt
+    dgi/dt = -gi/taui : volt
+    """
+    P = sim.NeuronGroup(3, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+                        method="exact")
+    P.v = np.array([-60.0, -55.0, -51.0]) * mV
+    inputs = sim.SpikeGeneratorGroup(2, [0, 1, 0, 0, 1, 0, 0, 0],
+                                     [5, 12, 20, 21, 40, 60, 61, 62] * ms)
+    Ce = sim.Synapses(inputs, P, on_pre="ge += 6*mV")
+    Ce.connect(i=0, j=[0, 1, 2])
+    Ci = sim.Synapses(inputs, P, on_pre="gi -= 9*mV")
+    Ci.connect(i=1, j=[0, 1, 2])
+    mon = _record(sim, P, ["v", "ge", "gi"])
+    spikes = sim.SpikeMonitor(P)
+    sim.run(100 * ms)
+    return dict(v=np.asarray(mon.v_), ge=np.asarray(mon.ge_), gi=np.asarray(mon.gi_),
+                spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_))
+
+
+def iaf_psc_exp_step(sim):
+    """NEST's iaf_psc_exp (the PD14 neuron) driven by a step current."""
+    ms, mV, pA, pF = sim.ms, sim.mV, sim.pA, sim.pF
+    tau_m, tau_syn, Cm, v_r, theta = 10 * ms, 0.5 * ms, 250 * pF, -65 * mV, -50 * mV
+    eqs = """
+    dv/dt = (-v + v_r)/tau_m + (I + Iext)/Cm : volt (unless refractory)
+    dI/dt = -I/tau_syn : amp
+    Iext : amp
+    """
+    G = sim.NeuronGroup(3, eqs, threshold="v > theta", reset="v = v_r", refractory=2 * ms,
+                        method="exact")
+    G.v = -65 * mV
+    G.I = np.array([0.0, 200.0, -300.0]) * pA
+    mon = _record(sim, G, ["v", "I"])
+    spikes = sim.SpikeMonitor(G)
+    sim.run(20 * ms)
+    G.Iext = np.array([300.0, 380.0, 500.0]) * pA
+    sim.run(100 * ms)
+    return dict(v=np.asarray(mon.v_), I=np.asarray(mon.I_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
+def hodgkin_huxley(sim, method):
+    """Brian2's Hodgkin-Huxley example (Traub & Miles rates), three currents."""
+    ms, mV, umetre, cm, ufarad, siemens, msiemens, nA = (sim.ms, sim.mV, sim.umetre, sim.cm,
+                                                         sim.ufarad, sim.siemens, sim.msiemens,
+                                                         sim.nA)
+    area = 20000 * umetre ** 2
+    Cm = 1 * ufarad * cm ** -2 * area
+    gl = 5e-5 * siemens * cm ** -2 * area
+    El, EK, ENa, VT = -65 * mV, -90 * mV, 50 * mV, -63 * mV
+    g_na = 100 * msiemens * cm ** -2 * area
+    g_kd = 30 * msiemens * cm ** -2 * area
+    eqs = """
+    dv/dt = (gl*(El-v) - g_na*(m*m*m)*h*(v-ENa) - g_kd*(n*n*n*n)*(v-EK) + I)/Cm : volt
+    dm/dt = 0.32*(mV**-1)*(13.*mV-v+VT)/(exp((13.*mV-v+VT)/(4.*mV))-1.)/ms*(1-m)-0.28*(mV**-1)*(v-VT-40.*mV)/(exp((v-VT-40.*mV)/(5.*mV))-1.)/ms*m : 1
+    dn/dt = 0.032*(mV**-1)*(15.*mV-v+VT)/(exp((15.*mV-v+VT)/(5.*mV))-1.)/ms*(1.-n)-.5*exp((10.*mV-v+VT)/(40.*mV))/ms*n : 1
+    dh/dt = 0.128*exp((17.*mV-v+VT)/(18.*mV))/ms*(1.-h)-4./(1+exp((40.*mV-v+VT)/(5.*mV)))/ms*h : 1
+    I : amp
+    """
+    sim.defaultclock.dt = 0.01 * ms
+    G = sim.NeuronGroup(3, eqs, threshold="v > -40*mV", refractory="v > -40*mV", method=method)
+    G.v = El
+    G.I = np.array([0.3, 0.7, 1.5]) * nA
+    mon = _record(sim, G, ["v", "m", "h", "n"], dt=0.1 * ms)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(40 * ms)
+    sim.defaultclock.dt = 0.1 * ms
+    return dict(v=np.asarray(mon.v_), m=np.asarray(mon.m_), h=np.asarray(mon.h_),
+                n=np.asarray(mon.n_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
+def adex(sim):
+    """Brian2's adaptive exponential integrate-and-fire example (Naud et al. 2008)."""
+    ms, mV, pF, nS, nA = sim.ms, sim.mV, sim.pF, sim.nS, sim.nA
+    C, gL, EL, VT, DeltaT = 281 * pF, 30 * nS, -70.6 * mV, -50.4 * mV, 2 * mV
+    Vcut = VT + 5 * DeltaT
+    tauw, a, b, Vr = 144 * ms, 4 * nS, 0.0805 * nA, -70.6 * mV
+    eqs = """
+    dvm/dt = (gL*(EL - vm) + gL*DeltaT*exp((vm - VT)/DeltaT) + I - w)/C : volt
+    dw/dt = (a*(vm - EL) - w)/tauw : amp
+    I : amp
+    """
+    G = sim.NeuronGroup(2, eqs, threshold="vm > Vcut", reset="vm = Vr; w += b", method="euler")
+    G.vm = EL
+    G.I = np.array([0.8, 1.5]) * nA
+    mon = _record(sim, G, ["vm", "w"])
+    spikes = sim.SpikeMonitor(G)
+    sim.run(200 * ms)
+    return dict(vm=np.asarray(mon.vm_), w=np.asarray(mon.w_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
+def noisy(sim):
+    """Statistics of noisy neurons: an Ornstein-Uhlenbeck process (additive
+    noise, euler) and geometric Brownian motion (multiplicative, heun)."""
+    ms, mV = sim.ms, sim.mV
+    tau, sigma = 10 * ms, 2 * mV
+    ou = sim.NeuronGroup(4000, "dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : volt", method="euler")
+    gbm = sim.NeuronGroup(4000, "dx/dt = mu*x + s*x*xi : 1", method="heun",
+                          namespace={"mu": -2 / sim.second, "s": 0.5 / sim.second ** 0.5})
+    gbm.x = 1
+    sim.run(50 * ms)
+    v, x = np.asarray(ou.v_), np.asarray(gbm.x_)
+    return dict(ou_mean=np.array([v.mean()]), ou_var=np.array([v.var()]),
+                gbm_mean=np.array([x.mean()]), gbm_var=np.array([x.var()]))
+
+
+MODELS = {
+    "cuba_neuron": cuba_neuron,
+    "iaf_psc_exp_step": iaf_psc_exp_step,
+    "hh_rk4": lambda sim: hodgkin_huxley(sim, "rk4"),
+    "hh_exponential_euler": lambda sim: hodgkin_huxley(sim, "exponential_euler"),
+    "adex": adex,
+    "noisy": noisy,
+}

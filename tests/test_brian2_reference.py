@@ -1,0 +1,66 @@
+"""distsim against Brian2 2.9: the same model text (tests/reference/
+brian2_models.py), Brian2's traces stored by make_brian2_reference.py."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import distsim
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
+sys.path.insert(0, HERE)
+from brian2_models import MODELS  # noqa: E402
+
+
+def run_both(name):
+    reference = dict(np.load(os.path.join(HERE, f"brian2_{name}.npz")))
+    distsim.start_scope()
+    distsim.defaultclock.dt = 0.1 * distsim.ms
+    distsim.seed(2024)
+    return reference, MODELS[name](distsim)
+
+
+@pytest.mark.parametrize("name", ["cuba_neuron", "iaf_psc_exp_step"])
+def test_exact_integration_matches_brian2(name):
+    reference, ours = run_both(name)
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    assert len(reference["spike_t"]) >= 3
+    for key in reference:
+        if key not in ("spike_i", "spike_t", "brian2_version"):
+            assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-15), key
+
+
+@pytest.mark.parametrize("name", ["hh_rk4", "hh_exponential_euler"])
+def test_hodgkin_huxley_matches_brian2(name):
+    reference, ours = run_both(name)
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    for key in ("v", "m", "h", "n"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-6, atol=1e-9), key
+
+
+def test_adex_matches_brian2():
+    reference, ours = run_both("adex")
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    assert np.allclose(ours["vm"], reference["vm"], rtol=1e-7, atol=1e-12)
+    assert np.allclose(ours["w"], reference["w"], rtol=1e-7, atol=1e-18)
+
+
+def test_noisy_neurons_have_brian2s_and_the_analytic_statistics():
+    reference, ours = run_both("noisy")
+    t, tau, sigma, n = 0.05, 0.01, 2e-3, 4000
+    ou_var = sigma ** 2 * (1 - np.exp(-2 * t / tau))
+    se = ou_var * np.sqrt(2 / n)
+    for stats in (ours, reference):
+        assert abs(stats["ou_var"][0] - ou_var) < 4 * se
+        assert abs(stats["ou_mean"][0]) < 4 * np.sqrt(ou_var / n)
+    # Geometric Brownian motion, Stratonovich (heun): E[x] = exp((mu + s^2/2) t)
+    mu, s = -2.0, 0.5
+    mean = np.exp((mu + s ** 2 / 2) * t)
+    var = mean ** 2 * (np.exp(s ** 2 * t) - 1)
+    for stats in (ours, reference):
+        assert abs(stats["gbm_mean"][0] - mean) < 4 * np.sqrt(var / n)
+        assert abs(stats["gbm_var"][0] / var - 1) < 4 * np.sqrt(2 / n) + 0.05
