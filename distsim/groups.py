@@ -180,7 +180,14 @@ class NeuronPopulation(Group):
         mine = (global_ids >= self.start) & (global_ids < self.stop)
         return global_ids, mine, global_ids[mine] - self.start
 
+    def _is_shared(self, name):
+        return name in self.equations and "shared" in self.equations[name].flags
+
     def get_variable(self, name, index=slice(None)):
+        if self._is_shared(name):
+            # One value for the whole group (stored alongside each neuron).
+            values = np.concatenate(get_comm().allgather(self._local_state[name][:1]))
+            return self._with_units(name, values[:1])[0] if len(values) else None
         if name == "i":
             values = np.arange(self.N, dtype=np.int64)
             return values[index]
@@ -201,6 +208,11 @@ class NeuronPopulation(Group):
         if name not in self._local_state or name == "i":
             raise AttributeError(f"{self.name}: '{name}' cannot be set")
         target = self._local_state[name]
+        if self._is_shared(name):
+            if not (isinstance(index, slice) and index == slice(None)):
+                raise IndexError(f"{self.name}.{name} is shared: it has one value, no index")
+            if not isinstance(value, str) and np.ndim(value) != 0:
+                raise ValueError(f"{self.name}.{name} is shared: assign one value")
         if isinstance(index, str):
             index = self._condition_mask(index)
         global_ids, mine, local = self._local_positions(index)
@@ -332,6 +344,9 @@ class NeuronGroup(NeuronPopulation):
         self._reset_constants = {}
         if self.reset is not None:
             for target in self.reset.written:
+                if self._is_shared(target):
+                    raise EquationError(f"{owner}: the reset '{self.reset.code}' assigns to the "
+                                        f"shared variable '{target}'")
                 if target not in self._local_state:
                     raise EquationError(f"{owner}: the reset '{self.reset.code}' assigns to "
                                         f"'{target}', which is not a variable of the group")
@@ -345,7 +360,7 @@ class NeuronGroup(NeuronPopulation):
             dim = self._refractory_expr.dimension(self._dim_of(run_namespace, code))
             constants = self._constants(self._refractory_expr.identifiers, run_namespace, code)
             if dim in (DIMENSIONLESS, ANY_DIMENSION):
-                # A condition: refractory while it holds (Brian2's semantics).
+                # A condition: after a spike, refractory until it no longer holds.
                 self._refractory_condition = (self._refractory_expr, constants)
             elif dim is second.dim:
                 value = self._refractory_expr.evaluate(self._namespace(constants),
@@ -372,8 +387,10 @@ class NeuronGroup(NeuronPopulation):
     def update_state(self, step, t, dt):
         state = self._local_state
         if self._refractory_condition is not None:
+            # A spike makes a neuron refractory; the condition only lets it
+            # leave (Brian2: not_refractory = not_refractory or not cond).
             condition, constants = self._refractory_condition
-            state["not_refractory"][...] = ~np.broadcast_to(np.asarray(condition.evaluate(
+            state["not_refractory"] |= ~np.broadcast_to(np.asarray(condition.evaluate(
                 self._namespace(constants, t=t, dt=dt)), dtype=bool), (self.n_local,))
         elif self._refractory_steps is not None:
             state["not_refractory"][...] = _timestep(t - state["lastspike"], dt) >= \

@@ -90,3 +90,55 @@ def test_threshold_reset_and_refractoriness_follow_brian2s_schedule():
     times = np.round(np.asarray(mon.t_)[mon.i == 0] * 1e3, 6)
     # first spike at 6.9 ms, then an ISI of 6.9 + 2.0 ms refractory = 8.9 ms
     assert list(times) == [6.9, 15.8, 24.7]
+
+
+def test_exponential_euler_needs_equations_linear_in_their_variable():
+    G = NeuronGroup(1, "dv/dt = -v**2/tau : 1", method="exponential_euler",
+                    namespace={"tau": 10 * ms})
+    with pytest.raises(IntegrationError, match="not linear in v"):
+        run(1 * ms)
+
+
+def test_euler_refuses_multiplicative_noise_and_the_default_picks_heun():
+    G = NeuronGroup(1, "dx/dt = -x/tau + x*xi/sqrt(tau) : 1", method="euler",
+                    namespace={"tau": 10 * ms})
+    with pytest.raises(IntegrationError, match="multiplicative"):
+        run(1 * ms)
+    from distsim import start_scope
+    start_scope()
+    G = NeuronGroup(1, "dx/dt = -x/tau + x*xi/sqrt(tau) : 1", namespace={"tau": 10 * ms})
+    run(0.1 * ms)
+    assert G.state_updater.name == "heun"
+
+
+def test_refractoriness_given_as_a_condition():
+    # Brian2's semantics: a spike makes the neuron refractory, the condition
+    # only ends it. Starting above the condition's bound (v = 0.9 > 0.5) does
+    # not make a neuron refractory before its first spike.
+    G = NeuronGroup(1, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1", reset="v = 0",
+                    refractory="v > 0.5", method="exact")
+    G.I = 2
+    G.v = 0.9
+    mon = SpikeMonitor(G)
+    run(30 * ms)
+    assert list(np.round(np.asarray(mon.t_) * 1e3, 6)) == [0.9, 7.9, 14.9, 21.9, 28.9]
+    # With the reset above the bound, the neuron stays refractory for good.
+    from distsim import start_scope
+    start_scope()
+    G = NeuronGroup(1, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1", reset="v = 0.8",
+                    refractory="v > 0.5", method="exact")
+    G.I = 2
+    mon = SpikeMonitor(G)
+    run(30 * ms)
+    assert list(np.round(np.asarray(mon.t_) * 1e3, 6)) == [6.9]
+
+
+def test_shared_parameters_have_one_value():
+    G = NeuronGroup(5, "dv/dt = (E - v)/tau : volt\nE : volt (shared)",
+                    namespace={"tau": 10 * ms}, method="exact")
+    G.E = -60 * mV
+    assert float(G.E / mV) == pytest.approx(-60)
+    with pytest.raises(ValueError, match="shared"):
+        G.E = np.ones(5) * mV
+    run(100 * ms)
+    assert np.allclose(np.asarray(G.v_), -60e-3 * (1 - np.exp(-10)))

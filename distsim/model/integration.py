@@ -147,6 +147,8 @@ class ExactUpdater(_Updater):
     """Exact update for linear equations with time-independent coefficients."""
 
     name = "exact"
+    #: Use the numpy path even where the compiled loop applies (benchmarks).
+    use_numpy = False
 
     def __init__(self, equations, owner, constants):
         super().__init__(equations, owner)
@@ -195,23 +197,61 @@ class ExactUpdater(_Updater):
         """
         n = len(self.variables)
         args = [parameter_values[p] for p in self.parameters]
-        shape = np.broadcast_shapes(*(np.shape(a) for a in args)) if args else ()
+        a = [[np.asarray(self._a_entries[k][l](*args), dtype=float) for l in range(n)]
+             for k in range(n)]
+        b = [np.asarray(self._b_entries[k](*args), dtype=float) for k in range(n)]
+        self._offsets = None
+        if all(entry.ndim == 0 for row in a for entry in row):
+            # Coefficients shared by all neurons; parameters only in the
+            # constant terms b: x' = e^{A dt} x + Phi b, Phi = int_0^dt e^{A s} ds,
+            # so one small matrix and a per-neuron offset Phi b_i.
+            a_matrix = np.array([[float(e) for e in row] for row in a])
+            self._matrices, self._offsets = {}, {}
+            for free in (True, False):
+                if not free and not self._frozen:
+                    continue
+                a_used = a_matrix.copy()
+                b_used = [np.broadcast_to(x, np.broadcast_shapes(*(y.shape for y in b)))
+                          for x in b]
+                if not free:
+                    a_used[self._frozen, :] = 0.0
+                    b_used = [np.zeros_like(x) if k in self._frozen else x
+                              for k, x in enumerate(b_used)]
+                big = np.zeros((2 * n, 2 * n))
+                big[:n, :n] = a_used * dt
+                big[:n, n:] = np.eye(n) * dt
+                exp_big = expm(big)
+                matrix = np.zeros((n, n + 1))
+                matrix[:, :n] = exp_big[:n, :n]
+                phi = exp_big[:n, n:]
+                b_stack = np.array(b_used)
+                if b_stack.ndim == 1:  # b shared too: fold it into the matrix
+                    matrix[:, n] = phi @ b_stack
+                    self._offsets[free] = np.zeros((0, 0))
+                else:
+                    self._offsets[free] = np.ascontiguousarray(
+                        np.einsum("kl,l...->k...", phi, b_stack).reshape(n, -1))
+                self._matrices[free] = matrix
+            return
+        shape = np.broadcast_shapes(*(x.shape for row in a for x in row), *(x.shape for x in b))
         augmented = np.zeros(shape + (n + 1, n + 1))
         for k in range(n):
             for l in range(n):
-                augmented[..., k, l] = self._a_entries[k][l](*args)
-            augmented[..., k, n] = self._b_entries[k](*args)
+                augmented[..., k, l] = a[k][l]
+            augmented[..., k, n] = b[k]
         self._matrices = {True: expm(augmented * dt)}
         if self._frozen:
             refractory = augmented.copy()
             refractory[..., self._frozen, :] = 0.0
             self._matrices[False] = expm(refractory * dt)
 
-    def _apply(self, matrix, values):
+    def _apply(self, matrix, values, offsets=None):
         n = len(self.variables)
         new = []
         for k in range(n):
             total = matrix[..., k, n]
+            if offsets is not None and offsets.size:
+                total = total + offsets[k]
             for l in range(n):
                 coeff = matrix[..., k, l]
                 if np.ndim(coeff) == 0 and coeff == 0.0:
@@ -222,9 +262,21 @@ class ExactUpdater(_Updater):
 
     def update(self, state, not_refractory, t, dt, random_context=None):
         values = [state[name] for name in self.variables]
-        new = self._apply(self._matrices[True], values)
+        matrix = self._matrices[True]
+        if self._offsets is not None and not self.use_numpy:
+            # One compiled pass over the neurons (coefficients shared by all).
+            from .._ext import neuron_kernels
+            held = self._matrices.get(False, matrix)
+            held_offsets = self._offsets.get(False, self._offsets[True])
+            flags = np.empty(0, np.uint8) if not self._frozen or not_refractory is None else \
+                not_refractory.view(np.uint8)
+            neuron_kernels.exact_update(matrix, held, values, flags, self._offsets[True],
+                                        held_offsets)
+            return
+        offsets = self._offsets or {}
+        new = self._apply(matrix, values, offsets.get(True))
         if self._frozen and not_refractory is not None and not not_refractory.all():
-            held = self._apply(self._matrices[False], values)
+            held = self._apply(self._matrices[False], values, offsets.get(False))
             new = [np.where(not_refractory, a, b) for a, b in zip(new, held)]
         for name, value in zip(self.variables, new):
             state[name][...] = value
@@ -257,7 +309,9 @@ class RungeKuttaUpdater(_Updater):
 
     def _derivatives(self, namespace, not_refractory):
         for eq in self.subexpressions:
-            namespace[eq.name] = eq.expr.evaluate(namespace)
+            # '(constant over dt)' subexpressions keep their start-of-step value.
+            if "constant over dt" not in eq.flags or eq.name not in namespace:
+                namespace[eq.name] = eq.expr.evaluate(namespace)
         result = {}
         for name in self.variables:
             value = self.equations[name].expr.evaluate(namespace)

@@ -1,0 +1,60 @@
+"""Benchmark: cost of the PD14 neuron's update (exact integration, threshold,
+reset, refractoriness) per neuron and step, on one core.
+
+    python benchmarks/neuron_update.py --neurons 40000 --steps 2000
+
+Appends a row to benchmarks/results/neuron_update.md.
+"""
+import argparse
+import os
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--neurons", type=int, default=40000)
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--numpy", action="store_true", help="numpy instead of the compiled loop")
+    args = parser.parse_args()
+    from distsim.model.integration import ExactUpdater
+    ExactUpdater.use_numpy = args.numpy
+    from distsim import NeuronGroup, defaultclock, ms, mV, pA, pF, seed
+    from distsim.network import Network
+    seed(1)
+    tau_m, tau_syn, Cm, v_r, theta = 10 * ms, 0.5 * ms, 250 * pF, -65 * mV, -50 * mV
+    G = NeuronGroup(args.neurons, """
+        dv/dt = (-v + v_r)/tau_m + (I + Iext)/Cm : volt (unless refractory)
+        dI/dt = -I/tau_syn : amp
+        Iext : amp""", threshold="v > theta", reset="v = v_r", refractory=2 * ms,
+        method="exact")
+    G.v = "-58*mV + 10*mV*randn()"
+    G.Iext = "(350 + 50*rand())*pA"  # a few Hz of spiking, as in the microcircuit
+    net = Network(G)
+    net.run(1 * ms)  # prepare
+    dt = defaultclock.dt_
+    started = time.perf_counter()
+    for step in range(args.steps):
+        t = step * dt
+        G.update_state(step, t, dt)
+        spikes = G.spikes(step, t, dt)
+        G.apply_reset(spikes, step, t, dt)
+    elapsed = time.perf_counter() - started
+    ns = elapsed / args.steps / args.neurons * 1e9
+    kind = "numpy" if args.numpy else "compiled loop (ext/neuron_kernels.pyx)"
+    row = f"| {args.neurons:,} | {args.steps} | {kind}, method {G.state_updater.name} | {ns:.2f} |"
+    path = os.path.join(HERE, "results", "neuron_update.md")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write("# PD14 neuron update cost (1 core)\n\n"
+                    f"Machine: {os.cpu_count()} cores. `benchmarks/neuron_update.py`: state update "
+                    "+ threshold + reset per step; ns per neuron per step.\n\n"
+                    "| neurons | steps | implementation | ns/neuron/step |\n|---|---|---|---|\n")
+    with open(path, "a") as f:
+        f.write(row + "\n")
+    print(row)
+
+
+if __name__ == "__main__":
+    main()
