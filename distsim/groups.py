@@ -97,6 +97,8 @@ class NeuronPopulation(Group):
     (``G.v``, ``G.v[idx] = ...``, string assignments) on that block."""
 
     owner_kind = "NeuronGroup"
+    #: Where this population's local neurons start among its NeuronGroup's.
+    root_local_offset = 0
 
     def __len__(self):
         return self.N
@@ -461,6 +463,7 @@ class Subgroup(NeuronPopulation):
         set_attr(self, "stop", hi - self.sub_start)
         set_attr(self, "n_local", hi - lo)
         local = slice(lo - root.start, hi - root.start) if hi > lo else slice(0, 0)
+        set_attr(self, "root_local_offset", local.start)
         set_attr(self, "_local_state", {name: values[local]
                                         for name, values in root._local_state.items()})
         set_attr(self, "_assignment_counts", {})

@@ -43,6 +43,7 @@ class Network:
         self.objects = []
         self.wall_times = {"simulate": 0.0}
         self.writer = None
+        self.buffers = {}
         self.add(*objects)
 
     def add(self, *objects):
@@ -98,12 +99,31 @@ class Network:
                     raise ValueError(f"Synapses '{s.name}' connect group '{group.name}', which "
                                      f"is not part of network '{self.name}'")
         self.pathways = [p for s in synapses for p in s.pathways]
+        self._assign_buffers()
         self.poisson_inputs = self._of_type(PoissonInput)
         local_min = min((s.min_delay_steps for s in synapses if s.pathways
                          and s.min_delay_steps is not None), default=MAX_WINDOW_STEPS)
         min_delay = get_comm().allreduce(local_min, op=_mpi_min())
         self.window_steps = max(1, min(int(min_delay), MAX_WINDOW_STEPS))
         self.exchange = SpikeExchange()
+
+    def _assign_buffers(self):
+        """One ring buffer per (NeuronGroup, variable) that pathways add to,
+        kept across runs so that spikes in flight still arrive."""
+        from .synapses.delivery import TargetBuffer
+        needed = {}
+        for pathway in self.pathways:
+            key = (id(pathway.target), pathway.variable)
+            needed[key] = max(needed.get(key, 1), pathway.slots_needed)
+        for pathway in self.pathways:
+            key = (id(pathway.target), pathway.variable)
+            buffer = self.buffers.get(key)
+            if buffer is None:
+                buffer = self.buffers[key] = TargetBuffer(pathway.target, pathway.variable,
+                                                          needed[key])
+            buffer.resize(needed[key], defaultclock.timestep)
+            pathway.buffer = buffer
+        self.active_buffers = [self.buffers[key] for key in needed]
 
     def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
             output=None, flush_interval=None):
@@ -171,8 +191,8 @@ class Network:
                 if next_flush is not None and step + 1 >= next_flush:
                     self.writer.flush()
                     next_flush += flush_steps
-            for pathway in self.pathways:
-                pathway.apply(step)
+            for buffer in self.active_buffers:
+                buffer.apply(step)
             for poisson_input in self.poisson_inputs:
                 poisson_input.apply(step)
             for group, local in zip(self.groups, local_spikes):

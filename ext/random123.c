@@ -17,7 +17,8 @@
             "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
         ],
         "extra_compile_args": [
-            "-O3"
+            "-O3",
+            "-funroll-loops"
         ],
         "include_dirs": [
             "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include"
@@ -3730,7 +3731,7 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
-static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_one(uint64_t, uint64_t, uint64_t, PY_LONG_LONG, double, double, double); /*proto*/
+static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_one(uint64_t, uint64_t, uint64_t, PY_LONG_LONG, double, double, double, double, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -3999,7 +4000,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[6];
-    PyObject *__pyx_string_tab[128];
+    PyObject *__pyx_string_tab[132];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4107,76 +4108,80 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_setstate_cython __pyx_string_tab[55]
 #define __pyx_n_u_test __pyx_string_tab[56]
 #define __pyx_n_u_is_coroutine __pyx_string_tab[57]
-#define __pyx_n_u_abc __pyx_string_tab[58]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[59]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[60]
-#define __pyx_n_u_base __pyx_string_tab[61]
-#define __pyx_n_u_binomial __pyx_string_tab[62]
-#define __pyx_n_u_c __pyx_string_tab[63]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[64]
-#define __pyx_n_u_count __pyx_string_tab[65]
-#define __pyx_n_u_counter_hi __pyx_string_tab[66]
-#define __pyx_n_u_counter_lo __pyx_string_tab[67]
-#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[68]
-#define __pyx_n_u_draw __pyx_string_tab[69]
-#define __pyx_n_u_draws __pyx_string_tab[70]
-#define __pyx_n_u_dtype __pyx_string_tab[71]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[72]
-#define __pyx_n_u_elements __pyx_string_tab[73]
-#define __pyx_n_u_empty __pyx_string_tab[74]
-#define __pyx_n_u_encode __pyx_string_tab[75]
-#define __pyx_n_u_enumerate __pyx_string_tab[76]
-#define __pyx_n_u_error __pyx_string_tab[77]
-#define __pyx_n_u_flags __pyx_string_tab[78]
-#define __pyx_n_u_float64 __pyx_string_tab[79]
-#define __pyx_n_u_format __pyx_string_tab[80]
-#define __pyx_n_u_fortran __pyx_string_tab[81]
-#define __pyx_n_u_id __pyx_string_tab[82]
-#define __pyx_n_u_index __pyx_string_tab[83]
-#define __pyx_n_u_int64 __pyx_string_tab[84]
-#define __pyx_n_u_items __pyx_string_tab[85]
-#define __pyx_n_u_itemsize __pyx_string_tab[86]
-#define __pyx_n_u_k __pyx_string_tab[87]
-#define __pyx_n_u_key __pyx_string_tab[88]
-#define __pyx_n_u_mean __pyx_string_tab[89]
-#define __pyx_n_u_memview __pyx_string_tab[90]
-#define __pyx_n_u_mode __pyx_string_tab[91]
-#define __pyx_n_u_n __pyx_string_tab[92]
-#define __pyx_n_u_name __pyx_string_tab[93]
-#define __pyx_n_u_ndim __pyx_string_tab[94]
-#define __pyx_n_u_normal __pyx_string_tab[95]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[96]
-#define __pyx_n_u_np __pyx_string_tab[97]
-#define __pyx_n_u_numpy __pyx_string_tab[98]
-#define __pyx_n_u_obj __pyx_string_tab[99]
-#define __pyx_n_u_out __pyx_string_tab[100]
-#define __pyx_n_u_p __pyx_string_tab[101]
-#define __pyx_n_u_pack __pyx_string_tab[102]
-#define __pyx_n_u_pop __pyx_string_tab[103]
-#define __pyx_n_u_raw_block __pyx_string_tab[104]
-#define __pyx_n_u_register __pyx_string_tab[105]
-#define __pyx_n_u_sd __pyx_string_tab[106]
-#define __pyx_n_u_setdefault __pyx_string_tab[107]
-#define __pyx_n_u_shape __pyx_string_tab[108]
-#define __pyx_n_u_size __pyx_string_tab[109]
-#define __pyx_n_u_start __pyx_string_tab[110]
-#define __pyx_n_u_step __pyx_string_tab[111]
-#define __pyx_n_u_stop __pyx_string_tab[112]
-#define __pyx_n_u_struct __pyx_string_tab[113]
-#define __pyx_n_u_uniform __pyx_string_tab[114]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[115]
-#define __pyx_n_u_unpack __pyx_string_tab[116]
-#define __pyx_n_u_update __pyx_string_tab[117]
-#define __pyx_n_u_values __pyx_string_tab[118]
-#define __pyx_n_u_x __pyx_string_tab[119]
-#define __pyx_n_u_zeros __pyx_string_tab[120]
-#define __pyx_n_b_O __pyx_string_tab[121]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS __pyx_string_tab[122]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[123]
-#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a __pyx_string_tab[124]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[125]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1 __pyx_string_tab[126]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[127]
+#define __pyx_n_u_a __pyx_string_tab[58]
+#define __pyx_n_u_abc __pyx_string_tab[59]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[60]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[61]
+#define __pyx_n_u_base __pyx_string_tab[62]
+#define __pyx_n_u_binomial __pyx_string_tab[63]
+#define __pyx_n_u_c __pyx_string_tab[64]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[65]
+#define __pyx_n_u_count __pyx_string_tab[66]
+#define __pyx_n_u_counter_hi __pyx_string_tab[67]
+#define __pyx_n_u_counter_lo __pyx_string_tab[68]
+#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[69]
+#define __pyx_n_u_draw __pyx_string_tab[70]
+#define __pyx_n_u_draws __pyx_string_tab[71]
+#define __pyx_n_u_dtype __pyx_string_tab[72]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[73]
+#define __pyx_n_u_elements __pyx_string_tab[74]
+#define __pyx_n_u_empty __pyx_string_tab[75]
+#define __pyx_n_u_encode __pyx_string_tab[76]
+#define __pyx_n_u_enumerate __pyx_string_tab[77]
+#define __pyx_n_u_error __pyx_string_tab[78]
+#define __pyx_n_u_flags __pyx_string_tab[79]
+#define __pyx_n_u_float64 __pyx_string_tab[80]
+#define __pyx_n_u_format __pyx_string_tab[81]
+#define __pyx_n_u_fortran __pyx_string_tab[82]
+#define __pyx_n_u_id __pyx_string_tab[83]
+#define __pyx_n_u_index __pyx_string_tab[84]
+#define __pyx_n_u_int64 __pyx_string_tab[85]
+#define __pyx_n_u_items __pyx_string_tab[86]
+#define __pyx_n_u_itemsize __pyx_string_tab[87]
+#define __pyx_n_u_k __pyx_string_tab[88]
+#define __pyx_n_u_key __pyx_string_tab[89]
+#define __pyx_n_u_mean __pyx_string_tab[90]
+#define __pyx_n_u_memview __pyx_string_tab[91]
+#define __pyx_n_u_mode __pyx_string_tab[92]
+#define __pyx_n_u_n __pyx_string_tab[93]
+#define __pyx_n_u_name __pyx_string_tab[94]
+#define __pyx_n_u_ndim __pyx_string_tab[95]
+#define __pyx_n_u_normal __pyx_string_tab[96]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[97]
+#define __pyx_n_u_np __pyx_string_tab[98]
+#define __pyx_n_u_numpy __pyx_string_tab[99]
+#define __pyx_n_u_obj __pyx_string_tab[100]
+#define __pyx_n_u_out __pyx_string_tab[101]
+#define __pyx_n_u_p __pyx_string_tab[102]
+#define __pyx_n_u_pack __pyx_string_tab[103]
+#define __pyx_n_u_pop __pyx_string_tab[104]
+#define __pyx_n_u_q __pyx_string_tab[105]
+#define __pyx_n_u_q_to_n __pyx_string_tab[106]
+#define __pyx_n_u_raw_block __pyx_string_tab[107]
+#define __pyx_n_u_register __pyx_string_tab[108]
+#define __pyx_n_u_s __pyx_string_tab[109]
+#define __pyx_n_u_sd __pyx_string_tab[110]
+#define __pyx_n_u_setdefault __pyx_string_tab[111]
+#define __pyx_n_u_shape __pyx_string_tab[112]
+#define __pyx_n_u_size __pyx_string_tab[113]
+#define __pyx_n_u_start __pyx_string_tab[114]
+#define __pyx_n_u_step __pyx_string_tab[115]
+#define __pyx_n_u_stop __pyx_string_tab[116]
+#define __pyx_n_u_struct __pyx_string_tab[117]
+#define __pyx_n_u_uniform __pyx_string_tab[118]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[119]
+#define __pyx_n_u_unpack __pyx_string_tab[120]
+#define __pyx_n_u_update __pyx_string_tab[121]
+#define __pyx_n_u_values __pyx_string_tab[122]
+#define __pyx_n_u_x __pyx_string_tab[123]
+#define __pyx_n_u_zeros __pyx_string_tab[124]
+#define __pyx_n_b_O __pyx_string_tab[125]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS __pyx_string_tab[126]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[127]
+#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a __pyx_string_tab[128]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[129]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1 __pyx_string_tab[130]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[131]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4224,7 +4229,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<128; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<132; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4278,7 +4283,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<128; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<132; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22220,14 +22225,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
  * 
  * 
  * cdef inline long long _binomial_one(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
- *                                     long long n, double p, double mean, double sd) noexcept nogil:
- *     cdef double q, s, a, r, u
+ *                                     long long n, double p, double mean, double sd,
+ *                                     double q_to_n, double s, double a) noexcept nogil:
 */
 
-static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_one(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_mean, double __pyx_v_sd) {
-  double __pyx_v_q;
-  double __pyx_v_s;
-  double __pyx_v_a;
+static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_one(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, CYTHON_UNUSED double __pyx_v_p, double __pyx_v_mean, double __pyx_v_sd, double __pyx_v_q_to_n, double __pyx_v_s, double __pyx_v_a) {
   double __pyx_v_r;
   double __pyx_v_u;
   PY_LONG_LONG __pyx_v_x;
@@ -22237,8 +22239,8 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
   PY_LONG_LONG __pyx_t_3;
   int __pyx_t_4;
 
-  /* "ext/random123.pyx":72
- *     cdef double q, s, a, r, u
+  /* "ext/random123.pyx":73
+ *     cdef double r, u
  *     cdef long long x
  *     if mean > 400.0:             # <<<<<<<<<<<<<<
  *         # Normal approximation where (1-p)**n would underflow.
@@ -22249,7 +22251,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":74
+    /* "ext/random123.pyx":75
  *     if mean > 400.0:
  *         # Normal approximation where (1-p)**n would underflow.
  *         x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
@@ -22258,12 +22260,12 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 */
     __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_mean + (__pyx_v_sd * __pyx_f_6philox_philox_normal(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":75
+    /* "ext/random123.pyx":76
  *         # Normal approximation where (1-p)**n would underflow.
  *         x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (n if x > n else x)             # <<<<<<<<<<<<<<
  *     # Inversion (BINV): walk the cumulative distribution from 0.
- *     q = 1.0 - p
+ *     r = q_to_n
 */
     __pyx_t_1 = (__pyx_v_x < 0);
 
@@ -22289,8 +22291,8 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":72
- *     cdef double q, s, a, r, u
+    /* "ext/random123.pyx":73
+ *     cdef double r, u
  *     cdef long long x
  *     if mean > 400.0:             # <<<<<<<<<<<<<<
  *         # Normal approximation where (1-p)**n would underflow.
@@ -22298,53 +22300,26 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 */
   }
 
-  /* "ext/random123.pyx":77
+  /* "ext/random123.pyx":78
  *         return 0 if x < 0 else (n if x > n else x)
  *     # Inversion (BINV): walk the cumulative distribution from 0.
- *     q = 1.0 - p             # <<<<<<<<<<<<<<
- *     s = p / q
- *     a = (n + 1) * s
-*/
-  __pyx_v_q = (1.0 - __pyx_v_p);
-
-  /* "ext/random123.pyx":78
- *     # Inversion (BINV): walk the cumulative distribution from 0.
- *     q = 1.0 - p
- *     s = p / q             # <<<<<<<<<<<<<<
- *     a = (n + 1) * s
- *     r = q ** n
-*/
-  __pyx_v_s = (__pyx_v_p / __pyx_v_q);
-
-  /* "ext/random123.pyx":79
- *     q = 1.0 - p
- *     s = p / q
- *     a = (n + 1) * s             # <<<<<<<<<<<<<<
- *     r = q ** n
- *     u = philox_uniform(key, element, draw)
-*/
-  __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
-
-  /* "ext/random123.pyx":80
- *     s = p / q
- *     a = (n + 1) * s
- *     r = q ** n             # <<<<<<<<<<<<<<
+ *     r = q_to_n             # <<<<<<<<<<<<<<
  *     u = philox_uniform(key, element, draw)
  *     x = 0
 */
-  __pyx_v_r = pow(__pyx_v_q, ((double)__pyx_v_n));
+  __pyx_v_r = __pyx_v_q_to_n;
 
-  /* "ext/random123.pyx":81
- *     a = (n + 1) * s
- *     r = q ** n
+  /* "ext/random123.pyx":79
+ *     # Inversion (BINV): walk the cumulative distribution from 0.
+ *     r = q_to_n
  *     u = philox_uniform(key, element, draw)             # <<<<<<<<<<<<<<
  *     x = 0
  *     while u > r and x < n:
 */
   __pyx_v_u = __pyx_f_6philox_philox_uniform(__pyx_v_key, __pyx_v_element, __pyx_v_draw);
 
-  /* "ext/random123.pyx":82
- *     r = q ** n
+  /* "ext/random123.pyx":80
+ *     r = q_to_n
  *     u = philox_uniform(key, element, draw)
  *     x = 0             # <<<<<<<<<<<<<<
  *     while u > r and x < n:
@@ -22352,7 +22327,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 */
   __pyx_v_x = 0;
 
-  /* "ext/random123.pyx":83
+  /* "ext/random123.pyx":81
  *     u = philox_uniform(key, element, draw)
  *     x = 0
  *     while u > r and x < n:             # <<<<<<<<<<<<<<
@@ -22379,7 +22354,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":84
+    /* "ext/random123.pyx":82
  *     x = 0
  *     while u > r and x < n:
  *         u -= r             # <<<<<<<<<<<<<<
@@ -22388,7 +22363,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 */
     __pyx_v_u = (__pyx_v_u - __pyx_v_r);
 
-    /* "ext/random123.pyx":85
+    /* "ext/random123.pyx":83
  *     while u > r and x < n:
  *         u -= r
  *         x += 1             # <<<<<<<<<<<<<<
@@ -22397,7 +22372,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 */
     __pyx_v_x = (__pyx_v_x + 1);
 
-    /* "ext/random123.pyx":86
+    /* "ext/random123.pyx":84
  *         u -= r
  *         x += 1
  *         r *= a / x - s             # <<<<<<<<<<<<<<
@@ -22406,7 +22381,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 */
     __pyx_v_r = (__pyx_v_r * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":87
+    /* "ext/random123.pyx":85
  *         x += 1
  *         r *= a / x - s
  *         if r <= 0.0:             # <<<<<<<<<<<<<<
@@ -22418,7 +22393,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":88
+      /* "ext/random123.pyx":86
  *         r *= a / x - s
  *         if r <= 0.0:
  *             break             # <<<<<<<<<<<<<<
@@ -22427,7 +22402,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 */
       goto __pyx_L5_break;
 
-      /* "ext/random123.pyx":87
+      /* "ext/random123.pyx":85
  *         x += 1
  *         r *= a / x - s
  *         if r <= 0.0:             # <<<<<<<<<<<<<<
@@ -22438,7 +22413,7 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
   }
   __pyx_L5_break:;
 
-  /* "ext/random123.pyx":89
+  /* "ext/random123.pyx":87
  *         if r <= 0.0:
  *             break
  *     return x             # <<<<<<<<<<<<<<
@@ -22455,8 +22430,8 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
  * 
  * 
  * cdef inline long long _binomial_one(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
- *                                     long long n, double p, double mean, double sd) noexcept nogil:
- *     cdef double q, s, a, r, u
+ *                                     long long n, double p, double mean, double sd,
+ *                                     double q_to_n, double s, double a) noexcept nogil:
 */
 
   /* function exit code */
@@ -22464,13 +22439,10 @@ static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_on
 
 
 
-
-
-
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":92
+/* "ext/random123.pyx":90
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22522,60 +22494,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 92, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 90, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 92, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 90, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 92, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 90, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 92, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 90, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 92, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 90, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 92, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 90, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 92, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 90, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 92, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 90, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 92, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 90, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 92, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 90, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 92, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 90, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 92, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 90, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 92, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 90, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 92, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 92, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 92, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 92, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 92, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 90, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 92, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 90, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22609,6 +22581,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
   double __pyx_v_mean;
   double __pyx_v_sd;
+  double __pyx_v_q;
+  double __pyx_v_s;
+  double __pyx_v_a;
+  double __pyx_v_q_to_n;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -22631,7 +22607,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":94
+  /* "ext/random123.pyx":92
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (counter-based)."""
  *     cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -22640,7 +22616,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":95
+  /* "ext/random123.pyx":93
  *     """Binomial(n, p) counts, one per element id (counter-based)."""
  *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22648,16 +22624,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 95, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 93, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 95, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 93, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 95, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 93, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 95, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 93, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 95, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 93, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22678,13 +22654,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 95, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 93, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 95, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 93, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22696,25 +22672,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 95, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 93, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":96
+  /* "ext/random123.pyx":94
  *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
  *     if n <= 0 or p <= 0.0:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 94, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":97
+  /* "ext/random123.pyx":95
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))             # <<<<<<<<<<<<<<
@@ -22724,7 +22700,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   __pyx_v_mean = (__pyx_v_n * __pyx_v_p);
   __pyx_v_sd = sqrt(((__pyx_v_n * __pyx_v_p) * (1.0 - __pyx_v_p)));
 
-  /* "ext/random123.pyx":98
+  /* "ext/random123.pyx":96
  *     cdef int64_t[::1] values = out
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
@@ -22750,12 +22726,63 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":99
+    /* "ext/random123.pyx":97
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
  *     if n <= 0 or p <= 0.0:
  *         return out             # <<<<<<<<<<<<<<
  *     if p >= 1.0:
  *         out[:] = n
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_v_out);
+        __pyx_r = __pyx_v_out;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":96
+ *     cdef int64_t[::1] values = out
+ *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
+ *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
+ *         return out
+ *     if p >= 1.0:
+*/
+  }
+
+  /* "ext/random123.pyx":98
+ *     if n <= 0 or p <= 0.0:
+ *         return out
+ *     if p >= 1.0:             # <<<<<<<<<<<<<<
+ *         out[:] = n
+ *         return out
+*/
+  __pyx_t_9 = (__pyx_v_p >= 1.0);
+
+  if (__pyx_t_9) {
+
+
+    /* "ext/random123.pyx":99
+ *         return out
+ *     if p >= 1.0:
+ *         out[:] = n             # <<<<<<<<<<<<<<
+ *         return out
+ *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
+*/
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 99, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 99, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+
+    /* "ext/random123.pyx":100
+ *     if p >= 1.0:
+ *         out[:] = n
+ *         return out             # <<<<<<<<<<<<<<
+ *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
 */
     {
       PyObject *__pyx_temp;
@@ -22769,71 +22796,32 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     goto __pyx_L0;
 
     /* "ext/random123.pyx":98
- *     cdef int64_t[::1] values = out
- *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
- *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
- *         return out
- *     if p >= 1.0:
-*/
-  }
-
-  /* "ext/random123.pyx":100
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
  *         out[:] = n
  *         return out
 */
-  __pyx_t_9 = (__pyx_v_p >= 1.0);
+  }
 
-  if (__pyx_t_9) {
-
-
-    /* "ext/random123.pyx":101
+  /* "ext/random123.pyx":102
  *         return out
- *     if p >= 1.0:
- *         out[:] = n             # <<<<<<<<<<<<<<
- *         return out
- *     with nogil:
-*/
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 101, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 101, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-
-    /* "ext/random123.pyx":102
- *     if p >= 1.0:
- *         out[:] = n
- *         return out             # <<<<<<<<<<<<<<
+ *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(count):
 */
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __Pyx_INCREF(__pyx_v_out);
-        __pyx_r = __pyx_v_out;
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":100
- *     if n <= 0 or p <= 0.0:
- *         return out
- *     if p >= 1.0:             # <<<<<<<<<<<<<<
- *         out[:] = n
- *         return out
-*/
-  }
+  __pyx_v_q = (1.0 - __pyx_v_p);
+  __pyx_v_s = (__pyx_v_p / __pyx_v_q);
+  __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
+  __pyx_v_q_to_n = pow(__pyx_v_q, ((double)__pyx_v_n));
 
   /* "ext/random123.pyx":103
- *         out[:] = n
- *         return out
+ *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd)
+ *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
 */
   {
       PyThreadState * _save;
@@ -22842,11 +22830,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
       /*try:*/ {
 
         /* "ext/random123.pyx":104
- *         return out
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
  *     with nogil:
  *         for k in range(count):             # <<<<<<<<<<<<<<
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd)
- *     return out
+ *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
+ *                                       q_to_n, s, a)
 */
 
         __pyx_t_11 = __pyx_v_count;
@@ -22858,22 +22846,30 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
           /* "ext/random123.pyx":105
  *     with nogil:
  *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd)             # <<<<<<<<<<<<<<
+ *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,             # <<<<<<<<<<<<<<
+ *                                       q_to_n, s, a)
  *     return out
 */
           __pyx_t_14 = __pyx_v_k;
+
+          /* "ext/random123.pyx":106
+ *         for k in range(count):
+ *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
+ *                                       q_to_n, s, a)             # <<<<<<<<<<<<<<
+ *     return out
+*/
           __pyx_t_15 = __pyx_v_k;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_15)) )) = __pyx_f_7distsim_4_ext_9random123__binomial_one(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw, __pyx_v_n, __pyx_v_p, __pyx_v_mean, __pyx_v_sd);
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_15)) )) = __pyx_f_7distsim_4_ext_9random123__binomial_one(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw, __pyx_v_n, __pyx_v_p, __pyx_v_mean, __pyx_v_sd, __pyx_v_q_to_n, __pyx_v_s, __pyx_v_a);
         }
 
       }
 
       /* "ext/random123.pyx":103
- *         out[:] = n
- *         return out
+ *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd)
+ *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -22885,9 +22881,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
       }
   }
 
-  /* "ext/random123.pyx":106
- *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd)
+  /* "ext/random123.pyx":107
+ *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
+ *                                       q_to_n, s, a)
  *     return out             # <<<<<<<<<<<<<<
 */
   {
@@ -22901,7 +22897,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":92
+  /* "ext/random123.pyx":90
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22925,6 +22921,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 
   __Pyx_XDECREF(__pyx_v_out);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+
+
+
+
 
 
   __Pyx_XGIVEREF(__pyx_r);
@@ -25356,19 +25356,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 57, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":92
+  /* "ext/random123.pyx":90
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (counter-based)."""
  *     cdef Py_ssize_t count = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 90, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 92, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 90, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -25559,38 +25559,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{8},{1},{18},{5},{10},{10},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{5},{7},{6},{7},{2},{5},{5},{5},{8},{1},{3},{4},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{2},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{85},{85},{156},{46},{80},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{1},{3},{15},{18},{4},{8},{1},{18},{5},{10},{10},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{5},{7},{6},{7},{2},{5},{5},{5},{8},{1},{3},{4},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{1},{6},{9},{8},{1},{2},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{85},{85},{194},{46},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1063 bytes) */
-static const char cstring[] = "x\332\255T\315o\033E\024O\213\001\323\026P\003\010\016\010&\225\250%\324,\204\204\264\212\242\242\306$\"H\224|\264\210\333j<\373\326\036<;\263\236\217\324[q\350\321\307=\356q\217>\372\230c\2179\372\350#\177\002\177\002ovm\047|\010!\324\225vv\366}\376\336o\336\033B-\371rHT\347\027`\366a\260Cv\177\200D\351\354\047\016\317\210\212\311.S\322\362\256S\316\020*#\022q\355\r\377*\346r\2410V\363\010\242+\306D\351\177\325\377Y\266\264|\370M\233J\251,\241\306\360\256$V\021\r4ZWRd$\251@\236!\310CyF\005\217H\242\"\270G`\230\242/\206j\261\226\317\333\212\225\266\232\312\326=\322\305P\013c\323\243)`*B\207\334\220\307\312\002\261=d\242\235\331\236\222\004e\021\010\336\001M-`6\217\017\243jo$\311\321\376\321\372\326\203\255\n\255\006\317\233!\306u\230@\240`<i\035\307\205\305\3506K\301\004\3440&\231rD\002\342\302*R\264\273\352`{ \211\001\3537\244U\325L-W2Dw.\273\2559M\374\014\274\367\001\025\006\002\032E!\332\001SBx\235\222&\240\035\026qC;\002@V\353\320~\201\245G*\331\370j3H\263a\227qS\253\"\251\260\302\230:aI\030j\210\034\2030$\221\253RH%\327\261\3423N\005j\031\227\334\206\241tI\232\005!S\032\202\004\3758\325\232f$\246\\\324e\361$E\256\257\232\271\204\332\336\337,\\\205\300\377S!\024C\206I\035*\242\226\006\377\240\255\017\313\263]\367\211\t\036\235\266\017\017\367\205\340\251\341\346\024\006\016$\003\337\261\301e\363\206\341Q6\304\367[<\271\3601rq\002q\030\316\331\305b\2610\317\377\345\246\013\226[H\274 \362>\370\304N2\377E\225Yx\325E\370]B\271\254\276*r\242\322I\232\324_\237>\014\221\362\220\365\200\365\215K\352\277y\024\277\365\275Q\357\234L9\353c\204}\271\260;\263\236\005\037c\340\250X\204]\234\323r\307\252v\275\"\200\241\377\301^ZB1W\240/\367\227~\026\214\257\205\033\177b\312a\323\002\266\321\202\372\260\343\342\030\207\300d\222q\025,ML\207\032\350p\251\022l\021\306\004\212B\344\002\007\215A\207\262>SN\332j\001\035\366\370b\047\024\366\2475<\t\020\250\r\226\275\031i\372\314\277&\362\244T\213GT\337I  \001i\r$\251\315\360\234q\314\001y\252F\023\264V:\026\264kb\241\250\335\336\302i""\307\236\233\317<\217\360.\201!\227\250\360\047k\352\3459\364\373\220%@%^\"\376\006\3617\207\364|\341\315\223H\037A\324k\230R\256\215L\253\236F4X|\232by\251J\021m\330A\222\372\032\272X\023h\023!\273\363\221\252\032\326\047B\2665R\016\251\261\n_\355\030v?\367 \347\237:\0036\000Fu)\016\000\340\375\344\300\014\237\203V\346\307\027\327~k|T4\3137JZ\016f\215\033\243;\243\203|-\337\314\343b\257\240\263\306\047\270\274uc\326\2745\332\317?\310i>\230\335ZE\375\327\305\333\345q\t\343\235\311\317\347\307\347\321\313\317/\366\247\307\047\323\223\323Y\343\346h\343\177\007}\007\035\334\370\373I\357\234\236\333\227;\027O1\342\364\364\3112\350\307\305w\345\301xm\274q\031\364~q\267\274^\256\315\032\237\026\230\352\303\\\027\253\305\203r\253\034\214\257\217\357\214\367\306l\362\376\344d\202\2527_\350\321{\243\275\021\313W\021\t\2355\337\035-\245\217f\315\233\243\355\374v-\374\017\365\336\275x\355b\363\"\236>y:\307\366{s\345\365\325\374v\376Y\376k\271;\036T\322Q{4\310\033y;\037\024\215\242]\014\312F\331F\\\327\246+\333\023\372Jh_\253\362LW\356O\006\257\204\361\215*\336\0378$\003\304";
-    PyObject *data = __Pyx_DecompressString(cstring, 1063, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1106 bytes) */
+static const char cstring[] = "x\332\255T\315o\334D\024O\303\002\241-\240\244Ep@0\211DVB\215!MH\253(*j\266\211\010\022%\037-\352\315\232\035?\357\016;\236\261g\306\351\272\342\320\343\036}\364\321\307=\3561\307\034s\314q\217\375\023\370\023xc\357n\302\207\020B\265\344\361\370}\376\336o\336\033B-\371\266OT\373W`\366\221\267Mv~\202H\351\354\027\016/\211\n\311\016S\322\362N\252RC\250\014H\300\2653\374\253\230\313\251\302X\315\003\010\256\031\023\245\377U\377g\331\314\362\321\367-*\245\262\204\032\303;\222XE4\320`MI\221\221\250\002y\212 \017\344)\025< \221\n\340\036\201~\214\276\030\252\311\232.o3T\332j*\233\367H\007CM\215M\227\306\200\251\010\355sC\236*\013\304v\221\211Vf\273J\022\224\005 x\0334\265\200\331\034>\214\252\235\221$\207{\207k\233\0177+\264\032\034o\206\230\264\315\004\002\005\343Hk\247\\X\214n\263\030\214G\016B\222\251\224H@\\XE\214v\327\035l\027$1`\335\2064\253\232\251\345J\372\350\316e\2479\241\211\237\202\363\336\247\302\200G\203\300G;`J\010\247S\322x\264\315\002nh[\000\310j\355\333o\260\364@E\353\3677\2748\353w\0307\265*\220\n+\014i*,\361}\rA\312\300\367I\220V)\244\222kX\361)\247\002\265\214Kn}_\246Q\234y>S\032\274\010\3758\325\232f$\244\\\324e\361(F\256\257\233\245\021\265\335\277Y\244\025\002\367O\205P\014\031&u\250\200Z\352\375\203\266>,\307v\335\047\306{|\322:8\330\023\202\307\206\233\023HR\220\014\\\307zW\315\353\373\207Y\037\337\047xr\376S\344\342\030B\337\237\260\213\305ba\216\377\253M\007,\267\0209A\340|\360\tS\311\334\027Uf\352U\027\341v\021\345\262\372\252 \025\225N\322\250\376\272\364\276\217\224\373\254\013\254g\322\250\376\233Dq[\327\033\365.\2251g=\214\260\047\247v\247\326\261\340b$)\025\323\260\323s\232\355X\325\256\327\004\320w?\330K3(\346\032\364\331\376\312\317\202q\265p\343NL\245\330\264@\261\217\246\334\373\3554\014q\nL&\031W\336\314\306\264\251\2016\227*\302\036aL\240\310G2p\322\030\264)\3531\225J[-\240\375.\237\356\204\302\006\265\206G\036\"\265\336\2549\003M_\272\327\004\216\225jq\220\352K\t\004D \255\201(\266\031\0364\3169 Q\325l\202\326J\207\202vL(\024\265[""\2338\356\330t\223\241\347\001^&\320\347\022\025\356hM\275\274\202^\017\262\010\250\304[\304]!\356\352\220\2160\274z\"\351\"\210z\365c\312\265\221q\325\324\210\006\213\217c,/Vq\222\370V\371\022A\373m\344\252\247\241\203\245\2016&@\232\047\263Uu\256K\210\264k\344\036bc\025\276:e8\006\334\201\235|\352L\330\t\030=\215q\022\000/\252\024L\377\025he~~}\343M\343\263b\241|\257\244e2n\334\034\254\014\366\363\345|#\017\213\335\202\216\033_\340\362\301\315\361\302\355\301^\376IN\363d|{\t\365\337\025\037\226G%\014\267G/\316\216\316\202\363\257/\366.\217\216/\217O\306\215[\203\365\377\035\364#tH\207?\216\272g\364\314\236o_<\307\210\227\047\317fA?/~(\367\207\313\303\365\253\240\017\212\325r\276\\\0367\276,0\325\247\271.\226\212\207\345f\231\014\347\207+\303\335!\033\335\035\035\217P\365\376k=\2703\330\035\260|\t\221\320\361\302\307\203\231\364\361x\341\326`+_\254\204o\032w\363\047\305|\321,\227\312\373\345\213\341\361P\217\356\214vG\342|\345\274u\236\374\027:V/\336\271\330\270\010/\237=\037\257z\010aqR\301\357\013s\357.\345\213\371W\371o\345\3160\251\244\203\326 \311\033y+O\212F\321*\222\262Q\266\020\375\215\313\271\255\021}+\207\263\\\345\271\234{0J\336\312\271\254W\361\376\000v+\030\035";
+    PyObject *data = __Pyx_DecompressString(cstring, 1106, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1389 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A?outine\304`\221E\377_buffera\177syncio.\371@\376\035\003sbasebiwnom\240`ccl3\000\375_\211 traceb\377ackcount\276\000\002er_hi\002\005l\377odistsim\353._\215@.\223\204\006dra\rw\000\001sd\221!\000\002\216\001\216\210\003\377elements\337empty\345@od\337eenum\226\206\002er\377rorflags\377float64f\363or\361`\355\206\004idin\237dexin\026\000\326As\376\000\002izekkey\177meanmem\276\207\001\372\266\207\001n\267Andimn\372>\001l\000\003_pairwsnp\366\204\002obj\235 \273pp\334\000pop\257\000_\377blockreg\376\321\000ersdset\344\314\205\004\331\207\002sf\000\262`rts\277tepsto\001\000r?uctuni""\241\001\000\004\370\\\003\376@\262 updat\377evaluesx\377zerosO\200\001\377\340\004\030\230\010\240\006\240\377a\240q\330\004\n\210\"\377\210F\220!\2203\220f\177\230B\230a\330\004\036\002\000\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\022\376\035\0005\230\r\240Q\240e\377\250:\260X\270Q\270d\377\300*\310E\320QR\320\177RS\330\004\013\2101\0346\375\016\203\000u\250J\260h\270\177a\270t\300:\310UO\000\367\320STL\006\034\230H\240\337F\250!\2501\240\0077\230\377&\240\002\240!\330\004\037\375\230\275\000\027\220r\230\022\230\3778\2404\240q\250\002\250\377\"\250B\250c\260\024\260\373R\260\330\000\007\200r\210\023\277\210B\210c\220\022\334\000a\357\330\010\017\210\r\006A\330\010\237\013\2106\220\021\017\003\315\200 &\377\310\003\3103\310f\320T\375U\352\004\360\010\000\005\022\220\377\021\220%\220|\240<\250\375q\202\"\210C\210q\220\004\377\220C\220q\230\004\230C\277\230q\240\004\240C\225\000\001_\320\0006\260a\262\201B!\352\"\237\320\0007\260q\220\2024\344+1\000\272B";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1389, 1969);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1441 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A\177outinea\305`\376\222E_buffer\377asyncio.\374\372@\036\003sbaseb\357inom\241`ccl\3724\000_\212 trace\377backcoun}t\000\002er_hi\002\005\377lodistsi\327m._\216@.\224\204\006dr\033aw\000\001sd\222!\000\002\217\001\376\217\210\003element\277sempty\346@o\277deenum\227\206\002e\377rrorflag\377sfloat64\347for\362`\356\206\004idi?ndexin\026\000\327A\375s\000\002izekke\377ymeanmem\364\277\207\001\267\207\001n\270Andim\365n>\001l\000\003_pai\357rsnp\367\204\002obj\366\236 pp\334\000popq\277q_to_n\266\000_\377blockreg\376\330\000erssdse\311t\325\205\004\342\207\002sn\000\273`rt\177stepsto""\001\000\177ructuni\251\001\360\000\004d\003\207`\272 upda\377tevalues\377xzerosO\200\377\001\340\004\030\230\010\240\006\377\240a\240q\330\004\n\210\377\"\210F\220!\2203\220\377f\230B\230a\330\004\036\376\002\000\t\n\330\010\014\210E\377\220\025\220a\220q\330\014\375\022\035\0005\230\r\240Q\240\377e\250:\260X\270Q\270\377d\300*\310E\320QR\377\320RS\330\004\013\2101\372\0346\016\203\000u\250J\260h\377\270a\270t\300:\310U\356O\000\320STL\006\034\230H\277\240F\250!\2501\240\0077\377\230&\240\002\240!\330\004\373\037\230\275\000\027\220r\230\022\377\2308\2404\240q\250\002\377\250\"\250B\250c\260\024\367\260R\260\330\000\007\200r\210\177\023\210B\210c\220\022\334\000\337a\330\010\017\210\r\006A\330\277\010\013\2106\220\021\020\002\340\377\004\024\220D\230\002\230\047\377\240\022\2402\240X\250R\377\250r\260\023\260B\260l\177\300\"\300C\300q\330\354\200 \377&\310\003\3103\310f\320_TU\330&.\200\000\021\220$\377\360\010\000\005\022\220\021\220\177%\220|\240<\250q\250\"\377\210C\210q\220\004\220C\377\220q\230\004\230C\230q\357\240\004\240C\273\000\001\320\000\3276\260a\330\201B!\220B\320\000\0477\260q\266\2024\212K1\340B";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1441, 2016);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1969 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbasebinomialccline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorflagsfloat64formatfortranidindexint64itemsitemsizekkeymeanmemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregistersdsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesxzerosO\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300*\310E\320QR\320RS\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\034\230H\240F\250!\2501\330""\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\330\004\027\220r\230\022\2308\2404\240q\250\002\250\"\250B\250c\260\024\260R\260q\330\004\007\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\003\3103\310f\320TU\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300!\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2016 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineaabcallocate_bufferasyncio.coroutinesbasebinomialccline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorflagsfloat64formatfortranidindexint64itemsitemsizekkeymeanmemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopqq_to_nraw_blockregisterssdsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesxzerosO\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300*\310E\320QR\320RS\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\034\230H\240F\250!""\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\330\004\027\220r\230\022\2308\2404\240q\250\002\250\"\250B\250c\260\024\260R\260q\330\004\007\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\340\004\024\220D\230\002\230\047\240\022\2402\240X\250R\250r\260\023\260B\260l\300\"\300C\300q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\003\3103\310f\320TU\330&.\250c\260\021\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300!\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 121; i++) {
+    for (int i = 0; i < 125; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -25601,8 +25601,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 121; i < 128; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-121].length;
+    for (int i = 125; i < 132; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-125].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -25612,14 +25612,14 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 128; i++) {
+    for (Py_ssize_t i = 0; i < 132; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 121;
+      PyObject **table = stringtab + 125;
       for (Py_ssize_t i=0; i<7; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -25732,8 +25732,8 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 92};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_mean, __pyx_mstate->__pyx_n_u_sd};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 90};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_mean, __pyx_mstate->__pyx_n_u_sd, __pyx_mstate->__pyx_n_u_q, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_q_to_n};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);

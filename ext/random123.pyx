@@ -66,18 +66,16 @@ def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] d
 
 
 cdef inline long long _binomial_one(uint64_t key, uint64_t element, uint64_t draw,
-                                    long long n, double p, double mean, double sd) noexcept nogil:
-    cdef double q, s, a, r, u
+                                    long long n, double p, double mean, double sd,
+                                    double q_to_n, double s, double a) noexcept nogil:
+    cdef double r, u
     cdef long long x
     if mean > 400.0:
         # Normal approximation where (1-p)**n would underflow.
         x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)
         return 0 if x < 0 else (n if x > n else x)
     # Inversion (BINV): walk the cumulative distribution from 0.
-    q = 1.0 - p
-    s = p / q
-    a = (n + 1) * s
-    r = q ** n
+    r = q_to_n
     u = philox_uniform(key, element, draw)
     x = 0
     while u > r and x < n:
@@ -100,7 +98,10 @@ def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long
     if p >= 1.0:
         out[:] = n
         return out
+    # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
+    cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
     with nogil:
         for k in range(count):
-            values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd)
+            values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
+                                      q_to_n, s, a)
     return out

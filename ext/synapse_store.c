@@ -17,7 +17,8 @@
             "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
         ],
         "extra_compile_args": [
-            "-O3"
+            "-O3",
+            "-funroll-loops"
         ],
         "include_dirs": [
             "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include"
@@ -3814,7 +3815,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED 
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, int64_t __pyx_v_n_sources); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_delays, __Pyx_memviewslice __pyx_v_weights, __Pyx_memviewslice __pyx_v_spike_sources, __Pyx_memviewslice __pyx_v_spike_steps, __Pyx_memviewslice __pyx_v_ring); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_delays, __Pyx_memviewslice __pyx_v_weights, __Pyx_memviewslice __pyx_v_spike_sources, __Pyx_memviewslice __pyx_v_spike_steps, __Pyx_memviewslice __pyx_v_ring, Py_ssize_t __pyx_v_column_offset); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, int64_t __pyx_v_n_groups); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
@@ -3967,7 +3968,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[3];
-    PyObject *__pyx_string_tab[135];
+    PyObject *__pyx_string_tab[136];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4081,77 +4082,78 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_base __pyx_string_tab[61]
 #define __pyx_n_u_c __pyx_string_tab[62]
 #define __pyx_n_u_cline_in_traceback __pyx_string_tab[63]
-#define __pyx_n_u_count __pyx_string_tab[64]
-#define __pyx_n_u_delays __pyx_string_tab[65]
-#define __pyx_n_u_deliver_spikes __pyx_string_tab[66]
-#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[67]
-#define __pyx_n_u_dtype __pyx_string_tab[68]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[69]
-#define __pyx_n_u_empty __pyx_string_tab[70]
-#define __pyx_n_u_encode __pyx_string_tab[71]
-#define __pyx_n_u_enumerate __pyx_string_tab[72]
-#define __pyx_n_u_error __pyx_string_tab[73]
-#define __pyx_n_u_fill __pyx_string_tab[74]
-#define __pyx_n_u_flags __pyx_string_tab[75]
-#define __pyx_n_u_format __pyx_string_tab[76]
-#define __pyx_n_u_fortran __pyx_string_tab[77]
-#define __pyx_n_u_group_by_source __pyx_string_tab[78]
-#define __pyx_n_u_groups __pyx_string_tab[79]
-#define __pyx_n_u_id __pyx_string_tab[80]
-#define __pyx_n_u_index __pyx_string_tab[81]
-#define __pyx_n_u_int64 __pyx_string_tab[82]
-#define __pyx_n_u_items __pyx_string_tab[83]
-#define __pyx_n_u_itemsize __pyx_string_tab[84]
-#define __pyx_n_u_k __pyx_string_tab[85]
-#define __pyx_n_u_local_targets __pyx_string_tab[86]
-#define __pyx_n_u_memview __pyx_string_tab[87]
-#define __pyx_n_u_mode __pyx_string_tab[88]
-#define __pyx_n_u_n __pyx_string_tab[89]
-#define __pyx_n_u_n_groups __pyx_string_tab[90]
-#define __pyx_n_u_n_rows __pyx_string_tab[91]
-#define __pyx_n_u_n_slots __pyx_string_tab[92]
-#define __pyx_n_u_n_sources __pyx_string_tab[93]
-#define __pyx_n_u_n_spikes __pyx_string_tab[94]
-#define __pyx_n_u_name __pyx_string_tab[95]
-#define __pyx_n_u_ndim __pyx_string_tab[96]
-#define __pyx_n_u_np __pyx_string_tab[97]
-#define __pyx_n_u_numpy __pyx_string_tab[98]
-#define __pyx_n_u_obj __pyx_string_tab[99]
-#define __pyx_n_u_order __pyx_string_tab[100]
-#define __pyx_n_u_order_arr __pyx_string_tab[101]
-#define __pyx_n_u_out __pyx_string_tab[102]
-#define __pyx_n_u_pack __pyx_string_tab[103]
-#define __pyx_n_u_pop __pyx_string_tab[104]
-#define __pyx_n_u_rank __pyx_string_tab[105]
-#define __pyx_n_u_rank_within_group __pyx_string_tab[106]
-#define __pyx_n_u_register __pyx_string_tab[107]
-#define __pyx_n_u_ring __pyx_string_tab[108]
-#define __pyx_n_u_row_start __pyx_string_tab[109]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[110]
-#define __pyx_n_u_s __pyx_string_tab[111]
-#define __pyx_n_u_seen __pyx_string_tab[112]
-#define __pyx_n_u_setdefault __pyx_string_tab[113]
-#define __pyx_n_u_shape __pyx_string_tab[114]
-#define __pyx_n_u_size __pyx_string_tab[115]
-#define __pyx_n_u_source __pyx_string_tab[116]
-#define __pyx_n_u_sources __pyx_string_tab[117]
-#define __pyx_n_u_spike_sources __pyx_string_tab[118]
-#define __pyx_n_u_spike_steps __pyx_string_tab[119]
-#define __pyx_n_u_start __pyx_string_tab[120]
-#define __pyx_n_u_step __pyx_string_tab[121]
-#define __pyx_n_u_stop __pyx_string_tab[122]
-#define __pyx_n_u_struct __pyx_string_tab[123]
-#define __pyx_n_u_syn __pyx_string_tab[124]
-#define __pyx_n_u_unpack __pyx_string_tab[125]
-#define __pyx_n_u_update __pyx_string_tab[126]
-#define __pyx_n_u_values __pyx_string_tab[127]
-#define __pyx_n_u_weights __pyx_string_tab[128]
-#define __pyx_n_u_x __pyx_string_tab[129]
-#define __pyx_n_u_zeros __pyx_string_tab[130]
-#define __pyx_n_b_O __pyx_string_tab[131]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q __pyx_string_tab[132]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[133]
+#define __pyx_n_u_column_offset __pyx_string_tab[64]
+#define __pyx_n_u_count __pyx_string_tab[65]
+#define __pyx_n_u_delays __pyx_string_tab[66]
+#define __pyx_n_u_deliver_spikes __pyx_string_tab[67]
+#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[68]
+#define __pyx_n_u_dtype __pyx_string_tab[69]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[70]
+#define __pyx_n_u_empty __pyx_string_tab[71]
+#define __pyx_n_u_encode __pyx_string_tab[72]
+#define __pyx_n_u_enumerate __pyx_string_tab[73]
+#define __pyx_n_u_error __pyx_string_tab[74]
+#define __pyx_n_u_fill __pyx_string_tab[75]
+#define __pyx_n_u_flags __pyx_string_tab[76]
+#define __pyx_n_u_format __pyx_string_tab[77]
+#define __pyx_n_u_fortran __pyx_string_tab[78]
+#define __pyx_n_u_group_by_source __pyx_string_tab[79]
+#define __pyx_n_u_groups __pyx_string_tab[80]
+#define __pyx_n_u_id __pyx_string_tab[81]
+#define __pyx_n_u_index __pyx_string_tab[82]
+#define __pyx_n_u_int64 __pyx_string_tab[83]
+#define __pyx_n_u_items __pyx_string_tab[84]
+#define __pyx_n_u_itemsize __pyx_string_tab[85]
+#define __pyx_n_u_k __pyx_string_tab[86]
+#define __pyx_n_u_local_targets __pyx_string_tab[87]
+#define __pyx_n_u_memview __pyx_string_tab[88]
+#define __pyx_n_u_mode __pyx_string_tab[89]
+#define __pyx_n_u_n __pyx_string_tab[90]
+#define __pyx_n_u_n_groups __pyx_string_tab[91]
+#define __pyx_n_u_n_rows __pyx_string_tab[92]
+#define __pyx_n_u_n_slots __pyx_string_tab[93]
+#define __pyx_n_u_n_sources __pyx_string_tab[94]
+#define __pyx_n_u_n_spikes __pyx_string_tab[95]
+#define __pyx_n_u_name __pyx_string_tab[96]
+#define __pyx_n_u_ndim __pyx_string_tab[97]
+#define __pyx_n_u_np __pyx_string_tab[98]
+#define __pyx_n_u_numpy __pyx_string_tab[99]
+#define __pyx_n_u_obj __pyx_string_tab[100]
+#define __pyx_n_u_order __pyx_string_tab[101]
+#define __pyx_n_u_order_arr __pyx_string_tab[102]
+#define __pyx_n_u_out __pyx_string_tab[103]
+#define __pyx_n_u_pack __pyx_string_tab[104]
+#define __pyx_n_u_pop __pyx_string_tab[105]
+#define __pyx_n_u_rank __pyx_string_tab[106]
+#define __pyx_n_u_rank_within_group __pyx_string_tab[107]
+#define __pyx_n_u_register __pyx_string_tab[108]
+#define __pyx_n_u_ring __pyx_string_tab[109]
+#define __pyx_n_u_row_start __pyx_string_tab[110]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[111]
+#define __pyx_n_u_s __pyx_string_tab[112]
+#define __pyx_n_u_seen __pyx_string_tab[113]
+#define __pyx_n_u_setdefault __pyx_string_tab[114]
+#define __pyx_n_u_shape __pyx_string_tab[115]
+#define __pyx_n_u_size __pyx_string_tab[116]
+#define __pyx_n_u_source __pyx_string_tab[117]
+#define __pyx_n_u_sources __pyx_string_tab[118]
+#define __pyx_n_u_spike_sources __pyx_string_tab[119]
+#define __pyx_n_u_spike_steps __pyx_string_tab[120]
+#define __pyx_n_u_start __pyx_string_tab[121]
+#define __pyx_n_u_step __pyx_string_tab[122]
+#define __pyx_n_u_stop __pyx_string_tab[123]
+#define __pyx_n_u_struct __pyx_string_tab[124]
+#define __pyx_n_u_syn __pyx_string_tab[125]
+#define __pyx_n_u_unpack __pyx_string_tab[126]
+#define __pyx_n_u_update __pyx_string_tab[127]
+#define __pyx_n_u_values __pyx_string_tab[128]
+#define __pyx_n_u_weights __pyx_string_tab[129]
+#define __pyx_n_u_x __pyx_string_tab[130]
+#define __pyx_n_u_zeros __pyx_string_tab[131]
+#define __pyx_n_b_O __pyx_string_tab[132]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q __pyx_string_tab[133]
 #define __pyx_kp_b_iso88591_F_1_F_qPSSUUV_E_aq_1_wb_WCq_aq __pyx_string_tab[134]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[135]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4199,7 +4201,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<135; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<136; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4253,7 +4255,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<135; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<136; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20887,7 +20889,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2deliver_spikes, "Add each spiking source\047s weights into the ring buffer.\n\n    ``ring[(step + delay) % n_slots, target]`` collects what arrives at\n    ``target`` at ``step + delay``. Spikes are processed in the given order\n    (sorted by step, then source), which makes the floating-point sums the same\n    on any number of ranks.\n    ");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2deliver_spikes, "Add each spiking source\047s weights into the ring buffer.\n\n    ``ring[(step + delay) % n_slots, column_offset + target]`` collects what\n    arrives at ``target`` at ``step + delay``. Spikes are processed in the given order\n    (sorted by step, then source), which makes the floating-point sums the same\n    on any number of ranks.\n    ");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3deliver_spikes = {"deliver_spikes", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3deliver_spikes, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2deliver_spikes};
 static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3deliver_spikes(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
@@ -20903,11 +20905,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_memviewslice __pyx_v_spike_sources = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_spike_steps = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_ring = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_v_column_offset;
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[7] = {0,0,0,0,0,0,0};
+  PyObject* values[8] = {0,0,0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -20923,11 +20926,15 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_weights,&__pyx_mstate_global->__pyx_n_u_spike_sources,&__pyx_mstate_global->__pyx_n_u_spike_steps,&__pyx_mstate_global->__pyx_n_u_ring,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_weights,&__pyx_mstate_global->__pyx_n_u_spike_sources,&__pyx_mstate_global->__pyx_n_u_spike_steps,&__pyx_mstate_global->__pyx_n_u_ring,&__pyx_mstate_global->__pyx_n_u_column_offset,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
     if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  8:
+        values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 44, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
         if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 44, __pyx_L3_error)
@@ -20962,25 +20969,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
       if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver_spikes", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver_spikes", 1, 7, 7, i); __PYX_ERR(0, 44, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver_spikes", 0, 7, 8, i); __PYX_ERR(0, 44, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 7)) {
-      goto __pyx_L5_argtuple_error;
     } else {
-      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
-      values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 44, __pyx_L3_error)
-      values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 44, __pyx_L3_error)
-      values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 44, __pyx_L3_error)
+      switch (__pyx_nargs) {
+        case  8:
+        values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 44, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  7:
+        values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 44, __pyx_L3_error)
+        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 44, __pyx_L3_error)
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 44, __pyx_L3_error)
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
     }
     __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
     __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[1], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
@@ -20989,10 +21003,15 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
     __pyx_v_spike_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[4], 0); if (unlikely(!__pyx_v_spike_sources.memview)) __PYX_ERR(0, 46, __pyx_L3_error)
     __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[5], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 46, __pyx_L3_error)
     __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 47, __pyx_L3_error)
+    if (values[7]) {
+      __pyx_v_column_offset = __Pyx_PyIndex_AsSsize_t(values[7]); if (unlikely((__pyx_v_column_offset == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 47, __pyx_L3_error)
+    } else {
+      __pyx_v_column_offset = ((Py_ssize_t)((Py_ssize_t)0));
+    }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("deliver_spikes", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("deliver_spikes", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21010,7 +21029,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(__pyx_self, __pyx_v_row_start, __pyx_v_local_targets, __pyx_v_delays, __pyx_v_weights, __pyx_v_spike_sources, __pyx_v_spike_steps, __pyx_v_ring);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(__pyx_self, __pyx_v_row_start, __pyx_v_local_targets, __pyx_v_delays, __pyx_v_weights, __pyx_v_spike_sources, __pyx_v_spike_steps, __pyx_v_ring, __pyx_v_column_offset);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21023,11 +21042,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_spike_sources, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_spike_steps, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_delays, __Pyx_memviewslice __pyx_v_weights, __Pyx_memviewslice __pyx_v_spike_sources, __Pyx_memviewslice __pyx_v_spike_steps, __Pyx_memviewslice __pyx_v_ring) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_delays, __Pyx_memviewslice __pyx_v_weights, __Pyx_memviewslice __pyx_v_spike_sources, __Pyx_memviewslice __pyx_v_spike_steps, __Pyx_memviewslice __pyx_v_ring, Py_ssize_t __pyx_v_column_offset) {
   Py_ssize_t __pyx_v_n_spikes;
   Py_ssize_t __pyx_v_k;
   int64_t __pyx_v_syn;
@@ -21158,7 +21178,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
  *                 continue
  *             step = spike_steps[k]             # <<<<<<<<<<<<<<
  *             for syn in range(row_start[source], row_start[source + 1]):
- *                 ring[(step + delays[syn]) % n_slots, local_targets[syn]] += weights[syn]
+ *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
 */
           __pyx_t_4 = __pyx_v_k;
           __pyx_v_step = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_4)) )));
@@ -21167,8 +21187,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
  *                 continue
  *             step = spike_steps[k]
  *             for syn in range(row_start[source], row_start[source + 1]):             # <<<<<<<<<<<<<<
- *                 ring[(step + delays[syn]) % n_slots, local_targets[syn]] += weights[syn]
- * 
+ *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
+ *                     weights[syn]
 */
           __pyx_t_4 = (__pyx_v_source + 1);
 
@@ -21179,18 +21199,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
           for (__pyx_t_9 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_4)) ))); __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
             __pyx_v_syn = __pyx_t_9;
 
-            /* "ext/synapse_store.pyx":65
- *             step = spike_steps[k]
+            /* "ext/synapse_store.pyx":66
  *             for syn in range(row_start[source], row_start[source + 1]):
- *                 ring[(step + delays[syn]) % n_slots, local_targets[syn]] += weights[syn]             # <<<<<<<<<<<<<<
+ *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
+ *                     weights[syn]             # <<<<<<<<<<<<<<
  * 
  * 
 */
             __pyx_t_10 = __pyx_v_syn;
+
+            /* "ext/synapse_store.pyx":65
+ *             step = spike_steps[k]
+ *             for syn in range(row_start[source], row_start[source + 1]):
+ *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \             # <<<<<<<<<<<<<<
+ *                     weights[syn]
+ * 
+*/
             __pyx_t_11 = __pyx_v_syn;
             __pyx_t_12 = __pyx_v_syn;
             __pyx_t_13 = ((__pyx_v_step + (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_delays.data) + __pyx_t_11)) )))) % __pyx_v_n_slots);
-            __pyx_t_14 = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_12)) )));
+            __pyx_t_14 = (__pyx_v_column_offset + (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_12)) ))));
             *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_13 * __pyx_v_ring.strides[0]) )) + __pyx_t_14)) )) += (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_weights.data) + __pyx_t_10)) )));
           }
 
@@ -21238,7 +21266,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":68
+/* "ext/synapse_store.pyx":69
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
@@ -21287,39 +21315,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_n_groups,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 68, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 69, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 69, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 69, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 69, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 68, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 69, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 69, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 69, __pyx_L3_error)
     }
-    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 68, __pyx_L3_error)
-    __pyx_v_n_groups = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_groups == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
+    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 69, __pyx_L3_error)
+    __pyx_v_n_groups = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_groups == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 69, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 68, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 69, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21374,7 +21402,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":70
+  /* "ext/synapse_store.pyx":71
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
@@ -21383,7 +21411,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":71
+  /* "ext/synapse_store.pyx":72
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21391,16 +21419,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 72, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 72, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 72, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 72, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21421,13 +21449,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 71, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 71, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 72, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21439,25 +21467,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 71, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":72
+  /* "ext/synapse_store.pyx":73
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 72, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 73, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":73
+  /* "ext/synapse_store.pyx":74
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21465,9 +21493,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *         for k in range(n):
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -21484,12 +21512,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __pyx_t_11 = __pyx_t_10;
   }
 
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_11); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_11); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -21510,13 +21538,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 73, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 74, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 73, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 74, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -21528,16 +21556,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 73, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 74, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_seen = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":74
+  /* "ext/synapse_store.pyx":75
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21550,7 +21578,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":75
+        /* "ext/synapse_store.pyx":76
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -21564,7 +21592,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
           __pyx_v_k = __pyx_t_15;
 
-          /* "ext/synapse_store.pyx":76
+          /* "ext/synapse_store.pyx":77
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
@@ -21576,7 +21604,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
           __pyx_t_18 = __pyx_v_k;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_18)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_17)) )));
 
-          /* "ext/synapse_store.pyx":77
+          /* "ext/synapse_store.pyx":78
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
@@ -21589,7 +21617,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 
       }
 
-      /* "ext/synapse_store.pyx":74
+      /* "ext/synapse_store.pyx":75
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21606,7 +21634,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       }
   }
 
-  /* "ext/synapse_store.pyx":78
+  /* "ext/synapse_store.pyx":79
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -21622,7 +21650,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":68
+  /* "ext/synapse_store.pyx":69
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
@@ -23996,6 +24024,16 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 14, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
+  /* "ext/synapse_store.pyx":47
+ *                    const uint16_t[::1] delays, const double[::1] weights,
+ *                    const int64_t[::1] spike_sources, const int64_t[::1] spike_steps,
+ *                    double[:, ::1] ring, Py_ssize_t column_offset=0):             # <<<<<<<<<<<<<<
+ *     """Add each spiking source's weights into the ring buffer.
+ * 
+*/
+  __pyx_t_4 = PyLong_FromSsize_t(((Py_ssize_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+
   /* "ext/synapse_store.pyx":44
  * 
  * 
@@ -24003,27 +24041,35 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
  *                    const uint16_t[::1] delays, const double[::1] weights,
  *                    const int64_t[::1] spike_sources, const int64_t[::1] spike_steps,
 */
+  {
+    PyObject* __pyx_temp[1] = {__pyx_t_4};
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 44, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+  }
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3deliver_spikes, 0, __pyx_mstate_global->__pyx_n_u_deliver_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 44, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_deliver_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 44, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":68
+  /* "ext/synapse_store.pyx":69
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 68, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 69, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 68, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 69, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/synapse_store.pyx":1
@@ -24214,38 +24260,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{6},{14},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{13},{7},{4},{1},{8},{6},{7},{9},{8},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{4},{9},{13},{1},{4},{10},{5},{4},{6},{7},{13},{11},{5},{4},{4},{6},{3},{6},{6},{6},{7},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{103},{199},{151}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{13},{5},{6},{14},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{13},{7},{4},{1},{8},{6},{7},{9},{8},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{4},{9},{13},{1},{4},{10},{5},{4},{6},{7},{13},{11},{5},{4},{4},{6},{3},{6},{6},{6},{7},{1},{5}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{103},{161},{199}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1182 bytes) */
-static const char cstring[] = "x\332}T\315o\033E\024\307\225iI\211D\334\322\010\016H\343\200j\204ZC\240\252(\224Vi\232\240\034(I\323\024\201T\215\306\273o\355\301\2733\353\371p\274\225\220z\314q\217s\334\243\217>\346\230c\2179\356\261\177\002\177\002ov\3554\375\020\226<\373f\336\307\374\336o\336{\204\031\362\335\204\310\336\337\020\230{\335\237\310\335\337 \221*{\312\341\220\310\210\334\r\2440\274o\245\325\204\211\220\204\\y\303\267\217\271X(\264Q<\204\360\2341\221\352\177\365o\236\235Y\336\273\277\311\204\220\2060\255y_\020#\211\002\026\336\224\"\316HR\201\034#\310\0351f1\017I\"C\270A`\222\242/\206\352\004\035\177o\047\222\312(&:7H\037C-\214\365\200\245\200W\0216\341\232<\222\006\210\031 \023\233\231\031HA\360,\204\230\367@1\003x\233\307\207Q\2257\022dwk\367\346\255\037oUh\025x\3364\321\266\027\304\010\024\264\047\255gyl0\272\311R\320]\262\023\221LZ\"\000qa\026)\332\235w0\003\020D\203\361\002\351T93\303\245\240\350\316E\2773\247\211\217\301{o\263XC\227\205!E;\010d\034{\235\024\272\313zA\3105\353\305\000\242Z\047\346[\235\t\226j\240\332H\005\3354\233\364\003\256ku($f\0311\033\033B\251\202\320\006@)\tmu\215\220\342&f=\346,Fm\300\0057\224\n\233\244Y\227\006>V\202~\234)\3052\0221\036\327\251\361$E\276\317\233\331\204\231\301;\026\266B\340\367,\216e\200,\223:T\310\014\353\276G[?\230g\274\256\025\335\335\330\337\334\331\331\212c\236j\256\367adA\004\340\253\266\373\272\200)\335\315&\370\177\210\257G\037!\037\217!\242t\3160&\213\211\3717x-\364\301p\003\211?\010\275\017\376\"+\002\377E\225^x\325Ix)a\\T_\031\332\270\322\t\226\324_\177=\245H9\r\006\020\014\265M\352\335<\212\027}}\324\222\025)\017\206\030aK,\354\306\306\263\340c\214,\213\027a\027\357t&\005U\311\236;\200\211\337`=\235A\321\347\240\237\311\257\375\014h\237\013\327\376\305\244\305\302\005,\245\005\365\264g\243\010\033\001+)\340\262{f\242{LC\020\304(R\344\000\233,\200\036\013\206\201\264\302`\367\260L\373\036\032\203\242:\345C\320X\233F\363\244\213\000M\367\215\272\014=\017\325\342A\324\243\010\222\324d\370\244\330\325\200\224T\235\010JI\025""\3618\216b\326\327\330\331X[\363\376\356#\252\224\3662\252\245U\001T[\315C\034&0\341\302\334\276\345\237U\327\313s\030\372\324bj\230\362\257\212\263\304\017\022?@\204\240\265\253\240J\036\342\252ci\374\247\212\352\205*\025O,\216\251D\244U\251#b\251BP\325B\261\220\221\241\024\251He\212\320\206\376O\017\271\031\360yt\005}\344\002\263\341\036\367\241\257\010Lb!\370\0008\027@\340S\315\373\263\252~\017|\216\243^+,\364\315\215\201TWQ*\311H\374+\213\003*\023Xa\010\311\246\330a\200C\320\202>\004\336\037\030=y\216\310\365\357/\032\257\232\237\271\213.*6\212\275\262y\371h\355h;o\347?\344\221{\340X\331\374\302\355\371\345\261\033\027\007\323of\017\217/\036\367N\032\345\322\345\362\243\345\243\255\374Z\316\362Q\271\274\2227P\014]\333\335.ZE\273>X\315G\356\222\033\225\315\217\217\326_4\376]\375\340\303\317q?.\366\n\214\373i\376\000\257\330p\177\025jzu\272=[\233m\224\315\225\374B~\3355\334U\267]\254\025x\260v\272v\347\270\265\000\260W\014g\2533u\334z\365\326\365\327\362\275\274\357\366\\P\\)nO[\357\350z\356\202\273^,M[\323\366\002+w\243\242\361V\016\227\020p\243\\n\345\255\374+<\033c\352\213D|\022\367]\273N\203\270\177\020q{\266^6\277\2366+\361\227\223\245\227\253/G\247\273\373\247\373\007\247\007O\337E\370\254h\027\353\345\362\047G\207\025\234/\335\037\305f1*WZ\345\362\325\374g\307\334\034\202ER\376,X\221\315\226\216[\307\235\223+\047\353\345\212g\013\334\367\356i\261^lO\327\246;\263g\047\355\223;/\177=\335\177r\372\344\340?t\177\022\373";
-    PyObject *data = __Pyx_DecompressString(cstring, 1182, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1206 bytes) */
+static const char cstring[] = "x\332}T\315o\023G\024\047\310@C#5\346#jUU\032\247\025n\021\270\rE\250\037\024\024B\"\345P\232\220B\325Jt4\336}kO\275;\263\236\017\307\213T\211c\216{\234\343\036}\3641\307\0349\346\270G\376\004\376\204\276\331\265C\200\nK\236}3\357c~\357\367\336\033\302\014\371nLd\367\037\010\314\275\316O\344\356\257\220H\225=\345\260OdD\356\006R\030\336\263\322j\302DHB\256\274\341\273\307\\\314\025\332(\036Bx\312\230H\365A\375\333g\047\226\367\356o0!\244!Lk\336\023\304H\242\200\2057\245\2103\222T G\010r[\214X\314C\222\310\020n\020\030\247\350\213\241\332A\333\337\333\216\2442\212\211\366\r\322\303Psc\335g)\340U\204\215\271&\217\244\001b\372\310\304Ff\372R\020<\013!\346]P\314\000\336\346\361aT\345\215\004\331\331\334\271y\373\207\333\025Z\005\2367M\264\355\0061\002\005\355I\353Z\036\033\214n\262\024t\207lG$\223\226\010@\\\230E\212v\247\035L\037\004\321`\274@\332U\316\314p)(\272s\321k\317h\342#\360\336[,\326\320aaH\321\016\002\031\307^\047\205\356\260n\020r\315\2721\200\250\326\261\371Vg\202\245\032\2506RA\047\315\306\275\200\353Z\035\n\211YF\314\306\206P\252 \264\001PJB[]#\244\270\211Y\2178\213Q\033p\301\r\245\302&i\326\241\201\217\225\240\037gJ\261\214D\214\307uj<I\221\357\323f6a\246\377\236\205\255\020\370=\213c\031 \313\244\016\0252\303:\377\243\255\013\346\031\257{Ew\326\3676\266\2677\343\230\247\232\353=\030Z\020\001\370\256\355\274i`Jw\2621\376\037b\365\350#\344\3431D\224\316\030\306d11_\2037B\017\0147\220\370\203\320\373\340/\262\"\360_T\351\271W\235\204\227\022\306E\365\225\241\215+\235`I\375\365\327S\212\224\323\240\017\301@\333\244\336\315\242x\321\367G-Y\221\362`\200\0216\305\334nd<\013>\306\320\262x\036v^\247\023)\250Z\366\324\001\214\375\006\373\351\004\212>\005\375D~\343g@\373\\\270\366\025\223\026\033\027\260\225\346\324\323\256\215\"\034\004\354\244\200\313\316\211\211\3562\rA\020\243H\221\003\034\262\000\272,\030`G\332DP\031ExU \25508J,\323~\240F\240\250N\371\00046\252\321<\351 Z\323y\253ICOJ\265xD\365\273\004Ij2\254/\2168 ?\325X\202RRE<\216\243\230\3654\21696\332l""\330{\0101\245\335\214jiU\000\325V\363\020_\026\030sa\356\334\3665\326\365\362\034\006>\317\230\032\246|\211\361a\361\257\212\177M\204\240\265\253\240J\356\343\252ci\374\247\212\352\205*\025\3172\276Y\211H\253\276G\304R\205\240\252\205bW#])\362\222\312\024\241\r\374\237\356s\323\347\263\350\nz\310\005f\303=\356}\337\036\230\304\\\360\001\360\221\000\201d\316\206\265\032\005\017|\206\243^+,\364\355\215\201TWQ*\311H\374+\213\257U&\260\335\020\222Mq\334\000_D\013z\037x\257o\364\3709\"\327\277\275Xx\325\370\324\235wQ\261^\354\226\215\213\007\253\007[y+\377>\217\334\003\307\312\306\027n\327/\217\335\250x2\271>}xx\376\260{\264P.^,?Z:\330\314\257\346,\037\226K\313\371\002\212\241k\271;E\263h\325\007+\371\320]p\303\262\361\361\301\332\213\205\327\347\317|s\375\365\362\231s\304\375;\331\232\266\246ke\343\353I\243\022\1779Z|\271\362rx\274\263w\274\367\344\370\311\323W\357\204\277\232?+Z\305Z\271\364\311\301~\336ug\335\227\356\217b\243\030\226\313\315r\351r\376\263c\256\002q!\267n\335\375Y\260\"\233.\0366\017\333G\227\216\326\312\345+\371\203\034\334-\367\264X+\266&\253\223\355\351\337G\267\216\236\035?\306\353~/\257|\356\326\334:\002\\9s\3563\004<*v\013L\334;E\030\355\257BM.#\312\325\351z\331X\316\317\346\327\334\202\273\354\266\212\325\002\017V\217W\177<l\316\031\332-\006\323\225\251:l\276\237\300n\336s\273.(.\025w&\315\367t>\247k\305\342\2449i\315\311\344nX,\274C\362\005dt\241\\j\346\315\374+<\033am\346L{\226\357\273\326\177\303\351\033~";
+    PyObject *data = __Pyx_DecompressString(cstring, 1206, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1557 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\377xt/synap\377se_store\377.pyxgcis\376\031\003dno def\377ault __r\377educe__ {dub\002non-\307@\357vial\033\000cin\377it__nump\257y._cH\001m5\000i\377array fa;il\325\003imp\355 \033\t_umath\021\016u\234\002\276\317Aalloc\343  >E\003data.\013\020\253C\374\375a\332cs.ASCI\377IEllipsi\377sSequenc\365e\262\204\001.\267\204\007__Py\375x\001\000Dict_N\377extRef__l\333$\352\000__\260B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\214`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\360 _checks\001uT\000\n\001?\004\025\001\336@\360 \037\001\277unpick?\000E\315n \005vt\307A\230\001qu#alO\005\240E\251Fc\256\204\002\277\001&\274Dex\314\001\315`_\203\005\331`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\310`\221E_buff\367era\307`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377untdelay\375s\300\205\001ver_sp\377ikesdist_sim._\205@.\213\204\n\341d\204!\000\002\201\001\205\210\003emp{ty\320@odee\364`\376\205\206\002errorfi\377llflagsf\363or\331`\331\206\004grou\377p_by_sou\367rce\n\002sidi\377ndexint6\3654\323As\000\002izek\276\360al_tar\322Amsem\305\207\001\275\207\001nn_5\003\377n_rowsn_\017slot\003\001Q\002\014\001\306\002~\340Andimnp\215\205\002\177objorde\232\000v\002\000_a\243\000utp\210 \177poprank\000\001\277_withiW\004r\263eg\211 \313\000in\265\000w\215_\325`r""tm\000\003\003=\001s\177seenset\231\206\004\242\252\210\002s\266\000\330\003\336\003s\322\"_>\000\nstepsJ\002\005\002\377topstruc\317tsyn\337`\233@up\377datevalu\377esweight\367sxz\267\000sO\200\001\377\340\004\030\230\006\230f\240\377A\240Q\330\004\n\210\"\377\210F\220!\2203\220f\377\230B\230a\330\004\035\230\376\023\000\035\230R\230v\240U\377\250*\260D\270\006\270b\377\300\001\330\t\n\330\010\014\377\210E\220\025\220a\220q\337\330\014\020\220\001\010\000d\230\177!\2306\240\021\240!\013\003\377\026\220q\230\007\230q\330\377\004\013\2101\200\001\360\026\367\000\005\031\r\000v\240Q\240\356U\000\024\220B`\000A\230Z\377\240r\250\023\250F\260\"\377\260A\330\004\020\220\002\220\377&\230\001\230\023\230F\240\373\"\240\016\000\"\320\"9\270\371\021\202\001}\001Q\240k\260\026\337\260r\270\021\340p\014\025\220\377Q\220g\230Q\230c\240\237\022\2406\250\021\216\n\030\001b\377\230\002\230&\240\t\250\021\375\250\224\004\025\220i\230q\240\365\001\265\014\007\256\000\001\330\014\021/\220\021\220$\325\000v\370\000\325\002\334\306\000\301\001?\230!\301\003 \230\375}\257\000!\2601\330\004(\373\250\004\006\002=\300\t\310\026\377\310q\320PS\320SU\367\320UV\220\017]\240!\240\1771\330\014\017\210w\220\213\001\377#\230W\240C\240q\330\377\020\021\330\014\023\220;\230\373a\230\302\"\007\220u\230A\377\230Y\240a\240y\260\t\377\270\021\270\047\300\022\3001\373\330\020\252!e\2302\230V\377\2401\240F\250\"\250I\377\260]\300!\3009\310G?\320ST\320TU";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1557, 1998);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1588 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\377xt/synap\377se_store\377.pyxgcis\376\031\003dno def\377ault __r\377educe__ {dub\002non-\307@\357vial\033\000cin\377it__nump\257y._cH\001m5\000i\377array fa;il\325\003imp\355 \033\t_umath\021\016u\234\002\276\317Aalloc\343  >E\003data.\013\020\253C\374\375a\332cs.ASCI\377IEllipsi\377sSequenc\365e\262\204\001.\267\204\007__Py\375x\001\000Dict_N\377extRef__l\333$\352\000__\260B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\214`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\360 _checks\001uT\000\n\001?\004\025\001\336@\360 \037\001\277unpick?\000E\315n \005vt\307A\230\001qu#alO\005\240E\251Fc\256\204\002\277\001&\274Dex\314\001\315`_\203\005\331`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\310`\221E_buff\367era\307`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377lumn_off\377setcount\277delays\315\205\001v\377er_spike\377sdistsim+._\222@.\230\204\nd\221!\000\002|\216\001\222\210\003empty\335@\177odeenum\222\206\002\377errorfil\377lflagsfo\371r\346`\346\206\004group\377_by_sour\373ce\n\002sidin\377dexint64z\340As\000\002izek\375a\337l_tar\337Ame\271m\322\207\001\312\207\001nn_5\003n\377_rowsn_s\007lot\003\001Q\002\014\001\306\002\355A\277ndimnp\232\205\002o?bjorde\232\000\002\000\273_a\243\000utp\225 p\277oprank\000\001_\337withiW\004re\331g\211 \313""\000in\265\000w_\306\342`rtm\000\003\003=\001ss?eenset\246\206\004\267\210\002Qs\266\000\330\003\336\003s\322\"_\000\n\237stepsJ\002\005\002t\377opstruct\347syn\354`\250@upd\377atevalue\377sweights\373xz\267\000sO\200\001\340\377\004\030\230\006\230f\240A\377\240Q\330\004\n\210\"\210\377F\220!\2203\220f\230\177B\230a\330\004\035\230\023\000\377\035\230R\230v\240U\250\377*\260D\270\006\270b\300\377\001\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\357\014\020\220\001\010\000d\230!\277\2306\240\021\240!\013\003\026\377\220q\230\007\230q\330\004\377\013\2101\200\001\360\006\000\377)*\360\020\000\005 \230\377}\250F\260!\2601\330\357\004(\250\004\006\002=\300\t\377\310\026\310q\320PS\320\277SU\320UV\340P\014\025\377\220]\240!\2401\330\014\377\017\210w\220b\230\002\230\377#\230W\240C\240q\330\377\020\021\330\014\023\220;\230\373a\230\200\002\007\220u\230A\377\230Y\240a\240y\260\t\377\270\021\270\047\300\022\3001\377\330\020\024\220B\220e\230\3772\230V\2401\240F\250\377\"\250I\260^\3002\300\367]\320Rl\000T\330\024\033\357\2301\230A\236\000\026\000\005=\031\256\000v\240Q\240\366\0001\001}fK\000Z\240r\250\023\256\000\377\"\260A\330\004\020\220\002\377\220&\230\001\230\023\230F\367\240\"\240\016\000\"\320\"9\363\270\021\243!\236!Q\240k\260\337\026\260r\270\021\257\017Q\220\377g\230Q\230c\240\022\240w6\250\021\257*\025\220Q\317\002\277&\240\t\250\021\250\265$\025\277\220i\230q\240\001\326,\007\376\317 \001\330\014\021\220\021\220\205$\366 v\231@\366\"\347 \342!?\003\230!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1588, 2021);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1998 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdelaysdeliver_spikesdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizeklocal_targetsmemviewmodenn_groupsn_rowsn_slotsn_sourcesn_spikesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterringrow_startrow_start_arrsseensetdefaultshapesizesourcesourcesspike_sourcesspike_stepsstartstepstopstructsynunpackupdatevaluesweightsxzerosO\200\001\340\004\030\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\035\230R\230v\240U\250*\260D\270\006\270b\300\001\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"""\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!\200\001\360\026\000\005 \230}\250F\260!\2601\330\004(\250\004\250F\260!\260=\300\t\310\026\310q\320PS\320SU\320UV\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220]\240!\2401\330\014\017\210w\220b\230\002\230#\230W\240C\240q\330\020\021\330\014\023\220;\230a\230q\330\014\020\220\007\220u\230A\230Y\240a\240y\260\t\270\021\270\047\300\022\3001\330\020\024\220B\220e\2302\230V\2401\240F\250\"\250I\260]\300!\3009\310G\320ST\320TU";
+    #else /* compression: none (2021 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcolumn_offsetcountdelaysdeliver_spikesdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizeklocal_targetsmemviewmodenn_groupsn_rowsn_slotsn_sourcesn_spikesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterringrow_startrow_start_arrsseensetdefaultshapesizesourcesourcesspike_sourcesspike_stepsstartstepstopstructsynunpackupdatevaluesweightsxzerosO\200\001\340\004\030\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\035\230R\230v\240U\250*\260D\270\006\270b\300\001\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\006\000)*\360\020\000\005 \230}\250F\260!\2601\330\004(\250\004\250F\260!\260=\300""\t\310\026\310q\320PS\320SU\320UV\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220]\240!\2401\330\014\017\210w\220b\230\002\230#\230W\240C\240q\330\020\021\330\014\023\220;\230a\230q\330\014\020\220\007\220u\230A\230Y\240a\240y\260\t\270\021\270\047\300\022\3001\330\020\024\220B\220e\2302\230V\2401\240F\250\"\250I\260^\3002\300]\320RS\320ST\330\024\033\2301\230A\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 131; i++) {
+    for (int i = 0; i < 132; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -24256,8 +24302,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 131; i < 135; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-131].length;
+    for (int i = 132; i < 136; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-132].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -24267,14 +24313,14 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 135; i++) {
+    for (Py_ssize_t i = 0; i < 136; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 131;
+      PyObject **table = stringtab + 132;
       for (Py_ssize_t i=0; i<4; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -24337,7 +24383,7 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
 namespace {
 #endif
 typedef struct {
-    unsigned int argcount : 3;
+    unsigned int argcount : 4;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 4;
@@ -24367,12 +24413,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_delays, __pyx_mstate->__pyx_n_u_weights, __pyx_mstate->__pyx_n_u_spike_sources, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_ring, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_n_slots, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_step};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_delays, __pyx_mstate->__pyx_n_u_weights, __pyx_mstate->__pyx_n_u_spike_sources, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_ring, __pyx_mstate->__pyx_n_u_column_offset, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_n_slots, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_step};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_deliver_spikes, __pyx_mstate->__pyx_kp_b_iso88591_F_1_F_qPSSUUV_E_aq_1_wb_WCq_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 68};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 69};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_n_groups, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank, __pyx_mstate->__pyx_n_u_seen};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }

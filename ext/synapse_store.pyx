@@ -44,11 +44,11 @@ def group_by_source(const int64_t[::1] sources, int64_t n_sources):
 def deliver_spikes(const int64_t[::1] row_start, const int32_t[::1] local_targets,
                    const uint16_t[::1] delays, const double[::1] weights,
                    const int64_t[::1] spike_sources, const int64_t[::1] spike_steps,
-                   double[:, ::1] ring):
+                   double[:, ::1] ring, Py_ssize_t column_offset=0):
     """Add each spiking source's weights into the ring buffer.
 
-    ``ring[(step + delay) % n_slots, target]`` collects what arrives at
-    ``target`` at ``step + delay``. Spikes are processed in the given order
+    ``ring[(step + delay) % n_slots, column_offset + target]`` collects what
+    arrives at ``target`` at ``step + delay``. Spikes are processed in the given order
     (sorted by step, then source), which makes the floating-point sums the same
     on any number of ranks.
     """
@@ -62,7 +62,8 @@ def deliver_spikes(const int64_t[::1] row_start, const int32_t[::1] local_target
                 continue
             step = spike_steps[k]
             for syn in range(row_start[source], row_start[source + 1]):
-                ring[(step + delays[syn]) % n_slots, local_targets[syn]] += weights[syn]
+                ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
+                    weights[syn]
 
 
 def rank_within_group(const int32_t[::1] groups, int64_t n_groups):

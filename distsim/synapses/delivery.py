@@ -1,43 +1,58 @@
-"""Delivery of spikes into postsynaptic variables through ring buffers."""
+"""Delivery of spikes into postsynaptic variables through ring buffers.
+
+All pathways that add to the same variable of the same NeuronGroup (e.g. the
+8 projections onto one population of the microcircuit, each a Synapses
+object onto a subgroup) share one `TargetBuffer`: one ring per variable,
+applied once per step.
+"""
 import numpy as np
 
 
-class AdditivePathway:
-    """``x_post += weight``: each spike adds its synapses' weights to ``x``
-    of their targets, ``delay`` steps later.
+class TargetBuffer:
+    """What arrives at one variable of a NeuronGroup's local neurons:
+    ``ring[step % n_slots, local neuron]``."""
 
-    The ring buffer has one row per step of the longest local delay (plus the
-    current step) and one column per local target neuron.
+    def __init__(self, group, variable, n_slots):
+        self.group = group
+        self.variable = variable
+        self.values = group._local_state[variable]
+        self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
+
+    def resize(self, n_slots, current_step):
+        """Make room for longer delays; what is queued still arrives."""
+        old = self.ring
+        if n_slots <= old.shape[0]:
+            return
+        self.ring = np.zeros((n_slots, old.shape[1]), dtype=np.float64)
+        for step in range(current_step, current_step + old.shape[0]):
+            self.ring[step % n_slots] = old[step % old.shape[0]]
+
+    def apply(self, step):
+        """Add what arrives now to the variable."""
+        slot = self.ring[step % self.ring.shape[0]]
+        self.values += slot
+        slot[:] = 0.0
+
+
+class AdditivePathway:
+    """``x_post += weight``: each spike adds its synapses' weights to ``x`` of
+    their targets, ``delay`` steps later, through the target's shared buffer.
     """
 
-    def __init__(self, synapses, variable, weights, current_step, previous=None):
+    def __init__(self, synapses, variable, weights):
         self.synapses = synapses
         self.variable = variable
         self.store = synapses.store
         self.source_offset = synapses.source.id_offset
-        self.target_values = synapses.target._local_state[variable]
+        self.target = getattr(synapses.target, "parent", synapses.target)
+        # Where the target (sub)group's local neurons start in the group's.
+        self.column_offset = synapses.target.root_local_offset
         self.weights = weights
-        max_delay = int(self.store.delay_steps.max()) if len(self.store) else 0
-        self.ring = np.zeros((max_delay + 1, synapses.target.n_local), dtype=np.float64)
-        if previous is not None:
-            # Spikes queued by an earlier run still arrive, even if the
-            # longest delay (and so the ring's length) changed in between.
-            old = previous.ring
-            for step in range(current_step, current_step + old.shape[0]):
-                if step - current_step < self.ring.shape[0]:
-                    self.ring[step % self.ring.shape[0]] += old[step % old.shape[0]]
-                elif old[step % old.shape[0]].any():
-                    raise RuntimeError(f"Synapses '{synapses.name}': delays were shortened "
-                                       "while spikes were still on their way")
+        self.slots_needed = (int(self.store.delay_steps.max()) if len(self.store) else 0) + 1
+        self.buffer = None
 
     def push(self, spike_ids, spike_steps):
         """Queue the effects of gathered spikes (network-wide ids, sorted)."""
         if len(spike_ids) and len(self.store):
             self.store.deliver(self.weights, spike_ids - self.source_offset, spike_steps,
-                               self.ring)
-
-    def apply(self, step):
-        """Add what arrives now to the target variable."""
-        slot = self.ring[step % self.ring.shape[0]]
-        self.target_values += slot
-        slot[:] = 0.0
+                               self.buffer.ring, self.column_offset)

@@ -533,7 +533,6 @@ class Synapses(Group):
         if self._delay_dt is not None and abs(self._delay_dt - clock.dt_) > 1e-12 * clock.dt_:
             raise ValueError(f"{owner}: delays were set with dt = {self._delay_dt * 1e3:g} ms, "
                              f"but the run uses dt = {clock.dt_ * 1e3:g} ms; set dt first")
-        previous = {p.variable: p for p in self.pathways}
         self.pathways = []
         if self.on_pre is None:
             return
@@ -558,8 +557,7 @@ class Synapses(Group):
             weights = np.ascontiguousarray(np.broadcast_to(weights, (len(self.store),)))
             if op == "Sub":
                 weights = -weights
-            self.pathways.append(AdditivePathway(self, variable, weights, clock.timestep,
-                                                 previous.get(variable)))
+            self.pathways.append(AdditivePathway(self, variable, weights))
 
 
 class SynapseSelection:
