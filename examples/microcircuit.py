@@ -113,7 +113,8 @@ def main():
     build_time = time.perf_counter() - wall_start
 
     sim_start = time.perf_counter()
-    run(args.duration*second, report=args.report or None)
+    run(args.duration*second, report=args.report or None, output=args.output,
+        flush_interval=0.1*second)
     sim_time = time.perf_counter() - sim_start
 
     write_start = time.perf_counter()
