@@ -3731,7 +3731,6 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
-static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_one(uint64_t, uint64_t, uint64_t, PY_LONG_LONG, double, double, double, double, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -4000,7 +3999,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[6];
-    PyObject *__pyx_string_tab[132];
+    PyObject *__pyx_string_tab[142];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4114,74 +4113,84 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_asyncio_coroutines __pyx_string_tab[61]
 #define __pyx_n_u_base __pyx_string_tab[62]
 #define __pyx_n_u_binomial __pyx_string_tab[63]
-#define __pyx_n_u_c __pyx_string_tab[64]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[65]
-#define __pyx_n_u_count __pyx_string_tab[66]
-#define __pyx_n_u_counter_hi __pyx_string_tab[67]
-#define __pyx_n_u_counter_lo __pyx_string_tab[68]
-#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[69]
-#define __pyx_n_u_draw __pyx_string_tab[70]
-#define __pyx_n_u_draws __pyx_string_tab[71]
-#define __pyx_n_u_dtype __pyx_string_tab[72]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[73]
-#define __pyx_n_u_elements __pyx_string_tab[74]
-#define __pyx_n_u_empty __pyx_string_tab[75]
-#define __pyx_n_u_encode __pyx_string_tab[76]
-#define __pyx_n_u_enumerate __pyx_string_tab[77]
-#define __pyx_n_u_error __pyx_string_tab[78]
-#define __pyx_n_u_flags __pyx_string_tab[79]
-#define __pyx_n_u_float64 __pyx_string_tab[80]
-#define __pyx_n_u_format __pyx_string_tab[81]
-#define __pyx_n_u_fortran __pyx_string_tab[82]
-#define __pyx_n_u_id __pyx_string_tab[83]
-#define __pyx_n_u_index __pyx_string_tab[84]
-#define __pyx_n_u_int64 __pyx_string_tab[85]
-#define __pyx_n_u_items __pyx_string_tab[86]
-#define __pyx_n_u_itemsize __pyx_string_tab[87]
-#define __pyx_n_u_k __pyx_string_tab[88]
-#define __pyx_n_u_key __pyx_string_tab[89]
-#define __pyx_n_u_mean __pyx_string_tab[90]
-#define __pyx_n_u_memview __pyx_string_tab[91]
-#define __pyx_n_u_mode __pyx_string_tab[92]
-#define __pyx_n_u_n __pyx_string_tab[93]
-#define __pyx_n_u_name __pyx_string_tab[94]
-#define __pyx_n_u_ndim __pyx_string_tab[95]
-#define __pyx_n_u_normal __pyx_string_tab[96]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[97]
-#define __pyx_n_u_np __pyx_string_tab[98]
-#define __pyx_n_u_numpy __pyx_string_tab[99]
-#define __pyx_n_u_obj __pyx_string_tab[100]
-#define __pyx_n_u_out __pyx_string_tab[101]
-#define __pyx_n_u_p __pyx_string_tab[102]
-#define __pyx_n_u_pack __pyx_string_tab[103]
-#define __pyx_n_u_pop __pyx_string_tab[104]
-#define __pyx_n_u_q __pyx_string_tab[105]
-#define __pyx_n_u_q_to_n __pyx_string_tab[106]
-#define __pyx_n_u_raw_block __pyx_string_tab[107]
-#define __pyx_n_u_register __pyx_string_tab[108]
-#define __pyx_n_u_s __pyx_string_tab[109]
-#define __pyx_n_u_sd __pyx_string_tab[110]
-#define __pyx_n_u_setdefault __pyx_string_tab[111]
-#define __pyx_n_u_shape __pyx_string_tab[112]
-#define __pyx_n_u_size __pyx_string_tab[113]
-#define __pyx_n_u_start __pyx_string_tab[114]
-#define __pyx_n_u_step __pyx_string_tab[115]
-#define __pyx_n_u_stop __pyx_string_tab[116]
-#define __pyx_n_u_struct __pyx_string_tab[117]
-#define __pyx_n_u_uniform __pyx_string_tab[118]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[119]
-#define __pyx_n_u_unpack __pyx_string_tab[120]
-#define __pyx_n_u_update __pyx_string_tab[121]
-#define __pyx_n_u_values __pyx_string_tab[122]
-#define __pyx_n_u_x __pyx_string_tab[123]
-#define __pyx_n_u_zeros __pyx_string_tab[124]
-#define __pyx_n_b_O __pyx_string_tab[125]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS __pyx_string_tab[126]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[127]
-#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a __pyx_string_tab[128]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[129]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1 __pyx_string_tab[130]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[131]
+#define __pyx_n_u_block __pyx_string_tab[64]
+#define __pyx_n_u_c __pyx_string_tab[65]
+#define __pyx_n_u_cdf __pyx_string_tab[66]
+#define __pyx_n_u_cdf_array __pyx_string_tab[67]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[68]
+#define __pyx_n_u_count __pyx_string_tab[69]
+#define __pyx_n_u_counter_hi __pyx_string_tab[70]
+#define __pyx_n_u_counter_lo __pyx_string_tab[71]
+#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[72]
+#define __pyx_n_u_draw __pyx_string_tab[73]
+#define __pyx_n_u_draws __pyx_string_tab[74]
+#define __pyx_n_u_dtype __pyx_string_tab[75]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[76]
+#define __pyx_n_u_element __pyx_string_tab[77]
+#define __pyx_n_u_elements __pyx_string_tab[78]
+#define __pyx_n_u_empty __pyx_string_tab[79]
+#define __pyx_n_u_encode __pyx_string_tab[80]
+#define __pyx_n_u_enumerate __pyx_string_tab[81]
+#define __pyx_n_u_error __pyx_string_tab[82]
+#define __pyx_n_u_flags __pyx_string_tab[83]
+#define __pyx_n_u_float64 __pyx_string_tab[84]
+#define __pyx_n_u_format __pyx_string_tab[85]
+#define __pyx_n_u_fortran __pyx_string_tab[86]
+#define __pyx_n_u_id __pyx_string_tab[87]
+#define __pyx_n_u_index __pyx_string_tab[88]
+#define __pyx_n_u_int64 __pyx_string_tab[89]
+#define __pyx_n_u_items __pyx_string_tab[90]
+#define __pyx_n_u_itemsize __pyx_string_tab[91]
+#define __pyx_n_u_k __pyx_string_tab[92]
+#define __pyx_n_u_key __pyx_string_tab[93]
+#define __pyx_n_u_last_block __pyx_string_tab[94]
+#define __pyx_n_u_mean __pyx_string_tab[95]
+#define __pyx_n_u_memview __pyx_string_tab[96]
+#define __pyx_n_u_mode __pyx_string_tab[97]
+#define __pyx_n_u_n __pyx_string_tab[98]
+#define __pyx_n_u_name __pyx_string_tab[99]
+#define __pyx_n_u_ndim __pyx_string_tab[100]
+#define __pyx_n_u_normal __pyx_string_tab[101]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[102]
+#define __pyx_n_u_normal_x __pyx_string_tab[103]
+#define __pyx_n_u_np __pyx_string_tab[104]
+#define __pyx_n_u_numpy __pyx_string_tab[105]
+#define __pyx_n_u_obj __pyx_string_tab[106]
+#define __pyx_n_u_out __pyx_string_tab[107]
+#define __pyx_n_u_p __pyx_string_tab[108]
+#define __pyx_n_u_pack __pyx_string_tab[109]
+#define __pyx_n_u_pop __pyx_string_tab[110]
+#define __pyx_n_u_q __pyx_string_tab[111]
+#define __pyx_n_u_raw_block __pyx_string_tab[112]
+#define __pyx_n_u_register __pyx_string_tab[113]
+#define __pyx_n_u_s __pyx_string_tab[114]
+#define __pyx_n_u_sd __pyx_string_tab[115]
+#define __pyx_n_u_setdefault __pyx_string_tab[116]
+#define __pyx_n_u_shape __pyx_string_tab[117]
+#define __pyx_n_u_size __pyx_string_tab[118]
+#define __pyx_n_u_start __pyx_string_tab[119]
+#define __pyx_n_u_step __pyx_string_tab[120]
+#define __pyx_n_u_stop __pyx_string_tab[121]
+#define __pyx_n_u_struct __pyx_string_tab[122]
+#define __pyx_n_u_table_size __pyx_string_tab[123]
+#define __pyx_n_u_term __pyx_string_tab[124]
+#define __pyx_n_u_total __pyx_string_tab[125]
+#define __pyx_n_u_u __pyx_string_tab[126]
+#define __pyx_n_u_uniform __pyx_string_tab[127]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[128]
+#define __pyx_n_u_unpack __pyx_string_tab[129]
+#define __pyx_n_u_update __pyx_string_tab[130]
+#define __pyx_n_u_values __pyx_string_tab[131]
+#define __pyx_n_u_words __pyx_string_tab[132]
+#define __pyx_n_u_x __pyx_string_tab[133]
+#define __pyx_n_u_zeros __pyx_string_tab[134]
+#define __pyx_n_b_O __pyx_string_tab[135]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS __pyx_string_tab[136]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[137]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[138]
+#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a __pyx_string_tab[139]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1 __pyx_string_tab[140]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[141]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4229,7 +4238,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<132; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<142; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4283,7 +4292,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<132; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<142; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22224,230 +22233,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
 /* "ext/random123.pyx":68
  * 
  * 
- * cdef inline long long _binomial_one(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
- *                                     long long n, double p, double mean, double sd,
- *                                     double q_to_n, double s, double a) noexcept nogil:
-*/
-
-static CYTHON_INLINE PY_LONG_LONG __pyx_f_7distsim_4_ext_9random123__binomial_one(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, CYTHON_UNUSED double __pyx_v_p, double __pyx_v_mean, double __pyx_v_sd, double __pyx_v_q_to_n, double __pyx_v_s, double __pyx_v_a) {
-  double __pyx_v_r;
-  double __pyx_v_u;
-  PY_LONG_LONG __pyx_v_x;
-  PY_LONG_LONG __pyx_r;
-  int __pyx_t_1;
-  PY_LONG_LONG __pyx_t_2;
-  PY_LONG_LONG __pyx_t_3;
-  int __pyx_t_4;
-
-  /* "ext/random123.pyx":73
- *     cdef double r, u
- *     cdef long long x
- *     if mean > 400.0:             # <<<<<<<<<<<<<<
- *         # Normal approximation where (1-p)**n would underflow.
- *         x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)
-*/
-  __pyx_t_1 = (__pyx_v_mean > 400.0);
-
-  if (__pyx_t_1) {
-
-
-    /* "ext/random123.pyx":75
- *     if mean > 400.0:
- *         # Normal approximation where (1-p)**n would underflow.
- *         x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
- *         return 0 if x < 0 else (n if x > n else x)
- *     # Inversion (BINV): walk the cumulative distribution from 0.
-*/
-    __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_mean + (__pyx_v_sd * __pyx_f_6philox_philox_normal(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
-
-    /* "ext/random123.pyx":76
- *         # Normal approximation where (1-p)**n would underflow.
- *         x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)
- *         return 0 if x < 0 else (n if x > n else x)             # <<<<<<<<<<<<<<
- *     # Inversion (BINV): walk the cumulative distribution from 0.
- *     r = q_to_n
-*/
-    __pyx_t_1 = (__pyx_v_x < 0);
-
-    if (__pyx_t_1) {
-
-      __pyx_t_2 = 0;
-    } else {
-      __pyx_t_4 = (__pyx_v_x > __pyx_v_n);
-
-      if (__pyx_t_4) {
-
-        __pyx_t_3 = __pyx_v_n;
-      } else {
-
-        __pyx_t_3 = __pyx_v_x;
-      }
-
-      __pyx_t_2 = __pyx_t_3;
-    }
-
-    {
-      __pyx_r = __pyx_t_2;
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":73
- *     cdef double r, u
- *     cdef long long x
- *     if mean > 400.0:             # <<<<<<<<<<<<<<
- *         # Normal approximation where (1-p)**n would underflow.
- *         x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)
-*/
-  }
-
-  /* "ext/random123.pyx":78
- *         return 0 if x < 0 else (n if x > n else x)
- *     # Inversion (BINV): walk the cumulative distribution from 0.
- *     r = q_to_n             # <<<<<<<<<<<<<<
- *     u = philox_uniform(key, element, draw)
- *     x = 0
-*/
-  __pyx_v_r = __pyx_v_q_to_n;
-
-  /* "ext/random123.pyx":79
- *     # Inversion (BINV): walk the cumulative distribution from 0.
- *     r = q_to_n
- *     u = philox_uniform(key, element, draw)             # <<<<<<<<<<<<<<
- *     x = 0
- *     while u > r and x < n:
-*/
-  __pyx_v_u = __pyx_f_6philox_philox_uniform(__pyx_v_key, __pyx_v_element, __pyx_v_draw);
-
-  /* "ext/random123.pyx":80
- *     r = q_to_n
- *     u = philox_uniform(key, element, draw)
- *     x = 0             # <<<<<<<<<<<<<<
- *     while u > r and x < n:
- *         u -= r
-*/
-  __pyx_v_x = 0;
-
-  /* "ext/random123.pyx":81
- *     u = philox_uniform(key, element, draw)
- *     x = 0
- *     while u > r and x < n:             # <<<<<<<<<<<<<<
- *         u -= r
- *         x += 1
-*/
-  while (1) {
-    __pyx_t_4 = (__pyx_v_u > __pyx_v_r);
-
-    if (__pyx_t_4) {
-
-    } else {
-
-      __pyx_t_1 = __pyx_t_4;
-
-      goto __pyx_L6_bool_binop_done;
-    }
-    __pyx_t_4 = (__pyx_v_x < __pyx_v_n);
-
-
-    __pyx_t_1 = __pyx_t_4;
-
-    __pyx_L6_bool_binop_done:;
-
-    if (!__pyx_t_1) break;
-
-    /* "ext/random123.pyx":82
- *     x = 0
- *     while u > r and x < n:
- *         u -= r             # <<<<<<<<<<<<<<
- *         x += 1
- *         r *= a / x - s
-*/
-    __pyx_v_u = (__pyx_v_u - __pyx_v_r);
-
-    /* "ext/random123.pyx":83
- *     while u > r and x < n:
- *         u -= r
- *         x += 1             # <<<<<<<<<<<<<<
- *         r *= a / x - s
- *         if r <= 0.0:
-*/
-    __pyx_v_x = (__pyx_v_x + 1);
-
-    /* "ext/random123.pyx":84
- *         u -= r
- *         x += 1
- *         r *= a / x - s             # <<<<<<<<<<<<<<
- *         if r <= 0.0:
- *             break
-*/
-    __pyx_v_r = (__pyx_v_r * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
-
-    /* "ext/random123.pyx":85
- *         x += 1
- *         r *= a / x - s
- *         if r <= 0.0:             # <<<<<<<<<<<<<<
- *             break
- *     return x
-*/
-    __pyx_t_1 = (__pyx_v_r <= 0.0);
-
-    if (__pyx_t_1) {
-
-
-      /* "ext/random123.pyx":86
- *         r *= a / x - s
- *         if r <= 0.0:
- *             break             # <<<<<<<<<<<<<<
- *     return x
- * 
-*/
-      goto __pyx_L5_break;
-
-      /* "ext/random123.pyx":85
- *         x += 1
- *         r *= a / x - s
- *         if r <= 0.0:             # <<<<<<<<<<<<<<
- *             break
- *     return x
-*/
-    }
-  }
-  __pyx_L5_break:;
-
-  /* "ext/random123.pyx":87
- *         if r <= 0.0:
- *             break
- *     return x             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  {
-
-    __pyx_r = __pyx_v_x;
-  }
-  goto __pyx_L0;
-
-  /* "ext/random123.pyx":68
- * 
- * 
- * cdef inline long long _binomial_one(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
- *                                     long long n, double p, double mean, double sd,
- *                                     double q_to_n, double s, double a) noexcept nogil:
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-
-
-
-  return __pyx_r;
-}
-
-/* "ext/random123.pyx":90
- * 
- * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
- *     """Binomial(n, p) counts, one per element id (counter-based)."""
- *     cdef Py_ssize_t count = elements.shape[0], k
+ *     """Binomial(n, p) counts, one per element id (counter-based).
+ * 
 */
 
 /* Python wrapper */
@@ -22458,7 +22246,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10binomial, "Binomial(n, p) counts, one per element id (counter-based).");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10binomial, "Binomial(n, p) counts, one per element id (counter-based).\n\n    Inversion against the cumulative distribution, tabulated once per call\n    (all elements share n and p); above a mean of 400 a rounded normal.\n    ");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_11binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_11binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_10binomial};
 static PyObject *__pyx_pw_7distsim_4_ext_9random123_11binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
@@ -22494,60 +22282,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 90, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 68, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 90, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 68, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 90, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 68, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 90, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 68, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 90, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 90, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 90, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 68, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 90, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 68, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 90, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 90, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 90, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 68, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 90, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 68, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 90, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 68, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 90, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 68, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 90, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 68, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22577,6 +22365,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
   Py_ssize_t __pyx_v_count;
   Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_x;
+  Py_ssize_t __pyx_v_table_size;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
   double __pyx_v_mean;
@@ -22584,7 +22374,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   double __pyx_v_q;
   double __pyx_v_s;
   double __pyx_v_a;
-  double __pyx_v_q_to_n;
+  double __pyx_v_term;
+  double __pyx_v_total;
+  __Pyx_memviewslice __pyx_v_cdf = { 0, 0, { 0 }, { 0 }, { 0 } };
+  uint32_t __pyx_v_words[4];
+  uint64_t __pyx_v_element;
+  uint64_t __pyx_v_block;
+  uint64_t __pyx_v_last_block;
+  double __pyx_v_u;
+  PY_LONG_LONG __pyx_v_normal_x;
+  PyObject *__pyx_v_cdf_array = NULL;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -22601,39 +22400,48 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   Py_ssize_t __pyx_t_12;
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
+  PY_LONG_LONG __pyx_t_15;
+  PY_LONG_LONG __pyx_t_16;
+  PY_LONG_LONG __pyx_t_17;
+  __Pyx_memviewslice __pyx_t_18 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_t_19;
+  Py_ssize_t __pyx_t_20;
+  Py_ssize_t __pyx_t_21;
+  Py_ssize_t __pyx_t_22;
+  Py_ssize_t __pyx_t_23;
+  Py_ssize_t __pyx_t_24;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":92
- * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
- *     """Binomial(n, p) counts, one per element id (counter-based)."""
- *     cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
+  /* "ext/random123.pyx":74
+ *     (all elements share n and p); above a mean of 400 a rounded normal.
+ *     """
+ *     cdef Py_ssize_t count = elements.shape[0], k, x, table_size             # <<<<<<<<<<<<<<
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":93
- *     """Binomial(n, p) counts, one per element id (counter-based)."""
- *     cdef Py_ssize_t count = elements.shape[0], k
+  /* "ext/random123.pyx":75
+ *     """
+ *     cdef Py_ssize_t count = elements.shape[0], k, x, table_size
  *     out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] values = out
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22654,13 +22462,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 93, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 93, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22672,25 +22480,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 93, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 75, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":94
- *     cdef Py_ssize_t count = elements.shape[0], k
+  /* "ext/random123.pyx":76
+ *     cdef Py_ssize_t count = elements.shape[0], k, x, table_size
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
  *     if n <= 0 or p <= 0.0:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 94, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 76, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":95
+  /* "ext/random123.pyx":77
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))             # <<<<<<<<<<<<<<
@@ -22700,7 +22508,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   __pyx_v_mean = (__pyx_v_n * __pyx_v_p);
   __pyx_v_sd = sqrt(((__pyx_v_n * __pyx_v_p) * (1.0 - __pyx_v_p)));
 
-  /* "ext/random123.pyx":96
+  /* "ext/random123.pyx":78
  *     cdef int64_t[::1] values = out
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
@@ -22726,7 +22534,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":97
+    /* "ext/random123.pyx":79
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
  *     if n <= 0 or p <= 0.0:
  *         return out             # <<<<<<<<<<<<<<
@@ -22744,7 +22552,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":96
+    /* "ext/random123.pyx":78
  *     cdef int64_t[::1] values = out
  *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
@@ -22753,7 +22561,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   }
 
-  /* "ext/random123.pyx":98
+  /* "ext/random123.pyx":80
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -22765,24 +22573,24 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":99
+    /* "ext/random123.pyx":81
  *         return out
  *     if p >= 1.0:
  *         out[:] = n             # <<<<<<<<<<<<<<
  *         return out
- *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 99, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 81, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 99, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":100
+    /* "ext/random123.pyx":82
  *     if p >= 1.0:
  *         out[:] = n
  *         return out             # <<<<<<<<<<<<<<
- *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total
+ *     cdef double[::1] cdf
 */
     {
       PyObject *__pyx_temp;
@@ -22795,7 +22603,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":98
+    /* "ext/random123.pyx":80
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -22804,24 +22612,336 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   }
 
-  /* "ext/random123.pyx":102
+  /* "ext/random123.pyx":83
+ *         out[:] = n
  *         return out
- *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(count):
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
+ *     cdef double[::1] cdf
+ *     cdef uint32_t words[4]
 */
   __pyx_v_q = (1.0 - __pyx_v_p);
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
-  __pyx_v_q_to_n = pow(__pyx_v_q, ((double)__pyx_v_n));
+
+  /* "ext/random123.pyx":86
+ *     cdef double[::1] cdf
+ *     cdef uint32_t words[4]
+ *     cdef uint64_t element, block, last_block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
+ *     cdef double u
+ *     cdef long long normal_x
+*/
+  __pyx_v_last_block = 0xFFFFFFFFFFFFFFFF;
+
+  /* "ext/random123.pyx":89
+ *     cdef double u
+ *     cdef long long normal_x
+ *     if mean > 400.0:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             for k in range(count):
+*/
+  __pyx_t_9 = (__pyx_v_mean > 400.0);
+
+  if (__pyx_t_9) {
+
+
+    /* "ext/random123.pyx":90
+ *     cdef long long normal_x
+ *     if mean > 400.0:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 normal_x = <long long>floor(mean + sd * philox_normal(
+*/
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
+
+          /* "ext/random123.pyx":91
+ *     if mean > 400.0:
+ *         with nogil:
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 normal_x = <long long>floor(mean + sd * philox_normal(
+ *                     key, <uint64_t>elements[k], draw) + 0.5)
+*/
+
+          __pyx_t_11 = __pyx_v_count;
+          __pyx_t_12 = __pyx_t_11;
+
+          for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+            __pyx_v_k = __pyx_t_13;
+
+            /* "ext/random123.pyx":93
+ *             for k in range(count):
+ *                 normal_x = <long long>floor(mean + sd * philox_normal(
+ *                     key, <uint64_t>elements[k], draw) + 0.5)             # <<<<<<<<<<<<<<
+ *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
+ *         return out
+*/
+            __pyx_t_14 = __pyx_v_k;
+
+            /* "ext/random123.pyx":92
+ *         with nogil:
+ *             for k in range(count):
+ *                 normal_x = <long long>floor(mean + sd * philox_normal(             # <<<<<<<<<<<<<<
+ *                     key, <uint64_t>elements[k], draw) + 0.5)
+ *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
+*/
+            __pyx_v_normal_x = ((PY_LONG_LONG)floor(((__pyx_v_mean + (__pyx_v_sd * __pyx_f_6philox_philox_normal(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw))) + 0.5)));
+
+            /* "ext/random123.pyx":94
+ *                 normal_x = <long long>floor(mean + sd * philox_normal(
+ *                     key, <uint64_t>elements[k], draw) + 0.5)
+ *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)             # <<<<<<<<<<<<<<
+ *         return out
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+*/
+            __pyx_t_9 = (__pyx_v_normal_x < 0);
+
+            if (__pyx_t_9) {
+
+              __pyx_t_15 = 0;
+            } else {
+              __pyx_t_10 = (__pyx_v_normal_x > __pyx_v_n);
+
+              if (__pyx_t_10) {
+
+                __pyx_t_16 = __pyx_v_n;
+              } else {
+
+                __pyx_t_16 = __pyx_v_normal_x;
+              }
+
+              __pyx_t_15 = __pyx_t_16;
+            }
+
+            __pyx_t_14 = __pyx_v_k;
+            *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_14)) )) = __pyx_t_15;
+
+          }
+
+        }
+
+        /* "ext/random123.pyx":90
+ *     cdef long long normal_x
+ *     if mean > 400.0:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 normal_x = <long long>floor(mean + sd * philox_normal(
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L10;
+          }
+          __pyx_L10:;
+        }
+    }
+
+    /* "ext/random123.pyx":95
+ *                     key, <uint64_t>elements[k], draw) + 0.5)
+ *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
+ *         return out             # <<<<<<<<<<<<<<
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+ *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_v_out);
+        __pyx_r = __pyx_v_out;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":89
+ *     cdef double u
+ *     cdef long long normal_x
+ *     if mean > 400.0:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             for k in range(count):
+*/
+  }
+
+  /* "ext/random123.pyx":97
+ *         return out
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+ *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1             # <<<<<<<<<<<<<<
+ *     cdf_array = np.empty(table_size, dtype=np.float64)
+ *     cdf = cdf_array
+*/
+
+  __pyx_t_15 = ((PY_LONG_LONG)((__pyx_v_mean + (40.0 * __pyx_v_sd)) + 40.0));
+
+  __pyx_t_16 = __pyx_v_n;
+  __pyx_t_9 = (__pyx_t_15 < __pyx_t_16);
+
+  if (__pyx_t_9) {
+
+    __pyx_t_17 = __pyx_t_15;
+  } else {
+
+    __pyx_t_17 = __pyx_t_16;
+  }
+
+  __pyx_v_table_size = (__pyx_t_17 + 1);
+
+
+  /* "ext/random123.pyx":98
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+ *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
+ *     cdf_array = np.empty(table_size, dtype=np.float64)             # <<<<<<<<<<<<<<
+ *     cdf = cdf_array
+ *     term = q ** n
+*/
+  __pyx_t_4 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_table_size); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_7 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_4);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_4);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_7 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
+    #if CYTHON_VECTORCALL
+    __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 98, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_3);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 98, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_3);
+    }
+    #endif
+    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
+    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 98, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_v_cdf_array = __pyx_t_1;
+  __pyx_t_1 = 0;
+
+  /* "ext/random123.pyx":99
+ *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
+ *     cdf_array = np.empty(table_size, dtype=np.float64)
+ *     cdf = cdf_array             # <<<<<<<<<<<<<<
+ *     term = q ** n
+ *     total = term
+*/
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 99, __pyx_L1_error)
+  __pyx_v_cdf = __pyx_t_18;
+  __pyx_t_18.memview = NULL;
+  __pyx_t_18.data = NULL;
+
+  /* "ext/random123.pyx":100
+ *     cdf_array = np.empty(table_size, dtype=np.float64)
+ *     cdf = cdf_array
+ *     term = q ** n             # <<<<<<<<<<<<<<
+ *     total = term
+ *     cdf[0] = total
+*/
+  __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
+
+  /* "ext/random123.pyx":101
+ *     cdf = cdf_array
+ *     term = q ** n
+ *     total = term             # <<<<<<<<<<<<<<
+ *     cdf[0] = total
+ *     for x in range(1, table_size):
+*/
+  __pyx_v_total = __pyx_v_term;
+
+  /* "ext/random123.pyx":102
+ *     term = q ** n
+ *     total = term
+ *     cdf[0] = total             # <<<<<<<<<<<<<<
+ *     for x in range(1, table_size):
+ *         term *= a / x - s
+*/
+  __pyx_t_14 = 0;
+  *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) )) = __pyx_v_total;
 
   /* "ext/random123.pyx":103
- *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
+ *     total = term
+ *     cdf[0] = total
+ *     for x in range(1, table_size):             # <<<<<<<<<<<<<<
+ *         term *= a / x - s
+ *         total += term
+*/
+
+  __pyx_t_11 = __pyx_v_table_size;
+  __pyx_t_12 = __pyx_t_11;
+
+  for (__pyx_t_13 = 1; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+    __pyx_v_x = __pyx_t_13;
+
+    /* "ext/random123.pyx":104
+ *     cdf[0] = total
+ *     for x in range(1, table_size):
+ *         term *= a / x - s             # <<<<<<<<<<<<<<
+ *         total += term
+ *         cdf[x] = total
+*/
+    __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
+
+    /* "ext/random123.pyx":105
+ *     for x in range(1, table_size):
+ *         term *= a / x - s
+ *         total += term             # <<<<<<<<<<<<<<
+ *         cdf[x] = total
+ *     with nogil:
+*/
+    __pyx_v_total = (__pyx_v_total + __pyx_v_term);
+
+    /* "ext/random123.pyx":106
+ *         term *= a / x - s
+ *         total += term
+ *         cdf[x] = total             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for k in range(count):
+*/
+    __pyx_t_14 = __pyx_v_x;
+    *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) )) = __pyx_v_total;
+  }
+
+
+  /* "ext/random123.pyx":107
+ *         total += term
+ *         cdf[x] = total
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
+ *             # One Philox block serves 4 consecutive element ids (a 32-bit
 */
   {
       PyThreadState * _save;
@@ -22829,12 +22949,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":104
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
+        /* "ext/random123.pyx":108
+ *         cdf[x] = total
  *     with nogil:
  *         for k in range(count):             # <<<<<<<<<<<<<<
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
- *                                       q_to_n, s, a)
+ *             # One Philox block serves 4 consecutive element ids (a 32-bit
+ *             # uniform each; ample for inversion), still a pure function of
 */
 
         __pyx_t_11 = __pyx_v_count;
@@ -22843,47 +22963,232 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":105
- *     with nogil:
- *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,             # <<<<<<<<<<<<<<
- *                                       q_to_n, s, a)
- *     return out
+          /* "ext/random123.pyx":112
+ *             # uniform each; ample for inversion), still a pure function of
+ *             # (key, element, draw).
+ *             element = <uint64_t>elements[k]             # <<<<<<<<<<<<<<
+ *             block = element >> 2
+ *             if block != last_block:
 */
           __pyx_t_14 = __pyx_v_k;
+          __pyx_v_element = ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) ))));
 
-          /* "ext/random123.pyx":106
- *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
- *                                       q_to_n, s, a)             # <<<<<<<<<<<<<<
+          /* "ext/random123.pyx":113
+ *             # (key, element, draw).
+ *             element = <uint64_t>elements[k]
+ *             block = element >> 2             # <<<<<<<<<<<<<<
+ *             if block != last_block:
+ *                 philox4x32_10(key, block, draw, words)
+*/
+          __pyx_v_block = (__pyx_v_element >> 2);
+
+          /* "ext/random123.pyx":114
+ *             element = <uint64_t>elements[k]
+ *             block = element >> 2
+ *             if block != last_block:             # <<<<<<<<<<<<<<
+ *                 philox4x32_10(key, block, draw, words)
+ *                 last_block = block
+*/
+          __pyx_t_9 = (__pyx_v_block != __pyx_v_last_block);
+
+          if (__pyx_t_9) {
+
+
+            /* "ext/random123.pyx":115
+ *             block = element >> 2
+ *             if block != last_block:
+ *                 philox4x32_10(key, block, draw, words)             # <<<<<<<<<<<<<<
+ *                 last_block = block
+ *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+*/
+            __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_words);
+
+            /* "ext/random123.pyx":116
+ *             if block != last_block:
+ *                 philox4x32_10(key, block, draw, words)
+ *                 last_block = block             # <<<<<<<<<<<<<<
+ *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+ *             if table_size > 8 and u <= cdf[7]:
+*/
+            __pyx_v_last_block = __pyx_v_block;
+
+            /* "ext/random123.pyx":114
+ *             element = <uint64_t>elements[k]
+ *             block = element >> 2
+ *             if block != last_block:             # <<<<<<<<<<<<<<
+ *                 philox4x32_10(key, block, draw, words)
+ *                 last_block = block
+*/
+          }
+
+          /* "ext/random123.pyx":117
+ *                 philox4x32_10(key, block, draw, words)
+ *                 last_block = block
+ *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
+ *             if table_size > 8 and u <= cdf[7]:
+ *                 # Branch-free for the common small counts (random branches
+*/
+          __pyx_v_u = (((__pyx_v_words[(__pyx_v_element & 3)]) + 0.5) * (1.0 / 4294967296.0));
+
+          /* "ext/random123.pyx":118
+ *                 last_block = block
+ *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+ *             if table_size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
+ *                 # Branch-free for the common small counts (random branches
+ *                 # would mispredict on almost every draw).
+*/
+          __pyx_t_10 = (__pyx_v_table_size > 8);
+
+          if (__pyx_t_10) {
+
+          } else {
+
+            __pyx_t_9 = __pyx_t_10;
+
+            goto __pyx_L22_bool_binop_done;
+          }
+          __pyx_t_14 = 7;
+          __pyx_t_10 = (__pyx_v_u <= (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) ))));
+
+
+          __pyx_t_9 = __pyx_t_10;
+
+          __pyx_L22_bool_binop_done:;
+          if (__pyx_t_9) {
+
+
+            /* "ext/random123.pyx":121
+ *                 # Branch-free for the common small counts (random branches
+ *                 # would mispredict on almost every draw).
+ *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +             # <<<<<<<<<<<<<<
+ *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
+ *             else:
+*/
+            __pyx_t_14 = 0;
+            __pyx_t_19 = 1;
+            __pyx_t_20 = 2;
+            __pyx_t_21 = 3;
+
+            /* "ext/random123.pyx":122
+ *                 # would mispredict on almost every draw).
+ *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
+ *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))             # <<<<<<<<<<<<<<
+ *             else:
+ *                 x = 0
+*/
+            __pyx_t_22 = 4;
+
+            /* "ext/random123.pyx":121
+ *                 # Branch-free for the common small counts (random branches
+ *                 # would mispredict on almost every draw).
+ *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +             # <<<<<<<<<<<<<<
+ *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
+ *             else:
+*/
+            __pyx_t_23 = 5;
+
+            /* "ext/random123.pyx":122
+ *                 # would mispredict on almost every draw).
+ *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
+ *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))             # <<<<<<<<<<<<<<
+ *             else:
+ *                 x = 0
+*/
+            __pyx_t_24 = 6;
+            __pyx_v_x = (((((((__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) )))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_19)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_20)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_21)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_22)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_23)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_24)) )))));
+
+            /* "ext/random123.pyx":118
+ *                 last_block = block
+ *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+ *             if table_size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
+ *                 # Branch-free for the common small counts (random branches
+ *                 # would mispredict on almost every draw).
+*/
+            goto __pyx_L21;
+          }
+
+          /* "ext/random123.pyx":124
+ *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
+ *             else:
+ *                 x = 0             # <<<<<<<<<<<<<<
+ *                 while x < table_size - 1 and u > cdf[x]:
+ *                     x += 1
+*/
+          /*else*/ {
+            __pyx_v_x = 0;
+
+            /* "ext/random123.pyx":125
+ *             else:
+ *                 x = 0
+ *                 while x < table_size - 1 and u > cdf[x]:             # <<<<<<<<<<<<<<
+ *                     x += 1
+ *             values[k] = x
+*/
+            while (1) {
+              __pyx_t_10 = (__pyx_v_x < (__pyx_v_table_size - 1));
+
+              if (__pyx_t_10) {
+
+              } else {
+
+                __pyx_t_9 = __pyx_t_10;
+
+                goto __pyx_L26_bool_binop_done;
+              }
+              __pyx_t_24 = __pyx_v_x;
+              __pyx_t_10 = (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_24)) ))));
+
+
+              __pyx_t_9 = __pyx_t_10;
+
+              __pyx_L26_bool_binop_done:;
+
+              if (!__pyx_t_9) break;
+
+              /* "ext/random123.pyx":126
+ *                 x = 0
+ *                 while x < table_size - 1 and u > cdf[x]:
+ *                     x += 1             # <<<<<<<<<<<<<<
+ *             values[k] = x
  *     return out
 */
-          __pyx_t_15 = __pyx_v_k;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_15)) )) = __pyx_f_7distsim_4_ext_9random123__binomial_one(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw, __pyx_v_n, __pyx_v_p, __pyx_v_mean, __pyx_v_sd, __pyx_v_q_to_n, __pyx_v_s, __pyx_v_a);
+              __pyx_v_x = (__pyx_v_x + 1);
+            }
+          }
+          __pyx_L21:;
+
+          /* "ext/random123.pyx":127
+ *                 while x < table_size - 1 and u > cdf[x]:
+ *                     x += 1
+ *             values[k] = x             # <<<<<<<<<<<<<<
+ *     return out
+*/
+          __pyx_t_24 = __pyx_v_k;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_24)) )) = __pyx_v_x;
         }
 
       }
 
-      /* "ext/random123.pyx":103
- *     # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
+      /* "ext/random123.pyx":107
+ *         total += term
+ *         cdf[x] = total
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(count):
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
+ *             # One Philox block serves 4 consecutive element ids (a 32-bit
 */
       /*finally:*/ {
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L9;
+          goto __pyx_L17;
         }
-        __pyx_L9:;
+        __pyx_L17:;
       }
   }
 
-  /* "ext/random123.pyx":107
- *             values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
- *                                       q_to_n, s, a)
+  /* "ext/random123.pyx":128
+ *                     x += 1
+ *             values[k] = x
  *     return out             # <<<<<<<<<<<<<<
 */
   {
@@ -22897,12 +23202,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":90
+  /* "ext/random123.pyx":68
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
- *     """Binomial(n, p) counts, one per element id (counter-based)."""
- *     cdef Py_ssize_t count = elements.shape[0], k
+ *     """Binomial(n, p) counts, one per element id (counter-based).
+ * 
 */
 
   /* function exit code */
@@ -22914,9 +23219,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_18, 1);
   __Pyx_AddTraceback("distsim._ext.random123.binomial", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
+
+
 
 
   __Pyx_XDECREF(__pyx_v_out);
@@ -22927,6 +23235,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 
 
 
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_cdf, 1);
+
+
+
+
+
+
+  __Pyx_XDECREF(__pyx_v_cdf_array);
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
@@ -25356,19 +25673,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 57, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":90
+  /* "ext/random123.pyx":68
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
- *     """Binomial(n, p) counts, one per element id (counter-based)."""
- *     cdef Py_ssize_t count = elements.shape[0], k
+ *     """Binomial(n, p) counts, one per element id (counter-based).
+ * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 90, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 90, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -25559,38 +25876,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{1},{3},{15},{18},{4},{8},{1},{18},{5},{10},{10},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{5},{7},{6},{7},{2},{5},{5},{5},{8},{1},{3},{4},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{1},{6},{9},{8},{1},{2},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{85},{85},{194},{46},{80},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{1},{3},{15},{18},{4},{8},{5},{1},{3},{9},{18},{5},{10},{10},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{5},{7},{6},{7},{2},{5},{5},{5},{8},{1},{3},{10},{4},{7},{4},{1},{4},{4},{6},{12},{8},{2},{5},{3},{3},{1},{4},{3},{1},{9},{8},{1},{2},{10},{5},{4},{5},{4},{4},{6},{10},{4},{5},{1},{7},{13},{6},{6},{6},{5},{1},{5}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{85},{85},{46},{588},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1106 bytes) */
-static const char cstring[] = "x\332\255T\315o\334D\024O\303\002\241-\240\244Ep@0\211DVB\215!MH\253(*j\266\211\010\022%\037-\352\315\232\035?\357\016;\236\261g\306\351\272\342\320\343\036}\364\321\307=\3561\307\034s\314q\217\375\023\370\023xc\357n\302\207\020B\265\344\361\370}\376\336o\336\033B-\371\266OT\373W`\366\221\267Mv~\202H\351\354\027\016/\211\n\311\016S\322\362N\252RC\250\014H\300\2653\374\253\230\313\251\302X\315\003\010\256\031\023\245\377U\377g\331\314\362\321\367-*\245\262\204\032\303;\222XE4\320`MI\221\221\250\002y\212 \017\344)\025< \221\n\340\036\201~\214\276\030\252\311\232.o3T\332j*\233\367H\007CM\215M\227\306\200\251\010\355sC\236*\013\304v\221\211Vf\273J\022\224\005 x\0334\265\200\331\034>\214\252\235\221$\207{\207k\233\0177+\264\032\034o\206\230\264\315\004\002\005\343Hk\247\\X\214n\263\030\214G\016B\222\251\224H@\\XE\214v\327\035l\027$1`\335\2064\253\232\251\345J\372\350\316e\2479\241\211\237\202\363\336\247\302\200G\203\300G;`J\010\247S\322x\264\315\002nh[\000\310j\355\333o\260\364@E\353\3677\2748\353w\0307\265*\220\n+\014i*,\361}\rA\312\300\367I\220V)\244\222kX\361)\247\002\265\214Kn}_\246Q\234y>S\032\274\010\3758\325\232f$\244\\\324e\361(F\256\257\233\245\021\265\335\277Y\244\025\002\367O\205P\014\031&u\250\200Z\352\375\203\266>,\307v\335\047\306{|\322:8\330\023\202\307\206\233\023HR\220\014\\\307zW\315\353\373\207Y\037\337\047xr\376S\344\342\030B\337\237\260\213\305ba\216\377\253M\007,\267\0209A\340|\360\tS\311\334\027Uf\352U\027\341v\021\345\262\372\252 \025\225N\322\250\376\272\364\276\217\224\373\254\013\254g\322\250\376\233Dq[\327\033\365.\2251g=\214\260\047\247v\247\326\261\340b$)\025\323\260\323s\232\355X\325\256\327\004\320w?\330K3(\346\032\364\331\376\312\317\202q\265p\343NL\245\330\264@\261\217\246\334\373\3554\014q\nL&\031W\336\314\306\264\251\2016\227*\302\036aL\240\310G2p\322\030\264)\3531\225J[-\240\375.\237\356\204\302\006\265\206G\036\"\265\336\2549\003M_\272\327\004\216\225jq\220\352K\t\004D \255\201(\266\031\0364\3169 Q\325l\202\326J\207\202vL(\024\265[""\2338\356\330t\223\241\347\001^&\320\347\022\025\356hM\275\274\202^\017\262\010\250\304[\304]!\356\352\220\2160\274z\"\351\"\210z\365c\312\265\221q\325\324\210\006\213\217c,/Vq\222\370V\371\022A\373m\344\252\247\241\203\245\2016&@\232\047\263Uu\256K\210\264k\344\036bc\025\276:e8\006\334\201\235|\352L\330\t\030=\215q\022\000/\252\024L\377\025he~~}\343M\343\263b\241|\257\244e2n\334\034\254\014\366\363\345|#\017\213\335\202\216\033_\340\362\301\315\361\302\355\301^\376IN\363d|{\t\365\337\025\037\226G%\014\267G/\316\216\316\202\363\257/\366.\217\216/\217O\306\215[\203\365\377\035\364#tH\207?\216\272g\364\314\236o_<\307\210\227\047\317fA?/~(\367\207\313\303\365\253\240\017\212\325r\276\\\0367\276,0\325\247\271.\226\212\207\345f\231\014\347\207+\303\335!\033\335\035\035\217P\365\376k=\2703\330\035\260|\t\221\320\361\302\307\203\231\364\361x\341\326`+_\254\204o\032w\363\047\305|\321,\227\312\373\345\213\341\361P\217\356\214vG\342|\345\274u\236\374\027:V/\336\271\330\270\010/\237=\037\257z\010aqR\301\357\013s\357.\345\213\371W\371o\345\3160\251\244\203\326 \311\033y+O\212F\321*\222\262Q\266\020\375\215\313\271\255\021}+\207\263\\\345\271\234{0J\336\312\271\254W\361\376\000v+\030\035";
-    PyObject *data = __Pyx_DecompressString(cstring, 1106, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1419 bytes) */
+static const char cstring[] = "x\332\255T\315s\323F\024\217\203C]p _|\265\245\335\204)\231i\301\305I\370\030\312\320\311\207)\351L)I\200\341\246YIk{\211\264+\357\256\022\233\366\300QG\035u\324QG\035}\3641\307\034u\344O\340O\350[\311vB\333ig:d\342\335\247\367\265\357\375\336o\027a\205\356t\0217\337\020K=\256=D\217~%.\027\275W\224\034\"\336D\217,\316\024m\371\334\227\0103\033\331Th\307\277\252)\033\031\244\022\324&\366)g\304\305\277\332?\326\215=\037\377\264\211\031\343\na)i\213!\305\221 \330\276\315\231\323Cn^\344\001\024\271\315\016\260Cm\344r\233\334B\244\353A,\244Z\266\226\365\271\313M.\224\300l\371\026jA\252\221\263lc\217\300Q\010w\251D\317\270\"H\265\001\211\315\236js\206@g\023\207\232D`E\3404]\037d\025\332\211\241\347\215\347\267\327\036\254\345\325\n\242q\223H\372\246\345@\241Dj\320L\237:\n\262\253\236Gd\rm7Q\217\373\210\021\250\013\272\360\300\357t\200j\023\206$QZ@\313y\317XQ\316\014\010\247\254\265<\204\211\036\020\035\375\004;\222\324\260m\033\340G,\3568\332\306\231\254a\323\262\251\304\246C\010\313\327\256\372\001Z\267\271[_Y\255y\275n\313\242\2620\331\214C\207M\354;\n\031\206 \266o\021\303@\266\237\037\3018\273\r\035\037P\354\200\325\242\214*\303`\276\353\365j\206\305\005\251\271\020G\261\020\270\207\232\230:E[\324\365\000\353\323n\276\213U\373o\036~^\201\376\306\216\303-@\030\025\251l\254p\355\037\254\305\2604\332\005Odm}os{\273\3418\324\223T\356\221\216O\230E4ck\047\3445\214\347\275.\374\266`r\3063\300b\2274\rc\210.4\013\215i\374O\204\026QT\021W+l\035\003\177M\237Yz\007\223\034E\025Mh\311\305\224\345;\267}\047\2671\354\026\273>\3360\000r\303j\023k_\372n\3615\314\242E\315\215B\362\231G\255}\310\320`#\277\003\245Q\3209:>vFiGs\032KVN\327S\n\322\325\037\300\245q)\362T\351c\371$N\021\251{\241RO\214\373@Z\202\201G#\354\r\323o6\341\026\310\036\263(\257\215}\244\211%1)\343.p\304\004\337}\313\262\233\360o\344\243\264\034\3601\000\035\270z\02611\230\271\317T\276\020a\264\351Hr80VI\352\326\240tU\033\263\325\026\370P\377\244\255a\312\027]c\361J\021\207\270\204\2156I\\O\365\200\000p\377\t\000""\230\337Y\"\004\027M\007\267d\323\341X\335[\203g\000\3108|\014\250\r\217\014\351R\006\006=rY,o\311\376>\351\001\027\224\221\267\344\022\314\340\235\321\217\214~\\\230\206\024\036\047\227\351\\N\261\032\036\246B\016\345.\363r\372C\231\000\223\347A\337\036\367:\320G\221P\220\026tK\204\2246\214bx\377rv\353\303a4\002\346C<\2518\374\204o\251\202\005\332\010Q\256\002\346:\276\317\250nf\270\025\347\003\203\340,\337\203\033D\340\201\363\211<\344\302\226\335\267Dp\371\333\273\322\373\362\325\250\022\237\215q\334\311\312\347\202\245\340I\270\030\256\206\315h#\302Y\371kX>?\227U\252A#\274\024\342\260\223U\347\300~7\232\216wb\222<L_\367w\372\366\340\273\243\306\361\316\356\361\356^V>\037\324\377w\322\013\020\340\047\277\244\355>\356\253\301\303\243\227\220\361x\357\3050\351\207\312\304\324\\8\033~\033\376\021?J:\2716\330\014:a9\334\014;Q9\332\214:q9\336\214;I\t\274\253\023S\327\243\247\361\223d1\251\237\024q?\272\031O\306\213Y\371\233\0102\\\tE4\027=\210\327 f2YJ6\022+]HwS0}\366N\004\363\301F`\205sP9\316*\027\203\261v=\253\234\017\356\205\263C\345B\270\025MF\313\361\\\274\022\277Nv\023\221\316\247\033)\376pvb\352N\322\321[\345\235\017\251p6}!\253\316\204S\341\313h1\252g3_F?\002\210\365\244\221\316\245\253\251\331\237\036\354d\013\327\242/\342\007\240\334J\317\202\252\224\315\\\006\210\374\250\021_\203\002\237\246\215\376\265\301\322\340\347\243z~\370\373\362\245p/\252\306\215d.\271\233N\2467\240\370\303\2769(e\345\231p2\274\031\225\242\257\342W\311J\262\243!X\324\230\255\004{!\230\253\320\005\264\323\t\246\002\260U`{\231\317\010:\325\221K\341FhF\245\2542\253\333\324H7@\370hj0\217\351+\341\233\270\222\224\222\331\254\272\020>\325\023\310\252\027\203\003\250\t\n\277\036\355D$\276\237\334L\213\217\254:\233Gv#\021\317\307\033\320\372jb\247K\351\272\216\371=Z\002v\330\361\022\014P\352\231\001n\263W\240\206\311\350\006\344\261\343\033\361n,\222\371d=y\221\343k\366\317\364\353\375\255\301\231\301\312`w \217\026\217\326\216:\331\345\253\377\021\260\376~f!\\\327\250\352\324\337\347>\013""\303\241\255\2479\376\263#>\226r\216\035O\334K\361\047\271&\213\303|\367\323\316\047\271!\365<\337\237\033\206\312\317";
+    PyObject *data = __Pyx_DecompressString(cstring, 1419, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1441 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A\177outinea\305`\376\222E_buffer\377asyncio.\374\372@\036\003sbaseb\357inom\241`ccl\3724\000_\212 trace\377backcoun}t\000\002er_hi\002\005\377lodistsi\327m._\216@.\224\204\006dr\033aw\000\001sd\222!\000\002\217\001\376\217\210\003element\277sempty\346@o\277deenum\227\206\002e\377rrorflag\377sfloat64\347for\362`\356\206\004idi?ndexin\026\000\327A\375s\000\002izekke\377ymeanmem\364\277\207\001\267\207\001n\270Andim\365n>\001l\000\003_pai\357rsnp\367\204\002obj\366\236 pp\334\000popq\277q_to_n\266\000_\377blockreg\376\330\000erssdse\311t\325\205\004\342\207\002sn\000\273`rt\177stepsto""\001\000\177ructuni\251\001\360\000\004d\003\207`\272 upda\377tevalues\377xzerosO\200\377\001\340\004\030\230\010\240\006\377\240a\240q\330\004\n\210\377\"\210F\220!\2203\220\377f\230B\230a\330\004\036\376\002\000\t\n\330\010\014\210E\377\220\025\220a\220q\330\014\375\022\035\0005\230\r\240Q\240\377e\250:\260X\270Q\270\377d\300*\310E\320QR\377\320RS\330\004\013\2101\372\0346\016\203\000u\250J\260h\377\270a\270t\300:\310U\356O\000\320STL\006\034\230H\277\240F\250!\2501\240\0077\377\230&\240\002\240!\330\004\373\037\230\275\000\027\220r\230\022\377\2308\2404\240q\250\002\377\250\"\250B\250c\260\024\367\260R\260\330\000\007\200r\210\177\023\210B\210c\220\022\334\000\337a\330\010\017\210\r\006A\330\277\010\013\2106\220\021\020\002\340\377\004\024\220D\230\002\230\047\377\240\022\2402\240X\250R\377\250r\260\023\260B\260l\177\300\"\300C\300q\330\354\200 \377&\310\003\3103\310f\320_TU\330&.\200\000\021\220$\377\360\010\000\005\022\220\021\220\177%\220|\240<\250q\250\"\377\210C\210q\220\004\220C\377\220q\230\004\230C\230q\357\240\004\240C\273\000\001\320\000\3276\260a\330\201B!\220B\320\000\0477\260q\266\2024\212K1\340B";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1441, 2016);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1832 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A\177outinea\305`\376\222E_buffer\377asyncio.\374\372@\036\003sbaseb\257inom\241`b\303@k\257ccdf\000\000_\221bc\365lE\000_\233 trac\377ebackcou\373nt\000\002er_hi\376\002\005lodists\257im._\237@.\245\204\006d7raw\000\001sd\243!\000\002\374\240\001\240\210\003elemen\375t\000\004sempty\376\376@odeenum\376\257\206\002errorfl\377agsfloat\37764format\376\206\207\004idindex\323in\026\000\357As\000\002iz\177ekkeyla\217 \376\316\002meanmem\364\341\207\001\331\207\001n\332Andim\365nH\001l\000\003_pai\273rs\005\004xnp\241\205\002o\333bj\310 pp\365\000po\353pq\311\000_\237\"reg\376\353\000erss""dse\311t\371\205\004\206\210\002sz\000\337`rt\177stepsto\001\000\317ruct\200c\031\001te\377rmtotalu\007uni\311\001\000\004z\003\277`\341 \177updatev!\000\377eswordsx\377zerosO\200\001\377\340\004\030\230\010\240\006\240\377a\240q\330\004\n\210\"\377\210F\220!\2203\220f\177\230B\230a\330\004\036\002\000\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\022\376\035\0005\230\r\240Q\240e\377\250:\260X\270Q\270d\377\300*\310E\320QR\320\177RS\330\004\013\2101\0346\375\016\203\000u\250J\260h\270\177a\270t\300:\310UO\000\367\320STN\004\360\010\000\005\377\022\220\021\220%\220|\240\367<\250qf\002\210C\210q\377\220\004\220C\220q\230\004\377\230C\230q\240\004\240C\377\240q\250\001\200\001\360\014\377\000\005\035\230H\240F\250\367!\2501\320\0077\230&\240\177\002\240!\330\004\037\230\355\000\377\027\220r\230\022\2308\240\37541\000\002\250\"\250B\250\277c\260\024\260R\260\210 \007\377\200r\210\023\210B\210c\373\220\022\214 a\330\010\017\210\376\r\006A\330\010\013\2106\220\375\021\016\004\024\220D\230\002\230\377\047\240\022\2402\240X\250\377R\250r\260\023\260B\260\377a\360\006\000\0050\250q\356\003\001\010\200uH\000a\330\r\377\016\330\014\020\220\005\220U\377\230!\2301\330\020\033\230\375;\302 1\250E\260\022\260\3773\260b\270\r\300Q\330\377\024\031\230\032\2408\2501\357\250D\260\006\020\000\001\330\020}\026\365 u\230E\240\031\236\000\377H\260E\270\031\300\"\300\367G\3101\215\002\340\004\025\220\377S\230\014\240E\250\022\250\3375\260\002\260#\272\000w\270\377b\300\001\330\004\020\220\002\377\220&\230\001\230\034\240V\317\2502\250Q\331A\364\000\013\210\3572\210S\220\034\000\014\210A\377\330\004\007\200q\210\005\210\212\031\000\010\004\000U\364B\347\0006\001\"\377\220B\220b\230\001\330\0101\021\343\001\322@\376@\021\330\376J\215@\377\r\027\220j\240\010\250\001\177\250\021\330\014\024\220H\376!\237\330\014\017\210v\221\000\266\000\035\377\230Q\230e\2407\250&\335\260\007\003\330\014\021\300bx\230\337r\240\023\240B\275`3\250\337d\260\"\260A0\001{\230]\"\360`d\240\"\276@s\260Av""\274 \021\027\201\000\002\230#E\000\377d\240#\240R\240r\250\337\023\250A\250T\333\"b\270\377\003\2701\270D\300\003\300\3772\300R\300s\310!\310\1774\310q\330\026\030\230\023\033\277A\340\020\024\220A\322!bj\262@+P\002\024\256DA\260\373\"\365\021\335\204\005\001\312\204\002\320\0006\260ua\342\204B!I\0047\260q\300\2054\002\224\205\0131\352\205\002";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1832, 2471);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2016 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineaabcallocate_bufferasyncio.coroutinesbasebinomialccline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorflagsfloat64formatfortranidindexint64itemsitemsizekkeymeanmemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopqq_to_nraw_blockregisterssdsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesxzerosO\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300*\310E\320QR\320RS\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\034\230H\240F\250!""\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\330\004\027\220r\230\022\2308\2404\240q\250\002\250\"\250B\250c\260\024\260R\260q\330\004\007\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\340\004\024\220D\230\002\230\047\240\022\2402\240X\250R\250r\260\023\260B\260l\300\"\300C\300q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\003\3103\310f\320TU\330&.\250c\260\021\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300!\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2471 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineaabcallocate_bufferasyncio.coroutinesbasebinomialblockccdfcdf_arraycline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorflagsfloat64formatfortranidindexint64itemsitemsizekkeylast_blockmeanmemviewmodennamendimnormalnormal_pairsnormal_xnpnumpyobjoutppackpopqraw_blockregisterssdsetdefaultshapesizestartstepstopstructtable_sizetermtotaluuniformuniform_pairsunpackupdatevalueswordsxzerosO\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300*\310E\320QR\320RS\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U""\320RS\320ST\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\330\004\027\220r\230\022\2308\2404\240q\250\002\250\"\250B\250c\260\024\260R\260q\330\004\007\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\024\220D\230\002\230\047\240\022\2402\240X\250R\250r\260\023\260B\260a\360\006\000\0050\250q\360\006\000\005\010\200u\210B\210a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\033\230;\240e\2501\250E\260\022\2603\260b\270\r\300Q\330\024\031\230\032\2408\2501\250D\260\006\260b\270\001\330\020\026\220a\220u\230E\240\031\250\"\250H\260E\270\031\300\"\300G\3101\330\010\017\210q\340\004\025\220S\230\014\240E\250\022\2505\260\002\260#\260R\260w\270b\300\001\330\004\020\220\002\220&\230\001\230\034\240V\2502\250Q\330\004\n\210!\330\004\013\2102\210S\220\001\330\004\014\210A\330\004\007\200q\210\005\210Q\330\004\010\210\005\210U\220!\2203\220a\330\010\020\220\002\220\"\220B\220b\230\001\330\010\021\220\021\330\010\013\2101\210E\220\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\027\220j\240\010\250\001\250\021\330\014\024\220H\230C\230q\330\014\017\210v\220S\230\001\330\020\035\230Q\230e\2407\250&\260\001\330\020\035\230Q\330\014\021\220\025\220a\220x\230r\240\023\240B\240e\2503\250d\260\"\260A\330\014\017\210{\230\"\230B\230d\240\"\240C\240s\250!\2501\360\006\000\021\027\220b\230\002\230#\230Q\230d\240#\240R\240r\250\023\250A\250T\260\023\260B\260b\270\003\2701\270D\300\003\3002\300R\300s\310!\3104\310q\330\026\030\230\002\230#\230Q\230d\240#\240R\240r\250\023\250A\250T\260\023\260B\260b\270\003\2701\270A\340\020\024\220A\330\020\026\220b\230\002\230+\240R\240r\250\024\250R\250r\260\023\260A\260Q\330\024\031\230\021\330\014\022\220!\2205\230""\001\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300!\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 125; i++) {
+    for (int i = 0; i < 135; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -25601,8 +25918,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 125; i < 132; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-125].length;
+    for (int i = 135; i < 142; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-135].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -25612,14 +25929,14 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 132; i++) {
+    for (Py_ssize_t i = 0; i < 142; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 125;
+      PyObject **table = stringtab + 135;
       for (Py_ssize_t i=0; i<7; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -25685,7 +26002,7 @@ typedef struct {
     unsigned int argcount : 3;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 4;
+    unsigned int nlocals : 5;
     unsigned int flags : 10;
     unsigned int first_line : 7;
 } __Pyx_PyCode_New_function_description;
@@ -25732,8 +26049,8 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 90};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_mean, __pyx_mstate->__pyx_n_u_sd, __pyx_mstate->__pyx_n_u_q, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_q_to_n};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 26, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 68};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_x, __pyx_mstate->__pyx_n_u_table_size, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_mean, __pyx_mstate->__pyx_n_u_sd, __pyx_mstate->__pyx_n_u_q, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_term, __pyx_mstate->__pyx_n_u_total, __pyx_mstate->__pyx_n_u_cdf, __pyx_mstate->__pyx_n_u_words, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_block, __pyx_mstate->__pyx_n_u_last_block, __pyx_mstate->__pyx_n_u_u, __pyx_mstate->__pyx_n_u_normal_x, __pyx_mstate->__pyx_n_u_cdf_array};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);

@@ -65,31 +65,13 @@ def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] d
     return out
 
 
-cdef inline long long _binomial_one(uint64_t key, uint64_t element, uint64_t draw,
-                                    long long n, double p, double mean, double sd,
-                                    double q_to_n, double s, double a) noexcept nogil:
-    cdef double r, u
-    cdef long long x
-    if mean > 400.0:
-        # Normal approximation where (1-p)**n would underflow.
-        x = <long long>floor(mean + sd * philox_normal(key, element, draw) + 0.5)
-        return 0 if x < 0 else (n if x > n else x)
-    # Inversion (BINV): walk the cumulative distribution from 0.
-    r = q_to_n
-    u = philox_uniform(key, element, draw)
-    x = 0
-    while u > r and x < n:
-        u -= r
-        x += 1
-        r *= a / x - s
-        if r <= 0.0:
-            break
-    return x
-
-
 def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
-    """Binomial(n, p) counts, one per element id (counter-based)."""
-    cdef Py_ssize_t count = elements.shape[0], k
+    """Binomial(n, p) counts, one per element id (counter-based).
+
+    Inversion against the cumulative distribution, tabulated once per call
+    (all elements share n and p); above a mean of 400 a rounded normal.
+    """
+    cdef Py_ssize_t count = elements.shape[0], k, x, table_size
     out = np.zeros(count, dtype=np.int64)
     cdef int64_t[::1] values = out
     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
@@ -98,10 +80,49 @@ def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long
     if p >= 1.0:
         out[:] = n
         return out
-    # Shared by all draws: (1-p)**n, p/(1-p), (n+1) p/(1-p).
-    cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, q_to_n = q ** n
+    cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total
+    cdef double[::1] cdf
+    cdef uint32_t words[4]
+    cdef uint64_t element, block, last_block = 0xFFFFFFFFFFFFFFFF
+    cdef double u
+    cdef long long normal_x
+    if mean > 400.0:
+        with nogil:
+            for k in range(count):
+                normal_x = <long long>floor(mean + sd * philox_normal(
+                    key, <uint64_t>elements[k], draw) + 0.5)
+                values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
+        return out
+    # P(X <= x) for x = 0 .. until the rest is below double resolution.
+    table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
+    cdf_array = np.empty(table_size, dtype=np.float64)
+    cdf = cdf_array
+    term = q ** n
+    total = term
+    cdf[0] = total
+    for x in range(1, table_size):
+        term *= a / x - s
+        total += term
+        cdf[x] = total
     with nogil:
         for k in range(count):
-            values[k] = _binomial_one(key, <uint64_t>elements[k], draw, n, p, mean, sd,
-                                      q_to_n, s, a)
+            # One Philox block serves 4 consecutive element ids (a 32-bit
+            # uniform each; ample for inversion), still a pure function of
+            # (key, element, draw).
+            element = <uint64_t>elements[k]
+            block = element >> 2
+            if block != last_block:
+                philox4x32_10(key, block, draw, words)
+                last_block = block
+            u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+            if table_size > 8 and u <= cdf[7]:
+                # Branch-free for the common small counts (random branches
+                # would mispredict on almost every draw).
+                x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
+                     (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
+            else:
+                x = 0
+                while x < table_size - 1 and u > cdf[x]:
+                    x += 1
+            values[k] = x
     return out

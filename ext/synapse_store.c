@@ -3968,7 +3968,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[3];
-    PyObject *__pyx_string_tab[136];
+    PyObject *__pyx_string_tab[139];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4128,32 +4128,35 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_rank_within_group __pyx_string_tab[107]
 #define __pyx_n_u_register __pyx_string_tab[108]
 #define __pyx_n_u_ring __pyx_string_tab[109]
-#define __pyx_n_u_row_start __pyx_string_tab[110]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[111]
-#define __pyx_n_u_s __pyx_string_tab[112]
-#define __pyx_n_u_seen __pyx_string_tab[113]
-#define __pyx_n_u_setdefault __pyx_string_tab[114]
-#define __pyx_n_u_shape __pyx_string_tab[115]
-#define __pyx_n_u_size __pyx_string_tab[116]
-#define __pyx_n_u_source __pyx_string_tab[117]
-#define __pyx_n_u_sources __pyx_string_tab[118]
-#define __pyx_n_u_spike_sources __pyx_string_tab[119]
-#define __pyx_n_u_spike_steps __pyx_string_tab[120]
-#define __pyx_n_u_start __pyx_string_tab[121]
-#define __pyx_n_u_step __pyx_string_tab[122]
-#define __pyx_n_u_stop __pyx_string_tab[123]
-#define __pyx_n_u_struct __pyx_string_tab[124]
-#define __pyx_n_u_syn __pyx_string_tab[125]
-#define __pyx_n_u_unpack __pyx_string_tab[126]
-#define __pyx_n_u_update __pyx_string_tab[127]
-#define __pyx_n_u_values __pyx_string_tab[128]
-#define __pyx_n_u_weights __pyx_string_tab[129]
-#define __pyx_n_u_x __pyx_string_tab[130]
-#define __pyx_n_u_zeros __pyx_string_tab[131]
-#define __pyx_n_b_O __pyx_string_tab[132]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q __pyx_string_tab[133]
-#define __pyx_kp_b_iso88591_F_1_F_qPSSUUV_E_aq_1_wb_WCq_aq __pyx_string_tab[134]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[135]
+#define __pyx_n_u_ring_data __pyx_string_tab[110]
+#define __pyx_n_u_row_length __pyx_string_tab[111]
+#define __pyx_n_u_row_start __pyx_string_tab[112]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[113]
+#define __pyx_n_u_s __pyx_string_tab[114]
+#define __pyx_n_u_seen __pyx_string_tab[115]
+#define __pyx_n_u_setdefault __pyx_string_tab[116]
+#define __pyx_n_u_shape __pyx_string_tab[117]
+#define __pyx_n_u_size __pyx_string_tab[118]
+#define __pyx_n_u_slot __pyx_string_tab[119]
+#define __pyx_n_u_source __pyx_string_tab[120]
+#define __pyx_n_u_sources __pyx_string_tab[121]
+#define __pyx_n_u_spike_sources __pyx_string_tab[122]
+#define __pyx_n_u_spike_steps __pyx_string_tab[123]
+#define __pyx_n_u_start __pyx_string_tab[124]
+#define __pyx_n_u_step __pyx_string_tab[125]
+#define __pyx_n_u_stop __pyx_string_tab[126]
+#define __pyx_n_u_struct __pyx_string_tab[127]
+#define __pyx_n_u_syn __pyx_string_tab[128]
+#define __pyx_n_u_unpack __pyx_string_tab[129]
+#define __pyx_n_u_update __pyx_string_tab[130]
+#define __pyx_n_u_values __pyx_string_tab[131]
+#define __pyx_n_u_weights __pyx_string_tab[132]
+#define __pyx_n_u_x __pyx_string_tab[133]
+#define __pyx_n_u_zeros __pyx_string_tab[134]
+#define __pyx_n_b_O __pyx_string_tab[135]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q __pyx_string_tab[136]
+#define __pyx_kp_b_iso88591_F_1_F_qPSSUUV_Qd_3fD_as_d_QR_V1 __pyx_string_tab[137]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[138]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4201,7 +4204,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<136; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<139; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4255,7 +4258,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<136; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<139; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -21054,23 +21057,24 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
   int64_t __pyx_v_source;
   int64_t __pyx_v_n_slots;
   int64_t __pyx_v_n_rows;
-  int64_t __pyx_v_step;
+  int64_t __pyx_v_base;
+  int64_t __pyx_v_slot;
+  double *__pyx_v_ring_data;
+  Py_ssize_t __pyx_v_row_length;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
-  Py_ssize_t __pyx_t_1;
-  Py_ssize_t __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
+  double *__pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
   Py_ssize_t __pyx_t_4;
-  int __pyx_t_5;
-  int __pyx_t_6;
-  int64_t __pyx_t_7;
-  int64_t __pyx_t_8;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
   int64_t __pyx_t_9;
-  Py_ssize_t __pyx_t_10;
-  Py_ssize_t __pyx_t_11;
+  int64_t __pyx_t_10;
+  int64_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
   __Pyx_RefNannySetupContext("deliver_spikes", 0);
 
   /* "ext/synapse_store.pyx":55
@@ -21078,7 +21082,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
  *     """
  *     cdef Py_ssize_t n_spikes = spike_sources.shape[0], k             # <<<<<<<<<<<<<<
  *     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1
- *     cdef int64_t step
+ *     cdef int64_t base, slot
 */
   __pyx_v_n_spikes = (__pyx_v_spike_sources.shape[0]);
 
@@ -21086,15 +21090,59 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
  *     """
  *     cdef Py_ssize_t n_spikes = spike_sources.shape[0], k
  *     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
- *     cdef int64_t step
- *     with nogil:
+ *     cdef int64_t base, slot
+ *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
 */
   __pyx_v_n_slots = (__pyx_v_ring.shape[0]);
   __pyx_v_n_rows = ((__pyx_v_row_start.shape[0]) - 1);
 
   /* "ext/synapse_store.pyx":58
  *     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1
- *     cdef int64_t step
+ *     cdef int64_t base, slot
+ *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t row_length = ring.shape[1]
+ *     with nogil:
+*/
+  __pyx_t_3 = ((__pyx_v_ring.shape[0]) != 0);
+
+  if (__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L3_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_ring.shape[1]) != 0);
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L3_bool_binop_done:;
+  if (__pyx_t_2) {
+    __pyx_t_4 = 0;
+    __pyx_t_5 = 0;
+
+    __pyx_t_1 = (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_4 * __pyx_v_ring.strides[0]) )) + __pyx_t_5)) ))));
+  } else {
+
+    __pyx_t_1 = NULL;
+  }
+
+  __pyx_v_ring_data = __pyx_t_1;
+
+  /* "ext/synapse_store.pyx":59
+ *     cdef int64_t base, slot
+ *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
+ *     cdef Py_ssize_t row_length = ring.shape[1]             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for k in range(n_spikes):
+*/
+  __pyx_v_row_length = (__pyx_v_ring.shape[1]);
+
+  /* "ext/synapse_store.pyx":60
+ *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
+ *     cdef Py_ssize_t row_length = ring.shape[1]
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n_spikes):
  *             source = spike_sources[k]
@@ -21105,131 +21153,162 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":59
- *     cdef int64_t step
+        /* "ext/synapse_store.pyx":61
+ *     cdef Py_ssize_t row_length = ring.shape[1]
  *     with nogil:
  *         for k in range(n_spikes):             # <<<<<<<<<<<<<<
  *             source = spike_sources[k]
  *             if source < 0 or source >= n_rows:
 */
 
-        __pyx_t_1 = __pyx_v_n_spikes;
-        __pyx_t_2 = __pyx_t_1;
+        __pyx_t_6 = __pyx_v_n_spikes;
+        __pyx_t_7 = __pyx_t_6;
 
-        for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
-          __pyx_v_k = __pyx_t_3;
+        for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
+          __pyx_v_k = __pyx_t_8;
 
-          /* "ext/synapse_store.pyx":60
+          /* "ext/synapse_store.pyx":62
  *     with nogil:
  *         for k in range(n_spikes):
  *             source = spike_sources[k]             # <<<<<<<<<<<<<<
  *             if source < 0 or source >= n_rows:
  *                 continue
 */
-          __pyx_t_4 = __pyx_v_k;
-          __pyx_v_source = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_sources.data) + __pyx_t_4)) )));
+          __pyx_t_5 = __pyx_v_k;
+          __pyx_v_source = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_sources.data) + __pyx_t_5)) )));
 
-          /* "ext/synapse_store.pyx":61
+          /* "ext/synapse_store.pyx":63
  *         for k in range(n_spikes):
  *             source = spike_sources[k]
  *             if source < 0 or source >= n_rows:             # <<<<<<<<<<<<<<
  *                 continue
- *             step = spike_steps[k]
+ *             base = spike_steps[k] % n_slots
 */
-          __pyx_t_6 = (__pyx_v_source < 0);
+          __pyx_t_3 = (__pyx_v_source < 0);
 
-          if (!__pyx_t_6) {
+          if (!__pyx_t_3) {
 
           } else {
 
-            __pyx_t_5 = __pyx_t_6;
+            __pyx_t_2 = __pyx_t_3;
 
-            goto __pyx_L9_bool_binop_done;
+            goto __pyx_L11_bool_binop_done;
           }
-          __pyx_t_6 = (__pyx_v_source >= __pyx_v_n_rows);
+          __pyx_t_3 = (__pyx_v_source >= __pyx_v_n_rows);
 
 
-          __pyx_t_5 = __pyx_t_6;
+          __pyx_t_2 = __pyx_t_3;
 
-          __pyx_L9_bool_binop_done:;
-          if (__pyx_t_5) {
+          __pyx_L11_bool_binop_done:;
+          if (__pyx_t_2) {
 
 
-            /* "ext/synapse_store.pyx":62
+            /* "ext/synapse_store.pyx":64
  *             source = spike_sources[k]
  *             if source < 0 or source >= n_rows:
  *                 continue             # <<<<<<<<<<<<<<
- *             step = spike_steps[k]
+ *             base = spike_steps[k] % n_slots
  *             for syn in range(row_start[source], row_start[source + 1]):
 */
-            goto __pyx_L6_continue;
+            goto __pyx_L8_continue;
 
-            /* "ext/synapse_store.pyx":61
+            /* "ext/synapse_store.pyx":63
  *         for k in range(n_spikes):
  *             source = spike_sources[k]
  *             if source < 0 or source >= n_rows:             # <<<<<<<<<<<<<<
  *                 continue
- *             step = spike_steps[k]
+ *             base = spike_steps[k] % n_slots
 */
           }
 
-          /* "ext/synapse_store.pyx":63
+          /* "ext/synapse_store.pyx":65
  *             if source < 0 or source >= n_rows:
  *                 continue
- *             step = spike_steps[k]             # <<<<<<<<<<<<<<
+ *             base = spike_steps[k] % n_slots             # <<<<<<<<<<<<<<
  *             for syn in range(row_start[source], row_start[source + 1]):
- *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
+ *                 # delay < n_slots: one conditional subtraction, no division per event
 */
-          __pyx_t_4 = __pyx_v_k;
-          __pyx_v_step = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_4)) )));
+          __pyx_t_5 = __pyx_v_k;
+          __pyx_v_base = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_5)) ))) % __pyx_v_n_slots);
 
-          /* "ext/synapse_store.pyx":64
+          /* "ext/synapse_store.pyx":66
  *                 continue
- *             step = spike_steps[k]
+ *             base = spike_steps[k] % n_slots
  *             for syn in range(row_start[source], row_start[source + 1]):             # <<<<<<<<<<<<<<
- *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
- *                     weights[syn]
+ *                 # delay < n_slots: one conditional subtraction, no division per event
+ *                 slot = base + delays[syn]
 */
-          __pyx_t_4 = (__pyx_v_source + 1);
+          __pyx_t_5 = (__pyx_v_source + 1);
 
-          __pyx_t_7 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_4)) )));
-          __pyx_t_4 = __pyx_v_source;
-          __pyx_t_8 = __pyx_t_7;
+          __pyx_t_9 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_5)) )));
+          __pyx_t_5 = __pyx_v_source;
+          __pyx_t_10 = __pyx_t_9;
 
-          for (__pyx_t_9 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_4)) ))); __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-            __pyx_v_syn = __pyx_t_9;
+          for (__pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_5)) ))); __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
+            __pyx_v_syn = __pyx_t_11;
 
-            /* "ext/synapse_store.pyx":66
+            /* "ext/synapse_store.pyx":68
  *             for syn in range(row_start[source], row_start[source + 1]):
- *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
- *                     weights[syn]             # <<<<<<<<<<<<<<
- * 
- * 
+ *                 # delay < n_slots: one conditional subtraction, no division per event
+ *                 slot = base + delays[syn]             # <<<<<<<<<<<<<<
+ *                 if slot >= n_slots:
+ *                     slot -= n_slots
 */
-            __pyx_t_10 = __pyx_v_syn;
+            __pyx_t_4 = __pyx_v_syn;
+            __pyx_v_slot = (__pyx_v_base + (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_delays.data) + __pyx_t_4)) ))));
 
-            /* "ext/synapse_store.pyx":65
- *             step = spike_steps[k]
- *             for syn in range(row_start[source], row_start[source + 1]):
- *                 ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \             # <<<<<<<<<<<<<<
- *                     weights[syn]
+            /* "ext/synapse_store.pyx":69
+ *                 # delay < n_slots: one conditional subtraction, no division per event
+ *                 slot = base + delays[syn]
+ *                 if slot >= n_slots:             # <<<<<<<<<<<<<<
+ *                     slot -= n_slots
+ *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]
+*/
+            __pyx_t_2 = (__pyx_v_slot >= __pyx_v_n_slots);
+
+            if (__pyx_t_2) {
+
+
+              /* "ext/synapse_store.pyx":70
+ *                 slot = base + delays[syn]
+ *                 if slot >= n_slots:
+ *                     slot -= n_slots             # <<<<<<<<<<<<<<
+ *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]
  * 
 */
-            __pyx_t_11 = __pyx_v_syn;
-            __pyx_t_12 = __pyx_v_syn;
-            __pyx_t_13 = ((__pyx_v_step + (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_delays.data) + __pyx_t_11)) )))) % __pyx_v_n_slots);
-            __pyx_t_14 = (__pyx_v_column_offset + (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_12)) ))));
-            *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_13 * __pyx_v_ring.strides[0]) )) + __pyx_t_14)) )) += (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_weights.data) + __pyx_t_10)) )));
+              __pyx_v_slot = (__pyx_v_slot - __pyx_v_n_slots);
+
+              /* "ext/synapse_store.pyx":69
+ *                 # delay < n_slots: one conditional subtraction, no division per event
+ *                 slot = base + delays[syn]
+ *                 if slot >= n_slots:             # <<<<<<<<<<<<<<
+ *                     slot -= n_slots
+ *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]
+*/
+            }
+
+            /* "ext/synapse_store.pyx":71
+ *                 if slot >= n_slots:
+ *                     slot -= n_slots
+ *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+            __pyx_t_4 = __pyx_v_syn;
+
+            __pyx_t_12 = (((__pyx_v_slot * __pyx_v_row_length) + __pyx_v_column_offset) + (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_4)) ))));
+            __pyx_t_4 = __pyx_v_syn;
+            (__pyx_v_ring_data[__pyx_t_12]) = ((__pyx_v_ring_data[__pyx_t_12]) + (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_weights.data) + __pyx_t_4)) ))));
           }
 
-          __pyx_L6_continue:;
+          __pyx_L8_continue:;
         }
 
       }
 
-      /* "ext/synapse_store.pyx":58
- *     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1
- *     cdef int64_t step
+      /* "ext/synapse_store.pyx":60
+ *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
+ *     cdef Py_ssize_t row_length = ring.shape[1]
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n_spikes):
  *             source = spike_sources[k]
@@ -21238,9 +21317,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L5;
+          goto __pyx_L7;
         }
-        __pyx_L5:;
+        __pyx_L7:;
       }
   }
 
@@ -21261,12 +21340,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_
 
 
 
+
+
+
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":69
+/* "ext/synapse_store.pyx":74
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
@@ -21315,39 +21397,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_n_groups,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 69, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 74, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 69, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 74, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 69, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 74, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 69, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 74, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 69, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 74, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 69, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 74, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 69, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 74, __pyx_L3_error)
     }
-    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 69, __pyx_L3_error)
-    __pyx_v_n_groups = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_groups == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 69, __pyx_L3_error)
+    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 74, __pyx_L3_error)
+    __pyx_v_n_groups = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_groups == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 74, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 69, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 74, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21402,7 +21484,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":71
+  /* "ext/synapse_store.pyx":76
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
@@ -21411,7 +21493,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":72
+  /* "ext/synapse_store.pyx":77
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21419,16 +21501,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 72, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 77, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 77, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 72, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 77, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 72, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 72, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 77, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21449,13 +21531,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 72, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 72, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21467,25 +21549,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 72, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 77, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":73
+  /* "ext/synapse_store.pyx":78
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 78, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":74
+  /* "ext/synapse_store.pyx":79
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21493,9 +21575,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *         for k in range(n):
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -21512,12 +21594,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __pyx_t_11 = __pyx_t_10;
   }
 
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_11); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_11); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -21538,13 +21620,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 74, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 79, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 74, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 79, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -21556,16 +21638,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 74, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 79, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_seen = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":75
+  /* "ext/synapse_store.pyx":80
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21578,7 +21660,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":76
+        /* "ext/synapse_store.pyx":81
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -21592,7 +21674,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
           __pyx_v_k = __pyx_t_15;
 
-          /* "ext/synapse_store.pyx":77
+          /* "ext/synapse_store.pyx":82
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
@@ -21604,7 +21686,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
           __pyx_t_18 = __pyx_v_k;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_18)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_17)) )));
 
-          /* "ext/synapse_store.pyx":78
+          /* "ext/synapse_store.pyx":83
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
@@ -21617,7 +21699,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 
       }
 
-      /* "ext/synapse_store.pyx":75
+      /* "ext/synapse_store.pyx":80
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21634,7 +21716,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       }
   }
 
-  /* "ext/synapse_store.pyx":79
+  /* "ext/synapse_store.pyx":84
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -21650,7 +21732,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":69
+  /* "ext/synapse_store.pyx":74
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
@@ -24057,19 +24139,19 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_deliver_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 44, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":69
+  /* "ext/synapse_store.pyx":74
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 69, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 69, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/synapse_store.pyx":1
@@ -24260,38 +24342,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{13},{5},{6},{14},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{13},{7},{4},{1},{8},{6},{7},{9},{8},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{4},{9},{13},{1},{4},{10},{5},{4},{6},{7},{13},{11},{5},{4},{4},{6},{3},{6},{6},{6},{7},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{103},{161},{199}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{13},{5},{6},{14},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{13},{7},{4},{1},{8},{6},{7},{9},{8},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{4},{9},{10},{9},{13},{1},{4},{10},{5},{4},{4},{6},{7},{13},{11},{5},{4},{4},{6},{3},{6},{6},{6},{7},{1},{5}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{103},{231},{199}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1206 bytes) */
-static const char cstring[] = "x\332}T\315o\023G\024\047\310@C#5\346#jUU\032\247\025n\021\270\rE\250\037\024\024B\"\345P\232\220B\325Jt4\336}kO\275;\263\236\017\307\213T\211c\216{\234\343\036}\3641\307\0349\346\270G\376\004\376\204\276\331\265C\200\nK\236}3\357c~\357\367\336\033\302\014\371nLd\367\037\010\314\275\316O\344\356\257\220H\225=\345\260OdD\356\006R\030\336\263\322j\302DHB\256\274\341\273\307\\\314\025\332(\036Bx\312\230H\365A\375\333g\047\226\367\356o0!\244!Lk\336\023\304H\242\200\2057\245\2103\222T G\010r[\214X\314C\222\310\020n\020\030\247\350\213\241\332A\333\337\333\216\2442\212\211\366\r\322\303Psc\335g)\340U\204\215\271&\217\244\001b\372\310\304Ff\372R\020<\013!\346]P\314\000\336\346\361aT\345\215\004\331\331\334\271y\373\207\333\025Z\005\2367M\264\355\0061\002\005\355I\353Z\036\033\214n\262\024t\207lG$\223\226\010@\\\230E\212v\247\035L\037\004\321`\274@\332U\316\314p)(\272s\321k\317h\342#\360\336[,\326\320aaH\321\016\002\031\307^\047\205\356\260n\020r\315\2721\200\250\326\261\371Vg\202\245\032\2506RA\047\315\306\275\200\353Z\035\n\211YF\314\306\206P\252 \264\001PJB[]#\244\270\211Y\2178\213Q\033p\301\r\245\302&i\326\241\201\217\225\240\037gJ\261\214D\214\307uj<I\221\357\323f6a\246\377\236\205\255\020\370=\213c\031 \313\244\016\0252\303:\377\243\255\013\346\031\257{Ew\326\3676\266\2677\343\230\247\232\353=\030Z\020\001\370\256\355\274i`Jw\2621\376\037b\365\350#\344\3431D\224\316\030\306d11_\2037B\017\0147\220\370\203\320\373\340/\262\"\360_T\351\271W\235\204\227\022\306E\365\225\241\215+\235`I\375\365\327S\212\224\323\240\017\301@\333\244\336\315\242x\321\367G-Y\221\362`\200\0216\305\334nd<\013>\306\320\262x\036v^\247\023)\250Z\366\324\001\214\375\006\373\351\004\212>\005\375D~\343g@\373\\\270\366\025\223\026\033\027\260\225\346\324\323\256\215\"\034\004\354\244\200\313\316\211\211\3562\rA\020\243H\221\003\034\262\000\272,\030`G\332DP\031ExU \25508J,\323~\240F\240\250N\371\00046\252\321<\351 Z\323y\253ICOJ\265xD\365\273\004Ij2\254/\2168 ?\325X\202RRE<\216\243\230\3654\21696\332l""\330{\0101\245\335\214jiU\000\325V\363\020_\026\030sa\356\334\3665\326\365\362\034\006>\317\230\032\246|\211\361a\361\257\212\177M\204\240\265\253\240J\356\343\252ci\374\247\212\352\205*\025\3172\276Y\211H\253\276G\304R\205\240\252\205bW#])\362\222\312\024\241\r\374\237\356s\323\347\263\350\nz\310\005f\303=\356}\337\036\230\304\\\360\001\360\221\000\201d\316\206\265\032\005\017|\206\243^+,\364\355\215\201TWQ*\311H\374+\213\257U&\260\335\020\222Mq\334\000_D\013z\037x\257o\364\3709\"\327\277\275Xx\325\370\324\235wQ\261^\354\226\215\213\007\253\007[y+\377>\217\334\003\307\312\306\027n\327/\217\335\250x2\271>}xx\376\260{\264P.^,?Z:\330\314\257\346,\037\226K\313\371\002\212\241k\271;E\263h\325\007+\371\320]p\303\262\361\361\301\332\213\205\327\347\317|s\375\365\362\231s\304\375;\331\232\266\246ke\343\353I\243\022\1779Z|\271\362rx\274\263w\274\367\344\370\311\323W\357\204\277\232?+Z\305Z\271\364\311\301~\336ug\335\227\356\217b\243\030\226\313\315r\351r\376\263c\256\002q!\267n\335\375Y\260\"\233.\0366\017\333G\227\216\326\312\345+\371\203\034\334-\367\264X+\266&\253\223\355\351\337G\267\216\236\035?\306\353~/\257|\356\326\334:\002\\9s\3563\004<*v\013L\334;E\030\355\257BM.#\312\325\351z\331X\316\317\346\327\334\202\273\354\266\212\325\002\017V\217W\177<l\316\031\332-\006\323\225\251:l\276\237\300n\336s\273.(.\025w&\315\367t>\247k\305\342\2449i\315\311\344nX,\274C\362\005dt\241\\j\346\315\374+<\033am\346L{\226\357\273\326\177\303\351\033~";
-    PyObject *data = __Pyx_DecompressString(cstring, 1206, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1281 bytes) */
+static const char cstring[] = "x\332}T\317o\3336\024\256;7]\272\000\263\2334k\261\r\240\263\256\336\212\326\233\321\256\330\217\256\205\223&@\016\355\222\006\351\260\241\031AK\224\315Y\"e\222r\254\002\003z\314QG\036u\364\321G\037s\314\321G\035\363\047\364O\330\243d\247i;L\200\250\047\362\361\361\373\276\367\036\021\321\350\373!\022\355\277\251\243\0375~F\017\237\322@\310\370\005\243\207Hx\350\241#\270f\235HD\n\021\356\"\227I\353\370\3764\343\363\005\245%s\251{\316\031\t\371\277\353\357\316\235y>z\274A8\027\032\021\245X\207#-\220\244\304\275+\270\037\243 \0079\000\220\333|@|\346\242@\270\364\016\242\303\020\366B\250\272S\267\347\326=!\265$\274~\007u \324\334YuIH\341(D\206L\241gBS\244\273\240\304F\254\273\202#\230s\251\317\332T\022M\3414\213\017\242J\353\304\321\316\346\316\335\373?\336\317\321JjuSHEm\307\007\240TY\321\332\021\3635D\327qHU\003m{(\026\021\342\024p\001\213\020\374\316o\320]\312\221\242\332\032\250\236s&\232\t\216a;\343\235\372L&6\240v\367\026\361\025m\020\327\305\340G\035\341\373vMp\325 m\307e\212\264}Jy>\016\365w*\346$T\024+-$m\204\361\260\3430U,\273\\\000K\217D\276F\030K\352F\016\305\030\271Q~\014\027\374.\260\0360\342\303\252\3038\323\030\363(\010\343\006vl\254\000\3661\"%\211\221G\230_PcA\010z\237w\213\002\242\273\037xD9\002\373O|_8\2402*B\271D\223\306\177\254\026\t\263\212\027\265\242\032\255\275\215\355\355M\337g\241bj\217\366#\312\035j\253\266\361\266\2001\336\211\207\360>\201\354\341g\240\307s\352a<S\030\310\0021\233\203\267F\207j\246i`\047\\\273\007\036/\342\216\375\302\222\232\357*HX+ \214\347_\341F~\276\306IP|\355\361\030\203\344\330\351R\247\247\242\240\370\233E\261\246\255\217\302\212x\310\234\036D\330\344s\277\201\266*\330\030\375\210\370\363\260\363<\235YN^\262\347&\350\320\376@=\235AQ\347\240\237\331o\367i\252,\027\246l\306D\004\205K\241\224\346\322\343v\344y\320\010PI\016\023\2153\027\325&\212:\216\017&\006\r\240\311\034\332&N\017*2\n8\026\236\007G9\"\342\032Z\211\304\3126\324\200J\254B\326\243\n\nU+\0264\000\255n\274S\244\256\025%\037,\242\342^\242A\250c\310/\2648""\005}\362\266\244R\n\3511\337\367|\322Q\320\346Ph\263f\357\000\304\020\267c\254D$\035\232\377*\346\302\315B\207\214\353\007\367m\216U1\274\242=\313\323\307\232H\233b\270X\354\255bo\023\316q\261\225c)\016aT\276\320\366\223G\265FN\305\252\014wV\300\303\274\356\001\261\220.\225\371\200\241\252A\256\020t\tE\010\320z\366\305\207Lw\331,\272\244\035\320\002\330@\253\333\027\333\026\200\363\260OyGw\255\005\t\003^s\303\306\204{\203r\320w\326\277ywX.9\302\002^1\346\020\361\273?\232\206*\217\224[Z\300+#\270\304b\016U\010H\243\020 P\270(#\252\016)\353t\265\032\276\002B\352\267\327\245\323\362u\263`\274\264\225\356f\345+GkG[I-\271\227xf\335\220\254\374\245\331\265\303s3H\367G\267\307O&\013\223\366q)[\274\222}\274t\264\231\\KH\322\317\226*I\tL\327\324\314\203\264\232\326\212\211\325\244o.\233~V\376\344\250\371\272\364f\341\302\267\267\337T.\\B\346\237\321\326\2706nf\345oF\345\334\374\365x\361d\365\244?\335\331\233\356\355O\367_\234\332c\215\233\326\322{\2517z2^\030\223\261\232\334\234\270\307\267NJ\047\327\247\273\317\263r-]I_\214\232\243\326\373X\256%\007\260\261\231-}zt\230\264\315E\363\225\371=\335H\373Y\245\232--\047\277\030bT\272\226\266,\310\313IdZ\346\217\224\244\361xqR\235\324\217\257\0367O+\237\301\364\372L\222\312r\362\203\371\3104\263\225/L+\253\3340U\363\265\221\351\347\243\365\021\237\254O\202\223\346\311\366t\377\345\364\345\301\364\340/\240\271z\341\322\r\240=HwS\220o%Y\007%[\346\317T\216\226\201\353\332\270\225\225+\311\305\344\226)\231e\263\225\003)\257M\327~\232T\347:\357\246\275\361\352XN\252\247\0370\333M: \214\223^M\037\214\252\037\254Y\262\267\322\305QuT\233\247\204\231~Zz/U\227!/\245l\251\232T\223\23307\200\014\317\363es\365\330\324\376\005\373\\C~";
+    PyObject *data = __Pyx_DecompressString(cstring, 1281, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1588 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\377xt/synap\377se_store\377.pyxgcis\376\031\003dno def\377ault __r\377educe__ {dub\002non-\307@\357vial\033\000cin\377it__nump\257y._cH\001m5\000i\377array fa;il\325\003imp\355 \033\t_umath\021\016u\234\002\276\317Aalloc\343  >E\003data.\013\020\253C\374\375a\332cs.ASCI\377IEllipsi\377sSequenc\365e\262\204\001.\267\204\007__Py\375x\001\000Dict_N\377extRef__l\333$\352\000__\260B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\214`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\360 _checks\001uT\000\n\001?\004\025\001\336@\360 \037\001\277unpick?\000E\315n \005vt\307A\230\001qu#alO\005\240E\251Fc\256\204\002\277\001&\274Dex\314\001\315`_\203\005\331`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\310`\221E_buff\367era\307`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377lumn_off\377setcount\277delays\315\205\001v\377er_spike\377sdistsim+._\222@.\230\204\nd\221!\000\002|\216\001\222\210\003empty\335@\177odeenum\222\206\002\377errorfil\377lflagsfo\371r\346`\346\206\004group\377_by_sour\373ce\n\002sidin\377dexint64z\340As\000\002izek\375a\337l_tar\337Ame\271m\322\207\001\312\207\001nn_5\003n\377_rowsn_s\007lot\003\001Q\002\014\001\306\002\355A\277ndimnp\232\205\002o?bjorde\232\000\002\000\273_a\243\000utp\225 p\277oprank\000\001_\337withiW\004re\331g\211 \313""\000in\265\000w_\306\342`rtm\000\003\003=\001ss?eenset\246\206\004\267\210\002Qs\266\000\330\003\336\003s\322\"_\000\n\237stepsJ\002\005\002t\377opstruct\347syn\354`\250@upd\377atevalue\377sweights\373xz\267\000sO\200\001\340\377\004\030\230\006\230f\240A\377\240Q\330\004\n\210\"\210\377F\220!\2203\220f\230\177B\230a\330\004\035\230\023\000\377\035\230R\230v\240U\250\377*\260D\270\006\270b\300\377\001\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\357\014\020\220\001\010\000d\230!\277\2306\240\021\240!\013\003\026\377\220q\230\007\230q\330\004\377\013\2101\200\001\360\006\000\377)*\360\020\000\005 \230\377}\250F\260!\2601\330\357\004(\250\004\006\002=\300\t\377\310\026\310q\320PS\320\277SU\320UV\340P\014\025\377\220]\240!\2401\330\014\377\017\210w\220b\230\002\230\377#\230W\240C\240q\330\377\020\021\330\014\023\220;\230\373a\230\200\002\007\220u\230A\377\230Y\240a\240y\260\t\377\270\021\270\047\300\022\3001\377\330\020\024\220B\220e\230\3772\230V\2401\240F\250\377\"\250I\260^\3002\300\367]\320Rl\000T\330\024\033\357\2301\230A\236\000\026\000\005=\031\256\000v\240Q\240\366\0001\001}fK\000Z\240r\250\023\256\000\377\"\260A\330\004\020\220\002\377\220&\230\001\230\023\230F\367\240\"\240\016\000\"\320\"9\363\270\021\243!\236!Q\240k\260\337\026\260r\270\021\257\017Q\220\377g\230Q\230c\240\022\240w6\250\021\257*\025\220Q\317\002\277&\240\t\250\021\250\265$\025\277\220i\230q\240\001\326,\007\376\317 \001\330\014\021\220\021\220\205$\366 v\231@\366\"\347 \342!?\003\230!";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1588, 2021);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1678 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\377xt/synap\377se_store\377.pyxgcis\376\031\003dno def\377ault __r\377educe__ {dub\002non-\307@\357vial\033\000cin\377it__nump\257y._cH\001m5\000i\377array fa;il\325\003imp\355 \033\t_umath\021\016u\234\002\276\317Aalloc\343  >E\003data.\013\020\253C\374\375a\332cs.ASCI\377IEllipsi\377sSequenc\365e\262\204\001.\267\204\007__Py\375x\001\000Dict_N\377extRef__l\333$\352\000__\260B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\214`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\360 _checks\001uT\000\n\001?\004\025\001\336@\360 \037\001\277unpick?\000E\315n \005vt\307A\230\001qu#alO\005\240E\251Fc\256\204\002\277\001&\274Dex\314\001\315`_\203\005\331`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\310`\221E_buff\367era\307`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377lumn_off\377setcount\277delays\315\205\001v\377er_spike\377sdistsim+._\222@.\230\204\nd\221!\000\002|\216\001\222\210\003empty\335@\177odeenum\222\206\002\377errorfil\377lflagsfo\371r\346`\346\206\004group\377_by_sour\373ce\n\002sidin\377dexint64z\340As\000\002izek\375a\337l_tar\337Ame\271m\322\207\001\312\207\001nn_5\003n\377_rowsn_s\007lot\003\001Q\002\014\001\306\002\355A\277ndimnp\232\205\002o?bjorde\232\000\002\000\273_a\243\000utp\225 p\277oprank\000\001_\337withiW\004re\371g\211 \313""\000ingri\347ng_\377\204\001m\000_le\317ngth\006\001\365`rt\374\000\006P\001sseens\023et\271\206\004\312\210\002s\311\000\235\002\231\003\350\237\003\351\"\201$s\006\004tep\365sN\002s\006\001tops\377tructsyn\373un\246\001updat\377evaluesw\377eightsxz\376\316\000sO\200\001\340\004\030\377\230\006\230f\240A\240Q\377\330\004\n\210\"\210F\220\377!\2203\220f\230B\230\337a\330\004\035\230\023\000\035\230\377R\230v\240U\250*\260\377D\270\006\270b\300\001\330\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\020\373\220\001\010\000d\230!\2306\357\240\021\240!\013\003\026\220q\377\230\007\230q\330\004\013\210\3771\200\001\360\006\000)*\377\360\020\000\005 \230}\250\377F\260!\2601\330\004(\373\250\004\006\002=\300\t\310\026\377\310q\320PS\320SU\357\320UV\340s\001\230d\240\377!\2403\240f\250D\260\377\006\260a\260s\270$\270\377d\300&\310\001\310\030\320\377QR\330\004!\240\024\240\337V\2501\250A|\r\025\220\375]6\0001\330\014\017\210w\377\220b\230\002\230#\230W\377\240C\240q\330\020\021\330\377\014\023\220;\230a\230s\357\240\"\240A\262\001\007\220u\377\230A\230Y\240a\240y\377\260\t\270\021\270\047\300\022_\3001\340\020\027\024\000B\214$\377\020\023\2205\230\003\2301\377\330\024\034\230A\330\020\031\377\230\021\230%\230r\240\033\377\250B\250n\270B\270m\377\3101\310I\320U\\\320\337\\]\320]^\344\000\026\000{\005\031\364\000v\240Q\240\274 \367\024\220B\307 A\230Z\240\367r\250\023\364\000\"\260A\330\377\004\020\220\002\220&\230\001\357\230\023\230F\204\002\004\"\320\317\"9\270\021\351!\344!Q\240\377k\260\026\260r\270\021\340\376\327,\025\220Q\220g\230Q\377\230c\240\022\2406\250\021\370\365*\030\001\351\001&\240\t\250\021\375\250\373$\025\220i\230q\240\365\001\234L\007\225@\001\330\014\021/\220\021\220$\274@v\337@\274B\034\255@\250A?\230!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1678, 2114);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2021 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcolumn_offsetcountdelaysdeliver_spikesdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizeklocal_targetsmemviewmodenn_groupsn_rowsn_slotsn_sourcesn_spikesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterringrow_startrow_start_arrsseensetdefaultshapesizesourcesourcesspike_sourcesspike_stepsstartstepstopstructsynunpackupdatevaluesweightsxzerosO\200\001\340\004\030\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\035\230R\230v\240U\250*\260D\270\006\270b\300\001\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\006\000)*\360\020\000\005 \230}\250F\260!\2601\330\004(\250\004\250F\260!\260=\300""\t\310\026\310q\320PS\320SU\320UV\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220]\240!\2401\330\014\017\210w\220b\230\002\230#\230W\240C\240q\330\020\021\330\014\023\220;\230a\230q\330\014\020\220\007\220u\230A\230Y\240a\240y\260\t\270\021\270\047\300\022\3001\330\020\024\220B\220e\2302\230V\2401\240F\250\"\250I\260^\3002\300]\320RS\320ST\330\024\033\2301\230A\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (2114 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcolumn_offsetcountdelaysdeliver_spikesdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizeklocal_targetsmemviewmodenn_groupsn_rowsn_slotsn_sourcesn_spikesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterringring_datarow_lengthrow_startrow_start_arrsseensetdefaultshapesizeslotsourcesourcesspike_sourcesspike_stepsstartstepstopstructsynunpackupdatevaluesweightsxzerosO\200\001\340\004\030\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\035\230R\230v\240U\250*\260D\270\006\270b\300\001\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\006\000)*\360\020\000\005 \230}\250F\260!\2601\330\004(\250""\004\250F\260!\260=\300\t\310\026\310q\320PS\320SU\320UV\340\004\035\230Q\230d\240!\2403\240f\250D\260\006\260a\260s\270$\270d\300&\310\001\310\030\320QR\330\004!\240\024\240V\2501\250A\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220]\240!\2401\330\014\017\210w\220b\230\002\230#\230W\240C\240q\330\020\021\330\014\023\220;\230a\230s\240\"\240A\330\014\020\220\007\220u\230A\230Y\240a\240y\260\t\270\021\270\047\300\022\3001\340\020\027\220u\230B\230f\240A\240Q\330\020\023\2205\230\003\2301\330\024\034\230A\330\020\031\230\021\230%\230r\240\033\250B\250n\270B\270m\3101\310I\320U\\\320\\]\320]^\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 132; i++) {
+    for (int i = 0; i < 135; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -24302,8 +24384,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 132; i < 136; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-132].length;
+    for (int i = 135; i < 139; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-135].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -24313,14 +24395,14 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 136; i++) {
+    for (Py_ssize_t i = 0; i < 139; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 132;
+      PyObject **table = stringtab + 135;
       for (Py_ssize_t i=0; i<4; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -24386,7 +24468,7 @@ typedef struct {
     unsigned int argcount : 4;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 4;
+    unsigned int nlocals : 5;
     unsigned int flags : 10;
     unsigned int first_line : 7;
 } __Pyx_PyCode_New_function_description;
@@ -24413,12 +24495,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_delays, __pyx_mstate->__pyx_n_u_weights, __pyx_mstate->__pyx_n_u_spike_sources, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_ring, __pyx_mstate->__pyx_n_u_column_offset, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_n_slots, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_step};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_deliver_spikes, __pyx_mstate->__pyx_kp_b_iso88591_F_1_F_qPSSUUV_E_aq_1_wb_WCq_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 18, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_delays, __pyx_mstate->__pyx_n_u_weights, __pyx_mstate->__pyx_n_u_spike_sources, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_ring, __pyx_mstate->__pyx_n_u_column_offset, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_n_slots, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_base, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_ring_data, __pyx_mstate->__pyx_n_u_row_length};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_deliver_spikes, __pyx_mstate->__pyx_kp_b_iso88591_F_1_F_qPSSUUV_Qd_3fD_as_d_QR_V1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 69};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 74};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_n_groups, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank, __pyx_mstate->__pyx_n_u_seen};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }

@@ -54,16 +54,21 @@ def deliver_spikes(const int64_t[::1] row_start, const int32_t[::1] local_target
     """
     cdef Py_ssize_t n_spikes = spike_sources.shape[0], k
     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1
-    cdef int64_t step
+    cdef int64_t base, slot
+    cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
+    cdef Py_ssize_t row_length = ring.shape[1]
     with nogil:
         for k in range(n_spikes):
             source = spike_sources[k]
             if source < 0 or source >= n_rows:
                 continue
-            step = spike_steps[k]
+            base = spike_steps[k] % n_slots
             for syn in range(row_start[source], row_start[source + 1]):
-                ring[(step + delays[syn]) % n_slots, column_offset + local_targets[syn]] += \
-                    weights[syn]
+                # delay < n_slots: one conditional subtraction, no division per event
+                slot = base + delays[syn]
+                if slot >= n_slots:
+                    slot -= n_slots
+                ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]
 
 
 def rank_within_group(const int32_t[::1] groups, int64_t n_groups):

@@ -42,3 +42,17 @@ def test_streams_are_distinct():
     a = uniform(stream_key("S", "w", 0), np.arange(100))
     b = uniform(stream_key("S", "w", 1), np.arange(100))
     assert not np.allclose(a, b)
+
+
+def test_binomial_counts_follow_the_binomial_distribution():
+    from scipy.stats import binom
+    from distsim._ext import random123
+    elements = np.arange(400_000, dtype=np.int64)
+    for n, p in ((1600, 8e-4), (2900, 8e-4), (50, 0.3)):
+        counts = random123.binomial(11, elements, 7, n, p)
+        observed = np.bincount(counts, minlength=12)[:12] / len(counts)
+        expected = binom.pmf(np.arange(12), n, p)
+        assert np.all(np.abs(observed - expected) < 5 * np.sqrt(expected / len(counts)) + 1e-4)
+    # a function of (key, element, draw): any subset gives the same counts
+    assert np.array_equal(random123.binomial(11, elements[1001:2002].copy(), 7, 1600, 8e-4),
+                          random123.binomial(11, elements, 7, 1600, 8e-4)[1001:2002])

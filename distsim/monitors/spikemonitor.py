@@ -32,6 +32,7 @@ class SpikeMonitor(Monitor):
 
     def __init__(self, source, variables=None, record=True, name="spikemonitor*"):
         super().__init__(name)
+        self._named = not name.endswith("*")
         if not isinstance(source, NeuronPopulation):
             raise TypeError(f"SpikeMonitor '{self.name}': the source must be a NeuronGroup, "
                             f"got {type(source).__name__}")
@@ -182,7 +183,9 @@ class SpikeMonitor(Monitor):
 
     # -- results file ------------------------------------------------------
     def population_name(self):
-        return self.source.name
+        """The SONATA population: the monitor's name if the script gave one
+        (``SpikeMonitor(G[:100], name='L23E')``), else the source's."""
+        return self.name if self._named else self.source.name
 
     def create_datasets(self, group):
         group.attrs.create("sorting", sonata.SORTING_VALUES["by_time"],
