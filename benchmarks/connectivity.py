@@ -22,6 +22,8 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tables import machine  # noqa: E402
 ROOT = os.path.dirname(HERE)
 
 
@@ -84,12 +86,6 @@ def worker(scale):
 def _max():
     from mpi4py import MPI
     return MPI.MAX
-
-
-def machine():
-    with open("/proc/meminfo") as f:
-        total_kib = int(f.readline().split()[1])
-    return f"{os.cpu_count()} cores, {total_kib / 2**20:.0f} GiB"
 
 
 def write_table(results, path):

@@ -7,9 +7,12 @@ Appends a row to benchmarks/results/neuron_update.md.
 """
 import argparse
 import os
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tables import append_row, machine  # noqa: E402
 
 
 def main():
@@ -44,16 +47,11 @@ def main():
     ns = elapsed / args.steps / args.neurons * 1e9
     kind = "numpy" if args.numpy else "compiled loop (ext/neuron_kernels.pyx)"
     row = f"| {args.neurons:,} | {args.steps} | {kind}, method {G.state_updater.name} | {ns:.2f} |"
-    path = os.path.join(HERE, "results", "neuron_update.md")
-    if not os.path.exists(path):
-        with open(path, "w") as f:
-            f.write("# PD14 neuron update cost (1 core)\n\n"
-                    f"Machine: {os.cpu_count()} cores. `benchmarks/neuron_update.py`: state update "
-                    "+ threshold + reset per step; ns per neuron per step.\n\n"
-                    "| neurons | steps | implementation | ns/neuron/step |\n|---|---|---|---|\n")
-    with open(path, "a") as f:
-        f.write(row + "\n")
-    print(row)
+    append_row(os.path.join(HERE, "results", "neuron_update.md"),
+               "# PD14 neuron update cost (1 core)\n\n"
+               f"Machine: {machine()}. `benchmarks/neuron_update.py`: state update + threshold "
+               "+ reset per step; ns per neuron per step.\n\n"
+               "| neurons | steps | implementation | ns/neuron/step |\n|---|---|---|---|\n", row)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ row to benchmarks/results/writing.md.
 import argparse
 import importlib.util
 import os
+import sys
 import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tables import append_row, machine  # noqa: E402
 ROOT = os.path.dirname(HERE)
 
 
@@ -57,20 +60,13 @@ def main():
         row = (f"| {args.scale:g} | {comm.Get_size()} | {args.duration:g} | {n_spikes:,} | "
                f"{args.flush_interval:g} | {memory_time:.2f} | {file_time:.2f} | "
                f"{overhead:+.1f}% | {'yes' if identical else 'NO'} |")
-        path = os.path.join(HERE, "results", "writing.md")
-        if not os.path.exists(path):
-            with open(path, "w") as f:
-                f.write("# Cost of streaming spikes to the results file (microcircuit)\n\n"
-                        f"Machine: {os.cpu_count()} cores. `benchmarks/writing.py`: the same run "
-                        "with monitors in memory, then streamed to one HDF5 file (flush every "
-                        "'flush s' of biological time, plus the final save). Wall times of "
-                        "run() (+ save()).\n\n"
-                        "| scale | ranks | bio s | spikes | flush s | in memory s | "
-                        "streamed s | overhead | identical spikes |\n"
-                        "|---|---|---|---|---|---|---|---|---|\n")
-        with open(path, "a") as f:
-            f.write(row + "\n")
-        print(row)
+        append_row(os.path.join(HERE, "results", "writing.md"),
+                   "# Cost of streaming spikes to the results file (microcircuit)\n\n"
+                   f"Machine: {machine()}. `benchmarks/writing.py`: the same run with monitors "
+                   "in memory, then streamed to one HDF5 file (flush every 'flush s' of "
+                   "biological time, plus the final save). Wall times of run() (+ save()).\n\n"
+                   "| scale | ranks | bio s | spikes | flush s | in memory s | streamed s | "
+                   "overhead | identical spikes |\n|---|---|---|---|---|---|---|---|---|\n", row)
 
 
 if __name__ == "__main__":

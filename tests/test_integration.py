@@ -142,3 +142,17 @@ def test_shared_parameters_have_one_value():
         G.E = np.ones(5) * mV
     run(100 * ms)
     assert np.allclose(np.asarray(G.v_), -60e-3 * (1 - np.exp(-10)))
+
+
+def test_unknown_identifiers_and_bad_code_name_the_object_and_expression():
+    from distsim.model import ExpressionError
+    G = NeuronGroup(1, "dv/dt = -v/tau_unknown : 1", name="cells")
+    with pytest.raises(KeyError, match="NeuronGroup 'cells'.*'tau_unknown'"):
+        run(1 * ms)
+    with pytest.raises(ExpressionError, match="NeuronGroup 'bad', threshold.*v >"):
+        NeuronGroup(1, "v : 1", threshold="v >", name="bad")
+    with pytest.raises(Exception, match="reset.*'w'.*not a variable"):
+        from distsim import start_scope
+        start_scope()
+        NeuronGroup(1, "v : 1", threshold="v > 1", reset="w = 0")
+        run(1 * ms)

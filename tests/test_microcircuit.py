@@ -26,3 +26,10 @@ def test_microcircuit_at_scale_0_1(tmp_path):
     with h5py.File(output, "r") as f:
         assert set(f["spikes"]) == set(RATES_AT_SCALE_0_1)
         assert f["distsim"].attrs["n_ranks"] == 2
+    # The commands users run on the demo's output
+    from distsim.io.cli import main
+    main(["info", output])
+    png = str(tmp_path / "raster.png")
+    main(["plot", output, "-o", png])
+    with open(png, "rb") as f:
+        assert f.read(4) == b"\x89PNG"

@@ -11,8 +11,9 @@ from .loader import load
 MAX_RASTER_POINTS = 200_000
 
 
-def info(filename, out=sys.stdout):
+def info(filename, out=None):
     """Print populations, counts, rates and run metadata as a table."""
+    out = out if out is not None else sys.stdout
     with load(filename, progress=True) as results:
         meta = results.metadata
         duration_ms = float(meta.get("t_end", 0.0))
