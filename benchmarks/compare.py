@@ -11,13 +11,12 @@ benchmarks/results/comparison.md (+ .json) with the machine's cores and memory.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from tables import machine  # noqa: E402
+from tables import machine, run_for_result  # noqa: E402
 PEERS = os.path.join(HERE, "peers")
 CACHE = os.environ.get("DISTSIM_CACHE", os.path.expanduser("~/.cache/distsim"))
 NEST_PYTHON = os.environ.get("NEST_PYTHON", os.path.join(CACHE, "peers", "nest", "bin", "python"))
@@ -41,13 +40,9 @@ def configurations(model, scale, duration):
 
 def measure(command, timeout):
     started = time.perf_counter()
-    out = subprocess.run(["timeout", str(timeout)] + command, capture_output=True, text=True)
-    found = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
-    if out.returncode or not found:
-        print(f"FAILED ({out.returncode}): {' '.join(command)}\n{out.stderr[-2000:]}", flush=True)
-        return None
-    row = json.loads(found[0][7:])
-    row["wall_s"] = time.perf_counter() - started
+    row = run_for_result(command, timeout)
+    if row is not None:
+        row["wall_s"] = time.perf_counter() - started
     return row
 
 

@@ -15,7 +15,6 @@ import argparse
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -23,7 +22,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from tables import machine  # noqa: E402
+from tables import machine, run_for_result  # noqa: E402
 ROOT = os.path.dirname(HERE)
 
 
@@ -126,13 +125,12 @@ def main():
     results = []
     for scale in args.scales:
         for ranks in args.ranks:
-            cmd = ["timeout", "3000", "mpirun", "-n", str(ranks), sys.executable,
-                   os.path.abspath(__file__), "--worker", str(scale)]
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            found = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
-            if out.returncode or not found:
-                sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}\n{out.stderr}")
-            results.append(json.loads(found[0][7:]))
+            cmd = ["mpirun", "-n", str(ranks), sys.executable, os.path.abspath(__file__),
+                   "--worker", str(scale)]
+            row = run_for_result(cmd, 3000)
+            if row is None:
+                sys.exit(1)
+            results.append(row)
             print(json.dumps(results[-1]), flush=True)
     with open(args.output + ".json", "w") as f:
         json.dump(dict(machine=machine(), results=results), f, indent=1)

@@ -18,3 +18,18 @@ def append_row(path, header, row):
     with open(path, "a") as f:
         f.write(row + "\n")
     print(row)
+
+
+def run_for_result(command, timeout):
+    """Run a benchmark command; return the JSON of its 'RESULT {...}' line
+    (None, with the command's error output printed, if it failed)."""
+    import json
+    import subprocess
+    out = subprocess.run(["timeout", str(timeout)] + list(command), capture_output=True,
+                         text=True)
+    found = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+    if out.returncode or not found:
+        print(f"FAILED ({out.returncode}): {' '.join(command)}\n{out.stdout[-2000:]}"
+              f"\n{out.stderr[-2000:]}", flush=True)
+        return None
+    return json.loads(found[0][len("RESULT "):])
