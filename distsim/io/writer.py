@@ -169,10 +169,11 @@ def save(filename, network=None, script=None):
     PopulationRateMonitors are under ``/rates``. ``/distsim`` holds the run
     metadata as attributes.
     """
+    from ..core.registry import registered_objects
     from ..network import magic_network
     network = network if network is not None else magic_network
-    if not network.objects:
-        network.objects = __import__("distsim.core.registry", fromlist=["x"]).registered_objects()
+    if not network.objects:  # save() before any run(): everything created so far
+        network.objects = registered_objects()
     writer = network.writer
     if writer is None or writer.filename != os.path.abspath(filename) or not writer.is_open:
         if writer is not None:
