@@ -347,23 +347,26 @@ class Synapses(Group):
         """Which local synapses ``index`` selects, and the position of each in
         the selection's own order (the order values are read or given in).
 
-        Returns (mask or slice(None), positions or None, selection size).
-        ``positions`` None means: the selection's global creation order.
+        Returns (mask or slice(None), positions or None, selection size,
+        requested or None). ``positions`` None means: the selection's global
+        creation order. For an index array (possibly unordered or repeated)
+        the selection is its distinct indices and ``requested[k]`` is where
+        the k-th requested index stands among them.
         """
         if isinstance(index, slice) and index == slice(None):
-            return slice(None), None, self.N
+            return slice(None), None, self.N, None
         if isinstance(index, str):
             expr = Expression(index)
             values = self._evaluate_per_synapse(expr, run_namespace or {}, ("index",),
                                                 slice(None), owner)
             mask = np.broadcast_to(np.asarray(values, dtype=bool), (len(self.store),))
-            return mask, None, get_comm().allreduce(int(mask.sum()))
+            return mask, None, get_comm().allreduce(int(mask.sum())), None
         if isinstance(index, tuple):
             if len(index) != 2:
                 raise IndexError(f"{owner}: index synapses as S[i, j]")
             mask = self._match(self.store.sources, index[0], self.source, owner) & \
                 self._match(self.store.targets, index[1], self.target, owner)
-            return mask, None, get_comm().allreduce(int(mask.sum()))
+            return mask, None, get_comm().allreduce(int(mask.sum())), None
         total = self.N
         g = self.global_indices()
         if isinstance(index, slice):
@@ -372,24 +375,22 @@ class Synapses(Group):
                 raise IndexError(f"{owner}: negative slice steps are not supported")
             mask = (g >= start) & (g < stop) & ((g - start) % step == 0)
             size = len(range(start, stop, step))
-            return mask, (g[mask] - start) // step, size
+            return mask, (g[mask] - start) // step, size, None
         wanted = np.asarray(index)
         if wanted.dtype == bool:
             if wanted.shape != (total,):
                 raise IndexError(f"{owner}: boolean index of length {wanted.size} for {total} "
                                  "synapses")
             mask = wanted[g]
-            return mask, None, int(wanted.sum())
+            return mask, None, int(wanted.sum()), None
         wanted = wanted.astype(np.int64).reshape(-1)
         wanted = np.where(wanted < 0, wanted + total, wanted)
         if np.any((wanted < 0) | (wanted >= total)):
             raise IndexError(f"{owner}: synapse index out of range for {total} synapses")
-        # Positions refer to the distinct indices; a repeated index is
-        # expanded after reading (see get_variable).
-        unique = np.unique(wanted)
+        unique, requested = np.unique(wanted, return_inverse=True)
         found = np.searchsorted(unique, g)
         mask = (found < len(unique)) & (unique[np.minimum(found, len(unique) - 1)] == g)
-        return mask, found[mask], len(unique)
+        return mask, found[mask], len(unique), requested
 
     def _selection_positions(self, mask):
         """Positions of the selected local synapses in global creation order
@@ -402,7 +403,7 @@ class Synapses(Group):
         """Values in Brian2's creation order (or the order of an index array),
         on every rank."""
         owner = f"Synapses '{self.name}'"
-        mask, positions, size = self._selection(index, owner, caller_namespace())
+        mask, positions, size, requested = self._selection(index, owner, caller_namespace())
         values = self._local_values(name)[mask]
         if positions is None:
             positions = self._selection_positions(mask) if not isinstance(mask, slice) else \
@@ -411,11 +412,8 @@ class Synapses(Group):
         result = np.empty(size, dtype=values.dtype)
         for where, part in parts:
             result[where] = part
-        if not isinstance(index, (slice, str, tuple)) and np.asarray(index).dtype != bool:
-            # An index array, possibly unordered or repeated: values in its order.
-            wanted = np.asarray(index, dtype=np.int64).reshape(-1)
-            wanted = np.where(wanted < 0, wanted + self.N, wanted)
-            result = result[np.searchsorted(np.unique(wanted), wanted)]
+        if requested is not None:  # values in the order of the index array
+            result = result[requested]
         if name in self.DERIVED:
             return result
         return self._with_units(name, result)
@@ -435,7 +433,7 @@ class Synapses(Group):
         if name not in self._variable_dims:
             raise AttributeError(f"{owner}: '{name}' cannot be set")
         run_namespace = caller_namespace()
-        selected, positions, size = self._selection(index, owner, run_namespace)
+        selected, positions, size, requested = self._selection(index, owner, run_namespace)
         n_selected = len(self.store) if isinstance(selected, slice) else int(np.sum(selected))
         if isinstance(value, str):
             count = self._assignment_counts.get(name, 0)
@@ -456,17 +454,14 @@ class Synapses(Group):
                                 dtype=np.float64)
             if values.ndim:
                 values = values.reshape(-1)
-                if not isinstance(index, (slice, str, tuple)) and \
-                        np.asarray(index).dtype != bool:
+                if requested is not None:
                     # Values in the order of an index array: the last of a
                     # repeated index wins, as in numpy.
-                    wanted = np.asarray(index, dtype=np.int64).reshape(-1)
-                    wanted = np.where(wanted < 0, wanted + self.N, wanted)
-                    if len(values) != len(wanted):
+                    if len(values) != len(requested):
                         raise ValueError(f"{owner}.{name}: {len(values)} values for "
-                                         f"{len(wanted)} synapses")
+                                         f"{len(requested)} synapses")
                     last = np.zeros(size, dtype=np.int64)
-                    last[np.searchsorted(np.unique(wanted), wanted)] = np.arange(len(wanted))
+                    last[requested] = np.arange(len(requested))
                     values = values[last]
                 elif len(values) != size:
                     raise ValueError(f"{owner}.{name}: {len(values)} values for {size} synapses")
@@ -571,7 +566,7 @@ class SynapseSelection:
         """Global indices (creation order) of the selected synapses, sorted;
         the same on every rank."""
         S = self.synapses
-        mask, _, _ = S._selection(self.index, f"Synapses '{S.name}'")
+        mask = S._selection(self.index, f"Synapses '{S.name}'")[0]
         mine = S.global_indices()[mask]
         return np.sort(np.concatenate(get_comm().allgather(mine)))
 
