@@ -146,8 +146,8 @@ class Network:
             is complete up to that time, even if the run is killed later.
         """
         if "build" not in self.wall_times:
-            from .io.writer import _IMPORT_TIME
-            self.wall_times["build"] = time.perf_counter() - _IMPORT_TIME
+            from .core import IMPORT_TIME
+            self.wall_times["build"] = time.perf_counter() - IMPORT_TIME
         run_namespace = namespace if namespace is not None else caller_namespace(level)
         if not isinstance(self, MagicNetwork):
             self._warn_about_omitted()
@@ -156,7 +156,7 @@ class Network:
             self._open_output(output)
         flush_steps = None
         if flush_interval is not None:
-            if self.writer is None:
+            if self.writer is None or not self.writer.is_open:
                 raise ValueError("flush_interval needs output= (a results file)")
             flush_steps = max(1, defaultclock.steps_for(flush_interval))
         clock = defaultclock
@@ -205,7 +205,9 @@ class Network:
         if self.writer is not None and self.writer.is_open:
             self.writer.flush()
 
-    def _open_output(self, filename):
+    def _open_output(self, filename, script=None):
+        """Make ``filename`` this network's open results file (keeping it if
+        it already is; closing another one)."""
         import os
         from .io.writer import ResultsWriter
         if self.writer is not None and self.writer.is_open and \
@@ -213,7 +215,7 @@ class Network:
             return
         if self.writer is not None:
             self.writer.close()
-        self.writer = ResultsWriter(filename, self)
+        self.writer = ResultsWriter(filename, self, script)
 
     def _exchange(self, window_ids, window_steps, first, stop):
         ids = np.concatenate(window_ids) if window_ids else np.empty(0, np.int64)

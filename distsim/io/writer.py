@@ -26,8 +26,6 @@ from ..core.random import current_seed
 from ..parallel import collective, get_comm
 from . import sonata
 
-_IMPORT_TIME = time.perf_counter()
-
 
 def _open_parallel(filename, mode):
     import h5py
@@ -174,10 +172,5 @@ def save(filename, network=None, script=None):
     network = network if network is not None else magic_network
     if not network.objects:  # save() before any run(): everything created so far
         network.objects = registered_objects()
-    writer = network.writer
-    if writer is None or writer.filename != os.path.abspath(filename) or not writer.is_open:
-        if writer is not None:
-            writer.close()
-        writer = ResultsWriter(filename, network, script)
-        network.writer = writer
-    writer.close()
+    network._open_output(filename, script)
+    network.writer.close()
