@@ -114,8 +114,14 @@ class NeuronPopulation(Group):
 
     @property
     def local_indices(self):
-        """Group indices i of the neurons this rank owns (int64)."""
-        return np.arange(self.start, self.stop, dtype=np.int64)
+        """Group indices i of the neurons this rank owns (int64, read-only;
+        made once: the state update and threshold use it every step)."""
+        cached = self.__dict__.get("_local_indices")
+        if cached is None:
+            cached = np.arange(self.start, self.stop, dtype=np.int64)
+            cached.setflags(write=False)
+            object.__setattr__(self, "_local_indices", cached)
+        return cached
 
     def _parse(self, kind, code, what):
         if code is None:

@@ -73,14 +73,13 @@ class PoissonInput(SimulationObject):
         # ids, which depend on what else the script created).
         root = getattr(self.target, "parent", self.target)
         self._key = stream_key(self.name, root.name, "events")
-        self._neuron_ids = self.target.local_indices + getattr(self.target, "sub_start", 0)
+        # The local neurons' ids in the NeuronGroup: a contiguous range.
+        self._first_neuron_id = self.target.start + getattr(self.target, "sub_start", 0)
         self._values = self.target._local_state[self.target_var]
 
     def apply(self, step):
-        if len(self._neuron_ids) == 0:
-            return
-        events = random123.binomial(self._key, self._neuron_ids, step, self.N, self._p)
-        self._values += events * self._weight
+        random123.add_binomial(self._key, self._first_neuron_id, step, self.N, self._p,
+                               self._weight, self._values)
 
 
 class PoissonGroup(NeuronGroup):

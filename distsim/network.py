@@ -20,6 +20,7 @@ from .inputs import PoissonInput
 from .model.namespace import caller_namespace
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .parallel import SpikeExchange, collective, get_comm
+from .synapses.delivery import TargetBuffer, make_delivery_plan
 from .synapses.synapses import Synapses
 from .units import second
 
@@ -27,6 +28,10 @@ __all__ = ["Network", "run", "MagicNetwork", "magic_network"]
 
 # Longest window without a synaptic constraint: bounds the spike buffer.
 MAX_WINDOW_STEPS = 1000
+# Exchanged spikes reach the spike and rate monitors in batches of this many
+# steps (and before every flush and at the end of a run): a Python call per
+# monitor and window cost more than the recording itself.
+MONITOR_BATCH_STEPS = 100
 
 
 class Network:
@@ -100,6 +105,7 @@ class Network:
                                      f"is not part of network '{self.name}'")
         self.pathways = [p for s in synapses for p in s.pathways]
         self._assign_buffers()
+        self.delivery_plan = make_delivery_plan(self.pathways)
         self.poisson_inputs = self._of_type(PoissonInput)
         local_min = min((s.min_delay_steps for s in synapses if s.pathways
                          and s.min_delay_steps is not None), default=MAX_WINDOW_STEPS)
@@ -110,7 +116,6 @@ class Network:
     def _assign_buffers(self):
         """One ring buffer per (NeuronGroup, variable) that pathways add to,
         kept across runs so that spikes in flight still arrive."""
-        from .synapses.delivery import TargetBuffer
         needed = {}
         for pathway in self.pathways:
             key = (id(pathway.target), pathway.variable)
@@ -167,6 +172,7 @@ class Network:
         started = time.perf_counter()
         window_ids, window_steps = [], []
         window_start = first
+        self._unrecorded, self._unrecorded_first = [], first
         next_flush = first + flush_steps if flush_steps else None
         for step in range(first, stop):
             t = step * dt
@@ -185,10 +191,14 @@ class Network:
                 root = getattr(monitor.source, "parent", monitor.source)
                 monitor.record_values(local_spikes[self.groups.index(root)], step)
             if step - window_start + 1 == self.window_steps or step == stop - 1:
-                self._exchange(window_ids, window_steps, window_start, step + 1)
+                self._exchange(window_ids, window_steps)
                 window_ids, window_steps = [], []
                 window_start = step + 1
-                if next_flush is not None and step + 1 >= next_flush:
+                flushing = next_flush is not None and step + 1 >= next_flush
+                if flushing or step + 1 - self._unrecorded_first >= MONITOR_BATCH_STEPS \
+                        or step == stop - 1:
+                    self._record_exchanged(step + 1)
+                if flushing:
                     self.writer.flush()
                     next_flush += flush_steps
             for buffer in self.active_buffers:
@@ -217,16 +227,29 @@ class Network:
             self.writer.close()
         self.writer = ResultsWriter(filename, self, script)
 
-    def _exchange(self, window_ids, window_steps, first, stop):
+    def _exchange(self, window_ids, window_steps):
+        """Gather a window's spikes from all ranks and queue their effects."""
         ids = np.concatenate(window_ids) if window_ids else np.empty(0, np.int64)
         steps = np.concatenate(window_steps) if window_steps else np.empty(0, np.int64)
         ids, steps = self.exchange.exchange(ids, steps)
+        self.delivery_plan.deliver(ids, steps)
+        if len(ids):
+            self._unrecorded.append((ids, steps))
+
+    def _record_exchanged(self, stop):
+        """Hand the spikes exchanged since the last call (steps up to
+        ``stop``) to the spike and rate monitors."""
+        first = self._unrecorded_first
+        if self._unrecorded:
+            ids = np.concatenate([ids for ids, _ in self._unrecorded])
+            steps = np.concatenate([steps for _, steps in self._unrecorded])
+        else:
+            ids = steps = np.empty(0, np.int64)
         for monitor in self.spike_monitors:
             monitor.record_spikes(ids, steps)
         for monitor in self.rate_monitors:
             monitor.record_window(ids, steps, first, stop)
-        for pathway in self.pathways:
-            pathway.push(ids, steps)
+        self._unrecorded, self._unrecorded_first = [], stop
 
 
 def _mpi_min():

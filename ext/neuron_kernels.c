@@ -17,7 +17,8 @@
             "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
         ],
         "extra_compile_args": [
-            "-O3"
+            "-O3",
+            "-funroll-loops"
         ],
         "include_dirs": [
             "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include"

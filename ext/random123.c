@@ -2011,6 +2011,36 @@ enum  {
   __pyx_e_6philox_PHILOX_W0 = 0x9E3779B9,
   __pyx_e_6philox_PHILOX_W1 = 0xBB67AE85
 };
+struct __pyx_t_7distsim_4_ext_9random123_BinomialTable;
+struct __pyx_t_7distsim_4_ext_9random123_BlockCache;
+
+/* "ext/random123.pyx":68
+ * 
+ * 
+ * cdef struct BinomialTable:             # <<<<<<<<<<<<<<
+ *     # Binomial(n, p) by inversion: cdf[x] = P(X <= x) for x < size; above a
+ *     # mean of 400, a rounded normal instead (normal_approx).
+*/
+struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
+  PY_LONG_LONG n;
+  double mean;
+  double sd;
+  int normal_approx;
+  double const *cdf;
+  Py_ssize_t size;
+};
+
+/* "ext/random123.pyx":79
+ * 
+ * 
+ * cdef struct BlockCache:             # <<<<<<<<<<<<<<
+ *     # The last Philox block drawn: one block serves 4 consecutive elements.
+ *     uint64_t block
+*/
+struct __pyx_t_7distsim_4_ext_9random123_BlockCache {
+  uint64_t block;
+  uint32_t words[4];
+};
 
 /* "View.MemoryView":128
  * 
@@ -3537,6 +3567,9 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint64_t(uint64_t value);
 /* CIntFromPy.proto */
 static CYTHON_INLINE PY_LONG_LONG __Pyx_PyLong_As_PY_LONG_LONG(PyObject *);
 
+/* CIntFromPy.proto */
+static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *);
+
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value);
 
@@ -3731,6 +3764,8 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
+static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *, PY_LONG_LONG, double); /*proto*/
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t, uint64_t, uint64_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -3848,6 +3883,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyO
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3998,8 +4034,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[6];
-    PyObject *__pyx_string_tab[142];
+    PyObject *__pyx_codeobj_tab[7];
+    PyObject *__pyx_string_tab[133];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4107,90 +4143,81 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_setstate_cython __pyx_string_tab[55]
 #define __pyx_n_u_test __pyx_string_tab[56]
 #define __pyx_n_u_is_coroutine __pyx_string_tab[57]
-#define __pyx_n_u_a __pyx_string_tab[58]
-#define __pyx_n_u_abc __pyx_string_tab[59]
+#define __pyx_n_u_abc __pyx_string_tab[58]
+#define __pyx_n_u_add_binomial __pyx_string_tab[59]
 #define __pyx_n_u_allocate_buffer __pyx_string_tab[60]
 #define __pyx_n_u_asyncio_coroutines __pyx_string_tab[61]
 #define __pyx_n_u_base __pyx_string_tab[62]
 #define __pyx_n_u_binomial __pyx_string_tab[63]
-#define __pyx_n_u_block __pyx_string_tab[64]
-#define __pyx_n_u_c __pyx_string_tab[65]
-#define __pyx_n_u_cdf __pyx_string_tab[66]
-#define __pyx_n_u_cdf_array __pyx_string_tab[67]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[68]
-#define __pyx_n_u_count __pyx_string_tab[69]
-#define __pyx_n_u_counter_hi __pyx_string_tab[70]
-#define __pyx_n_u_counter_lo __pyx_string_tab[71]
-#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[72]
-#define __pyx_n_u_draw __pyx_string_tab[73]
-#define __pyx_n_u_draws __pyx_string_tab[74]
-#define __pyx_n_u_dtype __pyx_string_tab[75]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[76]
-#define __pyx_n_u_element __pyx_string_tab[77]
-#define __pyx_n_u_elements __pyx_string_tab[78]
-#define __pyx_n_u_empty __pyx_string_tab[79]
-#define __pyx_n_u_encode __pyx_string_tab[80]
-#define __pyx_n_u_enumerate __pyx_string_tab[81]
-#define __pyx_n_u_error __pyx_string_tab[82]
-#define __pyx_n_u_flags __pyx_string_tab[83]
-#define __pyx_n_u_float64 __pyx_string_tab[84]
-#define __pyx_n_u_format __pyx_string_tab[85]
-#define __pyx_n_u_fortran __pyx_string_tab[86]
-#define __pyx_n_u_id __pyx_string_tab[87]
-#define __pyx_n_u_index __pyx_string_tab[88]
-#define __pyx_n_u_int64 __pyx_string_tab[89]
-#define __pyx_n_u_items __pyx_string_tab[90]
-#define __pyx_n_u_itemsize __pyx_string_tab[91]
-#define __pyx_n_u_k __pyx_string_tab[92]
-#define __pyx_n_u_key __pyx_string_tab[93]
-#define __pyx_n_u_last_block __pyx_string_tab[94]
-#define __pyx_n_u_mean __pyx_string_tab[95]
-#define __pyx_n_u_memview __pyx_string_tab[96]
-#define __pyx_n_u_mode __pyx_string_tab[97]
-#define __pyx_n_u_n __pyx_string_tab[98]
-#define __pyx_n_u_name __pyx_string_tab[99]
-#define __pyx_n_u_ndim __pyx_string_tab[100]
-#define __pyx_n_u_normal __pyx_string_tab[101]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[102]
-#define __pyx_n_u_normal_x __pyx_string_tab[103]
-#define __pyx_n_u_np __pyx_string_tab[104]
-#define __pyx_n_u_numpy __pyx_string_tab[105]
-#define __pyx_n_u_obj __pyx_string_tab[106]
-#define __pyx_n_u_out __pyx_string_tab[107]
-#define __pyx_n_u_p __pyx_string_tab[108]
-#define __pyx_n_u_pack __pyx_string_tab[109]
-#define __pyx_n_u_pop __pyx_string_tab[110]
-#define __pyx_n_u_q __pyx_string_tab[111]
-#define __pyx_n_u_raw_block __pyx_string_tab[112]
-#define __pyx_n_u_register __pyx_string_tab[113]
-#define __pyx_n_u_s __pyx_string_tab[114]
-#define __pyx_n_u_sd __pyx_string_tab[115]
-#define __pyx_n_u_setdefault __pyx_string_tab[116]
-#define __pyx_n_u_shape __pyx_string_tab[117]
-#define __pyx_n_u_size __pyx_string_tab[118]
-#define __pyx_n_u_start __pyx_string_tab[119]
-#define __pyx_n_u_step __pyx_string_tab[120]
-#define __pyx_n_u_stop __pyx_string_tab[121]
-#define __pyx_n_u_struct __pyx_string_tab[122]
-#define __pyx_n_u_table_size __pyx_string_tab[123]
-#define __pyx_n_u_term __pyx_string_tab[124]
-#define __pyx_n_u_total __pyx_string_tab[125]
-#define __pyx_n_u_u __pyx_string_tab[126]
-#define __pyx_n_u_uniform __pyx_string_tab[127]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[128]
-#define __pyx_n_u_unpack __pyx_string_tab[129]
-#define __pyx_n_u_update __pyx_string_tab[130]
-#define __pyx_n_u_values __pyx_string_tab[131]
-#define __pyx_n_u_words __pyx_string_tab[132]
-#define __pyx_n_u_x __pyx_string_tab[133]
-#define __pyx_n_u_zeros __pyx_string_tab[134]
-#define __pyx_n_b_O __pyx_string_tab[135]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS __pyx_string_tab[136]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[137]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[138]
-#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a __pyx_string_tab[139]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1 __pyx_string_tab[140]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[141]
+#define __pyx_n_u_c __pyx_string_tab[64]
+#define __pyx_n_u_cache __pyx_string_tab[65]
+#define __pyx_n_u_cdf_keeper __pyx_string_tab[66]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[67]
+#define __pyx_n_u_count __pyx_string_tab[68]
+#define __pyx_n_u_counter_hi __pyx_string_tab[69]
+#define __pyx_n_u_counter_lo __pyx_string_tab[70]
+#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[71]
+#define __pyx_n_u_draw __pyx_string_tab[72]
+#define __pyx_n_u_draws __pyx_string_tab[73]
+#define __pyx_n_u_dtype __pyx_string_tab[74]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[75]
+#define __pyx_n_u_elements __pyx_string_tab[76]
+#define __pyx_n_u_empty __pyx_string_tab[77]
+#define __pyx_n_u_encode __pyx_string_tab[78]
+#define __pyx_n_u_enumerate __pyx_string_tab[79]
+#define __pyx_n_u_error __pyx_string_tab[80]
+#define __pyx_n_u_first_element __pyx_string_tab[81]
+#define __pyx_n_u_flags __pyx_string_tab[82]
+#define __pyx_n_u_float64 __pyx_string_tab[83]
+#define __pyx_n_u_format __pyx_string_tab[84]
+#define __pyx_n_u_fortran __pyx_string_tab[85]
+#define __pyx_n_u_id __pyx_string_tab[86]
+#define __pyx_n_u_index __pyx_string_tab[87]
+#define __pyx_n_u_int64 __pyx_string_tab[88]
+#define __pyx_n_u_items __pyx_string_tab[89]
+#define __pyx_n_u_itemsize __pyx_string_tab[90]
+#define __pyx_n_u_k __pyx_string_tab[91]
+#define __pyx_n_u_key __pyx_string_tab[92]
+#define __pyx_n_u_memview __pyx_string_tab[93]
+#define __pyx_n_u_mode __pyx_string_tab[94]
+#define __pyx_n_u_n __pyx_string_tab[95]
+#define __pyx_n_u_name __pyx_string_tab[96]
+#define __pyx_n_u_ndim __pyx_string_tab[97]
+#define __pyx_n_u_normal __pyx_string_tab[98]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[99]
+#define __pyx_n_u_np __pyx_string_tab[100]
+#define __pyx_n_u_numpy __pyx_string_tab[101]
+#define __pyx_n_u_obj __pyx_string_tab[102]
+#define __pyx_n_u_out __pyx_string_tab[103]
+#define __pyx_n_u_p __pyx_string_tab[104]
+#define __pyx_n_u_pack __pyx_string_tab[105]
+#define __pyx_n_u_pop __pyx_string_tab[106]
+#define __pyx_n_u_raw_block __pyx_string_tab[107]
+#define __pyx_n_u_register __pyx_string_tab[108]
+#define __pyx_n_u_setdefault __pyx_string_tab[109]
+#define __pyx_n_u_shape __pyx_string_tab[110]
+#define __pyx_n_u_size __pyx_string_tab[111]
+#define __pyx_n_u_start __pyx_string_tab[112]
+#define __pyx_n_u_step __pyx_string_tab[113]
+#define __pyx_n_u_stop __pyx_string_tab[114]
+#define __pyx_n_u_struct __pyx_string_tab[115]
+#define __pyx_n_u_table __pyx_string_tab[116]
+#define __pyx_n_u_uniform __pyx_string_tab[117]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[118]
+#define __pyx_n_u_unpack __pyx_string_tab[119]
+#define __pyx_n_u_update __pyx_string_tab[120]
+#define __pyx_n_u_values __pyx_string_tab[121]
+#define __pyx_n_u_weight __pyx_string_tab[122]
+#define __pyx_n_u_x __pyx_string_tab[123]
+#define __pyx_n_u_zeros __pyx_string_tab[124]
+#define __pyx_n_b_O __pyx_string_tab[125]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS __pyx_string_tab[126]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[127]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[128]
+#define __pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw __pyx_string_tab[129]
+#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa __pyx_string_tab[130]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1 __pyx_string_tab[131]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[132]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4237,8 +4264,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<142; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<7; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<133; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4291,8 +4318,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<142; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<7; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<133; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22230,7 +22257,651 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":68
+/* "ext/random123.pyx":85
+ * 
+ * 
+ * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
+ *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
+ *     (the caller keeps it alive while the table is used)."""
+*/
+
+static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *__pyx_v_table, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
+  double __pyx_v_q;
+  double __pyx_v_s;
+  double __pyx_v_a;
+  double __pyx_v_term;
+  double __pyx_v_total;
+  Py_ssize_t __pyx_v_x;
+  __Pyx_memviewslice __pyx_v_cdf = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_v_cdf_array = NULL;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PY_LONG_LONG __pyx_t_1;
+  PY_LONG_LONG __pyx_t_2;
+  PY_LONG_LONG __pyx_t_3;
+  int __pyx_t_4;
+  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_6 = NULL;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  PyObject *__pyx_t_9 = NULL;
+  PyObject *__pyx_t_10 = NULL;
+  size_t __pyx_t_11;
+  __Pyx_memviewslice __pyx_t_12 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  Py_ssize_t __pyx_t_16;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
+
+  /* "ext/random123.pyx":88
+ *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
+ *     (the caller keeps it alive while the table is used)."""
+ *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t x
+ *     cdef double[::1] cdf
+*/
+  __pyx_v_q = (1.0 - __pyx_v_p);
+  __pyx_v_s = (__pyx_v_p / __pyx_v_q);
+  __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
+
+  /* "ext/random123.pyx":91
+ *     cdef Py_ssize_t x
+ *     cdef double[::1] cdf
+ *     table.n = n             # <<<<<<<<<<<<<<
+ *     table.mean = n * p
+ *     table.sd = sqrt(n * p * q)
+*/
+  __pyx_v_table->n = __pyx_v_n;
+
+  /* "ext/random123.pyx":92
+ *     cdef double[::1] cdf
+ *     table.n = n
+ *     table.mean = n * p             # <<<<<<<<<<<<<<
+ *     table.sd = sqrt(n * p * q)
+ *     table.normal_approx = table.mean > 400.0
+*/
+  __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
+
+  /* "ext/random123.pyx":93
+ *     table.n = n
+ *     table.mean = n * p
+ *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
+ *     table.normal_approx = table.mean > 400.0
+ *     table.cdf = NULL
+*/
+  __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
+
+  /* "ext/random123.pyx":94
+ *     table.mean = n * p
+ *     table.sd = sqrt(n * p * q)
+ *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
+ *     table.cdf = NULL
+ *     table.size = 0
+*/
+  __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
+
+  /* "ext/random123.pyx":95
+ *     table.sd = sqrt(n * p * q)
+ *     table.normal_approx = table.mean > 400.0
+ *     table.cdf = NULL             # <<<<<<<<<<<<<<
+ *     table.size = 0
+ *     if table.normal_approx:
+*/
+  __pyx_v_table->cdf = NULL;
+
+  /* "ext/random123.pyx":96
+ *     table.normal_approx = table.mean > 400.0
+ *     table.cdf = NULL
+ *     table.size = 0             # <<<<<<<<<<<<<<
+ *     if table.normal_approx:
+ *         return None
+*/
+  __pyx_v_table->size = 0;
+
+  /* "ext/random123.pyx":97
+ *     table.cdf = NULL
+ *     table.size = 0
+ *     if table.normal_approx:             # <<<<<<<<<<<<<<
+ *         return None
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+*/
+  if (__pyx_v_table->normal_approx) {
+
+    /* "ext/random123.pyx":98
+ *     table.size = 0
+ *     if table.normal_approx:
+ *         return None             # <<<<<<<<<<<<<<
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+ *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":97
+ *     table.cdf = NULL
+ *     table.size = 0
+ *     if table.normal_approx:             # <<<<<<<<<<<<<<
+ *         return None
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+*/
+  }
+
+  /* "ext/random123.pyx":100
+ *         return None
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+ *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
+ *     cdf_array = np.empty(table.size, dtype=np.float64)
+ *     cdf = cdf_array
+*/
+
+  __pyx_t_1 = ((PY_LONG_LONG)((__pyx_v_table->mean + (40.0 * __pyx_v_table->sd)) + 40.0));
+
+  __pyx_t_2 = __pyx_v_n;
+  __pyx_t_4 = (__pyx_t_1 < __pyx_t_2);
+
+  if (__pyx_t_4) {
+
+    __pyx_t_3 = __pyx_t_1;
+  } else {
+
+    __pyx_t_3 = __pyx_t_2;
+  }
+
+  __pyx_v_table->size = (__pyx_t_3 + 1);
+
+
+  /* "ext/random123.pyx":101
+ *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
+ *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
+ *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
+ *     cdf = cdf_array
+ *     term = q ** n
+*/
+  __pyx_t_6 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_9);
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_10);
+  __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_11 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_8))) {
+    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_8);
+    assert(__pyx_t_6);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_8);
+    __Pyx_INCREF(__pyx_t_6);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_8, __pyx__function);
+    __pyx_t_11 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
+    #if CYTHON_VECTORCALL
+    __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 101, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_9);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 101, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_9);
+    }
+    #endif
+    __pyx_t_5 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_11, (2-__pyx_t_11) | (__pyx_t_11*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_9);
+    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
+    __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+  }
+  __pyx_v_cdf_array = __pyx_t_5;
+  __pyx_t_5 = 0;
+
+  /* "ext/random123.pyx":102
+ *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
+ *     cdf_array = np.empty(table.size, dtype=np.float64)
+ *     cdf = cdf_array             # <<<<<<<<<<<<<<
+ *     term = q ** n
+ *     total = term
+*/
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_v_cdf = __pyx_t_12;
+  __pyx_t_12.memview = NULL;
+  __pyx_t_12.data = NULL;
+
+  /* "ext/random123.pyx":103
+ *     cdf_array = np.empty(table.size, dtype=np.float64)
+ *     cdf = cdf_array
+ *     term = q ** n             # <<<<<<<<<<<<<<
+ *     total = term
+ *     cdf[0] = total
+*/
+  __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
+
+  /* "ext/random123.pyx":104
+ *     cdf = cdf_array
+ *     term = q ** n
+ *     total = term             # <<<<<<<<<<<<<<
+ *     cdf[0] = total
+ *     for x in range(1, table.size):
+*/
+  __pyx_v_total = __pyx_v_term;
+
+  /* "ext/random123.pyx":105
+ *     term = q ** n
+ *     total = term
+ *     cdf[0] = total             # <<<<<<<<<<<<<<
+ *     for x in range(1, table.size):
+ *         term *= a / x - s
+*/
+  __pyx_t_13 = 0;
+  *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
+
+  /* "ext/random123.pyx":106
+ *     total = term
+ *     cdf[0] = total
+ *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
+ *         term *= a / x - s
+ *         total += term
+*/
+
+  __pyx_t_14 = __pyx_v_table->size;
+  __pyx_t_15 = __pyx_t_14;
+
+  for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
+    __pyx_v_x = __pyx_t_16;
+
+    /* "ext/random123.pyx":107
+ *     cdf[0] = total
+ *     for x in range(1, table.size):
+ *         term *= a / x - s             # <<<<<<<<<<<<<<
+ *         total += term
+ *         cdf[x] = total
+*/
+    __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
+
+    /* "ext/random123.pyx":108
+ *     for x in range(1, table.size):
+ *         term *= a / x - s
+ *         total += term             # <<<<<<<<<<<<<<
+ *         cdf[x] = total
+ *     table.cdf = &cdf[0]
+*/
+    __pyx_v_total = (__pyx_v_total + __pyx_v_term);
+
+    /* "ext/random123.pyx":109
+ *         term *= a / x - s
+ *         total += term
+ *         cdf[x] = total             # <<<<<<<<<<<<<<
+ *     table.cdf = &cdf[0]
+ *     return cdf_array
+*/
+    __pyx_t_13 = __pyx_v_x;
+    *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
+  }
+
+
+  /* "ext/random123.pyx":110
+ *         total += term
+ *         cdf[x] = total
+ *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
+ *     return cdf_array
+ * 
+*/
+  __pyx_t_13 = 0;
+  __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
+
+  /* "ext/random123.pyx":111
+ *         cdf[x] = total
+ *     table.cdf = &cdf[0]
+ *     return cdf_array             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __Pyx_INCREF(__pyx_v_cdf_array);
+      __pyx_r = __pyx_v_cdf_array;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":85
+ * 
+ * 
+ * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
+ *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
+ *     (the caller keeps it alive while the table is used)."""
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_6);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __Pyx_XDECREF(__pyx_t_9);
+  __Pyx_XDECREF(__pyx_t_10);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_12, 1);
+  __Pyx_AddTraceback("distsim._ext.random123._fill_binomial_table", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = 0;
+  __pyx_L0:;
+
+
+
+
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_cdf, 1);
+  __Pyx_XDECREF(__pyx_v_cdf_array);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":114
+ * 
+ * 
+ * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
+ *                                   const BinomialTable* table, BlockCache* cache) noexcept nogil:
+ *     cdef long long x
+*/
+
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *__pyx_v_cache) {
+  PY_LONG_LONG __pyx_v_x;
+  uint64_t __pyx_v_block;
+  double __pyx_v_u;
+  double const *__pyx_v_cdf;
+  int64_t __pyx_r;
+  double const *__pyx_t_1;
+  int __pyx_t_2;
+  PY_LONG_LONG __pyx_t_3;
+  PY_LONG_LONG __pyx_t_4;
+  int __pyx_t_5;
+
+  /* "ext/random123.pyx":119
+ *     cdef uint64_t block
+ *     cdef double u
+ *     cdef const double* cdf = table.cdf             # <<<<<<<<<<<<<<
+ *     if table.normal_approx:
+ *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+*/
+  __pyx_t_1 = __pyx_v_table->cdf;
+
+  __pyx_v_cdf = __pyx_t_1;
+
+  /* "ext/random123.pyx":120
+ *     cdef double u
+ *     cdef const double* cdf = table.cdf
+ *     if table.normal_approx:             # <<<<<<<<<<<<<<
+ *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+ *         return 0 if x < 0 else (table.n if x > table.n else x)
+*/
+  __pyx_t_2 = (__pyx_v_table->normal_approx != 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/random123.pyx":121
+ *     cdef const double* cdf = table.cdf
+ *     if table.normal_approx:
+ *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
+ *         return 0 if x < 0 else (table.n if x > table.n else x)
+ *     # A 32-bit uniform per element (ample for inversion), 4 elements per
+*/
+    __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_6philox_philox_normal(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
+
+    /* "ext/random123.pyx":122
+ *     if table.normal_approx:
+ *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+ *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
+ *     # A 32-bit uniform per element (ample for inversion), 4 elements per
+ *     # block; still a pure function of (key, element, draw).
+*/
+    __pyx_t_2 = (__pyx_v_x < 0);
+
+    if (__pyx_t_2) {
+
+      __pyx_t_3 = 0;
+    } else {
+      __pyx_t_5 = (__pyx_v_x > __pyx_v_table->n);
+
+      if (__pyx_t_5) {
+
+        __pyx_t_4 = __pyx_v_table->n;
+      } else {
+
+        __pyx_t_4 = __pyx_v_x;
+      }
+
+      __pyx_t_3 = __pyx_t_4;
+    }
+
+    {
+      __pyx_r = __pyx_t_3;
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":120
+ *     cdef double u
+ *     cdef const double* cdf = table.cdf
+ *     if table.normal_approx:             # <<<<<<<<<<<<<<
+ *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+ *         return 0 if x < 0 else (table.n if x > table.n else x)
+*/
+  }
+
+  /* "ext/random123.pyx":125
+ *     # A 32-bit uniform per element (ample for inversion), 4 elements per
+ *     # block; still a pure function of (key, element, draw).
+ *     block = element >> 2             # <<<<<<<<<<<<<<
+ *     if block != cache.block:
+ *         philox4x32_10(key, block, draw, cache.words)
+*/
+  __pyx_v_block = (__pyx_v_element >> 2);
+
+  /* "ext/random123.pyx":126
+ *     # block; still a pure function of (key, element, draw).
+ *     block = element >> 2
+ *     if block != cache.block:             # <<<<<<<<<<<<<<
+ *         philox4x32_10(key, block, draw, cache.words)
+ *         cache.block = block
+*/
+  __pyx_t_2 = (__pyx_v_block != __pyx_v_cache->block);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/random123.pyx":127
+ *     block = element >> 2
+ *     if block != cache.block:
+ *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
+ *         cache.block = block
+ *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+*/
+    __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
+
+    /* "ext/random123.pyx":128
+ *     if block != cache.block:
+ *         philox4x32_10(key, block, draw, cache.words)
+ *         cache.block = block             # <<<<<<<<<<<<<<
+ *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+ *     if table.size > 8 and u <= cdf[7]:
+*/
+    __pyx_v_cache->block = __pyx_v_block;
+
+    /* "ext/random123.pyx":126
+ *     # block; still a pure function of (key, element, draw).
+ *     block = element >> 2
+ *     if block != cache.block:             # <<<<<<<<<<<<<<
+ *         philox4x32_10(key, block, draw, cache.words)
+ *         cache.block = block
+*/
+  }
+
+  /* "ext/random123.pyx":129
+ *         philox4x32_10(key, block, draw, cache.words)
+ *         cache.block = block
+ *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
+ *     if table.size > 8 and u <= cdf[7]:
+ *         # Branch-free for the common small counts (random branches would
+*/
+  __pyx_v_u = (((__pyx_v_cache->words[(__pyx_v_element & 3)]) + 0.5) * (1.0 / 4294967296.0));
+
+  /* "ext/random123.pyx":130
+ *         cache.block = block
+ *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+ *     if table.size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
+ *         # Branch-free for the common small counts (random branches would
+ *         # mispredict on almost every draw).
+*/
+  __pyx_t_5 = (__pyx_v_table->size > 8);
+
+  if (__pyx_t_5) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_5;
+
+    goto __pyx_L6_bool_binop_done;
+  }
+  __pyx_t_5 = (__pyx_v_u <= (__pyx_v_cdf[7]));
+
+
+  __pyx_t_2 = __pyx_t_5;
+
+  __pyx_L6_bool_binop_done:;
+  if (__pyx_t_2) {
+
+
+    /* "ext/random123.pyx":134
+ *         # mispredict on almost every draw).
+ *         return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
+ *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))             # <<<<<<<<<<<<<<
+ *     x = 0
+ *     while x < table.size - 1 and u > cdf[x]:
+*/
+    {
+
+      __pyx_r = (((((((__pyx_v_u > (__pyx_v_cdf[0])) + (__pyx_v_u > (__pyx_v_cdf[1]))) + (__pyx_v_u > (__pyx_v_cdf[2]))) + (__pyx_v_u > (__pyx_v_cdf[3]))) + (__pyx_v_u > (__pyx_v_cdf[4]))) + (__pyx_v_u > (__pyx_v_cdf[5]))) + (__pyx_v_u > (__pyx_v_cdf[6])));
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":130
+ *         cache.block = block
+ *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+ *     if table.size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
+ *         # Branch-free for the common small counts (random branches would
+ *         # mispredict on almost every draw).
+*/
+  }
+
+  /* "ext/random123.pyx":135
+ *         return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
+ *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
+ *     x = 0             # <<<<<<<<<<<<<<
+ *     while x < table.size - 1 and u > cdf[x]:
+ *         x += 1
+*/
+  __pyx_v_x = 0;
+
+  /* "ext/random123.pyx":136
+ *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
+ *     x = 0
+ *     while x < table.size - 1 and u > cdf[x]:             # <<<<<<<<<<<<<<
+ *         x += 1
+ *     return x
+*/
+  while (1) {
+    __pyx_t_5 = (__pyx_v_x < (__pyx_v_table->size - 1));
+
+    if (__pyx_t_5) {
+
+    } else {
+
+      __pyx_t_2 = __pyx_t_5;
+
+      goto __pyx_L10_bool_binop_done;
+    }
+    __pyx_t_5 = (__pyx_v_u > (__pyx_v_cdf[__pyx_v_x]));
+
+
+    __pyx_t_2 = __pyx_t_5;
+
+    __pyx_L10_bool_binop_done:;
+
+    if (!__pyx_t_2) break;
+
+    /* "ext/random123.pyx":137
+ *     x = 0
+ *     while x < table.size - 1 and u > cdf[x]:
+ *         x += 1             # <<<<<<<<<<<<<<
+ *     return x
+ * 
+*/
+    __pyx_v_x = (__pyx_v_x + 1);
+  }
+
+  /* "ext/random123.pyx":138
+ *     while x < table.size - 1 and u > cdf[x]:
+ *         x += 1
+ *     return x             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = __pyx_v_x;
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":114
+ * 
+ * 
+ * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
+ *                                   const BinomialTable* table, BlockCache* cache) noexcept nogil:
+ *     cdef long long x
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+
+
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":141
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22282,60 +22953,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 68, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 141, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 68, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 141, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 68, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 141, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 68, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 141, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 141, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 141, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 141, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 68, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 141, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 141, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 141, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 141, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 141, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 68, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 141, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 68, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 141, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 68, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 141, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22365,25 +23036,11 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
   Py_ssize_t __pyx_v_count;
   Py_ssize_t __pyx_v_k;
-  Py_ssize_t __pyx_v_x;
-  Py_ssize_t __pyx_v_table_size;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  double __pyx_v_mean;
-  double __pyx_v_sd;
-  double __pyx_v_q;
-  double __pyx_v_s;
-  double __pyx_v_a;
-  double __pyx_v_term;
-  double __pyx_v_total;
-  __Pyx_memviewslice __pyx_v_cdf = { 0, 0, { 0 }, { 0 }, { 0 } };
-  uint32_t __pyx_v_words[4];
-  uint64_t __pyx_v_element;
-  uint64_t __pyx_v_block;
-  uint64_t __pyx_v_last_block;
-  double __pyx_v_u;
-  PY_LONG_LONG __pyx_v_normal_x;
-  PyObject *__pyx_v_cdf_array = NULL;
+  struct __pyx_t_7distsim_4_ext_9random123_BinomialTable __pyx_v_table;
+  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
+  CYTHON_UNUSED PyObject *__pyx_v_cdf_keeper = NULL;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -22400,48 +23057,39 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   Py_ssize_t __pyx_t_12;
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
-  PY_LONG_LONG __pyx_t_15;
-  PY_LONG_LONG __pyx_t_16;
-  PY_LONG_LONG __pyx_t_17;
-  __Pyx_memviewslice __pyx_t_18 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_19;
-  Py_ssize_t __pyx_t_20;
-  Py_ssize_t __pyx_t_21;
-  Py_ssize_t __pyx_t_22;
-  Py_ssize_t __pyx_t_23;
-  Py_ssize_t __pyx_t_24;
+  Py_ssize_t __pyx_t_15;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":74
+  /* "ext/random123.pyx":147
  *     (all elements share n and p); above a mean of 400 a rounded normal.
  *     """
- *     cdef Py_ssize_t count = elements.shape[0], k, x, table_size             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":75
+  /* "ext/random123.pyx":148
  *     """
- *     cdef Py_ssize_t count = elements.shape[0], k, x, table_size
+ *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] values = out
- *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
+ *     cdef BinomialTable table
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22462,13 +23110,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22480,37 +23128,27 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 75, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 148, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":76
- *     cdef Py_ssize_t count = elements.shape[0], k, x, table_size
+  /* "ext/random123.pyx":149
+ *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
- *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
- *     if n <= 0 or p <= 0.0:
+ *     cdef BinomialTable table
+ *     cdef BlockCache cache
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 76, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 149, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":77
- *     out = np.zeros(count, dtype=np.int64)
- *     cdef int64_t[::1] values = out
- *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))             # <<<<<<<<<<<<<<
- *     if n <= 0 or p <= 0.0:
- *         return out
-*/
-  __pyx_v_mean = (__pyx_v_n * __pyx_v_p);
-  __pyx_v_sd = sqrt(((__pyx_v_n * __pyx_v_p) * (1.0 - __pyx_v_p)));
-
-  /* "ext/random123.pyx":78
- *     cdef int64_t[::1] values = out
- *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
+  /* "ext/random123.pyx":152
+ *     cdef BinomialTable table
+ *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
  *         return out
  *     if p >= 1.0:
@@ -22534,8 +23172,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":79
- *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
+    /* "ext/random123.pyx":153
+ *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:
  *         return out             # <<<<<<<<<<<<<<
  *     if p >= 1.0:
@@ -22552,16 +23190,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":78
- *     cdef int64_t[::1] values = out
- *     cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
+    /* "ext/random123.pyx":152
+ *     cdef BinomialTable table
+ *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
  *         return out
  *     if p >= 1.0:
 */
   }
 
-  /* "ext/random123.pyx":80
+  /* "ext/random123.pyx":154
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -22573,24 +23211,24 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":81
+    /* "ext/random123.pyx":155
  *         return out
  *     if p >= 1.0:
  *         out[:] = n             # <<<<<<<<<<<<<<
  *         return out
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 155, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 155, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":82
+    /* "ext/random123.pyx":156
  *     if p >= 1.0:
  *         out[:] = n
  *         return out             # <<<<<<<<<<<<<<
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total
- *     cdef double[::1] cdf
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
 */
     {
       PyObject *__pyx_temp;
@@ -22603,7 +23241,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":80
+    /* "ext/random123.pyx":154
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -22612,336 +23250,33 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   }
 
-  /* "ext/random123.pyx":83
+  /* "ext/random123.pyx":157
  *         out[:] = n
  *         return out
- *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
- *     cdef double[::1] cdf
- *     cdef uint32_t words[4]
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:
 */
-  __pyx_v_q = (1.0 - __pyx_v_p);
-  __pyx_v_s = (__pyx_v_p / __pyx_v_q);
-  __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
-
-  /* "ext/random123.pyx":86
- *     cdef double[::1] cdf
- *     cdef uint32_t words[4]
- *     cdef uint64_t element, block, last_block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
- *     cdef double u
- *     cdef long long normal_x
-*/
-  __pyx_v_last_block = 0xFFFFFFFFFFFFFFFF;
-
-  /* "ext/random123.pyx":89
- *     cdef double u
- *     cdef long long normal_x
- *     if mean > 400.0:             # <<<<<<<<<<<<<<
- *         with nogil:
- *             for k in range(count):
-*/
-  __pyx_t_9 = (__pyx_v_mean > 400.0);
-
-  if (__pyx_t_9) {
-
-
-    /* "ext/random123.pyx":90
- *     cdef long long normal_x
- *     if mean > 400.0:
- *         with nogil:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 normal_x = <long long>floor(mean + sd * philox_normal(
-*/
-    {
-        PyThreadState * _save;
-        _save = PyEval_SaveThread();
-        __Pyx_FastGIL_Remember();
-        /*try:*/ {
-
-          /* "ext/random123.pyx":91
- *     if mean > 400.0:
- *         with nogil:
- *             for k in range(count):             # <<<<<<<<<<<<<<
- *                 normal_x = <long long>floor(mean + sd * philox_normal(
- *                     key, <uint64_t>elements[k], draw) + 0.5)
-*/
-
-          __pyx_t_11 = __pyx_v_count;
-          __pyx_t_12 = __pyx_t_11;
-
-          for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-            __pyx_v_k = __pyx_t_13;
-
-            /* "ext/random123.pyx":93
- *             for k in range(count):
- *                 normal_x = <long long>floor(mean + sd * philox_normal(
- *                     key, <uint64_t>elements[k], draw) + 0.5)             # <<<<<<<<<<<<<<
- *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
- *         return out
-*/
-            __pyx_t_14 = __pyx_v_k;
-
-            /* "ext/random123.pyx":92
- *         with nogil:
- *             for k in range(count):
- *                 normal_x = <long long>floor(mean + sd * philox_normal(             # <<<<<<<<<<<<<<
- *                     key, <uint64_t>elements[k], draw) + 0.5)
- *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
-*/
-            __pyx_v_normal_x = ((PY_LONG_LONG)floor(((__pyx_v_mean + (__pyx_v_sd * __pyx_f_6philox_philox_normal(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw))) + 0.5)));
-
-            /* "ext/random123.pyx":94
- *                 normal_x = <long long>floor(mean + sd * philox_normal(
- *                     key, <uint64_t>elements[k], draw) + 0.5)
- *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)             # <<<<<<<<<<<<<<
- *         return out
- *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
-*/
-            __pyx_t_9 = (__pyx_v_normal_x < 0);
-
-            if (__pyx_t_9) {
-
-              __pyx_t_15 = 0;
-            } else {
-              __pyx_t_10 = (__pyx_v_normal_x > __pyx_v_n);
-
-              if (__pyx_t_10) {
-
-                __pyx_t_16 = __pyx_v_n;
-              } else {
-
-                __pyx_t_16 = __pyx_v_normal_x;
-              }
-
-              __pyx_t_15 = __pyx_t_16;
-            }
-
-            __pyx_t_14 = __pyx_v_k;
-            *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_14)) )) = __pyx_t_15;
-
-          }
-
-        }
-
-        /* "ext/random123.pyx":90
- *     cdef long long normal_x
- *     if mean > 400.0:
- *         with nogil:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 normal_x = <long long>floor(mean + sd * philox_normal(
-*/
-        /*finally:*/ {
-          /*normal exit:*/{
-            __Pyx_FastGIL_Forget();
-            PyEval_RestoreThread(_save);
-            goto __pyx_L10;
-          }
-          __pyx_L10:;
-        }
-    }
-
-    /* "ext/random123.pyx":95
- *                     key, <uint64_t>elements[k], draw) + 0.5)
- *                 values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
- *         return out             # <<<<<<<<<<<<<<
- *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
- *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
-*/
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __Pyx_INCREF(__pyx_v_out);
-        __pyx_r = __pyx_v_out;
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":89
- *     cdef double u
- *     cdef long long normal_x
- *     if mean > 400.0:             # <<<<<<<<<<<<<<
- *         with nogil:
- *             for k in range(count):
-*/
-  }
-
-  /* "ext/random123.pyx":97
- *         return out
- *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
- *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1             # <<<<<<<<<<<<<<
- *     cdf_array = np.empty(table_size, dtype=np.float64)
- *     cdf = cdf_array
-*/
-
-  __pyx_t_15 = ((PY_LONG_LONG)((__pyx_v_mean + (40.0 * __pyx_v_sd)) + 40.0));
-
-  __pyx_t_16 = __pyx_v_n;
-  __pyx_t_9 = (__pyx_t_15 < __pyx_t_16);
-
-  if (__pyx_t_9) {
-
-    __pyx_t_17 = __pyx_t_15;
-  } else {
-
-    __pyx_t_17 = __pyx_t_16;
-  }
-
-  __pyx_v_table_size = (__pyx_t_17 + 1);
-
-
-  /* "ext/random123.pyx":98
- *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
- *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
- *     cdf_array = np.empty(table_size, dtype=np.float64)             # <<<<<<<<<<<<<<
- *     cdf = cdf_array
- *     term = q ** n
-*/
-  __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 98, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 98, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_table_size); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 98, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 98, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 98, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_2);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  #if CYTHON_VECTORCALL
-  #endif
-  __pyx_t_7 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_6))) {
-    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_6);
-    assert(__pyx_t_4);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
-    __Pyx_INCREF(__pyx_t_4);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
-    __pyx_t_7 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
-    #if CYTHON_VECTORCALL
-    __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 98, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_3);
-    #else
-    {
-      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 98, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_3);
-    }
-    #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
-    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    #if CYTHON_VECTORCALL
-    #endif
-    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 98, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-  }
-  __pyx_v_cdf_array = __pyx_t_1;
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 157, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  __pyx_v_cdf_keeper = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":99
- *     table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
- *     cdf_array = np.empty(table_size, dtype=np.float64)
- *     cdf = cdf_array             # <<<<<<<<<<<<<<
- *     term = q ** n
- *     total = term
-*/
-  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 99, __pyx_L1_error)
-  __pyx_v_cdf = __pyx_t_18;
-  __pyx_t_18.memview = NULL;
-  __pyx_t_18.data = NULL;
-
-  /* "ext/random123.pyx":100
- *     cdf_array = np.empty(table_size, dtype=np.float64)
- *     cdf = cdf_array
- *     term = q ** n             # <<<<<<<<<<<<<<
- *     total = term
- *     cdf[0] = total
-*/
-  __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
-
-  /* "ext/random123.pyx":101
- *     cdf = cdf_array
- *     term = q ** n
- *     total = term             # <<<<<<<<<<<<<<
- *     cdf[0] = total
- *     for x in range(1, table_size):
-*/
-  __pyx_v_total = __pyx_v_term;
-
-  /* "ext/random123.pyx":102
- *     term = q ** n
- *     total = term
- *     cdf[0] = total             # <<<<<<<<<<<<<<
- *     for x in range(1, table_size):
- *         term *= a / x - s
-*/
-  __pyx_t_14 = 0;
-  *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) )) = __pyx_v_total;
-
-  /* "ext/random123.pyx":103
- *     total = term
- *     cdf[0] = total
- *     for x in range(1, table_size):             # <<<<<<<<<<<<<<
- *         term *= a / x - s
- *         total += term
-*/
-
-  __pyx_t_11 = __pyx_v_table_size;
-  __pyx_t_12 = __pyx_t_11;
-
-  for (__pyx_t_13 = 1; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-    __pyx_v_x = __pyx_t_13;
-
-    /* "ext/random123.pyx":104
- *     cdf[0] = total
- *     for x in range(1, table_size):
- *         term *= a / x - s             # <<<<<<<<<<<<<<
- *         total += term
- *         cdf[x] = total
-*/
-    __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
-
-    /* "ext/random123.pyx":105
- *     for x in range(1, table_size):
- *         term *= a / x - s
- *         total += term             # <<<<<<<<<<<<<<
- *         cdf[x] = total
- *     with nogil:
-*/
-    __pyx_v_total = (__pyx_v_total + __pyx_v_term);
-
-    /* "ext/random123.pyx":106
- *         term *= a / x - s
- *         total += term
- *         cdf[x] = total             # <<<<<<<<<<<<<<
+  /* "ext/random123.pyx":158
+ *         return out
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(count):
 */
-    __pyx_t_14 = __pyx_v_x;
-    *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) )) = __pyx_v_total;
-  }
+  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-
-  /* "ext/random123.pyx":107
- *         total += term
- *         cdf[x] = total
+  /* "ext/random123.pyx":159
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(count):
- *             # One Philox block serves 4 consecutive element ids (a 32-bit
+ *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
 */
   {
       PyThreadState * _save;
@@ -22949,12 +23284,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":108
- *         cdf[x] = total
+        /* "ext/random123.pyx":160
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
  *         for k in range(count):             # <<<<<<<<<<<<<<
- *             # One Philox block serves 4 consecutive element ids (a 32-bit
- *             # uniform each; ample for inversion), still a pure function of
+ *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
+ *     return out
 */
 
         __pyx_t_11 = __pyx_v_count;
@@ -22963,233 +23298,43 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":112
- *             # uniform each; ample for inversion), still a pure function of
- *             # (key, element, draw).
- *             element = <uint64_t>elements[k]             # <<<<<<<<<<<<<<
- *             block = element >> 2
- *             if block != last_block:
+          /* "ext/random123.pyx":161
+ *     with nogil:
+ *         for k in range(count):
+ *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)             # <<<<<<<<<<<<<<
+ *     return out
+ * 
 */
           __pyx_t_14 = __pyx_v_k;
-          __pyx_v_element = ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) ))));
-
-          /* "ext/random123.pyx":113
- *             # (key, element, draw).
- *             element = <uint64_t>elements[k]
- *             block = element >> 2             # <<<<<<<<<<<<<<
- *             if block != last_block:
- *                 philox4x32_10(key, block, draw, words)
-*/
-          __pyx_v_block = (__pyx_v_element >> 2);
-
-          /* "ext/random123.pyx":114
- *             element = <uint64_t>elements[k]
- *             block = element >> 2
- *             if block != last_block:             # <<<<<<<<<<<<<<
- *                 philox4x32_10(key, block, draw, words)
- *                 last_block = block
-*/
-          __pyx_t_9 = (__pyx_v_block != __pyx_v_last_block);
-
-          if (__pyx_t_9) {
-
-
-            /* "ext/random123.pyx":115
- *             block = element >> 2
- *             if block != last_block:
- *                 philox4x32_10(key, block, draw, words)             # <<<<<<<<<<<<<<
- *                 last_block = block
- *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
-*/
-            __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_words);
-
-            /* "ext/random123.pyx":116
- *             if block != last_block:
- *                 philox4x32_10(key, block, draw, words)
- *                 last_block = block             # <<<<<<<<<<<<<<
- *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
- *             if table_size > 8 and u <= cdf[7]:
-*/
-            __pyx_v_last_block = __pyx_v_block;
-
-            /* "ext/random123.pyx":114
- *             element = <uint64_t>elements[k]
- *             block = element >> 2
- *             if block != last_block:             # <<<<<<<<<<<<<<
- *                 philox4x32_10(key, block, draw, words)
- *                 last_block = block
-*/
-          }
-
-          /* "ext/random123.pyx":117
- *                 philox4x32_10(key, block, draw, words)
- *                 last_block = block
- *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
- *             if table_size > 8 and u <= cdf[7]:
- *                 # Branch-free for the common small counts (random branches
-*/
-          __pyx_v_u = (((__pyx_v_words[(__pyx_v_element & 3)]) + 0.5) * (1.0 / 4294967296.0));
-
-          /* "ext/random123.pyx":118
- *                 last_block = block
- *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
- *             if table_size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
- *                 # Branch-free for the common small counts (random branches
- *                 # would mispredict on almost every draw).
-*/
-          __pyx_t_10 = (__pyx_v_table_size > 8);
-
-          if (__pyx_t_10) {
-
-          } else {
-
-            __pyx_t_9 = __pyx_t_10;
-
-            goto __pyx_L22_bool_binop_done;
-          }
-          __pyx_t_14 = 7;
-          __pyx_t_10 = (__pyx_v_u <= (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) ))));
-
-
-          __pyx_t_9 = __pyx_t_10;
-
-          __pyx_L22_bool_binop_done:;
-          if (__pyx_t_9) {
-
-
-            /* "ext/random123.pyx":121
- *                 # Branch-free for the common small counts (random branches
- *                 # would mispredict on almost every draw).
- *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +             # <<<<<<<<<<<<<<
- *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
- *             else:
-*/
-            __pyx_t_14 = 0;
-            __pyx_t_19 = 1;
-            __pyx_t_20 = 2;
-            __pyx_t_21 = 3;
-
-            /* "ext/random123.pyx":122
- *                 # would mispredict on almost every draw).
- *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
- *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))             # <<<<<<<<<<<<<<
- *             else:
- *                 x = 0
-*/
-            __pyx_t_22 = 4;
-
-            /* "ext/random123.pyx":121
- *                 # Branch-free for the common small counts (random branches
- *                 # would mispredict on almost every draw).
- *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +             # <<<<<<<<<<<<<<
- *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
- *             else:
-*/
-            __pyx_t_23 = 5;
-
-            /* "ext/random123.pyx":122
- *                 # would mispredict on almost every draw).
- *                 x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
- *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))             # <<<<<<<<<<<<<<
- *             else:
- *                 x = 0
-*/
-            __pyx_t_24 = 6;
-            __pyx_v_x = (((((((__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_14)) )))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_19)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_20)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_21)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_22)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_23)) ))))) + (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_24)) )))));
-
-            /* "ext/random123.pyx":118
- *                 last_block = block
- *             u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
- *             if table_size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
- *                 # Branch-free for the common small counts (random branches
- *                 # would mispredict on almost every draw).
-*/
-            goto __pyx_L21;
-          }
-
-          /* "ext/random123.pyx":124
- *                      (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
- *             else:
- *                 x = 0             # <<<<<<<<<<<<<<
- *                 while x < table_size - 1 and u > cdf[x]:
- *                     x += 1
-*/
-          /*else*/ {
-            __pyx_v_x = 0;
-
-            /* "ext/random123.pyx":125
- *             else:
- *                 x = 0
- *                 while x < table_size - 1 and u > cdf[x]:             # <<<<<<<<<<<<<<
- *                     x += 1
- *             values[k] = x
-*/
-            while (1) {
-              __pyx_t_10 = (__pyx_v_x < (__pyx_v_table_size - 1));
-
-              if (__pyx_t_10) {
-
-              } else {
-
-                __pyx_t_9 = __pyx_t_10;
-
-                goto __pyx_L26_bool_binop_done;
-              }
-              __pyx_t_24 = __pyx_v_x;
-              __pyx_t_10 = (__pyx_v_u > (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_24)) ))));
-
-
-              __pyx_t_9 = __pyx_t_10;
-
-              __pyx_L26_bool_binop_done:;
-
-              if (!__pyx_t_9) break;
-
-              /* "ext/random123.pyx":126
- *                 x = 0
- *                 while x < table_size - 1 and u > cdf[x]:
- *                     x += 1             # <<<<<<<<<<<<<<
- *             values[k] = x
- *     return out
-*/
-              __pyx_v_x = (__pyx_v_x + 1);
-            }
-          }
-          __pyx_L21:;
-
-          /* "ext/random123.pyx":127
- *                 while x < table_size - 1 and u > cdf[x]:
- *                     x += 1
- *             values[k] = x             # <<<<<<<<<<<<<<
- *     return out
-*/
-          __pyx_t_24 = __pyx_v_k;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_24)) )) = __pyx_v_x;
+          __pyx_t_15 = __pyx_v_k;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_15)) )) = __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw, (&__pyx_v_table), (&__pyx_v_cache));
         }
 
       }
 
-      /* "ext/random123.pyx":107
- *         total += term
- *         cdf[x] = total
+      /* "ext/random123.pyx":159
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(count):
- *             # One Philox block serves 4 consecutive element ids (a 32-bit
+ *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
 */
       /*finally:*/ {
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L17;
+          goto __pyx_L9;
         }
-        __pyx_L17:;
+        __pyx_L9:;
       }
   }
 
-  /* "ext/random123.pyx":128
- *                     x += 1
- *             values[k] = x
+  /* "ext/random123.pyx":162
+ *         for k in range(count):
+ *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
  *     return out             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
   {
     PyObject *__pyx_temp;
@@ -23202,7 +23347,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":68
+  /* "ext/random123.pyx":141
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23219,31 +23364,455 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_18, 1);
   __Pyx_AddTraceback("distsim._ext.random123.binomial", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
-
-
 
 
   __Pyx_XDECREF(__pyx_v_out);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
 
 
+  __Pyx_XDECREF(__pyx_v_cdf_keeper);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":165
+ * 
+ * 
+ * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
+ *                  double weight, double[::1] values):
+ *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13add_binomial(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12add_binomial, "``values[k] += weight * Binomial(n, p)`` drawn for element id\n    ``first_element + k``: the numbers of `binomial` for a contiguous range of\n    elements, added in place (PoissonInput\047s step, without temporaries).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13add_binomial = {"add_binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13add_binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12add_binomial};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13add_binomial(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  uint64_t __pyx_v_key;
+  int64_t __pyx_v_first_element;
+  uint64_t __pyx_v_draw;
+  PY_LONG_LONG __pyx_v_n;
+  double __pyx_v_p;
+  double __pyx_v_weight;
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[7] = {0,0,0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("add_binomial (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 165, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  7:
+        values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 165, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 165, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 165, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 165, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 165, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 165, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 165, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_binomial", 0) < (0)) __PYX_ERR(0, 165, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, i); __PYX_ERR(0, 165, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 7)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 165, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 165, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 165, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 165, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 165, __pyx_L3_error)
+      values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 165, __pyx_L3_error)
+      values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 165, __pyx_L3_error)
+    }
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 166, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 166, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 165, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_AddTraceback("distsim._ext.random123.add_binomial", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_12add_binomial(__pyx_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_n, __pyx_v_p, __pyx_v_weight, __pyx_v_values);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
 
 
 
 
 
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_cdf, 1);
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+  Py_ssize_t __pyx_v_count;
+  Py_ssize_t __pyx_v_k;
+  struct __pyx_t_7distsim_4_ext_9random123_BinomialTable __pyx_v_table;
+  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
+  CYTHON_UNUSED PyObject *__pyx_v_cdf_keeper = NULL;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  PyObject *__pyx_t_7 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("add_binomial", 0);
+
+  /* "ext/random123.pyx":170
+ *     ``first_element + k``: the numbers of `binomial` for a contiguous range of
+ *     elements, added in place (PoissonInput's step, without temporaries)."""
+ *     cdef Py_ssize_t count = values.shape[0], k             # <<<<<<<<<<<<<<
+ *     cdef BinomialTable table
+ *     cdef BlockCache cache
+*/
+  __pyx_v_count = (__pyx_v_values.shape[0]);
+
+  /* "ext/random123.pyx":173
+ *     cdef BinomialTable table
+ *     cdef BlockCache cache
+ *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     if p >= 1.0:
+*/
+  __pyx_t_2 = (__pyx_v_n <= 0);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (__pyx_v_p <= 0.0);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (__pyx_v_count == 0);
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":174
+ *     cdef BlockCache cache
+ *     if n <= 0 or p <= 0.0 or count == 0:
+ *         return             # <<<<<<<<<<<<<<
+ *     if p >= 1.0:
+ *         with nogil:
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":173
+ *     cdef BinomialTable table
+ *     cdef BlockCache cache
+ *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     if p >= 1.0:
+*/
+  }
+
+  /* "ext/random123.pyx":175
+ *     if n <= 0 or p <= 0.0 or count == 0:
+ *         return
+ *     if p >= 1.0:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             for k in range(count):
+*/
+  __pyx_t_1 = (__pyx_v_p >= 1.0);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":176
+ *         return
+ *     if p >= 1.0:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * n
+*/
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
+
+          /* "ext/random123.pyx":177
+ *     if p >= 1.0:
+ *         with nogil:
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * n
+ *         return
+*/
+
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
+
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
+
+            /* "ext/random123.pyx":178
+ *         with nogil:
+ *             for k in range(count):
+ *                 values[k] += weight * n             # <<<<<<<<<<<<<<
+ *         return
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+*/
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_v_n);
+          }
+
+        }
+
+        /* "ext/random123.pyx":176
+ *         return
+ *     if p >= 1.0:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * n
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L10;
+          }
+          __pyx_L10:;
+        }
+    }
+
+    /* "ext/random123.pyx":179
+ *             for k in range(count):
+ *                 values[k] += weight * n
+ *         return             # <<<<<<<<<<<<<<
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":175
+ *     if n <= 0 or p <= 0.0 or count == 0:
+ *         return
+ *     if p >= 1.0:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             for k in range(count):
+*/
+  }
+
+  /* "ext/random123.pyx":180
+ *                 values[k] += weight * n
+ *         return
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:
+*/
+  __pyx_t_7 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_v_cdf_keeper = __pyx_t_7;
+  __pyx_t_7 = 0;
+
+  /* "ext/random123.pyx":181
+ *         return
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for k in range(count):
+*/
+  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
+
+  /* "ext/random123.pyx":182
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(count):
+ *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/random123.pyx":183
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:
+ *         for k in range(count):             # <<<<<<<<<<<<<<
+ *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
+ *                                                 &table, &cache)
+*/
+
+        __pyx_t_3 = __pyx_v_count;
+        __pyx_t_4 = __pyx_t_3;
+
+        for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+          __pyx_v_k = __pyx_t_5;
+
+          /* "ext/random123.pyx":184
+ *     with nogil:
+ *         for k in range(count):
+ *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,             # <<<<<<<<<<<<<<
+ *                                                 &table, &cache)
+*/
+          __pyx_t_6 = __pyx_v_k;
+          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, ((uint64_t)(__pyx_v_first_element + __pyx_v_k)), __pyx_v_draw, (&__pyx_v_table), (&__pyx_v_cache)));
+        }
+
+      }
+
+      /* "ext/random123.pyx":182
+ *     cdf_keeper = _fill_binomial_table(&table, n, p)
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(count):
+ *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L15;
+        }
+        __pyx_L15:;
+      }
+  }
+
+  /* "ext/random123.pyx":165
+ * 
+ * 
+ * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
+ *                  double weight, double[::1] values):
+ *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_AddTraceback("distsim._ext.random123.add_binomial", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
 
 
 
 
-
-
-  __Pyx_XDECREF(__pyx_v_cdf_array);
+  __Pyx_XDECREF(__pyx_v_cdf_keeper);
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
@@ -25673,19 +26242,34 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 57, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":68
+  /* "ext/random123.pyx":141
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (counter-based).
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 68, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 68, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 141, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":165
+ * 
+ * 
+ * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
+ *                  double weight, double[::1] values):
+ *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13add_binomial, 0, __pyx_mstate_global->__pyx_n_u_add_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 165, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 165, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -25876,38 +26460,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{1},{3},{15},{18},{4},{8},{5},{1},{3},{9},{18},{5},{10},{10},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{5},{7},{6},{7},{2},{5},{5},{5},{8},{1},{3},{10},{4},{7},{4},{1},{4},{4},{6},{12},{8},{2},{5},{3},{3},{1},{4},{3},{1},{9},{8},{1},{2},{10},{5},{4},{5},{4},{4},{6},{10},{4},{5},{1},{7},{13},{6},{6},{6},{5},{1},{5}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{85},{85},{46},{588},{80},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{12},{15},{18},{4},{8},{1},{5},{10},{18},{5},{10},{10},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{10},{5},{4},{5},{4},{4},{6},{5},{7},{13},{6},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{85},{85},{46},{159},{157},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1419 bytes) */
-static const char cstring[] = "x\332\255T\315s\323F\024\217\203C]p _|\265\245\335\204)\231i\301\305I\370\030\312\320\311\207)\351L)I\200\341\246YIk{\211\264+\357\256\022\233\366\300QG\035u\324QG\035}\3641\307\034u\344O\340O\350[\311vB\333ig:d\342\335\247\367\265\357\375\336o\027a\205\356t\0217\337\020K=\256=D\217~%.\027\275W\224\034\"\336D\217,\316\024m\371\334\227\0103\033\331Th\307\277\252)\033\031\244\022\324&\366)g\304\305\277\332?\326\215=\037\377\264\211\031\343\na)i\213!\305\221 \330\276\315\231\323Cn^\344\001\024\271\315\016\260Cm\344r\233\334B\244\353A,\244Z\266\226\365\271\313M.\224\300l\371\026jA\252\221\263lc\217\300Q\010w\251D\317\270\"H\265\001\211\315\236js\206@g\023\207\232D`E\3404]\037d\025\332\211\241\347\215\347\267\327\036\254\345\325\n\242q\223H\372\246\345@\241Dj\320L\237:\n\262\253\236Gd\rm7Q\217\373\210\021\250\013\272\360\300\357t\200j\023\206$QZ@\313y\317XQ\316\014\010\247\254\265<\204\211\036\020\035\375\004;\222\324\260m\033\340G,\3568\332\306\231\254a\323\262\251\304\246C\010\313\327\256\372\001Z\267\271[_Y\255y\275n\313\242\2620\331\214C\207M\354;\n\031\206 \266o\021\303@\266\237\037\3018\273\r\035\037P\354\200\325\242\214*\303`\276\353\365j\206\305\005\251\271\020G\261\020\270\207\232\230:E[\324\365\000\353\323n\276\213U\373o\036~^\201\376\306\216\303-@\030\025\251l\254p\355\037\254\305\2604\332\005Odm}os{\273\3418\324\223T\356\221\216O\230E4ck\047\3445\214\347\275.\374\266`r\3063\300b\2274\rc\210.4\013\215i\374O\204\026QT\021W+l\035\003\177M\237Yz\007\223\034E\025Mh\311\305\224\345;\267}\047\2671\354\026\273>\3360\000r\303j\023k_\372n\3615\314\242E\315\215B\362\231G\255}\310\320`#\277\003\245Q\3209:>vFiGs\032KVN\327S\n\322\325\037\300\245q)\362T\351c\371$N\021\251{\241RO\214\373@Z\202\201G#\354\r\323o6\341\026\310\036\263(\257\215}\244\211%1)\343.p\304\004\337}\313\262\233\360o\344\243\264\034\3601\000\035\270z\02611\230\271\317T\276\020a\264\351Hr80VI\352\326\240tU\033\263\325\026\370P\377\244\255a\312\027]c\361J\021\207\270\204\2156I\\O\365\200\000p\377\t\000""\230\337Y\"\004\027M\007\267d\323\341X\335[\203g\000\3108|\014\250\r\217\014\351R\006\006=rY,o\311\376>\351\001\027\224\221\267\344\022\314\340\235\321\217\214~\\\230\206\024\036\047\227\351\\N\261\032\036\246B\016\345.\363r\372C\231\000\223\347A\337\036\367:\320G\221P\220\026tK\204\2246\214bx\377rv\353\303a4\002\346C<\2518\374\204o\251\202\005\332\010Q\256\002\346:\276\317\250nf\270\025\347\003\203\340,\337\203\033D\340\201\363\211<\344\302\226\335\267Dp\371\333\273\322\373\362\325\250\022\237\215q\334\311\312\347\202\245\340I\270\030\256\206\315h#\302Y\371kX>?\227U\252A#\274\024\342\260\223U\347\300~7\232\216wb\222<L_\367w\372\366\340\273\243\306\361\316\356\361\356^V>\037\324\377w\322\013\020\340\047\277\244\355>\356\253\301\303\243\227\220\361x\357\3050\351\207\312\304\324\\8\033~\033\376\021?J:\2716\330\014:a9\334\014;Q9\332\214:q9\336\214;I\t\274\253\023S\327\243\247\361\223d1\251\237\024q?\272\031O\306\213Y\371\233\0102\\\tE4\027=\210\327 f2YJ6\022+]HwS0}\366N\004\363\301F`\205sP9\316*\027\203\261v=\253\234\017\356\205\263C\345B\270\025MF\313\361\\\274\022\277Nv\023\221\316\247\033)\376pvb\352N\322\321[\345\235\017\251p6}!\253\316\204S\341\313h1\252g3_F?\002\210\365\244\221\316\245\253\251\331\237\036\354d\013\327\242/\342\007\240\334J\317\202\252\224\315\\\006\210\374\250\021_\203\002\237\246\215\376\265\301\322\340\347\243z~\370\373\362\245p/\252\306\215d.\271\233N\2467\240\370\303\2769(e\345\231p2\274\031\225\242\257\342W\311J\262\243!X\324\230\255\004{!\230\253\320\005\264\323\t\246\002\260U`{\231\317\010:\325\221K\341FhF\245\2542\253\333\324H7@\370hj0\217\351+\341\233\270\222\224\222\331\254\272\020>\325\023\310\252\027\203\003\250\t\n\277\036\355D$\276\237\334L\213\217\254:\233Gv#\021\317\307\033\320\372jb\247K\351\272\216\371=Z\002v\330\361\022\014P\352\231\001n\263W\240\206\311\350\006\344\261\343\033\361n,\222\371d=y\221\343k\366\317\364\353\375\255\301\231\301\312`w \217\026\217\326\216:\331\345\253\377\021\260\376~f!\\\327\250\352\324\337\347>\013""\303\241\255\2479\376\263#>\226r\216\035O\334K\361\047\271&\213\303|\367\323\316\047\271!\365<\337\237\033\206\312\317";
-    PyObject *data = __Pyx_DecompressString(cstring, 1419, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1181 bytes) */
+static const char cstring[] = "x\332\255T\317o\033E\024N\220S\3224-u\021\024\016\300\004\324FB\315\322\220\222\242\252*jM\"\202D\2334mA\342\260\032\317\276\265\007\357\316\354\316\217\304\2568\364\350\343\036\367\270G\037}\314\261\307\034}\334#\177B\377\004\336\354\332Ih+\204P-\355\354x\336\217\371\336\367\276}\204\032r\263Od\373\017`\346\236w\207\334\375\005b\251\006\3178\034\022\031\222\273L\n\303;VZM\250\010H\300\225s|\375\230\213\231A\033\305\003\010\3168\023\251\376\325\376\317\263\023\317{?\264\250\020\322\020\2525\357\010b$Q@\2035)\242\001\211+\220\007\010rG\034\320\210\007$\226\001\334 \320O0\026S\255\262Uw\357j(\225QT\254\336 \035L5s\326]\232\000^Eh\237k\362P\032 \246\213L\264\006\246+\005\301\263\000\"\336\006E\r\340m\016\037fU\316I\220\335\255\335\265[\337\337\252\320*p\274i\242m\233E\010\024\264#\255myd0\273\031$\240=\262\023\222\201\264D\000\342\302*\022\364;\033`\272 \210\006\3436d\265\252\231\032.\205\217\341\\tV\2474\361\003p\321\3334\322\340\321 \360\321\017\230\214\"g\223B{\264\315\002\256i;\002\020\325\3327\337`\351\201\214\327\277\335\360\222A\277\303\270\256M\201\220XaHmd\210\357+\010,\003\337\047\201\255\256\020R\254a\305\007\234Fhe\\p\343\373\302\306\311\300\363\231T\340\305\030\307\251Rt@B\312\243\272,\036\047\310\365Y7\033S\323}\303\303V\010\334\177\032E\222!\303\244N\025PC\275\267X\353f9\266k\235h\357\376~kgg+\212x\242\271\336\207\324\202`\340\024\353\235\212\327\367w\007}|~\304\316\371\017\221\213\307\020\372\376\224],\026\013s\374\237n:`\270\201\330\035\004.\006\177\241\025\314\275\321\244gQu\021n\027S.\252\267\014lT\331\004\215\353\267\273\336\367\221r\237u\201\365\264\215\353\177\323,n\353\264Q\357\254H8\353a\206-1\363;0\216\005\227#\2654\232\245\235\365\351d\307*\271\2369\200\276\373\203Z:\201\242\317@?\331\237\306\031\320\256\026\256]\307\244E\321\002\312\310\251\253\315\205\214Q\001\2636\370m\033\206\370A\350\201`\\z\047\356\272M5\314\234\031\243\256\340 \364{\000\t(\026\241\207\2174\3417\310\240MY\217I+L\265\200\362\273|\266\213$J\327h\036{X\203\361Nd\033(z\350""\036\0358\276\252\305\201\255\307\025D\020\2030\032\342\304\014P\0028\001\000)\254\276ZPJ\252\220+,o\352\026F\264\243\303HR\263y\013\247\002js:\033x\2003\007\372\\\240\301)@\327\313s\350\365`\200\203\306M\0317]\204\343\024\247S,\\tT\257~B\361\022\221T\272GXHJ\222`\235\211L\020\266\337F\362z\n:X\034(\344\177\372\321U\222vW`?\0246\005\022m$>\3122S\265\336\n\3560N_\365%\250\023Ll\023\374N\000\307\230\005}\010\274\3235\375\347\240\244~\364b\376\257\306\047\371bq\256\240EZ6\226\206_\016\267\263\225l#\013\363\0079-\033\237\343r~\251\\\\\036ne\037e4K\313\345+h\377.\277X\354\0250\2723\376\355h\357(x\371\365\361\326d\357\361\344\361~\331\2700\\\377\337I/a\200\035\375<\356\036\321#\363\362\316\361S\3148\331\1772M\372jqn\341J\326\314\256e\177\026wGiu:l\r\323\254\221\265\2624o\344\255<-\032E\253HG\363\350\2754\267\360Y\276]\\\037\315\217\232\257\316\315-,\276P\303\017\207\017\206,\273\202P\202\374\253\374Y\261Q\320r\361|\331x\277\262\335//^*\227/g\013\331\323|%_//\177\214\340\016\362_\213\007S\267\346\244y\r\353\246\305\341\210\215\233e\343\374\360\323l\345m\245l\346W\213\367\212\265Q:^\030\377\376\362\322q{\262\373d\362\344iys}|\365h\376\250\211\360\226\035\274\237\212\355\321\312h\375\224\243\333\371u\014\\)\033_\344\351\233\240\021\305\007\303\364\024\356\342\205\341f\326\234\036\376gp\2577\357\372\361\374\361\325\311\356\036v\260\342t2\2679\246\357D\026+\323|\267\307\351;Q\304z\225\357o?JPL";
+    PyObject *data = __Pyx_DecompressString(cstring, 1181, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1832 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A\177outinea\305`\376\222E_buffer\377asyncio.\374\372@\036\003sbaseb\257inom\241`b\303@k\257ccdf\000\000_\221bc\365lE\000_\233 trac\377ebackcou\373nt\000\002er_hi\376\002\005lodists\257im._\237@.\245\204\006d7raw\000\001sd\243!\000\002\374\240\001\240\210\003elemen\375t\000\004sempty\376\376@odeenum\376\257\206\002errorfl\377agsfloat\37764format\376\206\207\004idindex\323in\026\000\357As\000\002iz\177ekkeyla\217 \376\316\002meanmem\364\341\207\001\331\207\001n\332Andim\365nH\001l\000\003_pai\273rs\005\004xnp\241\205\002o\333bj\310 pp\365\000po\353pq\311\000_\237\"reg\376\353\000erss""dse\311t\371\205\004\206\210\002sz\000\337`rt\177stepsto\001\000\317ruct\200c\031\001te\377rmtotalu\007uni\311\001\000\004z\003\277`\341 \177updatev!\000\377eswordsx\377zerosO\200\001\377\340\004\030\230\010\240\006\240\377a\240q\330\004\n\210\"\377\210F\220!\2203\220f\177\230B\230a\330\004\036\002\000\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\022\376\035\0005\230\r\240Q\240e\377\250:\260X\270Q\270d\377\300*\310E\320QR\320\177RS\330\004\013\2101\0346\375\016\203\000u\250J\260h\270\177a\270t\300:\310UO\000\367\320STN\004\360\010\000\005\377\022\220\021\220%\220|\240\367<\250qf\002\210C\210q\377\220\004\220C\220q\230\004\377\230C\230q\240\004\240C\377\240q\250\001\200\001\360\014\377\000\005\035\230H\240F\250\367!\2501\320\0077\230&\240\177\002\240!\330\004\037\230\355\000\377\027\220r\230\022\2308\240\37541\000\002\250\"\250B\250\277c\260\024\260R\260\210 \007\377\200r\210\023\210B\210c\373\220\022\214 a\330\010\017\210\376\r\006A\330\010\013\2106\220\375\021\016\004\024\220D\230\002\230\377\047\240\022\2402\240X\250\377R\250r\260\023\260B\260\377a\360\006\000\0050\250q\356\003\001\010\200uH\000a\330\r\377\016\330\014\020\220\005\220U\377\230!\2301\330\020\033\230\375;\302 1\250E\260\022\260\3773\260b\270\r\300Q\330\377\024\031\230\032\2408\2501\357\250D\260\006\020\000\001\330\020}\026\365 u\230E\240\031\236\000\377H\260E\270\031\300\"\300\367G\3101\215\002\340\004\025\220\377S\230\014\240E\250\022\250\3375\260\002\260#\272\000w\270\377b\300\001\330\004\020\220\002\377\220&\230\001\230\034\240V\317\2502\250Q\331A\364\000\013\210\3572\210S\220\034\000\014\210A\377\330\004\007\200q\210\005\210\212\031\000\010\004\000U\364B\347\0006\001\"\377\220B\220b\230\001\330\0101\021\343\001\322@\376@\021\330\376J\215@\377\r\027\220j\240\010\250\001\177\250\021\330\014\024\220H\376!\237\330\014\017\210v\221\000\266\000\035\377\230Q\230e\2407\250&\335\260\007\003\330\014\021\300bx\230\337r\240\023\240B\275`3\250\337d\260\"\260A0\001{\230]\"\360`d\240\"\276@s\260Av""\274 \021\027\201\000\002\230#E\000\377d\240#\240R\240r\250\337\023\250A\250T\333\"b\270\377\003\2701\270D\300\003\300\3772\300R\300s\310!\310\1774\310q\330\026\030\230\023\033\277A\340\020\024\220A\322!bj\262@+P\002\024\256DA\260\373\"\365\021\335\204\005\001\312\204\002\320\0006\260ua\342\204B!I\0047\260q\300\2054\002\224\205\0131\352\205\002";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1832, 2471);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1523 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A?outine\304`\332a\237binom\377@\235E_\377bufferas?yncio.\205`)\003\337sbase%\005cc\375a\355\001df_kee_perclN\000_\244 \377tracebac\277kcount\000\002e\357r_hi\002\005lod\377istsim._z\250@.\256\204\006draw\000\001\303sd\254!\000\002\251\001\251\210\003el\377ementsem\367pty\200`odee\367num\261\206\002erro\317rfir\334\000 \004fl\377agsfloat\37764format\376\225\207\004idindex\323in\026\000\376As\000\002iz\377ekkeymem\364\342\207\001\332\207\001n\333Andimun:\001l\000\003_pab\000\273np\232\205\002obj\301 p\335p\345\000pop\270\000_b\177lockreg\332\000\237erset\356\205\004\373\207\002s\374`""\000\324`rtstep\367sto\001\000ruct\016\366Buni\240\001\000\004_\003\245`\376\276 updatev\377alueswei\377ghtxzero\377sO\200\001\340\004\030\230\377\010\240\006\240a\240q\330\377\004\n\210\"\210F\220!\377\2203\220f\230B\230a\367\330\004\036\002\000\t\n\330\010\377\014\210E\220\025\220a\220\357q\330\014\022\035\0005\230\r\377\240Q\240e\250:\260X\377\270Q\270d\300*\310E\377\320QR\320RS\330\004\327\013\2101\0346\016\203\000u\250\377J\260h\270a\270t\300w:\310UO\000\320STN\004\377\360\010\000\005\022\220\021\220\177%\220|\240<\250qf\002\377\210C\210q\220\004\220C\377\220q\230\004\230C\230q\377\240\004\240C\240q\250\001\377\200\001\360\n\000\005\035\230\377F\240&\250\001\250\021\360\377\006\000\005\010\200r\210\023\277\210B\210c\220\022\335\000d\377\230#\230V\2403\240a\277\330\010\t\330\004\007\027\002A\377\330\r\016\330\014\020\220\005\377\220U\230!\2301\330\020}\026\357\000v\230W\240B \004\357\021\320\021%\365\000a\240w\377\250c\260\021\330\004\t\210\357\031\220!\330\21506\230\027\377\240\002\240-\250q\260\005\377\260[\300\016\310b\320P\377T\320TU\33001\260_\027\270\001\270\021\234\000\014\233\001\177H\240F\250!\2501\357\047\3677\230&6\000!\330\004\037s\230q\243\017\252\000\017\210q\245\007\377\010\013\2106\220\021\330\010\370\020\002t&\255M&\310\001\310\027\347\320PQ\277@\272B\320\0006\353\260a\322\202B!I\0047\260q\004\260\2034\204k1\332b";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1523, 2174);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2471 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineaabcallocate_bufferasyncio.coroutinesbasebinomialblockccdfcdf_arraycline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorflagsfloat64formatfortranidindexint64itemsitemsizekkeylast_blockmeanmemviewmodennamendimnormalnormal_pairsnormal_xnpnumpyobjoutppackpopqraw_blockregisterssdsetdefaultshapesizestartstepstopstructtable_sizetermtotaluuniformuniform_pairsunpackupdatevalueswordsxzerosO\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300*\310E\320QR\320RS\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U""\320RS\320ST\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\330\004\027\220r\230\022\2308\2404\240q\250\002\250\"\250B\250c\260\024\260R\260q\330\004\007\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\024\220D\230\002\230\047\240\022\2402\240X\250R\250r\260\023\260B\260a\360\006\000\0050\250q\360\006\000\005\010\200u\210B\210a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\033\230;\240e\2501\250E\260\022\2603\260b\270\r\300Q\330\024\031\230\032\2408\2501\250D\260\006\260b\270\001\330\020\026\220a\220u\230E\240\031\250\"\250H\260E\270\031\300\"\300G\3101\330\010\017\210q\340\004\025\220S\230\014\240E\250\022\2505\260\002\260#\260R\260w\270b\300\001\330\004\020\220\002\220&\230\001\230\034\240V\2502\250Q\330\004\n\210!\330\004\013\2102\210S\220\001\330\004\014\210A\330\004\007\200q\210\005\210Q\330\004\010\210\005\210U\220!\2203\220a\330\010\020\220\002\220\"\220B\220b\230\001\330\010\021\220\021\330\010\013\2101\210E\220\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\027\220j\240\010\250\001\250\021\330\014\024\220H\230C\230q\330\014\017\210v\220S\230\001\330\020\035\230Q\230e\2407\250&\260\001\330\020\035\230Q\330\014\021\220\025\220a\220x\230r\240\023\240B\240e\2503\250d\260\"\260A\330\014\017\210{\230\"\230B\230d\240\"\240C\240s\250!\2501\360\006\000\021\027\220b\230\002\230#\230Q\230d\240#\240R\240r\250\023\250A\250T\260\023\260B\260b\270\003\2701\270D\300\003\3002\300R\300s\310!\3104\310q\330\026\030\230\002\230#\230Q\230d\240#\240R\240r\250\023\250A\250T\260\023\260B\260b\270\003\2701\270A\340\020\024\220A\330\020\026\220b\230\002\230+\240R\240r\250\024\250R\250r\260\023\260A\260Q\330\024\031\230\021\330\014\022\220!\2205\230""\001\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300!\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2174 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_binomialallocate_bufferasyncio.coroutinesbasebinomialccachecdf_keepercline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortranidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregistersetdefaultshapesizestartstepstopstructtableuniformuniform_pairsunpackupdatevaluesweightxzerosO\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300*\310E\320QR\320RS\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101""\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\n\000\005\035\230F\240&\250\001\250\021\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220d\230#\230V\2403\240a\330\010\t\330\004\007\200r\210\023\210A\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240a\330\010\t\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\002\240-\250q\260\005\260[\300\016\310b\320PT\320TU\33001\260\027\270\001\270\021\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\001\310\027\320PQ\320QR\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300!\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 135; i++) {
+    for (int i = 0; i < 125; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -25918,8 +26502,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 135; i < 142; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-135].length;
+    for (int i = 125; i < 133; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-125].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -25929,15 +26513,15 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 142; i++) {
+    for (Py_ssize_t i = 0; i < 133; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 135;
-      for (Py_ssize_t i=0; i<7; ++i) {
+      PyObject **table = stringtab + 125;
+      for (Py_ssize_t i=0; i<8; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -26002,9 +26586,9 @@ typedef struct {
     unsigned int argcount : 3;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 5;
+    unsigned int nlocals : 4;
     unsigned int flags : 10;
-    unsigned int first_line : 7;
+    unsigned int first_line : 8;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -26049,9 +26633,14 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 26, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 68};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_x, __pyx_mstate->__pyx_n_u_table_size, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_mean, __pyx_mstate->__pyx_n_u_sd, __pyx_mstate->__pyx_n_u_q, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_term, __pyx_mstate->__pyx_n_u_total, __pyx_mstate->__pyx_n_u_cdf, __pyx_mstate->__pyx_n_u_words, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_block, __pyx_mstate->__pyx_n_u_last_block, __pyx_mstate->__pyx_n_u_u, __pyx_mstate->__pyx_n_u_normal_x, __pyx_mstate->__pyx_n_u_cdf_array};
-    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_84q_Bc_Rq_r_Bc_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 141};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper};
+    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 165};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper};
+    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_binomial, __pyx_mstate->__pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -34456,6 +35045,307 @@ static CYTHON_INLINE PY_LONG_LONG __Pyx_PyLong_As_PY_LONG_LONG(PyObject *x) {
         return __Pyx_PyLong___Pyx_PyLong_As_PY_LONG_LONG(x);
     } else {
         return __Pyx_NonPyLong___Pyx_PyLong_As_PY_LONG_LONG(x);
+    }
+}
+
+/* CIntFromPy */
+static int64_t __Pyx_LargePyLong___Pyx_PyLong_As_int64_t(PyObject *x);
+static int64_t __Pyx_raise_neg_overflow___Pyx_PyLong_As_int64_t(void) {
+    const char* type_name = "int64_t";
+    PyErr_Format(PyExc_OverflowError,
+        "can't convert negative value to %.200s", type_name);
+    return (int64_t) -1;
+}
+static int64_t __Pyx_raise_overflow___Pyx_PyLong_As_int64_t(void) {
+    const char* type_name = "int64_t";
+    PyErr_Format(PyExc_OverflowError,
+        "value too large to convert to %.200s", type_name);
+    return (int64_t) -1;
+}
+static CYTHON_INLINE int64_t __Pyx_PyULong___Pyx_PyLong_As_int64_t(PyObject *x) {
+    const int is_unsigned = 1;
+#if CYTHON_USE_PYLONG_INTERNALS
+    {
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        if (size == 2 && (8 * sizeof(int64_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 2 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(int64_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(int64_t) >= 2 * PyLong_SHIFT)) {
+                return (int64_t) (((((int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0]));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(int64_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 3 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(int64_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(int64_t) >= 3 * PyLong_SHIFT)) {
+                return (int64_t) (((((((int64_t)digits[2]) << PyLong_SHIFT) | (int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0]));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(int64_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 4 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(int64_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(int64_t) >= 4 * PyLong_SHIFT)) {
+                return (int64_t) (((((((((int64_t)digits[3]) << PyLong_SHIFT) | (int64_t)digits[2]) << PyLong_SHIFT) | (int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0]));
+            }
+        } else
+        {}
+    }
+#elif CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX < 0x030C00A7
+    if (unlikely(Py_SIZE(x) < 0)) {
+        goto raise_neg_overflow;
+    }
+#else
+    {
+        int result = PyObject_RichCompareBool(x, Py_False, Py_LT);
+        if (unlikely(result < 0))
+            return (int64_t) -1;
+        if (unlikely(result == 1))
+            goto raise_neg_overflow;
+    }
+#endif
+    if ((sizeof(int64_t) <= sizeof(unsigned long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(int64_t, unsigned long, PyLong_AsUnsignedLong(x))
+    } else if ((sizeof(int64_t) <= sizeof(unsigned PY_LONG_LONG))) {
+        __PYX_VERIFY_RETURN_INT_EXC(int64_t, unsigned PY_LONG_LONG, PyLong_AsUnsignedLongLong(x))
+    }
+    return __Pyx_LargePyLong___Pyx_PyLong_As_int64_t(x);
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_int64_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_int64_t();
+}
+static CYTHON_INLINE int64_t __Pyx_PySLong___Pyx_PyLong_As_int64_t(PyObject *x) {
+    const int is_unsigned = 0;
+#if CYTHON_USE_PYLONG_INTERNALS
+    if (__Pyx_PyLong_IsNeg(x)) {
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        if (size == 2 && (8 * sizeof(int64_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
+                long ival = - (long) (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(int64_t, long, ival)
+            } else if ((8 * sizeof(int64_t) - 1 > 2 * PyLong_SHIFT)) {
+                return (int64_t) (((int64_t) -1) * (((((int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0])));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(int64_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
+                long ival = - (long) (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(int64_t, long, ival)
+            } else if ((8 * sizeof(int64_t) - 1 > 3 * PyLong_SHIFT)) {
+                return (int64_t) (((int64_t) -1) * (((((((int64_t)digits[2]) << PyLong_SHIFT) | (int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0])));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(int64_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
+                long ival = - (long) (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(int64_t, long, ival)
+            } else if ((8 * sizeof(int64_t) - 1 > 4 * PyLong_SHIFT)) {
+                return (int64_t) (((int64_t) -1) * (((((((((int64_t)digits[3]) << PyLong_SHIFT) | (int64_t)digits[2]) << PyLong_SHIFT) | (int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0])));
+            }
+        } else
+        {}
+    } else {
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        if (size == 2 && (8 * sizeof(int64_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(int64_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(int64_t) - 1 > 2 * PyLong_SHIFT)) {
+                return (int64_t) (((((int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0]));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(int64_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(int64_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(int64_t) - 1 > 3 * PyLong_SHIFT)) {
+                return (int64_t) (((((((int64_t)digits[2]) << PyLong_SHIFT) | (int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0]));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(int64_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(int64_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(int64_t) - 1 > 4 * PyLong_SHIFT)) {
+                return (int64_t) (((((((((int64_t)digits[3]) << PyLong_SHIFT) | (int64_t)digits[2]) << PyLong_SHIFT) | (int64_t)digits[1]) << PyLong_SHIFT) | (int64_t)digits[0]));
+            }
+        } else
+        {}
+    }
+#endif
+    #if __PYX_LIMITED_VERSION_HEX >= 0x030d0000
+    if ((sizeof(int64_t) <= sizeof(int)) && (sizeof(int) < sizeof(long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(int64_t, int, PyLong_AsInt(x))
+    } else
+    #endif
+    if ((sizeof(int64_t) <= sizeof(long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(int64_t, long, PyLong_AsLong(x))
+    } else if ((sizeof(int64_t) <= sizeof(PY_LONG_LONG))) {
+        __PYX_VERIFY_RETURN_INT_EXC(int64_t, PY_LONG_LONG, PyLong_AsLongLong(x))
+    }
+    return __Pyx_LargePyLong___Pyx_PyLong_As_int64_t(x);
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_int64_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_int64_t();
+}
+static int64_t __Pyx_LargePyLong___Pyx_PyLong_As_int64_t(PyObject *x) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    int64_t val;
+    int ret = -1;
+#if PY_VERSION_HEX >= 0x030d00A6 && !CYTHON_COMPILING_IN_LIMITED_API
+    Py_ssize_t bytes_copied = PyLong_AsNativeBytes(
+        x, &val, sizeof(val), Py_ASNATIVEBYTES_NATIVE_ENDIAN | (is_unsigned ? Py_ASNATIVEBYTES_UNSIGNED_BUFFER | Py_ASNATIVEBYTES_REJECT_NEGATIVE : 0));
+    if (unlikely(bytes_copied == -1)) {
+    } else if (unlikely(bytes_copied > (Py_ssize_t) sizeof(val))) {
+        goto raise_overflow;
+    } else {
+        ret = 0;
+    }
+#elif PY_VERSION_HEX < 0x030d0000 && !(CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_LIMITED_API) || defined(_PyLong_AsByteArray)
+    int one = 1; int is_little = (int)*(unsigned char *)&one;
+    unsigned char *bytes = (unsigned char *)&val;
+    ret = _PyLong_AsByteArray((PyLongObject *)x,
+                                bytes, sizeof(val),
+                                is_little, !is_unsigned);
+    if ((0)) goto raise_overflow;
+#else
+    PyObject *v;
+    PyObject *stepval = NULL, *mask = NULL, *shift = NULL;
+    int bits, remaining_bits, is_negative = 0;
+    int chunk_size = (sizeof(long) < 8) ? 30 : 62;
+    if (likely(PyLong_CheckExact(x))) {
+        v = __Pyx_NewRef(x);
+    } else {
+        v = PyNumber_Long(x);
+        if (unlikely(!v)) return (int64_t) -1;
+        assert(PyLong_CheckExact(v));
+    }
+    {
+        int result = PyObject_RichCompareBool(v, Py_False, Py_LT);
+        if (unlikely(result < 0)) {
+            Py_DECREF(v);
+            return (int64_t) -1;
+        }
+        is_negative = result == 1;
+    }
+    if (is_unsigned && unlikely(is_negative)) {
+        Py_DECREF(v);
+        PyErr_SetString(PyExc_OverflowError,
+            "can't convert negative value to int64_t");
+        return (int64_t) -1;
+    } else if (is_negative) {
+        stepval = PyNumber_Invert(v);
+        Py_DECREF(v);
+        if (unlikely(!stepval))
+            return (int64_t) -1;
+    } else {
+        stepval = v;
+    }
+    v = NULL;
+    val = (int64_t) 0;
+    mask = PyLong_FromLong((1L << chunk_size) - 1); if (unlikely(!mask)) goto done;
+    shift = PyLong_FromLong(chunk_size); if (unlikely(!shift)) goto done;
+    for (bits = 0; bits < (int) sizeof(int64_t) * 8 - chunk_size; bits += chunk_size) {
+        PyObject *tmp, *digit;
+        long idigit;
+        digit = PyNumber_And(stepval, mask);
+        if (unlikely(!digit)) goto done;
+        idigit = PyLong_AsLong(digit);
+        Py_DECREF(digit);
+        if (unlikely(idigit < 0)) goto done;
+        val |= ((int64_t) idigit) << bits;
+        tmp = PyNumber_Rshift(stepval, shift);
+        if (unlikely(!tmp)) goto done;
+        Py_DECREF(stepval); stepval = tmp;
+    }
+    Py_DECREF(shift); shift = NULL;
+    Py_DECREF(mask); mask = NULL;
+    {
+        long idigit = PyLong_AsLong(stepval);
+        if (unlikely(idigit < 0)) goto done;
+        remaining_bits = ((int) sizeof(int64_t) * 8) - bits - (is_unsigned ? 0 : 1);
+        if (unlikely(idigit >= (1L << remaining_bits)))
+            goto raise_overflow;
+        val |= ((int64_t) idigit) << bits;
+    }
+    if (!is_unsigned) {
+        if (unlikely(val & (((int64_t) 1) << (sizeof(int64_t) * 8 - 1))))
+            goto raise_overflow;
+        if (is_negative)
+            val = ~val;
+    }
+    ret = 0;
+done:
+    Py_XDECREF(shift);
+    Py_XDECREF(mask);
+    Py_XDECREF(stepval);
+#endif
+    if (unlikely(ret))
+        return (int64_t) -1;
+    return val;
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_int64_t();
+}
+static CYTHON_INLINE int64_t __Pyx_PyLong___Pyx_PyLong_As_int64_t(PyObject *x) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        #if CYTHON_USE_PYLONG_INTERNALS
+        if (unlikely(__Pyx_PyLong_IsNeg(x))) {
+            goto raise_neg_overflow;
+        } else if (__Pyx_PyLong_IsCompact(x)) {
+            __PYX_VERIFY_RETURN_INT(int64_t, __Pyx_compact_upylong, __Pyx_PyLong_CompactValueUnsigned(x))
+        } else
+        #endif
+        {
+            return __Pyx_PyULong___Pyx_PyLong_As_int64_t(x);
+        }
+    } else {
+        #if CYTHON_USE_PYLONG_INTERNALS
+        if (__Pyx_PyLong_IsCompact(x)) {
+            __PYX_VERIFY_RETURN_INT(int64_t, __Pyx_compact_pylong, __Pyx_PyLong_CompactValue(x))
+        } else
+        #endif
+        {
+            return __Pyx_PySLong___Pyx_PyLong_As_int64_t(x);
+        }
+    }
+#if CYTHON_USE_PYLONG_INTERNALS
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_int64_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_int64_t();
+#endif
+}
+static int64_t __Pyx_NonPyLong___Pyx_PyLong_As_int64_t(PyObject *x) {
+    int64_t val;
+    PyObject *tmp = __Pyx_PyNumber_Long(x);
+    if (!tmp) return (int64_t) -1;
+    val = __Pyx_PyLong_As_int64_t(tmp);
+    Py_DECREF(tmp);
+    return val;
+}
+static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *x) {
+    if (likely(PyLong_Check(x))) {
+        return __Pyx_PyLong___Pyx_PyLong_As_int64_t(x);
+    } else {
+        return __Pyx_NonPyLong___Pyx_PyLong_As_int64_t(x);
     }
 }
 

@@ -65,64 +65,121 @@ def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] d
     return out
 
 
+cdef struct BinomialTable:
+    # Binomial(n, p) by inversion: cdf[x] = P(X <= x) for x < size; above a
+    # mean of 400, a rounded normal instead (normal_approx).
+    long long n
+    double mean
+    double sd
+    bint normal_approx
+    const double* cdf
+    Py_ssize_t size
+
+
+cdef struct BlockCache:
+    # The last Philox block drawn: one block serves 4 consecutive elements.
+    uint64_t block
+    uint32_t words[4]
+
+
+cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):
+    """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
+    (the caller keeps it alive while the table is used)."""
+    cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total
+    cdef Py_ssize_t x
+    cdef double[::1] cdf
+    table.n = n
+    table.mean = n * p
+    table.sd = sqrt(n * p * q)
+    table.normal_approx = table.mean > 400.0
+    table.cdf = NULL
+    table.size = 0
+    if table.normal_approx:
+        return None
+    # P(X <= x) for x = 0 .. until the rest is below double resolution.
+    table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
+    cdf_array = np.empty(table.size, dtype=np.float64)
+    cdf = cdf_array
+    term = q ** n
+    total = term
+    cdf[0] = total
+    for x in range(1, table.size):
+        term *= a / x - s
+        total += term
+        cdf[x] = total
+    table.cdf = &cdf[0]
+    return cdf_array
+
+
+cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,
+                                  const BinomialTable* table, BlockCache* cache) noexcept nogil:
+    cdef long long x
+    cdef uint64_t block
+    cdef double u
+    cdef const double* cdf = table.cdf
+    if table.normal_approx:
+        x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+        return 0 if x < 0 else (table.n if x > table.n else x)
+    # A 32-bit uniform per element (ample for inversion), 4 elements per
+    # block; still a pure function of (key, element, draw).
+    block = element >> 2
+    if block != cache.block:
+        philox4x32_10(key, block, draw, cache.words)
+        cache.block = block
+    u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+    if table.size > 8 and u <= cdf[7]:
+        # Branch-free for the common small counts (random branches would
+        # mispredict on almost every draw).
+        return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
+                (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
+    x = 0
+    while x < table.size - 1 and u > cdf[x]:
+        x += 1
+    return x
+
+
 def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
     """Binomial(n, p) counts, one per element id (counter-based).
 
     Inversion against the cumulative distribution, tabulated once per call
     (all elements share n and p); above a mean of 400 a rounded normal.
     """
-    cdef Py_ssize_t count = elements.shape[0], k, x, table_size
+    cdef Py_ssize_t count = elements.shape[0], k
     out = np.zeros(count, dtype=np.int64)
     cdef int64_t[::1] values = out
-    cdef double mean = n * p, sd = sqrt(n * p * (1.0 - p))
+    cdef BinomialTable table
+    cdef BlockCache cache
     if n <= 0 or p <= 0.0:
         return out
     if p >= 1.0:
         out[:] = n
         return out
-    cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total
-    cdef double[::1] cdf
-    cdef uint32_t words[4]
-    cdef uint64_t element, block, last_block = 0xFFFFFFFFFFFFFFFF
-    cdef double u
-    cdef long long normal_x
-    if mean > 400.0:
-        with nogil:
-            for k in range(count):
-                normal_x = <long long>floor(mean + sd * philox_normal(
-                    key, <uint64_t>elements[k], draw) + 0.5)
-                values[k] = 0 if normal_x < 0 else (n if normal_x > n else normal_x)
-        return out
-    # P(X <= x) for x = 0 .. until the rest is below double resolution.
-    table_size = min(n, <long long>(mean + 40.0 * sd + 40.0)) + 1
-    cdf_array = np.empty(table_size, dtype=np.float64)
-    cdf = cdf_array
-    term = q ** n
-    total = term
-    cdf[0] = total
-    for x in range(1, table_size):
-        term *= a / x - s
-        total += term
-        cdf[x] = total
+    cdf_keeper = _fill_binomial_table(&table, n, p)
+    cache.block = 0xFFFFFFFFFFFFFFFF
     with nogil:
         for k in range(count):
-            # One Philox block serves 4 consecutive element ids (a 32-bit
-            # uniform each; ample for inversion), still a pure function of
-            # (key, element, draw).
-            element = <uint64_t>elements[k]
-            block = element >> 2
-            if block != last_block:
-                philox4x32_10(key, block, draw, words)
-                last_block = block
-            u = (words[element & 3] + 0.5) * (1.0 / 4294967296.0)
-            if table_size > 8 and u <= cdf[7]:
-                # Branch-free for the common small counts (random branches
-                # would mispredict on almost every draw).
-                x = ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
-                     (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
-            else:
-                x = 0
-                while x < table_size - 1 and u > cdf[x]:
-                    x += 1
-            values[k] = x
+            values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
     return out
+
+
+def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,
+                 double weight, double[::1] values):
+    """``values[k] += weight * Binomial(n, p)`` drawn for element id
+    ``first_element + k``: the numbers of `binomial` for a contiguous range of
+    elements, added in place (PoissonInput's step, without temporaries)."""
+    cdef Py_ssize_t count = values.shape[0], k
+    cdef BinomialTable table
+    cdef BlockCache cache
+    if n <= 0 or p <= 0.0 or count == 0:
+        return
+    if p >= 1.0:
+        with nogil:
+            for k in range(count):
+                values[k] += weight * n
+        return
+    cdf_keeper = _fill_binomial_table(&table, n, p)
+    cache.block = 0xFFFFFFFFFFFFFFFF
+    with nogil:
+        for k in range(count):
+            values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
+                                                &table, &cache)

@@ -3353,15 +3353,6 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(PyObject *, int writable_flag);
-
-/* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(PyObject *, int writable_flag);
-
-/* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *, int writable_flag);
-
-/* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *, int writable_flag);
 
 /* RealImag.proto */
@@ -3740,9 +3731,6 @@ static PyObject *__pyx_unpickle_Enum__set_state(struct __pyx_MemviewEnum_obj *, 
 /* #### Code section: typeinfo ### */
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int32_t__const__ = { "const int32_t", NULL, sizeof(int32_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int32_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int32_t const ), 0 };
-static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint16_t__const__ = { "const uint16_t", NULL, sizeof(uint16_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint16_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint16_t const ), 0 };
-static const __Pyx_TypeInfo __Pyx_TypeInfo_double__const__ = { "const double", NULL, sizeof(double const ), { 0 }, 0, 'R', 0, 0 };
-static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(double), { 0 }, 0, 'R', 0, 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t = { "int64_t", NULL, sizeof(int64_t), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.synapse_store"
@@ -3769,7 +3757,7 @@ static const char __pyx_k_Cannot_transpose_memoryview_with[] = "Cannot transpose
 static const char __pyx_k_Empty_shape_tuple_for_cython_arr[] = "Empty shape tuple for cython.array";
 static const char __pyx_k_Indirect_dimensions_not_supporte[] = "Indirect dimensions not supported";
 static const char __pyx_k_Out_of_bounds_on_buffer_access_a[] = "Out of bounds on buffer access (axis %zd)";
-static const char __pyx_k_The_synapse_store_s_loops_groupi[] = "The synapse store\047s loops: grouping by source and delivery into ring buffers.\n\nSynapses live on the rank of their target, grouped by (global) source id in a\nCSR layout: the synapses of source s are rows ``row_start[s]:row_start[s+1]``.\nThe Python side (distsim.synapses.store) owns the arrays and checks inputs.\n";
+static const char __pyx_k_The_synapse_store_s_loops_groupi[] = "The synapse store\047s loops: grouping by source (delivery: ext/delivery.pyx).\n\nSynapses live on the rank of their target, grouped by (global) source id in a\nCSR layout: the synapses of source s are rows ``row_start[s]:row_start[s+1]``.\nThe Python side (distsim.synapses.store) owns the arrays and checks inputs.\n";
 static const char __pyx_k_Unable_to_convert_item_to_object[] = "Unable to convert item to object";
 static const char __pyx_k_got_differing_extents_in_dimensi[] = "got differing extents in dimension %d (got %zd and %zd)";
 /* #### Code section: decls ### */
@@ -3815,8 +3803,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED 
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, int64_t __pyx_v_n_sources); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_delays, __Pyx_memviewslice __pyx_v_weights, __Pyx_memviewslice __pyx_v_spike_sources, __Pyx_memviewslice __pyx_v_spike_steps, __Pyx_memviewslice __pyx_v_ring, Py_ssize_t __pyx_v_column_offset); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, int64_t __pyx_v_n_groups); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, int64_t __pyx_v_n_groups); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3967,8 +3954,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[3];
-    PyObject *__pyx_string_tab[139];
+    PyObject *__pyx_codeobj_tab[2];
+    PyObject *__pyx_string_tab[122];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4082,81 +4069,64 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_base __pyx_string_tab[61]
 #define __pyx_n_u_c __pyx_string_tab[62]
 #define __pyx_n_u_cline_in_traceback __pyx_string_tab[63]
-#define __pyx_n_u_column_offset __pyx_string_tab[64]
-#define __pyx_n_u_count __pyx_string_tab[65]
-#define __pyx_n_u_delays __pyx_string_tab[66]
-#define __pyx_n_u_deliver_spikes __pyx_string_tab[67]
-#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[68]
-#define __pyx_n_u_dtype __pyx_string_tab[69]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[70]
-#define __pyx_n_u_empty __pyx_string_tab[71]
-#define __pyx_n_u_encode __pyx_string_tab[72]
-#define __pyx_n_u_enumerate __pyx_string_tab[73]
-#define __pyx_n_u_error __pyx_string_tab[74]
-#define __pyx_n_u_fill __pyx_string_tab[75]
-#define __pyx_n_u_flags __pyx_string_tab[76]
-#define __pyx_n_u_format __pyx_string_tab[77]
-#define __pyx_n_u_fortran __pyx_string_tab[78]
-#define __pyx_n_u_group_by_source __pyx_string_tab[79]
-#define __pyx_n_u_groups __pyx_string_tab[80]
-#define __pyx_n_u_id __pyx_string_tab[81]
-#define __pyx_n_u_index __pyx_string_tab[82]
-#define __pyx_n_u_int64 __pyx_string_tab[83]
-#define __pyx_n_u_items __pyx_string_tab[84]
-#define __pyx_n_u_itemsize __pyx_string_tab[85]
-#define __pyx_n_u_k __pyx_string_tab[86]
-#define __pyx_n_u_local_targets __pyx_string_tab[87]
-#define __pyx_n_u_memview __pyx_string_tab[88]
-#define __pyx_n_u_mode __pyx_string_tab[89]
-#define __pyx_n_u_n __pyx_string_tab[90]
-#define __pyx_n_u_n_groups __pyx_string_tab[91]
-#define __pyx_n_u_n_rows __pyx_string_tab[92]
-#define __pyx_n_u_n_slots __pyx_string_tab[93]
-#define __pyx_n_u_n_sources __pyx_string_tab[94]
-#define __pyx_n_u_n_spikes __pyx_string_tab[95]
-#define __pyx_n_u_name __pyx_string_tab[96]
-#define __pyx_n_u_ndim __pyx_string_tab[97]
-#define __pyx_n_u_np __pyx_string_tab[98]
-#define __pyx_n_u_numpy __pyx_string_tab[99]
-#define __pyx_n_u_obj __pyx_string_tab[100]
-#define __pyx_n_u_order __pyx_string_tab[101]
-#define __pyx_n_u_order_arr __pyx_string_tab[102]
-#define __pyx_n_u_out __pyx_string_tab[103]
-#define __pyx_n_u_pack __pyx_string_tab[104]
-#define __pyx_n_u_pop __pyx_string_tab[105]
-#define __pyx_n_u_rank __pyx_string_tab[106]
-#define __pyx_n_u_rank_within_group __pyx_string_tab[107]
-#define __pyx_n_u_register __pyx_string_tab[108]
-#define __pyx_n_u_ring __pyx_string_tab[109]
-#define __pyx_n_u_ring_data __pyx_string_tab[110]
-#define __pyx_n_u_row_length __pyx_string_tab[111]
-#define __pyx_n_u_row_start __pyx_string_tab[112]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[113]
-#define __pyx_n_u_s __pyx_string_tab[114]
-#define __pyx_n_u_seen __pyx_string_tab[115]
-#define __pyx_n_u_setdefault __pyx_string_tab[116]
-#define __pyx_n_u_shape __pyx_string_tab[117]
-#define __pyx_n_u_size __pyx_string_tab[118]
-#define __pyx_n_u_slot __pyx_string_tab[119]
-#define __pyx_n_u_source __pyx_string_tab[120]
-#define __pyx_n_u_sources __pyx_string_tab[121]
-#define __pyx_n_u_spike_sources __pyx_string_tab[122]
-#define __pyx_n_u_spike_steps __pyx_string_tab[123]
-#define __pyx_n_u_start __pyx_string_tab[124]
-#define __pyx_n_u_step __pyx_string_tab[125]
-#define __pyx_n_u_stop __pyx_string_tab[126]
-#define __pyx_n_u_struct __pyx_string_tab[127]
-#define __pyx_n_u_syn __pyx_string_tab[128]
-#define __pyx_n_u_unpack __pyx_string_tab[129]
-#define __pyx_n_u_update __pyx_string_tab[130]
-#define __pyx_n_u_values __pyx_string_tab[131]
-#define __pyx_n_u_weights __pyx_string_tab[132]
-#define __pyx_n_u_x __pyx_string_tab[133]
-#define __pyx_n_u_zeros __pyx_string_tab[134]
-#define __pyx_n_b_O __pyx_string_tab[135]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q __pyx_string_tab[136]
-#define __pyx_kp_b_iso88591_F_1_F_qPSSUUV_Qd_3fD_as_d_QR_V1 __pyx_string_tab[137]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[138]
+#define __pyx_n_u_count __pyx_string_tab[64]
+#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[65]
+#define __pyx_n_u_dtype __pyx_string_tab[66]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[67]
+#define __pyx_n_u_empty __pyx_string_tab[68]
+#define __pyx_n_u_encode __pyx_string_tab[69]
+#define __pyx_n_u_enumerate __pyx_string_tab[70]
+#define __pyx_n_u_error __pyx_string_tab[71]
+#define __pyx_n_u_fill __pyx_string_tab[72]
+#define __pyx_n_u_flags __pyx_string_tab[73]
+#define __pyx_n_u_format __pyx_string_tab[74]
+#define __pyx_n_u_fortran __pyx_string_tab[75]
+#define __pyx_n_u_group_by_source __pyx_string_tab[76]
+#define __pyx_n_u_groups __pyx_string_tab[77]
+#define __pyx_n_u_id __pyx_string_tab[78]
+#define __pyx_n_u_index __pyx_string_tab[79]
+#define __pyx_n_u_int64 __pyx_string_tab[80]
+#define __pyx_n_u_items __pyx_string_tab[81]
+#define __pyx_n_u_itemsize __pyx_string_tab[82]
+#define __pyx_n_u_k __pyx_string_tab[83]
+#define __pyx_n_u_memview __pyx_string_tab[84]
+#define __pyx_n_u_mode __pyx_string_tab[85]
+#define __pyx_n_u_n __pyx_string_tab[86]
+#define __pyx_n_u_n_groups __pyx_string_tab[87]
+#define __pyx_n_u_n_sources __pyx_string_tab[88]
+#define __pyx_n_u_name __pyx_string_tab[89]
+#define __pyx_n_u_ndim __pyx_string_tab[90]
+#define __pyx_n_u_np __pyx_string_tab[91]
+#define __pyx_n_u_numpy __pyx_string_tab[92]
+#define __pyx_n_u_obj __pyx_string_tab[93]
+#define __pyx_n_u_order __pyx_string_tab[94]
+#define __pyx_n_u_order_arr __pyx_string_tab[95]
+#define __pyx_n_u_out __pyx_string_tab[96]
+#define __pyx_n_u_pack __pyx_string_tab[97]
+#define __pyx_n_u_pop __pyx_string_tab[98]
+#define __pyx_n_u_rank __pyx_string_tab[99]
+#define __pyx_n_u_rank_within_group __pyx_string_tab[100]
+#define __pyx_n_u_register __pyx_string_tab[101]
+#define __pyx_n_u_row_start __pyx_string_tab[102]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[103]
+#define __pyx_n_u_s __pyx_string_tab[104]
+#define __pyx_n_u_seen __pyx_string_tab[105]
+#define __pyx_n_u_setdefault __pyx_string_tab[106]
+#define __pyx_n_u_shape __pyx_string_tab[107]
+#define __pyx_n_u_size __pyx_string_tab[108]
+#define __pyx_n_u_sources __pyx_string_tab[109]
+#define __pyx_n_u_start __pyx_string_tab[110]
+#define __pyx_n_u_step __pyx_string_tab[111]
+#define __pyx_n_u_stop __pyx_string_tab[112]
+#define __pyx_n_u_struct __pyx_string_tab[113]
+#define __pyx_n_u_unpack __pyx_string_tab[114]
+#define __pyx_n_u_update __pyx_string_tab[115]
+#define __pyx_n_u_values __pyx_string_tab[116]
+#define __pyx_n_u_x __pyx_string_tab[117]
+#define __pyx_n_u_zeros __pyx_string_tab[118]
+#define __pyx_n_b_O __pyx_string_tab[119]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q __pyx_string_tab[120]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[121]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4203,8 +4173,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<139; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<122; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4257,8 +4227,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<139; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<122; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20879,494 +20849,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
 /* "ext/synapse_store.pyx":44
  * 
  * 
- * def deliver_spikes(const int64_t[::1] row_start, const int32_t[::1] local_targets,             # <<<<<<<<<<<<<<
- *                    const uint16_t[::1] delays, const double[::1] weights,
- *                    const int64_t[::1] spike_sources, const int64_t[::1] spike_steps,
-*/
-
-/* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3deliver_spikes(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2deliver_spikes, "Add each spiking source\047s weights into the ring buffer.\n\n    ``ring[(step + delay) % n_slots, column_offset + target]`` collects what\n    arrives at ``target`` at ``step + delay``. Spikes are processed in the given order\n    (sorted by step, then source), which makes the floating-point sums the same\n    on any number of ranks.\n    ");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3deliver_spikes = {"deliver_spikes", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3deliver_spikes, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2deliver_spikes};
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3deliver_spikes(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-) {
-  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_delays = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_weights = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_spike_sources = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_spike_steps = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_ring = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_v_column_offset;
-  #if !CYTHON_VECTORCALL
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  #endif
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[8] = {0,0,0,0,0,0,0,0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("deliver_spikes (wrapper)", 0);
-  #if !CYTHON_VECTORCALL
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_weights,&__pyx_mstate_global->__pyx_n_u_spike_sources,&__pyx_mstate_global->__pyx_n_u_spike_steps,&__pyx_mstate_global->__pyx_n_u_ring,&__pyx_mstate_global->__pyx_n_u_column_offset,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  8:
-        values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  7:
-        values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  6:
-        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  5:
-        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  4:
-        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  3:
-        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  2:
-        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  1:
-        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver_spikes", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver_spikes", 0, 7, 8, i); __PYX_ERR(0, 44, __pyx_L3_error) }
-      }
-    } else {
-      switch (__pyx_nargs) {
-        case  8:
-        values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 44, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  7:
-        values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 44, __pyx_L3_error)
-        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 44, __pyx_L3_error)
-        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 44, __pyx_L3_error)
-        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
-        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
-        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
-        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
-        break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-    }
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[1], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
-    __pyx_v_delays = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_delays.memview)) __PYX_ERR(0, 45, __pyx_L3_error)
-    __pyx_v_weights = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_weights.memview)) __PYX_ERR(0, 45, __pyx_L3_error)
-    __pyx_v_spike_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[4], 0); if (unlikely(!__pyx_v_spike_sources.memview)) __PYX_ERR(0, 46, __pyx_L3_error)
-    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[5], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 46, __pyx_L3_error)
-    __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 47, __pyx_L3_error)
-    if (values[7]) {
-      __pyx_v_column_offset = __Pyx_PyIndex_AsSsize_t(values[7]); if (unlikely((__pyx_v_column_offset == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 47, __pyx_L3_error)
-    } else {
-      __pyx_v_column_offset = ((Py_ssize_t)((Py_ssize_t)0));
-    }
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("deliver_spikes", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_delays, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_weights, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_spike_sources, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_spike_steps, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.deliver_spikes", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return NULL;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(__pyx_self, __pyx_v_row_start, __pyx_v_local_targets, __pyx_v_delays, __pyx_v_weights, __pyx_v_spike_sources, __pyx_v_spike_steps, __pyx_v_ring, __pyx_v_column_offset);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_delays, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_weights, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_spike_sources, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_spike_steps, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
-
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2deliver_spikes(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_delays, __Pyx_memviewslice __pyx_v_weights, __Pyx_memviewslice __pyx_v_spike_sources, __Pyx_memviewslice __pyx_v_spike_steps, __Pyx_memviewslice __pyx_v_ring, Py_ssize_t __pyx_v_column_offset) {
-  Py_ssize_t __pyx_v_n_spikes;
-  Py_ssize_t __pyx_v_k;
-  int64_t __pyx_v_syn;
-  int64_t __pyx_v_source;
-  int64_t __pyx_v_n_slots;
-  int64_t __pyx_v_n_rows;
-  int64_t __pyx_v_base;
-  int64_t __pyx_v_slot;
-  double *__pyx_v_ring_data;
-  Py_ssize_t __pyx_v_row_length;
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  double *__pyx_t_1;
-  int __pyx_t_2;
-  int __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  Py_ssize_t __pyx_t_7;
-  Py_ssize_t __pyx_t_8;
-  int64_t __pyx_t_9;
-  int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  __Pyx_RefNannySetupContext("deliver_spikes", 0);
-
-  /* "ext/synapse_store.pyx":55
- *     on any number of ranks.
- *     """
- *     cdef Py_ssize_t n_spikes = spike_sources.shape[0], k             # <<<<<<<<<<<<<<
- *     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1
- *     cdef int64_t base, slot
-*/
-  __pyx_v_n_spikes = (__pyx_v_spike_sources.shape[0]);
-
-  /* "ext/synapse_store.pyx":56
- *     """
- *     cdef Py_ssize_t n_spikes = spike_sources.shape[0], k
- *     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
- *     cdef int64_t base, slot
- *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
-*/
-  __pyx_v_n_slots = (__pyx_v_ring.shape[0]);
-  __pyx_v_n_rows = ((__pyx_v_row_start.shape[0]) - 1);
-
-  /* "ext/synapse_store.pyx":58
- *     cdef int64_t syn, source, n_slots = ring.shape[0], n_rows = row_start.shape[0] - 1
- *     cdef int64_t base, slot
- *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t row_length = ring.shape[1]
- *     with nogil:
-*/
-  __pyx_t_3 = ((__pyx_v_ring.shape[0]) != 0);
-
-  if (__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L3_bool_binop_done;
-  }
-  __pyx_t_3 = ((__pyx_v_ring.shape[1]) != 0);
-
-
-  __pyx_t_2 = __pyx_t_3;
-
-  __pyx_L3_bool_binop_done:;
-  if (__pyx_t_2) {
-    __pyx_t_4 = 0;
-    __pyx_t_5 = 0;
-
-    __pyx_t_1 = (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_4 * __pyx_v_ring.strides[0]) )) + __pyx_t_5)) ))));
-  } else {
-
-    __pyx_t_1 = NULL;
-  }
-
-  __pyx_v_ring_data = __pyx_t_1;
-
-  /* "ext/synapse_store.pyx":59
- *     cdef int64_t base, slot
- *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
- *     cdef Py_ssize_t row_length = ring.shape[1]             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(n_spikes):
-*/
-  __pyx_v_row_length = (__pyx_v_ring.shape[1]);
-
-  /* "ext/synapse_store.pyx":60
- *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
- *     cdef Py_ssize_t row_length = ring.shape[1]
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n_spikes):
- *             source = spike_sources[k]
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/synapse_store.pyx":61
- *     cdef Py_ssize_t row_length = ring.shape[1]
- *     with nogil:
- *         for k in range(n_spikes):             # <<<<<<<<<<<<<<
- *             source = spike_sources[k]
- *             if source < 0 or source >= n_rows:
-*/
-
-        __pyx_t_6 = __pyx_v_n_spikes;
-        __pyx_t_7 = __pyx_t_6;
-
-        for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-          __pyx_v_k = __pyx_t_8;
-
-          /* "ext/synapse_store.pyx":62
- *     with nogil:
- *         for k in range(n_spikes):
- *             source = spike_sources[k]             # <<<<<<<<<<<<<<
- *             if source < 0 or source >= n_rows:
- *                 continue
-*/
-          __pyx_t_5 = __pyx_v_k;
-          __pyx_v_source = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_sources.data) + __pyx_t_5)) )));
-
-          /* "ext/synapse_store.pyx":63
- *         for k in range(n_spikes):
- *             source = spike_sources[k]
- *             if source < 0 or source >= n_rows:             # <<<<<<<<<<<<<<
- *                 continue
- *             base = spike_steps[k] % n_slots
-*/
-          __pyx_t_3 = (__pyx_v_source < 0);
-
-          if (!__pyx_t_3) {
-
-          } else {
-
-            __pyx_t_2 = __pyx_t_3;
-
-            goto __pyx_L11_bool_binop_done;
-          }
-          __pyx_t_3 = (__pyx_v_source >= __pyx_v_n_rows);
-
-
-          __pyx_t_2 = __pyx_t_3;
-
-          __pyx_L11_bool_binop_done:;
-          if (__pyx_t_2) {
-
-
-            /* "ext/synapse_store.pyx":64
- *             source = spike_sources[k]
- *             if source < 0 or source >= n_rows:
- *                 continue             # <<<<<<<<<<<<<<
- *             base = spike_steps[k] % n_slots
- *             for syn in range(row_start[source], row_start[source + 1]):
-*/
-            goto __pyx_L8_continue;
-
-            /* "ext/synapse_store.pyx":63
- *         for k in range(n_spikes):
- *             source = spike_sources[k]
- *             if source < 0 or source >= n_rows:             # <<<<<<<<<<<<<<
- *                 continue
- *             base = spike_steps[k] % n_slots
-*/
-          }
-
-          /* "ext/synapse_store.pyx":65
- *             if source < 0 or source >= n_rows:
- *                 continue
- *             base = spike_steps[k] % n_slots             # <<<<<<<<<<<<<<
- *             for syn in range(row_start[source], row_start[source + 1]):
- *                 # delay < n_slots: one conditional subtraction, no division per event
-*/
-          __pyx_t_5 = __pyx_v_k;
-          __pyx_v_base = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_5)) ))) % __pyx_v_n_slots);
-
-          /* "ext/synapse_store.pyx":66
- *                 continue
- *             base = spike_steps[k] % n_slots
- *             for syn in range(row_start[source], row_start[source + 1]):             # <<<<<<<<<<<<<<
- *                 # delay < n_slots: one conditional subtraction, no division per event
- *                 slot = base + delays[syn]
-*/
-          __pyx_t_5 = (__pyx_v_source + 1);
-
-          __pyx_t_9 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_5)) )));
-          __pyx_t_5 = __pyx_v_source;
-          __pyx_t_10 = __pyx_t_9;
-
-          for (__pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_5)) ))); __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-            __pyx_v_syn = __pyx_t_11;
-
-            /* "ext/synapse_store.pyx":68
- *             for syn in range(row_start[source], row_start[source + 1]):
- *                 # delay < n_slots: one conditional subtraction, no division per event
- *                 slot = base + delays[syn]             # <<<<<<<<<<<<<<
- *                 if slot >= n_slots:
- *                     slot -= n_slots
-*/
-            __pyx_t_4 = __pyx_v_syn;
-            __pyx_v_slot = (__pyx_v_base + (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_delays.data) + __pyx_t_4)) ))));
-
-            /* "ext/synapse_store.pyx":69
- *                 # delay < n_slots: one conditional subtraction, no division per event
- *                 slot = base + delays[syn]
- *                 if slot >= n_slots:             # <<<<<<<<<<<<<<
- *                     slot -= n_slots
- *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]
-*/
-            __pyx_t_2 = (__pyx_v_slot >= __pyx_v_n_slots);
-
-            if (__pyx_t_2) {
-
-
-              /* "ext/synapse_store.pyx":70
- *                 slot = base + delays[syn]
- *                 if slot >= n_slots:
- *                     slot -= n_slots             # <<<<<<<<<<<<<<
- *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]
- * 
-*/
-              __pyx_v_slot = (__pyx_v_slot - __pyx_v_n_slots);
-
-              /* "ext/synapse_store.pyx":69
- *                 # delay < n_slots: one conditional subtraction, no division per event
- *                 slot = base + delays[syn]
- *                 if slot >= n_slots:             # <<<<<<<<<<<<<<
- *                     slot -= n_slots
- *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]
-*/
-            }
-
-            /* "ext/synapse_store.pyx":71
- *                 if slot >= n_slots:
- *                     slot -= n_slots
- *                 ring_data[slot * row_length + column_offset + local_targets[syn]] += weights[syn]             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-            __pyx_t_4 = __pyx_v_syn;
-
-            __pyx_t_12 = (((__pyx_v_slot * __pyx_v_row_length) + __pyx_v_column_offset) + (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_4)) ))));
-            __pyx_t_4 = __pyx_v_syn;
-            (__pyx_v_ring_data[__pyx_t_12]) = ((__pyx_v_ring_data[__pyx_t_12]) + (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_weights.data) + __pyx_t_4)) ))));
-          }
-
-          __pyx_L8_continue:;
-        }
-
-      }
-
-      /* "ext/synapse_store.pyx":60
- *     cdef double* ring_data = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
- *     cdef Py_ssize_t row_length = ring.shape[1]
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n_spikes):
- *             source = spike_sources[k]
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L7;
-        }
-        __pyx_L7:;
-      }
-  }
-
-  /* "ext/synapse_store.pyx":44
- * 
- * 
- * def deliver_spikes(const int64_t[::1] row_start, const int32_t[::1] local_targets,             # <<<<<<<<<<<<<<
- *                    const uint16_t[::1] delays, const double[::1] weights,
- *                    const int64_t[::1] spike_sources, const int64_t[::1] spike_steps,
-*/
-
-  /* function exit code */
-  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-
-
-
-
-
-
-
-
-
-
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* "ext/synapse_store.pyx":74
- * 
- * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_5rank_within_group(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_4rank_within_group, "For each element, how many earlier elements share its group.");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group = {"rank_within_group", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_5rank_within_group, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_4rank_within_group};
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_5rank_within_group(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2rank_within_group, "For each element, how many earlier elements share its group.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3rank_within_group = {"rank_within_group", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2rank_within_group};
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21397,39 +20895,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_n_groups,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 74, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 74, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 74, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 74, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 74, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 44, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 74, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 74, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
     }
-    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 74, __pyx_L3_error)
-    __pyx_v_n_groups = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_groups == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 74, __pyx_L3_error)
+    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
+    __pyx_v_n_groups = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_groups == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 44, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 74, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21441,7 +20939,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(__pyx_self, __pyx_v_groups, __pyx_v_n_groups);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(__pyx_self, __pyx_v_groups, __pyx_v_n_groups);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21453,7 +20951,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, int64_t __pyx_v_n_groups) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, int64_t __pyx_v_n_groups) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -21484,7 +20982,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":76
+  /* "ext/synapse_store.pyx":46
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
@@ -21493,7 +20991,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":77
+  /* "ext/synapse_store.pyx":47
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21501,16 +20999,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 77, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 77, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 77, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 77, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21531,13 +21029,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21549,25 +21047,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 77, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 47, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":78
+  /* "ext/synapse_store.pyx":48
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 78, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 48, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":79
+  /* "ext/synapse_store.pyx":49
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21575,9 +21073,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *         for k in range(n):
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 79, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 79, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -21594,12 +21092,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __pyx_t_11 = __pyx_t_10;
   }
 
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_11); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 79, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_11); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 79, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 79, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -21620,13 +21118,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 79, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 79, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -21638,16 +21136,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 79, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 79, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_seen = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":80
+  /* "ext/synapse_store.pyx":50
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21660,7 +21158,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":81
+        /* "ext/synapse_store.pyx":51
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -21674,7 +21172,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
           __pyx_v_k = __pyx_t_15;
 
-          /* "ext/synapse_store.pyx":82
+          /* "ext/synapse_store.pyx":52
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
@@ -21686,7 +21184,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
           __pyx_t_18 = __pyx_v_k;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_18)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_17)) )));
 
-          /* "ext/synapse_store.pyx":83
+          /* "ext/synapse_store.pyx":53
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
@@ -21699,7 +21197,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 
       }
 
-      /* "ext/synapse_store.pyx":80
+      /* "ext/synapse_store.pyx":50
  *     cdef int64_t[::1] rank = out
  *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21716,7 +21214,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       }
   }
 
-  /* "ext/synapse_store.pyx":84
+  /* "ext/synapse_store.pyx":54
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -21732,7 +21230,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":74
+  /* "ext/synapse_store.pyx":44
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
@@ -24073,7 +23571,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
  * """
  * import numpy as np             # <<<<<<<<<<<<<<
  * cimport numpy as cnp
- * from libc.stdint cimport int64_t, int32_t, uint16_t
+ * from libc.stdint cimport int64_t, int32_t
 */
   __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 7, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
@@ -24082,7 +23580,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/synapse_store.pyx":11
- * from libc.stdint cimport int64_t, int32_t, uint16_t
+ * from libc.stdint cimport int64_t, int32_t
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
@@ -24106,56 +23604,23 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 14, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":47
- *                    const uint16_t[::1] delays, const double[::1] weights,
- *                    const int64_t[::1] spike_sources, const int64_t[::1] spike_steps,
- *                    double[:, ::1] ring, Py_ssize_t column_offset=0):             # <<<<<<<<<<<<<<
- *     """Add each spiking source's weights into the ring buffer.
- * 
-*/
-  __pyx_t_4 = PyLong_FromSsize_t(((Py_ssize_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 47, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-
   /* "ext/synapse_store.pyx":44
- * 
- * 
- * def deliver_spikes(const int64_t[::1] row_start, const int32_t[::1] local_targets,             # <<<<<<<<<<<<<<
- *                    const uint16_t[::1] delays, const double[::1] weights,
- *                    const int64_t[::1] spike_sources, const int64_t[::1] spike_steps,
-*/
-  {
-    PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 44, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_5);
-  }
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3deliver_spikes, 0, __pyx_mstate_global->__pyx_n_u_deliver_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 44, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
-  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
-  #endif
-  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_deliver_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 44, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-
-  /* "ext/synapse_store.pyx":74
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
  *     """For each element, how many earlier elements share its group."""
  *     cdef Py_ssize_t n = groups.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 44, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 74, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 44, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/synapse_store.pyx":1
- * """The synapse store's loops: grouping by source and delivery into ring buffers.             # <<<<<<<<<<<<<<
+ * """The synapse store's loops: grouping by source (delivery: ext/delivery.pyx).             # <<<<<<<<<<<<<<
  * 
  * Synapses live on the rank of their target, grouped by (global) source id in a
 */
@@ -24342,38 +23807,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{13},{5},{6},{14},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{13},{7},{4},{1},{8},{6},{7},{9},{8},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{4},{9},{10},{9},{13},{1},{4},{10},{5},{4},{4},{6},{7},{13},{11},{5},{4},{4},{6},{3},{6},{6},{6},{7},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{103},{231},{199}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{7},{4},{1},{8},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{9},{13},{1},{4},{10},{5},{4},{7},{5},{4},{4},{6},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{103},{199}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1281 bytes) */
-static const char cstring[] = "x\332}T\317o\3336\024\256;7]\272\000\263\2334k\261\r\240\263\256\336\212\326\233\321\256\330\217\256\205\223&@\016\355\222\006\351\260\241\031AK\224\315Y\"e\222r\254\002\003z\314QG\036u\364\321G\037s\314\321G\035\363\047\364O\330\243d\247i;L\200\250\047\362\361\361\373\276\367\036\021\321\350\373!\022\355\277\251\243\0375~F\017\237\322@\310\370\005\243\207Hx\350\241#\270f\235HD\n\021\356\"\227I\353\370\3764\343\363\005\245%s\251{\316\031\t\371\277\353\357\316\235y>z\274A8\027\032\021\245X\207#-\220\244\304\275+\270\037\243 \0079\000\220\333|@|\346\242@\270\364\016\242\303\020\366B\250\272S\267\347\326=!\265$\274~\007u \324\334YuIH\341(D\206L\241gBS\244\273\240\304F\254\273\202#\230s\251\317\332T\022M\3414\213\017\242J\353\304\321\316\346\316\335\373?\336\317\321JjuSHEm\307\007\240TY\321\332\021\3635D\327qHU\003m{(\026\021\342\024p\001\213\020\374\316o\320]\312\221\242\332\032\250\236s&\232\t\216a;\343\235\372L&6\240v\367\026\361\025m\020\327\305\340G\035\341\373vMp\325 m\307e\212\264}Jy>\016\365w*\346$T\024+-$m\204\361\260\3430U,\273\\\000K\217D\276F\030K\352F\016\305\030\271Q~\014\027\374.\260\0360\342\303\252\3038\323\030\363(\010\343\006vl\254\000\3661\"%\211\221G\230_PcA\010z\237w\213\002\242\273\037xD9\002\373O|_8\2402*B\271D\223\306\177\254\026\t\263\212\027\265\242\032\255\275\215\355\355M\337g\241bj\217\366#\312\035j\253\266\361\266\2001\336\211\207\360>\201\354\341g\240\307s\352a<S\030\310\0021\233\203\267F\207j\246i`\047\\\273\007\036/\342\216\375\302\222\232\357*HX+ \214\347_\341F~\276\306IP|\355\361\030\203\344\330\351R\247\247\242\240\370\233E\261\246\255\217\302\212x\310\234\036D\330\344s\277\201\266*\330\030\375\210\370\363\260\363<\235YN^\262\347&\350\320\376@=\235AQ\347\240\237\331o\367i\252,\027\246l\306D\004\205K\241\224\346\322\343v\344y\320\010PI\016\023\2153\027\325&\212:\216\017&\006\r\240\311\034\332&N\017*2\n8\026\236\007G9\"\342\032Z\211\304\3126\324\200J\254B\326\243\n\nU+\0264\000\255n\274S\244\256\025%\037,\242\342^\242A\250c\310/\2648""\005}\362\266\244R\n\3511\337\367|\322Q\320\346Ph\263f\357\000\304\020\267c\254D$\035\232\377*\346\302\315B\207\214\353\007\367m\216U1\274\242=\313\323\307\232H\233b\270X\354\255bo\023\316q\261\225c)\016aT\276\320\366\223G\265FN\305\252\014wV\300\303\274\356\001\261\220.\225\371\200\241\252A\256\020t\tE\010\320z\366\305\207Lw\331,\272\244\035\320\002\330@\253\333\027\333\026\200\363\260OyGw\255\005\t\003^s\303\306\204{\203r\320w\326\277ywX.9\302\002^1\346\020\361\273?\232\206*\217\224[Z\300+#\270\304b\016U\010H\243\020 P\270(#\252\016)\353t\265\032\276\002B\352\267\327\245\323\362u\263`\274\264\225\356f\345+GkG[I-\271\227xf\335\220\254\374\245\331\265\303s3H\367G\267\307O&\013\223\366q)[\274\222}\274t\264\231\\KH\322\317\226*I\tL\327\324\314\203\264\232\326\212\211\325\244o.\233~V\376\344\250\371\272\364f\341\302\267\267\337T.\\B\346\237\321\326\2706nf\345oF\345\334\374\365x\361d\365\244?\335\331\233\356\355O\367_\234\332c\215\233\326\322{\2517z2^\030\223\261\232\334\234\270\307\267NJ\047\327\247\273\317\263r-]I_\214\232\243\326\373X\256%\007\260\261\231-}zt\230\264\315E\363\225\371=\335H\373Y\245\232--\047\277\030bT\272\226\266,\310\313IdZ\346\217\224\244\361xqR\235\324\217\257\0367O+\237\301\364\372L\222\312r\362\203\371\3104\263\225/L+\253\3340U\363\265\221\351\347\243\365\021\237\254O\202\223\346\311\366t\377\345\364\345\301\364\340/\240\271z\341\322\r\240=HwS\220o%Y\007%[\346\317T\216\226\201\353\332\270\225\225+\311\305\344\226)\231e\263\225\003)\257M\327~\232T\347:\357\246\275\361\352XN\252\247\0370\333M: \214\223^M\037\214\252\037\254Y\262\267\322\305QuT\233\247\204\231~Zz/U\227!/\245l\251\232T\223\23307\200\014\317\363es\365\330\324\376\005\373\\C~";
-    PyObject *data = __Pyx_DecompressString(cstring, 1281, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1015 bytes) */
+static const char cstring[] = "x\332}T?o\0337\024\257\0025iR\017Q\323\030\355P\2006\212\010(\342k\213\032F[\004\t\034\307\006<4\265\022\264C\027\202\307{\047\261\342\221\047\376\221u\2312z\274\361\306\0335z\364\330\217\320Qc>B?B\037\357t\266\343\024\025 \336#\337\277\337\357\361=\022\346\310w\013\242\343?\201\273\247\321\317\344\311/\220iS\374.\340\224\350\224<\341Z91\366\332[\302TB\022a\202\341\315c\241:\205uF$\220\\3&\332\374\257\376\375\263K\313\247\317\016\230R\332\021f\255\030+\34241\300\222\035\255dA\262\006\344\034A\036\2539\223\"!\231N\3401\201E\216\276\030j\310\207!\3570\325\306\031\246\206\217\311\030Cu\306v\302r\300T\204-\204%/\265\003\342&X\211\203\302M\264\"x\226\200\0241\030\346\000\263\005|\030\325\004#EN\016Ovv\177\334m\320\032\010u\263\304\372\230K\004\n6\024-\366B:\214\356\212\034lD\216SRhO\024 .d\221\243\335u\0077\001E,\270 \220a\303\2319\241\025Ew\241\306\303u\231\304\034\202\367\021\223\026\"\226$\024\355\200k)\203N+\033\261\230\047\302\262X\002\250f]\270om\241Xn\201Z\247\rDy\261\030sa[u\2424\262L\231\227\216Pj \361\034(%\211o\322(\255v\220\365\\0\211Z.\224p\224*\237\345EDy\210\225\241\237`\306\260\202\244L\310\226\232\310r\254\367u3\23717\371\300\3027\010\302\236I\2519V\231\264\241\022\346X\364\037\332\366\302B\305\333^\261\321\376\353\203\343\343C)En\205}\r3\017\212C\350\332\350\252\201)=)\026\370\177\201\267G_b=^AJ\351\272\302H\026\211\205;\270\022\306\340\204\203,\034$\301\007\177\251W<|Qe;\257\226D\2202&T\363\325\211\227\215N\261\254\375\206\364\224b\311)\237\000\237Z\237\265\273u\224 \206\376h%\257r\301\247\030\341Puvs\027\252\020b\314<\223]\330\356\236.%\336\264\354\265\003X\204\r\366\323%\024{\r\372\245|\345\347\300\006.\302\206\033\323\036\033\027\260\225\272\322\323\330\247)\016\002v\022\027:\2724\2611\263\300\271D\221b\rp\3108\304\214O\271\366\312a\037:+\262\010\301\270\350\275\036L\002\347f\t\t\333g\007\262\334\025x}8\301\200\364\233\251\003c\264I\205\224\251dc\213S\214}\264\236\3451\"\310i\\P\253\275\341\320l\255H\360\341\200\205Pno7\\\241m\22770\305\247\"\274""\023\341}P\212\266\326j\355kC\211\360\301\311T\3364-\342\321&\001\323,\024[\022\271\346H*\3279&\236\206?=\025n\"\326\201\014\214\221i\300z\032\356\025\341uBp\306\351\006\205\005_OY\323\303\001\322:wc\207\3369\026\006\377\306s\234\213\220\315\3478\006\200/\225\007\273x\203h\354\257o{\357\372_T\267\253\264\336\257G\253\376\275\263\355\263\243r\253\374\241L\253\347\025[\365\277\252FayU\315\353\337\226\337\234\277\270\270}\021\377\325[\335\275\267\372d\343\354\260|X\262r\266\332\270_\366PL\252\255j\257\036\324[\355\301f9\253\356T\263U\377\323\263\357\337\366\376\331\374\350\343/q?\257G5\306\375\274|\216)\366\253?j\263|\260<:\337>\337_\365\357\227\267\312GU\257zP\035\325\3335\036l\377\275\375\323\305\240\0030\252\247\347\233\347\346b\360\356F\372\207\345\250\034W\243\212\327\237\325{\313\301\007\272\270\272U=\252\357.\007\313\255\016\253\250fu\357\006\207;\010\270\267\332\030\224\203\362k<\233#\365\216H \361\254\332\372\027\270r\252v";
+    PyObject *data = __Pyx_DecompressString(cstring, 1015, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1678 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\377xt/synap\377se_store\377.pyxgcis\376\031\003dno def\377ault __r\377educe__ {dub\002non-\307@\357vial\033\000cin\377it__nump\257y._cH\001m5\000i\377array fa;il\325\003imp\355 \033\t_umath\021\016u\234\002\276\317Aalloc\343  >E\003data.\013\020\253C\374\375a\332cs.ASCI\377IEllipsi\377sSequenc\365e\262\204\001.\267\204\007__Py\375x\001\000Dict_N\377extRef__l\333$\352\000__\260B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\214`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\360 _checks\001uT\000\n\001?\004\025\001\336@\360 \037\001\277unpick?\000E\315n \005vt\307A\230\001qu#alO\005\240E\251Fc\256\204\002\277\001&\274Dex\314\001\315`_\203\005\331`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\310`\221E_buff\367era\307`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377lumn_off\377setcount\277delays\315\205\001v\377er_spike\377sdistsim+._\222@.\230\204\nd\221!\000\002|\216\001\222\210\003empty\335@\177odeenum\222\206\002\377errorfil\377lflagsfo\371r\346`\346\206\004group\377_by_sour\373ce\n\002sidin\377dexint64z\340As\000\002izek\375a\337l_tar\337Ame\271m\322\207\001\312\207\001nn_5\003n\377_rowsn_s\007lot\003\001Q\002\014\001\306\002\355A\277ndimnp\232\205\002o?bjorde\232\000\002\000\273_a\243\000utp\225 p\277oprank\000\001_\337withiW\004re\371g\211 \313""\000ingri\347ng_\377\204\001m\000_le\317ngth\006\001\365`rt\374\000\006P\001sseens\023et\271\206\004\312\210\002s\311\000\235\002\231\003\350\237\003\351\"\201$s\006\004tep\365sN\002s\006\001tops\377tructsyn\373un\246\001updat\377evaluesw\377eightsxz\376\316\000sO\200\001\340\004\030\377\230\006\230f\240A\240Q\377\330\004\n\210\"\210F\220\377!\2203\220f\230B\230\337a\330\004\035\230\023\000\035\230\377R\230v\240U\250*\260\377D\270\006\270b\300\001\330\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\020\373\220\001\010\000d\230!\2306\357\240\021\240!\013\003\026\220q\377\230\007\230q\330\004\013\210\3771\200\001\360\006\000)*\377\360\020\000\005 \230}\250\377F\260!\2601\330\004(\373\250\004\006\002=\300\t\310\026\377\310q\320PS\320SU\357\320UV\340s\001\230d\240\377!\2403\240f\250D\260\377\006\260a\260s\270$\270\377d\300&\310\001\310\030\320\377QR\330\004!\240\024\240\337V\2501\250A|\r\025\220\375]6\0001\330\014\017\210w\377\220b\230\002\230#\230W\377\240C\240q\330\020\021\330\377\014\023\220;\230a\230s\357\240\"\240A\262\001\007\220u\377\230A\230Y\240a\240y\377\260\t\270\021\270\047\300\022_\3001\340\020\027\024\000B\214$\377\020\023\2205\230\003\2301\377\330\024\034\230A\330\020\031\377\230\021\230%\230r\240\033\377\250B\250n\270B\270m\377\3101\310I\320U\\\320\337\\]\320]^\344\000\026\000{\005\031\364\000v\240Q\240\274 \367\024\220B\307 A\230Z\240\367r\250\023\364\000\"\260A\330\377\004\020\220\002\220&\230\001\357\230\023\230F\204\002\004\"\320\317\"9\270\021\351!\344!Q\240\377k\260\026\260r\270\021\340\376\327,\025\220Q\220g\230Q\377\230c\240\022\2406\250\021\370\365*\030\001\351\001&\240\t\250\021\375\250\373$\025\220i\230q\240\365\001\234L\007\225@\001\330\014\021/\220\021\220$\274@v\337@\274B\034\255@\250A?\230!";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1678, 2114);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1347 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\377xt/synap\377se_store\377.pyxgcis\376\031\003dno def\377ault __r\377educe__ {dub\002non-\307@\357vial\033\000cin\377it__nump\257y._cH\001m5\000i\377array fa;il\325\003imp\355 \033\t_umath\021\016u\234\002\276\317Aalloc\343  >E\003data.\013\020\253C\374\375a\332cs.ASCI\377IEllipsi\377sSequenc\365e\262\204\001.\267\204\007__Py\375x\001\000Dict_N\377extRef__l\333$\352\000__\260B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\214`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\360 _checks\001uT\000\n\001?\004\025\001\336@\360 \037\001\277unpick?\000E\315n \005vt\307A\230\001qu#alO\005\240E\251Fc\256\204\002\277\001&\274Dex\314\001\315`_\203\005\331`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\310`\221E_buff\367era\307`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377untdists\257im._\361 .\367jd\360\360\001\000\002m\001\361\207\003empt=y\274@odee\340`\361\205\002\377errorfil\377lflagsfo\371r\305`\305\206\004group\377_by_sour\373ce\n\002sidin\377dexint64\372\277As\000\002izekmsem\244\207\001\234\207\001nn_(\003\365n5\004s\252Andim\373np\327\204\002objor\263dex\000\002\000_a\201\000u\373tp\322\000popra\373nk\000\001_with\235iB\004reg\347\000\250\001w=_\233`rtro\002\0049\001\377sseenset\244\337\205\004\360\207\002s\220\000\262\003s,\002s\277tepsto\001\000r""\347uct\204`\300 upd\377atevalue\367sxz\213\000sO\200\001\377\340\004\030\230\006\230f\240\377A\240Q\330\004\n\210\"\377\210F\220!\2203\220f\377\230B\230a\330\004\035\230\376\023\000\035\230R\230v\240U\377\250*\260D\270\006\270b\377\300\001\330\t\n\330\010\014\377\210E\220\025\220a\220q\337\330\014\020\220\001\010\000d\230\177!\2306\240\021\240!\013\003\377\026\220q\230\007\230q\330\377\004\013\2101\200\001\360\026\367\000\005\031\r\000v\240Q\240\356U\000\024\220B`\000A\230Z\377\240r\250\023\250F\260\"\377\260A\330\004\020\220\002\220\377&\230\001\230\023\230F\240\373\"\240\016\000\"\320\"9\270\371\021\202\001}\001Q\240k\260\026\337\260r\270\021\340p\014\025\220\377Q\220g\230Q\230c\240\237\022\2406\250\021\216\n\030\001b\377\230\002\230&\240\t\250\021\375\250\224\004\025\220i\230q\240\365\001\265\014\007\256\000\001\330\014\021/\220\021\220$\325\000v\370\000\325\002\034\306\000\301\001?\230!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1347, 1749);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2114 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcolumn_offsetcountdelaysdeliver_spikesdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizeklocal_targetsmemviewmodenn_groupsn_rowsn_slotsn_sourcesn_spikesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterringring_datarow_lengthrow_startrow_start_arrsseensetdefaultshapesizeslotsourcesourcesspike_sourcesspike_stepsstartstepstopstructsynunpackupdatevaluesweightsxzerosO\200\001\340\004\030\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\035\230R\230v\240U\250*\260D\270\006\270b\300\001\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\006\000)*\360\020\000\005 \230}\250F\260!\2601\330\004(\250""\004\250F\260!\260=\300\t\310\026\310q\320PS\320SU\320UV\340\004\035\230Q\230d\240!\2403\240f\250D\260\006\260a\260s\270$\270d\300&\310\001\310\030\320QR\330\004!\240\024\240V\2501\250A\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220]\240!\2401\330\014\017\210w\220b\230\002\230#\230W\240C\240q\330\020\021\330\014\023\220;\230a\230s\240\"\240A\330\014\020\220\007\220u\230A\230Y\240a\240y\260\t\270\021\270\047\300\022\3001\340\020\027\220u\230B\230f\240A\240Q\330\020\023\2205\230\003\2301\330\024\034\230A\330\020\031\230\021\230%\230r\240\033\250B\250n\270B\270m\3101\310I\320U\\\320\\]\320]^\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (1749 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizekmemviewmodenn_groupsn_sourcesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterrow_startrow_start_arrsseensetdefaultshapesizesourcesstartstepstopstructunpackupdatevaluesxzerosO\200\001\340\004\030\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\035\230R\230v\240U\250*\260D\270\006\270b\300\001\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035""\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 135; i++) {
+    for (int i = 0; i < 119; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -24384,8 +23849,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 135; i < 139; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-135].length;
+    for (int i = 119; i < 122; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-119].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -24395,15 +23860,15 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 139; i++) {
+    for (Py_ssize_t i = 0; i < 122; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 135;
-      for (Py_ssize_t i=0; i<4; ++i) {
+      PyObject **table = stringtab + 119;
+      for (Py_ssize_t i=0; i<3; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -24465,12 +23930,12 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
 namespace {
 #endif
 typedef struct {
-    unsigned int argcount : 4;
+    unsigned int argcount : 2;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 5;
+    unsigned int nlocals : 4;
     unsigned int flags : 10;
-    unsigned int first_line : 7;
+    unsigned int first_line : 6;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -24495,14 +23960,9 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 18, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_delays, __pyx_mstate->__pyx_n_u_weights, __pyx_mstate->__pyx_n_u_spike_sources, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_ring, __pyx_mstate->__pyx_n_u_column_offset, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_n_slots, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_base, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_ring_data, __pyx_mstate->__pyx_n_u_row_length};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_deliver_spikes, __pyx_mstate->__pyx_kp_b_iso88591_F_1_F_qPSSUUV_Qd_3fD_as_d_QR_V1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
-  }
-  {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 74};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_n_groups, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank, __pyx_mstate->__pyx_n_u_seen};
-    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -31586,75 +31046,6 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
     retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
                                                  (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
                                                  &__Pyx_TypeInfo_nn_int32_t__const__, stack,
-                                                 &result, obj);
-    if (unlikely(retcode == -1))
-        goto __pyx_fail;
-    return result;
-__pyx_fail:
-    result.memview = NULL;
-    result.data = NULL;
-    return result;
-}
-
-/* ObjectToMemviewSlice */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(PyObject *obj, int writable_flag) {
-    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
-    __Pyx_BufFmt_StackElem stack[1];
-    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
-    int retcode;
-    if (obj == Py_None) {
-        result.memview = (struct __pyx_memoryview_obj *) Py_None;
-        return result;
-    }
-    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
-                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
-                                                 &__Pyx_TypeInfo_nn_uint16_t__const__, stack,
-                                                 &result, obj);
-    if (unlikely(retcode == -1))
-        goto __pyx_fail;
-    return result;
-__pyx_fail:
-    result.memview = NULL;
-    result.data = NULL;
-    return result;
-}
-
-/* ObjectToMemviewSlice */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(PyObject *obj, int writable_flag) {
-    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
-    __Pyx_BufFmt_StackElem stack[1];
-    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
-    int retcode;
-    if (obj == Py_None) {
-        result.memview = (struct __pyx_memoryview_obj *) Py_None;
-        return result;
-    }
-    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
-                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
-                                                 &__Pyx_TypeInfo_double__const__, stack,
-                                                 &result, obj);
-    if (unlikely(retcode == -1))
-        goto __pyx_fail;
-    return result;
-__pyx_fail:
-    result.memview = NULL;
-    result.data = NULL;
-    return result;
-}
-
-/* ObjectToMemviewSlice */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *obj, int writable_flag) {
-    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
-    __Pyx_BufFmt_StackElem stack[1];
-    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
-    int retcode;
-    if (obj == Py_None) {
-        result.memview = (struct __pyx_memoryview_obj *) Py_None;
-        return result;
-    }
-    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
-                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
-                                                 &__Pyx_TypeInfo_double, stack,
                                                  &result, obj);
     if (unlikely(retcode == -1))
         goto __pyx_fail;

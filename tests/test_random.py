@@ -56,3 +56,17 @@ def test_binomial_counts_follow_the_binomial_distribution():
     # a function of (key, element, draw): any subset gives the same counts
     assert np.array_equal(random123.binomial(11, elements[1001:2002].copy(), 7, 1600, 8e-4),
                           random123.binomial(11, elements, 7, 1600, 8e-4)[1001:2002])
+
+
+def test_add_binomial_adds_the_counts_of_a_contiguous_range_in_place():
+    from distsim._ext import random123
+    elements = np.arange(1003, 1003 + 5000, dtype=np.int64)
+    for n, p in ((1600, 8e-4), (5000, 0.2), (7, 1.0)):
+        values = np.linspace(-1.0, 1.0, len(elements))
+        expected = values + 87.81 * random123.binomial(5, elements, 9, n, p)
+        random123.add_binomial(5, 1003, 9, n, p, 87.81, values)
+        assert np.array_equal(values, expected)
+    untouched = np.ones(10)
+    random123.add_binomial(5, 0, 9, 0, 0.5, 1.0, untouched)
+    random123.add_binomial(5, 0, 9, 100, 0.0, 1.0, untouched)
+    assert np.array_equal(untouched, np.ones(10))

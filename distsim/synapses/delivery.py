@@ -3,9 +3,12 @@
 All pathways that add to the same variable of the same NeuronGroup (e.g. the
 8 projections onto one population of the microcircuit, each a Synapses
 object onto a subgroup) share one `TargetBuffer`: one ring per variable,
-applied once per step.
+applied once per step. A `DeliveryPlan` (ext/delivery.pyx) pushes the spikes
+of a window through all pathways of a run in one compiled call.
 """
 import numpy as np
+
+from .._ext import delivery as delivery_kernels
 
 
 class TargetBuffer:
@@ -51,8 +54,16 @@ class AdditivePathway:
         self.slots_needed = (int(self.store.delay_steps.max()) if len(self.store) else 0) + 1
         self.buffer = None
 
-    def push(self, spike_ids, spike_steps):
-        """Queue the effects of gathered spikes (network-wide ids, sorted)."""
-        if len(spike_ids) and len(self.store):
-            self.store.deliver(self.weights, spike_ids - self.source_offset, spike_steps,
-                               self.buffer.ring, self.column_offset)
+    def plan_entry(self):
+        """What the compiled delivery loop needs of this pathway."""
+        store = self.store
+        return (store.row_start, store.local_targets, store.delay_steps, self.weights,
+                self.source_offset, self.buffer.ring, self.column_offset)
+
+
+def make_delivery_plan(pathways):
+    """The compiled delivery of ``pathways`` (in this order), once their
+    buffers are assigned. ``plan.deliver(ids, steps)`` queues the effects of
+    a window's gathered spikes (network-wide ids, sorted by step then id).
+    Rebuild it when a store, a weight array or a buffer is replaced."""
+    return delivery_kernels.DeliveryPlan([p.plan_entry() for p in pathways])

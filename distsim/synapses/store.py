@@ -137,12 +137,6 @@ class SynapseStore:
         return synapse_store.rank_within_group(
             self.local_targets, int(self.local_targets.max()) + 1 if len(self) else 0)
 
-    def deliver(self, weights, spike_sources, spike_steps, ring, column_offset=0):
-        """Add the weights of the given spikes' synapses into ``ring`` (whose
-        columns start ``column_offset`` before this store's local targets)."""
-        synapse_store.deliver_spikes(self.row_start, self.local_targets, self.delay_steps,
-                                     weights, spike_sources, spike_steps, ring, column_offset)
-
     @property
     def nbytes(self):
         return (self.row_start.nbytes + self.local_targets.nbytes + self.delay_steps.nbytes

@@ -1,0 +1,108 @@
+"""Delivery of exchanged spikes into ring buffers, for all pathways in one call.
+
+One call per exchange window visits every (pathway, spike) pair in C: a
+Python call per pathway and window (55 pathways x 10,000 windows per
+biological second for the microcircuit) cost more than the events themselves.
+The Python side (distsim.synapses.delivery) checks shapes and keeps the
+arrays alive; this loop only reads raw pointers.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int64_t, int32_t, uint16_t
+from libc.stdlib cimport malloc, free
+
+cnp.import_array()
+
+
+cdef struct Pathway:
+    const int64_t* row_start      # CSR rows by source index (n_sources + 1)
+    const int32_t* local_targets  # per synapse
+    const uint16_t* delays        # per synapse, in steps (< n_slots)
+    const double* weights         # per synapse
+    int64_t first_source          # network-wide id of source index 0
+    int64_t n_sources
+    double* ring                  # n_slots x row_length, C order
+    int64_t n_slots
+    int64_t row_length
+    int64_t column_offset         # ring column of the store's local target 0
+
+
+cdef class DeliveryPlan:
+    """The pathways of a run, as raw pointers into their arrays.
+
+    Parameters
+    ----------
+    pathways : list of tuples
+        ``(row_start, local_targets, delays, weights, first_source, ring,
+        column_offset)`` per pathway, in delivery order. The arrays must stay
+        alive and unmoved while the plan is used (the caller keeps them).
+    """
+    cdef Pathway* pathways
+    cdef Py_ssize_t n_pathways
+    cdef list keep_alive
+
+    def __cinit__(self, list pathways):
+        cdef Py_ssize_t k
+        cdef const int64_t[::1] row_start
+        cdef const int32_t[::1] local_targets
+        cdef const uint16_t[::1] delays
+        cdef const double[::1] weights
+        cdef double[:, ::1] ring
+        self.n_pathways = len(pathways)
+        self.keep_alive = list(pathways)
+        self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
+        if self.pathways == NULL:
+            raise MemoryError()
+        for k in range(self.n_pathways):
+            row_start, local_targets, delays, weights, first_source, ring, column_offset = \
+                pathways[k]
+            if local_targets.shape[0] != delays.shape[0] or \
+                    local_targets.shape[0] != weights.shape[0]:
+                raise ValueError("targets, delays and weights must have one length")
+            if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
+                raise ValueError("row_start does not end at the number of synapses")
+            self.pathways[k].row_start = &row_start[0]
+            self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
+            self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
+            self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
+            self.pathways[k].first_source = first_source
+            self.pathways[k].n_sources = row_start.shape[0] - 1
+            self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
+            self.pathways[k].n_slots = ring.shape[0]
+            self.pathways[k].row_length = ring.shape[1]
+            self.pathways[k].column_offset = column_offset
+
+    def __dealloc__(self):
+        free(self.pathways)
+
+    def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):
+        """Add each spike's synaptic weights to ``ring[(step + delay) % n_slots,
+        column_offset + target]`` of every pathway it reaches.
+
+        Pathways in plan order, spikes in the given order (sorted by step,
+        then id, the same on every rank): the floating-point sums are the
+        same for any number of ranks.
+        """
+        cdef Py_ssize_t n_spikes = spike_ids.shape[0], k, p
+        cdef int64_t syn, source, base, slot, row_end
+        cdef Pathway* pw
+        if spike_steps.shape[0] != n_spikes:
+            raise ValueError("one step per spike")
+        with nogil:
+            for p in range(self.n_pathways):
+                pw = &self.pathways[p]
+                if pw.ring == NULL:
+                    continue
+                for k in range(n_spikes):
+                    source = spike_ids[k] - pw.first_source
+                    if source < 0 or source >= pw.n_sources:
+                        continue
+                    base = spike_steps[k] % pw.n_slots
+                    row_end = pw.row_start[source + 1]
+                    for syn in range(pw.row_start[source], row_end):
+                        # delay < n_slots: a conditional subtraction, no division
+                        slot = base + pw.delays[syn]
+                        if slot >= pw.n_slots:
+                            slot -= pw.n_slots
+                        pw.ring[slot * pw.row_length + pw.column_offset
+                                + pw.local_targets[syn]] += pw.weights[syn]
