@@ -6,6 +6,7 @@ group's N neurons; neuron i has the network-wide id ``id_offset + i``.
 
 import numpy as np
 
+from ._ext import neuron_kernels
 from .core.base import SimulationObject
 from .core.random import stream_key
 from .core.variableview import VariableView
@@ -381,6 +382,9 @@ class NeuronGroup(NeuronPopulation):
                                              "a condition", dim)
         elif self.refractory is not False and self.refractory is not None:
             self._refractory_steps = _timestep(float(self.refractory / second), clock.dt_)
+        if self._refractory_steps is not None:  # one per neuron, or one for all
+            self._refractory_steps = np.ascontiguousarray(
+                np.atleast_1d(self._refractory_steps), dtype=np.int64)
         self._refractoriness = self._refractory_steps is not None or \
             self._refractory_condition is not None
 
@@ -401,8 +405,8 @@ class NeuronGroup(NeuronPopulation):
             state["not_refractory"] |= ~np.broadcast_to(np.asarray(condition.evaluate(
                 self._namespace(constants, t=t, dt=dt)), dtype=bool), (self.n_local,))
         elif self._refractory_steps is not None:
-            state["not_refractory"][...] = _timestep(t - state["lastspike"], dt) >= \
-                self._refractory_steps
+            neuron_kernels.refractory_flags(state["lastspike"], t, dt, self._refractory_steps,
+                                            state["not_refractory"].view(np.uint8))
         if self.state_updater is not None:
             # The exact updater needs only the state; the others evaluate the
             # right-hand sides, whose namespace holds views that write through.

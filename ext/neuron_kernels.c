@@ -1295,6 +1295,7 @@ static int __Pyx_init_tpflags_variables(void) {
 #include "numpy/arrayscalars.h"
 #include "numpy/ufuncobject.h"
 #include <stdint.h>
+#include <math.h>
 #include "pythread.h"
 
     typedef int (*__pyx_memoryview_to_dtype_func_type)(char*, PyObject*);
@@ -3343,6 +3344,15 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_d
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *, int writable_flag);
 
 /* RealImag.proto */
@@ -3676,6 +3686,8 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 
 /* Module declarations from "libc.stdint" */
 
+/* Module declarations from "libc.math" */
+
 /* Module declarations from "distsim._ext.neuron_kernels" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
 static PyObject *generic = 0;
@@ -3685,6 +3697,7 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, uint8_t const *, int); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -3725,6 +3738,8 @@ static PyObject *__pyx_unpickle_Enum__set_state(struct __pyx_MemviewEnum_obj *, 
 /* #### Code section: typeinfo ### */
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double__const__ = { "const double", NULL, sizeof(double const ), { 0 }, 0, 'R', 0, 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint8_t__const__ = { "const uint8_t", NULL, sizeof(uint8_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint8_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint8_t const ), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint8_t = { "uint8_t", NULL, sizeof(uint8_t), { 0 }, 0, __PYX_IS_UNSIGNED(uint8_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint8_t), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(double), { 0 }, 0, 'R', 0, 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.neuron_kernels"
@@ -3797,6 +3812,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED 
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3947,8 +3963,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[1];
-    PyObject *__pyx_string_tab[123];
+    PyObject *__pyx_codeobj_tab[2];
+    PyObject *__pyx_string_tab[128];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4026,101 +4042,106 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
 #define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[27]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[28]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[29]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[30]
-#define __pyx_n_u_ASCII __pyx_string_tab[31]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[32]
-#define __pyx_n_u_Sequence __pyx_string_tab[33]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[34]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[35]
-#define __pyx_n_u_annotate __pyx_string_tab[36]
-#define __pyx_n_u_class __pyx_string_tab[37]
-#define __pyx_n_u_class_getitem __pyx_string_tab[38]
-#define __pyx_n_u_dict __pyx_string_tab[39]
-#define __pyx_n_u_func __pyx_string_tab[40]
-#define __pyx_n_u_getstate __pyx_string_tab[41]
-#define __pyx_n_u_import __pyx_string_tab[42]
-#define __pyx_n_u_main __pyx_string_tab[43]
-#define __pyx_n_u_module __pyx_string_tab[44]
-#define __pyx_n_u_name_2 __pyx_string_tab[45]
-#define __pyx_n_u_new __pyx_string_tab[46]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[47]
-#define __pyx_n_u_pyx_state __pyx_string_tab[48]
-#define __pyx_n_u_pyx_type __pyx_string_tab[49]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[50]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[51]
-#define __pyx_n_u_qualname __pyx_string_tab[52]
-#define __pyx_n_u_reduce __pyx_string_tab[53]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[54]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[55]
-#define __pyx_n_u_set_name __pyx_string_tab[56]
-#define __pyx_n_u_setstate __pyx_string_tab[57]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[58]
-#define __pyx_n_u_test __pyx_string_tab[59]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[60]
-#define __pyx_n_u_abc __pyx_string_tab[61]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[62]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[63]
-#define __pyx_n_u_base __pyx_string_tab[64]
-#define __pyx_n_u_c __pyx_string_tab[65]
-#define __pyx_n_u_check __pyx_string_tab[66]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[67]
-#define __pyx_n_u_count __pyx_string_tab[68]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[69]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[70]
-#define __pyx_n_u_encode __pyx_string_tab[71]
-#define __pyx_n_u_enumerate __pyx_string_tab[72]
-#define __pyx_n_u_error __pyx_string_tab[73]
-#define __pyx_n_u_exact_update __pyx_string_tab[74]
-#define __pyx_n_u_flags __pyx_string_tab[75]
-#define __pyx_n_u_format __pyx_string_tab[76]
-#define __pyx_n_u_fortran __pyx_string_tab[77]
-#define __pyx_n_u_free_c __pyx_string_tab[78]
-#define __pyx_n_u_free_m __pyx_string_tab[79]
-#define __pyx_n_u_held_c __pyx_string_tab[80]
-#define __pyx_n_u_held_m __pyx_string_tab[81]
-#define __pyx_n_u_held_matrix __pyx_string_tab[82]
-#define __pyx_n_u_held_offsets __pyx_string_tab[83]
-#define __pyx_n_u_i __pyx_string_tab[84]
-#define __pyx_n_u_id __pyx_string_tab[85]
-#define __pyx_n_u_index __pyx_string_tab[86]
-#define __pyx_n_u_items __pyx_string_tab[87]
-#define __pyx_n_u_itemsize __pyx_string_tab[88]
-#define __pyx_n_u_k __pyx_string_tab[89]
-#define __pyx_n_u_l __pyx_string_tab[90]
-#define __pyx_n_u_m __pyx_string_tab[91]
-#define __pyx_n_u_matrix __pyx_string_tab[92]
-#define __pyx_n_u_memview __pyx_string_tab[93]
-#define __pyx_n_u_mode __pyx_string_tab[94]
-#define __pyx_n_u_n __pyx_string_tab[95]
-#define __pyx_n_u_n_vars __pyx_string_tab[96]
-#define __pyx_n_u_name __pyx_string_tab[97]
-#define __pyx_n_u_ndim __pyx_string_tab[98]
-#define __pyx_n_u_not_refractory __pyx_string_tab[99]
-#define __pyx_n_u_obj __pyx_string_tab[100]
-#define __pyx_n_u_offsets __pyx_string_tab[101]
-#define __pyx_n_u_old __pyx_string_tab[102]
-#define __pyx_n_u_pack __pyx_string_tab[103]
-#define __pyx_n_u_per_neuron __pyx_string_tab[104]
-#define __pyx_n_u_pop __pyx_string_tab[105]
-#define __pyx_n_u_register __pyx_string_tab[106]
-#define __pyx_n_u_setdefault __pyx_string_tab[107]
-#define __pyx_n_u_shape __pyx_string_tab[108]
-#define __pyx_n_u_size __pyx_string_tab[109]
-#define __pyx_n_u_start __pyx_string_tab[110]
-#define __pyx_n_u_step __pyx_string_tab[111]
-#define __pyx_n_u_stop __pyx_string_tab[112]
-#define __pyx_n_u_struct __pyx_string_tab[113]
-#define __pyx_n_u_unpack __pyx_string_tab[114]
-#define __pyx_n_u_update __pyx_string_tab[115]
-#define __pyx_n_u_values __pyx_string_tab[116]
-#define __pyx_n_u_variables __pyx_string_tab[117]
-#define __pyx_n_u_view __pyx_string_tab[118]
-#define __pyx_n_u_width __pyx_string_tab[119]
-#define __pyx_n_u_x __pyx_string_tab[120]
-#define __pyx_n_b_O __pyx_string_tab[121]
-#define __pyx_kp_b_iso88591_S_q_1_AS_nF_3b_7_Ba_wb_j_wc_1IQ __pyx_string_tab[122]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[28]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[29]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[30]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[31]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[32]
+#define __pyx_n_u_ASCII __pyx_string_tab[33]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[34]
+#define __pyx_n_u_Sequence __pyx_string_tab[35]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[36]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[37]
+#define __pyx_n_u_annotate __pyx_string_tab[38]
+#define __pyx_n_u_class __pyx_string_tab[39]
+#define __pyx_n_u_class_getitem __pyx_string_tab[40]
+#define __pyx_n_u_dict __pyx_string_tab[41]
+#define __pyx_n_u_func __pyx_string_tab[42]
+#define __pyx_n_u_getstate __pyx_string_tab[43]
+#define __pyx_n_u_import __pyx_string_tab[44]
+#define __pyx_n_u_main __pyx_string_tab[45]
+#define __pyx_n_u_module __pyx_string_tab[46]
+#define __pyx_n_u_name_2 __pyx_string_tab[47]
+#define __pyx_n_u_new __pyx_string_tab[48]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[49]
+#define __pyx_n_u_pyx_state __pyx_string_tab[50]
+#define __pyx_n_u_pyx_type __pyx_string_tab[51]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[52]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[53]
+#define __pyx_n_u_qualname __pyx_string_tab[54]
+#define __pyx_n_u_reduce __pyx_string_tab[55]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[56]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[57]
+#define __pyx_n_u_set_name __pyx_string_tab[58]
+#define __pyx_n_u_setstate __pyx_string_tab[59]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[60]
+#define __pyx_n_u_test __pyx_string_tab[61]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[62]
+#define __pyx_n_u_abc __pyx_string_tab[63]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[64]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[65]
+#define __pyx_n_u_base __pyx_string_tab[66]
+#define __pyx_n_u_c __pyx_string_tab[67]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[68]
+#define __pyx_n_u_count __pyx_string_tab[69]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[70]
+#define __pyx_n_u_dt __pyx_string_tab[71]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[72]
+#define __pyx_n_u_encode __pyx_string_tab[73]
+#define __pyx_n_u_enumerate __pyx_string_tab[74]
+#define __pyx_n_u_error __pyx_string_tab[75]
+#define __pyx_n_u_exact_update __pyx_string_tab[76]
+#define __pyx_n_u_flags __pyx_string_tab[77]
+#define __pyx_n_u_format __pyx_string_tab[78]
+#define __pyx_n_u_fortran __pyx_string_tab[79]
+#define __pyx_n_u_free_c __pyx_string_tab[80]
+#define __pyx_n_u_free_m __pyx_string_tab[81]
+#define __pyx_n_u_held_c __pyx_string_tab[82]
+#define __pyx_n_u_held_m __pyx_string_tab[83]
+#define __pyx_n_u_held_matrix __pyx_string_tab[84]
+#define __pyx_n_u_held_offsets __pyx_string_tab[85]
+#define __pyx_n_u_i __pyx_string_tab[86]
+#define __pyx_n_u_id __pyx_string_tab[87]
+#define __pyx_n_u_index __pyx_string_tab[88]
+#define __pyx_n_u_items __pyx_string_tab[89]
+#define __pyx_n_u_itemsize __pyx_string_tab[90]
+#define __pyx_n_u_k __pyx_string_tab[91]
+#define __pyx_n_u_lastspike __pyx_string_tab[92]
+#define __pyx_n_u_margin __pyx_string_tab[93]
+#define __pyx_n_u_matrix __pyx_string_tab[94]
+#define __pyx_n_u_memview __pyx_string_tab[95]
+#define __pyx_n_u_mode __pyx_string_tab[96]
+#define __pyx_n_u_n __pyx_string_tab[97]
+#define __pyx_n_u_n_vars __pyx_string_tab[98]
+#define __pyx_n_u_name __pyx_string_tab[99]
+#define __pyx_n_u_ndim __pyx_string_tab[100]
+#define __pyx_n_u_not_refractory __pyx_string_tab[101]
+#define __pyx_n_u_obj __pyx_string_tab[102]
+#define __pyx_n_u_offsets __pyx_string_tab[103]
+#define __pyx_n_u_pack __pyx_string_tab[104]
+#define __pyx_n_u_per_neuron __pyx_string_tab[105]
+#define __pyx_n_u_pop __pyx_string_tab[106]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[107]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[108]
+#define __pyx_n_u_register __pyx_string_tab[109]
+#define __pyx_n_u_setdefault __pyx_string_tab[110]
+#define __pyx_n_u_shape __pyx_string_tab[111]
+#define __pyx_n_u_shared __pyx_string_tab[112]
+#define __pyx_n_u_size __pyx_string_tab[113]
+#define __pyx_n_u_start __pyx_string_tab[114]
+#define __pyx_n_u_step __pyx_string_tab[115]
+#define __pyx_n_u_stop __pyx_string_tab[116]
+#define __pyx_n_u_struct __pyx_string_tab[117]
+#define __pyx_n_u_t __pyx_string_tab[118]
+#define __pyx_n_u_unpack __pyx_string_tab[119]
+#define __pyx_n_u_update __pyx_string_tab[120]
+#define __pyx_n_u_values __pyx_string_tab[121]
+#define __pyx_n_u_variables __pyx_string_tab[122]
+#define __pyx_n_u_view __pyx_string_tab[123]
+#define __pyx_n_u_x __pyx_string_tab[124]
+#define __pyx_n_b_O __pyx_string_tab[125]
+#define __pyx_kp_b_iso88591_q_vQc_A_b_V1Cs_CuG36FfASPSST_j __pyx_string_tab[126]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1 __pyx_string_tab[127]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4167,8 +4188,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<123; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<128; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4221,8 +4242,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<123; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<128; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20287,7 +20308,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":14
+/* "ext/neuron_kernels.pyx":15
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -20340,67 +20361,67 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 14, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 15, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update", 0) < (0)) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update", 0) < (0)) __PYX_ERR(0, 15, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, i); __PYX_ERR(0, 14, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, i); __PYX_ERR(0, 15, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 15, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 15, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 15, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 15, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 15, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 15, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 14, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 14, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 15, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 15, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 15, __pyx_L3_error)
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 16, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 16, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 16, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 14, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 15, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20416,7 +20437,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 15, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 16, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_not_refractory, __pyx_v_offsets, __pyx_v_held_offsets);
 
   /* function exit code */
@@ -20444,20 +20465,14 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets) {
   Py_ssize_t __pyx_v_n_vars;
   Py_ssize_t __pyx_v_k;
-  Py_ssize_t __pyx_v_l;
-  Py_ssize_t __pyx_v_i;
   Py_ssize_t __pyx_v_n;
   double *__pyx_v_values[32];
-  double __pyx_v_old[32];
   __Pyx_memviewslice __pyx_v_view = { 0, 0, { 0 }, { 0 }, { 0 } };
   double const *__pyx_v_free_m;
   double const *__pyx_v_held_m;
   double const *__pyx_v_free_c;
   double const *__pyx_v_held_c;
-  double const *__pyx_v_m;
-  double const *__pyx_v_c;
-  Py_ssize_t __pyx_v_width;
-  int __pyx_v_check;
+  uint8_t const *__pyx_v_flags;
   int __pyx_v_per_neuron;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
@@ -20473,31 +20488,23 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
   double *__pyx_t_11;
   int __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
-  Py_ssize_t __pyx_t_16;
-  Py_ssize_t __pyx_t_17;
-  Py_ssize_t __pyx_t_18;
-  Py_ssize_t __pyx_t_19;
-  Py_ssize_t __pyx_t_20;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_update", 0);
 
-  /* "ext/neuron_kernels.pyx":24
+  /* "ext/neuron_kernels.pyx":25
  *     per-neuron constant terms (parameters in the equations).
  *     """
- *     cdef Py_ssize_t n_vars = len(variables), k, l, i, n             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
  *     cdef double* values[MAX_VARIABLES]
- *     cdef double old[MAX_VARIABLES]
+ *     cdef double[::1] view
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 24, __pyx_L1_error)
+    __PYX_ERR(0, 25, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 24, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 25, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
   /* "ext/neuron_kernels.pyx":29
@@ -20527,7 +20534,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
  *     cdef const double* held_c = NULL
- *     cdef const double* m
+ *     cdef const uint8_t* flags = NULL
 */
   __pyx_v_free_c = NULL;
 
@@ -20535,31 +20542,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
- *     cdef const double* m
- *     cdef const double* c
+ *     cdef const uint8_t* flags = NULL
+ *     cdef bint per_neuron = offsets.shape[0] > 0
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":36
- *     cdef const double* c
- *     cdef Py_ssize_t width
- *     cdef bint check = not_refractory.shape[0] > 0             # <<<<<<<<<<<<<<
+  /* "ext/neuron_kernels.pyx":33
+ *     cdef const double* free_c = NULL
+ *     cdef const double* held_c = NULL
+ *     cdef const uint8_t* flags = NULL             # <<<<<<<<<<<<<<
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars > MAX_VARIABLES:
 */
-  __pyx_v_check = ((__pyx_v_not_refractory.shape[0]) > 0);
+  __pyx_v_flags = NULL;
 
-  /* "ext/neuron_kernels.pyx":37
- *     cdef Py_ssize_t width
- *     cdef bint check = not_refractory.shape[0] > 0
+  /* "ext/neuron_kernels.pyx":34
+ *     cdef const double* held_c = NULL
+ *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0             # <<<<<<<<<<<<<<
  *     if n_vars > MAX_VARIABLES:
  *         raise ValueError(f"at most {MAX_VARIABLES} variables")
 */
   __pyx_v_per_neuron = ((__pyx_v_offsets.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":38
- *     cdef bint check = not_refractory.shape[0] > 0
+  /* "ext/neuron_kernels.pyx":35
+ *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
  *         raise ValueError(f"at most {MAX_VARIABLES} variables")
@@ -20570,7 +20577,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/neuron_kernels.pyx":39
+    /* "ext/neuron_kernels.pyx":36
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars > MAX_VARIABLES:
  *         raise ValueError(f"at most {MAX_VARIABLES} variables")             # <<<<<<<<<<<<<<
@@ -20583,15 +20590,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_at_most_32_variables};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 39, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 36, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 39, __pyx_L1_error)
+    __PYX_ERR(0, 36, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":38
- *     cdef bint check = not_refractory.shape[0] > 0
+    /* "ext/neuron_kernels.pyx":35
+ *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
  *         raise ValueError(f"at most {MAX_VARIABLES} variables")
@@ -20599,7 +20606,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":40
+  /* "ext/neuron_kernels.pyx":37
  *     if n_vars > MAX_VARIABLES:
  *         raise ValueError(f"at most {MAX_VARIABLES} variables")
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -20611,7 +20618,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   if (__pyx_t_4) {
 
 
-    /* "ext/neuron_kernels.pyx":41
+    /* "ext/neuron_kernels.pyx":38
  *         raise ValueError(f"at most {MAX_VARIABLES} variables")
  *     if n_vars == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -20628,7 +20635,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":40
+    /* "ext/neuron_kernels.pyx":37
  *     if n_vars > MAX_VARIABLES:
  *         raise ValueError(f"at most {MAX_VARIABLES} variables")
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -20637,7 +20644,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":42
+  /* "ext/neuron_kernels.pyx":39
  *     if n_vars == 0:
  *         return
  *     n = len(variables[0])             # <<<<<<<<<<<<<<
@@ -20646,15 +20653,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 42, __pyx_L1_error)
+    __PYX_ERR(0, 39, __pyx_L1_error)
   }
   __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
   __Pyx_INCREF(__pyx_t_5);
-  __pyx_t_1 = PyObject_Length(__pyx_t_5); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 42, __pyx_L1_error)
+  __pyx_t_1 = PyObject_Length(__pyx_t_5); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 39, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":43
+  /* "ext/neuron_kernels.pyx":40
  *         return
  *     n = len(variables[0])
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -20668,7 +20675,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_k = __pyx_t_9;
 
-    /* "ext/neuron_kernels.pyx":44
+    /* "ext/neuron_kernels.pyx":41
  *     n = len(variables[0])
  *     for k in range(n_vars):
  *         view = variables[k]             # <<<<<<<<<<<<<<
@@ -20677,15 +20684,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     if (unlikely(__pyx_v_variables == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 44, __pyx_L1_error)
+      __PYX_ERR(0, 41, __pyx_L1_error)
     }
-    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 44, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 41, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_10;
     __pyx_t_10.memview = NULL;
     __pyx_t_10.data = NULL;
 
-    /* "ext/neuron_kernels.pyx":45
+    /* "ext/neuron_kernels.pyx":42
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -20697,7 +20704,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":46
+      /* "ext/neuron_kernels.pyx":43
  *         view = variables[k]
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
@@ -20710,14 +20717,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
         __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 46, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 43, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       __Pyx_Raise(__pyx_t_5, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __PYX_ERR(0, 46, __pyx_L1_error)
+      __PYX_ERR(0, 43, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":45
+      /* "ext/neuron_kernels.pyx":42
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -20726,7 +20733,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":47
+    /* "ext/neuron_kernels.pyx":44
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
@@ -20749,7 +20756,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   }
 
 
-  /* "ext/neuron_kernels.pyx":48
+  /* "ext/neuron_kernels.pyx":45
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL
  *     if per_neuron:             # <<<<<<<<<<<<<<
@@ -20758,7 +20765,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   if (__pyx_v_per_neuron) {
 
-    /* "ext/neuron_kernels.pyx":49
+    /* "ext/neuron_kernels.pyx":46
  *         values[k] = &view[0] if n else NULL
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -20784,7 +20791,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":50
+      /* "ext/neuron_kernels.pyx":47
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -20797,14 +20804,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 50, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       __Pyx_Raise(__pyx_t_5, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __PYX_ERR(0, 50, __pyx_L1_error)
+      __PYX_ERR(0, 47, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":49
+      /* "ext/neuron_kernels.pyx":46
  *         values[k] = &view[0] if n else NULL
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -20813,29 +20820,29 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":51
+    /* "ext/neuron_kernels.pyx":48
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
  *         held_c = &held_offsets[0, 0]
- *     width = n_vars + 1
+ *     if not_refractory.shape[0] > 0:
 */
     __pyx_t_2 = 0;
     __pyx_t_3 = 0;
     __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_2 * __pyx_v_offsets.strides[0]) )) + __pyx_t_3)) ))));
 
-    /* "ext/neuron_kernels.pyx":52
+    /* "ext/neuron_kernels.pyx":49
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
- *     width = n_vars + 1
- *     with nogil:
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:
 */
     __pyx_t_3 = 0;
     __pyx_t_2 = 0;
     __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_3 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_2)) ))));
 
-    /* "ext/neuron_kernels.pyx":48
+    /* "ext/neuron_kernels.pyx":45
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL
  *     if per_neuron:             # <<<<<<<<<<<<<<
@@ -20844,21 +20851,84 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":53
+  /* "ext/neuron_kernels.pyx":50
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
- *     width = n_vars + 1             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for i in range(n):
+ *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")
 */
-  __pyx_v_width = (__pyx_v_n_vars + 1);
+  __pyx_t_4 = ((__pyx_v_not_refractory.shape[0]) > 0);
+
+  if (__pyx_t_4) {
+
+
+    /* "ext/neuron_kernels.pyx":51
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
+*/
+    __pyx_t_4 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_n);
+
+    if (unlikely(__pyx_t_4)) {
+
+
+      /* "ext/neuron_kernels.pyx":52
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")             # <<<<<<<<<<<<<<
+ *         flags = &not_refractory[0]
+ *     with nogil:
+*/
+      __pyx_t_6 = NULL;
+      __pyx_t_7 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
+        __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 52, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_5);
+      }
+      __Pyx_Raise(__pyx_t_5, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+      __PYX_ERR(0, 52, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":51
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":53
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         # Literal sizes let the compiler unroll the small matrix products
+*/
+    __pyx_t_2 = 0;
+    __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_2)) ))));
+
+    /* "ext/neuron_kernels.pyx":50
+ *         free_c = &offsets[0, 0]
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")
+*/
+  }
 
   /* "ext/neuron_kernels.pyx":54
- *         held_c = &held_offsets[0, 0]
- *     width = n_vars + 1
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             for k in range(n_vars):
+ *         # Literal sizes let the compiler unroll the small matrix products
+ *         # (the inline function is specialised for each).
 */
   {
       PyThreadState * _save;
@@ -20866,220 +20936,103 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":55
- *     width = n_vars + 1
- *     with nogil:
- *         for i in range(n):             # <<<<<<<<<<<<<<
- *             for k in range(n_vars):
- *                 old[k] = values[k][i]
+        /* "ext/neuron_kernels.pyx":57
+ *         # Literal sizes let the compiler unroll the small matrix products
+ *         # (the inline function is specialised for each).
+ *         if n_vars == 1:             # <<<<<<<<<<<<<<
+ *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         elif n_vars == 2:
 */
-
-        __pyx_t_1 = __pyx_v_n;
-        __pyx_t_8 = __pyx_t_1;
-
-        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-          __pyx_v_i = __pyx_t_9;
-
-          /* "ext/neuron_kernels.pyx":56
- *     with nogil:
- *         for i in range(n):
- *             for k in range(n_vars):             # <<<<<<<<<<<<<<
- *                 old[k] = values[k][i]
- *             if check and not not_refractory[i]:
-*/
-
-          __pyx_t_13 = __pyx_v_n_vars;
-          __pyx_t_14 = __pyx_t_13;
-
-          for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
-            __pyx_v_k = __pyx_t_15;
-
-            /* "ext/neuron_kernels.pyx":57
- *         for i in range(n):
- *             for k in range(n_vars):
- *                 old[k] = values[k][i]             # <<<<<<<<<<<<<<
- *             if check and not not_refractory[i]:
- *                 m = held_m
-*/
-            (__pyx_v_old[__pyx_v_k]) = ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]);
-          }
-
+        switch (__pyx_v_n_vars) {
+          case 1:
 
           /* "ext/neuron_kernels.pyx":58
- *             for k in range(n_vars):
- *                 old[k] = values[k][i]
- *             if check and not not_refractory[i]:             # <<<<<<<<<<<<<<
- *                 m = held_m
- *                 c = held_c
+ *         # (the inline function is specialised for each).
+ *         if n_vars == 1:
+ *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
+ *         elif n_vars == 2:
+ *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
 */
-          if (__pyx_v_check) {
-          } else {
+          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(1, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
 
-            __pyx_t_4 = __pyx_v_check;
-            goto __pyx_L20_bool_binop_done;
-          }
-          __pyx_t_2 = __pyx_v_i;
-          __pyx_t_12 = (!((*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_2)) ))) != 0));
-
-
-          __pyx_t_4 = __pyx_t_12;
-
-          __pyx_L20_bool_binop_done:;
-          if (__pyx_t_4) {
-
-
-            /* "ext/neuron_kernels.pyx":59
- *                 old[k] = values[k][i]
- *             if check and not not_refractory[i]:
- *                 m = held_m             # <<<<<<<<<<<<<<
- *                 c = held_c
- *             else:
+          /* "ext/neuron_kernels.pyx":57
+ *         # Literal sizes let the compiler unroll the small matrix products
+ *         # (the inline function is specialised for each).
+ *         if n_vars == 1:             # <<<<<<<<<<<<<<
+ *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         elif n_vars == 2:
 */
-            __pyx_v_m = __pyx_v_held_m;
+          break;
+          case 2:
 
-            /* "ext/neuron_kernels.pyx":60
- *             if check and not not_refractory[i]:
- *                 m = held_m
- *                 c = held_c             # <<<<<<<<<<<<<<
- *             else:
- *                 m = free_m
+          /* "ext/neuron_kernels.pyx":60
+ *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         elif n_vars == 2:
+ *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
+ *         elif n_vars == 3:
+ *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
 */
-            __pyx_v_c = __pyx_v_held_c;
+          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(2, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
 
-            /* "ext/neuron_kernels.pyx":58
- *             for k in range(n_vars):
- *                 old[k] = values[k][i]
- *             if check and not not_refractory[i]:             # <<<<<<<<<<<<<<
- *                 m = held_m
- *                 c = held_c
+          /* "ext/neuron_kernels.pyx":59
+ *         if n_vars == 1:
+ *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         elif n_vars == 2:             # <<<<<<<<<<<<<<
+ *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         elif n_vars == 3:
 */
-            goto __pyx_L19;
-          }
+          break;
+          case 3:
 
           /* "ext/neuron_kernels.pyx":62
- *                 c = held_c
- *             else:
- *                 m = free_m             # <<<<<<<<<<<<<<
- *                 c = free_c
- *             for k in range(n_vars):
+ *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         elif n_vars == 3:
+ *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
+ *         else:
+ *             _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags,
 */
-          /*else*/ {
-            __pyx_v_m = __pyx_v_free_m;
+          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(3, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
 
-            /* "ext/neuron_kernels.pyx":63
- *             else:
- *                 m = free_m
- *                 c = free_c             # <<<<<<<<<<<<<<
- *             for k in range(n_vars):
- *                 values[k][i] = m[k * width + n_vars]
+          /* "ext/neuron_kernels.pyx":61
+ *         elif n_vars == 2:
+ *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         elif n_vars == 3:             # <<<<<<<<<<<<<<
+ *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         else:
 */
-            __pyx_v_c = __pyx_v_free_c;
-          }
-          __pyx_L19:;
+          break;
+          default:
 
           /* "ext/neuron_kernels.pyx":64
- *                 m = free_m
- *                 c = free_c
- *             for k in range(n_vars):             # <<<<<<<<<<<<<<
- *                 values[k][i] = m[k * width + n_vars]
- *                 if per_neuron:
+ *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ *         else:
+ *             _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags,             # <<<<<<<<<<<<<<
+ *                             per_neuron)
+ * 
 */
-
-          __pyx_t_13 = __pyx_v_n_vars;
-          __pyx_t_14 = __pyx_t_13;
-
-          for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
-            __pyx_v_k = __pyx_t_15;
-
-            /* "ext/neuron_kernels.pyx":65
- *                 c = free_c
- *             for k in range(n_vars):
- *                 values[k][i] = m[k * width + n_vars]             # <<<<<<<<<<<<<<
- *                 if per_neuron:
- *                     values[k][i] += c[k * n + i]
-*/
-            ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
-
-            /* "ext/neuron_kernels.pyx":66
- *             for k in range(n_vars):
- *                 values[k][i] = m[k * width + n_vars]
- *                 if per_neuron:             # <<<<<<<<<<<<<<
- *                     values[k][i] += c[k * n + i]
- *                 for l in range(n_vars):
-*/
-            if (__pyx_v_per_neuron) {
-
-              /* "ext/neuron_kernels.pyx":67
- *                 values[k][i] = m[k * width + n_vars]
- *                 if per_neuron:
- *                     values[k][i] += c[k * n + i]             # <<<<<<<<<<<<<<
- *                 for l in range(n_vars):
- *                     values[k][i] += m[k * width + l] * old[l]
-*/
-
-              __pyx_t_16 = __pyx_v_k;
-
-              __pyx_t_17 = __pyx_v_i;
-              ((__pyx_v_values[__pyx_t_16])[__pyx_t_17]) = (((__pyx_v_values[__pyx_t_16])[__pyx_t_17]) + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
-
-              /* "ext/neuron_kernels.pyx":66
- *             for k in range(n_vars):
- *                 values[k][i] = m[k * width + n_vars]
- *                 if per_neuron:             # <<<<<<<<<<<<<<
- *                     values[k][i] += c[k * n + i]
- *                 for l in range(n_vars):
-*/
-            }
-
-            /* "ext/neuron_kernels.pyx":68
- *                 if per_neuron:
- *                     values[k][i] += c[k * n + i]
- *                 for l in range(n_vars):             # <<<<<<<<<<<<<<
- *                     values[k][i] += m[k * width + l] * old[l]
-*/
-
-            __pyx_t_16 = __pyx_v_n_vars;
-            __pyx_t_17 = __pyx_t_16;
-
-            for (__pyx_t_18 = 0; __pyx_t_18 < __pyx_t_17; __pyx_t_18+=1) {
-              __pyx_v_l = __pyx_t_18;
-
-              /* "ext/neuron_kernels.pyx":69
- *                     values[k][i] += c[k * n + i]
- *                 for l in range(n_vars):
- *                     values[k][i] += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
-*/
-
-              __pyx_t_19 = __pyx_v_k;
-
-              __pyx_t_20 = __pyx_v_i;
-              ((__pyx_v_values[__pyx_t_19])[__pyx_t_20]) = (((__pyx_v_values[__pyx_t_19])[__pyx_t_20]) + ((__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
-            }
-
-          }
-
+          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(__pyx_v_n_vars, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
+          break;
         }
-
       }
 
       /* "ext/neuron_kernels.pyx":54
- *         held_c = &held_offsets[0, 0]
- *     width = n_vars + 1
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             for k in range(n_vars):
+ *         # Literal sizes let the compiler unroll the small matrix products
+ *         # (the inline function is specialised for each).
 */
       /*finally:*/ {
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L14;
+          goto __pyx_L16;
         }
-        __pyx_L14:;
+        __pyx_L16:;
       }
   }
 
-  /* "ext/neuron_kernels.pyx":14
+  /* "ext/neuron_kernels.pyx":15
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -21101,15 +21054,627 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 
 
 
-
-
-
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
 
 
 
 
 
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":68
+ * 
+ * 
+ * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
+ *                                  const double* free_m, const double* held_m,
+ *                                  const double* free_c, const double* held_c,
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t __pyx_v_n_vars, Py_ssize_t __pyx_v_n, double **__pyx_v_values, double const *__pyx_v_free_m, double const *__pyx_v_held_m, double const *__pyx_v_free_c, double const *__pyx_v_held_c, uint8_t const *__pyx_v_not_refractory, int __pyx_v_per_neuron) {
+  double __pyx_v_old[32];
+  double __pyx_v_total;
+  double const *__pyx_v_m;
+  double const *__pyx_v_c;
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_l;
+  Py_ssize_t __pyx_v_width;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  int __pyx_t_7;
+  int __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
+
+  /* "ext/neuron_kernels.pyx":76
+ *     cdef const double* m
+ *     cdef const double* c
+ *     cdef Py_ssize_t i, k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
+ *     for i in range(n):
+ *         for k in range(n_vars):
+*/
+  __pyx_v_width = (__pyx_v_n_vars + 1);
+
+  /* "ext/neuron_kernels.pyx":77
+ *     cdef const double* c
+ *     cdef Py_ssize_t i, k, l, width = n_vars + 1
+ *     for i in range(n):             # <<<<<<<<<<<<<<
+ *         for k in range(n_vars):
+ *             old[k] = values[k][i]
+*/
+
+  __pyx_t_1 = __pyx_v_n;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/neuron_kernels.pyx":78
+ *     cdef Py_ssize_t i, k, l, width = n_vars + 1
+ *     for i in range(n):
+ *         for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *             old[k] = values[k][i]
+ *         if not_refractory != NULL and not not_refractory[i]:
+*/
+
+    __pyx_t_4 = __pyx_v_n_vars;
+    __pyx_t_5 = __pyx_t_4;
+
+    for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
+      __pyx_v_k = __pyx_t_6;
+
+      /* "ext/neuron_kernels.pyx":79
+ *     for i in range(n):
+ *         for k in range(n_vars):
+ *             old[k] = values[k][i]             # <<<<<<<<<<<<<<
+ *         if not_refractory != NULL and not not_refractory[i]:
+ *             m = held_m
+*/
+      (__pyx_v_old[__pyx_v_k]) = ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]);
+    }
+
+
+    /* "ext/neuron_kernels.pyx":80
+ *         for k in range(n_vars):
+ *             old[k] = values[k][i]
+ *         if not_refractory != NULL and not not_refractory[i]:             # <<<<<<<<<<<<<<
+ *             m = held_m
+ *             c = held_c
+*/
+    __pyx_t_8 = (__pyx_v_not_refractory != NULL);
+
+    if (__pyx_t_8) {
+
+    } else {
+
+      __pyx_t_7 = __pyx_t_8;
+
+      goto __pyx_L8_bool_binop_done;
+    }
+    __pyx_t_8 = (!((__pyx_v_not_refractory[__pyx_v_i]) != 0));
+
+
+    __pyx_t_7 = __pyx_t_8;
+
+    __pyx_L8_bool_binop_done:;
+    if (__pyx_t_7) {
+
+
+      /* "ext/neuron_kernels.pyx":81
+ *             old[k] = values[k][i]
+ *         if not_refractory != NULL and not not_refractory[i]:
+ *             m = held_m             # <<<<<<<<<<<<<<
+ *             c = held_c
+ *         else:
+*/
+      __pyx_v_m = __pyx_v_held_m;
+
+      /* "ext/neuron_kernels.pyx":82
+ *         if not_refractory != NULL and not not_refractory[i]:
+ *             m = held_m
+ *             c = held_c             # <<<<<<<<<<<<<<
+ *         else:
+ *             m = free_m
+*/
+      __pyx_v_c = __pyx_v_held_c;
+
+      /* "ext/neuron_kernels.pyx":80
+ *         for k in range(n_vars):
+ *             old[k] = values[k][i]
+ *         if not_refractory != NULL and not not_refractory[i]:             # <<<<<<<<<<<<<<
+ *             m = held_m
+ *             c = held_c
+*/
+      goto __pyx_L7;
+    }
+
+    /* "ext/neuron_kernels.pyx":84
+ *             c = held_c
+ *         else:
+ *             m = free_m             # <<<<<<<<<<<<<<
+ *             c = free_c
+ *         for k in range(n_vars):
+*/
+    /*else*/ {
+      __pyx_v_m = __pyx_v_free_m;
+
+      /* "ext/neuron_kernels.pyx":85
+ *         else:
+ *             m = free_m
+ *             c = free_c             # <<<<<<<<<<<<<<
+ *         for k in range(n_vars):
+ *             # The same sum, in the same order, as the numpy path.
+*/
+      __pyx_v_c = __pyx_v_free_c;
+    }
+    __pyx_L7:;
+
+    /* "ext/neuron_kernels.pyx":86
+ *             m = free_m
+ *             c = free_c
+ *         for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *             # The same sum, in the same order, as the numpy path.
+ *             total = m[k * width + n_vars]
+*/
+
+    __pyx_t_4 = __pyx_v_n_vars;
+    __pyx_t_5 = __pyx_t_4;
+
+    for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
+      __pyx_v_k = __pyx_t_6;
+
+      /* "ext/neuron_kernels.pyx":88
+ *         for k in range(n_vars):
+ *             # The same sum, in the same order, as the numpy path.
+ *             total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
+ *             if per_neuron:
+ *                 total += c[k * n + i]
+*/
+      __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
+
+      /* "ext/neuron_kernels.pyx":89
+ *             # The same sum, in the same order, as the numpy path.
+ *             total = m[k * width + n_vars]
+ *             if per_neuron:             # <<<<<<<<<<<<<<
+ *                 total += c[k * n + i]
+ *             for l in range(n_vars):
+*/
+      if (__pyx_v_per_neuron) {
+
+        /* "ext/neuron_kernels.pyx":90
+ *             total = m[k * width + n_vars]
+ *             if per_neuron:
+ *                 total += c[k * n + i]             # <<<<<<<<<<<<<<
+ *             for l in range(n_vars):
+ *                 total += m[k * width + l] * old[l]
+*/
+        __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
+
+        /* "ext/neuron_kernels.pyx":89
+ *             # The same sum, in the same order, as the numpy path.
+ *             total = m[k * width + n_vars]
+ *             if per_neuron:             # <<<<<<<<<<<<<<
+ *                 total += c[k * n + i]
+ *             for l in range(n_vars):
+*/
+      }
+
+      /* "ext/neuron_kernels.pyx":91
+ *             if per_neuron:
+ *                 total += c[k * n + i]
+ *             for l in range(n_vars):             # <<<<<<<<<<<<<<
+ *                 total += m[k * width + l] * old[l]
+ *             values[k][i] = total
+*/
+
+      __pyx_t_9 = __pyx_v_n_vars;
+      __pyx_t_10 = __pyx_t_9;
+
+      for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
+        __pyx_v_l = __pyx_t_11;
+
+        /* "ext/neuron_kernels.pyx":92
+ *                 total += c[k * n + i]
+ *             for l in range(n_vars):
+ *                 total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
+ *             values[k][i] = total
+ * 
+*/
+        __pyx_v_total = (__pyx_v_total + ((__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
+      }
+
+
+      /* "ext/neuron_kernels.pyx":93
+ *             for l in range(n_vars):
+ *                 total += m[k * width + l] * old[l]
+ *             values[k][i] = total             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+      ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
+    }
+
+  }
+
+
+  /* "ext/neuron_kernels.pyx":68
+ * 
+ * 
+ * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
+ *                                  const double* free_m, const double* held_m,
+ *                                  const double* free_c, const double* held_c,
+*/
+
+  /* function exit code */
+
+
+
+
+
+
+
+
+}
+
+/* "ext/neuron_kernels.pyx":96
+ * 
+ * 
+ * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
+ *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
+ *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_3refractory_flags(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_2refractory_flags, "``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``\n    (one refractory period for all when ``refractory_steps`` has length 1),\n    with Brian2\047s robust time-to-step conversion, as ``distsim.groups``\047s\n    numpy path computes it.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags = {"refractory_flags", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_3refractory_flags, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_2refractory_flags};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_3refractory_flags(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_lastspike = { 0, 0, { 0 }, { 0 }, { 0 } };
+  double __pyx_v_t;
+  double __pyx_v_dt;
+  __Pyx_memviewslice __pyx_v_refractory_steps = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_not_refractory = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("refractory_flags (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 96, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 96, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 96, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 96, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 96, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 96, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 5)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 96, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 96, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 96, __pyx_L3_error)
+    }
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 97, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 97, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 96, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lastspike, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_refractory_steps, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.refractory_flags", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(__pyx_self, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_not_refractory);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lastspike, 1);
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_refractory_steps, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_i;
+  int __pyx_v_shared;
+  double __pyx_v_margin;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("refractory_flags", 0);
+
+  /* "ext/neuron_kernels.pyx":102
+ *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
+ *     numpy path computes it."""
+ *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
+ *     cdef bint shared = refractory_steps.shape[0] == 1
+ *     cdef double margin = 1e-3 * dt
+*/
+  __pyx_v_n = (__pyx_v_lastspike.shape[0]);
+
+  /* "ext/neuron_kernels.pyx":103
+ *     numpy path computes it."""
+ *     cdef Py_ssize_t n = lastspike.shape[0], i
+ *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
+ *     cdef double margin = 1e-3 * dt
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
+*/
+  __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
+
+  /* "ext/neuron_kernels.pyx":104
+ *     cdef Py_ssize_t n = lastspike.shape[0], i
+ *     cdef bint shared = refractory_steps.shape[0] == 1
+ *     cdef double margin = 1e-3 * dt             # <<<<<<<<<<<<<<
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
+ *         raise ValueError("one flag and one refractory period per neuron")
+*/
+  __pyx_v_margin = (1e-3 * __pyx_v_dt);
+
+  /* "ext/neuron_kernels.pyx":105
+ *     cdef bint shared = refractory_steps.shape[0] == 1
+ *     cdef double margin = 1e-3 * dt
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
+ *         raise ValueError("one flag and one refractory period per neuron")
+ *     with nogil:
+*/
+  __pyx_t_2 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  if (!__pyx_v_shared) {
+  } else {
+
+    __pyx_t_2 = __pyx_v_shared;
+    goto __pyx_L6_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_refractory_steps.shape[0]) == __pyx_v_n);
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L6_bool_binop_done:;
+  __pyx_t_3 = (!__pyx_t_2);
+
+
+
+  __pyx_t_1 = __pyx_t_3;
+
+  __pyx_L4_bool_binop_done:;
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/neuron_kernels.pyx":106
+ *     cdef double margin = 1e-3 * dt
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
+ *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for i in range(n):
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 106, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 106, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":105
+ *     cdef bint shared = refractory_steps.shape[0] == 1
+ *     cdef double margin = 1e-3 * dt
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
+ *         raise ValueError("one flag and one refractory period per neuron")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":107
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
+ *         raise ValueError("one flag and one refractory period per neuron")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/neuron_kernels.pyx":108
+ *         raise ValueError("one flag and one refractory period per neuron")
+ *     with nogil:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+ *                 refractory_steps[0 if shared else i]
+*/
+
+        __pyx_t_7 = __pyx_v_n;
+        __pyx_t_8 = __pyx_t_7;
+
+        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+          __pyx_v_i = __pyx_t_9;
+
+          /* "ext/neuron_kernels.pyx":109
+ *     with nogil:
+ *         for i in range(n):
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \             # <<<<<<<<<<<<<<
+ *                 refractory_steps[0 if shared else i]
+*/
+          __pyx_t_10 = __pyx_v_i;
+
+          /* "ext/neuron_kernels.pyx":110
+ *         for i in range(n):
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+ *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
+*/
+          if (__pyx_v_shared) {
+
+            __pyx_t_11 = 0;
+          } else {
+
+            __pyx_t_11 = __pyx_v_i;
+          }
+          __pyx_t_12 = __pyx_t_11;
+
+          /* "ext/neuron_kernels.pyx":109
+ *     with nogil:
+ *         for i in range(n):
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \             # <<<<<<<<<<<<<<
+ *                 refractory_steps[0 if shared else i]
+*/
+          __pyx_t_13 = __pyx_v_i;
+          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_13)) )) = (((int64_t)floor((((__pyx_v_t - (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_10)) )))) + __pyx_v_margin) / __pyx_v_dt))) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_12)) ))));
+
+        }
+
+      }
+
+      /* "ext/neuron_kernels.pyx":107
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
+ *         raise ValueError("one flag and one refractory period per neuron")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L10;
+        }
+        __pyx_L10:;
+      }
+  }
+
+  /* "ext/neuron_kernels.pyx":96
+ * 
+ * 
+ * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
+ *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
+ *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.refractory_flags", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
 
 
 
@@ -23425,29 +23990,44 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Enum, __pyx_t_4) < (0)) __PYX_ERR(1, 4, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":9
- * from libc.stdint cimport uint8_t
+  /* "ext/neuron_kernels.pyx":10
+ * from libc.math cimport floor
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * DEF MAX_VARIABLES = 32
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 9, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 10, __pyx_L1_error)
 
 
-  /* "ext/neuron_kernels.pyx":14
+  /* "ext/neuron_kernels.pyx":15
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                  list variables, const uint8_t[::1] not_refractory,
  *                  const double[:, ::1] offsets, const double[:, ::1] held_offsets):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_1exact_update, 0, __pyx_mstate_global->__pyx_n_u_exact_update, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 14, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_1exact_update, 0, __pyx_mstate_global->__pyx_n_u_exact_update, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 14, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/neuron_kernels.pyx":96
+ * 
+ * 
+ * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
+ *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
+ *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/neuron_kernels.pyx":1
@@ -23624,41 +24204,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{20},{15},{7},{6},{22},{2},{9},{50},{39},{34},{39},{36},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{5},{18},{5},{27},{15},{6},{9},{5},{12},{5},{6},{7},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{1},{1},{6},{7},{4},{1},{6},{4},{4},{14},{3},{7},{3},{4},{10},{3},{8},{10},{5},{4},{5},{4},{4},{6},{6},{6},{6},{9},{4},{5},{1}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{454}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{20},{15},{7},{6},{22},{2},{9},{50},{39},{34},{39},{45},{34},{36},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{12},{5},{6},{7},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{6},{4},{4},{14},{3},{7},{4},{10},{3},{16},{16},{8},{10},{5},{6},{4},{5},{4},{4},{6},{1},{6},{6},{6},{9},{4},{1}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{146},{420}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1172 bytes) */
-static const char cstring[] = "x\332}T\315n\333F\020\266\034\273QR\243\211c\307\005\032\240X\325\250\005\024\t[9\001R\024A\n\325u\n\003m\032\305I\216%V\344P\332x\271K\355\217,\365\224\243\216<\362\310#\217:\346Qx\354#\344\021:KJ\262\235\006\025\240\345\354\316\317\316\367\315\354\020j\310\017\023\"\373o!0O\275\237\310\223? \226j\372\206\3019\221\021y\022Ha\330\300J\253\t\025!\t\231r\206\037\0373\261Th\243X\010\341%c\"\325\377\352\257\236\255,\237\376|D\205\220\206P\255\331@\020#\211\002\032>\220\202OI\\%9\306$O\304\230r\026\222X\206p\237\300$A_\014\325\016\332\356\336v$\225QT\264\357\223\001\206Z\032\353!M\000\257\"t\3024y.\r\0203D&\216\246f(\005\301\263\0208\353\203\242\006\3606\227\037FU\316H\220\027\307/\036<\372\361Q\225\255\002\307\233&\332\366\003\216\211\202v\244\365-\343\006\243\233i\002\332#\047\021\231JK\004`^\210\"A\273\313\016f\010\202h0N \355\n35L\n\037\335\231\030\264\0274\26118\357g\224k\360h\030\372h\007\230s,\265!\017\017\311\230*F\373\034t 9w\366Rh\217\366\203\220iw\014\242Z\047\346{\001Va\3643P\002\270\366\222\351d\0200]\353C!\021zD-7\304\367\025\2046\000\337\047\241\255\356\026R<@*\306\214r\324\006L0\343\373\302\306\311\324\363\003\251\300\213\321\217Q\245\350\224D\224\361\032/\213\023,\302e3\033S3\374\217\205\214\"dA\223\330\"\240!E\270R\000A46\026$A\366\353\3045\262\003\027h?2\347 \006fh+0.4\345\\\006\316\241\316*\244\206z\237\320\326\r\341*Z\367\242\366\272\247G\047\047\307\234\263D3}\n#\013\"\000\367*\274\213\007\342\373/\246\023\374\377\212\335\341?Gn_B\344\373\213\n\"o\310\221\253\361\2050\000\303\014\304\356 t>\370\213\254\010\334\027Uz\351U\363\341\244\2302Q}ehy\245\0234\256\277\356z\337\307\352\371\301\020\2023m\343z\267\210\342D\327\177\265dE\302\2023\214p,\226vc\343Xp1F\226\362e\330e\311WRP=\211K\0070q\033\254\324*\025})\365\225|\341g@;,L\273\342K\213\017\003\260-\227\324\373}\033E\370\320\364T\004Lz+\023\335\247\032\202\nZ\300q\357#\021\370\222\003\350S<\221V\030ll\243Y\354aF\306\273\332\324a\205\034o\254\347\032\226\016\247\003 \364\352E\203R\330\205\023\212\005""\260\tv\004D\234\0164N\nl\313\305\274\210\024 \204j\215\207\300C\3071\256\265\214f\212M*q\321\263\214\2058\267`\342\212\253\353\345o8\343qm\211\303\312M*7\241\204\360\261s\265c\016\347\\\214\215\202\264F\010\313`Ka\262\213x\222\207\t\302\304\246\367k`\211L\024\014\0200(\324/^h\325\264\356&d\\!\355\220h#\361\257l`\260\340\030\240\206\2073\317\202^\275\030\227\3139\013\315p\362\347\273\306\207\335\265\315\257\263\323\274\221o\177\270\271\266\331Ba/\037\025\327\212N\271Aps\257\350\026\247\363F\265\251\226\017\315\265\315/S\221?+Z\305\303\242\357T\367\262\307\371A\321(v\212_\nZn\\\177w>\353\247\215\262\371\305\354m\326\310\266\353\223 \335.\2337\312\215\346\354\332\2543;I{)u\233\315\331\353\264\225v\312\346\255\331\2642n~>{4\033\243:\310v\262n\271u\047\375.\353f=\027\215\316l\332M_e\333\331A~=\037\271\270#g\3778=@\327\235\354(S\371N\376\373\374\2639\235\353\367\373\357{\227\274\267\323\355\264\215\236\373\313\315\375\214f:o\225\033[\263\337\322\303\264W\336\270Y6\267f\307\351\335\224\246\243r\353v\272\231\276\316ZY\247\274\275\223v\322\343l/\033\345\353y+\357\224[\2670\301W\331n\366W\321)\272\345\355\335\264^\376YIW\334\3670\240\302\253\277\305\000\215\374N~\230\277)\016\213^\025\267\334\375\n\215\016\263^\026\345\335\274\227\367\213\365\342\233\212F\014s\234\335\305$G\237\2629\230\257\317\367\347/\021f\353}\347_\277\007\002\364";
-    PyObject *data = __Pyx_DecompressString(cstring, 1172, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1275 bytes) */
+static const char cstring[] = "x\332\235T\315o\033E\024\217\325\244u @\3234\255J\241\232P\251\216PkH[(BU\221\t)D*%\251K\005\247\325x\366\255=\315\356\314z>\3345\007\324\243\217{\334\343\036}\3641\307\034s\314\321G\376\204\376\t\274\331\365W\013\342\200%\317\276y\337\357\367\336<B\r\3712!\262\365\022\230yT\377\226<\374\031\"\251\372/8\274\"2 \017\231\024\206\267\255\264\232P\341\023\237+\247\370.\233\213\251@\033\305}\360\027\224\211T\377)\177\2337\323|\364\335.\025B\032B\265\346mA\214$\n\250\177G\212\260O\242\"\311\036&\271/z4\344>\211\244\017\267\t$1\332\242\253\032\253\271\270\265@*\243\250\250\335&mt5U\326\035\032\003\206\"4\341\232<\225\006\210\351 \022\273}\323\221\202 \317\207\220\267@Q\003\030\315\345\207^\225S\022\344`\357\340\316\375o\356\027\331*p\270i\242m\213\205\230(h\007Z\313\362\320\240w\323\217A\327\311~@\372\322\022\001\230\027V\021\243\336\242\201\351\200 \032\214#H\255\250\231\032.\205\207\346\\\264k\023\230x\017\234\365c\032j\250S\337\367P\0170\347HjC\356\335%=\2528m\205\240\231\014C\247/\205\256\323\026\363\271vl\020\305\231\230/\004X\205\336\217@\t\010u=\356\047m\306u)\367\205\304\322\003jCC<O\201o\031x\036\361m\021[Hq\007\241\350q\032\242\224q\301\215\347\t\033\305\375\272\307\244\202z\204v\234*E\373$\240<,\353\345Q\214MXT\263\0215\235\177h\310 @\0244\211,\026\324\241X\256\024@\260\032\033\t\022#\372e\342\216\031\204\264]\340\357.\n\002E\231\301ypZ\\\372\357(\317\344\\\000\"_\330\31654\202\rs\360\336\211\036\202h\233\216-\260q\231\3220\224\314\031\224E\372\324\320\372\277H\313\371r\t\226\243\255\353\215\346\356\376\376^\030\362Xs\335\204\256\005\301\300=\262\372\374\275y\336A?\301\377\0178l\336Sl\3253\010<o2\020\330\006\204\334\215\314\234h\203\341\006\"\307\360\235\r\376\002+\230\373\242HO\255Jx\035\025Q.\212\257\364mX\310\004\215\312\257\013\357y8\014\036\353\000;\3226*o\023/\216t\343\\RV\304\234\035\241\207=1\325\353\031\207\202\363\321\2654\234\272\235N\320\214b\305\013[`@\342.\330\370Y*z!\365\031=\2673\240]-\\\273Y\222\026\337\031\340\224O\241\367Z6\010\360\335\352""\276`\\\326g*\272E50\026\"\351!\006\270\023\030\264(;b\322\n\203O\304h\036\3251\031S\177\373y\370\306/\312\306p\345\216\304\276\341\246\001\254\273\330\016\240\024Nt\202\363\345\331\030\307\001\334xi\334:8\342\223\335\023(\300\374\2133\352@\350;\200\361,iTS<)\310\311\374s\356\343\016\204\304uV\227\307\037p\204\3756:\346G\020Q\325\346\2424\303-\350V\240[}Bx8\303\332a\210\0134\302\221\361\346\357\0023\2378\217\261d\234}\257,2\226\361\\\311+2_\270k\0031\336\333\010\016(4\236\354\205b\266\361\300\376\271\314\260=\312\024\252F\342_Yf\014\216\007\306)\361\300\205kA\317\336\227\3137\371\345u\345\315\332\322\312\265l5\277\222w\207\225\361\362\325\263\253\265\2747<\034\262\321\306\2501^\276\226mf\255\034\005\027^\377\231\276\310v\262\335L\347\237\345\273\271\035\3768\272w\366\365\343\223\340\264q\332<;h\2365\237\217\253\037\016^f\225l}\274\372\336\270\2726\330K7S\232v\307k\037g[\331W\371\352p\023\335^\032\335\035\375~L\217\315\311\335\223\337N\237\235\032gx\221\344\225|3\017G[\230\321\345\245\225\033Y\023\031\353o\252K+[H\270\344\316\rw\306\313N\355\372\2601l\216*\305e\361\270\236=\310o\r+\303\215\341\367C\352\022~5h\245\225yN\005\207\245\353\343\352\352x\271:87\330\031\354\247\207)u\227\225\301\257\351V\2723\256~4\350\027\312\325\367\007\367\007=\024\263l#k\214\327.\245\237g\215\354\320y\243\003\2336\322\347\331zv+\277\220w\235\337\256\323\177\220\336B\323\rDH\345\033\371\223\321\371\021\035\351\343\233\307\207\013\326\353\351zZC\313\233\323\313\355\214\"\240[\213\370\252\274\010\377(\273\222u\363s\371\275\234.8\270\230V\322\033\310\257 \304o\316/\255\256a\330\233)\206\270>\351\315\366p{\264}\274}\262}Z;;|6\376\340r\272\353:\360\277\304\177\025\374\237\260\333\3110\031%\307\311Ir\332\035\177\362\351\337\203\273d\003";
+    PyObject *data = __Pyx_DecompressString(cstring, 1275, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1554 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add\365_\231 e\273@most\377 32 vari\377ablescol\371l\312@?\000s.abc\267dis\023\001en\001\002x\277t/neur[\000k\377ernels.p\277yxgcis\032\003d\377no defau\377lt __red\377uce__ du\336w\002non-\334@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\352\003imp\202@\276\033\tumath\021\016o{ff\203 s mu\316\000{ha\354\000one \313\000\237umn p\373 \263\003s\361t\222@\344\007 \014leng\347thu\350\002\257aall\363oc-\001\220\003data\341.\013\020\213c\335\204\001\272\204\003s.A\377SCIIElli\377psisSequ\257ence\222\205\001.\227\205\007_\357_Pyx\001\000Dic\377t_NextRegf__\273D\265 __\220b\373__\001\005getit\313em\r\001d0\001\027\000fu\003nc\035\001\030\000\325\002)\001\254#3\001\357main\003\002odu\335lM\002nam\002\003ew\374T\001\273@_check\003suT\000\n\001?\004\025\001\276`\273@~\037\001unpick?\000\233En \005vt\252a\230\001qGualO\005\353E\364Fc\216\205\002\354\277\001\207dex\314\001set\201_\203\005\262A\221A\021\004\301\003.\007t\273es\244`_is\240ao\377utineabc\376\221E_buffer\377asyncio.\374\304`\035\003sbasec\326\326\002cl0\000_\206 tr\377acebackc\377ountdist_sim._\366 .\307\204\013\341d\365\002o\000\322\210\003\270@ode\357enum\315\206\002err\337orexa\262@up\376\217`eflagsf\337ormat\251\207\004fr\357ee_c\001\002mhe\343ld\340!\003\000\006\003mat\347rix\022\002\255\204\004iid_index\331As\000\002\277izeklm$\003m\363em\246\210\001\236\210\001nn_v\367ars\301Andim\177not_ref""\324\000\177toryobj\375\204\004\357oldp\344\000per\375_\250\206\003popreg>\356\000erset\233\206\004\301\210\002\375sg\000starts\277tepsto\001\000r\307uct\356@\245 \331\003va\317lues\227\207\006\262\211\001wi\377dthxO\200\001\360\377\024\000\005\036\230S\240\001\177\240\021\360\n\000\005!\006\000\377\026\240q\250\003\2501\330\373\004 \023\000\033\250A\250S\363\260\001\010\002\r\002\360\010\000\005\377\027\220n\240F\250!\250\3673\250b\027\001\033\2307\240\377&\250\001\250\023\250B\250\377a\330\004\007\200w\210b\377\220\001\330\010\016\210j\230\367\001\230\021\014\003c\220\021\330\377\010\t\330\004\010\210\003\210\2771\210I\220Q\220(\000\010\377\210\005\210U\220!\2201\337\330\010\017\210y(\002\010\013\357\2104\210v\034\000c\230\023\377\230A\330\014\022\220*\230\367A\230QJ\001a\210u\220\377A\220T\230\021\230&\240\267\007\240qf\001q\330-\0007\373\220&e\000\023\230C\230r\377\240\023\240L\260\006\260a\277\260s\270#\270Q3\010\021/\220\021\220\0477\000#G\001\t\001\377,\230a\230s\240!\330\377\004\014\210G\2202\220Q\377\330\t\n\330\010\014\210E\377\220\025\220a\220q\330\014\377\020\220\005\220U\230!\230\3771\330\020\023\2201\220E\377\230\026\230q\240\002\240!\337\2401\330\014\017\236\000T\230\377\024\230^\2501\250A\3307\020\024\220\000\002A\340\001\0062\n\325\026N\000r\262\000%>\000\001\240\377\022\2402\240V\2502\250\335QS\002\330\024\032a\0002\230\377Q\230f\240A\240Q\240\237b\250\002\250\"\302\"S\000E\353\230\025\242\000q\020\021&\260\002\357\260#\260R\344\000!\2701";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1554, 1988);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1685 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add\365_\231 e\273@most\377 32 vari\377ablescol\371l\312@?\000s.abc\267dis\023\001en\001\002x\277t/neur[\000k\377ernels.p\277yxgcis\032\003d\377no defau\377lt __red\377uce__ du\336w\002non-\334@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\352\003imp\202@\276\033\tumath\021\016o{ff\203 s mu\316\000{ha\354\000one \313\000\037umn p\373 \263\003\021\001\317flag\212\204\002\036\001re\377fractory\316\"\001iod\036\014\027\006in\317ess 7\002E\007st\370\341@\263\047o\014lengt\363hu\267\"\376aallo\371c-\001\337\003data.\360\013\020\332c\254\205\001\211\205\003s.AS\377CIIEllip\377sisSeque\327nce\341\205\001.\346\205\007__\367Pyx\001\000Dict\377_NextRef\263__\212d\204@__\337b_\375_\001\005getite\345m\r\001d0\001\027\000fun\201c\035\001\030\000\325\002)\001\373#3\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\212`_checks\341uT\000\n\001?\004\025\001typ\374\212`\037\001unpick6?\000En \005vt\371a\230\001\217qualO\005\272e\303fc\330\335\205\002\277\001\326dex\314\001se\003t_\203\005\201a\221A\021\004\301\003.\007wtes\363`_is\357awout\323@abc\221E\377_buffera\377syncio.c\373or\035\003sbaseWccl\201`_\201 t\257`\377ebackcou\377ntdistsi\327m._\361 .\221\205\013dt\341d\362\002l\000\236\211\003\265@ode\357enum\231\207\002err\357orex\375`_up\372\214`e\227\204\001sform\373at\365\207\004free_}c\001\002mheld\335!\374\003\000\006\003matrix\374\022\002\371\204\004iidind\353e""x\326As\000\002ize\367kla\240\000pike\277margin1\003m\363em\377\210\001\367\210\001nn_v\367ars\313Andim\357not_\216\205\007objz\326\205\004p\360\000per_\376\206\003\227pop\263\205\007_\265\002\005\010s\177tepsreg\232 \237erset\221\207\004\267\211\002s\277hareds\227\000s\357tart&\002top\177structt\234`\374\330 \212#values\374\224\210\006\257\212\001xO\200\001\360\014\377\000\005\031\230\t\240\026\240\377q\250\001\330\004\027\320\027\377\047\240v\250Q\250c\260\377\023\260A\330\004\031\230\025\367\230b\240\026\000\007\200~\220\377V\2301\230C\230s\240\377\"\240C\240u\250G\260\3773\3206F\300f\310A\377\310S\320PS\320ST\377\330\010\016\210j\230\001\230\377\021\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\377\014\032\230!\2305\240\t\373\250\025T\000\022\2602\260Y\377\270a\270t\3002\300X\357\310R\310t5\001\020 \240\177\001\240\025\240l\260!\217\000\277\024\000\005\036\230S\016\000\021\237\360\010\000\005!\027\000\231\001\003\357\2501\330\004#\001\033\250A\217\250S\260\001\010\002\r\002\003\004\033\377\2307\240&\250\001\250\023\377\250B\250a\330\004\007\200\237w\210b\220\001\212\007\r\002c\377\220\021\330\010\t\330\004\010\377\210\003\2101\210I\220Q\375\220(\000\010\210\005\210U\220\377!\2201\330\010\017\210y~\274\002\010\013\2104\210v\034\000\377c\230\023\230A\330\014\022\277\220*\230A\230Q\336\001a\377\210u\220A\220T\230\021\277\230&\240\007\240qf\001q]\330-\0007\220&\371\000\023\237 \377r\240\023\240L\260\006\260\177a\260s\270#\270Q3\010_\021\220\021\220\0477\000#G\001.\t\001,\230a\316 !\253\001\330%\373r\240\240\000\013\210>\230\026\377\230q\240\003\2403\240a\276t\010\020\220\001\220\036\025\000\001\376\340 \360\006\000\t\014\2107\327\220#\220`\000\033\225D(\250\377(\260(\270(\300(\310\377\047\320QR\330\r\024\220\261C\376!\000\034(\023\340\014R\001H\376\353@x\250x\260x\270x\177\300x\310q\330\034\035";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1685, 2220);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1988 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_noteat most 32 variablescollections.abcdisableenableext/neuron_kernels.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccheckcline_in_tracebackcountdistsim._ext.neuron_kernelsdtype_is_objectencodeenumerateerrorexact_updateflagsformatfortranfree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklmmatrixmemviewmodenn_varsnamendimnot_refractoryobjoffsetsoldpackper_neuronpopregistersetdefaultshapesizestartstepstopstructunpackupdatevaluesvariablesviewwidthxO\200\001\360\024\000\005\036\230S\240\001\240\021\360\n\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\360\010\000\005\027\220n\240F\250!\2503\250b\260\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210b\220\001\330\010\016\210j\230\001\230\021\330\004\007\200w\210c\220\021\330\010\t\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U""\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\014\210G\2202\220Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\005\220U\230!\2301\330\020\023\2201\220E\230\026\230q\240\002\240!\2401\330\014\017\210v\220T\230\024\230^\2501\250A\330\020\024\220A\330\020\024\220A\340\020\024\220A\330\020\024\220A\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220r\230\021\230%\230q\240\001\240\022\2402\240V\2502\250Q\330\020\023\2201\330\024\032\230!\2302\230Q\230f\240A\240Q\240b\250\002\250\"\250B\250a\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2302\230Q\230f\240A\240Q\240b\250\002\250&\260\002\260#\260R\260s\270!\2701";
+    #else /* compression: none (2220 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_noteat most 32 variablescollections.abcdisableenableext/neuron_kernels.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_updateflagsformatfortranfree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_varsnamendimnot_refractoryobjoffsetspackper_neuronpoprefractory_flagsrefractory_stepsregistersetdefaultshapesharedsizestartstepstopstructtunpackupdatevaluesvariablesviewxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\001\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\032""\230!\2305\240\t\250\025\250c\260\022\2602\260Y\270a\270t\3002\300X\310R\310t\320ST\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\010\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210b\220\001\330\010\016\210j\230\001\230\021\330\004\007\200w\210c\220\021\330\010\t\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 121; i++) {
+    for (int i = 0; i < 125; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 31) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 33) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -23666,8 +24246,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 121; i < 123; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-121].length;
+    for (int i = 125; i < 128; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-125].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -23677,15 +24257,15 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 123; i++) {
+    for (Py_ssize_t i = 0; i < 128; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 121;
-      for (Py_ssize_t i=0; i<2; ++i) {
+      PyObject **table = stringtab + 125;
+      for (Py_ssize_t i=0; i<3; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -23752,7 +24332,7 @@ typedef struct {
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 5;
     unsigned int flags : 10;
-    unsigned int first_line : 4;
+    unsigned int first_line : 7;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -23772,9 +24352,14 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 23, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 14};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_l, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_view, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_c, __pyx_mstate->__pyx_n_u_width, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_n_u_per_neuron};
-    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_nF_3b_7_Ba_wb_j_wc_1IQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 17, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 15};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_view, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_per_neuron};
+    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 96};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_V1Cs_CuG36FfASPSST_j, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -30801,6 +31386,75 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
     retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
                                                  (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
                                                  &__Pyx_TypeInfo_nn_uint8_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_double__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_int64_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_uint8_t, stack,
                                                  &result, obj);
     if (unlikely(retcode == -1))
         goto __pyx_fail;

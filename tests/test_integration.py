@@ -156,3 +156,15 @@ def test_unknown_identifiers_and_bad_code_name_the_object_and_expression():
         start_scope()
         NeuronGroup(1, "v : 1", threshold="v > 1", reset="w = 0")
         run(1 * ms)
+
+
+def test_compiled_refractoriness_flags_equal_brian2s_timestep_rule():
+    from distsim._ext import neuron_kernels
+    from distsim.groups import _timestep
+    dt, t = 1e-4, 0.0123
+    lastspike = np.concatenate([[-1e4, t, t - 2e-3, t - 2e-3 + 1e-9, t - 1.9999e-3],
+                                t - np.random.default_rng(3).uniform(0, 5e-3, 1000)])
+    for steps in (np.array([20]), np.arange(len(lastspike)) % 40):
+        flags = np.empty(len(lastspike), dtype=np.uint8)
+        neuron_kernels.refractory_flags(lastspike, t, dt, steps.astype(np.int64), flags)
+        assert np.array_equal(flags.astype(bool), _timestep(t - lastspike, dt) >= steps)
