@@ -48,6 +48,8 @@ def worker(scale):
     base = rss_bytes()
     started = time.perf_counter()
     neurons, groups, synapses, n_layer, n_total = model.build_microcircuit(scale, report=False)
+    from distsim.synapses import construction
+    construction.build_pending()  # connect() and assignments queue their work
     comm.Barrier()
     build = time.perf_counter() - started
     resident = rss_bytes()

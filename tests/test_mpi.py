@@ -107,3 +107,16 @@ def test_seed_thread_methods_agree_on_every_rank_count():
     i2, t2, v2 = simulate(2)
     assert np.array_equal(i1, i2) and np.array_equal(t1, t2) and np.array_equal(v1, v2)
     assert len(i1) > 0
+
+
+def test_an_error_in_queued_synapse_work_on_one_rank_is_raised_on_every_rank():
+    # Targets j >= 8 live on the last rank only: only its delays are negative.
+    G = NeuronGroup(10, "v : volt", name="cells")
+    S = Synapses(G, G, "w : volt", on_pre="v += w", name="late_wiring")
+    S.connect(p=0.5)
+    S.delay = "(7.5 - j)*ms"
+    with pytest.raises((ValueError, CollectiveError)) as info:
+        run(1 * ms)
+    assert "late_wiring" in str(info.value) and "non-negative" in str(info.value)
+    if get_comm().Get_rank() != get_comm().Get_size() - 1:
+        assert isinstance(info.value, CollectiveError)

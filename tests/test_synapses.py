@@ -126,3 +126,46 @@ def test_pair_count_beyond_2_to_the_32():
     assert abs(n - 1e4) < 5 * 100
     i, j = np.asarray(S.i), np.asarray(S.j)
     assert i.dtype == np.int64 and i.max() > 90_000 and j.max() > 90_000
+
+
+def test_queued_construction_keeps_the_order_of_the_calls():
+    # connect() and S.w = '...' queue their work; it runs in call order.
+    from distsim.synapses import construction
+    pre, post = groups(4, 3)
+    S = Synapses(pre, post, "w : siemens", on_pre="ge += w")
+    S.connect("i < 2")
+    S.w = "(i + 10*j)*nS"
+    S.connect("i >= 2")
+    S.delay = "j*ms"
+    assert construction.has_pending()
+    assert list(S.i) == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert not construction.has_pending()
+    assert np.allclose(np.asarray(S.w) / 1e-9, [0, 10, 20, 1, 11, 21] + [0] * 6)
+    assert np.allclose(np.asarray(S.delay) / 1e-3, [0, 1, 2] * 4)
+
+
+def test_queued_construction_checks_its_input_at_the_call():
+    pre, post = groups()
+    S = Synapses(pre, post, "w : siemens", on_pre="ge += w")
+    with pytest.raises(ValueError, match="p must be between"):
+        S.connect(p=2)
+    with pytest.raises(ValueError, match="fixed_total_number must be a non-negative"):
+        S.connect(fixed_total_number=-3)
+    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+        S.connect(n=1.5)
+    S.connect(p=0.5)
+    with pytest.raises(Exception, match="undefined_constant"):
+        S.w = "undefined_constant * nS"
+    with pytest.raises(DimensionMismatchError, match="wrong units"):
+        S.w = "3*ms"
+
+
+def test_an_error_in_queued_work_names_the_object_and_expression_at_the_run():
+    pre, post = groups()
+    S = Synapses(pre, post, "w : siemens", on_pre="ge += w", name="wiring")
+    S.connect(p=0.5)
+    S.delay = "(5 - j)*ms"  # negative for j > 5: only the values can tell
+    with pytest.raises(ValueError) as info:
+        run(1 * ms)
+    assert "wiring" in str(info.value) and "non-negative" in str(info.value)
+    assert any("(5 - j)*ms" in note for note in info.value.__notes__)

@@ -21,6 +21,8 @@ def start_scope():
     ``start_scope``: the new objects have never run)."""
     from .clock import defaultclock
     from .. import groups
+    from ..synapses import construction
+    construction.forget_pending()
     _objects.clear()
     _name_counters.clear()
     defaultclock.timestep = 0

@@ -9,6 +9,7 @@ from ..model.namespace import caller_namespace, raw_value, resolve_external
 from ..parallel import collective, get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, second
 from . import connect as rules
+from . import construction
 from . import generators
 from .delivery import AdditivePathway
 from .store import MAX_DELAY_STEPS, SynapseStore
@@ -70,7 +71,7 @@ class Synapses(Group):
             raise ExpressionError(f"{owner}, on_pre: {exc}") from None
         self._variable_dims = {eq.name: eq.dim for eq in self.equations}
         self._variable_dims["delay"] = second.dim
-        self.store = SynapseStore(source.N, target.start,
+        self._store = SynapseStore(source.N, target.start,
                                   {name: np.float64 for name in self.equations.parameter_names})
         self._delay_dt = None
         self._homogeneous_delay_steps = 0
@@ -83,6 +84,13 @@ class Synapses(Group):
         self._assignment_counts = {}
         self.pathways = []
         self._frozen = True
+
+    @property
+    def store(self):
+        """This rank's synapses (built first if connect or assignment work is
+        queued: a collective step, see construction.py)."""
+        construction.build_pending()
+        return self._store
 
     # -- sizes -------------------------------------------------------------
     @property
@@ -135,31 +143,77 @@ class Synapses(Group):
         self._connect_calls += 1
         run_namespace = namespace if namespace is not None else caller_namespace(level)
         key = stream_key(self.name, "connect", call)
+        rule = self._connection_rule(condition, i, j, p, n, fixed_total_number,
+                                     run_namespace, owner)
+        if rule is not None and not self._uses_neuron_variables(rule.expressions):
+            # Checked now; drawn by every rank for its own targets when the
+            # synapses are next needed (see construction.py).
+            construction.defer(f"{owner}(...) call {call + 1}",
+                               lambda: self._add_synapses(*rule(key)))
+            return
+        construction.build_pending()
         with collective(owner):
             given_positions = None
-            if i is not None or (j is not None and not isinstance(j, str)):
+            if rule is not None:
+                sources, targets = rule(key)
+            elif i is not None or (j is not None and not isinstance(j, str)):
                 if condition is not None or isinstance(j, str) or isinstance(i, str):
                     raise TypeError(f"{owner}: give either i and j arrays or a condition")
                 sources, targets, given_positions = self._explicit_pairs(
                     i, j, n, skip_if_invalid, run_namespace, owner)
-            elif isinstance(j, str):
+            else:
                 if condition is not None:
                     raise TypeError(f"{owner}: give either j='...' or a condition")
                 sources, targets = generators.targets_from_j(self, j, key, run_namespace, owner,
                                                              skip_if_invalid)
                 sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
-            elif fixed_total_number is not None:
-                if condition is not None or p != 1.0:
-                    raise TypeError(f"{owner}: fixed_total_number takes no condition or p")
-                sources, targets = rules.fixed_total_number(key, self.source.N, self.target.N,
-                                                            self.target.start, self.target.stop,
-                                                            fixed_total_number)
-                sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
-            else:
-                sources, targets = self._generate(condition, p, key, run_namespace, owner)
-                sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
-            self.store.add(sources, targets, {"delay_steps": self._homogeneous_delay_steps},
-                           given_positions)
+            self._add_synapses(sources, targets, given_positions)
+
+    def _add_synapses(self, sources, targets, given_positions=None):
+        self.store.add(sources, targets, {"delay_steps": self._homogeneous_delay_steps},
+                       given_positions)
+
+    def _connection_rule(self, condition, i, j, p, n, fixed_total_number, run_namespace,
+                         owner):
+        """A connect call by rule (p, condition, fixed_total_number; not i/j
+        arrays or generator syntax), its input checked: a function of the
+        call's key giving this rank's (sources, targets), with the
+        expressions it evaluates in ``.expressions``. None for other forms."""
+        if i is not None or j is not None:
+            return None
+        n_expr = Expression(n) if isinstance(n, str) else None
+        if n_expr is None and (int(n) != n or n < 0):
+            raise ValueError(f"{owner}: n must be a non-negative integer, got {n!r}")
+        if fixed_total_number is not None:
+            if condition is not None or p != 1.0:
+                raise TypeError(f"{owner}: fixed_total_number takes no condition or p")
+            total = int(fixed_total_number)
+            if total != fixed_total_number or total < 0:
+                raise ValueError(f"{owner}: fixed_total_number must be a non-negative "
+                                 f"integer, got {fixed_total_number!r}")
+
+            def pairs(key):
+                return rules.fixed_total_number(key, self.source.N, self.target.N,
+                                                self.target.start, self.target.stop, total)
+            expressions = []
+        else:
+            checked = self._check_rule(condition, p, run_namespace, owner)
+            expressions = [e for e in checked[:2] if e is not None] if checked else []
+
+            def pairs(key):
+                return self._generate(checked, key, run_namespace, owner)
+
+        def draw(key):
+            return self._multiply(*pairs(key), n, run_namespace, owner)
+        draw.expressions = expressions + ([n_expr] if n_expr is not None else [])
+        return draw
+
+    @staticmethod
+    def _uses_neuron_variables(expressions):
+        """Whether any of the expressions reads x_pre or x_post (gathered
+        from the neurons when evaluated, so not deferrable)."""
+        return any(name.endswith(("_pre", "_post")) for expr in expressions
+                   for name in expr.identifiers)
 
     def _explicit_pairs(self, i, j, n, skip_if_invalid, run_namespace, owner):
         if i is None or j is None:
@@ -225,10 +279,13 @@ class Synapses(Group):
             raise DimensionMismatchError(f"{owner}: the {what} '{expr.code}' must be "
                                          "dimensionless", dim)
 
-    def _generate(self, condition, p, key, run_namespace, owner):
+    def _check_rule(self, condition, p, run_namespace, owner):
+        """The condition and probability of a connect call, checked: returns
+        (condition expression or None, p expression or None, p as a number),
+        or None when the condition is False (no synapses)."""
         cond_expr = None
         if condition is False:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
+            return None
         if isinstance(condition, str):
             cond_expr = Expression(condition)
             self._check_dimensionless(cond_expr, run_namespace, owner, "condition")
@@ -243,6 +300,13 @@ class Synapses(Group):
             p_scalar = float(p)
             if not 0.0 <= p_scalar <= 1.0:
                 raise ValueError(f"{owner}: p must be between 0 and 1, got {p_scalar}")
+        return cond_expr, p_expr, p_scalar
+
+    def _generate(self, rule, key, run_namespace, owner):
+        """This rank's (sources, targets) of a checked condition/p rule."""
+        if rule is None:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        cond_expr, p_expr, p_scalar = rule
         local_targets = self.target.local_indices
         found_sources, found_targets = [], []
         for chunk in rules.target_chunks(local_targets, self.source.N, p_scalar):
@@ -433,47 +497,66 @@ class Synapses(Group):
         if name not in self._variable_dims:
             raise AttributeError(f"{owner}: '{name}' cannot be set")
         run_namespace = caller_namespace()
-        selected, positions, size, requested = self._selection(index, owner, run_namespace)
-        n_selected = len(self.store) if isinstance(selected, slice) else int(np.sum(selected))
         if isinstance(value, str):
             count = self._assignment_counts.get(name, 0)
             self._assignment_counts[name] = count + 1
             expr = Expression(value)
-            if not raw:
-                dim = expr.dimension(self._synapse_dim_of(run_namespace, expr.code, owner))
+            dim_of = self._synapse_dim_of(run_namespace, expr.code, owner)
+            if raw:
+                for identifier in expr.identifiers:  # unknown names fail now
+                    dim_of(identifier)
+            else:
+                dim = expr.dimension(dim_of)
                 if dim is not ANY_DIMENSION and dim is not self._variable_dims[name]:
                     raise DimensionMismatchError(f"{owner}.{name} = '{value}': wrong units",
                                                  self._variable_dims[name], dim)
-            values = self._evaluate_per_synapse(expr, run_namespace, ("assign", name, count),
-                                                selected, owner)
-            values = np.broadcast_to(np.asarray(values, dtype=np.float64), (n_selected,))
-        else:
-            if not raw:
-                self._check_value_units(name, value)
-            values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
-                                dtype=np.float64)
-            if values.ndim:
-                values = values.reshape(-1)
-                if requested is not None:
-                    # Values in the order of an index array: the last of a
-                    # repeated index wins, as in numpy.
-                    if len(values) != len(requested):
-                        raise ValueError(f"{owner}.{name}: {len(values)} values for "
-                                         f"{len(requested)} synapses")
-                    last = np.zeros(size, dtype=np.int64)
-                    last[requested] = np.arange(len(requested))
-                    values = values[last]
-                elif len(values) != size:
-                    raise ValueError(f"{owner}.{name}: {len(values)} values for {size} synapses")
-                if positions is None:
-                    positions = self.global_indices() if isinstance(selected, slice) else \
-                        self._selection_positions(selected)
-                values = values[positions]
+
+            def assign(selected):
+                values = self._evaluate_per_synapse(expr, run_namespace, ("assign", name, count),
+                                                    selected, owner)
+                n_selected = len(self._store) if isinstance(selected, slice) else \
+                    int(np.sum(selected))
+                self._store_values(name, selected, np.broadcast_to(
+                    np.asarray(values, dtype=np.float64), (n_selected,)), owner)
+
+            if isinstance(index, slice) and index == slice(None) and \
+                    not self._uses_neuron_variables([expr]):
+                # Checked now; evaluated by every rank for its own synapses
+                # when they are next needed (see construction.py).
+                construction.defer(f"{owner}.{name} = '{value}'", lambda: assign(slice(None)))
+            else:
+                assign(self._selection(index, owner, run_namespace)[0])
+            return
+        selected, positions, size, requested = self._selection(index, owner, run_namespace)
+        if not raw:
+            self._check_value_units(name, value)
+        values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
+                            dtype=np.float64)
+        if values.ndim:
+            values = values.reshape(-1)
+            if requested is not None:
+                # Values in the order of an index array: the last of a
+                # repeated index wins, as in numpy.
+                if len(values) != len(requested):
+                    raise ValueError(f"{owner}.{name}: {len(values)} values for "
+                                     f"{len(requested)} synapses")
+                last = np.zeros(size, dtype=np.int64)
+                last[requested] = np.arange(len(requested))
+                values = values[last]
+            elif len(values) != size:
+                raise ValueError(f"{owner}.{name}: {len(values)} values for {size} synapses")
+            if positions is None:
+                positions = self.global_indices() if isinstance(selected, slice) else \
+                    self._selection_positions(selected)
+            values = values[positions]
+        self._store_values(name, selected, values, owner)
+
+    def _store_values(self, name, selected, values, owner):
         if name == "delay":
-            self.store.delay_steps[selected] = self._delay_to_steps(Quantity(values, second.dim),
-                                                                    owner)
+            self._store.delay_steps[selected] = self._delay_to_steps(Quantity(values, second.dim),
+                                                                     owner)
         else:
-            self.store.variables[name][selected] = values
+            self._store.variables[name][selected] = values
 
     def _synapse_dim_of(self, run_namespace, code, owner):
         def dim_of(name):

@@ -1,0 +1,50 @@
+"""Deferred construction: the rank-local work of ``connect()`` and of
+``S.var = '...'`` is queued, then run by every rank in one collective step
+when the synapses are next needed (``run()``, ``S.N``, reading values, ...).
+
+Why: a projection's targets usually live on one or two ranks, and a
+collective step per call made the other ranks wait; the microcircuit's 55
+projections were built nearly one rank at a time. Queued, each rank builds
+its own share of all projections back to back and the ranks meet once.
+
+Only work that needs no communication and no neuron state is queued; its
+checks (syntax, units, names, value ranges) are made when the call is made,
+so bad input still fails at the line that gave it. Errors that only the
+values can show (e.g. a negative delay drawn from an expression) are raised
+by the collective step, on every rank, naming the object and the expression.
+The random numbers are keyed by the call, not by when it runs: the synapses
+are the same as if built at once.
+"""
+from ..parallel import collective
+
+_pending = []
+
+
+def defer(description, task):
+    """Queue ``task()`` (rank-local work) described as ``description``."""
+    _pending.append((description, task))
+
+
+def has_pending():
+    return bool(_pending)
+
+
+def build_pending():
+    """Run the queued work on every rank (all ranks call this at the same
+    point of the script); an error on any rank is raised on all of them."""
+    if not _pending:
+        return
+    tasks = list(_pending)
+    _pending.clear()
+    with collective(f"Building synapses ({len(tasks)} queued step(s))"):
+        for description, task in tasks:
+            try:
+                task()
+            except Exception as exc:
+                exc.add_note(f"(while building: {description})")
+                raise
+
+
+def forget_pending():
+    """Drop queued work (``start_scope()``: its objects are gone)."""
+    _pending.clear()
