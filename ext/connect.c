@@ -1998,8 +1998,8 @@ struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
 
-/* "philox.pxd":8
- * from libc.math cimport log, sqrt, cos, M_PI
+/* "philox.pxd":7
+ * from libc.stdint cimport uint32_t, uint64_t
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
  *     PHILOX_M0 = 0xD2511F53
@@ -20326,7 +20326,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "philox.pxd":15
+/* "philox.pxd":14
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
@@ -20346,7 +20346,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   CYTHON_UNUSED int __pyx_v_r;
   int __pyx_t_1;
 
-  /* "philox.pxd":17
+  /* "philox.pxd":16
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,
  *                                uint32_t* out) noexcept nogil:
  *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)             # <<<<<<<<<<<<<<
@@ -20356,7 +20356,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   __pyx_v_k0 = ((uint32_t)__pyx_v_key);
   __pyx_v_k1 = ((uint32_t)(__pyx_v_key >> 32));
 
-  /* "philox.pxd":18
+  /* "philox.pxd":17
  *                                uint32_t* out) noexcept nogil:
  *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
  *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)             # <<<<<<<<<<<<<<
@@ -20366,7 +20366,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   __pyx_v_c0 = ((uint32_t)__pyx_v_counter_lo);
   __pyx_v_c1 = ((uint32_t)(__pyx_v_counter_lo >> 32));
 
-  /* "philox.pxd":19
+  /* "philox.pxd":18
  *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
  *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)
  *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)             # <<<<<<<<<<<<<<
@@ -20376,7 +20376,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   __pyx_v_c2 = ((uint32_t)__pyx_v_counter_hi);
   __pyx_v_c3 = ((uint32_t)(__pyx_v_counter_hi >> 32));
 
-  /* "philox.pxd":22
+  /* "philox.pxd":21
  *     cdef uint64_t p0, p1
  *     cdef int r
  *     for r in range(10):             # <<<<<<<<<<<<<<
@@ -20386,7 +20386,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   for (__pyx_t_1 = 0; __pyx_t_1 < 10; __pyx_t_1+=1) {
     __pyx_v_r = __pyx_t_1;
 
-    /* "philox.pxd":23
+    /* "philox.pxd":22
  *     cdef int r
  *     for r in range(10):
  *         p0 = <uint64_t>PHILOX_M0 * c0             # <<<<<<<<<<<<<<
@@ -20395,7 +20395,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_p0 = (((uint64_t)__pyx_e_6philox_PHILOX_M0) * __pyx_v_c0);
 
-    /* "philox.pxd":24
+    /* "philox.pxd":23
  *     for r in range(10):
  *         p0 = <uint64_t>PHILOX_M0 * c0
  *         p1 = <uint64_t>PHILOX_M1 * c2             # <<<<<<<<<<<<<<
@@ -20404,7 +20404,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_p1 = (((uint64_t)__pyx_e_6philox_PHILOX_M1) * __pyx_v_c2);
 
-    /* "philox.pxd":25
+    /* "philox.pxd":24
  *         p0 = <uint64_t>PHILOX_M0 * c0
  *         p1 = <uint64_t>PHILOX_M1 * c2
  *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0             # <<<<<<<<<<<<<<
@@ -20413,7 +20413,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c0 = ((((uint32_t)(__pyx_v_p1 >> 32)) ^ __pyx_v_c1) ^ __pyx_v_k0);
 
-    /* "philox.pxd":26
+    /* "philox.pxd":25
  *         p1 = <uint64_t>PHILOX_M1 * c2
  *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
  *         c1 = <uint32_t>p1             # <<<<<<<<<<<<<<
@@ -20422,7 +20422,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c1 = ((uint32_t)__pyx_v_p1);
 
-    /* "philox.pxd":27
+    /* "philox.pxd":26
  *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
  *         c1 = <uint32_t>p1
  *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1             # <<<<<<<<<<<<<<
@@ -20431,7 +20431,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c2 = ((((uint32_t)(__pyx_v_p0 >> 32)) ^ __pyx_v_c3) ^ __pyx_v_k1);
 
-    /* "philox.pxd":28
+    /* "philox.pxd":27
  *         c1 = <uint32_t>p1
  *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
  *         c3 = <uint32_t>p0             # <<<<<<<<<<<<<<
@@ -20440,7 +20440,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c3 = ((uint32_t)__pyx_v_p0);
 
-    /* "philox.pxd":29
+    /* "philox.pxd":28
  *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
  *         c3 = <uint32_t>p0
  *         k0 = k0 + <uint32_t>PHILOX_W0             # <<<<<<<<<<<<<<
@@ -20449,7 +20449,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_k0 = (__pyx_v_k0 + ((uint32_t)__pyx_e_6philox_PHILOX_W0));
 
-    /* "philox.pxd":30
+    /* "philox.pxd":29
  *         c3 = <uint32_t>p0
  *         k0 = k0 + <uint32_t>PHILOX_W0
  *         k1 = k1 + <uint32_t>PHILOX_W1             # <<<<<<<<<<<<<<
@@ -20459,7 +20459,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
     __pyx_v_k1 = (__pyx_v_k1 + ((uint32_t)__pyx_e_6philox_PHILOX_W1));
   }
 
-  /* "philox.pxd":31
+  /* "philox.pxd":30
  *         k0 = k0 + <uint32_t>PHILOX_W0
  *         k1 = k1 + <uint32_t>PHILOX_W1
  *     out[0] = c0             # <<<<<<<<<<<<<<
@@ -20468,7 +20468,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[0]) = __pyx_v_c0;
 
-  /* "philox.pxd":32
+  /* "philox.pxd":31
  *         k1 = k1 + <uint32_t>PHILOX_W1
  *     out[0] = c0
  *     out[1] = c1             # <<<<<<<<<<<<<<
@@ -20477,7 +20477,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[1]) = __pyx_v_c1;
 
-  /* "philox.pxd":33
+  /* "philox.pxd":32
  *     out[0] = c0
  *     out[1] = c1
  *     out[2] = c2             # <<<<<<<<<<<<<<
@@ -20486,7 +20486,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[2]) = __pyx_v_c2;
 
-  /* "philox.pxd":34
+  /* "philox.pxd":33
  *     out[1] = c1
  *     out[2] = c2
  *     out[3] = c3             # <<<<<<<<<<<<<<
@@ -20495,7 +20495,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[3]) = __pyx_v_c3;
 
-  /* "philox.pxd":15
+  /* "philox.pxd":14
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
@@ -20515,7 +20515,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 
 }
 
-/* "philox.pxd":37
+/* "philox.pxd":36
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20526,7 +20526,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, uint32_t __pyx_v_lo) {
   double __pyx_r;
 
-  /* "philox.pxd":39
+  /* "philox.pxd":38
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:
  *     # 53 random bits -> a double in [0, 1).
  *     return (((<uint64_t>hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
@@ -20539,7 +20539,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":37
+  /* "philox.pxd":36
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20552,7 +20552,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   return __pyx_r;
 }
 
-/* "philox.pxd":42
+/* "philox.pxd":41
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20564,21 +20564,18 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   uint32_t __pyx_v_out[4];
   double __pyx_r;
 
-  /* "philox.pxd":44
+  /* "philox.pxd":43
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)             # <<<<<<<<<<<<<<
  *     return bits_to_unit(out[0], out[1])
- * 
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, __pyx_v_draw, __pyx_v_out);
 
-  /* "philox.pxd":45
+  /* "philox.pxd":44
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)
  *     return bits_to_unit(out[0], out[1])             # <<<<<<<<<<<<<<
- * 
- * 
 */
   {
 
@@ -20586,7 +20583,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":42
+  /* "philox.pxd":41
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20596,73 +20593,6 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
 
   /* function exit code */
   __pyx_L0:;
-
-  return __pyx_r;
-}
-
-/* "philox.pxd":48
- * 
- * 
- * cdef inline double philox_normal(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
- *     # Box-Muller on the two halves of one block; 1 - u keeps log() finite.
- *     cdef uint32_t out[4]
-*/
-
-static CYTHON_INLINE double __pyx_f_6philox_philox_normal(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw) {
-  uint32_t __pyx_v_out[4];
-  double __pyx_v_u1;
-  double __pyx_v_u2;
-  double __pyx_r;
-
-  /* "philox.pxd":51
- *     # Box-Muller on the two halves of one block; 1 - u keeps log() finite.
- *     cdef uint32_t out[4]
- *     philox4x32_10(key, element, draw, out)             # <<<<<<<<<<<<<<
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])
- *     cdef double u2 = bits_to_unit(out[2], out[3])
-*/
-  __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, __pyx_v_draw, __pyx_v_out);
-
-  /* "philox.pxd":52
- *     cdef uint32_t out[4]
- *     philox4x32_10(key, element, draw, out)
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])             # <<<<<<<<<<<<<<
- *     cdef double u2 = bits_to_unit(out[2], out[3])
- *     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)
-*/
-  __pyx_v_u1 = (1.0 - __pyx_f_6philox_bits_to_unit((__pyx_v_out[0]), (__pyx_v_out[1])));
-
-  /* "philox.pxd":53
- *     philox4x32_10(key, element, draw, out)
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])
- *     cdef double u2 = bits_to_unit(out[2], out[3])             # <<<<<<<<<<<<<<
- *     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)
-*/
-  __pyx_v_u2 = __pyx_f_6philox_bits_to_unit((__pyx_v_out[2]), (__pyx_v_out[3]));
-
-  /* "philox.pxd":54
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])
- *     cdef double u2 = bits_to_unit(out[2], out[3])
- *     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)             # <<<<<<<<<<<<<<
-*/
-  {
-
-    __pyx_r = (sqrt((-2.0 * log(__pyx_v_u1))) * cos(((2.0 * M_PI) * __pyx_v_u2)));
-  }
-  goto __pyx_L0;
-
-  /* "philox.pxd":48
- * 
- * 
- * cdef inline double philox_normal(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
- *     # Box-Muller on the two halves of one block; 1 - u keeps log() finite.
- *     cdef uint32_t out[4]
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-
-
 
   return __pyx_r;
 }

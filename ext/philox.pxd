@@ -3,7 +3,6 @@
 # (key, counter), so any rank can compute the number of any element without
 # communication: the foundation of rank-count independent results.
 from libc.stdint cimport uint32_t, uint64_t
-from libc.math cimport log, sqrt, cos, M_PI
 
 cdef enum:
     PHILOX_M0 = 0xD2511F53
@@ -43,12 +42,3 @@ cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw)
     cdef uint32_t out[4]
     philox4x32_10(key, element, draw, out)
     return bits_to_unit(out[0], out[1])
-
-
-cdef inline double philox_normal(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
-    # Box-Muller on the two halves of one block; 1 - u keeps log() finite.
-    cdef uint32_t out[4]
-    philox4x32_10(key, element, draw, out)
-    cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])
-    cdef double u2 = bits_to_unit(out[2], out[3])
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)

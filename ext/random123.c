@@ -1998,8 +1998,8 @@ struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
 
-/* "philox.pxd":8
- * from libc.math cimport log, sqrt, cos, M_PI
+/* "philox.pxd":7
+ * from libc.stdint cimport uint32_t, uint64_t
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
  *     PHILOX_M0 = 0xD2511F53
@@ -2014,7 +2014,18 @@ enum  {
 struct __pyx_t_7distsim_4_ext_9random123_BinomialTable;
 struct __pyx_t_7distsim_4_ext_9random123_BlockCache;
 
-/* "ext/random123.pyx":68
+/* "ext/random123.pyx":23
+ * # draws the block (element, draw ^ (try << 56)), so draw indices must stay
+ * # below 2**56.
+ * cdef enum:             # <<<<<<<<<<<<<<
+ *     ZIGGURAT_LAYERS = 256
+ * 
+*/
+enum  {
+  __pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS = 0x100
+};
+
+/* "ext/random123.pyx":140
  * 
  * 
  * cdef struct BinomialTable:             # <<<<<<<<<<<<<<
@@ -2030,7 +2041,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
   Py_ssize_t size;
 };
 
-/* "ext/random123.pyx":79
+/* "ext/random123.pyx":151
  * 
  * 
  * cdef struct BlockCache:             # <<<<<<<<<<<<<<
@@ -3571,13 +3582,19 @@ static CYTHON_INLINE PY_LONG_LONG __Pyx_PyLong_As_PY_LONG_LONG(PyObject *);
 static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *);
 
 /* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value);
+
+/* CIntFromPy.proto */
+static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
+
+/* CIntFromPy.proto */
+static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *);
+
+/* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value);
 
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value);
-
-/* CIntFromPy.proto */
-static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
 
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
@@ -3591,14 +3608,8 @@ static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long
 /* CheckUnpickleChecksum.proto */
 static CYTHON_INLINE int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members);
 
-/* CIntFromPy.proto */
-static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *);
-
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int(int value);
-
-/* CIntToPy.proto */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value);
 
 /* CIntFromPy.proto */
 static CYTHON_INLINE char __Pyx_PyLong_As_char(PyObject *);
@@ -3747,15 +3758,18 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 
 /* Module declarations from "libc.stdint" */
 
-/* Module declarations from "libc.math" */
-
 /* Module declarations from "philox" */
 static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t, uint64_t, uint64_t, uint32_t *); /*proto*/
 static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t, uint32_t); /*proto*/
 static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t, uint64_t, uint64_t); /*proto*/
-static CYTHON_INLINE double __pyx_f_6philox_philox_normal(uint64_t, uint64_t, uint64_t); /*proto*/
+
+/* Module declarations from "libc.math" */
 
 /* Module declarations from "distsim._ext.random123" */
+static double __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R;
+static double __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA;
+static double __pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1)];
+static double __pyx_v_7distsim_4_ext_9random123_ziggurat_f[(__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1)];
 static PyObject *__pyx_collections_abc_Sequence = 0;
 static PyObject *generic = 0;
 static PyObject *strided = 0;
@@ -3764,6 +3778,8 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
+static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void); /*proto*/
+static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(uint64_t, uint64_t, uint64_t); /*proto*/
 static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *, PY_LONG_LONG, double); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t, uint64_t, uint64_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
@@ -3877,13 +3893,14 @@ static void __pyx_memoryviewslice___pyx_pf_15View_dot_MemoryView_16_memoryviewsl
 static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4034,8 +4051,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[7];
-    PyObject *__pyx_string_tab[133];
+    PyObject *__pyx_codeobj_tab[8];
+    PyObject *__pyx_string_tab[136];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4171,53 +4188,56 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_float64 __pyx_string_tab[83]
 #define __pyx_n_u_format __pyx_string_tab[84]
 #define __pyx_n_u_fortran __pyx_string_tab[85]
-#define __pyx_n_u_id __pyx_string_tab[86]
-#define __pyx_n_u_index __pyx_string_tab[87]
-#define __pyx_n_u_int64 __pyx_string_tab[88]
-#define __pyx_n_u_items __pyx_string_tab[89]
-#define __pyx_n_u_itemsize __pyx_string_tab[90]
-#define __pyx_n_u_k __pyx_string_tab[91]
-#define __pyx_n_u_key __pyx_string_tab[92]
-#define __pyx_n_u_memview __pyx_string_tab[93]
-#define __pyx_n_u_mode __pyx_string_tab[94]
-#define __pyx_n_u_n __pyx_string_tab[95]
-#define __pyx_n_u_name __pyx_string_tab[96]
-#define __pyx_n_u_ndim __pyx_string_tab[97]
-#define __pyx_n_u_normal __pyx_string_tab[98]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[99]
-#define __pyx_n_u_np __pyx_string_tab[100]
-#define __pyx_n_u_numpy __pyx_string_tab[101]
-#define __pyx_n_u_obj __pyx_string_tab[102]
-#define __pyx_n_u_out __pyx_string_tab[103]
-#define __pyx_n_u_p __pyx_string_tab[104]
-#define __pyx_n_u_pack __pyx_string_tab[105]
-#define __pyx_n_u_pop __pyx_string_tab[106]
-#define __pyx_n_u_raw_block __pyx_string_tab[107]
-#define __pyx_n_u_register __pyx_string_tab[108]
-#define __pyx_n_u_setdefault __pyx_string_tab[109]
-#define __pyx_n_u_shape __pyx_string_tab[110]
-#define __pyx_n_u_size __pyx_string_tab[111]
-#define __pyx_n_u_start __pyx_string_tab[112]
-#define __pyx_n_u_step __pyx_string_tab[113]
-#define __pyx_n_u_stop __pyx_string_tab[114]
-#define __pyx_n_u_struct __pyx_string_tab[115]
-#define __pyx_n_u_table __pyx_string_tab[116]
-#define __pyx_n_u_uniform __pyx_string_tab[117]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[118]
-#define __pyx_n_u_unpack __pyx_string_tab[119]
-#define __pyx_n_u_update __pyx_string_tab[120]
-#define __pyx_n_u_values __pyx_string_tab[121]
-#define __pyx_n_u_weight __pyx_string_tab[122]
-#define __pyx_n_u_x __pyx_string_tab[123]
-#define __pyx_n_u_zeros __pyx_string_tab[124]
-#define __pyx_n_b_O __pyx_string_tab[125]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS __pyx_string_tab[126]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[127]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[128]
-#define __pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw __pyx_string_tab[129]
-#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa __pyx_string_tab[130]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1 __pyx_string_tab[131]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[132]
+#define __pyx_n_u_i __pyx_string_tab[86]
+#define __pyx_n_u_id __pyx_string_tab[87]
+#define __pyx_n_u_index __pyx_string_tab[88]
+#define __pyx_n_u_int64 __pyx_string_tab[89]
+#define __pyx_n_u_items __pyx_string_tab[90]
+#define __pyx_n_u_itemsize __pyx_string_tab[91]
+#define __pyx_n_u_k __pyx_string_tab[92]
+#define __pyx_n_u_key __pyx_string_tab[93]
+#define __pyx_n_u_memview __pyx_string_tab[94]
+#define __pyx_n_u_mode __pyx_string_tab[95]
+#define __pyx_n_u_n __pyx_string_tab[96]
+#define __pyx_n_u_name __pyx_string_tab[97]
+#define __pyx_n_u_ndim __pyx_string_tab[98]
+#define __pyx_n_u_normal __pyx_string_tab[99]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[100]
+#define __pyx_n_u_np __pyx_string_tab[101]
+#define __pyx_n_u_numpy __pyx_string_tab[102]
+#define __pyx_n_u_obj __pyx_string_tab[103]
+#define __pyx_n_u_out __pyx_string_tab[104]
+#define __pyx_n_u_p __pyx_string_tab[105]
+#define __pyx_n_u_pack __pyx_string_tab[106]
+#define __pyx_n_u_pop __pyx_string_tab[107]
+#define __pyx_n_u_raw_block __pyx_string_tab[108]
+#define __pyx_n_u_register __pyx_string_tab[109]
+#define __pyx_n_u_setdefault __pyx_string_tab[110]
+#define __pyx_n_u_shape __pyx_string_tab[111]
+#define __pyx_n_u_size __pyx_string_tab[112]
+#define __pyx_n_u_start __pyx_string_tab[113]
+#define __pyx_n_u_step __pyx_string_tab[114]
+#define __pyx_n_u_stop __pyx_string_tab[115]
+#define __pyx_n_u_struct __pyx_string_tab[116]
+#define __pyx_n_u_table __pyx_string_tab[117]
+#define __pyx_n_u_uniform __pyx_string_tab[118]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[119]
+#define __pyx_n_u_unpack __pyx_string_tab[120]
+#define __pyx_n_u_update __pyx_string_tab[121]
+#define __pyx_n_u_values __pyx_string_tab[122]
+#define __pyx_n_u_weight __pyx_string_tab[123]
+#define __pyx_n_u_x __pyx_string_tab[124]
+#define __pyx_n_u_zeros __pyx_string_tab[125]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[126]
+#define __pyx_n_b_O __pyx_string_tab[127]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[128]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[129]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[130]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[131]
+#define __pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw __pyx_string_tab[132]
+#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa __pyx_string_tab[133]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[134]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[135]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4264,8 +4284,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<7; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<133; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<8; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<136; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4318,8 +4338,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<7; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<133; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<8; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<136; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20384,7 +20404,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "philox.pxd":15
+/* "philox.pxd":14
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
@@ -20404,7 +20424,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   CYTHON_UNUSED int __pyx_v_r;
   int __pyx_t_1;
 
-  /* "philox.pxd":17
+  /* "philox.pxd":16
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,
  *                                uint32_t* out) noexcept nogil:
  *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)             # <<<<<<<<<<<<<<
@@ -20414,7 +20434,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   __pyx_v_k0 = ((uint32_t)__pyx_v_key);
   __pyx_v_k1 = ((uint32_t)(__pyx_v_key >> 32));
 
-  /* "philox.pxd":18
+  /* "philox.pxd":17
  *                                uint32_t* out) noexcept nogil:
  *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
  *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)             # <<<<<<<<<<<<<<
@@ -20424,7 +20444,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   __pyx_v_c0 = ((uint32_t)__pyx_v_counter_lo);
   __pyx_v_c1 = ((uint32_t)(__pyx_v_counter_lo >> 32));
 
-  /* "philox.pxd":19
+  /* "philox.pxd":18
  *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
  *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)
  *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)             # <<<<<<<<<<<<<<
@@ -20434,7 +20454,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   __pyx_v_c2 = ((uint32_t)__pyx_v_counter_hi);
   __pyx_v_c3 = ((uint32_t)(__pyx_v_counter_hi >> 32));
 
-  /* "philox.pxd":22
+  /* "philox.pxd":21
  *     cdef uint64_t p0, p1
  *     cdef int r
  *     for r in range(10):             # <<<<<<<<<<<<<<
@@ -20444,7 +20464,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
   for (__pyx_t_1 = 0; __pyx_t_1 < 10; __pyx_t_1+=1) {
     __pyx_v_r = __pyx_t_1;
 
-    /* "philox.pxd":23
+    /* "philox.pxd":22
  *     cdef int r
  *     for r in range(10):
  *         p0 = <uint64_t>PHILOX_M0 * c0             # <<<<<<<<<<<<<<
@@ -20453,7 +20473,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_p0 = (((uint64_t)__pyx_e_6philox_PHILOX_M0) * __pyx_v_c0);
 
-    /* "philox.pxd":24
+    /* "philox.pxd":23
  *     for r in range(10):
  *         p0 = <uint64_t>PHILOX_M0 * c0
  *         p1 = <uint64_t>PHILOX_M1 * c2             # <<<<<<<<<<<<<<
@@ -20462,7 +20482,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_p1 = (((uint64_t)__pyx_e_6philox_PHILOX_M1) * __pyx_v_c2);
 
-    /* "philox.pxd":25
+    /* "philox.pxd":24
  *         p0 = <uint64_t>PHILOX_M0 * c0
  *         p1 = <uint64_t>PHILOX_M1 * c2
  *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0             # <<<<<<<<<<<<<<
@@ -20471,7 +20491,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c0 = ((((uint32_t)(__pyx_v_p1 >> 32)) ^ __pyx_v_c1) ^ __pyx_v_k0);
 
-    /* "philox.pxd":26
+    /* "philox.pxd":25
  *         p1 = <uint64_t>PHILOX_M1 * c2
  *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
  *         c1 = <uint32_t>p1             # <<<<<<<<<<<<<<
@@ -20480,7 +20500,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c1 = ((uint32_t)__pyx_v_p1);
 
-    /* "philox.pxd":27
+    /* "philox.pxd":26
  *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
  *         c1 = <uint32_t>p1
  *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1             # <<<<<<<<<<<<<<
@@ -20489,7 +20509,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c2 = ((((uint32_t)(__pyx_v_p0 >> 32)) ^ __pyx_v_c3) ^ __pyx_v_k1);
 
-    /* "philox.pxd":28
+    /* "philox.pxd":27
  *         c1 = <uint32_t>p1
  *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
  *         c3 = <uint32_t>p0             # <<<<<<<<<<<<<<
@@ -20498,7 +20518,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_c3 = ((uint32_t)__pyx_v_p0);
 
-    /* "philox.pxd":29
+    /* "philox.pxd":28
  *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
  *         c3 = <uint32_t>p0
  *         k0 = k0 + <uint32_t>PHILOX_W0             # <<<<<<<<<<<<<<
@@ -20507,7 +20527,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
     __pyx_v_k0 = (__pyx_v_k0 + ((uint32_t)__pyx_e_6philox_PHILOX_W0));
 
-    /* "philox.pxd":30
+    /* "philox.pxd":29
  *         c3 = <uint32_t>p0
  *         k0 = k0 + <uint32_t>PHILOX_W0
  *         k1 = k1 + <uint32_t>PHILOX_W1             # <<<<<<<<<<<<<<
@@ -20517,7 +20537,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
     __pyx_v_k1 = (__pyx_v_k1 + ((uint32_t)__pyx_e_6philox_PHILOX_W1));
   }
 
-  /* "philox.pxd":31
+  /* "philox.pxd":30
  *         k0 = k0 + <uint32_t>PHILOX_W0
  *         k1 = k1 + <uint32_t>PHILOX_W1
  *     out[0] = c0             # <<<<<<<<<<<<<<
@@ -20526,7 +20546,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[0]) = __pyx_v_c0;
 
-  /* "philox.pxd":32
+  /* "philox.pxd":31
  *         k1 = k1 + <uint32_t>PHILOX_W1
  *     out[0] = c0
  *     out[1] = c1             # <<<<<<<<<<<<<<
@@ -20535,7 +20555,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[1]) = __pyx_v_c1;
 
-  /* "philox.pxd":33
+  /* "philox.pxd":32
  *     out[0] = c0
  *     out[1] = c1
  *     out[2] = c2             # <<<<<<<<<<<<<<
@@ -20544,7 +20564,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[2]) = __pyx_v_c2;
 
-  /* "philox.pxd":34
+  /* "philox.pxd":33
  *     out[1] = c1
  *     out[2] = c2
  *     out[3] = c3             # <<<<<<<<<<<<<<
@@ -20553,7 +20573,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 */
   (__pyx_v_out[3]) = __pyx_v_c3;
 
-  /* "philox.pxd":15
+  /* "philox.pxd":14
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
@@ -20573,7 +20593,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 
 }
 
-/* "philox.pxd":37
+/* "philox.pxd":36
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20584,7 +20604,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, uint32_t __pyx_v_lo) {
   double __pyx_r;
 
-  /* "philox.pxd":39
+  /* "philox.pxd":38
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:
  *     # 53 random bits -> a double in [0, 1).
  *     return (((<uint64_t>hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
@@ -20597,7 +20617,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":37
+  /* "philox.pxd":36
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20610,7 +20630,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   return __pyx_r;
 }
 
-/* "philox.pxd":42
+/* "philox.pxd":41
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20622,21 +20642,18 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   uint32_t __pyx_v_out[4];
   double __pyx_r;
 
-  /* "philox.pxd":44
+  /* "philox.pxd":43
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)             # <<<<<<<<<<<<<<
  *     return bits_to_unit(out[0], out[1])
- * 
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, __pyx_v_draw, __pyx_v_out);
 
-  /* "philox.pxd":45
+  /* "philox.pxd":44
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)
  *     return bits_to_unit(out[0], out[1])             # <<<<<<<<<<<<<<
- * 
- * 
 */
   {
 
@@ -20644,7 +20661,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":42
+  /* "philox.pxd":41
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20658,74 +20675,532 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   return __pyx_r;
 }
 
-/* "philox.pxd":48
+/* "ext/random123.pyx":34
  * 
  * 
- * cdef inline double philox_normal(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
- *     # Box-Muller on the two halves of one block; 1 - u keeps log() finite.
- *     cdef uint32_t out[4]
+ * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
+ *     cdef int i
+ *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
 */
 
-static CYTHON_INLINE double __pyx_f_6philox_philox_normal(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw) {
-  uint32_t __pyx_v_out[4];
-  double __pyx_v_u1;
-  double __pyx_v_u2;
-  double __pyx_r;
+static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
+  int __pyx_v_i;
+  double __pyx_v_f_r;
+  long __pyx_t_1;
+  long __pyx_t_2;
+  int __pyx_t_3;
 
-  /* "philox.pxd":51
- *     # Box-Muller on the two halves of one block; 1 - u keeps log() finite.
- *     cdef uint32_t out[4]
- *     philox4x32_10(key, element, draw, out)             # <<<<<<<<<<<<<<
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])
- *     cdef double u2 = bits_to_unit(out[2], out[3])
+  /* "ext/random123.pyx":36
+ * cdef void _make_ziggurat():
+ *     cdef int i
+ *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)             # <<<<<<<<<<<<<<
+ *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
+ *     ziggurat_x[1] = ZIGGURAT_R
 */
-  __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, __pyx_v_draw, __pyx_v_out);
+  __pyx_v_f_r = exp(((-0.5 * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R) * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R));
 
-  /* "philox.pxd":52
- *     cdef uint32_t out[4]
- *     philox4x32_10(key, element, draw, out)
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])             # <<<<<<<<<<<<<<
- *     cdef double u2 = bits_to_unit(out[2], out[3])
- *     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)
+  /* "ext/random123.pyx":37
+ *     cdef int i
+ *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
+ *     ziggurat_x[0] = ZIGGURAT_AREA / f_r             # <<<<<<<<<<<<<<
+ *     ziggurat_x[1] = ZIGGURAT_R
+ *     for i in range(1, ZIGGURAT_LAYERS - 1):
 */
-  __pyx_v_u1 = (1.0 - __pyx_f_6philox_bits_to_unit((__pyx_v_out[0]), (__pyx_v_out[1])));
+  (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[0]) = (__pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA / __pyx_v_f_r);
 
-  /* "philox.pxd":53
- *     philox4x32_10(key, element, draw, out)
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])
- *     cdef double u2 = bits_to_unit(out[2], out[3])             # <<<<<<<<<<<<<<
- *     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)
+  /* "ext/random123.pyx":38
+ *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
+ *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
+ *     ziggurat_x[1] = ZIGGURAT_R             # <<<<<<<<<<<<<<
+ *     for i in range(1, ZIGGURAT_LAYERS - 1):
+ *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]
 */
-  __pyx_v_u2 = __pyx_f_6philox_bits_to_unit((__pyx_v_out[2]), (__pyx_v_out[3]));
+  (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[1]) = __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R;
 
-  /* "philox.pxd":54
- *     cdef double u1 = 1.0 - bits_to_unit(out[0], out[1])
- *     cdef double u2 = bits_to_unit(out[2], out[3])
- *     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2)             # <<<<<<<<<<<<<<
+  /* "ext/random123.pyx":39
+ *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
+ *     ziggurat_x[1] = ZIGGURAT_R
+ *     for i in range(1, ZIGGURAT_LAYERS - 1):             # <<<<<<<<<<<<<<
+ *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]
+ *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
 */
-  {
 
-    __pyx_r = (sqrt((-2.0 * log(__pyx_v_u1))) * cos(((2.0 * M_PI) * __pyx_v_u2)));
+  __pyx_t_1 = (__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS - 1);
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 1; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/random123.pyx":40
+ *     ziggurat_x[1] = ZIGGURAT_R
+ *     for i in range(1, ZIGGURAT_LAYERS - 1):
+ *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]             # <<<<<<<<<<<<<<
+ *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
+ *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
+*/
+    (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_v_i + 1)]) = sqrt((-2.0 * log(((__pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA / (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_i])) + exp(((-0.5 * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_i])) * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_i])))))));
   }
-  goto __pyx_L0;
 
-  /* "philox.pxd":48
+
+  /* "ext/random123.pyx":42
+ *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]
+ *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
+ *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0             # <<<<<<<<<<<<<<
+ *     for i in range(ZIGGURAT_LAYERS + 1):
+ *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])
+*/
+  (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS]) = 0.0;
+
+  /* "ext/random123.pyx":43
+ *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
+ *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
+ *     for i in range(ZIGGURAT_LAYERS + 1):             # <<<<<<<<<<<<<<
+ *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])
+ *     ziggurat_f[0] = f_r  # the base strip's rectangle has the tail's height
+*/
+
+  __pyx_t_1 = (__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1);
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/random123.pyx":44
+ *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
+ *     for i in range(ZIGGURAT_LAYERS + 1):
+ *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])             # <<<<<<<<<<<<<<
+ *     ziggurat_f[0] = f_r  # the base strip's rectangle has the tail's height
+ * 
+*/
+    (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_i]) = exp(((-0.5 * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_i])) * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_i])));
+  }
+
+
+  /* "ext/random123.pyx":45
+ *     for i in range(ZIGGURAT_LAYERS + 1):
+ *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])
+ *     ziggurat_f[0] = f_r  # the base strip's rectangle has the tail's height             # <<<<<<<<<<<<<<
  * 
  * 
- * cdef inline double philox_normal(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
- *     # Box-Muller on the two halves of one block; 1 - u keeps log() finite.
- *     cdef uint32_t out[4]
+*/
+  (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[0]) = __pyx_v_f_r;
+
+  /* "ext/random123.pyx":34
+ * 
+ * 
+ * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
+ *     cdef int i
+ *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
 */
 
   /* function exit code */
+
+
+
+}
+
+/* "ext/random123.pyx":51
+ * 
+ * 
+ * def ziggurat_layers():             # <<<<<<<<<<<<<<
+ *     """The layer edges (for tests: the top layer must close at x = 0)."""
+ *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_1ziggurat_layers(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_ziggurat_layers, "The layer edges (for tests: the top layer must close at x = 0).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers = {"ziggurat_layers", (PyCFunction)__pyx_pw_7distsim_4_ext_9random123_1ziggurat_layers, METH_NOARGS, __pyx_doc_7distsim_4_ext_9random123_ziggurat_layers};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_1ziggurat_layers(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("ziggurat_layers (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(__pyx_self);
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSED PyObject *__pyx_self) {
+  long __pyx_7genexpr__pyx_v_i;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  long __pyx_t_2;
+  long __pyx_t_3;
+  long __pyx_t_4;
+  PyObject *__pyx_t_5 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("ziggurat_layers", 0);
+
+  /* "ext/random123.pyx":53
+ * def ziggurat_layers():
+ *     """The layer edges (for tests: the top layer must close at x = 0)."""
+ *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  { /* enter inner scope */
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+
+    __pyx_t_2 = (__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1);
+    __pyx_t_3 = __pyx_t_2;
+
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_7genexpr__pyx_v_i = __pyx_t_4;
+      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+      __Pyx_GIVEREF(__pyx_t_5);
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 53, __pyx_L1_error)
+      __pyx_t_5 = 0;
+    }
+
+  } /* exit inner scope */
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":51
+ * 
+ * 
+ * def ziggurat_layers():             # <<<<<<<<<<<<<<
+ *     """The layer edges (for tests: the top layer must close at x = 0)."""
+ *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.random123.ziggurat_layers", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
   __pyx_L0:;
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":56
+ * 
+ * 
+ * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     cdef uint32_t words[4]
+ *     cdef uint64_t attempt = 0
+*/
+
+static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw) {
+  uint32_t __pyx_v_words[4];
+  uint64_t __pyx_v_attempt;
+  int __pyx_v_layer;
+  double __pyx_v_u;
+  double __pyx_v_x;
+  double __pyx_v_y;
+  double __pyx_v_tail_x;
+  double __pyx_v_tail_y;
+  double __pyx_v_sign;
+  double __pyx_r;
+  double __pyx_t_1;
+  int __pyx_t_2;
+
+  /* "ext/random123.pyx":58
+ * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
+ *     cdef uint32_t words[4]
+ *     cdef uint64_t attempt = 0             # <<<<<<<<<<<<<<
+ *     cdef int layer
+ *     cdef double u, x, y, tail_x, tail_y, sign
+*/
+  __pyx_v_attempt = 0;
+
+  /* "ext/random123.pyx":61
+ *     cdef int layer
+ *     cdef double u, x, y, tail_x, tail_y, sign
+ *     while True:             # <<<<<<<<<<<<<<
+ *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
+ *         attempt += 1
+*/
+  while (1) {
+
+    /* "ext/random123.pyx":62
+ *     cdef double u, x, y, tail_x, tail_y, sign
+ *     while True:
+ *         philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
+ *         attempt += 1
+ *         layer = words[0] & 0xFF
+*/
+    __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
+
+    /* "ext/random123.pyx":63
+ *     while True:
+ *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
+ *         attempt += 1             # <<<<<<<<<<<<<<
+ *         layer = words[0] & 0xFF
+ *         sign = -1.0 if words[0] & 0x100 else 1.0
+*/
+    __pyx_v_attempt = (__pyx_v_attempt + 1);
+
+    /* "ext/random123.pyx":64
+ *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
+ *         attempt += 1
+ *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
+ *         sign = -1.0 if words[0] & 0x100 else 1.0
+ *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+*/
+    __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
+
+    /* "ext/random123.pyx":65
+ *         attempt += 1
+ *         layer = words[0] & 0xFF
+ *         sign = -1.0 if words[0] & 0x100 else 1.0             # <<<<<<<<<<<<<<
+ *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+ *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
+*/
+    __pyx_t_2 = (((__pyx_v_words[0]) & 0x100) != 0);
+
+    if (__pyx_t_2) {
+
+      __pyx_t_1 = -1.0;
+    } else {
+
+      __pyx_t_1 = 1.0;
+    }
+
+    __pyx_v_sign = __pyx_t_1;
+
+    /* "ext/random123.pyx":67
+ *         sign = -1.0 if words[0] & 0x100 else 1.0
+ *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+ *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
+ *         x = u * ziggurat_x[layer]
+ *         if x < ziggurat_x[layer + 1]:
+*/
+    __pyx_v_u = (((((uint64_t)(__pyx_v_words[1])) << 21) | ((__pyx_v_words[0]) >> 11)) * (1.0 / 9007199254740992.0));
+
+    /* "ext/random123.pyx":68
+ *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+ *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
+ *         x = u * ziggurat_x[layer]             # <<<<<<<<<<<<<<
+ *         if x < ziggurat_x[layer + 1]:
+ *             return sign * x
+*/
+    __pyx_v_x = (__pyx_v_u * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_layer]));
+
+    /* "ext/random123.pyx":69
+ *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
+ *         x = u * ziggurat_x[layer]
+ *         if x < ziggurat_x[layer + 1]:             # <<<<<<<<<<<<<<
+ *             return sign * x
+ *         if layer == 0:
+*/
+    __pyx_t_2 = (__pyx_v_x < (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_v_layer + 1)]));
+
+    if (__pyx_t_2) {
+
+
+      /* "ext/random123.pyx":70
+ *         x = u * ziggurat_x[layer]
+ *         if x < ziggurat_x[layer + 1]:
+ *             return sign * x             # <<<<<<<<<<<<<<
+ *         if layer == 0:
+ *             # The tail beyond R (Marsaglia 1964), from this block's last words;
+*/
+      {
+
+        __pyx_r = (__pyx_v_sign * __pyx_v_x);
+      }
+      goto __pyx_L0;
+
+      /* "ext/random123.pyx":69
+ *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
+ *         x = u * ziggurat_x[layer]
+ *         if x < ziggurat_x[layer + 1]:             # <<<<<<<<<<<<<<
+ *             return sign * x
+ *         if layer == 0:
+*/
+    }
+
+    /* "ext/random123.pyx":71
+ *         if x < ziggurat_x[layer + 1]:
+ *             return sign * x
+ *         if layer == 0:             # <<<<<<<<<<<<<<
+ *             # The tail beyond R (Marsaglia 1964), from this block's last words;
+ *             # a rejected tail value is drawn again from a further block.
+*/
+    __pyx_t_2 = (__pyx_v_layer == 0);
+
+    if (__pyx_t_2) {
+
+
+      /* "ext/random123.pyx":74
+ *             # The tail beyond R (Marsaglia 1964), from this block's last words;
+ *             # a rejected tail value is drawn again from a further block.
+ *             while True:             # <<<<<<<<<<<<<<
+ *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
+ *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
+*/
+      while (1) {
+
+        /* "ext/random123.pyx":75
+ *             # a rejected tail value is drawn again from a further block.
+ *             while True:
+ *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R             # <<<<<<<<<<<<<<
+ *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
+ *                 if 2.0 * tail_y > tail_x * tail_x:
+*/
+        __pyx_v_tail_x = ((-log((((__pyx_v_words[2]) + 0.5) * (1.0 / 4294967296.0)))) / __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R);
+
+        /* "ext/random123.pyx":76
+ *             while True:
+ *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
+ *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))             # <<<<<<<<<<<<<<
+ *                 if 2.0 * tail_y > tail_x * tail_x:
+ *                     return sign * (ZIGGURAT_R + tail_x)
+*/
+        __pyx_v_tail_y = (-log((((__pyx_v_words[3]) + 0.5) * (1.0 / 4294967296.0))));
+
+        /* "ext/random123.pyx":77
+ *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
+ *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
+ *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
+ *                     return sign * (ZIGGURAT_R + tail_x)
+ *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
+*/
+        __pyx_t_2 = ((2.0 * __pyx_v_tail_y) > (__pyx_v_tail_x * __pyx_v_tail_x));
+
+        if (__pyx_t_2) {
+
+
+          /* "ext/random123.pyx":78
+ *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
+ *                 if 2.0 * tail_y > tail_x * tail_x:
+ *                     return sign * (ZIGGURAT_R + tail_x)             # <<<<<<<<<<<<<<
+ *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
+ *                 attempt += 1
+*/
+          {
+
+            __pyx_r = (__pyx_v_sign * (__pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R + __pyx_v_tail_x));
+          }
+          goto __pyx_L0;
+
+          /* "ext/random123.pyx":77
+ *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
+ *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
+ *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
+ *                     return sign * (ZIGGURAT_R + tail_x)
+ *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
+*/
+        }
+
+        /* "ext/random123.pyx":79
+ *                 if 2.0 * tail_y > tail_x * tail_x:
+ *                     return sign * (ZIGGURAT_R + tail_x)
+ *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
+ *                 attempt += 1
+ *         # The wedge between the rectangle and the curve.
+*/
+        __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
+
+        /* "ext/random123.pyx":80
+ *                     return sign * (ZIGGURAT_R + tail_x)
+ *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
+ *                 attempt += 1             # <<<<<<<<<<<<<<
+ *         # The wedge between the rectangle and the curve.
+ *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
+*/
+        __pyx_v_attempt = (__pyx_v_attempt + 1);
+      }
+
+      /* "ext/random123.pyx":71
+ *         if x < ziggurat_x[layer + 1]:
+ *             return sign * x
+ *         if layer == 0:             # <<<<<<<<<<<<<<
+ *             # The tail beyond R (Marsaglia 1964), from this block's last words;
+ *             # a rejected tail value is drawn again from a further block.
+*/
+    }
+
+    /* "ext/random123.pyx":82
+ *                 attempt += 1
+ *         # The wedge between the rectangle and the curve.
+ *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \             # <<<<<<<<<<<<<<
+ *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
+ *         if y < exp(-0.5 * x * x):
+*/
+    __pyx_v_y = ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]) + (__pyx_f_6philox_bits_to_unit((__pyx_v_words[2]), (__pyx_v_words[3])) * ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[(__pyx_v_layer + 1)]) - (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]))));
+
+    /* "ext/random123.pyx":84
+ *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
+ *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
+ *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
+ *             return sign * x
+ * 
+*/
+    __pyx_t_2 = (__pyx_v_y < exp(((-0.5 * __pyx_v_x) * __pyx_v_x)));
+
+    if (__pyx_t_2) {
+
+
+      /* "ext/random123.pyx":85
+ *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
+ *         if y < exp(-0.5 * x * x):
+ *             return sign * x             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+      {
+
+        __pyx_r = (__pyx_v_sign * __pyx_v_x);
+      }
+      goto __pyx_L0;
+
+      /* "ext/random123.pyx":84
+ *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
+ *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
+ *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
+ *             return sign * x
+ * 
+*/
+    }
+  }
+
+  /* "ext/random123.pyx":56
+ * 
+ * 
+ * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     cdef uint32_t words[4]
+ *     cdef uint64_t attempt = 0
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  __pyx_L0:;
+
+
+
+
+
+
 
 
 
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":16
+/* "ext/random123.pyx":88
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -20734,16 +21209,16 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_normal(uint64_t __pyx_v_key, 
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_1uniform(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_3uniform(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_uniform, "Uniform numbers in [0, 1), one per element id.");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_1uniform = {"uniform", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_1uniform, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_uniform};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_1uniform(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_2uniform, "Uniform numbers in [0, 1), one per element id.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_3uniform = {"uniform", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_3uniform, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_2uniform};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_3uniform(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -20775,55 +21250,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 16, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 88, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 16, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 88, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 16, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 88, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 16, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 88, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 16, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 88, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 16, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 88, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 16, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 88, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 16, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 88, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 16, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 88, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 16, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 16, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 88, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 16, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 16, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 88, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20835,7 +21310,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_uniform(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_2uniform(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -20848,7 +21323,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -20873,7 +21348,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform", 0);
 
-  /* "ext/random123.pyx":18
+  /* "ext/random123.pyx":90
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -20882,7 +21357,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":19
+  /* "ext/random123.pyx":91
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -20890,16 +21365,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 19, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 19, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 19, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 19, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 19, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -20920,13 +21395,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 19, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 19, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -20938,25 +21413,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 19, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":20
+  /* "ext/random123.pyx":92
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 20, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 92, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":21
+  /* "ext/random123.pyx":93
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -20969,7 +21444,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":22
+        /* "ext/random123.pyx":94
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -20983,7 +21458,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":23
+          /* "ext/random123.pyx":95
  *     with nogil:
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)             # <<<<<<<<<<<<<<
@@ -20997,7 +21472,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/random123.pyx":21
+      /* "ext/random123.pyx":93
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21014,7 +21489,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/random123.pyx":24
+  /* "ext/random123.pyx":96
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
  *     return out             # <<<<<<<<<<<<<<
@@ -21032,7 +21507,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":16
+  /* "ext/random123.pyx":88
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21061,7 +21536,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":27
+/* "ext/random123.pyx":99
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21070,16 +21545,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_uniform(CYTHON_UNUSED PyObje
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_3normal(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_5normal(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_2normal, "Standard normal numbers, one per element id.");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_3normal = {"normal", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_3normal, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_2normal};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_3normal(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_4normal, "Standard normal numbers, one per element id.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_5normal = {"normal", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_5normal, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_4normal};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_5normal(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21111,55 +21586,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 27, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 99, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 27, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 99, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 27, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 27, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 27, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 99, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 27, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 99, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 27, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 99, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 27, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 27, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 27, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 27, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 99, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 99, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 27, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 99, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 27, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 99, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21171,7 +21646,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_2normal(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_4normal(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21184,7 +21659,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -21209,7 +21684,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal", 0);
 
-  /* "ext/random123.pyx":29
+  /* "ext/random123.pyx":101
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -21218,7 +21693,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":30
+  /* "ext/random123.pyx":102
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -21226,16 +21701,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 30, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 102, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 30, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 102, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 30, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 102, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 30, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 102, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 30, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 102, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21256,13 +21731,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 30, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 102, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 30, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 102, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21274,30 +21749,30 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 30, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 102, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":31
+  /* "ext/random123.pyx":103
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 31, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 103, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":32
+  /* "ext/random123.pyx":104
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], draw)
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
 */
   {
       PyThreadState * _save;
@@ -21305,11 +21780,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":33
+        /* "ext/random123.pyx":105
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
- *             values[k] = philox_normal(key, <uint64_t>elements[k], draw)
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
  *     return out
 */
 
@@ -21319,26 +21794,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":34
+          /* "ext/random123.pyx":106
  *     with nogil:
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], draw)             # <<<<<<<<<<<<<<
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)             # <<<<<<<<<<<<<<
  *     return out
  * 
 */
           __pyx_t_12 = __pyx_v_k;
           __pyx_t_13 = __pyx_v_k;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_13)) )) = __pyx_f_6philox_philox_normal(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), __pyx_v_draw);
+          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_13)) )) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), __pyx_v_draw);
         }
 
       }
 
-      /* "ext/random123.pyx":32
+      /* "ext/random123.pyx":104
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], draw)
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -21350,9 +21825,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/random123.pyx":35
+  /* "ext/random123.pyx":107
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], draw)
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
  *     return out             # <<<<<<<<<<<<<<
  * 
  * 
@@ -21368,7 +21843,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":27
+  /* "ext/random123.pyx":99
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21397,7 +21872,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":38
+/* "ext/random123.pyx":110
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -21406,16 +21881,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2normal(CYTHON_UNUSED PyObje
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_5raw_block(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_7raw_block(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_4raw_block, "The four 32-bit words of one Philox block (for tests against the\n    published known-answer vectors).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_5raw_block = {"raw_block", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_5raw_block, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_4raw_block};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_5raw_block(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_6raw_block, "The four 32-bit words of one Philox block (for tests against the\n    published known-answer vectors).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_7raw_block = {"raw_block", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_7raw_block, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_6raw_block};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_7raw_block(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21447,46 +21922,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_counter_lo,&__pyx_mstate_global->__pyx_n_u_counter_hi,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 38, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 110, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 38, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 38, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 38, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 38, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 110, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 38, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 110, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 38, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 38, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 38, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 38, __pyx_L3_error)
-    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 38, __pyx_L3_error)
-    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 38, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
+    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
+    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 38, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 110, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21497,7 +21972,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_4raw_block(__pyx_self, __pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_6raw_block(__pyx_self, __pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21510,7 +21985,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi) {
   uint32_t __pyx_v_out[4];
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
@@ -21524,7 +21999,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_block", 0);
 
-  /* "ext/random123.pyx":42
+  /* "ext/random123.pyx":114
  *     published known-answer vectors)."""
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
@@ -21533,31 +22008,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyO
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "ext/random123.pyx":43
+  /* "ext/random123.pyx":115
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)
  *     return [out[0], out[1], out[2], out[3]]             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 43, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 115, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 43, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 115, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 43, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 115, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 43, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 115, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 43, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 115, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 43, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 43, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 43, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 43, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
@@ -21573,7 +22048,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyO
   __pyx_t_5 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":38
+  /* "ext/random123.pyx":110
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -21597,7 +22072,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":46
+/* "ext/random123.pyx":118
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -21606,16 +22081,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4raw_block(CYTHON_UNUSED PyO
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_7uniform_pairs(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_9uniform_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_6uniform_pairs, "Uniform numbers in [0, 1) for counters (elements[k], draws[k]).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_7uniform_pairs = {"uniform_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_7uniform_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_6uniform_pairs};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_7uniform_pairs(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_8uniform_pairs, "Uniform numbers in [0, 1) for counters (elements[k], draws[k]).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_9uniform_pairs = {"uniform_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_9uniform_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_8uniform_pairs};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_9uniform_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21647,46 +22122,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 46, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 118, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 46, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 118, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 46, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 118, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 46, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 118, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 46, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 118, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 46, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 118, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 46, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 118, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 46, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 118, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 46, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 118, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 46, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 46, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 46, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 118, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 118, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 118, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 46, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 118, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21699,7 +22174,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21712,7 +22187,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -21738,7 +22213,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform_pairs", 0);
 
-  /* "ext/random123.pyx":48
+  /* "ext/random123.pyx":120
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -21747,7 +22222,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":49
+  /* "ext/random123.pyx":121
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -21755,16 +22230,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21785,13 +22260,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 121, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 121, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21803,25 +22278,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 121, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":50
+  /* "ext/random123.pyx":122
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 122, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":51
+  /* "ext/random123.pyx":123
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21834,7 +22309,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":52
+        /* "ext/random123.pyx":124
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -21848,7 +22323,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":53
+          /* "ext/random123.pyx":125
  *     with nogil:
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])             # <<<<<<<<<<<<<<
@@ -21863,7 +22338,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
 
       }
 
-      /* "ext/random123.pyx":51
+      /* "ext/random123.pyx":123
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21880,7 +22355,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
       }
   }
 
-  /* "ext/random123.pyx":54
+  /* "ext/random123.pyx":126
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
  *     return out             # <<<<<<<<<<<<<<
@@ -21898,7 +22373,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":46
+  /* "ext/random123.pyx":118
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -21927,7 +22402,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":57
+/* "ext/random123.pyx":129
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -21936,16 +22411,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6uniform_pairs(CYTHON_UNUSED
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_9normal_pairs(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_11normal_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_8normal_pairs, "Standard normal numbers for counters (elements[k], draws[k]).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_9normal_pairs = {"normal_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_9normal_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_8normal_pairs};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_9normal_pairs(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10normal_pairs, "Standard normal numbers for counters (elements[k], draws[k]).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_11normal_pairs = {"normal_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_11normal_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_10normal_pairs};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_11normal_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21977,46 +22452,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 57, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 129, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 57, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 129, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 57, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 129, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 57, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 129, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 57, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 129, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 57, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 129, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 57, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 129, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 57, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 129, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 57, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 129, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 57, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 57, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 57, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 129, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 57, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 129, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22029,7 +22504,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_8normal_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10normal_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -22042,7 +22517,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -22068,7 +22543,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_pairs", 0);
 
-  /* "ext/random123.pyx":59
+  /* "ext/random123.pyx":131
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -22077,7 +22552,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":60
+  /* "ext/random123.pyx":132
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22085,16 +22560,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 132, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 132, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 132, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 132, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 132, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22115,13 +22590,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 132, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 132, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22133,30 +22608,30 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 60, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 132, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":61
+  /* "ext/random123.pyx":133
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 133, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":62
+  /* "ext/random123.pyx":134
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
 */
   {
       PyThreadState * _save;
@@ -22164,11 +22639,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":63
+        /* "ext/random123.pyx":135
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
- *             values[k] = philox_normal(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
  *     return out
 */
 
@@ -22178,27 +22653,27 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":64
+          /* "ext/random123.pyx":136
  *     with nogil:
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], <uint64_t>draws[k])             # <<<<<<<<<<<<<<
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])             # <<<<<<<<<<<<<<
  *     return out
  * 
 */
           __pyx_t_12 = __pyx_v_k;
           __pyx_t_13 = __pyx_v_k;
           __pyx_t_14 = __pyx_v_k;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_14)) )) = __pyx_f_6philox_philox_normal(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_13)) )))));
+          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_14)) )) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_13)) )))));
         }
 
       }
 
-      /* "ext/random123.pyx":62
+      /* "ext/random123.pyx":134
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -22210,9 +22685,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
       }
   }
 
-  /* "ext/random123.pyx":65
+  /* "ext/random123.pyx":137
  *         for k in range(n):
- *             values[k] = philox_normal(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
  *     return out             # <<<<<<<<<<<<<<
  * 
  * 
@@ -22228,7 +22703,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":57
+  /* "ext/random123.pyx":129
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -22257,7 +22732,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8normal_pairs(CYTHON_UNUSED 
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":85
+/* "ext/random123.pyx":157
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22297,7 +22772,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
 
-  /* "ext/random123.pyx":88
+  /* "ext/random123.pyx":160
  *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
  *     (the caller keeps it alive while the table is used)."""
  *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
@@ -22308,7 +22783,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
 
-  /* "ext/random123.pyx":91
+  /* "ext/random123.pyx":163
  *     cdef Py_ssize_t x
  *     cdef double[::1] cdf
  *     table.n = n             # <<<<<<<<<<<<<<
@@ -22317,7 +22792,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->n = __pyx_v_n;
 
-  /* "ext/random123.pyx":92
+  /* "ext/random123.pyx":164
  *     cdef double[::1] cdf
  *     table.n = n
  *     table.mean = n * p             # <<<<<<<<<<<<<<
@@ -22326,7 +22801,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
 
-  /* "ext/random123.pyx":93
+  /* "ext/random123.pyx":165
  *     table.n = n
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
@@ -22335,7 +22810,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
 
-  /* "ext/random123.pyx":94
+  /* "ext/random123.pyx":166
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
@@ -22344,7 +22819,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
 
-  /* "ext/random123.pyx":95
+  /* "ext/random123.pyx":167
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL             # <<<<<<<<<<<<<<
@@ -22353,7 +22828,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->cdf = NULL;
 
-  /* "ext/random123.pyx":96
+  /* "ext/random123.pyx":168
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL
  *     table.size = 0             # <<<<<<<<<<<<<<
@@ -22362,7 +22837,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->size = 0;
 
-  /* "ext/random123.pyx":97
+  /* "ext/random123.pyx":169
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -22371,7 +22846,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   if (__pyx_v_table->normal_approx) {
 
-    /* "ext/random123.pyx":98
+    /* "ext/random123.pyx":170
  *     table.size = 0
  *     if table.normal_approx:
  *         return None             # <<<<<<<<<<<<<<
@@ -22388,7 +22863,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":97
+    /* "ext/random123.pyx":169
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -22397,7 +22872,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   }
 
-  /* "ext/random123.pyx":100
+  /* "ext/random123.pyx":172
  *         return None
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
@@ -22421,7 +22896,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_table->size = (__pyx_t_3 + 1);
 
 
-  /* "ext/random123.pyx":101
+  /* "ext/random123.pyx":173
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22429,16 +22904,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
  *     term = q ** n
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -22459,13 +22934,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 101, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 173, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 101, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 173, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -22477,25 +22952,25 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 173, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __pyx_v_cdf_array = __pyx_t_5;
   __pyx_t_5 = 0;
 
-  /* "ext/random123.pyx":102
+  /* "ext/random123.pyx":174
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array             # <<<<<<<<<<<<<<
  *     term = q ** n
  *     total = term
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 174, __pyx_L1_error)
   __pyx_v_cdf = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/random123.pyx":103
+  /* "ext/random123.pyx":175
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array
  *     term = q ** n             # <<<<<<<<<<<<<<
@@ -22504,7 +22979,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
 
-  /* "ext/random123.pyx":104
+  /* "ext/random123.pyx":176
  *     cdf = cdf_array
  *     term = q ** n
  *     total = term             # <<<<<<<<<<<<<<
@@ -22513,7 +22988,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_total = __pyx_v_term;
 
-  /* "ext/random123.pyx":105
+  /* "ext/random123.pyx":177
  *     term = q ** n
  *     total = term
  *     cdf[0] = total             # <<<<<<<<<<<<<<
@@ -22523,7 +22998,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
 
-  /* "ext/random123.pyx":106
+  /* "ext/random123.pyx":178
  *     total = term
  *     cdf[0] = total
  *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
@@ -22537,7 +23012,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
     __pyx_v_x = __pyx_t_16;
 
-    /* "ext/random123.pyx":107
+    /* "ext/random123.pyx":179
  *     cdf[0] = total
  *     for x in range(1, table.size):
  *         term *= a / x - s             # <<<<<<<<<<<<<<
@@ -22546,7 +23021,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":108
+    /* "ext/random123.pyx":180
  *     for x in range(1, table.size):
  *         term *= a / x - s
  *         total += term             # <<<<<<<<<<<<<<
@@ -22555,7 +23030,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_total = (__pyx_v_total + __pyx_v_term);
 
-    /* "ext/random123.pyx":109
+    /* "ext/random123.pyx":181
  *         term *= a / x - s
  *         total += term
  *         cdf[x] = total             # <<<<<<<<<<<<<<
@@ -22567,7 +23042,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
 
 
-  /* "ext/random123.pyx":110
+  /* "ext/random123.pyx":182
  *         total += term
  *         cdf[x] = total
  *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
@@ -22577,7 +23052,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
 
-  /* "ext/random123.pyx":111
+  /* "ext/random123.pyx":183
  *         cdf[x] = total
  *     table.cdf = &cdf[0]
  *     return cdf_array             # <<<<<<<<<<<<<<
@@ -22595,7 +23070,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":85
+  /* "ext/random123.pyx":157
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22628,7 +23103,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":114
+/* "ext/random123.pyx":186
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -22648,22 +23123,22 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   PY_LONG_LONG __pyx_t_4;
   int __pyx_t_5;
 
-  /* "ext/random123.pyx":119
+  /* "ext/random123.pyx":191
  *     cdef uint64_t block
  *     cdef double u
  *     cdef const double* cdf = table.cdf             # <<<<<<<<<<<<<<
  *     if table.normal_approx:
- *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+ *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
 */
   __pyx_t_1 = __pyx_v_table->cdf;
 
   __pyx_v_cdf = __pyx_t_1;
 
-  /* "ext/random123.pyx":120
+  /* "ext/random123.pyx":192
  *     cdef double u
  *     cdef const double* cdf = table.cdf
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
- *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+ *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)
 */
   __pyx_t_2 = (__pyx_v_table->normal_approx != 0);
@@ -22671,18 +23146,18 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_2) {
 
 
-    /* "ext/random123.pyx":121
+    /* "ext/random123.pyx":193
  *     cdef const double* cdf = table.cdf
  *     if table.normal_approx:
- *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
+ *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
  *         return 0 if x < 0 else (table.n if x > table.n else x)
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
 */
-    __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_6philox_philox_normal(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
+    __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":122
+    /* "ext/random123.pyx":194
  *     if table.normal_approx:
- *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+ *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
@@ -22711,16 +23186,16 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":120
+    /* "ext/random123.pyx":192
  *     cdef double u
  *     cdef const double* cdf = table.cdf
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
- *         x = <long long>floor(table.mean + table.sd * philox_normal(key, element, draw) + 0.5)
+ *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)
 */
   }
 
-  /* "ext/random123.pyx":125
+  /* "ext/random123.pyx":197
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2             # <<<<<<<<<<<<<<
@@ -22729,7 +23204,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_block = (__pyx_v_element >> 2);
 
-  /* "ext/random123.pyx":126
+  /* "ext/random123.pyx":198
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -22741,7 +23216,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_2) {
 
 
-    /* "ext/random123.pyx":127
+    /* "ext/random123.pyx":199
  *     block = element >> 2
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
@@ -22750,7 +23225,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
 
-    /* "ext/random123.pyx":128
+    /* "ext/random123.pyx":200
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block             # <<<<<<<<<<<<<<
@@ -22759,7 +23234,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_cache->block = __pyx_v_block;
 
-    /* "ext/random123.pyx":126
+    /* "ext/random123.pyx":198
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -22768,7 +23243,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":129
+  /* "ext/random123.pyx":201
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
  *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
@@ -22777,7 +23252,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_u = (((__pyx_v_cache->words[(__pyx_v_element & 3)]) + 0.5) * (1.0 / 4294967296.0));
 
-  /* "ext/random123.pyx":130
+  /* "ext/random123.pyx":202
  *         cache.block = block
  *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
  *     if table.size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
@@ -22803,7 +23278,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_2) {
 
 
-    /* "ext/random123.pyx":134
+    /* "ext/random123.pyx":206
  *         # mispredict on almost every draw).
  *         return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
  *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))             # <<<<<<<<<<<<<<
@@ -22816,7 +23291,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":130
+    /* "ext/random123.pyx":202
  *         cache.block = block
  *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
  *     if table.size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
@@ -22825,7 +23300,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":135
+  /* "ext/random123.pyx":207
  *         return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
  *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
  *     x = 0             # <<<<<<<<<<<<<<
@@ -22834,7 +23309,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_x = 0;
 
-  /* "ext/random123.pyx":136
+  /* "ext/random123.pyx":208
  *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
  *     x = 0
  *     while x < table.size - 1 and u > cdf[x]:             # <<<<<<<<<<<<<<
@@ -22861,7 +23336,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 
     if (!__pyx_t_2) break;
 
-    /* "ext/random123.pyx":137
+    /* "ext/random123.pyx":209
  *     x = 0
  *     while x < table.size - 1 and u > cdf[x]:
  *         x += 1             # <<<<<<<<<<<<<<
@@ -22871,7 +23346,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     __pyx_v_x = (__pyx_v_x + 1);
   }
 
-  /* "ext/random123.pyx":138
+  /* "ext/random123.pyx":210
  *     while x < table.size - 1 and u > cdf[x]:
  *         x += 1
  *     return x             # <<<<<<<<<<<<<<
@@ -22884,7 +23359,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":114
+  /* "ext/random123.pyx":186
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -22901,7 +23376,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":141
+/* "ext/random123.pyx":213
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22910,16 +23385,16 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_11binomial(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10binomial, "Binomial(n, p) counts, one per element id (counter-based).\n\n    Inversion against the cumulative distribution, tabulated once per call\n    (all elements share n and p); above a mean of 400 a rounded normal.\n    ");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_11binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_11binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_10binomial};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_11binomial(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12binomial, "Binomial(n, p) counts, one per element id (counter-based).\n\n    Inversion against the cumulative distribution, tabulated once per call\n    (all elements share n and p); above a mean of 400 a rounded normal.\n    ");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12binomial};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -22953,60 +23428,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 141, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 213, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 141, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 213, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 141, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 213, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 141, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 213, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 141, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 213, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 141, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 213, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 213, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 141, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 213, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 213, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 213, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 213, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 213, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 213, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 141, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 141, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 213, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23018,7 +23493,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10binomial(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw, __pyx_v_n, __pyx_v_p);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_12binomial(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw, __pyx_v_n, __pyx_v_p);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -23033,7 +23508,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
   Py_ssize_t __pyx_v_count;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -23063,7 +23538,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":147
+  /* "ext/random123.pyx":219
  *     (all elements share n and p); above a mean of 400 a rounded normal.
  *     """
  *     cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -23072,7 +23547,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":148
+  /* "ext/random123.pyx":220
  *     """
  *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23080,16 +23555,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
  *     cdef BinomialTable table
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23110,13 +23585,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 220, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 220, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23128,25 +23603,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 148, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 220, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":149
+  /* "ext/random123.pyx":221
  *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *     cdef BinomialTable table
  *     cdef BlockCache cache
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 149, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 221, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":152
+  /* "ext/random123.pyx":224
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
@@ -23172,7 +23647,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":153
+    /* "ext/random123.pyx":225
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:
  *         return out             # <<<<<<<<<<<<<<
@@ -23190,7 +23665,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":152
+    /* "ext/random123.pyx":224
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
@@ -23199,7 +23674,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   }
 
-  /* "ext/random123.pyx":154
+  /* "ext/random123.pyx":226
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -23211,19 +23686,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":155
+    /* "ext/random123.pyx":227
  *         return out
  *     if p >= 1.0:
  *         out[:] = n             # <<<<<<<<<<<<<<
  *         return out
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 155, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 227, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 155, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":156
+    /* "ext/random123.pyx":228
  *     if p >= 1.0:
  *         out[:] = n
  *         return out             # <<<<<<<<<<<<<<
@@ -23241,7 +23716,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":154
+    /* "ext/random123.pyx":226
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -23250,19 +23725,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   }
 
-  /* "ext/random123.pyx":157
+  /* "ext/random123.pyx":229
  *         out[:] = n
  *         return out
  *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 157, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 229, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_cdf_keeper = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":158
+  /* "ext/random123.pyx":230
  *         return out
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -23271,7 +23746,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":159
+  /* "ext/random123.pyx":231
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23284,7 +23759,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":160
+        /* "ext/random123.pyx":232
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
  *         for k in range(count):             # <<<<<<<<<<<<<<
@@ -23298,7 +23773,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":161
+          /* "ext/random123.pyx":233
  *     with nogil:
  *         for k in range(count):
  *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)             # <<<<<<<<<<<<<<
@@ -23312,7 +23787,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 
       }
 
-      /* "ext/random123.pyx":159
+      /* "ext/random123.pyx":231
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23329,7 +23804,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
       }
   }
 
-  /* "ext/random123.pyx":162
+  /* "ext/random123.pyx":234
  *         for k in range(count):
  *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
  *     return out             # <<<<<<<<<<<<<<
@@ -23347,7 +23822,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":141
+  /* "ext/random123.pyx":213
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23379,7 +23854,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":165
+/* "ext/random123.pyx":237
  * 
  * 
  * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
@@ -23388,16 +23863,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10binomial(CYTHON_UNUSED PyO
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13add_binomial(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_15add_binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12add_binomial, "``values[k] += weight * Binomial(n, p)`` drawn for element id\n    ``first_element + k``: the numbers of `binomial` for a contiguous range of\n    elements, added in place (PoissonInput\047s step, without temporaries).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13add_binomial = {"add_binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13add_binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12add_binomial};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13add_binomial(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_14add_binomial, "``values[k] += weight * Binomial(n, p)`` drawn for element id\n    ``first_element + k``: the numbers of `binomial` for a contiguous range of\n    elements, added in place (PoissonInput\047s step, without temporaries).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_15add_binomial = {"add_binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_15add_binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_14add_binomial};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_15add_binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -23433,74 +23908,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 165, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 237, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 165, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 237, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 165, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 237, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 165, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 237, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 165, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 237, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 165, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 237, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 165, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 237, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 165, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 237, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_binomial", 0) < (0)) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_binomial", 0) < (0)) __PYX_ERR(0, 237, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, i); __PYX_ERR(0, 165, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, i); __PYX_ERR(0, 237, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 237, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 237, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 237, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 237, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 237, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 237, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 165, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 237, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 165, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 166, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 166, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 238, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 165, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 237, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23512,7 +23987,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_12add_binomial(__pyx_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_n, __pyx_v_p, __pyx_v_weight, __pyx_v_values);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_14add_binomial(__pyx_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_n, __pyx_v_p, __pyx_v_weight, __pyx_v_values);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -23529,7 +24004,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
   Py_ssize_t __pyx_v_count;
   Py_ssize_t __pyx_v_k;
   struct __pyx_t_7distsim_4_ext_9random123_BinomialTable __pyx_v_table;
@@ -23549,7 +24024,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_binomial", 0);
 
-  /* "ext/random123.pyx":170
+  /* "ext/random123.pyx":242
  *     ``first_element + k``: the numbers of `binomial` for a contiguous range of
  *     elements, added in place (PoissonInput's step, without temporaries)."""
  *     cdef Py_ssize_t count = values.shape[0], k             # <<<<<<<<<<<<<<
@@ -23558,7 +24033,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
 */
   __pyx_v_count = (__pyx_v_values.shape[0]);
 
-  /* "ext/random123.pyx":173
+  /* "ext/random123.pyx":245
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -23594,7 +24069,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":174
+    /* "ext/random123.pyx":246
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0 or count == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -23611,7 +24086,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":173
+    /* "ext/random123.pyx":245
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -23620,7 +24095,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":175
+  /* "ext/random123.pyx":247
  *     if n <= 0 or p <= 0.0 or count == 0:
  *         return
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -23632,7 +24107,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":176
+    /* "ext/random123.pyx":248
  *         return
  *     if p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23645,7 +24120,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":177
+          /* "ext/random123.pyx":249
  *     if p >= 1.0:
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -23659,7 +24134,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":178
+            /* "ext/random123.pyx":250
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * n             # <<<<<<<<<<<<<<
@@ -23672,7 +24147,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
 
         }
 
-        /* "ext/random123.pyx":176
+        /* "ext/random123.pyx":248
  *         return
  *     if p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23689,7 +24164,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
         }
     }
 
-    /* "ext/random123.pyx":179
+    /* "ext/random123.pyx":251
  *             for k in range(count):
  *                 values[k] += weight * n
  *         return             # <<<<<<<<<<<<<<
@@ -23706,7 +24181,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":175
+    /* "ext/random123.pyx":247
  *     if n <= 0 or p <= 0.0 or count == 0:
  *         return
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -23715,19 +24190,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":180
+  /* "ext/random123.pyx":252
  *                 values[k] += weight * n
  *         return
  *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
 */
-  __pyx_t_7 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __pyx_t_7 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __pyx_v_cdf_keeper = __pyx_t_7;
   __pyx_t_7 = 0;
 
-  /* "ext/random123.pyx":181
+  /* "ext/random123.pyx":253
  *         return
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -23736,7 +24211,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":182
+  /* "ext/random123.pyx":254
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23749,7 +24224,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":183
+        /* "ext/random123.pyx":255
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
  *         for k in range(count):             # <<<<<<<<<<<<<<
@@ -23763,7 +24238,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
         for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
           __pyx_v_k = __pyx_t_5;
 
-          /* "ext/random123.pyx":184
+          /* "ext/random123.pyx":256
  *     with nogil:
  *         for k in range(count):
  *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,             # <<<<<<<<<<<<<<
@@ -23775,7 +24250,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
 
       }
 
-      /* "ext/random123.pyx":182
+      /* "ext/random123.pyx":254
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23792,7 +24267,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12add_binomial(CYTHON_UNUSED
       }
   }
 
-  /* "ext/random123.pyx":165
+  /* "ext/random123.pyx":237
  * 
  * 
  * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
@@ -26138,7 +26613,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":13
- * from libc.math cimport floor, sqrt
+ * from libc.math cimport floor, sqrt, exp, log
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
@@ -26147,129 +26622,171 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 13, __pyx_L1_error)
 
 
-  /* "ext/random123.pyx":16
+  /* "ext/random123.pyx":26
+ *     ZIGGURAT_LAYERS = 256
+ * 
+ * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts             # <<<<<<<<<<<<<<
+ * cdef double ZIGGURAT_AREA = 0.00492867323399    # area of each layer
+ * # Layer i (0 = the base strip with the tail) has width ziggurat_x[i];
+*/
+  __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R = 3.6541528853610088;
+
+  /* "ext/random123.pyx":27
+ * 
+ * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts
+ * cdef double ZIGGURAT_AREA = 0.00492867323399    # area of each layer             # <<<<<<<<<<<<<<
+ * # Layer i (0 = the base strip with the tail) has width ziggurat_x[i];
+ * # u * ziggurat_x[i] < ziggurat_x[i + 1] lies under the curve for sure.
+*/
+  __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA = 0.00492867323399;
+
+  /* "ext/random123.pyx":48
+ * 
+ * 
+ * _make_ziggurat()             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 48, __pyx_L1_error)
+
+  /* "ext/random123.pyx":51
+ * 
+ * 
+ * def ziggurat_layers():             # <<<<<<<<<<<<<<
+ *     """The layer edges (for tests: the top layer must close at x = 0)."""
+ *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":88
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 16, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 16, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 88, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 16, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 16, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":27
+  /* "ext/random123.pyx":99
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 27, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 99, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 27, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 99, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 27, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 99, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 27, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 99, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":38
+  /* "ext/random123.pyx":110
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
  *     """The four 32-bit words of one Philox block (for tests against the
  *     published known-answer vectors)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 38, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":46
+  /* "ext/random123.pyx":118
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 46, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 46, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":57
+  /* "ext/random123.pyx":129
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 57, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 57, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":141
+  /* "ext/random123.pyx":213
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (counter-based).
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 141, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":165
+  /* "ext/random123.pyx":237
  * 
  * 
  * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
  *                  double weight, double[::1] values):
  *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13add_binomial, 0, __pyx_mstate_global->__pyx_n_u_add_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 165, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15add_binomial, 0, __pyx_mstate_global->__pyx_n_u_add_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 165, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -26387,7 +26904,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/random123.pyx":19
+  /* "ext/random123.pyx":91
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -26396,7 +26913,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 19, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
@@ -26460,38 +26977,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{12},{15},{18},{4},{8},{1},{5},{10},{18},{5},{10},{10},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{10},{5},{4},{5},{4},{4},{6},{5},{7},{13},{6},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{85},{85},{46},{159},{157},{80},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{12},{15},{18},{4},{8},{1},{5},{10},{18},{5},{10},{10},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{10},{5},{4},{5},{4},{4},{6},{5},{7},{13},{6},{6},{6},{6},{1},{5},{15}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{28},{85},{87},{46},{159},{157},{81},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1181 bytes) */
-static const char cstring[] = "x\332\255T\317o\033E\024N\220S\3224-u\021\024\016\300\004\324FB\315\322\220\222\242\252*jM\"\202D\2334mA\342\260\032\317\276\265\007\357\316\354\316\217\304\2568\364\350\343\036\367\270G\037}\314\261\307\034}\334#\177B\377\004\336\354\332Ih+\204P-\355\354x\336\217\371\336\367\276}\204\032r\263Od\373\017`\346\236w\207\334\375\005b\251\006\3178\034\022\031\222\273L\n\303;VZM\250\010H\300\225s|\375\230\213\231A\033\305\003\010\3168\023\251\376\325\376\317\263\023\317{?\264\250\020\322\020\2525\357\010b$Q@\2035)\242\001\211+\220\007\010rG\034\320\210\007$\226\001\334 \320O0\026S\255\262Uw\357j(\225QT\254\336 \035L5s\326]\232\000^Eh\237k\362P\032 \246\213L\264\006\246+\005\301\263\000\"\336\006E\r\340m\016\037fU\316I\220\335\255\335\265[\337\337\252\320*p\274i\242m\233E\010\024\264#\255myd0\273\031$\240=\262\023\222\201\264D\000\342\302*\022\364;\033`\272 \210\006\3436d\265\252\231\032.\205\217\341\\tV\2474\361\003p\321\3334\322\340\321 \360\321\017\230\214\"g\223B{\264\315\002\256i;\002\020\325\3327\337`\351\201\214\327\277\335\360\222A\277\303\270\256M\201\220XaHmd\210\357+\010,\003\337\047\201\255\256\020R\254a\305\007\234Fhe\\p\343\373\302\306\311\300\363\231T\340\305\030\307\251Rt@B\312\243\272,\036\047\310\365Y7\033S\323}\303\303V\010\334\177\032E\222!\303\244N\025PC\275\267X\353f9\266k\235h\357\376~kgg+\212x\242\271\336\207\324\202`\340\024\353\235\212\327\367w\007}|~\304\316\371\017\221\213\307\020\372\376\224],\026\013s\374\237n:`\270\201\330\035\004.\006\177\241\025\314\275\321\244gQu\021n\027S.\252\267\014lT\331\004\215\353\267\273\336\367\221r\237u\201\365\264\215\353\177\323,n\353\264Q\357\254H8\353a\206-1\363;0\216\005\227#\2654\232\245\235\365\351d\307*\271\2369\200\276\373\203Z:\201\242\317@?\331\237\306\031\320\256\026\256]\307\244E\321\002\312\310\251\253\315\205\214Q\001\2636\370m\033\206\370A\350\201`\\z\047\356\272M5\314\234\031\243\256\340 \364{\000\t(\026\241\207\2174\3417\310\240MY\217I+L\265\200\362\273|\266\213$J\327h\036{X\203\361Nd\033(z\350""\036\0358\276\252\305\201\255\307\025D\020\2030\032\342\304\014P\0028\001\000)\254\276ZPJ\252\220+,o\352\026F\264\243\303HR\263y\013\247\002js:\033x\2003\007\372\\\240\301)@\327\313s\350\365`\200\203\306M\0317]\204\343\024\247S,\\tT\257~B\361\022\221T\272GXHJ\222`\235\211L\020\266\337F\362z\n:X\034(\344\177\372\321U\222vW`?\0246\005\022m$>\3122S\265\336\n\3560N_\365%\250\023Ll\023\374N\000\307\230\005}\010\274\3235\375\347\240\244~\364b\376\257\306\047\371bq\256\240EZ6\226\206_\016\267\263\225l#\013\363\0079-\033\237\343r~\251\\\\\036ne\037e4K\313\345+h\377.\277X\354\0250\2723\376\355h\357(x\371\365\361\326d\357\361\344\361~\331\2700\\\377\337I/a\200\035\375<\356\036\321#\363\362\316\361S\3148\331\1772M\372jqn\341J\326\314\256e\177\026wGiu:l\r\323\254\221\265\2624o\344\255<-\032E\253HG\363\350\2754\267\360Y\276]\\\037\315\217\232\257\316\315-,\276P\303\017\207\017\206,\273\202P\202\374\253\374Y\261Q\320r\361|\331x\277\262\335//^*\227/g\013\331\323|%_//\177\214\340\016\362_\213\007S\267\346\244y\r\353\246\305\341\210\215\233e\343\374\360\323l\345m\245l\346W\213\367\212\265Q:^\030\377\376\362\322q{\262\373d\362\344iys}|\365h\376\250\211\360\226\035\274\237\212\355\321\312h\375\224\243\333\371u\014\\)\033_\344\351\233\240\021\305\007\303\364\024\356\342\205\341f\326\234\036\376gp\2577\357\372\361\374\361\325\311\356\036v\260\342t2\2679\246\357D\026+\323|\267\307\351;Q\304z\225\357o?JPL";
-    PyObject *data = __Pyx_DecompressString(cstring, 1181, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1231 bytes) */
+static const char cstring[] = "x\332\255T\317o\023G\024N*\207\006\010\024\247j\241\207\266\223\026\022!\021\027\027\010-BT\340&j\220\240\t!\241R\017\253\361\354[{\360\356\314\356\314lbG=p\364q\217{\334\343\036}\3641\307\034\367\350c\377\004\376\204\276Y\333IZPUU\254\264\263\263\363~}\357{o\036\241\206\334\356\022\331|\r\314<\252= \017\237A Uo\217\303\001\221\036y\310\2440\274\025\313X\023*\\\342re\025\377y\314\305T\240\215\342.\270g\224\211T\377*\377\373\331\211\346\243\237\032T\010i\010\325\232\267\0041\222(\240\356\252\024~\217\004%\310}\004\271)\366\251\317]\022H\027n\021\350\206h\213\256V\330\212\215\273\342Ie\024\025+\267H\013]M\225u\233\206\200\241\010\355rM\236K\003\304\264\221\211F\317\264\245 x\346\202\317\233\240\250\001\214f\361\241We\225\004\331Z\337Z\275\373\303\335\022\255\002\313\233&:n2\037\201\202\266\2445c\356\033\364nz!\350\032\331\364HO\306D\000\342\302,B\324;k`\332 \210\006c7d\245\314\231\032.\205\203\346\\\264V&4\361}\260\326\033\324\327P\243\256\353\240\0360\351\373V&\205\256\321&s\271\246M\037@\224k\327|\207\251\2732\250\177\177\247\026\366\272-\306\365X\344\n\211\031z4\366\rq\034\005n\314\300q\210\033\227!\204\024\253\230\361>\247>J\031\027\3348\216\210\203\260Ws\230TP\013\320\216S\245h\217x\224\373\343\264x\020\"\327g\325\342\200\232\366;\032q\211\300\376S\337\227\014\031&cW.5\264\366\036\351\270X\226\355q\237\350\332\343\235\306\346\346\272\357\363Ps\275\003Q\014\202\201\355\330\332i\363:\316V\257\213\357\317X9\3479r\361\002<\307\231\260\213\311bb\226\377\323M\013\0147\020\330\003\327\332\340\343\305\202\331/\212\364\324j\234\204\335\005\224\213\362+\335\330/e\202\006\343\257\r\3578H\271\303\332\300::\016\306\177\023/vk{c\274\213E\310Y\007=\254\213\251\336\276\261,X\037QL\375\251\333i\235Nv\254l\3273\007\320\265?\330K\047P\364\031\350\047\373S;\003\332\346\302\265\255\230\214\261i\001\333\310vW\223\013\031`\007L\313\3404c\317\303\013\241{\202qY;Q\327M\252a\252\314\030\265\t\273\236\323\001\010A1\0375\034\244\t\357 \203&e\035&ca\312\005\224\323\346\323\235/\261u\215\346A""\rs0\265\223\266u\025=\260\257v-_\345b\301\216\307\025\370\020\2000\032\202\320\364\260\005p\002\000RX\336ZPJ*\217+Lo\242\346\371\264\245=_R\263v\027\247\002\366\346d6p\356\342\320\201.\027(\261-\240\307\313!t:\320\303Ic\307\214\035/\302\222\212\343)\020\326\334\037\257NH1\212\010\313\306G\\\310J\030b\242\241\014\021\267\323D\366:\nZ\230\035(,\300\344\326\225=mC`A\024V\005Bm$\276*f\246\254},\270\0059\371\214\203`\243\240\3438\304\213\0028\307b\320\007\300[m\323=\004%\365!o\265bL\335\361i\017C\375\372f\366\317\312\305~\275\3774\241\211N\257\247\220\335\313g\213\233?\016\027\207u+\273\226\316g\3472\232E\243\312\205\3767\375\215d)\271\223x\351\223\224\216*_\341r\376\302h~\241\277\236|\206\366\321ha\021\345\367\322\313h\020\347O\007\355!\035\232\243\007\307\273\305\213\235b\347\345\310F\372\277N\213k7\363j~#?\034^;\252\036]?z]l\355\026\273{\305\336\253\211\333\267\3633s\213I5\271\221\374\221=\314\243\362\264\337\350GI%i$QZI\033i\224U\262F\026\345\263\250}af\356\313t#[\316g\363\352\333s3s\363oT\377\323\376\223>K\026\021\214\233~\233\356ew2:\232\077\077\252|\\\312\036\217.]\036-\\I\346\222\335t)\255\217\256|\216\360\366\323W\331\223\211Z\265\250\336\310\2661\257\203\234\r\252\243\312\371\376\027\311\322\373\222YK\257f\037e\253y4\230\033\374~t\371\270Yl\275,^\356\216n\327\007W\207\263\303*\302[\260\360~\3116\362\245\274~\312\322\375t\031\r\227F\225\257\323\350]\320\210\342\223~t\nw\376b\177-\251N\016\3773\270{\351%\324\203\374\301\340\267\341\366\320=Z>\236=\276Zlm\027\333/JN\213\231\265\001\37505\244\023\207\367\007\321\007\351\264z\351\357/k\034b<";
+    PyObject *data = __Pyx_DecompressString(cstring, 1231, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1523 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A?outine\304`\332a\237binom\377@\235E_\377bufferas?yncio.\205`)\003\337sbase%\005cc\375a\355\001df_kee_perclN\000_\244 \377tracebac\277kcount\000\002e\357r_hi\002\005lod\377istsim._z\250@.\256\204\006draw\000\001\303sd\254!\000\002\251\001\251\210\003el\377ementsem\367pty\200`odee\367num\261\206\002erro\317rfir\334\000 \004fl\377agsfloat\37764format\376\225\207\004idindex\323in\026\000\376As\000\002iz\377ekkeymem\364\342\207\001\332\207\001n\333Andimun:\001l\000\003_pab\000\273np\232\205\002obj\301 p\335p\345\000pop\270\000_b\177lockreg\332\000\237erset\356\205\004\373\207\002s\374`""\000\324`rtstep\367sto\001\000ruct\016\366Buni\240\001\000\004_\003\245`\376\276 updatev\377alueswei\377ghtxzero\377sO\200\001\340\004\030\230\377\010\240\006\240a\240q\330\377\004\n\210\"\210F\220!\377\2203\220f\230B\230a\367\330\004\036\002\000\t\n\330\010\377\014\210E\220\025\220a\220\357q\330\014\022\035\0005\230\r\377\240Q\240e\250:\260X\377\270Q\270d\300*\310E\377\320QR\320RS\330\004\327\013\2101\0346\016\203\000u\250\377J\260h\270a\270t\300w:\310UO\000\320STN\004\377\360\010\000\005\022\220\021\220\177%\220|\240<\250qf\002\377\210C\210q\220\004\220C\377\220q\230\004\230C\230q\377\240\004\240C\240q\250\001\377\200\001\360\n\000\005\035\230\377F\240&\250\001\250\021\360\377\006\000\005\010\200r\210\023\277\210B\210c\220\022\335\000d\377\230#\230V\2403\240a\277\330\010\t\330\004\007\027\002A\377\330\r\016\330\014\020\220\005\377\220U\230!\2301\330\020}\026\357\000v\230W\240B \004\357\021\320\021%\365\000a\240w\377\250c\260\021\330\004\t\210\357\031\220!\330\21506\230\027\377\240\002\240-\250q\260\005\377\260[\300\016\310b\320P\377T\320TU\33001\260_\027\270\001\270\021\234\000\014\233\001\177H\240F\250!\2501\357\047\3677\230&6\000!\330\004\037s\230q\243\017\252\000\017\210q\245\007\377\010\013\2106\220\021\330\010\370\020\002t&\255M&\310\001\310\027\347\320PQ\277@\272B\320\0006\353\260a\322\202B!I\0047\260q\004\260\2034\204k1\332b";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1523, 2174);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1589 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A?outine\304`\332a\237binom\377@\235E_\377bufferas?yncio.\205`)\003\337sbase%\005cc\375a\355\001df_kee_perclN\000_\244 \377tracebac\277kcount\000\002e\357r_hi\002\005lod\377istsim._z\250@.\256\204\006draw\000\001\303sd\254!\000\002\251\001\251\210\003el\377ementsem\367pty\200`odee\367num\261\206\002erro\317rfir\334\000 \004fl\377agsfloat\37764format\376\225\207\004iidinde\247xin\027\000\377As\000\002i\377zekkeyme\351m\343\207\001\333\207\001n\334Andi\353mn;\001l\000\003_pavc\000np\233\205\002obj\302 \273pp\346\000pop\271\000_\377blockreg>\333\000erset\357\205\004\374\207\002\371s`""\000\325`rtste\357psto\001\000ruc\035t\367Buni\241\001\000\004_\003\374\246`\277 update\377valueswe\377ightxzer\377osziggur\277at_layh\000O\377\200\001\340\004\013\2101\210\377J\220a\220s\230$\230\377e\2405\250\001\320)9\357\270\022\2701\030\001\030\230\010\377\240\006\240a\240q\330\004\377\n\210\"\210F\220!\220\3773\220f\230B\230a\330\373\004\036\002\000\t\n\330\010\014\357\210E\220\025=\000q\330\014\335\022\035\0005\230\016.\000u\250\377J\260h\270a\270t\300\377:\310U\320RS\320S\363T\330f\001\0355\320\030)\250\377\021\250%\250z\270\030\300\377\021\300$\300j\320PU\277\320UV\320VWP\004\360\377\010\000\005\022\220\021\220%\277\220|\240<\250qh\002\210\377C\210q\220\004\220C\220\377q\230\004\230C\230q\240\377\004\240C\240q\250\001\200\377\001\360\n\000\005\035\230F\377\240&\250\001\250\021\360\006\377\000\005\010\200r\210\023\210\337B\210c\220\022\337\000d\230\377#\230V\2403\240a\330\337\010\t\330\004\007\027\002A\330\377\r\016\330\014\020\220\005\220\377U\230!\2301\330\020\026\276\261 v\230W\240B \004\021\337\320\021%\240Q\252 w\250\377c\260\021\330\004\t\210\031\367\220!\330\21706\230\027\240\377\002\240-\250q\260\005\260\377[\300\016\310b\320PT\377\320TU\33001\260\027\257\270\001\270\021\234\000\014\233\001H\277\240F\250!\2501\361\0477\373\230&6\000!\330\004\037\230\271q\243\017\252\000\017\210q\245\007\010\177\013\2106\220\021\330\010\020\002\356t&5\230\r\302\000e\250:\377\260X\270Q\270d\300&\377\310\001\310\027\320PQ\320\373QR\274B\320\0006\260a\323\340\004\345\2021\264MaJ\0047\260\tq\0333\333l1\335b";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1589, 2221);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2174 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_binomialallocate_bufferasyncio.coroutinesbasebinomialccachecdf_keepercline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortranidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregistersetdefaultshapesizestartstepstopstructtableuniformuniform_pairsunpackupdatevaluesweightxzerosO\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300*\310E\320QR\320RS\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101""\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\n\000\005\035\230F\240&\250\001\250\021\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220d\230#\230V\2403\240a\330\010\t\330\004\007\200r\210\023\210A\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240a\330\010\t\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\002\240-\250q\260\005\260[\300\016\310b\320PT\320TU\33001\260\027\270\001\270\021\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\001\310\027\320PQ\320QR\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300!\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2221 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_binomialallocate_bufferasyncio.coroutinesbasebinomialccachecdf_keepercline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregistersetdefaultshapesizestartstepstopstructtableuniformuniform_pairsunpackupdatevaluesweightxzerosziggurat_layersO\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a""\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\n\000\005\035\230F\240&\250\001\250\021\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220d\230#\230V\2403\240a\330\010\t\330\004\007\200r\210\023\210A\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240a\330\010\t\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\002\240-\250q\260\005\260[\300\016\310b\320PT\320TU\33001\260\027\270\001\270\021\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\001\310\027\320PQ\320QR\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 125; i++) {
+    for (int i = 0; i < 127; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -26502,8 +27019,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 125; i < 133; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-125].length;
+    for (int i = 127; i < 136; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-127].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -26513,15 +27030,15 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 133; i++) {
+    for (Py_ssize_t i = 0; i < 136; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 125;
-      for (Py_ssize_t i=0; i<8; ++i) {
+      PyObject **table = stringtab + 127;
+      for (Py_ssize_t i=0; i<9; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -26608,39 +27125,44 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 16};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 51};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_i};
+    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_ziggurat_layers, __pyx_mstate->__pyx_kp_b_iso88591_1Jas_e5_9_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 27};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 88};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_Qe_XQd_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 38};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 99};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 110};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_counter_lo, __pyx_mstate->__pyx_n_u_counter_hi, __pyx_mstate->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 46};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 118};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 57};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 129};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_Qe_XQd_EQRRS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 141};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 213};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper};
-    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 165};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 237};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper};
-    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_binomial, __pyx_mstate->__pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_binomial, __pyx_mstate->__pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -35350,30 +35872,30 @@ static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *x) {
 }
 
 /* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value) {
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value) {
 #ifdef __Pyx_HAS_GCC_DIAGNOSTIC
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wconversion"
 #endif
-    const uint32_t neg_one = (uint32_t) -1, const_zero = (uint32_t) 0;
+    const long neg_one = (long) -1, const_zero = (long) 0;
 #ifdef __Pyx_HAS_GCC_DIAGNOSTIC
 #pragma GCC diagnostic pop
 #endif
     const int is_unsigned = neg_one > const_zero;
     if (is_unsigned) {
-        if (sizeof(uint32_t) < sizeof(long)) {
+        if (sizeof(long) < sizeof(long)) {
             return PyLong_FromLong((long) value);
-        } else if (sizeof(uint32_t) <= sizeof(unsigned long)) {
+        } else if (sizeof(long) <= sizeof(unsigned long)) {
             return PyLong_FromUnsignedLong((unsigned long) value);
 #if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(uint32_t) <= sizeof(unsigned PY_LONG_LONG)) {
+        } else if (sizeof(long) <= sizeof(unsigned PY_LONG_LONG)) {
             return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
 #endif
         }
     } else {
-        if (sizeof(uint32_t) <= sizeof(long)) {
+        if (sizeof(long) <= sizeof(long)) {
             return PyLong_FromLong((long) value);
-        } else if (sizeof(uint32_t) <= sizeof(PY_LONG_LONG)) {
+        } else if (sizeof(long) <= sizeof(PY_LONG_LONG)) {
             return PyLong_FromLongLong((PY_LONG_LONG) value);
         }
     }
@@ -35387,92 +35909,13 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value) {
         }
 #elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
         int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(uint32_t),
+        return _PyLong_FromByteArray(bytes, sizeof(long),
                                      little, !is_unsigned);
 #else
         int one = 1; int little = (int)*(unsigned char *)&one;
         PyObject *result = NULL, *kwds = NULL;
         PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(uint32_t));
-        if (!py_bytes) goto limited_bad;
-        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
-        if (!from_bytes_str) goto limited_bad;
-        order_str = PyUnicode_FromString(little ? "little" : "big");
-        if (!order_str) goto limited_bad;
-        {
-            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
-            if (!is_unsigned) {
-                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
-                if (!signed_str) goto limited_bad;
-#if CYTHON_VECTORCALL
-                kwds = PyTuple_Pack(1, signed_str);
-#else
-                {
-                    PyObject *keys[] = {signed_str};
-                    PyObject *values[] = {Py_True};
-                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
-                }
-#endif
-                Py_DECREF(signed_str);
-                if (unlikely(!kwds)) goto limited_bad;
-            }
-            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
-        }
-        limited_bad:
-        Py_XDECREF(kwds);
-        Py_XDECREF(order_str);
-        Py_XDECREF(py_bytes);
-        Py_XDECREF(from_bytes_str);
-        return result;
-#endif
-    }
-}
-
-/* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const PY_LONG_LONG neg_one = (PY_LONG_LONG) -1, const_zero = (PY_LONG_LONG) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    if (is_unsigned) {
-        if (sizeof(PY_LONG_LONG) < sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(PY_LONG_LONG) <= sizeof(unsigned long)) {
-            return PyLong_FromUnsignedLong((unsigned long) value);
-#if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(PY_LONG_LONG) <= sizeof(unsigned PY_LONG_LONG)) {
-            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
-#endif
-        }
-    } else {
-        if (sizeof(PY_LONG_LONG) <= sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(PY_LONG_LONG) <= sizeof(PY_LONG_LONG)) {
-            return PyLong_FromLongLong((PY_LONG_LONG) value);
-        }
-    }
-    {
-        unsigned char *bytes = (unsigned char *)&value;
-#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
-        if (is_unsigned) {
-            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
-        } else {
-            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
-        }
-#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(PY_LONG_LONG),
-                                     little, !is_unsigned);
-#else
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        PyObject *result = NULL, *kwds = NULL;
-        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(PY_LONG_LONG));
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(long));
         if (!py_bytes) goto limited_bad;
         from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
         if (!from_bytes_str) goto limited_bad;
@@ -35808,100 +36251,6 @@ static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *x) {
     }
 }
 
-/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
-static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
-#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
-    PyObject *args[2] = {obj, arg};
-    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-#elif CYTHON_COMPILING_IN_LIMITED_API
-    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
-#else
-    return PyObject_CallMethodOneArg(obj, method_name, arg);
-#endif
-}
-
-/* UpdateUnpickledDict */
-static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
-    if (unlikely(!state_dict)) {
-        return -1;
-    }
-    int non_empty = PyObject_IsTrue(state_dict);
-    if (non_empty == 0) {
-        Py_DECREF(state_dict);
-        return 0;
-    } else if (unlikely(non_empty == -1)) {
-        return -1;
-    }
-    PyObject *dict;
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-    dict = PyObject_GetAttrString(obj, "__dict__");
-    #else
-    dict = PyObject_GenericGetDict(obj, NULL);
-    #endif
-    if (unlikely(!dict)) {
-        Py_DECREF(state_dict);
-        return -1;
-    }
-    int result;
-    if (likely(PyDict_CheckExact(dict))) {
-        result = PyDict_Update(dict, state_dict);
-    } else {
-        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
-        if (likely(obj_result)) {
-            Py_DECREF(obj_result);
-            result = 0;
-        } else {
-            result = -1;
-        }
-    }
-    Py_DECREF(state_dict);
-    Py_DECREF(dict);
-    return result;
-}
-static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
-    #if !CYTHON_ASSUME_SAFE_SIZE
-    if (unlikely(state_size == -1)) return -1;
-    #endif
-    if (state_size <= index) {
-        return 0;
-    }
-    return __Pyx__UpdateUnpickledDict(obj, state, index);
-}
-
-/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
-static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    PyObject *pickle_module = PyImport_ImportModule("pickle");
-    if (unlikely(!pickle_module)) return;
-    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
-    Py_DECREF(pickle_module);
-    if (unlikely(!pickle_error)) return;
-    if (checksum2 == checksum1) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
-            checksum, checksum1, members);
-    } else if (checksum3 == checksum2) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, members);
-    } else {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, checksum3, members);
-    }
-    Py_DECREF(pickle_error);
-}
-
-/* CheckUnpickleChecksum */
-static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    int found = 0;
-    found |= checksum1 == checksum;
-    found |= checksum2 == checksum;
-    found |= checksum3 == checksum;
-    if (likely(found))
-        return 0;
-    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
-    return -1;
-}
-
 /* CIntFromPy */
 static long __Pyx_LargePyLong___Pyx_PyLong_As_long(PyObject *x);
 static long __Pyx_raise_neg_overflow___Pyx_PyLong_As_long(void) {
@@ -36204,6 +36553,258 @@ static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *x) {
 }
 
 /* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const uint32_t neg_one = (uint32_t) -1, const_zero = (uint32_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(uint32_t) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(uint32_t) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(uint32_t) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(uint32_t) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(uint32_t) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(uint32_t),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(uint32_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const PY_LONG_LONG neg_one = (PY_LONG_LONG) -1, const_zero = (PY_LONG_LONG) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(PY_LONG_LONG) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(PY_LONG_LONG) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(PY_LONG_LONG) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(PY_LONG_LONG) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(PY_LONG_LONG) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(PY_LONG_LONG),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(PY_LONG_LONG));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
+static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
+#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
+    PyObject *args[2] = {obj, arg};
+    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+#elif CYTHON_COMPILING_IN_LIMITED_API
+    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
+#else
+    return PyObject_CallMethodOneArg(obj, method_name, arg);
+#endif
+}
+
+/* UpdateUnpickledDict */
+static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
+    if (unlikely(!state_dict)) {
+        return -1;
+    }
+    int non_empty = PyObject_IsTrue(state_dict);
+    if (non_empty == 0) {
+        Py_DECREF(state_dict);
+        return 0;
+    } else if (unlikely(non_empty == -1)) {
+        return -1;
+    }
+    PyObject *dict;
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+    dict = PyObject_GetAttrString(obj, "__dict__");
+    #else
+    dict = PyObject_GenericGetDict(obj, NULL);
+    #endif
+    if (unlikely(!dict)) {
+        Py_DECREF(state_dict);
+        return -1;
+    }
+    int result;
+    if (likely(PyDict_CheckExact(dict))) {
+        result = PyDict_Update(dict, state_dict);
+    } else {
+        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
+        if (likely(obj_result)) {
+            Py_DECREF(obj_result);
+            result = 0;
+        } else {
+            result = -1;
+        }
+    }
+    Py_DECREF(state_dict);
+    Py_DECREF(dict);
+    return result;
+}
+static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
+    #if !CYTHON_ASSUME_SAFE_SIZE
+    if (unlikely(state_size == -1)) return -1;
+    #endif
+    if (state_size <= index) {
+        return 0;
+    }
+    return __Pyx__UpdateUnpickledDict(obj, state, index);
+}
+
+/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
+static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    PyObject *pickle_module = PyImport_ImportModule("pickle");
+    if (unlikely(!pickle_module)) return;
+    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
+    Py_DECREF(pickle_module);
+    if (unlikely(!pickle_error)) return;
+    if (checksum2 == checksum1) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
+            checksum, checksum1, members);
+    } else if (checksum3 == checksum2) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, members);
+    } else {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, checksum3, members);
+    }
+    Py_DECREF(pickle_error);
+}
+
+/* CheckUnpickleChecksum */
+static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    int found = 0;
+    found |= checksum1 == checksum;
+    found |= checksum2 == checksum;
+    found |= checksum3 == checksum;
+    if (likely(found))
+        return 0;
+    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
+    return -1;
+}
+
+/* CIntToPy */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int(int value) {
 #ifdef __Pyx_HAS_GCC_DIAGNOSTIC
 #pragma GCC diagnostic push
@@ -36248,85 +36849,6 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int(int value) {
         PyObject *result = NULL, *kwds = NULL;
         PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
         py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int));
-        if (!py_bytes) goto limited_bad;
-        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
-        if (!from_bytes_str) goto limited_bad;
-        order_str = PyUnicode_FromString(little ? "little" : "big");
-        if (!order_str) goto limited_bad;
-        {
-            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
-            if (!is_unsigned) {
-                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
-                if (!signed_str) goto limited_bad;
-#if CYTHON_VECTORCALL
-                kwds = PyTuple_Pack(1, signed_str);
-#else
-                {
-                    PyObject *keys[] = {signed_str};
-                    PyObject *values[] = {Py_True};
-                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
-                }
-#endif
-                Py_DECREF(signed_str);
-                if (unlikely(!kwds)) goto limited_bad;
-            }
-            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
-        }
-        limited_bad:
-        Py_XDECREF(kwds);
-        Py_XDECREF(order_str);
-        Py_XDECREF(py_bytes);
-        Py_XDECREF(from_bytes_str);
-        return result;
-#endif
-    }
-}
-
-/* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const long neg_one = (long) -1, const_zero = (long) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    if (is_unsigned) {
-        if (sizeof(long) < sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(long) <= sizeof(unsigned long)) {
-            return PyLong_FromUnsignedLong((unsigned long) value);
-#if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(long) <= sizeof(unsigned PY_LONG_LONG)) {
-            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
-#endif
-        }
-    } else {
-        if (sizeof(long) <= sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(long) <= sizeof(PY_LONG_LONG)) {
-            return PyLong_FromLongLong((PY_LONG_LONG) value);
-        }
-    }
-    {
-        unsigned char *bytes = (unsigned char *)&value;
-#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
-        if (is_unsigned) {
-            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
-        } else {
-            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
-        }
-#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(long),
-                                     little, !is_unsigned);
-#else
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        PyObject *result = NULL, *kwds = NULL;
-        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(long));
         if (!py_bytes) goto limited_bad;
         from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
         if (!from_bytes_str) goto limited_bad;

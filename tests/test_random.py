@@ -70,3 +70,19 @@ def test_add_binomial_adds_the_counts_of_a_contiguous_range_in_place():
     random123.add_binomial(5, 0, 9, 0, 0.5, 1.0, untouched)
     random123.add_binomial(5, 0, 9, 100, 0.0, 1.0, untouched)
     assert np.array_equal(untouched, np.ones(10))
+
+
+def test_normal_numbers_have_the_normal_tails_and_the_ziggurat_closes():
+    from scipy import stats
+    from distsim._ext import random123
+    edges = random123.ziggurat_layers()
+    # The top layer (width x_255, from height f(x_255) to 1) has the same area.
+    assert edges[-1] == 0.0 and abs(edges[-2] * (1 - np.exp(-edges[-2] ** 2 / 2))
+                                    - 0.00492867323399) < 1e-9
+    z = random123.normal(21, np.arange(4_000_000, dtype=np.int64), 5)
+    assert stats.kstest(z[:1_000_000], "norm").pvalue > 1e-4
+    for cut in (1.0, 3.0, edges[1], 4.0, 4.5):  # edges[1]: where the tail starts
+        expected = len(z) * 2 * stats.norm.sf(cut)
+        assert abs(np.sum(np.abs(z) > cut) - expected) < 5 * np.sqrt(expected) + 3
+    # Both signs in every layer, also in the tail.
+    assert np.sum(z > edges[1]) > 300 and np.sum(z < -edges[1]) > 300
