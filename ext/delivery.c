@@ -1999,7 +1999,18 @@ struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
 struct __pyx_t_7distsim_4_ext_8delivery_Pathway;
 
-/* "ext/delivery.pyx":17
+/* "ext/delivery.pyx":19
+ *     void __builtin_prefetch(const void* address, int for_writing, int locality) nogil
+ * 
+ * cdef enum:             # <<<<<<<<<<<<<<
+ *     # Synapses ahead whose ring entry is prefetched: the ring (slots x local
+ *     # neurons) outgrows the caches, and each event is a random access.
+*/
+enum  {
+  __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD = 64
+};
+
+/* "ext/delivery.pyx":25
  * 
  * 
  * cdef struct Pathway:             # <<<<<<<<<<<<<<
@@ -2019,7 +2030,7 @@ struct __pyx_t_7distsim_4_ext_8delivery_Pathway {
   int64_t column_offset;
 };
 
-/* "ext/delivery.pyx":30
+/* "ext/delivery.pyx":38
  * 
  * 
  * cdef class DeliveryPlan:             # <<<<<<<<<<<<<<
@@ -3742,6 +3753,7 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
+static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, int64_t, int64_t); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -4036,7 +4048,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
     PyObject *__pyx_codeobj_tab[3];
-    PyObject *__pyx_string_tab[122];
+    PyObject *__pyx_string_tab[121];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4192,22 +4204,21 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_setdefault __pyx_string_tab[103]
 #define __pyx_n_u_shape __pyx_string_tab[104]
 #define __pyx_n_u_size __pyx_string_tab[105]
-#define __pyx_n_u_slot __pyx_string_tab[106]
-#define __pyx_n_u_source __pyx_string_tab[107]
-#define __pyx_n_u_spike_ids __pyx_string_tab[108]
-#define __pyx_n_u_spike_steps __pyx_string_tab[109]
-#define __pyx_n_u_start __pyx_string_tab[110]
-#define __pyx_n_u_step __pyx_string_tab[111]
-#define __pyx_n_u_stop __pyx_string_tab[112]
-#define __pyx_n_u_struct __pyx_string_tab[113]
-#define __pyx_n_u_syn __pyx_string_tab[114]
-#define __pyx_n_u_unpack __pyx_string_tab[115]
-#define __pyx_n_u_update __pyx_string_tab[116]
-#define __pyx_n_u_values __pyx_string_tab[117]
-#define __pyx_n_u_x __pyx_string_tab[118]
-#define __pyx_n_b_O __pyx_string_tab[119]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[120]
-#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_U_4q_Qd_1A_2V3a __pyx_string_tab[121]
+#define __pyx_n_u_source __pyx_string_tab[106]
+#define __pyx_n_u_spike_ids __pyx_string_tab[107]
+#define __pyx_n_u_spike_steps __pyx_string_tab[108]
+#define __pyx_n_u_start __pyx_string_tab[109]
+#define __pyx_n_u_step __pyx_string_tab[110]
+#define __pyx_n_u_stop __pyx_string_tab[111]
+#define __pyx_n_u_struct __pyx_string_tab[112]
+#define __pyx_n_u_syn __pyx_string_tab[113]
+#define __pyx_n_u_unpack __pyx_string_tab[114]
+#define __pyx_n_u_update __pyx_string_tab[115]
+#define __pyx_n_u_values __pyx_string_tab[116]
+#define __pyx_n_u_x __pyx_string_tab[117]
+#define __pyx_n_b_O __pyx_string_tab[118]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[119]
+#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_U_4q_Qd_1A_2V3a __pyx_string_tab[120]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4257,7 +4268,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<122; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<121; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4313,7 +4324,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<122; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<121; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20378,7 +20389,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":44
+/* "ext/delivery.pyx":52
  *     cdef list keep_alive
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
@@ -20424,32 +20435,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pathways,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 52, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 52, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 44, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 52, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
     }
     __pyx_v_pathways = ((PyObject*)values[0]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 52, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20460,7 +20471,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 44, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 52, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self), __pyx_v_pathways);
 
   /* function exit code */
@@ -20525,7 +20536,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__cinit__", 0);
 
-  /* "ext/delivery.pyx":51
+  /* "ext/delivery.pyx":59
  *         cdef const double[::1] weights
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)             # <<<<<<<<<<<<<<
@@ -20534,26 +20545,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   if (unlikely(__pyx_v_pathways == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 51, __pyx_L1_error)
+    __PYX_ERR(0, 59, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 59, __pyx_L1_error)
   __pyx_v_self->n_pathways = __pyx_t_1;
 
-  /* "ext/delivery.pyx":52
+  /* "ext/delivery.pyx":60
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)             # <<<<<<<<<<<<<<
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
 */
-  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "ext/delivery.pyx":53
+  /* "ext/delivery.pyx":61
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))             # <<<<<<<<<<<<<<
@@ -20577,7 +20588,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   __pyx_v_self->pathways = ((struct __pyx_t_7distsim_4_ext_8delivery_Pathway *)malloc((__pyx_t_4 * (sizeof(struct __pyx_t_7distsim_4_ext_8delivery_Pathway)))));
 
 
-  /* "ext/delivery.pyx":54
+  /* "ext/delivery.pyx":62
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -20589,16 +20600,16 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/delivery.pyx":55
+    /* "ext/delivery.pyx":63
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_pathways):
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 55, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 63, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":54
+    /* "ext/delivery.pyx":62
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -20607,7 +20618,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   }
 
-  /* "ext/delivery.pyx":56
+  /* "ext/delivery.pyx":64
  *         if self.pathways == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_pathways):             # <<<<<<<<<<<<<<
@@ -20621,7 +20632,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/delivery.pyx":58
+    /* "ext/delivery.pyx":66
  *         for k in range(self.n_pathways):
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]             # <<<<<<<<<<<<<<
@@ -20630,7 +20641,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     if (unlikely(__pyx_v_pathways == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 58, __pyx_L1_error)
+      __PYX_ERR(0, 66, __pyx_L1_error)
     }
     __pyx_t_2 = __Pyx_PyList_GET_ITEM(__pyx_v_pathways, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_2);
@@ -20640,7 +20651,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       if (unlikely(size != 7)) {
         if (size > 7) __Pyx_RaiseTooManyValuesError(7);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 57, __pyx_L1_error)
+        __PYX_ERR(0, 65, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -20660,25 +20671,25 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_INCREF(__pyx_t_13);
       } else {
         __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 57, __pyx_L1_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_7);
         __pyx_t_8 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 57, __pyx_L1_error)
+        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_8);
         __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 57, __pyx_L1_error)
+        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_9);
         __pyx_t_10 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 57, __pyx_L1_error)
+        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_10);
         __pyx_t_11 = __Pyx_PyList_GET_ITEM_REF(sequence, 4, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 57, __pyx_L1_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_11);
         __pyx_t_12 = __Pyx_PyList_GET_ITEM_REF(sequence, 5, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 57, __pyx_L1_error)
+        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_12);
         __pyx_t_13 = __Pyx_PyList_GET_ITEM_REF(sequence, 6, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 57, __pyx_L1_error)
+        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_13);
       }
       #else
@@ -20686,7 +20697,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         Py_ssize_t i;
         PyObject** temps[7] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13};
         for (i=0; i < 7; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 57, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 65, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -20696,7 +20707,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[7] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13};
-      __pyx_t_14 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 57, __pyx_L1_error)
+      __pyx_t_14 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 65, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __pyx_t_15 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_14);
@@ -20705,7 +20716,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_15(__pyx_t_14), 7) < (0)) __PYX_ERR(0, 57, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_15(__pyx_t_14), 7) < (0)) __PYX_ERR(0, 65, __pyx_L1_error)
       __pyx_t_15 = NULL;
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
       goto __pyx_L7_unpacking_done;
@@ -20713,26 +20724,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
       __pyx_t_15 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 57, __pyx_L1_error)
+      __PYX_ERR(0, 65, __pyx_L1_error)
       __pyx_L7_unpacking_done:;
     }
 
-    /* "ext/delivery.pyx":57
+    /* "ext/delivery.pyx":65
  *             raise MemoryError()
  *         for k in range(self.n_pathways):
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \             # <<<<<<<<<<<<<<
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
 */
-    __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 57, __pyx_L1_error)
+    __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_8, 0); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 57, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_8, 0); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_9, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 57, __pyx_L1_error)
+    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_9, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 57, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_12, PyBUF_WRITABLE); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 57, __pyx_L1_error)
+    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_12, PyBUF_WRITABLE); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
     __pyx_v_row_start = __pyx_t_16;
@@ -20759,7 +20770,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __Pyx_XDECREF_SET(__pyx_v_column_offset, __pyx_t_13);
     __pyx_t_13 = 0;
 
-    /* "ext/delivery.pyx":59
+    /* "ext/delivery.pyx":67
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -20777,7 +20788,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       goto __pyx_L9_bool_binop_done;
     }
 
-    /* "ext/delivery.pyx":60
+    /* "ext/delivery.pyx":68
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:             # <<<<<<<<<<<<<<
@@ -20791,7 +20802,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     __pyx_L9_bool_binop_done:;
 
-    /* "ext/delivery.pyx":59
+    /* "ext/delivery.pyx":67
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -20801,7 +20812,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":61
+      /* "ext/delivery.pyx":69
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")             # <<<<<<<<<<<<<<
@@ -20814,14 +20825,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         PyObject *__pyx_callargs[2] = {__pyx_t_13, __pyx_mstate_global->__pyx_kp_u_targets_delays_and_weights_must};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_22, (2-__pyx_t_22) | (__pyx_t_22*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_13); __pyx_t_13 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 61, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 69, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 61, __pyx_L1_error)
+      __PYX_ERR(0, 69, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":59
+      /* "ext/delivery.pyx":67
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -20830,7 +20841,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     }
 
-    /* "ext/delivery.pyx":62
+    /* "ext/delivery.pyx":70
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
@@ -20843,7 +20854,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":63
+      /* "ext/delivery.pyx":71
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")             # <<<<<<<<<<<<<<
@@ -20856,14 +20867,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         PyObject *__pyx_callargs[2] = {__pyx_t_13, __pyx_mstate_global->__pyx_kp_u_row_start_does_not_end_at_the_nu};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_22, (2-__pyx_t_22) | (__pyx_t_22*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_13); __pyx_t_13 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 63, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 71, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 63, __pyx_L1_error)
+      __PYX_ERR(0, 71, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":62
+      /* "ext/delivery.pyx":70
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
@@ -20872,7 +20883,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     }
 
-    /* "ext/delivery.pyx":64
+    /* "ext/delivery.pyx":72
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]             # <<<<<<<<<<<<<<
@@ -20882,7 +20893,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __pyx_t_23 = 0;
     (__pyx_v_self->pathways[__pyx_v_k]).row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_23)) ))));
 
-    /* "ext/delivery.pyx":65
+    /* "ext/delivery.pyx":73
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -20902,7 +20913,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).local_targets = __pyx_t_24;
 
-    /* "ext/delivery.pyx":66
+    /* "ext/delivery.pyx":74
  *             self.pathways[k].row_start = &row_start[0]
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -20922,7 +20933,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).delays = __pyx_t_25;
 
-    /* "ext/delivery.pyx":67
+    /* "ext/delivery.pyx":75
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -20942,17 +20953,17 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).weights = __pyx_t_26;
 
-    /* "ext/delivery.pyx":68
+    /* "ext/delivery.pyx":76
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source             # <<<<<<<<<<<<<<
  *             self.pathways[k].n_sources = row_start.shape[0] - 1
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
 */
-    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L1_error)
+    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 76, __pyx_L1_error)
     (__pyx_v_self->pathways[__pyx_v_k]).first_source = __pyx_t_27;
 
-    /* "ext/delivery.pyx":69
+    /* "ext/delivery.pyx":77
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source
  *             self.pathways[k].n_sources = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
@@ -20961,7 +20972,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).n_sources = ((__pyx_v_row_start.shape[0]) - 1);
 
-    /* "ext/delivery.pyx":70
+    /* "ext/delivery.pyx":78
  *             self.pathways[k].first_source = first_source
  *             self.pathways[k].n_sources = row_start.shape[0] - 1
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL             # <<<<<<<<<<<<<<
@@ -20996,7 +21007,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).ring = __pyx_t_28;
 
-    /* "ext/delivery.pyx":71
+    /* "ext/delivery.pyx":79
  *             self.pathways[k].n_sources = row_start.shape[0] - 1
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]             # <<<<<<<<<<<<<<
@@ -21005,7 +21016,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).n_slots = (__pyx_v_ring.shape[0]);
 
-    /* "ext/delivery.pyx":72
+    /* "ext/delivery.pyx":80
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]             # <<<<<<<<<<<<<<
@@ -21014,19 +21025,19 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).row_length = (__pyx_v_ring.shape[1]);
 
-    /* "ext/delivery.pyx":73
+    /* "ext/delivery.pyx":81
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]
  *             self.pathways[k].column_offset = column_offset             # <<<<<<<<<<<<<<
  * 
  *     def __dealloc__(self):
 */
-    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 73, __pyx_L1_error)
+    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 81, __pyx_L1_error)
     (__pyx_v_self->pathways[__pyx_v_k]).column_offset = __pyx_t_27;
   }
 
 
-  /* "ext/delivery.pyx":44
+  /* "ext/delivery.pyx":52
  *     cdef list keep_alive
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
@@ -21068,7 +21079,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":75
+/* "ext/delivery.pyx":83
  *             self.pathways[k].column_offset = column_offset
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -21091,7 +21102,7 @@ static void __pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self) {
 
-  /* "ext/delivery.pyx":76
+  /* "ext/delivery.pyx":84
  * 
  *     def __dealloc__(self):
  *         free(self.pathways)             # <<<<<<<<<<<<<<
@@ -21100,7 +21111,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 */
   free(__pyx_v_self->pathways);
 
-  /* "ext/delivery.pyx":75
+  /* "ext/delivery.pyx":83
  *             self.pathways[k].column_offset = column_offset
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -21112,7 +21123,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 
 }
 
-/* "ext/delivery.pyx":78
+/* "ext/delivery.pyx":86
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -21161,39 +21172,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_spike_ids,&__pyx_mstate_global->__pyx_n_u_spike_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 78, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 86, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 78, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 78, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 78, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 86, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 78, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 86, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 78, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 78, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
     }
-    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 78, __pyx_L3_error)
-    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 78, __pyx_L3_error)
+    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
+    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 78, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 86, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21225,7 +21236,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   int64_t __pyx_v_syn;
   int64_t __pyx_v_source;
   int64_t __pyx_v_base;
-  int64_t __pyx_v_slot;
   int64_t __pyx_v_row_end;
   struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw;
   PyObject *__pyx_r = NULL;
@@ -21245,23 +21255,24 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   int64_t __pyx_t_13;
   int64_t __pyx_t_14;
   int64_t __pyx_t_15;
-  int64_t __pyx_t_16;
+  double *__pyx_t_16;
+  long __pyx_t_17;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("deliver", 0);
 
-  /* "ext/delivery.pyx":86
+  /* "ext/delivery.pyx":94
  *         same for any number of ranks.
  *         """
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0], k, p             # <<<<<<<<<<<<<<
- *         cdef int64_t syn, source, base, slot, row_end
+ *         cdef int64_t syn, source, base, row_end
  *         cdef Pathway* pw
 */
   __pyx_v_n_spikes = (__pyx_v_spike_ids.shape[0]);
 
-  /* "ext/delivery.pyx":89
- *         cdef int64_t syn, source, base, slot, row_end
+  /* "ext/delivery.pyx":97
+ *         cdef int64_t syn, source, base, row_end
  *         cdef Pathway* pw
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
  *             raise ValueError("one step per spike")
@@ -21272,7 +21283,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":90
+    /* "ext/delivery.pyx":98
  *         cdef Pathway* pw
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -21285,15 +21296,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 90, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 98, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 90, __pyx_L1_error)
+    __PYX_ERR(0, 98, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":89
- *         cdef int64_t syn, source, base, slot, row_end
+    /* "ext/delivery.pyx":97
+ *         cdef int64_t syn, source, base, row_end
  *         cdef Pathway* pw
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
  *             raise ValueError("one step per spike")
@@ -21301,7 +21312,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
   }
 
-  /* "ext/delivery.pyx":91
+  /* "ext/delivery.pyx":99
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -21314,7 +21325,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/delivery.pyx":92
+        /* "ext/delivery.pyx":100
  *             raise ValueError("one step per spike")
  *         with nogil:
  *             for p in range(self.n_pathways):             # <<<<<<<<<<<<<<
@@ -21328,7 +21339,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_p = __pyx_t_7;
 
-          /* "ext/delivery.pyx":93
+          /* "ext/delivery.pyx":101
  *         with nogil:
  *             for p in range(self.n_pathways):
  *                 pw = &self.pathways[p]             # <<<<<<<<<<<<<<
@@ -21337,7 +21348,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
           __pyx_v_pw = (&(__pyx_v_self->pathways[__pyx_v_p]));
 
-          /* "ext/delivery.pyx":94
+          /* "ext/delivery.pyx":102
  *             for p in range(self.n_pathways):
  *                 pw = &self.pathways[p]
  *                 if pw.ring == NULL:             # <<<<<<<<<<<<<<
@@ -21349,7 +21360,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
           if (__pyx_t_1) {
 
 
-            /* "ext/delivery.pyx":95
+            /* "ext/delivery.pyx":103
  *                 pw = &self.pathways[p]
  *                 if pw.ring == NULL:
  *                     continue             # <<<<<<<<<<<<<<
@@ -21358,7 +21369,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
             goto __pyx_L7_continue;
 
-            /* "ext/delivery.pyx":94
+            /* "ext/delivery.pyx":102
  *             for p in range(self.n_pathways):
  *                 pw = &self.pathways[p]
  *                 if pw.ring == NULL:             # <<<<<<<<<<<<<<
@@ -21367,7 +21378,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
           }
 
-          /* "ext/delivery.pyx":96
+          /* "ext/delivery.pyx":104
  *                 if pw.ring == NULL:
  *                     continue
  *                 for k in range(n_spikes):             # <<<<<<<<<<<<<<
@@ -21381,7 +21392,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
           for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
             __pyx_v_k = __pyx_t_10;
 
-            /* "ext/delivery.pyx":97
+            /* "ext/delivery.pyx":105
  *                     continue
  *                 for k in range(n_spikes):
  *                     source = spike_ids[k] - pw.first_source             # <<<<<<<<<<<<<<
@@ -21391,7 +21402,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
             __pyx_t_11 = __pyx_v_k;
             __pyx_v_source = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_ids.data) + __pyx_t_11)) ))) - __pyx_v_pw->first_source);
 
-            /* "ext/delivery.pyx":98
+            /* "ext/delivery.pyx":106
  *                 for k in range(n_spikes):
  *                     source = spike_ids[k] - pw.first_source
  *                     if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
@@ -21417,7 +21428,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
             if (__pyx_t_1) {
 
 
-              /* "ext/delivery.pyx":99
+              /* "ext/delivery.pyx":107
  *                     source = spike_ids[k] - pw.first_source
  *                     if source < 0 or source >= pw.n_sources:
  *                         continue             # <<<<<<<<<<<<<<
@@ -21426,7 +21437,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
               goto __pyx_L10_continue;
 
-              /* "ext/delivery.pyx":98
+              /* "ext/delivery.pyx":106
  *                 for k in range(n_spikes):
  *                     source = spike_ids[k] - pw.first_source
  *                     if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
@@ -21435,7 +21446,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
             }
 
-            /* "ext/delivery.pyx":100
+            /* "ext/delivery.pyx":108
  *                     if source < 0 or source >= pw.n_sources:
  *                         continue
  *                     base = spike_steps[k] % pw.n_slots             # <<<<<<<<<<<<<<
@@ -21445,21 +21456,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
             __pyx_t_11 = __pyx_v_k;
             __pyx_v_base = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_11)) ))) % __pyx_v_pw->n_slots);
 
-            /* "ext/delivery.pyx":101
+            /* "ext/delivery.pyx":109
  *                         continue
  *                     base = spike_steps[k] % pw.n_slots
  *                     row_end = pw.row_start[source + 1]             # <<<<<<<<<<<<<<
  *                     for syn in range(pw.row_start[source], row_end):
- *                         # delay < n_slots: a conditional subtraction, no division
+ *                         if syn + PREFETCH_AHEAD < row_end:
 */
             __pyx_v_row_end = (__pyx_v_pw->row_start[(__pyx_v_source + 1)]);
 
-            /* "ext/delivery.pyx":102
+            /* "ext/delivery.pyx":110
  *                     base = spike_steps[k] % pw.n_slots
  *                     row_end = pw.row_start[source + 1]
  *                     for syn in range(pw.row_start[source], row_end):             # <<<<<<<<<<<<<<
- *                         # delay < n_slots: a conditional subtraction, no division
- *                         slot = base + pw.delays[syn]
+ *                         if syn + PREFETCH_AHEAD < row_end:
+ *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
 */
 
             __pyx_t_13 = __pyx_v_row_end;
@@ -21468,60 +21479,48 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
             for (__pyx_t_15 = (__pyx_v_pw->row_start[__pyx_v_source]); __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
               __pyx_v_syn = __pyx_t_15;
 
-              /* "ext/delivery.pyx":104
+              /* "ext/delivery.pyx":111
+ *                     row_end = pw.row_start[source + 1]
  *                     for syn in range(pw.row_start[source], row_end):
- *                         # delay < n_slots: a conditional subtraction, no division
- *                         slot = base + pw.delays[syn]             # <<<<<<<<<<<<<<
- *                         if slot >= pw.n_slots:
- *                             slot -= pw.n_slots
+ *                         if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
+ *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+ *                         _entry(pw, base, syn)[0] += pw.weights[syn]
 */
-              __pyx_v_slot = (__pyx_v_base + (__pyx_v_pw->delays[__pyx_v_syn]));
-
-              /* "ext/delivery.pyx":105
- *                         # delay < n_slots: a conditional subtraction, no division
- *                         slot = base + pw.delays[syn]
- *                         if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
- *                             slot -= pw.n_slots
- *                         pw.ring[slot * pw.row_length + pw.column_offset
-*/
-              __pyx_t_1 = (__pyx_v_slot >= __pyx_v_pw->n_slots);
+              __pyx_t_1 = ((__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD) < __pyx_v_row_end);
 
               if (__pyx_t_1) {
 
 
-                /* "ext/delivery.pyx":106
- *                         slot = base + pw.delays[syn]
- *                         if slot >= pw.n_slots:
- *                             slot -= pw.n_slots             # <<<<<<<<<<<<<<
- *                         pw.ring[slot * pw.row_length + pw.column_offset
- *                                 + pw.local_targets[syn]] += pw.weights[syn]
+                /* "ext/delivery.pyx":112
+ *                     for syn in range(pw.row_start[source], row_end):
+ *                         if syn + PREFETCH_AHEAD < row_end:
+ *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)             # <<<<<<<<<<<<<<
+ *                         _entry(pw, base, syn)[0] += pw.weights[syn]
+ * 
 */
-                __pyx_v_slot = (__pyx_v_slot - __pyx_v_pw->n_slots);
+                __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, (__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD)), 1, 3);
 
-                /* "ext/delivery.pyx":105
- *                         # delay < n_slots: a conditional subtraction, no division
- *                         slot = base + pw.delays[syn]
- *                         if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
- *                             slot -= pw.n_slots
- *                         pw.ring[slot * pw.row_length + pw.column_offset
+                /* "ext/delivery.pyx":111
+ *                     row_end = pw.row_start[source + 1]
+ *                     for syn in range(pw.row_start[source], row_end):
+ *                         if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
+ *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+ *                         _entry(pw, base, syn)[0] += pw.weights[syn]
 */
               }
 
-              /* "ext/delivery.pyx":108
- *                             slot -= pw.n_slots
- *                         pw.ring[slot * pw.row_length + pw.column_offset
- *                                 + pw.local_targets[syn]] += pw.weights[syn]             # <<<<<<<<<<<<<<
+              /* "ext/delivery.pyx":113
+ *                         if syn + PREFETCH_AHEAD < row_end:
+ *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+ *                         _entry(pw, base, syn)[0] += pw.weights[syn]             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
 
-              __pyx_t_16 = (((__pyx_v_slot * __pyx_v_pw->row_length) + __pyx_v_pw->column_offset) + (__pyx_v_pw->local_targets[__pyx_v_syn]));
+              __pyx_t_16 = __pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, __pyx_v_syn);
 
-              /* "ext/delivery.pyx":107
- *                         if slot >= pw.n_slots:
- *                             slot -= pw.n_slots
- *                         pw.ring[slot * pw.row_length + pw.column_offset             # <<<<<<<<<<<<<<
- *                                 + pw.local_targets[syn]] += pw.weights[syn]
-*/
-              (__pyx_v_pw->ring[__pyx_t_16]) = ((__pyx_v_pw->ring[__pyx_t_16]) + (__pyx_v_pw->weights[__pyx_v_syn]));
+              __pyx_t_17 = 0;
+              (__pyx_t_16[__pyx_t_17]) = ((__pyx_t_16[__pyx_t_17]) + (__pyx_v_pw->weights[__pyx_v_syn]));
             }
 
             __pyx_L10_continue:;
@@ -21532,7 +21531,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 
       }
 
-      /* "ext/delivery.pyx":91
+      /* "ext/delivery.pyx":99
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -21549,7 +21548,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
       }
   }
 
-  /* "ext/delivery.pyx":78
+  /* "ext/delivery.pyx":86
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -21566,7 +21565,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   __Pyx_AddTraceback("distsim._ext.delivery.DeliveryPlan.deliver", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
-
 
 
 
@@ -21781,6 +21779,82 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__setstate_cy
   __pyx_r = NULL;
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/delivery.pyx":116
+ * 
+ * 
+ * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """Where synapse ``syn`` of a spike whose step falls on ``base_slot`` adds."""
+ *     # delay < n_slots: a conditional subtraction, no division per event
+*/
+
+static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw, int64_t __pyx_v_base_slot, int64_t __pyx_v_syn) {
+  int64_t __pyx_v_slot;
+  double *__pyx_r;
+  int __pyx_t_1;
+
+  /* "ext/delivery.pyx":119
+ *     """Where synapse ``syn`` of a spike whose step falls on ``base_slot`` adds."""
+ *     # delay < n_slots: a conditional subtraction, no division per event
+ *     cdef int64_t slot = base_slot + pw.delays[syn]             # <<<<<<<<<<<<<<
+ *     if slot >= pw.n_slots:
+ *         slot -= pw.n_slots
+*/
+  __pyx_v_slot = (__pyx_v_base_slot + (__pyx_v_pw->delays[__pyx_v_syn]));
+
+  /* "ext/delivery.pyx":120
+ *     # delay < n_slots: a conditional subtraction, no division per event
+ *     cdef int64_t slot = base_slot + pw.delays[syn]
+ *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
+ *         slot -= pw.n_slots
+ *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]
+*/
+  __pyx_t_1 = (__pyx_v_slot >= __pyx_v_pw->n_slots);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/delivery.pyx":121
+ *     cdef int64_t slot = base_slot + pw.delays[syn]
+ *     if slot >= pw.n_slots:
+ *         slot -= pw.n_slots             # <<<<<<<<<<<<<<
+ *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]
+*/
+    __pyx_v_slot = (__pyx_v_slot - __pyx_v_pw->n_slots);
+
+    /* "ext/delivery.pyx":120
+ *     # delay < n_slots: a conditional subtraction, no division per event
+ *     cdef int64_t slot = base_slot + pw.delays[syn]
+ *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
+ *         slot -= pw.n_slots
+ *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]
+*/
+  }
+
+  /* "ext/delivery.pyx":122
+ *     if slot >= pw.n_slots:
+ *         slot -= pw.n_slots
+ *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = (&(__pyx_v_pw->ring[(((__pyx_v_slot * __pyx_v_pw->row_length) + __pyx_v_pw->column_offset) + (__pyx_v_pw->local_targets[__pyx_v_syn]))]));
+  }
+  goto __pyx_L0;
+
+  /* "ext/delivery.pyx":116
+ * 
+ * 
+ * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """Where synapse ``syn`` of a spike whose step falls on ``base_slot`` adds."""
+ *     # delay < n_slots: a conditional subtraction, no division per event
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
   return __pyx_r;
 }
 /* #### Code section: module_exttypes ### */
@@ -23171,14 +23245,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 30, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 38, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 30, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan);
@@ -23188,8 +23262,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 30, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 30, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -24368,24 +24442,24 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
- * 
+ * cdef extern from *:
 */
   __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 14, __pyx_L1_error)
 
 
-  /* "ext/delivery.pyx":78
+  /* "ext/delivery.pyx":86
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
  *         """Add each spike's synaptic weights to ``ring[(step + delay) % n_slots,
  *         column_offset + target]`` of every pathway it reaches.
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 78, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 78, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -24589,38 +24663,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{21},{15},{6},{9},{5},{5},{6},{7},{2},{5},{5},{8},{1},{7},{4},{8},{4},{4},{2},{5},{3},{1},{4},{8},{3},{2},{8},{7},{4},{10},{5},{4},{4},{6},{9},{11},{5},{4},{4},{6},{3},{6},{6},{6},{1}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{254}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{21},{15},{6},{9},{5},{5},{6},{7},{2},{5},{5},{8},{1},{7},{4},{8},{4},{4},{2},{5},{3},{1},{4},{8},{3},{2},{8},{7},{4},{10},{5},{4},{6},{9},{11},{5},{4},{4},{6},{3},{6},{6},{6},{1}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{243}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1106 bytes) */
-static const char cstring[] = "x\332}TKs\033E\020N\200\220J\312P6\330\205!\001\306&\2240\330\013\016\246 $\025Jv\234*\0370~\024\2418M\215f{W\203wgV\363\220\2649\345\230\243\216{\334\243\216:\372\230\237\261G~B~\002=\273\222#b\202\252V\333;\335\323\217\357\353n\302,\371nHT\347/\340\366\341WV\003\220H\2638\005i7\202\237\311\203_!U:\177\"`@TD\036p%\255\210\235r\2060\031\222Ph\177\357\365c!g\nc\265\010!\2343&J\377\257\376\337g\027\226\017\177\331cR*K\2301\"\226\304*\242\201\205[J&9I\353$\373\230\344\201\354\263D\204$U!l\022\030fx\027]\265x\313\307mEJ[\315dk\223\304\350jfl\272,\003\014E\330P\030r\250,\020\333E`\366r\333U\222\340Y\010\211\350\200f\0260\232\317\017\275jo$\311\321\376\321\326\316O;u\266\032<\214\206\030\327\341\t&\n\306\203\326q\"\261\350\335\346\031\230\200\034D$W\216H\300\274\260\212\014\355\346/\330.Hb\300z\201\264\352\232\231\025JR\274.d\334\232\302$\372\340o?f\211\201\200\205!E;\340*I\274NI\023\260\016\017\205a\235\004@\326\377C\373\255/\243\017:\017\262|\030sa\032M(\025\026\0301\227XB\251\206\320q\240\224\204\256\216 \225\334\302\202\373\202%\250\345B\nK\251ti\226\007\224+\rA\212\367\004\323\232\345$b\"i\252\022i\206P\317\233\271\224\331\356%\013%\001\361\204\214d\210\247\311\304\031h5\240\3062mI\250\020\016O9 \264\254\001\004=\"\017\036U\223K\226!`h\032\2035\233\236#\2267\3757\000\021w\221\207\324\031K\272\014\241\362q\022\220\261\355\272\272f\237\001K\022\305\221R\322$\0372\313\202\377\3206\335\341\3356\215i\202\366\351\336\301\301\243)\226G\t\223\363rp\001!\257\333\207\322\327\264\310-&m\337\240\237R\264\237$\"3\302\234B\317\201\344\340\0070x5\213\224\036\345C|\036a#\322C\244\366\004\"J\247\315\202\344!Q\276\235^\t\010\221\260\220\372\203\320\337\301_\344$\367\357x\226\017\376\032R\274\2242!\353\267\n]R\353$K\233\267\017O)\266\020\345]\340g\306\245\315\327\324\213\027}\2537\222\223\231\340g\350a_\316\354\372\326c\354}\364\034Kfng}w\t\276\213\003\030\372\017\204\357\"\0253\227\372%X)\265\330\035\276(\343;P9\234A\300\251\230\021K;.\212p\246\261\221\270P\301\205\211\3510\003\234""\047(R\304\000\367\005\207\016\343g\\9i\247\364\340dY#\322\000s\2623\312\362\260\256\032\2435\333\024i\303%\004Xv\2758@k\245\243\204\305\006\227\020\316\302t\025\211\020W\034\014=9\246\371{\ng\270\317\3742\363KL\322z*\214/\031wa*\263z\2500D\226aR\031\016\325\000\333>SY6\320\020c^>\320\200\242\261\201$BT\246\243]\267\261\367n\022e\215r\232C\355\231\212\3204\202\237CS\217^-Y\205\217v\270\317r\211,b0\227\341\214\000\356L\007f\370\333\263\253\325;7\237\1773:~\326~\271x\345\306\235\362\336\370\361dm\262\375\362\335+7\026\236\337\037EE\2738-\337.\267\253\205\017F_\343\307q\365\336\373\325\302\342\350\332\350\367b\255\330)z\325\342\312\350x\024\026\033\345v\331\256\026?\034\335\035=)\276/X\265\274R-.\217\366\213\225\202\241\325\362\247\305\237%+\315x}\274;F\345G\243A\321)\337*\277(\377\030\357\215\365d\251Z\375\270Z\276U\334\2377\372\014Mn\216\327\306?N\326\047\355jy\265\270^\270\262]\236\224O\047K\223\215\363\355\277W?\307\203\335\2623\276>\356M\256V\253\267\212\0370\331\273\345qu\373\016\236\263j\365\223\342\313\242W^\303;z|{r2\321\347K\025Y/\327\313C,\363\336\371\356y\367\005{\321\373\007\2611\327\323";
-    PyObject *data = __Pyx_DecompressString(cstring, 1106, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1098 bytes) */
+static const char cstring[] = "x\332}TKs\334D\020\016!@%e(\007\326\205\251@\030\007\212\305`\013\014.^I\205\3328v\225\017\tv\\\304E8L\315\216Z\273\203\245\031y\036\273\253\234r\314q\217:\352\250\243\216>\346\047\370\250\237\221\237@\217\264\353\230\030\330*\255Z\323=\335_\177\375 \314\222o\047D\365\377\002n\357~i5\000\2114\033$ \355j\360\013\271\363\000\022\245\263\307\002\306DE\344\016W\322\212\201S\316\020&C\022\n\355\357\275~,\344\\a\254\026!\204\347\214\211\322\377\253\377\347\331\231\345\335_\267\230\224\312\022f\214\030Hb\025\321\300\302u%\343\214$\r\310\021\202\334\225#\026\213\220$*\2045\002\223\024\357\242\253.\357\372\270\335Hi\253\231\354\256\221\001\272\232\033\233!K\001C\0216\021\206<T\026\210\035\"1[\231\035*I\360,\204X\364A3\013\030\315\343C\257\332\033I\262\267\275\267\276\371\323f\203V\203\247\321\020\343\372<F\240`<i}\047b\213\336m\226\202\t\310nD2\345\210\004\304\205Y\244hw\376\202\035\202$\006\254\027H\267\311\231Y\241$\305\353B\016\2723\232\304\010\374\355\035\026\033\010X\030R\264\003\256\342\330\353\2244\001\353\363P\030\326\217\001d\363?\261\337\3704F\240\263 \315&\003.L\253\t\245\302\004#\346bK(\325\020:\016\224\222\3205\021\244\222\353\230\360H\260\030\265\\Ha)\225.I\263\200r\245!H\360\236`Z\263\214DL\304mV\"I\221\352\363f.avx\301BI@>!%)\362iRq\004Z\215\251\261L[\022*\244\303\227\034\220Z\326\022\202\036\261\016\236U\223I\226\"ah:\000k\326|\215X\326\366\337\030\304`\210uH\234\261d\310\220*\037\047\0069\260C\327\344\354\021\2608V\034KJZ\360!\263,\370\027m\333\035\336m\333\230&\350\035l\355\356\336\237q\271\0273y^\016\316(\344M\373P\372\232\026k\213\240\355\177\350g%\332\216c\221\032a\016\340\330\201\344\340\0070x5\213\224\356e\023|\356c#\322\207X\332G\020Q:k\026,\036\026\312\267\323+\001)\022\026\022\177\020\372;\370\213\234\344\376=\230\343\301_[\024/%L\310\346\255B\0277:\311\222\366\355\303S\212-D\371\020\370\221qI\3735\363\342E\337\352\255\344d*\370\021z\330\226s\273\221\365\034{\037\307\216\305s\267\363\276\273@\337\331\001L\374\007\322w\006\305\234\203~\201VJ-v\207O""\312\370\016T\016g\020p*\346\205\245}\027E8\323\330H\\\250\340\314\304\364\231\001\316c\024)r\200\373\202C\237\361#\256\234\264\263\362\340dY#\222\0001\331y\311\262\260\311\032\243\265\333\024\313\206K\0100\355fq\200\326JG1\033\030\\B8\013\263U$B\\q0\361\3051\355\337S8\302}\346\227\231_b\2226Sa|\312\270\013\023\2316C\205!\322\024A\2458Tcl\373T\245\351X\303\000q\371@c\212\306\006\342\010Y\231\215v\323\306\336\273QNsh\274R\021\232V\3603h\232\261k$\253\360\321\016wY&\261\202\030\310\2458\037\200\373\322\201\231\374\366\354\215\372\312\265\347_O\367\237\365^.^\272\372y\361s\271S\255T\033/\337\276tu\341\371\355i\224\367\362\203\342\315b\243^x\177\372\025~\354\327\357\276W/,N\337\232\376\236\257\344\233\371q\275\2704\335\237\206\371j\261Q\364\352\305\017\246\337M\037\347\337\347\254\356,\325\213\235\351v\276\2243\264\352|\222\377Q\260\302\224\267\312{%*?\234\216\363~q\271\370\2548,\267J]]\257\227?\252;7\362\333\347\215n\242\311\265r\245\374\261\272U\365\352\316r\376N\356\212^\361\250xZ]\257VO6\352\345\033\010A\027\237V\227\253\225\372\343\240d\345\250\332\257\302\223/^\\yq\357t\347\360\364\360\311\351\223?\353\345\233\210\301\026?\224\235r\277\214\252{\325\360\204\235\034\377\rJ`\322\315";
+    PyObject *data = __Pyx_DecompressString(cstring, 1098, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1468 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\303\001very.\177pyxgcis\024\003\377dno defa\377ult __re\377duce__ d\275u]\002non-\302@v\367ial\033\000cini\377t__numpy\377._core.m\3765\000iarray \357fail\320\003imp|\350 \033\tumath\021\016\377one step\373 p\315 spike\377row_starOt do\275 \357Ae\347`\341a\213#v\000\205@\207\204\001syn\357apse\047\001get\273s,\300\000lay\221\204\003w\377eights m?ust ha\250 d\001\177lengthu\211\"\276\274aalloc\320@ >\267\003data.\013\020\230c\374\352\204\001\307\204\003s.ASCI\363ID\220`\310!Planj\000\t.\272&c\272b__\017\014\234\331@\335\000te_\013\022\234DE\377llipsisS\177equence\375\205\001}.\202\206\007__Pyx\001\000\377Dict_Nex?tRef__\246d\272@\233__\373b__\001\005\240 i\227tem\r\001d0\001\027\000f\347unc\035\001\272!tatx1\002\261C3\001main\003\002\357odulM\002nam\346\002\003ewT\001\300`_ch\037ecksuT\000\n\001\320\003\235_\025\001typ\300`\037\001u\337npick?\000En\346 \005vt\222\204\001\230\001quaalO\005\360e\256.\212\204\006ex\314\001\017set_\203\005\302&\346\000\306.g__t\233`\200 is\245\204\001\377outineab\375c\357E_buffe\373ra\306`cio.c\373or\035\003sbase\327ccl+\000_\201 tr\377acebackc\357ount\273\205\004dis\277tsim._\370 .\302\316\205\005d\361\002k\000\310\211\003\264@od\337eenum\264\207\002er\377rorflags\277format\204\210\004i\277dindex\231As\376\000\002izekmem\254\311\210\001\301\210\001n_\221\205""\002s\372!n\337dimnp\367\205\002ob\367jpp\222\000path\377wayspopp\317wreg\225\000e\001w_\377endselfs\323et\324\206\004\340\210\002s[\000sl\377otsource\236\353\205\002_ids\003\003\204\206\001s\374\366\205\002\005\002topstr?uctsyn\303@\377\000\377updateva\377luesxO\200\001\377\330\004\n\210+\220Q\200\377A\360\020\000\t$\2409\377\250F\260!\2601\360\006\377\000\t\014\210;\220f\230\377A\230S\240\003\2401\330\357\014\022\220*\n\000Q\330\r\377\016\330\014\020\220\005\220U\377\230!\2304\230q\330\020\377\025\220Q\220d\230)\240\3771\240A\330\020\023\2202\377\220V\2303\230a\330\024\377\025\330\020\024\220E\230\025\373\230a#\000\024\035\230Y\240\377a\240s\250\"\250B\250\376\032\000\027\220w\230b\240\002\377\240#\240W\250C\250r\377\260\021\330\030\031\330\024\033\353\230;\031\t\036 \000\n\250!\377\2507\260\"\260A\330\024\377\030\230\007\230u\240A\240\377R\240z\260\021\260)\270\3571\340\030\037\016\000B\240b\377\250\007\250q\260\001\330\030\367\033\2305\252\0002\240Q\330\377\034$\240B\240a\330\030\177\032\230%\230q\240\0051\000\377r\250\034\260R\260r\270\377\021\330 \"\240\"\240N\376\344\0009\270B\270h\300a\003\300q";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1468, 1858);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1453 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\303\001very.\177pyxgcis\024\003\377dno defa\377ult __re\377duce__ d\275u]\002non-\302@v\367ial\033\000cini\377t__numpy\377._core.m\3765\000iarray \357fail\320\003imp|\350 \033\tumath\021\016\377one step\373 p\315 spike\377row_starOt do\275 \357Ae\347`\341a\213#v\000\205@\207\204\001syn\357apse\047\001get\273s,\300\000lay\221\204\003w\377eights m?ust ha\250 d\001\177lengthu\211\"\276\274aalloc\320@ >\267\003data.\013\020\230c\374\352\204\001\307\204\003s.ASCI\363ID\220`\310!Planj\000\t.\272&c\272b__\017\014\234\331@\335\000te_\013\022\234DE\377llipsisS\177equence\375\205\001}.\202\206\007__Pyx\001\000\377Dict_Nex?tRef__\246d\272@\233__\373b__\001\005\240 i\227tem\r\001d0\001\027\000f\347unc\035\001\272!tatx1\002\261C3\001main\003\002\357odulM\002nam\346\002\003ewT\001\300`_ch\037ecksuT\000\n\001\320\003\235_\025\001typ\300`\037\001u\337npick?\000En\346 \005vt\222\204\001\230\001quaalO\005\360e\256.\212\204\006ex\314\001\017set_\203\005\302&\346\000\306.g__t\233`\200 is\245\204\001\377outineab\375c\357E_buffe\373ra\306`cio.c\373or\035\003sbase\327ccl+\000_\201 tr\377acebackc\357ount\273\205\004dis\277tsim._\370 .\302\316\205\005d\361\002k\000\310\211\003\264@od\337eenum\264\207\002er\377rorflags\277format\204\210\004i\277dindex\231As\376\000\002izekmem\254\311\210\001\301\210\001n_\221\205""\002s\372!n\337dimnp\367\205\002ob\367jpp\222\000path\377wayspopp\317wreg\225\000e\001w_\377endselfs\323et\324\206\004\340\210\002s[\000so\357urce\347\205\002_id\311s\003\003\200\206\001s\362\205\002\005\002to\377pstructs\363yn\277@\373\000upda\377tevalues\377xO\200\001\330\004\n\210\377+\220Q\200A\360\020\000\377\t$\2409\250F\260!\377\2601\360\006\000\t\014\210\377;\220f\230A\230S\240\377\003\2401\330\014\022\220*\376\n\000Q\330\r\016\330\014\020\377\220\005\220U\230!\2304\377\230q\330\020\025\220Q\220\377d\230)\2401\240A\330\377\020\023\2202\220V\2303\377\230a\330\024\025\330\020\024\277\220E\230\025\230a#\000\024\377\035\230Y\240a\240s\250\357\"\250B\250\032\000\027\220w\377\230b\240\002\240#\240W\377\250C\250r\260\021\330\030\277\031\330\024\033\230;\031\t\036\376 \000\n\250!\2507\260\"\377\260A\330\024\030\230\007\230\377u\240A\240R\240z\260\377\021\260)\2701\330\030\033\376\200\000r\240\037\260\002\260!\377\330\034.\250a\250v\260\377Q\260d\270&\300\004\300\377B\320FW\320WZ\320\337Z[\330\030\036\201\000t\240\3776\250\024\250Q\250f\260\177B\260h\270a\270q";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1453, 1843);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1858 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdeliverdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortranidindexitemsitemsizekmemviewmoden_spikesnamendimnpnumpyobjppackpathwayspoppwregisterrow_endselfsetdefaultshapesizeslotsourcespike_idsspike_stepsstartstepstopstructsynunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200A\360\020\000\t$\2409\250F\260!\2601\360\006\000\t\014\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\r\016\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220Q\220d\230)\2401\240A\330\020\023\2202\220V\2303\230a\330\024\025\330\020\024\220E\230\025\230a\230q\330\024\035\230Y\240a\240s\250\"\250B\250a\330\024\027\220w\230b\240\002""\240#\240W\250C\250r\260\021\330\030\031\330\024\033\230;\240a\240s\250\"\250B\250a\330\024\036\230b\240\n\250!\2507\260\"\260A\330\024\030\230\007\230u\240A\240R\240z\260\021\260)\2701\340\030\037\230u\240B\240b\250\007\250q\260\001\330\030\033\2305\240\003\2402\240Q\330\034$\240B\240a\330\030\032\230%\230q\240\005\240R\240r\250\034\260R\260r\270\021\330 \"\240\"\240N\260!\2609\270B\270h\300a\300q";
+    #else /* compression: none (1843 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdeliverdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortranidindexitemsitemsizekmemviewmoden_spikesnamendimnpnumpyobjppackpathwayspoppwregisterrow_endselfsetdefaultshapesizesourcespike_idsspike_stepsstartstepstopstructsynunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200A\360\020\000\t$\2409\250F\260!\2601\360\006\000\t\014\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\r\016\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220Q\220d\230)\2401\240A\330\020\023\2202\220V\2303\230a\330\024\025\330\020\024\220E\230\025\230a\230q\330\024\035\230Y\240a\240s\250\"\250B\250a\330\024\027\220w\230b\240\002\240#""\240W\250C\250r\260\021\330\030\031\330\024\033\230;\240a\240s\250\"\250B\250a\330\024\036\230b\240\n\250!\2507\260\"\260A\330\024\030\230\007\230u\240A\240R\240z\260\021\260)\2701\330\030\033\2304\230r\240\037\260\002\260!\330\034.\250a\250v\260Q\260d\270&\300\004\300B\320FW\320WZ\320Z[\330\030\036\230a\230t\2406\250\024\250Q\250f\260B\260h\270a\270q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 119; i++) {
+    for (int i = 0; i < 118; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 32) PyUnicode_InternInPlace(&string);
@@ -24631,8 +24705,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 119; i < 122; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-119].length;
+    for (int i = 118; i < 121; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-118].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -24642,14 +24716,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 122; i++) {
+    for (Py_ssize_t i = 0; i < 121; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 119;
+      PyObject **table = stringtab + 118;
       for (Py_ssize_t i=0; i<3; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -24737,8 +24811,8 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 78};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_spike_ids, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_base, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_row_end, __pyx_mstate->__pyx_n_u_pw};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 86};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_spike_ids, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_base, __pyx_mstate->__pyx_n_u_row_end, __pyx_mstate->__pyx_n_u_pw};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliver, __pyx_mstate->__pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_U_4q_Qd_1A_2V3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {

@@ -2039,9 +2039,10 @@ struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
   int normal_approx;
   double const *cdf;
   Py_ssize_t size;
+  int32_t count_by_top_bits[256];
 };
 
-/* "ext/random123.pyx":151
+/* "ext/random123.pyx":155
  * 
  * 
  * cdef struct BlockCache:             # <<<<<<<<<<<<<<
@@ -3593,6 +3594,9 @@ static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *);
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value);
 
+/* CIntFromPy.proto */
+static CYTHON_INLINE uint32_t __Pyx_PyLong_As_uint32_t(PyObject *);
+
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value);
 
@@ -3782,6 +3786,8 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void); /*proto*/
 static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(uint64_t, uint64_t, uint64_t); /*proto*/
 static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *, PY_LONG_LONG, double); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t, uint64_t, uint64_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *); /*proto*/
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -4052,7 +4058,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[8];
-    PyObject *__pyx_string_tab[136];
+    PyObject *__pyx_string_tab[138];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4178,66 +4184,68 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_draws __pyx_string_tab[73]
 #define __pyx_n_u_dtype __pyx_string_tab[74]
 #define __pyx_n_u_dtype_is_object __pyx_string_tab[75]
-#define __pyx_n_u_elements __pyx_string_tab[76]
-#define __pyx_n_u_empty __pyx_string_tab[77]
-#define __pyx_n_u_encode __pyx_string_tab[78]
-#define __pyx_n_u_enumerate __pyx_string_tab[79]
-#define __pyx_n_u_error __pyx_string_tab[80]
-#define __pyx_n_u_first_element __pyx_string_tab[81]
-#define __pyx_n_u_flags __pyx_string_tab[82]
-#define __pyx_n_u_float64 __pyx_string_tab[83]
-#define __pyx_n_u_format __pyx_string_tab[84]
-#define __pyx_n_u_fortran __pyx_string_tab[85]
-#define __pyx_n_u_i __pyx_string_tab[86]
-#define __pyx_n_u_id __pyx_string_tab[87]
-#define __pyx_n_u_index __pyx_string_tab[88]
-#define __pyx_n_u_int64 __pyx_string_tab[89]
-#define __pyx_n_u_items __pyx_string_tab[90]
-#define __pyx_n_u_itemsize __pyx_string_tab[91]
-#define __pyx_n_u_k __pyx_string_tab[92]
-#define __pyx_n_u_key __pyx_string_tab[93]
-#define __pyx_n_u_memview __pyx_string_tab[94]
-#define __pyx_n_u_mode __pyx_string_tab[95]
-#define __pyx_n_u_n __pyx_string_tab[96]
-#define __pyx_n_u_name __pyx_string_tab[97]
-#define __pyx_n_u_ndim __pyx_string_tab[98]
-#define __pyx_n_u_normal __pyx_string_tab[99]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[100]
-#define __pyx_n_u_np __pyx_string_tab[101]
-#define __pyx_n_u_numpy __pyx_string_tab[102]
-#define __pyx_n_u_obj __pyx_string_tab[103]
-#define __pyx_n_u_out __pyx_string_tab[104]
-#define __pyx_n_u_p __pyx_string_tab[105]
-#define __pyx_n_u_pack __pyx_string_tab[106]
-#define __pyx_n_u_pop __pyx_string_tab[107]
-#define __pyx_n_u_raw_block __pyx_string_tab[108]
-#define __pyx_n_u_register __pyx_string_tab[109]
-#define __pyx_n_u_setdefault __pyx_string_tab[110]
-#define __pyx_n_u_shape __pyx_string_tab[111]
-#define __pyx_n_u_size __pyx_string_tab[112]
-#define __pyx_n_u_start __pyx_string_tab[113]
-#define __pyx_n_u_step __pyx_string_tab[114]
-#define __pyx_n_u_stop __pyx_string_tab[115]
-#define __pyx_n_u_struct __pyx_string_tab[116]
-#define __pyx_n_u_table __pyx_string_tab[117]
-#define __pyx_n_u_uniform __pyx_string_tab[118]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[119]
-#define __pyx_n_u_unpack __pyx_string_tab[120]
-#define __pyx_n_u_update __pyx_string_tab[121]
-#define __pyx_n_u_values __pyx_string_tab[122]
-#define __pyx_n_u_weight __pyx_string_tab[123]
-#define __pyx_n_u_x __pyx_string_tab[124]
-#define __pyx_n_u_zeros __pyx_string_tab[125]
-#define __pyx_n_u_ziggurat_layers __pyx_string_tab[126]
-#define __pyx_n_b_O __pyx_string_tab[127]
-#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[128]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[129]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[130]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[131]
-#define __pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw __pyx_string_tab[132]
-#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa __pyx_string_tab[133]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[134]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[135]
+#define __pyx_n_u_element __pyx_string_tab[76]
+#define __pyx_n_u_elements __pyx_string_tab[77]
+#define __pyx_n_u_empty __pyx_string_tab[78]
+#define __pyx_n_u_encode __pyx_string_tab[79]
+#define __pyx_n_u_enumerate __pyx_string_tab[80]
+#define __pyx_n_u_error __pyx_string_tab[81]
+#define __pyx_n_u_first_element __pyx_string_tab[82]
+#define __pyx_n_u_flags __pyx_string_tab[83]
+#define __pyx_n_u_float64 __pyx_string_tab[84]
+#define __pyx_n_u_format __pyx_string_tab[85]
+#define __pyx_n_u_fortran __pyx_string_tab[86]
+#define __pyx_n_u_i __pyx_string_tab[87]
+#define __pyx_n_u_id __pyx_string_tab[88]
+#define __pyx_n_u_index __pyx_string_tab[89]
+#define __pyx_n_u_int64 __pyx_string_tab[90]
+#define __pyx_n_u_items __pyx_string_tab[91]
+#define __pyx_n_u_itemsize __pyx_string_tab[92]
+#define __pyx_n_u_k __pyx_string_tab[93]
+#define __pyx_n_u_key __pyx_string_tab[94]
+#define __pyx_n_u_memview __pyx_string_tab[95]
+#define __pyx_n_u_mode __pyx_string_tab[96]
+#define __pyx_n_u_n __pyx_string_tab[97]
+#define __pyx_n_u_name __pyx_string_tab[98]
+#define __pyx_n_u_ndim __pyx_string_tab[99]
+#define __pyx_n_u_normal __pyx_string_tab[100]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[101]
+#define __pyx_n_u_np __pyx_string_tab[102]
+#define __pyx_n_u_numpy __pyx_string_tab[103]
+#define __pyx_n_u_obj __pyx_string_tab[104]
+#define __pyx_n_u_out __pyx_string_tab[105]
+#define __pyx_n_u_p __pyx_string_tab[106]
+#define __pyx_n_u_pack __pyx_string_tab[107]
+#define __pyx_n_u_pop __pyx_string_tab[108]
+#define __pyx_n_u_raw_block __pyx_string_tab[109]
+#define __pyx_n_u_register __pyx_string_tab[110]
+#define __pyx_n_u_setdefault __pyx_string_tab[111]
+#define __pyx_n_u_shape __pyx_string_tab[112]
+#define __pyx_n_u_size __pyx_string_tab[113]
+#define __pyx_n_u_start __pyx_string_tab[114]
+#define __pyx_n_u_step __pyx_string_tab[115]
+#define __pyx_n_u_stop __pyx_string_tab[116]
+#define __pyx_n_u_struct __pyx_string_tab[117]
+#define __pyx_n_u_table __pyx_string_tab[118]
+#define __pyx_n_u_uniform __pyx_string_tab[119]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[120]
+#define __pyx_n_u_unpack __pyx_string_tab[121]
+#define __pyx_n_u_update __pyx_string_tab[122]
+#define __pyx_n_u_values __pyx_string_tab[123]
+#define __pyx_n_u_weight __pyx_string_tab[124]
+#define __pyx_n_u_words __pyx_string_tab[125]
+#define __pyx_n_u_x __pyx_string_tab[126]
+#define __pyx_n_u_zeros __pyx_string_tab[127]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[128]
+#define __pyx_n_b_O __pyx_string_tab[129]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[130]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[131]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[132]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[133]
+#define __pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw __pyx_string_tab[134]
+#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa __pyx_string_tab[135]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[136]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[137]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4285,7 +4293,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<8; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<136; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<138; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4339,7 +4347,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<8; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<136; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<138; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22732,7 +22740,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":157
+/* "ext/random123.pyx":161
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22749,6 +22757,9 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   Py_ssize_t __pyx_v_x;
   __Pyx_memviewslice __pyx_v_cdf = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_v_cdf_array = NULL;
+  uint32_t __pyx_v_top;
+  int64_t __pyx_v_first_count;
+  int64_t __pyx_v_last_count;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PY_LONG_LONG __pyx_t_1;
@@ -22767,12 +22778,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   Py_ssize_t __pyx_t_14;
   Py_ssize_t __pyx_t_15;
   Py_ssize_t __pyx_t_16;
+  uint32_t __pyx_t_17;
+  int64_t __pyx_t_18;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
 
-  /* "ext/random123.pyx":160
+  /* "ext/random123.pyx":164
  *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
  *     (the caller keeps it alive while the table is used)."""
  *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
@@ -22783,7 +22796,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
 
-  /* "ext/random123.pyx":163
+  /* "ext/random123.pyx":167
  *     cdef Py_ssize_t x
  *     cdef double[::1] cdf
  *     table.n = n             # <<<<<<<<<<<<<<
@@ -22792,7 +22805,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->n = __pyx_v_n;
 
-  /* "ext/random123.pyx":164
+  /* "ext/random123.pyx":168
  *     cdef double[::1] cdf
  *     table.n = n
  *     table.mean = n * p             # <<<<<<<<<<<<<<
@@ -22801,7 +22814,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
 
-  /* "ext/random123.pyx":165
+  /* "ext/random123.pyx":169
  *     table.n = n
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
@@ -22810,7 +22823,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
 
-  /* "ext/random123.pyx":166
+  /* "ext/random123.pyx":170
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
@@ -22819,7 +22832,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
 
-  /* "ext/random123.pyx":167
+  /* "ext/random123.pyx":171
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL             # <<<<<<<<<<<<<<
@@ -22828,7 +22841,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->cdf = NULL;
 
-  /* "ext/random123.pyx":168
+  /* "ext/random123.pyx":172
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL
  *     table.size = 0             # <<<<<<<<<<<<<<
@@ -22837,7 +22850,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->size = 0;
 
-  /* "ext/random123.pyx":169
+  /* "ext/random123.pyx":173
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -22846,7 +22859,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   if (__pyx_v_table->normal_approx) {
 
-    /* "ext/random123.pyx":170
+    /* "ext/random123.pyx":174
  *     table.size = 0
  *     if table.normal_approx:
  *         return None             # <<<<<<<<<<<<<<
@@ -22863,7 +22876,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":169
+    /* "ext/random123.pyx":173
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -22872,7 +22885,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   }
 
-  /* "ext/random123.pyx":172
+  /* "ext/random123.pyx":176
  *         return None
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
@@ -22896,7 +22909,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_table->size = (__pyx_t_3 + 1);
 
 
-  /* "ext/random123.pyx":173
+  /* "ext/random123.pyx":177
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22904,16 +22917,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
  *     term = q ** n
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 173, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 173, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 173, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 173, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 173, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -22934,13 +22947,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 173, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 173, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -22952,25 +22965,25 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 173, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __pyx_v_cdf_array = __pyx_t_5;
   __pyx_t_5 = 0;
 
-  /* "ext/random123.pyx":174
+  /* "ext/random123.pyx":178
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array             # <<<<<<<<<<<<<<
  *     term = q ** n
  *     total = term
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 174, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 178, __pyx_L1_error)
   __pyx_v_cdf = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/random123.pyx":175
+  /* "ext/random123.pyx":179
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array
  *     term = q ** n             # <<<<<<<<<<<<<<
@@ -22979,7 +22992,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
 
-  /* "ext/random123.pyx":176
+  /* "ext/random123.pyx":180
  *     cdf = cdf_array
  *     term = q ** n
  *     total = term             # <<<<<<<<<<<<<<
@@ -22988,7 +23001,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_total = __pyx_v_term;
 
-  /* "ext/random123.pyx":177
+  /* "ext/random123.pyx":181
  *     term = q ** n
  *     total = term
  *     cdf[0] = total             # <<<<<<<<<<<<<<
@@ -22998,7 +23011,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
 
-  /* "ext/random123.pyx":178
+  /* "ext/random123.pyx":182
  *     total = term
  *     cdf[0] = total
  *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
@@ -23012,7 +23025,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
     __pyx_v_x = __pyx_t_16;
 
-    /* "ext/random123.pyx":179
+    /* "ext/random123.pyx":183
  *     cdf[0] = total
  *     for x in range(1, table.size):
  *         term *= a / x - s             # <<<<<<<<<<<<<<
@@ -23021,7 +23034,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":180
+    /* "ext/random123.pyx":184
  *     for x in range(1, table.size):
  *         term *= a / x - s
  *         total += term             # <<<<<<<<<<<<<<
@@ -23030,31 +23043,80 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_total = (__pyx_v_total + __pyx_v_term);
 
-    /* "ext/random123.pyx":181
+    /* "ext/random123.pyx":185
  *         term *= a / x - s
  *         total += term
  *         cdf[x] = total             # <<<<<<<<<<<<<<
  *     table.cdf = &cdf[0]
- *     return cdf_array
+ *     cdef uint32_t top
 */
     __pyx_t_13 = __pyx_v_x;
     *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
   }
 
 
-  /* "ext/random123.pyx":182
+  /* "ext/random123.pyx":186
  *         total += term
  *         cdf[x] = total
  *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
- *     return cdf_array
- * 
+ *     cdef uint32_t top
+ *     cdef int64_t first_count, last_count
 */
   __pyx_t_13 = 0;
   __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
 
-  /* "ext/random123.pyx":183
- *         cdf[x] = total
- *     table.cdf = &cdf[0]
+  /* "ext/random123.pyx":189
+ *     cdef uint32_t top
+ *     cdef int64_t first_count, last_count
+ *     for top in range(256):             # <<<<<<<<<<<<<<
+ *         # Counts grow with the uniform: equal at both ends, equal throughout.
+ *         first_count = binomial_search(top << 24, table)
+*/
+  for (__pyx_t_17 = 0; __pyx_t_17 < 0x100; __pyx_t_17+=1) {
+    __pyx_v_top = __pyx_t_17;
+
+    /* "ext/random123.pyx":191
+ *     for top in range(256):
+ *         # Counts grow with the uniform: equal at both ends, equal throughout.
+ *         first_count = binomial_search(top << 24, table)             # <<<<<<<<<<<<<<
+ *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+ *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
+*/
+    __pyx_v_first_count = __pyx_f_7distsim_4_ext_9random123_binomial_search((__pyx_v_top << 24), __pyx_v_table);
+
+    /* "ext/random123.pyx":192
+ *         # Counts grow with the uniform: equal at both ends, equal throughout.
+ *         first_count = binomial_search(top << 24, table)
+ *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)             # <<<<<<<<<<<<<<
+ *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
+ *     return cdf_array
+*/
+    __pyx_v_last_count = __pyx_f_7distsim_4_ext_9random123_binomial_search(((__pyx_v_top << 24) | 0xFFFFFF), __pyx_v_table);
+
+    /* "ext/random123.pyx":193
+ *         first_count = binomial_search(top << 24, table)
+ *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+ *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1             # <<<<<<<<<<<<<<
+ *     return cdf_array
+ * 
+*/
+    __pyx_t_4 = (__pyx_v_first_count == __pyx_v_last_count);
+
+    if (__pyx_t_4) {
+
+      __pyx_t_18 = __pyx_v_first_count;
+    } else {
+
+      __pyx_t_18 = -1;
+    }
+
+    (__pyx_v_table->count_by_top_bits[__pyx_v_top]) = __pyx_t_18;
+
+  }
+
+  /* "ext/random123.pyx":194
+ *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+ *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
  *     return cdf_array             # <<<<<<<<<<<<<<
  * 
  * 
@@ -23070,7 +23132,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":157
+  /* "ext/random123.pyx":161
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23098,12 +23160,15 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_cdf, 1);
   __Pyx_XDECREF(__pyx_v_cdf_array);
+
+
+
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":186
+/* "ext/random123.pyx":197
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -23114,40 +23179,26 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *__pyx_v_cache) {
   PY_LONG_LONG __pyx_v_x;
   uint64_t __pyx_v_block;
-  double __pyx_v_u;
-  double const *__pyx_v_cdf;
   int64_t __pyx_r;
-  double const *__pyx_t_1;
-  int __pyx_t_2;
+  int __pyx_t_1;
+  PY_LONG_LONG __pyx_t_2;
   PY_LONG_LONG __pyx_t_3;
-  PY_LONG_LONG __pyx_t_4;
-  int __pyx_t_5;
+  int __pyx_t_4;
 
-  /* "ext/random123.pyx":191
+  /* "ext/random123.pyx":201
+ *     cdef long long x
  *     cdef uint64_t block
- *     cdef double u
- *     cdef const double* cdf = table.cdf             # <<<<<<<<<<<<<<
- *     if table.normal_approx:
- *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
-*/
-  __pyx_t_1 = __pyx_v_table->cdf;
-
-  __pyx_v_cdf = __pyx_t_1;
-
-  /* "ext/random123.pyx":192
- *     cdef double u
- *     cdef const double* cdf = table.cdf
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)
 */
-  __pyx_t_2 = (__pyx_v_table->normal_approx != 0);
+  __pyx_t_1 = (__pyx_v_table->normal_approx != 0);
 
-  if (__pyx_t_2) {
+  if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":193
- *     cdef const double* cdf = table.cdf
+    /* "ext/random123.pyx":202
+ *     cdef uint64_t block
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
  *         return 0 if x < 0 else (table.n if x > table.n else x)
@@ -23155,47 +23206,47 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":194
+    /* "ext/random123.pyx":203
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
 */
-    __pyx_t_2 = (__pyx_v_x < 0);
+    __pyx_t_1 = (__pyx_v_x < 0);
 
-    if (__pyx_t_2) {
+    if (__pyx_t_1) {
 
-      __pyx_t_3 = 0;
+      __pyx_t_2 = 0;
     } else {
-      __pyx_t_5 = (__pyx_v_x > __pyx_v_table->n);
+      __pyx_t_4 = (__pyx_v_x > __pyx_v_table->n);
 
-      if (__pyx_t_5) {
+      if (__pyx_t_4) {
 
-        __pyx_t_4 = __pyx_v_table->n;
+        __pyx_t_3 = __pyx_v_table->n;
       } else {
 
-        __pyx_t_4 = __pyx_v_x;
+        __pyx_t_3 = __pyx_v_x;
       }
 
-      __pyx_t_3 = __pyx_t_4;
+      __pyx_t_2 = __pyx_t_3;
     }
 
     {
-      __pyx_r = __pyx_t_3;
+      __pyx_r = __pyx_t_2;
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":192
- *     cdef double u
- *     cdef const double* cdf = table.cdf
+    /* "ext/random123.pyx":201
+ *     cdef long long x
+ *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)
 */
   }
 
-  /* "ext/random123.pyx":197
+  /* "ext/random123.pyx":206
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2             # <<<<<<<<<<<<<<
@@ -23204,37 +23255,37 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_block = (__pyx_v_element >> 2);
 
-  /* "ext/random123.pyx":198
+  /* "ext/random123.pyx":207
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
 */
-  __pyx_t_2 = (__pyx_v_block != __pyx_v_cache->block);
+  __pyx_t_1 = (__pyx_v_block != __pyx_v_cache->block);
 
-  if (__pyx_t_2) {
+  if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":199
+    /* "ext/random123.pyx":208
  *     block = element >> 2
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
  *         cache.block = block
- *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
+ *     return binomial_inversion(cache.words[element & 3], table)
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
 
-    /* "ext/random123.pyx":200
+    /* "ext/random123.pyx":209
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block             # <<<<<<<<<<<<<<
- *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
- *     if table.size > 8 and u <= cdf[7]:
+ *     return binomial_inversion(cache.words[element & 3], table)
+ * 
 */
     __pyx_v_cache->block = __pyx_v_block;
 
-    /* "ext/random123.pyx":198
+    /* "ext/random123.pyx":207
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -23243,123 +23294,20 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":201
+  /* "ext/random123.pyx":210
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
- *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
- *     if table.size > 8 and u <= cdf[7]:
- *         # Branch-free for the common small counts (random branches would
-*/
-  __pyx_v_u = (((__pyx_v_cache->words[(__pyx_v_element & 3)]) + 0.5) * (1.0 / 4294967296.0));
-
-  /* "ext/random123.pyx":202
- *         cache.block = block
- *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
- *     if table.size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
- *         # Branch-free for the common small counts (random branches would
- *         # mispredict on almost every draw).
-*/
-  __pyx_t_5 = (__pyx_v_table->size > 8);
-
-  if (__pyx_t_5) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_5;
-
-    goto __pyx_L6_bool_binop_done;
-  }
-  __pyx_t_5 = (__pyx_v_u <= (__pyx_v_cdf[7]));
-
-
-  __pyx_t_2 = __pyx_t_5;
-
-  __pyx_L6_bool_binop_done:;
-  if (__pyx_t_2) {
-
-
-    /* "ext/random123.pyx":206
- *         # mispredict on almost every draw).
- *         return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
- *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))             # <<<<<<<<<<<<<<
- *     x = 0
- *     while x < table.size - 1 and u > cdf[x]:
-*/
-    {
-
-      __pyx_r = (((((((__pyx_v_u > (__pyx_v_cdf[0])) + (__pyx_v_u > (__pyx_v_cdf[1]))) + (__pyx_v_u > (__pyx_v_cdf[2]))) + (__pyx_v_u > (__pyx_v_cdf[3]))) + (__pyx_v_u > (__pyx_v_cdf[4]))) + (__pyx_v_u > (__pyx_v_cdf[5]))) + (__pyx_v_u > (__pyx_v_cdf[6])));
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":202
- *         cache.block = block
- *     u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
- *     if table.size > 8 and u <= cdf[7]:             # <<<<<<<<<<<<<<
- *         # Branch-free for the common small counts (random branches would
- *         # mispredict on almost every draw).
-*/
-  }
-
-  /* "ext/random123.pyx":207
- *         return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
- *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
- *     x = 0             # <<<<<<<<<<<<<<
- *     while x < table.size - 1 and u > cdf[x]:
- *         x += 1
-*/
-  __pyx_v_x = 0;
-
-  /* "ext/random123.pyx":208
- *                 (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
- *     x = 0
- *     while x < table.size - 1 and u > cdf[x]:             # <<<<<<<<<<<<<<
- *         x += 1
- *     return x
-*/
-  while (1) {
-    __pyx_t_5 = (__pyx_v_x < (__pyx_v_table->size - 1));
-
-    if (__pyx_t_5) {
-
-    } else {
-
-      __pyx_t_2 = __pyx_t_5;
-
-      goto __pyx_L10_bool_binop_done;
-    }
-    __pyx_t_5 = (__pyx_v_u > (__pyx_v_cdf[__pyx_v_x]));
-
-
-    __pyx_t_2 = __pyx_t_5;
-
-    __pyx_L10_bool_binop_done:;
-
-    if (!__pyx_t_2) break;
-
-    /* "ext/random123.pyx":209
- *     x = 0
- *     while x < table.size - 1 and u > cdf[x]:
- *         x += 1             # <<<<<<<<<<<<<<
- *     return x
- * 
-*/
-    __pyx_v_x = (__pyx_v_x + 1);
-  }
-
-  /* "ext/random123.pyx":210
- *     while x < table.size - 1 and u > cdf[x]:
- *         x += 1
- *     return x             # <<<<<<<<<<<<<<
+ *     return binomial_inversion(cache.words[element & 3], table)             # <<<<<<<<<<<<<<
  * 
  * 
 */
   {
 
-    __pyx_r = __pyx_v_x;
+    __pyx_r = __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_cache->words[(__pyx_v_element & 3)]), __pyx_v_table);
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":186
+  /* "ext/random123.pyx":197
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -23371,12 +23319,167 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   __pyx_L0:;
 
 
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":213
+ * 
+ * 
+ * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
+ *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
+*/
+
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t __pyx_v_bits, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table) {
+  int32_t __pyx_v_count;
+  int64_t __pyx_r;
+  int64_t __pyx_t_1;
+  int __pyx_t_2;
+
+  /* "ext/random123.pyx":215
+ * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
+ *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
+ *     cdef int32_t count = table.count_by_top_bits[bits >> 24]             # <<<<<<<<<<<<<<
+ *     return count if count >= 0 else binomial_search(bits, table)
+ * 
+*/
+  __pyx_v_count = (__pyx_v_table->count_by_top_bits[(__pyx_v_bits >> 24)]);
+
+  /* "ext/random123.pyx":216
+ *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
+ *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
+ *     return count if count >= 0 else binomial_search(bits, table)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_2 = (__pyx_v_count >= 0);
+
+  if (__pyx_t_2) {
+
+    __pyx_t_1 = __pyx_v_count;
+  } else {
+
+    __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123_binomial_search(__pyx_v_bits, __pyx_v_table);
+  }
+
+  {
+    __pyx_r = __pyx_t_1;
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":213
+ * 
+ * 
+ * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
+ *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":219
+ * 
+ * 
+ * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
+ *     cdef long long x = 0
+*/
+
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(uint32_t __pyx_v_bits, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table) {
+  double __pyx_v_u;
+  PY_LONG_LONG __pyx_v_x;
+  int64_t __pyx_r;
+  int __pyx_t_1;
+  int __pyx_t_2;
+
+  /* "ext/random123.pyx":220
+ * 
+ * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
+ *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
+ *     cdef long long x = 0
+ *     while x < table.size - 1 and u > table.cdf[x]:
+*/
+  __pyx_v_u = ((__pyx_v_bits + 0.5) * (1.0 / 4294967296.0));
+
+  /* "ext/random123.pyx":221
+ * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
+ *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
+ *     cdef long long x = 0             # <<<<<<<<<<<<<<
+ *     while x < table.size - 1 and u > table.cdf[x]:
+ *         x += 1
+*/
+  __pyx_v_x = 0;
+
+  /* "ext/random123.pyx":222
+ *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
+ *     cdef long long x = 0
+ *     while x < table.size - 1 and u > table.cdf[x]:             # <<<<<<<<<<<<<<
+ *         x += 1
+ *     return x
+*/
+  while (1) {
+    __pyx_t_2 = (__pyx_v_x < (__pyx_v_table->size - 1));
+
+    if (__pyx_t_2) {
+
+    } else {
+
+      __pyx_t_1 = __pyx_t_2;
+
+      goto __pyx_L5_bool_binop_done;
+    }
+    __pyx_t_2 = (__pyx_v_u > (__pyx_v_table->cdf[__pyx_v_x]));
+
+
+    __pyx_t_1 = __pyx_t_2;
+
+    __pyx_L5_bool_binop_done:;
+
+    if (!__pyx_t_1) break;
+
+    /* "ext/random123.pyx":223
+ *     cdef long long x = 0
+ *     while x < table.size - 1 and u > table.cdf[x]:
+ *         x += 1             # <<<<<<<<<<<<<<
+ *     return x
+ * 
+*/
+    __pyx_v_x = (__pyx_v_x + 1);
+  }
+
+  /* "ext/random123.pyx":224
+ *     while x < table.size - 1 and u > table.cdf[x]:
+ *         x += 1
+ *     return x             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = __pyx_v_x;
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":219
+ * 
+ * 
+ * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
+ *     cdef long long x = 0
+*/
+
+  /* function exit code */
+  __pyx_L0:;
 
 
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":213
+/* "ext/random123.pyx":227
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23428,60 +23531,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 213, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 227, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 213, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 213, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 213, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 213, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 213, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 213, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 227, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 213, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 227, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 213, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 213, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 213, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 213, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 213, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 213, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 227, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23538,7 +23641,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":219
+  /* "ext/random123.pyx":233
  *     (all elements share n and p); above a mean of 400 a rounded normal.
  *     """
  *     cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -23547,7 +23650,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":220
+  /* "ext/random123.pyx":234
  *     """
  *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23555,16 +23658,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
  *     cdef BinomialTable table
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 220, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 220, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 220, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 220, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 220, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23585,13 +23688,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 220, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 220, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23603,25 +23706,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 220, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 234, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":221
+  /* "ext/random123.pyx":235
  *     cdef Py_ssize_t count = elements.shape[0], k
  *     out = np.zeros(count, dtype=np.int64)
  *     cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *     cdef BinomialTable table
  *     cdef BlockCache cache
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 221, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 235, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":224
+  /* "ext/random123.pyx":238
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
@@ -23647,7 +23750,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":225
+    /* "ext/random123.pyx":239
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:
  *         return out             # <<<<<<<<<<<<<<
@@ -23665,7 +23768,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":224
+    /* "ext/random123.pyx":238
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
@@ -23674,7 +23777,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
 */
   }
 
-  /* "ext/random123.pyx":226
+  /* "ext/random123.pyx":240
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -23686,19 +23789,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":227
+    /* "ext/random123.pyx":241
  *         return out
  *     if p >= 1.0:
  *         out[:] = n             # <<<<<<<<<<<<<<
  *         return out
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 227, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 241, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":228
+    /* "ext/random123.pyx":242
  *     if p >= 1.0:
  *         out[:] = n
  *         return out             # <<<<<<<<<<<<<<
@@ -23716,7 +23819,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":226
+    /* "ext/random123.pyx":240
  *     if n <= 0 or p <= 0.0:
  *         return out
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -23725,19 +23828,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
 */
   }
 
-  /* "ext/random123.pyx":229
+  /* "ext/random123.pyx":243
  *         out[:] = n
  *         return out
  *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 229, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 243, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_cdf_keeper = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":230
+  /* "ext/random123.pyx":244
  *         return out
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -23746,7 +23849,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":231
+  /* "ext/random123.pyx":245
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23759,7 +23862,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":232
+        /* "ext/random123.pyx":246
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
  *         for k in range(count):             # <<<<<<<<<<<<<<
@@ -23773,7 +23876,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":233
+          /* "ext/random123.pyx":247
  *     with nogil:
  *         for k in range(count):
  *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)             # <<<<<<<<<<<<<<
@@ -23787,7 +23890,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
 
       }
 
-      /* "ext/random123.pyx":231
+      /* "ext/random123.pyx":245
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23804,7 +23907,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
       }
   }
 
-  /* "ext/random123.pyx":234
+  /* "ext/random123.pyx":248
  *         for k in range(count):
  *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
  *     return out             # <<<<<<<<<<<<<<
@@ -23822,7 +23925,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":213
+  /* "ext/random123.pyx":227
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23854,7 +23957,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":237
+/* "ext/random123.pyx":251
  * 
  * 
  * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
@@ -23908,74 +24011,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 237, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 251, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_binomial", 0) < (0)) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_binomial", 0) < (0)) __PYX_ERR(0, 251, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, i); __PYX_ERR(0, 237, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, i); __PYX_ERR(0, 251, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 251, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 237, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 238, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 252, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 252, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 237, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 251, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24010,6 +24113,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
   struct __pyx_t_7distsim_4_ext_9random123_BinomialTable __pyx_v_table;
   struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
   CYTHON_UNUSED PyObject *__pyx_v_cdf_keeper = NULL;
+  uint64_t __pyx_v_element;
+  uint32_t __pyx_v_words[4];
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -24024,7 +24129,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_binomial", 0);
 
-  /* "ext/random123.pyx":242
+  /* "ext/random123.pyx":256
  *     ``first_element + k``: the numbers of `binomial` for a contiguous range of
  *     elements, added in place (PoissonInput's step, without temporaries)."""
  *     cdef Py_ssize_t count = values.shape[0], k             # <<<<<<<<<<<<<<
@@ -24033,7 +24138,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
 */
   __pyx_v_count = (__pyx_v_values.shape[0]);
 
-  /* "ext/random123.pyx":245
+  /* "ext/random123.pyx":259
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -24069,7 +24174,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":246
+    /* "ext/random123.pyx":260
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0 or count == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -24086,7 +24191,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":245
+    /* "ext/random123.pyx":259
  *     cdef BinomialTable table
  *     cdef BlockCache cache
  *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -24095,7 +24200,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":247
+  /* "ext/random123.pyx":261
  *     if n <= 0 or p <= 0.0 or count == 0:
  *         return
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24107,7 +24212,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":248
+    /* "ext/random123.pyx":262
  *         return
  *     if p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24120,7 +24225,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":249
+          /* "ext/random123.pyx":263
  *     if p >= 1.0:
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -24134,7 +24239,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":250
+            /* "ext/random123.pyx":264
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * n             # <<<<<<<<<<<<<<
@@ -24147,7 +24252,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
 
         }
 
-        /* "ext/random123.pyx":248
+        /* "ext/random123.pyx":262
  *         return
  *     if p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24164,7 +24269,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
         }
     }
 
-    /* "ext/random123.pyx":251
+    /* "ext/random123.pyx":265
  *             for k in range(count):
  *                 values[k] += weight * n
  *         return             # <<<<<<<<<<<<<<
@@ -24181,7 +24286,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":247
+    /* "ext/random123.pyx":261
  *     if n <= 0 or p <= 0.0 or count == 0:
  *         return
  *     if p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24190,33 +24295,42 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":252
+  /* "ext/random123.pyx":266
  *                 values[k] += weight * n
  *         return
  *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
  *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:
+ *     cdef uint64_t element = <uint64_t>first_element
 */
-  __pyx_t_7 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_7 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 266, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __pyx_v_cdf_keeper = __pyx_t_7;
   __pyx_t_7 = 0;
 
-  /* "ext/random123.pyx":253
+  /* "ext/random123.pyx":267
  *         return
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(count):
+ *     cdef uint64_t element = <uint64_t>first_element
+ *     cdef uint32_t words[4]
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":254
+  /* "ext/random123.pyx":268
  *     cdf_keeper = _fill_binomial_table(&table, n, p)
  *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
+ *     cdef uint32_t words[4]
+ *     with nogil:
+*/
+  __pyx_v_element = ((uint64_t)__pyx_v_first_element);
+
+  /* "ext/random123.pyx":270
+ *     cdef uint64_t element = <uint64_t>first_element
+ *     cdef uint32_t words[4]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(count):
- *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
+ *         if table.normal_approx:
+ *             for k in range(count):
 */
   {
       PyThreadState * _save;
@@ -24224,38 +24338,182 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":255
- *     cache.block = 0xFFFFFFFFFFFFFFFF
+        /* "ext/random123.pyx":271
+ *     cdef uint32_t words[4]
  *     with nogil:
- *         for k in range(count):             # <<<<<<<<<<<<<<
- *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
- *                                                 &table, &cache)
+ *         if table.normal_approx:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
+*/
+        if (__pyx_v_table.normal_approx) {
+
+          /* "ext/random123.pyx":272
+ *     with nogil:
+ *         if table.normal_approx:
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
+ *         # Block by block: the same numbers as binomial_draw, without a
 */
 
-        __pyx_t_3 = __pyx_v_count;
-        __pyx_t_4 = __pyx_t_3;
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
 
-        for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-          __pyx_v_k = __pyx_t_5;
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
 
-          /* "ext/random123.pyx":256
- *     with nogil:
- *         for k in range(count):
- *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,             # <<<<<<<<<<<<<<
- *                                                 &table, &cache)
+            /* "ext/random123.pyx":273
+ *         if table.normal_approx:
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)             # <<<<<<<<<<<<<<
+ *         # Block by block: the same numbers as binomial_draw, without a
+ *         # check per element.
 */
-          __pyx_t_6 = __pyx_v_k;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, ((uint64_t)(__pyx_v_first_element + __pyx_v_k)), __pyx_v_draw, (&__pyx_v_table), (&__pyx_v_cache)));
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + __pyx_v_k), __pyx_v_draw, (&__pyx_v_table), (&__pyx_v_cache)));
+          }
+
+
+          /* "ext/random123.pyx":271
+ *     cdef uint32_t words[4]
+ *     with nogil:
+ *         if table.normal_approx:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
+*/
         }
 
+        /* "ext/random123.pyx":276
+ *         # Block by block: the same numbers as binomial_draw, without a
+ *         # check per element.
+ *         k = 0             # <<<<<<<<<<<<<<
+ *         while k < count and not table.normal_approx:
+ *             philox4x32_10(key, element >> 2, draw, words)
+*/
+        __pyx_v_k = 0;
+
+        /* "ext/random123.pyx":277
+ *         # check per element.
+ *         k = 0
+ *         while k < count and not table.normal_approx:             # <<<<<<<<<<<<<<
+ *             philox4x32_10(key, element >> 2, draw, words)
+ *             while True:
+*/
+        while (1) {
+          __pyx_t_2 = (__pyx_v_k < __pyx_v_count);
+
+          if (__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L21_bool_binop_done;
+          }
+          __pyx_t_2 = (!__pyx_v_table.normal_approx);
+
+
+          __pyx_t_1 = __pyx_t_2;
+
+          __pyx_L21_bool_binop_done:;
+
+          if (!__pyx_t_1) break;
+
+          /* "ext/random123.pyx":278
+ *         k = 0
+ *         while k < count and not table.normal_approx:
+ *             philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
+ *             while True:
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
+*/
+          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
+
+          /* "ext/random123.pyx":279
+ *         while k < count and not table.normal_approx:
+ *             philox4x32_10(key, element >> 2, draw, words)
+ *             while True:             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
+ *                 k += 1
+*/
+          while (1) {
+
+            /* "ext/random123.pyx":280
+ *             philox4x32_10(key, element >> 2, draw, words)
+ *             while True:
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &table)             # <<<<<<<<<<<<<<
+ *                 k += 1
+ *                 element += 1
+*/
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_table)));
+
+            /* "ext/random123.pyx":281
+ *             while True:
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
+ *                 k += 1             # <<<<<<<<<<<<<<
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:
+*/
+            __pyx_v_k = (__pyx_v_k + 1);
+
+            /* "ext/random123.pyx":282
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
+ *                 k += 1
+ *                 element += 1             # <<<<<<<<<<<<<<
+ *                 if k == count or element & 3 == 0:
+ *                     break
+*/
+            __pyx_v_element = (__pyx_v_element + 1);
+
+            /* "ext/random123.pyx":283
+ *                 k += 1
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
+ *                     break
+*/
+            __pyx_t_2 = (__pyx_v_k == __pyx_v_count);
+
+            if (!__pyx_t_2) {
+
+            } else {
+
+              __pyx_t_1 = __pyx_t_2;
+
+              goto __pyx_L26_bool_binop_done;
+            }
+            __pyx_t_2 = ((__pyx_v_element & 3) == 0);
+
+
+            __pyx_t_1 = __pyx_t_2;
+
+            __pyx_L26_bool_binop_done:;
+            if (__pyx_t_1) {
+
+
+              /* "ext/random123.pyx":284
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:
+ *                     break             # <<<<<<<<<<<<<<
+*/
+              goto __pyx_L24_break;
+
+              /* "ext/random123.pyx":283
+ *                 k += 1
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
+ *                     break
+*/
+            }
+          }
+          __pyx_L24_break:;
+        }
       }
 
-      /* "ext/random123.pyx":254
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF
+      /* "ext/random123.pyx":270
+ *     cdef uint64_t element = <uint64_t>first_element
+ *     cdef uint32_t words[4]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(count):
- *             values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
+ *         if table.normal_approx:
+ *             for k in range(count):
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -24267,7 +24525,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
       }
   }
 
-  /* "ext/random123.pyx":237
+  /* "ext/random123.pyx":251
  * 
  * 
  * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
@@ -24288,6 +24546,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED
 
 
   __Pyx_XDECREF(__pyx_v_cdf_keeper);
+
+
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
@@ -26604,7 +26864,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  * """
  * import numpy as np             # <<<<<<<<<<<<<<
  * cimport numpy as cnp
- * from libc.stdint cimport uint64_t, int64_t, uint32_t
+ * from libc.stdint cimport uint64_t, int64_t, uint32_t, int32_t
 */
   __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 7, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
@@ -26759,34 +27019,34 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":213
+  /* "ext/random123.pyx":227
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (counter-based).
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 213, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 213, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":237
+  /* "ext/random123.pyx":251
  * 
  * 
  * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
  *                  double weight, double[::1] values):
  *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15add_binomial, 0, __pyx_mstate_global->__pyx_n_u_add_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 237, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15add_binomial, 0, __pyx_mstate_global->__pyx_n_u_add_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 251, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 251, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -26977,38 +27237,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{12},{15},{18},{4},{8},{1},{5},{10},{18},{5},{10},{10},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{10},{5},{4},{5},{4},{4},{6},{5},{7},{13},{6},{6},{6},{6},{1},{5},{15}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{28},{85},{87},{46},{159},{157},{81},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{12},{15},{18},{4},{8},{1},{5},{10},{18},{5},{10},{10},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{10},{5},{4},{5},{4},{4},{6},{5},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{28},{85},{87},{46},{278},{157},{81},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1231 bytes) */
-static const char cstring[] = "x\332\255T\317o\023G\024N*\207\006\010\024\247j\241\207\266\223\026\022!\021\027\027\010-BT\340&j\220\240\t!\241R\017\253\361\354[{\360\356\314\356\314lbG=p\364q\217{\334\343\036}\3641\307\034\367\350c\377\004\376\204\276Y\333IZPUU\254\264\263\263\363~}\357{o\036\241\206\334\356\022\331|\r\314<\252= \017\237A Uo\217\303\001\221\036y\310\2440\274\025\313X\023*\\\342re\025\377y\314\305T\240\215\342.\270g\224\211T\377*\377\373\331\211\346\243\237\032T\010i\010\325\232\267\0041\222(\240\356\252\024~\217\004%\310}\004\271)\366\251\317]\022H\027n\021\350\206h\213\256V\330\212\215\273\342Ie\024\025+\267H\013]M\225u\233\206\200\241\010\355rM\236K\003\304\264\221\211F\317\264\245 x\346\202\317\233\240\250\001\214f\361\241We\225\004\331Z\337Z\275\373\303\335\022\255\002\313\233&:n2\037\201\202\266\2445c\356\033\364nz!\350\032\331\364HO\306D\000\342\302,B\324;k`\332 \210\006c7d\245\314\231\032.\205\203\346\\\264V&4\361}\260\326\033\324\327P\243\256\353\240\0360\351\373V&\205\256\321&s\271\246M\037@\224k\327|\207\251\2732\250\177\177\247\026\366\272-\306\365X\344\n\211\031z4\366\rq\034\005n\314\300q\210\033\227!\204\024\253\230\361>\247>J\031\027\3348\216\210\203\260Ws\230TP\013\320\216S\245h\217x\224\373\343\264x\020\"\327g\325\342\200\232\366;\032q\211\300\376S\337\227\014\031&cW.5\264\366\036\351\270X\226\355q\237\350\332\343\235\306\346\346\272\357\363Ps\275\003Q\014\202\201\355\330\332i\363:\316V\257\213\357\317X9\3479r\361\002<\307\231\260\213\311bb\226\377\323M\013\0147\020\330\003\327\332\340\343\305\202\331/\212\364\324j\234\204\335\005\224\213\362+\335\330/e\202\006\343\257\r\3578H\271\303\332\300::\016\306\177\023/vk{c\274\213E\310Y\007=\254\213\251\336\276\261,X\037QL\375\251\333i\235Nv\254l\3273\007\320\265?\330K\047P\364\031\350\047\373S;\003\332\346\302\265\255\230\214\261i\001\333\310vW\223\013\031`\007L\313\3404c\317\303\013\241{\202qY;Q\327M\252a\252\314\030\265\t\273\236\323\001\010A1\0375\034\244\t\357 \203&e\035&ca\312\005\224\323\346\323\235/\261u\215\346A""\rs0\265\223\266u\025=\260\257v-_\345b\301\216\307\025\370\020\2000\032\202\320\364\260\005p\002\000RX\336ZPJ*\217+Lo\242\346\371\264\245=_R\263v\027\247\002\366\346d6p\356\342\320\201.\027(\261-\240\307\313!t:\320\303Ic\307\214\035/\302\222\212\343)\020\326\334\037\257NH1\212\010\313\306G\\\310J\030b\242\241\014\021\267\323D\366:\nZ\230\035(,\300\344\326\225=mC`A\024V\005Bm$\276*f\246\254},\270\0059\371\214\203`\243\240\3438\304\213\0028\307b\320\007\300[m\323=\004%\365!o\265bL\335\361i\017C\375\372f\366\317\312\305~\275\3774\241\211N\257\247\220\335\313g\213\233?\016\027\207u+\273\226\316g\3472\232E\243\312\205\3767\375\215d)\271\223x\351\223\224\216*_\341r\376\302h~\241\277\236|\206\366\321ha\021\345\367\322\313h\020\347O\007\355!\035\232\243\007\307\273\305\213\235b\347\345\310F\372\277N\213k7\363j~#?\034^;\252\036]?z]l\355\026\273{\305\336\253\211\333\267\3633s\213I5\271\221\374\221=\314\243\362\264\337\350GI%i$QZI\033i\224U\262F\026\345\263\250}af\356\313t#[\316g\363\352\333s3s\363oT\377\323\376\223>K\026\021\214\233~\233\356ew2:\232\077\077\252|\\\312\036\217.]\036-\\I\346\222\335t)\255\217\256|\216\360\366\323W\331\223\211Z\265\250\336\310\2661\257\203\234\r\252\243\312\371\376\027\311\322\373\222YK\257f\037e\253y4\230\033\374~t\371\270Yl\275,^\356\216n\327\007W\207\263\303*\302[\260\360~\3116\362\245\274~\312\322\375t\031\r\227F\225\257\323\350]\320\210\342\223~t\nw\376b\177-\251N\016\3773\270{\351%\324\203\374\301\340\267\341\366\320=Z>\236=\276Zlm\027\333/JN\213\231\265\001\37505\244\023\207\367\007\321\007\351\264z\351\357/k\034b<";
-    PyObject *data = __Pyx_DecompressString(cstring, 1231, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1321 bytes) */
+static const char cstring[] = "x\332\255TMs\0237\030\216\031\207&\220\3208\2206L\277\224B\222a\006\334\232\360U\206\241\003!\031\302LiBH\350mG\336}\327\026\331\225\326\2226\2613=p\364q\217{\334\343\036}\364\321G\037}\334#?\201\237\320Wk;I\013\355\241\203gV\222\365~>\217\036\211PM~n\022Q}\013\266~\\~H\036\375\006\276\220\255}\006GD\270\344\221-\270f\265P\204\212P\356\020\207I\343\370\317m\306\307\006\245%s\3009\343L\204\374O\373\337\367N<\037\377\272N9\027\232P\245X\215\023-\210\004\352\334\022\334k\021?o\362\020\233\334\342\207\324c\016\361\205\0037\t4\003\214\305T\253\366\252\251\273\352\n\251%\345\2537I\rS\215\235U\235\006\200\245\010m2E^\n\rD\327\221\211\365\226\256\013Np\317\001\217UAR\rX\315\364\207Y\245q\342d{c\373\326\235\007w\362n%\030\336\024Qa\325\366\260QP\206\264j\310<\215\331u+\000U&[.i\211\220p\300\276\020E\200~g\003t\0358Q\240\315\202\254\346\230\251f\202[\030\316xmuD\023;\004\023\275I=\005e\3528\026\372\201-<\317\330\004WeZ\265\035\246h\325\003\340\371\330\324?!tG\370\225\333k\345\240\325\254\331L\rM\016\027\210\320\245\241\247\211eIpB\033,\2138a^\202\013~\013\021\0372\352\241\325f\234i\313\342\241\037\264\312\226-$\224}\214cTJ\332\".e\336\020\026\363\003\344\372\254[\350S]\377\310#\314;0\377\251\347\t\033\031&\303T\016\325\264\374\t\353\360\260\014\333C\235\250\362\223\335\365\255\255\r\317c\201bj\027\032!p\033\214b\313\247\342\265\254\355V\023\277gxr\326K\344\342\025\270\2265b\027\301\"0\303\377\351\242\006\232i\360\315\206cb\360\347\206\33463\232\3248j\010\302\254|\312x>\013\047\364r\033\247\376p6\345-\013)\267\354:\330\007*\364\207\377FY\314\322hc\270\ny\300\354\003\314\260\301\307~\207\332\260`r4B\352\215\323\216\317\351de\347r=\263\001M\363\007\265t\322\212:\323\372\311\3724N\2032X\2302\047&B\024-\240\214\214\272\252\214\013\037\0250>\006\253\032\272.^\010\325\3426\023\345\023wU\245\n\306\316\266M\r`\307\265\016\000\002\220\266\207\036\026\322\204w\320\206*\265\017l\021r\235\017 \255:\033\257<\201\322\325\212\371e\304\240\313\047\262u$=2\237r\014_\371`\232\035>W\340\201\017|""<)\360\003\335B%\340C\000\310d~yAJ!]&\021\345\310\315\365hM\271\236\240\372\336\035|\034P\242\243\047\2021\007\337\036h2\216\026\243\0045\034\216\341\340\000Z\370\340\230\327\306\2742\334p\213\257\224\317M\2707\034\255\200b\025\036\344\372\307\366\220\234 @\274\201\010\260}\253\212$\036H\250!H\220x\016\243\313\227K\333\224\300s\221x8\020(-\360\223\241\255s\t\204\234\231&G\323\260\010\352\005\023\207\001\336\027\300\347,\004u\004\254V\327GB:\252y\014R\250cV\253\205\210\337\362h\013\353\375\376\256\360\276x\261]i\277\210h\244\342\3531$w\323\302\340\306/\335\371n\305\330\026\343\251\344|B\223FV\274\320\376\261\275\031-Ek\221\033?\215iV\374\036\207\351\013\331\324L{#Z\300\370F63\217\366\273\361%\014\010\323\027\235z\227vu\357a\177o\360jw\260\373:3\225\376o\322\301\342\215\264\224.\247\307\335\305^\251w\275\367v\260\2757\330\333\037\354\277\031\245\3750519\037\225\242\345\350\317\344Q\332\310w\333\353\355FT\214\326\243F\\\214\327\343FRL\326\223FZ@\357\013\023\223\337\305\233\311JZHK\037\316OLN\275\223\355\313\355\247m;\232\307f\234\370Z\274\237\254%4\233\232\316\212_\344\266\047\331\354\245lf.\232\214\366\342\245\270\222\315}\205\355\035\306o\222\247#\267\322\240\264\234\354 \256\243\324\356\224\262\342t\373j\264\224\025\277\215_$\364\275\301t\261}7*\374K\n\277S\351l \266\371\336Z\317\355?\351\277\031\2746\370\260\265\351Y,=u\251]\215\316E+\210\343Y2\231\354d3W\343R\274\0347\023\225^K\367;\225lf\366L\272\301\312\203n\241\273\200\3747{\262\177\245\277\323\247\331\334B\264\223\315}c\312^\216nG\273\361\371\330N\026\323\371\364v\272\333)dW\026\220\225\031\303\312\363d3]J+\247\207s?^I\316%\010\345\207\270\3611W\010\376\313v\343\224%\204y/*\2156?\315\311\047U3\213~\220>\354\374\321\335\351:\275\225~\241\377\365`{g\260\363*?\312\301\304\275\016\375<\322\241\243\204\367;\215\317\"\360J\236\357/\253S\227\331";
+    PyObject *data = __Pyx_DecompressString(cstring, 1321, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1589 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A?outine\304`\332a\237binom\377@\235E_\377bufferas?yncio.\205`)\003\337sbase%\005cc\375a\355\001df_kee_perclN\000_\244 \377tracebac\277kcount\000\002e\357r_hi\002\005lod\377istsim._z\250@.\256\204\006draw\000\001\303sd\254!\000\002\251\001\251\210\003el\377ementsem\367pty\200`odee\367num\261\206\002erro\317rfir\334\000 \004fl\377agsfloat\37764format\376\225\207\004iidinde\247xin\027\000\377As\000\002i\377zekkeyme\351m\343\207\001\333\207\001n\334Andi\353mn;\001l\000\003_pavc\000np\233\205\002obj\302 \273pp\346\000pop\271\000_\377blockreg>\333\000erset\357\205\004\374\207\002\371s`""\000\325`rtste\357psto\001\000ruc\035t\367Buni\241\001\000\004_\003\374\246`\277 update\377valueswe\377ightxzer\377osziggur\277at_layh\000O\377\200\001\340\004\013\2101\210\377J\220a\220s\230$\230\377e\2405\250\001\320)9\357\270\022\2701\030\001\030\230\010\377\240\006\240a\240q\330\004\377\n\210\"\210F\220!\220\3773\220f\230B\230a\330\373\004\036\002\000\t\n\330\010\014\357\210E\220\025=\000q\330\014\335\022\035\0005\230\016.\000u\250\377J\260h\270a\270t\300\377:\310U\320RS\320S\363T\330f\001\0355\320\030)\250\377\021\250%\250z\270\030\300\377\021\300$\300j\320PU\277\320UV\320VWP\004\360\377\010\000\005\022\220\021\220%\277\220|\240<\250qh\002\210\377C\210q\220\004\220C\220\377q\230\004\230C\230q\240\377\004\240C\240q\250\001\200\377\001\360\n\000\005\035\230F\377\240&\250\001\250\021\360\006\377\000\005\010\200r\210\023\210\337B\210c\220\022\337\000d\230\377#\230V\2403\240a\330\337\010\t\330\004\007\027\002A\330\377\r\016\330\014\020\220\005\220\377U\230!\2301\330\020\026\276\261 v\230W\240B \004\021\337\320\021%\240Q\252 w\250\377c\260\021\330\004\t\210\031\367\220!\330\21706\230\027\240\377\002\240-\250q\260\005\260\377[\300\016\310b\320PT\377\320TU\33001\260\027\257\270\001\270\021\234\000\014\233\001H\277\240F\250!\2501\361\0477\373\230&6\000!\330\004\037\230\271q\243\017\252\000\017\210q\245\007\010\177\013\2106\220\021\330\010\020\002\356t&5\230\r\302\000e\250:\377\260X\270Q\270d\300&\377\310\001\310\027\320PQ\320\373QR\274B\320\0006\260a\323\340\004\345\2021\264MaJ\0047\260\tq\0333\333l1\335b";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1589, 2221);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1706 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A?outine\304`\332a\237binom\377@\235E_\377bufferas?yncio.\205`)\003\337sbase%\005cc\375a\355\001df_kee_perclN\000_\244 \377tracebac\277kcount\000\002e\357r_hi\002\005lod\377istsim._z\250@.\256\204\006draw\000\001\303sd\254!\000\002\251\001\251\210\003el\337ement\000\004se\357mpty\207`ode\357enum\270\206\002err\237orfir\343\000\047\004f\377lagsfloa\377t64forma\375t\234\207\004iidindOexin\027\000\206as\000\002\377izekkeym\323em\352\207\001\342\207\001n\343And\327imn;\001l\000\003_p\355ac\000np\242\205\002objv\311 pp\355\000pop\300\000\377_blockre}g\342\000erset\366\205\004\362\203""\210\002s`\000\334`rtst\337epsto\001\000ru;ct\376Buni\241\001\000\004\370_\003\255`\306 updat\377evaluesw\377eightwor\377dsxzeros\377ziggurat\357_laym\000O\200\001\377\340\004\013\2101\210J\220\377a\220s\230$\230e\240\3775\250\001\320)9\270\022\373\2701\030\001\030\230\010\240\006\377\240a\240q\330\004\n\210\377\"\210F\220!\2203\220\377f\230B\230a\330\004\036\376\002\000\t\n\330\010\014\210E{\220\025=\000q\330\014\022\035\000\3675\230\016.\000u\250J\260\377h\270a\270t\300:\310\377U\320RS\320ST\330\374f\001\0355\320\030)\250\021\250\377%\250z\270\030\300\021\300\377$\300j\320PU\320U\357V\320VWP\004\360\010\000\377\005\022\220\021\220%\220|\357\240<\250qh\002\210C\210\377q\220\004\220C\220q\230\377\004\230C\230q\240\004\240\377C\240q\250\001\200\001\360\377\n\000\005\035\230F\240&\377\250\001\250\021\360\006\000\005\377\010\200r\210\023\210B\210\367c\220\022\337\000d\230#\230\377V\2403\240a\330\010\t\367\330\004\007\027\002A\330\r\016\377\330\014\020\220\005\220U\230\277!\2301\330\020\026\261 v\357\230W\240B \004\021\320\021\367%\240Q\252 w\250c\260\377\021\330\004\t\210\031\220!\377\330\004\034\230J\240a\340\276\245!\013\2105\220\001,\024m\357\2601\260E\331\000\022\3003\377\300f\310A\310W\320T\374\334\001\230\000\t\r\210A\330\010\177\016\210b\220\002\220&\305\000\377D\240\005\240Q\330\014\031\377\230\021\230%\230x\240s\377\250#\250V\2601\330\014\375\r\207\010\320&8\270\001\270\375\025\375 x\300r\310\024\310\377Q\310a\330\020\025\220Q\367\330\020\033\266\001\023\2202\220\377S\230\006\230c\240\030\250\377\022\2502\250S\260\001\330\353\024\025\223 \014\222!H\240F\357\250!\2501\350G7\230&w\240\002\240\310\000\037\230q\232/\356\241 \017\210q\234\047\010\013\210\0376\220\021\330\010\020\002\376\023\241r\375\r\271 e\250:\260X\270\377Q\270d\300&\310\001\310\177\027\320PQ\320QR\263b\177\320\0006\260a\340\004\334\2031:\253maJ\0047\260q\0333\322\204\014\0011\324\204\002";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1706, 2352);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2221 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_binomialallocate_bufferasyncio.coroutinesbasebinomialccachecdf_keepercline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregistersetdefaultshapesizestartstepstopstructtableuniformuniform_pairsunpackupdatevaluesweightxzerosziggurat_layersO\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a""\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\n\000\005\035\230F\240&\250\001\250\021\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220d\230#\230V\2403\240a\330\010\t\330\004\007\200r\210\023\210A\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240a\330\010\t\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\002\240-\250q\260\005\260[\300\016\310b\320PT\320TU\33001\260\027\270\001\270\021\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\001\310\027\320PQ\320QR\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2352 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_binomialallocate_bufferasyncio.coroutinesbasebinomialccachecdf_keepercline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregistersetdefaultshapesizestartstepstopstructtableuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220""\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\n\000\005\035\230F\240&\250\001\250\021\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220d\230#\230V\2403\240a\330\010\t\330\004\007\200r\210\023\210A\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240a\330\010\t\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\004\034\230J\240a\340\t\n\330\010\013\2105\220\001\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240m\2601\260E\270\030\300\022\3003\300f\310A\310W\320TU\320UV\360\006\000\t\r\210A\330\010\016\210b\220\002\220&\230\004\230D\240\005\240Q\330\014\031\230\021\230%\230x\240s\250#\250V\2601\330\014\r\330\020\026\220a\220v\230W\240B\320&8\270\001\270\025\270a\270x\300r\310\024\310Q\310a\330\020\025\220Q\330\020\033\2301\330\020\023\2202\220S\230\006\230c\240\030\250\022\2502\250S\260\001\330\024\025\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\001\310\027\320PQ\320QR\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010""\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 127; i++) {
+    for (int i = 0; i < 129; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
@@ -27019,8 +27279,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 127; i < 136; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-127].length;
+    for (int i = 129; i < 138; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-129].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -27030,14 +27290,14 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 136; i++) {
+    for (Py_ssize_t i = 0; i < 138; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 127;
+      PyObject **table = stringtab + 129;
       for (Py_ssize_t i=0; i<9; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -27155,13 +27415,13 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 213};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 227};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 237};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 251};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_words};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_binomial, __pyx_mstate->__pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
@@ -36628,6 +36888,307 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value) {
         Py_XDECREF(from_bytes_str);
         return result;
 #endif
+    }
+}
+
+/* CIntFromPy */
+static uint32_t __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(PyObject *x);
+static uint32_t __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t(void) {
+    const char* type_name = "uint32_t";
+    PyErr_Format(PyExc_OverflowError,
+        "can't convert negative value to %.200s", type_name);
+    return (uint32_t) -1;
+}
+static uint32_t __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t(void) {
+    const char* type_name = "uint32_t";
+    PyErr_Format(PyExc_OverflowError,
+        "value too large to convert to %.200s", type_name);
+    return (uint32_t) -1;
+}
+static CYTHON_INLINE uint32_t __Pyx_PyULong___Pyx_PyLong_As_uint32_t(PyObject *x) {
+    const int is_unsigned = 1;
+#if CYTHON_USE_PYLONG_INTERNALS
+    {
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        if (size == 2 && (8 * sizeof(uint32_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 2 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint32_t) >= 2 * PyLong_SHIFT)) {
+                return (uint32_t) (((((uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(uint32_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 3 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint32_t) >= 3 * PyLong_SHIFT)) {
+                return (uint32_t) (((((((uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(uint32_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 4 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint32_t) >= 4 * PyLong_SHIFT)) {
+                return (uint32_t) (((((((((uint32_t)digits[3]) << PyLong_SHIFT) | (uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
+            }
+        } else
+        {}
+    }
+#elif CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX < 0x030C00A7
+    if (unlikely(Py_SIZE(x) < 0)) {
+        goto raise_neg_overflow;
+    }
+#else
+    {
+        int result = PyObject_RichCompareBool(x, Py_False, Py_LT);
+        if (unlikely(result < 0))
+            return (uint32_t) -1;
+        if (unlikely(result == 1))
+            goto raise_neg_overflow;
+    }
+#endif
+    if ((sizeof(uint32_t) <= sizeof(unsigned long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, unsigned long, PyLong_AsUnsignedLong(x))
+    } else if ((sizeof(uint32_t) <= sizeof(unsigned PY_LONG_LONG))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, unsigned PY_LONG_LONG, PyLong_AsUnsignedLongLong(x))
+    }
+    return __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(x);
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
+}
+static CYTHON_INLINE uint32_t __Pyx_PySLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
+    const int is_unsigned = 0;
+#if CYTHON_USE_PYLONG_INTERNALS
+    if (__Pyx_PyLong_IsNeg(x)) {
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        if (size == 2 && (8 * sizeof(uint32_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
+                long ival = - (long) (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(uint32_t, long, ival)
+            } else if ((8 * sizeof(uint32_t) - 1 > 2 * PyLong_SHIFT)) {
+                return (uint32_t) (((uint32_t) -1) * (((((uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0])));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(uint32_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
+                long ival = - (long) (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(uint32_t, long, ival)
+            } else if ((8 * sizeof(uint32_t) - 1 > 3 * PyLong_SHIFT)) {
+                return (uint32_t) (((uint32_t) -1) * (((((((uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0])));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(uint32_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
+                long ival = - (long) (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(uint32_t, long, ival)
+            } else if ((8 * sizeof(uint32_t) - 1 > 4 * PyLong_SHIFT)) {
+                return (uint32_t) (((uint32_t) -1) * (((((((((uint32_t)digits[3]) << PyLong_SHIFT) | (uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0])));
+            }
+        } else
+        {}
+    } else {
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        if (size == 2 && (8 * sizeof(uint32_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint32_t) - 1 > 2 * PyLong_SHIFT)) {
+                return (uint32_t) (((((uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(uint32_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint32_t) - 1 > 3 * PyLong_SHIFT)) {
+                return (uint32_t) (((((((uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(uint32_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint32_t) - 1 > 4 * PyLong_SHIFT)) {
+                return (uint32_t) (((((((((uint32_t)digits[3]) << PyLong_SHIFT) | (uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
+            }
+        } else
+        {}
+    }
+#endif
+    #if __PYX_LIMITED_VERSION_HEX >= 0x030d0000
+    if ((sizeof(uint32_t) <= sizeof(int)) && (sizeof(int) < sizeof(long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, int, PyLong_AsInt(x))
+    } else
+    #endif
+    if ((sizeof(uint32_t) <= sizeof(long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, long, PyLong_AsLong(x))
+    } else if ((sizeof(uint32_t) <= sizeof(PY_LONG_LONG))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, PY_LONG_LONG, PyLong_AsLongLong(x))
+    }
+    return __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(x);
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
+}
+static uint32_t __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const uint32_t neg_one = (uint32_t) -1, const_zero = (uint32_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    uint32_t val;
+    int ret = -1;
+#if PY_VERSION_HEX >= 0x030d00A6 && !CYTHON_COMPILING_IN_LIMITED_API
+    Py_ssize_t bytes_copied = PyLong_AsNativeBytes(
+        x, &val, sizeof(val), Py_ASNATIVEBYTES_NATIVE_ENDIAN | (is_unsigned ? Py_ASNATIVEBYTES_UNSIGNED_BUFFER | Py_ASNATIVEBYTES_REJECT_NEGATIVE : 0));
+    if (unlikely(bytes_copied == -1)) {
+    } else if (unlikely(bytes_copied > (Py_ssize_t) sizeof(val))) {
+        goto raise_overflow;
+    } else {
+        ret = 0;
+    }
+#elif PY_VERSION_HEX < 0x030d0000 && !(CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_LIMITED_API) || defined(_PyLong_AsByteArray)
+    int one = 1; int is_little = (int)*(unsigned char *)&one;
+    unsigned char *bytes = (unsigned char *)&val;
+    ret = _PyLong_AsByteArray((PyLongObject *)x,
+                                bytes, sizeof(val),
+                                is_little, !is_unsigned);
+    if ((0)) goto raise_overflow;
+#else
+    PyObject *v;
+    PyObject *stepval = NULL, *mask = NULL, *shift = NULL;
+    int bits, remaining_bits, is_negative = 0;
+    int chunk_size = (sizeof(long) < 8) ? 30 : 62;
+    if (likely(PyLong_CheckExact(x))) {
+        v = __Pyx_NewRef(x);
+    } else {
+        v = PyNumber_Long(x);
+        if (unlikely(!v)) return (uint32_t) -1;
+        assert(PyLong_CheckExact(v));
+    }
+    {
+        int result = PyObject_RichCompareBool(v, Py_False, Py_LT);
+        if (unlikely(result < 0)) {
+            Py_DECREF(v);
+            return (uint32_t) -1;
+        }
+        is_negative = result == 1;
+    }
+    if (is_unsigned && unlikely(is_negative)) {
+        Py_DECREF(v);
+        PyErr_SetString(PyExc_OverflowError,
+            "can't convert negative value to uint32_t");
+        return (uint32_t) -1;
+    } else if (is_negative) {
+        stepval = PyNumber_Invert(v);
+        Py_DECREF(v);
+        if (unlikely(!stepval))
+            return (uint32_t) -1;
+    } else {
+        stepval = v;
+    }
+    v = NULL;
+    val = (uint32_t) 0;
+    mask = PyLong_FromLong((1L << chunk_size) - 1); if (unlikely(!mask)) goto done;
+    shift = PyLong_FromLong(chunk_size); if (unlikely(!shift)) goto done;
+    for (bits = 0; bits < (int) sizeof(uint32_t) * 8 - chunk_size; bits += chunk_size) {
+        PyObject *tmp, *digit;
+        long idigit;
+        digit = PyNumber_And(stepval, mask);
+        if (unlikely(!digit)) goto done;
+        idigit = PyLong_AsLong(digit);
+        Py_DECREF(digit);
+        if (unlikely(idigit < 0)) goto done;
+        val |= ((uint32_t) idigit) << bits;
+        tmp = PyNumber_Rshift(stepval, shift);
+        if (unlikely(!tmp)) goto done;
+        Py_DECREF(stepval); stepval = tmp;
+    }
+    Py_DECREF(shift); shift = NULL;
+    Py_DECREF(mask); mask = NULL;
+    {
+        long idigit = PyLong_AsLong(stepval);
+        if (unlikely(idigit < 0)) goto done;
+        remaining_bits = ((int) sizeof(uint32_t) * 8) - bits - (is_unsigned ? 0 : 1);
+        if (unlikely(idigit >= (1L << remaining_bits)))
+            goto raise_overflow;
+        val |= ((uint32_t) idigit) << bits;
+    }
+    if (!is_unsigned) {
+        if (unlikely(val & (((uint32_t) 1) << (sizeof(uint32_t) * 8 - 1))))
+            goto raise_overflow;
+        if (is_negative)
+            val = ~val;
+    }
+    ret = 0;
+done:
+    Py_XDECREF(shift);
+    Py_XDECREF(mask);
+    Py_XDECREF(stepval);
+#endif
+    if (unlikely(ret))
+        return (uint32_t) -1;
+    return val;
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
+}
+static CYTHON_INLINE uint32_t __Pyx_PyLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const uint32_t neg_one = (uint32_t) -1, const_zero = (uint32_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        #if CYTHON_USE_PYLONG_INTERNALS
+        if (unlikely(__Pyx_PyLong_IsNeg(x))) {
+            goto raise_neg_overflow;
+        } else if (__Pyx_PyLong_IsCompact(x)) {
+            __PYX_VERIFY_RETURN_INT(uint32_t, __Pyx_compact_upylong, __Pyx_PyLong_CompactValueUnsigned(x))
+        } else
+        #endif
+        {
+            return __Pyx_PyULong___Pyx_PyLong_As_uint32_t(x);
+        }
+    } else {
+        #if CYTHON_USE_PYLONG_INTERNALS
+        if (__Pyx_PyLong_IsCompact(x)) {
+            __PYX_VERIFY_RETURN_INT(uint32_t, __Pyx_compact_pylong, __Pyx_PyLong_CompactValue(x))
+        } else
+        #endif
+        {
+            return __Pyx_PySLong___Pyx_PyLong_As_uint32_t(x);
+        }
+    }
+#if CYTHON_USE_PYLONG_INTERNALS
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
+#endif
+}
+static uint32_t __Pyx_NonPyLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
+    uint32_t val;
+    PyObject *tmp = __Pyx_PyNumber_Long(x);
+    if (!tmp) return (uint32_t) -1;
+    val = __Pyx_PyLong_As_uint32_t(tmp);
+    Py_DECREF(tmp);
+    return val;
+}
+static CYTHON_INLINE uint32_t __Pyx_PyLong_As_uint32_t(PyObject *x) {
+    if (likely(PyLong_Check(x))) {
+        return __Pyx_PyLong___Pyx_PyLong_As_uint32_t(x);
+    } else {
+        return __Pyx_NonPyLong___Pyx_PyLong_As_uint32_t(x);
     }
 }
 

@@ -6,7 +6,7 @@ drawn before. distsim.core.random derives the keys.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport uint64_t, int64_t, uint32_t
+from libc.stdint cimport uint64_t, int64_t, uint32_t, int32_t
 from philox cimport philox_uniform, philox4x32_10, bits_to_unit
 from libc.math cimport floor, sqrt, exp, log
 
@@ -146,6 +146,10 @@ cdef struct BinomialTable:
     bint normal_approx
     const double* cdf
     Py_ssize_t size
+    # The count of each 1/256 of the unit interval (by the top 8 bits of a
+    # 32-bit uniform), or -1 where a cdf value cuts through it: one table
+    # look-up for almost every draw.
+    int32_t count_by_top_bits[256]
 
 
 cdef struct BlockCache:
@@ -180,6 +184,13 @@ cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):
         total += term
         cdf[x] = total
     table.cdf = &cdf[0]
+    cdef uint32_t top
+    cdef int64_t first_count, last_count
+    for top in range(256):
+        # Counts grow with the uniform: equal at both ends, equal throughout.
+        first_count = binomial_search(top << 24, table)
+        last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+        table.count_by_top_bits[top] = first_count if first_count == last_count else -1
     return cdf_array
 
 
@@ -187,8 +198,6 @@ cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,
                                   const BinomialTable* table, BlockCache* cache) noexcept nogil:
     cdef long long x
     cdef uint64_t block
-    cdef double u
-    cdef const double* cdf = table.cdf
     if table.normal_approx:
         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
         return 0 if x < 0 else (table.n if x > table.n else x)
@@ -198,14 +207,19 @@ cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,
     if block != cache.block:
         philox4x32_10(key, block, draw, cache.words)
         cache.block = block
-    u = (cache.words[element & 3] + 0.5) * (1.0 / 4294967296.0)
-    if table.size > 8 and u <= cdf[7]:
-        # Branch-free for the common small counts (random branches would
-        # mispredict on almost every draw).
-        return ((u > cdf[0]) + (u > cdf[1]) + (u > cdf[2]) + (u > cdf[3]) +
-                (u > cdf[4]) + (u > cdf[5]) + (u > cdf[6]))
-    x = 0
-    while x < table.size - 1 and u > cdf[x]:
+    return binomial_inversion(cache.words[element & 3], table)
+
+
+cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
+    """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
+    cdef int32_t count = table.count_by_top_bits[bits >> 24]
+    return count if count >= 0 else binomial_search(bits, table)
+
+
+cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
+    cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
+    cdef long long x = 0
+    while x < table.size - 1 and u > table.cdf[x]:
         x += 1
     return x
 
@@ -251,7 +265,20 @@ def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n
         return
     cdf_keeper = _fill_binomial_table(&table, n, p)
     cache.block = 0xFFFFFFFFFFFFFFFF
+    cdef uint64_t element = <uint64_t>first_element
+    cdef uint32_t words[4]
     with nogil:
-        for k in range(count):
-            values[k] += weight * binomial_draw(key, <uint64_t>(first_element + k), draw,
-                                                &table, &cache)
+        if table.normal_approx:
+            for k in range(count):
+                values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
+        # Block by block: the same numbers as binomial_draw, without a
+        # check per element.
+        k = 0
+        while k < count and not table.normal_approx:
+            philox4x32_10(key, element >> 2, draw, words)
+            while True:
+                values[k] += weight * binomial_inversion(words[element & 3], &table)
+                k += 1
+                element += 1
+                if k == count or element & 3 == 0:
+                    break
