@@ -2979,6 +2979,9 @@ CYTHON_UNUSED static PyObject *__Pyx_MakeKwargDict(PyObject **keys, PyObject **v
 CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject **kwnames, Py_ssize_t i);
 #endif
 
+/* PyIndexError_Check.proto */
+#define __Pyx_PyExc_IndexError_Check(obj)  __Pyx_TypeCheck(obj, PyExc_IndexError)
+
 /* AllocateExtensionType.proto */
 static PyObject *__Pyx_AllocateExtensionType(PyTypeObject *t, int is_final);
 
@@ -3511,6 +3514,9 @@ static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *con
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
 
+/* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int32_t(int32_t value);
+
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
 
@@ -3803,7 +3809,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED 
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, int64_t __pyx_v_n_sources); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, int64_t __pyx_v_n_groups); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3955,7 +3961,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[2];
-    PyObject *__pyx_string_tab[122];
+    PyObject *__pyx_string_tab[123];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4007,126 +4013,127 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 /* #### Code section: constant_name_defines ### */
 #define __pyx_kp_u_at_0x __pyx_string_tab[0]
 #define __pyx_kp_u_object __pyx_string_tab[1]
-#define __pyx_kp_u__3 __pyx_string_tab[2]
-#define __pyx_kp_u__2 __pyx_string_tab[3]
-#define __pyx_kp_u_MemoryView_of __pyx_string_tab[4]
-#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[5]
-#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[6]
-#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[7]
-#define __pyx_kp_u_strided_and_direct __pyx_string_tab[8]
-#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[9]
-#define __pyx_kp_u__4 __pyx_string_tab[10]
-#define __pyx_kp_u_ __pyx_string_tab[11]
-#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[12]
-#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[13]
-#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[14]
-#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[15]
-#define __pyx_kp_u_add_note __pyx_string_tab[16]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[17]
-#define __pyx_kp_u_disable __pyx_string_tab[18]
-#define __pyx_kp_u_enable __pyx_string_tab[19]
-#define __pyx_kp_u_ext_synapse_store_pyx __pyx_string_tab[20]
-#define __pyx_kp_u_gc __pyx_string_tab[21]
-#define __pyx_kp_u_isenabled __pyx_string_tab[22]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[23]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[24]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[25]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[26]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[27]
-#define __pyx_n_u_ASCII __pyx_string_tab[28]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[29]
-#define __pyx_n_u_Sequence __pyx_string_tab[30]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[31]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[32]
-#define __pyx_n_u_annotate __pyx_string_tab[33]
-#define __pyx_n_u_class __pyx_string_tab[34]
-#define __pyx_n_u_class_getitem __pyx_string_tab[35]
-#define __pyx_n_u_dict __pyx_string_tab[36]
-#define __pyx_n_u_func __pyx_string_tab[37]
-#define __pyx_n_u_getstate __pyx_string_tab[38]
-#define __pyx_n_u_import __pyx_string_tab[39]
-#define __pyx_n_u_main __pyx_string_tab[40]
-#define __pyx_n_u_module __pyx_string_tab[41]
-#define __pyx_n_u_name_2 __pyx_string_tab[42]
-#define __pyx_n_u_new __pyx_string_tab[43]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[44]
-#define __pyx_n_u_pyx_state __pyx_string_tab[45]
-#define __pyx_n_u_pyx_type __pyx_string_tab[46]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[47]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[48]
-#define __pyx_n_u_qualname __pyx_string_tab[49]
-#define __pyx_n_u_reduce __pyx_string_tab[50]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[51]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[52]
-#define __pyx_n_u_set_name __pyx_string_tab[53]
-#define __pyx_n_u_setstate __pyx_string_tab[54]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[55]
-#define __pyx_n_u_test __pyx_string_tab[56]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[57]
-#define __pyx_n_u_abc __pyx_string_tab[58]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[59]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[60]
-#define __pyx_n_u_base __pyx_string_tab[61]
-#define __pyx_n_u_c __pyx_string_tab[62]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[63]
-#define __pyx_n_u_count __pyx_string_tab[64]
-#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[65]
-#define __pyx_n_u_dtype __pyx_string_tab[66]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[67]
-#define __pyx_n_u_empty __pyx_string_tab[68]
-#define __pyx_n_u_encode __pyx_string_tab[69]
-#define __pyx_n_u_enumerate __pyx_string_tab[70]
-#define __pyx_n_u_error __pyx_string_tab[71]
-#define __pyx_n_u_fill __pyx_string_tab[72]
-#define __pyx_n_u_flags __pyx_string_tab[73]
-#define __pyx_n_u_format __pyx_string_tab[74]
-#define __pyx_n_u_fortran __pyx_string_tab[75]
-#define __pyx_n_u_group_by_source __pyx_string_tab[76]
-#define __pyx_n_u_groups __pyx_string_tab[77]
-#define __pyx_n_u_id __pyx_string_tab[78]
-#define __pyx_n_u_index __pyx_string_tab[79]
-#define __pyx_n_u_int64 __pyx_string_tab[80]
-#define __pyx_n_u_items __pyx_string_tab[81]
-#define __pyx_n_u_itemsize __pyx_string_tab[82]
-#define __pyx_n_u_k __pyx_string_tab[83]
-#define __pyx_n_u_memview __pyx_string_tab[84]
-#define __pyx_n_u_mode __pyx_string_tab[85]
-#define __pyx_n_u_n __pyx_string_tab[86]
-#define __pyx_n_u_n_groups __pyx_string_tab[87]
-#define __pyx_n_u_n_sources __pyx_string_tab[88]
-#define __pyx_n_u_name __pyx_string_tab[89]
-#define __pyx_n_u_ndim __pyx_string_tab[90]
-#define __pyx_n_u_np __pyx_string_tab[91]
-#define __pyx_n_u_numpy __pyx_string_tab[92]
-#define __pyx_n_u_obj __pyx_string_tab[93]
-#define __pyx_n_u_order __pyx_string_tab[94]
-#define __pyx_n_u_order_arr __pyx_string_tab[95]
-#define __pyx_n_u_out __pyx_string_tab[96]
-#define __pyx_n_u_pack __pyx_string_tab[97]
-#define __pyx_n_u_pop __pyx_string_tab[98]
-#define __pyx_n_u_rank __pyx_string_tab[99]
-#define __pyx_n_u_rank_within_group __pyx_string_tab[100]
-#define __pyx_n_u_register __pyx_string_tab[101]
-#define __pyx_n_u_row_start __pyx_string_tab[102]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[103]
-#define __pyx_n_u_s __pyx_string_tab[104]
-#define __pyx_n_u_seen __pyx_string_tab[105]
-#define __pyx_n_u_setdefault __pyx_string_tab[106]
-#define __pyx_n_u_shape __pyx_string_tab[107]
-#define __pyx_n_u_size __pyx_string_tab[108]
-#define __pyx_n_u_sources __pyx_string_tab[109]
-#define __pyx_n_u_start __pyx_string_tab[110]
-#define __pyx_n_u_step __pyx_string_tab[111]
-#define __pyx_n_u_stop __pyx_string_tab[112]
-#define __pyx_n_u_struct __pyx_string_tab[113]
-#define __pyx_n_u_unpack __pyx_string_tab[114]
-#define __pyx_n_u_update __pyx_string_tab[115]
-#define __pyx_n_u_values __pyx_string_tab[116]
-#define __pyx_n_u_x __pyx_string_tab[117]
-#define __pyx_n_u_zeros __pyx_string_tab[118]
-#define __pyx_n_b_O __pyx_string_tab[119]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q __pyx_string_tab[120]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[121]
+#define __pyx_kp_u_outside_0 __pyx_string_tab[2]
+#define __pyx_kp_u__3 __pyx_string_tab[3]
+#define __pyx_kp_u__2 __pyx_string_tab[4]
+#define __pyx_kp_u_MemoryView_of __pyx_string_tab[5]
+#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[6]
+#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[7]
+#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[8]
+#define __pyx_kp_u_strided_and_direct __pyx_string_tab[9]
+#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[10]
+#define __pyx_kp_u__4 __pyx_string_tab[11]
+#define __pyx_kp_u_ __pyx_string_tab[12]
+#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[13]
+#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[14]
+#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[15]
+#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[16]
+#define __pyx_kp_u_add_note __pyx_string_tab[17]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[18]
+#define __pyx_kp_u_disable __pyx_string_tab[19]
+#define __pyx_kp_u_enable __pyx_string_tab[20]
+#define __pyx_kp_u_ext_synapse_store_pyx __pyx_string_tab[21]
+#define __pyx_kp_u_gc __pyx_string_tab[22]
+#define __pyx_kp_u_group __pyx_string_tab[23]
+#define __pyx_kp_u_isenabled __pyx_string_tab[24]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[25]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[26]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[27]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[28]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[29]
+#define __pyx_n_u_ASCII __pyx_string_tab[30]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[31]
+#define __pyx_n_u_Sequence __pyx_string_tab[32]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[33]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[34]
+#define __pyx_n_u_annotate __pyx_string_tab[35]
+#define __pyx_n_u_class __pyx_string_tab[36]
+#define __pyx_n_u_class_getitem __pyx_string_tab[37]
+#define __pyx_n_u_dict __pyx_string_tab[38]
+#define __pyx_n_u_func __pyx_string_tab[39]
+#define __pyx_n_u_getstate __pyx_string_tab[40]
+#define __pyx_n_u_import __pyx_string_tab[41]
+#define __pyx_n_u_main __pyx_string_tab[42]
+#define __pyx_n_u_module __pyx_string_tab[43]
+#define __pyx_n_u_name_2 __pyx_string_tab[44]
+#define __pyx_n_u_new __pyx_string_tab[45]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[46]
+#define __pyx_n_u_pyx_state __pyx_string_tab[47]
+#define __pyx_n_u_pyx_type __pyx_string_tab[48]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[49]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[50]
+#define __pyx_n_u_qualname __pyx_string_tab[51]
+#define __pyx_n_u_reduce __pyx_string_tab[52]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[53]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[54]
+#define __pyx_n_u_set_name __pyx_string_tab[55]
+#define __pyx_n_u_setstate __pyx_string_tab[56]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[57]
+#define __pyx_n_u_test __pyx_string_tab[58]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[59]
+#define __pyx_n_u_abc __pyx_string_tab[60]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[61]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[62]
+#define __pyx_n_u_base __pyx_string_tab[63]
+#define __pyx_n_u_c __pyx_string_tab[64]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[65]
+#define __pyx_n_u_count __pyx_string_tab[66]
+#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[67]
+#define __pyx_n_u_dtype __pyx_string_tab[68]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[69]
+#define __pyx_n_u_empty __pyx_string_tab[70]
+#define __pyx_n_u_encode __pyx_string_tab[71]
+#define __pyx_n_u_enumerate __pyx_string_tab[72]
+#define __pyx_n_u_error __pyx_string_tab[73]
+#define __pyx_n_u_fill __pyx_string_tab[74]
+#define __pyx_n_u_flags __pyx_string_tab[75]
+#define __pyx_n_u_format __pyx_string_tab[76]
+#define __pyx_n_u_fortran __pyx_string_tab[77]
+#define __pyx_n_u_group_by_source __pyx_string_tab[78]
+#define __pyx_n_u_groups __pyx_string_tab[79]
+#define __pyx_n_u_id __pyx_string_tab[80]
+#define __pyx_n_u_index __pyx_string_tab[81]
+#define __pyx_n_u_int64 __pyx_string_tab[82]
+#define __pyx_n_u_items __pyx_string_tab[83]
+#define __pyx_n_u_itemsize __pyx_string_tab[84]
+#define __pyx_n_u_k __pyx_string_tab[85]
+#define __pyx_n_u_memview __pyx_string_tab[86]
+#define __pyx_n_u_mode __pyx_string_tab[87]
+#define __pyx_n_u_n __pyx_string_tab[88]
+#define __pyx_n_u_n_sources __pyx_string_tab[89]
+#define __pyx_n_u_name __pyx_string_tab[90]
+#define __pyx_n_u_ndim __pyx_string_tab[91]
+#define __pyx_n_u_np __pyx_string_tab[92]
+#define __pyx_n_u_numpy __pyx_string_tab[93]
+#define __pyx_n_u_obj __pyx_string_tab[94]
+#define __pyx_n_u_order __pyx_string_tab[95]
+#define __pyx_n_u_order_arr __pyx_string_tab[96]
+#define __pyx_n_u_out __pyx_string_tab[97]
+#define __pyx_n_u_pack __pyx_string_tab[98]
+#define __pyx_n_u_pop __pyx_string_tab[99]
+#define __pyx_n_u_rank __pyx_string_tab[100]
+#define __pyx_n_u_rank_within_group __pyx_string_tab[101]
+#define __pyx_n_u_register __pyx_string_tab[102]
+#define __pyx_n_u_row_start __pyx_string_tab[103]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[104]
+#define __pyx_n_u_s __pyx_string_tab[105]
+#define __pyx_n_u_seen __pyx_string_tab[106]
+#define __pyx_n_u_setdefault __pyx_string_tab[107]
+#define __pyx_n_u_shape __pyx_string_tab[108]
+#define __pyx_n_u_size __pyx_string_tab[109]
+#define __pyx_n_u_sources __pyx_string_tab[110]
+#define __pyx_n_u_start __pyx_string_tab[111]
+#define __pyx_n_u_step __pyx_string_tab[112]
+#define __pyx_n_u_stop __pyx_string_tab[113]
+#define __pyx_n_u_struct __pyx_string_tab[114]
+#define __pyx_n_u_unpack __pyx_string_tab[115]
+#define __pyx_n_u_update __pyx_string_tab[116]
+#define __pyx_n_u_values __pyx_string_tab[117]
+#define __pyx_n_u_x __pyx_string_tab[118]
+#define __pyx_n_u_zeros __pyx_string_tab[119]
+#define __pyx_n_b_O __pyx_string_tab[120]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[121]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[122]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4174,7 +4181,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<122; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<123; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4228,7 +4235,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<122; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<123; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20849,9 +20856,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
 /* "ext/synapse_store.pyx":44
  * 
  * 
- * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
- *     """For each element, how many earlier elements share its group."""
- *     cdef Py_ssize_t n = groups.shape[0], k
+ * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
+ *     """For each element, how many elements of its group came before it:
+ *     ``seen[g]`` before the call (counts carried over from earlier elements),
 */
 
 /* Python wrapper */
@@ -20862,7 +20869,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2rank_within_group, "For each element, how many earlier elements share its group.");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2rank_within_group, "For each element, how many elements of its group came before it:\n    ``seen[g]`` before the call (counts carried over from earlier elements),\n    updated in place.");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3rank_within_group = {"rank_within_group", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2rank_within_group};
 static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
@@ -20872,7 +20879,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ) {
   __Pyx_memviewslice __pyx_v_groups = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int64_t __pyx_v_n_groups;
+  __Pyx_memviewslice __pyx_v_seen = { 0, 0, { 0 }, { 0 }, { 0 } };
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
@@ -20893,7 +20900,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_n_groups,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_seen,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
     if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
@@ -20923,7 +20930,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
     }
     __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
-    __pyx_v_n_groups = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_groups == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 44, __pyx_L3_error)
+    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
@@ -20935,28 +20942,28 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
     Py_XDECREF(values[__pyx_temp]);
   }
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_groups, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_seen, 1);
   __Pyx_AddTraceback("distsim._ext.synapse_store.rank_within_group", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(__pyx_self, __pyx_v_groups, __pyx_v_n_groups);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(__pyx_self, __pyx_v_groups, __pyx_v_seen);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_groups, 1);
-
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_seen, 1);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, int64_t __pyx_v_n_groups) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_rank = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_seen = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -20967,48 +20974,49 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
   PyObject *__pyx_t_6 = NULL;
   size_t __pyx_t_7;
   __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  long __pyx_t_9;
-  int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
   int __pyx_t_12;
   Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
+  int __pyx_t_14;
+  PyObject *__pyx_t_15[4];
   Py_ssize_t __pyx_t_16;
-  Py_ssize_t __pyx_t_17;
+  int __pyx_t_17;
   Py_ssize_t __pyx_t_18;
+  Py_ssize_t __pyx_t_19;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":46
- * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):
- *     """For each element, how many earlier elements share its group."""
+  /* "ext/synapse_store.pyx":48
+ *     ``seen[g]`` before the call (counts carried over from earlier elements),
+ *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":47
- *     """For each element, how many earlier elements share its group."""
+  /* "ext/synapse_store.pyx":49
+ *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] rank = out
- *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
+ *     for k in range(n):
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21029,13 +21037,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21047,107 +21055,126 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 47, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":48
+  /* "ext/synapse_store.pyx":50
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
- *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
- *     with nogil:
+ *     for k in range(n):
+ *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 48, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 50, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":49
+  /* "ext/synapse_store.pyx":51
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
- *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     for k in range(n):             # <<<<<<<<<<<<<<
+ *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
+ *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
+*/
+
+  __pyx_t_9 = __pyx_v_n;
+  __pyx_t_10 = __pyx_t_9;
+
+  for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
+    __pyx_v_k = __pyx_t_11;
+
+    /* "ext/synapse_store.pyx":52
+ *     cdef int64_t[::1] rank = out
+ *     for k in range(n):
+ *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
+ *     with nogil:
+*/
+    __pyx_t_13 = __pyx_v_k;
+    __pyx_t_14 = ((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) ))) < 0);
+
+    if (!__pyx_t_14) {
+
+    } else {
+
+      __pyx_t_12 = __pyx_t_14;
+
+      goto __pyx_L6_bool_binop_done;
+    }
+    __pyx_t_13 = __pyx_v_k;
+    __pyx_t_14 = ((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) ))) >= (__pyx_v_seen.shape[0]));
+
+
+    __pyx_t_12 = __pyx_t_14;
+
+    __pyx_L6_bool_binop_done:;
+    if (unlikely(__pyx_t_12)) {
+
+
+      /* "ext/synapse_store.pyx":53
+ *     for k in range(n):
+ *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
+ *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 49, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-
-  __pyx_t_9 = 1;
-
-  __pyx_t_10 = __pyx_v_n_groups;
-  __pyx_t_12 = (__pyx_t_9 > __pyx_t_10);
-
-  if (__pyx_t_12) {
-
-    __pyx_t_11 = __pyx_t_9;
-  } else {
-
-    __pyx_t_11 = __pyx_t_10;
-  }
-
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_11); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 49, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_2);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  #if CYTHON_VECTORCALL
-  #endif
-  __pyx_t_7 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_6))) {
-    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_6);
-    assert(__pyx_t_4);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
-    __Pyx_INCREF(__pyx_t_4);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
-    __pyx_t_7 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
-    #if CYTHON_VECTORCALL
-    __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_3);
-    #else
-    {
-      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+      __pyx_t_4 = NULL;
+      __pyx_t_13 = __pyx_v_k;
+      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_6);
+      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+      __pyx_t_15[0] = __pyx_mstate_global->__pyx_kp_u_group;
+      __pyx_t_15[1] = __pyx_t_6;
+      __pyx_t_15[2] = __pyx_mstate_global->__pyx_kp_u_outside_0;
+      __pyx_t_15[3] = __pyx_t_5;
+      __pyx_t_16 = 18;
+      #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
+      __pyx_t_16 += __Pyx_PyUnicode_GET_LENGTH(__pyx_t_15[1]) + __Pyx_PyUnicode_GET_LENGTH(__pyx_t_15[3]);
+      #endif
+      __pyx_t_17 = 0;
+      #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
+      __pyx_t_17 |= __Pyx_PyUnicode_KIND_04(__pyx_t_15[1]);
+      #endif
+      __pyx_t_3 = __Pyx_PyUnicode_Join(__pyx_t_15, 4, __pyx_t_16, __pyx_t_17);
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 53, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
-    }
-    #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
-    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    #if CYTHON_VECTORCALL
-    #endif
-    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-  }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 49, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_v_seen = __pyx_t_8;
-  __pyx_t_8.memview = NULL;
-  __pyx_t_8.data = NULL;
+      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+      __pyx_t_7 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_t_3};
+        __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+        __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_1);
+      }
+      __Pyx_Raise(__pyx_t_1, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+      __PYX_ERR(0, 53, __pyx_L1_error)
 
-  /* "ext/synapse_store.pyx":50
+      /* "ext/synapse_store.pyx":52
  *     cdef int64_t[::1] rank = out
- *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
+ *     for k in range(n):
+ *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
+ *     with nogil:
+*/
+    }
+  }
+
+
+  /* "ext/synapse_store.pyx":54
+ *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
+ *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
@@ -21158,48 +21185,48 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":51
- *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
+        /* "ext/synapse_store.pyx":55
+ *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
 */
 
-        __pyx_t_13 = __pyx_v_n;
-        __pyx_t_14 = __pyx_t_13;
+        __pyx_t_9 = __pyx_v_n;
+        __pyx_t_10 = __pyx_t_9;
 
-        for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
-          __pyx_v_k = __pyx_t_15;
+        for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
+          __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":52
+          /* "ext/synapse_store.pyx":56
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
  *             seen[groups[k]] += 1
  *     return out
 */
-          __pyx_t_16 = __pyx_v_k;
-          __pyx_t_17 = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_16)) )));
-          __pyx_t_18 = __pyx_v_k;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_18)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_17)) )));
+          __pyx_t_13 = __pyx_v_k;
+          __pyx_t_18 = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )));
+          __pyx_t_19 = __pyx_v_k;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_19)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":53
+          /* "ext/synapse_store.pyx":57
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
  *     return out
 */
-          __pyx_t_16 = __pyx_v_k;
-          __pyx_t_17 = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_16)) )));
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_17)) )) += 1;
+          __pyx_t_13 = __pyx_v_k;
+          __pyx_t_18 = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )));
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_18)) )) += 1;
         }
 
       }
 
-      /* "ext/synapse_store.pyx":50
- *     cdef int64_t[::1] rank = out
- *     cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
+      /* "ext/synapse_store.pyx":54
+ *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
+ *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
@@ -21208,13 +21235,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L5;
+          goto __pyx_L10;
         }
-        __pyx_L5:;
+        __pyx_L10:;
       }
   }
 
-  /* "ext/synapse_store.pyx":54
+  /* "ext/synapse_store.pyx":58
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -21233,9 +21260,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
   /* "ext/synapse_store.pyx":44
  * 
  * 
- * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
- *     """For each element, how many earlier elements share its group."""
- *     cdef Py_ssize_t n = groups.shape[0], k
+ * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
+ *     """For each element, how many elements of its group came before it:
+ *     ``seen[g]`` before the call (counts carried over from earlier elements),
 */
 
   /* function exit code */
@@ -21254,7 +21281,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
 
   __Pyx_XDECREF(__pyx_v_out);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_rank, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_seen, 1);
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
@@ -23607,9 +23633,9 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   /* "ext/synapse_store.pyx":44
  * 
  * 
- * def rank_within_group(const int32_t[::1] groups, int64_t n_groups):             # <<<<<<<<<<<<<<
- *     """For each element, how many earlier elements share its group."""
- *     cdef Py_ssize_t n = groups.shape[0], k
+ * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
+ *     """For each element, how many elements of its group came before it:
+ *     ``seen[g]`` before the call (counts carried over from earlier elements),
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 44, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
@@ -23807,41 +23833,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{7},{4},{1},{8},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{9},{13},{1},{4},{10},{5},{4},{7},{5},{4},{4},{6},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{103},{199}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{6},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{7},{4},{1},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{9},{13},{1},{4},{10},{5},{4},{7},{5},{4},{4},{6},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{159},{199}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1015 bytes) */
-static const char cstring[] = "x\332}T?o\0337\024\257\0025iR\017Q\323\030\355P\2006\212\010(\342k\213\032F[\004\t\034\307\006<4\265\022\264C\027\202\307{\047\261\342\221\047\376\221u\2312z\274\361\306\0335z\364\330\217\320Qc>B?B\037\357t\266\343\024\025 \336#\337\277\337\357\361=\022\346\310w\013\242\343?\201\273\247\321\317\344\311/\220iS\374.\340\224\350\224<\341Z91\366\332[\302TB\022a\202\341\315c\241:\205uF$\220\\3&\332\374\257\376\375\263K\313\247\317\016\230R\332\021f\255\030+\34241\300\222\035\255dA\262\006\344\034A\036\2539\223\"!\231N\3401\201E\216\276\030j\310\207!\3570\325\306\031\246\206\217\311\030Cu\306v\302r\300T\204-\204%/\265\003\342&X\211\203\302M\264\"x\226\200\0241\030\346\000\263\005|\030\325\004#EN\016Ovv\177\334m\320\032\010u\263\304\372\230K\004\n6\024-\366B:\214\356\212\034lD\216SRhO\024 .d\221\243\335u\0077\001E,\270 \220a\303\2319\241\025Ew\241\306\303u\231\304\034\202\367\021\223\026\"\226$\024\355\200k)\203N+\033\261\230\047\302\262X\002\250f]\270om\241Xn\201Z\247\rDy\261\030sa[u\2424\262L\231\227\216Pj \361\034(%\211o\322(\255v\220\365\\0\211Z.\224p\224*\237\345EDy\210\225\241\237`\306\260\202\244L\310\226\232\310r\254\367u3\23717\371\300\3027\010\302\236I\2519V\231\264\241\022\346X\364\037\332\366\302B\305\333^\261\321\376\353\203\343\343C)En\205}\r3\017\212C\350\332\350\252\201)=)\026\370\177\201\267G_b=^AJ\351\272\302H\026\211\205;\270\022\306\340\204\203,\034$\301\007\177\251W<|Qe;\257\226D\2202&T\363\325\211\227\215N\261\254\375\206\364\224b\311)\237\000\237Z\237\265\273u\224 \206\376h%\257r\301\247\030\341Puvs\027\252\020b\314<\223]\330\356\236.%\336\264\354\265\003X\204\r\366\323%\024{\r\372\245|\345\347\300\006.\302\206\033\323\036\033\027\260\225\272\322\323\330\247)\016\002v\022\027:\2724\2611\263\300\271D\221b\rp\3108\304\214O\271\366\312a\037:+\262\010\301\270\350\275\036L\002\347f\t\t\333g\007\262\334\025x}8\301\200\364\233\251\003c\264I\205\224\251dc\213S\214}\264\236\3451\"\310i\\P\253\275\341\320l\255H\360\341\200\205Pno7\\\241m\22770\305\247\"\274""\023\341}P\212\266\326j\355kC\211\360\301\311T\3364-\342\321&\001\323,\024[\022\271\346H*\3279&\236\206?=\025n\"\326\201\014\214\221i\300z\032\356\025\341uBp\306\351\006\205\005_OY\323\303\001\322:wc\207\3369\026\006\377\306s\234\213\220\315\3478\006\200/\225\007\273x\203h\354\257o{\357\372_T\267\253\264\336\257G\253\376\275\263\355\263\243r\253\374\241L\253\347\025[\365\277\252FayU\315\353\337\226\337\234\277\270\270}\021\377\325[\335\275\267\372d\343\354\260|X\262r\266\332\270_\366PL\252\255j\257\036\324[\355\301f9\253\356T\263U\377\323\263\357\337\366\376\331\374\350\343/q?\257G5\306\375\274|\216)\366\253?j\263|\260<:\337>\337_\365\357\227\267\312GU\257zP\035\325\3335\036l\377\275\375\323\305\240\0030\252\247\347\233\347\346b\360\356F\372\207\345\250\034W\243\212\327\237\325{\313\301\007\272\270\272U=\252\357.\007\313\255\016\253\250fu\357\006\207;\010\270\267\332\030\224\203\362k<\233#\365\216H \361\254\332\372\027\270r\252v";
-    PyObject *data = __Pyx_DecompressString(cstring, 1015, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1073 bytes) */
+static const char cstring[] = "x\332}T;o\033G\020\216l9\222m\025\246\037\002R\004X*\201\t\004\326\305\212\005!\t\014\033\264\"\001*\342Hrb\004i\026{{s\344\232w\273\307}P<W)Y^y\345\225,U\252t\2512%\313\374\204\374\204\314\336\221\222,\007!\300\273\271\331y|\337\354\314\020f\311\3231Q\341;\340\366\005Q\316\032\021\001y\032\004\301\217\344\371\317\220*\235\277\025pBTL\236s%\255\3509\345\014a2\"\221\320\336\351\272Z\310\305\201\261\032\203EW\214\211\322\377{\376\261\356\302\362\305\313]&\245\262\204\031#z\222XE4\260hS\311$\047i\rr\204 \017\344\210%\"\"\251\212\340\t\201q\206\276\030\252\303;>o\047V\332j&;OH\017C-\214M\237e\200\251\010\033\013C^+\013\304\366\261*\273\271\355+IP\027A\"B\320\314\002f\363\3700\252\366F\222\034\356\035nn\177\277]\243\325\340kh\210q!O\020(\030_\264\320\211\304bt\233g`\002r\020\223\\9\"\001q!\213\014\355\256:\330>Hb\300z\201tj\316\314\n%)\272\013\331\353\314\313$F\340\275\367Yb `QD\321\016\270J\022\177\246\244\tX\310#aX\230\000\310\3729\266\337\232\\\262\314\0005Vi\010\262|\334\343=\255\\\206\024\033\243H*\344\0323\227XB\251\206\310q\240\224D\256N&\225\334D\356#\301\022<\345B\nK\251ti\226\007\224\373\210)\372\t\2465\313I\314D\322\020\024i\206U\277j\346Rf\373\237X\270\032\201\377fI\2428\326\2324\241\"fY\360\037\247\315\265\371\2727\035c\202\356\233\335\203\203\275$\021\231\021\346\r\014\035H\016\276w\203\3136\246\3640\037\343\377\047\274C\372\032\253r\0141\245\363:#Y$\346o\342R\350\201\025\026R\257\210\274\017\376b\047\271\177\343\221Yx5$\274\2242!\353\267\212\\R\237I\2266o\237\236R,<\345}\340\003\343\322\346k\036\305\213\276K\032\311\311L\360\001F\330\223\013\273\221\365U\3601\206\216%\213\260\213{\272\220x\335\270W\0240\366\037\330U\027P\314\025\350\027\362\245\237\005\343\271\010\343o\014W\202\220\200\r\265(=\r]\034\3438`?q\241\202\013\023\0232\003\234\047(R\254\001\216\032\207\220\361\001WNZ\354F\334,i\200`l\360Q\047F\236s\375\360\t\233E\004ifs\274>\234c@\372\365\354\201\326J\307\"I\342\204\365\014\3162\366\321|\242\3536\246aN\215r\232C\375\211k\014\327\007\214\205\264;""\333\376\nM\363x\017\003\\\030~[\370-!\345\334\307\370\322\340\272IeV7+\342P:\002]?(\266\"r\314\220L\2462L8\360\177z\"l\037\211\326\3514\364\220\241\307x\342\357\023a-\004\357\214\263\r\022\013=\237\256\272w=\224y\356\332\016\2753,\010\376\265\3438\017>\233\313\260\375\001\367\224\0033~\217h\314/\177.\375\263\372\331\255/\312\317\313\270\352VG\263\345;\223\215\311~\321.\236\025q\371\252d\263\345/K\324\256NnM~C\355\326l\365\356d\247h\025_\025\307\205.\037\224\373U\273zV\361\351\303\351\333\323\255\323\356l\355~\361M\331-\177\257\216\252x\332\235\322\263\356\331\257\037\326?\014\317o\236\177w~4\273}g\266\2726\331+\036\025\254\030\316\326\356\025K(Fe\273\334\251ZU\273Q\254\027\303r\245\034\316\226\357N\266\020\336\272\207\267R\2160\"\242yX\274B`\335\362\217JO\037L\367O70\347\362\275\342F\361\270\\\252\341lT\250\330\370k\343\207\263\226\307~\\;\016N\327O\365Y\353\357k\351\037\025GE\257<*yu\277\332\231\266>9\013\313\033\345\343\352\366\2645m/\260\212rX-]\343\260\202\200\227fk-,\313\327\250\033a\301\026D<\211\227e\373_V\243\303\213";
+    PyObject *data = __Pyx_DecompressString(cstring, 1073, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1347 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\377xt/synap\377se_store\377.pyxgcis\376\031\003dno def\377ault __r\377educe__ {dub\002non-\307@\357vial\033\000cin\377it__nump\257y._cH\001m5\000i\377array fa;il\325\003imp\355 \033\t_umath\021\016u\234\002\276\317Aalloc\343  >E\003data.\013\020\253C\374\375a\332cs.ASCI\377IEllipsi\377sSequenc\365e\262\204\001.\267\204\007__Py\375x\001\000Dict_N\377extRef__l\333$\352\000__\260B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\214`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\360 _checks\001uT\000\n\001?\004\025\001\336@\360 \037\001\277unpick?\000E\315n \005vt\307A\230\001qu#alO\005\240E\251Fc\256\204\002\277\001&\274Dex\314\001\315`_\203\005\331`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\310`\221E_buff\367era\307`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377untdists\257im._\361 .\367jd\360\360\001\000\002m\001\361\207\003empt=y\274@odee\340`\361\205\002\377errorfil\377lflagsfo\371r\305`\305\206\004group\377_by_sour\373ce\n\002sidin\377dexint64\372\277As\000\002izekmsem\244\207\001\234\207\001nn_(\003\365n5\004s\252Andim\373np\327\204\002objor\263dex\000\002\000_a\201\000u\373tp\322\000popra\373nk\000\001_with\235iB\004reg\347\000\250\001w=_\233`rtro\002\0049\001\377sseenset\244\337\205\004\360\207\002s\220\000\262\003s,\002s\277tepsto\001\000r""\347uct\204`\300 upd\377atevalue\367sxz\213\000sO\200\001\377\340\004\030\230\006\230f\240\377A\240Q\330\004\n\210\"\377\210F\220!\2203\220f\377\230B\230a\330\004\035\230\376\023\000\035\230R\230v\240U\377\250*\260D\270\006\270b\377\300\001\330\t\n\330\010\014\377\210E\220\025\220a\220q\337\330\014\020\220\001\010\000d\230\177!\2306\240\021\240!\013\003\377\026\220q\230\007\230q\330\377\004\013\2101\200\001\360\026\367\000\005\031\r\000v\240Q\240\356U\000\024\220B`\000A\230Z\377\240r\250\023\250F\260\"\377\260A\330\004\020\220\002\220\377&\230\001\230\023\230F\240\373\"\240\016\000\"\320\"9\270\371\021\202\001}\001Q\240k\260\026\337\260r\270\021\340p\014\025\220\377Q\220g\230Q\230c\240\237\022\2406\250\021\216\n\030\001b\377\230\002\230&\240\t\250\021\375\250\224\004\025\220i\230q\240\365\001\265\014\007\256\000\001\330\014\021/\220\021\220$\325\000v\370\000\325\002\034\306\000\301\001?\230!";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1347, 1749);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1415 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\377...: <Me\377moryView\377 of <con\377tiguous \177and dir1\001v\007\rin\021\005strJ\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\377lid mode\337, exp\321\000ed\357 \047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\277ote th\223 C\277ython \021\000d\377eliberatyek\000\320\001cter!\001\377n PEP-48\3554\212\"re\300!s soubcl\246\000es\261!\277builti\260\000y\377pes. If ?you ne\225\000\303\000\371p\316\000%\tthen wset\200\000e \047\357\002\377ation_ty\337ping\047\355$iv\376\242\000o False\337.add_\231 ec\347oll\302@+\000s.a\377bcdisabl\367een\001\002xt/s\377ynapse_s\377tore.pyx\177gcgroup\340\000\376\037\003dno def\377ault __r\377educe__ {duh\002non-\315@\357vial\033\000cin\377it__nump\257y._cN\001m5\000i\377array fa;il\333\003imp\363 \033\t_umath\021\016u\242\002\276\325Aalloc\351  >E\003data.\013\020\261C\374\203\204\001\340cs.ASCI\377IEllipsi\377sSequenc\365e\270\204\001.\275\204\007__Py\375x\001\000Dict_N\377extRef__l\341$\352\000__\266B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\222`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\366 _checks\001uT\000\n\001?\004\025\001\344@\360 \037\001\277unpick?\000E\315n \005vt\315A\230\001qu#alO\005\240E\251Fc\264\204\002\277\001&\274Dex\314\001\323`_\203\005\337`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\316`\221E_buff\367era\315`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377untdists\257im._\361 .\375jd\360\360\001\000\002m\001\203\210\003empt=y\274@odee\340`\367\205\002\377errorfil\377lflagsfo\361r\305`\313\206\004\302\204\002_by_\277source\321\204\002s\377idindexi\257nt64\277As\000\002i?zekmem\252\207\001\242\207\001\353nn-\004s\242Andi\367mnp\317\204\002objogrdep\000\002\000_ay\000\367utp\312\000popr\367ank\000\001_wit9h\352@\300\205\002reg\337\000\240\001{w_\223`rtro\002\004\3769\001sseenseIt\327\205\004\356\207\002s\210\000""\252\003s,\002\177stepsto\001\000\317ruct\374@\270 up\377datevalu\357esxz\213\000sO\200\377\001\360\010\000\005\031\230\006\377\230f\240A\240Q\330\004\377\n\210\"\210F\220!\220\3773\220f\230B\230a\330\367\004\035\230\023\000\010\210\005\210\375U\023\0001\330\010\013\2106\377\220\021\220#\220R\220r\377\230\023\230F\240!\2403\377\240c\250\024\250V\2601\377\260A\330\014\022\220*\230\377A\230X\240Q\240f\250\377A\250_\270A\270T\300\377\026\300q\310\003\3102\310\377Q\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\357\014\020\220\001\010\000d\230!\277\2306\240\021\240!\013\003\026\377\220q\230\007\230q\330\004\327\013\2101\234\000\026\233\001\007\230\271vO\000\213\000\024\220B\226\000A\377\230Z\240r\250\023\250F\373\260\"q\000\004\020\220\002\220\367&\230\001\212\002\"\240A\330\177\004\"\320\"9\270\021\270\001\375R4\002k\260\026\260r\270\373\021\340p\014\025\220Q\220g\377\230Q\230c\240\022\2406\363\250\021\216\n\030\001b\230\002\230\277&\240\t\250\021\250\224\004\025\277\220i\230q\240\001\265\014\007^\256\000\001\330\014\021\224 $\325\000\341v\256 \325\002\306\000\301\001?\230!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1415, 1815);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1749 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizekmemviewmodenn_groupsn_sourcesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterrow_startrow_start_arrsseensetdefaultshapesizesourcesstartstepstopstructunpackupdatevaluesxzerosO\200\001\340\004\030\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\035\230R\230v\240U\250*\260D\270\006\270b\300\001\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035""\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (1815 bytes) */
+static const char bytes[] = " at 0x object> outside 0...: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizekmemviewmodenn_sourcesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterrow_startrow_start_arrsseensetdefaultshapesizesourcesstartstepstopstructunpackupdatevaluesxzerosO\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\026\000\005\031\230""\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 119; i++) {
+    for (int i = 0; i < 120; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 30) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -23849,8 +23875,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 119; i < 122; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-119].length;
+    for (int i = 120; i < 123; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-120].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -23860,14 +23886,14 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 122; i++) {
+    for (Py_ssize_t i = 0; i < 123; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 119;
+      PyObject **table = stringtab + 120;
       for (Py_ssize_t i=0; i<3; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -23960,9 +23986,9 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_n_groups, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank, __pyx_mstate->__pyx_n_u_seen};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_RvU_D_b_E_aq_d_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_seen, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -31970,6 +31996,85 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
         PyObject *result = NULL, *kwds = NULL;
         PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
         py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int32_t(int32_t value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int32_t neg_one = (int32_t) -1, const_zero = (int32_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(int32_t) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int32_t) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int32_t) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(int32_t) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int32_t) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int32_t),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int32_t));
         if (!py_bytes) goto limited_bad;
         from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
         if (!from_bytes_str) goto limited_bad;

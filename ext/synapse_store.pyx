@@ -41,12 +41,16 @@ def group_by_source(const int64_t[::1] sources, int64_t n_sources):
     return row_start_arr, order_arr
 
 
-def rank_within_group(const int32_t[::1] groups, int64_t n_groups):
-    """For each element, how many earlier elements share its group."""
+def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):
+    """For each element, how many elements of its group came before it:
+    ``seen[g]`` before the call (counts carried over from earlier elements),
+    updated in place."""
     cdef Py_ssize_t n = groups.shape[0], k
     out = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] rank = out
-    cdef int64_t[::1] seen = np.zeros(max(n_groups, 1), dtype=np.int64)
+    for k in range(n):
+        if groups[k] < 0 or groups[k] >= seen.shape[0]:
+            raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
     with nogil:
         for k in range(n):
             rank[k] = seen[groups[k]]

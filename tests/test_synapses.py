@@ -169,3 +169,23 @@ def test_an_error_in_queued_work_names_the_object_and_expression_at_the_run():
         run(1 * ms)
     assert "wiring" in str(info.value) and "non-negative" in str(info.value)
     assert any("(5 - j)*ms" in note for note in info.value.__notes__)
+
+
+def test_assignment_in_chunks_gives_the_values_of_one_evaluation(monkeypatch):
+    import distsim
+    from distsim.synapses import synapses as synapses_module
+
+    def build(chunk):
+        monkeypatch.setattr(synapses_module, "SYNAPSES_PER_CHUNK", chunk)
+        distsim.start_scope()
+        pre, post = groups(40, 30)
+        S = Synapses(pre, post, "w : siemens", on_pre="ge += w")
+        S.connect(p=0.3)
+        S.connect(j="i % 30")  # a second call: rows hold synapses of both
+        S.w = "(1 + 0.1*randn() + rand())*nS + j*i*0.01*nS"
+        S.delay = "clip(1*ms + 0.5*ms*randn(), 0.1*ms, inf*ms)"
+        return np.asarray(S.w), np.asarray(S.delay)
+
+    whole, chunked = build(1 << 20), build(7)
+    assert len(whole[0]) > 300 and len(np.unique(whole[0])) == len(whole[0])
+    assert np.array_equal(whole[0], chunked[0]) and np.array_equal(whole[1], chunked[1])

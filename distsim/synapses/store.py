@@ -58,7 +58,7 @@ class SynapseStore:
     @property
     def sources(self):
         """Source index of each synapse (computed, not stored)."""
-        return np.repeat(np.arange(self.n_sources, dtype=np.int64), np.diff(self.row_start))
+        return self.sources_in()
 
     @property
     def targets(self):
@@ -129,13 +129,32 @@ class SynapseStore:
             yield call, np.repeat(row_position, counts) + within_source, sources, within_source
             row_position += counts
 
-    def index_within_target(self):
-        """For each synapse, its rank among the synapses of its target (in
-        store order). With the target id, it names a synapse the same way on
-        any number of ranks: the counter of its random numbers."""
+    def sources_in(self, chunk=slice(None)):
+        """Source index of the synapses at store positions ``chunk`` (a
+        slice; computed from the row pointers, not stored)."""
+        begin, end, _ = chunk.indices(len(self))
+        if end <= begin:
+            return np.empty(0, dtype=np.int64)
+        first = int(np.searchsorted(self.row_start, begin, side="right")) - 1
+        last = int(np.searchsorted(self.row_start, end - 1, side="right")) - 1
+        counts = np.diff(np.clip(self.row_start[first:last + 2], begin, end))
+        return np.repeat(np.arange(first, last + 1, dtype=np.int64), counts)
+
+    def index_within_target(self, chunk=slice(None), seen_per_target=None):
+        """For each synapse (at store positions ``chunk``), its rank among the
+        synapses of its target (in store order). With the target id, it names
+        a synapse the same way on any number of ranks: the counter of its
+        random numbers.
+
+        For consecutive chunks, pass the same ``seen_per_target`` (zeros, one
+        per local target): it carries the counts from chunk to chunk.
+        """
         # Not cached: it would cost 8 bytes per synapse for the whole run.
-        return synapse_store.rank_within_group(
-            self.local_targets, int(self.local_targets.max()) + 1 if len(self) else 0)
+        targets = self.local_targets[chunk]
+        if seen_per_target is None:
+            seen_per_target = np.zeros(int(targets.max()) + 1 if len(targets) else 1,
+                                       dtype=np.int64)
+        return synapse_store.rank_within_group(targets, seen_per_target)
 
     @property
     def nbytes(self):

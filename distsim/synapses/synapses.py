@@ -15,6 +15,11 @@ from .delivery import AdditivePathway
 from .store import MAX_DELAY_STEPS, SynapseStore
 
 
+# Synapses evaluated together when an expression is assigned to all of them:
+# the temporaries (8 MB each) stay in the caches.
+SYNAPSES_PER_CHUNK = 1 << 20
+
+
 class Synapses(Group):
     """Synapses from ``source`` to ``target`` (Brian2's ``Synapses``).
 
@@ -344,27 +349,27 @@ class Synapses(Group):
     #: Read-only per-synapse values computed from the connectivity.
     DERIVED = ("i", "j", "N_incoming", "N_outgoing", "_synaptic_pre", "_synaptic_post")
 
-    def _local_values(self, name):
+    def _local_values(self, name, chunk=slice(None)):
+        """This rank's values of a per-synapse variable (or derived value)
+        for the store positions ``chunk`` (a slice: only those are made)."""
         store = self.store
         if name == "delay":
-            return store.delay_steps * (self._delay_dt or 0.0)
-        if name == "i":
-            return store.sources
-        if name == "j":
-            return store.targets
-        if name == "_synaptic_pre":
-            return store.sources + getattr(self.source, "sub_start", 0)
-        if name == "_synaptic_post":
-            return store.targets + getattr(self.target, "sub_start", 0)
+            return store.delay_steps[chunk] * (self._delay_dt or 0.0)
+        if name in ("i", "_synaptic_pre"):
+            return store.sources_in(chunk) + (getattr(self.source, "sub_start", 0)
+                                              if name == "_synaptic_pre" else 0)
+        if name in ("j", "_synaptic_post"):
+            return store.local_targets[chunk].astype(np.int64) + store.target_start + \
+                (getattr(self.target, "sub_start", 0) if name == "_synaptic_post" else 0)
         if name == "N_incoming":  # all synapses of a target are on its rank
             counts = np.bincount(store.local_targets, minlength=max(self.target.n_local, 1))
-            return counts[store.local_targets].astype(np.int64)
+            return counts[store.local_targets[chunk]].astype(np.int64)
         if name == "N_outgoing":
             counts = np.bincount(store.sources, minlength=self.source.N).astype(np.int64)
             totals = np.empty_like(counts)
             get_comm().Allreduce(counts, totals)
-            return totals[store.sources]
-        return store.variables[name]
+            return totals[store.sources_in(chunk)]
+        return store.variables[name][chunk]
 
     def global_indices(self):
         """Each local synapse's index in Brian2's creation order: connect
@@ -511,21 +516,21 @@ class Synapses(Group):
                     raise DimensionMismatchError(f"{owner}.{name} = '{value}': wrong units",
                                                  self._variable_dims[name], dim)
 
-            def assign(selected):
-                values = self._evaluate_per_synapse(expr, run_namespace, ("assign", name, count),
-                                                    selected, owner)
-                n_selected = len(self._store) if isinstance(selected, slice) else \
-                    int(np.sum(selected))
-                self._store_values(name, selected, np.broadcast_to(
-                    np.asarray(values, dtype=np.float64), (n_selected,)), owner)
-
-            if isinstance(index, slice) and index == slice(None) and \
-                    not self._uses_neuron_variables([expr]):
+            purpose = ("assign", name, count)
+            everything = isinstance(index, slice) and index == slice(None)
+            if everything and not self._uses_neuron_variables([expr]) and \
+                    "N_outgoing" not in expr.identifiers:
                 # Checked now; evaluated by every rank for its own synapses
                 # when they are next needed (see construction.py).
-                construction.defer(f"{owner}.{name} = '{value}'", lambda: assign(slice(None)))
+                construction.defer(f"{owner}.{name} = '{value}'", lambda: self._assign_in_chunks(
+                    name, expr, run_namespace, purpose, owner))
+            elif everything:
+                self._assign_in_chunks(name, expr, run_namespace, purpose, owner)
             else:
-                assign(self._selection(index, owner, run_namespace)[0])
+                selected = self._selection(index, owner, run_namespace)[0]
+                values = self._evaluate_per_synapse(expr, run_namespace, purpose, selected, owner)
+                self._store_values(name, selected, np.broadcast_to(
+                    np.asarray(values, dtype=np.float64), (int(np.sum(selected)),)), owner)
             return
         selected, positions, size, requested = self._selection(index, owner, run_namespace)
         if not raw:
@@ -572,19 +577,25 @@ class Synapses(Group):
                                                    owner, code))
         return dim_of
 
-    def _evaluate_per_synapse(self, expr, run_namespace, purpose, selected, owner):
-        """Evaluate ``expr`` for the selected local synapses. Only the
-        per-synapse arrays the expression uses are built."""
+    def _evaluate_per_synapse(self, expr, run_namespace, purpose, selected, owner,
+                              within_target=None):
+        """Evaluate ``expr`` for the selected local synapses (a mask, or a
+        slice of store positions). Only the per-synapse arrays the expression
+        uses are built. ``within_target``: each selected synapse's rank among
+        its target's synapses, if the caller has it (else computed)."""
+        def values_of(name):
+            if isinstance(selected, slice):
+                return self._local_values(name, selected)
+            return self._local_values(name)[selected]
+
         ns = {"N_pre": self.source.N, "N_post": self.target.N}
         for name in expr.identifiers:
             if name in ("i", "j", "delay", "_synaptic_pre", "_synaptic_post", "N_incoming",
-                        "N_outgoing"):
-                ns[name] = self._local_values(name)[selected]
-            elif name in self.store.variables:
-                ns[name] = self.store.variables[name][selected]
+                        "N_outgoing") or name in self.store.variables:
+                ns[name] = values_of(name)
         for name in expr.identifiers - set(ns):
-            values = self._neuron_variable(name, self._local_values("i")[selected],
-                                           self._local_values("j")[selected], owner, expr.code)
+            values = self._neuron_variable(name, values_of("i"), values_of("j"), owner,
+                                           expr.code)
             if values is not None:
                 ns[name] = values
                 continue
@@ -594,11 +605,28 @@ class Synapses(Group):
         if expr.random_sites:
             # A synapse's random numbers are keyed by (target, its rank among
             # the target's synapses): the same on any number of ranks.
-            within_target = self.store.index_within_target()[selected]
+            if within_target is None:
+                within_target = self.store.index_within_target()[selected]
             base = (self.name,) + tuple(purpose)
-            rng = RandomContext(lambda site: stream_key(*base, site),
-                                self._local_values("j")[selected], within_target)
+            rng = RandomContext(lambda site: stream_key(*base, site), values_of("j"),
+                                within_target)
         return expr.evaluate(ns, rng)
+
+    def _assign_in_chunks(self, name, expr, run_namespace, purpose, owner):
+        """``S.name = expr`` for all local synapses, a chunk at a time: the
+        temporaries of the expression stay in cache and memory stays bounded
+        (the values are those of a single evaluation)."""
+        store = self.store
+        n = len(store)
+        seen_per_target = np.zeros(max(self.target.n_local, 1), dtype=np.int64)
+        for begin in range(0, n, SYNAPSES_PER_CHUNK):
+            chunk = slice(begin, min(n, begin + SYNAPSES_PER_CHUNK))
+            within_target = store.index_within_target(chunk, seen_per_target) \
+                if expr.random_sites else None
+            values = self._evaluate_per_synapse(expr, run_namespace, purpose, chunk, owner,
+                                                within_target)
+            self._store_values(name, chunk, np.broadcast_to(
+                np.asarray(values, dtype=np.float64), (chunk.stop - chunk.start,)), owner)
 
     # -- simulation --------------------------------------------------------------
     @property
