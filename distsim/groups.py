@@ -161,9 +161,17 @@ class NeuronPopulation(Group):
         ns["N"] = self.N
         ns["t"] = t
         ns["dt"] = dt
-        for eq in self.equations.ordered_subexpressions():
+        for eq in self._subexpressions():
             ns[eq.name] = eq.expr.evaluate(ns)
         return ns
+
+    def _subexpressions(self):
+        """The equations' subexpressions in evaluation order (sorted once)."""
+        ordered = self.__dict__.get("_ordered_subexpressions")
+        if ordered is None:
+            ordered = self.equations.ordered_subexpressions()
+            object.__setattr__(self, "_ordered_subexpressions", ordered)
+        return ordered
 
     def _random(self, purpose, element_ids, draw=0):
         base = (self.name, purpose)

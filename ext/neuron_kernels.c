@@ -3813,6 +3813,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUS
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3963,8 +3964,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[2];
-    PyObject *__pyx_string_tab[128];
+    PyObject *__pyx_codeobj_tab[3];
+    PyObject *__pyx_string_tab[133];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4042,106 +4043,111 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
 #define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[27]
-#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[28]
-#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[29]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[30]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[31]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[32]
-#define __pyx_n_u_ASCII __pyx_string_tab[33]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[34]
-#define __pyx_n_u_Sequence __pyx_string_tab[35]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[36]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[37]
-#define __pyx_n_u_annotate __pyx_string_tab[38]
-#define __pyx_n_u_class __pyx_string_tab[39]
-#define __pyx_n_u_class_getitem __pyx_string_tab[40]
-#define __pyx_n_u_dict __pyx_string_tab[41]
-#define __pyx_n_u_func __pyx_string_tab[42]
-#define __pyx_n_u_getstate __pyx_string_tab[43]
-#define __pyx_n_u_import __pyx_string_tab[44]
-#define __pyx_n_u_main __pyx_string_tab[45]
-#define __pyx_n_u_module __pyx_string_tab[46]
-#define __pyx_n_u_name_2 __pyx_string_tab[47]
-#define __pyx_n_u_new __pyx_string_tab[48]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[49]
-#define __pyx_n_u_pyx_state __pyx_string_tab[50]
-#define __pyx_n_u_pyx_type __pyx_string_tab[51]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[52]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[53]
-#define __pyx_n_u_qualname __pyx_string_tab[54]
-#define __pyx_n_u_reduce __pyx_string_tab[55]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[56]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[57]
-#define __pyx_n_u_set_name __pyx_string_tab[58]
-#define __pyx_n_u_setstate __pyx_string_tab[59]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[60]
-#define __pyx_n_u_test __pyx_string_tab[61]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[62]
-#define __pyx_n_u_abc __pyx_string_tab[63]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[64]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[65]
-#define __pyx_n_u_base __pyx_string_tab[66]
-#define __pyx_n_u_c __pyx_string_tab[67]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[68]
-#define __pyx_n_u_count __pyx_string_tab[69]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[70]
-#define __pyx_n_u_dt __pyx_string_tab[71]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[72]
-#define __pyx_n_u_encode __pyx_string_tab[73]
-#define __pyx_n_u_enumerate __pyx_string_tab[74]
-#define __pyx_n_u_error __pyx_string_tab[75]
-#define __pyx_n_u_exact_update __pyx_string_tab[76]
-#define __pyx_n_u_flags __pyx_string_tab[77]
-#define __pyx_n_u_format __pyx_string_tab[78]
-#define __pyx_n_u_fortran __pyx_string_tab[79]
-#define __pyx_n_u_free_c __pyx_string_tab[80]
-#define __pyx_n_u_free_m __pyx_string_tab[81]
-#define __pyx_n_u_held_c __pyx_string_tab[82]
-#define __pyx_n_u_held_m __pyx_string_tab[83]
-#define __pyx_n_u_held_matrix __pyx_string_tab[84]
-#define __pyx_n_u_held_offsets __pyx_string_tab[85]
-#define __pyx_n_u_i __pyx_string_tab[86]
-#define __pyx_n_u_id __pyx_string_tab[87]
-#define __pyx_n_u_index __pyx_string_tab[88]
-#define __pyx_n_u_items __pyx_string_tab[89]
-#define __pyx_n_u_itemsize __pyx_string_tab[90]
-#define __pyx_n_u_k __pyx_string_tab[91]
-#define __pyx_n_u_lastspike __pyx_string_tab[92]
-#define __pyx_n_u_margin __pyx_string_tab[93]
-#define __pyx_n_u_matrix __pyx_string_tab[94]
-#define __pyx_n_u_memview __pyx_string_tab[95]
-#define __pyx_n_u_mode __pyx_string_tab[96]
-#define __pyx_n_u_n __pyx_string_tab[97]
-#define __pyx_n_u_n_vars __pyx_string_tab[98]
-#define __pyx_n_u_name __pyx_string_tab[99]
-#define __pyx_n_u_ndim __pyx_string_tab[100]
-#define __pyx_n_u_not_refractory __pyx_string_tab[101]
-#define __pyx_n_u_obj __pyx_string_tab[102]
-#define __pyx_n_u_offsets __pyx_string_tab[103]
-#define __pyx_n_u_pack __pyx_string_tab[104]
-#define __pyx_n_u_per_neuron __pyx_string_tab[105]
-#define __pyx_n_u_pop __pyx_string_tab[106]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[107]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[108]
-#define __pyx_n_u_register __pyx_string_tab[109]
-#define __pyx_n_u_setdefault __pyx_string_tab[110]
-#define __pyx_n_u_shape __pyx_string_tab[111]
-#define __pyx_n_u_shared __pyx_string_tab[112]
-#define __pyx_n_u_size __pyx_string_tab[113]
-#define __pyx_n_u_start __pyx_string_tab[114]
-#define __pyx_n_u_step __pyx_string_tab[115]
-#define __pyx_n_u_stop __pyx_string_tab[116]
-#define __pyx_n_u_struct __pyx_string_tab[117]
-#define __pyx_n_u_t __pyx_string_tab[118]
-#define __pyx_n_u_unpack __pyx_string_tab[119]
-#define __pyx_n_u_update __pyx_string_tab[120]
-#define __pyx_n_u_values __pyx_string_tab[121]
-#define __pyx_n_u_variables __pyx_string_tab[122]
-#define __pyx_n_u_view __pyx_string_tab[123]
-#define __pyx_n_u_x __pyx_string_tab[124]
-#define __pyx_n_b_O __pyx_string_tab[125]
-#define __pyx_kp_b_iso88591_q_vQc_A_b_V1Cs_CuG36FfASPSST_j __pyx_string_tab[126]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1 __pyx_string_tab[127]
+#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[28]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[29]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[30]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[31]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[32]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[33]
+#define __pyx_n_u_ASCII __pyx_string_tab[34]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[35]
+#define __pyx_n_u_Sequence __pyx_string_tab[36]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[37]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[38]
+#define __pyx_n_u_annotate __pyx_string_tab[39]
+#define __pyx_n_u_class __pyx_string_tab[40]
+#define __pyx_n_u_class_getitem __pyx_string_tab[41]
+#define __pyx_n_u_dict __pyx_string_tab[42]
+#define __pyx_n_u_func __pyx_string_tab[43]
+#define __pyx_n_u_getstate __pyx_string_tab[44]
+#define __pyx_n_u_import __pyx_string_tab[45]
+#define __pyx_n_u_main __pyx_string_tab[46]
+#define __pyx_n_u_module __pyx_string_tab[47]
+#define __pyx_n_u_name_2 __pyx_string_tab[48]
+#define __pyx_n_u_new __pyx_string_tab[49]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[50]
+#define __pyx_n_u_pyx_state __pyx_string_tab[51]
+#define __pyx_n_u_pyx_type __pyx_string_tab[52]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[53]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[54]
+#define __pyx_n_u_qualname __pyx_string_tab[55]
+#define __pyx_n_u_reduce __pyx_string_tab[56]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[57]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[58]
+#define __pyx_n_u_set_name __pyx_string_tab[59]
+#define __pyx_n_u_setstate __pyx_string_tab[60]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[61]
+#define __pyx_n_u_test __pyx_string_tab[62]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[63]
+#define __pyx_n_u_abc __pyx_string_tab[64]
+#define __pyx_n_u_add_and_clear __pyx_string_tab[65]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[66]
+#define __pyx_n_u_arrived __pyx_string_tab[67]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[68]
+#define __pyx_n_u_base __pyx_string_tab[69]
+#define __pyx_n_u_c __pyx_string_tab[70]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[71]
+#define __pyx_n_u_count __pyx_string_tab[72]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[73]
+#define __pyx_n_u_dt __pyx_string_tab[74]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[75]
+#define __pyx_n_u_encode __pyx_string_tab[76]
+#define __pyx_n_u_enumerate __pyx_string_tab[77]
+#define __pyx_n_u_error __pyx_string_tab[78]
+#define __pyx_n_u_exact_update __pyx_string_tab[79]
+#define __pyx_n_u_flags __pyx_string_tab[80]
+#define __pyx_n_u_format __pyx_string_tab[81]
+#define __pyx_n_u_fortran __pyx_string_tab[82]
+#define __pyx_n_u_free_c __pyx_string_tab[83]
+#define __pyx_n_u_free_m __pyx_string_tab[84]
+#define __pyx_n_u_held_c __pyx_string_tab[85]
+#define __pyx_n_u_held_m __pyx_string_tab[86]
+#define __pyx_n_u_held_matrix __pyx_string_tab[87]
+#define __pyx_n_u_held_offsets __pyx_string_tab[88]
+#define __pyx_n_u_i __pyx_string_tab[89]
+#define __pyx_n_u_id __pyx_string_tab[90]
+#define __pyx_n_u_index __pyx_string_tab[91]
+#define __pyx_n_u_items __pyx_string_tab[92]
+#define __pyx_n_u_itemsize __pyx_string_tab[93]
+#define __pyx_n_u_k __pyx_string_tab[94]
+#define __pyx_n_u_lastspike __pyx_string_tab[95]
+#define __pyx_n_u_margin __pyx_string_tab[96]
+#define __pyx_n_u_matrix __pyx_string_tab[97]
+#define __pyx_n_u_memview __pyx_string_tab[98]
+#define __pyx_n_u_mode __pyx_string_tab[99]
+#define __pyx_n_u_n __pyx_string_tab[100]
+#define __pyx_n_u_n_vars __pyx_string_tab[101]
+#define __pyx_n_u_name __pyx_string_tab[102]
+#define __pyx_n_u_ndim __pyx_string_tab[103]
+#define __pyx_n_u_not_refractory __pyx_string_tab[104]
+#define __pyx_n_u_obj __pyx_string_tab[105]
+#define __pyx_n_u_offsets __pyx_string_tab[106]
+#define __pyx_n_u_pack __pyx_string_tab[107]
+#define __pyx_n_u_per_neuron __pyx_string_tab[108]
+#define __pyx_n_u_per_step __pyx_string_tab[109]
+#define __pyx_n_u_pop __pyx_string_tab[110]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[111]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[112]
+#define __pyx_n_u_register __pyx_string_tab[113]
+#define __pyx_n_u_setdefault __pyx_string_tab[114]
+#define __pyx_n_u_shape __pyx_string_tab[115]
+#define __pyx_n_u_shared __pyx_string_tab[116]
+#define __pyx_n_u_size __pyx_string_tab[117]
+#define __pyx_n_u_start __pyx_string_tab[118]
+#define __pyx_n_u_step __pyx_string_tab[119]
+#define __pyx_n_u_stop __pyx_string_tab[120]
+#define __pyx_n_u_struct __pyx_string_tab[121]
+#define __pyx_n_u_t __pyx_string_tab[122]
+#define __pyx_n_u_unpack __pyx_string_tab[123]
+#define __pyx_n_u_update __pyx_string_tab[124]
+#define __pyx_n_u_values __pyx_string_tab[125]
+#define __pyx_n_u_variables __pyx_string_tab[126]
+#define __pyx_n_u_view __pyx_string_tab[127]
+#define __pyx_n_u_x __pyx_string_tab[128]
+#define __pyx_n_b_O __pyx_string_tab[129]
+#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[130]
+#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[131]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1 __pyx_string_tab[132]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4188,8 +4194,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<128; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<133; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4242,8 +4248,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<128; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<133; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -21464,6 +21470,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   Py_ssize_t __pyx_v_i;
   int __pyx_v_shared;
   double __pyx_v_margin;
+  double __pyx_v_per_step;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -21489,7 +21496,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
  *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
@@ -21497,7 +21504,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
- *     cdef double margin = 1e-3 * dt
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
@@ -21505,15 +21512,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   /* "ext/neuron_kernels.pyx":104
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt             # <<<<<<<<<<<<<<
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
 */
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
+  __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
   /* "ext/neuron_kernels.pyx":105
  *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
@@ -21551,7 +21559,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 
 
     /* "ext/neuron_kernels.pyx":106
- *     cdef double margin = 1e-3 * dt
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
  *     with nogil:
@@ -21572,7 +21580,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 
     /* "ext/neuron_kernels.pyx":105
  *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
@@ -21584,7 +21592,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for i in range(n):
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+ *             # A multiplication, not a division (a division per neuron and step
 */
   {
       PyThreadState * _save;
@@ -21596,8 +21604,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
- *                 refractory_steps[0 if shared else i]
+ *             # A multiplication, not a division (a division per neuron and step
+ *             # cost more than the rest of the loop); the margin keeps the
 */
 
         __pyx_t_7 = __pyx_v_n;
@@ -21606,18 +21614,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
           __pyx_v_i = __pyx_t_9;
 
-          /* "ext/neuron_kernels.pyx":109
- *     with nogil:
- *         for i in range(n):
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \             # <<<<<<<<<<<<<<
+          /* "ext/neuron_kernels.pyx":112
+ *             # cost more than the rest of the loop); the margin keeps the
+ *             # floor away from the rounding of either.
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \             # <<<<<<<<<<<<<<
  *                 refractory_steps[0 if shared else i]
+ * 
 */
           __pyx_t_10 = __pyx_v_i;
 
-          /* "ext/neuron_kernels.pyx":110
- *         for i in range(n):
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+          /* "ext/neuron_kernels.pyx":113
+ *             # floor away from the rounding of either.
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \
  *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
           if (__pyx_v_shared) {
 
@@ -21628,14 +21639,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
           }
           __pyx_t_12 = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":109
- *     with nogil:
- *         for i in range(n):
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \             # <<<<<<<<<<<<<<
+          /* "ext/neuron_kernels.pyx":112
+ *             # cost more than the rest of the loop); the margin keeps the
+ *             # floor away from the rounding of either.
+ *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \             # <<<<<<<<<<<<<<
  *                 refractory_steps[0 if shared else i]
+ * 
 */
           __pyx_t_13 = __pyx_v_i;
-          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_13)) )) = (((int64_t)floor((((__pyx_v_t - (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_10)) )))) + __pyx_v_margin) / __pyx_v_dt))) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_12)) ))));
+          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_13)) )) = (((int64_t)floor((((__pyx_v_t - (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_10)) )))) + __pyx_v_margin) * __pyx_v_per_step))) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_12)) ))));
 
         }
 
@@ -21646,7 +21658,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for i in range(n):
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+ *             # A multiplication, not a division (a division per neuron and step
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -21677,6 +21689,271 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   __pyx_L0:;
 
 
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":116
+ * 
+ * 
+ * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5add_and_clear(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_4add_and_clear, "``values += arrived; arrived[:] = 0`` in one pass (a ring buffer\047s slot\n    applied to its variable).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear = {"add_and_clear", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_5add_and_clear, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_4add_and_clear};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5add_and_clear(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_arrived = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[2] = {0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("add_and_clear (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 116, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 116, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 116, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 116, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 116, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 2)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 116, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 116, __pyx_L3_error)
+    }
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 116, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 116, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 116, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(__pyx_self, __pyx_v_values, __pyx_v_arrived);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_i;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("add_and_clear", 0);
+
+  /* "ext/neuron_kernels.pyx":119
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+ *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")
+*/
+  __pyx_v_n = (__pyx_v_values.shape[0]);
+
+  /* "ext/neuron_kernels.pyx":120
+ *     applied to its variable)."""
+ *     cdef Py_ssize_t n = values.shape[0], i
+ *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one arrival per value")
+ *     with nogil:
+*/
+  __pyx_t_1 = ((__pyx_v_arrived.shape[0]) != __pyx_v_n);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/neuron_kernels.pyx":121
+ *     cdef Py_ssize_t n = values.shape[0], i
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for i in range(n):
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 121, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 121, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":120
+ *     applied to its variable)."""
+ *     cdef Py_ssize_t n = values.shape[0], i
+ *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one arrival per value")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":122
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += arrived[i]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/neuron_kernels.pyx":123
+ *         raise ValueError("one arrival per value")
+ *     with nogil:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             values[i] += arrived[i]
+ *             arrived[i] = 0.0
+*/
+
+        __pyx_t_5 = __pyx_v_n;
+        __pyx_t_6 = __pyx_t_5;
+
+        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+          __pyx_v_i = __pyx_t_7;
+
+          /* "ext/neuron_kernels.pyx":124
+ *     with nogil:
+ *         for i in range(n):
+ *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
+ *             arrived[i] = 0.0
+*/
+          __pyx_t_8 = __pyx_v_i;
+          __pyx_t_9 = __pyx_v_i;
+          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
+
+          /* "ext/neuron_kernels.pyx":125
+ *         for i in range(n):
+ *             values[i] += arrived[i]
+ *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
+*/
+          __pyx_t_8 = __pyx_v_i;
+          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )) = 0.0;
+        }
+
+      }
+
+      /* "ext/neuron_kernels.pyx":122
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += arrived[i]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L6;
+        }
+        __pyx_L6:;
+      }
+  }
+
+  /* "ext/neuron_kernels.pyx":116
+ * 
+ * 
+ * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
 
 
   __Pyx_XGIVEREF(__pyx_r);
@@ -24030,6 +24307,21 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
+  /* "ext/neuron_kernels.pyx":116
+ * 
+ * 
+ * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 116, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
   /* "ext/neuron_kernels.pyx":1
  * """Neuron update loops: the exact (linear) update of all neurons in one pass.             # <<<<<<<<<<<<<<
  * 
@@ -24204,41 +24496,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{20},{15},{7},{6},{22},{2},{9},{50},{39},{34},{39},{45},{34},{36},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{12},{5},{6},{7},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{6},{4},{4},{14},{3},{7},{4},{10},{3},{16},{16},{8},{10},{5},{6},{4},{5},{4},{4},{6},{1},{6},{6},{6},{9},{4},{1}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{146},{420}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{20},{15},{7},{6},{22},{2},{9},{50},{39},{34},{39},{21},{45},{34},{36},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{12},{5},{6},{7},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{16},{16},{8},{10},{5},{6},{4},{5},{4},{4},{6},{1},{6},{6},{6},{9},{4},{1}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{75},{154},{420}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1275 bytes) */
-static const char cstring[] = "x\332\235T\315o\033E\024\217\325\244u @\3234\255J\241\232P\251\216PkH[(BU\221\t)D*%\251K\005\247\325x\366\255=\315\356\314z>\3345\007\324\243\217{\334\343\036}\3641\307\034s\314\321G\376\204\376\t\274\331\365W\013\342\200%\317\276y\337\357\367\336<B\r\3712!\262\365\022\230yT\377\226<\374\031\"\251\372/8\274\"2 \017\231\024\206\267\255\264\232P\341\023\237+\247\370.\233\213\251@\033\305}\360\027\224\211T\377)\177\2337\323|\364\335.\025B\032B\265\346mA\214$\n\250\177G\212\260O\242\"\311\036&\271/z4\344>\211\244\017\267\t$1\332\242\253\032\253\271\270\265@*\243\250\250\335&mt5U\326\035\032\003\206\"4\341\232<\225\006\210\351 \022\273}\323\221\202 \317\207\220\267@Q\003\030\315\345\207^\225S\022\344`\357\340\316\375o\356\027\331*p\270i\242m\213\205\230(h\007Z\313\362\320\240w\323\217A\327\311~@\372\322\022\001\230\027V\021\243\336\242\201\351\200 \032\214#H\255\250\231\032.\205\207\346\\\264k\023\230x\017\234\365c\032j\250S\337\367P\0170\347HjC\356\335%=\2528m\205\240\231\014C\247/\205\256\323\026\363\271vl\020\305\231\230/\004X\205\336\217@\t\010u=\356\047m\306u)\367\205\304\322\003jCC<O\201o\031x\036\361m\021[Hq\007\241\350q\032\242\224q\301\215\347\t\033\305\375\272\307\244\202z\204v\234*E\373$\240<,\353\345Q\214MXT\263\0215\235\177h\310 @\0244\211,\026\324\241X\256\024@\260\032\033\t\022#\372e\342\216\031\204\264]\340\357.\n\002E\231\301ypZ\\\372\357(\317\344\\\000\"_\330\31654\202\rs\360\336\211\036\202h\233\216-\260q\231\3220\224\314\031\224E\372\324\320\372\277H\313\371r\t\226\243\255\353\215\346\356\376\376^\030\362Xs\335\204\256\005\301\300=\262\372\374\275y\336A?\301\377\0178l\336Sl\3253\010<o2\020\330\006\204\334\215\314\234h\203\341\006\"\307\360\235\r\376\002+\230\373\242HO\255Jx\035\025Q.\212\257\364mX\310\004\215\312\257\013\357y8\014\036\353\000;\3226*o\023/\216t\343\\RV\304\234\035\241\207=1\325\353\031\207\202\363\321\2654\234\272\235N\320\214b\305\013[`@\342.\330\370Y*z!\365\031=\2673\240]-\\\273Y\222\026\337\031\340\224O\241\367Z6\010\360\335\352""\276`\\\326g*\272E50\026\"\351!\006\270\023\030\264(;b\322\n\203O\304h\036\3251\031S\177\373y\370\306/\312\306p\345\216\304\276\341\246\001\254\273\330\016\240\024Nt\202\363\345\331\030\307\001\334xi\334:8\342\223\335\023(\300\374\2133\352@\350;\200\361,iTS<)\310\311\374s\356\343\016\204\304uV\227\307\037p\204\3756:\346G\020Q\325\346\2424\303-\350V\240[}Bx8\303\332a\210\0134\302\221\361\346\357\0023\2378\217\261d\234}\257,2\226\361\\\311+2_\270k\0031\336\333\010\016(4\236\354\205b\266\361\300\376\271\314\260=\312\024\252F\342_Yf\014\216\007\306)\361\300\205kA\317\336\227\3137\371\345u\345\315\332\322\312\265l5\277\222w\207\225\361\362\325\263\253\265\2747<\034\262\321\306\2501^\276\226mf\255\034\005\027^\377\231\276\310v\262\335L\347\237\345\273\271\035\3768\272w\366\365\343\223\340\264q\332<;h\2365\237\217\253\037\016^f\225l}\274\372\336\270\2726\330K7S\232v\307k\037g[\331W\371\352p\023\335^\032\335\035\375~L\217\315\311\335\223\337N\237\235\032gx\221\344\225|3\017G[\230\321\345\245\225\033Y\023\031\353o\252K+[H\270\344\316\rw\306\313N\355\372\2601l\216*\305e\361\270\236=\310o\r+\303\215\341\367C\352\022~5h\245\225yN\005\207\245\353\343\352\352x\271:87\330\031\354\247\207)u\227\225\301\257\351V\2723\256~4\350\027\312\325\367\007\367\007=\024\263l#k\214\327.\245\237g\215\354\320y\243\003\2336\322\347\331zv+\277\220w\235\337\256\323\177\220\336B\323\rDH\345\033\371\223\321\371\021\035\351\343\233\307\207\013\326\353\351zZC\313\233\323\313\355\214\"\240[\213\370\252\274\010\377(\273\222u\363s\371\275\234.8\270\230V\322\033\310\257 \304o\316/\255\256a\330\233)\206\270>\351\315\366p{\264}\274}\262}Z;;|6\376\340r\272\353:\360\277\304\177\025\374\237\260\333\3110\031%\307\311Ir\332\035\177\362\351\337\203\273d\003";
-    PyObject *data = __Pyx_DecompressString(cstring, 1275, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1347 bytes) */
+static const char cstring[] = "x\332\235T\315o\023G\024\307J\002I\033\n&\004\204\322\242I\221pT\201\333\000\205\252BTn\032\332H\205&\230\242\322\313j<\373\326\036\262;\263\236\2315k\016\025G\037\367\270\307=\356\321\307\034s\3141G\037\373\047\360\047\364\315\256\277\240\037\207Z\362\354\233\231\367\336\374\336\357}\020j\310W1\221\255W\300\314\243\372\267\344\341\023\010\244\352\277\340\360\232H\217<dR\030\336\216d\244\t\025.q\271\262\212\037\036s1\271\320Fq\027\3349e\"\325\177\336\277\1776\325|\364\335\016\025B\032B\265\346mA\214$\n\250{[\n\277O\202\002d\017A\356\211\036\365\271K\002\351\302-\002q\210\266\350\252\306j\366\335\232\047\225QT\324n\2216\272\232(\353\016\r\001\237\"4\346\232<\225\006\210\351 \023;}\323\221\202\340\231\013>o\201\242\006\3605\213\017\275*\253$\310\376\356\376\355{\337\334+\320*\260\274i\242\243\026\363\021(hKZ+\342\276A\357\246\037\202\256\223=\217\364eD\004 .\214\"D\275y\003\323\001A4\030+\220Z\02135\\\n\007\315\271h\327\3064\361\036X\353\307\324\327P\247\256\353\240\036 \346@jC\356\336!=\2528m\371\240\231\364}\253/\205\256\323\026s\271\266\307 \21256_\n\210\024z?\004%\300\327\365\260\037\267\031\327\345\275+$\206\356\321\3107\304q\024\270\021\003\307!nT\274-\244\270\215T\3648\365\361\226q\301\215\343\210(\010\373u\207I\005\365\000\3558U\212\366\211G\271_\306\313\203\020\2230\257\026\005\324t\376\246!=\017Y\320$\2100\240\016\305p\245\000\202\321D\201 !\262_\002\267\207\370\004\307L\026\247\370\215\300\036z>m\027I\261\033\005\236\242\314`\221X%.\335\017<L\357\271\000LGa;\323\320\230\001\2301\372\001$\037D\333t\242\2020\013\237\372\276d\326\240\214\334\245\206\326\377\341\266,:\013\260\254w]o4w\366\366v}\237\207\232\353&t#\020\014l\347\325gM\3508\373\375\030\377?`\005:O1\177\317\300s\234q\225`n0\017\266\216fB\033\0147\020\330\003\327\332\340\317\213\004\263_\274\322\023\253\222s+\005\224\213\342+\335\310/\356\004\r\312\257}\336q\260B\034\326\001v\250\243\240\334\215\275X\321\326x)E\"\344\354\020=\354\212\211^\317X\026\254\217nD\375\211\333IYM%V\264\335\334\001\304v\203""\3250\205\242\347\240O\345\231\235\001mc\341\332\026\230\214\260\371\000K\337v\t\362\215\304\000U\223<8\255\310\363\260\263m\t\201Ku_0.\353S3\335\242\032\030\363Qt\220\027\034\036\014Z\224\0352\031\t\203\275d4\017\352\010\320\324\337\357#\327\270\005\025\010\241\034\246\230K\034I\200\\\024c\004\224\302\322\217\261\346\234(\304\022\001[r\032\307\023\366\302xHy\n0\246b\r:\340\273\226t\\K\031\325\024\217\013q\334(\234\2738,!\266\331\326\345\362\006\016\261\006\214\016\371!\004T\265\271(\315p\\\332Yig\244\020\016\326\265\266\274\342\244\r\260\214\234Y\257 \362\261\363\020C\306~p\312 \255\244\r\204\241\014g\312N\021\301\334\336j\340\276\215$\201B\047\343AR\324=.\230[\213\020S\247L\241j$\376U\304\214\301\322\301\367J^\212~\326\323\336\263\270\343_\336V\336\235=\263t-=\233zY#;\030-\236{\373z\340%\215\244\231.\244\333\243\345O\006\257\322JZ\035\255|4Z^\035\354&\353\tM\272\243\325K\311fr?\275\232U\262\352hu-\331Nv\323*\272Z\265\256V\262+Y7\257\214\026\257\236^\255e\275\374 g\303\265ac\264x-]O[\331\205\334\014\357\014\213\227\376H^\244\333\351N\252\263\317\263\235,\312\177\034\336=\275\377\370\330;i\2344O\367\233\247\315\347\377\002\340\335\362\231\363\033\351f\372u\266\222\257\243\373K\350\361\345\021=2\307w\216\177;yv\362\346\364\345\357\243\213\004\341\255g\376p\023\221]>\263t=mZ\274h\273\264\211\202\005\271\220o\217\026\255\332F\336\310\233\303J\261\231_6\322\007\331\315\274\222\257\345\337\347\264$\247\225Tf\250\212\023\226TG\313+\243\305\345\301\302`{\260\227\034$\324n\226\006\277\"K\310\341\205A\277P^\376xpo\320\303k\226\256\245\rK\342\027i#=\260\336\350 B\316\237\247\325\364fv.\353Z\277]\253\377 \271\211\246k\310\221\312\326\262\237\207g\207t\250\217n\034\035\314YW\223jRC\313\033\223\315\255\224\"\245\233\363\014\253\254x\376Qz%\355f\013\331\335\214\3169\270\230T\222\353x^A\222\261\032VV\361\331\033\t>\2611\316\316V\2765\334:\332:\336:\251\235\036<\033\235\277\234\354\330\"\370_\327\177\026\347?a\276\343<\036\306G\361q|\322\035}\372\331_8\032\225\217";
+    PyObject *data = __Pyx_DecompressString(cstring, 1347, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1685 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add\365_\231 e\273@most\377 32 vari\377ablescol\371l\312@?\000s.abc\267dis\023\001en\001\002x\277t/neur[\000k\377ernels.p\277yxgcis\032\003d\377no defau\377lt __red\377uce__ du\336w\002non-\334@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\352\003imp\202@\276\033\tumath\021\016o{ff\203 s mu\316\000{ha\354\000one \313\000\037umn p\373 \263\003\021\001\317flag\212\204\002\036\001re\377fractory\316\"\001iod\036\014\027\006in\317ess 7\002E\007st\370\341@\263\047o\014lengt\363hu\267\"\376aallo\371c-\001\337\003data.\360\013\020\332c\254\205\001\211\205\003s.AS\377CIIEllip\377sisSeque\327nce\341\205\001.\346\205\007__\367Pyx\001\000Dict\377_NextRef\263__\212d\204@__\337b_\375_\001\005getite\345m\r\001d0\001\027\000fun\201c\035\001\030\000\325\002)\001\373#3\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\212`_checks\341uT\000\n\001?\004\025\001typ\374\212`\037\001unpick6?\000En \005vt\371a\230\001\217qualO\005\272e\303fc\330\335\205\002\277\001\326dex\314\001se\003t_\203\005\201a\221A\021\004\301\003.\007wtes\363`_is\357awout\323@abc\221E\377_buffera\377syncio.c\373or\035\003sbaseWccl\201`_\201 t\257`\377ebackcou\377ntdistsi\327m._\361 .\221\205\013dt\341d\362\002l\000\236\211\003\265@ode\357enum\231\207\002err\357orex\375`_up\372\214`e\227\204\001sform\373at\365\207\004free_}c\001\002mheld\335!\374\003\000\006\003matrix\374\022\002\371\204\004iidind\353e""x\326As\000\002ize\367kla\240\000pike\277margin1\003m\363em\377\210\001\367\210\001nn_v\367ars\313Andim\357not_\216\205\007objz\326\205\004p\360\000per_\376\206\003\227pop\263\205\007_\265\002\005\010s\177tepsreg\232 \237erset\221\207\004\267\211\002s\277hareds\227\000s\357tart&\002top\177structt\234`\374\330 \212#values\374\224\210\006\257\212\001xO\200\001\360\014\377\000\005\031\230\t\240\026\240\377q\250\001\330\004\027\320\027\377\047\240v\250Q\250c\260\377\023\260A\330\004\031\230\025\367\230b\240\026\000\007\200~\220\377V\2301\230C\230s\240\377\"\240C\240u\250G\260\3773\3206F\300f\310A\377\310S\320PS\320ST\377\330\010\016\210j\230\001\230\377\021\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\377\014\032\230!\2305\240\t\373\250\025T\000\022\2602\260Y\377\270a\270t\3002\300X\357\310R\310t5\001\020 \240\177\001\240\025\240l\260!\217\000\277\024\000\005\036\230S\016\000\021\237\360\010\000\005!\027\000\231\001\003\357\2501\330\004#\001\033\250A\217\250S\260\001\010\002\r\002\003\004\033\377\2307\240&\250\001\250\023\377\250B\250a\330\004\007\200\237w\210b\220\001\212\007\r\002c\377\220\021\330\010\t\330\004\010\377\210\003\2101\210I\220Q\375\220(\000\010\210\005\210U\220\377!\2201\330\010\017\210y~\274\002\010\013\2104\210v\034\000\377c\230\023\230A\330\014\022\277\220*\230A\230Q\336\001a\377\210u\220A\220T\230\021\277\230&\240\007\240qf\001q]\330-\0007\220&\371\000\023\237 \377r\240\023\240L\260\006\260\177a\260s\270#\270Q3\010_\021\220\021\220\0477\000#G\001.\t\001,\230a\316 !\253\001\330%\373r\240\240\000\013\210>\230\026\377\230q\240\003\2403\240a\276t\010\020\220\001\220\036\025\000\001\376\340 \360\006\000\t\014\2107\327\220#\220`\000\033\225D(\250\377(\260(\270(\300(\310\377\047\320QR\330\r\024\220\261C\376!\000\034(\023\340\014R\001H\376\353@x\250x\260x\270x\177\300x\310q\330\034\035";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1685, 2220);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1767 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add\365_\231 e\273@most\377 32 vari\377ablescol\371l\312@?\000s.abc\267dis\023\001en\001\002x\277t/neur[\000k\377ernels.p\277yxgcis\032\003d\377no defau\377lt __red\377uce__ du\336w\002non-\334@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\352\003imp\202@\276\033\tumath\021\016o{ff\203 s mu\316\000{ha\354\000one \313\000\037umn p\373 \263\003\021\001b`\000i\364@\021\002\374@ue&\001\317flag\237\204\0023\001re\377fractory\3167\001iod3\014\027\006in\317ess 7\002Z\007st\370\366@\310\047\204\014lengt\363hu\314\"\223\204\001allo\371c-\001\364\003data.\360\013\020\357c\301\205\001\236\205\003s.AS\377CIIEllip\377sisSeque\327nce\366\205\001.\373\205\007__\367Pyx\001\000Dict\377_NextRef\263__\237d\231@__\364b_\375_\001\005getite\345m\r\001d0\001\027\000fun\201c\035\001\030\000\325\002)\001\220C3\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\237`_checks\341uT\000\n\001?\004\025\001typ\374\237`\037\001unpick6?\000En \005vt\216\204\001\230\001\217qualO\005\317e\330fc\330\362\205\002\277\001\353dex\314\001se\003t_\203\005\226a\221A\021\004\301\003.\007otest\200 is\204\204\001wout\323@abc\242\205\001wand\237 ear\236E\177_buffer\276b\377edasynci\337o.cor1\003sb\277aseccl\225`_\372\225 t\303`eback\377countdis\277tsim._\205@.\016\272\205\013dtd\206\"\200\000\307\211\003\311@\177odeenum\302\207\002\377errorexa\326\303@up\240`e\253\204\001sf\337ormat\236\210\004fr""\357ee_c\001\002mhe\361l\265\000\001\002\006\003matr\363ix\022\002\242\205\004iidi\257ndex\352As\000\002i\337zekla\240\000pi\377kemargin\3161\003mem\250\211\001\240\211\001nn\337_vars\337And\277imnot_\242\205\007o\353bj\377\205\004p\360\000per\371_\247\207\003\006\001stepp\213op\317\205\007_\275\002\005\010\036\001s\367reg\242 erse\371t\302\207\004\350\211\002share\373ds\237\000start\376&\002topstru\207ctt\270`\340 \222#\313\206\002s\374\305\210\006\340\212\001xO\200\001\360\006\377\000\005\031\230\006\230f\240\377A\240Q\330\004\007\200w\377\210f\220A\220S\230\003\377\2301\330\010\016\210j\230\377\001\230\021\330\t\n\330\010\377\014\210E\220\025\220a\220\377q\330\014\022\220!\2206\377\230\027\240\001\240\021\330\014\177\023\2201\220E\230\021H\000\375\014G\001\t\240\026\240q\250\377\001\330\004\027\320\027\047\240\377v\250Q\250c\260\023\260\377A\330\004\031\230\025\230b\177\240\017\250t\2602\260e\002\377~\220V\2301\230C\230\377s\240\"\240C\240u\250\377G\2603\3206F\300f\377\310A\310S\320PS\320\373STj\024\360\010\000\r\033\377\230!\2305\240\t\250\025\372\\\000\022O\000Y\270a\270t\377\3002\300X\310R\310z\277\320YZ\330\020 \234\000\025\357\240l\260!\342\000\024\000\005g\036\230S\254\0019\000\005!\266\000\276\241\001\003\2501\330\004#\001\033?\250A\250S\260\001\010\002\r\002\376\003\004\033\2307\240&\250\001\277\250\023\250B\250a\227#b\363\220\001\215\047\252\"c\220\021\330\377\010\t\330\004\010\210\003\210\2771\210I\220Q\220(\000\010\317\210\005\210U\243 \301 \017\210\375y\277\"\010\013\2104\210v\276\034\000c\230\023\230A\301!*\357\230A\230Q\341!a\210u\376\361 T\230\021\230&\240\007\333\240q\203Aq\330-\0007\220\365&\374 \023\241 r\240\023\240\377L\260\006\260a\260s\270\367#\270Q3\010\021\220\021\220\345\0477\000#G\001\t\001,\230a\222\320 !\310A\332%r\245@|\000>\377\230\026\230q\240\003\2403\373\240at\010\020\220\001\220\036\362\025\000\001\343@\213`\t\014\2107\327\220#\220`\000\033\227D(\250\377(\260(\270(\300(\310\377\047\320QR\330\r\024\220\261C\201a\000\034(\023\340""\014R\001H\376\355@x\250x\260x\270x\177\300x\310q\330\034\035";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1767, 2352);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2220 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_noteat most 32 variablescollections.abcdisableenableext/neuron_kernels.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_updateflagsformatfortranfree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_varsnamendimnot_refractoryobjoffsetspackper_neuronpoprefractory_flagsrefractory_stepsregistersetdefaultshapesharedsizestartstepstopstructtunpackupdatevaluesvariablesviewxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\001\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\032""\230!\2305\240\t\250\025\250c\260\022\2602\260Y\270a\270t\3002\300X\310R\310t\320ST\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\010\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210b\220\001\330\010\016\210j\230\001\230\021\330\004\007\200w\210c\220\021\330\010\t\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035";
+    #else /* compression: none (2352 bytes) */
+static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_noteat most 32 variablescollections.abcdisableenableext/neuron_kernels.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone arrival per valueone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_updateflagsformatfortranfree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractory_flagsrefractory_stepsregistersetdefaultshapesharedsizestartstepstopstructtunpackupdatevaluesvariablesviewxO\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200\001\360\014\000\005\031""\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\t\250\025\250c\260\022\2602\260Y\270a\270t\3002\300X\310R\310z\320YZ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\010\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210b\220\001\330\010\016\210j\230\001\230\021\330\004\007\200w\210c\220\021\330\010\t\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 125; i++) {
+    for (int i = 0; i < 129; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 33) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 34) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -24246,8 +24538,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 125; i < 128; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-125].length;
+    for (int i = 129; i < 133; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-129].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -24257,15 +24549,15 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 128; i++) {
+    for (Py_ssize_t i = 0; i < 133; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 125;
-      for (Py_ssize_t i=0; i<3; ++i) {
+      PyObject **table = stringtab + 129;
+      for (Py_ssize_t i=0; i<4; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -24357,9 +24649,14 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 96};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_V1Cs_CuG36FfASPSST_j, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 96};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 116};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

@@ -101,10 +101,25 @@ def refractory_flags(const double[::1] lastspike, double t, double dt,
     numpy path computes it."""
     cdef Py_ssize_t n = lastspike.shape[0], i
     cdef bint shared = refractory_steps.shape[0] == 1
-    cdef double margin = 1e-3 * dt
+    cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
         raise ValueError("one flag and one refractory period per neuron")
     with nogil:
         for i in range(n):
-            not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) / dt) >= \
+            # A multiplication, not a division (a division per neuron and step
+            # cost more than the rest of the loop); the margin keeps the
+            # floor away from the rounding of either.
+            not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \
                 refractory_steps[0 if shared else i]
+
+
+def add_and_clear(double[::1] values, double[::1] arrived):
+    """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+    applied to its variable)."""
+    cdef Py_ssize_t n = values.shape[0], i
+    if arrived.shape[0] != n:
+        raise ValueError("one arrival per value")
+    with nogil:
+        for i in range(n):
+            values[i] += arrived[i]
+            arrived[i] = 0.0

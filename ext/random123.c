@@ -20921,8 +20921,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   double __pyx_v_tail_y;
   double __pyx_v_sign;
   double __pyx_r;
-  double __pyx_t_1;
-  int __pyx_t_2;
+  int __pyx_t_1;
 
   /* "ext/random123.pyx":58
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
@@ -20956,7 +20955,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1             # <<<<<<<<<<<<<<
  *         layer = words[0] & 0xFF
- *         sign = -1.0 if words[0] & 0x100 else 1.0
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
 */
     __pyx_v_attempt = (__pyx_v_attempt + 1);
 
@@ -20964,7 +20963,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
- *         sign = -1.0 if words[0] & 0x100 else 1.0
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
  *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
 */
     __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
@@ -20972,24 +20971,14 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     /* "ext/random123.pyx":65
  *         attempt += 1
  *         layer = words[0] & 0xFF
- *         sign = -1.0 if words[0] & 0x100 else 1.0             # <<<<<<<<<<<<<<
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict             # <<<<<<<<<<<<<<
  *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
 */
-    __pyx_t_2 = (((__pyx_v_words[0]) & 0x100) != 0);
-
-    if (__pyx_t_2) {
-
-      __pyx_t_1 = -1.0;
-    } else {
-
-      __pyx_t_1 = 1.0;
-    }
-
-    __pyx_v_sign = __pyx_t_1;
+    __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
     /* "ext/random123.pyx":67
- *         sign = -1.0 if words[0] & 0x100 else 1.0
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
  *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
  *         x = u * ziggurat_x[layer]
@@ -21013,9 +21002,9 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
  *             return sign * x
  *         if layer == 0:
 */
-    __pyx_t_2 = (__pyx_v_x < (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_v_layer + 1)]));
+    __pyx_t_1 = (__pyx_v_x < (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_v_layer + 1)]));
 
-    if (__pyx_t_2) {
+    if (__pyx_t_1) {
 
 
       /* "ext/random123.pyx":70
@@ -21047,9 +21036,9 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
 */
-    __pyx_t_2 = (__pyx_v_layer == 0);
+    __pyx_t_1 = (__pyx_v_layer == 0);
 
-    if (__pyx_t_2) {
+    if (__pyx_t_1) {
 
 
       /* "ext/random123.pyx":74
@@ -21086,9 +21075,9 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
 */
-        __pyx_t_2 = ((2.0 * __pyx_v_tail_y) > (__pyx_v_tail_x * __pyx_v_tail_x));
+        __pyx_t_1 = ((2.0 * __pyx_v_tail_y) > (__pyx_v_tail_x * __pyx_v_tail_x));
 
-        if (__pyx_t_2) {
+        if (__pyx_t_1) {
 
 
           /* "ext/random123.pyx":78
@@ -21157,9 +21146,9 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
  *             return sign * x
  * 
 */
-    __pyx_t_2 = (__pyx_v_y < exp(((-0.5 * __pyx_v_x) * __pyx_v_x)));
+    __pyx_t_1 = (__pyx_v_y < exp(((-0.5 * __pyx_v_x) * __pyx_v_x)));
 
-    if (__pyx_t_2) {
+    if (__pyx_t_1) {
 
 
       /* "ext/random123.pyx":85

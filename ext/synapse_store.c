@@ -3358,6 +3358,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *, int writable_flag);
 
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(PyObject *, int writable_flag);
+
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
   #ifdef __cplusplus
@@ -3738,6 +3741,7 @@ static PyObject *__pyx_unpickle_Enum__set_state(struct __pyx_MemviewEnum_obj *, 
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int32_t__const__ = { "const int32_t", NULL, sizeof(int32_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int32_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int32_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t = { "int64_t", NULL, sizeof(int64_t), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int32_t = { "int32_t", NULL, sizeof(int32_t), { 0 }, 0, __PYX_IS_UNSIGNED(int32_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(int32_t), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.synapse_store"
 extern int __pyx_module_is_main_distsim___ext__synapse_store;
@@ -3809,7 +3813,8 @@ static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED 
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, int64_t __pyx_v_n_sources); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3960,8 +3965,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[2];
-    PyObject *__pyx_string_tab[123];
+    PyObject *__pyx_codeobj_tab[3];
+    PyObject *__pyx_string_tab[136];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4014,126 +4019,139 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_at_0x __pyx_string_tab[0]
 #define __pyx_kp_u_object __pyx_string_tab[1]
 #define __pyx_kp_u_outside_0 __pyx_string_tab[2]
-#define __pyx_kp_u__3 __pyx_string_tab[3]
-#define __pyx_kp_u__2 __pyx_string_tab[4]
-#define __pyx_kp_u_MemoryView_of __pyx_string_tab[5]
-#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[6]
-#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[7]
-#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[8]
-#define __pyx_kp_u_strided_and_direct __pyx_string_tab[9]
-#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[10]
-#define __pyx_kp_u__4 __pyx_string_tab[11]
-#define __pyx_kp_u_ __pyx_string_tab[12]
-#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[13]
-#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[14]
-#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[15]
-#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[16]
-#define __pyx_kp_u_add_note __pyx_string_tab[17]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[18]
-#define __pyx_kp_u_disable __pyx_string_tab[19]
-#define __pyx_kp_u_enable __pyx_string_tab[20]
-#define __pyx_kp_u_ext_synapse_store_pyx __pyx_string_tab[21]
-#define __pyx_kp_u_gc __pyx_string_tab[22]
-#define __pyx_kp_u_group __pyx_string_tab[23]
-#define __pyx_kp_u_isenabled __pyx_string_tab[24]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[25]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[26]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[27]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[28]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[29]
-#define __pyx_n_u_ASCII __pyx_string_tab[30]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[31]
-#define __pyx_n_u_Sequence __pyx_string_tab[32]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[33]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[34]
-#define __pyx_n_u_annotate __pyx_string_tab[35]
-#define __pyx_n_u_class __pyx_string_tab[36]
-#define __pyx_n_u_class_getitem __pyx_string_tab[37]
-#define __pyx_n_u_dict __pyx_string_tab[38]
-#define __pyx_n_u_func __pyx_string_tab[39]
-#define __pyx_n_u_getstate __pyx_string_tab[40]
-#define __pyx_n_u_import __pyx_string_tab[41]
-#define __pyx_n_u_main __pyx_string_tab[42]
-#define __pyx_n_u_module __pyx_string_tab[43]
-#define __pyx_n_u_name_2 __pyx_string_tab[44]
-#define __pyx_n_u_new __pyx_string_tab[45]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[46]
-#define __pyx_n_u_pyx_state __pyx_string_tab[47]
-#define __pyx_n_u_pyx_type __pyx_string_tab[48]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[49]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[50]
-#define __pyx_n_u_qualname __pyx_string_tab[51]
-#define __pyx_n_u_reduce __pyx_string_tab[52]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[53]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[54]
-#define __pyx_n_u_set_name __pyx_string_tab[55]
-#define __pyx_n_u_setstate __pyx_string_tab[56]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[57]
-#define __pyx_n_u_test __pyx_string_tab[58]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[59]
-#define __pyx_n_u_abc __pyx_string_tab[60]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[61]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[62]
-#define __pyx_n_u_base __pyx_string_tab[63]
-#define __pyx_n_u_c __pyx_string_tab[64]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[65]
-#define __pyx_n_u_count __pyx_string_tab[66]
-#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[67]
-#define __pyx_n_u_dtype __pyx_string_tab[68]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[69]
-#define __pyx_n_u_empty __pyx_string_tab[70]
-#define __pyx_n_u_encode __pyx_string_tab[71]
-#define __pyx_n_u_enumerate __pyx_string_tab[72]
-#define __pyx_n_u_error __pyx_string_tab[73]
-#define __pyx_n_u_fill __pyx_string_tab[74]
-#define __pyx_n_u_flags __pyx_string_tab[75]
-#define __pyx_n_u_format __pyx_string_tab[76]
-#define __pyx_n_u_fortran __pyx_string_tab[77]
-#define __pyx_n_u_group_by_source __pyx_string_tab[78]
-#define __pyx_n_u_groups __pyx_string_tab[79]
-#define __pyx_n_u_id __pyx_string_tab[80]
-#define __pyx_n_u_index __pyx_string_tab[81]
-#define __pyx_n_u_int64 __pyx_string_tab[82]
-#define __pyx_n_u_items __pyx_string_tab[83]
-#define __pyx_n_u_itemsize __pyx_string_tab[84]
-#define __pyx_n_u_k __pyx_string_tab[85]
-#define __pyx_n_u_memview __pyx_string_tab[86]
-#define __pyx_n_u_mode __pyx_string_tab[87]
-#define __pyx_n_u_n __pyx_string_tab[88]
-#define __pyx_n_u_n_sources __pyx_string_tab[89]
-#define __pyx_n_u_name __pyx_string_tab[90]
-#define __pyx_n_u_ndim __pyx_string_tab[91]
-#define __pyx_n_u_np __pyx_string_tab[92]
-#define __pyx_n_u_numpy __pyx_string_tab[93]
-#define __pyx_n_u_obj __pyx_string_tab[94]
-#define __pyx_n_u_order __pyx_string_tab[95]
-#define __pyx_n_u_order_arr __pyx_string_tab[96]
-#define __pyx_n_u_out __pyx_string_tab[97]
-#define __pyx_n_u_pack __pyx_string_tab[98]
-#define __pyx_n_u_pop __pyx_string_tab[99]
-#define __pyx_n_u_rank __pyx_string_tab[100]
-#define __pyx_n_u_rank_within_group __pyx_string_tab[101]
-#define __pyx_n_u_register __pyx_string_tab[102]
-#define __pyx_n_u_row_start __pyx_string_tab[103]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[104]
-#define __pyx_n_u_s __pyx_string_tab[105]
-#define __pyx_n_u_seen __pyx_string_tab[106]
-#define __pyx_n_u_setdefault __pyx_string_tab[107]
-#define __pyx_n_u_shape __pyx_string_tab[108]
-#define __pyx_n_u_size __pyx_string_tab[109]
-#define __pyx_n_u_sources __pyx_string_tab[110]
-#define __pyx_n_u_start __pyx_string_tab[111]
-#define __pyx_n_u_step __pyx_string_tab[112]
-#define __pyx_n_u_stop __pyx_string_tab[113]
-#define __pyx_n_u_struct __pyx_string_tab[114]
-#define __pyx_n_u_unpack __pyx_string_tab[115]
-#define __pyx_n_u_update __pyx_string_tab[116]
-#define __pyx_n_u_values __pyx_string_tab[117]
-#define __pyx_n_u_x __pyx_string_tab[118]
-#define __pyx_n_u_zeros __pyx_string_tab[119]
-#define __pyx_n_b_O __pyx_string_tab[120]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[121]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[122]
+#define __pyx_kp_u_is_outside_the_store __pyx_string_tab[3]
+#define __pyx_kp_u__5 __pyx_string_tab[4]
+#define __pyx_kp_u__3 __pyx_string_tab[5]
+#define __pyx_kp_u__2 __pyx_string_tab[6]
+#define __pyx_kp_u_MemoryView_of __pyx_string_tab[7]
+#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[8]
+#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[9]
+#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[10]
+#define __pyx_kp_u_strided_and_direct __pyx_string_tab[11]
+#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[12]
+#define __pyx_kp_u__4 __pyx_string_tab[13]
+#define __pyx_kp_u_ __pyx_string_tab[14]
+#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[15]
+#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[16]
+#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[17]
+#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[18]
+#define __pyx_kp_u_add_note __pyx_string_tab[19]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[20]
+#define __pyx_kp_u_disable __pyx_string_tab[21]
+#define __pyx_kp_u_enable __pyx_string_tab[22]
+#define __pyx_kp_u_ext_synapse_store_pyx __pyx_string_tab[23]
+#define __pyx_kp_u_gc __pyx_string_tab[24]
+#define __pyx_kp_u_group __pyx_string_tab[25]
+#define __pyx_kp_u_isenabled __pyx_string_tab[26]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[27]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[28]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[29]
+#define __pyx_kp_u_one_target_per_source __pyx_string_tab[30]
+#define __pyx_kp_u_synapse __pyx_string_tab[31]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[32]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[33]
+#define __pyx_n_u_ASCII __pyx_string_tab[34]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[35]
+#define __pyx_n_u_Sequence __pyx_string_tab[36]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[37]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[38]
+#define __pyx_n_u_annotate __pyx_string_tab[39]
+#define __pyx_n_u_class __pyx_string_tab[40]
+#define __pyx_n_u_class_getitem __pyx_string_tab[41]
+#define __pyx_n_u_dict __pyx_string_tab[42]
+#define __pyx_n_u_func __pyx_string_tab[43]
+#define __pyx_n_u_getstate __pyx_string_tab[44]
+#define __pyx_n_u_import __pyx_string_tab[45]
+#define __pyx_n_u_main __pyx_string_tab[46]
+#define __pyx_n_u_module __pyx_string_tab[47]
+#define __pyx_n_u_name_2 __pyx_string_tab[48]
+#define __pyx_n_u_new __pyx_string_tab[49]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[50]
+#define __pyx_n_u_pyx_state __pyx_string_tab[51]
+#define __pyx_n_u_pyx_type __pyx_string_tab[52]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[53]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[54]
+#define __pyx_n_u_qualname __pyx_string_tab[55]
+#define __pyx_n_u_reduce __pyx_string_tab[56]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[57]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[58]
+#define __pyx_n_u_set_name __pyx_string_tab[59]
+#define __pyx_n_u_setstate __pyx_string_tab[60]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[61]
+#define __pyx_n_u_test __pyx_string_tab[62]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[63]
+#define __pyx_n_u_abc __pyx_string_tab[64]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[65]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[66]
+#define __pyx_n_u_bad __pyx_string_tab[67]
+#define __pyx_n_u_base __pyx_string_tab[68]
+#define __pyx_n_u_c __pyx_string_tab[69]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[70]
+#define __pyx_n_u_count __pyx_string_tab[71]
+#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[72]
+#define __pyx_n_u_dtype __pyx_string_tab[73]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[74]
+#define __pyx_n_u_empty __pyx_string_tab[75]
+#define __pyx_n_u_encode __pyx_string_tab[76]
+#define __pyx_n_u_enumerate __pyx_string_tab[77]
+#define __pyx_n_u_error __pyx_string_tab[78]
+#define __pyx_n_u_fill __pyx_string_tab[79]
+#define __pyx_n_u_flags __pyx_string_tab[80]
+#define __pyx_n_u_format __pyx_string_tab[81]
+#define __pyx_n_u_fortran __pyx_string_tab[82]
+#define __pyx_n_u_group_by_source __pyx_string_tab[83]
+#define __pyx_n_u_group_targets_by_source __pyx_string_tab[84]
+#define __pyx_n_u_groups __pyx_string_tab[85]
+#define __pyx_n_u_id __pyx_string_tab[86]
+#define __pyx_n_u_index __pyx_string_tab[87]
+#define __pyx_n_u_int32 __pyx_string_tab[88]
+#define __pyx_n_u_int64 __pyx_string_tab[89]
+#define __pyx_n_u_items __pyx_string_tab[90]
+#define __pyx_n_u_itemsize __pyx_string_tab[91]
+#define __pyx_n_u_k __pyx_string_tab[92]
+#define __pyx_n_u_local __pyx_string_tab[93]
+#define __pyx_n_u_local_arr __pyx_string_tab[94]
+#define __pyx_n_u_local_targets __pyx_string_tab[95]
+#define __pyx_n_u_memview __pyx_string_tab[96]
+#define __pyx_n_u_mode __pyx_string_tab[97]
+#define __pyx_n_u_n __pyx_string_tab[98]
+#define __pyx_n_u_n_sources __pyx_string_tab[99]
+#define __pyx_n_u_name __pyx_string_tab[100]
+#define __pyx_n_u_ndim __pyx_string_tab[101]
+#define __pyx_n_u_np __pyx_string_tab[102]
+#define __pyx_n_u_numpy __pyx_string_tab[103]
+#define __pyx_n_u_obj __pyx_string_tab[104]
+#define __pyx_n_u_order __pyx_string_tab[105]
+#define __pyx_n_u_order_arr __pyx_string_tab[106]
+#define __pyx_n_u_out __pyx_string_tab[107]
+#define __pyx_n_u_pack __pyx_string_tab[108]
+#define __pyx_n_u_pop __pyx_string_tab[109]
+#define __pyx_n_u_rank __pyx_string_tab[110]
+#define __pyx_n_u_rank_within_group __pyx_string_tab[111]
+#define __pyx_n_u_register __pyx_string_tab[112]
+#define __pyx_n_u_row_start __pyx_string_tab[113]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[114]
+#define __pyx_n_u_s __pyx_string_tab[115]
+#define __pyx_n_u_seen __pyx_string_tab[116]
+#define __pyx_n_u_setdefault __pyx_string_tab[117]
+#define __pyx_n_u_shape __pyx_string_tab[118]
+#define __pyx_n_u_size __pyx_string_tab[119]
+#define __pyx_n_u_sources __pyx_string_tab[120]
+#define __pyx_n_u_start __pyx_string_tab[121]
+#define __pyx_n_u_step __pyx_string_tab[122]
+#define __pyx_n_u_stop __pyx_string_tab[123]
+#define __pyx_n_u_struct __pyx_string_tab[124]
+#define __pyx_n_u_target_start __pyx_string_tab[125]
+#define __pyx_n_u_targets __pyx_string_tab[126]
+#define __pyx_n_u_unpack __pyx_string_tab[127]
+#define __pyx_n_u_update __pyx_string_tab[128]
+#define __pyx_n_u_values __pyx_string_tab[129]
+#define __pyx_n_u_x __pyx_string_tab[130]
+#define __pyx_n_u_zeros __pyx_string_tab[131]
+#define __pyx_n_b_O __pyx_string_tab[132]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[133]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[134]
+#define __pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv __pyx_string_tab[135]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4180,8 +4198,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<123; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<136; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4234,8 +4252,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<123; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<136; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20856,22 +20874,876 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
 /* "ext/synapse_store.pyx":44
  * 
  * 
- * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
- *     """For each element, how many elements of its group came before it:
- *     ``seen[g]`` before the call (counts carried over from earlier elements),
+ * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
+ *                             int64_t target_start, int64_t n_sources):
+ *     """The CSR arrays of a store's first synapses, in one stable counting sort
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2rank_within_group, "For each element, how many elements of its group came before it:\n    ``seen[g]`` before the call (counts carried over from earlier elements),\n    updated in place.");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3rank_within_group = {"rank_within_group", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2rank_within_group};
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3rank_within_group(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source, "The CSR arrays of a store\047s first synapses, in one stable counting sort\n    that moves the targets themselves (no permutation array, no gather).\n\n    Returns\n    -------\n    row_start : int64 array of n_sources + 1\n    local_targets : int32 array\n        ``targets - target_start`` grouped by source, in the input order\n        within a source.\n    ");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source = {"group_targets_by_source", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source};
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_sources = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int64_t __pyx_v_target_start;
+  int64_t __pyx_v_n_sources;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("group_targets_by_source (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_sources,&__pyx_mstate_global->__pyx_n_u_targets,&__pyx_mstate_global->__pyx_n_u_target_start,&__pyx_mstate_global->__pyx_n_u_n_sources,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "group_targets_by_source", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, i); __PYX_ERR(0, 44, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 4)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
+    }
+    __pyx_v_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_sources.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
+    __pyx_v_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_targets.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
+    __pyx_v_target_start = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_target_start == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 45, __pyx_L3_error)
+    __pyx_v_n_sources = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_n_sources == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 45, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_sources, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_targets, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.group_targets_by_source", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(__pyx_self, __pyx_v_sources, __pyx_v_targets, __pyx_v_target_start, __pyx_v_n_sources);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_sources, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_targets, 1);
+
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_k;
+  PyObject *__pyx_v_row_start_arr = NULL;
+  PyObject *__pyx_v_local_arr = NULL;
+  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int64_t __pyx_v_s;
+  int64_t __pyx_v_local;
+  int64_t __pyx_v_bad;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_6 = NULL;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  long __pyx_t_11;
+  int64_t __pyx_t_12;
+  int64_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  Py_ssize_t __pyx_t_16;
+  Py_ssize_t __pyx_t_17;
+  int __pyx_t_18;
+  PyObject *__pyx_t_19[5];
+  int __pyx_t_20;
+  int64_t __pyx_t_21;
+  Py_ssize_t __pyx_t_22;
+  Py_ssize_t __pyx_t_23;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("group_targets_by_source", 0);
+
+  /* "ext/synapse_store.pyx":56
+ *         within a source.
+ *     """
+ *     cdef Py_ssize_t n = sources.shape[0], k             # <<<<<<<<<<<<<<
+ *     if targets.shape[0] != n:
+ *         raise ValueError("one target per source")
+*/
+  __pyx_v_n = (__pyx_v_sources.shape[0]);
+
+  /* "ext/synapse_store.pyx":57
+ *     """
+ *     cdef Py_ssize_t n = sources.shape[0], k
+ *     if targets.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one target per source")
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+*/
+  __pyx_t_1 = ((__pyx_v_targets.shape[0]) != __pyx_v_n);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":58
+ *     cdef Py_ssize_t n = sources.shape[0], k
+ *     if targets.shape[0] != n:
+ *         raise ValueError("one target per source")             # <<<<<<<<<<<<<<
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+ *     local_arr = np.empty(n, dtype=np.int32)
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_target_per_source};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 58, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 58, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":57
+ *     """
+ *     cdef Py_ssize_t n = sources.shape[0], k
+ *     if targets.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one target per source")
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+*/
+  }
+
+  /* "ext/synapse_store.pyx":59
+ *     if targets.shape[0] != n:
+ *         raise ValueError("one target per source")
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     local_arr = np.empty(n, dtype=np.int32)
+ *     cdef int64_t[::1] row_start = row_start_arr
+*/
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t((__pyx_v_n_sources + 1)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
+    #if CYTHON_VECTORCALL
+    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 59, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_7);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 59, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+    }
+    #endif
+    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 59, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __pyx_v_row_start_arr = __pyx_t_2;
+  __pyx_t_2 = 0;
+
+  /* "ext/synapse_store.pyx":60
+ *         raise ValueError("one target per source")
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+ *     local_arr = np.empty(n, dtype=np.int32)             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] row_start = row_start_arr
+ *     cdef int32_t[::1] local_targets = local_arr
+*/
+  __pyx_t_6 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_8))) {
+    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_8);
+    assert(__pyx_t_6);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_8);
+    __Pyx_INCREF(__pyx_t_6);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_8, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_3};
+    #if CYTHON_VECTORCALL
+    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_5);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+    }
+    #endif
+    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
+    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __pyx_v_local_arr = __pyx_t_2;
+  __pyx_t_2 = 0;
+
+  /* "ext/synapse_store.pyx":61
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+ *     local_arr = np.empty(n, dtype=np.int32)
+ *     cdef int64_t[::1] row_start = row_start_arr             # <<<<<<<<<<<<<<
+ *     cdef int32_t[::1] local_targets = local_arr
+ *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
+*/
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_row_start_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_v_row_start = __pyx_t_9;
+  __pyx_t_9.memview = NULL;
+  __pyx_t_9.data = NULL;
+
+  /* "ext/synapse_store.pyx":62
+ *     local_arr = np.empty(n, dtype=np.int32)
+ *     cdef int64_t[::1] row_start = row_start_arr
+ *     cdef int32_t[::1] local_targets = local_arr             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
+ *     cdef int64_t s, local, bad = -1
+*/
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(__pyx_v_local_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 62, __pyx_L1_error)
+  __pyx_v_local_targets = __pyx_t_10;
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
+
+  /* "ext/synapse_store.pyx":63
+ *     cdef int64_t[::1] row_start = row_start_arr
+ *     cdef int32_t[::1] local_targets = local_arr
+ *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     cdef int64_t s, local, bad = -1
+ *     with nogil:
+*/
+  __pyx_t_8 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+
+  __pyx_t_11 = 1;
+
+  __pyx_t_12 = __pyx_v_n_sources;
+  __pyx_t_1 = (__pyx_t_11 > __pyx_t_12);
+
+  if (__pyx_t_1) {
+
+    __pyx_t_13 = __pyx_t_11;
+  } else {
+
+    __pyx_t_13 = __pyx_t_12;
+  }
+
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_13); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_3))) {
+    __pyx_t_8 = PyMethod_GET_SELF(__pyx_t_3);
+    assert(__pyx_t_8);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_3);
+    __Pyx_INCREF(__pyx_t_8);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_3, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_8, __pyx_t_5, __pyx_t_6};
+    #if CYTHON_VECTORCALL
+    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_7);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 63, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+    }
+    #endif
+    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
+    __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+  __pyx_v_fill = __pyx_t_9;
+  __pyx_t_9.memview = NULL;
+  __pyx_t_9.data = NULL;
+
+  /* "ext/synapse_store.pyx":64
+ *     cdef int32_t[::1] local_targets = local_arr
+ *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
+ *     cdef int64_t s, local, bad = -1             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for k in range(n):
+*/
+  __pyx_v_bad = -1L;
+
+  /* "ext/synapse_store.pyx":65
+ *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
+ *     cdef int64_t s, local, bad = -1
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             s = sources[k]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":66
+ *     cdef int64_t s, local, bad = -1
+ *     with nogil:
+ *         for k in range(n):             # <<<<<<<<<<<<<<
+ *             s = sources[k]
+ *             local = targets[k] - target_start
+*/
+
+        __pyx_t_14 = __pyx_v_n;
+        __pyx_t_15 = __pyx_t_14;
+
+        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
+          __pyx_v_k = __pyx_t_16;
+
+          /* "ext/synapse_store.pyx":67
+ *     with nogil:
+ *         for k in range(n):
+ *             s = sources[k]             # <<<<<<<<<<<<<<
+ *             local = targets[k] - target_start
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+*/
+          __pyx_t_17 = __pyx_v_k;
+          __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )));
+
+          /* "ext/synapse_store.pyx":68
+ *         for k in range(n):
+ *             s = sources[k]
+ *             local = targets[k] - target_start             # <<<<<<<<<<<<<<
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+ *                 bad = k
+*/
+          __pyx_t_17 = __pyx_v_k;
+          __pyx_v_local = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) ))) - __pyx_v_target_start);
+
+          /* "ext/synapse_store.pyx":69
+ *             s = sources[k]
+ *             local = targets[k] - target_start
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
+ *                 bad = k
+ *                 break
+*/
+          __pyx_t_18 = (__pyx_v_s < 0);
+
+          if (!__pyx_t_18) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_18;
+
+            goto __pyx_L10_bool_binop_done;
+          }
+          __pyx_t_18 = (__pyx_v_s >= __pyx_v_n_sources);
+
+          if (!__pyx_t_18) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_18;
+
+            goto __pyx_L10_bool_binop_done;
+          }
+          __pyx_t_18 = (__pyx_v_local < 0);
+
+          if (!__pyx_t_18) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_18;
+
+            goto __pyx_L10_bool_binop_done;
+          }
+          __pyx_t_18 = (__pyx_v_local > 0x7FFFFFFF);
+
+
+          __pyx_t_1 = __pyx_t_18;
+
+          __pyx_L10_bool_binop_done:;
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":70
+ *             local = targets[k] - target_start
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+ *                 bad = k             # <<<<<<<<<<<<<<
+ *                 break
+ *             row_start[s + 1] += 1
+*/
+            __pyx_v_bad = __pyx_v_k;
+
+            /* "ext/synapse_store.pyx":71
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+ *                 bad = k
+ *                 break             # <<<<<<<<<<<<<<
+ *             row_start[s + 1] += 1
+ *     if bad >= 0:
+*/
+            goto __pyx_L8_break;
+
+            /* "ext/synapse_store.pyx":69
+ *             s = sources[k]
+ *             local = targets[k] - target_start
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
+ *                 bad = k
+ *                 break
+*/
+          }
+
+          /* "ext/synapse_store.pyx":72
+ *                 bad = k
+ *                 break
+ *             row_start[s + 1] += 1             # <<<<<<<<<<<<<<
+ *     if bad >= 0:
+ *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
+*/
+          __pyx_t_17 = (__pyx_v_s + 1);
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_17)) )) += 1;
+        }
+        __pyx_L8_break:;
+
+      }
+
+      /* "ext/synapse_store.pyx":65
+ *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
+ *     cdef int64_t s, local, bad = -1
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             s = sources[k]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L6;
+        }
+        __pyx_L6:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":73
+ *                 break
+ *             row_start[s + 1] += 1
+ *     if bad >= 0:             # <<<<<<<<<<<<<<
+ *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
+ *     with nogil:
+*/
+  __pyx_t_1 = (__pyx_v_bad >= 0);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":74
+ *             row_start[s + 1] += 1
+ *     if bad >= 0:
+ *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_sources):
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_17 = __pyx_v_bad;
+    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_7);
+    __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_6);
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __pyx_t_17 = __pyx_v_bad;
+    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_7);
+    __pyx_t_5 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __pyx_t_19[0] = __pyx_mstate_global->__pyx_kp_u_synapse;
+    __pyx_t_19[1] = __pyx_t_6;
+    __pyx_t_19[2] = __pyx_mstate_global->__pyx_kp_u__5;
+    __pyx_t_19[3] = __pyx_t_5;
+    __pyx_t_19[4] = __pyx_mstate_global->__pyx_kp_u_is_outside_the_store;
+    __pyx_t_14 = 33;
+    #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
+    __pyx_t_14 += __Pyx_PyUnicode_GET_LENGTH(__pyx_t_19[1]) + __Pyx_PyUnicode_GET_LENGTH(__pyx_t_19[3]);
+    #endif
+    __pyx_t_20 = 0;
+    #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
+    __pyx_t_20 |= __Pyx_PyUnicode_KIND_04(__pyx_t_19[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_19[3]);
+    #endif
+    __pyx_t_7 = __Pyx_PyUnicode_Join(__pyx_t_19, 5, __pyx_t_14, __pyx_t_20);
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_7);
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_t_7};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 74, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 74, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":73
+ *                 break
+ *             row_start[s + 1] += 1
+ *     if bad >= 0:             # <<<<<<<<<<<<<<
+ *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":75
+ *     if bad >= 0:
+ *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_sources):
+ *             row_start[s + 1] += row_start[s]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":76
+ *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
+ *     with nogil:
+ *         for s in range(n_sources):             # <<<<<<<<<<<<<<
+ *             row_start[s + 1] += row_start[s]
+ *             fill[s] = row_start[s]
+*/
+
+        __pyx_t_13 = __pyx_v_n_sources;
+        __pyx_t_12 = __pyx_t_13;
+
+        for (__pyx_t_21 = 0; __pyx_t_21 < __pyx_t_12; __pyx_t_21+=1) {
+          __pyx_v_s = __pyx_t_21;
+
+          /* "ext/synapse_store.pyx":77
+ *     with nogil:
+ *         for s in range(n_sources):
+ *             row_start[s + 1] += row_start[s]             # <<<<<<<<<<<<<<
+ *             fill[s] = row_start[s]
+ *         for k in range(n):
+*/
+          __pyx_t_17 = __pyx_v_s;
+          __pyx_t_22 = (__pyx_v_s + 1);
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_22)) )) += (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_17)) )));
+
+          /* "ext/synapse_store.pyx":78
+ *         for s in range(n_sources):
+ *             row_start[s + 1] += row_start[s]
+ *             fill[s] = row_start[s]             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             s = sources[k]
+*/
+          __pyx_t_17 = __pyx_v_s;
+          __pyx_t_22 = __pyx_v_s;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_17)) )));
+        }
+
+
+        /* "ext/synapse_store.pyx":79
+ *             row_start[s + 1] += row_start[s]
+ *             fill[s] = row_start[s]
+ *         for k in range(n):             # <<<<<<<<<<<<<<
+ *             s = sources[k]
+ *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+*/
+
+        __pyx_t_14 = __pyx_v_n;
+        __pyx_t_15 = __pyx_t_14;
+
+        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
+          __pyx_v_k = __pyx_t_16;
+
+          /* "ext/synapse_store.pyx":80
+ *             fill[s] = row_start[s]
+ *         for k in range(n):
+ *             s = sources[k]             # <<<<<<<<<<<<<<
+ *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             fill[s] += 1
+*/
+          __pyx_t_17 = __pyx_v_k;
+          __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )));
+
+          /* "ext/synapse_store.pyx":81
+ *         for k in range(n):
+ *             s = sources[k]
+ *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)             # <<<<<<<<<<<<<<
+ *             fill[s] += 1
+ *     return row_start_arr, local_arr
+*/
+          __pyx_t_17 = __pyx_v_k;
+          __pyx_t_22 = __pyx_v_s;
+          __pyx_t_23 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )));
+          *((int32_t *) ( /* dim=0 */ ((char *) (((int32_t *) __pyx_v_local_targets.data) + __pyx_t_23)) )) = ((int32_t)((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) ))) - __pyx_v_target_start));
+
+          /* "ext/synapse_store.pyx":82
+ *             s = sources[k]
+ *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             fill[s] += 1             # <<<<<<<<<<<<<<
+ *     return row_start_arr, local_arr
+ * 
+*/
+          __pyx_t_17 = __pyx_v_s;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_17)) )) += 1;
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":75
+ *     if bad >= 0:
+ *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_sources):
+ *             row_start[s + 1] += row_start[s]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L17;
+        }
+        __pyx_L17:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":83
+ *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             fill[s] += 1
+ *     return row_start_arr, local_arr             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __Pyx_INCREF(__pyx_v_row_start_arr);
+  __Pyx_GIVEREF(__pyx_v_row_start_arr);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 83, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_local_arr);
+  __Pyx_GIVEREF(__pyx_v_local_arr);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_local_arr) != (0)) __PYX_ERR(0, 83, __pyx_L1_error);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_2;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_2 = 0;
+  goto __pyx_L0;
+
+  /* "ext/synapse_store.pyx":44
+ * 
+ * 
+ * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
+ *                             int64_t target_start, int64_t n_sources):
+ *     """The CSR arrays of a store's first synapses, in one stable counting sort
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_6);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.group_targets_by_source", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+  __Pyx_XDECREF(__pyx_v_row_start_arr);
+  __Pyx_XDECREF(__pyx_v_local_arr);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/synapse_store.pyx":86
+ * 
+ * 
+ * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
+ *     """For each element, how many elements of its group came before it:
+ *     ``seen[g]`` before the call (counts carried over from earlier elements),
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_5rank_within_group(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_4rank_within_group, "For each element, how many elements of its group came before it:\n    ``seen[g]`` before the call (counts carried over from earlier elements),\n    updated in place.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group = {"rank_within_group", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_5rank_within_group, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_4rank_within_group};
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_5rank_within_group(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -20902,39 +21774,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_seen,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 86, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 86, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 44, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 86, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
     }
-    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
-    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
+    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
+    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 86, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20947,7 +21819,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(__pyx_self, __pyx_v_groups, __pyx_v_seen);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(__pyx_self, __pyx_v_groups, __pyx_v_seen);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -20959,7 +21831,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -20990,7 +21862,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":48
+  /* "ext/synapse_store.pyx":90
  *     ``seen[g]`` before the call (counts carried over from earlier elements),
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
@@ -20999,7 +21871,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":49
+  /* "ext/synapse_store.pyx":91
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21007,16 +21879,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
  *     for k in range(n):
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21037,13 +21909,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21055,25 +21927,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":50
+  /* "ext/synapse_store.pyx":92
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 92, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":51
+  /* "ext/synapse_store.pyx":93
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -21087,7 +21959,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
   for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
     __pyx_v_k = __pyx_t_11;
 
-    /* "ext/synapse_store.pyx":52
+    /* "ext/synapse_store.pyx":94
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -21115,7 +21987,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
     if (unlikely(__pyx_t_12)) {
 
 
-      /* "ext/synapse_store.pyx":53
+      /* "ext/synapse_store.pyx":95
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")             # <<<<<<<<<<<<<<
@@ -21124,12 +21996,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
 */
       __pyx_t_4 = NULL;
       __pyx_t_13 = __pyx_v_k;
-      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 95, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
-      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 95, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 95, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __pyx_t_15[0] = __pyx_mstate_global->__pyx_kp_u_group;
       __pyx_t_15[1] = __pyx_t_6;
@@ -21144,7 +22016,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
       __pyx_t_17 |= __Pyx_PyUnicode_KIND_04(__pyx_t_15[1]);
       #endif
       __pyx_t_3 = __Pyx_PyUnicode_Join(__pyx_t_15, 4, __pyx_t_16, __pyx_t_17);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 53, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 95, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -21154,14 +22026,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 95, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 53, __pyx_L1_error)
+      __PYX_ERR(0, 95, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":52
+      /* "ext/synapse_store.pyx":94
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -21172,7 +22044,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
   }
 
 
-  /* "ext/synapse_store.pyx":54
+  /* "ext/synapse_store.pyx":96
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21185,7 +22057,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":55
+        /* "ext/synapse_store.pyx":97
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -21199,7 +22071,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":56
+          /* "ext/synapse_store.pyx":98
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
@@ -21211,7 +22083,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
           __pyx_t_19 = __pyx_v_k;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_19)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":57
+          /* "ext/synapse_store.pyx":99
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
@@ -21224,7 +22096,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
 
       }
 
-      /* "ext/synapse_store.pyx":54
+      /* "ext/synapse_store.pyx":96
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21241,7 +22113,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
       }
   }
 
-  /* "ext/synapse_store.pyx":58
+  /* "ext/synapse_store.pyx":100
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -21257,7 +22129,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2rank_within_group(CYTH
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":44
+  /* "ext/synapse_store.pyx":86
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
@@ -23633,16 +24505,31 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   /* "ext/synapse_store.pyx":44
  * 
  * 
- * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
- *     """For each element, how many elements of its group came before it:
- *     ``seen[g]`` before the call (counts carried over from earlier elements),
+ * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
+ *                             int64_t target_start, int64_t n_sources):
+ *     """The CSR arrays of a store's first synapses, in one stable counting sort
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 44, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source, 0, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 44, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 44, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 44, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/synapse_store.pyx":86
+ * 
+ * 
+ * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
+ *     """For each element, how many elements of its group came before it:
+ *     ``seen[g]`` before the call (counts carried over from earlier elements),
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/synapse_store.pyx":1
@@ -23833,41 +24720,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{6},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{6},{2},{5},{5},{5},{8},{1},{7},{4},{1},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{9},{13},{1},{4},{10},{5},{4},{7},{5},{4},{4},{6},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{159},{199}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{21},{2},{6},{9},{50},{39},{34},{21},{9},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{3},{4},{1},{18},{5},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{15},{23},{6},{2},{5},{5},{5},{5},{8},{1},{5},{9},{13},{7},{4},{1},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{9},{13},{1},{4},{10},{5},{4},{7},{5},{4},{4},{6},{12},{7},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{159},{199},{338}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1073 bytes) */
-static const char cstring[] = "x\332}T;o\033G\020\216l9\222m\025\246\037\002R\004X*\201\t\004\326\305\212\005!\t\014\033\264\"\001*\342Hrb\004i\026{{s\344\232w\273\307}P<W)Y^y\345\225,U\252t\2512%\313\374\204\374\204\314\336\221\222,\007!\300\273\271\331y|\337\354\314\020f\311\3231Q\341;\340\366\005Q\316\032\021\001y\032\004\301\217\344\371\317\220*\235\277\025pBTL\236s%\255\3509\345\014a2\"\221\320\336\351\272Z\310\305\201\261\032\203EW\214\211\322\377{\376\261\356\302\362\305\313]&\245\262\204\031#z\222XE4\260hS\311$\047i\rr\204 \017\344\210%\"\"\251\212\340\t\201q\206\276\030\252\303;>o\047V\332j&;OH\017C-\214M\237e\200\251\010\033\013C^+\013\304\366\261*\273\271\355+IP\027A\"B\320\314\002f\363\3700\252\366F\222\034\356\035nn\177\277]\243\325\340kh\210q!O\020(\030_\264\320\211\304bt\233g`\002r\020\223\\9\"\001q!\213\014\355\256:\330>Hb\300z\201tj\316\314\n%)\272\013\331\353\314\313$F\340\275\367Yb `QD\321\016\270J\022\177\246\244\tX\310#aX\230\000\310\3729\266\337\232\\\262\314\0005Vi\010\262|\334\343=\255\\\206\024\033\243H*\344\0323\227XB\251\206\310q\240\224D\256N&\225\334D\356#\301\022<\345B\nK\251ti\226\007\224\373\210)\372\t\2465\313I\314D\322\020\024i\206U\277j\346Rf\373\237X\270\032\201\377fI\2428\326\2324\241\"fY\360\037\247\315\265\371\2727\035c\202\356\233\335\203\203\275$\021\231\021\346\r\014\035H\016\276w\203\3136\246\3640\037\343\377\047\274C\372\032\253r\0141\245\363:#Y$\346o\342R\350\201\025\026R\257\210\274\017\376b\047\271\177\343\221Yx5$\274\2242!\353\267\212\\R\237I\2266o\237\236R,<\345}\340\003\343\322\346k\036\305\213\276K\032\311\311L\360\001F\330\223\013\273\221\365U\3601\206\216%\213\260\213{\272\220x\335\270W\0240\366\037\330U\027P\314\025\350\027\362\245\237\005\343\271\010\343o\014W\202\220\200\r\265(=\r]\034\3438`?q\241\202\013\023\0232\003\234\047(R\254\001\216\032\207\220\361\001WNZ\354F\334,i\200`l\360Q\047F\236s\375\360\t\233E\004ifs\274>\234c@\372\365\354\201\326J\307\"I\342\204\365\014\3162\366\321|\242\3536\246aN\215r\232C\375\211k\014\327\007\214\205\264;""\333\376\nM\363x\017\003\\\030~[\370-!\345\334\307\370\322\340\272IeV7+\342P:\002]?(\266\"r\314\220L\2462L8\360\177z\"l\037\211\326\3514\364\220\241\307x\342\357\023a-\004\357\214\263\r\022\013=\237\256\272w=\224y\356\332\016\2753,\010\376\265\3438\017>\233\313\260\375\001\367\224\0033~\217h\314/\177.\375\263\372\331\255/\312\317\313\270\352VG\263\345;\223\215\311~\321.\236\025q\371\252d\263\345/K\324\256NnM~C\355\326l\365\356d\247h\025_\025\307\205.\037\224\373U\273zV\361\351\303\351\333\323\255\323\356l\355~\361M\331-\177\257\216\252x\332\235\322\263\356\331\257\037\326?\014\317o\236\177w~4\273}g\266\2726\331+\036\025\254\030\316\326\356\025K(Fe\273\334\251ZU\273Q\254\027\303r\245\034\316\226\357N\266\020\336\272\207\267R\2160\"\242yX\274B`\335\362\217JO\037L\367O70\347\362\275\342F\361\270\\\252\341lT\250\330\370k\343\207\263\226\307~\\;\016N\327O\365Y\353\357k\351\037\025GE\257<*yu\277\332\231\266>9\013\313\033\345\343\352\366\2645m/\260\212rX-]\343\260\202\200\227fk-,\313\327\250\033a\301\026D<\211\227e\373_V\243\303\213";
-    PyObject *data = __Pyx_DecompressString(cstring, 1073, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1274 bytes) */
+static const char cstring[] = "x\332\225TMo\3336\030^\322tI\333`\213\3334X1\014`\322\"\331G\2535I\021lC\321\302\315\222!\207uM\3725\364\"\320\022\345\260\221H\231\244\034\273\247\036}\324\221G\035}\364\321\307\036{\334\321\307\375\204\375\204=\224\3544M\206a3`\211\"\337\217\347y\336\227/\241\206\334\355\020\331x\315\002\363\200\310\314h\0362r\327\363\276!\\\237|\233CF\264\221\212\335&\336O\344\376\257,\221\252\373\202\263c\"#r?\220\302\360f&3M\250\010I\310\225\013vv\233\213\311\2016\nA\303S\306D\252\177=\377x\357\304\362\301\303m*\2044\204j\315\233\202\030I\024\243\341\035)\342.IJ\220m\200\334\023m\032\363\220$2\004\001\326I\341\213Pk\301\232\313\273\026Ie\024\025k\267I\023\241&\306\372\220\246\014\251\010\355@\210\307\3228\025\240\326v\327\034J\341\304\tY\314\033LQ\303\220\315\341CT\345\214\004y\262\363\344\316\275\037\356\225h\025s\332j\242\263F\020\003(\323N\264F\306c\203\350\246\2332\355\221\275\210teF\004\003.\260Haw\332\001\372\013\242\231)\013\261Vr\246\206K\341\303\235\213\346\332X&\336f\316{\227\306\232y4\014}\330\261@\306\261;\223B{\264\021\204\\\323F\314\230(\237\035\363\275\356\n\232j\346\227\365\365\322n\247\0314\225\314RP\254\214B!\3015\242Yl\210\357+\026f\001\363}\022fe2!\305\035pos\032\3434\340\202\033\337\027Y\222v=?p\021\023\370q\252\024\355\222\210\362\270\"\310\223\024\252\2376\313\022j\016\317YH\201$T5A=\205\270Zf*`c\304\344\353\254\304\347\254i\034\313\000\225 U\242\220\032\352\375\303iUTW\225\252\237\264W\177\272\275\267\267\023\307<\325\\?e\255\214\211\200\271\316\366>4\271\357?\351v\360\377\031\025\366\037C\263\003\026\371\376\270\n\220\002\264]\235>,\000\227\033\226\270\215\320\371\340\027e\"po\034\351\211WE\321\255\022\312E\371\226a\026\227g\202&\325\333\245\367}\224\305\017\016Yp\244\263\244\372\032GqK\327C\325*\023)\017\216\020aGL\354\332\306\251\340b\2642\032O\302N\252x\262\n\312\266>\265\301:\356\003=w\002E\237\202~\262\376\340g\230v\\\270v\365\304\340\340\202\241\335&\322\373\215,\212pYP\273\200K\357\304D7h\330\240\232\005A\214/\0372\340.\006\254A\203\243@f\302""\240]1\202\022\017x\214\367Q\253\206\216v\371p9\253\t\306\222\324tQA\\t\006\005\312\313\311\224\222*\342q\034\305\264\251q\331\321h\343+_\366\271\337\350\372U_U\237U\273\3513\333\030\203\030;\254\303\205\331\334\300c\353\236\253\260\256\036o\330\221cYR\215}\264`\265\030G\302 rS\310M\037!\3061\265\023\025c,\021iy\t\000_\252\220\251\362\341\"@\235\024\032\2442\005\316#\367\367\217\2719\204>%\034\305\232\020\306Q;v\235\0006\223\205s\306\314`\002%\032\337\332\262\353\035\312q\356\322\016\336)t\304_e\201\251\240V\021\306\260\321K\000\220\245\270K\014#1c\272\363\006\000\365oo\247\376\232\373\344\342\r\373\251\215\212z\261?\232\271\334[\351\355\346\313\371f\036\331G\226\216f\276\262\330\235\353]\354=\307\356\372h\356Jo+\257\3457\363\203\\\331kv\267X.6\213\240\277\330\1771X\037\324G\363W\363om\335\376^\354\027Q\277\336\367\207\365\341\263wK\357Z\357/\274\337x\277?\272ty47\337\333\311\257\3474o\215\346\027\362),C\273l\267\212Z\261\\m,\345-;k[\243\231+\275u\300[r\360fm\033\021\201f1\177\004`u\373\252P\375k\375\335\301\nr\316,\344\323\371\252\235*\341\254\024\330X\371c\345\307a\315a?(\035\217\006K\0035\254\375y&\375\365|?o\332}\033\024W\213\255~\355\334Y\303N\333\325\342R\277\326_\236`\345\266UL\235\3410\013\300S\243\371\032d\271\205\2756\004\233\020q$\036\332e\320\370\342#\032\263o\217{Q^\317\237\332\013\026\232~\326{\r\370\265\377L\017R\315\254\026tB\360y\377\273\301\263\341\322P\275\253U\207\347d\036C\\\314\177\261\353v\333\252\2426\232\377\274\247\362\253\371\0060L\333\233\310\250\373\253\203id\334\036\264\207\007\303\326ha)\247\243\205\332i)\246\034r\323\333\354\321\t\346/\3215/Q\350\227\203\372\340%\212}\256\304\377_\307\033\266foY\n^\257\372\307\003:\320\303\225a\375\254\242\177\003\016\212{\316";
+    PyObject *data = __Pyx_DecompressString(cstring, 1274, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1415 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\377...: <Me\377moryView\377 of <con\377tiguous \177and dir1\001v\007\rin\021\005strJ\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\377lid mode\337, exp\321\000ed\357 \047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\277ote th\223 C\277ython \021\000d\377eliberatyek\000\320\001cter!\001\377n PEP-48\3554\212\"re\300!s soubcl\246\000es\261!\277builti\260\000y\377pes. If ?you ne\225\000\303\000\371p\316\000%\tthen wset\200\000e \047\357\002\377ation_ty\337ping\047\355$iv\376\242\000o False\337.add_\231 ec\347oll\302@+\000s.a\377bcdisabl\367een\001\002xt/s\377ynapse_s\377tore.pyx\177gcgroup\340\000\376\037\003dno def\377ault __r\377educe__ {duh\002non-\315@\357vial\033\000cin\377it__nump\257y._cN\001m5\000i\377array fa;il\333\003imp\363 \033\t_umath\021\016u\242\002\276\325Aalloc\351  >E\003data.\013\020\261C\374\203\204\001\340cs.ASCI\377IEllipsi\377sSequenc\365e\270\204\001.\275\204\007__Py\375x\001\000Dict_N\377extRef__l\341$\352\000__\266B__\001\005\177getitem\r\001yd0\001\027\000func\035\001\206\030\000st\222`)\001\341\0033\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\366 _checks\001uT\000\n\001?\004\025\001\344@\360 \037\001\277unpick?\000E\315n \005vt\315A\230\001qu#alO\005\240E\251Fc\264\204\002\277\001&\274Dex\314\001\323`_\203\005\337`\270\262\006\003\006.\007tes\331@_\373is\325Aoutin\371e\316`\221E_buff\367era\315`cio.\374\371@\035\003sbasec\353cl+\000_\201 tra\377cebackco\377untdists\257im._\361 .\375jd\360\360\001\000\002m\001\203\210\003empt=y\274@odee\340`\367\205\002\377errorfil\377lflagsfo\361r\305`\313\206\004\302\204\002_by_\277source\321\204\002s\377idindexi\257nt64\277As\000\002i?zekmem\252\207\001\242\207\001\353nn-\004s\242Andi\367mnp\317\204\002objogrdep\000\002\000_ay\000\367utp\312\000popr\367ank\000\001_wit9h\352@\300\205\002reg\337\000\240\001{w_\223`rtro\002\004\3769\001sseenseIt\327\205\004\356\207\002s\210\000""\252\003s,\002\177stepsto\001\000\317ruct\374@\270 up\377datevalu\357esxz\213\000sO\200\377\001\360\010\000\005\031\230\006\377\230f\240A\240Q\330\004\377\n\210\"\210F\220!\220\3773\220f\230B\230a\330\367\004\035\230\023\000\010\210\005\210\375U\023\0001\330\010\013\2106\377\220\021\220#\220R\220r\377\230\023\230F\240!\2403\377\240c\250\024\250V\2601\377\260A\330\014\022\220*\230\377A\230X\240Q\240f\250\377A\250_\270A\270T\300\377\026\300q\310\003\3102\310\377Q\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\357\014\020\220\001\010\000d\230!\277\2306\240\021\240!\013\003\026\377\220q\230\007\230q\330\004\327\013\2101\234\000\026\233\001\007\230\271vO\000\213\000\024\220B\226\000A\377\230Z\240r\250\023\250F\373\260\"q\000\004\020\220\002\220\367&\230\001\212\002\"\240A\330\177\004\"\320\"9\270\021\270\001\375R4\002k\260\026\260r\270\373\021\340p\014\025\220Q\220g\377\230Q\230c\240\022\2406\363\250\021\216\n\030\001b\230\002\230\277&\240\t\250\021\250\224\004\025\277\220i\230q\240\001\265\014\007^\256\000\001\330\014\021\224 $\325\000\341v\256 \325\002\306\000\301\001?\230!";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1415, 1815);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1663 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 Note \373th\253 Cytho\375n\231!delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\330!\177s subcl\246\000\375e\324 f buil\373ti\260\000ypes.\377 If you \023ne\225\000\303\000p\316\000%\t\375 \337n set\200\000e \375\047\357\002ation_\177typing\047\355$\373iv\242\000o Fal\177se.add_\231 \237ecoll\332@+\000s\377.abcdisa\337bleen\001\002xt\377/synapse\375_\333B.pyxgc\237group\375@\037\003d\377no defau\377lt __red\377uce__ du\336h\002non-\315@vi\373al\033\000cinit\377__numpy.\333_c\257`.m5\000ia\377rray fai\235l\333\003imp\363 \033\tuomath\021\016on\364 \327arg\370\000p\332 so\357urce\253\004 (u|\300\002\363Aalloc\207@} c\003data.\013\020\370\317C\241\204\001\376cs.ASC\377IIEllips\377isSequen\353ce\326\204\001.\333\204\007__P\373yx\001\000Dict_\377NextRef_\331_\377$\210 __\324B__\274\001\005\254\000item\r\001d<0\001\027\000func\035\001\307\000\303st\260`)\001\377\0033\001ma{in\003\002odulM\0027nam\002\003ewT\001\224@\377_checksu\200T\000\n\001?\004\025\001\202`\216@\037\001u\337npick?\000En\346 \005vt\353A\230\001qua\021lO\005\276E\307Fc\322\204\002\277\001\332D\023ex\314\001\361`_\203\005\375`\262\006\334\003\006.\007tes\367@_i\375s\363Aoutine\374\354`\221E_buffe{ra\353`cio.\227`\376\035\003sbadbas\257eccl.\000_\204 t\377raceback\377countdis\277tsim._\364 .\302\236\204\nd\363\001\000\002p\001\274\210\003em\367pty\277@odee\367num\230\206\002erro\377rfillfla\037gsfor\346`\354\206\004\343\204\002O_by_\322c\t\003t\352b\375s\010\014sidind\177exint32\002\000\35364\336As\000\002ize\371k\373a\377bl_arr:\t\002_C\004mem\202\210\001\372\207\001\353nnd\004s\334Andi\367mnp\247\205\002objo\307rde\247\000""\002\000>\001ou\373tp\201 popra\373nk\000\001_with\234\244`\230\206\002reg\226 \327\001w=_\315`rtro\002\004{\001\377sseenset\304\257\206\004\306\210\002s\243\000\270\205\004,\002st\337epsto\001\000ru\203ct\357\003E\003\372\004\311`\202@u\377pdateval\337uesxz\236\000sO\377\200\001\360\010\000\005\031\230\377\006\230f\240A\240Q\330\377\004\n\210\"\210F\220!\377\2203\220f\230B\230a\357\330\004\035\230\023\000\010\210\005\373\210U\023\0001\330\010\013\210\3776\220\021\220#\220R\220\377r\230\023\230F\240!\240\3773\240c\250\024\250V\260\3771\260A\330\014\022\220*\377\230A\230X\240Q\240f\377\250A\250_\270A\270T\377\300\026\300q\310\003\3102\377\310Q\330\t\n\330\010\014\377\210E\220\025\220a\220q\337\330\014\020\220\001\010\000d\230\177!\2306\240\021\240!\013\003\377\026\220q\230\007\230q\330\257\004\013\2101\234\000\026\233\001\007s\230vO\000\213\000\024\220B\226\000\377A\230Z\240r\250\023\250\367F\260\"q\000\004\020\220\002\357\220&\230\001\212\002\"\240A\377\330\004\"\320\"9\270\021\372\270\001R4\002k\260\026\260r\367\270\021\340p\014\025\220Q\220\377g\230Q\230c\240\022\240\3476\250\021\216\n\030\001b\230\002\177\230&\240\t\250\021\250\224\004\177\025\220i\230q\240\001\265\014\275\007\256\000\001\330\014\021\224 $\302\325\000v\256 \325\002\306\000\301\001?\230\365!\343 \030\272\n\007\200w\210\377f\220A\220S\230\003\230\016\321 \016\210j\274\000\256\000\270\200$\250 \357\004&\240a\331\005U\250+\177\260T\270\026\270r\300\361\000\361\"\305 \326.\234\004\024\220G\230\3771\230C\230r\240\021\330\377\014\017\210r\220\022\2202\356\201\000\002\230#\316 s\250&\373\260\002\316 C\260v\270R\377\270q\330\020\026\220a\330\371\020&\000\201\047\001\330\004\007\200\177t\2103\210a\330\010\256\003\365\033\263`W\346@W\260A\260\361W\352@\322N\226\201/\031\230\021\230\367$\230a\357@Z\250w\260\377a\260s\270\"\270A\330\000\303,";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1663, 2284);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1815 bytes) */
-static const char bytes[] = " at 0x object> outside 0...: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroupsidindexint64itemsitemsizekmemviewmodenn_sourcesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterrow_startrow_start_arrsseensetdefaultshapesizesourcesstartstepstopstructunpackupdatevaluesxzerosO\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\026\000\005\031\230""\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (2284 bytes) */
+static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target per sourcesynapse (unable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbadbaseccline_in_tracebackcountdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangroup_by_sourcegroup_targets_by_sourcegroupsidindexint32int64itemsitemsizeklocallocal_arrlocal_targetsmemviewmodenn_sourcesnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterrow_startrow_start_arrsseensetdefaultshapesizesourcesstartstepstopstructtarget_starttargetsunpackupdatevaluesxzerosO\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001""\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!\200\001\360\030\000\005\031\230\007\230v\240Q\240a\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 120; i++) {
+    for (int i = 0; i < 132; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 30) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 34) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -23875,8 +24762,8 @@ static const char bytes[] = " at 0x object> outside 0...: <MemoryView of <contig
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 120; i < 123; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-120].length;
+    for (int i = 132; i < 136; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-132].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -23886,15 +24773,15 @@ static const char bytes[] = " at 0x object> outside 0...: <MemoryView of <contig
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 123; i++) {
+    for (Py_ssize_t i = 0; i < 136; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 120;
-      for (Py_ssize_t i=0; i<3; ++i) {
+      PyObject **table = stringtab + 132;
+      for (Py_ssize_t i=0; i<4; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -23956,12 +24843,12 @@ static const char bytes[] = " at 0x object> outside 0...: <MemoryView of <contig
 namespace {
 #endif
 typedef struct {
-    unsigned int argcount : 2;
+    unsigned int argcount : 3;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 4;
     unsigned int flags : 10;
-    unsigned int first_line : 6;
+    unsigned int first_line : 7;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -23986,9 +24873,14 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_sources, __pyx_mstate->__pyx_n_u_targets, __pyx_mstate->__pyx_n_u_target_start, __pyx_mstate->__pyx_n_u_n_sources, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_row_start_arr, __pyx_mstate->__pyx_n_u_local_arr, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_bad};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_targets_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 86};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_seen, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -31095,6 +31987,29 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
     retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
                                                  (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
                                                  &__Pyx_TypeInfo_nn_int64_t, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_int32_t, stack,
                                                  &result, obj);
     if (unlikely(retcode == -1))
         goto __pyx_fail;

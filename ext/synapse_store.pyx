@@ -41,6 +41,48 @@ def group_by_source(const int64_t[::1] sources, int64_t n_sources):
     return row_start_arr, order_arr
 
 
+def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,
+                            int64_t target_start, int64_t n_sources):
+    """The CSR arrays of a store's first synapses, in one stable counting sort
+    that moves the targets themselves (no permutation array, no gather).
+
+    Returns
+    -------
+    row_start : int64 array of n_sources + 1
+    local_targets : int32 array
+        ``targets - target_start`` grouped by source, in the input order
+        within a source.
+    """
+    cdef Py_ssize_t n = sources.shape[0], k
+    if targets.shape[0] != n:
+        raise ValueError("one target per source")
+    row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+    local_arr = np.empty(n, dtype=np.int32)
+    cdef int64_t[::1] row_start = row_start_arr
+    cdef int32_t[::1] local_targets = local_arr
+    cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
+    cdef int64_t s, local, bad = -1
+    with nogil:
+        for k in range(n):
+            s = sources[k]
+            local = targets[k] - target_start
+            if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+                bad = k
+                break
+            row_start[s + 1] += 1
+    if bad >= 0:
+        raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
+    with nogil:
+        for s in range(n_sources):
+            row_start[s + 1] += row_start[s]
+            fill[s] = row_start[s]
+        for k in range(n):
+            s = sources[k]
+            local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+            fill[s] += 1
+    return row_start_arr, local_arr
+
+
 def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):
     """For each element, how many elements of its group came before it:
     ``seen[g]`` before the call (counts carried over from earlier elements),

@@ -93,7 +93,12 @@ def fixed_total_number(key, n_sources, n_targets, start, stop, total):
         sources = rng.integers(0, n_sources, size=n, dtype=np.int64)
         targets = np.repeat(np.arange(chunk * FIXED_TOTAL_CHUNK,
                                       chunk * FIXED_TOTAL_CHUNK + size, dtype=np.int64), counts)
-        mine = (targets >= start) & (targets < stop)
-        found_sources.append(sources[mine])
-        found_targets.append(targets[mine])
+        if targets_in(chunk, chunk + 1) and (chunk * FIXED_TOTAL_CHUNK < start or
+                                             chunk * FIXED_TOTAL_CHUNK + size > stop):
+            mine = (targets >= start) & (targets < stop)  # a chunk shared with other ranks
+            sources, targets = sources[mine], targets[mine]
+        found_sources.append(sources)
+        found_targets.append(targets)
+    if len(found_sources) == 1:
+        return found_sources[0], found_targets[0]
     return np.concatenate(found_sources), np.concatenate(found_targets)

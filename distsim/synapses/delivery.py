@@ -9,6 +9,7 @@ of a window through all pathways of a run in one compiled call.
 import numpy as np
 
 from .._ext import delivery as delivery_kernels
+from .._ext import neuron_kernels
 
 
 class TargetBuffer:
@@ -31,10 +32,8 @@ class TargetBuffer:
             self.ring[step % n_slots] = old[step % old.shape[0]]
 
     def apply(self, step):
-        """Add what arrives now to the variable."""
-        slot = self.ring[step % self.ring.shape[0]]
-        self.values += slot
-        slot[:] = 0.0
+        """Add what arrives now to the variable (and empty the slot)."""
+        neuron_kernels.add_and_clear(self.values, self.ring[step % self.ring.shape[0]])
 
 
 class AdditivePathway:

@@ -80,36 +80,44 @@ class SynapseStore:
             For explicit i/j calls, each new synapse's position in the
             (expanded) arrays the user gave.
         """
-        sources = np.asarray(sources, dtype=np.int64)
+        sources = np.ascontiguousarray(sources, dtype=np.int64)
         n_new = len(sources)
-        counts = np.bincount(sources, minlength=self.n_sources).astype(np.int64)
+        n_old = len(self)
         positions = None
         if given_positions is not None:
             # The call's synapses in store order, each with its given position.
             _, call_order = synapse_store.group_by_source(sources, self.n_sources)
             positions = np.asarray(given_positions, dtype=np.int64)[call_order]
-        self.calls.append(ConnectCall(counts, positions))
+        if n_old == 0:
+            # The first synapses: sorted by moving the targets themselves.
+            self.row_start, self.local_targets = synapse_store.group_targets_by_source(
+                sources, np.ascontiguousarray(targets, dtype=np.int64), self.target_start,
+                self.n_sources)
+            self.calls.append(ConnectCall(np.diff(self.row_start), positions))
+            self.delay_steps = np.full(n_new, initial_values.get("delay_steps", 0),
+                                       dtype=np.uint16)
+            for name, values in self.variables.items():
+                self.variables[name] = np.full(n_new, initial_values.get(name, 0),
+                                               dtype=values.dtype)
+            return
+        self.calls.append(ConnectCall(np.bincount(sources, minlength=self.n_sources)
+                                      .astype(np.int64), positions))
         if n_new == 0:
             return
-        n_old = len(self)
-        all_sources = np.concatenate([self.sources, sources]) if n_old else sources
+        # Later calls: old and new synapses regrouped together (a call's
+        # synapses follow the earlier calls' within each row).
+        all_sources = np.concatenate([self.sources, sources])
         row_start, order = synapse_store.group_by_source(all_sources, self.n_sources)
         del all_sources
         new_targets = (np.asarray(targets, dtype=np.int64) - self.target_start).astype(np.int32)
-        self.local_targets = (np.concatenate([self.local_targets, new_targets])
-                              if n_old else new_targets)[order]
+        self.local_targets = np.concatenate([self.local_targets, new_targets])[order]
         del new_targets
-        delay = initial_values.get("delay_steps", 0)
-        if n_old:
-            self.delay_steps = np.concatenate(
-                [self.delay_steps, np.full(n_new, delay, dtype=np.uint16)])[order]
-        else:  # a constant needs no permutation
-            self.delay_steps = np.full(n_new, delay, dtype=np.uint16)
+        self.delay_steps = np.concatenate(
+            [self.delay_steps, np.full(n_new, initial_values.get("delay_steps", 0),
+                                       dtype=np.uint16)])[order]
         for name, values in self.variables.items():
-            fill = initial_values.get(name, 0)
             self.variables[name] = np.concatenate(
-                [values, np.full(n_new, fill, dtype=values.dtype)])[order] if n_old else \
-                np.full(n_new, fill, dtype=values.dtype)
+                [values, np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)])[order]
         self.row_start = row_start
 
     def call_segments(self):
