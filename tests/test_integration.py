@@ -168,3 +168,30 @@ def test_compiled_refractoriness_flags_equal_brian2s_timestep_rule():
         flags = np.empty(len(lastspike), dtype=np.uint8)
         neuron_kernels.refractory_flags(lastspike, t, dt, steps.astype(np.int64), flags)
         assert np.array_equal(flags.astype(bool), _timestep(t - lastspike, dt) >= steps)
+
+
+@pytest.mark.parametrize("model, kwargs, init", [
+    # seeds/000: the thread's first model and the PD14 neuron (with method='Linear')
+    ("dv/dt = (I-v)/tau : 1\nI : 1\ntau : second",
+     dict(threshold="v>1", reset="v = 0", method="exact"), dict(I=2, tau=10 * ms)),
+    ("""
+        dv/dt = (-v + v_r)/tau_m + (I+Iext)/Cm : volt (unless refractory)
+        dI/dt = -I/tau_syn : amp
+        Iext : amp
+        """, dict(threshold="v>theta", reset="v = v_r", method="Linear", refractory=2 * ms),
+     dict(v="-58.0*mV + 10.0*mV*randn()", I=0 * pA, Iext=400 * pA)),
+    # seeds/001: the neurons of the summed-variable example
+    ("dv/dt = (gtot - v)/(10*ms) : 1\ngtot : 1", dict(), dict(gtot=0.5)),
+])
+def test_every_neuron_equation_form_of_the_seeds_parses_and_runs(model, kwargs, init):
+    namespace = dict(v_r=-65 * mV, tau_m=10 * ms, Cm=250 * pF, tau_syn=0.5 * ms,
+                     theta=-50 * mV)
+    G = NeuronGroup(20, model, namespace=namespace, **kwargs)
+    for name, value in init.items():
+        setattr(G, name, value)
+    before = np.asarray(G.v_).copy()
+    spikes = SpikeMonitor(G)
+    run(20 * ms)
+    assert np.all(np.isfinite(G.v_)) and not np.array_equal(np.asarray(G.v_), before)
+    if "threshold" in kwargs:
+        assert spikes.num_spikes > 0
