@@ -395,6 +395,23 @@ class NeuronGroup(NeuronPopulation):
                 np.atleast_1d(self._refractory_steps), dtype=np.int64)
         self._refractoriness = self._refractory_steps is not None or \
             self._refractory_condition is not None
+        self._compiled_step = self._compiled_step_for()
+        self._spike_buffer = np.empty(self.n_local, dtype=np.int64)
+        self._constant_reset = self._constant_reset_for()
+
+    def _constant_reset_for(self):
+        """For a reset that only assigns constants (``v = v_r``): the arrays
+        and values to assign, so that no expression is evaluated per step."""
+        if self.reset is None:
+            return None
+        assignments = []
+        for target, op, expr in self.reset.statements:
+            if op is not None or expr.random_sites or expr.called or \
+                    not expr.identifiers <= set(self._reset_constants):
+                return None
+            assignments.append((self._local_state[target],
+                                expr.evaluate(dict(self._reset_constants))))
+        return assignments
 
     def _expressions(self):
         """Every expression of the group's code (to bind user functions)."""
@@ -404,8 +421,48 @@ class NeuronGroup(NeuronPopulation):
             found += self.reset.expressions
         return found
 
+    def _compiled_step_for(self):
+        """The arguments of one compiled pass for refractoriness, the exact
+        update and the threshold (ext/neuron_kernels.exact_step), when the
+        group's model allows it: exact integration with coefficients shared by
+        all neurons, refractoriness as a time (or none) and a threshold
+        ``variable > constant`` (or >=, <, <=). None otherwise: the general
+        path evaluates the expressions."""
+        import ast
+        updater = self.state_updater
+        arguments = updater.compiled_arguments(self._local_state) \
+            if getattr(updater, "name", None) == "exact" else None
+        if arguments is None or self._refractory_condition is not None or \
+                self.threshold is None or self.threshold.random_sites:
+            return None
+        body = self.threshold.tree.body
+        if not (isinstance(body, ast.Compare) and len(body.ops) == 1 and
+                type(body.ops[0]).__name__ in neuron_kernels.THRESHOLD_OPS and
+                isinstance(body.left, ast.Name)):
+            return None
+        variable = self._local_state.get(body.left.id)
+        level = Expression(ast.unparse(body.comparators[0]))
+        if variable is None or variable.dtype != np.float64 or self._is_shared(body.left.id) \
+                or not level.identifiers <= set(self._threshold_constants) or level.called:
+            return None
+        level = float(level.evaluate(dict(self._threshold_constants)))
+        state = self._local_state
+        steps = self._refractory_steps if self._refractory_steps is not None else \
+            np.empty(0, dtype=np.int64)
+        return arguments + (state["not_refractory"].view(np.uint8), state["lastspike"],
+                            steps, variable, neuron_kernels.THRESHOLD_OPS[
+                                type(body.ops[0]).__name__], level)
+
     def update_state(self, step, t, dt):
         state = self._local_state
+        if self._compiled_step is not None:
+            (matrix, held, variables, offsets, held_offsets, not_refractory, lastspike, steps,
+             variable, op, level) = self._compiled_step
+            n = neuron_kernels.exact_step(matrix, held, variables, offsets, held_offsets,
+                                          not_refractory, lastspike, t, dt, steps, variable, op,
+                                          level, self._spike_buffer)
+            self._compiled_spikes = self._spike_buffer[:n].copy()
+            return
         if self._refractory_condition is not None:
             # A spike makes a neuron refractory; the condition only lets it
             # leave (Brian2: not_refractory = not_refractory or not cond).
@@ -426,6 +483,8 @@ class NeuronGroup(NeuronPopulation):
 
     def spikes(self, step, t, dt):
         """Local indices (int64) of the neurons that cross threshold now."""
+        if self._compiled_step is not None:
+            return self._compiled_spikes  # found by update_state's compiled pass
         if self.threshold is None:
             return np.empty(0, dtype=np.int64)
         ns = self._namespace(self._threshold_constants, t=t, dt=dt)
@@ -443,6 +502,10 @@ class NeuronGroup(NeuronPopulation):
 
     def apply_reset(self, local, step, t, dt):
         if self.reset is None or len(local) == 0:
+            return
+        if self._constant_reset is not None:
+            for values, value in self._constant_reset:
+                values[local] = value
             return
         ns = self._namespace(self._reset_constants, local, t=t, dt=dt)
         written = self.reset.execute(ns, self._random("reset", local + self.start, step))

@@ -3355,6 +3355,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *, int writable_flag);
 
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *, int writable_flag);
+
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
   #ifdef __cplusplus
@@ -3498,6 +3501,9 @@ __pyx_memoryview_copy_new_contig(const __Pyx_memviewslice *from_mvs,
                                  Py_ssize_t sizeof_dtype, int contig_flag,
                                  int dtype_is_object);
 
+/* CIntFromPy.proto */
+static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
+
 /* PyObjectVectorcallKwds.proto (used by PyObjectVectorcallMethodKwds) */
 #if CYTHON_VECTORCALL
 #define __Pyx_Object_VectorcallKwds PyObject_Vectorcall
@@ -3518,6 +3524,9 @@ static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *con
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value);
 
+/* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint8_t(uint8_t value);
+
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
 
@@ -3529,9 +3538,6 @@ static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long
 
 /* CheckUnpickleChecksum.proto */
 static CYTHON_INLINE int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members);
-
-/* CIntFromPy.proto */
-static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
 
 /* CIntFromPy.proto */
 static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *);
@@ -3698,6 +3704,8 @@ static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, uint8_t const *, int); /*proto*/
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double, double, double, double); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -3741,6 +3749,7 @@ static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint8_t__const__ = { "const uint8_
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint8_t = { "uint8_t", NULL, sizeof(uint8_t), { 0 }, 0, __PYX_IS_UNSIGNED(uint8_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint8_t), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(double), { 0 }, 0, 'R', 0, 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t = { "int64_t", NULL, sizeof(int64_t), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.neuron_kernels"
 extern int __pyx_module_is_main_distsim___ext__neuron_kernels;
@@ -3814,6 +3823,7 @@ static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSE
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3964,9 +3974,9 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[3];
-    PyObject *__pyx_string_tab[133];
-    PyObject *__pyx_number_tab[3];
+    PyObject *__pyx_codeobj_tab[4];
+    PyObject *__pyx_string_tab[152];
+    PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
 #if CYTHON_COMPILING_IN_LIMITED_API
@@ -4018,139 +4028,161 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_at_0x __pyx_string_tab[0]
 #define __pyx_kp_u_object __pyx_string_tab[1]
 #define __pyx_kp_u__3 __pyx_string_tab[2]
-#define __pyx_kp_u__2 __pyx_string_tab[3]
-#define __pyx_kp_u_MemoryView_of __pyx_string_tab[4]
-#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[5]
-#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[6]
-#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[7]
-#define __pyx_kp_u_strided_and_direct __pyx_string_tab[8]
-#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[9]
-#define __pyx_kp_u__4 __pyx_string_tab[10]
-#define __pyx_kp_u_ __pyx_string_tab[11]
-#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[12]
-#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[13]
-#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[14]
-#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[15]
-#define __pyx_kp_u_add_note __pyx_string_tab[16]
-#define __pyx_kp_u_at_most_32_variables __pyx_string_tab[17]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[18]
-#define __pyx_kp_u_disable __pyx_string_tab[19]
-#define __pyx_kp_u_enable __pyx_string_tab[20]
-#define __pyx_kp_u_ext_neuron_kernels_pyx __pyx_string_tab[21]
-#define __pyx_kp_u_gc __pyx_string_tab[22]
-#define __pyx_kp_u_isenabled __pyx_string_tab[23]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[24]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
-#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[27]
-#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[28]
-#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[29]
-#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[30]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[31]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[32]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[33]
-#define __pyx_n_u_ASCII __pyx_string_tab[34]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[35]
-#define __pyx_n_u_Sequence __pyx_string_tab[36]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[37]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[38]
-#define __pyx_n_u_annotate __pyx_string_tab[39]
-#define __pyx_n_u_class __pyx_string_tab[40]
-#define __pyx_n_u_class_getitem __pyx_string_tab[41]
-#define __pyx_n_u_dict __pyx_string_tab[42]
-#define __pyx_n_u_func __pyx_string_tab[43]
-#define __pyx_n_u_getstate __pyx_string_tab[44]
-#define __pyx_n_u_import __pyx_string_tab[45]
-#define __pyx_n_u_main __pyx_string_tab[46]
-#define __pyx_n_u_module __pyx_string_tab[47]
-#define __pyx_n_u_name_2 __pyx_string_tab[48]
-#define __pyx_n_u_new __pyx_string_tab[49]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[50]
-#define __pyx_n_u_pyx_state __pyx_string_tab[51]
-#define __pyx_n_u_pyx_type __pyx_string_tab[52]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[53]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[54]
-#define __pyx_n_u_qualname __pyx_string_tab[55]
-#define __pyx_n_u_reduce __pyx_string_tab[56]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[57]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[58]
-#define __pyx_n_u_set_name __pyx_string_tab[59]
-#define __pyx_n_u_setstate __pyx_string_tab[60]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[61]
-#define __pyx_n_u_test __pyx_string_tab[62]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[63]
-#define __pyx_n_u_abc __pyx_string_tab[64]
-#define __pyx_n_u_add_and_clear __pyx_string_tab[65]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[66]
-#define __pyx_n_u_arrived __pyx_string_tab[67]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[68]
-#define __pyx_n_u_base __pyx_string_tab[69]
-#define __pyx_n_u_c __pyx_string_tab[70]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[71]
-#define __pyx_n_u_count __pyx_string_tab[72]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[73]
-#define __pyx_n_u_dt __pyx_string_tab[74]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[75]
-#define __pyx_n_u_encode __pyx_string_tab[76]
-#define __pyx_n_u_enumerate __pyx_string_tab[77]
-#define __pyx_n_u_error __pyx_string_tab[78]
-#define __pyx_n_u_exact_update __pyx_string_tab[79]
-#define __pyx_n_u_flags __pyx_string_tab[80]
-#define __pyx_n_u_format __pyx_string_tab[81]
-#define __pyx_n_u_fortran __pyx_string_tab[82]
-#define __pyx_n_u_free_c __pyx_string_tab[83]
-#define __pyx_n_u_free_m __pyx_string_tab[84]
-#define __pyx_n_u_held_c __pyx_string_tab[85]
-#define __pyx_n_u_held_m __pyx_string_tab[86]
-#define __pyx_n_u_held_matrix __pyx_string_tab[87]
-#define __pyx_n_u_held_offsets __pyx_string_tab[88]
-#define __pyx_n_u_i __pyx_string_tab[89]
-#define __pyx_n_u_id __pyx_string_tab[90]
-#define __pyx_n_u_index __pyx_string_tab[91]
-#define __pyx_n_u_items __pyx_string_tab[92]
-#define __pyx_n_u_itemsize __pyx_string_tab[93]
-#define __pyx_n_u_k __pyx_string_tab[94]
-#define __pyx_n_u_lastspike __pyx_string_tab[95]
-#define __pyx_n_u_margin __pyx_string_tab[96]
-#define __pyx_n_u_matrix __pyx_string_tab[97]
-#define __pyx_n_u_memview __pyx_string_tab[98]
-#define __pyx_n_u_mode __pyx_string_tab[99]
-#define __pyx_n_u_n __pyx_string_tab[100]
-#define __pyx_n_u_n_vars __pyx_string_tab[101]
-#define __pyx_n_u_name __pyx_string_tab[102]
-#define __pyx_n_u_ndim __pyx_string_tab[103]
-#define __pyx_n_u_not_refractory __pyx_string_tab[104]
-#define __pyx_n_u_obj __pyx_string_tab[105]
-#define __pyx_n_u_offsets __pyx_string_tab[106]
-#define __pyx_n_u_pack __pyx_string_tab[107]
-#define __pyx_n_u_per_neuron __pyx_string_tab[108]
-#define __pyx_n_u_per_step __pyx_string_tab[109]
-#define __pyx_n_u_pop __pyx_string_tab[110]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[111]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[112]
-#define __pyx_n_u_register __pyx_string_tab[113]
-#define __pyx_n_u_setdefault __pyx_string_tab[114]
-#define __pyx_n_u_shape __pyx_string_tab[115]
-#define __pyx_n_u_shared __pyx_string_tab[116]
-#define __pyx_n_u_size __pyx_string_tab[117]
-#define __pyx_n_u_start __pyx_string_tab[118]
-#define __pyx_n_u_step __pyx_string_tab[119]
-#define __pyx_n_u_stop __pyx_string_tab[120]
-#define __pyx_n_u_struct __pyx_string_tab[121]
-#define __pyx_n_u_t __pyx_string_tab[122]
-#define __pyx_n_u_unpack __pyx_string_tab[123]
-#define __pyx_n_u_update __pyx_string_tab[124]
-#define __pyx_n_u_values __pyx_string_tab[125]
-#define __pyx_n_u_variables __pyx_string_tab[126]
-#define __pyx_n_u_view __pyx_string_tab[127]
-#define __pyx_n_u_x __pyx_string_tab[128]
-#define __pyx_n_b_O __pyx_string_tab[129]
-#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[130]
-#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[131]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1 __pyx_string_tab[132]
+#define __pyx_kp_u_1_to_32_variables __pyx_string_tab[3]
+#define __pyx_kp_u__2 __pyx_string_tab[4]
+#define __pyx_kp_u_MemoryView_of __pyx_string_tab[5]
+#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[6]
+#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[7]
+#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[8]
+#define __pyx_kp_u_strided_and_direct __pyx_string_tab[9]
+#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[10]
+#define __pyx_kp_u__4 __pyx_string_tab[11]
+#define __pyx_kp_u_ __pyx_string_tab[12]
+#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[13]
+#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[14]
+#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[15]
+#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[16]
+#define __pyx_kp_u_add_note __pyx_string_tab[17]
+#define __pyx_kp_u_at_most_32_variables __pyx_string_tab[18]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[19]
+#define __pyx_kp_u_disable __pyx_string_tab[20]
+#define __pyx_kp_u_enable __pyx_string_tab[21]
+#define __pyx_kp_u_ext_neuron_kernels_pyx __pyx_string_tab[22]
+#define __pyx_kp_u_gc __pyx_string_tab[23]
+#define __pyx_kp_u_inconsistent_arguments __pyx_string_tab[24]
+#define __pyx_kp_u_isenabled __pyx_string_tab[25]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[26]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[27]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[28]
+#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[29]
+#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[30]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[31]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[32]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[33]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[34]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[35]
+#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[36]
+#define __pyx_n_u_ASCII __pyx_string_tab[37]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[38]
+#define __pyx_n_u_Gt __pyx_string_tab[39]
+#define __pyx_n_u_GtE __pyx_string_tab[40]
+#define __pyx_n_u_Lt __pyx_string_tab[41]
+#define __pyx_n_u_LtE __pyx_string_tab[42]
+#define __pyx_n_u_Sequence __pyx_string_tab[43]
+#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[44]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[45]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[46]
+#define __pyx_n_u_annotate __pyx_string_tab[47]
+#define __pyx_n_u_class __pyx_string_tab[48]
+#define __pyx_n_u_class_getitem __pyx_string_tab[49]
+#define __pyx_n_u_dict __pyx_string_tab[50]
+#define __pyx_n_u_func __pyx_string_tab[51]
+#define __pyx_n_u_getstate __pyx_string_tab[52]
+#define __pyx_n_u_import __pyx_string_tab[53]
+#define __pyx_n_u_main __pyx_string_tab[54]
+#define __pyx_n_u_module __pyx_string_tab[55]
+#define __pyx_n_u_name_2 __pyx_string_tab[56]
+#define __pyx_n_u_new __pyx_string_tab[57]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[58]
+#define __pyx_n_u_pyx_state __pyx_string_tab[59]
+#define __pyx_n_u_pyx_type __pyx_string_tab[60]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[61]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[62]
+#define __pyx_n_u_qualname __pyx_string_tab[63]
+#define __pyx_n_u_reduce __pyx_string_tab[64]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[65]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[66]
+#define __pyx_n_u_set_name __pyx_string_tab[67]
+#define __pyx_n_u_setstate __pyx_string_tab[68]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[69]
+#define __pyx_n_u_test __pyx_string_tab[70]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[71]
+#define __pyx_n_u_abc __pyx_string_tab[72]
+#define __pyx_n_u_add_and_clear __pyx_string_tab[73]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[74]
+#define __pyx_n_u_arrived __pyx_string_tab[75]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[76]
+#define __pyx_n_u_base __pyx_string_tab[77]
+#define __pyx_n_u_c __pyx_string_tab[78]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[79]
+#define __pyx_n_u_count __pyx_string_tab[80]
+#define __pyx_n_u_crossed __pyx_string_tab[81]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[82]
+#define __pyx_n_u_dt __pyx_string_tab[83]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[84]
+#define __pyx_n_u_encode __pyx_string_tab[85]
+#define __pyx_n_u_enumerate __pyx_string_tab[86]
+#define __pyx_n_u_error __pyx_string_tab[87]
+#define __pyx_n_u_exact_step __pyx_string_tab[88]
+#define __pyx_n_u_exact_update __pyx_string_tab[89]
+#define __pyx_n_u_flags __pyx_string_tab[90]
+#define __pyx_n_u_format __pyx_string_tab[91]
+#define __pyx_n_u_fortran __pyx_string_tab[92]
+#define __pyx_n_u_free __pyx_string_tab[93]
+#define __pyx_n_u_free_c __pyx_string_tab[94]
+#define __pyx_n_u_free_m __pyx_string_tab[95]
+#define __pyx_n_u_held_c __pyx_string_tab[96]
+#define __pyx_n_u_held_m __pyx_string_tab[97]
+#define __pyx_n_u_held_matrix __pyx_string_tab[98]
+#define __pyx_n_u_held_offsets __pyx_string_tab[99]
+#define __pyx_n_u_i __pyx_string_tab[100]
+#define __pyx_n_u_id __pyx_string_tab[101]
+#define __pyx_n_u_index __pyx_string_tab[102]
+#define __pyx_n_u_items __pyx_string_tab[103]
+#define __pyx_n_u_itemsize __pyx_string_tab[104]
+#define __pyx_n_u_k __pyx_string_tab[105]
+#define __pyx_n_u_lastspike __pyx_string_tab[106]
+#define __pyx_n_u_margin __pyx_string_tab[107]
+#define __pyx_n_u_matrix __pyx_string_tab[108]
+#define __pyx_n_u_memview __pyx_string_tab[109]
+#define __pyx_n_u_mode __pyx_string_tab[110]
+#define __pyx_n_u_n __pyx_string_tab[111]
+#define __pyx_n_u_n_spikes __pyx_string_tab[112]
+#define __pyx_n_u_n_vars __pyx_string_tab[113]
+#define __pyx_n_u_name __pyx_string_tab[114]
+#define __pyx_n_u_ndim __pyx_string_tab[115]
+#define __pyx_n_u_not_refractory __pyx_string_tab[116]
+#define __pyx_n_u_obj __pyx_string_tab[117]
+#define __pyx_n_u_offsets __pyx_string_tab[118]
+#define __pyx_n_u_pack __pyx_string_tab[119]
+#define __pyx_n_u_per_neuron __pyx_string_tab[120]
+#define __pyx_n_u_per_step __pyx_string_tab[121]
+#define __pyx_n_u_pop __pyx_string_tab[122]
+#define __pyx_n_u_refractoriness __pyx_string_tab[123]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[124]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[125]
+#define __pyx_n_u_register __pyx_string_tab[126]
+#define __pyx_n_u_setdefault __pyx_string_tab[127]
+#define __pyx_n_u_shape __pyx_string_tab[128]
+#define __pyx_n_u_shared __pyx_string_tab[129]
+#define __pyx_n_u_shared_period __pyx_string_tab[130]
+#define __pyx_n_u_size __pyx_string_tab[131]
+#define __pyx_n_u_spikes __pyx_string_tab[132]
+#define __pyx_n_u_start __pyx_string_tab[133]
+#define __pyx_n_u_step __pyx_string_tab[134]
+#define __pyx_n_u_stop __pyx_string_tab[135]
+#define __pyx_n_u_struct __pyx_string_tab[136]
+#define __pyx_n_u_t __pyx_string_tab[137]
+#define __pyx_n_u_threshold_level __pyx_string_tab[138]
+#define __pyx_n_u_threshold_op __pyx_string_tab[139]
+#define __pyx_n_u_threshold_variable __pyx_string_tab[140]
+#define __pyx_n_u_unpack __pyx_string_tab[141]
+#define __pyx_n_u_update __pyx_string_tab[142]
+#define __pyx_n_u_values __pyx_string_tab[143]
+#define __pyx_n_u_variables __pyx_string_tab[144]
+#define __pyx_n_u_view __pyx_string_tab[145]
+#define __pyx_n_u_x __pyx_string_tab[146]
+#define __pyx_n_b_O __pyx_string_tab[147]
+#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[148]
+#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[149]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1 __pyx_string_tab[150]
+#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_wc_3gRq_j __pyx_string_tab[151]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
-#define __pyx_int_136983863 __pyx_number_tab[2]
+#define __pyx_int_1 __pyx_number_tab[2]
+#define __pyx_int_2 __pyx_number_tab[3]
+#define __pyx_int_3 __pyx_number_tab[4]
+#define __pyx_int_136983863 __pyx_number_tab[5]
 /* #### Code section: module_state_clear ### */
 #if CYTHON_USE_MODULE_STATE
 static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
@@ -4194,9 +4226,9 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<133; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
-  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
+  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<152; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
 Py_CLEAR(clear_module_state->__pyx_CommonTypesMetaclassType);
@@ -4248,9 +4280,9 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<133; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
-  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
+  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<152; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
 Py_VISIT(traverse_module_state->__pyx_CommonTypesMetaclassType);
@@ -21081,41 +21113,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
 
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t __pyx_v_n_vars, Py_ssize_t __pyx_v_n, double **__pyx_v_values, double const *__pyx_v_free_m, double const *__pyx_v_held_m, double const *__pyx_v_free_c, double const *__pyx_v_held_c, uint8_t const *__pyx_v_not_refractory, int __pyx_v_per_neuron) {
-  double __pyx_v_old[32];
-  double __pyx_v_total;
-  double const *__pyx_v_m;
-  double const *__pyx_v_c;
   Py_ssize_t __pyx_v_i;
-  Py_ssize_t __pyx_v_k;
-  Py_ssize_t __pyx_v_l;
-  Py_ssize_t __pyx_v_width;
   Py_ssize_t __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
+  double const *__pyx_t_4;
+  double const *__pyx_t_5;
+  int __pyx_t_6;
   int __pyx_t_7;
-  int __pyx_t_8;
-  Py_ssize_t __pyx_t_9;
-  Py_ssize_t __pyx_t_10;
-  Py_ssize_t __pyx_t_11;
 
-  /* "ext/neuron_kernels.pyx":76
- *     cdef const double* m
- *     cdef const double* c
- *     cdef Py_ssize_t i, k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
- *     for i in range(n):
- *         for k in range(n_vars):
-*/
-  __pyx_v_width = (__pyx_v_n_vars + 1);
-
-  /* "ext/neuron_kernels.pyx":77
- *     cdef const double* c
- *     cdef Py_ssize_t i, k, l, width = n_vars + 1
+  /* "ext/neuron_kernels.pyx":73
+ *                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
+ *     cdef Py_ssize_t i
  *     for i in range(n):             # <<<<<<<<<<<<<<
- *         for k in range(n_vars):
- *             old[k] = values[k][i]
+ *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
+ *                        held_c if per_neuron else NULL,
 */
 
   __pyx_t_1 = __pyx_v_n;
@@ -21124,190 +21136,70 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/neuron_kernels.pyx":78
- *     cdef Py_ssize_t i, k, l, width = n_vars + 1
+    /* "ext/neuron_kernels.pyx":74
+ *     cdef Py_ssize_t i
  *     for i in range(n):
- *         for k in range(n_vars):             # <<<<<<<<<<<<<<
- *             old[k] = values[k][i]
- *         if not_refractory != NULL and not not_refractory[i]:
+ *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
+ *                        held_c if per_neuron else NULL,
+ *                        not_refractory == NULL or not_refractory[i])
 */
+    if (__pyx_v_per_neuron) {
 
-    __pyx_t_4 = __pyx_v_n_vars;
-    __pyx_t_5 = __pyx_t_4;
+      __pyx_t_4 = __pyx_v_free_c;
+    } else {
 
-    for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
-      __pyx_v_k = __pyx_t_6;
-
-      /* "ext/neuron_kernels.pyx":79
- *     for i in range(n):
- *         for k in range(n_vars):
- *             old[k] = values[k][i]             # <<<<<<<<<<<<<<
- *         if not_refractory != NULL and not not_refractory[i]:
- *             m = held_m
-*/
-      (__pyx_v_old[__pyx_v_k]) = ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]);
+      __pyx_t_4 = NULL;
     }
 
-
-    /* "ext/neuron_kernels.pyx":80
- *         for k in range(n_vars):
- *             old[k] = values[k][i]
- *         if not_refractory != NULL and not not_refractory[i]:             # <<<<<<<<<<<<<<
- *             m = held_m
- *             c = held_c
+    /* "ext/neuron_kernels.pyx":75
+ *     for i in range(n):
+ *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
+ *                        held_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
+ *                        not_refractory == NULL or not_refractory[i])
+ * 
 */
-    __pyx_t_8 = (__pyx_v_not_refractory != NULL);
+    if (__pyx_v_per_neuron) {
 
-    if (__pyx_t_8) {
+      __pyx_t_5 = __pyx_v_held_c;
+    } else {
+
+      __pyx_t_5 = NULL;
+    }
+
+    /* "ext/neuron_kernels.pyx":76
+ *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
+ *                        held_c if per_neuron else NULL,
+ *                        not_refractory == NULL or not_refractory[i])             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __pyx_t_7 = (__pyx_v_not_refractory == NULL);
+
+    if (!__pyx_t_7) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_6 = __pyx_t_7;
 
-      goto __pyx_L8_bool_binop_done;
+      goto __pyx_L5_bool_binop_done;
     }
-    __pyx_t_8 = (!((__pyx_v_not_refractory[__pyx_v_i]) != 0));
+    __pyx_t_7 = ((__pyx_v_not_refractory[__pyx_v_i]) != 0);
 
 
-    __pyx_t_7 = __pyx_t_8;
+    __pyx_t_6 = __pyx_t_7;
 
-    __pyx_L8_bool_binop_done:;
-    if (__pyx_t_7) {
+    __pyx_L5_bool_binop_done:;
 
-
-      /* "ext/neuron_kernels.pyx":81
- *             old[k] = values[k][i]
- *         if not_refractory != NULL and not not_refractory[i]:
- *             m = held_m             # <<<<<<<<<<<<<<
- *             c = held_c
- *         else:
+    /* "ext/neuron_kernels.pyx":74
+ *     cdef Py_ssize_t i
+ *     for i in range(n):
+ *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
+ *                        held_c if per_neuron else NULL,
+ *                        not_refractory == NULL or not_refractory[i])
 */
-      __pyx_v_m = __pyx_v_held_m;
-
-      /* "ext/neuron_kernels.pyx":82
- *         if not_refractory != NULL and not not_refractory[i]:
- *             m = held_m
- *             c = held_c             # <<<<<<<<<<<<<<
- *         else:
- *             m = free_m
-*/
-      __pyx_v_c = __pyx_v_held_c;
-
-      /* "ext/neuron_kernels.pyx":80
- *         for k in range(n_vars):
- *             old[k] = values[k][i]
- *         if not_refractory != NULL and not not_refractory[i]:             # <<<<<<<<<<<<<<
- *             m = held_m
- *             c = held_c
-*/
-      goto __pyx_L7;
-    }
-
-    /* "ext/neuron_kernels.pyx":84
- *             c = held_c
- *         else:
- *             m = free_m             # <<<<<<<<<<<<<<
- *             c = free_c
- *         for k in range(n_vars):
-*/
-    /*else*/ {
-      __pyx_v_m = __pyx_v_free_m;
-
-      /* "ext/neuron_kernels.pyx":85
- *         else:
- *             m = free_m
- *             c = free_c             # <<<<<<<<<<<<<<
- *         for k in range(n_vars):
- *             # The same sum, in the same order, as the numpy path.
-*/
-      __pyx_v_c = __pyx_v_free_c;
-    }
-    __pyx_L7:;
-
-    /* "ext/neuron_kernels.pyx":86
- *             m = free_m
- *             c = free_c
- *         for k in range(n_vars):             # <<<<<<<<<<<<<<
- *             # The same sum, in the same order, as the numpy path.
- *             total = m[k * width + n_vars]
-*/
-
-    __pyx_t_4 = __pyx_v_n_vars;
-    __pyx_t_5 = __pyx_t_4;
-
-    for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
-      __pyx_v_k = __pyx_t_6;
-
-      /* "ext/neuron_kernels.pyx":88
- *         for k in range(n_vars):
- *             # The same sum, in the same order, as the numpy path.
- *             total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
- *             if per_neuron:
- *                 total += c[k * n + i]
-*/
-      __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
-
-      /* "ext/neuron_kernels.pyx":89
- *             # The same sum, in the same order, as the numpy path.
- *             total = m[k * width + n_vars]
- *             if per_neuron:             # <<<<<<<<<<<<<<
- *                 total += c[k * n + i]
- *             for l in range(n_vars):
-*/
-      if (__pyx_v_per_neuron) {
-
-        /* "ext/neuron_kernels.pyx":90
- *             total = m[k * width + n_vars]
- *             if per_neuron:
- *                 total += c[k * n + i]             # <<<<<<<<<<<<<<
- *             for l in range(n_vars):
- *                 total += m[k * width + l] * old[l]
-*/
-        __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
-
-        /* "ext/neuron_kernels.pyx":89
- *             # The same sum, in the same order, as the numpy path.
- *             total = m[k * width + n_vars]
- *             if per_neuron:             # <<<<<<<<<<<<<<
- *                 total += c[k * n + i]
- *             for l in range(n_vars):
-*/
-      }
-
-      /* "ext/neuron_kernels.pyx":91
- *             if per_neuron:
- *                 total += c[k * n + i]
- *             for l in range(n_vars):             # <<<<<<<<<<<<<<
- *                 total += m[k * width + l] * old[l]
- *             values[k][i] = total
-*/
-
-      __pyx_t_9 = __pyx_v_n_vars;
-      __pyx_t_10 = __pyx_t_9;
-
-      for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_l = __pyx_t_11;
-
-        /* "ext/neuron_kernels.pyx":92
- *                 total += c[k * n + i]
- *             for l in range(n_vars):
- *                 total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
- *             values[k][i] = total
- * 
-*/
-        __pyx_v_total = (__pyx_v_total + ((__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
-      }
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_t_4, __pyx_t_5, __pyx_t_6);
 
 
-      /* "ext/neuron_kernels.pyx":93
- *             for l in range(n_vars):
- *                 total += m[k * width + l] * old[l]
- *             values[k][i] = total             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-      ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
-    }
 
   }
 
@@ -21322,16 +21214,9 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
   /* function exit code */
 
-
-
-
-
-
-
-
 }
 
-/* "ext/neuron_kernels.pyx":96
+/* "ext/neuron_kernels.pyx":79
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21383,60 +21268,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 96, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 79, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 96, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 79, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 96, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 79, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 96, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 79, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 79, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 79, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 79, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 96, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 79, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 79, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 79, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 79, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 79, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 79, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 96, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 97, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 97, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 79, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 79, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 79, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 80, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 80, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 96, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 79, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21491,7 +21376,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("refractory_flags", 0);
 
-  /* "ext/neuron_kernels.pyx":102
+  /* "ext/neuron_kernels.pyx":85
  *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
@@ -21500,7 +21385,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":103
+  /* "ext/neuron_kernels.pyx":86
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -21509,7 +21394,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":104
+  /* "ext/neuron_kernels.pyx":87
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -21519,7 +21404,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":105
+  /* "ext/neuron_kernels.pyx":88
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21558,7 +21443,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":106
+    /* "ext/neuron_kernels.pyx":89
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -21571,14 +21456,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 106, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 89, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 106, __pyx_L1_error)
+    __PYX_ERR(0, 89, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":105
+    /* "ext/neuron_kernels.pyx":88
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21587,7 +21472,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   }
 
-  /* "ext/neuron_kernels.pyx":107
+  /* "ext/neuron_kernels.pyx":90
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21600,7 +21485,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":108
+        /* "ext/neuron_kernels.pyx":91
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21614,18 +21499,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
           __pyx_v_i = __pyx_t_9;
 
-          /* "ext/neuron_kernels.pyx":112
+          /* "ext/neuron_kernels.pyx":95
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \             # <<<<<<<<<<<<<<
+ *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
  *                 refractory_steps[0 if shared else i]
  * 
 */
           __pyx_t_10 = __pyx_v_i;
 
-          /* "ext/neuron_kernels.pyx":113
+          /* "ext/neuron_kernels.pyx":96
  *             # floor away from the rounding of either.
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \
+ *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
  * 
  * 
@@ -21639,21 +21524,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
           }
           __pyx_t_12 = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":112
+          /* "ext/neuron_kernels.pyx":95
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
- *             not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \             # <<<<<<<<<<<<<<
+ *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
  *                 refractory_steps[0 if shared else i]
  * 
 */
           __pyx_t_13 = __pyx_v_i;
-          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_13)) )) = (((int64_t)floor((((__pyx_v_t - (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_10)) )))) + __pyx_v_margin) * __pyx_v_per_step))) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_12)) ))));
+          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_13)) )) = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_10)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_12)) ))));
 
         }
 
       }
 
-      /* "ext/neuron_kernels.pyx":107
+      /* "ext/neuron_kernels.pyx":90
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21670,7 +21555,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       }
   }
 
-  /* "ext/neuron_kernels.pyx":96
+  /* "ext/neuron_kernels.pyx":79
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21697,7 +21582,66 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":116
+/* "ext/neuron_kernels.pyx":99
+ * 
+ * 
+ * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
+ *                                  double per_step) noexcept nogil:
+ *     # floor(), without its library call for the usual non-negative case
+*/
+
+static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double __pyx_v_t, double __pyx_v_last, double __pyx_v_margin, double __pyx_v_per_step) {
+  double __pyx_v_x;
+  int64_t __pyx_r;
+  int64_t __pyx_t_1;
+  int __pyx_t_2;
+
+  /* "ext/neuron_kernels.pyx":103
+ *     # floor(), without its library call for the usual non-negative case
+ *     # (truncation equals floor there).
+ *     cdef double x = ((t - last) + margin) * per_step             # <<<<<<<<<<<<<<
+ *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)
+ * 
+*/
+  __pyx_v_x = (((__pyx_v_t - __pyx_v_last) + __pyx_v_margin) * __pyx_v_per_step);
+
+  /* "ext/neuron_kernels.pyx":104
+ *     # (truncation equals floor there).
+ *     cdef double x = ((t - last) + margin) * per_step
+ *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_2 = (__pyx_v_x >= 0.0);
+
+  if (__pyx_t_2) {
+
+    __pyx_t_1 = ((int64_t)__pyx_v_x);
+  } else {
+
+    __pyx_t_1 = ((int64_t)floor(__pyx_v_x));
+  }
+
+  {
+    __pyx_r = __pyx_t_1;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":99
+ * 
+ * 
+ * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
+ *                                  double per_step) noexcept nogil:
+ *     # floor(), without its library call for the usual non-negative case
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":107
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -21746,39 +21690,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 116, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 107, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 116, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 107, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 116, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 107, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 116, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 107, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 116, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 107, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 116, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 107, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 116, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 107, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 116, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 116, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 107, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 107, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 116, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 107, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21822,7 +21766,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_and_clear", 0);
 
-  /* "ext/neuron_kernels.pyx":119
+  /* "ext/neuron_kernels.pyx":110
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
@@ -21831,7 +21775,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
 */
   __pyx_v_n = (__pyx_v_values.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":120
+  /* "ext/neuron_kernels.pyx":111
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21843,7 +21787,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":121
+    /* "ext/neuron_kernels.pyx":112
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
@@ -21856,14 +21800,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 121, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 112, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 121, __pyx_L1_error)
+    __PYX_ERR(0, 112, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":120
+    /* "ext/neuron_kernels.pyx":111
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21872,7 +21816,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":122
+  /* "ext/neuron_kernels.pyx":113
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21885,7 +21829,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":123
+        /* "ext/neuron_kernels.pyx":114
  *         raise ValueError("one arrival per value")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21899,20 +21843,23 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_i = __pyx_t_7;
 
-          /* "ext/neuron_kernels.pyx":124
+          /* "ext/neuron_kernels.pyx":115
  *     with nogil:
  *         for i in range(n):
  *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
  *             arrived[i] = 0.0
+ * 
 */
           __pyx_t_8 = __pyx_v_i;
           __pyx_t_9 = __pyx_v_i;
           *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
 
-          /* "ext/neuron_kernels.pyx":125
+          /* "ext/neuron_kernels.pyx":116
  *         for i in range(n):
  *             values[i] += arrived[i]
  *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
           __pyx_t_8 = __pyx_v_i;
           *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )) = 0.0;
@@ -21920,7 +21867,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
 
       }
 
-      /* "ext/neuron_kernels.pyx":122
+      /* "ext/neuron_kernels.pyx":113
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21937,7 +21884,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
       }
   }
 
-  /* "ext/neuron_kernels.pyx":116
+  /* "ext/neuron_kernels.pyx":107
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -21959,6 +21906,1517 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":123
+ * 
+ * 
+ * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
+ *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
+ *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_6exact_step, "One step of a group in one pass per neuron: refractoriness (if\n    ``refractory_steps`` is not empty; as `refractory_flags`), the exact\n    update (as `exact_update`; ``offsets`` may be empty) and the threshold\n    ``threshold_variable OP threshold_level`` (OP from THRESHOLD_OPS, tested\n    after the update; refractory neurons do not spike). A spiking neuron\047s\n    index goes to ``spikes`` (room for all), its ``lastspike`` becomes ``t``\n    and it turns refractory.\n\n    Returns the number of spikes.\n    ");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step = {"exact_step", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_6exact_step};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_matrix = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_held_matrix = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_v_variables = 0;
+  __Pyx_memviewslice __pyx_v_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_held_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_not_refractory = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_lastspike = { 0, 0, { 0 }, { 0 }, { 0 } };
+  double __pyx_v_t;
+  double __pyx_v_dt;
+  __Pyx_memviewslice __pyx_v_refractory_steps = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_threshold_variable = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_v_threshold_op;
+  double __pyx_v_threshold_level;
+  __Pyx_memviewslice __pyx_v_spikes = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[14] = {0,0,0,0,0,0,0,0,0,0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("exact_step (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 123, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case 14:
+        values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 13:
+        values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 12:
+        values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 11:
+        values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 10:
+        values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  9:
+        values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  8:
+        values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  7:
+        values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 123, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 123, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 14)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 123, __pyx_L3_error)
+      values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 123, __pyx_L3_error)
+    }
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
+    __pyx_v_variables = ((PyObject*)values[2]);
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 127, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 127, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 127, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 123, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_offsets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lastspike, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_refractory_steps, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_threshold_variable, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_spikes, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.exact_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
+
+  /* function exit code */
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __pyx_r = NULL;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  goto __pyx_L7_cleaned_up;
+  __pyx_L0:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __pyx_L7_cleaned_up:;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_offsets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lastspike, 1);
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_refractory_steps, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_threshold_variable, 1);
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_spikes, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes) {
+  Py_ssize_t __pyx_v_n_vars;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_n_spikes;
+  double *__pyx_v_values[32];
+  double __pyx_v_free_m[(32 * (32 + 1))];
+  double __pyx_v_held_m[(32 * (32 + 1))];
+  __Pyx_memviewslice __pyx_v_view = { 0, 0, { 0 }, { 0 }, { 0 } };
+  double const *__pyx_v_free_c;
+  double const *__pyx_v_held_c;
+  int __pyx_v_refractoriness;
+  int __pyx_v_shared_period;
+  int __pyx_v_crossed;
+  int __pyx_v_free;
+  double __pyx_v_margin;
+  double __pyx_v_per_step;
+  double __pyx_v_x;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  Py_ssize_t __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  __Pyx_memviewslice __pyx_t_11 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  double *__pyx_t_12;
+  int __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  uint8_t __pyx_t_15;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("exact_step", 0);
+
+  /* "ext/neuron_kernels.pyx":138
+ *     Returns the number of spikes.
+ *     """
+ *     cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0             # <<<<<<<<<<<<<<
+ *     cdef double* values[MAX_VARIABLES]
+ *     # Local copies: stores to the uint8 flags may alias anything the loop
+*/
+  if (unlikely(__pyx_v_variables == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 138, __pyx_L1_error)
+  }
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_v_n_vars = __pyx_t_1;
+  __pyx_v_n_spikes = 0;
+
+  /* "ext/neuron_kernels.pyx":145
+ *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
+ *     cdef double[::1] view
+ *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
+ *     cdef const double* held_c = NULL
+ *     cdef bint refractoriness = refractory_steps.shape[0] > 0
+*/
+  __pyx_v_free_c = NULL;
+
+  /* "ext/neuron_kernels.pyx":146
+ *     cdef double[::1] view
+ *     cdef const double* free_c = NULL
+ *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
+ *     cdef bint refractoriness = refractory_steps.shape[0] > 0
+ *     cdef bint shared_period = refractory_steps.shape[0] == 1
+*/
+  __pyx_v_held_c = NULL;
+
+  /* "ext/neuron_kernels.pyx":147
+ *     cdef const double* free_c = NULL
+ *     cdef const double* held_c = NULL
+ *     cdef bint refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
+ *     cdef bint shared_period = refractory_steps.shape[0] == 1
+ *     cdef bint crossed, free
+*/
+  __pyx_v_refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
+
+  /* "ext/neuron_kernels.pyx":148
+ *     cdef const double* held_c = NULL
+ *     cdef bint refractoriness = refractory_steps.shape[0] > 0
+ *     cdef bint shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
+ *     cdef bint crossed, free
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
+*/
+  __pyx_v_shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
+
+  /* "ext/neuron_kernels.pyx":150
+ *     cdef bint shared_period = refractory_steps.shape[0] == 1
+ *     cdef bint crossed, free
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x             # <<<<<<<<<<<<<<
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+*/
+  __pyx_v_margin = (1e-3 * __pyx_v_dt);
+  __pyx_v_per_step = (1.0 / __pyx_v_dt);
+
+  /* "ext/neuron_kernels.pyx":151
+ *     cdef bint crossed, free
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+*/
+  __pyx_t_3 = (__pyx_v_n_vars == 0);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_3 = (__pyx_v_n_vars > 32);
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L4_bool_binop_done:;
+  if (unlikely(__pyx_t_2)) {
+
+
+    /* "ext/neuron_kernels.pyx":152
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")             # <<<<<<<<<<<<<<
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_1_to_32_variables};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 152, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 152, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":151
+ *     cdef bint crossed, free
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":153
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+*/
+  __pyx_t_3 = ((__pyx_v_matrix.shape[0]) != __pyx_v_n_vars);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L7_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_matrix.shape[1]) != (__pyx_v_n_vars + 1));
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L7_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":154
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
+ *         raise ValueError("update matrices must be K x (K + 1)")
+ *     for k in range(n_vars * (n_vars + 1)):
+*/
+  __pyx_t_3 = ((__pyx_v_held_matrix.shape[0]) != __pyx_v_n_vars);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L7_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_held_matrix.shape[1]) != (__pyx_v_n_vars + 1));
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L7_bool_binop_done:;
+
+  /* "ext/neuron_kernels.pyx":153
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+*/
+  if (unlikely(__pyx_t_2)) {
+
+
+    /* "ext/neuron_kernels.pyx":155
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars * (n_vars + 1)):
+ *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 155, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 155, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":153
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+ *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":156
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+ *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
+ *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+*/
+
+  __pyx_t_1 = (__pyx_v_n_vars * (__pyx_v_n_vars + 1));
+  __pyx_t_7 = __pyx_t_1;
+
+  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
+    __pyx_v_k = __pyx_t_8;
+
+    /* "ext/neuron_kernels.pyx":157
+ *         raise ValueError("update matrices must be K x (K + 1)")
+ *     for k in range(n_vars * (n_vars + 1)):
+ *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
+ *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *     n = len(variables[0])
+*/
+    __pyx_t_9 = (__pyx_v_k / (__pyx_v_n_vars + 1));
+    __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
+    (__pyx_v_free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
+
+    /* "ext/neuron_kernels.pyx":158
+ *     for k in range(n_vars * (n_vars + 1)):
+ *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
+ *     n = len(variables[0])
+ *     for k in range(n_vars):
+*/
+    __pyx_t_10 = (__pyx_v_k / (__pyx_v_n_vars + 1));
+    __pyx_t_9 = (__pyx_v_k % (__pyx_v_n_vars + 1));
+    (__pyx_v_held_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_matrix.data + __pyx_t_10 * __pyx_v_held_matrix.strides[0]) )) + __pyx_t_9)) )));
+  }
+
+
+  /* "ext/neuron_kernels.pyx":159
+ *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *     n = len(variables[0])             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars):
+ *         view = variables[k]
+*/
+  if (unlikely(__pyx_v_variables == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+    __PYX_ERR(0, 159, __pyx_L1_error)
+  }
+  __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
+  __Pyx_INCREF(__pyx_t_4);
+  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 159, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+  __pyx_v_n = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":160
+ *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *     n = len(variables[0])
+ *     for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *         view = variables[k]
+ *         if view.shape[0] != n:
+*/
+
+  __pyx_t_1 = __pyx_v_n_vars;
+  __pyx_t_7 = __pyx_t_1;
+
+  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
+    __pyx_v_k = __pyx_t_8;
+
+    /* "ext/neuron_kernels.pyx":161
+ *     n = len(variables[0])
+ *     for k in range(n_vars):
+ *         view = variables[k]             # <<<<<<<<<<<<<<
+ *         if view.shape[0] != n:
+ *             raise ValueError("state variables must have one length")
+*/
+    if (unlikely(__pyx_v_variables == Py_None)) {
+      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+      __PYX_ERR(0, 161, __pyx_L1_error)
+    }
+    __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 161, __pyx_L1_error)
+    __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
+    __pyx_v_view = __pyx_t_11;
+    __pyx_t_11.memview = NULL;
+    __pyx_t_11.data = NULL;
+
+    /* "ext/neuron_kernels.pyx":162
+ *     for k in range(n_vars):
+ *         view = variables[k]
+ *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL
+*/
+    __pyx_t_2 = ((__pyx_v_view.shape[0]) != __pyx_v_n);
+
+    if (unlikely(__pyx_t_2)) {
+
+
+      /* "ext/neuron_kernels.pyx":163
+ *         view = variables[k]
+ *         if view.shape[0] != n:
+ *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
+ *         values[k] = &view[0] if n else NULL
+ *     if n == 0:
+*/
+      __pyx_t_5 = NULL;
+      __pyx_t_6 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
+        __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_4);
+      }
+      __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+      __PYX_ERR(0, 163, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":162
+ *     for k in range(n_vars):
+ *         view = variables[k]
+ *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":164
+ *         if view.shape[0] != n:
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
+ *     if n == 0:
+ *         return 0
+*/
+    __pyx_t_2 = (__pyx_v_n != 0);
+
+    if (__pyx_t_2) {
+      __pyx_t_9 = 0;
+
+      __pyx_t_12 = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_view.data) + __pyx_t_9)) ))));
+    } else {
+
+      __pyx_t_12 = NULL;
+    }
+
+    (__pyx_v_values[__pyx_v_k]) = __pyx_t_12;
+
+  }
+
+
+  /* "ext/neuron_kernels.pyx":165
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL
+ *     if n == 0:             # <<<<<<<<<<<<<<
+ *         return 0
+ *     if offsets.shape[0] > 0:
+*/
+  __pyx_t_2 = (__pyx_v_n == 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/neuron_kernels.pyx":166
+ *         values[k] = &view[0] if n else NULL
+ *     if n == 0:
+ *         return 0             # <<<<<<<<<<<<<<
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
+        __pyx_r = __pyx_mstate_global->__pyx_int_0;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/neuron_kernels.pyx":165
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL
+ *     if n == 0:             # <<<<<<<<<<<<<<
+ *         return 0
+ *     if offsets.shape[0] > 0:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":167
+ *     if n == 0:
+ *         return 0
+ *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")
+*/
+  __pyx_t_2 = ((__pyx_v_offsets.shape[0]) > 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/neuron_kernels.pyx":168
+ *         return 0
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("offsets must have one column per neuron")
+ *         free_c = &offsets[0, 0]
+*/
+    __pyx_t_3 = ((__pyx_v_offsets.shape[1]) != __pyx_v_n);
+
+    if (!__pyx_t_3) {
+
+    } else {
+
+      __pyx_t_2 = __pyx_t_3;
+
+      goto __pyx_L19_bool_binop_done;
+    }
+    __pyx_t_3 = ((__pyx_v_held_offsets.shape[1]) != __pyx_v_n);
+
+
+    __pyx_t_2 = __pyx_t_3;
+
+    __pyx_L19_bool_binop_done:;
+    if (unlikely(__pyx_t_2)) {
+
+
+      /* "ext/neuron_kernels.pyx":169
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
+ *         free_c = &offsets[0, 0]
+ *         held_c = &held_offsets[0, 0]
+*/
+      __pyx_t_5 = NULL;
+      __pyx_t_6 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
+        __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 169, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_4);
+      }
+      __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+      __PYX_ERR(0, 169, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":168
+ *         return 0
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("offsets must have one column per neuron")
+ *         free_c = &offsets[0, 0]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":170
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")
+ *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+*/
+    __pyx_t_9 = 0;
+    __pyx_t_10 = 0;
+    __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
+
+    /* "ext/neuron_kernels.pyx":171
+ *             raise ValueError("offsets must have one column per neuron")
+ *         free_c = &offsets[0, 0]
+ *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+ *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
+*/
+    __pyx_t_10 = 0;
+    __pyx_t_9 = 0;
+    __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
+
+    /* "ext/neuron_kernels.pyx":167
+ *     if n == 0:
+ *         return 0
+ *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":172
+ *         free_c = &offsets[0, 0]
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+*/
+  __pyx_t_3 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L22_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_lastspike.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L22_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":173
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+ *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \             # <<<<<<<<<<<<<<
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+ *         raise ValueError("inconsistent arguments")
+*/
+  __pyx_t_3 = ((__pyx_v_threshold_variable.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L22_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_spikes.shape[0]) < __pyx_v_n);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L22_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":174
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+ *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
+ *         raise ValueError("inconsistent arguments")
+ *     with nogil:
+*/
+
+  __pyx_t_1 = (__pyx_v_refractory_steps.shape[0]);
+  __pyx_t_13 = (__pyx_t_1 != 0);
+
+  if (__pyx_t_13) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_13;
+
+    goto __pyx_L28_bool_binop_done;
+  }
+  __pyx_t_13 = (__pyx_t_1 != 1);
+
+  if (__pyx_t_13) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_13;
+
+    goto __pyx_L28_bool_binop_done;
+  }
+  __pyx_t_13 = (__pyx_t_1 != __pyx_v_n);
+
+
+  __pyx_t_3 = __pyx_t_13;
+
+  __pyx_L28_bool_binop_done:;
+  __pyx_t_13 = __pyx_t_3;
+
+
+  if (!__pyx_t_13) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_13;
+
+    goto __pyx_L22_bool_binop_done;
+  }
+  __pyx_t_13 = (0 <= __pyx_v_threshold_op);
+  if (__pyx_t_13) {
+    __pyx_t_13 = (__pyx_v_threshold_op <= 3);
+  }
+  __pyx_t_3 = (!__pyx_t_13);
+
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L22_bool_binop_done:;
+
+  /* "ext/neuron_kernels.pyx":172
+ *         free_c = &offsets[0, 0]
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+*/
+  if (unlikely(__pyx_t_2)) {
+
+
+    /* "ext/neuron_kernels.pyx":175
+ *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+ *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for i in range(n):
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 175, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 175, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":172
+ *         free_c = &offsets[0, 0]
+ *         held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":176
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+ *         raise ValueError("inconsistent arguments")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             free = True
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/neuron_kernels.pyx":177
+ *         raise ValueError("inconsistent arguments")
+ *     with nogil:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             free = True
+ *             if refractoriness:
+*/
+
+        __pyx_t_1 = __pyx_v_n;
+        __pyx_t_7 = __pyx_t_1;
+
+        for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
+          __pyx_v_i = __pyx_t_8;
+
+          /* "ext/neuron_kernels.pyx":178
+ *     with nogil:
+ *         for i in range(n):
+ *             free = True             # <<<<<<<<<<<<<<
+ *             if refractoriness:
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+*/
+          __pyx_v_free = 1;
+
+          /* "ext/neuron_kernels.pyx":179
+ *         for i in range(n):
+ *             free = True
+ *             if refractoriness:             # <<<<<<<<<<<<<<
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                     refractory_steps[0 if shared_period else i]
+*/
+          if (__pyx_v_refractoriness) {
+
+            /* "ext/neuron_kernels.pyx":180
+ *             free = True
+ *             if refractoriness:
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
+ *                     refractory_steps[0 if shared_period else i]
+ *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
+*/
+            __pyx_t_9 = __pyx_v_i;
+
+            /* "ext/neuron_kernels.pyx":181
+ *             if refractoriness:
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                     refractory_steps[0 if shared_period else i]             # <<<<<<<<<<<<<<
+ *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
+ *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+*/
+            if (__pyx_v_shared_period) {
+
+              __pyx_t_14 = 0;
+            } else {
+
+              __pyx_t_14 = __pyx_v_i;
+            }
+            __pyx_t_10 = __pyx_t_14;
+            __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_10)) ))));
+
+
+            /* "ext/neuron_kernels.pyx":179
+ *         for i in range(n):
+ *             free = True
+ *             if refractoriness:             # <<<<<<<<<<<<<<
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                     refractory_steps[0 if shared_period else i]
+*/
+          }
+
+          /* "ext/neuron_kernels.pyx":182
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                     refractory_steps[0 if shared_period else i]
+ *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)             # <<<<<<<<<<<<<<
+ *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             else:
+*/
+          __pyx_t_2 = (__pyx_v_n_vars == 2);
+
+          if (__pyx_t_2) {
+
+
+            /* "ext/neuron_kernels.pyx":183
+ *                     refractory_steps[0 if shared_period else i]
+ *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
+ *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *             else:
+ *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+*/
+            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+
+            /* "ext/neuron_kernels.pyx":182
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                     refractory_steps[0 if shared_period else i]
+ *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)             # <<<<<<<<<<<<<<
+ *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             else:
+*/
+            goto __pyx_L37;
+          }
+
+          /* "ext/neuron_kernels.pyx":185
+ *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             else:
+ *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *             x = threshold_variable[i]
+ *             if threshold_op == 0:
+*/
+          /*else*/ {
+            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+          }
+          __pyx_L37:;
+
+          /* "ext/neuron_kernels.pyx":186
+ *             else:
+ *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             x = threshold_variable[i]             # <<<<<<<<<<<<<<
+ *             if threshold_op == 0:
+ *                 crossed = x > threshold_level
+*/
+          __pyx_t_10 = __pyx_v_i;
+          __pyx_v_x = (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_10)) )));
+
+          /* "ext/neuron_kernels.pyx":187
+ *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             x = threshold_variable[i]
+ *             if threshold_op == 0:             # <<<<<<<<<<<<<<
+ *                 crossed = x > threshold_level
+ *             elif threshold_op == 1:
+*/
+          switch (__pyx_v_threshold_op) {
+            case 0:
+
+            /* "ext/neuron_kernels.pyx":188
+ *             x = threshold_variable[i]
+ *             if threshold_op == 0:
+ *                 crossed = x > threshold_level             # <<<<<<<<<<<<<<
+ *             elif threshold_op == 1:
+ *                 crossed = x >= threshold_level
+*/
+            __pyx_v_crossed = (__pyx_v_x > __pyx_v_threshold_level);
+
+            /* "ext/neuron_kernels.pyx":187
+ *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             x = threshold_variable[i]
+ *             if threshold_op == 0:             # <<<<<<<<<<<<<<
+ *                 crossed = x > threshold_level
+ *             elif threshold_op == 1:
+*/
+            break;
+            case 1:
+
+            /* "ext/neuron_kernels.pyx":190
+ *                 crossed = x > threshold_level
+ *             elif threshold_op == 1:
+ *                 crossed = x >= threshold_level             # <<<<<<<<<<<<<<
+ *             elif threshold_op == 2:
+ *                 crossed = x < threshold_level
+*/
+            __pyx_v_crossed = (__pyx_v_x >= __pyx_v_threshold_level);
+
+            /* "ext/neuron_kernels.pyx":189
+ *             if threshold_op == 0:
+ *                 crossed = x > threshold_level
+ *             elif threshold_op == 1:             # <<<<<<<<<<<<<<
+ *                 crossed = x >= threshold_level
+ *             elif threshold_op == 2:
+*/
+            break;
+            case 2:
+
+            /* "ext/neuron_kernels.pyx":192
+ *                 crossed = x >= threshold_level
+ *             elif threshold_op == 2:
+ *                 crossed = x < threshold_level             # <<<<<<<<<<<<<<
+ *             else:
+ *                 crossed = x <= threshold_level
+*/
+            __pyx_v_crossed = (__pyx_v_x < __pyx_v_threshold_level);
+
+            /* "ext/neuron_kernels.pyx":191
+ *             elif threshold_op == 1:
+ *                 crossed = x >= threshold_level
+ *             elif threshold_op == 2:             # <<<<<<<<<<<<<<
+ *                 crossed = x < threshold_level
+ *             else:
+*/
+            break;
+            default:
+
+            /* "ext/neuron_kernels.pyx":194
+ *                 crossed = x < threshold_level
+ *             else:
+ *                 crossed = x <= threshold_level             # <<<<<<<<<<<<<<
+ *             crossed = crossed and free
+ *             if crossed:
+*/
+            __pyx_v_crossed = (__pyx_v_x <= __pyx_v_threshold_level);
+            break;
+          }
+
+          /* "ext/neuron_kernels.pyx":195
+ *             else:
+ *                 crossed = x <= threshold_level
+ *             crossed = crossed and free             # <<<<<<<<<<<<<<
+ *             if crossed:
+ *                 spikes[n_spikes] = i
+*/
+          if (__pyx_v_crossed) {
+          } else {
+
+            __pyx_t_2 = __pyx_v_crossed;
+            goto __pyx_L38_bool_binop_done;
+          }
+
+          __pyx_t_2 = __pyx_v_free;
+          __pyx_L38_bool_binop_done:;
+          __pyx_v_crossed = __pyx_t_2;
+
+          /* "ext/neuron_kernels.pyx":196
+ *                 crossed = x <= threshold_level
+ *             crossed = crossed and free
+ *             if crossed:             # <<<<<<<<<<<<<<
+ *                 spikes[n_spikes] = i
+ *                 n_spikes += 1
+*/
+          if (__pyx_v_crossed) {
+
+            /* "ext/neuron_kernels.pyx":197
+ *             crossed = crossed and free
+ *             if crossed:
+ *                 spikes[n_spikes] = i             # <<<<<<<<<<<<<<
+ *                 n_spikes += 1
+ *                 lastspike[i] = t
+*/
+            __pyx_t_10 = __pyx_v_n_spikes;
+            *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_10)) )) = __pyx_v_i;
+
+            /* "ext/neuron_kernels.pyx":198
+ *             if crossed:
+ *                 spikes[n_spikes] = i
+ *                 n_spikes += 1             # <<<<<<<<<<<<<<
+ *                 lastspike[i] = t
+ *             if refractoriness:
+*/
+            __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
+
+            /* "ext/neuron_kernels.pyx":199
+ *                 spikes[n_spikes] = i
+ *                 n_spikes += 1
+ *                 lastspike[i] = t             # <<<<<<<<<<<<<<
+ *             if refractoriness:
+ *                 not_refractory[i] = free and not crossed
+*/
+            __pyx_t_10 = __pyx_v_i;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_10)) )) = __pyx_v_t;
+
+            /* "ext/neuron_kernels.pyx":196
+ *                 crossed = x <= threshold_level
+ *             crossed = crossed and free
+ *             if crossed:             # <<<<<<<<<<<<<<
+ *                 spikes[n_spikes] = i
+ *                 n_spikes += 1
+*/
+          }
+
+          /* "ext/neuron_kernels.pyx":200
+ *                 n_spikes += 1
+ *                 lastspike[i] = t
+ *             if refractoriness:             # <<<<<<<<<<<<<<
+ *                 not_refractory[i] = free and not crossed
+ *     return n_spikes
+*/
+          if (__pyx_v_refractoriness) {
+
+            /* "ext/neuron_kernels.pyx":201
+ *                 lastspike[i] = t
+ *             if refractoriness:
+ *                 not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
+ *     return n_spikes
+ * 
+*/
+            if (__pyx_v_free) {
+            } else {
+
+              __pyx_t_15 = __pyx_v_free;
+              goto __pyx_L42_bool_binop_done;
+            }
+            __pyx_t_2 = (!__pyx_v_crossed);
+
+
+            __pyx_t_15 = __pyx_t_2;
+
+            __pyx_L42_bool_binop_done:;
+            __pyx_t_10 = __pyx_v_i;
+            *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_10)) )) = __pyx_t_15;
+
+
+            /* "ext/neuron_kernels.pyx":200
+ *                 n_spikes += 1
+ *                 lastspike[i] = t
+ *             if refractoriness:             # <<<<<<<<<<<<<<
+ *                 not_refractory[i] = free and not crossed
+ *     return n_spikes
+*/
+          }
+        }
+
+      }
+
+      /* "ext/neuron_kernels.pyx":176
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+ *         raise ValueError("inconsistent arguments")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             free = True
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L33;
+        }
+        __pyx_L33:;
+      }
+  }
+
+  /* "ext/neuron_kernels.pyx":202
+ *             if refractoriness:
+ *                 not_refractory[i] = free and not crossed
+ *     return n_spikes             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 202, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_4;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_4 = 0;
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":123
+ * 
+ * 
+ * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
+ *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
+ *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_11, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.exact_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+
+
+
+
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
+
+
+
+
+
+
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":205
+ * 
+ * 
+ * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
+ *                                 const double* free_m, const double* held_m,
+ *                                 const double* free_c, const double* held_c,
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t __pyx_v_n_vars, Py_ssize_t __pyx_v_i, Py_ssize_t __pyx_v_n, double **__pyx_v_values, double const *__pyx_v_free_m, double const *__pyx_v_held_m, double const *__pyx_v_free_c, double const *__pyx_v_held_c, int __pyx_v_free) {
+  double __pyx_v_old[32];
+  double __pyx_v_total;
+  double const *__pyx_v_m;
+  double const *__pyx_v_c;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_l;
+  Py_ssize_t __pyx_v_width;
+  double const *__pyx_t_1;
+  double const *__pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  int __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+
+  /* "ext/neuron_kernels.pyx":213
+ *     cdef double old[MAX_VARIABLES]
+ *     cdef double total
+ *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
+ *     cdef const double* c = free_c if free else held_c
+ *     cdef Py_ssize_t k, l, width = n_vars + 1
+*/
+  if (__pyx_v_free) {
+
+    __pyx_t_1 = __pyx_v_free_m;
+  } else {
+
+    __pyx_t_1 = __pyx_v_held_m;
+  }
+  __pyx_v_m = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":214
+ *     cdef double total
+ *     cdef const double* m = free_m if free else held_m
+ *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t k, l, width = n_vars + 1
+ *     for k in range(n_vars):
+*/
+  if (__pyx_v_free) {
+
+    __pyx_t_2 = __pyx_v_free_c;
+  } else {
+
+    __pyx_t_2 = __pyx_v_held_c;
+  }
+  __pyx_v_c = __pyx_t_2;
+
+  /* "ext/neuron_kernels.pyx":215
+ *     cdef const double* m = free_m if free else held_m
+ *     cdef const double* c = free_c if free else held_c
+ *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars):
+ *         old[k] = values[k][i]
+*/
+  __pyx_v_width = (__pyx_v_n_vars + 1);
+
+  /* "ext/neuron_kernels.pyx":216
+ *     cdef const double* c = free_c if free else held_c
+ *     cdef Py_ssize_t k, l, width = n_vars + 1
+ *     for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *         old[k] = values[k][i]
+ *     for k in range(n_vars):
+*/
+
+  __pyx_t_3 = __pyx_v_n_vars;
+  __pyx_t_4 = __pyx_t_3;
+
+  for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+    __pyx_v_k = __pyx_t_5;
+
+    /* "ext/neuron_kernels.pyx":217
+ *     cdef Py_ssize_t k, l, width = n_vars + 1
+ *     for k in range(n_vars):
+ *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars):
+ *         total = m[k * width + n_vars]
+*/
+    (__pyx_v_old[__pyx_v_k]) = ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]);
+  }
+
+
+  /* "ext/neuron_kernels.pyx":218
+ *     for k in range(n_vars):
+ *         old[k] = values[k][i]
+ *     for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *         total = m[k * width + n_vars]
+ *         if c != NULL:
+*/
+
+  __pyx_t_3 = __pyx_v_n_vars;
+  __pyx_t_4 = __pyx_t_3;
+
+  for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+    __pyx_v_k = __pyx_t_5;
+
+    /* "ext/neuron_kernels.pyx":219
+ *         old[k] = values[k][i]
+ *     for k in range(n_vars):
+ *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
+ *         if c != NULL:
+ *             total += c[k * n + i]
+*/
+    __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
+
+    /* "ext/neuron_kernels.pyx":220
+ *     for k in range(n_vars):
+ *         total = m[k * width + n_vars]
+ *         if c != NULL:             # <<<<<<<<<<<<<<
+ *             total += c[k * n + i]
+ *         for l in range(n_vars):
+*/
+    __pyx_t_6 = (__pyx_v_c != NULL);
+
+    if (__pyx_t_6) {
+
+
+      /* "ext/neuron_kernels.pyx":221
+ *         total = m[k * width + n_vars]
+ *         if c != NULL:
+ *             total += c[k * n + i]             # <<<<<<<<<<<<<<
+ *         for l in range(n_vars):
+ *             total += m[k * width + l] * old[l]
+*/
+      __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
+
+      /* "ext/neuron_kernels.pyx":220
+ *     for k in range(n_vars):
+ *         total = m[k * width + n_vars]
+ *         if c != NULL:             # <<<<<<<<<<<<<<
+ *             total += c[k * n + i]
+ *         for l in range(n_vars):
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":222
+ *         if c != NULL:
+ *             total += c[k * n + i]
+ *         for l in range(n_vars):             # <<<<<<<<<<<<<<
+ *             total += m[k * width + l] * old[l]
+ *         values[k][i] = total
+*/
+
+    __pyx_t_7 = __pyx_v_n_vars;
+    __pyx_t_8 = __pyx_t_7;
+
+    for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+      __pyx_v_l = __pyx_t_9;
+
+      /* "ext/neuron_kernels.pyx":223
+ *             total += c[k * n + i]
+ *         for l in range(n_vars):
+ *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
+ *         values[k][i] = total
+*/
+      __pyx_v_total = (__pyx_v_total + ((__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
+    }
+
+
+    /* "ext/neuron_kernels.pyx":224
+ *         for l in range(n_vars):
+ *             total += m[k * width + l] * old[l]
+ *         values[k][i] = total             # <<<<<<<<<<<<<<
+*/
+    ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
+  }
+
+
+  /* "ext/neuron_kernels.pyx":205
+ * 
+ * 
+ * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
+ *                                 const double* free_m, const double* held_m,
+ *                                 const double* free_c, const double* held_c,
+*/
+
+  /* function exit code */
+
+
+
+
+
+
+
 }
 /* #### Code section: module_exttypes ### */
 static struct __pyx_vtabstruct_array __pyx_vtable_array;
@@ -24292,34 +25750,65 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":96
+  /* "ext/neuron_kernels.pyx":79
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
  *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
  *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 79, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":116
+  /* "ext/neuron_kernels.pyx":107
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 116, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 107, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 107, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/neuron_kernels.pyx":120
+ * 
+ * # Threshold comparisons of the compiled step: variable OP level.
+ * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 120, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/neuron_kernels.pyx":123
+ * 
+ * 
+ * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
+ *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
+ *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/neuron_kernels.pyx":1
@@ -24496,41 +25985,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{20},{15},{7},{6},{22},{2},{9},{50},{39},{34},{39},{21},{45},{34},{36},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{12},{5},{6},{7},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{16},{16},{8},{10},{5},{6},{4},{5},{4},{4},{6},{1},{6},{6},{6},{9},{4},{1}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{75},{154},{420}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{17},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{20},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{21},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{4},{1}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{75},{146},{420},{771}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1347 bytes) */
-static const char cstring[] = "x\332\235T\315o\023G\024\307J\002I\033\n&\004\204\322\242I\221pT\201\333\000\205\252BTn\032\332H\205&\230\242\322\313j<\373\326\036\262;\263\236\2315k\016\025G\037\367\270\307=\356\321\307\034s\3141G\037\373\047\360\047\364\315\256\277\240\037\207Z\362\354\233\231\367\336\374\336\357}\020j\310W1\221\255W\300\314\243\372\267\344\341\023\010\244\352\277\340\360\232H\217<dR\030\336\216d\244\t\025.q\271\262\212\037\036s1\271\320Fq\027\3349e\"\325\177\336\277\1776\325|\364\335\016\025B\032B\265\346mA\214$\n\250{[\n\277O\202\002d\017A\356\211\036\365\271K\002\351\302-\002q\210\266\350\252\306j\366\335\232\047\225QT\324n\2216\272\232(\353\016\r\001\237\"4\346\232<\225\006\210\351 \023;}\323\221\202\340\231\013>o\201\242\006\3605\213\017\275*\253$\310\376\356\376\355{\337\334+\320*\260\274i\242\243\026\363\021(hKZ+\342\276A\357\246\037\202\256\223=\217\364eD\004 .\214\"D\275y\003\323\001A4\030+\220Z\02135\\\n\007\315\271h\327\3064\361\036X\353\307\324\327P\247\256\353\240\036 \346@jC\356\336!=\2528m\371\240\231\364}\253/\205\256\323\026s\271\266\307 \21256_\n\210\024z?\004%\300\327\365\260\037\267\031\327\345\275+$\206\356\321\3107\304q\024\270\021\003\307!nT\274-\244\270\215T\3648\365\361\226q\301\215\343\210(\010\373u\207I\005\365\000\3558U\212\366\211G\271_\306\313\203\020\2230\257\026\005\324t\376\246!=\017Y\320$\2100\240\016\305p\245\000\202\321D\201 !\262_\002\267\207\370\004\307L\026\247\370\215\300\036z>m\027I\261\033\005\236\242\314`\221X%.\335\017<L\357\271\000LGa;\323\320\230\001\2301\372\001$\037D\333t\242\2020\013\237\372\276d\326\240\214\334\245\206\326\377\341\266,:\013\260\254w]o4w\366\366v}\237\207\232\353&t#\020\014l\347\325gM\3508\373\375\030\377?`\005:O1\177\317\300s\234q\225`n0\017\266\216fB\033\0147\020\330\003\327\332\340\317\213\004\263_\274\322\023\253\222s+\005\224\213\342+\335\310/\356\004\r\312\257}\336q\260B\034\326\001v\250\243\240\334\215\275X\321\326x)E\"\344\354\020=\354\212\211^\317X\026\254\217nD\375\211\333IYM%V\264\335\334\001\304v\203""\3250\205\242\347\240O\345\231\235\001mc\341\332\026\230\214\260\371\000K\337v\t\362\215\304\000U\223<8\255\310\363\260\263m\t\201Ku_0.\353S3\335\242\032\030\363Qt\220\027\034\036\014Z\224\0352\031\t\203\275d4\017\352\010\320\324\337\357#\327\270\005\025\010\241\034\246\230K\034I\200\\\024c\004\224\302\322\217\261\346\234(\304\022\001[r\032\307\023\366\302xHy\n0\246b\r:\340\273\226t\\K\031\325\024\217\013q\334(\234\2738,!\266\331\326\345\362\006\016\261\006\214\016\371!\004T\265\271(\315p\\\332Yig\244\020\016\326\265\266\274\342\244\r\260\214\234Y\257 \362\261\363\020C\306~p\312 \255\244\r\204\241\014g\312N\021\301\334\336j\340\276\215$\201B\047\343AR\324=.\230[\213\020S\247L\241j$\376U\304\214\301\322\301\367J^\212~\326\323\336\263\270\343_\336V\336\235=\263t-=\233zY#;\030-\236{\373z\340%\215\244\231.\244\333\243\345O\006\257\322JZ\035\255|4Z^\035\354&\353\tM\272\243\325K\311fr?\275\232U\262\352hu-\331Nv\323*\272Z\265\256V\262+Y7\257\214\026\257\236^\255e\275\374 g\303\265ac\264x-]O[\331\205\334\014\357\014\213\227\376H^\244\333\351N\252\263\317\263\235,\312\177\034\336=\275\377\370\330;i\2344O\367\233\247\315\347\377\002\340\335\362\231\363\033\351f\372u\266\222\257\243\373K\350\361\345\021=2\307w\216\177;yv\362\346\364\345\357\243\213\004\341\255g\376p\023\221]>\263t=mZ\274h\273\264\211\202\005\271\220o\217\026\255\332F\336\310\233\303J\261\231_6\322\007\331\315\274\222\257\345\337\347\264$\247\225Tf\250\212\023\226TG\313+\243\305\345\301\302`{\260\227\034$\324n\226\006\277\"K\310\341\205A\277P^\376xpo\320\303k\226\256\245\rK\342\027i#=\260\336\350 B\316\237\247\325\364fv.\353Z\277]\253\377 \271\211\246k\310\221\312\326\262\237\207g\207t\250\217n\034\035\314YW\223jRC\313\033\223\315\255\224\"\245\233\363\014\253\254x\376Qz%\355f\013\331\335\214\3169\270\230T\222\353x^A\222\261\032VV\361\331\033\t>\2611\316\316V\2765\334:\332:\336:\251\235\036<\033\235\277\234\354\330\"\370_\327\177\026\347?a\276\343<\036\306G\361q|\322\035}\372\331_8\032\225\217";
-    PyObject *data = __Pyx_DecompressString(cstring, 1347, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1835 bytes) */
+static const char cstring[] = "x\332\255T\317s\333\306\0256-\331\246\032&\026-Y\032\327\251\262\224\\SMm\246\264\334\270\323I\335\241e\332\326\330\215%Qv5\275`\226\300\202\204\005,H\354\202&;m\047G\036q\334#\2168\342\210#\217:\362\210\243\377\004\377\ty\273\340/9M\017\235hF\340\356\276\037\373\355\367\275\367\020\346\350\017}\3446\337\021\235?\256T\021w\321\336\003\324\303\236\205\2336a\177F\337\375\2158\2567xk\221\367\3105\321w\272K\271\325\362]\237!L\rdX\236\214\374\364\330\242S\003\343\236e\020c\301\031\271\336\377\264_<\233y>\376\353>\246\324\345\0103f\265\250D\352\021l\334w\251=@\216\002\331\003\220\007\264\207m\313@\216k\220{\210\364;\020\013\251\312zY\336[6]\217{\230\226\357\241\026\244\232:\2636\356\020\270\n\341\276\305\320\367.\047\210\267\201\232\375\001o\273\024\301\231Al\253I<\314\t\334&\361AVO:QtX?\274\377\360O\017\025Z\217H\"\031b~S\267\001(a\222\264\246o\331\034\262\363A\207\260\n:0\321\300\365\021%\200\013^\321\001\277\305\000\336&\0241\302\345\002\225\325\2331\267\\\252A\270E[\345\tMV\217\310\350g\330f\244\202\rC\003?\002\230\035\227\361\013\032\352\256mK\177\227\262\nn\352\206\305\3441\241\352\333\347\337P\342{\220\375\214x\224\330\254\322\031\364[\272EAPf1N(\020\356\265|\007\026\260\317\242\014\352\002!&\366m\2164\315#\206\257\023MC\206\257\020Q\227\336\007\202z\026\266\301\n\251,\256i\324w:\203\212\246\273\036\2518\020ga\317\303\003db\313\316X\260\234\016H\263\350\346;\230\267\177\342\341\232&p\303\220\343\3033\333\030Hp)A\360F\337\241\250\003\232d\317\221\207p\205\005\372\252S\370\365\211<4m\334RR\311\215GL\017\353\034JG:Y\256\361I\206\231\335\242\004DR\261s\017\006\272\2209\317\237@\262\tm\361\266\257\010\223\360\261m\273\272\014\310^n`\216+\377\305\232\225\242\004\230u\001\253\370\035C\032\200\r\250\272\3515M\202^\242>\332}\211~\217\252\277\2535\366\017\016\352\266mu@\243\347\3749\257\277\342\257x\275A\272>\241:9yq\\o\274x\375\352\251\366\372\260!;\2712ojM;\034\364\341\377)T\264\366=\324\303115mRu\240*((\353r\276h\021nq\342\310\003C\306\300\237\351S]\376\202\211M\2432\265""\344\312\301\026U\277\256\341\333\312F\261\223\375\312\3535\r*N\323\333D?c\276\223\355&Y\344R\366L\266\362i\307\322\317 C\235N\375z\\\362\047st}lO\323N\013r\266\322U\033/\034\220\276\334@\035\315\240\260\005\350\263\365<\216\023&\337b1Y\232\256\017\315L\240\225d\327\201R@\014\301\336TA\255\351\233&L\nY|\304\300l@u\313\255\314\302X\0233\242\3536,5\340\005\206\221N\232X?\323]\237r\335sa\004\030\320\242\320lN\005p\362\312\305\3664\270\241\030\001$\331\320\006}a\322\021\240DM\047\342y\320;}(Z \221t\262UVA\262z\031\314?(\244\311\0244=B\344\277\246\253\257\323&\266!\225\200o\266V5\327W\313I\337Y\226\001\023\231\364e\t\260\354\363Or\006\205\301Y\307:#\016\314\n\213fa0\223\345@\226\203\230RM\231\031\325\240]\230$\035\306\272\0035\246\315[\020\3363\271\244\003|@\233i\331\323\345J\276\245\343v.\366\343<TSo[\330K\177\330\267\344\004\363 \345dZ\251\346\202\017\224A\366\325\262\266\227\217\310\000\202\360\036W\321\334\205\177\317\3279\347m\017\202\\ \301&=b\317\267ng\276\236\216\001\250R@\2371\256\206\016\233\r\010\311F\377\365\017\271\217W/]\271%\256\n3\254\205G\351\362\265\037\336\017\315\240\0264\304\222\250\246\371/\206\357DN\024\323\225_\245\371\302\260\036\334\014p\320M\0137\202R\360\255\330\014sa1-\254\005\325\240.\212\220\252 S\255\204\033a7\312\245\313\233\343\315r\330\213\216\"=^\213k\351\362-qS4\303\353\021\217\037\304\352\246\377\004oEU\354\013\026n\207\373\241\037=\217\367\306\337>\033\231\347\265\363\306\370\2601n\234\374\014\200\217\371K\237\337\026%\361\307\260\020\325\242F\274\222\024\223;I{\364n|x\224\256\"\200u3\264\343\022 Z\277teK4$N\210\271R\202\205\004\267\024U\323e\351v[\205\347\324f\361s[<\n\357F\271h-z\022\341\214\224f\220\233\243Q\047zPL\363+\351r~\2704\254\016\017\202\243\000\313\315\225\341\033`\007\270\273>\034(\347\374g\303\207\303\036\230u\261&j\222\274\257EM\034\311lx\350\003\327\047\242(\356\206\327\302\256\314\333\225\376\217\202\273\020\272\006\334x\341Z\370*\276\032\343\230%;\311\321Bt1(\006e\210\334\231n\356\t\014T\226\026\231\365Bu\375c""\261!\272\341R\270\027\342\205\004\253A.\330\202\363\034\220\013U\260R\200kw\002\270\342\366D\225\335h7\336MvG\273\347\345\361\321q\372\371z\260/\305\377\277\314\037\324\371\013\320\271\037\365\343~\322\037\365\317\273\351\227\277\001\215\266&\032\215K\265Q\361\343\027J\246\211\016_\215\277\372&\352\305G\261\236\334H@\263\255\361V%2\343Z\334H\226\222\352\207\237\226\224T\345F\260\027\264\304\261\350^\320\2537|\013u\272\0370Q\006J\237Ew\343\034\224\345~\374>i\216.\217Jia3\350\211#\241\203\361y\264\027\235%\033Iw\2644\332\033\265\316\217\317\027SM\025~\004\314\377=|\002\224N\204|\006\025\371@\234\204\233\321\345\350N\324\214\227\342G\311vR\233\232_\002\325\227\303;a+:Vx\033\311\265\304\033\025\177\351\372\361\206k\303\232\014\356.6\363eQ\372%\353*\353\330\301,\3768\001\341\267\324\014i@w=\200\246\272\032\233I-i\000\267\333\243ZZ,M\032\357a\304\342\235\370$YK\236\202ig\\\1773~\363\366g\347\014\214\226\264 \237\262\272\031\374+\254\252;s\361z|\232\374c\324M\327\357\300}o\306_\377E\342\277>|\017\004\025\323\325-\005w\007\200\344\343|\222\037\345\317\3630\026>\250\363~\310\242\235\350\024\342OG\247\347\247\362\352\302\352xu;,\205\352\242\177\303\333\340\262_\213m\361D\340\264\270\005\365P\314\366\322\260\270\007\373\207\231\241\260\021\264\205\001\034e`7\000=\300MW\277\004\275Vo\001\231\277\225N\312&a\370a=Z\217Nb\020\377\263a\365G\r4\031\214";
+    PyObject *data = __Pyx_DecompressString(cstring, 1835, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1767 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add\365_\231 e\273@most\377 32 vari\377ablescol\371l\312@?\000s.abc\267dis\023\001en\001\002x\277t/neur[\000k\377ernels.p\277yxgcis\032\003d\377no defau\377lt __red\377uce__ du\336w\002non-\334@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\352\003imp\202@\276\033\tumath\021\016o{ff\203 s mu\316\000{ha\354\000one \313\000\037umn p\373 \263\003\021\001b`\000i\364@\021\002\374@ue&\001\317flag\237\204\0023\001re\377fractory\3167\001iod3\014\027\006in\317ess 7\002Z\007st\370\366@\310\047\204\014lengt\363hu\314\"\223\204\001allo\371c-\001\364\003data.\360\013\020\357c\301\205\001\236\205\003s.AS\377CIIEllip\377sisSeque\327nce\366\205\001.\373\205\007__\367Pyx\001\000Dict\377_NextRef\263__\237d\231@__\364b_\375_\001\005getite\345m\r\001d0\001\027\000fun\201c\035\001\030\000\325\002)\001\220C3\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\237`_checks\341uT\000\n\001?\004\025\001typ\374\237`\037\001unpick6?\000En \005vt\216\204\001\230\001\217qualO\005\317e\330fc\330\362\205\002\277\001\353dex\314\001se\003t_\203\005\226a\221A\021\004\301\003.\007otest\200 is\204\204\001wout\323@abc\242\205\001wand\237 ear\236E\177_buffer\276b\377edasynci\337o.cor1\003sb\277aseccl\225`_\372\225 t\303`eback\377countdis\277tsim._\205@.\016\272\205\013dtd\206\"\200\000\307\211\003\311@\177odeenum\302\207\002\377errorexa\326\303@up\240`e\253\204\001sf\337ormat\236\210\004fr""\357ee_c\001\002mhe\361l\265\000\001\002\006\003matr\363ix\022\002\242\205\004iidi\257ndex\352As\000\002i\337zekla\240\000pi\377kemargin\3161\003mem\250\211\001\240\211\001nn\337_vars\337And\277imnot_\242\205\007o\353bj\377\205\004p\360\000per\371_\247\207\003\006\001stepp\213op\317\205\007_\275\002\005\010\036\001s\367reg\242 erse\371t\302\207\004\350\211\002share\373ds\237\000start\376&\002topstru\207ctt\270`\340 \222#\313\206\002s\374\305\210\006\340\212\001xO\200\001\360\006\377\000\005\031\230\006\230f\240\377A\240Q\330\004\007\200w\377\210f\220A\220S\230\003\377\2301\330\010\016\210j\230\377\001\230\021\330\t\n\330\010\377\014\210E\220\025\220a\220\377q\330\014\022\220!\2206\377\230\027\240\001\240\021\330\014\177\023\2201\220E\230\021H\000\375\014G\001\t\240\026\240q\250\377\001\330\004\027\320\027\047\240\377v\250Q\250c\260\023\260\377A\330\004\031\230\025\230b\177\240\017\250t\2602\260e\002\377~\220V\2301\230C\230\377s\240\"\240C\240u\250\377G\2603\3206F\300f\377\310A\310S\320PS\320\373STj\024\360\010\000\r\033\377\230!\2305\240\t\250\025\372\\\000\022O\000Y\270a\270t\377\3002\300X\310R\310z\277\320YZ\330\020 \234\000\025\357\240l\260!\342\000\024\000\005g\036\230S\254\0019\000\005!\266\000\276\241\001\003\2501\330\004#\001\033?\250A\250S\260\001\010\002\r\002\376\003\004\033\2307\240&\250\001\277\250\023\250B\250a\227#b\363\220\001\215\047\252\"c\220\021\330\377\010\t\330\004\010\210\003\210\2771\210I\220Q\220(\000\010\317\210\005\210U\243 \301 \017\210\375y\277\"\010\013\2104\210v\276\034\000c\230\023\230A\301!*\357\230A\230Q\341!a\210u\376\361 T\230\021\230&\240\007\333\240q\203Aq\330-\0007\220\365&\374 \023\241 r\240\023\240\377L\260\006\260a\260s\270\367#\270Q3\010\021\220\021\220\345\0477\000#G\001\t\001,\230a\222\320 !\310A\332%r\245@|\000>\377\230\026\230q\240\003\2403\373\240at\010\020\220\001\220\036\362\025\000\001\343@\213`\t\014\2107\327\220#\220`\000\033\227D(\250\377(\260(\270(\300(\310\377\047\320QR\330\r\024\220\261C\201a\000\034(\023\340""\014R\001H\376\355@x\250x\260x\270x\177\300x\310q\330\034\035";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1767, 2352);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2394 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 v\377ariables\377: <Memor\377yView of\377 <contig\377uous and\317 dir6\001\007\rin\376\021\005strided\336\"\010 or \004\031><\374(\tA\006>?Cann\377ot assig\375n\246\001read-o_nly m\240\002v\242\000\377Invalid \377mode, ex\271p\326\000|\000\047c\047t\001\047\377fortran\047\347, gH\000%\005sha\373pe\222\000 axis\377 Note th\376\230 Cython \376\021\000deliber\347atek\000\320\001cte\375r!\001n PEP-\267484\212\"re\305!s\277 subcl\246\000e\375s\261!builti\376\260\000ypes. I\377f you ne\344\224 \355 p\316\000%\tthe\337n set\200\000e \375\047\357\002ation_\177typing\047\355$\373iv\242\000o Fal\177se.add_\231 \275e\314@most\267Jc\347oll\333@?\000s.a\337bcdis\327Aen\376\001\002xt/neur\376[\000kernels\377.pyxgcin~\345@sisten\356 \217rgum\006\000\r\0000\003d\377no defau\377lt __red\377uce__ du\336\215\002non-\362@vi\363al\033\000H\000it__\377numpy._c\337ore.m5\000ia\377rray fai\235l\200#imp\230@\033\tu\357math\021\016off\336\231 s mu\344\000ha\336\202 one \341\000um\207n p\221@\311\003\021\001`\000i\330\212`\021\002\222`ue&\001fl\363ag\265\204\0023\001refr\277actory7\001i\363od3\014\027\006ines3s 7\002Z\007st\214`\242\205\007\376\204\014lengthu|\342\"\323\205\001alloc-\001>\364\003data.\013\020\205\204\003\274\327\205\001\264\205\003s.up)\000e\275 \213 rice\363\004b\377e K x (K\377 + 1)ASC\177IIEllip\261@\377GtGtELtL\377tESequen\377ceTHRESH\177OLD_OPS\306\206\001}.\313\206\007__Pyx\001\000\377Dict_Nex?tRef__\357d\323@\333__\304\204\002__\001\005ge_titem\r\001d0\001\036\027\000func\035\001\030\000\217\"x)\001\312C3\001main\003\002\357odulM\002nam\346\002\003ewT\001\357`_ch\037ecksuT\000\n\001?\004\316\025\001typ\331`\037\001unopick?\000En \005\363vt\242\210\001\230\001qual\210O\005\211\204\005\222\204\006c\302\206\002\277\001\245\204\004e=x\314\001set_\203\005\320a\360\313A\021\004\301\003.\007testv\200 is\276\204\001out\215`wabc\362\205\001and\237 \367ear\330E_buf\367fer\370bedas\377yncio.co\375r1\003sbasec\253cl\317`_\225 t\375`e\377backcoun""\377tcrossed\377distsim.u_\214@.\221\206\013dtd\215\"\370\207\000\257\212\003\335@odeen\373um\231\210\002error\367exa\312@step\370\004\003\274c\366\204\001sform{at\377\210\004free\000\001{_c\001\002mhel\312\000\310\001\002\006\003\357bx\022\002\361\205\004ii\277dindex\377As~\000\002izekla\256\000\377pikemarg;in1\003mem\215\212\001\205\212\001\357nn_s\033\001sn_\357vars\374Andi\337mnot_\371\205\007ob\365j\326\206\004p\215 per_8\224\210\003\006\001\310\001pop\202\206\013\264\206\007\361_\327\002\005\010\370\001sreg\236\276\210\001rset\247\210\004\343\212\002s\337hared\000\003_p?eriods\302\000\233\003\337start9\002to\377pstructt\177thresho\231 \337level\005\007op\214\021\007\253\215\005un\272\001\256\206\003\360\207\002s\374\304\215\006\233\214\001xO\200\001\360\006\377\000\005\031\230\006\230f\240\377A\240Q\330\004\007\200w\377\210f\220A\220S\230\003\377\2301\330\010\016\210j\230\377\001\230\021\330\t\n\330\010\377\014\210E\220\025\220a\220\377q\330\014\022\220!\2206\377\230\027\240\001\240\021\330\014\177\023\2201\220E\230\021H\000\375\014G\001\t\240\026\240q\250\377\001\330\004\027\320\027\047\240\377v\250Q\250c\260\023\260\377A\330\004\031\230\025\230b\177\240\017\250t\2602\260e\002\377~\220V\2301\230C\230\377s\240\"\240C\240u\250\377G\2603\3206F\300f\377\310A\310S\320PS\320\373STj\024\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\373\020 \224\000\025\240l\260!~\332\000\024\000\005\036\230S\244\001\3461\000\005!\256\000\231\001\003\2501+\330\004#\001\033:\002\001\010\002\r\002\376\003\004\033\2307\240&\250\001\277\250\023\250B\250a\217#b\363\220\001\205\047\242\"c\220\021\330\377\010\t\330\004\010\210\003\210\2771\210I\220Q\220(\000\010\317\210\005\210U\233 \271 \017\210\375y\267\"\010\013\2104\210v\276\034\000c\230\023\230A\271!*\357\230A\230Q\331!a\210u\376\351 T\230\021\230&\240\007\333\240q\373!q\330-\0007\220\365&\364 \023\231 r\240\023\240\377L\260\006\260a\260s\270\367#\270Q3\010\021\220\021\220\345\0477""\000#G\001\t\001,\230a\222\310 !\300A\322%r\235@|\000>\377\230\026\230q\240\003\2403\373\240at\010\020\220\001\220\036\362\025\000\001\333@\203`\t\014\2107\327\220#\220`\000\033\217D(\250\377(\260(\270(\300(\310\377\047\320QR\330\r\024\220\261C\371A\000\034(\023\340\014R\001H\376\345@x\250x\260x\270x\177\300x\310q\330\034\035\376`\375\036\235D\320!A\300\021\360\363\016\000\243A\213D\037\320\037/\377\250v\260Q\260c\270\022\375\270\261@\036\320\036.\250f\377\260A\260S\270\003\2701\375\340\301ow\210c\220\022\220\1773\220g\230R\230q\243J\337v\210V\2201\276\000s\230\375\047\320 F\250&\260\001\260\377\023\260C\260w\270b\300\377\002\300!\330\014\027\220v\357\230Q\230c\355 G\2503\377\250k\270\026\270q\300\003\177\3003\300g\310R\310?\t\376\332E7\230#\230W\240B\356\320 \010\016\210\305AF\230!\377\2302\230T\240\027\250\002\377\250$\250b\260\003\2607\257\270\"\270A\340EK\200@\002\277\240$\240g\250R\376\204\002S\277\270\007\270r\300\021\360\202Mrw\210\023\210q\000\017\210q\301\206\t\247\002\230!\214\203I\254\206\003y\217\204\006R\337\270q\330\014\036\277\207\002S\250\377\003\2502\250S\260\006\260\337f\270A\270S\331 \"\300\357A\330\021!\221\207\002\003\2504\377\250s\260#\260T\270\023\373\270D\364 #\320EU\320\373UV\317\207\026\023\2201\330\014\376\307\001\020\027\220|\2401\240\367C\240y\264@\024\260X\270\377Z\300q\330\024$\240A\337\240U\320*=\224\205\001\017\210\377w\220c\230\021\330\020\036\376\202\205\002#\240S\250\010\260\010\377\270\010\300\010\310\010\320P\373Q\340\023\002x\240s\250#\373\250X=\000X\300X\310X\376w\001\014\020\320\020\"\240!\335\240d\002}\230C\264`\020\032\377\230\"\230B\230a\330\021\201\036\215`P\000\014\001\025\001\004\t\035\000\340\375\020\021\005\014\026\220h\230d\273\240!\246\004\026\220a\253\001\330\377\020\034\230A\330\020\031\230\237\021\230%\230q\302\004\233\001u\177\240E\250\024\250T\260\372@\007\013\2101";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2394, 3319);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2352 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_noteat most 32 variablescollections.abcdisableenableext/neuron_kernels.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone arrival per valueone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_updateflagsformatfortranfree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractory_flagsrefractory_stepsregistersetdefaultshapesharedsizestartstepstopstructtunpackupdatevaluesvariablesviewxO\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200\001\360\014\000\005\031""\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\t\250\025\250c\260\022\2602\260Y\270a\270t\3002\300X\310R\310z\320YZ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\010\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210b\220\001\330\010\016\210j\230\001\230\021\330\004\007\200w\210c\220\021\330\010\t\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035";
+    #else /* compression: none (3319 bytes) */
+static const char bytes[] = " at 0x object>.1 to 32 variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_noteat most 32 variablescollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone arrival per valueone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesviewxO\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f""\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\010\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210b\220\001\330\010\016\210j\230\001\230\021\330\004\007\200w\210c\220\021\330\010\t\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\016\000""\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200w\210c\220\022\2203\220g\230R\230q\330\010\016\210j\230\001\230\021\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c""\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 129; i++) {
+    for (int i = 0; i < 147; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 34) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 37) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -24538,8 +26027,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 129; i < 133; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-129].length;
+    for (int i = 147; i < 152; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-147].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -24549,15 +26038,15 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 133; i++) {
+    for (Py_ssize_t i = 0; i < 152; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 129;
-      for (Py_ssize_t i=0; i<4; ++i) {
+      PyObject **table = stringtab + 147;
+      for (Py_ssize_t i=0; i<5; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -24580,17 +26069,17 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
   }
   {
     PyObject **numbertab = __pyx_mstate->__pyx_number_tab + 0;
-    int8_t const cint_constants_1[] = {0,-1};
+    int8_t const cint_constants_1[] = {0,-1,1,2,3};
     int32_t const cint_constants_4[] = {136983863L};
-    for (int i = 0; i < 3; i++) {
-      numbertab[i] = PyLong_FromLong((i < 2 ? cint_constants_1[i - 0] : cint_constants_4[i - 2]));
+    for (int i = 0; i < 6; i++) {
+      numbertab[i] = PyLong_FromLong((i < 5 ? cint_constants_1[i - 0] : cint_constants_4[i - 5]));
       if (unlikely(!numbertab[i])) __PYX_ERR(0, 1, __pyx_L1_error)
     }
   }
   #if CYTHON_IMMORTAL_CONSTANTS
   {
     PyObject **table = __pyx_mstate->__pyx_number_tab;
-    for (Py_ssize_t i=0; i<3; ++i) {
+    for (Py_ssize_t i=0; i<6; ++i) {
       #if PY_VERSION_HEX >= 0x030F0000
       PyUnstable_SetImmortal(table[i]);
       #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -24619,10 +26108,10 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
 namespace {
 #endif
 typedef struct {
-    unsigned int argcount : 3;
+    unsigned int argcount : 4;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 5;
+    unsigned int nlocals : 6;
     unsigned int flags : 10;
     unsigned int first_line : 7;
 } __Pyx_PyCode_New_function_description;
@@ -24649,14 +26138,19 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 96};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 79};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 116};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 107};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 32, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 123};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_view, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_refractoriness, __pyx_mstate->__pyx_n_u_shared_period, __pyx_mstate->__pyx_n_u_crossed, __pyx_mstate->__pyx_n_u_free, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step, __pyx_mstate->__pyx_n_u_x};
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_wc_3gRq_j, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -31785,6 +33279,51 @@ __pyx_fail:
     return result;
 }
 
+/* CIntFromPyVerify */
+#define __PYX_VERIFY_RETURN_INT(target_type, func_type, func_value)\
+    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 0)
+#define __PYX_VERIFY_RETURN_INT_EXC(target_type, func_type, func_value)\
+    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 1)
+#define __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, exc)\
+    {\
+        func_type value = func_value;\
+        if (sizeof(target_type) < sizeof(func_type)) {\
+            if (unlikely(value != (func_type) (target_type) value)) {\
+                func_type zero = 0;\
+                if (exc && unlikely(value == (func_type)-1 && PyErr_Occurred()))\
+                    return (target_type) -1;\
+                if (is_unsigned && unlikely(value < zero))\
+                    goto raise_neg_overflow;\
+                else\
+                    goto raise_overflow;\
+            }\
+        }\
+        return (target_type) value;\
+    }
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_int64_t, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
 /* Declarations */
 #if CYTHON_CCOMPLEX && (1) && (!0 || __cplusplus)
   #ifdef __cplusplus
@@ -32317,249 +33856,6 @@ no_fail:
     return new_mvs;
 }
 
-/* PyObjectVectorcallKwds (used by PyObjectVectorcallMethodKwds) */
-#if CYTHON_VECTORCALL
-CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject *kwnames, Py_ssize_t i) {
-    PyObject *key = __Pyx_PyTuple_GET_ITEM(kwnames, i);
-#if !CYTHON_ASSUME_SAFE_MACROS
-    if (unlikely(!key)) return -1;
-#endif
-    if (unlikely(!PyUnicode_Check(key))) {
-        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-        return -1;
-    }
-    return 0;
-}
-#else
-CYTHON_UNUSED static PyObject *__Pyx_MakeKwargDict(PyObject **keys, PyObject **values, Py_ssize_t n) {
-    PyObject *out = PyDict_New();
-    if (unlikely(!out)) return NULL;
-    for (Py_ssize_t i=0; i<n; ++i) {
-        if (unlikely(PyDict_SetItem(out, keys[i], values[i]) < 0)) {
-            Py_DECREF(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject **kwnames, Py_ssize_t i) {
-    PyObject *key = kwnames[i];
-    if (unlikely(!PyUnicode_Check(key))) {
-        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-        return -1;
-    }
-    return 0;
-}
-#endif
-
-/* PyObjectVectorcallMethodKwds (used by CIntToPy) */
-#if !CYTHON_VECTORCALL
-static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-    PyObject *result;
-    PyObject *obj = PyObject_GetAttr(args[0], name);
-    if (unlikely(!obj))
-        return NULL;
-    result = __Pyx_Object_VectorcallKwds(obj, args+1, nargsf-1, kwnames);
-    Py_DECREF(obj);
-    return result;
-}
-#endif
-
-/* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const long neg_one = (long) -1, const_zero = (long) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    if (is_unsigned) {
-        if (sizeof(long) < sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(long) <= sizeof(unsigned long)) {
-            return PyLong_FromUnsignedLong((unsigned long) value);
-#if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(long) <= sizeof(unsigned PY_LONG_LONG)) {
-            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
-#endif
-        }
-    } else {
-        if (sizeof(long) <= sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(long) <= sizeof(PY_LONG_LONG)) {
-            return PyLong_FromLongLong((PY_LONG_LONG) value);
-        }
-    }
-    {
-        unsigned char *bytes = (unsigned char *)&value;
-#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
-        if (is_unsigned) {
-            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
-        } else {
-            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
-        }
-#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(long),
-                                     little, !is_unsigned);
-#else
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        PyObject *result = NULL, *kwds = NULL;
-        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(long));
-        if (!py_bytes) goto limited_bad;
-        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
-        if (!from_bytes_str) goto limited_bad;
-        order_str = PyUnicode_FromString(little ? "little" : "big");
-        if (!order_str) goto limited_bad;
-        {
-            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
-            if (!is_unsigned) {
-                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
-                if (!signed_str) goto limited_bad;
-#if CYTHON_VECTORCALL
-                kwds = PyTuple_Pack(1, signed_str);
-#else
-                {
-                    PyObject *keys[] = {signed_str};
-                    PyObject *values[] = {Py_True};
-                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
-                }
-#endif
-                Py_DECREF(signed_str);
-                if (unlikely(!kwds)) goto limited_bad;
-            }
-            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
-        }
-        limited_bad:
-        Py_XDECREF(kwds);
-        Py_XDECREF(order_str);
-        Py_XDECREF(py_bytes);
-        Py_XDECREF(from_bytes_str);
-        return result;
-#endif
-    }
-}
-
-/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
-static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
-#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
-    PyObject *args[2] = {obj, arg};
-    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-#elif CYTHON_COMPILING_IN_LIMITED_API
-    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
-#else
-    return PyObject_CallMethodOneArg(obj, method_name, arg);
-#endif
-}
-
-/* UpdateUnpickledDict */
-static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
-    if (unlikely(!state_dict)) {
-        return -1;
-    }
-    int non_empty = PyObject_IsTrue(state_dict);
-    if (non_empty == 0) {
-        Py_DECREF(state_dict);
-        return 0;
-    } else if (unlikely(non_empty == -1)) {
-        return -1;
-    }
-    PyObject *dict;
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-    dict = PyObject_GetAttrString(obj, "__dict__");
-    #else
-    dict = PyObject_GenericGetDict(obj, NULL);
-    #endif
-    if (unlikely(!dict)) {
-        Py_DECREF(state_dict);
-        return -1;
-    }
-    int result;
-    if (likely(PyDict_CheckExact(dict))) {
-        result = PyDict_Update(dict, state_dict);
-    } else {
-        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
-        if (likely(obj_result)) {
-            Py_DECREF(obj_result);
-            result = 0;
-        } else {
-            result = -1;
-        }
-    }
-    Py_DECREF(state_dict);
-    Py_DECREF(dict);
-    return result;
-}
-static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
-    #if !CYTHON_ASSUME_SAFE_SIZE
-    if (unlikely(state_size == -1)) return -1;
-    #endif
-    if (state_size <= index) {
-        return 0;
-    }
-    return __Pyx__UpdateUnpickledDict(obj, state, index);
-}
-
-/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
-static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    PyObject *pickle_module = PyImport_ImportModule("pickle");
-    if (unlikely(!pickle_module)) return;
-    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
-    Py_DECREF(pickle_module);
-    if (unlikely(!pickle_error)) return;
-    if (checksum2 == checksum1) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
-            checksum, checksum1, members);
-    } else if (checksum3 == checksum2) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, members);
-    } else {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, checksum3, members);
-    }
-    Py_DECREF(pickle_error);
-}
-
-/* CheckUnpickleChecksum */
-static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    int found = 0;
-    found |= checksum1 == checksum;
-    found |= checksum2 == checksum;
-    found |= checksum3 == checksum;
-    if (likely(found))
-        return 0;
-    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
-    return -1;
-}
-
-/* CIntFromPyVerify (used by CIntFromPy) */
-#define __PYX_VERIFY_RETURN_INT(target_type, func_type, func_value)\
-    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 0)
-#define __PYX_VERIFY_RETURN_INT_EXC(target_type, func_type, func_value)\
-    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 1)
-#define __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, exc)\
-    {\
-        func_type value = func_value;\
-        if (sizeof(target_type) < sizeof(func_type)) {\
-            if (unlikely(value != (func_type) (target_type) value)) {\
-                func_type zero = 0;\
-                if (exc && unlikely(value == (func_type)-1 && PyErr_Occurred()))\
-                    return (target_type) -1;\
-                if (is_unsigned && unlikely(value < zero))\
-                    goto raise_neg_overflow;\
-                else\
-                    goto raise_overflow;\
-            }\
-        }\
-        return (target_type) value;\
-    }
-
 /* CIntFromPy */
 static int __Pyx_LargePyLong___Pyx_PyLong_As_int(PyObject *x);
 static int __Pyx_raise_neg_overflow___Pyx_PyLong_As_int(void) {
@@ -32859,6 +34155,306 @@ static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *x) {
     } else {
         return __Pyx_NonPyLong___Pyx_PyLong_As_int(x);
     }
+}
+
+/* PyObjectVectorcallKwds (used by PyObjectVectorcallMethodKwds) */
+#if CYTHON_VECTORCALL
+CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject *kwnames, Py_ssize_t i) {
+    PyObject *key = __Pyx_PyTuple_GET_ITEM(kwnames, i);
+#if !CYTHON_ASSUME_SAFE_MACROS
+    if (unlikely(!key)) return -1;
+#endif
+    if (unlikely(!PyUnicode_Check(key))) {
+        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+        return -1;
+    }
+    return 0;
+}
+#else
+CYTHON_UNUSED static PyObject *__Pyx_MakeKwargDict(PyObject **keys, PyObject **values, Py_ssize_t n) {
+    PyObject *out = PyDict_New();
+    if (unlikely(!out)) return NULL;
+    for (Py_ssize_t i=0; i<n; ++i) {
+        if (unlikely(PyDict_SetItem(out, keys[i], values[i]) < 0)) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject **kwnames, Py_ssize_t i) {
+    PyObject *key = kwnames[i];
+    if (unlikely(!PyUnicode_Check(key))) {
+        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* PyObjectVectorcallMethodKwds (used by CIntToPy) */
+#if !CYTHON_VECTORCALL
+static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    PyObject *result;
+    PyObject *obj = PyObject_GetAttr(args[0], name);
+    if (unlikely(!obj))
+        return NULL;
+    result = __Pyx_Object_VectorcallKwds(obj, args+1, nargsf-1, kwnames);
+    Py_DECREF(obj);
+    return result;
+}
+#endif
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const long neg_one = (long) -1, const_zero = (long) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(long) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(long) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(long) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(long) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(long) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(long),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(long));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint8_t(uint8_t value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const uint8_t neg_one = (uint8_t) -1, const_zero = (uint8_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(uint8_t) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(uint8_t) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(uint8_t) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(uint8_t) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(uint8_t) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(uint8_t),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(uint8_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
+static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
+#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
+    PyObject *args[2] = {obj, arg};
+    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+#elif CYTHON_COMPILING_IN_LIMITED_API
+    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
+#else
+    return PyObject_CallMethodOneArg(obj, method_name, arg);
+#endif
+}
+
+/* UpdateUnpickledDict */
+static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
+    if (unlikely(!state_dict)) {
+        return -1;
+    }
+    int non_empty = PyObject_IsTrue(state_dict);
+    if (non_empty == 0) {
+        Py_DECREF(state_dict);
+        return 0;
+    } else if (unlikely(non_empty == -1)) {
+        return -1;
+    }
+    PyObject *dict;
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+    dict = PyObject_GetAttrString(obj, "__dict__");
+    #else
+    dict = PyObject_GenericGetDict(obj, NULL);
+    #endif
+    if (unlikely(!dict)) {
+        Py_DECREF(state_dict);
+        return -1;
+    }
+    int result;
+    if (likely(PyDict_CheckExact(dict))) {
+        result = PyDict_Update(dict, state_dict);
+    } else {
+        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
+        if (likely(obj_result)) {
+            Py_DECREF(obj_result);
+            result = 0;
+        } else {
+            result = -1;
+        }
+    }
+    Py_DECREF(state_dict);
+    Py_DECREF(dict);
+    return result;
+}
+static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
+    #if !CYTHON_ASSUME_SAFE_SIZE
+    if (unlikely(state_size == -1)) return -1;
+    #endif
+    if (state_size <= index) {
+        return 0;
+    }
+    return __Pyx__UpdateUnpickledDict(obj, state, index);
+}
+
+/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
+static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    PyObject *pickle_module = PyImport_ImportModule("pickle");
+    if (unlikely(!pickle_module)) return;
+    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
+    Py_DECREF(pickle_module);
+    if (unlikely(!pickle_error)) return;
+    if (checksum2 == checksum1) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
+            checksum, checksum1, members);
+    } else if (checksum3 == checksum2) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, members);
+    } else {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, checksum3, members);
+    }
+    Py_DECREF(pickle_error);
+}
+
+/* CheckUnpickleChecksum */
+static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    int found = 0;
+    found |= checksum1 == checksum;
+    found |= checksum2 == checksum;
+    found |= checksum3 == checksum;
+    if (likely(found))
+        return 0;
+    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
+    return -1;
 }
 
 /* CIntFromPy */

@@ -69,28 +69,11 @@ cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** value
                                  const double* free_m, const double* held_m,
                                  const double* free_c, const double* held_c,
                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
-    cdef double old[MAX_VARIABLES]
-    cdef double total
-    cdef const double* m
-    cdef const double* c
-    cdef Py_ssize_t i, k, l, width = n_vars + 1
+    cdef Py_ssize_t i
     for i in range(n):
-        for k in range(n_vars):
-            old[k] = values[k][i]
-        if not_refractory != NULL and not not_refractory[i]:
-            m = held_m
-            c = held_c
-        else:
-            m = free_m
-            c = free_c
-        for k in range(n_vars):
-            # The same sum, in the same order, as the numpy path.
-            total = m[k * width + n_vars]
-            if per_neuron:
-                total += c[k * n + i]
-            for l in range(n_vars):
-                total += m[k * width + l] * old[l]
-            values[k][i] = total
+        _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
+                       held_c if per_neuron else NULL,
+                       not_refractory == NULL or not_refractory[i])
 
 
 def refractory_flags(const double[::1] lastspike, double t, double dt,
@@ -109,8 +92,16 @@ def refractory_flags(const double[::1] lastspike, double t, double dt,
             # A multiplication, not a division (a division per neuron and step
             # cost more than the rest of the loop); the margin keeps the
             # floor away from the rounding of either.
-            not_refractory[i] = <int64_t>floor(((t - lastspike[i]) + margin) * per_step) >= \
+            not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
                 refractory_steps[0 if shared else i]
+
+
+cdef inline int64_t _steps_since(double t, double last, double margin,
+                                 double per_step) noexcept nogil:
+    # floor(), without its library call for the usual non-negative case
+    # (truncation equals floor there).
+    cdef double x = ((t - last) + margin) * per_step
+    return <int64_t>x if x >= 0.0 else <int64_t>floor(x)
 
 
 def add_and_clear(double[::1] values, double[::1] arrived):
@@ -123,3 +114,111 @@ def add_and_clear(double[::1] values, double[::1] arrived):
         for i in range(n):
             values[i] += arrived[i]
             arrived[i] = 0.0
+
+
+# Threshold comparisons of the compiled step: variable OP level.
+THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}
+
+
+def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
+               list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
+               uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
+               const int64_t[::1] refractory_steps, const double[::1] threshold_variable,
+               int threshold_op, double threshold_level, int64_t[::1] spikes):
+    """One step of a group in one pass per neuron: refractoriness (if
+    ``refractory_steps`` is not empty; as `refractory_flags`), the exact
+    update (as `exact_update`; ``offsets`` may be empty) and the threshold
+    ``threshold_variable OP threshold_level`` (OP from THRESHOLD_OPS, tested
+    after the update; refractory neurons do not spike). A spiking neuron's
+    index goes to ``spikes`` (room for all), its ``lastspike`` becomes ``t``
+    and it turns refractory.
+
+    Returns the number of spikes.
+    """
+    cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0
+    cdef double* values[MAX_VARIABLES]
+    # Local copies: stores to the uint8 flags may alias anything the loop
+    # reads through a pointer, which would reload every coefficient per neuron.
+    cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
+    cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
+    cdef double[::1] view
+    cdef const double* free_c = NULL
+    cdef const double* held_c = NULL
+    cdef bint refractoriness = refractory_steps.shape[0] > 0
+    cdef bint shared_period = refractory_steps.shape[0] == 1
+    cdef bint crossed, free
+    cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
+    if n_vars == 0 or n_vars > MAX_VARIABLES:
+        raise ValueError(f"1 to {MAX_VARIABLES} variables")
+    if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+            held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+        raise ValueError("update matrices must be K x (K + 1)")
+    for k in range(n_vars * (n_vars + 1)):
+        free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+        held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+    n = len(variables[0])
+    for k in range(n_vars):
+        view = variables[k]
+        if view.shape[0] != n:
+            raise ValueError("state variables must have one length")
+        values[k] = &view[0] if n else NULL
+    if n == 0:
+        return 0
+    if offsets.shape[0] > 0:
+        if offsets.shape[1] != n or held_offsets.shape[1] != n:
+            raise ValueError("offsets must have one column per neuron")
+        free_c = &offsets[0, 0]
+        held_c = &held_offsets[0, 0]
+    if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+            threshold_variable.shape[0] != n or spikes.shape[0] < n or \
+            not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+        raise ValueError("inconsistent arguments")
+    with nogil:
+        for i in range(n):
+            free = True
+            if refractoriness:
+                free = _steps_since(t, lastspike[i], margin, per_step) >= \
+                    refractory_steps[0 if shared_period else i]
+            if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
+                _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+            else:
+                _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+            x = threshold_variable[i]
+            if threshold_op == 0:
+                crossed = x > threshold_level
+            elif threshold_op == 1:
+                crossed = x >= threshold_level
+            elif threshold_op == 2:
+                crossed = x < threshold_level
+            else:
+                crossed = x <= threshold_level
+            crossed = crossed and free
+            if crossed:
+                spikes[n_spikes] = i
+                n_spikes += 1
+                lastspike[i] = t
+            if refractoriness:
+                not_refractory[i] = free and not crossed
+    return n_spikes
+
+
+cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,
+                                const double* free_m, const double* held_m,
+                                const double* free_c, const double* held_c,
+                                bint free) noexcept nogil:
+    # x <- M x + m (+ c[:, i]), with the free or the held ('unless
+    # refractory' rows frozen) update; the numpy path's sums, in its order.
+    cdef double old[MAX_VARIABLES]
+    cdef double total
+    cdef const double* m = free_m if free else held_m
+    cdef const double* c = free_c if free else held_c
+    cdef Py_ssize_t k, l, width = n_vars + 1
+    for k in range(n_vars):
+        old[k] = values[k][i]
+    for k in range(n_vars):
+        total = m[k * width + n_vars]
+        if c != NULL:
+            total += c[k * n + i]
+        for l in range(n_vars):
+            total += m[k * width + l] * old[l]
+        values[k][i] = total

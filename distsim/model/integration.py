@@ -232,6 +232,13 @@ class ExactUpdater(_Updater):
                     self._offsets[free] = np.ascontiguousarray(
                         np.einsum("kl,l...->k...", phi, b_stack).reshape(n, -1))
                 self._matrices[free] = matrix
+            if all(o.size and np.all(o == o[:, :1]) for o in self._offsets.values()):
+                # The same offsets for every neuron (a parameter set to one
+                # value): folded into the matrices, exactly (their constant
+                # column was 0), which saves reading them per neuron and step.
+                for free, offsets in self._offsets.items():
+                    self._matrices[free][:, n] = offsets[:, 0]
+                    self._offsets[free] = np.zeros((0, 0))
             return
         shape = np.broadcast_shapes(*(x.shape for row in a for x in row), *(x.shape for x in b))
         augmented = np.zeros(shape + (n + 1, n + 1))
@@ -259,6 +266,17 @@ class ExactUpdater(_Updater):
                 total = total + coeff * values[l]
             new.append(total)
         return new
+
+    def compiled_arguments(self, state):
+        """(matrix, held matrix, variables, offsets, held offsets) for the
+        compiled loops (ext/neuron_kernels.pyx), or None where only the numpy
+        path applies (coefficients that differ between neurons)."""
+        if self._offsets is None or self.use_numpy:
+            return None
+        matrix = self._matrices[True]
+        return (matrix, self._matrices.get(False, matrix),
+                [state[name] for name in self.variables], self._offsets[True],
+                self._offsets.get(False, self._offsets[True]))
 
     def update(self, state, not_refractory, t, dt, random_context=None):
         values = [state[name] for name in self.variables]
