@@ -76,10 +76,10 @@ class PoissonInput(SimulationObject):
         # The local neurons' ids in the NeuronGroup: a contiguous range.
         self._first_neuron_id = self.target.start + getattr(self.target, "sub_start", 0)
         self._values = self.target._local_state[self.target_var]
+        self._events = random123.BinomialDraws(self.N, self._p)  # tabulated once a run
 
     def apply(self, step):
-        random123.add_binomial(self._key, self._first_neuron_id, step, self.N, self._p,
-                               self._weight, self._values)
+        self._events.add_to(self._key, self._first_neuron_id, step, self._weight, self._values)
 
 
 class PoissonGroup(NeuronGroup):

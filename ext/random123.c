@@ -1993,6 +1993,7 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 /* #### Code section: type_declarations ### */
 
 /*--- Type declarations ---*/
+struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws;
 struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
@@ -2053,6 +2054,22 @@ struct __pyx_t_7distsim_4_ext_9random123_BlockCache {
   uint64_t block;
   uint32_t words[4];
 };
+
+/* "ext/random123.pyx":227
+ * 
+ * 
+ * cdef class BinomialDraws:             # <<<<<<<<<<<<<<
+ *     """Binomial(n, p) counts, counter-based: the count of element e for draw
+ *     d is a pure function of (key, e, d).
+*/
+struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws {
+  PyObject_HEAD
+  struct __pyx_t_7distsim_4_ext_9random123_BinomialTable table;
+  PyObject *cdf_keeper;
+  PY_LONG_LONG n;
+  double p;
+};
+
 
 /* "View.MemoryView":128
  * 
@@ -3058,20 +3075,6 @@ static PyObject * __Pyx_CallTpnewAsVectorcall(__Pyx_tpnewvectorcallfunc f, PyTyp
 static PyObject *__Pyx_CallNewInitFromVectorcall(PyTypeObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 #endif
 
-/* DeallocKeepAlive.proto */
-#if CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
-#define __Pyx_DeallocKeepAliveBegin(o) do {\
-        _Py_atomic_store_uintptr_relaxed(&(o)->ob_tid, _Py_ThreadId());\
-        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 1);\
-        _Py_atomic_store_ssize_relaxed(&(o)->ob_ref_shared, 0);\
-    } while (0)
-#define __Pyx_DeallocKeepAliveEnd(o)\
-        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 0)
-#else
-#define __Pyx_DeallocKeepAliveBegin(o) Py_SET_REFCNT(o, Py_REFCNT(o) + 1)
-#define __Pyx_DeallocKeepAliveEnd(o)   Py_SET_REFCNT(o, Py_REFCNT(o) - 1)
-#endif
-
 /* CallSlotAsVectorcall.proto */
 #if CYTHON_VECTORCALL_TPNEW
 typedef int (*__Pyx_tpinitvectorcallfunc)(PyObject* o, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
@@ -3085,11 +3088,18 @@ static int __Pyx_CallTpinitAsVectorcall(__Pyx_tpinitvectorcallfunc f, PyObject* 
 static int __Pyx_call_type_traverse(PyObject *o, int always_call, visitproc visit, void *arg);
 #endif
 
-/* ApplySequenceOrMappingFlag.proto */
-#if CYTHON_COMPILING_IN_LIMITED_API || CYTHON_COMPILING_IN_PYPY
-int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence);
+/* DeallocKeepAlive.proto */
+#if CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
+#define __Pyx_DeallocKeepAliveBegin(o) do {\
+        _Py_atomic_store_uintptr_relaxed(&(o)->ob_tid, _Py_ThreadId());\
+        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 1);\
+        _Py_atomic_store_ssize_relaxed(&(o)->ob_ref_shared, 0);\
+    } while (0)
+#define __Pyx_DeallocKeepAliveEnd(o)\
+        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 0)
 #else
-#define __Pyx_ApplySequenceOrMappingFlag(tp, is_sequence) (0)
+#define __Pyx_DeallocKeepAliveBegin(o) Py_SET_REFCNT(o, Py_REFCNT(o) + 1)
+#define __Pyx_DeallocKeepAliveEnd(o)   Py_SET_REFCNT(o, Py_REFCNT(o) - 1)
 #endif
 
 /* PyObjectCallMethod0.proto (used by PyType_Ready) */
@@ -3107,15 +3117,6 @@ static int __Pyx_validate_bases_tuple(const char *type_name, int has_dictoffset,
 
 /* PyType_Ready.export */
 CYTHON_UNUSED static int __Pyx_PyType_Ready(PyTypeObject *t);
-
-/* GetVTable.proto (used by MergeVTables) */
-static int __Pyx_GetVtable(PyTypeObject *type, void** table);
-
-/* MergeVTables.proto (used by SetVTable) */
-static int __Pyx_MergeVtables(PyTypeObject *type);
-
-/* SetVTable.export */
-static int __Pyx_SetVtable(PyTypeObject* typeptr , void* vtable);
 
 /* LimitedApiGetTypeTypeDict.proto (used by DelItemOnTypeDict) */
 #if CYTHON_COMPILING_IN_LIMITED_API
@@ -3136,6 +3137,22 @@ static int __Pyx__SetItemOnTypeDict(PyTypeObject *tp, PyObject *k, PyObject *v);
 
 /* SetupReduce.export */
 static int __Pyx_setup_reduce(PyObject* type_obj);
+
+/* ApplySequenceOrMappingFlag.proto */
+#if CYTHON_COMPILING_IN_LIMITED_API || CYTHON_COMPILING_IN_PYPY
+int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence);
+#else
+#define __Pyx_ApplySequenceOrMappingFlag(tp, is_sequence) (0)
+#endif
+
+/* GetVTable.proto (used by MergeVTables) */
+static int __Pyx_GetVtable(PyTypeObject *type, void** table);
+
+/* MergeVTables.proto (used by SetVTable) */
+static int __Pyx_MergeVtables(PyTypeObject *type);
+
+/* SetVTable.export */
+static int __Pyx_SetVtable(PyTypeObject* typeptr , void* vtable);
 
 /* TypeImport.proto */
 #ifndef __PYX_HAVE_RT_ImportType_proto_3_3_1
@@ -3420,6 +3437,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_dou
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *, int writable_flag);
 
+/* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp);
+
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
   #ifdef __cplusplus
@@ -3599,6 +3619,9 @@ static CYTHON_INLINE uint32_t __Pyx_PyLong_As_uint32_t(PyObject *);
 
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value);
+
+/* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
 
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
@@ -3905,8 +3928,41 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
+static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9random123_BinomialDraws(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_9random123_BinomialDraws(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_9random123_BinomialDraws __pyx_tp_new_vectorcall_7distsim_4_ext_9random123_BinomialDraws
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9random123_BinomialDraws(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_init_7distsim_4_ext_9random123_BinomialDraws __pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_1__init__
+#endif
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4044,10 +4100,12 @@ namespace {
     PyTypeObject *__pyx_ptype_5numpy_flexible;
     PyTypeObject *__pyx_ptype_5numpy_character;
     PyTypeObject *__pyx_ptype_5numpy_ufunc;
+    PyObject *__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
     PyObject *__pyx_type___pyx_array;
     PyObject *__pyx_type___pyx_MemviewEnum;
     PyObject *__pyx_type___pyx_memoryview;
     PyObject *__pyx_type___pyx_memoryviewslice;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws;
     PyTypeObject *__pyx_array_type;
     PyTypeObject *__pyx_MemviewEnum_type;
     PyTypeObject *__pyx_memoryview_type;
@@ -4057,8 +4115,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[8];
-    PyObject *__pyx_string_tab[138];
+    PyObject *__pyx_codeobj_tab[11];
+    PyObject *__pyx_string_tab[147];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4110,142 +4168,151 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 /* #### Code section: constant_name_defines ### */
 #define __pyx_kp_u_at_0x __pyx_string_tab[0]
 #define __pyx_kp_u_object __pyx_string_tab[1]
-#define __pyx_kp_u__3 __pyx_string_tab[2]
-#define __pyx_kp_u__2 __pyx_string_tab[3]
-#define __pyx_kp_u_MemoryView_of __pyx_string_tab[4]
-#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[5]
-#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[6]
-#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[7]
-#define __pyx_kp_u_strided_and_direct __pyx_string_tab[8]
-#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[9]
-#define __pyx_kp_u__4 __pyx_string_tab[10]
-#define __pyx_kp_u_ __pyx_string_tab[11]
-#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[12]
-#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[13]
-#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[14]
-#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[15]
-#define __pyx_kp_u_add_note __pyx_string_tab[16]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[17]
-#define __pyx_kp_u_disable __pyx_string_tab[18]
-#define __pyx_kp_u_enable __pyx_string_tab[19]
-#define __pyx_kp_u_ext_random123_pyx __pyx_string_tab[20]
-#define __pyx_kp_u_gc __pyx_string_tab[21]
-#define __pyx_kp_u_isenabled __pyx_string_tab[22]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[23]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[24]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[25]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[26]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[27]
-#define __pyx_n_u_ASCII __pyx_string_tab[28]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[29]
-#define __pyx_n_u_Sequence __pyx_string_tab[30]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[31]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[32]
-#define __pyx_n_u_annotate __pyx_string_tab[33]
-#define __pyx_n_u_class __pyx_string_tab[34]
-#define __pyx_n_u_class_getitem __pyx_string_tab[35]
-#define __pyx_n_u_dict __pyx_string_tab[36]
-#define __pyx_n_u_func __pyx_string_tab[37]
-#define __pyx_n_u_getstate __pyx_string_tab[38]
-#define __pyx_n_u_import __pyx_string_tab[39]
-#define __pyx_n_u_main __pyx_string_tab[40]
-#define __pyx_n_u_module __pyx_string_tab[41]
-#define __pyx_n_u_name_2 __pyx_string_tab[42]
-#define __pyx_n_u_new __pyx_string_tab[43]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[44]
-#define __pyx_n_u_pyx_state __pyx_string_tab[45]
-#define __pyx_n_u_pyx_type __pyx_string_tab[46]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[47]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[48]
-#define __pyx_n_u_qualname __pyx_string_tab[49]
-#define __pyx_n_u_reduce __pyx_string_tab[50]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[51]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[52]
-#define __pyx_n_u_set_name __pyx_string_tab[53]
-#define __pyx_n_u_setstate __pyx_string_tab[54]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[55]
-#define __pyx_n_u_test __pyx_string_tab[56]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[57]
-#define __pyx_n_u_abc __pyx_string_tab[58]
-#define __pyx_n_u_add_binomial __pyx_string_tab[59]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[60]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[61]
-#define __pyx_n_u_base __pyx_string_tab[62]
-#define __pyx_n_u_binomial __pyx_string_tab[63]
-#define __pyx_n_u_c __pyx_string_tab[64]
-#define __pyx_n_u_cache __pyx_string_tab[65]
-#define __pyx_n_u_cdf_keeper __pyx_string_tab[66]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[67]
-#define __pyx_n_u_count __pyx_string_tab[68]
-#define __pyx_n_u_counter_hi __pyx_string_tab[69]
-#define __pyx_n_u_counter_lo __pyx_string_tab[70]
-#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[71]
-#define __pyx_n_u_draw __pyx_string_tab[72]
-#define __pyx_n_u_draws __pyx_string_tab[73]
-#define __pyx_n_u_dtype __pyx_string_tab[74]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[75]
-#define __pyx_n_u_element __pyx_string_tab[76]
-#define __pyx_n_u_elements __pyx_string_tab[77]
-#define __pyx_n_u_empty __pyx_string_tab[78]
-#define __pyx_n_u_encode __pyx_string_tab[79]
-#define __pyx_n_u_enumerate __pyx_string_tab[80]
-#define __pyx_n_u_error __pyx_string_tab[81]
-#define __pyx_n_u_first_element __pyx_string_tab[82]
-#define __pyx_n_u_flags __pyx_string_tab[83]
-#define __pyx_n_u_float64 __pyx_string_tab[84]
-#define __pyx_n_u_format __pyx_string_tab[85]
-#define __pyx_n_u_fortran __pyx_string_tab[86]
-#define __pyx_n_u_i __pyx_string_tab[87]
-#define __pyx_n_u_id __pyx_string_tab[88]
-#define __pyx_n_u_index __pyx_string_tab[89]
-#define __pyx_n_u_int64 __pyx_string_tab[90]
-#define __pyx_n_u_items __pyx_string_tab[91]
-#define __pyx_n_u_itemsize __pyx_string_tab[92]
-#define __pyx_n_u_k __pyx_string_tab[93]
-#define __pyx_n_u_key __pyx_string_tab[94]
-#define __pyx_n_u_memview __pyx_string_tab[95]
-#define __pyx_n_u_mode __pyx_string_tab[96]
-#define __pyx_n_u_n __pyx_string_tab[97]
-#define __pyx_n_u_name __pyx_string_tab[98]
-#define __pyx_n_u_ndim __pyx_string_tab[99]
-#define __pyx_n_u_normal __pyx_string_tab[100]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[101]
-#define __pyx_n_u_np __pyx_string_tab[102]
-#define __pyx_n_u_numpy __pyx_string_tab[103]
-#define __pyx_n_u_obj __pyx_string_tab[104]
-#define __pyx_n_u_out __pyx_string_tab[105]
-#define __pyx_n_u_p __pyx_string_tab[106]
-#define __pyx_n_u_pack __pyx_string_tab[107]
-#define __pyx_n_u_pop __pyx_string_tab[108]
-#define __pyx_n_u_raw_block __pyx_string_tab[109]
-#define __pyx_n_u_register __pyx_string_tab[110]
-#define __pyx_n_u_setdefault __pyx_string_tab[111]
-#define __pyx_n_u_shape __pyx_string_tab[112]
-#define __pyx_n_u_size __pyx_string_tab[113]
-#define __pyx_n_u_start __pyx_string_tab[114]
-#define __pyx_n_u_step __pyx_string_tab[115]
-#define __pyx_n_u_stop __pyx_string_tab[116]
-#define __pyx_n_u_struct __pyx_string_tab[117]
-#define __pyx_n_u_table __pyx_string_tab[118]
-#define __pyx_n_u_uniform __pyx_string_tab[119]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[120]
-#define __pyx_n_u_unpack __pyx_string_tab[121]
-#define __pyx_n_u_update __pyx_string_tab[122]
-#define __pyx_n_u_values __pyx_string_tab[123]
-#define __pyx_n_u_weight __pyx_string_tab[124]
-#define __pyx_n_u_words __pyx_string_tab[125]
-#define __pyx_n_u_x __pyx_string_tab[126]
-#define __pyx_n_u_zeros __pyx_string_tab[127]
-#define __pyx_n_u_ziggurat_layers __pyx_string_tab[128]
-#define __pyx_n_b_O __pyx_string_tab[129]
-#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[130]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[131]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[132]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[133]
-#define __pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw __pyx_string_tab[134]
-#define __pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa __pyx_string_tab[135]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[136]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[137]
+#define __pyx_kp_u_tree_fragment __pyx_string_tab[2]
+#define __pyx_kp_u__3 __pyx_string_tab[3]
+#define __pyx_kp_u__2 __pyx_string_tab[4]
+#define __pyx_kp_u_MemoryView_of __pyx_string_tab[5]
+#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[6]
+#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[7]
+#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[8]
+#define __pyx_kp_u_strided_and_direct __pyx_string_tab[9]
+#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[10]
+#define __pyx_kp_u__4 __pyx_string_tab[11]
+#define __pyx_kp_u_ __pyx_string_tab[12]
+#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[13]
+#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[14]
+#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[15]
+#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[16]
+#define __pyx_kp_u_add_note __pyx_string_tab[17]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[18]
+#define __pyx_kp_u_disable __pyx_string_tab[19]
+#define __pyx_kp_u_enable __pyx_string_tab[20]
+#define __pyx_kp_u_ext_random123_pyx __pyx_string_tab[21]
+#define __pyx_kp_u_gc __pyx_string_tab[22]
+#define __pyx_kp_u_isenabled __pyx_string_tab[23]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[24]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
+#define __pyx_kp_u_self_table_cannot_be_converted_t __pyx_string_tab[27]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[28]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[29]
+#define __pyx_n_u_ASCII __pyx_string_tab[30]
+#define __pyx_n_u_BinomialDraws __pyx_string_tab[31]
+#define __pyx_n_u_BinomialDraws___reduce_cython __pyx_string_tab[32]
+#define __pyx_n_u_BinomialDraws___setstate_cython __pyx_string_tab[33]
+#define __pyx_n_u_BinomialDraws_add_to __pyx_string_tab[34]
+#define __pyx_n_u_BinomialDraws_counts __pyx_string_tab[35]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[36]
+#define __pyx_n_u_Sequence __pyx_string_tab[37]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[38]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[39]
+#define __pyx_n_u_annotate __pyx_string_tab[40]
+#define __pyx_n_u_class __pyx_string_tab[41]
+#define __pyx_n_u_class_getitem __pyx_string_tab[42]
+#define __pyx_n_u_dict __pyx_string_tab[43]
+#define __pyx_n_u_func __pyx_string_tab[44]
+#define __pyx_n_u_getstate __pyx_string_tab[45]
+#define __pyx_n_u_import __pyx_string_tab[46]
+#define __pyx_n_u_main __pyx_string_tab[47]
+#define __pyx_n_u_module __pyx_string_tab[48]
+#define __pyx_n_u_name_2 __pyx_string_tab[49]
+#define __pyx_n_u_new __pyx_string_tab[50]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[51]
+#define __pyx_n_u_pyx_state __pyx_string_tab[52]
+#define __pyx_n_u_pyx_type __pyx_string_tab[53]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[54]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[55]
+#define __pyx_n_u_qualname __pyx_string_tab[56]
+#define __pyx_n_u_reduce __pyx_string_tab[57]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[58]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[59]
+#define __pyx_n_u_set_name __pyx_string_tab[60]
+#define __pyx_n_u_setstate __pyx_string_tab[61]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[62]
+#define __pyx_n_u_test __pyx_string_tab[63]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[64]
+#define __pyx_n_u_abc __pyx_string_tab[65]
+#define __pyx_n_u_add_to __pyx_string_tab[66]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[67]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[68]
+#define __pyx_n_u_base __pyx_string_tab[69]
+#define __pyx_n_u_binomial __pyx_string_tab[70]
+#define __pyx_n_u_c __pyx_string_tab[71]
+#define __pyx_n_u_cache __pyx_string_tab[72]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[73]
+#define __pyx_n_u_count __pyx_string_tab[74]
+#define __pyx_n_u_counter_hi __pyx_string_tab[75]
+#define __pyx_n_u_counter_lo __pyx_string_tab[76]
+#define __pyx_n_u_counts __pyx_string_tab[77]
+#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[78]
+#define __pyx_n_u_draw __pyx_string_tab[79]
+#define __pyx_n_u_draws __pyx_string_tab[80]
+#define __pyx_n_u_dtype __pyx_string_tab[81]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[82]
+#define __pyx_n_u_element __pyx_string_tab[83]
+#define __pyx_n_u_elements __pyx_string_tab[84]
+#define __pyx_n_u_empty __pyx_string_tab[85]
+#define __pyx_n_u_encode __pyx_string_tab[86]
+#define __pyx_n_u_enumerate __pyx_string_tab[87]
+#define __pyx_n_u_error __pyx_string_tab[88]
+#define __pyx_n_u_first_element __pyx_string_tab[89]
+#define __pyx_n_u_flags __pyx_string_tab[90]
+#define __pyx_n_u_float64 __pyx_string_tab[91]
+#define __pyx_n_u_format __pyx_string_tab[92]
+#define __pyx_n_u_fortran __pyx_string_tab[93]
+#define __pyx_n_u_i __pyx_string_tab[94]
+#define __pyx_n_u_id __pyx_string_tab[95]
+#define __pyx_n_u_index __pyx_string_tab[96]
+#define __pyx_n_u_int64 __pyx_string_tab[97]
+#define __pyx_n_u_items __pyx_string_tab[98]
+#define __pyx_n_u_itemsize __pyx_string_tab[99]
+#define __pyx_n_u_k __pyx_string_tab[100]
+#define __pyx_n_u_key __pyx_string_tab[101]
+#define __pyx_n_u_memview __pyx_string_tab[102]
+#define __pyx_n_u_mode __pyx_string_tab[103]
+#define __pyx_n_u_n __pyx_string_tab[104]
+#define __pyx_n_u_name __pyx_string_tab[105]
+#define __pyx_n_u_ndim __pyx_string_tab[106]
+#define __pyx_n_u_normal __pyx_string_tab[107]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[108]
+#define __pyx_n_u_np __pyx_string_tab[109]
+#define __pyx_n_u_numpy __pyx_string_tab[110]
+#define __pyx_n_u_obj __pyx_string_tab[111]
+#define __pyx_n_u_out __pyx_string_tab[112]
+#define __pyx_n_u_p __pyx_string_tab[113]
+#define __pyx_n_u_pack __pyx_string_tab[114]
+#define __pyx_n_u_pop __pyx_string_tab[115]
+#define __pyx_n_u_raw_block __pyx_string_tab[116]
+#define __pyx_n_u_register __pyx_string_tab[117]
+#define __pyx_n_u_self __pyx_string_tab[118]
+#define __pyx_n_u_setdefault __pyx_string_tab[119]
+#define __pyx_n_u_shape __pyx_string_tab[120]
+#define __pyx_n_u_size __pyx_string_tab[121]
+#define __pyx_n_u_start __pyx_string_tab[122]
+#define __pyx_n_u_step __pyx_string_tab[123]
+#define __pyx_n_u_stop __pyx_string_tab[124]
+#define __pyx_n_u_struct __pyx_string_tab[125]
+#define __pyx_n_u_uniform __pyx_string_tab[126]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[127]
+#define __pyx_n_u_unpack __pyx_string_tab[128]
+#define __pyx_n_u_update __pyx_string_tab[129]
+#define __pyx_n_u_values __pyx_string_tab[130]
+#define __pyx_n_u_weight __pyx_string_tab[131]
+#define __pyx_n_u_words __pyx_string_tab[132]
+#define __pyx_n_u_x __pyx_string_tab[133]
+#define __pyx_n_u_zeros __pyx_string_tab[134]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[135]
+#define __pyx_n_b_O __pyx_string_tab[136]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[137]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[138]
+#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[139]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[140]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[141]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[142]
+#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[143]
+#define __pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6 __pyx_string_tab[144]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[145]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[146]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4279,6 +4346,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_flexible);
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_character);
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_ufunc);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9random123_BinomialDraws);
   Py_CLEAR(clear_module_state->__pyx_array_type);
   Py_CLEAR(clear_module_state->__pyx_type___pyx_array);
   Py_CLEAR(clear_module_state->__pyx_MemviewEnum_type);
@@ -4292,8 +4361,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<8; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<138; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<11; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<147; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4333,6 +4402,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_flexible);
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_character);
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_ufunc);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9random123_BinomialDraws);
   Py_VISIT(traverse_module_state->__pyx_array_type);
   Py_VISIT(traverse_module_state->__pyx_type___pyx_array);
   Py_VISIT(traverse_module_state->__pyx_MemviewEnum_type);
@@ -4346,8 +4417,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<8; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<138; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<11; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<147; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -23468,12 +23539,1418 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":227
+/* "ext/random123.pyx":240
+ *     cdef double p
+ * 
+ *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
+ *         self.n, self.p = n, p
+ *         if n > 0 and 0.0 < p < 1.0:
+*/
+
+/* Python wrapper */
+static int __pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static int __pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  PY_LONG_LONG __pyx_v_n;
+  double __pyx_v_p;
+  #if !CYTHON_VECTORCALL_TPNEW
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[2] = {0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL_TPNEW
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 240, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 240, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 240, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 2)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+    }
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 240, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 240, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 240, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_n, __pyx_v_p);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PY_LONG_LONG __pyx_t_1;
+  double __pyx_t_2;
+  int __pyx_t_3;
+  int __pyx_t_4;
+  PyObject *__pyx_t_5 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__init__", 0);
+
+  /* "ext/random123.pyx":241
+ * 
+ *     def __init__(self, long long n, double p):
+ *         self.n, self.p = n, p             # <<<<<<<<<<<<<<
+ *         if n > 0 and 0.0 < p < 1.0:
+ *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
+*/
+  __pyx_t_1 = __pyx_v_n;
+
+  __pyx_t_2 = __pyx_v_p;
+
+  __pyx_v_self->n = __pyx_t_1;
+  __pyx_v_self->p = __pyx_t_2;
+
+  /* "ext/random123.pyx":242
+ *     def __init__(self, long long n, double p):
+ *         self.n, self.p = n, p
+ *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
+ *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
+ * 
+*/
+  __pyx_t_4 = (__pyx_v_n > 0);
+
+  if (__pyx_t_4) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_4;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_4 = (0.0 < __pyx_v_p);
+  if (__pyx_t_4) {
+    __pyx_t_4 = (__pyx_v_p < 1.0);
+  }
+
+  __pyx_t_3 = __pyx_t_4;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_3) {
+
+
+    /* "ext/random123.pyx":243
+ *         self.n, self.p = n, p
+ *         if n > 0 and 0.0 < p < 1.0:
+ *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)             # <<<<<<<<<<<<<<
+ * 
+ *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
+*/
+    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 243, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+    __Pyx_GIVEREF(__pyx_t_5);
+    __Pyx_GOTREF(__pyx_v_self->cdf_keeper);
+    __Pyx_DECREF_SET(__pyx_v_self->cdf_keeper, __pyx_t_5);
+    __pyx_t_5 = 0;
+
+    /* "ext/random123.pyx":242
+ *     def __init__(self, long long n, double p):
+ *         self.n, self.p = n, p
+ *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
+ *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
+ * 
+*/
+  }
+
+  /* "ext/random123.pyx":240
+ *     cdef double p
+ * 
+ *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
+ *         self.n, self.p = n, p
+ *         if n > 0 and 0.0 < p < 1.0:
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":245
+ *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
+ * 
+ *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
+ *         """One count per element id."""
+ *         cdef Py_ssize_t count = elements.shape[0], k
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_3counts(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_2counts, "One count per element id.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts = {"counts", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_2counts};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_3counts(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  uint64_t __pyx_v_key;
+  __Pyx_memviewslice __pyx_v_elements = { 0, 0, { 0 }, { 0 }, { 0 } };
+  uint64_t __pyx_v_draw;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[3] = {0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("counts (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 245, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 245, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 245, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 245, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 245, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 245, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 3)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 245, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 245, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 245, __pyx_L3_error)
+    }
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 245, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 245, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 245, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_elements, 1);
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.counts", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_key, __pyx_v_elements, __pyx_v_draw);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_elements, 1);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw) {
+  Py_ssize_t __pyx_v_count;
+  Py_ssize_t __pyx_v_k;
+  PyObject *__pyx_v_out = NULL;
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_6 = NULL;
+  size_t __pyx_t_7;
+  __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_t_9;
+  int __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("counts", 0);
+
+  /* "ext/random123.pyx":247
+ *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
+ *         """One count per element id."""
+ *         cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
+ *         out = np.zeros(count, dtype=np.int64)
+ *         cdef int64_t[::1] values = out
+*/
+  __pyx_v_count = (__pyx_v_elements.shape[0]);
+
+  /* "ext/random123.pyx":248
+ *         """One count per element id."""
+ *         cdef Py_ssize_t count = elements.shape[0], k
+ *         out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
+ *         cdef int64_t[::1] values = out
+ *         cdef BlockCache cache
+*/
+  __pyx_t_2 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_7 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_2);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_2);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_7 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
+    #if CYTHON_VECTORCALL
+    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 248, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_5);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 248, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+    }
+    #endif
+    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
+    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 248, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_v_out = __pyx_t_1;
+  __pyx_t_1 = 0;
+
+  /* "ext/random123.pyx":249
+ *         cdef Py_ssize_t count = elements.shape[0], k
+ *         out = np.zeros(count, dtype=np.int64)
+ *         cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
+ *         cdef BlockCache cache
+ *         if self.n <= 0 or self.p <= 0.0:
+*/
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 249, __pyx_L1_error)
+  __pyx_v_values = __pyx_t_8;
+  __pyx_t_8.memview = NULL;
+  __pyx_t_8.data = NULL;
+
+  /* "ext/random123.pyx":251
+ *         cdef int64_t[::1] values = out
+ *         cdef BlockCache cache
+ *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
+ *             return out
+ *         if self.p >= 1.0:
+*/
+  __pyx_t_10 = (__pyx_v_self->n <= 0);
+
+  if (!__pyx_t_10) {
+
+  } else {
+
+    __pyx_t_9 = __pyx_t_10;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_10 = (__pyx_v_self->p <= 0.0);
+
+
+  __pyx_t_9 = __pyx_t_10;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_9) {
+
+
+    /* "ext/random123.pyx":252
+ *         cdef BlockCache cache
+ *         if self.n <= 0 or self.p <= 0.0:
+ *             return out             # <<<<<<<<<<<<<<
+ *         if self.p >= 1.0:
+ *             out[:] = self.n
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_v_out);
+        __pyx_r = __pyx_v_out;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":251
+ *         cdef int64_t[::1] values = out
+ *         cdef BlockCache cache
+ *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
+ *             return out
+ *         if self.p >= 1.0:
+*/
+  }
+
+  /* "ext/random123.pyx":253
+ *         if self.n <= 0 or self.p <= 0.0:
+ *             return out
+ *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
+ *             out[:] = self.n
+ *             return out
+*/
+  __pyx_t_9 = (__pyx_v_self->p >= 1.0);
+
+  if (__pyx_t_9) {
+
+
+    /* "ext/random123.pyx":254
+ *             return out
+ *         if self.p >= 1.0:
+ *             out[:] = self.n             # <<<<<<<<<<<<<<
+ *             return out
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+*/
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 254, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 254, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+
+    /* "ext/random123.pyx":255
+ *         if self.p >= 1.0:
+ *             out[:] = self.n
+ *             return out             # <<<<<<<<<<<<<<
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_v_out);
+        __pyx_r = __pyx_v_out;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":253
+ *         if self.n <= 0 or self.p <= 0.0:
+ *             return out
+ *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
+ *             out[:] = self.n
+ *             return out
+*/
+  }
+
+  /* "ext/random123.pyx":256
+ *             out[:] = self.n
+ *             return out
+ *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             for k in range(count):
+*/
+  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
+
+  /* "ext/random123.pyx":257
+ *             return out
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/random123.pyx":258
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
+ *         return out
+*/
+
+        __pyx_t_11 = __pyx_v_count;
+        __pyx_t_12 = __pyx_t_11;
+
+        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+          __pyx_v_k = __pyx_t_13;
+
+          /* "ext/random123.pyx":259
+ *         with nogil:
+ *             for k in range(count):
+ *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)             # <<<<<<<<<<<<<<
+ *         return out
+ * 
+*/
+          __pyx_t_14 = __pyx_v_k;
+          __pyx_t_15 = __pyx_v_k;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_15)) )) = __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache));
+        }
+
+      }
+
+      /* "ext/random123.pyx":257
+ *             return out
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L9;
+        }
+        __pyx_L9:;
+      }
+  }
+
+  /* "ext/random123.pyx":260
+ *             for k in range(count):
+ *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
+ *         return out             # <<<<<<<<<<<<<<
+ * 
+ *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,
+*/
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __Pyx_INCREF(__pyx_v_out);
+      __pyx_r = __pyx_v_out;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":245
+ *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
+ * 
+ *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
+ *         """One count per element id."""
+ *         cdef Py_ssize_t count = elements.shape[0], k
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_6);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.counts", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+  __Pyx_XDECREF(__pyx_v_out);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":262
+ *         return out
+ * 
+ *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
+ *                double[::1] values):
+ *         """``values[k] += weight * count`` of element ``first_element + k``:
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_5add_to(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_4add_to, "``values[k] += weight * count`` of element ``first_element + k``:\n        the counts of `counts` for a contiguous range of elements, added in\n        place (PoissonInput\047s step, without temporaries).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to = {"add_to", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_4add_to};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_5add_to(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  uint64_t __pyx_v_key;
+  int64_t __pyx_v_first_element;
+  uint64_t __pyx_v_draw;
+  double __pyx_v_weight;
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("add_to (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 262, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 262, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, i); __PYX_ERR(0, 262, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 5)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+    }
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 262, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.add_to", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_weight, __pyx_v_values);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+
+
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+  Py_ssize_t __pyx_v_count;
+  Py_ssize_t __pyx_v_k;
+  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
+  uint64_t __pyx_v_element;
+  uint32_t __pyx_v_words[4];
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  __Pyx_RefNannySetupContext("add_to", 0);
+
+  /* "ext/random123.pyx":267
+ *         the counts of `counts` for a contiguous range of elements, added in
+ *         place (PoissonInput's step, without temporaries)."""
+ *         cdef Py_ssize_t count = values.shape[0], k             # <<<<<<<<<<<<<<
+ *         cdef BlockCache cache
+ *         cdef uint64_t element = <uint64_t>first_element
+*/
+  __pyx_v_count = (__pyx_v_values.shape[0]);
+
+  /* "ext/random123.pyx":269
+ *         cdef Py_ssize_t count = values.shape[0], k
+ *         cdef BlockCache cache
+ *         cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
+ *         cdef uint32_t words[4]
+ *         if self.n <= 0 or self.p <= 0.0 or count == 0:
+*/
+  __pyx_v_element = ((uint64_t)__pyx_v_first_element);
+
+  /* "ext/random123.pyx":271
+ *         cdef uint64_t element = <uint64_t>first_element
+ *         cdef uint32_t words[4]
+ *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
+ *             return
+ *         if self.p >= 1.0:
+*/
+  __pyx_t_2 = (__pyx_v_self->n <= 0);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (__pyx_v_self->p <= 0.0);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (__pyx_v_count == 0);
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":272
+ *         cdef uint32_t words[4]
+ *         if self.n <= 0 or self.p <= 0.0 or count == 0:
+ *             return             # <<<<<<<<<<<<<<
+ *         if self.p >= 1.0:
+ *             with nogil:
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":271
+ *         cdef uint64_t element = <uint64_t>first_element
+ *         cdef uint32_t words[4]
+ *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
+ *             return
+ *         if self.p >= 1.0:
+*/
+  }
+
+  /* "ext/random123.pyx":273
+ *         if self.n <= 0 or self.p <= 0.0 or count == 0:
+ *             return
+ *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
+ *             with nogil:
+ *                 for k in range(count):
+*/
+  __pyx_t_1 = (__pyx_v_self->p >= 1.0);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":274
+ *             return
+ *         if self.p >= 1.0:
+ *             with nogil:             # <<<<<<<<<<<<<<
+ *                 for k in range(count):
+ *                     values[k] += weight * self.n
+*/
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
+
+          /* "ext/random123.pyx":275
+ *         if self.p >= 1.0:
+ *             with nogil:
+ *                 for k in range(count):             # <<<<<<<<<<<<<<
+ *                     values[k] += weight * self.n
+ *             return
+*/
+
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
+
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
+
+            /* "ext/random123.pyx":276
+ *             with nogil:
+ *                 for k in range(count):
+ *                     values[k] += weight * self.n             # <<<<<<<<<<<<<<
+ *             return
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+*/
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_v_self->n);
+          }
+
+        }
+
+        /* "ext/random123.pyx":274
+ *             return
+ *         if self.p >= 1.0:
+ *             with nogil:             # <<<<<<<<<<<<<<
+ *                 for k in range(count):
+ *                     values[k] += weight * self.n
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L10;
+          }
+          __pyx_L10:;
+        }
+    }
+
+    /* "ext/random123.pyx":277
+ *                 for k in range(count):
+ *                     values[k] += weight * self.n
+ *             return             # <<<<<<<<<<<<<<
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":273
+ *         if self.n <= 0 or self.p <= 0.0 or count == 0:
+ *             return
+ *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
+ *             with nogil:
+ *                 for k in range(count):
+*/
+  }
+
+  /* "ext/random123.pyx":278
+ *                     values[k] += weight * self.n
+ *             return
+ *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             if self.table.normal_approx:
+*/
+  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
+
+  /* "ext/random123.pyx":279
+ *             return
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             if self.table.normal_approx:
+ *                 for k in range(count):
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/random123.pyx":280
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
+ *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *                 for k in range(count):
+ *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+*/
+        if (__pyx_v_self->table.normal_approx) {
+
+          /* "ext/random123.pyx":281
+ *         with nogil:
+ *             if self.table.normal_approx:
+ *                 for k in range(count):             # <<<<<<<<<<<<<<
+ *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+ *                                                         &cache)
+*/
+
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
+
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
+
+            /* "ext/random123.pyx":282
+ *             if self.table.normal_approx:
+ *                 for k in range(count):
+ *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,             # <<<<<<<<<<<<<<
+ *                                                         &cache)
+ *             # Block by block: the same numbers as binomial_draw, without a
+*/
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + __pyx_v_k), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache)));
+          }
+
+
+          /* "ext/random123.pyx":280
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
+ *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *                 for k in range(count):
+ *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+*/
+        }
+
+        /* "ext/random123.pyx":286
+ *             # Block by block: the same numbers as binomial_draw, without a
+ *             # check per element.
+ *             k = 0             # <<<<<<<<<<<<<<
+ *             while k < count and not self.table.normal_approx:
+ *                 philox4x32_10(key, element >> 2, draw, words)
+*/
+        __pyx_v_k = 0;
+
+        /* "ext/random123.pyx":287
+ *             # check per element.
+ *             k = 0
+ *             while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 while True:
+*/
+        while (1) {
+          __pyx_t_2 = (__pyx_v_k < __pyx_v_count);
+
+          if (__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L21_bool_binop_done;
+          }
+          __pyx_t_2 = (!__pyx_v_self->table.normal_approx);
+
+
+          __pyx_t_1 = __pyx_t_2;
+
+          __pyx_L21_bool_binop_done:;
+
+          if (!__pyx_t_1) break;
+
+          /* "ext/random123.pyx":288
+ *             k = 0
+ *             while k < count and not self.table.normal_approx:
+ *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
+ *                 while True:
+ *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+*/
+          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
+
+          /* "ext/random123.pyx":289
+ *             while k < count and not self.table.normal_approx:
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 while True:             # <<<<<<<<<<<<<<
+ *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+ *                     k += 1
+*/
+          while (1) {
+
+            /* "ext/random123.pyx":290
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 while True:
+ *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
+ *                     k += 1
+ *                     element += 1
+*/
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":291
+ *                 while True:
+ *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+ *                     k += 1             # <<<<<<<<<<<<<<
+ *                     element += 1
+ *                     if k == count or element & 3 == 0:
+*/
+            __pyx_v_k = (__pyx_v_k + 1);
+
+            /* "ext/random123.pyx":292
+ *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+ *                     k += 1
+ *                     element += 1             # <<<<<<<<<<<<<<
+ *                     if k == count or element & 3 == 0:
+ *                         break
+*/
+            __pyx_v_element = (__pyx_v_element + 1);
+
+            /* "ext/random123.pyx":293
+ *                     k += 1
+ *                     element += 1
+ *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
+ *                         break
+ * 
+*/
+            __pyx_t_2 = (__pyx_v_k == __pyx_v_count);
+
+            if (!__pyx_t_2) {
+
+            } else {
+
+              __pyx_t_1 = __pyx_t_2;
+
+              goto __pyx_L26_bool_binop_done;
+            }
+            __pyx_t_2 = ((__pyx_v_element & 3) == 0);
+
+
+            __pyx_t_1 = __pyx_t_2;
+
+            __pyx_L26_bool_binop_done:;
+            if (__pyx_t_1) {
+
+
+              /* "ext/random123.pyx":294
+ *                     element += 1
+ *                     if k == count or element & 3 == 0:
+ *                         break             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+              goto __pyx_L24_break;
+
+              /* "ext/random123.pyx":293
+ *                     k += 1
+ *                     element += 1
+ *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
+ *                         break
+ * 
+*/
+            }
+          }
+          __pyx_L24_break:;
+        }
+      }
+
+      /* "ext/random123.pyx":279
+ *             return
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             if self.table.normal_approx:
+ *                 for k in range(count):
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L15;
+        }
+        __pyx_L15:;
+      }
+  }
+
+  /* "ext/random123.pyx":262
+ *         return out
+ * 
+ *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
+ *                double[::1] values):
+ *         """``values[k] += weight * count`` of element ``first_element + k``:
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  __pyx_L0:;
+
+
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
+
+  /* "(tree fragment)":2
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_table_cannot_be_converted_t, 0, 0);
+  __PYX_ERR(1, 2, __pyx_L1_error)
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+    }
+    __pyx_v___pyx_state = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v___pyx_state);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
+
+  /* "(tree fragment)":4
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_table_cannot_be_converted_t, 0, 0);
+  __PYX_ERR(1, 4, __pyx_L1_error)
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":297
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
- *     """Binomial(n, p) counts, one per element id (counter-based).
- * 
+ *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
+ *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
 
 /* Python wrapper */
@@ -23484,7 +24961,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12binomial, "Binomial(n, p) counts, one per element id (counter-based).\n\n    Inversion against the cumulative distribution, tabulated once per call\n    (all elements share n and p); above a mean of 400 a rounded normal.\n    ");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12binomial, "Binomial(n, p) counts, one per element id (see `BinomialDraws`).");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12binomial};
 static PyObject *__pyx_pw_7distsim_4_ext_9random123_13binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
@@ -23520,60 +24997,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 227, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 297, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 297, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 297, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 297, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 297, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 297, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 297, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 227, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 297, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 297, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 297, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 297, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 297, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 297, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 227, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 297, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 227, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 297, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23601,13 +25078,6 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 }
 
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
-  Py_ssize_t __pyx_v_count;
-  Py_ssize_t __pyx_v_k;
-  PyObject *__pyx_v_out = NULL;
-  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  struct __pyx_t_7distsim_4_ext_9random123_BinomialTable __pyx_v_table;
-  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
-  CYTHON_UNUSED PyObject *__pyx_v_cdf_keeper = NULL;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -23617,309 +25087,68 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   PyObject *__pyx_t_5 = NULL;
   PyObject *__pyx_t_6 = NULL;
   size_t __pyx_t_7;
-  __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int __pyx_t_9;
-  int __pyx_t_10;
-  Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":233
- *     (all elements share n and p); above a mean of 400 a rounded normal.
- *     """
- *     cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
- *     out = np.zeros(count, dtype=np.int64)
- *     cdef int64_t[::1] values = out
+  /* "ext/random123.pyx":299
+ * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
+ *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
+ *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
-  __pyx_v_count = (__pyx_v_elements.shape[0]);
-
-  /* "ext/random123.pyx":234
- *     """
- *     cdef Py_ssize_t count = elements.shape[0], k
- *     out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
- *     cdef int64_t[::1] values = out
- *     cdef BinomialTable table
-*/
-  __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 234, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 234, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 234, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_4 = NULL;
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 299, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 299, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  #if CYTHON_VECTORCALL
-  #endif
   __pyx_t_7 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_4))) {
-    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
-    assert(__pyx_t_2);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
-    __Pyx_INCREF(__pyx_t_2);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
-    __pyx_t_7 = 0;
-  }
-  #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
-    #if CYTHON_VECTORCALL
-    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_5);
-    #else
-    {
-      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_5);
-    }
-    #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
+    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_6};
+    __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_callargs+__pyx_t_7, (3-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 299, __pyx_L1_error)
+    __Pyx_GOTREF((PyObject *)__pyx_t_3);
+  }
+  __pyx_t_2 = ((PyObject *)__pyx_t_3);
+  __Pyx_INCREF(__pyx_t_2);
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __pyx_t_7 = 0;
+  {
+    PyObject *__pyx_callargs[4] = {__pyx_t_2, __pyx_t_6, __pyx_t_5, __pyx_t_4};
+    __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_counts, __pyx_callargs+__pyx_t_7, (4-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    #if CYTHON_VECTORCALL
-    #endif
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 234, __pyx_L1_error)
+    __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 299, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_v_out = __pyx_t_1;
-  __pyx_t_1 = 0;
-
-  /* "ext/random123.pyx":235
- *     cdef Py_ssize_t count = elements.shape[0], k
- *     out = np.zeros(count, dtype=np.int64)
- *     cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
- *     cdef BinomialTable table
- *     cdef BlockCache cache
-*/
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 235, __pyx_L1_error)
-  __pyx_v_values = __pyx_t_8;
-  __pyx_t_8.memview = NULL;
-  __pyx_t_8.data = NULL;
-
-  /* "ext/random123.pyx":238
- *     cdef BinomialTable table
- *     cdef BlockCache cache
- *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
- *         return out
- *     if p >= 1.0:
-*/
-  __pyx_t_10 = (__pyx_v_n <= 0);
-
-  if (!__pyx_t_10) {
-
-  } else {
-
-    __pyx_t_9 = __pyx_t_10;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_10 = (__pyx_v_p <= 0.0);
-
-
-  __pyx_t_9 = __pyx_t_10;
-
-  __pyx_L4_bool_binop_done:;
-  if (__pyx_t_9) {
-
-
-    /* "ext/random123.pyx":239
- *     cdef BlockCache cache
- *     if n <= 0 or p <= 0.0:
- *         return out             # <<<<<<<<<<<<<<
- *     if p >= 1.0:
- *         out[:] = n
-*/
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __Pyx_INCREF(__pyx_v_out);
-        __pyx_r = __pyx_v_out;
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":238
- *     cdef BinomialTable table
- *     cdef BlockCache cache
- *     if n <= 0 or p <= 0.0:             # <<<<<<<<<<<<<<
- *         return out
- *     if p >= 1.0:
-*/
-  }
-
-  /* "ext/random123.pyx":240
- *     if n <= 0 or p <= 0.0:
- *         return out
- *     if p >= 1.0:             # <<<<<<<<<<<<<<
- *         out[:] = n
- *         return out
-*/
-  __pyx_t_9 = (__pyx_v_p >= 1.0);
-
-  if (__pyx_t_9) {
-
-
-    /* "ext/random123.pyx":241
- *         return out
- *     if p >= 1.0:
- *         out[:] = n             # <<<<<<<<<<<<<<
- *         return out
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
-*/
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 241, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-
-    /* "ext/random123.pyx":242
- *     if p >= 1.0:
- *         out[:] = n
- *         return out             # <<<<<<<<<<<<<<
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF
-*/
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __Pyx_INCREF(__pyx_v_out);
-        __pyx_r = __pyx_v_out;
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":240
- *     if n <= 0 or p <= 0.0:
- *         return out
- *     if p >= 1.0:             # <<<<<<<<<<<<<<
- *         out[:] = n
- *         return out
-*/
-  }
-
-  /* "ext/random123.pyx":243
- *         out[:] = n
- *         return out
- *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:
-*/
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 243, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_1);
-  __pyx_v_cdf_keeper = __pyx_t_1;
-  __pyx_t_1 = 0;
-
-  /* "ext/random123.pyx":244
- *         return out
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(count):
-*/
-  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
-
-  /* "ext/random123.pyx":245
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(count):
- *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/random123.pyx":246
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:
- *         for k in range(count):             # <<<<<<<<<<<<<<
- *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
- *     return out
-*/
-
-        __pyx_t_11 = __pyx_v_count;
-        __pyx_t_12 = __pyx_t_11;
-
-        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-          __pyx_v_k = __pyx_t_13;
-
-          /* "ext/random123.pyx":247
- *     with nogil:
- *         for k in range(count):
- *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)             # <<<<<<<<<<<<<<
- *     return out
- * 
-*/
-          __pyx_t_14 = __pyx_v_k;
-          __pyx_t_15 = __pyx_v_k;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_values.data) + __pyx_t_15)) )) = __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_14)) )))), __pyx_v_draw, (&__pyx_v_table), (&__pyx_v_cache));
-        }
-
-      }
-
-      /* "ext/random123.pyx":245
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(count):
- *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L9;
-        }
-        __pyx_L9:;
-      }
-  }
-
-  /* "ext/random123.pyx":248
- *         for k in range(count):
- *             values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
- *     return out             # <<<<<<<<<<<<<<
- * 
- * 
-*/
   {
     PyObject *__pyx_temp;
     {
       __pyx_temp = __pyx_r;
-      __Pyx_INCREF(__pyx_v_out);
-      __pyx_r = __pyx_v_out;
+      __pyx_r = __pyx_t_1;
     }
     __Pyx_XDECREF(__pyx_temp);
   }
+  __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":227
+  /* "ext/random123.pyx":297
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
- *     """Binomial(n, p) counts, one per element id (counter-based).
- * 
+ *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
+ *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
 
   /* function exit code */
@@ -23930,618 +25159,230 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
   __Pyx_AddTraceback("distsim._ext.random123.binomial", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
-
-
-  __Pyx_XDECREF(__pyx_v_out);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-
-
-  __Pyx_XDECREF(__pyx_v_cdf_keeper);
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* "ext/random123.pyx":251
- * 
- * 
- * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
- *                  double weight, double[::1] values):
- *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
-*/
-
-/* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_15add_binomial(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_14add_binomial, "``values[k] += weight * Binomial(n, p)`` drawn for element id\n    ``first_element + k``: the numbers of `binomial` for a contiguous range of\n    elements, added in place (PoissonInput\047s step, without temporaries).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_15add_binomial = {"add_binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_15add_binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_14add_binomial};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_15add_binomial(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-) {
-  uint64_t __pyx_v_key;
-  int64_t __pyx_v_first_element;
-  uint64_t __pyx_v_draw;
-  PY_LONG_LONG __pyx_v_n;
-  double __pyx_v_p;
-  double __pyx_v_weight;
-  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  #if !CYTHON_VECTORCALL
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  #endif
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[7] = {0,0,0,0,0,0,0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("add_binomial (wrapper)", 0);
-  #if !CYTHON_VECTORCALL
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 251, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  7:
-        values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 251, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  6:
-        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 251, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  5:
-        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 251, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  4:
-        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 251, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  3:
-        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  2:
-        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  1:
-        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_binomial", 0) < (0)) __PYX_ERR(0, 251, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, i); __PYX_ERR(0, 251, __pyx_L3_error) }
-      }
-    } else if (unlikely(__pyx_nargs != 7)) {
-      goto __pyx_L5_argtuple_error;
-    } else {
-      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 251, __pyx_L3_error)
-      values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 251, __pyx_L3_error)
-      values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 251, __pyx_L3_error)
-      values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 251, __pyx_L3_error)
-    }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 252, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 252, __pyx_L3_error)
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_binomial", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 251, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __Pyx_AddTraceback("distsim._ext.random123.add_binomial", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return NULL;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_14add_binomial(__pyx_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_n, __pyx_v_p, __pyx_v_weight, __pyx_v_values);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-
-
-
-
-
-
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_14add_binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
-  Py_ssize_t __pyx_v_count;
-  Py_ssize_t __pyx_v_k;
-  struct __pyx_t_7distsim_4_ext_9random123_BinomialTable __pyx_v_table;
-  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
-  CYTHON_UNUSED PyObject *__pyx_v_cdf_keeper = NULL;
-  uint64_t __pyx_v_element;
-  uint32_t __pyx_v_words[4];
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  int __pyx_t_1;
-  int __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  PyObject *__pyx_t_7 = NULL;
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("add_binomial", 0);
-
-  /* "ext/random123.pyx":256
- *     ``first_element + k``: the numbers of `binomial` for a contiguous range of
- *     elements, added in place (PoissonInput's step, without temporaries)."""
- *     cdef Py_ssize_t count = values.shape[0], k             # <<<<<<<<<<<<<<
- *     cdef BinomialTable table
- *     cdef BlockCache cache
-*/
-  __pyx_v_count = (__pyx_v_values.shape[0]);
-
-  /* "ext/random123.pyx":259
- *     cdef BinomialTable table
- *     cdef BlockCache cache
- *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
- *         return
- *     if p >= 1.0:
-*/
-  __pyx_t_2 = (__pyx_v_n <= 0);
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_2 = (__pyx_v_p <= 0.0);
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_2 = (__pyx_v_count == 0);
-
-
-  __pyx_t_1 = __pyx_t_2;
-
-  __pyx_L4_bool_binop_done:;
-  if (__pyx_t_1) {
-
-
-    /* "ext/random123.pyx":260
- *     cdef BlockCache cache
- *     if n <= 0 or p <= 0.0 or count == 0:
- *         return             # <<<<<<<<<<<<<<
- *     if p >= 1.0:
- *         with nogil:
-*/
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":259
- *     cdef BinomialTable table
- *     cdef BlockCache cache
- *     if n <= 0 or p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
- *         return
- *     if p >= 1.0:
-*/
-  }
-
-  /* "ext/random123.pyx":261
- *     if n <= 0 or p <= 0.0 or count == 0:
- *         return
- *     if p >= 1.0:             # <<<<<<<<<<<<<<
- *         with nogil:
- *             for k in range(count):
-*/
-  __pyx_t_1 = (__pyx_v_p >= 1.0);
-
-  if (__pyx_t_1) {
-
-
-    /* "ext/random123.pyx":262
- *         return
- *     if p >= 1.0:
- *         with nogil:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * n
-*/
-    {
-        PyThreadState * _save;
-        _save = PyEval_SaveThread();
-        __Pyx_FastGIL_Remember();
-        /*try:*/ {
-
-          /* "ext/random123.pyx":263
- *     if p >= 1.0:
- *         with nogil:
- *             for k in range(count):             # <<<<<<<<<<<<<<
- *                 values[k] += weight * n
- *         return
-*/
-
-          __pyx_t_3 = __pyx_v_count;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_k = __pyx_t_5;
-
-            /* "ext/random123.pyx":264
- *         with nogil:
- *             for k in range(count):
- *                 values[k] += weight * n             # <<<<<<<<<<<<<<
- *         return
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_v_n);
-          }
-
-        }
-
-        /* "ext/random123.pyx":262
- *         return
- *     if p >= 1.0:
- *         with nogil:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * n
-*/
-        /*finally:*/ {
-          /*normal exit:*/{
-            __Pyx_FastGIL_Forget();
-            PyEval_RestoreThread(_save);
-            goto __pyx_L10;
-          }
-          __pyx_L10:;
-        }
-    }
-
-    /* "ext/random123.pyx":265
- *             for k in range(count):
- *                 values[k] += weight * n
- *         return             # <<<<<<<<<<<<<<
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF
-*/
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":261
- *     if n <= 0 or p <= 0.0 or count == 0:
- *         return
- *     if p >= 1.0:             # <<<<<<<<<<<<<<
- *         with nogil:
- *             for k in range(count):
-*/
-  }
-
-  /* "ext/random123.pyx":266
- *                 values[k] += weight * n
- *         return
- *     cdf_keeper = _fill_binomial_table(&table, n, p)             # <<<<<<<<<<<<<<
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     cdef uint64_t element = <uint64_t>first_element
-*/
-  __pyx_t_7 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 266, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_v_cdf_keeper = __pyx_t_7;
-  __pyx_t_7 = 0;
-
-  /* "ext/random123.pyx":267
- *         return
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
- *     cdef uint64_t element = <uint64_t>first_element
- *     cdef uint32_t words[4]
-*/
-  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
-
-  /* "ext/random123.pyx":268
- *     cdf_keeper = _fill_binomial_table(&table, n, p)
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
- *     cdef uint32_t words[4]
- *     with nogil:
-*/
-  __pyx_v_element = ((uint64_t)__pyx_v_first_element);
-
-  /* "ext/random123.pyx":270
- *     cdef uint64_t element = <uint64_t>first_element
- *     cdef uint32_t words[4]
- *     with nogil:             # <<<<<<<<<<<<<<
- *         if table.normal_approx:
- *             for k in range(count):
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/random123.pyx":271
- *     cdef uint32_t words[4]
- *     with nogil:
- *         if table.normal_approx:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
-*/
-        if (__pyx_v_table.normal_approx) {
-
-          /* "ext/random123.pyx":272
- *     with nogil:
- *         if table.normal_approx:
- *             for k in range(count):             # <<<<<<<<<<<<<<
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
- *         # Block by block: the same numbers as binomial_draw, without a
-*/
-
-          __pyx_t_3 = __pyx_v_count;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_k = __pyx_t_5;
-
-            /* "ext/random123.pyx":273
- *         if table.normal_approx:
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)             # <<<<<<<<<<<<<<
- *         # Block by block: the same numbers as binomial_draw, without a
- *         # check per element.
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + __pyx_v_k), __pyx_v_draw, (&__pyx_v_table), (&__pyx_v_cache)));
-          }
-
-
-          /* "ext/random123.pyx":271
- *     cdef uint32_t words[4]
- *     with nogil:
- *         if table.normal_approx:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
-*/
-        }
-
-        /* "ext/random123.pyx":276
- *         # Block by block: the same numbers as binomial_draw, without a
- *         # check per element.
- *         k = 0             # <<<<<<<<<<<<<<
- *         while k < count and not table.normal_approx:
- *             philox4x32_10(key, element >> 2, draw, words)
-*/
-        __pyx_v_k = 0;
-
-        /* "ext/random123.pyx":277
- *         # check per element.
- *         k = 0
- *         while k < count and not table.normal_approx:             # <<<<<<<<<<<<<<
- *             philox4x32_10(key, element >> 2, draw, words)
- *             while True:
-*/
-        while (1) {
-          __pyx_t_2 = (__pyx_v_k < __pyx_v_count);
-
-          if (__pyx_t_2) {
-
-          } else {
-
-            __pyx_t_1 = __pyx_t_2;
-
-            goto __pyx_L21_bool_binop_done;
-          }
-          __pyx_t_2 = (!__pyx_v_table.normal_approx);
-
-
-          __pyx_t_1 = __pyx_t_2;
-
-          __pyx_L21_bool_binop_done:;
-
-          if (!__pyx_t_1) break;
-
-          /* "ext/random123.pyx":278
- *         k = 0
- *         while k < count and not table.normal_approx:
- *             philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
- *             while True:
- *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
-*/
-          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
-
-          /* "ext/random123.pyx":279
- *         while k < count and not table.normal_approx:
- *             philox4x32_10(key, element >> 2, draw, words)
- *             while True:             # <<<<<<<<<<<<<<
- *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
- *                 k += 1
-*/
-          while (1) {
-
-            /* "ext/random123.pyx":280
- *             philox4x32_10(key, element >> 2, draw, words)
- *             while True:
- *                 values[k] += weight * binomial_inversion(words[element & 3], &table)             # <<<<<<<<<<<<<<
- *                 k += 1
- *                 element += 1
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_table)));
-
-            /* "ext/random123.pyx":281
- *             while True:
- *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
- *                 k += 1             # <<<<<<<<<<<<<<
- *                 element += 1
- *                 if k == count or element & 3 == 0:
-*/
-            __pyx_v_k = (__pyx_v_k + 1);
-
-            /* "ext/random123.pyx":282
- *                 values[k] += weight * binomial_inversion(words[element & 3], &table)
- *                 k += 1
- *                 element += 1             # <<<<<<<<<<<<<<
- *                 if k == count or element & 3 == 0:
- *                     break
-*/
-            __pyx_v_element = (__pyx_v_element + 1);
-
-            /* "ext/random123.pyx":283
- *                 k += 1
- *                 element += 1
- *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
- *                     break
-*/
-            __pyx_t_2 = (__pyx_v_k == __pyx_v_count);
-
-            if (!__pyx_t_2) {
-
-            } else {
-
-              __pyx_t_1 = __pyx_t_2;
-
-              goto __pyx_L26_bool_binop_done;
-            }
-            __pyx_t_2 = ((__pyx_v_element & 3) == 0);
-
-
-            __pyx_t_1 = __pyx_t_2;
-
-            __pyx_L26_bool_binop_done:;
-            if (__pyx_t_1) {
-
-
-              /* "ext/random123.pyx":284
- *                 element += 1
- *                 if k == count or element & 3 == 0:
- *                     break             # <<<<<<<<<<<<<<
-*/
-              goto __pyx_L24_break;
-
-              /* "ext/random123.pyx":283
- *                 k += 1
- *                 element += 1
- *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
- *                     break
-*/
-            }
-          }
-          __pyx_L24_break:;
-        }
-      }
-
-      /* "ext/random123.pyx":270
- *     cdef uint64_t element = <uint64_t>first_element
- *     cdef uint32_t words[4]
- *     with nogil:             # <<<<<<<<<<<<<<
- *         if table.normal_approx:
- *             for k in range(count):
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L15;
-        }
-        __pyx_L15:;
-      }
-  }
-
-  /* "ext/random123.pyx":251
- * 
- * 
- * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
- *                  double weight, double[::1] values):
- *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
-*/
-
-  /* function exit code */
-  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_7);
-  __Pyx_AddTraceback("distsim._ext.random123.add_binomial", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
-  __pyx_L0:;
-
-
-
-
-  __Pyx_XDECREF(__pyx_v_cdf_keeper);
-
-
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 /* #### Code section: module_exttypes ### */
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *p = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)o);
+  p->cdf_keeper = Py_None; Py_INCREF(Py_None);
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9random123_BinomialDraws(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __Pyx_AllocateExtensionType(t, 0);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_9random123_BinomialDraws(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_9random123_BinomialDraws(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_9random123_BinomialDraws, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9random123_BinomialDraws(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_9random123_BinomialDraws((PyTypeObject*)t, args, nargs, kwnames);
+  if (likely(o)) {
+    assert(Py_TYPE(o) == (PyTypeObject*)t);
+    if (unlikely(__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_1__init__(o, args, nargs, kwnames) < 0)) {
+      Py_CLEAR(o);
+    }
+  }
+  return o;
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, PyObject *args, PyObject *kwds) {
+  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_1__init__, o, args, kwds);
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_9random123_BinomialDraws(PyObject *o) {
+  struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *p = (struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_9random123_BinomialDraws) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->cdf_keeper);
+  PyTypeObject *tp = Py_TYPE(o);
+  #if CYTHON_USE_TYPE_SLOTS
+  (*tp->tp_free)(o);
+  #else
+  {
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    if (tp_free) tp_free(o);
+  }
+  #endif
+  #if CYTHON_USE_TYPE_SPECS
+  Py_DECREF(tp);
+  #endif
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *p = (struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)o;
+  {
+    e = __Pyx_call_type_traverse(o, 1, v, a);
+    if (e) return e;
+  }
+  if (p->cdf_keeper) {
+    e = (*v)(p->cdf_keeper, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_9random123_BinomialDraws(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *p = (struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)o;
+  tmp = ((PyObject*)p->cdf_keeper);
+  p->cdf_keeper = Py_None; Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+
+static PyMethodDef __pyx_methods_7distsim_4_ext_9random123_BinomialDraws[] = {
+  {"counts", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_2counts},
+  {"add_to", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_4add_to},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {0, 0, 0, 0}
+};
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_9random123_BinomialDraws_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_9random123_BinomialDraws},
+  {Py_tp_doc, (void *)PyDoc_STR("Binomial(n, p) counts, counter-based: the count of element e for draw\n    d is a pure function of (key, e, d).\n\n    Inversion against the cumulative distribution, tabulated once here (a\n    PoissonInput draws with the same n and p every step); above a mean of\n    400 a rounded normal.\n    ")},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_9random123_BinomialDraws},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_9random123_BinomialDraws},
+  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_9random123_BinomialDraws},
+  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_9random123_BinomialDraws},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_9random123_BinomialDraws},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_9random123_BinomialDraws},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec = {
+  "distsim._ext.random123.BinomialDraws",
+  sizeof(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_9random123_BinomialDraws_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_9random123_BinomialDraws = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.random123.""BinomialDraws", /*tp_name*/
+  sizeof(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_9random123_BinomialDraws, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  PyDoc_STR("Binomial(n, p) counts, counter-based: the count of element e for draw\n    d is a pure function of (key, e, d).\n\n    Inversion against the cumulative distribution, tabulated once here (a\n    PoissonInput draws with the same n and p every step); above a mean of\n    400 a rounded normal.\n    "), /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_9random123_BinomialDraws, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_9random123_BinomialDraws, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  __pyx_methods_7distsim_4_ext_9random123_BinomialDraws, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  __pyx_tp_init_7distsim_4_ext_9random123_BinomialDraws, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_9random123_BinomialDraws, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_9random123_BinomialDraws, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
 static struct __pyx_vtabstruct_array __pyx_vtable_array;
 
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
@@ -25653,6 +26494,7 @@ static CYTHON_SMALL_CODE int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate)
 static CYTHON_SMALL_CODE int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Variable_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -25694,6 +26536,41 @@ static int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate) {
   /*--- Function export code ---*/
   __Pyx_RefNannyFinishContext();
   return 0;
+}
+
+static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws", 0);
+  /*--- Exttype __pyx_obj_7distsim_4_ext_9random123_BinomialDraws ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 227, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = &__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_RefNannyFinishContext();
+  return -1;
 }
 
 static int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate) {
@@ -26346,6 +27223,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   (void)__Pyx_modinit_Variable_export_code(__pyx_mstate);
   (void)__Pyx_modinit_Function_export_code(__pyx_mstate);
   /*--- Type init code ---*/
+  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -27008,34 +27886,76 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":227
+  /* "ext/random123.pyx":245
+ *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
+ * 
+ *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
+ *         """One count per element id."""
+ *         cdef Py_ssize_t count = elements.shape[0], k
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 245, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 245, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":262
+ *         return out
+ * 
+ *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
+ *                double[::1] values):
+ *         """``values[k] += weight * count`` of element ``first_element + k``:
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":297
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
- *     """Binomial(n, p) counts, one per element id (counter-based).
- * 
+ *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
+ *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-
-  /* "ext/random123.pyx":251
- * 
- * 
- * def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,             # <<<<<<<<<<<<<<
- *                  double weight, double[::1] values):
- *     """``values[k] += weight * Binomial(n, p)`` drawn for element id
-*/
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15add_binomial, 0, __pyx_mstate_global->__pyx_n_u_add_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 251, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
-  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
-  #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 251, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -27226,41 +28146,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{30},{37},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{12},{15},{18},{4},{8},{1},{5},{10},{18},{5},{10},{10},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{10},{5},{4},{5},{4},{4},{6},{5},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{28},{85},{87},{46},{278},{157},{81},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{62},{30},{37},{5},{13},{31},{33},{20},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{28},{23},{85},{87},{46},{148},{281},{81},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1321 bytes) */
-static const char cstring[] = "x\332\255TMs\0237\030\216\031\207&\220\3208\2206L\277\224B\222a\006\334\232\360U\206\241\003!\031\302LiBH\350mG\336}\327\026\331\225\326\2226\2613=p\364q\217{\334\343\036}\364\321G\037}\334#?\201\237\320Wk;I\013\355\241\203gV\222\365~>\217\036\211PM~n\022Q}\013\266~\\~H\036\375\006\276\220\255}\006GD\270\344\221-\270f\265P\204\212P\356\020\207I\343\370\317m\306\307\006\245%s\3009\343L\204\374O\373\337\367N<\037\377\272N9\027\232P\245X\215\023-\210\004\352\334\022\334k\021?o\362\020\233\334\342\207\324c\016\361\205\0037\t4\003\214\305T\253\366\252\251\273\352\n\251%\345\2537I\rS\215\235U\235\006\200\245\010m2E^\n\rD\327\221\211\365\226\256\013Np\317\001\217UAR\rX\315\364\207Y\245q\342d{c\373\326\235\007w\362n%\030\336\024Qa\325\366\260QP\206\264j\310<\215\331u+\000U&[.i\211\220p\300\276\020E\200~g\003t\0358Q\240\315\202\254\346\230\251f\202[\030\316xmuD\023;\004\023\275I=\005e\3528\026\372\201-<\317\330\004WeZ\265\035\246h\325\003\340\371\330\324?!tG\370\225\333k\345\240\325\254\331L\rM\016\027\210\320\245\241\247\211eIpB\033,\2138a^\202\013~\013\021\0372\352\241\325f\234i\313\342\241\037\264\312\226-$\224}\214cTJ\332\".e\336\020\026\363\003\344\372\254[\350S]\377\310#\314;0\377\251\347\t\033\031&\303T\016\325\264\374\t\353\360\260\014\333C\235\250\362\223\335\365\255\255\r\317c\201bj\027\032!p\033\214b\313\247\342\265\254\355V\023\277gxr\326K\344\342\025\270\2265b\027\301\"0\303\377\351\242\006\232i\360\315\206cb\360\347\206\33463\232\3248j\010\302\254|\312x>\013\047\364r\033\247\376p6\345-\013)\267\354:\330\007*\364\207\377FY\314\322hc\270\ny\300\354\003\314\260\301\307~\207\332\260`r4B\352\215\323\216\317\351de\347r=\263\001M\363\007\265t\322\212:\323\372\311\3724N\2032X\2302\047&B\024-\240\214\214\272\252\214\013\037\0250>\006\253\032\272.^\010\325\3426\023\345\023wU\245\n\306\316\266M\r`\307\265\016\000\002\220\266\207\036\026\322\204w\320\206*\265\017l\021r\235\017 \255:\033\257<\201\322\325\212\371e\304\240\313\047\262u$=2\237r\014_\371`\232\035>W\340\201\017|""<)\360\003\335B%\340C\000\310d~yAJ!]&\021\345\310\315\365hM\271\236\240\372\336\035|\034P\242\243\047\2021\007\337\036h2\216\026\243\0045\034\216\341\340\000Z\370\340\230\327\306\2742\334p\213\257\224\317M\2707\034\255\200b\025\036\344\372\307\366\220\234 @\274\201\010\260}\253\212$\036H\250!H\220x\016\243\313\227K\333\224\300s\221x8\020(-\360\223\241\255s\t\204\234\231&G\323\260\010\352\005\023\207\001\336\027\300\347,\004u\004\254V\327GB:\252y\014R\250cV\253\205\210\337\362h\013\353\375\376\256\360\276x\261]i\277\210h\244\342\3531$w\323\302\340\306/\335\371n\305\330\026\343\251\344|B\223FV\274\320\376\261\275\031-Ek\221\033?\215iV\374\036\207\351\013\331\324L{#Z\300\370F63\217\366\273\361%\014\010\323\027\235z\227vu\357a\177o\360jw\260\373:3\225\376o\322\301\342\215\264\224.\247\307\335\305^\251w\275\367v\260\2757\330\333\037\354\277\031\245\3750519\037\225\242\345\350\317\344Q\332\310w\333\353\355FT\214\326\243F\\\214\327\343FRL\326\223FZ@\357\013\023\223\337\305\233\311JZHK\037\316OLN\275\223\355\313\355\247m;\232\307f\234\370Z\274\237\254%4\233\232\316\212_\344\266\047\331\354\245lf.\232\214\366\342\245\270\222\315}\205\355\035\306o\222\247#\267\322\240\264\234\354 \256\243\324\356\224\262\342t\373j\264\224\025\277\215_$\364\275\301t\261}7*\374K\n\277S\351l \266\371\336Z\317\355?\351\277\031\2746\370\260\265\351Y,=u\251]\215\316E+\210\343Y2\231\354d3W\343R\274\0347\023\225^K\367;\225lf\366L\272\301\312\203n\241\273\200\3747{\262\177\245\277\323\247\331\334B\264\223\315}c\312^\216nG\273\361\371\330N\026\323\371\364v\272\333)dW\026\220\225\031\303\312\363d3]J+\247\207s?^I\316%\010\345\207\270\3611W\010\376\313v\343\224%\204y/*\2156?\315\311\047U3\213~\220>\354\374\321\335\351:\275\225~\241\377\365`{g\260\363*?\312\301\304\275\016\375<\322\241\243\204\367;\215\317\"\360J\236\357/\253S\227\331";
-    PyObject *data = __Pyx_DecompressString(cstring, 1321, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1429 bytes) */
+static const char cstring[] = "x\332\255TMs\324F\020\265\023C-\306\006\257m\300\244*\311\030H\034\022\274\211\3018\206rH\371\213*S\005\361\332\230\0009\250f\245\326\356`iF\253\031\331\273\256\034|\334\243\216:\352\250\343\036\367\350\243\217{\324\221\237\300OH\217\264kl 9\244P\225F\243\351\236\356\327\375\272\233PE~i\020Qy\003\246z\364\203\362\001\210\355\323\252\013\\\335.=$KO\301\025~\363\005\203}\"l\262d\n\256X5\020\201$\224[\304b\276\276\367\3411\343}\201T>\263\300:\245L\204\377\237\362\263g\047\232\217~_\245\234\013E\250\224\254\312\211\022\304\007j\315\n\3564\211\233\201\334C\220\033|\217:\314\"\256\260\340\016\201\206\207w\321\324\2149\243\375\316\330\302W>\3453wH\025M\365\225e\215z\200\256\010m0I\236\t\005D\32501\253MU\023\234\340\231\005\016\253\200O\025\2407\215\017\255\372Z\211\223\315\365\315\331\371\305\371\014\255\017:\215\222\310\240b:\010\024\244NZ%`\216B\353\252\351\201,\221\r\2334E@8 .\214\302C\275\323\027T\r8\221\240\364\206\314d1S\305\0047\360:\343\325\231^\232\330\036\350\333\217\251#\241D-\313@=0\205\343h\231\340\262D+\246\305$\2558\000<[\033\352g\014\335\022\356\334\335{%\257\331\250\232L\346\"\213\013\214\320\246\201\243\210a\370`\005&\030\006\261\202\314\005\027|\026#\336c\324A\251\3118S\206\301\003\327k\226\014S\370Pr\361\036\243\276O\233\304\246\314\311\303b\256\207\271>\255\026\270T\325>\322\220\340\330%\245Q\0203\047\270\202;\301\367\300W\271\036%\2339\017y\221\022\344\220x\314\334u0\033A\206?\323r\034a\"?$\007bQEK\237\220\346Tk\256\362*\223\245\345\355\325\215\215\025\306\205\213\001\256\371t_\236\371)\235$\304\314P\030\306\207b\344J\"E\377\246\240\271Q\342\354\231)\002\256\344\272\3430O2\271\r\365\000\270\t\272\311J\357\373\31506\233\r|\327\260\330\214gH\337\026\330\206\321+\010\344\007\271\320%\363~S\005\305\024\270\372\300\322w\360\261\003n\352o\265\217\021\237<\357z\347R\306\263\257\260\002\047\223q\352\346_\355\3360\260J\014\263\006\346\256\014\334\374\257gEou9\347\273\200g|\200\261\316\373z{\031\245\332F=\240N\337l\277\264>\312\351\311\0014\364\017\246\364\004""\212<\005\375\243T\033\206\002\251caR\027\231\010\260\317\000+?Oz\237u\243\022\3306v\257lr\223\211\322\211\242\254P\t\225\0363\246Iu\250XU``ZpL\230P\241\346n\306U\266\200o\324X\177\207\2263\022\261\307\224dn\t\221\253\322I\177YH\263~\245\245\263\224-\032b^\301\340\200\036\257\275\217\004\327SM\344\037\047\026`\376\262)\003\276/|\233\371\030[O\315vhU\332\216\240ja\036;\000{\2517\313\030\263pHB\203q\224h\376e\276\034\300\356.4q2\352\261\250\307!\327\031\305q\352r}\335\311W\303\243\350\205{Y\243\"<L\214\347a\324\236\360\020\276Q\3010w}\250b\220\340\353VE\006z\223\"\353$\355\006\031\3016V\340I%\360\365\003S\005\234i\214\275O\356\003\213\004\355\006\036v&\340\330\r@\356\003\253\326\324\276\360-\3318\000_\310\003V\255\006\030\276\341\320&\272\373\343p0\035\032n\375\024\226\017\007\337\016]l\315\265\236\2044\224\321\255\010\342\373\311`\367\366\203\316xg.\227\375\026\rF\023\321JT\215\3131$\017\333\331\225\251\250\020\237\217i\\\327fn\264\036\207\323\341\275\320F-\232\016}\203\313\205\341\2640\322Z\017\257\240\331z:2\216\362\373\321%\274\020$O\332\265\016\355\250\243\207\307;\335\255\355\356\366\363T\003\370\277F\273S\267\223b\362]r\320\231:*\036\335:z\323\335\334\351\356\274\350\276\370\263g\366]a\340\334xX\014\277\013\377\216\227\222zv\332Zm\325\303\241p5\254GC\321jT\217\207\342\325\270\236\014\036.\277-\220\270\220\234O(j\026.\265*\341y\364\265\037\331\361JL\323\302\315x\356m\341bk\276%\303\233\341V\226/3\236\210\227\323\221\211p.=\221\224\323\221\313\255\275\360yT\354\tF[\257B\232\216^JG\306\302s\341N4\035\315\245cW\321r\020==\203\336>^>~\336-\277\352\276z\335}\375WZ\270\334\252\037.\277\033\036\2700\215\211\261\223\345\244\254\001\016\047\323\237\202\261\226|\231,\264\047\332\010g\3644\230\342x:6\031\256GW\"\032\325\323\311\257\320\375B|-\371\"\271\225\320L\365=\274\313-\025. \354O\353\317\266\353\235s\235\227G[G\362\370\373\356f\271[\326\251N\027\037t\212\357\316\017\214\026\303AM\312\215p\005I[\303\234\256\351D\246c_Ge,\253\305\344^b\266\257\266\353\351X\361\224\321""\356\217K\235\345\316\316\321\364\321\342\361]\035\373Vw+co\362:\342\230\374V#\270\026\372X\201\217\343\233\361\313d+\361\263\020\247\256w\007\026\332\364\363\024\r\315\252\242;\360k\273\376YJ{.\263\367\017<\005\357\266";
+    PyObject *data = __Pyx_DecompressString(cstring, 1429, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1706 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.:\377 <Memory\377View of \377<contigu\377ous and gdir%\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\305\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is Note \373th\207 Cytho\373n \021\000delib\237eratek\000\320\001c\367ter!\001n PE\337P-484\212\"re\376\264!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \303\000p\316\000%\tt\177hen set\200\000\367e \047\357\002atio\377n_typing\355\047\355$iv\242\000o F\377alse.add}_\231 ecoll\266@\376+\000s.abcdi\177sableen\001\002\367xt/\370\000dom1\37723.pyxgc\373is\025\003dno d\377efault _\377_reduce_\357_ du^\002non\275-\303@vial\033\000c\377init__nu\377mpy._cor\367e.m5\000iarr\177ay fail\321\003\347imp\351 \033\tuma\313th\021\016u\230\002\313Aal\327loc\337  E\003da\207ta.\013\020\247C\371a\326cs\377.ASCIIEl\377lipsisSe\277quence\256\204\001.\276\263\204\007__Pyx\001\000D\377ict_Next\237Ref__\327$\352\000_\355_\254B__\001\005get/item\r\001d0\001\027\000\317func\035\001\030\000st\360\210`)\001\341\0033\001main\336\003\002odulM\002na\315m\002\003ewT\001\360 _c?hecksuT\000\n\001\340?\004\025\001\332@\360 \037\001unp\267ick?\000En \005vyt\303A\230\001qualO\005\304\240E\251Fc\252\204\002\277\001\274Dex\004\314\001\311`_\203\005\325`\262\006\003\006.\007wtes\331@_is\325A?outine\304`\332a\237binom\377@\235E_\377bufferas?yncio.\205`)\003\337sbase%\005cc\375a\355\001df_kee_perclN\000_\244 \377tracebac\277kcount\000\002e\357r_hi\002\005lod\377istsim._z\250@.\256\204\006draw\000\001\303sd\254!\000\002\251\001\251\210\003el\337ement\000\004se\357mpty\207`ode\357enum\270\206\002err\237orfir\343\000\047\004f\377lagsfloa\377t64forma\375t\234\207\004iidindOexin\027\000\206as\000\002\377izekkeym\323em\352\207\001\342\207\001n\343And\327imn;\001l\000\003_p\355ac\000np\242\205\002objv\311 pp\355\000pop\300\000\377_blockre}g\342\000erset\366\205\004\362\203""\210\002s`\000\334`rtst\337epsto\001\000ru;ct\376Buni\241\001\000\004\370_\003\255`\306 updat\377evaluesw\377eightwor\377dsxzeros\377ziggurat\357_laym\000O\200\001\377\340\004\013\2101\210J\220\377a\220s\230$\230e\240\3775\250\001\320)9\270\022\373\2701\030\001\030\230\010\240\006\377\240a\240q\330\004\n\210\377\"\210F\220!\2203\220\377f\230B\230a\330\004\036\376\002\000\t\n\330\010\014\210E{\220\025=\000q\330\014\022\035\000\3675\230\016.\000u\250J\260\377h\270a\270t\300:\310\377U\320RS\320ST\330\374f\001\0355\320\030)\250\021\250\377%\250z\270\030\300\021\300\377$\300j\320PU\320U\357V\320VWP\004\360\010\000\377\005\022\220\021\220%\220|\357\240<\250qh\002\210C\210\377q\220\004\220C\220q\230\377\004\230C\230q\240\004\240\377C\240q\250\001\200\001\360\377\n\000\005\035\230F\240&\377\250\001\250\021\360\006\000\005\377\010\200r\210\023\210B\210\367c\220\022\337\000d\230#\230\377V\2403\240a\330\010\t\367\330\004\007\027\002A\330\r\016\377\330\014\020\220\005\220U\230\277!\2301\330\020\026\261 v\357\230W\240B \004\021\320\021\367%\240Q\252 w\250c\260\377\021\330\004\t\210\031\220!\377\330\004\034\230J\240a\340\276\245!\013\2105\220\001,\024m\357\2601\260E\331\000\022\3003\377\300f\310A\310W\320T\374\334\001\230\000\t\r\210A\330\010\177\016\210b\220\002\220&\305\000\377D\240\005\240Q\330\014\031\377\230\021\230%\230x\240s\377\250#\250V\2601\330\014\375\r\207\010\320&8\270\001\270\375\025\375 x\300r\310\024\310\377Q\310a\330\020\025\220Q\367\330\020\033\266\001\023\2202\220\377S\230\006\230c\240\030\250\377\022\2502\250S\260\001\330\353\024\025\223 \014\222!H\240F\357\250!\2501\350G7\230&w\240\002\240\310\000\037\230q\232/\356\241 \017\210q\234\047\010\013\210\0376\220\021\330\010\020\002\376\023\241r\375\r\271 e\250:\260X\270\377Q\270d\300&\310\001\310\177\027\320PQ\320QR\263b\177\320\0006\260a\340\004\334\2031:\253maJ\0047\260q\0333\322\204\014\0011\324\204\002";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1706, 2352);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1833 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016self.tv\243\001 c\333Cbe \343`\357vert\233#a P\364\202C\237\204\003 \301@ pic\313kl\213 u\326\002\211aal\327loc\235@ \203\003da\207ta.\013\020\345C\267\204\001\224\204\003s\377.ASCIIBi\367nom\336\000Draw\325s\000\n.\210&c\211b__,\017\r\251@st\227`_\013\023\230A\373toF\013count\377sEllipsi\377sSequenc\365e\341\205\001.\346\205\007__Py\375x\001\000Dict_N\377extRef__l\212d\235@__\337b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\224C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\243`_\177checksuT\0008\n\001?\004\025\001typ\243`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\323e\303.\355fex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\210\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._\312\236@.\327\205\006d\305`\000\001sd\274\242!\000\002_is_\341\211\003e\363le\333\211\001\000\004semp\373ty\375@odeen\373um\341\207\002error\347fir\331\000\047\004fla\377gsfloat6\1774format\305\210\004\377iidindex\323in\027\000\374As\000""\002iz\377ekkeymem\364\223\211\001\213\211\001n\331Andimun;\001l\000\003_pac\000\273np\313\206\002obj\277 p\375p\363\000popraw\377_blockre\355g\342\000er\247\206\001set\364\243\207\004\260\211\002sd\000star\377tstepsto\376\001\000ructuni\340\240\001\000\004^\003\242`\313 upd\377atevalue\377sweightw\377ordsxzer\377osziggur\277at_layl\000O\377\200\001\330\004\n\210+\220\377Q\200\001\340\004\013\2101\377\210J\220a\220s\230$\377\230e\2405\250\001\320)\3379\270\022\2701\026\003=\230\377\001\230\023\230B\230g\240\277Q\240e\250:\260.\002\030\377\230\010\240\006\240a\240q\376C\001\"\210F\220!\2203\373\220f#\000a\330\004\036\230\377a\330\t\n\330\010\014\210\367E\220\025T\000q\330\014\022\356\035\0005\230\016.\000u\250J\377\260h\270a\270t\300:\377\310U\320RS\320ST\361\330}\001\204\001!1\320\030)\250\377\021\250%\250z\270\030\300\377\021\300$\300j\320PU\277\320UV\320VWP\004\360\377\010\000\005\022\220\021\220%\277\220|\240<\250qh\002\210\377C\210q\220\004\220C\220\377q\230\004\230C\230q\240\377\004\240C\240q\250\001\200\377A\340\010 \240\010\250\006\373\250a\047\000\010\016\210b\220\375\006\225 w\230f\240B\240\377a\330\010#\2401\340\010\377\013\2104\210s\220#\220\375R\253\"c\240\023\240A\330\337\014\023\2201\330\021\006Q\330\377\014\017\210v\220T\230\021\376\022\004\r\210Y\220a\330\r\377\016\330\014\020\220\005\220U\177\230!\2301\330\020\026\357 \367u\230M\261\nf\310A\310\377T\320QY\320YZ\320\377Z[\330\010\017\210q\200\277A\360\n\000\t!\353 f\357\250A\250Q\235\001\n\250!\376s\021D\250\003\2506\260\023\365\260\214\000\r\201\t\021\022\330\020\377\024\220E\230\025\230a\230\357q\330\024\032|\0006\240\027\377\250\002\250$\250a\330\014|(\000\225\007\017\210t\2206\264\000\376\032\023-\260q\270\005\270X\377\300R\300s\310&\320P\367Q\320Q\347!\33089\270\377\021\360\006\000\r\021\220\001\256\346A\"\220B\207`D\321 D\276\305!\330\020\035\230Q\324`8\377\2503\250c\260\026\260q\367\330\020\021z\010\320*<\270\377A\270U\300!\3008\310\3352\370\001R\320R\271B\024\031v\274 \024\037\256\001\027""\220r\377`\377F\240#\240X\250R\250\375r\336\002\030\031\320\0006\260\327a\340\004\361\202Aa\376b\320\000\0477\260q\0333\314\204\0141\316\204\002";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1833, 2561);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2352 bytes) */
-static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_binomialallocate_bufferasyncio.coroutinesbasebinomialccachecdf_keepercline_in_tracebackcountcounter_hicounter_lodistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregistersetdefaultshapesizestartstepstopstructtableuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220""\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200\001\360\n\000\005\035\230F\240&\250\001\250\021\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220d\230#\230V\2403\240a\330\010\t\330\004\007\200r\210\023\210A\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240a\330\010\t\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\004\034\230J\240a\340\t\n\330\010\013\2105\220\001\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220v\230W\240B\240m\2601\260E\270\030\300\022\3003\300f\310A\310W\320TU\320UV\360\006\000\t\r\210A\330\010\016\210b\220\002\220&\230\004\230D\240\005\240Q\330\014\031\230\021\230%\230x\240s\250#\250V\2601\330\014\r\330\020\026\220a\220v\230W\240B\320&8\270\001\270\025\270a\270x\300r\310\024\310Q\310a\330\020\025\220Q\330\020\033\2301\330\020\023\2202\220S\230\006\230c\240\030\250\022\2502\250S\260\001\330\024\025\200\001\360\014\000\005\035\230H\240F\250!\2501\330\004\n\210\"\210F\220!\2207\230&\240\002\240!\330\004\037\230q\360\006\000\005\010\200r\210\023\210B\210c\220\022\2203\220a\330\010\017\210q\330\004\007\200r\210\023\210A\330\010\013\2106\220\021\330\010\017\210q\330\004\021\320\021%\240Q\240a\240w\250c\260\021\330\004\t\210\031\220!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\r\240Q\240e\250:\260X\270Q\270d\300&\310\001\310\027\320PQ\320QR\330\004\013\2101\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010""\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2561 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036""\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a""\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 129; i++) {
+    for (int i = 0; i < 136; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 28) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 30) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -27268,8 +28188,8 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 129; i < 138; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-129].length;
+    for (int i = 136; i < 147; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-136].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -27279,15 +28199,15 @@ static const char bytes[] = " at 0x object>.: <MemoryView of <contiguous and dir
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 138; i++) {
+    for (Py_ssize_t i = 0; i < 147; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 129;
-      for (Py_ssize_t i=0; i<9; ++i) {
+      PyObject **table = stringtab + 136;
+      for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -27354,7 +28274,7 @@ typedef struct {
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 4;
     unsigned int flags : 10;
-    unsigned int first_line : 8;
+    unsigned int first_line : 9;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -27404,14 +28324,29 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 227};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper};
-    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_HF_1_F_7_q_r_Bc_3a_q_r_A_6_q_Qa, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 245};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_cache};
+    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 251};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_table, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_cdf_keeper, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_words};
-    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_binomial, __pyx_mstate->__pyx_kp_b_iso88591_F_r_Bc_3d_V3a_r_A_U_1_avWBa_Qaw, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 262};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_words};
+    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
+    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 297};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
+    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -31051,33 +31986,6 @@ static int __Pyx_call_type_traverse(PyObject *o, int always_call, visitproc visi
 }
 #endif
 
-/* ApplySequenceOrMappingFlag */
-#if CYTHON_COMPILING_IN_LIMITED_API || (CYTHON_COMPILING_IN_PYPY && CYTHON_USE_TYPE_SPECS)
-int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
-    PyObject *abc;
-    PyObject *collections_abc = PyImport_ImportModule("collections.abc");
-    if (unlikely(!collections_abc)) return -1;
-    abc = PyObject_GetAttrString(collections_abc, is_sequence ? "Sequence": "Mapping");
-    Py_DECREF(collections_abc);
-    if (unlikely(!abc)) return -1;
-    PyObject *register_result = PyObject_CallMethod(abc, "register", "O", (PyObject*)tp);
-    Py_DECREF(abc);
-    if (unlikely(!register_result)) return -1;
-    Py_DECREF(register_result);
-    return 0;
-}
-#elif CYTHON_COMPILING_IN_PYPY // && !CYTHON_USE_TYPE_SPECS
-int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
-    CYTHON_UNUSED_VAR(tp);
-    CYTHON_UNUSED_VAR(is_sequence);
-    return PyErr_WarnEx(
-        PyExc_RuntimeWarning,
-        "cython.collection_type only works on PyPy with the C flag CYTHON_USE_TYPE_SPECS=1",
-        1
-    );
-}
-#endif
-
 /* PyObjectCallMethod0 (used by PyType_Ready) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod0(PyObject* obj, PyObject* method_name) {
 #if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
@@ -31294,154 +32202,6 @@ static int __Pyx_PyType_Ready(PyTypeObject *t) {
 #endif
 }
 
-/* GetVTable (used by MergeVTables) */
-static int __Pyx_GetVtable(PyTypeObject *type, void** table) {
-    void* ptr;
-    *table = NULL;
-#if CYTHON_COMPILING_IN_LIMITED_API
-    PyObject *ob = PyObject_GetAttr((PyObject *)type, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
-#else
-    PyObject *ob = PyObject_GetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
-#endif
-    if (!ob)
-        goto no_attr;
-    ptr = PyCapsule_GetPointer(ob, 0);
-    if (!ptr && !PyErr_Occurred())
-        PyErr_SetString(PyExc_RuntimeError, "invalid vtable found for imported type");
-    Py_DECREF(ob);
-    *table = ptr;
-    return 1;
-no_attr:
-    if (PyErr_ExceptionMatches(CYTHON_COMPILING_IN_LIMITED_API ? PyExc_AttributeError : PyExc_KeyError)) {
-        return 0;
-    }
-    Py_XDECREF(ob);
-    return -1;
-}
-
-/* MergeVTables (used by SetVTable) */
-static int __Pyx_MergeVtables(PyTypeObject *type) {
-    int i=0;
-    Py_ssize_t size;
-    void** base_vtables;
-    void* unknown = (void*)-1;
-    PyObject* bases = __Pyx_PyType_GetSlot(type, tp_bases, PyObject*);
-    int base_depth = 0;
-    {
-        PyTypeObject* base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
-        while (base) {
-            base_depth += 1;
-            base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
-        }
-    }
-    base_vtables = (void**) PyMem_Malloc(sizeof(void*) * (size_t)(base_depth + 1));
-    if (unlikely(!base_vtables)) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    base_vtables[0] = unknown;
-#if CYTHON_COMPILING_IN_LIMITED_API
-    size = PyTuple_Size(bases);
-    if (size < 0) goto other_failure;
-#else
-    size = PyTuple_GET_SIZE(bases);
-#endif
-    for (i = 1; i < size; i++) {
-        PyObject *basei;
-        void* base_vtable;
-#if CYTHON_AVOID_BORROWED_REFS
-        basei = PySequence_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#elif !CYTHON_ASSUME_SAFE_MACROS
-        basei = PyTuple_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#else
-        basei = PyTuple_GET_ITEM(bases, i);
-#endif
-        int get_vtable_result = __Pyx_GetVtable((PyTypeObject*)basei, &base_vtable);
-#if CYTHON_AVOID_BORROWED_REFS
-        Py_DECREF(basei);
-#endif
-        if (get_vtable_result != 1) {
-            if (get_vtable_result == -1) {
-                goto other_failure;
-            }
-            PyErr_Clear(); // Class doesn't have a vtable.
-        } else {
-            assert(base_vtable != NULL);
-            int j;
-            PyTypeObject* base = __Pyx_PyType_TryGetSlot(type, tp_base, PyTypeObject*);
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-            if (!base) goto bad;
-#endif
-            for (j = 0; j < base_depth; j++) {
-                if (base_vtables[j] == unknown) {
-                    switch (__Pyx_GetVtable(base, &base_vtables[j])) {
-                        case 1:
-                            assert(base_vtables[j] == NULL);
-                            break;
-                        case 0:
-                            goto bad;
-                        case -1:
-                        default:
-                            goto other_failure;
-                    }
-                    base_vtables[j + 1] = unknown;
-                }
-                if (base_vtables[j] == base_vtable) {
-                    break;
-                }
-                base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-                if (!base) goto bad;
-#endif
-            }
-        }
-    }
-    PyMem_Free(base_vtables);
-    return 0;
-bad:
-    {
-        PyTypeObject* tp_base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
-        PyTypeObject* basei;
-#if CYTHON_AVOID_BORROWED_REFS
-        basei = (PyTypeObject*)PySequence_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#elif !CYTHON_ASSUME_SAFE_MACROS
-        basei = (PyTypeObject*)PyTuple_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#else
-        basei = (PyTypeObject*)PyTuple_GET_ITEM(bases, i);
-#endif
-    __Pyx_RaiseTypeErrorWithTypes(
-        "multiple bases have vtable conflict: '" __Pyx_FMT_TYPENAME "' and '" __Pyx_FMT_TYPENAME "'", tp_base, basei);
-#if CYTHON_AVOID_BORROWED_REFS
-        Py_DECREF(basei);
-#endif
-    }
-other_failure:
-    PyMem_Free(base_vtables);
-    return -1;
-}
-
-/* SetVTable */
-static int __Pyx_SetVtable(PyTypeObject *type, void *vtable) {
-    PyObject *ob = PyCapsule_New(vtable, 0, 0);
-    if (unlikely(!ob))
-        goto bad;
-#if CYTHON_COMPILING_IN_LIMITED_API
-    if (unlikely(PyObject_SetAttr((PyObject *) type, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
-#else
-    if (unlikely(PyDict_SetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
-#endif
-        goto bad;
-    Py_DECREF(ob);
-    return __Pyx_MergeVtables(type);
-bad:
-    Py_XDECREF(ob);
-    return -1;
-}
-
 /* LimitedApiGetTypeTypeDict (used by DelItemOnTypeDict) */
 #if CYTHON_COMPILING_IN_LIMITED_API
 static PyObject *__Pyx_GetTypeTypeDict(PyTypeObject *tp) {
@@ -31616,6 +32376,181 @@ __PYX_GOOD:
     Py_XDECREF(setstate);
     Py_XDECREF(setstate_cython);
     return ret;
+}
+
+/* ApplySequenceOrMappingFlag */
+#if CYTHON_COMPILING_IN_LIMITED_API || (CYTHON_COMPILING_IN_PYPY && CYTHON_USE_TYPE_SPECS)
+int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
+    PyObject *abc;
+    PyObject *collections_abc = PyImport_ImportModule("collections.abc");
+    if (unlikely(!collections_abc)) return -1;
+    abc = PyObject_GetAttrString(collections_abc, is_sequence ? "Sequence": "Mapping");
+    Py_DECREF(collections_abc);
+    if (unlikely(!abc)) return -1;
+    PyObject *register_result = PyObject_CallMethod(abc, "register", "O", (PyObject*)tp);
+    Py_DECREF(abc);
+    if (unlikely(!register_result)) return -1;
+    Py_DECREF(register_result);
+    return 0;
+}
+#elif CYTHON_COMPILING_IN_PYPY // && !CYTHON_USE_TYPE_SPECS
+int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
+    CYTHON_UNUSED_VAR(tp);
+    CYTHON_UNUSED_VAR(is_sequence);
+    return PyErr_WarnEx(
+        PyExc_RuntimeWarning,
+        "cython.collection_type only works on PyPy with the C flag CYTHON_USE_TYPE_SPECS=1",
+        1
+    );
+}
+#endif
+
+/* GetVTable (used by MergeVTables) */
+static int __Pyx_GetVtable(PyTypeObject *type, void** table) {
+    void* ptr;
+    *table = NULL;
+#if CYTHON_COMPILING_IN_LIMITED_API
+    PyObject *ob = PyObject_GetAttr((PyObject *)type, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
+#else
+    PyObject *ob = PyObject_GetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
+#endif
+    if (!ob)
+        goto no_attr;
+    ptr = PyCapsule_GetPointer(ob, 0);
+    if (!ptr && !PyErr_Occurred())
+        PyErr_SetString(PyExc_RuntimeError, "invalid vtable found for imported type");
+    Py_DECREF(ob);
+    *table = ptr;
+    return 1;
+no_attr:
+    if (PyErr_ExceptionMatches(CYTHON_COMPILING_IN_LIMITED_API ? PyExc_AttributeError : PyExc_KeyError)) {
+        return 0;
+    }
+    Py_XDECREF(ob);
+    return -1;
+}
+
+/* MergeVTables (used by SetVTable) */
+static int __Pyx_MergeVtables(PyTypeObject *type) {
+    int i=0;
+    Py_ssize_t size;
+    void** base_vtables;
+    void* unknown = (void*)-1;
+    PyObject* bases = __Pyx_PyType_GetSlot(type, tp_bases, PyObject*);
+    int base_depth = 0;
+    {
+        PyTypeObject* base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
+        while (base) {
+            base_depth += 1;
+            base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
+        }
+    }
+    base_vtables = (void**) PyMem_Malloc(sizeof(void*) * (size_t)(base_depth + 1));
+    if (unlikely(!base_vtables)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    base_vtables[0] = unknown;
+#if CYTHON_COMPILING_IN_LIMITED_API
+    size = PyTuple_Size(bases);
+    if (size < 0) goto other_failure;
+#else
+    size = PyTuple_GET_SIZE(bases);
+#endif
+    for (i = 1; i < size; i++) {
+        PyObject *basei;
+        void* base_vtable;
+#if CYTHON_AVOID_BORROWED_REFS
+        basei = PySequence_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#elif !CYTHON_ASSUME_SAFE_MACROS
+        basei = PyTuple_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#else
+        basei = PyTuple_GET_ITEM(bases, i);
+#endif
+        int get_vtable_result = __Pyx_GetVtable((PyTypeObject*)basei, &base_vtable);
+#if CYTHON_AVOID_BORROWED_REFS
+        Py_DECREF(basei);
+#endif
+        if (get_vtable_result != 1) {
+            if (get_vtable_result == -1) {
+                goto other_failure;
+            }
+            PyErr_Clear(); // Class doesn't have a vtable.
+        } else {
+            assert(base_vtable != NULL);
+            int j;
+            PyTypeObject* base = __Pyx_PyType_TryGetSlot(type, tp_base, PyTypeObject*);
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+            if (!base) goto bad;
+#endif
+            for (j = 0; j < base_depth; j++) {
+                if (base_vtables[j] == unknown) {
+                    switch (__Pyx_GetVtable(base, &base_vtables[j])) {
+                        case 1:
+                            assert(base_vtables[j] == NULL);
+                            break;
+                        case 0:
+                            goto bad;
+                        case -1:
+                        default:
+                            goto other_failure;
+                    }
+                    base_vtables[j + 1] = unknown;
+                }
+                if (base_vtables[j] == base_vtable) {
+                    break;
+                }
+                base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+                if (!base) goto bad;
+#endif
+            }
+        }
+    }
+    PyMem_Free(base_vtables);
+    return 0;
+bad:
+    {
+        PyTypeObject* tp_base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
+        PyTypeObject* basei;
+#if CYTHON_AVOID_BORROWED_REFS
+        basei = (PyTypeObject*)PySequence_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#elif !CYTHON_ASSUME_SAFE_MACROS
+        basei = (PyTypeObject*)PyTuple_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#else
+        basei = (PyTypeObject*)PyTuple_GET_ITEM(bases, i);
+#endif
+    __Pyx_RaiseTypeErrorWithTypes(
+        "multiple bases have vtable conflict: '" __Pyx_FMT_TYPENAME "' and '" __Pyx_FMT_TYPENAME "'", tp_base, basei);
+#if CYTHON_AVOID_BORROWED_REFS
+        Py_DECREF(basei);
+#endif
+    }
+other_failure:
+    PyMem_Free(base_vtables);
+    return -1;
+}
+
+/* SetVTable */
+static int __Pyx_SetVtable(PyTypeObject *type, void *vtable) {
+    PyObject *ob = PyCapsule_New(vtable, 0, 0);
+    if (unlikely(!ob))
+        goto bad;
+#if CYTHON_COMPILING_IN_LIMITED_API
+    if (unlikely(PyObject_SetAttr((PyObject *) type, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
+#else
+    if (unlikely(PyDict_SetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
+#endif
+        goto bad;
+    Py_DECREF(ob);
+    return __Pyx_MergeVtables(type);
+bad:
+    Py_XDECREF(ob);
+    return -1;
 }
 
 /* TypeImport */
@@ -34593,6 +35528,11 @@ __pyx_fail:
     return result;
 }
 
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp) {
+    return (PyObject *) __Pyx_PyLong_From_int64_t(*(int64_t const   *) itemp);
+}
+
 /* Declarations */
 #if CYTHON_CCOMPLEX && (1) && (!0 || __cplusplus)
   #ifdef __cplusplus
@@ -37226,6 +38166,85 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value
         PyObject *result = NULL, *kwds = NULL;
         PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
         py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(PY_LONG_LONG));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(int64_t) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int64_t) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(int64_t) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int64_t),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
         if (!py_bytes) goto limited_bad;
         from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
         if (!from_bytes_str) goto limited_bad;

@@ -224,61 +224,76 @@ cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) n
     return x
 
 
-def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
-    """Binomial(n, p) counts, one per element id (counter-based).
+cdef class BinomialDraws:
+    """Binomial(n, p) counts, counter-based: the count of element e for draw
+    d is a pure function of (key, e, d).
 
-    Inversion against the cumulative distribution, tabulated once per call
-    (all elements share n and p); above a mean of 400 a rounded normal.
+    Inversion against the cumulative distribution, tabulated once here (a
+    PoissonInput draws with the same n and p every step); above a mean of
+    400 a rounded normal.
     """
-    cdef Py_ssize_t count = elements.shape[0], k
-    out = np.zeros(count, dtype=np.int64)
-    cdef int64_t[::1] values = out
     cdef BinomialTable table
-    cdef BlockCache cache
-    if n <= 0 or p <= 0.0:
-        return out
-    if p >= 1.0:
-        out[:] = n
-        return out
-    cdf_keeper = _fill_binomial_table(&table, n, p)
-    cache.block = 0xFFFFFFFFFFFFFFFF
-    with nogil:
-        for k in range(count):
-            values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &table, &cache)
-    return out
+    cdef object cdf_keeper
+    cdef long long n
+    cdef double p
 
+    def __init__(self, long long n, double p):
+        self.n, self.p = n, p
+        if n > 0 and 0.0 < p < 1.0:
+            self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
 
-def add_binomial(uint64_t key, int64_t first_element, uint64_t draw, long long n, double p,
-                 double weight, double[::1] values):
-    """``values[k] += weight * Binomial(n, p)`` drawn for element id
-    ``first_element + k``: the numbers of `binomial` for a contiguous range of
-    elements, added in place (PoissonInput's step, without temporaries)."""
-    cdef Py_ssize_t count = values.shape[0], k
-    cdef BinomialTable table
-    cdef BlockCache cache
-    if n <= 0 or p <= 0.0 or count == 0:
-        return
-    if p >= 1.0:
+    def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
+        """One count per element id."""
+        cdef Py_ssize_t count = elements.shape[0], k
+        out = np.zeros(count, dtype=np.int64)
+        cdef int64_t[::1] values = out
+        cdef BlockCache cache
+        if self.n <= 0 or self.p <= 0.0:
+            return out
+        if self.p >= 1.0:
+            out[:] = self.n
+            return out
+        cache.block = 0xFFFFFFFFFFFFFFFF
         with nogil:
             for k in range(count):
-                values[k] += weight * n
-        return
-    cdf_keeper = _fill_binomial_table(&table, n, p)
-    cache.block = 0xFFFFFFFFFFFFFFFF
-    cdef uint64_t element = <uint64_t>first_element
-    cdef uint32_t words[4]
-    with nogil:
-        if table.normal_approx:
-            for k in range(count):
-                values[k] += weight * binomial_draw(key, element + k, draw, &table, &cache)
-        # Block by block: the same numbers as binomial_draw, without a
-        # check per element.
-        k = 0
-        while k < count and not table.normal_approx:
-            philox4x32_10(key, element >> 2, draw, words)
-            while True:
-                values[k] += weight * binomial_inversion(words[element & 3], &table)
-                k += 1
-                element += 1
-                if k == count or element & 3 == 0:
-                    break
+                values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
+        return out
+
+    def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,
+               double[::1] values):
+        """``values[k] += weight * count`` of element ``first_element + k``:
+        the counts of `counts` for a contiguous range of elements, added in
+        place (PoissonInput's step, without temporaries)."""
+        cdef Py_ssize_t count = values.shape[0], k
+        cdef BlockCache cache
+        cdef uint64_t element = <uint64_t>first_element
+        cdef uint32_t words[4]
+        if self.n <= 0 or self.p <= 0.0 or count == 0:
+            return
+        if self.p >= 1.0:
+            with nogil:
+                for k in range(count):
+                    values[k] += weight * self.n
+            return
+        cache.block = 0xFFFFFFFFFFFFFFFF
+        with nogil:
+            if self.table.normal_approx:
+                for k in range(count):
+                    values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+                                                        &cache)
+            # Block by block: the same numbers as binomial_draw, without a
+            # check per element.
+            k = 0
+            while k < count and not self.table.normal_approx:
+                philox4x32_10(key, element >> 2, draw, words)
+                while True:
+                    values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+                    k += 1
+                    element += 1
+                    if k == count or element & 3 == 0:
+                        break
+
+
+def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
+    """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
+    return BinomialDraws(n, p).counts(key, elements, draw)

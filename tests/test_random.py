@@ -58,17 +58,21 @@ def test_binomial_counts_follow_the_binomial_distribution():
                           random123.binomial(11, elements, 7, 1600, 8e-4)[1001:2002])
 
 
-def test_add_binomial_adds_the_counts_of_a_contiguous_range_in_place():
+def test_binomial_add_to_adds_the_counts_of_a_contiguous_range_in_place():
     from distsim._ext import random123
     elements = np.arange(1003, 1003 + 5000, dtype=np.int64)
     for n, p in ((1600, 8e-4), (5000, 0.2), (7, 1.0)):
+        draws = random123.BinomialDraws(n, p)
         values = np.linspace(-1.0, 1.0, len(elements))
         expected = values + 87.81 * random123.binomial(5, elements, 9, n, p)
-        random123.add_binomial(5, 1003, 9, n, p, 87.81, values)
+        draws.add_to(5, 1003, 9, 87.81, values)
         assert np.array_equal(values, expected)
+        # the table made once serves every draw index
+        assert np.array_equal(draws.counts(5, elements, 10),
+                              random123.binomial(5, elements, 10, n, p))
     untouched = np.ones(10)
-    random123.add_binomial(5, 0, 9, 0, 0.5, 1.0, untouched)
-    random123.add_binomial(5, 0, 9, 100, 0.0, 1.0, untouched)
+    random123.BinomialDraws(0, 0.5).add_to(5, 0, 9, 1.0, untouched)
+    random123.BinomialDraws(100, 0.0).add_to(5, 0, 9, 1.0, untouched)
     assert np.array_equal(untouched, np.ones(10))
 
 
