@@ -26,14 +26,17 @@ class SpikeExchange:
         counts = np.empty(self.n_ranks, dtype=np.int64)
         self.comm.Allgather(np.array([local.size], dtype=np.int64), counts)
         gathered = np.empty(int(counts.sum()), dtype=np.int64)
-        displacements = np.zeros_like(counts)
-        np.cumsum(counts[:-1], out=displacements[1:])
+        displacements = counts.cumsum() - counts
         self.comm.Allgatherv([local.reshape(-1), MPI.INT64_T],
                              [gathered, (counts, displacements), MPI.INT64_T])
         gathered = gathered.reshape(-1, 2)
         self.windows += 1
         self.spikes_exchanged += len(gathered)
+        steps, ids = gathered[:, 0], gathered[:, 1]
         if len(gathered) > 1:
-            order = np.lexsort((gathered[:, 1], gathered[:, 0]))
-            gathered = gathered[order]
-        return gathered[:, 1].copy(), gathered[:, 0].copy()
+            # By step, then id (ids are unique within a step): one sort key
+            # for a one-step window, the common case.
+            order = np.argsort(ids) if steps[0] == steps[-1] and np.all(steps == steps[0]) \
+                else np.lexsort((ids, steps))
+            return ids[order], steps[order]
+        return ids.copy(), steps.copy()
