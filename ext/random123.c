@@ -4116,7 +4116,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[11];
-    PyObject *__pyx_string_tab[147];
+    PyObject *__pyx_string_tab[148];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4270,49 +4270,50 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_key __pyx_string_tab[101]
 #define __pyx_n_u_memview __pyx_string_tab[102]
 #define __pyx_n_u_mode __pyx_string_tab[103]
-#define __pyx_n_u_n __pyx_string_tab[104]
-#define __pyx_n_u_name __pyx_string_tab[105]
-#define __pyx_n_u_ndim __pyx_string_tab[106]
-#define __pyx_n_u_normal __pyx_string_tab[107]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[108]
-#define __pyx_n_u_np __pyx_string_tab[109]
-#define __pyx_n_u_numpy __pyx_string_tab[110]
-#define __pyx_n_u_obj __pyx_string_tab[111]
-#define __pyx_n_u_out __pyx_string_tab[112]
-#define __pyx_n_u_p __pyx_string_tab[113]
-#define __pyx_n_u_pack __pyx_string_tab[114]
-#define __pyx_n_u_pop __pyx_string_tab[115]
-#define __pyx_n_u_raw_block __pyx_string_tab[116]
-#define __pyx_n_u_register __pyx_string_tab[117]
-#define __pyx_n_u_self __pyx_string_tab[118]
-#define __pyx_n_u_setdefault __pyx_string_tab[119]
-#define __pyx_n_u_shape __pyx_string_tab[120]
-#define __pyx_n_u_size __pyx_string_tab[121]
-#define __pyx_n_u_start __pyx_string_tab[122]
-#define __pyx_n_u_step __pyx_string_tab[123]
-#define __pyx_n_u_stop __pyx_string_tab[124]
-#define __pyx_n_u_struct __pyx_string_tab[125]
-#define __pyx_n_u_uniform __pyx_string_tab[126]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[127]
-#define __pyx_n_u_unpack __pyx_string_tab[128]
-#define __pyx_n_u_update __pyx_string_tab[129]
-#define __pyx_n_u_values __pyx_string_tab[130]
-#define __pyx_n_u_weight __pyx_string_tab[131]
-#define __pyx_n_u_words __pyx_string_tab[132]
-#define __pyx_n_u_x __pyx_string_tab[133]
-#define __pyx_n_u_zeros __pyx_string_tab[134]
-#define __pyx_n_u_ziggurat_layers __pyx_string_tab[135]
-#define __pyx_n_b_O __pyx_string_tab[136]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[137]
-#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[138]
-#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[139]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[140]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[141]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[142]
-#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[143]
-#define __pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6 __pyx_string_tab[144]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[145]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[146]
+#define __pyx_n_u_more_words __pyx_string_tab[104]
+#define __pyx_n_u_n __pyx_string_tab[105]
+#define __pyx_n_u_name __pyx_string_tab[106]
+#define __pyx_n_u_ndim __pyx_string_tab[107]
+#define __pyx_n_u_normal __pyx_string_tab[108]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[109]
+#define __pyx_n_u_np __pyx_string_tab[110]
+#define __pyx_n_u_numpy __pyx_string_tab[111]
+#define __pyx_n_u_obj __pyx_string_tab[112]
+#define __pyx_n_u_out __pyx_string_tab[113]
+#define __pyx_n_u_p __pyx_string_tab[114]
+#define __pyx_n_u_pack __pyx_string_tab[115]
+#define __pyx_n_u_pop __pyx_string_tab[116]
+#define __pyx_n_u_raw_block __pyx_string_tab[117]
+#define __pyx_n_u_register __pyx_string_tab[118]
+#define __pyx_n_u_self __pyx_string_tab[119]
+#define __pyx_n_u_setdefault __pyx_string_tab[120]
+#define __pyx_n_u_shape __pyx_string_tab[121]
+#define __pyx_n_u_size __pyx_string_tab[122]
+#define __pyx_n_u_start __pyx_string_tab[123]
+#define __pyx_n_u_step __pyx_string_tab[124]
+#define __pyx_n_u_stop __pyx_string_tab[125]
+#define __pyx_n_u_struct __pyx_string_tab[126]
+#define __pyx_n_u_uniform __pyx_string_tab[127]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[128]
+#define __pyx_n_u_unpack __pyx_string_tab[129]
+#define __pyx_n_u_update __pyx_string_tab[130]
+#define __pyx_n_u_values __pyx_string_tab[131]
+#define __pyx_n_u_weight __pyx_string_tab[132]
+#define __pyx_n_u_words __pyx_string_tab[133]
+#define __pyx_n_u_x __pyx_string_tab[134]
+#define __pyx_n_u_zeros __pyx_string_tab[135]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[136]
+#define __pyx_n_b_O __pyx_string_tab[137]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[138]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[139]
+#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[140]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[141]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[142]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[143]
+#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[144]
+#define __pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6 __pyx_string_tab[145]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[146]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[147]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4362,7 +4363,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<11; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<147; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<148; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4418,7 +4419,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<11; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<147; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<148; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -24322,6 +24323,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
   uint64_t __pyx_v_element;
   uint32_t __pyx_v_words[4];
+  uint32_t __pyx_v_more_words[4];
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -24346,13 +24348,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
  *         cdef BlockCache cache
  *         cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
  *         cdef uint32_t words[4]
- *         if self.n <= 0 or self.p <= 0.0 or count == 0:
+ *         cdef uint32_t more_words[4]
 */
   __pyx_v_element = ((uint64_t)__pyx_v_first_element);
 
-  /* "ext/random123.pyx":271
- *         cdef uint64_t element = <uint64_t>first_element
+  /* "ext/random123.pyx":272
  *         cdef uint32_t words[4]
+ *         cdef uint32_t more_words[4]
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
  *             return
  *         if self.p >= 1.0:
@@ -24386,8 +24388,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":272
- *         cdef uint32_t words[4]
+    /* "ext/random123.pyx":273
+ *         cdef uint32_t more_words[4]
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:
  *             return             # <<<<<<<<<<<<<<
  *         if self.p >= 1.0:
@@ -24403,16 +24405,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":271
- *         cdef uint64_t element = <uint64_t>first_element
+    /* "ext/random123.pyx":272
  *         cdef uint32_t words[4]
+ *         cdef uint32_t more_words[4]
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
  *             return
  *         if self.p >= 1.0:
 */
   }
 
-  /* "ext/random123.pyx":273
+  /* "ext/random123.pyx":274
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:
  *             return
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24424,7 +24426,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":274
+    /* "ext/random123.pyx":275
  *             return
  *         if self.p >= 1.0:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -24437,7 +24439,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":275
+          /* "ext/random123.pyx":276
  *         if self.p >= 1.0:
  *             with nogil:
  *                 for k in range(count):             # <<<<<<<<<<<<<<
@@ -24451,7 +24453,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":276
+            /* "ext/random123.pyx":277
  *             with nogil:
  *                 for k in range(count):
  *                     values[k] += weight * self.n             # <<<<<<<<<<<<<<
@@ -24464,7 +24466,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
         }
 
-        /* "ext/random123.pyx":274
+        /* "ext/random123.pyx":275
  *             return
  *         if self.p >= 1.0:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -24481,7 +24483,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
         }
     }
 
-    /* "ext/random123.pyx":277
+    /* "ext/random123.pyx":278
  *                 for k in range(count):
  *                     values[k] += weight * self.n
  *             return             # <<<<<<<<<<<<<<
@@ -24498,7 +24500,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":273
+    /* "ext/random123.pyx":274
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:
  *             return
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24507,7 +24509,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   }
 
-  /* "ext/random123.pyx":278
+  /* "ext/random123.pyx":279
  *                     values[k] += weight * self.n
  *             return
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -24516,7 +24518,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":279
+  /* "ext/random123.pyx":280
  *             return
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24529,7 +24531,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":280
+        /* "ext/random123.pyx":281
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24538,7 +24540,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
         if (__pyx_v_self->table.normal_approx) {
 
-          /* "ext/random123.pyx":281
+          /* "ext/random123.pyx":282
  *         with nogil:
  *             if self.table.normal_approx:
  *                 for k in range(count):             # <<<<<<<<<<<<<<
@@ -24552,7 +24554,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":282
+            /* "ext/random123.pyx":283
  *             if self.table.normal_approx:
  *                 for k in range(count):
  *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,             # <<<<<<<<<<<<<<
@@ -24564,7 +24566,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           }
 
 
-          /* "ext/random123.pyx":280
+          /* "ext/random123.pyx":281
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24573,21 +24575,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
         }
 
-        /* "ext/random123.pyx":286
+        /* "ext/random123.pyx":287
  *             # Block by block: the same numbers as binomial_draw, without a
- *             # check per element.
+ *             # check per element; whole blocks unrolled.
  *             k = 0             # <<<<<<<<<<<<<<
  *             while k < count and not self.table.normal_approx:
- *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 if element & 3 == 0 and k + 8 <= count:
 */
         __pyx_v_k = 0;
 
-        /* "ext/random123.pyx":287
- *             # check per element.
+        /* "ext/random123.pyx":288
+ *             # check per element; whole blocks unrolled.
  *             k = 0
  *             while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
- *                 philox4x32_10(key, element >> 2, draw, words)
- *                 while True:
+ *                 if element & 3 == 0 and k + 8 <= count:
+ *                     # Two independent blocks: their rounds interleave.
 */
         while (1) {
           __pyx_t_2 = (__pyx_v_k < __pyx_v_count);
@@ -24609,26 +24611,288 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
           if (!__pyx_t_1) break;
 
-          /* "ext/random123.pyx":288
+          /* "ext/random123.pyx":289
  *             k = 0
  *             while k < count and not self.table.normal_approx:
+ *                 if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
+ *                     # Two independent blocks: their rounds interleave.
+ *                     philox4x32_10(key, element >> 2, draw, words)
+*/
+          __pyx_t_2 = ((__pyx_v_element & 3) == 0);
+
+          if (__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L24_bool_binop_done;
+          }
+          __pyx_t_2 = ((__pyx_v_k + 8) <= __pyx_v_count);
+
+
+          __pyx_t_1 = __pyx_t_2;
+
+          __pyx_L24_bool_binop_done:;
+          if (__pyx_t_1) {
+
+
+            /* "ext/random123.pyx":291
+ *                 if element & 3 == 0 and k + 8 <= count:
+ *                     # Two independent blocks: their rounds interleave.
+ *                     philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
+ *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+*/
+            __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
+
+            /* "ext/random123.pyx":292
+ *                     # Two independent blocks: their rounds interleave.
+ *                     philox4x32_10(key, element >> 2, draw, words)
+ *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)             # <<<<<<<<<<<<<<
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+*/
+            __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((__pyx_v_element >> 2) + 1), __pyx_v_draw, __pyx_v_more_words);
+
+            /* "ext/random123.pyx":293
+ *                     philox4x32_10(key, element >> 2, draw, words)
+ *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+*/
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":294
+ *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+*/
+            __pyx_t_6 = (__pyx_v_k + 1);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":295
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+*/
+            __pyx_t_6 = (__pyx_v_k + 2);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":296
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+ *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+*/
+            __pyx_t_6 = (__pyx_v_k + 3);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":297
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+ *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+*/
+            __pyx_t_6 = (__pyx_v_k + 4);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[0]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":298
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+ *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+ *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+*/
+            __pyx_t_6 = (__pyx_v_k + 5);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[1]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":299
+ *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+ *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+ *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+ *                     k += 8
+*/
+            __pyx_t_6 = (__pyx_v_k + 6);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[2]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":300
+ *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+ *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+ *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)             # <<<<<<<<<<<<<<
+ *                     k += 8
+ *                     element += 8
+*/
+            __pyx_t_6 = (__pyx_v_k + 7);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[3]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":301
+ *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+ *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+ *                     k += 8             # <<<<<<<<<<<<<<
+ *                     element += 8
+ *                     continue
+*/
+            __pyx_v_k = (__pyx_v_k + 8);
+
+            /* "ext/random123.pyx":302
+ *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+ *                     k += 8
+ *                     element += 8             # <<<<<<<<<<<<<<
+ *                     continue
+ *                 philox4x32_10(key, element >> 2, draw, words)
+*/
+            __pyx_v_element = (__pyx_v_element + 8);
+
+            /* "ext/random123.pyx":303
+ *                     k += 8
+ *                     element += 8
+ *                     continue             # <<<<<<<<<<<<<<
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 if element & 3 == 0 and k + 4 <= count:
+*/
+            goto __pyx_L19_continue;
+
+            /* "ext/random123.pyx":289
+ *             k = 0
+ *             while k < count and not self.table.normal_approx:
+ *                 if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
+ *                     # Two independent blocks: their rounds interleave.
+ *                     philox4x32_10(key, element >> 2, draw, words)
+*/
+          }
+
+          /* "ext/random123.pyx":304
+ *                     element += 8
+ *                     continue
  *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
- *                 while True:
- *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+ *                 if element & 3 == 0 and k + 4 <= count:
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
 */
           __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
 
-          /* "ext/random123.pyx":289
- *             while k < count and not self.table.normal_approx:
+          /* "ext/random123.pyx":305
+ *                     continue
  *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 if element & 3 == 0 and k + 4 <= count:             # <<<<<<<<<<<<<<
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+*/
+          __pyx_t_2 = ((__pyx_v_element & 3) == 0);
+
+          if (__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L27_bool_binop_done;
+          }
+          __pyx_t_2 = ((__pyx_v_k + 4) <= __pyx_v_count);
+
+
+          __pyx_t_1 = __pyx_t_2;
+
+          __pyx_L27_bool_binop_done:;
+          if (__pyx_t_1) {
+
+
+            /* "ext/random123.pyx":306
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 if element & 3 == 0 and k + 4 <= count:
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+*/
+            __pyx_t_6 = __pyx_v_k;
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":307
+ *                 if element & 3 == 0 and k + 4 <= count:
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+*/
+            __pyx_t_6 = (__pyx_v_k + 1);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":308
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                     k += 4
+*/
+            __pyx_t_6 = (__pyx_v_k + 2);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":309
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
+ *                     k += 4
+ *                     element += 4
+*/
+            __pyx_t_6 = (__pyx_v_k + 3);
+            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table)));
+
+            /* "ext/random123.pyx":310
+ *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                     k += 4             # <<<<<<<<<<<<<<
+ *                     element += 4
+ *                     continue
+*/
+            __pyx_v_k = (__pyx_v_k + 4);
+
+            /* "ext/random123.pyx":311
+ *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                     k += 4
+ *                     element += 4             # <<<<<<<<<<<<<<
+ *                     continue
+ *                 while True:
+*/
+            __pyx_v_element = (__pyx_v_element + 4);
+
+            /* "ext/random123.pyx":312
+ *                     k += 4
+ *                     element += 4
+ *                     continue             # <<<<<<<<<<<<<<
+ *                 while True:
+ *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+*/
+            goto __pyx_L19_continue;
+
+            /* "ext/random123.pyx":305
+ *                     continue
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 if element & 3 == 0 and k + 4 <= count:             # <<<<<<<<<<<<<<
+ *                     values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+*/
+          }
+
+          /* "ext/random123.pyx":313
+ *                     element += 4
+ *                     continue
  *                 while True:             # <<<<<<<<<<<<<<
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1
 */
           while (1) {
 
-            /* "ext/random123.pyx":290
- *                 philox4x32_10(key, element >> 2, draw, words)
+            /* "ext/random123.pyx":314
+ *                     continue
  *                 while True:
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
  *                     k += 1
@@ -24637,7 +24901,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = __pyx_v_k;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":291
+            /* "ext/random123.pyx":315
  *                 while True:
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1             # <<<<<<<<<<<<<<
@@ -24646,7 +24910,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_k = (__pyx_v_k + 1);
 
-            /* "ext/random123.pyx":292
+            /* "ext/random123.pyx":316
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1
  *                     element += 1             # <<<<<<<<<<<<<<
@@ -24655,7 +24919,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_element = (__pyx_v_element + 1);
 
-            /* "ext/random123.pyx":293
+            /* "ext/random123.pyx":317
  *                     k += 1
  *                     element += 1
  *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -24670,27 +24934,27 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
               __pyx_t_1 = __pyx_t_2;
 
-              goto __pyx_L26_bool_binop_done;
+              goto __pyx_L32_bool_binop_done;
             }
             __pyx_t_2 = ((__pyx_v_element & 3) == 0);
 
 
             __pyx_t_1 = __pyx_t_2;
 
-            __pyx_L26_bool_binop_done:;
+            __pyx_L32_bool_binop_done:;
             if (__pyx_t_1) {
 
 
-              /* "ext/random123.pyx":294
+              /* "ext/random123.pyx":318
  *                     element += 1
  *                     if k == count or element & 3 == 0:
  *                         break             # <<<<<<<<<<<<<<
  * 
  * 
 */
-              goto __pyx_L24_break;
+              goto __pyx_L30_break;
 
-              /* "ext/random123.pyx":293
+              /* "ext/random123.pyx":317
  *                     k += 1
  *                     element += 1
  *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -24699,11 +24963,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             }
           }
-          __pyx_L24_break:;
+          __pyx_L30_break:;
+          __pyx_L19_continue:;
         }
       }
 
-      /* "ext/random123.pyx":279
+      /* "ext/random123.pyx":280
  *             return
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24731,6 +24996,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   /* function exit code */
   __pyx_r = Py_None; __Pyx_INCREF(Py_None);
   __pyx_L0:;
+
 
 
 
@@ -24945,7 +25211,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":297
+/* "ext/random123.pyx":321
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24997,60 +25263,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 297, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 321, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 297, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 321, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 297, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 321, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 297, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 321, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 297, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 321, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 297, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 321, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 297, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 321, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 297, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 321, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 297, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 321, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 297, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 321, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 297, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 321, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 297, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 321, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 297, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 321, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 297, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 297, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 321, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 297, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 321, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25092,15 +25358,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":299
+  /* "ext/random123.pyx":323
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -25109,16 +25375,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 299, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 323, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -25129,7 +25395,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 299, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 323, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -25143,7 +25409,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":297
+  /* "ext/random123.pyx":321
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -27943,19 +28209,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":297
+  /* "ext/random123.pyx":321
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 297, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -28146,38 +28412,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{62},{30},{37},{5},{13},{31},{33},{20},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{28},{23},{85},{87},{46},{148},{281},{81},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{62},{30},{37},{5},{13},{31},{33},{20},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{10},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{9},{28},{23},{85},{87},{46},{148},{791},{81},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1429 bytes) */
-static const char cstring[] = "x\332\255TMs\324F\020\265\023C-\306\006\257m\300\244*\311\030H\034\022\274\211\3018\206rH\371\213*S\005\361\332\230\0009\250f\245\326\356`iF\253\031\331\273\256\034|\334\243\216:\352\250\343\036\367\350\243\217{\324\221\237\300OH\217\264kl 9\244P\225F\243\351\236\356\327\375\272\233PE~i\020Qy\003\246z\364\203\362\001\210\355\323\252\013\\\335.=$KO\301\025~\363\005\203}\"l\262d\n\256X5\020\201$\224[\304b\276\276\367\3411\343}\201T>\263\300:\245L\204\377\237\362\263g\047\232\217~_\245\234\013E\250\224\254\312\211\022\304\007j\315\n\3564\211\233\201\334C\220\033|\217:\314\"\256\260\340\016\201\206\207w\321\324\2149\243\375\316\330\302W>\3453wH\025M\365\225e\215z\200\256\010m0I\236\t\005D\32501\253MU\023\234\340\231\005\016\253\200O\025\2407\215\017\255\372Z\211\223\315\365\315\331\371\305\371\014\255\017:\215\222\310\240b:\010\024\244NZ%`\216B\353\252\351\201,\221\r\2334E@8 .\214\302C\275\323\027T\r8\221\240\364\206\314d1S\305\0047\360:\343\325\231^\232\330\036\350\333\217\251#\241D-\313@=0\205\343h\231\340\262D+\246\305$\2558\000<[\033\352g\014\335\022\356\334\335{%\257\331\250\232L\346\"\213\013\214\320\246\201\243\210a\370`\005&\030\006\261\202\314\005\027|\026#\336c\324A\251\3118S\206\301\003\327k\226\014S\370Pr\361\036\243\276O\233\304\246\314\311\303b\256\207\271>\255\026\270T\325>\322\220\340\330%\245Q\0203\047\270\202;\301\367\300W\271\036%\2339\017y\221\022\344\220x\314\334u0\033A\206?\323r\034a\"?$\007bQEK\237\220\346Tk\256\362*\223\245\345\355\325\215\215\025\306\205\213\001\256\371t_\236\371)\235$\304\314P\030\306\207b\344J\"E\377\246\240\271Q\342\354\231)\002\256\344\272\3430O2\271\r\365\000\270\t\272\311J\357\373\31506\233\r|\327\260\330\214gH\337\026\330\206\321+\010\344\007\271\320%\363~S\005\305\024\270\372\300\322w\360\261\003n\352o\265\217\021\237<\357z\347R\306\263\257\260\002\047\223q\352\346_\355\3360\260J\014\263\006\346\256\014\334\374\257gEou9\347\273\200g|\200\261\316\373z{\031\245\332F=\240N\337l\277\264>\312\351\311\0014\364\017\246\364\004""\212<\005\375\243T\033\206\002\251caR\027\231\010\260\317\000+?Oz\237u\243\022\3306v\257lr\223\211\322\211\242\254P\t\225\0363\246Iu\250XU``ZpL\230P\241\346n\306U\266\200o\324X\177\207\2263\022\261\307\224dn\t\221\253\322I\177YH\263~\245\245\263\224-\032b^\301\340\200\036\257\275\217\004\327SM\344\037\047\026`\376\262)\003\276/|\233\371\030[O\315vhU\332\216\240ja\036;\000{\2517\313\030\263pHB\203q\224h\376e\276\034\300\356.4q2\352\261\250\307!\327\031\305q\352r}\335\311W\303\243\350\205{Y\243\"<L\214\347a\324\236\360\020\276Q\3010w}\250b\220\340\353VE\006z\223\"\353$\355\006\031\3016V\340I%\360\365\003S\005\234i\214\275O\356\003\213\004\355\006\036v&\340\330\r@\356\003\253\326\324\276\360-\3318\000_\310\003V\255\006\030\276\341\320&\272\373\343p0\035\032n\375\024\226\017\007\337\016]l\315\265\236\2044\224\321\255\010\342\373\311`\367\366\203\316xg.\227\375\026\rF\023\321JT\215\3131$\017\333\331\225\251\250\020\237\217i\\\327fn\264\036\207\323\341\275\320F-\232\016}\203\313\205\341\2640\322Z\017\257\240\331z:2\216\362\373\321%\274\020$O\332\265\016\355\250\243\207\307;\335\255\355\356\366\363T\003\370\277F\273S\267\223b\362]r\320\231:*\036\335:z\323\335\334\351\356\274\350\276\370\263g\366]a\340\334xX\014\277\013\377\216\227\222zv\332Zm\325\303\241p5\254GC\321jT\217\207\342\325\270\236\014\036.\277-\220\270\220\234O(j\026.\265*\341y\364\265\037\331\361JL\323\302\315x\356m\341bk\276%\303\233\341V\226/3\236\210\227\323\221\211p.=\221\224\323\221\313\255\275\360yT\354\tF[\257B\232\216^JG\306\302s\341N4\035\315\245cW\321r\020==\203\336>^>~\336-\277\352\276z\335}\375WZ\270\334\252\037.\277\033\036\2700\215\211\261\223\345\244\254\001\016\047\323\237\202\261\226|\231,\264\047\332\010g\3644\230\342x:6\031\256GW\"\032\325\323\311\257\320\375B|-\371\"\271\225\320L\365=\274\313-\025. \354O\353\317\266\353\235s\235\227G[G\362\370\373\356f\271[\326\251N\027\037t\212\357\316\017\214\026\303AM\312\215p\005I[\303\234\256\351D\246c_Ge,\253\305\344^b\266\257\266\353\351X\361\224\321""\356\217K\235\345\316\316\321\364\321\342\361]\035\373Vw+co\362:\342\230\374V#\270\026\372X\201\217\343\233\361\313d+\361\263\020\247\256w\007\026\332\364\363\024\r\315\252\242;\360k\273\376YJ{.\263\367\017<\005\357\266";
-    PyObject *data = __Pyx_DecompressString(cstring, 1429, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1544 bytes) */
+static const char cstring[] = "x\332\305T\315s\323F\024OJ`\014$\020\023\276g\332n\022 \245\005\265\206\220\006\206\322:\037\314\300\01441\204\257\0364kie/\221ve\355\312\2613=p\364QG\035u\324\321G\037}\364QG\035\371\023\370\023\372V\262C\302G\017\035\332zF\322z\337\333\267\277\367\373\275\367\020\226\350\247\026\342\325\327\304\220\367\276\223\036!\310\362p\315!L^\325\356\240\273\217\210\303\275\3663Jv\020\267\320]\2033Ik>\367\005\302\314D&\365\324\271\017\267)\033\031\204\364\250I\314}\316\210{\177k?\270\267\347y\357\327U\314\030\227\010\013Ak\014I\216<\202\315\353\234\331m\344d \233\000\362\001kb\233\232\310\341&\271\206H\313\205\263\020j\301XP\367.X\334\223\036f\013\327P\rB\215\234E\035\273\004\256B\270E\005z\314%A\262\016\304\254\266e\2353\004{&\261i\225xX\022\270M\341\203\250\236rbhc}\343\372\342\362b\206\326#\212F\201\204_5l\000J\204\"\255\352S[Bt\331v\211\320\320\003\013\265\271\217\030\001\\\220\205\013~\373\017\310:aH\020\251\026h!\313\031K\312\231\016\307)\253-\014i\242M\242N\337\307\266 \0326M\035\374\210\301m[\3318\023\032\256\032&\025\270j\023\302\262wK\376\010\251\233\334)\335\270\251\271\355V\315\240\"7\231\214C\206\026\366m\211t\335#\246o\020]G\246\237]\3018\273\016\0317)\266\301jPF\245\2563\337q\333\232np\217h\016\234\243\330\363p\033Y\230\332yZ\324q\201\353\375n\276\203e\375#\017AlK\223\n\0052r\201\253\260\342\254I<\231\373a\264\221\353\220\027)\002\r\221K\215m\033\330\3603\374\231\227ms\003\364A9\020\023K\254}\302\232K\255\264\312\253Lh\345\047\253\017\036\254P\306\035Hp\315\303;\342\300\037m\217\020#C\241\353\037\232A+\001\022}\316Ai#\371\301=\203\373L\212u\333\246\256\240\342\ti\370\204\031D5\231\366\276\337t}\243\335\202g\r\212M\177\014\362U\210\245\353\303\202\000}@\013U2\357\0275\"\251$\216\3320\325\031\370Y>3\324\2676\302\010\277\234w\265r0e\331\227\233\276\235\331\030v\362\257\272^\327\241Jt\243N\214m\341;\371\277a\024\265T\345\234\257|\226\351A\364u6\362kf\222\252\030\r\037\333\243\260\243\322\372\210\323\275\r\322R\177\200\322=(b\037\364\217\250\326uI\204\312\205\nUd""\334\207>#P\3719\351#\325\365\252oY\320\275\242\315\014\312\265=GQ\305\202T\207\312\030\006V\251BU\021\035h\2011a\220*6\2663\255\262\027\361\364:\035\255 r&\"\364\230\024\324\321\000\271\324\366\372\313\004\231\325#L\305R\366R\020\363\n&6Q\343u\370\021\304qe\033\364\207\211E\200\277l\312\020\317\343\236E=\310m\350f\331\270&,\233c\271\264\010\035\000\2754\234e\224\2320$I\2132\260(\375E\376\332%\333\333\244\r\223Q\215E5\016\241\256\210\276\303=S0\305-\014V\207\251@v\376\326]\014\36717kY\000\n\024\271.\344\357r\027\022\321\253\220\360\266Gj\220.\361T\323\202\026\303\231\221\365\224\272\020\264\201\206\226\304\025\222\303\343\371\206\364\031Uh\207\237\374\016(\027\210\353\273\320\243\004\006\260O\304\016\241\265\272\314\260\265v\211\307\305.\255\325| B\267q\033\256\373\375\315x:q\254\363C\260\371f\374\355\304\361N\251\3630\300\201\010/\205$\272\025\217\047Wo\367N\365J\271\355\227p<\234\tW\302Z\264\031\221\370N7;r>,DG\"\0345T\230\271\316\375`6\270\031X\340\205\323\211o\340u\364XZ\230\354\254\007g l#\235<\005\366[\341\t8\340\307\017\273\365\036\356\311\376\235\301VRy\222<y\232*\000\3774hr\376j\\\214/\307\273\275\363\375b\377R\377u\262\261\225l=K\236=\037\206}W\030;|*(\006\227\203?\243\273q#\333\355\254v\032\301D\260\0324\302\211p5lD\023\321j\324\210\307\337\224\337\026PT\210\217\304\030<\013\047:\325\340\010\334\265\023Z\321J\204\323\302|Tz[8\336Y\354\210`>\250d|\031\321LTN\047g\202R\272g\331L\047Ov\232\301\323\26084Lu^\0068\235:\221NN\007\207\203\255p6,\245\323g!\262\037>:\200\336\032\224\007O\223\315\227\311\313W\311\253?\322\302\311N\343M\371\335\261\261\243\263@\214\025\227\343M\005\360X<\373\356\310\330\321\311\217\200\254\305\207\342\245\356L\027\000M\355\207S<\225N\237\016\326\3033!\016\033\351\351\213\000`):\027\177\025_\212q\346\372\036\340\311\216\014\226\000\370\247\375\257w\033\275\303\275\027\375J_\014\256$\033\233\311\246\";]\276\335+\002\242\251b0\256d\231\013V@\2665`uMQ\231N\317\004\313\341\215\260\022\212h\016\266\276\212\347\342\225\330\350\026\337\236""\236\215\212\321\345\250\025\213\356|\367Y\257\224f\033W\342B\367P\367f\267\332;\324[\352\027\367\335\237|\177\267W\356m\365g\373\213\375\306`bP\316m*t3z\036\257$\332o\375\361\376\231>\356\313Ai\260\006\000\377%\207\213C\3430\377\377\316\345\002Hs\372[%\312\231t\372\353p\023\372u9\276\td\236\3556>\313\363\377\316\340\001\324\237\206\263<\270\241*\277\222T\262\336\335w\344\\\340\301\374\271\037\315G/\342J\354e\345}\376B2\266\324\305_fd\340l&$c?w\033_d\260\225\262x\177\001\262\253\322\266";
+    PyObject *data = __Pyx_DecompressString(cstring, 1544, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1833 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016self.tv\243\001 c\333Cbe \343`\357vert\233#a P\364\202C\237\204\003 \301@ pic\313kl\213 u\326\002\211aal\327loc\235@ \203\003da\207ta.\013\020\345C\267\204\001\224\204\003s\377.ASCIIBi\367nom\336\000Draw\325s\000\n.\210&c\211b__,\017\r\251@st\227`_\013\023\230A\373toF\013count\377sEllipsi\377sSequenc\365e\341\205\001.\346\205\007__Py\375x\001\000Dict_N\377extRef__l\212d\235@__\337b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\224C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\243`_\177checksuT\0008\n\001?\004\025\001typ\243`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\323e\303.\355fex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\210\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._\312\236@.\327\205\006d\305`\000\001sd\274\242!\000\002_is_\341\211\003e\363le\333\211\001\000\004semp\373ty\375@odeen\373um\341\207\002error\347fir\331\000\047\004fla\377gsfloat6\1774format\305\210\004\377iidindex\323in\027\000\374As\000""\002iz\377ekkeymem\364\223\211\001\213\211\001n\331Andimun;\001l\000\003_pac\000\273np\313\206\002obj\277 p\375p\363\000popraw\377_blockre\355g\342\000er\247\206\001set\364\243\207\004\260\211\002sd\000star\377tstepsto\376\001\000ructuni\340\240\001\000\004^\003\242`\313 upd\377atevalue\377sweightw\377ordsxzer\377osziggur\277at_layl\000O\377\200\001\330\004\n\210+\220\377Q\200\001\340\004\013\2101\377\210J\220a\220s\230$\377\230e\2405\250\001\320)\3379\270\022\2701\026\003=\230\377\001\230\023\230B\230g\240\277Q\240e\250:\260.\002\030\377\230\010\240\006\240a\240q\376C\001\"\210F\220!\2203\373\220f#\000a\330\004\036\230\377a\330\t\n\330\010\014\210\367E\220\025T\000q\330\014\022\356\035\0005\230\016.\000u\250J\377\260h\270a\270t\300:\377\310U\320RS\320ST\361\330}\001\204\001!1\320\030)\250\377\021\250%\250z\270\030\300\377\021\300$\300j\320PU\277\320UV\320VWP\004\360\377\010\000\005\022\220\021\220%\277\220|\240<\250qh\002\210\377C\210q\220\004\220C\220\377q\230\004\230C\230q\240\377\004\240C\240q\250\001\200\377A\340\010 \240\010\250\006\373\250a\047\000\010\016\210b\220\375\006\225 w\230f\240B\240\377a\330\010#\2401\340\010\377\013\2104\210s\220#\220\375R\253\"c\240\023\240A\330\337\014\023\2201\330\021\006Q\330\377\014\017\210v\220T\230\021\376\022\004\r\210Y\220a\330\r\377\016\330\014\020\220\005\220U\177\230!\2301\330\020\026\357 \367u\230M\261\nf\310A\310\377T\320QY\320YZ\320\377Z[\330\010\017\210q\200\277A\360\n\000\t!\353 f\357\250A\250Q\235\001\n\250!\376s\021D\250\003\2506\260\023\365\260\214\000\r\201\t\021\022\330\020\377\024\220E\230\025\230a\230\357q\330\024\032|\0006\240\027\377\250\002\250$\250a\330\014|(\000\225\007\017\210t\2206\264\000\376\032\023-\260q\270\005\270X\377\300R\300s\310&\320P\367Q\320Q\347!\33089\270\377\021\360\006\000\r\021\220\001\256\346A\"\220B\207`D\321 D\276\305!\330\020\035\230Q\324`8\377\2503\250c\260\026\260q\367\330\020\021z\010\320*<\270\377A\270U\300!\3008\310\3352\370\001R\320R\271B\024\031v\274 \024\037\256\001\027""\220r\377`\377F\240#\240X\250R\250\375r\336\002\030\031\320\0006\260\327a\340\004\361\202Aa\376b\320\000\0477\260q\0333\314\204\0141\316\204\002";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1833, 2561);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1981 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016self.tv\243\001 c\333Cbe \343`\357vert\233#a P\364\202C\237\204\003 \301@ pic\313kl\213 u\326\002\211aal\327loc\235@ \203\003da\207ta.\013\020\345C\267\204\001\224\204\003s\377.ASCIIBi\367nom\336\000Draw\325s\000\n.\210&c\211b__,\017\r\251@st\227`_\013\023\230A\373toF\013count\377sEllipsi\377sSequenc\365e\341\205\001.\346\205\007__Py\375x\001\000Dict_N\377extRef__l\212d\235@__\337b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\224C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\243`_\177checksuT\0008\n\001?\004\025\001typ\243`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\323e\303.\355fex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\210\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._\312\236@.\327\205\006d\305`\000\001sd\274\242!\000\002_is_\341\211\003e\363le\333\211\001\000\004semp\373ty\375@odeen\373um\341\207\002error\347fir\331\000\047\004fla\377gsfloat6\1774format\305\210\004\377iidindex\323in\027\000\374As\000""\002iz\377ekkeymem\374\223\211\001\213\211\001more_w\337ordsn\343And\327imnE\001l\000\003_p\355am\000np\325\206\002obj\366\311 pp\375\000popr\377aw_block\267reg\354\000er\261\206\001s\323et\255\207\004\272\211\002sn\000st\377artsteps\373to\001\000ructu\203ni\252\001\000\004^\003\254`\325 u\377pdateval\377uesweigh\375t\227\002xzeros\377ziggurat\357_layl\000O\200\001\377\330\004\n\210+\220Q\200\377\001\340\004\013\2101\210J\377\220a\220s\230$\230e\377\2405\250\001\320)9\270\367\022\2701\026\003=\230\001\230\377\023\230B\230g\240Q\240\357e\250:\260.\002\030\230\010\277\240\006\240a\240qC\001\"\377\210F\220!\2203\220f\376#\000a\330\004\036\230a\330\377\t\n\330\010\014\210E\220\275\025T\000q\330\014\022\035\0005\373\230\016.\000u\250J\260h\377\270a\270t\300:\310U\177\320RS\320ST\330}\001\374\204\001!1\320\030)\250\021\250\377%\250z\270\030\300\021\300\377$\300j\320PU\320U\357V\320VWP\004\360\010\000\377\005\022\220\021\220%\220|\357\240<\250qh\002\210C\210\377q\220\004\220C\220q\230\377\004\230C\230q\240\004\240\377C\240q\250\001\200A\340\377\010 \240\010\250\006\250a~\047\000\010\016\210b\220\006\225 \377w\230f\240B\240a\330\377\010#\2401\340\010\013\210\1774\210s\220#\220R\253\"\377c\240\023\240A\330\014\023\367\2201\330\021\006Q\330\014\017\277\210v\220T\230\021\022\004\r\377\210Y\220a\330\r\016\330\377\014\020\220\005\220U\230!\337\2301\330\020\026\357 u\230\375M\261\nf\310A\310T\320\377QY\320YZ\320Z[\377\330\010\017\210q\200A\360\357\n\000\t!\353 f\250A\373\250Q\235\001\n\250!\360\006\367\000\t\014x\016D\250\003\250\2576\260\023\260\216\000\r\203\t\021\377\022\330\020\024\220E\230\025\177\230a\230q\330\024\032~\000\3776\240\027\250\002\250$\250\347a\330\014(\000\227\007\017\210t\363\2206\266\000\032\023-\260q\270\377\005\270X\300R\300s\310\277&\320PQ\320Q\351!\330\35789\270\021\217\000\r\021\220]\001\350A\"\220B\211`D\323 \375D\307!\330\020\023\2208\230\3772\230R\230s\240\"\240\375Dt\000\"\250B\250c\260\377\021\340\024!\240\021\240%\377\240x\250s\260#\260V\367\2701""\330\014\002&\250\010\260\377\003\2603\260b\270\003\270\3676\300\021\245\010\320*<\270\377A\270U\300!\3004\300\237q\310\004\310A\306\003W\001v\377\240W\250B\320.@\300\377\001\300\025\300a\300t\310G1\310D\236\000\000\036\0143\032X\004\240\371\004\315\"w\014\000 \0230\031\321`\024\375\037\301A\025\330\020\035\230Q\277\230e\2408\2503\312 \026\303\260q\3176\301\200~\251\n\273S8\310]2\366\204\001R\320R\267\206\002\024\337\007\377\027\220r\230\023\230F\240\177#\240X\250R\250r\332\204\002\377\030\031\320\0006\260a\340\365\004\357\206Aa\374\207\002\320\0007\260\tq\0333\312\210\0141\314\210\002";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1981, 3081);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2561 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036""\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a""\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (3081 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodemore_wordsnnamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330""\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\360\006\000\t\014\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\340\024!\240\021\240%\240x\250s\260#\260V\2701\330\024!\240\021\240&\250\010\260\003\2603\260b\270\003\2706\300\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B""\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 136; i++) {
+    for (int i = 0; i < 137; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 30) PyUnicode_InternInPlace(&string);
@@ -28188,8 +28454,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 136; i < 147; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-136].length;
+    for (int i = 137; i < 148; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-137].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -28199,14 +28465,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 147; i++) {
+    for (Py_ssize_t i = 0; i < 148; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 136;
+      PyObject **table = stringtab + 137;
       for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -28329,8 +28595,8 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 262};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_words};
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 262};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_words, __pyx_mstate->__pyx_n_u_more_words};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
@@ -28344,7 +28610,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 297};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 321};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }

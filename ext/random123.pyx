@@ -268,6 +268,7 @@ cdef class BinomialDraws:
         cdef BlockCache cache
         cdef uint64_t element = <uint64_t>first_element
         cdef uint32_t words[4]
+        cdef uint32_t more_words[4]
         if self.n <= 0 or self.p <= 0.0 or count == 0:
             return
         if self.p >= 1.0:
@@ -282,10 +283,33 @@ cdef class BinomialDraws:
                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
                                                         &cache)
             # Block by block: the same numbers as binomial_draw, without a
-            # check per element.
+            # check per element; whole blocks unrolled.
             k = 0
             while k < count and not self.table.normal_approx:
+                if element & 3 == 0 and k + 8 <= count:
+                    # Two independent blocks: their rounds interleave.
+                    philox4x32_10(key, element >> 2, draw, words)
+                    philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+                    values[k] += weight * binomial_inversion(words[0], &self.table)
+                    values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+                    values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+                    values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+                    values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+                    values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+                    values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+                    values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+                    k += 8
+                    element += 8
+                    continue
                 philox4x32_10(key, element >> 2, draw, words)
+                if element & 3 == 0 and k + 4 <= count:
+                    values[k] += weight * binomial_inversion(words[0], &self.table)
+                    values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+                    values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+                    values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+                    k += 4
+                    element += 4
+                    continue
                 while True:
                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
                     k += 1

@@ -1,0 +1,114 @@
+"""Benchmark: the compiled kernels on one core, at the microcircuit's sizes.
+
+    python benchmarks/kernels.py
+
+- delivery: ns per synaptic event, one rank's share of the full-scale
+  microcircuit on 2 ranks (38,585 local neurons, 61 ring slots, 25 spikes per
+  step reaching ~2,200 synapses each over 7 pathways of ~315 synapses per row);
+- PoissonInput: ns per neuron and step (Binomial(2000, 8e-4) added in place);
+- normal and uniform numbers: ns per number (the synapse weights and delays);
+- grouping synapses by source: ns per synapse (a store's first connect call).
+
+Appends a row per kernel to benchmarks/results/kernels.md.
+"""
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tables import append_row, machine  # noqa: E402
+
+
+def best_of(repeats, run):
+    """The fastest of ``repeats`` timings of ``run()`` (seconds)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def delivery_ns_per_event():
+    from distsim._ext import delivery
+    rng = np.random.default_rng(1)
+    n_sources, n_targets, n_slots, per_row, pathways = 77169, 38585, 61, 315, 7
+    entries, keep = [], []
+    ring = np.zeros((n_slots, n_targets))
+    for p in range(pathways):
+        n_syn = n_sources * per_row // pathways
+        row_start = np.zeros(n_sources + 1, dtype=np.int64)
+        row_start[1:] = np.cumsum(rng.multinomial(n_syn, np.full(n_sources, 1 / n_sources)))
+        rows = np.repeat(np.arange(n_sources), np.diff(row_start))
+        targets = rng.integers(0, n_targets, n_syn).astype(np.int32)
+        targets = targets[np.lexsort((targets, rows))]  # ascending within a row, as stored
+        delays = np.clip(np.rint(rng.normal(15, 7.5, n_syn)), 1, n_slots - 1).astype(np.uint16)
+        weights = rng.normal(87.8, 8.8, n_syn)
+        keep.append((row_start, targets, delays, weights))
+        entries.append((row_start, targets, delays, weights, 0, ring, 0))
+    plan = delivery.DeliveryPlan(entries)
+    steps = 1000
+    spikes = np.sort(rng.integers(0, n_sources, (steps, 25)), axis=1)
+    events = sum(int((r[spikes + 1] - r[spikes]).sum()) for r, *_ in keep)
+
+    def run():
+        for s in range(steps):
+            plan.deliver(spikes[s], np.full(25, s, dtype=np.int64))
+            ring[s % n_slots] = 0.0
+    return best_of(3, run) / events * 1e9
+
+
+def poisson_ns_per_neuron():
+    from distsim._ext import random123
+    values = np.zeros(38585)
+    draws = random123.BinomialDraws(2000, 8e-4)
+
+    def run():
+        for step in range(1000):
+            draws.add_to(5, 1001, step, 87.81e-12, values)
+    return best_of(3, run) / 1000 / len(values) * 1e9
+
+
+def random_ns_per_number(kind):
+    from distsim._ext import random123
+    elements = np.arange(1 << 20, dtype=np.int64)
+    within = (elements * 7) % 3000
+    function = random123.normal_pairs if kind == "normal" else random123.uniform_pairs
+    return best_of(5, lambda: function(5, elements, within)) / len(elements) * 1e9
+
+
+def grouping_ns_per_synapse():
+    from distsim._ext import synapse_store
+    rng = np.random.default_rng(2)
+    n = 20_000_000
+    sources = rng.integers(0, 20683, n)
+    targets = np.sort(rng.integers(0, 20683, n))
+    return best_of(3, lambda: synapse_store.group_targets_by_source(
+        sources, targets, 0, 20683)) / n * 1e9
+
+
+def main():
+    header = ("# Compiled kernels (1 core)\n\nMachine: " + machine() + ". "
+              "`benchmarks/kernels.py`, best of 3-5; sizes of one rank's share of the "
+              "full-scale microcircuit on 2 ranks.\n\n"
+              "| date | kernel | cost |\n|---|---|---|\n")
+    today = time.strftime("%Y-%m-%d")
+    path = os.path.join(HERE, "results", "kernels.md")
+    for name, value, unit in (
+            ("delivery into ring buffers (ext/delivery.pyx)", delivery_ns_per_event(),
+             "ns/event"),
+            ("PoissonInput, Binomial(2000, 8e-4) added in place", poisson_ns_per_neuron(),
+             "ns/neuron/step"),
+            ("normal numbers (ziggurat on Philox4x32-10)", random_ns_per_number("normal"),
+             "ns/number"),
+            ("uniform numbers (Philox4x32-10)", random_ns_per_number("uniform"), "ns/number"),
+            ("grouping a connect call's synapses by source", grouping_ns_per_synapse(),
+             "ns/synapse")):
+        append_row(path, header, f"| {today} | {name} | {value:.2f} {unit} |")
+
+
+if __name__ == "__main__":
+    main()
