@@ -2026,7 +2026,7 @@ enum  {
   __pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS = 0x100
 };
 
-/* "ext/random123.pyx":140
+/* "ext/random123.pyx":176
  * 
  * 
  * cdef struct BinomialTable:             # <<<<<<<<<<<<<<
@@ -2043,7 +2043,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
   int32_t count_by_top_bits[256];
 };
 
-/* "ext/random123.pyx":155
+/* "ext/random123.pyx":191
  * 
  * 
  * cdef struct BlockCache:             # <<<<<<<<<<<<<<
@@ -2055,7 +2055,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BlockCache {
   uint32_t words[4];
 };
 
-/* "ext/random123.pyx":227
+/* "ext/random123.pyx":263
  * 
  * 
  * cdef class BinomialDraws:             # <<<<<<<<<<<<<<
@@ -3806,7 +3806,9 @@ static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void); /*proto*/
+static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(uint32_t const *, double *); /*proto*/
 static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(uint64_t, uint64_t, uint64_t); /*proto*/
+static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t, int64_t const *, int64_t const *, uint64_t, Py_ssize_t, double *); /*proto*/
 static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *, PY_LONG_LONG, double); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t, uint64_t, uint64_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
@@ -4116,7 +4118,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[11];
-    PyObject *__pyx_string_tab[148];
+    PyObject *__pyx_string_tab[149];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4193,127 +4195,128 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[24]
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
-#define __pyx_kp_u_self_table_cannot_be_converted_t __pyx_string_tab[27]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[28]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[29]
-#define __pyx_n_u_ASCII __pyx_string_tab[30]
-#define __pyx_n_u_BinomialDraws __pyx_string_tab[31]
-#define __pyx_n_u_BinomialDraws___reduce_cython __pyx_string_tab[32]
-#define __pyx_n_u_BinomialDraws___setstate_cython __pyx_string_tab[33]
-#define __pyx_n_u_BinomialDraws_add_to __pyx_string_tab[34]
-#define __pyx_n_u_BinomialDraws_counts __pyx_string_tab[35]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[36]
-#define __pyx_n_u_Sequence __pyx_string_tab[37]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[38]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[39]
-#define __pyx_n_u_annotate __pyx_string_tab[40]
-#define __pyx_n_u_class __pyx_string_tab[41]
-#define __pyx_n_u_class_getitem __pyx_string_tab[42]
-#define __pyx_n_u_dict __pyx_string_tab[43]
-#define __pyx_n_u_func __pyx_string_tab[44]
-#define __pyx_n_u_getstate __pyx_string_tab[45]
-#define __pyx_n_u_import __pyx_string_tab[46]
-#define __pyx_n_u_main __pyx_string_tab[47]
-#define __pyx_n_u_module __pyx_string_tab[48]
-#define __pyx_n_u_name_2 __pyx_string_tab[49]
-#define __pyx_n_u_new __pyx_string_tab[50]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[51]
-#define __pyx_n_u_pyx_state __pyx_string_tab[52]
-#define __pyx_n_u_pyx_type __pyx_string_tab[53]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[54]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[55]
-#define __pyx_n_u_qualname __pyx_string_tab[56]
-#define __pyx_n_u_reduce __pyx_string_tab[57]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[58]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[59]
-#define __pyx_n_u_set_name __pyx_string_tab[60]
-#define __pyx_n_u_setstate __pyx_string_tab[61]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[62]
-#define __pyx_n_u_test __pyx_string_tab[63]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[64]
-#define __pyx_n_u_abc __pyx_string_tab[65]
-#define __pyx_n_u_add_to __pyx_string_tab[66]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[67]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[68]
-#define __pyx_n_u_base __pyx_string_tab[69]
-#define __pyx_n_u_binomial __pyx_string_tab[70]
-#define __pyx_n_u_c __pyx_string_tab[71]
-#define __pyx_n_u_cache __pyx_string_tab[72]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[73]
-#define __pyx_n_u_count __pyx_string_tab[74]
-#define __pyx_n_u_counter_hi __pyx_string_tab[75]
-#define __pyx_n_u_counter_lo __pyx_string_tab[76]
-#define __pyx_n_u_counts __pyx_string_tab[77]
-#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[78]
-#define __pyx_n_u_draw __pyx_string_tab[79]
-#define __pyx_n_u_draws __pyx_string_tab[80]
-#define __pyx_n_u_dtype __pyx_string_tab[81]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[82]
-#define __pyx_n_u_element __pyx_string_tab[83]
-#define __pyx_n_u_elements __pyx_string_tab[84]
-#define __pyx_n_u_empty __pyx_string_tab[85]
-#define __pyx_n_u_encode __pyx_string_tab[86]
-#define __pyx_n_u_enumerate __pyx_string_tab[87]
-#define __pyx_n_u_error __pyx_string_tab[88]
-#define __pyx_n_u_first_element __pyx_string_tab[89]
-#define __pyx_n_u_flags __pyx_string_tab[90]
-#define __pyx_n_u_float64 __pyx_string_tab[91]
-#define __pyx_n_u_format __pyx_string_tab[92]
-#define __pyx_n_u_fortran __pyx_string_tab[93]
-#define __pyx_n_u_i __pyx_string_tab[94]
-#define __pyx_n_u_id __pyx_string_tab[95]
-#define __pyx_n_u_index __pyx_string_tab[96]
-#define __pyx_n_u_int64 __pyx_string_tab[97]
-#define __pyx_n_u_items __pyx_string_tab[98]
-#define __pyx_n_u_itemsize __pyx_string_tab[99]
-#define __pyx_n_u_k __pyx_string_tab[100]
-#define __pyx_n_u_key __pyx_string_tab[101]
-#define __pyx_n_u_memview __pyx_string_tab[102]
-#define __pyx_n_u_mode __pyx_string_tab[103]
-#define __pyx_n_u_more_words __pyx_string_tab[104]
-#define __pyx_n_u_n __pyx_string_tab[105]
-#define __pyx_n_u_name __pyx_string_tab[106]
-#define __pyx_n_u_ndim __pyx_string_tab[107]
-#define __pyx_n_u_normal __pyx_string_tab[108]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[109]
-#define __pyx_n_u_np __pyx_string_tab[110]
-#define __pyx_n_u_numpy __pyx_string_tab[111]
-#define __pyx_n_u_obj __pyx_string_tab[112]
-#define __pyx_n_u_out __pyx_string_tab[113]
-#define __pyx_n_u_p __pyx_string_tab[114]
-#define __pyx_n_u_pack __pyx_string_tab[115]
-#define __pyx_n_u_pop __pyx_string_tab[116]
-#define __pyx_n_u_raw_block __pyx_string_tab[117]
-#define __pyx_n_u_register __pyx_string_tab[118]
-#define __pyx_n_u_self __pyx_string_tab[119]
-#define __pyx_n_u_setdefault __pyx_string_tab[120]
-#define __pyx_n_u_shape __pyx_string_tab[121]
-#define __pyx_n_u_size __pyx_string_tab[122]
-#define __pyx_n_u_start __pyx_string_tab[123]
-#define __pyx_n_u_step __pyx_string_tab[124]
-#define __pyx_n_u_stop __pyx_string_tab[125]
-#define __pyx_n_u_struct __pyx_string_tab[126]
-#define __pyx_n_u_uniform __pyx_string_tab[127]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[128]
-#define __pyx_n_u_unpack __pyx_string_tab[129]
-#define __pyx_n_u_update __pyx_string_tab[130]
-#define __pyx_n_u_values __pyx_string_tab[131]
-#define __pyx_n_u_weight __pyx_string_tab[132]
-#define __pyx_n_u_words __pyx_string_tab[133]
-#define __pyx_n_u_x __pyx_string_tab[134]
-#define __pyx_n_u_zeros __pyx_string_tab[135]
-#define __pyx_n_u_ziggurat_layers __pyx_string_tab[136]
-#define __pyx_n_b_O __pyx_string_tab[137]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[138]
-#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[139]
-#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[140]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[141]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1 __pyx_string_tab[142]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[143]
-#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[144]
-#define __pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6 __pyx_string_tab[145]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1 __pyx_string_tab[146]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[147]
+#define __pyx_kp_u_one_draw_index_per_element __pyx_string_tab[27]
+#define __pyx_kp_u_self_table_cannot_be_converted_t __pyx_string_tab[28]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[29]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[30]
+#define __pyx_n_u_ASCII __pyx_string_tab[31]
+#define __pyx_n_u_BinomialDraws __pyx_string_tab[32]
+#define __pyx_n_u_BinomialDraws___reduce_cython __pyx_string_tab[33]
+#define __pyx_n_u_BinomialDraws___setstate_cython __pyx_string_tab[34]
+#define __pyx_n_u_BinomialDraws_add_to __pyx_string_tab[35]
+#define __pyx_n_u_BinomialDraws_counts __pyx_string_tab[36]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
+#define __pyx_n_u_Sequence __pyx_string_tab[38]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[39]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[40]
+#define __pyx_n_u_annotate __pyx_string_tab[41]
+#define __pyx_n_u_class __pyx_string_tab[42]
+#define __pyx_n_u_class_getitem __pyx_string_tab[43]
+#define __pyx_n_u_dict __pyx_string_tab[44]
+#define __pyx_n_u_func __pyx_string_tab[45]
+#define __pyx_n_u_getstate __pyx_string_tab[46]
+#define __pyx_n_u_import __pyx_string_tab[47]
+#define __pyx_n_u_main __pyx_string_tab[48]
+#define __pyx_n_u_module __pyx_string_tab[49]
+#define __pyx_n_u_name_2 __pyx_string_tab[50]
+#define __pyx_n_u_new __pyx_string_tab[51]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[52]
+#define __pyx_n_u_pyx_state __pyx_string_tab[53]
+#define __pyx_n_u_pyx_type __pyx_string_tab[54]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[55]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[56]
+#define __pyx_n_u_qualname __pyx_string_tab[57]
+#define __pyx_n_u_reduce __pyx_string_tab[58]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[59]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[60]
+#define __pyx_n_u_set_name __pyx_string_tab[61]
+#define __pyx_n_u_setstate __pyx_string_tab[62]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[63]
+#define __pyx_n_u_test __pyx_string_tab[64]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[65]
+#define __pyx_n_u_abc __pyx_string_tab[66]
+#define __pyx_n_u_add_to __pyx_string_tab[67]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[68]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[69]
+#define __pyx_n_u_base __pyx_string_tab[70]
+#define __pyx_n_u_binomial __pyx_string_tab[71]
+#define __pyx_n_u_c __pyx_string_tab[72]
+#define __pyx_n_u_cache __pyx_string_tab[73]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[74]
+#define __pyx_n_u_count __pyx_string_tab[75]
+#define __pyx_n_u_counter_hi __pyx_string_tab[76]
+#define __pyx_n_u_counter_lo __pyx_string_tab[77]
+#define __pyx_n_u_counts __pyx_string_tab[78]
+#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[79]
+#define __pyx_n_u_draw __pyx_string_tab[80]
+#define __pyx_n_u_draws __pyx_string_tab[81]
+#define __pyx_n_u_dtype __pyx_string_tab[82]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[83]
+#define __pyx_n_u_element __pyx_string_tab[84]
+#define __pyx_n_u_elements __pyx_string_tab[85]
+#define __pyx_n_u_empty __pyx_string_tab[86]
+#define __pyx_n_u_encode __pyx_string_tab[87]
+#define __pyx_n_u_enumerate __pyx_string_tab[88]
+#define __pyx_n_u_error __pyx_string_tab[89]
+#define __pyx_n_u_first_element __pyx_string_tab[90]
+#define __pyx_n_u_flags __pyx_string_tab[91]
+#define __pyx_n_u_float64 __pyx_string_tab[92]
+#define __pyx_n_u_format __pyx_string_tab[93]
+#define __pyx_n_u_fortran __pyx_string_tab[94]
+#define __pyx_n_u_i __pyx_string_tab[95]
+#define __pyx_n_u_id __pyx_string_tab[96]
+#define __pyx_n_u_index __pyx_string_tab[97]
+#define __pyx_n_u_int64 __pyx_string_tab[98]
+#define __pyx_n_u_items __pyx_string_tab[99]
+#define __pyx_n_u_itemsize __pyx_string_tab[100]
+#define __pyx_n_u_k __pyx_string_tab[101]
+#define __pyx_n_u_key __pyx_string_tab[102]
+#define __pyx_n_u_memview __pyx_string_tab[103]
+#define __pyx_n_u_mode __pyx_string_tab[104]
+#define __pyx_n_u_more_words __pyx_string_tab[105]
+#define __pyx_n_u_n __pyx_string_tab[106]
+#define __pyx_n_u_name __pyx_string_tab[107]
+#define __pyx_n_u_ndim __pyx_string_tab[108]
+#define __pyx_n_u_normal __pyx_string_tab[109]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[110]
+#define __pyx_n_u_np __pyx_string_tab[111]
+#define __pyx_n_u_numpy __pyx_string_tab[112]
+#define __pyx_n_u_obj __pyx_string_tab[113]
+#define __pyx_n_u_out __pyx_string_tab[114]
+#define __pyx_n_u_p __pyx_string_tab[115]
+#define __pyx_n_u_pack __pyx_string_tab[116]
+#define __pyx_n_u_pop __pyx_string_tab[117]
+#define __pyx_n_u_raw_block __pyx_string_tab[118]
+#define __pyx_n_u_register __pyx_string_tab[119]
+#define __pyx_n_u_self __pyx_string_tab[120]
+#define __pyx_n_u_setdefault __pyx_string_tab[121]
+#define __pyx_n_u_shape __pyx_string_tab[122]
+#define __pyx_n_u_size __pyx_string_tab[123]
+#define __pyx_n_u_start __pyx_string_tab[124]
+#define __pyx_n_u_step __pyx_string_tab[125]
+#define __pyx_n_u_stop __pyx_string_tab[126]
+#define __pyx_n_u_struct __pyx_string_tab[127]
+#define __pyx_n_u_uniform __pyx_string_tab[128]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[129]
+#define __pyx_n_u_unpack __pyx_string_tab[130]
+#define __pyx_n_u_update __pyx_string_tab[131]
+#define __pyx_n_u_values __pyx_string_tab[132]
+#define __pyx_n_u_weight __pyx_string_tab[133]
+#define __pyx_n_u_words __pyx_string_tab[134]
+#define __pyx_n_u_x __pyx_string_tab[135]
+#define __pyx_n_u_zeros __pyx_string_tab[136]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[137]
+#define __pyx_n_b_O __pyx_string_tab[138]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[139]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[140]
+#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[141]
+#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a __pyx_string_tab[142]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[143]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[144]
+#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[145]
+#define __pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6 __pyx_string_tab[146]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1 __pyx_string_tab[147]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[148]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4363,7 +4366,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<11; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<148; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<149; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4419,7 +4422,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<11; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<148; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<149; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20977,6 +20980,96 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
 /* "ext/random123.pyx":56
  * 
  * 
+ * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """The ziggurat's first test on a block: True (and the number in
+ *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
+*/
+
+static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(uint32_t const *__pyx_v_words, double *__pyx_v_value) {
+  int __pyx_v_layer;
+  double __pyx_v_sign;
+  double __pyx_v_u;
+  double __pyx_v_x;
+  int __pyx_r;
+
+  /* "ext/random123.pyx":59
+ *     """The ziggurat's first test on a block: True (and the number in
+ *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
+ *     cdef int layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
+ *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
+ *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+*/
+  __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
+
+  /* "ext/random123.pyx":60
+ *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
+ *     cdef int layer = words[0] & 0xFF
+ *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict             # <<<<<<<<<<<<<<
+ *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+ *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
+*/
+  __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
+
+  /* "ext/random123.pyx":62
+ *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
+ *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+ *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
+ *     cdef double x = u * ziggurat_x[layer]
+ *     value[0] = sign * x
+*/
+  __pyx_v_u = (((((uint64_t)(__pyx_v_words[1])) << 21) | ((__pyx_v_words[0]) >> 11)) * (1.0 / 9007199254740992.0));
+
+  /* "ext/random123.pyx":63
+ *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
+ *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
+ *     cdef double x = u * ziggurat_x[layer]             # <<<<<<<<<<<<<<
+ *     value[0] = sign * x
+ *     return x < ziggurat_x[layer + 1]
+*/
+  __pyx_v_x = (__pyx_v_u * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_layer]));
+
+  /* "ext/random123.pyx":64
+ *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
+ *     cdef double x = u * ziggurat_x[layer]
+ *     value[0] = sign * x             # <<<<<<<<<<<<<<
+ *     return x < ziggurat_x[layer + 1]
+ * 
+*/
+  (__pyx_v_value[0]) = (__pyx_v_sign * __pyx_v_x);
+
+  /* "ext/random123.pyx":65
+ *     cdef double x = u * ziggurat_x[layer]
+ *     value[0] = sign * x
+ *     return x < ziggurat_x[layer + 1]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = (__pyx_v_x < (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_v_layer + 1)]));
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":56
+ * 
+ * 
+ * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """The ziggurat's first test on a block: True (and the number in
+ *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+
+
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":68
+ * 
+ * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
  *     cdef uint32_t words[4]
  *     cdef uint64_t attempt = 0
@@ -20986,124 +21079,115 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   uint32_t __pyx_v_words[4];
   uint64_t __pyx_v_attempt;
   int __pyx_v_layer;
-  double __pyx_v_u;
   double __pyx_v_x;
   double __pyx_v_y;
   double __pyx_v_tail_x;
   double __pyx_v_tail_y;
   double __pyx_v_sign;
+  double __pyx_v_value;
   double __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/random123.pyx":58
+  /* "ext/random123.pyx":70
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t words[4]
  *     cdef uint64_t attempt = 0             # <<<<<<<<<<<<<<
  *     cdef int layer
- *     cdef double u, x, y, tail_x, tail_y, sign
+ *     cdef double x, y, tail_x, tail_y, sign, value
 */
   __pyx_v_attempt = 0;
 
-  /* "ext/random123.pyx":61
+  /* "ext/random123.pyx":73
  *     cdef int layer
- *     cdef double u, x, y, tail_x, tail_y, sign
+ *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:             # <<<<<<<<<<<<<<
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
 */
   while (1) {
 
-    /* "ext/random123.pyx":62
- *     cdef double u, x, y, tail_x, tail_y, sign
+    /* "ext/random123.pyx":74
+ *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
  *         attempt += 1
- *         layer = words[0] & 0xFF
+ *         if ziggurat_rectangle(words, &value):
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-    /* "ext/random123.pyx":63
+    /* "ext/random123.pyx":75
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1             # <<<<<<<<<<<<<<
- *         layer = words[0] & 0xFF
- *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
+ *         if ziggurat_rectangle(words, &value):
+ *             return value
 */
     __pyx_v_attempt = (__pyx_v_attempt + 1);
 
-    /* "ext/random123.pyx":64
+    /* "ext/random123.pyx":76
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
- *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
- *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
- *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
-*/
-    __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
-
-    /* "ext/random123.pyx":65
- *         attempt += 1
+ *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
+ *             return value
  *         layer = words[0] & 0xFF
- *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict             # <<<<<<<<<<<<<<
- *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
- *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
 */
-    __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
-
-    /* "ext/random123.pyx":67
- *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
- *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
- *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
- *         x = u * ziggurat_x[layer]
- *         if x < ziggurat_x[layer + 1]:
-*/
-    __pyx_v_u = (((((uint64_t)(__pyx_v_words[1])) << 21) | ((__pyx_v_words[0]) >> 11)) * (1.0 / 9007199254740992.0));
-
-    /* "ext/random123.pyx":68
- *         # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
- *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
- *         x = u * ziggurat_x[layer]             # <<<<<<<<<<<<<<
- *         if x < ziggurat_x[layer + 1]:
- *             return sign * x
-*/
-    __pyx_v_x = (__pyx_v_u * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_layer]));
-
-    /* "ext/random123.pyx":69
- *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
- *         x = u * ziggurat_x[layer]
- *         if x < ziggurat_x[layer + 1]:             # <<<<<<<<<<<<<<
- *             return sign * x
- *         if layer == 0:
-*/
-    __pyx_t_1 = (__pyx_v_x < (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_v_layer + 1)]));
+    __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(__pyx_v_words, (&__pyx_v_value));
 
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":70
- *         x = u * ziggurat_x[layer]
- *         if x < ziggurat_x[layer + 1]:
- *             return sign * x             # <<<<<<<<<<<<<<
- *         if layer == 0:
- *             # The tail beyond R (Marsaglia 1964), from this block's last words;
+      /* "ext/random123.pyx":77
+ *         attempt += 1
+ *         if ziggurat_rectangle(words, &value):
+ *             return value             # <<<<<<<<<<<<<<
+ *         layer = words[0] & 0xFF
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
 */
       {
 
-        __pyx_r = (__pyx_v_sign * __pyx_v_x);
+        __pyx_r = __pyx_v_value;
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":69
- *         u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
- *         x = u * ziggurat_x[layer]
- *         if x < ziggurat_x[layer + 1]:             # <<<<<<<<<<<<<<
- *             return sign * x
- *         if layer == 0:
+      /* "ext/random123.pyx":76
+ *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
+ *         attempt += 1
+ *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
+ *             return value
+ *         layer = words[0] & 0xFF
 */
     }
 
-    /* "ext/random123.pyx":71
- *         if x < ziggurat_x[layer + 1]:
- *             return sign * x
+    /* "ext/random123.pyx":78
+ *         if ziggurat_rectangle(words, &value):
+ *             return value
+ *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
+ *         x = value * sign
+*/
+    __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
+
+    /* "ext/random123.pyx":79
+ *             return value
+ *         layer = words[0] & 0xFF
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)             # <<<<<<<<<<<<<<
+ *         x = value * sign
+ *         if layer == 0:
+*/
+    __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
+
+    /* "ext/random123.pyx":80
+ *         layer = words[0] & 0xFF
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
+ *         x = value * sign             # <<<<<<<<<<<<<<
+ *         if layer == 0:
+ *             # The tail beyond R (Marsaglia 1964), from this block's last words;
+*/
+    __pyx_v_x = (__pyx_v_value * __pyx_v_sign);
+
+    /* "ext/random123.pyx":81
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
+ *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
@@ -21113,7 +21197,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":74
+      /* "ext/random123.pyx":84
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
  *             while True:             # <<<<<<<<<<<<<<
@@ -21122,7 +21206,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
       while (1) {
 
-        /* "ext/random123.pyx":75
+        /* "ext/random123.pyx":85
  *             # a rejected tail value is drawn again from a further block.
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21131,7 +21215,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_x = ((-log((((__pyx_v_words[2]) + 0.5) * (1.0 / 4294967296.0)))) / __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R);
 
-        /* "ext/random123.pyx":76
+        /* "ext/random123.pyx":86
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))             # <<<<<<<<<<<<<<
@@ -21140,7 +21224,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_y = (-log((((__pyx_v_words[3]) + 0.5) * (1.0 / 4294967296.0))));
 
-        /* "ext/random123.pyx":77
+        /* "ext/random123.pyx":87
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21152,7 +21236,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         if (__pyx_t_1) {
 
 
-          /* "ext/random123.pyx":78
+          /* "ext/random123.pyx":88
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)             # <<<<<<<<<<<<<<
@@ -21165,7 +21249,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
           }
           goto __pyx_L0;
 
-          /* "ext/random123.pyx":77
+          /* "ext/random123.pyx":87
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21174,7 +21258,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         }
 
-        /* "ext/random123.pyx":79
+        /* "ext/random123.pyx":89
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21183,7 +21267,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-        /* "ext/random123.pyx":80
+        /* "ext/random123.pyx":90
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *                 attempt += 1             # <<<<<<<<<<<<<<
@@ -21193,16 +21277,16 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         __pyx_v_attempt = (__pyx_v_attempt + 1);
       }
 
-      /* "ext/random123.pyx":71
- *         if x < ziggurat_x[layer + 1]:
- *             return sign * x
+      /* "ext/random123.pyx":81
+ *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
+ *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
 */
     }
 
-    /* "ext/random123.pyx":82
+    /* "ext/random123.pyx":92
  *                 attempt += 1
  *         # The wedge between the rectangle and the curve.
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \             # <<<<<<<<<<<<<<
@@ -21211,7 +21295,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_y = ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]) + (__pyx_f_6philox_bits_to_unit((__pyx_v_words[2]), (__pyx_v_words[3])) * ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[(__pyx_v_layer + 1)]) - (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]))));
 
-    /* "ext/random123.pyx":84
+    /* "ext/random123.pyx":94
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21223,7 +21307,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":85
+      /* "ext/random123.pyx":95
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):
  *             return sign * x             # <<<<<<<<<<<<<<
@@ -21236,7 +21320,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":84
+      /* "ext/random123.pyx":94
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21246,7 +21330,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     }
   }
 
-  /* "ext/random123.pyx":56
+  /* "ext/random123.pyx":68
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21269,7 +21353,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":88
+/* "ext/random123.pyx":98
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21319,55 +21403,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 88, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 98, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 88, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 98, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 88, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 98, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 88, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 98, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 88, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 98, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 88, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 98, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 88, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 98, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 88, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 98, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 88, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 98, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 88, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 98, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 98, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 98, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 88, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 98, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21417,7 +21501,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform", 0);
 
-  /* "ext/random123.pyx":90
+  /* "ext/random123.pyx":100
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -21426,7 +21510,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":91
+  /* "ext/random123.pyx":101
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -21434,16 +21518,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21464,13 +21548,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21482,25 +21566,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 91, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 101, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":92
+  /* "ext/random123.pyx":102
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 102, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":93
+  /* "ext/random123.pyx":103
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21513,7 +21597,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":94
+        /* "ext/random123.pyx":104
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -21527,7 +21611,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":95
+          /* "ext/random123.pyx":105
  *     with nogil:
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)             # <<<<<<<<<<<<<<
@@ -21541,7 +21625,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 
       }
 
-      /* "ext/random123.pyx":93
+      /* "ext/random123.pyx":103
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21558,7 +21642,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
       }
   }
 
-  /* "ext/random123.pyx":96
+  /* "ext/random123.pyx":106
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
  *     return out             # <<<<<<<<<<<<<<
@@ -21576,7 +21660,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":88
+  /* "ext/random123.pyx":98
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21605,12 +21689,268 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":99
+/* "ext/random123.pyx":109
+ * 
+ * 
+ * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
+ *                         uint64_t draw, Py_ssize_t n, double* values) noexcept nogil:
+ *     """values[k]: the normal number of counter (elements[k], draws[k] or draw).
+*/
+
+static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key, int64_t const *__pyx_v_elements, int64_t const *__pyx_v_draws, uint64_t __pyx_v_draw, Py_ssize_t __pyx_v_n, double *__pyx_v_values) {
+  uint32_t __pyx_v_words[4];
+  uint32_t __pyx_v_more_words[4];
+  Py_ssize_t __pyx_v_k;
+  int __pyx_t_1;
+  uint64_t __pyx_t_2;
+
+  /* "ext/random123.pyx":116
+ *     cdef uint32_t words[4]
+ *     cdef uint32_t more_words[4]
+ *     cdef Py_ssize_t k = 0             # <<<<<<<<<<<<<<
+ *     while k + 2 <= n:
+ *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
+*/
+  __pyx_v_k = 0;
+
+  /* "ext/random123.pyx":117
+ *     cdef uint32_t more_words[4]
+ *     cdef Py_ssize_t k = 0
+ *     while k + 2 <= n:             # <<<<<<<<<<<<<<
+ *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
+ *         philox4x32_10(key, <uint64_t>elements[k + 1],
+*/
+  while (1) {
+    __pyx_t_1 = ((__pyx_v_k + 2) <= __pyx_v_n);
+
+
+    if (!__pyx_t_1) break;
+
+    /* "ext/random123.pyx":118
+ *     cdef Py_ssize_t k = 0
+ *     while k + 2 <= n:
+ *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)             # <<<<<<<<<<<<<<
+ *         philox4x32_10(key, <uint64_t>elements[k + 1],
+ *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
+*/
+    __pyx_t_1 = (__pyx_v_draws != 0);
+
+    if (__pyx_t_1) {
+
+      __pyx_t_2 = ((uint64_t)(__pyx_v_draws[__pyx_v_k]));
+    } else {
+
+      __pyx_t_2 = __pyx_v_draw;
+    }
+
+    __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2, __pyx_v_words);
+
+
+    /* "ext/random123.pyx":120
+ *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
+ *         philox4x32_10(key, <uint64_t>elements[k + 1],
+ *                       <uint64_t>draws[k + 1] if draws else draw, more_words)             # <<<<<<<<<<<<<<
+ *         if not ziggurat_rectangle(words, &values[k]):
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k],
+*/
+    __pyx_t_1 = (__pyx_v_draws != 0);
+
+    if (__pyx_t_1) {
+
+      __pyx_t_2 = ((uint64_t)(__pyx_v_draws[(__pyx_v_k + 1)]));
+    } else {
+
+      __pyx_t_2 = __pyx_v_draw;
+    }
+
+
+    /* "ext/random123.pyx":119
+ *     while k + 2 <= n:
+ *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
+ *         philox4x32_10(key, <uint64_t>elements[k + 1],             # <<<<<<<<<<<<<<
+ *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
+ *         if not ziggurat_rectangle(words, &values[k]):
+*/
+    __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((uint64_t)(__pyx_v_elements[(__pyx_v_k + 1)])), __pyx_t_2, __pyx_v_more_words);
+
+
+    /* "ext/random123.pyx":121
+ *         philox4x32_10(key, <uint64_t>elements[k + 1],
+ *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
+ *         if not ziggurat_rectangle(words, &values[k]):             # <<<<<<<<<<<<<<
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                           <uint64_t>draws[k] if draws else draw)
+*/
+    __pyx_t_1 = (!__pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(__pyx_v_words, (&(__pyx_v_values[__pyx_v_k]))));
+
+    if (__pyx_t_1) {
+
+
+      /* "ext/random123.pyx":123
+ *         if not ziggurat_rectangle(words, &values[k]):
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                           <uint64_t>draws[k] if draws else draw)             # <<<<<<<<<<<<<<
+ *         if not ziggurat_rectangle(more_words, &values[k + 1]):
+ *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
+*/
+      __pyx_t_1 = (__pyx_v_draws != 0);
+
+      if (__pyx_t_1) {
+
+        __pyx_t_2 = ((uint64_t)(__pyx_v_draws[__pyx_v_k]));
+      } else {
+
+        __pyx_t_2 = __pyx_v_draw;
+      }
+
+
+      /* "ext/random123.pyx":122
+ *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
+ *         if not ziggurat_rectangle(words, &values[k]):
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k],             # <<<<<<<<<<<<<<
+ *                                           <uint64_t>draws[k] if draws else draw)
+ *         if not ziggurat_rectangle(more_words, &values[k + 1]):
+*/
+      (__pyx_v_values[__pyx_v_k]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2);
+
+
+      /* "ext/random123.pyx":121
+ *         philox4x32_10(key, <uint64_t>elements[k + 1],
+ *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
+ *         if not ziggurat_rectangle(words, &values[k]):             # <<<<<<<<<<<<<<
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                           <uint64_t>draws[k] if draws else draw)
+*/
+    }
+
+    /* "ext/random123.pyx":124
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                           <uint64_t>draws[k] if draws else draw)
+ *         if not ziggurat_rectangle(more_words, &values[k + 1]):             # <<<<<<<<<<<<<<
+ *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
+ *                                               <uint64_t>draws[k + 1] if draws else draw)
+*/
+    __pyx_t_1 = (!__pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(__pyx_v_more_words, (&(__pyx_v_values[(__pyx_v_k + 1)]))));
+
+    if (__pyx_t_1) {
+
+
+      /* "ext/random123.pyx":126
+ *         if not ziggurat_rectangle(more_words, &values[k + 1]):
+ *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
+ *                                               <uint64_t>draws[k + 1] if draws else draw)             # <<<<<<<<<<<<<<
+ *         k += 2
+ *     if k < n:
+*/
+      __pyx_t_1 = (__pyx_v_draws != 0);
+
+      if (__pyx_t_1) {
+
+        __pyx_t_2 = ((uint64_t)(__pyx_v_draws[(__pyx_v_k + 1)]));
+      } else {
+
+        __pyx_t_2 = __pyx_v_draw;
+      }
+
+
+      /* "ext/random123.pyx":125
+ *                                           <uint64_t>draws[k] if draws else draw)
+ *         if not ziggurat_rectangle(more_words, &values[k + 1]):
+ *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],             # <<<<<<<<<<<<<<
+ *                                               <uint64_t>draws[k + 1] if draws else draw)
+ *         k += 2
+*/
+      (__pyx_v_values[(__pyx_v_k + 1)]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[(__pyx_v_k + 1)])), __pyx_t_2);
+
+
+      /* "ext/random123.pyx":124
+ *             values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                           <uint64_t>draws[k] if draws else draw)
+ *         if not ziggurat_rectangle(more_words, &values[k + 1]):             # <<<<<<<<<<<<<<
+ *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
+ *                                               <uint64_t>draws[k + 1] if draws else draw)
+*/
+    }
+
+    /* "ext/random123.pyx":127
+ *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
+ *                                               <uint64_t>draws[k + 1] if draws else draw)
+ *         k += 2             # <<<<<<<<<<<<<<
+ *     if k < n:
+ *         values[k] = normal_from_block(key, <uint64_t>elements[k],
+*/
+    __pyx_v_k = (__pyx_v_k + 2);
+  }
+
+  /* "ext/random123.pyx":128
+ *                                               <uint64_t>draws[k + 1] if draws else draw)
+ *         k += 2
+ *     if k < n:             # <<<<<<<<<<<<<<
+ *         values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                       <uint64_t>draws[k] if draws else draw)
+*/
+  __pyx_t_1 = (__pyx_v_k < __pyx_v_n);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":130
+ *     if k < n:
+ *         values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                       <uint64_t>draws[k] if draws else draw)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __pyx_t_1 = (__pyx_v_draws != 0);
+
+    if (__pyx_t_1) {
+
+      __pyx_t_2 = ((uint64_t)(__pyx_v_draws[__pyx_v_k]));
+    } else {
+
+      __pyx_t_2 = __pyx_v_draw;
+    }
+
+
+    /* "ext/random123.pyx":129
+ *         k += 2
+ *     if k < n:
+ *         values[k] = normal_from_block(key, <uint64_t>elements[k],             # <<<<<<<<<<<<<<
+ *                                       <uint64_t>draws[k] if draws else draw)
+ * 
+*/
+    (__pyx_v_values[__pyx_v_k]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2);
+
+
+    /* "ext/random123.pyx":128
+ *                                               <uint64_t>draws[k + 1] if draws else draw)
+ *         k += 2
+ *     if k < n:             # <<<<<<<<<<<<<<
+ *         values[k] = normal_from_block(key, <uint64_t>elements[k],
+ *                                       <uint64_t>draws[k] if draws else draw)
+*/
+  }
+
+  /* "ext/random123.pyx":109
+ * 
+ * 
+ * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
+ *                         uint64_t draw, Py_ssize_t n, double* values) noexcept nogil:
+ *     """values[k]: the normal number of counter (elements[k], draws[k] or draw).
+*/
+
+  /* function exit code */
+
+
+
+}
+
+/* "ext/random123.pyx":133
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
 
 /* Python wrapper */
@@ -21655,55 +21995,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 99, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 99, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 99, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 133, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 99, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 99, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 99, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 99, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21730,7 +22070,6 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw) {
   Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_r = NULL;
@@ -21743,43 +22082,41 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   PyObject *__pyx_t_6 = NULL;
   size_t __pyx_t_7;
   __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_9;
+  int __pyx_t_9;
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal", 0);
 
-  /* "ext/random123.pyx":101
+  /* "ext/random123.pyx":135
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Standard normal numbers, one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":102
+  /* "ext/random123.pyx":136
  *     """Standard normal numbers, one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
  *     cdef double[::1] values = out
- *     with nogil:
+ *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21800,13 +22137,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 102, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 136, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 102, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 136, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21818,85 +22155,90 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 102, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 136, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":103
- *     cdef Py_ssize_t n = elements.shape[0], k
+  /* "ext/random123.pyx":137
+ *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(n):
+ *     if n:
+ *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 103, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 137, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":104
+  /* "ext/random123.pyx":138
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
 */
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
+  __pyx_t_9 = (__pyx_v_n != 0);
 
-        /* "ext/random123.pyx":105
+  if (__pyx_t_9) {
+
+
+    /* "ext/random123.pyx":139
  *     cdef double[::1] values = out
- *     with nogil:
- *         for k in range(n):             # <<<<<<<<<<<<<<
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
  *     return out
 */
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
 
-        __pyx_t_9 = __pyx_v_n;
-        __pyx_t_10 = __pyx_t_9;
-
-        for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-          __pyx_v_k = __pyx_t_11;
-
-          /* "ext/random123.pyx":106
- *     with nogil:
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)             # <<<<<<<<<<<<<<
+          /* "ext/random123.pyx":140
+ *     if n:
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
  *     return out
  * 
 */
-          __pyx_t_12 = __pyx_v_k;
-          __pyx_t_13 = __pyx_v_k;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_13)) )) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), __pyx_v_draw);
+          __pyx_t_10 = 0;
+          __pyx_t_11 = 0;
+          __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-      }
+        /* "ext/random123.pyx":139
+ *     cdef double[::1] values = out
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
+ *     return out
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L6;
+          }
+          __pyx_L6:;
+        }
+    }
 
-      /* "ext/random123.pyx":104
+    /* "ext/random123.pyx":138
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
 */
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L5;
-        }
-        __pyx_L5:;
-      }
   }
 
-  /* "ext/random123.pyx":107
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], draw)
+  /* "ext/random123.pyx":141
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
  * 
  * 
@@ -21912,12 +22254,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":99
+  /* "ext/random123.pyx":133
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
 
   /* function exit code */
@@ -21933,7 +22275,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   __pyx_r = NULL;
   __pyx_L0:;
 
-
   __Pyx_XDECREF(__pyx_v_out);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
   __Pyx_XGIVEREF(__pyx_r);
@@ -21941,7 +22282,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":110
+/* "ext/random123.pyx":144
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -21991,46 +22332,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_counter_lo,&__pyx_mstate_global->__pyx_n_u_counter_hi,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 110, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 144, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 144, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 144, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 144, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 144, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 110, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 144, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 144, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 144, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 144, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
-    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
-    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 144, __pyx_L3_error)
+    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 144, __pyx_L3_error)
+    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 144, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 110, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 144, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22068,7 +22409,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_block", 0);
 
-  /* "ext/random123.pyx":114
+  /* "ext/random123.pyx":148
  *     published known-answer vectors)."""
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
@@ -22077,31 +22418,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "ext/random123.pyx":115
+  /* "ext/random123.pyx":149
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)
  *     return [out[0], out[1], out[2], out[3]]             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
@@ -22117,7 +22458,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
   __pyx_t_5 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":110
+  /* "ext/random123.pyx":144
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22141,7 +22482,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":118
+/* "ext/random123.pyx":152
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -22191,46 +22532,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 118, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 152, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 118, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 152, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 118, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 152, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 118, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 152, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 118, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 152, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 118, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 152, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 118, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 152, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 118, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 152, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 118, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 152, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 118, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 118, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 118, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 152, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 152, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 152, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 118, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 152, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22282,7 +22623,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform_pairs", 0);
 
-  /* "ext/random123.pyx":120
+  /* "ext/random123.pyx":154
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -22291,7 +22632,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":121
+  /* "ext/random123.pyx":155
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22299,16 +22640,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 121, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 121, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 121, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 121, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 121, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22329,13 +22670,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 121, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 155, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 121, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 155, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22347,25 +22688,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 121, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 155, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":122
+  /* "ext/random123.pyx":156
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 122, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 156, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":123
+  /* "ext/random123.pyx":157
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22378,7 +22719,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":124
+        /* "ext/random123.pyx":158
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -22392,7 +22733,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":125
+          /* "ext/random123.pyx":159
  *     with nogil:
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])             # <<<<<<<<<<<<<<
@@ -22407,7 +22748,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
 
       }
 
-      /* "ext/random123.pyx":123
+      /* "ext/random123.pyx":157
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22424,7 +22765,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
       }
   }
 
-  /* "ext/random123.pyx":126
+  /* "ext/random123.pyx":160
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
  *     return out             # <<<<<<<<<<<<<<
@@ -22442,7 +22783,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":118
+  /* "ext/random123.pyx":152
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -22471,12 +22812,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":129
+/* "ext/random123.pyx":163
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
 
 /* Python wrapper */
@@ -22521,46 +22862,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 129, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 129, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 129, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 129, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 129, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 129, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 163, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 129, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 129, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 129, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 129, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 129, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22588,175 +22929,218 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
   Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
-  PyObject *__pyx_t_1 = NULL;
+  int __pyx_t_1;
   PyObject *__pyx_t_2 = NULL;
   PyObject *__pyx_t_3 = NULL;
-  PyObject *__pyx_t_4 = NULL;
+  size_t __pyx_t_4;
   PyObject *__pyx_t_5 = NULL;
   PyObject *__pyx_t_6 = NULL;
-  size_t __pyx_t_7;
-  __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_9;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_pairs", 0);
 
-  /* "ext/random123.pyx":131
+  /* "ext/random123.pyx":165
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
- *     out = np.empty(n, dtype=np.float64)
- *     cdef double[::1] values = out
+ *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
+ *     if draws.shape[0] != n:
+ *         raise ValueError("one draw index per element")
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":132
+  /* "ext/random123.pyx":166
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
+ *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one draw index per element")
+ *     out = np.empty(n, dtype=np.float64)
+*/
+  __pyx_t_1 = ((__pyx_v_draws.shape[0]) != __pyx_v_n);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/random123.pyx":167
+ *     cdef Py_ssize_t n = elements.shape[0]
+ *     if draws.shape[0] != n:
+ *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
+ *     out = np.empty(n, dtype=np.float64)
+ *     cdef double[::1] values = out
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 167, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 167, __pyx_L1_error)
+
+    /* "ext/random123.pyx":166
+ *     """Standard normal numbers for counters (elements[k], draws[k])."""
+ *     cdef Py_ssize_t n = elements.shape[0]
+ *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one draw index per element")
+ *     out = np.empty(n, dtype=np.float64)
+*/
+  }
+
+  /* "ext/random123.pyx":168
+ *     if draws.shape[0] != n:
+ *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
  *     cdef double[::1] values = out
- *     with nogil:
+ *     if n:
 */
-  __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 132, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 132, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 132, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 132, __pyx_L1_error)
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 132, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
   #endif
-  __pyx_t_7 = 1;
+  __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_4))) {
-    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
-    assert(__pyx_t_2);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
-    __Pyx_INCREF(__pyx_t_2);
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_3);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
-    __pyx_t_7 = 0;
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_4 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
-    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 132, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_5);
+    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 132, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_5);
+      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
-    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     #if CYTHON_VECTORCALL
     #endif
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 132, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 168, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
   }
-  __pyx_v_out = __pyx_t_1;
-  __pyx_t_1 = 0;
+  __pyx_v_out = __pyx_t_2;
+  __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":133
- *     cdef Py_ssize_t n = elements.shape[0], k
+  /* "ext/random123.pyx":169
+ *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(n):
+ *     if n:
+ *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 133, __pyx_L1_error)
-  __pyx_v_values = __pyx_t_8;
-  __pyx_t_8.memview = NULL;
-  __pyx_t_8.data = NULL;
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 169, __pyx_L1_error)
+  __pyx_v_values = __pyx_t_9;
+  __pyx_t_9.memview = NULL;
+  __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":134
+  /* "ext/random123.pyx":170
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
 */
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
+  __pyx_t_1 = (__pyx_v_n != 0);
 
-        /* "ext/random123.pyx":135
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":171
  *     cdef double[::1] values = out
- *     with nogil:
- *         for k in range(n):             # <<<<<<<<<<<<<<
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out
 */
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
 
-        __pyx_t_9 = __pyx_v_n;
-        __pyx_t_10 = __pyx_t_9;
-
-        for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-          __pyx_v_k = __pyx_t_11;
-
-          /* "ext/random123.pyx":136
- *     with nogil:
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])             # <<<<<<<<<<<<<<
+          /* "ext/random123.pyx":172
+ *     if n:
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
  *     return out
  * 
 */
-          __pyx_t_12 = __pyx_v_k;
-          __pyx_t_13 = __pyx_v_k;
-          __pyx_t_14 = __pyx_v_k;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_14)) )) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_13)) )))));
+          __pyx_t_10 = 0;
+          __pyx_t_11 = 0;
+          __pyx_t_12 = 0;
+          __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-      }
+        /* "ext/random123.pyx":171
+ *     cdef double[::1] values = out
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
+ *     return out
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L7;
+          }
+          __pyx_L7:;
+        }
+    }
 
-      /* "ext/random123.pyx":134
+    /* "ext/random123.pyx":170
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
 */
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L5;
-        }
-        __pyx_L5:;
-      }
   }
 
-  /* "ext/random123.pyx":137
- *         for k in range(n):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k], <uint64_t>draws[k])
+  /* "ext/random123.pyx":173
+ *         with nogil:
+ *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
  * 
  * 
@@ -22772,27 +23156,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":129
+  /* "ext/random123.pyx":163
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
 
   /* function exit code */
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_1);
   __Pyx_XDECREF(__pyx_t_2);
   __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);
   __Pyx_AddTraceback("distsim._ext.random123.normal_pairs", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
-
 
   __Pyx_XDECREF(__pyx_v_out);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
@@ -22801,7 +23184,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":161
+/* "ext/random123.pyx":197
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -22846,7 +23229,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
 
-  /* "ext/random123.pyx":164
+  /* "ext/random123.pyx":200
  *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
  *     (the caller keeps it alive while the table is used)."""
  *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
@@ -22857,7 +23240,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
 
-  /* "ext/random123.pyx":167
+  /* "ext/random123.pyx":203
  *     cdef Py_ssize_t x
  *     cdef double[::1] cdf
  *     table.n = n             # <<<<<<<<<<<<<<
@@ -22866,7 +23249,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->n = __pyx_v_n;
 
-  /* "ext/random123.pyx":168
+  /* "ext/random123.pyx":204
  *     cdef double[::1] cdf
  *     table.n = n
  *     table.mean = n * p             # <<<<<<<<<<<<<<
@@ -22875,7 +23258,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
 
-  /* "ext/random123.pyx":169
+  /* "ext/random123.pyx":205
  *     table.n = n
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
@@ -22884,7 +23267,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
 
-  /* "ext/random123.pyx":170
+  /* "ext/random123.pyx":206
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
@@ -22893,7 +23276,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
 
-  /* "ext/random123.pyx":171
+  /* "ext/random123.pyx":207
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL             # <<<<<<<<<<<<<<
@@ -22902,7 +23285,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->cdf = NULL;
 
-  /* "ext/random123.pyx":172
+  /* "ext/random123.pyx":208
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL
  *     table.size = 0             # <<<<<<<<<<<<<<
@@ -22911,7 +23294,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->size = 0;
 
-  /* "ext/random123.pyx":173
+  /* "ext/random123.pyx":209
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -22920,7 +23303,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   if (__pyx_v_table->normal_approx) {
 
-    /* "ext/random123.pyx":174
+    /* "ext/random123.pyx":210
  *     table.size = 0
  *     if table.normal_approx:
  *         return None             # <<<<<<<<<<<<<<
@@ -22937,7 +23320,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":173
+    /* "ext/random123.pyx":209
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -22946,7 +23329,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   }
 
-  /* "ext/random123.pyx":176
+  /* "ext/random123.pyx":212
  *         return None
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
@@ -22970,7 +23353,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_table->size = (__pyx_t_3 + 1);
 
 
-  /* "ext/random123.pyx":177
+  /* "ext/random123.pyx":213
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22978,16 +23361,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
  *     term = q ** n
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -23008,13 +23391,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 213, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 177, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 213, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -23026,25 +23409,25 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 213, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __pyx_v_cdf_array = __pyx_t_5;
   __pyx_t_5 = 0;
 
-  /* "ext/random123.pyx":178
+  /* "ext/random123.pyx":214
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array             # <<<<<<<<<<<<<<
  *     term = q ** n
  *     total = term
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 178, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 214, __pyx_L1_error)
   __pyx_v_cdf = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/random123.pyx":179
+  /* "ext/random123.pyx":215
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array
  *     term = q ** n             # <<<<<<<<<<<<<<
@@ -23053,7 +23436,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
 
-  /* "ext/random123.pyx":180
+  /* "ext/random123.pyx":216
  *     cdf = cdf_array
  *     term = q ** n
  *     total = term             # <<<<<<<<<<<<<<
@@ -23062,7 +23445,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_total = __pyx_v_term;
 
-  /* "ext/random123.pyx":181
+  /* "ext/random123.pyx":217
  *     term = q ** n
  *     total = term
  *     cdf[0] = total             # <<<<<<<<<<<<<<
@@ -23072,7 +23455,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
 
-  /* "ext/random123.pyx":182
+  /* "ext/random123.pyx":218
  *     total = term
  *     cdf[0] = total
  *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
@@ -23086,7 +23469,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
     __pyx_v_x = __pyx_t_16;
 
-    /* "ext/random123.pyx":183
+    /* "ext/random123.pyx":219
  *     cdf[0] = total
  *     for x in range(1, table.size):
  *         term *= a / x - s             # <<<<<<<<<<<<<<
@@ -23095,7 +23478,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":184
+    /* "ext/random123.pyx":220
  *     for x in range(1, table.size):
  *         term *= a / x - s
  *         total += term             # <<<<<<<<<<<<<<
@@ -23104,7 +23487,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_total = (__pyx_v_total + __pyx_v_term);
 
-    /* "ext/random123.pyx":185
+    /* "ext/random123.pyx":221
  *         term *= a / x - s
  *         total += term
  *         cdf[x] = total             # <<<<<<<<<<<<<<
@@ -23116,7 +23499,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
 
 
-  /* "ext/random123.pyx":186
+  /* "ext/random123.pyx":222
  *         total += term
  *         cdf[x] = total
  *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
@@ -23126,7 +23509,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
 
-  /* "ext/random123.pyx":189
+  /* "ext/random123.pyx":225
  *     cdef uint32_t top
  *     cdef int64_t first_count, last_count
  *     for top in range(256):             # <<<<<<<<<<<<<<
@@ -23136,7 +23519,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_17 = 0; __pyx_t_17 < 0x100; __pyx_t_17+=1) {
     __pyx_v_top = __pyx_t_17;
 
-    /* "ext/random123.pyx":191
+    /* "ext/random123.pyx":227
  *     for top in range(256):
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_count = binomial_search(top << 24, table)             # <<<<<<<<<<<<<<
@@ -23145,7 +23528,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_first_count = __pyx_f_7distsim_4_ext_9random123_binomial_search((__pyx_v_top << 24), __pyx_v_table);
 
-    /* "ext/random123.pyx":192
+    /* "ext/random123.pyx":228
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_count = binomial_search(top << 24, table)
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)             # <<<<<<<<<<<<<<
@@ -23154,7 +23537,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_last_count = __pyx_f_7distsim_4_ext_9random123_binomial_search(((__pyx_v_top << 24) | 0xFFFFFF), __pyx_v_table);
 
-    /* "ext/random123.pyx":193
+    /* "ext/random123.pyx":229
  *         first_count = binomial_search(top << 24, table)
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1             # <<<<<<<<<<<<<<
@@ -23175,7 +23558,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 
   }
 
-  /* "ext/random123.pyx":194
+  /* "ext/random123.pyx":230
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
  *     return cdf_array             # <<<<<<<<<<<<<<
@@ -23193,7 +23576,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":161
+  /* "ext/random123.pyx":197
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23229,7 +23612,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":197
+/* "ext/random123.pyx":233
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -23246,7 +23629,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   PY_LONG_LONG __pyx_t_3;
   int __pyx_t_4;
 
-  /* "ext/random123.pyx":201
+  /* "ext/random123.pyx":237
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23258,7 +23641,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":202
+    /* "ext/random123.pyx":238
  *     cdef uint64_t block
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
@@ -23267,7 +23650,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":203
+    /* "ext/random123.pyx":239
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
@@ -23298,7 +23681,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":201
+    /* "ext/random123.pyx":237
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23307,7 +23690,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":206
+  /* "ext/random123.pyx":242
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2             # <<<<<<<<<<<<<<
@@ -23316,7 +23699,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_block = (__pyx_v_element >> 2);
 
-  /* "ext/random123.pyx":207
+  /* "ext/random123.pyx":243
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -23328,7 +23711,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":208
+    /* "ext/random123.pyx":244
  *     block = element >> 2
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
@@ -23337,7 +23720,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
 
-    /* "ext/random123.pyx":209
+    /* "ext/random123.pyx":245
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block             # <<<<<<<<<<<<<<
@@ -23346,7 +23729,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_cache->block = __pyx_v_block;
 
-    /* "ext/random123.pyx":207
+    /* "ext/random123.pyx":243
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -23355,7 +23738,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":210
+  /* "ext/random123.pyx":246
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
  *     return binomial_inversion(cache.words[element & 3], table)             # <<<<<<<<<<<<<<
@@ -23368,7 +23751,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":197
+  /* "ext/random123.pyx":233
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -23383,7 +23766,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":213
+/* "ext/random123.pyx":249
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23397,7 +23780,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/random123.pyx":215
+  /* "ext/random123.pyx":251
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
  *     cdef int32_t count = table.count_by_top_bits[bits >> 24]             # <<<<<<<<<<<<<<
@@ -23406,7 +23789,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
 */
   __pyx_v_count = (__pyx_v_table->count_by_top_bits[(__pyx_v_bits >> 24)]);
 
-  /* "ext/random123.pyx":216
+  /* "ext/random123.pyx":252
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
  *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
  *     return count if count >= 0 else binomial_search(bits, table)             # <<<<<<<<<<<<<<
@@ -23428,7 +23811,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":213
+  /* "ext/random123.pyx":249
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23442,7 +23825,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":219
+/* "ext/random123.pyx":255
  * 
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23457,7 +23840,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   int __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/random123.pyx":220
+  /* "ext/random123.pyx":256
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
@@ -23466,7 +23849,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 */
   __pyx_v_u = ((__pyx_v_bits + 0.5) * (1.0 / 4294967296.0));
 
-  /* "ext/random123.pyx":221
+  /* "ext/random123.pyx":257
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
  *     cdef long long x = 0             # <<<<<<<<<<<<<<
@@ -23475,7 +23858,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 */
   __pyx_v_x = 0;
 
-  /* "ext/random123.pyx":222
+  /* "ext/random123.pyx":258
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
  *     cdef long long x = 0
  *     while x < table.size - 1 and u > table.cdf[x]:             # <<<<<<<<<<<<<<
@@ -23502,7 +23885,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":223
+    /* "ext/random123.pyx":259
  *     cdef long long x = 0
  *     while x < table.size - 1 and u > table.cdf[x]:
  *         x += 1             # <<<<<<<<<<<<<<
@@ -23512,7 +23895,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
     __pyx_v_x = (__pyx_v_x + 1);
   }
 
-  /* "ext/random123.pyx":224
+  /* "ext/random123.pyx":260
  *     while x < table.size - 1 and u > table.cdf[x]:
  *         x += 1
  *     return x             # <<<<<<<<<<<<<<
@@ -23525,7 +23908,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":219
+  /* "ext/random123.pyx":255
  * 
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23540,7 +23923,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":240
+/* "ext/random123.pyx":276
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23587,39 +23970,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 240, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 276, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 276, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 276, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 276, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 240, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 276, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 276, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 276, __pyx_L3_error)
     }
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 240, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 240, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 240, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 276, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23655,7 +24038,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":241
+  /* "ext/random123.pyx":277
  * 
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p             # <<<<<<<<<<<<<<
@@ -23669,7 +24052,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   __pyx_v_self->n = __pyx_t_1;
   __pyx_v_self->p = __pyx_t_2;
 
-  /* "ext/random123.pyx":242
+  /* "ext/random123.pyx":278
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -23697,21 +24080,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   if (__pyx_t_3) {
 
 
-    /* "ext/random123.pyx":243
+    /* "ext/random123.pyx":279
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)             # <<<<<<<<<<<<<<
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
 */
-    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 243, __pyx_L1_error)
+    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 279, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_5);
     __Pyx_GOTREF(__pyx_v_self->cdf_keeper);
     __Pyx_DECREF_SET(__pyx_v_self->cdf_keeper, __pyx_t_5);
     __pyx_t_5 = 0;
 
-    /* "ext/random123.pyx":242
+    /* "ext/random123.pyx":278
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -23720,7 +24103,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
 */
   }
 
-  /* "ext/random123.pyx":240
+  /* "ext/random123.pyx":276
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23741,7 +24124,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":245
+/* "ext/random123.pyx":281
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -23791,46 +24174,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 245, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 281, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 245, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 281, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 245, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 281, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 245, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 281, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 245, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 281, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 245, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 281, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 245, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 281, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 245, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 281, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 245, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 281, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 245, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 281, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 245, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 281, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23883,7 +24266,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts", 0);
 
-  /* "ext/random123.pyx":247
+  /* "ext/random123.pyx":283
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -23892,7 +24275,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":248
+  /* "ext/random123.pyx":284
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23900,16 +24283,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
  *         cdef BlockCache cache
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 284, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 284, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 284, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 284, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 284, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23930,13 +24313,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 248, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 284, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 248, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 284, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23948,25 +24331,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 248, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 284, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":249
+  /* "ext/random123.pyx":285
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)
  *         cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 249, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 285, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":251
+  /* "ext/random123.pyx":287
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -23992,7 +24375,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":252
+    /* "ext/random123.pyx":288
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out             # <<<<<<<<<<<<<<
@@ -24010,7 +24393,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":251
+    /* "ext/random123.pyx":287
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -24019,7 +24402,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":253
+  /* "ext/random123.pyx":289
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24031,19 +24414,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":254
+    /* "ext/random123.pyx":290
  *             return out
  *         if self.p >= 1.0:
  *             out[:] = self.n             # <<<<<<<<<<<<<<
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 254, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 290, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 254, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 290, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":255
+    /* "ext/random123.pyx":291
  *         if self.p >= 1.0:
  *             out[:] = self.n
  *             return out             # <<<<<<<<<<<<<<
@@ -24061,7 +24444,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":253
+    /* "ext/random123.pyx":289
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24070,7 +24453,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":256
+  /* "ext/random123.pyx":292
  *             out[:] = self.n
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -24079,7 +24462,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":257
+  /* "ext/random123.pyx":293
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24092,7 +24475,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":258
+        /* "ext/random123.pyx":294
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -24106,7 +24489,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":259
+          /* "ext/random123.pyx":295
  *         with nogil:
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)             # <<<<<<<<<<<<<<
@@ -24120,7 +24503,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 
       }
 
-      /* "ext/random123.pyx":257
+      /* "ext/random123.pyx":293
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24137,7 +24520,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       }
   }
 
-  /* "ext/random123.pyx":260
+  /* "ext/random123.pyx":296
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
  *         return out             # <<<<<<<<<<<<<<
@@ -24155,7 +24538,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":245
+  /* "ext/random123.pyx":281
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -24185,7 +24568,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":262
+/* "ext/random123.pyx":298
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -24237,60 +24620,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 262, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 298, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 298, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 298, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 298, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 298, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 298, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 298, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, i); __PYX_ERR(0, 262, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, i); __PYX_ERR(0, 298, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 298, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 298, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 298, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 298, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 298, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 299, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 262, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 298, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24334,7 +24717,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   Py_ssize_t __pyx_t_6;
   __Pyx_RefNannySetupContext("add_to", 0);
 
-  /* "ext/random123.pyx":267
+  /* "ext/random123.pyx":303
  *         the counts of `counts` for a contiguous range of elements, added in
  *         place (PoissonInput's step, without temporaries)."""
  *         cdef Py_ssize_t count = values.shape[0], k             # <<<<<<<<<<<<<<
@@ -24343,7 +24726,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   __pyx_v_count = (__pyx_v_values.shape[0]);
 
-  /* "ext/random123.pyx":269
+  /* "ext/random123.pyx":305
  *         cdef Py_ssize_t count = values.shape[0], k
  *         cdef BlockCache cache
  *         cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
@@ -24352,7 +24735,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   __pyx_v_element = ((uint64_t)__pyx_v_first_element);
 
-  /* "ext/random123.pyx":272
+  /* "ext/random123.pyx":308
  *         cdef uint32_t words[4]
  *         cdef uint32_t more_words[4]
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -24388,7 +24771,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":273
+    /* "ext/random123.pyx":309
  *         cdef uint32_t more_words[4]
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:
  *             return             # <<<<<<<<<<<<<<
@@ -24405,7 +24788,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":272
+    /* "ext/random123.pyx":308
  *         cdef uint32_t words[4]
  *         cdef uint32_t more_words[4]
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -24414,7 +24797,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   }
 
-  /* "ext/random123.pyx":274
+  /* "ext/random123.pyx":310
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:
  *             return
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24426,7 +24809,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":275
+    /* "ext/random123.pyx":311
  *             return
  *         if self.p >= 1.0:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -24439,7 +24822,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":276
+          /* "ext/random123.pyx":312
  *         if self.p >= 1.0:
  *             with nogil:
  *                 for k in range(count):             # <<<<<<<<<<<<<<
@@ -24453,7 +24836,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":277
+            /* "ext/random123.pyx":313
  *             with nogil:
  *                 for k in range(count):
  *                     values[k] += weight * self.n             # <<<<<<<<<<<<<<
@@ -24466,7 +24849,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
         }
 
-        /* "ext/random123.pyx":275
+        /* "ext/random123.pyx":311
  *             return
  *         if self.p >= 1.0:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -24483,7 +24866,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
         }
     }
 
-    /* "ext/random123.pyx":278
+    /* "ext/random123.pyx":314
  *                 for k in range(count):
  *                     values[k] += weight * self.n
  *             return             # <<<<<<<<<<<<<<
@@ -24500,7 +24883,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":274
+    /* "ext/random123.pyx":310
  *         if self.n <= 0 or self.p <= 0.0 or count == 0:
  *             return
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24509,7 +24892,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   }
 
-  /* "ext/random123.pyx":279
+  /* "ext/random123.pyx":315
  *                     values[k] += weight * self.n
  *             return
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -24518,7 +24901,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":280
+  /* "ext/random123.pyx":316
  *             return
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24531,7 +24914,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":281
+        /* "ext/random123.pyx":317
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24540,7 +24923,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
         if (__pyx_v_self->table.normal_approx) {
 
-          /* "ext/random123.pyx":282
+          /* "ext/random123.pyx":318
  *         with nogil:
  *             if self.table.normal_approx:
  *                 for k in range(count):             # <<<<<<<<<<<<<<
@@ -24554,7 +24937,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":283
+            /* "ext/random123.pyx":319
  *             if self.table.normal_approx:
  *                 for k in range(count):
  *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,             # <<<<<<<<<<<<<<
@@ -24566,7 +24949,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           }
 
 
-          /* "ext/random123.pyx":281
+          /* "ext/random123.pyx":317
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24575,7 +24958,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
         }
 
-        /* "ext/random123.pyx":287
+        /* "ext/random123.pyx":323
  *             # Block by block: the same numbers as binomial_draw, without a
  *             # check per element; whole blocks unrolled.
  *             k = 0             # <<<<<<<<<<<<<<
@@ -24584,7 +24967,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
         __pyx_v_k = 0;
 
-        /* "ext/random123.pyx":288
+        /* "ext/random123.pyx":324
  *             # check per element; whole blocks unrolled.
  *             k = 0
  *             while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24611,7 +24994,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
           if (!__pyx_t_1) break;
 
-          /* "ext/random123.pyx":289
+          /* "ext/random123.pyx":325
  *             k = 0
  *             while k < count and not self.table.normal_approx:
  *                 if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
@@ -24637,7 +25020,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           if (__pyx_t_1) {
 
 
-            /* "ext/random123.pyx":291
+            /* "ext/random123.pyx":327
  *                 if element & 3 == 0 and k + 8 <= count:
  *                     # Two independent blocks: their rounds interleave.
  *                     philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
@@ -24646,7 +25029,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
 
-            /* "ext/random123.pyx":292
+            /* "ext/random123.pyx":328
  *                     # Two independent blocks: their rounds interleave.
  *                     philox4x32_10(key, element >> 2, draw, words)
  *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)             # <<<<<<<<<<<<<<
@@ -24655,7 +25038,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((__pyx_v_element >> 2) + 1), __pyx_v_draw, __pyx_v_more_words);
 
-            /* "ext/random123.pyx":293
+            /* "ext/random123.pyx":329
  *                     philox4x32_10(key, element >> 2, draw, words)
  *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
  *                     values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
@@ -24665,7 +25048,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = __pyx_v_k;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":294
+            /* "ext/random123.pyx":330
  *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
  *                     values[k] += weight * binomial_inversion(words[0], &self.table)
  *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
@@ -24675,7 +25058,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 1);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":295
+            /* "ext/random123.pyx":331
  *                     values[k] += weight * binomial_inversion(words[0], &self.table)
  *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
  *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
@@ -24685,7 +25068,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 2);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":296
+            /* "ext/random123.pyx":332
  *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
  *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
  *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
@@ -24695,7 +25078,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 3);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":297
+            /* "ext/random123.pyx":333
  *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
  *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
  *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)             # <<<<<<<<<<<<<<
@@ -24705,7 +25088,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 4);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[0]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":298
+            /* "ext/random123.pyx":334
  *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
  *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
  *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)             # <<<<<<<<<<<<<<
@@ -24715,7 +25098,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 5);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[1]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":299
+            /* "ext/random123.pyx":335
  *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
  *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
  *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)             # <<<<<<<<<<<<<<
@@ -24725,7 +25108,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 6);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[2]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":300
+            /* "ext/random123.pyx":336
  *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
  *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
  *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)             # <<<<<<<<<<<<<<
@@ -24735,7 +25118,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 7);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[3]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":301
+            /* "ext/random123.pyx":337
  *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
  *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
  *                     k += 8             # <<<<<<<<<<<<<<
@@ -24744,7 +25127,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_k = (__pyx_v_k + 8);
 
-            /* "ext/random123.pyx":302
+            /* "ext/random123.pyx":338
  *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
  *                     k += 8
  *                     element += 8             # <<<<<<<<<<<<<<
@@ -24753,7 +25136,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_element = (__pyx_v_element + 8);
 
-            /* "ext/random123.pyx":303
+            /* "ext/random123.pyx":339
  *                     k += 8
  *                     element += 8
  *                     continue             # <<<<<<<<<<<<<<
@@ -24762,7 +25145,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             goto __pyx_L19_continue;
 
-            /* "ext/random123.pyx":289
+            /* "ext/random123.pyx":325
  *             k = 0
  *             while k < count and not self.table.normal_approx:
  *                 if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
@@ -24771,7 +25154,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
           }
 
-          /* "ext/random123.pyx":304
+          /* "ext/random123.pyx":340
  *                     element += 8
  *                     continue
  *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
@@ -24780,7 +25163,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
           __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
 
-          /* "ext/random123.pyx":305
+          /* "ext/random123.pyx":341
  *                     continue
  *                 philox4x32_10(key, element >> 2, draw, words)
  *                 if element & 3 == 0 and k + 4 <= count:             # <<<<<<<<<<<<<<
@@ -24806,7 +25189,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
           if (__pyx_t_1) {
 
 
-            /* "ext/random123.pyx":306
+            /* "ext/random123.pyx":342
  *                 philox4x32_10(key, element >> 2, draw, words)
  *                 if element & 3 == 0 and k + 4 <= count:
  *                     values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
@@ -24816,7 +25199,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = __pyx_v_k;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":307
+            /* "ext/random123.pyx":343
  *                 if element & 3 == 0 and k + 4 <= count:
  *                     values[k] += weight * binomial_inversion(words[0], &self.table)
  *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
@@ -24826,7 +25209,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 1);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":308
+            /* "ext/random123.pyx":344
  *                     values[k] += weight * binomial_inversion(words[0], &self.table)
  *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
  *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
@@ -24836,7 +25219,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 2);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":309
+            /* "ext/random123.pyx":345
  *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
  *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
  *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
@@ -24846,7 +25229,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = (__pyx_v_k + 3);
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":310
+            /* "ext/random123.pyx":346
  *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
  *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
  *                     k += 4             # <<<<<<<<<<<<<<
@@ -24855,7 +25238,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_k = (__pyx_v_k + 4);
 
-            /* "ext/random123.pyx":311
+            /* "ext/random123.pyx":347
  *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
  *                     k += 4
  *                     element += 4             # <<<<<<<<<<<<<<
@@ -24864,7 +25247,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_element = (__pyx_v_element + 4);
 
-            /* "ext/random123.pyx":312
+            /* "ext/random123.pyx":348
  *                     k += 4
  *                     element += 4
  *                     continue             # <<<<<<<<<<<<<<
@@ -24873,7 +25256,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             goto __pyx_L19_continue;
 
-            /* "ext/random123.pyx":305
+            /* "ext/random123.pyx":341
  *                     continue
  *                 philox4x32_10(key, element >> 2, draw, words)
  *                 if element & 3 == 0 and k + 4 <= count:             # <<<<<<<<<<<<<<
@@ -24882,7 +25265,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
           }
 
-          /* "ext/random123.pyx":313
+          /* "ext/random123.pyx":349
  *                     element += 4
  *                     continue
  *                 while True:             # <<<<<<<<<<<<<<
@@ -24891,7 +25274,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
           while (1) {
 
-            /* "ext/random123.pyx":314
+            /* "ext/random123.pyx":350
  *                     continue
  *                 while True:
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
@@ -24901,7 +25284,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = __pyx_v_k;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":315
+            /* "ext/random123.pyx":351
  *                 while True:
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1             # <<<<<<<<<<<<<<
@@ -24910,7 +25293,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_k = (__pyx_v_k + 1);
 
-            /* "ext/random123.pyx":316
+            /* "ext/random123.pyx":352
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1
  *                     element += 1             # <<<<<<<<<<<<<<
@@ -24919,7 +25302,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_element = (__pyx_v_element + 1);
 
-            /* "ext/random123.pyx":317
+            /* "ext/random123.pyx":353
  *                     k += 1
  *                     element += 1
  *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -24945,7 +25328,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             if (__pyx_t_1) {
 
 
-              /* "ext/random123.pyx":318
+              /* "ext/random123.pyx":354
  *                     element += 1
  *                     if k == count or element & 3 == 0:
  *                         break             # <<<<<<<<<<<<<<
@@ -24954,7 +25337,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
               goto __pyx_L30_break;
 
-              /* "ext/random123.pyx":317
+              /* "ext/random123.pyx":353
  *                     k += 1
  *                     element += 1
  *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -24968,7 +25351,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
         }
       }
 
-      /* "ext/random123.pyx":280
+      /* "ext/random123.pyx":316
  *             return
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24985,7 +25368,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
       }
   }
 
-  /* "ext/random123.pyx":262
+  /* "ext/random123.pyx":298
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25211,7 +25594,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":321
+/* "ext/random123.pyx":357
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -25263,60 +25646,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 321, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 357, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 321, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 321, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 321, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 321, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 321, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 321, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 357, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 321, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 357, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 321, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 321, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 321, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 321, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 321, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 321, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 321, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 357, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25358,15 +25741,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":323
+  /* "ext/random123.pyx":359
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -25375,16 +25758,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 323, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 359, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -25395,7 +25778,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 323, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 359, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -25409,7 +25792,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":321
+  /* "ext/random123.pyx":357
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -26813,14 +27196,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123_BinomialDraws ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 263, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = &__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 263, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
@@ -26830,8 +27213,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 263, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 263, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28057,129 +28440,129 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":88
+  /* "ext/random123.pyx":98
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 88, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 98, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 88, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 98, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 88, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 98, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 88, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 98, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":99
+  /* "ext/random123.pyx":133
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 99, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 99, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 99, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 99, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":110
+  /* "ext/random123.pyx":144
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
  *     """The four 32-bit words of one Philox block (for tests against the
  *     published known-answer vectors)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 144, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 110, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 144, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":118
+  /* "ext/random123.pyx":152
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 118, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 152, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 118, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 152, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":129
+  /* "ext/random123.pyx":163
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 129, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":245
+  /* "ext/random123.pyx":281
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 245, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 281, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 245, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 281, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":262
+  /* "ext/random123.pyx":298
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
  *                double[::1] values):
  *         """``values[k] += weight * count`` of element ``first_element + k``:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 298, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 262, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 298, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -28209,19 +28592,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":321
+  /* "ext/random123.pyx":357
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 321, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -28339,7 +28722,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/random123.pyx":91
+  /* "ext/random123.pyx":101
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -28348,7 +28731,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 91, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 101, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
@@ -28412,41 +28795,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{62},{30},{37},{5},{13},{31},{33},{20},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{10},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{9},{28},{23},{85},{87},{46},{148},{791},{81},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{26},{62},{30},{37},{5},{13},{31},{33},{20},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{10},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{46},{148},{791},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1544 bytes) */
-static const char cstring[] = "x\332\305T\315s\323F\024OJ`\014$\020\023\276g\332n\022 \245\005\265\206\220\006\206\322:\037\314\300\01441\204\257\0364kie/\221ve\355\312\2613=p\364QG\035u\324\321G\037}\364QG\035\371\023\370\023\372V\262C\302G\017\035\332zF\322z\337\333\267\277\367\373\275\367\020\226\350\247\026\342\325\327\304\220\367\276\223\036!\310\362p\315!L^\325\356\240\273\217\210\303\275\3663Jv\020\267\320]\2033Ik>\367\005\302\314D&\365\324\271\017\267)\033\031\204\364\250I\314}\316\210{\177k?\270\267\347y\357\327U\314\030\227\010\013Ak\014I\216<\202\315\353\234\331m\344d \233\000\362\001kb\233\232\310\341&\271\206H\313\205\263\020j\301XP\367.X\334\223\036f\013\327P\rB\215\234E\035\273\004\256B\270E\005z\314%A\262\016\304\254\266e\2353\004{&\261i\225xX\022\270M\341\203\250\236rbhc}\343\372\342\362b\206\326#\212F\201\204_5l\000J\204\"\255\352S[Bt\331v\211\320\320\003\013\265\271\217\030\001\\\220\205\013~\373\017\310:aH\020\251\026h!\313\031K\312\231\016\307)\253-\014i\242M\242N\337\307\266 \0326M\035\374\210\301m[\3318\023\032\256\032&\025\270j\023\302\262wK\376\010\251\233\334)\335\270\251\271\355V\315\240\"7\231\214C\206\026\366m\211t\335#\246o\020]G\246\237]\3018\273\016\0317)\266\301jPF\245\2563\337q\333\232np\217h\016\234\243\330\363p\033Y\230\332yZ\324q\201\353\375n\276\203e\375#\017AlK\223\n\0052r\201\253\260\342\254I<\231\373a\264\221\353\220\027)\002\r\221K\215m\033\330\3603\374\231\227ms\003\364A9\020\023K\254}\302\232K\255\264\312\253Lh\345\047\253\017\036\254P\306\035Hp\315\303;\342\300\037m\217\020#C\241\353\037\232A+\001\022}\316Ai#\371\301=\203\373L\212u\333\246\256\240\342\ti\370\204\031D5\231\366\276\337t}\243\335\202g\r\212M\177\014\362U\210\245\353\303\202\000}@\013U2\357\0275\"\251$\216\3320\325\031\370Y>3\324\2676\302\010\277\234w\265r0e\331\227\233\276\235\331\030v\362\257\272^\327\241Jt\243N\214m\341;\371\277a\024\265T\345\234\257|\226\351A\364u6\362kf\222\252\030\r\037\333\243\260\243\322\372\210\323\275\r\322R\177\200\322=(b\037\364\217\250\326uI\204\312\205\nUd""\334\207>#P\3719\351#\325\365\252oY\320\275\242\315\014\312\265=GQ\305\202T\207\312\030\006V\251BU\021\035h\2011a\220*6\2663\255\262\027\361\364:\035\255 r&\"\364\230\024\324\321\000\271\324\366\372\313\004\231\325#L\305R\366R\020\363\n&6Q\343u\370\021\304qe\033\364\207\211E\200\277l\312\020\317\343\236E=\310m\350f\331\270&,\233c\271\264\010\035\000\2754\234e\224\2320$I\2132\260(\375E\376\332%\333\333\244\r\223Q\215E5\016\241\256\210\276\303=S0\305-\014V\207\251@v\376\326]\014\36717kY\000\n\024\271.\344\357r\027\022\321\253\220\360\266Gj\220.\361T\323\202\026\303\231\221\365\224\272\020\264\201\206\226\304\025\222\303\343\371\206\364\031Uh\207\237\374\016(\027\210\353\273\320\243\004\006\260O\304\016\241\265\272\314\260\265v\211\307\305.\255\325| B\267q\033\256\373\375\315x:q\254\363C\260\371f\374\355\304\361N\251\3630\300\201\010/\205$\272\025\217\047Wo\367N\365J\271\355\227p<\234\tW\302Z\264\031\221\370N7;r>,DG\"\0345T\230\271\316\375`6\270\031X\340\205\323\211o\340u\364XZ\230\354\254\007g l#\235<\005\366[\341\t8\340\307\017\273\365\036\356\311\376\235\301VRy\222<y\232*\000\3774hr\376j\\\214/\307\273\275\363\375b\377R\377u\262\261\225l=K\236=\037\206}W\030;|*(\006\227\203?\243\273q#\333\355\254v\032\301D\260\0324\302\211p5lD\023\321j\324\210\307\337\224\337\026PT\210\217\304\030<\013\047:\325\340\010\334\265\023Z\321J\204\323\302|Tz[8\336Y\354\210`>\250d|\031\321LTN\047g\202R\272g\331L\047Ov\232\301\323\26084Lu^\0068\235:\221NN\007\207\203\255p6,\245\323g!\262\037>:\200\336\032\224\007O\223\315\227\311\313W\311\253?\322\302\311N\343M\371\335\261\261\243\263@\214\025\227\343M\005\360X<\373\356\310\330\321\311\217\200\254\305\207\342\245\356L\027\000M\355\207S<\225N\237\016\326\3033!\016\033\351\351\213\000`):\027\177\025_\212q\346\372\036\340\311\216\014\226\000\370\247\375\257w\033\275\303\275\027\375J_\014\256$\033\233\311\246\";]\276\335+\002\242\251b0\256d\231\013V@\2665`uMQ\231N\317\004\313\341\215\260\022\212h\016\266\276\212\347\342\225\330\350\026\337\236""\236\215\212\321\345\250\025\213\356|\367Y\257\224f\033W\342B\367P\367f\267\332;\324[\352\027\367\335\237|\177\267W\356m\365g\373\213\375\306`bP\316m*t3z\036\257$\332o\375\361\376\231>\356\313Ai\260\006\000\377%\207\213C\3430\377\377\316\345\002Hs\372[%\312\231t\372\353p\023\372u9\276\td\236\3556>\313\363\377\316\340\001\324\237\206\263<\270\241*\277\222T\262\336\335w\344\\\340\301\374\271\037\315G/\342J\354e\345}\376B2\266\324\305_fd\340l&$c?w\033_d\260\225\262x\177\001\262\253\322\266";
-    PyObject *data = __Pyx_DecompressString(cstring, 1544, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1610 bytes) */
+static const char cstring[] = "x\332\305TKs\333F\022\226b\331\241\035\331\026-9qR\265\273#?\242\315n\314\r-E\253\270\274\331\245\036\256r\252\222\210\262\245\304\331\003j\0104\310\211\200\031\0203\240H\327\036t\344\021G\034q\304\021G\036q\344\221G\034\375\023\374\023\266\007\240d\371\265\271$YV\001\030N\367\364|\375}\335M\250\"_\364\211h\375\014\246\372\372\317\312\007 \266O\333.p\365Y\355>y\360-\270\302\037\03408\"\302&\017L\301\025k\007\"\220\204r\213X\314\327\347^\337f\374\304 \225\317,\260\3168\023\341\377O\373\253{\247\236_\377s\213r.\024\241R\2626\047J\020\037\250uWpg@\334\002d\017A>\342=\3520\213\270\302\202\317\t\364=<\213\241V\314\025}\357\212-|\345S\276\3629ic\250\023g\331\241\036\340U\204\366\231$\337\t\005Du\220\230\255\201\352\010Np\317\002\207\265\300\247\n\3606\215\017\243\372\332\211\223\335\235\335\273k\033k\005Z\0374\215\222\310\240e:\010\024\244&\255\0250Gat5\360@\326\310#\233\014D@8 .\314\302C\277\263\007T\0078\221\240\364\202\254\0249S\305\0047\3608\343\355\225)M\254\007\372\364C\352H\250Q\3132\320\017L\3418\332&\270\254\321\226i1I[\016\000/\336}\3657L\335\022n\375\336j\315\033\364\333&\223\245\311\342\0023\264i\340(b\030>X\201\t\206A\254\240\270\202\013~\0273\3561\352\240\325d\234)\303\340\201\353\rj\206)|\250\271x\216Q\337\247\003bS\346\224i1\327C\256\317\272\005.U\2357<\004\007b\371\364H+\r}\342!\255\340\200.?\t\216]S\032\0371K\351[\270\022\274\007\276*#P\262[*T\226/Au\211\307\314C\007y\n\212\314\n/\307\021&*GJ\210\026U\264\366\026kY\004Z\305\262\376d\255\361x\353\321\243M\306\205\213\251o#F\371\312\237\332)Uf\201\3020^7\243\212\022\305{\227\203VM\211W\367L\021`\346;\216\303<\311\344c\350\006\300M\320\355W{\331\211\206\261;\350\343\263\215eh|\207\302\356\201m\030\323RA\345P%]L/\027mPL\201\2537,}\006\177v\300M\375m\237`\304_\251\210^\271\224\361\342+\254\300)l\234\272\345W_o\030X?\206\331\001\363P\006n\371o\032E/u\241\227\253\200\027z\200\261\303O\374z\205\244:F7\240\316I\330\223\242{\203\323\323\r\350\353?H\351)\024y\006\372\033T\033\206\002\251saR\227\237\010\260\003\001{""\242$\375Du\243\025\3306\366\265\034p\223\211\332\251\243lQ\t\255\2512\246Iu\252XU` -8@LhQ\363\260\320\252x\201ot\330\311\n#\027\"b\367)\311\334\032\"W\265\323\316\323\265\256\037ii\226\212\227\206XV\360\264\362O\033\300\365\324\000\365\307Y\006\310_1\177\300\367\205o3\037s\233\272\331\016mK\333\021T\255\257a\007`\227M\247\034cV\321T\214\243E\353/\313\32738<\204\001\316L=0\365\240\304\272\002\343H\370\226\344\232[\034\271.\327\201\234\362mx\024\357\343^\321\314\010\024)\362<\314\337\023\036&b\2640\341C\037\332\230.\370\272iQ\213\3514)zJ_\210\332\370(\020xR\t|\374\300T\001g\032\355\364S\336\201\345\202q\003\017{\024p4\007 \217\200\265;\252\300\326\177\006\276\220\317X\273\035 \021\206C\007x\335\367\307\263\371\334\245\341_\303\346\361\354\363\271\017\206\365\3417!\ret;\202\370\313dv\362\331W\243k\243zi\373G4\033-F\233Q;n\306\220\334O\213#7\242J|!\246q7\237{\3778\030>\014\227\303\325\320\214\252y\345\312\360g<P\325\341oN\367m<M\363\271?\352\327\373\307\335\374\362\225|\376\343\250\032\335\211\272q%\231M\226\222f\002i=\335\036\235\033\255\216\350\250\22753tEX\257]\365\326\220\027/\345\225\371\341Nx\0353\350\346\363\327\320\376et\005\017\004\3117i\007\303\251\354\376x\177\262\367x\362\370\3114\350\213\312\314\371ka5\274\023\376\047~\220t\213\335\341\326\260\033\316\205[a7\232\213\266\020\331\\\274\025w\223\331\343\306\363\nA\230\027\022\212\236\230^+\274\2007\035Ev\274\031\323\274r+\256?\257|0\\\033\312\360V\270Wph\306\213q#\237_\014\353\371\251\245\231\317_\035\366\302\047\310Li\270<|\032\322\202\212\205\360|\270\037-G\365|\341C\214\034D\337&\325\344N\362lt#\253f\2673{\334\030?\2314\237N\236\3764\371\351\337y\345\352\260{\334xqi\346\3422\322b\047\215\244\251\001^J\226_\\\230\2718\377\006\220\355\344\\\262\236.\246\010\350\362Y8\325k\371\302R\270\023]\217h\324\315\227>A\000\353\361G\311{\311\355\204\026\256/\001^\035\252p\035\201\277\335\377n\332\035\235\037\375\230\355er\374\351d\2679i\356O\366\017\362\215\257FUDt\271\032\316jQn\206\233(\3326\262\272\255\251\314\027""\026\303\215\350^\264\027\311\370&n\275\227\334L6\0233\255>_Z\216\253\361\235\270\237\310\364Vz0\252\347\305\306\247I%=\227\256\246-,\221\365\254z\346\376\311_\036\214\032\243\375l9[\313\272\343\271q\243\264\351\320\275\370\207dsR\373W6\233]\317h\246\306\365\3616\002\374\215\034>\231\032\247\371\377~.\330J\371\322\237\264(\327\363\205?DM\354\341\215d\025\311\3740\355\276\223\347\377;\203\257\240~;\234\215\361=]\371{\223\275\203\311\301\017g\217|\024\3728\223\036\306\267\342\037\223\275\304/\312\373\306\307\223\231\365\224\376\362\300x\307\014:H\327G\213x\363AV\317\032\305H\230\314\374=\355\376*\003\250^\304\373/\214\034\343\347";
+    PyObject *data = __Pyx_DecompressString(cstring, 1610, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1981 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016self.tv\243\001 c\333Cbe \343`\357vert\233#a P\364\202C\237\204\003 \301@ pic\313kl\213 u\326\002\211aal\327loc\235@ \203\003da\207ta.\013\020\345C\267\204\001\224\204\003s\377.ASCIIBi\367nom\336\000Draw\325s\000\n.\210&c\211b__,\017\r\251@st\227`_\013\023\230A\373toF\013count\377sEllipsi\377sSequenc\365e\341\205\001.\346\205\007__Py\375x\001\000Dict_N\377extRef__l\212d\235@__\337b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\224C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\243`_\177checksuT\0008\n\001?\004\025\001typ\243`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\323e\303.\355fex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\210\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._\312\236@.\327\205\006d\305`\000\001sd\274\242!\000\002_is_\341\211\003e\363le\333\211\001\000\004semp\373ty\375@odeen\373um\341\207\002error\347fir\331\000\047\004fla\377gsfloat6\1774format\305\210\004\377iidindex\323in\027\000\374As\000""\002iz\377ekkeymem\374\223\211\001\213\211\001more_w\337ordsn\343And\327imnE\001l\000\003_p\355am\000np\325\206\002obj\366\311 pp\375\000popr\377aw_block\267reg\354\000er\261\206\001s\323et\255\207\004\272\211\002sn\000st\377artsteps\373to\001\000ructu\203ni\252\001\000\004^\003\254`\325 u\377pdateval\377uesweigh\375t\227\002xzeros\377ziggurat\357_layl\000O\200\001\377\330\004\n\210+\220Q\200\377\001\340\004\013\2101\210J\377\220a\220s\230$\230e\377\2405\250\001\320)9\270\367\022\2701\026\003=\230\001\230\377\023\230B\230g\240Q\240\357e\250:\260.\002\030\230\010\277\240\006\240a\240qC\001\"\377\210F\220!\2203\220f\376#\000a\330\004\036\230a\330\377\t\n\330\010\014\210E\220\275\025T\000q\330\014\022\035\0005\373\230\016.\000u\250J\260h\377\270a\270t\300:\310U\177\320RS\320ST\330}\001\374\204\001!1\320\030)\250\021\250\377%\250z\270\030\300\021\300\377$\300j\320PU\320U\357V\320VWP\004\360\010\000\377\005\022\220\021\220%\220|\357\240<\250qh\002\210C\210\377q\220\004\220C\220q\230\377\004\230C\230q\240\004\240\377C\240q\250\001\200A\340\377\010 \240\010\250\006\250a~\047\000\010\016\210b\220\006\225 \377w\230f\240B\240a\330\377\010#\2401\340\010\013\210\1774\210s\220#\220R\253\"\377c\240\023\240A\330\014\023\367\2201\330\021\006Q\330\014\017\277\210v\220T\230\021\022\004\r\377\210Y\220a\330\r\016\330\377\014\020\220\005\220U\230!\337\2301\330\020\026\357 u\230\375M\261\nf\310A\310T\320\377QY\320YZ\320Z[\377\330\010\017\210q\200A\360\357\n\000\t!\353 f\250A\373\250Q\235\001\n\250!\360\006\367\000\t\014x\016D\250\003\250\2576\260\023\260\216\000\r\203\t\021\377\022\330\020\024\220E\230\025\177\230a\230q\330\024\032~\000\3776\240\027\250\002\250$\250\347a\330\014(\000\227\007\017\210t\363\2206\266\000\032\023-\260q\270\377\005\270X\300R\300s\310\277&\320PQ\320Q\351!\330\35789\270\021\217\000\r\021\220]\001\350A\"\220B\211`D\323 \375D\307!\330\020\023\2208\230\3772\230R\230s\240\"\240\375Dt\000\"\250B\250c\260\377\021\340\024!\240\021\240%\377\240x\250s\260#\260V\367\2701""\330\014\002&\250\010\260\377\003\2603\260b\270\003\270\3676\300\021\245\010\320*<\270\377A\270U\300!\3004\300\237q\310\004\310A\306\003W\001v\377\240W\250B\320.@\300\377\001\300\025\300a\300t\310G1\310D\236\000\000\036\0143\032X\004\240\371\004\315\"w\014\000 \0230\031\321`\024\375\037\301A\025\330\020\035\230Q\277\230e\2408\2503\312 \026\303\260q\3176\301\200~\251\n\273S8\310]2\366\204\001R\320R\267\206\002\024\337\007\377\027\220r\230\023\230F\240\177#\240X\250R\250r\332\204\002\377\030\031\320\0006\260a\340\365\004\357\206Aa\374\207\002\320\0007\260\tq\0333\312\210\0141\314\210\002";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1981, 3081);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2073 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aself\333.t\275\001 c\365Cbe\275 \375`vert\265#a\323 P\234C\271\204\003 \333@ p/ickl\245 u\360\002\243a_alloc\267@ \235\003\037data.\013\020\377C\321\204\001\376\256\204\003s.ASCII_Binom\370\000D\241\000\325s\000\n.\242&c\243b__,\017\r\303@st\261`_\013\023\262A\373toF\013count\377sEllipsi\377sSequenc\365e\373\205\001.\200\206\007__Py\375x\001\000Dict_N\377extRef__l\244d\267@__\371b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\256C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\275`_\177checksuT\0008\n\001?\004\025\001typ\275`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\355e\303.\207\204\006ex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\242\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._b\236@.\361\205\006\350\204\001\354\204\001sd\242!\036\000\002_is_\373\211\003\363\204\004\370\204\006\357mpty\375@ode\357enum\373\207\002err\237orfir\331\000\241\205\004f\377lagsfloa\377t64forma""\375t\337\210\004iidindOexin\027\000\374As\000\002\377izekkeym\363em\255\211\001\245\211\001more\177_wordsn\343A_ndimnE\001l\000\003\267_pam\000np\357\206\002o\333bj\311 pp\375\000po\377praw_blo\337ckreg\354\000erN\261\206\001set\307\207\004\324\211\002sn\000\377startste\357psto\001\000ruc\017tuni\252\001\000\004^\003\254`\376\325 updatev\377alueswei\367ght\227\002xzer\377osziggur\277at_layl\000O\377\200\001\330\004\n\210+\220\377Q\200\001\340\004\013\2101\377\210J\220a\220s\230$\377\230e\2405\250\001\320)\3379\270\022\2701\026\003=\230\377\001\230\023\230B\230g\240\277Q\240e\250:\260.\002\030\377\230\010\240\006\240a\240q\377\330\004\007\200u\210F\220\377!\2203\220c\230\021\330\257\010\016\210j.\000\021[\001\"\372\021\004f;\000a\330\004\036\230\376\002\000\007\200q\330\r\016\330\377\014\031\230\021\230%\230q\377\240\010\250\001\250\024\250Q\377\250e\2601\260D\270\003\377\2703\270a\270v\300Qa\300-\000\224\000\232\001`\010\n\210@\020\377\t\n\330\010\014\210E\220\275\025\277\000q\330\014\022\210\0005\373\230\016\231\000u\250J\260h\376L\000t\300:\310U\320R\337S\320ST\330\350\001\200\001\377\360\010\000\005\022\220\021\220\177%\220|\240<\250q\021\002\377\210C\210q\220\004\220C\277\220q\230\004\230C\227\000\004\377\240C\240q\250\001\200Aw\340\010 \244\000\006\250a\047\000\356\334\000b\220\006\251 w\230f\377\240B\240a\330\010#\240\3771\340\010\013\2104\210s\357\220#\220R\277\"c\240\023\377\240A\330\014\023\2201\330\376\021\006Q\330\014\017\210v\220\371T\240 \023\003\r\210Y\220a\376\206\"\020\220\005\220U\230!\337\2301\330\020\026\203@u\230\377M\250\021\250%\250z\270\377\030\300\021\300$\300f\310\377A\310T\320QY\320Y\377Z\320Z[\330\010\017\210\377q\200A\360\n\000\t!\276\377 f\250A\250Q\235\001\n\177\250!\360\006\000\t\014x\016\377D\250\003\2506\260\023\260\372\216\000\r\203\t\021\022\330\020\024\377\220E\230\025\230a\230q\367\330\024\032~\0006\240\027\250\177\002\250$\250a\330\014(\000>\227\007\017\210t\2206\331@\032\023\377-\260q\270\005\270X\300\377R\300s\310&\320PQ\377""\320QU\320UV\3308\3679\270\021\217\000\r\021\220\001\376\221A\"\220B\220f\230D\337\240\004\240D\250\310 \330\020\377\023\2208\2302\230R\230\367s\240\"\020\000\002\250\"\250\377B\250c\260\021\340\024!\377\240\021\240%\240x\250s\177\260#\260V\2701\330\014\002\377&\250\010\260\003\2603\260\335b\240`6\300\021\245\010\320*\377<\270A\270U\300!\300\1774\300q\310\004\310A\306\003\376W\001v\240W\250B\320.\377@\300\001\300\025\300a\300\037t\3101\310D\236\000\000\036\0143\201\032X\004\371\004\315\"w\014\000 \0230\031\365\230\215 \037\301A\025\330\020\035\377\230Q\230e\2408\2503\016\312 \026\260q\3176\301\200~\251\n\273S\3678\3102\366\204\001R\320RV\337\320VW\330\024\337\007\027\220\377r\230\023\230F\240#\240\337X\250R\250r\332\204\002\030\031\177\320\0006\260a\340\004\221\207\035}\004\356\207\023V\2606\270\023\310`\337V\3001\300A\244\207\002\320\000\0477\260q.\037\336\207 1\364\207\002";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2073, 3126);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3081 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodemore_wordsnnamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330""\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300j\320PU\320UV\320VW\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\360\006\000\t\014\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\340\024!\240\021\240%\240x\250s\260#\260V\2701\330\024!\240\021\240&\250\010\260\003\2603\260b\270\003\2706\300\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B""\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\320\030)\250\021\250%\250z\270\030\300\021\300$\300a\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (3126 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodemore_wordsnnamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F""\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\360\006\000\t\014\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\340\024!\240\021\240%\240x\250s\260#\260V\2701\330\024!\240\021\240&\250\010\260\003\2603\260b\270\003\2706\300\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v""\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 137; i++) {
+    for (int i = 0; i < 138; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 30) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 31) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -28454,8 +28837,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 137; i < 148; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-137].length;
+    for (int i = 138; i < 149; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-138].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -28465,14 +28848,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 148; i++) {
+    for (Py_ssize_t i = 0; i < 149; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 137;
+      PyObject **table = stringtab + 138;
       for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -28565,37 +28948,37 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_ziggurat_layers, __pyx_mstate->__pyx_kp_b_iso88591_1Jas_e5_9_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 88};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 98};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 99};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_E_aq_5_z_a_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 110};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 144};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_counter_lo, __pyx_mstate->__pyx_n_u_counter_hi, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 118};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 152};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 129};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_z_jPUUVVW_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 245};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 281};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_cache};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 262};
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 298};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_words, __pyx_mstate->__pyx_n_u_more_words};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
@@ -28610,7 +28993,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 321};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 357};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
