@@ -24,6 +24,8 @@ BRIAN2_PYTHON = os.environ.get("BRIAN2_PYTHON",
                                os.path.join(CACHE, "peers", "brian2", "bin", "python"))
 
 MODELS = {"cuba": ("cuba", 1.0), "mc0.1": ("microcircuit", 0.1), "mc1": ("microcircuit", 1.0)}
+# Rows written before the table recorded dates were all measured that day.
+FIRST_RUN = "2026-11-24"
 
 
 def configurations(model, scale, duration):
@@ -43,6 +45,7 @@ def measure(command, timeout):
     row = run_for_result(command, timeout)
     if row is not None:
         row["wall_s"] = time.perf_counter() - started
+        row["date"] = time.strftime("%Y-%m-%d")
     return row
 
 
@@ -57,17 +60,20 @@ def write(results, path):
              "Build = network construction (Brian2: + its run preparation in brackets); "
              "RTF = simulate wall time / biological time; bytes/synapse = (peak RSS - peak "
              "RSS of the same run without connections) / synapses; rates after 0.1 s "
-             "(microcircuit), in population order L23E L23I L4E L4I L5E L5I L6E L6I.",
+             "(microcircuit), in population order L23E L23I L4E L4I L5E L5I L6E L6I. "
+             "'measured': the day of the row's run (rows are re-run selectively with "
+             "--only; all on this machine).",
              "",
-             "| model | simulator | synapses | build s | simulate s | RTF | peak RSS GiB | "
-             "bytes/synapse | rates (Hz) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| model | simulator | measured | synapses | build s | simulate s | RTF | "
+             "peak RSS GiB | bytes/synapse | rates (Hz) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         build = f"{r['build_s']:.1f}"
         if "prepare_s" in r:
             build += f" (+{r['prepare_s']:.1f})"
         per_syn = f"{r['bytes_per_synapse']:.1f}" if r.get("bytes_per_synapse") else "n/a"
-        lines.append(f"| {r['label_model']} | {r['label']} | {r['synapses']:,} | {build} | "
+        lines.append(f"| {r['label_model']} | {r['label']} | {r.get('date', FIRST_RUN)} | "
+                     f"{r['synapses']:,} | {build} | "
                      f"{r['simulate_s']:.1f} | {r['rtf']:.1f} | {r['peak_rss'] / 2**30:.2f} | "
                      f"{per_syn} | {' '.join(f'{x:.2f}' for x in r['rates'])} |")
     with open(path, "w") as f:

@@ -39,12 +39,14 @@ def delivery_ns_per_event():
     entries, keep = [], []
     ring = np.zeros((n_slots, n_targets))
     for p in range(pathways):
-        n_syn = n_sources * per_row // pathways
+        n_syn = n_sources * per_row
         row_start = np.zeros(n_sources + 1, dtype=np.int64)
         row_start[1:] = np.cumsum(rng.multinomial(n_syn, np.full(n_sources, 1 / n_sources)))
-        rows = np.repeat(np.arange(n_sources), np.diff(row_start))
-        targets = rng.integers(0, n_targets, n_syn).astype(np.int32)
-        targets = targets[np.lexsort((targets, rows))]  # ascending within a row, as stored
+        rows = np.repeat(np.arange(n_sources, dtype=np.int64), np.diff(row_start))
+        # ascending within a row, as stored
+        targets = (np.sort(rows * n_targets + rng.integers(0, n_targets, n_syn)) -
+                   rows * n_targets).astype(np.int32)
+        del rows
         delays = np.clip(np.rint(rng.normal(15, 7.5, n_syn)), 1, n_slots - 1).astype(np.uint16)
         weights = rng.normal(87.8, 8.8, n_syn)
         keep.append((row_start, targets, delays, weights))

@@ -3703,6 +3703,7 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
+static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyObject *, double **); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, uint8_t const *, int); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double, double, double, double); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
@@ -3975,7 +3976,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
     PyObject *__pyx_codeobj_tab[4];
-    PyObject *__pyx_string_tab[152];
+    PyObject *__pyx_string_tab[150];
     PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4028,7 +4029,7 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_at_0x __pyx_string_tab[0]
 #define __pyx_kp_u_object __pyx_string_tab[1]
 #define __pyx_kp_u__3 __pyx_string_tab[2]
-#define __pyx_kp_u_1_to_32_variables __pyx_string_tab[3]
+#define __pyx_kp_u_1_to_32_state_variables __pyx_string_tab[3]
 #define __pyx_kp_u__2 __pyx_string_tab[4]
 #define __pyx_kp_u_MemoryView_of __pyx_string_tab[5]
 #define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[6]
@@ -4043,140 +4044,138 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[15]
 #define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[16]
 #define __pyx_kp_u_add_note __pyx_string_tab[17]
-#define __pyx_kp_u_at_most_32_variables __pyx_string_tab[18]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[19]
-#define __pyx_kp_u_disable __pyx_string_tab[20]
-#define __pyx_kp_u_enable __pyx_string_tab[21]
-#define __pyx_kp_u_ext_neuron_kernels_pyx __pyx_string_tab[22]
-#define __pyx_kp_u_gc __pyx_string_tab[23]
-#define __pyx_kp_u_inconsistent_arguments __pyx_string_tab[24]
-#define __pyx_kp_u_isenabled __pyx_string_tab[25]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[26]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[27]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[28]
-#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[29]
-#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[30]
-#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[31]
-#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[32]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[33]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[34]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[35]
-#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[36]
-#define __pyx_n_u_ASCII __pyx_string_tab[37]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[38]
-#define __pyx_n_u_Gt __pyx_string_tab[39]
-#define __pyx_n_u_GtE __pyx_string_tab[40]
-#define __pyx_n_u_Lt __pyx_string_tab[41]
-#define __pyx_n_u_LtE __pyx_string_tab[42]
-#define __pyx_n_u_Sequence __pyx_string_tab[43]
-#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[44]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[45]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[46]
-#define __pyx_n_u_annotate __pyx_string_tab[47]
-#define __pyx_n_u_class __pyx_string_tab[48]
-#define __pyx_n_u_class_getitem __pyx_string_tab[49]
-#define __pyx_n_u_dict __pyx_string_tab[50]
-#define __pyx_n_u_func __pyx_string_tab[51]
-#define __pyx_n_u_getstate __pyx_string_tab[52]
-#define __pyx_n_u_import __pyx_string_tab[53]
-#define __pyx_n_u_main __pyx_string_tab[54]
-#define __pyx_n_u_module __pyx_string_tab[55]
-#define __pyx_n_u_name_2 __pyx_string_tab[56]
-#define __pyx_n_u_new __pyx_string_tab[57]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[58]
-#define __pyx_n_u_pyx_state __pyx_string_tab[59]
-#define __pyx_n_u_pyx_type __pyx_string_tab[60]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[61]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[62]
-#define __pyx_n_u_qualname __pyx_string_tab[63]
-#define __pyx_n_u_reduce __pyx_string_tab[64]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[65]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[66]
-#define __pyx_n_u_set_name __pyx_string_tab[67]
-#define __pyx_n_u_setstate __pyx_string_tab[68]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[69]
-#define __pyx_n_u_test __pyx_string_tab[70]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[71]
-#define __pyx_n_u_abc __pyx_string_tab[72]
-#define __pyx_n_u_add_and_clear __pyx_string_tab[73]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[74]
-#define __pyx_n_u_arrived __pyx_string_tab[75]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[76]
-#define __pyx_n_u_base __pyx_string_tab[77]
-#define __pyx_n_u_c __pyx_string_tab[78]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[79]
-#define __pyx_n_u_count __pyx_string_tab[80]
-#define __pyx_n_u_crossed __pyx_string_tab[81]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[82]
-#define __pyx_n_u_dt __pyx_string_tab[83]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[84]
-#define __pyx_n_u_encode __pyx_string_tab[85]
-#define __pyx_n_u_enumerate __pyx_string_tab[86]
-#define __pyx_n_u_error __pyx_string_tab[87]
-#define __pyx_n_u_exact_step __pyx_string_tab[88]
-#define __pyx_n_u_exact_update __pyx_string_tab[89]
-#define __pyx_n_u_flags __pyx_string_tab[90]
-#define __pyx_n_u_format __pyx_string_tab[91]
-#define __pyx_n_u_fortran __pyx_string_tab[92]
-#define __pyx_n_u_free __pyx_string_tab[93]
-#define __pyx_n_u_free_c __pyx_string_tab[94]
-#define __pyx_n_u_free_m __pyx_string_tab[95]
-#define __pyx_n_u_held_c __pyx_string_tab[96]
-#define __pyx_n_u_held_m __pyx_string_tab[97]
-#define __pyx_n_u_held_matrix __pyx_string_tab[98]
-#define __pyx_n_u_held_offsets __pyx_string_tab[99]
-#define __pyx_n_u_i __pyx_string_tab[100]
-#define __pyx_n_u_id __pyx_string_tab[101]
-#define __pyx_n_u_index __pyx_string_tab[102]
-#define __pyx_n_u_items __pyx_string_tab[103]
-#define __pyx_n_u_itemsize __pyx_string_tab[104]
-#define __pyx_n_u_k __pyx_string_tab[105]
-#define __pyx_n_u_lastspike __pyx_string_tab[106]
-#define __pyx_n_u_margin __pyx_string_tab[107]
-#define __pyx_n_u_matrix __pyx_string_tab[108]
-#define __pyx_n_u_memview __pyx_string_tab[109]
-#define __pyx_n_u_mode __pyx_string_tab[110]
-#define __pyx_n_u_n __pyx_string_tab[111]
-#define __pyx_n_u_n_spikes __pyx_string_tab[112]
-#define __pyx_n_u_n_vars __pyx_string_tab[113]
-#define __pyx_n_u_name __pyx_string_tab[114]
-#define __pyx_n_u_ndim __pyx_string_tab[115]
-#define __pyx_n_u_not_refractory __pyx_string_tab[116]
-#define __pyx_n_u_obj __pyx_string_tab[117]
-#define __pyx_n_u_offsets __pyx_string_tab[118]
-#define __pyx_n_u_pack __pyx_string_tab[119]
-#define __pyx_n_u_per_neuron __pyx_string_tab[120]
-#define __pyx_n_u_per_step __pyx_string_tab[121]
-#define __pyx_n_u_pop __pyx_string_tab[122]
-#define __pyx_n_u_refractoriness __pyx_string_tab[123]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[124]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[125]
-#define __pyx_n_u_register __pyx_string_tab[126]
-#define __pyx_n_u_setdefault __pyx_string_tab[127]
-#define __pyx_n_u_shape __pyx_string_tab[128]
-#define __pyx_n_u_shared __pyx_string_tab[129]
-#define __pyx_n_u_shared_period __pyx_string_tab[130]
-#define __pyx_n_u_size __pyx_string_tab[131]
-#define __pyx_n_u_spikes __pyx_string_tab[132]
-#define __pyx_n_u_start __pyx_string_tab[133]
-#define __pyx_n_u_step __pyx_string_tab[134]
-#define __pyx_n_u_stop __pyx_string_tab[135]
-#define __pyx_n_u_struct __pyx_string_tab[136]
-#define __pyx_n_u_t __pyx_string_tab[137]
-#define __pyx_n_u_threshold_level __pyx_string_tab[138]
-#define __pyx_n_u_threshold_op __pyx_string_tab[139]
-#define __pyx_n_u_threshold_variable __pyx_string_tab[140]
-#define __pyx_n_u_unpack __pyx_string_tab[141]
-#define __pyx_n_u_update __pyx_string_tab[142]
-#define __pyx_n_u_values __pyx_string_tab[143]
-#define __pyx_n_u_variables __pyx_string_tab[144]
-#define __pyx_n_u_view __pyx_string_tab[145]
-#define __pyx_n_u_x __pyx_string_tab[146]
-#define __pyx_n_b_O __pyx_string_tab[147]
-#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[148]
-#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[149]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1 __pyx_string_tab[150]
-#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_wc_3gRq_j __pyx_string_tab[151]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[18]
+#define __pyx_kp_u_disable __pyx_string_tab[19]
+#define __pyx_kp_u_enable __pyx_string_tab[20]
+#define __pyx_kp_u_ext_neuron_kernels_pyx __pyx_string_tab[21]
+#define __pyx_kp_u_gc __pyx_string_tab[22]
+#define __pyx_kp_u_inconsistent_arguments __pyx_string_tab[23]
+#define __pyx_kp_u_isenabled __pyx_string_tab[24]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[25]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[26]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[27]
+#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[28]
+#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[29]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[30]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[31]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[32]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[33]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[34]
+#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[35]
+#define __pyx_n_u_ASCII __pyx_string_tab[36]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
+#define __pyx_n_u_Gt __pyx_string_tab[38]
+#define __pyx_n_u_GtE __pyx_string_tab[39]
+#define __pyx_n_u_Lt __pyx_string_tab[40]
+#define __pyx_n_u_LtE __pyx_string_tab[41]
+#define __pyx_n_u_Sequence __pyx_string_tab[42]
+#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[43]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[44]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[45]
+#define __pyx_n_u_annotate __pyx_string_tab[46]
+#define __pyx_n_u_class __pyx_string_tab[47]
+#define __pyx_n_u_class_getitem __pyx_string_tab[48]
+#define __pyx_n_u_dict __pyx_string_tab[49]
+#define __pyx_n_u_func __pyx_string_tab[50]
+#define __pyx_n_u_getstate __pyx_string_tab[51]
+#define __pyx_n_u_import __pyx_string_tab[52]
+#define __pyx_n_u_main __pyx_string_tab[53]
+#define __pyx_n_u_module __pyx_string_tab[54]
+#define __pyx_n_u_name_2 __pyx_string_tab[55]
+#define __pyx_n_u_new __pyx_string_tab[56]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[57]
+#define __pyx_n_u_pyx_state __pyx_string_tab[58]
+#define __pyx_n_u_pyx_type __pyx_string_tab[59]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[60]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[61]
+#define __pyx_n_u_qualname __pyx_string_tab[62]
+#define __pyx_n_u_reduce __pyx_string_tab[63]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[64]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[65]
+#define __pyx_n_u_set_name __pyx_string_tab[66]
+#define __pyx_n_u_setstate __pyx_string_tab[67]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[68]
+#define __pyx_n_u_test __pyx_string_tab[69]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[70]
+#define __pyx_n_u_abc __pyx_string_tab[71]
+#define __pyx_n_u_add_and_clear __pyx_string_tab[72]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[73]
+#define __pyx_n_u_arrived __pyx_string_tab[74]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[75]
+#define __pyx_n_u_base __pyx_string_tab[76]
+#define __pyx_n_u_c __pyx_string_tab[77]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[78]
+#define __pyx_n_u_count __pyx_string_tab[79]
+#define __pyx_n_u_crossed __pyx_string_tab[80]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[81]
+#define __pyx_n_u_dt __pyx_string_tab[82]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[83]
+#define __pyx_n_u_encode __pyx_string_tab[84]
+#define __pyx_n_u_enumerate __pyx_string_tab[85]
+#define __pyx_n_u_error __pyx_string_tab[86]
+#define __pyx_n_u_exact_step __pyx_string_tab[87]
+#define __pyx_n_u_exact_update __pyx_string_tab[88]
+#define __pyx_n_u_flags __pyx_string_tab[89]
+#define __pyx_n_u_format __pyx_string_tab[90]
+#define __pyx_n_u_fortran __pyx_string_tab[91]
+#define __pyx_n_u_free __pyx_string_tab[92]
+#define __pyx_n_u_free_c __pyx_string_tab[93]
+#define __pyx_n_u_free_m __pyx_string_tab[94]
+#define __pyx_n_u_held_c __pyx_string_tab[95]
+#define __pyx_n_u_held_m __pyx_string_tab[96]
+#define __pyx_n_u_held_matrix __pyx_string_tab[97]
+#define __pyx_n_u_held_offsets __pyx_string_tab[98]
+#define __pyx_n_u_i __pyx_string_tab[99]
+#define __pyx_n_u_id __pyx_string_tab[100]
+#define __pyx_n_u_index __pyx_string_tab[101]
+#define __pyx_n_u_items __pyx_string_tab[102]
+#define __pyx_n_u_itemsize __pyx_string_tab[103]
+#define __pyx_n_u_k __pyx_string_tab[104]
+#define __pyx_n_u_lastspike __pyx_string_tab[105]
+#define __pyx_n_u_margin __pyx_string_tab[106]
+#define __pyx_n_u_matrix __pyx_string_tab[107]
+#define __pyx_n_u_memview __pyx_string_tab[108]
+#define __pyx_n_u_mode __pyx_string_tab[109]
+#define __pyx_n_u_n __pyx_string_tab[110]
+#define __pyx_n_u_n_spikes __pyx_string_tab[111]
+#define __pyx_n_u_n_vars __pyx_string_tab[112]
+#define __pyx_n_u_name __pyx_string_tab[113]
+#define __pyx_n_u_ndim __pyx_string_tab[114]
+#define __pyx_n_u_not_refractory __pyx_string_tab[115]
+#define __pyx_n_u_obj __pyx_string_tab[116]
+#define __pyx_n_u_offsets __pyx_string_tab[117]
+#define __pyx_n_u_pack __pyx_string_tab[118]
+#define __pyx_n_u_per_neuron __pyx_string_tab[119]
+#define __pyx_n_u_per_step __pyx_string_tab[120]
+#define __pyx_n_u_pop __pyx_string_tab[121]
+#define __pyx_n_u_refractoriness __pyx_string_tab[122]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[123]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[124]
+#define __pyx_n_u_register __pyx_string_tab[125]
+#define __pyx_n_u_setdefault __pyx_string_tab[126]
+#define __pyx_n_u_shape __pyx_string_tab[127]
+#define __pyx_n_u_shared __pyx_string_tab[128]
+#define __pyx_n_u_shared_period __pyx_string_tab[129]
+#define __pyx_n_u_size __pyx_string_tab[130]
+#define __pyx_n_u_spikes __pyx_string_tab[131]
+#define __pyx_n_u_start __pyx_string_tab[132]
+#define __pyx_n_u_step __pyx_string_tab[133]
+#define __pyx_n_u_stop __pyx_string_tab[134]
+#define __pyx_n_u_struct __pyx_string_tab[135]
+#define __pyx_n_u_t __pyx_string_tab[136]
+#define __pyx_n_u_threshold_level __pyx_string_tab[137]
+#define __pyx_n_u_threshold_op __pyx_string_tab[138]
+#define __pyx_n_u_threshold_variable __pyx_string_tab[139]
+#define __pyx_n_u_unpack __pyx_string_tab[140]
+#define __pyx_n_u_update __pyx_string_tab[141]
+#define __pyx_n_u_values __pyx_string_tab[142]
+#define __pyx_n_u_variables __pyx_string_tab[143]
+#define __pyx_n_u_x __pyx_string_tab[144]
+#define __pyx_n_b_O __pyx_string_tab[145]
+#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[146]
+#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[147]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[148]
+#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F __pyx_string_tab[149]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4227,7 +4226,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<152; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<150; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4281,7 +4280,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<152; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<150; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20502,10 +20501,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets) {
   Py_ssize_t __pyx_v_n_vars;
-  Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_n;
   double *__pyx_v_values[32];
-  __Pyx_memviewslice __pyx_v_view = { 0, 0, { 0 }, { 0 }, { 0 } };
   double const *__pyx_v_free_m;
   double const *__pyx_v_held_m;
   double const *__pyx_v_free_c;
@@ -20518,14 +20515,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
   int __pyx_t_4;
-  PyObject *__pyx_t_5 = NULL;
+  int __pyx_t_5;
   PyObject *__pyx_t_6 = NULL;
-  size_t __pyx_t_7;
-  Py_ssize_t __pyx_t_8;
-  Py_ssize_t __pyx_t_9;
-  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  double *__pyx_t_11;
-  int __pyx_t_12;
+  PyObject *__pyx_t_7 = NULL;
+  size_t __pyx_t_8;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -20536,7 +20529,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
  *     """
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
  *     cdef double* values[MAX_VARIABLES]
- *     cdef double[::1] view
+ *     # Raw pointers: switching memoryviews per neuron would cost refcounting.
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
@@ -20545,8 +20538,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 25, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":29
- *     cdef double[::1] view
+  /* "ext/neuron_kernels.pyx":28
+ *     cdef double* values[MAX_VARIABLES]
  *     # Raw pointers: switching memoryviews per neuron would cost refcounting.
  *     cdef const double* free_m = &matrix[0, 0]             # <<<<<<<<<<<<<<
  *     cdef const double* held_m = &held_matrix[0, 0]
@@ -20556,7 +20549,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_t_3 = 0;
   __pyx_v_free_m = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_2 * __pyx_v_matrix.strides[0]) )) + __pyx_t_3)) ))));
 
-  /* "ext/neuron_kernels.pyx":30
+  /* "ext/neuron_kernels.pyx":29
  *     # Raw pointers: switching memoryviews per neuron would cost refcounting.
  *     cdef const double* free_m = &matrix[0, 0]
  *     cdef const double* held_m = &held_matrix[0, 0]             # <<<<<<<<<<<<<<
@@ -20567,7 +20560,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_t_2 = 0;
   __pyx_v_held_m = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_matrix.data + __pyx_t_3 * __pyx_v_held_matrix.strides[0]) )) + __pyx_t_2)) ))));
 
-  /* "ext/neuron_kernels.pyx":31
+  /* "ext/neuron_kernels.pyx":30
  *     cdef const double* free_m = &matrix[0, 0]
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
@@ -20576,7 +20569,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_free_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":32
+  /* "ext/neuron_kernels.pyx":31
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
@@ -20585,83 +20578,42 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":33
+  /* "ext/neuron_kernels.pyx":32
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL
  *     cdef const uint8_t* flags = NULL             # <<<<<<<<<<<<<<
  *     cdef bint per_neuron = offsets.shape[0] > 0
- *     if n_vars > MAX_VARIABLES:
+ *     if n_vars == 0:
 */
   __pyx_v_flags = NULL;
 
-  /* "ext/neuron_kernels.pyx":34
+  /* "ext/neuron_kernels.pyx":33
  *     cdef const double* held_c = NULL
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0             # <<<<<<<<<<<<<<
- *     if n_vars > MAX_VARIABLES:
- *         raise ValueError(f"at most {MAX_VARIABLES} variables")
+ *     if n_vars == 0:
+ *         return
 */
   __pyx_v_per_neuron = ((__pyx_v_offsets.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":35
+  /* "ext/neuron_kernels.pyx":34
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0
- *     if n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
- *         raise ValueError(f"at most {MAX_VARIABLES} variables")
- *     if n_vars == 0:
-*/
-  __pyx_t_4 = (__pyx_v_n_vars > 32);
-
-  if (unlikely(__pyx_t_4)) {
-
-
-    /* "ext/neuron_kernels.pyx":36
- *     cdef bint per_neuron = offsets.shape[0] > 0
- *     if n_vars > MAX_VARIABLES:
- *         raise ValueError(f"at most {MAX_VARIABLES} variables")             # <<<<<<<<<<<<<<
- *     if n_vars == 0:
- *         return
-*/
-    __pyx_t_6 = NULL;
-    __pyx_t_7 = 1;
-    {
-      PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_at_most_32_variables};
-      __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 36, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_5);
-    }
-    __Pyx_Raise(__pyx_t_5, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 36, __pyx_L1_error)
-
-    /* "ext/neuron_kernels.pyx":35
- *     cdef const uint8_t* flags = NULL
- *     cdef bint per_neuron = offsets.shape[0] > 0
- *     if n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
- *         raise ValueError(f"at most {MAX_VARIABLES} variables")
- *     if n_vars == 0:
-*/
-  }
-
-  /* "ext/neuron_kernels.pyx":37
- *     if n_vars > MAX_VARIABLES:
- *         raise ValueError(f"at most {MAX_VARIABLES} variables")
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
  *         return
- *     n = len(variables[0])
+ *     n = _variable_pointers(variables, values)
 */
   __pyx_t_4 = (__pyx_v_n_vars == 0);
 
   if (__pyx_t_4) {
 
 
-    /* "ext/neuron_kernels.pyx":38
- *         raise ValueError(f"at most {MAX_VARIABLES} variables")
+    /* "ext/neuron_kernels.pyx":35
+ *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:
  *         return             # <<<<<<<<<<<<<<
- *     n = len(variables[0])
- *     for k in range(n_vars):
+ *     n = _variable_pointers(variables, values)
+ *     if per_neuron:
 */
     {
       PyObject *__pyx_temp;
@@ -20673,184 +20625,82 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":37
- *     if n_vars > MAX_VARIABLES:
- *         raise ValueError(f"at most {MAX_VARIABLES} variables")
+    /* "ext/neuron_kernels.pyx":34
+ *     cdef const uint8_t* flags = NULL
+ *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
  *         return
- *     n = len(variables[0])
+ *     n = _variable_pointers(variables, values)
 */
   }
 
-  /* "ext/neuron_kernels.pyx":39
+  /* "ext/neuron_kernels.pyx":36
  *     if n_vars == 0:
  *         return
- *     n = len(variables[0])             # <<<<<<<<<<<<<<
- *     for k in range(n_vars):
- *         view = variables[k]
-*/
-  if (unlikely(__pyx_v_variables == Py_None)) {
-    PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 39, __pyx_L1_error)
-  }
-  __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
-  __Pyx_INCREF(__pyx_t_5);
-  __pyx_t_1 = PyObject_Length(__pyx_t_5); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 39, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_v_n = __pyx_t_1;
-
-  /* "ext/neuron_kernels.pyx":40
- *         return
- *     n = len(variables[0])
- *     for k in range(n_vars):             # <<<<<<<<<<<<<<
- *         view = variables[k]
- *         if view.shape[0] != n:
-*/
-
-  __pyx_t_1 = __pyx_v_n_vars;
-  __pyx_t_8 = __pyx_t_1;
-
-  for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-    __pyx_v_k = __pyx_t_9;
-
-    /* "ext/neuron_kernels.pyx":41
- *     n = len(variables[0])
- *     for k in range(n_vars):
- *         view = variables[k]             # <<<<<<<<<<<<<<
- *         if view.shape[0] != n:
- *             raise ValueError("state variables must have one length")
-*/
-    if (unlikely(__pyx_v_variables == Py_None)) {
-      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 41, __pyx_L1_error)
-    }
-    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 41, __pyx_L1_error)
-    __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
-    __pyx_v_view = __pyx_t_10;
-    __pyx_t_10.memview = NULL;
-    __pyx_t_10.data = NULL;
-
-    /* "ext/neuron_kernels.pyx":42
- *     for k in range(n_vars):
- *         view = variables[k]
- *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
-*/
-    __pyx_t_4 = ((__pyx_v_view.shape[0]) != __pyx_v_n);
-
-    if (unlikely(__pyx_t_4)) {
-
-
-      /* "ext/neuron_kernels.pyx":43
- *         view = variables[k]
- *         if view.shape[0] != n:
- *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
- *         values[k] = &view[0] if n else NULL
- *     if per_neuron:
-*/
-      __pyx_t_6 = NULL;
-      __pyx_t_7 = 1;
-      {
-        PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
-        __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 43, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_5);
-      }
-      __Pyx_Raise(__pyx_t_5, 0, 0, 0);
-      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __PYX_ERR(0, 43, __pyx_L1_error)
-
-      /* "ext/neuron_kernels.pyx":42
- *     for k in range(n_vars):
- *         view = variables[k]
- *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
-*/
-    }
-
-    /* "ext/neuron_kernels.pyx":44
- *         if view.shape[0] != n:
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
+ *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
 */
-    __pyx_t_4 = (__pyx_v_n != 0);
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 36, __pyx_L1_error)
+  __pyx_v_n = __pyx_t_1;
 
-    if (__pyx_t_4) {
-      __pyx_t_2 = 0;
-
-      __pyx_t_11 = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_view.data) + __pyx_t_2)) ))));
-    } else {
-
-      __pyx_t_11 = NULL;
-    }
-
-    (__pyx_v_values[__pyx_v_k]) = __pyx_t_11;
-
-  }
-
-
-  /* "ext/neuron_kernels.pyx":45
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
+  /* "ext/neuron_kernels.pyx":37
+ *         return
+ *     n = _variable_pointers(variables, values)
  *     if per_neuron:             # <<<<<<<<<<<<<<
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
 */
   if (__pyx_v_per_neuron) {
 
-    /* "ext/neuron_kernels.pyx":46
- *         values[k] = &view[0] if n else NULL
+    /* "ext/neuron_kernels.pyx":38
+ *     n = _variable_pointers(variables, values)
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
 */
-    __pyx_t_12 = ((__pyx_v_offsets.shape[1]) != __pyx_v_n);
+    __pyx_t_5 = ((__pyx_v_offsets.shape[1]) != __pyx_v_n);
 
-    if (!__pyx_t_12) {
+    if (!__pyx_t_5) {
 
     } else {
 
-      __pyx_t_4 = __pyx_t_12;
+      __pyx_t_4 = __pyx_t_5;
 
-      goto __pyx_L10_bool_binop_done;
+      goto __pyx_L6_bool_binop_done;
     }
-    __pyx_t_12 = ((__pyx_v_held_offsets.shape[1]) != __pyx_v_n);
+    __pyx_t_5 = ((__pyx_v_held_offsets.shape[1]) != __pyx_v_n);
 
 
-    __pyx_t_4 = __pyx_t_12;
+    __pyx_t_4 = __pyx_t_5;
 
-    __pyx_L10_bool_binop_done:;
+    __pyx_L6_bool_binop_done:;
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":47
+      /* "ext/neuron_kernels.pyx":39
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
 */
-      __pyx_t_6 = NULL;
-      __pyx_t_7 = 1;
+      __pyx_t_7 = NULL;
+      __pyx_t_8 = 1;
       {
-        PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
-        __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_5);
+        PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
+        __pyx_t_6 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 39, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_6);
       }
-      __Pyx_Raise(__pyx_t_5, 0, 0, 0);
-      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __PYX_ERR(0, 47, __pyx_L1_error)
+      __Pyx_Raise(__pyx_t_6, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+      __PYX_ERR(0, 39, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":46
- *         values[k] = &view[0] if n else NULL
+      /* "ext/neuron_kernels.pyx":38
+ *     n = _variable_pointers(variables, values)
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
  *             raise ValueError("offsets must have one column per neuron")
@@ -20858,7 +20708,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":48
+    /* "ext/neuron_kernels.pyx":40
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -20869,7 +20719,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_3 = 0;
     __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_2 * __pyx_v_offsets.strides[0]) )) + __pyx_t_3)) ))));
 
-    /* "ext/neuron_kernels.pyx":49
+    /* "ext/neuron_kernels.pyx":41
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -20880,16 +20730,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_2 = 0;
     __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_3 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_2)) ))));
 
-    /* "ext/neuron_kernels.pyx":45
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
+    /* "ext/neuron_kernels.pyx":37
+ *         return
+ *     n = _variable_pointers(variables, values)
  *     if per_neuron:             # <<<<<<<<<<<<<<
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
 */
   }
 
-  /* "ext/neuron_kernels.pyx":50
+  /* "ext/neuron_kernels.pyx":42
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -20901,7 +20751,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   if (__pyx_t_4) {
 
 
-    /* "ext/neuron_kernels.pyx":51
+    /* "ext/neuron_kernels.pyx":43
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -20913,27 +20763,27 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":52
+      /* "ext/neuron_kernels.pyx":44
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")             # <<<<<<<<<<<<<<
  *         flags = &not_refractory[0]
  *     with nogil:
 */
-      __pyx_t_6 = NULL;
-      __pyx_t_7 = 1;
+      __pyx_t_7 = NULL;
+      __pyx_t_8 = 1;
       {
-        PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
-        __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 52, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_5);
+        PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
+        __pyx_t_6 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 44, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_6);
       }
-      __Pyx_Raise(__pyx_t_5, 0, 0, 0);
-      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __PYX_ERR(0, 52, __pyx_L1_error)
+      __Pyx_Raise(__pyx_t_6, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+      __PYX_ERR(0, 44, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":51
+      /* "ext/neuron_kernels.pyx":43
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -20942,7 +20792,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":53
+    /* "ext/neuron_kernels.pyx":45
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
@@ -20952,7 +20802,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_2 = 0;
     __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_2)) ))));
 
-    /* "ext/neuron_kernels.pyx":50
+    /* "ext/neuron_kernels.pyx":42
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -20961,7 +20811,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":54
+  /* "ext/neuron_kernels.pyx":46
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -20974,7 +20824,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":57
+        /* "ext/neuron_kernels.pyx":49
  *         # Literal sizes let the compiler unroll the small matrix products
  *         # (the inline function is specialised for each).
  *         if n_vars == 1:             # <<<<<<<<<<<<<<
@@ -20984,7 +20834,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         switch (__pyx_v_n_vars) {
           case 1:
 
-          /* "ext/neuron_kernels.pyx":58
+          /* "ext/neuron_kernels.pyx":50
  *         # (the inline function is specialised for each).
  *         if n_vars == 1:
  *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
@@ -20993,7 +20843,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
           __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(1, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
 
-          /* "ext/neuron_kernels.pyx":57
+          /* "ext/neuron_kernels.pyx":49
  *         # Literal sizes let the compiler unroll the small matrix products
  *         # (the inline function is specialised for each).
  *         if n_vars == 1:             # <<<<<<<<<<<<<<
@@ -21003,7 +20853,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
           break;
           case 2:
 
-          /* "ext/neuron_kernels.pyx":60
+          /* "ext/neuron_kernels.pyx":52
  *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
  *         elif n_vars == 2:
  *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
@@ -21012,7 +20862,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
           __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(2, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
 
-          /* "ext/neuron_kernels.pyx":59
+          /* "ext/neuron_kernels.pyx":51
  *         if n_vars == 1:
  *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
  *         elif n_vars == 2:             # <<<<<<<<<<<<<<
@@ -21022,7 +20872,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
           break;
           case 3:
 
-          /* "ext/neuron_kernels.pyx":62
+          /* "ext/neuron_kernels.pyx":54
  *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
  *         elif n_vars == 3:
  *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
@@ -21031,7 +20881,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
           __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(3, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
 
-          /* "ext/neuron_kernels.pyx":61
+          /* "ext/neuron_kernels.pyx":53
  *         elif n_vars == 2:
  *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
  *         elif n_vars == 3:             # <<<<<<<<<<<<<<
@@ -21041,7 +20891,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
           break;
           default:
 
-          /* "ext/neuron_kernels.pyx":64
+          /* "ext/neuron_kernels.pyx":56
  *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
  *         else:
  *             _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags,             # <<<<<<<<<<<<<<
@@ -21053,7 +20903,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         }
       }
 
-      /* "ext/neuron_kernels.pyx":54
+      /* "ext/neuron_kernels.pyx":46
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21064,9 +20914,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L16;
+          goto __pyx_L12;
         }
-        __pyx_L16:;
+        __pyx_L12:;
       }
   }
 
@@ -21082,17 +20932,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_r = Py_None; __Pyx_INCREF(Py_None);
   goto __pyx_L0;
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
+  __Pyx_XDECREF(__pyx_t_7);
   __Pyx_AddTraceback("distsim._ext.neuron_kernels.exact_update", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
 
 
 
-
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
 
 
 
@@ -21104,7 +20951,257 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":68
+/* "ext/neuron_kernels.pyx":60
+ * 
+ * 
+ * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
+ *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
+ *     length); returns that length."""
+*/
+
+static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyObject *__pyx_v_variables, double **__pyx_v_values) {
+  Py_ssize_t __pyx_v_n_vars;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_n;
+  __Pyx_memviewslice __pyx_v_view = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_r;
+  __Pyx_RefNannyDeclarations
+  Py_ssize_t __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  double *__pyx_t_10;
+  Py_ssize_t __pyx_t_11;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("_variable_pointers", 0);
+
+  /* "ext/neuron_kernels.pyx":63
+ *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
+ *     length); returns that length."""
+ *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
+ *     cdef double[::1] view
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+*/
+  if (unlikely(__pyx_v_variables == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 63, __pyx_L1_error)
+  }
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_v_n_vars = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":65
+ *     cdef Py_ssize_t n_vars = len(variables), k, n
+ *     cdef double[::1] view
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
+ *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
+ *     n = len(variables[0])
+*/
+  __pyx_t_3 = (__pyx_v_n_vars == 0);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_3 = (__pyx_v_n_vars > 32);
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L4_bool_binop_done:;
+  if (unlikely(__pyx_t_2)) {
+
+
+    /* "ext/neuron_kernels.pyx":66
+ *     cdef double[::1] view
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+ *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")             # <<<<<<<<<<<<<<
+ *     n = len(variables[0])
+ *     for k in range(n_vars):
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_1_to_32_state_variables};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 66, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 66, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":65
+ *     cdef Py_ssize_t n_vars = len(variables), k, n
+ *     cdef double[::1] view
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
+ *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
+ *     n = len(variables[0])
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":67
+ *     if n_vars == 0 or n_vars > MAX_VARIABLES:
+ *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
+ *     n = len(variables[0])             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars):
+ *         view = variables[k]
+*/
+  if (unlikely(__pyx_v_variables == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+    __PYX_ERR(0, 67, __pyx_L1_error)
+  }
+  __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
+  __Pyx_INCREF(__pyx_t_4);
+  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 67, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+  __pyx_v_n = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":68
+ *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
+ *     n = len(variables[0])
+ *     for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *         view = variables[k]
+ *         if view.shape[0] != n:
+*/
+
+  __pyx_t_1 = __pyx_v_n_vars;
+  __pyx_t_7 = __pyx_t_1;
+
+  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
+    __pyx_v_k = __pyx_t_8;
+
+    /* "ext/neuron_kernels.pyx":69
+ *     n = len(variables[0])
+ *     for k in range(n_vars):
+ *         view = variables[k]             # <<<<<<<<<<<<<<
+ *         if view.shape[0] != n:
+ *             raise ValueError("state variables must have one length")
+*/
+    if (unlikely(__pyx_v_variables == Py_None)) {
+      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+      __PYX_ERR(0, 69, __pyx_L1_error)
+    }
+    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 69, __pyx_L1_error)
+    __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
+    __pyx_v_view = __pyx_t_9;
+    __pyx_t_9.memview = NULL;
+    __pyx_t_9.data = NULL;
+
+    /* "ext/neuron_kernels.pyx":70
+ *     for k in range(n_vars):
+ *         view = variables[k]
+ *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL
+*/
+    __pyx_t_2 = ((__pyx_v_view.shape[0]) != __pyx_v_n);
+
+    if (unlikely(__pyx_t_2)) {
+
+
+      /* "ext/neuron_kernels.pyx":71
+ *         view = variables[k]
+ *         if view.shape[0] != n:
+ *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
+ *         values[k] = &view[0] if n else NULL
+ *     return n
+*/
+      __pyx_t_5 = NULL;
+      __pyx_t_6 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
+        __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_4);
+      }
+      __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+      __PYX_ERR(0, 71, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":70
+ *     for k in range(n_vars):
+ *         view = variables[k]
+ *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":72
+ *         if view.shape[0] != n:
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
+ *     return n
+ * 
+*/
+    __pyx_t_2 = (__pyx_v_n != 0);
+
+    if (__pyx_t_2) {
+      __pyx_t_11 = 0;
+
+      __pyx_t_10 = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_view.data) + __pyx_t_11)) ))));
+    } else {
+
+      __pyx_t_10 = NULL;
+    }
+
+    (__pyx_v_values[__pyx_v_k]) = __pyx_t_10;
+
+  }
+
+
+  /* "ext/neuron_kernels.pyx":73
+ *             raise ValueError("state variables must have one length")
+ *         values[k] = &view[0] if n else NULL
+ *     return n             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = __pyx_v_n;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":60
+ * 
+ * 
+ * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
+ *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
+ *     length); returns that length."""
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels._variable_pointers", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1L;
+  __pyx_L0:;
+
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":76
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21122,7 +21219,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   int __pyx_t_6;
   int __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":73
+  /* "ext/neuron_kernels.pyx":81
  *                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
  *     cdef Py_ssize_t i
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -21136,7 +21233,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/neuron_kernels.pyx":74
+    /* "ext/neuron_kernels.pyx":82
  *     cdef Py_ssize_t i
  *     for i in range(n):
  *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -21151,7 +21248,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_4 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":75
+    /* "ext/neuron_kernels.pyx":83
  *     for i in range(n):
  *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
  *                        held_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -21166,7 +21263,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_5 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":76
+    /* "ext/neuron_kernels.pyx":84
  *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
  *                        held_c if per_neuron else NULL,
  *                        not_refractory == NULL or not_refractory[i])             # <<<<<<<<<<<<<<
@@ -21190,7 +21287,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
     __pyx_L5_bool_binop_done:;
 
-    /* "ext/neuron_kernels.pyx":74
+    /* "ext/neuron_kernels.pyx":82
  *     cdef Py_ssize_t i
  *     for i in range(n):
  *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -21204,7 +21301,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":68
+  /* "ext/neuron_kernels.pyx":76
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21216,7 +21313,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":79
+/* "ext/neuron_kernels.pyx":87
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21268,60 +21365,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 79, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 87, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 79, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 87, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 79, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 87, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 79, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 87, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 79, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 79, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 79, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 87, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 79, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 87, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 79, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 79, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 79, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 87, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 79, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 87, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 79, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 87, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 79, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 79, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 79, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 80, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 80, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 87, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 87, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 87, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 88, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 88, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 79, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 87, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21376,7 +21473,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("refractory_flags", 0);
 
-  /* "ext/neuron_kernels.pyx":85
+  /* "ext/neuron_kernels.pyx":93
  *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
@@ -21385,7 +21482,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":86
+  /* "ext/neuron_kernels.pyx":94
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -21394,7 +21491,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":87
+  /* "ext/neuron_kernels.pyx":95
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -21404,7 +21501,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":88
+  /* "ext/neuron_kernels.pyx":96
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21443,7 +21540,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":89
+    /* "ext/neuron_kernels.pyx":97
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -21456,14 +21553,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 89, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 97, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 89, __pyx_L1_error)
+    __PYX_ERR(0, 97, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":88
+    /* "ext/neuron_kernels.pyx":96
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21472,7 +21569,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   }
 
-  /* "ext/neuron_kernels.pyx":90
+  /* "ext/neuron_kernels.pyx":98
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21485,7 +21582,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":91
+        /* "ext/neuron_kernels.pyx":99
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21499,7 +21596,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
           __pyx_v_i = __pyx_t_9;
 
-          /* "ext/neuron_kernels.pyx":95
+          /* "ext/neuron_kernels.pyx":103
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -21508,7 +21605,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
           __pyx_t_10 = __pyx_v_i;
 
-          /* "ext/neuron_kernels.pyx":96
+          /* "ext/neuron_kernels.pyx":104
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
@@ -21524,7 +21621,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
           }
           __pyx_t_12 = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":95
+          /* "ext/neuron_kernels.pyx":103
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -21538,7 +21635,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 
       }
 
-      /* "ext/neuron_kernels.pyx":90
+      /* "ext/neuron_kernels.pyx":98
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21555,7 +21652,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       }
   }
 
-  /* "ext/neuron_kernels.pyx":79
+  /* "ext/neuron_kernels.pyx":87
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21582,7 +21679,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":99
+/* "ext/neuron_kernels.pyx":107
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -21596,7 +21693,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":103
+  /* "ext/neuron_kernels.pyx":111
  *     # floor(), without its library call for the usual non-negative case
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step             # <<<<<<<<<<<<<<
@@ -21605,7 +21702,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
 */
   __pyx_v_x = (((__pyx_v_t - __pyx_v_last) + __pyx_v_margin) * __pyx_v_per_step);
 
-  /* "ext/neuron_kernels.pyx":104
+  /* "ext/neuron_kernels.pyx":112
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step
  *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)             # <<<<<<<<<<<<<<
@@ -21627,7 +21724,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":99
+  /* "ext/neuron_kernels.pyx":107
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -21641,7 +21738,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":107
+/* "ext/neuron_kernels.pyx":115
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -21690,39 +21787,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 107, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 115, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 107, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 115, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 107, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 115, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 107, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 115, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 107, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 115, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 107, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 115, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 107, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 115, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 107, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 107, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 115, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 115, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 107, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 115, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21766,7 +21863,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_and_clear", 0);
 
-  /* "ext/neuron_kernels.pyx":110
+  /* "ext/neuron_kernels.pyx":118
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
@@ -21775,7 +21872,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
 */
   __pyx_v_n = (__pyx_v_values.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":111
+  /* "ext/neuron_kernels.pyx":119
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21787,7 +21884,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":112
+    /* "ext/neuron_kernels.pyx":120
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
@@ -21800,14 +21897,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 112, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 120, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 112, __pyx_L1_error)
+    __PYX_ERR(0, 120, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":111
+    /* "ext/neuron_kernels.pyx":119
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21816,7 +21913,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":113
+  /* "ext/neuron_kernels.pyx":121
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21829,7 +21926,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":114
+        /* "ext/neuron_kernels.pyx":122
  *         raise ValueError("one arrival per value")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21843,7 +21940,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_i = __pyx_t_7;
 
-          /* "ext/neuron_kernels.pyx":115
+          /* "ext/neuron_kernels.pyx":123
  *     with nogil:
  *         for i in range(n):
  *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
@@ -21854,7 +21951,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
           __pyx_t_9 = __pyx_v_i;
           *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
 
-          /* "ext/neuron_kernels.pyx":116
+          /* "ext/neuron_kernels.pyx":124
  *         for i in range(n):
  *             values[i] += arrived[i]
  *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
@@ -21867,7 +21964,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
 
       }
 
-      /* "ext/neuron_kernels.pyx":113
+      /* "ext/neuron_kernels.pyx":121
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21884,7 +21981,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
       }
   }
 
-  /* "ext/neuron_kernels.pyx":107
+  /* "ext/neuron_kernels.pyx":115
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -21908,7 +22005,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":123
+/* "ext/neuron_kernels.pyx":131
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -21969,123 +22066,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 123, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 131, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 131, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 123, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 131, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 131, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 131, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 127, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 127, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 127, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 132, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 132, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 123, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 131, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22105,7 +22202,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 132, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
@@ -22147,7 +22244,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   double *__pyx_v_values[32];
   double __pyx_v_free_m[(32 * (32 + 1))];
   double __pyx_v_held_m[(32 * (32 + 1))];
-  __Pyx_memviewslice __pyx_v_view = { 0, 0, { 0 }, { 0 }, { 0 } };
   double const *__pyx_v_free_c;
   double const *__pyx_v_held_c;
   int __pyx_v_refractoriness;
@@ -22169,17 +22265,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
   Py_ssize_t __pyx_t_10;
-  __Pyx_memviewslice __pyx_t_11 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  double *__pyx_t_12;
-  int __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  uint8_t __pyx_t_15;
+  int __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  uint8_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":138
+  /* "ext/neuron_kernels.pyx":146
  *     Returns the number of spikes.
  *     """
  *     cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0             # <<<<<<<<<<<<<<
@@ -22188,23 +22282,23 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 138, __pyx_L1_error)
+    __PYX_ERR(0, 146, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 146, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
   __pyx_v_n_spikes = 0;
 
-  /* "ext/neuron_kernels.pyx":145
+  /* "ext/neuron_kernels.pyx":152
+ *     cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
- *     cdef double[::1] view
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0
 */
   __pyx_v_free_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":146
- *     cdef double[::1] view
+  /* "ext/neuron_kernels.pyx":153
+ *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0
@@ -22212,7 +22306,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":147
+  /* "ext/neuron_kernels.pyx":154
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -22221,7 +22315,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   __pyx_v_refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":148
+  /* "ext/neuron_kernels.pyx":155
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0
  *     cdef bint shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -22230,74 +22324,29 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   __pyx_v_shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":150
+  /* "ext/neuron_kernels.pyx":157
  *     cdef bint shared_period = refractory_steps.shape[0] == 1
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x             # <<<<<<<<<<<<<<
- *     if n_vars == 0 or n_vars > MAX_VARIABLES:
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     n = _variable_pointers(variables, values)
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
 */
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":151
+  /* "ext/neuron_kernels.pyx":158
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
- *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
-*/
-  __pyx_t_3 = (__pyx_v_n_vars == 0);
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_3 = (__pyx_v_n_vars > 32);
-
-
-  __pyx_t_2 = __pyx_t_3;
-
-  __pyx_L4_bool_binop_done:;
-  if (unlikely(__pyx_t_2)) {
-
-
-    /* "ext/neuron_kernels.pyx":152
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
- *     if n_vars == 0 or n_vars > MAX_VARIABLES:
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")             # <<<<<<<<<<<<<<
+ *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
 */
-    __pyx_t_5 = NULL;
-    __pyx_t_6 = 1;
-    {
-      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_1_to_32_variables};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 152, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
-    }
-    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 152, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 158, __pyx_L1_error)
+  __pyx_v_n = __pyx_t_1;
 
-    /* "ext/neuron_kernels.pyx":151
- *     cdef bint crossed, free
+  /* "ext/neuron_kernels.pyx":159
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
- *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
-*/
-  }
-
-  /* "ext/neuron_kernels.pyx":153
- *     if n_vars == 0 or n_vars > MAX_VARIABLES:
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+ *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
@@ -22310,7 +22359,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
     __pyx_t_2 = __pyx_t_3;
 
-    goto __pyx_L7_bool_binop_done;
+    goto __pyx_L4_bool_binop_done;
   }
   __pyx_t_3 = ((__pyx_v_matrix.shape[1]) != (__pyx_v_n_vars + 1));
 
@@ -22320,11 +22369,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
     __pyx_t_2 = __pyx_t_3;
 
-    goto __pyx_L7_bool_binop_done;
+    goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":154
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+  /* "ext/neuron_kernels.pyx":160
+ *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
  *         raise ValueError("update matrices must be K x (K + 1)")
@@ -22338,18 +22387,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
     __pyx_t_2 = __pyx_t_3;
 
-    goto __pyx_L7_bool_binop_done;
+    goto __pyx_L4_bool_binop_done;
   }
   __pyx_t_3 = ((__pyx_v_held_matrix.shape[1]) != (__pyx_v_n_vars + 1));
 
 
   __pyx_t_2 = __pyx_t_3;
 
-  __pyx_L7_bool_binop_done:;
+  __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":153
- *     if n_vars == 0 or n_vars > MAX_VARIABLES:
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+  /* "ext/neuron_kernels.pyx":159
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
+ *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
@@ -22357,7 +22406,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":155
+    /* "ext/neuron_kernels.pyx":161
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
@@ -22370,23 +22419,23 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 155, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 161, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 155, __pyx_L1_error)
+    __PYX_ERR(0, 161, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":153
- *     if n_vars == 0 or n_vars > MAX_VARIABLES:
- *         raise ValueError(f"1 to {MAX_VARIABLES} variables")
+    /* "ext/neuron_kernels.pyx":159
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
+ *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
 */
   }
 
-  /* "ext/neuron_kernels.pyx":156
+  /* "ext/neuron_kernels.pyx":162
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
@@ -22400,23 +22449,23 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":157
+    /* "ext/neuron_kernels.pyx":163
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *     n = len(variables[0])
+ *     if n == 0:
 */
     __pyx_t_9 = (__pyx_v_k / (__pyx_v_n_vars + 1));
     __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
     (__pyx_v_free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
 
-    /* "ext/neuron_kernels.pyx":158
+    /* "ext/neuron_kernels.pyx":164
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
- *     n = len(variables[0])
- *     for k in range(n_vars):
+ *     if n == 0:
+ *         return 0
 */
     __pyx_t_10 = (__pyx_v_k / (__pyx_v_n_vars + 1));
     __pyx_t_9 = (__pyx_v_k % (__pyx_v_n_vars + 1));
@@ -22424,121 +22473,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   }
 
 
-  /* "ext/neuron_kernels.pyx":159
+  /* "ext/neuron_kernels.pyx":165
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *     n = len(variables[0])             # <<<<<<<<<<<<<<
- *     for k in range(n_vars):
- *         view = variables[k]
-*/
-  if (unlikely(__pyx_v_variables == Py_None)) {
-    PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 159, __pyx_L1_error)
-  }
-  __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
-  __Pyx_INCREF(__pyx_t_4);
-  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 159, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_v_n = __pyx_t_1;
-
-  /* "ext/neuron_kernels.pyx":160
- *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *     n = len(variables[0])
- *     for k in range(n_vars):             # <<<<<<<<<<<<<<
- *         view = variables[k]
- *         if view.shape[0] != n:
-*/
-
-  __pyx_t_1 = __pyx_v_n_vars;
-  __pyx_t_7 = __pyx_t_1;
-
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_k = __pyx_t_8;
-
-    /* "ext/neuron_kernels.pyx":161
- *     n = len(variables[0])
- *     for k in range(n_vars):
- *         view = variables[k]             # <<<<<<<<<<<<<<
- *         if view.shape[0] != n:
- *             raise ValueError("state variables must have one length")
-*/
-    if (unlikely(__pyx_v_variables == Py_None)) {
-      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 161, __pyx_L1_error)
-    }
-    __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 161, __pyx_L1_error)
-    __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
-    __pyx_v_view = __pyx_t_11;
-    __pyx_t_11.memview = NULL;
-    __pyx_t_11.data = NULL;
-
-    /* "ext/neuron_kernels.pyx":162
- *     for k in range(n_vars):
- *         view = variables[k]
- *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
-*/
-    __pyx_t_2 = ((__pyx_v_view.shape[0]) != __pyx_v_n);
-
-    if (unlikely(__pyx_t_2)) {
-
-
-      /* "ext/neuron_kernels.pyx":163
- *         view = variables[k]
- *         if view.shape[0] != n:
- *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
- *         values[k] = &view[0] if n else NULL
- *     if n == 0:
-*/
-      __pyx_t_5 = NULL;
-      __pyx_t_6 = 1;
-      {
-        PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
-        __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_4);
-      }
-      __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 163, __pyx_L1_error)
-
-      /* "ext/neuron_kernels.pyx":162
- *     for k in range(n_vars):
- *         view = variables[k]
- *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
-*/
-    }
-
-    /* "ext/neuron_kernels.pyx":164
- *         if view.shape[0] != n:
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
- *     if n == 0:
- *         return 0
-*/
-    __pyx_t_2 = (__pyx_v_n != 0);
-
-    if (__pyx_t_2) {
-      __pyx_t_9 = 0;
-
-      __pyx_t_12 = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_view.data) + __pyx_t_9)) ))));
-    } else {
-
-      __pyx_t_12 = NULL;
-    }
-
-    (__pyx_v_values[__pyx_v_k]) = __pyx_t_12;
-
-  }
-
-
-  /* "ext/neuron_kernels.pyx":165
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
  *     if n == 0:             # <<<<<<<<<<<<<<
  *         return 0
  *     if offsets.shape[0] > 0:
@@ -22549,7 +22486,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
 
     /* "ext/neuron_kernels.pyx":166
- *         values[k] = &view[0] if n else NULL
+ *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:
  *         return 0             # <<<<<<<<<<<<<<
  *     if offsets.shape[0] > 0:
@@ -22567,8 +22504,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     goto __pyx_L0;
 
     /* "ext/neuron_kernels.pyx":165
- *             raise ValueError("state variables must have one length")
- *         values[k] = &view[0] if n else NULL
+ *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:             # <<<<<<<<<<<<<<
  *         return 0
  *     if offsets.shape[0] > 0:
@@ -22602,14 +22539,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
       __pyx_t_2 = __pyx_t_3;
 
-      goto __pyx_L19_bool_binop_done;
+      goto __pyx_L13_bool_binop_done;
     }
     __pyx_t_3 = ((__pyx_v_held_offsets.shape[1]) != __pyx_v_n);
 
 
     __pyx_t_2 = __pyx_t_3;
 
-    __pyx_L19_bool_binop_done:;
+    __pyx_L13_bool_binop_done:;
     if (unlikely(__pyx_t_2)) {
 
 
@@ -22688,7 +22625,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
     __pyx_t_2 = __pyx_t_3;
 
-    goto __pyx_L22_bool_binop_done;
+    goto __pyx_L16_bool_binop_done;
   }
   __pyx_t_3 = ((__pyx_v_lastspike.shape[0]) != __pyx_v_n);
 
@@ -22698,7 +22635,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
     __pyx_t_2 = __pyx_t_3;
 
-    goto __pyx_L22_bool_binop_done;
+    goto __pyx_L16_bool_binop_done;
   }
 
   /* "ext/neuron_kernels.pyx":173
@@ -22716,7 +22653,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
     __pyx_t_2 = __pyx_t_3;
 
-    goto __pyx_L22_bool_binop_done;
+    goto __pyx_L16_bool_binop_done;
   }
   __pyx_t_3 = ((__pyx_v_spikes.shape[0]) < __pyx_v_n);
 
@@ -22726,7 +22663,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
     __pyx_t_2 = __pyx_t_3;
 
-    goto __pyx_L22_bool_binop_done;
+    goto __pyx_L16_bool_binop_done;
   }
 
   /* "ext/neuron_kernels.pyx":174
@@ -22738,54 +22675,54 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
 
   __pyx_t_1 = (__pyx_v_refractory_steps.shape[0]);
-  __pyx_t_13 = (__pyx_t_1 != 0);
+  __pyx_t_11 = (__pyx_t_1 != 0);
 
-  if (__pyx_t_13) {
-
-  } else {
-
-    __pyx_t_3 = __pyx_t_13;
-
-    goto __pyx_L28_bool_binop_done;
-  }
-  __pyx_t_13 = (__pyx_t_1 != 1);
-
-  if (__pyx_t_13) {
+  if (__pyx_t_11) {
 
   } else {
 
-    __pyx_t_3 = __pyx_t_13;
-
-    goto __pyx_L28_bool_binop_done;
-  }
-  __pyx_t_13 = (__pyx_t_1 != __pyx_v_n);
-
-
-  __pyx_t_3 = __pyx_t_13;
-
-  __pyx_L28_bool_binop_done:;
-  __pyx_t_13 = __pyx_t_3;
-
-
-  if (!__pyx_t_13) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_13;
+    __pyx_t_3 = __pyx_t_11;
 
     goto __pyx_L22_bool_binop_done;
   }
-  __pyx_t_13 = (0 <= __pyx_v_threshold_op);
-  if (__pyx_t_13) {
-    __pyx_t_13 = (__pyx_v_threshold_op <= 3);
+  __pyx_t_11 = (__pyx_t_1 != 1);
+
+  if (__pyx_t_11) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_11;
+
+    goto __pyx_L22_bool_binop_done;
   }
-  __pyx_t_3 = (!__pyx_t_13);
+  __pyx_t_11 = (__pyx_t_1 != __pyx_v_n);
+
+
+  __pyx_t_3 = __pyx_t_11;
+
+  __pyx_L22_bool_binop_done:;
+  __pyx_t_11 = __pyx_t_3;
+
+
+  if (!__pyx_t_11) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_11;
+
+    goto __pyx_L16_bool_binop_done;
+  }
+  __pyx_t_11 = (0 <= __pyx_v_threshold_op);
+  if (__pyx_t_11) {
+    __pyx_t_11 = (__pyx_v_threshold_op <= 3);
+  }
+  __pyx_t_3 = (!__pyx_t_11);
 
 
 
   __pyx_t_2 = __pyx_t_3;
 
-  __pyx_L22_bool_binop_done:;
+  __pyx_L16_bool_binop_done:;
 
   /* "ext/neuron_kernels.pyx":172
  *         free_c = &offsets[0, 0]
@@ -22889,12 +22826,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
             if (__pyx_v_shared_period) {
 
-              __pyx_t_14 = 0;
+              __pyx_t_12 = 0;
             } else {
 
-              __pyx_t_14 = __pyx_v_i;
+              __pyx_t_12 = __pyx_v_i;
             }
-            __pyx_t_10 = __pyx_t_14;
+            __pyx_t_10 = __pyx_t_12;
             __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_10)) ))));
 
 
@@ -22935,7 +22872,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
  *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *             else:
 */
-            goto __pyx_L37;
+            goto __pyx_L31;
           }
 
           /* "ext/neuron_kernels.pyx":185
@@ -22948,7 +22885,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
           /*else*/ {
             __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
           }
-          __pyx_L37:;
+          __pyx_L31:;
 
           /* "ext/neuron_kernels.pyx":186
  *             else:
@@ -23049,11 +22986,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
           } else {
 
             __pyx_t_2 = __pyx_v_crossed;
-            goto __pyx_L38_bool_binop_done;
+            goto __pyx_L32_bool_binop_done;
           }
 
           __pyx_t_2 = __pyx_v_free;
-          __pyx_L38_bool_binop_done:;
+          __pyx_L32_bool_binop_done:;
           __pyx_v_crossed = __pyx_t_2;
 
           /* "ext/neuron_kernels.pyx":196
@@ -23122,17 +23059,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             if (__pyx_v_free) {
             } else {
 
-              __pyx_t_15 = __pyx_v_free;
-              goto __pyx_L42_bool_binop_done;
+              __pyx_t_13 = __pyx_v_free;
+              goto __pyx_L36_bool_binop_done;
             }
             __pyx_t_2 = (!__pyx_v_crossed);
 
 
-            __pyx_t_15 = __pyx_t_2;
+            __pyx_t_13 = __pyx_t_2;
 
-            __pyx_L42_bool_binop_done:;
+            __pyx_L36_bool_binop_done:;
             __pyx_t_10 = __pyx_v_i;
-            *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_10)) )) = __pyx_t_15;
+            *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_10)) )) = __pyx_t_13;
 
 
             /* "ext/neuron_kernels.pyx":200
@@ -23158,9 +23095,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L33;
+          goto __pyx_L27;
         }
-        __pyx_L33:;
+        __pyx_L27:;
       }
   }
 
@@ -23184,7 +23121,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":123
+  /* "ext/neuron_kernels.pyx":131
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -23196,7 +23133,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   __pyx_L1_error:;
   __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_5);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_11, 1);
   __Pyx_AddTraceback("distsim._ext.neuron_kernels.exact_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -23208,7 +23144,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
 
 
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
 
 
 
@@ -25750,65 +25685,65 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":79
+  /* "ext/neuron_kernels.pyx":87
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
  *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
  *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 79, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 79, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":107
+  /* "ext/neuron_kernels.pyx":115
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 107, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 115, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 107, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 115, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":120
+  /* "ext/neuron_kernels.pyx":128
  * 
  * # Threshold comparisons of the compiled step: variable OP level.
  * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 120, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":123
+  /* "ext/neuron_kernels.pyx":131
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 131, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 131, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/neuron_kernels.pyx":1
@@ -25985,41 +25920,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{17},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{20},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{21},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{4},{1}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{75},{146},{420},{771}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{21},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{75},{146},{338},{681}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1835 bytes) */
-static const char cstring[] = "x\332\255T\317s\333\306\0256-\331\246\032&\026-Y\032\327\251\262\224\\SMm\246\264\334\270\323I\335\241e\332\326\330\215%Qv5\275`\226\300\202\204\005,H\354\202&;m\047G\036q\334#\2168\342\210#\217:\362\210\243\377\004\377\ty\273\340/9M\017\235hF\340\356\276\037\373\355\367\275\367\020\346\350\017}\3446\337\021\235?\256T\021w\321\336\003\324\303\236\205\2336a\177F\337\375\2158\2567xk\221\367\3105\321w\272K\271\325\362]\237!L\rdX\236\214\374\364\330\242S\003\343\236e\020c\301\031\271\336\377\264_<\233y>\376\353>\246\324\345\0103f\265\250D\352\021l\334w\251=@\216\002\331\003\220\007\264\207m\313@\216k\220{\210\364;\020\013\251\312zY\336[6]\217{\230\226\357\241\026\244\232:\2636\356\020\270\n\341\276\305\320\367.\047\210\267\201\232\375\001o\273\024\301\231Al\253I<\314\t\334&\361AVO:QtX?\274\377\360O\017\025Z\217H\"\031b~S\267\001(a\222\264\246o\331\034\262\363A\207\260\n:0\321\300\365\021%\200\013^\321\001\277\305\000\336&\0241\302\345\002\225\325\2331\267\\\252A\270E[\345\tMV\217\310\350g\330f\244\202\rC\003?\002\230\035\227\361\013\032\352\256mK\177\227\262\nn\352\206\305\3441\241\352\333\347\337P\342{\220\375\214x\224\330\254\322\031\364[\272EAPf1N(\020\356\265|\007\026\260\317\242\014\352\002!&\366m\2164\315#\206\257\023MC\206\257\020Q\227\336\007\202z\026\266\301\n\251,\256i\324w:\203\212\246\273\036\2518\020ga\317\303\003db\313\316X\260\234\016H\263\350\346;\230\267\177\342\341\232&p\303\220\343\3033\333\030Hp)A\360F\337\241\250\003\232d\317\221\207p\205\005\372\252S\370\365\211<4m\334RR\311\215GL\017\353\034JG:Y\256\361I\206\231\335\242\004DR\261s\017\006\272\2209\317\237@\262\tm\361\266\257\010\223\360\261m\273\272\014\310^n`\216+\377\305\232\225\242\004\230u\001\253\370\035C\032\200\r\250\272\3515M\202^\242>\332}\211~\217\252\277\2535\366\017\016\352\266mu@\243\347\3749\257\277\342\257x\275A\272>\241:9yq\\o\274x\375\352\251\366\372\260!;\2712ojM;\034\364\341\377)T\264\366=\324\303115mRu\240*((\353r\276h\021nq\342\310\003C\306\300\237\351S]\376\202\211M\2432\265""\344\312\301\026U\277\256\341\333\312F\261\223\375\312\3535\r*N\323\333D?c\276\223\355&Y\344R\366L\266\362i\307\322\317 C\235N\375z\\\362\047st}lO\323N\013r\266\322U\033/\034\220\276\334@\035\315\240\260\005\350\263\365<\216\023&\337b1Y\232\256\017\315L\240\225d\327\201R@\014\301\336TA\255\351\233&L\nY|\304\300l@u\313\255\314\302X\0233\242\3536,5\340\005\206\221N\232X?\323]\237r\335sa\004\030\320\242\320lN\005p\362\312\305\3664\270\241\030\001$\331\320\006}a\322\021\240DM\047\342y\320;}(Z \221t\262UVA\262z\031\314?(\244\311\0244=B\344\277\246\253\257\323&\266!\225\200o\266V5\327W\313I\337Y\226\001\023\231\364e\t\260\354\363Or\006\205\301Y\307:#\016\314\n\213fa0\223\345@\226\203\230RM\231\031\325\240]\230$\035\306\272\0035\246\315[\020\3363\271\244\003|@\233i\331\323\345J\276\245\343v.\366\343<TSo[\330K\177\330\267\344\004\363 \345dZ\251\346\202\017\224A\366\325\262\266\227\217\310\000\202\360\036W\321\334\205\177\317\3279\347m\017\202\\ \301&=b\317\267ng\276\236\216\001\250R@\2371\256\206\016\233\r\010\311F\377\365\017\271\217W/]\271%\256\n3\254\205G\351\362\265\037\336\017\315\240\0264\304\222\250\246\371/\206\357DN\024\323\225_\245\371\302\260\036\334\014p\320M\0137\202R\360\255\330\014sa1-\254\005\325\240.\212\220\252 S\255\204\033a7\312\245\313\233\343\315r\330\213\216\"=^\213k\351\362-qS4\303\353\021\217\037\304\352\246\377\004oEU\354\013\026n\207\373\241\037=\217\367\306\337>\033\231\347\265\363\306\370\2601n\234\374\014\200\217\371K\237\337\026%\361\307\260\020\325\242F\274\222\024\223;I{\364n|x\224\256\"\200u3\264\343\022 Z\277teK4$N\210\271R\202\205\004\267\024U\323e\351v[\205\347\324f\361s[<\n\357F\271h-z\022\341\214\224f\220\233\243Q\047zPL\363+\351r~\2704\254\016\017\202\243\000\313\315\225\341\033`\007\270\273>\034(\347\374g\303\207\303\036\230u\261&j\222\274\257EM\034\311lx\350\003\327\047\242(\356\206\327\302\256\314\333\225\376\217\202\273\020\272\006\334x\341Z\370*\276\032\343\230%;\311\321Bt1(\006e\210\334\231n\356\t\014T\226\026\231\365Bu\375c""\261!\272\341R\270\027\342\205\004\253A.\330\202\363\034\220\013U\260R\200kw\002\270\342\366D\225\335h7\336MvG\273\347\345\361\321q\372\371z\260/\305\377\277\314\037\324\371\013\320\271\037\365\343~\322\037\365\317\273\351\227\277\001\215\266&\032\215K\265Q\361\343\027J\246\211\016_\215\277\372&\352\305G\261\236\334H@\263\255\361V%2\343Z\334H\226\222\352\207\237\226\224T\345F\260\027\264\304\261\350^\320\2537|\013u\272\0370Q\006J\237Ew\343\034\224\345~\374>i\216.\217Jia3\350\211#\241\203\361y\264\027\235%\033Iw\2644\332\033\265\316\217\317\027SM\025~\004\314\377=|\002\224N\204|\006\025\371@\234\204\233\321\345\350N\324\214\227\342G\311vR\233\232_\002\325\227\303;a+:Vx\033\311\265\304\033\025\177\351\372\361\206k\303\232\014\356.6\363eQ\372%\353*\353\330\301,\3768\001\341\267\324\014i@w=\200\246\272\032\233I-i\000\267\333\243ZZ,M\032\357a\304\342\235\370$YK\236\202ig\\\1773~\363\366g\347\014\214\226\264 \237\262\272\031\374+\254\252;s\361z|\232\374c\324M\327\357\300}o\306_\377E\342\277>|\017\004\025\323\325-\005w\007\200\344\343|\222\037\345\317\3630\026>\250\363~\310\242\235\350\024\342OG\247\347\247\362\352\302\352xu;,\205\352\242\177\303\333\340\262_\213m\361D\340\264\270\005\365P\314\366\322\260\270\007\373\207\231\241\260\021\264\205\001\034e`7\000=\300MW\277\004\275Vo\001\231\277\225N\312&a\370a=Z\217Nb\020\377\263a\365G\r4\031\214";
-    PyObject *data = __Pyx_DecompressString(cstring, 1835, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1780 bytes) */
+static const char cstring[] = "x\332\255T\317s\333\306\0256-\331\241\032\246\026#Y\032\307\251\262\224\\SMm\246\262\335\270\323\246\356\3202\375c\354\306\222(\273\232^0K`I\302\002\027$vA\223\235\266\223#\2178\342\210#\2168\342\310\243\216<\342\350?!\177B\277\005H\212V\233\036:\345\014\027\273\373\366\275\367\275\357\375 T\222\337\014\210\335x\307t\371\250\262G\244M\356\337#BR\311H\237:&mXL\374\236|\367g\326\261\235\341[\223\275\047v\223|\247\333\\\232-\327v\005\241\334 \206\351(\375\213\327&\237\t\204tL\203\031\013\217\211\355\374W\371\307w\363\227\217\376\264O9\267%\241B\230-\256\360:\214\032wmn\rI\047\005\331\007\310\027\274O-\323 \035\333`w\010\033t\241\013Se\275\254\374\226\233\266#\035\312\313wH\013\246f\217E\233v\031\\\021:0\005\371\336\006\005\262\r\202\366\207\262ms\202;\203Yf\2039 \007\336\024>Xu\324#N\016j\007w\037\374\356A\212\326a\212NA\204\333\320-\000eB\221\326pMK\302\272\034v\231\250\220\027M2\264]\302\031p!\212.\336-*\3106\343D0\2516\244\234\306L\245is\r\352&o\225\2474\231}\246\264\237RK\260\n5\014\r\357\230n[\226\222\331\\ThC7L\241\322\310x\272\016\3447\234\271\016,\2352\2073KT\272\303AK79\222\047L!\031\007\271N\313\355`\203s\246ep\033\3017\251kI\242i\0163\\\235i\0321\334\324;\267\371]\220\3217\251\005)L\231R\323\270\333\351\016+\232n;\254\322\201\236I\035\207\016I\223\232V\026\261\331\351\"\r\213\317\334\016\225\355\177{a7\233\340A\220\216+$iS\004lsF\020\243\333\341\244\013\376\263p\324%\\\230\310ez\213\257\313\324e\323\242\2554-\352\340\260\246Cu\2112Q\217L\333\270`a.79CBR\335\363\027\027\372\342\002$\213\361\226l\273)a\n>\265,[W\nY\344\006\225\264\362\037\244Y\331)\200Y\305\213\212\3335\224\000l\240\302fn\032\214\274$\003\262\373\222\374\232\354\375\252Z\337\177\361\242fYf\0279z&\237\311\332+\371J\326\352\254\3472\256\263\343\347G\265\372\363\327\257\236h\257\017\352\252k+\347\r\254i\007\303\001\376OP\275\332\367\250\207#\326\324\264i\205!\253\310\240\252\301\363M\213IS\262\216\2720\224\016~M\227\353\352\013\221\230ie\331R\273\0165y\372\265\r\327Je\234v\262\257r\257i\2508Mo3""\375T\270\235\3544\265\242\266\252?\262\235\313\273\246~\n\0135>{\327\227\212?e\243\347RkfvV\220\363\235\236\266\354\302\005\033\250\003\352h\016E,@\237\357\317\365$\023*\026S\250\322\264]4.C+\251\016C\246@\014\243\316,\203Z\303m61\025T\3611\203\212!\327M\2732W\023\r*\230\256[\330j\340\005\203Gg\r\252\237\352\266\313\245\356\330hw\003-\212f\353T\200SV>nOC\032)#@\222\215i\344\027S\215\201\222t\0221\307A\357\014P\264 \221u\263]VA\252z\005f\035\ni:\361\232\016c\352\257\351\351\332i3\313P\231\300\232\355\323\232\033\244\333i\337\231\246\201\351\313\006\252\004D\266\374\215\235\2420\244\350\232\247\254\203Ya\362L\r\363W\r_5t9\327R\261\340\032\332E(\3221\302;\2501\355\274\005\021\317\324I\027|\240\315\264,t\265S\261t\355\356\307\375x\256\252\245\261-\234\325{\234[j\202909\235VisaA\031d\253\226\265\275\n\"\003\210\304;2\325\2266\376\216\253K)\333\016\224l\220`\261>\263\316\217v\367|?\033\003\250R\240\317\030O\207\216\230\017\210\301\353\037r?^\275t\345\206\177\325o\006\325\3400Y\376\344\207\367\243\246W\365\352\376\222\277\227\344\177>z\347\347\374b\262\362\263$_\030\325\274\353\036\365zI\341s\257\344}\353o\006\271\240\230\024\326\274=\257\346\027a\252\240L\255\004\033A/\314%\313\233\223\315r\320\017\017C=Z\213\252\311\362\r\377\272\337\010\256\2052\272\027\245\236\376\351\275\365\367\374}_\004\333\301~\340\206\317\242\373\223o\237\216\233g\325\263\372\344\240>\251\037\377\004\200\037\363\227>\273\351\227\374\337\006\205\260\032\326\243\225\270\030\337\212\333\343w\223\203\303d\225\000\326\365\300\212J@\264~\351\312\226_W8U\234%l\024\270\245p/YV\317n\246\352\271\364\260\270\334\364\037\006\267\303\\\270\026>\016iF\212\356\025\223\374J\262\234\237\344\277\200\353?\004\351}/\311\177:z\350\335\006\3065D\342\004k\301\253\350jD#\021\357\304\207\212\250\257\375\252\177\230\344\213^\321+\373E\177gv\270\343S\004^Z\344\301\001\2330\367\310\337\360{\301Rp\037.\316\r\254z9o\013\3679P\201XV\np\273\343\301\305\315)\207\273\341n\264\033\357\216w\317\312\223\303\243\344\263uo_\245\352""\177\022\177H\357\237#+\203p\020\r\342\301xp\326K\276\374\005\030\335\2322:)U\307E\225\361\322\234\265\257&_}\023\366\243\303H\217?\217\301\360\326d\253\0226\243jT\217\227\342\275\017\027\013\340c&\373\243\267\250\243}O\370e\220\3704\274\035\345P6\373\321\373\2701\276<.%\205M\257\357\037\372:\204\317\302\373\341i\274\021\367\306K\343\373\343\326\331\021\260\315\013e9?\2722z\203\372|\010\256\377\022<\206u\310\350\310\365\236\302\331=\3778\330\014/\207\267\302F\264\024=\214\267\343\352L\374\022\344^\016n\005\255\360(EX\217?\211\235qQasFk#\274\2736\352-6\310e\277\364\377\314~\326\005\303\271\376Q\214\364l\245}YG\305\336C\241^\215\232q5\256\203\217\355q5)\226\246\305\374 \024\321Nt\034\257\305O \332\231\324\336L\336\274\375\311\336E\273&\005\025\312\352\246\367\367`/\365\231\213\326\243\223\370\257\343^\262~\013\376\336L\276\376\243\302\177m\364\336\323aau+\205\273\003 \371(\037\347\307\371\263<Z\355Cz?\010D\270\023\236@\377d|rv\242\\\027V\047\253\333A)H\035\375\003\261\301\331\027\376\266\377\330\247Iq\0139,fg%X<C\376a.(lxm\337\000G\031\330\r\240\007\334d\365K\277\232\254\336\000\231\277T\217R\231\202\341\006\265p=<\216\220\260OG{\377\002a\177\321Z";
+    PyObject *data = __Pyx_DecompressString(cstring, 1780, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2394 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 v\377ariables\377: <Memor\377yView of\377 <contig\377uous and\317 dir6\001\007\rin\376\021\005strided\336\"\010 or \004\031><\374(\tA\006>?Cann\377ot assig\375n\246\001read-o_nly m\240\002v\242\000\377Invalid \377mode, ex\271p\326\000|\000\047c\047t\001\047\377fortran\047\347, gH\000%\005sha\373pe\222\000 axis\377 Note th\376\230 Cython \376\021\000deliber\347atek\000\320\001cte\375r!\001n PEP-\267484\212\"re\305!s\277 subcl\246\000e\375s\261!builti\376\260\000ypes. I\377f you ne\344\224 \355 p\316\000%\tthe\337n set\200\000e \375\047\357\002ation_\177typing\047\355$\373iv\242\000o Fal\177se.add_\231 \275e\314@most\267Jc\347oll\333@?\000s.a\337bcdis\327Aen\376\001\002xt/neur\376[\000kernels\377.pyxgcin~\345@sisten\356 \217rgum\006\000\r\0000\003d\377no defau\377lt __red\377uce__ du\336\215\002non-\362@vi\363al\033\000H\000it__\377numpy._c\337ore.m5\000ia\377rray fai\235l\200#imp\230@\033\tu\357math\021\016off\336\231 s mu\344\000ha\336\202 one \341\000um\207n p\221@\311\003\021\001`\000i\330\212`\021\002\222`ue&\001fl\363ag\265\204\0023\001refr\277actory7\001i\363od3\014\027\006ines3s 7\002Z\007st\214`\242\205\007\376\204\014lengthu|\342\"\323\205\001alloc-\001>\364\003data.\013\020\205\204\003\274\327\205\001\264\205\003s.up)\000e\275 \213 rice\363\004b\377e K x (K\377 + 1)ASC\177IIEllip\261@\377GtGtELtL\377tESequen\377ceTHRESH\177OLD_OPS\306\206\001}.\313\206\007__Pyx\001\000\377Dict_Nex?tRef__\357d\323@\333__\304\204\002__\001\005ge_titem\r\001d0\001\036\027\000func\035\001\030\000\217\"x)\001\312C3\001main\003\002\357odulM\002nam\346\002\003ewT\001\357`_ch\037ecksuT\000\n\001?\004\316\025\001typ\331`\037\001unopick?\000En \005\363vt\242\210\001\230\001qual\210O\005\211\204\005\222\204\006c\302\206\002\277\001\245\204\004e=x\314\001set_\203\005\320a\360\313A\021\004\301\003.\007testv\200 is\276\204\001out\215`wabc\362\205\001and\237 \367ear\330E_buf\367fer\370bedas\377yncio.co\375r1\003sbasec\253cl\317`_\225 t\375`e\377backcoun""\377tcrossed\377distsim.u_\214@.\221\206\013dtd\215\"\370\207\000\257\212\003\335@odeen\373um\231\210\002error\367exa\312@step\370\004\003\274c\366\204\001sform{at\377\210\004free\000\001{_c\001\002mhel\312\000\310\001\002\006\003\357bx\022\002\361\205\004ii\277dindex\377As~\000\002izekla\256\000\377pikemarg;in1\003mem\215\212\001\205\212\001\357nn_s\033\001sn_\357vars\374Andi\337mnot_\371\205\007ob\365j\326\206\004p\215 per_8\224\210\003\006\001\310\001pop\202\206\013\264\206\007\361_\327\002\005\010\370\001sreg\236\276\210\001rset\247\210\004\343\212\002s\337hared\000\003_p?eriods\302\000\233\003\337start9\002to\377pstructt\177thresho\231 \337level\005\007op\214\021\007\253\215\005un\272\001\256\206\003\360\207\002s\374\304\215\006\233\214\001xO\200\001\360\006\377\000\005\031\230\006\230f\240\377A\240Q\330\004\007\200w\377\210f\220A\220S\230\003\377\2301\330\010\016\210j\230\377\001\230\021\330\t\n\330\010\377\014\210E\220\025\220a\220\377q\330\014\022\220!\2206\377\230\027\240\001\240\021\330\014\177\023\2201\220E\230\021H\000\375\014G\001\t\240\026\240q\250\377\001\330\004\027\320\027\047\240\377v\250Q\250c\260\023\260\377A\330\004\031\230\025\230b\177\240\017\250t\2602\260e\002\377~\220V\2301\230C\230\377s\240\"\240C\240u\250\377G\2603\3206F\300f\377\310A\310S\320PS\320\373STj\024\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\373\020 \224\000\025\240l\260!~\332\000\024\000\005\036\230S\244\001\3461\000\005!\256\000\231\001\003\2501+\330\004#\001\033:\002\001\010\002\r\002\376\003\004\033\2307\240&\250\001\277\250\023\250B\250a\217#b\363\220\001\205\047\242\"c\220\021\330\377\010\t\330\004\010\210\003\210\2771\210I\220Q\220(\000\010\317\210\005\210U\233 \271 \017\210\375y\267\"\010\013\2104\210v\276\034\000c\230\023\230A\271!*\357\230A\230Q\331!a\210u\376\351 T\230\021\230&\240\007\333\240q\373!q\330-\0007\220\365&\364 \023\231 r\240\023\240\377L\260\006\260a\260s\270\367#\270Q3\010\021\220\021\220\345\0477""\000#G\001\t\001,\230a\222\310 !\300A\322%r\235@|\000>\377\230\026\230q\240\003\2403\373\240at\010\020\220\001\220\036\362\025\000\001\333@\203`\t\014\2107\327\220#\220`\000\033\217D(\250\377(\260(\270(\300(\310\377\047\320QR\330\r\024\220\261C\371A\000\034(\023\340\014R\001H\376\345@x\250x\260x\270x\177\300x\310q\330\034\035\376`\375\036\235D\320!A\300\021\360\363\016\000\243A\213D\037\320\037/\377\250v\260Q\260c\270\022\375\270\261@\036\320\036.\250f\377\260A\260S\270\003\2701\375\340\301ow\210c\220\022\220\1773\220g\230R\230q\243J\337v\210V\2201\276\000s\230\375\047\320 F\250&\260\001\260\377\023\260C\260w\270b\300\377\002\300!\330\014\027\220v\357\230Q\230c\355 G\2503\377\250k\270\026\270q\300\003\177\3003\300g\310R\310?\t\376\332E7\230#\230W\240B\356\320 \010\016\210\305AF\230!\377\2302\230T\240\027\250\002\377\250$\250b\260\003\2607\257\270\"\270A\340EK\200@\002\277\240$\240g\250R\376\204\002S\277\270\007\270r\300\021\360\202Mrw\210\023\210q\000\017\210q\301\206\t\247\002\230!\214\203I\254\206\003y\217\204\006R\337\270q\330\014\036\277\207\002S\250\377\003\2502\250S\260\006\260\337f\270A\270S\331 \"\300\357A\330\021!\221\207\002\003\2504\377\250s\260#\260T\270\023\373\270D\364 #\320EU\320\373UV\317\207\026\023\2201\330\014\376\307\001\020\027\220|\2401\240\367C\240y\264@\024\260X\270\377Z\300q\330\024$\240A\337\240U\320*=\224\205\001\017\210\377w\220c\230\021\330\020\036\376\202\205\002#\240S\250\010\260\010\377\270\010\300\010\310\010\320P\373Q\340\023\002x\240s\250#\373\250X=\000X\300X\310X\376w\001\014\020\320\020\"\240!\335\240d\002}\230C\264`\020\032\377\230\"\230B\230a\330\021\201\036\215`P\000\014\001\025\001\004\t\035\000\340\375\020\021\005\014\026\220h\230d\273\240!\246\004\026\220a\253\001\330\377\020\034\230A\330\020\031\230\237\021\230%\230q\302\004\233\001u\177\240E\250\024\250T\260\372@\007\013\2101";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2394, 3319);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2319 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn !p\375 \311\003\021\001`\000i\366@\021\002\366\376@ue&\001flag\374\241\204\0023\001refrac\357tory7\001iod\3743\014\027\006iness \3607\002Z\007\211\205\014\204\014leng\347thu\342\"\305\205\001all\363oc\305\205\001\364\003data\341.\013\020\361c\303\205\001\240\205\003s.u\355p)\000e \213 ric\375e\363\004be K x\377 (K + 1)\377ASCIIEll\373ip\261@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\262\206\001.\267\206\007__P\373yx\001\000Dict_\377NextRef_\331_\333d\323@__\260\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\247\207\002)\001\312C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\357`\377_checksupT\000\n\001?\004\025\001typ\331`~\037\001unpick?\000\233En \005vt\216\210\001\230\001qGualO\005\211\204\005\222\204\006c\256\206\002\354\277\001\245\204\004ex\314\001set\201_\203\005\320a\343\210\001\021\004\301\003.\007t\267est\200 is\276\204\001o\273ut\215`abc\336\205\001a\273nd\237 ear\330E_\277buffer\370be\377dasyncio\357.cor1\003sba_seccl\317`_\225 \375t\375`ebackc""\377ountcros\377seddists\257im._\214@.\221\206\013d\303td\215\"\207\000\241\212\003\335@od\337eenum\205\210\002er\277rorexa\312@s\307tep\004\003\274c\366\204\001sf\337ormat\353\210\004fr\333ee\000\001_c\001\002mhCel\312\000\001\002\006\003\357bx\022\002\376\361\205\004iidinde\365x\377As\000\002izek\373la\256\000pikem\337argin1\003meym\371\211\001\361\211\001nn_s\033\001\177sn_vars\374A\377ndimnot_\256\371\205\007obj\326\206\004p\215 p\307er_\224\210\003\006\001\310\001po\211p\202\206\013\264\206\007_\327\002\005\010\370\001s\367reg\276\210\001rset\374\247\210\004\317\212\002shared\376\000\003_period\371s\302\000\233\003start\3769\002topstru\377cttthres\373ho\231 levelf\005\007op\021\007\227\215\005un\272\001\364\256\206\003\360\207\002s\260\215\006xO\200\001\377\360\006\000\005\031\230\006\230\377f\240A\240Q\330\004\007\377\200w\210f\220A\220S\377\230\003\2301\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\330\014\022\220!\377\2206\230\027\240\001\240\021\377\330\014\023\2201\220E\230\365\021H\000\014G\001\t\240\026\240\377q\250\001\330\004\027\320\027\377\047\240v\250Q\250c\260\377\023\260A\330\004\031\230\025\377\230b\240\017\250t\2602\375\260e\002~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\357S\320STj\024\360\010\000\377\r\033\230!\2305\240\014\377\250A\250S\260\t\270\021\377\270$\270h\300j\320P\357Q\330\020 \224\000\025\240l\373\260!\332\000\024\000\005\036\230\311S\244\001\344\001!\256\000\231\001\003\250W1\330\004#\001\033:\002\001\010\002\374\r\002\003\004\033\2307\240&\250\177\001\250\023\250B\250a\217#\377c\220\021\330\010\t\330\004o\010\320\010\032x\000;\240\023\002\377q\330\010\013\2107\220&\372\242 \023\307\000r\240\023\240L\377\260\006\260a\260s\270#\373\270Q\245!*\230A\230Q\377\330\010\021\220\021\220\047\230w\021\230#\005\005,\230a\366\000\311!\356!\200%r\313 L\000>\230\177\026\230q\240\003\2403`\000|\347 :\004\020\220\001\220\036\025\000\331\001\211@\261@\t\014t\000#""\220\372`\000\033\275$(\250(\260(\377\270(\300(\310\047\320Q?R\330\r\024\220C\247A\000\034\326(\023\340\014R\001H\223@x\250\377x\260x\270x\300x\310\257q\330\034\035\254`\036\313$\320\037!A\300\021\360\357@\322 \271$\377\037\320\037/\250v\260Q\337\260c\270\022\270\337 \036\320\377\036.\250f\260A\260S\237\270\003\2701\340\361M\274+v\373\210V\305`C\220s\230\047\276\302 F\250&\260\001\264`C\377\260w\270b\300\002\300!\377\330\014\027\220v\230Q\230\375c\337 G\2503\250k\270\377\026\270q\300\003\3003\300\347g\310R\231\000\241\204\006\004\010\210\177\005\210U\220!\2207\351 \367W\240B\245@\010\016\210a\357\210u\220F\257`2\230T\377\240\027\250\002\250$\250b\377\260\003\2607\270\"\270A\365\330\030\004K\362 \002\240$\240\367g\250R\236\204\002S\270\007\270\367r\300\021\217\205\001r\210\023\210\356%\000\017\210q\225\205\t\002\230!\364\262\202I\200\205\003y\265fR\270q\330\373\014\036\223\206\002S\250\003\2502\373\250S\326`f\270A\270S~\215 \"\300A\330\021!\345\205\002\377\003\2504\250s\260#\260\337T\270\023\270D\250 #\320\337EU\320UV\243\206\026\023\220\3671\330\014\307\001\020\027\220|\277\2401\240C\240y\350 \024\377\260X\270Z\300q\330\024\377$\240A\240U\320*=\376\272\204\001\017\210w\220c\230\021\367\330\020\036\250\204\002#\240S\250\377\010\260\010\270\010\300\010\310\337\010\320PQ\340\023\002x\240\337s\250#\250X=\000X\300\367X\310Xw\001\014\020\320\020\357\"\240!\240d\002}\230C\377\230q\330\020\032\230\"\230\277B\230a\330\021\036\301@\021\220\n\003\025\001\004\t\035\000\340$\002.\001\014\177\026\220h\230d\240!\246\004\367\026\220a\253\001\330\020\034\230\377A\330\020\031\230\021\230%\370T\000\303\003\233\001u\240E\250\024w\250T\260\256@\013\2101";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2319, 3129);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3319 bytes) */
-static const char bytes[] = " at 0x object>.1 to 32 variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_noteat most 32 variablescollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone arrival per valueone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesviewxO\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f""\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\010\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210b\220\001\330\010\016\210j\230\001\230\021\330\004\007\200w\210c\220\021\330\010\t\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\016\000""\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200w\210c\220\022\2203\220g\230R\230q\330\010\016\210j\230\001\230\021\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\010\210\003\2101\210I\220Q\220a\330\004\010\210\005\210U\220!\2201\330\010\017\210y\230\001\230\021\330\010\013\2104\210v\220Q\220c\230\023\230A\330\014\022\220*\230A\230Q\330\010\016\210a\210u\220A\220T\230\021\230&\240\007\240q\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c""\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
+    #else /* compression: none (3129 bytes) */
+static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone arrival per valueone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003""\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260""\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 147; i++) {
+    for (int i = 0; i < 145; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 37) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 36) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -26027,8 +25962,8 @@ static const char bytes[] = " at 0x object>.1 to 32 variables: <MemoryView of <c
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 147; i < 152; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-147].length;
+    for (int i = 145; i < 150; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-145].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -26038,14 +25973,14 @@ static const char bytes[] = " at 0x object>.1 to 32 variables: <MemoryView of <c
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 152; i++) {
+    for (Py_ssize_t i = 0; i < 150; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 147;
+      PyObject **table = stringtab + 145;
       for (Py_ssize_t i=0; i<5; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -26111,9 +26046,9 @@ typedef struct {
     unsigned int argcount : 4;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 6;
+    unsigned int nlocals : 5;
     unsigned int flags : 10;
-    unsigned int first_line : 7;
+    unsigned int first_line : 8;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -26133,24 +26068,24 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 17, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 15};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_view, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_per_neuron};
-    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wb_j_wc_1IQa_U_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 15};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_per_neuron};
+    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 79};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 87};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 107};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 115};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 32, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 123};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_view, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_refractoriness, __pyx_mstate->__pyx_n_u_shared_period, __pyx_mstate->__pyx_n_u_crossed, __pyx_mstate->__pyx_n_u_free, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step, __pyx_mstate->__pyx_n_u_x};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_wc_3gRq_j, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 131};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_refractoriness, __pyx_mstate->__pyx_n_u_shared_period, __pyx_mstate->__pyx_n_u_crossed, __pyx_mstate->__pyx_n_u_free, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step, __pyx_mstate->__pyx_n_u_x};
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

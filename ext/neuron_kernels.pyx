@@ -24,7 +24,6 @@ def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
     """
     cdef Py_ssize_t n_vars = len(variables), k, n
     cdef double* values[MAX_VARIABLES]
-    cdef double[::1] view
     # Raw pointers: switching memoryviews per neuron would cost refcounting.
     cdef const double* free_m = &matrix[0, 0]
     cdef const double* held_m = &held_matrix[0, 0]
@@ -32,16 +31,9 @@ def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
     cdef const double* held_c = NULL
     cdef const uint8_t* flags = NULL
     cdef bint per_neuron = offsets.shape[0] > 0
-    if n_vars > MAX_VARIABLES:
-        raise ValueError(f"at most {MAX_VARIABLES} variables")
     if n_vars == 0:
         return
-    n = len(variables[0])
-    for k in range(n_vars):
-        view = variables[k]
-        if view.shape[0] != n:
-            raise ValueError("state variables must have one length")
-        values[k] = &view[0] if n else NULL
+    n = _variable_pointers(variables, values)
     if per_neuron:
         if offsets.shape[1] != n or held_offsets.shape[1] != n:
             raise ValueError("offsets must have one column per neuron")
@@ -63,6 +55,22 @@ def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
         else:
             _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags,
                             per_neuron)
+
+
+cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:
+    """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
+    length); returns that length."""
+    cdef Py_ssize_t n_vars = len(variables), k, n
+    cdef double[::1] view
+    if n_vars == 0 or n_vars > MAX_VARIABLES:
+        raise ValueError(f"1 to {MAX_VARIABLES} state variables")
+    n = len(variables[0])
+    for k in range(n_vars):
+        view = variables[k]
+        if view.shape[0] != n:
+            raise ValueError("state variables must have one length")
+        values[k] = &view[0] if n else NULL
+    return n
 
 
 cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,
@@ -141,27 +149,19 @@ def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
     # reads through a pointer, which would reload every coefficient per neuron.
     cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
-    cdef double[::1] view
     cdef const double* free_c = NULL
     cdef const double* held_c = NULL
     cdef bint refractoriness = refractory_steps.shape[0] > 0
     cdef bint shared_period = refractory_steps.shape[0] == 1
     cdef bint crossed, free
     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
-    if n_vars == 0 or n_vars > MAX_VARIABLES:
-        raise ValueError(f"1 to {MAX_VARIABLES} variables")
+    n = _variable_pointers(variables, values)
     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
         raise ValueError("update matrices must be K x (K + 1)")
     for k in range(n_vars * (n_vars + 1)):
         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
-    n = len(variables[0])
-    for k in range(n_vars):
-        view = variables[k]
-        if view.shape[0] != n:
-            raise ValueError("state variables must have one length")
-        values[k] = &view[0] if n else NULL
     if n == 0:
         return 0
     if offsets.shape[0] > 0:
