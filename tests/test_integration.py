@@ -195,3 +195,33 @@ def test_every_neuron_equation_form_of_the_seeds_parses_and_runs(model, kwargs, 
     assert np.all(np.isfinite(G.v_)) and not np.array_equal(np.asarray(G.v_), before)
     if "threshold" in kwargs:
         assert spikes.num_spikes > 0
+
+
+def test_the_compiled_step_gives_the_general_paths_spikes_and_values(monkeypatch):
+    # The PD14 neuron: one compiled pass (refractoriness, exact update,
+    # threshold) against the numpy path evaluating each expression.
+    import distsim
+    from distsim.model.integration import ExactUpdater
+
+    def simulate(use_numpy):
+        monkeypatch.setattr(ExactUpdater, "use_numpy", use_numpy)
+        distsim.start_scope()
+        distsim.seed(7)
+        G = NeuronGroup(500, """
+            dv/dt = (-v + v_r)/tau_m + (I + Iext)/Cm : volt (unless refractory)
+            dI/dt = -I/tau_syn : amp
+            Iext : amp""", threshold="v > theta", reset="v = v_r", refractory=2 * ms,
+            method="exact", namespace=dict(v_r=-65 * mV, tau_m=10 * ms, Cm=250 * pF,
+                                           tau_syn=0.5 * ms, theta=-50 * mV))
+        G.v = "-58*mV + 10*mV*randn()"
+        G.Iext = "(350 + 100*rand())*pA"
+        spikes = SpikeMonitor(G)
+        run(50 * ms)
+        return G, np.asarray(spikes.i), np.asarray(spikes.t_), np.asarray(G.v_)
+
+    compiled_group, *compiled = simulate(False)
+    general_group, *general = simulate(True)
+    assert compiled_group._compiled_step is not None and general_group._compiled_step is None
+    assert len(compiled[0]) > 100
+    assert np.array_equal(compiled[0], general[0]) and np.array_equal(compiled[1], general[1])
+    assert np.allclose(compiled[2], general[2], rtol=1e-14, atol=0)
