@@ -62,7 +62,8 @@ def write(results, path):
              "RSS of the same run without connections) / synapses; rates after 0.1 s "
              "(microcircuit), in population order L23E L23I L4E L4I L5E L5I L6E L6I. "
              "'measured': the day of the row's run (rows are re-run selectively with "
-             "--only; all on this machine).",
+             "--only; all on this machine). Brian2 is measured with its Cython cache warm "
+             "(a first run compiles for minutes, which is not model building).",
              "",
              "| model | simulator | measured | synapses | build s | simulate s | RTF | "
              "peak RSS GiB | bytes/synapse | rates (Hz) |",
