@@ -3394,6 +3394,9 @@ static int __Pyx_ValidateAndInit_memviewslice(
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
@@ -3793,10 +3796,10 @@ static void __pyx_memoryview__slice_assign_scalar(char *, Py_ssize_t *, Py_ssize
 static PyObject *__pyx_unpickle_Enum__set_state(struct __pyx_MemviewEnum_obj *, PyObject *); /*proto*/
 /* #### Code section: typeinfo ### */
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(double), { 0 }, 0, 'R', 0, 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int32_t__const__ = { "const int32_t", NULL, sizeof(int32_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int32_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int32_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint16_t__const__ = { "const uint16_t", NULL, sizeof(uint16_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint16_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint16_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double__const__ = { "const double", NULL, sizeof(double const ), { 0 }, 0, 'R', 0, 0 };
-static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(double), { 0 }, 0, 'R', 0, 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.delivery"
 extern int __pyx_module_is_main_distsim___ext__delivery;
@@ -3872,6 +3875,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, __Pyx_memviewslice __pyx_v_spike_ids, __Pyx_memviewslice __pyx_v_spike_steps); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_8delivery_DeliveryPlan(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4047,8 +4051,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[3];
-    PyObject *__pyx_string_tab[121];
+    PyObject *__pyx_codeobj_tab[4];
+    PyObject *__pyx_string_tab[127];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4125,100 +4129,106 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[24]
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
-#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[27]
-#define __pyx_kp_u_row_start_does_not_end_at_the_nu __pyx_string_tab[28]
-#define __pyx_kp_u_targets_delays_and_weights_must __pyx_string_tab[29]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[30]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[31]
-#define __pyx_n_u_ASCII __pyx_string_tab[32]
-#define __pyx_n_u_DeliveryPlan __pyx_string_tab[33]
-#define __pyx_n_u_DeliveryPlan___reduce_cython __pyx_string_tab[34]
-#define __pyx_n_u_DeliveryPlan___setstate_cython __pyx_string_tab[35]
-#define __pyx_n_u_DeliveryPlan_deliver __pyx_string_tab[36]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
-#define __pyx_n_u_Sequence __pyx_string_tab[38]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[39]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[40]
-#define __pyx_n_u_annotate __pyx_string_tab[41]
-#define __pyx_n_u_class __pyx_string_tab[42]
-#define __pyx_n_u_class_getitem __pyx_string_tab[43]
-#define __pyx_n_u_dict __pyx_string_tab[44]
-#define __pyx_n_u_func __pyx_string_tab[45]
-#define __pyx_n_u_getstate __pyx_string_tab[46]
-#define __pyx_n_u_import __pyx_string_tab[47]
-#define __pyx_n_u_main __pyx_string_tab[48]
-#define __pyx_n_u_module __pyx_string_tab[49]
-#define __pyx_n_u_name_2 __pyx_string_tab[50]
-#define __pyx_n_u_new __pyx_string_tab[51]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[52]
-#define __pyx_n_u_pyx_state __pyx_string_tab[53]
-#define __pyx_n_u_pyx_type __pyx_string_tab[54]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[55]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[56]
-#define __pyx_n_u_qualname __pyx_string_tab[57]
-#define __pyx_n_u_reduce __pyx_string_tab[58]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[59]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[60]
-#define __pyx_n_u_set_name __pyx_string_tab[61]
-#define __pyx_n_u_setstate __pyx_string_tab[62]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[63]
-#define __pyx_n_u_test __pyx_string_tab[64]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[65]
-#define __pyx_n_u_abc __pyx_string_tab[66]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[67]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[68]
-#define __pyx_n_u_base __pyx_string_tab[69]
-#define __pyx_n_u_c __pyx_string_tab[70]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[71]
-#define __pyx_n_u_count __pyx_string_tab[72]
-#define __pyx_n_u_deliver __pyx_string_tab[73]
-#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[74]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[75]
-#define __pyx_n_u_encode __pyx_string_tab[76]
-#define __pyx_n_u_enumerate __pyx_string_tab[77]
-#define __pyx_n_u_error __pyx_string_tab[78]
-#define __pyx_n_u_flags __pyx_string_tab[79]
-#define __pyx_n_u_format __pyx_string_tab[80]
-#define __pyx_n_u_fortran __pyx_string_tab[81]
-#define __pyx_n_u_id __pyx_string_tab[82]
-#define __pyx_n_u_index __pyx_string_tab[83]
-#define __pyx_n_u_items __pyx_string_tab[84]
-#define __pyx_n_u_itemsize __pyx_string_tab[85]
-#define __pyx_n_u_k __pyx_string_tab[86]
-#define __pyx_n_u_memview __pyx_string_tab[87]
-#define __pyx_n_u_mode __pyx_string_tab[88]
-#define __pyx_n_u_n_spikes __pyx_string_tab[89]
-#define __pyx_n_u_name __pyx_string_tab[90]
-#define __pyx_n_u_ndim __pyx_string_tab[91]
-#define __pyx_n_u_np __pyx_string_tab[92]
-#define __pyx_n_u_numpy __pyx_string_tab[93]
-#define __pyx_n_u_obj __pyx_string_tab[94]
-#define __pyx_n_u_p __pyx_string_tab[95]
-#define __pyx_n_u_pack __pyx_string_tab[96]
-#define __pyx_n_u_pathways __pyx_string_tab[97]
-#define __pyx_n_u_pop __pyx_string_tab[98]
-#define __pyx_n_u_pw __pyx_string_tab[99]
-#define __pyx_n_u_register __pyx_string_tab[100]
-#define __pyx_n_u_row_end __pyx_string_tab[101]
-#define __pyx_n_u_self __pyx_string_tab[102]
-#define __pyx_n_u_setdefault __pyx_string_tab[103]
-#define __pyx_n_u_shape __pyx_string_tab[104]
-#define __pyx_n_u_size __pyx_string_tab[105]
-#define __pyx_n_u_source __pyx_string_tab[106]
-#define __pyx_n_u_spike_ids __pyx_string_tab[107]
-#define __pyx_n_u_spike_steps __pyx_string_tab[108]
-#define __pyx_n_u_start __pyx_string_tab[109]
-#define __pyx_n_u_step __pyx_string_tab[110]
-#define __pyx_n_u_stop __pyx_string_tab[111]
-#define __pyx_n_u_struct __pyx_string_tab[112]
-#define __pyx_n_u_syn __pyx_string_tab[113]
-#define __pyx_n_u_unpack __pyx_string_tab[114]
-#define __pyx_n_u_update __pyx_string_tab[115]
-#define __pyx_n_u_values __pyx_string_tab[116]
-#define __pyx_n_u_x __pyx_string_tab[117]
-#define __pyx_n_b_O __pyx_string_tab[118]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[119]
-#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_U_4q_Qd_1A_2V3a __pyx_string_tab[120]
+#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[27]
+#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[28]
+#define __pyx_kp_u_row_start_does_not_end_at_the_nu __pyx_string_tab[29]
+#define __pyx_kp_u_targets_delays_and_weights_must __pyx_string_tab[30]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[31]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[32]
+#define __pyx_n_u_ASCII __pyx_string_tab[33]
+#define __pyx_n_u_DeliveryPlan __pyx_string_tab[34]
+#define __pyx_n_u_DeliveryPlan___reduce_cython __pyx_string_tab[35]
+#define __pyx_n_u_DeliveryPlan___setstate_cython __pyx_string_tab[36]
+#define __pyx_n_u_DeliveryPlan_deliver __pyx_string_tab[37]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[38]
+#define __pyx_n_u_Sequence __pyx_string_tab[39]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[40]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[41]
+#define __pyx_n_u_annotate __pyx_string_tab[42]
+#define __pyx_n_u_class __pyx_string_tab[43]
+#define __pyx_n_u_class_getitem __pyx_string_tab[44]
+#define __pyx_n_u_dict __pyx_string_tab[45]
+#define __pyx_n_u_func __pyx_string_tab[46]
+#define __pyx_n_u_getstate __pyx_string_tab[47]
+#define __pyx_n_u_import __pyx_string_tab[48]
+#define __pyx_n_u_main __pyx_string_tab[49]
+#define __pyx_n_u_module __pyx_string_tab[50]
+#define __pyx_n_u_name_2 __pyx_string_tab[51]
+#define __pyx_n_u_new __pyx_string_tab[52]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[53]
+#define __pyx_n_u_pyx_state __pyx_string_tab[54]
+#define __pyx_n_u_pyx_type __pyx_string_tab[55]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[56]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[57]
+#define __pyx_n_u_qualname __pyx_string_tab[58]
+#define __pyx_n_u_reduce __pyx_string_tab[59]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[60]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[61]
+#define __pyx_n_u_set_name __pyx_string_tab[62]
+#define __pyx_n_u_setstate __pyx_string_tab[63]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[64]
+#define __pyx_n_u_test __pyx_string_tab[65]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[66]
+#define __pyx_n_u_abc __pyx_string_tab[67]
+#define __pyx_n_u_add_and_clear __pyx_string_tab[68]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[69]
+#define __pyx_n_u_arrived __pyx_string_tab[70]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[71]
+#define __pyx_n_u_base __pyx_string_tab[72]
+#define __pyx_n_u_c __pyx_string_tab[73]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[74]
+#define __pyx_n_u_count __pyx_string_tab[75]
+#define __pyx_n_u_deliver __pyx_string_tab[76]
+#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[77]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[78]
+#define __pyx_n_u_encode __pyx_string_tab[79]
+#define __pyx_n_u_enumerate __pyx_string_tab[80]
+#define __pyx_n_u_error __pyx_string_tab[81]
+#define __pyx_n_u_flags __pyx_string_tab[82]
+#define __pyx_n_u_format __pyx_string_tab[83]
+#define __pyx_n_u_fortran __pyx_string_tab[84]
+#define __pyx_n_u_i __pyx_string_tab[85]
+#define __pyx_n_u_id __pyx_string_tab[86]
+#define __pyx_n_u_index __pyx_string_tab[87]
+#define __pyx_n_u_items __pyx_string_tab[88]
+#define __pyx_n_u_itemsize __pyx_string_tab[89]
+#define __pyx_n_u_k __pyx_string_tab[90]
+#define __pyx_n_u_memview __pyx_string_tab[91]
+#define __pyx_n_u_mode __pyx_string_tab[92]
+#define __pyx_n_u_n __pyx_string_tab[93]
+#define __pyx_n_u_n_spikes __pyx_string_tab[94]
+#define __pyx_n_u_name __pyx_string_tab[95]
+#define __pyx_n_u_ndim __pyx_string_tab[96]
+#define __pyx_n_u_np __pyx_string_tab[97]
+#define __pyx_n_u_numpy __pyx_string_tab[98]
+#define __pyx_n_u_obj __pyx_string_tab[99]
+#define __pyx_n_u_p __pyx_string_tab[100]
+#define __pyx_n_u_pack __pyx_string_tab[101]
+#define __pyx_n_u_pathways __pyx_string_tab[102]
+#define __pyx_n_u_pop __pyx_string_tab[103]
+#define __pyx_n_u_pw __pyx_string_tab[104]
+#define __pyx_n_u_register __pyx_string_tab[105]
+#define __pyx_n_u_row_end __pyx_string_tab[106]
+#define __pyx_n_u_self __pyx_string_tab[107]
+#define __pyx_n_u_setdefault __pyx_string_tab[108]
+#define __pyx_n_u_shape __pyx_string_tab[109]
+#define __pyx_n_u_size __pyx_string_tab[110]
+#define __pyx_n_u_source __pyx_string_tab[111]
+#define __pyx_n_u_spike_ids __pyx_string_tab[112]
+#define __pyx_n_u_spike_steps __pyx_string_tab[113]
+#define __pyx_n_u_start __pyx_string_tab[114]
+#define __pyx_n_u_step __pyx_string_tab[115]
+#define __pyx_n_u_stop __pyx_string_tab[116]
+#define __pyx_n_u_struct __pyx_string_tab[117]
+#define __pyx_n_u_syn __pyx_string_tab[118]
+#define __pyx_n_u_unpack __pyx_string_tab[119]
+#define __pyx_n_u_update __pyx_string_tab[120]
+#define __pyx_n_u_values __pyx_string_tab[121]
+#define __pyx_n_u_x __pyx_string_tab[122]
+#define __pyx_n_b_O __pyx_string_tab[123]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[124]
+#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[125]
+#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_U_4q_Qd_1A_2V3a __pyx_string_tab[126]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4267,8 +4277,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<121; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<127; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4323,8 +4333,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<121; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<127; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -21821,6 +21831,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots             # <<<<<<<<<<<<<<
  *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]
+ * 
 */
     __pyx_v_slot = (__pyx_v_slot - __pyx_v_pw->n_slots);
 
@@ -21837,6 +21848,8 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots
  *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
   {
 
@@ -21855,6 +21868,270 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   /* function exit code */
   __pyx_L0:;
 
+  return __pyx_r;
+}
+
+/* "ext/delivery.pyx":125
+ * 
+ * 
+ * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_1add_and_clear(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_8delivery_add_and_clear, "``values += arrived; arrived[:] = 0`` in one pass (a ring buffer\047s slot\n    applied to its variable).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear = {"add_and_clear", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_1add_and_clear, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_add_and_clear};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_1add_and_clear(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_arrived = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[2] = {0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("add_and_clear (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 125, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 125, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 125, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 125, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 125, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 2)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 125, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 125, __pyx_L3_error)
+    }
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 125, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
+  __Pyx_AddTraceback("distsim._ext.delivery.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_add_and_clear(__pyx_self, __pyx_v_values, __pyx_v_arrived);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_i;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("add_and_clear", 0);
+
+  /* "ext/delivery.pyx":128
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+ *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")
+*/
+  __pyx_v_n = (__pyx_v_values.shape[0]);
+
+  /* "ext/delivery.pyx":129
+ *     applied to its variable)."""
+ *     cdef Py_ssize_t n = values.shape[0], i
+ *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one arrival per value")
+ *     with nogil:
+*/
+  __pyx_t_1 = ((__pyx_v_arrived.shape[0]) != __pyx_v_n);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/delivery.pyx":130
+ *     cdef Py_ssize_t n = values.shape[0], i
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for i in range(n):
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 130, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 130, __pyx_L1_error)
+
+    /* "ext/delivery.pyx":129
+ *     applied to its variable)."""
+ *     cdef Py_ssize_t n = values.shape[0], i
+ *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one arrival per value")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/delivery.pyx":131
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += arrived[i]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/delivery.pyx":132
+ *         raise ValueError("one arrival per value")
+ *     with nogil:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             values[i] += arrived[i]
+ *             arrived[i] = 0.0
+*/
+
+        __pyx_t_5 = __pyx_v_n;
+        __pyx_t_6 = __pyx_t_5;
+
+        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+          __pyx_v_i = __pyx_t_7;
+
+          /* "ext/delivery.pyx":133
+ *     with nogil:
+ *         for i in range(n):
+ *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
+ *             arrived[i] = 0.0
+*/
+          __pyx_t_8 = __pyx_v_i;
+          __pyx_t_9 = __pyx_v_i;
+          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
+
+          /* "ext/delivery.pyx":134
+ *         for i in range(n):
+ *             values[i] += arrived[i]
+ *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
+*/
+          __pyx_t_8 = __pyx_v_i;
+          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )) = 0.0;
+        }
+
+      }
+
+      /* "ext/delivery.pyx":131
+ *     if arrived.shape[0] != n:
+ *         raise ValueError("one arrival per value")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += arrived[i]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L6;
+        }
+        __pyx_L6:;
+      }
+  }
+
+  /* "ext/delivery.pyx":125
+ * 
+ * 
+ * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("distsim._ext.delivery.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 /* #### Code section: module_exttypes ### */
@@ -24489,6 +24766,21 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
+  /* "ext/delivery.pyx":125
+ * 
+ * 
+ * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
+ *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+ *     applied to its variable)."""
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
   /* "ext/delivery.pyx":1
  * """Delivery of exchanged spikes into ring buffers, for all pathways in one call.             # <<<<<<<<<<<<<<
  * 
@@ -24663,41 +24955,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{21},{15},{6},{9},{5},{5},{6},{7},{2},{5},{5},{8},{1},{7},{4},{8},{4},{4},{2},{5},{3},{1},{4},{8},{3},{2},{8},{7},{4},{10},{5},{4},{6},{9},{11},{5},{4},{4},{6},{3},{6},{6},{6},{1}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{243}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{21},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{21},{15},{6},{9},{5},{5},{6},{7},{1},{2},{5},{5},{8},{1},{7},{4},{1},{8},{4},{4},{2},{5},{3},{1},{4},{8},{3},{2},{8},{7},{4},{10},{5},{4},{6},{9},{11},{5},{4},{4},{6},{3},{6},{6},{6},{1}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{75},{243}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1098 bytes) */
-static const char cstring[] = "x\332}TKs\334D\020\016!@%e(\007\326\205\251@\030\007\212\305`\013\014.^I\205\3328v\225\017\tv\\\304E8L\315\216Z\273\203\245\031y\036\273\253\234r\314q\217:\352\250\243\216>\346\047\370\250\237\221\237@\217\264\353\230\030\330*\255Z\323=\335_\177\375 \314\222o\047D\365\377\002n\357~i5\000\2114\033$ \355j\360\013\271\363\000\022\245\263\307\002\306DE\344\016W\322\212\201S\316\020&C\022\n\355\357\275~,\344\\a\254\026!\204\347\214\211\322\377\253\377\347\331\231\345\335_\267\230\224\312\022f\214\030Hb\025\321\300\302u%\343\214$\r\310\021\202\334\225#\026\213\220$*\2045\002\223\024\357\242\253.\357\372\270\335Hi\253\231\354\256\221\001\272\232\033\233!K\001C\0216\021\206<T\026\210\035\"1[\231\035*I\360,\204X\364A3\013\030\315\343C\257\332\033I\262\267\275\267\276\371\323f\203V\203\247\321\020\343\372<F\240`<i}\047b\213\336m\226\202\t\310nD2\345\210\004\304\205Y\244hw\376\202\035\202$\006\254\027H\267\311\231Y\241$\305\353B\016\2723\232\304\010\374\355\035\026\033\010X\030R\264\003\256\342\330\353\2244\001\353\363P\030\326\217\001d\363?\261\337\3704F\240\263 \315&\003.L\253\t\245\302\004#\346bK(\325\020:\016\224\222\3205\021\244\222\353\230\360H\260\030\265\\Ha)\225.I\263\200r\245!H\360\236`Z\263\214DL\304mV\"I\221\352\363f.avx\301BI@>!%)\362iRq\004Z\215\251\261L[\022*\244\303\227\034\220Z\326\022\202\036\261\016\236U\223I\226\"ah:\000k\326|\215X\326\366\337\030\304`\210uH\234\261d\310\220*\037\047\0069\260C\327\344\354\021\2608V\034KJZ\360!\263,\370\027m\333\035\336m\333\230&\350\035l\355\356\336\237q\271\0273y^\016\316(\344M\373P\372\232\026k\213\240\355\177\350g%\332\216c\221\032a\016\340\330\201\344\340\0070x5\213\224\356e\023|\356c#\322\207X\332G\020Q:k\026,\036\026\312\267\323+\001)\022\026\022\177\020\372;\370\213\234\344\376=\230\343\301_[\024/%L\310\346\255B\0277:\311\222\366\355\303S\212-D\371\020\370\221qI\3735\363\342E\337\352\255\344d*\370\021z\330\226s\273\221\365\034{\037\307\216\305s\267\363\276\273@\337\331\001L\374\007\322w\006\305\234\203~\201VJ-v\207O""\312\370\016T\016g\020p*\346\205\245}\027E8\323\330H\\\250\340\314\304\364\231\001\316c\024)r\200\373\202C\237\361#\256\234\264\263\362\340dY#\222\0001\331y\311\262\260\311\032\243\265\333\024\313\206K\0100\355fq\200\326JG1\033\030\\B8\013\263U$B\\q0\361\3051\355\337S8\302}\346\227\231_b\2226Sa|\312\270\013\023\2316C\205!\322\024A\2458Tcl\373T\245\351X\303\000q\371@c\212\306\006\342\010Y\231\215v\323\306\336\273QNsh\274R\021\232V\3603h\232\261k$\253\360\321\016wY&\261\202\030\310\2458\037\200\373\322\201\231\374\366\354\215\372\312\265\347_O\367\237\365^.^\272\372y\361s\271S\255T\033/\337\276tu\341\371\355i\224\367\362\203\342\315b\243^x\177\372\025~\354\327\357\276W/,N\337\232\376\236\257\344\233\371q\275\2704\335\237\206\371j\261Q\364\352\305\017\246\337M\037\347\337\347\254\356,\325\213\235\351v\276\2243\264\352|\222\377Q\260\302\224\267\312{%*?\234\216\363~q\271\370\2548,\267J]]\257\227?\252;7\362\333\347\215n\242\311\265r\245\374\261\272U\365\352\316r\376N\356\212^\361\250xZ]\257VO6\352\345\033\010A\027\237V\227\253\225\372\343\240d\345\250\332\257\302\223/^\\yq\357t\347\360\364\360\311\351\223?\353\345\233\210\301\026?\224\235r\277\214\252{\325\360\204\235\034\377\rJ`\322\315";
-    PyObject *data = __Pyx_DecompressString(cstring, 1098, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1185 bytes) */
+static const char cstring[] = "x\332}TKs\324F\020\306`\236\345Pv\260\013S$dLRqHl%N\\\344\001Ejm\354*\037Bl\\\201\n9L\315J\255\335\301\322\214<\217\335\025\047\037}\324QG\035u\324\321G~\002G\375\014~Bz\244]\343@\222\255\322\2525\375\234\357\353n\302\014\371nDd\367%\370\346\321WF\001\220P\261^\014\302\334\363~!\017\177\203X\252\364\031\207!\221!y\350Kax\317J\253\t\023\001\t\270r~\357\037s1Qh\243x\000\301\031c\"\325\377\352\377yvj\371\350\327M&\2044\204i\315{\202\030I\024\260`U\212(%qS\344\000\213\334\021\003\026\361\200\3042\200\025\002\243\004}1\324\262\277\354\362.\207R\031\305\304\362\n\351a\250\211\261\356\263\0040\025a#\256\311\023i\200\230>\002\263\231\232\276\024\004\317\002\210x\027\0243\200\331\\}\030U9#Av\267vW\327\177Zo\252U\340`\324D\333\256\037a\241\240\035h]\313#\203\321M\232\200\366\310NHRi\211\000\254\013o\221\240\335Y\007\323\007A4\030\047\220\345\346\316\314p)(\272s\321[\036\303\304\007\340\274\267Y\244\301cA@\321\016|\031EN\047\205\366X\327\017\270f\335\010@4\377#\363\255\273\306\000T\352%\351\250\347s\335j\002!\361\202!\263\221!\224*\010\254\017\224\222\3006\031\204\024\253x\341\001g\021j}.\270\241T\3308I=\352K\005^\214~\234)\305R\0222\036\265\267\342q\202P\2375\26313\375\017,\244\000\202\276\034\211 \tB\212o\013\356P\033H\232\023\235\360\003PrH\265a\312\220@\"F\256\017\000\361f-J\230\006\311qP\353T\260\004QD\323\036\030\275\342\210ci\333\224C\340\275>\222\023[mH\237!~.O\004\242g\372\266\001\302\225\305\242H\372\3103io\0240\303\274\177\321\266-\343\302\266\335\252\275\316\376\346\316\316\3431\300\273\021\023ge\357\024W\277\351)J\337\323\"\341X\264\371\017\375\230\267\255(\342\211\346z\037\016-\010\037\334Tz\357\006\224\322\335t\204\317c\354N\372\004\371~\n!\245\343\016BF\221=\327c\357\004\204\210\033\210\335A\340|\360\027Z\341\273woR\017\376Z\246\234\0243.\232\267\014l\324\350\004\213\333\267KO)\366\025\365\373\340\037h\033\267_\343(Nt\375\337JV$\334?\300\010[bb70\016c\027\343\320\262h\022v\322\214\037\300wz\000#\367\201\360\235\226\242\317\224\376\001\254\224\032\354\016w)\355""\332RZ\034L\300Qq\023\204l\"0\300\324\204e\332\265a\210S\357\372\023\002\206\315\345s\351\235\272\351.\323\340\373\021\212\024q\301\305\342C\227\371\007\276\264\302\214)\303\0214\232\307\036\326i&4\246A\203\004V\320\256]\244\022\267\025 \024\315\206\001\245\244\n#\326\323\270\255ph\306;\213\363\000\227!\214\034c\272\375{\005\007\270\371\334\332s\353N\010\332\314\212v@\340\332\214E\322\314\037&I\022,+\301\371\033\3420$2I\206\nzX\231K5\244h\254!\n\021\253\361\026h\232\333\205\327\322*\037\232\250\224\007\272\025\334d\352f\030\033\311H|\224\305\265\227\n\344\025\023\331\004\247\006\232I\326\243\337\217\246\352\351k\307\337d{GSo/\235\273x+\277\224\207E\247\330\253\247/\037\r\217\303\254\223\355\347\027\362\265\372\312\365\343\227\371T>W_\275V_\2319\336\312\0262\226\035\3263\037gK\331\375\374f1U\314\32537\262\265l+\237;\352\274\235=w\365\213\342\347r\273Z\252\3260\356\325\231\343\007Y\230w\362\375\342B\261\346\274\276\306\217\275\372\243\353\365\314lv1\373#_\312\327\363\303zv!\333\313\202\374^\261Vt\352\331\033\331\367\331\263\374\207\234\325\363\013\365\354<\206^\310\031Z\315\177\232\377Y\260B\227w\313\215\022\2257\263a\336-\316\027\237\027\317\313\315RUs\365\342\255z\376v\376\340\254\321\0354\271V.\225?Vw\253N=\277\230_\316-^\364i\361\252\232\253\356\235\254\325\213\267\261\004U|V\235\257\226\352O\274\222\225\203j\257\nN\276|=\375z\343\315\366\3637\317_\274y\361W\275x\007k0\305\375r\276\334+\303j\243\352\237\260\223\303\277\001\2222\376\215";
+    PyObject *data = __Pyx_DecompressString(cstring, 1185, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1453 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\303\001very.\177pyxgcis\024\003\377dno defa\377ult __re\377duce__ d\275u]\002non-\302@v\367ial\033\000cini\377t__numpy\377._core.m\3765\000iarray \357fail\320\003imp|\350 \033\tumath\021\016\377one step\373 p\315 spike\377row_starOt do\275 \357Ae\347`\341a\213#v\000\205@\207\204\001syn\357apse\047\001get\273s,\300\000lay\221\204\003w\377eights m?ust ha\250 d\001\177lengthu\211\"\276\274aalloc\320@ >\267\003data.\013\020\230c\374\352\204\001\307\204\003s.ASCI\363ID\220`\310!Planj\000\t.\272&c\272b__\017\014\234\331@\335\000te_\013\022\234DE\377llipsisS\177equence\375\205\001}.\202\206\007__Pyx\001\000\377Dict_Nex?tRef__\246d\272@\233__\373b__\001\005\240 i\227tem\r\001d0\001\027\000f\347unc\035\001\272!tatx1\002\261C3\001main\003\002\357odulM\002nam\346\002\003ewT\001\300`_ch\037ecksuT\000\n\001\320\003\235_\025\001typ\300`\037\001u\337npick?\000En\346 \005vt\222\204\001\230\001quaalO\005\360e\256.\212\204\006ex\314\001\017set_\203\005\302&\346\000\306.g__t\233`\200 is\245\204\001\377outineab\375c\357E_buffe\373ra\306`cio.c\373or\035\003sbase\327ccl+\000_\201 tr\377acebackc\357ount\273\205\004dis\277tsim._\370 .\302\316\205\005d\361\002k\000\310\211\003\264@od\337eenum\264\207\002er\377rorflags\277format\204\210\004i\277dindex\231As\376\000\002izekmem\254\311\210\001\301\210\001n_\221\205""\002s\372!n\337dimnp\367\205\002ob\367jpp\222\000path\377wayspopp\317wreg\225\000e\001w_\377endselfs\323et\324\206\004\340\210\002s[\000so\357urce\347\205\002_id\311s\003\003\200\206\001s\362\205\002\005\002to\377pstructs\363yn\277@\373\000upda\377tevalues\377xO\200\001\330\004\n\210\377+\220Q\200A\360\020\000\377\t$\2409\250F\260!\377\2601\360\006\000\t\014\210\377;\220f\230A\230S\240\377\003\2401\330\014\022\220*\376\n\000Q\330\r\016\330\014\020\377\220\005\220U\230!\2304\377\230q\330\020\025\220Q\220\377d\230)\2401\240A\330\377\020\023\2202\220V\2303\377\230a\330\024\025\330\020\024\277\220E\230\025\230a#\000\024\377\035\230Y\240a\240s\250\357\"\250B\250\032\000\027\220w\377\230b\240\002\240#\240W\377\250C\250r\260\021\330\030\277\031\330\024\033\230;\031\t\036\376 \000\n\250!\2507\260\"\377\260A\330\024\030\230\007\230\377u\240A\240R\240z\260\377\021\260)\2701\330\030\033\376\200\000r\240\037\260\002\260!\377\330\034.\250a\250v\260\377Q\260d\270&\300\004\300\377B\320FW\320WZ\320\337Z[\330\030\036\201\000t\240\3776\250\024\250Q\250f\260\177B\260h\270a\270q";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1453, 1843);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1565 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\303\001very.\177pyxgcis\024\003\377dno defa\377ult __re\377duce__ d\275u]\002non-\302@v\367ial\033\000cini\377t__numpy\377._core.m\3765\000iarray \357fail\320\003imp|\350 \033\tumath\021\016\257one 9\000i\263@ \331p\320 \273@ue\021\001st\373ep\r\002spike\377row_starOt do\322 \204ae\374`\341a\240#\213\000\232@\234\204\001syn\357apse\047\001get\273s,\325\000lay\246\204\003w\377eights m?ust ha\275 y\001\177lengthu\236\"\276\321aalloc\345@ >\314\003data.\013\020\255c\374\377\204\001\334\204\003s.ASCI\363ID\245`\335!Planj\000\t.\317&c\317b__\017\014\234\356@\335\000te_\013\022\261DE\377llipsisS\177equence\222\206\001}.\227\206\007__Pyx\001\000\377Dict_Nex?tRef__\273d\317@\233__\220\204\002__\001\005\240 i\227tem\r\001d0\001\027\000f\347unc\035\001\272!tatx1\002\306C3\001main\003\002\357odulM\002nam\346\002\003ewT\001\325`_ch\037ecksuT\000\n\001\320\003\235_\025\001typ\325`\037\001u\337npick?\000En\346 \005vt\247\204\001\230\001quaalO\005\205\204\005\256.\237\204\006ex\314\001\017set_\203\005\302&\346\000\306.g__t\233`\200 is\272\204\001\377outineab\335c\276\205\001and\237 ea\375r\374E_buffe\335r\233\204\002eda\332`ci\337o.cor1\003sb\277aseccl?\000_\376\225 traceba\177ckcount\344\205\004\377distsim.\025_\214@.\367\205\005d\205\"\177\000\361\211\003\376\310@odeenum\376\335\207\002errorfl\377agsform""a\375t\255\210\004iidind\353ex\256As\000\002ize\317kmem\363\210\001\353\210\001nn\365_\247\205\002s\220Andim\373np\242\206\002objpp\376\224\000pathway\377spoppwre\371g\227\000g\001w_end\177selfset\377\206\004\372\213\211\002s\\\000sourc=e\375\205\002_ids\003\003\226\206\001\371s\210\206\002\005\002topst\177ructsyn\325@~\375\000update\305\206\002\377sxO\200\001\330\004\n\377\210+\220Q\200\001\360\006\377\000\005\031\230\006\230f\240\377A\240Q\330\004\007\200w\377\210f\220A\220S\230\003\377\2301\330\010\016\210j\230\377\001\230\021\330\t\n\330\010\377\014\210E\220\025\220a\220\377q\330\014\022\220!\2206\377\230\027\240\001\240\021\330\014\377\023\2201\220E\230\021\200\377A\360\020\000\t$\2409\277\250F\260!\2601U\000\t\377\014\210;\220f\230A\230_S\240\003\24012\001*\n\000\377Q\330\r\016\330\014\020\220\377\005\220U\230!\2304\230\377q\330\020\025\220Q\220d\377\230)\2401\240A\330\020\377\023\2202\220V\2303\230\177a\330\024\025\330\020\024X\000\367\025\230a#\000\024\035\230Y\377\240a\240s\250\"\250B\375\250\032\000\027\220w\230b\240\377\002\240#\240W\250C\250\377r\260\021\330\030\031\330\024\327\033\230;\031\t\036 \000\n\250\377!\2507\260\"\260A\330\277\024\030\230\007\230u\346\000R\377\240z\260\021\260)\2701\367\330\030\033\200\000r\240\037\260\377\002\260!\330\034.\250a\377\250v\260Q\260d\270&\377\300\004\300B\320FW\320\377WZ\320Z[\330\030\036\376\201\000t\2406\250\024\250Q\377\250f\260B\260h\270a\003\270q";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1565, 1961);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1843 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdeliverdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortranidindexitemsitemsizekmemviewmoden_spikesnamendimnpnumpyobjppackpathwayspoppwregisterrow_endselfsetdefaultshapesizesourcespike_idsspike_stepsstartstepstopstructsynunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200A\360\020\000\t$\2409\250F\260!\2601\360\006\000\t\014\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\r\016\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220Q\220d\230)\2401\240A\330\020\023\2202\220V\2303\230a\330\024\025\330\020\024\220E\230\025\230a\230q\330\024\035\230Y\240a\240s\250\"\250B\250a\330\024\027\220w\230b\240\002\240#""\240W\250C\250r\260\021\330\030\031\330\024\033\230;\240a\240s\250\"\250B\250a\330\024\036\230b\240\n\250!\2507\260\"\260A\330\024\030\230\007\230u\240A\240R\240z\260\021\260)\2701\330\030\033\2304\230r\240\037\260\002\260!\330\034.\250a\250v\260Q\260d\270&\300\004\300B\320FW\320WZ\320Z[\330\030\036\230a\230t\2406\250\024\250Q\250f\260B\260h\270a\270q";
+    #else /* compression: none (1961 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone arrival per valueone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdeliverdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortraniidindexitemsitemsizekmemviewmodenn_spikesnamendimnpnumpyobjppackpathwayspoppwregisterrow_endselfsetdefaultshapesizesourcespike_idsspike_stepsstartstepstopstructsynunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200A\360\020\000\t$\2409\250F\260!\2601\360\006\000\t\014\210;\220f""\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\r\016\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220Q\220d\230)\2401\240A\330\020\023\2202\220V\2303\230a\330\024\025\330\020\024\220E\230\025\230a\230q\330\024\035\230Y\240a\240s\250\"\250B\250a\330\024\027\220w\230b\240\002\240#\240W\250C\250r\260\021\330\030\031\330\024\033\230;\240a\240s\250\"\250B\250a\330\024\036\230b\240\n\250!\2507\260\"\260A\330\024\030\230\007\230u\240A\240R\240z\260\021\260)\2701\330\030\033\2304\230r\240\037\260\002\260!\330\034.\250a\250v\260Q\260d\270&\300\004\300B\320FW\320WZ\320Z[\330\030\036\230a\230t\2406\250\024\250Q\250f\260B\260h\270a\270q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 118; i++) {
+    for (int i = 0; i < 123; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 32) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 33) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -24705,8 +24997,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 118; i < 121; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-118].length;
+    for (int i = 123; i < 127; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-123].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -24716,15 +25008,15 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 121; i++) {
+    for (Py_ssize_t i = 0; i < 127; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 118;
-      for (Py_ssize_t i=0; i<3; ++i) {
+      PyObject **table = stringtab + 123;
+      for (Py_ssize_t i=0; i<4; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -24824,6 +25116,11 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 125};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -31852,6 +32149,29 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
     retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
                                                  (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
                                                  &__Pyx_TypeInfo_nn_int64_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_double, stack,
                                                  &result, obj);
     if (unlikely(retcode == -1))
         goto __pyx_fail;

@@ -120,3 +120,15 @@ cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept
     if slot >= pw.n_slots:
         slot -= pw.n_slots
     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]
+
+
+def add_and_clear(double[::1] values, double[::1] arrived):
+    """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
+    applied to its variable)."""
+    cdef Py_ssize_t n = values.shape[0], i
+    if arrived.shape[0] != n:
+        raise ValueError("one arrival per value")
+    with nogil:
+        for i in range(n):
+            values[i] += arrived[i]
+            arrived[i] = 0.0

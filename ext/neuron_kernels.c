@@ -3823,8 +3823,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUS
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3975,8 +3974,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[4];
-    PyObject *__pyx_string_tab[150];
+    PyObject *__pyx_codeobj_tab[3];
+    PyObject *__pyx_string_tab[146];
     PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4055,127 +4054,123 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[26]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[27]
 #define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[28]
-#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[29]
-#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[30]
-#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[31]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[32]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[33]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[34]
-#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[35]
-#define __pyx_n_u_ASCII __pyx_string_tab[36]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
-#define __pyx_n_u_Gt __pyx_string_tab[38]
-#define __pyx_n_u_GtE __pyx_string_tab[39]
-#define __pyx_n_u_Lt __pyx_string_tab[40]
-#define __pyx_n_u_LtE __pyx_string_tab[41]
-#define __pyx_n_u_Sequence __pyx_string_tab[42]
-#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[43]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[44]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[45]
-#define __pyx_n_u_annotate __pyx_string_tab[46]
-#define __pyx_n_u_class __pyx_string_tab[47]
-#define __pyx_n_u_class_getitem __pyx_string_tab[48]
-#define __pyx_n_u_dict __pyx_string_tab[49]
-#define __pyx_n_u_func __pyx_string_tab[50]
-#define __pyx_n_u_getstate __pyx_string_tab[51]
-#define __pyx_n_u_import __pyx_string_tab[52]
-#define __pyx_n_u_main __pyx_string_tab[53]
-#define __pyx_n_u_module __pyx_string_tab[54]
-#define __pyx_n_u_name_2 __pyx_string_tab[55]
-#define __pyx_n_u_new __pyx_string_tab[56]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[57]
-#define __pyx_n_u_pyx_state __pyx_string_tab[58]
-#define __pyx_n_u_pyx_type __pyx_string_tab[59]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[60]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[61]
-#define __pyx_n_u_qualname __pyx_string_tab[62]
-#define __pyx_n_u_reduce __pyx_string_tab[63]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[64]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[65]
-#define __pyx_n_u_set_name __pyx_string_tab[66]
-#define __pyx_n_u_setstate __pyx_string_tab[67]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[68]
-#define __pyx_n_u_test __pyx_string_tab[69]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[70]
-#define __pyx_n_u_abc __pyx_string_tab[71]
-#define __pyx_n_u_add_and_clear __pyx_string_tab[72]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[73]
-#define __pyx_n_u_arrived __pyx_string_tab[74]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[75]
-#define __pyx_n_u_base __pyx_string_tab[76]
-#define __pyx_n_u_c __pyx_string_tab[77]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[78]
-#define __pyx_n_u_count __pyx_string_tab[79]
-#define __pyx_n_u_crossed __pyx_string_tab[80]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[81]
-#define __pyx_n_u_dt __pyx_string_tab[82]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[83]
-#define __pyx_n_u_encode __pyx_string_tab[84]
-#define __pyx_n_u_enumerate __pyx_string_tab[85]
-#define __pyx_n_u_error __pyx_string_tab[86]
-#define __pyx_n_u_exact_step __pyx_string_tab[87]
-#define __pyx_n_u_exact_update __pyx_string_tab[88]
-#define __pyx_n_u_flags __pyx_string_tab[89]
-#define __pyx_n_u_format __pyx_string_tab[90]
-#define __pyx_n_u_fortran __pyx_string_tab[91]
-#define __pyx_n_u_free __pyx_string_tab[92]
-#define __pyx_n_u_free_c __pyx_string_tab[93]
-#define __pyx_n_u_free_m __pyx_string_tab[94]
-#define __pyx_n_u_held_c __pyx_string_tab[95]
-#define __pyx_n_u_held_m __pyx_string_tab[96]
-#define __pyx_n_u_held_matrix __pyx_string_tab[97]
-#define __pyx_n_u_held_offsets __pyx_string_tab[98]
-#define __pyx_n_u_i __pyx_string_tab[99]
-#define __pyx_n_u_id __pyx_string_tab[100]
-#define __pyx_n_u_index __pyx_string_tab[101]
-#define __pyx_n_u_items __pyx_string_tab[102]
-#define __pyx_n_u_itemsize __pyx_string_tab[103]
-#define __pyx_n_u_k __pyx_string_tab[104]
-#define __pyx_n_u_lastspike __pyx_string_tab[105]
-#define __pyx_n_u_margin __pyx_string_tab[106]
-#define __pyx_n_u_matrix __pyx_string_tab[107]
-#define __pyx_n_u_memview __pyx_string_tab[108]
-#define __pyx_n_u_mode __pyx_string_tab[109]
-#define __pyx_n_u_n __pyx_string_tab[110]
-#define __pyx_n_u_n_spikes __pyx_string_tab[111]
-#define __pyx_n_u_n_vars __pyx_string_tab[112]
-#define __pyx_n_u_name __pyx_string_tab[113]
-#define __pyx_n_u_ndim __pyx_string_tab[114]
-#define __pyx_n_u_not_refractory __pyx_string_tab[115]
-#define __pyx_n_u_obj __pyx_string_tab[116]
-#define __pyx_n_u_offsets __pyx_string_tab[117]
-#define __pyx_n_u_pack __pyx_string_tab[118]
-#define __pyx_n_u_per_neuron __pyx_string_tab[119]
-#define __pyx_n_u_per_step __pyx_string_tab[120]
-#define __pyx_n_u_pop __pyx_string_tab[121]
-#define __pyx_n_u_refractoriness __pyx_string_tab[122]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[123]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[124]
-#define __pyx_n_u_register __pyx_string_tab[125]
-#define __pyx_n_u_setdefault __pyx_string_tab[126]
-#define __pyx_n_u_shape __pyx_string_tab[127]
-#define __pyx_n_u_shared __pyx_string_tab[128]
-#define __pyx_n_u_shared_period __pyx_string_tab[129]
-#define __pyx_n_u_size __pyx_string_tab[130]
-#define __pyx_n_u_spikes __pyx_string_tab[131]
-#define __pyx_n_u_start __pyx_string_tab[132]
-#define __pyx_n_u_step __pyx_string_tab[133]
-#define __pyx_n_u_stop __pyx_string_tab[134]
-#define __pyx_n_u_struct __pyx_string_tab[135]
-#define __pyx_n_u_t __pyx_string_tab[136]
-#define __pyx_n_u_threshold_level __pyx_string_tab[137]
-#define __pyx_n_u_threshold_op __pyx_string_tab[138]
-#define __pyx_n_u_threshold_variable __pyx_string_tab[139]
-#define __pyx_n_u_unpack __pyx_string_tab[140]
-#define __pyx_n_u_update __pyx_string_tab[141]
-#define __pyx_n_u_values __pyx_string_tab[142]
-#define __pyx_n_u_variables __pyx_string_tab[143]
-#define __pyx_n_u_x __pyx_string_tab[144]
-#define __pyx_n_b_O __pyx_string_tab[145]
-#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[146]
-#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[147]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[148]
-#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F __pyx_string_tab[149]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[29]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[30]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[31]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[32]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[33]
+#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[34]
+#define __pyx_n_u_ASCII __pyx_string_tab[35]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[36]
+#define __pyx_n_u_Gt __pyx_string_tab[37]
+#define __pyx_n_u_GtE __pyx_string_tab[38]
+#define __pyx_n_u_Lt __pyx_string_tab[39]
+#define __pyx_n_u_LtE __pyx_string_tab[40]
+#define __pyx_n_u_Sequence __pyx_string_tab[41]
+#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[42]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[43]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[44]
+#define __pyx_n_u_annotate __pyx_string_tab[45]
+#define __pyx_n_u_class __pyx_string_tab[46]
+#define __pyx_n_u_class_getitem __pyx_string_tab[47]
+#define __pyx_n_u_dict __pyx_string_tab[48]
+#define __pyx_n_u_func __pyx_string_tab[49]
+#define __pyx_n_u_getstate __pyx_string_tab[50]
+#define __pyx_n_u_import __pyx_string_tab[51]
+#define __pyx_n_u_main __pyx_string_tab[52]
+#define __pyx_n_u_module __pyx_string_tab[53]
+#define __pyx_n_u_name_2 __pyx_string_tab[54]
+#define __pyx_n_u_new __pyx_string_tab[55]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[56]
+#define __pyx_n_u_pyx_state __pyx_string_tab[57]
+#define __pyx_n_u_pyx_type __pyx_string_tab[58]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[59]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[60]
+#define __pyx_n_u_qualname __pyx_string_tab[61]
+#define __pyx_n_u_reduce __pyx_string_tab[62]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[63]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[64]
+#define __pyx_n_u_set_name __pyx_string_tab[65]
+#define __pyx_n_u_setstate __pyx_string_tab[66]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[67]
+#define __pyx_n_u_test __pyx_string_tab[68]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[69]
+#define __pyx_n_u_abc __pyx_string_tab[70]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[71]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[72]
+#define __pyx_n_u_base __pyx_string_tab[73]
+#define __pyx_n_u_c __pyx_string_tab[74]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[75]
+#define __pyx_n_u_count __pyx_string_tab[76]
+#define __pyx_n_u_crossed __pyx_string_tab[77]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[78]
+#define __pyx_n_u_dt __pyx_string_tab[79]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[80]
+#define __pyx_n_u_encode __pyx_string_tab[81]
+#define __pyx_n_u_enumerate __pyx_string_tab[82]
+#define __pyx_n_u_error __pyx_string_tab[83]
+#define __pyx_n_u_exact_step __pyx_string_tab[84]
+#define __pyx_n_u_exact_update __pyx_string_tab[85]
+#define __pyx_n_u_flags __pyx_string_tab[86]
+#define __pyx_n_u_format __pyx_string_tab[87]
+#define __pyx_n_u_fortran __pyx_string_tab[88]
+#define __pyx_n_u_free __pyx_string_tab[89]
+#define __pyx_n_u_free_c __pyx_string_tab[90]
+#define __pyx_n_u_free_m __pyx_string_tab[91]
+#define __pyx_n_u_held_c __pyx_string_tab[92]
+#define __pyx_n_u_held_m __pyx_string_tab[93]
+#define __pyx_n_u_held_matrix __pyx_string_tab[94]
+#define __pyx_n_u_held_offsets __pyx_string_tab[95]
+#define __pyx_n_u_i __pyx_string_tab[96]
+#define __pyx_n_u_id __pyx_string_tab[97]
+#define __pyx_n_u_index __pyx_string_tab[98]
+#define __pyx_n_u_items __pyx_string_tab[99]
+#define __pyx_n_u_itemsize __pyx_string_tab[100]
+#define __pyx_n_u_k __pyx_string_tab[101]
+#define __pyx_n_u_lastspike __pyx_string_tab[102]
+#define __pyx_n_u_margin __pyx_string_tab[103]
+#define __pyx_n_u_matrix __pyx_string_tab[104]
+#define __pyx_n_u_memview __pyx_string_tab[105]
+#define __pyx_n_u_mode __pyx_string_tab[106]
+#define __pyx_n_u_n __pyx_string_tab[107]
+#define __pyx_n_u_n_spikes __pyx_string_tab[108]
+#define __pyx_n_u_n_vars __pyx_string_tab[109]
+#define __pyx_n_u_name __pyx_string_tab[110]
+#define __pyx_n_u_ndim __pyx_string_tab[111]
+#define __pyx_n_u_not_refractory __pyx_string_tab[112]
+#define __pyx_n_u_obj __pyx_string_tab[113]
+#define __pyx_n_u_offsets __pyx_string_tab[114]
+#define __pyx_n_u_pack __pyx_string_tab[115]
+#define __pyx_n_u_per_neuron __pyx_string_tab[116]
+#define __pyx_n_u_per_step __pyx_string_tab[117]
+#define __pyx_n_u_pop __pyx_string_tab[118]
+#define __pyx_n_u_refractoriness __pyx_string_tab[119]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[120]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[121]
+#define __pyx_n_u_register __pyx_string_tab[122]
+#define __pyx_n_u_setdefault __pyx_string_tab[123]
+#define __pyx_n_u_shape __pyx_string_tab[124]
+#define __pyx_n_u_shared __pyx_string_tab[125]
+#define __pyx_n_u_shared_period __pyx_string_tab[126]
+#define __pyx_n_u_size __pyx_string_tab[127]
+#define __pyx_n_u_spikes __pyx_string_tab[128]
+#define __pyx_n_u_start __pyx_string_tab[129]
+#define __pyx_n_u_step __pyx_string_tab[130]
+#define __pyx_n_u_stop __pyx_string_tab[131]
+#define __pyx_n_u_struct __pyx_string_tab[132]
+#define __pyx_n_u_t __pyx_string_tab[133]
+#define __pyx_n_u_threshold_level __pyx_string_tab[134]
+#define __pyx_n_u_threshold_op __pyx_string_tab[135]
+#define __pyx_n_u_threshold_variable __pyx_string_tab[136]
+#define __pyx_n_u_unpack __pyx_string_tab[137]
+#define __pyx_n_u_update __pyx_string_tab[138]
+#define __pyx_n_u_values __pyx_string_tab[139]
+#define __pyx_n_u_variables __pyx_string_tab[140]
+#define __pyx_n_u_x __pyx_string_tab[141]
+#define __pyx_n_b_O __pyx_string_tab[142]
+#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[143]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[144]
+#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F __pyx_string_tab[145]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4225,8 +4220,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<150; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<146; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4279,8 +4274,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<150; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<146; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -21738,274 +21733,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":115
- * 
- * 
- * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
-*/
-
-/* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5add_and_clear(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_4add_and_clear, "``values += arrived; arrived[:] = 0`` in one pass (a ring buffer\047s slot\n    applied to its variable).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear = {"add_and_clear", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_5add_and_clear, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_4add_and_clear};
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5add_and_clear(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-) {
-  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_arrived = { 0, 0, { 0 }, { 0 }, { 0 } };
-  #if !CYTHON_VECTORCALL
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  #endif
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[2] = {0,0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("add_and_clear (wrapper)", 0);
-  #if !CYTHON_VECTORCALL
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 115, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  2:
-        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 115, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  1:
-        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 115, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 115, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 115, __pyx_L3_error) }
-      }
-    } else if (unlikely(__pyx_nargs != 2)) {
-      goto __pyx_L5_argtuple_error;
-    } else {
-      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 115, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 115, __pyx_L3_error)
-    }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 115, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 115, __pyx_L3_error)
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 115, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
-  __Pyx_AddTraceback("distsim._ext.neuron_kernels.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return NULL;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(__pyx_self, __pyx_v_values, __pyx_v_arrived);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived) {
-  Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_i;
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  int __pyx_t_1;
-  PyObject *__pyx_t_2 = NULL;
-  PyObject *__pyx_t_3 = NULL;
-  size_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  Py_ssize_t __pyx_t_7;
-  Py_ssize_t __pyx_t_8;
-  Py_ssize_t __pyx_t_9;
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("add_and_clear", 0);
-
-  /* "ext/neuron_kernels.pyx":118
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
- *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")
-*/
-  __pyx_v_n = (__pyx_v_values.shape[0]);
-
-  /* "ext/neuron_kernels.pyx":119
- *     applied to its variable)."""
- *     cdef Py_ssize_t n = values.shape[0], i
- *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
- *         raise ValueError("one arrival per value")
- *     with nogil:
-*/
-  __pyx_t_1 = ((__pyx_v_arrived.shape[0]) != __pyx_v_n);
-
-  if (unlikely(__pyx_t_1)) {
-
-
-    /* "ext/neuron_kernels.pyx":120
- *     cdef Py_ssize_t n = values.shape[0], i
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for i in range(n):
-*/
-    __pyx_t_3 = NULL;
-    __pyx_t_4 = 1;
-    {
-      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
-      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 120, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_2);
-    }
-    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 120, __pyx_L1_error)
-
-    /* "ext/neuron_kernels.pyx":119
- *     applied to its variable)."""
- *     cdef Py_ssize_t n = values.shape[0], i
- *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
- *         raise ValueError("one arrival per value")
- *     with nogil:
-*/
-  }
-
-  /* "ext/neuron_kernels.pyx":121
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             values[i] += arrived[i]
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/neuron_kernels.pyx":122
- *         raise ValueError("one arrival per value")
- *     with nogil:
- *         for i in range(n):             # <<<<<<<<<<<<<<
- *             values[i] += arrived[i]
- *             arrived[i] = 0.0
-*/
-
-        __pyx_t_5 = __pyx_v_n;
-        __pyx_t_6 = __pyx_t_5;
-
-        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
-          __pyx_v_i = __pyx_t_7;
-
-          /* "ext/neuron_kernels.pyx":123
- *     with nogil:
- *         for i in range(n):
- *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
- *             arrived[i] = 0.0
- * 
-*/
-          __pyx_t_8 = __pyx_v_i;
-          __pyx_t_9 = __pyx_v_i;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
-
-          /* "ext/neuron_kernels.pyx":124
- *         for i in range(n):
- *             values[i] += arrived[i]
- *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-          __pyx_t_8 = __pyx_v_i;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )) = 0.0;
-        }
-
-      }
-
-      /* "ext/neuron_kernels.pyx":121
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             values[i] += arrived[i]
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L6;
-        }
-        __pyx_L6:;
-      }
-  }
-
-  /* "ext/neuron_kernels.pyx":115
- * 
- * 
- * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
-*/
-
-  /* function exit code */
-  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_2);
-  __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_AddTraceback("distsim._ext.neuron_kernels.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
-  __pyx_L0:;
-
-
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* "ext/neuron_kernels.pyx":131
+/* "ext/neuron_kernels.pyx":119
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -22014,16 +21742,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4add_and_clear(CYTHON_
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5exact_step(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_6exact_step, "One step of a group in one pass per neuron: refractoriness (if\n    ``refractory_steps`` is not empty; as `refractory_flags`), the exact\n    update (as `exact_update`; ``offsets`` may be empty) and the threshold\n    ``threshold_variable OP threshold_level`` (OP from THRESHOLD_OPS, tested\n    after the update; refractory neurons do not spike). A spiking neuron\047s\n    index goes to ``spikes`` (room for all), its ``lastspike`` becomes ``t``\n    and it turns refractory.\n\n    Returns the number of spikes.\n    ");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step = {"exact_step", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_6exact_step};
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_4exact_step, "One step of a group in one pass per neuron: refractoriness (if\n    ``refractory_steps`` is not empty; as `refractory_flags`), the exact\n    update (as `exact_update`; ``offsets`` may be empty) and the threshold\n    ``threshold_variable OP threshold_level`` (OP from THRESHOLD_OPS, tested\n    after the update; refractory neurons do not spike). A spiking neuron\047s\n    index goes to ``spikes`` (room for all), its ``lastspike`` becomes ``t``\n    and it turns refractory.\n\n    Returns the number of spikes.\n    ");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_5exact_step = {"exact_step", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_5exact_step, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_4exact_step};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5exact_step(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -22066,123 +21794,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 131, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 119, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 131, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 119, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 131, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 119, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 131, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 119, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 119, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 119, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 132, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 132, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 120, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 120, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 121, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 121, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 122, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 122, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 123, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 123, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 131, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 119, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22202,8 +21930,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 132, __pyx_L1_error)
-  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 120, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
   goto __pyx_L0;
@@ -22235,7 +21963,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes) {
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes) {
   Py_ssize_t __pyx_v_n_vars;
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_n;
@@ -22273,7 +22001,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":146
+  /* "ext/neuron_kernels.pyx":134
  *     Returns the number of spikes.
  *     """
  *     cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0             # <<<<<<<<<<<<<<
@@ -22282,13 +22010,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 146, __pyx_L1_error)
+    __PYX_ERR(0, 134, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 134, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
   __pyx_v_n_spikes = 0;
 
-  /* "ext/neuron_kernels.pyx":152
+  /* "ext/neuron_kernels.pyx":140
  *     cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
@@ -22297,7 +22025,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   __pyx_v_free_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":153
+  /* "ext/neuron_kernels.pyx":141
  *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
@@ -22306,7 +22034,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":154
+  /* "ext/neuron_kernels.pyx":142
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -22315,7 +22043,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   __pyx_v_refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":155
+  /* "ext/neuron_kernels.pyx":143
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0
  *     cdef bint shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -22324,7 +22052,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   __pyx_v_shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":157
+  /* "ext/neuron_kernels.pyx":145
  *     cdef bint shared_period = refractory_steps.shape[0] == 1
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x             # <<<<<<<<<<<<<<
@@ -22334,17 +22062,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":158
+  /* "ext/neuron_kernels.pyx":146
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 158, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 146, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":159
+  /* "ext/neuron_kernels.pyx":147
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22372,7 +22100,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":160
+  /* "ext/neuron_kernels.pyx":148
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
@@ -22396,7 +22124,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":159
+  /* "ext/neuron_kernels.pyx":147
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22406,7 +22134,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":161
+    /* "ext/neuron_kernels.pyx":149
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
@@ -22419,14 +22147,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 161, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 161, __pyx_L1_error)
+    __PYX_ERR(0, 149, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":159
+    /* "ext/neuron_kernels.pyx":147
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22435,7 +22163,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":162
+  /* "ext/neuron_kernels.pyx":150
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
@@ -22449,7 +22177,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":163
+    /* "ext/neuron_kernels.pyx":151
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -22460,7 +22188,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
     (__pyx_v_free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
 
-    /* "ext/neuron_kernels.pyx":164
+    /* "ext/neuron_kernels.pyx":152
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -22473,7 +22201,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   }
 
 
-  /* "ext/neuron_kernels.pyx":165
+  /* "ext/neuron_kernels.pyx":153
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -22485,7 +22213,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":166
+    /* "ext/neuron_kernels.pyx":154
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -22503,7 +22231,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":165
+    /* "ext/neuron_kernels.pyx":153
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -22512,7 +22240,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":167
+  /* "ext/neuron_kernels.pyx":155
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -22524,7 +22252,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":168
+    /* "ext/neuron_kernels.pyx":156
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -22550,7 +22278,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":169
+      /* "ext/neuron_kernels.pyx":157
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -22563,14 +22291,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 169, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 157, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 169, __pyx_L1_error)
+      __PYX_ERR(0, 157, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":168
+      /* "ext/neuron_kernels.pyx":156
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -22579,7 +22307,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
     }
 
-    /* "ext/neuron_kernels.pyx":170
+    /* "ext/neuron_kernels.pyx":158
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -22590,7 +22318,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     __pyx_t_10 = 0;
     __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
 
-    /* "ext/neuron_kernels.pyx":171
+    /* "ext/neuron_kernels.pyx":159
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -22601,7 +22329,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     __pyx_t_9 = 0;
     __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/neuron_kernels.pyx":167
+    /* "ext/neuron_kernels.pyx":155
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -22610,7 +22338,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":172
+  /* "ext/neuron_kernels.pyx":160
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22638,7 +22366,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":173
+  /* "ext/neuron_kernels.pyx":161
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \             # <<<<<<<<<<<<<<
@@ -22666,7 +22394,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":174
+  /* "ext/neuron_kernels.pyx":162
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
@@ -22724,7 +22452,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
   __pyx_L16_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":172
+  /* "ext/neuron_kernels.pyx":160
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22734,7 +22462,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":175
+    /* "ext/neuron_kernels.pyx":163
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -22747,14 +22475,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 175, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 175, __pyx_L1_error)
+    __PYX_ERR(0, 163, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":172
+    /* "ext/neuron_kernels.pyx":160
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22763,7 +22491,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":176
+  /* "ext/neuron_kernels.pyx":164
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22776,7 +22504,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":177
+        /* "ext/neuron_kernels.pyx":165
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -22790,7 +22518,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
         for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
           __pyx_v_i = __pyx_t_8;
 
-          /* "ext/neuron_kernels.pyx":178
+          /* "ext/neuron_kernels.pyx":166
  *     with nogil:
  *         for i in range(n):
  *             free = True             # <<<<<<<<<<<<<<
@@ -22799,7 +22527,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
           __pyx_v_free = 1;
 
-          /* "ext/neuron_kernels.pyx":179
+          /* "ext/neuron_kernels.pyx":167
  *         for i in range(n):
  *             free = True
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22808,7 +22536,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
           if (__pyx_v_refractoriness) {
 
-            /* "ext/neuron_kernels.pyx":180
+            /* "ext/neuron_kernels.pyx":168
  *             free = True
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -22817,7 +22545,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
             __pyx_t_9 = __pyx_v_i;
 
-            /* "ext/neuron_kernels.pyx":181
+            /* "ext/neuron_kernels.pyx":169
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]             # <<<<<<<<<<<<<<
@@ -22835,7 +22563,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_10)) ))));
 
 
-            /* "ext/neuron_kernels.pyx":179
+            /* "ext/neuron_kernels.pyx":167
  *         for i in range(n):
  *             free = True
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22844,7 +22572,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
           }
 
-          /* "ext/neuron_kernels.pyx":182
+          /* "ext/neuron_kernels.pyx":170
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]
  *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)             # <<<<<<<<<<<<<<
@@ -22856,7 +22584,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
           if (__pyx_t_2) {
 
 
-            /* "ext/neuron_kernels.pyx":183
+            /* "ext/neuron_kernels.pyx":171
  *                     refractory_steps[0 if shared_period else i]
  *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
  *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -22865,7 +22593,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
             __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-            /* "ext/neuron_kernels.pyx":182
+            /* "ext/neuron_kernels.pyx":170
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]
  *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)             # <<<<<<<<<<<<<<
@@ -22875,7 +22603,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             goto __pyx_L31;
           }
 
-          /* "ext/neuron_kernels.pyx":185
+          /* "ext/neuron_kernels.pyx":173
  *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *             else:
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -22887,7 +22615,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
           }
           __pyx_L31:;
 
-          /* "ext/neuron_kernels.pyx":186
+          /* "ext/neuron_kernels.pyx":174
  *             else:
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
  *             x = threshold_variable[i]             # <<<<<<<<<<<<<<
@@ -22897,7 +22625,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
           __pyx_t_10 = __pyx_v_i;
           __pyx_v_x = (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_10)) )));
 
-          /* "ext/neuron_kernels.pyx":187
+          /* "ext/neuron_kernels.pyx":175
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -22907,7 +22635,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
           switch (__pyx_v_threshold_op) {
             case 0:
 
-            /* "ext/neuron_kernels.pyx":188
+            /* "ext/neuron_kernels.pyx":176
  *             x = threshold_variable[i]
  *             if threshold_op == 0:
  *                 crossed = x > threshold_level             # <<<<<<<<<<<<<<
@@ -22916,7 +22644,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x > __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":187
+            /* "ext/neuron_kernels.pyx":175
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -22926,7 +22654,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             break;
             case 1:
 
-            /* "ext/neuron_kernels.pyx":190
+            /* "ext/neuron_kernels.pyx":178
  *                 crossed = x > threshold_level
  *             elif threshold_op == 1:
  *                 crossed = x >= threshold_level             # <<<<<<<<<<<<<<
@@ -22935,7 +22663,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x >= __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":189
+            /* "ext/neuron_kernels.pyx":177
  *             if threshold_op == 0:
  *                 crossed = x > threshold_level
  *             elif threshold_op == 1:             # <<<<<<<<<<<<<<
@@ -22945,7 +22673,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             break;
             case 2:
 
-            /* "ext/neuron_kernels.pyx":192
+            /* "ext/neuron_kernels.pyx":180
  *                 crossed = x >= threshold_level
  *             elif threshold_op == 2:
  *                 crossed = x < threshold_level             # <<<<<<<<<<<<<<
@@ -22954,7 +22682,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x < __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":191
+            /* "ext/neuron_kernels.pyx":179
  *             elif threshold_op == 1:
  *                 crossed = x >= threshold_level
  *             elif threshold_op == 2:             # <<<<<<<<<<<<<<
@@ -22964,7 +22692,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             break;
             default:
 
-            /* "ext/neuron_kernels.pyx":194
+            /* "ext/neuron_kernels.pyx":182
  *                 crossed = x < threshold_level
  *             else:
  *                 crossed = x <= threshold_level             # <<<<<<<<<<<<<<
@@ -22975,7 +22703,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             break;
           }
 
-          /* "ext/neuron_kernels.pyx":195
+          /* "ext/neuron_kernels.pyx":183
  *             else:
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free             # <<<<<<<<<<<<<<
@@ -22993,7 +22721,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
           __pyx_L32_bool_binop_done:;
           __pyx_v_crossed = __pyx_t_2;
 
-          /* "ext/neuron_kernels.pyx":196
+          /* "ext/neuron_kernels.pyx":184
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free
  *             if crossed:             # <<<<<<<<<<<<<<
@@ -23002,7 +22730,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
           if (__pyx_v_crossed) {
 
-            /* "ext/neuron_kernels.pyx":197
+            /* "ext/neuron_kernels.pyx":185
  *             crossed = crossed and free
  *             if crossed:
  *                 spikes[n_spikes] = i             # <<<<<<<<<<<<<<
@@ -23012,7 +22740,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             __pyx_t_10 = __pyx_v_n_spikes;
             *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_10)) )) = __pyx_v_i;
 
-            /* "ext/neuron_kernels.pyx":198
+            /* "ext/neuron_kernels.pyx":186
  *             if crossed:
  *                 spikes[n_spikes] = i
  *                 n_spikes += 1             # <<<<<<<<<<<<<<
@@ -23021,7 +22749,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
             __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
 
-            /* "ext/neuron_kernels.pyx":199
+            /* "ext/neuron_kernels.pyx":187
  *                 spikes[n_spikes] = i
  *                 n_spikes += 1
  *                 lastspike[i] = t             # <<<<<<<<<<<<<<
@@ -23031,7 +22759,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             __pyx_t_10 = __pyx_v_i;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_10)) )) = __pyx_v_t;
 
-            /* "ext/neuron_kernels.pyx":196
+            /* "ext/neuron_kernels.pyx":184
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free
  *             if crossed:             # <<<<<<<<<<<<<<
@@ -23040,7 +22768,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
           }
 
-          /* "ext/neuron_kernels.pyx":200
+          /* "ext/neuron_kernels.pyx":188
  *                 n_spikes += 1
  *                 lastspike[i] = t
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -23049,7 +22777,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
           if (__pyx_v_refractoriness) {
 
-            /* "ext/neuron_kernels.pyx":201
+            /* "ext/neuron_kernels.pyx":189
  *                 lastspike[i] = t
  *             if refractoriness:
  *                 not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
@@ -23072,7 +22800,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
             *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_10)) )) = __pyx_t_13;
 
 
-            /* "ext/neuron_kernels.pyx":200
+            /* "ext/neuron_kernels.pyx":188
  *                 n_spikes += 1
  *                 lastspike[i] = t
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -23084,7 +22812,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
       }
 
-      /* "ext/neuron_kernels.pyx":176
+      /* "ext/neuron_kernels.pyx":164
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23101,14 +22829,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       }
   }
 
-  /* "ext/neuron_kernels.pyx":202
+  /* "ext/neuron_kernels.pyx":190
  *             if refractoriness:
  *                 not_refractory[i] = free and not crossed
  *     return n_spikes             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 202, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject *__pyx_temp;
@@ -23121,7 +22849,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":131
+  /* "ext/neuron_kernels.pyx":119
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -23158,7 +22886,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":205
+/* "ext/neuron_kernels.pyx":193
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -23184,7 +22912,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":213
+  /* "ext/neuron_kernels.pyx":201
  *     cdef double old[MAX_VARIABLES]
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
@@ -23200,7 +22928,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_m = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":214
+  /* "ext/neuron_kernels.pyx":202
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
@@ -23216,7 +22944,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_c = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":215
+  /* "ext/neuron_kernels.pyx":203
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
@@ -23225,7 +22953,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":216
+  /* "ext/neuron_kernels.pyx":204
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23239,7 +22967,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":217
+    /* "ext/neuron_kernels.pyx":205
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):
  *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -23250,7 +22978,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":218
+  /* "ext/neuron_kernels.pyx":206
  *     for k in range(n_vars):
  *         old[k] = values[k][i]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23264,7 +22992,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":219
+    /* "ext/neuron_kernels.pyx":207
  *         old[k] = values[k][i]
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -23273,7 +23001,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-    /* "ext/neuron_kernels.pyx":220
+    /* "ext/neuron_kernels.pyx":208
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23285,7 +23013,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     if (__pyx_t_6) {
 
 
-      /* "ext/neuron_kernels.pyx":221
+      /* "ext/neuron_kernels.pyx":209
  *         total = m[k * width + n_vars]
  *         if c != NULL:
  *             total += c[k * n + i]             # <<<<<<<<<<<<<<
@@ -23294,7 +23022,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
       __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
 
-      /* "ext/neuron_kernels.pyx":220
+      /* "ext/neuron_kernels.pyx":208
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23303,7 +23031,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     }
 
-    /* "ext/neuron_kernels.pyx":222
+    /* "ext/neuron_kernels.pyx":210
  *         if c != NULL:
  *             total += c[k * n + i]
  *         for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23317,7 +23045,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
       __pyx_v_l = __pyx_t_9;
 
-      /* "ext/neuron_kernels.pyx":223
+      /* "ext/neuron_kernels.pyx":211
  *             total += c[k * n + i]
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
@@ -23327,7 +23055,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     }
 
 
-    /* "ext/neuron_kernels.pyx":224
+    /* "ext/neuron_kernels.pyx":212
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]
  *         values[k][i] = total             # <<<<<<<<<<<<<<
@@ -23336,7 +23064,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":205
+  /* "ext/neuron_kernels.pyx":193
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -25700,50 +25428,35 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":115
- * 
- * 
- * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
-*/
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 115, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
-  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
-  #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 115, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-
-  /* "ext/neuron_kernels.pyx":128
+  /* "ext/neuron_kernels.pyx":116
  * 
  * # Threshold comparisons of the compiled step: variable OP level.
  * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 116, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":131
+  /* "ext/neuron_kernels.pyx":119
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 131, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 119, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 131, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 119, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/neuron_kernels.pyx":1
@@ -25920,41 +25633,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{21},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{75},{146},{338},{681}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{338},{681}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1780 bytes) */
-static const char cstring[] = "x\332\255T\317s\333\306\0256-\331\241\032\246\026#Y\032\307\251\262\224\\SMm\246\262\335\270\323\246\356\3202\375c\354\306\222(\273\232^0K`I\302\002\027$vA\223\235\266\223#\2178\342\210#\2168\342\310\243\216<\342\350?!\177B\277\005H\212V\233\036:\345\014\027\273\373\366\275\367\275\357\375 T\222\337\014\210\335x\307t\371\250\262G\244M\356\337#BR\311H\237:&mXL\374\236|\367g\326\261\235\341[\223\275\047v\223|\247\333\\\232-\327v\005\241\334 \206\351(\375\213\327&\237\t\204tL\203\031\013\217\211\355\374W\371\307w\363\227\217\376\264O9\267%\241B\230-\256\360:\214\032wmn\rI\047\005\331\007\310\027\274O-\323 \035\333`w\010\033t\241\013Se\275\254\374\226\233\266#\035\312\313wH\013\246f\217E\233v\031\\\021:0\005\371\336\006\005\262\r\202\366\207\262ms\202;\203Yf\2039 \007\336\024>Xu\324#N\016j\007w\037\374\356A\212\326a\212NA\204\333\320-\000eB\221\326pMK\302\272\034v\231\250\220\027M2\264]\302\031p!\212.\336-*\3106\343D0\2516\244\234\306L\245is\r\352&o\225\2474\231}\246\264\237RK\260\n5\014\r\357\230n[\226\222\331\\ThC7L\241\322\310x\272\016\3447\234\271\016,\2352\2073KT\272\303AK79\222\047L!\031\007\271N\313\355`\203s\246ep\033\3017\251kI\242i\0163\\\235i\0321\334\324;\267\371]\220\3217\251\005)L\231R\323\270\333\351\016+\232n;\254\322\201\236I\035\207\016I\223\232V\026\261\331\351\"\r\213\317\334\016\225\355\177{a7\233\340A\220\216+$iS\004lsF\020\243\333\341\244\013\376\263p\324%\\\230\310ez\213\257\313\324e\323\242\2554-\352\340\260\246Cu\2112Q\217L\333\270`a.79CBR\335\363\027\027\372\342\002$\213\361\226l\273)a\n>\265,[W\nY\344\006\225\264\362\037\244Y\331)\200Y\305\213\212\3335\224\000l\240\302fn\032\214\274$\003\262\373\222\374\232\354\375\252Z\337\177\361\242fYf\0279z&\237\311\332+\371J\326\352\254\3472\256\263\343\347G\265\372\363\327\257\236h\257\017\352\252k+\347\r\254i\007\303\001\376OP\275\332\367\250\207#\326\324\264i\205!\253\310\240\252\301\363M\213IS\262\216\2720\224\016~M\227\353\352\013\221\230ie\331R\273\0165y\372\265\r\327Je\234v\262\257r\257i\2508Mo3""\375T\270\235\3544\265\242\266\252?\262\235\313\273\246~\n\0135>{\327\227\212?e\243\347RkfvV\220\363\235\236\266\354\302\005\033\250\003\352h\016E,@\237\357\317\365$\023*\026S\250\322\264]4.C+\251\016C\246@\014\243\316,\203Z\303m61\025T\3611\203\212!\327M\2732W\023\r*\230\256[\330j\340\005\203Gg\r\252\237\352\266\313\245\356\330hw\003-\212f\353T\200SV>nOC\032)#@\222\215i\344\027S\215\201\222t\0221\307A\357\014P\264 \221u\263]VA\252z\005f\035\ni:\361\232\016c\352\257\351\351\332i3\313P\231\300\232\355\323\232\033\244\333i\337\231\246\201\351\313\006\252\004D\266\374\215\235\2420\244\350\232\247\254\203Ya\362L\r\363W\r_5t9\327R\261\340\032\332E(\3221\302;\2501\355\274\005\021\317\324I\027|\240\315\264,t\265S\261t\355\356\307\375x\256\252\245\261-\234\325{\234[j\202909\235VisaA\031d\253\226\265\275\n\"\003\210\304;2\325\2266\376\216\253K)\333\016\224l\220`\261>\263\316\217v\367|?\033\003\250R\240\317\030O\207\216\230\017\210\301\353\037r?^\275t\345\206\177\325o\006\325\3400Y\376\344\207\367\243\246W\365\352\376\222\277\227\344\177>z\347\347\374b\262\362\263$_\030\325\274\353\036\365zI\341s\257\344}\353o\006\271\240\230\024\326\274=\257\346\027a\252\240L\255\004\033A/\314%\313\233\223\315r\320\017\017C=Z\213\252\311\362\r\377\272\337\010\256\2052\272\027\245\236\376\351\275\365\367\374}_\004\333\301~\340\206\317\242\373\223o\237\216\233g\325\263\372\344\240>\251\037\377\004\200\037\363\227>\273\351\227\374\337\006\205\260\032\326\243\225\270\030\337\212\333\343w\223\203\303d\225\000\326\365\300\212J@\264~\351\312\226_W8U\234%l\024\270\245p/YV\317n\246\352\271\364\260\270\334\364\037\006\267\303\\\270\026>\016iF\212\356\025\223\374J\262\234\237\344\277\200\353?\004\351}/\311\177:z\350\335\006\3065D\342\004k\301\253\350jD#\021\357\304\207\212\250\257\375\252\177\230\344\213^\321+\373E\177gv\270\343S\004^Z\344\301\001\2330\367\310\337\360{\301Rp\037.\316\r\254z9o\013\3679P\201XV\np\273\343\301\305\315)\207\273\341n\264\033\357\216w\317\312\223\303\243\344\263uo_\245\352""\177\022\177H\357\237#+\203p\020\r\342\301xp\326K\276\374\005\030\335\2322:)U\307E\225\361\322\234\265\257&_}\023\366\243\303H\217?\217\301\360\326d\253\0226\243jT\217\227\342\275\017\027\013\340c&\373\243\267\250\243}O\370e\220\3704\274\035\345P6\373\321\373\2701\276<.%\205M\257\357\037\372:\204\317\302\373\341i\274\021\367\306K\343\373\343\326\331\021\260\315\013e9?\2722z\203\372|\010\256\377\022<\206u\310\350\310\365\236\302\331=\3778\330\014/\207\267\302F\264\024=\214\267\343\352L\374\022\344^\016n\005\255\360(EX\217?\211\235qQasFk#\274\2736\352-6\310e\277\364\377\314~\326\005\303\271\376Q\214\364l\245}YG\305\336C\241^\215\232q5\256\203\217\355q5)\226\246\305\374 \024\321Nt\034\257\305O \332\231\324\336L\336\274\375\311\336E\273&\005\025\312\352\246\367\367`/\365\231\213\326\243\223\370\257\343^\262~\013\376\336L\276\376\243\302\177m\364\336\323aau+\205\273\003 \371(\037\347\307\371\263<Z\355Cz?\010D\270\023\236@\377d|rv\242\\\027V\047\253\333A)H\035\375\003\261\301\331\027\376\266\377\330\247Iq\0139,fg%X<C\376a.(lxm\337\000G\031\330\r\240\007\334d\365K\277\232\254\336\000\231\277T\217R\231\202\341\006\265p=<\216\220\260OG{\377\002a\177\321Z";
-    PyObject *data = __Pyx_DecompressString(cstring, 1780, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1728 bytes) */
+static const char cstring[] = "x\332\255U\273s\333F\0327-\331\241\022\346,F\2624\216\023e)\371L%\261\231\320\362\235or\211oh\231~\214}\261$\312\216&\rf\t,\310\265\200\005\210]\320\340\315\345&%K\224(Q\242D\211\222\245J\226(\375\047\370O\270o\001\276\254{\024\231h\206\213o\367{\377\276\207\020\026\350[\017Y\355\327D\025\367ku$,\264w\007q\201\005A}\354P\3346\010\377\016}\377wbZ\316\340\025%o\220\245\243\357U\213\t\332q-\227#\3144\244QG\352\237\177\246l\312\340\302\241\032\321\026\204\221\345\374_\376\373o3\311\373\177\333\307\214Y\002a\316i\207\311x\035\202\265\333\0263\006\310\314\202\354C\220OY\037\033TC\246\245\221[\210x6\350\202\251\252Z\225~\253\272\345\010\007\263\352-\324\001SSa\336\3056\001W\010{\224\243\037-\200@t\001\240\375\201\350Z\014\301\233F\014\332&\016\200\003\336d|`\325\221B\014\0354\017n\337\375\313\335,Z\207H89\342n[5 P\302%hm\227\032\002\254\213\201Mx\r=\325\321\300r\021#\020\027da\203\334\242\202\350\022\2068\021\222@\325,g,\250\305\024P\247\254S\235\300D\373Dj?\302\006\0475\254i\n\310\021\3252\014\311\263\030\257\341\266\252Q.\313HXvz\342\033F\\\007,\235\022\207\021\203\327\354\201\327Q)\203\342q\312\005a\000\256\323qM \340\236ki\314\202\344u\354\032\002)\212C4W%\212\20247\363\316,v\033\300\350Sl\000\027LQ\241(\3145\355AMQ-\207\324L\320\243\330q\360\000\351\230\032y\306\324\264\241\014\213b\256\211E\367?$,]\007\03482].P\027C\302\026#\010rtM\206l\300?OG>\352\006\356d\025\220\027\207\350\016V\005t\204\224\242\226vNx\306\247\214\000\366\231\356\\\342\334\010\234\363n\020\326\021]7\303FF\212\r\303R\245B\236\244\206\005\256\375\027n\336a2\300\274\271y\315\2655\311\200\304\241\231\246n\332\004=C\036\332}\206\276F\365/\033\255\375\247O\233\206Am(\307c\361X4\237\213\347\242\331\"=\2270\225\034?9j\266\236\274x\376Pyq\320\222\003Z\233\317\252\242\034\014<\370=\204FU~\204\322\037\021]Q&\315\004\005\204b\311v\233\023\035\"\250 \246|\320\244\016\374\351.S\345\027X|\252\225\027FR&\246,\373Z\232kd<\206\315\374+\335+\n4\227\242v\211z\312]3\277M\254HR\216BN\271\314\246\352)Xh\262\251\\_H\374""\244\215\236\213\215\251\331i\357\315(5\233\316\205\007\342\311\013\264\314,\024\276\020\372\214\236\353\t\302e.\224\313.\264\\\230Q\002S3-\232\322vu\035f\236\017\230J\255\332L\204\2671\047\252j\000\251\000\006\260OT\322\306\352\251j\271L\250\216\005S\254\301\344\301\014\2315\210I\324\336\237:MhY\366\3405\337\276PKXV\004\322\317\026\014q\034\030\t\017\032\024\000#vN\345\335\";\225\303\n\203\246\231,2\335!D\376\0245;\315.14\211:\2349\235\365\227\227\221\223q\242T\203\245J<Yn\236\037\377 \247\320\004\202\333\364\224\230\260\002(\313\325`\255\312\235*w)cJ\306\346L\201\321\340\022`\330\314&\364\2232\0377\310g\342\304\006<`\244\224<uI\311\\l\313~\177\366\346\252J\226\333\302]\312\303\275#\027\223\003&\047K(\033$8\240\344\371\251\344#.\223\310\003\204\";\"\323\026\026\374\034W\025Bt\035P\262\000\004\203\364\2111\277Z\366\234\236\216<t$D\237#\016\377\037\\\302g\313\300{\361k\341]\351\302\245k\301J\270\021\366\242B\272\2749\336\254\206\375\3500R\343\265\270\221._\013\256\006\355\360J$\342;\361a\272\374\301\257\377\362_\005\365`?\340\341v\270\037\272\321\343xo\374\347G#\375\254q\326\032\037\264\306\255\343\264\370\207\341\353\240\020\224\323\225\017\323bi\330\364\257\372\330\357\275+^\370\370zP\t\376\024\226\242F\324\212W\222rr#\351\216^\217\017\016\323U\024\026\302\253\241\021W \242\365\013\227\266\202\026<\224\337]\276p\251\002\204\014n)\252\247\313R\354z\246^\310.\213\307\365\340^x3*Dk\321\203\010\313P\337\014U\277\234\026W\322\345\342\270\370)\270\376k\230\275\367\322\342G\303{\376M\210q\r2q\302\265\360y|9\3061Ov\222\303\264\364\211\377U\320\010\016\323b\331/\373\325\240\034\354L/\267\002\014\211W\026qp\302\2624w?\330\010z\341R\270\007.\346\006V\375\202\277\005\357\005\200\002rY)\201\333\035\037\\\\\237`\270\033\355\306\273\311\356h\367\254:><J?^\367\367\375\336od\277\315\336\237@U\274\310\213\275\304\033yg\275\364\263\317\001\321\255\t\242\343JcT\226\025\257\314P\373b\374\3057Q?>\214\325\344\223\004\020\336\032o\325\"=n\304\255d)\251\277=\337\000\357#\331\037\276\362""\353\020\023\017\252\000\342\243\350f\\\200\266\331\217\337$\355\321\305Q%-m\372\375\3400P\201\3718\332\213N\223\215\2447Z\032\355\215:gG\020\333\254Q\226\213\303K\303\227~\305\277\007X\377\024>\000\353\300\303C\327\177\004\316\356\004\307\341ft1\272\021\265\343\245\370^\262\2354\246\354g\000\356\305\360F\330\211\216\262\010[\311\007\2113*\313\330\234\341\332\020\344\256\014{y/\350~\303o\005\027\203\312\357Y\375|\n\0063\375\243\004\312\263\025\350a#lA\307\336\201F\275\034\353I#i\001\036\333\243FZ\256L\232\371n\304\343\235\3708YK\036\002kg\334|9~\371\352\177\214NZZ\363\353iI\246\262\272\351\3773\254g>\013\361z|\222\374<\352\245\3537\300\337\313\361W?\310\370\257\014\337\370*XX\335\312\302\335\201@\212q1)\216\212gE\030\265\267\331\273\027\362h\047:\001\375\223\321\311\331\211t]Z\035\257n\207\2250s\364\013\344\006\316>\r\266\203\007\001N\313[P\303r~\227\214\305;\360\337\316\030\245\r\277\033h\200Q\036\354\006D\017\341\246\253\237\005\215t\365\032\200\371G)\224\361d\030n\330\214\326\243\343\030\n\366\321\260\376o\255Y\246q";
+    PyObject *data = __Pyx_DecompressString(cstring, 1728, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2319 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn !p\375 \311\003\021\001`\000i\366@\021\002\366\376@ue&\001flag\374\241\204\0023\001refrac\357tory7\001iod\3743\014\027\006iness \3607\002Z\007\211\205\014\204\014leng\347thu\342\"\305\205\001all\363oc\305\205\001\364\003data\341.\013\020\361c\303\205\001\240\205\003s.u\355p)\000e \213 ric\375e\363\004be K x\377 (K + 1)\377ASCIIEll\373ip\261@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\262\206\001.\267\206\007__P\373yx\001\000Dict_\377NextRef_\331_\333d\323@__\260\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\247\207\002)\001\312C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\357`\377_checksupT\000\n\001?\004\025\001typ\331`~\037\001unpick?\000\233En \005vt\216\210\001\230\001qGualO\005\211\204\005\222\204\006c\256\206\002\354\277\001\245\204\004ex\314\001set\201_\203\005\320a\343\210\001\021\004\301\003.\007t\267est\200 is\276\204\001o\273ut\215`abc\336\205\001a\273nd\237 ear\330E_\277buffer\370be\377dasyncio\357.cor1\003sba_seccl\317`_\225 \375t\375`ebackc""\377ountcros\377seddists\257im._\214@.\221\206\013d\303td\215\"\207\000\241\212\003\335@od\337eenum\205\210\002er\277rorexa\312@s\307tep\004\003\274c\366\204\001sf\337ormat\353\210\004fr\333ee\000\001_c\001\002mhCel\312\000\001\002\006\003\357bx\022\002\376\361\205\004iidinde\365x\377As\000\002izek\373la\256\000pikem\337argin1\003meym\371\211\001\361\211\001nn_s\033\001\177sn_vars\374A\377ndimnot_\256\371\205\007obj\326\206\004p\215 p\307er_\224\210\003\006\001\310\001po\211p\202\206\013\264\206\007_\327\002\005\010\370\001s\367reg\276\210\001rset\374\247\210\004\317\212\002shared\376\000\003_period\371s\302\000\233\003start\3769\002topstru\377cttthres\373ho\231 levelf\005\007op\021\007\227\215\005un\272\001\364\256\206\003\360\207\002s\260\215\006xO\200\001\377\360\006\000\005\031\230\006\230\377f\240A\240Q\330\004\007\377\200w\210f\220A\220S\377\230\003\2301\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\330\014\022\220!\377\2206\230\027\240\001\240\021\377\330\014\023\2201\220E\230\365\021H\000\014G\001\t\240\026\240\377q\250\001\330\004\027\320\027\377\047\240v\250Q\250c\260\377\023\260A\330\004\031\230\025\377\230b\240\017\250t\2602\375\260e\002~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\357S\320STj\024\360\010\000\377\r\033\230!\2305\240\014\377\250A\250S\260\t\270\021\377\270$\270h\300j\320P\357Q\330\020 \224\000\025\240l\373\260!\332\000\024\000\005\036\230\311S\244\001\344\001!\256\000\231\001\003\250W1\330\004#\001\033:\002\001\010\002\374\r\002\003\004\033\2307\240&\250\177\001\250\023\250B\250a\217#\377c\220\021\330\010\t\330\004o\010\320\010\032x\000;\240\023\002\377q\330\010\013\2107\220&\372\242 \023\307\000r\240\023\240L\377\260\006\260a\260s\270#\373\270Q\245!*\230A\230Q\377\330\010\021\220\021\220\047\230w\021\230#\005\005,\230a\366\000\311!\356!\200%r\313 L\000>\230\177\026\230q\240\003\2403`\000|\347 :\004\020\220\001\220\036\025\000\331\001\211@\261@\t\014t\000#""\220\372`\000\033\275$(\250(\260(\377\270(\300(\310\047\320Q?R\330\r\024\220C\247A\000\034\326(\023\340\014R\001H\223@x\250\377x\260x\270x\300x\310\257q\330\034\035\254`\036\313$\320\037!A\300\021\360\357@\322 \271$\377\037\320\037/\250v\260Q\337\260c\270\022\270\337 \036\320\377\036.\250f\260A\260S\237\270\003\2701\340\361M\274+v\373\210V\305`C\220s\230\047\276\302 F\250&\260\001\264`C\377\260w\270b\300\002\300!\377\330\014\027\220v\230Q\230\375c\337 G\2503\250k\270\377\026\270q\300\003\3003\300\347g\310R\231\000\241\204\006\004\010\210\177\005\210U\220!\2207\351 \367W\240B\245@\010\016\210a\357\210u\220F\257`2\230T\377\240\027\250\002\250$\250b\377\260\003\2607\270\"\270A\365\330\030\004K\362 \002\240$\240\367g\250R\236\204\002S\270\007\270\367r\300\021\217\205\001r\210\023\210\356%\000\017\210q\225\205\t\002\230!\364\262\202I\200\205\003y\265fR\270q\330\373\014\036\223\206\002S\250\003\2502\373\250S\326`f\270A\270S~\215 \"\300A\330\021!\345\205\002\377\003\2504\250s\260#\260\337T\270\023\270D\250 #\320\337EU\320UV\243\206\026\023\220\3671\330\014\307\001\020\027\220|\277\2401\240C\240y\350 \024\377\260X\270Z\300q\330\024\377$\240A\240U\320*=\376\272\204\001\017\210w\220c\230\021\367\330\020\036\250\204\002#\240S\250\377\010\260\010\270\010\300\010\310\337\010\320PQ\340\023\002x\240\337s\250#\250X=\000X\300\367X\310Xw\001\014\020\320\020\357\"\240!\240d\002}\230C\377\230q\330\020\032\230\"\230\277B\230a\330\021\036\301@\021\220\n\003\025\001\004\t\035\000\340$\002.\001\014\177\026\220h\230d\240!\246\004\367\026\220a\253\001\330\020\034\230\377A\330\020\031\230\021\230%\370T\000\303\003\233\001u\240E\250\024w\250T\260\256@\013\2101";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2319, 3129);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2248 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001flag\374\214\204\002\036\001refrac\357tory\"\001iod\374\036\014\027\006iness \3607\002E\007\364\204\014o\014leng\347thu\315\"\260\205\001all\363oc\260\205\001\337\003data\341.\013\020\334c\256\205\001\213\205\003s.u\355p)\000e \366\000ric\375e\336\004be K x\377 (K + 1)\377ASCIIEll\373ip\234@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\235\206\001.\242\206\007__P\373yx\001\000Dict_\377NextRef_\331_\306d\276@__\233\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\222\207\002)\001\265C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\332`\377_checksupT\000\n\001?\004\025\001typ\304`~\037\001unpick?\000\233En \005vt\371\207\001\230\001qGualO\005\364e\375fc\231\206\002\354\277\001\220\204\004ex\314\001set\201_\203\005\273a\316\210\001\021\004\301\003.\007t\267est\200 is\251\204\001o\273ut\215`abc\313E_\377bufferas\377yncio.co\375r\035\003sbasec\253cl\273`_\201 t\351`e\377backcoun\377tcrossed\377distsim.u_\370 .\350\205\013dtd\371\002\370s\000""\370\211\003\311@odeen\373um\334\207\002error\367exa\266@step\370\004\003\250c\342\204\001sform{at\302\210\004free\000\001\373_c\001\002mheld\220\362!\003\000\006\003\333bx\022\002\310\205\004i\177idindex\353A\375s\000\002izekla\376\256\000pikemarwgin1\003mem\320\211\001\336\310\211\001nn_s\033\001sn\337_vars\350And\277imnot_\345\205\007o\353bj\255\206\004p\215 perq_\353\207\003\006\001\310\001pop\356\205\013\342\240\206\007_\327\002\005\010\370\001sre=g\225\210\001rset\376\207\004\246\212\002\277shared\000\003_\177periods\302\000\276\233\003start9\002t\377opstruct\377tthresho\276\231 level\005\007o\231p\021\007\356\214\005un\272\001\232\206\003v\337alues\207\215\006xO\377\200\001\360\014\000\005\031\230\377\t\240\026\240q\250\001\330\377\004\027\320\027\047\240v\250\377Q\250c\260\023\260A\330\377\004\031\230\025\230b\240\017\377\250t\2602\260Q\330\004\377\007\200~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\377S\320ST\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\377\020 \240\001\240\025\240l\373\260!\217\000\024\000\005\036\230\375S\016\000\021\360\006\000\005!|\027\000\231\001\003\2501\330\004#\001\305\033:\002\001\010\002\r\002\003\004\033\230\3777\240&\250\001\250\023\250\367B\250a\247\001w\210c\220\377\021\330\010\t\330\004\010\320\333\010\032x\000;\240\023\002q\330\277\010\013\2107\220&\241\000\023\376\307\000r\240\023\240L\260\006\377\260a\260s\270#\270Q\377\330\014\022\220*\230A\230\377Q\330\010\021\220\021\220\047\357\230\021\230#\005\005,\230a\332\366\000!\374\tr\240`\000\013\210\377>\230\026\230q\240\003\240\3713`\0007\007\020\220\001\220\036\262\025\000\001\210 \311\000\t\014t\000#\365\220`\000\033\275$(\250(\260\377(\270(\300(\310\047\320\377QR\330\r\024\220C\220\247q\330\014\000\034(\023\3402\002H\376\223@x\250x\260x\270x\177\300x\310q\330\034\035\341@}\036\313$\320!A\300""\021\356A\374\322 \271$\037\320\037/\250v\177\260Q\260c\270\022\270\337 \377\036\320\036.\250f\260A\177\260S\270\003\2701\340\361M\276\274+v\210V\2201\260\000s\373\230\047\302 F\250&\260\001\376\264`C\260w\270b\300\002\377\300!\330\014\027\220v\230\367Q\230c\337 G\2503\250\377k\270\026\270q\300\003\300\2373\300g\310R\231\000\240f\004\377\010\210\005\210U\220!\220\2357\351 W\240B\245@\302`a\357\210u\220F\257`2\230T\377\240\027\250\002\250$\250b\377\260\003\2607\270\"\270A\365\330\030\004K\362 \002\240$\240\367g\250R\236\204\002S\270\007\270\367r\300\021\245\204\001r\210\023\210\356%\000\017\210q\206cf\220A?\220S\230\002\230!\262\202I\200\205\003\355y\265fR\270\273@\036\230f\377\240A\240S\250\003\2502\373\250S\326`f\270A\270S~\215 \"\300A\330\021!\345\205\002\377\003\2504\250s\260#\260\337T\270\023\270D\250 #\320\337EU\320UV\244\205\024\330\014\337\023\2201\330\014\307\001\020\027\377\220|\2401\240C\240y\376\350 \024\260X\270Z\300q\367\330\024$m\000U\320*=\376\272\204\001\017\210w\220c\230\021\327\330\020\036\250\204\002#\206\000\010\260\377\010\270\010\300\010\310\010\320\367PQ\340\023\002x\240s\250\367#\250X=\000X\300X\310\375Xw\001\014\020\320\020\"\240\373!\240d\002}\230C\230q\377\330\020\032\230\"\230B\230/a\330\021\036\301@\021\n\003\025\001\344\004\t\035\000\340$\002.\001\014\026\220\337h\230d\240!\246\004\026\220\375a\253\001\330\020\034\230A\330?\020\031\230\021\230%T\000\303\003\376\233\001u\240E\250\024\250T\035\260\256@\013\2101";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2248, 3013);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3129 bytes) */
-static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone arrival per valueone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003""\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260""\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
+    #else /* compression: none (3013 bytes) */
+static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b""\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b""\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 145; i++) {
+    for (int i = 0; i < 142; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 36) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 35) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -25962,8 +25675,8 @@ static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 145; i < 150; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-145].length;
+    for (int i = 142; i < 146; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-142].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -25973,15 +25686,15 @@ static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 150; i++) {
+    for (Py_ssize_t i = 0; i < 146; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 145;
-      for (Py_ssize_t i=0; i<5; ++i) {
+      PyObject **table = stringtab + 142;
+      for (Py_ssize_t i=0; i<4; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -26048,7 +25761,7 @@ typedef struct {
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 5;
     unsigned int flags : 10;
-    unsigned int first_line : 8;
+    unsigned int first_line : 7;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -26078,14 +25791,9 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 115};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
-    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
-  }
-  {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 131};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 119};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_refractoriness, __pyx_mstate->__pyx_n_u_shared_period, __pyx_mstate->__pyx_n_u_crossed, __pyx_mstate->__pyx_n_u_free, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step, __pyx_mstate->__pyx_n_u_x};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

@@ -112,18 +112,6 @@ cdef inline int64_t _steps_since(double t, double last, double margin,
     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)
 
 
-def add_and_clear(double[::1] values, double[::1] arrived):
-    """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
-    applied to its variable)."""
-    cdef Py_ssize_t n = values.shape[0], i
-    if arrived.shape[0] != n:
-        raise ValueError("one arrival per value")
-    with nogil:
-        for i in range(n):
-            values[i] += arrived[i]
-            arrived[i] = 0.0
-
-
 # Threshold comparisons of the compiled step: variable OP level.
 THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}
 

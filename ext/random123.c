@@ -24960,7 +24960,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
         /* "ext/random123.pyx":323
  *             # Block by block: the same numbers as binomial_draw, without a
- *             # check per element; whole blocks unrolled.
+ *             # check per element.
  *             k = 0             # <<<<<<<<<<<<<<
  *             while k < count and not self.table.normal_approx:
  *                 if element & 3 == 0 and k + 8 <= count:
@@ -24968,7 +24968,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
         __pyx_v_k = 0;
 
         /* "ext/random123.pyx":324
- *             # check per element; whole blocks unrolled.
+ *             # check per element.
  *             k = 0
  *             while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
  *                 if element & 3 == 0 and k + 8 <= count:
@@ -25132,7 +25132,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
  *                     k += 8
  *                     element += 8             # <<<<<<<<<<<<<<
  *                     continue
- *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 # The first and last few elements, one block at a time.
 */
             __pyx_v_element = (__pyx_v_element + 8);
 
@@ -25140,8 +25140,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
  *                     k += 8
  *                     element += 8
  *                     continue             # <<<<<<<<<<<<<<
+ *                 # The first and last few elements, one block at a time.
  *                 philox4x32_10(key, element >> 2, draw, words)
- *                 if element & 3 == 0 and k + 4 <= count:
 */
             goto __pyx_L19_continue;
 
@@ -25154,128 +25154,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
           }
 
-          /* "ext/random123.pyx":340
- *                     element += 8
- *                     continue
- *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
- *                 if element & 3 == 0 and k + 4 <= count:
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
-*/
-          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
-
           /* "ext/random123.pyx":341
  *                     continue
- *                 philox4x32_10(key, element >> 2, draw, words)
- *                 if element & 3 == 0 and k + 4 <= count:             # <<<<<<<<<<<<<<
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
-*/
-          __pyx_t_2 = ((__pyx_v_element & 3) == 0);
-
-          if (__pyx_t_2) {
-
-          } else {
-
-            __pyx_t_1 = __pyx_t_2;
-
-            goto __pyx_L27_bool_binop_done;
-          }
-          __pyx_t_2 = ((__pyx_v_k + 4) <= __pyx_v_count);
-
-
-          __pyx_t_1 = __pyx_t_2;
-
-          __pyx_L27_bool_binop_done:;
-          if (__pyx_t_1) {
-
-
-            /* "ext/random123.pyx":342
- *                 philox4x32_10(key, element >> 2, draw, words)
- *                 if element & 3 == 0 and k + 4 <= count:
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":343
- *                 if element & 3 == 0 and k + 4 <= count:
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
-*/
-            __pyx_t_6 = (__pyx_v_k + 1);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":344
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                     k += 4
-*/
-            __pyx_t_6 = (__pyx_v_k + 2);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":345
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
- *                     k += 4
- *                     element += 4
-*/
-            __pyx_t_6 = (__pyx_v_k + 3);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":346
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                     k += 4             # <<<<<<<<<<<<<<
- *                     element += 4
- *                     continue
-*/
-            __pyx_v_k = (__pyx_v_k + 4);
-
-            /* "ext/random123.pyx":347
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                     k += 4
- *                     element += 4             # <<<<<<<<<<<<<<
- *                     continue
- *                 while True:
-*/
-            __pyx_v_element = (__pyx_v_element + 4);
-
-            /* "ext/random123.pyx":348
- *                     k += 4
- *                     element += 4
- *                     continue             # <<<<<<<<<<<<<<
+ *                 # The first and last few elements, one block at a time.
+ *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
  *                 while True:
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
 */
-            goto __pyx_L19_continue;
+          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
 
-            /* "ext/random123.pyx":341
- *                     continue
+          /* "ext/random123.pyx":342
+ *                 # The first and last few elements, one block at a time.
  *                 philox4x32_10(key, element >> 2, draw, words)
- *                 if element & 3 == 0 and k + 4 <= count:             # <<<<<<<<<<<<<<
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
-*/
-          }
-
-          /* "ext/random123.pyx":349
- *                     element += 4
- *                     continue
  *                 while True:             # <<<<<<<<<<<<<<
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1
 */
           while (1) {
 
-            /* "ext/random123.pyx":350
- *                     continue
+            /* "ext/random123.pyx":343
+ *                 philox4x32_10(key, element >> 2, draw, words)
  *                 while True:
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
  *                     k += 1
@@ -25284,7 +25182,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
             __pyx_t_6 = __pyx_v_k;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table)));
 
-            /* "ext/random123.pyx":351
+            /* "ext/random123.pyx":344
  *                 while True:
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1             # <<<<<<<<<<<<<<
@@ -25293,7 +25191,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_k = (__pyx_v_k + 1);
 
-            /* "ext/random123.pyx":352
+            /* "ext/random123.pyx":345
  *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                     k += 1
  *                     element += 1             # <<<<<<<<<<<<<<
@@ -25302,7 +25200,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             __pyx_v_element = (__pyx_v_element + 1);
 
-            /* "ext/random123.pyx":353
+            /* "ext/random123.pyx":346
  *                     k += 1
  *                     element += 1
  *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -25317,27 +25215,27 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
               __pyx_t_1 = __pyx_t_2;
 
-              goto __pyx_L32_bool_binop_done;
+              goto __pyx_L29_bool_binop_done;
             }
             __pyx_t_2 = ((__pyx_v_element & 3) == 0);
 
 
             __pyx_t_1 = __pyx_t_2;
 
-            __pyx_L32_bool_binop_done:;
+            __pyx_L29_bool_binop_done:;
             if (__pyx_t_1) {
 
 
-              /* "ext/random123.pyx":354
+              /* "ext/random123.pyx":347
  *                     element += 1
  *                     if k == count or element & 3 == 0:
  *                         break             # <<<<<<<<<<<<<<
  * 
  * 
 */
-              goto __pyx_L30_break;
+              goto __pyx_L27_break;
 
-              /* "ext/random123.pyx":353
+              /* "ext/random123.pyx":346
  *                     k += 1
  *                     element += 1
  *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -25346,7 +25244,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
             }
           }
-          __pyx_L30_break:;
+          __pyx_L27_break:;
           __pyx_L19_continue:;
         }
       }
@@ -25594,7 +25492,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":357
+/* "ext/random123.pyx":350
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -25646,60 +25544,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 357, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 350, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 350, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 350, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 350, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 350, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 350, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 357, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 350, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 357, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 350, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 350, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 350, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 350, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 350, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 350, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 350, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 357, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 350, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25741,15 +25639,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":359
+  /* "ext/random123.pyx":352
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 352, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 352, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -25758,16 +25656,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 359, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 352, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 352, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 352, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 352, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -25778,7 +25676,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 359, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 352, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -25792,7 +25690,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":357
+  /* "ext/random123.pyx":350
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -28592,19 +28490,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":357
+  /* "ext/random123.pyx":350
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 357, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 350, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 357, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 350, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -28796,30 +28694,30 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
     const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{26},{62},{30},{37},{5},{13},{31},{33},{20},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{10},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{46},{148},{791},{80},{80}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{46},{148},{626},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1610 bytes) */
-static const char cstring[] = "x\332\305TKs\333F\022\226b\331\241\035\331\026-9qR\265\273#?\242\315n\314\r-E\253\270\274\331\245\036\256r\252\222\210\262\245\304\331\003j\0104\310\211\200\031\0203\240H\327\036t\344\021G\034q\304\021G\036q\344\221G\034\375\023\374\023\266\007\240d\371\265\271$YV\001\030N\367\364|\375}\335M\250\"_\364\211h\375\014\246\372\372\317\312\007 \266O\333.p\365Y\355>y\360-\270\302\037\03408\"\302&\017L\301\025k\007\"\220\204r\213X\314\327\347^\337f\374\304 \225\317,\260\3168\023\341\377O\373\253{\247\236_\377s\213r.\024\241R\2626\047J\020\037\250uWpg@\334\002d\017A>\342=\3520\213\270\302\202\317\t\364=<\213\241V\314\025}\357\212-|\345S\276\3629ic\250\023g\331\241\036\340U\204\366\231$\337\t\005Du\220\230\255\201\352\010Np\317\002\207\265\300\247\n\3606\215\017\243\372\332\211\223\335\235\335\273k\033k\005Z\0374\215\222\310\240e:\010\024\244&\255\0250Gat5\360@\326\310#\233\014D@8 .\314\302C\277\263\007T\0078\221\240\364\202\254\0249S\305\0047\3608\343\355\225)M\254\007\372\364C\352H\250Q\3132\320\017L\3418\332&\270\254\321\226i1I[\016\000/\336}\3657L\335\022n\375\336j\315\033\364\333&\223\245\311\342\0023\264i\340(b\030>X\201\t\206A\254\240\270\202\013~\0273\3561\352\240\325d\234)\303\340\201\353\rj\206)|\250\271x\216Q\337\247\003bS\346\224i1\327C\256\317\272\005.U\2357<\004\007b\371\364H+\r}\342!\255\340\200.?\t\216]S\032\0371K\351[\270\022\274\007\276*#P\262[*T\226/Au\211\307\314C\007y\n\212\314\n/\307\021&*GJ\210\026U\264\366\026kY\004Z\305\262\376d\255\361x\353\321\243M\306\205\213\251o#F\371\312\237\332)Uf\201\3020^7\243\212\022\305{\227\203VM\211W\367L\021`\346;\216\303<\311\344c\350\006\300M\320\355W{\331\211\206\261;\350\343\263\215eh|\207\302\356\201m\030\323RA\345P%]L/\027mPL\201\2537,}\006\177v\300M\375m\237`\304_\251\210^\271\224\361\342+\254\300)l\234\272\345W_o\030X?\206\331\001\363P\006n\371o\032E/u\241\227\253\200\027z\200\261\303O\374z\205\244:F7\240\316I\330\223\242{\203\323\323\r\350\353?H\351)\024y\006\372\033T\033\206\002\251saR\227\237\010\260\003\001{""\242$\375Du\243\025\3306\366\265\034p\223\211\332\251\243lQ\t\255\2512\246Iu\252XU` -8@LhQ\363\260\320\252x\201ot\330\311\n#\027\"b\367)\311\334\032\"W\265\323\316\323\265\256\037ii\226\212\227\206XV\360\264\362O\033\300\365\324\000\365\307Y\006\310_1\177\300\367\205o3\037s\233\272\331\016mK\333\021T\255\257a\007`\227M\247\034cV\321T\214\243E\353/\313\32738<\204\001\316L=0\365\240\304\272\002\343H\370\226\344\232[\034\271.\327\201\234\362mx\024\357\343^\321\314\010\024)\362<\314\337\023\036&b\2640\341C\037\332\230.\370\272iQ\213\3514)zJ_\210\332\370(\020xR\t|\374\300T\001g\032\355\364S\336\201\345\202q\003\017{\024p4\007 \217\200\265;\252\300\326\177\006\276\220\317X\273\035 \021\206C\007x\335\367\307\263\371\334\245\341_\303\346\361\354\363\271\017\206\365\3417!\ret;\202\370\313dv\362\331W\243k\243zi\373G4\033-F\233Q;n\306\220\334O\213#7\242J|!\246q7\237{\3778\030>\014\227\303\325\320\214\252y\345\312\360g<P\325\341oN\367m<M\363\271?\352\327\373\307\335\374\362\225|\376\343\250\032\335\211\272q%\231M\226\222f\002i=\335\036\235\033\255\216\350\250\22753tEX\257]\365\326\220\027/\345\225\371\341Nx\0353\350\346\363\327\320\376et\005\017\004\3117i\007\303\251\354\376x\177\262\367x\362\370\3114\350\213\312\314\371ka5\274\023\376\047~\220t\213\335\341\326\260\033\316\205[a7\232\213\266\020\331\\\274\025w\223\331\343\306\363\nA\230\027\022\212\236\230^+\274\2007\035Ev\274\031\323\274r+\256?\257|0\\\033\312\360V\270Wph\306\213q#\237_\014\353\371\251\245\231\317_\035\366\302\047\310Li\270<|\032\322\202\212\205\360|\270\037-G\365|\341C\214\034D\337&\325\344N\362lt#\253f\2673{\334\030?\2314\237N\236\3764\371\351\337y\345\352\260{\334xqi\346\3422\322b\047\215\244\251\001^J\226_\\\230\2718\377\006\220\355\344\\\262\236.\246\010\350\362Y8\325k\371\302R\270\023]\217h\324\315\227>A\000\353\361G\311{\311\355\204\026\256/\001^\035\252p\035\201\277\335\377n\332\035\235\037\375\230\355er\374\351d\2679i\356O\366\017\362\215\257FUDt\271\032\316jQn\206\233(\3326\262\272\255\251\314\027""\026\303\215\350^\264\027\311\370&n\275\227\334L6\0233\255>_Z\216\253\361\235\270\237\310\364Vz0\252\347\305\306\247I%=\227\256\246-,\221\365\254z\346\376\311_\036\214\032\243\375l9[\313\272\343\271q\243\264\351\320\275\370\207dsR\373W6\233]\317h\246\306\365\3616\002\374\215\034>\231\032\247\371\377~.\330J\371\322\237\264(\327\363\205?DM\354\341\215d\025\311\3740\355\276\223\347\377;\203\257\240~;\234\215\361=]\371{\223\275\203\311\301\017g\217|\024\3728\223\036\306\267\342\037\223\275\304/\312\373\306\307\223\231\365\224\376\362\300x\307\014:H\327G\213x\363AV\317\032\305H\230\314\374=\355\376*\003\250^\304\373/\214\034\343\347";
-    PyObject *data = __Pyx_DecompressString(cstring, 1610, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1603 bytes) */
+static const char cstring[] = "x\332\275TKs\333F\022\226b\331\241\035\331\026-9qR\265\273#?\242d7\346\206\226\242(.ov\251\207\253\234\252$\242l)q\366\200\032\002\rr\"`\006\304\014(\322\265\007\035y\304\021G\034q\304\221G\034y\344\021G\375\004\377\204\364\000\224,?\262{\331]V\001\030N\367t\177\375}\335C\250\"_\366\211h\375\n\246\372\3663\345\003\020\333\247m\027\270\372\274\366\220<\372\036\\\341\017\016\030\034\021a\223G\246\340\212\265\003\021HB\271E,\346\353son3~j\220\312g\026X\347\234\211\360\377\255\375\365\2753\317o\377\276E9\027\212P)Y\233\023%\210\017\324\272/\2703 n\001\262\207 \237\360\036u\230E\\a\301\027\004\372\036\236\305P+\346\212\316\273b\013_\371\224\257|A\332\030\352\324Yv\250\007\230\212\320>\223\344\007\241\200\250\016\022\2635P\035\301\t\356Y\340\260\026\370T\001f\323\3700\252\257\2358\331\335\331\275\277\266\261V\240\365A\323(\211\014Z\246\203@Aj\322Z\001s\024FW\003\017d\215<\261\311@\004\204\003\342\302*<\364;\177@u\200\023\tJ/\310JQ3ULp\003\2173\336^\231\322\304z\240O?\246\216\204\032\265,\003\375\300\024\216\243m\202\313\032m\231\026\223\264\345\000\360\342\335W\177\305\322-\341\326\037\254\326\274A\277m2Y\232,.\260B\233\006\216\"\206\341\203\025\230`\030\304\n\212\024\\\360\373Xq\217Q\007\255&\343L\031\006\017\\oP3L\341C\315\305s\214\372>\035\020\2332\247,\213\271\036r}\336-p\251\352\274\345!8\020\313\247GZi\350\023\017i\005\007t\373Ip\354\232\322\370\210YJ\337\302\225\340=\360U\031\201\222\335R\241\262}\t\252K<f\036:\310SPTVx9\2160Q9RB\264\250\242\265wX\313&\320*\226\375\047k\215\247[O\236l2.\\,}\0331\312\327\376\324\316\2502\013\024\206\361\246\031U\224(\336\3579h\325\224x}\317\024\001V\276\3438\314\223L>\205n\000\334\004=~\265W\223h\030\273\203>>\333\330\206\306\017(\354\036\330\2061m\025T\016U\322\315\364j\321\006\305\024\270z\303\322g\360g\007\334\324\337\366)F\374\225\212\350\225K\031/\276\302\n\234\302\306\251[~uz\303\300\3761\314\016\230\2072p\313\177\323(z\251\033\275\\\005\274\320\003\214\035~\352\327+$\3251\272\001uN\303\2366\335[\234\236m@_\377AJ\317\240\310s""\320\337\242\3320\024H]\013\223\272\375D\200\023\0108\023%\351\247\252\033\255\300\266q\256\345\200\233L\324\316\034e\213JhM\2251M\252K\305\256\002\003i\301\013\304\204\0265\017\013\255\212\027\370F\207\235\2560r!\"N\237\222\314\255!rU;\233<\335\353\372\221\226f\251xi\210e\007O;\377l\000\\O\rP\177\274\313\000\371+\356\037\360}\341\333\314\307\332\246n\266C\333\322v\004U\353k8\0018e\323[\2161\253\030*\306\321\242\365\227\345\353\005\034\036\302\000\357L}a\352\213\022\373\n\214#\341[\222kn\361\312u\271\016\344\224o\303\243\230\217{\3050#P\244\310\363\260~OxX\210\321\302\202\017}hc\271\340\353\241E-\246\267I1S:!j\343\243@\340I%\360\361\003S\005\234i\264\323O\231\003\333\005\343\006\036\316(\340\325\034\200<\002\326\356\250\002[\377\005\370B\276`\355v\200D\030\016\035`\272\037\217g\363\271+\303\277\204\315\343\331\223\271\017\206\365\341w!\ret7\202\370\253dv\362\3717\243\033\243zi\373[4\033-F\233Q;n\306\220<L\213#\267\242J|)\246q7\237{\3778\030>\016\227\303\325\320\214\252y\345\332\360W<P\325\341oO\367m<M\363\271?\352\327\373\307\335\374\352\265|\376\343\250\032\335\213\272q%\231M\226\222f\002i=\335\036]\030\255\216\350\250\22753tEXo\244zg\310\313W\362\312\374p\047\274\211\025t\363\371\033h\377*\272\206\007\202\344\273\264\203\341T\366p\274?\331{:y\372l\032\364ee\346\342\215\260\032\336\013\377\025?J\272\305\356pk\330\r\347\302\255\260\033\315E[\210l.\336\212\273\311\354q\343\244B\020\346\245\204\242\047\226\327\n/a\246\243\310\2167c\232W\356\304\365\223\312\007\303\265\241\014\357\204{\005\207f\274\0307\362\371\305\260\236\237Y\232\371\374\365a/|\206\314\224\206\253\303\347!-\250X\010/\206\373\321rT\317\027>\304\310A\364}RM\356%/F\267\262jv7\263\307\215\361\263I\363\371\344\371/\223_\376\231W\256\017\273\307\215\227Wf./#-v\322H\232\032\340\225d\371\345\245\231\313\363o\001\331N.$\353\351b\212\200\256\236\207S\275\221/,\205;\321\315\210F\335|\351\023\004\260\036\177\224\274\227\334Mh\341\372\n\340\365\241\n\327\021\370\273\375\357\247\335\321\305\321\317\331^&\307\237Nv""\233\223\346\376d\377 \337\370fTEDW\253\341\254\026\345v\270\211\242m#\253\333\232\312|a1\334\210\036D{\221\214o\343\326{\311\355d31\323\352\311\322r\\\215\357\305\375D\246w\322\203Q=/6>M*\351\205t5ma\213\254g\325s\371\047\177~4j\214\366\263\345l-\353\216\347\306\215\322\246C\367\342\237\222\315I\355\037\331lv3\243\231\032\327\307\333\010\360\177\344\360\311\3248\255\377\377\347\202\243\224/\375I\213r\363d\341\017Q\023gx#YE2?L\273\371\302\273\271\332\030?\320M\2657\331;\230\034\374t>\306G\241\217\343\3768\276\023\377\234\354%~\3219\267>\236\314\254\247\364?\317\342\357\214\367A\272>Z\304\314\007Y=k\024\3236\231\371:\355\376Wf\273^\304\373\rJ\335\233\322";
+    PyObject *data = __Pyx_DecompressString(cstring, 1603, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2073 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aself\333.t\275\001 c\365Cbe\275 \375`vert\265#a\323 P\234C\271\204\003 \333@ p/ickl\245 u\360\002\243a_alloc\267@ \235\003\037data.\013\020\377C\321\204\001\376\256\204\003s.ASCII_Binom\370\000D\241\000\325s\000\n.\242&c\243b__,\017\r\303@st\261`_\013\023\262A\373toF\013count\377sEllipsi\377sSequenc\365e\373\205\001.\200\206\007__Py\375x\001\000Dict_N\377extRef__l\244d\267@__\371b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\256C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\275`_\177checksuT\0008\n\001?\004\025\001typ\275`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\355e\303.\207\204\006ex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\242\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._b\236@.\361\205\006\350\204\001\354\204\001sd\242!\036\000\002_is_\373\211\003\363\204\004\370\204\006\357mpty\375@ode\357enum\373\207\002err\237orfir\331\000\241\205\004f\377lagsfloa\377t64forma""\375t\337\210\004iidindOexin\027\000\374As\000\002\377izekkeym\363em\255\211\001\245\211\001more\177_wordsn\343A_ndimnE\001l\000\003\267_pam\000np\357\206\002o\333bj\311 pp\375\000po\377praw_blo\337ckreg\354\000erN\261\206\001set\307\207\004\324\211\002sn\000\377startste\357psto\001\000ruc\017tuni\252\001\000\004^\003\254`\376\325 updatev\377alueswei\367ght\227\002xzer\377osziggur\277at_layl\000O\377\200\001\330\004\n\210+\220\377Q\200\001\340\004\013\2101\377\210J\220a\220s\230$\377\230e\2405\250\001\320)\3379\270\022\2701\026\003=\230\377\001\230\023\230B\230g\240\277Q\240e\250:\260.\002\030\377\230\010\240\006\240a\240q\377\330\004\007\200u\210F\220\377!\2203\220c\230\021\330\257\010\016\210j.\000\021[\001\"\372\021\004f;\000a\330\004\036\230\376\002\000\007\200q\330\r\016\330\377\014\031\230\021\230%\230q\377\240\010\250\001\250\024\250Q\377\250e\2601\260D\270\003\377\2703\270a\270v\300Qa\300-\000\224\000\232\001`\010\n\210@\020\377\t\n\330\010\014\210E\220\275\025\277\000q\330\014\022\210\0005\373\230\016\231\000u\250J\260h\376L\000t\300:\310U\320R\337S\320ST\330\350\001\200\001\377\360\010\000\005\022\220\021\220\177%\220|\240<\250q\021\002\377\210C\210q\220\004\220C\277\220q\230\004\230C\227\000\004\377\240C\240q\250\001\200Aw\340\010 \244\000\006\250a\047\000\356\334\000b\220\006\251 w\230f\377\240B\240a\330\010#\240\3771\340\010\013\2104\210s\357\220#\220R\277\"c\240\023\377\240A\330\014\023\2201\330\376\021\006Q\330\014\017\210v\220\371T\240 \023\003\r\210Y\220a\376\206\"\020\220\005\220U\230!\337\2301\330\020\026\203@u\230\377M\250\021\250%\250z\270\377\030\300\021\300$\300f\310\377A\310T\320QY\320Y\377Z\320Z[\330\010\017\210\377q\200A\360\n\000\t!\276\377 f\250A\250Q\235\001\n\177\250!\360\006\000\t\014x\016\377D\250\003\2506\260\023\260\372\216\000\r\203\t\021\022\330\020\024\377\220E\230\025\230a\230q\367\330\024\032~\0006\240\027\250\177\002\250$\250a\330\014(\000>\227\007\017\210t\2206\331@\032\023\377-\260q\270\005\270X\300\377R\300s\310&\320PQ\377""\320QU\320UV\3308\3679\270\021\217\000\r\021\220\001\376\221A\"\220B\220f\230D\337\240\004\240D\250\310 \330\020\377\023\2208\2302\230R\230\367s\240\"\020\000\002\250\"\250\377B\250c\260\021\340\024!\377\240\021\240%\240x\250s\177\260#\260V\2701\330\014\002\377&\250\010\260\003\2603\260\335b\240`6\300\021\245\010\320*\377<\270A\270U\300!\300\1774\300q\310\004\310A\306\003\376W\001v\240W\250B\320.\377@\300\001\300\025\300a\300\037t\3101\310D\236\000\000\036\0143\201\032X\004\371\004\315\"w\014\000 \0230\031\365\230\215 \037\301A\025\330\020\035\377\230Q\230e\2408\2503\016\312 \026\260q\3176\301\200~\251\n\273S\3678\3102\366\204\001R\320RV\337\320VW\330\024\337\007\027\220\377r\230\023\230F\240#\240\337X\250R\250r\332\204\002\030\031\177\320\0006\260a\340\004\221\207\035}\004\356\207\023V\2606\270\023\310`\337V\3001\300A\244\207\002\320\000\0477\260q.\037\336\207 1\364\207\002";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2073, 3126);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2066 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aself\333.t\275\001 c\365Cbe\275 \375`vert\265#a\323 P\234C\271\204\003 \333@ p/ickl\245 u\360\002\243a_alloc\267@ \235\003\037data.\013\020\377C\321\204\001\376\256\204\003s.ASCII_Binom\370\000D\241\000\325s\000\n.\242&c\243b__,\017\r\303@st\261`_\013\023\262A\373toF\013count\377sEllipsi\377sSequenc\365e\373\205\001.\200\206\007__Py\375x\001\000Dict_N\377extRef__l\244d\267@__\371b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\256C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\275`_\177checksuT\0008\n\001?\004\025\001typ\275`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\355e\303.\207\204\006ex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\242\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._b\236@.\361\205\006\350\204\001\354\204\001sd\242!\036\000\002_is_\373\211\003\363\204\004\370\204\006\357mpty\375@ode\357enum\373\207\002err\237orfir\331\000\241\205\004f\377lagsfloa\377t64forma""\375t\337\210\004iidindOexin\027\000\374As\000\002\377izekkeym\363em\255\211\001\245\211\001more\177_wordsn\343A_ndimnE\001l\000\003\267_pam\000np\357\206\002o\333bj\311 pp\375\000po\377praw_blo\337ckreg\354\000erN\261\206\001set\307\207\004\324\211\002sn\000\377startste\357psto\001\000ruc\017tuni\252\001\000\004^\003\254`\376\325 updatev\377alueswei\367ght\227\002xzer\377osziggur\277at_layl\000O\377\200\001\330\004\n\210+\220\377Q\200\001\340\004\013\2101\377\210J\220a\220s\230$\377\230e\2405\250\001\320)\3379\270\022\2701\026\003=\230\377\001\230\023\230B\230g\240\277Q\240e\250:\260.\002\030\377\230\010\240\006\240a\240q\377\330\004\007\200u\210F\220\377!\2203\220c\230\021\330\257\010\016\210j.\000\021[\001\"\372\021\004f;\000a\330\004\036\230\376\002\000\007\200q\330\r\016\330\377\014\031\230\021\230%\230q\377\240\010\250\001\250\024\250Q\377\250e\2601\260D\270\003\377\2703\270a\270v\300Qa\300-\000\224\000\232\001`\010\n\210@\020\377\t\n\330\010\014\210E\220\275\025\277\000q\330\014\022\210\0005\373\230\016\231\000u\250J\260h\376L\000t\300:\310U\320R\337S\320ST\330\350\001\200\001\377\360\010\000\005\022\220\021\220\177%\220|\240<\250q\021\002\377\210C\210q\220\004\220C\277\220q\230\004\230C\227\000\004\377\240C\240q\250\001\200Aw\340\010 \244\000\006\250a\047\000\356\334\000b\220\006\251 w\230f\377\240B\240a\330\010#\240\3771\340\010\013\2104\210s\357\220#\220R\277\"c\240\023\377\240A\330\014\023\2201\330\376\021\006Q\330\014\017\210v\220\371T\240 \023\003\r\210Y\220a\376\206\"\020\220\005\220U\230!\337\2301\330\020\026\203@u\230\377M\250\021\250%\250z\270\377\030\300\021\300$\300f\310\377A\310T\320QY\320Y\377Z\320Z[\330\010\017\210\377q\200A\360\n\000\t!\276\377 f\250A\250Q\235\001\n\177\250!\360\006\000\t\014x\016\377D\250\003\2506\260\023\260\372\216\000\r\203\t\021\022\330\020\024\377\220E\230\025\230a\230q\367\330\024\032~\0006\240\027\250\177\002\250$\250a\330\014(\000>\227\007\017\210t\2206\331@\032\023\377-\260q\270\005\270X\300\377R\300s\310&\320PQ\377""\320QU\320UV\3308\3679\270\021\217\000\r\021\220\001\376\221A\"\220B\220f\230D\337\240\004\240D\250\310 \330\020\377\023\2208\2302\230R\230\367s\240\"\020\000\002\250\"\250\377B\250c\260\021\340\024!\377\240\021\240%\240x\250s\177\260#\260V\2701\330\014\002\377&\250\010\260\003\2603\260\335b\240`6\300\021\245\010\320*\377<\270A\270U\300!\300\1774\300q\310\004\310A\306\003\376W\001v\240W\250B\320.\377@\300\001\300\025\300a\300\037t\3101\310D\236\000\000\036\0143\201\032X\004\371\004\315\"w\014\000 \0230\031\365\230\215 \037\301A\025\340\020\035\377\230Q\230e\2408\2503\276\312 \026\260q\330\020\22638\373\3102\321aR\320RV\320\357VW\330\024:\007\027\220r\377\230\023\230F\240#\240X\357\250R\250r\265b\030\031\320\277\0006\260a\340\004\354\205\035\004\276\311\206\023V\2606\270\023\243@V\357\3001\300A\377\205\002\320\0007\023\260q.\037\271\206 1\317\206\002";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2066, 2961);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3126 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodemore_wordsnnamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F""\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\360\006\000\t\014\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\340\024!\240\021\240%\240x\250s\260#\260V\2701\330\024!\240\021\240&\250\010\260\003\2603\260b\270\003\2706\300\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v""\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\031\230\021\330\024\037\230q\330\024\025\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2961 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodemore_wordsnnamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F""\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\360\006\000\t\014\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\340\024!\240\021\240%\240x\250s\260#\260V\2701\330\024!\240\021\240&\250\010\260\003\2603\260b\270\003\2706\300\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v""\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\031\230\021\330\024\037\230q\330\024\025\340\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
@@ -28993,7 +28891,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 357};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 350};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }

@@ -319,7 +319,7 @@ cdef class BinomialDraws:
                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
                                                         &cache)
             # Block by block: the same numbers as binomial_draw, without a
-            # check per element; whole blocks unrolled.
+            # check per element.
             k = 0
             while k < count and not self.table.normal_approx:
                 if element & 3 == 0 and k + 8 <= count:
@@ -337,15 +337,8 @@ cdef class BinomialDraws:
                     k += 8
                     element += 8
                     continue
+                # The first and last few elements, one block at a time.
                 philox4x32_10(key, element >> 2, draw, words)
-                if element & 3 == 0 and k + 4 <= count:
-                    values[k] += weight * binomial_inversion(words[0], &self.table)
-                    values[k + 1] += weight * binomial_inversion(words[1], &self.table)
-                    values[k + 2] += weight * binomial_inversion(words[2], &self.table)
-                    values[k + 3] += weight * binomial_inversion(words[3], &self.table)
-                    k += 4
-                    element += 4
-                    continue
                 while True:
                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
                     k += 1

@@ -9,7 +9,6 @@ of a window through all pathways of a run in one compiled call.
 import numpy as np
 
 from .._ext import delivery as delivery_kernels
-from .._ext import neuron_kernels
 
 
 class TargetBuffer:
@@ -33,7 +32,7 @@ class TargetBuffer:
 
     def apply(self, step):
         """Add what arrives now to the variable (and empty the slot)."""
-        neuron_kernels.add_and_clear(self.values, self.ring[step % self.ring.shape[0]])
+        delivery_kernels.add_and_clear(self.values, self.ring[step % self.ring.shape[0]])
 
 
 class AdditivePathway:
