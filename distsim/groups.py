@@ -37,6 +37,14 @@ def _dtype_for(var_type):
     return {"float": np.float64, "boolean": np.bool_, "integer": np.int64}[var_type]
 
 
+def _constant_value(expr, constants):
+    """The value of ``expr`` if it uses only the given constants (no
+    variables, no functions, no random numbers), else None."""
+    if expr.random_sites or expr.called or not expr.identifiers <= set(constants):
+        return None
+    return float(expr.evaluate(dict(constants)))
+
+
 def _timestep(t, dt):
     # Brian2's timestep(): robust conversion of a time to a step count.
     return np.floor((np.asarray(t) + 1e-3 * dt) / dt).astype(np.int64)
@@ -406,11 +414,10 @@ class NeuronGroup(NeuronPopulation):
             return None
         assignments = []
         for target, op, expr in self.reset.statements:
-            if op is not None or expr.random_sites or expr.called or \
-                    not expr.identifiers <= set(self._reset_constants):
+            value = _constant_value(expr, self._reset_constants)
+            if op is not None or value is None:
                 return None
-            assignments.append((self._local_state[target],
-                                expr.evaluate(dict(self._reset_constants))))
+            assignments.append((self._local_state[target], value))
         return assignments
 
     def _expressions(self):
@@ -441,11 +448,11 @@ class NeuronGroup(NeuronPopulation):
                 isinstance(body.left, ast.Name)):
             return None
         variable = self._local_state.get(body.left.id)
-        level = Expression(ast.unparse(body.comparators[0]))
+        level = _constant_value(Expression(ast.unparse(body.comparators[0])),
+                                self._threshold_constants)
         if variable is None or variable.dtype != np.float64 or self._is_shared(body.left.id) \
-                or not level.identifiers <= set(self._threshold_constants) or level.called:
+                or level is None:
             return None
-        level = float(level.evaluate(dict(self._threshold_constants)))
         state = self._local_state
         steps = self._refractory_steps if self._refractory_steps is not None else \
             np.empty(0, dtype=np.int64)

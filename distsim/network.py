@@ -158,8 +158,8 @@ class Network:
             self._warn_about_omitted()
         self.before_run(run_namespace)
         prepared = time.perf_counter()
-        # "prepare": the queued synapse construction and the run's set-up;
-        # "build": from import to the first step (both in the results file).
+        # "prepare": the queued synapse construction and the runs' set-up;
+        # "build" (written to the results file): from import to the first step.
         self.wall_times["prepare"] = self.wall_times.get("prepare", 0.0) + prepared - preparing
         if "build" not in self.wall_times:
             from .core import IMPORT_TIME

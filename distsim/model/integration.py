@@ -279,18 +279,17 @@ class ExactUpdater(_Updater):
                 self._offsets.get(False, self._offsets[True]))
 
     def update(self, state, not_refractory, t, dt, random_context=None):
-        values = [state[name] for name in self.variables]
-        matrix = self._matrices[True]
-        if self._offsets is not None and not self.use_numpy:
+        compiled = self.compiled_arguments(state)
+        if compiled is not None:
             # One compiled pass over the neurons (coefficients shared by all).
             from .._ext import neuron_kernels
-            held = self._matrices.get(False, matrix)
-            held_offsets = self._offsets.get(False, self._offsets[True])
+            matrix, held, values, offsets, held_offsets = compiled
             flags = np.empty(0, np.uint8) if not self._frozen or not_refractory is None else \
                 not_refractory.view(np.uint8)
-            neuron_kernels.exact_update(matrix, held, values, flags, self._offsets[True],
-                                        held_offsets)
+            neuron_kernels.exact_update(matrix, held, values, flags, offsets, held_offsets)
             return
+        values = [state[name] for name in self.variables]
+        matrix = self._matrices[True]
         offsets = self._offsets or {}
         new = self._apply(matrix, values, offsets.get(True))
         if self._frozen and not_refractory is not None and not not_refractory.all():

@@ -36,7 +36,6 @@ class SpikeExchange:
         if len(gathered) > 1:
             # By step, then id (ids are unique within a step): one sort key
             # for a one-step window, the common case.
-            order = np.argsort(ids) if steps[0] == steps[-1] and np.all(steps == steps[0]) \
-                else np.lexsort((ids, steps))
+            order = np.argsort(ids) if np.all(steps == steps[0]) else np.lexsort((ids, steps))
             return ids[order], steps[order]
         return ids.copy(), steps.copy()
