@@ -353,10 +353,17 @@ class NeuronGroup(NeuronPopulation):
         ids = set(self.equations.identifiers)
         constants = self._constants(ids, run_namespace, str(self.equations))
         self.state_updater = make_state_updater(self.equations, self.method, constants, owner)
+        self._update_parameters = None
         if self.state_updater is not None:
             params = {p: (self._local_state[p] if p in self._local_state else constants[p])
                       for p in self.state_updater.parameters}
             self.state_updater.prepare(params, clock.dt_, self.n_local)
+            # Parameters that synapses, inputs or the reset change during the
+            # run: the update is prepared again from them at every step.
+            changing = set(getattr(self, "_changed_during_run", ())) | \
+                set(self.reset.written if self.reset is not None else ())
+            if changing & set(self.state_updater.parameters):
+                self._update_parameters = params
         self._update_constants = constants
         self._threshold_constants = {}
         if self.threshold is not None:
@@ -438,7 +445,8 @@ class NeuronGroup(NeuronPopulation):
         import ast
         updater = self.state_updater
         arguments = updater.compiled_arguments(self._local_state) \
-            if getattr(updater, "name", None) == "exact" else None
+            if getattr(updater, "name", None) == "exact" and self._update_parameters is None \
+            else None
         if arguments is None or self._refractory_condition is not None or \
                 self.threshold is None or self.threshold.random_sites:
             return None
@@ -480,6 +488,8 @@ class NeuronGroup(NeuronPopulation):
             neuron_kernels.refractory_flags(state["lastspike"], t, dt, self._refractory_steps,
                                             state["not_refractory"].view(np.uint8))
         if self.state_updater is not None:
+            if self._update_parameters is not None:
+                self.state_updater.prepare(self._update_parameters, dt, self.n_local)
             # The exact updater needs only the state; the others evaluate the
             # right-hand sides, whose namespace holds views that write through.
             namespace = state if self.state_updater.name == "exact" else \

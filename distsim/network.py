@@ -91,6 +91,7 @@ class Network:
         clock = defaultclock
         construction.build_pending()  # queued connect/assignment work, all ranks at once
         with collective(f"Preparing the run of network '{self.name}'"):
+            self._tell_groups_what_changes()
             for obj in self.objects:
                 obj.before_run(run_namespace, clock)
         self.groups = self._of_type(NeuronGroup)
@@ -106,14 +107,40 @@ class Network:
                     raise ValueError(f"Synapses '{s.name}' connect group '{group.name}', which "
                                      f"is not part of network '{self.name}'")
         self.pathways = [p for s in synapses for p in s.pathways]
+        # Brian2's order in the 'synapses' slot: presynaptic pathways, then
+        # postsynaptic ones, each by name ('<synapses>_<pathway>').
+        self.event_pathways = sorted((p for s in synapses for p in s.event_pathways),
+                                     key=lambda p: (p.prepost != "pre",
+                                                    f"{p.synapses.name}_{p.name}"))
+        self.clock_driven_updates = [s.clock_driven_update for s in synapses
+                                     if s.clock_driven_update is not None]
+        self.summed_updates = [u for s in synapses for u in s.summed_updates]
+        _check_summed_targets(self.summed_updates)
         self._assign_buffers()
         self.delivery_plan = make_delivery_plan(self.pathways)
         self.poisson_inputs = self._of_type(PoissonInput)
-        local_min = min((s.min_delay_steps for s in synapses if s.pathways
-                         and s.min_delay_steps is not None), default=MAX_WINDOW_STEPS)
+        local_min = min((s.min_delay_steps for s in synapses if s.min_delay_steps is not None),
+                        default=MAX_WINDOW_STEPS)
         min_delay = get_comm().allreduce(local_min, op=_mpi_min())
         self.window_steps = max(1, min(int(min_delay), MAX_WINDOW_STEPS))
         self.exchange = SpikeExchange()
+
+    def _tell_groups_what_changes(self):
+        """Each NeuronGroup learns which of its variables synapses and inputs
+        change during the run: its exact update reads those parameters at
+        every step instead of once per run."""
+        written = {}
+        for obj in self.objects:
+            if isinstance(obj, Synapses):
+                pairs = obj.written_neuron_variables()
+            elif isinstance(obj, PoissonInput):
+                pairs = {(getattr(obj.target, "parent", obj.target), obj.target_var)}
+            else:
+                continue
+            for group, variable in pairs:
+                written.setdefault(id(group), set()).add(variable)
+        for group in self._of_type(NeuronGroup):
+            group._changed_during_run = written.get(id(group), set())
 
     def _assign_buffers(self):
         """One ring buffer per (NeuronGroup, variable) that pathways add to,
@@ -185,8 +212,12 @@ class Network:
             t = step * dt
             for monitor in self.state_monitors:
                 monitor.record_step(step)
+            for summed in self.summed_updates:  # before the groups, as in Brian2
+                summed.update(step, t, dt)
             for group in self.groups:
                 group.update_state(step, t, dt)
+            for update in self.clock_driven_updates:
+                update.update(step, t, dt)
             local_spikes = []
             for group in self.groups:
                 local = group.spikes(step, t, dt)
@@ -210,6 +241,10 @@ class Network:
                     next_flush += flush_steps
             for buffer in self.active_buffers:
                 buffer.apply(step)
+            if self.event_pathways:
+                spikes_by_group = {id(g): local for g, local in zip(self.groups, local_spikes)}
+                for pathway in self.event_pathways:
+                    pathway.run_step(step, t, dt, spikes_by_group)
             for poisson_input in self.poisson_inputs:
                 poisson_input.apply(step)
             for group, local in zip(self.groups, local_spikes):
@@ -240,6 +275,9 @@ class Network:
         steps = np.concatenate(window_steps) if window_steps else np.empty(0, np.int64)
         ids, steps = self.exchange.exchange(ids, steps)
         self.delivery_plan.deliver(ids, steps)
+        for pathway in self.event_pathways:
+            if pathway.prepost == "pre":
+                pathway.queue_presynaptic(ids, steps)
         if len(ids):
             self._unrecorded.append((ids, steps))
 
@@ -257,6 +295,20 @@ class Network:
         for monitor in self.rate_monitors:
             monitor.record_window(ids, steps, first, stop)
         self._unrecorded, self._unrecorded_first = [], stop
+
+
+def _check_summed_targets(summed_updates):
+    """Two summed variables must not set the same neurons' variable (Brian2
+    refuses this too: one would silently overwrite the other)."""
+    seen = []
+    for update in summed_updates:
+        root, variable, first, stop = update.target_range
+        for other, (o_root, o_variable, o_first, o_stop) in seen:
+            if o_root is root and o_variable == variable and first < o_stop and o_first < stop:
+                raise ValueError(
+                    f"Synapses '{update.synapses.name}' and '{other.synapses.name}' both set "
+                    f"'{variable}' of '{root.name}' as a summed variable")
+        seen.append((update, (root, variable, first, stop)))
 
 
 def _mpi_min():

@@ -64,3 +64,20 @@ def test_noisy_neurons_have_brian2s_and_the_analytic_statistics():
     for stats in (ours, reference):
         assert abs(stats["gbm_mean"][0] - mean) < 4 * np.sqrt(var / n)
         assert abs(stats["gbm_var"][0] / var - 1) < 4 * np.sqrt(2 / n) + 0.05
+
+
+@pytest.mark.parametrize("name", ["stdp", "summed_nmda", "pathways"])
+def test_synapse_models_match_brian2(name):
+    """The synapse guide's models: STDP with event-driven traces and on_post,
+    clock-driven synaptic equations with a summed variable, two named
+    pathways with their own delays, modulation by u_pre, a shared value."""
+    reference, ours = run_both(name)
+    assert set(ours) == set(reference) - {"brian2_version"}
+    for key in ours:
+        assert ours[key].shape == reference[key].shape, key
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-15), key
+    if name == "stdp":
+        assert len(reference["spike_t"]) > 20
+        # the weights moved, both up and down
+        assert np.any(np.diff(reference["w"], axis=1) > 0)
+        assert np.any(np.diff(reference["w"], axis=1) < 0)

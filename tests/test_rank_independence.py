@@ -24,6 +24,11 @@ def test_the_network_is_not_trivial(outputs):
     assert len(arrays["fixed.i"]) == 6000
     assert 500 < len(arrays["G.spikes.i"]) and 50 < len(arrays["drive.spikes.i"])
     assert len(np.unique(arrays["fixed.delay"])) > 20  # heterogeneous delays
+    # The general synapse models act: plasticity, summed variables, pathways.
+    assert len(arrays["H.spikes.i"]) > 50
+    assert np.ptp(arrays["plastic.w"], axis=1).min() > 0
+    assert np.any(arrays["plastic.Apost"] < 0) and arrays["nmda.gtot"].max() > 0.1
+    assert arrays["nmda.arrivals"][:, -1].min() > 0
 
 
 @pytest.mark.parametrize("n", [2, 3])

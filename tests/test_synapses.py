@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from distsim import NeuronGroup, SpikeMonitor, Synapses, ms, mV, nS, run
+from distsim import NeuronGroup, SpikeMonitor, Synapses, ms, mV, nS, run, start_scope
 from distsim.units import DimensionMismatchError
 
 
@@ -109,11 +109,20 @@ def test_on_pre_units_are_checked():
 
 
 def test_unsupported_synapse_features_say_so():
+    # A pathway that writes a presynaptic variable (it lives on another rank)
     pre, post = groups()
-    with pytest.raises(NotImplementedError, match="on_post"):
-        Synapses(pre, post, on_pre="v += 1*mV", on_post="v += 1*mV")
-    with pytest.raises(NotImplementedError, match="event-driven"):
-        Synapses(pre, post, "dx/dt = -x/(10*ms) : 1 (event-driven)")
+    S = Synapses(pre, post, on_pre="v_pre += 1*mV")
+    S.connect()
+    with pytest.raises(NotImplementedError, match="presynaptic variable"):
+        run(0.1 * ms)
+    # A summed variable onto the presynaptic group
+    start_scope()
+    pre, post = groups()
+    pre2 = NeuronGroup(2, "v : volt\ns : 1", name="pre2")
+    S = Synapses(pre2, post, "s_pre = 1 : 1 (summed)")
+    S.connect()
+    with pytest.raises(NotImplementedError, match="presynaptic group"):
+        run(0.1 * ms)
 
 
 def test_pair_count_beyond_2_to_the_32():

@@ -117,8 +117,10 @@ def _parse_line(line):
     name = m.group("name")
     if name in _RESERVED or name in all_units:
         raise EquationError(f"'{name}' is a reserved name and cannot be defined in '{line}'")
-    if name.endswith("_pre") or name.endswith("_post"):
-        raise EquationError(f"Variable names cannot end in _pre or _post ('{line}')")
+    if (name.endswith("_pre") or name.endswith("_post")) != ("summed" in flags):
+        raise EquationError(
+            f"Only a summed variable ('x_post = ... : unit (summed)') names a pre- or "
+            f"postsynaptic variable, and it must ('{line}')")
     expr = None
     if kind != PARAMETER:
         try:
@@ -171,6 +173,12 @@ class Equations:
 
     def __iter__(self):
         return iter(self.equations.values())
+
+    def only(self, names):
+        """The equations of ``names`` (in this model's order), as Equations."""
+        chosen = Equations()
+        chosen.equations = {name: eq for name, eq in self.equations.items() if name in names}
+        return chosen
 
     def __contains__(self, name):
         return name in self.equations

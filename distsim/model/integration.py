@@ -13,7 +13,7 @@ from sympy.parsing.sympy_parser import parse_expr
 
 from .equations import DIFFERENTIAL_EQUATION
 
-__all__ = ["make_state_updater", "IntegrationError", "METHODS", "expm"]
+__all__ = ["make_state_updater", "EventDrivenUpdater", "IntegrationError", "METHODS", "expm"]
 
 
 class IntegrationError(ValueError):
@@ -467,6 +467,69 @@ class StochasticUpdater(RungeKuttaUpdater):
 
 
 METHODS = ("exact", "linear", "euler", "rk2", "rk4", "exponential_euler", "heun", "milstein")
+
+
+class EventDrivenUpdater:
+    """Brian2's event-driven synaptic variables: the exact solution of linear
+    equations over a per-synapse elapsed time (t - lastupdate), applied when
+    a pathway acts on a synapse.
+
+    The solution is symbolic in the elapsed time and the constants: the
+    exponential of the augmented matrix [[A, b], [0, 0]] * elapsed (sympy),
+    turned into one numpy function per variable.
+
+    Parameters
+    ----------
+    equations : Equations
+        The event-driven differential equations (and the subexpressions and
+        parameters they use).
+    owner : str
+        Names the object in error messages.
+    """
+
+    def __init__(self, equations, owner):
+        self.variables = equations.diff_eq_names
+        symbols = {}
+        subexpr_values = {}
+        for eq in equations.ordered_subexpressions():
+            subexpr_values[eq.name] = _to_sympy(eq.expr, symbols).subs(subexpr_values)
+        rhs = [_to_sympy(equations[name].expr, symbols).subs(subexpr_values)
+               for name in self.variables]
+        states = [symbols.setdefault(n, sympy.Symbol(n, real=True)) for n in self.variables]
+        n = len(states)
+        a_matrix = sympy.Matrix([[sympy.diff(f, x) for x in states] for f in rhs])
+        b_vector = [f.subs({x: 0 for x in states}) for f in rhs]
+        for k, f in enumerate(rhs):
+            coefficients = set().union(*(e.free_symbols for e in a_matrix.row(k))) | \
+                b_vector[k].free_symbols
+            if coefficients & set(states) or "t" in {str(c) for c in coefficients} or \
+                    sympy.expand(f - sum(a_matrix[k, l] * states[l] for l in range(n))
+                                 - b_vector[k]) != 0:
+                raise IntegrationError(
+                    f"{owner}: cannot solve 'd{self.variables[k]}/dt = "
+                    f"{equations[self.variables[k]].expr.code}' as event-driven (it must be "
+                    "linear with constant coefficients); use (clock-driven) instead")
+        elapsed = sympy.Symbol("_elapsed", positive=True)
+        augmented = sympy.zeros(n + 1, n + 1)
+        augmented[:n, :n] = a_matrix
+        augmented[:n, n] = sympy.Matrix(b_vector)
+        solution = (augmented * elapsed).exp() * sympy.Matrix(states + [1])
+        self.parameters = sorted({str(s) for s in solution.free_symbols} -
+                                 {str(s) for s in states} - {"_elapsed"})
+        arguments = [elapsed] + states + [symbols[p] for p in self.parameters]
+        self._solutions = [sympy.lambdify(arguments, sympy.simplify(solution[k]), "numpy")
+                           for k in range(n)]
+
+    def advance(self, values, elapsed, parameter_values):
+        """The variables after ``elapsed`` seconds (array per synapse).
+
+        ``values`` and ``parameter_values`` map names to arrays or scalars;
+        returns the new values in the order of ``self.variables``.
+        """
+        args = [elapsed] + [values[name] for name in self.variables] + \
+            [parameter_values[p] for p in self.parameters]
+        return [np.broadcast_to(np.asarray(f(*args), dtype=np.float64), np.shape(elapsed))
+                for f in self._solutions]
 
 
 def make_state_updater(equations, method, constants, owner):

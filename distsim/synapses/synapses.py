@@ -2,8 +2,10 @@
 import numpy as np
 
 from ..core.random import stream_key
-from ..groups import Group, NeuronPopulation, Subgroup
-from ..model.equations import EquationError, Equations, PARAMETER
+from ..groups import Group, NeuronPopulation, Subgroup, _dtype_for
+from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
+                               Equations)
+from ..model.integration import EventDrivenUpdater
 from ..model.expressions import ANY_DIMENSION, Expression, ExpressionError, RandomContext, Statements
 from ..model.namespace import caller_namespace, raw_value, resolve_external
 from ..parallel import collective, get_comm
@@ -12,6 +14,8 @@ from . import connect as rules
 from . import construction
 from . import generators
 from .delivery import AdditivePathway
+from .dynamics import ClockDrivenUpdate, SummedVariable
+from .pathways import SynapticPathway
 from .store import MAX_DELAY_STEPS, SynapseStore
 
 
@@ -28,13 +32,22 @@ class Synapses(Group):
     source, target : NeuronGroup
         ``target`` defaults to ``source``.
     model : str, optional
-        Per-synapse parameters, e.g. ``'w : siemens'``.
-    on_pre : str, optional
-        What a presynaptic spike does, e.g. ``'ge += w'``. Statements that add
-        to (or subtract from) a postsynaptic variable are supported.
-    delay : Quantity, optional
-        Homogeneous delay (Brian2's default is 0 ms); set ``S.delay`` for
+        The synapse model: per-synapse parameters (``'w : siemens'``),
+        ``(shared)`` parameters, differential equations integrated every step
+        (``(clock-driven)``, the default) or at each event
+        (``(event-driven)``), subexpressions and summed variables
+        (``'gtot_post = g : 1 (summed)'``).
+    on_pre, on_post : str or dict, optional
+        What a presynaptic (postsynaptic) spike does to each of the neuron's
+        synapses, e.g. ``'ge += w'``; a dict gives several pathways by name
+        (``{'pre_transmission': 'ge += w', 'pre_plasticity': '...'}``), each
+        with its own delays (``S.pre_plasticity.delay``).
+    delay : Quantity or dict, optional
+        Homogeneous delay of the (first) presynaptic pathway (Brian2's default
+        is 0 ms), or a dict of delays by pathway name; set ``S.delay`` for
         per-synapse delays.
+    method : str, optional
+        Integration method of the clock-driven equations.
     namespace : dict, optional
     name : str, optional
     """
@@ -52,43 +65,117 @@ class Synapses(Group):
                                 f"got {type(group).__name__}")
         self.source, self.target = source, target
         owner = f"Synapses '{self.name}'"
+        if pre is not None or post is not None:
+            raise TypeError(f"{owner}: 'pre'/'post' are Brian 1 names; use on_pre/on_post")
         try:
             self.equations = Equations(model or "")
         except EquationError as exc:
             raise EquationError(f"{owner}: {exc}") from None
-        for eq in self.equations:
-            if eq.kind != PARAMETER:
-                raise NotImplementedError(
-                    f"{owner}: '{eq.line}' - synaptic {eq.kind}s (event-driven or clock-driven "
-                    "variables, summed variables) are not supported yet; only per-synapse "
-                    "parameters such as 'w : siemens' are")
-        if pre is not None or post is not None:
-            raise TypeError(f"{owner}: 'pre'/'post' are Brian 1 names; use on_pre/on_post")
-        if on_post is not None:
-            raise NotImplementedError(f"{owner}: on_post (postsynaptic pathways) is not "
-                                      "supported yet")
-        if on_pre is not None and not isinstance(on_pre, str):
-            raise NotImplementedError(f"{owner}: several pathways (on_pre as a dict) are not "
-                                      "supported yet")
-        try:
-            self.on_pre = Statements(on_pre) if on_pre else None
-        except ExpressionError as exc:
-            raise ExpressionError(f"{owner}, on_pre: {exc}") from None
-        self._variable_dims = {eq.name: eq.dim for eq in self.equations}
-        self._variable_dims["delay"] = second.dim
-        self._store = SynapseStore(source.N, target.start,
-                                  {name: np.float64 for name in self.equations.parameter_names})
+        self.method = method
+        self._classify_equations(owner)
         self._delay_dt = None
-        self._homogeneous_delay_steps = 0
-        if delay is not None:
-            if isinstance(delay, (str, dict)):
-                raise TypeError(f"{owner}: delay= takes one time; set S.delay = '...' after "
-                                "connect() for per-synapse delays")
-            self._homogeneous_delay_steps = self._delay_to_steps(delay, owner)
+        self._pathway_objects = self._make_pathways(on_pre, on_post, owner)
+        self._initial_values = self._homogeneous_delays(delay, owner)
+        store_variables = {name: np.float64 for name in self.equations.diff_eq_names}
+        for eq in self.equations:
+            if eq.kind == PARAMETER and "shared" not in eq.flags:
+                store_variables[eq.name] = _dtype_for(eq.var_type)
+        if self.event_driven is not None:
+            store_variables["lastupdate"] = np.float64
+        for pathway in self._pathway_objects.values():
+            if pathway.delay_variable != "delay":
+                store_variables[pathway.delay_variable] = np.uint16
+        self._store = SynapseStore(source.N, target.start, store_variables)
         self._connect_calls = 0
         self._assignment_counts = {}
         self.pathways = []
+        self.event_pathways = []
+        self.clock_driven_update = None
+        self.summed_updates = []
         self._frozen = True
+
+    def _classify_equations(self, owner):
+        """Sort the model's equations as Brian2 does: event-driven and
+        clock-driven differential equations, summed variables, shared values."""
+        eqs = self.equations
+        self._variable_dims = {eq.name: eq.dim for eq in eqs
+                               if eq.kind != SUBEXPRESSION}
+        self.event_driven_names = {eq.name for eq in eqs if eq.kind == DIFFERENTIAL_EQUATION
+                                   and "event-driven" in eq.flags}
+        clock_driven = {eq.name for eq in eqs if eq.kind == DIFFERENTIAL_EQUATION
+                        and eq.name not in self.event_driven_names}
+        self._summed = [eq for eq in eqs if "summed" in eq.flags]
+        self._subexpressions = [eq for eq in eqs.ordered_subexpressions()
+                                if "summed" not in eq.flags]
+        subexpression_names = {eq.name for eq in self._subexpressions}
+        self._shared_values = {eq.name: np.zeros(1, dtype=_dtype_for(eq.var_type))
+                               for eq in eqs if eq.kind == PARAMETER and "shared" in eq.flags}
+        for eq in eqs:
+            if "unless refractory" in eq.flags or "linked" in eq.flags:
+                raise EquationError(f"{owner}: flag(s) {eq.flags} are not allowed in "
+                                    f"Synapses ('{eq.line}')")
+            if eq.expr is None:
+                continue
+            # Brian2's rule: the two kinds of equations cannot depend on each other.
+            used = eq.expr.identifiers
+            if eq.name in self.event_driven_names and used & clock_driven:
+                raise EquationError(f"{owner}: the event-driven equation '{eq.line}' uses the "
+                                    f"clock-driven variable(s) {sorted(used & clock_driven)}")
+            if (eq.name in clock_driven or eq in self._summed) and \
+                    used & self.event_driven_names:
+                raise EquationError(f"{owner}: '{eq.line}' uses the event-driven variable(s) "
+                                    f"{sorted(used & self.event_driven_names)}, which are "
+                                    "only up to date at events; make them (clock-driven)")
+        self.event_driven = None
+        if self.event_driven_names:
+            self.event_driven = EventDrivenUpdater(
+                eqs.only(self.event_driven_names | subexpression_names), owner)
+            self._variable_dims["lastupdate"] = second.dim
+        self._clock_driven_equations = eqs.only(
+            clock_driven | subexpression_names |
+            {eq.name for eq in eqs if eq.kind == PARAMETER}) if clock_driven else None
+
+    def _make_pathways(self, on_pre, on_post, owner):
+        """The pathways by name (Brian2's: 'pre', 'post', or the dict keys).
+        The first presynaptic pathway's delays are ``S.delay``."""
+        pathways = {}
+        for prepost, argument in (("pre", on_pre), ("post", on_post)):
+            if argument is None:
+                continue
+            if isinstance(argument, str):
+                argument = {prepost: argument}
+            if not isinstance(argument, dict):
+                raise TypeError(f"{owner}: on_{prepost} must be a string or a dict of strings")
+            for name, code in argument.items():
+                if not isinstance(name, str) or not name.isidentifier() or \
+                        not isinstance(code, str):
+                    raise TypeError(f"{owner}: on_{prepost} pathways are given as "
+                                    "{'name': 'statements'}")
+                if name in pathways or hasattr(type(self), name) or name in self._variable_dims:
+                    raise ValueError(f"{owner}: the pathway name '{name}' is already used")
+                # Brian2: S.delay is the delay of the pathway named 'pre'.
+                delay_variable = "delay" if name == "pre" else f"_delay_{name}"
+                pathways[name] = SynapticPathway(self, name, prepost, code, delay_variable)
+                self._variable_dims[delay_variable] = second.dim
+                object.__setattr__(self, name, pathways[name])
+        return pathways
+
+    def _homogeneous_delays(self, delay, owner):
+        """Initial delay steps of new synapses, by delay variable."""
+        if delay is None:
+            return {}
+        if isinstance(delay, str):
+            raise TypeError(f"{owner}: delay= takes one time (or a dict of times by pathway); "
+                            "set S.delay = '...' after connect() for per-synapse delays")
+        by_pathway = delay if isinstance(delay, dict) else {"pre": delay}
+        initial = {}
+        for name, value in by_pathway.items():
+            pathway = self._pathway_objects.get(name)
+            if pathway is None:
+                raise ValueError(f"{owner}: cannot set the delay of pathway '{name}': unknown "
+                                 f"pathway (pathways: {sorted(self._pathway_objects)})")
+            initial[pathway.delay_variable] = self._delay_to_steps(value, owner)
+        return initial
 
     @property
     def store(self):
@@ -175,8 +262,11 @@ class Synapses(Group):
             self._add_synapses(sources, targets, given_positions)
 
     def _add_synapses(self, sources, targets, given_positions=None):
-        self.store.add(sources, targets, {"delay_steps": self._homogeneous_delay_steps},
-                       given_positions)
+        initial = dict(self._initial_values)
+        initial["delay_steps"] = initial.pop("delay", 0)
+        self.store.add(sources, targets, initial, given_positions)
+        for pathway in self._pathway_objects.values():
+            pathway.pending.clear()  # store positions have moved
 
     def _connection_rule(self, condition, i, j, p, n, fixed_total_number, run_namespace,
                          owner):
@@ -353,8 +443,10 @@ class Synapses(Group):
         """This rank's values of a per-synapse variable (or derived value)
         for the store positions ``chunk`` (a slice: only those are made)."""
         store = self.store
-        if name == "delay":
-            return store.delay_steps[chunk] * (self._delay_dt or 0.0)
+        if name in self._delay_variables:
+            return self._delay_steps_array(name)[chunk] * (self._delay_dt or 0.0)
+        if name in self._shared_values:
+            return np.broadcast_to(self._shared_values[name], (len(store),))[chunk]
         if name in ("i", "_synaptic_pre"):
             return store.sources_in(chunk) + (getattr(self.source, "sub_start", 0)
                                               if name == "_synaptic_pre" else 0)
@@ -472,6 +564,8 @@ class Synapses(Group):
         """Values in Brian2's creation order (or the order of an index array),
         on every rank."""
         owner = f"Synapses '{self.name}'"
+        if name in self._shared_values:
+            return self._with_units(name, self._shared_values[name])[0]
         mask, positions, size, requested = self._selection(index, owner, caller_namespace())
         values = self._local_values(name)[mask]
         if positions is None:
@@ -490,7 +584,22 @@ class Synapses(Group):
     def __getattr__(self, name):
         if name in self.DERIVED:
             return self.get_variable(name)
+        if name in ("delay", "delay_") and not self._has_pre_pathway():
+            self._no_pre_pathway()
         return super().__getattr__(name)
+
+    def __setattr__(self, name, value):
+        if name in ("delay", "delay_") and not self._has_pre_pathway():
+            self._no_pre_pathway()
+        super().__setattr__(name, value)
+
+    def _has_pre_pathway(self):
+        return "delay" in self.__dict__.get("_variable_dims", {"delay": None})
+
+    def _no_pre_pathway(self):
+        raise AttributeError(f"Synapses '{self.name}' have no 'pre' pathway, so 'delay' refers "
+                             "to nothing; set the delay of a pathway with "
+                             f"S.<pathway>.delay (pathways: {sorted(self._pathway_objects)})")
 
     def __getitem__(self, index):
         """``S[:, 3]``, ``S[2, :]``, ``S['i > j']``: a selection of synapses,
@@ -499,9 +608,12 @@ class Synapses(Group):
 
     def set_variable(self, name, index, value, raw=False):
         owner = f"Synapses '{self.name}'"
-        if name not in self._variable_dims:
+        if name not in self._variable_dims or name == "lastupdate":
             raise AttributeError(f"{owner}: '{name}' cannot be set")
         run_namespace = caller_namespace()
+        if name in self._shared_values:
+            self._set_shared(name, index, value, raw, run_namespace, owner)
+            return
         if isinstance(value, str):
             count = self._assignment_counts.get(name, 0)
             self._assignment_counts[name] = count + 1
@@ -556,26 +668,171 @@ class Synapses(Group):
             values = values[positions]
         self._store_values(name, selected, values, owner)
 
+    def _set_shared(self, name, index, value, raw, run_namespace, owner):
+        """A ``(shared)`` variable: one value for all synapses, on every rank."""
+        if not (isinstance(index, slice) and index == slice(None)):
+            raise IndexError(f"{owner}.{name} is shared: it has one value, no index")
+        if isinstance(value, str):
+            expr = Expression(value)
+            dim_of = self._synapse_dim_of(run_namespace, expr.code, owner)
+            per_synapse = [n for n in expr.identifiers if self._resolve(n)[0] != "external"]
+            if per_synapse or expr.random_sites:
+                raise ValueError(f"{owner}.{name} = '{value}': a shared variable takes one "
+                                 f"value; {per_synapse or 'rand()'} differ between synapses")
+            dim = expr.dimension(dim_of)
+            if not raw and dim is not ANY_DIMENSION and dim is not self._variable_dims[name]:
+                raise DimensionMismatchError(f"{owner}.{name} = '{value}': wrong units",
+                                             self._variable_dims[name], dim)
+            value = expr.evaluate(self._constants_for(expr.identifiers, run_namespace,
+                                                      value, owner))
+        elif not raw:
+            self._check_value_units(name, value)
+        if np.ndim(value) != 0:
+            raise ValueError(f"{owner}.{name} is shared: assign one value")
+        self._shared_values[name][0] = np.asarray(
+            value.view(np.ndarray) if isinstance(value, Quantity) else value)
+
     def _store_values(self, name, selected, values, owner):
-        if name == "delay":
-            self._store.delay_steps[selected] = self._delay_to_steps(Quantity(values, second.dim),
-                                                                     owner)
+        if name in self._delay_variables:
+            # self._store: this also runs while the queued construction builds.
+            array = self._store.delay_steps if name == "delay" else self._store.variables[name]
+            array[selected] = self._delay_to_steps(Quantity(values, second.dim), owner)
         else:
             self._store.variables[name][selected] = values
 
     def _synapse_dim_of(self, run_namespace, code, owner):
+        subexpressions = {eq.name: eq.dim for eq in self._subexpressions}
+
         def dim_of(name):
-            if name in self._variable_dims:
+            kind, variable = self._resolve(name)
+            if kind in ("synapse", "shared", "derived") and name in self._variable_dims:
                 return self._variable_dims[name]
-            if name in ("i", "j", "N_pre", "N_post"):
+            if kind == "subexpression":
+                return subexpressions[name]
+            if name in ("t", "dt", "lastupdate"):
+                return second.dim
+            if kind in ("derived", "size"):
                 return DIMENSIONLESS
-            if name.endswith("_post") and name[:-5] in self.target._variable_dims:
-                return self.target._variable_dims[name[:-5]]
-            if name.endswith("_pre") and name[:-4] in self.source._variable_dims:
-                return self.source._variable_dims[name[:-4]]
+            if kind == "post":
+                return self._root(self.target)._variable_dims[variable]
+            if kind == "pre":
+                return self._root(self.source)._variable_dims[variable]
             return get_dimensions(resolve_external(name, self._namespaces(run_namespace),
                                                    owner, code))
         return dim_of
+
+    # -- names in synaptic code ------------------------------------------------
+    @staticmethod
+    def _root(group):
+        return getattr(group, "parent", group)
+
+    @property
+    def _delay_variables(self):
+        return {p.delay_variable for p in self._pathway_objects.values()} | {"delay"}
+
+    def _delay_steps_array(self, name):
+        """The per-synapse delays (in steps) of delay variable ``name``."""
+        return self.store.delay_steps if name == "delay" else self.store.variables[name]
+
+    def _resolve(self, name):
+        """What a name in synaptic code refers to, as (kind, variable):
+        'synapse' (per-synapse array), 'shared', 'derived' (i, j, delay, ...),
+        'subexpression', 'size' (N_pre, N_post), 'clock' (t, dt), 'post' or
+        'pre' (a variable of the target or source group; an unsuffixed name
+        that is not synaptic is postsynaptic, as in Brian2) or 'external'."""
+        if name in self._store.variables and name not in self._delay_variables:
+            return "synapse", name
+        if name in self._shared_values:
+            return "shared", name
+        if name in self.DERIVED or name in self._delay_variables:
+            return "derived", name
+        if any(eq.name == name for eq in self._subexpressions):
+            return "subexpression", name
+        if name in ("N_pre", "N_post"):
+            return "size", name
+        if name in ("t", "dt"):
+            return "clock", name
+        for suffix, group, kind in (("_post", self.target, "post"), ("_pre", self.source, "pre")):
+            if name.endswith(suffix) and name[:-len(suffix)] in self._root(group)._local_state:
+                return kind, name[:-len(suffix)]
+        if name in self._root(self.target)._local_state:
+            return "post", name
+        return "external", name
+
+    def _constants_for(self, identifiers, run_namespace, code, owner):
+        """Raw values of the external constants among ``identifiers``."""
+        return {name: raw_value(resolve_external(name, self._namespaces(run_namespace), owner,
+                                                 code))
+                for name in identifiers
+                if self._resolve(name)[0] == "external" and not name.startswith("xi")}
+
+    def _presynaptic_names(self, identifiers):
+        """Source-group variables that code with ``identifiers`` reads
+        (including through the model's subexpressions)."""
+        names = set(identifiers)
+        for eq in reversed(self._subexpressions):
+            if eq.name in names:
+                names |= eq.expr.identifiers
+        return sorted({v for kind, v in map(self._resolve, names) if kind == "pre"})
+
+    def _gather_presynaptic(self, variables):
+        """The source group's current values of ``variables``, all neurons
+        (an allgather per variable: a collective whenever variables are
+        given). Neuron arrays, never synapse arrays."""
+        root = self._root(self.source)
+        return {v: np.concatenate(get_comm().allgather(root._local_state[v])) for v in variables}
+
+    def _postsynaptic_array(self, variable, positions):
+        """(the target group's local array of ``variable``, the index of each
+        synapse's target in it)."""
+        root = self._root(self.target)
+        index = self.store.local_targets[positions].astype(np.int64) + \
+            self.target.root_local_offset
+        return root._local_state[variable], index
+
+    def _synapse_namespace(self, identifiers, positions, constants, t, dt, presynaptic):
+        """Values for evaluating synaptic code on the synapses at store
+        ``positions`` (an index array, or a slice: then the per-synapse
+        arrays are views that write through)."""
+        ns = dict(constants)
+        ns.update(t=t, dt=dt, N_pre=self.source.N, N_post=self.target.N)
+        needed = set(identifiers)
+        for eq in reversed(self._subexpressions):
+            if eq.name in needed:
+                needed |= eq.expr.identifiers
+        sources = None
+        for name in needed:
+            kind, variable = self._resolve(name)
+            if kind == "synapse":
+                ns[name] = self.store.variables[name][positions]
+            elif kind == "shared":
+                ns[name] = self._shared_values[name][0]
+            elif kind == "derived":
+                ns[name] = self._local_values(name)[positions] \
+                    if not isinstance(positions, slice) else self._local_values(name, positions)
+            elif kind == "post":
+                array, index = self._postsynaptic_array(variable, positions)
+                ns[name] = array[index]
+            elif kind == "pre":
+                if sources is None:
+                    sources = self.store.sources_in(positions) \
+                        if isinstance(positions, slice) else \
+                        np.searchsorted(self.store.row_start, positions, side="right") - 1
+                ns[name] = presynaptic[variable][sources + getattr(self.source, "sub_start", 0)]
+        for eq in self._subexpressions:
+            if eq.name in needed:
+                ns[eq.name] = eq.expr.evaluate(ns)
+        return ns
+
+    def _synapses_by_target(self):
+        """This rank's synapses grouped by local target: (row start per
+        target, store positions in store order within each target)."""
+        store = self.store
+        order = np.argsort(store.local_targets, kind="stable").astype(np.int64)
+        counts = np.bincount(store.local_targets, minlength=self.target.n_local)
+        row_start = np.zeros(self.target.n_local + 1, dtype=np.int64)
+        np.cumsum(counts, out=row_start[1:])
+        return row_start, order
 
     def _evaluate_per_synapse(self, expr, run_namespace, purpose, selected, owner,
                               within_target=None):
@@ -590,9 +847,12 @@ class Synapses(Group):
 
         ns = {"N_pre": self.source.N, "N_post": self.target.N}
         for name in expr.identifiers:
-            if name in ("i", "j", "delay", "_synaptic_pre", "_synaptic_post", "N_incoming",
-                        "N_outgoing") or name in self.store.variables:
+            if name in ("i", "j", "_synaptic_pre", "_synaptic_post", "N_incoming",
+                        "N_outgoing") or name in self._delay_variables or \
+                    name in self.store.variables:
                 ns[name] = values_of(name)
+            elif name in self._shared_values:
+                ns[name] = self._shared_values[name][0]
         for name in expr.identifiers - set(ns):
             values = self._neuron_variable(name, values_of("i"), values_of("j"), owner,
                                            expr.code)
@@ -629,41 +889,78 @@ class Synapses(Group):
                 np.asarray(values, dtype=np.float64), (chunk.stop - chunk.start,)), owner)
 
     # -- simulation --------------------------------------------------------------
+    def written_neuron_variables(self):
+        """(root group, variable) pairs that the pathways and summed
+        variables change during a run."""
+        root = self._root(self.target)
+        written = {(root, eq.name[:-len("_post")]) for eq in self._summed
+                   if eq.name.endswith("_post")}
+        for pathway in self._pathway_objects.values():
+            for target in pathway.statements.written:
+                kind, variable = self._resolve(target)
+                if kind == "post":
+                    written.add((root, variable))
+        return written
+
     @property
     def min_delay_steps(self):
-        """Smallest delay (in steps) on this rank, None if it has no synapse."""
-        return int(self.store.delay_steps.min()) if len(self.store) else None
+        """Smallest delay (in steps) of a presynaptic pathway on this rank,
+        None without synapses or presynaptic pathways: the spike exchange can
+        wait this long."""
+        delays = [self._delay_steps_array(p.delay_variable)
+                  for p in self._pathway_objects.values() if p.prepost == "pre"]
+        if not delays or not len(self.store):
+            return None
+        return min(int(d.min()) for d in delays)
 
     def before_run(self, run_namespace, clock):
         owner = f"Synapses '{self.name}'"
         if self._delay_dt is not None and abs(self._delay_dt - clock.dt_) > 1e-12 * clock.dt_:
             raise ValueError(f"{owner}: delays were set with dt = {self._delay_dt * 1e3:g} ms, "
                              f"but the run uses dt = {clock.dt_ * 1e3:g} ms; set dt first")
-        self.pathways = []
-        if self.on_pre is None:
+        if self._clock_driven_equations is not None or self.event_driven is not None:
+            self.equations.only(set(self.equations.equations) - {e.name for e in self._summed}) \
+                .check_units(self._synapse_dim_of(run_namespace, str(self.equations), owner))
+        self._event_driven_constants = self._constants_for(
+            self.event_driven.parameters, run_namespace, str(self.equations), owner) \
+            if self.event_driven is not None else {}
+        self.clock_driven_update = ClockDrivenUpdate(
+            self, self._clock_driven_equations, self.method, run_namespace, clock) \
+            if self._clock_driven_equations is not None else None
+        self.summed_updates = [SummedVariable(self, eq, run_namespace) for eq in self._summed]
+        self.pathways, self.event_pathways = [], []
+        additive = self._additive_pathway(run_namespace, owner)
+        if additive is not None:
+            self.pathways.append(additive)
             return
-        dim_of = self._synapse_dim_of(run_namespace, self.on_pre.code, owner)
-        for target_name, op, expr in self.on_pre.statements:
-            variable = target_name[:-5] if target_name.endswith("_post") else target_name
-            if target_name in self._variable_dims or variable not in self.target._local_state:
-                raise NotImplementedError(
-                    f"{owner}: on_pre statement '{target_name} ...= {expr.code}' - only statements "
-                    "that add to a postsynaptic variable ('x_post += expr') are supported yet")
-            if op not in ("Add", "Sub"):
-                raise NotImplementedError(
-                    f"{owner}: on_pre statement on '{target_name}' must use += or -=")
-            target_dim = self.target._variable_dims[variable]
-            dim = expr.dimension(dim_of)
-            if dim is not ANY_DIMENSION and dim is not target_dim:
-                raise DimensionMismatchError(
-                    f"{owner}: in on_pre '{self.on_pre.code}', '{expr.code}' does not have the "
-                    f"units of {variable}", target_dim, dim)
-            weights = np.asarray(self._evaluate_per_synapse(expr, run_namespace, ("on_pre",),
-                                                            slice(None), owner), dtype=np.float64)
-            weights = np.ascontiguousarray(np.broadcast_to(weights, (len(self.store),)))
-            if op == "Sub":
-                weights = -weights
-            self.pathways.append(AdditivePathway(self, variable, weights))
+        for pathway in self._pathway_objects.values():
+            pathway.prepare(run_namespace)
+            self.event_pathways.append(pathway)
+
+    def _additive_pathway(self, run_namespace, owner):
+        """The compiled path (delivery.py) when it gives the same results as
+        the general one: a model without dynamics whose single 'on_pre' adds
+        per-synapse constants (``x_post += w``) to postsynaptic variables.
+        Returns the AdditivePathway, or None for the general path."""
+        if len(self._pathway_objects) != 1 or self.event_driven is not None or \
+                self._clock_driven_equations is not None:
+            return None
+        (pathway,) = self._pathway_objects.values()
+        if pathway.prepost != "pre" or len(pathway.statements.statements) != 1:
+            return None
+        ((target_name, op, expr),) = pathway.statements.statements
+        kind, variable = self._resolve(target_name)
+        if kind != "post" or op not in ("Add", "Sub") or expr.random_sites or any(
+                self._resolve(n)[0] not in ("synapse", "shared", "external", "size")
+                for n in expr.identifiers):
+            return None
+        pathway.prepare(run_namespace)  # checks names and units
+        weights = np.asarray(self._evaluate_per_synapse(expr, run_namespace, ("on_pre",),
+                                                        slice(None), owner), dtype=np.float64)
+        weights = np.ascontiguousarray(np.broadcast_to(weights, (len(self.store),)))
+        if op == "Sub":
+            weights = -weights
+        return AdditivePathway(self, variable, weights)
 
 
 class SynapseSelection:

@@ -60,7 +60,44 @@ S_stim = Synapses(stimulus, G, on_pre="v += 3*mV")
 S_stim.connect(j="i*100")
 connections["stim"] = S_stim
 
-monitors = {"G": SpikeMonitor(G, variables="v"), "drive": SpikeMonitor(drive)}
+# General synapse models: the guide's STDP (event-driven traces, on_post,
+# rand() per event), modulation by a presynaptic variable, clock-driven
+# synaptic equations with a summed variable, two named pathways.
+H = NeuronGroup(60, """dv/dt = (ge + gtot*4*mV - v)/(10*ms) : volt
+                       dge/dt = -ge/(5*ms) : volt
+                       gtot : 1
+                       arrivals : 1""", threshold="v > 8*mV", reset="v = 0*mV", method="exact")
+S_stdp = Synapses(G, H, """w : 1
+                           dApre/dt = -Apre/(20*ms) : 1 (event-driven)
+                           dApost/dt = -Apost/(20*ms) : 1 (event-driven)""",
+                  on_pre="""ge += w*2*mV*(0.5 + rand())
+                            Apre += 0.01
+                            w = clip(w + Apost, 0, 1)""",
+                  on_post="""Apost -= 0.0105
+                             w = clip(w + Apre, 0, 1)""")
+S_stdp.connect(p=0.2)
+S_stdp.w = "rand()"
+S_stdp.delay = "rand()*2*ms"
+connections["stdp"] = S_stdp
+S_nmda = Synapses(drive, H, """dg/dt = -g/(10*ms) + x*(1 - g)/(5*ms) : 1 (clock-driven)
+                               dx/dt = -x/(20*ms) : 1 (clock-driven)
+                               w : 1
+                               gtot_post = g*w : 1 (summed)""", on_pre="x += 0.5")
+S_nmda.connect(p=0.3)
+S_nmda.w = "0.5 + rand()"
+connections["nmda"] = S_nmda
+S_mod = Synapses(exc, H, "w : volt", on_pre={"pre": "ge += w*v_pre/(12*mV)",
+                                              "counting": "arrivals_post += 1"})
+S_mod.connect(p=0.05)
+S_mod.w = "1*mV"
+S_mod.delay = "(1 + (i % 4))*ms"
+S_mod.counting.delay = 2.5 * ms
+connections["mod"] = S_mod
+
+monitors = {"G": SpikeMonitor(G, variables="v"), "drive": SpikeMonitor(drive),
+            "H": SpikeMonitor(H)}
+plastic = StateMonitor(S_stdp, ["w", "Apre", "Apost"], record=S_stdp[:, 7])
+nmda = StateMonitor(H, ["gtot", "ge", "arrivals"], record=[0, 31, 59])
 traces = StateMonitor(G, ["v", "I_syn"], record=[0, 3, 150, 299])
 weights = StateMonitor(S_gen, "w", record=S_gen[:, 3], dt=1 * ms)
 rates = PopulationRateMonitor(G)
@@ -90,5 +127,12 @@ arrays["weights.w"] = np.asarray(weights.w)
 arrays["rates"] = np.asarray(rates.rate)
 arrays["G.v"] = np.asarray(G.v)
 arrays["G.I_syn"] = np.asarray(G.I_syn)
+for var in ("w", "Apre", "Apost"):
+    arrays[f"plastic.{var}"] = np.asarray(getattr(plastic, var))
+for var in ("gtot", "ge", "arrivals"):
+    arrays[f"nmda.{var}"] = np.asarray(getattr(nmda, var))
+arrays["stdp.lastupdate"] = np.asarray(S_stdp.lastupdate)
+arrays["nmda.g"] = np.asarray(S_nmda.g)
+arrays["mod.counting.delay"] = np.asarray(S_mod.counting.delay)
 if rank() == 0:
     np.savez(output + ".npz", **arrays)

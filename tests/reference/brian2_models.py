@@ -129,6 +129,103 @@ def noisy(sim):
                 gbm_mean=np.array([x.mean()]), gbm_var=np.array([x.var()]))
 
 
+def _input_spikes(n_inputs, rate_hz, duration_s, seed):
+    """Fixed Poisson-like input spike times (numpy, the same for both
+    simulators), on the 0.1 ms grid, at most one spike per input and step."""
+    rng = np.random.RandomState(seed)
+    steps = int(round(duration_s / 1e-4))
+    fired = rng.uniform(size=(steps, n_inputs)) < rate_hz * 1e-4
+    step_index, neuron = np.nonzero(fired)
+    return neuron, step_index * 1e-4
+
+
+def stdp(sim):
+    """The synapse guide's STDP model (event-driven traces, on_pre and
+    on_post), heterogeneous delays, inputs driving two neurons."""
+    ms, mV = sim.ms, sim.mV
+    taum, taue, vt, vr = 10 * ms, 5 * ms, -54 * mV, -60 * mV
+    taupre, taupost, gmax = 20 * ms, 20 * ms, 7 * mV
+    delta_Apre = 0.01
+    delta_Apost = -delta_Apre * taupre / taupost * 1.05
+    neurons = sim.NeuronGroup(2, """dv/dt = (ge + (-74*mV - v))/taum : volt
+                                   dge/dt = -ge/taue : volt""",
+                              threshold="v > vt", reset="v = vr", method="exact")
+    neurons.v = vr
+    indices, times = _input_spikes(40, 30.0, 0.4, seed=11)
+    inputs = sim.SpikeGeneratorGroup(40, indices, times * sim.second)
+    stdp_syn = sim.Synapses(inputs, neurons, model="""
+                            w:1
+                            dApre/dt = -Apre/taupre : 1 (event-driven)
+                            dApost/dt = -Apost/taupost : 1 (event-driven)""",
+                            on_pre="""ge += w*gmax
+                                   Apre += delta_Apre
+                                   w = clip(w + Apost, 0, 1)""",
+                            on_post="""Apost += delta_Apost
+                                    w = clip(w + Apre, 0, 1)""")
+    stdp_syn.connect()
+    stdp_syn.w = np.random.RandomState(5).uniform(0.3, 0.9, size=80)
+    stdp_syn.delay = "(i % 3)*ms"
+    mon = sim.StateMonitor(stdp_syn, ["w", "Apre", "Apost"], record=[0, 7, 40, 79])
+    spikes = sim.SpikeMonitor(neurons)
+    sim.run(400 * ms)
+    return dict(w=np.asarray(mon.w), Apre=np.asarray(mon.Apre), Apost=np.asarray(mon.Apost),
+                final_w=np.asarray(stdp_syn.w), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
+def summed_nmda(sim):
+    """The guide's non-linear (NMDA-like) synapse: clock-driven synaptic
+    equations and a summed variable."""
+    ms = sim.ms
+    a, b, c = 1 / (10 * ms), 1 / (5 * ms), 1 / (20 * ms)
+    indices, times = _input_spikes(3, 40.0, 0.2, seed=3)
+    inputs = sim.SpikeGeneratorGroup(3, indices, times * sim.second)
+    neurons = sim.NeuronGroup(2, """dv/dt = (gtot - v)/(10*ms) : 1
+                                   gtot : 1""")
+    syn = sim.Synapses(inputs, neurons,
+                       model="""dg/dt = -a*g+b*x*(1-g) : 1
+                                dx/dt = -c*x : 1
+                                w : 1 # synaptic weight
+                                gtot_post = g : 1 (summed)""",
+                       on_pre="x += w")
+    syn.connect()
+    syn.w = "0.2 + 0.1*i + 0.05*j"
+    mon = sim.StateMonitor(neurons, ["v", "gtot"], record=True)
+    syn_mon = sim.StateMonitor(syn, ["g", "x"], record=[0, 3, 5])
+    sim.run(200 * ms)
+    return dict(v=np.asarray(mon.v), gtot=np.asarray(mon.gtot), g=np.asarray(syn_mon.g),
+                x=np.asarray(syn_mon.x))
+
+
+def pathways(sim):
+    """Two presynaptic pathways (the guide's 'pre_transmission' and a delayed
+    'pre_plasticity'), modulation by a presynaptic variable (ge += w*u_pre)
+    and a shared parameter."""
+    ms = sim.ms
+    source = sim.NeuronGroup(3, "du/dt = (2 - u)/(7*ms) : 1", threshold="u > 1",
+                             reset="u = 0", method="exact")
+    source.u = "0.3*i"
+    target = sim.NeuronGroup(2, """dge/dt = -ge/(5*ms) : 1
+                                  count : 1""")
+    S = sim.Synapses(source, target, """w : 1
+                                        scale : 1 (shared)
+                                        dApre/dt = -Apre/(10*ms) : 1 (event-driven)""",
+                     on_pre={"pre_transmission": "ge += scale * w * u_pre",
+                             "pre_plasticity": """Apre += 0.1
+                                                  count_post += 1
+                                                  w = clip(w + 0.5*Apre, 0, 2)"""})
+    S.connect()
+    S.w = "0.5 + 0.1*i - 0.2*j"
+    S.scale = 1.5
+    S.pre_plasticity.delay[:, :] = 3 * ms  # the guide's delayed trace
+    S.pre_transmission.delay = "(1 + i)*ms"
+    mon = sim.StateMonitor(target, ["ge", "count"], record=True)
+    syn_mon = sim.StateMonitor(S, ["w", "Apre"], record=True)
+    sim.run(60 * ms)
+    return dict(ge=np.asarray(mon.ge), count=np.asarray(mon.count), w=np.asarray(syn_mon.w),
+                Apre=np.asarray(syn_mon.Apre))
+
+
 MODELS = {
     "cuba_neuron": cuba_neuron,
     "iaf_psc_exp_step": iaf_psc_exp_step,
@@ -136,4 +233,7 @@ MODELS = {
     "hh_exponential_euler": lambda sim: hodgkin_huxley(sim, "exponential_euler"),
     "adex": adex,
     "noisy": noisy,
+    "stdp": stdp,
+    "summed_nmda": summed_nmda,
+    "pathways": pathways,
 }

@@ -2,10 +2,13 @@
 
     python3 -m venv /tmp/brian2env
     /tmp/brian2env/bin/pip install "brian2==2.9.0" "numpy<2.4"
-    /tmp/brian2env/bin/python tests/reference/make_brian2_reference.py
+    /tmp/brian2env/bin/python tests/reference/make_brian2_reference.py [model ...]
+
+(all models without arguments).
 
 Brian2 2.9.0 (numpy 2.3.5, numpy code generation target) wrote the .npz
-files committed here on 2026-11-24. Brian2 cannot be a run-time dependency of
+files committed here on 2026-11-24 (stdp, summed_nmda and pathways on
+2026-11-25). Brian2 cannot be a run-time dependency of
 distsim (it does not import with numpy >= 2.4), hence the stored files.
 """
 import os
@@ -21,7 +24,8 @@ from brian2_models import MODELS  # noqa: E402
 
 brian2.prefs.codegen.target = "numpy"
 
-for name, model in MODELS.items():
+for name in sys.argv[1:] or MODELS:
+    model = MODELS[name]
     brian2.start_scope()
     brian2.defaultclock.dt = 0.1 * brian2.ms
     brian2.seed(2024)

@@ -1,0 +1,214 @@
+"""Synaptic pathways that run statements per synapse (Brian2's ``SynapticPathway``).
+
+A pathway is triggered by the spikes of the source group (``on_pre``) or of
+the target group (``on_post``). After its delay it runs its statements for
+each synapse of the spiking neuron: the event-driven variables are first
+brought up to ``t``, then the statements run, then ``lastupdate = t``.
+
+Every synapse lives on the rank of its target, so ``on_post`` needs only this
+rank's spikes, and ``on_pre`` takes the spikes of all ranks from the window's
+exchange. Events are queued by arrival step and run in store order, which
+orders the synapses of one target the same way on any number of ranks: the
+results do not depend on the rank count.
+
+The statements ``x_post += w`` of a synapse model without dynamics take the
+compiled path instead (delivery.py); this module is the general one.
+"""
+import numpy as np
+
+from ..core.random import stream_key
+from ..core.variableview import VariableView
+from ..model.expressions import ANY_DIMENSION, ExpressionError, RandomContext, Statements
+from ..units import DIMENSIONLESS, DimensionMismatchError
+
+# What ``x op= value`` does to an element that several synapses hit in the
+# same step: applied once per synapse, in order (numpy's unbuffered ufuncs).
+_AUGMENTED = {"Add": np.add, "Sub": np.subtract, "Mult": np.multiply, "Div": np.divide}
+
+
+def expand_rows(row_start, rows):
+    """Positions ``row_start[r]:row_start[r+1]`` of every row in ``rows``,
+    concatenated, and how many each row has."""
+    starts = row_start[rows]
+    counts = row_start[rows + 1] - starts
+    total = int(counts.sum())
+    first_in_output = np.cumsum(counts) - counts
+    positions = np.repeat(starts - first_in_output, counts) + np.arange(total, dtype=np.int64)
+    return positions, counts
+
+
+class SynapticPathway:
+    """One pathway of a Synapses object: ``S.pre``, ``S.post``, or a name
+    given in an ``on_pre``/``on_post`` dict (Brian2's names).
+
+    ``S.<name>.delay`` is the pathway's per-synapse delay; it reads and
+    writes like ``S.delay`` (e.g. ``S.pre_plasticity.delay[:, :] = 3*ms``).
+
+    Parameters
+    ----------
+    synapses : Synapses
+    name : str
+    prepost : {'pre', 'post'}
+        Whose spikes trigger the pathway.
+    code : str
+        The statements.
+    delay_variable : str
+        The Synapses variable holding this pathway's delays.
+    """
+
+    def __init__(self, synapses, name, prepost, code, delay_variable):
+        self.synapses = synapses
+        self.name = name
+        self.prepost = prepost
+        self.code = code
+        self.owner = f"Synapses '{synapses.name}', on_{prepost} pathway '{name}'"
+        try:
+            self.statements = Statements(code)
+        except ExpressionError as exc:
+            raise ExpressionError(f"{self.owner}: {exc}") from None
+        self.delay_variable = delay_variable
+        # arrival step -> arrays of store positions; kept across runs, so
+        # that what is in flight at the end of a run still arrives.
+        self.pending = {}
+
+    @property
+    def delay(self):
+        return VariableView(self.synapses, self.delay_variable)
+
+    @delay.setter
+    def delay(self, value):
+        self.synapses.set_variable(self.delay_variable, slice(None), value)
+
+    @property
+    def delay_(self):
+        """The delays without units (seconds)."""
+        return VariableView(self.synapses, self.delay_variable, raw=True)
+
+    def __repr__(self):
+        return f"<SynapticPathway '{self.name}' of '{self.synapses.name}': {self.code!r}>"
+
+    # -- preparation ------------------------------------------------------
+    def prepare(self, run_namespace):
+        """Check the statements against the model and resolve what they
+        name (at the start of each run)."""
+        S = self.synapses
+        dim_of = S._synapse_dim_of(run_namespace, self.code, self.owner)
+        self.destinations = {}
+        for target, op, expr in self.statements.statements:
+            kind, variable = S._resolve(target)
+            if kind == "pre":
+                raise NotImplementedError(
+                    f"{self.owner}: '{target}' in '{self.code}' is a presynaptic variable, "
+                    "which lives on another rank; a pathway writes synaptic and "
+                    "postsynaptic variables")
+            if kind not in ("synapse", "post"):
+                raise KeyError(f"{self.owner}: '{target}' in '{self.code}' cannot be written "
+                               "(it is not a per-synapse or postsynaptic variable)")
+            self.destinations[target] = (kind, variable)
+            target_dim = dim_of(target)
+            # *= and /= take a dimensionless factor
+            expected = target_dim if op in (None, "Add", "Sub") else DIMENSIONLESS
+            got = expr.dimension(dim_of)
+            if got is not ANY_DIMENSION and got is not expected:
+                raise DimensionMismatchError(
+                    f"{self.owner}: in '{self.code}', '{expr.code}' does not have the units "
+                    f"of {target}", expected, got)
+        self.identifiers = self.statements.identifiers
+        self.constants = S._constants_for(self.identifiers, run_namespace, self.code,
+                                          self.owner)
+        self.presynaptic = S._presynaptic_names(self.identifiers)
+        self.within_target = S.store.index_within_target() if any(
+            expr.random_sites for expr in self.statements.expressions) else None
+        if self.prepost == "post":
+            self._by_target = S._synapses_by_target()
+
+    # -- events -------------------------------------------------------------
+    def _queue(self, positions, arrival_steps):
+        if not len(positions):
+            return
+        if np.all(arrival_steps == arrival_steps[0]):
+            self.pending.setdefault(int(arrival_steps[0]), []).append(positions)
+            return
+        order = np.argsort(arrival_steps, kind="stable")
+        steps = arrival_steps[order]
+        boundaries = np.flatnonzero(np.diff(steps)) + 1
+        for chunk in np.split(order, boundaries):
+            self.pending.setdefault(int(arrival_steps[chunk[0]]), []).append(positions[chunk])
+
+    def queue_presynaptic(self, ids, steps):
+        """Queue the synapses of a window's spikes (network-wide ids, all
+        ranks) that come from this pathway's source."""
+        S = self.synapses
+        store = S.store
+        rows = ids - S.source.id_offset
+        mine = (rows >= 0) & (rows < store.n_sources)
+        if not mine.any():
+            return
+        positions, counts = expand_rows(store.row_start, rows[mine])
+        delays = S._delay_steps_array(self.delay_variable)[positions]
+        self._queue(positions, np.repeat(steps[mine], counts) + delays)
+
+    def _queue_postsynaptic(self, local_spikes, step):
+        """Queue the synapses onto this rank's target neurons that spiked."""
+        S = self.synapses
+        rows = local_spikes - S.target.root_local_offset
+        rows = rows[(rows >= 0) & (rows < S.target.n_local)]
+        if not len(rows):
+            return
+        target_row_start, by_target = self._by_target
+        positions = by_target[expand_rows(target_row_start, rows)[0]]
+        delays = S._delay_steps_array(self.delay_variable)[positions]
+        self._queue(positions, step + delays.astype(np.int64))
+
+    def run_step(self, step, t, dt, local_spikes):
+        """Run the statements for the synapses whose events arrive now.
+        Called on every rank at every step (it may gather presynaptic
+        values: a collective). ``local_spikes`` maps id(root group) to this
+        rank's spikes of the step (root-local indices)."""
+        S = self.synapses
+        if self.prepost == "post":
+            root = getattr(S.target, "parent", S.target)
+            self._queue_postsynaptic(local_spikes[id(root)], step)
+        presynaptic = S._gather_presynaptic(self.presynaptic)
+        arrived = self.pending.pop(step, None)
+        if arrived is None:
+            return
+        positions = np.sort(np.concatenate(arrived)) if len(arrived) > 1 else arrived[0]
+        self._execute(positions, step, t, dt, presynaptic)
+
+    def _execute(self, positions, step, t, dt, presynaptic):
+        S = self.synapses
+        store = S.store
+        ns = S._synapse_namespace(self.identifiers | S.event_driven_names, positions,
+                                  self.constants, t, dt, presynaptic)
+        if S.event_driven is not None:
+            lastupdate = store.variables["lastupdate"]
+            elapsed = t - lastupdate[positions]
+            new = S.event_driven.advance(ns, elapsed, dict(S._event_driven_constants, **ns))
+            for name, values in zip(S.event_driven.variables, new):
+                store.variables[name][positions] = values
+                ns[name] = values
+        rng = None
+        if self.within_target is not None:
+            key = (S.name, self.name, step)
+            rng = RandomContext(lambda site: stream_key(*key, site),
+                                S._local_values("j", positions), self.within_target[positions])
+        for (target, op, expr), offset in zip(self.statements.statements,
+                                              self.statements._site_offsets):
+            value = np.broadcast_to(expr.evaluate(ns, rng.shifted(offset) if rng else None),
+                                    positions.shape)
+            kind, variable = self.destinations[target]
+            if kind == "synapse":
+                array = store.variables[variable]
+                updated = value if op is None else _AUGMENTED[op](ns[target], value)
+                array[positions] = updated
+                ns[target] = array[positions]
+                continue
+            array, index = S._postsynaptic_array(variable, positions)
+            if op is None:
+                array[index] = value  # the last synapse of a target wins, as in Brian2
+            else:
+                _AUGMENTED[op].at(array, index, value)
+            ns[target] = array[index]
+        if S.event_driven is not None:
+            store.variables["lastupdate"][positions] = t
