@@ -7,6 +7,7 @@ group's N neurons; neuron i has the network-wide id ``id_offset + i``.
 import numpy as np
 
 from ._ext import neuron_kernels
+from .codegen.kernels import Untranslatable, address, neuron_update_kernel
 from .core.base import SimulationObject
 from .core.random import stream_key
 from .core.variableview import VariableView
@@ -355,7 +356,8 @@ class NeuronGroup(NeuronPopulation):
         self.state_updater = make_state_updater(self.equations, self.method, constants, owner)
         self._update_parameters = None
         if self.state_updater is not None:
-            params = {p: (self._local_state[p] if p in self._local_state else constants[p])
+            known = dict(constants, i=self.local_indices.astype(np.float64), N=self.N)
+            params = {p: (self._local_state[p] if p in self._local_state else known[p])
                       for p in self.state_updater.parameters}
             self.state_updater.prepare(params, clock.dt_, self.n_local)
             # Parameters that synapses, inputs or the reset change during the
@@ -411,8 +413,27 @@ class NeuronGroup(NeuronPopulation):
         self._refractoriness = self._refractory_steps is not None or \
             self._refractory_condition is not None
         self._compiled_step = self._compiled_step_for()
+        self._update_kernel = self._update_kernel_for(self._update_constants)
         self._spike_buffer = np.empty(self.n_local, dtype=np.int64)
         self._constant_reset = self._constant_reset_for()
+
+    def _update_kernel_for(self, constants):
+        """The generated loop of a numerical (non-exact) update and its
+        arguments, or None: exact updates have their own compiled pass, and
+        noise, rand() or non-float variables keep the numpy updaters."""
+        updater = self.state_updater
+        if updater is None or updater.name == "exact":
+            return None
+        try:
+            kernel = neuron_update_kernel(updater, self._subexpressions(), constants,
+                                          {n: a.dtype for n, a in self._local_state.items()})
+        except Untranslatable:
+            return None
+        # The state arrays stay in place during the run: addresses once.
+        arrays = tuple(address(self._local_state[name]) for name in kernel.arrays)
+        scalars = tuple(float(constants[name]) for name in kernel.scalars)
+        flags = address(self._local_state["not_refractory"].view(np.uint8), np.uint8)
+        return kernel.run, arrays, scalars, flags
 
     def _constant_reset_for(self):
         """For a reset that only assigns constants (``v = v_r``): the arrays
@@ -487,7 +508,10 @@ class NeuronGroup(NeuronPopulation):
         elif self._refractory_steps is not None:
             neuron_kernels.refractory_flags(state["lastspike"], t, dt, self._refractory_steps,
                                             state["not_refractory"].view(np.uint8))
-        if self.state_updater is not None:
+        if self._update_kernel is not None:
+            run, arrays, scalars, flags = self._update_kernel
+            run(self.n_local, self.start, flags, t, dt, arrays, scalars)
+        elif self.state_updater is not None:
             if self._update_parameters is not None:
                 self.state_updater.prepare(self._update_parameters, dt, self.n_local)
             # The exact updater needs only the state; the others evaluate the

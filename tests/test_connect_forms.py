@@ -87,6 +87,9 @@ def test_subgroups_as_source_and_target():
     assert pairs(S) == [(k, k) for k in range(10)]
     assert list(np.asarray(S._synaptic_pre)) == list(range(10, 20))
     assert list(np.asarray(S._synaptic_post)) == list(range(30, 40))
+    # the seed thread's names for the same indices
+    assert list(np.asarray(S._source_i)) == list(range(10, 20))
+    assert list(np.asarray(S._target_j)) == list(range(30, 40))
 
 
 def test_fixed_total_number_is_multinomial_with_uniform_sources():

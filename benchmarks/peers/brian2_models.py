@@ -79,9 +79,14 @@ def cuba(b2, args):
     return objects + [monitor], [monitor], [4000], total, 0.0
 
 
+def stdp(b2, args):
+    objects, monitors, sizes, total = facts.stdp_network(b2, args.no_connections)
+    return objects, monitors, sizes, total, 0.0
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("model", choices=["microcircuit", "cuba"])
+    parser.add_argument("model", choices=["microcircuit", "cuba", "stdp"])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=100)
@@ -92,8 +97,8 @@ def main():
     b2.seed(args.seed)
     b2.defaultclock.dt = 0.1 * b2.ms
     started = time.perf_counter()
-    objects, monitors, sizes, total, transient = (microcircuit if args.model == "microcircuit"
-                                                  else cuba)(b2, args)
+    objects, monitors, sizes, total, transient = {"microcircuit": microcircuit, "cuba": cuba,
+                                                  "stdp": stdp}[args.model](b2, args)
     net = b2.Network(objects)
     build = time.perf_counter() - started
     started = time.perf_counter()

@@ -52,9 +52,14 @@ def cuba(ds, args):
     return [ds.SpikeMonitor(P)], [4000], total, 0.0
 
 
+def stdp(ds, args):
+    _, monitors, sizes, total = facts.stdp_network(ds, args.no_connections)
+    return monitors, sizes, total, 0.0
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("model", choices=["microcircuit", "cuba"])
+    parser.add_argument("model", choices=["microcircuit", "cuba", "stdp"])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=100)
@@ -66,8 +71,8 @@ def main():
     comm = get_comm()
     ds.seed(args.seed)
     started = time.perf_counter()
-    monitors, sizes, total, transient = (microcircuit if args.model == "microcircuit"
-                                         else cuba)(ds, args)
+    monitors, sizes, total, transient = {"microcircuit": microcircuit, "cuba": cuba,
+                                         "stdp": stdp}[args.model](ds, args)
     comm.Barrier()
     build = time.perf_counter() - started
     started = time.perf_counter()

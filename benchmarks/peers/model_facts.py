@@ -21,6 +21,56 @@ NEURON = dict(C_m=250.0, tau_m=10.0, tau_syn=0.5, t_ref=2.0, E_L=-65.0, V_reset=
               V_th=-50.0)
 
 
+# Brian2's STDP example (Song, Miller & Abbott 2000), with N_OUT target neurons
+# instead of 1 so that the plastic synapses dominate: every input connects to
+# every target (N_IN x N_OUT synapses, each with event-driven traces).
+STDP = dict(N_IN=1000, N_OUT=1000, F=15.0, gmax=0.01, taum=10.0, taupre=20.0, taupost=20.0,
+            Ee=0.0, vt=-54.0, vr=-60.0, El=-74.0, taue=5.0, dApre=0.01)
+STDP_NEURONS = """dv/dt = (ge * (Ee-v) + El - v) / taum : volt
+                  dge/dt = -ge / taue : 1"""
+STDP_SYNAPSES = """w : 1
+                   dApre/dt = -Apre / taupre : 1 (event-driven)
+                   dApost/dt = -Apost / taupost : 1 (event-driven)"""
+STDP_ON_PRE = """ge += w
+                 Apre += dApre
+                 w = clip(w + Apost, 0, gmax)"""
+STDP_ON_POST = """Apost += dApost
+                  w = clip(w + Apre, 0, gmax)"""
+
+
+def stdp_namespace(sim):
+    """The STDP model's constants in simulator ``sim``'s units (brian2 or distsim)."""
+    p = STDP
+    ms, mV = sim.ms, sim.mV
+    d_apre = p["dApre"] * p["gmax"]
+    return dict(taum=p["taum"] * ms, taupre=p["taupre"] * ms, taupost=p["taupost"] * ms,
+                Ee=p["Ee"] * mV, vt=p["vt"] * mV, vr=p["vr"] * mV, El=p["El"] * mV,
+                taue=p["taue"] * ms, gmax=p["gmax"], dApre=d_apre,
+                dApost=-d_apre * p["taupre"] / p["taupost"] * 1.05)
+
+
+def stdp_network(sim, no_connections=False):
+    """The STDP benchmark in ``sim`` (the same text for brian2 and distsim).
+    Returns (objects, spike monitors, sizes, synapses)."""
+    p = STDP
+    ns = stdp_namespace(sim)
+    inputs = sim.PoissonGroup(p["N_IN"], rates=p["F"] * sim.Hz)
+    neurons = sim.NeuronGroup(p["N_OUT"], STDP_NEURONS, threshold="v>vt", reset="v = vr",
+                              method="euler", namespace=ns)
+    neurons.v = "vr"
+    objects = [inputs, neurons]
+    total = 0
+    if not no_connections:
+        S = sim.Synapses(inputs, neurons, STDP_SYNAPSES, on_pre=STDP_ON_PRE,
+                         on_post=STDP_ON_POST, namespace=ns)
+        S.connect()
+        S.w = "rand() * gmax"
+        objects.append(S)
+        total = p["N_IN"] * p["N_OUT"]
+    monitor = sim.SpikeMonitor(neurons)
+    return objects + [monitor], [monitor], [p["N_OUT"]], total
+
+
 def sizes(scale):
     return [max(1, int(round(n * scale))) for n in N_FULL]
 

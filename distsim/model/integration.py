@@ -381,6 +381,8 @@ class ExponentialEulerUpdater(_Updater):
                                    "equations; use 'heun' or 'milstein'")
         rhs, symbols = _sympy_rhs(equations, constants)
         self._coefficients = {}
+        #: name -> (A, B) of dx/dt = A x + B (sympy)
+        self.linear_parts = {}
         for name in self.variables:
             x = symbols[name]
             a = sympy.simplify(sympy.diff(rhs[name], x))
@@ -390,6 +392,7 @@ class ExponentialEulerUpdater(_Updater):
                     f"variable, but 'd{name}/dt = {equations[name].expr.code}' is not linear in "
                     f"{name}; use 'rk4'")
             b = sympy.simplify(rhs[name] - a * x)
+            self.linear_parts[name] = (a, b)  # for generated kernels
             arguments = sorted({str(v) for v in a.free_symbols | b.free_symbols})
             self._coefficients[name] = (arguments,
                                         sympy.lambdify([symbols[v] for v in arguments], a, "numpy"),
@@ -510,15 +513,29 @@ class EventDrivenUpdater:
                     f"{equations[self.variables[k]].expr.code}' as event-driven (it must be "
                     "linear with constant coefficients); use (clock-driven) instead")
         elapsed = sympy.Symbol("_elapsed", positive=True)
-        augmented = sympy.zeros(n + 1, n + 1)
-        augmented[:n, :n] = a_matrix
-        augmented[:n, n] = sympy.Matrix(b_vector)
-        solution = (augmented * elapsed).exp() * sympy.Matrix(states + [1])
-        self.parameters = sorted({str(s) for s in solution.free_symbols} -
+        if a_matrix.is_diagonal():
+            # Uncoupled traces (the usual case): each one's solution directly,
+            # without sympy's general (and slow) matrix exponential.
+            solution = []
+            for k, x in enumerate(states):
+                a, b = a_matrix[k, k], b_vector[k]
+                decay = sympy.exp(a * elapsed)
+                solution.append(x + b * elapsed if a == 0 else
+                                decay * x + (b / a * (decay - 1) if b != 0 else 0))
+        else:
+            augmented = sympy.zeros(n + 1, n + 1)
+            augmented[:n, :n] = a_matrix
+            augmented[:n, n] = sympy.Matrix(b_vector)
+            solution = list((augmented * elapsed).exp() * sympy.Matrix(states + [1]))
+        self.parameters = sorted({str(s) for e in solution for s in sympy.sympify(e).free_symbols} -
                                  {str(s) for s in states} - {"_elapsed"})
         arguments = [elapsed] + states + [symbols[p] for p in self.parameters]
-        self._solutions = [sympy.lambdify(arguments, sympy.simplify(solution[k]), "numpy")
-                           for k in range(n)]
+        #: Each variable's value after ``_elapsed`` seconds (sympy), in the
+        #: order of ``variables``; generated kernels print them.
+        # Not simplified: sympy would rewrite e^{-t/tau} (x - a) + a as
+        # (x - a(1 - e^{t/tau})) e^{-t/tau}, which overflows for long gaps.
+        self.solutions = [sympy.sympify(solution[k]) for k in range(n)]
+        self._solutions = [sympy.lambdify(arguments, expr, "numpy") for expr in self.solutions]
 
     def advance(self, values, elapsed, parameter_values):
         """The variables after ``elapsed`` seconds (array per synapse).

@@ -24,6 +24,7 @@ class ClockDrivenUpdate:
                                                  owner)
         self.updater = make_state_updater(equations, method, self.constants, owner)
         self.presynaptic = synapses._presynaptic_names(self.identifiers)
+        self.plan = synapses.namespace_plan(self.identifiers)
         if self.updater.name == "exact":
             store = synapses.store
             parameters = {p: store.variables.get(p, self.constants.get(p))
@@ -45,8 +46,8 @@ class ClockDrivenUpdate:
             namespace = {name: store.variables[name] for name in self.updater.variables}
         else:
             # Views of the store's arrays: the updater writes through them.
-            namespace = S._synapse_namespace(self.identifiers, slice(None), self.constants, t,
-                                             dt, presynaptic)
+            namespace = S._synapse_namespace(self.plan, slice(None), self.constants, t, dt,
+                                             presynaptic)
         rng = None
         if self.noisy:
             key = (S.name, "noise", step)
@@ -88,6 +89,7 @@ class SummedVariable:
         self.constants = synapses._constants_for(self.identifiers, run_namespace,
                                                  equation.expr.code, owner)
         self.presynaptic = synapses._presynaptic_names(self.identifiers)
+        self.plan = synapses.namespace_plan(self.identifiers)
 
     @property
     def target_range(self):
@@ -100,8 +102,7 @@ class SummedVariable:
         S = self.synapses
         presynaptic = S._gather_presynaptic(self.presynaptic)
         store = S.store
-        ns = S._synapse_namespace(self.identifiers, slice(None), self.constants, t, dt,
-                                  presynaptic)
+        ns = S._synapse_namespace(self.plan, slice(None), self.constants, t, dt, presynaptic)
         values = np.broadcast_to(np.asarray(self.equation.expr.evaluate(ns), dtype=np.float64),
                                  (len(store),))
         # bincount adds in store order: per target, the same order on any

@@ -16,14 +16,18 @@ compiled path instead (delivery.py); this module is the general one.
 """
 import numpy as np
 
+from ..codegen.kernels import Untranslatable, address, pathway_kernel
 from ..core.random import stream_key
 from ..core.variableview import VariableView
+from ..parallel import get_comm
 from ..model.expressions import ANY_DIMENSION, ExpressionError, RandomContext, Statements
 from ..units import DIMENSIONLESS, DimensionMismatchError
 
 # What ``x op= value`` does to an element that several synapses hit in the
 # same step: applied once per synapse, in order (numpy's unbuffered ufuncs).
 _AUGMENTED = {"Add": np.add, "Sub": np.subtract, "Mult": np.multiply, "Div": np.divide}
+_EMPTY_INDEX = np.empty(0, dtype=np.int64)
+
 
 
 def expand_rows(row_start, rows):
@@ -116,11 +120,65 @@ class SynapticPathway:
         self.identifiers = self.statements.identifiers
         self.constants = S._constants_for(self.identifiers, run_namespace, self.code,
                                           self.owner)
+        self.plan = S.namespace_plan(self.identifiers | S.event_driven_names)
+        self.post_arrays = {variable: S._root(S.target)._local_state[variable]
+                            for kind, variable in self.destinations.values() if kind == "post"}
+        self.delays = S._delay_steps_array(self.delay_variable)
+        # One delay for all synapses (the common case): no per-event look-up.
+        local = np.unique(self.delays)[:2].tolist()  # at most two: enough to tell
+        delays = set().union(*get_comm().allgather(local))
+        self.homogeneous_delay = delays.pop() if len(delays) == 1 else None
+        self.kernel = self._compiled_kernel()
         self.presynaptic = S._presynaptic_names(self.identifiers)
         self.within_target = S.store.index_within_target() if any(
             expr.random_sites for expr in self.statements.expressions) else None
         if self.prepost == "post":
             self._by_target = S._synapses_by_target()
+
+    def _compiled_kernel(self):
+        """The pathway as one generated loop (codegen/kernels.py), or None
+        where the numpy path must run it (rand(), non-float variables, ...)."""
+        S = self.synapses
+        values = dict(self.constants, **S._event_driven_constants)
+        values.update({name: S._shared_values[name][0] for name in S._shared_values})
+        values.update(N_pre=S.source.N, N_post=S.target.N)
+        root = S._root(S.target)
+        model_arrays = [a for name, a in S.store.variables.items()
+                        if name not in S._delay_variables]
+        model_arrays += [root._local_state[v] for _, kind, v in self.plan[0] if kind == "post"]
+        try:
+            if any(a.dtype != np.float64 for a in model_arrays):
+                raise Untranslatable("non-float variables")
+            kernel = pathway_kernel(self.statements.statements, self.destinations,
+                                    self.plan[0], self.plan[1], S.event_driven, values)
+        except Untranslatable:
+            return None
+        self._kernel_scalars = tuple(float(values[name]) for name in kernel.scalars)
+        # Store and target arrays stay in place during a run: their addresses
+        # once; presynaptic values are gathered anew at every step.
+        self._kernel_addresses = [
+            address(S.store.variables[name]) if kind == "synapse" else
+            address(root._local_state[name]) if kind == "post" else name
+            for kind, name in kernel.arrays]
+        self._kernel_uses = {part: part in kernel.source
+                             for part in ("[post]", "[pre]", "i_values[k]", "j_values[k]")}
+        return kernel
+
+    def _run_kernel(self, positions, t, dt, presynaptic):
+        S = self.synapses
+        store = S.store
+        arrays = tuple(address(presynaptic[a]) if isinstance(a, str) else a
+                       for a in self._kernel_addresses)
+        uses = self._kernel_uses
+        sources = np.searchsorted(store.row_start, positions, side="right") - 1 \
+            if uses["[pre]"] or uses["i_values[k]"] else _EMPTY_INDEX
+        pre_index = sources + getattr(S.source, "sub_start", 0) if uses["[pre]"] \
+            else _EMPTY_INDEX
+        j_values = S._local_values("j", positions) if uses["j_values[k]"] else _EMPTY_INDEX
+        self.kernel.run(address(positions, np.int64), len(positions),
+                        address(store.local_targets, np.int32), S.target.root_local_offset,
+                        address(pre_index, np.int64), address(sources, np.int64),
+                        address(j_values, np.int64), t, dt, arrays, self._kernel_scalars)
 
     # -- events -------------------------------------------------------------
     def _queue(self, positions, arrival_steps):
@@ -145,8 +203,10 @@ class SynapticPathway:
         if not mine.any():
             return
         positions, counts = expand_rows(store.row_start, rows[mine])
-        delays = S._delay_steps_array(self.delay_variable)[positions]
-        self._queue(positions, np.repeat(steps[mine], counts) + delays)
+        if self.homogeneous_delay is not None and np.all(steps == steps[0]):
+            self._queue(positions, np.array([steps[0] + self.homogeneous_delay]))
+            return
+        self._queue(positions, np.repeat(steps[mine], counts) + self.delays[positions])
 
     def _queue_postsynaptic(self, local_spikes, step):
         """Queue the synapses onto this rank's target neurons that spiked."""
@@ -157,8 +217,10 @@ class SynapticPathway:
             return
         target_row_start, by_target = self._by_target
         positions = by_target[expand_rows(target_row_start, rows)[0]]
-        delays = S._delay_steps_array(self.delay_variable)[positions]
-        self._queue(positions, step + delays.astype(np.int64))
+        if self.homogeneous_delay is not None:
+            self._queue(positions, np.array([step + self.homogeneous_delay]))
+            return
+        self._queue(positions, step + self.delays[positions].astype(np.int64))
 
     def run_step(self, step, t, dt, local_spikes):
         """Run the statements for the synapses whose events arrive now.
@@ -177,10 +239,12 @@ class SynapticPathway:
         self._execute(positions, step, t, dt, presynaptic)
 
     def _execute(self, positions, step, t, dt, presynaptic):
+        if self.kernel is not None:
+            self._run_kernel(positions, t, dt, presynaptic)
+            return
         S = self.synapses
         store = S.store
-        ns = S._synapse_namespace(self.identifiers | S.event_driven_names, positions,
-                                  self.constants, t, dt, presynaptic)
+        ns = S._synapse_namespace(self.plan, positions, self.constants, t, dt, presynaptic)
         if S.event_driven is not None:
             lastupdate = store.variables["lastupdate"]
             elapsed = t - lastupdate[positions]
@@ -188,6 +252,7 @@ class SynapticPathway:
             for name, values in zip(S.event_driven.variables, new):
                 store.variables[name][positions] = values
                 ns[name] = values
+        post_index = S.postsynaptic_index(positions) if self.post_arrays else None
         rng = None
         if self.within_target is not None:
             key = (S.name, self.name, step)
@@ -204,11 +269,11 @@ class SynapticPathway:
                 array[positions] = updated
                 ns[target] = array[positions]
                 continue
-            array, index = S._postsynaptic_array(variable, positions)
+            array = self.post_arrays[variable]
             if op is None:
-                array[index] = value  # the last synapse of a target wins, as in Brian2
+                array[post_index] = value  # the last synapse of a target wins, as in Brian2
             else:
-                _AUGMENTED[op].at(array, index, value)
-            ns[target] = array[index]
+                _AUGMENTED[op].at(array, post_index, value)
+            ns[target] = array[post_index]
         if S.event_driven is not None:
             store.variables["lastupdate"][positions] = t

@@ -437,7 +437,10 @@ class Synapses(Group):
 
     # -- variables ---------------------------------------------------------------
     #: Read-only per-synapse values computed from the connectivity.
-    DERIVED = ("i", "j", "N_incoming", "N_outgoing", "_synaptic_pre", "_synaptic_post")
+    #: ``_source_i``/``_target_j`` (Brian2's names for synapses between
+    #: subgroups) are the indices in the underlying groups, as ``_synaptic_pre/post``.
+    DERIVED = ("i", "j", "N_incoming", "N_outgoing", "_synaptic_pre", "_synaptic_post",
+               "_source_i", "_target_j")
 
     def _local_values(self, name, chunk=slice(None)):
         """This rank's values of a per-synapse variable (or derived value)
@@ -447,12 +450,12 @@ class Synapses(Group):
             return self._delay_steps_array(name)[chunk] * (self._delay_dt or 0.0)
         if name in self._shared_values:
             return np.broadcast_to(self._shared_values[name], (len(store),))[chunk]
-        if name in ("i", "_synaptic_pre"):
+        if name in ("i", "_synaptic_pre", "_source_i"):
             return store.sources_in(chunk) + (getattr(self.source, "sub_start", 0)
-                                              if name == "_synaptic_pre" else 0)
-        if name in ("j", "_synaptic_post"):
+                                              if name != "i" else 0)
+        if name in ("j", "_synaptic_post", "_target_j"):
             return store.local_targets[chunk].astype(np.int64) + store.target_start + \
-                (getattr(self.target, "sub_start", 0) if name == "_synaptic_post" else 0)
+                (getattr(self.target, "sub_start", 0) if name != "j" else 0)
         if name == "N_incoming":  # all synapses of a target are on its rank
             counts = np.bincount(store.local_targets, minlength=max(self.target.n_local, 1))
             return counts[store.local_targets[chunk]].astype(np.int64)
@@ -782,46 +785,49 @@ class Synapses(Group):
         root = self._root(self.source)
         return {v: np.concatenate(get_comm().allgather(root._local_state[v])) for v in variables}
 
-    def _postsynaptic_array(self, variable, positions):
-        """(the target group's local array of ``variable``, the index of each
-        synapse's target in it)."""
-        root = self._root(self.target)
-        index = self.store.local_targets[positions].astype(np.int64) + \
+    def postsynaptic_index(self, positions):
+        """Index of each synapse's target in the target group's local arrays."""
+        return self.store.local_targets[positions].astype(np.int64) + \
             self.target.root_local_offset
-        return root._local_state[variable], index
 
-    def _synapse_namespace(self, identifiers, positions, constants, t, dt, presynaptic):
-        """Values for evaluating synaptic code on the synapses at store
-        ``positions`` (an index array, or a slice: then the per-synapse
-        arrays are views that write through)."""
-        ns = dict(constants)
-        ns.update(t=t, dt=dt, N_pre=self.source.N, N_post=self.target.N)
+    def namespace_plan(self, identifiers):
+        """What evaluating code with ``identifiers`` needs, resolved once:
+        ([(name, kind, variable)], subexpressions in evaluation order)."""
         needed = set(identifiers)
         for eq in reversed(self._subexpressions):
             if eq.name in needed:
                 needed |= eq.expr.identifiers
-        sources = None
-        for name in needed:
-            kind, variable = self._resolve(name)
+        reads = [(name,) + self._resolve(name) for name in sorted(needed)]
+        return reads, [eq for eq in self._subexpressions if eq.name in needed]
+
+    def _synapse_namespace(self, plan, positions, constants, t, dt, presynaptic):
+        """Values for evaluating synaptic code (``plan`` from namespace_plan)
+        on the synapses at store ``positions`` (an index array, or a slice:
+        then the per-synapse arrays are views that write through)."""
+        reads, subexpressions = plan
+        ns = dict(constants)
+        ns.update(t=t, dt=dt, N_pre=self.source.N, N_post=self.target.N)
+        store = self.store
+        sources = post_index = None
+        for name, kind, variable in reads:
             if kind == "synapse":
-                ns[name] = self.store.variables[name][positions]
+                ns[name] = store.variables[name][positions]
             elif kind == "shared":
                 ns[name] = self._shared_values[name][0]
             elif kind == "derived":
                 ns[name] = self._local_values(name)[positions] \
                     if not isinstance(positions, slice) else self._local_values(name, positions)
             elif kind == "post":
-                array, index = self._postsynaptic_array(variable, positions)
-                ns[name] = array[index]
+                if post_index is None:
+                    post_index = self.postsynaptic_index(positions)
+                ns[name] = self._root(self.target)._local_state[variable][post_index]
             elif kind == "pre":
                 if sources is None:
-                    sources = self.store.sources_in(positions) \
-                        if isinstance(positions, slice) else \
-                        np.searchsorted(self.store.row_start, positions, side="right") - 1
+                    sources = store.sources_in(positions) if isinstance(positions, slice) \
+                        else np.searchsorted(store.row_start, positions, side="right") - 1
                 ns[name] = presynaptic[variable][sources + getattr(self.source, "sub_start", 0)]
-        for eq in self._subexpressions:
-            if eq.name in needed:
-                ns[eq.name] = eq.expr.evaluate(ns)
+        for eq in subexpressions:
+            ns[eq.name] = eq.expr.evaluate(ns)
         return ns
 
     def _synapses_by_target(self):

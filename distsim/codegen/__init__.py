@@ -1,0 +1,1 @@
+"""Generated Cython kernels for model code (compiled once per model, cached)."""

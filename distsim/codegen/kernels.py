@@ -1,0 +1,253 @@
+"""Generated kernels: a model's per-event or per-neuron code as one compiled loop.
+
+Each ``*_kernel`` function returns a `Kernel` (compiled, cached by build.py)
+or raises `Untranslatable` when the code needs the numpy path. A kernel is
+called with the arrays and scalars it names, in ``kernel.arrays`` and
+``kernel.scalars`` order, packed in two tuples.
+"""
+import numpy as np
+
+from .build import load_kernel
+from .cexpr import PREAMBLE, Untranslatable, number, translate, translate_sympy
+
+
+def address(array, dtype=np.float64):
+    """Where a contiguous array of ``dtype`` keeps its data (kernels take
+    pointers: no memoryview code to compile, and none of its call cost)."""
+    if array.dtype != dtype or not array.flags.c_contiguous:
+        raise TypeError(f"a kernel needs a contiguous {np.dtype(dtype)} array, got "
+                        f"{array.dtype} (contiguous: {array.flags.c_contiguous})")
+    return array.__array_interface__["data"][0]
+
+
+class Kernel:
+    """A compiled loop and the names of its arguments.
+
+    Attributes
+    ----------
+    arrays : list
+        Keys of the float64 arrays whose addresses ``run`` takes in ``arrays``.
+    scalars : list
+        Keys of the constants that ``run`` takes in ``scalars``.
+    """
+
+    def __init__(self, source, arrays, scalars):
+        self.source = source
+        self.arrays = arrays
+        self.scalars = scalars
+        self.run = load_kernel(source).run
+
+
+class _Names:
+    """Collects the arguments a kernel's code refers to while it is written."""
+
+    def __init__(self):
+        self.arrays = {}   # argument name -> key the caller resolves
+        self.scalars = {}
+
+    def array(self, argument, key, index):
+        self.arrays.setdefault(argument, key)
+        return f"{argument}[{index}]"
+
+    def scalar(self, argument, key):
+        self.scalars.setdefault(argument, key)
+        return argument
+
+    def declarations(self):
+        lines = [f"    cdef double* {a} = <double*><size_t>arrays[{k}]"
+                 for k, a in enumerate(self.arrays)]
+        lines += [f"    cdef double {a} = scalars[{k}]" for k, a in enumerate(self.scalars)]
+        return lines
+
+
+def _kernel(body_lines, names, loop_header, locals_):
+    source = "\n".join(
+        [PREAMBLE, "", "def run(" + loop_header[0] + ", tuple arrays, tuple scalars):"]
+        + names.declarations()
+        + [f"    cdef double {name}" for name in locals_]
+        + loop_header[1:] + body_lines) + "\n"
+    return Kernel(source, list(names.arrays.values()), list(names.scalars.values()))
+
+
+def pathway_kernel(statements, destinations, reads, subexpressions, event_driven,
+                   constants):
+    """The kernel of a synaptic pathway: for each event (a store position,
+    in order), advance the event-driven variables to ``t``, evaluate the
+    subexpressions and run the statements one synapse at a time (Brian2's
+    serial semantics; postsynaptic ``+=`` adds in event order).
+
+    ``reads``: (name, kind, variable) of every name the code uses, as
+    Synapses.namespace_plan resolves them; ``destinations``: statement
+    target -> (kind, variable). Array keys given back: ('synapse', name),
+    ('post', variable), ('pre', variable); scalar keys: constant names.
+    """
+    names = _Names()
+    kinds = {name: (kind, variable) for name, kind, variable in reads}
+    kinds.update({target: destination for target, destination in destinations.items()})
+    subexpression_names = {eq.name for eq in subexpressions}
+
+    def name_of(name):
+        kind, variable = kinds.get(name, ("external", name))
+        if name in subexpression_names:
+            return f"sub_{name}"
+        if kind == "synapse":
+            return names.array(f"s_{name}", ("synapse", name), "syn")
+        if kind == "post":
+            return names.array(f"p_{variable}", ("post", variable), "post")
+        if kind == "pre":
+            return names.array(f"q_{variable}", ("pre", variable), "pre")
+        if kind == "clock":
+            return name
+        if name == "i":
+            return "<double>i_values[k]"
+        if name == "j":
+            return "<double>j_values[k]"
+        if kind in ("shared", "size", "external"):
+            value = constants.get(name)
+            if kind == "external" and (value is None or np.ndim(value) != 0 or
+                                       isinstance(value, (bool, np.bool_))):
+                raise Untranslatable(f"'{name}' is not a number")
+            return names.scalar(f"c_{name}", name)
+        raise Untranslatable(f"'{name}' ({kind})")
+
+    body = []
+    locals_ = []
+    if event_driven is not None:
+        def text_of_symbol(symbol):
+            if symbol == "_elapsed":
+                return "(t - " + name_of("lastupdate") + ")"
+            return name_of(symbol)
+        kinds["lastupdate"] = ("synapse", "lastupdate")
+        for k, (variable, solution) in enumerate(zip(event_driven.variables,
+                                                     event_driven.solutions)):
+            kinds.setdefault(variable, ("synapse", variable))
+            locals_.append(f"advanced_{k}")
+            body.append(f"        advanced_{k} = {translate_sympy(solution, text_of_symbol)}")
+        for k, variable in enumerate(event_driven.variables):
+            body.append(f"        {name_of(variable)} = advanced_{k}")
+    for eq in subexpressions:
+        locals_.append(f"sub_{eq.name}")
+        body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
+    for target, op, expr in statements:
+        operator = {None: "=", "Add": "+=", "Sub": "-=", "Mult": "*=", "Div": "/="}[op]
+        body.append(f"        {name_of(target)} {operator} {translate(expr, name_of)}")
+    if event_driven is not None:
+        body.append(f"        {name_of('lastupdate')} = t")
+    uses = "\n".join(body)
+    header = ["size_t positions_at, Py_ssize_t n_events, size_t local_targets_at, "
+              "long long target_offset, size_t pre_index_at, size_t i_values_at, "
+              "size_t j_values_at, double t, double dt",
+              "    cdef long long* positions = <long long*>positions_at",
+              "    cdef int* local_targets = <int*>local_targets_at",
+              "    cdef long long* pre_index = <long long*>pre_index_at",
+              "    cdef long long* i_values = <long long*>i_values_at",
+              "    cdef long long* j_values = <long long*>j_values_at",
+              "    cdef Py_ssize_t k, syn, post, pre",
+              "    for k in range(n_events):",
+              "        syn = positions[k]"]
+    if "[post]" in uses:
+        header.append("        post = local_targets[syn] + target_offset")
+    if "[pre]" in uses:
+        header.append("        pre = pre_index[k]")
+    return _kernel(body, names, header, locals_)
+
+
+def neuron_update_kernel(updater, subexpressions, constants, dtypes):
+    """The kernel of a NeuronGroup's numerical update (euler, rk2, rk4
+    without noise, or exponential_euler): each neuron's stages computed in
+    registers, the same arithmetic as the numpy updaters.
+
+    ``dtypes``: name -> dtype of the group's local arrays. Array keys given
+    back: variable names (float64), and 'not_refractory' (read as bytes);
+    scalar keys: constant names.
+    """
+    method = updater.name
+    if getattr(updater, "noise", None) or method not in ("euler", "rk2", "rk4",
+                                                          "exponential_euler"):
+        raise Untranslatable(f"method {method}")
+    names = _Names()
+    variables = updater.variables
+    stage_values = {}  # variable -> text of its value in the stage being written
+
+    def name_of(name):
+        if name in stage_values:
+            return stage_values[name]
+        if name in subexpression_names:
+            return f"sub_{name}"
+        if name in ("t", "dt"):
+            return {"t": "t_stage", "dt": "dt"}[name]
+        if name == "i":
+            return "<double>(first_index + n)"
+        if name in dtypes:
+            if dtypes[name] != np.float64:
+                raise Untranslatable(f"'{name}' is not a float variable")
+            return names.array(f"s_{name}", name, "n")
+        value = constants.get(name)
+        if value is None or np.ndim(value) != 0 or isinstance(value, (bool, np.bool_)):
+            raise Untranslatable(f"'{name}' is not a number")
+        return names.scalar(f"c_{name}", name)
+
+    subexpression_names = {eq.name for eq in subexpressions}
+    body, locals_ = [], ["t_stage"]
+    for k, name in enumerate(variables):
+        locals_.append(f"x0_{k}")
+        body.append(f"        x0_{k} = {names.array(f's_{name}', name, 'n')}")
+    stage_values.update({name: f"x0_{k}" for k, name in enumerate(variables)})
+    body.append("        t_stage = t")
+    frozen = [name for name in variables if name in updater.unless_refractory]
+    if frozen:
+        body.append("        held = not_refractory[n] == 0")
+    locals_ += [f"sub_{eq.name}" for eq in subexpressions]
+    if method == "exponential_euler":
+        for eq in subexpressions:
+            body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
+        for k, name in enumerate(variables):
+            a, b = updater.linear_parts[name]
+            locals_ += [f"a_{k}", f"b_{k}"]
+            body.append(f"        a_{k} = {translate_sympy(a, name_of)}")
+            body.append(f"        b_{k} = {translate_sympy(b, name_of)}")
+        for k, name in enumerate(variables):
+            # numpy: where(a == 0, x + b dt, -b/a + (x + b/a) exp(a dt))
+            new = (f"(x0_{k} + b_{k} * dt) if a_{k} == 0 else "
+                   f"(-(b_{k} / a_{k}) + (x0_{k} + b_{k} / a_{k}) * exp(a_{k} * dt))")
+            if name in frozen:
+                new = f"x0_{k} if held else ({new})"
+            body.append(f"        s_{name}[n] = {new}")
+        return _neuron_kernel(body, names, locals_, frozen)
+    stages, weights, nodes = updater.stages, updater.weights, updater.nodes
+    for stage in range(len(weights)):
+        if stage:
+            body.append(f"        t_stage = t + {number(nodes[stage])} * dt")
+            for k, name in enumerate(variables):
+                terms = [f"{number(a)} * k{s}_{k}" for s, a in enumerate(stages[stage - 1]) if a]
+                locals_.append(f"x{stage}_{k}")
+                body.append(f"        x{stage}_{k} = x0_{k} + dt * ({' + '.join(terms)})")
+            stage_values.update({name: f"x{stage}_{k}" for k, name in enumerate(variables)})
+        for eq in subexpressions:
+            # '(constant over dt)' subexpressions keep their start-of-step value
+            if stage == 0 or "constant over dt" not in eq.flags:
+                body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
+        for k, name in enumerate(variables):
+            locals_.append(f"k{stage}_{k}")
+            slope = translate(updater.equations[name].expr, name_of)
+            if name in frozen:
+                slope = f"0.0 if held else {slope}"
+            body.append(f"        k{stage}_{k} = {slope}")
+    for k, name in enumerate(variables):
+        terms = [f"{number(w)} * k{s}_{k}" for s, w in enumerate(weights) if w]
+        body.append(f"        s_{name}[n] = x0_{k} + dt * ({' + '.join(terms)})")
+    return _neuron_kernel(body, names, locals_, frozen)
+
+
+def _neuron_kernel(body, names, locals_, frozen):
+    header = ["Py_ssize_t n_local, long long first_index, size_t not_refractory_at, "
+              "double t, double dt",
+              "    cdef unsigned char* not_refractory = <unsigned char*>not_refractory_at",
+              "    cdef Py_ssize_t n",
+              "    cdef bint held",
+              "    for n in range(n_local):"]
+    return _kernel(body, names, header, locals_)
+
+
+__all__ = ["Kernel", "Untranslatable", "address", "neuron_update_kernel", "pathway_kernel",
+           "number"]
