@@ -23,7 +23,8 @@ NEST_PYTHON = os.environ.get("NEST_PYTHON", os.path.join(CACHE, "peers", "nest",
 BRIAN2_PYTHON = os.environ.get("BRIAN2_PYTHON",
                                os.path.join(CACHE, "peers", "brian2", "bin", "python"))
 
-MODELS = {"cuba": ("cuba", 1.0), "mc0.1": ("microcircuit", 0.1), "mc1": ("microcircuit", 1.0)}
+MODELS = {"cuba": ("cuba", 1.0), "mc0.1": ("microcircuit", 0.1), "mc1": ("microcircuit", 1.0),
+          "stdp": ("stdp", 1.0)}
 # Rows written before the table recorded dates were all measured that day.
 FIRST_RUN = "2026-11-24"
 
@@ -34,9 +35,10 @@ def configurations(model, scale, duration):
     distsim = [sys.executable, os.path.join(PEERS, "distsim_models.py")] + args
     yield "distsim, 1 rank", ["mpirun", "-n", "1"] + distsim
     yield "distsim, 2 ranks", ["mpirun", "-n", "2"] + distsim
-    nest = [NEST_PYTHON, os.path.join(PEERS, "nest_models.py")] + args
-    yield "NEST, 1 thread", nest + ["--threads", "1"]
-    yield "NEST, 2 threads", nest + ["--threads", "2"]
+    if model != "stdp":  # a Brian2-language synapse model: Brian2 is its peer
+        nest = [NEST_PYTHON, os.path.join(PEERS, "nest_models.py")] + args
+        yield "NEST, 1 thread", nest + ["--threads", "1"]
+        yield "NEST, 2 threads", nest + ["--threads", "2"]
     yield "Brian2, 1 process", [BRIAN2_PYTHON, os.path.join(PEERS, "brian2_models.py")] + args
 
 
@@ -54,9 +56,12 @@ def write(results, path):
              "",
              f"Machine: {machine()}. Written by `benchmarks/compare.py` on "
              f"{time.strftime('%Y-%m-%d')}; one run at a time. Same models "
-             "(benchmarks/peers/model_facts.py): CUBA (4000 neurons, p = 0.02) and the "
+             "(benchmarks/peers/model_facts.py): CUBA (4000 neurons, p = 0.02), the "
              "Potjans-Diesmann microcircuit (N x scale, probabilities kept; background as "
-             "Poisson input at 8 Hz x K_ext; delays clipped at 0.1 ms). "
+             "Poisson input at 8 Hz x K_ext; delays clipped at 0.1 ms) and stdp (Brian2's "
+             "STDP example, Song et al. 2000, with 1000 target neurons: 1000 x 1000 plastic "
+             "synapses with event-driven traces and on_post; rate = the targets' mean rate; "
+             "Brian2 only as peer). "
              "Build = network construction (Brian2: + its run preparation in brackets); "
              "RTF = simulate wall time / biological time; bytes/synapse = (peak RSS - peak "
              "RSS of the same run without connections) / synapses; rates after 0.1 s "

@@ -1,0 +1,116 @@
+"""Generated kernels (distsim/codegen): the translation of every operator and
+function against numpy, and compilation shared by ranks that start at once."""
+import os
+
+import numpy as np
+import pytest
+
+import distsim
+import distsim.groups
+from distsim import NeuronGroup, ms, run
+from distsim.codegen import build
+from distsim.codegen.kernels import Untranslatable
+
+from conftest import mpirun
+
+# Every operator and default function in one model (euler: a generated kernel).
+RIGHT_HAND_SIDE = " ".join("""
+    clip(y, -0.5, 0.5) + sign(y - 0.1) + int(3.7*y) + abs(y)**1.5 + (i % 3) + (i // 2)
+    + exp(-y*y) + log(2 + y) + log10(3 + y) + sqrt(1 + y*y) + sin(y) + cos(y) + tan(y/4)
+    + sinh(y/3) + cosh(y/3) + tanh(y) + arcsin(y/2) + arccos(y/2) + arctan(y)
+    + floor(5*y) + ceil(5*y) + expm1(y/5) + log1p(y*y) + pi*e
+    + (y > 0.2 and y < 0.8) + (y < 0.1 or y > 0.9) + (not y > 0.5)
+    + 1*(y >= 0.3) - 1*(y <= 0.7) + 1*(y == 0.5) + 1*(y != 0.5) - 2*x""".split())
+EVERY_FORM = f"""dx/dt = ({RIGHT_HAND_SIDE})/(10*ms) : 1
+                 dy/dt = (0.8 - y)/(7*ms) + x/(100*ms) : 1"""
+
+
+def run_every_form(generated, monkeypatch):
+    distsim.start_scope()
+    if not generated:
+        def numpy_only(*_):
+            raise Untranslatable("test")
+        monkeypatch.setattr(distsim.groups, "neuron_update_kernel", numpy_only)
+    G = NeuronGroup(40, EVERY_FORM, method="euler")
+    G.y = "-0.9 + 1.8*i/40"
+    run(5 * ms)
+    used = G._update_kernel is not None
+    monkeypatch.undo()
+    return np.asarray(G.x), np.asarray(G.y), used
+
+
+def test_every_operator_and_function_translates_as_numpy_evaluates_it(monkeypatch):
+    x_kernel, y_kernel, used = run_every_form(True, monkeypatch)
+    x_numpy, y_numpy, unused = run_every_form(False, monkeypatch)
+    assert used and not unused
+    assert np.all(np.isfinite(x_kernel)) and np.ptp(x_kernel) > 0
+    assert np.allclose(x_kernel, x_numpy, rtol=1e-12, atol=1e-12)
+    assert np.allclose(y_kernel, y_numpy, rtol=1e-12, atol=1e-12)
+
+
+def test_noise_and_random_numbers_keep_the_numpy_path():
+    G = NeuronGroup(5, "dv/dt = -v/(10*ms) + xi/sqrt(ms) : 1", method="euler")
+    H = NeuronGroup(5, "dv/dt = -v/(10*ms) + 0.1*b/ms : 1\nb : 1", method="euler")
+    run(0.2 * ms)
+    assert G._update_kernel is None  # noise: the numpy updater draws it
+    assert H._update_kernel is not None
+
+
+def test_a_kernel_is_compiled_once_and_then_loaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISTSIM_CACHE", str(tmp_path))
+    monkeypatch.setattr(build, "_loaded", {})
+    source = "def run(double x):\n    return 2*x + 0.25  # test\n"
+    assert build.load_kernel(source).run(1.0) == 2.25
+    built = [f for f in os.listdir(tmp_path / "kernels") if f.endswith(".so")]
+    assert len(built) == 1
+    calls = []
+    monkeypatch.setattr(build, "_compile", lambda *args: calls.append(args))
+    monkeypatch.setattr(build, "_loaded", {})
+    assert build.load_kernel(source).run(2.0) == 4.25 and not calls  # from the cache
+
+
+def test_a_kernel_that_does_not_compile_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISTSIM_CACHE", str(tmp_path))
+    with pytest.raises(build.KernelBuildError, match="undeclared_name"):
+        build.load_kernel("def run(double x):\n    cdef double y = undeclared_name\n"
+                          "    return y\n")
+
+
+SCRIPT = """
+import numpy as np
+import distsim
+from distsim import *
+from distsim.parallel import rank
+seed(1)
+G = NeuronGroup(60, "dv/dt = (1.5 - v)/(10*ms) + {salt}*i/second : 1", threshold="v > 1",
+                reset="v = 0", method="rk4")
+S = Synapses(G, G, '''w : 1
+             dA/dt = -A/(20*ms) : 1 (event-driven)''',
+             on_pre='''v_post += 0.01*w
+                       A += 1
+                       w = clip(w + 0.1*A, 0, 3)''')
+S.connect(p=0.2)
+S.w = "rand()"
+run(30*ms)
+assert G._update_kernel is not None and S.event_pathways[0].kernel is not None
+w = np.asarray(S.w)
+if rank() == 0:
+    np.save("{out}", w)
+"""
+
+
+@pytest.mark.parametrize("n", [3])
+def test_ranks_starting_together_compile_each_kernel_once(tmp_path, n):
+    # A fresh cache: three ranks need the same two kernels at the same moment.
+    salt = float(np.random.default_rng().integers(1, 10**6)) * 1e-9  # new source text
+    outputs = {}
+    for ranks in (n, 1):  # the concurrent start first, on the empty cache
+        script = tmp_path / f"model{ranks}.py"
+        out = tmp_path / f"w{ranks}.npy"
+        script.write_text(SCRIPT.format(salt=salt, out=out))
+        result = mpirun(ranks, [str(script)], extra_env={"DISTSIM_CACHE": str(tmp_path / "cache")})
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs[ranks] = np.load(out)
+    built = [f for f in os.listdir(tmp_path / "cache" / "kernels") if f.endswith(".so")]
+    assert len(built) == 2  # the neuron update and the pathway, compiled once each
+    assert np.array_equal(outputs[1], outputs[n])
