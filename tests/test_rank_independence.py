@@ -29,6 +29,10 @@ def test_the_network_is_not_trivial(outputs):
     assert np.ptp(arrays["plastic.w"], axis=1).min() > 0
     assert np.any(arrays["plastic.Apost"] < 0) and arrays["nmda.gtot"].max() > 0.1
     assert arrays["nmda.arrivals"][:, -1].min() > 0
+    # the summed variable sets only the subgroup H[10:50]; on_post counted
+    assert np.all(arrays["nmda.drive_sum"][[0, 4]] == 0)
+    assert np.all(arrays["nmda.drive_sum"][1:4, -1] != 0) and arrays["sub.c"].max() > 0
+    assert len(np.unique(arrays["sub.post.delay"])) == 5
 
 
 @pytest.mark.parametrize("n", [2, 3])

@@ -66,7 +66,8 @@ connections["stim"] = S_stim
 H = NeuronGroup(60, """dv/dt = (ge + gtot*4*mV - v)/(10*ms) : volt
                        dge/dt = -ge/(5*ms) : volt
                        gtot : 1
-                       arrivals : 1""", threshold="v > 8*mV", reset="v = 0*mV", method="exact")
+                       arrivals : 1
+                       drive_sum : 1""", threshold="v > 8*mV", reset="v = 0*mV", method="exact")
 S_stdp = Synapses(G, H, """w : 1
                            dApre/dt = -Apre/(20*ms) : 1 (event-driven)
                            dApost/dt = -Apost/(20*ms) : 1 (event-driven)""",
@@ -93,11 +94,19 @@ S_mod.w = "1*mV"
 S_mod.delay = "(1 + (i % 4))*ms"
 S_mod.counting.delay = 2.5 * ms
 connections["mod"] = S_mod
+# A summed variable onto a subgroup that straddles rank boundaries, and an
+# on_post pathway with per-synapse delays.
+S_sub = Synapses(exc, H[10:50], """c : 1
+                                   drive_sum_post = c*(1 + v_pre/mV) : 1 (summed)""",
+                 on_post="c += 1")
+S_sub.connect(p=0.1)
+S_sub.post.delay = "(j % 5)*0.5*ms"
+connections["sub"] = S_sub
 
 monitors = {"G": SpikeMonitor(G, variables="v"), "drive": SpikeMonitor(drive),
             "H": SpikeMonitor(H)}
 plastic = StateMonitor(S_stdp, ["w", "Apre", "Apost"], record=S_stdp[:, 7])
-nmda = StateMonitor(H, ["gtot", "ge", "arrivals"], record=[0, 31, 59])
+nmda = StateMonitor(H, ["gtot", "ge", "arrivals", "drive_sum"], record=[0, 11, 31, 49, 59])
 traces = StateMonitor(G, ["v", "I_syn"], record=[0, 3, 150, 299])
 weights = StateMonitor(S_gen, "w", record=S_gen[:, 3], dt=1 * ms)
 rates = PopulationRateMonitor(G)
@@ -108,6 +117,8 @@ save(output + ".h5")
 arrays = {}
 for name, S in connections.items():
     for var in ("i", "j", "_synaptic_pre", "_synaptic_post", "delay", "N_incoming", "N_outgoing"):
+        if var == "delay" and "pre" not in S._pathway_objects:
+            continue  # S.delay is the 'pre' pathway's (Brian2)
         arrays[f"{name}.{var}"] = np.asarray(getattr(S, var))
     if "w" in S._variable_dims:
         arrays[f"{name}.w"] = np.asarray(S.w)
@@ -129,7 +140,9 @@ arrays["G.v"] = np.asarray(G.v)
 arrays["G.I_syn"] = np.asarray(G.I_syn)
 for var in ("w", "Apre", "Apost"):
     arrays[f"plastic.{var}"] = np.asarray(getattr(plastic, var))
-for var in ("gtot", "ge", "arrivals"):
+arrays["sub.c"] = np.asarray(S_sub.c)
+arrays["sub.post.delay"] = np.asarray(S_sub.post.delay)
+for var in ("gtot", "ge", "arrivals", "drive_sum"):
     arrays[f"nmda.{var}"] = np.asarray(getattr(nmda, var))
 arrays["stdp.lastupdate"] = np.asarray(S_stdp.lastupdate)
 arrays["nmda.g"] = np.asarray(S_nmda.g)
