@@ -319,3 +319,13 @@ def test_generated_pathway_kernels_give_the_numpy_paths_values(monkeypatch):
     assert np.ptp(compiled["w"]) > 0
     for key in compiled:
         assert np.allclose(compiled[key], numpy_path[key], rtol=1e-12, atol=1e-15), key
+
+
+def test_the_guides_loose_generator_gets_a_hint():
+    # seeds/001 writes "conn7.connect(j='k in range(5, 10) if i < 5')" (no 'k for')
+    source, target = NeuronGroup(20, "v : 1"), NeuronGroup(30, "v : 1")
+    conn7 = Synapses(source, target, "w: siemens", on_pre="v += 1")
+    with pytest.raises(SyntaxError, match="write j='k for k in range"):
+        conn7.connect(j="k in range(5, 10) if i < 5")
+    conn7.connect(j="k for k in range(5, 10) if i < 5")
+    assert len(conn7) == 25

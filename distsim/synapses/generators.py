@@ -52,6 +52,12 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
     source, target = synapses.source, synapses.target
     all_sources = np.arange(source.N, dtype=np.int64)
     match = _GENERATOR.match(code)
+    loose = re.match(r"^\s*(?P<var>[A-Za-z_]\w*)\s+in\s+(?P<rest>.+)$", code)
+    if match is None and loose is not None:
+        # Brian2's guide writes "j='k in range(5, 10) if i < 5'" once (a typo).
+        raise SyntaxError(f"{owner}: j='{code}' is not a generator expression; write "
+                          f"j='{loose.group('var')} for {loose.group('var')} in "
+                          f"{loose.group('rest')}'")
     if match is None:  # a plain expression of i: one target per source
         targets = np.asarray(_per_source(synapses, code, all_sources, run_namespace, owner),
                              dtype=np.int64)
