@@ -344,6 +344,7 @@ class NeuronGroup(NeuronPopulation):
         self._variable_dims["i"] = DIMENSIONLESS
         self._assignment_counts = {}
         self.state_updater = None
+        self.regular_operations = []
         self._frozen = True
 
     # -- simulation ------------------------------------------------------
@@ -363,7 +364,8 @@ class NeuronGroup(NeuronPopulation):
             # Parameters that synapses, inputs or the reset change during the
             # run: the update is prepared again from them at every step.
             changing = set(getattr(self, "_changed_during_run", ())) | \
-                set(self.reset.written if self.reset is not None else ())
+                set(self.reset.written if self.reset is not None else ()) | \
+                {name for op in self.regular_operations for name in op.statements.written}
             if changing & set(self.state_updater.parameters):
                 self._update_parameters = params
         self._update_constants = constants
@@ -417,6 +419,40 @@ class NeuronGroup(NeuronPopulation):
         self._spike_buffer = np.empty(self.n_local, dtype=np.int64)
         self._constant_reset = self._constant_reset_for()
 
+    def run_regularly(self, code, dt=None, when="start", order=0, name=None):
+        """Run statements on the group's neurons every ``dt`` (Brian2's
+        ``run_regularly``), e.g. ``G.run_regularly('v = v_r + rand()*mV', dt=1*ms)``.
+
+        Parameters
+        ----------
+        code : str
+            Statements assigning to the group's variables.
+        dt : Quantity, optional
+            A multiple of the clock's dt (default: every step).
+        when : {'start', 'end'}
+            Before the state update (Brian2's default) or after the resets.
+        order : int
+            Order among operations of the same ``when`` (then by name).
+        name : str, optional
+            Default ``<group>_run_regularly``, numbered from the second one.
+
+        Returns
+        -------
+        RegularOperation
+        """
+        if when not in RegularOperation.SLOTS:
+            raise NotImplementedError(f"{self.owner_kind} '{self.name}': run_regularly(when="
+                                      f"{when!r}) is not supported; use one of "
+                                      f"{RegularOperation.SLOTS}")
+        if name is None:
+            name = f"{self.name}_run_regularly"
+            if self.regular_operations:
+                name += f"_{len(self.regular_operations)}"
+        operation = RegularOperation(self, self._parse(Statements, code, "run_regularly"), dt,
+                                     when, order, name)
+        self.regular_operations.append(operation)
+        return operation
+
     def _update_kernel_for(self, constants):
         """The generated loop of a numerical (non-exact) update and its
         arguments, or None: exact updates have their own compiled pass, and
@@ -454,6 +490,8 @@ class NeuronGroup(NeuronPopulation):
         found += [e for e in (self.threshold, self._refractory_expr) if e is not None]
         if self.reset is not None:
             found += self.reset.expressions
+        for operation in self.regular_operations:
+            found += operation.statements.expressions
         return found
 
     def _compiled_step_for(self):
@@ -553,6 +591,61 @@ class NeuronGroup(NeuronPopulation):
         for name, value in written.items():
             self._local_state[name][local] = value
 
+
+
+class RegularOperation:
+    """Statements a NeuronGroup runs every ``dt`` (from ``G.run_regularly``).
+
+    Runs on each rank for its own neurons; ``rand()`` is keyed by (group,
+    operation, step) and the neuron's global index, so the values do not
+    depend on the number of ranks.
+    """
+
+    SLOTS = ("start", "end")
+
+    def __init__(self, group, statements, dt, when, order, name):
+        self.group = group
+        self.statements = statements
+        self.dt = dt
+        self.when = when
+        self.order = order
+        self.name = name
+
+    def before_run(self, run_namespace, clock):
+        group = self.group
+        owner = f"{group.owner_kind} '{group.name}', run_regularly '{self.statements.code}'"
+        for target in self.statements.written:
+            if target not in group._local_state or target in ("lastspike", "i") or \
+                    group._is_shared(target):
+                raise EquationError(f"{owner}: '{target}' is not a variable the statements "
+                                    "can assign")
+        try:
+            self.statements.check_units(group._dim_of(run_namespace, self.statements.code))
+        except DimensionMismatchError as exc:
+            raise DimensionMismatchError(f"{owner}: {exc.description}", *exc.dims) from None
+        self.constants = group._constants(self.statements.identifiers, run_namespace,
+                                          self.statements.code)
+        self.every = 1
+        if self.dt is not None:
+            if get_dimensions(self.dt) is not second.dim:
+                raise DimensionMismatchError(f"{owner}: dt must be a time", second.dim,
+                                             get_dimensions(self.dt))
+            ratio = float(self.dt / second) / clock.dt_
+            self.every = int(round(ratio))
+            if self.every < 1 or abs(ratio - self.every) > 1e-9 * ratio:
+                raise ValueError(f"{owner}: dt = {float(self.dt / second) * 1e3:g} ms is not a "
+                                 f"multiple of the clock's dt ({clock.dt_ * 1e3:g} ms)")
+
+    def run(self, step, t, dt):
+        """Run the statements if ``step`` is one of the operation's ticks."""
+        if step % self.every:
+            return
+        group = self.group
+        ns = group._namespace(self.constants, t=t, dt=dt)
+        written = self.statements.execute(ns, group._random(("run_regularly", self.name),
+                                                            group.local_indices, step))
+        for name, value in written.items():
+            group._local_state[name][...] = np.broadcast_to(value, (group.n_local,))
 
 
 class Subgroup(NeuronPopulation):

@@ -95,6 +95,13 @@ class Network:
             for obj in self.objects:
                 obj.before_run(run_namespace, clock)
         self.groups = self._of_type(NeuronGroup)
+        # Brian2 sorts objects of one slot by order, then name.
+        operations = sorted((op for g in self.groups for op in g.regular_operations),
+                            key=lambda op: (op.order, op.name))
+        for operation in operations:
+            operation.before_run(run_namespace, defaultclock)
+        self.operations = {when: [op for op in operations if op.when == when]
+                           for when in ("start", "end")}
         self.spike_monitors = self._of_type(SpikeMonitor)
         self.value_monitors = [m for m in self.spike_monitors if m.record_variables]
         self.state_monitors = self._of_type(StateMonitor)
@@ -210,6 +217,8 @@ class Network:
         next_flush = first + flush_steps if flush_steps else None
         for step in range(first, stop):
             t = step * dt
+            for operation in self.operations["start"]:
+                operation.run(step, t, dt)
             for monitor in self.state_monitors:
                 monitor.record_step(step)
             for summed in self.summed_updates:  # before the groups, as in Brian2
@@ -249,6 +258,8 @@ class Network:
                 poisson_input.apply(step)
             for group, local in zip(self.groups, local_spikes):
                 group.apply_reset(local, step, t, dt)
+            for operation in self.operations["end"]:
+                operation.run(step, t, dt)
             clock.timestep = step + 1
             reporter.maybe_report(step + 1 - first)
         elapsed = time.perf_counter() - started

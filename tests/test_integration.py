@@ -268,3 +268,48 @@ def test_generated_update_kernels_give_the_numpy_updaters_values(monkeypatch):
 def _registered_groups():
     from distsim.core import registry
     return [o for o in registry.registered_objects() if isinstance(o, NeuronGroup)]
+
+
+def test_run_regularly_runs_every_dt_before_the_update():
+    # Brian2's run_regularly: at t = 0, 1, 2 ... ms, in the 'start' slot.
+    G = NeuronGroup(3, """dv/dt = -v/(10*ms) : 1
+                          ticks : 1
+                          I : 1""", method="exact")
+    G.run_regularly("ticks += 1", dt=1 * ms)
+    G.run_regularly("v = 1 + i", dt=2 * ms)
+    run(5 * ms)  # steps 0..49: ticks at 0, 1, 2, 3, 4 ms
+    assert np.allclose(np.asarray(G.ticks), 5)
+    # last reset of v at t = 4 ms, then 10 steps of exact decay
+    assert np.allclose(np.asarray(G.v), (1 + np.arange(3)) * np.exp(-1.0 / 10), rtol=1e-12)
+
+
+def test_run_regularly_changes_a_parameter_of_the_exact_update():
+    G = NeuronGroup(1, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", method="exact")
+    G.run_regularly("I = 2", dt=5 * ms, when="end")  # after the first step's update
+    run(6 * ms)
+    # I = 2 from the end of step 0: v relaxes towards 2 for the 59 steps after it
+    assert float(G.v[0]) == pytest.approx(2 * (1 - np.exp(-5.9 / 10)), rel=1e-12)
+
+
+def test_run_regularly_is_checked():
+    G = NeuronGroup(2, "v : volt")
+    G.run_regularly("v = 3", dt=1 * ms)
+    with pytest.raises(Exception, match="units"):
+        run(0.1 * ms)
+    distsim_scope()
+    G = NeuronGroup(2, "v : volt")
+    G.run_regularly("v = 3*mV", dt=0.25 * ms)
+    with pytest.raises(ValueError, match="multiple of the clock"):
+        run(0.1 * ms)
+    distsim_scope()
+    G = NeuronGroup(2, "v : volt")
+    G.run_regularly("w = 3*mV")
+    with pytest.raises(Exception, match="'w'"):
+        run(0.1 * ms)
+    with pytest.raises(NotImplementedError, match="when"):
+        G.run_regularly("v = 0*mV", when="thresholds")
+
+
+def distsim_scope():
+    from distsim import start_scope
+    start_scope()

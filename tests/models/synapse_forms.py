@@ -68,6 +68,7 @@ H = NeuronGroup(60, """dv/dt = (ge + gtot*4*mV - v)/(10*ms) : volt
                        gtot : 1
                        arrivals : 1
                        drive_sum : 1""", threshold="v > 8*mV", reset="v = 0*mV", method="exact")
+H.run_regularly("v += 2*mV*rand()", dt=2 * ms)  # Brian2's run_regularly, random per neuron
 S_stdp = Synapses(G, H, """w : 1
                            dApre/dt = -Apre/(20*ms) : 1 (event-driven)
                            dApost/dt = -Apost/(20*ms) : 1 (event-driven)""",
