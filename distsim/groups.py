@@ -171,7 +171,8 @@ class NeuronPopulation(Group):
         ns["t"] = t
         ns["dt"] = dt
         for eq in self._subexpressions():
-            ns[eq.name] = eq.expr.evaluate(ns)
+            if eq.name not in self._stochastic_subexpressions:
+                ns[eq.name] = eq.expr.evaluate(ns)
         return ns
 
     def _subexpressions(self):
@@ -181,6 +182,20 @@ class NeuronPopulation(Group):
             ordered = self.equations.ordered_subexpressions()
             object.__setattr__(self, "_ordered_subexpressions", ordered)
         return ordered
+
+    @property
+    def _stochastic_subexpressions(self):
+        """Subexpressions that use noise (``xi``), directly or through others:
+        only the integrator evaluates them, with the noise it draws."""
+        found = self.__dict__.get("_stochastic")
+        if found is None:
+            found = set()
+            for eq in self._subexpressions():
+                if any(n == "xi" or n.startswith("xi_") or n in found
+                       for n in eq.expr.identifiers):
+                    found.add(eq.name)
+            object.__setattr__(self, "_stochastic", found)
+        return found
 
     def _random(self, purpose, element_ids, draw=0):
         base = (self.name, purpose)
@@ -465,8 +480,10 @@ class NeuronGroup(NeuronPopulation):
                                           {n: a.dtype for n, a in self._local_state.items()})
         except Untranslatable:
             return None
-        # The state arrays stay in place during the run: addresses once.
-        arrays = tuple(address(self._local_state[name]) for name in kernel.arrays)
+        # The state arrays stay in place during the run: addresses once;
+        # noise draws are made anew at every step.
+        arrays = [key if isinstance(key, tuple) else address(self._local_state[key])
+                  for key in kernel.arrays]
         scalars = tuple(float(constants[name]) for name in kernel.scalars)
         flags = address(self._local_state["not_refractory"].view(np.uint8), np.uint8)
         return kernel.run, arrays, scalars, flags
@@ -548,7 +565,13 @@ class NeuronGroup(NeuronPopulation):
                                             state["not_refractory"].view(np.uint8))
         if self._update_kernel is not None:
             run, arrays, scalars, flags = self._update_kernel
-            run(self.n_local, self.start, flags, t, dt, arrays, scalars)
+            rng = self._random("noise", self.local_indices, step)
+            # the numpy updater's draws: randn() of noise j, times sqrt(dt)
+            draws = {key: rng.randn(key[1]) * np.sqrt(dt) for key in arrays
+                     if isinstance(key, tuple)}
+            run(self.n_local, self.start, flags, t, dt,
+                tuple(address(draws[a]) if isinstance(a, tuple) else a for a in arrays),
+                scalars)
         elif self.state_updater is not None:
             if self._update_parameters is not None:
                 self.state_updater.prepare(self._update_parameters, dt, self.n_local)

@@ -25,12 +25,17 @@ EVERY_FORM = f"""dx/dt = ({RIGHT_HAND_SIDE})/(10*ms) : 1
                  dy/dt = (0.8 - y)/(7*ms) + x/(100*ms) : 1"""
 
 
-def run_every_form(generated, monkeypatch):
+def fresh_scope(generated, monkeypatch):
+    """A new scope; without ``generated``, the numpy updaters only."""
     distsim.start_scope()
     if not generated:
         def numpy_only(*_):
             raise Untranslatable("test")
         monkeypatch.setattr(distsim.groups, "neuron_update_kernel", numpy_only)
+
+
+def run_every_form(generated, monkeypatch):
+    fresh_scope(generated, monkeypatch)
     G = NeuronGroup(40, EVERY_FORM, method="euler")
     G.y = "-0.9 + 1.8*i/40"
     run(5 * ms)
@@ -48,12 +53,29 @@ def test_every_operator_and_function_translates_as_numpy_evaluates_it(monkeypatc
     assert np.allclose(y_kernel, y_numpy, rtol=1e-12, atol=1e-12)
 
 
-def test_noise_and_random_numbers_keep_the_numpy_path():
-    G = NeuronGroup(5, "dv/dt = -v/(10*ms) + xi/sqrt(ms) : 1", method="euler")
-    H = NeuronGroup(5, "dv/dt = -v/(10*ms) + 0.1*b/ms : 1\nb : 1", method="euler")
-    run(0.2 * ms)
-    assert G._update_kernel is None  # noise: the numpy updater draws it
-    assert H._update_kernel is not None
+def run_noisy(generated, monkeypatch):
+    fresh_scope(generated, monkeypatch)
+    # two noise terms, refractoriness, a subexpression using xi
+    G = NeuronGroup(200, """dv/dt = (mu - v)/(10*ms) + s*sqrt(2/(10*ms))*xi_1 : 1 (unless refractory)
+                            dw/dt = -w/(5*ms) + drive : 1
+                            drive = 0.3*xi_2/sqrt(ms) : 1/second""",
+                    threshold="v > 1", reset="v = 0", refractory=2 * ms, method="euler",
+                    namespace={"mu": 0.8, "s": 0.4})
+    H = NeuronGroup(10, "dx/dt = -x/(10*ms) + x*xi/sqrt(ms) : 1", method="heun")
+    run(20 * ms)
+    used = (G._update_kernel is not None, H._update_kernel is not None)
+    monkeypatch.undo()
+    return np.asarray(G.v), np.asarray(G.w), used
+
+
+def test_additive_noise_runs_in_the_kernel_with_the_numpy_draws(monkeypatch):
+    v_kernel, w_kernel, used = run_noisy(True, monkeypatch)
+    v_numpy, w_numpy, unused = run_noisy(False, monkeypatch)
+    assert used == (True, False)  # heun (multiplicative noise) keeps numpy
+    assert unused == (False, False)
+    assert np.ptp(v_kernel) > 0.1 and np.ptp(w_kernel) > 0
+    assert np.allclose(v_kernel, v_numpy, rtol=1e-12, atol=1e-12)
+    assert np.allclose(w_kernel, w_numpy, rtol=1e-12, atol=1e-12)
 
 
 def test_a_kernel_is_compiled_once_and_then_loaded(tmp_path, monkeypatch):

@@ -278,8 +278,8 @@ def test_pathway_names_and_delays_are_checked():
 
 
 def test_generated_pathway_kernels_give_the_numpy_paths_values(monkeypatch):
-    # The guide's STDP model and a modulated pathway: the generated loop
-    # (distsim/codegen) against the numpy statements, event by event.
+    # The guide's STDP model and a modulated pathway with random numbers: the
+    # generated loop (distsim/codegen) against the numpy statements.
     import distsim.synapses.pathways as pathways
     from distsim import start_scope
     from distsim.codegen.kernels import Untranslatable
@@ -298,8 +298,8 @@ def test_generated_pathway_kernels_give_the_numpy_paths_values(monkeypatch):
         S = Synapses(source, target, """w : 1
                      dApre/dt = -Apre/(20*ms) : 1 (event-driven)
                      dApost/dt = -Apost/(20*ms) : 1 (event-driven)""",
-                     on_pre="""ge += w*u_pre
-                               Apre += 0.01
+                     on_pre="""ge += w*u_pre*(0.5 + rand())
+                               Apre += 0.01 + 0.001*randn()
                                w = clip(w + Apost, 0, 1)""",
                      on_post="""Apost -= 0.0105
                                 w = clip(w + Apre, 0, 1)""")

@@ -64,47 +64,60 @@ def number(value):
     return repr(value)
 
 
-def translate(expression, name_of):
+def translate(expression, name_of, random_of=None):
     """Cython text of an `Expression`; ``name_of(name)`` gives the text of a
-    variable or constant (or raises `Untranslatable`)."""
-    if expression.random_sites:
+    variable or constant (or raises `Untranslatable`). ``random_of(function,
+    site)`` gives the text of the n-th ``rand()``/``randn()`` call (numbered
+    as the numpy evaluation numbers them); without it they are untranslatable."""
+    if expression.random_sites and random_of is None:
         raise Untranslatable("rand()/randn()")
-    return _node(expression.tree.body, name_of)
+    return _Translator(name_of, random_of).node(expression.tree.body)
 
 
-def _node(node, name_of):
-    if isinstance(node, ast.BinOp):
-        left, right = _node(node.left, name_of), _node(node.right, name_of)
-        if type(node.op) in _BINARY:
-            return f"({left} {_BINARY[type(node.op)]} {right})"
-        if isinstance(node.op, ast.Pow):
-            return f"pow({left}, {right})"
-        if isinstance(node.op, ast.FloorDiv):
-            return f"floor({left} / {right})"
-        return f"_mod({left}, {right})"
-    if isinstance(node, ast.UnaryOp):
-        operand = _node(node.operand, name_of)
-        if isinstance(node.op, ast.Not):
-            return f"(not {operand})"
-        return f"(-{operand})" if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BoolOp):
-        joiner = " and " if isinstance(node.op, ast.And) else " or "
-        return "(" + joiner.join(_node(v, name_of) for v in node.values) + ")"
-    if isinstance(node, ast.Compare):
-        operands = [_node(node.left, name_of)] + [_node(c, name_of) for c in node.comparators]
-        parts = [f"({a} {_COMPARE[type(op)]} {b})"
-                 for a, op, b in zip(operands, node.ops, operands[1:])]
-        return "(" + " and ".join(parts) + ")"
-    if isinstance(node, ast.Call):
-        name = node.func.id
-        if name not in FUNCTIONS:
-            raise Untranslatable(f"function {name}()")
-        return f"{FUNCTIONS[name]}({', '.join(_node(a, name_of) for a in node.args)})"
-    if isinstance(node, ast.Name):
-        return CONSTANTS.get(node.id) or name_of(node.id)
-    if isinstance(node, ast.Constant):
-        return number(node.value)
-    raise Untranslatable(ast.dump(node))
+class _Translator:
+    def __init__(self, name_of, random_of):
+        self.name_of = name_of
+        self.random_of = random_of
+        self.sites = 0
+
+    def node(self, node):
+        if isinstance(node, ast.BinOp):
+            left, right = self.node(node.left), self.node(node.right)
+            if type(node.op) in _BINARY:
+                return f"({left} {_BINARY[type(node.op)]} {right})"
+            if isinstance(node.op, ast.Pow):
+                return f"pow({left}, {right})"
+            if isinstance(node.op, ast.FloorDiv):
+                return f"floor({left} / {right})"
+            return f"_mod({left}, {right})"
+        if isinstance(node, ast.UnaryOp):
+            operand = self.node(node.operand)
+            if isinstance(node.op, ast.Not):
+                return f"(not {operand})"
+            return f"(-{operand})" if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BoolOp):
+            joiner = " and " if isinstance(node.op, ast.And) else " or "
+            return "(" + joiner.join(self.node(v) for v in node.values) + ")"
+        if isinstance(node, ast.Compare):
+            operands = [self.node(node.left)] + [self.node(c) for c in node.comparators]
+            parts = [f"({a} {_COMPARE[type(op)]} {b})"
+                     for a, op, b in zip(operands, node.ops, operands[1:])]
+            return "(" + " and ".join(parts) + ")"
+        if isinstance(node, ast.Call):
+            name = node.func.id
+            arguments = [self.node(a) for a in node.args]
+            if name in ("rand", "randn"):
+                # numbered in visiting order, as expressions._ToNumpy numbers them
+                site, self.sites = self.sites, self.sites + 1
+                return self.random_of(name, site)
+            if name not in FUNCTIONS:
+                raise Untranslatable(f"function {name}()")
+            return f"{FUNCTIONS[name]}({', '.join(arguments)})"
+        if isinstance(node, ast.Name):
+            return CONSTANTS.get(node.id) or self.name_of(node.id)
+        if isinstance(node, ast.Constant):
+            return number(node.value)
+        raise Untranslatable(ast.dump(node))
 
 
 def translate_sympy(expr, text_of_symbol):

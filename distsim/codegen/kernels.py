@@ -70,7 +70,7 @@ def _kernel(body_lines, names, loop_header, locals_):
 
 
 def pathway_kernel(statements, destinations, reads, subexpressions, event_driven,
-                   constants):
+                   constants, site_offsets):
     """The kernel of a synaptic pathway: for each event (a store position,
     in order), advance the event-driven variables to ``t``, evaluate the
     subexpressions and run the statements one synapse at a time (Brian2's
@@ -78,8 +78,10 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
 
     ``reads``: (name, kind, variable) of every name the code uses, as
     Synapses.namespace_plan resolves them; ``destinations``: statement
-    target -> (kind, variable). Array keys given back: ('synapse', name),
-    ('post', variable), ('pre', variable); scalar keys: constant names.
+    target -> (kind, variable); ``site_offsets``: each statement's first
+    random call site. Array keys given back: ('synapse', name), ('post',
+    variable), ('pre', variable) and ('random', 'rand' or 'randn', site): one
+    number per event; scalar keys: constant names.
     """
     names = _Names()
     kinds = {name: (kind, variable) for name, kind, variable in reads}
@@ -128,9 +130,14 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
     for eq in subexpressions:
         locals_.append(f"sub_{eq.name}")
         body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
-    for target, op, expr in statements:
+    for (target, op, expr), first_site in zip(statements, site_offsets):
+        def random_of(function, site, first_site=first_site):
+            # drawn by the caller for every event, exactly as the numpy path draws
+            return names.array(f"r_{first_site + site}", ("random", function,
+                                                          first_site + site), "k")
         operator = {None: "=", "Add": "+=", "Sub": "-=", "Mult": "*=", "Div": "/="}[op]
-        body.append(f"        {name_of(target)} {operator} {translate(expr, name_of)}")
+        body.append(f"        {name_of(target)} {operator} "
+                    f"{translate(expr, name_of, random_of)}")
     if event_driven is not None:
         body.append(f"        {name_of('lastupdate')} = t")
     uses = "\n".join(body)
@@ -158,12 +165,13 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
     registers, the same arithmetic as the numpy updaters.
 
     ``dtypes``: name -> dtype of the group's local arrays. Array keys given
-    back: variable names (float64), and 'not_refractory' (read as bytes);
-    scalar keys: constant names.
+    back: variable names (float64) and ('noise', j): the j-th noise's draws
+    times sqrt(dt), one per neuron; scalar keys: constant names.
     """
     method = updater.name
-    if getattr(updater, "noise", None) or method not in ("euler", "rk2", "rk4",
-                                                          "exponential_euler"):
+    noise = getattr(updater, "noise", None) or []
+    if method not in ("euler", "rk2", "rk4", "exponential_euler") or \
+            (noise and method != "euler"):
         raise Untranslatable(f"method {method}")
     names = _Names()
     variables = updater.variables
@@ -193,6 +201,7 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
         locals_.append(f"x0_{k}")
         body.append(f"        x0_{k} = {names.array(f's_{name}', name, 'n')}")
     stage_values.update({name: f"x0_{k}" for k, name in enumerate(variables)})
+    stage_values.update({xi: "0.0" for xi in noise})
     body.append("        t_stage = t")
     frozen = [name for name in variables if name in updater.unless_refractory]
     if frozen:
@@ -215,6 +224,20 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
             body.append(f"        s_{name}[n] = {new}")
         return _neuron_kernel(body, names, locals_, frozen)
     stages, weights, nodes = updater.stages, updater.weights, updater.nodes
+
+    def slopes(prefix, first):
+        """Lines that evaluate the subexpressions and each variable's slope
+        (into '<prefix>_<k>') at the values the stage has set."""
+        for eq in subexpressions:
+            # '(constant over dt)' subexpressions keep their start-of-step value
+            if first or "constant over dt" not in eq.flags:
+                body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
+        for k, name in enumerate(variables):
+            locals_.append(f"{prefix}_{k}")
+            slope = translate(updater.equations[name].expr, name_of)
+            body.append(f"        {prefix}_{k} = "
+                        + (f"0.0 if held else {slope}" if name in frozen else slope))
+
     for stage in range(len(weights)):
         if stage:
             body.append(f"        t_stage = t + {number(nodes[stage])} * dt")
@@ -223,19 +246,22 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
                 locals_.append(f"x{stage}_{k}")
                 body.append(f"        x{stage}_{k} = x0_{k} + dt * ({' + '.join(terms)})")
             stage_values.update({name: f"x{stage}_{k}" for k, name in enumerate(variables)})
-        for eq in subexpressions:
-            # '(constant over dt)' subexpressions keep their start-of-step value
-            if stage == 0 or "constant over dt" not in eq.flags:
-                body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
-        for k, name in enumerate(variables):
-            locals_.append(f"k{stage}_{k}")
-            slope = translate(updater.equations[name].expr, name_of)
-            if name in frozen:
-                slope = f"0.0 if held else {slope}"
-            body.append(f"        k{stage}_{k} = {slope}")
+        slopes(f"k{stage}", stage == 0)
+    new_values = {}
     for k, name in enumerate(variables):
         terms = [f"{number(w)} * k{s}_{k}" for s, w in enumerate(weights) if w]
-        body.append(f"        s_{name}[n] = x0_{k} + dt * ({' + '.join(terms)})")
+        new_values[name] = f"x0_{k} + dt * ({' + '.join(terms)})"
+    for j, xi in enumerate(noise):
+        # Euler-Maruyama as the numpy updater: the noise term's coefficient is
+        # f(xi=1) - f(xi=0), times a draw the caller makes (randn()*sqrt(dt)).
+        stage_values[xi] = "1.0"
+        slopes(f"with_xi{j}", False)
+        draw = names.array(f"dw_{j}", ("noise", j), "n")
+        for k, name in enumerate(variables):
+            new_values[name] = f"({new_values[name]}) + (with_xi{j}_{k} - k0_{k}) * {draw}"
+        stage_values[xi] = "0.0"
+    for name, value in new_values.items():
+        body.append(f"        s_{name}[n] = {value}")
     return _neuron_kernel(body, names, locals_, frozen)
 
 

@@ -150,24 +150,40 @@ class SynapticPathway:
             if any(a.dtype != np.float64 for a in model_arrays):
                 raise Untranslatable("non-float variables")
             kernel = pathway_kernel(self.statements.statements, self.destinations,
-                                    self.plan[0], self.plan[1], S.event_driven, values)
+                                    self.plan[0], self.plan[1], S.event_driven, values,
+                                    self.statements._site_offsets)
         except Untranslatable:
             return None
         self._kernel_scalars = tuple(float(values[name]) for name in kernel.scalars)
         # Store and target arrays stay in place during a run: their addresses
         # once; presynaptic values are gathered anew at every step.
         self._kernel_addresses = [
-            address(S.store.variables[name]) if kind == "synapse" else
-            address(root._local_state[name]) if kind == "post" else name
-            for kind, name in kernel.arrays]
+            address(S.store.variables[key[1]]) if key[0] == "synapse" else
+            address(root._local_state[key[1]]) if key[0] == "post" else key
+            for key in kernel.arrays]
         self._kernel_uses = {part: part in kernel.source
                              for part in ("[post]", "[pre]", "i_values[k]", "j_values[k]")}
         return kernel
 
-    def _run_kernel(self, positions, t, dt, presynaptic):
+    def _random_context(self, positions, step):
+        """rand()/randn() of the events at ``positions``: keyed by (synapses,
+        pathway, step, call site), counted by (target, the synapse's rank
+        among its target's synapses), the same on any number of ranks."""
+        S = self.synapses
+        key = (S.name, self.name, step)
+        return RandomContext(lambda site: stream_key(*key, site),
+                             S._local_values("j", positions), self.within_target[positions])
+
+    def _run_kernel(self, positions, step, t, dt, presynaptic):
         S = self.synapses
         store = S.store
-        arrays = tuple(address(presynaptic[a]) if isinstance(a, str) else a
+        rng = self._random_context(positions, step) if self.within_target is not None \
+            else None
+        # Presynaptic values are gathered, random numbers drawn, anew each step.
+        fresh = {key: presynaptic[key[1]] if key[0] == "pre" else
+                 getattr(rng, key[1])(key[2]) for key in self._kernel_addresses
+                 if isinstance(key, tuple)}
+        arrays = tuple(address(fresh[a]) if isinstance(a, tuple) else a
                        for a in self._kernel_addresses)
         uses = self._kernel_uses
         sources = np.searchsorted(store.row_start, positions, side="right") - 1 \
@@ -240,7 +256,7 @@ class SynapticPathway:
 
     def _execute(self, positions, step, t, dt, presynaptic):
         if self.kernel is not None:
-            self._run_kernel(positions, t, dt, presynaptic)
+            self._run_kernel(positions, step, t, dt, presynaptic)
             return
         S = self.synapses
         store = S.store
@@ -253,11 +269,8 @@ class SynapticPathway:
                 store.variables[name][positions] = values
                 ns[name] = values
         post_index = S.postsynaptic_index(positions) if self.post_arrays else None
-        rng = None
-        if self.within_target is not None:
-            key = (S.name, self.name, step)
-            rng = RandomContext(lambda site: stream_key(*key, site),
-                                S._local_values("j", positions), self.within_target[positions])
+        rng = self._random_context(positions, step) if self.within_target is not None \
+            else None
         for (target, op, expr), offset in zip(self.statements.statements,
                                               self.statements._site_offsets):
             value = np.broadcast_to(expr.evaluate(ns, rng.shifted(offset) if rng else None),
