@@ -24,14 +24,14 @@ BRIAN2_PYTHON = os.environ.get("BRIAN2_PYTHON",
                                os.path.join(CACHE, "peers", "brian2", "bin", "python"))
 
 MODELS = {"cuba": ("cuba", 1.0), "mc0.1": ("microcircuit", 0.1), "mc1": ("microcircuit", 1.0),
-          "stdp": ("stdp", 1.0)}
+          "stdp": ("stdp", 1.0), "stdp10": ("stdp", 10.0)}
 # Rows written before the table recorded dates were all measured that day.
 FIRST_RUN = "2026-11-24"
 
 
 def configurations(model, scale, duration):
     args = [model, "--duration", str(duration)] + (["--scale", str(scale)]
-                                                    if model == "microcircuit" else [])
+                                                    if model in ("microcircuit", "stdp") else [])
     distsim = [sys.executable, os.path.join(PEERS, "distsim_models.py")] + args
     yield "distsim, 1 rank", ["mpirun", "-n", "1"] + distsim
     yield "distsim, 2 ranks", ["mpirun", "-n", "2"] + distsim
@@ -60,8 +60,8 @@ def write(results, path):
              "Potjans-Diesmann microcircuit (N x scale, probabilities kept; background as "
              "Poisson input at 8 Hz x K_ext; delays clipped at 0.1 ms) and stdp (Brian2's "
              "STDP example, Song et al. 2000, with 1000 target neurons: 1000 x 1000 plastic "
-             "synapses with event-driven traces and on_post; rate = the targets' mean rate; "
-             "Brian2 only as peer). "
+             "synapses with event-driven traces and on_post; stdp10: 10,000 targets, 10^7 "
+             "synapses; rate = the targets' mean rate; Brian2 only as peer). "
              "Build = network construction (Brian2: + its run preparation in brackets); "
              "RTF = simulate wall time / biological time; bytes/synapse = (peak RSS - peak "
              "RSS of the same run without connections) / synapses; rates after 0.1 s "

@@ -80,7 +80,7 @@ def cuba(b2, args):
 
 
 def stdp(b2, args):
-    objects, monitors, sizes, total = facts.stdp_network(b2, args.no_connections)
+    objects, monitors, sizes, total = facts.stdp_network(b2, args.no_connections, args.scale)
     return objects, monitors, sizes, total, 0.0
 
 
@@ -110,7 +110,7 @@ def main():
     rates = [float(np.sum(np.asarray(m.t / b2.second) >= transient) / n /
                    (args.duration - transient)) for m, n in zip(monitors, sizes)]
     facts.report(f"Brian2 {b2.__version__} (cython, 1 process)", args.model,
-                 args.scale if args.model == "microcircuit" else 1.0, build, simulate,
+                 args.scale if args.model in ("microcircuit", "stdp") else 1.0, build, simulate,
                  args.duration, int(total), rates, {"prepare_s": prepare})
 
 

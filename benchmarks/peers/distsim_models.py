@@ -53,7 +53,7 @@ def cuba(ds, args):
 
 
 def stdp(ds, args):
-    _, monitors, sizes, total = facts.stdp_network(ds, args.no_connections)
+    _, monitors, sizes, total = facts.stdp_network(ds, args.no_connections, args.scale)
     return monitors, sizes, total, 0.0
 
 
@@ -89,7 +89,7 @@ def main():
     if comm.Get_rank() == 0:
         facts.peak_rss_bytes = lambda: peak
         facts.report(f"distsim {ds.__version__} ({comm.Get_size()} rank{'s' if comm.Get_size() > 1 else ''})",
-                     args.model, args.scale if args.model == "microcircuit" else 1.0, build,
+                     args.model, args.scale if args.model in ("microcircuit", "stdp") else 1.0, build,
                      simulate, args.duration, int(total), rates)
 
 

@@ -49,10 +49,11 @@ def stdp_namespace(sim):
                 dApost=-d_apre * p["taupre"] / p["taupost"] * 1.05)
 
 
-def stdp_network(sim, no_connections=False):
-    """The STDP benchmark in ``sim`` (the same text for brian2 and distsim).
-    Returns (objects, spike monitors, sizes, synapses)."""
-    p = STDP
+def stdp_network(sim, no_connections=False, scale=1.0):
+    """The STDP benchmark in ``sim`` (the same text for brian2 and distsim),
+    with N_OUT x ``scale`` targets. Returns (objects, spike monitors, sizes,
+    synapses)."""
+    p = dict(STDP, N_OUT=int(round(STDP["N_OUT"] * scale)))
     ns = stdp_namespace(sim)
     inputs = sim.PoissonGroup(p["N_IN"], rates=p["F"] * sim.Hz)
     neurons = sim.NeuronGroup(p["N_OUT"], STDP_NEURONS, threshold="v>vt", reset="v = vr",
