@@ -22541,7 +22541,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
  *                     refractory_steps[0 if shared_period else i]
- *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
+ *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
 */
             __pyx_t_9 = __pyx_v_i;
 
@@ -22549,8 +22549,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]             # <<<<<<<<<<<<<<
- *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
- *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
+ *             if n_vars == 2:
 */
             if (__pyx_v_shared_period) {
 
@@ -22572,50 +22572,85 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           }
 
-          /* "ext/neuron_kernels.pyx":170
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+          /* "ext/neuron_kernels.pyx":171
  *                     refractory_steps[0 if shared_period else i]
- *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)             # <<<<<<<<<<<<<<
+ *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
+ *             if n_vars == 2:             # <<<<<<<<<<<<<<
  *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
- *             else:
+ *             elif n_vars == 3:
 */
-          __pyx_t_2 = (__pyx_v_n_vars == 2);
+          switch (__pyx_v_n_vars) {
+            case 2:
 
-          if (__pyx_t_2) {
-
-
-            /* "ext/neuron_kernels.pyx":171
- *                     refractory_steps[0 if shared_period else i]
- *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
+            /* "ext/neuron_kernels.pyx":172
+ *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
+ *             if n_vars == 2:
  *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
- *             else:
- *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             elif n_vars == 3:
+ *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
 */
             __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-            /* "ext/neuron_kernels.pyx":170
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
+            /* "ext/neuron_kernels.pyx":171
  *                     refractory_steps[0 if shared_period else i]
- *             if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)             # <<<<<<<<<<<<<<
+ *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
+ *             if n_vars == 2:             # <<<<<<<<<<<<<<
  *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             elif n_vars == 3:
+*/
+            break;
+            case 3:
+
+            /* "ext/neuron_kernels.pyx":174
+ *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             elif n_vars == 3:
+ *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *             elif n_vars == 1:
+ *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
+*/
+            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(3, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+
+            /* "ext/neuron_kernels.pyx":173
+ *             if n_vars == 2:
+ *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             elif n_vars == 3:             # <<<<<<<<<<<<<<
+ *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             elif n_vars == 1:
+*/
+            break;
+            case 1:
+
+            /* "ext/neuron_kernels.pyx":176
+ *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             elif n_vars == 1:
+ *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *             else:
+ *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+*/
+            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(1, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+
+            /* "ext/neuron_kernels.pyx":175
+ *             elif n_vars == 3:
+ *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             elif n_vars == 1:             # <<<<<<<<<<<<<<
+ *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
  *             else:
 */
-            goto __pyx_L31;
-          }
+            break;
+            default:
 
-          /* "ext/neuron_kernels.pyx":173
- *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+            /* "ext/neuron_kernels.pyx":178
+ *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
  *             else:
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
  *             x = threshold_variable[i]
  *             if threshold_op == 0:
 */
-          /*else*/ {
             __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+            break;
           }
-          __pyx_L31:;
 
-          /* "ext/neuron_kernels.pyx":174
+          /* "ext/neuron_kernels.pyx":179
  *             else:
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
  *             x = threshold_variable[i]             # <<<<<<<<<<<<<<
@@ -22625,7 +22660,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
           __pyx_t_10 = __pyx_v_i;
           __pyx_v_x = (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_10)) )));
 
-          /* "ext/neuron_kernels.pyx":175
+          /* "ext/neuron_kernels.pyx":180
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -22635,7 +22670,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
           switch (__pyx_v_threshold_op) {
             case 0:
 
-            /* "ext/neuron_kernels.pyx":176
+            /* "ext/neuron_kernels.pyx":181
  *             x = threshold_variable[i]
  *             if threshold_op == 0:
  *                 crossed = x > threshold_level             # <<<<<<<<<<<<<<
@@ -22644,7 +22679,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x > __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":175
+            /* "ext/neuron_kernels.pyx":180
  *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -22654,7 +22689,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
             case 1:
 
-            /* "ext/neuron_kernels.pyx":178
+            /* "ext/neuron_kernels.pyx":183
  *                 crossed = x > threshold_level
  *             elif threshold_op == 1:
  *                 crossed = x >= threshold_level             # <<<<<<<<<<<<<<
@@ -22663,7 +22698,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x >= __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":177
+            /* "ext/neuron_kernels.pyx":182
  *             if threshold_op == 0:
  *                 crossed = x > threshold_level
  *             elif threshold_op == 1:             # <<<<<<<<<<<<<<
@@ -22673,7 +22708,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
             case 2:
 
-            /* "ext/neuron_kernels.pyx":180
+            /* "ext/neuron_kernels.pyx":185
  *                 crossed = x >= threshold_level
  *             elif threshold_op == 2:
  *                 crossed = x < threshold_level             # <<<<<<<<<<<<<<
@@ -22682,7 +22717,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x < __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":179
+            /* "ext/neuron_kernels.pyx":184
  *             elif threshold_op == 1:
  *                 crossed = x >= threshold_level
  *             elif threshold_op == 2:             # <<<<<<<<<<<<<<
@@ -22692,7 +22727,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
             default:
 
-            /* "ext/neuron_kernels.pyx":182
+            /* "ext/neuron_kernels.pyx":187
  *                 crossed = x < threshold_level
  *             else:
  *                 crossed = x <= threshold_level             # <<<<<<<<<<<<<<
@@ -22703,7 +22738,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
           }
 
-          /* "ext/neuron_kernels.pyx":183
+          /* "ext/neuron_kernels.pyx":188
  *             else:
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free             # <<<<<<<<<<<<<<
@@ -22714,14 +22749,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
           } else {
 
             __pyx_t_2 = __pyx_v_crossed;
-            goto __pyx_L32_bool_binop_done;
+            goto __pyx_L31_bool_binop_done;
           }
 
           __pyx_t_2 = __pyx_v_free;
-          __pyx_L32_bool_binop_done:;
+          __pyx_L31_bool_binop_done:;
           __pyx_v_crossed = __pyx_t_2;
 
-          /* "ext/neuron_kernels.pyx":184
+          /* "ext/neuron_kernels.pyx":189
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free
  *             if crossed:             # <<<<<<<<<<<<<<
@@ -22730,7 +22765,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           if (__pyx_v_crossed) {
 
-            /* "ext/neuron_kernels.pyx":185
+            /* "ext/neuron_kernels.pyx":190
  *             crossed = crossed and free
  *             if crossed:
  *                 spikes[n_spikes] = i             # <<<<<<<<<<<<<<
@@ -22740,7 +22775,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             __pyx_t_10 = __pyx_v_n_spikes;
             *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_10)) )) = __pyx_v_i;
 
-            /* "ext/neuron_kernels.pyx":186
+            /* "ext/neuron_kernels.pyx":191
  *             if crossed:
  *                 spikes[n_spikes] = i
  *                 n_spikes += 1             # <<<<<<<<<<<<<<
@@ -22749,7 +22784,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
 
-            /* "ext/neuron_kernels.pyx":187
+            /* "ext/neuron_kernels.pyx":192
  *                 spikes[n_spikes] = i
  *                 n_spikes += 1
  *                 lastspike[i] = t             # <<<<<<<<<<<<<<
@@ -22759,7 +22794,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             __pyx_t_10 = __pyx_v_i;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_10)) )) = __pyx_v_t;
 
-            /* "ext/neuron_kernels.pyx":184
+            /* "ext/neuron_kernels.pyx":189
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free
  *             if crossed:             # <<<<<<<<<<<<<<
@@ -22768,7 +22803,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           }
 
-          /* "ext/neuron_kernels.pyx":188
+          /* "ext/neuron_kernels.pyx":193
  *                 n_spikes += 1
  *                 lastspike[i] = t
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22777,7 +22812,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           if (__pyx_v_refractoriness) {
 
-            /* "ext/neuron_kernels.pyx":189
+            /* "ext/neuron_kernels.pyx":194
  *                 lastspike[i] = t
  *             if refractoriness:
  *                 not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
@@ -22788,19 +22823,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             } else {
 
               __pyx_t_13 = __pyx_v_free;
-              goto __pyx_L36_bool_binop_done;
+              goto __pyx_L35_bool_binop_done;
             }
             __pyx_t_2 = (!__pyx_v_crossed);
 
 
             __pyx_t_13 = __pyx_t_2;
 
-            __pyx_L36_bool_binop_done:;
+            __pyx_L35_bool_binop_done:;
             __pyx_t_10 = __pyx_v_i;
             *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_10)) )) = __pyx_t_13;
 
 
-            /* "ext/neuron_kernels.pyx":188
+            /* "ext/neuron_kernels.pyx":193
  *                 n_spikes += 1
  *                 lastspike[i] = t
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22829,14 +22864,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       }
   }
 
-  /* "ext/neuron_kernels.pyx":190
+  /* "ext/neuron_kernels.pyx":195
  *             if refractoriness:
  *                 not_refractory[i] = free and not crossed
  *     return n_spikes             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 190, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject *__pyx_temp;
@@ -22886,7 +22921,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":193
+/* "ext/neuron_kernels.pyx":198
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -22912,7 +22947,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":201
+  /* "ext/neuron_kernels.pyx":206
  *     cdef double old[MAX_VARIABLES]
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
@@ -22928,7 +22963,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_m = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":202
+  /* "ext/neuron_kernels.pyx":207
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
@@ -22944,7 +22979,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_c = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":203
+  /* "ext/neuron_kernels.pyx":208
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
@@ -22953,7 +22988,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":204
+  /* "ext/neuron_kernels.pyx":209
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -22967,7 +23002,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":205
+    /* "ext/neuron_kernels.pyx":210
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):
  *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -22978,7 +23013,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":206
+  /* "ext/neuron_kernels.pyx":211
  *     for k in range(n_vars):
  *         old[k] = values[k][i]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -22992,7 +23027,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":207
+    /* "ext/neuron_kernels.pyx":212
  *         old[k] = values[k][i]
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -23001,7 +23036,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-    /* "ext/neuron_kernels.pyx":208
+    /* "ext/neuron_kernels.pyx":213
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23013,7 +23048,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     if (__pyx_t_6) {
 
 
-      /* "ext/neuron_kernels.pyx":209
+      /* "ext/neuron_kernels.pyx":214
  *         total = m[k * width + n_vars]
  *         if c != NULL:
  *             total += c[k * n + i]             # <<<<<<<<<<<<<<
@@ -23022,7 +23057,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
       __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
 
-      /* "ext/neuron_kernels.pyx":208
+      /* "ext/neuron_kernels.pyx":213
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23031,7 +23066,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     }
 
-    /* "ext/neuron_kernels.pyx":210
+    /* "ext/neuron_kernels.pyx":215
  *         if c != NULL:
  *             total += c[k * n + i]
  *         for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23045,7 +23080,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
       __pyx_v_l = __pyx_t_9;
 
-      /* "ext/neuron_kernels.pyx":211
+      /* "ext/neuron_kernels.pyx":216
  *             total += c[k * n + i]
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
@@ -23055,7 +23090,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     }
 
 
-    /* "ext/neuron_kernels.pyx":212
+    /* "ext/neuron_kernels.pyx":217
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]
  *         values[k][i] = total             # <<<<<<<<<<<<<<
@@ -23064,7 +23099,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":193
+  /* "ext/neuron_kernels.pyx":198
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -25634,30 +25669,30 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
     const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{338},{681}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{338},{743}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1728 bytes) */
-static const char cstring[] = "x\332\255U\273s\333F\0327-\331\241\022\346,F\2624\216\023e)\371L%\261\231\320\362\235or\211oh\231~\214}\261$\312\216&\rf\t,\310\265\200\005\210]\320\340\315\345&%K\224(Q\242D\211\222\245J\226(\375\047\370O\270o\001\276\254{\024\231h\206\213o\367{\377\276\207\020\026\350[\017Y\355\327D\025\367ku$,\264w\007q\201\005A}\354P\3346\010\377\016}\377wbZ\316\340\025%o\220\245\243\357U\213\t\332q-\227#\3144\244QG\352\237\177\246l\312\340\302\241\032\321\026\204\221\345\374_\376\373o3\311\373\177\333\307\214Y\002a\316i\207\311x\035\202\265\333\0263\006\310\314\202\354C\220OY\037\033TC\246\245\221[\210x6\350\202\251\252Z\225~\253\272\345\010\007\263\352-\324\001SSa\336\3056\001W\010{\224\243\037-\200@t\001\240\375\201\350Z\014\301\233F\014\332&\016\200\003\336d|`\325\221B\014\0354\017n\337\375\313\335,Z\207H89\342n[5 P\302%hm\227\032\002\254\213\201Mx\r=\325\321\300r\021#\020\027da\203\334\242\202\350\022\2068\021\222@\325,g,\250\305\024P\247\254S\235\300D\373Dj?\302\006\0475\254i\n\310\021\3252\014\311\263\030\257\341\266\252Q.\313HXvz\342\033F\\\007,\235\022\207\021\203\327\354\201\327Q)\203\342q\312\005a\000\256\323qM \340\236ki\314\202\344u\354\032\002)\212C4W%\212\20247\363\316,v\033\300\350Sl\000\027LQ\241(\3145\355AMQ-\207\324L\320\243\330q\360\000\351\230\032y\306\324\264\241\014\213b\256\211E\367?$,]\007\03482].P\027C\302\026#\010rtM\206l\300?OG>\352\006\356d\025\220\027\207\350\016V\005t\204\224\242\226vNx\306\247\214\000\366\231\356\\\342\334\010\234\363n\020\326\021]7\303FF\212\r\303R\245B\236\244\206\005\256\375\027n\336a2\300\274\271y\315\2655\311\200\304\241\231\246n\332\004=C\036\332}\206\276F\365/\033\255\375\247O\233\206Am(\307c\361X4\237\213\347\242\331\"=\2270\225\034?9j\266\236\274x\376Pyq\320\222\003Z\233\317\252\242\034\014<\370=\204FU~\204\322\037\021]Q&\315\004\005\204b\311v\233\023\035\"\250 \246|\320\244\016\374\351.S\345\027X|\252\225\027FR&\246,\373Z\232kd<\206\315\374+\335+\n4\227\242v\211z\312]3\277M\254HR\216BN\271\314\246\352)Xh\262\251\\_H\374""\244\215\236\213\215\251\331i\357\315(5\233\316\205\007\342\311\013\264\314,\024\276\020\372\214\236\353\t\302e.\224\313.\264\\\230Q\002S3-\232\322vu\035f\236\017\230J\255\332L\204\2671\047\252j\000\251\000\006\260OT\322\306\352\251j\271L\250\216\005S\254\301\344\301\014\2315\210I\324\336\237:MhY\366\3405\337\276PKXV\004\322\317\026\014q\034\030\t\017\032\024\000#vN\345\335\";\225\303\n\203\246\231,2\335!D\376\0245;\315.14\211:\2349\235\365\227\227\221\223q\242T\203\245J<Yn\236\037\377 \247\320\004\202\333\364\224\230\260\002(\313\325`\255\312\235*w)cJ\306\346L\201\321\340\022`\330\314&\364\2232\0377\310g\342\304\006<`\244\224<uI\311\\l\313~\177\366\346\252J\226\333\302]\312\303\275#\027\223\003&\047K(\033$8\240\344\371\251\344#.\223\310\003\204\";\"\323\026\026\374\034W\025Bt\035P\262\000\004\203\364\2111\277Z\366\234\236\216<t$D\237#\016\377\037\\\302g\313\300{\361k\341]\351\302\245k\301J\270\021\366\242B\272\2749\336\254\206\375\3500R\343\265\270\221._\013\256\006\355\360J$\342;\361a\272\374\301\257\377\362_\005\365`?\340\341v\270\037\272\321\343xo\374\347G#\375\254q\326\032\037\264\306\255\343\264\370\207\341\353\240\020\224\323\225\017\323bi\330\364\257\372\330\357\275+^\370\370zP\t\376\024\226\242F\324\212W\222rr#\351\216^\217\017\016\323U\024\026\302\253\241\021W \242\365\013\227\266\202\026<\224\337]\276p\251\002\204\014n)\252\247\313R\354z\246^\310.\213\307\365\340^x3*Dk\321\203\010\313P\337\014U\277\234\026W\322\345\342\270\370)\270\376k\230\275\367\322\342G\303{\376M\210q\r2q\302\265\360y|9\3061Ov\222\303\264\364\211\377U\320\010\016\323b\331/\373\325\240\034\354L/\267\002\014\211W\026qp\302\2624w?\330\010z\341R\270\007.\346\006V\375\202\277\005\357\005\200\002rY)\201\333\035\037\\\\\237`\270\033\355\306\273\311\356h\367\254:><J?^\367\367\375\336od\277\315\336\237@U\274\310\213\275\304\033yg\275\364\263\317\001\321\255\t\242\343JcT\226\025\257\314P\373b\374\3057Q?>\214\325\344\223\004\020\336\032o\325\"=n\304\255d)\251\277=\337\000\357#\331\037\276\362""\353\020\023\017\252\000\342\243\350f\\\200\266\331\217\337$\355\321\305Q%-m\372\375\3400P\201\3718\332\213N\223\215\2447Z\032\355\215:gG\020\333\254Q\226\213\303K\303\227~\305\277\007X\377\024>\000\353\300\303C\327\177\004\316\356\004\307\341ft1\272\021\265\343\245\370^\262\2354\246\354g\000\356\305\360F\330\211\216\262\010[\311\007\2113*\313\330\234\341\332\020\344\256\014{y/\350~\303o\005\027\203\312\357Y\375|\n\0063\375\243\004\312\263\025\350a#lA\307\336\201F\275\034\353I#i\001\036\333\243FZ\256L\232\371n\304\343\235\3708YK\036\002kg\334|9~\371\352\177\214NZZ\363\353iI\246\262\272\351\3773\254g>\013\361z|\222\374<\352\245\3537\300\337\313\361W?\310\370\257\014\337\370*XX\335\312\302\335\201@\212q1)\216\212gE\030\265\267\331\273\027\362h\047:\001\375\223\321\311\331\211t]Z\035\257n\207\2250s\364\013\344\006\316>\r\266\203\007\001N\313[P\303r~\227\214\305;\360\337\316\030\245\r\277\033h\200Q\036\354\006D\017\341\246\253\237\005\215t\365\032\200\371G)\224\361d\030n\330\214\326\243\343\030\n\366\321\260\376o\255Y\246q";
-    PyObject *data = __Pyx_DecompressString(cstring, 1728, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1738 bytes) */
+static const char cstring[] = "x\332\255U\313s\333\306\0317-\331\241\032\246\021#Y\252\343TYJ\256\251\2466SZn\335iSwh\231~\214\335X\024eW\323\013f\t,\310\265\200\005\210]\320`\247\355\344\310#\2168\342\210#\2168\362\250#\2178\352O\360\237\320o\001\276\254>\016\231j\206\213o\367{\377\276\207\020\026\350\327\036\262:\357\210*\036\325\352HX\350\340>\342\002\013\202\006\330\241\270c\020\376{\364\335\237\211i9\303\267\224\274G\226\216\276S-&h\327\265\\\2160\323\220F\035\251\177\371\231\262\031\203\013\207jD[\022F\226\363?\371\037\277\315%\037\375\351\0203f\t\2049\247]&\343u\010\326\356Y\314\030\"3\013r\000A\276`\003lP\r\231\226F\356\"\342\331\240\013\246\252jU\372\255\352\226#\034\314\252wQ\027L\315\204y\017\333\004\\!\354Q\216\276\267\000\002\321\003\200\016\207\242g1\004o\0321h\2078\000\016x\223\361\201UG\n1t\324<\272\367\340w\017\262h\035\"\341\344\210\273\035\325\200@\t\227\240u\\j\010\260.\2066\3415\364BGC\313E\214@\\\220\205\rr\313\n\242G\030\342DH\002U\263\234\261\240\026S@\235\262nu\n\023\035\020\251\375\024\033\234\324\260\246) GT\3130$\317b\274\206;\252F\271,#a\331\351\211o\031q\035\260tF\034F\014^\263\207^W\245\014\212\307)\027\204\001\270N\3275\201\200{\256\2451\013\222\327\261k\010\244(\016\321\\\225(\n\322\334\314;\263\330=\000c@\261\001\\0E\205\2420\327\264\2075E\265\034R3A\217b\307\301C\244cj\344\031S\323\2062,\213\271&\026\275\177\223\260t\035p\340\310t\271@=\014\t[\214 \310\3215\031\262\001\377<\035\371\250\033\270\233U@^\034\242;X\025\320\021R\212Z\332%\3419\2372\002\330g\272\013\211K#p\311\273AXW\364\334\014\033\031)6\014K\225\ny\222\032\026\270\366\037\270y\207\311\000\363\346\3465\327\326$\003\022\207f\232\271\351\020\364\022yh\377%\372\025\252\377\262\321>|\361\242i\030\324\206r<\023\317D\363\225x%\232m\322w\tS\311\311\363\343f\373\371\353WO\224\327Gm9\240\265\305\254*\312\321\320\203\337\023hT\345{(\3751\321\025e\332LP@(\226l\267\005\321%\202\nb\312\007M\352\300\237\3562U~\201\305gZya$eb\312\262\257\245\271F\306c\330\314\277\322\275\242@s)j\217\250g\3345\363\333\324\212$\345(""\344\224\313l\252\236\201\205&\233\311\r\204\304O\332\350\273\330\230\231\235\365\336\234R\263\351\\z \236\274@\313\314C\341K\241\317\351\205\236 \\\346B\271\354B\313\205\031%05\263\242)\035W\327a\346\371\220\251\324\252\315Ex\007s\242\252\006\220\n`\000\373D%\035\254\236\251\226\313\204\352X0\305\032L\036\314\220Y\203\230D\355\343\251\323\204\226e\017^\363\355\013\265\204eE \375l\301\020\307\201\221\360\240A\0010b\347T\336-\262S9\2540h\232\351\"\323\035B\344OQ\263\323\354\021C\223\250\303\231\323Y\177y\0319\035\047J5X\252\304\223\345\346\371\3617r\006M \270M\317\210\t+\200\262\\\r\326\252\334\251r\2272\246dl\316\024\030\r.\001\206\315lB?)\213q\203|\246Nl\300\003FJ\311S\227\224\314\305\266\354\217go\241\252d\271-\335\245<\334\273r19`r\272\204\262A\202\003J\236\237J>\3422\211<@(\262#2ma\301\317qU!D\317\001%\013@0\310\200\030\213\253e/\350\331\310CGB\3649\342\360\377\301%|\276\014\274\327?\024>\224\256\\\273\031\254\205[a?*\244\253\333\223\355j8\210Z\221\032o\304\215t\365fp#\350\204\237G\"\276\037\267\322\325O~\370\247\3776\250\007\207\001\017w\303\303\320\215\236\305\007\223\337>\035\353\347\215\363\366\344\250=i\237\244\305\237\216\336\005\205\240\234\256\375$-\226FM\377\206\217\375\376\207\342\225\317n\005\225\3407a)jD\355x-)\047\267\223\336\370\335\344\250\225\256\243\260\020\336\010\215\270\002\021m^\271\266\023\264\341\241\374\341\372\225k\025 dp+Q=]\225b\2672\365BvY>n\005\017\303;Q!\332\210\036GX\206\372~\244\372\345\264\270\226\256\026\047\305/\301\365\037\302\354\275\237\026?\035=\364\357@\214\033\220\211\023n\204\257\342\3531\216y\262\227\264\322\322\027\3767A#h\245\305\262_\366\253A9\330\233]\356\006\030\022\257,\343\340\204ei\356Q\260\025\364\303\225\360\000\\,\014\254\373\005\177\007\336\013\000\005\344\262V\002\267{>\270\2705\305p?\332\217\367\223\375\361\376yu\322:N?\333\364\017\375\376\217d_d\357\317\241*^\344\305^\342\215\275\363~\372\325\317\001\321\235)\242\223Jc\\\226\025\257\314Q\373z\362\365\267\321 n\305j\362E\002\010\357Lvj\221\0367\342v\262""\222\324/.7\300\307H\016Fo\375:\304\304\203*\200\3704\272\023\027\240m\016\343\367Ig|u\\IK\333\376 h\005*0\237E\007\321Y\262\225\364\307+\343\203q\367\374\030b\2337\312jqtm\364\306\257\370\017\001\353\277\204\217\301:\360\360\310\365\237\202\263\373\301I\270\035]\215nG\235x%~\230\354&\215\031\373%\200{5\274\035v\243\343,\302v\362I\342\214\31326g\2641\002\271\317G\375\274\027t\277\341\267\203\253A\345\377Y\375|\n\206s\375\343\004\312\263\023\350a#lC\307\336\207F\275\036\353I#i\003\036\273\343FZ\256L\233\371A\304\343\275\370$\331H\236\000ko\322|3y\363\366\277\214NZ\332\360\353iI\246\262\276\355\377=\254g>\013\361f|\232\374u\334O7o\203\2777\223o\376\230\264.@\352\275\257\202\205\365\235,\334=\010\244\030\027\223\342\270x^\224\243V\376Y\260\022\324\177$\373\"{\367B\036\355E\247\340\375t|z~*\003/\255O\326w\303J\230\205\371\017@\006B\3752\330\r\036\0078-\357@\007\224\363\273d,\337\201\1771g\224\266\374^\240\001\302y\252[\220;$\233\256\177\0254\322\365\233P\212_H\241\214\047\303p\303f\264\031\235\304P\356OG\365\177\001\223\340\277%";
+    PyObject *data = __Pyx_DecompressString(cstring, 1738, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2248 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001flag\374\214\204\002\036\001refrac\357tory\"\001iod\374\036\014\027\006iness \3607\002E\007\364\204\014o\014leng\347thu\315\"\260\205\001all\363oc\260\205\001\337\003data\341.\013\020\334c\256\205\001\213\205\003s.u\355p)\000e \366\000ric\375e\336\004be K x\377 (K + 1)\377ASCIIEll\373ip\234@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\235\206\001.\242\206\007__P\373yx\001\000Dict_\377NextRef_\331_\306d\276@__\233\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\222\207\002)\001\265C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\332`\377_checksupT\000\n\001?\004\025\001typ\304`~\037\001unpick?\000\233En \005vt\371\207\001\230\001qGualO\005\364e\375fc\231\206\002\354\277\001\220\204\004ex\314\001set\201_\203\005\273a\316\210\001\021\004\301\003.\007t\267est\200 is\251\204\001o\273ut\215`abc\313E_\377bufferas\377yncio.co\375r\035\003sbasec\253cl\273`_\201 t\351`e\377backcoun\377tcrossed\377distsim.u_\370 .\350\205\013dtd\371\002\370s\000""\370\211\003\311@odeen\373um\334\207\002error\367exa\266@step\370\004\003\250c\342\204\001sform{at\302\210\004free\000\001\373_c\001\002mheld\220\362!\003\000\006\003\333bx\022\002\310\205\004i\177idindex\353A\375s\000\002izekla\376\256\000pikemarwgin1\003mem\320\211\001\336\310\211\001nn_s\033\001sn\337_vars\350And\277imnot_\345\205\007o\353bj\255\206\004p\215 perq_\353\207\003\006\001\310\001pop\356\205\013\342\240\206\007_\327\002\005\010\370\001sre=g\225\210\001rset\376\207\004\246\212\002\277shared\000\003_\177periods\302\000\276\233\003start9\002t\377opstruct\377tthresho\276\231 level\005\007o\231p\021\007\356\214\005un\272\001\232\206\003v\337alues\207\215\006xO\377\200\001\360\014\000\005\031\230\377\t\240\026\240q\250\001\330\377\004\027\320\027\047\240v\250\377Q\250c\260\023\260A\330\377\004\031\230\025\230b\240\017\377\250t\2602\260Q\330\004\377\007\200~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\377S\320ST\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\377\020 \240\001\240\025\240l\373\260!\217\000\024\000\005\036\230\375S\016\000\021\360\006\000\005!|\027\000\231\001\003\2501\330\004#\001\305\033:\002\001\010\002\r\002\003\004\033\230\3777\240&\250\001\250\023\250\367B\250a\247\001w\210c\220\377\021\330\010\t\330\004\010\320\333\010\032x\000;\240\023\002q\330\277\010\013\2107\220&\241\000\023\376\307\000r\240\023\240L\260\006\377\260a\260s\270#\270Q\377\330\014\022\220*\230A\230\377Q\330\010\021\220\021\220\047\357\230\021\230#\005\005,\230a\332\366\000!\374\tr\240`\000\013\210\377>\230\026\230q\240\003\240\3713`\0007\007\020\220\001\220\036\262\025\000\001\210 \311\000\t\014t\000#\365\220`\000\033\275$(\250(\260\377(\270(\300(\310\047\320\377QR\330\r\024\220C\220\247q\330\014\000\034(\023\3402\002H\376\223@x\250x\260x\270x\177\300x\310q\330\034\035\341@}\036\313$\320!A\300""\021\356A\374\322 \271$\037\320\037/\250v\177\260Q\260c\270\022\270\337 \377\036\320\036.\250f\260A\177\260S\270\003\2701\340\361M\276\274+v\210V\2201\260\000s\373\230\047\302 F\250&\260\001\376\264`C\260w\270b\300\002\377\300!\330\014\027\220v\230\367Q\230c\337 G\2503\250\377k\270\026\270q\300\003\300\2373\300g\310R\231\000\240f\004\377\010\210\005\210U\220!\220\2357\351 W\240B\245@\302`a\357\210u\220F\257`2\230T\377\240\027\250\002\250$\250b\377\260\003\2607\270\"\270A\365\330\030\004K\362 \002\240$\240\367g\250R\236\204\002S\270\007\270\367r\300\021\245\204\001r\210\023\210\356%\000\017\210q\206cf\220A?\220S\230\002\230!\262\202I\200\205\003\355y\265fR\270\273@\036\230f\377\240A\240S\250\003\2502\373\250S\326`f\270A\270S~\215 \"\300A\330\021!\345\205\002\377\003\2504\250s\260#\260\337T\270\023\270D\250 #\320\337EU\320UV\244\205\024\330\014\337\023\2201\330\014\307\001\020\027\377\220|\2401\240C\240y\376\350 \024\260X\270Z\300q\367\330\024$m\000U\320*=\376\272\204\001\017\210w\220c\230\021\327\330\020\036\250\204\002#\206\000\010\260\377\010\270\010\300\010\310\010\320\367PQ\340\023\002x\240s\250\367#\250X=\000X\300X\310\375Xw\001\014\020\320\020\"\240\373!\240d\002}\230C\230q\377\330\020\032\230\"\230B\230/a\330\021\036\301@\021\n\003\025\001\344\004\t\035\000\340$\002.\001\014\026\220\337h\230d\240!\246\004\026\220\375a\253\001\330\020\034\230A\330?\020\031\230\021\230%T\000\303\003\376\233\001u\240E\250\024\250T\035\260\256@\013\2101";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2248, 3013);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2259 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001flag\374\214\204\002\036\001refrac\357tory\"\001iod\374\036\014\027\006iness \3607\002E\007\364\204\014o\014leng\347thu\315\"\260\205\001all\363oc\260\205\001\337\003data\341.\013\020\334c\256\205\001\213\205\003s.u\355p)\000e \366\000ric\375e\336\004be K x\377 (K + 1)\377ASCIIEll\373ip\234@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\235\206\001.\242\206\007__P\373yx\001\000Dict_\377NextRef_\331_\306d\276@__\233\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\222\207\002)\001\265C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\332`\377_checksupT\000\n\001?\004\025\001typ\304`~\037\001unpick?\000\233En \005vt\371\207\001\230\001qGualO\005\364e\375fc\231\206\002\354\277\001\220\204\004ex\314\001set\201_\203\005\273a\316\210\001\021\004\301\003.\007t\267est\200 is\251\204\001o\273ut\215`abc\313E_\377bufferas\377yncio.co\375r\035\003sbasec\253cl\273`_\201 t\351`e\377backcoun\377tcrossed\377distsim.u_\370 .\350\205\013dtd\371\002\370s\000""\370\211\003\311@odeen\373um\334\207\002error\367exa\266@step\370\004\003\250c\342\204\001sform{at\302\210\004free\000\001\373_c\001\002mheld\220\362!\003\000\006\003\333bx\022\002\310\205\004i\177idindex\353A\375s\000\002izekla\376\256\000pikemarwgin1\003mem\320\211\001\336\310\211\001nn_s\033\001sn\337_vars\350And\277imnot_\345\205\007o\353bj\255\206\004p\215 perq_\353\207\003\006\001\310\001pop\356\205\013\342\240\206\007_\327\002\005\010\370\001sre=g\225\210\001rset\376\207\004\246\212\002\277shared\000\003_\177periods\302\000\276\233\003start9\002t\377opstruct\377tthresho\276\231 level\005\007o\231p\021\007\356\214\005un\272\001\232\206\003v\337alues\207\215\006xO\377\200\001\360\014\000\005\031\230\377\t\240\026\240q\250\001\330\377\004\027\320\027\047\240v\250\377Q\250c\260\023\260A\330\377\004\031\230\025\230b\240\017\377\250t\2602\260Q\330\004\377\007\200~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\377S\320ST\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\377\020 \240\001\240\025\240l\373\260!\217\000\024\000\005\036\230\375S\016\000\021\360\006\000\005!|\027\000\231\001\003\2501\330\004#\001\305\033:\002\001\010\002\r\002\003\004\033\230\3777\240&\250\001\250\023\250\367B\250a\247\001w\210c\220\377\021\330\010\t\330\004\010\320\333\010\032x\000;\240\023\002q\330\277\010\013\2107\220&\241\000\023\376\307\000r\240\023\240L\260\006\377\260a\260s\270#\270Q\377\330\014\022\220*\230A\230\377Q\330\010\021\220\021\220\047\357\230\021\230#\005\005,\230a\332\366\000!\374\tr\240`\000\013\210\377>\230\026\230q\240\003\240\3713`\0007\007\020\220\001\220\036\262\025\000\001\210 \311\000\t\014t\000#\365\220`\000\033\275$(\250(\260\377(\270(\300(\310\047\320\377QR\330\r\024\220C\220\247q\330\014\000\034(\023\3402\002H\376\223@x\250x\260x\270x\177\300x\310q\330\034\035\341@}\036\313$\320!A\300""\021\356A\374\322 \271$\037\320\037/\250v\177\260Q\260c\270\022\270\337 \377\036\320\036.\250f\260A\177\260S\270\003\2701\340\361M\276\274+v\210V\2201\260\000s\373\230\047\302 F\250&\260\001\376\264`C\260w\270b\300\002\377\300!\330\014\027\220v\230\367Q\230c\337 G\2503\250\377k\270\026\270q\300\003\300\2373\300g\310R\231\000\240f\004\377\010\210\005\210U\220!\220\2357\351 W\240B\245@\302`a\357\210u\220F\257`2\230T\377\240\027\250\002\250$\250b\377\260\003\2607\270\"\270A\365\330\030\004K\362 \002\240$\240\367g\250R\236\204\002S\270\007\270\367r\300\021\245\204\001r\210\023\210\356%\000\017\210q\206cf\220A?\220S\230\002\230!\262\202I\200\205\003\355y\265fR\270\273@\036\230f\377\240A\240S\250\003\2502\373\250S\326`f\270A\270S~\215 \"\300A\330\021!\345\205\002\377\003\2504\250s\260#\260\337T\270\023\270D\250 #\320\337EU\320UV\244\205\024\330\014\337\023\2201\330\014\307\001\020\027\377\220|\2401\240C\240y\376\350 \024\260X\270Z\300q\367\330\024$m\000U\320*=\367\270Q\340#\000w\220c\230\257\021\330\020\036\250\204\002#\206\000\010\377\260\010\270\010\300\010\310\010~\347\205\001\021\030\230\003\2301\000\034\372&\025\340Q\002x\240s\250#\373\250X{\000X\300X\310X\376\265\001\014\020\320\020\"\240!\375\240\242\002}\230C\230q\330\377\020\032\230\"\230B\230a\027\330\021\036\377@\021\n\003\025\001\004\t\362\035\000\340$\002.\001\014\026\220h\357\230d\240!\344\004\026\220a\376\351\001\330\020\034\230A\330\020\037\031\230\021\230%T\000\201#\331\001\377u\240E\250\024\250T\260\016\354@\013\2101";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2259, 3075);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3013 bytes) */
-static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b""\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b""\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
+    #else /* compression: none (3075 bytes) */
+static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b""\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b""\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\340\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\330\021\030\230\003\2301\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\330\021\030\230\003\2301\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED

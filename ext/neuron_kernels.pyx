@@ -167,8 +167,13 @@ def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
             if refractoriness:
                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
                     refractory_steps[0 if shared_period else i]
-            if n_vars == 2:  # a literal size is unrolled (the PD14 neuron)
+            # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
+            if n_vars == 2:
                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+            elif n_vars == 3:
+                _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+            elif n_vars == 1:
+                _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
             else:
                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
             x = threshold_variable[i]
