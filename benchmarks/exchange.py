@@ -34,14 +34,14 @@ def main():
     started = time.perf_counter()
     for window in range(args.windows):
         steps[:] = window
-        exchange.exchange(ids, steps)
+        exchange.exchange(ids, steps, one_step=True)
     elapsed = comm.allreduce(time.perf_counter() - started, op=__import__("mpi4py").MPI.MAX)
     if rank == 0:
         per_window = elapsed / args.windows * 1e6
         row = (f"| {size} | {args.spikes_per_window} | {args.spikes_per_window * 16} | "
                f"{per_window:.1f} | {per_window * 1e4 / 1e6:.2f} |")
         append_row(os.path.join(HERE, "results", "exchange.md"),
-                   "# Spike exchange cost (one Allgatherv per 0.1 ms window)\n\n"
+                   "# Spike exchange cost (one exchange per 0.1 ms window)\n\n"
                    f"Machine: {machine()}, ranks on one node (shared memory; 3 ranks "
                    "oversubscribe 2 cores). `benchmarks/exchange.py`.\n\n"
                    "| ranks | spikes/window | bytes gathered/window | us/window | "

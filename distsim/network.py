@@ -284,7 +284,7 @@ class Network:
         """Gather a window's spikes from all ranks and queue their effects."""
         ids = np.concatenate(window_ids) if window_ids else np.empty(0, np.int64)
         steps = np.concatenate(window_steps) if window_steps else np.empty(0, np.int64)
-        ids, steps = self.exchange.exchange(ids, steps)
+        ids, steps = self.exchange.exchange(ids, steps, one_step=self.window_steps == 1)
         self.delivery_plan.deliver(ids, steps)
         for pathway in self.event_pathways:
             if pathway.prepost == "pre":

@@ -60,6 +60,26 @@ def test_exchange_gives_every_rank_all_spikes_sorted():
     assert list(zip(all_steps, all_ids)) == expected
 
 
+def test_exchange_grows_when_a_window_does_not_fit():
+    # Rank 1 spikes far more than the fixed block holds: the lists go by
+    # Allgatherv, the block grows, and the next windows use it.
+    comm = get_comm()
+    rank, size = comm.Get_rank(), comm.Get_size()
+    exchange = SpikeExchange()
+    first_capacity = exchange.capacity
+    for window, many in enumerate((3, 5 * first_capacity, 3 * first_capacity, 0)):
+        n = many if rank == 1 else 2
+        ids = (rank * 100_000 + np.arange(n) * 7).astype(np.int64)
+        steps = np.full(n, window, dtype=np.int64)
+        all_ids, all_steps = exchange.exchange(ids, steps)
+        expected = np.sort(np.concatenate([r * 100_000 + np.arange(many if r == 1 else 2) * 7
+                                           for r in range(size)]))
+        assert np.array_equal(all_ids, expected) and np.all(all_steps == window)
+    assert exchange.capacity >= 5 * first_capacity
+    assert exchange.spikes_exchanged == sum(2 * (size - 1) + m
+                                            for m in (3, 5 * first_capacity, 3 * first_capacity, 0))
+
+
 def test_an_error_on_one_rank_is_raised_on_every_rank():
     rank = get_comm().Get_rank()
     with pytest.raises((ValueError, CollectiveError)) as info:
