@@ -313,8 +313,12 @@ class NeuronGroup(NeuronPopulation):
     when = "groups"
 
     def __init__(self, N, model, method=None, threshold=None, reset=None, refractory=False,
-                 namespace=None, dtype=None, name="neurongroup*"):
+                 namespace=None, dtype=None, name="neurongroup*", events=None):
         super().__init__(name, namespace)
+        if events:
+            raise NotImplementedError(f"{self.owner_kind} '{self.name}': custom events "
+                                      "(events=...) are not supported yet; see "
+                                      "docs/porting.md")
         if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
             raise ValueError(f"{self.owner_kind} '{self.name}': N must be a positive integer, got {N!r}")
         self.N = int(N)

@@ -79,3 +79,12 @@ def test_explicit_network_warns_about_objects_left_out():
     H = NeuronGroup(5, "v : 1", name="forgotten")
     with pytest.warns(UserWarning, match="forgotten"):
         Network(G).run(1 * ms)
+
+
+def test_brian2_names_distsim_lacks_say_so():
+    import distsim
+    for name in ("network_operation", "linked_var", "store", "restore", "EventMonitor"):
+        with pytest.raises(NotImplementedError, match=f"{name} is not supported"):
+            getattr(distsim, name)()
+    with pytest.raises(NotImplementedError, match="custom events"):
+        distsim.NeuronGroup(2, "v : 1", events={"custom": "v > 1"})

@@ -329,3 +329,4 @@ def test_the_guides_loose_generator_gets_a_hint():
         conn7.connect(j="k in range(5, 10) if i < 5")
     conn7.connect(j="k for k in range(5, 10) if i < 5")
     assert len(conn7) == 25
+
