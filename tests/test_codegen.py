@@ -7,7 +7,7 @@ import pytest
 
 import distsim
 import distsim.groups
-from distsim import NeuronGroup, ms, run
+from distsim import NeuronGroup, Synapses, ms, run
 from distsim.codegen import build
 from distsim.codegen.kernels import Untranslatable
 
@@ -136,3 +136,37 @@ def test_ranks_starting_together_compile_each_kernel_once(tmp_path, n):
     built = [f for f in os.listdir(tmp_path / "cache" / "kernels") if f.endswith(".so")]
     assert len(built) == 2  # the neuron update and the pathway, compiled once each
     assert np.array_equal(outputs[1], outputs[n])
+
+
+def run_synaptic_dynamics(generated, monkeypatch):
+    import distsim.synapses.dynamics as dynamics
+    distsim.start_scope()
+    if not generated:
+        monkeypatch.setattr(dynamics, "_synapse_loop", lambda *args: None)
+    source = NeuronGroup(20, "du/dt = (1.5 - u)/(7*ms) : 1", threshold="u > 1", reset="u = 0",
+                         method="exact")
+    source.u = "i/20"
+    target = NeuronGroup(12, """dv/dt = (g_in - v)/(10*ms) : 1
+                                g_in : 1""")
+    S = Synapses(source, target[2:10], """dg/dt = -g/(10*ms) + x*(1 - g)/(5*ms) + 0.1*xi/sqrt(ms) : 1 (clock-driven)
+                                          dx/dt = -x/(20*ms) + 0.01*u_pre/ms - 0.01*v_post/ms : 1 (clock-driven)
+                                          w : 1
+                                          g_in_post = w*g + 0.001*j : 1 (summed)""",
+                 on_pre="x += 0.5", method="euler")
+    S.connect(p=0.6)
+    S.w = "0.5 + 0.05*i"
+    run(20 * ms)
+    used = (S.clock_driven_update.loop is not None, S.summed_updates[0].loop is not None)
+    monkeypatch.undo()
+    return np.asarray(S.g), np.asarray(S.x), np.asarray(target.g_in), np.asarray(target.v), used
+
+
+def test_clock_driven_synapses_and_summed_variables_run_as_the_numpy_path(monkeypatch):
+    # pre and post reads, noise, a summed variable onto a subgroup
+    compiled = run_synaptic_dynamics(True, monkeypatch)
+    numpy_path = run_synaptic_dynamics(False, monkeypatch)
+    assert compiled[-1] == (True, True) and numpy_path[-1] == (False, False)
+    g_in = compiled[2]
+    assert np.all(g_in[[0, 1, 10, 11]] == 0) and np.all(g_in[2:10] != 0)
+    for ours, reference in zip(compiled[:-1], numpy_path[:-1]):
+        assert np.allclose(ours, reference, rtol=1e-12, atol=1e-12)

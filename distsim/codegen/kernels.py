@@ -69,6 +69,32 @@ def _kernel(body_lines, names, loop_header, locals_):
     return Kernel(source, list(names.arrays.values()), list(names.scalars.values()))
 
 
+def _synaptic_names(names, kinds, constants, element, i_text, j_text):
+    """``name_of`` for code run on one synapse (store position ``element``):
+    ``kinds`` resolves names as Synapses.namespace_plan does; ``post`` and
+    ``pre`` index the target's and the source's arrays."""
+    def name_of(name):
+        kind, variable = kinds.get(name, ("external", name))
+        if kind == "synapse":
+            return names.array(f"s_{name}", ("synapse", name), element)
+        if kind == "post":
+            return names.array(f"p_{variable}", ("post", variable), "post")
+        if kind == "pre":
+            return names.array(f"q_{variable}", ("pre", variable), "pre")
+        if kind == "clock":
+            return name
+        if name in ("i", "j"):
+            return i_text if name == "i" else j_text
+        if kind in ("shared", "size", "external"):
+            return _constant(names, name, constants)
+        raise Untranslatable(f"'{name}' ({kind})")
+    return name_of
+
+
+def _indented(lines, depth):
+    return [" " * (4 * depth) + line for line in lines]
+
+
 def pathway_kernel(statements, destinations, reads, subexpressions, event_driven,
                    constants, site_offsets):
     """The kernel of a synaptic pathway: for each event (a store position,
@@ -88,29 +114,11 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
     kinds.update({target: destination for target, destination in destinations.items()})
     subexpression_names = {eq.name for eq in subexpressions}
 
+    synaptic = _synaptic_names(names, kinds, constants, "syn", "<double>i_values[k]",
+                               "<double>j_values[k]")
+
     def name_of(name):
-        kind, variable = kinds.get(name, ("external", name))
-        if name in subexpression_names:
-            return f"sub_{name}"
-        if kind == "synapse":
-            return names.array(f"s_{name}", ("synapse", name), "syn")
-        if kind == "post":
-            return names.array(f"p_{variable}", ("post", variable), "post")
-        if kind == "pre":
-            return names.array(f"q_{variable}", ("pre", variable), "pre")
-        if kind == "clock":
-            return name
-        if name == "i":
-            return "<double>i_values[k]"
-        if name == "j":
-            return "<double>j_values[k]"
-        if kind in ("shared", "size", "external"):
-            value = constants.get(name)
-            if kind == "external" and (value is None or np.ndim(value) != 0 or
-                                       isinstance(value, (bool, np.bool_))):
-                raise Untranslatable(f"'{name}' is not a number")
-            return names.scalar(f"c_{name}", name)
-        raise Untranslatable(f"'{name}' ({kind})")
+        return f"sub_{name}" if name in subexpression_names else synaptic(name)
 
     body = []
     locals_ = []
@@ -124,22 +132,22 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
                                                      event_driven.solutions)):
             kinds.setdefault(variable, ("synapse", variable))
             locals_.append(f"advanced_{k}")
-            body.append(f"        advanced_{k} = {translate_sympy(solution, text_of_symbol)}")
+            body.append(f"advanced_{k} = {translate_sympy(solution, text_of_symbol)}")
         for k, variable in enumerate(event_driven.variables):
-            body.append(f"        {name_of(variable)} = advanced_{k}")
+            body.append(f"{name_of(variable)} = advanced_{k}")
     for eq in subexpressions:
         locals_.append(f"sub_{eq.name}")
-        body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
+        body.append(f"sub_{eq.name} = {translate(eq.expr, name_of)}")
     for (target, op, expr), first_site in zip(statements, site_offsets):
         def random_of(function, site, first_site=first_site):
             # drawn by the caller for every event, exactly as the numpy path draws
             return names.array(f"r_{first_site + site}", ("random", function,
                                                           first_site + site), "k")
         operator = {None: "=", "Add": "+=", "Sub": "-=", "Mult": "*=", "Div": "/="}[op]
-        body.append(f"        {name_of(target)} {operator} "
+        body.append(f"{name_of(target)} {operator} "
                     f"{translate(expr, name_of, random_of)}")
     if event_driven is not None:
-        body.append(f"        {name_of('lastupdate')} = t")
+        body.append(f"{name_of('lastupdate')} = t")
     uses = "\n".join(body)
     header = ["size_t positions_at, Py_ssize_t n_events, size_t local_targets_at, "
               "long long target_offset, size_t pre_index_at, size_t i_values_at, "
@@ -156,26 +164,34 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
         header.append("        post = local_targets[syn] + target_offset")
     if "[pre]" in uses:
         header.append("        pre = pre_index[k]")
-    return _kernel(body, names, header, locals_)
+    return _kernel(_indented(body, 2), names, header, locals_)
 
 
-def neuron_update_kernel(updater, subexpressions, constants, dtypes):
-    """The kernel of a NeuronGroup's numerical update (euler, rk2, rk4
-    without noise, or exponential_euler): each neuron's stages computed in
-    registers, the same arithmetic as the numpy updaters.
+def _constant(names, name, constants):
+    """A constant's kernel argument (raises Untranslatable if it is not one number)."""
+    value = constants.get(name)
+    if value is None or np.ndim(value) != 0 or isinstance(value, (bool, np.bool_)):
+        raise Untranslatable(f"'{name}' is not a number")
+    return names.scalar(f"c_{name}", name)
 
-    ``dtypes``: name -> dtype of the group's local arrays. Array keys given
-    back: variable names (float64) and ('noise', j): the j-th noise's draws
-    times sqrt(dt), one per neuron; scalar keys: constant names.
+
+def _numerical_update(updater, subexpressions, names, state_array, other_name_of, frozen):
+    """The lines (unindented) and locals of one element's numerical update
+    (euler, rk2, rk4, exponential_euler; euler with additive noise), the
+    arithmetic of the numpy updaters in the same order.
+
+    ``state_array(name)``: the text of a state variable's element;
+    ``other_name_of(name)``: the text of any other name (parameters, indices,
+    constants); ``frozen``: variables held while ``held`` is true.
     """
     method = updater.name
     noise = getattr(updater, "noise", None) or []
     if method not in ("euler", "rk2", "rk4", "exponential_euler") or \
             (noise and method != "euler"):
         raise Untranslatable(f"method {method}")
-    names = _Names()
     variables = updater.variables
-    stage_values = {}  # variable -> text of its value in the stage being written
+    subexpression_names = {eq.name for eq in subexpressions}
+    stage_values = {xi: "0.0" for xi in noise}  # name -> its text in the stage written
 
     def name_of(name):
         if name in stage_values:
@@ -184,45 +200,30 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
             return f"sub_{name}"
         if name in ("t", "dt"):
             return {"t": "t_stage", "dt": "dt"}[name]
-        if name == "i":
-            return "<double>(first_index + n)"
-        if name in dtypes:
-            if dtypes[name] != np.float64:
-                raise Untranslatable(f"'{name}' is not a float variable")
-            return names.array(f"s_{name}", name, "n")
-        value = constants.get(name)
-        if value is None or np.ndim(value) != 0 or isinstance(value, (bool, np.bool_)):
-            raise Untranslatable(f"'{name}' is not a number")
-        return names.scalar(f"c_{name}", name)
+        return other_name_of(name)
 
-    subexpression_names = {eq.name for eq in subexpressions}
-    body, locals_ = [], ["t_stage"]
+    body, locals_ = [], ["t_stage"] + [f"sub_{eq.name}" for eq in subexpressions]
     for k, name in enumerate(variables):
         locals_.append(f"x0_{k}")
-        body.append(f"        x0_{k} = {names.array(f's_{name}', name, 'n')}")
+        body.append(f"x0_{k} = {state_array(name)}")
     stage_values.update({name: f"x0_{k}" for k, name in enumerate(variables)})
-    stage_values.update({xi: "0.0" for xi in noise})
-    body.append("        t_stage = t")
-    frozen = [name for name in variables if name in updater.unless_refractory]
-    if frozen:
-        body.append("        held = not_refractory[n] == 0")
-    locals_ += [f"sub_{eq.name}" for eq in subexpressions]
+    body.append("t_stage = t")
     if method == "exponential_euler":
         for eq in subexpressions:
-            body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
+            body.append(f"sub_{eq.name} = {translate(eq.expr, name_of)}")
         for k, name in enumerate(variables):
             a, b = updater.linear_parts[name]
             locals_ += [f"a_{k}", f"b_{k}"]
-            body.append(f"        a_{k} = {translate_sympy(a, name_of)}")
-            body.append(f"        b_{k} = {translate_sympy(b, name_of)}")
+            body.append(f"a_{k} = {translate_sympy(a, name_of)}")
+            body.append(f"b_{k} = {translate_sympy(b, name_of)}")
         for k, name in enumerate(variables):
             # numpy: where(a == 0, x + b dt, -b/a + (x + b/a) exp(a dt))
             new = (f"(x0_{k} + b_{k} * dt) if a_{k} == 0 else "
                    f"(-(b_{k} / a_{k}) + (x0_{k} + b_{k} / a_{k}) * exp(a_{k} * dt))")
             if name in frozen:
                 new = f"x0_{k} if held else ({new})"
-            body.append(f"        s_{name}[n] = {new}")
-        return _neuron_kernel(body, names, locals_, frozen)
+            body.append(f"{state_array(name)} = {new}")
+        return body, locals_
     stages, weights, nodes = updater.stages, updater.weights, updater.nodes
 
     def slopes(prefix, first):
@@ -231,20 +232,20 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
         for eq in subexpressions:
             # '(constant over dt)' subexpressions keep their start-of-step value
             if first or "constant over dt" not in eq.flags:
-                body.append(f"        sub_{eq.name} = {translate(eq.expr, name_of)}")
+                body.append(f"sub_{eq.name} = {translate(eq.expr, name_of)}")
         for k, name in enumerate(variables):
             locals_.append(f"{prefix}_{k}")
             slope = translate(updater.equations[name].expr, name_of)
-            body.append(f"        {prefix}_{k} = "
+            body.append(f"{prefix}_{k} = "
                         + (f"0.0 if held else {slope}" if name in frozen else slope))
 
     for stage in range(len(weights)):
         if stage:
-            body.append(f"        t_stage = t + {number(nodes[stage])} * dt")
+            body.append(f"t_stage = t + {number(nodes[stage])} * dt")
             for k, name in enumerate(variables):
                 terms = [f"{number(a)} * k{s}_{k}" for s, a in enumerate(stages[stage - 1]) if a]
                 locals_.append(f"x{stage}_{k}")
-                body.append(f"        x{stage}_{k} = x0_{k} + dt * ({' + '.join(terms)})")
+                body.append(f"x{stage}_{k} = x0_{k} + dt * ({' + '.join(terms)})")
             stage_values.update({name: f"x{stage}_{k}" for k, name in enumerate(variables)})
         slopes(f"k{stage}", stage == 0)
     new_values = {}
@@ -256,24 +257,99 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
         # f(xi=1) - f(xi=0), times a draw the caller makes (randn()*sqrt(dt)).
         stage_values[xi] = "1.0"
         slopes(f"with_xi{j}", False)
-        draw = names.array(f"dw_{j}", ("noise", j), "n")
+        draw = names.array(f"dw_{j}", ("noise", j), "element")
         for k, name in enumerate(variables):
             new_values[name] = f"({new_values[name]}) + (with_xi{j}_{k} - k0_{k}) * {draw}"
         stage_values[xi] = "0.0"
     for name, value in new_values.items():
-        body.append(f"        s_{name}[n] = {value}")
-    return _neuron_kernel(body, names, locals_, frozen)
+        body.append(f"{state_array(name)} = {value}")
+    return body, locals_
 
 
-def _neuron_kernel(body, names, locals_, frozen):
+def neuron_update_kernel(updater, subexpressions, constants, dtypes):
+    """The kernel of a NeuronGroup's numerical update (euler, rk2, rk4,
+    exponential_euler; euler with additive noise): each neuron's stages in
+    registers, the same arithmetic as the numpy updaters.
+
+    ``dtypes``: name -> dtype of the group's local arrays. Array keys given
+    back: variable names (float64) and ('noise', j): the j-th noise's draws
+    times sqrt(dt), one per neuron; scalar keys: constant names.
+    """
+    names = _Names()
+
+    def other_name_of(name):
+        if name == "i":
+            return "<double>(first_index + element)"
+        if name in dtypes:
+            if dtypes[name] != np.float64:
+                raise Untranslatable(f"'{name}' is not a float variable")
+            return names.array(f"s_{name}", name, "element")
+        return _constant(names, name, constants)
+
+    frozen = [name for name in updater.variables if name in updater.unless_refractory]
+    body, locals_ = _numerical_update(
+        updater, subexpressions, names, lambda name: names.array(f"s_{name}", name, "element"),
+        other_name_of, frozen)
+    if frozen:
+        body.insert(0, "held = not_refractory[element] == 0")
     header = ["Py_ssize_t n_local, long long first_index, size_t not_refractory_at, "
               "double t, double dt",
               "    cdef unsigned char* not_refractory = <unsigned char*>not_refractory_at",
-              "    cdef Py_ssize_t n",
+              "    cdef Py_ssize_t element",
               "    cdef bint held",
-              "    for n in range(n_local):"]
-    return _kernel(body, names, header, locals_)
+              "    for element in range(n_local):"]
+    return _kernel(_indented(body, 2), names, header, locals_)
+
+
+def _synapse_loop(names, reads, constants):
+    """Name resolution and loop header of kernels over all of a rank's
+    synapses, source by source (store order): ``element`` is the store
+    position, ``post``/``pre`` index the target's and the source's arrays."""
+    kinds = {name: (kind, variable) for name, kind, variable in reads}
+    name_of = _synaptic_names(names, kinds, constants, "element", "<double>source",
+                              "<double>(local_targets[element] + target_start)")
+    header = ["Py_ssize_t n_sources, size_t row_start_at, size_t local_targets_at, "
+              "long long target_offset, long long target_start, long long source_offset, "
+              "double t, double dt",
+              "    cdef long long* row_start = <long long*>row_start_at",
+              "    cdef int* local_targets = <int*>local_targets_at",
+              "    cdef Py_ssize_t source, element, post, pre",
+              "    cdef bint held = False",
+              "    for source in range(n_sources):",
+              "        pre = source + source_offset",
+              "        for element in range(row_start[source], row_start[source + 1]):",
+              "            post = local_targets[element] + target_offset"]
+    return name_of, header
+
+
+def synapse_update_kernel(updater, subexpressions, reads, constants):
+    """The kernel of the synapses' clock-driven equations (as
+    `neuron_update_kernel`, one synapse at a time in store order). Array
+    keys as in `pathway_kernel`, plus ('noise', j) per synapse."""
+    names = _Names()
+    name_of, header = _synapse_loop(names, reads, constants)
+    body, locals_ = _numerical_update(
+        updater, subexpressions, names,
+        lambda name: names.array(f"s_{name}", ("synapse", name), "element"), name_of, [])
+    return _kernel(_indented(body, 3), names, header, locals_)
+
+
+def summed_variable_kernel(expression, subexpressions, reads, constants, target):
+    """The kernel of a summed variable: the target group's local ``target``
+    values (set to 0 by the caller) get each synapse's value added, in store
+    order, as numpy's bincount adds them."""
+    names = _Names()
+    name_of, header = _synapse_loop(names, reads, constants)
+
+    def with_subexpressions(name):
+        return f"sub_{name}" if name in {eq.name for eq in subexpressions} else name_of(name)
+    body = [f"sub_{eq.name} = {translate(eq.expr, with_subexpressions)}"
+            for eq in subexpressions]
+    body.append(f"{names.array('summed', ('post', target), 'post')} += "
+                f"{translate(expression, with_subexpressions)}")
+    return _kernel(_indented(body, 3), names, header,
+                   [f"sub_{eq.name}" for eq in subexpressions])
 
 
 __all__ = ["Kernel", "Untranslatable", "address", "neuron_update_kernel", "pathway_kernel",
-           "number"]
+           "summed_variable_kernel", "synapse_update_kernel", "number"]

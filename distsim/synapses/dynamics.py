@@ -5,10 +5,47 @@ rank), in store order, so the results do not depend on the number of ranks.
 """
 import numpy as np
 
+from ..codegen.kernels import (Untranslatable, address, summed_variable_kernel,
+                               synapse_update_kernel)
 from ..core.random import stream_key
 from ..model.expressions import ANY_DIMENSION, RandomContext
 from ..model.integration import make_state_updater
 from ..units import DimensionMismatchError
+
+
+class SynapseLoop:
+    """A generated loop over all of a rank's synapses in store order
+    (codegen/kernels.py: synapse_update_kernel, summed_variable_kernel), with
+    its arguments resolved: the store's and the target's arrays once, the
+    presynaptic values and noise draws at each call."""
+
+    def __init__(self, synapses, kernel, values):
+        self.synapses = synapses
+        self.kernel = kernel
+        self.scalars = tuple(float(values[name]) for name in kernel.scalars)
+        self.addresses = synapses.kernel_array_addresses(kernel.arrays)
+
+    def run(self, t, dt, presynaptic, draws=None):
+        S = self.synapses
+        store = S.store
+        fresh = {key: presynaptic[key[1]] if key[0] == "pre" else draws[key]
+                 for key in self.addresses if isinstance(key, tuple)}
+        self.kernel.run(store.n_sources, address(store.row_start, np.int64),
+                        address(store.local_targets, np.int32), S.target.root_local_offset,
+                        store.target_start, getattr(S.source, "sub_start", 0), t, dt,
+                        S.kernel_arrays(self.addresses, fresh), self.scalars)
+
+
+def _synapse_loop(synapses, make_kernel, plan, constants):
+    """A SynapseLoop from ``make_kernel(values)``, or None where the numpy
+    path must run the code."""
+    values = synapses.kernel_values(constants)
+    try:
+        if not synapses.float_model(plan[0]):
+            raise Untranslatable("non-float variables")
+        return SynapseLoop(synapses, make_kernel(values), values)
+    except Untranslatable:
+        return None
 
 
 class ClockDrivenUpdate:
@@ -37,23 +74,35 @@ class ClockDrivenUpdate:
             self.updater.prepare(parameters, clock.dt_, len(store))
         self.noisy = bool(getattr(self.updater, "noise", None))
         self.within_target = synapses.store.index_within_target() if self.noisy else None
+        self.loop = None if self.updater.name == "exact" else _synapse_loop(
+            synapses, lambda values: synapse_update_kernel(
+                self.updater, equations.ordered_subexpressions(), self.plan[0], values),
+            self.plan, self.constants)
+
+    def _random(self, step):
+        S = self.synapses
+        key = (S.name, "noise", step)
+        return RandomContext(lambda site: stream_key(*key, site), S._local_values("j"),
+                             self.within_target)
 
     def update(self, step, t, dt):
         S = self.synapses
         presynaptic = S._gather_presynaptic(self.presynaptic)
         store = S.store
+        if self.loop is not None:
+            # the numpy updater's draws: randn() of noise j, times sqrt(dt)
+            draws = {key: self._random(step).randn(key[1]) * np.sqrt(dt)
+                     for key in self.loop.addresses if isinstance(key, tuple)
+                     and key[0] == "noise"}
+            self.loop.run(t, dt, presynaptic, draws)
+            return
         if self.updater.name == "exact":
             namespace = {name: store.variables[name] for name in self.updater.variables}
         else:
             # Views of the store's arrays: the updater writes through them.
             namespace = S._synapse_namespace(self.plan, slice(None), self.constants, t, dt,
                                              presynaptic)
-        rng = None
-        if self.noisy:
-            key = (S.name, "noise", step)
-            rng = RandomContext(lambda site: stream_key(*key, site), S._local_values("j"),
-                                self.within_target)
-        self.updater.update(namespace, None, t, dt, rng)
+        self.updater.update(namespace, None, t, dt, self._random(step) if self.noisy else None)
 
 
 class SummedVariable:
@@ -90,6 +139,10 @@ class SummedVariable:
                                                  equation.expr.code, owner)
         self.presynaptic = synapses._presynaptic_names(self.identifiers)
         self.plan = synapses.namespace_plan(self.identifiers)
+        self.loop = None if root._local_state[self.variable].dtype != np.float64 else \
+            _synapse_loop(synapses, lambda values: summed_variable_kernel(
+                equation.expr, self.plan[1], self.plan[0], values, self.variable), self.plan,
+                self.constants)
 
     @property
     def target_range(self):
@@ -102,11 +155,15 @@ class SummedVariable:
         S = self.synapses
         presynaptic = S._gather_presynaptic(self.presynaptic)
         store = S.store
+        first = S.target.root_local_offset
+        if self.loop is not None:
+            self.root._local_state[self.variable][first:first + S.target.n_local] = 0.0
+            self.loop.run(t, dt, presynaptic)
+            return
         ns = S._synapse_namespace(self.plan, slice(None), self.constants, t, dt, presynaptic)
         values = np.broadcast_to(np.asarray(self.equation.expr.evaluate(ns), dtype=np.float64),
                                  (len(store),))
         # bincount adds in store order: per target, the same order on any
         # number of ranks.
         sums = np.bincount(store.local_targets, weights=values, minlength=S.target.n_local)
-        first = S.target.root_local_offset
         self.root._local_state[self.variable][first:first + S.target.n_local] = sums

@@ -137,17 +137,11 @@ class SynapticPathway:
 
     def _compiled_kernel(self):
         """The pathway as one generated loop (codegen/kernels.py), or None
-        where the numpy path must run it (rand(), non-float variables, ...)."""
+        where the numpy path must run it (TimedArrays, non-float variables...)."""
         S = self.synapses
-        values = dict(self.constants, **S._event_driven_constants)
-        values.update({name: S._shared_values[name][0] for name in S._shared_values})
-        values.update(N_pre=S.source.N, N_post=S.target.N)
-        root = S._root(S.target)
-        model_arrays = [a for name, a in S.store.variables.items()
-                        if name not in S._delay_variables]
-        model_arrays += [root._local_state[v] for _, kind, v in self.plan[0] if kind == "post"]
+        values = S.kernel_values(dict(self.constants, **S._event_driven_constants))
         try:
-            if any(a.dtype != np.float64 for a in model_arrays):
+            if not S.float_model(self.plan[0]):
                 raise Untranslatable("non-float variables")
             kernel = pathway_kernel(self.statements.statements, self.destinations,
                                     self.plan[0], self.plan[1], S.event_driven, values,
@@ -157,10 +151,7 @@ class SynapticPathway:
         self._kernel_scalars = tuple(float(values[name]) for name in kernel.scalars)
         # Store and target arrays stay in place during a run: their addresses
         # once; presynaptic values are gathered anew at every step.
-        self._kernel_addresses = [
-            address(S.store.variables[key[1]]) if key[0] == "synapse" else
-            address(root._local_state[key[1]]) if key[0] == "post" else key
-            for key in kernel.arrays]
+        self._kernel_addresses = S.kernel_array_addresses(kernel.arrays)
         self._kernel_uses = {part: part in kernel.source
                              for part in ("[post]", "[pre]", "i_values[k]", "j_values[k]")}
         return kernel
@@ -183,8 +174,7 @@ class SynapticPathway:
         fresh = {key: presynaptic[key[1]] if key[0] == "pre" else
                  getattr(rng, key[1])(key[2]) for key in self._kernel_addresses
                  if isinstance(key, tuple)}
-        arrays = tuple(address(fresh[a]) if isinstance(a, tuple) else a
-                       for a in self._kernel_addresses)
+        arrays = S.kernel_arrays(self._kernel_addresses, fresh)
         uses = self._kernel_uses
         sources = np.searchsorted(store.row_start, positions, side="right") - 1 \
             if uses["[pre]"] or uses["i_values[k]"] else _EMPTY_INDEX

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..core.random import stream_key
+from ..codegen.kernels import address
 from ..groups import Group, NeuronPopulation, Subgroup, _dtype_for
 from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
                                Equations)
@@ -829,6 +830,39 @@ class Synapses(Group):
         for eq in subexpressions:
             ns[eq.name] = eq.expr.evaluate(ns)
         return ns
+
+    def kernel_values(self, constants):
+        """Constants, shared values and group sizes by name: the scalar
+        arguments of generated kernels."""
+        values = dict(constants)
+        values.update({name: value[0] for name, value in self._shared_values.items()})
+        values.update(N_pre=self.source.N, N_post=self.target.N)
+        return values
+
+    def float_model(self, reads):
+        """Whether the per-synapse variables and the group variables among
+        ``reads`` (a namespace plan's) are all float64: generated kernels
+        handle only those."""
+        groups = {"post": self._root(self.target), "pre": self._root(self.source)}
+        arrays = [a for name, a in self.store.variables.items()
+                  if name not in self._delay_variables]
+        arrays += [groups[kind]._local_state[v] for _, kind, v in reads if kind in groups]
+        return all(a.dtype == np.float64 for a in arrays)
+
+    def kernel_array_addresses(self, keys):
+        """Addresses of a kernel's per-synapse and target-group arrays, which
+        stay in place during a run; other keys (presynaptic values, random
+        draws) are kept, to be resolved at each call (`kernel_arrays`)."""
+        root = self._root(self.target)
+        return [address(self.store.variables[key[1]]) if key[0] == "synapse" else
+                address(root._local_state[key[1]]) if key[0] == "post" else key
+                for key in keys]
+
+    @staticmethod
+    def kernel_arrays(addresses, fresh):
+        """The array addresses of one kernel call: ``fresh`` maps the keys
+        that `kernel_array_addresses` left open to this call's arrays."""
+        return tuple(address(fresh[a]) if isinstance(a, tuple) else a for a in addresses)
 
     def _synapses_by_target(self):
         """This rank's synapses grouped by local target: (row start per
