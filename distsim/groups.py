@@ -11,7 +11,7 @@ from .codegen.kernels import Untranslatable, address, neuron_update_kernel
 from .core.base import SimulationObject
 from .core.random import stream_key
 from .core.variableview import VariableView
-from .model.equations import DIFFERENTIAL_EQUATION, EquationError, Equations, PARAMETER
+from .model.equations import EquationError, Equations
 from .model.expressions import (ANY_DIMENSION, Expression, ExpressionError, RandomContext,
                                 Statements)
 from .model.integration import make_state_updater

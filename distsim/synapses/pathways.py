@@ -19,15 +19,14 @@ import numpy as np
 from ..codegen.kernels import Untranslatable, address, pathway_kernel
 from ..core.random import stream_key
 from ..core.variableview import VariableView
-from ..parallel import get_comm
 from ..model.expressions import ANY_DIMENSION, ExpressionError, RandomContext, Statements
+from ..parallel import get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError
 
 # What ``x op= value`` does to an element that several synapses hit in the
 # same step: applied once per synapse, in order (numpy's unbuffered ufuncs).
 _AUGMENTED = {"Add": np.add, "Sub": np.subtract, "Mult": np.multiply, "Div": np.divide}
 _EMPTY_INDEX = np.empty(0, dtype=np.int64)
-
 
 
 def expand_rows(row_start, rows):
@@ -209,10 +208,11 @@ class SynapticPathway:
         if not mine.any():
             return
         positions, counts = expand_rows(store.row_start, rows[mine])
-        if self.homogeneous_delay is not None and np.all(steps == steps[0]):
-            self._queue(positions, np.array([steps[0] + self.homogeneous_delay]))
+        spike_steps = steps[mine]
+        if self.homogeneous_delay is not None and np.all(spike_steps == spike_steps[0]):
+            self._queue(positions, np.array([spike_steps[0] + self.homogeneous_delay]))
             return
-        self._queue(positions, np.repeat(steps[mine], counts) + self.delays[positions])
+        self._queue(positions, np.repeat(spike_steps, counts) + self.delays[positions])
 
     def _queue_postsynaptic(self, local_spikes, step):
         """Queue the synapses onto this rank's target neurons that spiked."""

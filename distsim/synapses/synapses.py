@@ -1,13 +1,13 @@
 """The user-facing ``Synapses`` object (Brian2's names and signatures)."""
 import numpy as np
 
-from ..core.random import stream_key
 from ..codegen.kernels import address
-from ..groups import Group, NeuronPopulation, Subgroup, _dtype_for
+from ..core.random import stream_key
+from ..groups import Group, NeuronPopulation, _dtype_for
 from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
                                Equations)
+from ..model.expressions import ANY_DIMENSION, Expression, RandomContext
 from ..model.integration import EventDrivenUpdater
-from ..model.expressions import ANY_DIMENSION, Expression, ExpressionError, RandomContext, Statements
 from ..model.namespace import caller_namespace, raw_value, resolve_external
 from ..parallel import collective, get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, second
