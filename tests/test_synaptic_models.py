@@ -330,3 +330,17 @@ def test_the_guides_loose_generator_gets_a_hint():
     conn7.connect(j="k for k in range(5, 10) if i < 5")
     assert len(conn7) == 25
 
+
+
+def test_a_weight_changed_by_a_pathway_drives_the_exact_synaptic_update():
+    # dg/dt = (w - g)/tau (clock-driven, exact) with w raised by each spike:
+    # g follows the piecewise analytic solution, not the w of the run's start.
+    source = SpikeGeneratorGroup(1, [0], [2] * ms)
+    target = NeuronGroup(1, "x : 1")
+    S = Synapses(source, target, """w : 1
+                                    dg/dt = (w - g)/(10*ms) : 1 (clock-driven)""",
+                 on_pre="w += 1", method="exact")
+    S.connect()
+    run(12 * ms)
+    # w = 1 from the spike's step (2 ms); 99 updates after it (2.1 ms .. 11.9 ms)
+    assert np.asarray(S.g)[0] == pytest.approx(1 - np.exp(-9.9 / 10), rel=1e-12)

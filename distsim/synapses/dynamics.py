@@ -72,6 +72,13 @@ class ClockDrivenUpdate:
                                           f"{missing}, which are not synaptic parameters "
                                           "or constants; choose method='euler' or 'rk4'")
             self.updater.prepare(parameters, clock.dt_, len(store))
+            # Synaptic parameters that pathways change during the run: the
+            # update is prepared again from them at every step.
+            written = {name for pathway in synapses._pathway_objects.values()
+                       for name in pathway.statements.written
+                       if synapses._resolve(name)[0] == "synapse"}
+            self._prepare_every_step = (parameters, clock.dt_) \
+                if written & set(self.updater.parameters) else None
         self.noisy = bool(getattr(self.updater, "noise", None))
         self.within_target = synapses.store.index_within_target() if self.noisy else None
         self.loop = None if self.updater.name == "exact" else _synapse_loop(
@@ -97,6 +104,9 @@ class ClockDrivenUpdate:
             self.loop.run(t, dt, presynaptic, draws)
             return
         if self.updater.name == "exact":
+            if self._prepare_every_step is not None:
+                parameters, clock_dt = self._prepare_every_step
+                self.updater.prepare(parameters, clock_dt, len(store))
             namespace = {name: store.variables[name] for name in self.updater.variables}
         else:
             # Views of the store's arrays: the updater writes through them.
