@@ -344,3 +344,14 @@ def test_a_weight_changed_by_a_pathway_drives_the_exact_synaptic_update():
     run(12 * ms)
     # w = 1 from the spike's step (2 ms); 99 updates after it (2.1 ms .. 11.9 ms)
     assert np.asarray(S.g)[0] == pytest.approx(1 - np.exp(-9.9 / 10), rel=1e-12)
+
+
+def test_connecting_between_runs_warns_about_events_in_flight():
+    source = SpikeGeneratorGroup(2, [0], [0.5] * ms)
+    target = NeuronGroup(2, "x : 1\ny : 1")
+    S = Synapses(source, target, "w : 1", on_pre="x_post += 1\ny_post += w", delay=2 * ms)
+    S.connect(i=0, j=0)
+    run(1 * ms)  # the spike's event arrives at 2.5 ms: still queued
+    with pytest.warns(UserWarning, match="in flight"):
+        S.connect(i=1, j=1)
+        len(S)  # the queued connect runs here

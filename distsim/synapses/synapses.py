@@ -1,4 +1,6 @@
 """The user-facing ``Synapses`` object (Brian2's names and signatures)."""
+import warnings
+
 import numpy as np
 
 from ..codegen.kernels import address
@@ -266,8 +268,13 @@ class Synapses(Group):
         initial = dict(self._initial_values)
         initial["delay_steps"] = initial.pop("delay", 0)
         self.store.add(sources, targets, initial, given_positions)
+        in_flight = [name for name, pathway in self._pathway_objects.items() if pathway.pending]
+        if in_flight:
+            # Queued events name store positions, which the new synapses move.
+            warnings.warn(f"Synapses '{self.name}': connect() between runs drops the events "
+                          f"still in flight on pathway(s) {in_flight}", stacklevel=4)
         for pathway in self._pathway_objects.values():
-            pathway.pending.clear()  # store positions have moved
+            pathway.pending.clear()
 
     def _connection_rule(self, condition, i, j, p, n, fixed_total_number, run_namespace,
                          owner):
