@@ -7,7 +7,7 @@ group's N neurons; neuron i has the network-wide id ``id_offset + i``.
 import numpy as np
 
 from ._ext import neuron_kernels
-from .codegen.kernels import Untranslatable, address, neuron_update_kernel
+from .codegen.kernels import Untranslatable, address, neuron_update_kernel, threshold_kernel
 from .core.base import SimulationObject
 from .core.random import stream_key
 from .core.variableview import VariableView
@@ -435,6 +435,8 @@ class NeuronGroup(NeuronPopulation):
             self._refractory_condition is not None
         self._compiled_step = self._compiled_step_for()
         self._update_kernel = self._update_kernel_for(self._update_constants)
+        self._threshold_kernel = self._threshold_kernel_for() \
+            if self._compiled_step is None else None
         self._spike_buffer = np.empty(self.n_local, dtype=np.int64)
         self._constant_reset = self._constant_reset_for()
 
@@ -491,6 +493,27 @@ class NeuronGroup(NeuronPopulation):
         scalars = tuple(float(constants[name]) for name in kernel.scalars)
         flags = address(self._local_state["not_refractory"].view(np.uint8), np.uint8)
         return kernel.run, arrays, scalars, flags
+
+    def _threshold_kernel_for(self):
+        """The generated loop of the threshold (codegen/kernels.py) and its
+        arguments, or None where the numpy path must evaluate it."""
+        if self.threshold is None:
+            return None
+        needed = set(self.threshold.identifiers)
+        for eq in reversed(self._subexpressions()):
+            if eq.name in needed:
+                needed |= eq.expr.identifiers
+        subexpressions = [eq for eq in self._subexpressions() if eq.name in needed]
+        try:
+            kernel = threshold_kernel(self.threshold, subexpressions, self._threshold_constants,
+                                      {n: a.dtype for n, a in self._local_state.items()},
+                                      self._refractoriness)
+        except Untranslatable:
+            return None
+        arrays = [key if isinstance(key, tuple) else address(self._local_state[key])
+                  for key in kernel.arrays]
+        scalars = tuple(float(self._threshold_constants[name]) for name in kernel.scalars)
+        return kernel.run, arrays, scalars
 
     def _constant_reset_for(self):
         """For a reset that only assigns constants (``v = v_r``): the arrays
@@ -593,6 +616,18 @@ class NeuronGroup(NeuronPopulation):
             return self._compiled_spikes  # found by update_state's compiled pass
         if self.threshold is None:
             return np.empty(0, dtype=np.int64)
+        if self._threshold_kernel is not None:
+            run, arrays, scalars = self._threshold_kernel
+            draws = {}
+            if any(isinstance(a, tuple) for a in arrays):
+                rng = self._random("threshold", self.local_indices, step)
+                draws = {a: getattr(rng, a[1])(a[2]) for a in arrays if isinstance(a, tuple)}
+            flags = self._local_state["not_refractory"].view(np.uint8)
+            n = run(self.n_local, self.start, address(flags, np.uint8), t, dt,
+                    address(self._spike_buffer, np.int64),
+                    tuple(address(draws[a]) if isinstance(a, tuple) else a for a in arrays),
+                    scalars)
+            return self._spike_buffer[:n].copy()
         ns = self._namespace(self._threshold_constants, t=t, dt=dt)
         crossed = np.broadcast_to(np.asarray(
             self.threshold.evaluate(ns, self._random("threshold", self.local_indices, step)),

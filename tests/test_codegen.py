@@ -25,13 +25,14 @@ EVERY_FORM = f"""dx/dt = ({RIGHT_HAND_SIDE})/(10*ms) : 1
                  dy/dt = (0.8 - y)/(7*ms) + x/(100*ms) : 1"""
 
 
-def fresh_scope(generated, monkeypatch):
-    """A new scope; without ``generated``, the numpy updaters only."""
+def fresh_scope(generated, monkeypatch, kernel="neuron_update_kernel"):
+    """A new scope; without ``generated``, the groups' numpy path in place of
+    ``kernel``."""
     distsim.start_scope()
     if not generated:
         def numpy_only(*_):
             raise Untranslatable("test")
-        monkeypatch.setattr(distsim.groups, "neuron_update_kernel", numpy_only)
+        monkeypatch.setattr(distsim.groups, kernel, numpy_only)
 
 
 def run_every_form(generated, monkeypatch):
@@ -114,7 +115,8 @@ S = Synapses(G, G, '''w : 1
 S.connect(p=0.2)
 S.w = "rand()"
 run(30*ms)
-assert G._update_kernel is not None and S.event_pathways[0].kernel is not None
+assert G._update_kernel is not None and G._threshold_kernel is not None
+assert S.event_pathways[0].kernel is not None
 w = np.asarray(S.w)
 if rank() == 0:
     np.save("{out}", w)
@@ -123,7 +125,7 @@ if rank() == 0:
 
 @pytest.mark.parametrize("n", [3])
 def test_ranks_starting_together_compile_each_kernel_once(tmp_path, n):
-    # A fresh cache: three ranks need the same two kernels at the same moment.
+    # A fresh cache: three ranks need the same three kernels at the same moment.
     salt = float(np.random.default_rng().integers(1, 10**6)) * 1e-9  # new source text
     outputs = {}
     for ranks in (n, 1):  # the concurrent start first, on the empty cache
@@ -134,7 +136,7 @@ def test_ranks_starting_together_compile_each_kernel_once(tmp_path, n):
         assert result.returncode == 0, result.stdout + result.stderr
         outputs[ranks] = np.load(out)
     built = [f for f in os.listdir(tmp_path / "cache" / "kernels") if f.endswith(".so")]
-    assert len(built) == 2  # the neuron update and the pathway, compiled once each
+    assert len(built) == 3  # the neuron update, the threshold and the pathway, once each
     assert np.array_equal(outputs[1], outputs[n])
 
 
@@ -170,3 +172,28 @@ def test_clock_driven_synapses_and_summed_variables_run_as_the_numpy_path(monkey
     assert np.all(g_in[[0, 1, 10, 11]] == 0) and np.all(g_in[2:10] != 0)
     for ours, reference in zip(compiled[:-1], numpy_path[:-1]):
         assert np.allclose(ours, reference, rtol=1e-12, atol=1e-12)
+
+
+def run_thresholds(generated, monkeypatch):
+    fresh_scope(generated, monkeypatch, kernel="threshold_kernel")
+    from distsim import Hz, PoissonGroup, SpikeMonitor
+    P = PoissonGroup(300, "(20 + 10*i/300)*Hz")
+    G = NeuronGroup(50, """dv/dt = (1.2 + 0.01*i - v)/(10*ms) : 1 (unless refractory)
+                           level = 0.9 + 0.002*i : 1""",
+                    threshold="v > level", reset="v = 0", refractory=3 * ms, method="euler")
+    monitors = SpikeMonitor(P), SpikeMonitor(G)
+    run(50 * ms)
+    used = (P._threshold_kernel is not None, G._threshold_kernel is not None)
+    monkeypatch.undo()
+    return [(np.asarray(m.i), np.asarray(m.t_)) for m in monitors], np.asarray(G.v), used
+
+
+def test_thresholds_in_kernels_spike_as_the_numpy_path(monkeypatch):
+    # PoissonGroup (rand() in the threshold) and a refractory group whose
+    # threshold uses a subexpression.
+    compiled, v_compiled, used = run_thresholds(True, monkeypatch)
+    numpy_path, v_numpy, unused = run_thresholds(False, monkeypatch)
+    assert used == (True, True) and unused == (False, False)
+    for (i, t), (i_ref, t_ref) in zip(compiled, numpy_path):
+        assert len(i) > 20 and np.array_equal(i, i_ref) and np.array_equal(t, t_ref)
+    assert np.array_equal(v_compiled, v_numpy)

@@ -266,6 +266,27 @@ def _numerical_update(updater, subexpressions, names, state_array, other_name_of
     return body, locals_
 
 
+def _neuron_names(names, constants, dtypes):
+    """``name_of`` for code run on one neuron (local index ``element``): the
+    group's float variables, ``i`` and constants."""
+    def name_of(name):
+        if name == "i":
+            return "<double>(first_index + element)"
+        if name in dtypes:
+            if dtypes[name] != np.float64:
+                raise Untranslatable(f"'{name}' is not a float variable")
+            return names.array(f"s_{name}", name, "element")
+        return _constant(names, name, constants)
+    return name_of
+
+
+_NEURON_HEADER = ["Py_ssize_t n_local, long long first_index, size_t not_refractory_at, "
+                  "double t, double dt",
+                  "    cdef unsigned char* not_refractory = <unsigned char*>not_refractory_at",
+                  "    cdef Py_ssize_t element",
+                  "    cdef bint held"]
+
+
 def neuron_update_kernel(updater, subexpressions, constants, dtypes):
     """The kernel of a NeuronGroup's numerical update (euler, rk2, rk4,
     exponential_euler; euler with additive noise): each neuron's stages in
@@ -276,29 +297,53 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
     times sqrt(dt), one per neuron; scalar keys: constant names.
     """
     names = _Names()
-
-    def other_name_of(name):
-        if name == "i":
-            return "<double>(first_index + element)"
-        if name in dtypes:
-            if dtypes[name] != np.float64:
-                raise Untranslatable(f"'{name}' is not a float variable")
-            return names.array(f"s_{name}", name, "element")
-        return _constant(names, name, constants)
-
     frozen = [name for name in updater.variables if name in updater.unless_refractory]
     body, locals_ = _numerical_update(
         updater, subexpressions, names, lambda name: names.array(f"s_{name}", name, "element"),
-        other_name_of, frozen)
+        _neuron_names(names, constants, dtypes), frozen)
     if frozen:
         body.insert(0, "held = not_refractory[element] == 0")
-    header = ["Py_ssize_t n_local, long long first_index, size_t not_refractory_at, "
-              "double t, double dt",
-              "    cdef unsigned char* not_refractory = <unsigned char*>not_refractory_at",
-              "    cdef Py_ssize_t element",
-              "    cdef bint held",
-              "    for element in range(n_local):"]
+    header = _NEURON_HEADER + ["    for element in range(n_local):"]
     return _kernel(_indented(body, 2), names, header, locals_)
+
+
+def threshold_kernel(threshold, subexpressions, constants, dtypes, refractoriness):
+    """The kernel of a NeuronGroup's threshold: the local indices of the
+    neurons that cross it (not refractory ones, with ``refractoriness``) go
+    to the int64 array at ``spikes_at``; their ``lastspike`` becomes ``t``
+    and they turn refractory. Returns the number of spikes. ``rand()`` in
+    the threshold (PoissonGroup) reads draws made by the caller: array keys
+    ('random', 'rand' or 'randn', site), one number per neuron."""
+    names = _Names()
+    group_name_of = _neuron_names(names, constants, dtypes)
+    subexpression_names = {eq.name for eq in subexpressions}
+
+    def name_of(name):
+        if name in subexpression_names:
+            return f"sub_{name}"
+        return name if name in ("t", "dt") else group_name_of(name)
+
+    def random_of(function, site):
+        return names.array(f"r_{site}", ("random", function, site), "element")
+
+    body = [f"sub_{eq.name} = {translate(eq.expr, name_of)}" for eq in subexpressions]
+    condition = translate(threshold, name_of, random_of)
+    if refractoriness:
+        condition = f"not_refractory[element] != 0 and {condition}"
+    lastspike = names.array("s_lastspike", "lastspike", "element")
+    body += [f"if {condition}:",
+             "    spikes[n_spikes] = element",
+             "    n_spikes += 1",
+             f"    {lastspike} = t"]
+    if refractoriness:
+        body.append("    not_refractory[element] = 0")
+    header = [_NEURON_HEADER[0] + ", size_t spikes_at"] + _NEURON_HEADER[1:] + [
+        "    cdef long long* spikes = <long long*>spikes_at",
+        "    cdef Py_ssize_t n_spikes = 0",
+        "    for element in range(n_local):"]
+    kernel = _kernel(_indented(body, 2) + ["    return n_spikes"], names, header,
+                     [f"sub_{eq.name}" for eq in subexpressions])
+    return kernel
 
 
 def _synapse_loop(names, reads, constants):
@@ -352,4 +397,4 @@ def summed_variable_kernel(expression, subexpressions, reads, constants, target)
 
 
 __all__ = ["Kernel", "Untranslatable", "address", "neuron_update_kernel", "pathway_kernel",
-           "summed_variable_kernel", "synapse_update_kernel", "number"]
+           "summed_variable_kernel", "synapse_update_kernel", "threshold_kernel", "number"]
