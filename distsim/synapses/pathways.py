@@ -20,7 +20,6 @@ from ..codegen.kernels import Untranslatable, address, pathway_kernel
 from ..core.random import stream_key
 from ..core.variableview import VariableView
 from ..model.expressions import ANY_DIMENSION, ExpressionError, RandomContext, Statements
-from ..parallel import get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError
 
 # What ``x op= value`` does to an element that several synapses hit in the
@@ -123,10 +122,11 @@ class SynapticPathway:
         self.post_arrays = {variable: S._root(S.target)._local_state[variable]
                             for kind, variable in self.destinations.values() if kind == "post"}
         self.delays = S._delay_steps_array(self.delay_variable)
-        # One delay for all synapses (the common case): no per-event look-up.
-        local = np.unique(self.delays)[:2].tolist()  # at most two: enough to tell
-        delays = set().union(*get_comm().allgather(local))
-        self.homogeneous_delay = delays.pop() if len(delays) == 1 else None
+        # One delay for all of this rank's synapses (the common case): no
+        # per-event look-up. A rank-local shortcut: the arrival steps are
+        # the same either way, and no collective is needed.
+        delays = np.unique(self.delays)
+        self.homogeneous_delay = int(delays[0]) if len(delays) == 1 else None
         self.kernel = self._compiled_kernel()
         self.presynaptic = S._presynaptic_names(self.identifiers)
         self.within_target = S.store.index_within_target() if any(
