@@ -15,8 +15,8 @@ from .units import __all__ as _unit_names
 from .core.clock import Clock, defaultclock
 from .core.random import seed
 from .core.registry import collect, start_scope
-from .core.unsupported import EventMonitor, linked_var, network_operation, restore, store
-from .groups import NeuronGroup
+from .core.unsupported import EventMonitor, network_operation, restore, store
+from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load, save
 from .model.equations import Equations
@@ -29,5 +29,6 @@ __all__ = list(_unit_names) + [
     "Clock", "defaultclock", "PoissonGroup", "PoissonInput", "SpikeGeneratorGroup",
     "TimedArray", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf",
+    "linked_var",
     # Brian2 names that raise a clear NotImplementedError
-    "network_operation", "linked_var", "store", "restore", "EventMonitor"]
+    "network_operation", "store", "restore", "EventMonitor"]

@@ -31,7 +31,7 @@ def reset_id_offsets():
     """Number the neurons of the groups created from now on from 0 again."""
     _next_id_offset[0] = 0
 
-_NEURON_FLAGS = {"unless refractory", "constant", "shared", "constant over dt"}
+_NEURON_FLAGS = {"unless refractory", "constant", "shared", "constant over dt", "linked"}
 
 
 def _dtype_for(var_type):
@@ -224,6 +224,38 @@ class NeuronPopulation(Group):
     def _is_shared(self, name):
         return name in self.equations and "shared" in self.equations[name].flags
 
+    def _is_linked(self, name):
+        return name in self.equations and "linked" in self.equations[name].flags
+
+    def _link(self, name, index, value):
+        """``G.v = linked_var(H, 'v')``: ``G.v`` reads ``H.v`` (Brian2's
+        linked variables). Both groups have the same size, so each rank owns
+        the same neurons of both: ``G`` uses ``H``'s array itself, and reads
+        it live, as Brian2 does."""
+        owner = f"{self.owner_kind} '{self.name}'"
+        if not isinstance(value, LinkedVariable):
+            raise TypeError(f"{owner}: '{name}' is a linked variable; assign "
+                            f"linked_var(group, 'variable') to it, not {type(value).__name__}")
+        if not isinstance(self, NeuronGroup) or not (isinstance(index, slice) and
+                                                     index == slice(None)):
+            raise IndexError(f"{owner}: link '{name}' of the whole group "
+                             f"({self.name}.{name} = linked_var(...))")
+        source = value.group
+        if value.index is not None or not isinstance(source, NeuronGroup) or \
+                source.N != self.N:
+            raise NotImplementedError(
+                f"{owner}: '{name}' can be linked to a variable of a whole NeuronGroup of the "
+                f"same size ({self.N}) only; an index= or a subgroup is not supported yet")
+        if value.name not in source._local_state or source._is_shared(value.name):
+            raise KeyError(f"{owner}: '{source.name}' has no per-neuron variable "
+                           f"'{value.name}' to link '{name}' to")
+        if source._variable_dims[value.name] is not self._variable_dims[name]:
+            raise DimensionMismatchError(f"{owner}: '{name}' and {source.name}.{value.name} "
+                                         "have different units", self._variable_dims[name],
+                                         source._variable_dims[value.name])
+        self._local_state[name] = source._local_state[value.name]
+        self._links[name] = (source, value.name)
+
     def get_variable(self, name, index=slice(None)):
         if self._is_shared(name):
             # One value for the whole group (stored alongside each neuron).
@@ -248,6 +280,15 @@ class NeuronPopulation(Group):
     def set_variable(self, name, index, value, raw=False, level=0):
         if name not in self._local_state or name == "i":
             raise AttributeError(f"{self.name}: '{name}' cannot be set")
+        if self._is_linked(name) or isinstance(value, LinkedVariable):
+            if not self._is_linked(name):
+                raise TypeError(f"{self.name}: '{name}' is not declared '(linked)'")
+            if name in getattr(self, "_links", {}):
+                raise TypeError(f"{self.name}.{name} is linked to "
+                                f"{self._links[name][0].name}.{self._links[name][1]}; "
+                                "set that variable instead")
+            self._link(name, index, value)
+            return
         target = self._local_state[name]
         if self._is_shared(name):
             if not (isinstance(index, slice) and index == slice(None)):
@@ -364,11 +405,23 @@ class NeuronGroup(NeuronPopulation):
         self._assignment_counts = {}
         self.state_updater = None
         self.regular_operations = []
+        self._links = {}  # linked variable -> (source group, its variable)
         self._frozen = True
 
     # -- simulation ------------------------------------------------------
     def before_run(self, run_namespace, clock):
         owner = f"{self.owner_kind} '{self.name}'"
+        for eq in self.equations:
+            if "linked" in eq.flags and eq.name not in self._links:
+                raise ValueError(f"{owner}: the linked variable '{eq.name}' was never linked; "
+                                 f"write {self.name}.{eq.name} = linked_var(group, 'variable')")
+        written = set(self.reset.written if self.reset is not None else ()) | \
+            {name for op in self.regular_operations for name in op.statements.written} | \
+            set(getattr(self, "_changed_during_run", ()))
+        if written & set(self._links):
+            raise ValueError(f"{owner}: linked variable(s) {sorted(written & set(self._links))} "
+                             "cannot be written (by a reset, run_regularly or synapses); write "
+                             "the variable they are linked to")
         bind_functions(self._expressions(), self.namespaces(run_namespace), owner)
         self.equations.check_units(self._dim_of(run_namespace, str(self.equations)))
         ids = set(self.equations.identifiers)
@@ -384,7 +437,8 @@ class NeuronGroup(NeuronPopulation):
             # run: the update is prepared again from them at every step.
             changing = set(getattr(self, "_changed_during_run", ())) | \
                 set(self.reset.written if self.reset is not None else ()) | \
-                {name for op in self.regular_operations for name in op.statements.written}
+                {name for op in self.regular_operations for name in op.statements.written} | \
+                set(self._links)  # their source may change at any time
             if changing & set(self.state_updater.parameters):
                 self._update_parameters = params
         self._update_constants = constants
@@ -653,6 +707,25 @@ class NeuronGroup(NeuronPopulation):
         for name, value in written.items():
             self._local_state[name][local] = value
 
+
+
+class LinkedVariable:
+    """What ``linked_var`` returns: a variable to link to."""
+
+    def __init__(self, group, name, index):
+        self.group, self.name, self.index = group, name, index
+
+
+def linked_var(group_or_variable, name=None, index=None):
+    """Link a ``(linked)`` variable to another group's variable (Brian2's
+    ``linked_var``): ``G.v = linked_var(H, 'v')`` or ``linked_var(H.v)``."""
+    if isinstance(group_or_variable, VariableView):
+        if name is not None:
+            raise TypeError("linked_var(G.v) takes no variable name")
+        return LinkedVariable(group_or_variable.owner, group_or_variable.name, index)
+    if not isinstance(group_or_variable, NeuronPopulation) or not isinstance(name, str):
+        raise TypeError("linked_var takes a group and a variable name, or G.v")
+    return LinkedVariable(group_or_variable, name, index)
 
 
 class RegularOperation:

@@ -313,3 +313,47 @@ def test_run_regularly_is_checked():
 def distsim_scope():
     from distsim import start_scope
     start_scope()
+
+
+def test_a_linked_variable_reads_its_source_live():
+    # Brian2's linked variables: H.v is G.v, also when G.v changes mid-run.
+    from distsim import linked_var
+    G = NeuronGroup(4, "v : 1")
+    G.v = "i"
+    H = NeuronGroup(4, """dx/dt = (v - x)/(10*ms) : 1
+                          v : 1 (linked)""", method="exact")
+    H.v = linked_var(G, "v")
+    G.run_regularly("v = 2*i", dt=5 * ms, when="end")  # from the end of step 0
+    run(6 * ms)
+    assert np.array_equal(np.asarray(H.v), 2 * np.arange(4))
+    # x relaxes towards i during step 0, then towards 2i for 59 steps
+    first = np.arange(4) * (1 - np.exp(-0.01))
+    expected = 2 * np.arange(4) + (first - 2 * np.arange(4)) * np.exp(-5.9 / 10)
+    assert np.allclose(np.asarray(H.x), expected, rtol=1e-12, atol=1e-15)
+    with pytest.raises(TypeError, match="linked to"):
+        H.v = 3
+
+
+@pytest.mark.parametrize("case, error, match", [
+    ("never", ValueError, "never linked"),
+    ("size", NotImplementedError, "same size"),
+    ("units", Exception, "units"),
+    ("plain", TypeError, "linked_var"),
+    ("reset", ValueError, "cannot be written")])
+def test_linked_variables_are_checked(case, error, match):
+    from distsim import linked_var, mV
+    G = NeuronGroup(4, "v : 1\nu : volt")
+    H = NeuronGroup(4 if case != "size" else 5, "v : 1 (linked)\nw : 1",
+                    threshold="w > 1" if case == "reset" else None,
+                    reset="v = 0" if case == "reset" else None)
+    with pytest.raises(error, match=match):
+        if case == "size":
+            H.v = linked_var(G.v)
+        elif case == "units":
+            H.v = linked_var(G, "u")
+        elif case == "plain":
+            H.v = 3 * mV
+        else:
+            if case == "reset":
+                H.v = linked_var(G.v)
+            run(0.1 * ms)

@@ -33,6 +33,7 @@ def test_the_network_is_not_trivial(outputs):
     assert np.all(arrays["nmda.drive_sum"][[0, 4]] == 0)
     assert np.all(arrays["nmda.drive_sum"][1:4, -1] != 0) and arrays["sub.c"].max() > 0
     assert len(np.unique(arrays["sub.post.delay"])) == 5
+    assert np.ptp(arrays["linked.x"]) > 1  # follows G.v through the link
 
 
 @pytest.mark.parametrize("n", [2, 3])

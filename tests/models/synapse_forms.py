@@ -69,6 +69,10 @@ H = NeuronGroup(60, """dv/dt = (ge + gtot*4*mV - v)/(10*ms) : volt
                        arrivals : 1
                        drive_sum : 1""", threshold="v > 8*mV", reset="v = 0*mV", method="exact")
 H.run_regularly("v += 2*mV*rand()", dt=2 * ms)  # Brian2's run_regularly, random per neuron
+# A linked variable: L.v is G.v (the same neurons on every rank), read live.
+L = NeuronGroup(300, """dx/dt = (v/mV - x)/(5*ms) : 1
+                        v : volt (linked)""", method="euler")
+L.v = linked_var(G.v)
 S_stdp = Synapses(G, H, """w : 1
                            dApre/dt = -Apre/(20*ms) : 1 (event-driven)
                            dApost/dt = -Apost/(20*ms) : 1 (event-driven)""",
@@ -148,5 +152,6 @@ for var in ("gtot", "ge", "arrivals", "drive_sum"):
 arrays["stdp.lastupdate"] = np.asarray(S_stdp.lastupdate)
 arrays["nmda.g"] = np.asarray(S_nmda.g)
 arrays["mod.counting.delay"] = np.asarray(S_mod.counting.delay)
+arrays["linked.x"] = np.asarray(L.x)
 if rank() == 0:
     np.savez(output + ".npz", **arrays)
