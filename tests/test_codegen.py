@@ -197,3 +197,12 @@ def test_thresholds_in_kernels_spike_as_the_numpy_path(monkeypatch):
     for (i, t), (i_ref, t_ref) in zip(compiled, numpy_path):
         assert len(i) > 20 and np.array_equal(i, i_ref) and np.array_equal(t, t_ref)
     assert np.array_equal(v_compiled, v_numpy)
+
+
+def test_an_unwritable_kernel_cache_says_what_to_do(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("DISTSIM_CACHE", str(blocked))
+    monkeypatch.setattr(build, "_loaded", {})
+    with pytest.raises(build.KernelBuildError, match="set DISTSIM_CACHE"):
+        build.load_kernel("def run():\n    return 1  # unwritable cache\n")

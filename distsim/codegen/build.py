@@ -59,11 +59,16 @@ def load_kernel(source):
         return module
     name = f"distsim_kernel_{key}"
     directory = cache_directory()
-    os.makedirs(directory, exist_ok=True)
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     path = os.path.join(directory, name + suffix)
     if not os.path.exists(path):
-        with open(os.path.join(directory, name + ".lock"), "w") as lock:
+        try:
+            os.makedirs(directory, exist_ok=True)
+            lock = open(os.path.join(directory, name + ".lock"), "w")
+        except OSError as exc:
+            raise KernelBuildError(f"the kernel cache {directory} cannot be written ({exc}); "
+                                   "set DISTSIM_CACHE to a writable directory") from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one compiler; the others wait here
             if not os.path.exists(path):
                 _compile(name, source, directory, path)
