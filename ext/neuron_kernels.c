@@ -3705,6 +3705,7 @@ static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyObject *, double **); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, uint8_t const *, int); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double, double, double, double); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
@@ -20792,7 +20793,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
  *     with nogil:
- *         # Literal sizes let the compiler unroll the small matrix products
+ *         _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
 */
     __pyx_t_2 = 0;
     __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_2)) ))));
@@ -20810,8 +20811,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         # Literal sizes let the compiler unroll the small matrix products
- *         # (the inline function is specialised for each).
+ *         _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ * 
 */
   {
       PyThreadState * _save;
@@ -20819,91 +20820,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":49
- *         # Literal sizes let the compiler unroll the small matrix products
- *         # (the inline function is specialised for each).
- *         if n_vars == 1:             # <<<<<<<<<<<<<<
- *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         elif n_vars == 2:
-*/
-        switch (__pyx_v_n_vars) {
-          case 1:
-
-          /* "ext/neuron_kernels.pyx":50
- *         # (the inline function is specialised for each).
- *         if n_vars == 1:
- *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
- *         elif n_vars == 2:
- *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
-*/
-          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(1, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
-
-          /* "ext/neuron_kernels.pyx":49
- *         # Literal sizes let the compiler unroll the small matrix products
- *         # (the inline function is specialised for each).
- *         if n_vars == 1:             # <<<<<<<<<<<<<<
- *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         elif n_vars == 2:
-*/
-          break;
-          case 2:
-
-          /* "ext/neuron_kernels.pyx":52
- *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         elif n_vars == 2:
- *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
- *         elif n_vars == 3:
- *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
-*/
-          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(2, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
-
-          /* "ext/neuron_kernels.pyx":51
- *         if n_vars == 1:
- *             _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         elif n_vars == 2:             # <<<<<<<<<<<<<<
- *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         elif n_vars == 3:
-*/
-          break;
-          case 3:
-
-          /* "ext/neuron_kernels.pyx":54
- *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         elif n_vars == 3:
- *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
- *         else:
- *             _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags,
-*/
-          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(3, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
-
-          /* "ext/neuron_kernels.pyx":53
- *         elif n_vars == 2:
- *             _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         elif n_vars == 3:             # <<<<<<<<<<<<<<
- *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         else:
-*/
-          break;
-          default:
-
-          /* "ext/neuron_kernels.pyx":56
- *             _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
- *         else:
- *             _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags,             # <<<<<<<<<<<<<<
- *                             per_neuron)
+        /* "ext/neuron_kernels.pyx":47
+ *         flags = &not_refractory[0]
+ *     with nogil:
+ *         _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
+ * 
  * 
 */
-          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(__pyx_v_n_vars, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
-          break;
-        }
+        __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(__pyx_v_n_vars, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
       }
 
       /* "ext/neuron_kernels.pyx":46
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         # Literal sizes let the compiler unroll the small matrix products
- *         # (the inline function is specialised for each).
+ *         _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
+ * 
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -20946,7 +20878,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":60
+/* "ext/neuron_kernels.pyx":50
  * 
  * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
@@ -20977,7 +20909,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_variable_pointers", 0);
 
-  /* "ext/neuron_kernels.pyx":63
+  /* "ext/neuron_kernels.pyx":53
  *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
  *     length); returns that length."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -20986,12 +20918,12 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 63, __pyx_L1_error)
+    __PYX_ERR(0, 53, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 53, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":65
+  /* "ext/neuron_kernels.pyx":55
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -21017,7 +20949,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":66
+    /* "ext/neuron_kernels.pyx":56
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")             # <<<<<<<<<<<<<<
@@ -21030,14 +20962,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_1_to_32_state_variables};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 66, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 56, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 66, __pyx_L1_error)
+    __PYX_ERR(0, 56, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":65
+    /* "ext/neuron_kernels.pyx":55
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -21046,7 +20978,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   }
 
-  /* "ext/neuron_kernels.pyx":67
+  /* "ext/neuron_kernels.pyx":57
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])             # <<<<<<<<<<<<<<
@@ -21055,15 +20987,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 67, __pyx_L1_error)
+    __PYX_ERR(0, 57, __pyx_L1_error)
   }
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
   __Pyx_INCREF(__pyx_t_4);
-  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 67, __pyx_L1_error)
+  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 57, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":68
+  /* "ext/neuron_kernels.pyx":58
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -21077,7 +21009,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":69
+    /* "ext/neuron_kernels.pyx":59
  *     n = len(variables[0])
  *     for k in range(n_vars):
  *         view = variables[k]             # <<<<<<<<<<<<<<
@@ -21086,15 +21018,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     if (unlikely(__pyx_v_variables == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 69, __pyx_L1_error)
+      __PYX_ERR(0, 59, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 69, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 59, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_9;
     __pyx_t_9.memview = NULL;
     __pyx_t_9.data = NULL;
 
-    /* "ext/neuron_kernels.pyx":70
+    /* "ext/neuron_kernels.pyx":60
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21106,7 +21038,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":71
+      /* "ext/neuron_kernels.pyx":61
  *         view = variables[k]
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
@@ -21119,14 +21051,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 61, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 71, __pyx_L1_error)
+      __PYX_ERR(0, 61, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":70
+      /* "ext/neuron_kernels.pyx":60
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21135,7 +21067,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     }
 
-    /* "ext/neuron_kernels.pyx":72
+    /* "ext/neuron_kernels.pyx":62
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
@@ -21158,7 +21090,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
 
 
-  /* "ext/neuron_kernels.pyx":73
+  /* "ext/neuron_kernels.pyx":63
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL
  *     return n             # <<<<<<<<<<<<<<
@@ -21171,7 +21103,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":60
+  /* "ext/neuron_kernels.pyx":50
  * 
  * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
@@ -21196,7 +21128,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":76
+/* "ext/neuron_kernels.pyx":66
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21214,12 +21146,12 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   int __pyx_t_6;
   int __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":81
+  /* "ext/neuron_kernels.pyx":71
  *                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
  *     cdef Py_ssize_t i
  *     for i in range(n):             # <<<<<<<<<<<<<<
- *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
- *                        held_c if per_neuron else NULL,
+ *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
+ *                                 free_c if per_neuron else NULL,
 */
 
   __pyx_t_1 = __pyx_v_n;
@@ -21228,12 +21160,12 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/neuron_kernels.pyx":82
- *     cdef Py_ssize_t i
+    /* "ext/neuron_kernels.pyx":73
  *     for i in range(n):
- *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
- *                        held_c if per_neuron else NULL,
- *                        not_refractory == NULL or not_refractory[i])
+ *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
+ *                                 free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
+ *                                 held_c if per_neuron else NULL,
+ *                                 not_refractory == NULL or not_refractory[i])
 */
     if (__pyx_v_per_neuron) {
 
@@ -21243,11 +21175,11 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_4 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":83
- *     for i in range(n):
- *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
- *                        held_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
- *                        not_refractory == NULL or not_refractory[i])
+    /* "ext/neuron_kernels.pyx":74
+ *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
+ *                                 free_c if per_neuron else NULL,
+ *                                 held_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
+ *                                 not_refractory == NULL or not_refractory[i])
  * 
 */
     if (__pyx_v_per_neuron) {
@@ -21258,10 +21190,10 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_5 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":84
- *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
- *                        held_c if per_neuron else NULL,
- *                        not_refractory == NULL or not_refractory[i])             # <<<<<<<<<<<<<<
+    /* "ext/neuron_kernels.pyx":75
+ *                                 free_c if per_neuron else NULL,
+ *                                 held_c if per_neuron else NULL,
+ *                                 not_refractory == NULL or not_refractory[i])             # <<<<<<<<<<<<<<
  * 
  * 
 */
@@ -21282,21 +21214,21 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
     __pyx_L5_bool_binop_done:;
 
-    /* "ext/neuron_kernels.pyx":82
+    /* "ext/neuron_kernels.pyx":72
  *     cdef Py_ssize_t i
  *     for i in range(n):
- *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
- *                        held_c if per_neuron else NULL,
- *                        not_refractory == NULL or not_refractory[i])
+ *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,             # <<<<<<<<<<<<<<
+ *                                 free_c if per_neuron else NULL,
+ *                                 held_c if per_neuron else NULL,
 */
-    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_t_4, __pyx_t_5, __pyx_t_6);
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_t_4, __pyx_t_5, __pyx_t_6);
 
 
 
   }
 
 
-  /* "ext/neuron_kernels.pyx":76
+  /* "ext/neuron_kernels.pyx":66
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21308,7 +21240,106 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":87
+/* "ext/neuron_kernels.pyx":78
+ * 
+ * 
+ * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
+ *                                          double** values, const double* free_m,
+ *                                          const double* held_m, const double* free_c,
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(Py_ssize_t __pyx_v_n_vars, Py_ssize_t __pyx_v_i, Py_ssize_t __pyx_v_n, double **__pyx_v_values, double const *__pyx_v_free_m, double const *__pyx_v_held_m, double const *__pyx_v_free_c, double const *__pyx_v_held_c, int __pyx_v_free) {
+
+  /* "ext/neuron_kernels.pyx":84
+ *     # Literal sizes let the compiler unroll the small matrix products (the
+ *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
+ *     if n_vars == 2:             # <<<<<<<<<<<<<<
+ *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     elif n_vars == 3:
+*/
+  switch (__pyx_v_n_vars) {
+    case 2:
+
+    /* "ext/neuron_kernels.pyx":85
+ *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
+ *     if n_vars == 2:
+ *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *     elif n_vars == 3:
+ *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+*/
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+
+    /* "ext/neuron_kernels.pyx":84
+ *     # Literal sizes let the compiler unroll the small matrix products (the
+ *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
+ *     if n_vars == 2:             # <<<<<<<<<<<<<<
+ *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     elif n_vars == 3:
+*/
+    break;
+    case 3:
+
+    /* "ext/neuron_kernels.pyx":87
+ *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     elif n_vars == 3:
+ *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *     elif n_vars == 1:
+ *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
+*/
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(3, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+
+    /* "ext/neuron_kernels.pyx":86
+ *     if n_vars == 2:
+ *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     elif n_vars == 3:             # <<<<<<<<<<<<<<
+ *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     elif n_vars == 1:
+*/
+    break;
+    case 1:
+
+    /* "ext/neuron_kernels.pyx":89
+ *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     elif n_vars == 1:
+ *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *     else:
+ *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+*/
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(1, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+
+    /* "ext/neuron_kernels.pyx":88
+ *     elif n_vars == 3:
+ *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     elif n_vars == 1:             # <<<<<<<<<<<<<<
+ *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     else:
+*/
+    break;
+    default:
+
+    /* "ext/neuron_kernels.pyx":91
+ *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
+ *     else:
+ *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
+    break;
+  }
+
+  /* "ext/neuron_kernels.pyx":78
+ * 
+ * 
+ * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
+ *                                          double** values, const double* free_m,
+ *                                          const double* held_m, const double* free_c,
+*/
+
+  /* function exit code */
+}
+
+/* "ext/neuron_kernels.pyx":94
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21360,60 +21391,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 87, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 94, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 94, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 87, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 94, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 87, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 87, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 87, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 88, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 88, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 94, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 94, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 94, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 95, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 95, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 87, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 94, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21468,7 +21499,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("refractory_flags", 0);
 
-  /* "ext/neuron_kernels.pyx":93
+  /* "ext/neuron_kernels.pyx":100
  *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
@@ -21477,7 +21508,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":94
+  /* "ext/neuron_kernels.pyx":101
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -21486,7 +21517,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":95
+  /* "ext/neuron_kernels.pyx":102
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -21496,7 +21527,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":96
+  /* "ext/neuron_kernels.pyx":103
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21535,7 +21566,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":97
+    /* "ext/neuron_kernels.pyx":104
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -21548,14 +21579,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 97, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 104, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 97, __pyx_L1_error)
+    __PYX_ERR(0, 104, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":96
+    /* "ext/neuron_kernels.pyx":103
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21564,7 +21595,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   }
 
-  /* "ext/neuron_kernels.pyx":98
+  /* "ext/neuron_kernels.pyx":105
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21577,7 +21608,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":99
+        /* "ext/neuron_kernels.pyx":106
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21591,7 +21622,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
           __pyx_v_i = __pyx_t_9;
 
-          /* "ext/neuron_kernels.pyx":103
+          /* "ext/neuron_kernels.pyx":110
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -21600,7 +21631,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
           __pyx_t_10 = __pyx_v_i;
 
-          /* "ext/neuron_kernels.pyx":104
+          /* "ext/neuron_kernels.pyx":111
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
@@ -21616,7 +21647,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
           }
           __pyx_t_12 = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":103
+          /* "ext/neuron_kernels.pyx":110
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -21630,7 +21661,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 
       }
 
-      /* "ext/neuron_kernels.pyx":98
+      /* "ext/neuron_kernels.pyx":105
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21647,7 +21678,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       }
   }
 
-  /* "ext/neuron_kernels.pyx":87
+  /* "ext/neuron_kernels.pyx":94
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21674,7 +21705,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":107
+/* "ext/neuron_kernels.pyx":114
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -21688,7 +21719,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":111
+  /* "ext/neuron_kernels.pyx":118
  *     # floor(), without its library call for the usual non-negative case
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step             # <<<<<<<<<<<<<<
@@ -21697,7 +21728,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
 */
   __pyx_v_x = (((__pyx_v_t - __pyx_v_last) + __pyx_v_margin) * __pyx_v_per_step);
 
-  /* "ext/neuron_kernels.pyx":112
+  /* "ext/neuron_kernels.pyx":119
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step
  *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)             # <<<<<<<<<<<<<<
@@ -21719,7 +21750,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":107
+  /* "ext/neuron_kernels.pyx":114
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -21733,7 +21764,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":119
+/* "ext/neuron_kernels.pyx":126
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -21794,123 +21825,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 119, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 126, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 126, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 126, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 119, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 126, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 126, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 126, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 119, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 119, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 120, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 120, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 121, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 121, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 122, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 122, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 127, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 127, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 128, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 128, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 130, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 119, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 126, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21930,7 +21961,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 120, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 127, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
@@ -22001,7 +22032,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":134
+  /* "ext/neuron_kernels.pyx":141
  *     Returns the number of spikes.
  *     """
  *     cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0             # <<<<<<<<<<<<<<
@@ -22010,13 +22041,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 134, __pyx_L1_error)
+    __PYX_ERR(0, 141, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 134, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 141, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
   __pyx_v_n_spikes = 0;
 
-  /* "ext/neuron_kernels.pyx":140
+  /* "ext/neuron_kernels.pyx":147
  *     cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
@@ -22025,7 +22056,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_free_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":141
+  /* "ext/neuron_kernels.pyx":148
  *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
@@ -22034,7 +22065,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":142
+  /* "ext/neuron_kernels.pyx":149
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -22043,7 +22074,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":143
+  /* "ext/neuron_kernels.pyx":150
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0
  *     cdef bint shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -22052,7 +22083,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":145
+  /* "ext/neuron_kernels.pyx":152
  *     cdef bint shared_period = refractory_steps.shape[0] == 1
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x             # <<<<<<<<<<<<<<
@@ -22062,17 +22093,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":146
+  /* "ext/neuron_kernels.pyx":153
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 153, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":147
+  /* "ext/neuron_kernels.pyx":154
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22100,7 +22131,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":148
+  /* "ext/neuron_kernels.pyx":155
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
@@ -22124,7 +22155,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":147
+  /* "ext/neuron_kernels.pyx":154
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22134,7 +22165,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":149
+    /* "ext/neuron_kernels.pyx":156
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
@@ -22147,14 +22178,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 156, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 149, __pyx_L1_error)
+    __PYX_ERR(0, 156, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":147
+    /* "ext/neuron_kernels.pyx":154
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22163,7 +22194,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":150
+  /* "ext/neuron_kernels.pyx":157
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
@@ -22177,7 +22208,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":151
+    /* "ext/neuron_kernels.pyx":158
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -22188,7 +22219,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
     (__pyx_v_free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
 
-    /* "ext/neuron_kernels.pyx":152
+    /* "ext/neuron_kernels.pyx":159
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -22201,7 +22232,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   }
 
 
-  /* "ext/neuron_kernels.pyx":153
+  /* "ext/neuron_kernels.pyx":160
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -22213,7 +22244,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":154
+    /* "ext/neuron_kernels.pyx":161
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -22231,7 +22262,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":153
+    /* "ext/neuron_kernels.pyx":160
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -22240,7 +22271,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":155
+  /* "ext/neuron_kernels.pyx":162
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -22252,7 +22283,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":156
+    /* "ext/neuron_kernels.pyx":163
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -22278,7 +22309,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":157
+      /* "ext/neuron_kernels.pyx":164
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -22291,14 +22322,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 157, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 164, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 157, __pyx_L1_error)
+      __PYX_ERR(0, 164, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":156
+      /* "ext/neuron_kernels.pyx":163
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -22307,7 +22338,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
     }
 
-    /* "ext/neuron_kernels.pyx":158
+    /* "ext/neuron_kernels.pyx":165
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -22318,7 +22349,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     __pyx_t_10 = 0;
     __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
 
-    /* "ext/neuron_kernels.pyx":159
+    /* "ext/neuron_kernels.pyx":166
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -22329,7 +22360,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     __pyx_t_9 = 0;
     __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/neuron_kernels.pyx":155
+    /* "ext/neuron_kernels.pyx":162
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -22338,7 +22369,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":160
+  /* "ext/neuron_kernels.pyx":167
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22366,7 +22397,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":161
+  /* "ext/neuron_kernels.pyx":168
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \             # <<<<<<<<<<<<<<
@@ -22394,7 +22425,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":162
+  /* "ext/neuron_kernels.pyx":169
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
@@ -22452,7 +22483,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 
   __pyx_L16_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":160
+  /* "ext/neuron_kernels.pyx":167
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22462,7 +22493,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":163
+    /* "ext/neuron_kernels.pyx":170
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -22475,14 +22506,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 170, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 163, __pyx_L1_error)
+    __PYX_ERR(0, 170, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":160
+    /* "ext/neuron_kernels.pyx":167
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22491,7 +22522,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":164
+  /* "ext/neuron_kernels.pyx":171
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22504,7 +22535,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":165
+        /* "ext/neuron_kernels.pyx":172
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -22518,7 +22549,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
         for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
           __pyx_v_i = __pyx_t_8;
 
-          /* "ext/neuron_kernels.pyx":166
+          /* "ext/neuron_kernels.pyx":173
  *     with nogil:
  *         for i in range(n):
  *             free = True             # <<<<<<<<<<<<<<
@@ -22527,7 +22558,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           __pyx_v_free = 1;
 
-          /* "ext/neuron_kernels.pyx":167
+          /* "ext/neuron_kernels.pyx":174
  *         for i in range(n):
  *             free = True
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22536,21 +22567,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           if (__pyx_v_refractoriness) {
 
-            /* "ext/neuron_kernels.pyx":168
+            /* "ext/neuron_kernels.pyx":175
  *             free = True
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
  *                     refractory_steps[0 if shared_period else i]
- *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
 */
             __pyx_t_9 = __pyx_v_i;
 
-            /* "ext/neuron_kernels.pyx":169
+            /* "ext/neuron_kernels.pyx":176
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]             # <<<<<<<<<<<<<<
- *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
- *             if n_vars == 2:
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
+ *                                     free)
 */
             if (__pyx_v_shared_period) {
 
@@ -22563,7 +22594,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_10)) ))));
 
 
-            /* "ext/neuron_kernels.pyx":167
+            /* "ext/neuron_kernels.pyx":174
  *         for i in range(n):
  *             free = True
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22572,87 +22603,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           }
 
-          /* "ext/neuron_kernels.pyx":171
+          /* "ext/neuron_kernels.pyx":177
+ *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]
- *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
- *             if n_vars == 2:             # <<<<<<<<<<<<<<
- *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
- *             elif n_vars == 3:
-*/
-          switch (__pyx_v_n_vars) {
-            case 2:
-
-            /* "ext/neuron_kernels.pyx":172
- *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
- *             if n_vars == 2:
- *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
- *             elif n_vars == 3:
- *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
-*/
-            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
-
-            /* "ext/neuron_kernels.pyx":171
- *                     refractory_steps[0 if shared_period else i]
- *             # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
- *             if n_vars == 2:             # <<<<<<<<<<<<<<
- *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
- *             elif n_vars == 3:
-*/
-            break;
-            case 3:
-
-            /* "ext/neuron_kernels.pyx":174
- *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
- *             elif n_vars == 3:
- *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
- *             elif n_vars == 1:
- *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
-*/
-            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(3, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
-
-            /* "ext/neuron_kernels.pyx":173
- *             if n_vars == 2:
- *                 _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
- *             elif n_vars == 3:             # <<<<<<<<<<<<<<
- *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
- *             elif n_vars == 1:
-*/
-            break;
-            case 1:
-
-            /* "ext/neuron_kernels.pyx":176
- *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
- *             elif n_vars == 1:
- *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
- *             else:
- *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
-*/
-            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(1, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
-
-            /* "ext/neuron_kernels.pyx":175
- *             elif n_vars == 3:
- *                 _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
- *             elif n_vars == 1:             # <<<<<<<<<<<<<<
- *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
- *             else:
-*/
-            break;
-            default:
-
-            /* "ext/neuron_kernels.pyx":178
- *                 _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
- *             else:
- *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,             # <<<<<<<<<<<<<<
+ *                                     free)
  *             x = threshold_variable[i]
- *             if threshold_op == 0:
 */
-            __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
-            break;
-          }
+          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
           /* "ext/neuron_kernels.pyx":179
- *             else:
- *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
+ *                                     free)
  *             x = threshold_variable[i]             # <<<<<<<<<<<<<<
  *             if threshold_op == 0:
  *                 crossed = x > threshold_level
@@ -22661,7 +22623,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
           __pyx_v_x = (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_10)) )));
 
           /* "ext/neuron_kernels.pyx":180
- *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+ *                                     free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
  *                 crossed = x > threshold_level
@@ -22680,7 +22642,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             __pyx_v_crossed = (__pyx_v_x > __pyx_v_threshold_level);
 
             /* "ext/neuron_kernels.pyx":180
- *                 _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+ *                                     free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
  *                 crossed = x > threshold_level
@@ -22847,7 +22809,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 
       }
 
-      /* "ext/neuron_kernels.pyx":164
+      /* "ext/neuron_kernels.pyx":171
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22884,7 +22846,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":119
+  /* "ext/neuron_kernels.pyx":126
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -25448,50 +25410,50 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":87
+  /* "ext/neuron_kernels.pyx":94
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
  *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
  *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 87, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 94, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 87, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 94, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":116
+  /* "ext/neuron_kernels.pyx":123
  * 
  * # Threshold comparisons of the compiled step: variable OP level.
  * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 116, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 116, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":119
+  /* "ext/neuron_kernels.pyx":126
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 119, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 119, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/neuron_kernels.pyx":1
@@ -25669,30 +25631,30 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
     const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{338},{743}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{241},{649}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1738 bytes) */
-static const char cstring[] = "x\332\255U\313s\333\306\0317-\331\241\032\246\021#Y\252\343TYJ\256\251\2466SZn\335iSwh\231~\214\335X\024eW\323\013f\t,\310\265\200\005\210]\320`\247\355\344\310#\2168\342\210#\2168\362\250#\2178\352O\360\237\320o\001\276\254>\016\231j\206\213o\367{\377\276\207\020\026\350\327\036\262:\357\210*\036\325\352HX\350\340>\342\002\013\202\006\330\241\270c\020\376{\364\335\237\211i9\303\267\224\274G\226\216\276S-&h\327\265\\\2160\323\220F\035\251\177\371\231\262\031\203\013\207jD[\022F\226\363?\371\037\277\315%\037\375\351\0203f\t\2049\247]&\343u\010\326\356Y\314\030\"3\013r\000A\276`\003lP\r\231\226F\356\"\342\331\240\013\246\252jU\372\255\352\226#\034\314\252wQ\027L\315\204y\017\333\004\\!\354Q\216\276\267\000\002\321\003\200\016\207\242g1\004o\0321h\2078\000\016x\223\361\201UG\n1t\324<\272\367\340w\017\262h\035\"\341\344\210\273\035\325\200@\t\227\240u\\j\010\260.\2066\3415\364BGC\313E\214@\\\220\205\rr\313\n\242G\030\342DH\002U\263\234\261\240\026S@\235\262nu\n\023\035\020\251\375\024\033\234\324\260\246) GT\3130$\317b\274\206;\252F\271,#a\331\351\211o\031q\035\260tF\034F\014^\263\207^W\245\014\212\307)\027\204\001\270N\3275\201\200{\256\2451\013\222\327\261k\010\244(\016\321\\\225(\n\322\334\314;\263\330=\000c@\261\001\\0E\205\2420\327\264\2075E\265\034R3A\217b\307\301C\244cj\344\031S\323\2062,\213\271&\026\275\177\223\260t\035p\340\310t\271@=\014\t[\214 \310\3215\031\262\001\377<\035\371\250\033\270\233U@^\034\242;X\025\320\021R\212Z\332%\3419\2372\002\330g\272\013\211K#p\311\273AXW\364\334\014\033\031)6\014K\225\ny\222\032\026\270\366\037\270y\207\311\000\363\346\3465\327\326$\003\022\207f\232\271\351\020\364\022yh\377%\372\025\252\377\262\321>|\361\242i\030\324\206r<\023\317D\363\225x%\232m\322w\tS\311\311\363\343f\373\371\353WO\224\327Gm9\240\265\305\254*\312\321\320\203\337\023hT\345{(\3751\321\025e\332LP@(\226l\267\005\321%\202\nb\312\007M\352\300\237\3562U~\201\305gZya$eb\312\262\257\245\271F\306c\330\314\277\322\275\242@s)j\217\250g\3345\363\333\324\212$\345(""\344\224\313l\252\236\201\205&\233\311\r\204\304O\332\350\273\330\230\231\235\365\336\234R\263\351\\z \236\274@\313\314C\341K\241\317\351\205\236 \\\346B\271\354B\313\205\031%05\263\242)\035W\327a\346\371\220\251\324\252\315Ex\007s\242\252\006\220\n`\000\373D%\035\254\236\251\226\313\204\352X0\305\032L\036\314\220Y\203\230D\355\343\251\323\204\226e\017^\363\355\013\265\204eE \375l\301\020\307\201\221\360\240A\0010b\347T\336-\262S9\2540h\232\351\"\323\035B\344OQ\263\323\354\021C\223\250\303\231\323Y\177y\0319\035\047J5X\252\304\223\345\346\371\3617r\006M \270M\317\210\t+\200\262\\\r\326\252\334\251r\2272\246dl\316\024\030\r.\001\206\315lB?)\213q\203|\246Nl\300\003FJ\311S\227\224\314\305\266\354\217go\241\252d\271-\335\245<\334\273r19`r\272\204\262A\202\003J\236\237J>\3422\211<@(\262#2ma\301\317qU!D\317\001%\013@0\310\200\030\213\253e/\350\331\310CGB\3649\342\360\377\301%|\276\014\274\327?\024>\224\256\\\273\031\254\205[a?*\244\253\333\223\355j8\210Z\221\032o\304\215t\365fp#\350\204\237G\"\276\037\267\322\325O~\370\247\3776\250\007\207\001\017w\303\303\320\215\236\305\007\223\337>\035\353\347\215\363\366\344\250=i\237\244\305\237\216\336\005\205\240\234\256\375$-\226FM\377\206\217\375\376\207\342\225\317n\005\225\3407a)jD\355x-)\047\267\223\336\370\335\344\250\225\256\243\260\020\336\010\215\270\002\021m^\271\266\023\264\341\241\374\341\372\225k\025 dp+Q=]\225b\2672\365BvY>n\005\017\303;Q!\332\210\036GX\206\372~\244\372\345\264\270\226\256\026\047\305/\301\365\037\302\354\275\237\026?\035=\364\357@\214\033\220\211\023n\204\257\342\3531\216y\262\227\264\322\322\027\3767A#h\245\305\262_\366\253A9\330\233]\356\006\030\022\257,\343\340\204ei\356Q\260\025\364\303\225\360\000\\,\014\254\373\005\177\007\336\013\000\005\344\262V\002\267{>\270\2705\305p?\332\217\367\223\375\361\376yu\322:N?\333\364\017\375\376\217d_d\357\317\241*^\344\305^\342\215\275\363~\372\325\317\001\321\235)\242\223Jc\\\226\025\257\314Q\373z\362\365\267\321 n\305j\362E\002\010\357Lvj\221\0367\342v\262""\222\324/.7\300\307H\016Fo\375:\304\304\203*\200\3704\272\023\027\240m\016\343\367Ig|u\\IK\333\376 h\005*0\237E\007\321Y\262\225\364\307+\343\203q\367\374\030b\2337\312jqtm\364\306\257\370\017\001\353\277\204\217\301:\360\360\310\365\237\202\263\373\301I\270\035]\215nG\235x%~\230\354&\215\031\373%\200{5\274\035v\243\343,\302v\362I\342\214\31326g\2641\002\271\317G\375\274\027t\277\341\267\203\253A\345\377Y\375|\n\206s\375\343\004\312\263\023\350a#lC\307\336\207F\275\036\353I#i\003\036\273\343FZ\256L\233\371A\304\343\275\370$\331H\236\000ko\322|3y\363\366\277\214NZ\332\360\353iI\246\262\276\355\377=\254g>\013\361f|\232\374u\334O7o\203\2777\223o\376\230\264.@\352\275\257\202\205\365\235,\334=\010\244\030\027\223\342\270x^\224\243V\376Y\260\022\324\177$\373\"{\367B\036\355E\247\340\375t|z~*\003/\255O\326w\303J\230\205\371\017@\006B\3752\330\r\036\0078-\357@\007\224\363\273d,\337\201\1771g\224\266\374^\240\001\302y\252[\220;$\233\256\177\0254\322\365\233P\212_H\241\214\047\303p\303f\264\031\235\304P\356OG\365\177\001\223\340\277%";
-    PyObject *data = __Pyx_DecompressString(cstring, 1738, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1676 bytes) */
+static const char cstring[] = "x\332\255U\313s\333\306\0317-\331\241\033\266\021#[\032\307\035e))\246\232\332Li\271\225\246M\335\241e\3721vbI\224\335N/\230%\260 \327\002vA\354\202&;m\047G\036q\304\021G\034q\304\221G\035y\3041\177\202\377\204|\013\360e\365q\212f\270\370v\277\367\357{\010a\211~7@\274\375\216\350\362Q\255\216$G\373\017\220\220X\022\324\307.\305m\213\210?\242o\277#6w\207o)y\217\270\211\276\3259\223\264\343qO \314\014dPW\351_~\246l\306\020\322\245\0061\226\204\021w\377/\377\343\267\271\344\243\277\034a\306\270DX\010\332a*^\227`\343>g\326\020\331Y\220}\010\362\005\353c\213\032\310\346\006\271\207\310\300\001]0U\325\253\312o\325\344\256t1\253\336C\03505\023\026]\354\020p\205\360\200\n\364=\007\010d\027\000:\032\312.g\010\336\014b\3216q\001\034\360\246\342\003\253\256\022b\350\270y|\377\341\341\303,Z\227(8\005\022^[\267 P\"\024hm\217Z\022\254\313\241CD\r\2750\321\220{\210\021\210\013\262p@nYAv\tC\202HE\240j\2263\226\2243\r\324)\353T\2470\321>Q\332O\261%H\r\033\206\006rD\347\226\245x\234\211\032n\353\006\025\252\214\204e\347@~\303\210\347\202\245s\3422b\211\2323\034tt\312\240x\202\nI\030\200\353v<\033\010\270\347Z\006\343\220\274\211=K\"Ms\211\341\351D\323\220\341e\336\031g\367\001\214>\305\026p\301\024\225\232\306<\333\031\3264\235\273\244f\203\036\305\256\213\207\310\304\324\3123\246\266\003eX\026\363l,\273\377!\301M\023p\020\310\366\204D]\014\tsF\020\344\350\331\0149\200\177\236\216z4-\334\311*\240..1]\254K\350\010%E\271qIx\316\247\214\000\366\231\356B\342\322\010\\\362n\021\326\221]/\303FE\212-\213\353J!O\322\300\022\327\376\0137\3570\025`\336\334\242\3469\206b@\342\320L37m\202^\242\001\332{\211~\213\352\277i\264\216^\274hZ\026u\240\034\317\3443\331|%_\311f\213\364<\302tr\366\374\264\331z\376\372\325\023\355\365qK\rhm1\253\232v<\034\300\357\t4\252\366=\224\376\224\230\2326m&( \024K\265\333\202\350\020I%\261\325\203\241t\340\317\364\230\256\276\300\0223\255\2740\212\2621e\331\227\033\236\225\361\030\266\363\257r\257i\320\\\232\336%\372\271\360\354\3746\265\242H5\n9\3451\207\352\347`""\241\311fr}\251\360S6z\036\266ffg\2757\247\364l:\227\036\310@]\240e\346\241\210\245\320\347\364BO\022\241r\241Bu!\367`F\tL\315\254hZ\3333M\230y1d:\345\265\271\210hcAt\335\002R\003\014`\237\350\244\215\365s\235{L\352.\207)6`\362`\206\354\032\304$k\037O\235!\215,{\360\232o_\250%,+\002\351g\013\206\270.\214\304\000\032\024\000#NN\345\335\242:U\300\n\203\246\231.2\323%D\3754=;\355.\261\014\205:\2349\235\365\327 #\247\343D\251\001K\225\014T\271E~\374\203\234C\023H\341\320sb\303\n\240,W\203\265\252v\252\332\245\214i\031[0\rFC(\200a3\333\320O\332b\334 \237\251\023\007\360\200\221\322\362\324\025\245rq\270\363\361\354-T\265,\267\245\273\222\207{G-&\027LN\227P6Hp@\311\363S\313G\\%\221\007\010Eve\246-9\374\\O\227Rv]P\342\000\202E\372\304Z\\\271\263\240g#\017\035\t\321\347\210\303\377\007\217\210\3712\030\274\376\241\360\241t\345\332\355\340F\270\021\366\242B\272\2729\331\254\206\375\350$\322\343\365\270\221\256\336\016n\005\355\360\263H\306\017\342\223t\365\223\037\376\355\277\r\352\301Q \302\355\360(\364\242g\361\376\344\017O\307\346E\343\24259nMZgi\361W\243wA!(\2477~\221\026K\243\246\177\313\307~\357C\361\312/\357\004\225\340\367a)jD\255\370FRNv\223\356\370\335\344\370$]Ca!\274\025Zq\005\"\272y\345\332V\320\202\207\362\207\353W\256U\200P\301\255D\365tU\211\335\311\324\013\331e\371\270\023\034\204w\243B\264\036=\216\260\n\365\375H\367\313i\361F\272Z\234\024\277\000\327\177\n\263\367^Z\374tt\340\337\205\030\327!\0237\\\017_\305\327c\034\213d\0479IK\237\373_\007\215\340$-\226\375\262_\r\312\301\316\354r/\300\220xe\031\0077,+s\217\202\215\240\027\256\204\373\340ba`\315/\370[\360^\310\240\330\364{A\021d\016\243\303\37009\034\037^\034LN[\220\360\3264\341I\2451.\253\202T\346I}9\371\362\233\250\037\237\304z\362y\002\000lM\266j\221\0317\342V\262\222\324\177\274\\\237\217\023\355\217\336\372u\377\310\027A\025r|\032\335\215\013P\325\243\370}\322\036_\035W\322\322\246\337\017N\002\035\230\317\242\375\350<\331Hz\343\225\361\376\270sqz\321[\324q\2658\2726z\343W\374\003\200\342\257\341c""\260\016<<\362\374\247\340\354Ap\026nFW\243\335\250\035\257\304\007\311v\322\230\261_B\356W\303\335\260\023\235f\021\266\222O\022w\\V\261\271\243\365\021\310}6\352\345\2452\375\206\337\n\256\006\225\237\2638y\223\016\347\372\247I/-m\005f\330\010[\320P\017\240\217\256\307f\322HZ\200\307\366\270\221\226+\323^{\030\211x\047>K\326\223\047\300\332\2314\337L\336\274\375\037\235\235\226\326\375zZR\251\254m\372\377\014\353\231\317B|3\376[\362\367q/\275\271\013\376\336L\276\376\263\212\177\007\330\317\243#0\277\227\354\215\367.\366\240\005\322\335\257\322\322\332dm;\254\204\231\241\177A\354`\354\213`;x\034\340\264\274\0055*\347w\305X\276\003\377\3079\243\264\341w\003\0030\310\203\331\200\350 \234t\355\327A#]\273\r`}\245\2042\336\026\240\345\205\315\350ft\026CA>\035\325\177\002\273\036n\340";
+    PyObject *data = __Pyx_DecompressString(cstring, 1676, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2259 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001flag\374\214\204\002\036\001refrac\357tory\"\001iod\374\036\014\027\006iness \3607\002E\007\364\204\014o\014leng\347thu\315\"\260\205\001all\363oc\260\205\001\337\003data\341.\013\020\334c\256\205\001\213\205\003s.u\355p)\000e \366\000ric\375e\336\004be K x\377 (K + 1)\377ASCIIEll\373ip\234@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\235\206\001.\242\206\007__P\373yx\001\000Dict_\377NextRef_\331_\306d\276@__\233\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\222\207\002)\001\265C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\332`\377_checksupT\000\n\001?\004\025\001typ\304`~\037\001unpick?\000\233En \005vt\371\207\001\230\001qGualO\005\364e\375fc\231\206\002\354\277\001\220\204\004ex\314\001set\201_\203\005\273a\316\210\001\021\004\301\003.\007t\267est\200 is\251\204\001o\273ut\215`abc\313E_\377bufferas\377yncio.co\375r\035\003sbasec\253cl\273`_\201 t\351`e\377backcoun\377tcrossed\377distsim.u_\370 .\350\205\013dtd\371\002\370s\000""\370\211\003\311@odeen\373um\334\207\002error\367exa\266@step\370\004\003\250c\342\204\001sform{at\302\210\004free\000\001\373_c\001\002mheld\220\362!\003\000\006\003\333bx\022\002\310\205\004i\177idindex\353A\375s\000\002izekla\376\256\000pikemarwgin1\003mem\320\211\001\336\310\211\001nn_s\033\001sn\337_vars\350And\277imnot_\345\205\007o\353bj\255\206\004p\215 perq_\353\207\003\006\001\310\001pop\356\205\013\342\240\206\007_\327\002\005\010\370\001sre=g\225\210\001rset\376\207\004\246\212\002\277shared\000\003_\177periods\302\000\276\233\003start9\002t\377opstruct\377tthresho\276\231 level\005\007o\231p\021\007\356\214\005un\272\001\232\206\003v\337alues\207\215\006xO\377\200\001\360\014\000\005\031\230\377\t\240\026\240q\250\001\330\377\004\027\320\027\047\240v\250\377Q\250c\260\023\260A\330\377\004\031\230\025\230b\240\017\377\250t\2602\260Q\330\004\377\007\200~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\377S\320ST\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\377\020 \240\001\240\025\240l\373\260!\217\000\024\000\005\036\230\375S\016\000\021\360\006\000\005!|\027\000\231\001\003\2501\330\004#\001\305\033:\002\001\010\002\r\002\003\004\033\230\3777\240&\250\001\250\023\250\367B\250a\247\001w\210c\220\377\021\330\010\t\330\004\010\320\333\010\032x\000;\240\023\002q\330\277\010\013\2107\220&\241\000\023\376\307\000r\240\023\240L\260\006\377\260a\260s\270#\270Q\377\330\014\022\220*\230A\230\377Q\330\010\021\220\021\220\047\357\230\021\230#\005\005,\230a\332\366\000!\374\tr\240`\000\013\210\377>\230\026\230q\240\003\240\3713`\0007\007\020\220\001\220\036\262\025\000\001\210 \311\000\t\014t\000#\365\220`\000\033\275$(\250(\260\377(\270(\300(\310\047\320\377QR\330\r\024\220C\220\247q\330\014\000\034(\023\3402\002H\376\223@x\250x\260x\270x\177\300x\310q\330\034\035\341@}\036\313$\320!A\300""\021\356A\374\322 \271$\037\320\037/\250v\177\260Q\260c\270\022\270\337 \377\036\320\036.\250f\260A\177\260S\270\003\2701\340\361M\276\274+v\210V\2201\260\000s\373\230\047\302 F\250&\260\001\376\264`C\260w\270b\300\002\377\300!\330\014\027\220v\230\367Q\230c\337 G\2503\250\377k\270\026\270q\300\003\300\2373\300g\310R\231\000\240f\004\377\010\210\005\210U\220!\220\2357\351 W\240B\245@\302`a\357\210u\220F\257`2\230T\377\240\027\250\002\250$\250b\377\260\003\2607\270\"\270A\365\330\030\004K\362 \002\240$\240\367g\250R\236\204\002S\270\007\270\367r\300\021\245\204\001r\210\023\210\356%\000\017\210q\206cf\220A?\220S\230\002\230!\262\202I\200\205\003\355y\265fR\270\273@\036\230f\377\240A\240S\250\003\2502\373\250S\326`f\270A\270S~\215 \"\300A\330\021!\345\205\002\377\003\2504\250s\260#\260\337T\270\023\270D\250 #\320\337EU\320UV\244\205\024\330\014\337\023\2201\330\014\307\001\020\027\377\220|\2401\240C\240y\376\350 \024\260X\270Z\300q\367\330\024$m\000U\320*=\367\270Q\340#\000w\220c\230\257\021\330\020\036\250\204\002#\206\000\010\377\260\010\270\010\300\010\310\010~\347\205\001\021\030\230\003\2301\000\034\372&\025\340Q\002x\240s\250#\373\250X{\000X\300X\310X\376\265\001\014\020\320\020\"\240!\375\240\242\002}\230C\230q\330\377\020\032\230\"\230B\230a\027\330\021\036\377@\021\n\003\025\001\004\t\362\035\000\340$\002.\001\014\026\220h\357\230d\240!\344\004\026\220a\376\351\001\330\020\034\230A\330\020\037\031\230\021\230%T\000\201#\331\001\377u\240E\250\024\250T\260\016\354@\013\2101";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2259, 3075);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2178 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001flag\374\214\204\002\036\001refrac\357tory\"\001iod\374\036\014\027\006iness \3607\002E\007\364\204\014o\014leng\347thu\315\"\260\205\001all\363oc\260\205\001\337\003data\341.\013\020\334c\256\205\001\213\205\003s.u\355p)\000e \366\000ric\375e\336\004be K x\377 (K + 1)\377ASCIIEll\373ip\234@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\235\206\001.\242\206\007__P\373yx\001\000Dict_\377NextRef_\331_\306d\276@__\233\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\222\207\002)\001\265C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\332`\377_checksupT\000\n\001?\004\025\001typ\304`~\037\001unpick?\000\233En \005vt\371\207\001\230\001qGualO\005\364e\375fc\231\206\002\354\277\001\220\204\004ex\314\001set\201_\203\005\273a\316\210\001\021\004\301\003.\007t\267est\200 is\251\204\001o\273ut\215`abc\313E_\377bufferas\377yncio.co\375r\035\003sbasec\253cl\273`_\201 t\351`e\377backcoun\377tcrossed\377distsim.u_\370 .\350\205\013dtd\371\002\370s\000""\370\211\003\311@odeen\373um\334\207\002error\367exa\266@step\370\004\003\250c\342\204\001sform{at\302\210\004free\000\001\373_c\001\002mheld\220\362!\003\000\006\003\333bx\022\002\310\205\004i\177idindex\353A\375s\000\002izekla\376\256\000pikemarwgin1\003mem\320\211\001\336\310\211\001nn_s\033\001sn\337_vars\350And\277imnot_\345\205\007o\353bj\255\206\004p\215 perq_\353\207\003\006\001\310\001pop\356\205\013\342\240\206\007_\327\002\005\010\370\001sre=g\225\210\001rset\376\207\004\246\212\002\277shared\000\003_\177periods\302\000\276\233\003start9\002t\377opstruct\377tthresho\276\231 level\005\007o\231p\021\007\356\214\005un\272\001\232\206\003v\337alues\207\215\006xO\377\200\001\360\014\000\005\031\230\377\t\240\026\240q\250\001\330\377\004\027\320\027\047\240v\250\377Q\250c\260\023\260A\330\377\004\031\230\025\230b\240\017\377\250t\2602\260Q\330\004\377\007\200~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\377S\320ST\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\377\020 \240\001\240\025\240l\373\260!\217\000\024\000\005\036\230\375S\016\000\021\360\006\000\005!|\027\000\231\001\003\2501\330\004#\001\305\033:\002\001\010\002\r\002\003\004\033\230\3777\240&\250\001\250\023\250\367B\250a\247\001w\210c\220\377\021\330\010\t\330\004\010\320\333\010\032x\000;\240\023\002q\330\277\010\013\2107\220&\241\000\023\376\307\000r\240\023\240L\260\006\377\260a\260s\270#\270Q\377\330\014\022\220*\230A\230\377Q\330\010\021\220\021\220\047\357\230\021\230#\005\005,\230a\332\366\000!\374\tr\240`\000\013\210\377>\230\026\230q\240\003\240\3713`\0007\007\020\220\001\220\036\372\025\000\001\206\"\027\220q\230\010\376!\0008\2508\2608\2708\177\3008\3107\320RS\200@}\036\352\004\320!A\300\021\215A\374\361\000\330\004\037\320\037/\250v\177\260Q\260c\270\022\270\376\000\377\036\320\036.\250f\260A\177\260S\270\003""\2701\340\220M\376\333\013v\210V\2201\220C\357\220s\230\047\341\000F\250&\373\260\001\323@C\260w\270b\377\300\002\300!\330\014\027\220\337v\230Q\230c\376\000G\250\3773\250k\270\026\270q\300\377\003\3003\300g\310R\310\375q\276G\004\010\210\005\210U\357\220!\2207\210 W\240B|\304 \341@a\210u\220F\316@\3772\230T\240\027\250\002\250\377$\250b\260\003\2607\270\257\"\270A\330\030\004K\221 \002\277\240$\240g\250R\275bS\277\270\007\270r\300\021\304arw\210\023\210%\000\017\210q\245C\377f\220A\220S\230\002\230\351!\321\201I\237\204\003y\324FR\270q\377\330\014\036\230f\240A\240\177S\250\003\2502\250S\365@\337f\270A\270S\215 \"\300\357A\330\021!\204\205\002\003\2504\377\250s\260#\260T\270\023\373\270D\250 #\320EU\320\373UV\303\204\024\330\014\023\2201\373\330\014\307\001\020\027\220|\240\3371\240C\240y\350 \024\260\377X\270Z\300q\330\024$^m\000U\320*=\331a#\034\000\367H\250C\\\000(\270(\300\367(\310(\200`\330$%\330\377\014\020\320\020\"\240!\240\376D\002}\230C\230q\330\020\377\032\230\"\230B\230a\330\013\021\036\241@\021\n\003\025\001\004\t\035\000\371\340$\002.\001\014\026\220h\230wd\240!\206\004\026\220a\213\001\377\330\020\034\230A\330\020\031\317\230\021\230%T\000\243\003\036\230\377a\230u\240E\250\024\250;T\260\216@\013\2101";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2178, 2884);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3075 bytes) */
-static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b""\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\360\006\000\t\014\2107\220#\220Q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\330\r\024\220C\220q\330\014\033\2301\230C\230s\240(\250(\260(\270(\300(\310\047\320QR\340\014\033\2301\230H\240C\240x\250x\260x\270x\300x\310q\330\034\035\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b""\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\340\014\017\210w\220c\230\021\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\330\021\030\230\003\2301\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\330\021\030\230\003\2301\330\020\036\230a\230s\240#\240S\250\010\260\010\270\010\300\010\310\010\320PQ\340\020\036\230a\230x\240s\250#\250X\260X\270X\300X\310X\320UV\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
+    #else /* compression: none (2884 bytes) */
+static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b""\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260""\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014#\2401\240H\250C\250s\260(\270(\300(\310(\320RS\330$%\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
@@ -25821,12 +25783,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 87};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 94};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 119};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 126};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_refractoriness, __pyx_mstate->__pyx_n_u_shared_period, __pyx_mstate->__pyx_n_u_crossed, __pyx_mstate->__pyx_n_u_free, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step, __pyx_mstate->__pyx_n_u_x};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }

@@ -44,17 +44,7 @@ def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
             raise ValueError("one refractoriness flag per neuron")
         flags = &not_refractory[0]
     with nogil:
-        # Literal sizes let the compiler unroll the small matrix products
-        # (the inline function is specialised for each).
-        if n_vars == 1:
-            _update_neurons(1, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
-        elif n_vars == 2:
-            _update_neurons(2, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
-        elif n_vars == 3:
-            _update_neurons(3, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
-        else:
-            _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags,
-                            per_neuron)
+        _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
 
 
 cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:
@@ -79,9 +69,26 @@ cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** value
                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(n):
-        _update_neuron(n_vars, i, n, values, free_m, held_m, free_c if per_neuron else NULL,
-                       held_c if per_neuron else NULL,
-                       not_refractory == NULL or not_refractory[i])
+        _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
+                                free_c if per_neuron else NULL,
+                                held_c if per_neuron else NULL,
+                                not_refractory == NULL or not_refractory[i])
+
+
+cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,
+                                         double** values, const double* free_m,
+                                         const double* held_m, const double* free_c,
+                                         const double* held_c, bint free) noexcept nogil:
+    # Literal sizes let the compiler unroll the small matrix products (the
+    # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
+    if n_vars == 2:
+        _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
+    elif n_vars == 3:
+        _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
+    elif n_vars == 1:
+        _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
+    else:
+        _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
 
 
 def refractory_flags(const double[::1] lastspike, double t, double dt,
@@ -167,15 +174,8 @@ def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
             if refractoriness:
                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
                     refractory_steps[0 if shared_period else i]
-            # literal sizes are unrolled (PD14: 2 variables, CUBA/COBA: 3)
-            if n_vars == 2:
-                _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
-            elif n_vars == 3:
-                _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
-            elif n_vars == 1:
-                _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
-            else:
-                _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)
+            _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
+                                    free)
             x = threshold_variable[i]
             if threshold_op == 0:
                 crossed = x > threshold_level
