@@ -415,6 +415,8 @@ class NeuronGroup(NeuronPopulation):
             if "linked" in eq.flags and eq.name not in self._links:
                 raise ValueError(f"{owner}: the linked variable '{eq.name}' was never linked; "
                                  f"write {self.name}.{eq.name} = linked_var(group, 'variable')")
+        for operation in self.regular_operations:
+            operation.before_run(run_namespace, clock)
         written = set(self.reset.written if self.reset is not None else ()) | \
             {name for op in self.regular_operations for name in op.statements.written} | \
             set(getattr(self, "_changed_during_run", ()))

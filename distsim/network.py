@@ -98,8 +98,6 @@ class Network:
         # Brian2 sorts objects of one slot by order, then name.
         operations = sorted((op for g in self.groups for op in g.regular_operations),
                             key=lambda op: (op.order, op.name))
-        for operation in operations:
-            operation.before_run(run_namespace, defaultclock)
         self.operations = {when: [op for op in operations if op.when == when]
                            for when in ("start", "end")}
         self.spike_monitors = self._of_type(SpikeMonitor)

@@ -152,7 +152,7 @@ class SynapticPathway:
         # once; presynaptic values are gathered anew at every step.
         self._kernel_addresses = S.kernel_array_addresses(kernel.arrays)
         self._kernel_uses = {part: part in kernel.source
-                             for part in ("[post]", "[pre]", "i_values[k]", "j_values[k]")}
+                             for part in ("[pre]", "i_values[k]", "j_values[k]")}
         return kernel
 
     def _random_context(self, positions, step):
