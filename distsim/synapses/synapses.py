@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from ..codegen.kernels import address
+from ..core.clock import defaultclock
 from ..core.random import stream_key
 from ..groups import Group, NeuronPopulation, _dtype_for
 from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
@@ -198,7 +199,6 @@ class Synapses(Group):
 
     # -- delays --------------------------------------------------------------
     def _delay_to_steps(self, delay, owner):
-        from ..core.clock import defaultclock
         if get_dimensions(delay) is not second.dim:
             raise DimensionMismatchError(f"{owner}: the delay must be a time", second.dim,
                                          get_dimensions(delay))
@@ -887,27 +887,14 @@ class Synapses(Group):
         slice of store positions). Only the per-synapse arrays the expression
         uses are built. ``within_target``: each selected synapse's rank among
         its target's synapses, if the caller has it (else computed)."""
-        def values_of(name):
-            if isinstance(selected, slice):
-                return self._local_values(name, selected)
-            return self._local_values(name)[selected]
-
-        ns = {"N_pre": self.source.N, "N_post": self.target.N}
-        for name in expr.identifiers:
-            if name in ("i", "j", "_synaptic_pre", "_synaptic_post", "N_incoming",
-                        "N_outgoing") or name in self._delay_variables or \
-                    name in self.store.variables:
-                ns[name] = values_of(name)
-            elif name in self._shared_values:
-                ns[name] = self._shared_values[name][0]
-        for name in expr.identifiers - set(ns):
-            values = self._neuron_variable(name, values_of("i"), values_of("j"), owner,
-                                           expr.code)
-            if values is not None:
-                ns[name] = values
-                continue
-            ns[name] = raw_value(resolve_external(name, self._namespaces(run_namespace), owner,
-                                                  expr.code))
+        positions = selected if isinstance(selected, slice) else np.flatnonzero(selected)
+        # Names resolve as in every synaptic code (_resolve): per-synapse,
+        # shared, derived, pre- and postsynaptic values, constants.
+        plan = self.namespace_plan(expr.identifiers)
+        ns = self._synapse_namespace(
+            plan, positions, self._constants_for(expr.identifiers, run_namespace, expr.code,
+                                                 owner), defaultclock.t_, defaultclock.dt_,
+            self._gather_presynaptic(self._presynaptic_names(expr.identifiers)))
         rng = None
         if expr.random_sites:
             # A synapse's random numbers are keyed by (target, its rank among
@@ -915,8 +902,10 @@ class Synapses(Group):
             if within_target is None:
                 within_target = self.store.index_within_target()[selected]
             base = (self.name,) + tuple(purpose)
-            rng = RandomContext(lambda site: stream_key(*base, site), values_of("j"),
-                                within_target)
+            rng = RandomContext(lambda site: stream_key(*base, site),
+                                self._local_values("j")[positions]
+                                if not isinstance(positions, slice)
+                                else self._local_values("j", positions), within_target)
         return expr.evaluate(ns, rng)
 
     def _assign_in_chunks(self, name, expr, run_namespace, purpose, owner):
