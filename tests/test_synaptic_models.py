@@ -355,3 +355,13 @@ def test_connecting_between_runs_warns_about_events_in_flight():
     with pytest.warns(UserWarning, match="in flight"):
         S.connect(i=1, j=1)
         len(S)  # the queued connect runs here
+
+
+def test_assignments_resolve_names_as_synaptic_code_does():
+    # An unsuffixed name that is not synaptic is the postsynaptic variable (Brian2).
+    source, target = NeuronGroup(3, "v : 1"), NeuronGroup(2, "u : 1")
+    target.u = "10*i"
+    S = Synapses(source, target, "w : 1")
+    S.connect()
+    S.w = "u + i"
+    assert list(np.asarray(S.w)) == [0, 10, 1, 11, 2, 12]
