@@ -13,15 +13,16 @@ __version__ = "0.1.0"
 from .units import *  # noqa: F401,F403 - Brian2 exports every unit name
 from .units import __all__ as _unit_names
 from .core.clock import Clock, defaultclock
+from .core.preferences import prefs
 from .core.random import seed
 from .core.registry import collect, start_scope
 from .core.unsupported import EventMonitor, network_operation, restore, store
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
-from .io import load, save
+from .io import load
 from .model.equations import Equations
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, run
+from .network import Network, run, save
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
 
@@ -29,6 +30,6 @@ __all__ = list(_unit_names) + [
     "Clock", "defaultclock", "PoissonGroup", "PoissonInput", "SpikeGeneratorGroup",
     "TimedArray", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf",
-    "linked_var",
+    "linked_var", "prefs",
     # Brian2 names that raise a clear NotImplementedError
     "network_operation", "store", "restore", "EventMonitor"]

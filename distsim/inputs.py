@@ -9,7 +9,9 @@ import numpy as np
 from ._ext import random123
 from .core.base import SimulationObject
 from .core.random import stream_key
+from .core.scheduling import BoundCode
 from .groups import NeuronGroup, NeuronPopulation
+from .groups.neuron_code import NeuronThreshold
 from .model.functions import Function
 from .model.namespace import raw_value, resolve_external
 from .units import (DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, hertz,
@@ -61,7 +63,7 @@ class PoissonInput(SimulationObject):
             values = {n: resolve_external(n, names, owner, weight) for n in expr.identifiers}
             dim = expr.dimension(lambda n: get_dimensions(values[n]))
             weight = Quantity(expr.evaluate({n: raw_value(v) for n, v in values.items()}), dim)
-        expected = self.target._variable_dims[self.target_var]
+        expected = self.target.variables[self.target_var].dim
         if get_dimensions(weight) is not expected:
             raise DimensionMismatchError(f"{owner}: the weight must have the units of "
                                          f"{self.target_var}", expected, get_dimensions(weight))
@@ -78,7 +80,12 @@ class PoissonInput(SimulationObject):
         self._values = self.target._local_state[self.target_var]
         self._events = random123.BinomialDraws(self.N, self._p)  # tabulated once a run
 
-    def apply(self, step):
+    def code_objects(self):
+        """Adds this step's events to the target variable (the 'synapses'
+        slot, order 0: after presynaptic pathways, as in Brian2)."""
+        return [BoundCode(self.name, "synapses", self.order, self._add_events)]
+
+    def _add_events(self, step, t, dt):
         self._events.add_to(self._key, self._first_neuron_id, step, self._weight, self._values)
 
 
@@ -144,12 +151,23 @@ class SpikeGeneratorGroup(NeuronGroup):
         self._local_steps = steps[mine][order]
         self._local_spikers = self._spike_indices[mine][order] - self.start
 
-    def spikes(self, step, t, dt):
+    def _threshold_code(self, state_update):
+        return _GeneratedSpikes(self, state_update)
+
+    def generated_spikes(self, step, t):
+        """Local indices of the neurons that spike at ``step``."""
         when = step % self._period_steps if self._period_steps else step
         lo, hi = np.searchsorted(self._local_steps, [when, when + 1])
         local = np.sort(self._local_spikers[lo:hi])
         self._local_state["lastspike"][local] = t
         return local
+
+
+class _GeneratedSpikes(NeuronThreshold):
+    """The 'threshold' of a SpikeGeneratorGroup: the given spikes."""
+
+    def _spikes(self, step, t, dt):
+        return self.group.generated_spikes(step, t)
 
 
 class TimedArray(Function):

@@ -17,7 +17,9 @@ def fresh_scope():
     defaultclock.dt = 0.1 * distsim.ms
     defaultclock.timestep = 0
     distsim.seed(12345)
+    distsim.prefs.codegen.target = "cython"
     yield
+    distsim.prefs.codegen.target = "cython"
     distsim.start_scope()
 
 

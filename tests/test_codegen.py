@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 
 import distsim
-import distsim.groups
 from distsim import NeuronGroup, Synapses, ms, run
 from distsim.codegen import build
-from distsim.codegen.kernels import Untranslatable
 
 from conftest import mpirun
 
@@ -25,14 +23,10 @@ EVERY_FORM = f"""dx/dt = ({RIGHT_HAND_SIDE})/(10*ms) : 1
                  dy/dt = (0.8 - y)/(7*ms) + x/(100*ms) : 1"""
 
 
-def fresh_scope(generated, monkeypatch, kernel="neuron_update_kernel"):
-    """A new scope; without ``generated``, the groups' numpy path in place of
-    ``kernel``."""
+def fresh_scope(generated, monkeypatch):
+    """A new scope; without ``generated``, the numpy target (prefs.codegen.target)."""
     distsim.start_scope()
-    if not generated:
-        def numpy_only(*_):
-            raise Untranslatable("test")
-        monkeypatch.setattr(distsim.groups, kernel, numpy_only)
+    distsim.prefs.codegen.target = "cython" if generated else "numpy"
 
 
 def run_every_form(generated, monkeypatch):
@@ -40,8 +34,8 @@ def run_every_form(generated, monkeypatch):
     G = NeuronGroup(40, EVERY_FORM, method="euler")
     G.y = "-0.9 + 1.8*i/40"
     run(5 * ms)
-    used = G._update_kernel is not None
-    monkeypatch.undo()
+    used = G.state_update_code.kernel is not None
+    distsim.prefs.codegen.target = "cython"
     return np.asarray(G.x), np.asarray(G.y), used
 
 
@@ -64,8 +58,8 @@ def run_noisy(generated, monkeypatch):
                     namespace={"mu": 0.8, "s": 0.4})
     H = NeuronGroup(10, "dx/dt = -x/(10*ms) + x*xi/sqrt(ms) : 1", method="heun")
     run(20 * ms)
-    used = (G._update_kernel is not None, H._update_kernel is not None)
-    monkeypatch.undo()
+    used = (G.state_update_code.kernel is not None, H.state_update_code.kernel is not None)
+    distsim.prefs.codegen.target = "cython"
     return np.asarray(G.v), np.asarray(G.w), used
 
 
@@ -115,7 +109,7 @@ S = Synapses(G, G, '''w : 1
 S.connect(p=0.2)
 S.w = "rand()"
 run(30*ms)
-assert G._update_kernel is not None and G._threshold_kernel is not None
+assert G.state_update_code.kernel is not None and G.threshold_code.kernel is not None
 assert S.event_pathways[0].kernel is not None
 w = np.asarray(S.w)
 if rank() == 0:
@@ -141,10 +135,7 @@ def test_ranks_starting_together_compile_each_kernel_once(tmp_path, n):
 
 
 def run_synaptic_dynamics(generated, monkeypatch):
-    import distsim.synapses.dynamics as dynamics
-    distsim.start_scope()
-    if not generated:
-        monkeypatch.setattr(dynamics, "_synapse_loop", lambda *args: None)
+    fresh_scope(generated, monkeypatch)
     source = NeuronGroup(20, "du/dt = (1.5 - u)/(7*ms) : 1", threshold="u > 1", reset="u = 0",
                          method="exact")
     source.u = "i/20"
@@ -159,7 +150,7 @@ def run_synaptic_dynamics(generated, monkeypatch):
     S.w = "0.5 + 0.05*i"
     run(20 * ms)
     used = (S.clock_driven_update.loop is not None, S.summed_updates[0].loop is not None)
-    monkeypatch.undo()
+    distsim.prefs.codegen.target = "cython"
     return np.asarray(S.g), np.asarray(S.x), np.asarray(target.g_in), np.asarray(target.v), used
 
 
@@ -175,7 +166,7 @@ def test_clock_driven_synapses_and_summed_variables_run_as_the_numpy_path(monkey
 
 
 def run_thresholds(generated, monkeypatch):
-    fresh_scope(generated, monkeypatch, kernel="threshold_kernel")
+    fresh_scope(generated, monkeypatch)
     from distsim import Hz, PoissonGroup, SpikeMonitor
     P = PoissonGroup(300, "(20 + 10*i/300)*Hz")
     G = NeuronGroup(50, """dv/dt = (1.2 + 0.01*i - v)/(10*ms) : 1 (unless refractory)
@@ -183,8 +174,8 @@ def run_thresholds(generated, monkeypatch):
                     threshold="v > level", reset="v = 0", refractory=3 * ms, method="euler")
     monitors = SpikeMonitor(P), SpikeMonitor(G)
     run(50 * ms)
-    used = (P._threshold_kernel is not None, G._threshold_kernel is not None)
-    monkeypatch.undo()
+    used = (P.threshold_code.kernel is not None, G.threshold_code.kernel is not None)
+    distsim.prefs.codegen.target = "cython"
     return [(np.asarray(m.i), np.asarray(m.t_)) for m in monitors], np.asarray(G.v), used
 
 

@@ -163,7 +163,7 @@ def test_unknown_identifiers_and_bad_code_name_the_object_and_expression():
 
 def test_compiled_refractoriness_flags_equal_brian2s_timestep_rule():
     from distsim._ext import neuron_kernels
-    from distsim.groups import _timestep
+    from distsim.groups.neurongroup import _timestep
     dt, t = 1e-4, 0.0123
     lastspike = np.concatenate([[-1e4, t, t - 2e-3, t - 2e-3 + 1e-9, t - 1.9999e-3],
                                 t - np.random.default_rng(3).uniform(0, 5e-3, 1000)])
@@ -204,10 +204,9 @@ def test_the_compiled_step_gives_the_general_paths_spikes_and_values(monkeypatch
     # The PD14 neuron: one compiled pass (refractoriness, exact update,
     # threshold) against the numpy path evaluating each expression.
     import distsim
-    from distsim.model.integration import ExactUpdater
 
     def simulate(use_numpy):
-        monkeypatch.setattr(ExactUpdater, "use_numpy", use_numpy)
+        distsim.prefs.codegen.target = "numpy" if use_numpy else "cython"
         distsim.start_scope()
         distsim.seed(7)
         G = NeuronGroup(500, """
@@ -224,7 +223,8 @@ def test_the_compiled_step_gives_the_general_paths_spikes_and_values(monkeypatch
 
     compiled_group, *compiled = simulate(False)
     general_group, *general = simulate(True)
-    assert compiled_group._compiled_step is not None and general_group._compiled_step is None
+    assert compiled_group.state_update_code.compiled_step is not None and \
+        general_group.state_update_code.compiled_step is None
     assert len(compiled[0]) > 100
     assert np.array_equal(compiled[0], general[0]) and np.array_equal(compiled[1], general[1])
     assert np.allclose(compiled[2], general[2], rtol=1e-14, atol=0)
@@ -236,20 +236,16 @@ def test_generated_update_kernels_give_the_numpy_updaters_values(monkeypatch):
     # up to the last bits of exp().
     import distsim
     import distsim.groups
-    from distsim.codegen.kernels import Untranslatable
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "reference"))
     from brian2_models import MODELS
 
     def simulate(name, generated):
-        if not generated:
-            def numpy_only(*_):
-                raise Untranslatable("test")
-            monkeypatch.setattr(distsim.groups, "neuron_update_kernel", numpy_only)
+        distsim.prefs.codegen.target = "cython" if generated else "numpy"
         distsim.start_scope()
         distsim.defaultclock.dt = 0.1 * ms
         result = MODELS[name](distsim)
-        kernels = [g._update_kernel is not None for g in _registered_groups()]
-        monkeypatch.undo()
+        kernels = [g.state_update_code.kernel is not None for g in _registered_groups()]
+        distsim.prefs.codegen.target = "cython"
         return result, kernels
 
     for name in ("hh_rk4", "hh_exponential_euler", "adex"):
@@ -306,8 +302,8 @@ def test_run_regularly_is_checked():
     G.run_regularly("w = 3*mV")
     with pytest.raises(Exception, match="'w'"):
         run(0.1 * ms)
-    with pytest.raises(NotImplementedError, match="when"):
-        G.run_regularly("v = 0*mV", when="thresholds")
+    with pytest.raises(ValueError, match="when='thresold' is not a slot"):
+        G.run_regularly("v = 0*mV", when="thresold")
 
 
 def distsim_scope():

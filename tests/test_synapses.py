@@ -182,7 +182,7 @@ def test_an_error_in_queued_work_names_the_object_and_expression_at_the_run():
 
 def test_assignment_in_chunks_gives_the_values_of_one_evaluation(monkeypatch):
     import distsim
-    from distsim.synapses import synapses as synapses_module
+    from distsim.synapses import indexing as synapses_module
 
     def build(chunk):
         monkeypatch.setattr(synapses_module, "SYNAPSES_PER_CHUNK", chunk)

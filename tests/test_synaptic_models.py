@@ -280,16 +280,12 @@ def test_pathway_names_and_delays_are_checked():
 def test_generated_pathway_kernels_give_the_numpy_paths_values(monkeypatch):
     # The guide's STDP model and a modulated pathway with random numbers: the
     # generated loop (distsim/codegen) against the numpy statements.
-    import distsim.synapses.pathways as pathways
+    import distsim
     from distsim import start_scope
-    from distsim.codegen.kernels import Untranslatable
 
     def simulate(generated):
         start_scope()
-        if not generated:
-            def numpy_only(*_):
-                raise Untranslatable("test")
-            monkeypatch.setattr(pathways, "pathway_kernel", numpy_only)
+        distsim.prefs.codegen.target = "cython" if generated else "numpy"
         source = NeuronGroup(30, "du/dt = (1.2 + 0.01*i - u)/(8*ms) : 1", threshold="u > 1",
                              reset="u = 0", method="exact")
         target = NeuronGroup(10, """dv/dt = (ge - v)/(10*ms) : 1
@@ -310,7 +306,7 @@ def test_generated_pathway_kernels_give_the_numpy_paths_values(monkeypatch):
         kernels = [p.kernel is not None for p in S.event_pathways]
         result = {name: np.asarray(getattr(S, name)) for name in ("w", "Apre", "Apost")}
         result["v"] = np.asarray(target.v)
-        monkeypatch.undo()
+        distsim.prefs.codegen.target = "cython"
         return result, kernels
 
     compiled, used = simulate(True)

@@ -71,7 +71,7 @@ def _kernel(body_lines, names, loop_header, locals_):
 
 def _synaptic_names(names, kinds, constants, element, i_text, j_text):
     """``name_of`` for code run on one synapse (store position ``element``):
-    ``kinds`` resolves names as Synapses.namespace_plan does; ``post`` and
+    ``kinds`` resolves names as the Synapses' resolver (Resolver.plan) does; ``post`` and
     ``pre`` index the target's and the source's arrays."""
     def name_of(name):
         kind, variable = kinds.get(name, ("external", name))
@@ -103,7 +103,7 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
     serial semantics; postsynaptic ``+=`` adds in event order).
 
     ``reads``: (name, kind, variable) of every name the code uses, as
-    Synapses.namespace_plan resolves them; ``destinations``: statement
+    the Synapses' resolver (Resolver.plan) resolves them; ``destinations``: statement
     target -> (kind, variable); ``site_offsets``: each statement's first
     random call site. Array keys given back: ('synapse', name), ('post',
     variable), ('pre', variable) and ('random', 'rand' or 'randn', site): one

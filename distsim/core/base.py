@@ -1,18 +1,20 @@
 """What every simulation object shares: a unique name, registration (so
 ``run()`` simulates it) and the script namespace it was created in."""
-from ..model.namespace import caller_namespace
+from ..utils.frames import caller_namespace
 from . import registry
 
 
 class SimulationObject:
     """Base of groups, synapses, inputs and monitors.
 
-    Subclasses implement ``before_run(run_namespace, clock)``; the network
-    calls the per-step methods of the kinds it knows.
+    Subclasses implement ``before_run(run_namespace, clock)`` and
+    ``code_objects()``; the network runs the code objects in the schedule's
+    order (core/scheduling.py). ``order`` orders them within their slot.
     """
 
     #: Brian2-like scheduling slot; the network orders objects by it.
     when = "groups"
+    order = 0
 
     def __init__(self, name, namespace=None):
         self.name = registry.unique_name(name)
@@ -30,7 +32,12 @@ class SimulationObject:
         return [run_namespace, self._creation_namespace]
 
     def before_run(self, run_namespace, clock):
-        pass
+        """Check and prepare the object for a run (all ranks)."""
+
+    def code_objects(self):
+        """What the object runs at each step (`distsim.core.scheduling.CodeObject`s),
+        prepared by `before_run`; none by default."""
+        return []
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}>"

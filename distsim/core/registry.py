@@ -6,6 +6,9 @@ import re
 
 _objects = []
 _name_counters = {}
+# What other layers forget at start_scope() (neuron id offsets, queued
+# construction): they register here, so the registry imports none of them.
+_scope_reset_hooks = []
 
 
 def register(obj):
@@ -16,17 +19,21 @@ def registered_objects():
     return list(_objects)
 
 
+def on_start_scope(hook):
+    """Call ``hook()`` at every ``start_scope()`` (for state a layer keeps
+    about the objects of the current scope)."""
+    _scope_reset_hooks.append(hook)
+
+
 def start_scope():
     """Forget all objects created so far and start time at 0 again (Brian2's
     ``start_scope``: the new objects have never run)."""
     from .clock import defaultclock
-    from .. import groups
-    from ..synapses import construction
-    construction.forget_pending()
+    for hook in _scope_reset_hooks:
+        hook()
     _objects.clear()
     _name_counters.clear()
     defaultclock.timestep = 0
-    groups.reset_id_offsets()
 
 
 def unique_name(name):

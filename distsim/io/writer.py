@@ -35,20 +35,26 @@ def _open_parallel(filename, mode):
 
 
 class ResultsWriter:
-    """One results file for a network's monitors.
+    """One results file for a set of monitors (collective: all ranks create,
+    flush and close it together).
+
+    The writer knows nothing of monitor types: each monitor lays out its own
+    groups (``monitor.create_in(writer)``, using `new_group`) and appends its
+    buffered data (``monitor.flush_to(target)``). The network hands it the
+    monitors and the run's wall times at every flush.
 
     Parameters
     ----------
     filename : str
-    network : Network
     script : str, optional
         Path of the model script (default ``sys.argv[0]``), stored with its source.
     """
 
-    def __init__(self, filename, network, script=None):
+    TOP_GROUPS = ("spikes", "report", "rates")
+
+    def __init__(self, filename: str, script: str | None = None):
         self.filename = os.path.abspath(filename)
-        self.network = network
-        self.groups = {}
+        self.targets = {}  # monitor -> what its flush_to writes into
         self.started = datetime.datetime.now(datetime.timezone.utc).isoformat()
         self.write_time = 0.0
         with collective(f"Creating the results file '{filename}'"):
@@ -56,66 +62,44 @@ class ResultsWriter:
         self.is_open = True
         self.file.attrs["magic"] = sonata.MAGIC
         self.file.attrs["version"] = sonata.VERSION
-        for top in ("spikes", "report", "rates"):
+        for top in self.TOP_GROUPS:
             self.file.create_group(top)
         self.meta = self.file.create_group(sonata.METADATA_GROUP)
         self.meta.create_group("populations")
         self._write_static_metadata(script)
-        self.add_monitors()
 
     # -- monitors ----------------------------------------------------------
-    def _monitors(self):
-        from ..monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-        return [o for o in self.network.objects
-                if isinstance(o, (SpikeMonitor, StateMonitor, PopulationRateMonitor))]
-
-    def _unique(self, top, name, monitor):
+    def new_group(self, top, name, monitor):
+        """Create ``/<top>/<name>`` (``/<top>/<monitor>.<name>`` if taken);
+        all ranks call it with the same arguments."""
         taken = set(self.file[top].keys())
-        return name if name not in taken else f"{monitor.name}.{name}"
+        return self.file[top].create_group(name if name not in taken
+                                           else f"{monitor.name}.{name}")
 
-    def add_monitors(self):
-        """Create the groups of monitors not yet in the file (all ranks)."""
-        from ..monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-        for monitor in self._monitors():
-            if monitor in self.groups:
-                continue
-            if isinstance(monitor, SpikeMonitor):
-                name = self._unique("spikes", monitor.population_name(), monitor)
-                group = self.file["spikes"].create_group(name)
-                self.meta["populations"].attrs[name] = monitor.source.N
-                monitor.create_datasets(group)
-                target = group
-            elif isinstance(monitor, StateMonitor):
-                target = {}
-                for var, name in monitor.report_names().items():
-                    target[var] = self.file["report"].create_group(
-                        self._unique("report", name, monitor))
-                monitor.create_datasets(target)
-                group = target[monitor.record_variables[0]]
-            else:
-                group = self.file["rates"].create_group(self._unique("rates", monitor.name,
-                                                                     monitor))
-                monitor.create_datasets(group)
-                target = group
-            self.groups[monitor] = target
-            monitor.attach(self, group)
+    def add_monitors(self, monitors):
+        """Lay out the monitors not yet in the file (all ranks)."""
+        for monitor in monitors:
+            if monitor not in self.targets:
+                self.targets[monitor] = monitor.create_in(self)
 
     # -- writing -----------------------------------------------------------------
-    def flush(self):
-        """Append everything the monitors buffered; make the file consistent."""
+    def flush(self, monitors, wall_times):
+        """Append everything the monitors buffered and the run's wall times
+        (a dict, rank 0's are written); make the file consistent. Collective."""
         started = time.perf_counter()
         with collective(f"Writing results to '{self.filename}'"):
-            self.add_monitors()
-            for monitor, target in self.groups.items():
+            self.add_monitors(monitors)
+            for monitor, target in self.targets.items():
                 monitor.flush_to(target)
-            self._write_run_metadata()
+            self._write_run_metadata(wall_times)
             self.file.flush()
         self.write_time += time.perf_counter() - started
 
-    def close(self):
+    def close(self, monitors, wall_times):
+        """Flush, then close the file. Collective."""
         if not self.is_open:
             return
-        self.flush()
+        self.flush(monitors, wall_times)
         self.file.close()
         self.is_open = False
 
@@ -139,8 +123,7 @@ class ResultsWriter:
         for key, value in attrs.items():
             self.meta.attrs[key] = value
 
-    def _write_run_metadata(self):
-        walls = self.network.wall_times
+    def _write_run_metadata(self, walls):
         attrs = {"t_end": defaultclock.t_ * 1e3, "t_end_units": "ms",
                  "end_date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                  "wall_time_build": walls.get("build", 0.0),
@@ -152,25 +135,3 @@ class ResultsWriter:
         attrs = get_comm().bcast(attrs, root=0)
         for key, value in attrs.items():
             self.meta.attrs[key] = value
-
-
-def save(filename, network=None, script=None):
-    """Write the results so far to ``filename`` and close it (all ranks call it).
-
-    If the network is already writing to ``filename`` (``run(..., output=)``),
-    this flushes and closes that file.
-
-    Layout (SONATA spike files): root attributes ``magic`` and ``version``;
-    ``/spikes/<population>/timestamps`` (float64, ms) and ``node_ids``
-    (uint64) with ``sorting = by_time``; the population is the monitored
-    group's name. StateMonitors are SONATA reports under ``/report``;
-    PopulationRateMonitors are under ``/rates``. ``/distsim`` holds the run
-    metadata as attributes.
-    """
-    from ..core.registry import registered_objects
-    from ..network import magic_network
-    network = network if network is not None else magic_network
-    if not network.objects:  # save() before any run(): everything created so far
-        network.objects = registered_objects()
-    network._open_output(filename, script)
-    network.writer.close()

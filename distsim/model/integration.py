@@ -11,6 +11,7 @@ import numpy as np
 import sympy
 from sympy.parsing.sympy_parser import parse_expr
 
+from ..core.preferences import compiled_target
 from .equations import DIFFERENTIAL_EQUATION
 
 __all__ = ["make_state_updater", "EventDrivenUpdater", "IntegrationError", "METHODS", "expm"]
@@ -147,8 +148,6 @@ class ExactUpdater(_Updater):
     """Exact update for linear equations with time-independent coefficients."""
 
     name = "exact"
-    #: Use the numpy path even where the compiled loop applies (benchmarks).
-    use_numpy = False
 
     def __init__(self, equations, owner, constants):
         super().__init__(equations, owner)
@@ -271,7 +270,7 @@ class ExactUpdater(_Updater):
         """(matrix, held matrix, variables, offsets, held offsets) for the
         compiled loops (ext/neuron_kernels.pyx), or None where only the numpy
         path applies (coefficients that differ between neurons)."""
-        if self._offsets is None or self.use_numpy:
+        if self._offsets is None or not compiled_target():
             return None
         matrix = self._matrices[True]
         return (matrix, self._matrices.get(False, matrix),

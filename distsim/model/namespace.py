@@ -1,6 +1,4 @@
 """Resolving external names (constants of the user's script) as Brian2 does."""
-import inspect
-
 import numpy as np
 
 from ..units import Quantity, Unit, all_units, get_dimensions
@@ -12,20 +10,6 @@ class NameResolutionError(KeyError):
 
     def __str__(self):
         return self.args[0]
-
-
-def caller_namespace(level=0):
-    """The locals and globals of the user's frame ``level`` frames above the
-    first frame outside distsim (how ``run()`` sees the script's constants)."""
-    frame = inspect.currentframe()
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("distsim"):
-        frame = frame.f_back
-    for _ in range(level):
-        if frame is not None and frame.f_back is not None:
-            frame = frame.f_back
-    if frame is None:
-        return {}
-    return dict(frame.f_globals, **frame.f_locals)
 
 
 def resolve_external(name, namespaces, owner_description, expression_text=None):

@@ -15,8 +15,10 @@ from ..parallel import block_range, get_comm
 class Monitor(SimulationObject):
     """Base of the monitors: bookkeeping of flushed data.
 
-    Subclasses implement ``create_datasets(group)`` (all ranks, same calls)
-    and ``flush_to(group)`` (collective append of the buffered data).
+    Subclasses implement ``create_in(writer)`` (lay out their groups and
+    datasets in a results file: all ranks, same calls; returns what
+    ``flush_to`` takes) and ``flush_to(target)`` (collective append of the
+    buffered data).
     """
 
     def __init__(self, name):

@@ -74,6 +74,13 @@ class PopulationRateMonitor(Monitor):
         kernel = kernel / kernel.sum()
         return Quantity(np.convolve(rate, kernel, mode="same"), hertz.dim)
 
+    def create_in(self, writer):
+        """``/rates/<name>``."""
+        group = writer.new_group("rates", self.name, self)
+        self.create_datasets(group)
+        self.attach(writer, group)
+        return group
+
     def create_datasets(self, group):
         create_rows(group, "rate", np.float64, attrs={"units": "Hz"})
         group.attrs["source"] = self.source.name

@@ -8,6 +8,7 @@ neuron and gathered when read.
 """
 import numpy as np
 
+from ..core.scheduling import BoundCode
 from ..groups import NeuronPopulation
 from ..io import sonata
 from ..parallel import get_comm
@@ -67,6 +68,16 @@ class SpikeMonitor(Monitor):
         self._dt = clock.dt_
 
     # -- recording ---------------------------------------------------------
+    def code_objects(self):
+        """With recorded variables: their values at this rank's spikes, after
+        the thresholds ('thresholds' slot, order 1, as Brian2's). Spike times
+        come from the network's exchange (`record_spikes`)."""
+        if not self.record_variables:
+            return []
+        root = getattr(self.source, "parent", self.source)
+        return [BoundCode(self.name, "thresholds", 1,
+                          lambda step, t, dt: self.record_values(root.spikes_now, step))]
+
     def record_spikes(self, spike_ids, spike_steps):
         """Take this group's spikes from the exchanged (id, step) stream."""
         offset = self.source.id_offset
@@ -171,9 +182,9 @@ class SpikeMonitor(Monitor):
         buffered = values[order]
         flushed = self._read_flushed(var)
         if flushed is not None:
-            _, factor = sonata.file_units(self.source._variable_dims[var])
+            _, factor = sonata.file_units(self.source.variables[var].dim)
             buffered = np.concatenate([flushed / factor, buffered])
-        dim = self.source._variable_dims[var]
+        dim = self.source.variables[var].dim
         return Quantity(buffered, dim)
 
     def __getattr__(self, name):
@@ -187,13 +198,21 @@ class SpikeMonitor(Monitor):
         (``SpikeMonitor(G[:100], name='L23E')``), else the source's."""
         return self.name if self._named else self.source.name
 
+    def create_in(self, writer):
+        """``/spikes/<population>`` (SONATA spikes), and the population's size."""
+        group = writer.new_group("spikes", self.population_name(), self)
+        writer.meta["populations"].attrs[group.name.rsplit("/", 1)[1]] = self.source.N
+        self.create_datasets(group)
+        self.attach(writer, group)
+        return group
+
     def create_datasets(self, group):
         group.attrs.create("sorting", sonata.SORTING_VALUES["by_time"],
                            dtype=sonata.sorting_dtype())
         create_rows(group, "timestamps", np.float64, attrs={"units": sonata.TIME_UNITS})
         create_rows(group, "node_ids", np.uint64)
         for var in self.record_variables:
-            unit, _ = sonata.file_units(self.source._variable_dims[var])
+            unit, _ = sonata.file_units(self.source.variables[var].dim)
             create_rows(group, var, np.float64, attrs={"units": unit})
         self._n_flushed = 0
 
@@ -218,7 +237,7 @@ class SpikeMonitor(Monitor):
             keys = steps * self.source.N + i
             rows = np.searchsorted(keys, my_steps * self.source.N + my_i)
             order = np.argsort(rows)
-            _, factor = sonata.file_units(self.source._variable_dims[var])
+            _, factor = sonata.file_units(self.source.variables[var].dim)
             dataset[old + rows[order]] = values[order] * factor
         self._value_chunks[var] = []
 

@@ -8,6 +8,7 @@ with ``mapping/node_ids``, ``index_pointers``, ``element_ids`` and ``time``.
 """
 import numpy as np
 
+from ..core.scheduling import BoundCode
 from ..groups import NeuronPopulation
 from ..io import sonata
 from ..parallel import get_comm
@@ -92,6 +93,11 @@ class StateMonitor(Monitor):
             self._columns = np.flatnonzero(mine)
             self._local = recorded[mine] - self.source.start
 
+    def code_objects(self):
+        """Records at the start of each step (Brian2's slot 'start')."""
+        return [BoundCode(self.name, self.when, self.order,
+                          lambda step, t, dt: self.record_step(step))]
+
     def _local_variable(self, var):
         if self.is_synaptic:
             return self.source._local_values(var)
@@ -143,7 +149,7 @@ class StateMonitor(Monitor):
             import h5py
             with h5py.File(filename, "r") as f:
                 data = f[path]["data"][...]
-        _, factor = sonata.file_units(self.source._variable_dims[var])
+        _, factor = sonata.file_units(self.source.variables[var].dim)
         return data.astype(np.float64) / factor
 
     def __getattr__(self, name):
@@ -152,7 +158,7 @@ class StateMonitor(Monitor):
         var = name[:-1] if raw else name
         if var in variables:
             values = self._values(var)
-            dim = self.source._variable_dims[var]
+            dim = self.source.variables[var].dim
             return values if raw or dim is DIMENSIONLESS else Quantity(values, dim)
         raise AttributeError(name)
 
@@ -169,11 +175,19 @@ class StateMonitor(Monitor):
         return {var: base if len(self.record_variables) == 1 else f"{base}.{var}"
                 for var in self.record_variables}
 
+    def create_in(self, writer):
+        """One SONATA report ``/report/<population>`` per recorded variable."""
+        groups = {var: writer.new_group("report", name, self)
+                  for var, name in self.report_names().items()}
+        self.create_datasets(groups)
+        self.attach(writer, groups[self.record_variables[0]])
+        return groups
+
     def create_datasets(self, report_groups):
         """``report_groups``: variable -> its /report/<population> group."""
         self._report_paths = {}
         for var, group in report_groups.items():
-            unit, _ = sonata.file_units(self.source._variable_dims[var])
+            unit, _ = sonata.file_units(self.source.variables[var].dim)
             group.attrs["variable"] = var
             group.attrs["source"] = self.source.name
             # SONATA reports are float32 (libsonata insists); the script's
@@ -198,7 +212,7 @@ class StateMonitor(Monitor):
             data = group["data"]
             old = data.shape[0]
             data.resize(old + n_new, axis=0)
-            _, factor = sonata.file_units(self.source._variable_dims[var])
+            _, factor = sonata.file_units(self.source.variables[var].dim)
             local = np.array(self._traces[var]).reshape(n_new, len(self._local)) * factor
             if n_new and len(self._columns):
                 if self.is_synaptic:

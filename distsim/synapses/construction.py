@@ -15,14 +15,19 @@ by the collective step, on every rank, naming the object and the expression.
 The random numbers are keyed by the call, not by when it runs: the synapses
 are the same as if built at once.
 """
-from ..parallel import collective
+import numpy as np
+
+from ..core import registry
+from ..parallel import collective, get_comm
 
 _pending = []
 
 
-def defer(description, task):
-    """Queue ``task()`` (rank-local work) described as ``description``."""
-    _pending.append((description, task))
+def defer(description, task, synapses=None):
+    """Queue ``task()`` (rank-local work) described as ``description``;
+    ``synapses``: the Synapses object it adds synapses to (each rank then
+    learns their new total when the queue is built)."""
+    _pending.append((description, task, synapses))
 
 
 def has_pending():
@@ -30,21 +35,32 @@ def has_pending():
 
 
 def build_pending():
-    """Run the queued work on every rank (all ranks call this at the same
-    point of the script); an error on any rank is raised on all of them."""
+    """Run the queued work on every rank (collective: all ranks call this at
+    the same point of the script); an error on any rank is raised on all of
+    them."""
     if not _pending:
         return
     tasks = list(_pending)
     _pending.clear()
     with collective(f"Building synapses ({len(tasks)} queued step(s))"):
-        for description, task in tasks:
+        for description, task, _ in tasks:
             try:
                 task()
             except Exception as exc:
                 exc.add_note(f"(while building: {description})")
                 raise
+    # Every rank learns the new totals: one reduction for all the objects
+    # (the same objects in the same order on every rank).
+    grown = list({id(s): s for _, _, s in tasks if s is not None}.values())
+    if grown:
+        totals = get_comm().allreduce(np.array([len(s._store) for s in grown], dtype=np.int64))
+        for synapses, total in zip(grown, totals):
+            synapses._N = int(total)
 
 
 def forget_pending():
     """Drop queued work (``start_scope()``: its objects are gone)."""
     _pending.clear()
+
+
+registry.on_start_scope(forget_pending)

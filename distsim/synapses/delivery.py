@@ -9,17 +9,32 @@ of a window through all pathways of a run in one compiled call.
 import numpy as np
 
 from .._ext import delivery as delivery_kernels
+from ..core.scheduling import CodeObject
 
 
-class TargetBuffer:
+class TargetBuffer(CodeObject):
     """What arrives at one variable of a NeuronGroup's local neurons:
-    ``ring[step % n_slots, local neuron]``."""
+    ``ring[step % n_slots, local neuron]``.
+
+    A code object of the 'synapses' slot with the order of presynaptic
+    pathways (-1, as Brian2's), named after the first of the pathways that
+    share it (``<synapses>_pre``): it adds what arrives now.
+    """
+
+    when = "synapses"
+    order = -1
 
     def __init__(self, group, variable, n_slots):
         self.group = group
         self.variable = variable
         self.values = group._local_state[variable]
         self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
+        self.name = None
+
+    def add_pathway(self, pathway):
+        """Note that ``pathway`` delivers here (its name may name the buffer)."""
+        name = f"{pathway.synapses.name}_pre"
+        self.name = name if self.name is None else min(self.name, name)
 
     def resize(self, n_slots, current_step):
         """Make room for longer delays; what is queued still arrives."""
@@ -30,7 +45,7 @@ class TargetBuffer:
         for step in range(current_step, current_step + old.shape[0]):
             self.ring[step % n_slots] = old[step % old.shape[0]]
 
-    def apply(self, step):
+    def run(self, step, t, dt):
         """Add what arrives now to the variable (and empty the slot)."""
         delivery_kernels.add_and_clear(self.values, self.ring[step % self.ring.shape[0]])
 

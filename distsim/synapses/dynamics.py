@@ -8,6 +8,8 @@ import numpy as np
 from ..codegen.kernels import (Untranslatable, address, summed_variable_kernel,
                                synapse_update_kernel)
 from ..core.random import stream_key
+from ..core.preferences import compiled_target
+from ..core.scheduling import CodeObject
 from ..model.expressions import ANY_DIMENSION, RandomContext
 from ..model.integration import make_state_updater
 from ..units import DimensionMismatchError
@@ -41,6 +43,8 @@ def _synapse_loop(synapses, make_kernel, plan, constants):
     path must run the code."""
     values = synapses.kernel_values(constants)
     try:
+        if not compiled_target():
+            raise Untranslatable("prefs.codegen.target is 'numpy'")
         if not synapses.float_model(plan[0]):
             raise Untranslatable("non-float variables")
         return SynapseLoop(synapses, make_kernel(values), values)
@@ -48,20 +52,23 @@ def _synapse_loop(synapses, make_kernel, plan, constants):
         return None
 
 
-class ClockDrivenUpdate:
+class ClockDrivenUpdate(CodeObject):
     """Integrates the synapses' clock-driven differential equations every step
     (Brian2's synaptic ``StateUpdater``, in the 'groups' slot)."""
 
+    when = "groups"
+
     def __init__(self, synapses, equations, method, run_namespace, clock):
         self.synapses = synapses
+        self.order = synapses.order
+        self.name = f"{synapses.name}_stateupdater"
         code = str(equations)
         owner = f"Synapses '{synapses.name}'"
         self.identifiers = set(equations.identifiers) | set(equations.equations)
-        self.constants = synapses._constants_for(equations.identifiers, run_namespace, code,
-                                                 owner)
+        self.constants = synapses.resolver.constants(equations.identifiers, run_namespace, code)
         self.updater = make_state_updater(equations, method, self.constants, owner)
-        self.presynaptic = synapses._presynaptic_names(self.identifiers)
-        self.plan = synapses.namespace_plan(self.identifiers)
+        self.presynaptic = synapses.resolver.neuron_variables(self.identifiers, "pre")
+        self.plan = synapses.resolver.plan(self.identifiers)
         if self.updater.name == "exact":
             store = synapses.store
             parameters = {p: store.variables.get(p, self.constants.get(p))
@@ -76,7 +83,7 @@ class ClockDrivenUpdate:
             # update is prepared again from them at every step.
             written = {name for pathway in synapses._pathway_objects.values()
                        for name in pathway.statements.written
-                       if synapses._resolve(name)[0] == "synapse"}
+                       if synapses.resolver.resolve(name)[0] == "synapse"}
             self._prepare_every_step = (parameters, clock.dt_) \
                 if written & set(self.updater.parameters) else None
         self.noisy = bool(getattr(self.updater, "noise", None))
@@ -92,7 +99,7 @@ class ClockDrivenUpdate:
         return RandomContext(lambda site: stream_key(*key, site), S._local_values("j"),
                              self.within_target)
 
-    def update(self, step, t, dt):
+    def run(self, step, t, dt):
         S = self.synapses
         presynaptic = S._gather_presynaptic(self.presynaptic)
         store = S.store
@@ -115,14 +122,18 @@ class ClockDrivenUpdate:
         self.updater.update(namespace, None, t, dt, self._random(step) if self.noisy else None)
 
 
-class SummedVariable:
+class SummedVariable(CodeObject):
     """``x_post = expression : unit (summed)``: before the target group's
     update, its variable ``x`` becomes the sum of the expression over each
-    neuron's incoming synapses (0 without synapses), as in Brian2."""
+    neuron's incoming synapses (0 without synapses), as in Brian2 (the
+    'groups' slot, order of the target group minus one)."""
+
+    when = "groups"
 
     def __init__(self, synapses, equation, run_namespace):
         self.synapses = synapses
         self.equation = equation
+        self.name = f"{synapses.name}_summed_variable_{equation.name}"
         owner = f"Synapses '{synapses.name}', summed variable '{equation.line}'"
         if equation.name.endswith("_pre"):
             raise NotImplementedError(f"{owner}: summed variables onto the presynaptic group "
@@ -134,21 +145,20 @@ class SummedVariable:
                 or root._is_shared(self.variable):
             raise KeyError(f"{owner}: '{self.variable}' must be a parameter of the target group "
                            f"'{root.name}' (declared as '{self.variable} : unit')")
-        expected = root._variable_dims[self.variable]
+        expected = root.variables[self.variable].dim
         if equation.dim is not expected:
             raise DimensionMismatchError(f"{owner}: the declared unit is not the unit of "
                                          f"'{self.variable}'", expected, equation.dim)
-        got = equation.expr.dimension(synapses._synapse_dim_of(run_namespace,
-                                                               equation.expr.code, owner))
+        got = equation.expr.dimension(synapses.resolver.dimension_of(run_namespace, equation.expr.code))
         if got is not ANY_DIMENSION and got is not expected:
             raise DimensionMismatchError(f"{owner}: '{equation.expr.code}' does not have the "
                                          f"units of '{self.variable}'", expected, got)
         self.root = root
+        self.order = root.order - 1
         self.identifiers = equation.expr.identifiers
-        self.constants = synapses._constants_for(self.identifiers, run_namespace,
-                                                 equation.expr.code, owner)
-        self.presynaptic = synapses._presynaptic_names(self.identifiers)
-        self.plan = synapses.namespace_plan(self.identifiers)
+        self.constants = synapses.resolver.constants(self.identifiers, run_namespace, equation.expr.code)
+        self.presynaptic = synapses.resolver.neuron_variables(self.identifiers, "pre")
+        self.plan = synapses.resolver.plan(self.identifiers)
         self.loop = None if root._local_state[self.variable].dtype != np.float64 else \
             _synapse_loop(synapses, lambda values: summed_variable_kernel(
                 equation.expr, self.plan[1], self.plan[0], values, self.variable), self.plan,
@@ -161,7 +171,7 @@ class SummedVariable:
         first = getattr(self.synapses.target, "sub_start", 0)
         return self.root, self.variable, first, first + self.synapses.target.N
 
-    def update(self, step, t, dt):
+    def run(self, step, t, dt):
         S = self.synapses
         presynaptic = S._gather_presynaptic(self.presynaptic)
         store = S.store

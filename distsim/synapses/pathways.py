@@ -18,9 +18,12 @@ import numpy as np
 
 from ..codegen.kernels import Untranslatable, address, pathway_kernel
 from ..core.random import stream_key
+from ..core.preferences import compiled_target
+from ..core.scheduling import CodeObject
 from ..core.variableview import VariableView
 from ..model.expressions import ANY_DIMENSION, ExpressionError, RandomContext, Statements
 from ..units import DIMENSIONLESS, DimensionMismatchError
+from .namespace import root_of
 
 # What ``x op= value`` does to an element that several synapses hit in the
 # same step: applied once per synapse, in order (numpy's unbuffered ufuncs).
@@ -39,7 +42,7 @@ def expand_rows(row_start, rows):
     return positions, counts
 
 
-class SynapticPathway:
+class SynapticPathway(CodeObject):
     """One pathway of a Synapses object: ``S.pre``, ``S.post``, or a name
     given in an ``on_pre``/``on_post`` dict (Brian2's names).
 
@@ -56,7 +59,12 @@ class SynapticPathway:
         The statements.
     delay_variable : str
         The Synapses variable holding this pathway's delays.
+
+    In the schedule: the 'synapses' slot, order -1 for presynaptic and +1
+    for postsynaptic pathways, named ``<synapses>_<pathway>`` (Brian2's).
     """
+
+    when = "synapses"
 
     def __init__(self, synapses, name, prepost, code, delay_variable):
         self.synapses = synapses
@@ -69,6 +77,7 @@ class SynapticPathway:
         except ExpressionError as exc:
             raise ExpressionError(f"{self.owner}: {exc}") from None
         self.delay_variable = delay_variable
+        self.order = -1 if prepost == "pre" else 1
         # arrival step -> arrays of store positions; kept across runs, so
         # that what is in flight at the end of a run still arrives.
         self.pending = {}
@@ -94,10 +103,10 @@ class SynapticPathway:
         """Check the statements against the model and resolve what they
         name (at the start of each run)."""
         S = self.synapses
-        dim_of = S._synapse_dim_of(run_namespace, self.code, self.owner)
+        dim_of = S.resolver.dimension_of(run_namespace, self.code)
         self.destinations = {}
         for target, op, expr in self.statements.statements:
-            kind, variable = S._resolve(target)
+            kind, variable = S.resolver.resolve(target)
             if kind == "pre":
                 raise NotImplementedError(
                     f"{self.owner}: '{target}' in '{self.code}' is a presynaptic variable, "
@@ -116,10 +125,9 @@ class SynapticPathway:
                     f"{self.owner}: in '{self.code}', '{expr.code}' does not have the units "
                     f"of {target}", expected, got)
         self.identifiers = self.statements.identifiers
-        self.constants = S._constants_for(self.identifiers, run_namespace, self.code,
-                                          self.owner)
-        self.plan = S.namespace_plan(self.identifiers | S.event_driven_names)
-        self.post_arrays = {variable: S._root(S.target)._local_state[variable]
+        self.constants = S.resolver.constants(self.identifiers, run_namespace, self.code)
+        self.plan = S.resolver.plan(self.identifiers | S.event_driven_names)
+        self.post_arrays = {variable: root_of(S.target)._local_state[variable]
                             for kind, variable in self.destinations.values() if kind == "post"}
         self.delays = S._delay_steps_array(self.delay_variable)
         # One delay for all of this rank's synapses (the common case): no
@@ -128,7 +136,7 @@ class SynapticPathway:
         delays = np.unique(self.delays)
         self.homogeneous_delay = int(delays[0]) if len(delays) == 1 else None
         self.kernel = self._compiled_kernel()
-        self.presynaptic = S._presynaptic_names(self.identifiers)
+        self.presynaptic = S.resolver.neuron_variables(self.identifiers, "pre")
         self.within_target = S.store.index_within_target() if any(
             expr.random_sites for expr in self.statements.expressions) else None
         if self.prepost == "post":
@@ -140,6 +148,8 @@ class SynapticPathway:
         S = self.synapses
         values = S.kernel_values(dict(self.constants, **S._event_driven_constants))
         try:
+            if not compiled_target():
+                raise Untranslatable("prefs.codegen.target is 'numpy'")
             if not S.float_model(self.plan[0]):
                 raise Untranslatable("non-float variables")
             kernel = pathway_kernel(self.statements.statements, self.destinations,
@@ -228,15 +238,17 @@ class SynapticPathway:
             return
         self._queue(positions, step + self.delays[positions].astype(np.int64))
 
-    def run_step(self, step, t, dt, local_spikes):
+    @property
+    def schedule_name(self):
+        return f"{self.synapses.name}_{self.name}"
+
+    def run(self, step, t, dt):
         """Run the statements for the synapses whose events arrive now.
         Called on every rank at every step (it may gather presynaptic
-        values: a collective). ``local_spikes`` maps id(root group) to this
-        rank's spikes of the step (root-local indices)."""
+        values: a collective)."""
         S = self.synapses
         if self.prepost == "post":
-            root = getattr(S.target, "parent", S.target)
-            self._queue_postsynaptic(local_spikes[id(root)], step)
+            self._queue_postsynaptic(root_of(S.target).spikes_now, step)
         presynaptic = S._gather_presynaptic(self.presynaptic)
         arrived = self.pending.pop(step, None)
         if arrived is None:

@@ -1,1 +1,1 @@
-"""Small helpers that belong to no layer (memory readings)."""
+"""Small helpers that belong to no layer (memory readings, caller frames)."""

@@ -1,0 +1,250 @@
+"""What a NeuronGroup runs at each step: its state update ('groups' slot),
+threshold ('thresholds') and reset ('resets'), as code objects.
+
+Each is prepared once per run from the group's checked model
+(`NeuronGroup.before_run`) and picks its implementation then: a compiled
+loop where the model and ``prefs.codegen.target`` allow it (the pre-built
+exact step, or a generated kernel from distsim/codegen), else numpy
+evaluating the expressions. All implementations compute the same values.
+"""
+import ast
+
+import numpy as np
+
+from .._ext import neuron_kernels
+from ..codegen.kernels import Untranslatable, address, neuron_update_kernel, threshold_kernel
+from ..core.preferences import compiled_target
+from ..core.scheduling import CodeObject
+from ..model.expressions import Expression
+
+_NO_SPIKES = np.empty(0, dtype=np.int64)
+
+
+def constant_value(expr, constants):
+    """The value of ``expr`` if it uses only the given constants (no
+    variables, no functions, no random numbers), else None."""
+    if expr.random_sites or expr.called or not expr.identifiers <= set(constants):
+        return None
+    return float(expr.evaluate(dict(constants)))
+
+
+def _dtypes(group):
+    return {n: a.dtype for n, a in group._local_state.items()}
+
+
+class NeuronStateUpdate(CodeObject):
+    """Refractoriness and the integration of the group's equations.
+
+    With the compiled exact step (exact integration with coefficients shared
+    by all neurons, refractoriness as a time, a threshold ``v > constant``),
+    one compiled pass also finds the threshold crossings, which
+    `NeuronThreshold` then hands on.
+    """
+
+    when = "groups"
+
+    def __init__(self, group):
+        self.group = group
+        self.order = group.order
+        self.name = f"{group.name}_stateupdater"
+        self.compiled_step = self._compiled_step()
+        self.kernel = self._update_kernel() if self.compiled_step is None else None
+        self.spikes = _NO_SPIKES
+        self._buffer = np.empty(group.n_local, dtype=np.int64)
+
+    def _compiled_step(self):
+        """The arguments of ext/neuron_kernels.exact_step, or None where the
+        model does not allow it."""
+        G = self.group
+        updater = G.state_updater
+        if getattr(updater, "name", None) != "exact" or G._update_parameters is not None:
+            return None
+        arguments = updater.compiled_arguments(G._local_state)
+        if arguments is None or G._refractory_condition is not None or \
+                G.threshold is None or G.threshold.random_sites:
+            return None
+        body = G.threshold.tree.body
+        if not (isinstance(body, ast.Compare) and len(body.ops) == 1 and
+                type(body.ops[0]).__name__ in neuron_kernels.THRESHOLD_OPS and
+                isinstance(body.left, ast.Name)):
+            return None
+        variable = G._local_state.get(body.left.id)
+        level = constant_value(Expression(ast.unparse(body.comparators[0])),
+                               G._threshold_constants)
+        if variable is None or variable.dtype != np.float64 or G._is_shared(body.left.id) \
+                or level is None:
+            return None
+        state = G._local_state
+        steps = G._refractory_steps if G._refractory_steps is not None else \
+            np.empty(0, dtype=np.int64)
+        return arguments + (state["not_refractory"].view(np.uint8), state["lastspike"],
+                            steps, variable, neuron_kernels.THRESHOLD_OPS[
+                                type(body.ops[0]).__name__], level)
+
+    def _update_kernel(self):
+        """The generated loop of a numerical (non-exact) update and its
+        arguments, or None: noise other than additive, rand() or non-float
+        variables keep the numpy updaters."""
+        G = self.group
+        updater = G.state_updater
+        if not compiled_target() or updater is None or updater.name == "exact":
+            return None
+        try:
+            kernel = neuron_update_kernel(updater, G._subexpressions(), G._update_constants,
+                                          _dtypes(G))
+        except Untranslatable:
+            return None
+        # The state arrays stay in place during the run: addresses once;
+        # noise draws are made anew at every step.
+        arrays = [key if isinstance(key, tuple) else address(G._local_state[key])
+                  for key in kernel.arrays]
+        scalars = tuple(float(G._update_constants[name]) for name in kernel.scalars)
+        flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
+        return kernel.run, arrays, scalars, flags
+
+    def run(self, step, t, dt):
+        G = self.group
+        state = G._local_state
+        if self.compiled_step is not None:
+            (matrix, held, variables, offsets, held_offsets, not_refractory, lastspike, steps,
+             variable, op, level) = self.compiled_step
+            n = neuron_kernels.exact_step(matrix, held, variables, offsets, held_offsets,
+                                          not_refractory, lastspike, t, dt, steps, variable, op,
+                                          level, self._buffer)
+            self.spikes = self._buffer[:n].copy()
+            return
+        if G._refractory_condition is not None:
+            # A spike makes a neuron refractory; the condition only lets it
+            # leave (Brian2: not_refractory = not_refractory or not cond).
+            condition, constants = G._refractory_condition
+            state["not_refractory"] |= ~np.broadcast_to(np.asarray(condition.evaluate(
+                G._namespace(constants, t=t, dt=dt)), dtype=bool), (G.n_local,))
+        elif G._refractory_steps is not None:
+            neuron_kernels.refractory_flags(state["lastspike"], t, dt, G._refractory_steps,
+                                            state["not_refractory"].view(np.uint8))
+        if self.kernel is not None:
+            run, arrays, scalars, flags = self.kernel
+            rng = G._random("noise", G.local_indices, step)
+            # the numpy updater's draws: randn() of noise j, times sqrt(dt)
+            draws = {key: rng.randn(key[1]) * np.sqrt(dt) for key in arrays
+                     if isinstance(key, tuple)}
+            run(G.n_local, G.start, flags, t, dt,
+                tuple(address(draws[a]) if isinstance(a, tuple) else a for a in arrays),
+                scalars)
+        elif G.state_updater is not None:
+            updater = G.state_updater
+            if G._update_parameters is not None:
+                updater.prepare(G._update_parameters, dt, G.n_local)
+            # The exact updater needs only the state; the others evaluate the
+            # right-hand sides, whose namespace holds views that write through.
+            namespace = state if updater.name == "exact" else \
+                G._namespace(G._update_constants, t=t, dt=dt)
+            updater.update(namespace, state["not_refractory"] if G._refractoriness else None,
+                           t, dt, G._random("noise", G.local_indices, step))
+
+
+class NeuronThreshold(CodeObject):
+    """Finds the neurons that spike now: ``spikes`` holds their local
+    indices (int64) until the next step; the spike exchange, the resets,
+    monitors and postsynaptic pathways read it."""
+
+    when = "thresholds"
+
+    def __init__(self, group, state_update):
+        self.group = group
+        self.order = group.order
+        self.name = f"{group.name}_spike_thresholder"
+        self.state_update = state_update
+        self.kernel = self._threshold_kernel() if state_update.compiled_step is None else None
+        self.spikes = _NO_SPIKES
+        self._buffer = np.empty(group.n_local, dtype=np.int64)
+
+    def _threshold_kernel(self):
+        """The generated loop of the threshold and its arguments, or None
+        where numpy must evaluate it."""
+        G = self.group
+        if not compiled_target() or G.threshold is None:
+            return None
+        reads, subexpressions = G.resolver.plan(G.threshold.identifiers)
+        try:
+            kernel = threshold_kernel(G.threshold, subexpressions, G._threshold_constants,
+                                      _dtypes(G), G._refractoriness)
+        except Untranslatable:
+            return None
+        arrays = [key if isinstance(key, tuple) else address(G._local_state[key])
+                  for key in kernel.arrays]
+        scalars = tuple(float(G._threshold_constants[name]) for name in kernel.scalars)
+        return kernel.run, arrays, scalars
+
+    def run(self, step, t, dt):
+        self.spikes = self._spikes(step, t, dt)
+
+    def _spikes(self, step, t, dt):
+        G = self.group
+        if self.state_update.compiled_step is not None:
+            return self.state_update.spikes  # found by the compiled pass
+        if G.threshold is None:
+            return _NO_SPIKES
+        if self.kernel is not None:
+            run, arrays, scalars = self.kernel
+            draws = {}
+            if any(isinstance(a, tuple) for a in arrays):
+                rng = G._random("threshold", G.local_indices, step)
+                draws = {a: getattr(rng, a[1])(a[2]) for a in arrays if isinstance(a, tuple)}
+            flags = G._local_state["not_refractory"].view(np.uint8)
+            n = run(G.n_local, G.start, address(flags, np.uint8), t, dt,
+                    address(self._buffer, np.int64),
+                    tuple(address(draws[a]) if isinstance(a, tuple) else a for a in arrays),
+                    scalars)
+            return self._buffer[:n].copy()
+        ns = G._namespace(G._threshold_constants, t=t, dt=dt)
+        crossed = np.broadcast_to(np.asarray(
+            G.threshold.evaluate(ns, G._random("threshold", G.local_indices, step)),
+            dtype=bool), (G.n_local,))
+        if G._refractoriness:
+            crossed = crossed & G._local_state["not_refractory"]
+        local = np.flatnonzero(crossed).astype(np.int64)
+        if len(local):
+            G._local_state["lastspike"][local] = t
+            if G._refractoriness:
+                G._local_state["not_refractory"][local] = False
+        return local
+
+
+class NeuronReset(CodeObject):
+    """Runs the reset statements for the neurons that spiked this step."""
+
+    when = "resets"
+
+    def __init__(self, group, threshold):
+        self.group = group
+        self.order = group.order
+        self.name = f"{group.name}_spike_resetter"
+        self.threshold = threshold
+        self.constant_assignments = self._constant_assignments()
+
+    def _constant_assignments(self):
+        """For a reset that only assigns constants (``v = v_r``): the arrays
+        and values to assign, so that no expression is evaluated per step."""
+        G = self.group
+        assignments = []
+        for target, op, expr in G.reset.statements:
+            value = constant_value(expr, G._reset_constants)
+            if op is not None or value is None:
+                return None
+            assignments.append((G._local_state[target], value))
+        return assignments
+
+    def run(self, step, t, dt):
+        local = self.threshold.spikes
+        if len(local) == 0:
+            return
+        if self.constant_assignments is not None:
+            for values, value in self.constant_assignments:
+                values[local] = value
+            return
+        G = self.group
+        ns = G._namespace(G._reset_constants, local, t=t, dt=dt)
+        written = G.reset.execute(ns, G._random("reset", local + G.start, step))
+        for name, value in written.items():
+            G._local_state[name][local] = value

@@ -1,0 +1,210 @@
+"""Neurons a rank holds a block of: reading and writing their variables.
+
+A `NeuronPopulation` is a NeuronGroup or a contiguous Subgroup of one. Each
+rank holds its block [start, stop) of the population's N neurons. Reading a
+variable (``G.v[:]``) gathers all blocks: a collective. Writing changes only
+the elements a rank owns, so every rank runs the same line.
+"""
+import numpy as np
+
+from ..core.random import stream_key
+from ..model.expressions import ANY_DIMENSION, Expression, ExpressionError, RandomContext
+from ..parallel import get_comm
+from ..parallel.guard import collective_call
+from ..units import DimensionMismatchError, Quantity
+from ..utils.frames import caller_namespace
+from .group import Group
+from .linked import LinkedVariable, link_variable
+
+
+class NeuronPopulation(Group):
+    """Neurons whose state a rank holds for its block [start, stop) of 0..N-1:
+    a NeuronGroup or a contiguous Subgroup of one. Provides variable access
+    (``G.v``, ``G.v[idx] = ...``, string assignments) on that block."""
+
+    owner_kind = "NeuronGroup"
+    #: Where this population's local neurons start among its NeuronGroup's.
+    root_local_offset = 0
+
+    @property
+    def owner(self) -> str:
+        """How errors name this population."""
+        return f"{self.owner_kind} '{self.name}'"
+
+    def __len__(self):
+        return self.N
+
+    def __getitem__(self, item):
+        """``G[a:b]``: a Subgroup sharing this group's state."""
+        from .subgroup import Subgroup
+        if not isinstance(item, slice) or item.step not in (None, 1):
+            raise TypeError(f"{self.name}: subgroups are contiguous slices G[a:b]")
+        start, stop, _ = item.indices(self.N)
+        if stop <= start:
+            raise IndexError(f"{self.name}[{item.start}:{item.stop}] is empty")
+        return Subgroup(self, start, stop)
+
+    @property
+    def local_indices(self):
+        """Group indices i of the neurons this rank owns (int64, read-only;
+        made once: the state update and threshold use it every step)."""
+        cached = self.__dict__.get("_local_indices")
+        if cached is None:
+            cached = np.arange(self.start, self.stop, dtype=np.int64)
+            cached.setflags(write=False)
+            object.__setattr__(self, "_local_indices", cached)
+        return cached
+
+    def _parse(self, kind, code, what):
+        if code is None:
+            return None
+        try:
+            return kind(code)
+        except ExpressionError as exc:
+            raise ExpressionError(f"{self.owner}, {what}: {exc}") from None
+
+    # -- identifiers and values ------------------------------------------------
+    def _namespace(self, constants, index=slice(None), t=0.0, dt=0.0):
+        """Values for evaluating the group's code on its local neurons
+        ``index`` (arrays are views where ``index`` is a slice)."""
+        ns = dict(constants)
+        for name, values in self._local_state.items():
+            ns[name] = values[index]
+        ns["i"] = self.local_indices[index]
+        ns["N"] = self.N
+        ns["t"] = t
+        ns["dt"] = dt
+        for eq in self._subexpressions():
+            if eq.name not in self._stochastic_subexpressions:
+                ns[eq.name] = eq.expr.evaluate(ns)
+        return ns
+
+    def _subexpressions(self):
+        """The equations' subexpressions in evaluation order."""
+        return self.resolver.subexpressions
+
+    @property
+    def _stochastic_subexpressions(self):
+        """Subexpressions that use noise (``xi``), directly or through others:
+        only the integrator evaluates them, with the noise it draws."""
+        found = self.__dict__.get("_stochastic")
+        if found is None:
+            found = set()
+            for eq in self._subexpressions():
+                if any(n == "xi" or n.startswith("xi_") or n in found
+                       for n in eq.expr.identifiers):
+                    found.add(eq.name)
+            object.__setattr__(self, "_stochastic", found)
+        return found
+
+    def _random(self, purpose, element_ids, draw=0):
+        base = (self.name, purpose)
+        return RandomContext(lambda site: stream_key(*base, site), element_ids, draw)
+
+    # -- reading and writing variables ------------------------------------------
+    def _local_positions(self, index):
+        """Local positions of the global ``index`` (int, slice, array, bool mask)."""
+        if isinstance(index, slice):
+            global_ids = np.arange(self.N, dtype=np.int64)[index]
+        else:
+            index = np.asarray(index)
+            if index.dtype == bool:
+                if index.shape != (self.N,):
+                    raise IndexError(f"{self.name}: boolean index of length {len(index)} "
+                                     f"for {self.N} neurons")
+                global_ids = np.flatnonzero(index)
+            else:
+                global_ids = index.astype(np.int64).reshape(-1)
+                global_ids = np.where(global_ids < 0, global_ids + self.N, global_ids)
+                if np.any((global_ids < 0) | (global_ids >= self.N)):
+                    raise IndexError(f"{self.name}: index out of range for {self.N} neurons")
+        mine = (global_ids >= self.start) & (global_ids < self.stop)
+        return global_ids, mine, global_ids[mine] - self.start
+
+    def _is_shared(self, name):
+        return self.variables[name].shared if name in self.variables else False
+
+    def _is_linked(self, name):
+        return name in self.variables and "linked" in self.variables[name].flags
+
+    def get_variable(self, name, index=slice(None)):
+        """The values of variable ``name`` at ``index`` (all neurons, global
+        order, with units). Collective: every rank must call it."""
+        if name == "i":
+            return np.arange(self.N, dtype=np.int64)[index]
+        with collective_call(f"reading {self.name}.{name}"):
+            if self._is_shared(name):
+                # One value for the whole group (stored alongside each neuron).
+                values = np.concatenate(get_comm().allgather(self._local_state[name][:1]))
+                return self._with_units(name, values[:1])[0] if len(values) else None
+            values = np.concatenate(get_comm().allgather(self._local_state[name]))
+            if isinstance(index, str):
+                index = self._condition_mask(index)
+            return self._with_units(name, values[index])
+
+    def local_values(self, name):
+        """This rank's values of ``name`` (no communication)."""
+        if name == "i":
+            return self.local_indices
+        return self._local_state[name]
+
+    def _condition_mask(self, condition, run_namespace=None):
+        """Which neurons (all of them, global order) satisfy ``condition``.
+        Collective."""
+        expr = self._parse(Expression, condition, "index")
+        ns = self._namespace(self.resolver.constants(expr.identifiers, run_namespace or {},
+                                                     condition))
+        local = np.broadcast_to(np.asarray(expr.evaluate(ns), dtype=bool), (self.n_local,))
+        return np.concatenate(get_comm().allgather(np.ascontiguousarray(local)))
+
+    def set_variable(self, name, index, value, raw=False, level=0):
+        """``G.name[index] = value``: each rank sets the neurons it owns.
+        A string index gathers its condition (collective)."""
+        variable = self.variables.get(name)
+        if variable is None or variable.read_only:
+            raise AttributeError(f"{self.name}: '{name}' cannot be set")
+        if self._is_linked(name) or isinstance(value, LinkedVariable):
+            link_variable(self, name, index, value)
+            return
+        target = self._local_state[name]
+        if variable.shared:
+            if not (isinstance(index, slice) and index == slice(None)):
+                raise IndexError(f"{self.name}.{name} is shared: it has one value, no index")
+            if not isinstance(value, str) and np.ndim(value) != 0:
+                raise ValueError(f"{self.name}.{name} is shared: assign one value")
+        if isinstance(index, str):
+            with collective_call(f"{self.name}.{name}['{index}'] = ..."):
+                index = self._condition_mask(index)
+        global_ids, mine, local = self._local_positions(index)
+        if isinstance(value, str):
+            self._assign_expression(name, value, global_ids[mine], local, raw)
+            return
+        if not raw:
+            self._check_value_units(name, value)
+        raw_values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value)
+        if raw_values.ndim == 0:
+            target[local] = raw_values
+        else:
+            if raw_values.shape != global_ids.shape:
+                raise ValueError(f"{self.name}.{name}: {raw_values.size} values for "
+                                 f"{global_ids.size} elements")
+            target[local] = raw_values[mine]
+
+    def _assign_expression(self, name, code, global_ids, local, raw):
+        """``G.name[...] = 'expression'`` on this rank's neurons ``local``
+        (``global_ids``: their indices). Each assignment of a variable draws
+        new random numbers, keyed by the count of such assignments."""
+        count = self._assignment_counts.get(name, 0)
+        self._assignment_counts[name] = count + 1
+        expr = self._parse(Expression, code, f"assignment to {name}")
+        run_namespace = caller_namespace()
+        dim = expr.dimension(self.resolver.dimension_of(run_namespace, code))
+        expected = self.variables[name].dim
+        if not raw and dim is not ANY_DIMENSION and dim is not expected:
+            raise DimensionMismatchError(
+                f"{self.name}.{name} = '{code}': the expression has the wrong units",
+                expected, dim)
+        ns = self._namespace(self.resolver.constants(expr.identifiers, run_namespace, code),
+                             local)
+        result = expr.evaluate(ns, self._random(("assign", name, count), global_ids))
+        self._local_state[name][local] = np.broadcast_to(result, local.shape)

@@ -1,0 +1,53 @@
+"""``run()`` and ``save()`` without a Network: every object created (Brian2's
+magic network, but also the objects a script keeps only in lists or dicts)."""
+from ..core import registry
+from ..units import second
+from .network import Network
+
+
+class MagicNetwork(Network):
+    """The network behind ``run()``: every object created (since the last
+    ``start_scope()``), wherever the script keeps it."""
+
+    warns_about_omitted = False
+
+    def __init__(self):
+        super().__init__(name="magicnetwork")
+
+    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
+            output=None, flush_interval=None):
+        self.objects = registry.registered_objects()
+        super().run(duration, report=report, report_period=report_period, namespace=namespace,
+                    level=level, output=output, flush_interval=flush_interval)
+
+
+magic_network = MagicNetwork()
+
+
+def run(duration, report=None, report_period=10 * second, namespace=None, level=0,
+        output=None, flush_interval=None):
+    """Simulate every object created so far (Brian2's ``run``). Collective:
+    every rank calls it.
+
+    ``output`` and ``flush_interval`` stream the monitors into a results
+    file as the run goes (see `Network.run`)."""
+    magic_network.run(duration, report=report, report_period=report_period,
+                      namespace=namespace, level=level, output=output,
+                      flush_interval=flush_interval)
+
+
+def save(filename, network=None, script=None):
+    """Write the results so far to ``filename`` and close it (collective:
+    all ranks call it).
+
+    If the network is already writing to ``filename`` (``run(..., output=)``),
+    this flushes and closes that file.
+
+    Layout (SONATA spike files): root attributes ``magic`` and ``version``;
+    ``/spikes/<population>/timestamps`` (float64, ms) and ``node_ids``
+    (uint64) with ``sorting = by_time``; the population is the monitored
+    group's name. StateMonitors are SONATA reports under ``/report``;
+    PopulationRateMonitors are under ``/rates``. ``/distsim`` holds the run
+    metadata as attributes.
+    """
+    (network if network is not None else magic_network).save(filename, script)

@@ -1,0 +1,292 @@
+"""The network: which objects run, the schedule of a step, and the main loop.
+
+Each object hands the network its code objects (`code_objects()`), each with
+a slot, an order and a name (core/scheduling.py); the network sorts them as
+Brian2 does (slot, order, name) and runs them at every step. The spike
+exchange is one of them (network/window.py), at the end of each min-delay
+window. Pathways that add per-synapse constants (``x_post += w``) share one
+ring buffer per target variable (synapses/delivery.py), itself a code object
+of the 'synapses' slot.
+"""
+import os
+import time
+import warnings
+
+from ..core import IMPORT_TIME, registry
+from ..core.base import SimulationObject
+from ..core.clock import defaultclock
+from ..core.scheduling import schedule
+from ..groups import NeuronGroup
+from ..inputs import PoissonInput
+from ..io.writer import ResultsWriter
+from ..monitors import PopulationRateMonitor, SpikeMonitor
+from ..monitors.base import Monitor
+from ..parallel import collective, get_comm
+from ..parallel.guard import collective_call
+from ..synapses import Synapses, construction
+from ..synapses.delivery import TargetBuffer, make_delivery_plan
+from ..units import second
+from ..utils.frames import caller_namespace
+from .reporting import Reporter
+from .window import SpikeWindow
+
+# Longest window without a synaptic constraint: bounds the spike buffer.
+MAX_WINDOW_STEPS = 1000
+
+
+class Network:
+    """A set of objects simulated together (Brian2's ``Network``).
+
+    Parameters
+    ----------
+    *objects
+        Groups, synapses, monitors, or lists/tuples/dicts of them.
+    name : str, optional
+    """
+
+    #: Warn at run() about created objects that are not part of the network.
+    warns_about_omitted = True
+
+    def __init__(self, *objects, name="network"):
+        self.name = name
+        self.objects = []
+        self.wall_times = {"simulate": 0.0}  # seconds: build, prepare, simulate
+        self.writer = None
+        self.buffers = {}
+        self.schedule = []
+        self.add(*objects)
+
+    def add(self, *objects):
+        """Add objects (or containers of objects); adding one twice is harmless."""
+        for obj in objects:
+            if isinstance(obj, (list, tuple, set)):
+                self.add(*obj)
+            elif isinstance(obj, dict):
+                self.add(*obj.values())
+            elif isinstance(obj, Network):
+                self.add(*obj.objects)
+            elif isinstance(obj, SimulationObject):
+                if not any(o is obj for o in self.objects):
+                    self.objects.append(obj)
+            else:
+                raise TypeError(f"Cannot add {obj!r} of type {type(obj).__name__} to a Network")
+
+    def remove(self, *objects):
+        """Remove objects from the network."""
+        for obj in objects:
+            self.objects = [o for o in self.objects if o is not obj]
+
+    def __contains__(self, obj):
+        return any(o is obj for o in self.objects)
+
+    @property
+    def t(self):
+        """The current time of the (default) clock."""
+        return defaultclock.t
+
+    def _of_type(self, kind):
+        return [o for o in self.objects if isinstance(o, kind) and o.active]
+
+    def _warn_about_omitted(self):
+        omitted = [o.name for o in registry.registered_objects() if o not in self]
+        if omitted:
+            warnings.warn(f"Network '{self.name}' does not include these objects, which will not "
+                          f"be simulated: {', '.join(omitted)}", stacklevel=3)
+
+    # -- preparing a run -----------------------------------------------------------
+    def before_run(self, run_namespace):
+        """Build queued synapses, prepare every object and make the schedule
+        of a step. Collective."""
+        construction.build_pending()  # queued connect/assignment work, all ranks at once
+        synapses = self._of_type(Synapses)
+        with collective(f"Preparing the run of network '{self.name}'"):
+            self._check_synapse_groups(synapses)
+            self._tell_groups_what_changes()
+            for obj in self.objects:
+                obj.before_run(run_namespace, defaultclock)
+        self.groups = self._of_type(NeuronGroup)
+        code_objects = [code for obj in self.objects if obj.active
+                        for code in obj.code_objects()]
+        _check_summed_targets([u for s in synapses for u in s.summed_updates])
+        pathways = [p for s in synapses for p in s.pathways]
+        code_objects += self._assign_buffers(pathways)
+        local_min = min((s.min_delay_steps for s in synapses if s.min_delay_steps is not None),
+                        default=MAX_WINDOW_STEPS)
+        min_delay = get_comm().allreduce(local_min, op=_mpi_min())
+        self.window = SpikeWindow(
+            self.groups, max(1, min(int(min_delay), MAX_WINDOW_STEPS)),
+            make_delivery_plan(pathways),
+            [p for s in synapses for p in s.event_pathways if p.prepost == "pre"],
+            self._of_type(SpikeMonitor), self._of_type(PopulationRateMonitor))
+        self.schedule = schedule(code_objects + [self.window])
+
+    @property
+    def window_steps(self):
+        """Steps per spike exchange in the last prepared run."""
+        return self.window.window_steps
+
+    def _check_synapse_groups(self, synapses):
+        for s in synapses:
+            for group in (s.source, s.target):
+                group = getattr(group, "parent", group)  # a subgroup lives in its parent
+                if group not in self:
+                    raise ValueError(f"Synapses '{s.name}' connect group '{group.name}', which "
+                                     f"is not part of network '{self.name}'")
+
+    def _tell_groups_what_changes(self):
+        """Each NeuronGroup learns which of its variables synapses and inputs
+        change during the run (``changed_during_run``): its exact update reads
+        those parameters at every step instead of once per run."""
+        written = {}
+        for obj in self.objects:
+            if isinstance(obj, Synapses):
+                pairs = obj.written_neuron_variables()
+            elif isinstance(obj, PoissonInput):
+                pairs = {(getattr(obj.target, "parent", obj.target), obj.target_var)}
+            else:
+                continue
+            for group, variable in pairs:
+                written.setdefault(id(group), set()).add(variable)
+        for group in self._of_type(NeuronGroup):
+            group.changed_during_run = written.get(id(group), set())
+
+    def _assign_buffers(self, pathways):
+        """One ring buffer per (NeuronGroup, variable) that additive pathways
+        add to, kept across runs so that spikes in flight still arrive; the
+        buffers of this run (code objects of the 'synapses' slot)."""
+        needed = {}
+        for pathway in pathways:
+            key = (id(pathway.target), pathway.variable)
+            needed[key] = max(needed.get(key, 1), pathway.slots_needed)
+        for pathway in pathways:
+            key = (id(pathway.target), pathway.variable)
+            buffer = self.buffers.get(key)
+            if buffer is None:
+                buffer = self.buffers[key] = TargetBuffer(pathway.target, pathway.variable,
+                                                          needed[key])
+            buffer.resize(needed[key], defaultclock.timestep)
+            buffer.add_pathway(pathway)
+            pathway.buffer = buffer
+        return [self.buffers[key] for key in needed]
+
+    # -- running -------------------------------------------------------------------
+    def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
+            output=None, flush_interval=None):
+        """Simulate for ``duration``, continuing from the current time.
+        Collective: every rank calls it.
+
+        Parameters
+        ----------
+        duration : Quantity
+            Biological time to simulate.
+        report : None, 'text' or 'stdout'
+            Print progress (on rank 0) every ``report_period`` of wall time.
+        namespace : dict, optional
+            Constants for the models (else the calling script's namespace).
+        output : str, optional
+            Results file to stream the monitors into (written by all ranks;
+            kept open for further runs until ``save()``). A distsim extension.
+        flush_interval : Quantity, optional
+            Biological time between flushes of the monitors to ``output``
+            (default: only at the end of the run). After each flush the file
+            is complete up to that time, even if the run is killed later.
+        """
+        if self.warns_about_omitted:
+            self._warn_about_omitted()
+        with collective_call(f"run() of network '{self.name}'"):
+            self._run(duration, report, report_period,
+                      namespace if namespace is not None else caller_namespace(level),
+                      output, flush_interval)
+
+    def _run(self, duration, report, report_period, run_namespace, output, flush_interval):
+        preparing = time.perf_counter()
+        self.before_run(run_namespace)
+        prepared = time.perf_counter()
+        # "prepare": the queued synapse construction and the runs' set-up;
+        # "build" (written to the results file): from import to the first step.
+        self.wall_times["prepare"] = self.wall_times.get("prepare", 0.0) + prepared - preparing
+        self.wall_times.setdefault("build", prepared - IMPORT_TIME)
+        if output is not None:
+            self._open_output(output)
+        flush_steps = None
+        if flush_interval is not None:
+            if self.writer is None or not self.writer.is_open:
+                raise ValueError("flush_interval needs output= (a results file)")
+            flush_steps = max(1, defaultclock.steps_for(flush_interval))
+        clock = defaultclock
+        dt = clock.dt_
+        n_steps = clock.steps_for(duration)
+        first, stop = clock.timestep, clock.timestep + n_steps
+        reporter = Reporter(report, float(report_period / second), n_steps, dt)
+        self.window.begin_run(first, stop, flush_steps, self._flush_output)
+        started = time.perf_counter()
+        runs = [code.run for code in self.schedule]
+        for step in range(first, stop):
+            t = step * dt
+            for run in runs:
+                run(step, t, dt)
+            clock.timestep = step + 1
+            reporter.maybe_report(step + 1 - first)
+        elapsed = time.perf_counter() - started
+        self.wall_times["simulate"] += elapsed
+        reporter.finish(n_steps, elapsed)
+        if self.writer is not None and self.writer.is_open:
+            self._flush_output()
+
+    def scheduling_summary(self):
+        """The code objects of a step in the order they run (slot, order,
+        name), as Brian2's ``scheduling_summary``; after a run."""
+        return [(code.when, code.order, code.schedule_name) for code in self.schedule]
+
+    # -- results file ----------------------------------------------------------------
+    def _open_output(self, filename, script=None):
+        """Make ``filename`` this network's open results file (keeping it if
+        it already is; closing another one). Collective."""
+        if self.writer is not None and self.writer.is_open and \
+                self.writer.filename == os.path.abspath(filename):
+            return
+        self._close_output()
+        self.writer = ResultsWriter(filename, script)
+        self.writer.add_monitors(self._monitors())
+
+    def _monitors(self):
+        return [o for o in self.objects if isinstance(o, Monitor)]
+
+    def _flush_output(self):
+        """Append what the monitors buffered to the results file (collective)."""
+        self.writer.flush(self._monitors(), self.wall_times)
+
+    def _close_output(self):
+        """Flush and close the results file, if one is open (collective)."""
+        if self.writer is not None:
+            self.writer.close(self._monitors(), self.wall_times)
+
+    def save(self, filename, script=None):
+        """Write the results so far to ``filename`` and close it. Collective:
+        all ranks call it. See `distsim.save`."""
+        with collective_call(f"save('{filename}')"):
+            if not self.objects:  # save() before any run(): everything created so far
+                self.objects = registry.registered_objects()
+            self._open_output(filename, script)
+            self._close_output()
+
+
+def _check_summed_targets(summed_updates):
+    """Two summed variables must not set the same neurons' variable (Brian2
+    refuses this too: one would silently overwrite the other)."""
+    seen = []
+    for update in summed_updates:
+        root, variable, first, stop = update.target_range
+        for other, (o_root, o_variable, o_first, o_stop) in seen:
+            if o_root is root and o_variable == variable and first < o_stop and o_first < stop:
+                raise ValueError(
+                    f"Synapses '{update.synapses.name}' and '{other.synapses.name}' both set "
+                    f"'{variable}' of '{root.name}' as a summed variable")
+        seen.append((update, (root, variable, first, stop)))
+
+
+def _mpi_min():
+    from mpi4py import MPI
+    return MPI.MIN
+
+

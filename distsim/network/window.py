@@ -1,0 +1,106 @@
+"""The spike exchange of a min-delay window, as a code object of the schedule.
+
+Each step it collects the spikes the thresholds found on this rank; at the
+end of each window (never longer than the smallest synaptic delay, so no
+spike is due before it is exchanged) it gathers all ranks' spikes, hands
+them to the compiled delivery into ring buffers and to the presynaptic
+pathways' queues, and passes them on to the spike and rate monitors in
+batches. It runs at the start of ``before_synapses``: after every threshold,
+before any synaptic code.
+"""
+import numpy as np
+
+from ..core.scheduling import CodeObject
+from ..parallel import SpikeExchange
+
+# Exchanged spikes reach the spike and rate monitors in batches of this many
+# steps (and before every flush and at the end of a run): a Python call per
+# monitor and window cost more than the recording itself.
+MONITOR_BATCH_STEPS = 100
+
+
+class SpikeWindow(CodeObject):
+    """Collects, exchanges and distributes the spikes of each window.
+
+    Parameters
+    ----------
+    groups : list of NeuronGroup
+        Whose spikes are exchanged (``group.spikes_now`` after the thresholds).
+    window_steps : int
+        Steps per window (the smallest synaptic delay, at least 1).
+    delivery_plan : DeliveryPlan
+        The compiled delivery of the additive pathways.
+    pre_pathways : list of SynapticPathway
+        Pathways triggered by presynaptic spikes (queued at each exchange).
+    spike_monitors, rate_monitors : lists
+        Recorders of the exchanged spikes.
+    """
+
+    when = "before_synapses"
+    order = -(1 << 30)  # first in its slot
+    name = "spike_exchange"
+
+    def __init__(self, groups, window_steps, delivery_plan, pre_pathways, spike_monitors,
+                 rate_monitors):
+        self.groups = groups
+        self.window_steps = window_steps
+        self.delivery_plan = delivery_plan
+        self.pre_pathways = pre_pathways
+        self.spike_monitors = spike_monitors
+        self.rate_monitors = rate_monitors
+        self.exchange = SpikeExchange()
+
+    def begin_run(self, first, stop, flush_steps, flush):
+        """Prepare a run of steps [first, stop); ``flush()`` is called every
+        ``flush_steps`` steps (None: never) after the monitors are fed."""
+        self.stop = stop
+        self.window_start = first
+        self.ids, self.steps = [], []
+        self.unrecorded, self.unrecorded_first = [], first
+        self.flush_steps, self.flush = flush_steps, flush
+        self.next_flush = first + flush_steps if flush_steps else None
+
+    def run(self, step, t, dt):
+        for group in self.groups:
+            local = group.spikes_now
+            if len(local):
+                self.ids.append(local + (group.start + group.id_offset))
+                self.steps.append(np.full(len(local), step, dtype=np.int64))
+        last = step == self.stop - 1
+        if step - self.window_start + 1 < self.window_steps and not last:
+            return
+        self._exchange()
+        self.window_start = step + 1
+        flushing = self.next_flush is not None and step + 1 >= self.next_flush
+        if flushing or step + 1 - self.unrecorded_first >= MONITOR_BATCH_STEPS or last:
+            self._record_exchanged(step + 1)
+        if flushing:
+            self.flush()
+            self.next_flush += self.flush_steps
+
+    def _exchange(self):
+        """Gather a window's spikes from all ranks and queue their effects."""
+        ids = np.concatenate(self.ids) if self.ids else np.empty(0, np.int64)
+        steps = np.concatenate(self.steps) if self.steps else np.empty(0, np.int64)
+        self.ids, self.steps = [], []
+        ids, steps = self.exchange.exchange(ids, steps, one_step=self.window_steps == 1)
+        self.delivery_plan.deliver(ids, steps)
+        for pathway in self.pre_pathways:
+            pathway.queue_presynaptic(ids, steps)
+        if len(ids):
+            self.unrecorded.append((ids, steps))
+
+    def _record_exchanged(self, stop):
+        """Hand the spikes exchanged since the last call (steps up to
+        ``stop``) to the spike and rate monitors."""
+        first = self.unrecorded_first
+        if self.unrecorded:
+            ids = np.concatenate([ids for ids, _ in self.unrecorded])
+            steps = np.concatenate([steps for _, steps in self.unrecorded])
+        else:
+            ids = steps = np.empty(0, np.int64)
+        for monitor in self.spike_monitors:
+            monitor.record_spikes(ids, steps)
+        for monitor in self.rate_monitors:
+            monitor.record_window(ids, steps, first, stop)
+        self.unrecorded, self.unrecorded_first = [], stop

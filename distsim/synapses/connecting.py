@@ -1,0 +1,258 @@
+"""``Synapses.connect``: every rank creates the synapses onto its own
+targets, by rule (p=, a condition, fixed numbers), from i/j arrays or by
+generator syntax; the synapses are the same on any number of ranks.
+
+Rule-based calls whose expressions read no neuron state are queued and built
+by all ranks together when the synapses are next needed (construction.py).
+Names in conditions resolve as in all synaptic code (the Synapses' resolver):
+``i``, ``j``, ``N_pre``, ``N_post``, ``x_pre``, ``x_post`` (or unsuffixed
+postsynaptic names) and constants.
+"""
+import warnings
+
+import numpy as np
+
+from ..core.random import stream_key
+from ..model.expressions import ANY_DIMENSION, Expression
+from ..parallel import collective, get_comm
+from ..parallel.guard import collective_call
+from ..units import DIMENSIONLESS, DimensionMismatchError
+from ..utils.frames import caller_namespace
+from . import connect as rules
+from . import construction
+from . import generators
+
+
+class Connecting:
+    """``connect()`` and the connection rules of `Synapses` (a mixin)."""
+
+    def connect(self, condition=None, i=None, j=None, p=1.0, n=1, skip_if_invalid=False,
+                namespace=None, level=0, fixed_total_number=None):
+        """Create synapses (Brian2's ``Synapses.connect``).
+
+        Forms: ``connect()`` (all to all), ``connect(p=0.1)``,
+        ``connect('i < 5 and j >= 5', p=...)``, ``p='exp(-abs(i-j)*.1)'``,
+        ``connect(i=..., j=...)`` with arrays, ``connect(j='i')``, generator
+        syntax (``j='k for k in range(i-3, i+4) if k != i'``,
+        ``j='k for k in sample(N_post, p=0.1)'``, ``sample(N_post, size=5)``)
+        and ``n=`` synapses per pair. Each rank makes the synapses of the
+        targets it owns; the result is the same for any number of ranks.
+
+        Extension: ``connect(fixed_total_number=K)`` draws K synapses, each
+        with a uniformly random source and target, multapses allowed (NEST's
+        ``fixed_total_number`` rule, used by the cortical microcircuit).
+        """
+        owner = f"Synapses '{self.name}'.connect"
+        call = self._connect_calls
+        self._connect_calls += 1
+        run_namespace = namespace if namespace is not None else caller_namespace(level)
+        key = stream_key(self.name, "connect", call)
+        rule = self._connection_rule(condition, i, j, p, n, fixed_total_number,
+                                     run_namespace, owner)
+        if rule is not None and not self.resolver.reads_neuron_state(
+                {name for expr in rule.expressions for name in expr.identifiers}):
+            # Checked now; drawn by every rank for its own targets when the
+            # synapses are next needed (see construction.py).
+            construction.defer(f"{owner}(...) call {call + 1}",
+                               lambda: self._add_synapses(*rule(key)), synapses=self)
+            return
+        with collective_call(f"{owner}(...) call {call + 1}"):
+            self._connect_now(condition, i, j, n, skip_if_invalid, run_namespace, owner, key,
+                              rule)
+
+    def _connect_now(self, condition, i, j, n, skip_if_invalid, run_namespace, owner, key,
+                     rule):
+        """A connect call that all ranks make together (it reads neuron state
+        or gathers): built at once, after any queued work."""
+        construction.build_pending()
+        with collective(owner):
+            given_positions = None
+            if rule is not None:
+                sources, targets = rule(key)
+            elif i is not None or (j is not None and not isinstance(j, str)):
+                if condition is not None or isinstance(j, str) or isinstance(i, str):
+                    raise TypeError(f"{owner}: give either i and j arrays or a condition")
+                sources, targets, given_positions = self._explicit_pairs(
+                    i, j, n, skip_if_invalid, run_namespace, owner)
+            else:
+                if condition is not None:
+                    raise TypeError(f"{owner}: give either j='...' or a condition")
+                sources, targets = generators.targets_from_j(self, j, key, run_namespace, owner,
+                                                             skip_if_invalid)
+                sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
+            self._add_synapses(sources, targets, given_positions)
+        self._count_synapses()
+
+    def _add_synapses(self, sources, targets, given_positions=None):
+        initial = dict(self._initial_values)
+        initial["delay_steps"] = initial.pop("delay", 0)
+        self._store.add(sources, targets, initial, given_positions)
+        in_flight = [name for name, pathway in self._pathway_objects.items() if pathway.pending]
+        if in_flight:
+            # Queued events name store positions, which the new synapses move.
+            warnings.warn(f"Synapses '{self.name}': connect() between runs drops the events "
+                          f"still in flight on pathway(s) {in_flight}", stacklevel=4)
+        for pathway in self._pathway_objects.values():
+            pathway.pending.clear()
+
+    def _connection_rule(self, condition, i, j, p, n, fixed_total_number, run_namespace,
+                         owner):
+        """A connect call by rule (p, condition, fixed_total_number; not i/j
+        arrays or generator syntax), its input checked: a function of the
+        call's key giving this rank's (sources, targets), with the
+        expressions it evaluates in ``.expressions``. None for other forms."""
+        if i is not None or j is not None:
+            return None
+        n_expr = Expression(n) if isinstance(n, str) else None
+        if n_expr is None and (int(n) != n or n < 0):
+            raise ValueError(f"{owner}: n must be a non-negative integer, got {n!r}")
+        if fixed_total_number is not None:
+            if condition is not None or p != 1.0:
+                raise TypeError(f"{owner}: fixed_total_number takes no condition or p")
+            total = int(fixed_total_number)
+            if total != fixed_total_number or total < 0:
+                raise ValueError(f"{owner}: fixed_total_number must be a non-negative "
+                                 f"integer, got {fixed_total_number!r}")
+
+            def pairs(key):
+                return rules.fixed_total_number(key, self.source.N, self.target.N,
+                                                self.target.start, self.target.stop, total)
+            expressions = []
+        else:
+            checked = self._check_rule(condition, p, run_namespace, owner)
+            expressions = [e for e in checked[:2] if e is not None] if checked else []
+
+            def pairs(key):
+                return self._generate(checked, key, run_namespace, owner)
+
+        def draw(key):
+            return self._multiply(*pairs(key), n, run_namespace, owner)
+        draw.expressions = expressions + ([n_expr] if n_expr is not None else [])
+        return draw
+
+    def _explicit_pairs(self, i, j, n, skip_if_invalid, run_namespace, owner):
+        if i is None or j is None:
+            raise TypeError(f"{owner}: give both i and j")
+        i_arr, j_arr = np.broadcast_arrays(np.asarray(i, dtype=np.int64),
+                                           np.asarray(j, dtype=np.int64))
+        i_arr, j_arr = i_arr.reshape(-1), j_arr.reshape(-1)
+        valid = (i_arr >= 0) & (i_arr < self.source.N) & (j_arr >= 0) & (j_arr < self.target.N)
+        if not valid.all():
+            if not skip_if_invalid:
+                bad = np.flatnonzero(~valid)[0]
+                raise IndexError(f"{owner}: pair (i={i_arr[bad]}, j={j_arr[bad]}) is outside "
+                                 f"the groups ({self.source.N} sources, {self.target.N} targets)")
+            i_arr, j_arr = i_arr[valid], j_arr[valid]
+        # Every rank holds the user's arrays: expand n= on all of them so that
+        # each synapse's position in the call is known everywhere.
+        i_arr, j_arr = self._multiply(i_arr, j_arr, n, run_namespace, owner)
+        mine = np.flatnonzero((j_arr >= self.target.start) & (j_arr < self.target.stop))
+        order = mine[np.argsort(j_arr[mine], kind="stable")]
+        return i_arr[order], j_arr[order], order
+
+    def _pair_namespace(self, sources, targets, run_namespace, expr, owner, extra=None):
+        """Values for evaluating a connect expression on candidate pairs
+        (``sources``, ``targets``: indices in the source and target groups)."""
+        ns = {"i": sources, "j": targets, "N_pre": self.source.N, "N_post": self.target.N}
+        ns.update(extra or {})
+        for name in expr.identifiers - set(ns):
+            kind, variable = self.resolver.resolve(name)
+            if kind in ("pre", "post"):
+                ns[name] = self._neuron_values(kind, variable, sources, targets, owner,
+                                               expr.code)
+            elif kind == "external":
+                if name.endswith(("_pre", "_post")):
+                    raise KeyError(f"{owner}: '{name}' in '{expr.code}' is not a variable of "
+                                   f"the {'source' if name.endswith('_pre') else 'target'} "
+                                   "group")
+                ns[name] = self.resolver.constants([name], run_namespace, expr.code)[name]
+            else:
+                raise NotImplementedError(f"{owner}: '{name}' ({kind}) cannot be used in "
+                                          f"'{expr.code}': the synapses do not exist yet")
+        return ns
+
+    def _neuron_values(self, kind, variable, sources, targets, owner, code):
+        """A source ('pre') or target ('post') neuron variable for the given
+        pairs. Targets are this rank's own neurons; presynaptic values come
+        from a gather of the source group's variable (neurons, never
+        synapses): a collective."""
+        group, indices = (self.source, sources) if kind == "pre" else (self.target, targets)
+        if indices is None:
+            raise NotImplementedError(f"{owner}: '{variable}_{kind}' cannot be used in "
+                                      f"'{code}'")
+        if kind == "post":
+            return group._local_state[variable][indices - group.start]
+        return np.concatenate(get_comm().allgather(group._local_state[variable]))[indices]
+
+    def _check_dimensionless(self, expr, run_namespace, owner, what):
+        dim_of = self.resolver.dimension_of(run_namespace, expr.code)
+        dim = expr.dimension(dim_of)
+        if dim not in (DIMENSIONLESS, ANY_DIMENSION):
+            raise DimensionMismatchError(f"{owner}: the {what} '{expr.code}' must be "
+                                         "dimensionless", dim)
+
+    def _check_rule(self, condition, p, run_namespace, owner):
+        """The condition and probability of a connect call, checked: returns
+        (condition expression or None, p expression or None, p as a number),
+        or None when the condition is False (no synapses)."""
+        cond_expr = None
+        if condition is False:
+            return None
+        if isinstance(condition, str):
+            cond_expr = Expression(condition)
+            self._check_dimensionless(cond_expr, run_namespace, owner, "condition")
+        elif condition not in (None, True):
+            raise TypeError(f"{owner}: the condition must be a string or a bool, got {condition!r}")
+        p_expr = None
+        if isinstance(p, str):
+            p_expr = Expression(p)
+            self._check_dimensionless(p_expr, run_namespace, owner, "probability")
+            p_scalar = 1.0
+        else:
+            p_scalar = float(p)
+            if not 0.0 <= p_scalar <= 1.0:
+                raise ValueError(f"{owner}: p must be between 0 and 1, got {p_scalar}")
+        return cond_expr, p_expr, p_scalar
+
+    def _generate(self, rule, key, run_namespace, owner):
+        """This rank's (sources, targets) of a checked condition/p rule."""
+        if rule is None:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        cond_expr, p_expr, p_scalar = rule
+        local_targets = self.target.local_indices
+        found_sources, found_targets = [], []
+        for chunk in rules.target_chunks(local_targets, self.source.N, p_scalar):
+            sources, targets = rules.bernoulli_candidates(key, self.source.N, chunk, p_scalar)
+            if cond_expr is not None and len(sources):
+                ns = self._pair_namespace(sources, targets, run_namespace, cond_expr, owner)
+                keep = np.broadcast_to(np.asarray(cond_expr.evaluate(ns), dtype=bool), sources.shape)
+                sources, targets = sources[keep], targets[keep]
+            if p_expr is not None and len(sources):
+                ns = self._pair_namespace(sources, targets, run_namespace, p_expr, owner)
+                probability = np.broadcast_to(p_expr.evaluate(ns), sources.shape)
+                keep = rules.pair_uniform(stream_key(self.name, "connect-p", key), sources,
+                                          targets) < probability
+                sources, targets = sources[keep], targets[keep]
+            found_sources.append(sources)
+            found_targets.append(targets)
+        if not found_sources:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(found_sources), np.concatenate(found_targets)
+
+    def _multiply(self, sources, targets, n, run_namespace, owner):
+        if isinstance(n, str):
+            expr = Expression(n)
+            ns = self._pair_namespace(sources, targets, run_namespace, expr, owner)
+            counts = np.broadcast_to(np.asarray(expr.evaluate(ns)), sources.shape).astype(np.int64)
+        else:
+            if int(n) != n or n < 0:
+                raise ValueError(f"{owner}: n must be a non-negative integer, got {n!r}")
+            if n == 1:
+                return sources, targets
+            counts = int(n)
+        return np.repeat(sources, counts), np.repeat(targets, counts)
+
+    # -- variables ---------------------------------------------------------------
+    #: Read-only per-synapse values computed from the connectivity.
+    #: ``_source_i``/``_target_j`` (Brian2's names for synapses between
+    #: subgroups) are the indices in the underlying groups, as ``_synaptic_pre/post``.

@@ -1,0 +1,357 @@
+"""Reading and writing synaptic variables by index, in Brian2's order.
+
+``S.w[:]``, ``S.w[idx]``, ``S.w['i > j']``, ``S.w[:, 3]``, ``S.w = '...'``.
+Synapses live on the rank of their target; a synapse's global index is its
+place in Brian2's creation order (connect calls in order; within a call,
+source-major). Reading gathers the selected values of all ranks (a
+collective); writing changes each rank's own synapses.
+"""
+import numpy as np
+
+from ..core.clock import defaultclock
+from ..core.random import stream_key
+from ..groups import NeuronPopulation
+from ..model.expressions import ANY_DIMENSION, Expression, RandomContext
+from ..parallel import get_comm
+from ..parallel.guard import collective_call
+from ..units import DimensionMismatchError, Quantity, second
+from ..utils.frames import caller_namespace
+from . import construction
+
+# Synapses evaluated together when an expression is assigned to all of them:
+# the temporaries (8 MB each) stay in the caches.
+SYNAPSES_PER_CHUNK = 1 << 20
+
+
+class Indexing:
+    """Variable access by index of `Synapses` (a mixin)."""
+
+    def _local_values(self, name, chunk=slice(None)):
+        """This rank's values of a per-synapse variable (or derived value)
+        for the store positions ``chunk`` (a slice: only those are made)."""
+        store = self.store
+        if name in self._delay_variables:
+            return self._delay_steps_array(name)[chunk] * (self._delay_dt or 0.0)
+        variable = self.variables[name]
+        if variable.shared:
+            return np.broadcast_to(variable.values, (len(store),))[chunk]
+        if name in ("i", "_synaptic_pre", "_source_i"):
+            return store.sources_in(chunk) + (getattr(self.source, "sub_start", 0)
+                                              if name != "i" else 0)
+        if name in ("j", "_synaptic_post", "_target_j"):
+            return store.local_targets[chunk].astype(np.int64) + store.target_start + \
+                (getattr(self.target, "sub_start", 0) if name != "j" else 0)
+        if name == "N_incoming":  # all synapses of a target are on its rank
+            counts = np.bincount(store.local_targets, minlength=max(self.target.n_local, 1))
+            return counts[store.local_targets[chunk]].astype(np.int64)
+        if name == "N_outgoing":
+            counts = np.bincount(store.sources, minlength=self.source.N).astype(np.int64)
+            totals = np.empty_like(counts)
+            get_comm().Allreduce(counts, totals)
+            return totals[store.sources_in(chunk)]
+        return store.variables[name][chunk]
+
+    def global_indices(self):
+        """Each local synapse's index in Brian2's creation order: connect
+        calls in order; within a call source-major, then target (explicit i/j
+        arrays: the order given). Computed with a few collectives over
+        per-source counts, never with a global synapse array."""
+        comm = get_comm()
+        result = np.empty(len(self.store), dtype=np.int64)
+        call_offset = 0
+        for call, positions, sources, within_source in self.store.call_segments():
+            if call.given_positions is not None:
+                result[positions] = call_offset + call.given_positions
+            else:
+                counts = call.counts_by_source
+                totals = np.empty_like(counts)
+                comm.Allreduce(counts, totals)
+                # Within a source, targets on lower ranks come first.
+                on_lower_ranks = np.zeros_like(counts)
+                comm.Exscan(counts, on_lower_ranks)
+                if comm.Get_rank() == 0:
+                    on_lower_ranks[:] = 0
+                first_of_source = np.cumsum(totals) - totals + on_lower_ranks
+                result[positions] = call_offset + first_of_source[sources] + within_source
+            call_offset += comm.allreduce(len(positions))
+        return result
+
+    def _match(self, values, index, group, owner):
+        """Mask of ``values`` (neuron indices) selected by one part of a
+        ``S[i_index, j_index]`` index: int, slice, array or subgroup."""
+        if isinstance(index, NeuronPopulation):
+            base = getattr(group, "sub_start", 0)
+            first = getattr(index, "sub_start", 0) - base
+            if getattr(index, "parent", index) is not getattr(group, "parent", group) or \
+                    first < 0 or first + index.N > group.N:
+                raise IndexError(f"{owner}: {index!r} is not part of {group!r}")
+            return (values >= first) & (values < first + index.N)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(group.N)
+            return (values >= start) & (values < stop) & ((values - start) % step == 0)
+        wanted = np.asarray(index, dtype=np.int64).reshape(-1)
+        return np.isin(values, np.where(wanted < 0, wanted + group.N, wanted))
+
+    def _selection(self, index, owner, run_namespace=None):
+        """Which local synapses ``index`` selects, and the position of each in
+        the selection's own order (the order values are read or given in).
+
+        Returns (mask or slice(None), positions or None, selection size,
+        requested or None). ``positions`` None means: the selection's global
+        creation order. For an index array (possibly unordered or repeated)
+        the selection is its distinct indices and ``requested[k]`` is where
+        the k-th requested index stands among them.
+        """
+        if isinstance(index, slice) and index == slice(None):
+            return slice(None), None, self.N, None
+        if isinstance(index, str):
+            expr = Expression(index)
+            values = self._evaluate_per_synapse(expr, run_namespace or {}, ("index",),
+                                                slice(None), owner)
+            mask = np.broadcast_to(np.asarray(values, dtype=bool), (len(self.store),))
+            return mask, None, get_comm().allreduce(int(mask.sum())), None
+        if isinstance(index, tuple):
+            if len(index) != 2:
+                raise IndexError(f"{owner}: index synapses as S[i, j]")
+            mask = self._match(self.store.sources, index[0], self.source, owner) & \
+                self._match(self.store.targets, index[1], self.target, owner)
+            return mask, None, get_comm().allreduce(int(mask.sum())), None
+        total = self.N
+        g = self.global_indices()
+        if isinstance(index, slice):
+            start, stop, step = index.indices(total)
+            if step < 0:
+                raise IndexError(f"{owner}: negative slice steps are not supported")
+            mask = (g >= start) & (g < stop) & ((g - start) % step == 0)
+            size = len(range(start, stop, step))
+            return mask, (g[mask] - start) // step, size, None
+        wanted = np.asarray(index)
+        if wanted.dtype == bool:
+            if wanted.shape != (total,):
+                raise IndexError(f"{owner}: boolean index of length {wanted.size} for {total} "
+                                 "synapses")
+            mask = wanted[g]
+            return mask, None, int(wanted.sum()), None
+        wanted = wanted.astype(np.int64).reshape(-1)
+        wanted = np.where(wanted < 0, wanted + total, wanted)
+        if np.any((wanted < 0) | (wanted >= total)):
+            raise IndexError(f"{owner}: synapse index out of range for {total} synapses")
+        unique, requested = np.unique(wanted, return_inverse=True)
+        found = np.searchsorted(unique, g)
+        mask = (found < len(unique)) & (unique[np.minimum(found, len(unique) - 1)] == g)
+        return mask, found[mask], len(unique), requested
+
+    def _selection_positions(self, mask):
+        """Positions of the selected local synapses in global creation order
+        among all selected ones (one allgather of the selected indices)."""
+        g = self.global_indices()[mask]
+        everything = np.sort(np.concatenate(get_comm().allgather(g)))
+        return np.searchsorted(everything, g)
+
+    def get_variable(self, name, index=slice(None)):
+        """Values in Brian2's creation order (or the order of an index array),
+        on every rank."""
+        owner = f"Synapses '{self.name}'"
+        variable = self.variables[name]
+        if variable.shared:
+            return self._with_units(name, variable.values)[0]
+        with collective_call(f"reading {self.name}.{name}"):
+            return self._gather_values(name, index, owner, caller_namespace())
+
+    def local_values(self, name):
+        """This rank's values of ``name``, in store order (no communication)."""
+        return self._local_values(name)
+
+    def _gather_values(self, name, index, owner, run_namespace):
+        mask, positions, size, requested = self._selection(index, owner, run_namespace)
+        values = self._local_values(name)[mask]
+        if positions is None:
+            positions = self._selection_positions(mask) if not isinstance(mask, slice) else \
+                self.global_indices()
+        parts = get_comm().allgather((positions, values))
+        result = np.empty(size, dtype=values.dtype)
+        for where, part in parts:
+            result[where] = part
+        if requested is not None:  # values in the order of the index array
+            result = result[requested]
+        if name in self.DERIVED:
+            return result
+        return self._with_units(name, result)
+
+    def __getitem__(self, index):
+        """``S[:, 3]``, ``S[2, :]``, ``S['i > j']``: a selection of synapses,
+        e.g. for ``StateMonitor(S, 'w', record=S[:, 3])``."""
+        return SynapseSelection(self, index)
+
+    def set_variable(self, name, index, value, raw=False):
+        owner = f"Synapses '{self.name}'"
+        variable = self.variables.get(name)
+        if variable is None or variable.read_only:
+            raise AttributeError(f"{owner}: '{name}' cannot be set")
+        run_namespace = caller_namespace()
+        if variable.shared:
+            self._set_shared(name, index, value, raw, run_namespace, owner)
+            return
+        if isinstance(value, str):
+            count = self._assignment_counts.get(name, 0)
+            self._assignment_counts[name] = count + 1
+            expr = Expression(value)
+            dim_of = self.resolver.dimension_of(run_namespace, expr.code)
+            if raw:
+                for identifier in expr.identifiers:  # unknown names fail now
+                    dim_of(identifier)
+            else:
+                dim = expr.dimension(dim_of)
+                if dim is not ANY_DIMENSION and dim is not variable.dim:
+                    raise DimensionMismatchError(f"{owner}.{name} = '{value}': wrong units",
+                                                 variable.dim, dim)
+
+            purpose = ("assign", name, count)
+            everything = isinstance(index, slice) and index == slice(None)
+            communicates = self.resolver.reads_neuron_state(expr.identifiers) or \
+                "N_outgoing" in self.resolver.with_subexpressions(expr.identifiers)
+            if everything and not communicates:
+                # Checked now; evaluated by every rank for its own synapses
+                # when they are next needed (see construction.py).
+                construction.defer(f"{owner}.{name} = '{value}'", lambda: self._assign_in_chunks(
+                    name, expr, run_namespace, purpose, owner))
+                return
+            # Reads neuron values now (as the line means) or selects: all ranks.
+            with collective_call(f"{self.name}.{name}[...] = '{value}'"):
+                if everything:
+                    self._assign_in_chunks(name, expr, run_namespace, purpose, owner)
+                    return
+                selected = self._selection(index, owner, run_namespace)[0]
+                values = self._evaluate_per_synapse(expr, run_namespace, purpose, selected,
+                                                    owner)
+                self._store_values(name, selected, np.broadcast_to(
+                    np.asarray(values, dtype=np.float64), (int(np.sum(selected)),)), owner)
+            return
+        with collective_call(f"{self.name}.{name}[...] = values"):
+            self._set_values(name, index, value, raw, owner, run_namespace)
+
+    def _set_values(self, name, index, value, raw, owner, run_namespace):
+        """``S.name[index] = values`` (numbers, not an expression)."""
+        selected, positions, size, requested = self._selection(index, owner, run_namespace)
+        if not raw:
+            self._check_value_units(name, value)
+        values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
+                            dtype=np.float64)
+        if values.ndim:
+            values = values.reshape(-1)
+            if requested is not None:
+                # Values in the order of an index array: the last of a
+                # repeated index wins, as in numpy.
+                if len(values) != len(requested):
+                    raise ValueError(f"{owner}.{name}: {len(values)} values for "
+                                     f"{len(requested)} synapses")
+                last = np.zeros(size, dtype=np.int64)
+                last[requested] = np.arange(len(requested))
+                values = values[last]
+            elif len(values) != size:
+                raise ValueError(f"{owner}.{name}: {len(values)} values for {size} synapses")
+            if positions is None:
+                positions = self.global_indices() if isinstance(selected, slice) else \
+                    self._selection_positions(selected)
+            values = values[positions]
+        self._store_values(name, selected, values, owner)
+
+    def _set_shared(self, name, index, value, raw, run_namespace, owner):
+        """A ``(shared)`` variable: one value for all synapses, on every rank."""
+        if not (isinstance(index, slice) and index == slice(None)):
+            raise IndexError(f"{owner}.{name} is shared: it has one value, no index")
+        if isinstance(value, str):
+            expr = Expression(value)
+            dim_of = self.resolver.dimension_of(run_namespace, expr.code)
+            per_synapse = [n for n in expr.identifiers if self.resolver.resolve(n)[0] != "external"]
+            if per_synapse or expr.random_sites:
+                raise ValueError(f"{owner}.{name} = '{value}': a shared variable takes one "
+                                 f"value; {per_synapse or 'rand()'} differ between synapses")
+            dim = expr.dimension(dim_of)
+            expected = self.variables[name].dim
+            if not raw and dim is not ANY_DIMENSION and dim is not expected:
+                raise DimensionMismatchError(f"{owner}.{name} = '{value}': wrong units",
+                                             expected, dim)
+            value = expr.evaluate(self.resolver.constants(expr.identifiers, run_namespace,
+                                                          value))
+        elif not raw:
+            self._check_value_units(name, value)
+        if np.ndim(value) != 0:
+            raise ValueError(f"{owner}.{name} is shared: assign one value")
+        self.variables[name].values[0] = np.asarray(
+            value.view(np.ndarray) if isinstance(value, Quantity) else value)
+
+    def _store_values(self, name, selected, values, owner):
+        if name in self._delay_variables:
+            # self._store: this also runs while the queued construction builds.
+            array = self._store.delay_steps if name == "delay" else self._store.variables[name]
+            array[selected] = self._delay_to_steps(Quantity(values, second.dim), owner)
+        else:
+            self._store.variables[name][selected] = values
+
+    def _evaluate_per_synapse(self, expr, run_namespace, purpose, selected, owner,
+                              within_target=None):
+        """Evaluate ``expr`` for the selected local synapses (a mask, or a
+        slice of store positions). Only the per-synapse arrays the expression
+        uses are built. ``within_target``: each selected synapse's rank among
+        its target's synapses, if the caller has it (else computed)."""
+        positions = selected if isinstance(selected, slice) else np.flatnonzero(selected)
+        # Names resolve as in every synaptic code (_resolve): per-synapse,
+        # shared, derived, pre- and postsynaptic values, constants.
+        plan = self.resolver.plan(expr.identifiers)
+        ns = self._synapse_namespace(
+            plan, positions, self.resolver.constants(expr.identifiers, run_namespace,
+                                                     expr.code), defaultclock.t_, defaultclock.dt_,
+            self._gather_presynaptic(self.resolver.neuron_variables(expr.identifiers, "pre")))
+        rng = None
+        if expr.random_sites:
+            # A synapse's random numbers are keyed by (target, its rank among
+            # the target's synapses): the same on any number of ranks.
+            if within_target is None:
+                within_target = self.store.index_within_target()[selected]
+            base = (self.name,) + tuple(purpose)
+            rng = RandomContext(lambda site: stream_key(*base, site),
+                                self._local_values("j")[positions]
+                                if not isinstance(positions, slice)
+                                else self._local_values("j", positions), within_target)
+        return expr.evaluate(ns, rng)
+
+    def _assign_in_chunks(self, name, expr, run_namespace, purpose, owner):
+        """``S.name = expr`` for all local synapses, a chunk at a time: the
+        temporaries of the expression stay in cache and memory stays bounded
+        (the values are those of a single evaluation)."""
+        store = self.store
+        n = len(store)
+        seen_per_target = np.zeros(max(self.target.n_local, 1), dtype=np.int64)
+        for begin in range(0, n, SYNAPSES_PER_CHUNK):
+            chunk = slice(begin, min(n, begin + SYNAPSES_PER_CHUNK))
+            within_target = store.index_within_target(chunk, seen_per_target) \
+                if expr.random_sites else None
+            values = self._evaluate_per_synapse(expr, run_namespace, purpose, chunk, owner,
+                                                within_target)
+            self._store_values(name, chunk, np.broadcast_to(
+                np.asarray(values, dtype=np.float64), (chunk.stop - chunk.start,)), owner)
+
+    # -- simulation --------------------------------------------------------------
+
+class SynapseSelection:
+    """Synapses selected by an index (Brian2's indexed Synapses)."""
+
+    def __init__(self, synapses, index):
+        self.synapses = synapses
+        self.index = index
+
+    def synapse_indices(self):
+        """Global indices (creation order) of the selected synapses, sorted;
+        the same on every rank. Collective."""
+        S = self.synapses
+        with collective_call(f"selecting synapses of '{S.name}'"):
+            mask = S._selection(self.index, f"Synapses '{S.name}'")[0]
+            mine = S.global_indices()[mask]
+            return np.sort(np.concatenate(get_comm().allgather(mine)))
+
+    def __len__(self):
+        return len(self.synapse_indices())
+
+    def __array__(self, dtype=None, copy=None):
+        values = self.synapse_indices()

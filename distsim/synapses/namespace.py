@@ -1,0 +1,116 @@
+"""Names in synaptic code and the values they stand for.
+
+Every name resolves through the Synapses' `Resolver` (groups/resolver.py):
+pathways, clock-driven updates, summed variables, assignments, selections
+and connect conditions use the same meaning. This mixin builds what code
+needs from that meaning: namespaces of values on a set of synapses, the
+presynaptic values gathered from all ranks, and the arrays and scalars of
+generated kernels.
+"""
+import numpy as np
+
+from ..codegen.kernels import address
+from ..parallel import get_comm
+
+
+def root_of(group):
+    """The NeuronGroup that holds a (sub)group's state."""
+    return getattr(group, "parent", group)
+
+
+class SynapticNamespace:
+    """Name resolution and namespaces of `Synapses` (a mixin)."""
+
+    @property
+    def _delay_variables(self):
+        return {p.delay_variable for p in self._pathway_objects.values()} | {"delay"}
+
+    def _delay_steps_array(self, name):
+        """The per-synapse delays (in steps) of delay variable ``name``."""
+        return self.variables[name].values
+
+    def _gather_presynaptic(self, variables):
+        """The source group's current values of ``variables``, all neurons
+        (an allgather per variable: a collective whenever variables are
+        given). Neuron arrays, never synapse arrays."""
+        root = root_of(self.source)
+        return {v: np.concatenate(get_comm().allgather(root._local_state[v])) for v in variables}
+
+    def postsynaptic_index(self, positions):
+        """Index of each synapse's target in the target group's local arrays."""
+        return self.store.local_targets[positions].astype(np.int64) + \
+            self.target.root_local_offset
+
+    def _synapse_namespace(self, plan, positions, constants, t, dt, presynaptic):
+        """Values for evaluating synaptic code (``plan`` from namespace_plan)
+        on the synapses at store ``positions`` (an index array, or a slice:
+        then the per-synapse arrays are views that write through)."""
+        reads, subexpressions = plan
+        ns = dict(constants)
+        ns.update(t=t, dt=dt, N_pre=self.source.N, N_post=self.target.N)
+        store = self.store
+        sources = post_index = None
+        for name, kind, variable in reads:
+            if kind == "synapse":
+                ns[name] = store.variables[name][positions]
+            elif kind == "shared":
+                ns[name] = self.variables[name].values[0]
+            elif kind == "derived":
+                ns[name] = self._local_values(name)[positions] \
+                    if not isinstance(positions, slice) else self._local_values(name, positions)
+            elif kind == "post":
+                if post_index is None:
+                    post_index = self.postsynaptic_index(positions)
+                ns[name] = root_of(self.target)._local_state[variable][post_index]
+            elif kind == "pre":
+                if sources is None:
+                    sources = store.sources_in(positions) if isinstance(positions, slice) \
+                        else np.searchsorted(store.row_start, positions, side="right") - 1
+                ns[name] = presynaptic[variable][sources + getattr(self.source, "sub_start", 0)]
+        for eq in subexpressions:
+            ns[eq.name] = eq.expr.evaluate(ns)
+        return ns
+
+    def kernel_values(self, constants):
+        """Constants, shared values and group sizes by name: the scalar
+        arguments of generated kernels."""
+        values = dict(constants)
+        values.update({name: v.values[0] for name, v in self.variables.items() if v.shared})
+        values.update(N_pre=self.source.N, N_post=self.target.N)
+        return values
+
+    def float_model(self, reads):
+        """Whether the per-synapse variables and the group variables among
+        ``reads`` (a namespace plan's) are all float64: generated kernels
+        handle only those."""
+        groups = {"post": root_of(self.target), "pre": root_of(self.source)}
+        arrays = [a for name, a in self.store.variables.items()
+                  if name not in self._delay_variables]
+        arrays += [groups[kind]._local_state[v] for _, kind, v in reads if kind in groups]
+        return all(a.dtype == np.float64 for a in arrays)
+
+    def kernel_array_addresses(self, keys):
+        """Addresses of a kernel's per-synapse and target-group arrays, which
+        stay in place during a run; other keys (presynaptic values, random
+        draws) are kept, to be resolved at each call (`kernel_arrays`)."""
+        root = root_of(self.target)
+        return [address(self.store.variables[key[1]]) if key[0] == "synapse" else
+                address(root._local_state[key[1]]) if key[0] == "post" else key
+                for key in keys]
+
+    @staticmethod
+    def kernel_arrays(addresses, fresh):
+        """The array addresses of one kernel call: ``fresh`` maps the keys
+        that `kernel_array_addresses` left open to this call's arrays."""
+        return tuple(address(fresh[a]) if isinstance(a, tuple) else a for a in addresses)
+
+    def _synapses_by_target(self):
+        """This rank's synapses grouped by local target: (row start per
+        target, store positions in store order within each target)."""
+        store = self.store
+        order = np.argsort(store.local_targets, kind="stable").astype(np.int64)
+        counts = np.bincount(store.local_targets, minlength=self.target.n_local)
+        row_start = np.zeros(self.target.n_local + 1, dtype=np.int64)
+        np.cumsum(counts, out=row_start[1:])
+        return row_start, order
+
