@@ -62,7 +62,7 @@ def worker(scale):
     steps = np.zeros(len(ids), dtype=np.int64)
     comm.Barrier()
     started = time.perf_counter()
-    magic_network.delivery_plan.deliver(ids, steps)
+    magic_network.window.delivery_plan.deliver(ids, steps)
     delivery = time.perf_counter() - started
     delivery_wall = comm.allreduce(delivery, op=_max())
     after_run_prep = rss_bytes()

@@ -29,16 +29,8 @@ def main():
     parser.add_argument("--model", choices=["pd14", "hh"], default="pd14")
     parser.add_argument("--method", default=None, help="hh: rk4 or exponential_euler")
     args = parser.parse_args()
-    from distsim.model.integration import ExactUpdater
-    ExactUpdater.use_numpy = args.numpy
-    if args.numpy:  # no generated kernels either
-        import distsim.groups
-        from distsim.codegen.kernels import Untranslatable
-
-        def numpy_only(*_):
-            raise Untranslatable("--numpy")
-        distsim.groups.neuron_update_kernel = numpy_only
-    from distsim import NeuronGroup, defaultclock, ms, mV, pA, pF, seed
+    from distsim import NeuronGroup, defaultclock, ms, mV, pA, pF, prefs, seed
+    prefs.codegen.target = "numpy" if args.numpy else "cython"
     from distsim.network import Network
     seed(1)
     if args.model == "hh":
@@ -63,9 +55,8 @@ def main():
         started = time.perf_counter()
         for step in range(first + repeat * args.steps, first + (repeat + 1) * args.steps):
             t = step * dt
-            G.update_state(step, t, dt)
-            spikes = G.spikes(step, t, dt)
-            G.apply_reset(spikes, step, t, dt)
+            for code in G.code_objects():  # update, threshold, reset
+                code.run(step, t, dt)
         timings.append(time.perf_counter() - started)
     ns = min(timings) / args.steps / args.neurons * 1e9
     import numpy as np
@@ -73,9 +64,9 @@ def main():
         raise SystemExit("the model diverged: no timing recorded")
     if args.numpy:
         kind = "numpy"
-    elif G._compiled_step is not None:
+    elif G.state_update_code.compiled_step is not None:
         kind = "one compiled pass: refractoriness, update, threshold (exact_step), best of 3"
-    elif G._update_kernel is not None:
+    elif G.state_update_code.kernel is not None:
         kind = "generated kernel (distsim/codegen), best of 3"
     else:
         kind = "compiled loop (ext/neuron_kernels.pyx)"

@@ -7,6 +7,7 @@ called with the arrays and scalars it names, in ``kernel.arrays`` and
 """
 import numpy as np
 
+from ..model.schemes import LOCAL_PREFIX
 from .build import load_kernel
 from .cexpr import PREAMBLE, Untranslatable, number, translate, translate_sympy
 
@@ -175,95 +176,46 @@ def _constant(names, name, constants):
     return names.scalar(f"c_{name}", name)
 
 
-def _numerical_update(updater, subexpressions, names, state_array, other_name_of, frozen):
-    """The lines (unindented) and locals of one element's numerical update
-    (euler, rk2, rk4, exponential_euler; euler with additive noise), the
-    arithmetic of the numpy updaters in the same order.
+def _numerical_update(updater, names, state_array, other_name_of):
+    """The lines (unindented) and locals of one element's numerical update:
+    the updater's scheme (model/schemes.py: euler, rk2, rk4,
+    exponential_euler; euler with additive noise), one line per step, so
+    the kernel computes what the numpy target computes.
 
     ``state_array(name)``: the text of a state variable's element;
     ``other_name_of(name)``: the text of any other name (parameters, indices,
-    constants); ``frozen``: variables held while ``held`` is true.
+    constants). Held elements: the loop sets ``held``.
     """
-    method = updater.name
-    noise = getattr(updater, "noise", None) or []
-    if method not in ("euler", "rk2", "rk4", "exponential_euler") or \
-            (noise and method != "euler"):
-        raise Untranslatable(f"method {method}")
-    variables = updater.variables
-    subexpression_names = {eq.name for eq in subexpressions}
-    stage_values = {xi: "0.0" for xi in noise}  # name -> its text in the stage written
+    scheme = getattr(updater, "scheme", None)
+    if scheme is None:
+        raise Untranslatable(f"method {updater.name}")
+    locals_ = set(scheme.locals)
 
     def name_of(name):
-        if name in stage_values:
-            return stage_values[name]
-        if name in subexpression_names:
-            return f"sub_{name}"
+        if name in locals_:
+            return name
+        if name.startswith(f"{LOCAL_PREFIX}dw_"):
+            j = int(name[len(f"{LOCAL_PREFIX}dw_"):])
+            return names.array(f"dw_{j}", ("noise", j), "element")
+        if name in scheme.variables:
+            return state_array(name)
         if name in ("t", "dt"):
-            return {"t": "t_stage", "dt": "dt"}[name]
+            return name
         return other_name_of(name)
 
-    body, locals_ = [], ["t_stage"] + [f"sub_{eq.name}" for eq in subexpressions]
-    for k, name in enumerate(variables):
-        locals_.append(f"x0_{k}")
-        body.append(f"x0_{k} = {state_array(name)}")
-    stage_values.update({name: f"x0_{k}" for k, name in enumerate(variables)})
-    body.append("t_stage = t")
-    if method == "exponential_euler":
-        for eq in subexpressions:
-            body.append(f"sub_{eq.name} = {translate(eq.expr, name_of)}")
-        for k, name in enumerate(variables):
-            a, b = updater.linear_parts[name]
-            locals_ += [f"a_{k}", f"b_{k}"]
-            body.append(f"a_{k} = {translate_sympy(a, name_of)}")
-            body.append(f"b_{k} = {translate_sympy(b, name_of)}")
-        for k, name in enumerate(variables):
-            # numpy: where(a == 0, x + b dt, -b/a + (x + b/a) exp(a dt))
-            new = (f"(x0_{k} + b_{k} * dt) if a_{k} == 0 else "
-                   f"(-(b_{k} / a_{k}) + (x0_{k} + b_{k} / a_{k}) * exp(a_{k} * dt))")
-            if name in frozen:
-                new = f"x0_{k} if held else ({new})"
-            body.append(f"{state_array(name)} = {new}")
-        return body, locals_
-    stages, weights, nodes = updater.stages, updater.weights, updater.nodes
-
-    def slopes(prefix, first):
-        """Lines that evaluate the subexpressions and each variable's slope
-        (into '<prefix>_<k>') at the values the stage has set."""
-        for eq in subexpressions:
-            # '(constant over dt)' subexpressions keep their start-of-step value
-            if first or "constant over dt" not in eq.flags:
-                body.append(f"sub_{eq.name} = {translate(eq.expr, name_of)}")
-        for k, name in enumerate(variables):
-            locals_.append(f"{prefix}_{k}")
-            slope = translate(updater.equations[name].expr, name_of)
-            body.append(f"{prefix}_{k} = "
-                        + (f"0.0 if held else {slope}" if name in frozen else slope))
-
-    for stage in range(len(weights)):
-        if stage:
-            body.append(f"t_stage = t + {number(nodes[stage])} * dt")
-            for k, name in enumerate(variables):
-                terms = [f"{number(a)} * k{s}_{k}" for s, a in enumerate(stages[stage - 1]) if a]
-                locals_.append(f"x{stage}_{k}")
-                body.append(f"x{stage}_{k} = x0_{k} + dt * ({' + '.join(terms)})")
-            stage_values.update({name: f"x{stage}_{k}" for k, name in enumerate(variables)})
-        slopes(f"k{stage}", stage == 0)
-    new_values = {}
-    for k, name in enumerate(variables):
-        terms = [f"{number(w)} * k{s}_{k}" for s, w in enumerate(weights) if w]
-        new_values[name] = f"x0_{k} + dt * ({' + '.join(terms)})"
-    for j, xi in enumerate(noise):
-        # Euler-Maruyama as the numpy updater: the noise term's coefficient is
-        # f(xi=1) - f(xi=0), times a draw the caller makes (randn()*sqrt(dt)).
-        stage_values[xi] = "1.0"
-        slopes(f"with_xi{j}", False)
-        draw = names.array(f"dw_{j}", ("noise", j), "element")
-        for k, name in enumerate(variables):
-            new_values[name] = f"({new_values[name]}) + (with_xi{j}_{k} - k0_{k}) * {draw}"
-        stage_values[xi] = "0.0"
-    for name, value in new_values.items():
-        body.append(f"{state_array(name)} = {value}")
-    return body, locals_
+    body = []
+    for step in scheme.steps:
+        value = translate(step.value, name_of)
+        if step.condition is not None:
+            value = (f"({value}) if {translate(step.condition, name_of)} "
+                     f"else ({translate(step.otherwise, name_of)})")
+        if step.hold == "zero":
+            value = f"0.0 if held else ({value})"
+        elif step.hold == "keep":
+            value = f"{step.kept} if held else ({value})"
+        target = state_array(step.target) if step.writes_state else step.target
+        body.append(f"{target} = {value}")
+    return body, list(scheme.locals)
 
 
 def _neuron_names(names, constants, dtypes):
@@ -287,7 +239,7 @@ _NEURON_HEADER = ["Py_ssize_t n_local, long long first_index, size_t not_refract
                   "    cdef bint held"]
 
 
-def neuron_update_kernel(updater, subexpressions, constants, dtypes):
+def neuron_update_kernel(updater, constants, dtypes):
     """The kernel of a NeuronGroup's numerical update (euler, rk2, rk4,
     exponential_euler; euler with additive noise): each neuron's stages in
     registers, the same arithmetic as the numpy updaters.
@@ -297,11 +249,10 @@ def neuron_update_kernel(updater, subexpressions, constants, dtypes):
     times sqrt(dt), one per neuron; scalar keys: constant names.
     """
     names = _Names()
-    frozen = [name for name in updater.variables if name in updater.unless_refractory]
     body, locals_ = _numerical_update(
-        updater, subexpressions, names, lambda name: names.array(f"s_{name}", name, "element"),
-        _neuron_names(names, constants, dtypes), frozen)
-    if frozen:
+        updater, names, lambda name: names.array(f"s_{name}", name, "element"),
+        _neuron_names(names, constants, dtypes))
+    if updater.scheme.holds:
         body.insert(0, "held = not_refractory[element] == 0")
     header = _NEURON_HEADER + ["    for element in range(n_local):"]
     return _kernel(_indented(body, 2), names, header, locals_)
@@ -367,15 +318,15 @@ def _synapse_loop(names, reads, constants):
     return name_of, header
 
 
-def synapse_update_kernel(updater, subexpressions, reads, constants):
+def synapse_update_kernel(updater, reads, constants):
     """The kernel of the synapses' clock-driven equations (as
     `neuron_update_kernel`, one synapse at a time in store order). Array
     keys as in `pathway_kernel`, plus ('noise', j) per synapse."""
     names = _Names()
     name_of, header = _synapse_loop(names, reads, constants)
     body, locals_ = _numerical_update(
-        updater, subexpressions, names,
-        lambda name: names.array(f"s_{name}", ("synapse", name), "element"), name_of, [])
+        updater, names, lambda name: names.array(f"s_{name}", ("synapse", name), "element"),
+        name_of)
     return _kernel(_indented(body, 3), names, header, locals_)
 
 

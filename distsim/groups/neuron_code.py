@@ -90,8 +90,7 @@ class NeuronStateUpdate(CodeObject):
         if not compiled_target() or updater is None or updater.name == "exact":
             return None
         try:
-            kernel = neuron_update_kernel(updater, G._subexpressions(), G._update_constants,
-                                          _dtypes(G))
+            kernel = neuron_update_kernel(updater, G._update_constants, _dtypes(G))
         except Untranslatable:
             return None
         # The state arrays stay in place during the run: addresses once;

@@ -13,6 +13,7 @@ from sympy.parsing.sympy_parser import parse_expr
 
 from ..core.preferences import compiled_target
 from .equations import DIFFERENTIAL_EQUATION
+from .schemes import TABLEAUS, SchemeError, explicit_scheme, run_scheme
 
 __all__ = ["make_state_updater", "EventDrivenUpdater", "IntegrationError", "METHODS", "expm"]
 
@@ -102,7 +103,9 @@ def expm(matrices):
 
 def _sympy_rhs(equations, constants):
     """Right-hand sides as sympy expressions (subexpressions inlined,
-    constants substituted), and the symbol table."""
+    constants substituted), and the symbol table (the state variables'
+    symbols included). The one sympy form of the equations that the
+    exact, exponential_euler and event-driven solutions start from."""
     symbols = {}
     subexpr_values = {}
     for eq in equations.ordered_subexpressions():
@@ -114,6 +117,14 @@ def _sympy_rhs(equations, constants):
                                if c in symbols and not isinstance(v, bool)})
         symbols.setdefault(name, sympy.Symbol(name, real=True))
     return rhs, symbols
+
+
+def _linear_form(rhs, states):
+    """(A, b) of rhs = A x + b at x = 0: the Jacobian in the states and the
+    rest (callers check that A does not depend on the states)."""
+    a_matrix = sympy.Matrix([[sympy.diff(f, x) for x in states] for f in rhs])
+    b_vector = [f.subs({x: 0 for x in states}) for f in rhs]
+    return a_matrix, b_vector
 
 
 def _noise_symbols(symbols):
@@ -143,6 +154,10 @@ class _Updater:
                                   if eq.kind == DIFFERENTIAL_EQUATION
                                   and "unless refractory" in eq.flags]
 
+    def prepare(self, parameter_values, dt, n_local):
+        """Prepare a run (``parameter_values``: name -> local array or
+        scalar of the coefficients' parameters); nothing by default."""
+
 
 class ExactUpdater(_Updater):
     """Exact update for linear equations with time-independent coefficients."""
@@ -154,29 +169,21 @@ class ExactUpdater(_Updater):
         if equations.is_stochastic:
             raise IntegrationError(f"{owner}: method 'exact' cannot integrate stochastic "
                                    "equations (xi); use 'euler'")
-        symbols = {}
-        # Inline subexpressions, then constants, so only variables remain.
-        subexpr_values = {}
-        for eq in equations.ordered_subexpressions():
-            subexpr_values[eq.name] = _to_sympy(eq.expr, symbols).subs(subexpr_values)
-        rhs = []
-        for name in self.variables:
-            expr = _to_sympy(equations[name].expr, symbols).subs(subexpr_values)
-            rhs.append(expr.subs({symbols[c]: sympy.Float(v) for c, v in constants.items()
-                                  if c in symbols and not isinstance(v, bool)}))
-        state_symbols = [symbols.setdefault(n, sympy.Symbol(n, real=True)) for n in self.variables]
+        # Subexpressions and constants inlined, so only variables remain.
+        rhs_by_name, symbols = _sympy_rhs(equations, constants)
+        rhs = [rhs_by_name[name] for name in self.variables]
+        state_symbols = [symbols[n] for n in self.variables]
         free = set().union(*(e.free_symbols for e in rhs)) if rhs else set()
         if symbols.get("t") in free:
             raise IntegrationError(f"{owner}: method 'exact' needs coefficients that do not "
                                    "depend on time t; use 'euler' or 'rk4'")
-        a_matrix = sympy.Matrix([[sympy.diff(f, x) for x in state_symbols] for f in rhs])
+        a_matrix, b_vector = _linear_form(rhs, state_symbols)
         for (k, l), entry in np.ndenumerate(np.array(a_matrix.tolist(), dtype=object)):
             if entry.free_symbols & set(state_symbols):
                 raise IntegrationError(
                     f"{owner}: method 'exact' cannot integrate 'd{self.variables[k]}/dt = "
                     f"{equations[self.variables[k]].expr.code}': it is not linear in "
                     f"{self.variables[l]}; use 'euler', 'rk2' or 'rk4'")
-        b_vector = [f.subs({x: 0 for x in state_symbols}) for f in rhs]
         self.parameters = sorted(
             {str(s) for s in set().union(*(e.free_symbols for e in list(a_matrix) + b_vector))},
         ) if rhs else []
@@ -299,19 +306,15 @@ class ExactUpdater(_Updater):
 
 
 class RungeKuttaUpdater(_Updater):
-    """Explicit Runge-Kutta methods; ``euler`` also integrates ``xi`` noise."""
+    """Explicit Runge-Kutta methods; ``euler`` also integrates ``xi`` noise
+    (Euler-Maruyama). The scheme is described once (model/schemes.py) and
+    run by numpy here or by a generated kernel (codegen/kernels.py)."""
 
-    TABLEAUS = {
-        "euler": ([], [1.0], [0.0]),
-        "rk2": ([[0.5]], [0.0, 1.0], [0.0, 0.5]),
-        "rk4": ([[0.5], [0.0, 0.5], [0.0, 0.0, 1.0]], [1 / 6, 1 / 3, 1 / 3, 1 / 6],
-                [0.0, 0.5, 0.5, 1.0]),
-    }
+    TABLEAUS = TABLEAUS
 
     def __init__(self, equations, owner, method):
         super().__init__(equations, owner)
         self.name = method
-        self.stages, self.weights, self.nodes = self.TABLEAUS[method]
         self.noise = sorted({n for eq in equations if eq.expr is not None
                              for n in eq.expr.identifiers if n == "xi" or n.startswith("xi_")})
         if self.noise and method != "euler":
@@ -319,9 +322,7 @@ class RungeKuttaUpdater(_Updater):
                                    "equations (xi); use 'euler'")
         self.subexpressions = equations.ordered_subexpressions()
         self.parameters = []
-
-    def prepare(self, parameter_values, dt, n_local):
-        pass
+        self.scheme = explicit_scheme(self, self.subexpressions)
 
     def _derivatives(self, namespace, not_refractory):
         for eq in self.subexpressions:
@@ -337,32 +338,8 @@ class RungeKuttaUpdater(_Updater):
         return result
 
     def update(self, state, not_refractory, t, dt, random_context=None):
-        base = dict(state)
-        base["t"] = t
-        for noise in self.noise:
-            base[noise] = 0.0
-        slopes = []
-        for stage in range(len(self.weights)):
-            namespace = dict(base)
-            if stage:
-                namespace["t"] = t + self.nodes[stage] * dt
-                for name in self.variables:
-                    namespace[name] = state[name] + dt * sum(
-                        a * k[name] for a, k in zip(self.stages[stage - 1], slopes) if a)
-            slopes.append(self._derivatives(namespace, not_refractory))
-        new = {name: state[name] + dt * sum(w * k[name] for w, k in zip(self.weights, slopes) if w)
-               for name in self.variables}
-        for index, noise in enumerate(self.noise):
-            # The noise term is linear in xi: its coefficient is f(xi=1) - f(xi=0).
-            namespace = dict(base, **{noise: 1.0})
-            with_noise = self._derivatives(namespace, not_refractory)
-            draws = random_context.randn(index) * np.sqrt(dt)
-            for name in self.variables:
-                coefficient = with_noise[name] - slopes[0][name]
-                if np.any(coefficient != 0):
-                    new[name] = new[name] + coefficient * draws
-        for name in self.variables:
-            state[name][...] = new[name]
+        draws = [random_context.randn(j) * np.sqrt(dt) for j in range(len(self.noise))]
+        run_scheme(self.scheme, state, dict(state, t=t, dt=dt), not_refractory, draws)
 
 
 class ExponentialEulerUpdater(_Updater):
@@ -391,46 +368,42 @@ class ExponentialEulerUpdater(_Updater):
                     f"variable, but 'd{name}/dt = {equations[name].expr.code}' is not linear in "
                     f"{name}; use 'rk4'")
             b = sympy.simplify(rhs[name] - a * x)
-            self.linear_parts[name] = (a, b)  # for generated kernels
-            arguments = sorted({str(v) for v in a.free_symbols | b.free_symbols})
-            self._coefficients[name] = (arguments,
-                                        sympy.lambdify([symbols[v] for v in arguments], a, "numpy"),
-                                        sympy.lambdify([symbols[v] for v in arguments], b, "numpy"))
+            self.linear_parts[name] = (a, b)
         self.parameters = []
-
-    def prepare(self, parameter_values, dt, n_local):
-        pass
+        try:
+            self.scheme = explicit_scheme(self, equations.ordered_subexpressions())
+        except SchemeError as exc:
+            raise IntegrationError(f"{owner}: 'exponential_euler' cannot integrate these "
+                                   f"equations ({exc}); use 'rk4'") from None
 
     def update(self, state, not_refractory, t, dt, random_context=None):
-        namespace = dict(state)
-        namespace["t"] = t
-        new = {}
-        for name in self.variables:
-            arguments, a_of, b_of = self._coefficients[name]
-            values = [namespace[v] for v in arguments]
-            a, b = a_of(*values), b_of(*values)
-            x = state[name]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = b / a
-                advanced = np.where(a == 0, x + b * dt, -ratio + (x + ratio) * np.exp(a * dt))
-            if name in self.unless_refractory and not_refractory is not None:
-                advanced = np.where(not_refractory, advanced, x)
-            new[name] = advanced
-        for name, value in new.items():
-            state[name][...] = value
+        run_scheme(self.scheme, state, dict(state, t=t, dt=dt), not_refractory)
 
 
-class StochasticUpdater(RungeKuttaUpdater):
+class StochasticUpdater(_Updater):
     """Brian2's ``heun`` (Stratonovich) and ``milstein`` (Ito, derivative-free)
     schemes for equations with noise ``xi`` (also multiplicative)."""
 
     def __init__(self, equations, owner, method):
-        _Updater.__init__(self, equations, owner)
+        super().__init__(equations, owner)
         self.name = method
         self.noise = sorted({n for eq in equations if eq.expr is not None
                              for n in eq.expr.identifiers if n == "xi" or n.startswith("xi_")})
         self.subexpressions = equations.ordered_subexpressions()
         self.parameters = []
+
+    def _derivatives(self, namespace, not_refractory):
+        for eq in self.subexpressions:
+            # '(constant over dt)' subexpressions keep their start-of-step value.
+            if "constant over dt" not in eq.flags or eq.name not in namespace:
+                namespace[eq.name] = eq.expr.evaluate(namespace)
+        result = {}
+        for name in self.variables:
+            value = self.equations[name].expr.evaluate(namespace)
+            if name in self.unless_refractory and not_refractory is not None:
+                value = value * not_refractory
+            result[name] = value
+        return result
 
     def _drift_and_diffusion(self, base, values, not_refractory):
         namespace = dict(base, **values)
@@ -491,16 +464,11 @@ class EventDrivenUpdater:
 
     def __init__(self, equations, owner):
         self.variables = equations.diff_eq_names
-        symbols = {}
-        subexpr_values = {}
-        for eq in equations.ordered_subexpressions():
-            subexpr_values[eq.name] = _to_sympy(eq.expr, symbols).subs(subexpr_values)
-        rhs = [_to_sympy(equations[name].expr, symbols).subs(subexpr_values)
-               for name in self.variables]
-        states = [symbols.setdefault(n, sympy.Symbol(n, real=True)) for n in self.variables]
+        rhs_by_name, symbols = _sympy_rhs(equations, {})
+        rhs = [rhs_by_name[name] for name in self.variables]
+        states = [symbols[n] for n in self.variables]
         n = len(states)
-        a_matrix = sympy.Matrix([[sympy.diff(f, x) for x in states] for f in rhs])
-        b_vector = [f.subs({x: 0 for x in states}) for f in rhs]
+        a_matrix, b_vector = _linear_form(rhs, states)
         for k, f in enumerate(rhs):
             coefficients = set().union(*(e.free_symbols for e in a_matrix.row(k))) | \
                 b_vector[k].free_symbols

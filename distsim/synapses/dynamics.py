@@ -89,8 +89,7 @@ class ClockDrivenUpdate(CodeObject):
         self.noisy = bool(getattr(self.updater, "noise", None))
         self.within_target = synapses.store.index_within_target() if self.noisy else None
         self.loop = None if self.updater.name == "exact" else _synapse_loop(
-            synapses, lambda values: synapse_update_kernel(
-                self.updater, equations.ordered_subexpressions(), self.plan[0], values),
+            synapses, lambda values: synapse_update_kernel(self.updater, self.plan[0], values),
             self.plan, self.constants)
 
     def _random(self, step):
