@@ -92,8 +92,14 @@ class PoissonInput(SimulationObject):
 class PoissonGroup(NeuronGroup):
     """``N`` neurons spiking as Poisson processes (Brian2's ``PoissonGroup``).
 
-    ``rates`` is a frequency (scalar or one per neuron) or a string
-    expression (e.g. using ``t`` or a TimedArray).
+    Parameters
+    ----------
+    N : int
+    rates : Quantity or str
+        A frequency (scalar or one per neuron) or a string expression (e.g.
+        using ``t`` or a TimedArray).
+    namespace : dict, optional
+    name : str, optional
     """
 
     def __init__(self, N, rates, namespace=None, name="poissongroup*"):
@@ -173,7 +179,17 @@ class _GeneratedSpikes(NeuronThreshold):
 class TimedArray(Function):
     """Values given at steps of ``dt``, callable in model expressions as
     ``name(t)`` or, for 2-d values (time x neuron), ``name(t, i)``
-    (Brian2's ``TimedArray``). After the end, the last value holds."""
+    (Brian2's ``TimedArray``). After the end, the last value holds.
+
+    Parameters
+    ----------
+    values : Quantity or array
+        1-d (time) or 2-d (time x neuron) values, with their units.
+    dt : Quantity
+        The time between two values.
+    name : str, optional
+        The name model expressions call it by (default: the script's).
+    """
 
     def __init__(self, values, dt, name=None):
         self.dim = get_dimensions(values)

@@ -76,3 +76,9 @@ def test_lower_layers_know_nothing_of_higher_ones():
     for low in ("units", "model", "core", "parallel", "io", "codegen"):
         assert not edges.get(low, set()) & {"groups", "synapses", "inputs", "monitors",
                                             "network"}, low
+
+
+def test_no_module_is_over_600_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"

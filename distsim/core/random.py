@@ -17,7 +17,11 @@ _seed = None
 def seed(value=None):
     """Set the seed of all random numbers (Brian2's ``seed``).
 
-    ``seed()`` without a value picks one at random; every rank uses rank 0's.
+    Parameters
+    ----------
+    value : int, optional
+        The seed. Without one, rank 0 picks one at random and every rank uses
+        it (a collective call then).
     """
     global _seed
     if value is None:

@@ -27,7 +27,7 @@ def on_start_scope(hook):
 
 def start_scope():
     """Forget all objects created so far and start time at 0 again (Brian2's
-    ``start_scope``: the new objects have never run)."""
+    ``start_scope``: the new objects have never run). Every rank calls it."""
     from .clock import defaultclock
     for hook in _scope_reset_hooks:
         hook()
@@ -59,5 +59,11 @@ def unique_name(name):
 
 
 def collect():
-    """All registered objects (use as ``Network(collect())``)."""
+    """All objects created since the last ``start_scope()``.
+
+    Returns
+    -------
+    list
+        Use as ``Network(collect())``.
+    """
     return registered_objects()

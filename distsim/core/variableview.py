@@ -1,9 +1,12 @@
 """``G.v`` and ``S.w``: a view on a distributed variable.
 
-Reading gathers the values of all ranks (in global order, with units);
-writing (``G.v = ...``, ``G.v[idx] = ...``, ``G.v['i < 5'] = ...``) changes
-only the elements a rank owns. The owner does the work through
-``get_variable(name, index)`` and ``set_variable(name, index, value)``.
+Reading gathers the values of all ranks (in global order, with units): a
+collective call, which every rank must make (``G.v[:]``, ``np.asarray(G.v)``,
+iterating, arithmetic, ``G.v.mean()``). Writing (``G.v = ...``,
+``G.v[idx] = ...``, ``G.v['i < 5'] = ...``) changes only the elements a rank
+owns. ``len()`` and ``repr()`` never communicate: they show what this rank
+knows. The owner does the work through ``get_variable(name, index)``,
+``set_variable(name, index, value)`` and ``local_values(name)``.
 """
 import operator
 
@@ -33,13 +36,34 @@ class VariableView:
         return values.astype(dtype) if dtype is not None else values
 
     def __len__(self):
-        return len(self.get_item(slice(None)))
+        # The number of elements: known to every rank (no communication once
+        # the owner is built).
+        return len(self.owner)
 
     def __iter__(self):
+        """Iterate over all values (collective: gathers them)."""
         return iter(self.get_item(slice(None)))
 
     def __repr__(self):
-        return f"<{self.owner.name}.{self.name}: {self.get_item(slice(None))!r}>"
+        # Local only: repr() may be called on one rank (a debugger, a print
+        # under 'if rank() == 0'), so it must not wait for the others.
+        owner, name = self.owner, self.name
+        variable = owner.variables[name]
+        label = f"{owner.name}.{name}{'_' if self.raw else ''}"
+        if variable.shared:
+            values = np.asarray(variable.values[:1])
+            shown = values if self.raw else owner._with_units(name, values)
+            return f"<{label}: {shown[0]!r} (shared)>" if len(values) else f"<{label}: shared>"
+        start, stop = getattr(owner, "start", None), getattr(owner, "stop", None)
+        if start is None:  # synapses: a rank's share is not a block of the global order
+            return (f"<{label}: {owner.local_size} synapses on this rank; read all of them "
+                    f"with {owner.name}.{name}[:] (a collective call)>")
+        values = np.asarray(owner.local_values(name))
+        shown = values if self.raw else owner._with_units(name, values)
+        if stop - start == owner.N:
+            return f"<{label}: {shown!r}>"
+        return (f"<{label}: this rank's neurons {start}..{stop - 1} of {owner.N}: {shown!r}; "
+                f"all with {owner.name}.{name}[:] (a collective call)>")
 
     def __getattr__(self, attr):
         # Quantity/ndarray methods (mean, shape, ...) act on the gathered values.

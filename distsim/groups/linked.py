@@ -13,7 +13,20 @@ class LinkedVariable:
 
 def linked_var(group_or_variable, name=None, index=None):
     """Link a ``(linked)`` variable to another group's variable (Brian2's
-    ``linked_var``): ``G.v = linked_var(H, 'v')`` or ``linked_var(H.v)``."""
+    ``linked_var``): ``G.v = linked_var(H, 'v')`` or ``linked_var(H.v)``.
+
+    Parameters
+    ----------
+    group_or_variable : NeuronGroup or VariableView
+    name : str, optional
+        The variable's name (with a group).
+    index : optional
+        Not supported yet (raises when linked).
+
+    Returns
+    -------
+    LinkedVariable
+    """
     from .population import NeuronPopulation
     if isinstance(group_or_variable, VariableView):
         if name is not None:

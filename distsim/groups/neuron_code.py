@@ -32,7 +32,20 @@ def _dtypes(group):
     return {n: a.dtype for n, a in group._local_state.items()}
 
 
-class NeuronStateUpdate(CodeObject):
+class _SpikingCode(CodeObject):
+    """A group's code that may find spikes: ``spikes`` holds the local
+    indices found in the current step (``_buffer`` is where a compiled loop
+    writes them)."""
+
+    def __init__(self, group, role):
+        self.group = group
+        self.order = group.order
+        self.name = f"{group.name}_{role}"
+        self.spikes = _NO_SPIKES
+        self._buffer = np.empty(group.n_local, dtype=np.int64)
+
+
+class NeuronStateUpdate(_SpikingCode):
     """Refractoriness and the integration of the group's equations.
 
     With the compiled exact step (exact integration with coefficients shared
@@ -44,13 +57,9 @@ class NeuronStateUpdate(CodeObject):
     when = "groups"
 
     def __init__(self, group):
-        self.group = group
-        self.order = group.order
-        self.name = f"{group.name}_stateupdater"
+        _SpikingCode.__init__(self, group, "stateupdater")
         self.compiled_step = self._compiled_step()
         self.kernel = self._update_kernel() if self.compiled_step is None else None
-        self.spikes = _NO_SPIKES
-        self._buffer = np.empty(group.n_local, dtype=np.int64)
 
     def _compiled_step(self):
         """The arguments of ext/neuron_kernels.exact_step, or None where the
@@ -142,7 +151,7 @@ class NeuronStateUpdate(CodeObject):
                            t, dt, G._random("noise", G.local_indices, step))
 
 
-class NeuronThreshold(CodeObject):
+class NeuronThreshold(_SpikingCode):
     """Finds the neurons that spike now: ``spikes`` holds their local
     indices (int64) until the next step; the spike exchange, the resets,
     monitors and postsynaptic pathways read it."""
@@ -150,13 +159,9 @@ class NeuronThreshold(CodeObject):
     when = "thresholds"
 
     def __init__(self, group, state_update):
-        self.group = group
-        self.order = group.order
-        self.name = f"{group.name}_spike_thresholder"
+        _SpikingCode.__init__(self, group, "spike_thresholder")
         self.state_update = state_update
         self.kernel = self._threshold_kernel() if state_update.compiled_step is None else None
-        self.spikes = _NO_SPIKES
-        self._buffer = np.empty(group.n_local, dtype=np.int64)
 
     def _threshold_kernel(self):
         """The generated loop of the threshold and its arguments, or None

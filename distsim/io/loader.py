@@ -170,5 +170,18 @@ class Results:
 
 
 def load(filename, progress=False):
-    """Open a distsim results file for analysis."""
+    """Open a distsim results file for analysis (one process; no MPI).
+
+    Parameters
+    ----------
+    filename : str
+    progress : bool
+        Print progress while reading large datasets.
+
+    Returns
+    -------
+    Results
+        ``spikes[population]``, ``reports``, ``rates``, ``metadata``,
+        ``to_neo()``; use as a context manager to close the file.
+    """
     return Results(filename, progress)

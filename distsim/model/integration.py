@@ -154,6 +154,11 @@ class _Updater:
                                   if eq.kind == DIFFERENTIAL_EQUATION
                                   and "unless refractory" in eq.flags]
 
+    def _refuse_noise(self, method, advice):
+        if self.equations.is_stochastic:
+            raise IntegrationError(f"{self.owner}: {method} cannot integrate stochastic "
+                                   f"equations (xi); {advice}")
+
     def prepare(self, parameter_values, dt, n_local):
         """Prepare a run (``parameter_values``: name -> local array or
         scalar of the coefficients' parameters); nothing by default."""
@@ -166,9 +171,7 @@ class ExactUpdater(_Updater):
 
     def __init__(self, equations, owner, constants):
         super().__init__(equations, owner)
-        if equations.is_stochastic:
-            raise IntegrationError(f"{owner}: method 'exact' cannot integrate stochastic "
-                                   "equations (xi); use 'euler'")
+        self._refuse_noise("method 'exact'", "use 'euler'")
         # Subexpressions and constants inlined, so only variables remain.
         rhs_by_name, symbols = _sympy_rhs(equations, constants)
         rhs = [rhs_by_name[name] for name in self.variables]
@@ -324,19 +327,6 @@ class RungeKuttaUpdater(_Updater):
         self.parameters = []
         self.scheme = explicit_scheme(self, self.subexpressions)
 
-    def _derivatives(self, namespace, not_refractory):
-        for eq in self.subexpressions:
-            # '(constant over dt)' subexpressions keep their start-of-step value.
-            if "constant over dt" not in eq.flags or eq.name not in namespace:
-                namespace[eq.name] = eq.expr.evaluate(namespace)
-        result = {}
-        for name in self.variables:
-            value = self.equations[name].expr.evaluate(namespace)
-            if name in self.unless_refractory and not_refractory is not None:
-                value = value * not_refractory
-            result[name] = value
-        return result
-
     def update(self, state, not_refractory, t, dt, random_context=None):
         draws = [random_context.randn(j) * np.sqrt(dt) for j in range(len(self.noise))]
         run_scheme(self.scheme, state, dict(state, t=t, dt=dt), not_refractory, draws)
@@ -352,11 +342,8 @@ class ExponentialEulerUpdater(_Updater):
 
     def __init__(self, equations, owner, constants):
         super().__init__(equations, owner)
-        if equations.is_stochastic:
-            raise IntegrationError(f"{owner}: 'exponential_euler' cannot integrate stochastic "
-                                   "equations; use 'heun' or 'milstein'")
+        self._refuse_noise("'exponential_euler'", "use 'heun' or 'milstein'")
         rhs, symbols = _sympy_rhs(equations, constants)
-        self._coefficients = {}
         #: name -> (A, B) of dx/dt = A x + B (sympy)
         self.linear_parts = {}
         for name in self.variables:

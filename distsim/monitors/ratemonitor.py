@@ -9,7 +9,14 @@ from .base import Monitor, append_replicated, create_rows
 
 
 class PopulationRateMonitor(Monitor):
-    """Fraction of ``source`` spiking per time step, divided by dt."""
+    """Fraction of ``source`` spiking per time step, divided by dt (Brian2's
+    ``PopulationRateMonitor``): ``rate`` and ``t``, the same on every rank.
+
+    Parameters
+    ----------
+    source : NeuronGroup or subgroup
+    name : str, optional
+    """
 
     when = "thresholds"
 
@@ -53,8 +60,21 @@ class PopulationRateMonitor(Monitor):
         return Quantity((first + np.arange(n)) * self._dt, second.dim)
 
     def smooth_rate(self, window="gaussian", width=None):
-        """The rate smoothed with a ``'gaussian'`` (sd ``width``) or ``'flat'``
-        window (length ``width``), or an array of weights, as in Brian2."""
+        """The rate smoothed as in Brian2.
+
+        Parameters
+        ----------
+        window : {'gaussian', 'flat'} or array
+            A Gaussian window (standard deviation ``width``), a flat one
+            (length ``width``), or an array of weights.
+        width : Quantity, optional
+            A time; needed with a named window.
+
+        Returns
+        -------
+        Quantity
+            The smoothed rate (Hz), one value per step.
+        """
         rate = np.asarray(self.rate)
         if isinstance(window, str):
             if width is None or get_dimensions(width) is not second.dim:

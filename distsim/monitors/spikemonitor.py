@@ -11,7 +11,7 @@ import numpy as np
 from ..core.scheduling import BoundCode
 from ..groups import NeuronPopulation
 from ..io import sonata
-from ..parallel import get_comm
+from ..parallel import collective_call, get_comm
 from ..units import Quantity, second
 from .base import Monitor, append_replicated, create_rows
 
@@ -174,7 +174,8 @@ class SpikeMonitor(Monitor):
         steps, indices, values = (np.concatenate([c[k] for c in chunks]) if chunks else
                                   np.empty(0, dtype) for k, dtype in
                                   enumerate((np.int64, np.int64, np.float64)))
-        parts = get_comm().allgather((steps, indices, values))
+        with collective_call(f"reading {self.name}.{var}"):  # values live on their rank
+            parts = get_comm().allgather((steps, indices, values))
         steps = np.concatenate([p[0] for p in parts])
         indices = np.concatenate([p[1] for p in parts])
         values = np.concatenate([p[2] for p in parts])

@@ -11,7 +11,7 @@ import numpy as np
 from ..core.scheduling import BoundCode
 from ..groups import NeuronPopulation
 from ..io import sonata
-from ..parallel import get_comm
+from ..parallel import collective_call, get_comm
 from ..units import DIMENSIONLESS, Quantity, second
 from .base import Monitor, create_rows
 
@@ -129,9 +129,11 @@ class StateMonitor(Monitor):
         return start * 1e-3 + np.arange(self._n_flushed) * dt * 1e-3
 
     def _values(self, var):
-        """(n_recorded, n_times) raw values of ``var`` in record order."""
+        """(n_recorded, n_times) raw values of ``var`` in record order.
+        Collective: each rank recorded its own neurons or synapses."""
         local = np.array(self._traces[var]).reshape(len(self._steps), len(self._local))
-        parts = get_comm().allgather((self._columns, local))
+        with collective_call(f"reading {self.name}.{var}"):
+            parts = get_comm().allgather((self._columns, local))
         buffered = np.empty((len(self._steps), len(self.indices)))
         for columns, values in parts:
             buffered[:, columns] = values

@@ -29,8 +29,13 @@ def run(duration, report=None, report_period=10 * second, namespace=None, level=
     """Simulate every object created so far (Brian2's ``run``). Collective:
     every rank calls it.
 
-    ``output`` and ``flush_interval`` stream the monitors into a results
-    file as the run goes (see `Network.run`)."""
+    Parameters
+    ----------
+    duration : Quantity
+    report, report_period, namespace, level, output, flush_interval
+        As in `Network.run`; ``output`` and ``flush_interval`` stream the
+        monitors into a results file as the run goes.
+    """
     magic_network.run(duration, report=report, report_period=report_period,
                       namespace=namespace, level=level, output=output,
                       flush_interval=flush_interval)
@@ -39,6 +44,14 @@ def run(duration, report=None, report_period=10 * second, namespace=None, level=
 def save(filename, network=None, script=None):
     """Write the results so far to ``filename`` and close it (collective:
     all ranks call it).
+
+    Parameters
+    ----------
+    filename : str
+    network : Network, optional
+        Default: the network of ``run()``.
+    script : str, optional
+        The model script stored with the results (default ``sys.argv[0]``).
 
     If the network is already writing to ``filename`` (``run(..., output=)``),
     this flushes and closes that file.

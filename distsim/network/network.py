@@ -57,7 +57,14 @@ class Network:
         self.add(*objects)
 
     def add(self, *objects):
-        """Add objects (or containers of objects); adding one twice is harmless."""
+        """Add objects to the network.
+
+        Parameters
+        ----------
+        *objects
+            Groups, synapses, inputs, monitors, networks, or lists, tuples,
+            sets and dicts of them; adding one twice is harmless.
+        """
         for obj in objects:
             if isinstance(obj, (list, tuple, set)):
                 self.add(*obj)
@@ -72,7 +79,13 @@ class Network:
                 raise TypeError(f"Cannot add {obj!r} of type {type(obj).__name__} to a Network")
 
     def remove(self, *objects):
-        """Remove objects from the network."""
+        """Remove objects from the network.
+
+        Parameters
+        ----------
+        *objects
+            The objects (not containers) to remove.
+        """
         for obj in objects:
             self.objects = [o for o in self.objects if o is not obj]
 
@@ -263,7 +276,14 @@ class Network:
 
     def save(self, filename, script=None):
         """Write the results so far to ``filename`` and close it. Collective:
-        all ranks call it. See `distsim.save`."""
+        all ranks call it. See `distsim.save`.
+
+        Parameters
+        ----------
+        filename : str
+        script : str, optional
+            The model script stored with the results (default ``sys.argv[0]``).
+        """
         with collective_call(f"save('{filename}')"):
             if not self.objects:  # save() before any run(): everything created so far
                 self.objects = registry.registered_objects()

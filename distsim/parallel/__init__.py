@@ -4,6 +4,8 @@ from .comm import get_comm, set_comm, rank, size
 from .partition import block_range
 from .errors import collective, CollectiveError
 from .exchange import SpikeExchange
+from .guard import CollectiveMismatchError, CollectiveTimeoutError, collective_call
 
 __all__ = ["get_comm", "set_comm", "rank", "size", "block_range", "collective",
-           "CollectiveError", "SpikeExchange"]
+           "CollectiveError", "SpikeExchange", "collective_call", "CollectiveMismatchError",
+           "CollectiveTimeoutError"]

@@ -10,7 +10,9 @@ def get_comm():
 
     On first use with more than one rank, an uncaught exception on any rank
     aborts the whole job (after printing its traceback) instead of leaving the
-    other ranks waiting forever in a collective.
+    other ranks waiting forever in a collective, and the end of the script is
+    checked like a collective call (parallel/guard.py): a rank still waiting
+    in one learns that the others have finished.
     """
     global _comm
     if _comm is None:
@@ -18,6 +20,8 @@ def get_comm():
         _comm = MPI.COMM_WORLD
         if _comm.Get_size() > 1:
             _install_abort_on_uncaught_exception(_comm)
+            from .guard import install_exit_check
+            install_exit_check()
     return _comm
 
 

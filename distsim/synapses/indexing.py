@@ -159,8 +159,15 @@ class Indexing:
             return self._gather_values(name, index, owner, caller_namespace())
 
     def local_values(self, name):
-        """This rank's values of ``name``, in store order (no communication)."""
+        """This rank's values of ``name``, in store order (no communication
+        once the synapses are built)."""
         return self._local_values(name)
+
+    @property
+    def local_size(self):
+        """The number of synapses this rank holds (built or not: no
+        communication)."""
+        return len(self._store)
 
     def _gather_values(self, name, index, owner, run_namespace):
         mask, positions, size, requested = self._selection(index, owner, run_namespace)
