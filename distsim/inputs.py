@@ -43,7 +43,7 @@ class PoissonInput(SimulationObject):
         owner = f"PoissonInput '{self.name}'"
         if not isinstance(target, NeuronPopulation):
             raise TypeError(f"{owner}: the target must be a NeuronGroup or subgroup")
-        if target_var not in target._local_state:
+        if target_var not in target.variables.arrays:
             raise KeyError(f"{owner}: the target has no variable '{target_var}'")
         if get_dimensions(rate) is not hertz.dim:
             raise DimensionMismatchError(f"{owner}: rate must be a frequency", hertz.dim,
@@ -77,7 +77,7 @@ class PoissonInput(SimulationObject):
         self._key = stream_key(self.name, root.name, "events")
         # The local neurons' ids in the NeuronGroup: a contiguous range.
         self._first_neuron_id = self.target.start + getattr(self.target, "sub_start", 0)
-        self._values = self.target._local_state[self.target_var]
+        self._values = self.target.variables.arrays[self.target_var]
         self._events = random123.BinomialDraws(self.N, self._p)  # tabulated once a run
 
     def code_objects(self):

@@ -41,7 +41,7 @@ class SpikeMonitor(Monitor):
         self.record = record
         variables = [variables] if isinstance(variables, str) else list(variables or [])
         for var in variables:
-            if var not in source._local_state:
+            if var not in source.variables.arrays:
                 raise KeyError(f"SpikeMonitor '{self.name}': '{var}' is not a variable of "
                                f"{source.name}")
         self.record_variables = variables
@@ -109,7 +109,7 @@ class SpikeMonitor(Monitor):
         for var in self.record_variables:
             self._value_chunks[var].append(
                 (np.full(len(index), step, dtype=np.int64), index,
-                 self.source._local_state[var][index - self.source.start].astype(np.float64)))
+                 self.source.variables.arrays[var][index - self.source.start].astype(np.float64)))
 
     # -- reading -------------------------------------------------------------
     @staticmethod

@@ -100,8 +100,8 @@ class StateMonitor(Monitor):
 
     def _local_variable(self, var):
         if self.is_synaptic:
-            return self.source._local_values(var)
-        return self.source._local_state[var]
+            return self.source.local_values(var)
+        return self.source.variables.arrays[var]
 
     def record_step(self, step):
         if step % self._every:

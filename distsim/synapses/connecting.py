@@ -181,8 +181,8 @@ class Connecting:
             raise NotImplementedError(f"{owner}: '{variable}_{kind}' cannot be used in "
                                       f"'{code}'")
         if kind == "post":
-            return group._local_state[variable][indices - group.start]
-        return np.concatenate(get_comm().allgather(group._local_state[variable]))[indices]
+            return group.variables.arrays[variable][indices - group.start]
+        return np.concatenate(get_comm().allgather(group.variables.arrays[variable]))[indices]
 
     def _check_dimensionless(self, expr, run_namespace, owner, what):
         dim_of = self.resolver.dimension_of(run_namespace, expr.code)

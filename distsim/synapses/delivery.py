@@ -27,7 +27,7 @@ class TargetBuffer(CodeObject):
     def __init__(self, group, variable, n_slots):
         self.group = group
         self.variable = variable
-        self.values = group._local_state[variable]
+        self.values = group.variables.arrays[variable]
         self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
         self.name = None
 

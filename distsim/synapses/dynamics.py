@@ -81,9 +81,7 @@ class ClockDrivenUpdate(CodeObject):
             self.updater.prepare(parameters, clock.dt_, len(store))
             # Synaptic parameters that pathways change during the run: the
             # update is prepared again from them at every step.
-            written = {name for pathway in synapses._pathway_objects.values()
-                       for name in pathway.statements.written
-                       if synapses.resolver.resolve(name)[0] == "synapse"}
+            written = synapses.written_synapse_variables()
             self._prepare_every_step = (parameters, clock.dt_) \
                 if written & set(self.updater.parameters) else None
         self.noisy = bool(getattr(self.updater, "noise", None))
@@ -95,12 +93,12 @@ class ClockDrivenUpdate(CodeObject):
     def _random(self, step):
         S = self.synapses
         key = (S.name, "noise", step)
-        return RandomContext(lambda site: stream_key(*key, site), S._local_values("j"),
+        return RandomContext(lambda site: stream_key(*key, site), S.local_values("j"),
                              self.within_target)
 
     def run(self, step, t, dt):
         S = self.synapses
-        presynaptic = S._gather_presynaptic(self.presynaptic)
+        presynaptic = S.gather_presynaptic(self.presynaptic)
         store = S.store
         if self.loop is not None:
             # the numpy updater's draws: randn() of noise j, times sqrt(dt)
@@ -116,7 +114,7 @@ class ClockDrivenUpdate(CodeObject):
             namespace = {name: store.variables[name] for name in self.updater.variables}
         else:
             # Views of the store's arrays: the updater writes through them.
-            namespace = S._synapse_namespace(self.plan, slice(None), self.constants, t, dt,
+            namespace = S.namespace_for(self.plan, slice(None), self.constants, t, dt,
                                              presynaptic)
         self.updater.update(namespace, None, t, dt, self._random(step) if self.noisy else None)
 
@@ -140,8 +138,9 @@ class SummedVariable(CodeObject):
         target = synapses.target
         root = getattr(target, "parent", target)
         self.variable = equation.name[:-len("_post")]
-        if self.variable not in root._local_state or self.variable in root.equations.diff_eq_names \
-                or root._is_shared(self.variable):
+        variable = root.variables.get(self.variable)
+        if variable is None or variable.derived or variable.shared or variable.read_only or \
+                self.variable in root.equations.diff_eq_names:
             raise KeyError(f"{owner}: '{self.variable}' must be a parameter of the target group "
                            f"'{root.name}' (declared as '{self.variable} : unit')")
         expected = root.variables[self.variable].dim
@@ -158,7 +157,8 @@ class SummedVariable(CodeObject):
         self.constants = synapses.resolver.constants(self.identifiers, run_namespace, equation.expr.code)
         self.presynaptic = synapses.resolver.neuron_variables(self.identifiers, "pre")
         self.plan = synapses.resolver.plan(self.identifiers)
-        self.loop = None if root._local_state[self.variable].dtype != np.float64 else \
+        self.values = root.variables[self.variable].values
+        self.loop = None if self.values.dtype != np.float64 else \
             _synapse_loop(synapses, lambda values: summed_variable_kernel(
                 equation.expr, self.plan[1], self.plan[0], values, self.variable), self.plan,
                 self.constants)
@@ -172,17 +172,17 @@ class SummedVariable(CodeObject):
 
     def run(self, step, t, dt):
         S = self.synapses
-        presynaptic = S._gather_presynaptic(self.presynaptic)
+        presynaptic = S.gather_presynaptic(self.presynaptic)
         store = S.store
         first = S.target.root_local_offset
         if self.loop is not None:
-            self.root._local_state[self.variable][first:first + S.target.n_local] = 0.0
+            self.values[first:first + S.target.n_local] = 0.0
             self.loop.run(t, dt, presynaptic)
             return
-        ns = S._synapse_namespace(self.plan, slice(None), self.constants, t, dt, presynaptic)
+        ns = S.namespace_for(self.plan, slice(None), self.constants, t, dt, presynaptic)
         values = np.broadcast_to(np.asarray(self.equation.expr.evaluate(ns), dtype=np.float64),
                                  (len(store),))
         # bincount adds in store order: per target, the same order on any
         # number of ranks.
         sums = np.bincount(store.local_targets, weights=values, minlength=S.target.n_local)
-        self.root._local_state[self.variable][first:first + S.target.n_local] = sums
+        self.values[first:first + S.target.n_local] = sums

@@ -26,12 +26,14 @@ SYNAPSES_PER_CHUNK = 1 << 20
 class Indexing:
     """Variable access by index of `Synapses` (a mixin)."""
 
-    def _local_values(self, name, chunk=slice(None)):
-        """This rank's values of a per-synapse variable (or derived value)
-        for the store positions ``chunk`` (a slice: only those are made)."""
+    def local_values(self, name, chunk=slice(None)):
+        """This rank's values of a per-synapse variable (or derived value),
+        in store order, for the store positions ``chunk`` (a slice: only
+        those are made). No communication once the synapses are built,
+        except for ``N_outgoing`` (a sum over all ranks: collective)."""
         store = self.store
         if name in self._delay_variables:
-            return self._delay_steps_array(name)[chunk] * (self._delay_dt or 0.0)
+            return self.delay_steps(name)[chunk] * (self._delay_dt or 0.0)
         variable = self.variables[name]
         if variable.shared:
             return np.broadcast_to(variable.values, (len(store),))[chunk]
@@ -158,11 +160,6 @@ class Indexing:
         with collective_call(f"reading {self.name}.{name}"):
             return self._gather_values(name, index, owner, caller_namespace())
 
-    def local_values(self, name):
-        """This rank's values of ``name``, in store order (no communication
-        once the synapses are built)."""
-        return self._local_values(name)
-
     @property
     def local_size(self):
         """The number of synapses this rank holds (built or not: no
@@ -171,7 +168,7 @@ class Indexing:
 
     def _gather_values(self, name, index, owner, run_namespace):
         mask, positions, size, requested = self._selection(index, owner, run_namespace)
-        values = self._local_values(name)[mask]
+        values = self.local_values(name)[mask]
         if positions is None:
             positions = self._selection_positions(mask) if not isinstance(mask, slice) else \
                 self.global_indices()
@@ -306,10 +303,10 @@ class Indexing:
         # Names resolve as in every synaptic code (_resolve): per-synapse,
         # shared, derived, pre- and postsynaptic values, constants.
         plan = self.resolver.plan(expr.identifiers)
-        ns = self._synapse_namespace(
+        ns = self.namespace_for(
             plan, positions, self.resolver.constants(expr.identifiers, run_namespace,
                                                      expr.code), defaultclock.t_, defaultclock.dt_,
-            self._gather_presynaptic(self.resolver.neuron_variables(expr.identifiers, "pre")))
+            self.gather_presynaptic(self.resolver.neuron_variables(expr.identifiers, "pre")))
         rng = None
         if expr.random_sites:
             # A synapse's random numbers are keyed by (target, its rank among
@@ -318,9 +315,9 @@ class Indexing:
                 within_target = self.store.index_within_target()[selected]
             base = (self.name,) + tuple(purpose)
             rng = RandomContext(lambda site: stream_key(*base, site),
-                                self._local_values("j")[positions]
+                                self.local_values("j")[positions]
                                 if not isinstance(positions, slice)
-                                else self._local_values("j", positions), within_target)
+                                else self.local_values("j", positions), within_target)
         return expr.evaluate(ns, rng)
 
     def _assign_in_chunks(self, name, expr, run_namespace, purpose, owner):

@@ -25,23 +25,23 @@ class SynapticNamespace:
     def _delay_variables(self):
         return {p.delay_variable for p in self._pathway_objects.values()} | {"delay"}
 
-    def _delay_steps_array(self, name):
+    def delay_steps(self, name):
         """The per-synapse delays (in steps) of delay variable ``name``."""
         return self.variables[name].values
 
-    def _gather_presynaptic(self, variables):
+    def gather_presynaptic(self, variables):
         """The source group's current values of ``variables``, all neurons
         (an allgather per variable: a collective whenever variables are
         given). Neuron arrays, never synapse arrays."""
         root = root_of(self.source)
-        return {v: np.concatenate(get_comm().allgather(root._local_state[v])) for v in variables}
+        return {v: np.concatenate(get_comm().allgather(root.variables.arrays[v])) for v in variables}
 
     def postsynaptic_index(self, positions):
         """Index of each synapse's target in the target group's local arrays."""
         return self.store.local_targets[positions].astype(np.int64) + \
             self.target.root_local_offset
 
-    def _synapse_namespace(self, plan, positions, constants, t, dt, presynaptic):
+    def namespace_for(self, plan, positions, constants, t, dt, presynaptic):
         """Values for evaluating synaptic code (``plan`` from namespace_plan)
         on the synapses at store ``positions`` (an index array, or a slice:
         then the per-synapse arrays are views that write through)."""
@@ -56,12 +56,12 @@ class SynapticNamespace:
             elif kind == "shared":
                 ns[name] = self.variables[name].values[0]
             elif kind == "derived":
-                ns[name] = self._local_values(name)[positions] \
-                    if not isinstance(positions, slice) else self._local_values(name, positions)
+                ns[name] = self.local_values(name)[positions] \
+                    if not isinstance(positions, slice) else self.local_values(name, positions)
             elif kind == "post":
                 if post_index is None:
                     post_index = self.postsynaptic_index(positions)
-                ns[name] = root_of(self.target)._local_state[variable][post_index]
+                ns[name] = root_of(self.target).variables.arrays[variable][post_index]
             elif kind == "pre":
                 if sources is None:
                     sources = store.sources_in(positions) if isinstance(positions, slice) \
@@ -86,7 +86,7 @@ class SynapticNamespace:
         groups = {"post": root_of(self.target), "pre": root_of(self.source)}
         arrays = [a for name, a in self.store.variables.items()
                   if name not in self._delay_variables]
-        arrays += [groups[kind]._local_state[v] for _, kind, v in reads if kind in groups]
+        arrays += [groups[kind].variables.arrays[v] for _, kind, v in reads if kind in groups]
         return all(a.dtype == np.float64 for a in arrays)
 
     def kernel_array_addresses(self, keys):
@@ -95,7 +95,7 @@ class SynapticNamespace:
         draws) are kept, to be resolved at each call (`kernel_arrays`)."""
         root = root_of(self.target)
         return [address(self.store.variables[key[1]]) if key[0] == "synapse" else
-                address(root._local_state[key[1]]) if key[0] == "post" else key
+                address(root.variables.arrays[key[1]]) if key[0] == "post" else key
                 for key in keys]
 
     @staticmethod
@@ -104,7 +104,7 @@ class SynapticNamespace:
         that `kernel_array_addresses` left open to this call's arrays."""
         return tuple(address(fresh[a]) if isinstance(a, tuple) else a for a in addresses)
 
-    def _synapses_by_target(self):
+    def synapses_by_target(self):
         """This rank's synapses grouped by local target: (row start per
         target, store positions in store order within each target)."""
         store = self.store

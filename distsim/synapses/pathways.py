@@ -127,9 +127,9 @@ class SynapticPathway(CodeObject):
         self.identifiers = self.statements.identifiers
         self.constants = S.resolver.constants(self.identifiers, run_namespace, self.code)
         self.plan = S.resolver.plan(self.identifiers | S.event_driven_names)
-        self.post_arrays = {variable: root_of(S.target)._local_state[variable]
+        self.post_arrays = {variable: root_of(S.target).variables.arrays[variable]
                             for kind, variable in self.destinations.values() if kind == "post"}
-        self.delays = S._delay_steps_array(self.delay_variable)
+        self.delays = S.delay_steps(self.delay_variable)
         # One delay for all of this rank's synapses (the common case): no
         # per-event look-up. A rank-local shortcut: the arrival steps are
         # the same either way, and no collective is needed.
@@ -140,13 +140,13 @@ class SynapticPathway(CodeObject):
         self.within_target = S.store.index_within_target() if any(
             expr.random_sites for expr in self.statements.expressions) else None
         if self.prepost == "post":
-            self._by_target = S._synapses_by_target()
+            self._by_target = S.synapses_by_target()
 
     def _compiled_kernel(self):
         """The pathway as one generated loop (codegen/kernels.py), or None
         where the numpy path must run it (TimedArrays, non-float variables...)."""
         S = self.synapses
-        values = S.kernel_values(dict(self.constants, **S._event_driven_constants))
+        values = S.kernel_values(dict(self.constants, **S.event_driven_constants))
         try:
             if not compiled_target():
                 raise Untranslatable("prefs.codegen.target is 'numpy'")
@@ -172,7 +172,7 @@ class SynapticPathway(CodeObject):
         S = self.synapses
         key = (S.name, self.name, step)
         return RandomContext(lambda site: stream_key(*key, site),
-                             S._local_values("j", positions), self.within_target[positions])
+                             S.local_values("j", positions), self.within_target[positions])
 
     def _run_kernel(self, positions, step, t, dt, presynaptic):
         S = self.synapses
@@ -189,7 +189,7 @@ class SynapticPathway(CodeObject):
             if uses["[pre]"] or uses["i_values[k]"] else _EMPTY_INDEX
         pre_index = sources + getattr(S.source, "sub_start", 0) if uses["[pre]"] \
             else _EMPTY_INDEX
-        j_values = S._local_values("j", positions) if uses["j_values[k]"] else _EMPTY_INDEX
+        j_values = S.local_values("j", positions) if uses["j_values[k]"] else _EMPTY_INDEX
         self.kernel.run(address(positions, np.int64), len(positions),
                         address(store.local_targets, np.int32), S.target.root_local_offset,
                         address(pre_index, np.int64), address(sources, np.int64),
@@ -249,7 +249,7 @@ class SynapticPathway(CodeObject):
         S = self.synapses
         if self.prepost == "post":
             self._queue_postsynaptic(root_of(S.target).spikes_now, step)
-        presynaptic = S._gather_presynaptic(self.presynaptic)
+        presynaptic = S.gather_presynaptic(self.presynaptic)
         arrived = self.pending.pop(step, None)
         if arrived is None:
             return
@@ -262,11 +262,11 @@ class SynapticPathway(CodeObject):
             return
         S = self.synapses
         store = S.store
-        ns = S._synapse_namespace(self.plan, positions, self.constants, t, dt, presynaptic)
+        ns = S.namespace_for(self.plan, positions, self.constants, t, dt, presynaptic)
         if S.event_driven is not None:
             lastupdate = store.variables["lastupdate"]
             elapsed = t - lastupdate[positions]
-            new = S.event_driven.advance(ns, elapsed, dict(S._event_driven_constants, **ns))
+            new = S.event_driven.advance(ns, elapsed, dict(S.event_driven_constants, **ns))
             for name, values in zip(S.event_driven.variables, new):
                 store.variables[name][positions] = values
                 ns[name] = values

@@ -101,6 +101,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self.event_pathways = []
         self.clock_driven_update = None
         self.summed_updates = []
+        self.event_driven_constants = {}  # constants of the event-driven solution, per run
         self._frozen = True
 
     def _store_dtypes(self):
@@ -305,12 +306,18 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                     written.add((root, variable))
         return written
 
+    def written_synapse_variables(self):
+        """Per-synapse variables that the pathways change during a run."""
+        return {name for pathway in self._pathway_objects.values()
+                for name in pathway.statements.written
+                if self.resolver.resolve(name).kind == "synapse"}
+
     @property
     def min_delay_steps(self):
         """Smallest delay (in steps) of a presynaptic pathway on this rank,
         None without synapses or presynaptic pathways: the spike exchange can
         wait this long."""
-        delays = [self._delay_steps_array(p.delay_variable)
+        delays = [self.delay_steps(p.delay_variable)
                   for p in self._pathway_objects.values() if p.prepost == "pre"]
         if not delays or not len(self.store):
             return None
@@ -324,7 +331,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         if self._clock_driven_equations is not None or self.event_driven is not None:
             self.equations.only(set(self.equations.equations) - {e.name for e in self._summed}) \
                 .check_units(self.resolver.dimension_of(run_namespace, str(self.equations)))
-        self._event_driven_constants = self.resolver.constants(self.event_driven.parameters, run_namespace, str(self.equations)) \
+        self.event_driven_constants = self.resolver.constants(self.event_driven.parameters, run_namespace, str(self.equations)) \
             if self.event_driven is not None else {}
         self.clock_driven_update = ClockDrivenUpdate(
             self, self._clock_driven_equations, self.method, run_namespace, clock) \
