@@ -16,13 +16,13 @@ from .core.clock import Clock, defaultclock
 from .core.preferences import prefs
 from .core.random import seed
 from .core.registry import collect, start_scope
-from .core.unsupported import EventMonitor, network_operation, restore, store
+from .core.unsupported import EventMonitor, network_operation
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load
 from .model.equations import Equations
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, run, save
+from .network import Network, restore, run, save, store
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
 
@@ -32,4 +32,4 @@ __all__ = list(_unit_names) + [
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf",
     "linked_var", "prefs",
     # Brian2 names that raise a clear NotImplementedError
-    "network_operation", "store", "restore", "EventMonitor"]
+    "store", "restore", "network_operation", "EventMonitor"]

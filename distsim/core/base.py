@@ -34,6 +34,23 @@ class SimulationObject:
     def before_run(self, run_namespace, clock):
         """Check and prepare the object for a run (all ranks)."""
 
+    # -- checkpoints (network/checkpoint.py); objects without state keep these
+    def checkpoint_parts(self):
+        """The object's state for a checkpoint: name -> Block or Replicated
+        (io/checkpoint_file.py), in layouts that do not depend on the ranks."""
+        return {}
+
+    def restore_parts(self, reader, prefix):
+        """Set the state from a checkpoint (``reader.block``/``replicated``
+        under ``prefix``)."""
+
+    def random_counters(self):
+        """Counters the object's next random draws depend on (with the seed)."""
+        return {}
+
+    def set_random_counters(self, counters):
+        """Set what `random_counters` returned."""
+
     def code_objects(self):
         """What the object runs at each step (`distsim.core.scheduling.CodeObject`s),
         prepared by `before_run`; none by default."""

@@ -1,7 +1,7 @@
 """Brian2 names that distsim does not implement: each raises an error that
 says so and why, instead of a NameError deep in a ported script."""
 
-__all__ = ["network_operation", "store", "restore", "EventMonitor"]
+__all__ = ["network_operation", "EventMonitor"]
 
 
 def _unsupported(name, why):
@@ -16,7 +16,4 @@ def _unsupported(name, why):
 network_operation = _unsupported(
     "network_operation", "Python code run at every step would see only this rank's neurons; "
     "use run_regularly, whose statements run on every rank's share")
-store = _unsupported("store", "checkpoints are not implemented yet; results files keep "
-                              "what a run wrote")
-restore = _unsupported("restore", "checkpoints are not implemented yet")
 EventMonitor = _unsupported("EventMonitor", "custom events are not implemented yet")

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core import registry
 from ..core.variables import Variables, dtype_for
+from ..io.checkpoint_file import Block, Replicated
 from ..model.equations import EquationError, Equations
 from ..model.expressions import ANY_DIMENSION, Expression, Statements
 from ..model.integration import make_state_updater
@@ -269,6 +270,41 @@ class NeuronGroup(NeuronPopulation):
         for operation in self.regular_operations:
             found += operation.statements.expressions
         return found
+
+    # -- checkpoints -----------------------------------------------------------
+    def checkpoint_parts(self):
+        """The group's state for a checkpoint: every stored variable of its
+        table, by global neuron index (this rank's block), shared values
+        once. Local: no communication."""
+        parts = {}
+        for name, variable in self.variables.items():
+            if not variable.stored:
+                continue
+            values = variable.values
+            parts[name] = Replicated(values[:1].copy()) if variable.shared else \
+                Block(values.copy(), self.start, self.N)
+        return parts
+
+    def restore_parts(self, reader, prefix):
+        """Set the stored variables from a checkpoint (this rank's block of
+        the new partition)."""
+        for name, variable in self.variables.items():
+            if not variable.stored:
+                continue
+            path = f"{prefix}/{name}"
+            if variable.shared:
+                variable.values[...] = reader.replicated(path)[0]
+            else:
+                variable.values[...] = reader.block(path, self.start, self.n_local)
+
+    def random_counters(self):
+        """What the random numbers of the next string assignments depend on
+        (with the seed)."""
+        return {"assign": dict(self._assignment_counts)}
+
+    def set_random_counters(self, counters):
+        self._assignment_counts.clear()
+        self._assignment_counts.update(counters.get("assign", {}))
 
     def run_regularly(self, code, dt=None, when="start", order=0, name=None):
         """Run statements on the group's neurons every ``dt`` (Brian2's

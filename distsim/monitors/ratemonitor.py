@@ -5,6 +5,7 @@ import numpy as np
 from ..groups import NeuronPopulation
 from ..parallel import block_range
 from ..units import Quantity, get_dimensions, hertz, second
+from ..io.checkpoint_file import Replicated
 from .base import Monitor, append_replicated, create_rows
 
 
@@ -93,6 +94,24 @@ class PopulationRateMonitor(Monitor):
             kernel = np.asarray(window, dtype=np.float64)
         kernel = kernel / kernel.sum()
         return Quantity(np.convolve(rate, kernel, mode="same"), hertz.dim)
+
+    def checkpoint_parts(self):
+        """The spike counts per step so far (flushed or not); local."""
+        if getattr(self, "_dt", None) is None:  # never run
+            return {"counts": Replicated(np.empty(0, np.int64)),
+                    "first_step": Replicated(np.array([-1]))}
+        counts = np.rint(np.asarray(self.rate) * self.source.N * self._dt).astype(np.int64)
+        first = -1 if self._first_step is None else self._first_step
+        return {"counts": Replicated(counts), "first_step": Replicated(np.array([first]))}
+
+    def restore_parts(self, reader, prefix):
+        counts = reader.replicated(f"{prefix}/counts")
+        first = int(reader.replicated(f"{prefix}/first_step")[0])
+        self._dt = reader.meta["dt"]
+        self._counts = [counts] if len(counts) else []
+        self._first_step = None if first < 0 else first
+        self._file_group = self._writer = None
+        self._n_flushed = 0
 
     def create_in(self, writer):
         """``/rates/<name>``."""

@@ -9,6 +9,7 @@ neuron and gathered when read.
 import numpy as np
 
 from ..core.scheduling import BoundCode
+from ..io.checkpoint_file import Replicated
 from ..groups import NeuronPopulation
 from ..io import sonata
 from ..parallel import collective_call, get_comm
@@ -192,6 +193,33 @@ class SpikeMonitor(Monitor):
         if name in self.__dict__.get("record_variables", ()):
             return self._values(name)
         raise AttributeError(name)
+
+    # -- checkpoints -----------------------------------------------------------
+    def checkpoint_parts(self):
+        """Everything recorded so far (flushed or not), the same on every
+        rank. Collective with recorded variables (their values are on the
+        spiking neuron's rank)."""
+        i, steps = self._all()
+        parts = {"i": Replicated(np.asarray(i, dtype=np.int64)),
+                 "steps": Replicated(np.asarray(steps, dtype=np.int64)),
+                 "count": Replicated(self._count.copy())}
+        for var in self.record_variables:
+            parts[f"values_{var}"] = Replicated(np.asarray(self._values(var)))
+        return parts
+
+    def restore_parts(self, reader, prefix):
+        """Take the recorded data of a checkpoint (kept in memory until the
+        next flush); each rank keeps the recorded values of its neurons."""
+        i, steps = reader.replicated(f"{prefix}/i"), reader.replicated(f"{prefix}/steps")
+        self._dt = reader.meta["dt"]
+        self._i_chunks, self._step_chunks = [i], [steps]
+        self._count[...] = reader.replicated(f"{prefix}/count")
+        self._file_group = self._writer = None
+        self._n_flushed = 0
+        mine = (i >= self.source.start) & (i < self.source.stop)
+        for var in self.record_variables:
+            values = reader.replicated(f"{prefix}/values_{var}")
+            self._value_chunks[var] = [(steps[mine], i[mine], values[mine])]
 
     # -- results file ------------------------------------------------------
     def population_name(self):

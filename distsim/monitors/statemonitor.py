@@ -9,6 +9,7 @@ with ``mapping/node_ids``, ``index_pointers``, ``element_ids`` and ``time``.
 import numpy as np
 
 from ..core.scheduling import BoundCode
+from ..io.checkpoint_file import Replicated
 from ..groups import NeuronPopulation
 from ..io import sonata
 from ..parallel import collective_call, get_comm
@@ -73,6 +74,11 @@ class StateMonitor(Monitor):
         self._dt = clock.dt_
         self._every = 1 if self.interval is None else max(
             1, int(round(float(self.interval / second) / clock.dt_)))
+        self._select_local()
+
+    def _select_local(self):
+        """Which recorded elements this rank holds (``_local``) and their
+        columns in record order (``_columns``). Collective for synapses."""
         recorded = self._recorded_indices()
         if hasattr(self, "indices") and not np.array_equal(recorded, self.indices):
             raise ValueError(f"StateMonitor '{self.name}': the recorded elements changed")
@@ -92,6 +98,38 @@ class StateMonitor(Monitor):
             mine = (recorded >= self.source.start) & (recorded < self.source.stop)
             self._columns = np.flatnonzero(mine)
             self._local = recorded[mine] - self.source.start
+
+    # -- checkpoints -----------------------------------------------------------
+    def checkpoint_parts(self):
+        """The recorded steps and values so far (flushed or not), all
+        recorded elements in record order. Collective."""
+        if not hasattr(self, "indices"):  # never run: nothing recorded
+            return {"steps": Replicated(np.empty(0, np.int64))}
+        parts = {"steps": Replicated(np.rint(self.t_ / self._dt).astype(np.int64)),
+                 "indices": Replicated(self.indices.copy())}
+        for var in self.record_variables:
+            parts[f"values_{var}"] = Replicated(np.asarray(self._values(var)))
+        return parts
+
+    def restore_parts(self, reader, prefix):
+        """Take the recorded data of a checkpoint; each rank keeps the
+        columns of the elements it holds (collective for synapses)."""
+        steps = reader.replicated(f"{prefix}/steps")
+        if not len(steps):
+            return
+        self._dt = reader.meta["dt"]
+        if hasattr(self, "indices"):
+            del self.indices  # recorded elements: the checkpoint's
+        self._select_local()
+        if not np.array_equal(self.indices, reader.replicated(f"{prefix}/indices")):
+            raise ValueError(f"StateMonitor '{self.name}': the checkpoint recorded other "
+                             "elements")
+        self._steps = [int(s) for s in steps]
+        for var in self.record_variables:
+            values = reader.replicated(f"{prefix}/values_{var}")  # recorded x steps
+            self._traces[var] = list(np.ascontiguousarray(values[self._columns].T))
+        self._file_group = self._writer = None
+        self._n_flushed = 0
 
     def code_objects(self):
         """Records at the start of each step (Brian2's slot 'start')."""

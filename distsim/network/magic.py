@@ -14,6 +14,10 @@ class MagicNetwork(Network):
     def __init__(self):
         super().__init__(name="magicnetwork")
 
+    def _checkpointed_objects(self):
+        self.objects = registry.registered_objects()
+        return self.objects
+
     def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
             output=None, flush_interval=None):
         self.objects = registry.registered_objects()
@@ -22,6 +26,17 @@ class MagicNetwork(Network):
 
 
 magic_network = MagicNetwork()
+
+
+def _forget_scope():
+    """start_scope(): the magic network's ring buffers and in-memory
+    checkpoints belong to the objects of the old scope."""
+    magic_network.buffers.clear()
+    magic_network.snapshots.clear()
+    magic_network.restored_rings.clear()
+
+
+registry.on_start_scope(_forget_scope)
 
 
 def run(duration, report=None, report_period=10 * second, namespace=None, level=0,
@@ -39,6 +54,18 @@ def run(duration, report=None, report_period=10 * second, namespace=None, level=
     magic_network.run(duration, report=report, report_period=report_period,
                       namespace=namespace, level=level, output=output,
                       flush_interval=flush_interval)
+
+
+def store(name="default", filename=None):
+    """Take a checkpoint of every object created so far (Brian2's ``store``);
+    see `Network.store`. Collective."""
+    magic_network.store(name, filename)
+
+
+def restore(name="default", filename=None, restore_random_state=False):
+    """Continue from a checkpoint (Brian2's ``restore``); see
+    `Network.restore`. Collective."""
+    magic_network.restore(name, filename, restore_random_state)
 
 
 def save(filename, network=None, script=None):

@@ -27,6 +27,7 @@ from ..synapses import Synapses, construction
 from ..synapses.delivery import TargetBuffer, make_delivery_plan
 from ..units import second
 from ..utils.frames import caller_namespace
+from . import checkpoint
 from .reporting import Reporter
 from .window import SpikeWindow
 
@@ -54,6 +55,8 @@ class Network:
         self.writer = None
         self.buffers = {}
         self.schedule = []
+        self.snapshots = {}       # name -> checkpoint kept in memory (store() without a file)
+        self.restored_rings = {}  # (group, variable) -> delayed input to load at the next run
         self.add(*objects)
 
     def add(self, *objects):
@@ -178,6 +181,9 @@ class Network:
                 buffer = self.buffers[key] = TargetBuffer(pathway.target, pathway.variable,
                                                           needed[key])
             buffer.resize(needed[key], defaultclock.timestep)
+            restored = self.restored_rings.pop((buffer.group.name, buffer.variable), None)
+            if restored is not None:
+                buffer.load(restored, defaultclock.timestep)
             buffer.add_pathway(pathway)
             pathway.buffer = buffer
         return [self.buffers[key] for key in needed]
@@ -245,6 +251,47 @@ class Network:
         reporter.finish(n_steps, elapsed)
         if self.writer is not None and self.writer.is_open:
             self._flush_output()
+
+    # -- checkpoints ---------------------------------------------------------------
+    def _checkpointed_objects(self):
+        return self.objects
+
+    def store(self, name="default", filename=None):
+        """Take a checkpoint of the network's whole state (Brian2's
+        ``Network.store``). Collective: every rank calls it.
+
+        Parameters
+        ----------
+        name : str
+            Several checkpoints can be kept under different names.
+        filename : str, optional
+            An HDF5 file written by all ranks together (other names in it are
+            kept); restorable on any number of ranks. Without one, the
+            checkpoint is kept in memory (for ``restore`` in this run).
+        """
+        with collective_call(f"store('{name}')"):
+            checkpoint.store(self, self._checkpointed_objects(), name, filename)
+
+    def restore(self, name="default", filename=None, restore_random_state=False):
+        """Continue from a checkpoint (Brian2's ``Network.restore``):
+        variables, synapses' events in flight, delayed input, monitors'
+        data and the clock. Collective.
+
+        Parameters
+        ----------
+        name : str
+        filename : str, optional
+            A file written by ``store(name, filename)``, by any number of
+            ranks; the network must have been built the same way (the same
+            objects, sizes and variables: an error names what differs).
+        restore_random_state : bool
+            Also restore the seed and the counters of string assignments
+            and connect calls (draws during runs depend only on the seed and
+            the step).
+        """
+        with collective_call(f"restore('{name}')"):
+            checkpoint.restore(self, self._checkpointed_objects(), name, filename,
+                               restore_random_state)
 
     def scheduling_summary(self):
         """The code objects of a step in the order they run (slot, order,

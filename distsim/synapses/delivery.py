@@ -45,6 +45,24 @@ class TargetBuffer(CodeObject):
         for step in range(current_step, current_step + old.shape[0]):
             self.ring[step % n_slots] = old[step % old.shape[0]]
 
+    def rows_from(self, step):
+        """The ring's slots in arrival order from ``step`` on: row k is what
+        arrives at ``step + k`` (n_slots x local neurons, a copy)."""
+        n = self.ring.shape[0]
+        return self.ring[[(step + k) % n for k in range(n)]]
+
+    def load(self, arriving, step):
+        """Set the ring from ``arriving`` (local neurons x slots, column k
+        arriving at ``step + k``; as `rows_from` gave, transposed)."""
+        n = self.ring.shape[0]
+        if arriving.shape[1] > n:
+            raise ValueError(f"'{self.group.name}.{self.variable}': the checkpoint holds "
+                             f"input {arriving.shape[1]} steps ahead, the delays now "
+                             f"{n}")
+        self.ring[...] = 0.0
+        for k in range(arriving.shape[1]):
+            self.ring[(step + k) % n] = arriving[:, k]
+
     def run(self, step, t, dt):
         """Add what arrives now to the variable (and empty the slot)."""
         delivery_kernels.add_and_clear(self.values, self.ring[step % self.ring.shape[0]])

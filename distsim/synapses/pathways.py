@@ -253,7 +253,10 @@ class SynapticPathway(CodeObject):
         arrived = self.pending.pop(step, None)
         if arrived is None:
             return
-        positions = np.sort(np.concatenate(arrived)) if len(arrived) > 1 else arrived[0]
+        # Store order, always: a chunk queued by one window lists its events
+        # in spike order, and whether a step's events came in one chunk or
+        # several depends on which synapses a rank holds.
+        positions = np.sort(np.concatenate(arrived))
         self._execute(positions, step, t, dt, presynaptic)
 
     def _execute(self, positions, step, t, dt, presynaptic):

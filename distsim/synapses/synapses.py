@@ -10,6 +10,7 @@ import numpy as np
 from ..core.clock import defaultclock
 from ..core.variables import Variables, dtype_for
 from ..groups import Group, NeuronPopulation, Resolver
+from ..io.checkpoint_file import Block, Replicated
 from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
                                Equations)
 from ..model.integration import EventDrivenUpdater
@@ -345,6 +346,74 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         for pathway in self._pathway_objects.values():
             pathway.prepare(run_namespace)
             self.event_pathways.append(pathway)
+
+    # -- checkpoints -----------------------------------------------------------
+    def _target_major(self):
+        """This rank's synapses in the checkpoints' order (by target, then
+        the target's synapses in store order: the same on any number of
+        ranks) and where this rank's share starts in it (collective)."""
+        order = self.synapses_by_target()[1]
+        offset = get_comm().exscan(len(order)) or 0
+        return order, offset
+
+    def checkpoint_parts(self):
+        """The synapses' state for a checkpoint: every stored variable of the
+        table in target-major order (each rank's synapses are one slab of
+        it), shared values once, and each pathway's events in flight as
+        (arrival step, target-major position). Collective (offsets)."""
+        order, offset = self._target_major()
+        parts = {}
+        for name, variable in self.variables.items():
+            if not variable.stored:
+                continue
+            parts[name] = Replicated(variable.values.copy()) if variable.shared else \
+                Block(variable.values[order], offset, self.N)
+        rank_in_order = np.empty(len(order), dtype=np.int64)
+        rank_in_order[order] = np.arange(len(order))
+        comm = get_comm()
+        for pathway in self._pathway_objects.values():
+            steps = [np.full(len(p), step, np.int64) for step, chunks in pathway.pending.items()
+                     for p in chunks]
+            positions = [offset + rank_in_order[p] for chunks in pathway.pending.values()
+                         for p in chunks]
+            steps = np.concatenate(steps) if steps else np.empty(0, np.int64)
+            positions = np.concatenate(positions) if positions else np.empty(0, np.int64)
+            sort = np.lexsort((steps, positions))
+            events = np.stack([positions[sort], steps[sort]], axis=1)
+            first = comm.exscan(len(events)) or 0
+            parts[f"events_{pathway.name}"] = Block(events, first, comm.allreduce(len(events)))
+        return parts
+
+    def restore_parts(self, reader, prefix):
+        """Set the stored variables and the events in flight from a
+        checkpoint (the slab of this rank's synapses). Collective."""
+        order, offset = self._target_major()
+        self._delay_dt = reader.meta["dt"]  # the delays are steps of this dt
+        for name, variable in self.variables.items():
+            if not variable.stored:
+                continue
+            path = f"{prefix}/{name}"
+            if variable.shared:
+                variable.values[...] = reader.replicated(path)
+            else:
+                variable.values[order] = reader.block(path, offset, len(order))
+        for pathway in self._pathway_objects.values():
+            events = reader.replicated(f"{prefix}/events_{pathway.name}").reshape(-1, 2)
+            mine = (events[:, 0] >= offset) & (events[:, 0] < offset + len(order))
+            positions, steps = order[events[mine, 0] - offset], events[mine, 1]
+            pathway.pending = {}
+            for step in np.unique(steps):
+                pathway.pending[int(step)] = [np.sort(positions[steps == step])]
+
+    def random_counters(self):
+        """What the random numbers of the next assignments and connect
+        calls depend on (with the seed)."""
+        return {"assign": dict(self._assignment_counts), "connect": self._connect_calls}
+
+    def set_random_counters(self, counters):
+        self._assignment_counts.clear()
+        self._assignment_counts.update(counters.get("assign", {}))
+        self._connect_calls = counters.get("connect", self._connect_calls)
 
     def code_objects(self):
         """What the synapses run at each step (prepared by `before_run`):

@@ -1,0 +1,132 @@
+"""Checkpoint files: one HDF5 file written and read by all ranks together.
+
+The file knows nothing of groups or synapses: it stores named arrays in
+layouts that do not depend on the number of ranks (network/checkpoint.py
+decides them):
+
+- a `Block` is this rank's contiguous slab ``[offset, offset + len)`` of a
+  global array (leading axis): every rank writes its own slab, and on
+  restore every rank reads the slab of its own (new) partition;
+- a `Replicated` array is the same on every rank: rank 0 writes it, every
+  rank reads all of it.
+
+A checkpoint is written to ``<file>.writing`` and renamed when complete (and
+the HDF5 metadata flushed), so a run killed while writing never replaces
+the previous good checkpoint. Several checkpoints (``name=``) share a file,
+as Brian2's ``store(name, filename)`` does.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..parallel import collective, get_comm
+
+FORMAT = "distsim-checkpoint"
+VERSION = 1
+
+
+@dataclass
+class Block:
+    """This rank's slab of a global array (see the module's docstring)."""
+    values: np.ndarray
+    offset: int
+    total: int
+
+
+@dataclass
+class Replicated:
+    """An array every rank holds the same."""
+    values: np.ndarray
+
+
+def _open(filename, mode):
+    import h5py
+    return h5py.File(filename, mode, driver="mpio", comm=get_comm())
+
+
+def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
+    """Write checkpoint ``name`` (``meta``: JSON-able; ``arrays``: path ->
+    Block or Replicated, the same paths on every rank) into ``filename``,
+    keeping the file's other checkpoints. Collective."""
+    comm = get_comm()
+    filename = os.path.abspath(filename)
+    writing = filename + ".writing"
+    with collective(f"Writing checkpoint '{name}' to '{filename}'"):
+        if comm.Get_rank() == 0:
+            if os.path.exists(filename):
+                shutil.copyfile(filename, writing)
+            elif os.path.exists(writing):
+                os.remove(writing)
+    with collective(f"Writing checkpoint '{name}' to '{filename}'"):
+        with _open(writing, "a") as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["version"] = VERSION
+            if name in f:
+                del f[name]
+            group = f.create_group(name)
+            group.attrs["meta"] = json.dumps(meta)
+            for path, part in sorted(arrays.items()):
+                _write_array(group, path, part, comm)
+        comm.Barrier()
+        if comm.Get_rank() == 0:
+            os.replace(writing, filename)
+    comm.Barrier()
+
+
+def _write_array(group, path, part, comm):
+    if isinstance(part, Replicated):
+        values = np.ascontiguousarray(part.values)
+        dataset = group.create_dataset(path, shape=values.shape, dtype=values.dtype)
+        if comm.Get_rank() == 0 and values.size:
+            dataset[...] = values
+        return
+    values = np.ascontiguousarray(part.values)
+    dataset = group.create_dataset(path, shape=(part.total,) + values.shape[1:],
+                                   dtype=values.dtype)
+    if len(values):
+        dataset[part.offset:part.offset + len(values)] = values
+
+
+class CheckpointReader:
+    """Checkpoint ``name`` of ``filename``, open for reading by all ranks."""
+
+    def __init__(self, filename: str, name: str):
+        self.filename = os.path.abspath(filename)
+        self.name = name
+        with collective(f"Opening checkpoint '{name}' of '{self.filename}'"):
+            if not os.path.exists(self.filename):
+                raise FileNotFoundError(f"no checkpoint file '{self.filename}'")
+            self.file = _open(self.filename, "r")
+            if self.file.attrs.get("format") != FORMAT:
+                self.file.close()
+                raise ValueError(f"'{self.filename}' is not a distsim checkpoint file")
+            if name not in self.file:
+                names = sorted(self.file.keys())
+                self.file.close()
+                raise KeyError(f"'{self.filename}' has no checkpoint named '{name}' "
+                               f"(it has {names})")
+        self.group = self.file[name]
+        self.meta = json.loads(self.group.attrs["meta"])
+
+    def has(self, path: str) -> bool:
+        return path in self.group
+
+    def total(self, path: str) -> int:
+        """The global length of an array."""
+        return self.group[path].shape[0]
+
+    def block(self, path: str, offset: int, count: int) -> np.ndarray:
+        """This rank's slab of a Block array."""
+        return self.group[path][offset:offset + count]
+
+    def replicated(self, path: str) -> np.ndarray:
+        """All of an array."""
+        return self.group[path][...]
+
+    def close(self):
+        self.file.close()
