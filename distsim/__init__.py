@@ -23,6 +23,7 @@ from .io import load
 from .model.equations import Equations
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, restore, run, save, store
+from .network.interruptions import CHECKPOINT_EXIT_CODE
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
 
@@ -30,6 +31,6 @@ __all__ = list(_unit_names) + [
     "Clock", "defaultclock", "PoissonGroup", "PoissonInput", "SpikeGeneratorGroup",
     "TimedArray", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf",
-    "linked_var", "prefs",
+    "linked_var", "prefs", "CHECKPOINT_EXIT_CODE",
     # Brian2 names that raise a clear NotImplementedError
     "store", "restore", "network_operation", "EventMonitor"]

@@ -1,6 +1,12 @@
 """Checkpoints (Brian2's store/restore): a restored run continues exactly as
 the uninterrupted one, also on another number of ranks; a checkpoint that
 does not fit the network is a clear error."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -8,7 +14,7 @@ from distsim import (NeuronGroup, SpikeMonitor, StateMonitor, Synapses, ms, rest
                      store)
 from distsim.parallel import CollectiveError, get_comm
 
-from conftest import mpirun
+from conftest import ROOT, mpirun
 
 MODEL = "tests/models/checkpoint_model.py"
 
@@ -108,3 +114,77 @@ def test_a_misfit_is_an_error_on_every_rank(tmp_path):
     NeuronGroup(10, "v : 1\nu : 1", name="g")
     with pytest.raises((ValueError, CollectiveError), match="variables"):
         restore("x", filename=path)
+
+
+INTERRUPTED = "tests/models/interrupted_model.py"
+
+
+def _mpirun_env():
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OMPI_COMM_WORLD", "PMIX_", "OMPI_MCA_ess", "OMPI_MCA_orte",
+                                "OMPI_MCA_pmix", "OMPI_FILE_LOCATION", "OMPI_UNIVERSE"))}
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_mpi_yield_when_idle="1",
+               OMP_NUM_THREADS="1", PYTHONPATH=ROOT)
+    return env
+
+
+@pytest.mark.parametrize("signum, ranks, continued_on", [(signal.SIGUSR1, 2, 3),
+                                                          (signal.SIGTERM, 3, 1)])
+def test_a_signal_mid_run_writes_a_checkpoint_and_the_job_continues_exactly(
+        tmp_path, signum, ranks, continued_on):
+    full = mpirun(1, [INTERRUPTED, str(tmp_path / "full.npz"), str(tmp_path / "unused.h5"),
+                      str(tmp_path / "m0")])
+    assert full.returncode == 0, full.stdout + full.stderr
+    checkpoint, marker = tmp_path / "ckpt.h5", tmp_path / "marker"
+    job = subprocess.Popen(
+        ["mpirun", "-n", str(ranks), sys.executable, INTERRUPTED,
+         str(tmp_path / "part.npz"), str(checkpoint), str(marker)],
+        cwd=ROOT, env=_mpirun_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline and job.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.0)  # well into the run (2 s of biological time)
+    # mpirun forwards SIGUSR1 to the ranks; SIGTERM goes to the ranks directly
+    # (as SLURM sends it to every task of a step).
+    targets = [job.pid] if signum == signal.SIGUSR1 else \
+        [int(p) for p in subprocess.run(["pgrep", "-f", f"{INTERRUPTED} {tmp_path}"],
+                                        capture_output=True, text=True).stdout.split()
+         if int(p) != job.pid]
+    for pid in targets:
+        os.kill(pid, signum)
+    try:
+        stdout, stderr = job.communicate(timeout=240)
+    finally:
+        job.kill()
+    assert job.returncode == 85, stdout + stderr
+    assert "checkpoint 'default' written" in stdout, stdout
+    assert checkpoint.exists() and not (tmp_path / "part.npz").exists()
+    rest = mpirun(continued_on, [INTERRUPTED, str(tmp_path / "rest.npz"), str(checkpoint),
+                                 str(tmp_path / "m2"), "continue"])
+    assert rest.returncode == 0, rest.stdout + rest.stderr
+    expected, continued = np.load(tmp_path / "full.npz"), np.load(tmp_path / "rest.npz")
+    assert len(expected["i"]) > 1000
+    for key in ("i", "t", "w", "t_end"):
+        assert np.array_equal(continued[key], expected[key]), key
+
+
+@pytest.mark.mpi(min_size=2)
+def test_ranks_with_rings_of_different_lengths_write_one_checkpoint(tmp_path):
+    # Each rank's ring buffer is as long as its own longest delay; the file's
+    # dataset must still be the same on every rank (else parallel HDF5 hangs).
+    path = get_comm().bcast(str(tmp_path / "rings.h5"), root=0)
+    G = NeuronGroup(12, "dv/dt = (1.5 - v)/(5*ms) : 1", threshold="v > 1", reset="v = 0",
+                    name="g")
+    S = Synapses(G, G, on_pre="v_post += 0.1", name="s")
+    S.connect(p=0.5)
+    S.delay = "j*0.4*ms"  # the targets on higher ranks wait longer
+    spikes = SpikeMonitor(G, name="m")
+    run(6 * ms)
+    store(filename=path)
+    run(6 * ms)
+    expected = (np.asarray(spikes.i), np.asarray(spikes.t_))
+    restore(filename=path)
+    run(6 * ms)
+    assert np.array_equal(np.asarray(spikes.i), expected[0])
+    assert np.array_equal(np.asarray(spikes.t_), expected[1])

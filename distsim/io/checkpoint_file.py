@@ -57,6 +57,7 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
     filename = os.path.abspath(filename)
     writing = filename + ".writing"
     with collective(f"Writing checkpoint '{name}' to '{filename}'"):
+        _check_layout_agrees(meta, arrays, comm)
         if comm.Get_rank() == 0:
             if os.path.exists(filename):
                 shutil.copyfile(filename, writing)
@@ -76,6 +77,21 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
         if comm.Get_rank() == 0:
             os.replace(writing, filename)
     comm.Barrier()
+
+
+def _check_layout_agrees(meta, arrays, comm):
+    """Parallel HDF5 needs every rank to create the same datasets: a
+    disagreement would hang in the file's close, so it is an error here."""
+    layout = (json.dumps(meta, sort_keys=True),
+              sorted((path, type(part).__name__, np.asarray(part.values).dtype.str,
+                      (part.total,) + np.shape(part.values)[1:] if isinstance(part, Block)
+                      else np.shape(part.values)) for path, part in arrays.items()))
+    layouts = comm.allgather(layout)
+    for rank, other in enumerate(layouts):
+        if other != layouts[0]:
+            differing = sorted(set(map(str, other[1])) ^ set(map(str, layouts[0][1])))[:3]
+            raise RuntimeError(f"the checkpoint's layout differs between rank 0 and rank "
+                               f"{rank} ({differing or 'metadata'}): a bug in distsim")
 
 
 def _write_array(group, path, part, comm):

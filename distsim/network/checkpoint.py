@@ -23,7 +23,7 @@ from ..core import random as random_numbers
 from ..core.clock import defaultclock
 from ..io import checkpoint_file
 from ..io.checkpoint_file import Block, CheckpointReader
-from ..parallel import collective
+from ..parallel import collective, get_comm
 from ..synapses import construction
 
 
@@ -92,8 +92,14 @@ def store(network, objects, name, filename):
         for buffer in network.buffers.values():
             if not any(buffer.group is obj for obj in objects):
                 continue
+            # A rank's ring is as long as its own longest delay: the
+            # dataset takes the longest of all (the rest arrives as zeros).
+            rows = buffer.rows_from(step)
+            n_slots = get_comm().allreduce(rows.shape[0], op=_mpi_max())
+            ahead = np.zeros((buffer.group.n_local, n_slots))
+            ahead[:, :rows.shape[0]] = rows.T
             arrays[f"buffers/{buffer.group.name}/{buffer.variable}"] = Block(
-                buffer.rows_from(step).T.copy(), buffer.group.start, buffer.group.N)
+                ahead, buffer.group.start, buffer.group.N)
     meta["buffers"] = sorted(path for path in arrays if path.startswith("buffers/"))
     if filename is None:
         network.snapshots[name] = (meta, arrays)
@@ -148,3 +154,8 @@ def _restore(network, objects, reader, restore_random_state):
         for obj in objects:
             obj.set_random_counters(meta["counters"].get(obj.name, {}))
 
+
+
+def _mpi_max():
+    from mpi4py import MPI
+    return MPI.MAX

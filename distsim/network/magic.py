@@ -19,10 +19,11 @@ class MagicNetwork(Network):
         return self.objects
 
     def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
-            output=None, flush_interval=None):
+            output=None, flush_interval=None, checkpoint=None, checkpoint_interval=None):
         self.objects = registry.registered_objects()
         super().run(duration, report=report, report_period=report_period, namespace=namespace,
-                    level=level, output=output, flush_interval=flush_interval)
+                    level=level, output=output, flush_interval=flush_interval,
+                    checkpoint=checkpoint, checkpoint_interval=checkpoint_interval)
 
 
 magic_network = MagicNetwork()
@@ -40,7 +41,7 @@ registry.on_start_scope(_forget_scope)
 
 
 def run(duration, report=None, report_period=10 * second, namespace=None, level=0,
-        output=None, flush_interval=None):
+        output=None, flush_interval=None, checkpoint=None, checkpoint_interval=None):
     """Simulate every object created so far (Brian2's ``run``). Collective:
     every rank calls it.
 
@@ -50,10 +51,14 @@ def run(duration, report=None, report_period=10 * second, namespace=None, level=
     report, report_period, namespace, level, output, flush_interval
         As in `Network.run`; ``output`` and ``flush_interval`` stream the
         monitors into a results file as the run goes.
+    checkpoint, checkpoint_interval
+        As in `Network.run`: checkpoints during the run, and on SIGTERM or
+        SIGUSR1 a checkpoint and a clean exit (code 85).
     """
     magic_network.run(duration, report=report, report_period=report_period,
                       namespace=namespace, level=level, output=output,
-                      flush_interval=flush_interval)
+                      flush_interval=flush_interval, checkpoint=checkpoint,
+                      checkpoint_interval=checkpoint_interval)
 
 
 def store(name="default", filename=None):

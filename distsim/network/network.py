@@ -8,6 +8,7 @@ window. Pathways that add per-synapse constants (``x_post += w``) share one
 ring buffer per target variable (synapses/delivery.py), itself a code object
 of the 'synapses' slot.
 """
+import contextlib
 import os
 import time
 import warnings
@@ -25,9 +26,10 @@ from ..parallel import collective, get_comm
 from ..parallel.guard import collective_call
 from ..synapses import Synapses, construction
 from ..synapses.delivery import TargetBuffer, make_delivery_plan
-from ..units import second
+from ..units import DimensionMismatchError, get_dimensions, second
 from ..utils.frames import caller_namespace
 from . import checkpoint
+from .interruptions import RunCheckpoints
 from .reporting import Reporter
 from .window import SpikeWindow
 
@@ -190,7 +192,7 @@ class Network:
 
     # -- running -------------------------------------------------------------------
     def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
-            output=None, flush_interval=None):
+            output=None, flush_interval=None, checkpoint=None, checkpoint_interval=None):
         """Simulate for ``duration``, continuing from the current time.
         Collective: every rank calls it.
 
@@ -209,15 +211,25 @@ class Network:
             Biological time between flushes of the monitors to ``output``
             (default: only at the end of the run). After each flush the file
             is complete up to that time, even if the run is killed later.
+        checkpoint : str, optional
+            A checkpoint file (a distsim extension; see docs/checkpoints.md):
+            written every ``checkpoint_interval`` of biological time, and when
+            a rank receives SIGTERM or SIGUSR1 (then the run stops at the end
+            of the current window, writes it, flushes ``output`` and exits
+            with code 85, `CHECKPOINT_EXIT_CODE`).
+        checkpoint_interval : Quantity, optional
+            Biological time between checkpoints (default: only on a signal).
         """
         if self.warns_about_omitted:
             self._warn_about_omitted()
+        _check_duration(duration, checkpoint, checkpoint_interval)
         with collective_call(f"run() of network '{self.name}'"):
             self._run(duration, report, report_period,
                       namespace if namespace is not None else caller_namespace(level),
-                      output, flush_interval)
+                      output, flush_interval, checkpoint, checkpoint_interval)
 
-    def _run(self, duration, report, report_period, run_namespace, output, flush_interval):
+    def _run(self, duration, report, report_period, run_namespace, output, flush_interval,
+             checkpoint=None, checkpoint_interval=None):
         preparing = time.perf_counter()
         self.before_run(run_namespace)
         prepared = time.perf_counter()
@@ -238,7 +250,22 @@ class Network:
         first, stop = clock.timestep, clock.timestep + n_steps
         reporter = Reporter(report, float(report_period / second), n_steps, dt)
         self.window.begin_run(first, stop, flush_steps, self._flush_output)
+        checkpoints = RunCheckpoints(
+            self, checkpoint, clock.steps_for(checkpoint_interval)
+            if checkpoint_interval is not None else None, first, stop) \
+            if checkpoint is not None else None
         started = time.perf_counter()
+        with checkpoints or contextlib.nullcontext():
+            self._steps(first, stop, dt, reporter, checkpoints)
+        elapsed = time.perf_counter() - started
+        self.wall_times["simulate"] += elapsed
+        reporter.finish(n_steps, elapsed)
+        if self.writer is not None and self.writer.is_open:
+            self._flush_output()
+
+    def _steps(self, first, stop, dt, reporter, checkpoints):
+        """The main loop: every code object of the schedule at every step."""
+        clock, window = defaultclock, self.window
         runs = [code.run for code in self.schedule]
         for step in range(first, stop):
             t = step * dt
@@ -246,11 +273,8 @@ class Network:
                 run(step, t, dt)
             clock.timestep = step + 1
             reporter.maybe_report(step + 1 - first)
-        elapsed = time.perf_counter() - started
-        self.wall_times["simulate"] += elapsed
-        reporter.finish(n_steps, elapsed)
-        if self.writer is not None and self.writer.is_open:
-            self._flush_output()
+            if checkpoints is not None and window.window_start == step + 1:
+                checkpoints.at_window_end(step + 1, dt)
 
     # -- checkpoints ---------------------------------------------------------------
     def _checkpointed_objects(self):
@@ -316,6 +340,10 @@ class Network:
         """Append what the monitors buffered to the results file (collective)."""
         self.writer.flush(self._monitors(), self.wall_times)
 
+    def close_output(self):
+        """Flush and close the results file, if one is open (collective)."""
+        self._close_output()
+
     def _close_output(self):
         """Flush and close the results file, if one is open (collective)."""
         if self.writer is not None:
@@ -336,6 +364,22 @@ class Network:
                 self.objects = registry.registered_objects()
             self._open_output(filename, script)
             self._close_output()
+
+
+def _check_duration(duration, checkpoint, checkpoint_interval):
+    """Brian2's checks of a run's duration, and of the checkpoint arguments."""
+    if get_dimensions(duration) is not second.dim:
+        raise DimensionMismatchError("run(duration): the duration must be a time", second.dim,
+                                     get_dimensions(duration))
+    if not float(duration / second) >= 0:
+        raise ValueError(f"run(duration): expected a non-negative duration, got {duration!s}")
+    if checkpoint_interval is not None:
+        if checkpoint is None:
+            raise ValueError("run(checkpoint_interval=...) needs checkpoint= (a file name)")
+        if get_dimensions(checkpoint_interval) is not second.dim or \
+                not float(checkpoint_interval / second) > 0:
+            raise ValueError("run(checkpoint_interval=...): expected a positive time, got "
+                             f"{checkpoint_interval}")
 
 
 def _check_summed_targets(summed_updates):

@@ -73,7 +73,7 @@ class SpikeWindow(CodeObject):
         self.window_start = step + 1
         flushing = self.next_flush is not None and step + 1 >= self.next_flush
         if flushing or step + 1 - self.unrecorded_first >= MONITOR_BATCH_STEPS or last:
-            self._record_exchanged(step + 1)
+            self.record_exchanged(step + 1)
         if flushing:
             self.flush()
             self.next_flush += self.flush_steps
@@ -90,7 +90,7 @@ class SpikeWindow(CodeObject):
         if len(ids):
             self.unrecorded.append((ids, steps))
 
-    def _record_exchanged(self, stop):
+    def record_exchanged(self, stop):
         """Hand the spikes exchanged since the last call (steps up to
         ``stop``) to the spike and rate monitors."""
         first = self.unrecorded_first

@@ -1,0 +1,40 @@
+"""A run that a signal may interrupt (tests/test_checkpoints.py).
+
+    python interrupted_model.py OUT CKPT MARKER [continue]
+
+Builds the network, writes MARKER, then runs to 2 s with checkpoints to
+CKPT (on a signal: checkpoint and exit 85). With 'continue': restores CKPT
+and runs the remaining time. Saves spikes and weights to OUT (rank 0).
+"""
+import os
+import sys
+
+import numpy as np
+
+from distsim import (NeuronGroup, SpikeMonitor, Synapses, defaultclock, ms, restore, run,
+                     second, seed)
+from distsim.parallel import rank
+
+out, checkpoint, marker = sys.argv[1:4]
+continuing = len(sys.argv) > 4
+seed(11)
+G = NeuronGroup(80, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1", reset="v = 0",
+                method="exact", name="neurons")
+G.I = "0.95 + 0.2*rand()"
+S = Synapses(G, G, """w : 1
+                      dA/dt = -A/(20*ms) : 1 (event-driven)""",
+             on_pre="v_post += w; A += 0.01", on_post="w = clip(w + A, 0, 0.1)", name="s")
+S.connect(p=0.2)
+S.w = "0.05*rand()"
+S.delay = "(0.5 + 3*rand())*ms"
+spikes = SpikeMonitor(G, name="spikes")
+total = 2 * second
+if continuing:
+    restore(filename=checkpoint)
+if rank() == 0:
+    open(marker, "w").close()
+run(total - defaultclock.t, checkpoint=checkpoint)
+if rank() == 0:
+    np.savez(out, i=spikes.i, t=spikes.t_, w=np.asarray(S.w), t_end=float(defaultclock.t_))
+else:
+    np.asarray(S.w)
