@@ -47,3 +47,34 @@ def test_killed_run_leaves_the_flushed_spikes(tmp_path):
     n = min(len(ids), len(all_ids))
     assert np.array_equal(ids[:n], all_ids[:n]) and np.array_equal(times[:n], all_times[:n])
     assert np.all(times < t_end)
+
+
+def test_a_rank_killed_mid_run_does_not_leave_the_others_waiting(tmp_path):
+    # OpenMPI's mpirun notices a rank that dies and ends the job: the other
+    # ranks (busy in the spike exchange) do not wait for it forever.
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1", PYTHONPATH=ROOT)
+    env = {k: v for k, v in env.items() if not k.startswith(("OMPI_COMM_WORLD", "PMIX_"))}
+    marker = tmp_path / "marker"
+    script = "tests/models/interrupted_model.py"
+    process = subprocess.Popen(["mpirun", "-n", "3", sys.executable, script,
+                                str(tmp_path / "out.npz"), str(tmp_path / "ckpt.h5"),
+                                str(marker)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not marker.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        ranks = [int(p) for p in subprocess.run(["pgrep", "-f", f"{script} {tmp_path}"],
+                                                capture_output=True, text=True).stdout.split()
+                 if int(p) != process.pid]
+        assert len(ranks) == 3
+        os.kill(ranks[1], signal.SIGKILL)
+        killed_at = time.time()
+        returncode = process.wait(timeout=60)
+        assert returncode != 0 and time.time() - killed_at < 30
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert not (tmp_path / "out.npz").exists()

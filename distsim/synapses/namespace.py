@@ -9,6 +9,7 @@ generated kernels.
 """
 import numpy as np
 
+from .._ext import synapse_store
 from ..codegen.kernels import address
 from ..parallel import get_comm
 
@@ -106,11 +107,8 @@ class SynapticNamespace:
 
     def synapses_by_target(self):
         """This rank's synapses grouped by local target: (row start per
-        target, store positions in store order within each target)."""
+        target, store positions in store order within each target). A
+        counting sort (ext/synapse_store.pyx), O(synapses)."""
         store = self.store
-        order = np.argsort(store.local_targets, kind="stable").astype(np.int64)
-        counts = np.bincount(store.local_targets, minlength=self.target.n_local)
-        row_start = np.zeros(self.target.n_local + 1, dtype=np.int64)
-        np.cumsum(counts, out=row_start[1:])
-        return row_start, order
-
+        return synapse_store.group_by_source(store.local_targets.astype(np.int64),
+                                             self.target.n_local)

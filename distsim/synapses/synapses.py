@@ -368,10 +368,12 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                 continue
             parts[name] = Replicated(variable.values.copy()) if variable.shared else \
                 Block(variable.values[order], offset, self.N)
-        rank_in_order = np.empty(len(order), dtype=np.int64)
-        rank_in_order[order] = np.arange(len(order))
         comm = get_comm()
+        rank_in_order = None
         for pathway in self._pathway_objects.values():
+            if rank_in_order is None and pathway.pending:
+                rank_in_order = np.empty(len(order), dtype=np.int64)
+                rank_in_order[order] = np.arange(len(order))
             steps = [np.full(len(p), step, np.int64) for step, chunks in pathway.pending.items()
                      for p in chunks]
             positions = [offset + rank_in_order[p] for chunks in pathway.pending.values()
