@@ -78,6 +78,12 @@ class PoissonInput(SimulationObject):
         # The local neurons' ids in the NeuronGroup: a contiguous range.
         self._first_neuron_id = self.target.start + getattr(self.target, "sub_start", 0)
         self._values = self.target.variables.arrays[self.target_var]
+        # A refractory neuron's '(unless refractory)' variable takes no input
+        # (Brian2's conditional write): the events go to a scratch array.
+        mask = root.write_mask(self.target_var)
+        first = self.target.root_local_offset
+        self._mask = None if mask is None else mask[first:first + self.target.n_local]
+        self._scratch = np.zeros(self.target.n_local) if mask is not None else None
         self._events = random123.BinomialDraws(self.N, self._p)  # tabulated once a run
 
     def code_objects(self):
@@ -86,7 +92,13 @@ class PoissonInput(SimulationObject):
         return [BoundCode(self.name, "synapses", self.order, self._add_events)]
 
     def _add_events(self, step, t, dt):
-        self._events.add_to(self._key, self._first_neuron_id, step, self._weight, self._values)
+        if self._mask is None:
+            self._events.add_to(self._key, self._first_neuron_id, step, self._weight,
+                                self._values)
+            return
+        self._scratch[...] = 0.0
+        self._events.add_to(self._key, self._first_neuron_id, step, self._weight, self._scratch)
+        np.add(self._values, self._scratch, out=self._values, where=self._mask)
 
 
 class PoissonGroup(NeuronGroup):

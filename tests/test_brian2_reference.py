@@ -81,3 +81,32 @@ def test_synapse_models_match_brian2(name):
         # the weights moved, both up and down
         assert np.any(np.diff(reference["w"], axis=1) > 0)
         assert np.any(np.diff(reference["w"], axis=1) < 0)
+
+
+def test_refractory_neurons_ignore_writes_to_held_variables_as_in_brian2():
+    """Brian2's conditional write: v (unless refractory) of a refractory
+    neuron is not changed by synapses (additive and general path) nor by
+    run_regularly; the reset still sets it."""
+    reference, ours = run_both("refractory_writes")
+    assert len(reference["spike_t"]) >= 10  # neurons are refractory while input arrives
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-12)
+    assert np.allclose(ours["v"], reference["v"], rtol=1e-12, atol=1e-15)
+    assert np.allclose(ours["w"], reference["w"], rtol=1e-12, atol=0)
+
+
+def test_the_conditional_write_holds_also_for_poisson_input():
+    # A refractory neuron's v stays at the reset value, whatever the input.
+    ms, mV, Hz = distsim.ms, distsim.mV, distsim.Hz
+    distsim.start_scope()
+    G = distsim.NeuronGroup(50, "dv/dt = -(v + 65*mV)/(10*ms) : volt (unless refractory)",
+                            threshold="v > -50*mV", reset="v = -70*mV", refractory=3 * ms,
+                            method="exact")
+    G.v = -65 * mV
+    distsim.PoissonInput(G, "v", 50, 200 * Hz, 2 * mV)
+    trace = distsim.StateMonitor(G, ["v", "not_refractory"], record=True)
+    distsim.run(50 * ms)
+    v, free = np.asarray(trace.v_), np.asarray(trace.not_refractory).astype(bool)
+    held = ~free[:, 1:] & ~free[:, :-1]  # refractory at two recordings in a row
+    assert held.sum() > 100
+    assert np.all(v[:, 1:][held] == -0.07)

@@ -108,6 +108,13 @@ class NeuronGroup(NeuronPopulation):
         self.start, self.stop = block_range(self.N, comm.Get_rank(), comm.Get_size())
         self.n_local = self.stop - self.start
         self.variables = self._declare_variables()
+        # Brian2's conditional writes: with refractoriness, code other than
+        # the state update and the reset (synapses, inputs, run_regularly)
+        # leaves '(unless refractory)' variables alone while refractory.
+        self.held_while_refractory = frozenset(
+            eq.name for eq in self.equations
+            if eq.kind == "differential equation" and "unless refractory" in eq.flags) \
+            if refractory is not False and refractory is not None else frozenset()
         self.resolver = Resolver(self.owner, self.variables,
                                  self.equations.ordered_subexpressions(), {"N": self.N},
                                  self.namespaces, "neuron")
@@ -152,6 +159,12 @@ class NeuronGroup(NeuronPopulation):
             ([NeuronReset(self, threshold)] if self.reset is not None else []) + \
             list(self.regular_operations)
         self.state_update_code, self.threshold_code = state_update, threshold
+
+    def write_mask(self, name):
+        """Which local neurons code other than the update and the reset may
+        write ``name`` to now (their ``not_refractory``), or None: all."""
+        return self._local_state["not_refractory"] if name in self.held_while_refractory \
+            else None
 
     def _threshold_code(self, state_update):
         return NeuronThreshold(self, state_update)

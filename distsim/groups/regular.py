@@ -58,4 +58,7 @@ class RegularOperation(CodeObject):
         written = self.statements.execute(ns, group._random(("run_regularly", self.name),
                                                             group.local_indices, step))
         for name, value in written.items():
-            group._local_state[name][...] = np.broadcast_to(value, (group.n_local,))
+            values = group._local_state[name]
+            mask = group.write_mask(name)  # refractory neurons keep held variables
+            value = np.broadcast_to(value, (group.n_local,))
+            values[...] = value if mask is None else np.where(mask, value, values)

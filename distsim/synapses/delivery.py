@@ -28,6 +28,7 @@ class TargetBuffer(CodeObject):
         self.group = group
         self.variable = variable
         self.values = group.variables.arrays[variable]
+        self.mask = group.write_mask(variable)  # not_refractory, for '(unless refractory)'
         self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
         self.name = None
 
@@ -64,8 +65,14 @@ class TargetBuffer(CodeObject):
             self.ring[(step + k) % n] = arriving[:, k]
 
     def run(self, step, t, dt):
-        """Add what arrives now to the variable (and empty the slot)."""
-        delivery_kernels.add_and_clear(self.values, self.ring[step % self.ring.shape[0]])
+        """Add what arrives now to the variable (and empty the slot); what
+        arrives at a refractory neuron's held variable is dropped (Brian2)."""
+        row = self.ring[step % self.ring.shape[0]]
+        if self.mask is None:
+            delivery_kernels.add_and_clear(self.values, row)
+        else:
+            np.add(self.values, row, out=self.values, where=self.mask)
+            row[...] = 0.0
 
 
 class AdditivePathway:

@@ -127,6 +127,9 @@ class SynapticPathway(CodeObject):
         self.identifiers = self.statements.identifiers
         self.constants = S.resolver.constants(self.identifiers, run_namespace, self.code)
         self.plan = S.resolver.plan(self.identifiers | S.event_driven_names)
+        root = root_of(S.target)
+        self.post_masks = {variable: root.write_mask(variable)
+                           for kind, variable in self.destinations.values() if kind == "post"}
         self.post_arrays = {variable: root_of(S.target).variables.arrays[variable]
                             for kind, variable in self.destinations.values() if kind == "post"}
         self.delays = S.delay_steps(self.delay_variable)
@@ -150,6 +153,8 @@ class SynapticPathway(CodeObject):
         try:
             if not compiled_target():
                 raise Untranslatable("prefs.codegen.target is 'numpy'")
+            if any(mask is not None for mask in self.post_masks.values()):
+                raise Untranslatable("a conditional write (unless refractory)")
             if not S.float_model(self.plan[0]):
                 raise Untranslatable("non-float variables")
             kernel = pathway_kernel(self.statements.statements, self.destinations,
@@ -288,10 +293,13 @@ class SynapticPathway(CodeObject):
                 ns[target] = array[positions]
                 continue
             array = self.post_arrays[variable]
+            mask = self.post_masks[variable]
+            where, written = (post_index, value) if mask is None else \
+                (post_index[mask[post_index]], value[mask[post_index]])
             if op is None:
-                array[post_index] = value  # the last synapse of a target wins, as in Brian2
+                array[where] = written  # the last synapse of a target wins, as in Brian2
             else:
-                _AUGMENTED[op].at(array, post_index, value)
+                _AUGMENTED[op].at(array, where, written)
             ns[target] = array[post_index]
         if S.event_driven is not None:
             store.variables["lastupdate"][positions] = t

@@ -226,6 +226,32 @@ def pathways(sim):
                 Apre=np.asarray(syn_mon.Apre))
 
 
+def refractory_writes(sim):
+    """Writes to '(unless refractory)' variables are dropped while a neuron is
+    refractory (Brian2's conditional write): by a synapse's ``v_post += ...``
+    (the compiled additive path and the general path) and by run_regularly;
+    the reset still writes."""
+    ms, mV = sim.ms, sim.mV
+    G = sim.NeuronGroup(4, """dv/dt = (v0 - v)/(10*ms) : volt (unless refractory)
+                              v0 : volt""", threshold="v > -50*mV", reset="v = -65*mV",
+                        refractory=5 * ms, method="exact")
+    G.v = -65 * mV
+    G.v0 = np.array([-45.0, -48.0, -52.0, -60.0]) * mV
+    inputs = sim.SpikeGeneratorGroup(1, np.zeros(30, dtype=int), np.arange(1, 31) * 1.7 * ms)
+    additive = sim.Synapses(inputs, G, on_pre="v_post += 1.3*mV")
+    additive.connect()
+    general = sim.Synapses(inputs, G, "w : volt", on_pre="""v_post += w
+                                                          w = w*0.97""", delay=0.3 * ms)
+    general.connect()
+    general.w = 0.9 * mV
+    G.run_regularly("v += 0.4*mV", dt=1 * ms)
+    mon = _record(sim, G, "v")
+    spikes = sim.SpikeMonitor(G)
+    sim.run(60 * ms)
+    return dict(v=np.asarray(mon.v_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_), w=np.asarray(general.w_))
+
+
 MODELS = {
     "cuba_neuron": cuba_neuron,
     "iaf_psc_exp_step": iaf_psc_exp_step,
@@ -236,4 +262,5 @@ MODELS = {
     "stdp": stdp,
     "summed_nmda": summed_nmda,
     "pathways": pathways,
+    "refractory_writes": refractory_writes,
 }
