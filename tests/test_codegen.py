@@ -16,7 +16,7 @@ RIGHT_HAND_SIDE = " ".join("""
     clip(y, -0.5, 0.5) + sign(y - 0.1) + int(3.7*y) + abs(y)**1.5 + (i % 3) + (i // 2)
     + exp(-y*y) + log(2 + y) + log10(3 + y) + sqrt(1 + y*y) + sin(y) + cos(y) + tan(y/4)
     + sinh(y/3) + cosh(y/3) + tanh(y) + arcsin(y/2) + arccos(y/2) + arctan(y)
-    + floor(5*y) + ceil(5*y) + expm1(y/5) + log1p(y*y) + pi*e
+    + floor(5*y) + ceil(5*y) + expm1(y/5) + log1p(y*y) + pi*e + exprel(y - 0.5)
     + (y > 0.2 and y < 0.8) + (y < 0.1 or y > 0.9) + (not y > 0.5)
     + 1*(y >= 0.3) - 1*(y <= 0.7) + 1*(y == 0.5) + 1*(y != 0.5) - 2*x""".split())
 EVERY_FORM = f"""dx/dt = ({RIGHT_HAND_SIDE})/(10*ms) : 1

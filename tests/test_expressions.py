@@ -91,3 +91,21 @@ def test_unit_mismatch_in_an_equation_is_a_clear_error():
 def test_bad_equations(eqs, message):
     with pytest.raises(EquationError, match=message):
         Equations(eqs)
+
+
+def test_brian2s_exprel_and_timestep():
+    import numpy as np
+    from distsim import ms
+    from distsim.model.expressions import Expression
+    x = np.array([0.0, 1e-20, -1e-17, 1.0, -2.0, 800.0])
+    values = Expression("exprel(x)").evaluate({"x": x})
+    assert values[0] == values[1] == values[2] == 1.0
+    assert values[3] == np.expm1(1.0) and values[4] == np.expm1(-2.0) / -2.0
+    assert np.isinf(values[5])
+    # multiples of dt stay in their own step (Brian2's 1e-3 dt shift)
+    steps = Expression("timestep(t, dt)").evaluate({"t": np.array([0.3e-3, 0.2998e-3, 1e-3]),
+                                                     "dt": 0.1e-3})
+    assert list(steps) == [3, 2, 10]
+    dims = Expression("timestep(t, dt)").dimension(lambda name: ms.dim)
+    from distsim.units import DIMENSIONLESS
+    assert dims is DIMENSIONLESS

@@ -20,7 +20,8 @@ FUNCTIONS = {"exp": "exp", "log": "log", "log10": "log10", "sqrt": "sqrt", "sin"
              "cos": "cos", "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
              "arcsin": "asin", "arccos": "acos", "arctan": "atan", "expm1": "expm1",
              "log1p": "log1p", "abs": "fabs", "floor": "floor", "ceil": "ceil",
-             "clip": "_clip", "sign": "_sign", "int": "_trunc"}
+             "clip": "_clip", "sign": "_sign", "int": "_trunc", "exprel": "_exprel",
+             "timestep": "_timestep"}
 CONSTANTS = {"pi": "M_PI", "e": "M_E", "inf": "INFINITY", "True": "1.0", "False": "0.0"}
 
 # Shared by every kernel: the math functions and numpy's semantics for clip,
@@ -41,6 +42,16 @@ cdef inline double _sign(double x) noexcept nogil:
 
 cdef inline double _trunc(double x) noexcept nogil:
     return <double>(<long long>x)
+
+cdef inline double _exprel(double x) noexcept nogil:
+    if fabs(x) < 1e-16:
+        return 1.0
+    if x > 717:
+        return INFINITY
+    return expm1(x) / x
+
+cdef inline double _timestep(double t, double dt) noexcept nogil:
+    return <double>(<long long>((t + 1e-3 * dt) / dt))
 
 cdef inline double _mod(double x, double y) noexcept nogil:
     cdef double r = fmod(x, y)

@@ -1,7 +1,7 @@
 """Functions usable in model expressions, with their unit rules."""
 import numpy as np
 
-from ..units import DIMENSIONLESS, DimensionMismatchError
+from ..units import DIMENSIONLESS, DimensionMismatchError, second
 
 
 def _dimensionless_in_out(name):
@@ -63,6 +63,30 @@ def _int(x):
     return np.asarray(x).astype(np.int64) if np.ndim(x) else int(x)
 
 
+def _exprel(x):
+    """(exp(x) - 1)/x, 1 at x = 0 (Brian2's exprel, after scipy.special's:
+    1 for |x| < 1e-16, inf above 717)."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        result = np.where(np.abs(x) < 1e-16, 1.0,
+                          np.where(x > 717, np.inf, np.expm1(x) / x))
+    return result if result.ndim else float(result)
+
+
+def _timestep(t, dt):
+    """The step of time ``t`` (Brian2's timestep: shifted by 1e-3 dt so that
+    multiples of dt do not fall into the step before)."""
+    steps = np.asarray((np.asarray(t) + 1e-3 * np.asarray(dt)) / np.asarray(dt)).astype(np.int64)
+    return steps if steps.ndim else int(steps)
+
+
+def _timestep_rule(arg_dims, expr_text):
+    if len(arg_dims) != 2 or any(d is not second.dim for d in arg_dims):
+        raise DimensionMismatchError(f"timestep(t, dt) takes two times in '{expr_text}'",
+                                     *arg_dims)
+    return DIMENSIONLESS
+
+
 DEFAULT_FUNCTIONS = {name: Function(getattr(np, name), _dimensionless_in_out(name))
                      for name in ("exp", "log", "log10", "sin", "cos", "tan", "sinh", "cosh",
                                   "tanh", "arcsin", "arccos", "arctan", "expm1", "log1p")}
@@ -74,6 +98,8 @@ DEFAULT_FUNCTIONS.update({
     "clip": Function(np.clip, _keep_first("clip", 3)),
     "sign": Function(np.sign, _plain_result),
     "int": Function(_int, _dimensionless_in_out("int")),
+    "exprel": Function(_exprel, _dimensionless_in_out("exprel")),
+    "timestep": Function(_timestep, _timestep_rule),
     # rand/randn are bound per evaluation to counter-based draws (expressions.py).
     "rand": Function(None, _no_args("rand")),
     "randn": Function(None, _no_args("randn")),
