@@ -109,3 +109,39 @@ def test_brian2s_exprel_and_timestep():
     dims = Expression("timestep(t, dt)").dimension(lambda name: ms.dim)
     from distsim.units import DIMENSIONLESS
     assert dims is DIMENSIONLESS
+
+
+def test_equations_span_lines_as_in_brian2s_cobahh():
+    from distsim.model.equations import Equations
+    eqs = Equations("""
+        dv/dt = (gl*(El-v) - g_na*(m*m*m)*h*(v-ENa) +
+                 ge*(Ee-v) + gi*(Ei-v))/Cm : volt
+        dm/dt = alpha_m*(1-m) - \\
+                beta_m*m : 1   # a comment
+        x = (a
+             + b) : 1
+        w : 1
+    """)
+    assert [eq.name for eq in eqs] == ["v", "m", "x", "w"]
+    # Brian2 2.9 parses the first one to this expression
+    assert eqs["v"].expr.identifiers == {"gl", "El", "v", "g_na", "m", "h", "ENa", "ge", "Ee",
+                                         "gi", "Ei", "Cm"}
+    import pytest
+    from distsim.model.equations import EquationError
+    with pytest.raises(EquationError, match="'dv/dt = -v/tau' has no unit"):
+        Equations("dv/dt = -v/tau\ndw/dt = -w/tau : 1")
+
+
+def test_equations_substitutions_as_in_brian2():
+    # Brian2 2.9 gives '(y + 1 - x)/(10. * msecond)' and '-V/(10. * msecond)'
+    from distsim import ms, second
+    from distsim.model.equations import Equations
+    eqs = Equations("dx/dt = (xinf - x)/tau : 1\ndv/dt = -v/tau : volt", xinf="y + 1",
+                    tau=10 * ms, v="V")
+    assert [eq.name for eq in eqs] == ["x", "V"]
+    assert eqs["x"].expr.evaluate({"y": 2.0, "x": 1.0, "msecond": 1e-3}) == (2.0 + 1 - 1.0) / 0.01
+    assert eqs["V"].expr.identifiers == {"V", "msecond"}  # tau replaced there too
+    import pytest
+    from distsim.model.equations import EquationError
+    with pytest.raises(EquationError, match="can only be renamed"):
+        Equations("dv/dt = -v/tau : volt", v=3 * second)

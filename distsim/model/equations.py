@@ -6,7 +6,7 @@
 """
 import re
 
-from ..units import DIMENSIONLESS, DimensionMismatchError, all_units, second
+from ..units import DIMENSIONLESS, DimensionMismatchError, Quantity, all_units, second
 from .expressions import ANY_DIMENSION, Expression, ExpressionError
 
 __all__ = ["Equations", "SingleEquation", "EquationError",
@@ -136,26 +136,93 @@ def _parse_line(line):
     return SingleEquation(kind, name, dim, var_type, expr, flags, line)
 
 
+_CONTINUES = ("+", "-", "*", "/", "(", ",", "=")
+_CONTINUES_WORD = re.compile(r"\b(and|or|not)$")
+_STARTS_EQUATION = re.compile(r"^(d[A-Za-z_]\w*/dt\s*=|[A-Za-z_]\w*\s*[=:])")
+
+
+def _is_complete_expression(text):
+    """No open parenthesis, no trailing operator or backslash."""
+    return text.count("(") <= text.count(")") and not text.endswith(_CONTINUES) and \
+        not _CONTINUES_WORD.search(text) and not text.endswith((" ", "\\"))
+
+
+def _logical_lines(text):
+    """The equations of ``text``, one string each: physical lines joined
+    while a parenthesis is open, a line ends with an operator or a
+    backslash, or the ``:`` of the unit has not come yet."""
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if pending and _is_complete_expression(pending) and _STARTS_EQUATION.match(line):
+            yield pending  # a line without its unit: _parse_line says so
+            pending = ""
+        pending = f"{pending} {line}".strip() if pending else line
+        pending = pending[:-1].rstrip() + " " if pending.endswith("\\") else pending
+        if pending.endswith(" ") or pending.count("(") > pending.count(")") or \
+                pending.endswith(_CONTINUES) or _CONTINUES_WORD.search(pending) or \
+                ":" not in pending:
+            continue
+        yield pending
+        pending = ""
+    if pending.strip():
+        yield pending.strip()
+
+
+def _substituted(line, replacements):
+    """``line`` with Brian2's substitutions applied to its variable name and
+    right-hand side (not to its unit and flags)."""
+    if ":" not in line:
+        return line
+    lhs_and_expr, unit_and_flags = line.rsplit(":", 1)
+    lhs, equals, expr = lhs_and_expr.partition("=")
+    derivative = re.match(r"^\s*d([A-Za-z_]\w*)/dt\s*$", lhs)
+    variable = derivative.group(1) if derivative else lhs.strip()
+    for name, replacement in replacements.items():
+        pattern = r"\b" + re.escape(name) + r"\b"
+        if name == variable:
+            if not isinstance(replacement, str) or not replacement.isidentifier():
+                raise EquationError(f"Cannot replace the model variable '{name}' with "
+                                    f"{replacement!r} (a variable can only be renamed)")
+            lhs = f"d{replacement}/dt " if derivative else f"{replacement} "
+        if equals and re.search(pattern, expr):
+            text = replacement if isinstance(replacement, str) else \
+                f"({replacement!r})" if isinstance(replacement, Quantity) else \
+                f"({float(replacement)!r})"
+            expr = re.sub(pattern, text, expr)
+    return f"{lhs}{equals}{expr}:{unit_and_flags}"
+
+
 class Equations:
     """A set of model equations (Brian2's ``Equations``).
 
     Parameters
     ----------
     eqs : str
-        One equation per line; ``#`` starts a comment.
+        One equation per line; ``#`` starts a comment. An equation may go on
+        over several lines while a parenthesis is open, after a trailing
+        operator or a backslash, or until its ``: unit`` comes (as in
+        Brian2's COBAHH example).
+    **replacements
+        Brian2's substitutions: ``name='other'`` renames a variable or
+        replaces an identifier by the text given; ``name=value`` (a number
+        or a quantity) replaces an identifier by the value.
     """
 
-    def __init__(self, eqs=""):
+    def __init__(self, eqs="", **replacements):
         if isinstance(eqs, Equations):
             self.equations = dict(eqs.equations)
+            if replacements:
+                self.equations = Equations(str(eqs), **replacements).equations
             return
         if not isinstance(eqs, str):
             raise TypeError(f"Equations must be a string, got {type(eqs).__name__}")
         self.equations = {}
-        for raw in eqs.splitlines():
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
+        for line in _logical_lines(eqs):
+            if replacements:
+                line = _substituted(line, replacements)
             eq = _parse_line(line)
             if eq.name in self.equations:
                 raise EquationError(f"Variable '{eq.name}' is defined twice "
