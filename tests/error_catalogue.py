@@ -41,6 +41,17 @@ def _restore_other_network():
     restore(filename=os.path.join(directory, "c.h5"))
 
 
+def _store_over_another_file():
+    comm = distsim.parallel.get_comm()
+    path = os.path.join(comm.bcast(tempfile.mkdtemp(), root=0), "results.txt")
+    if comm.Get_rank() == 0:
+        with open(path, "w") as handle:
+            handle.write("data the user keeps")
+    comm.Barrier()
+    _group()
+    store(filename=path)
+
+
 def _unknown_synaptic_target():
     G, S = _synapses(on_pre="x_post += 1")
     S.connect(j="i")
@@ -192,6 +203,8 @@ CATALOGUE = [
      FileNotFoundError, r"no checkpoint file"),
     ("checkpoints", "restoring into another network", _restore_other_network, ValueError,
      r"'g' has size 10 in the checkpoint, 12 in the network"),
+    ("checkpoints", "a checkpoint over a file that is not one", _store_over_another_file,
+     FileExistsError, r"exists and is not a distsim checkpoint file"),
 ]
 
 

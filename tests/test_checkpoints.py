@@ -188,3 +188,21 @@ def test_ranks_with_rings_of_different_lengths_write_one_checkpoint(tmp_path):
     run(6 * ms)
     assert np.array_equal(np.asarray(spikes.i), expected[0])
     assert np.array_equal(np.asarray(spikes.t_), expected[1])
+
+
+def test_periodic_checkpoints_do_not_grow_the_file_and_other_names_are_kept(tmp_path):
+    path = str(tmp_path / "c.h5")
+    G, S, spikes, trace = _network()
+    run(5 * ms)
+    store("keep", filename=path)
+    store(filename=path)
+    size = os.path.getsize(path)
+    for _ in range(3):
+        run(1 * ms)
+        store(filename=path)  # 'default' again: the file does not grow
+    assert os.path.getsize(path) < 1.2 * size
+    restore("keep", filename=path)  # still there
+    other = tmp_path / "results.h5"
+    other.write_bytes(b"not a checkpoint")
+    with pytest.raises(FileExistsError, match="not a distsim checkpoint file"):
+        store(filename=str(other))

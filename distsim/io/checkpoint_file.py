@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,10 +58,14 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
     with collective(f"Writing checkpoint '{name}' to '{filename}'"):
         _check_layout_agrees(meta, arrays, comm)
         if comm.Get_rank() == 0:
-            if os.path.exists(filename):
-                shutil.copyfile(filename, writing)
-            elif os.path.exists(writing):
-                os.remove(writing)
+            if os.path.exists(writing):
+                os.remove(writing)  # left by a job killed while writing
+            # The file is written anew, the other checkpoints in it copied
+            # over: replacing a group in place would grow the file at every
+            # periodic checkpoint (HDF5 does not reclaim a deleted group).
+            others = _other_names(filename, name)
+            if others:
+                _copy_checkpoints(filename, writing, others)
     with collective(f"Writing checkpoint '{name}' to '{filename}'"):
         with _open(writing, "a") as f:
             f.attrs["format"] = FORMAT
@@ -77,6 +80,32 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
         if comm.Get_rank() == 0:
             os.replace(writing, filename)
     comm.Barrier()
+
+
+def _other_names(filename, name):
+    """The checkpoints other than ``name`` in an existing file (one process
+    reads it); an error if the file is not a checkpoint file."""
+    if not os.path.exists(filename):
+        return []
+    import h5py
+    try:
+        with h5py.File(filename, "r") as f:
+            if f.attrs.get("format") == FORMAT:
+                return [other for other in f.keys() if other != name]
+    except OSError:
+        pass  # not HDF5 at all
+    raise FileExistsError(f"'{filename}' exists and is not a distsim checkpoint file; "
+                          "choose another name")
+
+
+def _copy_checkpoints(source, target, names):
+    """A new checkpoint file ``target`` holding ``names`` of ``source``."""
+    import h5py
+    with h5py.File(source, "r") as old, h5py.File(target, "w") as new:
+        for key, value in old.attrs.items():
+            new.attrs[key] = value
+        for name in names:
+            old.copy(old[name], new, name=name)
 
 
 def _check_layout_agrees(meta, arrays, comm):
