@@ -218,17 +218,24 @@ def _numerical_update(updater, names, state_array, other_name_of):
     return body, list(scheme.locals)
 
 
-def _neuron_names(names, constants, dtypes):
-    """``name_of`` for code run on one neuron (local index ``element``): the
-    group's float variables, ``i`` and constants."""
+def _neuron_names(names, constants, resolve):
+    """``name_of`` for code run on one neuron (local index ``element``).
+    ``resolve(name)`` gives (kind, dtype) as the group's resolver and
+    variable table say: float variables are arrays, ``i`` the index,
+    external names constants."""
     def name_of(name):
-        if name == "i":
+        kind, dtype = resolve(name)
+        if kind == "derived" and name == "i":
             return "<double>(first_index + element)"
-        if name in dtypes:
-            if dtypes[name] != np.float64:
+        if kind in ("neuron", "shared"):
+            if dtype != np.float64:
                 raise Untranslatable(f"'{name}' is not a float variable")
             return names.array(f"s_{name}", name, "element")
-        return _constant(names, name, constants)
+        if kind == "clock":
+            return name
+        if kind in ("external", "size"):
+            return _constant(names, name, constants)
+        raise Untranslatable(f"'{name}' ({kind})")
     return name_of
 
 
@@ -239,26 +246,27 @@ _NEURON_HEADER = ["Py_ssize_t n_local, long long first_index, size_t not_refract
                   "    cdef bint held"]
 
 
-def neuron_update_kernel(updater, constants, dtypes):
+def neuron_update_kernel(updater, constants, resolve):
     """The kernel of a NeuronGroup's numerical update (euler, rk2, rk4,
     exponential_euler; euler with additive noise): each neuron's stages in
     registers, the same arithmetic as the numpy updaters.
 
-    ``dtypes``: name -> dtype of the group's local arrays. Array keys given
+    ``resolve(name)``: (kind, dtype) from the group's resolver and variable
+    table (see `_neuron_names`). Array keys given
     back: variable names (float64) and ('noise', j): the j-th noise's draws
     times sqrt(dt), one per neuron; scalar keys: constant names.
     """
     names = _Names()
     body, locals_ = _numerical_update(
         updater, names, lambda name: names.array(f"s_{name}", name, "element"),
-        _neuron_names(names, constants, dtypes))
+        _neuron_names(names, constants, resolve))
     if updater.scheme.holds:
         body.insert(0, "held = not_refractory[element] == 0")
     header = _NEURON_HEADER + ["    for element in range(n_local):"]
     return _kernel(_indented(body, 2), names, header, locals_)
 
 
-def threshold_kernel(threshold, subexpressions, constants, dtypes, refractoriness):
+def threshold_kernel(threshold, subexpressions, constants, resolve, refractoriness):
     """The kernel of a NeuronGroup's threshold: the local indices of the
     neurons that cross it (not refractory ones, with ``refractoriness``) go
     to the int64 array at ``spikes_at``; their ``lastspike`` becomes ``t``
@@ -266,7 +274,7 @@ def threshold_kernel(threshold, subexpressions, constants, dtypes, refractorines
     the threshold (PoissonGroup) reads draws made by the caller: array keys
     ('random', 'rand' or 'randn', site), one number per neuron."""
     names = _Names()
-    group_name_of = _neuron_names(names, constants, dtypes)
+    group_name_of = _neuron_names(names, constants, resolve)
     subexpression_names = {eq.name for eq in subexpressions}
 
     def name_of(name):

@@ -28,8 +28,13 @@ def constant_value(expr, constants):
     return float(expr.evaluate(dict(constants)))
 
 
-def _dtypes(group):
-    return {n: a.dtype for n, a in group._local_state.items()}
+def _resolve(group):
+    """(kind, dtype) of each name, as the group's resolver and variable table
+    say: what generated kernels need to write a name."""
+    def resolve(name):
+        variable = group.variables.get(name)
+        return group.resolver.resolve(name).kind, (variable.dtype if variable else None)
+    return resolve
 
 
 class _SpikingCode(CodeObject):
@@ -99,7 +104,7 @@ class NeuronStateUpdate(_SpikingCode):
         if not compiled_target() or updater is None or updater.name == "exact":
             return None
         try:
-            kernel = neuron_update_kernel(updater, G._update_constants, _dtypes(G))
+            kernel = neuron_update_kernel(updater, G._update_constants, _resolve(G))
         except Untranslatable:
             return None
         # The state arrays stay in place during the run: addresses once;
@@ -172,7 +177,7 @@ class NeuronThreshold(_SpikingCode):
         reads, subexpressions = G.resolver.plan(G.threshold.identifiers)
         try:
             kernel = threshold_kernel(G.threshold, subexpressions, G._threshold_constants,
-                                      _dtypes(G), G._refractoriness)
+                                      _resolve(G), G._refractoriness)
         except Untranslatable:
             return None
         arrays = [key if isinstance(key, tuple) else address(G._local_state[key])
