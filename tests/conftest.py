@@ -23,10 +23,9 @@ def fresh_scope():
     distsim.start_scope()
 
 
-def mpirun(n, args, timeout=300, cwd=None, extra_env=None):
-    """Run ``python args...`` under ``mpirun -n n`` in a clean MPI environment
-    (this test process may itself be an MPI singleton), with ``extra_env``
-    set."""
+def mpi_env(extra_env=None):
+    """A clean environment for starting mpirun from a test (this test process
+    may itself be an MPI singleton), with ``extra_env`` set."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OMPI_COMM_WORLD", "PMIX_", "OMPI_MCA_ess", "OMPI_MCA_orte",
                                 "OMPI_MCA_pmix", "OMPI_FILE_LOCATION", "OMPI_UNIVERSE"))}
@@ -34,6 +33,13 @@ def mpirun(n, args, timeout=300, cwd=None, extra_env=None):
                OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_mpi_yield_when_idle="1",
                OMP_NUM_THREADS="1", PYTHONPATH=ROOT)
     env.update(extra_env or {})
+    return env
+
+
+def mpirun(n, args, timeout=300, cwd=None, extra_env=None):
+    """Run ``python args...`` under ``mpirun -n n`` in a clean MPI environment,
+    with ``extra_env`` set."""
+    env = mpi_env(extra_env)
     cmd = ["timeout", str(timeout), "mpirun", "-n", str(n), sys.executable] + list(args)
     return subprocess.run(cmd, env=env, cwd=cwd or ROOT, capture_output=True, text=True,
                           timeout=timeout + 30)

@@ -14,7 +14,7 @@ from distsim import (NeuronGroup, SpikeMonitor, StateMonitor, Synapses, ms, rest
                      store)
 from distsim.parallel import CollectiveError, get_comm
 
-from conftest import ROOT, mpirun
+from conftest import ROOT, mpi_env, mpirun
 
 MODEL = "tests/models/checkpoint_model.py"
 
@@ -119,16 +119,6 @@ def test_a_misfit_is_an_error_on_every_rank(tmp_path):
 INTERRUPTED = "tests/models/interrupted_model.py"
 
 
-def _mpirun_env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OMPI_COMM_WORLD", "PMIX_", "OMPI_MCA_ess", "OMPI_MCA_orte",
-                                "OMPI_MCA_pmix", "OMPI_FILE_LOCATION", "OMPI_UNIVERSE"))}
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_mpi_yield_when_idle="1",
-               OMP_NUM_THREADS="1", PYTHONPATH=ROOT)
-    return env
-
-
 @pytest.mark.parametrize("signum, ranks, continued_on", [(signal.SIGUSR1, 2, 3),
                                                           (signal.SIGTERM, 3, 1)])
 def test_a_signal_mid_run_writes_a_checkpoint_and_the_job_continues_exactly(
@@ -140,7 +130,7 @@ def test_a_signal_mid_run_writes_a_checkpoint_and_the_job_continues_exactly(
     job = subprocess.Popen(
         ["mpirun", "-n", str(ranks), sys.executable, INTERRUPTED,
          str(tmp_path / "part.npz"), str(checkpoint), str(marker)],
-        cwd=ROOT, env=_mpirun_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, env=mpi_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not marker.exists() and time.monotonic() < deadline and job.poll() is None:
         time.sleep(0.05)

@@ -15,11 +15,7 @@ class Group(SimulationObject):
     ``set_variable(name, index, value, raw=False)``.
     """
 
-    # The table's live views: name -> dimension, name -> this rank's array.
-    @property
-    def _variable_dims(self):
-        return self.__dict__["variables"].dims
-
+    # The table's live view: name -> this rank's array.
     @property
     def _local_state(self):
         return self.__dict__["variables"].arrays

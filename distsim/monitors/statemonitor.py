@@ -42,11 +42,11 @@ class StateMonitor(Monitor):
         if not (self.is_synaptic or isinstance(source, NeuronPopulation)):
             raise TypeError(f"{owner}: the source must be a NeuronGroup, subgroup or Synapses")
         if variables is True:
-            variables = [v for v in source._variable_dims
-                         if v not in ("i", "lastspike", "not_refractory")]
+            variables = [v for v, variable in source.variables.items() if not variable.derived
+                         and v not in ("lastspike", "not_refractory")]
         variables = [variables] if isinstance(variables, str) else list(variables)
         for var in variables:
-            if var not in source._variable_dims:
+            if var not in source.variables:
                 raise KeyError(f"{owner}: '{var}' is not a variable of {source.name}")
         self.record_variables = variables
         self.record = record

@@ -125,7 +125,7 @@ for name, S in connections.items():
         if var == "delay" and "pre" not in S._pathway_objects:
             continue  # S.delay is the 'pre' pathway's (Brian2)
         arrays[f"{name}.{var}"] = np.asarray(getattr(S, var))
-    if "w" in S._variable_dims:
+    if "w" in S.variables:
         arrays[f"{name}.w"] = np.asarray(S.w)
         arrays[f"{name}.w[2:40:3]"] = np.asarray(S.w[2:40:3])
         arrays[f"{name}.w[i>j]"] = np.asarray(S.w["i > j"])
