@@ -160,7 +160,7 @@ def test_queued_construction_checks_its_input_at_the_call():
         S.connect(p=2)
     with pytest.raises(ValueError, match="fixed_total_number must be a non-negative"):
         S.connect(fixed_total_number=-3)
-    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+    with pytest.raises(TypeError, match="n must be an integer"):  # as Brian2
         S.connect(n=1.5)
     S.connect(p=0.5)
     with pytest.raises(Exception, match="undefined_constant"):

@@ -17,16 +17,21 @@ as Brian2's ``store(name, filename)`` does.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..parallel import collective, get_comm
+from ..parallel.errors import abort_from_parallel_io
 
 FORMAT = "distsim-checkpoint"
 VERSION = 1
+# Room for HDF5's metadata and the attributes beyond the arrays.
+METADATA_BYTES = 1 << 20
 
 
 @dataclass
@@ -64,9 +69,10 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
             # over: replacing a group in place would grow the file at every
             # periodic checkpoint (HDF5 does not reclaim a deleted group).
             others = _other_names(filename, name)
+            _check_room(filename, arrays, copied=others)
             if others:
                 _copy_checkpoints(filename, writing, others)
-    with collective(f"Writing checkpoint '{name}' to '{filename}'"):
+    try:
         with _open(writing, "a") as f:
             f.attrs["format"] = FORMAT
             f.attrs["version"] = VERSION
@@ -76,10 +82,35 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
             group.attrs["meta"] = json.dumps(meta)
             for path, part in sorted(arrays.items()):
                 _write_array(group, path, part, comm)
-        comm.Barrier()
+    except Exception as error:  # noqa: BLE001 - the others may wait inside HDF5
+        abort_from_parallel_io(error, f"writing checkpoint '{name}' to '{writing}' failed: "
+                                      f"{type(error).__name__}: {error}. The previous "
+                                      f"checkpoints in '{filename}' are untouched.")
+    comm.Barrier()
+    with collective(f"Replacing '{filename}' by the new checkpoint"):
         if comm.Get_rank() == 0:
             os.replace(writing, filename)
-    comm.Barrier()
+
+
+def _check_room(filename, arrays, copied):
+    """Raise ENOSPC, before anything is written, if the disk lacks room for
+    the new file: this checkpoint, and the others it copies (at most the
+    size of the old file). On one rank."""
+    needed = sum(_global_bytes(part) for part in arrays.values()) + METADATA_BYTES
+    if copied:
+        needed += os.path.getsize(filename)
+    free = shutil.disk_usage(os.path.dirname(filename)).free
+    if needed > free:
+        raise OSError(errno.ENOSPC, f"the disk holding '{filename}' has {free / 2**20:.1f} MiB "
+                                    f"free; the checkpoint needs {needed / 2**20:.1f} MiB. "
+                                    "The previous checkpoints in the file are untouched")
+
+
+def _global_bytes(part):
+    values = np.asarray(part.values)
+    if isinstance(part, Replicated):
+        return values.nbytes
+    return part.total * values.dtype.itemsize * int(np.prod(values.shape[1:]))
 
 
 def _other_names(filename, name):

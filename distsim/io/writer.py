@@ -12,10 +12,13 @@ Every HDF5 metadata operation (create, resize, attributes) is made with the
 same arguments on all ranks, as parallel HDF5 requires; data rows are written
 by the ranks that hold them.
 """
+import atexit
 import datetime
+import errno
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 
@@ -23,7 +26,8 @@ import numpy as np
 
 from ..core.clock import defaultclock
 from ..core.random import current_seed
-from ..parallel import collective, get_comm
+from ..parallel import collective, collective_call, get_comm
+from ..parallel.errors import abort_from_parallel_io
 from . import sonata
 
 
@@ -32,6 +36,10 @@ def _open_parallel(filename, mode):
     if not h5py.get_config().mpi:
         raise RuntimeError("h5py was built without MPI; run scripts/setup to build it")
     return h5py.File(filename, mode, driver="mpio", comm=get_comm())
+
+
+# Room for attributes and HDF5's metadata beyond the monitors' rows.
+METADATA_BYTES = 1 << 18
 
 
 class ResultsWriter:
@@ -57,9 +65,12 @@ class ResultsWriter:
         self.targets = {}  # monitor -> what its flush_to writes into
         self.started = datetime.datetime.now(datetime.timezone.utc).isoformat()
         self.write_time = 0.0
+        self.file_t_end_ms = 0.0  # the biological time the file is complete up to
+        self.wall_times = {}
         with collective(f"Creating the results file '{filename}'"):
             self.file = _open_parallel(self.filename, "w")
         self.is_open = True
+        _register_open_writer(self)
         self.file.attrs["magic"] = sonata.MAGIC
         self.file.attrs["version"] = sonata.VERSION
         for top in self.TOP_GROUPS:
@@ -83,25 +94,67 @@ class ResultsWriter:
                 self.targets[monitor] = monitor.create_in(self)
 
     # -- writing -----------------------------------------------------------------
-    def flush(self, monitors, wall_times):
+    def flush(self, monitors, wall_times, t_end=None):
         """Append everything the monitors buffered and the run's wall times
-        (a dict, rank 0's are written); make the file consistent. Collective."""
+        (a dict, rank 0's are written); make the file consistent. Collective.
+
+        ``t_end`` (seconds) is the time up to which the monitors have
+        recorded (default: the clock's time).
+
+        A disk without room for the flush is found before anything is
+        written: every rank raises the same `OSError` and the file is closed
+        as it was after the last flush. A write that fails anyway (the disk
+        filled meanwhile) fails on some ranks while the others wait inside
+        parallel HDF5's own collective calls, where distsim cannot reach
+        them: the failing rank prints why and aborts the job.
+        """
         started = time.perf_counter()
-        with collective(f"Writing results to '{self.filename}'"):
+        self._check_room(monitors)
+        try:
             self.add_monitors(monitors)
             for monitor, target in self.targets.items():
                 monitor.flush_to(target)
-            self._write_run_metadata(wall_times)
+            self.wall_times = dict(wall_times)
+            self._write_run_metadata(wall_times, defaultclock.t_ if t_end is None else t_end)
             self.file.flush()
+        except Exception as error:  # noqa: BLE001 - the others may be stuck in HDF5
+            abort_from_parallel_io(error, f"writing results to '{self.filename}' failed: "
+                                          f"{type(error).__name__}: {error}. The file holds "
+                                          "everything up to the last complete flush.")
         self.write_time += time.perf_counter() - started
+
+    def _check_room(self, monitors):
+        """Raise the same `OSError` (ENOSPC) on every rank, and close the
+        file, if its disk lacks room for the next flush. Collective."""
+        comm = get_comm()
+        needed = sum(monitor.pending_file_bytes() for monitor in monitors) + METADATA_BYTES
+        free = None
+        if comm.Get_rank() == 0:
+            free = shutil.disk_usage(os.path.dirname(self.filename)).free
+        free = comm.bcast(free, root=0)
+        if needed <= free:
+            return
+        self._close_file()
+        error = OSError(errno.ENOSPC,
+                        f"the disk holding the results file '{self.filename}' has "
+                        f"{free / 2**20:.2f} MiB free; writing what the monitors recorded "
+                        f"needs {needed / 2**20:.2f} MiB. The file is closed and "
+                        f"holds everything up to the last flush (t = "
+                        f"{self.file_t_end_ms:g} ms); free space or write elsewhere")
+        error.raised_on_every_rank = True
+        raise error
 
     def close(self, monitors, wall_times):
         """Flush, then close the file. Collective."""
         if not self.is_open:
             return
         self.flush(monitors, wall_times)
+        self._close_file()
+
+    def _close_file(self):
         self.file.close()
         self.is_open = False
+        _open_writers.remove(self)
 
     # -- metadata ----------------------------------------------------------------
     def _write_static_metadata(self, script):
@@ -123,8 +176,8 @@ class ResultsWriter:
         for key, value in attrs.items():
             self.meta.attrs[key] = value
 
-    def _write_run_metadata(self, walls):
-        attrs = {"t_end": defaultclock.t_ * 1e3, "t_end_units": "ms",
+    def _write_run_metadata(self, walls, t_end):
+        attrs = {"t_end": t_end * 1e3, "t_end_units": "ms",
                  "end_date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                  "wall_time_build": walls.get("build", 0.0),
                  "wall_time_simulate": walls.get("simulate", 0.0),
@@ -135,3 +188,28 @@ class ResultsWriter:
         attrs = get_comm().bcast(attrs, root=0)
         for key, value in attrs.items():
             self.meta.attrs[key] = value
+        self.file_t_end_ms = attrs["t_end"]
+
+
+# Results files still open when the script ends (a script that ran with
+# output= and never called save()): closed by all ranks together, so that
+# parallel HDF5 does not tear them down rank by rank at interpreter exit.
+_open_writers = []
+
+
+def _register_open_writer(writer):
+    # Registered after h5py is imported, so that it runs before h5py's own
+    # clean-up at exit (atexit runs the last registered first).
+    if not getattr(_register_open_writer, "registered", False):
+        atexit.register(_close_open_writers)
+        _register_open_writer.registered = True
+    _open_writers.append(writer)
+
+
+def _close_open_writers():
+    while _open_writers:
+        writer = _open_writers[0]
+        with collective_call(f"closing the results file '{writer.filename}' at the end "
+                             "of the script"):
+            writer.close(list(writer.targets), writer.wall_times)
+

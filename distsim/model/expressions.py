@@ -266,8 +266,11 @@ class Expression(_Code):
     def evaluate(self, namespace, random_context=None):
         """Evaluate on a dict of raw (SI) values and arrays."""
         namespace = dict(DEFAULT_CONSTANTS, **namespace)
-        return eval(self._code_object, {"_np": np, "_ns": namespace,
-                                        "_fn": self.function_table(random_context)})
+        try:
+            return eval(self._code_object, {"_np": np, "_ns": namespace,
+                                            "_fn": self.function_table(random_context)})
+        except ArithmeticError as error:  # Python's own scalar arithmetic (0/0, 2**10000.)
+            raise ValueError(f"'{self.code}' cannot be evaluated: {error}") from error
 
     def __repr__(self):
         return f"Expression({self.code!r})"

@@ -17,8 +17,10 @@ class Monitor(SimulationObject):
 
     Subclasses implement ``create_in(writer)`` (lay out their groups and
     datasets in a results file: all ranks, same calls; returns what
-    ``flush_to`` takes) and ``flush_to(target)`` (collective append of the
-    buffered data).
+    ``flush_to`` takes), ``flush_to(target)`` (collective append of the
+    buffered data) and ``pending_file_bytes()`` (at most how many bytes the
+    next flush adds to the file, over all ranks, without communicating: the
+    writer checks the disk has room before writing anything).
     """
 
     def __init__(self, name):
@@ -53,7 +55,17 @@ def append_replicated(dataset, values):
         dataset[old + start:old + stop] = values[start:stop]
 
 
-def create_rows(group, name, dtype, tail=(), attrs=None, chunk_rows=1 << 16):
+ROWS_PER_CHUNK = 1 << 16
+
+
+def appended_bytes(n_old, n_new, row_bytes, chunk_rows=ROWS_PER_CHUNK):
+    """The bytes that appending ``n_new`` rows to a chunked dataset of
+    ``n_old`` rows adds to a file: HDF5 allocates whole chunks."""
+    new_chunks = -(-(n_old + n_new) // chunk_rows) - (-(-n_old // chunk_rows))
+    return new_chunks * chunk_rows * row_bytes
+
+
+def create_rows(group, name, dtype, tail=(), attrs=None, chunk_rows=ROWS_PER_CHUNK):
     """A resizable, chunked dataset of rows (created identically on all ranks)."""
     chunk = (chunk_rows,) + tuple(max(1, t) for t in tail)
     dataset = group.create_dataset(name, shape=(0,) + tuple(tail), maxshape=(None,) + tuple(tail),

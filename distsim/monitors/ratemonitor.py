@@ -6,7 +6,7 @@ from ..groups import NeuronPopulation
 from ..parallel import block_range
 from ..units import Quantity, get_dimensions, hertz, second
 from ..io.checkpoint_file import Replicated
-from .base import Monitor, append_replicated, create_rows
+from .base import Monitor, append_replicated, appended_bytes, create_rows
 
 
 class PopulationRateMonitor(Monitor):
@@ -124,6 +124,10 @@ class PopulationRateMonitor(Monitor):
         create_rows(group, "rate", np.float64, attrs={"units": "Hz"})
         group.attrs["source"] = self.source.name
         self._n_flushed = 0
+
+    def pending_file_bytes(self):
+        """Bytes the next flush appends: one rate per buffered step."""
+        return appended_bytes(self._n_flushed, sum(len(c) for c in self._counts), 8)
 
     def flush_to(self, group):
         counts = self._buffered()

@@ -14,7 +14,7 @@ from ..groups import NeuronPopulation
 from ..io import sonata
 from ..parallel import collective_call, get_comm
 from ..units import Quantity, second
-from .base import Monitor, append_replicated, create_rows
+from .base import Monitor, append_replicated, appended_bytes, create_rows
 
 
 class SpikeMonitor(Monitor):
@@ -244,6 +244,12 @@ class SpikeMonitor(Monitor):
             unit, _ = sonata.file_units(self.source.variables[var].dim)
             create_rows(group, var, np.float64, attrs={"units": unit})
         self._n_flushed = 0
+
+    def pending_file_bytes(self):
+        """Bytes the next flush appends (the buffered spikes are the same on
+        every rank): times, ids and one value per recorded variable."""
+        n_rows = sum(len(chunk) for chunk in self._i_chunks)
+        return appended_bytes(self._n_flushed, n_rows, 8 * (2 + len(self.record_variables)))
 
     def flush_to(self, group):
         i, steps = self._buffered()

@@ -14,7 +14,9 @@ from ..groups import NeuronPopulation
 from ..io import sonata
 from ..parallel import collective_call, get_comm
 from ..units import DIMENSIONLESS, Quantity, second
-from .base import Monitor, create_rows
+from .base import Monitor, appended_bytes, create_rows
+
+REPORT_ROWS_PER_CHUNK = 256
 
 
 class StateMonitor(Monitor):
@@ -233,7 +235,8 @@ class StateMonitor(Monitor):
             # SONATA reports are float32 (libsonata insists); the script's
             # in-memory values are float64 until flushed.
             create_rows(group, "data", np.float32,
-                        tail=(len(self.indices),), attrs={"units": unit}, chunk_rows=256)
+                        tail=(len(self.indices),), attrs={"units": unit},
+                        chunk_rows=REPORT_ROWS_PER_CHUNK)
             mapping = group.create_group("mapping")
             n = len(self.indices)
             mapping.create_dataset("node_ids", data=self.indices.astype(np.uint64))
@@ -243,6 +246,14 @@ class StateMonitor(Monitor):
             time.attrs["units"] = sonata.TIME_UNITS
             self._report_paths[var] = group.name
         self._n_flushed = 0
+
+    def pending_file_bytes(self):
+        """Bytes the next flush appends: a float32 row of every recorded
+        element per recorded step and variable (the steps are the same on
+        every rank)."""
+        return len(self.record_variables) * appended_bytes(
+            self._n_flushed, len(self._steps), 4 * len(self.indices),
+            chunk_rows=REPORT_ROWS_PER_CHUNK)
 
     def flush_to(self, report_groups):
         n_new = len(self._steps)

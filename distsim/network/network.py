@@ -336,9 +336,11 @@ class Network:
     def _monitors(self):
         return [o for o in self.objects if isinstance(o, Monitor)]
 
-    def _flush_output(self):
-        """Append what the monitors buffered to the results file (collective)."""
-        self.writer.flush(self._monitors(), self.wall_times)
+    def _flush_output(self, end_step=None):
+        """Append what the monitors buffered (up to ``end_step``, default the
+        clock's step) to the results file (collective)."""
+        t_end = None if end_step is None else end_step * defaultclock.dt_
+        self.writer.flush(self._monitors(), self.wall_times, t_end)
 
     def close_output(self):
         """Flush and close the results file, if one is open (collective)."""

@@ -51,8 +51,9 @@ class SpikeWindow(CodeObject):
         self.exchange = SpikeExchange()
 
     def begin_run(self, first, stop, flush_steps, flush):
-        """Prepare a run of steps [first, stop); ``flush()`` is called every
-        ``flush_steps`` steps (None: never) after the monitors are fed."""
+        """Prepare a run of steps [first, stop); ``flush(end_step)`` is called
+        every ``flush_steps`` steps (None: never) after the monitors are fed
+        with the steps before ``end_step``."""
         self.stop = stop
         self.window_start = first
         self.ids, self.steps = [], []
@@ -67,15 +68,17 @@ class SpikeWindow(CodeObject):
                 self.ids.append(local + (group.start + group.id_offset))
                 self.steps.append(np.full(len(local), step, dtype=np.int64))
         last = step == self.stop - 1
-        if step - self.window_start + 1 < self.window_steps and not last:
+        # A flush ends a window early (an early exchange is always safe), so
+        # that flushes keep their interval even when windows are longer.
+        flushing = self.next_flush is not None and step + 1 >= self.next_flush
+        if step - self.window_start + 1 < self.window_steps and not last and not flushing:
             return
         self._exchange()
         self.window_start = step + 1
-        flushing = self.next_flush is not None and step + 1 >= self.next_flush
         if flushing or step + 1 - self.unrecorded_first >= MONITOR_BATCH_STEPS or last:
             self.record_exchanged(step + 1)
         if flushing:
-            self.flush()
+            self.flush(step + 1)
             self.next_flush += self.flush_steps
 
     def _exchange(self):

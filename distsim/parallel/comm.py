@@ -1,8 +1,13 @@
 """The communicator distsim runs on (MPI.COMM_WORLD unless told otherwise)."""
 import sys
+import time
 import traceback
 
 _comm = None
+
+# How long a rank that fails together with all the others waits before it
+# aborts the job, so that every rank's message is printed.
+ABORT_GRACE_SECONDS = 0.5
 
 
 def get_comm():
@@ -49,6 +54,10 @@ def _install_abort_on_uncaught_exception(comm):
         sys.stderr.flush()
         if exc_type is KeyboardInterrupt:
             previous_hook(exc_type, exc, tb)
+        if getattr(exc, "raised_on_every_rank", False):
+            # The others are raising it too: let them print it before the
+            # abort ends them (a user should see it from every rank).
+            time.sleep(ABORT_GRACE_SECONDS)
         comm.Abort(1)
 
     sys.excepthook = abort_all_ranks

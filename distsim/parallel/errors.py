@@ -1,5 +1,6 @@
 """Turning an error on some ranks into the same error on every rank."""
 import contextlib
+import sys
 
 from .comm import get_comm
 
@@ -7,6 +8,8 @@ from .comm import get_comm
 class CollectiveError(RuntimeError):
     """Raised on ranks that did not fail themselves when another rank failed
     inside a `collective` block."""
+
+    raised_on_every_rank = True
 
 
 @contextlib.contextmanager
@@ -32,3 +35,20 @@ def collective(description):
     if failed:
         r, m = failed[0]
         raise CollectiveError(f"{description} failed on rank {r}: {m}")
+
+
+def abort_from_parallel_io(error, message):
+    """A rank whose parallel HDF5 write failed ends the job.
+
+    Parallel HDF5's collective calls (dataset creation, resize, close) wait
+    for every rank inside HDF5, where a `collective` block cannot reach them:
+    a rank that fails there prints ``message`` and aborts the job instead of
+    leaving the others waiting. One rank alone re-raises ``error``.
+    """
+    comm = get_comm()
+    if comm.Get_size() == 1:
+        raise error
+    sys.stderr.write(f"[distsim rank {comm.Get_rank()}] {message}\nThe other ranks may be "
+                     "waiting inside parallel HDF5: aborting the job.\n")
+    sys.stderr.flush()
+    comm.Abort(1)

@@ -43,6 +43,12 @@ class Connecting:
         ``fixed_total_number`` rule, used by the cortical microcircuit).
         """
         owner = f"Synapses '{self.name}'.connect"
+        # Brian2's argument types: a float n or bool p is an error, not a
+        # silently truncated number.
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer, str)):
+            raise TypeError(f"{owner}: n must be an integer or a string, got {n!r}")
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number, str)):
+            raise TypeError(f"{owner}: p must be a number or a string, got {p!r}")
         call = self._connect_calls
         self._connect_calls += 1
         run_namespace = namespace if namespace is not None else caller_namespace(level)
@@ -54,7 +60,8 @@ class Connecting:
             # Checked now; drawn by every rank for its own targets when the
             # synapses are next needed (see construction.py).
             construction.defer(f"{owner}(...) call {call + 1}",
-                               lambda: self._add_synapses(*rule(key)), synapses=self)
+                               lambda: self._add_synapses(*rule(key)), synapses=self,
+                               expected_synapses=rule.expected_local)
             return
         with collective_call(f"{owner}(...) call {call + 1}"):
             self._connect_now(condition, i, j, n, skip_if_invalid, run_namespace, owner, key,
@@ -106,6 +113,7 @@ class Connecting:
         n_expr = Expression(n) if isinstance(n, str) else None
         if n_expr is None and (int(n) != n or n < 0):
             raise ValueError(f"{owner}: n must be a non-negative integer, got {n!r}")
+        checked = None
         if fixed_total_number is not None:
             if condition is not None or p != 1.0:
                 raise TypeError(f"{owner}: fixed_total_number takes no condition or p")
@@ -128,13 +136,28 @@ class Connecting:
         def draw(key):
             return self._multiply(*pairs(key), n, run_namespace, owner)
         draw.expressions = expressions + ([n_expr] if n_expr is not None else [])
+        draw.expected_local = self._expected_local(fixed_total_number, checked, n)
         return draw
+
+    def _expected_local(self, fixed_total_number, checked, n):
+        """About how many synapses this rank gets from a rule (None when the
+        rule has a condition or a p expression that only drawing can tell;
+        with an n expression, the count for n = 1)."""
+        n = 1 if isinstance(n, str) else n
+        local = self.target.stop - self.target.start
+        if fixed_total_number is not None:
+            return int(fixed_total_number) * local / max(1, self.target.N) * n
+        if checked is None:
+            return 0
+        cond_expr, p_expr, p_scalar = checked
+        if cond_expr is not None or p_expr is not None:
+            return None
+        return self.source.N * local * p_scalar * n
 
     def _explicit_pairs(self, i, j, n, skip_if_invalid, run_namespace, owner):
         if i is None or j is None:
             raise TypeError(f"{owner}: give both i and j")
-        i_arr, j_arr = np.broadcast_arrays(np.asarray(i, dtype=np.int64),
-                                           np.asarray(j, dtype=np.int64))
+        i_arr, j_arr = np.broadcast_arrays(_indices(i, "i", owner), _indices(j, "j", owner))
         i_arr, j_arr = i_arr.reshape(-1), j_arr.reshape(-1)
         valid = (i_arr >= 0) & (i_arr < self.source.N) & (j_arr >= 0) & (j_arr < self.target.N)
         if not valid.all():
@@ -256,3 +279,13 @@ class Connecting:
     #: Read-only per-synapse values computed from the connectivity.
     #: ``_source_i``/``_target_j`` (Brian2's names for synapses between
     #: subgroups) are the indices in the underlying groups, as ``_synaptic_pre/post``.
+
+
+def _indices(values, name, owner):
+    """Neuron indices given to connect(): integers (as Brian2 requires;
+    floats or booleans would be truncated silently), as int64."""
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.signedinteger):
+        raise TypeError(f"{owner}: {name} must be given as integers, got {array.dtype} "
+                        f"({values!r})")
+    return array.astype(np.int64)

@@ -13,21 +13,29 @@ so bad input still fails at the line that gave it. Errors that only the
 values can show (e.g. a negative delay drawn from an expression) are raised
 by the collective step, on every rank, naming the object and the expression.
 The random numbers are keyed by the call, not by when it runs: the synapses
-are the same as if built at once.
+are the same as if built at once. Before anything is built, the memory the
+queued calls will need on each rank is estimated (calls by ``p=`` and
+``fixed_total_number=``) and compared with the rank's share of its node's
+memory (parallel/memory.py): a model that cannot fit is refused at once.
 """
 import numpy as np
 
 from ..core import registry
 from ..parallel import collective, get_comm
+from ..parallel.memory import CONSTRUCTION_PEAK, check_room
 
 _pending = []
 
 
-def defer(description, task, synapses=None):
-    """Queue ``task()`` (rank-local work) described as ``description``;
+def defer(description, task, synapses=None, expected_synapses=None):
+    """Queue ``task()`` (rank-local work) described as ``description``.
+
     ``synapses``: the Synapses object it adds synapses to (each rank then
-    learns their new total when the queue is built)."""
-    _pending.append((description, task, synapses))
+    learns their new total when the queue is built); ``expected_synapses``:
+    how many it will add on this rank, about (None: unknown before drawing),
+    for the memory check made before anything is built.
+    """
+    _pending.append((description, task, synapses, expected_synapses))
 
 
 def has_pending():
@@ -42,8 +50,9 @@ def build_pending():
         return
     tasks = list(_pending)
     _pending.clear()
+    check_room(pending_bytes(tasks) * CONSTRUCTION_PEAK, f"Building the synapses of {_names(tasks)}")
     with collective(f"Building synapses ({len(tasks)} queued step(s))"):
-        for description, task, _ in tasks:
+        for description, task, _, _ in tasks:
             try:
                 task()
             except Exception as exc:
@@ -51,11 +60,24 @@ def build_pending():
                 raise
     # Every rank learns the new totals: one reduction for all the objects
     # (the same objects in the same order on every rank).
-    grown = list({id(s): s for _, _, s in tasks if s is not None}.values())
+    grown = list({id(s): s for _, _, s, _ in tasks if s is not None}.values())
     if grown:
         totals = get_comm().allreduce(np.array([len(s._store) for s in grown], dtype=np.int64))
         for synapses, total in zip(grown, totals):
             synapses._N = int(total)
+
+
+def pending_bytes(tasks=None) -> int:
+    """About how many bytes the queued calls' synapses will take on this rank
+    (calls whose count only drawing can tell are not counted)."""
+    tasks = _pending if tasks is None else tasks
+    return int(sum(s._store.bytes_per_synapse() * expected for _, _, s, expected in tasks
+                   if s is not None and expected))
+
+
+def _names(tasks):
+    names = list(dict.fromkeys(f"'{s.name}'" for _, _, s, _ in tasks if s is not None))
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def forget_pending():

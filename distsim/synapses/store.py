@@ -55,6 +55,11 @@ class SynapseStore:
     def __len__(self):
         return len(self.local_targets)
 
+    def bytes_per_synapse(self) -> int:
+        """Resident bytes of one synapse: target, delay and variables."""
+        return (self.local_targets.itemsize + self.delay_steps.itemsize
+                + sum(v.itemsize for v in self.variables.values()))
+
     @property
     def sources(self):
         """Source index of each synapse (computed, not stored)."""
