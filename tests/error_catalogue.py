@@ -52,6 +52,21 @@ def _store_over_another_file():
     store(filename=path)
 
 
+def _more_synapses_than_memory():
+    previous = os.environ.get("DISTSIM_MEMORY_LIMIT")
+    os.environ["DISTSIM_MEMORY_LIMIT"] = "64M"
+    try:
+        G = _group(10000)
+        S = Synapses(G, G, "w : 1", on_pre="v_post += w*mV", name="dense")
+        S.connect(p=0.2)
+        len(S)
+    finally:
+        if previous is None:
+            del os.environ["DISTSIM_MEMORY_LIMIT"]
+        else:
+            os.environ["DISTSIM_MEMORY_LIMIT"] = previous
+
+
 def _unknown_synaptic_target():
     G, S = _synapses(on_pre="x_post += 1")
     S.connect(j="i")
@@ -107,6 +122,8 @@ CATALOGUE = [
      IndexError, r"out of range for 10 neurons"),
     ("groups", "a variable the model lacks", lambda: setattr(_group(), "u", 1),
      AttributeError, r"no variable 'u'"),
+    ("groups", "an expression that cannot be evaluated",
+     lambda: setattr(_group(), "v", "(1/0)*mV"), ValueError, r"'\(1/0\)\*mV' cannot be evaluated"),
     ("groups", "writing a read-only variable", lambda: setattr(_group(), "lastspike", 0 * ms),
      AttributeError, r"'lastspike' cannot be set"),
     ("groups", "a subgroup with a step", lambda: _group()[::2], TypeError, r"contiguous"),
@@ -137,6 +154,12 @@ CATALOGUE = [
     ("synapses", "fixed_total_number with p",
      lambda: _synapses()[1].connect(p=0.5, fixed_total_number=10), TypeError,
      r"fixed_total_number takes no condition or p"),
+    ("synapses", "n that is not an integer", lambda: _synapses()[1].connect(n=1.5), TypeError,
+     r"n must be an integer or a string"),
+    ("synapses", "i given as floats", lambda: _synapses()[1].connect(i=[0.5, 1.0], j=[1, 2]),
+     TypeError, r"i must be given as integers"),
+    ("synapses", "more synapses than the memory holds", _more_synapses_than_memory,
+     MemoryError, r"'dense' needs about .* GiB on rank .*Nothing was built"),
     ("synapses", "a negative delay",
      lambda: (lambda S: (S.connect(j="i"), setattr(S, "delay", -1 * ms)))(
          _synapses(on_pre="v_post += 1")[1]), ValueError, r"non-negative"),
@@ -220,7 +243,33 @@ def markdown():
             lines += ["", f"## {area}", "", "| bad input | error | message (matches) |",
                       "|---|---|---|"]
         lines.append(f"| {what} | `{error.__name__}` | `{pattern.replace('|', ' or ')}` |")
+    lines += ["", "## failures during a run", "",
+              "Tested by running scripts under mpirun -n 2 and -n 3 with a timeout",
+              "(tests/test_write_failures.py, tests/test_kill.py): none hangs.", "",
+              "| what happens | what the user sees |", "|---|---|"]
+    lines += [f"| {what} | {seen} |" for what, seen in FAILURES_DURING_A_RUN]
     return "\n".join(lines) + "\n"
+
+
+# Failures that end the job rather than raise (tested by running scripts).
+FAILURES_DURING_A_RUN = [
+    ("the results file's disk fills up", "before the flush that does not fit, every rank "
+     "raises `OSError` [Errno 28] naming the file, the MiB free and needed; the file is "
+     "closed holding everything up to the last flush"),
+    ("a checkpoint does not fit on its disk", "every rank raises `OSError` [Errno 28] before "
+     "anything is written; the previous checkpoints in the file are untouched"),
+    ("a write of the results file fails on one rank only", "that rank prints the error and "
+     "aborts the job within seconds (the others wait inside parallel HDF5); the file holds "
+     "everything up to the last complete flush"),
+    ("an exception in the script on one rank only", "that rank prints its traceback and "
+     "aborts the job within seconds"),
+    ("a rank is killed (SIGKILL)", "mpirun ends the job within seconds; the results file "
+     "holds everything up to the last flush, the last complete checkpoint restarts"),
+    ("SIGTERM or SIGUSR1 (a time limit)", "a checkpoint at the next window, exit code 85 "
+     "(docs/checkpoints.md)"),
+    ("the script ends without save()", "the results file is closed by all ranks together, "
+     "complete"),
+]
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import time
 
 import h5py
 import numpy as np
+import pytest
 
 from conftest import ROOT, mpirun
 
@@ -78,3 +79,22 @@ def test_a_rank_killed_mid_run_does_not_leave_the_others_waiting(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert not (tmp_path / "out.npz").exists()
+
+
+@pytest.mark.parametrize("n_ranks", [2, 3])
+def test_an_exception_in_user_code_on_one_rank_ends_the_job_within_seconds(tmp_path, n_ranks):
+    # Rank 1 fails in the script while the others enter run(): they must not
+    # wait for it in the spike exchange.
+    script = tmp_path / "fails_on_rank_1.py"
+    script.write_text("from distsim import *\n"
+                      "from distsim.parallel import rank\n"
+                      "G = NeuronGroup(100, 'dv/dt = (2 - v)/(10*ms) : 1', threshold='v > 1', "
+                      "reset='v = 0', method='exact')\n"
+                      "if rank() == 1:\n"
+                      "    raise RuntimeError('user code failed on rank 1')\n"
+                      "run(10*second)\n")
+    started = time.time()
+    result = mpirun(n_ranks, [str(script)], timeout=60)
+    assert result.returncode not in (0, 124) and time.time() - started < 30
+    assert "[distsim rank 1] uncaught exception, aborting all ranks" in result.stderr
+    assert "RuntimeError: user code failed on rank 1" in result.stderr
