@@ -10,6 +10,12 @@ Run the same script with ``mpirun -n N python model.py``.
 """
 __version__ = "0.1.0"
 
+# First what Brian2's star import takes from pylab (numpy's and pyplot's
+# names: utils/pylab_names.py); distsim's own names below win.
+from .utils.pylab_names import pylab_namespace as _pylab_namespace
+_pylab = _pylab_namespace()
+globals().update(_pylab)
+
 from .units import *  # noqa: F401,F403 - Brian2 exports every unit name
 from .units import __all__ as _unit_names
 from .core.clock import Clock, defaultclock
@@ -27,10 +33,12 @@ from .network.interruptions import CHECKPOINT_EXIT_CODE
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
 
-__all__ = list(_unit_names) + [
+#: distsim's own names: what ``from distsim.only import *`` gives.
+_own_names = list(_unit_names) + [
     "Clock", "defaultclock", "PoissonGroup", "PoissonInput", "SpikeGeneratorGroup",
     "TimedArray", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf",
     "linked_var", "prefs", "CHECKPOINT_EXIT_CODE",
     # Brian2 names that raise a clear NotImplementedError
     "store", "restore", "network_operation", "EventMonitor"]
+__all__ = sorted(set(_pylab) | set(_own_names))

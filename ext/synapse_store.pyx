@@ -6,7 +6,7 @@ The Python side (distsim.synapses.store) owns the arrays and checks inputs.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, int32_t
+from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 cnp.import_array()
 
@@ -98,3 +98,52 @@ def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):
             rank[k] = seen[groups[k]]
             seen[groups[k]] += 1
     return out
+
+
+ctypedef fused element_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+
+def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):
+    """Row starts of the synapses grouped by local target (int64, n + 1)."""
+    cdef Py_ssize_t n = local_targets.shape[0], k
+    out = np.zeros(n_targets + 1, dtype=np.int64)
+    cdef int64_t[::1] row_start = out
+    with nogil:
+        for k in range(n):
+            row_start[local_targets[k] + 1] += 1
+        for k in range(n_targets):
+            row_start[k + 1] += row_start[k]
+    return out
+
+
+def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,
+                      const element_t[::1] values, element_t[::1] out):
+    """``out``: ``values`` grouped by target, store order kept within a
+    target (what gathering with the counting sort's order gives, in one
+    pass and without the order array). Elements are moved as raw bytes."""
+    cdef Py_ssize_t n = local_targets.shape[0], k
+    cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+    cdef int32_t t
+    with nogil:
+        for k in range(n):
+            t = local_targets[k]
+            out[fill[t]] = values[k]
+            fill[t] += 1
+
+
+def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,
+                     const element_t[::1] grouped, element_t[::1] values):
+    """The inverse of `scatter_by_target`: ``values`` in store order from
+    ``grouped`` (grouped by target)."""
+    cdef Py_ssize_t n = local_targets.shape[0], k
+    cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+    cdef int32_t t
+    with nogil:
+        for k in range(n):
+            t = local_targets[k]
+            values[k] = grouped[fill[t]]
+            fill[t] += 1

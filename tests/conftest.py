@@ -10,6 +10,13 @@ from distsim.core.clock import defaultclock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# tests/slurm_stage needs a running SLURM, tests/two_node_stage two emulated
+# nodes: scripts/slurm_stage and scripts/two_node_stage set them up and run
+# them (stages of scripts/test).
+collect_ignore = [stage for stage, flag in (("slurm_stage", "DISTSIM_SLURM_STAGE"),
+                                            ("two_node_stage", "DISTSIM_TWO_NODE_STAGE"))
+                  if not os.environ.get(flag)]
+
 
 @pytest.fixture(autouse=True)
 def fresh_scope():

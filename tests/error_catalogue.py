@@ -214,8 +214,9 @@ CATALOGUE = [
      lambda: setattr(distsim.prefs.codegen, "target", "cuda"), ValueError,
      r"target must be one of"),
     ("files", "a results file in a directory that does not exist",
-     lambda: (_group(), save("/nonexistent-directory/results.h5")), Exception,
-     r"nonexistent-directory|unable|Unable"),
+     lambda: (_group(), save("/nonexistent-directory/results.h5")), FileNotFoundError,
+     r"cannot create the results file '/nonexistent-directory/results.h5': the directory "
+     r"'/nonexistent-directory' does not exist"),
     ("files", "loading a file that does not exist",
      lambda: distsim.load("/nonexistent-directory/results.h5"), Exception,
      r"nonexistent|No such file|unable|Unable"),

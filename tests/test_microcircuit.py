@@ -27,7 +27,7 @@ def test_microcircuit_at_scale_0_1(tmp_path):
         assert set(f["spikes"]) == set(RATES_AT_SCALE_0_1)
         assert f["distsim"].attrs["n_ranks"] == 2
     # The commands users run on the demo's output
-    from distsim.io.cli import main
+    from distsim.cli import main
     main(["info", output])
     png = str(tmp_path / "raster.png")
     main(["plot", output, "-o", png])

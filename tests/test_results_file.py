@@ -56,7 +56,7 @@ def test_load_gives_the_spikes_with_units(tmp_path):
 
 def test_info_command(tmp_path, capsys):
     G, mon, filename = small_run(tmp_path)
-    from distsim.io.cli import main
+    from distsim.cli import main
     main(["info", filename])
     out = capsys.readouterr().out
     assert "cells" in out and str(mon.num_spikes) in out
@@ -132,7 +132,7 @@ def test_neo_and_elephant_read_the_results(tmp_path):
 def test_plot_command_writes_a_png(tmp_path):
     path = str(tmp_path / "r.h5")
     monitored_run(path)
-    from distsim.io.cli import main
+    from distsim.cli import main
     png = str(tmp_path / "raster.png")
     main(["plot", path, "-o", png])
     with open(png, "rb") as f:

@@ -1,6 +1,5 @@
-"""The ``distsim`` command: ``distsim info results.h5`` and
-``distsim plot results.h5 -o raster.png``."""
-import argparse
+"""What ``distsim info`` and ``distsim plot`` show of a results file (the
+command itself: distsim/cli.py)."""
 import sys
 
 import numpy as np
@@ -89,24 +88,3 @@ def plot(filename, output, max_points=MAX_RASTER_POINTS):
         fig.savefig(output, dpi=100)
         plt.close(fig)
     return output
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="distsim", description="distsim results files")
-    commands = parser.add_subparsers(dest="command", required=True)
-    info_parser = commands.add_parser("info", help="populations, counts, rates and run metadata")
-    info_parser.add_argument("file")
-    plot_parser = commands.add_parser("plot", help="raster, rates and rate histograms (PNG)")
-    plot_parser.add_argument("file")
-    plot_parser.add_argument("-o", "--output", default="raster.png")
-    plot_parser.add_argument("--max-points", type=int, default=MAX_RASTER_POINTS)
-    args = parser.parse_args(argv)
-    if args.command == "info":
-        info(args.file)
-    elif args.command == "plot":
-        print(f"wrote {plot(args.file, args.output, args.max_points)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

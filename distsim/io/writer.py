@@ -68,7 +68,15 @@ class ResultsWriter:
         self.file_t_end_ms = 0.0  # the biological time the file is complete up to
         self.wall_times = {}
         with collective(f"Creating the results file '{filename}'"):
-            self.file = _open_parallel(self.filename, "w")
+            directory = os.path.dirname(self.filename)
+            if not os.path.isdir(directory):
+                raise FileNotFoundError(f"cannot create the results file '{self.filename}': "
+                                        f"the directory '{directory}' does not exist")
+            try:
+                self.file = _open_parallel(self.filename, "w")
+            except OSError as error:
+                raise OSError(f"cannot create the results file '{self.filename}': "
+                              f"{error}") from error
         self.is_open = True
         _register_open_writer(self)
         self.file.attrs["magic"] = sonata.MAGIC

@@ -349,29 +349,31 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
 
     # -- checkpoints -----------------------------------------------------------
     def _target_major(self):
-        """This rank's synapses in the checkpoints' order (by target, then
-        the target's synapses in store order: the same on any number of
-        ranks) and where this rank's share starts in it (collective)."""
-        order = self.synapses_by_target()[1]
-        offset = get_comm().exscan(len(order)) or 0
-        return order, offset
+        """Row starts of this rank's synapses in the checkpoints' order (by
+        target, then the target's synapses in store order: the same on any
+        number of ranks) and where this rank's share starts in it
+        (collective)."""
+        row_starts = self._store.target_row_starts(self.target.n_local)
+        offset = get_comm().exscan(len(self._store)) or 0
+        return row_starts, offset
 
     def checkpoint_parts(self):
         """The synapses' state for a checkpoint: every stored variable of the
         table in target-major order (each rank's synapses are one slab of
         it), shared values once, and each pathway's events in flight as
         (arrival step, target-major position). Collective (offsets)."""
-        order, offset = self._target_major()
+        row_starts, offset = self._target_major()
         parts = {}
         for name, variable in self.variables.items():
             if not variable.stored:
                 continue
             parts[name] = Replicated(variable.values.copy()) if variable.shared else \
-                Block(variable.values[order], offset, self.N)
+                Block(self._store.to_target_major(variable.values, row_starts), offset, self.N)
         comm = get_comm()
         rank_in_order = None
         for pathway in self._pathway_objects.values():
             if rank_in_order is None and pathway.pending:
+                order = self.synapses_by_target()[1]
                 rank_in_order = np.empty(len(order), dtype=np.int64)
                 rank_in_order[order] = np.arange(len(order))
             steps = [np.full(len(p), step, np.int64) for step, chunks in pathway.pending.items()
@@ -389,7 +391,8 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
     def restore_parts(self, reader, prefix):
         """Set the stored variables and the events in flight from a
         checkpoint (the slab of this rank's synapses). Collective."""
-        order, offset = self._target_major()
+        row_starts, offset = self._target_major()
+        count = len(self._store)
         self._delay_dt = reader.meta["dt"]  # the delays are steps of this dt
         for name, variable in self.variables.items():
             if not variable.stored:
@@ -398,11 +401,17 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
             if variable.shared:
                 variable.values[...] = reader.replicated(path)
             else:
-                variable.values[order] = reader.block(path, offset, len(order))
+                self._store.from_target_major(reader.block(path, offset, count),
+                                              variable.values, row_starts)
+        order = None
         for pathway in self._pathway_objects.values():
             events = reader.replicated(f"{prefix}/events_{pathway.name}").reshape(-1, 2)
-            mine = (events[:, 0] >= offset) & (events[:, 0] < offset + len(order))
-            positions, steps = order[events[mine, 0] - offset], events[mine, 1]
+            mine = (events[:, 0] >= offset) & (events[:, 0] < offset + count)
+            if order is None and mine.any():
+                order = self.synapses_by_target()[1]
+            positions = order[events[mine, 0] - offset] if mine.any() else \
+                np.empty(0, np.int64)
+            steps = events[mine, 1]
             pathway.pending = {}
             for step in np.unique(steps):
                 pathway.pending[int(step)] = [np.sort(positions[steps == step])]

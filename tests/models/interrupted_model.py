@@ -1,10 +1,12 @@
 """A run that a signal may interrupt (tests/test_checkpoints.py).
 
-    python interrupted_model.py OUT CKPT MARKER [continue]
+    python interrupted_model.py OUT CKPT MARKER [continue | auto]
 
 Builds the network, writes MARKER, then runs to 2 s with checkpoints to
 CKPT (on a signal: checkpoint and exit 85). With 'continue': restores CKPT
-and runs the remaining time. Saves spikes and weights to OUT (rank 0).
+and runs the remaining time; with 'auto', the same if CKPT exists (the
+pattern of a job that resubmits itself, slurm/long_run.sbatch). Saves spikes
+and weights to OUT (rank 0).
 """
 import os
 import sys
@@ -16,7 +18,8 @@ from distsim import (NeuronGroup, SpikeMonitor, Synapses, defaultclock, ms, rest
 from distsim.parallel import rank
 
 out, checkpoint, marker = sys.argv[1:4]
-continuing = len(sys.argv) > 4
+mode = sys.argv[4] if len(sys.argv) > 4 else None
+continuing = mode == "continue" or (mode == "auto" and os.path.exists(checkpoint))
 seed(11)
 G = NeuronGroup(80, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1", reset="v = 0",
                 method="exact", name="neurons")
