@@ -18,11 +18,17 @@ queued calls will need on each rank is estimated (calls by ``p=`` and
 ``fixed_total_number=``) and compared with the rank's share of its node's
 memory (parallel/memory.py): a model that cannot fit is refused at once.
 """
+import os
+import time
+
 import numpy as np
 
 from ..core import registry
 from ..parallel import collective, get_comm
 from ..parallel.memory import CONSTRUCTION_PEAK, check_room
+from ..utils.log import get_logger
+
+_log = get_logger("construction")
 
 _pending = []
 
@@ -51,6 +57,7 @@ def build_pending():
     tasks = list(_pending)
     _pending.clear()
     check_room(pending_bytes(tasks) * CONSTRUCTION_PEAK, f"Building the synapses of {_names(tasks)}")
+    progress = _Progress(tasks)
     with collective(f"Building synapses ({len(tasks)} queued step(s))"):
         for description, task, _, _ in tasks:
             try:
@@ -58,6 +65,7 @@ def build_pending():
             except Exception as exc:
                 exc.add_note(f"(while building: {description})")
                 raise
+            progress.step_done(description)
     # Every rank learns the new totals: one reduction for all the objects
     # (the same objects in the same order on every rank).
     grown = list({id(s): s for _, _, s, _ in tasks if s is not None}.values())
@@ -65,6 +73,42 @@ def build_pending():
         totals = get_comm().allreduce(np.array([len(s._store) for s in grown], dtype=np.int64))
         for synapses, total in zip(grown, totals):
             synapses._N = int(total)
+
+
+class _Progress:
+    """Progress of a long construction, on the log (rank 0 speaks): the
+    step, the synapses built so far on this rank, the time and an estimate
+    of the time left (by the expected synapse counts where known). Silent
+    for constructions shorter than ``DISTSIM_PROGRESS_AFTER`` seconds
+    (default 5); then a line at most every 5 seconds, and one at the end."""
+
+    INTERVAL = 5.0
+
+    def __init__(self, tasks):
+        self.tasks = tasks
+        self.weights = [float(expected) if expected else 0.0 for _, _, _, expected in tasks]
+        self.total_weight = sum(self.weights)
+        self.started = self.last = time.perf_counter()
+        self.after = float(os.environ.get("DISTSIM_PROGRESS_AFTER", "5"))
+        self.done = 0
+
+    def step_done(self, description):
+        self.done += 1
+        now = time.perf_counter()
+        elapsed = now - self.started
+        final = self.done == len(self.tasks)
+        if elapsed < self.after or (not final and now - self.last < min(self.INTERVAL,
+                                                                          self.after)):
+            return
+        self.last = now
+        fraction = (sum(self.weights[:self.done]) / self.total_weight if self.total_weight
+                    else self.done / len(self.tasks))
+        left = elapsed * (1 - fraction) / fraction if fraction > 0 else float("nan")
+        built = sum(len(s._store) for s in {id(s): s for _, _, s, _ in self.tasks[:self.done]
+                                            if s is not None}.values())
+        _log.info(f"building synapses: step {self.done}/{len(self.tasks)} done ({description}); "
+                  f"{built:,} synapses on this rank; {elapsed:.1f} s"
+                  + ("" if final else f", about {left:.0f} s left"))
 
 
 def pending_bytes(tasks=None) -> int:
