@@ -17,16 +17,15 @@ as Brian2's ``store(name, filename)`` does.
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
-import shutil
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..parallel import collective, get_comm
 from ..parallel.errors import abort_from_parallel_io
+from .disk import free_bytes, no_room_error
 
 FORMAT = "distsim-checkpoint"
 VERSION = 1
@@ -99,11 +98,10 @@ def _check_room(filename, arrays, copied):
     needed = sum(_global_bytes(part) for part in arrays.values()) + METADATA_BYTES
     if copied:
         needed += os.path.getsize(filename)
-    free = shutil.disk_usage(os.path.dirname(filename)).free
+    free = free_bytes(filename)
     if needed > free:
-        raise OSError(errno.ENOSPC, f"the disk holding '{filename}' has {free / 2**20:.1f} MiB "
-                                    f"free; the checkpoint needs {needed / 2**20:.1f} MiB. "
-                                    "The previous checkpoints in the file are untouched")
+        raise no_room_error("checkpoint file", filename, free, needed, "the checkpoint",
+                            "The previous checkpoints in the file are untouched")
 
 
 def _global_bytes(part):

@@ -14,11 +14,9 @@ by the ranks that hold them.
 """
 import atexit
 import datetime
-import errno
 import json
 import os
 import platform
-import shutil
 import sys
 import time
 
@@ -28,6 +26,7 @@ from ..core.clock import defaultclock
 from ..core.random import current_seed
 from ..parallel import collective, collective_call, get_comm
 from ..parallel.errors import abort_from_parallel_io
+from .disk import free_bytes, no_room_error
 from . import sonata
 
 
@@ -136,19 +135,14 @@ class ResultsWriter:
         file, if its disk lacks room for the next flush. Collective."""
         comm = get_comm()
         needed = sum(monitor.pending_file_bytes() for monitor in monitors) + METADATA_BYTES
-        free = None
-        if comm.Get_rank() == 0:
-            free = shutil.disk_usage(os.path.dirname(self.filename)).free
-        free = comm.bcast(free, root=0)
+        free = comm.bcast(free_bytes(self.filename) if comm.Get_rank() == 0 else None, root=0)
         if needed <= free:
             return
         self._close_file()
-        error = OSError(errno.ENOSPC,
-                        f"the disk holding the results file '{self.filename}' has "
-                        f"{free / 2**20:.2f} MiB free; writing what the monitors recorded "
-                        f"needs {needed / 2**20:.2f} MiB. The file is closed and "
-                        f"holds everything up to the last flush (t = "
-                        f"{self.file_t_end_ms:g} ms); free space or write elsewhere")
+        error = no_room_error("results file", self.filename, free, needed,
+                              "writing what the monitors recorded",
+                              f"The file is closed and holds everything up to the last flush "
+                              f"(t = {self.file_t_end_ms:g} ms); free space or write elsewhere")
         error.raised_on_every_rank = True
         raise error
 

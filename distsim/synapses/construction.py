@@ -56,7 +56,8 @@ def build_pending():
         return
     tasks = list(_pending)
     _pending.clear()
-    check_room(pending_bytes(tasks) * CONSTRUCTION_PEAK, f"Building the synapses of {_names(tasks)}")
+    check_room(pending_bytes(tasks) * CONSTRUCTION_PEAK,
+               f"Building the synapses of {_names(tasks)}")
     progress = _Progress(tasks)
     with collective(f"Building synapses ({len(tasks)} queued step(s))"):
         for description, task, _, _ in tasks:

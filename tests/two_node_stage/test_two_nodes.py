@@ -73,3 +73,16 @@ def test_results_on_two_nodes_equal_one_rank(tmp_path, model, arguments):
     for node in NODES:
         kernels = os.path.join(WORK, f"cache-{node}", "kernels")
         assert os.path.isdir(kernels) and os.listdir(kernels), node
+
+
+def test_the_rank_independence_network_on_two_nodes_equals_one_rank(tmp_path):
+    # Every connect form, indexing form, delays, subgroups, plasticity and
+    # inputs (tests/test_rank_independence.py), with 4 ranks on the 2 nodes.
+    model = "tests/models/synapse_forms.py"
+    assert mpirun(1, [model, str(tmp_path / "one")]).returncode == 0
+    result = on_two_nodes(4, [model, str(tmp_path / "two_nodes")])
+    assert result.returncode == 0, result.stderr
+    expected, produced = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two_nodes.npz")
+    assert set(expected.files) == set(produced.files) and len(expected.files) > 20
+    for key in expected.files:
+        assert np.array_equal(expected[key], produced[key]), key
