@@ -63,26 +63,18 @@ class SynapseStore:
     def to_target_major(self, values: np.ndarray, row_starts: np.ndarray) -> np.ndarray:
         """``values`` (store order) grouped by target, store order kept
         within a target: one pass, no permutation array."""
+        _check_movable(values)
         out = np.empty_like(values)
-        if not _movable(values):
-            out[...] = values[self._target_major_order()]
-            return out
         synapse_store.scatter_by_target(self.local_targets, row_starts, _raw(values), _raw(out))
         return out
 
     def from_target_major(self, grouped: np.ndarray, values: np.ndarray,
                           row_starts: np.ndarray) -> None:
         """Set ``values`` (store order) from ``grouped`` (target-major)."""
+        _check_movable(values)
         grouped = np.ascontiguousarray(grouped, dtype=values.dtype)
-        if not _movable(values):
-            values[self._target_major_order()] = grouped
-            return
         synapse_store.gather_by_target(self.local_targets, row_starts, _raw(grouped),
                                        _raw(values))
-
-    def _target_major_order(self):
-        n_targets = int(self.local_targets.max()) + 1 if len(self) else 0
-        return synapse_store.group_by_source(self.local_targets.astype(np.int64), n_targets)[1]
 
     def bytes_per_synapse(self) -> int:
         """Resident bytes of one synapse: target, delay and variables."""
@@ -204,9 +196,13 @@ class SynapseStore:
                 + sum(v.nbytes for v in self.variables.values()))
 
 
-def _movable(values):
-    """Arrays the typed loops move as raw elements of 1, 2, 4 or 8 bytes."""
-    return values.ndim == 1 and values.flags.c_contiguous and values.dtype.itemsize in (1, 2, 4, 8)
+def _check_movable(values):
+    """The typed loops move 1-d arrays of 1, 2, 4 or 8-byte elements: every
+    per-synapse variable is one (float64, integers, booleans)."""
+    if values.ndim != 1 or not values.flags.c_contiguous or \
+            values.dtype.itemsize not in (1, 2, 4, 8):
+        raise TypeError(f"a per-synapse array of {values.dtype} and shape {values.shape} "
+                        "cannot be reordered by target")
 
 
 def _raw(values):
