@@ -19,6 +19,7 @@ globals().update(_pylab)
 from .units import *  # noqa: F401,F403 - Brian2 exports every unit name
 from .units import __all__ as _unit_names
 from .core.clock import Clock, defaultclock
+from .core.devices import device, get_device, set_device
 from .core.preferences import prefs
 from .core.random import seed
 from .core.registry import collect, start_scope
@@ -27,18 +28,22 @@ from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load
 from .model.equations import Equations
+from .model.functions import DEFAULT_FUNCTIONS, Function, declare_types, implementation
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, restore, run, save, store
+from .network import MagicError, MagicNetwork, Network, magic_network, restore, run, save, store
 from .network.interruptions import CHECKPOINT_EXIT_CODE
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
+exprel = DEFAULT_FUNCTIONS["exprel"]
 
 #: distsim's own names: what ``from distsim.only import *`` gives.
 _own_names = list(_unit_names) + [
     "Clock", "defaultclock", "PoissonGroup", "PoissonInput", "SpikeGeneratorGroup",
     "TimedArray", "seed", "collect", "start_scope", "NeuronGroup", "Synapses",
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf",
-    "linked_var", "prefs", "CHECKPOINT_EXIT_CODE",
+    "linked_var", "prefs", "CHECKPOINT_EXIT_CODE", "device", "get_device", "set_device",
+    "Function", "implementation", "declare_types", "DEFAULT_FUNCTIONS", "exprel",
+    "MagicError", "MagicNetwork", "magic_network", "check_units",
     # Brian2 names that raise a clear NotImplementedError
     "store", "restore", "network_operation", "EventMonitor"]
 __all__ = sorted(set(_pylab) | set(_own_names))

@@ -214,7 +214,10 @@ class TimedArray(Function):
                                          get_dimensions(dt))
         self.dt = float(dt / second)
         self.name = name
-        super().__init__(self._evaluate, self._dimension_rule)
+        self.pyfunc = None
+        self.implementations = {}
+        self.implementation = self._evaluate
+        self.dimension_rule = self._dimension_rule
 
     def _steps(self, t):
         # t/dt rounded down, with a tolerance for float error in t.

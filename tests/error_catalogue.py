@@ -34,10 +34,10 @@ def _synapses(model="w : 1", **kwargs):
 
 def _restore_other_network():
     directory = distsim.parallel.get_comm().bcast(tempfile.mkdtemp(), root=0)
-    _group(name="g")
+    group = _group(name="g")
     store(filename=os.path.join(directory, "c.h5"))
     distsim.start_scope()
-    _group(12, name="g")
+    group = _group(12, name="g")
     restore(filename=os.path.join(directory, "c.h5"))
 
 
@@ -74,7 +74,7 @@ def _unknown_synaptic_target():
 
 
 def _state_monitor_out_of_range():
-    StateMonitor(_group(), "v", record=[3, 10])
+    monitor = StateMonitor(_group(), "v", record=[3, 10])
     run(0.1 * ms)
 
 

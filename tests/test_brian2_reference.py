@@ -103,7 +103,7 @@ def test_the_conditional_write_holds_also_for_poisson_input():
                             threshold="v > -50*mV", reset="v = -70*mV", refractory=3 * ms,
                             method="exact")
     G.v = -65 * mV
-    distsim.PoissonInput(G, "v", 50, 200 * Hz, 2 * mV)
+    noise = distsim.PoissonInput(G, "v", 50, 200 * Hz, 2 * mV)
     trace = distsim.StateMonitor(G, ["v", "not_refractory"], record=True)
     distsim.run(50 * ms)
     v, free = np.asarray(trace.v_), np.asarray(trace.not_refractory).astype(bool)

@@ -111,7 +111,7 @@ def test_a_misfit_is_an_error_on_every_rank(tmp_path):
     store("x", filename=path)
     import distsim
     distsim.start_scope()
-    NeuronGroup(10, "v : 1\nu : 1", name="g")
+    G = NeuronGroup(10, "v : 1\nu : 1", name="g")
     with pytest.raises((ValueError, CollectiveError), match="variables"):
         restore("x", filename=path)
 

@@ -10,7 +10,7 @@ from distsim import (Hz, Network, NeuronGroup, PoissonGroup, PoissonInput, Spike
 def test_poisson_input_mean_and_variance():
     # Shot noise: mean N*rate*w*tau, variance N*rate*w^2*tau/2 (Campbell).
     G = NeuronGroup(2000, "dv/dt = -v/(10*ms) : volt")
-    PoissonInput(G, "v", 100, 10 * Hz, weight=0.1 * mV)
+    noise = PoissonInput(G, "v", 100, 10 * Hz, weight=0.1 * mV)
     run(100 * ms)
     v = np.asarray(G.v_)
     assert abs(v.mean() - 1e-3) < 0.03e-3
@@ -32,7 +32,7 @@ def test_spike_generator_times_and_period():
     assert np.allclose(np.asarray(mon.t_) * 1e3, [1, 2, 3, 6, 7, 8])
     sg2 = SpikeGeneratorGroup(2, [0, 0], [1, 1.02] * ms)
     with pytest.raises(ValueError, match="two spikes in one time step"):
-        run(1 * ms)
+        Network(sg2).run(1 * ms)
 
 
 def test_timed_array_drives_a_group():

@@ -157,7 +157,7 @@ def test_unknown_identifiers_and_bad_code_name_the_object_and_expression():
     with pytest.raises(Exception, match="reset.*'w'.*not a variable"):
         from distsim import start_scope
         start_scope()
-        NeuronGroup(1, "v : 1", threshold="v > 1", reset="w = 0")
+        G = NeuronGroup(1, "v : 1", threshold="v > 1", reset="w = 0")
         run(1 * ms)
 
 

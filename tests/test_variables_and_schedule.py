@@ -48,12 +48,11 @@ def test_the_schedule_follows_brian2s_slots_orders_and_names():
     summed = Synapses(G, H, "y : 1\ntotal_post = y : 1 (summed)", name="summer")
     summed.connect(p=0.5)
     plastic.connect(p=0.5)
-    PoissonInput(G, "v", 10, 10 * Hz, 0.01, name="noise")
-    SpikeMonitor(G, variables="v", name="spikes")
-    StateMonitor(G, "v", record=True, name="trace")
+    inputs_and_monitors = [PoissonInput(G, "v", 10, 10 * Hz, 0.01, name="noise"),
+                           SpikeMonitor(G, variables="v", name="spikes"),
+                           StateMonitor(G, "v", record=True, name="trace")]
     G.run_regularly("I = 0", when="end", name="neurons_cleanup")
-    net = Network(G, H, plastic, summed, *[o for o in _registered()
-                                          if o.name in ("noise", "spikes", "trace")])
+    net = Network(G, H, plastic, summed, inputs_and_monitors)
     net.run(0.2 * ms)
     summary = net.scheduling_summary()
     assert summary == [
@@ -88,6 +87,3 @@ def test_run_regularly_in_any_slot_sees_the_values_of_that_point_of_the_step():
     assert seen["end"] == 0                             # after the reset
 
 
-def _registered():
-    from distsim.core.registry import registered_objects
-    return registered_objects()

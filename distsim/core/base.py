@@ -1,6 +1,6 @@
 """What every simulation object shares: a unique name, registration (so
 ``run()`` simulates it) and the script namespace it was created in."""
-from ..utils.frames import caller_namespace
+from ..utils.frames import caller_namespace, constants_of
 from . import registry
 
 
@@ -15,14 +15,18 @@ class SimulationObject:
     #: Brian2-like scheduling slot; the network orders objects by it.
     when = "groups"
     order = 0
+    #: Whether a new object of this kind makes ``run()`` start a new
+    #: simulation (Brian2's; monitors do not).
+    invalidates_magic_network = True
 
     def __init__(self, name, namespace=None):
         self.name = registry.unique_name(name)
         self.namespace = namespace
         # Constants are resolved at run time (as Brian2 does); the creating
         # frame is a fallback for objects created inside functions.
-        self._creation_namespace = caller_namespace()
+        self._creation_namespace = constants_of(caller_namespace())
         self.active = True
+        self._network = None  # the id of the network it ran in (Brian2's _network)
         registry.register(self)
 
     def namespaces(self, run_namespace):

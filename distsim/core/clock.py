@@ -2,13 +2,17 @@
 from ..units import DimensionMismatchError, Quantity, get_dimensions, second
 
 
+#: Brian2's default time step.
+DEFAULT_DT = 0.1e-3 * second
+
+
 class Clock:
     """A clock counting steps of ``dt`` (Brian2's ``Clock``).
 
     Time is kept as an integer step count, so ``t`` never drifts.
     """
 
-    def __init__(self, dt=0.1e-3 * second, name="defaultclock"):
+    def __init__(self, dt=DEFAULT_DT, name="defaultclock"):
         self.name = name
         self.timestep = 0
         self.dt = dt

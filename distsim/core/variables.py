@@ -127,10 +127,11 @@ class Variables(Mapping):
         return self._add(Variable(name, dim, dtype, self.owner, read_only=read_only,
                                   stored=stored, flags=tuple(flags), _locate=locate))
 
-    def add_derived(self, name: str, dim: Dimension, dtype=np.int64) -> Variable:
-        """A read-only value computed on demand by the owner (``i``, ``j``...)."""
+    def add_derived(self, name: str, dim: Dimension, dtype=np.int64, *, flags=()) -> Variable:
+        """A read-only value computed on demand by the owner (``i``, ``j``,
+        a subexpression: flag ``subexpression``)."""
         return self._add(Variable(name, dim, dtype, self.owner, read_only=True, stored=False,
-                                  derived=True))
+                                  derived=True, flags=tuple(flags)))
 
     def replace_array(self, name: str, values: np.ndarray, *, stored: bool) -> None:
         """Make ``name`` use ``values`` (a linked variable uses its source's

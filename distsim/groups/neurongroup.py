@@ -129,10 +129,14 @@ class NeuronGroup(NeuronPopulation):
 
     def _declare_variables(self):
         """The group's variable table: the model's variables (this rank's
-        block), ``lastspike``, ``not_refractory`` and the index ``i``."""
+        block), its subexpressions, ``lastspike``, ``not_refractory`` and the
+        index ``i``."""
         table = Variables(self.name)
         for eq in self.equations:
-            if eq.kind != "subexpression":
+            if eq.kind == "subexpression":  # computed when read (G.I, StateMonitor)
+                table.add_derived(eq.name, eq.dim, dtype_for(eq.var_type),
+                                  flags=tuple(eq.flags) + ("subexpression",))
+            else:
                 table.add_array(eq.name, eq.dim,
                                 np.zeros(self.n_local, dtype=dtype_for(eq.var_type)),
                                 shared="shared" in eq.flags, flags=eq.flags)

@@ -8,7 +8,8 @@ the elements a rank owns, so every rank runs the same line.
 import numpy as np
 
 from ..core.random import stream_key
-from ..model.expressions import ANY_DIMENSION, Expression, ExpressionError, RandomContext
+from ..model.expressions import (ANY_DIMENSION, Expression, ExpressionError, RandomContext,
+                                 SubexpressionNamespace, Subexpressions)
 from ..parallel import get_comm
 from ..parallel.guard import collective_call
 from ..units import DimensionMismatchError, Quantity
@@ -67,17 +68,24 @@ class NeuronPopulation(Group):
     def _namespace(self, constants, index=slice(None), t=0.0, dt=0.0):
         """Values for evaluating the group's code on its local neurons
         ``index`` (arrays are views where ``index`` is a slice)."""
-        ns = dict(constants)
-        for name, values in self._local_state.items():
-            ns[name] = values[index]
-        ns["i"] = self.local_indices[index]
-        ns["N"] = self.N
-        ns["t"] = t
-        ns["dt"] = dt
-        for eq in self._subexpressions():
-            if eq.name not in self._stochastic_subexpressions:
-                ns[eq.name] = eq.expr.evaluate(ns)
-        return ns
+        values = dict(constants)
+        for name, array in self._local_state.items():
+            values[name] = array[index]
+        values["i"] = self.local_indices[index]
+        values["N"] = self.N
+        values["t"] = t
+        values["dt"] = dt
+        return SubexpressionNamespace(values, self._readable_subexpressions)
+
+    @property
+    def _readable_subexpressions(self):
+        """The subexpressions code may read (all but the stochastic ones)."""
+        found = self.__dict__.get("_readable")
+        if found is None:
+            stochastic = self._stochastic_subexpressions
+            found = self.__dict__["_readable"] = Subexpressions(
+                (eq.name, eq.expr) for eq in self._subexpressions() if eq.name not in stochastic)
+        return found
 
     def _subexpressions(self):
         """The equations' subexpressions in evaluation order."""
@@ -132,7 +140,15 @@ class NeuronPopulation(Group):
         order, with units). Collective: every rank must call it."""
         if name == "i":
             return np.arange(self.N, dtype=np.int64)[index]
+        if self._is_subexpression(name):
+            run_namespace = caller_namespace()
         with collective_call(f"reading {self.name}.{name}"):
+            if self._is_subexpression(name):
+                values = np.concatenate(get_comm().allgather(
+                    self.subexpression_values(name, run_namespace)))
+                if isinstance(index, str):
+                    index = self._condition_mask(index, run_namespace)
+                return self._with_units(name, values[index])
             if self._is_shared(name):
                 # One value for the whole group (stored alongside each neuron).
                 values = np.concatenate(get_comm().allgather(self._local_state[name][:1]))
@@ -142,11 +158,43 @@ class NeuronPopulation(Group):
                 index = self._condition_mask(index)
             return self._with_units(name, values[index])
 
-    def local_values(self, name):
-        """This rank's values of ``name`` (no communication)."""
+    def local_values(self, name, run_namespace=None):
+        """This rank's values of ``name`` (no communication); a subexpression
+        is computed with the constants of ``run_namespace`` (default: the
+        script's)."""
         if name == "i":
             return self.local_indices
+        if self._is_subexpression(name):
+            return self.subexpression_values(
+                name, caller_namespace() if run_namespace is None else run_namespace)
         return self._local_state[name]
+
+    @staticmethod
+    def _current_time():
+        from ..core.clock import defaultclock  # every group runs on it
+        return defaultclock.t_
+
+    @staticmethod
+    def _current_dt():
+        from ..core.clock import defaultclock
+        return defaultclock.dt_
+
+    def _is_subexpression(self, name):
+        return name in self.variables and "subexpression" in self.variables[name].flags
+
+    def subexpression_values(self, name, run_namespace, t=None):
+        """This rank's values of the subexpression ``name`` now (at the
+        clock's time, or ``t`` in seconds), as Brian2 computes them when read."""
+        if name in self._stochastic_subexpressions:
+            raise ValueError(f"{self.name}.{name} uses noise (xi): it has no value outside "
+                             "the integration step")
+        code = self.resolver.subexpressions
+        expr = next(eq.expr for eq in code if eq.name == name)
+        constants = self.resolver.constants({name}, run_namespace, expr.code)
+        now = self._current_time() if t is None else t
+        ns = self._namespace(constants, t=now, dt=self._current_dt())
+        dtype = self.variables[name].dtype
+        return np.array(np.broadcast_to(ns[name], (self.n_local,)), dtype=dtype)
 
     def _condition_mask(self, condition, run_namespace=None):
         """Which neurons (all of them, global order) satisfy ``condition``.

@@ -79,13 +79,13 @@ class Resolver:
         return found
 
     def _resolve(self, name):
+        if name in self._subexpression_dims:
+            return Resolution("subexpression", name)
         variable = self.variables.get(name)
         if variable is not None:
             if variable.derived or "delay" in variable.flags:
                 return Resolution("derived", name)
             return Resolution("shared" if variable.shared else self.element_kind, name)
-        if name in self._subexpression_dims:
-            return Resolution("subexpression", name)
         if name in self.sizes:
             return Resolution("size", name)
         if name in ("t", "dt"):
@@ -128,7 +128,7 @@ class Resolver:
         """Raw (SI) values of the external constants among ``identifiers``
         (noise symbols ``xi`` are the integrator's)."""
         return {name: raw_value(self.external(name, run_namespace, code))
-                for name in identifiers
+                for name in self.with_subexpressions(identifiers)
                 if self.resolve(name).kind == "external" and not name.startswith("xi")}
 
     # -- what a piece of code needs --------------------------------------------

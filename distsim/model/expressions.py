@@ -264,8 +264,10 @@ class Expression(_Code):
         return self._dimension(self.tree.body, dim_of)
 
     def evaluate(self, namespace, random_context=None):
-        """Evaluate on a dict of raw (SI) values and arrays."""
-        namespace = dict(DEFAULT_CONSTANTS, **namespace)
+        """Evaluate on a dict of raw (SI) values and arrays (or a
+        `SubexpressionNamespace`, whose subexpressions are computed on use)."""
+        if not isinstance(namespace, SubexpressionNamespace):
+            namespace = dict(DEFAULT_CONSTANTS, **namespace)
         try:
             return eval(self._code_object, {"_np": np, "_ns": namespace,
                                             "_fn": self.function_table(random_context)})
@@ -274,6 +276,69 @@ class Expression(_Code):
 
     def __repr__(self):
         return f"Expression({self.code!r})"
+
+
+class Subexpressions:
+    """A group's subexpressions that code may read, and for each name the
+    subexpressions computed from it (directly or through others).
+
+    Parameters
+    ----------
+    expressions : dict
+        Name -> `Expression`, in evaluation order.
+    """
+
+    def __init__(self, expressions):
+        self.expressions = dict(expressions)
+        self.dependents = {}
+        for name, expr in self.expressions.items():
+            for used in expr.identifiers:
+                self.dependents.setdefault(used, set()).add(name)
+        changed = True
+        while changed:  # close over chains of subexpressions
+            changed = False
+            for name, found in self.dependents.items():
+                more = set().union(*(self.dependents.get(sub, ()) for sub in found)) - found
+                if more:
+                    found |= more
+                    changed = True
+
+
+class SubexpressionNamespace(dict):
+    """Values for evaluating a group's code, whose subexpressions are computed
+    when code first reads them, as Brian2 computes a subexpression where it is
+    used: code needs only the constants its own subexpressions use, and a
+    statement that writes a variable makes later statements see the
+    subexpressions computed from the new value.
+
+    Parameters
+    ----------
+    values : dict
+        Constants and variables (raw SI values and arrays).
+    subexpressions : Subexpressions
+        The subexpressions that may be read.
+    """
+
+    def __init__(self, values, subexpressions: Subexpressions):
+        super().__init__(values)
+        self.subexpressions = subexpressions
+
+    def __missing__(self, name):
+        expr = self.subexpressions.expressions.get(name)
+        if expr is None:
+            return DEFAULT_CONSTANTS[name]
+        value = expr.evaluate(self)
+        dict.__setitem__(self, name, value)
+        return value
+
+    def __setitem__(self, name, value):
+        super().__setitem__(name, value)
+        for stale in self.subexpressions.dependents.get(name, ()):
+            self.pop(stale, None)
+
+    def copy(self):
+        """A copy that still computes subexpressions on use."""
+        return SubexpressionNamespace(self, self.subexpressions)
 
 
 class Statements(_Code):

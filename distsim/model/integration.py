@@ -329,7 +329,16 @@ class RungeKuttaUpdater(_Updater):
 
     def update(self, state, not_refractory, t, dt, random_context=None):
         draws = [random_context.randn(j) * np.sqrt(dt) for j in range(len(self.noise))]
-        run_scheme(self.scheme, state, dict(state, t=t, dt=dt), not_refractory, draws)
+        run_scheme(self.scheme, state, _with_time(state, t, dt), not_refractory, draws)
+
+
+def _with_time(namespace, t, dt):
+    """A copy of ``namespace`` (of the same kind: subexpressions computed on
+    use) with the step's ``t`` and ``dt``."""
+    copied = namespace.copy()
+    copied["t"] = t
+    copied["dt"] = dt
+    return copied
 
 
 class ExponentialEulerUpdater(_Updater):
@@ -364,7 +373,7 @@ class ExponentialEulerUpdater(_Updater):
                                    f"equations ({exc}); use 'rk4'") from None
 
     def update(self, state, not_refractory, t, dt, random_context=None):
-        run_scheme(self.scheme, state, dict(state, t=t, dt=dt), not_refractory)
+        run_scheme(self.scheme, state, _with_time(state, t, dt), not_refractory)
 
 
 class StochasticUpdater(_Updater):
@@ -406,6 +415,14 @@ class StochasticUpdater(_Updater):
     def update(self, state, not_refractory, t, dt, random_context=None):
         base = dict(state)
         base["t"] = t
+        for eq in self.subexpressions:
+            # Read now, at the start of the step (``state`` computes
+            # subexpressions on use): '(constant over dt)' keeps this value.
+            if "constant over dt" in eq.flags and eq.name not in base:
+                try:
+                    base[eq.name] = state[eq.name]
+                except KeyError:  # a stochastic one: computed with the noise
+                    pass
         x = {name: state[name] for name in self.variables}
         dw = [random_context.randn(k) * np.sqrt(dt) for k in range(len(self.noise))]
         f, g = self._drift_and_diffusion(base, x, not_refractory)

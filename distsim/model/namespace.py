@@ -37,9 +37,12 @@ def resolve_external(name, namespaces, owner_description, expression_text=None):
         return value
     if name in DEFAULT_FUNCTIONS or isinstance(value, Function):
         return value
+    if callable(value) and hasattr(value, "_arg_units") and hasattr(value, "_return_unit"):
+        return Function(value)  # a Python function with @check_units (Brian2)
     raise NameResolutionError(
         f"{owner_description}: the identifier '{name}'{where} refers to a "
-        f"{type(value).__name__}, but external names in models must be scalar constants")
+        f"{getattr(value, 'type_name', type(value).__name__)}, but external names in models "
+        "must be scalar constants")
 
 
 def raw_value(value):

@@ -246,7 +246,7 @@ def run_scheme(scheme, state, namespace, not_refractory, draws=()):
     draws : sequence of arrays
         The noise increments, one array per noise term.
     """
-    ns = dict(namespace)
+    ns = namespace.copy()  # keeps subexpressions computed on use
     ns.update({name: state[name] for name in scheme.variables})
     for j, draw in enumerate(draws):
         ns[f"{LOCAL_PREFIX}dw_{j}"] = draw

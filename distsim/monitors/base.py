@@ -23,6 +23,9 @@ class Monitor(SimulationObject):
     writer checks the disk has room before writing anything).
     """
 
+    #: A new monitor does not start a new simulation (Brian2).
+    invalidates_magic_network = False
+
     def __init__(self, name):
         super().__init__(name)
         self._file_group = None   # (filename, path) where flushed data lives

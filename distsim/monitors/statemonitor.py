@@ -74,6 +74,7 @@ class StateMonitor(Monitor):
 
     def before_run(self, run_namespace, clock):
         self._dt = clock.dt_
+        self._run_namespace = run_namespace  # the constants of recorded subexpressions
         self._every = 1 if self.interval is None else max(
             1, int(round(float(self.interval / second) / clock.dt_)))
         self._select_local()
@@ -136,19 +137,22 @@ class StateMonitor(Monitor):
     def code_objects(self):
         """Records at the start of each step (Brian2's slot 'start')."""
         return [BoundCode(self.name, self.when, self.order,
-                          lambda step, t, dt: self.record_step(step))]
+                          lambda step, t, dt: self.record_step(step, t))]
 
-    def _local_variable(self, var):
+    def _local_variable(self, var, t):
         if self.is_synaptic:
             return self.source.local_values(var)
+        if "subexpression" in self.source.variables[var].flags:
+            return self.source.subexpression_values(var, self._run_namespace, t)
         return self.source.variables.arrays[var]
 
-    def record_step(self, step):
+    def record_step(self, step, t=None):
         if step % self._every:
             return
         self._steps.append(step)
         for var in self.record_variables:
-            self._traces[var].append(self._local_variable(var)[self._local].astype(np.float64))
+            self._traces[var].append(self._local_variable(var, t)[self._local]
+                                     .astype(np.float64))
 
     # -- reading ---------------------------------------------------------------
     @property

@@ -1,6 +1,7 @@
 """The network layer: the objects of a run, the schedule of a step, the main
 loop, the spike exchange's window and the results file of a run."""
-from .magic import MagicNetwork, magic_network, restore, run, save, store
+from .magic import MagicError, MagicNetwork, magic_network, restore, run, save, store
 from .network import Network
 
-__all__ = ["Network", "run", "save", "store", "restore", "MagicNetwork", "magic_network"]
+__all__ = ["Network", "run", "save", "store", "restore", "MagicNetwork", "magic_network",
+           "MagicError"]

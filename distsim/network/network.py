@@ -9,6 +9,7 @@ ring buffer per target variable (synapses/delivery.py), itself a code object
 of the 'synapses' slot.
 """
 import contextlib
+import itertools
 import os
 import time
 import warnings
@@ -33,6 +34,9 @@ from .interruptions import RunCheckpoints
 from .reporting import Reporter
 from .window import SpikeWindow
 
+# Each network's id (Brian2's): which network an object ran in.
+_network_ids = itertools.count(1)
+
 # Longest window without a synaptic constraint: bounds the spike buffer.
 MAX_WINDOW_STEPS = 1000
 
@@ -52,6 +56,9 @@ class Network:
 
     def __init__(self, *objects, name="network"):
         self.name = name
+        self.id = next(_network_ids)
+        self.timestep = 0  # the network's own time, in steps of the clock (Brian2's t)
+        self.running = False
         self.objects = []
         self.wall_times = {"simulate": 0.0}  # seconds: build, prepare, simulate
         self.writer = None
@@ -99,14 +106,31 @@ class Network:
 
     @property
     def t(self):
-        """The current time of the (default) clock."""
-        return defaultclock.t
+        """The network's time: where its next run starts (Brian2's ``Network.t``)."""
+        return self.timestep * defaultclock.dt
+
+    @property
+    def t_(self):
+        """The network's time in seconds."""
+        return self.timestep * defaultclock.dt_
+
+    def _claim_objects(self):
+        """Mark the objects as this network's; an object that ran in another
+        network is an error (Brian2's)."""
+        for obj in self.objects:
+            registry.mark_run(obj)
+            if obj._network is None:
+                obj._network = self.id
+            elif obj._network != self.id:
+                raise RuntimeError(f"'{obj.name}' has already been run in the context of another "
+                                   "network. Use add/remove to change the objects in a simulated "
+                                   "network instead of creating a new one.")
 
     def _of_type(self, kind):
         return [o for o in self.objects if isinstance(o, kind) and o.active]
 
     def _warn_about_omitted(self):
-        omitted = [o.name for o in registry.registered_objects() if o not in self]
+        omitted = [o.name for o in registry.alive_objects() if o not in self]
         if omitted:
             warnings.warn(f"Network '{self.name}' does not include these objects, which will not "
                           f"be simulated: {', '.join(omitted)}", stacklevel=3)
@@ -192,8 +216,9 @@ class Network:
 
     # -- running -------------------------------------------------------------------
     def run(self, duration, report=None, report_period=10 * second, namespace=None, level=0,
-            output=None, flush_interval=None, checkpoint=None, checkpoint_interval=None):
-        """Simulate for ``duration``, continuing from the current time.
+            output=None, flush_interval=None, checkpoint=None, checkpoint_interval=None,
+            profile=None):
+        """Simulate for ``duration``, continuing from the network's time.
         Collective: every rank calls it.
 
         Parameters
@@ -219,7 +244,15 @@ class Network:
             with code 85, `CHECKPOINT_EXIT_CODE`).
         checkpoint_interval : Quantity, optional
             Biological time between checkpoints (default: only on a signal).
+        profile : bool, optional
+            Brian2's per-code-object profiling: accepted; distsim measures the
+            wall time of its phases instead (``wall_times``, in the results
+            file), with a warning saying so.
         """
+        if profile:
+            warnings.warn("run(profile=True): distsim does not time each code object; the "
+                          "network's wall_times (build, prepare, simulate) are measured and "
+                          "written to the results file", UserWarning, stacklevel=2)
         if self.warns_about_omitted:
             self._warn_about_omitted()
         _check_duration(duration, checkpoint, checkpoint_interval)
@@ -230,6 +263,18 @@ class Network:
 
     def _run(self, duration, report, report_period, run_namespace, output, flush_interval,
              checkpoint=None, checkpoint_interval=None):
+        self._claim_objects()
+        defaultclock.timestep = self.timestep
+        self.running = True
+        try:
+            self._run_from_now(duration, report, report_period, run_namespace, output,
+                               flush_interval, checkpoint, checkpoint_interval)
+        finally:
+            self.running = False
+            self.timestep = defaultclock.timestep
+
+    def _run_from_now(self, duration, report, report_period, run_namespace, output,
+                      flush_interval, checkpoint, checkpoint_interval):
         preparing = time.perf_counter()
         self.before_run(run_namespace)
         prepared = time.perf_counter()
@@ -294,6 +339,8 @@ class Network:
             checkpoint is kept in memory (for ``restore`` in this run).
         """
         with collective_call(f"store('{name}')"):
+            if not self.running:  # (during a run, at a checkpoint, the clock is ahead)
+                defaultclock.timestep = self.timestep
             checkpoint.store(self, self._checkpointed_objects(), name, filename)
 
     def restore(self, name="default", filename=None, restore_random_state=False):
@@ -316,6 +363,7 @@ class Network:
         with collective_call(f"restore('{name}')"):
             checkpoint.restore(self, self._checkpointed_objects(), name, filename,
                                restore_random_state)
+            self.timestep = defaultclock.timestep
 
     def scheduling_summary(self):
         """The code objects of a step in the order they run (slot, order,
@@ -363,7 +411,7 @@ class Network:
         """
         with collective_call(f"save('{filename}')"):
             if not self.objects:  # save() before any run(): everything created so far
-                self.objects = registry.registered_objects()
+                self.objects = registry.alive_objects()
             self._open_output(filename, script)
             self._close_output()
 

@@ -6,6 +6,8 @@ object onto a subgroup) share one `TargetBuffer`: one ring per variable,
 applied once per step. A `DeliveryPlan` (ext/delivery.pyx) pushes the spikes
 of a window through all pathways of a run in one compiled call.
 """
+import weakref
+
 import numpy as np
 
 from .._ext import delivery as delivery_kernels
@@ -25,12 +27,19 @@ class TargetBuffer(CodeObject):
     order = -1
 
     def __init__(self, group, variable, n_slots):
-        self.group = group
+        # Weak: a network keeps its buffers across runs, and a group the
+        # script dropped must not stay alive through them (registry.py).
+        self._group = weakref.ref(group)
         self.variable = variable
         self.values = group.variables.arrays[variable]
         self.mask = group.write_mask(variable)  # not_refractory, for '(unless refractory)'
         self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
         self.name = None
+
+    @property
+    def group(self):
+        """The NeuronGroup (None once the script dropped it)."""
+        return self._group()
 
     def add_pathway(self, pathway):
         """Note that ``pathway`` delivers here (its name may name the buffer)."""

@@ -1,5 +1,8 @@
 """Which script frame an object or a ``run()`` was called from."""
 import inspect
+import numbers
+
+import numpy as np
 
 
 def caller_namespace(level=0):
@@ -14,3 +17,22 @@ def caller_namespace(level=0):
     if frame is None:
         return {}
     return dict(frame.f_globals, **frame.f_locals)
+
+
+class NotAConstant:
+    """Stands for a script name whose value cannot be a model constant: an
+    object keeps the names of the script it was created in, and through this
+    no other object alive (Brian2 forgets objects the script dropped)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+
+def constants_of(namespace: dict) -> dict:
+    """``namespace`` with only what model code can use by name (numbers,
+    quantities and arrays, functions callable from models); anything else is
+    a `NotAConstant`."""
+    return {name: value if isinstance(value, (numbers.Number, np.number, np.bool_, np.ndarray))
+            or hasattr(value, "dimension_rule") or hasattr(value, "_return_unit")
+            else NotAConstant(type(value).__name__)
+            for name, value in namespace.items()}

@@ -38,7 +38,7 @@ S.w = "0.15*rand()"
 S.delay = "(1 + 4*rand())*ms"
 R = Synapses(G, G, on_pre="v_post += 0.03", delay=1.5 * ms, name="recurrent")
 R.connect(p=0.1)
-PoissonInput(G, "v", 20, 30 * Hz, 0.02, name="background")
+background = PoissonInput(G, "v", 20, 30 * Hz, 0.02, name="background")
 spikes = SpikeMonitor(G, name="spikes")
 trace = StateMonitor(G, "v", record=[0, 5, 31, 59], name="trace")
 weights = StateMonitor(S, "w", record=[0, 1, 50, 200], name="weights")

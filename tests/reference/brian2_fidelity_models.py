@@ -1,0 +1,139 @@
+"""Reference models for the Brian2 semantics that Brian2's own examples rely
+on (issue 15): run by Brian2 (make_brian2_reference.py) and by distsim
+(tests/test_brian2_fidelity.py). Each function takes the simulator module
+(``brian2`` or ``distsim``) and returns a dict of arrays (SI units).
+"""
+import numpy as np
+
+
+def hh_subexpressions(sim):
+    """COBAHH's way of writing Hodgkin-Huxley: rate subexpressions with
+    ``exprel`` and a constant (VT) that only the subexpressions use, an
+    initial value from a string that does not name it, a subexpression
+    recorded by a StateMonitor and read as ``G.alpha_m`` after the run."""
+    ms, mV, umetre, cm, ufarad, siemens, msiemens, nA = (sim.ms, sim.mV, sim.umetre, sim.cm,
+                                                         sim.ufarad, sim.siemens, sim.msiemens,
+                                                         sim.nA)
+    area = 20000 * umetre ** 2
+    Cm = 1 * ufarad * cm ** -2 * area
+    gl = 5e-5 * siemens * cm ** -2 * area
+    El, EK, ENa, VT = -60 * mV, -90 * mV, 50 * mV, -63 * mV
+    g_na = 100 * msiemens * cm ** -2 * area
+    g_kd = 30 * msiemens * cm ** -2 * area
+    eqs = """
+    dv/dt = (gl*(El-v) - g_na*(m*m*m)*h*(v-ENa) - g_kd*(n*n*n*n)*(v-EK) + I_ext)/Cm : volt
+    dm/dt = alpha_m*(1-m)-beta_m*m : 1
+    dn/dt = alpha_n*(1-n)-beta_n*n : 1
+    dh/dt = alpha_h*(1-h)-beta_h*h : 1
+    alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
+    beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
+    alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
+    beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
+    alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
+    beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
+    I_ext = amplitude*(1 + i) : amp
+    amplitude : amp (shared)
+    """
+    sim.defaultclock.dt = 0.01 * ms
+    G = sim.NeuronGroup(3, eqs, threshold="v > -20*mV", refractory=3 * ms,
+                        method="exponential_euler")
+    G.v = "El - 5*mV*i/N"
+    G.amplitude = 0.3 * nA
+    mon = sim.StateMonitor(G, ["v", "alpha_m", "I_ext"], record=True, dt=0.1 * ms)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(30 * ms)
+    sim.defaultclock.dt = 0.1 * ms
+    return dict(v=np.asarray(mon.v_), alpha_m=np.asarray(mon.alpha_m_),
+                I_ext=np.asarray(mon.I_ext_), alpha_m_end=np.asarray(G.alpha_m_[:]),
+                beta_n_end=np.asarray(G.beta_n[:]), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
+def user_functions(sim):
+    """Python functions in models: one decorated with ``@check_units`` (used
+    directly, as Brian2's numpy target allows), one wrapped in ``Function``
+    with its units given, and ``timestep`` called from Python."""
+    ms, mV, nA, Mohm, second, volt, amp = (sim.ms, sim.mV, sim.nA, sim.Mohm, sim.second,
+                                           sim.volt, sim.amp)
+
+    @sim.check_units(t=second, result=amp)
+    def drive(t):
+        return 0.25 * nA * (1 + np.sin(2 * np.pi * t / (20 * ms)))
+
+    def soft_reset(v):
+        return v * 0.5 - 35 * mV
+
+    reset_to = sim.Function(soft_reset, arg_units=[volt], return_unit=volt)
+    G = sim.NeuronGroup(2, """dv/dt = (-70*mV - v + R*drive(t)*(1 + i))/(10*ms) : volt""",
+                        threshold="v > -55*mV", reset="v = reset_to(v)", method="euler",
+                        namespace={"R": 100 * Mohm, "drive": drive, "reset_to": reset_to,
+                                   "mV": mV, "ms": ms})
+    G.v = -70 * mV
+    mon = sim.StateMonitor(G, "v", record=True)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(60 * ms)
+    from_python = [float(drive(3 * ms) / nA), float(reset_to(-50 * mV) / mV)]
+    return dict(v=np.asarray(mon.v_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_), from_python=np.array(from_python))
+
+
+def magic_sweep(sim):
+    """A parameter sweep written as Brian2's examples write it: a new group
+    and monitor in each iteration and ``run()``. Brian2 starts every
+    iteration at t = 0 and simulates only that iteration's objects."""
+    ms = sim.ms
+    counts, ends, first_spikes = [], [], []
+    for drive in (1.05, 1.2, 1.5):
+        G = sim.NeuronGroup(5, "dv/dt = (drive*(1 + 0.1*i) - v)/(10*ms) : 1",
+                            threshold="v > 1", reset="v = 0", method="exact")
+        M = sim.SpikeMonitor(G)
+        sim.run(50 * ms)
+        counts.append(np.asarray(M.count))
+        ends.append(float(sim.defaultclock.t / ms))
+        first_spikes.append(float(M.t[0] / ms) if len(M.t) else -1.0)
+    # A new monitor does not start a new simulation: time continues.
+    M2 = sim.SpikeMonitor(G)
+    sim.run(10 * ms)
+    ends.append(float(sim.defaultclock.t / ms))
+    return dict(counts=np.array(counts), ends=np.array(ends),
+                first_spikes=np.array(first_spikes), late_count=np.asarray(M2.count))
+
+
+def dropped_objects(sim):
+    """Objects the script keeps no reference to are not simulated (Brian2):
+    an input created without a name changes nothing."""
+    ms, mV, Hz = sim.ms, sim.mV, sim.Hz
+    G = sim.NeuronGroup(20, "dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV", reset="v = 0*mV",
+                        method="exact")
+    sim.PoissonInput(G, "v", 100, 100 * Hz, 1 * mV)  # no reference kept
+    kept = sim.PoissonInput(G[:10], "v", 10, 50 * Hz, 0.2 * mV)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(100 * ms)
+    return dict(spike_count=np.asarray(spikes.count), v_rest=np.asarray(G.v_[10:]),
+                moved=np.asarray(np.abs(G.v_[:10]) > 0))
+
+
+def constants_and_timestep(sim):
+    """Physical constants (``brian2.units.constants``) and ``timestep``."""
+    import importlib
+    constants = importlib.import_module(f"{sim.__name__}.units.constants")
+    functions = importlib.import_module(f"{sim.__name__}.core.functions"
+                                        if sim.__name__ == "brian2" else
+                                        f"{sim.__name__}.model.functions")
+    names = ["avogadro_constant", "boltzmann_constant", "electric_constant", "electron_mass",
+             "elementary_charge", "faraday_constant", "gas_constant", "magnetic_constant",
+             "molar_mass_constant", "zero_celsius"]
+    values = np.array([float(np.asarray(getattr(constants, n))) for n in names])
+    ms = sim.ms
+    steps = np.array([functions.timestep(t * ms, 0.1 * ms) for t in (0, 0.1, 0.3, 1.0, 2.55)])
+    exprel = np.array([float(sim.exprel(x)) for x in (0.0, 1e-20, 1e-3, 1.0, -5.0, 50.0)])
+    return dict(values=values, steps=steps, exprel=exprel)
+
+
+MODELS = {
+    "hh_subexpressions": hh_subexpressions,
+    "user_functions": user_functions,
+    "magic_sweep": magic_sweep,
+    "dropped_objects": dropped_objects,
+    "constants_and_timestep": constants_and_timestep,
+}
