@@ -23,14 +23,15 @@ from .core.devices import device, get_device, set_device
 from .core.preferences import prefs
 from .core.random import seed
 from .core.registry import collect, start_scope
-from .core.unsupported import EventMonitor, network_operation
+from .core.unsupported import EventMonitor
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load
 from .model.equations import Equations
 from .model.functions import DEFAULT_FUNCTIONS, Function, declare_types, implementation
 from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from .network import MagicError, MagicNetwork, Network, magic_network, restore, run, save, store
+from .network import (MagicError, MagicNetwork, Network, NetworkOperation, magic_network,
+                      network_operation, restore, run, save, stop, store)
 from .network.interruptions import CHECKPOINT_EXIT_CODE
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
@@ -43,7 +44,7 @@ _own_names = list(_unit_names) + [
     "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "Network", "run", "Equations", "save", "load", "pi", "inf",
     "linked_var", "prefs", "CHECKPOINT_EXIT_CODE", "device", "get_device", "set_device",
     "Function", "implementation", "declare_types", "DEFAULT_FUNCTIONS", "exprel",
-    "MagicError", "MagicNetwork", "magic_network", "check_units",
+    "MagicError", "MagicNetwork", "magic_network", "check_units", "stop", "NetworkOperation",
     # Brian2 names that raise a clear NotImplementedError
     "store", "restore", "network_operation", "EventMonitor"]
 __all__ = sorted(set(_pylab) | set(_own_names))

@@ -1,6 +1,7 @@
 """The ``distsim`` command.
 
     distsim run model.py -n 4 [-- model arguments]   run a script on 4 ranks
+    distsim run brian2_script.py --as-brian2 -n 2    a Brian2 script, unchanged
     distsim info results.h5                          populations, rates, metadata
     distsim plot results.h5 -o raster.png            raster and rates
     distsim --version
@@ -21,13 +22,15 @@ def _parser():
         "run", help="run a model script under mpirun",
         description="Run a model script under mpirun on N ranks, with this environment's "
                     "Python and the settings the ranks need (root, oversubscription).",
-        usage="distsim run [-h] SCRIPT [-n RANKS] [--hostfile FILE] [--dry-run] "
+        usage="distsim run [-h] SCRIPT [-n RANKS] [--hostfile FILE] [--as-brian2] [--dry-run] "
               "[-- SCRIPT ARGUMENTS]",
         epilog="Everything after -- goes to the script. Example: "
                "distsim run model.py -n 4 -- --scale 0.1")
     run.add_argument("script", help="the model script")
     run.add_argument("-n", "--ranks", type=int, default=1, help="number of MPI ranks (default 1)")
     run.add_argument("--hostfile", help="OpenMPI hostfile (several machines)")
+    run.add_argument("--as-brian2", action="store_true",
+                     help="run a Brian2 script unchanged: 'import brian2' gives distsim")
     run.add_argument("--dry-run", action="store_true",
                      help="print the command and environment instead of running it")
     info = commands.add_parser("info", help="populations, counts, rates and run metadata",
@@ -54,7 +57,8 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         from .launch import run_script
-        return run_script(args.script, args.ranks, script_args, args.hostfile, args.dry_run)
+        return run_script(args.script, args.ranks, script_args, args.hostfile, args.dry_run,
+                          args.as_brian2)
     if script_args:
         _parser().error(f"'{args.command}' takes no arguments after --")
     from .io import cli as results

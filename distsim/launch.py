@@ -16,9 +16,11 @@ import sys
 
 def mpirun_command(script: str, ranks: int, script_args: list[str],
                    hostfile: str | None = None, python: str = sys.executable,
-                   environ: dict | None = None) -> tuple[list[str], dict]:
+                   environ: dict | None = None,
+                   as_brian2: bool = False) -> tuple[list[str], dict]:
     """The mpirun command line and environment that run ``script`` on
-    ``ranks`` ranks with this Python (the venv distsim is installed in)."""
+    ``ranks`` ranks with this Python (the venv distsim is installed in);
+    ``as_brian2``: through distsim.as_brian2 (``import brian2`` gives distsim)."""
     if ranks < 1:
         raise ValueError(f"the number of ranks must be at least 1, got {ranks}")
     env = dict(os.environ if environ is None else environ)
@@ -31,11 +33,12 @@ def mpirun_command(script: str, ranks: int, script_args: list[str],
     command = ["mpirun", "-n", str(ranks)]
     if hostfile is not None:
         command += ["--hostfile", hostfile]
-    return command + [python, script] + list(script_args), env
+    runner = [python, "-m", "distsim.as_brian2"] if as_brian2 else [python]
+    return command + runner + [script] + list(script_args), env
 
 
 def run_script(script: str, ranks: int, script_args: list[str], hostfile: str | None = None,
-               dry_run: bool = False) -> int:
+               dry_run: bool = False, as_brian2: bool = False) -> int:
     """Run ``script`` under mpirun (replacing this process); print the
     command instead with ``dry_run``. Returns an exit code on errors."""
     if not os.path.isfile(script):
@@ -45,7 +48,7 @@ def run_script(script: str, ranks: int, script_args: list[str], hostfile: str | 
         print("distsim run: mpirun not found; install OpenMPI (bash scripts/setup does)",
               file=sys.stderr)
         return 2
-    command, env = mpirun_command(script, ranks, script_args, hostfile)
+    command, env = mpirun_command(script, ranks, script_args, hostfile, as_brian2=as_brian2)
     if dry_run:
         changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
         print(" ".join(f"{k}={v}" for k, v in sorted(changed.items())), " ".join(command))

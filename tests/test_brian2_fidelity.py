@@ -167,3 +167,35 @@ def test_the_sweep_is_the_same_on_every_rank_count(tmp_path, ranks):
     for key in outputs[0]:
         assert np.array_equal(outputs[0][key], outputs[1][key]), key
         assert np.array_equal(outputs[0][key], reference[key]), key
+
+
+def test_network_operations_read_write_and_stop_as_in_brian2():
+    reference, ours = run_both("network_operations")
+    assert len(reference["spike_t"]) == 25
+    for key in ("spike_i", "seen", "last_t", "end"):
+        assert np.array_equal(ours[key], reference[key]), key
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    assert np.allclose(ours["I"], reference["I"], rtol=1e-12)
+
+
+OPERATIONS = "tests/models/network_operations.py"
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_network_operations_give_the_same_run_on_every_rank_count(tmp_path, ranks):
+    done = mpirun(ranks, [OPERATIONS, str(tmp_path / "ops.npz")], timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ours = dict(np.load(tmp_path / "ops.npz"))
+    reference = dict(np.load(os.path.join(HERE, "brian2_network_operations.npz")))
+    for key in ("spike_i", "seen", "last_t", "end"):
+        assert np.array_equal(ours[key], reference[key]), key
+    assert np.allclose(ours["I"], reference["I"], rtol=1e-12)
+
+
+def test_monitors_record_in_the_slot_they_are_given_as_in_brian2():
+    reference, ours = run_both("monitor_slots")
+    assert len(reference["spike_i"]) >= 5
+    for key in reference:
+        assert np.allclose(ours[key], reference[key], rtol=1e-12, atol=0), key
+    with pytest.raises(NotImplementedError, match="before the thresholds"):
+        distsim.SpikeMonitor(distsim.NeuronGroup(1, "v : 1"), when="start")

@@ -27,6 +27,11 @@ def check_slot(when: str, owner: str) -> str:
     return when
 
 
+def comes_before(when: str, other: str) -> bool:
+    """Whether slot ``when`` runs before slot ``other`` within a step."""
+    return _POSITION[when] < _POSITION[other]
+
+
 class CodeObject:
     """Code an object runs at every step of its slot (prepared before the run).
 

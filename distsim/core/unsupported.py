@@ -1,7 +1,7 @@
 """Brian2 names that distsim does not implement: each raises an error that
 says so and why, instead of a NameError deep in a ported script."""
 
-__all__ = ["network_operation", "EventMonitor"]
+__all__ = ["EventMonitor"]
 
 
 def _unsupported(name, why):
@@ -13,7 +13,4 @@ def _unsupported(name, why):
     return raiser
 
 
-network_operation = _unsupported(
-    "network_operation", "Python code run at every step would see only this rank's neurons; "
-    "use run_regularly, whose statements run on every rank's share")
 EventMonitor = _unsupported("EventMonitor", "custom events are not implemented yet")

@@ -12,7 +12,7 @@ from ..model.expressions import (ANY_DIMENSION, Expression, ExpressionError, Ran
                                  SubexpressionNamespace, Subexpressions)
 from ..parallel import get_comm
 from ..parallel.guard import collective_call
-from ..units import DimensionMismatchError, Quantity
+from ..units import DimensionMismatchError, Quantity, as_quantity
 from ..utils.frames import caller_namespace
 from .group import Group
 from .linked import LinkedVariable, link_variable
@@ -208,6 +208,7 @@ class NeuronPopulation(Group):
     def set_variable(self, name, index, value, raw=False, level=0):
         """``G.name[index] = value``: each rank sets the neurons it owns.
         A string index gathers its condition (collective)."""
+        value = as_quantity(value)
         variable = self.variables.get(name)
         if variable is None or variable.read_only:
             raise AttributeError(f"{self.name}: '{name}' cannot be set")

@@ -9,7 +9,19 @@ flushed (read back from the file) with what is still buffered.
 import numpy as np
 
 from ..core.base import SimulationObject
+from ..core.scheduling import check_slot, comes_before
 from ..parallel import block_range, get_comm
+
+
+def spike_recording_slot(when, owner):
+    """The slot of a monitor of spikes (``when``, None: 'thresholds'). Spikes
+    are known from the thresholds on; a slot before them would see the
+    previous step's spikes in Brian2, which distsim does not reproduce."""
+    when = check_slot("thresholds" if when is None else when, owner)
+    if comes_before(when, "thresholds"):
+        raise NotImplementedError(f"{owner}: when={when!r} (before the thresholds) is not "
+                                  "supported by distsim; record spikes in 'thresholds' or later")
+    return when
 
 
 class Monitor(SimulationObject):

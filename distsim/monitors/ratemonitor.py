@@ -6,7 +6,8 @@ from ..groups import NeuronPopulation
 from ..parallel import block_range
 from ..units import Quantity, get_dimensions, hertz, second
 from ..io.checkpoint_file import Replicated
-from .base import Monitor, append_replicated, appended_bytes, create_rows
+from .base import (Monitor, append_replicated, appended_bytes, create_rows,
+                   spike_recording_slot)
 
 
 class PopulationRateMonitor(Monitor):
@@ -17,12 +18,16 @@ class PopulationRateMonitor(Monitor):
     ----------
     source : NeuronGroup or subgroup
     name : str, optional
+    when, order : optional
+        The slot (default 'end', as Brian2): any slot from the thresholds on.
     """
 
-    when = "thresholds"
-
-    def __init__(self, source, name="ratemonitor*"):
+    def __init__(self, source, name="ratemonitor*", when=None, order=0, codeobj_class=None,
+                 dtype=None):
         super().__init__(name)
+        self.when = spike_recording_slot("end" if when is None else when,
+                                         f"PopulationRateMonitor '{self.name}'")
+        self.order = order
         if not isinstance(source, NeuronPopulation):
             raise TypeError(f"PopulationRateMonitor '{self.name}': the source must be a "
                             "NeuronGroup or subgroup")
@@ -46,19 +51,29 @@ class PopulationRateMonitor(Monitor):
         return np.concatenate(self._counts) if self._counts else np.empty(0, np.int64)
 
     @property
-    def rate(self):
+    def rate_(self):
+        """The rate per step in Hz, without units."""
         counts = self._buffered()
         rate = counts / self.source.N / self._dt
         flushed = self._read_flushed("rate")
         if flushed is not None:
             rate = np.concatenate([flushed, rate])
-        return Quantity(rate, hertz.dim)
+        return rate
+
+    @property
+    def rate(self):
+        return Quantity(self.rate_, hertz.dim)
+
+    @property
+    def t_(self):
+        """The time of each step in seconds, without units."""
+        n = len(self.rate_)
+        first = self._first_step or 0
+        return (first + np.arange(n)) * self._dt
 
     @property
     def t(self):
-        n = len(np.asarray(self.rate))
-        first = self._first_step or 0
-        return Quantity((first + np.arange(n)) * self._dt, second.dim)
+        return Quantity(self.t_, second.dim)
 
     def smooth_rate(self, window="gaussian", width=None):
         """The rate smoothed as in Brian2.

@@ -14,7 +14,8 @@ from ..groups import NeuronPopulation
 from ..io import sonata
 from ..parallel import collective_call, get_comm
 from ..units import Quantity, second
-from .base import Monitor, append_replicated, appended_bytes, create_rows
+from .base import (Monitor, append_replicated, appended_bytes, create_rows,
+                   spike_recording_slot)
 
 
 class SpikeMonitor(Monitor):
@@ -27,13 +28,17 @@ class SpikeMonitor(Monitor):
         Variables to record at each spike (e.g. ``'v'``).
     record : bool or array of int
         All neurons (True), none (False: only counts), or these indices.
+    when, order : optional
+        The slot (default 'thresholds', order 1, as Brian2): any slot from
+        the thresholds on.
     name : str, optional
     """
 
-    when = "thresholds"
-
-    def __init__(self, source, variables=None, record=True, name="spikemonitor*"):
+    def __init__(self, source, variables=None, record=True, when=None, order=None,
+                 name="spikemonitor*"):
         super().__init__(name)
+        self.when = spike_recording_slot(when, f"SpikeMonitor '{self.name}'")
+        self.order = 1 if order is None else order
         self._named = not name.endswith("*")
         if not isinstance(source, NeuronPopulation):
             raise TypeError(f"SpikeMonitor '{self.name}': the source must be a NeuronGroup, "
@@ -70,13 +75,13 @@ class SpikeMonitor(Monitor):
 
     # -- recording ---------------------------------------------------------
     def code_objects(self):
-        """With recorded variables: their values at this rank's spikes, after
-        the thresholds ('thresholds' slot, order 1, as Brian2's). Spike times
-        come from the network's exchange (`record_spikes`)."""
+        """With recorded variables: their values at this rank's spikes, in
+        the monitor's slot (default 'thresholds', order 1, as Brian2's). Spike
+        times come from the network's exchange (`record_spikes`)."""
         if not self.record_variables:
             return []
         root = getattr(self.source, "parent", self.source)
-        return [BoundCode(self.name, "thresholds", 1,
+        return [BoundCode(self.name, self.when, self.order,
                           lambda step, t, dt: self.record_values(root.spikes_now, step))]
 
     def record_spikes(self, spike_ids, spike_steps):

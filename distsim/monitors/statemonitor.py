@@ -8,7 +8,7 @@ with ``mapping/node_ids``, ``index_pointers``, ``element_ids`` and ``time``.
 """
 import numpy as np
 
-from ..core.scheduling import BoundCode
+from ..core.scheduling import BoundCode, check_slot
 from ..io.checkpoint_file import Replicated
 from ..groups import NeuronPopulation
 from ..io import sonata
@@ -30,13 +30,22 @@ class StateMonitor(Monitor):
         Which elements (neuron indices, or synapse indices in creation order).
     dt : Quantity, optional
         Recording interval (a multiple of the clock's dt; default: every step).
+    clock : Clock, optional
+        Brian2's alternative to ``dt`` (its ``dt`` is used).
+    when : str
+        The slot of the step where values are recorded (default 'start').
+    order : int
+        The order within the slot.
     name : str, optional
     """
 
-    when = "start"
-
-    def __init__(self, source, variables, record, dt=None, name="statemonitor*"):
+    def __init__(self, source, variables, record, dt=None, clock=None, when="start", order=0,
+                 name="statemonitor*"):
         super().__init__(name)
+        self.when = check_slot(when, f"StateMonitor '{self.name}'")
+        self.order = order
+        if dt is None and clock is not None:
+            dt = clock.dt
         from ..synapses.synapses import Synapses
         owner = f"StateMonitor '{self.name}'"
         self.source = source

@@ -153,6 +153,12 @@ def run(duration, report=None, report_period=10 * second, namespace=None, level=
                       checkpoint_interval=checkpoint_interval, profile=profile)
 
 
+def stop():
+    """End the current run after this step (Brian2's ``stop``), called from
+    a network operation (which every rank runs)."""
+    Network._globally_stopped = True
+
+
 def store(name="default", filename=None):
     """Take a checkpoint of every object created so far (Brian2's ``store``);
     see `Network.store`. Collective."""

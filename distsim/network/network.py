@@ -32,7 +32,8 @@ from ..utils.frames import caller_namespace
 from . import checkpoint
 from .interruptions import RunCheckpoints
 from .reporting import Reporter
-from .window import SpikeWindow
+from .operations import NetworkOperation
+from .window import MONITOR_BATCH_STEPS, SpikeWindow
 
 # Each network's id (Brian2's): which network an object ran in.
 _network_ids = itertools.count(1)
@@ -59,6 +60,7 @@ class Network:
         self.id = next(_network_ids)
         self.timestep = 0  # the network's own time, in steps of the clock (Brian2's t)
         self.running = False
+        self.has_operations = False  # network operations: spikes exchanged every step
         self.objects = []
         self.wall_times = {"simulate": 0.0}  # seconds: build, prepare, simulate
         self.writer = None
@@ -155,11 +157,16 @@ class Network:
         local_min = min((s.min_delay_steps for s in synapses if s.min_delay_steps is not None),
                         default=MAX_WINDOW_STEPS)
         min_delay = get_comm().allreduce(local_min, op=_mpi_min())
+        # Python code during the run (network operations) sees spikes and
+        # monitors as of each step: exchange and record at every step.
+        self.has_operations = bool(self._of_type(NetworkOperation))
         self.window = SpikeWindow(
-            self.groups, max(1, min(int(min_delay), MAX_WINDOW_STEPS)),
+            self.groups, 1 if self.has_operations else max(1, min(int(min_delay),
+                                                                 MAX_WINDOW_STEPS)),
             make_delivery_plan(pathways),
             [p for s in synapses for p in s.event_pathways if p.prepost == "pre"],
-            self._of_type(SpikeMonitor), self._of_type(PopulationRateMonitor))
+            self._of_type(SpikeMonitor), self._of_type(PopulationRateMonitor),
+            monitor_batch_steps=1 if self.has_operations else MONITOR_BATCH_STEPS)
         self.schedule = schedule(code_objects + [self.window])
 
     @property
@@ -178,7 +185,8 @@ class Network:
     def _tell_groups_what_changes(self):
         """Each NeuronGroup learns which of its variables synapses and inputs
         change during the run (``changed_during_run``): its exact update reads
-        those parameters at every step instead of once per run."""
+        those parameters at every step instead of once per run. With network
+        operations, every variable may change."""
         written = {}
         for obj in self.objects:
             if isinstance(obj, Synapses):
@@ -189,8 +197,11 @@ class Network:
                 continue
             for group, variable in pairs:
                 written.setdefault(id(group), set()).add(variable)
+        # A network operation is Python code that may write any variable.
+        anything = bool(self._of_type(NetworkOperation))
         for group in self._of_type(NeuronGroup):
-            group.changed_during_run = written.get(id(group), set())
+            group.changed_during_run = set(group.variables) if anything else \
+                written.get(id(group), set())
 
     def _assign_buffers(self, pathways):
         """One ring buffer per (NeuronGroup, variable) that additive pathways
@@ -225,8 +236,10 @@ class Network:
         ----------
         duration : Quantity
             Biological time to simulate.
-        report : None, 'text' or 'stdout'
-            Print progress (on rank 0) every ``report_period`` of wall time.
+        report : None, 'text', 'stdout', 'stderr' or a function
+            Print progress (on rank 0) every ``report_period`` of wall time,
+            or call ``report(elapsed, completed, start, duration)`` (Brian2's
+            signature; on rank 0, at the start, then every period, at the end).
         namespace : dict, optional
             Constants for the models (else the calling script's namespace).
         output : str, optional
@@ -293,7 +306,7 @@ class Network:
         dt = clock.dt_
         n_steps = clock.steps_for(duration)
         first, stop = clock.timestep, clock.timestep + n_steps
-        reporter = Reporter(report, float(report_period / second), n_steps, dt)
+        reporter = Reporter(report, float(report_period / second), n_steps, dt, first)
         self.window.begin_run(first, stop, flush_steps, self._flush_output)
         checkpoints = RunCheckpoints(
             self, checkpoint, clock.steps_for(checkpoint_interval)
@@ -301,10 +314,10 @@ class Network:
             if checkpoint is not None else None
         started = time.perf_counter()
         with checkpoints or contextlib.nullcontext():
-            self._steps(first, stop, dt, reporter, checkpoints)
+            ended = self._steps(first, stop, dt, reporter, checkpoints)
         elapsed = time.perf_counter() - started
         self.wall_times["simulate"] += elapsed
-        reporter.finish(n_steps, elapsed)
+        reporter.finish(ended - first, elapsed)
         if self.writer is not None and self.writer.is_open:
             self._flush_output()
 
@@ -312,6 +325,7 @@ class Network:
         """The main loop: every code object of the schedule at every step."""
         clock, window = defaultclock, self.window
         runs = [code.run for code in self.schedule]
+        self._stopped = Network._globally_stopped = False
         for step in range(first, stop):
             t = step * dt
             for run in runs:
@@ -320,6 +334,24 @@ class Network:
             reporter.maybe_report(step + 1 - first)
             if checkpoints is not None and window.window_start == step + 1:
                 checkpoints.at_window_end(step + 1, dt)
+            if self.has_operations and self._stop_requested():
+                window.end_early(step + 1)
+                return step + 1
+        return stop
+
+    # Brian2's stop(): set by `stop()` (any network) or `Network.stop()`.
+    _globally_stopped = False
+    _stopped = False
+
+    def stop(self):
+        """End the current run after this step (Brian2's ``Network.stop``;
+        from a network operation, which every rank runs)."""
+        self._stopped = True
+
+    def _stop_requested(self):
+        """Whether any rank asked to stop (collective: the ranks stop together)."""
+        asked = self._stopped or Network._globally_stopped
+        return bool(get_comm().allreduce(int(asked), op=_mpi_max()))
 
     # -- checkpoints ---------------------------------------------------------------
     def _checkpointed_objects(self):
@@ -449,5 +481,10 @@ def _check_summed_targets(summed_updates):
 def _mpi_min():
     from mpi4py import MPI
     return MPI.MIN
+
+
+def _mpi_max():
+    from mpi4py import MPI
+    return MPI.MAX
 
 

@@ -34,6 +34,9 @@ class SpikeWindow(CodeObject):
         Pathways triggered by presynaptic spikes (queued at each exchange).
     spike_monitors, rate_monitors : lists
         Recorders of the exchanged spikes.
+    monitor_batch_steps : int
+        They receive the spikes every this many steps (1: at every step, for
+        Python code that reads them during the run).
     """
 
     when = "before_synapses"
@@ -41,9 +44,10 @@ class SpikeWindow(CodeObject):
     name = "spike_exchange"
 
     def __init__(self, groups, window_steps, delivery_plan, pre_pathways, spike_monitors,
-                 rate_monitors):
+                 rate_monitors, monitor_batch_steps=MONITOR_BATCH_STEPS):
         self.groups = groups
         self.window_steps = window_steps
+        self.monitor_batch_steps = monitor_batch_steps
         self.delivery_plan = delivery_plan
         self.pre_pathways = pre_pathways
         self.spike_monitors = spike_monitors
@@ -75,11 +79,19 @@ class SpikeWindow(CodeObject):
             return
         self._exchange()
         self.window_start = step + 1
-        if flushing or step + 1 - self.unrecorded_first >= MONITOR_BATCH_STEPS or last:
+        if flushing or step + 1 - self.unrecorded_first >= self.monitor_batch_steps or last:
             self.record_exchanged(step + 1)
         if flushing:
             self.flush(step + 1)
             self.next_flush += self.flush_steps
+
+    def end_early(self, next_step):
+        """The run stops before ``next_step`` (``stop()``): exchange what this
+        window collected and hand it to the monitors. Collective."""
+        if next_step > self.window_start:
+            self._exchange()
+            self.window_start = next_step
+        self.record_exchanged(next_step)
 
     def _exchange(self):
         """Gather a window's spikes from all ranks and queue their effects."""

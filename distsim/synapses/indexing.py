@@ -14,7 +14,7 @@ from ..groups import NeuronPopulation
 from ..model.expressions import ANY_DIMENSION, Expression, RandomContext
 from ..parallel import get_comm
 from ..parallel.guard import collective_call
-from ..units import DimensionMismatchError, Quantity, second
+from ..units import DimensionMismatchError, Quantity, as_quantity, second
 from ..utils.frames import caller_namespace
 from . import construction
 
@@ -236,6 +236,7 @@ class Indexing:
 
     def _set_values(self, name, index, value, raw, owner, run_namespace):
         """``S.name[index] = values`` (numbers, not an expression)."""
+        value = as_quantity(value)
         selected, positions, size, requested = self._selection(index, owner, run_namespace)
         if not raw:
             self._check_value_units(name, value)

@@ -1,7 +1,7 @@
 """Physical units and quantities with dimension checking (Brian2's names)."""
 from .dimensions import (DIMENSIONLESS, Dimension, DimensionMismatchError,
                          fail_for_dimension_mismatch, get_dimensions, have_same_dimensions)
-from .quantity import Quantity, Unit, check_units_compatible
+from .quantity import Quantity, Unit, as_quantity, check_units_compatible
 from .allunits import all_units, best_unit
 from .checks import check_units
 

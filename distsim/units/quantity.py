@@ -35,6 +35,27 @@ def _raw(x):
     return x.view(np.ndarray) if isinstance(x, Quantity) else x
 
 
+def _from_sequence(values):
+    """Raw values and the common dimension of a (nested) list of quantities
+    (Brian2 accepts ``[1*ms, 2*ms]`` wherever an array of times goes)."""
+    flat = list(np.ravel(np.array(values, dtype=object)))
+    dims = {getattr(x, "dim", DIMENSIONLESS) for x in flat}
+    if len(dims) > 1:
+        raise DimensionMismatchError("The values of a list have different units", *dims)
+    dim = dims.pop() if dims else DIMENSIONLESS
+    raw = np.array([_raw(x) for x in flat], dtype=np.float64 if dim is not DIMENSIONLESS
+                   else None).reshape(np.shape(np.array(values, dtype=object)))
+    return raw, dim
+
+
+def as_quantity(value):
+    """``value``, with a list or tuple of quantities made one quantity."""
+    if isinstance(value, (list, tuple)) and any(isinstance(x, Quantity)
+                                                 for x in np.ravel(np.array(value, dtype=object))):
+        return Quantity(value)
+    return value
+
+
 def _wrap(value, dim):
     if dim is DIMENSIONLESS:
         return value
@@ -57,6 +78,8 @@ class Quantity(np.ndarray):
     def __new__(cls, value, dim=DIMENSIONLESS, dtype=None, copy=False):
         if isinstance(value, Quantity) and dim is DIMENSIONLESS:
             dim = value.dim
+        elif isinstance(value, (list, tuple)) and dim is DIMENSIONLESS:
+            value, dim = _from_sequence(value)
         arr = np.array(_raw(value), dtype=dtype, copy=copy or None)
         if arr.dtype.kind in "iub" and dtype is None:
             arr = arr.astype(np.float64)

@@ -130,7 +130,58 @@ def constants_and_timestep(sim):
     return dict(values=values, steps=steps, exprel=exprel)
 
 
+def network_operations(sim):
+    """Python code during a run: an operation that reads the group's values
+    and a monitor and writes the group every 2 ms, one that takes ``t``, and
+    ``stop()`` when a spike count is reached (network_operation_stop.py)."""
+    ms = sim.ms
+    G = sim.NeuronGroup(6, "dv/dt = (I - v)/(10*ms) : 1\nI : 1", threshold="v > 1",
+                        reset="v = 0", method="exact")
+    G.I = "1.1 + 0.1*i"
+    spikes = sim.SpikeMonitor(G)
+    seen = []
+
+    @sim.network_operation(dt=2 * ms)
+    def balance():
+        values = G.v[:]
+        G.I = G.I[:] + 0.02 * (values.mean() - values)
+        seen.append(spikes.num_spikes)
+
+    times = []
+
+    @sim.network_operation(when="end")
+    def clocked(t):
+        times.append(float(t / ms))
+        if spikes.num_spikes >= 25:
+            sim.stop()
+
+    sim.run(200 * ms)
+    return dict(I=np.asarray(G.I[:]), seen=np.array(seen), last_t=np.array(times[-3:]),
+                end=np.array(float(sim.defaultclock.t / ms)), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
+def monitor_slots(sim):
+    """Monitors in other slots of the step (Izhikevich_2003.py records
+    ``when='after_thresholds'``, Naud et al. ``when='thresholds'``): before
+    the update, after the threshold (before the reset) and at the end."""
+    ms = sim.ms
+    G = sim.NeuronGroup(3, "dv/dt = (1.5 + 0.2*i - v)/(10*ms) : 1", threshold="v > 1",
+                        reset="v = 0.1*i", method="exact")
+    start = sim.StateMonitor(G, "v", record=True)
+    after = sim.StateMonitor(G, "v", record=True, when="after_thresholds")
+    end = sim.StateMonitor(G, "v", record=[0, 2], when="end", order=5)
+    spikes = sim.SpikeMonitor(G, variables="v", when="end")
+    rate = sim.PopulationRateMonitor(G)
+    sim.run(30 * ms)
+    return dict(start=np.asarray(start.v), after=np.asarray(after.v), end=np.asarray(end.v),
+                spike_v=np.asarray(spikes.v), spike_i=np.asarray(spikes.i),
+                rate=np.asarray(rate.rate_))
+
+
 MODELS = {
+    "monitor_slots": monitor_slots,
+    "network_operations": network_operations,
     "hh_subexpressions": hh_subexpressions,
     "user_functions": user_functions,
     "magic_sweep": magic_sweep,
