@@ -199,3 +199,24 @@ def test_monitors_record_in_the_slot_they_are_given_as_in_brian2():
         assert np.allclose(ours[key], reference[key], rtol=1e-12, atol=0), key
     with pytest.raises(NotImplementedError, match="before the thresholds"):
         distsim.SpikeMonitor(distsim.NeuronGroup(1, "v : 1"), when="start")
+
+
+def test_temporaries_and_shared_statements_as_in_brian2():
+    reference, ours = run_both("temporaries_and_shared_statements")
+    assert len(reference["spike_i"]) >= 5
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    for key in ("v", "drive", "w", "phase"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-12, atol=1e-18), key
+
+
+def test_a_shared_variable_gets_one_random_value_for_the_whole_group():
+    G = distsim.NeuronGroup(50, "x : 1 (shared)\ny : 1")
+    G.run_regularly("x = rand()\ny = x + i", dt=1 * distsim.ms)
+    distsim.run(1 * distsim.ms)
+    y, x = np.asarray(G.y[:]), float(np.asarray(G.x[:]))
+    assert np.allclose(y - np.arange(50), x) and 0 < x < 1
+    H = distsim.NeuronGroup(3, "x : 1 (shared)\ny : 1")
+    H.run_regularly("y = i\nx = y")
+    with pytest.raises(Exception, match="shared variable 'x' can only be assigned from shared"):
+        distsim.Network(H).run(1 * distsim.ms)

@@ -6,6 +6,7 @@ a Python function over numpy arrays of raw SI values; ``rand()`` and
 ``randn()`` become counter-based draws keyed by the caller's stream.
 """
 import ast
+from typing import Callable
 
 import numpy as np
 
@@ -374,6 +375,35 @@ class Statements(_Code):
         for _, _, expr in self.statements:
             self.identifiers |= expr.identifiers
 
+    def temporaries(self, is_variable) -> dict:
+        """Brian2's temporaries: ``x = expr`` where ``x`` names no variable
+        (``is_variable(name)`` is False) creates ``x`` for the statements
+        after it. Returns name -> the index of the statement that creates it."""
+        found = {}
+        for k, (target, op, expr) in enumerate(self.statements):
+            if target in found or is_variable(target):
+                continue
+            if op is not None:
+                raise ExpressionError(f"'{target}' in '{self.code}' is not a variable: "
+                                      f"'{target} {_OP_TEXT[op]} ...' needs one ('{target} = "
+                                      "...' would create a temporary)")
+            if any(target in e.identifiers for _, _, e in self.statements[:k + 1]):
+                raise ExpressionError(f"'{target}' in '{self.code}' is used before the "
+                                      "statement that creates it")
+            found[target] = k
+        return found
+
+    def dimensions_with_temporaries(self, dim_of, temporaries) -> Callable:
+        """``dim_of`` that also knows the temporaries' dimensions (each that of
+        the expression creating it)."""
+        dims = {}
+
+        def with_temporaries(name):
+            return dims[name] if name in dims else dim_of(name)
+        for name, k in temporaries.items():
+            dims[name] = self.statements[k][2].dimension(with_temporaries)
+        return with_temporaries
+
     def check_units(self, dim_of):
         """Each assigned expression must have the units of its target."""
         for target, op, expr in self.statements:
@@ -388,14 +418,16 @@ class Statements(_Code):
                     f"The statement '{target} {'=' if op is None else _OP_TEXT[op]} {expr.code}' "
                     f"assigns a value with the wrong units", expected, value_dim)
 
-    def execute(self, namespace, random_context=None):
-        """Run the statements on a dict of arrays; returns the written values.
+    def execute(self, namespace, random_context=None, start=0, stop=None):
+        """Run the statements (those from ``start`` to ``stop``) on a dict of
+        arrays; returns the written values.
 
         ``namespace`` is updated in place, so later statements see earlier
         assignments; the caller writes the returned values back to its state.
         """
         written = {}
-        for (target, op, expr), offset in zip(self.statements, self._site_offsets):
+        for (target, op, expr), offset in list(zip(self.statements,
+                                                    self._site_offsets))[start:stop]:
             context = random_context.shifted(offset) if random_context is not None else None
             value = expr.evaluate(namespace, context)
             if op == "Add":

@@ -103,9 +103,15 @@ class SynapticPathway(CodeObject):
         """Check the statements against the model and resolve what they
         name (at the start of each run)."""
         S = self.synapses
-        dim_of = S.resolver.dimension_of(run_namespace, self.code)
+        self.temporaries = self.statements.temporaries(
+            lambda name: S.resolver.resolve(name).kind != "external")
+        dim_of = self.statements.dimensions_with_temporaries(
+            S.resolver.dimension_of(run_namespace, self.code), self.temporaries)
         self.destinations = {}
         for target, op, expr in self.statements.statements:
+            if target in self.temporaries:
+                self.destinations[target] = ("temporary", target)
+                continue
             kind, variable = S.resolver.resolve(target)
             if kind == "pre":
                 raise NotImplementedError(
@@ -124,7 +130,7 @@ class SynapticPathway(CodeObject):
                 raise DimensionMismatchError(
                     f"{self.owner}: in '{self.code}', '{expr.code}' does not have the units "
                     f"of {target}", expected, got)
-        self.identifiers = self.statements.identifiers
+        self.identifiers = self.statements.identifiers - set(self.temporaries)
         self.constants = S.resolver.constants(self.identifiers, run_namespace, self.code)
         self.plan = S.resolver.plan(self.identifiers | S.event_driven_names)
         root = root_of(S.target)
@@ -157,6 +163,8 @@ class SynapticPathway(CodeObject):
                 raise Untranslatable("a conditional write (unless refractory)")
             if not S.float_model(self.plan[0]):
                 raise Untranslatable("non-float variables")
+            if self.temporaries:
+                raise Untranslatable("temporaries (x = ... for a name of no variable)")
             kernel = pathway_kernel(self.statements.statements, self.destinations,
                                     self.plan[0], self.plan[1], S.event_driven, values,
                                     self.statements._site_offsets)
@@ -286,6 +294,9 @@ class SynapticPathway(CodeObject):
             value = np.broadcast_to(expr.evaluate(ns, rng.shifted(offset) if rng else None),
                                     positions.shape)
             kind, variable = self.destinations[target]
+            if kind == "temporary":
+                ns[target] = value
+                continue
             if kind == "synapse":
                 array = store.variables[variable]
                 updated = value if op is None else _AUGMENTED[op](ns[target], value)

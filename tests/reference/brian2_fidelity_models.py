@@ -179,7 +179,42 @@ def monitor_slots(sim):
                 rate=np.asarray(rate.rate_))
 
 
+def temporaries_and_shared_statements(sim):
+    """Statements with temporaries (Clopath et al.'s ``w_minus = ...`` in
+    on_pre) and a run_regularly that assigns shared variables once for the
+    group, then per-neuron values from them (Kremer et al.'s stimulus)."""
+    ms, mV = sim.ms, sim.mV
+    inputs = sim.SpikeGeneratorGroup(3, [0, 1, 2, 0, 1, 2, 0], [2, 4, 6, 10, 14, 18, 25] * ms)
+    G = sim.NeuronGroup(4, """dv/dt = (drive - v)/(10*ms) : volt
+                              drive : volt
+                              phase : 1 (shared)
+                              offset : volt (shared)""", threshold="v > -50*mV",
+                        reset="v = -65*mV", method="exact")
+    G.v = -65 * mV
+    G.run_regularly("""phase = t/(7*ms)
+                       offset = 2*mV*phase
+                       scaled = (1 + 0.5*i)*offset
+                       drive = -55*mV + scaled""", dt=3 * ms)
+    S = sim.Synapses(inputs, G, """w : volt
+                                   dx/dt = -x/(5*ms) : 1 (event-driven)""",
+                     on_pre="""x += 1
+                               change = 0.5*mV*x*int(v_post > -60*mV)
+                               v_post += w + change
+                               w = clip(w - 0.1*change, 0*mV, 3*mV)""",
+                     on_post="""gain = 0.2*mV*x
+                                w = clip(w + gain, 0*mV, 3*mV)""")
+    S.connect()
+    S.w = "(1 + i + j)*0.5*mV"
+    mon = sim.StateMonitor(G, ["v", "drive"], record=True)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(40 * ms)
+    return dict(v=np.asarray(mon.v_), drive=np.asarray(mon.drive_), w=np.asarray(S.w_[:]),
+                phase=np.asarray(G.phase_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
 MODELS = {
+    "temporaries_and_shared_statements": temporaries_and_shared_statements,
     "monitor_slots": monitor_slots,
     "network_operations": network_operations,
     "hh_subexpressions": hh_subexpressions,
