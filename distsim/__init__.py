@@ -23,7 +23,7 @@ from .core.devices import device, get_device, set_device
 from .core.preferences import prefs
 from .core.random import seed
 from .core.registry import collect, start_scope
-from .core.unsupported import EventMonitor
+from .core.unsupported import Cylinder, EventMonitor, Morphology, Section, Soma, SpatialNeuron
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load
@@ -45,6 +45,7 @@ _own_names = list(_unit_names) + [
     "linked_var", "prefs", "CHECKPOINT_EXIT_CODE", "device", "get_device", "set_device",
     "Function", "implementation", "declare_types", "DEFAULT_FUNCTIONS", "exprel",
     "MagicError", "MagicNetwork", "magic_network", "check_units", "stop", "NetworkOperation",
+    "store", "restore", "network_operation",
     # Brian2 names that raise a clear NotImplementedError
-    "store", "restore", "network_operation", "EventMonitor"]
+    "EventMonitor", "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
 __all__ = sorted(set(_pylab) | set(_own_names))

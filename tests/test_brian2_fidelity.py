@@ -220,3 +220,27 @@ def test_a_shared_variable_gets_one_random_value_for_the_whole_group():
     H.run_regularly("y = i\nx = y")
     with pytest.raises(Exception, match="shared variable 'x' can only be assigned from shared"):
         distsim.Network(H).run(1 * distsim.ms)
+
+
+def test_profiling_times_every_code_object_of_the_schedule():
+    G = distsim.NeuronGroup(20, "dv/dt = (1.1 - v)/(10*ms) : 1", threshold="v > 1",
+                            reset="v = 0", method="euler")
+    M = distsim.SpikeMonitor(G)
+    distsim.run(5 * distsim.ms, profile=True)
+    info = distsim.magic_network.profiling_info
+    names = {name for _, _, name in distsim.magic_network.scheduling_summary()}
+    assert {name for name, _ in info} == names
+    times = [float(t / distsim.second) for _, t in info]
+    assert times == sorted(times, reverse=True) and times[0] > 0
+
+
+def test_synapse_indices_select_synapses_to_assign_as_in_brian2():
+    reference, ours = run_both("synapse_indices")
+    for key in reference:
+        assert np.array_equal(ours[key], reference[key]), key
+
+
+def test_a_clock_per_group_is_a_clear_error():
+    distsim.NeuronGroup(2, "v : 1", dt=distsim.defaultclock.dt)  # the default clock's: fine
+    with pytest.raises(NotImplementedError, match="a clock per group is not supported"):
+        distsim.NeuronGroup(2, "v : 1", dt=0.05 * distsim.ms)

@@ -1,7 +1,7 @@
 """Brian2 names that distsim does not implement: each raises an error that
 says so and why, instead of a NameError deep in a ported script."""
 
-__all__ = ["EventMonitor"]
+__all__ = ["EventMonitor", "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
 
 
 def _unsupported(name, why):
@@ -14,3 +14,11 @@ def _unsupported(name, why):
 
 
 EventMonitor = _unsupported("EventMonitor", "custom events are not implemented yet")
+
+_MULTICOMPARTMENT = ("multicompartment neurons are not implemented (distsim simulates point "
+                     "neurons); NEURON or Arbor simulate morphologies on many ranks")
+SpatialNeuron = _unsupported("SpatialNeuron", _MULTICOMPARTMENT)
+Morphology = _unsupported("Morphology", _MULTICOMPARTMENT)
+Soma = _unsupported("Soma", _MULTICOMPARTMENT)
+Cylinder = _unsupported("Cylinder", _MULTICOMPARTMENT)
+Section = _unsupported("Section", _MULTICOMPARTMENT)

@@ -36,6 +36,17 @@ def reset_id_offsets():
 
 registry.on_start_scope(reset_id_offsets)
 
+def _check_one_clock(owner, dt):
+    """distsim runs every object on the default clock: a group's own ``dt``
+    (Brian2's ``dt=``/``clock=``) is accepted only if it is that clock's."""
+    from ..core.clock import defaultclock
+    if dt is not None and abs(float(dt / second) - defaultclock.dt_) > 1e-12 * defaultclock.dt_:
+        raise NotImplementedError(
+            f"{owner}: dt = {dt} differs from defaultclock.dt = {defaultclock.dt}; a clock per "
+            "group is not supported by distsim (every object runs on the default clock). "
+            "Set defaultclock.dt, or simulate the groups in separate runs.")
+
+
 _NEURON_FLAGS = {"unless refractory", "constant", "shared", "constant over dt", "linked"}
 
 
@@ -73,8 +84,10 @@ class NeuronGroup(NeuronPopulation):
     when = "groups"
 
     def __init__(self, N, model, method=None, threshold=None, reset=None, refractory=False,
-                 namespace=None, dtype=None, name="neurongroup*", events=None, order=0):
+                 namespace=None, dtype=None, name="neurongroup*", events=None, order=0,
+                 dt=None, clock=None, codeobj_class=None):
         super().__init__(name, namespace)
+        _check_one_clock(self.owner, dt if clock is None else clock.dt)
         if events:
             raise NotImplementedError(f"{self.owner}: custom events (events=...) are not "
                                       "supported yet; see docs/porting.md")

@@ -36,10 +36,18 @@ class NeuronPopulation(Group):
         return self.N
 
     def __getitem__(self, item):
-        """``G[a:b]``: a Subgroup sharing this group's state."""
+        """``G[a:b]`` (or ``G[k]``, one neuron): a Subgroup sharing this
+        group's state."""
         from .subgroup import Subgroup
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            k = int(item) + (self.N if item < 0 else 0)
+            if not 0 <= k < self.N:
+                raise IndexError(f"{self.name}[{item}]: index out of range for {self.N} "
+                                 "neurons")
+            item = slice(k, k + 1)
         if not isinstance(item, slice) or item.step not in (None, 1):
-            raise TypeError(f"{self.name}: subgroups are contiguous slices G[a:b]")
+            raise TypeError(f"{self.name}: subgroups are contiguous slices G[a:b] or one "
+                            "neuron G[k]")
         start, stop, _ = item.indices(self.N)
         if stop <= start:
             raise IndexError(f"{self.name}[{item.start}:{item.stop}] is empty")

@@ -61,6 +61,8 @@ class Network:
         self.timestep = 0  # the network's own time, in steps of the clock (Brian2's t)
         self.running = False
         self.has_operations = False  # network operations: spikes exchanged every step
+        self.profile = False
+        self._profiled = {}  # code object name -> seconds (run(profile=True))
         self.objects = []
         self.wall_times = {"simulate": 0.0}  # seconds: build, prepare, simulate
         self.writer = None
@@ -258,14 +260,10 @@ class Network:
         checkpoint_interval : Quantity, optional
             Biological time between checkpoints (default: only on a signal).
         profile : bool, optional
-            Brian2's per-code-object profiling: accepted; distsim measures the
-            wall time of its phases instead (``wall_times``, in the results
-            file), with a warning saying so.
+            Time each code object on this rank (Brian2's profiling): see
+            `profiling_info`.
         """
-        if profile:
-            warnings.warn("run(profile=True): distsim does not time each code object; the "
-                          "network's wall_times (build, prepare, simulate) are measured and "
-                          "written to the results file", UserWarning, stacklevel=2)
+        self.profile = bool(profile)
         if self.warns_about_omitted:
             self._warn_about_omitted()
         _check_duration(duration, checkpoint, checkpoint_interval)
@@ -325,6 +323,8 @@ class Network:
         """The main loop: every code object of the schedule at every step."""
         clock, window = defaultclock, self.window
         runs = [code.run for code in self.schedule]
+        if self.profile:
+            runs = [_timed(code, self._profiled) for code in self.schedule]
         self._stopped = Network._globally_stopped = False
         for step in range(first, stop):
             t = step * dt
@@ -338,6 +338,13 @@ class Network:
                 window.end_early(step + 1)
                 return step + 1
         return stop
+
+    @property
+    def profiling_info(self):
+        """Wall time of each code object in the runs with ``profile=True``,
+        on this rank: [(name, time)], longest first (Brian2's)."""
+        return [(name, seconds * second) for name, seconds in
+                sorted(self._profiled.items(), key=lambda item: -item[1])]
 
     # Brian2's stop(): set by `stop()` (any network) or `Network.stop()`.
     _globally_stopped = False
@@ -476,6 +483,18 @@ def _check_summed_targets(summed_updates):
                     f"Synapses '{update.synapses.name}' and '{other.synapses.name}' both set "
                     f"'{variable}' of '{root.name}' as a summed variable")
         seen.append((update, (root, variable, first, stop)))
+
+
+def _timed(code, totals):
+    """``code.run``, adding its wall time to ``totals[name]``."""
+    run, name = code.run, code.schedule_name
+    totals.setdefault(name, 0.0)
+
+    def timed(step, t, dt):
+        started = time.perf_counter()
+        run(step, t, dt)
+        totals[name] += time.perf_counter() - started
+    return timed
 
 
 def _mpi_min():

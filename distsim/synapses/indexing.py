@@ -187,6 +187,12 @@ class Indexing:
         e.g. for ``StateMonitor(S, 'w', record=S[:, 3])``."""
         return SynapseSelection(self, index)
 
+    @property
+    def indices(self):
+        """``S.indices[i, j]``: the synapse indices (creation order) of an
+        index, as an array (Brian2's; collective when indexed)."""
+        return SynapseIndices(self)
+
     def set_variable(self, name, index, value, raw=False):
         owner = f"Synapses '{self.name}'"
         variable = self.variables.get(name)
@@ -338,6 +344,18 @@ class Indexing:
                 np.asarray(values, dtype=np.float64), (chunk.stop - chunk.start,)), owner)
 
     # -- simulation --------------------------------------------------------------
+
+class SynapseIndices:
+    """``S.indices``: indexing it gives the selected synapses' indices."""
+
+    def __init__(self, synapses):
+        self.synapses = synapses
+
+    def __getitem__(self, index):
+        """The sorted global indices of the synapses ``index`` selects.
+        Collective."""
+        return SynapseSelection(self.synapses, index).synapse_indices()
+
 
 class SynapseSelection:
     """Synapses selected by an index (Brian2's indexed Synapses)."""

@@ -213,7 +213,22 @@ def temporaries_and_shared_statements(sim):
                 spike_t=np.asarray(spikes.t_))
 
 
+def synapse_indices(sim):
+    """``S.indices[...]`` gives synapse indices to assign by (Brunel & Wang
+    2001 set their weights this way)."""
+    G = sim.NeuronGroup(6, "v : 1")
+    S = sim.Synapses(G, G, "w : 1")
+    S.connect(condition="i != j")
+    S.w = 1.0
+    S.w[S.indices[:, 2:4]] = 0.5
+    S.w[S.indices[1:3, 1:3]] = 2.0
+    S.w[S.indices["j == 5"]] = 3.0
+    return dict(w=np.asarray(S.w[:]), i=np.asarray(S.i[:]), j=np.asarray(S.j[:]),
+                picked=np.asarray(S.indices[0, :]))
+
+
 MODELS = {
+    "synapse_indices": synapse_indices,
     "temporaries_and_shared_statements": temporaries_and_shared_statements,
     "monitor_slots": monitor_slots,
     "network_operations": network_operations,
