@@ -13,7 +13,7 @@ from .core.scheduling import BoundCode
 from .groups import NeuronGroup, NeuronPopulation
 from .groups.neuron_code import NeuronThreshold
 from .model.functions import Function
-from .model.namespace import raw_value, resolve_external
+from .model.namespace import bind_functions, raw_value, resolve_external
 from .units import (DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, hertz,
                     second)
 
@@ -33,7 +33,8 @@ class PoissonInput(SimulationObject):
     N : int
     rate : Quantity (Hz)
     weight : Quantity, number or str
-        A string is evaluated as an expression of constants at run start.
+        A string is an expression of constants (evaluated at the run's start)
+        or of the time ``t`` (evaluated at every step: ``'stimulus(t)'``).
     """
 
     when = "synapses"
@@ -56,13 +57,23 @@ class PoissonInput(SimulationObject):
     def before_run(self, run_namespace, clock):
         owner = f"PoissonInput '{self.name}'"
         weight = self.weight
+        self._weight_expr = None
         if isinstance(weight, str):
+            # Constants, and the time t (e.g. a TimedArray: 'stimulus(t)',
+            # then evaluated at every step, as Brian2's generated code does).
             from .model.expressions import Expression
             expr = Expression(weight)
             names = self.target.namespaces(run_namespace)
-            values = {n: resolve_external(n, names, owner, weight) for n in expr.identifiers}
-            dim = expr.dimension(lambda n: get_dimensions(values[n]))
-            weight = Quantity(expr.evaluate({n: raw_value(v) for n, v in values.items()}), dim)
+            bind_functions([expr], names, owner)
+            values = {n: resolve_external(n, names, owner, weight)
+                      for n in expr.identifiers - {"t"}}
+            dim = expr.dimension(lambda n: second.dim if n == "t" else get_dimensions(values[n]))
+            self._weight_values = {n: raw_value(v) for n, v in values.items()}
+            if "t" in expr.identifiers:
+                self._weight_expr = expr
+                weight = Quantity(0.0, dim)
+            else:
+                weight = Quantity(expr.evaluate(self._weight_values), dim)
         expected = self.target.variables[self.target_var].dim
         if get_dimensions(weight) is not expected:
             raise DimensionMismatchError(f"{owner}: the weight must have the units of "
@@ -92,6 +103,8 @@ class PoissonInput(SimulationObject):
         return [BoundCode(self.name, "synapses", self.order, self._add_events)]
 
     def _add_events(self, step, t, dt):
+        if self._weight_expr is not None:
+            self._weight = float(self._weight_expr.evaluate(dict(self._weight_values, t=t)))
         if self._mask is None:
             self._events.add_to(self._key, self._first_neuron_id, step, self._weight,
                                 self._values)

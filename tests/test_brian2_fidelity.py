@@ -244,3 +244,9 @@ def test_a_clock_per_group_is_a_clear_error():
     distsim.NeuronGroup(2, "v : 1", dt=distsim.defaultclock.dt)  # the default clock's: fine
     with pytest.raises(NotImplementedError, match="a clock per group is not supported"):
         distsim.NeuronGroup(2, "v : 1", dt=0.05 * distsim.ms)
+
+
+def test_a_poisson_input_weight_may_depend_on_time_as_in_brian2():
+    reference, ours = run_both("poisson_input_weight_of_time")
+    assert reference["v"].max() > 1e-3
+    assert np.allclose(ours["v"], reference["v"], rtol=1e-12, atol=1e-18)

@@ -2,6 +2,8 @@
 
     python tools/brian2_examples.py EXAMPLES_DIR [-n RANKS] [--timeout S] [--only NAME...]
         [--json results.json]
+    python tools/brian2_examples.py --table one_rank.json two_ranks.json [--notes notes.json]
+        > docs/brian2_compatibility_table.md
 
 EXAMPLES_DIR is the ``examples/`` folder of Brian2's repository (not part of
 this project; ``git archive`` it from a clone). The in-scope examples are all
@@ -80,7 +82,37 @@ def run_example(scratch: Path, name: str, ranks: int, timeout: float) -> dict:
     return {"example": name, "ranks": ranks, "outcome": outcome, "seconds": seconds}
 
 
+def table(one_rank: Path, two_ranks: Path, notes: Path | None) -> str:
+    """The markdown table of two surveys (1 and 2 ranks): one row per
+    example, with the reason where it does not run (from ``notes``: example
+    -> reason, else the error)."""
+    first = {r["example"]: r for r in json.loads(one_rank.read_text())}
+    second = {r["example"]: r for r in json.loads(two_ranks.read_text())}
+    reasons = json.loads(notes.read_text()) if notes else {}
+    rows = ["| Example | 1 rank | 2 ranks | Seconds (1 rank) | Reason, where it does not run |",
+            "|---|---|---|---|---|"]
+    for name in sorted(first):
+        one, two = first[name], second.get(name, {"outcome": "not run"})
+        verdict = [("runs" if r["outcome"] == "ok" else r["outcome"] if r["outcome"] in
+                    ("timeout", "not run") else "error") for r in (one, two)]
+        reason = reasons.get(name, "" if one["outcome"] == two["outcome"] == "ok"
+                             else (one if one["outcome"] != "ok" else two)["outcome"])
+        rows.append(f"| {name} | {verdict[0]} | {verdict[1]} | {one['seconds']:.0f} | "
+                    f"{reason.replace('|', '/')} |")
+    runs = sum(first[n]["outcome"] == "ok" and second.get(n, {}).get("outcome") == "ok"
+               for n in first)
+    rows.append("")
+    rows.append(f"{runs} of {len(first)} examples run to the end unchanged on 1 and 2 ranks.")
+    return "\n".join(rows)
+
+
 def main(argv=None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "--table":
+        notes = Path(argv[argv.index("--notes") + 1]) if "--notes" in argv else None
+        print(table(Path(argv[1]), Path(argv[2]), notes))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("examples", type=Path, help="Brian2's examples/ folder")
     parser.add_argument("-n", "--ranks", type=int, default=1)

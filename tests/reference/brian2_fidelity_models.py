@@ -227,7 +227,21 @@ def synapse_indices(sim):
                 picked=np.asarray(S.indices[0, :]))
 
 
+def poisson_input_weight_of_time(sim):
+    """A PoissonInput whose weight depends on time through a TimedArray
+    (Brunel & Wang 2001's stimuli): with rate*dt = 1 every step has exactly
+    N events, so the result is deterministic."""
+    ms, mV, kHz = sim.ms, sim.mV, sim.kHz
+    stimulus = sim.TimedArray([0.0, 0.5, 0.2, 0.0] * mV, dt=5 * ms)
+    G = sim.NeuronGroup(2, "dv/dt = -v/(10*ms) : volt", method="exact")
+    noise = sim.PoissonInput(G, "v", 3, 10 * kHz, "stimulus(t)")
+    mon = sim.StateMonitor(G, "v", record=True)
+    sim.run(25 * ms)
+    return dict(v=np.asarray(mon.v_))
+
+
 MODELS = {
+    "poisson_input_weight_of_time": poisson_input_weight_of_time,
     "synapse_indices": synapse_indices,
     "temporaries_and_shared_statements": temporaries_and_shared_statements,
     "monitor_slots": monitor_slots,
