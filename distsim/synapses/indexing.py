@@ -158,7 +158,10 @@ class Indexing:
         if variable.shared:
             return self._with_units(name, variable.values)[0]
         with collective_call(f"reading {self.name}.{name}"):
-            return self._gather_values(name, index, owner, caller_namespace())
+            values = self._gather_values(name, index, owner, caller_namespace())
+        # One synapse index gives one value, as in Brian2 (S.w[0]).
+        return values[0] if isinstance(index, (int, np.integer)) and \
+            not isinstance(index, bool) else values
 
     @property
     def local_size(self):

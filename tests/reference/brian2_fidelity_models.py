@@ -223,8 +223,9 @@ def synapse_indices(sim):
     S.w[S.indices[:, 2:4]] = 0.5
     S.w[S.indices[1:3, 1:3]] = 2.0
     S.w[S.indices["j == 5"]] = 3.0
+    one = S.w[3]  # one synapse index: one value (Clopath et al. read S.w_ampa[0])
     return dict(w=np.asarray(S.w[:]), i=np.asarray(S.i[:]), j=np.asarray(S.j[:]),
-                picked=np.asarray(S.indices[0, :]))
+                picked=np.asarray(S.indices[0, :]), one=np.array([np.ndim(one), float(one)]))
 
 
 def poisson_input_weight_of_time(sim):
