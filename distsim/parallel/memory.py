@@ -76,11 +76,8 @@ def process_room_bytes() -> int | None:
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft == resource.RLIM_INFINITY:
         return None
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmSize:"):
-                return max(0, soft - int(line.split()[1]) * 1024)
-    return None
+    from ..utils.memory import virtual_size_bytes
+    return max(0, soft - virtual_size_bytes())
 
 
 _ranks_on_node = None

@@ -2,11 +2,20 @@
 import resource
 
 
+def _statm_bytes(field):
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[field])
+    return pages * resource.getpagesize()
+
+
 def rss_bytes():
     """Resident set size now."""
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * resource.getpagesize()
+    return _statm_bytes(1)
+
+
+def virtual_size_bytes():
+    """Address space mapped now (VmSize: what ``ulimit -v`` limits)."""
+    return _statm_bytes(0)
 
 
 def peak_rss_bytes():
