@@ -91,7 +91,11 @@ class NeuronGroup(NeuronPopulation):
         if events:
             raise NotImplementedError(f"{self.owner}: custom events (events=...) are not "
                                       "supported yet; see docs/porting.md")
-        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or N < 1:
+        # A float with an integer value (N = 10000.0, from arithmetic) is an
+        # integer, as Brian2 takes it; 10.5 neurons are an error.
+        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer, float,
+                                                                  np.floating)) \
+                or not float(N).is_integer() or N < 1:
             raise ValueError(f"{self.owner}: N must be a positive integer, got {N!r}")
         self.N = int(N)
         self.order = order
