@@ -23,13 +23,13 @@ from .core.devices import device, get_device, set_device
 from .core.preferences import prefs
 from .core.random import seed
 from .core.registry import collect, start_scope
-from .core.unsupported import Cylinder, EventMonitor, Morphology, Section, Soma, SpatialNeuron
+from .core.unsupported import Cylinder, Morphology, Section, Soma, SpatialNeuron
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load
 from .model.equations import Equations
 from .model.functions import DEFAULT_FUNCTIONS, Function, declare_types, implementation
-from .monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import (MagicError, MagicNetwork, Network, NetworkOperation, magic_network,
                       network_operation, restore, run, save, stop, store)
 from .network.interruptions import CHECKPOINT_EXIT_CODE
@@ -45,7 +45,7 @@ _own_names = list(_unit_names) + [
     "linked_var", "prefs", "CHECKPOINT_EXIT_CODE", "device", "get_device", "set_device",
     "Function", "implementation", "declare_types", "DEFAULT_FUNCTIONS", "exprel",
     "MagicError", "MagicNetwork", "magic_network", "check_units", "stop", "NetworkOperation",
-    "store", "restore", "network_operation",
+    "store", "restore", "network_operation", "EventMonitor",
     # Brian2 names that raise a clear NotImplementedError
-    "EventMonitor", "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
+    "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
 __all__ = sorted(set(_pylab) | set(_own_names))

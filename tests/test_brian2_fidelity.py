@@ -250,3 +250,27 @@ def test_a_poisson_input_weight_may_depend_on_time_as_in_brian2():
     reference, ours = run_both("poisson_input_weight_of_time")
     assert reference["v"].max() > 1e-3
     assert np.allclose(ours["v"], reference["v"], rtol=1e-12, atol=1e-18)
+
+
+def test_custom_events_run_on_event_event_monitors_and_pathways_as_in_brian2():
+    reference, ours = run_both("custom_events")
+    assert len(reference["event_i"]) >= 10 and len(reference["spike_i"]) >= 5
+    for key in ("event_i", "spike_i"):
+        assert np.array_equal(ours[key], reference[key]), key
+    for key in ("event_t", "spike_t", "event_g", "x", "y"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+EVENTS = "tests/models/custom_events.py"
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_custom_events_are_the_same_on_every_rank_count(tmp_path, ranks):
+    done = mpirun(ranks, [EVENTS, str(tmp_path / "events.npz")], timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ours = dict(np.load(tmp_path / "events.npz"))
+    reference = dict(np.load(os.path.join(HERE, "brian2_custom_events.npz")))
+    for key in ("event_i", "spike_i"):
+        assert np.array_equal(ours[key], reference[key]), key
+    for key in ("event_t", "spike_t", "event_g", "x", "y"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key

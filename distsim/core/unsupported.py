@@ -1,7 +1,7 @@
 """Brian2 names that distsim does not implement: each raises an error that
 says so and why, instead of a NameError deep in a ported script."""
 
-__all__ = ["EventMonitor", "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
+__all__ = ["SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
 
 
 def _unsupported(name, why):
@@ -13,7 +13,6 @@ def _unsupported(name, why):
     return raiser
 
 
-EventMonitor = _unsupported("EventMonitor", "custom events are not implemented yet")
 
 _MULTICOMPARTMENT = ("multicompartment neurons are not implemented (distsim simulates point "
                      "neurons); NEURON or Arbor simulate morphologies on many ranks")

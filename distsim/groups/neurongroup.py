@@ -19,6 +19,7 @@ from ..parallel import block_range, get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError, get_dimensions, second
 from .neuron_code import NeuronReset, NeuronStateUpdate, NeuronThreshold
 from .population import NeuronPopulation
+from .events import EventDetector, EventOperation
 from .regular import RegularOperation
 from .resolver import Resolver
 
@@ -88,9 +89,6 @@ class NeuronGroup(NeuronPopulation):
                  dt=None, clock=None, codeobj_class=None):
         super().__init__(name, namespace)
         _check_one_clock(self.owner, dt if clock is None else clock.dt)
-        if events:
-            raise NotImplementedError(f"{self.owner}: custom events (events=...) are not "
-                                      "supported yet; see docs/porting.md")
         # A float with an integer value (N = 10000.0, from arithmetic) is an
         # integer, as Brian2 takes it; 10.5 neurons are an error.
         if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer, float,
@@ -110,6 +108,16 @@ class NeuronGroup(NeuronPopulation):
                                     f"a NeuronGroup ('{eq.line}')")
         self.method = method
         self.threshold = self._parse(Expression, threshold, "threshold")
+        if events is not None and not isinstance(events, dict):
+            raise TypeError(f"{self.owner}: events must be a dict of conditions by name")
+        if "spike" in (events or {}):
+            raise ValueError(f"{self.owner}: the event 'spike' is the threshold's; give "
+                             "threshold= instead")
+        #: Custom events: name -> condition (Brian2's ``events``).
+        self.events = {name: self._parse(Expression, condition, f"event '{name}'")
+                       for name, condition in (events or {}).items()}
+        self.event_operations = []  # from run_on_event
+        self.event_detectors = {}   # made by before_run
         self.reset = self._parse(Statements, reset, "reset")
         self.refractory = refractory
         self._refractory_expr = None
@@ -176,9 +184,16 @@ class NeuronGroup(NeuronPopulation):
         self._prepare_refractoriness(run_namespace, clock)
         state_update = NeuronStateUpdate(self)
         threshold = self._threshold_code(state_update)
+        self.event_detectors = {
+            name: EventDetector(self, name, condition, self.resolver.constants(
+                condition.identifiers, run_namespace, condition.code))
+            for name, condition in self.events.items()}
+        for operation in self.event_operations:
+            operation.before_run(run_namespace)
         self._code_objects = [state_update, threshold] + \
             ([NeuronReset(self, threshold)] if self.reset is not None else []) + \
-            list(self.regular_operations)
+            list(self.regular_operations) + list(self.event_detectors.values()) + \
+            list(self.event_operations)
         self.state_update_code, self.threshold_code = state_update, threshold
 
     def write_mask(self, name):
@@ -199,10 +214,51 @@ class NeuronGroup(NeuronPopulation):
         """Local indices of this rank's neurons that spiked in the current step."""
         return self.threshold_code.spikes
 
+    def events_now(self, event):
+        """Local indices of this rank's neurons where ``event`` ('spike' or a
+        custom event) happened in the current step."""
+        if event == "spike":
+            return self.spikes_now
+        return self.event_detectors[event].now
+
+    def run_on_event(self, event, code, when="after_resets", order=None):
+        """Run statements for the neurons where ``event`` happens (Brian2's
+        ``run_on_event``; ``'spike'`` is the reset's event).
+
+        Parameters
+        ----------
+        event : str
+            A custom event of the group (``events=``) or 'spike'.
+        code : str
+            Statements assigning to the group's variables.
+        when : str
+            The slot (default 'after_resets').
+        order : int, optional
+            The order within the slot (default: the group's).
+
+        Returns
+        -------
+        EventOperation
+        """
+        if event != "spike" and event not in self.events:
+            raise ValueError(f"{self.owner}: unknown event '{event}' (events: "
+                             f"{sorted(self.events) + (['spike'] if self.threshold else [])})")
+        if event == "spike" and self.threshold is None:
+            raise ValueError(f"{self.owner}: unknown event 'spike'. Did you forget to define "
+                             "a threshold?")
+        if any(op.event == event for op in self.event_operations):
+            raise ValueError(f"{self.owner}: code for the event '{event}' was already added")
+        operation = EventOperation(self, event, self._parse(Statements, code,
+                                                            f"run_on_event('{event}')"),
+                                   when, order)
+        self.event_operations.append(operation)
+        return operation
+
     def _written_during_run(self):
         """Variables that the reset, run_regularly, synapses and inputs change."""
         return set(self.reset.written if self.reset is not None else ()) | \
-            {name for op in self.regular_operations for name in op.statements.written} | \
+            {name for op in self.regular_operations + self.event_operations
+             for name in op.statements.written} | \
             set(self.changed_during_run)
 
     def _check_links(self):
@@ -301,9 +357,9 @@ class NeuronGroup(NeuronPopulation):
         found += [e for e in (self.threshold, self._refractory_expr) if e is not None]
         if self.reset is not None:
             found += self.reset.expressions
-        for operation in self.regular_operations:
+        for operation in self.regular_operations + self.event_operations:
             found += operation.statements.expressions
-        return found
+        return found + list(self.events.values())
 
     # -- checkpoints -----------------------------------------------------------
     def checkpoint_parts(self):

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..units import DIMENSIONLESS, DimensionMismatchError
 from .functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
+from .namespace import NameResolutionError
 
 __all__ = ["Expression", "Statements", "ExpressionError", "ANY_DIMENSION"]
 
@@ -384,7 +385,7 @@ class Statements(_Code):
             if target in found or is_variable(target):
                 continue
             if op is not None:
-                raise ExpressionError(f"'{target}' in '{self.code}' is not a variable: "
+                raise NameResolutionError(f"'{target}' in '{self.code}' is not a variable: "
                                       f"'{target} {_OP_TEXT[op]} ...' needs one ('{target} = "
                                       "...' would create a temporary)")
             if any(target in e.identifiers for _, _, e in self.statements[:k + 1]):

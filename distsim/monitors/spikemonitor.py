@@ -34,6 +34,9 @@ class SpikeMonitor(Monitor):
     name : str, optional
     """
 
+    #: The event recorded (an EventMonitor records a custom event).
+    event = "spike"
+
     def __init__(self, source, variables=None, record=True, when=None, order=None,
                  name="spikemonitor*"):
         super().__init__(name)
@@ -82,7 +85,8 @@ class SpikeMonitor(Monitor):
             return []
         root = getattr(self.source, "parent", self.source)
         return [BoundCode(self.name, self.when, self.order,
-                          lambda step, t, dt: self.record_values(root.spikes_now, step))]
+                          lambda step, t, dt: self.record_values(root.events_now(self.event),
+                                                                 step))]
 
     def record_spikes(self, spike_ids, spike_steps):
         """Take this group's spikes from the exchanged (id, step) stream."""
@@ -281,3 +285,36 @@ class SpikeMonitor(Monitor):
             dataset[old + rows[order]] = values[order] * factor
         self._value_chunks[var] = []
 
+
+
+class EventMonitor(SpikeMonitor):
+    """Record a custom event of ``source`` (Brian2's ``EventMonitor``): the
+    same attributes as a SpikeMonitor (``i``, ``t``, ``count``, recorded
+    variables). In a results file under ``/events/<population>.<event>``.
+
+    Parameters
+    ----------
+    source : NeuronGroup or subgroup
+    event : str
+        One of the group's ``events`` (or 'spike').
+    variables, record, when, order, name
+        As for `SpikeMonitor`.
+    """
+
+    def __init__(self, source, event, variables=None, record=True, when=None, order=None,
+                 name="eventmonitor*", codeobj_class=None):
+        root = getattr(source, "parent", source)
+        if event != "spike" and event not in getattr(root, "events", {}):
+            raise ValueError(f"EventMonitor: '{getattr(source, 'name', source)}' has no event "
+                             f"'{event}'")
+        self.event = event
+        super().__init__(source, variables, record, when, order, name)
+
+    def create_in(self, writer):
+        """``/events/<population>.<event>`` (SONATA spike layout)."""
+        if "events" not in writer.file:
+            writer.file.create_group("events")
+        group = writer.new_group("events", f"{self.population_name()}.{self.event}", self)
+        self.create_datasets(group)
+        self.attach(writer, group)
+        return group

@@ -168,7 +168,8 @@ class Network:
             make_delivery_plan(pathways),
             [p for s in synapses for p in s.event_pathways if p.prepost == "pre"],
             self._of_type(SpikeMonitor), self._of_type(PopulationRateMonitor),
-            monitor_batch_steps=1 if self.has_operations else MONITOR_BATCH_STEPS)
+            monitor_batch_steps=1 if self.has_operations else MONITOR_BATCH_STEPS,
+            event_sources=[(g, event) for g in self.groups for event in g.events])
         self.schedule = schedule(code_objects + [self.window])
 
     @property

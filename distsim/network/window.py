@@ -44,8 +44,15 @@ class SpikeWindow(CodeObject):
     name = "spike_exchange"
 
     def __init__(self, groups, window_steps, delivery_plan, pre_pathways, spike_monitors,
-                 rate_monitors, monitor_batch_steps=MONITOR_BATCH_STEPS):
+                 rate_monitors, monitor_batch_steps=MONITOR_BATCH_STEPS, event_sources=()):
         self.groups = groups
+        # Custom events travel in the same exchange: id * n_kinds + kind
+        # (kind 0: spikes; with no custom event, ids as they are).
+        self.event_sources = list(event_sources)
+        self.n_kinds = 1 + len(self.event_sources)
+        self.kind_of = {(id(group), event): k for k, (group, event)
+                        in enumerate(self.event_sources, 1)}
+        self.unrecorded_events = {k: [] for k in range(1, self.n_kinds)}
         self.window_steps = window_steps
         self.monitor_batch_steps = monitor_batch_steps
         self.delivery_plan = delivery_plan
@@ -66,10 +73,17 @@ class SpikeWindow(CodeObject):
         self.next_flush = first + flush_steps if flush_steps else None
 
     def run(self, step, t, dt):
+        n_kinds = self.n_kinds
         for group in self.groups:
             local = group.spikes_now
             if len(local):
-                self.ids.append(local + (group.start + group.id_offset))
+                ids = local + (group.start + group.id_offset)
+                self.ids.append(ids * n_kinds if n_kinds > 1 else ids)
+                self.steps.append(np.full(len(local), step, dtype=np.int64))
+        for kind, (group, event) in enumerate(self.event_sources, 1):
+            local = group.events_now(event)
+            if len(local):
+                self.ids.append((local + (group.start + group.id_offset)) * n_kinds + kind)
                 self.steps.append(np.full(len(local), step, dtype=np.int64))
         last = step == self.stop - 1
         # A flush ends a window early (an early exchange is always safe), so
@@ -99,11 +113,26 @@ class SpikeWindow(CodeObject):
         steps = np.concatenate(self.steps) if self.steps else np.empty(0, np.int64)
         self.ids, self.steps = [], []
         ids, steps = self.exchange.exchange(ids, steps, one_step=self.window_steps == 1)
+        events = {}
+        if self.n_kinds > 1:
+            kinds, ids = ids % self.n_kinds, ids // self.n_kinds
+            events = {k: (ids[kinds == k], steps[kinds == k]) for k in range(1, self.n_kinds)}
+            ids, steps = ids[kinds == 0], steps[kinds == 0]
+            for k, (event_ids, event_steps) in events.items():
+                if len(event_ids):
+                    self.unrecorded_events[k].append((event_ids, event_steps))
         self.delivery_plan.deliver(ids, steps)
         for pathway in self.pre_pathways:
-            pathway.queue_presynaptic(ids, steps)
+            if pathway.event == "spike":
+                pathway.queue_presynaptic(ids, steps)
+            else:
+                pathway.queue_presynaptic(*events[self._kind(pathway)])
         if len(ids):
             self.unrecorded.append((ids, steps))
+
+    def _kind(self, pathway):
+        source = pathway.synapses.source
+        return self.kind_of[(id(getattr(source, "parent", source)), pathway.event)]
 
     def record_exchanged(self, stop):
         """Hand the spikes exchanged since the last call (steps up to
@@ -115,7 +144,19 @@ class SpikeWindow(CodeObject):
         else:
             ids = steps = np.empty(0, np.int64)
         for monitor in self.spike_monitors:
-            monitor.record_spikes(ids, steps)
+            if monitor.event == "spike":
+                monitor.record_spikes(ids, steps)
         for monitor in self.rate_monitors:
             monitor.record_window(ids, steps, first, stop)
+        for monitor in self.spike_monitors:  # EventMonitors: their event's stream
+            if monitor.event != "spike":
+                source = monitor.source
+                chunks = self.unrecorded_events[self.kind_of[(id(getattr(source, "parent",
+                                                                          source)),
+                                                              monitor.event)]]
+                monitor.record_spikes(
+                    np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, np.int64),
+                    np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0, np.int64))
+        for chunks in self.unrecorded_events.values():
+            chunks.clear()
         self.unrecorded, self.unrecorded_first = [], stop

@@ -70,6 +70,7 @@ class SynapticPathway(CodeObject):
         self.synapses = synapses
         self.name = name
         self.prepost = prepost
+        self.event = "spike"  # or a custom event of the group (Synapses on_event=)
         self.code = code
         self.owner = f"Synapses '{synapses.name}', on_{prepost} pathway '{name}'"
         try:
@@ -261,7 +262,7 @@ class SynapticPathway(CodeObject):
         values: a collective)."""
         S = self.synapses
         if self.prepost == "post":
-            self._queue_postsynaptic(root_of(S.target).spikes_now, step)
+            self._queue_postsynaptic(root_of(S.target).events_now(self.event), step)
         presynaptic = S.gather_presynaptic(self.presynaptic)
         arrived = self.pending.pop(step, None)
         if arrived is None:

@@ -65,8 +65,9 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                "_source_i", "_target_j")
 
     def __init__(self, source, target=None, model=None, on_pre=None, pre=None, on_post=None,
-                 post=None, delay=None, namespace=None, method=None, name="synapses*",
-                 order=0):
+                 post=None, delay=None, on_event=None, namespace=None, method=None,
+                 name="synapses*", order=0, codeobj_class=None, dtype=None,
+                 method_options=None):
         super().__init__(name, namespace)
         target = source if target is None else target
         for role, group in (("source", source), ("target", target)):
@@ -88,6 +89,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self._classify_equations(owner)
         self._delay_dt = None
         self._pathway_objects = self._make_pathways(on_pre, on_post, owner)
+        self._set_pathway_events(on_event, owner)
         self._initial_values = self._homogeneous_delays(delay, owner)
         self._store = SynapseStore(source.N, target.start, self._store_dtypes())
         self._declare_variables()
@@ -207,6 +209,24 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                 pathways[name] = SynapticPathway(self, name, prepost, code, delay_variable)
                 object.__setattr__(self, name, pathways[name])
         return pathways
+
+    def _set_pathway_events(self, on_event, owner):
+        """Which event triggers each pathway (Brian2's ``on_event``: a name
+        for all, or a dict by pathway; default 'spike')."""
+        if on_event is None:
+            return
+        by_pathway = {name: on_event for name in self._pathway_objects} \
+            if isinstance(on_event, str) else dict(on_event)
+        for name, event in by_pathway.items():
+            pathway = self._pathway_objects.get(name)
+            if pathway is None:
+                raise ValueError(f"{owner}: on_event names an unknown pathway '{name}' "
+                                 f"(pathways: {sorted(self._pathway_objects)})")
+            group = root_of(self.source if pathway.prepost == "pre" else self.target)
+            if event != "spike" and event not in group.events:
+                raise ValueError(f"{owner}: pathway '{name}' is triggered by the event "
+                                 f"'{event}', which '{group.name}' does not have")
+            pathway.event = event
 
     def _homogeneous_delays(self, delay, owner):
         """Initial delay steps of new synapses, by delay variable."""
@@ -444,7 +464,8 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                 self._clock_driven_equations is not None:
             return None
         (pathway,) = self._pathway_objects.values()
-        if pathway.prepost != "pre" or len(pathway.statements.statements) != 1:
+        if pathway.prepost != "pre" or len(pathway.statements.statements) != 1 or \
+                pathway.event != "spike":
             return None
         ((target_name, op, expr),) = pathway.statements.statements
         kind, variable = self.resolver.resolve(target_name)

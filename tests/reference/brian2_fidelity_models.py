@@ -241,7 +241,41 @@ def poisson_input_weight_of_time(sim):
     return dict(v=np.asarray(mon.v_))
 
 
+def custom_events(sim):
+    """Brian2's custom_events.py with fixed input and five neurons: two
+    custom events with run_on_event, a pathway triggered by one of them, an
+    EventMonitor recording a variable, and spikes as usual."""
+    ms = sim.ms
+    inputs = sim.SpikeGeneratorGroup(5, np.repeat(np.arange(5), 120),
+                                     np.tile(np.arange(120) * 4.0, 5) * ms
+                                     + np.repeat(np.arange(5) * 0.7, 120) * ms)
+    G = sim.NeuronGroup(5, """dv/dt = (g-v)/(50*ms) : 1
+                              dg/dt = -g/(10*ms) : 1
+                              allow_gspike : boolean""", threshold="v>1",
+                        reset="v = 0; g = 0; allow_gspike = True",
+                        events={"gspike": "g>1 and allow_gspike",
+                                "end_gspike": "g<1 and not allow_gspike"}, method="exact")
+    G.run_on_event("gspike", "allow_gspike = False")
+    G.run_on_event("end_gspike", "allow_gspike = True")
+    H = sim.NeuronGroup(5, """dx/dt = -x/(10*ms) : 1
+                              dy/dt = -y/(10*ms) : 1""", method="exact")
+    Sin = sim.Synapses(inputs, G, on_pre="g += 0.5 + 0.05*j")
+    Sin.connect(j="i")
+    S = sim.Synapses(G, H, on_pre={"pre": "x += 1", "gpath": "y += 1 + i"},
+                     on_event={"pre": "spike", "gpath": "gspike"}, delay=1 * ms)
+    S.connect()
+    G.allow_gspike = True
+    gspikes = sim.EventMonitor(G, "gspike", "g")
+    spikes = sim.SpikeMonitor(G, "v")
+    state = sim.StateMonitor(H, ("x", "y"), record=True)
+    sim.run(500 * ms)
+    return dict(event_i=np.asarray(gspikes.i), event_t=np.asarray(gspikes.t_),
+                event_g=np.asarray(gspikes.g), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_), x=np.asarray(state.x), y=np.asarray(state.y))
+
+
 MODELS = {
+    "custom_events": custom_events,
     "poisson_input_weight_of_time": poisson_input_weight_of_time,
     "synapse_indices": synapse_indices,
     "temporaries_and_shared_statements": temporaries_and_shared_statements,
