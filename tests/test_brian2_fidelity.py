@@ -274,3 +274,9 @@ def test_custom_events_are_the_same_on_every_rank_count(tmp_path, ranks):
         assert np.array_equal(ours[key], reference[key]), key
     for key in ("event_t", "spike_t", "event_g", "x", "y"):
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+def test_run_regularly_on_a_subgroup_as_in_brian2():
+    reference, ours = run_both("subgroup_run_regularly")
+    assert np.array_equal(ours["kicks"], reference["kicks"]) and reference["kicks"].max() > 0
+    assert np.allclose(ours["v"], reference["v"], rtol=1e-12, atol=0)

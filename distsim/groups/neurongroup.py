@@ -17,10 +17,9 @@ from ..model.integration import make_state_updater
 from ..model.namespace import bind_functions
 from ..parallel import block_range, get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError, get_dimensions, second
+from .events import EventDetector, EventOperation
 from .neuron_code import NeuronReset, NeuronStateUpdate, NeuronThreshold
 from .population import NeuronPopulation
-from .events import EventDetector, EventOperation
-from .regular import RegularOperation
 from .resolver import Resolver
 
 __all__ = ["NeuronGroup"]
@@ -395,33 +394,3 @@ class NeuronGroup(NeuronPopulation):
     def set_random_counters(self, counters):
         self._assignment_counts.clear()
         self._assignment_counts.update(counters.get("assign", {}))
-
-    def run_regularly(self, code, dt=None, when="start", order=0, name=None):
-        """Run statements on the group's neurons every ``dt`` (Brian2's
-        ``run_regularly``), e.g. ``G.run_regularly('v = v_r + rand()*mV', dt=1*ms)``.
-
-        Parameters
-        ----------
-        code : str
-            Statements assigning to the group's variables.
-        dt : Quantity, optional
-            A multiple of the clock's dt (default: every step).
-        when : str
-            The slot of the schedule (default 'start', before the state update).
-        order : int
-            Order among operations of the same ``when`` (then by name).
-        name : str, optional
-            Default ``<group>_run_regularly``, numbered from the second one.
-
-        Returns
-        -------
-        RegularOperation
-        """
-        if name is None:
-            name = f"{self.name}_run_regularly"
-            if self.regular_operations:
-                name += f"_{len(self.regular_operations)}"
-        operation = RegularOperation(self, self._parse(Statements, code, "run_regularly"), dt,
-                                     when, order, name)
-        self.regular_operations.append(operation)
-        return operation

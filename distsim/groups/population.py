@@ -9,13 +9,14 @@ import numpy as np
 
 from ..core.random import stream_key
 from ..model.expressions import (ANY_DIMENSION, Expression, ExpressionError, RandomContext,
-                                 SubexpressionNamespace, Subexpressions)
+                                 Statements, SubexpressionNamespace, Subexpressions)
 from ..parallel import get_comm
 from ..parallel.guard import collective_call
 from ..units import DimensionMismatchError, Quantity, as_quantity
 from ..utils.frames import caller_namespace
 from .group import Group
 from .linked import LinkedVariable, link_variable
+from .regular import RegularOperation
 
 
 class NeuronPopulation(Group):
@@ -116,6 +117,38 @@ class NeuronPopulation(Group):
     def _random(self, purpose, element_ids, draw=0):
         base = (self.name, purpose)
         return RandomContext(lambda site: stream_key(*base, site), element_ids, draw)
+
+    def run_regularly(self, code, dt=None, when="start", order=0, name=None):
+        """Run statements on the group's (or subgroup's) neurons every ``dt`` (Brian2's
+        ``run_regularly``), e.g. ``G.run_regularly('v = v_r + rand()*mV', dt=1*ms)``.
+
+        Parameters
+        ----------
+        code : str
+            Statements assigning to the group's variables.
+        dt : Quantity, optional
+            A multiple of the clock's dt (default: every step).
+        when : str
+            The slot of the schedule (default 'start', before the state update).
+        order : int
+            Order among operations of the same ``when`` (then by name).
+        name : str, optional
+            Default ``<group>_run_regularly``, numbered from the second one.
+
+        Returns
+        -------
+        RegularOperation
+        """
+        root = getattr(self, "parent", self)  # a subgroup's run with its group's code
+        if name is None:
+            name = f"{self.name}_run_regularly"
+            taken = sum(op.name.startswith(name) for op in root.regular_operations)
+            if taken:
+                name += f"_{taken}"
+        operation = RegularOperation(self, self._parse(Statements, code, "run_regularly"), dt,
+                                     when, order, name)
+        root.regular_operations.append(operation)
+        return operation
 
     # -- reading and writing variables ------------------------------------------
     def _local_positions(self, index):

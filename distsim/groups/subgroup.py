@@ -51,5 +51,11 @@ class Subgroup(NeuronPopulation):
         # on whether the script addressed it through a subgroup.
         return self.parent._random(purpose, np.asarray(element_ids) + self.sub_start, draw)
 
+    def write_mask(self, name):
+        """The parent's mask of writable neurons, for this subgroup's part."""
+        mask = self.parent.write_mask(name)
+        first = self.root_local_offset
+        return None if mask is None else mask[first:first + self.n_local]
+
     def __repr__(self):
         return f"<Subgroup {self.parent.name}[{self.sub_start}:{self.sub_stop}]>"

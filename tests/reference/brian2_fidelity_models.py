@@ -274,7 +274,20 @@ def custom_events(sim):
                 spike_t=np.asarray(spikes.t_), x=np.asarray(state.x), y=np.asarray(state.y))
 
 
+def subgroup_run_regularly(sim):
+    """run_regularly on a subgroup (Izhikevich 2003 drives its excitatory
+    part this way): only the subgroup's neurons run the statements."""
+    ms = sim.ms
+    G = sim.NeuronGroup(6, "dv/dt = -v/(10*ms) : 1\nkicks : 1", method="exact")
+    G[2:5].run_regularly("v += 0.1*(1 + i); kicks += 1", dt=2 * ms)
+    G[0].run_regularly("v = 0.5", dt=5 * ms, when="end")
+    mon = sim.StateMonitor(G, "v", record=True)
+    sim.run(12 * ms)
+    return dict(v=np.asarray(mon.v), kicks=np.asarray(G.kicks[:]))
+
+
 MODELS = {
+    "subgroup_run_regularly": subgroup_run_regularly,
     "custom_events": custom_events,
     "poisson_input_weight_of_time": poisson_input_weight_of_time,
     "synapse_indices": synapse_indices,
