@@ -27,6 +27,7 @@ from .core.unsupported import Cylinder, Morphology, Section, Soma, SpatialNeuron
 from .groups import NeuronGroup, linked_var
 from .inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedArray
 from .io import load
+from .utils.log import BrianLogger
 from .model.equations import Equations
 from .model.functions import DEFAULT_FUNCTIONS, Function, declare_types, implementation
 from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
@@ -45,7 +46,7 @@ _own_names = list(_unit_names) + [
     "linked_var", "prefs", "CHECKPOINT_EXIT_CODE", "device", "get_device", "set_device",
     "Function", "implementation", "declare_types", "DEFAULT_FUNCTIONS", "exprel",
     "MagicError", "MagicNetwork", "magic_network", "check_units", "stop", "NetworkOperation",
-    "store", "restore", "network_operation", "EventMonitor",
+    "store", "restore", "network_operation", "EventMonitor", "BrianLogger",
     # Brian2 names that raise a clear NotImplementedError
     "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
 __all__ = sorted(set(_pylab) | set(_own_names))

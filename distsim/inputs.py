@@ -16,6 +16,7 @@ from .model.functions import Function
 from .model.namespace import bind_functions, raw_value, resolve_external
 from .units import (DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, hertz,
                     second)
+from .units.quantity import as_quantity
 
 __all__ = ["PoissonInput", "PoissonGroup", "SpikeGeneratorGroup", "TimedArray"]
 
@@ -149,10 +150,17 @@ class SpikeGeneratorGroup(NeuronGroup):
         Repeat the pattern with this period (0: no repetition).
     """
 
-    def __init__(self, N, indices, times, period=0 * second, name="spikegeneratorgroup*"):
+    def __init__(self, N, indices, times, period=0 * second, name="spikegeneratorgroup*",
+                 sorted=False, when="thresholds", order=0):
         super().__init__(N, "", name=name)
+        self.set_spikes(indices, times, period)
+
+    def set_spikes(self, indices, times, period=0 * second, sorted=False):
+        """Replace the spikes (Brian2's ``set_spikes``; between runs). The
+        times are absolute: those before the next run's start never fire."""
         owner = f"SpikeGeneratorGroup '{self.name}'"
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        times = as_quantity(times)
         if get_dimensions(times) is not second.dim:
             raise DimensionMismatchError(f"{owner}: times must be times", second.dim,
                                          get_dimensions(times))

@@ -280,3 +280,12 @@ def test_run_regularly_on_a_subgroup_as_in_brian2():
     reference, ours = run_both("subgroup_run_regularly")
     assert np.array_equal(ours["kicks"], reference["kicks"]) and reference["kicks"].max() > 0
     assert np.allclose(ours["v"], reference["v"], rtol=1e-12, atol=0)
+
+
+def test_network_indexing_monitor_elements_neighbour_values_and_set_spikes_as_in_brian2():
+    reference, ours = run_both("script_conveniences")
+    assert len(reference["spike_i"]) >= 3
+    for key in reference:
+        assert np.allclose(ours[key], reference[key], rtol=1e-12, atol=0), key
+    assert len(ours["spike_i"]) == len(reference["spike_i"])
+    distsim.BrianLogger.log_level_info()  # accepted, as in Brian2's examples

@@ -6,6 +6,7 @@ a Python function over numpy arrays of raw SI values; ``rand()`` and
 ``randn()`` become counter-based draws keyed by the caller's stream.
 """
 import ast
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -392,6 +393,11 @@ class Statements(_Code):
                 raise ExpressionError(f"'{target}' in '{self.code}' is used before the "
                                       "statement that creates it")
             found[target] = k
+            if not any(target in e.identifiers for _, _, e in self.statements[k + 1:]):
+                # Brian2 accepts it silently; it is most often a typo.
+                warnings.warn(f"'{target}' in '{self.code}' is neither a variable nor used by a "
+                              "later statement: a temporary that has no effect (a typo?)",
+                              UserWarning, stacklevel=4)
         return found
 
     def dimensions_with_temporaries(self, dim_of, temporaries) -> Callable:

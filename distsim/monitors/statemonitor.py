@@ -296,4 +296,6 @@ class _RecordedElement:
         self._monitor, self._column = monitor, column
 
     def __getattr__(self, name):
+        if name in ("t", "t_"):  # the times of every recording (Brian2's mon[0].t)
+            return getattr(self._monitor, name)
         return getattr(self._monitor, name)[self._column]

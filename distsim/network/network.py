@@ -108,6 +108,14 @@ class Network:
     def __contains__(self, obj):
         return any(o is obj for o in self.objects)
 
+    def __getitem__(self, name):
+        """The object named ``name`` (Brian2's ``net['neurons']``)."""
+        for obj in self.objects:
+            if obj.name == name:
+                return obj
+        raise KeyError(f"Network '{self.name}' has no object named '{name}' (it has: "
+                       f"{', '.join(sorted(o.name for o in self.objects))})")
+
     @property
     def t(self):
         """The network's time: where its next run starts (Brian2's ``Network.t``)."""

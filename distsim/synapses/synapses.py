@@ -297,6 +297,12 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
             return self.get_variable(name)
         if name in ("delay", "delay_") and not self._has_pre_pathway():
             self._no_pre_pathway()
+        for suffix, group, index in (("_pre", "source", "i"), ("_post", "target", "j")):
+            base = name[:-len(suffix)]
+            if name.endswith(suffix) and not name.startswith("_") and \
+                    base in root_of(self.__dict__.get(group)).variables.arrays:
+                # S.x_pre: the source's x for each synapse (Brian2). Collective.
+                return self.__dict__[group].get_variable(base)[self.get_variable(index)]
         return super().__getattr__(name)
 
     def __setattr__(self, name, value):

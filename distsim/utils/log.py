@@ -59,3 +59,37 @@ def _configure(root):
     root.addHandler(handler)
     root.setLevel(os.environ.get("DISTSIM_LOG_LEVEL", "INFO").upper())
     root.propagate = False
+
+
+class BrianLogger:
+    """Brian2's ``BrianLogger`` calls that set how much is logged, applied to
+    distsim's logger (``BrianLogger.log_level_debug()``...). Brian2's file
+    logs do not exist; the calls that configure them are accepted."""
+
+    @staticmethod
+    def _level(level):
+        get_logger().setLevel(level)
+
+    @staticmethod
+    def log_level_debug():
+        BrianLogger._level(logging.DEBUG)
+
+    @staticmethod
+    def log_level_info():
+        BrianLogger._level(logging.INFO)
+
+    @staticmethod
+    def log_level_warn():
+        BrianLogger._level(logging.WARNING)
+
+    @staticmethod
+    def log_level_error():
+        BrianLogger._level(logging.ERROR)
+
+    @staticmethod
+    def suppress_hierarchy(name, filter_log_file_too=True):
+        """Accepted (distsim's messages are not arranged in Brian2's hierarchy)."""
+
+    @staticmethod
+    def suppress_name(name, filter_log_file_too=True):
+        """Accepted (see `suppress_hierarchy`)."""

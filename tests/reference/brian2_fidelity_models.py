@@ -286,7 +286,31 @@ def subgroup_run_regularly(sim):
     return dict(v=np.asarray(mon.v), kicks=np.asarray(G.kicks[:]))
 
 
+def script_conveniences(sim):
+    """What Brian2's examples read and call around the model: ``net['name']``
+    (Maass et al.), ``mon[k].t`` (Naud et al.), ``S.x_pre`` (Kremer et al.),
+    ``set_spikes`` between runs and spike times as a list of quantities."""
+    ms = sim.ms
+    G = sim.NeuronGroup(3, "dv/dt = -v/(5*ms) : 1\nx : 1", threshold="v > 1", reset="v = 0",
+                        method="exact", name="neurons")
+    G.x = "10*i"
+    stimulus = sim.SpikeGeneratorGroup(3, [0, 1], [1 * ms, 2 * ms], name="stimulus")
+    S = sim.Synapses(stimulus, G, "w : 1", on_pre="v_post += 1.5*w")
+    S.connect()
+    S.w = "0.5 + 0.1*j"
+    mon = sim.StateMonitor(G, "v", record=True)
+    spikes = sim.SpikeMonitor(G, name="spikes")
+    net = sim.Network(G, stimulus, S, mon, spikes)
+    net.run(5 * ms)
+    net["stimulus"].set_spikes([2, 0], [7 * ms, 9 * ms])
+    net["neurons"].v = 0.2
+    net.run(10 * ms)
+    return dict(t0=np.asarray(mon[0].t_), v1=np.asarray(mon[1].v), x_post=np.asarray(S.x_post),
+                spike_i=np.asarray(net["spikes"].i), spike_t=np.asarray(net["spikes"].t_))
+
+
 MODELS = {
+    "script_conveniences": script_conveniences,
     "subgroup_run_regularly": subgroup_run_regularly,
     "custom_events": custom_events,
     "poisson_input_weight_of_time": poisson_input_weight_of_time,
