@@ -37,6 +37,7 @@ from .network.interruptions import CHECKPOINT_EXIT_CODE
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
 exprel = DEFAULT_FUNCTIONS["exprel"]
+from . import codegen  # noqa: E402
 
 #: distsim's own names: what ``from distsim.only import *`` gives.
 _own_names = list(_unit_names) + [
@@ -47,6 +48,7 @@ _own_names = list(_unit_names) + [
     "Function", "implementation", "declare_types", "DEFAULT_FUNCTIONS", "exprel",
     "MagicError", "MagicNetwork", "magic_network", "check_units", "stop", "NetworkOperation",
     "store", "restore", "network_operation", "EventMonitor", "BrianLogger",
+    "codegen",  # Brian2's star import gives its codegen package (codegen.target = ...)
     # Brian2 names that raise a clear NotImplementedError
     "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]
 __all__ = sorted(set(_pylab) | set(_own_names))

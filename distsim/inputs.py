@@ -225,6 +225,7 @@ class TimedArray(Function):
     """
 
     def __init__(self, values, dt, name=None):
+        values = as_quantity(values)  # also [25*Hz, 50*Hz, ...] (Brian2)
         self.dim = get_dimensions(values)
         self.values = np.asarray(values.view(np.ndarray) if isinstance(values, Quantity)
                                  else values, dtype=np.float64)

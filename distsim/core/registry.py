@@ -19,6 +19,7 @@ _name_counters = {}
 # What other layers forget at start_scope() (neuron id offsets, queued
 # construction): they register here, so the registry imports none of them.
 _scope_reset_hooks = []
+_release_hooks = []
 
 
 _unrun = {}      # id of an object's weak reference -> its description, until it runs
@@ -77,6 +78,12 @@ def alive_objects():
     return registered_objects()
 
 
+def on_release(hook):
+    """Call ``hook()`` before deciding that an object is still alive (work a
+    layer queued, which holds its objects, runs first)."""
+    _release_hooks.append(hook)
+
+
 def on_start_scope(hook):
     """Call ``hook()`` at every ``start_scope()`` (for state a layer keeps
     about the objects of the current scope)."""
@@ -110,7 +117,13 @@ def unique_name(name):
         # it is gone is decided after a garbage collection (the same on every
         # rank).
         if name in _names_used and any(o.name == name for o in alive_objects()):
-            raise ValueError(f"An object with name {name!r} already exists")
+            # Queued work (connect() not yet built) may be what keeps the old
+            # object alive: build it (all ranks create objects in the same
+            # order, so this is collective-safe), then look again.
+            for hook in _release_hooks:
+                hook()
+            if any(o.name == name for o in alive_objects()):
+                raise ValueError(f"An object with name {name!r} already exists")
         _names_used.add(name)
         return name
     base = name[:-1]

@@ -131,3 +131,4 @@ def forget_pending():
 
 
 registry.on_start_scope(forget_pending)
+registry.on_release(build_pending)

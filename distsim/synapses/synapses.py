@@ -8,6 +8,7 @@ own; the synapses of a rank live in its `SynapseStore` (store.py).
 import numpy as np
 
 from ..core.clock import defaultclock
+from ..core.variableview import VariableView
 from ..core.variables import Variables, dtype_for
 from ..groups import Group, NeuronPopulation, Resolver
 from ..io.checkpoint_file import Block, Replicated
@@ -293,8 +294,8 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
 
     # -- connecting ------------------------------------------------------------
     def __getattr__(self, name):
-        if name in self.DERIVED:
-            return self.get_variable(name)
+        if name in self.DERIVED:  # a view: S.j[3, :] indexes it as Brian2's does
+            return VariableView(self, name)
         if name in ("delay", "delay_") and not self._has_pre_pathway():
             self._no_pre_pathway()
         for suffix, group, index in (("_pre", "source", "i"), ("_post", "target", "j")):
