@@ -289,3 +289,10 @@ def test_network_indexing_monitor_elements_neighbour_values_and_set_spikes_as_in
         assert np.allclose(ours[key], reference[key], rtol=1e-12, atol=0), key
     assert len(ours["spike_i"]) == len(reference["spike_i"])
     distsim.BrianLogger.log_level_info()  # accepted, as in Brian2's examples
+
+
+def test_exact_synaptic_dynamics_inline_subexpressions_as_in_brian2():
+    reference, ours = run_both("exact_synapses_with_subexpression")
+    assert reference["v"].max() > 1e-4
+    for key in reference:
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-15), key

@@ -108,11 +108,14 @@ def _sympy_rhs(equations, constants):
     exact, exponential_euler and event-driven solutions start from."""
     symbols = {}
     subexpr_values = {}
+    def inlined(expr):
+        # By symbol object: the model's symbols are real, a name would not match.
+        return expr.subs({symbols[n]: v for n, v in subexpr_values.items() if n in symbols})
     for eq in equations.ordered_subexpressions():
-        subexpr_values[eq.name] = _to_sympy(eq.expr, symbols).subs(subexpr_values)
+        subexpr_values[eq.name] = inlined(_to_sympy(eq.expr, symbols))
     rhs = {}
     for name in equations.diff_eq_names:
-        expr = _to_sympy(equations[name].expr, symbols).subs(subexpr_values)
+        expr = inlined(_to_sympy(equations[name].expr, symbols))
         rhs[name] = expr.subs({symbols[c]: sympy.Float(v) for c, v in constants.items()
                                if c in symbols and not isinstance(v, bool)})
         symbols.setdefault(name, sympy.Symbol(name, real=True))

@@ -309,7 +309,30 @@ def script_conveniences(sim):
                 spike_i=np.asarray(net["spikes"].i), spike_t=np.asarray(net["spikes"].t_))
 
 
+def exact_synapses_with_subexpression(sim):
+    """Tsodyks et al. (2000)'s synapse: clock-driven, integrated exactly, a
+    subexpression (z = 1 - x - y) inside the linear system."""
+    ms, mV = sim.ms, sim.mV
+    inputs = sim.SpikeGeneratorGroup(2, [0, 1, 0, 1, 0], [2, 3, 5, 9, 12] * ms)
+    G = sim.NeuronGroup(2, "dv/dt = (I_syn - v)/(5*ms) : volt\nI_syn : volt", method="exact")
+    S = sim.Synapses(inputs, G, """A : volt
+                                   tau_rec : second
+                                   dx/dt = z/tau_rec : 1 (clock-driven)
+                                   dy/dt = -y/(3*ms) : 1 (clock-driven)
+                                   z = 1 - x - y : 1
+                                   I_syn_post = A*y : volt (summed)""",
+                     on_pre="y += 0.5*x; x -= 0.5*x", method="exact")
+    S.connect()
+    S.A = "(1 + i + 2*j)*mV"
+    S.tau_rec = "(20 + 10*i)*ms"
+    S.x = 1
+    mon = sim.StateMonitor(G, "v", record=True)
+    sim.run(20 * ms)
+    return dict(v=np.asarray(mon.v_), x=np.asarray(S.x[:]), y=np.asarray(S.y[:]))
+
+
 MODELS = {
+    "exact_synapses_with_subexpression": exact_synapses_with_subexpression,
     "script_conveniences": script_conveniences,
     "subgroup_run_regularly": subgroup_run_regularly,
     "custom_events": custom_events,
