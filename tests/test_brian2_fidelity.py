@@ -296,3 +296,13 @@ def test_exact_synaptic_dynamics_inline_subexpressions_as_in_brian2():
     assert reference["v"].max() > 1e-4
     for key in reference:
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-15), key
+
+
+def test_stacking_quantities_of_different_units_gives_values_as_brian2():
+    # Brian2 2.9: vstack((q, zeros(2))) -> values without units (Rossant et al.'s plot)
+    q = np.array([1.0, 2.0]) * distsim.mV
+    stacked = np.vstack((q, np.zeros(2)))
+    assert distsim.get_dimensions(stacked) is distsim.DIMENSIONLESS
+    assert np.array_equal(np.asarray(stacked), [[0.001, 0.002], [0.0, 0.0]])
+    same = np.concatenate([q, [1, 2] * distsim.mV])
+    assert distsim.get_dimensions(same) is distsim.mV.dim

@@ -73,6 +73,10 @@ class ClockDrivenUpdate(CodeObject):
             store = synapses.store
             parameters = {p: store.variables.get(p, self.constants.get(p))
                           for p in self.updater.parameters}
+            for p in parameters:  # a shared synaptic variable: its one value
+                if parameters[p] is None and p in synapses.variables and \
+                        synapses.variables[p].shared:
+                    parameters[p] = float(synapses.variables[p].values[0])
             missing = [p for p, v in parameters.items() if v is None]
             if missing:
                 raise NotImplementedError(f"{owner}: the exact update of '{code}' uses "

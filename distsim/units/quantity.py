@@ -285,9 +285,10 @@ def check_units_compatible(value, dim, description):
 
 def _concatenate(arrays, *args, **kwargs):
     dims = {get_dimensions(a) for a in arrays}
-    if len(dims) > 1:
-        raise DimensionMismatchError("Cannot concatenate quantities with different units", *dims)
-    return _wrap(np.concatenate([_raw(a) for a in arrays], *args, **kwargs), dims.pop())
+    # Different units: the values without units, as Brian2 gives them
+    # (vstack((v, zeros(n))) in its examples' plotting code).
+    dim = dims.pop() if len(dims) == 1 else DIMENSIONLESS
+    return _wrap(np.concatenate([_raw(a) for a in arrays], *args, **kwargs), dim)
 
 
 def _clip(a, a_min, a_max, *args, **kwargs):

@@ -311,20 +311,23 @@ def script_conveniences(sim):
 
 def exact_synapses_with_subexpression(sim):
     """Tsodyks et al. (2000)'s synapse: clock-driven, integrated exactly, a
-    subexpression (z = 1 - x - y) inside the linear system."""
+    subexpression (z = 1 - x - y) inside the linear system and a shared time
+    constant."""
     ms, mV = sim.ms, sim.mV
     inputs = sim.SpikeGeneratorGroup(2, [0, 1, 0, 1, 0], [2, 3, 5, 9, 12] * ms)
     G = sim.NeuronGroup(2, "dv/dt = (I_syn - v)/(5*ms) : volt\nI_syn : volt", method="exact")
     S = sim.Synapses(inputs, G, """A : volt
                                    tau_rec : second
+                                   tau_y : second (shared, constant)
                                    dx/dt = z/tau_rec : 1 (clock-driven)
-                                   dy/dt = -y/(3*ms) : 1 (clock-driven)
+                                   dy/dt = -y/tau_y : 1 (clock-driven)
                                    z = 1 - x - y : 1
                                    I_syn_post = A*y : volt (summed)""",
                      on_pre="y += 0.5*x; x -= 0.5*x", method="exact")
     S.connect()
     S.A = "(1 + i + 2*j)*mV"
     S.tau_rec = "(20 + 10*i)*ms"
+    S.tau_y = 3 * ms  # shared (Maass et al.'s tau_I)
     S.x = 1
     mon = sim.StateMonitor(G, "v", record=True)
     sim.run(20 * ms)
