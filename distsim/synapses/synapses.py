@@ -296,8 +296,11 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
     def __getattr__(self, name):
         if name in self.DERIVED:  # a view: S.j[3, :] indexes it as Brian2's does
             return VariableView(self, name)
-        if name in ("N_incoming_post", "N_outgoing_pre"):  # Brian2's other names
-            return VariableView(self, name.rsplit("_", 1)[0])
+        if name in ("N_incoming_post", "N_outgoing_pre"):
+            # Brian2's per-neuron counts (of the target, of the source). Collective.
+            index, group = ("j", "target") if name == "N_incoming_post" else ("i", "source")
+            return np.bincount(np.asarray(self.get_variable(index), dtype=np.int64),
+                               minlength=self.__dict__[group].N)
         if name in ("delay", "delay_") and not self._has_pre_pathway():
             self._no_pre_pathway()
         for suffix, group, index in (("_pre", "source", "i"), ("_post", "target", "j")):

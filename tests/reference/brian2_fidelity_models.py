@@ -218,14 +218,15 @@ def synapse_indices(sim):
     2001 set their weights this way)."""
     G = sim.NeuronGroup(6, "v : 1")
     S = sim.Synapses(G, G, "w : 1")
-    S.connect(condition="i != j")
+    S.connect(condition="i != j and (j != 4 or i < 2)")
     S.w = 1.0
     S.w[S.indices[:, 2:4]] = 0.5
     S.w[S.indices[1:3, 1:3]] = 2.0
     S.w[S.indices["j == 5"]] = 3.0
     one = S.w[3]  # one synapse index: one value (Clopath et al. read S.w_ampa[0])
     return dict(w=np.asarray(S.w[:]), i=np.asarray(S.i[:]), j=np.asarray(S.j[:]),
-                picked=np.asarray(S.indices[0, :]), one=np.array([np.ndim(one), float(one)]))
+                picked=np.asarray(S.indices[0, :]), one=np.array([np.ndim(one), float(one)]),
+                n_in=np.asarray(S.N_incoming_post), n_out=np.asarray(S.N_outgoing_pre))
 
 
 def poisson_input_weight_of_time(sim):
