@@ -306,3 +306,9 @@ def test_stacking_quantities_of_different_units_gives_values_as_brian2():
     assert np.array_equal(np.asarray(stacked), [[0.001, 0.002], [0.0, 0.0]])
     same = np.concatenate([q, [1, 2] * distsim.mV])
     assert distsim.get_dimensions(same) is distsim.mV.dim
+
+
+def test_exponential_euler_takes_conditionally_linear_equations_as_brian2():
+    reference, ours = run_both("conditionally_linear")
+    assert np.ptp(reference["V"]) > 0.01
+    assert np.allclose(ours["V"], reference["V"], rtol=1e-9, atol=1e-12)

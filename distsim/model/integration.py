@@ -359,15 +359,21 @@ class ExponentialEulerUpdater(_Updater):
         #: name -> (A, B) of dx/dt = A x + B (sympy)
         self.linear_parts = {}
         for name in self.variables:
+            # Brian2's conditional linearity: the expanded right-hand side
+            # collected in x as A*x + B, where A and B may still depend on x
+            # through other functions (Morris-Lecar's m_inf(V)); they are
+            # evaluated at the start of the step.
             x = symbols[name]
-            a = sympy.simplify(sympy.diff(rhs[name], x))
-            if x in a.free_symbols:
+            expanded = sympy.expand(rhs[name])
+            parts = sympy.collect(expanded, x, evaluate=False) if expanded.has(x) else \
+                {sympy.S.One: expanded}
+            if len(parts) > 2 or (expanded.has(x) and x not in parts):
                 raise IntegrationError(
                     f"{owner}: 'exponential_euler' needs each equation to be linear in its own "
                     f"variable, but 'd{name}/dt = {equations[name].expr.code}' is not linear in "
                     f"{name}; use 'rk4'")
-            b = sympy.simplify(rhs[name] - a * x)
-            self.linear_parts[name] = (a, b)
+            self.linear_parts[name] = (sympy.simplify(parts.get(x, sympy.S.Zero)),
+                                       sympy.simplify(parts.get(sympy.S.One, sympy.S.Zero)))
         self.parameters = []
         try:
             self.scheme = explicit_scheme(self, equations.ordered_subexpressions())

@@ -335,7 +335,22 @@ def exact_synapses_with_subexpression(sim):
     return dict(v=np.asarray(mon.v_), x=np.asarray(S.x[:]), y=np.asarray(S.y[:]))
 
 
+def conditionally_linear(sim):
+    """Morris & Lecar (1981)'s form: exponential_euler on an equation whose
+    factor of V depends on V itself through a subexpression (m_inf(V))."""
+    ms, mV = sim.ms, sim.mV
+    G = sim.NeuronGroup(3, """dV/dt = (-(V + 60*mV) - 2*m_inf*(V - 120*mV) + I)/(20*ms) : volt
+                              m_inf = 0.5*(1 + tanh((V + 1.2*mV)/(18*mV))) : 1
+                              I : volt""", method="exponential_euler")
+    G.V = -60 * mV
+    G.I = "(30 + 20*i)*mV"
+    mon = sim.StateMonitor(G, "V", record=True)
+    sim.run(30 * ms)
+    return dict(V=np.asarray(mon.V_))
+
+
 MODELS = {
+    "conditionally_linear": conditionally_linear,
     "exact_synapses_with_subexpression": exact_synapses_with_subexpression,
     "script_conveniences": script_conveniences,
     "subgroup_run_regularly": subgroup_run_regularly,
