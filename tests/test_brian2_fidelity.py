@@ -153,20 +153,25 @@ def test_a_brian2_script_runs_unchanged_with_distsim_as_brian2(tmp_path):
     assert "no counterpart of Brian2's module 'brian2.spatialneuron'" in done.stderr
 
 
-SWEEP = "tests/models/magic_sweep.py"
+FIDELITY_MODEL = "tests/models/fidelity_model.py"
+
+
+def run_on_ranks(name, ranks, tmp_path):
+    """The model ``name`` run by ``ranks`` ranks (tests/models/fidelity_model.py)."""
+    out = tmp_path / f"{name}_{ranks}.npz"
+    done = mpirun(ranks, [FIDELITY_MODEL, name, str(out)], timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return dict(np.load(out))
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_the_sweep_is_the_same_on_every_rank_count(tmp_path, ranks):
-    outputs = []
-    for n in (1, ranks):
-        done = mpirun(n, [SWEEP, str(tmp_path / f"sweep{n}.npz")], timeout=240)
-        assert done.returncode == 0, done.stdout + done.stderr
-        outputs.append(dict(np.load(tmp_path / f"sweep{n}.npz")))
+    one, many = run_on_ranks("magic_sweep", 1, tmp_path), run_on_ranks("magic_sweep", ranks,
+                                                                        tmp_path)
     reference = dict(np.load(os.path.join(HERE, "brian2_magic_sweep.npz")))
-    for key in outputs[0]:
-        assert np.array_equal(outputs[0][key], outputs[1][key]), key
-        assert np.array_equal(outputs[0][key], reference[key]), key
+    for key in one:
+        assert np.array_equal(one[key], many[key]), key
+        assert np.array_equal(one[key], reference[key]), key
 
 
 def test_network_operations_read_write_and_stop_as_in_brian2():
@@ -178,14 +183,9 @@ def test_network_operations_read_write_and_stop_as_in_brian2():
     assert np.allclose(ours["I"], reference["I"], rtol=1e-12)
 
 
-OPERATIONS = "tests/models/network_operations.py"
-
-
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_network_operations_give_the_same_run_on_every_rank_count(tmp_path, ranks):
-    done = mpirun(ranks, [OPERATIONS, str(tmp_path / "ops.npz")], timeout=240)
-    assert done.returncode == 0, done.stdout + done.stderr
-    ours = dict(np.load(tmp_path / "ops.npz"))
+    ours = run_on_ranks("network_operations", ranks, tmp_path)
     reference = dict(np.load(os.path.join(HERE, "brian2_network_operations.npz")))
     for key in ("spike_i", "seen", "last_t", "end"):
         assert np.array_equal(ours[key], reference[key]), key
@@ -261,14 +261,9 @@ def test_custom_events_run_on_event_event_monitors_and_pathways_as_in_brian2():
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
 
 
-EVENTS = "tests/models/custom_events.py"
-
-
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_custom_events_are_the_same_on_every_rank_count(tmp_path, ranks):
-    done = mpirun(ranks, [EVENTS, str(tmp_path / "events.npz")], timeout=240)
-    assert done.returncode == 0, done.stdout + done.stderr
-    ours = dict(np.load(tmp_path / "events.npz"))
+    ours = run_on_ranks("custom_events", ranks, tmp_path)
     reference = dict(np.load(os.path.join(HERE, "brian2_custom_events.npz")))
     for key in ("event_i", "spike_i"):
         assert np.array_equal(ours[key], reference[key]), key

@@ -1,0 +1,21 @@
+"""One model of tests/reference/brian2_fidelity_models.py as a script, for
+runs on several ranks (compared with the one-rank run and Brian2's output).
+
+    mpirun -n N python tests/models/fidelity_model.py MODEL OUT.npz
+"""
+import os
+import sys
+
+import numpy as np
+
+import distsim
+from distsim.parallel import rank
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "reference"))
+from brian2_fidelity_models import MODELS  # noqa: E402
+
+distsim.seed(2024)
+results = MODELS[sys.argv[1]](distsim)
+if rank() == 0:
+    np.savez(sys.argv[2], **results)
