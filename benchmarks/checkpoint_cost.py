@@ -33,7 +33,7 @@ from microcircuit import build_microcircuit, l_name
 mode, checkpoint, out = sys.argv[1:4]
 started = time.perf_counter()
 seed(100)
-neurons, groups, synapses, n_layer, n_synapses = build_microcircuit({scale}, report=False)
+neurons, groups, synapses, inputs, n_layer, n_synapses = build_microcircuit({scale}, report=False)
 monitors = [SpikeMonitor(g, name=n) for g, n in zip(groups, l_name)]
 len(synapses[0])  # builds the queued synapses (collective)
 get_comm().Barrier()

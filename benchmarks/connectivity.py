@@ -47,7 +47,7 @@ def worker(scale):
     comm.Barrier()
     base = rss_bytes()
     started = time.perf_counter()
-    neurons, groups, synapses, n_layer, n_total = model.build_microcircuit(scale, report=False)
+    neurons, groups, synapses, inputs, n_layer, n_total = model.build_microcircuit(scale, report=False)
     from distsim.synapses import construction
     construction.build_pending()  # connect() and assignments queue their work
     comm.Barrier()

@@ -28,7 +28,7 @@ from distsim import *
 from distsim.parallel import get_comm
 from microcircuit import build_microcircuit
 seed(1)
-neurons, groups, synapses, n_layer, n_synapses = build_microcircuit({scale}, report=False)
+neurons, groups, synapses, inputs, n_layer, n_synapses = build_microcircuit({scale}, report=False)
 run(10*ms)
 stores = [s._store for s in synapses]
 # (lists: the star import binds numpy's sum, as Brian2's does)

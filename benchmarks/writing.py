@@ -25,7 +25,7 @@ def simulate(model, scale, duration, output=None, flush_interval=None):
     from distsim import SpikeMonitor, run, save, second, seed, start_scope
     start_scope()
     seed(100)
-    neurons, groups, synapses, n_layer, n_total = model.build_microcircuit(scale, report=False)
+    neurons, groups, synapses, inputs, n_layer, n_total = model.build_microcircuit(scale, report=False)
     monitors = [SpikeMonitor(g, name=name) for g, name in zip(groups, model.l_name)]
     started = time.perf_counter()
     run(duration * second, output=output,

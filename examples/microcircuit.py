@@ -34,7 +34,10 @@ p_conn = np.array([
 
 def build_microcircuit(scale=1.0, report=True):
     """The network, as the seed thread builds it. Returns the neuron group,
-    its subgroups per population and the Synapses objects."""
+    its subgroups per population, the Synapses objects and the background
+    PoissonInputs (the caller must keep them: as in Brian2, run() simulates
+    only the objects the script still references), the population sizes and
+    the number of synapses."""
     n_layer = [max(1, int(round(n * scale))) for n in n_full]
     defaultclock.dt = 0.1*ms
     tau_m = 10.0*ms
@@ -89,7 +92,7 @@ def build_microcircuit(scale=1.0, report=True):
             if rank() == 0 and report:
                 print(f"  built {S.name}: {nsyn} synapses", flush=True)
 
-    return neurons, n_groups, syn_group, n_layer, n_synapses
+    return neurons, n_groups, syn_group, syn_in, n_layer, n_synapses
 
 
 def main():
@@ -105,7 +108,7 @@ def main():
     args = parser.parse_args()
     wall_start = time.perf_counter()
     seed(args.seed)
-    neurons, n_groups, syn_group, n_layer, n_synapses = build_microcircuit(args.scale,
+    neurons, n_groups, syn_group, syn_in, n_layer, n_synapses = build_microcircuit(args.scale,
                                                                            bool(args.report))
     monitors = [SpikeMonitor(group, name=name) for group, name in zip(n_groups, l_name)]
     build_time = time.perf_counter() - wall_start

@@ -66,6 +66,24 @@ def test_an_object_without_a_reference_is_not_simulated_and_says_so():
     assert abs(int(ours_total) - int(theirs_total)) < 3 * np.sqrt(2 * theirs_total)
 
 
+def test_queued_construction_keeps_no_dropped_object_alive():
+    """connect() and string assignments are queued with the script's names:
+    they must not keep an object the script dropped alive (which would make
+    it run or not depending on when the queue is built)."""
+    def build():
+        G = distsim.NeuronGroup(10, "dv/dt = -v/(10*ms) : 1")
+        background = distsim.PoissonInput(G, "v", 100, 1 * distsim.kHz, 1.0,  # noqa: F841
+                                          name="dropped_input")
+        S = distsim.Synapses(G, G, "w : 1", on_pre="v_post += w")
+        S.connect(p=0.5)
+        S.w = "rand()"
+        return G, S
+    G, S = build()
+    with pytest.warns(UserWarning, match="PoissonInput 'dropped_input'.*keeps no reference"):
+        distsim.run(2 * distsim.ms)
+    assert np.all(G.v_ == 0)  # the input never ran: nothing else moves v
+
+
 def test_constants_timestep_and_exprel_have_brian2s_values():
     reference, ours = run_both("constants_and_timestep")
     assert np.array_equal(ours["steps"], reference["steps"])

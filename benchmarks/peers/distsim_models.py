@@ -25,9 +25,10 @@ def microcircuit(ds, args):
     spec.loader.exec_module(model)
     if args.no_connections:
         model.p_conn = np.zeros_like(model.p_conn)
-    neurons, groups, synapses, n_layer, total = model.build_microcircuit(args.scale, report=False)
+    network = model.build_microcircuit(args.scale, report=False)
+    neurons, groups, synapses, inputs, n_layer, total = network
     monitors = [ds.SpikeMonitor(g) for g in groups]
-    return monitors, n_layer, total, 0.1
+    return network, monitors, n_layer, total, 0.1
 
 
 def cuba(ds, args):
@@ -43,18 +44,20 @@ def cuba(ds, args):
                        method="exact", namespace=namespace)
     P.v = "Vr + rand() * (Vt - Vr)"
     total = 0
+    network = [P]
     if not args.no_connections:
         Ce = ds.Synapses(P, P, on_pre="ge += we", namespace=namespace)
         Ci = ds.Synapses(P, P, on_pre="gi += wi", namespace=namespace)
         Ce.connect("i<3200", p=0.02)
         Ci.connect("i>=3200", p=0.02)
         total = Ce.N + Ci.N
-    return [ds.SpikeMonitor(P)], [4000], total, 0.0
+        network += [Ce, Ci]
+    return network, [ds.SpikeMonitor(P)], [4000], total, 0.0
 
 
 def stdp(ds, args):
-    _, monitors, sizes, total = facts.stdp_network(ds, args.no_connections, args.scale)
-    return monitors, sizes, total, 0.0
+    network, monitors, sizes, total = facts.stdp_network(ds, args.no_connections, args.scale)
+    return network, monitors, sizes, total, 0.0
 
 
 def main():
@@ -71,7 +74,9 @@ def main():
     comm = get_comm()
     ds.seed(args.seed)
     started = time.perf_counter()
-    monitors, sizes, total, transient = {"microcircuit": microcircuit, "cuba": cuba,
+    # The model's objects stay referenced here: run() simulates only the
+    # objects the script keeps (Brian2's magic network).
+    network, monitors, sizes, total, transient = {"microcircuit": microcircuit, "cuba": cuba,
                                          "stdp": stdp}[args.model](ds, args)
     comm.Barrier()
     build = time.perf_counter() - started

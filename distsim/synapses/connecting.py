@@ -17,7 +17,7 @@ from ..model.expressions import ANY_DIMENSION, Expression
 from ..parallel import collective, get_comm
 from ..parallel.guard import collective_call
 from ..units import DIMENSIONLESS, DimensionMismatchError
-from ..utils.frames import caller_namespace
+from ..utils.frames import caller_namespace, constants_of
 from . import connect as rules
 from . import construction
 from . import generators
@@ -51,7 +51,10 @@ class Connecting:
             raise TypeError(f"{owner}: p must be a number or a string, got {p!r}")
         call = self._connect_calls
         self._connect_calls += 1
-        run_namespace = namespace if namespace is not None else caller_namespace(level)
+        # Only the script's constants: the queued call must not keep the
+        # script's other objects alive (the magic network forgets dropped ones).
+        run_namespace = namespace if namespace is not None else \
+            constants_of(caller_namespace(level))
         key = stream_key(self.name, "connect", call)
         rule = self._connection_rule(condition, i, j, p, n, fixed_total_number,
                                      run_namespace, owner)

@@ -15,7 +15,7 @@ from ..model.expressions import ANY_DIMENSION, Expression, RandomContext
 from ..parallel import get_comm
 from ..parallel.guard import collective_call
 from ..units import DimensionMismatchError, Quantity, as_quantity, second
-from ..utils.frames import caller_namespace
+from ..utils.frames import caller_namespace, constants_of
 from . import construction
 
 # Synapses evaluated together when an expression is assigned to all of them:
@@ -201,7 +201,8 @@ class Indexing:
         variable = self.variables.get(name)
         if variable is None or variable.read_only:
             raise AttributeError(f"{owner}: '{name}' cannot be set")
-        run_namespace = caller_namespace()
+        # Only the script's constants (the assignment may be queued; see connect)
+        run_namespace = constants_of(caller_namespace())
         if variable.shared:
             self._set_shared(name, index, value, raw, run_namespace, owner)
             return
