@@ -10,18 +10,18 @@
             ]
         ],
         "depends": [
-            "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayobject.h",
-            "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayscalars.h",
-            "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
-            "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
-            "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
+            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayobject.h",
+            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayscalars.h",
+            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
+            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
+            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
         ],
         "extra_compile_args": [
             "-O3",
             "-funroll-loops"
         ],
         "include_dirs": [
-            "/root/.cache/distsim/venv-52401dcb357c35d8/lib/python3.11/site-packages/numpy/_core/include"
+            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include"
         ],
         "name": "distsim._ext.synapse_store",
         "sources": [
@@ -3955,15 +3955,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, int64_t __pyx_v_n_targets); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_positions(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_indices); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_13synapse_store___pyx_defaults(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4140,8 +4141,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[14];
-    PyObject *__pyx_string_tab[167];
+    PyObject *__pyx_codeobj_tab[15];
+    PyObject *__pyx_string_tab[174];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4233,141 +4234,148 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[29]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[30]
 #define __pyx_kp_u_one_target_per_source __pyx_string_tab[31]
-#define __pyx_kp_u_synapse __pyx_string_tab[32]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[33]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[34]
-#define __pyx_kp_u__6 __pyx_string_tab[35]
-#define __pyx_n_u_ASCII __pyx_string_tab[36]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
-#define __pyx_n_u_Sequence __pyx_string_tab[38]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[39]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[40]
-#define __pyx_n_u_annotate __pyx_string_tab[41]
-#define __pyx_n_u_class __pyx_string_tab[42]
-#define __pyx_n_u_class_getitem __pyx_string_tab[43]
-#define __pyx_n_u_dict __pyx_string_tab[44]
-#define __pyx_n_u_func __pyx_string_tab[45]
-#define __pyx_n_u_getstate __pyx_string_tab[46]
-#define __pyx_n_u_import __pyx_string_tab[47]
-#define __pyx_n_u_main __pyx_string_tab[48]
-#define __pyx_n_u_module __pyx_string_tab[49]
-#define __pyx_n_u_name_2 __pyx_string_tab[50]
-#define __pyx_n_u_new __pyx_string_tab[51]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[52]
-#define __pyx_n_u_pyx_state __pyx_string_tab[53]
-#define __pyx_n_u_pyx_type __pyx_string_tab[54]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[55]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[56]
-#define __pyx_n_u_qualname __pyx_string_tab[57]
-#define __pyx_n_u_reduce __pyx_string_tab[58]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[59]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[60]
-#define __pyx_n_u_set_name __pyx_string_tab[61]
-#define __pyx_n_u_setstate __pyx_string_tab[62]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[63]
-#define __pyx_n_u_test __pyx_string_tab[64]
-#define __pyx_n_u_fused_sigindex __pyx_string_tab[65]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[66]
-#define __pyx_n_u_abc __pyx_string_tab[67]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[68]
-#define __pyx_n_u_args __pyx_string_tab[69]
-#define __pyx_n_u_array __pyx_string_tab[70]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[71]
-#define __pyx_n_u_bad __pyx_string_tab[72]
-#define __pyx_n_u_base __pyx_string_tab[73]
-#define __pyx_n_u_c __pyx_string_tab[74]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[75]
-#define __pyx_n_u_count __pyx_string_tab[76]
-#define __pyx_n_u_counts_by_target __pyx_string_tab[77]
-#define __pyx_n_u_defaults __pyx_string_tab[78]
-#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[79]
-#define __pyx_n_u_dtype __pyx_string_tab[80]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[81]
-#define __pyx_n_u_empty __pyx_string_tab[82]
-#define __pyx_n_u_encode __pyx_string_tab[83]
-#define __pyx_n_u_enumerate __pyx_string_tab[84]
-#define __pyx_n_u_error __pyx_string_tab[85]
-#define __pyx_n_u_fill __pyx_string_tab[86]
-#define __pyx_n_u_flags __pyx_string_tab[87]
-#define __pyx_n_u_format __pyx_string_tab[88]
-#define __pyx_n_u_fortran __pyx_string_tab[89]
-#define __pyx_n_u_gather_by_target __pyx_string_tab[90]
-#define __pyx_n_u_gather_by_target_const_uint16_t __pyx_string_tab[91]
-#define __pyx_n_u_gather_by_target_const_uint32_t __pyx_string_tab[92]
-#define __pyx_n_u_gather_by_target_const_uint64_t __pyx_string_tab[93]
-#define __pyx_n_u_gather_by_target_const_uint8_t_1 __pyx_string_tab[94]
-#define __pyx_n_u_get __pyx_string_tab[95]
-#define __pyx_n_u_group_by_source __pyx_string_tab[96]
-#define __pyx_n_u_group_targets_by_source __pyx_string_tab[97]
-#define __pyx_n_u_grouped __pyx_string_tab[98]
-#define __pyx_n_u_groups __pyx_string_tab[99]
-#define __pyx_n_u_id __pyx_string_tab[100]
-#define __pyx_n_u_index __pyx_string_tab[101]
-#define __pyx_n_u_int32 __pyx_string_tab[102]
-#define __pyx_n_u_int64 __pyx_string_tab[103]
-#define __pyx_n_u_items __pyx_string_tab[104]
-#define __pyx_n_u_itemsize __pyx_string_tab[105]
-#define __pyx_n_u_k __pyx_string_tab[106]
-#define __pyx_n_u_kind __pyx_string_tab[107]
-#define __pyx_n_u_kwargs __pyx_string_tab[108]
-#define __pyx_n_u_local __pyx_string_tab[109]
-#define __pyx_n_u_local_arr __pyx_string_tab[110]
-#define __pyx_n_u_local_targets __pyx_string_tab[111]
-#define __pyx_n_u_memview __pyx_string_tab[112]
-#define __pyx_n_u_mode __pyx_string_tab[113]
-#define __pyx_n_u_n __pyx_string_tab[114]
-#define __pyx_n_u_n_sources __pyx_string_tab[115]
-#define __pyx_n_u_n_targets __pyx_string_tab[116]
-#define __pyx_n_u_name __pyx_string_tab[117]
-#define __pyx_n_u_ndim __pyx_string_tab[118]
-#define __pyx_n_u_np __pyx_string_tab[119]
-#define __pyx_n_u_numpy __pyx_string_tab[120]
-#define __pyx_n_u_obj __pyx_string_tab[121]
-#define __pyx_n_u_order __pyx_string_tab[122]
-#define __pyx_n_u_order_arr __pyx_string_tab[123]
-#define __pyx_n_u_out __pyx_string_tab[124]
-#define __pyx_n_u_pack __pyx_string_tab[125]
-#define __pyx_n_u_pop __pyx_string_tab[126]
-#define __pyx_n_u_rank __pyx_string_tab[127]
-#define __pyx_n_u_rank_within_group __pyx_string_tab[128]
-#define __pyx_n_u_register __pyx_string_tab[129]
-#define __pyx_n_u_row_start __pyx_string_tab[130]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[131]
-#define __pyx_n_u_s __pyx_string_tab[132]
-#define __pyx_n_u_scatter_by_target __pyx_string_tab[133]
-#define __pyx_n_u_scatter_by_target_const_uint16_t __pyx_string_tab[134]
-#define __pyx_n_u_scatter_by_target_const_uint32_t __pyx_string_tab[135]
-#define __pyx_n_u_scatter_by_target_const_uint64_t __pyx_string_tab[136]
-#define __pyx_n_u_scatter_by_target_const_uint8_t __pyx_string_tab[137]
-#define __pyx_n_u_seen __pyx_string_tab[138]
-#define __pyx_n_u_setdefault __pyx_string_tab[139]
-#define __pyx_n_u_shape __pyx_string_tab[140]
-#define __pyx_n_u_signatures __pyx_string_tab[141]
-#define __pyx_n_u_size __pyx_string_tab[142]
-#define __pyx_n_u_sources __pyx_string_tab[143]
-#define __pyx_n_u_start __pyx_string_tab[144]
-#define __pyx_n_u_step __pyx_string_tab[145]
-#define __pyx_n_u_stop __pyx_string_tab[146]
-#define __pyx_n_u_struct __pyx_string_tab[147]
-#define __pyx_n_u_t __pyx_string_tab[148]
-#define __pyx_n_u_target_start __pyx_string_tab[149]
-#define __pyx_n_u_targets __pyx_string_tab[150]
-#define __pyx_n_u_uint16_t __pyx_string_tab[151]
-#define __pyx_n_u_uint32_t __pyx_string_tab[152]
-#define __pyx_n_u_uint64_t __pyx_string_tab[153]
-#define __pyx_n_u_uint8_t __pyx_string_tab[154]
-#define __pyx_n_u_unpack __pyx_string_tab[155]
-#define __pyx_n_u_update __pyx_string_tab[156]
-#define __pyx_n_u_values __pyx_string_tab[157]
-#define __pyx_n_u_x __pyx_string_tab[158]
-#define __pyx_n_u_zeros __pyx_string_tab[159]
-#define __pyx_n_b_O __pyx_string_tab[160]
-#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[161]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[162]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[163]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[164]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[165]
-#define __pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv __pyx_string_tab[166]
+#define __pyx_kp_u_store_positions_outside_0 __pyx_string_tab[32]
+#define __pyx_kp_u_synapse __pyx_string_tab[33]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[34]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[35]
+#define __pyx_kp_u__6 __pyx_string_tab[36]
+#define __pyx_n_u_ASCII __pyx_string_tab[37]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[38]
+#define __pyx_n_u_Sequence __pyx_string_tab[39]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[40]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[41]
+#define __pyx_n_u_annotate __pyx_string_tab[42]
+#define __pyx_n_u_class __pyx_string_tab[43]
+#define __pyx_n_u_class_getitem __pyx_string_tab[44]
+#define __pyx_n_u_dict __pyx_string_tab[45]
+#define __pyx_n_u_func __pyx_string_tab[46]
+#define __pyx_n_u_getstate __pyx_string_tab[47]
+#define __pyx_n_u_import __pyx_string_tab[48]
+#define __pyx_n_u_main __pyx_string_tab[49]
+#define __pyx_n_u_module __pyx_string_tab[50]
+#define __pyx_n_u_name_2 __pyx_string_tab[51]
+#define __pyx_n_u_new __pyx_string_tab[52]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[53]
+#define __pyx_n_u_pyx_state __pyx_string_tab[54]
+#define __pyx_n_u_pyx_type __pyx_string_tab[55]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[56]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[57]
+#define __pyx_n_u_qualname __pyx_string_tab[58]
+#define __pyx_n_u_reduce __pyx_string_tab[59]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[60]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[61]
+#define __pyx_n_u_set_name __pyx_string_tab[62]
+#define __pyx_n_u_setstate __pyx_string_tab[63]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[64]
+#define __pyx_n_u_test __pyx_string_tab[65]
+#define __pyx_n_u_fused_sigindex __pyx_string_tab[66]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[67]
+#define __pyx_n_u_abc __pyx_string_tab[68]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[69]
+#define __pyx_n_u_args __pyx_string_tab[70]
+#define __pyx_n_u_array __pyx_string_tab[71]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[72]
+#define __pyx_n_u_bad __pyx_string_tab[73]
+#define __pyx_n_u_base __pyx_string_tab[74]
+#define __pyx_n_u_c __pyx_string_tab[75]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[76]
+#define __pyx_n_u_count __pyx_string_tab[77]
+#define __pyx_n_u_counts_by_target __pyx_string_tab[78]
+#define __pyx_n_u_defaults __pyx_string_tab[79]
+#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[80]
+#define __pyx_n_u_dtype __pyx_string_tab[81]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[82]
+#define __pyx_n_u_empty __pyx_string_tab[83]
+#define __pyx_n_u_encode __pyx_string_tab[84]
+#define __pyx_n_u_enumerate __pyx_string_tab[85]
+#define __pyx_n_u_error __pyx_string_tab[86]
+#define __pyx_n_u_fill __pyx_string_tab[87]
+#define __pyx_n_u_flags __pyx_string_tab[88]
+#define __pyx_n_u_format __pyx_string_tab[89]
+#define __pyx_n_u_fortran __pyx_string_tab[90]
+#define __pyx_n_u_gather_by_target __pyx_string_tab[91]
+#define __pyx_n_u_gather_by_target_const_uint16_t __pyx_string_tab[92]
+#define __pyx_n_u_gather_by_target_const_uint32_t __pyx_string_tab[93]
+#define __pyx_n_u_gather_by_target_const_uint64_t __pyx_string_tab[94]
+#define __pyx_n_u_gather_by_target_const_uint8_t_1 __pyx_string_tab[95]
+#define __pyx_n_u_get __pyx_string_tab[96]
+#define __pyx_n_u_group_by_source __pyx_string_tab[97]
+#define __pyx_n_u_group_targets_by_source __pyx_string_tab[98]
+#define __pyx_n_u_grouped __pyx_string_tab[99]
+#define __pyx_n_u_groups __pyx_string_tab[100]
+#define __pyx_n_u_id __pyx_string_tab[101]
+#define __pyx_n_u_index __pyx_string_tab[102]
+#define __pyx_n_u_indices __pyx_string_tab[103]
+#define __pyx_n_u_int32 __pyx_string_tab[104]
+#define __pyx_n_u_int64 __pyx_string_tab[105]
+#define __pyx_n_u_items __pyx_string_tab[106]
+#define __pyx_n_u_itemsize __pyx_string_tab[107]
+#define __pyx_n_u_j __pyx_string_tab[108]
+#define __pyx_n_u_k __pyx_string_tab[109]
+#define __pyx_n_u_kind __pyx_string_tab[110]
+#define __pyx_n_u_kwargs __pyx_string_tab[111]
+#define __pyx_n_u_local __pyx_string_tab[112]
+#define __pyx_n_u_local_arr __pyx_string_tab[113]
+#define __pyx_n_u_local_targets __pyx_string_tab[114]
+#define __pyx_n_u_m __pyx_string_tab[115]
+#define __pyx_n_u_memview __pyx_string_tab[116]
+#define __pyx_n_u_mode __pyx_string_tab[117]
+#define __pyx_n_u_n __pyx_string_tab[118]
+#define __pyx_n_u_n_sources __pyx_string_tab[119]
+#define __pyx_n_u_n_targets __pyx_string_tab[120]
+#define __pyx_n_u_name __pyx_string_tab[121]
+#define __pyx_n_u_ndim __pyx_string_tab[122]
+#define __pyx_n_u_np __pyx_string_tab[123]
+#define __pyx_n_u_numpy __pyx_string_tab[124]
+#define __pyx_n_u_obj __pyx_string_tab[125]
+#define __pyx_n_u_order __pyx_string_tab[126]
+#define __pyx_n_u_order_arr __pyx_string_tab[127]
+#define __pyx_n_u_out __pyx_string_tab[128]
+#define __pyx_n_u_pack __pyx_string_tab[129]
+#define __pyx_n_u_pop __pyx_string_tab[130]
+#define __pyx_n_u_positions __pyx_string_tab[131]
+#define __pyx_n_u_rank __pyx_string_tab[132]
+#define __pyx_n_u_rank_within_group __pyx_string_tab[133]
+#define __pyx_n_u_register __pyx_string_tab[134]
+#define __pyx_n_u_row_start __pyx_string_tab[135]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[136]
+#define __pyx_n_u_s __pyx_string_tab[137]
+#define __pyx_n_u_scatter_by_target __pyx_string_tab[138]
+#define __pyx_n_u_scatter_by_target_const_uint16_t __pyx_string_tab[139]
+#define __pyx_n_u_scatter_by_target_const_uint32_t __pyx_string_tab[140]
+#define __pyx_n_u_scatter_by_target_const_uint64_t __pyx_string_tab[141]
+#define __pyx_n_u_scatter_by_target_const_uint8_t __pyx_string_tab[142]
+#define __pyx_n_u_seen __pyx_string_tab[143]
+#define __pyx_n_u_setdefault __pyx_string_tab[144]
+#define __pyx_n_u_shape __pyx_string_tab[145]
+#define __pyx_n_u_signatures __pyx_string_tab[146]
+#define __pyx_n_u_size __pyx_string_tab[147]
+#define __pyx_n_u_sources __pyx_string_tab[148]
+#define __pyx_n_u_start __pyx_string_tab[149]
+#define __pyx_n_u_step __pyx_string_tab[150]
+#define __pyx_n_u_stop __pyx_string_tab[151]
+#define __pyx_n_u_struct __pyx_string_tab[152]
+#define __pyx_n_u_t __pyx_string_tab[153]
+#define __pyx_n_u_target_major_positions __pyx_string_tab[154]
+#define __pyx_n_u_target_start __pyx_string_tab[155]
+#define __pyx_n_u_targets __pyx_string_tab[156]
+#define __pyx_n_u_uint16_t __pyx_string_tab[157]
+#define __pyx_n_u_uint32_t __pyx_string_tab[158]
+#define __pyx_n_u_uint64_t __pyx_string_tab[159]
+#define __pyx_n_u_uint8_t __pyx_string_tab[160]
+#define __pyx_n_u_unpack __pyx_string_tab[161]
+#define __pyx_n_u_update __pyx_string_tab[162]
+#define __pyx_n_u_values __pyx_string_tab[163]
+#define __pyx_n_u_x __pyx_string_tab[164]
+#define __pyx_n_u_zeros __pyx_string_tab[165]
+#define __pyx_n_b_O __pyx_string_tab[166]
+#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[167]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[168]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[169]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[170]
+#define __pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r __pyx_string_tab[171]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[172]
+#define __pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv __pyx_string_tab[173]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4417,8 +4425,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<14; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<167; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<15; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<174; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4477,8 +4485,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<14; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<167; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<15; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<174; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -24491,9 +24499,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_13scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_13scatter_by_target = {"__pyx_fuse_0scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_13scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_13scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_15scatter_by_target = {"__pyx_fuse_0scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -24577,7 +24585,7 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_13scatter_b
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_12scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -24591,7 +24599,7 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_13scatter_b
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -24824,9 +24832,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_15scatter_by_target = {"__pyx_fuse_1scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target = {"__pyx_fuse_1scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -24910,7 +24918,7 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_b
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -24924,7 +24932,7 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_b
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -25157,9 +25165,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target = {"__pyx_fuse_2scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target = {"__pyx_fuse_2scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -25243,7 +25251,7 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_b
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -25257,7 +25265,7 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_b
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -25490,9 +25498,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target = {"__pyx_fuse_3scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target = {"__pyx_fuse_3scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -25576,7 +25584,7 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_b
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -25590,7 +25598,7 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_b
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -25825,16 +25833,606 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 /* "ext/synapse_store.pyx":138
  * 
  * 
+ * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
+ *                            const int64_t[::1] indices):
+ *     """Where the synapses at store positions ``indices`` (ascending, repeats
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11target_major_positions(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_10target_major_positions, "Where the synapses at store positions ``indices`` (ascending, repeats\n    allowed) are in target-major order (the order of `scatter_by_target`):\n    one pass, without the whole permutation.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions = {"target_major_positions", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_11target_major_positions, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_10target_major_positions};
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11target_major_positions(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_indices = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[3] = {0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("target_major_positions (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_indices,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "target_major_positions", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, i); __PYX_ERR(0, 138, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 3)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+    }
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
+    __pyx_v_indices = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_indices.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_indices, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.target_major_positions", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_10target_major_positions(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_indices);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_indices, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_positions(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_indices) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_m;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_j;
+  PyObject *__pyx_v_out = NULL;
+  __Pyx_memviewslice __pyx_v_positions = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int32_t __pyx_v_t;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_6 = NULL;
+  size_t __pyx_t_7;
+  __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_t_10;
+  int __pyx_t_11;
+  int __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  Py_ssize_t __pyx_t_16;
+  Py_ssize_t __pyx_t_17;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("target_major_positions", 0);
+
+  /* "ext/synapse_store.pyx":143
+ *     allowed) are in target-major order (the order of `scatter_by_target`):
+ *     one pass, without the whole permutation."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0             # <<<<<<<<<<<<<<
+ *     out = np.empty(m, dtype=np.int64)
+ *     cdef int64_t[::1] positions = out
+*/
+  __pyx_v_n = (__pyx_v_local_targets.shape[0]);
+  __pyx_v_m = (__pyx_v_indices.shape[0]);
+  __pyx_v_j = 0;
+
+  /* "ext/synapse_store.pyx":144
+ *     one pass, without the whole permutation."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
+ *     out = np.empty(m, dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] positions = out
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+*/
+  __pyx_t_2 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_7 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_2);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_2);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_7 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
+    #if CYTHON_VECTORCALL
+    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 144, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_5);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 144, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+    }
+    #endif
+    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
+    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 144, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_v_out = __pyx_t_1;
+  __pyx_t_1 = 0;
+
+  /* "ext/synapse_store.pyx":145
+ *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
+ *     out = np.empty(m, dtype=np.int64)
+ *     cdef int64_t[::1] positions = out             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+*/
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_v_positions = __pyx_t_8;
+  __pyx_t_8.memview = NULL;
+  __pyx_t_8.data = NULL;
+
+  /* "ext/synapse_store.pyx":146
+ *     out = np.empty(m, dtype=np.int64)
+ *     cdef int64_t[::1] positions = out
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     cdef int32_t t
+ *     if m and (indices[0] < 0 or indices[m - 1] >= n):
+*/
+  __pyx_t_4 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_9.data = __pyx_v_row_start.data;
+  __pyx_t_9.memview = __pyx_v_row_start.memview;
+  __pyx_t_10 = -1;
+  if (unlikely(__pyx_memoryview_slice_memviewslice(
+    &__pyx_t_9,
+    __pyx_v_row_start.shape[0], __pyx_v_row_start.strides[0], __pyx_v_row_start.suboffsets[0],
+    0,
+    0,
+    &__pyx_t_10,
+    0,
+    ((__pyx_v_row_start.shape[0]) - 1),
+    0,
+    0,
+    1,
+    0,
+    1) < 0))
+{
+    __PYX_ERR(0, 146, __pyx_L1_error)
+}
+
+__pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_7 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_4);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_4);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_7 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
+    #if CYTHON_VECTORCALL
+    __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 146, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_3);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 146, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_3);
+    }
+    #endif
+    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
+    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 146, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  __pyx_v_fill = __pyx_t_8;
+  __pyx_t_8.memview = NULL;
+  __pyx_t_8.data = NULL;
+
+  /* "ext/synapse_store.pyx":148
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
+ *         raise IndexError(f"store positions outside 0..{n - 1}")
+ *     with nogil:
+*/
+  __pyx_t_12 = (__pyx_v_m != 0);
+
+  if (__pyx_t_12) {
+
+  } else {
+
+    __pyx_t_11 = __pyx_t_12;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_13 = 0;
+  __pyx_t_12 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_indices.data) + __pyx_t_13)) ))) < 0);
+
+  if (!__pyx_t_12) {
+
+  } else {
+
+    __pyx_t_11 = __pyx_t_12;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_13 = (__pyx_v_m - 1);
+  __pyx_t_12 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_indices.data) + __pyx_t_13)) ))) >= __pyx_v_n);
+
+
+  __pyx_t_11 = __pyx_t_12;
+
+  __pyx_L4_bool_binop_done:;
+  if (unlikely(__pyx_t_11)) {
+
+
+    /* "ext/synapse_store.pyx":149
+ *     cdef int32_t t
+ *     if m and (indices[0] < 0 or indices[m - 1] >= n):
+ *         raise IndexError(f"store positions outside 0..{n - 1}")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for k in range(n):
+*/
+    __pyx_t_6 = NULL;
+    __pyx_t_3 = __Pyx_PyUnicode_From_Py_ssize_t((__pyx_v_n - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 149, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
+    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_store_positions_outside_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 149, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __pyx_t_7 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_t_2};
+      __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 149, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_1);
+    }
+    __Pyx_Raise(__pyx_t_1, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+    __PYX_ERR(0, 149, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":148
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
+ *         raise IndexError(f"store positions outside 0..{n - 1}")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":150
+ *     if m and (indices[0] < 0 or indices[m - 1] >= n):
+ *         raise IndexError(f"store positions outside 0..{n - 1}")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             if j == m:
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":151
+ *         raise IndexError(f"store positions outside 0..{n - 1}")
+ *     with nogil:
+ *         for k in range(n):             # <<<<<<<<<<<<<<
+ *             if j == m:
+ *                 break
+*/
+
+        __pyx_t_14 = __pyx_v_n;
+        __pyx_t_15 = __pyx_t_14;
+
+        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
+          __pyx_v_k = __pyx_t_16;
+
+          /* "ext/synapse_store.pyx":152
+ *     with nogil:
+ *         for k in range(n):
+ *             if j == m:             # <<<<<<<<<<<<<<
+ *                 break
+ *             t = local_targets[k]
+*/
+          __pyx_t_11 = (__pyx_v_j == __pyx_v_m);
+
+          if (__pyx_t_11) {
+
+
+            /* "ext/synapse_store.pyx":153
+ *         for k in range(n):
+ *             if j == m:
+ *                 break             # <<<<<<<<<<<<<<
+ *             t = local_targets[k]
+ *             while j < m and indices[j] == k:
+*/
+            goto __pyx_L11_break;
+
+            /* "ext/synapse_store.pyx":152
+ *     with nogil:
+ *         for k in range(n):
+ *             if j == m:             # <<<<<<<<<<<<<<
+ *                 break
+ *             t = local_targets[k]
+*/
+          }
+
+          /* "ext/synapse_store.pyx":154
+ *             if j == m:
+ *                 break
+ *             t = local_targets[k]             # <<<<<<<<<<<<<<
+ *             while j < m and indices[j] == k:
+ *                 positions[j] = fill[t]
+*/
+          __pyx_t_13 = __pyx_v_k;
+          __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_13)) )));
+
+          /* "ext/synapse_store.pyx":155
+ *                 break
+ *             t = local_targets[k]
+ *             while j < m and indices[j] == k:             # <<<<<<<<<<<<<<
+ *                 positions[j] = fill[t]
+ *                 j += 1
+*/
+          while (1) {
+            __pyx_t_12 = (__pyx_v_j < __pyx_v_m);
+
+            if (__pyx_t_12) {
+
+            } else {
+
+              __pyx_t_11 = __pyx_t_12;
+
+              goto __pyx_L15_bool_binop_done;
+            }
+            __pyx_t_13 = __pyx_v_j;
+            __pyx_t_12 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_indices.data) + __pyx_t_13)) ))) == __pyx_v_k);
+
+
+            __pyx_t_11 = __pyx_t_12;
+
+            __pyx_L15_bool_binop_done:;
+
+            if (!__pyx_t_11) break;
+
+            /* "ext/synapse_store.pyx":156
+ *             t = local_targets[k]
+ *             while j < m and indices[j] == k:
+ *                 positions[j] = fill[t]             # <<<<<<<<<<<<<<
+ *                 j += 1
+ *             fill[t] += 1
+*/
+            __pyx_t_13 = __pyx_v_t;
+            __pyx_t_17 = __pyx_v_j;
+            *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_positions.data) + __pyx_t_17)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_13)) )));
+
+            /* "ext/synapse_store.pyx":157
+ *             while j < m and indices[j] == k:
+ *                 positions[j] = fill[t]
+ *                 j += 1             # <<<<<<<<<<<<<<
+ *             fill[t] += 1
+ *     return out
+*/
+            __pyx_v_j = (__pyx_v_j + 1);
+          }
+
+          /* "ext/synapse_store.pyx":158
+ *                 positions[j] = fill[t]
+ *                 j += 1
+ *             fill[t] += 1             # <<<<<<<<<<<<<<
+ *     return out
+ * 
+*/
+          __pyx_t_13 = __pyx_v_t;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_13)) )) += 1;
+        }
+        __pyx_L11_break:;
+
+      }
+
+      /* "ext/synapse_store.pyx":150
+ *     if m and (indices[0] < 0 or indices[m - 1] >= n):
+ *         raise IndexError(f"store positions outside 0..{n - 1}")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             if j == m:
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L9;
+        }
+        __pyx_L9:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":159
+ *                 j += 1
+ *             fill[t] += 1
+ *     return out             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __Pyx_INCREF(__pyx_v_out);
+      __pyx_r = __pyx_v_out;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  goto __pyx_L0;
+
+  /* "ext/synapse_store.pyx":138
+ * 
+ * 
+ * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
+ *                            const int64_t[::1] indices):
+ *     """Where the synapses at store positions ``indices`` (ascending, repeats
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_6);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.target_major_positions", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+
+
+  __Pyx_XDECREF(__pyx_v_out);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_positions, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/synapse_store.pyx":162
+ * 
+ * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                      const element_t[::1] grouped, element_t[::1] values):
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_10gather_by_target, "The inverse of `scatter_by_target`: ``values`` in store order from\n    ``grouped`` (grouped by target).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_11gather_by_target = {"gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_11gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_10gather_by_target};
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target, "The inverse of `scatter_by_target`: ``values`` in store order from\n    ``grouped`` (grouped by target).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target = {"gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   PyObject *__pyx_v_signatures = 0;
   PyObject *__pyx_v_args = 0;
   PyObject *__pyx_v_kwargs = 0;
@@ -25859,53 +26457,53 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11gather_by_target(PyOb
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 138, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 162, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -25919,7 +26517,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11gather_by_target(PyOb
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25930,7 +26528,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11gather_by_target(PyOb
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(__pyx_self, __pyx_v_signatures, __pyx_v_args, __pyx_v_kwargs, __pyx_v_defaults, __pyx_v__fused_sigindex);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(__pyx_self, __pyx_v_signatures, __pyx_v_args, __pyx_v_kwargs, __pyx_v_defaults, __pyx_v__fused_sigindex);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -25940,7 +26538,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_11gather_by_target(PyOb
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex) {
   Py_ssize_t __pyx_v_arg_count;
   PyTypeObject *__pyx_v_ndarray = 0;
   PyObject *__pyx_v_arg = NULL;
@@ -25971,7 +26569,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTH
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 138, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 162, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -25989,11 +26587,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 138, __pyx_L1_error)
+    __PYX_ERR(0, 162, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 162, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -26003,7 +26601,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTH
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 138, __pyx_L1_error)
+      __PYX_ERR(0, 162, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -26022,9 +26620,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 138, __pyx_L1_error)
+    __PYX_ERR(0, 162, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 162, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -26033,25 +26631,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTH
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 138, __pyx_L1_error)
+      __PYX_ERR(0, 162, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 138, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 162, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 138, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 162, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -26081,9 +26679,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10gather_by_target(CYTH
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_23gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_23gather_by_target = {"__pyx_fuse_0gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_23gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_10gather_by_target};
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_23gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_25gather_by_target = {"__pyx_fuse_0gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -26106,383 +26704,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_23gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 138, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return NULL;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_22gather_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_grouped, __pyx_v_values);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values) {
-  Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_k;
-  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int32_t __pyx_v_t;
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  PyObject *__pyx_t_1 = NULL;
-  PyObject *__pyx_t_2 = NULL;
-  PyObject *__pyx_t_3 = NULL;
-  PyObject *__pyx_t_4 = NULL;
-  __Pyx_memviewslice __pyx_t_5 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int __pyx_t_6;
-  PyObject *__pyx_t_7 = NULL;
-  PyObject *__pyx_t_8 = NULL;
-  size_t __pyx_t_9;
-  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
-  Py_ssize_t __pyx_t_16;
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_0gather_by_target", 0);
-
-  /* "ext/synapse_store.pyx":142
- *     """The inverse of `scatter_by_target`: ``values`` in store order from
- *     ``grouped`` (grouped by target)."""
- *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
-*/
-  __pyx_v_n = (__pyx_v_local_targets.shape[0]);
-
-  /* "ext/synapse_store.pyx":143
- *     ``grouped`` (grouped by target)."""
- *     cdef Py_ssize_t n = local_targets.shape[0], k
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
- *     cdef int32_t t
- *     with nogil:
-*/
-  __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 143, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_5.data = __pyx_v_row_start.data;
-  __pyx_t_5.memview = __pyx_v_row_start.memview;
-  __pyx_t_6 = -1;
-  if (unlikely(__pyx_memoryview_slice_memviewslice(
-    &__pyx_t_5,
-    __pyx_v_row_start.shape[0], __pyx_v_row_start.strides[0], __pyx_v_row_start.suboffsets[0],
-    0,
-    0,
-    &__pyx_t_6,
-    0,
-    ((__pyx_v_row_start.shape[0]) - 1),
-    0,
-    0,
-    1,
-    0,
-    1) < 0))
-{
-    __PYX_ERR(0, 143, __pyx_L1_error)
-}
-
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 143, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  #if CYTHON_VECTORCALL
-  #endif
-  __pyx_t_9 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_4))) {
-    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
-    assert(__pyx_t_2);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
-    __Pyx_INCREF(__pyx_t_2);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
-    __pyx_t_9 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
-    #if CYTHON_VECTORCALL
-    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_7);
-    #else
-    {
-      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_7);
-    }
-    #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_9, (2-__pyx_t_9) | (__pyx_t_9*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
-    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    #if CYTHON_VECTORCALL
-    #endif
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 143, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-  }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 143, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_v_fill = __pyx_t_10;
-  __pyx_t_10.memview = NULL;
-  __pyx_t_10.data = NULL;
-
-  /* "ext/synapse_store.pyx":145
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             t = local_targets[k]
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/synapse_store.pyx":146
- *     cdef int32_t t
- *     with nogil:
- *         for k in range(n):             # <<<<<<<<<<<<<<
- *             t = local_targets[k]
- *             values[k] = grouped[fill[t]]
-*/
-
-        __pyx_t_11 = __pyx_v_n;
-        __pyx_t_12 = __pyx_t_11;
-
-        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-          __pyx_v_k = __pyx_t_13;
-
-          /* "ext/synapse_store.pyx":147
- *     with nogil:
- *         for k in range(n):
- *             t = local_targets[k]             # <<<<<<<<<<<<<<
- *             values[k] = grouped[fill[t]]
- *             fill[t] += 1
-*/
-          __pyx_t_14 = __pyx_v_k;
-          __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
-
-          /* "ext/synapse_store.pyx":148
- *         for k in range(n):
- *             t = local_targets[k]
- *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
- *             fill[t] += 1
-*/
-          __pyx_t_14 = __pyx_v_t;
-          __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
-          __pyx_t_16 = __pyx_v_k;
-          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
-
-          /* "ext/synapse_store.pyx":149
- *             t = local_targets[k]
- *             values[k] = grouped[fill[t]]
- *             fill[t] += 1             # <<<<<<<<<<<<<<
-*/
-          __pyx_t_14 = __pyx_v_t;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
-        }
-
-      }
-
-      /* "ext/synapse_store.pyx":145
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             t = local_targets[k]
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L5;
-        }
-        __pyx_L5:;
-      }
-  }
-
-  /* "ext/synapse_store.pyx":138
- * 
- * 
- * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
- *                      const element_t[::1] grouped, element_t[::1] values):
- *     """The inverse of `scatter_by_target`: ``values`` in store order from
-*/
-
-  /* function exit code */
-  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_1);
-  __Pyx_XDECREF(__pyx_t_2);
-  __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_7);
-  __Pyx_XDECREF(__pyx_t_8);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
-  __pyx_L0:;
-
-
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
-
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* Python wrapper */
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_25gather_by_target = {"__pyx_fuse_1gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_10gather_by_target};
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
-  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[4] = {0,0,0,0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("gather_by_target (wrapper)", 0);
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  4:
-        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  3:
-        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  2:
-        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  1:
-        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 138, __pyx_L3_error) }
-      }
-    } else if (unlikely(__pyx_nargs != 4)) {
-      goto __pyx_L5_argtuple_error;
-    } else {
-      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
-    }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26537,9 +26805,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(CYTH
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_1gather_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_0gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":142
+  /* "ext/synapse_store.pyx":166
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -26548,7 +26816,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":143
+  /* "ext/synapse_store.pyx":167
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26556,9 +26824,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -26578,14 +26846,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 143, __pyx_L1_error)
+    __PYX_ERR(0, 167, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -26606,13 +26874,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -26624,16 +26892,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 143, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":145
+  /* "ext/synapse_store.pyx":169
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26646,7 +26914,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":146
+        /* "ext/synapse_store.pyx":170
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -26660,7 +26928,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":147
+          /* "ext/synapse_store.pyx":171
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -26670,7 +26938,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":148
+          /* "ext/synapse_store.pyx":172
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -26679,9 +26947,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_t;
           __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
           __pyx_t_16 = __pyx_v_k;
-          *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":149
+          /* "ext/synapse_store.pyx":173
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -26692,7 +26960,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":145
+      /* "ext/synapse_store.pyx":169
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26709,7 +26977,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":162
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26741,9 +27009,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target = {"__pyx_fuse_2gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_10gather_by_target};
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target = {"__pyx_fuse_1gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -26766,53 +27034,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 138, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26867,9 +27135,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_2gather_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_1gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":142
+  /* "ext/synapse_store.pyx":166
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -26878,7 +27146,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":143
+  /* "ext/synapse_store.pyx":167
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26886,9 +27154,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -26908,14 +27176,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 143, __pyx_L1_error)
+    __PYX_ERR(0, 167, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -26936,13 +27204,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -26954,16 +27222,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 143, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":145
+  /* "ext/synapse_store.pyx":169
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26976,7 +27244,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":146
+        /* "ext/synapse_store.pyx":170
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -26990,7 +27258,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":147
+          /* "ext/synapse_store.pyx":171
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27000,7 +27268,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":148
+          /* "ext/synapse_store.pyx":172
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27009,9 +27277,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_t;
           __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
           __pyx_t_16 = __pyx_v_k;
-          *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+          *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":149
+          /* "ext/synapse_store.pyx":173
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27022,7 +27290,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":145
+      /* "ext/synapse_store.pyx":169
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27039,7 +27307,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":162
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27071,9 +27339,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target = {"__pyx_fuse_3gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_10gather_by_target};
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target = {"__pyx_fuse_2gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -27096,53 +27364,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 138, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27197,9 +27465,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_3gather_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_2gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":142
+  /* "ext/synapse_store.pyx":166
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27208,7 +27476,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":143
+  /* "ext/synapse_store.pyx":167
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27216,9 +27484,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27238,14 +27506,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 143, __pyx_L1_error)
+    __PYX_ERR(0, 167, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 143, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27266,13 +27534,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 143, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27284,16 +27552,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 143, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":145
+  /* "ext/synapse_store.pyx":169
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27306,7 +27574,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":146
+        /* "ext/synapse_store.pyx":170
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27320,7 +27588,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":147
+          /* "ext/synapse_store.pyx":171
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27330,7 +27598,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":148
+          /* "ext/synapse_store.pyx":172
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27339,9 +27607,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_t;
           __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
           __pyx_t_16 = __pyx_v_k;
-          *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+          *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":149
+          /* "ext/synapse_store.pyx":173
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27352,7 +27620,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":145
+      /* "ext/synapse_store.pyx":169
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27369,7 +27637,337 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":162
+ * 
+ * 
+ * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
+ *                      const element_t[::1] grouped, element_t[::1] values):
+ *     """The inverse of `scatter_by_target`: ``values`` in store order from
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target = {"__pyx_fuse_3gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("gather_by_target (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 4)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+    }
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_grouped, __pyx_v_values);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_k;
+  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int32_t __pyx_v_t;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  __Pyx_memviewslice __pyx_t_5 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_t_6;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  size_t __pyx_t_9;
+  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  Py_ssize_t __pyx_t_16;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__pyx_fuse_3gather_by_target", 0);
+
+  /* "ext/synapse_store.pyx":166
+ *     """The inverse of `scatter_by_target`: ``values`` in store order from
+ *     ``grouped`` (grouped by target)."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+*/
+  __pyx_v_n = (__pyx_v_local_targets.shape[0]);
+
+  /* "ext/synapse_store.pyx":167
+ *     ``grouped`` (grouped by target)."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], k
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     cdef int32_t t
+ *     with nogil:
+*/
+  __pyx_t_2 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_5.data = __pyx_v_row_start.data;
+  __pyx_t_5.memview = __pyx_v_row_start.memview;
+  __pyx_t_6 = -1;
+  if (unlikely(__pyx_memoryview_slice_memviewslice(
+    &__pyx_t_5,
+    __pyx_v_row_start.shape[0], __pyx_v_row_start.strides[0], __pyx_v_row_start.suboffsets[0],
+    0,
+    0,
+    &__pyx_t_6,
+    0,
+    ((__pyx_v_row_start.shape[0]) - 1),
+    0,
+    0,
+    1,
+    0,
+    1) < 0))
+{
+    __PYX_ERR(0, 167, __pyx_L1_error)
+}
+
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_9 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_2);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_2);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_9 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
+    #if CYTHON_VECTORCALL
+    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_7);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+    }
+    #endif
+    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_9, (2-__pyx_t_9) | (__pyx_t_9*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
+    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  __pyx_v_fill = __pyx_t_10;
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
+
+  /* "ext/synapse_store.pyx":169
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             t = local_targets[k]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":170
+ *     cdef int32_t t
+ *     with nogil:
+ *         for k in range(n):             # <<<<<<<<<<<<<<
+ *             t = local_targets[k]
+ *             values[k] = grouped[fill[t]]
+*/
+
+        __pyx_t_11 = __pyx_v_n;
+        __pyx_t_12 = __pyx_t_11;
+
+        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+          __pyx_v_k = __pyx_t_13;
+
+          /* "ext/synapse_store.pyx":171
+ *     with nogil:
+ *         for k in range(n):
+ *             t = local_targets[k]             # <<<<<<<<<<<<<<
+ *             values[k] = grouped[fill[t]]
+ *             fill[t] += 1
+*/
+          __pyx_t_14 = __pyx_v_k;
+          __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
+
+          /* "ext/synapse_store.pyx":172
+ *         for k in range(n):
+ *             t = local_targets[k]
+ *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
+ *             fill[t] += 1
+*/
+          __pyx_t_14 = __pyx_v_t;
+          __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
+          __pyx_t_16 = __pyx_v_k;
+          *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+
+          /* "ext/synapse_store.pyx":173
+ *             t = local_targets[k]
+ *             values[k] = grouped[fill[t]]
+ *             fill[t] += 1             # <<<<<<<<<<<<<<
+*/
+          __pyx_t_14 = __pyx_v_t;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":169
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             t = local_targets[k]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":162
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -30025,7 +30623,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
 */
   __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_13scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_15scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
@@ -30033,7 +30631,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
   if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_15scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
@@ -30041,7 +30639,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
   if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
@@ -30049,7 +30647,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
   if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
@@ -30081,51 +30679,66 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   /* "ext/synapse_store.pyx":138
  * 
  * 
+ * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
+ *                            const int64_t[::1] indices):
+ *     """Where the synapses at store positions ``indices`` (ascending, repeats
+*/
+  __pyx_t_5 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions, 0, __pyx_mstate_global->__pyx_n_u_target_major_positions, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_target_major_positions, __pyx_t_5) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+
+  /* "ext/synapse_store.pyx":162
+ * 
+ * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                      const element_t[::1] grouped, element_t[::1] values):
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_23gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_25gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_25gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 138, __pyx_L1_error)
-  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_10;
   __Pyx_GIVEREF(__pyx_t_10);
@@ -30136,7 +30749,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -30331,41 +30944,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{50},{39},{34},{21},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{3},{15},{4},{5},{18},{3},{4},{1},{18},{5},{16},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{16},{51},{51},{51},{49},{3},{15},{23},{7},{6},{2},{5},{5},{5},{5},{8},{1},{4},{6},{5},{9},{13},{7},{4},{1},{9},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{4},{17},{8},{9},{13},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{12},{7},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{159},{97},{97},{199},{338}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{50},{39},{34},{21},{27},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{3},{15},{4},{5},{18},{3},{4},{1},{18},{5},{16},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{16},{51},{51},{51},{49},{3},{15},{23},{7},{6},{2},{5},{7},{5},{5},{5},{8},{1},{1},{4},{6},{5},{9},{13},{1},{7},{4},{1},{9},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{9},{4},{17},{8},{9},{13},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{22},{12},{7},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{159},{97},{97},{219},{199},{338}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1523 bytes) */
-static const char cstring[] = "x\332\255U\313o\023G\030\257\203i\002\2046\346\021\201*\244q@I\037\340bB#\032!\220I\223*\207\322< T \264\032\357\316:\203\3273\353\231Y\307F=p\364q\217s\334\343\036}\3641\307\0349\372\310\237\320?\241\337\354\372\225\007\026\225j\311\273\363\372\036\277\337\357\233o\021V\350~\023\361\362;b\253\047\210\007JR\207\240\373\205\302\017\210\312\341\\\355\023$\025\027\344.*\254\242\307\177\220\032\027\255=J\016\020w\321c\2333E+\001\017$\302\314A\016\025\306\331\311e\312\006\033R\tp\352\214\035F\\L\334?\2766<\371\344\351\032f\214+\204\245\244\025\206\024G\202`\347\036g^\013\325\222$\033\220\344&k`\217:\250\306\035\000@\232>\330\202\253%{\311\304]r\271P\002\263\245\273\250\002\256\006\207\345>\366\t\204B\270\tD<\347\250\206\225\275OY\005\231PX\005\202 \227\007\314y\316\225!\010\210\\k\251}\316\014o\016\361h\231\010\254\010$bR\207\200\302\034bhk}\353\336\303G\017\023 \202\030\332%\222A\331\366\000\003\221\206\317r@=\005\201U\313\047\262\2006]\324\342\001b\004R\006\200>\234\0337\000i\030\222D%\032-%t`E9\263\300\034\262]\3523H\033\304Xo`O\222\002v\034\013\316\021\233{\236\331\343L\026p\331v\250\304e\217\020\226<\233\352g\331b\330\227\304J\244/\370\255f\305\256\010\036\370\0001=\3440\016X]\034x\nY\226 N`\023\313BN\220\004c\234\335\003\354\r\212=\330\265)\243\312\262XP\363[\005\3136\036k`G\261\020\270\205\\L\275\024 \255\371 \310\370\261\000\250\337?u\2023\010\202E\005\240\373@\256\344\201\260I?c\364}\220\344gNc\317\3436(\201\322@\016V\270p\306n\252\267Q%-5Y\370\273\264\273\266\271\271\356y\324\227T\356\222z@\230ML\325\027F\027\300\262\266ZM\370\377\006\022[\317\201\264\035\342ZV_\006\340\002p\033\241F\003\310\227*R3\013\216\261\201\237\0330\333\274aK\016\254R\214fT\303\224%o\356\004^\262\307p-}\233\360\226\005\272X\366>\261\2532\250\245\263\276\02734E\224\216\002\346S\273\n\036\326\331\340\\C\031\032\214\217z\200\275\201\333\201\214\303\221\235\324\365\330\002i\232\t\024\3350\0259\226\372p<\262SD\252\004\250$\216\005\367\007n0\370\240\322\350\013=\2062\002\3457\220\302*\007\256""\013\227GTd\"\031\006Qm\312\013\303\263\262\214\2352\226\304\266=\230Y@\017\334_\233\224\261]\265\341F\252\344!\255r\313J\353\243_\241\022\352\033\332Y\255\000\371\253\302\261\332v\014M\311\303$\225vCR\363U\013\024\207\246A\200\261\3446\023!\270p\251\347\271\036\256Hh\034P\231\375\366Q\201\032%b\024\364\344\374\r\264C\251P@\231*\256X\352\315\352j\361\355\335c\263\267\023L\226\037\214\233\014g\223LV\036\216\233\014g\223L\036\215[<\032\032\000\030s\353\215Iz\313\322ij.O,\023\047y\301g#\0219\3116\211o\252^\246\217\367\244Z\205\335\352\201\321\330\210\236(\357Y w:\350\273\206\026n\372\267\351\333\214\365\203H6\3305\265\007_\202\032\363\223f\001\252q\341\020\221<\214+(\026\037J\302\347>\310S5\177\353\200*h\341V\222\241 \025\250\007\243\350\201\2710 \342``\214\245\204RT\343<\235Z\370\002E\047\331|N\322I6\237\323t\222\315\331\242J(j9\272\032\246\371\r\277k\322(\324g;!\004h\362\341\236\300_\004\266Ri\210\224\253>7\003\330\003(\203\364\3721\241\367\200\022\201\017\315\227\300\3475 \262\371\036\224\222\177~\310|\312\336\320\227\243\275\270\030\227z\331\213\355\205\366F\230\017W\365\216\226\321b<\025\347{\331\205(\337\273p\26173\333^\017\257\2078\254\367f\257\207\333a-*Fk\221\210\347\343\372\251\275\262\236\322\213\321\2058g\354/\265\213\0372\377\314|u\376\246\376Z\273Q)\332\036\005Z\016]\375L\343^\366\226\206\325\231\366\371\366KX-\366f.\265W\302\\x;\334\t\205\276\2527\242|\264\034\331\361\265x\257S\354\224z\263W\302\037uI\377\025mGn\\\212\255n\251\373\342p\376\260~t\356\350\301\321\366\311l\347\302\014\014\035\235\327+Q\016\300$\013\363a]O\353\372\261\364\206<\334\002\374\rpNc\321\271\331]<\314\034^=|v\350\034-~\334\332\371\270\263\373\351T\200\313z\033P@Z\371\360\027\3436\312&8\007\221 \300\305\377%\300\267\355z\230\rK\341\336\t(\020`\336\004\230N\274\002\237\327\302g@mI\277\006\205\256\306\033\235\005`-;\027N\205\213:\223\020\272\020\301\302\302\307\205_\273\271Q:\325\316|Gts\237\316\220\273\002\t\330\321\225h%\316M\224\273\3176\005\0162\0470L\003\345\231\336l\016\204\275""\003k\r=\"\310\310\360T\347\001\306\215c0\246?\034\264]\300\273\253\317i\250\212o\332\357 \375\334\027\303\003\206\262\213\021\036\000|\031\377\324y\321\235\357\212\303\334\231e=L\361Z\370\273.\3525-\242\234\341\\\204W\302\007\220\303\224\276\r\021e\274\330\231\202\210k\235Fw\247[\357\315\315\207\2707\227\033\247\"c2W\355\3456\036\344\374\035\324\303+(\325W\235R\347\025\224\353\366YW\352\277\361xS\347\364\035\215\001\327\353\370\240\203;\262\273\320-\235d\364_N\005\316\234";
-    PyObject *data = __Pyx_DecompressString(cstring, 1523, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1644 bytes) */
+static const char cstring[] = "x\332\255UMo\023G\030\256\203i\302W\211\003DD\025\322\304\320\244-\340b\240\021\215\020\310\244@s(\315\007\037\025\010\255\306\273\263\316\220\365\314zf6\211Q\017\034}\334\343\034\367\270G\037}\3641G\216>\362\023\372\023\372\316\254\3558\037\244Tj$\357\316\316\314\373\365<\317\373\006a\205n\355 ^}G\\\365\000\361HI\352\021t\253T\372\001Q9\374V\033\004I\305\005\271\201J\213\350\376\357\244\316E\363%%\333\210\373\350\276\313\231\242\265\210G\022a\346!\217\n\343\354\3406e\203\003\251\0048\365F.#.\216=\337\2777\274\371\340\341\022f\214+\204\245\2445\206\024G\202`\357&gA\023\325m\222[\220\3442\333\302\001\365P\235{P\000\331\t\301\026\\\315\273\363&\356\274\317\205\022\230\315\337@5p5\270,7pH \024\302;\000\3043\216\352X\271\033\224\325\220\t\205U$\010\362y\304\274g\\\031\200\000\310\245\246\332\340\314\340\346\221\200V\211\300\212@\"&u\010(\314%\206V\036\257\334\274{\357\256-D\020\003\273D2\252\272\001\324@\244\301\263\032\321@A`\325\014\211,\241e\0375y\204\030\201\224\241\300\020\356\215\032\0005\014I\242,G\363\026\016\254(g\016\230C\266\363}\004\351\0261\326Op I\t{\236\003\367\210\313\203\300\234q&K\270\352zT\342j@\010\263\317\035\365\223l2\034J\342X\352Kas\247\346\326\004\217B(1\273\3441\016\265\3728\n\024r\034A\274\310%\216\203\274\310\006c\234\335\204\332\267(\016\340\324\245\214*\307aQ=l\226\034\327x\254\203\035\305B\340&\3621\r\262\002i=\004BF\257E\000\375\306\241\033\234A\020,jPz\010\340J\036\t\227\330LQ\310%\265U\215\n\272_\014\372>\262\251\033G8\010\270\013$\241,\007\017+\\:\3424\223\202!,S\241,\375UY_Z^~\034\0044\224T\256\223FD\230KLC\224\366z\303qV\232;\360\373\025\330w\236\001\236k\304w\234>C\000\023@b8\334[@)T\221\272\331\360\214\r\374\371\021s\315\033\216\344\300*+\337\254\352\2302\373\346^\024\3303\206\353\331\333\204w\034\240\314q7\210\273)\243z\366\325\367b\226F_\331*b!u7\301\303c6\270\267\245\014\014\306G#\302\301\300\355\200\341\341\312\265\222\037\331 ;\346\003\3648LE\216\244>\\\357\331)\340\314\026*\211\347@kAs\203\017*\r\365\300\036e\004\2249\240""\302\251F\276\017}%j\322R\206\201T\227\362\322\360\256\254b\257\212%q\335\000\276\034\200\007Z\333%U\354n\272\320\254\312>\244Sm:\231t\372\342\225 }\020J\275\004\371\253\322>\331{\006&\3730Ie\203\222\324C\325\004\306a\236\020@\3146:\021\202\013\237\006\201\037\340\232\204\231\002\242\355O\226\032\310\227\210\275\240\007\277\337\300\244\224\nE\224\251\362\202\243\336,.\226\337\336\330\367\365\366\030\223;\267GM\206_\307\231,\334\0355\031~\035gro\324\342\336\320\000\2121\003\301\230d\r\230}f\346\362\3006\361\354\013\032\322\222l\3068t\254M\332\246a\304/\263\307{\362ns\023.ln\033\256\r\371V\001\201\003\264g\213~\210:\214y3\343\315lg\254\037M\262\301\261\021!\204\251\263\320\016\024\240\217\013\217\010\3730\276@5!h#\344\341pf\000a\233\346\347lS\005\363\336\2619\013R\003\205\030\216\267M\013\001\255\203\205\361\"%\210S\215\"wh\343\0138>\316\346s$\037g\3639\226\217\2639\232f\t2\227{\315b\306\341\360\237\2404d\365a\267\200\000L!t\016\374D\344*\225\205\200Q\005\310;C\220\373\273\326\240\217\330\000\214A\201\203\244\373\231\300\214\002\242\242\020\2064\201\377\320\021\221;\357\201H\371\307\207\334\247\374e}.y\231\226\323J/\177\272Ul=\211g\343E\275\246e2\227\216\245\263\275|1\231\355\235:\335\2338\333z\034_\212q\334\350\235\275\024\257\306\365\244\234,%\"\235N\033\207\316\252zL\317%\247\322\202\261?\323*\177\310\375=\361\325\311\031\375\265\366\223J\262\272\027\350N\354\353G\032\367\362W4\354N\264N\266^\300n\2717q\246\265\020\027\342\253\361Z,\364\005\375$\231M\356$nz1}\331.\267+\275\263S\361\217\272\242\377LV\023?\255\244N\247\322y\336\235\3566vO\354\336\336]=\230\355d\234\203\245\247g\365BR\200b\354\306t\334\320\343\272\261/\275!\016W\240\376-pNS\321\236\351\314us\335\013\335G]ow\356\343\312\332\307\265\365O\207\002\234\323\253P\005\2445\033\377l\334&y[\347 \022\0048\375\277\0048\337j\304\371\270\022\277<P\312\376\000\277\265\237v\026\272\205\356\365\335\243\2406|\376k\002\371\361\017\242u\251U\0032]=\245o\353\365d<i\200 \212\351R*\333\263\275\211oZ\357t\356\343\314B\033""\267Eg\252S>\210\372\371\226\210/\304\225\336da\037@\305\370\021\310#\257\237Z\371H\020\310\344\214.\350\357\264\202\r\270\r\362\031V5 g\332\2246n\363\205\374/\202\007\037\330\177\r\342\273\220>i\027A\020\371\311x,\236\3239\253\225\"\370\311\027?\026\177\351\024\366\n\335lOC\236\205OG(\271\006\271\271\311T\262\220\026\216Ur_H\024\350\315\035\240g\034\324\224\353\235-\200f\257\301\336\226\336_\304C=\013e\\\336W\306\370\207\355\226\017T\256\353\023\272\334\207S\027\276\270<C\342\\\202\007\005\276H\257\267\237w\246;\242[8\262c\207)^\214\237\352\262^\322\")d\034M\305\267!\2071}\025\"\312t\256=\006\021\227\332[\235\265N\24379\035cK\340\036\0249\223\271j\335i\341A\316\337\202\324_A\027\276jW\332\257\240\023W\217\232\026\377\rG\243\210k\032C]\257\323m\020\230\354\024;\225\203\210\376\003S\\AD";
+    PyObject *data = __Pyx_DecompressString(cstring, 1644, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2001 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dno\377 default\377 __reduc\277e__ duh\002n\367on-\350@vial\376\033\000cinit__\377numpy._c\366\312`.m5\000iarr\177ay fail\333\003\247imp\216@\033\tu\370 hv\021\016on\364 arg\370\000\375p\332 source\316\253\004 (u\300\002\216aal\327loc\207@ c\003da\207ta.\013\020\352C\274\204\001\231\204\003s\377.|ASCIIE\377llipsisS\177equence\362\204\001}.\367\204\007__Pyx\001\000\377Dict_Nex?tRef__\200D\211 \233__\325B__\001\005\255\000i\227tem\r\001d0\001\027\000fgunc\035\001\310\000st\261`x)\001\200#3\001main\003\002\357odulM\002nam\346\002\003ewT\001\225@_ch\037ecksuT\000\n\001?\004\360\025\001\203`\217@\037\001unpi\333ck?\000En \005vt<\354A\230\001qualO\005\277Eb\310Fc\323\204\002\277\001\333Dex\314\001\202\362`_\203\005\376`\262\006\003\006.\007t\367est\344\002sed_\277sigindA\000i\375s\203aoutine\374\374`\241E_buffe\365r\330@s\227basyn\317cio.\260`&\003sb\377adbasecc\365l7\000_\234 trac\377ebackcou\373nt\000\002s_by_\371t\233b\233\204\004sdist_sim._\244@.\317\204\n\311d\243!\000\002_\222\000\210\211\003em\367pty\357@odee\367num\311\206\002erro\377rfillfla\377gsformat~\270\207\004gatherk\007\376\000\r[const \377uint16_t\277[::1],\001\n]\306\030\03032\047\t\005\006\027\03164""\310Z\t\005\006J\0318\214\t\005\005]g\203et\361\206\002\315!\340\205\003\t\003\327#sv\010\014ed\236\207\002sid\340B\266\354\00032\361\00064\362\204\001s\376\000\002izekkin\307dkw\340A\232\206\001\236\206\002l_\347arr\t\002\261Dsme\271m\274\212\001\264\212\001nn_\333\206\004n\374\026\005\203\205\001ndimnp\376\317\207\002objordex\236@\002\000G\001outp\220`\177poprank\000\001\377_within_\316\300\210\002reg\215`\316Aw_\235s\246`tro\002\004\204\001s\037scatt\305I\000\016\257\202 \300\030\031\273UL\031\274U\200\031\277Sse\037enset\223\205\005\351\214\001\317\214\006\343ss\237@\311\211\004\225\"ste\357psto\001\000ruc\003tt\320\205\003\257#\376D\317\204\005\333\204\001\250\204\001\260\343\204\001\375a\353\204\001\323`un\206Au\377pdateval\337uesxz\247@sO\377\200\001\340\004\030\230\r\240\377V\2501\250A\330\004\n\377\210\"\210F\220!\220:\377\230R\230s\240&\250\002\377\250!\330\004\"\240!\330\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\025\377\220Q\220m\2401\240C\277\240r\250\026\250q\013\016b\377\230\002\230&\240\t\250\021\376<\001\013\2101\200\001\360\010\377\000\005\031\230\006\230f\240\367A\240Q_\0073\220f\230\177B\230a\330\004\035\230\023\000\337\010\210\005\210U|\0001\330\377\010\013\2106\220\021\220#\377\220R\220r\230\023\230F\377\240!\2403\240c\250\024\377\250V\2601\260A\330\014\377\022\220*\230A\230X\240\377Q\240f\250A\250_\270\377A\270T\300\026\300q\310\337\003\3102\310Q\236\r\020\220\375\001\266\000d\230!\2306\240\365\021\312\000\014\r\001\026\220q\230\237\007\230q\330\004\224\010\377\006\035\372\375\000vZ\000i\250r\260\031\377\270&\300\001\300\023\300B\377\300d\310&\320PR\320\367RS\340\200,\020\220\r\230\271Q\303\000\224\000!\2205S\001\240\221\004\343\002b\005\375\000\n\374\001 >\017\377\210q\220\004\220A\220V4\274\014\336 \026\335!\007\230\263\001\315 w\024\220B\330 A\230Z\237@\337\023\250F\260\"\263 \004\020\277\220\002\220&\230\001\314\"\"\375\240\355@\"\320\"9\270\021\372\372!R4\002k\260\026\260r\327\270\021\340\334Pg\337\000c\240\237\022\2406\250""\021\322Z\330\"\025\277\220i\230q\240\001\247j\020{\220\007\360 \001\330\014\021\326@\305$\305`v\360@\203E\203A?\230\365!\245`\030\272\n\007\200w\210\275f\355\000S\230\003\230\223`\016\343\210j\274\000\256\000\270\200$\240!\330\357\004&\240a\331\005U\250+\377\260T\270\026\270r\300\021\374\302\204\022\232\006\024\220G\2301\230\377C\230r\240\021\330\014\017\377\210r\220\022\2202\220S\357\230\002\230#\316 s\250&\373\260\002\316 C\260v\270R\377\270q\330\020\026\220a\330\363\020\021\220\205\003\364\204\003\001\330\004\007\377\200t\2103\210a\330\010\376\256\003\033\240A\240W\250A\377\250W\260A\260W\270A\343\270Q\277\205\021\253\205\t\246?\031\230\021\357\230$\230a\357@Z\250w\377\260a\260s\270\"\270A\001\330\303,";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2001, 3169);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2156 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dno\377 default\377 __reduc\277e__ duh\002n\367on-\350@vial\376\033\000cinit__\377numpy._c\366\312`.m5\000iarr\177ay fail\333\003\247imp\216@\033\tu\370 hv\021\016on\364 arg\370\000\375p\332 source\276\240\204\002 posi\200!s\234\305\204\t\306\004 (u\333\002\251aa\257lloc\242@ ~\003d\017ata.\013\020\205c\327\204\001\264\204\003\377s.|ASCII\377Ellipsis\377Sequence\372\215\205\001.\222\205\007__Pyx\376\001\000Dict_Ne\177xtRef__\233D6\244 __\360B__\001\005\310\000/item\r\001d0\001\027\000\317func\035\001\343\000st\360\314`)\001\233#3\001main\336\003\002odulM\002na\315m\002\003ewT\001\260@_c?hecksuT\000\n\001\340?\004\025\001\236`\252@\037\001unp\267ick?\000En \005vyt\207a\230\001qualO\005\304\332E\343Fc\356\204\002\277\001\366Dex\336\314\001set_\203\005se\221t\262\006\003\006.\007t\261@\344\002s\377ed_sigin\355dA\000is\236aout\277ineabc\241E_\277buffer\363@s\376\262basyncio\371.\313`&\003sbadb\277aseccl7\000_\376\234 traceba\177ckcount\000\002?s_by_t\266b\266\204\004\377sdistsim+._\244@.\352\204\nd\243!\000\002\371_\222\000\243\211\003empty\376\357@odeenum\376\344\206\002errorfi\377llflagsf\337ormat\323\207\004ga\317therk\007\000\r[c\377onst uin\377t16_t[::\3271],\001""\n]\030\03032\030\047\t\005\006\027\03164Z\t\005\006J\031y8\214\t\005\005]get\214\207\002\320\315!\373\205\003\t\003\327#s\010\014ed\316\271\207\002sid\340B\215\213\001cems\363\00032\370\00064\371\204\001\375s\000\002izejkk\037indkw\350A\242\206\001\246\206\002\237l_arr\t\002\271Ds\317mmem\340\212\001\330\212\001nn\345_\377\206\004n\027\005\214\205\001ndi\367mnp\363\207\002objo\307rde\247@\002\000H\001ou\273tp\231`pop\253\207\006r\367ank\000\001_wit\357hin_\355\210\002reg\334\237`\340Aw_s\270`tr\371o\002\004\216\001sscat\001t\327I\000\016\301\202 \030\031\315UL\031\316U\374\200\031\321Sseense1t\245\205\005\226\215\001\374\214\006ss\252@\366\211\004\376\225\"stepsto\276\001\000ructt\342\205\003_\013ma\367 _\220\212\006\017\004\306\"\246d\200\367\204\005\203\205\001\320\204\001\213\205\001\245\204\001\223\205\001\373`u\375n\245Aupdate\377valuesxz\376\306@sO\200\001\340\004\030\377\230\r\240V\2501\250A\377\330\004\n\210\"\210F\220\377!\220:\230R\230s\240\377&\250\002\250!\330\004\"\377\240!\330\t\n\330\010\014\377\210E\220\025\220a\220q\377\330\014\025\220Q\220m\240\3771\240C\240r\250\026\250\375q\013\016b\230\002\230&\240\367\t\250\021<\001\013\2101\200\377\001\360\010\000\005\031\230\006\277\230f\240A\240Q_\0073\377\220f\230B\230a\330\004\373\035\230\023\000\010\210\005\210U\376|\0001\330\010\013\2106\220\377\021\220#\220R\220r\230\377\023\230F\240!\2403\240\377c\250\024\250V\2601\260\377A\330\014\022\220*\230A\377\230X\240Q\240f\250A\377\250_\270A\270T\300\026\377\300q\310\003\3102\310Q\356\236\r\020\220\001\266\000d\230!\257\2306\240\021\312\000\014\r\001\026\377\220q\230\007\230q\330\004\324\224\010\377\006\035\375\000vZ\000i\250\377r\260\031\270&\300\001\300\377\023\300B\300d\310&\320\277PR\320RS\340\200,\020\317\220\r\230Q\303\000\224\000!\220\2155S\001\240\004\343\002b\005\375\000\n\374\374\001 >\017\210q\220\004\220\347A\220V\274\014S\013H\260G\177\2706\300\021\300+\310\3271\372\314A\004\302\035\004\007\200r\210\367\025\210g\346@c\230\022\230\1772\230S\240""\007\240q\216`\377\"\250C\250s\260!\330\377\010\016\210j\230\001\320\031\3776\260a\260r\270\022\270\3751\224m\017\210r\220\023\220\277A\330\020\021\330\014\226(\"\377\220B\220b\230\004\230G\372\272bs\336`\020\031\230\021\230G%\230t\315`+\000\330`\330\231E\232\225E\026\270a\007\230\216A\250`\024\352?\000f\373@Z\372`\023\250F\373\260\"\216`\004\020\220\002\220\367&\230\001\247b\"\240A\330\377\004\"\320\"9\270\021\330n\340\006k\260\026\245\000\021\340\267\204\020\375g\272@c\240\022\2406\250\371\021\255\204\032\263b\025\220i\230q\273\240\001\202\205\n\020\220\007\313`\001\377\330\014\021\220\021\220$\220\337a\220v\230Q\270\n?\230\337!\200\001\360\030\272\n\007\200\367w\210f\310@S\230\003\230\3451\310$\230\256\000\270\200$\240!\330\357\004&\240a\331\005U\250+\377\260T\270\026\270r\300\021\374\235\206\022\232\006\024\220G\2301\230\317C\230r\240\225@\240A\022\220\3772\220S\230\002\230#\230\177Z\240s\250&\260\002\316 \377C\260v\270R\270q\330\217\020\026\220a\274B\355\206\001\317\206\003\001}\330\230`t\2103\210a\254\005\377\033\240A\240W\250A\250\377W\260A\260W\270A\270\341Q\232\207\021\206\207\t\246?\216a$\230a\356\357@Z\250w\336`s\270\"\003\270A\302-";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2156, 3455);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3169 bytes) */
-static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target per sourcesynapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineabcallocate_bufferargsarrayasyncio.coroutinesbadbaseccline_in_tracebackcountcounts_by_targetdefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgroupsidindexint32int64itemsitemsizekkindkwargslocallocal_arrlocal_targetsmemviewmodenn_sourcesn_targetsnamendimnpnumpyobjorderorder_arroutpackpoprankrank_within_groupregisterrow_startrow_start_arrsscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1]]scatter_by_target[const uint64_t[::1],uint6""4_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_starttargetsuint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220\001\220\026\220q\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230""\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!\200\001\360\030\000\005\031\230\007\230v\240Q\240a\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (3455 bytes) */
+static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target per sourcestore positions outside 0..synapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineabcallocate_bufferargsarrayasyncio.coroutinesbadbaseccline_in_tracebackcountcounts_by_targetdefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgroupsidindexindicesint32int64itemsitemsizejkkindkwargslocallocal_arrlocal_targetsmmemviewmodenn_sourcesn_targetsnamendimnpnumpyobjorderorder_arroutpackpoppositionsrankrank_within_groupregisterrow_startrow_start_arrsscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1""]]scatter_by_target[const uint64_t[::1],uint64_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_major_positionstarget_starttargetsuint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250H\260G\2706\300\021\300+\310Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\"\240!\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\004\007\200r\210\025\210g\220Q\220c\230\022\2302\230S\240\007\240q\250\002\250\"\250C\250s\260!\330\010""\016\210j\230\001\320\0316\260a\260r\270\022\2701\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210r\220\023\220A\330\020\021\330\014\020\220\r\230Q\230a\330\014\022\220\"\220B\220b\230\004\230G\2401\240C\240s\250!\330\020\031\230\021\230%\230t\2401\240A\330\020\025\220Q\330\014\020\220\001\220\026\220q\330\004\013\2101\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!\200\001\360\030\000\005\031\230\007\230v\240Q\240a\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\020\220""\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 160; i++) {
+    for (int i = 0; i < 166; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 36) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 37) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -30373,8 +30986,8 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 160; i < 167; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-160].length;
+    for (int i = 166; i < 174; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-166].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -30384,15 +30997,15 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 167; i++) {
+    for (Py_ssize_t i = 0; i < 174; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 160;
-      for (Py_ssize_t i=0; i<7; ++i) {
+      PyObject **table = stringtab + 166;
+      for (Py_ssize_t i=0; i<8; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -30524,29 +31137,34 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint8_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_j, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
+    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_target_major_positions, __pyx_mstate->__pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
-    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

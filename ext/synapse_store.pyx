@@ -135,6 +135,30 @@ def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_s
             fill[t] += 1
 
 
+def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,
+                           const int64_t[::1] indices):
+    """Where the synapses at store positions ``indices`` (ascending, repeats
+    allowed) are in target-major order (the order of `scatter_by_target`):
+    one pass, without the whole permutation."""
+    cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
+    out = np.empty(m, dtype=np.int64)
+    cdef int64_t[::1] positions = out
+    cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+    cdef int32_t t
+    if m and (indices[0] < 0 or indices[m - 1] >= n):
+        raise IndexError(f"store positions outside 0..{n - 1}")
+    with nogil:
+        for k in range(n):
+            if j == m:
+                break
+            t = local_targets[k]
+            while j < m and indices[j] == k:
+                positions[j] = fill[t]
+                j += 1
+            fill[t] += 1
+    return out
+
+
 def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,
                      const element_t[::1] grouped, element_t[::1] values):
     """The inverse of `scatter_by_target`: ``values`` in store order from

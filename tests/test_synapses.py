@@ -198,3 +198,20 @@ def test_assignment_in_chunks_gives_the_values_of_one_evaluation(monkeypatch):
     whole, chunked = build(1 << 20), build(7)
     assert len(whole[0]) > 300 and len(np.unique(whole[0])) == len(whole[0])
     assert np.array_equal(whole[0], chunked[0]) and np.array_equal(whole[1], chunked[1])
+
+
+def test_target_major_positions_agree_with_the_reorder_of_the_checkpoints():
+    """Events in flight are written by their synapse's target-major position
+    (one pass); it must be where the reorder of the values puts that synapse."""
+    from distsim.synapses.store import SynapseStore
+    rng = np.random.default_rng(5)
+    store = SynapseStore(50, 0, {"w": np.float64})
+    sources = np.sort(rng.integers(0, 50, 2000))
+    store.add(sources, rng.integers(0, 30, 2000), {})
+    row_starts = store.target_row_starts(30)
+    where = store.to_target_major(np.arange(len(store), dtype=np.int64), row_starts)
+    inverse = np.empty(len(store), np.int64)
+    inverse[where] = np.arange(len(store))
+    wanted = rng.integers(0, len(store), 300)  # unsorted, with repeats
+    assert np.array_equal(store.target_major_positions(wanted, row_starts), inverse[wanted])
+    assert len(store.target_major_positions(np.empty(0, np.int64), row_starts)) == 0

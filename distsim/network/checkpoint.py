@@ -102,7 +102,8 @@ def store(network, objects, name, filename):
                 ahead, buffer.group.start, buffer.group.N)
     meta["buffers"] = sorted(path for path in arrays if path.startswith("buffers/"))
     if filename is None:
-        network.snapshots[name] = (meta, arrays)
+        network.snapshots[name] = (meta, {path: part.materialized()
+                                          for path, part in arrays.items()})
     else:
         checkpoint_file.write(filename, name, meta, arrays)
 

@@ -60,13 +60,29 @@ class SynapseStore:
         """Where each local target's synapses start in target-major order."""
         return synapse_store.counts_by_target(self.local_targets, n_targets)
 
-    def to_target_major(self, values: np.ndarray, row_starts: np.ndarray) -> np.ndarray:
+    def to_target_major(self, values: np.ndarray, row_starts: np.ndarray,
+                        out: np.ndarray | None = None) -> np.ndarray:
         """``values`` (store order) grouped by target, store order kept
-        within a target: one pass, no permutation array."""
+        within a target: one pass, no permutation array. Into ``out`` (an
+        array like ``values``) if given."""
         _check_movable(values)
-        out = np.empty_like(values)
+        if out is None:
+            out = np.empty_like(values)
+        elif out.shape != values.shape or out.dtype != values.dtype:
+            raise ValueError(f"out has {out.dtype} {out.shape}, values {values.dtype} "
+                             f"{values.shape}")
         synapse_store.scatter_by_target(self.local_targets, row_starts, _raw(values), _raw(out))
         return out
+
+    def target_major_positions(self, indices: np.ndarray, row_starts: np.ndarray) -> np.ndarray:
+        """Where the synapses at store positions ``indices`` (any order,
+        repeats allowed) are in target-major order (`to_target_major`)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        order = np.argsort(indices, kind="stable")
+        positions = np.empty(len(indices), dtype=np.int64)
+        positions[order] = synapse_store.target_major_positions(
+            self.local_targets, row_starts, np.ascontiguousarray(indices[order]))
+        return positions
 
     def from_target_major(self, grouped: np.ndarray, values: np.ndarray,
                           row_starts: np.ndarray) -> None:

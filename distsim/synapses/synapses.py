@@ -11,7 +11,7 @@ from ..core.clock import defaultclock
 from ..core.variableview import VariableView
 from ..core.variables import Variables, dtype_for
 from ..groups import Group, NeuronPopulation, Resolver
-from ..io.checkpoint_file import Block, Replicated
+from ..io.checkpoint_file import Block, Computed, Replicated
 from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
                                Equations)
 from ..model.integration import EventDrivenUpdater
@@ -392,28 +392,31 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
     def checkpoint_parts(self):
         """The synapses' state for a checkpoint: every stored variable of the
         table in target-major order (each rank's synapses are one slab of
-        it), shared values once, and each pathway's events in flight as
-        (arrival step, target-major position). Collective (offsets)."""
+        it; reordered when written, one array at a time), shared values
+        once, and each pathway's events in flight as (target-major position,
+        arrival step). Collective (offsets)."""
         row_starts, offset = self._target_major()
         parts = {}
         for name, variable in self.variables.items():
             if not variable.stored:
                 continue
-            parts[name] = Replicated(variable.values.copy()) if variable.shared else \
-                Block(self._store.to_target_major(variable.values, row_starts), offset, self.N)
+            if variable.shared:
+                parts[name] = Replicated(variable.values.copy())
+                continue
+            values = variable.values
+            parts[name] = Block(Computed(
+                values.dtype, values.shape,
+                lambda out, values=values: self._store.to_target_major(values, row_starts, out)),
+                offset, self.N)
         comm = get_comm()
-        rank_in_order = None
         for pathway in self._pathway_objects.values():
-            if rank_in_order is None and pathway.pending:
-                order = self.synapses_by_target()[1]
-                rank_in_order = np.empty(len(order), dtype=np.int64)
-                rank_in_order[order] = np.arange(len(order))
-            steps = [np.full(len(p), step, np.int64) for step, chunks in pathway.pending.items()
-                     for p in chunks]
-            positions = [offset + rank_in_order[p] for chunks in pathway.pending.values()
-                         for p in chunks]
-            steps = np.concatenate(steps) if steps else np.empty(0, np.int64)
-            positions = np.concatenate(positions) if positions else np.empty(0, np.int64)
+            chunks = [(step, p) for step, step_chunks in pathway.pending.items()
+                      for p in step_chunks]
+            steps = np.concatenate([np.full(len(p), step, np.int64) for step, p in chunks]) \
+                if chunks else np.empty(0, np.int64)
+            positions = offset + self._store.target_major_positions(
+                np.concatenate([p for _, p in chunks]) if chunks else np.empty(0, np.int64),
+                row_starts)
             sort = np.lexsort((steps, positions))
             events = np.stack([positions[sort], steps[sort]], axis=1)
             first = comm.exscan(len(events)) or 0
