@@ -196,3 +196,34 @@ def test_periodic_checkpoints_do_not_grow_the_file_and_other_names_are_kept(tmp_
     other.write_bytes(b"not a checkpoint")
     with pytest.raises(FileExistsError, match="not a distsim checkpoint file"):
         store(filename=str(other))
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_slabs_land_at_their_places_aligned_or_not(tmp_path, direct):
+    """The checkpoint's slab writer: O_DIRECT for the page-aligned middle,
+    buffered head and tail, values computed in two alternating buffers while
+    the other is written; every byte where it belongs, nothing else touched."""
+    import numpy as np
+    from distsim.io.checkpoint_file import Computed
+    from distsim.io.slab_writer import SlabWriter
+    path = tmp_path / "slabs.bin"
+    size = 3 * 2**20
+    path.write_bytes(b"\xff" * size)
+    rng = np.random.default_rng(2)
+    expected = bytearray(b"\xff" * size)
+    slabs = [(0, rng.random(1000)), (8001, rng.integers(0, 60000, 70000).astype(np.uint16)),
+             (151234, rng.random((40000, 2))), (4096 * 200, rng.random(3)),
+             (1 << 21, rng.integers(0, 9, 100000).astype(np.uint8))]
+    with SlabWriter(str(path), 1 << 20) as writer:
+        if not direct and writer.direct is not None:
+            import os
+            os.close(writer.direct)
+            writer.direct = None
+        for k, (position, values) in enumerate(slabs):
+            expected[position:position + values.nbytes] = values.tobytes()
+            if k % 2:
+                writer.write(position, values)
+            else:
+                writer.write(position, Computed(values.dtype, values.shape,
+                                                lambda out, v=values: out.__setitem__(..., v)))
+    assert path.read_bytes() == bytes(expected)

@@ -8,8 +8,8 @@ decides them):
   global array (leading axis): every rank writes its own slab, and on
   restore every rank reads the slab of its own (new) partition. Its values
   may be `Computed` when written (the synapses' reordered arrays): they are
-  made one at a time into one reused buffer, so the checkpoint never holds
-  a second copy of the network;
+  made one at a time into reused buffers (io/slab_writer.py), so the
+  checkpoint never holds a second copy of the network;
 - a `Replicated` array is the same on every rank: rank 0 writes it, every
   rank reads all of it.
 
@@ -21,7 +21,6 @@ as Brian2's ``store(name, filename)`` does.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -31,6 +30,7 @@ import numpy as np
 from ..parallel import collective, get_comm
 from ..parallel.errors import abort_from_parallel_io
 from .disk import free_bytes, no_room_error
+from .slab_writer import SlabWriter
 
 FORMAT = "distsim-checkpoint"
 VERSION = 1
@@ -79,29 +79,6 @@ class Replicated:
 
     def materialized(self) -> "Replicated":
         return Replicated(np.array(self.values))
-
-
-class _Scratch:
-    """One buffer for every `Computed` array written, as large as the
-    largest; the kernel is asked for huge pages (a reorder by target writes
-    all over it: with 4 KiB pages nearly every write misses the TLB)."""
-
-    def __init__(self, nbytes: int):
-        self._buffer = mmap.mmap(-1, max(int(nbytes), 1),
-                                 flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        if hasattr(mmap, "MADV_HUGEPAGE"):
-            self._buffer.madvise(mmap.MADV_HUGEPAGE)
-
-    def array(self, dtype, shape) -> np.ndarray:
-        dtype = np.dtype(dtype)
-        count = int(np.prod(shape))
-        return np.frombuffer(self._buffer, dtype=dtype, count=count).reshape(shape)
-
-    def release(self):
-        try:
-            self._buffer.close()
-        except BufferError:  # an array still views it: freed with that array
-            pass
 
 
 def _open(filename, mode):
@@ -159,39 +136,22 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
 def _write_slabs(filename, slabs):
     """Each rank writes its own slabs straight into the closed file, at the
     places HDF5 allocated for them (parallel HDF5 allocates contiguous
-    datasets when it creates them): twice the speed of writing through
-    HDF5's MPI-IO driver here, and the ranks never wait for each other.
-    Computed values are made one array at a time in one reused buffer."""
-    sizes = [np.prod(part.values.shape) * part.values.dtype.itemsize
-             for _, _, part in slabs if isinstance(part.values, Computed)]
-    scratch = _Scratch(max(sizes, default=0))
-    descriptor = os.open(filename, os.O_WRONLY)
-    try:
+    datasets when it creates them): from the buffer to the disk, computed
+    values made while the previous ones are written (io/slab_writer.py), and
+    the ranks never wait for each other."""
+    largest = max((int(np.prod(part.values.shape)) * part.values.dtype.itemsize
+                   for _, _, part in slabs if isinstance(part.values, Computed)), default=0)
+    with SlabWriter(filename, largest) as writer:
         for path, address, part in slabs:
-            if isinstance(part.values, Computed):
-                values = part.values.into(scratch.array(part.values.dtype, part.values.shape))
-            else:
-                values = np.ascontiguousarray(part.values)
+            values = part.values if isinstance(part.values, Computed) else \
+                np.asarray(part.values)
             if not len(values):
                 continue
             if address is None:
                 raise RuntimeError(f"HDF5 did not allocate '{path}' when creating it: a bug "
                                    "in distsim")
-            row_bytes = values.nbytes // len(values)
-            _pwrite_all(descriptor, memoryview(values.reshape(-1).view(np.uint8)),
-                        address + part.offset * row_bytes)
-            del values
-    finally:
-        os.close(descriptor)
-        scratch.release()
-
-
-def _pwrite_all(descriptor, data, position):
-    """``os.pwrite`` until all of ``data`` is written (one call writes at
-    most about 2 GiB)."""
-    while len(data):
-        written = os.pwrite(descriptor, data, position)
-        data, position = data[written:], position + written
+            row_bytes = values.dtype.itemsize * int(np.prod(values.shape[1:]))
+            writer.write(address + part.offset * row_bytes, values)
 
 
 def _check_room(filename, arrays, copied):
