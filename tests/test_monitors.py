@@ -78,3 +78,32 @@ def test_streaming_keeps_memory_bounded_and_data_complete(tmp_path):
     assert np.array_equal(spikes.i[:len(reference[0])], reference[0])
     assert np.allclose(np.asarray(spikes.v)[:len(reference[2])], reference[2])
     assert np.allclose(np.asarray(trace.v)[:, :1000], reference[3])
+
+
+def test_reading_an_unchanged_monitor_again_gathers_nothing_and_a_change_is_seen():
+    """Analysis loops read monitors thousands of times (Brian2's
+    Platkiewicz_Brette_2011 example): a read of an unchanged monitor must not
+    rebuild its arrays, and every recording, flush or restore is seen."""
+    from distsim import restore, store
+    G = leaky(12)
+    states, spikes = StateMonitor(G, "v", record=True), SpikeMonitor(G)
+    run(30 * ms)
+    gathered = []
+    for monitor in (states, spikes):
+        for method in ("_gathered_values", "_read_all"):
+            if hasattr(monitor, method):
+                original = getattr(monitor, method)
+                setattr(monitor, method,
+                        lambda *a, original=original: gathered.append(1) or original(*a))
+    v, t, i = states.v_, states.t_, spikes.i
+    reads = len(gathered)
+    for _ in range(50):
+        assert states.v_ is v and states.t_ is t and spikes.i is i
+    assert len(gathered) == reads
+    store()
+    v_at_store, i_at_store = v.copy(), i.copy()
+    run(20 * ms)
+    assert states.v_.shape == (12, 500) and np.array_equal(states.v_[:, :300], v_at_store)
+    assert len(spikes.i) > len(i_at_store)
+    restore()
+    assert np.array_equal(states.v_, v_at_store) and np.array_equal(spikes.i, i_at_store)

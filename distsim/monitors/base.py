@@ -42,8 +42,24 @@ class Monitor(SimulationObject):
         super().__init__(name)
         self._file_group = None   # (filename, path) where flushed data lives
         self._writer = None
+        self._read_cache = {}
+
+    def _cached_read(self, key, compute):
+        """``compute()`` (a read of the recorded data), kept until the
+        monitor changes (`_changed`): reading an unchanged monitor again, as
+        analysis loops do, costs nothing more. Every rank has recorded the
+        same steps, so a collective read is skipped on all ranks alike."""
+        if key not in self._read_cache:
+            self._read_cache[key] = compute()
+        return self._read_cache[key]
+
+    def _changed(self):
+        """The recorded data changed (recorded, flushed or restored)."""
+        if self._read_cache:
+            self._read_cache.clear()
 
     def attach(self, writer, group):
+        self._changed()
         self._writer = writer
         self._file_group = (writer.filename, group.name)
 

@@ -90,6 +90,7 @@ class SpikeMonitor(Monitor):
 
     def record_spikes(self, spike_ids, spike_steps):
         """Take this group's spikes from the exchanged (id, step) stream."""
+        self._changed()
         offset = self.source.id_offset
         mine = (spike_ids >= offset) & (spike_ids < offset + self.source.N)
         if not mine.any():
@@ -107,6 +108,7 @@ class SpikeMonitor(Monitor):
 
         ``group_local_spikes`` index the local arrays of the source's
         NeuronGroup (the parent, for a subgroup)."""
+        self._changed()
         if not self.record_variables or len(group_local_spikes) == 0:
             return
         root = getattr(self.source, "parent", self.source)
@@ -132,6 +134,10 @@ class SpikeMonitor(Monitor):
         return self._joined(self._i_chunks), self._joined(self._step_chunks)
 
     def _all(self):
+        """(i, steps) of every recorded spike, flushed or not."""
+        return self._cached_read("all", self._read_all)
+
+    def _read_all(self):
         i, steps = self._buffered()
         flushed_i = self._read_flushed("node_ids")
         if flushed_i is not None and len(flushed_i):
@@ -179,7 +185,11 @@ class SpikeMonitor(Monitor):
                 for k in range(self.source.N)}
 
     def _values(self, var):
-        """Recorded values of ``var``, in the order of ``i`` and ``t``."""
+        """Recorded values of ``var``, in the order of ``i`` and ``t``.
+        Collective (unless read before and unchanged since)."""
+        return self._cached_read(("values", var), lambda: self._gathered_values(var))
+
+    def _gathered_values(self, var):
         chunks = self._value_chunks[var]
         steps, indices, values = (np.concatenate([c[k] for c in chunks]) if chunks else
                                   np.empty(0, dtype) for k, dtype in
@@ -219,6 +229,7 @@ class SpikeMonitor(Monitor):
     def restore_parts(self, reader, prefix):
         """Take the recorded data of a checkpoint (kept in memory until the
         next flush); each rank keeps the recorded values of its neurons."""
+        self._changed()
         i, steps = reader.replicated(f"{prefix}/i"), reader.replicated(f"{prefix}/steps")
         self._dt = reader.meta["dt"]
         self._i_chunks, self._step_chunks = [i], [steps]
@@ -245,6 +256,7 @@ class SpikeMonitor(Monitor):
         return group
 
     def create_datasets(self, group):
+        self._changed()
         group.attrs.create("sorting", sonata.SORTING_VALUES["by_time"],
                            dtype=sonata.sorting_dtype())
         create_rows(group, "timestamps", np.float64, attrs={"units": sonata.TIME_UNITS})
@@ -261,6 +273,7 @@ class SpikeMonitor(Monitor):
         return appended_bytes(self._n_flushed, n_rows, 8 * (2 + len(self.record_variables)))
 
     def flush_to(self, group):
+        self._changed()
         i, steps = self._buffered()
         append_replicated(group["timestamps"], steps * self._dt * 1e3)
         append_replicated(group["node_ids"], i.astype(np.uint64))

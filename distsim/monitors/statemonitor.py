@@ -126,6 +126,7 @@ class StateMonitor(Monitor):
     def restore_parts(self, reader, prefix):
         """Take the recorded data of a checkpoint; each rank keeps the
         columns of the elements it holds (collective for synapses)."""
+        self._changed()
         steps = reader.replicated(f"{prefix}/steps")
         if not len(steps):
             return
@@ -158,6 +159,7 @@ class StateMonitor(Monitor):
     def record_step(self, step, t=None):
         if step % self._every:
             return
+        self._changed()
         self._steps.append(step)
         for var in self.record_variables:
             self._traces[var].append(self._local_variable(var, t)[self._local]
@@ -166,6 +168,9 @@ class StateMonitor(Monitor):
     # -- reading ---------------------------------------------------------------
     @property
     def t_(self):
+        return self._cached_read("t_", self._times)
+
+    def _times(self):
         steps = np.asarray(self._steps, dtype=np.int64)
         flushed = self._read_flushed_times()
         return np.concatenate([flushed, steps * self._dt]) if flushed is not None else \
@@ -183,7 +188,11 @@ class StateMonitor(Monitor):
 
     def _values(self, var):
         """(n_recorded, n_times) raw values of ``var`` in record order.
-        Collective: each rank recorded its own neurons or synapses."""
+        Collective (unless read before and unchanged since): each rank
+        recorded its own neurons or synapses."""
+        return self._cached_read(("values", var), lambda: self._gathered_values(var))
+
+    def _gathered_values(self, var):
         local = np.array(self._traces[var]).reshape(len(self._steps), len(self._local))
         with collective_call(f"reading {self.name}.{var}"):
             parts = get_comm().allgather((self._columns, local))
@@ -240,6 +249,7 @@ class StateMonitor(Monitor):
 
     def create_datasets(self, report_groups):
         """``report_groups``: variable -> its /report/<population> group."""
+        self._changed()
         self._report_paths = {}
         for var, group in report_groups.items():
             unit, _ = sonata.file_units(self.source.variables[var].dim)
@@ -269,6 +279,7 @@ class StateMonitor(Monitor):
             chunk_rows=REPORT_ROWS_PER_CHUNK)
 
     def flush_to(self, report_groups):
+        self._changed()
         n_new = len(self._steps)
         if n_new and self._n_flushed == 0:
             self._time_mapping = (self._steps[0] * self._dt * 1e3, 0.0, self._every * self._dt * 1e3)
