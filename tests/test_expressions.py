@@ -145,3 +145,17 @@ def test_equations_substitutions_as_in_brian2():
     from distsim.model.equations import EquationError
     with pytest.raises(EquationError, match="can only be renamed"):
         Equations("dv/dt = -v/tau : volt", v=3 * second)
+
+
+def test_a_function_bound_after_a_first_evaluation_is_called():
+    """State updates keep each expression's function table between steps;
+    binding a function (a TimedArray at the next run) must replace it."""
+    from distsim.model.expressions import Expression
+    from distsim.model.functions import Function
+    expression = Expression("2 * x")
+    assert expression.evaluate({"x": 3.0}) == 6.0
+    double = Function.from_raw(lambda x: 2 * x, lambda dims, text: dims[0])
+    expression = Expression("f(x) + 1", {"f": double})
+    assert expression.evaluate({"x": 3.0}) == 7.0
+    expression.bind_function("f", Function.from_raw(lambda x: 10 * x, lambda dims, text: dims[0]))
+    assert expression.evaluate({"x": 3.0}) == 31.0

@@ -224,13 +224,25 @@ class _Code:
         ast.fix_missing_locations(tree)
         return compile(tree, f"<{self.code}>", mode)
 
+    def bind_function(self, name, function):
+        """Make ``function`` (a `Function`) callable as ``name`` in the code."""
+        self.functions[name] = function
+        self.__dict__.pop("_table_without_random", None)
+
     def function_table(self, random_context=None):
+        """Name -> implementation of every function the code may call. Kept
+        when no random numbers are drawn: state updates evaluate their
+        expressions at every step."""
+        if random_context is None:
+            table = self.__dict__.get("_table_without_random")
+            if table is None:
+                table = {name: f.implementation for name, f in self.functions.items()}
+                table["rand"] = table["randn"] = _no_random
+                self._table_without_random = table
+            return table
         table = {name: f.implementation for name, f in self.functions.items()}
-        if random_context is not None:
-            table["rand"] = random_context.rand
-            table["randn"] = random_context.randn
-        else:
-            table["rand"] = table["randn"] = _no_random
+        table["rand"] = random_context.rand
+        table["randn"] = random_context.randn
         return table
 
 

@@ -63,4 +63,4 @@ def bind_functions(expressions, namespaces, owner_description):
             if not isinstance(value, Function):
                 raise NameResolutionError(f"{owner_description}: '{name}' in '{expr.code}' is "
                                           "called but is not a function")
-            expr.functions[name] = value
+            expr.bind_function(name, value)
