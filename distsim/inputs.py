@@ -8,6 +8,7 @@ import numpy as np
 
 from ._ext import random123
 from .core.base import SimulationObject
+from .core.clock import defaultclock
 from .core.random import stream_key
 from .core.scheduling import BoundCode
 from .groups import NeuronGroup, NeuronPopulation
@@ -227,8 +228,9 @@ class TimedArray(Function):
     def __init__(self, values, dt, name=None):
         values = as_quantity(values)  # also [25*Hz, 50*Hz, ...] (Brian2)
         self.dim = get_dimensions(values)
-        self.values = np.asarray(values.view(np.ndarray) if isinstance(values, Quantity)
-                                 else values, dtype=np.float64)
+        # contiguous: compiled kernels read it through a pointer
+        self.values = np.ascontiguousarray(values.view(np.ndarray) if isinstance(values, Quantity)
+                                           else values, dtype=np.float64)
         if self.values.ndim not in (1, 2):
             raise ValueError("TimedArray values must be 1-d (time) or 2-d (time x neuron)")
         if get_dimensions(dt) is not second.dim:
@@ -241,10 +243,29 @@ class TimedArray(Function):
         self.implementation = self._evaluate
         self.dimension_rule = self._dimension_rule
 
+    def _grid(self):
+        """(epsilon, K) of Brian2's lookup: t is rounded to a grid K times
+        finer than the values' dt (K from the simulation's dt), then divided
+        down, so that float error in t never picks the previous value."""
+        group_dt = defaultclock.dt_
+        K = max(int(2 ** np.ceil(np.log2(8 / group_dt * self.dt))), 1)
+        return self.dt / K, K
+
     def _steps(self, t):
-        # t/dt rounded down, with a tolerance for float error in t.
-        return np.clip(np.floor(np.asarray(t) / self.dt + 1e-6).astype(np.int64),
-                       0, self.values.shape[0] - 1)
+        epsilon, K = self._grid()
+        steps = (np.round(np.asarray(t) / epsilon) / K).astype(np.int64)
+        return np.clip(steps, 0, self.values.shape[0] - 1)
+
+    def kernel_lookup(self, arguments, array_of):
+        """The Cython text of ``name(t)`` in a generated kernel (a 1-d
+        TimedArray; the same index as `_steps`): ``array_of(values)`` names
+        the pointer to the values."""
+        from .codegen.cexpr import Untranslatable, number
+        if self.values.ndim != 1 or len(arguments) != 1:
+            raise Untranslatable("a 2-d TimedArray")
+        epsilon, K = self._grid()
+        return (f"{array_of(self.values)}[_timed_index({arguments[0]}, {number(epsilon)}, "
+                f"{number(K)}, {self.values.shape[0]})]")
 
     def _evaluate(self, t, i=None):
         steps = self._steps(t)

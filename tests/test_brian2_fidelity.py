@@ -325,3 +325,26 @@ def test_exponential_euler_takes_conditionally_linear_equations_as_brian2():
     reference, ours = run_both("conditionally_linear")
     assert np.ptp(reference["V"]) > 0.01
     assert np.allclose(ours["V"], reference["V"], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_timed_arrays_are_looked_up_as_in_brian2_compiled_or_not(target):
+    """A TimedArray read by rk4's midpoints, by a subexpression and by the
+    threshold: Brian2's rounding of t to the values' grid, in the compiled
+    kernels (Jansen_Rit ran on the numpy path, 3.5x slower than Brian2) and
+    on the numpy target alike."""
+    from distsim.codegen import kernels
+    distsim.prefs.codegen.target = target
+    made = []
+    original = kernels.FixedArray.__init__
+    kernels.FixedArray.__init__ = lambda self, values: made.append(1) or original(self, values)
+    try:
+        reference, ours = run_both("timed_array_in_equations")
+    finally:
+        kernels.FixedArray.__init__ = original
+    assert bool(made) == (target == "cython")  # the kernels read the values themselves
+    assert len(reference["spike_t"]) >= 20
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    for key in ("v", "w", "drive"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key

@@ -39,6 +39,19 @@ class Kernel:
         self.run = load_kernel(source).run
 
 
+class FixedArray:
+    """A kernel's array argument known when the kernel is made (a
+    TimedArray's values): every caller passes ``address(values)``."""
+
+    def __init__(self, values):
+        self.values = np.ascontiguousarray(values, dtype=np.float64)
+
+
+def fixed_address(key):
+    """The address of a `FixedArray` key, or None for any other key."""
+    return address(key.values) if isinstance(key, FixedArray) else None
+
+
 class _Names:
     """Collects the arguments a kernel's code refers to while it is written."""
 
@@ -49,6 +62,12 @@ class _Names:
     def array(self, argument, key, index):
         self.arrays.setdefault(argument, key)
         return f"{argument}[{index}]"
+
+    def fixed(self, function_name, values):
+        """The pointer argument of a function's array (see `FixedArray`)."""
+        argument = f"f_{function_name}"
+        self.arrays.setdefault(argument, FixedArray(values))
+        return argument
 
     def scalar(self, argument, key):
         self.scalars.setdefault(argument, key)
@@ -138,7 +157,7 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
             body.append(f"{name_of(variable)} = advanced_{k}")
     for eq in subexpressions:
         locals_.append(f"sub_{eq.name}")
-        body.append(f"sub_{eq.name} = {translate(eq.expr, name_of)}")
+        body.append(f"sub_{eq.name} = {translate(eq.expr, name_of, array_of=names.fixed)}")
     for (target, op, expr), first_site in zip(statements, site_offsets):
         def random_of(function, site, first_site=first_site):
             # drawn by the caller for every event, exactly as the numpy path draws
@@ -146,7 +165,7 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
                                                           first_site + site), "k")
         operator = {None: "=", "Add": "+=", "Sub": "-=", "Mult": "*=", "Div": "/="}[op]
         body.append(f"{name_of(target)} {operator} "
-                    f"{translate(expr, name_of, random_of)}")
+                    f"{translate(expr, name_of, random_of, names.fixed)}")
     if event_driven is not None:
         body.append(f"{name_of('lastupdate')} = t")
     uses = "\n".join(body)
@@ -205,10 +224,10 @@ def _numerical_update(updater, names, state_array, other_name_of):
 
     body = []
     for step in scheme.steps:
-        value = translate(step.value, name_of)
+        value = translate(step.value, name_of, array_of=names.fixed)
         if step.condition is not None:
-            value = (f"({value}) if {translate(step.condition, name_of)} "
-                     f"else ({translate(step.otherwise, name_of)})")
+            value = (f"({value}) if {translate(step.condition, name_of, array_of=names.fixed)} "
+                     f"else ({translate(step.otherwise, name_of, array_of=names.fixed)})")
         if step.hold == "zero":
             value = f"0.0 if held else ({value})"
         elif step.hold == "keep":
@@ -285,8 +304,9 @@ def threshold_kernel(threshold, subexpressions, constants, resolve, refractorine
     def random_of(function, site):
         return names.array(f"r_{site}", ("random", function, site), "element")
 
-    body = [f"sub_{eq.name} = {translate(eq.expr, name_of)}" for eq in subexpressions]
-    condition = translate(threshold, name_of, random_of)
+    body = [f"sub_{eq.name} = {translate(eq.expr, name_of, array_of=names.fixed)}"
+            for eq in subexpressions]
+    condition = translate(threshold, name_of, random_of, names.fixed)
     if refractoriness:
         condition = f"not_refractory[element] != 0 and {condition}"
     lastspike = names.array("s_lastspike", "lastspike", "element")
@@ -347,13 +367,13 @@ def summed_variable_kernel(expression, subexpressions, reads, constants, target)
 
     def with_subexpressions(name):
         return f"sub_{name}" if name in {eq.name for eq in subexpressions} else name_of(name)
-    body = [f"sub_{eq.name} = {translate(eq.expr, with_subexpressions)}"
+    body = [f"sub_{eq.name} = {translate(eq.expr, with_subexpressions, array_of=names.fixed)}"
             for eq in subexpressions]
     body.append(f"{names.array('summed', ('post', target), 'post')} += "
-                f"{translate(expression, with_subexpressions)}")
+                f"{translate(expression, with_subexpressions, array_of=names.fixed)}")
     return _kernel(_indented(body, 3), names, header,
                    [f"sub_{eq.name}" for eq in subexpressions])
 
 
-__all__ = ["Kernel", "Untranslatable", "address", "neuron_update_kernel", "pathway_kernel",
+__all__ = ["FixedArray", "Kernel", "Untranslatable", "address", "fixed_address", "neuron_update_kernel", "pathway_kernel",
            "summed_variable_kernel", "synapse_update_kernel", "threshold_kernel", "number"]

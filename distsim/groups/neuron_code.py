@@ -12,7 +12,8 @@ import ast
 import numpy as np
 
 from .._ext import neuron_kernels
-from ..codegen.kernels import Untranslatable, address, neuron_update_kernel, threshold_kernel
+from ..codegen.kernels import (FixedArray, Untranslatable, address, neuron_update_kernel,
+                               threshold_kernel)
 from ..core.preferences import compiled_target
 from ..core.scheduling import CodeObject
 from ..model.expressions import Expression
@@ -109,8 +110,7 @@ class NeuronStateUpdate(_SpikingCode):
             return None
         # The state arrays stay in place during the run: addresses once;
         # noise draws are made anew at every step.
-        arrays = [key if isinstance(key, tuple) else address(G._local_state[key])
-                  for key in kernel.arrays]
+        arrays = [_kernel_argument(G, key) for key in kernel.arrays]
         scalars = tuple(float(G._update_constants[name]) for name in kernel.scalars)
         flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
         return kernel.run, arrays, scalars, flags
@@ -156,6 +156,15 @@ class NeuronStateUpdate(_SpikingCode):
                            t, dt, G._random("noise", G.local_indices, step))
 
 
+def _kernel_argument(G, key):
+    """A neuron kernel's array argument: a state array's address (it stays
+    in place during the run), a fixed array's (a TimedArray's values), or the
+    key of draws made at each step (a tuple)."""
+    if isinstance(key, FixedArray):
+        return address(key.values)
+    return key if isinstance(key, tuple) else address(G._local_state[key])
+
+
 class NeuronThreshold(_SpikingCode):
     """Finds the neurons that spike now: ``spikes`` holds their local
     indices (int64) until the next step; the spike exchange, the resets,
@@ -180,8 +189,7 @@ class NeuronThreshold(_SpikingCode):
                                       _resolve(G), G._refractoriness)
         except Untranslatable:
             return None
-        arrays = [key if isinstance(key, tuple) else address(G._local_state[key])
-                  for key in kernel.arrays]
+        arrays = [_kernel_argument(G, key) for key in kernel.arrays]
         scalars = tuple(float(G._threshold_constants[name]) for name in kernel.scalars)
         return kernel.run, arrays, scalars
 

@@ -10,7 +10,7 @@ generated kernels.
 import numpy as np
 
 from .._ext import synapse_store
-from ..codegen.kernels import address
+from ..codegen.kernels import FixedArray, address, fixed_address
 from ..parallel import get_comm
 
 
@@ -95,7 +95,8 @@ class SynapticNamespace:
         stay in place during a run; other keys (presynaptic values, random
         draws) are kept, to be resolved at each call (`kernel_arrays`)."""
         root = root_of(self.target)
-        return [address(self.store.variables[key[1]]) if key[0] == "synapse" else
+        return [fixed_address(key) if isinstance(key, FixedArray) else
+                address(self.store.variables[key[1]]) if key[0] == "synapse" else
                 address(root.variables.arrays[key[1]]) if key[0] == "post" else key
                 for key in keys]
 

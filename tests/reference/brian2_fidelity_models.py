@@ -349,7 +349,28 @@ def conditionally_linear(sim):
     return dict(V=np.asarray(mon.V_))
 
 
+def timed_array_in_equations(sim):
+    """TimedArrays read by the equations (Jansen & Rit's noise): a 1-d one
+    in a subexpression integrated by rk4 (read between steps, at t + dt/2),
+    whose values change every 2 ms; one with the simulation's dt in the
+    threshold; Brian2's rounding of t to the values' grid decides both."""
+    ms = sim.ms
+    noise = sim.TimedArray(np.linspace(0.0, 2.0, 41) ** 2, dt=2 * ms)
+    step = sim.TimedArray(np.tile([0.0, 1.0, 1.0, 0.0, 1.0], 200), dt=0.1 * ms)
+    G = sim.NeuronGroup(3, """dv/dt = (drive - v)/(5*ms) : 1
+                              drive = (1 + 0.3*i) * noise(t) : 1
+                              dw/dt = -w/(3*ms) : 1""",
+                        threshold="v > 1.5 and step(t) > 0.5", reset="v = 0; w += 1",
+                        method="rk4")
+    mon = sim.StateMonitor(G, ["v", "w", "drive"], record=True)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(80 * ms)
+    return dict(v=np.asarray(mon.v_), w=np.asarray(mon.w_), drive=np.asarray(mon.drive_),
+                spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_))
+
+
 MODELS = {
+    "timed_array_in_equations": timed_array_in_equations,
     "conditionally_linear": conditionally_linear,
     "exact_synapses_with_subexpression": exact_synapses_with_subexpression,
     "script_conveniences": script_conveniences,
