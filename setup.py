@@ -3,7 +3,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels"]
+KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels", "buffers"]
 
 extensions = [
     Extension(

@@ -7,18 +7,25 @@ called with the arrays and scalars it names, in ``kernel.arrays`` and
 """
 import numpy as np
 
+from .._ext import buffers
 from ..model.schemes import LOCAL_PREFIX
 from .build import load_kernel
 from .cexpr import PREAMBLE, Untranslatable, number, translate, translate_sympy
 
 
+_TYPE_NUMBERS = {np.float64: np.dtype(np.float64).num, np.uint8: np.dtype(np.uint8).num}
+
+
 def address(array, dtype=np.float64):
     """Where a contiguous array of ``dtype`` keeps its data (kernels take
     pointers: no memoryview code to compile, and none of its call cost)."""
-    if array.dtype != dtype or not array.flags.c_contiguous:
-        raise TypeError(f"a kernel needs a contiguous {np.dtype(dtype)} array, got "
-                        f"{array.dtype} (contiguous: {array.flags.c_contiguous})")
-    return array.__array_interface__["data"][0]
+    found = buffers.address(array, _TYPE_NUMBERS.get(dtype) or np.dtype(dtype).num) \
+        if isinstance(array, np.ndarray) else None
+    if found is None:
+        got = f"{array.dtype} (contiguous: {array.flags.c_contiguous})" \
+            if isinstance(array, np.ndarray) else type(array).__name__
+        raise TypeError(f"a kernel needs a contiguous {np.dtype(dtype)} array, got {got}")
+    return found
 
 
 class Kernel:

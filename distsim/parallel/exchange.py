@@ -39,23 +39,11 @@ class SpikeExchange:
     def exchange(self, ids, steps, one_step=False):
         """All ranks' (ids, steps), sorted by step then id. ``one_step``: the
         window is a single step (all steps equal), so only ids are sorted."""
-        capacity = self.capacity
-        n = len(ids)
-        send = self._send
-        send[0] = n
-        if n <= capacity:
-            send[1:1 + n] = steps
-            send[1 + capacity:1 + capacity + n] = ids
-        self.comm.Allgather(send, self._received)
-        counts = self._received[:, 0]
-        if counts.max() > capacity:
-            all_ids, all_steps = self._exchange_lists(ids, steps, counts)
-            largest = int(counts.max())
-            self._resize(min(MAX_CAPACITY, 1 << (largest - 1).bit_length()))
+        if self.n_ranks == 1:
+            # Nothing to gather (one rank: the call would only copy)
+            all_ids, all_steps = np.asarray(ids, np.int64), np.asarray(steps, np.int64)
         else:
-            filled = np.arange(capacity) < counts[:, None]  # rank by rank, in order
-            all_steps = self._received[:, 1:1 + capacity][filled]
-            all_ids = self._received[:, 1 + capacity:][filled]
+            all_ids, all_steps = self._gathered(ids, steps)
         self.windows += 1
         self.spikes_exchanged += len(all_ids)
         if len(all_ids) > 1:
@@ -65,6 +53,26 @@ class SpikeExchange:
             order = np.lexsort((all_ids, all_steps))
             return all_ids[order], all_steps[order]
         return all_ids, all_steps
+
+    def _gathered(self, ids, steps):
+        """Every rank's (ids, steps), rank by rank. Collective."""
+        capacity = self.capacity
+        n = len(ids)
+        send = self._send
+        send[0] = n
+        if n <= capacity:
+            send[1:1 + n] = steps
+            send[1 + capacity:1 + capacity + n] = ids
+        self.comm.Allgather(send, self._received)
+        counts = self._received[:, 0].tolist()
+        if max(counts) > capacity:
+            gathered = self._exchange_lists(ids, steps, np.array(counts))
+            self._resize(min(MAX_CAPACITY, 1 << (max(counts) - 1).bit_length()))
+            return gathered
+        received = self._received
+        return (np.concatenate([received[r, 1 + capacity:1 + capacity + c]
+                                for r, c in enumerate(counts)]),
+                np.concatenate([received[r, 1:1 + c] for r, c in enumerate(counts)]))
 
     def _exchange_lists(self, ids, steps, counts):
         """Every rank's full (ids, steps), sized by the known counts."""
