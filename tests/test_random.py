@@ -90,3 +90,15 @@ def test_normal_numbers_have_the_normal_tails_and_the_ziggurat_closes():
         assert abs(np.sum(np.abs(z) > cut) - expected) < 5 * np.sqrt(expected) + 3
     # Both signs in every layer, also in the tail.
     assert np.sum(z > edges[1]) > 300 and np.sum(z < -edges[1]) > 300
+
+
+def test_stream_keys_are_memoised_without_merging_equal_parts_of_other_types():
+    """Per-step code asks for the same stream keys at every step (memoised);
+    1, 1.0 and True name different streams, as their texts differ, and a new
+    seed gives new keys."""
+    from distsim.core.random import seed, stream_key
+    seed(3)
+    keys = stream_key("x", 1), stream_key("x", 1.0), stream_key("x", True)
+    assert len(set(keys)) == 3 and stream_key("x", 1) == keys[0]
+    seed(4)
+    assert stream_key("x", 1) not in keys

@@ -5,6 +5,7 @@ stream names what is being drawn: an object, a variable, an assignment count,
 a call site. Hence results are the same on any number of ranks, and drawing
 one variable again never shifts another (the seed thread's pitfall).
 """
+import functools
 import hashlib
 
 import numpy as np
@@ -43,7 +44,19 @@ def current_seed():
 
 def stream_key(*parts):
     """A 64-bit Philox key for the stream named by ``parts`` under the seed."""
-    text = "\x1f".join(str(p) for p in (current_seed(),) + parts)
+    # The types are part of the memo's key: 1, 1.0 and True are equal as
+    # keys but make different texts.
+    try:
+        return _hashed_key(current_seed(), parts, tuple(map(type, parts)))
+    except TypeError:  # an unhashable part: no memo
+        return _hashed_key.__wrapped__(current_seed(), parts, ())
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _hashed_key(seed_value, parts, types):
+    # Memoised: per-step code asks for the same streams at every step (the
+    # step is the counter, not part of the key), and hashing costs microseconds.
+    text = "\x1f".join(str(p) for p in (seed_value,) + parts)
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 

@@ -15,8 +15,10 @@ from ..parallel import get_comm
 
 
 def root_of(group):
-    """The NeuronGroup that holds a (sub)group's state."""
-    return getattr(group, "parent", group)
+    """The NeuronGroup that holds a (sub)group's state. (Read from the
+    instance dict: called at every step, and a missing attribute goes
+    through the group's ``__getattr__``, which looks for variables.)"""
+    return group.__dict__.get("parent", group)
 
 
 class SynapticNamespace:

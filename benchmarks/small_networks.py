@@ -1,0 +1,147 @@
+"""Small networks, where the per-step overhead decides: distsim (1 rank)
+beside Brian2 (Cython runtime mode), same sitting, median of several runs.
+
+    BRIAN2_PYTHON=/tmp/brian2env/bin/python python benchmarks/small_networks.py --repeats 3
+
+Models: CUBA (benchmarks/peers/*_models.py: 4,000 neurons, 320k synapses)
+and Brian2's own STDP example (1,000 plastic synapses onto one neuron:
+examples/synapses/STDP.py of Brian2, run unchanged through
+``python -m distsim.as_brian2``). The figure is the marginal simulate time
+per biological second, (T(long) - T(short)) / (long - short) in biological
+seconds, which leaves out start-up and one-time compilation. Appends a row per
+model to benchmarks/results/small_networks.md.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from tables import append_row, machine, run_for_result  # noqa: E402
+
+PEERS = os.path.join(HERE, "peers")
+BRIAN2_PYTHON = os.environ.get("BRIAN2_PYTHON", os.path.join(
+    os.path.expanduser("~/.cache/distsim"), "peers", "brian2", "bin", "python"))
+ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
+           OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", PYTHONPATH=ROOT, MPLBACKEND="Agg")
+
+# Brian2's STDP example (Song, Miller & Abbott 2000), as Brian2 ships it, but
+# for a given duration and without the plots.
+STDP_EXAMPLE = """
+import sys, time
+from brian2 import *
+duration = float(sys.argv[1])
+N = 1000
+taum = 10*ms
+taupre = 20*ms
+taupost = taupre
+Ee = 0*mV
+vt = -54*mV
+vr = -60*mV
+El = -74*mV
+taue = 5*ms
+F = 15*Hz
+gmax = .01
+dApre = .01
+dApost = -dApre * taupre / taupost * 1.05
+dApost *= gmax
+dApre *= gmax
+eqs_neurons = '''
+dv/dt = (ge * (Ee-v) + El - v) / taum : volt
+dge/dt = -ge / taue : 1
+'''
+poisson_input = PoissonGroup(N, rates=F)
+neurons = NeuronGroup(1, eqs_neurons, threshold='v>vt', reset='v = vr',
+                      method='euler')
+S = Synapses(poisson_input, neurons,
+             '''w : 1
+                dApre/dt = -Apre / taupre : 1 (event-driven)
+                dApost/dt = -Apost / taupost : 1 (event-driven)''',
+             on_pre='''ge += w
+                    Apre += dApre
+                    w = clip(w + Apost, 0, gmax)''',
+             on_post='''Apost += dApost
+                     w = clip(w + Apre, 0, gmax)''',
+             )
+S.connect()
+S.w = 'rand() * gmax'
+mon = StateMonitor(S, 'w', record=[0, 1])
+s_mon = SpikeMonitor(poisson_input)
+started = time.perf_counter()
+run(duration*second)
+print(f"SIMULATED {time.perf_counter() - started:.4f}")
+"""
+
+
+def stdp_seconds(python_command, duration, script):
+    out = subprocess.run(python_command + [script, str(duration)], capture_output=True,
+                         text=True, env=ENV, timeout=3600)
+    found = re.search(r"SIMULATED ([\d.]+)", out.stdout)
+    if out.returncode or not found:
+        raise SystemExit(f"failed: {python_command}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return float(found.group(1))
+
+
+def cuba_seconds(python_command, duration):
+    row = run_for_result(python_command + ["cuba", "--duration", str(duration)], 3600)
+    if row is None:
+        raise SystemExit("failed")
+    return row["simulate_s"]
+
+
+def marginal(measure, short, long, repeats):
+    """Median over ``repeats`` of (T(long) - T(short)) / (long - short)."""
+    values = []
+    for _ in range(repeats):
+        values.append((measure(long) - measure(short)) / (long - short))
+    return statistics.median(values), values
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.update(ENV)  # run_for_result's commands take the environment
+    distsim_cuba = ["mpirun", "-n", "1", sys.executable, os.path.join(PEERS, "distsim_models.py")]
+    brian2_cuba = [BRIAN2_PYTHON, os.path.join(PEERS, "brian2_models.py")]
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "stdp_example.py")
+        with open(script, "w") as f:
+            f.write(STDP_EXAMPLE)
+        # Warm Brian2's and distsim's compiled-code caches first.
+        cuba_seconds(brian2_cuba, 0.1)
+        cuba_seconds(distsim_cuba, 0.1)
+        stdp_seconds([BRIAN2_PYTHON], 0.1, script)
+        stdp_seconds([sys.executable, "-m", "distsim.as_brian2"], 0.1, script)
+        cases = [
+            ("CUBA", 2, 10, lambda d: cuba_seconds(distsim_cuba, d),
+             lambda d: cuba_seconds(brian2_cuba, d)),
+            ("Brian2's STDP example", 2, 20,
+             lambda d: stdp_seconds([sys.executable, "-m", "distsim.as_brian2"], d, script),
+             lambda d: stdp_seconds([BRIAN2_PYTHON], d, script)),
+        ]
+        for name, short, long, ours, theirs in cases:
+            ours_s, ours_all = marginal(ours, short, long, args.repeats)
+            theirs_s, theirs_all = marginal(theirs, short, long, args.repeats)
+            row = (f"| {name} | {time.strftime('%Y-%m-%d')} | {ours_s:.3f} "
+                   f"({', '.join(f'{v:.3f}' for v in ours_all)}) | {theirs_s:.3f} "
+                   f"({', '.join(f'{v:.3f}' for v in theirs_all)}) | {ours_s / theirs_s:.2f} |")
+            append_row(os.path.join(HERE, "results", "small_networks.md"),
+                       "# Small networks: distsim (1 rank) beside Brian2 2.9 (Cython runtime)\n\n"
+                       f"Machine: {machine()}. `benchmarks/small_networks.py`: marginal "
+                       "simulate time per biological second, (T(long) - T(short)) / (long - "
+                       "short), median of the runs in brackets, both simulators in the same "
+                       "sitting, one run at a time. CUBA: 2 and 10 s; Brian2's STDP example "
+                       "(unchanged, through distsim.as_brian2): 2 and 20 s.\n\n"
+                       "| model | measured | distsim s/s (runs) | Brian2 s/s (runs) | "
+                       "ratio |\n|---|---|---|---|---|\n", row)
+
+
+if __name__ == "__main__":
+    main()
