@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .._ext import synapse_store
 from ..core.random import stream_key
 from ..model.expressions import ANY_DIMENSION, Expression
 from ..parallel import collective, get_comm
@@ -91,6 +92,64 @@ class Connecting:
                                                              skip_if_invalid)
                 sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
             self._add_synapses(sources, targets, given_positions)
+        self._count_synapses()
+
+    def connect_local(self, sources, targets, values=None):
+        """Add synapses that this rank chose for its own targets (front-ends
+        that decide connectivity per target: PyNN's connectors, SONATA edge
+        files). Collective: every rank calls it once, with its own pairs.
+
+        The call's synapses are numbered as if one rank had given all of them
+        in one i/j call: rank 0's first, then rank 1's, ... With neurons
+        split in contiguous blocks this is the order a front-end that walks
+        the targets in order produces on one rank.
+
+        Parameters
+        ----------
+        sources, targets : int arrays
+            Indices in the source and target groups; every target must be
+            one this rank owns.
+        values : dict, optional
+            name -> one value per synapse (floats in SI units; delays in
+            seconds), in the order of the pairs.
+        """
+        owner = f"Synapses '{self.name}'.connect_local"
+        with collective_call(owner):
+            self._connect_local(sources, targets, values, owner)
+
+    def _connect_local(self, sources, targets, values, owner):
+        construction.build_pending()
+        with collective(owner):
+            sources = _indices(np.asarray(sources).reshape(-1), "sources", owner)
+            targets = _indices(np.asarray(targets).reshape(-1), "targets", owner)
+            if len(sources) != len(targets):
+                raise ValueError(f"{owner}: {len(sources)} sources but {len(targets)} targets")
+            if len(sources) and (sources.min() < 0 or sources.max() >= self.source.N):
+                raise IndexError(f"{owner}: a source index is outside the source group "
+                                 f"({self.source.N} neurons)")
+            if len(targets) and (targets.min() < self.target.start
+                                 or targets.max() >= self.target.stop):
+                raise IndexError(f"{owner}: a target index is not one this rank owns "
+                                 f"({self.target.start}..{self.target.stop - 1})")
+            values = dict(values or {})
+            for name, column in values.items():
+                if name not in self._delay_variables and name not in self._store.variables:
+                    raise KeyError(f"{owner}: '{name}' is not a per-synapse variable")
+                if np.shape(column) != sources.shape:
+                    raise ValueError(f"{owner}: {np.shape(column)} values of '{name}' for "
+                                     f"{len(sources)} synapses")
+        first = get_comm().exscan(len(sources)) or 0
+        with collective(owner):
+            order = np.argsort(targets, kind="stable")
+            sources, targets = sources[order], targets[order]
+            self._add_synapses(sources, targets, first + order)
+            if values:
+                # The call's synapses are the last segment of the store's calls.
+                *_, (_, store_positions, _, _) = self._store.call_segments()
+                _, call_order = synapse_store.group_by_source(sources, self.source.N)
+                for name, column in values.items():
+                    column = np.asarray(column, dtype=np.float64)[order][call_order]
+                    self._store_values(name, store_positions, column, owner)
         self._count_synapses()
 
     def _add_synapses(self, sources, targets, given_positions=None):
