@@ -10,18 +10,18 @@
             ]
         ],
         "depends": [
-            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayobject.h",
-            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayscalars.h",
-            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
-            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
-            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayobject.h",
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayscalars.h",
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
         ],
         "extra_compile_args": [
             "-O3",
             "-funroll-loops"
         ],
         "include_dirs": [
-            "/root/.cache/distsim/venv-5bb37ce075576d13/lib/python3.11/site-packages/numpy/_core/include"
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include"
         ],
         "name": "distsim._ext.buffers",
         "sources": [

@@ -58,6 +58,22 @@ class Monitor(SimulationObject):
         if self._read_cache:
             self._read_cache.clear()
 
+    def resize(self, new_size):
+        """Forget what was recorded (Brian2's ``resize(0)``; PyNN's
+        ``get_data(clear=True)``). Only 0 is supported; a monitor that
+        streams into a results file keeps its file."""
+        if new_size != 0:
+            raise NotImplementedError(f"{type(self).__name__} '{self.name}': resize() to "
+                                      f"{new_size}; distsim only clears a monitor (resize(0))")
+        if self._writer is not None:
+            raise ValueError(f"{type(self).__name__} '{self.name}' streams into "
+                             f"'{self._file_group[0]}': its recordings cannot be cleared")
+        self._changed()
+        self._forget_recorded()
+
+    def _forget_recorded(self):
+        raise NotImplementedError
+
     def attach(self, writer, group):
         self._changed()
         self._writer = writer

@@ -241,6 +241,12 @@ class SpikeMonitor(Monitor):
             values = reader.replicated(f"{prefix}/values_{var}")
             self._value_chunks[var] = [(steps[mine], i[mine], values[mine])]
 
+    def _forget_recorded(self):
+        # As Brian2's resize(0): the spikes go, the counts stay.
+        self._i_chunks, self._step_chunks = [], []
+        self._value_chunks = {var: [] for var in self.record_variables}
+        self._n_flushed = 0
+
     # -- results file ------------------------------------------------------
     def population_name(self):
         """The SONATA population: the monitor's name if the script gave one

@@ -128,7 +128,9 @@ class StateMonitor(Monitor):
         columns of the elements it holds (collective for synapses)."""
         self._changed()
         steps = reader.replicated(f"{prefix}/steps")
-        if not len(steps):
+        if not len(steps):  # stored before anything was recorded: nothing now
+            self._file_group = self._writer = None
+            self._forget_recorded()
             return
         self._dt = reader.meta["dt"]
         if hasattr(self, "indices"):
@@ -142,6 +144,11 @@ class StateMonitor(Monitor):
             values = reader.replicated(f"{prefix}/values_{var}")  # recorded x steps
             self._traces[var] = list(np.ascontiguousarray(values[self._columns].T))
         self._file_group = self._writer = None
+        self._n_flushed = 0
+
+    def _forget_recorded(self):
+        self._steps = []
+        self._traces = {var: [] for var in self.record_variables}
         self._n_flushed = 0
 
     def code_objects(self):

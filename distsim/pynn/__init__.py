@@ -14,7 +14,8 @@ from pyNN.standardmodels import StandardCellType
 
 from .cells import (EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista,  # noqa: F401
                     HH_cond_exp, IF_cond_alpha, IF_cond_exp, IF_curr_alpha, IF_curr_exp,
-                    SpikeSourceArray, SpikeSourcePoisson)
+                    SpikeSourceArray, SpikeSourcePoisson,
+                    SpikeSourcePoissonRefractory)
 from .control import (end, get_current_time, get_max_delay, get_min_delay,  # noqa: F401
                       get_time_step, initialize, num_processes, rank, reset, run, run_for,
                       run_until, setup)
@@ -23,7 +24,8 @@ from .populations import Assembly, Population, PopulationView          # noqa: F
 from .procedural_api import connect, create, record, record_gsyn, record_v  # noqa: F401
 from .projections import Projection                                     # noqa: F401
 from .synapse_types import (AdditiveWeightDependence,  # noqa: F401
-                            MultiplicativeWeightDependence, SpikePairRule, StaticSynapse,
+                            MultiplicativeWeightDependence, SimpleStochasticSynapse,
+                            SpikePairRule, StaticSynapse,
                             STDPMechanism, TsodyksMarkramSynapse)
 
 

@@ -185,7 +185,6 @@ class HH_cond_exp(DistsimCellType, cells.HH_cond_exp):
     # refractory while v stays above).
     threshold = "v > -40*mV"
     refractory = "v > -40*mV"
-    method = "exponential_euler"
     post_synaptic_variables = _COND_TARGETS
     receptor_types = ("excitatory", "inhibitory")
 
@@ -194,6 +193,15 @@ class SpikeSourcePoisson(DistsimCellType, cells.SpikeSourcePoisson):
     __doc__ = cells.SpikeSourcePoisson.__doc__
     # As a PoissonGroup draws: one uniform number per neuron and step.
     threshold = "t >= start and t < start + duration and rand() < rate*dt"
+
+
+class SpikeSourcePoissonRefractory(DistsimCellType, cells.SpikeSourcePoissonRefractory):
+    """Poisson spikes with a dead time: after each spike the cell is silent
+    for ``tau_refrac``, then spikes at the rate that keeps the mean rate at
+    ``rate`` (1/rate = tau_refrac + 1/hazard)."""
+    equations = "hazard = rate/(1 - rate*tau_refrac) : Hz\n"
+    threshold = "t >= start and t < start + duration and rand() < hazard*dt"
+    refractory = "tau_refrac"
 
 
 class SpikeSourceArray(DistsimCellType, cells.SpikeSourceArray):

@@ -4,9 +4,7 @@ from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TI
 from pyNN.recording import get_io
 
 from ..core.random import seed
-from ..network.operations import NetworkOperation
 from . import simulator
-from .electrodes import apply_currents
 
 
 def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
@@ -24,8 +22,6 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     # Random numbers drawn inside the simulation (Poisson sources, noise):
     # distsim's counter-based streams under this seed (NEST's default: 42).
     seed(int(extra_params.get("rng_seed", 42)))
-    simulator.state.add(NetworkOperation(apply_currents, when="start",
-                                         name="pynn_current_sources"))
     return simulator.state.mpi_rank
 
 

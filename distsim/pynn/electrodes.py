@@ -14,6 +14,7 @@ from pyNN.parameters import ParameterSpace, Sequence
 from pyNN.standardmodels import build_translations, electrodes
 
 from ..core.random import normal, stream_key
+from ..network.operations import NetworkOperation
 from . import simulator
 
 _NANOAMP = 1e-9
@@ -28,11 +29,12 @@ class CurrentSource:
         object.__setattr__(self, "_local", [])                    # (group, positions, ids)
         object.__setattr__(self, "_applied", {})      # group name -> nA applied per local cell
         object.__setattr__(self, "_number", len(simulator.state.current_sources))
+        object.__setattr__(self, "_recorded", None)   # amplitudes per step, once recording
         super().__init__(**parameters)
         space = ParameterSpace(dict(self.default_parameters), self.get_schema(), shape=(1,))
         space.update(**parameters)
         self.set_native_parameters(self.translate(space))
-        simulator.state.current_sources.append(self)
+        simulator.state.add_current_source(self)
 
     # PyNN's parameter protocol (native = PyNN's units here).
     def set_native_parameters(self, parameters):
@@ -42,7 +44,7 @@ class CurrentSource:
                                             else value, dtype=float)
 
     def get_native_parameters(self):
-        return ParameterSpace({k: (Sequence(v) if v.ndim else float(v))
+        return ParameterSpace({k: (v.copy() if v.ndim else float(v))
                                for k, v in self._native.items()})
 
     def inject_into(self, cells):
@@ -69,27 +71,45 @@ class CurrentSource:
         """Time went back to 0 and ``i_inj`` to its value then (0)."""
         for applied in self._applied.values():
             applied[:] = 0.0
+        if self._recorded is not None:
+            object.__setattr__(self, "_recorded", [])
 
     def _update(self, t_ms: float, step: int):
-        for group, positions, ids in self._local:
-            if not len(positions):
-                continue
+        amplitude = self._amplitude(t_ms)
+        if self._recorded is not None:
+            self._recorded.append(amplitude)
+        for group, positions, _ in self._local:
             applied = self._applied[group.name]
-            amplitude = np.broadcast_to(self._amplitude(t_ms, step, ids), positions.shape)
             change = amplitude - applied[positions]
             if np.any(change):
                 group.variables.arrays["i_inj"][positions] += change * _NANOAMP
                 applied[positions] = amplitude
 
-    def _amplitude(self, t_ms, step, ids):
-        """The current (nA) at time ``t_ms`` for the cells ``ids``."""
+    def record(self):
+        """Record the amplitude at every step (``get_data()`` returns it)."""
+        if self._recorded is None:
+            object.__setattr__(self, "_recorded", [0.0] * int(round(simulator.state.t /
+                                                                     simulator.state.dt)))
+
+    def _get_data(self):
+        """(times in ms, amplitudes in nA): every step so far and now."""
+        values = list(self._recorded or []) + [self._amplitude(simulator.state.t)]
+        return np.arange(len(values)) * simulator.state.dt, np.asarray(values)
+
+    def _amplitude(self, t_ms: float) -> float:
+        """The current (nA) at time ``t_ms``."""
         raise NotImplementedError
+
+
+def current_sources_operation():
+    """The network operation that applies a session's current sources."""
+    return NetworkOperation(apply_currents, when="start", name="pynn_current_sources")
 
 
 def apply_currents(t):
     """The network operation of a PyNN session: every source's change."""
     t_ms = float(t / simulator.ms)
-    step = int(round(t_ms / simulator.state.dt))
+    step = int(round(t_ms / simulator.state.dt))  # noqa: F841
     for source in simulator.state.current_sources:
         source._update(t_ms, step)
 
@@ -99,7 +119,7 @@ class DCSource(CurrentSource, electrodes.DCSource):
     translations = build_translations(("amplitude", "amplitude"), ("start", "start"),
                                       ("stop", "stop"))
 
-    def _amplitude(self, t_ms, step, ids):
+    def _amplitude(self, t_ms):
         p = self._native
         return float(p["amplitude"]) if p["start"] <= t_ms < p["stop"] else 0.0
 
@@ -108,7 +128,22 @@ class StepCurrentSource(CurrentSource, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
     translations = build_translations(("amplitudes", "amplitudes"), ("times", "times"))
 
-    def _amplitude(self, t_ms, step, ids):
+    def set_native_parameters(self, parameters):
+        """Times must be non-negative and increasing; they are moved to the
+        time grid, and of several that land on one step the last counts."""
+        super().set_native_parameters(parameters)
+        times, amplitudes = self._native["times"], self._native["amplitudes"]
+        if times.shape != amplitudes.shape:
+            raise ValueError(f"StepCurrentSource: {times.size} times but "
+                             f"{amplitudes.size} amplitudes")
+        if np.any(times < 0) or np.any(np.diff(times) <= 0):
+            raise ValueError(f"StepCurrentSource: times must be non-negative and "
+                             f"increasing, got {times.tolist()}")
+        grid = np.rint(times / simulator.state.dt) * simulator.state.dt
+        last = np.append(np.diff(grid) > 1e-9, True)
+        self._native["times"], self._native["amplitudes"] = grid[last], amplitudes[last]
+
+    def _amplitude(self, t_ms):
         times, amplitudes = self._native["times"], self._native["amplitudes"]
         k = np.searchsorted(times, t_ms + 1e-9, side="right") - 1
         return float(amplitudes[k]) if k >= 0 else 0.0
@@ -118,7 +153,7 @@ class ACSource(CurrentSource, electrodes.ACSource):
     __doc__ = electrodes.ACSource.__doc__
     translations = build_translations(*[(n, n) for n in electrodes.ACSource.default_parameters])
 
-    def _amplitude(self, t_ms, step, ids):
+    def _amplitude(self, t_ms):
         p = self._native
         if not p["start"] <= t_ms < p["stop"]:
             return 0.0
@@ -131,10 +166,12 @@ class NoisyCurrentSource(CurrentSource, electrodes.NoisyCurrentSource):
     translations = build_translations(*[(n, n) for n in
                                         electrodes.NoisyCurrentSource.default_parameters])
 
-    def _amplitude(self, t_ms, step, ids):
+    def _amplitude(self, t_ms):
         p = self._native
         if not p["start"] <= t_ms < p["stop"]:
             return 0.0
+        # One value per sample for all target cells (as PyNN's NEURON and
+        # Brian2 backends play one vector), keyed by source and sample.
         sample = int(np.floor((t_ms - p["start"]) / p["dt"] + 1e-9))
         key = stream_key("pynn", "NoisyCurrentSource", self._number)
-        return p["mean"] + p["stdev"] * normal(key, ids, sample)
+        return float(p["mean"] + p["stdev"] * normal(key, [sample])[0])

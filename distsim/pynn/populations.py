@@ -8,7 +8,7 @@ owns. Parameters and initial values are written to the local block only, so
 ranks that own cells).
 """
 import numpy as np
-from pyNN import common
+from pyNN import common, errors
 from pyNN.parameters import ParameterSpace, Sequence, simplify
 
 from ..groups.neurongroup import NeuronGroup
@@ -132,7 +132,12 @@ class Population(_ParameterAccess, common.Population):
         """Spike times (native: seconds) of the cells ``indices``; every
         rank keeps all cells' times for the group, its own cells' decide."""
         for k, sequence in zip(indices, sequences):
-            self._spike_times[k] = np.asarray(getattr(sequence, "value", sequence), float)
+            times = np.asarray(getattr(sequence, "value", sequence), float)
+            if np.any(np.diff(times) < 0):
+                raise errors.InvalidParameterValueError(
+                    f"Population '{self.label}': the spike times of cell {k} are not in "
+                    f"increasing order ({(times * 1e3).tolist()} ms)")
+            self._spike_times[k] = times
         counts = [len(times) for times in self._spike_times]
         cells = np.repeat(np.arange(self.size), counts)
         times = np.concatenate(self._spike_times) if cells.size else np.empty(0)

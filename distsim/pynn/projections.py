@@ -12,6 +12,7 @@ from collections import defaultdict
 import numpy as np
 from pyNN import common
 from pyNN.core import is_listlike
+from pyNN.parameters import ParameterSpace
 from pyNN.space import Space
 
 from ..synapses.synapses import Synapses
@@ -56,13 +57,39 @@ class _Side:
 
 
 class Connection(common.Connection):
-    """One local connection (PyNN's ``Projection.connections``)."""
+    """One local connection (PyNN's ``Projection.connections``): reads and
+    writes go to its synapse on this rank."""
 
-    def __init__(self, pre, post, **attributes):
+    def __init__(self, projection, synapses, position, pre, post):
+        self.projection = projection
+        self._synapses = synapses
+        self._position = position
         self.presynaptic_index = pre
         self.postsynaptic_index = post
-        for name, value in attributes.items():
-            setattr(self, name, value)
+
+    def _native_name(self, name):
+        return self.projection.synapse_type.translations[name]["translated_name"]
+
+    def _get(self, name):
+        native = self._native_name(name)
+        value = self._synapses.local_values(native)[self._position]
+        return float(self.projection._standard_values({native: np.array([value])})[name][0])
+
+    def _set(self, name, value):
+        space = ParameterSpace({name: value}, self.projection.synapse_type.get_schema(),
+                               shape=(1,))
+        native = self.projection.synapse_type.translate(space)
+        native.evaluate()
+        for native_name, column in native.items():
+            self._synapses.set_local_values(native_name, column, [self._position])
+
+    weight = property(lambda self: self._get("weight"), lambda self, w: self._set("weight", w))
+    delay = property(lambda self: self._get("delay"), lambda self, d: self._set("delay", d))
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in ("projection",):
+            raise AttributeError(name)
+        return self._get(name)
 
     def as_tuple(self, *names):
         return tuple(getattr(self, name) for name in names)
@@ -154,11 +181,10 @@ class Projection(common.Projection):
 
     def _standard_values(self, native):
         """Native values (name -> array) in PyNN's names and units."""
-        from pyNN.parameters import ParameterSpace
         n = len(next(iter(native.values()))) if native else 0
         space = self.synapse_type.reverse_translate(ParameterSpace(native, shape=(n,)))
-        space.evaluate()
-        return {name: np.asarray(space[name]) for name in space.keys()}
+        space.evaluate(simplify=False)
+        return {name: np.broadcast_to(space[name], (n,)) for name in space.keys()}
 
     def _get_attributes_as_list(self, names):
         native = [n for n in names if n not in ("presynaptic_index", "postsynaptic_index")]
@@ -210,9 +236,9 @@ class Projection(common.Projection):
     @property
     def connections(self):
         """This rank's connections (PyNN's Connection objects)."""
-        names = list(self.synapse_type.get_native_names())
-        pre_idx, post_idx, values = self._local_table(names)
-        standard = self._standard_values(values)
-        for k in range(len(pre_idx)):
-            yield Connection(int(pre_idx[k]), int(post_idx[k]),
-                             **{name: column[k] for name, column in standard.items()})
+        for (a, b), synapses in self._synapses.items():
+            pre = self._pre_side.to_projection(a, synapses.local_values("i"))
+            post = self._post_side.to_projection(b, synapses.local_values("j"))
+            for position in range(len(pre)):
+                yield Connection(self, synapses, position, int(pre[position]),
+                                 int(post[position]))

@@ -71,7 +71,9 @@ class Recorder(recording.Recorder):
         if monitor is None:
             return np.empty(0, dtype=np.int64), np.empty(0)
         cells = np.asarray(monitor.i[:], dtype=np.int64) + int(self.population.first_id)
-        times = np.asarray(monitor.t_[:]) * 1e3
+        # On the time grid: rounded to 1e-9 ms so that 150 steps of 0.1 ms
+        # read 15.0, not 15.000000000000002.
+        times = np.round(np.asarray(monitor.t_[:]) * 1e3, 9)
         keep = np.isin(cells, np.asarray(list(ids), dtype=np.int64))
         return cells[keep], times[keep]
 

@@ -15,6 +15,7 @@ from ..units import ms
 
 name = "distsim"
 
+
 #: The network's state at the start of the first run, restored by reset().
 _FIRST_RUN = "pynn-before-first-run"
 
@@ -36,7 +37,8 @@ class State(common.control.BaseState):
         self.mpi_rank = comm.Get_rank()
         self.num_processes = comm.Get_size()
         self.network = None
-        self.min_delay = "auto"
+        self._min_delay = "auto"
+        self._auto_min_delay = None
         self.max_delay = "auto"
         self.clear()
 
@@ -65,6 +67,18 @@ class State(common.control.BaseState):
             self.network.store(_FIRST_RUN)
         self.running = True
         self.network.run(simtime * ms)
+        if self._min_delay == "auto":
+            self._auto_min_delay = self._smallest_delay()
+
+    def _smallest_delay(self):
+        """The smallest synaptic delay in ms over all ranks (collective;
+        None without synapses)."""
+        from ..synapses.synapses import Synapses
+        local = [float(np.min(obj.local_values("delay"))) * 1e3
+                 for obj in self.network.objects
+                 if isinstance(obj, Synapses) and obj.local_size]
+        smallest = min(get_comm().allgather(min(local, default=np.inf)))
+        return None if np.isinf(smallest) else round(smallest / self.dt) * self.dt
 
     def run_until(self, tstop: float):
         """Advance to ``tstop`` ms (collective)."""
@@ -74,6 +88,28 @@ class State(common.control.BaseState):
     def add(self, *objects):
         """Make distsim objects part of the simulated network."""
         self.network.add(*objects)
+
+    def add_current_source(self, source):
+        """A new current source; the first one brings the operation that
+        applies them all at each step."""
+        if not self.current_sources:
+            from .electrodes import current_sources_operation
+            self.add(current_sources_operation())
+        self.current_sources.append(source)
+
+    @property
+    def min_delay(self):
+        """The smallest delay (ms): as given to ``setup()``, or with 'auto'
+        the smallest delay of any projection at the last run (one step
+        before a run)."""
+        if self._min_delay != "auto":
+            return self._min_delay
+        return self._auto_min_delay if self._auto_min_delay is not None else self.dt
+
+    @min_delay.setter
+    def min_delay(self, value):
+        self._min_delay = value
+        self._auto_min_delay = None
 
     # -- session -------------------------------------------------------------
     def clear(self):
@@ -96,10 +132,6 @@ class State(common.control.BaseState):
         self.running = False
         self.t_start = 0
         self.segment_counter += 1
-
-    def min_delay_steps(self) -> int:
-        """The smallest delay of any projection, in steps (at least 1)."""
-        return 1
 
 
 state = State()

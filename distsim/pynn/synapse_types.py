@@ -70,6 +70,17 @@ class TsodyksMarkramSynapse(DistsimSynapseType, synapses.TsodyksMarkramSynapse):
         return {"x": 1.0, "u": 0.0, "t_last": -1e9}
 
 
+class SimpleStochasticSynapse(DistsimSynapseType, synapses.SimpleStochasticSynapse):
+    """Each presynaptic spike is transmitted with probability ``p`` (one
+    counter-based draw per synapse and spike: the same on any rank count)."""
+    __doc__ = synapses.SimpleStochasticSynapse.__doc__
+    translations = build_translations(("weight", "weight"), _DELAY, ("p", "p"))
+
+    def code(self, target, unit):
+        return ("weight : 1\np : 1",
+                f"{target}_post += weight*{unit}*int(rand() < p)", None)
+
+
 class SpikePairRule(synapses.SpikePairRule):
     __doc__ = synapses.SpikePairRule.__doc__
     translations = build_translations(("tau_plus", "tau_plus", 1e-3),

@@ -26,15 +26,15 @@ SYNAPSES_PER_CHUNK = 1 << 20
 class Indexing:
     """Variable access by index of `Synapses` (a mixin)."""
 
-    def set_local_values(self, name, values):
-        """Write this rank's values of a per-synapse variable, in store order
-        (the order of `local_values`); SI units, delays in seconds. No
-        communication (front-ends that own per-synapse data, e.g. PyNN's
-        ``Projection.set``)."""
+    def set_local_values(self, name, values, positions=slice(None)):
+        """Write this rank's values of a per-synapse variable at store
+        ``positions`` (all by default, in the order of `local_values`); SI
+        units, delays in seconds. No communication (front-ends that own
+        per-synapse data, e.g. PyNN's ``Projection.set``)."""
         owner = f"Synapses '{self.name}'"
-        store = self.store
-        values = np.broadcast_to(np.asarray(values, dtype=np.float64), (len(store),))
-        self._store_values(name, slice(None), values, owner)
+        selected = np.arange(len(self.store))[positions]
+        values = np.broadcast_to(np.asarray(values, dtype=np.float64), selected.shape)
+        self._store_values(name, selected, values, owner)
 
     def local_values(self, name, chunk=slice(None)):
         """This rank's values of a per-synapse variable (or derived value),

@@ -133,7 +133,10 @@ class SynapticPathway(CodeObject):
                     f"of {target}", expected, got)
         self.identifiers = self.statements.identifiers - set(self.temporaries)
         self.constants = S.resolver.constants(self.identifiers, run_namespace, self.code)
-        self.plan = S.resolver.plan(self.identifiers | S.event_driven_names)
+        # The event-driven solution reads its parameters too (per-synapse
+        # time constants, as PyNN's STDP gives each synapse its own).
+        self.plan = S.resolver.plan(self.identifiers | S.event_driven_names |
+                                    (set(S.event_driven.parameters) if S.event_driven else set()))
         root = root_of(S.target)
         self.post_masks = {variable: root.write_mask(variable)
                            for kind, variable in self.destinations.values() if kind == "post"}

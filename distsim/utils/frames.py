@@ -33,6 +33,17 @@ def constants_of(namespace: dict) -> dict:
     quantities and arrays, functions callable from models); anything else is
     a `NotAConstant`."""
     return {name: value if isinstance(value, (numbers.Number, np.number, np.bool_, np.ndarray))
-            or hasattr(value, "dimension_rule") or hasattr(value, "_return_unit")
+            or _has(value, "dimension_rule") or _has(value, "_return_unit")
             else NotAConstant(type(value).__name__)
             for name, value in namespace.items()}
+
+
+def _has(value, attribute):
+    """hasattr() for any object of a script: some raise their own error for
+    an attribute they lack (PyNN's current sources raise
+    NonExistentParameterError), which is also a no."""
+    try:
+        getattr(value, attribute)
+    except Exception:  # noqa: BLE001 - any failure to read it means it is not there
+        return False
+    return True
