@@ -23,6 +23,7 @@ value is the old one (``hold='keep'``).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,7 +121,8 @@ class _ExactFloats(StrPrinter):
 def sympy_text(expr) -> str:
     """The expression-language text of a sympy expression."""
     text = _ExactFloats().doprint(expr)
-    if any(token in text for token in ("Derivative", "Piecewise", "zoo", "nan", "I*")):
+    # Whole names only: 'e_rev_I*g' is a variable, not sympy's imaginary unit.
+    if re.search(r"(?<![\w.])(Derivative|Piecewise|zoo|nan|I)\b", text):
         raise SchemeError(f"'{text}' has no form in the expression language")
     return text
 

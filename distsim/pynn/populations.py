@@ -66,7 +66,18 @@ class _ParameterAccess:
             self._local_positions()] = local
 
 
-class PopulationView(_ParameterAccess, common.PopulationView):
+class _EmptyIdsMixin:
+    """``id_to_index([])`` is ``[]``: a rank that owns none of a small
+    population's cells asks for it when PyNN assembles the recorded data
+    (PyNN's own version fails on the empty list: PyNN#767)."""
+
+    def id_to_index(self, id):
+        if np.iterable(id) and not isinstance(id, common.PopulationView) and len(id) == 0:
+            return np.empty(0, dtype=int)
+        return super().id_to_index(id)
+
+
+class PopulationView(_EmptyIdsMixin, _ParameterAccess, common.PopulationView):
     _assembly_class = Assembly
     _simulator = simulator
 
@@ -89,7 +100,7 @@ class PopulationView(_ParameterAccess, common.PopulationView):
         return PopulationView(self, selector, label)
 
 
-class Population(_ParameterAccess, common.Population):
+class Population(_EmptyIdsMixin, _ParameterAccess, common.Population):
     __doc__ = common.Population.__doc__
     _simulator = simulator
     _recorder_class = Recorder

@@ -30,6 +30,33 @@ class Recorder(recording.Recorder):
         for variable in self._localize_variables(variables, locations):
             self._all_recorded[variable.name] |= {int(i) for i in ids}
 
+    def _read_monitors(self):
+        """Read every monitor, in one order on every rank (collective).
+
+        PyNN walks the recorded variables in a set's order, which differs
+        between processes; after this, the reads it makes hit the
+        monitors' read caches and communicate nothing."""
+        for name in sorted(self._monitors):
+            monitor = self._monitors[name]
+            if name == "spikes":
+                monitor.i[:], monitor.t_[:]
+            else:
+                monitor.t_[:]
+                getattr(monitor, monitor.record_variables[0] + "_")
+
+    def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,
+            locations=None):
+        self._read_monitors()
+        return super().get(variables, gather, filter_ids, clear, annotations, locations)
+
+    def store_to_cache(self, annotations=None):
+        self._read_monitors()
+        return super().store_to_cache(annotations)
+
+    def count(self, variable, gather=True, filter_ids=None):
+        self._read_monitors()
+        return super().count(variable, gather, filter_ids)
+
     def _record(self, variable, new_ids, sampling_interval=None):
         self.sampling_interval = sampling_interval or self._simulator.state.dt
 
