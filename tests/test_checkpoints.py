@@ -227,3 +227,17 @@ def test_slabs_land_at_their_places_aligned_or_not(tmp_path, direct):
                 writer.write(position, Computed(values.dtype, values.shape,
                                                 lambda out, v=values: out.__setitem__(..., v)))
     assert path.read_bytes() == bytes(expected)
+
+
+def test_restoring_a_state_stored_before_any_recording_empties_the_monitors():
+    # Brian2: store() at t = 0, run, restore() -> the monitors hold nothing
+    # (a StateMonitor kept its data before).
+    G, S, spikes, trace = _network()
+    store("start")
+    run(10 * ms)
+    assert len(np.asarray(trace.t_)) == 100 and len(np.asarray(spikes.i)) > 0
+    restore("start")
+    assert len(np.asarray(trace.t_)) == 0 and np.asarray(trace.v).shape[1] == 0
+    assert len(np.asarray(spikes.i)) == 0
+    run(10 * ms)
+    assert len(np.asarray(trace.t_)) == 100

@@ -107,3 +107,22 @@ def test_reading_an_unchanged_monitor_again_gathers_nothing_and_a_change_is_seen
     assert len(spikes.i) > len(i_at_store)
     restore()
     assert np.array_equal(states.v_, v_at_store) and np.array_equal(spikes.i, i_at_store)
+
+
+def test_resize_zero_clears_what_was_recorded():
+    # Brian2's resize(0) (PyNN's get_data(clear=True)): the records go, the
+    # spike counts stay, recording goes on.
+    G = leaky(5)
+    spikes, trace = SpikeMonitor(G), StateMonitor(G, "v", record=True)
+    run(30 * ms)
+    counts = np.asarray(spikes.count).copy()
+    assert len(spikes.i) > 0
+    spikes.resize(0)
+    trace.resize(0)
+    assert len(np.asarray(spikes.i)) == 0 and len(np.asarray(trace.t_)) == 0
+    assert np.array_equal(np.asarray(spikes.count), counts)
+    run(5 * ms)
+    assert len(np.asarray(trace.t_)) == 50
+    assert np.all(np.asarray(spikes.t_) >= 0.030)
+    with pytest.raises(NotImplementedError, match="resize"):
+        trace.resize(10)

@@ -140,3 +140,30 @@ def test_an_error_in_queued_synapse_work_on_one_rank_is_raised_on_every_rank():
     assert "late_wiring" in str(info.value) and "non-negative" in str(info.value)
     if get_comm().Get_rank() != get_comm().Get_size() - 1:
         assert isinstance(info.value, CollectiveError)
+
+
+def test_connect_local_numbers_the_synapses_as_one_rank_would():
+    # A front-end (PyNN's connectors, SONATA edges) gives each rank the pairs
+    # of its own targets; the synapses are numbered rank 0's first, then
+    # rank 1's, ...: the order of one i/j call made by a single rank.
+    G = NeuronGroup(10, "v : 1")
+    H = NeuronGroup(7, "dv/dt = -v/(10*ms) : 1")
+    S = Synapses(G, H, "w : 1", on_pre="v_post += w")
+    pairs = [(i, j) for j in range(7) for i in range(10) if (i * 3 + j) % 4 == 0]
+    mine = np.array([(i, j) for i, j in pairs if H.start <= j < H.stop], dtype=np.int64)
+    mine = mine.reshape(-1, 2)
+    S.connect_local(mine[:, 0], mine[:, 1],
+                    {"w": mine[:, 0] * 10.0 + mine[:, 1], "delay": (mine[:, 0] % 3) * 1e-3})
+    i, j = np.asarray(S.i[:]), np.asarray(S.j[:])
+    assert list(zip(i, j)) == pairs
+    assert np.array_equal(np.asarray(S.w[:]), i * 10.0 + j)
+    assert np.allclose(np.asarray(S.delay[:]), (i % 3) * 1e-3)
+
+
+def test_connect_local_rejects_a_target_of_another_rank_on_every_rank():
+    G = NeuronGroup(4, "v : 1")
+    H = NeuronGroup(6, "v : 1")
+    S = Synapses(G, H, "w : 1", on_pre="v_post += w")
+    foreign = (H.stop % 6)  # a target the next rank owns
+    with pytest.raises(Exception, match="not one this rank owns|connect_local"):
+        S.connect_local([0], [foreign])
