@@ -212,6 +212,10 @@ class ExactUpdater(_Updater):
         a = [[np.asarray(self._a_entries[k][l](*args), dtype=float) for l in range(n)]
              for k in range(n)]
         b = [np.asarray(self._b_entries[k](*args), dtype=float) for k in range(n)]
+        # A per-neuron parameter that has one value on this rank (PyNN's
+        # cells keep every parameter per neuron) gives shared coefficients:
+        # the fast path below, exactly.
+        a = [[_shared_if_uniform(entry) for entry in row] for row in a]
         self._offsets = None
         if all(entry.ndim == 0 for row in a for entry in row):
             # Coefficients shared by all neurons; parameters only in the
@@ -309,6 +313,17 @@ class ExactUpdater(_Updater):
             new = [np.where(not_refractory, a, b) for a, b in zip(new, held)]
         for name, value in zip(self.variables, new):
             state[name][...] = value
+
+
+def _shared_if_uniform(values: np.ndarray) -> np.ndarray:
+    """``values`` as a 0-d array when all its elements are equal (or it has
+    none), else unchanged."""
+    if values.ndim == 0:
+        return values
+    flat = values.reshape(-1)
+    if flat.size == 0:
+        return np.asarray(0.0)
+    return np.asarray(flat[0]) if np.all(flat == flat[0]) else values
 
 
 class RungeKuttaUpdater(_Updater):

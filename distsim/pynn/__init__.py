@@ -29,6 +29,15 @@ from .synapse_types import (AdditiveWeightDependence,  # noqa: F401
                             STDPMechanism, TsodyksMarkramSynapse)
 
 
+def register_as_pynn_backend():
+    """Make ``import pyNN.distsim`` (and ``get_simulator('distsim')`` in PyNN's
+    example scripts) give this module."""
+    import sys
+    import pyNN
+    sys.modules["pyNN.distsim"] = sys.modules[__name__]
+    pyNN.distsim = sys.modules[__name__]
+
+
 def list_standard_models():
     """The standard cell types this backend provides."""
     return [obj.__name__ for obj in globals().values()
