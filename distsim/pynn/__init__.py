@@ -12,6 +12,8 @@ from pyNN.recording import *                                        # noqa: F401
 from pyNN.space import Space                                        # noqa: F401
 from pyNN.standardmodels import StandardCellType
 
+from . import compat
+
 from .cells import (EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista,  # noqa: F401
                     HH_cond_exp, IF_cond_alpha, IF_cond_exp, IF_curr_alpha, IF_curr_exp,
                     SpikeSourceArray, SpikeSourcePoisson,
@@ -27,6 +29,9 @@ from .synapse_types import (AdditiveWeightDependence,  # noqa: F401
                             MultiplicativeWeightDependence, SimpleStochasticSynapse,
                             SpikePairRule, StaticSynapse,
                             STDPMechanism, TsodyksMarkramSynapse)
+
+
+compat.apply()
 
 
 def register_as_pynn_backend():

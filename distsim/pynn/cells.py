@@ -216,8 +216,12 @@ class SpikeSourcePoissonRefractory(DistsimCellType, cells.SpikeSourcePoissonRefr
 
 class SpikeSourceArray(DistsimCellType, cells.SpikeSourceArray):
     """Cells that spike at given times (``spike_times``, a Sequence in ms per
-    cell); a `SpikeGeneratorGroup`."""
+    cell); a `SpikeGeneratorGroup`. The times stay in ms until the group
+    takes them (a scale would not apply to a function giving Sequences)."""
 
     @classmethod
     def computed_names(cls):
         return {"spike_times"}
+
+
+SpikeSourceArray.translations = build_translations(("spike_times", "spike_times"))

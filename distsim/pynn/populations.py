@@ -40,8 +40,8 @@ class _ParameterAccess:
         for name in names:
             if name == "spike_times":
                 spikes = self._root._spike_times
-                values[name] = np.array([Sequence(spikes[k]) for k in self._local_indices()],
-                                        dtype=Sequence)
+                values[name] = np.array([Sequence(spikes[k] * 1e3)
+                                         for k in self._local_indices()], dtype=Sequence)
             else:
                 values[name] = simplify(group.variables.arrays[name][self._local_positions()])
         return ParameterSpace(values, shape=(int(self._local_positions().size),))
@@ -140,10 +140,10 @@ class Population(_EmptyIdsMixin, _ParameterAccess, common.Population):
         self._set_parameters(parameter_space)
 
     def _set_spike_times(self, indices, sequences):
-        """Spike times (native: seconds) of the cells ``indices``; every
-        rank keeps all cells' times for the group, its own cells' decide."""
+        """Spike times (ms) of the cells ``indices`` (this rank's: only its
+        own cells' times reach the group)."""
         for k, sequence in zip(indices, sequences):
-            times = np.asarray(getattr(sequence, "value", sequence), float)
+            times = np.asarray(getattr(sequence, "value", sequence), float) * 1e-3
             if np.any(np.diff(times) < 0):
                 raise errors.InvalidParameterValueError(
                     f"Population '{self.label}': the spike times of cell {k} are not in "
