@@ -87,3 +87,34 @@ def test_brian2_names_distsim_lacks_say_so():
         with pytest.raises(NotImplementedError, match=f"{name} is not supported.*"
                                                       "multicompartment"):
             getattr(distsim, name)()
+
+
+def test_runs_after_a_constant_changed_use_the_new_value():
+    # The state updater is kept between runs and rebuilt when a constant of
+    # its equations changes (repeated short runs, as PyNN's callbacks make).
+    from distsim import StateMonitor, ms, run
+    tau = 10 * ms
+    G = NeuronGroup(1, "dv/dt = -v/tau : 1", method="euler")
+    G.v = 1.0
+    trace = StateMonitor(G, "v", record=0, when="end")
+    run(5 * ms)
+    tau = 20 * ms  # noqa: F841 - read by the next run
+    run(5 * ms)
+    v = np.asarray(trace.v)[0]
+    steps = np.arange(1, 101)
+    expected = np.where(steps <= 50, (1 - 0.1 / 10) ** steps,
+                        (1 - 0.1 / 10) ** 50 * (1 - 0.1 / 20) ** (steps - 50))
+    np.testing.assert_allclose(v, expected, rtol=1e-12)
+
+
+def test_an_object_created_between_runs_is_still_reported():
+    # The check for objects left out of a Network is skipped only while no
+    # object was created.
+    from distsim import ms
+    G = NeuronGroup(2, "dv/dt = -v/(10*ms) : 1")
+    net = Network(G)
+    net.run(1 * ms)
+    net.run(1 * ms)
+    H = NeuronGroup(2, "v : 1", name="left_out")  # noqa: F841 - alive, not in net
+    with pytest.warns(UserWarning, match="left_out"):
+        net.run(1 * ms)

@@ -26,7 +26,13 @@ _unrun = {}      # id of an object's weak reference -> its description, until it
 _dropped = []    # descriptions of objects that went away before they ever ran
 
 
+_registered = itertools.count(1)
+_last_registration = 0   # grows with every object registered in any scope
+
+
 def register(obj):
+    global _last_registration
+    _last_registration = next(_registered)
     ref = weakref.ref(obj, _on_drop)
     _objects.append(ref)
     _unrun[id(ref)] = f"{type(obj).__name__} '{obj.name}'"
@@ -61,6 +67,13 @@ def registered_objects():
     alive = [ref() for ref in _objects]
     _objects[:] = [ref for ref, obj in zip(_objects, alive) if obj is not None]
     return [obj for obj in alive if obj is not None]
+
+
+def registrations() -> int:
+    """A number that grows whenever an object is created: unchanged, no
+    object can have appeared (the same on every rank: every rank creates the
+    same objects)."""
+    return _last_registration
 
 
 def alive_objects():

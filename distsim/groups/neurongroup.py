@@ -277,8 +277,7 @@ class NeuronGroup(NeuronPopulation):
         self.equations.check_units(resolver.dimension_of(run_namespace, str(self.equations)))
         constants = resolver.constants(self.equations.identifiers, run_namespace,
                                        str(self.equations))
-        self.state_updater = make_state_updater(self.equations, self.method, constants,
-                                                self.owner)
+        self.state_updater = self._state_updater_for(constants)
         self._update_parameters = None
         if self.state_updater is not None:
             known = dict(constants, i=self.local_indices.astype(np.float64), N=self.N)
@@ -291,6 +290,20 @@ class NeuronGroup(NeuronPopulation):
             if changing & set(self.state_updater.parameters):
                 self._update_parameters = params
         self._update_constants = constants
+
+    def _state_updater_for(self, constants):
+        """The state updater for these constants: built once (deriving a
+        Runge-Kutta scheme takes tens of ms), again only if they change."""
+        try:
+            key = tuple(sorted((name, float(value)) for name, value in constants.items()))
+        except (TypeError, ValueError):  # arrays, functions: not cached
+            return make_state_updater(self.equations, self.method, constants, self.owner)
+        cached = getattr(self, "_cached_state_updater", None)
+        if cached is None or cached[0] != key:
+            cached = (key, make_state_updater(self.equations, self.method, constants,
+                                              self.owner))
+            self._cached_state_updater = cached
+        return cached[1]
 
     def _prepare_threshold(self, run_namespace):
         self._threshold_constants = {}

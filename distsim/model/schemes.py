@@ -23,7 +23,6 @@ value is the old one (``hold='keep'``).
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,8 +120,11 @@ class _ExactFloats(StrPrinter):
 def sympy_text(expr) -> str:
     """The expression-language text of a sympy expression."""
     text = _ExactFloats().doprint(expr)
-    # Whole names only: 'e_rev_I*g' is a variable, not sympy's imaginary unit.
-    if re.search(r"(?<![\w.])(Derivative|Piecewise|zoo|nan|I)\b", text):
+    # Asked of the expression, not its text: a variable may be named I or
+    # end in it ('e_rev_I*g'), which the imaginary unit also prints as.
+    expr = sympy.sympify(expr)
+    if expr.has(sympy.I, sympy.zoo, sympy.nan) or \
+            expr.atoms(sympy.Derivative, sympy.Piecewise):
         raise SchemeError(f"'{text}' has no form in the expression language")
     return text
 

@@ -142,6 +142,13 @@ class Network:
         return [o for o in self.objects if isinstance(o, kind) and o.active]
 
     def _warn_about_omitted(self):
+        # The garbage collection behind alive_objects() costs 0.1 s in a big
+        # heap: skipped when no object was created and the network did not
+        # change since the last check (repeated short runs, PyNN callbacks).
+        checked = (registry.registrations(), tuple(id(o) for o in self.objects))
+        if checked == getattr(self, "_omitted_checked", None):
+            return
+        self._omitted_checked = checked
         omitted = [o.name for o in registry.alive_objects() if o not in self]
         if omitted:
             warnings.warn(f"Network '{self.name}' does not include these objects, which will not "
