@@ -3344,6 +3344,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_d
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
@@ -3522,10 +3525,10 @@ static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *con
 #endif
 
 /* CIntToPy.proto */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value);
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint8_t(uint8_t value);
 
 /* CIntToPy.proto */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint8_t(uint8_t value);
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value);
 
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
@@ -3823,8 +3826,9 @@ static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED 
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrices, __Pyx_memviewslice __pyx_v_held_matrices, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes); /* proto */
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3975,8 +3979,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[3];
-    PyObject *__pyx_string_tab[146];
+    PyObject *__pyx_codeobj_tab[4];
+    PyObject *__pyx_string_tab[151];
     PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4055,123 +4059,128 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[26]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[27]
 #define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[28]
-#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[29]
-#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[30]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[31]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[32]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[33]
-#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[34]
-#define __pyx_n_u_ASCII __pyx_string_tab[35]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[36]
-#define __pyx_n_u_Gt __pyx_string_tab[37]
-#define __pyx_n_u_GtE __pyx_string_tab[38]
-#define __pyx_n_u_Lt __pyx_string_tab[39]
-#define __pyx_n_u_LtE __pyx_string_tab[40]
-#define __pyx_n_u_Sequence __pyx_string_tab[41]
-#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[42]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[43]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[44]
-#define __pyx_n_u_annotate __pyx_string_tab[45]
-#define __pyx_n_u_class __pyx_string_tab[46]
-#define __pyx_n_u_class_getitem __pyx_string_tab[47]
-#define __pyx_n_u_dict __pyx_string_tab[48]
-#define __pyx_n_u_func __pyx_string_tab[49]
-#define __pyx_n_u_getstate __pyx_string_tab[50]
-#define __pyx_n_u_import __pyx_string_tab[51]
-#define __pyx_n_u_main __pyx_string_tab[52]
-#define __pyx_n_u_module __pyx_string_tab[53]
-#define __pyx_n_u_name_2 __pyx_string_tab[54]
-#define __pyx_n_u_new __pyx_string_tab[55]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[56]
-#define __pyx_n_u_pyx_state __pyx_string_tab[57]
-#define __pyx_n_u_pyx_type __pyx_string_tab[58]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[59]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[60]
-#define __pyx_n_u_qualname __pyx_string_tab[61]
-#define __pyx_n_u_reduce __pyx_string_tab[62]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[63]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[64]
-#define __pyx_n_u_set_name __pyx_string_tab[65]
-#define __pyx_n_u_setstate __pyx_string_tab[66]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[67]
-#define __pyx_n_u_test __pyx_string_tab[68]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[69]
-#define __pyx_n_u_abc __pyx_string_tab[70]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[71]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[72]
-#define __pyx_n_u_base __pyx_string_tab[73]
-#define __pyx_n_u_c __pyx_string_tab[74]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[75]
-#define __pyx_n_u_count __pyx_string_tab[76]
-#define __pyx_n_u_crossed __pyx_string_tab[77]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[78]
-#define __pyx_n_u_dt __pyx_string_tab[79]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[80]
-#define __pyx_n_u_encode __pyx_string_tab[81]
-#define __pyx_n_u_enumerate __pyx_string_tab[82]
-#define __pyx_n_u_error __pyx_string_tab[83]
-#define __pyx_n_u_exact_step __pyx_string_tab[84]
-#define __pyx_n_u_exact_update __pyx_string_tab[85]
-#define __pyx_n_u_flags __pyx_string_tab[86]
-#define __pyx_n_u_format __pyx_string_tab[87]
-#define __pyx_n_u_fortran __pyx_string_tab[88]
-#define __pyx_n_u_free __pyx_string_tab[89]
-#define __pyx_n_u_free_c __pyx_string_tab[90]
-#define __pyx_n_u_free_m __pyx_string_tab[91]
-#define __pyx_n_u_held_c __pyx_string_tab[92]
-#define __pyx_n_u_held_m __pyx_string_tab[93]
-#define __pyx_n_u_held_matrix __pyx_string_tab[94]
-#define __pyx_n_u_held_offsets __pyx_string_tab[95]
-#define __pyx_n_u_i __pyx_string_tab[96]
-#define __pyx_n_u_id __pyx_string_tab[97]
-#define __pyx_n_u_index __pyx_string_tab[98]
-#define __pyx_n_u_items __pyx_string_tab[99]
-#define __pyx_n_u_itemsize __pyx_string_tab[100]
-#define __pyx_n_u_k __pyx_string_tab[101]
-#define __pyx_n_u_lastspike __pyx_string_tab[102]
-#define __pyx_n_u_margin __pyx_string_tab[103]
-#define __pyx_n_u_matrix __pyx_string_tab[104]
-#define __pyx_n_u_memview __pyx_string_tab[105]
-#define __pyx_n_u_mode __pyx_string_tab[106]
-#define __pyx_n_u_n __pyx_string_tab[107]
-#define __pyx_n_u_n_spikes __pyx_string_tab[108]
-#define __pyx_n_u_n_vars __pyx_string_tab[109]
-#define __pyx_n_u_name __pyx_string_tab[110]
-#define __pyx_n_u_ndim __pyx_string_tab[111]
-#define __pyx_n_u_not_refractory __pyx_string_tab[112]
-#define __pyx_n_u_obj __pyx_string_tab[113]
-#define __pyx_n_u_offsets __pyx_string_tab[114]
-#define __pyx_n_u_pack __pyx_string_tab[115]
-#define __pyx_n_u_per_neuron __pyx_string_tab[116]
-#define __pyx_n_u_per_step __pyx_string_tab[117]
-#define __pyx_n_u_pop __pyx_string_tab[118]
-#define __pyx_n_u_refractoriness __pyx_string_tab[119]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[120]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[121]
-#define __pyx_n_u_register __pyx_string_tab[122]
-#define __pyx_n_u_setdefault __pyx_string_tab[123]
-#define __pyx_n_u_shape __pyx_string_tab[124]
-#define __pyx_n_u_shared __pyx_string_tab[125]
-#define __pyx_n_u_shared_period __pyx_string_tab[126]
-#define __pyx_n_u_size __pyx_string_tab[127]
-#define __pyx_n_u_spikes __pyx_string_tab[128]
-#define __pyx_n_u_start __pyx_string_tab[129]
-#define __pyx_n_u_step __pyx_string_tab[130]
-#define __pyx_n_u_stop __pyx_string_tab[131]
-#define __pyx_n_u_struct __pyx_string_tab[132]
-#define __pyx_n_u_t __pyx_string_tab[133]
-#define __pyx_n_u_threshold_level __pyx_string_tab[134]
-#define __pyx_n_u_threshold_op __pyx_string_tab[135]
-#define __pyx_n_u_threshold_variable __pyx_string_tab[136]
-#define __pyx_n_u_unpack __pyx_string_tab[137]
-#define __pyx_n_u_update __pyx_string_tab[138]
-#define __pyx_n_u_values __pyx_string_tab[139]
-#define __pyx_n_u_variables __pyx_string_tab[140]
-#define __pyx_n_u_x __pyx_string_tab[141]
-#define __pyx_n_b_O __pyx_string_tab[142]
-#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[143]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[144]
-#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F __pyx_string_tab[145]
+#define __pyx_kp_u_one_K_x_K_1_update_matrix_per_ne __pyx_string_tab[29]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[30]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[31]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[32]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[33]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[34]
+#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[35]
+#define __pyx_n_u_ASCII __pyx_string_tab[36]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
+#define __pyx_n_u_Gt __pyx_string_tab[38]
+#define __pyx_n_u_GtE __pyx_string_tab[39]
+#define __pyx_n_u_Lt __pyx_string_tab[40]
+#define __pyx_n_u_LtE __pyx_string_tab[41]
+#define __pyx_n_u_Sequence __pyx_string_tab[42]
+#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[43]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[44]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[45]
+#define __pyx_n_u_annotate __pyx_string_tab[46]
+#define __pyx_n_u_class __pyx_string_tab[47]
+#define __pyx_n_u_class_getitem __pyx_string_tab[48]
+#define __pyx_n_u_dict __pyx_string_tab[49]
+#define __pyx_n_u_func __pyx_string_tab[50]
+#define __pyx_n_u_getstate __pyx_string_tab[51]
+#define __pyx_n_u_import __pyx_string_tab[52]
+#define __pyx_n_u_main __pyx_string_tab[53]
+#define __pyx_n_u_module __pyx_string_tab[54]
+#define __pyx_n_u_name_2 __pyx_string_tab[55]
+#define __pyx_n_u_new __pyx_string_tab[56]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[57]
+#define __pyx_n_u_pyx_state __pyx_string_tab[58]
+#define __pyx_n_u_pyx_type __pyx_string_tab[59]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[60]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[61]
+#define __pyx_n_u_qualname __pyx_string_tab[62]
+#define __pyx_n_u_reduce __pyx_string_tab[63]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[64]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[65]
+#define __pyx_n_u_set_name __pyx_string_tab[66]
+#define __pyx_n_u_setstate __pyx_string_tab[67]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[68]
+#define __pyx_n_u_test __pyx_string_tab[69]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[70]
+#define __pyx_n_u_abc __pyx_string_tab[71]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[72]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[73]
+#define __pyx_n_u_base __pyx_string_tab[74]
+#define __pyx_n_u_c __pyx_string_tab[75]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[76]
+#define __pyx_n_u_count __pyx_string_tab[77]
+#define __pyx_n_u_crossed __pyx_string_tab[78]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[79]
+#define __pyx_n_u_dt __pyx_string_tab[80]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[81]
+#define __pyx_n_u_encode __pyx_string_tab[82]
+#define __pyx_n_u_enumerate __pyx_string_tab[83]
+#define __pyx_n_u_error __pyx_string_tab[84]
+#define __pyx_n_u_exact_step __pyx_string_tab[85]
+#define __pyx_n_u_exact_update __pyx_string_tab[86]
+#define __pyx_n_u_exact_update_per_neuron __pyx_string_tab[87]
+#define __pyx_n_u_flags __pyx_string_tab[88]
+#define __pyx_n_u_format __pyx_string_tab[89]
+#define __pyx_n_u_fortran __pyx_string_tab[90]
+#define __pyx_n_u_free __pyx_string_tab[91]
+#define __pyx_n_u_free_c __pyx_string_tab[92]
+#define __pyx_n_u_free_m __pyx_string_tab[93]
+#define __pyx_n_u_held_c __pyx_string_tab[94]
+#define __pyx_n_u_held_m __pyx_string_tab[95]
+#define __pyx_n_u_held_matrices __pyx_string_tab[96]
+#define __pyx_n_u_held_matrix __pyx_string_tab[97]
+#define __pyx_n_u_held_offsets __pyx_string_tab[98]
+#define __pyx_n_u_i __pyx_string_tab[99]
+#define __pyx_n_u_id __pyx_string_tab[100]
+#define __pyx_n_u_index __pyx_string_tab[101]
+#define __pyx_n_u_items __pyx_string_tab[102]
+#define __pyx_n_u_itemsize __pyx_string_tab[103]
+#define __pyx_n_u_k __pyx_string_tab[104]
+#define __pyx_n_u_lastspike __pyx_string_tab[105]
+#define __pyx_n_u_margin __pyx_string_tab[106]
+#define __pyx_n_u_matrices __pyx_string_tab[107]
+#define __pyx_n_u_matrix __pyx_string_tab[108]
+#define __pyx_n_u_memview __pyx_string_tab[109]
+#define __pyx_n_u_mode __pyx_string_tab[110]
+#define __pyx_n_u_n __pyx_string_tab[111]
+#define __pyx_n_u_n_spikes __pyx_string_tab[112]
+#define __pyx_n_u_n_vars __pyx_string_tab[113]
+#define __pyx_n_u_name __pyx_string_tab[114]
+#define __pyx_n_u_ndim __pyx_string_tab[115]
+#define __pyx_n_u_not_refractory __pyx_string_tab[116]
+#define __pyx_n_u_obj __pyx_string_tab[117]
+#define __pyx_n_u_offsets __pyx_string_tab[118]
+#define __pyx_n_u_pack __pyx_string_tab[119]
+#define __pyx_n_u_per_neuron __pyx_string_tab[120]
+#define __pyx_n_u_per_step __pyx_string_tab[121]
+#define __pyx_n_u_pop __pyx_string_tab[122]
+#define __pyx_n_u_refractoriness __pyx_string_tab[123]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[124]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[125]
+#define __pyx_n_u_register __pyx_string_tab[126]
+#define __pyx_n_u_setdefault __pyx_string_tab[127]
+#define __pyx_n_u_shape __pyx_string_tab[128]
+#define __pyx_n_u_shared __pyx_string_tab[129]
+#define __pyx_n_u_shared_period __pyx_string_tab[130]
+#define __pyx_n_u_size __pyx_string_tab[131]
+#define __pyx_n_u_spikes __pyx_string_tab[132]
+#define __pyx_n_u_start __pyx_string_tab[133]
+#define __pyx_n_u_step __pyx_string_tab[134]
+#define __pyx_n_u_stop __pyx_string_tab[135]
+#define __pyx_n_u_struct __pyx_string_tab[136]
+#define __pyx_n_u_t __pyx_string_tab[137]
+#define __pyx_n_u_threshold_level __pyx_string_tab[138]
+#define __pyx_n_u_threshold_op __pyx_string_tab[139]
+#define __pyx_n_u_threshold_variable __pyx_string_tab[140]
+#define __pyx_n_u_unpack __pyx_string_tab[141]
+#define __pyx_n_u_update __pyx_string_tab[142]
+#define __pyx_n_u_values __pyx_string_tab[143]
+#define __pyx_n_u_variables __pyx_string_tab[144]
+#define __pyx_n_u_x __pyx_string_tab[145]
+#define __pyx_n_b_O __pyx_string_tab[146]
+#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[147]
+#define __pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S __pyx_string_tab[148]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[149]
+#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F __pyx_string_tab[150]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4221,8 +4230,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<146; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<151; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4275,8 +4284,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<146; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<151; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20881,6 +20890,611 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 /* "ext/neuron_kernels.pyx":50
  * 
  * 
+ * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
+ *                             const double[:, :, ::1] held_matrices, list variables,
+ *                             const uint8_t[::1] not_refractory):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron, "x_i <- M_i[:, :K] x_i + M_i[:, K] for every neuron i, in place, with a\n    K x (K + 1) matrix per neuron (coefficients that differ between neurons:\n    a different tau_m per cell). ``held_matrices`` where ``not_refractory``\n    is 0; an empty ``not_refractory``: no neuron is refractory.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron = {"exact_update_per_neuron", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_matrices = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_held_matrices = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_v_variables = 0;
+  __Pyx_memviewslice __pyx_v_not_refractory = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("exact_update_per_neuron (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrices,&__pyx_mstate_global->__pyx_n_u_held_matrices,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 50, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 50, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 50, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 50, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 50, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update_per_neuron", 0) < (0)) __PYX_ERR(0, 50, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, i); __PYX_ERR(0, 50, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 4)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 50, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 50, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 50, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 50, __pyx_L3_error)
+    }
+    __pyx_v_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrices.memview)) __PYX_ERR(0, 50, __pyx_L3_error)
+    __pyx_v_held_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrices.memview)) __PYX_ERR(0, 51, __pyx_L3_error)
+    __pyx_v_variables = ((PyObject*)values[2]);
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 52, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 50, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_matrices, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_matrices, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.exact_update_per_neuron", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron(__pyx_self, __pyx_v_matrices, __pyx_v_held_matrices, __pyx_v_variables, __pyx_v_not_refractory);
+
+  /* function exit code */
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __pyx_r = NULL;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  goto __pyx_L7_cleaned_up;
+  __pyx_L0:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __pyx_L7_cleaned_up:;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_matrices, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_matrices, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrices, __Pyx_memviewslice __pyx_v_held_matrices, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory) {
+  Py_ssize_t __pyx_v_n_vars;
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_i;
+  double *__pyx_v_values[32];
+  uint8_t const *__pyx_v_flags;
+  Py_ssize_t __pyx_v_size;
+  double const *__pyx_v_free_m;
+  double const *__pyx_v_held_m;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  Py_ssize_t __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("exact_update_per_neuron", 0);
+
+  /* "ext/neuron_kernels.pyx":57
+ *     a different tau_m per cell). ``held_matrices`` where ``not_refractory``
+ *     is 0; an empty ``not_refractory``: no neuron is refractory."""
+ *     cdef Py_ssize_t n_vars = len(variables), n, i             # <<<<<<<<<<<<<<
+ *     cdef double* values[MAX_VARIABLES]
+ *     cdef const uint8_t* flags = NULL
+*/
+  if (unlikely(__pyx_v_variables == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 57, __pyx_L1_error)
+  }
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 57, __pyx_L1_error)
+  __pyx_v_n_vars = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":59
+ *     cdef Py_ssize_t n_vars = len(variables), n, i
+ *     cdef double* values[MAX_VARIABLES]
+ *     cdef const uint8_t* flags = NULL             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t size
+ *     if n_vars == 0:
+*/
+  __pyx_v_flags = NULL;
+
+  /* "ext/neuron_kernels.pyx":61
+ *     cdef const uint8_t* flags = NULL
+ *     cdef Py_ssize_t size
+ *     if n_vars == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     n = _variable_pointers(variables, values)
+*/
+  __pyx_t_2 = (__pyx_v_n_vars == 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/neuron_kernels.pyx":62
+ *     cdef Py_ssize_t size
+ *     if n_vars == 0:
+ *         return             # <<<<<<<<<<<<<<
+ *     n = _variable_pointers(variables, values)
+ *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/neuron_kernels.pyx":61
+ *     cdef const uint8_t* flags = NULL
+ *     cdef Py_ssize_t size
+ *     if n_vars == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     n = _variable_pointers(variables, values)
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":63
+ *     if n_vars == 0:
+ *         return
+ *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
+ *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
+ *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
+*/
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_v_n = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":64
+ *         return
+ *     n = _variable_pointers(variables, values)
+ *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+*/
+  __pyx_t_3 = ((__pyx_v_matrices.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L5_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_held_matrices.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L5_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":65
+ *     n = _variable_pointers(variables, values)
+ *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
+ *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \             # <<<<<<<<<<<<<<
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+ *         raise ValueError("one K x (K + 1) update matrix per neuron")
+*/
+  __pyx_t_3 = ((__pyx_v_matrices.shape[1]) != __pyx_v_n_vars);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L5_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_matrices.shape[2]) != (__pyx_v_n_vars + 1));
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L5_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":66
+ *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
+ *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one K x (K + 1) update matrix per neuron")
+ *     if not_refractory.shape[0] > 0:
+*/
+  __pyx_t_3 = ((__pyx_v_held_matrices.shape[1]) != __pyx_v_n_vars);
+
+  if (!__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_3;
+
+    goto __pyx_L5_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_held_matrices.shape[2]) != (__pyx_v_n_vars + 1));
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L5_bool_binop_done:;
+
+  /* "ext/neuron_kernels.pyx":64
+ *         return
+ *     n = _variable_pointers(variables, values)
+ *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+*/
+  if (unlikely(__pyx_t_2)) {
+
+
+    /* "ext/neuron_kernels.pyx":67
+ *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+ *         raise ValueError("one K x (K + 1) update matrix per neuron")             # <<<<<<<<<<<<<<
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_K_x_K_1_update_matrix_per_ne};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 67, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 67, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":64
+ *         return
+ *     n = _variable_pointers(variables, values)
+ *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":68
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+ *         raise ValueError("one K x (K + 1) update matrix per neuron")
+ *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")
+*/
+  __pyx_t_2 = ((__pyx_v_not_refractory.shape[0]) > 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/neuron_kernels.pyx":69
+ *         raise ValueError("one K x (K + 1) update matrix per neuron")
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
+*/
+    __pyx_t_2 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_n);
+
+    if (unlikely(__pyx_t_2)) {
+
+
+      /* "ext/neuron_kernels.pyx":70
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")             # <<<<<<<<<<<<<<
+ *         flags = &not_refractory[0]
+ *     if n == 0:
+*/
+      __pyx_t_5 = NULL;
+      __pyx_t_6 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
+        __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 70, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_4);
+      }
+      __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+      __PYX_ERR(0, 70, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":69
+ *         raise ValueError("one K x (K + 1) update matrix per neuron")
+ *     if not_refractory.shape[0] > 0:
+ *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":71
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
+ *     if n == 0:
+ *         return
+*/
+    __pyx_t_7 = 0;
+    __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_7)) ))));
+
+    /* "ext/neuron_kernels.pyx":68
+ *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+ *         raise ValueError("one K x (K + 1) update matrix per neuron")
+ *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if not_refractory.shape[0] != n:
+ *             raise ValueError("one refractoriness flag per neuron")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":72
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
+ *     if n == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     size = n_vars * (n_vars + 1)
+*/
+  __pyx_t_2 = (__pyx_v_n == 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/neuron_kernels.pyx":73
+ *         flags = &not_refractory[0]
+ *     if n == 0:
+ *         return             # <<<<<<<<<<<<<<
+ *     size = n_vars * (n_vars + 1)
+ *     cdef const double* free_m = &matrices[0, 0, 0]
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "ext/neuron_kernels.pyx":72
+ *             raise ValueError("one refractoriness flag per neuron")
+ *         flags = &not_refractory[0]
+ *     if n == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     size = n_vars * (n_vars + 1)
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":74
+ *     if n == 0:
+ *         return
+ *     size = n_vars * (n_vars + 1)             # <<<<<<<<<<<<<<
+ *     cdef const double* free_m = &matrices[0, 0, 0]
+ *     cdef const double* held_m = &held_matrices[0, 0, 0]
+*/
+  __pyx_v_size = (__pyx_v_n_vars * (__pyx_v_n_vars + 1));
+
+  /* "ext/neuron_kernels.pyx":75
+ *         return
+ *     size = n_vars * (n_vars + 1)
+ *     cdef const double* free_m = &matrices[0, 0, 0]             # <<<<<<<<<<<<<<
+ *     cdef const double* held_m = &held_matrices[0, 0, 0]
+ *     with nogil:
+*/
+  __pyx_t_7 = 0;
+  __pyx_t_8 = 0;
+  __pyx_t_9 = 0;
+  __pyx_v_free_m = (&(*((double const  *) ( /* dim=2 */ ((char *) (((double const  *) ( /* dim=1 */ (( /* dim=0 */ (__pyx_v_matrices.data + __pyx_t_7 * __pyx_v_matrices.strides[0]) ) + __pyx_t_8 * __pyx_v_matrices.strides[1]) )) + __pyx_t_9)) ))));
+
+  /* "ext/neuron_kernels.pyx":76
+ *     size = n_vars * (n_vars + 1)
+ *     cdef const double* free_m = &matrices[0, 0, 0]
+ *     cdef const double* held_m = &held_matrices[0, 0, 0]             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for i in range(n):
+*/
+  __pyx_t_9 = 0;
+  __pyx_t_8 = 0;
+  __pyx_t_7 = 0;
+  __pyx_v_held_m = (&(*((double const  *) ( /* dim=2 */ ((char *) (((double const  *) ( /* dim=1 */ (( /* dim=0 */ (__pyx_v_held_matrices.data + __pyx_t_9 * __pyx_v_held_matrices.strides[0]) ) + __pyx_t_8 * __pyx_v_held_matrices.strides[1]) )) + __pyx_t_7)) ))));
+
+  /* "ext/neuron_kernels.pyx":77
+ *     cdef const double* free_m = &matrices[0, 0, 0]
+ *     cdef const double* held_m = &held_matrices[0, 0, 0]
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/neuron_kernels.pyx":78
+ *     cdef const double* held_m = &held_matrices[0, 0, 0]
+ *     with nogil:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,
+ *                                     held_m + i * size, NULL, NULL,
+*/
+
+        __pyx_t_1 = __pyx_v_n;
+        __pyx_t_10 = __pyx_t_1;
+
+        for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
+          __pyx_v_i = __pyx_t_11;
+
+          /* "ext/neuron_kernels.pyx":81
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,
+ *                                     held_m + i * size, NULL, NULL,
+ *                                     flags == NULL or flags[i])             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+          __pyx_t_3 = (__pyx_v_flags == NULL);
+
+          if (!__pyx_t_3) {
+
+          } else {
+
+            __pyx_t_2 = __pyx_t_3;
+
+            goto __pyx_L19_bool_binop_done;
+          }
+          __pyx_t_3 = ((__pyx_v_flags[__pyx_v_i]) != 0);
+
+
+          __pyx_t_2 = __pyx_t_3;
+
+          __pyx_L19_bool_binop_done:;
+
+          /* "ext/neuron_kernels.pyx":79
+ *     with nogil:
+ *         for i in range(n):
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,             # <<<<<<<<<<<<<<
+ *                                     held_m + i * size, NULL, NULL,
+ *                                     flags == NULL or flags[i])
+*/
+          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, (__pyx_v_free_m + (__pyx_v_i * __pyx_v_size)), (__pyx_v_held_m + (__pyx_v_i * __pyx_v_size)), NULL, NULL, __pyx_t_2);
+
+        }
+
+      }
+
+      /* "ext/neuron_kernels.pyx":77
+ *     cdef const double* free_m = &matrices[0, 0, 0]
+ *     cdef const double* held_m = &held_matrices[0, 0, 0]
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L16;
+        }
+        __pyx_L16:;
+      }
+  }
+
+  /* "ext/neuron_kernels.pyx":50
+ * 
+ * 
+ * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
+ *                             const double[:, :, ::1] held_matrices, list variables,
+ *                             const uint8_t[::1] not_refractory):
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.exact_update_per_neuron", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+
+
+
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":84
+ * 
+ * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
  *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
  *     length); returns that length."""
@@ -20909,7 +21523,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_variable_pointers", 0);
 
-  /* "ext/neuron_kernels.pyx":53
+  /* "ext/neuron_kernels.pyx":87
  *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
  *     length); returns that length."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -20918,12 +21532,12 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 53, __pyx_L1_error)
+    __PYX_ERR(0, 87, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 87, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":55
+  /* "ext/neuron_kernels.pyx":89
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -20949,7 +21563,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":56
+    /* "ext/neuron_kernels.pyx":90
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")             # <<<<<<<<<<<<<<
@@ -20962,14 +21576,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_1_to_32_state_variables};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 56, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 90, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 56, __pyx_L1_error)
+    __PYX_ERR(0, 90, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":55
+    /* "ext/neuron_kernels.pyx":89
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -20978,7 +21592,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   }
 
-  /* "ext/neuron_kernels.pyx":57
+  /* "ext/neuron_kernels.pyx":91
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])             # <<<<<<<<<<<<<<
@@ -20987,15 +21601,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 57, __pyx_L1_error)
+    __PYX_ERR(0, 91, __pyx_L1_error)
   }
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
   __Pyx_INCREF(__pyx_t_4);
-  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 57, __pyx_L1_error)
+  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 91, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":58
+  /* "ext/neuron_kernels.pyx":92
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -21009,7 +21623,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":59
+    /* "ext/neuron_kernels.pyx":93
  *     n = len(variables[0])
  *     for k in range(n_vars):
  *         view = variables[k]             # <<<<<<<<<<<<<<
@@ -21018,15 +21632,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     if (unlikely(__pyx_v_variables == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 59, __pyx_L1_error)
+      __PYX_ERR(0, 93, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 59, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 93, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_9;
     __pyx_t_9.memview = NULL;
     __pyx_t_9.data = NULL;
 
-    /* "ext/neuron_kernels.pyx":60
+    /* "ext/neuron_kernels.pyx":94
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21038,7 +21652,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":61
+      /* "ext/neuron_kernels.pyx":95
  *         view = variables[k]
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
@@ -21051,14 +21665,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 61, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 95, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 61, __pyx_L1_error)
+      __PYX_ERR(0, 95, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":60
+      /* "ext/neuron_kernels.pyx":94
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21067,7 +21681,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     }
 
-    /* "ext/neuron_kernels.pyx":62
+    /* "ext/neuron_kernels.pyx":96
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
@@ -21090,7 +21704,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
 
 
-  /* "ext/neuron_kernels.pyx":63
+  /* "ext/neuron_kernels.pyx":97
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL
  *     return n             # <<<<<<<<<<<<<<
@@ -21103,7 +21717,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":50
+  /* "ext/neuron_kernels.pyx":84
  * 
  * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
@@ -21128,7 +21742,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":66
+/* "ext/neuron_kernels.pyx":100
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21146,7 +21760,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   int __pyx_t_6;
   int __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":71
+  /* "ext/neuron_kernels.pyx":105
  *                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
  *     cdef Py_ssize_t i
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -21160,7 +21774,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/neuron_kernels.pyx":73
+    /* "ext/neuron_kernels.pyx":107
  *     for i in range(n):
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
  *                                 free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -21175,7 +21789,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_4 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":74
+    /* "ext/neuron_kernels.pyx":108
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
  *                                 free_c if per_neuron else NULL,
  *                                 held_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -21190,7 +21804,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_5 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":75
+    /* "ext/neuron_kernels.pyx":109
  *                                 free_c if per_neuron else NULL,
  *                                 held_c if per_neuron else NULL,
  *                                 not_refractory == NULL or not_refractory[i])             # <<<<<<<<<<<<<<
@@ -21214,7 +21828,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
     __pyx_L5_bool_binop_done:;
 
-    /* "ext/neuron_kernels.pyx":72
+    /* "ext/neuron_kernels.pyx":106
  *     cdef Py_ssize_t i
  *     for i in range(n):
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,             # <<<<<<<<<<<<<<
@@ -21228,7 +21842,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":66
+  /* "ext/neuron_kernels.pyx":100
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21240,7 +21854,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":78
+/* "ext/neuron_kernels.pyx":112
  * 
  * 
  * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -21250,7 +21864,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(Py_ssize_t __pyx_v_n_vars, Py_ssize_t __pyx_v_i, Py_ssize_t __pyx_v_n, double **__pyx_v_values, double const *__pyx_v_free_m, double const *__pyx_v_held_m, double const *__pyx_v_free_c, double const *__pyx_v_held_c, int __pyx_v_free) {
 
-  /* "ext/neuron_kernels.pyx":84
+  /* "ext/neuron_kernels.pyx":118
  *     # Literal sizes let the compiler unroll the small matrix products (the
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:             # <<<<<<<<<<<<<<
@@ -21260,7 +21874,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   switch (__pyx_v_n_vars) {
     case 2:
 
-    /* "ext/neuron_kernels.pyx":85
+    /* "ext/neuron_kernels.pyx":119
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21269,7 +21883,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":84
+    /* "ext/neuron_kernels.pyx":118
  *     # Literal sizes let the compiler unroll the small matrix products (the
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:             # <<<<<<<<<<<<<<
@@ -21279,7 +21893,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     case 3:
 
-    /* "ext/neuron_kernels.pyx":87
+    /* "ext/neuron_kernels.pyx":121
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 3:
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21288,7 +21902,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(3, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":86
+    /* "ext/neuron_kernels.pyx":120
  *     if n_vars == 2:
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 3:             # <<<<<<<<<<<<<<
@@ -21298,7 +21912,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     case 1:
 
-    /* "ext/neuron_kernels.pyx":89
+    /* "ext/neuron_kernels.pyx":123
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 1:
  *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21307,7 +21921,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(1, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":88
+    /* "ext/neuron_kernels.pyx":122
  *     elif n_vars == 3:
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 1:             # <<<<<<<<<<<<<<
@@ -21317,7 +21931,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     default:
 
-    /* "ext/neuron_kernels.pyx":91
+    /* "ext/neuron_kernels.pyx":125
  *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
  *     else:
  *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21328,7 +21942,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
   }
 
-  /* "ext/neuron_kernels.pyx":78
+  /* "ext/neuron_kernels.pyx":112
  * 
  * 
  * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -21339,7 +21953,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   /* function exit code */
 }
 
-/* "ext/neuron_kernels.pyx":94
+/* "ext/neuron_kernels.pyx":128
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21348,16 +21962,16 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_3refractory_flags(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5refractory_flags(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_2refractory_flags, "``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``\n    (one refractory period for all when ``refractory_steps`` has length 1),\n    with Brian2\047s robust time-to-step conversion, as ``distsim.groups``\047s\n    numpy path computes it.");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags = {"refractory_flags", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_3refractory_flags, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_2refractory_flags};
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_3refractory_flags(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_4refractory_flags, "``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``\n    (one refractory period for all when ``refractory_steps`` has length 1),\n    with Brian2\047s robust time-to-step conversion, as ``distsim.groups``\047s\n    numpy path computes it.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_5refractory_flags = {"refractory_flags", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_5refractory_flags, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_4refractory_flags};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5refractory_flags(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21391,60 +22005,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 94, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 128, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 128, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 128, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 128, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 128, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 128, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 94, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 128, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 94, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 128, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 128, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 128, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 128, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 128, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 128, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 94, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 94, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 94, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 95, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 95, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 128, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 94, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 128, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21458,7 +22072,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(__pyx_self, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_not_refractory);
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(__pyx_self, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_not_refractory);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21473,7 +22087,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory) {
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_i;
   int __pyx_v_shared;
@@ -21499,7 +22113,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("refractory_flags", 0);
 
-  /* "ext/neuron_kernels.pyx":100
+  /* "ext/neuron_kernels.pyx":134
  *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
@@ -21508,7 +22122,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":101
+  /* "ext/neuron_kernels.pyx":135
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -21517,7 +22131,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":102
+  /* "ext/neuron_kernels.pyx":136
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -21527,7 +22141,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":103
+  /* "ext/neuron_kernels.pyx":137
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21566,7 +22180,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":104
+    /* "ext/neuron_kernels.pyx":138
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -21579,14 +22193,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 104, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 104, __pyx_L1_error)
+    __PYX_ERR(0, 138, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":103
+    /* "ext/neuron_kernels.pyx":137
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -21595,7 +22209,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
   }
 
-  /* "ext/neuron_kernels.pyx":105
+  /* "ext/neuron_kernels.pyx":139
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21608,7 +22222,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":106
+        /* "ext/neuron_kernels.pyx":140
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21622,7 +22236,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
           __pyx_v_i = __pyx_t_9;
 
-          /* "ext/neuron_kernels.pyx":110
+          /* "ext/neuron_kernels.pyx":144
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -21631,7 +22245,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 */
           __pyx_t_10 = __pyx_v_i;
 
-          /* "ext/neuron_kernels.pyx":111
+          /* "ext/neuron_kernels.pyx":145
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
@@ -21647,7 +22261,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
           }
           __pyx_t_12 = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":110
+          /* "ext/neuron_kernels.pyx":144
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -21661,7 +22275,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
 
       }
 
-      /* "ext/neuron_kernels.pyx":105
+      /* "ext/neuron_kernels.pyx":139
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21678,7 +22292,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
       }
   }
 
-  /* "ext/neuron_kernels.pyx":94
+  /* "ext/neuron_kernels.pyx":128
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -21705,7 +22319,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2refractory_flags(CYTH
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":114
+/* "ext/neuron_kernels.pyx":148
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -21719,7 +22333,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":118
+  /* "ext/neuron_kernels.pyx":152
  *     # floor(), without its library call for the usual non-negative case
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step             # <<<<<<<<<<<<<<
@@ -21728,7 +22342,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
 */
   __pyx_v_x = (((__pyx_v_t - __pyx_v_last) + __pyx_v_margin) * __pyx_v_per_step);
 
-  /* "ext/neuron_kernels.pyx":119
+  /* "ext/neuron_kernels.pyx":153
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step
  *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)             # <<<<<<<<<<<<<<
@@ -21750,7 +22364,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":114
+  /* "ext/neuron_kernels.pyx":148
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -21764,7 +22378,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":126
+/* "ext/neuron_kernels.pyx":160
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -21773,16 +22387,16 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5exact_step(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_4exact_step, "One step of a group in one pass per neuron: refractoriness (if\n    ``refractory_steps`` is not empty; as `refractory_flags`), the exact\n    update (as `exact_update`; ``offsets`` may be empty) and the threshold\n    ``threshold_variable OP threshold_level`` (OP from THRESHOLD_OPS, tested\n    after the update; refractory neurons do not spike). A spiking neuron\047s\n    index goes to ``spikes`` (room for all), its ``lastspike`` becomes ``t``\n    and it turns refractory.\n\n    Returns the number of spikes.\n    ");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_5exact_step = {"exact_step", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_5exact_step, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_4exact_step};
-static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_5exact_step(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_6exact_step, "One step of a group in one pass per neuron: refractoriness (if\n    ``refractory_steps`` is not empty; as `refractory_flags`), the exact\n    update (as `exact_update`; ``offsets`` may be empty) and the threshold\n    ``threshold_variable OP threshold_level`` (OP from THRESHOLD_OPS, tested\n    after the update; refractory neurons do not spike). A spiking neuron\047s\n    index goes to ``spikes`` (room for all), its ``lastspike`` becomes ``t``\n    and it turns refractory.\n\n    Returns the number of spikes.\n    ");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step = {"exact_step", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_6exact_step};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_7exact_step(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21825,123 +22439,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 126, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 160, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 126, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 160, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 160, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 126, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 160, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 160, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 126, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 160, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 126, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 160, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 160, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 127, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 127, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 128, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 128, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 130, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 161, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 161, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 162, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 126, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 160, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21961,8 +22575,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 127, __pyx_L1_error)
-  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 161, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
   goto __pyx_L0;
@@ -21994,7 +22608,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes) {
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes) {
   Py_ssize_t __pyx_v_n_vars;
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_n;
@@ -22032,7 +22646,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":141
+  /* "ext/neuron_kernels.pyx":175
  *     Returns the number of spikes.
  *     """
  *     cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0             # <<<<<<<<<<<<<<
@@ -22041,13 +22655,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 141, __pyx_L1_error)
+    __PYX_ERR(0, 175, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 141, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 175, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
   __pyx_v_n_spikes = 0;
 
-  /* "ext/neuron_kernels.pyx":147
+  /* "ext/neuron_kernels.pyx":181
  *     cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
@@ -22056,7 +22670,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_free_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":148
+  /* "ext/neuron_kernels.pyx":182
  *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
@@ -22065,7 +22679,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":149
+  /* "ext/neuron_kernels.pyx":183
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -22074,7 +22688,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":150
+  /* "ext/neuron_kernels.pyx":184
  *     cdef const double* held_c = NULL
  *     cdef bint refractoriness = refractory_steps.shape[0] > 0
  *     cdef bint shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -22083,7 +22697,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   __pyx_v_shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":152
+  /* "ext/neuron_kernels.pyx":186
  *     cdef bint shared_period = refractory_steps.shape[0] == 1
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x             # <<<<<<<<<<<<<<
@@ -22093,17 +22707,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":153
+  /* "ext/neuron_kernels.pyx":187
  *     cdef bint crossed, free
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 153, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 187, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":154
+  /* "ext/neuron_kernels.pyx":188
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22131,7 +22745,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":155
+  /* "ext/neuron_kernels.pyx":189
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
@@ -22155,7 +22769,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":154
+  /* "ext/neuron_kernels.pyx":188
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22165,7 +22779,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":156
+    /* "ext/neuron_kernels.pyx":190
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
@@ -22178,14 +22792,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 156, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 190, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 156, __pyx_L1_error)
+    __PYX_ERR(0, 190, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":154
+    /* "ext/neuron_kernels.pyx":188
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
  *     n = _variable_pointers(variables, values)
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22194,7 +22808,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":157
+  /* "ext/neuron_kernels.pyx":191
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
@@ -22208,7 +22822,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":158
+    /* "ext/neuron_kernels.pyx":192
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -22219,7 +22833,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
     (__pyx_v_free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
 
-    /* "ext/neuron_kernels.pyx":159
+    /* "ext/neuron_kernels.pyx":193
  *     for k in range(n_vars * (n_vars + 1)):
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -22232,7 +22846,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   }
 
 
-  /* "ext/neuron_kernels.pyx":160
+  /* "ext/neuron_kernels.pyx":194
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -22244,7 +22858,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":161
+    /* "ext/neuron_kernels.pyx":195
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -22262,7 +22876,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":160
+    /* "ext/neuron_kernels.pyx":194
  *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -22271,7 +22885,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":162
+  /* "ext/neuron_kernels.pyx":196
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -22283,7 +22897,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":163
+    /* "ext/neuron_kernels.pyx":197
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -22309,7 +22923,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":164
+      /* "ext/neuron_kernels.pyx":198
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -22322,14 +22936,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 164, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 198, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 164, __pyx_L1_error)
+      __PYX_ERR(0, 198, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":163
+      /* "ext/neuron_kernels.pyx":197
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -22338,7 +22952,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
     }
 
-    /* "ext/neuron_kernels.pyx":165
+    /* "ext/neuron_kernels.pyx":199
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -22349,7 +22963,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     __pyx_t_10 = 0;
     __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
 
-    /* "ext/neuron_kernels.pyx":166
+    /* "ext/neuron_kernels.pyx":200
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -22360,7 +22974,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     __pyx_t_9 = 0;
     __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/neuron_kernels.pyx":162
+    /* "ext/neuron_kernels.pyx":196
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -22369,7 +22983,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":167
+  /* "ext/neuron_kernels.pyx":201
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22397,7 +23011,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":168
+  /* "ext/neuron_kernels.pyx":202
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \             # <<<<<<<<<<<<<<
@@ -22425,7 +23039,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":169
+  /* "ext/neuron_kernels.pyx":203
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
@@ -22483,7 +23097,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 
   __pyx_L16_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":167
+  /* "ext/neuron_kernels.pyx":201
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22493,7 +23107,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":170
+    /* "ext/neuron_kernels.pyx":204
  *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -22506,14 +23120,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 170, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 204, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 170, __pyx_L1_error)
+    __PYX_ERR(0, 204, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":167
+    /* "ext/neuron_kernels.pyx":201
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -22522,7 +23136,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":171
+  /* "ext/neuron_kernels.pyx":205
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22535,7 +23149,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":172
+        /* "ext/neuron_kernels.pyx":206
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -22549,7 +23163,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
         for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
           __pyx_v_i = __pyx_t_8;
 
-          /* "ext/neuron_kernels.pyx":173
+          /* "ext/neuron_kernels.pyx":207
  *     with nogil:
  *         for i in range(n):
  *             free = True             # <<<<<<<<<<<<<<
@@ -22558,7 +23172,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           __pyx_v_free = 1;
 
-          /* "ext/neuron_kernels.pyx":174
+          /* "ext/neuron_kernels.pyx":208
  *         for i in range(n):
  *             free = True
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22567,7 +23181,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           if (__pyx_v_refractoriness) {
 
-            /* "ext/neuron_kernels.pyx":175
+            /* "ext/neuron_kernels.pyx":209
  *             free = True
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -22576,7 +23190,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_t_9 = __pyx_v_i;
 
-            /* "ext/neuron_kernels.pyx":176
+            /* "ext/neuron_kernels.pyx":210
  *             if refractoriness:
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]             # <<<<<<<<<<<<<<
@@ -22594,7 +23208,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_10)) ))));
 
 
-            /* "ext/neuron_kernels.pyx":174
+            /* "ext/neuron_kernels.pyx":208
  *         for i in range(n):
  *             free = True
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22603,7 +23217,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           }
 
-          /* "ext/neuron_kernels.pyx":177
+          /* "ext/neuron_kernels.pyx":211
  *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                     refractory_steps[0 if shared_period else i]
  *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,             # <<<<<<<<<<<<<<
@@ -22612,7 +23226,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-          /* "ext/neuron_kernels.pyx":179
+          /* "ext/neuron_kernels.pyx":213
  *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
  *                                     free)
  *             x = threshold_variable[i]             # <<<<<<<<<<<<<<
@@ -22622,7 +23236,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
           __pyx_t_10 = __pyx_v_i;
           __pyx_v_x = (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_10)) )));
 
-          /* "ext/neuron_kernels.pyx":180
+          /* "ext/neuron_kernels.pyx":214
  *                                     free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -22632,7 +23246,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
           switch (__pyx_v_threshold_op) {
             case 0:
 
-            /* "ext/neuron_kernels.pyx":181
+            /* "ext/neuron_kernels.pyx":215
  *             x = threshold_variable[i]
  *             if threshold_op == 0:
  *                 crossed = x > threshold_level             # <<<<<<<<<<<<<<
@@ -22641,7 +23255,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x > __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":180
+            /* "ext/neuron_kernels.pyx":214
  *                                     free)
  *             x = threshold_variable[i]
  *             if threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -22651,7 +23265,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
             case 1:
 
-            /* "ext/neuron_kernels.pyx":183
+            /* "ext/neuron_kernels.pyx":217
  *                 crossed = x > threshold_level
  *             elif threshold_op == 1:
  *                 crossed = x >= threshold_level             # <<<<<<<<<<<<<<
@@ -22660,7 +23274,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x >= __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":182
+            /* "ext/neuron_kernels.pyx":216
  *             if threshold_op == 0:
  *                 crossed = x > threshold_level
  *             elif threshold_op == 1:             # <<<<<<<<<<<<<<
@@ -22670,7 +23284,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
             case 2:
 
-            /* "ext/neuron_kernels.pyx":185
+            /* "ext/neuron_kernels.pyx":219
  *                 crossed = x >= threshold_level
  *             elif threshold_op == 2:
  *                 crossed = x < threshold_level             # <<<<<<<<<<<<<<
@@ -22679,7 +23293,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_crossed = (__pyx_v_x < __pyx_v_threshold_level);
 
-            /* "ext/neuron_kernels.pyx":184
+            /* "ext/neuron_kernels.pyx":218
  *             elif threshold_op == 1:
  *                 crossed = x >= threshold_level
  *             elif threshold_op == 2:             # <<<<<<<<<<<<<<
@@ -22689,7 +23303,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
             default:
 
-            /* "ext/neuron_kernels.pyx":187
+            /* "ext/neuron_kernels.pyx":221
  *                 crossed = x < threshold_level
  *             else:
  *                 crossed = x <= threshold_level             # <<<<<<<<<<<<<<
@@ -22700,7 +23314,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             break;
           }
 
-          /* "ext/neuron_kernels.pyx":188
+          /* "ext/neuron_kernels.pyx":222
  *             else:
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free             # <<<<<<<<<<<<<<
@@ -22718,7 +23332,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
           __pyx_L31_bool_binop_done:;
           __pyx_v_crossed = __pyx_t_2;
 
-          /* "ext/neuron_kernels.pyx":189
+          /* "ext/neuron_kernels.pyx":223
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free
  *             if crossed:             # <<<<<<<<<<<<<<
@@ -22727,7 +23341,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           if (__pyx_v_crossed) {
 
-            /* "ext/neuron_kernels.pyx":190
+            /* "ext/neuron_kernels.pyx":224
  *             crossed = crossed and free
  *             if crossed:
  *                 spikes[n_spikes] = i             # <<<<<<<<<<<<<<
@@ -22737,7 +23351,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             __pyx_t_10 = __pyx_v_n_spikes;
             *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_10)) )) = __pyx_v_i;
 
-            /* "ext/neuron_kernels.pyx":191
+            /* "ext/neuron_kernels.pyx":225
  *             if crossed:
  *                 spikes[n_spikes] = i
  *                 n_spikes += 1             # <<<<<<<<<<<<<<
@@ -22746,7 +23360,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
             __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
 
-            /* "ext/neuron_kernels.pyx":192
+            /* "ext/neuron_kernels.pyx":226
  *                 spikes[n_spikes] = i
  *                 n_spikes += 1
  *                 lastspike[i] = t             # <<<<<<<<<<<<<<
@@ -22756,7 +23370,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             __pyx_t_10 = __pyx_v_i;
             *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_10)) )) = __pyx_v_t;
 
-            /* "ext/neuron_kernels.pyx":189
+            /* "ext/neuron_kernels.pyx":223
  *                 crossed = x <= threshold_level
  *             crossed = crossed and free
  *             if crossed:             # <<<<<<<<<<<<<<
@@ -22765,7 +23379,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           }
 
-          /* "ext/neuron_kernels.pyx":193
+          /* "ext/neuron_kernels.pyx":227
  *                 n_spikes += 1
  *                 lastspike[i] = t
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22774,7 +23388,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 */
           if (__pyx_v_refractoriness) {
 
-            /* "ext/neuron_kernels.pyx":194
+            /* "ext/neuron_kernels.pyx":228
  *                 lastspike[i] = t
  *             if refractoriness:
  *                 not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
@@ -22797,7 +23411,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
             *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_10)) )) = __pyx_t_13;
 
 
-            /* "ext/neuron_kernels.pyx":193
+            /* "ext/neuron_kernels.pyx":227
  *                 n_spikes += 1
  *                 lastspike[i] = t
  *             if refractoriness:             # <<<<<<<<<<<<<<
@@ -22809,7 +23423,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
 
       }
 
-      /* "ext/neuron_kernels.pyx":171
+      /* "ext/neuron_kernels.pyx":205
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22826,14 +23440,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
       }
   }
 
-  /* "ext/neuron_kernels.pyx":195
+  /* "ext/neuron_kernels.pyx":229
  *             if refractoriness:
  *                 not_refractory[i] = free and not crossed
  *     return n_spikes             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 195, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 229, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject *__pyx_temp;
@@ -22846,7 +23460,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":126
+  /* "ext/neuron_kernels.pyx":160
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -22883,7 +23497,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4exact_step(CYTHON_UNU
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":198
+/* "ext/neuron_kernels.pyx":232
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -22909,7 +23523,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":206
+  /* "ext/neuron_kernels.pyx":240
  *     cdef double old[MAX_VARIABLES]
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
@@ -22925,7 +23539,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_m = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":207
+  /* "ext/neuron_kernels.pyx":241
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
@@ -22941,7 +23555,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_c = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":208
+  /* "ext/neuron_kernels.pyx":242
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
@@ -22950,7 +23564,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":209
+  /* "ext/neuron_kernels.pyx":243
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -22964,7 +23578,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":210
+    /* "ext/neuron_kernels.pyx":244
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):
  *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -22975,7 +23589,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":211
+  /* "ext/neuron_kernels.pyx":245
  *     for k in range(n_vars):
  *         old[k] = values[k][i]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -22989,7 +23603,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":212
+    /* "ext/neuron_kernels.pyx":246
  *         old[k] = values[k][i]
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -22998,7 +23612,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-    /* "ext/neuron_kernels.pyx":213
+    /* "ext/neuron_kernels.pyx":247
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23010,7 +23624,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     if (__pyx_t_6) {
 
 
-      /* "ext/neuron_kernels.pyx":214
+      /* "ext/neuron_kernels.pyx":248
  *         total = m[k * width + n_vars]
  *         if c != NULL:
  *             total += c[k * n + i]             # <<<<<<<<<<<<<<
@@ -23019,7 +23633,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
       __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
 
-      /* "ext/neuron_kernels.pyx":213
+      /* "ext/neuron_kernels.pyx":247
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23028,7 +23642,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     }
 
-    /* "ext/neuron_kernels.pyx":215
+    /* "ext/neuron_kernels.pyx":249
  *         if c != NULL:
  *             total += c[k * n + i]
  *         for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23042,7 +23656,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
       __pyx_v_l = __pyx_t_9;
 
-      /* "ext/neuron_kernels.pyx":216
+      /* "ext/neuron_kernels.pyx":250
  *             total += c[k * n + i]
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
@@ -23052,7 +23666,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     }
 
 
-    /* "ext/neuron_kernels.pyx":217
+    /* "ext/neuron_kernels.pyx":251
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]
  *         values[k][i] = total             # <<<<<<<<<<<<<<
@@ -23061,7 +23675,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":198
+  /* "ext/neuron_kernels.pyx":232
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -25410,50 +26024,65 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":94
+  /* "ext/neuron_kernels.pyx":50
+ * 
+ * 
+ * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
+ *                             const double[:, :, ::1] held_matrices, list variables,
+ *                             const uint8_t[::1] not_refractory):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron, 0, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, __pyx_t_4) < (0)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/neuron_kernels.pyx":128
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
  *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
  *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 94, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 94, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":123
+  /* "ext/neuron_kernels.pyx":157
  * 
  * # Threshold comparisons of the compiled step: variable OP level.
  * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 157, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":126
+  /* "ext/neuron_kernels.pyx":160
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 160, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 126, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 160, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/neuron_kernels.pyx":1
@@ -25630,41 +26259,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{5},{6},{7},{4},{6},{6},{6},{6},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{241},{649}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{40},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{23},{5},{6},{7},{4},{6},{6},{6},{6},{13},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{8},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{320},{241},{649}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1676 bytes) */
-static const char cstring[] = "x\332\255U\313s\333\306\0317-\331\241\033\266\021#[\032\307\035e))\246\232\332Li\271\225\246M\335\241e\3721vbI\224\335N/\230%\260 \327\002vA\354\202&;m\047G\036q\304\021G\034q\304\221G\035y\3041\177\202\377\204|\013\360e\365q\212f\270\370v\277\367\357{\010a\211~7@\274\375\216\350\362Q\255\216$G\373\017\220\220X\022\324\307.\305m\213\210?\242o\277#6w\207o)y\217\270\211\276\3259\223\264\343qO \314\014dPW\351_~\246l\306\020\322\245\0061\226\204\021w\377/\377\343\267\271\344\243\277\034a\306\270DX\010\332a*^\227`\343>g\326\020\331Y\220}\010\362\005\353c\213\032\310\346\006\271\207\310\300\001]0U\325\253\312o\325\344\256t1\253\336C\03505\023\026]\354\020p\205\360\200\n\364=\007\010d\027\000:\032\312.g\010\336\014b\3216q\001\034\360\246\342\003\253\256\022b\350\270y|\377\341\341\303,Z\227(8\005\022^[\267 P\"\024hm\217Z\022\254\313\241CD\r\2750\321\220{\210\021\210\013\262p@nYAv\tC\202HE\240j\2263\226\2243\r\324)\353T\2470\321>Q\332O\261%H\r\033\206\006rD\347\226\245x\234\211\032n\353\006\025\252\214\204e\347@~\303\210\347\202\245s\3422b\211\2323\034tt\312\240x\202\nI\030\200\353v<\033\010\270\347Z\006\343\220\274\211=K\"Ms\211\341\351D\323\220\341e\336\031g\367\001\214>\305\026p\301\024\225\232\306<\333\031\3264\235\273\244f\203\036\305\256\213\207\310\304\324\3123\246\266\003eX\026\363l,\273\377!\301M\023p\020\310\366\204D]\014\tsF\020\344\350\331\0149\200\177\236\216z4-\334\311*\240..1]\254K\350\010%E\271qIx\316\247\214\000\366\231\356B\342\322\010\\\362n\021\326\221]/\303FE\212-\213\353J!O\322\300\022\327\376\0137\3570\025`\336\334\242\3469\206b@\342\320L37m\202^\242\001\332{\211~\213\352\277i\264\216^\274hZ\026u\240\034\317\3443\331|%_\311f\213\364<\302tr\366\374\264\331z\376\372\325\023\355\365qK\rhm1\253\232v<\034\300\357\t4\252\366=\224\376\224\230\2326m&( \024K\265\333\202\350\020I%\261\325\203\241t\340\317\364\230\256\276\300\0223\255\2740\212\2621e\331\227\033\236\225\361\030\266\363\257r\257i\320\\\232\336%\372\271\360\354\3746\265\242H5\n9\3451\207\352\347`""\241\311fr}\251\360S6z\036\266ffg\2757\247\364l:\227\036\310@]\240e\346\241\210\245\320\347\364BO\022\241r\241Bu!\367`F\tL\315\254hZ\3333M\230y1d:\345\265\271\210hcAt\335\002R\003\014`\237\350\244\215\365s\235{L\352.\207)6`\362`\206\354\032\304$k\037O\235!\215,{\360\232o_\250%,+\002\351g\013\206\270.\214\304\000\032\024\000#NN\345\335\242:U\300\n\203\246\231.2\323%D\3754=;\355.\261\014\205:\2349\235\365\327 #\247\343D\251\001K\225\014T\271E~\374\203\234C\023H\341\320sb\303\n\240,W\203\265\252v\252\332\245\214i\031[0\rFC(\200a3\333\320O\332b\334 \237\251\023\007\360\200\221\322\362\324\025\245rq\270\363\361\354-T\265,\267\245\273\222\207{G-&\027LN\227P6Hp@\311\363S\313G\\%\221\007\010Eve\246-9\374\\O\227Rv]P\342\000\202E\372\304Z\\\271\263\240g#\017\035\t\321\347\210\303\377\007\217\210\3712\030\274\376\241\360\241t\345\332\355\340F\270\021\366\242B\272\2729\331\254\206\375\350$\322\343\365\270\221\256\336\016n\005\355\360\263H\306\017\342\223t\365\223\037\376\355\277\r\352\301Q \302\355\360(\364\242g\361\376\344\017O\307\346E\343\24259nMZgi\361W\243wA!(\2477~\221\026K\243\246\177\313\307~\357C\361\312/\357\004\225\340\367a)jD\255\370FRNv\223\356\370\335\344\370$]Ca!\274\025Zq\005\"\272y\345\332V\320\202\207\362\207\353W\256U\200P\301\255D\365tU\211\335\311\324\013\331e\371\270\023\034\204w\243B\264\036=\216\260\n\365\375H\367\313i\361F\272Z\234\024\277\000\327\177\n\263\367^Z\374tt\340\337\205\030\327!\0237\\\017_\305\327c\034\213d\0479IK\237\373_\007\215\340$-\226\375\262_\r\312\301\316\354r/\300\220xe\031\0077,+s\217\202\215\240\027\256\204\373\340ba`\315/\370[\360^\310\240\330\364{A\021d\016\243\303\37009\034\037^\034LN[\220\360\3264\341I\2451.\253\202T\346I}9\371\362\233\250\037\237\304z\362y\002\000lM\266j\221\0317\342V\262\222\324\177\274\\\237\217\023\355\217\336\372u\377\310\027A\025r|\032\335\215\013P\325\243\370}\322\036_\035W\322\322\246\337\017N\002\035\230\317\242\375\350<\331Hz\343\225\361\376\270sqz\321[\324q\2658\2726z\343W\374\003\200\342\257\341c""\260\016<<\362\374\247\340\354Ap\026nFW\243\335\250\035\257\304\007\311v\322\230\261_B\356W\303\335\260\023\235f\021\266\222O\022w\\V\261\271\243\365\021\310}6\352\345\2452\375\206\337\n\256\006\225\237\2638y\223\016\347\372\247I/-m\005f\330\010[\320P\017\240\217\256\307f\322HZ\200\307\366\270\221\226+\323^{\030\211x\047>K\326\223\047\300\332\2314\337L\336\274\375\037\235\235\226\326\375zZR\251\254m\372\377\014\353\231\317B|3\376[\362\367q/\275\271\013\376\336L\276\376\263\212\177\007\330\317\243#0\277\227\354\215\367.\366\240\005\322\335\257\322\322\332dm;\254\204\231\241\177A\354`\354\213`;x\034\340\264\274\0055*\347w\305X\276\003\377\3079\243\264\341w\003\0030\310\203\331\200\350 \234t\355\327A#]\273\r`}\245\2042\336\026\240\345\205\315\350ft\026CA>\035\325\177\002\273\036n\340";
-    PyObject *data = __Pyx_DecompressString(cstring, 1676, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1839 bytes) */
+static const char cstring[] = "x\332\255U\315s\333\306\0257%\331\246\033&\021MY\252\343FYJ\212\251:6SJn\244iSwh\232\376\030\273\261(JJ\247\027\314\022X\220\260\200\005\211]\320d\247\355\344\310#\2168\342\210#\2168\342\310#\2178\372O\360\237\220\267\200\370!\265\351\241S\317\010|\273\357c\337\373\275\337{F\230\243\337\r\220\331zGd\376\244\\A\334D\373{\210q\314\t\352cK\303-\235\260?\240\357\377B\014\323\032\236i\344=2U\364\275lR\256\265m\323f\010S\005)\232%\374\257^kt\252`\334\322\024\242,\030#\323\372\257\372\313w3\313\047\177\256aJM\2160cZ\233\212|-\202\225G&\325\207\310H\222\354C\222\257h\037\353\232\202\014S!\017\021\031t\301\027B\225\344\222x\267\244\232\026\2670-=Dm\01055f\035\334%\360\024\302\003\215\241\037L\200\200w\000\240\332\220wL\212\340N!\272\326\"\026\200\003\257\211\374 \252%\214(:\252\037=z|\3708\311\326\"\002N\206\230\335\222uH\2240\001Z\313\326t\016\321\371\260KX\031\275R\321\320\264\021%\220\027T\321\005\273E\007\336!\0241\302\205\200JI\315\230k&\225\300]\243\355\322\005LZ\237\010\357\347Xg\244\214\025E\002;\"\233\272.t&ee\334\222\025\215\2116\022\232|\007\374[Jl\013\"\235\023\213\022\235\225\273\303A[\326(4\217i\214\023\n\340Zm\333\000\001\316\251\227BM(^\305\266\316\221$YD\261e\"IH\261\223\327\251I\037\001\030}\r\353\240\205P\032\227$j\033\335aY\222M\213\224\r\360\323\260e\341!R\261\246\247\025kF\027\332\260hf\033\230w\376\315\302TU\300\201!\303f\034u0\024lR\202\240F\333\240\250\013\370\247\345\210\313\327h\200v_\243oP\345\267\310\356*\202\304\020\322\322\006W\354T\035\267\223N\211\203ET\013\313\034\230#\2544S\271b<\323k\224@\217\022\337\271\305\225Q\271\222\245Nh\233w\354\004CQ\021\326uS\026\016)\030\220!.\377\007m\312D\221`:\004\254\274X\215<}\246u\251\342j\263\366\352U]\327\265.\264\355\005\177\301\353o\370\033^o\222\236M\250LN^\036\327\233/\337\276y&\275=j\212A.\317gZ\222\216\206\003\370{\006\204\226~\000\212\034\023U\222.H\007\215\206\246\nZ\316\2056\341\032\047\206\270P\204\017\374Sm*\213_P\261\251W\332@!\031X\243\311\257\251\330z\242\243\330H\177\305\363\222\004$\224""\344\016\221\317\231m\244\247\213(B\024#\223J6\355j\3629D\250\323\251]\237\013\374D\214\236\215\365i\330)Gg\222\234L\361\302\005\031\210\003Pk\226\n[H}&\317\3758a\242\026\215\t\266\2326\3142\201\351\2326Mj\331\252\n\273\201\r\251\254\231\345\231\tkaFdY\007Q\002\014`\357\310\244\205\345s\331\264)\227-\023\246]\201\t\205Y3\312\220\023/_\236N\205+I\365\360j\272\245\241\227\260\324\010\224\237,\"bY0:\003 (\000F\272\251\224\262eQ\226\200\261R\032Y\020\230\301\006\004.]\354A\325\"D\374Ir\3625:DWD3\340\233\312S\332\315\017\203D\274\030MMS`A\223\201\240\004K?\177\047\347@\024\316\272\33291`\235ht\032#u\207U-\366\264\330\317\224J\211\031\243\022\214\021\023\315\200mo\000\367\244\371hB\355\027\217u\001\273y1B\022uw\315\356\3459\235\273JI\301\013ga\017\347\266Xv\026\204\274Xl\311\320\301\007\350\221~\245t\035\210b\322\004\201\020\026O\274\271\t\177\226-s\316;\0268\231\000\206N\372D\237\037\315\356\\\236\256\007`/d\237v\004\376\317\261\t\233-\216\301\333\2372\037s\327\256\337uoy\353^\317\317\304+\033\223\215\222\327\367\033\276\034\024\202j\274r\327\275\343\266\274\317}\036\354\005\215x\345\346O\377r\316\334\212[s\231\267\345\325<\333\177\021\354O\276{\036\251\343\352\27099jN\232\047q\366\263\321;7\343\346\343[\277\212\263\271Q\335\271\343`\247\3671{\355\323{n\321\375\275\227\363\253~3\270\025\346\303\235\260\023\275\233\0345\342U\344e\274;\236\036\024!\243\317\256]\337t\233p\221\377\260\002\367\037\340\325\367#\331\311\307\331[\361Jv\222\375\002\242\374\321\303\"\233\301\250\3574\034\331-\270O]\331\373\322W\203j\320\014\227\303\275\260\021\347\326\234\347`\271\017\212\r\177\331?\014\276\203\027\267\303ft3\262\306\267\307\2258w\327]w{\336\262\267\357\265!\241O\303\263\250\022\325\"6.M\032\227\013Y\250\333\362 \217OFOf\2568\316\335v\036\270U\267\021gW\235\214\263\t\367\031\341a\215\n\243j\222\363\047\243\003g\333\371\021r\204\244E\245\277\366\363\3766<\231I\217_\372\330g\3016\000|\t\2618\267\355U\274\227~\r\224\273a)\272\035\355E\307Q/\336\371\306\337\363\217}+X\017\372P\347""\316\003\210u\n\356\247a1\254\000~k3\374>\336\270v\275\010\202h\356\262_I_\273\227\300\237>\275\370\271\347\036x\367\375\214_\360\237\372\t\270\277\004zO\000p\340\334\007h\n\t\"\005\357Mp#\300\001\003x\033\013p\344\235\274Sr\363\356\366\364\360\320\305@\234\342\377\200\247\000f\303\351\271Y\2609\204^\036\206\207\321\341\370`r\334\204\2027/\n\236\024\253Q^\020\2728+\352\253\311W\337\372\375\240\021\310\341\355\020\000\330\234l\226g,\251|\270\312\357\313\205\366GgN\305\2519\314-A\215\317\375\373A\006\246\242\026\274\017[\321RT\214s\033N\337m\000\277\n\336\013\177\337?\017\327\303^\264\034\355G\355\361\361\270\267@\237\354\350\372\350\324):\007\000\305\217\336S\210\016:<\262\023\202\356\271\047@\320%\177\307o\005\313\301A\270\025V\247\352\327P\373\222\267\003\364<N2l\2067C+\312/\260\353\363Q/m\225\352T\235\246\273\344\026\377\237\315I\207|8\363?\016\201\224\233\256\352U\275&\020j\017xt#P\303*\014\325R\264\025U\343|\361\202k\217\023B\237\204\205\360\031\250\266\047\365\323\311\351\331/l\2068Wp`\032E)\253\033\316?\200\363\342\315L\260\026\3745\374\033\360}m\007\336;\235<\370\223\310\177q$v\243\335\361.P \336\371:\316\255NV\267\274\242\227\004\372\047\344\016\301\276p\267\222\231\313oB\217\362\351Y(\026\317\240\3770S\344\326\235\216\253\000\006i2\353\220\035\244\023\257\376\306\255\306\253w\001\254\257\205Q\242\333\004\264l\257\356\257\371\047A^\214x\345g\215\210\017\320";
+    PyObject *data = __Pyx_DecompressString(cstring, 1839, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2178 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001flag\374\214\204\002\036\001refrac\357tory\"\001iod\374\036\014\027\006iness \3607\002E\007\364\204\014o\014leng\347thu\315\"\260\205\001all\363oc\260\205\001\337\003data\341.\013\020\334c\256\205\001\213\205\003s.u\355p)\000e \366\000ric\375e\336\004be K x\377 (K + 1)\377ASCIIEll\373ip\234@GtGtE\377LtLtESeq\377uenceTHR\377ESHOLD_O\353PS\235\206\001.\242\206\007__P\373yx\001\000Dict_\377NextRef_\331_\306d\276@__\233\204\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\222\207\002)\001\265C3\001ma{in\003\002odulM\0027nam\002\003ewT\001\332`\377_checksupT\000\n\001?\004\025\001typ\304`~\037\001unpick?\000\233En \005vt\371\207\001\230\001qGualO\005\364e\375fc\231\206\002\354\277\001\220\204\004ex\314\001set\201_\203\005\273a\316\210\001\021\004\301\003.\007t\267est\200 is\251\204\001o\273ut\215`abc\313E_\377bufferas\377yncio.co\375r\035\003sbasec\253cl\273`_\201 t\351`e\377backcoun\377tcrossed\377distsim.u_\370 .\350\205\013dtd\371\002\370s\000""\370\211\003\311@odeen\373um\334\207\002error\367exa\266@step\370\004\003\250c\342\204\001sform{at\302\210\004free\000\001\373_c\001\002mheld\220\362!\003\000\006\003\333bx\022\002\310\205\004i\177idindex\353A\375s\000\002izekla\376\256\000pikemarwgin1\003mem\320\211\001\336\310\211\001nn_s\033\001sn\337_vars\350And\277imnot_\345\205\007o\353bj\255\206\004p\215 perq_\353\207\003\006\001\310\001pop\356\205\013\342\240\206\007_\327\002\005\010\370\001sre=g\225\210\001rset\376\207\004\246\212\002\277shared\000\003_\177periods\302\000\276\233\003start9\002t\377opstruct\377tthresho\276\231 level\005\007o\231p\021\007\356\214\005un\272\001\232\206\003v\337alues\207\215\006xO\377\200\001\360\014\000\005\031\230\377\t\240\026\240q\250\001\330\377\004\027\320\027\047\240v\250\377Q\250c\260\023\260A\330\377\004\031\230\025\230b\240\017\377\250t\2602\260Q\330\004\377\007\200~\220V\2301\230\377C\230s\240\"\240C\240\377u\250G\2603\3206F\377\300f\310A\310S\320P\377S\320ST\330\010\016\210\377j\230\001\230\021\330\t\n\377\330\010\014\210E\220\025\220\377a\220q\360\010\000\r\033\377\230!\2305\240\014\250A\377\250S\260\t\270\021\270$\377\270h\300j\320PQ\330\377\020 \240\001\240\025\240l\373\260!\217\000\024\000\005\036\230\375S\016\000\021\360\006\000\005!|\027\000\231\001\003\2501\330\004#\001\305\033:\002\001\010\002\r\002\003\004\033\230\3777\240&\250\001\250\023\250\367B\250a\247\001w\210c\220\377\021\330\010\t\330\004\010\320\333\010\032x\000;\240\023\002q\330\277\010\013\2107\220&\241\000\023\376\307\000r\240\023\240L\260\006\377\260a\260s\270#\270Q\377\330\014\022\220*\230A\230\377Q\330\010\021\220\021\220\047\357\230\021\230#\005\005,\230a\332\366\000!\374\tr\240`\000\013\210\377>\230\026\230q\240\003\240\3713`\0007\007\020\220\001\220\036\372\025\000\001\206\"\027\220q\230\010\376!\0008\2508\2608\2708\177\3008\3107\320RS\200@}\036\352\004\320!A\300\021\215A\374\361\000\330\004\037\320\037/\250v\177\260Q\260c\270\022\270\376\000\377\036\320\036.\250f\260A\177\260S\270\003""\2701\340\220M\376\333\013v\210V\2201\220C\357\220s\230\047\341\000F\250&\373\260\001\323@C\260w\270b\377\300\002\300!\330\014\027\220\337v\230Q\230c\376\000G\250\3773\250k\270\026\270q\300\377\003\3003\300g\310R\310\375q\276G\004\010\210\005\210U\357\220!\2207\210 W\240B|\304 \341@a\210u\220F\316@\3772\230T\240\027\250\002\250\377$\250b\260\003\2607\270\257\"\270A\330\030\004K\221 \002\277\240$\240g\250R\275bS\277\270\007\270r\300\021\304arw\210\023\210%\000\017\210q\245C\377f\220A\220S\230\002\230\351!\321\201I\237\204\003y\324FR\270q\377\330\014\036\230f\240A\240\177S\250\003\2502\250S\365@\337f\270A\270S\215 \"\300\357A\330\021!\204\205\002\003\2504\377\250s\260#\260T\270\023\373\270D\250 #\320EU\320\373UV\303\204\024\330\014\023\2201\373\330\014\307\001\020\027\220|\240\3371\240C\240y\350 \024\260\377X\270Z\300q\330\024$^m\000U\320*=\331a#\034\000\367H\250C\\\000(\270(\300\367(\310(\200`\330$%\330\377\014\020\320\020\"\240!\240\376D\002}\230C\230q\330\020\377\032\230\"\230B\230a\330\013\021\036\241@\021\n\003\025\001\004\t\035\000\371\340$\002.\001\014\026\220h\230wd\240!\206\004\026\220a\213\001\377\330\020\034\230A\330\020\031\317\230\021\230%T\000\243\003\036\230\377a\230u\240E\250\024\250;T\260\216@\013\2101";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2178, 2884);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2406 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001K x \377(K + 1) \347upd\301\204\001P\000rix\236\031\014flag\264\204\002F\001r\377efractor\235yJ\001iodF\014\027\006i\037ness 7\002m\007\234\205\014\376\227\014lengthu|\365\"\330\205\001alloc\330\205\001\014\207#\237\000a.\013\020\204\204\003\326\205\001\263\205\003\333s.\302\tce\206$be\375 \347\010ASCIIE\357llip\304@GtG\377tELtLtES\377equenceT\377HRESHOLD\257_OPS\305\206\001.\312\206\007_\357_Pyx\001\000Dic\377t_NextRegf__\356d\346@__\303\204\002\373__\001\005getit\313em\r\001d0\001\027\000fu\003nc\035\001\030\000\272\207\002)\001\335C3\001\357main\003\002odu\335lM\002nam\002\003ew\372T\001p~\000check\303suT\000\n\001?\004\025\001ty\371p\354`\037\001unpicmk?\000En \005vt\241\210\001\036\230\001qualO\005\234\204\005\245\204\006\261c\301\206\002\277\001\270\204\004ex\314\001s\007et_\203\005\343a\366\210\001\021\004\301\003\336.\007test\200 is\356\321\204\001out\215`abc\376\313E_buffer\377asyncio.\367cor\035\003sbas\257eccl\273`_\201 t\376\351`ebackco\377untcross\377eddis""tsi\327m._\370 .\220\206\013dt\341d\371\002s\000\240\212\003\311@ode\357enum\204\210\002err\337orexa\266@st\343ep\004\003\366\204\003\000\t_pe\363r_\362\206\003\371\204\001sfor\367mat\201\211\004free\366\000\001_c\001\002mhel\007d_c\001\002\006\003\300\205\002\364`\r\003\237atrix\037\002\224\206\004i\177idindex\217a\375s\000\002izekla\376\322\000pikemar\347gin<\005\213\206\003mem\274\244\212\001\234\212\001nn_s#\001s\277n_vars\224an\177dimnot_\221\206\007\027obj\201\207\004p\271 \303\007\323\001N\364\001pop\232\206\013\314\206\007_\354\002\274\005\010\244!sreg\351\210\001r\347set\322\210\004\372\212\002sha\347red\000\003\260!iod\371s\312\000\233\003start\3769\002topstru\377cttthres\373ho\256 levelf\005\007op\021\007\302\215\005un\272\001~\224\210\003values\333\215\006\377xO\200\001\360\014\000\005\377\031\230\t\240\026\240q\250\377\001\330\004\027\320\027\047\240\377v\250Q\250c\260\023\260\377A\330\004\031\230\025\230b\377\240\017\250t\2602\260Q\377\330\004\007\200~\220V\230\3771\230C\230s\240\"\240\377C\240u\250G\2603\320\3776F\300f\310A\310S\377\320PS\320ST\330\010\377\016\210j\230\001\230\021\330\377\t\n\330\010\014\210E\220\377\025\220a\220q\360\010\000\377\r\033\230!\2305\240\014\377\250A\250S\260\t\270\021\377\270$\270h\300j\320P\377Q\330\020 \240\001\240\025\357\240l\260!\217\000\016\000\005w\036\230S\016\000\021\340\004\025\000\375\340s\000w\210c\220\021\330\377\010\t\330\004\010\320\010\032\356C\000;\240a\212\001x\210v\377\220Q\220c\230\023\230B\377\230c\240\035\250f\260A\377\260S\270\003\2702\270Q_\330\014\024\220Fm\0003\026\000\177\027\250\003\2508\2606o\000\377#\270S\300\007\300r\310\377\022\3101\330\014\031\230\026\377\230q\240\003\2403\240g\376\216\000\r\270V\3001\300C?\300s\310\047\320Q\273\013\355\010\273r\240\205\000\013\210>2\006a\377\330\014\022\220*\230A\230\377Q\330\010\020\220\001\220\036\374P\000\306 \007\200r\210\023\210\375A\257\002\013\2107\220#\220\361W\241\000\262\000\346\001\030\250\021\250\361#\201 \356 \365\001\035\250a\250\347s\260#""\336 \245*\330\014#\277\2401\240H\250C\032\000(\377\270\047\300\022\3002\300R\377\300q\330$+\2502\250\177R\250r\260\026\260v\345\000\353$*I\000U<\000U\270!\353\2701\317@\024\267&\360\006\000\363\005!\327 \331A\003\2501\330\206\313!\240\033\372\"u\003\r\002\022\002\330\377\004\033\2307\240&\250\001\237\250\023\250B\250\330\"\3355q\253\330\010\316\001&\341@\023\207`r\377\240\023\240L\260\006\260a\317\260s\270#\364!\206&\021\220\177\021\220\047\230\021\230#\230!n\t\001,\230a\266`!\330\236\201/\276\307a\027\220q\230\010\254@8\376\311@8\2708\3008\3107\177\320RS\200\001\360\036\252d\037\320!A\300\021\315\204\001\361\000\323\004\377\037\320\037/\250v\260Q\337\260c\270\022\270\376\000\036\320\233\036.\235f1\340\320\204\r\320kv\377\210V\2201\220C\220s\373\230\047\341\000F\250&\260\001\377\260\023\260C\260w\270b\377\300\002\300!\330\014\027\220\367v\230Q\366`\023\240G\250\3773\250k\270\026\270q\300\377\003\3003\300g\310R\310\375q\376\204\007\004\010\210\005\210U\357\220!\2207\210 W\240B\273\240a\240\205\001a\210u\234\204\0022\377\230T\240\027\250\002\250$\377\250b\260\003\2607\270\"\373\270A\027\005K\230q\240\002\317\240$\240g\354@\376\205\001S\270\237\007\270r\300\021\204\206\001\327d\017\373\210q\222\206\001w\210f\220A?\220S\230\002\230!\321\201I\337\206\003\375y\324FR\270q\330\014\036\377\230f\240A\240S\250\003\357\2502\250S\365@f\270A\373\270S\215 \"\300A\330\021\335!\304\207\002\003\2504\314\204\002T\270\367\023\270D\250 #\320EU\367\320UV\203\207\024\330\014\023\220\3671\330\014\307\001\020\027\220|\277\2401\240C\240y\350 \024\377\260X\270Z\300q\330\024=$m\000U\320*=\321\206\001\207\205\t\337(\300(\310(\200`\330$\377%\330\014\020\320\020\"\240\373!\240D\002}\230C\230q\337\330\020\032\230\"\357\205\002\021\036\217\230c\240\021\n\003\025\001\004\tB\347\230a\340$\002.\001\014\026\220\337h\230d\240!\206\004\026\220\375a\213\001\330\020\034\230A\330?\020\031\230\021\230%T\000\243\003\377\036\230a\230u\240E\250\357\024\250T\260\216@\013\2101";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2406, 3288);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2884 bytes) */
-static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b""\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260""\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014#\2401\240H\250C\250s\260(\270(\300(\310(\320RS\330$%\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
+    #else /* compression: none (3288 bytes) */
+static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone K x (K + 1) update matrix per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateexact_update_per_neuronflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matricesheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatricesmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q""\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\016\000\005\036\230S\240\001\240\021\340\004 \240\001\340\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200x\210v\220Q\220c\230\023\230B\230c\240\035\250f\260A\260S\270\003\2702\270Q\330\014\024\220F\230!\2303\230c\240\027\250\003\2508\2606\270\021\270#\270S\300\007\300r\310\022\3101\330\014\031\230\026\230q\240\003\2403\240g\250S\260\r\270V\3001\300C\300s\310\047\320QS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\004\007\200r\210\023\210A\330\010\t\330\004\013\2107\220#\220W\230B\230a\330\004 \240\001\240\030\250\021\250#\250S\260\001\330\004 \240\001\240\035\250a\250s\260#\260Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014#\2401\240H\250C\250s\260(\270\047\300\022\3002\300R\300q\330$+\2502\250R\250r\260\026\260v\270Q\330$*\250#\250U\260#\260U\270!\2701\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240""\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014#\2401\240H\250C\250s\260(\270(\300(\310(\320RS\330$%\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330""\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 142; i++) {
+    for (int i = 0; i < 146; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 35) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 36) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -25672,8 +26301,8 @@ static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 142; i < 146; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-142].length;
+    for (int i = 146; i < 151; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-146].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -25683,15 +26312,15 @@ static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 146; i++) {
+    for (Py_ssize_t i = 0; i < 151; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 142;
-      for (Py_ssize_t i=0; i<4; ++i) {
+      PyObject **table = stringtab + 146;
+      for (Py_ssize_t i=0; i<5; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -25758,7 +26387,7 @@ typedef struct {
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 5;
     unsigned int flags : 10;
-    unsigned int first_line : 7;
+    unsigned int first_line : 8;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -25783,14 +26412,19 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 94};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 50};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrices, __pyx_mstate->__pyx_n_u_held_matrices, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_size, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update_per_neuron, __pyx_mstate->__pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 126};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 128};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 160};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_refractoriness, __pyx_mstate->__pyx_n_u_shared_period, __pyx_mstate->__pyx_n_u_crossed, __pyx_mstate->__pyx_n_u_free, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step, __pyx_mstate->__pyx_n_u_x};
-    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -32828,6 +33462,29 @@ __pyx_fail:
 }
 
 /* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 3,
+                                                 &__Pyx_TypeInfo_double__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(PyObject *obj, int writable_flag) {
     __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
     __Pyx_BufFmt_StackElem stack[1];
@@ -33846,85 +34503,6 @@ static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *con
 #endif
 
 /* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const long neg_one = (long) -1, const_zero = (long) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    if (is_unsigned) {
-        if (sizeof(long) < sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(long) <= sizeof(unsigned long)) {
-            return PyLong_FromUnsignedLong((unsigned long) value);
-#if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(long) <= sizeof(unsigned PY_LONG_LONG)) {
-            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
-#endif
-        }
-    } else {
-        if (sizeof(long) <= sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(long) <= sizeof(PY_LONG_LONG)) {
-            return PyLong_FromLongLong((PY_LONG_LONG) value);
-        }
-    }
-    {
-        unsigned char *bytes = (unsigned char *)&value;
-#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
-        if (is_unsigned) {
-            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
-        } else {
-            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
-        }
-#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(long),
-                                     little, !is_unsigned);
-#else
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        PyObject *result = NULL, *kwds = NULL;
-        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(long));
-        if (!py_bytes) goto limited_bad;
-        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
-        if (!from_bytes_str) goto limited_bad;
-        order_str = PyUnicode_FromString(little ? "little" : "big");
-        if (!order_str) goto limited_bad;
-        {
-            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
-            if (!is_unsigned) {
-                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
-                if (!signed_str) goto limited_bad;
-#if CYTHON_VECTORCALL
-                kwds = PyTuple_Pack(1, signed_str);
-#else
-                {
-                    PyObject *keys[] = {signed_str};
-                    PyObject *values[] = {Py_True};
-                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
-                }
-#endif
-                Py_DECREF(signed_str);
-                if (unlikely(!kwds)) goto limited_bad;
-            }
-            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
-        }
-        limited_bad:
-        Py_XDECREF(kwds);
-        Py_XDECREF(order_str);
-        Py_XDECREF(py_bytes);
-        Py_XDECREF(from_bytes_str);
-        return result;
-#endif
-    }
-}
-
-/* CIntToPy */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint8_t(uint8_t value) {
 #ifdef __Pyx_HAS_GCC_DIAGNOSTIC
 #pragma GCC diagnostic push
@@ -33969,6 +34547,85 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint8_t(uint8_t value) {
         PyObject *result = NULL, *kwds = NULL;
         PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
         py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(uint8_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const long neg_one = (long) -1, const_zero = (long) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(long) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(long) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(long) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(long) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(long) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(long),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(long));
         if (!py_bytes) goto limited_bad;
         from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
         if (!from_bytes_str) goto limited_bad;

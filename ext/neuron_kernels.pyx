@@ -47,6 +47,40 @@ def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
         _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)
 
 
+def exact_update_per_neuron(const double[:, :, ::1] matrices,
+                            const double[:, :, ::1] held_matrices, list variables,
+                            const uint8_t[::1] not_refractory):
+    """x_i <- M_i[:, :K] x_i + M_i[:, K] for every neuron i, in place, with a
+    K x (K + 1) matrix per neuron (coefficients that differ between neurons:
+    a different tau_m per cell). ``held_matrices`` where ``not_refractory``
+    is 0; an empty ``not_refractory``: no neuron is refractory."""
+    cdef Py_ssize_t n_vars = len(variables), n, i
+    cdef double* values[MAX_VARIABLES]
+    cdef const uint8_t* flags = NULL
+    cdef Py_ssize_t size
+    if n_vars == 0:
+        return
+    n = _variable_pointers(variables, values)
+    if matrices.shape[0] != n or held_matrices.shape[0] != n or \
+            matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
+            held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
+        raise ValueError("one K x (K + 1) update matrix per neuron")
+    if not_refractory.shape[0] > 0:
+        if not_refractory.shape[0] != n:
+            raise ValueError("one refractoriness flag per neuron")
+        flags = &not_refractory[0]
+    if n == 0:
+        return
+    size = n_vars * (n_vars + 1)
+    cdef const double* free_m = &matrices[0, 0, 0]
+    cdef const double* held_m = &held_matrices[0, 0, 0]
+    with nogil:
+        for i in range(n):
+            _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,
+                                    held_m + i * size, NULL, NULL,
+                                    flags == NULL or flags[i])
+
+
 cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:
     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
     length); returns that length."""

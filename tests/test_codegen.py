@@ -197,3 +197,35 @@ def test_an_unwritable_kernel_cache_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "_loaded", {})
     with pytest.raises(build.KernelBuildError, match="set DISTSIM_CACHE"):
         build.load_kernel("def run():\n    return 1  # unwritable cache\n")
+
+
+def test_exact_update_with_a_matrix_per_neuron_matches_numpy():
+    # Coefficients that differ between neurons (a tau per cell, as SONATA
+    # node types and PyNN's heterogeneous parameters give) run in one
+    # compiled loop, with the numpy path's results bit for bit.
+    import distsim
+    from distsim import NeuronGroup, StateMonitor, ms, mV, run, start_scope
+    results = {}
+    for target in ("cython", "numpy"):
+        start_scope()
+        distsim.prefs.codegen.target = target
+        G = NeuronGroup(50, """dv/dt = (-(v - E) + R*I_s)/tau : volt (unless refractory)
+                               dI_s/dt = -I_s/tau_s : amp
+                               tau : second
+                               tau_s : second
+                               E : volt
+                               R : ohm""",
+                        threshold="v > -50*mV", reset="v = -70*mV", refractory=2 * ms,
+                        method="exact")
+        G.tau = "(5 + i)*ms"
+        G.tau_s = "(1 + 0.1*i)*ms"
+        G.E = "-60*mV + 0.3*i*mV"
+        G.R = "100*Mohm"
+        G.I_s = "0.2*nA*(i % 7)"
+        G.v = -70 * mV
+        trace = StateMonitor(G, ["v", "I_s"], record=True)
+        run(30 * ms)
+        results[target] = (np.asarray(trace.v_), np.asarray(trace.I_s_))
+    assert np.ptp(results["numpy"][0]) > 0.005
+    assert np.array_equal(results["cython"][0], results["numpy"][0])
+    assert np.array_equal(results["cython"][1], results["numpy"][1])

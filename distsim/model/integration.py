@@ -294,7 +294,33 @@ class ExactUpdater(_Updater):
                 [state[name] for name in self.variables], self._offsets[True],
                 self._offsets.get(False, self._offsets[True]))
 
+    def _per_neuron_matrices(self):
+        """The (neurons, K, K + 1) free and held matrices, contiguous, when the
+        coefficients differ between neurons (else None)."""
+        if self._offsets is not None or self._matrices is None:
+            return None
+        cached = getattr(self, "_per_neuron", None)
+        if cached is None or cached[0] is not self._matrices:
+            n = len(self.variables)
+            free = self._matrices[True]
+            if free.ndim != 3:
+                return None
+            held = self._matrices.get(False, free)
+            cached = (self._matrices, np.ascontiguousarray(free[:, :n, :]),
+                      np.ascontiguousarray(held[:, :n, :]))
+            self._per_neuron = cached
+        return cached[1], cached[2]
+
     def update(self, state, not_refractory, t, dt, random_context=None):
+        per_neuron = self._per_neuron_matrices() if compiled_target() else None
+        if per_neuron is not None:
+            # A matrix per neuron (coefficients that differ between neurons).
+            from .._ext import neuron_kernels
+            flags = np.empty(0, np.uint8) if not self._frozen or not_refractory is None else \
+                not_refractory.view(np.uint8)
+            neuron_kernels.exact_update_per_neuron(
+                per_neuron[0], per_neuron[1], [state[name] for name in self.variables], flags)
+            return
         compiled = self.compiled_arguments(state)
         if compiled is not None:
             # One compiled pass over the neurons (coefficients shared by all).
