@@ -81,7 +81,7 @@ def test_a_rank_reads_only_the_edges_onto_its_neurons():
     with h5py.File(path, "r") as f:
         edges = f["edges/internal_to_internal"]
         targets = edges["target_node_id"][...]
-        indexed = sonata._local_edge_ids(edges, 100, 200)
+        indexed = sonata._local_edge_ranges(edges, 100, 200)
         old = sonata.EDGES_PER_CHUNK
         try:
             sonata.EDGES_PER_CHUNK = 1000
@@ -95,8 +95,12 @@ def test_a_rank_reads_only_the_edges_onto_its_neurons():
 
                 def __getitem__(self, name):
                     return self.group[name]
-            scanned = sonata._local_edge_ids(NoIndex(edges), 100, 200)
+            scanned = sonata._local_edge_ranges(NoIndex(edges), 100, 200)
         finally:
             sonata.EDGES_PER_CHUNK = old
     expected = np.flatnonzero((targets >= 100) & (targets < 200))
-    assert np.array_equal(indexed, expected) and np.array_equal(scanned, expected)
+
+    def ids(ranges):
+        return np.concatenate([np.arange(a, b) for a, b in ranges])
+    assert np.array_equal(ids(indexed), expected) and np.array_equal(ids(scanned), expected)
+    assert len(indexed) < 10  # a few contiguous reads, not one per edge

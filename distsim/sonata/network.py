@@ -129,32 +129,34 @@ class SonataNetwork:
                 target, model = self.populations[target_name], self._models[target_name]
                 synapses = Synapses(source, target, "weight : 1", on_pre=model.on_pre(),
                                     name=name)
-                ids = _local_edge_ids(edges, target.start, target.stop)
-                sources = edges["source_node_id"][...][ids].astype(np.int64) if len(ids) else \
-                    np.empty(0, np.int64)
-                targets = edges["target_node_id"][...][ids].astype(np.int64) if len(ids) else \
-                    np.empty(0, np.int64)
-                weight, delay = self._edge_values(edges, types, ids)
+                ranges = _local_edge_ranges(edges, target.start, target.stop)
+                sources = _read_ranges(edges["source_node_id"], ranges).astype(np.int64)
+                targets = _read_ranges(edges["target_node_id"], ranges).astype(np.int64)
+                weight, delay = self._edge_values(edges, types, ranges)
                 synapses.connect_local(sources, targets,
                                        {"weight": weight, "delay": delay * 1e-3})
                 self.projections[name] = synapses
 
-    def _edge_values(self, edges, types, ids):
-        """Weights (NEST's units) and delays (ms) of the edges ``ids``:
+    def _edge_values(self, edges, types, ranges):
+        """Weights (NEST's units) and delays (ms) of the edges in ``ranges``:
         the edge's own values (its group's datasets), else its type's."""
-        type_ids = edges["edge_type_id"][...][ids].astype(np.int64)
+        type_ids = _read_ranges(edges["edge_type_id"], ranges).astype(np.int64)
         weight = np.array([float(types[t].get("syn_weight", np.nan)) for t in type_ids])
         delay = np.array([float(types[t].get("delay", DEFAULT_DELAY_MS)) for t in type_ids])
-        nsyns = np.ones(len(ids))
-        if len(ids) and "edge_group_id" in edges:
-            group_ids = edges["edge_group_id"][...][ids]
-            group_index = edges["edge_group_index"][...][ids]
+        nsyns = np.ones(len(type_ids))
+        if len(type_ids) and "edge_group_id" in edges:
+            group_ids = _read_ranges(edges["edge_group_id"], ranges)
+            group_index = _read_ranges(edges["edge_group_index"], ranges).astype(np.int64)
             for g in np.unique(group_ids):
                 members = np.flatnonzero(group_ids == g)
+                rows = group_index[members]
+                first, last = int(rows.min()), int(rows.max()) + 1
                 group = edges[str(g)]
                 for column, out in (("syn_weight", weight), ("delay", delay), ("nsyns", nsyns)):
                     if column in group:
-                        out[members] = group[column][...][group_index[members]]
+                        # One slab per group: a rank's edges are close together
+                        # in target-sorted files.
+                        out[members] = group[column][first:last][rows - first]
         if np.isnan(weight).any():
             raise ValueError(f"SONATA edges '{edges.name}': an edge has no syn_weight")
         return weight * nsyns, delay
@@ -202,20 +204,50 @@ def _json(path):
         return json.load(f)
 
 
-def _local_edge_ids(edges, start, stop):
-    """Ids of the edges whose target is in [start, stop): from the
-    target_to_source index when the file has one, else by scanning."""
+def _local_edge_ranges(edges, start, stop):
+    """The edges whose target is in [start, stop), as sorted, merged [a, b)
+    ranges of edge ids: from the target_to_source index when the file has
+    one (only the index rows of these targets are read), else by scanning
+    target_node_id in chunks."""
     index = edges.get("indices/target_to_source")
     if index is not None:
-        node_ranges = index["node_id_to_range"][start:stop]
-        ranges = [index["range_to_edge_id"][a:b] for a, b in node_ranges if b > a]
-        pieces = [np.arange(a, b, dtype=np.int64) for block in ranges for a, b in block]
-        return np.sort(np.concatenate(pieces)) if pieces else np.empty(0, np.int64)
-    dataset, found = edges["target_node_id"], []
+        node_ranges = index["node_id_to_range"][start:stop].astype(np.int64)
+        used = node_ranges[node_ranges[:, 1] > node_ranges[:, 0]]
+        if not len(used):
+            return np.empty((0, 2), np.int64)
+        rows = index["range_to_edge_id"][int(used[:, 0].min()):int(used[:, 1].max())]
+        picked = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in used]) - \
+            int(used[:, 0].min())
+        return _merged(rows[picked].astype(np.int64))
+    dataset, runs = edges["target_node_id"], []
     for begin in range(0, dataset.shape[0], EDGES_PER_CHUNK):
         chunk = dataset[begin:begin + EDGES_PER_CHUNK]
-        found.append(begin + np.flatnonzero((chunk >= start) & (chunk < stop)))
-    return np.concatenate(found) if found else np.empty(0, np.int64)
+        mine = np.flatnonzero((chunk >= start) & (chunk < stop)) + begin
+        if len(mine):
+            breaks = np.flatnonzero(np.diff(mine) != 1)
+            firsts = np.concatenate([[mine[0]], mine[breaks + 1]])
+            lasts = np.concatenate([mine[breaks], [mine[-1]]]) + 1
+            runs.append(np.stack([firsts, lasts], axis=1))
+    return _merged(np.concatenate(runs)) if runs else np.empty((0, 2), np.int64)
+
+
+def _merged(ranges):
+    """[a, b) ranges sorted and joined where they touch."""
+    ranges = ranges[np.argsort(ranges[:, 0], kind="stable")]
+    merged = []
+    for a, b in ranges:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return np.array(merged, dtype=np.int64).reshape(-1, 2)
+
+
+def _read_ranges(dataset, ranges):
+    """The elements of ``dataset`` in the edge id ranges (one read each)."""
+    if not len(ranges):
+        return np.empty(0, dtype=dataset.dtype)
+    return np.concatenate([dataset[a:b] for a, b in ranges])
 
 
 def _read_spikes(path, population):
