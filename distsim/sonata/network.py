@@ -141,10 +141,12 @@ class SonataNetwork:
         """Weights (NEST's units) and delays (ms) of the edges in ``ranges``:
         the edge's own values (its group's datasets), else its type's."""
         type_ids = _read_ranges(edges["edge_type_id"], ranges).astype(np.int64)
-        weight = np.array([float(types[t].get("syn_weight", np.nan)) for t in type_ids])
-        delay = np.array([float(types[t].get("delay", DEFAULT_DELAY_MS)) for t in type_ids])
-        nsyns = np.ones(len(type_ids))
-        if len(type_ids) and "edge_group_id" in edges:
+        kinds, which = np.unique(type_ids, return_inverse=True)
+        weight = np.array([float(types[t].get("syn_weight", np.nan)) for t in kinds])[which]
+        delay = np.array([float(types[t].get("delay", DEFAULT_DELAY_MS)) for t in kinds])[which]
+        del type_ids, which
+        nsyns = np.ones(len(weight))
+        if len(weight) and "edge_group_id" in edges:
             group_ids = _read_ranges(edges["edge_group_id"], ranges)
             group_index = _read_ranges(edges["edge_group_index"], ranges).astype(np.int64)
             for g in np.unique(group_ids):
