@@ -25,6 +25,10 @@ def test_the_network_is_not_trivial(outputs):
               for name in ("exc", "inh", "adex", "hh")}
     assert spikes["exc"] > 20 and spikes["inh"] > 0 and spikes["adex"] > 0 and spikes["hh"] > 0
     assert arrays["exc.v"].shape == (801, 30) and arrays["exc.gsyn_exc"].shape == (801, 5)
+    for name, count in (("total", 50), ("array", 29), ("file", 3)):
+        assert len(arrays[f"connector.{name}"]) == count, name
+    assert 0 < len(arrays["connector.distance"]) < 144
+    assert len(arrays["connector.index"]) == 48  # (i + j) % 3 == 0 of 16 x 9
     weights = arrays["plastic.weights"][:, 2]
     assert np.ptp(weights) > 1e-4  # STDP moved them (w_max = 0.01)
 

@@ -18,6 +18,7 @@ from .cells import (EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista,  # noqa: F
                     HH_cond_exp, IF_cond_alpha, IF_cond_exp, IF_curr_alpha, IF_curr_exp,
                     SpikeSourceArray, SpikeSourcePoisson,
                     SpikeSourcePoissonRefractory)
+from .connectors import FixedTotalNumberConnector                      # noqa: F401
 from .control import (end, get_current_time, get_max_delay, get_min_delay,  # noqa: F401
                       get_time_step, initialize, num_processes, rank, reset, run, run_for,
                       run_until, setup)

@@ -46,6 +46,38 @@ sim.Projection(times, hh, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.05
 sim.Projection(inh, exc, sim.FromListConnector([(0, 3, 0.02, 1.0), (1, 17, 0.03, 2.5)]),
                sim.StaticSynapse(), receptor_type="inhibitory")
 
+# The other connectors (PyNN's FixedTotalNumberConnector is replaced: its
+# draws depended on the number of processes).
+from pyNN.connectors import IndexBasedProbabilityConnector  # noqa: E402
+from pyNN.core import IndexBasedExpression  # noqa: E402
+from pyNN.space import Grid2D  # noqa: E402
+
+
+class EveryThird(IndexBasedExpression):
+    def __call__(self, i, j):
+        return ((i + j) % 3 == 0).astype(float)
+
+
+grid_a = sim.Population(16, sim.SpikeSourcePoisson(rate=20.0), structure=Grid2D(), label="grid_a")
+grid_b = sim.Population(9, sim.IF_curr_exp(), structure=Grid2D(), label="grid_b")
+if sim.rank() == 0:
+    np.savetxt(output + "_connections.txt", [[0, 1, 0.2, 1.5], [3, 4, 0.3, 2.0], [15, 8, 0.1, 1.0]])
+from distsim.parallel import get_comm  # noqa: E402
+get_comm().Barrier()
+connector_projections = {
+    "total": sim.FixedTotalNumberConnector(50, rng=rng),
+    "distance": sim.DistanceDependentProbabilityConnector("exp(-d)", rng=rng),
+    "array": sim.ArrayConnector(np.arange(144).reshape(16, 9) % 5 == 0),
+    "index": IndexBasedProbabilityConnector(EveryThird(), rng=rng),
+    "file": sim.FromFileConnector(output + "_connections.txt"),
+}
+connector_projections = {
+    name: sim.Projection(grid_a, grid_b, connector,
+                         sim.StaticSynapse(weight=sim.RandomDistribution("uniform", (0.1, 0.2),
+                                                                         rng=rng), delay=1.0)
+                         if name != "file" else sim.StaticSynapse())
+    for name, connector in connector_projections.items()}
+
 sim.DCSource(amplitude=0.6, start=20.0, stop=60.0).inject_into(adex)
 sim.NoisyCurrentSource(mean=0.1, stdev=0.2, start=0.0, stop=80.0, dt=1.0).inject_into(exc[0:10])
 sim.StepCurrentSource(times=[10.0, 30.0], amplitudes=[1.5, 0.1]).inject_into(inh)
@@ -65,7 +97,11 @@ for population in (exc, inh, adex, hh):
         for signal in segment.analogsignals:
             arrays[f"{population.label}.{signal.name}"] = np.asarray(signal)
 weights = plastic.get(["weight"], format="list", gather=True)
+connections = {name: projection.get(["weight", "delay"], format="list", gather=True)
+               for name, projection in connector_projections.items()}
 if sim.rank() == 0:
+    for name, rows in connections.items():
+        arrays[f"connector.{name}"] = np.array(sorted(tuple(row) for row in rows))
     arrays["plastic.weights"] = np.array(sorted(tuple(row) for row in weights))
     np.savez(output, **arrays)
 sim.end()
