@@ -47,4 +47,5 @@ def register_as_pynn_backend():
 def list_standard_models():
     """The standard cell types this backend provides."""
     return [obj.__name__ for obj in globals().values()
-            if isinstance(obj, type) and issubclass(obj, StandardCellType)]
+            if isinstance(obj, type) and issubclass(obj, StandardCellType)
+            and obj is not StandardCellType]

@@ -167,24 +167,22 @@ IF_cond_exp = _leaky("IF_cond_exp", cells.IF_cond_exp, _COND_EXP, _COND_TARGETS)
 IF_cond_alpha = _leaky("IF_cond_alpha", cells.IF_cond_alpha, _COND_ALPHA, _ALPHA_TARGETS)
 
 
-class EIF_cond_exp_isfa_ista(DistsimCellType, cells.EIF_cond_exp_isfa_ista):
-    __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
-    equations = _ADEX + _COND_EXP
-    threshold = "v > v_spike"
-    reset = "v = v_reset; w += b"
-    refractory = "tau_refrac"
-    method = _NONLINEAR_METHOD
-    post_synaptic_variables = _COND_TARGETS
+def _adex(cls_name, base, synapses, targets):
+    return type(cls_name, (DistsimCellType, base), {
+        "__doc__": base.__doc__,
+        "equations": _ADEX + synapses,
+        "threshold": "v > v_spike",
+        "reset": "v = v_reset; w += b",
+        "refractory": "tau_refrac",
+        "method": _NONLINEAR_METHOD,
+        "post_synaptic_variables": targets,
+    })
 
 
-class EIF_cond_alpha_isfa_ista(DistsimCellType, cells.EIF_cond_alpha_isfa_ista):
-    __doc__ = cells.EIF_cond_alpha_isfa_ista.__doc__
-    equations = _ADEX + _COND_ALPHA
-    threshold = "v > v_spike"
-    reset = "v = v_reset; w += b"
-    refractory = "tau_refrac"
-    method = _NONLINEAR_METHOD
-    post_synaptic_variables = _ALPHA_TARGETS
+EIF_cond_exp_isfa_ista = _adex("EIF_cond_exp_isfa_ista", cells.EIF_cond_exp_isfa_ista,
+                               _COND_EXP, _COND_TARGETS)
+EIF_cond_alpha_isfa_ista = _adex("EIF_cond_alpha_isfa_ista", cells.EIF_cond_alpha_isfa_ista,
+                                 _COND_ALPHA, _ALPHA_TARGETS)
 
 
 class HH_cond_exp(DistsimCellType, cells.HH_cond_exp):
