@@ -14,7 +14,7 @@ from ..groups import Group, NeuronPopulation, Resolver
 from ..io.checkpoint_file import Block, Computed, Replicated
 from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
                                Equations)
-from ..model.integration import EventDrivenUpdater
+from ..model.event_driven import EventDrivenUpdater
 from ..parallel import get_comm
 from ..parallel.guard import collective_call
 from ..units import DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensions, second
