@@ -9,6 +9,7 @@ import numpy as np
 from pyNN import common
 
 from ..core.clock import defaultclock
+from ..core.registry import start_scope
 from ..network.network import Network
 from ..parallel import get_comm
 from ..units import ms
@@ -113,7 +114,10 @@ class State(common.control.BaseState):
 
     # -- session -------------------------------------------------------------
     def clear(self):
-        """Forget the whole network (PyNN's ``setup()`` and ``end()``)."""
+        """Forget the whole network (PyNN's ``setup()`` and ``end()``): the
+        objects of an earlier session are not simulated, nor reported as
+        left out (a new distsim scope)."""
+        start_scope()
         self.recorders = set()
         self.current_sources = []
         self.id_counter = 0
