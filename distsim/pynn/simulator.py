@@ -73,13 +73,14 @@ class State(common.control.BaseState):
 
     def _smallest_delay(self):
         """The smallest synaptic delay in ms over all ranks (collective;
-        None without synapses)."""
+        None without synapses). Reads each Synapses' smallest delay step,
+        without making an array of all delays."""
         from ..synapses.synapses import Synapses
-        local = [float(np.min(obj.local_values("delay"))) * 1e3
-                 for obj in self.network.objects
-                 if isinstance(obj, Synapses) and obj.local_size]
+        local = [obj.min_delay_steps for obj in self.network.objects
+                 if isinstance(obj, Synapses)]
+        local = [steps for steps in local if steps is not None]
         smallest = min(get_comm().allgather(min(local, default=np.inf)))
-        return None if np.isinf(smallest) else round(smallest / self.dt) * self.dt
+        return None if np.isinf(smallest) else smallest * self.dt
 
     def run_until(self, tstop: float):
         """Advance to ``tstop`` ms (collective)."""
