@@ -104,3 +104,150 @@ def test_a_rank_reads_only_the_edges_onto_its_neurons():
         return np.concatenate([np.arange(a, b) for a, b in ranges])
     assert np.array_equal(ids(indexed), expected) and np.array_equal(ids(scanned), expected)
     assert len(indexed) < 10  # a few contiguous reads, not one per edge
+
+
+# -- 300_intfire: NEURON's IntFire1 as BioNet builds it -------------------------------
+INTFIRE = os.path.join(ROOT, "tests", "reference", "sonata_300_intfire")
+
+
+def intfire_run(n, directory, tstop):
+    run = mpirun(n, ["tests/models/sonata_run.py", os.path.join(INTFIRE, "circuit_config.json"),
+                     os.path.join(INTFIRE, "simulation_config.json"), str(directory),
+                     str(tstop)], timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return spike_counts(os.path.join(directory, "spikes.h5"), population="v1")
+
+
+def test_intfire_example_spikes_as_in_neuron(tmp_path):
+    # tests/reference/sonata_300_intfire_neuron.py ran the circuit in NEURON
+    # (it reproduces the example's own BioNet output spike for spike). NEURON
+    # delivers events at their exact times, distsim on the 0.1 ms grid: each
+    # NEURON spike has a distsim spike of the same cell less than a step away.
+    reference = json.load(open(os.path.join(ROOT, "tests", "reference",
+                                            "sonata_300_intfire_neuron.json")))
+    ref_ids, ref_times = np.array(reference["node_ids"]), np.array(reference["times_ms"])
+    counts, ids, times = intfire_run(1, tmp_path, reference["tstop_ms"])
+    assert len(ref_ids) > 4000
+    assert abs(len(ids) - len(ref_ids)) <= 0.002 * len(ref_ids)
+    matched = 0
+    for cell in range(300):
+        mine = np.sort(times[ids == cell])
+        theirs = ref_times[ref_ids == cell]
+        if len(mine) and len(theirs):
+            nearest = np.clip(np.searchsorted(mine, theirs), 1, len(mine) - 1)
+            gap = np.minimum(np.abs(mine[nearest] - theirs), np.abs(mine[nearest - 1] - theirs))
+            matched += int(np.sum(gap < 0.1 + 1e-6))
+    assert matched >= 0.995 * len(ref_ids)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_intfire_example_identical_on_every_rank_count(tmp_path, n):
+    _, ref_ids, ref_times = intfire_run(1, tmp_path / "one", 1000)
+    _, ids, times = intfire_run(n, tmp_path / "many", 1000)
+    assert len(ref_ids) > 1000
+    order, ref_order = np.lexsort((ids, times)), np.lexsort((ref_ids, ref_times))
+    assert np.array_equal(ids[order], ref_ids[ref_order])
+    assert np.array_equal(times[order], ref_times[ref_order])
+
+
+# -- libsonata's test data: unsorted edges, the specification's index name, no index ---
+LIBSONATA = os.path.join(ROOT, "tests", "reference", "libsonata")
+
+
+@pytest.mark.parametrize("file", ["edges1.h5", "edges-no-index.h5"])
+def test_libsonata_edges_are_read_by_target_ranges(file):
+    from distsim.sonata.network import _local_edge_ranges
+
+    def ids(ranges):
+        return [(int(a), int(b)) for a, b in ranges]
+    with h5py.File(os.path.join(LIBSONATA, file), "r") as f:
+        edges = f["edges/edges-AB"]
+        # libsonata's own expectations (python/tests/test_population.py)
+        assert ids(_local_edge_ranges(edges, 1, 2)) == [(0, 1), (2, 4)]
+        assert ids(_local_edge_ranges(edges, 1, 3)) == [(0, 4), (5, 6)]
+        targets = edges["target_node_id"][...]
+        for n_ranks in (1, 2, 3):   # the node ranges ranks own: every edge read once
+            bounds = np.linspace(0, 4, n_ranks + 1).astype(int)
+            read = [np.concatenate([np.arange(a, b) for a, b in
+                                    _local_edge_ranges(edges, lo, hi)] or [[]])
+                    for lo, hi in zip(bounds[:-1], bounds[1:])]
+            for (lo, hi), mine in zip(zip(bounds[:-1], bounds[1:]), read):
+                assert sorted(mine) == np.flatnonzero((targets >= lo) & (targets < hi)).tolist()
+            assert sorted(np.concatenate(read).tolist()) == list(range(len(targets)))
+
+
+def test_edge_files_that_do_not_fit_the_circuit_are_named(tmp_path):
+    from distsim.sonata import SonataNetwork
+    edges_file = str(tmp_path / "edges.h5")
+    with h5py.File(os.path.join(LIBSONATA, "edges1.h5"), "r") as original, \
+            h5py.File(edges_file, "w") as copy:
+        original.copy("edges", copy)
+    circuit = tmp_path / "circuit_config.json"
+    circuit.write_text(json.dumps({"networks": {"nodes": [], "edges": [
+        {"edges_file": edges_file, "edge_types_file": str(tmp_path / "types.csv")}]}}))
+    (tmp_path / "types.csv").write_text("edge_type_id syn_weight\n100 1.0\n")
+    with pytest.raises(ValueError, match="'edges-AB'.*node population 'nodes-A', which no"):
+        SonataNetwork(str(circuit)).build()
+    with h5py.File(edges_file, "a") as f:
+        del f["edges/edges-AB"]   # edges-AC: only empty groups
+    with pytest.raises(ValueError, match="'edges-AC'.*has no source_node_id, target_node_id"):
+        SonataNetwork(str(circuit)).build()
+
+
+def _write_two_group_circuit(directory):
+    """4 virtual nodes -> 3 IntFire1 cells; 6 edges in two edge groups: group
+    0 gives syn_weight and nsyns per edge, group 1 only delays (its weights
+    are its types'); type 11's synaptic model has sign -1; target index in
+    the specification's layout."""
+    directory.mkdir(exist_ok=True)
+    (directory / "cell.json").write_text(json.dumps({"tau": 0.02, "refrac": 0.002}))
+    (directory / "inh.json").write_text(json.dumps({"sign": -1}))
+    (directory / "node_types.csv").write_text(
+        "node_type_id model_type model_template dynamics_params\n"
+        "1 point_process nrn:IntFire1 cell.json\n2 virtual NONE NONE\n")
+    (directory / "edge_types.csv").write_text(
+        "edge_type_id syn_weight delay dynamics_params\n"
+        "10 0.5 1.5 exc.json\n11 0.25 2.0 inh.json\n")
+    (directory / "exc.json").write_text("{}")
+    with h5py.File(directory / "nodes.h5", "w") as f:
+        f["nodes/cells/node_type_id"] = [1, 1, 1]
+        f["nodes/input/node_type_id"] = [2, 2, 2, 2]
+    # edges sorted by target: (source, target, type, group, index in group)
+    rows = [(0, 0, 10, 0, 0), (3, 0, 11, 1, 0), (1, 1, 10, 0, 1), (2, 1, 11, 1, 1),
+            (2, 2, 10, 0, 2), (0, 2, 11, 1, 2)]
+    with h5py.File(directory / "edges.h5", "w") as f:
+        edges = f.create_group("edges/input_to_cells")
+        for k, column in enumerate(("source_node_id", "target_node_id", "edge_type_id",
+                                    "edge_group_id", "edge_group_index")):
+            edges[column] = np.array([r[k] for r in rows], dtype=np.uint64)
+        edges["source_node_id"].attrs["node_population"] = "input"
+        edges["target_node_id"].attrs["node_population"] = "cells"
+        edges["0/syn_weight"] = [0.1, 0.2, 0.3]
+        edges["0/nsyns"] = [1, 2, 3]
+        edges["1/delay"] = [3.0, 4.0, 5.0]
+        edges["indices/target_to_source/node_id_to_ranges"] = [[0, 1], [1, 2], [2, 3]]
+        edges["indices/target_to_source/range_to_edge_id"] = [[0, 2], [2, 4], [4, 6]]
+    config = {"components": {"point_neuron_models_dir": str(directory),
+                             "synaptic_models_dir": str(directory)},
+              "networks": {"nodes": [{"nodes_file": str(directory / "nodes.h5"),
+                                      "node_types_file": str(directory / "node_types.csv")}],
+                           "edges": [{"edges_file": str(directory / "edges.h5"),
+                                      "edge_types_file": str(directory / "edge_types.csv")}]}}
+    (directory / "circuit_config.json").write_text(json.dumps(config))
+    return str(directory / "circuit_config.json")
+
+
+def test_edge_groups_types_signs_and_nsyns(tmp_path):
+    from distsim import ms
+    from distsim.sonata import SonataNetwork
+    network = SonataNetwork(_write_two_group_circuit(tmp_path))
+    network.build()
+    S = network.projections["input_to_cells"]
+    edges = sorted(zip(S.i[:].tolist(), S.j[:].tolist(), np.round(S.weight[:], 12).tolist(),
+                       np.round(S.delay[:] / ms, 9).tolist()))
+    # group 0: its own weight times nsyns, the type's delay; group 1: the
+    # type's weight times the synaptic model's sign, its own delay
+    assert edges == sorted([(0, 0, 0.1, 1.5), (3, 0, -0.25, 3.0), (1, 1, 0.4, 1.5),
+                            (2, 1, -0.25, 4.0), (2, 2, 0.9, 1.5), (0, 2, -0.25, 5.0)])
+    cells = network.populations["cells"]
+    assert np.allclose(cells.tau[:] / ms, 20) and np.allclose(cells.refrac[:] / ms, 2)

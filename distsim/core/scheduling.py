@@ -43,6 +43,10 @@ class CodeObject:
     when = "groups"
     order = 0
     name = ""
+    #: Whether it may write variables of NeuronGroups other than its own
+    #: group's (a group's compiled step must then not find the threshold
+    #: crossings before it runs; see neuron_code.separate_interleaved).
+    writes_other_groups = True
 
     def run(self, step: int, t: float, dt: float) -> None:  # pragma: no cover
         raise NotImplementedError

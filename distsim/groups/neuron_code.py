@@ -43,6 +43,8 @@ class _SpikingCode(CodeObject):
     indices found in the current step (``_buffer`` is where a compiled loop
     writes them)."""
 
+    writes_other_groups = False  # its own group's variables only
+
     def __init__(self, group, role):
         self.group = group
         self.order = group.order
@@ -115,6 +117,11 @@ class NeuronStateUpdate(_SpikingCode):
         flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
         return kernel.run, arrays, scalars, flags
 
+    def separate_threshold(self):
+        """Leave the threshold to its own slot (no crossings found here)."""
+        self.compiled_step = None
+        self.kernel = self._update_kernel()
+
     def run(self, step, t, dt):
         G = self.group
         state = G._local_state
@@ -154,6 +161,22 @@ class NeuronStateUpdate(_SpikingCode):
                 G._namespace(G._update_constants, t=t, dt=dt)
             updater.update(namespace, state["not_refractory"] if G._refractoriness else None,
                            t, dt, G._random("noise", G.local_indices, step))
+
+
+def separate_interleaved(schedule):
+    """A group's compiled exact step finds the threshold crossings while it
+    updates. Where code that may write the group runs between its update and
+    its threshold (input arriving 'before_thresholds', a run_regularly or an
+    operation placed there), the threshold must see what that code wrote:
+    such a group finds its crossings in the threshold slot instead."""
+    position = {id(code): k for k, code in enumerate(schedule)}
+    for k, code in enumerate(schedule):
+        if isinstance(code, NeuronThreshold) and \
+                code.state_update.compiled_step is not None and \
+                any(other.writes_other_groups or getattr(other, "group", None) is code.group
+                    for other in schedule[position[id(code.state_update)] + 1:k]):
+            code.state_update.separate_threshold()
+            code.kernel = code._threshold_kernel()
 
 
 def _kernel_argument(G, key):

@@ -17,8 +17,9 @@ import warnings
 from ..core import IMPORT_TIME, registry
 from ..core.base import SimulationObject
 from ..core.clock import defaultclock
-from ..core.scheduling import schedule
+from ..core.scheduling import check_slot, comes_before, schedule
 from ..groups import NeuronGroup
+from ..groups.neuron_code import separate_interleaved
 from ..inputs import PoissonInput
 from ..io.writer import ResultsWriter
 from ..monitors import PopulationRateMonitor, SpikeMonitor
@@ -174,6 +175,7 @@ class Network:
         local_min = min((s.min_delay_steps for s in synapses if s.min_delay_steps is not None),
                         default=MAX_WINDOW_STEPS)
         min_delay = get_comm().allreduce(local_min, op=_mpi_min())
+        self._check_early_arrivals(synapses)
         # Python code during the run (network operations) sees spikes and
         # monitors as of each step: exchange and record at every step.
         self.has_operations = bool(self._of_type(NetworkOperation))
@@ -186,6 +188,7 @@ class Network:
             monitor_batch_steps=1 if self.has_operations else MONITOR_BATCH_STEPS,
             event_sources=[(g, event) for g in self.groups for event in g.events])
         self.schedule = schedule(code_objects + [self.window])
+        separate_interleaved(self.schedule)
 
     @property
     def window_steps(self):
@@ -221,6 +224,19 @@ class Network:
             group.changed_during_run = set(group.variables) if anything else \
                 written.get(id(group), set())
 
+    @staticmethod
+    def _check_early_arrivals(synapses):
+        """A spike cannot arrive before the threshold that emits it: synapses
+        whose effects arrive before thresholds need delays of a step or more
+        (collective; every rank has the same Synapses objects)."""
+        early = [s for s in synapses if s.pathways and comes_before(
+            check_slot(s.arrival_slot, f"Synapses '{s.name}' arrival_slot"), "thresholds")]
+        for s in early:
+            local = s.min_delay_steps if s.min_delay_steps is not None else MAX_WINDOW_STEPS
+            if get_comm().allreduce(local, op=_mpi_min()) < 1:
+                raise ValueError(f"Synapses '{s.name}': arrival_slot={s.arrival_slot!r} needs "
+                                 "delays of at least one time step (a delay is 0)")
+
     def _assign_buffers(self, pathways):
         """One ring buffer per (NeuronGroup, variable) that additive pathways
         add to, kept across runs so that spikes in flight still arrive; the
@@ -232,9 +248,15 @@ class Network:
         for pathway in pathways:
             key = (id(pathway.target), pathway.variable)
             buffer = self.buffers.get(key)
+            slot = pathway.synapses.arrival_slot
             if buffer is None:
                 buffer = self.buffers[key] = TargetBuffer(pathway.target, pathway.variable,
-                                                          needed[key])
+                                                          needed[key], slot)
+            elif buffer.when != slot:
+                raise ValueError(
+                    f"Synapses '{pathway.synapses.name}' (arrival_slot={slot!r}) and "
+                    f"'{buffer.name}' (arrival_slot={buffer.when!r}) add to "
+                    f"'{pathway.target.name}.{pathway.variable}' in different slots")
             buffer.resize(needed[key], defaultclock.timestep)
             restored = self.restored_rings.pop((buffer.group.name, buffer.variable), None)
             if restored is not None:

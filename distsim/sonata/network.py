@@ -47,6 +47,7 @@ class SonataNetwork:
         self.projections = {}   # edge population name -> Synapses
         self.monitors = {}      # name -> SpikeMonitor
         self._models = {}       # population name -> PointModel
+        self._synapse_jsons = {}  # path -> synaptic model parameters
         self.network = None
 
     # -- building ---------------------------------------------------------------
@@ -124,11 +125,27 @@ class SonataNetwork:
         import h5py
         with h5py.File(path, "r") as f:
             for name, edges in f["edges"].items():
-                source = self.populations[_attr(edges["source_node_id"], "node_population")]
+                missing = [d for d in ("source_node_id", "target_node_id", "edge_type_id")
+                           if d not in edges]
+                if missing:
+                    raise ValueError(f"SONATA edge population '{name}' ({os.path.basename(path)}) "
+                                     f"has no {', '.join(missing)}")
+                source_name = _attr(edges["source_node_id"], "node_population")
                 target_name = _attr(edges["target_node_id"], "node_population")
+                for population in (source_name, target_name):
+                    if population not in self.populations:
+                        raise ValueError(
+                            f"SONATA edge population '{name}' ({os.path.basename(path)}) "
+                            f"connects node population '{population}', which no nodes file "
+                            "of the circuit config holds")
+                if target_name not in self._models:
+                    raise ValueError(f"SONATA edge population '{name}' targets the virtual "
+                                     f"node population '{target_name}'")
+                source = self.populations[source_name]
                 target, model = self.populations[target_name], self._models[target_name]
                 synapses = Synapses(source, target, "weight : 1", on_pre=model.on_pre(),
                                     name=name)
+                synapses.arrival_slot = model.arrival_slot
                 ranges = _local_edge_ranges(edges, target.start, target.stop)
                 sources = _read_ranges(edges["source_node_id"], ranges).astype(np.int64)
                 targets = _read_ranges(edges["target_node_id"], ranges).astype(np.int64)
@@ -138,11 +155,16 @@ class SonataNetwork:
                 self.projections[name] = synapses
 
     def _edge_values(self, edges, types, ranges):
-        """Weights (NEST's units) and delays (ms) of the edges in ``ranges``:
+        """Weights (the target model's units) and delays (ms) of the edges in ``ranges``:
         the edge's own values (its group's datasets), else its type's."""
         type_ids = _read_ranges(edges["edge_type_id"], ranges).astype(np.int64)
         kinds, which = np.unique(type_ids, return_inverse=True)
         weight = np.array([float(types[t].get("syn_weight", np.nan)) for t in kinds])[which]
+        # A synaptic model's "sign" (BioNet's convention for point processes)
+        # multiplies its weights, the edges' own ones too.
+        signs = np.array([self._synapse_params(types[t]).get("sign", 1) for t in kinds],
+                         dtype=np.int8)
+        sign = signs[which] if (signs != 1).any() else 1
         delay = np.array([float(types[t].get("delay", DEFAULT_DELAY_MS)) for t in kinds])[which]
         del type_ids, which
         nsyns = np.ones(len(weight))
@@ -161,7 +183,17 @@ class SonataNetwork:
                         out[members] = group[column][first:last][rows - first]
         if np.isnan(weight).any():
             raise ValueError(f"SONATA edges '{edges.name}': an edge has no syn_weight")
-        return weight * nsyns, delay
+        return weight * sign * nsyns, delay
+
+    def _synapse_params(self, edge_type):
+        """The edge type's synaptic model JSON ({} when it names none)."""
+        file = edge_type.get("dynamics_params")
+        if not (isinstance(file, str) and file.endswith(".json")):
+            return {}
+        path = os.path.join(self._synapse_dir, file)
+        if path not in self._synapse_jsons:
+            self._synapse_jsons[path] = _json(path)
+        return self._synapse_jsons[path]
 
     def _set_inputs(self):
         """Spike inputs of the simulation config for virtual populations."""
@@ -213,8 +245,13 @@ def _local_edge_ranges(edges, start, stop):
     target_node_id in chunks."""
     index = edges.get("indices/target_to_source")
     if index is not None:
-        node_ranges = index["node_id_to_range"][start:stop].astype(np.int64)
-        used = node_ranges[node_ranges[:, 1] > node_ranges[:, 0]]
+        # The specification's name, and the singular that bmtk writes.
+        rows_of_node = index.get("node_id_to_ranges")
+        if rows_of_node is None:
+            rows_of_node = index["node_id_to_range"]
+        node_ranges = rows_of_node[start:stop].astype(np.int64)
+        # A negative start: the node has no edges.
+        used = node_ranges[(node_ranges[:, 0] >= 0) & (node_ranges[:, 1] > node_ranges[:, 0])]
         if not len(used):
             return np.empty((0, 2), np.int64)
         rows = index["range_to_edge_id"][int(used[:, 0].min()):int(used[:, 1].max())]

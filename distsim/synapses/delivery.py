@@ -11,22 +11,24 @@ import weakref
 import numpy as np
 
 from .._ext import delivery as delivery_kernels
-from ..core.scheduling import CodeObject
+from ..core.scheduling import CodeObject, check_slot
 
 
 class TargetBuffer(CodeObject):
     """What arrives at one variable of a NeuronGroup's local neurons:
     ``ring[step % n_slots, local neuron]``.
 
-    A code object of the 'synapses' slot with the order of presynaptic
-    pathways (-1, as Brian2's), named after the first of the pathways that
-    share it (``<synapses>_pre``): it adds what arrives now.
+    A code object of the 'synapses' slot (or its pathways'
+    ``Synapses.arrival_slot``) with the order of presynaptic pathways (-1,
+    as Brian2's), named after the first of the pathways that share it
+    (``<synapses>_pre``): it adds what arrives now.
     """
 
     when = "synapses"
     order = -1
+    writes_other_groups = False  # its ``group``'s variable only
 
-    def __init__(self, group, variable, n_slots):
+    def __init__(self, group, variable, n_slots, when="synapses"):
         # Weak: a network keeps its buffers across runs, and a group the
         # script dropped must not stay alive through them (registry.py).
         self._group = weakref.ref(group)
@@ -35,6 +37,7 @@ class TargetBuffer(CodeObject):
         self.mask = group.write_mask(variable)  # not_refractory, for '(unless refractory)'
         self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
         self.name = None
+        self.when = check_slot(when, f"'{group.name}.{variable}' input")
 
     @property
     def group(self):

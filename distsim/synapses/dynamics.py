@@ -57,6 +57,7 @@ class ClockDrivenUpdate(CodeObject):
     (Brian2's synaptic ``StateUpdater``, in the 'groups' slot)."""
 
     when = "groups"
+    writes_other_groups = False  # per-synapse variables only
 
     def __init__(self, synapses, equations, method, run_namespace, clock):
         self.synapses = synapses
@@ -130,6 +131,7 @@ class SummedVariable(CodeObject):
     'groups' slot, order of the target group minus one)."""
 
     when = "groups"
+    writes_other_groups = False  # its target group's (``group``) only
 
     def __init__(self, synapses, equation, run_namespace):
         self.synapses = synapses
@@ -166,6 +168,11 @@ class SummedVariable(CodeObject):
             _synapse_loop(synapses, lambda values: summed_variable_kernel(
                 equation.expr, self.plan[1], self.plan[0], values, self.variable), self.plan,
                 self.constants)
+
+    @property
+    def group(self):
+        """The NeuronGroup whose variable it sets."""
+        return self.root
 
     @property
     def target_range(self):

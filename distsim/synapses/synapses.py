@@ -59,6 +59,12 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
     """
 
     when = "synapses"
+    #: The slot in which the effects of ``on_pre = 'x_post += w'`` reach the
+    #: target (a distsim extension). 'synapses' is Brian2's: the target's
+    #: threshold sees a spike at t with delay d at t + d + dt. NEST's and
+    #: NEURON's artificial cells see it at t + d: 'before_thresholds' (the
+    #: SONATA reader's nrn:IntFire1).
+    arrival_slot = "synapses"
     #: Read-only per-synapse values computed from the connectivity.
     #: ``_source_i``/``_target_j`` (Brian2's names for synapses between
     #: subgroups) are the indices in the underlying groups, as ``_synaptic_pre/post``.
@@ -375,6 +381,10 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         if additive is not None:
             self.pathways.append(additive)
             return
+        if self.arrival_slot != "synapses":
+            raise NotImplementedError(
+                f"{owner}: arrival_slot={self.arrival_slot!r} needs a synapse model whose "
+                "only effect is 'x_post += w' (per-synapse constants, no dynamics)")
         for pathway in self._pathway_objects.values():
             pathway.prepare(run_namespace)
             self.event_pathways.append(pathway)
