@@ -10,6 +10,10 @@ Run the same script with ``mpirun -n N python model.py``.
 """
 __version__ = "0.1.0"
 
+# Before anything can start MPI (mpi4py, parallel h5py).
+from .parallel.startup import prepare_environment as _prepare_environment
+_prepare_environment()
+
 # First what Brian2's star import takes from pylab (numpy's and pyplot's
 # names: utils/pylab_names.py); distsim's own names below win.
 from .utils.pylab_names import pylab_namespace as _pylab_namespace

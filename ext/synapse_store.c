@@ -1998,7 +1998,7 @@ struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
 
-/* "ext/synapse_store.pyx":123
+/* "ext/synapse_store.pyx":124
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -3955,16 +3955,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, int64_t __pyx_v_n_targets); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_positions(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_indices); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_13synapse_store___pyx_defaults(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4141,8 +4146,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[15];
-    PyObject *__pyx_string_tab[174];
+    PyObject *__pyx_codeobj_tab[20];
+    PyObject *__pyx_string_tab[188];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4230,152 +4235,166 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_gc __pyx_string_tab[25]
 #define __pyx_kp_u_group __pyx_string_tab[26]
 #define __pyx_kp_u_isenabled __pyx_string_tab[27]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[28]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[29]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[30]
-#define __pyx_kp_u_one_target_per_source __pyx_string_tab[31]
-#define __pyx_kp_u_store_positions_outside_0 __pyx_string_tab[32]
-#define __pyx_kp_u_synapse __pyx_string_tab[33]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[34]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[35]
-#define __pyx_kp_u__6 __pyx_string_tab[36]
-#define __pyx_n_u_ASCII __pyx_string_tab[37]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[38]
-#define __pyx_n_u_Sequence __pyx_string_tab[39]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[40]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[41]
-#define __pyx_n_u_annotate __pyx_string_tab[42]
-#define __pyx_n_u_class __pyx_string_tab[43]
-#define __pyx_n_u_class_getitem __pyx_string_tab[44]
-#define __pyx_n_u_dict __pyx_string_tab[45]
-#define __pyx_n_u_func __pyx_string_tab[46]
-#define __pyx_n_u_getstate __pyx_string_tab[47]
-#define __pyx_n_u_import __pyx_string_tab[48]
-#define __pyx_n_u_main __pyx_string_tab[49]
-#define __pyx_n_u_module __pyx_string_tab[50]
-#define __pyx_n_u_name_2 __pyx_string_tab[51]
-#define __pyx_n_u_new __pyx_string_tab[52]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[53]
-#define __pyx_n_u_pyx_state __pyx_string_tab[54]
-#define __pyx_n_u_pyx_type __pyx_string_tab[55]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[56]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[57]
-#define __pyx_n_u_qualname __pyx_string_tab[58]
-#define __pyx_n_u_reduce __pyx_string_tab[59]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[60]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[61]
-#define __pyx_n_u_set_name __pyx_string_tab[62]
-#define __pyx_n_u_setstate __pyx_string_tab[63]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[64]
-#define __pyx_n_u_test __pyx_string_tab[65]
-#define __pyx_n_u_fused_sigindex __pyx_string_tab[66]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[67]
-#define __pyx_n_u_abc __pyx_string_tab[68]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[69]
-#define __pyx_n_u_args __pyx_string_tab[70]
-#define __pyx_n_u_array __pyx_string_tab[71]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[72]
-#define __pyx_n_u_bad __pyx_string_tab[73]
-#define __pyx_n_u_base __pyx_string_tab[74]
-#define __pyx_n_u_c __pyx_string_tab[75]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[76]
-#define __pyx_n_u_count __pyx_string_tab[77]
-#define __pyx_n_u_counts_by_target __pyx_string_tab[78]
-#define __pyx_n_u_defaults __pyx_string_tab[79]
-#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[80]
-#define __pyx_n_u_dtype __pyx_string_tab[81]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[82]
-#define __pyx_n_u_empty __pyx_string_tab[83]
-#define __pyx_n_u_encode __pyx_string_tab[84]
-#define __pyx_n_u_enumerate __pyx_string_tab[85]
-#define __pyx_n_u_error __pyx_string_tab[86]
-#define __pyx_n_u_fill __pyx_string_tab[87]
-#define __pyx_n_u_flags __pyx_string_tab[88]
-#define __pyx_n_u_format __pyx_string_tab[89]
-#define __pyx_n_u_fortran __pyx_string_tab[90]
-#define __pyx_n_u_gather_by_target __pyx_string_tab[91]
-#define __pyx_n_u_gather_by_target_const_uint16_t __pyx_string_tab[92]
-#define __pyx_n_u_gather_by_target_const_uint32_t __pyx_string_tab[93]
-#define __pyx_n_u_gather_by_target_const_uint64_t __pyx_string_tab[94]
-#define __pyx_n_u_gather_by_target_const_uint8_t_1 __pyx_string_tab[95]
-#define __pyx_n_u_get __pyx_string_tab[96]
-#define __pyx_n_u_group_by_source __pyx_string_tab[97]
-#define __pyx_n_u_group_targets_by_source __pyx_string_tab[98]
-#define __pyx_n_u_grouped __pyx_string_tab[99]
-#define __pyx_n_u_groups __pyx_string_tab[100]
-#define __pyx_n_u_id __pyx_string_tab[101]
-#define __pyx_n_u_index __pyx_string_tab[102]
-#define __pyx_n_u_indices __pyx_string_tab[103]
-#define __pyx_n_u_int32 __pyx_string_tab[104]
-#define __pyx_n_u_int64 __pyx_string_tab[105]
-#define __pyx_n_u_items __pyx_string_tab[106]
-#define __pyx_n_u_itemsize __pyx_string_tab[107]
-#define __pyx_n_u_j __pyx_string_tab[108]
-#define __pyx_n_u_k __pyx_string_tab[109]
-#define __pyx_n_u_kind __pyx_string_tab[110]
-#define __pyx_n_u_kwargs __pyx_string_tab[111]
-#define __pyx_n_u_local __pyx_string_tab[112]
-#define __pyx_n_u_local_arr __pyx_string_tab[113]
-#define __pyx_n_u_local_targets __pyx_string_tab[114]
-#define __pyx_n_u_m __pyx_string_tab[115]
-#define __pyx_n_u_memview __pyx_string_tab[116]
-#define __pyx_n_u_mode __pyx_string_tab[117]
-#define __pyx_n_u_n __pyx_string_tab[118]
-#define __pyx_n_u_n_sources __pyx_string_tab[119]
-#define __pyx_n_u_n_targets __pyx_string_tab[120]
-#define __pyx_n_u_name __pyx_string_tab[121]
-#define __pyx_n_u_ndim __pyx_string_tab[122]
-#define __pyx_n_u_np __pyx_string_tab[123]
-#define __pyx_n_u_numpy __pyx_string_tab[124]
-#define __pyx_n_u_obj __pyx_string_tab[125]
-#define __pyx_n_u_order __pyx_string_tab[126]
-#define __pyx_n_u_order_arr __pyx_string_tab[127]
-#define __pyx_n_u_out __pyx_string_tab[128]
-#define __pyx_n_u_pack __pyx_string_tab[129]
-#define __pyx_n_u_pop __pyx_string_tab[130]
-#define __pyx_n_u_positions __pyx_string_tab[131]
-#define __pyx_n_u_rank __pyx_string_tab[132]
-#define __pyx_n_u_rank_within_group __pyx_string_tab[133]
-#define __pyx_n_u_register __pyx_string_tab[134]
-#define __pyx_n_u_row_start __pyx_string_tab[135]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[136]
-#define __pyx_n_u_s __pyx_string_tab[137]
-#define __pyx_n_u_scatter_by_target __pyx_string_tab[138]
-#define __pyx_n_u_scatter_by_target_const_uint16_t __pyx_string_tab[139]
-#define __pyx_n_u_scatter_by_target_const_uint32_t __pyx_string_tab[140]
-#define __pyx_n_u_scatter_by_target_const_uint64_t __pyx_string_tab[141]
-#define __pyx_n_u_scatter_by_target_const_uint8_t __pyx_string_tab[142]
-#define __pyx_n_u_seen __pyx_string_tab[143]
-#define __pyx_n_u_setdefault __pyx_string_tab[144]
-#define __pyx_n_u_shape __pyx_string_tab[145]
-#define __pyx_n_u_signatures __pyx_string_tab[146]
-#define __pyx_n_u_size __pyx_string_tab[147]
-#define __pyx_n_u_sources __pyx_string_tab[148]
-#define __pyx_n_u_start __pyx_string_tab[149]
-#define __pyx_n_u_step __pyx_string_tab[150]
-#define __pyx_n_u_stop __pyx_string_tab[151]
-#define __pyx_n_u_struct __pyx_string_tab[152]
-#define __pyx_n_u_t __pyx_string_tab[153]
-#define __pyx_n_u_target_major_positions __pyx_string_tab[154]
-#define __pyx_n_u_target_start __pyx_string_tab[155]
-#define __pyx_n_u_targets __pyx_string_tab[156]
-#define __pyx_n_u_uint16_t __pyx_string_tab[157]
-#define __pyx_n_u_uint32_t __pyx_string_tab[158]
-#define __pyx_n_u_uint64_t __pyx_string_tab[159]
-#define __pyx_n_u_uint8_t __pyx_string_tab[160]
-#define __pyx_n_u_unpack __pyx_string_tab[161]
-#define __pyx_n_u_update __pyx_string_tab[162]
-#define __pyx_n_u_values __pyx_string_tab[163]
-#define __pyx_n_u_x __pyx_string_tab[164]
-#define __pyx_n_u_zeros __pyx_string_tab[165]
-#define __pyx_n_b_O __pyx_string_tab[166]
-#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[167]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[168]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[169]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[170]
-#define __pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r __pyx_string_tab[171]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[172]
-#define __pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv __pyx_string_tab[173]
+#define __pyx_kp_u_merge_rows_the_row_starts_do_not __pyx_string_tab[28]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[29]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[30]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[31]
+#define __pyx_kp_u_one_target_per_source __pyx_string_tab[32]
+#define __pyx_kp_u_store_positions_outside_0 __pyx_string_tab[33]
+#define __pyx_kp_u_synapse __pyx_string_tab[34]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[35]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[36]
+#define __pyx_kp_u__6 __pyx_string_tab[37]
+#define __pyx_n_u_ASCII __pyx_string_tab[38]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[39]
+#define __pyx_n_u_Sequence __pyx_string_tab[40]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[41]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[42]
+#define __pyx_n_u_annotate __pyx_string_tab[43]
+#define __pyx_n_u_class __pyx_string_tab[44]
+#define __pyx_n_u_class_getitem __pyx_string_tab[45]
+#define __pyx_n_u_dict __pyx_string_tab[46]
+#define __pyx_n_u_func __pyx_string_tab[47]
+#define __pyx_n_u_getstate __pyx_string_tab[48]
+#define __pyx_n_u_import __pyx_string_tab[49]
+#define __pyx_n_u_main __pyx_string_tab[50]
+#define __pyx_n_u_module __pyx_string_tab[51]
+#define __pyx_n_u_name_2 __pyx_string_tab[52]
+#define __pyx_n_u_new __pyx_string_tab[53]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[54]
+#define __pyx_n_u_pyx_state __pyx_string_tab[55]
+#define __pyx_n_u_pyx_type __pyx_string_tab[56]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[57]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[58]
+#define __pyx_n_u_qualname __pyx_string_tab[59]
+#define __pyx_n_u_reduce __pyx_string_tab[60]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[61]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[62]
+#define __pyx_n_u_set_name __pyx_string_tab[63]
+#define __pyx_n_u_setstate __pyx_string_tab[64]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[65]
+#define __pyx_n_u_test __pyx_string_tab[66]
+#define __pyx_n_u_fused_sigindex __pyx_string_tab[67]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[68]
+#define __pyx_n_u_a __pyx_string_tab[69]
+#define __pyx_n_u_abc __pyx_string_tab[70]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[71]
+#define __pyx_n_u_args __pyx_string_tab[72]
+#define __pyx_n_u_array __pyx_string_tab[73]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[74]
+#define __pyx_n_u_b __pyx_string_tab[75]
+#define __pyx_n_u_bad __pyx_string_tab[76]
+#define __pyx_n_u_base __pyx_string_tab[77]
+#define __pyx_n_u_c __pyx_string_tab[78]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[79]
+#define __pyx_n_u_count __pyx_string_tab[80]
+#define __pyx_n_u_counts_by_target __pyx_string_tab[81]
+#define __pyx_n_u_defaults __pyx_string_tab[82]
+#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[83]
+#define __pyx_n_u_dtype __pyx_string_tab[84]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[85]
+#define __pyx_n_u_empty __pyx_string_tab[86]
+#define __pyx_n_u_encode __pyx_string_tab[87]
+#define __pyx_n_u_enumerate __pyx_string_tab[88]
+#define __pyx_n_u_error __pyx_string_tab[89]
+#define __pyx_n_u_fill __pyx_string_tab[90]
+#define __pyx_n_u_flags __pyx_string_tab[91]
+#define __pyx_n_u_format __pyx_string_tab[92]
+#define __pyx_n_u_fortran __pyx_string_tab[93]
+#define __pyx_n_u_gather_by_target __pyx_string_tab[94]
+#define __pyx_n_u_gather_by_target_const_uint16_t __pyx_string_tab[95]
+#define __pyx_n_u_gather_by_target_const_uint32_t __pyx_string_tab[96]
+#define __pyx_n_u_gather_by_target_const_uint64_t __pyx_string_tab[97]
+#define __pyx_n_u_gather_by_target_const_uint8_t_1 __pyx_string_tab[98]
+#define __pyx_n_u_get __pyx_string_tab[99]
+#define __pyx_n_u_group_by_source __pyx_string_tab[100]
+#define __pyx_n_u_group_targets_by_source __pyx_string_tab[101]
+#define __pyx_n_u_grouped __pyx_string_tab[102]
+#define __pyx_n_u_groups __pyx_string_tab[103]
+#define __pyx_n_u_id __pyx_string_tab[104]
+#define __pyx_n_u_index __pyx_string_tab[105]
+#define __pyx_n_u_indices __pyx_string_tab[106]
+#define __pyx_n_u_int32 __pyx_string_tab[107]
+#define __pyx_n_u_int64 __pyx_string_tab[108]
+#define __pyx_n_u_items __pyx_string_tab[109]
+#define __pyx_n_u_itemsize __pyx_string_tab[110]
+#define __pyx_n_u_j __pyx_string_tab[111]
+#define __pyx_n_u_k __pyx_string_tab[112]
+#define __pyx_n_u_kind __pyx_string_tab[113]
+#define __pyx_n_u_kwargs __pyx_string_tab[114]
+#define __pyx_n_u_local __pyx_string_tab[115]
+#define __pyx_n_u_local_arr __pyx_string_tab[116]
+#define __pyx_n_u_local_targets __pyx_string_tab[117]
+#define __pyx_n_u_m __pyx_string_tab[118]
+#define __pyx_n_u_memview __pyx_string_tab[119]
+#define __pyx_n_u_merge_rows __pyx_string_tab[120]
+#define __pyx_n_u_merge_rows_const_uint16_t_1_cons __pyx_string_tab[121]
+#define __pyx_n_u_merge_rows_const_uint32_t_1_cons __pyx_string_tab[122]
+#define __pyx_n_u_merge_rows_const_uint64_t_1_cons __pyx_string_tab[123]
+#define __pyx_n_u_merge_rows_const_uint8_t_1_const __pyx_string_tab[124]
+#define __pyx_n_u_mode __pyx_string_tab[125]
+#define __pyx_n_u_n __pyx_string_tab[126]
+#define __pyx_n_u_n_rows __pyx_string_tab[127]
+#define __pyx_n_u_n_sources __pyx_string_tab[128]
+#define __pyx_n_u_n_targets __pyx_string_tab[129]
+#define __pyx_n_u_name __pyx_string_tab[130]
+#define __pyx_n_u_ndim __pyx_string_tab[131]
+#define __pyx_n_u_new_2 __pyx_string_tab[132]
+#define __pyx_n_u_new_row_start __pyx_string_tab[133]
+#define __pyx_n_u_np __pyx_string_tab[134]
+#define __pyx_n_u_numpy __pyx_string_tab[135]
+#define __pyx_n_u_obj __pyx_string_tab[136]
+#define __pyx_n_u_old __pyx_string_tab[137]
+#define __pyx_n_u_old_row_start __pyx_string_tab[138]
+#define __pyx_n_u_order __pyx_string_tab[139]
+#define __pyx_n_u_order_arr __pyx_string_tab[140]
+#define __pyx_n_u_out __pyx_string_tab[141]
+#define __pyx_n_u_pack __pyx_string_tab[142]
+#define __pyx_n_u_pop __pyx_string_tab[143]
+#define __pyx_n_u_positions __pyx_string_tab[144]
+#define __pyx_n_u_rank __pyx_string_tab[145]
+#define __pyx_n_u_rank_within_group __pyx_string_tab[146]
+#define __pyx_n_u_register __pyx_string_tab[147]
+#define __pyx_n_u_row_start __pyx_string_tab[148]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[149]
+#define __pyx_n_u_s __pyx_string_tab[150]
+#define __pyx_n_u_scatter_by_target __pyx_string_tab[151]
+#define __pyx_n_u_scatter_by_target_const_uint16_t __pyx_string_tab[152]
+#define __pyx_n_u_scatter_by_target_const_uint32_t __pyx_string_tab[153]
+#define __pyx_n_u_scatter_by_target_const_uint64_t __pyx_string_tab[154]
+#define __pyx_n_u_scatter_by_target_const_uint8_t __pyx_string_tab[155]
+#define __pyx_n_u_seen __pyx_string_tab[156]
+#define __pyx_n_u_setdefault __pyx_string_tab[157]
+#define __pyx_n_u_shape __pyx_string_tab[158]
+#define __pyx_n_u_signatures __pyx_string_tab[159]
+#define __pyx_n_u_size __pyx_string_tab[160]
+#define __pyx_n_u_sources __pyx_string_tab[161]
+#define __pyx_n_u_start __pyx_string_tab[162]
+#define __pyx_n_u_step __pyx_string_tab[163]
+#define __pyx_n_u_stop __pyx_string_tab[164]
+#define __pyx_n_u_struct __pyx_string_tab[165]
+#define __pyx_n_u_t __pyx_string_tab[166]
+#define __pyx_n_u_target_major_positions __pyx_string_tab[167]
+#define __pyx_n_u_target_start __pyx_string_tab[168]
+#define __pyx_n_u_targets __pyx_string_tab[169]
+#define __pyx_n_u_uint16_t __pyx_string_tab[170]
+#define __pyx_n_u_uint32_t __pyx_string_tab[171]
+#define __pyx_n_u_uint64_t __pyx_string_tab[172]
+#define __pyx_n_u_uint8_t __pyx_string_tab[173]
+#define __pyx_n_u_unpack __pyx_string_tab[174]
+#define __pyx_n_u_update __pyx_string_tab[175]
+#define __pyx_n_u_values __pyx_string_tab[176]
+#define __pyx_n_u_x __pyx_string_tab[177]
+#define __pyx_n_u_zeros __pyx_string_tab[178]
+#define __pyx_n_b_O __pyx_string_tab[179]
+#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[180]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[181]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[182]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[183]
+#define __pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r __pyx_string_tab[184]
+#define __pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83 __pyx_string_tab[185]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[186]
+#define __pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv __pyx_string_tab[187]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4425,8 +4444,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<15; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<174; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<20; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<188; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4485,8 +4504,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<15; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<174; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<20; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<188; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22050,7 +22069,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":14
+/* "ext/synapse_store.pyx":15
  * 
  * 
  * def group_by_source(const int64_t[::1] sources, int64_t n_sources):             # <<<<<<<<<<<<<<
@@ -22099,39 +22118,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_sources,&__pyx_mstate_global->__pyx_n_u_n_sources,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 14, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 15, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 14, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 15, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "group_by_source", 0) < (0)) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "group_by_source", 0) < (0)) __PYX_ERR(0, 15, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_by_source", 1, 2, 2, i); __PYX_ERR(0, 14, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_by_source", 1, 2, 2, i); __PYX_ERR(0, 15, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 15, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 14, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 15, __pyx_L3_error)
     }
-    __pyx_v_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_sources.memview)) __PYX_ERR(0, 14, __pyx_L3_error)
-    __pyx_v_n_sources = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_sources == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 14, __pyx_L3_error)
+    __pyx_v_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_sources.memview)) __PYX_ERR(0, 15, __pyx_L3_error)
+    __pyx_v_n_sources = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_sources == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 15, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("group_by_source", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 14, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("group_by_source", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 15, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22187,7 +22206,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("group_by_source", 0);
 
-  /* "ext/synapse_store.pyx":25
+  /* "ext/synapse_store.pyx":26
  *         input order is kept within a source.
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k             # <<<<<<<<<<<<<<
@@ -22196,7 +22215,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
 */
   __pyx_v_n = (__pyx_v_sources.shape[0]);
 
-  /* "ext/synapse_store.pyx":26
+  /* "ext/synapse_store.pyx":27
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22204,16 +22223,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
  *     cdef int64_t[::1] row_start = row_start_arr, order = order_arr
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 26, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 27, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 26, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 27, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_sources + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 26, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_sources + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 27, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 26, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 27, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 26, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 27, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22234,13 +22253,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 26, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 27, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 26, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 27, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22252,13 +22271,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 26, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 27, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_row_start_arr = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":27
+  /* "ext/synapse_store.pyx":28
  *     cdef Py_ssize_t n = sources.shape[0], k
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
  *     order_arr = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22266,16 +22285,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
  *     cdef int64_t[::1] fill = np.empty(n_sources, dtype=np.int64)
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 27, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 28, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 27, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 28, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 27, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 28, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 27, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 28, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 27, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 28, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -22296,13 +22315,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 27, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 28, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 27, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 28, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -22314,29 +22333,29 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 27, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 28, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_order_arr = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":28
+  /* "ext/synapse_store.pyx":29
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
  *     order_arr = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] row_start = row_start_arr, order = order_arr             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] fill = np.empty(n_sources, dtype=np.int64)
  *     cdef int64_t s
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_row_start_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 28, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_row_start_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 29, __pyx_L1_error)
   __pyx_v_row_start = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_order_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 28, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_order_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 29, __pyx_L1_error)
   __pyx_v_order = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":29
+  /* "ext/synapse_store.pyx":30
  *     order_arr = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] row_start = row_start_arr, order = order_arr
  *     cdef int64_t[::1] fill = np.empty(n_sources, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22344,16 +22363,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
  *     with nogil:
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 29, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 30, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 29, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 30, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = __Pyx_PyLong_From_int64_t(__pyx_v_n_sources); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 29, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_int64_t(__pyx_v_n_sources); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 30, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 29, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 30, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 29, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 30, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22374,13 +22393,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_3, __pyx_t_4};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 29, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 30, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 29, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 30, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22392,16 +22411,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 29, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 30, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 29, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 30, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":31
+  /* "ext/synapse_store.pyx":32
  *     cdef int64_t[::1] fill = np.empty(n_sources, dtype=np.int64)
  *     cdef int64_t s
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22414,7 +22433,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":32
+        /* "ext/synapse_store.pyx":33
  *     cdef int64_t s
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -22428,7 +22447,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":33
+          /* "ext/synapse_store.pyx":34
  *     with nogil:
  *         for k in range(n):
  *             row_start[sources[k] + 1] += 1             # <<<<<<<<<<<<<<
@@ -22441,7 +22460,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
         }
 
 
-        /* "ext/synapse_store.pyx":34
+        /* "ext/synapse_store.pyx":35
  *         for k in range(n):
  *             row_start[sources[k] + 1] += 1
  *         for s in range(n_sources):             # <<<<<<<<<<<<<<
@@ -22455,7 +22474,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_s = __pyx_t_16;
 
-          /* "ext/synapse_store.pyx":35
+          /* "ext/synapse_store.pyx":36
  *             row_start[sources[k] + 1] += 1
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]             # <<<<<<<<<<<<<<
@@ -22466,7 +22485,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
           __pyx_t_13 = (__pyx_v_s + 1);
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_13)) )) += (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_12)) )));
 
-          /* "ext/synapse_store.pyx":36
+          /* "ext/synapse_store.pyx":37
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]             # <<<<<<<<<<<<<<
@@ -22479,7 +22498,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
         }
 
 
-        /* "ext/synapse_store.pyx":37
+        /* "ext/synapse_store.pyx":38
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -22493,7 +22512,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":38
+          /* "ext/synapse_store.pyx":39
  *             fill[s] = row_start[s]
  *         for k in range(n):
  *             s = sources[k]             # <<<<<<<<<<<<<<
@@ -22503,7 +22522,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
           __pyx_t_12 = __pyx_v_k;
           __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_12)) )));
 
-          /* "ext/synapse_store.pyx":39
+          /* "ext/synapse_store.pyx":40
  *         for k in range(n):
  *             s = sources[k]
  *             order[fill[s]] = k             # <<<<<<<<<<<<<<
@@ -22514,7 +22533,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
           __pyx_t_13 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_12)) )));
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_order.data) + __pyx_t_13)) )) = __pyx_v_k;
 
-          /* "ext/synapse_store.pyx":40
+          /* "ext/synapse_store.pyx":41
  *             s = sources[k]
  *             order[fill[s]] = k
  *             fill[s] += 1             # <<<<<<<<<<<<<<
@@ -22527,7 +22546,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
 
       }
 
-      /* "ext/synapse_store.pyx":31
+      /* "ext/synapse_store.pyx":32
  *     cdef int64_t[::1] fill = np.empty(n_sources, dtype=np.int64)
  *     cdef int64_t s
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22544,21 +22563,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
       }
   }
 
-  /* "ext/synapse_store.pyx":41
+  /* "ext/synapse_store.pyx":42
  *             order[fill[s]] = k
  *             fill[s] += 1
  *     return row_start_arr, order_arr             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 41, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 42, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_row_start_arr);
   __Pyx_GIVEREF(__pyx_v_row_start_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 41, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 42, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_order_arr);
   __Pyx_GIVEREF(__pyx_v_order_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_order_arr) != (0)) __PYX_ERR(0, 41, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_order_arr) != (0)) __PYX_ERR(0, 42, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -22570,7 +22589,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":14
+  /* "ext/synapse_store.pyx":15
  * 
  * 
  * def group_by_source(const int64_t[::1] sources, int64_t n_sources):             # <<<<<<<<<<<<<<
@@ -22603,7 +22622,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":44
+/* "ext/synapse_store.pyx":45
  * 
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
@@ -22654,53 +22673,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_sources,&__pyx_mstate_global->__pyx_n_u_targets,&__pyx_mstate_global->__pyx_n_u_target_start,&__pyx_mstate_global->__pyx_n_u_n_sources,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 45, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "group_targets_by_source", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "group_targets_by_source", 0) < (0)) __PYX_ERR(0, 45, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, i); __PYX_ERR(0, 44, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, i); __PYX_ERR(0, 45, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 45, __pyx_L3_error)
     }
-    __pyx_v_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_sources.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
-    __pyx_v_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_targets.memview)) __PYX_ERR(0, 44, __pyx_L3_error)
-    __pyx_v_target_start = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_target_start == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 45, __pyx_L3_error)
-    __pyx_v_n_sources = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_n_sources == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 45, __pyx_L3_error)
+    __pyx_v_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_sources.memview)) __PYX_ERR(0, 45, __pyx_L3_error)
+    __pyx_v_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_targets.memview)) __PYX_ERR(0, 45, __pyx_L3_error)
+    __pyx_v_target_start = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_target_start == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 46, __pyx_L3_error)
+    __pyx_v_n_sources = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_n_sources == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 46, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22768,7 +22787,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("group_targets_by_source", 0);
 
-  /* "ext/synapse_store.pyx":56
+  /* "ext/synapse_store.pyx":57
  *         within a source.
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k             # <<<<<<<<<<<<<<
@@ -22777,7 +22796,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
   __pyx_v_n = (__pyx_v_sources.shape[0]);
 
-  /* "ext/synapse_store.pyx":57
+  /* "ext/synapse_store.pyx":58
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k
  *     if targets.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22789,7 +22808,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":58
+    /* "ext/synapse_store.pyx":59
  *     cdef Py_ssize_t n = sources.shape[0], k
  *     if targets.shape[0] != n:
  *         raise ValueError("one target per source")             # <<<<<<<<<<<<<<
@@ -22802,14 +22821,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_target_per_source};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 58, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 59, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 58, __pyx_L1_error)
+    __PYX_ERR(0, 59, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":57
+    /* "ext/synapse_store.pyx":58
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k
  *     if targets.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22818,7 +22837,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
   }
 
-  /* "ext/synapse_store.pyx":59
+  /* "ext/synapse_store.pyx":60
  *     if targets.shape[0] != n:
  *         raise ValueError("one target per source")
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22826,16 +22845,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *     cdef int64_t[::1] row_start = row_start_arr
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t((__pyx_v_n_sources + 1)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t((__pyx_v_n_sources + 1)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -22856,13 +22875,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 59, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 59, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -22874,13 +22893,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 59, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_row_start_arr = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/synapse_store.pyx":60
+  /* "ext/synapse_store.pyx":61
  *         raise ValueError("one target per source")
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
  *     local_arr = np.empty(n, dtype=np.int32)             # <<<<<<<<<<<<<<
@@ -22888,16 +22907,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *     cdef int32_t[::1] local_targets = local_arr
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22918,13 +22937,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_3};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 61, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 61, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22936,37 +22955,37 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 61, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_local_arr = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/synapse_store.pyx":61
+  /* "ext/synapse_store.pyx":62
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
  *     local_arr = np.empty(n, dtype=np.int32)
  *     cdef int64_t[::1] row_start = row_start_arr             # <<<<<<<<<<<<<<
  *     cdef int32_t[::1] local_targets = local_arr
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_row_start_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_row_start_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 62, __pyx_L1_error)
   __pyx_v_row_start = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/synapse_store.pyx":62
+  /* "ext/synapse_store.pyx":63
  *     local_arr = np.empty(n, dtype=np.int32)
  *     cdef int64_t[::1] row_start = row_start_arr
  *     cdef int32_t[::1] local_targets = local_arr             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(__pyx_v_local_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 62, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(__pyx_v_local_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 63, __pyx_L1_error)
   __pyx_v_local_targets = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":63
+  /* "ext/synapse_store.pyx":64
  *     cdef int64_t[::1] row_start = row_start_arr
  *     cdef int32_t[::1] local_targets = local_arr
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22974,9 +22993,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *     with nogil:
 */
   __pyx_t_8 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -22993,12 +23012,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     __pyx_t_13 = __pyx_t_12;
   }
 
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_13); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_13); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -23019,13 +23038,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     PyObject *__pyx_callargs[3] = {__pyx_t_8, __pyx_t_5, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 63, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 63, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 64, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -23037,16 +23056,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 63, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __pyx_v_fill = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/synapse_store.pyx":64
+  /* "ext/synapse_store.pyx":65
  *     cdef int32_t[::1] local_targets = local_arr
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1             # <<<<<<<<<<<<<<
@@ -23055,7 +23074,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
   __pyx_v_bad = -1L;
 
-  /* "ext/synapse_store.pyx":65
+  /* "ext/synapse_store.pyx":66
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23068,7 +23087,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":66
+        /* "ext/synapse_store.pyx":67
  *     cdef int64_t s, local, bad = -1
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23082,7 +23101,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_k = __pyx_t_16;
 
-          /* "ext/synapse_store.pyx":67
+          /* "ext/synapse_store.pyx":68
  *     with nogil:
  *         for k in range(n):
  *             s = sources[k]             # <<<<<<<<<<<<<<
@@ -23092,7 +23111,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           __pyx_t_17 = __pyx_v_k;
           __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )));
 
-          /* "ext/synapse_store.pyx":68
+          /* "ext/synapse_store.pyx":69
  *         for k in range(n):
  *             s = sources[k]
  *             local = targets[k] - target_start             # <<<<<<<<<<<<<<
@@ -23102,7 +23121,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           __pyx_t_17 = __pyx_v_k;
           __pyx_v_local = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) ))) - __pyx_v_target_start);
 
-          /* "ext/synapse_store.pyx":69
+          /* "ext/synapse_store.pyx":70
  *             s = sources[k]
  *             local = targets[k] - target_start
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
@@ -23148,7 +23167,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           if (__pyx_t_1) {
 
 
-            /* "ext/synapse_store.pyx":70
+            /* "ext/synapse_store.pyx":71
  *             local = targets[k] - target_start
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
  *                 bad = k             # <<<<<<<<<<<<<<
@@ -23157,7 +23176,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
             __pyx_v_bad = __pyx_v_k;
 
-            /* "ext/synapse_store.pyx":71
+            /* "ext/synapse_store.pyx":72
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
  *                 bad = k
  *                 break             # <<<<<<<<<<<<<<
@@ -23166,7 +23185,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
             goto __pyx_L8_break;
 
-            /* "ext/synapse_store.pyx":69
+            /* "ext/synapse_store.pyx":70
  *             s = sources[k]
  *             local = targets[k] - target_start
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
@@ -23175,7 +23194,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
           }
 
-          /* "ext/synapse_store.pyx":72
+          /* "ext/synapse_store.pyx":73
  *                 bad = k
  *                 break
  *             row_start[s + 1] += 1             # <<<<<<<<<<<<<<
@@ -23189,7 +23208,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 
       }
 
-      /* "ext/synapse_store.pyx":65
+      /* "ext/synapse_store.pyx":66
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23206,7 +23225,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       }
   }
 
-  /* "ext/synapse_store.pyx":73
+  /* "ext/synapse_store.pyx":74
  *                 break
  *             row_start[s + 1] += 1
  *     if bad >= 0:             # <<<<<<<<<<<<<<
@@ -23218,7 +23237,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":74
+    /* "ext/synapse_store.pyx":75
  *             row_start[s + 1] += 1
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")             # <<<<<<<<<<<<<<
@@ -23227,15 +23246,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
     __pyx_t_3 = NULL;
     __pyx_t_17 = __pyx_v_bad;
-    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 75, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
-    __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 75, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __pyx_t_17 = __pyx_v_bad;
-    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 75, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
-    __pyx_t_5 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __pyx_t_19[0] = __pyx_mstate_global->__pyx_kp_u_synapse;
@@ -23252,7 +23271,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     __pyx_t_20 |= __Pyx_PyUnicode_KIND_04(__pyx_t_19[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_19[3]);
     #endif
     __pyx_t_7 = __Pyx_PyUnicode_Join(__pyx_t_19, 5, __pyx_t_14, __pyx_t_20);
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 75, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -23262,14 +23281,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 74, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 75, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 74, __pyx_L1_error)
+    __PYX_ERR(0, 75, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":73
+    /* "ext/synapse_store.pyx":74
  *                 break
  *             row_start[s + 1] += 1
  *     if bad >= 0:             # <<<<<<<<<<<<<<
@@ -23278,7 +23297,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
   }
 
-  /* "ext/synapse_store.pyx":75
+  /* "ext/synapse_store.pyx":76
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23291,7 +23310,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":76
+        /* "ext/synapse_store.pyx":77
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:
  *         for s in range(n_sources):             # <<<<<<<<<<<<<<
@@ -23305,7 +23324,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         for (__pyx_t_21 = 0; __pyx_t_21 < __pyx_t_12; __pyx_t_21+=1) {
           __pyx_v_s = __pyx_t_21;
 
-          /* "ext/synapse_store.pyx":77
+          /* "ext/synapse_store.pyx":78
  *     with nogil:
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]             # <<<<<<<<<<<<<<
@@ -23316,7 +23335,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           __pyx_t_22 = (__pyx_v_s + 1);
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_22)) )) += (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_17)) )));
 
-          /* "ext/synapse_store.pyx":78
+          /* "ext/synapse_store.pyx":79
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]             # <<<<<<<<<<<<<<
@@ -23329,7 +23348,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         }
 
 
-        /* "ext/synapse_store.pyx":79
+        /* "ext/synapse_store.pyx":80
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23343,7 +23362,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_k = __pyx_t_16;
 
-          /* "ext/synapse_store.pyx":80
+          /* "ext/synapse_store.pyx":81
  *             fill[s] = row_start[s]
  *         for k in range(n):
  *             s = sources[k]             # <<<<<<<<<<<<<<
@@ -23353,7 +23372,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           __pyx_t_17 = __pyx_v_k;
           __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )));
 
-          /* "ext/synapse_store.pyx":81
+          /* "ext/synapse_store.pyx":82
  *         for k in range(n):
  *             s = sources[k]
  *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)             # <<<<<<<<<<<<<<
@@ -23365,7 +23384,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           __pyx_t_23 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )));
           *((int32_t *) ( /* dim=0 */ ((char *) (((int32_t *) __pyx_v_local_targets.data) + __pyx_t_23)) )) = ((int32_t)((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) ))) - __pyx_v_target_start));
 
-          /* "ext/synapse_store.pyx":82
+          /* "ext/synapse_store.pyx":83
  *             s = sources[k]
  *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
  *             fill[s] += 1             # <<<<<<<<<<<<<<
@@ -23378,7 +23397,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 
       }
 
-      /* "ext/synapse_store.pyx":75
+      /* "ext/synapse_store.pyx":76
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23395,21 +23414,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       }
   }
 
-  /* "ext/synapse_store.pyx":83
+  /* "ext/synapse_store.pyx":84
  *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
  *             fill[s] += 1
  *     return row_start_arr, local_arr             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_INCREF(__pyx_v_row_start_arr);
   __Pyx_GIVEREF(__pyx_v_row_start_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 83, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 84, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_local_arr);
   __Pyx_GIVEREF(__pyx_v_local_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_local_arr) != (0)) __PYX_ERR(0, 83, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_local_arr) != (0)) __PYX_ERR(0, 84, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -23421,7 +23440,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":44
+  /* "ext/synapse_store.pyx":45
  * 
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
@@ -23457,7 +23476,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":86
+/* "ext/synapse_store.pyx":87
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
@@ -23506,39 +23525,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_seen,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 86, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 87, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 86, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 87, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 86, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 87, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
     }
-    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
-    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
+    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 87, __pyx_L3_error)
+    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 87, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 86, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 87, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23594,7 +23613,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":90
+  /* "ext/synapse_store.pyx":91
  *     ``seen[g]`` before the call (counts carried over from earlier elements),
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
@@ -23603,7 +23622,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":91
+  /* "ext/synapse_store.pyx":92
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23611,16 +23630,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *     for k in range(n):
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23641,13 +23660,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 92, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 92, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23659,25 +23678,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 91, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 92, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":92
+  /* "ext/synapse_store.pyx":93
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 93, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":93
+  /* "ext/synapse_store.pyx":94
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -23691,7 +23710,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
     __pyx_v_k = __pyx_t_11;
 
-    /* "ext/synapse_store.pyx":94
+    /* "ext/synapse_store.pyx":95
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -23719,7 +23738,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     if (unlikely(__pyx_t_12)) {
 
 
-      /* "ext/synapse_store.pyx":95
+      /* "ext/synapse_store.pyx":96
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")             # <<<<<<<<<<<<<<
@@ -23728,12 +23747,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
       __pyx_t_4 = NULL;
       __pyx_t_13 = __pyx_v_k;
-      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 95, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 96, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
-      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 95, __pyx_L1_error)
+      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 96, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 95, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 96, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __pyx_t_15[0] = __pyx_mstate_global->__pyx_kp_u_group;
       __pyx_t_15[1] = __pyx_t_6;
@@ -23748,7 +23767,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __pyx_t_17 |= __Pyx_PyUnicode_KIND_04(__pyx_t_15[1]);
       #endif
       __pyx_t_3 = __Pyx_PyUnicode_Join(__pyx_t_15, 4, __pyx_t_16, __pyx_t_17);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 95, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 96, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -23758,14 +23777,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 95, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 96, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 95, __pyx_L1_error)
+      __PYX_ERR(0, 96, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":94
+      /* "ext/synapse_store.pyx":95
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -23776,7 +23795,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
 
 
-  /* "ext/synapse_store.pyx":96
+  /* "ext/synapse_store.pyx":97
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23789,7 +23808,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":97
+        /* "ext/synapse_store.pyx":98
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23803,7 +23822,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":98
+          /* "ext/synapse_store.pyx":99
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
@@ -23815,7 +23834,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
           __pyx_t_19 = __pyx_v_k;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_19)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":99
+          /* "ext/synapse_store.pyx":100
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
@@ -23829,7 +23848,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 
       }
 
-      /* "ext/synapse_store.pyx":96
+      /* "ext/synapse_store.pyx":97
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23846,7 +23865,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       }
   }
 
-  /* "ext/synapse_store.pyx":100
+  /* "ext/synapse_store.pyx":101
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -23864,7 +23883,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":86
+  /* "ext/synapse_store.pyx":87
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
@@ -23893,7 +23912,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":110
+/* "ext/synapse_store.pyx":111
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
@@ -23942,39 +23961,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_n_targets,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 110, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 111, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 111, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 111, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts_by_target", 0) < (0)) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts_by_target", 0) < (0)) __PYX_ERR(0, 111, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, i); __PYX_ERR(0, 110, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, i); __PYX_ERR(0, 111, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 111, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 111, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 110, __pyx_L3_error)
-    __pyx_v_n_targets = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_targets == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 111, __pyx_L3_error)
+    __pyx_v_n_targets = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_targets == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 111, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 110, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 111, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24025,7 +24044,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts_by_target", 0);
 
-  /* "ext/synapse_store.pyx":112
+  /* "ext/synapse_store.pyx":113
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -24034,7 +24053,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":113
+  /* "ext/synapse_store.pyx":114
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     out = np.zeros(n_targets + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24042,16 +24061,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 114, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 114, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_targets + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_targets + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 114, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 114, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 114, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -24072,13 +24091,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 114, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 114, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -24090,25 +24109,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 113, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 114, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":114
+  /* "ext/synapse_store.pyx":115
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 115, __pyx_L1_error)
   __pyx_v_row_start = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":115
+  /* "ext/synapse_store.pyx":116
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24121,7 +24140,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":116
+        /* "ext/synapse_store.pyx":117
  *     cdef int64_t[::1] row_start = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -24135,7 +24154,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":117
+          /* "ext/synapse_store.pyx":118
  *     with nogil:
  *         for k in range(n):
  *             row_start[local_targets[k] + 1] += 1             # <<<<<<<<<<<<<<
@@ -24148,7 +24167,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         }
 
 
-        /* "ext/synapse_store.pyx":118
+        /* "ext/synapse_store.pyx":119
  *         for k in range(n):
  *             row_start[local_targets[k] + 1] += 1
  *         for k in range(n_targets):             # <<<<<<<<<<<<<<
@@ -24162,7 +24181,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_15; __pyx_t_9+=1) {
           __pyx_v_k = __pyx_t_9;
 
-          /* "ext/synapse_store.pyx":119
+          /* "ext/synapse_store.pyx":120
  *             row_start[local_targets[k] + 1] += 1
  *         for k in range(n_targets):
  *             row_start[k + 1] += row_start[k]             # <<<<<<<<<<<<<<
@@ -24176,7 +24195,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
 
       }
 
-      /* "ext/synapse_store.pyx":115
+      /* "ext/synapse_store.pyx":116
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24193,7 +24212,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
       }
   }
 
-  /* "ext/synapse_store.pyx":120
+  /* "ext/synapse_store.pyx":121
  *         for k in range(n_targets):
  *             row_start[k + 1] += row_start[k]
  *     return out             # <<<<<<<<<<<<<<
@@ -24211,7 +24230,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":110
+  /* "ext/synapse_store.pyx":111
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
@@ -24240,7 +24259,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":123
+/* "ext/synapse_store.pyx":124
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -24277,53 +24296,53 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_9scatter_by_target(PyOb
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 123, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 123, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 124, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -24337,7 +24356,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_9scatter_by_target(PyOb
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 123, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24389,7 +24408,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 123, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 124, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -24407,11 +24426,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 123, __pyx_L1_error)
+    __PYX_ERR(0, 124, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 124, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -24421,7 +24440,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 123, __pyx_L1_error)
+      __PYX_ERR(0, 124, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -24440,9 +24459,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 123, __pyx_L1_error)
+    __PYX_ERR(0, 124, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_values, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_values, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 124, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -24451,25 +24470,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 123, __pyx_L1_error)
+      __PYX_ERR(0, 124, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_values); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_values); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_values, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 123, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_values, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 124, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 123, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 124, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -24499,9 +24518,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_15scatter_by_target = {"__pyx_fuse_0scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target = {"__pyx_fuse_0scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -24524,386 +24543,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_15scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 123, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 123, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 123, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.scatter_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return NULL;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
-  Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_k;
-  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int32_t __pyx_v_t;
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  PyObject *__pyx_t_1 = NULL;
-  PyObject *__pyx_t_2 = NULL;
-  PyObject *__pyx_t_3 = NULL;
-  PyObject *__pyx_t_4 = NULL;
-  __Pyx_memviewslice __pyx_t_5 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int __pyx_t_6;
-  PyObject *__pyx_t_7 = NULL;
-  PyObject *__pyx_t_8 = NULL;
-  size_t __pyx_t_9;
-  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
-  Py_ssize_t __pyx_t_16;
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_0scatter_by_target", 0);
-
-  /* "ext/synapse_store.pyx":128
- *     target (what gathering with the counting sort's order gives, in one
- *     pass and without the order array). Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
-*/
-  __pyx_v_n = (__pyx_v_local_targets.shape[0]);
-
-  /* "ext/synapse_store.pyx":129
- *     pass and without the order array). Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n = local_targets.shape[0], k
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
- *     cdef int32_t t
- *     with nogil:
-*/
-  __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_5.data = __pyx_v_row_start.data;
-  __pyx_t_5.memview = __pyx_v_row_start.memview;
-  __pyx_t_6 = -1;
-  if (unlikely(__pyx_memoryview_slice_memviewslice(
-    &__pyx_t_5,
-    __pyx_v_row_start.shape[0], __pyx_v_row_start.strides[0], __pyx_v_row_start.suboffsets[0],
-    0,
-    0,
-    &__pyx_t_6,
-    0,
-    ((__pyx_v_row_start.shape[0]) - 1),
-    0,
-    0,
-    1,
-    0,
-    1) < 0))
-{
-    __PYX_ERR(0, 129, __pyx_L1_error)
-}
-
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 129, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  #if CYTHON_VECTORCALL
-  #endif
-  __pyx_t_9 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_4))) {
-    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
-    assert(__pyx_t_2);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
-    __Pyx_INCREF(__pyx_t_2);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
-    __pyx_t_9 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
-    #if CYTHON_VECTORCALL
-    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_7);
-    #else
-    {
-      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_7);
-    }
-    #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_9, (2-__pyx_t_9) | (__pyx_t_9*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
-    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    #if CYTHON_VECTORCALL
-    #endif
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 129, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-  }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 129, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_v_fill = __pyx_t_10;
-  __pyx_t_10.memview = NULL;
-  __pyx_t_10.data = NULL;
-
-  /* "ext/synapse_store.pyx":131
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             t = local_targets[k]
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/synapse_store.pyx":132
- *     cdef int32_t t
- *     with nogil:
- *         for k in range(n):             # <<<<<<<<<<<<<<
- *             t = local_targets[k]
- *             out[fill[t]] = values[k]
-*/
-
-        __pyx_t_11 = __pyx_v_n;
-        __pyx_t_12 = __pyx_t_11;
-
-        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-          __pyx_v_k = __pyx_t_13;
-
-          /* "ext/synapse_store.pyx":133
- *     with nogil:
- *         for k in range(n):
- *             t = local_targets[k]             # <<<<<<<<<<<<<<
- *             out[fill[t]] = values[k]
- *             fill[t] += 1
-*/
-          __pyx_t_14 = __pyx_v_k;
-          __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
-
-          /* "ext/synapse_store.pyx":134
- *         for k in range(n):
- *             t = local_targets[k]
- *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
- *             fill[t] += 1
- * 
-*/
-          __pyx_t_14 = __pyx_v_k;
-          __pyx_t_15 = __pyx_v_t;
-          __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
-          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
-
-          /* "ext/synapse_store.pyx":135
- *             t = local_targets[k]
- *             out[fill[t]] = values[k]
- *             fill[t] += 1             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-          __pyx_t_14 = __pyx_v_t;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
-        }
-
-      }
-
-      /* "ext/synapse_store.pyx":131
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             t = local_targets[k]
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L5;
-        }
-        __pyx_L5:;
-      }
-  }
-
-  /* "ext/synapse_store.pyx":123
- * 
- * 
- * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
- *                       const element_t[::1] values, element_t[::1] out):
- *     """``out``: ``values`` grouped by target, store order kept within a
-*/
-
-  /* function exit code */
-  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_1);
-  __Pyx_XDECREF(__pyx_t_2);
-  __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_7);
-  __Pyx_XDECREF(__pyx_t_8);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.scatter_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
-  __pyx_L0:;
-
-
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
-
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* Python wrapper */
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target = {"__pyx_fuse_1scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
-  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[4] = {0,0,0,0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("scatter_by_target (wrapper)", 0);
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 123, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  4:
-        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  3:
-        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  2:
-        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  1:
-        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 123, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 123, __pyx_L3_error) }
-      }
-    } else if (unlikely(__pyx_nargs != 4)) {
-      goto __pyx_L5_argtuple_error;
-    } else {
-      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
-    }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 123, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24958,9 +24644,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_1scatter_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_0scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":128
+  /* "ext/synapse_store.pyx":129
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -24969,7 +24655,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":129
+  /* "ext/synapse_store.pyx":130
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24977,9 +24663,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -24999,14 +24685,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 129, __pyx_L1_error)
+    __PYX_ERR(0, 130, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25027,13 +24713,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25045,16 +24731,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 129, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":131
+  /* "ext/synapse_store.pyx":132
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25067,7 +24753,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":132
+        /* "ext/synapse_store.pyx":133
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25081,7 +24767,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":133
+          /* "ext/synapse_store.pyx":134
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25091,7 +24777,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":134
+          /* "ext/synapse_store.pyx":135
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25101,9 +24787,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_t_15 = __pyx_v_t;
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
-          *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
+          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":135
+          /* "ext/synapse_store.pyx":136
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25116,7 +24802,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":131
+      /* "ext/synapse_store.pyx":132
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25133,7 +24819,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":123
+  /* "ext/synapse_store.pyx":124
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25165,9 +24851,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target = {"__pyx_fuse_2scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target = {"__pyx_fuse_1scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -25190,53 +24876,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 123, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 123, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 123, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25291,9 +24977,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_2scatter_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_1scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":128
+  /* "ext/synapse_store.pyx":129
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -25302,7 +24988,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":129
+  /* "ext/synapse_store.pyx":130
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25310,9 +24996,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25332,14 +25018,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 129, __pyx_L1_error)
+    __PYX_ERR(0, 130, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25360,13 +25046,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25378,16 +25064,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 129, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":131
+  /* "ext/synapse_store.pyx":132
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25400,7 +25086,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":132
+        /* "ext/synapse_store.pyx":133
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25414,7 +25100,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":133
+          /* "ext/synapse_store.pyx":134
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25424,7 +25110,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":134
+          /* "ext/synapse_store.pyx":135
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25434,9 +25120,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_t_15 = __pyx_v_t;
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
-          *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
+          *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":135
+          /* "ext/synapse_store.pyx":136
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25449,7 +25135,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":131
+      /* "ext/synapse_store.pyx":132
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25466,7 +25152,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":123
+  /* "ext/synapse_store.pyx":124
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25498,9 +25184,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target = {"__pyx_fuse_3scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target = {"__pyx_fuse_2scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -25523,53 +25209,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 123, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 123, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 123, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 123, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 123, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25624,9 +25310,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_3scatter_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_2scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":128
+  /* "ext/synapse_store.pyx":129
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -25635,7 +25321,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":129
+  /* "ext/synapse_store.pyx":130
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25643,9 +25329,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25665,14 +25351,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 129, __pyx_L1_error)
+    __PYX_ERR(0, 130, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25693,13 +25379,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25711,16 +25397,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 129, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":131
+  /* "ext/synapse_store.pyx":132
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25733,7 +25419,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":132
+        /* "ext/synapse_store.pyx":133
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25747,7 +25433,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":133
+          /* "ext/synapse_store.pyx":134
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25757,7 +25443,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":134
+          /* "ext/synapse_store.pyx":135
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25767,9 +25453,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_t_15 = __pyx_v_t;
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
-          *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
+          *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":135
+          /* "ext/synapse_store.pyx":136
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25782,7 +25468,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":131
+      /* "ext/synapse_store.pyx":132
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25799,7 +25485,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":123
+  /* "ext/synapse_store.pyx":124
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25830,7 +25516,340 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":138
+/* Python wrapper */
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_23scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_23scatter_by_target = {"__pyx_fuse_3scatter_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_23scatter_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_8scatter_by_target};
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_23scatter_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("scatter_by_target (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 4)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+    }
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.scatter_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_values, __pyx_v_out);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_k;
+  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int32_t __pyx_v_t;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  __Pyx_memviewslice __pyx_t_5 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_t_6;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  size_t __pyx_t_9;
+  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  Py_ssize_t __pyx_t_16;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__pyx_fuse_3scatter_by_target", 0);
+
+  /* "ext/synapse_store.pyx":129
+ *     target (what gathering with the counting sort's order gives, in one
+ *     pass and without the order array). Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+*/
+  __pyx_v_n = (__pyx_v_local_targets.shape[0]);
+
+  /* "ext/synapse_store.pyx":130
+ *     pass and without the order array). Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], k
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     cdef int32_t t
+ *     with nogil:
+*/
+  __pyx_t_2 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_5.data = __pyx_v_row_start.data;
+  __pyx_t_5.memview = __pyx_v_row_start.memview;
+  __pyx_t_6 = -1;
+  if (unlikely(__pyx_memoryview_slice_memviewslice(
+    &__pyx_t_5,
+    __pyx_v_row_start.shape[0], __pyx_v_row_start.strides[0], __pyx_v_row_start.suboffsets[0],
+    0,
+    0,
+    &__pyx_t_6,
+    0,
+    ((__pyx_v_row_start.shape[0]) - 1),
+    0,
+    0,
+    1,
+    0,
+    1) < 0))
+{
+    __PYX_ERR(0, 130, __pyx_L1_error)
+}
+
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_9 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_2);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_2);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_9 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
+    #if CYTHON_VECTORCALL
+    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_7);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+    }
+    #endif
+    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_9, (2-__pyx_t_9) | (__pyx_t_9*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
+    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  __pyx_v_fill = __pyx_t_10;
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
+
+  /* "ext/synapse_store.pyx":132
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             t = local_targets[k]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":133
+ *     cdef int32_t t
+ *     with nogil:
+ *         for k in range(n):             # <<<<<<<<<<<<<<
+ *             t = local_targets[k]
+ *             out[fill[t]] = values[k]
+*/
+
+        __pyx_t_11 = __pyx_v_n;
+        __pyx_t_12 = __pyx_t_11;
+
+        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+          __pyx_v_k = __pyx_t_13;
+
+          /* "ext/synapse_store.pyx":134
+ *     with nogil:
+ *         for k in range(n):
+ *             t = local_targets[k]             # <<<<<<<<<<<<<<
+ *             out[fill[t]] = values[k]
+ *             fill[t] += 1
+*/
+          __pyx_t_14 = __pyx_v_k;
+          __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
+
+          /* "ext/synapse_store.pyx":135
+ *         for k in range(n):
+ *             t = local_targets[k]
+ *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
+ *             fill[t] += 1
+ * 
+*/
+          __pyx_t_14 = __pyx_v_k;
+          __pyx_t_15 = __pyx_v_t;
+          __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
+          *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
+
+          /* "ext/synapse_store.pyx":136
+ *             t = local_targets[k]
+ *             out[fill[t]] = values[k]
+ *             fill[t] += 1             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+          __pyx_t_14 = __pyx_v_t;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":132
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             t = local_targets[k]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":124
+ * 
+ * 
+ * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
+ *                       const element_t[::1] values, element_t[::1] out):
+ *     """``out``: ``values`` grouped by target, store order kept within a
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.scatter_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/synapse_store.pyx":139
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25880,46 +25899,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_indices,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 139, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 139, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 139, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 139, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "target_major_positions", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "target_major_positions", 0) < (0)) __PYX_ERR(0, 139, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, i); __PYX_ERR(0, 138, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, i); __PYX_ERR(0, 139, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 139, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 139, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 139, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 138, __pyx_L3_error)
-    __pyx_v_indices = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_indices.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
+    __pyx_v_indices = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_indices.memview)) __PYX_ERR(0, 140, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 139, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25979,7 +25998,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("target_major_positions", 0);
 
-  /* "ext/synapse_store.pyx":143
+  /* "ext/synapse_store.pyx":144
  *     allowed) are in target-major order (the order of `scatter_by_target`):
  *     one pass, without the whole permutation."""
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0             # <<<<<<<<<<<<<<
@@ -25990,7 +26009,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
   __pyx_v_m = (__pyx_v_indices.shape[0]);
   __pyx_v_j = 0;
 
-  /* "ext/synapse_store.pyx":144
+  /* "ext/synapse_store.pyx":145
  *     one pass, without the whole permutation."""
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
  *     out = np.empty(m, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25998,16 +26017,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -26028,13 +26047,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 144, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 145, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 144, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 145, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -26046,25 +26065,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 144, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 145, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":145
+  /* "ext/synapse_store.pyx":146
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
  *     out = np.empty(m, dtype=np.int64)
  *     cdef int64_t[::1] positions = out             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 146, __pyx_L1_error)
   __pyx_v_positions = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":146
+  /* "ext/synapse_store.pyx":147
  *     out = np.empty(m, dtype=np.int64)
  *     cdef int64_t[::1] positions = out
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26072,9 +26091,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 147, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 147, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __pyx_t_9.data = __pyx_v_row_start.data;
@@ -26094,14 +26113,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 146, __pyx_L1_error)
+    __PYX_ERR(0, 147, __pyx_L1_error)
 }
 
-__pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 146, __pyx_L1_error)
+__pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 147, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 147, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 147, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -26122,13 +26141,13 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 146, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 147, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 146, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 147, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -26140,16 +26159,16 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 146, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 147, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 147, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":148
+  /* "ext/synapse_store.pyx":149
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
@@ -26187,7 +26206,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   if (unlikely(__pyx_t_11)) {
 
 
-    /* "ext/synapse_store.pyx":149
+    /* "ext/synapse_store.pyx":150
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")             # <<<<<<<<<<<<<<
@@ -26195,9 +26214,9 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
  *         for k in range(n):
 */
     __pyx_t_6 = NULL;
-    __pyx_t_3 = __Pyx_PyUnicode_From_Py_ssize_t((__pyx_v_n - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 149, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyUnicode_From_Py_ssize_t((__pyx_v_n - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 150, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_store_positions_outside_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 149, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_store_positions_outside_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 150, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __pyx_t_7 = 1;
@@ -26206,14 +26225,14 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 149, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 150, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 149, __pyx_L1_error)
+    __PYX_ERR(0, 150, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":148
+    /* "ext/synapse_store.pyx":149
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
@@ -26222,7 +26241,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
   }
 
-  /* "ext/synapse_store.pyx":150
+  /* "ext/synapse_store.pyx":151
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26235,7 +26254,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":151
+        /* "ext/synapse_store.pyx":152
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -26249,7 +26268,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_k = __pyx_t_16;
 
-          /* "ext/synapse_store.pyx":152
+          /* "ext/synapse_store.pyx":153
  *     with nogil:
  *         for k in range(n):
  *             if j == m:             # <<<<<<<<<<<<<<
@@ -26261,7 +26280,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
           if (__pyx_t_11) {
 
 
-            /* "ext/synapse_store.pyx":153
+            /* "ext/synapse_store.pyx":154
  *         for k in range(n):
  *             if j == m:
  *                 break             # <<<<<<<<<<<<<<
@@ -26270,7 +26289,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
             goto __pyx_L11_break;
 
-            /* "ext/synapse_store.pyx":152
+            /* "ext/synapse_store.pyx":153
  *     with nogil:
  *         for k in range(n):
  *             if j == m:             # <<<<<<<<<<<<<<
@@ -26279,7 +26298,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
           }
 
-          /* "ext/synapse_store.pyx":154
+          /* "ext/synapse_store.pyx":155
  *             if j == m:
  *                 break
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -26289,7 +26308,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
           __pyx_t_13 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_13)) )));
 
-          /* "ext/synapse_store.pyx":155
+          /* "ext/synapse_store.pyx":156
  *                 break
  *             t = local_targets[k]
  *             while j < m and indices[j] == k:             # <<<<<<<<<<<<<<
@@ -26317,7 +26336,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 
             if (!__pyx_t_11) break;
 
-            /* "ext/synapse_store.pyx":156
+            /* "ext/synapse_store.pyx":157
  *             t = local_targets[k]
  *             while j < m and indices[j] == k:
  *                 positions[j] = fill[t]             # <<<<<<<<<<<<<<
@@ -26328,7 +26347,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
             __pyx_t_17 = __pyx_v_j;
             *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_positions.data) + __pyx_t_17)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_13)) )));
 
-            /* "ext/synapse_store.pyx":157
+            /* "ext/synapse_store.pyx":158
  *             while j < m and indices[j] == k:
  *                 positions[j] = fill[t]
  *                 j += 1             # <<<<<<<<<<<<<<
@@ -26338,7 +26357,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
             __pyx_v_j = (__pyx_v_j + 1);
           }
 
-          /* "ext/synapse_store.pyx":158
+          /* "ext/synapse_store.pyx":159
  *                 positions[j] = fill[t]
  *                 j += 1
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -26352,7 +26371,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":150
+      /* "ext/synapse_store.pyx":151
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26369,7 +26388,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":159
+  /* "ext/synapse_store.pyx":160
  *                 j += 1
  *             fill[t] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -26387,7 +26406,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":139
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26420,7 +26439,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":162
+/* "ext/synapse_store.pyx":163
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26457,53 +26476,53 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyOb
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 162, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 163, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -26517,7 +26536,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyOb
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26569,7 +26588,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 162, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 163, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -26587,11 +26606,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 162, __pyx_L1_error)
+    __PYX_ERR(0, 163, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 163, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -26601,7 +26620,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 162, __pyx_L1_error)
+      __PYX_ERR(0, 163, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -26620,9 +26639,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 162, __pyx_L1_error)
+    __PYX_ERR(0, 163, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 163, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -26631,25 +26650,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 162, __pyx_L1_error)
+      __PYX_ERR(0, 163, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 162, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 163, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 162, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 163, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -26679,9 +26698,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_25gather_by_target = {"__pyx_fuse_0gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target = {"__pyx_fuse_0gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -26704,383 +26723,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_25gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return NULL;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_grouped, __pyx_v_values);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_24gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values) {
-  Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_k;
-  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int32_t __pyx_v_t;
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  PyObject *__pyx_t_1 = NULL;
-  PyObject *__pyx_t_2 = NULL;
-  PyObject *__pyx_t_3 = NULL;
-  PyObject *__pyx_t_4 = NULL;
-  __Pyx_memviewslice __pyx_t_5 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int __pyx_t_6;
-  PyObject *__pyx_t_7 = NULL;
-  PyObject *__pyx_t_8 = NULL;
-  size_t __pyx_t_9;
-  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
-  Py_ssize_t __pyx_t_16;
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_0gather_by_target", 0);
-
-  /* "ext/synapse_store.pyx":166
- *     """The inverse of `scatter_by_target`: ``values`` in store order from
- *     ``grouped`` (grouped by target)."""
- *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
-*/
-  __pyx_v_n = (__pyx_v_local_targets.shape[0]);
-
-  /* "ext/synapse_store.pyx":167
- *     ``grouped`` (grouped by target)."""
- *     cdef Py_ssize_t n = local_targets.shape[0], k
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
- *     cdef int32_t t
- *     with nogil:
-*/
-  __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_5.data = __pyx_v_row_start.data;
-  __pyx_t_5.memview = __pyx_v_row_start.memview;
-  __pyx_t_6 = -1;
-  if (unlikely(__pyx_memoryview_slice_memviewslice(
-    &__pyx_t_5,
-    __pyx_v_row_start.shape[0], __pyx_v_row_start.strides[0], __pyx_v_row_start.suboffsets[0],
-    0,
-    0,
-    &__pyx_t_6,
-    0,
-    ((__pyx_v_row_start.shape[0]) - 1),
-    0,
-    0,
-    1,
-    0,
-    1) < 0))
-{
-    __PYX_ERR(0, 167, __pyx_L1_error)
-}
-
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  #if CYTHON_VECTORCALL
-  #endif
-  __pyx_t_9 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_4))) {
-    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
-    assert(__pyx_t_2);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
-    __Pyx_INCREF(__pyx_t_2);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
-    __pyx_t_9 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
-    #if CYTHON_VECTORCALL
-    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_7);
-    #else
-    {
-      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_7);
-    }
-    #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_9, (2-__pyx_t_9) | (__pyx_t_9*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
-    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    #if CYTHON_VECTORCALL
-    #endif
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-  }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_v_fill = __pyx_t_10;
-  __pyx_t_10.memview = NULL;
-  __pyx_t_10.data = NULL;
-
-  /* "ext/synapse_store.pyx":169
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             t = local_targets[k]
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/synapse_store.pyx":170
- *     cdef int32_t t
- *     with nogil:
- *         for k in range(n):             # <<<<<<<<<<<<<<
- *             t = local_targets[k]
- *             values[k] = grouped[fill[t]]
-*/
-
-        __pyx_t_11 = __pyx_v_n;
-        __pyx_t_12 = __pyx_t_11;
-
-        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-          __pyx_v_k = __pyx_t_13;
-
-          /* "ext/synapse_store.pyx":171
- *     with nogil:
- *         for k in range(n):
- *             t = local_targets[k]             # <<<<<<<<<<<<<<
- *             values[k] = grouped[fill[t]]
- *             fill[t] += 1
-*/
-          __pyx_t_14 = __pyx_v_k;
-          __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
-
-          /* "ext/synapse_store.pyx":172
- *         for k in range(n):
- *             t = local_targets[k]
- *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
- *             fill[t] += 1
-*/
-          __pyx_t_14 = __pyx_v_t;
-          __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
-          __pyx_t_16 = __pyx_v_k;
-          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
-
-          /* "ext/synapse_store.pyx":173
- *             t = local_targets[k]
- *             values[k] = grouped[fill[t]]
- *             fill[t] += 1             # <<<<<<<<<<<<<<
-*/
-          __pyx_t_14 = __pyx_v_t;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
-        }
-
-      }
-
-      /* "ext/synapse_store.pyx":169
- *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
- *     cdef int32_t t
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             t = local_targets[k]
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L5;
-        }
-        __pyx_L5:;
-      }
-  }
-
-  /* "ext/synapse_store.pyx":162
- * 
- * 
- * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
- *                      const element_t[::1] grouped, element_t[::1] values):
- *     """The inverse of `scatter_by_target`: ``values`` in store order from
-*/
-
-  /* function exit code */
-  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_1);
-  __Pyx_XDECREF(__pyx_t_2);
-  __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_7);
-  __Pyx_XDECREF(__pyx_t_8);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
-  __pyx_L0:;
-
-
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
-
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* Python wrapper */
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target = {"__pyx_fuse_1gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
-  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[4] = {0,0,0,0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("gather_by_target (wrapper)", 0);
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  4:
-        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  3:
-        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  2:
-        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  1:
-        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
-      }
-    } else if (unlikely(__pyx_nargs != 4)) {
-      goto __pyx_L5_argtuple_error;
-    } else {
-      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
-    }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27135,9 +26824,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_1gather_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_0gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":166
+  /* "ext/synapse_store.pyx":167
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27146,7 +26835,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":167
+  /* "ext/synapse_store.pyx":168
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27154,9 +26843,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27176,14 +26865,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 167, __pyx_L1_error)
+    __PYX_ERR(0, 168, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27204,13 +26893,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27222,16 +26911,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":169
+  /* "ext/synapse_store.pyx":170
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27244,7 +26933,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":170
+        /* "ext/synapse_store.pyx":171
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27258,7 +26947,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":171
+          /* "ext/synapse_store.pyx":172
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27268,21 +26957,24 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":172
+          /* "ext/synapse_store.pyx":173
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
  *             fill[t] += 1
+ * 
 */
           __pyx_t_14 = __pyx_v_t;
           __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
           __pyx_t_16 = __pyx_v_k;
-          *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":173
+          /* "ext/synapse_store.pyx":174
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
           __pyx_t_14 = __pyx_v_t;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
@@ -27290,7 +26982,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":169
+      /* "ext/synapse_store.pyx":170
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27307,7 +26999,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":162
+  /* "ext/synapse_store.pyx":163
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27339,9 +27031,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target = {"__pyx_fuse_2gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target = {"__pyx_fuse_1gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -27364,53 +27056,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27465,9 +27157,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_2gather_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_1gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":166
+  /* "ext/synapse_store.pyx":167
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27476,7 +27168,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":167
+  /* "ext/synapse_store.pyx":168
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27484,9 +27176,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27506,14 +27198,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 167, __pyx_L1_error)
+    __PYX_ERR(0, 168, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27534,13 +27226,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27552,16 +27244,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":169
+  /* "ext/synapse_store.pyx":170
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27574,7 +27266,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":170
+        /* "ext/synapse_store.pyx":171
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27588,7 +27280,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":171
+          /* "ext/synapse_store.pyx":172
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27598,21 +27290,24 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":172
+          /* "ext/synapse_store.pyx":173
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
  *             fill[t] += 1
+ * 
 */
           __pyx_t_14 = __pyx_v_t;
           __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
           __pyx_t_16 = __pyx_v_k;
-          *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+          *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":173
+          /* "ext/synapse_store.pyx":174
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
           __pyx_t_14 = __pyx_v_t;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
@@ -27620,7 +27315,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":169
+      /* "ext/synapse_store.pyx":170
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27637,7 +27332,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":162
+  /* "ext/synapse_store.pyx":163
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27669,9 +27364,9 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target = {"__pyx_fuse_3gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target = {"__pyx_fuse_2gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -27694,53 +27389,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 162, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 162, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 162, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 162, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27795,9 +27490,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_3gather_by_target", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_2gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":166
+  /* "ext/synapse_store.pyx":167
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27806,7 +27501,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":167
+  /* "ext/synapse_store.pyx":168
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27814,9 +27509,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27836,14 +27531,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 167, __pyx_L1_error)
+    __PYX_ERR(0, 168, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27864,13 +27559,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 167, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27882,16 +27577,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":169
+  /* "ext/synapse_store.pyx":170
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27904,7 +27599,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":170
+        /* "ext/synapse_store.pyx":171
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27918,7 +27613,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":171
+          /* "ext/synapse_store.pyx":172
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27928,21 +27623,24 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":172
+          /* "ext/synapse_store.pyx":173
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
  *             fill[t] += 1
+ * 
 */
           __pyx_t_14 = __pyx_v_t;
           __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
           __pyx_t_16 = __pyx_v_k;
-          *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+          *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":173
+          /* "ext/synapse_store.pyx":174
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
           __pyx_t_14 = __pyx_v_t;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
@@ -27950,7 +27648,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":169
+      /* "ext/synapse_store.pyx":170
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27967,7 +27665,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":162
+  /* "ext/synapse_store.pyx":163
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27992,6 +27690,2325 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
 
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_33gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_33gather_by_target = {"__pyx_fuse_3gather_by_target", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_33gather_by_target, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_12gather_by_target};
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_33gather_by_target(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("gather_by_target (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 4)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+    }
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(__pyx_self, __pyx_v_local_targets, __pyx_v_row_start, __pyx_v_grouped, __pyx_v_values);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values) {
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_k;
+  __Pyx_memviewslice __pyx_v_fill = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int32_t __pyx_v_t;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  __Pyx_memviewslice __pyx_t_5 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_t_6;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  size_t __pyx_t_9;
+  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  Py_ssize_t __pyx_t_16;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__pyx_fuse_3gather_by_target", 0);
+
+  /* "ext/synapse_store.pyx":167
+ *     """The inverse of `scatter_by_target`: ``values`` in store order from
+ *     ``grouped`` (grouped by target)."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+*/
+  __pyx_v_n = (__pyx_v_local_targets.shape[0]);
+
+  /* "ext/synapse_store.pyx":168
+ *     ``grouped`` (grouped by target)."""
+ *     cdef Py_ssize_t n = local_targets.shape[0], k
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     cdef int32_t t
+ *     with nogil:
+*/
+  __pyx_t_2 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_5.data = __pyx_v_row_start.data;
+  __pyx_t_5.memview = __pyx_v_row_start.memview;
+  __pyx_t_6 = -1;
+  if (unlikely(__pyx_memoryview_slice_memviewslice(
+    &__pyx_t_5,
+    __pyx_v_row_start.shape[0], __pyx_v_row_start.strides[0], __pyx_v_row_start.suboffsets[0],
+    0,
+    0,
+    &__pyx_t_6,
+    0,
+    ((__pyx_v_row_start.shape[0]) - 1),
+    0,
+    0,
+    1,
+    0,
+    1) < 0))
+{
+    __PYX_ERR(0, 168, __pyx_L1_error)
+}
+
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_9 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_2);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_2);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_9 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
+    #if CYTHON_VECTORCALL
+    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_7);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+    }
+    #endif
+    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_9, (2-__pyx_t_9) | (__pyx_t_9*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
+    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  __pyx_v_fill = __pyx_t_10;
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
+
+  /* "ext/synapse_store.pyx":170
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             t = local_targets[k]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":171
+ *     cdef int32_t t
+ *     with nogil:
+ *         for k in range(n):             # <<<<<<<<<<<<<<
+ *             t = local_targets[k]
+ *             values[k] = grouped[fill[t]]
+*/
+
+        __pyx_t_11 = __pyx_v_n;
+        __pyx_t_12 = __pyx_t_11;
+
+        for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+          __pyx_v_k = __pyx_t_13;
+
+          /* "ext/synapse_store.pyx":172
+ *     with nogil:
+ *         for k in range(n):
+ *             t = local_targets[k]             # <<<<<<<<<<<<<<
+ *             values[k] = grouped[fill[t]]
+ *             fill[t] += 1
+*/
+          __pyx_t_14 = __pyx_v_k;
+          __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
+
+          /* "ext/synapse_store.pyx":173
+ *         for k in range(n):
+ *             t = local_targets[k]
+ *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
+ *             fill[t] += 1
+ * 
+*/
+          __pyx_t_14 = __pyx_v_t;
+          __pyx_t_15 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )));
+          __pyx_t_16 = __pyx_v_k;
+          *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
+
+          /* "ext/synapse_store.pyx":174
+ *             t = local_targets[k]
+ *             values[k] = grouped[fill[t]]
+ *             fill[t] += 1             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+          __pyx_t_14 = __pyx_v_t;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_14)) )) += 1;
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":170
+ *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
+ *     cdef int32_t t
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             t = local_targets[k]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":163
+ * 
+ * 
+ * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
+ *                      const element_t[::1] grouped, element_t[::1] values):
+ *     """The inverse of `scatter_by_target`: ``values`` in store order from
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.gather_by_target", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_fill, 1);
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/synapse_store.pyx":177
+ * 
+ * 
+ * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
+ *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
+ *     """``out`` row by row: each source's old synapses, then its new ones (a
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows, "``out`` row by row: each source\047s old synapses, then its new ones (a\n    later connect call\047s, grouped by source). Rows are copied whole: one\n    pass over the store, no permutation. Elements are moved as raw bytes.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_15merge_rows = {"merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  PyObject *__pyx_v_signatures = 0;
+  PyObject *__pyx_v_args = 0;
+  PyObject *__pyx_v_kwargs = 0;
+  CYTHON_UNUSED PyObject *__pyx_v_defaults = 0;
+  CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex = 0;
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__pyx_fused_cpdef (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
+    struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      }
+    } else {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
+    }
+    __pyx_v_signatures = values[0];
+    __pyx_v_args = values[1];
+    __pyx_v_kwargs = values[2];
+    __pyx_v_defaults = values[3];
+    __pyx_v__fused_sigindex = values[4];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.synapse_store.__pyx_fused_cpdef", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(__pyx_self, __pyx_v_signatures, __pyx_v_args, __pyx_v_kwargs, __pyx_v_defaults, __pyx_v__fused_sigindex);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex) {
+  Py_ssize_t __pyx_v_arg_count;
+  PyTypeObject *__pyx_v_ndarray = 0;
+  PyObject *__pyx_v_arg = NULL;
+  PyObject *__pyx_v_dest_sig0 = NULL;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  PyObject *__pyx_t_5 = NULL;
+  int __pyx_t_6;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("merge_rows", 0);
+  __Pyx_INCREF(__pyx_v_kwargs);
+  __pyx_t_2 = (__pyx_v_kwargs != Py_None);
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  if (__pyx_v_kwargs == Py_None) __pyx_t_2 = 0;
+  else
+  {
+    Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
+    __pyx_t_2 = (__pyx_temp != 0);
+  }
+
+  __pyx_t_3 = (!__pyx_t_2);
+
+
+
+  __pyx_t_1 = __pyx_t_3;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+
+    __Pyx_INCREF(Py_None);
+    __Pyx_DECREF_SET(__pyx_v_kwargs, Py_None);
+  }
+  if (unlikely(__pyx_v_args == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 177, __pyx_L1_error)
+  }
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_v_arg_count = __pyx_t_4;
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
+  __pyx_t_5 = 0;
+  __pyx_t_1 = (2 < __pyx_v_arg_count);
+
+  if (__pyx_t_1) {
+
+    if (unlikely(__pyx_v_args == Py_None)) {
+      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+      __PYX_ERR(0, 177, __pyx_L1_error)
+    }
+    __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
+    __Pyx_INCREF(__pyx_t_5);
+    __pyx_v_arg = __pyx_t_5;
+    __pyx_t_5 = 0;
+    goto __pyx_L6;
+  }
+  __pyx_t_3 = (__pyx_v_kwargs != Py_None);
+  if (__pyx_t_3) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_3;
+
+    goto __pyx_L7_bool_binop_done;
+  }
+  if (unlikely(__pyx_v_kwargs == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
+    __PYX_ERR(0, 177, __pyx_L1_error)
+  }
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_old, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
+
+  __pyx_t_1 = __pyx_t_3;
+
+  __pyx_L7_bool_binop_done:;
+  if (__pyx_t_1) {
+
+    if (unlikely(__pyx_v_kwargs == Py_None)) {
+      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+      __PYX_ERR(0, 177, __pyx_L1_error)
+    }
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_old); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+    __pyx_v_arg = __pyx_t_5;
+    __pyx_t_5 = 0;
+    goto __pyx_L6;
+  }
+  /*else*/ {
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_old, 2, 5, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 177, __pyx_L1_error)
+
+  }
+  __pyx_L6:;
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 177, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
+  __pyx_t_5 = 0;
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_5;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_5 = 0;
+  goto __pyx_L0;
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.__pyx_fused_cpdef", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+  __Pyx_XDECREF((PyObject *)__pyx_v_ndarray);
+  __Pyx_XDECREF(__pyx_v_arg);
+  __Pyx_XDECREF(__pyx_v_dest_sig0);
+  __Pyx_XDECREF(__pyx_v_kwargs);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_rows = {"__pyx_fuse_0merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 5)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+    }
+    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_rows;
+  Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_a;
+  Py_ssize_t __pyx_v_b;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  int64_t __pyx_t_10;
+  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__pyx_fuse_0merge_rows", 0);
+
+  /* "ext/synapse_store.pyx":182
+ *     later connect call's, grouped by source). Rows are copied whole: one
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+*/
+  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_k = 0;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":184
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+*/
+  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":185
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+*/
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":186
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 186, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":188
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+ *         for s in range(n_rows):             # <<<<<<<<<<<<<<
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+*/
+
+        __pyx_t_7 = __pyx_v_n_rows;
+        __pyx_t_8 = __pyx_t_7;
+
+        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+          __pyx_v_s = __pyx_t_9;
+
+          /* "ext/synapse_store.pyx":189
+ *     with nogil:
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_3 = __pyx_v_s;
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_t_3 = (__pyx_v_s + 1);
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_v_a = __pyx_t_10;
+          __pyx_v_b = __pyx_t_11;
+
+          /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":191
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+*/
+            __pyx_t_3 = __pyx_v_k;
+            __pyx_t_12 = __pyx_v_a;
+            (void)(memcpy((&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint8_t)))));
+
+            /* "ext/synapse_store.pyx":192
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+
+          /* "ext/synapse_store.pyx":193
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_12 = __pyx_v_s;
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_t_12 = (__pyx_v_s + 1);
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_v_a = __pyx_t_11;
+          __pyx_v_b = __pyx_t_10;
+
+          /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":195
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+*/
+            __pyx_t_12 = __pyx_v_k;
+            __pyx_t_3 = __pyx_v_a;
+            (void)(memcpy((&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint8_t)))));
+
+            /* "ext/synapse_store.pyx":196
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L10;
+        }
+        __pyx_L10:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":177
+ * 
+ * 
+ * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
+ *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
+ *     """``out`` row by row: each source's old synapses, then its new ones (a
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_rows = {"__pyx_fuse_1merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 5)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+    }
+    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_rows;
+  Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_a;
+  Py_ssize_t __pyx_v_b;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  int64_t __pyx_t_10;
+  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__pyx_fuse_1merge_rows", 0);
+
+  /* "ext/synapse_store.pyx":182
+ *     later connect call's, grouped by source). Rows are copied whole: one
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+*/
+  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_k = 0;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":184
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+*/
+  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":185
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+*/
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":186
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 186, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":188
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+ *         for s in range(n_rows):             # <<<<<<<<<<<<<<
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+*/
+
+        __pyx_t_7 = __pyx_v_n_rows;
+        __pyx_t_8 = __pyx_t_7;
+
+        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+          __pyx_v_s = __pyx_t_9;
+
+          /* "ext/synapse_store.pyx":189
+ *     with nogil:
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_3 = __pyx_v_s;
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_t_3 = (__pyx_v_s + 1);
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_v_a = __pyx_t_10;
+          __pyx_v_b = __pyx_t_11;
+
+          /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":191
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+*/
+            __pyx_t_3 = __pyx_v_k;
+            __pyx_t_12 = __pyx_v_a;
+            (void)(memcpy((&(*((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint16_t)))));
+
+            /* "ext/synapse_store.pyx":192
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+
+          /* "ext/synapse_store.pyx":193
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_12 = __pyx_v_s;
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_t_12 = (__pyx_v_s + 1);
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_v_a = __pyx_t_11;
+          __pyx_v_b = __pyx_t_10;
+
+          /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":195
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+*/
+            __pyx_t_12 = __pyx_v_k;
+            __pyx_t_3 = __pyx_v_a;
+            (void)(memcpy((&(*((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint16_t)))));
+
+            /* "ext/synapse_store.pyx":196
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L10;
+        }
+        __pyx_L10:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":177
+ * 
+ * 
+ * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
+ *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
+ *     """``out`` row by row: each source's old synapses, then its new ones (a
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_rows = {"__pyx_fuse_2merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 5)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+    }
+    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_rows;
+  Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_a;
+  Py_ssize_t __pyx_v_b;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  int64_t __pyx_t_10;
+  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__pyx_fuse_2merge_rows", 0);
+
+  /* "ext/synapse_store.pyx":182
+ *     later connect call's, grouped by source). Rows are copied whole: one
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+*/
+  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_k = 0;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":184
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+*/
+  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":185
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+*/
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":186
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 186, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":188
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+ *         for s in range(n_rows):             # <<<<<<<<<<<<<<
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+*/
+
+        __pyx_t_7 = __pyx_v_n_rows;
+        __pyx_t_8 = __pyx_t_7;
+
+        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+          __pyx_v_s = __pyx_t_9;
+
+          /* "ext/synapse_store.pyx":189
+ *     with nogil:
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_3 = __pyx_v_s;
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_t_3 = (__pyx_v_s + 1);
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_v_a = __pyx_t_10;
+          __pyx_v_b = __pyx_t_11;
+
+          /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":191
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+*/
+            __pyx_t_3 = __pyx_v_k;
+            __pyx_t_12 = __pyx_v_a;
+            (void)(memcpy((&(*((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint32_t)))));
+
+            /* "ext/synapse_store.pyx":192
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+
+          /* "ext/synapse_store.pyx":193
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_12 = __pyx_v_s;
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_t_12 = (__pyx_v_s + 1);
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_v_a = __pyx_t_11;
+          __pyx_v_b = __pyx_t_10;
+
+          /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":195
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+*/
+            __pyx_t_12 = __pyx_v_k;
+            __pyx_t_3 = __pyx_v_a;
+            (void)(memcpy((&(*((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint32_t)))));
+
+            /* "ext/synapse_store.pyx":196
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L10;
+        }
+        __pyx_L10:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":177
+ * 
+ * 
+ * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
+ *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
+ *     """``out`` row by row: each source's old synapses, then its new ones (a
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+
+
+
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_rows = {"__pyx_fuse_3merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 5)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+    }
+    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
+    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_rows;
+  Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_a;
+  Py_ssize_t __pyx_v_b;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  int64_t __pyx_t_10;
+  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__pyx_fuse_3merge_rows", 0);
+
+  /* "ext/synapse_store.pyx":182
+ *     later connect call's, grouped by source). Rows are copied whole: one
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+*/
+  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_k = 0;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":184
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+*/
+  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/synapse_store.pyx":185
+ *     if new_row_start.shape[0] != n_rows + 1 or \
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+*/
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_3 = __pyx_v_n_rows;
+  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+
+  /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":186
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 186, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":183
+ *     pass over the store, no permutation. Elements are moved as raw bytes."""
+ *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+ *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
+ *             out.shape[0] != old.shape[0] + new.shape[0] or \
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/synapse_store.pyx":188
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:
+ *         for s in range(n_rows):             # <<<<<<<<<<<<<<
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+*/
+
+        __pyx_t_7 = __pyx_v_n_rows;
+        __pyx_t_8 = __pyx_t_7;
+
+        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+          __pyx_v_s = __pyx_t_9;
+
+          /* "ext/synapse_store.pyx":189
+ *     with nogil:
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_3 = __pyx_v_s;
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_t_3 = (__pyx_v_s + 1);
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+
+          __pyx_v_a = __pyx_t_10;
+          __pyx_v_b = __pyx_t_11;
+
+          /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":191
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+*/
+            __pyx_t_3 = __pyx_v_k;
+            __pyx_t_12 = __pyx_v_a;
+            (void)(memcpy((&(*((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint64_t)))));
+
+            /* "ext/synapse_store.pyx":192
+ *             if b > a:
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":190
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+
+          /* "ext/synapse_store.pyx":193
+ *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+*/
+          __pyx_t_12 = __pyx_v_s;
+          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_t_12 = (__pyx_v_s + 1);
+          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
+
+          __pyx_v_a = __pyx_t_11;
+          __pyx_v_b = __pyx_t_10;
+
+          /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":195
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                 k += b - a
+*/
+            __pyx_t_12 = __pyx_v_k;
+            __pyx_t_3 = __pyx_v_a;
+            (void)(memcpy((&(*((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint64_t)))));
+
+            /* "ext/synapse_store.pyx":196
+ *             if b > a:
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a             # <<<<<<<<<<<<<<
+*/
+            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+            /* "ext/synapse_store.pyx":194
+ *                 k += b - a
+ *             a, b = new_row_start[s], new_row_start[s + 1]
+ *             if b > a:             # <<<<<<<<<<<<<<
+ *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+ *                 k += b - a
+*/
+          }
+        }
+
+      }
+
+      /* "ext/synapse_store.pyx":187
+ *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+ *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         for s in range(n_rows):
+ *             a, b = old_row_start[s], old_row_start[s + 1]
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L10;
+        }
+        __pyx_L10:;
+      }
+  }
+
+  /* "ext/synapse_store.pyx":177
+ * 
+ * 
+ * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
+ *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
+ *     """``out`` row by row: each source's old synapses, then its new ones (a
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+
+
+
 
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
@@ -29353,14 +31370,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults", 0);
   /*--- Exttype __pyx_defaults ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 124, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults = &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults);
@@ -30544,124 +32561,124 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 7, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":11
- * from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+  /* "ext/synapse_store.pyx":12
+ * from libc.string cimport memcpy
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 11, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 12, __pyx_L1_error)
 
 
-  /* "ext/synapse_store.pyx":14
+  /* "ext/synapse_store.pyx":15
  * 
  * 
  * def group_by_source(const int64_t[::1] sources, int64_t n_sources):             # <<<<<<<<<<<<<<
  *     """Stable counting sort of synapses by source id.
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_1group_by_source, 0, __pyx_mstate_global->__pyx_n_u_group_by_source, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 14, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_1group_by_source, 0, __pyx_mstate_global->__pyx_n_u_group_by_source, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 14, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":44
+  /* "ext/synapse_store.pyx":45
  * 
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
  *                             int64_t target_start, int64_t n_sources):
  *     """The CSR arrays of a store's first synapses, in one stable counting sort
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source, 0, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 44, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source, 0, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 44, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":86
+  /* "ext/synapse_store.pyx":87
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
  *     """For each element, how many elements of its group came before it:
  *     ``seen[g]`` before the call (counts carried over from earlier elements),
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 86, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":110
+  /* "ext/synapse_store.pyx":111
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_7counts_by_target, 0, __pyx_mstate_global->__pyx_n_u_counts_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_7counts_by_target, 0, __pyx_mstate_global->__pyx_n_u_counts_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 111, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_counts_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 110, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_counts_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 111, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":123
+  /* "ext/synapse_store.pyx":124
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                       const element_t[::1] values, element_t[::1] out):
  *     """``out``: ``values`` grouped by target, store order kept within a
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_15scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_23scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_9scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_9scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 123, __pyx_L1_error)
-  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_10;
   __Pyx_GIVEREF(__pyx_t_10);
@@ -30672,73 +32689,73 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_scatter_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 123, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_scatter_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":139
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                            const int64_t[::1] indices):
  *     """Where the synapses at store positions ``indices`` (ascending, repeats
 */
-  __pyx_t_5 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions, 0, __pyx_mstate_global->__pyx_n_u_target_major_positions, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions, 0, __pyx_mstate_global->__pyx_n_u_target_major_positions, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_target_major_positions, __pyx_t_5) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_target_major_positions, __pyx_t_5) < (0)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/synapse_store.pyx":162
+  /* "ext/synapse_store.pyx":163
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                      const element_t[::1] grouped, element_t[::1] values):
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_25gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_33gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 162, __pyx_L1_error)
-  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_10;
   __Pyx_GIVEREF(__pyx_t_10);
@@ -30749,19 +32766,81 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/synapse_store.pyx":177
+ * 
+ * 
+ * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
+ *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
+ *     """``out`` row by row: each source's old synapses, then its new ones (a
+*/
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint8_t_1_const, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
+  #endif
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint16_t_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
+  #endif
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint32_t_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
+  #endif
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint64_t_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
+  #endif
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_15merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
+  #endif
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_10);
+  __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_10;
+  __Pyx_GIVEREF(__pyx_t_10);
+  __pyx_t_10 = 0;
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
+  __Pyx_as_FusedFunctionObject(__pyx_t_5)->__signatures__ = __pyx_t_4;
+  __Pyx_GIVEREF(__pyx_t_4);
+  __pyx_t_4 = 0;
+  __pyx_t_4 = __pyx_t_5;
+  __Pyx_INCREF(__pyx_t_4);
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_merge_rows, __pyx_t_4) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
   /* "ext/synapse_store.pyx":1
  * """The synapse store's loops: grouping by source (delivery: ext/delivery.pyx).             # <<<<<<<<<<<<<<
  * 
  * Synapses live on the rank of their target, grouped by (global) source id in a
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 1, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_test, __pyx_t_4) < (0)) __PYX_ERR(0, 1, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_test, __pyx_t_5) < (0)) __PYX_ERR(0, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
   /*--- Wrapped vars code ---*/
 
@@ -30871,7 +32950,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/synapse_store.pyx":26
+  /* "ext/synapse_store.pyx":27
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -30880,7 +32959,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 26, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 27, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
@@ -30944,41 +33023,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{50},{39},{34},{21},{27},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{3},{15},{4},{5},{18},{3},{4},{1},{18},{5},{16},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{16},{51},{51},{51},{49},{3},{15},{23},{7},{6},{2},{5},{7},{5},{5},{5},{8},{1},{1},{4},{6},{5},{9},{13},{1},{7},{4},{1},{9},{9},{4},{4},{2},{5},{3},{5},{9},{3},{4},{3},{9},{4},{17},{8},{9},{13},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{22},{12},{7},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{159},{97},{97},{219},{199},{338}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{48},{50},{39},{34},{21},{27},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{1},{3},{15},{4},{5},{18},{1},{3},{4},{1},{18},{5},{16},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{16},{51},{51},{51},{49},{3},{15},{23},{7},{6},{2},{5},{7},{5},{5},{5},{8},{1},{1},{4},{6},{5},{9},{13},{1},{7},{10},{65},{65},{65},{62},{4},{1},{6},{9},{9},{4},{4},{3},{13},{2},{5},{3},{3},{13},{5},{9},{3},{4},{3},{9},{4},{17},{8},{9},{13},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{22},{12},{7},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{159},{97},{97},{219},{274},{199},{338}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1644 bytes) */
-static const char cstring[] = "x\332\255UMo\023G\030\256\203i\302W\211\003DD\025\322\304\320\244-\340b\240\021\215\020\310\244@s(\315\007\037\025\010\255\306\273\263\316\220\365\314zf6\211Q\017\034}\334\343\034\367\270G\037}\3641G\216>\362\023\372\023\372\316\254\3558\037\244Tj$\357\316\316\314\373\365<\317\373\006a\205n\355 ^}G\\\365\000\361HI\352\021t\253T\372\001Q9\374V\033\004I\305\005\271\201J\213\350\376\357\244\316E\363%%\333\210\373\350\276\313\231\242\265\210G\022a\346!\217\n\343\354\3406e\203\003\251\0048\365F.#.\216=\337\2777\274\371\340\341\022f\214+\204\245\2445\206\024G\202`\357&gA\023\325m\222[\220\3442\333\302\001\365P\235{P\000\331\t\301\026\\\315\273\363&\356\274\317\205\022\230\315\337@5p5\270,7pH \024\302;\000\3043\216\352X\271\033\224\325\220\t\205U$\010\362y\304\274g\\\031\200\000\310\245\246\332\340\314\340\346\221\200V\211\300\212@\"&u\010(\314%\206V\036\257\334\274{\357\256-D\020\003\273D2\252\272\001\324@\244\301\263\032\321@A`\325\014\211,\241e\0375y\204\030\201\224\241\300\020\356\215\032\0005\014I\242,G\363\026\016\254(g\016\230C\266\363}\004\351\0261\326Op I\t{\236\003\367\210\313\203\300\234q&K\270\352zT\342j@\010\263\317\035\365\223l2\034J\342X\352Kas\247\346\326\004\217B(1\273\3441\016\265\3728\n\024r\034A\274\310%\216\203\274\310\006c\234\335\204\332\267(\016\340\324\245\214*\307aQ=l\226\034\327x\254\203\035\305B\340&\3621\r\262\002i=\004BF\257E\000\375\306\241\033\234A\020,jPz\010\340J\036\t\227\330LQ\310%\265U\215\n\272_\014\372>\262\251\033G8\010\270\013$\241,\007\017+\\:\3424\223\202!,S\241,\375UY_Z^~\034\0044\224T\256\223FD\230KLC\224\366z\303qV\232;\360\373\025\330w\236\001\236k\304w\234>C\000\023@b8\334[@)T\221\272\331\360\214\r\374\371\021s\315\033\216\344\300*+\337\254\352\2302\373\346^\024\3303\206\353\331\333\204w\034\240\314q7\210\273)\243z\366\325\367b\226F_\331*b!u7\301\303c6\270\267\245\014\014\306G#\302\301\300\355\200\341\341\312\265\222\037\331 ;\346\003\3648LE\216\244>\\\357\331)\340\314\026*\211\347@kAs\203\017*\r\365\300\036e\004\2249\240""\302\251F\276\017}%j\322R\206\201T\227\362\322\360\256\254b\257\212%q\335\000\276\034\200\007Z\333%U\354n\272\320\254\312>\244Sm:\231t\372\342\225 }\020J\275\004\371\253\322>\331{\006&\3730Ie\203\222\324C\325\004\306a\236\020@\3146:\021\202\013\237\006\201\037\340\232\204\231\002\242\355O\226\032\310\227\210\275\240\007\277\337\300\244\224\nE\224\251\362\202\243\336,.\226\337\336\330\367\365\366\030\223;\267GM\206_\307\231,\334\0355\031~\035gro\324\342\336\320\000\2121\003\301\230d\r\230}f\346\362\3006\361\354\013\032\322\222l\3068t\254M\332\246a\304/\263\307{\362ns\023.ln\033\256\r\371V\001\201\003\264g\213~\210:\214y3\343\315lg\254\037M\262\301\261\021!\204\251\263\320\016\024\240\217\013\217\010\3730\276@5!h#\344\341pf\000a\233\346\347lS\005\363\336\2619\013R\003\205\030\216\267M\013\001\255\203\205\361\"%\210S\215\"wh\343\0138>\316\346s$\037g\3639\226\217\2639\232f\t2\227{\315b\306\341\360\237\2404d\365a\267\200\000L!t\016\374D\344*\225\205\200Q\005\310;C\220\373\273\326\240\217\330\000\214A\201\203\244\373\231\300\214\002\242\242\020\2064\201\377\320\021\221;\357\201H\371\307\207\334\247\374e}.y\231\226\323J/\177\272Ul=\211g\343E\275\246e2\227\216\245\263\275|1\231\355\235:\335\2338\333z\034_\212q\334\350\235\275\024\257\306\365\244\234,%\"\235N\033\207\316\252zL\317%\247\322\202\261?\323*\177\310\375=\361\325\311\031\375\265\366\223J\262\272\027\350N\354\353G\032\367\362W4\354N\264N\266^\300n\2717q\246\265\020\027\342\253\361Z,\364\005\375$\231M\356$nz1}\331.\267+\275\263S\361\217\272\242\377LV\023?\255\244N\247\322y\336\235\3566vO\354\336\336]=\230\355d\234\203\245\247g\365BR\200b\354\306t\334\320\343\272\261/\275!\016W\240\376-pNS\321\236\351\314us\335\013\335G]ow\356\343\312\332\307\265\365O\207\002\234\323\253P\005\2445\033\377l\334&y[\347 \022\0048\375\277\0048\337j\304\371\270\022\277<P\312\376\000\277\265\237v\026\272\205\356\365\335\243\2406|\376k\002\371\361\017\242u\251U\0032]=\245o\353\365d<i\200 \212\351R*\333\263\275\211oZ\357t\356\343\314B\033""\267Eg\252S>\210\372\371\226\210/\304\225\336da\037@\305\370\021\310#\257\237Z\371H\020\310\344\214.\350\357\264\202\r\270\r\362\031V5 g\332\2246n\363\205\374/\202\007\037\330\177\r\342\273\220>i\027A\020\371\311x,\236\3239\253\225\"\370\311\027?\026\177\351\024\366\n\335lOC\236\205OG(\271\006\271\271\311T\262\220\026\216Ur_H\024\350\315\035\240g\034\324\224\353\235-\200f\257\301\336\226\336_\304C=\013e\\\336W\306\370\207\355\226\017T\256\353\023\272\334\207S\027\276\270<C\342\\\202\007\005\276H\257\267\237w\246;\242[8\262c\207)^\214\237\352\262^\322\")d\034M\305\267!\2071}\025\"\312t\256=\006\021\227\332[\235\265N\24379\035cK\340\036\0249\223\271j\335i\341A\316\337\202\324_A\027\276jW\332\257\240\023W\217\232\026\377\rG\243\210k\032C]\257\323m\020\230\354\024;\225\203\210\376\003S\\AD";
-    PyObject *data = __Pyx_DecompressString(cstring, 1644, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1864 bytes) */
+static const char cstring[] = "x\332\255V\317s\333\306\025.\025&R\034\247\021%[\215\247\223\316\222N\245\244\261\331Pr5\252&M\206R,\327\207\272\226\024[n2\032\314\022XP\220\300]pwA\211\231v\306G\036q\334#\2168\342\310#\217:\352\310\243\377\204\376\ty\273\340/I\214\234\314D#\202\213\305\276\037\337\367\275\367@\204%\372\362\014\261\3321\261\345\327\210\205Rx\016A_\226\313\237#O\214\356\345\021AB2N\036\240\362&\372\352_\244\301x\373\245GN\021s\321W6\243\322\253\207,\024\010S\0079\036\327\316\256n{t\370@H\016N\235\211\303\210\361\033\237_\336\033\235\374\372\233mL)\223\010\013\341\325)\222\014q\202\235\207\214\372m\3240I\266 \311\247\264\205}\317A\r\346\000\000r\026\200-\270Z\261Wt\334\025\227q\3111]y\200\352\340jxX\034\341\200@(\204\317\200\210g\0145\260\264\217<ZG:\024\226!\047\310e!u\2361\251\t\002\"\267\333\362\210Q\315\233C|\257F8\226\004\022\321\251C@\256\017Q\364\374\361\363\207\2176\036\031 \234h\332\005\022a\315\366\001\003\021\232\317Z\350\371\022\002\313v@D\031=uQ\233\205\210\022H\031\000\006pn\322\000\244\241H\020i4Z1t`\3511j\2019d\2732`\320k\021m\275\203}A\312\330q,8Gl\346\373\372\031\243\242\214k\266\343\t\\\363\t\241\346z&\377*\332\024\007\202XF\372r\320>\253\333u\316\302\000 f\207\234\006\341ubqv*6M\002\260\002\274\230\003(\207!-\215\353e\251a\316q[P\006\334\2708\364%\262,N\234\320&\226\205\234\320$G\031}\010\\\265<\354\303S\333\243\236\264,\0326\202v\331\262u\006\r\260\363\214#\344b\317\317\010\361\032\001\0108y,\004\251\216\256\235`\024\202`HW\242\000\304\020,\34461\310P\300\204gX\230l\200\001x\364Yh\240jG\330\367\231\r\242f`\220\203%.Oy\232\225\216\0268\253ZQ\376ou\177\373\351\323\307\276\357\005\302\023\373\244\031\022j\023\335@\345q/Y\326\363\366\031|\276\205j\261\236\001\377{\304\265\254\201\242@\023P\2425\037/\000\212\047ICo8\332\006\376\334\220\332\372\033\036\211\241U\006_\257\032\330\243\346\2339\241o\236Q\334\310\276ux\313\002\211-\373\210\330\047\"ldw\003/z\251\3531[\2054\360\354\023\360\360\230\016\317\265\244\246A\373h\206\330\037\272\035*<Z\331\246E&6\310\231\276\201""\372\035\245\"&R\037\255\307v\02243@\005q,hE\030\006\340\303\023ZzP\317\243\004C)\017\265\260j\241\353B#\362\2720\232aP\325\366XytX\324j\330\251aAl\333\207[\013\010\202a`\223\032\266Olhoi.\302\252\265\255\254x\006\345+\240Y\240T\032e@ \313\227\032\305\321D\231\213N+\033\255\244\021\3106h\016\023\210\000gf4\020\316\031w=\337w}\\\0270\205\240l\007\263\250\016\005L\3708\350\325\373\037`\266\n\211B\217\312\312\272%\177\330\334\254\034>\270twx\203\311\332\352\244\311\350\356&\223\365G\223&\243\273\233L6&-6F\006\000F\217\020m\222\265`v\233\231\213+\333\3041_\320\222Ff=\370\241gM\322&\r]\376\"\273\374H\216ON\340\300\311\251\026[\253oJ\300\267@\367l1\010\321\200\027\203~+\214G\327x5\225\327\267s=\325\301\230\345\2673?\325\301\230\363\267\3530\325\301\306u\373\351\242\350\027#\245\306\234\016\350\207\305\200/\335\227\300{\003F\204\236\022p\3102\023\236\006f\346B}3\337\201\377\361\023\306\035\302\315E\223\017}\026@3\005,\030\215Y\250\360\023\375\261N=\t\257T\313\210\314I\035ZJ7\305\300\315h\241\275\010\001\355,\047K\355\332\306/h\212\233l~N\233\233l~N\216\233l\246K `.\210\361t\321o\220\321\357\014\241\253{ K\366r\225$\200Q\003\037\036\332Rf!`\272\0373n\215H\036\354\032\203\001cC2\206\000\207I\0172\201\261\016B\205\001\274\327\010\374\010\n\2118\373\021\204\024\377~\235{\223\377X}\030\277L*I\265\237\277\325)uv\242b\264\251\366\224\210\227\223\231\244\330\317\227\342b\377\375[\375\271\333\235\307\321\335\010G\315\376\355\273\321n\324\210+\361v\314\223\245\244y\355YM\315\250\345\370\375\244\240\355?\350T^\347\376?\367\273w\357\251\367\224\033W\343\335q\240\265\310U[\n\367\363\237(\330\235\353\274\333y\001\273\225\376\334\007\235\365\250\020\335\217\366\"\256\026\325N\\\214\327b;\271\223\274L+i\265\177{!\372\213\252\252W\361n\354&\325\304\352V\273\337\365\226z\315\363w\316W\317w\257f;\037\345`\351\250\242Z\217\013\000\306l,EM5\253\232\227\322\033\361\360\t\340o\201s/\341\351\275\356r/\327[\354m\365\234\363\345\213\347{\027{\373o\256\005\370P\355\002\nH\253\030\375M\273\215\363""\006\3470\022\004\270\365\233\004\370\250\323\214\362Q5zy\005\312\345\000\377L\237t\327{\205\336\027\347\323\250\326z\2765\201\374\354k\336\271\333\251\203\230\266ZP\253j?\236\215\233P\020\245d;\021i\261?\367\373\316\261\312]\334[Oq\312\273\013\335\312U\326?\352\360h1\252\366\347\013\227\010*E[P\036y\365\304\224\217\200\002\231\277\247\n\352\317J\302\006\234\206\362\031\241\032\212\003\320\376\244\016\223\3454\227.\246[\351q/\327\207\374\376\027\355\200\244k\312\216\377`\362\252\352\230-\223\360\242\3326\350\354d!YK\334\264\232\356ws\375\333:\320g\361\375x?y/\301\200\342~z\330+\3666\316\327\316\355\213\335\203\213\203W\027\257\3763\000\246\n\327\361\310\350\037q.\276\023\037\246\305t5\335K\007 \027\240^\347\227\364!\365\216\252\250o\341\314\"\250\377\002R\332J\354t!\255hT\272\220\013\277\215\027`dI\213=k0\202\242w\200S\027\372\341{h\307\305d\047-A\213\344\347\243\231h\031\200\350\356)\001\263\371\322E\351\357\335\302X\372\223t\t\224+\274\231\322\333uP\313\216\027\342\365\244pco\017Z\313\203\202\317])\330Y\000\002\224\027\240\213?\205\275\226\272,\3537\252\0100>\276\004c\366\365i\307\205\342\336\327\014\214u\370\245\360tY/\307x\010\360E\362E\372]w\251\313{\205\2513l\224\342\235\350\t\020\276\255x\\\030J\261\n9\314\250\373\020Q@\325\315@\304\355\264\325\335\3536\215D\246\244\307T\230b\224\235\265\016\036\346\374G\020\356\000\346\322\001\024\336\001\314\246\335i\363\363\327\361\250K\367S\205\001\327\367\311)\264\234\350\226\272\325\253\214\376\004\326\3353r";
+    PyObject *data = __Pyx_DecompressString(cstring, 1864, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2156 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dno\377 default\377 __reduc\277e__ duh\002n\367on-\350@vial\376\033\000cinit__\377numpy._c\366\312`.m5\000iarr\177ay fail\333\003\247imp\216@\033\tu\370 hv\021\016on\364 arg\370\000\375p\332 source\276\240\204\002 posi\200!s\234\305\204\t\306\004 (u\333\002\251aa\257lloc\242@ ~\003d\017ata.\013\020\205c\327\204\001\264\204\003\377s.|ASCII\377Ellipsis\377Sequence\372\215\205\001.\222\205\007__Pyx\376\001\000Dict_Ne\177xtRef__\233D6\244 __\360B__\001\005\310\000/item\r\001d0\001\027\000\317func\035\001\343\000st\360\314`)\001\233#3\001main\336\003\002odulM\002na\315m\002\003ewT\001\260@_c?hecksuT\000\n\001\340?\004\025\001\236`\252@\037\001unp\267ick?\000En \005vyt\207a\230\001qualO\005\304\332E\343Fc\356\204\002\277\001\366Dex\336\314\001set_\203\005se\221t\262\006\003\006.\007t\261@\344\002s\377ed_sigin\355dA\000is\236aout\277ineabc\241E_\277buffer\363@s\376\262basyncio\371.\313`&\003sbadb\277aseccl7\000_\376\234 traceba\177ckcount\000\002?s_by_t\266b\266\204\004\377sdistsim+._\244@.\352\204\nd\243!\000\002\371_\222\000\243\211\003empty\376\357@odeenum\376\344\206\002errorfi\377llflagsf\337ormat\323\207\004ga\317therk\007\000\r[c\377onst uin\377t16_t[::\3271],\001""\n]\030\03032\030\047\t\005\006\027\03164Z\t\005\006J\031y8\214\t\005\005]get\214\207\002\320\315!\373\205\003\t\003\327#s\010\014ed\316\271\207\002sid\340B\215\213\001cems\363\00032\370\00064\371\204\001\375s\000\002izejkk\037indkw\350A\242\206\001\246\206\002\237l_arr\t\002\271Ds\317mmem\340\212\001\330\212\001nn\345_\377\206\004n\027\005\214\205\001ndi\367mnp\363\207\002objo\307rde\247@\002\000H\001ou\273tp\231`pop\253\207\006r\367ank\000\001_wit\357hin_\355\210\002reg\334\237`\340Aw_s\270`tr\371o\002\004\216\001sscat\001t\327I\000\016\301\202 \030\031\315UL\031\316U\374\200\031\321Sseense1t\245\205\005\226\215\001\374\214\006ss\252@\366\211\004\376\225\"stepsto\276\001\000ructt\342\205\003_\013ma\367 _\220\212\006\017\004\306\"\246d\200\367\204\005\203\205\001\320\204\001\213\205\001\245\204\001\223\205\001\373`u\375n\245Aupdate\377valuesxz\376\306@sO\200\001\340\004\030\377\230\r\240V\2501\250A\377\330\004\n\210\"\210F\220\377!\220:\230R\230s\240\377&\250\002\250!\330\004\"\377\240!\330\t\n\330\010\014\377\210E\220\025\220a\220q\377\330\014\025\220Q\220m\240\3771\240C\240r\250\026\250\375q\013\016b\230\002\230&\240\367\t\250\021<\001\013\2101\200\377\001\360\010\000\005\031\230\006\277\230f\240A\240Q_\0073\377\220f\230B\230a\330\004\373\035\230\023\000\010\210\005\210U\376|\0001\330\010\013\2106\220\377\021\220#\220R\220r\230\377\023\230F\240!\2403\240\377c\250\024\250V\2601\260\377A\330\014\022\220*\230A\377\230X\240Q\240f\250A\377\250_\270A\270T\300\026\377\300q\310\003\3102\310Q\356\236\r\020\220\001\266\000d\230!\257\2306\240\021\312\000\014\r\001\026\377\220q\230\007\230q\330\004\324\224\010\377\006\035\375\000vZ\000i\250\377r\260\031\270&\300\001\300\377\023\300B\300d\310&\320\277PR\320RS\340\200,\020\317\220\r\230Q\303\000\224\000!\220\2155S\001\240\004\343\002b\005\375\000\n\374\374\001 >\017\210q\220\004\220\347A\220V\274\014S\013H\260G\177\2706\300\021\300+\310\3271\372\314A\004\302\035\004\007\200r\210\367\025\210g\346@c\230\022\230\1772\230S\240""\007\240q\216`\377\"\250C\250s\260!\330\377\010\016\210j\230\001\320\031\3776\260a\260r\270\022\270\3751\224m\017\210r\220\023\220\277A\330\020\021\330\014\226(\"\377\220B\220b\230\004\230G\372\272bs\336`\020\031\230\021\230G%\230t\315`+\000\330`\330\231E\232\225E\026\270a\007\230\216A\250`\024\352?\000f\373@Z\372`\023\250F\373\260\"\216`\004\020\220\002\220\367&\230\001\247b\"\240A\330\377\004\"\320\"9\270\021\330n\340\006k\260\026\245\000\021\340\267\204\020\375g\272@c\240\022\2406\250\371\021\255\204\032\263b\025\220i\230q\273\240\001\202\205\n\020\220\007\313`\001\377\330\014\021\220\021\220$\220\337a\220v\230Q\270\n?\230\337!\200\001\360\030\272\n\007\200\367w\210f\310@S\230\003\230\3451\310$\230\256\000\270\200$\240!\330\357\004&\240a\331\005U\250+\377\260T\270\026\270r\300\021\374\235\206\022\232\006\024\220G\2301\230\317C\230r\240\225@\240A\022\220\3772\220S\230\002\230#\230\177Z\240s\250&\260\002\316 \377C\260v\270R\270q\330\217\020\026\220a\274B\355\206\001\317\206\003\001}\330\230`t\2103\210a\254\005\377\033\240A\240W\250A\250\377W\260A\260W\270A\270\341Q\232\207\021\206\207\t\246?\216a$\230a\356\357@Z\250w\336`s\270\"\003\270A\302-";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2156, 3455);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2444 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dme\377rge_rows\361:|\002\007\000\246`artso do \227Afi\225\003\377arraysno\377 default\377 __reduc\277e__ du\230\002n\367on-\230`vial\376\033\000cinit__\377numpy._c\326\372`.m5\000iD\002 fwail\213#imp\276@j\033\tu\250@h\021\016on\244@\335a\254\000t p\212@so\357urce\320\204\002 po\313si\260!s\365\204\t\366\004 (\371u\213\"\331aalloc\372\322@ ~\003data.\360\013\020\265c\207\205\001\344\204\003s.|A\377SCIIElli\377psisSequ\257ence\275\205\001.\302\205\007_\357_Pyx\001\000Dic\377t_NextRegf__\313D\244 __\240b\373__\001\005getit\313em\r\001d0\001\027\000fu3nc\035\001\030\000st\374`)\001\274\233#3\001main\003\002owdulM\002nam\002\003\363ewT\001\340@_che\017cksuT\000\n\001?\004\025\001\370\316`\252@\037\001unpicmk?\000En \005vt\267a\036\230\001qualO\005\332E\343F\261c\236\205\002\277\001\366Dex\314\001swet_\203\005set\262\006\344\003\006.\007t\261@\344\002sed\177_sigindA\000\373is\236aoutin\337eaabc\242E_b_uffer\364@s\374b\377asyncio.\374\314`\047\003sbbadb\277aseccl9\000_\376\236 traceba\177ckcount\000\002?s_by_t\270b\270\204\004\377sdistsim+._\246@.\234\205\nd\245!\000\002\371_\224\000\325\211\003empty\376\361@odeenum\376\226\207\002errorfi\377llflagsf\337ormat\205\210""\004ga\317therk\007\000\r[c\377onst uin\377t16_t[::\3271],\001\n]\030\03032\030\047\t\005\006\027\03164Z\t\005\006J\031y8\214\t\005\005]get\276\207\002\320\315!\375\205\003\t\003\327#s\010\014ed\316\353\207\002sid\342B\277\213\001cems\363\00032\370\00064\373\204\001\375s\000\002izejkk\037indkw\351A\244\206\001\250\206\002\237l_arr\t\002\271Ds\017mmem\222\213\001\261\210\007\273\210\007\3032\000\312?,\022\334\047\243G\3425m\022\352\047\344G\300\3605\256\022\371&\244g\3773\225\215\001nn\226\302\212\002n_\222\211\004n\250%\237\207\001n?dimnew\000\000\350\212\001\377_startnp~\226\212\002objold\000\000>\020\007order\000\002\371!\377outpackp{op\336\211\006rank\000\001\377_within_~\320\213\002regist\221\205\001\315w[\003ro\002\004\277Ass\017catt\210\205\t\000\016\362\204 \030\031\340\376\204\025L\031\377\204\025\200\031\202\205\023see\217nset\326\207\005\371\217\001\337\217\006s\217size\251\214\004\366\"\244 p\367sto\001\000ruct\375t\223\210\003_major\001_\303\214\006\017\004\247B\327\205\004\250\207\005\264\207\001\201\207\001\370\274\207\001\326\206\001\304\207\0018_tun\376\245Aupdatev\177aluesxz\306@\377sO\200\001\340\004\030\230\377\r\240V\2501\250A\330\377\004\n\210\"\210F\220!\377\220:\230R\230s\240&\377\250\002\250!\330\004\"\240\377!\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\377\014\025\220Q\220m\2401\377\240C\240r\250\026\250q\376\013\016b\230\002\230&\240\t\373\250\021<\001\013\2101\200\001\377\360\010\000\005\031\230\006\230\337f\240A\240Q_\0073\220\377f\230B\230a\330\004\035}\230\023\000\010\210\005\210U|\000\3771\330\010\013\2106\220\021\377\220#\220R\220r\230\023\377\230F\240!\2403\240c\377\250\024\250V\2601\260A\377\330\014\022\220*\230A\230\377X\240Q\240f\250A\250\377_\270A\270T\300\026\300\177q\310\003\3102\310Q\236\r\367\020\220\001\266\000d\230!\230\3276\240\021\312\000\014\r\001\026\220\177q\230\007\230q\330\004\224\010\352\377\006\035\375\000vZ\000i\250r\377\260\031\270&\300\001\300\023\377\300B\300d\310&\320P\337R\320RS\340\200,\020\220\347""\r\230Q\303\000\224\000!\2205FS\001\240\004\343\002b\005\375\000\n\374\001\376 >\017\210q\220\004\220A\363\220V\274\014S\013H\260G\270?6\300\021\300+\310\3271\314A\375\004\302\035\004\007\200r\210\025\373\210g\346@c\230\022\2302\277\230S\240\007\240q\216`\"\377\250C\250s\260!\330\010\377\016\210j\230\001\320\0316\377\260a\260r\270\022\2701\376\224m\017\210r\220\023\220A\337\330\020\021\330\014\226(\"\220\177B\220b\230\004\230G\272b\375s\336`\020\031\230\021\230%#\230t\315`+\000\330`\330\231E\225E\376\271 \036\230]\250&\260\001\377\260\023\260B\260j\300\001\335\330\235\000}\220F\320@3\230\347c\240\027\223\002\224`\017\210v\336\254\002\023\230C\230\274Ac\250\377\022\2503\250f\260A\260\337S\270\001\330\014e\001(\240\177#\240S\250\006\250a\303\000\377#\260]\300!\3008\310\3773\310c\320QW\320WoX\320XY\322\004\230\021\276\017\377t\220=\240\001\240\024\240\377]\260!\2602\260R\260\367q\330\014\341\001\022\2201\330\373\020\026\225\205\001\230\003\2301\230\375D!\000\023\240A\240U\250\377\"\250B\250c\260\022\260\262\034\000\025\304\204\002\207 \017\210\004?\200\327\001\360\026\312\205\001\007\337\002a\330\373\004\024\321 f\230A\230Z\377\240r\250\023\250F\260\"\377\260A\330\004\020\220\002\220\367&\230\001\271\205\002\"\240A\330\377\004\"\320\"9\270\021\330n\362Fk\260\026\267@\021\340\311\206\020\367g\230Q\324 \022\2406\250\371\021\277\206\032\305\205\002\025\220i\230q\373\240\001\224\207\n\020\220\007\220q\375\230\360 \021\220\021\220$\220\337a\220v\230Q\312J?\230\337!\200\001\360\030\272\n\007\200\177w\210f\220A\220S\304!\374\376\047\267\200%\240!\330\004&\240\375a\331\005U\250+\260T\270\237\026\270r\300\021\257\210\022\232\006\024\373\220G\264@C\230r\240\021\272\311E2\201\000\002\230#\316 s\372\363`\002\316 C\260v\270R\203\270q\344B\316\204\002\377\210\001\341\210\003\210\204\002t\357\2103\210a\264e\033\240A\277\240W\250A\250W\366`W\017\270A\270Q\254\211\021\230\211\t\246?\240\205\001\377$\230a\230v\240Z\250\377w\260a\260s\270\"\270\001A\302-";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2444, 4084);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3455 bytes) */
-static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target per sourcestore positions outside 0..synapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineabcallocate_bufferargsarrayasyncio.coroutinesbadbaseccline_in_tracebackcountcounts_by_targetdefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgroupsidindexindicesint32int64itemsitemsizejkkindkwargslocallocal_arrlocal_targetsmmemviewmodenn_sourcesn_targetsnamendimnpnumpyobjorderorder_arroutpackpoppositionsrankrank_within_groupregisterrow_startrow_start_arrsscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1""]]scatter_by_target[const uint64_t[::1],uint64_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_major_positionstarget_starttargetsuint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250H\260G\2706\300\021\300+\310Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\"\240!\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\004\007\200r\210\025\210g\220Q\220c\230\022\2302\230S\240\007\240q\250\002\250\"\250C\250s\260!\330\010""\016\210j\230\001\320\0316\260a\260r\270\022\2701\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210r\220\023\220A\330\020\021\330\014\020\220\r\230Q\230a\330\014\022\220\"\220B\220b\230\004\230G\2401\240C\240s\250!\330\020\031\230\021\230%\230t\2401\240A\330\020\025\220Q\330\014\020\220\001\220\026\220q\330\004\013\2101\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!\200\001\360\030\000\005\031\230\007\230v\240Q\240a\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\020\220""\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (4084 bytes) */
+static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledmerge_rows: the row starts do not fit the arraysno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target per sourcestore positions outside 0..synapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineaabcallocate_bufferargsarrayasyncio.coroutinesbbadbaseccline_in_tracebackcountcounts_by_targetdefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgroupsidindexindicesint32int64itemsitemsizejkkindkwargslocallocal_arrlocal_targetsmmemviewmerge_rowsmerge_rows[const uint16_t[::1],const uint16_t[::1],uint16_t[::1]]merge_rows[const uint32_t[::1],const uint32_t[::1],uint32_t[::1]]merge_rows[const uint64_t[::1],const uint64_t[::1],uint""64_t[::1]]merge_rows[const uint8_t[::1],const uint8_t[::1],uint8_t[::1]]modenn_rowsn_sourcesn_targetsnamendimnewnew_row_startnpnumpyobjoldold_row_startorderorder_arroutpackpoppositionsrankrank_within_groupregisterrow_startrow_start_arrsscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1]]scatter_by_target[const uint64_t[::1],uint64_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_major_positionstarget_starttargetsuint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220""\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250H\260G\2706\300\021\300+\310Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\"\240!\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\004\007\200r\210\025\210g\220Q\220c\230\022\2302\230S\240\007\240q\250\002\250\"\250C\250s\260!\330\010\016\210j\230\001\320\0316\260a\260r\270\022\2701\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210r\220\023\220A\330\020\021\330\014\020\220\r\230Q\230a\330\014\022\220\"\220B\220b\230\004\230G\2401\240C\240s\250!\330\020\031\230\021\230%\230t\2401\240A\330\020\025\220Q\330\014\020\220\001\220\026\220q\330\004\013\2101\200\001\360\n\000\005\036\230]\250&\260\001\260\023\260B\260j\300\001\330\004\007\200}\220F\230!\2303\230c\240\027\250\002\250\"\250A\330\014\017\210v\220Q\220c\230\023\230C\230v\240Q\240c\250\022\2503\250f\260A\260S\270\001\330\014\031\230\021\230(\240#\240S\250\006\250a\250s\260#\260]\300!\3008\3103\310c\320QW\320WX\320XY\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210t\220=\240\001\240\024\240]\260!\2602\260R\260q\330\014\017\210r\220\022\2201\330\020\026\220a\220q\230\003\2301\230D\240\001\240\023\240A\240U\250\"\250B\250c\260\022\2601\330\020\025\220R\220r\230\021\330\014\017\210t\220=\240\001\240\024\240]\260!\2602\260R\260q\330\014\017\210r\220\022\2201\330\020\026\220a\220q\230\003\2301\230D\240\001\240\023\240A\240U\250\"\250B\250c\260\022\2601\330\020\025\220R\220r\230\021\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240""\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!\200\001\360\030\000\005\031\230\007\230v\240Q\240a\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 166; i++) {
+    for (int i = 0; i < 179; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 37) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 38) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -30986,8 +33065,8 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 166; i < 174; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-166].length;
+    for (int i = 179; i < 188; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-179].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -30997,15 +33076,15 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 174; i++) {
+    for (Py_ssize_t i = 0; i < 188; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 166;
-      for (Py_ssize_t i=0; i<8; ++i) {
+      PyObject **table = stringtab + 179;
+      for (Py_ssize_t i=0; i<9; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -31092,79 +33171,104 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 14};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 15};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_sources, __pyx_mstate->__pyx_n_u_n_sources, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_row_start_arr, __pyx_mstate->__pyx_n_u_order_arr, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_order, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_s};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 44};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 45};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_sources, __pyx_mstate->__pyx_n_u_targets, __pyx_mstate->__pyx_n_u_target_start, __pyx_mstate->__pyx_n_u_n_sources, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_row_start_arr, __pyx_mstate->__pyx_n_u_local_arr, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_bad};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_targets_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 86};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 87};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_seen, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 110};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 111};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_n_targets, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_row_start};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_counts_by_target, __pyx_mstate->__pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 123};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint8_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 123};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 123};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 123};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 123};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint8_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 139};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_j, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_target_major_positions, __pyx_mstate->__pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 162};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint8_t_1_const, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint16_t_1_cons, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[17] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint32_t_1_cons, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[17])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[18] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint64_t_1_cons, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[18])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
+    __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint8_t_1_const, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

@@ -7,6 +7,7 @@ The Python side (distsim.synapses.store) owns the arrays and checks inputs.
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
 cnp.import_array()
 
@@ -171,3 +172,25 @@ def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_st
             t = local_targets[k]
             values[k] = grouped[fill[t]]
             fill[t] += 1
+
+
+def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,
+               const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
+    """``out`` row by row: each source's old synapses, then its new ones (a
+    later connect call's, grouped by source). Rows are copied whole: one
+    pass over the store, no permutation. Elements are moved as raw bytes."""
+    cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
+    if new_row_start.shape[0] != n_rows + 1 or \
+            out.shape[0] != old.shape[0] + new.shape[0] or \
+            old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+        raise ValueError("merge_rows: the row starts do not fit the arrays")
+    with nogil:
+        for s in range(n_rows):
+            a, b = old_row_start[s], old_row_start[s + 1]
+            if b > a:
+                memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+                k += b - a
+            a, b = new_row_start[s], new_row_start[s + 1]
+            if b > a:
+                memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
+                k += b - a

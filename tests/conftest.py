@@ -7,6 +7,7 @@ import pytest
 
 import distsim
 from distsim.core.clock import defaultclock
+from distsim.parallel.startup import quick_start_environment
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,6 +40,7 @@ def mpi_env(extra_env=None):
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_mpi_yield_when_idle="1",
                OMP_NUM_THREADS="1", PYTHONPATH=ROOT)
+    env.update(quick_start_environment())  # (PMIX_ variables were dropped above)
     env.update(extra_env or {})
     return env
 

@@ -63,30 +63,54 @@ class Indexing:
             return totals[store.sources_in(chunk)]
         return store.variables[name][chunk]
 
+    def call_offsets(self):
+        """The global index of each connect call's first synapse, and the
+        number after the last (collective the first time a call is counted;
+        then local)."""
+        calls = self.store.calls
+        new = [call for call in calls if call.global_total is None]
+        if new:
+            local = np.array([int(call.counts_by_source.sum()) for call in new], dtype=np.int64)
+            totals = np.empty_like(local)
+            get_comm().Allreduce(local, totals)
+            for call, total in zip(new, totals):
+                call.global_total = int(total)
+        return np.concatenate([[0], np.cumsum([call.global_total for call in calls],
+                                              dtype=np.int64)])
+
     def global_indices(self):
         """Each local synapse's index in Brian2's creation order: connect
         calls in order; within a call source-major, then target (explicit i/j
         arrays: the order given). Computed with a few collectives over
         per-source counts, never with a global synapse array."""
-        comm = get_comm()
         result = np.empty(len(self.store), dtype=np.int64)
-        call_offset = 0
-        for call, positions, sources, within_source in self.store.call_segments():
-            if call.given_positions is not None:
-                result[positions] = call_offset + call.given_positions
-            else:
-                counts = call.counts_by_source
-                totals = np.empty_like(counts)
-                comm.Allreduce(counts, totals)
-                # Within a source, targets on lower ranks come first.
-                on_lower_ranks = np.zeros_like(counts)
-                comm.Exscan(counts, on_lower_ranks)
-                if comm.Get_rank() == 0:
-                    on_lower_ranks[:] = 0
-                first_of_source = np.cumsum(totals) - totals + on_lower_ranks
-                result[positions] = call_offset + first_of_source[sources] + within_source
-            call_offset += comm.allreduce(len(positions))
+        for positions, indices in self._indices_of_calls(range(len(self.store.calls))):
+            result[positions] = indices
         return result
+
+    def _indices_of_calls(self, numbers):
+        """For the connect calls numbered ``numbers`` (ascending, the same on
+        every rank): (store positions, global indices) of each call's local
+        synapses. Collective."""
+        comm = get_comm()
+        offsets = self.call_offsets()
+        wanted = set(numbers)
+        for number, (call, positions, sources, within_source) in zip(
+                sorted(wanted), self.store.call_segments(only=wanted)):
+            call_offset = int(offsets[number])
+            if call.given_positions is not None:
+                yield positions, call_offset + call.given_positions
+                continue
+            counts = call.counts_by_source
+            totals = np.empty_like(counts)
+            comm.Allreduce(counts, totals)
+            # Within a source, targets on lower ranks come first.
+            on_lower_ranks = np.zeros_like(counts)
+            comm.Exscan(counts, on_lower_ranks)
+            if comm.Get_rank() == 0:
+                on_lower_ranks[:] = 0
+            first_of_source = np.cumsum(totals) - totals + on_lower_ranks
+            yield positions, call_offset + first_of_source[sources] + within_source
 
     def _match(self, values, index, group, owner):
         """Mask of ``values`` (neuron indices) selected by one part of a
@@ -129,14 +153,24 @@ class Indexing:
                 self._match(self.store.targets, index[1], self.target, owner)
             return mask, None, get_comm().allreduce(int(mask.sum())), None
         total = self.N
-        g = self.global_indices()
         if isinstance(index, slice):
             start, stop, step = index.indices(total)
             if step < 0:
                 raise IndexError(f"{owner}: negative slice steps are not supported")
-            mask = (g >= start) & (g < stop) & ((g - start) % step == 0)
-            size = len(range(start, stop, step))
-            return mask, (g[mask] - start) // step, size, None
+            # Only the connect calls the slice reaches (S.w[-k:]: the newest),
+            # without an array over all synapses but the mask.
+            offsets = self.call_offsets()
+            reached = np.flatnonzero((offsets[:-1] < stop) & (offsets[1:] > start))
+            mask = np.zeros(len(self.store), dtype=bool)
+            where = np.empty(len(self.store), dtype=np.int64)
+            for positions, g in self._indices_of_calls(reached.tolist()):
+                picked = (g >= start) & (g < stop)
+                if step != 1:
+                    picked &= (g - start) % step == 0
+                mask[positions[picked]] = True
+                where[positions[picked]] = (g[picked] - start) // step
+            return mask, where[mask], len(range(start, stop, step)), None
+        g = self.global_indices()
         wanted = np.asarray(index)
         if wanted.dtype == bool:
             if wanted.shape != (total,):
@@ -336,7 +370,8 @@ class Indexing:
                 within_target = self.store.index_within_target()[selected]
             base = (self.name,) + tuple(purpose)
             rng = RandomContext(lambda site: stream_key(*base, site),
-                                self.local_values("j")[positions]
+                                self.store.local_targets[positions] + np.int64(
+                                    self.store.target_start)
                                 if not isinstance(positions, slice)
                                 else self.local_values("j", positions), within_target)
         return expr.evaluate(ns, rng)

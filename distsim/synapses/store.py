@@ -28,6 +28,8 @@ class ConnectCall:
     def __init__(self, counts_by_source, given_positions=None):
         self.counts_by_source = counts_by_source
         self.given_positions = given_positions
+        #: The call's synapses on all ranks (None until a collective asks).
+        self.global_total = None
 
 
 class SynapseStore:
@@ -146,32 +148,38 @@ class SynapseStore:
                                       .astype(np.int64), positions))
         if n_new == 0:
             return
-        # Later calls: old and new synapses regrouped together (a call's
-        # synapses follow the earlier calls' within each row).
-        all_sources = np.concatenate([self.sources, sources])
-        row_start, order = synapse_store.group_by_source(all_sources, self.n_sources)
-        del all_sources
-        new_targets = (np.asarray(targets, dtype=np.int64) - self.target_start).astype(np.int32)
-        self.local_targets = np.concatenate([self.local_targets, new_targets])[order]
+        # Later calls: the new synapses grouped by source, then each row's
+        # old synapses followed by its new ones (one pass, rows copied whole).
+        new_row_start, order = synapse_store.group_by_source(sources, self.n_sources)
+        new_targets = (np.asarray(targets, dtype=np.int64)[order] -
+                       self.target_start).astype(np.int32)
+        del order
+        old_row_start = self.row_start
+        self.local_targets = _merged(old_row_start, new_row_start, self.local_targets,
+                                     new_targets)
         del new_targets
-        self.delay_steps = np.concatenate(
-            [self.delay_steps, np.full(n_new, initial_values.get("delay_steps", 0),
-                                       dtype=np.uint16)])[order]
+        # (the new synapses' initial values are the same for all: no order)
+        self.delay_steps = _merged(old_row_start, new_row_start, self.delay_steps, np.full(
+            n_new, initial_values.get("delay_steps", 0), dtype=np.uint16))
         for name, values in self.variables.items():
-            self.variables[name] = np.concatenate(
-                [values, np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)])[order]
-        self.row_start = row_start
+            self.variables[name] = _merged(old_row_start, new_row_start, values, np.full(
+                n_new, initial_values.get(name, 0), dtype=values.dtype))
+        self.row_start = old_row_start + new_row_start
 
-    def call_segments(self):
-        """For each connect call: the store positions of its local synapses
-        (in store order) and their source indices.
+    def call_segments(self, only=None):
+        """For each connect call (those numbered in ``only``, if given): the
+        store positions of its local synapses (in store order) and their
+        source indices.
 
         Within a source's row the calls follow each other in order, so a
         call's synapses are found from its per-source counts alone.
         """
         row_position = self.row_start[:-1].copy()
-        for call in self.calls:
+        for number, call in enumerate(self.calls):
             counts = call.counts_by_source
+            if only is not None and number not in only:
+                row_position += counts
+                continue
             n = int(counts.sum())
             sources = np.repeat(np.arange(self.n_sources, dtype=np.int64), counts)
             first_of_source = np.repeat(np.cumsum(counts) - counts, counts)
@@ -219,6 +227,15 @@ def _check_movable(values):
             values.dtype.itemsize not in (1, 2, 4, 8):
         raise TypeError(f"a per-synapse array of {values.dtype} and shape {values.shape} "
                         "cannot be reordered by target")
+
+
+def _merged(old_row_start, new_row_start, old, new):
+    """Rows of ``old`` each followed by the same row of ``new``."""
+    out = np.empty(len(old) + len(new), dtype=old.dtype)
+    _check_movable(old)
+    synapse_store.merge_rows(old_row_start, new_row_start, _raw(old),
+                             _raw(np.ascontiguousarray(new, dtype=old.dtype)), _raw(out))
+    return out
 
 
 def _raw(values):

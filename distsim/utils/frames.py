@@ -1,6 +1,8 @@
 """Which script frame an object or a ``run()`` was called from."""
+import functools
 import inspect
 import numbers
+import types
 
 import numpy as np
 
@@ -32,10 +34,28 @@ def constants_of(namespace: dict) -> dict:
     """``namespace`` with only what model code can use by name (numbers,
     quantities and arrays, functions callable from models); anything else is
     a `NotAConstant`."""
-    return {name: value if isinstance(value, (numbers.Number, np.number, np.bool_, np.ndarray))
-            or _has(value, "dimension_rule") or _has(value, "_return_unit")
-            else NotAConstant(type(value).__name__)
-            for name, value in namespace.items()}
+    result = {}
+    for name, value in namespace.items():
+        verdict = _verdict_of_type(type(value))
+        if verdict is None:
+            verdict = _has(value, "dimension_rule") or _has(value, "_return_unit")
+        result[name] = value if verdict else NotAConstant(type(value).__name__)
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def _verdict_of_type(kind):
+    """True where every value of this type is a constant (numbers,
+    quantities, arrays), False where none is (modules, classes, builtins,
+    numpy's and matplotlib's objects: not functions with units), None where
+    the value must be asked. Cached by type: a namespace has thousands of
+    names (pylab's)."""
+    if issubclass(kind, (numbers.Number, np.number, np.bool_, np.ndarray)):
+        return True
+    if issubclass(kind, (types.ModuleType, type, types.BuiltinFunctionType, np.ufunc)) or \
+            getattr(kind, "__module__", "").partition(".")[0] in ("numpy", "matplotlib"):
+        return False
+    return None
 
 
 def _has(value, attribute):
@@ -43,7 +63,11 @@ def _has(value, attribute):
     an attribute they lack (PyNN's current sources raise
     NonExistentParameterError), which is also a no."""
     try:
-        getattr(value, attribute)
+        # With a default, a missing attribute costs no Python exception (a
+        # script's namespace holds thousands of names: pylab's).
+        return getattr(value, attribute, _MISSING) is not _MISSING
     except Exception:  # noqa: BLE001 - any failure to read it means it is not there
         return False
-    return True
+
+
+_MISSING = object()

@@ -49,6 +49,18 @@ S_gen.w[exc[:5], G[100:200]] = 2 * pA
 S_gen.w["i > j + 250"] = 1 * pA
 connections["gen"] = S_gen
 
+# The seed thread's style: one Synapses, connect(i=, j=) from numpy-drawn
+# pairs, then the newest synapses' values by string expressions.
+S_seed = Synapses(G, G, "w : amp", on_pre="I_syn_post += w")
+pairs = np.random.RandomState(7)
+for k, n_new in enumerate((400, 0, 250, 310)):
+    S_seed.connect(i=pairs.randint(0, 300, n_new), j=pairs.randint(0, 300, n_new))
+    if n_new:
+        S_seed.delay[-n_new:] = f"clip({k + 1}*ms + 0.5*ms*randn(), 0.1*ms, inf*ms)"
+        S_seed.w[-n_new:] = f"({k} + rand())*pA"
+S_seed.w[390:420:7] = "-3*pA"   # a stride over two calls
+connections["seed"] = S_seed
+
 background = [PoissonInput(sub, "I_syn", 200, 20 * Hz, weight=45 * pA) for sub in (exc, inh)]
 drive = PoissonGroup(40, "20*Hz + 10*Hz*sin(2*pi*t/(50*ms))")
 S_drive = Synapses(drive, G, "w : amp", on_pre="I_syn += w")
