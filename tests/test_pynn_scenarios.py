@@ -63,5 +63,6 @@ def test_the_scenarios_are_there():
 
 @pytest.mark.parametrize("scenario", [f for _, f in APPLICABLE],
                          ids=[key for key, _ in APPLICABLE])
-def test_pynn_scenario(scenario):
+def test_pynn_scenario(scenario, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # some write their data to ./Results
     scenario(sim)
