@@ -1993,19 +1993,33 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 
 /*--- Type declarations ---*/
 struct __pyx_defaults;
+struct __pyx_defaults1;
 struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
 
-/* "ext/synapse_store.pyx":124
+/* "ext/synapse_store.pyx":45
+ * 
+ * 
+ * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
+ *                             int64_t target_start, int64_t n_sources,
+ *                             const int64_t[::1] positions=None):
+*/
+struct __pyx_defaults {
+  PyObject_HEAD
+  __Pyx_memviewslice arg0;
+};
+
+
+/* "ext/synapse_store.pyx":133
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                       const element_t[::1] values, element_t[::1] out):
  *     """``out``: ``values`` grouped by target, store order kept within a
 */
-struct __pyx_defaults {
+struct __pyx_defaults1 {
   PyObject_HEAD
   PyObject *arg0;
 };
@@ -3462,6 +3476,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *, int writable_flag);
 
+/* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp);
+
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(PyObject *, int writable_flag);
 
@@ -3481,10 +3498,10 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(PyObject *, int writable_flag);
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(PyObject *, int writable_flag);
 
-/* MemviewDtypeToObject.proto */
-static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp);
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(PyObject *, int writable_flag);
 
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
@@ -3951,7 +3968,8 @@ static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED 
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, int64_t __pyx_v_n_sources); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_46__defaults__(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources, __Pyx_memviewslice __pyx_v_positions); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, int64_t __pyx_v_n_targets); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
@@ -3965,11 +3983,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, __Pyx_memviewslice __pyx_v_row_start, __Pyx_memviewslice __pyx_v_grouped, __Pyx_memviewslice __pyx_v_values); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_13synapse_store___pyx_defaults(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3992,6 +4010,29 @@ static PyObject *__pyx_tp_new_7distsim_4_ext_13synapse_store___pyx_defaults(PyTy
 #endif
 #if CYTHON_VECTORCALL_TPNEW
 static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_13synapse_store___pyx_defaults1(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_13synapse_store___pyx_defaults1(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_13synapse_store___pyx_defaults1 __pyx_tp_new_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
 #endif
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
@@ -4131,11 +4172,13 @@ namespace {
     PyTypeObject *__pyx_ptype_5numpy_character;
     PyTypeObject *__pyx_ptype_5numpy_ufunc;
     PyObject *__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults;
+    PyObject *__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1;
     PyObject *__pyx_type___pyx_array;
     PyObject *__pyx_type___pyx_MemviewEnum;
     PyObject *__pyx_type___pyx_memoryview;
     PyObject *__pyx_type___pyx_memoryviewslice;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1;
     PyTypeObject *__pyx_array_type;
     PyTypeObject *__pyx_MemviewEnum_type;
     PyTypeObject *__pyx_memoryview_type;
@@ -4147,7 +4190,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[20];
-    PyObject *__pyx_string_tab[188];
+    PyObject *__pyx_string_tab[194];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4235,166 +4278,172 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_gc __pyx_string_tab[25]
 #define __pyx_kp_u_group __pyx_string_tab[26]
 #define __pyx_kp_u_isenabled __pyx_string_tab[27]
-#define __pyx_kp_u_merge_rows_the_row_starts_do_not __pyx_string_tab[28]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[29]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[30]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[31]
-#define __pyx_kp_u_one_target_per_source __pyx_string_tab[32]
-#define __pyx_kp_u_store_positions_outside_0 __pyx_string_tab[33]
-#define __pyx_kp_u_synapse __pyx_string_tab[34]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[35]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[36]
-#define __pyx_kp_u__6 __pyx_string_tab[37]
-#define __pyx_n_u_ASCII __pyx_string_tab[38]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[39]
-#define __pyx_n_u_Sequence __pyx_string_tab[40]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[41]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[42]
-#define __pyx_n_u_annotate __pyx_string_tab[43]
-#define __pyx_n_u_class __pyx_string_tab[44]
-#define __pyx_n_u_class_getitem __pyx_string_tab[45]
-#define __pyx_n_u_dict __pyx_string_tab[46]
-#define __pyx_n_u_func __pyx_string_tab[47]
-#define __pyx_n_u_getstate __pyx_string_tab[48]
-#define __pyx_n_u_import __pyx_string_tab[49]
-#define __pyx_n_u_main __pyx_string_tab[50]
-#define __pyx_n_u_module __pyx_string_tab[51]
-#define __pyx_n_u_name_2 __pyx_string_tab[52]
-#define __pyx_n_u_new __pyx_string_tab[53]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[54]
-#define __pyx_n_u_pyx_state __pyx_string_tab[55]
-#define __pyx_n_u_pyx_type __pyx_string_tab[56]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[57]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[58]
-#define __pyx_n_u_qualname __pyx_string_tab[59]
-#define __pyx_n_u_reduce __pyx_string_tab[60]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[61]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[62]
-#define __pyx_n_u_set_name __pyx_string_tab[63]
-#define __pyx_n_u_setstate __pyx_string_tab[64]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[65]
-#define __pyx_n_u_test __pyx_string_tab[66]
-#define __pyx_n_u_fused_sigindex __pyx_string_tab[67]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[68]
-#define __pyx_n_u_a __pyx_string_tab[69]
-#define __pyx_n_u_abc __pyx_string_tab[70]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[71]
-#define __pyx_n_u_args __pyx_string_tab[72]
-#define __pyx_n_u_array __pyx_string_tab[73]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[74]
-#define __pyx_n_u_b __pyx_string_tab[75]
-#define __pyx_n_u_bad __pyx_string_tab[76]
-#define __pyx_n_u_base __pyx_string_tab[77]
-#define __pyx_n_u_c __pyx_string_tab[78]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[79]
-#define __pyx_n_u_count __pyx_string_tab[80]
-#define __pyx_n_u_counts_by_target __pyx_string_tab[81]
-#define __pyx_n_u_defaults __pyx_string_tab[82]
-#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[83]
-#define __pyx_n_u_dtype __pyx_string_tab[84]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[85]
-#define __pyx_n_u_empty __pyx_string_tab[86]
-#define __pyx_n_u_encode __pyx_string_tab[87]
-#define __pyx_n_u_enumerate __pyx_string_tab[88]
-#define __pyx_n_u_error __pyx_string_tab[89]
-#define __pyx_n_u_fill __pyx_string_tab[90]
-#define __pyx_n_u_flags __pyx_string_tab[91]
-#define __pyx_n_u_format __pyx_string_tab[92]
-#define __pyx_n_u_fortran __pyx_string_tab[93]
-#define __pyx_n_u_gather_by_target __pyx_string_tab[94]
-#define __pyx_n_u_gather_by_target_const_uint16_t __pyx_string_tab[95]
-#define __pyx_n_u_gather_by_target_const_uint32_t __pyx_string_tab[96]
-#define __pyx_n_u_gather_by_target_const_uint64_t __pyx_string_tab[97]
-#define __pyx_n_u_gather_by_target_const_uint8_t_1 __pyx_string_tab[98]
-#define __pyx_n_u_get __pyx_string_tab[99]
-#define __pyx_n_u_group_by_source __pyx_string_tab[100]
-#define __pyx_n_u_group_targets_by_source __pyx_string_tab[101]
-#define __pyx_n_u_grouped __pyx_string_tab[102]
-#define __pyx_n_u_groups __pyx_string_tab[103]
-#define __pyx_n_u_id __pyx_string_tab[104]
-#define __pyx_n_u_index __pyx_string_tab[105]
-#define __pyx_n_u_indices __pyx_string_tab[106]
-#define __pyx_n_u_int32 __pyx_string_tab[107]
-#define __pyx_n_u_int64 __pyx_string_tab[108]
-#define __pyx_n_u_items __pyx_string_tab[109]
-#define __pyx_n_u_itemsize __pyx_string_tab[110]
-#define __pyx_n_u_j __pyx_string_tab[111]
-#define __pyx_n_u_k __pyx_string_tab[112]
-#define __pyx_n_u_kind __pyx_string_tab[113]
-#define __pyx_n_u_kwargs __pyx_string_tab[114]
-#define __pyx_n_u_local __pyx_string_tab[115]
-#define __pyx_n_u_local_arr __pyx_string_tab[116]
-#define __pyx_n_u_local_targets __pyx_string_tab[117]
-#define __pyx_n_u_m __pyx_string_tab[118]
-#define __pyx_n_u_memview __pyx_string_tab[119]
-#define __pyx_n_u_merge_rows __pyx_string_tab[120]
-#define __pyx_n_u_merge_rows_const_uint16_t_1_cons __pyx_string_tab[121]
-#define __pyx_n_u_merge_rows_const_uint32_t_1_cons __pyx_string_tab[122]
-#define __pyx_n_u_merge_rows_const_uint64_t_1_cons __pyx_string_tab[123]
-#define __pyx_n_u_merge_rows_const_uint8_t_1_const __pyx_string_tab[124]
-#define __pyx_n_u_mode __pyx_string_tab[125]
-#define __pyx_n_u_n __pyx_string_tab[126]
-#define __pyx_n_u_n_rows __pyx_string_tab[127]
-#define __pyx_n_u_n_sources __pyx_string_tab[128]
-#define __pyx_n_u_n_targets __pyx_string_tab[129]
-#define __pyx_n_u_name __pyx_string_tab[130]
-#define __pyx_n_u_ndim __pyx_string_tab[131]
-#define __pyx_n_u_new_2 __pyx_string_tab[132]
-#define __pyx_n_u_new_row_start __pyx_string_tab[133]
-#define __pyx_n_u_np __pyx_string_tab[134]
-#define __pyx_n_u_numpy __pyx_string_tab[135]
-#define __pyx_n_u_obj __pyx_string_tab[136]
-#define __pyx_n_u_old __pyx_string_tab[137]
-#define __pyx_n_u_old_row_start __pyx_string_tab[138]
-#define __pyx_n_u_order __pyx_string_tab[139]
-#define __pyx_n_u_order_arr __pyx_string_tab[140]
-#define __pyx_n_u_out __pyx_string_tab[141]
-#define __pyx_n_u_pack __pyx_string_tab[142]
-#define __pyx_n_u_pop __pyx_string_tab[143]
-#define __pyx_n_u_positions __pyx_string_tab[144]
-#define __pyx_n_u_rank __pyx_string_tab[145]
-#define __pyx_n_u_rank_within_group __pyx_string_tab[146]
-#define __pyx_n_u_register __pyx_string_tab[147]
-#define __pyx_n_u_row_start __pyx_string_tab[148]
-#define __pyx_n_u_row_start_arr __pyx_string_tab[149]
-#define __pyx_n_u_s __pyx_string_tab[150]
-#define __pyx_n_u_scatter_by_target __pyx_string_tab[151]
-#define __pyx_n_u_scatter_by_target_const_uint16_t __pyx_string_tab[152]
-#define __pyx_n_u_scatter_by_target_const_uint32_t __pyx_string_tab[153]
-#define __pyx_n_u_scatter_by_target_const_uint64_t __pyx_string_tab[154]
-#define __pyx_n_u_scatter_by_target_const_uint8_t __pyx_string_tab[155]
-#define __pyx_n_u_seen __pyx_string_tab[156]
-#define __pyx_n_u_setdefault __pyx_string_tab[157]
-#define __pyx_n_u_shape __pyx_string_tab[158]
-#define __pyx_n_u_signatures __pyx_string_tab[159]
-#define __pyx_n_u_size __pyx_string_tab[160]
-#define __pyx_n_u_sources __pyx_string_tab[161]
-#define __pyx_n_u_start __pyx_string_tab[162]
-#define __pyx_n_u_step __pyx_string_tab[163]
-#define __pyx_n_u_stop __pyx_string_tab[164]
-#define __pyx_n_u_struct __pyx_string_tab[165]
-#define __pyx_n_u_t __pyx_string_tab[166]
-#define __pyx_n_u_target_major_positions __pyx_string_tab[167]
-#define __pyx_n_u_target_start __pyx_string_tab[168]
-#define __pyx_n_u_targets __pyx_string_tab[169]
-#define __pyx_n_u_uint16_t __pyx_string_tab[170]
-#define __pyx_n_u_uint32_t __pyx_string_tab[171]
-#define __pyx_n_u_uint64_t __pyx_string_tab[172]
-#define __pyx_n_u_uint8_t __pyx_string_tab[173]
-#define __pyx_n_u_unpack __pyx_string_tab[174]
-#define __pyx_n_u_update __pyx_string_tab[175]
-#define __pyx_n_u_values __pyx_string_tab[176]
-#define __pyx_n_u_x __pyx_string_tab[177]
-#define __pyx_n_u_zeros __pyx_string_tab[178]
-#define __pyx_n_b_O __pyx_string_tab[179]
-#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[180]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[181]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[182]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[183]
-#define __pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r __pyx_string_tab[184]
-#define __pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83 __pyx_string_tab[185]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[186]
-#define __pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv __pyx_string_tab[187]
+#define __pyx_kp_u_merge_segments_one_offset_per_se __pyx_string_tab[28]
+#define __pyx_kp_u_merge_segments_out_has_the_wrong __pyx_string_tab[29]
+#define __pyx_kp_u_merge_segments_the_row_starts_do __pyx_string_tab[30]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[31]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[32]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[33]
+#define __pyx_kp_u_one_target_and_position_per_sour __pyx_string_tab[34]
+#define __pyx_kp_u_store_positions_outside_0 __pyx_string_tab[35]
+#define __pyx_kp_u_synapse __pyx_string_tab[36]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[37]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[38]
+#define __pyx_kp_u__6 __pyx_string_tab[39]
+#define __pyx_n_u_ASCII __pyx_string_tab[40]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[41]
+#define __pyx_n_u_Sequence __pyx_string_tab[42]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[43]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[44]
+#define __pyx_n_u_annotate __pyx_string_tab[45]
+#define __pyx_n_u_class __pyx_string_tab[46]
+#define __pyx_n_u_class_getitem __pyx_string_tab[47]
+#define __pyx_n_u_dict __pyx_string_tab[48]
+#define __pyx_n_u_func __pyx_string_tab[49]
+#define __pyx_n_u_getstate __pyx_string_tab[50]
+#define __pyx_n_u_import __pyx_string_tab[51]
+#define __pyx_n_u_main __pyx_string_tab[52]
+#define __pyx_n_u_module __pyx_string_tab[53]
+#define __pyx_n_u_name_2 __pyx_string_tab[54]
+#define __pyx_n_u_new __pyx_string_tab[55]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[56]
+#define __pyx_n_u_pyx_state __pyx_string_tab[57]
+#define __pyx_n_u_pyx_type __pyx_string_tab[58]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[59]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[60]
+#define __pyx_n_u_qualname __pyx_string_tab[61]
+#define __pyx_n_u_reduce __pyx_string_tab[62]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[63]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[64]
+#define __pyx_n_u_set_name __pyx_string_tab[65]
+#define __pyx_n_u_setstate __pyx_string_tab[66]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[67]
+#define __pyx_n_u_test __pyx_string_tab[68]
+#define __pyx_n_u_fused_sigindex __pyx_string_tab[69]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[70]
+#define __pyx_n_u_a __pyx_string_tab[71]
+#define __pyx_n_u_abc __pyx_string_tab[72]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[73]
+#define __pyx_n_u_args __pyx_string_tab[74]
+#define __pyx_n_u_array __pyx_string_tab[75]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[76]
+#define __pyx_n_u_b __pyx_string_tab[77]
+#define __pyx_n_u_bad __pyx_string_tab[78]
+#define __pyx_n_u_base __pyx_string_tab[79]
+#define __pyx_n_u_c __pyx_string_tab[80]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[81]
+#define __pyx_n_u_count __pyx_string_tab[82]
+#define __pyx_n_u_counts_by_target __pyx_string_tab[83]
+#define __pyx_n_u_data __pyx_string_tab[84]
+#define __pyx_n_u_defaults __pyx_string_tab[85]
+#define __pyx_n_u_distsim__ext_synapse_store __pyx_string_tab[86]
+#define __pyx_n_u_dtype __pyx_string_tab[87]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[88]
+#define __pyx_n_u_empty __pyx_string_tab[89]
+#define __pyx_n_u_encode __pyx_string_tab[90]
+#define __pyx_n_u_enumerate __pyx_string_tab[91]
+#define __pyx_n_u_error __pyx_string_tab[92]
+#define __pyx_n_u_fill __pyx_string_tab[93]
+#define __pyx_n_u_flags __pyx_string_tab[94]
+#define __pyx_n_u_format __pyx_string_tab[95]
+#define __pyx_n_u_fortran __pyx_string_tab[96]
+#define __pyx_n_u_g __pyx_string_tab[97]
+#define __pyx_n_u_gather_by_target __pyx_string_tab[98]
+#define __pyx_n_u_gather_by_target_const_uint16_t __pyx_string_tab[99]
+#define __pyx_n_u_gather_by_target_const_uint32_t __pyx_string_tab[100]
+#define __pyx_n_u_gather_by_target_const_uint64_t __pyx_string_tab[101]
+#define __pyx_n_u_gather_by_target_const_uint8_t_1 __pyx_string_tab[102]
+#define __pyx_n_u_get __pyx_string_tab[103]
+#define __pyx_n_u_group_by_source __pyx_string_tab[104]
+#define __pyx_n_u_group_targets_by_source __pyx_string_tab[105]
+#define __pyx_n_u_grouped __pyx_string_tab[106]
+#define __pyx_n_u_grouped_arr __pyx_string_tab[107]
+#define __pyx_n_u_groups __pyx_string_tab[108]
+#define __pyx_n_u_id __pyx_string_tab[109]
+#define __pyx_n_u_index __pyx_string_tab[110]
+#define __pyx_n_u_indices __pyx_string_tab[111]
+#define __pyx_n_u_int32 __pyx_string_tab[112]
+#define __pyx_n_u_int64 __pyx_string_tab[113]
+#define __pyx_n_u_items __pyx_string_tab[114]
+#define __pyx_n_u_itemsize __pyx_string_tab[115]
+#define __pyx_n_u_j __pyx_string_tab[116]
+#define __pyx_n_u_k __pyx_string_tab[117]
+#define __pyx_n_u_kind __pyx_string_tab[118]
+#define __pyx_n_u_kwargs __pyx_string_tab[119]
+#define __pyx_n_u_local __pyx_string_tab[120]
+#define __pyx_n_u_local_arr __pyx_string_tab[121]
+#define __pyx_n_u_local_targets __pyx_string_tab[122]
+#define __pyx_n_u_m __pyx_string_tab[123]
+#define __pyx_n_u_memview __pyx_string_tab[124]
+#define __pyx_n_u_merge_segments __pyx_string_tab[125]
+#define __pyx_n_u_merge_segments_const_uint16_t_1 __pyx_string_tab[126]
+#define __pyx_n_u_merge_segments_const_uint32_t_1 __pyx_string_tab[127]
+#define __pyx_n_u_merge_segments_const_uint64_t_1 __pyx_string_tab[128]
+#define __pyx_n_u_merge_segments_const_uint8_t_1_u __pyx_string_tab[129]
+#define __pyx_n_u_mode __pyx_string_tab[130]
+#define __pyx_n_u_moving __pyx_string_tab[131]
+#define __pyx_n_u_n __pyx_string_tab[132]
+#define __pyx_n_u_n_rows __pyx_string_tab[133]
+#define __pyx_n_u_n_segments __pyx_string_tab[134]
+#define __pyx_n_u_n_sources __pyx_string_tab[135]
+#define __pyx_n_u_n_targets __pyx_string_tab[136]
+#define __pyx_n_u_name __pyx_string_tab[137]
+#define __pyx_n_u_ndim __pyx_string_tab[138]
+#define __pyx_n_u_np __pyx_string_tab[139]
+#define __pyx_n_u_numpy __pyx_string_tab[140]
+#define __pyx_n_u_obj __pyx_string_tab[141]
+#define __pyx_n_u_offsets __pyx_string_tab[142]
+#define __pyx_n_u_order __pyx_string_tab[143]
+#define __pyx_n_u_order_arr __pyx_string_tab[144]
+#define __pyx_n_u_out __pyx_string_tab[145]
+#define __pyx_n_u_pack __pyx_string_tab[146]
+#define __pyx_n_u_pop __pyx_string_tab[147]
+#define __pyx_n_u_positions __pyx_string_tab[148]
+#define __pyx_n_u_rank __pyx_string_tab[149]
+#define __pyx_n_u_rank_within_group __pyx_string_tab[150]
+#define __pyx_n_u_register __pyx_string_tab[151]
+#define __pyx_n_u_row_start __pyx_string_tab[152]
+#define __pyx_n_u_row_start_arr __pyx_string_tab[153]
+#define __pyx_n_u_row_starts __pyx_string_tab[154]
+#define __pyx_n_u_s __pyx_string_tab[155]
+#define __pyx_n_u_scatter_by_target __pyx_string_tab[156]
+#define __pyx_n_u_scatter_by_target_const_uint16_t __pyx_string_tab[157]
+#define __pyx_n_u_scatter_by_target_const_uint32_t __pyx_string_tab[158]
+#define __pyx_n_u_scatter_by_target_const_uint64_t __pyx_string_tab[159]
+#define __pyx_n_u_scatter_by_target_const_uint8_t __pyx_string_tab[160]
+#define __pyx_n_u_seen __pyx_string_tab[161]
+#define __pyx_n_u_setdefault __pyx_string_tab[162]
+#define __pyx_n_u_shape __pyx_string_tab[163]
+#define __pyx_n_u_signatures __pyx_string_tab[164]
+#define __pyx_n_u_size __pyx_string_tab[165]
+#define __pyx_n_u_sources __pyx_string_tab[166]
+#define __pyx_n_u_start __pyx_string_tab[167]
+#define __pyx_n_u_step __pyx_string_tab[168]
+#define __pyx_n_u_stop __pyx_string_tab[169]
+#define __pyx_n_u_struct __pyx_string_tab[170]
+#define __pyx_n_u_t __pyx_string_tab[171]
+#define __pyx_n_u_target_major_positions __pyx_string_tab[172]
+#define __pyx_n_u_target_start __pyx_string_tab[173]
+#define __pyx_n_u_targets __pyx_string_tab[174]
+#define __pyx_n_u_total __pyx_string_tab[175]
+#define __pyx_n_u_uint16_t __pyx_string_tab[176]
+#define __pyx_n_u_uint32_t __pyx_string_tab[177]
+#define __pyx_n_u_uint64_t __pyx_string_tab[178]
+#define __pyx_n_u_uint8_t __pyx_string_tab[179]
+#define __pyx_n_u_unpack __pyx_string_tab[180]
+#define __pyx_n_u_update __pyx_string_tab[181]
+#define __pyx_n_u_values __pyx_string_tab[182]
+#define __pyx_n_u_x __pyx_string_tab[183]
+#define __pyx_n_u_zeros __pyx_string_tab[184]
+#define __pyx_n_b_O __pyx_string_tab[185]
+#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[186]
+#define __pyx_kp_b_iso88591_9_vQa_z_wfAS_2T_IV1Cs_j_F_5_CvR __pyx_string_tab[187]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[188]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[189]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[190]
+#define __pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r __pyx_string_tab[191]
+#define __pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq __pyx_string_tab[192]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[193]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4430,6 +4479,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_ufunc);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1);
   Py_CLEAR(clear_module_state->__pyx_array_type);
   Py_CLEAR(clear_module_state->__pyx_type___pyx_array);
   Py_CLEAR(clear_module_state->__pyx_MemviewEnum_type);
@@ -4445,7 +4496,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<20; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<188; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<194; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4490,6 +4541,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_ufunc);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1);
   Py_VISIT(traverse_module_state->__pyx_array_type);
   Py_VISIT(traverse_module_state->__pyx_type___pyx_array);
   Py_VISIT(traverse_module_state->__pyx_MemviewEnum_type);
@@ -4505,7 +4558,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<20; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<188; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<194; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22626,9 +22679,56 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
  * 
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
- *                             int64_t target_start, int64_t n_sources):
- *     """The CSR arrays of a store's first synapses, in one stable counting sort
+ *                             int64_t target_start, int64_t n_sources,
+ *                             const int64_t[::1] positions=None):
 */
+
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_46__defaults__(CYTHON_UNUSED PyObject *__pyx_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__defaults__", 0);
+  __pyx_t_1 = __pyx_memoryview_fromslice(__Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self)->arg0, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  __pyx_t_2 = PyTuple_New(1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __Pyx_GIVEREF(__pyx_t_1);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
+  __pyx_t_1 = 0;
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  __Pyx_GIVEREF(__pyx_t_2);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
+  __Pyx_INCREF(Py_None);
+  __Pyx_GIVEREF(Py_None);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, Py_None) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
+  __pyx_t_2 = 0;
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.__defaults__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
 
 /* Python wrapper */
 static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source(PyObject *__pyx_self, 
@@ -22638,7 +22738,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source, "The CSR arrays of a store\047s first synapses, in one stable counting sort\n    that moves the targets themselves (no permutation array, no gather).\n\n    Returns\n    -------\n    row_start : int64 array of n_sources + 1\n    local_targets : int32 array\n        ``targets - target_start`` grouped by source, in the input order\n        within a source.\n    ");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source, "The CSR arrays of a connect call\047s synapses, in one stable counting\n    sort that moves the targets (and ``positions``, if given) themselves: no\n    permutation array, no gather (random reads cost more than the sort).\n\n    Returns\n    -------\n    row_start : int64 array of n_sources + 1\n    local_targets : int32 array\n        ``targets - target_start`` grouped by source, in the input order\n        within a source.\n    grouped_positions : int64 array or None\n        ``positions`` in the same order.\n    ");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source = {"group_targets_by_source", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source};
 static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
@@ -22651,11 +22751,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_memviewslice __pyx_v_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   int64_t __pyx_v_target_start;
   int64_t __pyx_v_n_sources;
+  __Pyx_memviewslice __pyx_v_positions = { 0, 0, { 0 }, { 0 }, { 0 } };
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[4] = {0,0,0,0};
+  PyObject* values[5] = {0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -22671,11 +22772,16 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_sources,&__pyx_mstate_global->__pyx_n_u_targets,&__pyx_mstate_global->__pyx_n_u_target_start,&__pyx_mstate_global->__pyx_n_u_n_sources,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_sources,&__pyx_mstate_global->__pyx_n_u_targets,&__pyx_mstate_global->__pyx_n_u_target_start,&__pyx_mstate_global->__pyx_n_u_n_sources,&__pyx_mstate_global->__pyx_n_u_positions,0};
+    struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
     if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 45, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 45, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
         if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 45, __pyx_L3_error)
@@ -22698,28 +22804,41 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
       if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "group_targets_by_source", 0) < (0)) __PYX_ERR(0, 45, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, i); __PYX_ERR(0, 45, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 0, 4, 5, i); __PYX_ERR(0, 45, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 4)) {
-      goto __pyx_L5_argtuple_error;
     } else {
-      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 45, __pyx_L3_error)
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 45, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 45, __pyx_L3_error)
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
     }
     __pyx_v_sources = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_sources.memview)) __PYX_ERR(0, 45, __pyx_L3_error)
     __pyx_v_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_targets.memview)) __PYX_ERR(0, 45, __pyx_L3_error)
     __pyx_v_target_start = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_target_start == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 46, __pyx_L3_error)
     __pyx_v_n_sources = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_n_sources == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 46, __pyx_L3_error)
+    if (values[4]) {
+      __pyx_v_positions = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[4], 0); if (unlikely(!__pyx_v_positions.memview)) __PYX_ERR(0, 47, __pyx_L3_error)
+    } else {
+      __pyx_v_positions = __pyx_dynamic_args->arg0;
+      __PYX_INC_MEMVIEW(&__pyx_v_positions, 1);
+    }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22728,11 +22847,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_sources, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_targets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_positions, 1);
   __Pyx_AddTraceback("distsim._ext.synapse_store.group_targets_by_source", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(__pyx_self, __pyx_v_sources, __pyx_v_targets, __pyx_v_target_start, __pyx_v_n_sources);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(__pyx_self, __pyx_v_sources, __pyx_v_targets, __pyx_v_target_start, __pyx_v_n_sources, __pyx_v_positions);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -22742,13 +22862,17 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_targets, 1);
 
 
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_positions, 1);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources, __Pyx_memviewslice __pyx_v_positions) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
+  int __pyx_v_moving;
+  PyObject *__pyx_v_grouped_arr = NULL;
+  __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_v_row_start_arr = NULL;
   PyObject *__pyx_v_local_arr = NULL;
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -22760,23 +22884,23 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  PyObject *__pyx_t_2 = NULL;
+  int __pyx_t_2;
   PyObject *__pyx_t_3 = NULL;
-  size_t __pyx_t_4;
-  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  size_t __pyx_t_5;
   PyObject *__pyx_t_6 = NULL;
   PyObject *__pyx_t_7 = NULL;
   PyObject *__pyx_t_8 = NULL;
-  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_t_9 = NULL;
   __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  long __pyx_t_11;
-  int64_t __pyx_t_12;
+  __Pyx_memviewslice __pyx_t_11 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  long __pyx_t_12;
   int64_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
+  int64_t __pyx_t_14;
   Py_ssize_t __pyx_t_15;
   Py_ssize_t __pyx_t_16;
   Py_ssize_t __pyx_t_17;
-  int __pyx_t_18;
+  Py_ssize_t __pyx_t_18;
   PyObject *__pyx_t_19[5];
   int __pyx_t_20;
   int64_t __pyx_t_21;
@@ -22787,285 +22911,395 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("group_targets_by_source", 0);
 
-  /* "ext/synapse_store.pyx":57
- *         within a source.
+  /* "ext/synapse_store.pyx":61
+ *         ``positions`` in the same order.
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k             # <<<<<<<<<<<<<<
- *     if targets.shape[0] != n:
- *         raise ValueError("one target per source")
+ *     cdef bint moving = positions is not None
+ *     if targets.shape[0] != n or (moving and positions.shape[0] != n):
 */
   __pyx_v_n = (__pyx_v_sources.shape[0]);
 
-  /* "ext/synapse_store.pyx":58
+  /* "ext/synapse_store.pyx":62
  *     """
  *     cdef Py_ssize_t n = sources.shape[0], k
- *     if targets.shape[0] != n:             # <<<<<<<<<<<<<<
- *         raise ValueError("one target per source")
- *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+ *     cdef bint moving = positions is not None             # <<<<<<<<<<<<<<
+ *     if targets.shape[0] != n or (moving and positions.shape[0] != n):
+ *         raise ValueError("one target (and position) per source")
 */
-  __pyx_t_1 = ((__pyx_v_targets.shape[0]) != __pyx_v_n);
+  __pyx_v_moving = (((PyObject *) __pyx_v_positions.memview) != Py_None);
 
+  /* "ext/synapse_store.pyx":63
+ *     cdef Py_ssize_t n = sources.shape[0], k
+ *     cdef bint moving = positions is not None
+ *     if targets.shape[0] != n or (moving and positions.shape[0] != n):             # <<<<<<<<<<<<<<
+ *         raise ValueError("one target (and position) per source")
+ *     grouped_arr = np.empty(n if moving else 0, dtype=np.int64)
+*/
+  __pyx_t_2 = ((__pyx_v_targets.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  if (__pyx_v_moving) {
+  } else {
+
+    __pyx_t_1 = __pyx_v_moving;
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = ((__pyx_v_positions.shape[0]) != __pyx_v_n);
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":59
- *     cdef Py_ssize_t n = sources.shape[0], k
- *     if targets.shape[0] != n:
- *         raise ValueError("one target per source")             # <<<<<<<<<<<<<<
- *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
- *     local_arr = np.empty(n, dtype=np.int32)
+    /* "ext/synapse_store.pyx":64
+ *     cdef bint moving = positions is not None
+ *     if targets.shape[0] != n or (moving and positions.shape[0] != n):
+ *         raise ValueError("one target (and position) per source")             # <<<<<<<<<<<<<<
+ *     grouped_arr = np.empty(n if moving else 0, dtype=np.int64)
+ *     cdef int64_t[::1] grouped = grouped_arr
 */
-    __pyx_t_3 = NULL;
-    __pyx_t_4 = 1;
+    __pyx_t_4 = NULL;
+    __pyx_t_5 = 1;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_target_per_source};
-      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 59, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_2);
+      PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_one_target_and_position_per_sour};
+      __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 64, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_3);
     }
-    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 59, __pyx_L1_error)
+    __Pyx_Raise(__pyx_t_3, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __PYX_ERR(0, 64, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":58
- *     """
+    /* "ext/synapse_store.pyx":63
  *     cdef Py_ssize_t n = sources.shape[0], k
- *     if targets.shape[0] != n:             # <<<<<<<<<<<<<<
- *         raise ValueError("one target per source")
- *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+ *     cdef bint moving = positions is not None
+ *     if targets.shape[0] != n or (moving and positions.shape[0] != n):             # <<<<<<<<<<<<<<
+ *         raise ValueError("one target (and position) per source")
+ *     grouped_arr = np.empty(n if moving else 0, dtype=np.int64)
 */
   }
 
-  /* "ext/synapse_store.pyx":60
- *     if targets.shape[0] != n:
- *         raise ValueError("one target per source")
+  /* "ext/synapse_store.pyx":65
+ *     if targets.shape[0] != n or (moving and positions.shape[0] != n):
+ *         raise ValueError("one target (and position) per source")
+ *     grouped_arr = np.empty(n if moving else 0, dtype=np.int64)             # <<<<<<<<<<<<<<
+ *     cdef int64_t[::1] grouped = grouped_arr
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+*/
+  __pyx_t_4 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+  if (__pyx_v_moving) {
+    __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_8);
+    __pyx_t_6 = __pyx_t_8;
+    __pyx_t_8 = 0;
+  } else {
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
+    __pyx_t_6 = __pyx_mstate_global->__pyx_int_0;
+  }
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_9);
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_5 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_7))) {
+    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_7);
+    assert(__pyx_t_4);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_7);
+    __Pyx_INCREF(__pyx_t_4);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_7, __pyx__function);
+    __pyx_t_5 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_6, __pyx_t_9};
+    #if CYTHON_VECTORCALL
+    __pyx_t_8 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_8);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_8 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 65, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_8);
+    }
+    #endif
+    __pyx_t_3 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_7, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_8);
+    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
+  }
+  __pyx_v_grouped_arr = __pyx_t_3;
+  __pyx_t_3 = 0;
+
+  /* "ext/synapse_store.pyx":66
+ *         raise ValueError("one target (and position) per source")
+ *     grouped_arr = np.empty(n if moving else 0, dtype=np.int64)
+ *     cdef int64_t[::1] grouped = grouped_arr             # <<<<<<<<<<<<<<
+ *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
+ *     local_arr = np.empty(n, dtype=np.int32)
+*/
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_grouped_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 66, __pyx_L1_error)
+  __pyx_v_grouped = __pyx_t_10;
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
+
+  /* "ext/synapse_store.pyx":67
+ *     grouped_arr = np.empty(n if moving else 0, dtype=np.int64)
+ *     cdef int64_t[::1] grouped = grouped_arr
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
  *     local_arr = np.empty(n, dtype=np.int32)
  *     cdef int64_t[::1] row_start = row_start_arr
 */
-  __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 60, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t((__pyx_v_n_sources + 1)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_7 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 67, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_9);
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+  __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_n_sources + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 67, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 67, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 67, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
   #endif
-  __pyx_t_4 = 1;
+  __pyx_t_5 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_6))) {
-    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
-    assert(__pyx_t_3);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
-    __Pyx_INCREF(__pyx_t_3);
+  if (unlikely(PyMethod_Check(__pyx_t_9))) {
+    __pyx_t_7 = PyMethod_GET_SELF(__pyx_t_9);
+    assert(__pyx_t_7);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_9);
+    __Pyx_INCREF(__pyx_t_7);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
-    __pyx_t_4 = 0;
+    __Pyx_DECREF_SET(__pyx_t_9, __pyx__function);
+    __pyx_t_5 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
+    PyObject *__pyx_callargs[3] = {__pyx_t_7, __pyx_t_8, __pyx_t_4};
     #if CYTHON_VECTORCALL
-    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_7);
+    __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 67, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 60, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_7);
+      __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 67, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
-    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
-    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __pyx_t_3 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_9, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_6);
+    __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     #if CYTHON_VECTORCALL
     #endif
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_2);
+    __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 67, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
   }
-  __pyx_v_row_start_arr = __pyx_t_2;
-  __pyx_t_2 = 0;
+  __pyx_v_row_start_arr = __pyx_t_3;
+  __pyx_t_3 = 0;
 
-  /* "ext/synapse_store.pyx":61
- *         raise ValueError("one target per source")
+  /* "ext/synapse_store.pyx":68
+ *     cdef int64_t[::1] grouped = grouped_arr
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
  *     local_arr = np.empty(n, dtype=np.int32)             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] row_start = row_start_arr
  *     cdef int32_t[::1] local_targets = local_arr
 */
-  __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 61, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_t_9 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 68, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 68, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 68, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 61, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 61, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
   #if CYTHON_VECTORCALL
   #endif
-  __pyx_t_4 = 1;
+  __pyx_t_5 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_8))) {
-    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_8);
-    assert(__pyx_t_6);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_8);
-    __Pyx_INCREF(__pyx_t_6);
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_9 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_9);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_9);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_8, __pyx__function);
-    __pyx_t_4 = 0;
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_5 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_3};
+    PyObject *__pyx_callargs[3] = {__pyx_t_9, __pyx_t_6, __pyx_t_7};
     #if CYTHON_VECTORCALL
-    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 61, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_5);
+    __pyx_t_8 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 68, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_8);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 61, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_5);
+      __pyx_t_8 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 68, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_8);
     }
     #endif
-    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
-    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __pyx_t_3 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_8);
+    __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     #if CYTHON_VECTORCALL
     #endif
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 61, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_2);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 68, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
   }
-  __pyx_v_local_arr = __pyx_t_2;
-  __pyx_t_2 = 0;
+  __pyx_v_local_arr = __pyx_t_3;
+  __pyx_t_3 = 0;
 
-  /* "ext/synapse_store.pyx":62
+  /* "ext/synapse_store.pyx":69
  *     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
  *     local_arr = np.empty(n, dtype=np.int32)
  *     cdef int64_t[::1] row_start = row_start_arr             # <<<<<<<<<<<<<<
  *     cdef int32_t[::1] local_targets = local_arr
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_row_start_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 62, __pyx_L1_error)
-  __pyx_v_row_start = __pyx_t_9;
-  __pyx_t_9.memview = NULL;
-  __pyx_t_9.data = NULL;
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_row_start_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 69, __pyx_L1_error)
+  __pyx_v_row_start = __pyx_t_10;
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":63
+  /* "ext/synapse_store.pyx":70
  *     local_arr = np.empty(n, dtype=np.int32)
  *     cdef int64_t[::1] row_start = row_start_arr
  *     cdef int32_t[::1] local_targets = local_arr             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(__pyx_v_local_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 63, __pyx_L1_error)
-  __pyx_v_local_targets = __pyx_t_10;
-  __pyx_t_10.memview = NULL;
-  __pyx_t_10.data = NULL;
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(__pyx_v_local_arr, PyBUF_WRITABLE); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 70, __pyx_L1_error)
+  __pyx_v_local_targets = __pyx_t_11;
+  __pyx_t_11.memview = NULL;
+  __pyx_t_11.data = NULL;
 
-  /* "ext/synapse_store.pyx":64
+  /* "ext/synapse_store.pyx":71
  *     cdef int64_t[::1] row_start = row_start_arr
  *     cdef int32_t[::1] local_targets = local_arr
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)             # <<<<<<<<<<<<<<
  *     cdef int64_t s, local, bad = -1
  *     with nogil:
 */
-  __pyx_t_8 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 64, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 64, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_4 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  __pyx_t_11 = 1;
+  __pyx_t_12 = 1;
 
-  __pyx_t_12 = __pyx_v_n_sources;
-  __pyx_t_1 = (__pyx_t_11 > __pyx_t_12);
+  __pyx_t_13 = __pyx_v_n_sources;
+  __pyx_t_1 = (__pyx_t_12 > __pyx_t_13);
 
   if (__pyx_t_1) {
 
-    __pyx_t_13 = __pyx_t_11;
+    __pyx_t_14 = __pyx_t_12;
   } else {
 
-    __pyx_t_13 = __pyx_t_12;
+    __pyx_t_14 = __pyx_t_13;
   }
 
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_t_13); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 64, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_t_14); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 64, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 64, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 71, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_9);
+  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
   #endif
-  __pyx_t_4 = 1;
+  __pyx_t_5 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_3))) {
-    __pyx_t_8 = PyMethod_GET_SELF(__pyx_t_3);
-    assert(__pyx_t_8);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_3);
-    __Pyx_INCREF(__pyx_t_8);
+  if (unlikely(PyMethod_Check(__pyx_t_7))) {
+    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_7);
+    assert(__pyx_t_4);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_7);
+    __Pyx_INCREF(__pyx_t_4);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_3, __pyx__function);
-    __pyx_t_4 = 0;
+    __Pyx_DECREF_SET(__pyx_t_7, __pyx__function);
+    __pyx_t_5 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_8, __pyx_t_5, __pyx_t_6};
+    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_8, __pyx_t_9};
     #if CYTHON_VECTORCALL
-    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 64, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_7);
+    __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 71, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 64, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_7);
+      __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 71, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
-    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
-    __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __pyx_t_3 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_7, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_6);
+    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     #if CYTHON_VECTORCALL
     #endif
+    __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 64, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_2);
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 71, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
   }
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 64, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_v_fill = __pyx_t_9;
-  __pyx_t_9.memview = NULL;
-  __pyx_t_9.data = NULL;
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_3, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_v_fill = __pyx_t_10;
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":65
+  /* "ext/synapse_store.pyx":72
  *     cdef int32_t[::1] local_targets = local_arr
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1             # <<<<<<<<<<<<<<
@@ -23074,7 +23308,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
   __pyx_v_bad = -1L;
 
-  /* "ext/synapse_store.pyx":66
+  /* "ext/synapse_store.pyx":73
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23087,7 +23321,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":67
+        /* "ext/synapse_store.pyx":74
  *     cdef int64_t s, local, bad = -1
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23095,79 +23329,79 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *             local = targets[k] - target_start
 */
 
-        __pyx_t_14 = __pyx_v_n;
-        __pyx_t_15 = __pyx_t_14;
+        __pyx_t_15 = __pyx_v_n;
+        __pyx_t_16 = __pyx_t_15;
 
-        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
-          __pyx_v_k = __pyx_t_16;
+        for (__pyx_t_17 = 0; __pyx_t_17 < __pyx_t_16; __pyx_t_17+=1) {
+          __pyx_v_k = __pyx_t_17;
 
-          /* "ext/synapse_store.pyx":68
+          /* "ext/synapse_store.pyx":75
  *     with nogil:
  *         for k in range(n):
  *             s = sources[k]             # <<<<<<<<<<<<<<
  *             local = targets[k] - target_start
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
 */
-          __pyx_t_17 = __pyx_v_k;
-          __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )));
+          __pyx_t_18 = __pyx_v_k;
+          __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":69
+          /* "ext/synapse_store.pyx":76
  *         for k in range(n):
  *             s = sources[k]
  *             local = targets[k] - target_start             # <<<<<<<<<<<<<<
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
  *                 bad = k
 */
-          __pyx_t_17 = __pyx_v_k;
-          __pyx_v_local = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) ))) - __pyx_v_target_start);
+          __pyx_t_18 = __pyx_v_k;
+          __pyx_v_local = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) ))) - __pyx_v_target_start);
 
-          /* "ext/synapse_store.pyx":70
+          /* "ext/synapse_store.pyx":77
  *             s = sources[k]
  *             local = targets[k] - target_start
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
  *                 bad = k
  *                 break
 */
-          __pyx_t_18 = (__pyx_v_s < 0);
+          __pyx_t_2 = (__pyx_v_s < 0);
 
-          if (!__pyx_t_18) {
-
-          } else {
-
-            __pyx_t_1 = __pyx_t_18;
-
-            goto __pyx_L10_bool_binop_done;
-          }
-          __pyx_t_18 = (__pyx_v_s >= __pyx_v_n_sources);
-
-          if (!__pyx_t_18) {
+          if (!__pyx_t_2) {
 
           } else {
 
-            __pyx_t_1 = __pyx_t_18;
+            __pyx_t_1 = __pyx_t_2;
 
-            goto __pyx_L10_bool_binop_done;
+            goto __pyx_L13_bool_binop_done;
           }
-          __pyx_t_18 = (__pyx_v_local < 0);
+          __pyx_t_2 = (__pyx_v_s >= __pyx_v_n_sources);
 
-          if (!__pyx_t_18) {
+          if (!__pyx_t_2) {
 
           } else {
 
-            __pyx_t_1 = __pyx_t_18;
+            __pyx_t_1 = __pyx_t_2;
 
-            goto __pyx_L10_bool_binop_done;
+            goto __pyx_L13_bool_binop_done;
           }
-          __pyx_t_18 = (__pyx_v_local > 0x7FFFFFFF);
+          __pyx_t_2 = (__pyx_v_local < 0);
+
+          if (!__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L13_bool_binop_done;
+          }
+          __pyx_t_2 = (__pyx_v_local > 0x7FFFFFFF);
 
 
-          __pyx_t_1 = __pyx_t_18;
+          __pyx_t_1 = __pyx_t_2;
 
-          __pyx_L10_bool_binop_done:;
+          __pyx_L13_bool_binop_done:;
           if (__pyx_t_1) {
 
 
-            /* "ext/synapse_store.pyx":71
+            /* "ext/synapse_store.pyx":78
  *             local = targets[k] - target_start
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
  *                 bad = k             # <<<<<<<<<<<<<<
@@ -23176,16 +23410,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
             __pyx_v_bad = __pyx_v_k;
 
-            /* "ext/synapse_store.pyx":72
+            /* "ext/synapse_store.pyx":79
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
  *                 bad = k
  *                 break             # <<<<<<<<<<<<<<
  *             row_start[s + 1] += 1
  *     if bad >= 0:
 */
-            goto __pyx_L8_break;
+            goto __pyx_L11_break;
 
-            /* "ext/synapse_store.pyx":70
+            /* "ext/synapse_store.pyx":77
  *             s = sources[k]
  *             local = targets[k] - target_start
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
@@ -23194,21 +23428,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
           }
 
-          /* "ext/synapse_store.pyx":73
+          /* "ext/synapse_store.pyx":80
  *                 bad = k
  *                 break
  *             row_start[s + 1] += 1             # <<<<<<<<<<<<<<
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
 */
-          __pyx_t_17 = (__pyx_v_s + 1);
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_17)) )) += 1;
+          __pyx_t_18 = (__pyx_v_s + 1);
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_18)) )) += 1;
         }
-        __pyx_L8_break:;
+        __pyx_L11_break:;
 
       }
 
-      /* "ext/synapse_store.pyx":66
+      /* "ext/synapse_store.pyx":73
  *     cdef int64_t[::1] fill = np.empty(max(n_sources, 1), dtype=np.int64)
  *     cdef int64_t s, local, bad = -1
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23219,13 +23453,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L6;
+          goto __pyx_L9;
         }
-        __pyx_L6:;
+        __pyx_L9:;
       }
   }
 
-  /* "ext/synapse_store.pyx":74
+  /* "ext/synapse_store.pyx":81
  *                 break
  *             row_start[s + 1] += 1
  *     if bad >= 0:             # <<<<<<<<<<<<<<
@@ -23237,58 +23471,58 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":75
+    /* "ext/synapse_store.pyx":82
  *             row_start[s + 1] += 1
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for s in range(n_sources):
 */
-    __pyx_t_3 = NULL;
-    __pyx_t_17 = __pyx_v_bad;
-    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 75, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_7);
-    __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 75, __pyx_L1_error)
+    __pyx_t_7 = NULL;
+    __pyx_t_18 = __pyx_v_bad;
+    __pyx_t_6 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_18)) )))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 82, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_17 = __pyx_v_bad;
-    __pyx_t_7 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) )))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 75, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_7);
-    __pyx_t_5 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 75, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_5);
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_9);
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __pyx_t_18 = __pyx_v_bad;
+    __pyx_t_6 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) )))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_6);
+    __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_8);
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __pyx_t_19[0] = __pyx_mstate_global->__pyx_kp_u_synapse;
-    __pyx_t_19[1] = __pyx_t_6;
+    __pyx_t_19[1] = __pyx_t_9;
     __pyx_t_19[2] = __pyx_mstate_global->__pyx_kp_u__5;
-    __pyx_t_19[3] = __pyx_t_5;
+    __pyx_t_19[3] = __pyx_t_8;
     __pyx_t_19[4] = __pyx_mstate_global->__pyx_kp_u_is_outside_the_store;
-    __pyx_t_14 = 33;
+    __pyx_t_15 = 33;
     #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
-    __pyx_t_14 += __Pyx_PyUnicode_GET_LENGTH(__pyx_t_19[1]) + __Pyx_PyUnicode_GET_LENGTH(__pyx_t_19[3]);
+    __pyx_t_15 += __Pyx_PyUnicode_GET_LENGTH(__pyx_t_19[1]) + __Pyx_PyUnicode_GET_LENGTH(__pyx_t_19[3]);
     #endif
     __pyx_t_20 = 0;
     #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
     __pyx_t_20 |= __Pyx_PyUnicode_KIND_04(__pyx_t_19[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_19[3]);
     #endif
-    __pyx_t_7 = __Pyx_PyUnicode_Join(__pyx_t_19, 5, __pyx_t_14, __pyx_t_20);
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 75, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_7);
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __pyx_t_4 = 1;
+    __pyx_t_6 = __Pyx_PyUnicode_Join(__pyx_t_19, 5, __pyx_t_15, __pyx_t_20);
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_6);
+    __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __pyx_t_5 = 1;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_t_7};
-      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 75, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_2);
+      PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_t_6};
+      __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
+      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 82, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_3);
     }
-    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 75, __pyx_L1_error)
+    __Pyx_Raise(__pyx_t_3, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __PYX_ERR(0, 82, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":74
+    /* "ext/synapse_store.pyx":81
  *                 break
  *             row_start[s + 1] += 1
  *     if bad >= 0:             # <<<<<<<<<<<<<<
@@ -23297,7 +23531,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
   }
 
-  /* "ext/synapse_store.pyx":76
+  /* "ext/synapse_store.pyx":83
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23310,7 +23544,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":77
+        /* "ext/synapse_store.pyx":84
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:
  *         for s in range(n_sources):             # <<<<<<<<<<<<<<
@@ -23318,37 +23552,37 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *             fill[s] = row_start[s]
 */
 
-        __pyx_t_13 = __pyx_v_n_sources;
-        __pyx_t_12 = __pyx_t_13;
+        __pyx_t_14 = __pyx_v_n_sources;
+        __pyx_t_13 = __pyx_t_14;
 
-        for (__pyx_t_21 = 0; __pyx_t_21 < __pyx_t_12; __pyx_t_21+=1) {
+        for (__pyx_t_21 = 0; __pyx_t_21 < __pyx_t_13; __pyx_t_21+=1) {
           __pyx_v_s = __pyx_t_21;
 
-          /* "ext/synapse_store.pyx":78
+          /* "ext/synapse_store.pyx":85
  *     with nogil:
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]             # <<<<<<<<<<<<<<
  *             fill[s] = row_start[s]
  *         for k in range(n):
 */
-          __pyx_t_17 = __pyx_v_s;
+          __pyx_t_18 = __pyx_v_s;
           __pyx_t_22 = (__pyx_v_s + 1);
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_22)) )) += (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_17)) )));
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_22)) )) += (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":79
+          /* "ext/synapse_store.pyx":86
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]             # <<<<<<<<<<<<<<
  *         for k in range(n):
  *             s = sources[k]
 */
-          __pyx_t_17 = __pyx_v_s;
+          __pyx_t_18 = __pyx_v_s;
           __pyx_t_22 = __pyx_v_s;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_17)) )));
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_18)) )));
         }
 
 
-        /* "ext/synapse_store.pyx":80
+        /* "ext/synapse_store.pyx":87
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23356,48 +23590,78 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
 */
 
-        __pyx_t_14 = __pyx_v_n;
-        __pyx_t_15 = __pyx_t_14;
+        __pyx_t_15 = __pyx_v_n;
+        __pyx_t_16 = __pyx_t_15;
 
-        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
-          __pyx_v_k = __pyx_t_16;
+        for (__pyx_t_17 = 0; __pyx_t_17 < __pyx_t_16; __pyx_t_17+=1) {
+          __pyx_v_k = __pyx_t_17;
 
-          /* "ext/synapse_store.pyx":81
+          /* "ext/synapse_store.pyx":88
  *             fill[s] = row_start[s]
  *         for k in range(n):
  *             s = sources[k]             # <<<<<<<<<<<<<<
  *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
- *             fill[s] += 1
+ *             if moving:
 */
-          __pyx_t_17 = __pyx_v_k;
-          __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_17)) )));
+          __pyx_t_18 = __pyx_v_k;
+          __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":82
+          /* "ext/synapse_store.pyx":89
  *         for k in range(n):
  *             s = sources[k]
  *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)             # <<<<<<<<<<<<<<
- *             fill[s] += 1
- *     return row_start_arr, local_arr
+ *             if moving:
+ *                 grouped[fill[s]] = positions[k]
 */
-          __pyx_t_17 = __pyx_v_k;
+          __pyx_t_18 = __pyx_v_k;
           __pyx_t_22 = __pyx_v_s;
           __pyx_t_23 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )));
-          *((int32_t *) ( /* dim=0 */ ((char *) (((int32_t *) __pyx_v_local_targets.data) + __pyx_t_23)) )) = ((int32_t)((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_17)) ))) - __pyx_v_target_start));
+          *((int32_t *) ( /* dim=0 */ ((char *) (((int32_t *) __pyx_v_local_targets.data) + __pyx_t_23)) )) = ((int32_t)((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) ))) - __pyx_v_target_start));
 
-          /* "ext/synapse_store.pyx":83
+          /* "ext/synapse_store.pyx":90
  *             s = sources[k]
  *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             if moving:             # <<<<<<<<<<<<<<
+ *                 grouped[fill[s]] = positions[k]
+ *             fill[s] += 1
+*/
+          if (__pyx_v_moving) {
+
+            /* "ext/synapse_store.pyx":91
+ *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             if moving:
+ *                 grouped[fill[s]] = positions[k]             # <<<<<<<<<<<<<<
+ *             fill[s] += 1
+ *     return row_start_arr, local_arr, (grouped_arr if moving else None)
+*/
+            __pyx_t_18 = __pyx_v_k;
+            __pyx_t_22 = __pyx_v_s;
+            __pyx_t_23 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )));
+            *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_grouped.data) + __pyx_t_23)) )) = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_positions.data) + __pyx_t_18)) )));
+
+            /* "ext/synapse_store.pyx":90
+ *             s = sources[k]
+ *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             if moving:             # <<<<<<<<<<<<<<
+ *                 grouped[fill[s]] = positions[k]
+ *             fill[s] += 1
+*/
+          }
+
+          /* "ext/synapse_store.pyx":92
+ *             if moving:
+ *                 grouped[fill[s]] = positions[k]
  *             fill[s] += 1             # <<<<<<<<<<<<<<
- *     return row_start_arr, local_arr
+ *     return row_start_arr, local_arr, (grouped_arr if moving else None)
  * 
 */
-          __pyx_t_17 = __pyx_v_s;
-          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_17)) )) += 1;
+          __pyx_t_18 = __pyx_v_s;
+          *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_18)) )) += 1;
         }
 
       }
 
-      /* "ext/synapse_store.pyx":76
+      /* "ext/synapse_store.pyx":83
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23408,61 +23672,74 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L17;
+          goto __pyx_L20;
         }
-        __pyx_L17:;
+        __pyx_L20:;
       }
   }
 
-  /* "ext/synapse_store.pyx":84
- *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+  /* "ext/synapse_store.pyx":93
+ *                 grouped[fill[s]] = positions[k]
  *             fill[s] += 1
- *     return row_start_arr, local_arr             # <<<<<<<<<<<<<<
+ *     return row_start_arr, local_arr, (grouped_arr if moving else None)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 84, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_2);
+  if (__pyx_v_moving) {
+    __Pyx_INCREF(__pyx_v_grouped_arr);
+    __pyx_t_3 = __pyx_v_grouped_arr;
+  } else {
+    __Pyx_INCREF(Py_None);
+    __pyx_t_3 = Py_None;
+  }
+  __pyx_t_6 = PyTuple_New(3); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
   __Pyx_INCREF(__pyx_v_row_start_arr);
   __Pyx_GIVEREF(__pyx_v_row_start_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 84, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 93, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_local_arr);
   __Pyx_GIVEREF(__pyx_v_local_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_local_arr) != (0)) __PYX_ERR(0, 84, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_v_local_arr) != (0)) __PYX_ERR(0, 93, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_3);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 93, __pyx_L1_error);
+  __pyx_t_3 = 0;
   {
     PyObject *__pyx_temp;
     {
       __pyx_temp = __pyx_r;
-      __pyx_r = __pyx_t_2;
+      __pyx_r = __pyx_t_6;
     }
     __Pyx_XDECREF(__pyx_temp);
   }
-  __pyx_t_2 = 0;
+  __pyx_t_6 = 0;
   goto __pyx_L0;
 
   /* "ext/synapse_store.pyx":45
  * 
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
- *                             int64_t target_start, int64_t n_sources):
- *     """The CSR arrays of a store's first synapses, in one stable counting sort
+ *                             int64_t target_start, int64_t n_sources,
+ *                             const int64_t[::1] positions=None):
 */
 
   /* function exit code */
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_2);
   __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_6);
   __Pyx_XDECREF(__pyx_t_7);
   __Pyx_XDECREF(__pyx_t_8);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);
+  __Pyx_XDECREF(__pyx_t_9);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_11, 1);
   __Pyx_AddTraceback("distsim._ext.synapse_store.group_targets_by_source", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
 
 
+
+  __Pyx_XDECREF(__pyx_v_grouped_arr);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
   __Pyx_XDECREF(__pyx_v_row_start_arr);
   __Pyx_XDECREF(__pyx_v_local_arr);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
@@ -23476,7 +23753,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":87
+/* "ext/synapse_store.pyx":96
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
@@ -23525,39 +23802,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_seen,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 87, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 96, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 96, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 87, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 96, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
     }
-    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 87, __pyx_L3_error)
-    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 87, __pyx_L3_error)
+    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 96, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 87, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 96, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23613,7 +23890,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":91
+  /* "ext/synapse_store.pyx":100
  *     ``seen[g]`` before the call (counts carried over from earlier elements),
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
@@ -23622,7 +23899,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":92
+  /* "ext/synapse_store.pyx":101
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23630,16 +23907,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *     for k in range(n):
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 92, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 101, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23660,13 +23937,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 92, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 92, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23678,25 +23955,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 92, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 101, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":93
+  /* "ext/synapse_store.pyx":102
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 102, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":94
+  /* "ext/synapse_store.pyx":103
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -23710,7 +23987,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
     __pyx_v_k = __pyx_t_11;
 
-    /* "ext/synapse_store.pyx":95
+    /* "ext/synapse_store.pyx":104
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -23738,7 +24015,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     if (unlikely(__pyx_t_12)) {
 
 
-      /* "ext/synapse_store.pyx":96
+      /* "ext/synapse_store.pyx":105
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")             # <<<<<<<<<<<<<<
@@ -23747,12 +24024,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
       __pyx_t_4 = NULL;
       __pyx_t_13 = __pyx_v_k;
-      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 96, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 105, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
-      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 96, __pyx_L1_error)
+      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 105, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 96, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 105, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __pyx_t_15[0] = __pyx_mstate_global->__pyx_kp_u_group;
       __pyx_t_15[1] = __pyx_t_6;
@@ -23767,7 +24044,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __pyx_t_17 |= __Pyx_PyUnicode_KIND_04(__pyx_t_15[1]);
       #endif
       __pyx_t_3 = __Pyx_PyUnicode_Join(__pyx_t_15, 4, __pyx_t_16, __pyx_t_17);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 96, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 105, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -23777,14 +24054,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 96, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 105, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 96, __pyx_L1_error)
+      __PYX_ERR(0, 105, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":95
+      /* "ext/synapse_store.pyx":104
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -23795,7 +24072,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
 
 
-  /* "ext/synapse_store.pyx":97
+  /* "ext/synapse_store.pyx":106
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23808,7 +24085,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":98
+        /* "ext/synapse_store.pyx":107
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23822,7 +24099,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":99
+          /* "ext/synapse_store.pyx":108
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
@@ -23834,7 +24111,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
           __pyx_t_19 = __pyx_v_k;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_19)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":100
+          /* "ext/synapse_store.pyx":109
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
@@ -23848,7 +24125,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 
       }
 
-      /* "ext/synapse_store.pyx":97
+      /* "ext/synapse_store.pyx":106
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23865,7 +24142,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       }
   }
 
-  /* "ext/synapse_store.pyx":101
+  /* "ext/synapse_store.pyx":110
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -23883,7 +24160,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":87
+  /* "ext/synapse_store.pyx":96
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
@@ -23912,7 +24189,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":111
+/* "ext/synapse_store.pyx":120
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
@@ -23961,39 +24238,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_n_targets,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 111, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 120, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 111, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 111, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts_by_target", 0) < (0)) __PYX_ERR(0, 111, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts_by_target", 0) < (0)) __PYX_ERR(0, 120, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, i); __PYX_ERR(0, 111, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, i); __PYX_ERR(0, 120, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 111, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 120, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 111, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 120, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 111, __pyx_L3_error)
-    __pyx_v_n_targets = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_targets == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 111, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 120, __pyx_L3_error)
+    __pyx_v_n_targets = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_targets == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 120, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 111, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 120, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24044,7 +24321,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts_by_target", 0);
 
-  /* "ext/synapse_store.pyx":113
+  /* "ext/synapse_store.pyx":122
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -24053,7 +24330,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":114
+  /* "ext/synapse_store.pyx":123
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     out = np.zeros(n_targets + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24061,16 +24338,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_targets + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_targets + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -24091,13 +24368,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 114, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 114, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -24109,25 +24386,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 114, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 123, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":115
+  /* "ext/synapse_store.pyx":124
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 124, __pyx_L1_error)
   __pyx_v_row_start = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":116
+  /* "ext/synapse_store.pyx":125
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24140,7 +24417,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":117
+        /* "ext/synapse_store.pyx":126
  *     cdef int64_t[::1] row_start = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -24154,7 +24431,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":118
+          /* "ext/synapse_store.pyx":127
  *     with nogil:
  *         for k in range(n):
  *             row_start[local_targets[k] + 1] += 1             # <<<<<<<<<<<<<<
@@ -24167,7 +24444,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         }
 
 
-        /* "ext/synapse_store.pyx":119
+        /* "ext/synapse_store.pyx":128
  *         for k in range(n):
  *             row_start[local_targets[k] + 1] += 1
  *         for k in range(n_targets):             # <<<<<<<<<<<<<<
@@ -24181,7 +24458,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_15; __pyx_t_9+=1) {
           __pyx_v_k = __pyx_t_9;
 
-          /* "ext/synapse_store.pyx":120
+          /* "ext/synapse_store.pyx":129
  *             row_start[local_targets[k] + 1] += 1
  *         for k in range(n_targets):
  *             row_start[k + 1] += row_start[k]             # <<<<<<<<<<<<<<
@@ -24195,7 +24472,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
 
       }
 
-      /* "ext/synapse_store.pyx":116
+      /* "ext/synapse_store.pyx":125
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24212,7 +24489,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
       }
   }
 
-  /* "ext/synapse_store.pyx":121
+  /* "ext/synapse_store.pyx":130
  *         for k in range(n_targets):
  *             row_start[k + 1] += row_start[k]
  *     return out             # <<<<<<<<<<<<<<
@@ -24230,7 +24507,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":111
+  /* "ext/synapse_store.pyx":120
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
@@ -24259,7 +24536,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":124
+/* "ext/synapse_store.pyx":133
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -24294,55 +24571,55 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_9scatter_by_target(PyOb
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
-    struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
+    struct __pyx_defaults1 *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 124, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 133, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -24356,7 +24633,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_9scatter_by_target(PyOb
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24408,7 +24685,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 124, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 133, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -24426,11 +24703,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 124, __pyx_L1_error)
+    __PYX_ERR(0, 133, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 133, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -24440,7 +24717,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 124, __pyx_L1_error)
+      __PYX_ERR(0, 133, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -24459,9 +24736,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 124, __pyx_L1_error)
+    __PYX_ERR(0, 133, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_values, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_values, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 133, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -24470,25 +24747,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 124, __pyx_L1_error)
+      __PYX_ERR(0, 133, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_values); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_values); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_values, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 124, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_values, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 133, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 124, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 133, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -24543,53 +24820,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24646,7 +24923,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":129
+  /* "ext/synapse_store.pyx":138
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -24655,7 +24932,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":130
+  /* "ext/synapse_store.pyx":139
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24663,9 +24940,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -24685,14 +24962,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 130, __pyx_L1_error)
+    __PYX_ERR(0, 139, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -24713,13 +24990,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -24731,16 +25008,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":132
+  /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24753,7 +25030,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":133
+        /* "ext/synapse_store.pyx":142
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -24767,7 +25044,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":134
+          /* "ext/synapse_store.pyx":143
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -24777,7 +25054,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":135
+          /* "ext/synapse_store.pyx":144
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -24789,7 +25066,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":136
+          /* "ext/synapse_store.pyx":145
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -24802,7 +25079,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":132
+      /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24819,7 +25096,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":124
+  /* "ext/synapse_store.pyx":133
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -24876,53 +25153,53 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24979,7 +25256,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":129
+  /* "ext/synapse_store.pyx":138
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -24988,7 +25265,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":130
+  /* "ext/synapse_store.pyx":139
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24996,9 +25273,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25018,14 +25295,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 130, __pyx_L1_error)
+    __PYX_ERR(0, 139, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25046,13 +25323,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25064,16 +25341,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":132
+  /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25086,7 +25363,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":133
+        /* "ext/synapse_store.pyx":142
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25100,7 +25377,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":134
+          /* "ext/synapse_store.pyx":143
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25110,7 +25387,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":135
+          /* "ext/synapse_store.pyx":144
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25122,7 +25399,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":136
+          /* "ext/synapse_store.pyx":145
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25135,7 +25412,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":132
+      /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25152,7 +25429,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":124
+  /* "ext/synapse_store.pyx":133
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25209,53 +25486,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25312,7 +25589,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_2scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":129
+  /* "ext/synapse_store.pyx":138
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -25321,7 +25598,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":130
+  /* "ext/synapse_store.pyx":139
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25329,9 +25606,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25351,14 +25628,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 130, __pyx_L1_error)
+    __PYX_ERR(0, 139, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25379,13 +25656,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25397,16 +25674,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":132
+  /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25419,7 +25696,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":133
+        /* "ext/synapse_store.pyx":142
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25433,7 +25710,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":134
+          /* "ext/synapse_store.pyx":143
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25443,7 +25720,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":135
+          /* "ext/synapse_store.pyx":144
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25455,7 +25732,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":136
+          /* "ext/synapse_store.pyx":145
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25468,7 +25745,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":132
+      /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25485,7 +25762,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":124
+  /* "ext/synapse_store.pyx":133
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25542,53 +25819,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_23scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 124, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 124, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25645,7 +25922,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_3scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":129
+  /* "ext/synapse_store.pyx":138
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -25654,7 +25931,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":130
+  /* "ext/synapse_store.pyx":139
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25662,9 +25939,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25684,14 +25961,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 130, __pyx_L1_error)
+    __PYX_ERR(0, 139, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25712,13 +25989,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25730,16 +26007,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":132
+  /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25752,7 +26029,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":133
+        /* "ext/synapse_store.pyx":142
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25766,7 +26043,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":134
+          /* "ext/synapse_store.pyx":143
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25776,7 +26053,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":135
+          /* "ext/synapse_store.pyx":144
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25788,7 +26065,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":136
+          /* "ext/synapse_store.pyx":145
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25801,7 +26078,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":132
+      /* "ext/synapse_store.pyx":141
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25818,7 +26095,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":124
+  /* "ext/synapse_store.pyx":133
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25849,7 +26126,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":139
+/* "ext/synapse_store.pyx":148
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25899,46 +26176,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_indices,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 139, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 148, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 139, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 148, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 139, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 148, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 139, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 148, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "target_major_positions", 0) < (0)) __PYX_ERR(0, 139, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "target_major_positions", 0) < (0)) __PYX_ERR(0, 148, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, i); __PYX_ERR(0, 139, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, i); __PYX_ERR(0, 148, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 139, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 148, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 139, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 148, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 139, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 148, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 139, __pyx_L3_error)
-    __pyx_v_indices = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_indices.memview)) __PYX_ERR(0, 140, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 148, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 148, __pyx_L3_error)
+    __pyx_v_indices = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_indices.memview)) __PYX_ERR(0, 149, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 139, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 148, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25998,7 +26275,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("target_major_positions", 0);
 
-  /* "ext/synapse_store.pyx":144
+  /* "ext/synapse_store.pyx":153
  *     allowed) are in target-major order (the order of `scatter_by_target`):
  *     one pass, without the whole permutation."""
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0             # <<<<<<<<<<<<<<
@@ -26009,7 +26286,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
   __pyx_v_m = (__pyx_v_indices.shape[0]);
   __pyx_v_j = 0;
 
-  /* "ext/synapse_store.pyx":145
+  /* "ext/synapse_store.pyx":154
  *     one pass, without the whole permutation."""
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
  *     out = np.empty(m, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26017,16 +26294,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 154, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 154, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 154, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 154, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 154, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -26047,13 +26324,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 145, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 154, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 145, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 154, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -26065,25 +26342,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 145, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 154, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":146
+  /* "ext/synapse_store.pyx":155
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
  *     out = np.empty(m, dtype=np.int64)
  *     cdef int64_t[::1] positions = out             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 155, __pyx_L1_error)
   __pyx_v_positions = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":147
+  /* "ext/synapse_store.pyx":156
  *     out = np.empty(m, dtype=np.int64)
  *     cdef int64_t[::1] positions = out
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26091,9 +26368,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 147, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 147, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __pyx_t_9.data = __pyx_v_row_start.data;
@@ -26113,14 +26390,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 147, __pyx_L1_error)
+    __PYX_ERR(0, 156, __pyx_L1_error)
 }
 
-__pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 147, __pyx_L1_error)
+__pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 147, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 147, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -26141,13 +26418,13 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 147, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 147, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -26159,16 +26436,16 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 147, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 156, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 147, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":149
+  /* "ext/synapse_store.pyx":158
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
@@ -26206,7 +26483,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   if (unlikely(__pyx_t_11)) {
 
 
-    /* "ext/synapse_store.pyx":150
+    /* "ext/synapse_store.pyx":159
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")             # <<<<<<<<<<<<<<
@@ -26214,9 +26491,9 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
  *         for k in range(n):
 */
     __pyx_t_6 = NULL;
-    __pyx_t_3 = __Pyx_PyUnicode_From_Py_ssize_t((__pyx_v_n - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 150, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyUnicode_From_Py_ssize_t((__pyx_v_n - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 159, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_store_positions_outside_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 150, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_store_positions_outside_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 159, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __pyx_t_7 = 1;
@@ -26225,14 +26502,14 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 150, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 159, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 150, __pyx_L1_error)
+    __PYX_ERR(0, 159, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":149
+    /* "ext/synapse_store.pyx":158
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
@@ -26241,7 +26518,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
   }
 
-  /* "ext/synapse_store.pyx":151
+  /* "ext/synapse_store.pyx":160
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26254,7 +26531,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":152
+        /* "ext/synapse_store.pyx":161
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -26268,7 +26545,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_k = __pyx_t_16;
 
-          /* "ext/synapse_store.pyx":153
+          /* "ext/synapse_store.pyx":162
  *     with nogil:
  *         for k in range(n):
  *             if j == m:             # <<<<<<<<<<<<<<
@@ -26280,7 +26557,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
           if (__pyx_t_11) {
 
 
-            /* "ext/synapse_store.pyx":154
+            /* "ext/synapse_store.pyx":163
  *         for k in range(n):
  *             if j == m:
  *                 break             # <<<<<<<<<<<<<<
@@ -26289,7 +26566,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
             goto __pyx_L11_break;
 
-            /* "ext/synapse_store.pyx":153
+            /* "ext/synapse_store.pyx":162
  *     with nogil:
  *         for k in range(n):
  *             if j == m:             # <<<<<<<<<<<<<<
@@ -26298,7 +26575,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
           }
 
-          /* "ext/synapse_store.pyx":155
+          /* "ext/synapse_store.pyx":164
  *             if j == m:
  *                 break
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -26308,7 +26585,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
           __pyx_t_13 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_13)) )));
 
-          /* "ext/synapse_store.pyx":156
+          /* "ext/synapse_store.pyx":165
  *                 break
  *             t = local_targets[k]
  *             while j < m and indices[j] == k:             # <<<<<<<<<<<<<<
@@ -26336,7 +26613,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 
             if (!__pyx_t_11) break;
 
-            /* "ext/synapse_store.pyx":157
+            /* "ext/synapse_store.pyx":166
  *             t = local_targets[k]
  *             while j < m and indices[j] == k:
  *                 positions[j] = fill[t]             # <<<<<<<<<<<<<<
@@ -26347,7 +26624,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
             __pyx_t_17 = __pyx_v_j;
             *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_positions.data) + __pyx_t_17)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_13)) )));
 
-            /* "ext/synapse_store.pyx":158
+            /* "ext/synapse_store.pyx":167
  *             while j < m and indices[j] == k:
  *                 positions[j] = fill[t]
  *                 j += 1             # <<<<<<<<<<<<<<
@@ -26357,7 +26634,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
             __pyx_v_j = (__pyx_v_j + 1);
           }
 
-          /* "ext/synapse_store.pyx":159
+          /* "ext/synapse_store.pyx":168
  *                 positions[j] = fill[t]
  *                 j += 1
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -26371,7 +26648,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":151
+      /* "ext/synapse_store.pyx":160
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26388,7 +26665,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":160
+  /* "ext/synapse_store.pyx":169
  *                 j += 1
  *             fill[t] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -26406,7 +26683,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":139
+  /* "ext/synapse_store.pyx":148
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26439,7 +26716,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":163
+/* "ext/synapse_store.pyx":172
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26474,55 +26751,55 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyOb
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
-    struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
+    struct __pyx_defaults1 *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 163, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 172, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -26536,7 +26813,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyOb
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26588,7 +26865,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 163, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 172, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -26606,11 +26883,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 163, __pyx_L1_error)
+    __PYX_ERR(0, 172, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 172, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -26620,7 +26897,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 163, __pyx_L1_error)
+      __PYX_ERR(0, 172, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -26639,9 +26916,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 163, __pyx_L1_error)
+    __PYX_ERR(0, 172, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 172, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -26650,25 +26927,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 163, __pyx_L1_error)
+      __PYX_ERR(0, 172, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 163, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 172, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 163, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 172, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -26723,53 +27000,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26826,7 +27103,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":167
+  /* "ext/synapse_store.pyx":176
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -26835,7 +27112,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":168
+  /* "ext/synapse_store.pyx":177
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26843,9 +27120,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -26865,14 +27142,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 168, __pyx_L1_error)
+    __PYX_ERR(0, 177, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -26893,13 +27170,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -26911,16 +27188,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":170
+  /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26933,7 +27210,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":171
+        /* "ext/synapse_store.pyx":180
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -26947,7 +27224,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":172
+          /* "ext/synapse_store.pyx":181
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -26957,7 +27234,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":173
+          /* "ext/synapse_store.pyx":182
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -26969,7 +27246,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":174
+          /* "ext/synapse_store.pyx":183
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -26982,7 +27259,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":170
+      /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26999,7 +27276,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":163
+  /* "ext/synapse_store.pyx":172
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27056,53 +27333,53 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27159,7 +27436,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":167
+  /* "ext/synapse_store.pyx":176
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27168,7 +27445,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":168
+  /* "ext/synapse_store.pyx":177
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27176,9 +27453,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27198,14 +27475,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 168, __pyx_L1_error)
+    __PYX_ERR(0, 177, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27226,13 +27503,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27244,16 +27521,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":170
+  /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27266,7 +27543,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":171
+        /* "ext/synapse_store.pyx":180
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27280,7 +27557,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":172
+          /* "ext/synapse_store.pyx":181
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27290,7 +27567,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":173
+          /* "ext/synapse_store.pyx":182
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27302,7 +27579,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":174
+          /* "ext/synapse_store.pyx":183
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27315,7 +27592,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":170
+      /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27332,7 +27609,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":163
+  /* "ext/synapse_store.pyx":172
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27389,53 +27666,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27492,7 +27769,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_2gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":167
+  /* "ext/synapse_store.pyx":176
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27501,7 +27778,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":168
+  /* "ext/synapse_store.pyx":177
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27509,9 +27786,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27531,14 +27808,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 168, __pyx_L1_error)
+    __PYX_ERR(0, 177, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27559,13 +27836,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27577,16 +27854,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":170
+  /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27599,7 +27876,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":171
+        /* "ext/synapse_store.pyx":180
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27613,7 +27890,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":172
+          /* "ext/synapse_store.pyx":181
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27623,7 +27900,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":173
+          /* "ext/synapse_store.pyx":182
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27635,7 +27912,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":174
+          /* "ext/synapse_store.pyx":183
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27648,7 +27925,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":170
+      /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27665,7 +27942,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":163
+  /* "ext/synapse_store.pyx":172
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27722,53 +27999,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_33gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 163, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27825,7 +28102,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_3gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":167
+  /* "ext/synapse_store.pyx":176
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27834,7 +28111,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":168
+  /* "ext/synapse_store.pyx":177
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27842,9 +28119,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27864,14 +28141,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 168, __pyx_L1_error)
+    __PYX_ERR(0, 177, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 168, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27892,13 +28169,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27910,16 +28187,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":170
+  /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27932,7 +28209,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":171
+        /* "ext/synapse_store.pyx":180
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27946,7 +28223,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":172
+          /* "ext/synapse_store.pyx":181
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27956,7 +28233,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":173
+          /* "ext/synapse_store.pyx":182
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27968,7 +28245,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":174
+          /* "ext/synapse_store.pyx":183
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27981,7 +28258,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":170
+      /* "ext/synapse_store.pyx":179
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27998,7 +28275,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":163
+  /* "ext/synapse_store.pyx":172
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -28029,19 +28306,19 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":177
+/* "ext/synapse_store.pyx":186
  * 
  * 
- * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
- *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
- *     """``out`` row by row: each source's old synapses, then its new ones (a
+ * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
+ *                    const int64_t[::1] offsets, element_t[::1] out):
+ *     """``out`` row by row: each source's synapses of segment 0, then of
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows, "``out`` row by row: each source\047s old synapses, then its new ones (a\n    later connect call\047s, grouped by source). Rows are copied whole: one\n    pass over the store, no permutation. Elements are moved as raw bytes.");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_15merge_rows = {"merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
-static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_14merge_segments, "``out`` row by row: each source\047s synapses of segment 0, then of\n    segment 1, ... (the store\047s arrays and the connect calls not merged yet,\n    each grouped by source; segment g\047s data start at ``offsets[g]`` in\n    ``data``). Rows are copied whole: one pass, no permutation. Elements are\n    moved as raw bytes.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_15merge_segments = {"merge_segments", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_15merge_segments, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_segments};
+static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
   PyObject *__pyx_v_signatures = 0;
   PyObject *__pyx_v_args = 0;
   PyObject *__pyx_v_kwargs = 0;
@@ -28064,55 +28341,55 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
-    struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
+    struct __pyx_defaults1 *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 186, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -28126,7 +28403,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28137,7 +28414,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(__pyx_self, __pyx_v_signatures, __pyx_v_args, __pyx_v_kwargs, __pyx_v_defaults, __pyx_v__fused_sigindex);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(__pyx_self, __pyx_v_signatures, __pyx_v_args, __pyx_v_kwargs, __pyx_v_defaults, __pyx_v__fused_sigindex);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -28147,7 +28424,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_rows(PyObject *
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex) {
   Py_ssize_t __pyx_v_arg_count;
   PyTypeObject *__pyx_v_ndarray = 0;
   PyObject *__pyx_v_arg = NULL;
@@ -28163,7 +28440,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNU
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("merge_rows", 0);
+  __Pyx_RefNannySetupContext("merge_segments", 0);
   __Pyx_INCREF(__pyx_v_kwargs);
   __pyx_t_2 = (__pyx_v_kwargs != Py_None);
   if (__pyx_t_2) {
@@ -28178,7 +28455,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNU
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 186, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -28196,23 +28473,23 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNU
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 177, __pyx_L1_error)
+    __PYX_ERR(0, 186, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 186, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_1 = (2 < __pyx_v_arg_count);
+  __pyx_t_1 = (1 < __pyx_v_arg_count);
 
   if (__pyx_t_1) {
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 177, __pyx_L1_error)
+      __PYX_ERR(0, 186, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
+    __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 1);
     __Pyx_INCREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
@@ -28229,9 +28506,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNU
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 177, __pyx_L1_error)
+    __PYX_ERR(0, 186, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_old, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_data, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 186, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -28240,25 +28517,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNU
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 177, __pyx_L1_error)
+      __PYX_ERR(0, 186, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_old); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_data); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_old, 2, 5, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 177, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_data, 1, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 186, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 177, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 186, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -28288,23 +28565,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_rows(CYTHON_UNU
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_rows = {"__pyx_fuse_0merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
-static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
-  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_segments = {"__pyx_fuse_0merge_segments", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_segments, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_segments};
+static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_row_starts = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_data = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[5] = {0,0,0,0,0};
+  PyObject* values[4] = {0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  __Pyx_RefNannySetupContext("merge_segments (wrapper)", 0);
   #if CYTHON_ASSUME_SAFE_SIZE
   __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
   #else
@@ -28312,234 +28588,291 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_row
   #endif
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
-        case  5:
-        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 5)) {
+    } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
-      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
     }
-    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(__pyx_self, __pyx_v_row_starts, __pyx_v_data, __pyx_v_offsets, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_segments;
   Py_ssize_t __pyx_v_n_rows;
   Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_g;
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_a;
   Py_ssize_t __pyx_v_b;
+  Py_ssize_t __pyx_v_total;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  int __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  PyObject *__pyx_t_4 = NULL;
-  PyObject *__pyx_t_5 = NULL;
-  size_t __pyx_t_6;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
-  int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_0merge_rows", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_0merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":182
- *     later connect call's, grouped by source). Rows are copied whole: one
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
+  /* "ext/synapse_store.pyx":193
+ *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
 */
-  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
+  __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
+
+  /* "ext/synapse_store.pyx":194
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+*/
   __pyx_v_k = 0;
+  __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+  /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
-  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+  __pyx_t_1 = ((__pyx_v_offsets.shape[0]) != __pyx_v_n_segments);
 
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":184
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
-*/
-  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":185
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
- *     with nogil:
-*/
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
-
-
-  __pyx_t_1 = __pyx_t_2;
-
-  __pyx_L4_bool_binop_done:;
-
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
-*/
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":186
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for s in range(n_rows):
+    /* "ext/synapse_store.pyx":196
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
 */
-    __pyx_t_5 = NULL;
-    __pyx_t_6 = 1;
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
     }
-    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 186, __pyx_L1_error)
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 196, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+    /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
   }
 
-  /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+  /* "ext/synapse_store.pyx":197
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+*/
+
+  __pyx_t_5 = __pyx_v_n_segments;
+  __pyx_t_6 = __pyx_t_5;
+
+  for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+    __pyx_v_g = __pyx_t_7;
+
+    /* "ext/synapse_store.pyx":198
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+*/
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_9 = __pyx_v_n_rows;
+    __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
+
+    /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    __pyx_t_9 = __pyx_v_g;
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_10 = __pyx_v_n_rows;
+    __pyx_t_1 = (((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) )))) > (__pyx_v_data.shape[0]));
+
+    if (unlikely(__pyx_t_1)) {
+
+
+      /* "ext/synapse_store.pyx":200
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
+*/
+      __pyx_t_3 = NULL;
+      __pyx_t_4 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
+        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_2);
+      }
+      __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      __PYX_ERR(0, 200, __pyx_L1_error)
+
+      /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    }
+  }
+
+
+  /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  __pyx_t_1 = ((__pyx_v_out.shape[0]) != __pyx_v_total);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":202
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 202, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
   {
       PyThreadState * _save;
@@ -28547,140 +28880,107 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":188
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+        /* "ext/synapse_store.pyx":204
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
 */
 
-        __pyx_t_7 = __pyx_v_n_rows;
-        __pyx_t_8 = __pyx_t_7;
+        __pyx_t_5 = __pyx_v_n_rows;
+        __pyx_t_6 = __pyx_t_5;
 
-        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-          __pyx_v_s = __pyx_t_9;
+        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+          __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":189
+          /* "ext/synapse_store.pyx":205
  *     with nogil:
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *             for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
 */
-          __pyx_t_3 = __pyx_v_s;
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
 
-          __pyx_t_3 = (__pyx_v_s + 1);
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+          __pyx_t_11 = __pyx_v_n_segments;
+          __pyx_t_12 = __pyx_t_11;
 
-          __pyx_v_a = __pyx_t_10;
-          __pyx_v_b = __pyx_t_11;
+          for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+            __pyx_v_g = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":190
+            /* "ext/synapse_store.pyx":206
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
 */
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+            __pyx_t_10 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_9 = __pyx_v_s;
+            __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":191
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
+            /* "ext/synapse_store.pyx":207
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
 */
-            __pyx_t_3 = __pyx_v_k;
-            __pyx_t_12 = __pyx_v_a;
-            (void)(memcpy((&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint8_t)))));
+            __pyx_t_9 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_10 = (__pyx_v_s + 1);
+            __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":192
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
+            /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
 */
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+            __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
 
-            /* "ext/synapse_store.pyx":190
- *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+            if (__pyx_t_1) {
+
+
+              /* "ext/synapse_store.pyx":209
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                     k += b - a
 */
+              __pyx_t_10 = __pyx_v_k;
+              __pyx_t_8 = __pyx_v_a;
+              (void)(memcpy((&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint8_t)))));
+
+              /* "ext/synapse_store.pyx":210
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a             # <<<<<<<<<<<<<<
+*/
+              __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+              /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
+*/
+            }
           }
 
-          /* "ext/synapse_store.pyx":193
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
-*/
-          __pyx_t_12 = __pyx_v_s;
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_t_12 = (__pyx_v_s + 1);
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_v_a = __pyx_t_11;
-          __pyx_v_b = __pyx_t_10;
-
-          /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
-
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":195
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
-*/
-            __pyx_t_12 = __pyx_v_k;
-            __pyx_t_3 = __pyx_v_a;
-            (void)(memcpy((&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint8_t)))));
-
-            /* "ext/synapse_store.pyx":196
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
-*/
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
-
-            /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          }
         }
 
       }
 
-      /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+      /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -28692,23 +28992,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(CYTHON_UNU
       }
   }
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":186
  * 
  * 
- * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
- *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
- *     """``out`` row by row: each source's old synapses, then its new ones (a
+ * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
+ *                    const int64_t[::1] offsets, element_t[::1] out):
+ *     """``out`` row by row: each source's synapses of segment 0, then of
 */
 
   /* function exit code */
   __pyx_r = Py_None; __Pyx_INCREF(Py_None);
   goto __pyx_L0;
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_5);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
+
+
+
 
 
 
@@ -28720,23 +29023,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_rows(CYTHON_UNU
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_rows = {"__pyx_fuse_1merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
-static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
-  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_segments = {"__pyx_fuse_1merge_segments", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_segments, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_segments};
+static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_row_starts = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_data = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[5] = {0,0,0,0,0};
+  PyObject* values[4] = {0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  __Pyx_RefNannySetupContext("merge_segments (wrapper)", 0);
   #if CYTHON_ASSUME_SAFE_SIZE
   __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
   #else
@@ -28744,234 +29046,291 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_row
   #endif
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
-        case  5:
-        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 5)) {
+    } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
-      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
     }
-    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(__pyx_self, __pyx_v_row_starts, __pyx_v_data, __pyx_v_offsets, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_segments;
   Py_ssize_t __pyx_v_n_rows;
   Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_g;
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_a;
   Py_ssize_t __pyx_v_b;
+  Py_ssize_t __pyx_v_total;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  int __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  PyObject *__pyx_t_4 = NULL;
-  PyObject *__pyx_t_5 = NULL;
-  size_t __pyx_t_6;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
-  int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_1merge_rows", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_1merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":182
- *     later connect call's, grouped by source). Rows are copied whole: one
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
+  /* "ext/synapse_store.pyx":193
+ *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
 */
-  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
+  __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
+
+  /* "ext/synapse_store.pyx":194
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+*/
   __pyx_v_k = 0;
+  __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+  /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
-  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+  __pyx_t_1 = ((__pyx_v_offsets.shape[0]) != __pyx_v_n_segments);
 
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":184
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
-*/
-  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":185
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
- *     with nogil:
-*/
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
-
-
-  __pyx_t_1 = __pyx_t_2;
-
-  __pyx_L4_bool_binop_done:;
-
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
-*/
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":186
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for s in range(n_rows):
+    /* "ext/synapse_store.pyx":196
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
 */
-    __pyx_t_5 = NULL;
-    __pyx_t_6 = 1;
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
     }
-    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 186, __pyx_L1_error)
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 196, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+    /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
   }
 
-  /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+  /* "ext/synapse_store.pyx":197
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+*/
+
+  __pyx_t_5 = __pyx_v_n_segments;
+  __pyx_t_6 = __pyx_t_5;
+
+  for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+    __pyx_v_g = __pyx_t_7;
+
+    /* "ext/synapse_store.pyx":198
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+*/
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_9 = __pyx_v_n_rows;
+    __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
+
+    /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    __pyx_t_9 = __pyx_v_g;
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_10 = __pyx_v_n_rows;
+    __pyx_t_1 = (((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) )))) > (__pyx_v_data.shape[0]));
+
+    if (unlikely(__pyx_t_1)) {
+
+
+      /* "ext/synapse_store.pyx":200
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
+*/
+      __pyx_t_3 = NULL;
+      __pyx_t_4 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
+        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_2);
+      }
+      __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      __PYX_ERR(0, 200, __pyx_L1_error)
+
+      /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    }
+  }
+
+
+  /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  __pyx_t_1 = ((__pyx_v_out.shape[0]) != __pyx_v_total);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":202
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 202, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
   {
       PyThreadState * _save;
@@ -28979,140 +29338,107 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":188
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+        /* "ext/synapse_store.pyx":204
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
 */
 
-        __pyx_t_7 = __pyx_v_n_rows;
-        __pyx_t_8 = __pyx_t_7;
+        __pyx_t_5 = __pyx_v_n_rows;
+        __pyx_t_6 = __pyx_t_5;
 
-        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-          __pyx_v_s = __pyx_t_9;
+        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+          __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":189
+          /* "ext/synapse_store.pyx":205
  *     with nogil:
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *             for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
 */
-          __pyx_t_3 = __pyx_v_s;
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
 
-          __pyx_t_3 = (__pyx_v_s + 1);
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+          __pyx_t_11 = __pyx_v_n_segments;
+          __pyx_t_12 = __pyx_t_11;
 
-          __pyx_v_a = __pyx_t_10;
-          __pyx_v_b = __pyx_t_11;
+          for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+            __pyx_v_g = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":190
+            /* "ext/synapse_store.pyx":206
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
 */
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+            __pyx_t_10 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_9 = __pyx_v_s;
+            __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":191
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
+            /* "ext/synapse_store.pyx":207
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
 */
-            __pyx_t_3 = __pyx_v_k;
-            __pyx_t_12 = __pyx_v_a;
-            (void)(memcpy((&(*((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint16_t)))));
+            __pyx_t_9 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_10 = (__pyx_v_s + 1);
+            __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":192
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
+            /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
 */
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+            __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
 
-            /* "ext/synapse_store.pyx":190
- *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+            if (__pyx_t_1) {
+
+
+              /* "ext/synapse_store.pyx":209
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                     k += b - a
 */
+              __pyx_t_10 = __pyx_v_k;
+              __pyx_t_8 = __pyx_v_a;
+              (void)(memcpy((&(*((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint16_t)))));
+
+              /* "ext/synapse_store.pyx":210
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a             # <<<<<<<<<<<<<<
+*/
+              __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+              /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
+*/
+            }
           }
 
-          /* "ext/synapse_store.pyx":193
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
-*/
-          __pyx_t_12 = __pyx_v_s;
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_t_12 = (__pyx_v_s + 1);
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_v_a = __pyx_t_11;
-          __pyx_v_b = __pyx_t_10;
-
-          /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
-
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":195
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
-*/
-            __pyx_t_12 = __pyx_v_k;
-            __pyx_t_3 = __pyx_v_a;
-            (void)(memcpy((&(*((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint16_t)))));
-
-            /* "ext/synapse_store.pyx":196
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
-*/
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
-
-            /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          }
         }
 
       }
 
-      /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+      /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -29124,23 +29450,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(CYTHON_UNU
       }
   }
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":186
  * 
  * 
- * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
- *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
- *     """``out`` row by row: each source's old synapses, then its new ones (a
+ * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
+ *                    const int64_t[::1] offsets, element_t[::1] out):
+ *     """``out`` row by row: each source's synapses of segment 0, then of
 */
 
   /* function exit code */
   __pyx_r = Py_None; __Pyx_INCREF(Py_None);
   goto __pyx_L0;
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_5);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
+
+
+
 
 
 
@@ -29152,23 +29481,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_rows(CYTHON_UNU
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_rows = {"__pyx_fuse_2merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
-static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
-  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_segments = {"__pyx_fuse_2merge_segments", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_segments, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_segments};
+static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_row_starts = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_data = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[5] = {0,0,0,0,0};
+  PyObject* values[4] = {0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  __Pyx_RefNannySetupContext("merge_segments (wrapper)", 0);
   #if CYTHON_ASSUME_SAFE_SIZE
   __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
   #else
@@ -29176,234 +29504,291 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_row
   #endif
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
-        case  5:
-        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 5)) {
+    } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
-      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
     }
-    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(__pyx_self, __pyx_v_row_starts, __pyx_v_data, __pyx_v_offsets, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_segments;
   Py_ssize_t __pyx_v_n_rows;
   Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_g;
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_a;
   Py_ssize_t __pyx_v_b;
+  Py_ssize_t __pyx_v_total;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  int __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  PyObject *__pyx_t_4 = NULL;
-  PyObject *__pyx_t_5 = NULL;
-  size_t __pyx_t_6;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
-  int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_2merge_rows", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_2merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":182
- *     later connect call's, grouped by source). Rows are copied whole: one
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
+  /* "ext/synapse_store.pyx":193
+ *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
 */
-  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
+  __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
+
+  /* "ext/synapse_store.pyx":194
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+*/
   __pyx_v_k = 0;
+  __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+  /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
-  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+  __pyx_t_1 = ((__pyx_v_offsets.shape[0]) != __pyx_v_n_segments);
 
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":184
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
-*/
-  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":185
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
- *     with nogil:
-*/
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
-
-
-  __pyx_t_1 = __pyx_t_2;
-
-  __pyx_L4_bool_binop_done:;
-
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
-*/
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":186
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for s in range(n_rows):
+    /* "ext/synapse_store.pyx":196
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
 */
-    __pyx_t_5 = NULL;
-    __pyx_t_6 = 1;
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
     }
-    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 186, __pyx_L1_error)
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 196, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+    /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
   }
 
-  /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+  /* "ext/synapse_store.pyx":197
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+*/
+
+  __pyx_t_5 = __pyx_v_n_segments;
+  __pyx_t_6 = __pyx_t_5;
+
+  for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+    __pyx_v_g = __pyx_t_7;
+
+    /* "ext/synapse_store.pyx":198
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+*/
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_9 = __pyx_v_n_rows;
+    __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
+
+    /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    __pyx_t_9 = __pyx_v_g;
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_10 = __pyx_v_n_rows;
+    __pyx_t_1 = (((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) )))) > (__pyx_v_data.shape[0]));
+
+    if (unlikely(__pyx_t_1)) {
+
+
+      /* "ext/synapse_store.pyx":200
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
+*/
+      __pyx_t_3 = NULL;
+      __pyx_t_4 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
+        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_2);
+      }
+      __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      __PYX_ERR(0, 200, __pyx_L1_error)
+
+      /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    }
+  }
+
+
+  /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  __pyx_t_1 = ((__pyx_v_out.shape[0]) != __pyx_v_total);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":202
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 202, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
   {
       PyThreadState * _save;
@@ -29411,140 +29796,107 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":188
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+        /* "ext/synapse_store.pyx":204
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
 */
 
-        __pyx_t_7 = __pyx_v_n_rows;
-        __pyx_t_8 = __pyx_t_7;
+        __pyx_t_5 = __pyx_v_n_rows;
+        __pyx_t_6 = __pyx_t_5;
 
-        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-          __pyx_v_s = __pyx_t_9;
+        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+          __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":189
+          /* "ext/synapse_store.pyx":205
  *     with nogil:
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *             for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
 */
-          __pyx_t_3 = __pyx_v_s;
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
 
-          __pyx_t_3 = (__pyx_v_s + 1);
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+          __pyx_t_11 = __pyx_v_n_segments;
+          __pyx_t_12 = __pyx_t_11;
 
-          __pyx_v_a = __pyx_t_10;
-          __pyx_v_b = __pyx_t_11;
+          for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+            __pyx_v_g = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":190
+            /* "ext/synapse_store.pyx":206
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
 */
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+            __pyx_t_10 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_9 = __pyx_v_s;
+            __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":191
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
+            /* "ext/synapse_store.pyx":207
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
 */
-            __pyx_t_3 = __pyx_v_k;
-            __pyx_t_12 = __pyx_v_a;
-            (void)(memcpy((&(*((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint32_t)))));
+            __pyx_t_9 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_10 = (__pyx_v_s + 1);
+            __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":192
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
+            /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
 */
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+            __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
 
-            /* "ext/synapse_store.pyx":190
- *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+            if (__pyx_t_1) {
+
+
+              /* "ext/synapse_store.pyx":209
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                     k += b - a
 */
+              __pyx_t_10 = __pyx_v_k;
+              __pyx_t_8 = __pyx_v_a;
+              (void)(memcpy((&(*((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint32_t)))));
+
+              /* "ext/synapse_store.pyx":210
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a             # <<<<<<<<<<<<<<
+*/
+              __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+              /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
+*/
+            }
           }
 
-          /* "ext/synapse_store.pyx":193
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
-*/
-          __pyx_t_12 = __pyx_v_s;
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_t_12 = (__pyx_v_s + 1);
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_v_a = __pyx_t_11;
-          __pyx_v_b = __pyx_t_10;
-
-          /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
-
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":195
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
-*/
-            __pyx_t_12 = __pyx_v_k;
-            __pyx_t_3 = __pyx_v_a;
-            (void)(memcpy((&(*((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint32_t)))));
-
-            /* "ext/synapse_store.pyx":196
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
-*/
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
-
-            /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          }
         }
 
       }
 
-      /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+      /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -29556,23 +29908,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(CYTHON_UNU
       }
   }
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":186
  * 
  * 
- * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
- *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
- *     """``out`` row by row: each source's old synapses, then its new ones (a
+ * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
+ *                    const int64_t[::1] offsets, element_t[::1] out):
+ *     """``out`` row by row: each source's synapses of segment 0, then of
 */
 
   /* function exit code */
   __pyx_r = Py_None; __Pyx_INCREF(Py_None);
   goto __pyx_L0;
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_5);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
+
+
+
 
 
 
@@ -29584,23 +29939,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_rows(CYTHON_UNU
 }
 
 /* Python wrapper */
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
-static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_rows = {"__pyx_fuse_3merge_rows", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_rows, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_rows};
-static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_rows(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
-  __Pyx_memviewslice __pyx_v_old_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_old = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_new = { 0, 0, { 0 }, { 0 }, { 0 } };
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds); /*proto*/
+static PyMethodDef __pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_segments = {"__pyx_fuse_3merge_segments", (PyCFunction)(void(*)(void))(PyCFunctionWithKeywords)__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_segments, METH_VARARGS|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_14merge_segments};
+static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_segments(PyObject *__pyx_self, PyObject *__pyx_args, PyObject *__pyx_kwds) {
+  __Pyx_memviewslice __pyx_v_row_starts = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_data = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_out = { 0, 0, { 0 }, { 0 }, { 0 } };
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[5] = {0,0,0,0,0};
+  PyObject* values[4] = {0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("merge_rows (wrapper)", 0);
+  __Pyx_RefNannySetupContext("merge_segments (wrapper)", 0);
   #if CYTHON_ASSUME_SAFE_SIZE
   __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
   #else
@@ -29608,234 +29962,291 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_row
   #endif
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_old_row_start,&__pyx_mstate_global->__pyx_n_u_new_row_start,&__pyx_mstate_global->__pyx_n_u_old,&__pyx_mstate_global->__pyx_n_u_new_2,&__pyx_mstate_global->__pyx_n_u_out,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 177, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
-        case  5:
-        values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_rows", 0) < (0)) __PYX_ERR(0, 177, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, i); __PYX_ERR(0, 177, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 5)) {
+    } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 177, __pyx_L3_error)
-      values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 177, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
     }
-    __pyx_v_old_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_old_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_new_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_new_row_start.memview)) __PYX_ERR(0, 177, __pyx_L3_error)
-    __pyx_v_old = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_old.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_new = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[3], 0); if (unlikely(!__pyx_v_new.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_rows", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 177, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(__pyx_self, __pyx_v_old_row_start, __pyx_v_new_row_start, __pyx_v_old, __pyx_v_new, __pyx_v_out);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(__pyx_self, __pyx_v_row_starts, __pyx_v_data, __pyx_v_offsets, __pyx_v_out);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new_row_start, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_old, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_new, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_starts, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_data, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_out, 1);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_old_row_start, __Pyx_memviewslice __pyx_v_new_row_start, __Pyx_memviewslice __pyx_v_old, __Pyx_memviewslice __pyx_v_new, __Pyx_memviewslice __pyx_v_out) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_row_starts, __Pyx_memviewslice __pyx_v_data, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_out) {
+  Py_ssize_t __pyx_v_n_segments;
   Py_ssize_t __pyx_v_n_rows;
   Py_ssize_t __pyx_v_s;
+  Py_ssize_t __pyx_v_g;
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_a;
   Py_ssize_t __pyx_v_b;
+  Py_ssize_t __pyx_v_total;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  int __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  PyObject *__pyx_t_4 = NULL;
-  PyObject *__pyx_t_5 = NULL;
-  size_t __pyx_t_6;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
-  int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__pyx_fuse_3merge_rows", 0);
+  __Pyx_RefNannySetupContext("__pyx_fuse_3merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":182
- *     later connect call's, grouped by source). Rows are copied whole: one
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b             # <<<<<<<<<<<<<<
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
+  /* "ext/synapse_store.pyx":193
+ *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
 */
-  __pyx_v_n_rows = ((__pyx_v_old_row_start.shape[0]) - 1);
+  __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
+  __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
+
+  /* "ext/synapse_store.pyx":194
+ *     moved as raw bytes."""
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+*/
   __pyx_v_k = 0;
+  __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+  /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
-  __pyx_t_2 = ((__pyx_v_new_row_start.shape[0]) != (__pyx_v_n_rows + 1));
+  __pyx_t_1 = ((__pyx_v_offsets.shape[0]) != __pyx_v_n_segments);
 
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":184
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \             # <<<<<<<<<<<<<<
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
-*/
-  __pyx_t_2 = ((__pyx_v_out.shape[0]) != ((__pyx_v_old.shape[0]) + (__pyx_v_new.shape[0])));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/synapse_store.pyx":185
- *     if new_row_start.shape[0] != n_rows + 1 or \
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:             # <<<<<<<<<<<<<<
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
- *     with nogil:
-*/
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_old.shape[0]));
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_3 = __pyx_v_n_rows;
-  __pyx_t_2 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_3)) ))) != (__pyx_v_new.shape[0]));
-
-
-  __pyx_t_1 = __pyx_t_2;
-
-  __pyx_L4_bool_binop_done:;
-
-  /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
-*/
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":186
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for s in range(n_rows):
+    /* "ext/synapse_store.pyx":196
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
 */
-    __pyx_t_5 = NULL;
-    __pyx_t_6 = 1;
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_merge_rows_the_row_starts_do_not};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
     }
-    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 186, __pyx_L1_error)
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 196, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":183
- *     pass over the store, no permutation. Elements are moved as raw bytes."""
- *     cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
- *     if new_row_start.shape[0] != n_rows + 1 or \             # <<<<<<<<<<<<<<
- *             out.shape[0] != old.shape[0] + new.shape[0] or \
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
+    /* "ext/synapse_store.pyx":195
+ *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+ *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+ *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
 */
   }
 
-  /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+  /* "ext/synapse_store.pyx":197
+ *     if offsets.shape[0] != n_segments:
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+*/
+
+  __pyx_t_5 = __pyx_v_n_segments;
+  __pyx_t_6 = __pyx_t_5;
+
+  for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+    __pyx_v_g = __pyx_t_7;
+
+    /* "ext/synapse_store.pyx":198
+ *         raise ValueError("merge_segments: one offset per segment")
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+*/
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_9 = __pyx_v_n_rows;
+    __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
+
+    /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    __pyx_t_9 = __pyx_v_g;
+    __pyx_t_8 = __pyx_v_g;
+    __pyx_t_10 = __pyx_v_n_rows;
+    __pyx_t_1 = (((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) )))) > (__pyx_v_data.shape[0]));
+
+    if (unlikely(__pyx_t_1)) {
+
+
+      /* "ext/synapse_store.pyx":200
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
+*/
+      __pyx_t_3 = NULL;
+      __pyx_t_4 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
+        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_2);
+      }
+      __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      __PYX_ERR(0, 200, __pyx_L1_error)
+
+      /* "ext/synapse_store.pyx":199
+ *     for g in range(n_segments):
+ *         total += row_starts[g, n_rows]
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+*/
+    }
+  }
+
+
+  /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  __pyx_t_1 = ((__pyx_v_out.shape[0]) != __pyx_v_total);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/synapse_store.pyx":202
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         for s in range(n_rows):
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 202, __pyx_L1_error)
+
+    /* "ext/synapse_store.pyx":201
+ *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+ *             raise ValueError("merge_segments: the row starts do not fit the data")
+ *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
+ *         raise ValueError("merge_segments: out has the wrong length")
+ *     with nogil:
+*/
+  }
+
+  /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
   {
       PyThreadState * _save;
@@ -29843,140 +30254,107 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":188
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+        /* "ext/synapse_store.pyx":204
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
 */
 
-        __pyx_t_7 = __pyx_v_n_rows;
-        __pyx_t_8 = __pyx_t_7;
+        __pyx_t_5 = __pyx_v_n_rows;
+        __pyx_t_6 = __pyx_t_5;
 
-        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-          __pyx_v_s = __pyx_t_9;
+        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+          __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":189
+          /* "ext/synapse_store.pyx":205
  *     with nogil:
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
+ *             for g in range(n_segments):             # <<<<<<<<<<<<<<
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
 */
-          __pyx_t_3 = __pyx_v_s;
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
 
-          __pyx_t_3 = (__pyx_v_s + 1);
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_old_row_start.data) + __pyx_t_3)) )));
+          __pyx_t_11 = __pyx_v_n_segments;
+          __pyx_t_12 = __pyx_t_11;
 
-          __pyx_v_a = __pyx_t_10;
-          __pyx_v_b = __pyx_t_11;
+          for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+            __pyx_v_g = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":190
+            /* "ext/synapse_store.pyx":206
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
 */
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
+            __pyx_t_10 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_9 = __pyx_v_s;
+            __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":191
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
+            /* "ext/synapse_store.pyx":207
+ *             for g in range(n_segments):
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
 */
-            __pyx_t_3 = __pyx_v_k;
-            __pyx_t_12 = __pyx_v_a;
-            (void)(memcpy((&(*((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_3)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_old.data) + __pyx_t_12)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint64_t)))));
+            __pyx_t_9 = __pyx_v_g;
+            __pyx_t_8 = __pyx_v_g;
+            __pyx_t_10 = (__pyx_v_s + 1);
+            __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":192
- *             if b > a:
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
+            /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
 */
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+            __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
 
-            /* "ext/synapse_store.pyx":190
- *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
+            if (__pyx_t_1) {
+
+
+              /* "ext/synapse_store.pyx":209
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
+ *                     k += b - a
 */
+              __pyx_t_10 = __pyx_v_k;
+              __pyx_t_8 = __pyx_v_a;
+              (void)(memcpy((&(*((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint64_t)))));
+
+              /* "ext/synapse_store.pyx":210
+ *                 if b > a:
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a             # <<<<<<<<<<<<<<
+*/
+              __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
+
+              /* "ext/synapse_store.pyx":208
+ *                 a = offsets[g] + row_starts[g, s]
+ *                 b = offsets[g] + row_starts[g, s + 1]
+ *                 if b > a:             # <<<<<<<<<<<<<<
+ *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+ *                     k += b - a
+*/
+            }
           }
 
-          /* "ext/synapse_store.pyx":193
- *                 memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]             # <<<<<<<<<<<<<<
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
-*/
-          __pyx_t_12 = __pyx_v_s;
-          __pyx_t_11 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_t_12 = (__pyx_v_s + 1);
-          __pyx_t_10 = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_new_row_start.data) + __pyx_t_12)) )));
-
-          __pyx_v_a = __pyx_t_11;
-          __pyx_v_b = __pyx_t_10;
-
-          /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          __pyx_t_1 = (__pyx_v_b > __pyx_v_a);
-
-          if (__pyx_t_1) {
-
-
-            /* "ext/synapse_store.pyx":195
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
- *                 k += b - a
-*/
-            __pyx_t_12 = __pyx_v_k;
-            __pyx_t_3 = __pyx_v_a;
-            (void)(memcpy((&(*((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_12)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_new.data) + __pyx_t_3)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint64_t)))));
-
-            /* "ext/synapse_store.pyx":196
- *             if b > a:
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a             # <<<<<<<<<<<<<<
-*/
-            __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
-
-            /* "ext/synapse_store.pyx":194
- *                 k += b - a
- *             a, b = new_row_start[s], new_row_start[s + 1]
- *             if b > a:             # <<<<<<<<<<<<<<
- *                 memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
- *                 k += b - a
-*/
-          }
         }
 
       }
 
-      /* "ext/synapse_store.pyx":187
- *             old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
- *         raise ValueError("merge_rows: the row starts do not fit the arrays")
+      /* "ext/synapse_store.pyx":203
+ *     if out.shape[0] != total:
+ *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
  *         for s in range(n_rows):
- *             a, b = old_row_start[s], old_row_start[s + 1]
+ *             for g in range(n_segments):
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -29988,23 +30366,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_rows(CYTHON_UNU
       }
   }
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":186
  * 
  * 
- * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
- *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
- *     """``out`` row by row: each source's old synapses, then its new ones (a
+ * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
+ *                    const int64_t[::1] offsets, element_t[::1] out):
+ *     """``out`` row by row: each source's synapses of segment 0, then of
 */
 
   /* function exit code */
   __pyx_r = Py_None; __Pyx_INCREF(Py_None);
   goto __pyx_L0;
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_5);
-  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_rows", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("distsim._ext.synapse_store.merge_segments", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
+
+
+
 
 
 
@@ -30023,6 +30404,9 @@ static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_13synapse_store___p
     CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
 #endif
 ) {
+  struct __pyx_defaults *p = ((struct __pyx_defaults *)o);
+  p->arg0.data = NULL;
+  p->arg0.memview = NULL;
   return o;
 }
 
@@ -30065,14 +30449,13 @@ static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaul
 static void __pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults(PyObject *o) {
   struct __pyx_defaults *p = (struct __pyx_defaults *)o;
   #if CYTHON_USE_TP_FINALIZE
-  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && (!PyType_IS_GC(Py_TYPE(o)) || !__Pyx_PyObject_GC_IsFinalized(o))) {
     if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults) {
       if (PyObject_CallFinalizerFromDealloc(o)) return;
     }
   }
   #endif
-  PyObject_GC_UnTrack(o);
-  Py_CLEAR(p->arg0);
+  __PYX_XCLEAR_MEMVIEW(&p->arg0, 1);; p->arg0.memview = NULL; p->arg0.data = NULL;
   PyTypeObject *tp = Py_TYPE(o);
   #if CYTHON_USE_TYPE_SLOTS
   (*tp->tp_free)(o);
@@ -30086,33 +30469,9 @@ static void __pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults(PyObj
   Py_DECREF(tp);
   #endif
 }
-
-static int __pyx_tp_traverse_7distsim_4_ext_13synapse_store___pyx_defaults(PyObject *o, visitproc v, void *a) {
-  int e;
-  struct __pyx_defaults *p = (struct __pyx_defaults *)o;
-  {
-    e = __Pyx_call_type_traverse(o, 1, v, a);
-    if (e) return e;
-  }
-  if (p->arg0) {
-    e = (*v)(p->arg0, a); if (e) return e;
-  }
-  return 0;
-}
-
-static int __pyx_tp_clear_7distsim_4_ext_13synapse_store___pyx_defaults(PyObject *o) {
-  PyObject* tmp;
-  struct __pyx_defaults *p = (struct __pyx_defaults *)o;
-  tmp = ((PyObject*)p->arg0);
-  p->arg0 = Py_None; Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  return 0;
-}
 #if CYTHON_USE_TYPE_SPECS
 static PyType_Slot __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults},
-  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_13synapse_store___pyx_defaults},
-  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_13synapse_store___pyx_defaults},
   {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_13synapse_store___pyx_defaults},
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
   #if CYTHON_VECTORCALL_TPNEW
@@ -30125,7 +30484,7 @@ static PyType_Spec __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults_spec
   "distsim._ext.synapse_store.__pyx_defaults",
   sizeof(struct __pyx_defaults),
   0,
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_HAVE_GC,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG,
   __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults_slots,
 };
 #else
@@ -30150,10 +30509,10 @@ static PyTypeObject __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults = {
   0, /*tp_getattro*/
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG, /*tp_flags*/
   0, /*tp_doc*/
-  __pyx_tp_traverse_7distsim_4_ext_13synapse_store___pyx_defaults, /*tp_traverse*/
-  __pyx_tp_clear_7distsim_4_ext_13synapse_store___pyx_defaults, /*tp_clear*/
+  0, /*tp_traverse*/
+  0, /*tp_clear*/
   0, /*tp_richcompare*/
   0, /*tp_weaklistoffset*/
   0, /*tp_iter*/
@@ -30188,6 +30547,197 @@ static PyTypeObject __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults = {
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
   #if CYTHON_VECTORCALL_TPNEW
   __pyx_tp_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_13synapse_store___pyx_defaults1(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __Pyx_AllocateExtensionType(t, 1);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_13synapse_store___pyx_defaults1(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_13synapse_store___pyx_defaults1(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1 || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1((PyTypeObject*)t, args, nargs, kwnames);
+  return o;
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults1(PyObject *o) {
+  struct __pyx_defaults1 *p = (struct __pyx_defaults1 *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults1) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->arg0);
+  PyTypeObject *tp = Py_TYPE(o);
+  #if CYTHON_USE_TYPE_SLOTS
+  (*tp->tp_free)(o);
+  #else
+  {
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    if (tp_free) tp_free(o);
+  }
+  #endif
+  #if CYTHON_USE_TYPE_SPECS
+  Py_DECREF(tp);
+  #endif
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_13synapse_store___pyx_defaults1(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_defaults1 *p = (struct __pyx_defaults1 *)o;
+  {
+    e = __Pyx_call_type_traverse(o, 1, v, a);
+    if (e) return e;
+  }
+  if (p->arg0) {
+    e = (*v)(p->arg0, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_13synapse_store___pyx_defaults1(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_defaults1 *p = (struct __pyx_defaults1 *)o;
+  tmp = ((PyObject*)p->arg0);
+  p->arg0 = Py_None; Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults1},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_13synapse_store___pyx_defaults1},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_13synapse_store___pyx_defaults1},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_13synapse_store___pyx_defaults1},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1_spec = {
+  "distsim._ext.synapse_store.__pyx_defaults1",
+  sizeof(struct __pyx_defaults1),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1 = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.synapse_store.""__pyx_defaults1", /*tp_name*/
+  sizeof(struct __pyx_defaults1), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_13synapse_store___pyx_defaults1, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  0, /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_13synapse_store___pyx_defaults1, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_13synapse_store___pyx_defaults1, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  0, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  0, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_13synapse_store___pyx_defaults1, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_13synapse_store___pyx_defaults1, /*tp_vectorcall*/
   #else
   NULL, /*tp_vectorcall*/
   #endif
@@ -31318,6 +31868,7 @@ static CYTHON_SMALL_CODE int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__
 static CYTHON_SMALL_CODE int __Pyx_modinit_Variable_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_defaults1(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -31370,14 +31921,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults", 0);
   /*--- Exttype __pyx_defaults ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 45, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults = &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults);
@@ -31385,6 +31936,39 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   #if !CYTHON_COMPILING_IN_LIMITED_API
   if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults->tp_getattro == PyObject_GenericGetAttr)) {
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_RefNannyFinishContext();
+  return -1;
+}
+
+static int __Pyx_modinit_Exttype___pyx_defaults1(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults1", 0);
+  /*--- Exttype __pyx_defaults1 ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1 = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 133, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1 = &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
   __Pyx_RefNannyFinishContext();
@@ -31961,7 +32545,8 @@ static CYTHON_SMALL_CODE int __pyx_pymod_exec_synapse_store(PyObject *__pyx_pyin
   static PyThread_type_lock __pyx_t_7[8];
   int __pyx_t_8;
   int __pyx_t_9;
-  PyObject *__pyx_t_10 = NULL;
+  __Pyx_memviewslice __pyx_t_10 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_t_11 = NULL;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -32046,6 +32631,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   (void)__Pyx_modinit_Function_export_code(__pyx_mstate);
   /*--- Type init code ---*/
   if (unlikely((__Pyx_modinit_Exttype___pyx_defaults(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
+  if (unlikely((__Pyx_modinit_Exttype___pyx_defaults1(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -32590,245 +33176,260 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
  * 
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
- *                             int64_t target_start, int64_t n_sources):
- *     """The CSR arrays of a store's first synapses, in one stable counting sort
+ *                             int64_t target_start, int64_t n_sources,
+ *                             const int64_t[::1] positions=None):
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source, 0, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 45, __pyx_L1_error)
+
+  /* "ext/synapse_store.pyx":47
+ * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,
+ *                             int64_t target_start, int64_t n_sources,
+ *                             const int64_t[::1] positions=None):             # <<<<<<<<<<<<<<
+ *     """The CSR arrays of a connect call's synapses, in one stable counting
+ *     sort that moves the targets (and ``positions``, if given) themselves: no
+*/
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(Py_None, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_10;
+
+  __pyx_t_10.memview = NULL;
+  __pyx_t_10.data = NULL;
+  __Pyx_CyFunction_SetDefaultsGetter(__pyx_t_4, __pyx_pf_7distsim_4_ext_13synapse_store_46__defaults__);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":87
+  /* "ext/synapse_store.pyx":96
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
  *     """For each element, how many elements of its group came before it:
  *     ``seen[g]`` before the call (counts carried over from earlier elements),
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 87, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 96, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 87, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":111
+  /* "ext/synapse_store.pyx":120
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_7counts_by_target, 0, __pyx_mstate_global->__pyx_n_u_counts_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 111, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_7counts_by_target, 0, __pyx_mstate_global->__pyx_n_u_counts_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 120, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_counts_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 111, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_counts_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":124
+  /* "ext/synapse_store.pyx":133
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                       const element_t[::1] values, element_t[::1] out):
  *     """``out``: ``values`` grouped by target, store order kept within a
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_23scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_23scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_9scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_9scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 124, __pyx_L1_error)
-  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 124, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_10);
-  __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_10;
-  __Pyx_GIVEREF(__pyx_t_10);
-  __pyx_t_10 = 0;
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_11);
+  __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_t_5)->arg0 = __pyx_t_11;
+  __Pyx_GIVEREF(__pyx_t_11);
+  __pyx_t_11 = 0;
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
   __Pyx_as_FusedFunctionObject(__pyx_t_5)->__signatures__ = __pyx_t_4;
   __Pyx_GIVEREF(__pyx_t_4);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_scatter_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_scatter_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/synapse_store.pyx":139
+  /* "ext/synapse_store.pyx":148
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                            const int64_t[::1] indices):
  *     """Where the synapses at store positions ``indices`` (ascending, repeats
 */
-  __pyx_t_5 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions, 0, __pyx_mstate_global->__pyx_n_u_target_major_positions, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions, 0, __pyx_mstate_global->__pyx_n_u_target_major_positions, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_target_major_positions, __pyx_t_5) < (0)) __PYX_ERR(0, 139, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_target_major_positions, __pyx_t_5) < (0)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/synapse_store.pyx":163
+  /* "ext/synapse_store.pyx":172
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                      const element_t[::1] grouped, element_t[::1] values):
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_33gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_33gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 163, __pyx_L1_error)
-  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 163, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_10);
-  __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_10;
-  __Pyx_GIVEREF(__pyx_t_10);
-  __pyx_t_10 = 0;
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_11);
+  __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_t_4)->arg0 = __pyx_t_11;
+  __Pyx_GIVEREF(__pyx_t_11);
+  __pyx_t_11 = 0;
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
   __Pyx_as_FusedFunctionObject(__pyx_t_4)->__signatures__ = __pyx_t_5;
   __Pyx_GIVEREF(__pyx_t_5);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":186
  * 
  * 
- * def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,             # <<<<<<<<<<<<<<
- *                const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
- *     """``out`` row by row: each source's old synapses, then its new ones (a
+ * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
+ *                    const int64_t[::1] offsets, element_t[::1] out):
+ *     """``out`` row by row: each source's synapses of segment 0, then of
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint8_t_1_const, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint8_t_1_u, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint16_t_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint16_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint32_t_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint32_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows_const_uint64_t_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint64_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_15merge_rows, 0, __pyx_mstate_global->__pyx_n_u_merge_rows, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_15merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults)) __PYX_ERR(0, 177, __pyx_L1_error)
-  __pyx_t_10 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 177, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_10);
-  __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_10;
-  __Pyx_GIVEREF(__pyx_t_10);
-  __pyx_t_10 = 0;
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_11);
+  __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_t_5)->arg0 = __pyx_t_11;
+  __Pyx_GIVEREF(__pyx_t_11);
+  __pyx_t_11 = 0;
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
   __Pyx_as_FusedFunctionObject(__pyx_t_5)->__signatures__ = __pyx_t_4;
   __Pyx_GIVEREF(__pyx_t_4);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_merge_rows, __pyx_t_4) < (0)) __PYX_ERR(0, 177, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_merge_segments, __pyx_t_4) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -32848,7 +33449,8 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __pyx_L1_error:;
   __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_5);
-  __Pyx_XDECREF(__pyx_t_10);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_10, 1);
+  __Pyx_XDECREF(__pyx_t_11);
   if (__pyx_m) {
     if (__pyx_mstate->__pyx_d && stringtab_initialized) {
       __Pyx_AddTraceback("init distsim._ext.synapse_store", __pyx_clineno, __pyx_lineno, __pyx_filename);
@@ -33023,41 +33625,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{48},{50},{39},{34},{21},{27},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{1},{3},{15},{4},{5},{18},{1},{3},{4},{1},{18},{5},{16},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{16},{51},{51},{51},{49},{3},{15},{23},{7},{6},{2},{5},{7},{5},{5},{5},{8},{1},{1},{4},{6},{5},{9},{13},{1},{7},{10},{65},{65},{65},{62},{4},{1},{6},{9},{9},{4},{4},{3},{13},{2},{5},{3},{3},{13},{5},{9},{3},{4},{3},{9},{4},{17},{8},{9},{13},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{22},{12},{7},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{159},{97},{97},{219},{274},{199},{338}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{38},{40},{50},{50},{39},{34},{36},{27},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{1},{3},{15},{4},{5},{18},{1},{3},{4},{1},{18},{5},{16},{4},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{1},{16},{51},{51},{51},{49},{3},{15},{23},{7},{11},{6},{2},{5},{7},{5},{5},{5},{8},{1},{1},{4},{6},{5},{9},{13},{1},{7},{14},{49},{49},{49},{47},{4},{6},{1},{6},{10},{9},{9},{4},{4},{2},{5},{3},{7},{5},{9},{3},{4},{3},{9},{4},{17},{8},{9},{13},{10},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{22},{12},{7},{5},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{422},{159},{97},{97},{219},{262},{199}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1864 bytes) */
-static const char cstring[] = "x\332\255V\317s\333\306\025.\025&R\034\247\021%[\215\247\223\316\222N\245\244\261\331Pr5\252&M\206R,\327\207\272\226\024[n2\032\314\022XP\220\300]pwA\211\231v\306G\036q\334#\2168\342\310#\217:\352\310\243\377\204\376\ty\273\340/I\214\234\314D#\202\213\305\276\037\337\367\275\367@\204%\372\362\014\261\3321\261\345\327\210\205Rx\016A_\226\313\237#O\214\356\345\021AB2N\036\240\362&\372\352_\244\301x\373\245GN\021s\321W6\243\322\253\207,\024\010S\0079\036\327\316\256n{t\370@H\016N\235\211\303\210\361\033\237_\336\033\235\374\372\233mL)\223\010\013\341\325)\222\014q\202\235\207\214\372m\3240I\266 \311\247\264\205}\317A\r\346\000\000r\026\200-\270Z\261Wt\334\025\227q\3111]y\200\352\340jxX\034\341\200@(\204\317\200\210g\0145\260\264\217<ZG:\024\226!\047\310e!u\2361\251\t\002\"\267\333\362\210Q\315\233C|\257F8\226\004\022\321\251C@\256\017Q\364\374\361\363\207\2176\036\031 \234h\332\005\022a\315\366\001\003\021\232\317Z\350\371\022\002\313v@D\031=uQ\233\205\210\022H\031\000\006pn\322\000\244\241H\020i4Z1t`\3511j\2019d\2732`\320k\021m\275\203}A\312\330q,8Gl\346\373\372\031\243\242\214k\266\343\t\\\363\t\241\346z&\377*\332\024\007\202XF\372r\320>\253\333u\316\302\000 f\207\234\006\341ubqv*6M\002\260\002\274\230\003(\207!-\215\353e\251a\316q[P\006\334\2708\364%\262,N\234\320&\226\205\234\320$G\031}\010\\\265<\354\303S\333\243\236\264,\0326\202v\331\262u\006\r\260\363\214#\344b\317\317\010\361\032\001\0108y,\004\251\216\256\235`\024\202`HW\242\000\304\020,\34461\310P\300\204gX\230l\200\001x\364Yh\240jG\330\367\231\r\242f`\220\203%.Oy\232\225\216\0268\253ZQ\376ou\177\373\351\323\307\276\357\005\302\023\373\244\031\022j\023\335@\345q/Y\326\363\366\031|\276\205j\261\236\001\377{\304\265\254\201\242@\023P\2425\037/\000\212\047ICo8\332\006\376\334\220\332\372\033\036\211\241U\006_\257\032\330\243\346\2339\241o\236Q\334\310\276ux\313\002\211-\373\210\330\047\"ldw\003/z\251\3531[\2054\360\354\023\360\360\230\016\317\265\244\246A\373h\206\330\037\272\035*<Z\331\246E&6\310\231\276\201""\372\035\245\"&R\037\255\307v\02243@\005q,hE\030\006\340\303\023ZzP\317\243\004C)\017\265\260j\241\353B#\362\2720\232aP\325\366XytX\324j\330\251aAl\333\207[\013\010\202a`\223\032\266Olhoi.\302\252\265\255\254x\006\345+\240Y\240T\032e@ \313\227\032\305\321D\231\213N+\033\255\244\021\3106h\016\023\210\000gf4\020\316\031w=\337w}\\\0270\205\240l\007\263\250\016\005L\3708\350\325\373\037`\266\n\211B\217\312\312\272%\177\330\334\254\034>\270twx\203\311\332\352\244\311\350\356&\223\365G\223&\243\273\233L6&-6F\006\000F\217\020m\222\265`v\233\231\213+\333\3041_\320\222Ff=\370\241gM\322&\r]\376\"\273\374H\216ON\340\300\311\251\026[\253oJ\300\267@\367l1\010\321\200\027\203~+\214G\327x5\225\327\267s=\325\301\230\345\2673?\325\301\230\363\267\3530\325\301\306u\373\351\242\350\027#\245\306\234\016\350\207\305\200/\335\227\300{\003F\204\236\022p\3102\023\236\006f\346B}3\337\201\377\361\023\306\035\302\315E\223\017}\026@3\005,\030\215Y\250\360\023\375\261N=\t\257T\313\210\314I\035ZJ7\305\300\315h\241\275\010\001\355,\047K\355\332\306/h\212\233l~N\233\233l~N\216\233l\246K `.\210\361t\321o\220\321\357\014\241\253{ K\366r\225$\200Q\003\037\036\332Rf!`\272\0373n\215H\036\354\032\203\001cC2\206\000\207I\0172\201\261\016B\205\001\274\327\010\374\010\n\2118\373\021\204\024\377~\235{\223\377X}\030\277L*I\265\237\277\325)uv\242b\264\251\366\224\210\227\223\231\244\330\317\227\342b\377\375[\375\271\333\235\307\321\335\010G\315\376\355\273\321n\324\210+\361v\314\223\245\244y\355YM\315\250\345\370\375\244\240\355?\350T^\347\376?\367\273w\357\251\367\224\033W\343\335q\240\265\310U[\n\367\363\237(\330\235\353\274\333y\001\273\225\376\334\007\235\365\250\020\335\217\366\"\256\026\325N\\\214\327b;\271\223\274L+i\265\177{!\372\213\252\252W\361n\354&\325\304\352V\273\337\365\226z\315\363w\316W\317w\257f;\037\345`\351\250\242Z\217\013\000\306l,EM5\253\232\227\322\033\361\360\t\340o\201s/\341\351\275\356r/\327[\354m\365\234\363\345\213\347{\027{\373o\256\005\370P\355\002\nH\253\030\375M\273\215\363""\006\3470\022\004\270\365\233\004\370\250\323\214\362Q5zy\005\312\345\000\377L\237t\327{\205\336\027\347\323\250\326z\2765\201\374\354k\336\271\333\251\203\230\266ZP\253j?\236\215\233P\020\245d;\021i\261?\367\373\316\261\312]\334[Oq\312\273\013\335\312U\326?\352\360h1\252\366\347\013\227\010*E[P\036y\365\304\224\217\200\002\231\277\247\n\352\317J\302\006\234\206\362\031\241\032\212\003\320\376\244\016\223\3454\227.\246[\351q/\327\207\374\376\027\355\200\244k\312\216\377`\362\252\352\230-\223\360\242\3326\350\354d!YK\334\264\232\356ws\375\333:\320g\361\375x?y/\301\200\342~z\330+\3666\316\327\316\355\213\335\203\213\203W\027\257\3763\000\246\n\327\361\310\350\037q.\276\023\037\246\305t5\335K\007 \027\240^\347\227\364!\365\216\252\250o\341\314\"\250\377\002R\332J\354t!\255hT\272\220\013\277\215\027`dI\213=k0\202\242w\200S\027\372\341{h\307\305d\047-A\213\344\347\243\231h\031\200\350\356)\001\263\371\322E\351\357\335\302X\372\223t\t\224+\274\231\322\333uP\313\216\027\342\365\244pco\017Z\313\203\202\317])\330Y\000\002\224\027\240\213?\205\275\226\272,\3537\252\0100>\276\004c\366\365i\307\205\342\336\327\014\214u\370\245\360tY/\307x\010\360E\362E\372]w\251\313{\205\2513l\224\342\235\350\t\020\276\255x\\\030J\261\n9\314\250\373\020Q@\325\315@\304\355\264\325\335\3536\215D\246\244\307T\230b\224\235\265\016\036\346\374G\020\356\000\346\322\001\024\336\001\314\246\335i\363\363\327\361\250K\367S\205\001\327\367\311)\264\234\350\226\272\325\253\214\376\004\326\3353r";
-    PyObject *data = __Pyx_DecompressString(cstring, 1864, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1980 bytes) */
+static const char cstring[] = "x\332\255VMS\033G\032\016D^\023\207d\021`\274xwS-\222@\262\261\225\3108\254M\245\222\222\265\306\313a\275\010\014\336J65\325\232i\2111\243\031\251\273G \327\036|\324q\216s\234\343\034\347\250\243\216\0349\352\350\237\220\237\220\247{$!>\343\252,U\222\372\343\375|\336\347}\033B%\371\346\210x\225W\314\224\337\023\317\227\302\266\030\371&\237\377\222\330b\264\227\373\214\010\351qv\217\344\327\311w\377bu\217\267\367lvH\274*\371\316\364\\i\327|\317\027\204\272\026\261l\256\214\235?\266\335\341\205\220\034F\2551a\342\361k\357\317\236\215$\277\377\241D]\327\223\204\na\327\\\"=\302\031\265\356{\256\323&u\035d\013An\272-\352\330\026\251{\026\022`G\r\350\302\324\212\271\242\374\256T=.9uW\356\221\032L\r\205\305>m0\270\"\364\010@<\367H\235Js\337vkD\271\242\322\347\214T=\337\265\236{R\001\004 Km\271\357\271\n7\2139v\205q*\031\002Q\241\303!WB.\331z\272u\377\341\243\207:\021\316\024\354\202\010\277b:\310\201\t\205g\305\267\035\t\307\262\335`\"O6\253\244\355\371\304e\010\031\t6 7\256\200\322\270D0\251k\264\242\341\240\322\366\\\003\352\210ve\200\240\335bJ{\203:\202\345\251e\031\220c\246\3478\352\316sE\236VL\313\026\264\3420\346\352\357#\371\265h\273\264!\230\241K\237o\264\217jf\215{~\003)\246BV\235\361\032\356Y\255\316\\)\326\211\3472\244PU\3614\220\361\340\342\202\224/\311>\325\261\223C\356\001S\207\2715\271\177^N\335s\357\020\010R\016\230,\217\250bW\3554Y\213J\352z\300\272J}G\022\303\340\314\362Mf\030\304\362u\262\256\347\336\007\366-\233:\2705m\327\226\206\341\372\365F;o\230*\243:\364l\3129m\223*\265\235\024`\273\336\000!\306\305|\224~\377\202\204J\025q\325\220\352\027\252\230\rO\330\n\312/\323\314=\237\233L\0037\272\021\343\3755\300\226|\341k$\225]\3528\236\t\316\2204$\225_\376\222\333\224\231\312e\332\024\"\377\277\342Nis\363\251\343\330\ra\213\035\326\364\231k2\325\237\371\323V5\214\255\366\021>\377\000\031\215\347(\3576\253\032\306\2000@\r\010)J\235.\220\231-Y]\035XJ\007\177U\3375\325/\256\304P+EC\255\352\324v\365\257g\371\216\276si=\375U\356\r\003\0142\314}f\036\010\277""\236\356\006V\324R\321=]\371n\3036\017`\341\251;\224kI\005\203\262\321\364\25134;,\370he\352\016\034;`Gj\003:\216B\021c\241\217\326\247z\0225\323\211\nf\031\350t\314\032\330\260\205b\002\252g\273\214\242S\206\2650*~\265\212>\3475\241kFQU\323\366\362#aQ\251P\253B\0053M\007[\003\000a\326\230\254B\315\003\023\323C\352/aT\332F\312%U\364\001\243\005\372\021t\251\347\221\205\314\237\351EK\201\245\277Th\351\364f\365\206l\243\356\030r\014\270\351\351\3038\367x\325v\234\252Ck\002\203\016L\036\214\273Z\r\244f\374\324\363\371\375O\230\337B\022\337vea\315\220?\255\257\027~\276wf\367\3635*\253\017\306UF\273\353T\326\036\216\253\214v\327\251<\032\327x4R@2jL)\225\264\017\323m\252.\316\0353k\360c\240\204z\211\026\325eW\357\014zX\307\257#R\355 \322\257\327\354\325\301\001\004\016\016U\361\025\0334%\034e$]\014\274\325\361\016\251G\350\354l;\273{\007\250\257T\270\n\350+\025\256\202\371J\205\313AV\217i\335k\341\211q]\003CZ\270#]w\000/\026\003\020T\363\001\314\272\333\320s\025\204M\037\t\341q\213q\375\245\200C\3174\320\030\r\2571\032\231`\352\201\372\030\207\266\304\353k\350\002qVCk(r\037\032\372m\030-\224\225\321F\010\201&\225\343\334\271p\360\016\320_\247s\025\372\327\351\\U\200\353t.\257\201@\247\003\305\341\274P\357\302\350\237\023\2418:\250C\212\206d\r\014\017|\270oJ\231\272\300\314~\345qc\004\367\340T+\014\020\223x\037\234!\"\303,\207\221\017\302\301\304F\335\374\006\246\027\303\277O>\023G\257QW\361\3577\023o3\177\n?\212\366\342B\\\354gnu\226:\033A.X\017\267C\021-\307\223q\256\237Y\212r\375\017n\365\247\246;O\203\333\001\r\232\375\351\333A9\250G\205\250\024\361x!n^\270\253\204\223\341r\364A\234U\372\037v\np\363x\375\227\277\274wc1\274\031\266\242rD\373\231;\301\353\350N<\321\317\334|s\330\251\006\305`\047|?|\020\276\300a&\336L\366\272\205n\251+z\271\376\324\307\235W\341D\230\355gf\203\245`#\314\205\337F\323q)n%\333I\263\237!\021l\314\007O\202jX\014\177D@s\361F\262\224 \233\231`2X\206\346\\\270\021-E\3054\223\314\262r\376W$\330\212v\343\257\222\027\335\205.\357e/Ms&\270\0314\303""\211\376\364|\360,,\204\245\220G\331\376\364\037;<\230\r\036 \336\311\360Sx\024\361r2\t\217\245\244\325\335\3566\3733\013\001\355\317d\307\221\320Y\312\316j\207\016\263\371sT\214^\306\305\370eRL^v\213\335\362e\020\217\303\210`&pg\207MX\2734\310\3050\033~\026R\344\365c|\230\320Dt\227\272E\025.B\272\003\221\014\360\331\213\036\303i9\265\266\000uT\347\207\360^\344%\377\355e\337L\3742\245J\364\207\260\212\350\312\247tX\005\266OB\r\033N\247:7:\2738-\364\247>\354\254\005\331\340\323`;\340\032\345\\\264\032\231\361|\274\227\024P\200\351\331\340o\360\371\037\324\273\n\257\006\322|\321[\3505\217\337?~p\\\276\010\266\312\317By\327\242l\224\033\205\010\3064\007$J\303\033\2615-b9\262c\236,v\227{\023\275\271\336\223\236u\274|\262\265}\262\275\363\366\202\203\217\3022\262@X\271\340[e6\312\350<\207\236\340\340\326\377\305\001 \0172`\364\336\271T\316:\370g\362\254\273\326\313\366\276:\276\014j\315\325\337\n\000\254\342\235\333\235\032\270b\206\263\350\236\235\350f\324D\333.\241?D2\354\235\223\3055\360\201wg\273\205\363\250+2\317\005E\315\3271\200\226\320O\0250\346\231nr\001\376\315(z}\036J\034@\032\354<\303!U\234\217\337\273\261\024\335\215\327\222lr\277\373\372x\341\270y\262\265s\262\263{\262\273\327\317|r\362\311\327\030\024g\232\2750\326\332c\244\312\006wu\2635\025\277\376\2561\251\204\2674\267\366\343J\222I6\2729$2`WY\331\024\235e\3042\027\224\020\315\310\346\205\352\334\010v\301\256B\177\346\264\235\357\242\016%\304u\341\210\047\263\t$\347\320\347\333\320\236\277\2534UP\2323/\320\222\237k\231\325\244\322\235\350\317/j\364\313@a\341\314\220{\307\271t\262\364\270\233=-\367A\262\200je\337^2\022j\250\220\031\315Fkq\366w\216\213,:\3673\234\265\302\363\343 \367+)\212h8";
+    PyObject *data = __Pyx_DecompressString(cstring, 1980, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2444 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dme\377rge_rows\361:|\002\007\000\246`artso do \227Afi\225\003\377arraysno\377 default\377 __reduc\277e__ du\230\002n\367on-\230`vial\376\033\000cinit__\377numpy._c\326\372`.m5\000iD\002 fwail\213#imp\276@j\033\tu\250@h\021\016on\244@\335a\254\000t p\212@so\357urce\320\204\002 po\313si\260!s\365\204\t\366\004 (\371u\213\"\331aalloc\372\322@ ~\003data.\360\013\020\265c\207\205\001\344\204\003s.|A\377SCIIElli\377psisSequ\257ence\275\205\001.\302\205\007_\357_Pyx\001\000Dic\377t_NextRegf__\313D\244 __\240b\373__\001\005getit\313em\r\001d0\001\027\000fu3nc\035\001\030\000st\374`)\001\274\233#3\001main\003\002owdulM\002nam\002\003\363ewT\001\340@_che\017cksuT\000\n\001?\004\025\001\370\316`\252@\037\001unpicmk?\000En \005vt\267a\036\230\001qualO\005\332E\343F\261c\236\205\002\277\001\366Dex\314\001swet_\203\005set\262\006\344\003\006.\007t\261@\344\002sed\177_sigindA\000\373is\236aoutin\337eaabc\242E_b_uffer\364@s\374b\377asyncio.\374\314`\047\003sbbadb\277aseccl9\000_\376\236 traceba\177ckcount\000\002?s_by_t\270b\270\204\004\377sdistsim+._\246@.\234\205\nd\245!\000\002\371_\224\000\325\211\003empty\376\361@odeenum\376\226\207\002errorfi\377llflagsf\337ormat\205\210""\004ga\317therk\007\000\r[c\377onst uin\377t16_t[::\3271],\001\n]\030\03032\030\047\t\005\006\027\03164Z\t\005\006J\031y8\214\t\005\005]get\276\207\002\320\315!\375\205\003\t\003\327#s\010\014ed\316\353\207\002sid\342B\277\213\001cems\363\00032\370\00064\373\204\001\375s\000\002izejkk\037indkw\351A\244\206\001\250\206\002\237l_arr\t\002\271Ds\017mmem\222\213\001\261\210\007\273\210\007\3032\000\312?,\022\334\047\243G\3425m\022\352\047\344G\300\3605\256\022\371&\244g\3773\225\215\001nn\226\302\212\002n_\222\211\004n\250%\237\207\001n?dimnew\000\000\350\212\001\377_startnp~\226\212\002objold\000\000>\020\007order\000\002\371!\377outpackp{op\336\211\006rank\000\001\377_within_~\320\213\002regist\221\205\001\315w[\003ro\002\004\277Ass\017catt\210\205\t\000\016\362\204 \030\031\340\376\204\025L\031\377\204\025\200\031\202\205\023see\217nset\326\207\005\371\217\001\337\217\006s\217size\251\214\004\366\"\244 p\367sto\001\000ruct\375t\223\210\003_major\001_\303\214\006\017\004\247B\327\205\004\250\207\005\264\207\001\201\207\001\370\274\207\001\326\206\001\304\207\0018_tun\376\245Aupdatev\177aluesxz\306@\377sO\200\001\340\004\030\230\377\r\240V\2501\250A\330\377\004\n\210\"\210F\220!\377\220:\230R\230s\240&\377\250\002\250!\330\004\"\240\377!\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\377\014\025\220Q\220m\2401\377\240C\240r\250\026\250q\376\013\016b\230\002\230&\240\t\373\250\021<\001\013\2101\200\001\377\360\010\000\005\031\230\006\230\337f\240A\240Q_\0073\220\377f\230B\230a\330\004\035}\230\023\000\010\210\005\210U|\000\3771\330\010\013\2106\220\021\377\220#\220R\220r\230\023\377\230F\240!\2403\240c\377\250\024\250V\2601\260A\377\330\014\022\220*\230A\230\377X\240Q\240f\250A\250\377_\270A\270T\300\026\300\177q\310\003\3102\310Q\236\r\367\020\220\001\266\000d\230!\230\3276\240\021\312\000\014\r\001\026\220\177q\230\007\230q\330\004\224\010\352\377\006\035\375\000vZ\000i\250r\377\260\031\270&\300\001\300\023\377\300B\300d\310&\320P\337R\320RS\340\200,\020\220\347""\r\230Q\303\000\224\000!\2205FS\001\240\004\343\002b\005\375\000\n\374\001\376 >\017\210q\220\004\220A\363\220V\274\014S\013H\260G\270?6\300\021\300+\310\3271\314A\375\004\302\035\004\007\200r\210\025\373\210g\346@c\230\022\2302\277\230S\240\007\240q\216`\"\377\250C\250s\260!\330\010\377\016\210j\230\001\320\0316\377\260a\260r\270\022\2701\376\224m\017\210r\220\023\220A\337\330\020\021\330\014\226(\"\220\177B\220b\230\004\230G\272b\375s\336`\020\031\230\021\230%#\230t\315`+\000\330`\330\231E\225E\376\271 \036\230]\250&\260\001\377\260\023\260B\260j\300\001\335\330\235\000}\220F\320@3\230\347c\240\027\223\002\224`\017\210v\336\254\002\023\230C\230\274Ac\250\377\022\2503\250f\260A\260\337S\270\001\330\014e\001(\240\177#\240S\250\006\250a\303\000\377#\260]\300!\3008\310\3773\310c\320QW\320WoX\320XY\322\004\230\021\276\017\377t\220=\240\001\240\024\240\377]\260!\2602\260R\260\367q\330\014\341\001\022\2201\330\373\020\026\225\205\001\230\003\2301\230\375D!\000\023\240A\240U\250\377\"\250B\250c\260\022\260\262\034\000\025\304\204\002\207 \017\210\004?\200\327\001\360\026\312\205\001\007\337\002a\330\373\004\024\321 f\230A\230Z\377\240r\250\023\250F\260\"\377\260A\330\004\020\220\002\220\367&\230\001\271\205\002\"\240A\330\377\004\"\320\"9\270\021\330n\362Fk\260\026\267@\021\340\311\206\020\367g\230Q\324 \022\2406\250\371\021\277\206\032\305\205\002\025\220i\230q\373\240\001\224\207\n\020\220\007\220q\375\230\360 \021\220\021\220$\220\337a\220v\230Q\312J?\230\337!\200\001\360\030\272\n\007\200\177w\210f\220A\220S\304!\374\376\047\267\200%\240!\330\004&\240\375a\331\005U\250+\260T\270\237\026\270r\300\021\257\210\022\232\006\024\373\220G\264@C\230r\240\021\272\311E2\201\000\002\230#\316 s\372\363`\002\316 C\260v\270R\203\270q\344B\316\204\002\377\210\001\341\210\003\210\204\002t\357\2103\210a\264e\033\240A\277\240W\250A\250W\366`W\017\270A\270Q\254\211\021\230\211\t\246?\240\205\001\377$\230a\230v\240Z\250\377w\260a\260s\270\"\270\001A\302-";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2444, 4084);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2603 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dme\373rg\035\000egmen\177ts: one\220`\225f\214\001p\357\000s\023\003\025\016u\337t has\256\002wr\375o\321 length\334>\r\363arow\370`ar\277ts do \351Af\375i\347\003datano\377 default\377 __reduc\277e__ du\350\002n\367on-\350`vial\376\033\000cinit__\377numpy._c\337ore.m5\000ia\377rray fai\235l\333#imp\216`\033\tu\262\370@h\021\016\347\001ta\374\000t{ (\363\204\001posi\365!\373) \365\002ource\312\257\205\002 \022\005s\324\205\t\325$ (\371u\352\"\270\204\001alloc\022\261` \215\003\334\001.\013\020\224\204\003\346\205\001\376\303\205\003s.|ASCI\377IEllipsi\377sSequenc\365e\234\206\001.\241\206\007__Py\375x\001\000Dict_N\377extRef__l\252d\263 __\377b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\036\030\000stat1\002\252#3\001\357main\003\002odu\335lM\002nam\002\003ew\374T\001\277`_check\303suT\000\n\001?\004\025\001ty\371p\271@\037\001unpicmk?\000En \005vt\226\204\001\036\230\001qualO\005\351E\362F\261c\375\205\002\277\001\205dex\314\001swet_\203\005set\262\006\344\003\006.\007t\261@\344\002sed\177_sigindA\000\373is\255aoutin\337eaabc\242E_b_uffer\203`s\302b\377asyncio.\374\333`\047\003sbbadb\277aseccl9\000_\376\236 traceba\177ckcount\000\002\037s_by_\306c\321""\204\001\313\204\004\377sdistsim+._\252@.\377\205\nd\251!\000\002\371_\230\000\270\212\003empty\376\365@odeenum\376\371\207\002errorfi\377llflagsf\337ormat\350\210\004gg\237atherp\007\000\r[\377const ui\377nt16_t[:\257:1],\001\n]\030\030312\047\t\005\006\027\03164Z\t\005\006\362J\0318\214\t\005\005]getD\242\210\002\322!s\203\206\002\t\003\250\206\003s\010\014sed\317\210\002\354@arr\332\210\002\347sid\362B\256\214\001ces\266\376\00032\203 64\213\205\001s\376\000\002izejkki\217ndkw\371A\264\206\001\270\206\002l\317_arr\t\002\311Dsm\007mem\201\214\001\234\211\013\252\211\013\310\201 \030\026\300\3215I\026\3175z\026\3173\311\215\001mo\377vingnn_r\037owsn_\347\212\004\006\001\370\210\003\371n\375\005\204\207\001ndimn}p\372\211\002objof\241\213\001?sorder\000\002\265!\377outpackp{op\252\211\006rank\000\001\377_within_~\373\213\002regist\331\204\001\377w_startr\361o\002\004\373!\004\006sssc\007att\331\204\t\000\016\303\204 \030\031\317\204\025\360L\031\320\204\025\200\031\323\204\023seen\307set\250\207\005\256\220\001\224\220\006ss\227ize\370\204\003s\237\"\256 p\367sto\001\000ruct\375t\265\214\003_major\341_\231\214\006\017\004\320\"\250\205\004tot\003al\376\206\005\212\207\001\327\206\001\222\207\001\254\206\001\232\207\001\3378_tun\264Aup\337datev+\000es\373xz\325@sO\200\001\340\377\004\030\230\r\240V\2501\377\250A\330\004\n\210\"\210\377F\220!\220:\230R\230\377s\240&\250\002\250!\330\377\004\"\240!\330\t\n\330\377\010\014\210E\220\025\220a\377\220q\330\014\025\220Q\220\377m\2401\240C\240r\250\367\026\250q\013\016b\230\002\230\337&\240\t\250\021<\001\013\210\3751d\0009:\360\034\000\005\377\031\230\007\230v\240Q\240\377a\330\004\027\220z\240\027\377\250\001\330\004\007\200w\210\377f\220A\220S\230\003\230\3672\230T\022\000\004\250I\260\377V\2701\270C\270s\300\377!\330\010\016\210j\230\001\377\230\021\330\004\022\220\"\220\377F\230!\2305\240\014\250\377C\250v\260R\260q\330\367\004 \240A\000\024\220B\220\337f\230A\230Z\216\000\023\250\357F\260\"\260\313\000\020\220\002\373""\220&7\000\023\230F\240\"[\240A\304\003\004&y\001\035\336\000\377v\240U\250+\260T\270\337\026\270r\300\021\322\022\020\220\377\007\220q\230\001\330\014\024\377\220G\2301\230C\230r\377\240\021\330\014\017\210r\220w\022\2202\255\000\002\230#o\000\337s\250&\260\002o\000C\260\377v\270R\270q\330\020\026\037\220a\330\020\021\240#\204#\341\002\337t\2103\210a\306\005\033\240\377A\240W\250A\250W\260\177A\260W\270A\270Q\3171\336\273)\014\020\220\001\374 i\230\361q\355\000\200I\234\006\031\230\021\230\367$\230a\335 Z\250w\260\177a\260s\270\"\270A\253\001\352\220\000\027\305\000\004\235 V\2409\326r\000Q\330I\002\026\310@\004\013\377\210?\230,\240o\260\\\277\300\021\200\001\360\010\237A\006\253\230f\233\000Q\205g3\331 B\355\230\261@\035\230\023\000\010\210\005\373\210U\242`1\330\010\013\210\3776\220\021\220#\220R\220\373r\230\342!!\2403\240c\277\250\024\250V\2601\376 \014W\022\220*\221@X\355@f\350\000\375_\344\000T\300\026\300q\310O\003\3102\310\340\016\332\003d\334@\0076\240\021\360`\233\005\257`\343@\300b\370\231\003\245\204\006\277CQ\240i\250r\377\260\031\270&\300\001\300\023\377\300B\300d\310&\320P\337R\320RS\340\246\204\014\020\220\347\r\230Q\303\000\224\000!\2205FS\001\240\004\343\002\205%\375\000\n\237\204\001\376 >\017\210q\220\004\220A\347\220V\230\275\013S\013H\260G\177\2706\300\021\300+\310\3271\372\362\205\001\004\302\035\004\007\200r\210\377\025\210g\220Q\220c\230\377\022\2302\230S\240\007\240\377q\250\002\250\"\250C\250\273s\260\264\205\005\320\0316\215`r\317\270\022\2701\272\206\r\311\204\001\023\220\371A\253\204\002\226(\"\220B\220b\357\230\004\230G\340\206\002s\250!\373\330\020\333a%\230t\2401\255\240+\000\025\220\266k1\271`\016\377\000\005\"\240\032\2506\260\377\021\260-\270z\310\026\310\377q\320PS\320SU\320\377UV\330\004\036\320\036/\313\250q\337\206\0131\320\206\010\312h\021\220\365\032\350\205\002q\334a7\220!\220\3553\210\000\n\240\330ah\250b?\260\004\260F\270!\306\000\327d\375Q\275\207\001s\210&\220\001\220\237\023\220C\220q\245\207\007\356N\005\377\220U""\230!\2301\330\020\376\305\206\007\032\2501\250C\250q\336\001\017r\260\022\260\047\000\023\220\3772\220R\220q\330\024\032\3366\001\230C\230q\257bT\250\367\021\250%\363`\022\2603\260\277b\270\001\330\024\031\371\"Q\317\200\001\360\026\330\210\n\361\207$\320\"\3579\270\021\330\346Fk\260\026\337\260r\270\021\340\343\211\020g\230\377Q\230c\240\022\2406\250\371\021\331\211\032\215\207\037\021\220\021\220$_\220a\220v\230\377\206\r!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2603, 4214);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (4084 bytes) */
-static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledmerge_rows: the row starts do not fit the arraysno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target per sourcestore positions outside 0..synapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineaabcallocate_bufferargsarrayasyncio.coroutinesbbadbaseccline_in_tracebackcountcounts_by_targetdefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortrangather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgroupsidindexindicesint32int64itemsitemsizejkkindkwargslocallocal_arrlocal_targetsmmemviewmerge_rowsmerge_rows[const uint16_t[::1],const uint16_t[::1],uint16_t[::1]]merge_rows[const uint32_t[::1],const uint32_t[::1],uint32_t[::1]]merge_rows[const uint64_t[::1],const uint64_t[::1],uint""64_t[::1]]merge_rows[const uint8_t[::1],const uint8_t[::1],uint8_t[::1]]modenn_rowsn_sourcesn_targetsnamendimnewnew_row_startnpnumpyobjoldold_row_startorderorder_arroutpackpoppositionsrankrank_within_groupregisterrow_startrow_start_arrsscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1]]scatter_by_target[const uint64_t[::1],uint64_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_major_positionstarget_starttargetsuint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220""\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250H\260G\2706\300\021\300+\310Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\"\240!\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\004\007\200r\210\025\210g\220Q\220c\230\022\2302\230S\240\007\240q\250\002\250\"\250C\250s\260!\330\010\016\210j\230\001\320\0316\260a\260r\270\022\2701\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210r\220\023\220A\330\020\021\330\014\020\220\r\230Q\230a\330\014\022\220\"\220B\220b\230\004\230G\2401\240C\240s\250!\330\020\031\230\021\230%\230t\2401\240A\330\020\025\220Q\330\014\020\220\001\220\026\220q\330\004\013\2101\200\001\360\n\000\005\036\230]\250&\260\001\260\023\260B\260j\300\001\330\004\007\200}\220F\230!\2303\230c\240\027\250\002\250\"\250A\330\014\017\210v\220Q\220c\230\023\230C\230v\240Q\240c\250\022\2503\250f\260A\260S\270\001\330\014\031\230\021\230(\240#\240S\250\006\250a\250s\260#\260]\300!\3008\3103\310c\320QW\320WX\320XY\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210t\220=\240\001\240\024\240]\260!\2602\260R\260q\330\014\017\210r\220\022\2201\330\020\026\220a\220q\230\003\2301\230D\240\001\240\023\240A\240U\250\"\250B\250c\260\022\2601\330\020\025\220R\220r\230\021\330\014\017\210t\220=\240\001\240\024\240]\260!\2602\260R\260q\330\014\017\210r\220\022\2201\330\020\026\220a\220q\230\003\2301\230D\240\001\240\023\240A\240U\250\"\250B\250c\260\022\2601\330\020\025\220R\220r\230\021\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240""\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!\200\001\360\030\000\005\031\230\007\230v\240Q\240a\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (4214 bytes) */
+static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledmerge_segments: one offset per segmentmerge_segments: out has the wrong lengthmerge_segments: the row starts do not fit the datano default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target (and position) per sourcestore positions outside 0..synapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineaabcallocate_bufferargsarrayasyncio.coroutinesbbadbaseccline_in_tracebackcountcounts_by_targetdatadefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortranggather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgrouped_arrgroupsidindexindicesint32int64itemsitemsizejkkindkwargslocallocal_arrlocal_targetsmmemviewmerge_segmentsmerge_segments[const uint16_t[::1],uint16_t[::1]]merge_segments[const ""uint32_t[::1],uint32_t[::1]]merge_segments[const uint64_t[::1],uint64_t[::1]]merge_segments[const uint8_t[::1],uint8_t[::1]]modemovingnn_rowsn_segmentsn_sourcesn_targetsnamendimnpnumpyobjoffsetsorderorder_arroutpackpoppositionsrankrank_within_groupregisterrow_startrow_start_arrrow_startssscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1]]scatter_by_target[const uint64_t[::1],uint64_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_major_positionstarget_starttargetstotaluint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\3409:\360\034\000\005\031\230\007\230v\240Q\240a\330\004\027\220z\240\027\250\001\330\004\007\200w\210f\220A\220S\230\003\2302\230T\240\027\250\004\250I\260V\2701\270C\270s\300!\330\010\016\210j\230\001\230\021\330\004\022\220\"\220F\230!\2305\240\014\250C\250v\260R\260q\330\004 \240\001\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020""\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\017\210q\330\020\027\220q\230\004\230A\230V\2409\250A\250Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230,\240o\260\\\300\021\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250H\260G\2706\300\021\300+\310Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\"\240!\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\004\007\200r\210\025\210g\220Q\220c\230\022\2302\230S\240\007\240q\250\002\250\"\250C\250s\260!\330\010\016\210j\230\001\320\0316\260a\260r\270\022\2701\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210r\220\023\220A\330\020\021\330\014\020\220\r\230Q\230a\330\014\022\220\"\220B\220b\230\004\230G\2401\240C\240s\250!\330\020\031\230\021\230%\230t\2401\240A\330""\020\025\220Q\330\014\020\220\001\220\026\220q\330\004\013\2101\200\001\360\016\000\005\"\240\032\2506\260\021\260-\270z\310\026\310q\320PS\320SU\320UV\330\004\036\320\036/\250q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2201\330\010\021\220\032\2301\230C\230q\330\010\013\2107\220!\2203\220b\230\n\240!\2403\240h\250b\260\004\260F\270!\2701\330\014\022\220*\230A\230Q\330\004\007\200s\210&\220\001\220\023\220C\220q\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\005\220U\230!\2301\330\020\024\220G\2301\230C\230r\240\032\2501\250C\250q\330\020\024\220G\2301\230C\230r\240\032\2501\250C\250r\260\022\2601\330\020\023\2202\220R\220q\330\024\032\230!\2301\230C\230q\240\004\240A\240T\250\021\250%\250r\260\022\2603\260b\270\001\330\024\031\230\022\2302\230Q\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 179; i++) {
+    for (int i = 0; i < 185; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 38) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 40) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -33065,8 +33667,8 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 179; i < 188; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-179].length;
+    for (int i = 185; i < 194; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-185].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -33076,14 +33678,14 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 188; i++) {
+    for (Py_ssize_t i = 0; i < 194; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 179;
+      PyObject **table = stringtab + 185;
       for (Py_ssize_t i=0; i<9; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -33149,7 +33751,7 @@ typedef struct {
     unsigned int argcount : 3;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 4;
+    unsigned int nlocals : 5;
     unsigned int flags : 10;
     unsigned int first_line : 8;
 } __Pyx_PyCode_New_function_description;
@@ -33176,99 +33778,99 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 45};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_sources, __pyx_mstate->__pyx_n_u_targets, __pyx_mstate->__pyx_n_u_target_start, __pyx_mstate->__pyx_n_u_n_sources, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_row_start_arr, __pyx_mstate->__pyx_n_u_local_arr, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_bad};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_targets_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_wfAS_1_j_BfAZr_F_A_F_A_a_Rv, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 18, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 45};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_sources, __pyx_mstate->__pyx_n_u_targets, __pyx_mstate->__pyx_n_u_target_start, __pyx_mstate->__pyx_n_u_n_sources, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_moving, __pyx_mstate->__pyx_n_u_grouped_arr, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_row_start_arr, __pyx_mstate->__pyx_n_u_local_arr, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_bad};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_targets_by_source, __pyx_mstate->__pyx_kp_b_iso88591_9_vQa_z_wfAS_2T_IV1Cs_j_F_5_CvR, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 87};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 96};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_seen, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 111};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 120};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_n_targets, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_row_start};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_counts_by_target, __pyx_mstate->__pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint8_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint8_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 139};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 148};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_j, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_target_major_positions, __pyx_mstate->__pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint8_t_1_const, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint8_t_1_u, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint16_t_1_cons, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint16_t_1, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_codeobj_tab[17] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint32_t_1_cons, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[17])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[17] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint32_t_1, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[17])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_codeobj_tab[18] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint64_t_1_cons, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[18])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[18] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint64_t_1, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[18])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 177};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_old_row_start, __pyx_mstate->__pyx_n_u_new_row_start, __pyx_mstate->__pyx_n_u_old, __pyx_mstate->__pyx_n_u_new_2, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
-    __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_rows_const_uint8_t_1_const, __pyx_mstate->__pyx_kp_b_iso88591_Bj_F_3c_A_vQc_CvQc_3fAS_S_as_83, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_n_segments, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b, __pyx_mstate->__pyx_n_u_total};
+    __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint8_t_1_u, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -40977,6 +41579,11 @@ __pyx_fail:
         return (target_type) value;\
     }
 
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp) {
+    return (PyObject *) __Pyx_PyLong_From_int64_t(*(int64_t const   *) itemp);
+}
+
 /* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(PyObject *obj, int writable_flag) {
     __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
@@ -41116,6 +41723,29 @@ __pyx_fail:
 }
 
 /* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
+                                                 &__Pyx_TypeInfo_nn_int64_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t(PyObject *obj, int writable_flag) {
     __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
     __Pyx_BufFmt_StackElem stack[1];
@@ -41136,11 +41766,6 @@ __pyx_fail:
     result.memview = NULL;
     result.data = NULL;
     return result;
-}
-
-/* MemviewDtypeToObject */
-static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp) {
-    return (PyObject *) __Pyx_PyLong_From_int64_t(*(int64_t const   *) itemp);
 }
 
 /* Declarations */

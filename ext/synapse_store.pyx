@@ -43,9 +43,11 @@ def group_by_source(const int64_t[::1] sources, int64_t n_sources):
 
 
 def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,
-                            int64_t target_start, int64_t n_sources):
-    """The CSR arrays of a store's first synapses, in one stable counting sort
-    that moves the targets themselves (no permutation array, no gather).
+                            int64_t target_start, int64_t n_sources,
+                            const int64_t[::1] positions=None):
+    """The CSR arrays of a connect call's synapses, in one stable counting
+    sort that moves the targets (and ``positions``, if given) themselves: no
+    permutation array, no gather (random reads cost more than the sort).
 
     Returns
     -------
@@ -53,10 +55,15 @@ def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targe
     local_targets : int32 array
         ``targets - target_start`` grouped by source, in the input order
         within a source.
+    grouped_positions : int64 array or None
+        ``positions`` in the same order.
     """
     cdef Py_ssize_t n = sources.shape[0], k
-    if targets.shape[0] != n:
-        raise ValueError("one target per source")
+    cdef bint moving = positions is not None
+    if targets.shape[0] != n or (moving and positions.shape[0] != n):
+        raise ValueError("one target (and position) per source")
+    grouped_arr = np.empty(n if moving else 0, dtype=np.int64)
+    cdef int64_t[::1] grouped = grouped_arr
     row_start_arr = np.zeros(n_sources + 1, dtype=np.int64)
     local_arr = np.empty(n, dtype=np.int32)
     cdef int64_t[::1] row_start = row_start_arr
@@ -80,8 +87,10 @@ def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targe
         for k in range(n):
             s = sources[k]
             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+            if moving:
+                grouped[fill[s]] = positions[k]
             fill[s] += 1
-    return row_start_arr, local_arr
+    return row_start_arr, local_arr, (grouped_arr if moving else None)
 
 
 def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):
@@ -174,23 +183,28 @@ def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_st
             fill[t] += 1
 
 
-def merge_rows(const int64_t[::1] old_row_start, const int64_t[::1] new_row_start,
-               const element_t[::1] old, const element_t[::1] new, element_t[::1] out):
-    """``out`` row by row: each source's old synapses, then its new ones (a
-    later connect call's, grouped by source). Rows are copied whole: one
-    pass over the store, no permutation. Elements are moved as raw bytes."""
-    cdef Py_ssize_t n_rows = old_row_start.shape[0] - 1, s, k = 0, a, b
-    if new_row_start.shape[0] != n_rows + 1 or \
-            out.shape[0] != old.shape[0] + new.shape[0] or \
-            old_row_start[n_rows] != old.shape[0] or new_row_start[n_rows] != new.shape[0]:
-        raise ValueError("merge_rows: the row starts do not fit the arrays")
+def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,
+                   const int64_t[::1] offsets, element_t[::1] out):
+    """``out`` row by row: each source's synapses of segment 0, then of
+    segment 1, ... (the store's arrays and the connect calls not merged yet,
+    each grouped by source; segment g's data start at ``offsets[g]`` in
+    ``data``). Rows are copied whole: one pass, no permutation. Elements are
+    moved as raw bytes."""
+    cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
+    cdef Py_ssize_t s, g, k = 0, a, b, total = 0
+    if offsets.shape[0] != n_segments:
+        raise ValueError("merge_segments: one offset per segment")
+    for g in range(n_segments):
+        total += row_starts[g, n_rows]
+        if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
+            raise ValueError("merge_segments: the row starts do not fit the data")
+    if out.shape[0] != total:
+        raise ValueError("merge_segments: out has the wrong length")
     with nogil:
         for s in range(n_rows):
-            a, b = old_row_start[s], old_row_start[s + 1]
-            if b > a:
-                memcpy(&out[k], &old[a], (b - a) * sizeof(element_t))
-                k += b - a
-            a, b = new_row_start[s], new_row_start[s + 1]
-            if b > a:
-                memcpy(&out[k], &new[a], (b - a) * sizeof(element_t))
-                k += b - a
+            for g in range(n_segments):
+                a = offsets[g] + row_starts[g, s]
+                b = offsets[g] + row_starts[g, s + 1]
+                if b > a:
+                    memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
+                    k += b - a

@@ -56,6 +56,32 @@ def test_seed_thread_pattern_sets_only_the_new_synapses():
     assert np.allclose(delays, np.repeat(np.arange(1, 5) * 1e-3, sizes))
 
 
+def test_newest_synapses_are_set_before_they_are_merged_and_as_after():
+    # S.w[-k:] = 'expr' right after connect() writes into that call's own
+    # arrays (no merge of the whole store per call); the values are those of
+    # the same assignment made after a merge: synapse i/j, w and delay match.
+    from distsim import start_scope
+    results = []
+    for merge_first in (False, True):
+        start_scope()
+        G = NeuronGroup(50, "v : 1")
+        S = Synapses(G, G, "w : 1", on_pre="v_post += w")
+        pairs = np.random.RandomState(3)
+        for nsyn in (60, 80, 70):
+            S.connect(i=pairs.randint(0, 50, nsyn), j=pairs.randint(0, 50, nsyn))
+            if merge_first:
+                S.store.local_targets  # noqa: B018 - reading the arrays merges
+            assert bool(S.store._pending) != merge_first or nsyn == 60
+            S.delay[-nsyn:] = "clip(2*ms + 0.5*ms*randn(), 0.1*ms, inf*ms)"
+            S.w[-nsyn:] = "rand()"
+        S.w[50:100:7] = "10 + rand()"   # a stride over two calls
+        results.append([np.asarray(getattr(S, v)) for v in ("i", "j", "w", "delay")])
+    for unmerged, merged in zip(*results):
+        assert np.array_equal(unmerged, merged)
+    w = results[0][2]
+    assert len(np.unique(w)) == len(w) and np.all(w[50:100:7] >= 10)
+
+
 def test_counts_in_and_out():
     G = NeuronGroup(6, "v : 1")
     S = Synapses(G, G, on_pre="v += 1")

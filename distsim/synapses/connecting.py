@@ -231,9 +231,11 @@ class Connecting:
         # Every rank holds the user's arrays: expand n= on all of them so that
         # each synapse's position in the call is known everywhere.
         i_arr, j_arr = self._multiply(i_arr, j_arr, n, run_namespace, owner)
+        # This rank's pairs in the order given: numbered by their position
+        # (Brian2's), so no order by target is needed (a target's synapses
+        # keep the given order within a source either way).
         mine = np.flatnonzero((j_arr >= self.target.start) & (j_arr < self.target.stop))
-        order = mine[np.argsort(j_arr[mine], kind="stable")]
-        return i_arr[order], j_arr[order], order
+        return i_arr[mine], j_arr[mine], mine
 
     def _pair_namespace(self, sources, targets, run_namespace, expr, owner, extra=None):
         """Values for evaluating a connect expression on candidate pairs

@@ -158,18 +158,22 @@ class Indexing:
             if step < 0:
                 raise IndexError(f"{owner}: negative slice steps are not supported")
             # Only the connect calls the slice reaches (S.w[-k:]: the newest),
-            # without an array over all synapses but the mask.
+            # and no array over all synapses: the selection is store positions.
             offsets = self.call_offsets()
             reached = np.flatnonzero((offsets[:-1] < stop) & (offsets[1:] > start))
-            mask = np.zeros(len(self.store), dtype=bool)
-            where = np.empty(len(self.store), dtype=np.int64)
+            chosen, where = [], []
             for positions, g in self._indices_of_calls(reached.tolist()):
                 picked = (g >= start) & (g < stop)
                 if step != 1:
                     picked &= (g - start) % step == 0
-                mask[positions[picked]] = True
-                where[positions[picked]] = (g[picked] - start) // step
-            return mask, where[mask], len(range(start, stop, step)), None
+                chosen.append(positions[picked])
+                where.append((g[picked] - start) // step)
+            if len(chosen) == 1:  # one call's positions are in store order already
+                return chosen[0], where[0], len(range(start, stop, step)), None
+            chosen = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64)
+            order = np.argsort(chosen, kind="stable")
+            where = np.concatenate(where)[order] if len(chosen) else chosen
+            return chosen[order], where, len(range(start, stop, step)), None
         g = self.global_indices()
         wanted = np.asarray(index)
         if wanted.dtype == bool:
@@ -279,14 +283,63 @@ class Indexing:
                 if everything:
                     self._assign_in_chunks(name, expr, run_namespace, purpose, owner)
                     return
-                selected = self._selection(index, owner, run_namespace)[0]
+                if isinstance(index, slice) and self._assign_to_unmerged(
+                        name, expr, index, run_namespace, purpose, owner):
+                    return
+                selected, where, _, _ = self._selection(index, owner, run_namespace)
+                random_ids = None
+                if isinstance(index, slice):
+                    # A slice's synapses draw by their global index (known
+                    # here; their rank within the target would cost a pass
+                    # over all synapses): the same on any number of ranks.
+                    start, _, step = index.indices(self.N)
+                    random_ids = start + where * step
                 values = self._evaluate_per_synapse(expr, run_namespace, purpose, selected,
-                                                    owner)
+                                                    owner, random_ids=random_ids)
                 self._store_values(name, selected, np.broadcast_to(
-                    np.asarray(values, dtype=np.float64), (int(np.sum(selected)),)), owner)
+                    np.asarray(values, dtype=np.float64), (_count(selected),)), owner)
             return
         with collective_call(f"{self.name}.{name}[...] = values"):
             self._set_values(name, index, value, raw, owner, run_namespace)
+
+    def _assign_to_unmerged(self, name, expr, index, run_namespace, purpose, owner):
+        """``S.name[a:b] = 'expr'`` where the slice reaches only connect calls
+        not merged into the store yet (``S.w[-k:]`` after a connect call) and
+        the expression reads constants only: evaluated on those calls' own
+        arrays, without merging. Random numbers as for any slice (by global
+        index). Returns False where this does not apply (collective)."""
+        if any(self.resolver.resolve(n).kind != "external" for n in expr.identifiers):
+            return False
+        start, stop, step = index.indices(self.N)
+        if step < 0:
+            return False
+        offsets = self.call_offsets()
+        reached = np.flatnonzero((offsets[:-1] < stop) & (offsets[1:] > start)).tolist()
+        segments = [self.store.pending_segment(number) for number in reached]
+        # Every rank the same answer: a rank without synapses of a call has
+        # no pending segment for it either.
+        unmerged = all(s is not None or self.store.calls[n].counts_by_source.sum() == 0
+                       for n, s in zip(reached, segments))
+        if get_comm().allreduce(int(not unmerged)):  # a rank must merge
+            return False
+        constants = self.resolver.constants(expr.identifiers, run_namespace, expr.code)
+        base = (self.name,) + tuple(purpose)
+        for segment, (_, g) in zip(segments, self._indices_of_calls(reached)):
+            picked = (g >= start) & (g < stop)
+            if step != 1:
+                picked &= (g - start) % step == 0
+            if segment is None or not picked.any():
+                continue
+            rng = RandomContext(lambda site: stream_key(*base, "by_index", site),
+                                np.ascontiguousarray(g[picked]))
+            values = np.broadcast_to(np.asarray(expr.evaluate(dict(constants), rng),
+                                                dtype=np.float64), (int(picked.sum()),))
+            if name in self._delay_variables:
+                array = segment.delay_steps if name == "delay" else segment.variables[name]
+                array[picked] = self._delay_to_steps(Quantity(values, second.dim), owner)
+            else:
+                segment.variables[name][picked] = values
+        return True
 
     def _set_values(self, name, index, value, raw, owner, run_namespace):
         """``S.name[index] = values`` (numbers, not an expression)."""
@@ -349,12 +402,15 @@ class Indexing:
             self._store.variables[name][selected] = values
 
     def _evaluate_per_synapse(self, expr, run_namespace, purpose, selected, owner,
-                              within_target=None):
-        """Evaluate ``expr`` for the selected local synapses (a mask, or a
-        slice of store positions). Only the per-synapse arrays the expression
-        uses are built. ``within_target``: each selected synapse's rank among
-        its target's synapses, if the caller has it (else computed)."""
-        positions = selected if isinstance(selected, slice) else np.flatnonzero(selected)
+                              within_target=None, random_ids=None):
+        """Evaluate ``expr`` for the selected local synapses (a mask, sorted
+        store positions or a slice of them). Only the per-synapse arrays the
+        expression uses are built. Random numbers are keyed by (target, rank
+        among the target's synapses): ``within_target`` gives the ranks if
+        the caller has them (else they are computed); or by ``random_ids``
+        (each selected synapse's global index) if given."""
+        positions = selected if isinstance(selected, slice) or selected.dtype != bool \
+            else np.flatnonzero(selected)
         # Names resolve as in every synaptic code (_resolve): per-synapse,
         # shared, derived, pre- and postsynaptic values, constants.
         plan = self.resolver.plan(expr.identifiers)
@@ -366,9 +422,13 @@ class Indexing:
         if expr.random_sites:
             # A synapse's random numbers are keyed by (target, its rank among
             # the target's synapses): the same on any number of ranks.
+            base = (self.name,) + tuple(purpose)
+            if random_ids is not None:
+                rng = RandomContext(lambda site: stream_key(*base, "by_index", site),
+                                    np.asarray(random_ids, dtype=np.int64))
+                return expr.evaluate(ns, rng)
             if within_target is None:
                 within_target = self.store.index_within_target()[selected]
-            base = (self.name,) + tuple(purpose)
             rng = RandomContext(lambda site: stream_key(*base, site),
                                 self.store.local_targets[positions] + np.int64(
                                     self.store.target_start)
@@ -427,3 +487,8 @@ class SynapseSelection:
 
     def __array__(self, dtype=None, copy=None):
         values = self.synapse_indices()
+
+
+def _count(selected):
+    """How many synapses a selection (a mask or store positions) holds."""
+    return int(np.sum(selected)) if selected.dtype == bool else len(selected)

@@ -48,14 +48,62 @@ class SynapseStore:
     def __init__(self, n_sources, target_start, variables):
         self.n_sources = int(n_sources)
         self.target_start = int(target_start)
-        self.row_start = np.zeros(self.n_sources + 1, dtype=np.int64)
-        self.local_targets = np.empty(0, dtype=np.int32)
-        self.delay_steps = np.empty(0, dtype=np.uint16)
-        self.variables = {name: np.empty(0, dtype=dtype) for name, dtype in variables.items()}
+        self._main = _Segment(np.zeros(self.n_sources + 1, dtype=np.int64),
+                              np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16),
+                              {name: np.empty(0, dtype=dtype)
+                               for name, dtype in variables.items()})
+        # Later connect calls' synapses, each grouped by source, merged into
+        # the main arrays all at once when those are next read: a script of
+        # many connect calls (the seed thread's) costs one merge, not one
+        # per call. Slice assignments to them (S.w[-k:]) write here.
+        self._pending = {}  # connect call number -> _Segment
         self.calls = []
 
     def __len__(self):
-        return len(self.local_targets)
+        return len(self._main.local_targets) + sum(len(p.local_targets)
+                                                   for p in self._pending.values())
+
+    # -- the merged arrays (reading one merges the pending calls) ---------------
+    @property
+    def row_start(self):
+        return self._merge_pending().row_start
+
+    @property
+    def local_targets(self):
+        return self._merge_pending().local_targets
+
+    @property
+    def delay_steps(self):
+        return self._merge_pending().delay_steps
+
+    @property
+    def variables(self):
+        return self._merge_pending().variables
+
+    def pending_segment(self, call_number):
+        """The arrays of a connect call not merged yet (its synapses grouped
+        by source, in store order), or None."""
+        return self._pending.get(call_number)
+
+    def merged_row_start(self):
+        """The row starts the merged store has (without merging)."""
+        row_start = self._main.row_start
+        for segment in self._pending.values():
+            row_start = row_start + segment.row_start
+        return row_start
+
+    def _merge_pending(self):
+        if self._pending:
+            segments = [self._main] + [self._pending[c] for c in sorted(self._pending)]
+            row_starts = np.stack([segment.row_start for segment in segments])
+            self._main = _Segment(
+                row_starts.sum(axis=0),
+                _merged(row_starts, [segment.local_targets for segment in segments]),
+                _merged(row_starts, [segment.delay_steps for segment in segments]),
+                {name: _merged(row_starts, [segment.variables[name] for segment in segments])
+                 for name in self._main.variables})
+            self._pending = {}
+        return self._main
 
     # -- target-major order (checkpoints) --------------------------------------
     def target_row_starts(self, n_targets: int) -> np.ndarray:
@@ -111,12 +159,15 @@ class SynapseStore:
 
     def add(self, sources, targets, initial_values, given_positions=None):
         """Add the synapses of one connect call (global source and target
-        indices, int64), ordered by target.
+        indices, int64): rule-based calls give them ordered by target (a
+        source's synapses are then by target, Brian2's numbering), explicit
+        i/j calls in the order given.
 
         Existing synapses keep their place before the new ones within each
-        source's row; new ones keep their given order. With ``given_order``
-        the call's synapses are numbered in the order given (explicit i/j
-        arrays, as Brian2 keeps them); otherwise source-major, then target.
+        source's row; new ones keep their given order. With
+        ``given_positions`` the call's synapses are numbered in the order
+        given (explicit i/j arrays, as Brian2 keeps them); otherwise
+        source-major, then target.
 
         Parameters
         ----------
@@ -127,44 +178,25 @@ class SynapseStore:
         sources = np.ascontiguousarray(sources, dtype=np.int64)
         n_new = len(sources)
         n_old = len(self)
-        positions = None
-        if given_positions is not None:
-            # The call's synapses in store order, each with its given position.
-            _, call_order = synapse_store.group_by_source(sources, self.n_sources)
-            positions = np.asarray(given_positions, dtype=np.int64)[call_order]
-        if n_old == 0:
-            # The first synapses: sorted by moving the targets themselves.
-            self.row_start, self.local_targets = synapse_store.group_targets_by_source(
-                sources, np.ascontiguousarray(targets, dtype=np.int64), self.target_start,
-                self.n_sources)
-            self.calls.append(ConnectCall(np.diff(self.row_start), positions))
-            self.delay_steps = np.full(n_new, initial_values.get("delay_steps", 0),
-                                       dtype=np.uint16)
-            for name, values in self.variables.items():
-                self.variables[name] = np.full(n_new, initial_values.get(name, 0),
-                                               dtype=values.dtype)
+        # One counting sort by source that moves the targets and the given
+        # positions (each call's synapses in store order).
+        row_start, local_targets, positions = synapse_store.group_targets_by_source(
+            sources, np.ascontiguousarray(targets, dtype=np.int64), self.target_start,
+            self.n_sources, None if given_positions is None else
+            np.ascontiguousarray(given_positions, dtype=np.int64))
+        self.calls.append(ConnectCall(np.diff(row_start), positions))
+        if n_new == 0 and n_old:
             return
-        self.calls.append(ConnectCall(np.bincount(sources, minlength=self.n_sources)
-                                      .astype(np.int64), positions))
-        if n_new == 0:
-            return
-        # Later calls: the new synapses grouped by source, then each row's
-        # old synapses followed by its new ones (one pass, rows copied whole).
-        new_row_start, order = synapse_store.group_by_source(sources, self.n_sources)
-        new_targets = (np.asarray(targets, dtype=np.int64)[order] -
-                       self.target_start).astype(np.int32)
-        del order
-        old_row_start = self.row_start
-        self.local_targets = _merged(old_row_start, new_row_start, self.local_targets,
-                                     new_targets)
-        del new_targets
         # (the new synapses' initial values are the same for all: no order)
-        self.delay_steps = _merged(old_row_start, new_row_start, self.delay_steps, np.full(
-            n_new, initial_values.get("delay_steps", 0), dtype=np.uint16))
-        for name, values in self.variables.items():
-            self.variables[name] = _merged(old_row_start, new_row_start, values, np.full(
-                n_new, initial_values.get(name, 0), dtype=values.dtype))
-        self.row_start = old_row_start + new_row_start
+        segment = _Segment(row_start, local_targets,
+                           np.full(n_new, initial_values.get("delay_steps", 0), dtype=np.uint16),
+                           {name: np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)
+                            for name, values in self._main.variables.items()})
+        if n_old == 0:
+            self._main = segment
+        else:
+            # Merged later: after the earlier calls' synapses within each row.
+            self._pending[len(self.calls) - 1] = segment
 
     def call_segments(self, only=None):
         """For each connect call (those numbered in ``only``, if given): the
@@ -174,7 +206,7 @@ class SynapseStore:
         Within a source's row the calls follow each other in order, so a
         call's synapses are found from its per-source counts alone.
         """
-        row_position = self.row_start[:-1].copy()
+        row_position = self.merged_row_start()[:-1].copy()
         for number, call in enumerate(self.calls):
             counts = call.counts_by_source
             if only is not None and number not in only:
@@ -229,12 +261,27 @@ def _check_movable(values):
                         "cannot be reordered by target")
 
 
-def _merged(old_row_start, new_row_start, old, new):
-    """Rows of ``old`` each followed by the same row of ``new``."""
-    out = np.empty(len(old) + len(new), dtype=old.dtype)
-    _check_movable(old)
-    synapse_store.merge_rows(old_row_start, new_row_start, _raw(old),
-                             _raw(np.ascontiguousarray(new, dtype=old.dtype)), _raw(out))
+class _Segment:
+    """CSR arrays of synapses grouped by source: the store's main arrays, or
+    one connect call's not merged yet."""
+
+    def __init__(self, row_start, local_targets, delay_steps, variables):
+        self.row_start = row_start
+        self.local_targets = local_targets
+        self.delay_steps = delay_steps
+        self.variables = variables
+
+
+def _merged(row_starts, arrays):
+    """The rows of several segments, row by row, segments in order."""
+    lengths = [len(a) for a in arrays]
+    out = np.empty(sum(lengths), dtype=arrays[0].dtype)
+    for a in arrays:
+        _check_movable(a)
+    data = np.concatenate(arrays)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    synapse_store.merge_segments(np.ascontiguousarray(row_starts, dtype=np.int64), _raw(data),
+                                 offsets, _raw(out))
     return out
 
 
