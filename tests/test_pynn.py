@@ -123,7 +123,8 @@ def test_tsodyks_markram_depression_follows_the_recursion():
 
 
 @pytest.mark.parametrize("order", ["pre_then_post", "post_then_pre"])
-def test_stdp_pair_changes_the_weight_as_the_additive_rule(order):
+@pytest.mark.parametrize("dendritic", [0, 1])
+def test_stdp_pair_changes_the_weight_as_the_additive_rule(order, dendritic):
     t_pre, t_kick, delay = (10.0, 20.0, 1.0) if order == "pre_then_post" else (30.0, 12.0, 1.0)
     w0, w_max, a_plus, a_minus, tau_plus, tau_minus = 0.5, 1.0, 0.01, 0.012, 16.0, 33.0
     pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[t_pre]))
@@ -133,7 +134,7 @@ def test_stdp_pair_changes_the_weight_as_the_additive_rule(order):
         timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus,
                                             A_plus=a_plus, A_minus=a_minus),
         weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=w_max),
-        weight=w0, delay=delay, dendritic_delay_fraction=0)
+        weight=w0, delay=delay, dendritic_delay_fraction=dendritic)
     plastic = sim.Projection(pre, post, sim.AllToAllConnector(), stdp,
                              receptor_type="excitatory")
     sim.Projection(kick, post, sim.AllToAllConnector(),
@@ -142,8 +143,9 @@ def test_stdp_pair_changes_the_weight_as_the_additive_rule(order):
     sim.run(60.0)
     t_post = spike_times(post)[0]
     assert len(t_post) == 1
-    arrival = t_pre + delay
-    lag = t_post[0] - arrival
+    # They meet at the synapse: the presynaptic spike after the axonal part
+    # of the delay, the postsynaptic one after the dendritic part (NEST's).
+    lag = (t_post[0] + dendritic * delay) - (t_pre + (1 - dendritic) * delay)
     expected = w0 + a_plus * w_max * np.exp(-lag / tau_plus) if lag > 0 else \
         w0 - a_minus * w_max * np.exp(lag / tau_minus)
     weight = plastic.get("weight", format="list", with_address=False)[0]

@@ -160,6 +160,8 @@ class Projection(common.Projection):
             values = {name: np.concatenate(parts) for name, parts in columns.items()}
             for name, value in initial.items():
                 values.setdefault(name, np.full(sources.shape, value))
+            if "delay" in values:
+                values.update(self.synapse_type.pathway_delays(values))
             synapses.connect_local(sources, targets, values)
 
     def __len__(self):

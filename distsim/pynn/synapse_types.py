@@ -7,6 +7,7 @@ applies the unit when it increments the target. Delays are seconds
 ``(model, on_pre, on_post)`` and the values its per-synapse state starts
 from (`initial_values`).
 """
+import numpy as np
 from pyNN.standardmodels import build_translations, synapses
 
 from . import simulator
@@ -29,6 +30,12 @@ class DistsimSynapseType:
 
     def initial_values(self) -> dict:
         """Per-synapse state variables and the value each synapse starts with."""
+        return {}
+
+    def pathway_delays(self, values: dict) -> dict:
+        """Delays of other pathways than the presynaptic one (distsim's
+        variable name -> seconds per synapse), from the connections' native
+        values."""
         return {}
 
 
@@ -106,7 +113,14 @@ class STDPMechanism(DistsimSynapseType, synapses.STDPMechanism):
     """Pair-based STDP as NEST's stdp_synapse applies it: at a presynaptic
     spike the weight is first depressed by the postsynaptic trace, then
     sent; at a postsynaptic spike it is potentiated by the presynaptic
-    trace; weights stay within [w_min, w_max]. Delays are axonal."""
+    trace; weights stay within [w_min, w_max].
+
+    The ``dendritic_delay_fraction`` f of the delay d (PyNN's default 1, all
+    dendritic, as NEST) is the postsynaptic spike's way back to the synapse:
+    a presynaptic spike meets it at the synapse (1 - f)*d after it left,
+    a postsynaptic spike f*d after. The presynaptic pathway runs at arrival
+    (d after the spike, for the transmission), so the postsynaptic pathway
+    runs 2*f*d after its spike: the pair's timing is the same."""
     __doc__ = synapses.STDPMechanism.__doc__
     base_translations = build_translations(("weight", "weight"), _DELAY,
                                            ("dendritic_delay_fraction",
@@ -130,3 +144,7 @@ class STDPMechanism(DistsimSynapseType, synapses.STDPMechanism):
         on_post = f"""M += 1
                       weight = clip(weight + {rule.potentiation}, w_min, w_max)"""
         return model, on_pre, on_post
+
+    def pathway_delays(self, values):
+        fraction = values.get("dendritic_delay_fraction", 1.0)
+        return {"_delay_post": 2 * np.asarray(fraction) * np.asarray(values["delay"])}
