@@ -26,45 +26,28 @@ else:
     from distsim import NeuronGroup, SpikeMonitor, Synapses, defaultclock, mV, ms, pA, pF, run
 imported = time.perf_counter()
 
-# ../shared/reference/microcircuit.md
-n_full = [20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948]
-p_conn = np.array([  # row = target, column = source
-    [0.1009, 0.1689, 0.0437, 0.0818, 0.0323, 0.0, 0.0076, 0.0],
-    [0.1346, 0.1371, 0.0316, 0.0515, 0.0755, 0.0, 0.0042, 0.0],
-    [0.0077, 0.0059, 0.0497, 0.135, 0.0067, 0.0003, 0.0453, 0.0],
-    [0.0691, 0.0029, 0.0794, 0.1597, 0.0033, 0.0, 0.1057, 0.0],
-    [0.1004, 0.0622, 0.0505, 0.0057, 0.0831, 0.3726, 0.0204, 0.0],
-    [0.0548, 0.0269, 0.0257, 0.0022, 0.06, 0.3158, 0.0086, 0.0],
-    [0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252],
-    [0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443]])
+from model_facts import NEURON, projections, sizes  # noqa: E402 - the model's facts
+
 np.random.seed(100)
-n_layer = [int(round(n * scale)) or 1 for n in n_full]
+n_layer = sizes(scale)
 bounds = np.concatenate([[0], np.cumsum(n_layer)])
 defaultclock.dt = 0.1 * ms
-tau_m, tau_syn, c_m = 10 * ms, 0.5 * ms, 250 * pF
-v_r, theta = -65 * mV, -50 * mV
+tau_m, tau_syn, c_m = NEURON["tau_m"] * ms, NEURON["tau_syn"] * ms, NEURON["C_m"] * pF
+v_r, theta = NEURON["V_reset"] * mV, NEURON["V_th"] * mV
 neurons = NeuronGroup(int(bounds[-1]), """dv/dt = (-v + v_r)/tau_m + I/c_m : volt (unless refractory)
                                           dI/dt = -I/tau_syn : amp""",
-                      threshold="v > theta", reset="v = v_r", refractory=2 * ms,
+                      threshold="v > theta", reset="v = v_r", refractory=NEURON["t_ref"] * ms,
                       method="exact")
 neurons.v = "-58.0*mV + 10.0*mV*randn()"
 syn = Synapses(neurons, neurons, "w : amp", on_pre="I_post += w")
 total = 0
-for target in range(8):
-    for source in range(8):
-        p = p_conn[target, source]
-        if p == 0:
-            continue
-        n_pre, n_post = n_layer[source], n_layer[target]
-        nsyn = int(round(np.log(1.0 - p) / np.log(1.0 - 1.0 / (n_pre * n_post))))
-        pre = np.random.randint(n_pre, size=nsyn) + bounds[source]
-        post = np.random.randint(n_post, size=nsyn) + bounds[target]
-        syn.connect(i=pre, j=post)
-        weight, delay, delay_sd = (87.81, 1.5, 0.75) if source % 2 == 0 else \
-            (-4 * 87.81, 0.75, 0.375)
-        syn.delay[-nsyn:] = f"clip({delay}*ms + {delay_sd}*randn()*ms, 0.1*ms, inf*ms)"
-        syn.w[-nsyn:] = f"({weight} + {0.1 * abs(weight)}*randn())*pA"
-        total += nsyn
+for source, target, nsyn, weight, delay, delay_sd in projections(scale):
+    pre = np.random.randint(n_layer[source], size=nsyn) + bounds[source]
+    post = np.random.randint(n_layer[target], size=nsyn) + bounds[target]
+    syn.connect(i=pre, j=post)
+    syn.delay[-nsyn:] = f"clip({delay}*ms + {delay_sd}*randn()*ms, 0.1*ms, inf*ms)"
+    syn.w[-nsyn:] = f"({weight} + {0.1 * abs(weight)}*randn())*pA"
+    total += nsyn
 monitor = SpikeMonitor(neurons)
 run(defaultclock.dt)
 end = time.perf_counter()
