@@ -112,6 +112,23 @@ class Indexing:
             first_of_source = np.cumsum(totals) - totals + on_lower_ranks
             yield positions, call_offset + first_of_source[sources] + within_source
 
+    def _calls_reached(self, start, stop):
+        """Numbers of the connect calls with synapses in global indices
+        [start, stop) (collective the first time a call is counted)."""
+        offsets = self.call_offsets()
+        return np.flatnonzero((offsets[:-1] < stop) & (offsets[1:] > start)).tolist()
+
+    def _slice_parts(self, calls, start, stop, step):
+        """For each of the connect calls ``calls``: (store positions, global
+        indices) of its local synapses in the slice ``start:stop:step``, and
+        which of the call's local synapses (in store order) they are.
+        Collective."""
+        for positions, g in self._indices_of_calls(calls):
+            picked = (g >= start) & (g < stop)
+            if step != 1:
+                picked &= (g - start) % step == 0
+            yield positions[picked], g[picked], picked
+
     def _match(self, values, index, group, owner):
         """Mask of ``values`` (neuron indices) selected by one part of a
         ``S[i_index, j_index]`` index: int, slice, array or subgroup."""
@@ -159,15 +176,11 @@ class Indexing:
                 raise IndexError(f"{owner}: negative slice steps are not supported")
             # Only the connect calls the slice reaches (S.w[-k:]: the newest),
             # and no array over all synapses: the selection is store positions.
-            offsets = self.call_offsets()
-            reached = np.flatnonzero((offsets[:-1] < stop) & (offsets[1:] > start))
             chosen, where = [], []
-            for positions, g in self._indices_of_calls(reached.tolist()):
-                picked = (g >= start) & (g < stop)
-                if step != 1:
-                    picked &= (g - start) % step == 0
-                chosen.append(positions[picked])
-                where.append((g[picked] - start) // step)
+            for positions, g, _ in self._slice_parts(self._calls_reached(start, stop),
+                                                     start, stop, step):
+                chosen.append(positions)
+                where.append((g - start) // step)
             if len(chosen) == 1:  # one call's positions are in store order already
                 return chosen[0], where[0], len(range(start, stop, step)), None
             chosen = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64)
@@ -313,8 +326,7 @@ class Indexing:
         start, stop, step = index.indices(self.N)
         if step < 0:
             return False
-        offsets = self.call_offsets()
-        reached = np.flatnonzero((offsets[:-1] < stop) & (offsets[1:] > start)).tolist()
+        reached = self._calls_reached(start, stop)
         segments = [self.store.pending_segment(number) for number in reached]
         # Every rank the same answer: a rank without synapses of a call has
         # no pending segment for it either.
@@ -324,14 +336,12 @@ class Indexing:
             return False
         constants = self.resolver.constants(expr.identifiers, run_namespace, expr.code)
         base = (self.name,) + tuple(purpose)
-        for segment, (_, g) in zip(segments, self._indices_of_calls(reached)):
-            picked = (g >= start) & (g < stop)
-            if step != 1:
-                picked &= (g - start) % step == 0
+        for segment, (_, g, picked) in zip(segments, self._slice_parts(reached, start, stop,
+                                                                        step)):
             if segment is None or not picked.any():
                 continue
             rng = RandomContext(lambda site: stream_key(*base, "by_index", site),
-                                np.ascontiguousarray(g[picked]))
+                                np.ascontiguousarray(g))
             values = np.broadcast_to(np.asarray(expr.evaluate(dict(constants), rng),
                                                 dtype=np.float64), (int(picked.sum()),))
             if name in self._delay_variables:
