@@ -3,7 +3,8 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels", "buffers"]
+KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels", "buffers",
+           "step_loop", "event_queue"]
 
 extensions = [
     Extension(

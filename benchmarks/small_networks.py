@@ -1,5 +1,6 @@
-"""Small networks, where the per-step overhead decides: distsim (1 rank)
-beside Brian2 (Cython runtime mode), same sitting, median of several runs.
+"""Small networks, where the per-step overhead decides: distsim (1 and 2
+ranks) beside Brian2 (Cython runtime mode, and C++ standalone for CUBA), same
+sitting, median of several runs.
 
     BRIAN2_PYTHON=/tmp/brian2env/bin/python python benchmarks/small_networks.py --repeats 3
 
@@ -103,44 +104,67 @@ def marginal(measure, short, long, repeats):
     return statistics.median(values), values
 
 
+def _cell(value, values):
+    return "-" if value is None else f"{value:.3f} ({', '.join(f'{v:.3f}' for v in values)})"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     os.environ.update(ENV)  # run_for_result's commands take the environment
-    distsim_cuba = ["mpirun", "-n", "1", sys.executable, os.path.join(PEERS, "distsim_models.py")]
+    models = os.path.join(PEERS, "distsim_models.py")
+    distsim_cuba = {n: ["mpirun", "-n", str(n), sys.executable, models] for n in (1, 2)}
     brian2_cuba = [BRIAN2_PYTHON, os.path.join(PEERS, "brian2_models.py")]
+    standalone_cuba = brian2_cuba + ["--device", "cpp_standalone"]
+    as_brian2 = {n: ["mpirun", "-n", str(n), sys.executable, "-m", "distsim.as_brian2"]
+                 for n in (1, 2)}
     with tempfile.TemporaryDirectory() as tmp:
         script = os.path.join(tmp, "stdp_example.py")
         with open(script, "w") as f:
             f.write(STDP_EXAMPLE)
         # Warm Brian2's and distsim's compiled-code caches first.
         cuba_seconds(brian2_cuba, 0.1)
-        cuba_seconds(distsim_cuba, 0.1)
+        cuba_seconds(distsim_cuba[1], 0.1)
         stdp_seconds([BRIAN2_PYTHON], 0.1, script)
-        stdp_seconds([sys.executable, "-m", "distsim.as_brian2"], 0.1, script)
+        stdp_seconds(as_brian2[1], 0.1, script)
+        # name, short, long, {column: measure or None}
         cases = [
-            ("CUBA", 2, 10, lambda d: cuba_seconds(distsim_cuba, d),
-             lambda d: cuba_seconds(brian2_cuba, d)),
-            ("Brian2's STDP example", 2, 20,
-             lambda d: stdp_seconds([sys.executable, "-m", "distsim.as_brian2"], d, script),
-             lambda d: stdp_seconds([BRIAN2_PYTHON], d, script)),
+            ("CUBA", 2, 10, {
+                "distsim 1": lambda d: cuba_seconds(distsim_cuba[1], d),
+                "distsim 2": lambda d: cuba_seconds(distsim_cuba[2], d),
+                "runtime": lambda d: cuba_seconds(brian2_cuba, d),
+                "standalone": lambda d: cuba_seconds(standalone_cuba, d)}),
+            ("Brian2's STDP example", 2, 20, {
+                "distsim 1": lambda d: stdp_seconds(as_brian2[1], d, script),
+                "distsim 2": lambda d: stdp_seconds(as_brian2[2], d, script),
+                "runtime": lambda d: stdp_seconds([BRIAN2_PYTHON], d, script),
+                "standalone": None}),
         ]
-        for name, short, long, ours, theirs in cases:
-            ours_s, ours_all = marginal(ours, short, long, args.repeats)
-            theirs_s, theirs_all = marginal(theirs, short, long, args.repeats)
-            row = (f"| {name} | {time.strftime('%Y-%m-%d')} | {ours_s:.3f} "
-                   f"({', '.join(f'{v:.3f}' for v in ours_all)}) | {theirs_s:.3f} "
-                   f"({', '.join(f'{v:.3f}' for v in theirs_all)}) | {ours_s / theirs_s:.2f} |")
+        for name, short, long, measures in cases:
+            found = {column: marginal(measure, short, long, args.repeats)
+                     if measure is not None else (None, [])
+                     for column, measure in measures.items()}
+            ours = found["distsim 1"][0]
+            runtime, standalone = found["runtime"][0], found["standalone"][0]
+            row = (f"| {name} | {time.strftime('%Y-%m-%d')} | "
+                   + " | ".join(_cell(*found[c]) for c in ("distsim 1", "distsim 2", "runtime",
+                                                           "standalone"))
+                   + f" | {ours / runtime:.2f} | "
+                   + (f"{ours / standalone:.2f}" if standalone else "-") + " |")
             append_row(os.path.join(HERE, "results", "small_networks.md"),
-                       "# Small networks: distsim (1 rank) beside Brian2 2.9 (Cython runtime)\n\n"
+                       "# Small networks: distsim beside Brian2 2.9\n\n"
                        f"Machine: {machine()}. `benchmarks/small_networks.py`: marginal "
                        "simulate time per biological second, (T(long) - T(short)) / (long - "
-                       "short), median of the runs in brackets, both simulators in the same "
+                       "short), median of the runs in brackets, all in the same "
                        "sitting, one run at a time. CUBA: 2 and 10 s; Brian2's STDP example "
-                       "(unchanged, through distsim.as_brian2): 2 and 20 s.\n\n"
-                       "| model | measured | distsim s/s (runs) | Brian2 s/s (runs) | "
-                       "ratio |\n|---|---|---|---|---|\n", row)
+                       "(unchanged, through distsim.as_brian2): 2 and 20 s. Brian2: Cython "
+                       "runtime mode and C++ standalone (the program's own run time). "
+                       "Ratios: distsim on 1 rank over Brian2.\n\n"
+                       "| model | measured | distsim 1 rank s/s (runs) | distsim 2 ranks "
+                       "s/s (runs) | Brian2 runtime s/s (runs) | Brian2 standalone s/s "
+                       "(runs) | ratio to runtime | ratio to standalone |\n"
+                       "|---|---|---|---|---|---|---|---|\n", row)
 
 
 if __name__ == "__main__":

@@ -1997,9 +1997,93 @@ struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
-struct __pyx_t_7distsim_4_ext_8delivery_Pathway;
+struct __pyx_t_7step_op_StepOp;
+typedef struct __pyx_t_7step_op_StepOp __pyx_t_7step_op_StepOp;
+struct __pyx_t_7step_op_SpikeSlot;
+typedef struct __pyx_t_7step_op_SpikeSlot __pyx_t_7step_op_SpikeSlot;
+struct __pyx_t_7step_op_Deliverer;
+typedef struct __pyx_t_7step_op_Deliverer __pyx_t_7step_op_Deliverer;
+struct __pyx_t_7step_op_EventSink;
+typedef struct __pyx_t_7step_op_EventSink __pyx_t_7step_op_EventSink;
 
-/* "ext/delivery.pyx":19
+/* "step_op.pxd":7
+ * 
+ * # One code object's work for one step; returns -1 with a Python exception set.
+ * ctypedef int (*step_function)(void* state, int64_t step, double t, double dt) except -1             # <<<<<<<<<<<<<<
+ * 
+ * ctypedef struct StepOp:
+*/
+typedef int (*__pyx_t_7step_op_step_function)(void *, int64_t, double, double);
+
+/* "step_op.pxd":9
+ * ctypedef int (*step_function)(void* state, int64_t step, double t, double dt) except -1
+ * 
+ * ctypedef struct StepOp:             # <<<<<<<<<<<<<<
+ *     step_function run
+ *     void* state           # owned by the Python object that made the capsule
+*/
+struct __pyx_t_7step_op_StepOp {
+  __pyx_t_7step_op_step_function run;
+  void *state;
+};
+
+/* "step_op.pxd":14
+ * 
+ * # The local indices of the neurons that spiked in the current step.
+ * ctypedef struct SpikeSlot:             # <<<<<<<<<<<<<<
+ *     int64_t* ids          # room for all local neurons
+ *     Py_ssize_t count
+*/
+struct __pyx_t_7step_op_SpikeSlot {
+  int64_t *ids;
+  Py_ssize_t count;
+};
+
+/* "step_op.pxd":19
+ * 
+ * # Delivery of exchanged spikes (ids sorted by step, then id) into ring buffers.
+ * ctypedef void (*deliver_function)(void* plan, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
+ *                                   Py_ssize_t n) noexcept nogil
+ * 
+*/
+typedef void (*__pyx_t_7step_op_deliver_function)(void *, int64_t const *, int64_t const *, Py_ssize_t);
+
+/* "step_op.pxd":22
+ *                                   Py_ssize_t n) noexcept nogil
+ * 
+ * ctypedef struct Deliverer:             # <<<<<<<<<<<<<<
+ *     deliver_function deliver
+ *     void* plan
+*/
+struct __pyx_t_7step_op_Deliverer {
+  __pyx_t_7step_op_deliver_function deliver;
+  void *plan;
+};
+
+/* "step_op.pxd":28
+ * # Where exchanged spikes (network-wide ids, their steps) are queued: a
+ * # pathway's event queue.
+ * ctypedef int (*queue_function)(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
+ *                                Py_ssize_t n) except -1
+ * 
+*/
+typedef int (*__pyx_t_7step_op_queue_function)(void *, int64_t const *, int64_t const *, Py_ssize_t);
+
+/* "step_op.pxd":31
+ *                                Py_ssize_t n) except -1
+ * 
+ * ctypedef struct EventSink:             # <<<<<<<<<<<<<<
+ *     queue_function queue
+ *     void* state
+*/
+struct __pyx_t_7step_op_EventSink {
+  __pyx_t_7step_op_queue_function queue;
+  void *state;
+};
+struct __pyx_t_7distsim_4_ext_8delivery_Pathway;
+struct __pyx_t_7distsim_4_ext_8delivery_Pathways;
+
+/* "ext/delivery.pyx":21
  *     void __builtin_prefetch(const void* address, int for_writing, int locality) nogil
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2010,7 +2094,7 @@ enum  {
   __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD = 64
 };
 
-/* "ext/delivery.pyx":25
+/* "ext/delivery.pyx":27
  * 
  * 
  * cdef struct Pathway:             # <<<<<<<<<<<<<<
@@ -2030,7 +2114,19 @@ struct __pyx_t_7distsim_4_ext_8delivery_Pathway {
   int64_t column_offset;
 };
 
-/* "ext/delivery.pyx":38
+/* "ext/delivery.pyx":40
+ * 
+ * 
+ * cdef struct Pathways:             # <<<<<<<<<<<<<<
+ *     Pathway* pathways
+ *     Py_ssize_t n_pathways
+*/
+struct __pyx_t_7distsim_4_ext_8delivery_Pathways {
+  struct __pyx_t_7distsim_4_ext_8delivery_Pathway *pathways;
+  Py_ssize_t n_pathways;
+};
+
+/* "ext/delivery.pyx":45
  * 
  * 
  * cdef class DeliveryPlan:             # <<<<<<<<<<<<<<
@@ -2042,6 +2138,8 @@ struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan {
   struct __pyx_t_7distsim_4_ext_8delivery_Pathway *pathways;
   Py_ssize_t n_pathways;
   PyObject *keep_alive;
+  struct __pyx_t_7distsim_4_ext_8delivery_Pathways all_pathways;
+  __pyx_t_7step_op_Deliverer deliverer_struct;
 };
 
 
@@ -3747,6 +3845,11 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 
 /* Module declarations from "libc.stdlib" */
 
+/* Module declarations from "cpython.pycapsule" */
+
+/* Module declarations from "step_op" */
+static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void); /*proto*/
+
 /* Module declarations from "distsim._ext.delivery" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
 static PyObject *generic = 0;
@@ -3756,6 +3859,7 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
+static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *, int64_t const *, int64_t const *, Py_ssize_t); /*proto*/
 static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, int64_t, int64_t); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
@@ -3815,6 +3919,10 @@ static PyObject *__pyx_builtin_id;
 static const char __pyx_k_c[] = "c";
 static const char __pyx_k_name[] = "name";
 static const char __pyx_k_fortran[] = "fortran";
+static const char __pyx_k_distsim_step_op[] = "distsim.step_op";
+static const char __pyx_k_distsim_deliverer[] = "distsim.deliverer";
+static const char __pyx_k_distsim_event_sink[] = "distsim.event_sink";
+static const char __pyx_k_distsim_spike_slot[] = "distsim.spike_slot";
 static const char __pyx_k_Dimension_d_is_not_direct[] = "Dimension %d is not direct";
 static const char __pyx_k_Cannot_index_with_type_200U[] = "Cannot index with type \047%.200U\047";
 static const char __pyx_k_itemsize_0_for_cython_array[] = "itemsize <= 0 for cython.array";
@@ -3873,8 +3981,9 @@ static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSE
 static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, PyObject *__pyx_v_pathways); /* proto */
 static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, __Pyx_memviewslice __pyx_v_spike_ids, __Pyx_memviewslice __pyx_v_spike_steps); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_10__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_8delivery_DeliveryPlan(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
@@ -4051,8 +4160,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[4];
-    PyObject *__pyx_string_tab[127];
+    PyObject *__pyx_codeobj_tab[5];
+    PyObject *__pyx_string_tab[124];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4140,95 +4249,92 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_DeliveryPlan___reduce_cython __pyx_string_tab[35]
 #define __pyx_n_u_DeliveryPlan___setstate_cython __pyx_string_tab[36]
 #define __pyx_n_u_DeliveryPlan_deliver __pyx_string_tab[37]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[38]
-#define __pyx_n_u_Sequence __pyx_string_tab[39]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[40]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[41]
-#define __pyx_n_u_annotate __pyx_string_tab[42]
-#define __pyx_n_u_class __pyx_string_tab[43]
-#define __pyx_n_u_class_getitem __pyx_string_tab[44]
-#define __pyx_n_u_dict __pyx_string_tab[45]
-#define __pyx_n_u_func __pyx_string_tab[46]
-#define __pyx_n_u_getstate __pyx_string_tab[47]
-#define __pyx_n_u_import __pyx_string_tab[48]
-#define __pyx_n_u_main __pyx_string_tab[49]
-#define __pyx_n_u_module __pyx_string_tab[50]
-#define __pyx_n_u_name_2 __pyx_string_tab[51]
-#define __pyx_n_u_new __pyx_string_tab[52]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[53]
-#define __pyx_n_u_pyx_state __pyx_string_tab[54]
-#define __pyx_n_u_pyx_type __pyx_string_tab[55]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[56]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[57]
-#define __pyx_n_u_qualname __pyx_string_tab[58]
-#define __pyx_n_u_reduce __pyx_string_tab[59]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[60]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[61]
-#define __pyx_n_u_set_name __pyx_string_tab[62]
-#define __pyx_n_u_setstate __pyx_string_tab[63]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[64]
-#define __pyx_n_u_test __pyx_string_tab[65]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[66]
-#define __pyx_n_u_abc __pyx_string_tab[67]
-#define __pyx_n_u_add_and_clear __pyx_string_tab[68]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[69]
-#define __pyx_n_u_arrived __pyx_string_tab[70]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[71]
-#define __pyx_n_u_base __pyx_string_tab[72]
-#define __pyx_n_u_c __pyx_string_tab[73]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[74]
-#define __pyx_n_u_count __pyx_string_tab[75]
-#define __pyx_n_u_deliver __pyx_string_tab[76]
-#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[77]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[78]
-#define __pyx_n_u_encode __pyx_string_tab[79]
-#define __pyx_n_u_enumerate __pyx_string_tab[80]
-#define __pyx_n_u_error __pyx_string_tab[81]
-#define __pyx_n_u_flags __pyx_string_tab[82]
-#define __pyx_n_u_format __pyx_string_tab[83]
-#define __pyx_n_u_fortran __pyx_string_tab[84]
-#define __pyx_n_u_i __pyx_string_tab[85]
-#define __pyx_n_u_id __pyx_string_tab[86]
-#define __pyx_n_u_index __pyx_string_tab[87]
-#define __pyx_n_u_items __pyx_string_tab[88]
-#define __pyx_n_u_itemsize __pyx_string_tab[89]
-#define __pyx_n_u_k __pyx_string_tab[90]
-#define __pyx_n_u_memview __pyx_string_tab[91]
-#define __pyx_n_u_mode __pyx_string_tab[92]
-#define __pyx_n_u_n __pyx_string_tab[93]
-#define __pyx_n_u_n_spikes __pyx_string_tab[94]
-#define __pyx_n_u_name __pyx_string_tab[95]
-#define __pyx_n_u_ndim __pyx_string_tab[96]
-#define __pyx_n_u_np __pyx_string_tab[97]
-#define __pyx_n_u_numpy __pyx_string_tab[98]
-#define __pyx_n_u_obj __pyx_string_tab[99]
-#define __pyx_n_u_p __pyx_string_tab[100]
+#define __pyx_n_u_DeliveryPlan_deliverer __pyx_string_tab[38]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[39]
+#define __pyx_n_u_Sequence __pyx_string_tab[40]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[41]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[42]
+#define __pyx_n_u_annotate __pyx_string_tab[43]
+#define __pyx_n_u_class __pyx_string_tab[44]
+#define __pyx_n_u_class_getitem __pyx_string_tab[45]
+#define __pyx_n_u_dict __pyx_string_tab[46]
+#define __pyx_n_u_func __pyx_string_tab[47]
+#define __pyx_n_u_getstate __pyx_string_tab[48]
+#define __pyx_n_u_import __pyx_string_tab[49]
+#define __pyx_n_u_main __pyx_string_tab[50]
+#define __pyx_n_u_module __pyx_string_tab[51]
+#define __pyx_n_u_name_2 __pyx_string_tab[52]
+#define __pyx_n_u_new __pyx_string_tab[53]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[54]
+#define __pyx_n_u_pyx_state __pyx_string_tab[55]
+#define __pyx_n_u_pyx_type __pyx_string_tab[56]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[57]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[58]
+#define __pyx_n_u_qualname __pyx_string_tab[59]
+#define __pyx_n_u_reduce __pyx_string_tab[60]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[61]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[62]
+#define __pyx_n_u_set_name __pyx_string_tab[63]
+#define __pyx_n_u_setstate __pyx_string_tab[64]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[65]
+#define __pyx_n_u_test __pyx_string_tab[66]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[67]
+#define __pyx_n_u_abc __pyx_string_tab[68]
+#define __pyx_n_u_add_and_clear __pyx_string_tab[69]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[70]
+#define __pyx_n_u_arrived __pyx_string_tab[71]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[72]
+#define __pyx_n_u_base __pyx_string_tab[73]
+#define __pyx_n_u_c __pyx_string_tab[74]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[75]
+#define __pyx_n_u_count __pyx_string_tab[76]
+#define __pyx_n_u_deliver __pyx_string_tab[77]
+#define __pyx_n_u_deliverer __pyx_string_tab[78]
+#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[79]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[80]
+#define __pyx_n_u_encode __pyx_string_tab[81]
+#define __pyx_n_u_enumerate __pyx_string_tab[82]
+#define __pyx_n_u_error __pyx_string_tab[83]
+#define __pyx_n_u_flags __pyx_string_tab[84]
+#define __pyx_n_u_format __pyx_string_tab[85]
+#define __pyx_n_u_fortran __pyx_string_tab[86]
+#define __pyx_n_u_i __pyx_string_tab[87]
+#define __pyx_n_u_id __pyx_string_tab[88]
+#define __pyx_n_u_index __pyx_string_tab[89]
+#define __pyx_n_u_items __pyx_string_tab[90]
+#define __pyx_n_u_itemsize __pyx_string_tab[91]
+#define __pyx_n_u_memview __pyx_string_tab[92]
+#define __pyx_n_u_mode __pyx_string_tab[93]
+#define __pyx_n_u_n __pyx_string_tab[94]
+#define __pyx_n_u_n_spikes __pyx_string_tab[95]
+#define __pyx_n_u_name __pyx_string_tab[96]
+#define __pyx_n_u_ndim __pyx_string_tab[97]
+#define __pyx_n_u_np __pyx_string_tab[98]
+#define __pyx_n_u_numpy __pyx_string_tab[99]
+#define __pyx_n_u_obj __pyx_string_tab[100]
 #define __pyx_n_u_pack __pyx_string_tab[101]
 #define __pyx_n_u_pathways __pyx_string_tab[102]
 #define __pyx_n_u_pop __pyx_string_tab[103]
-#define __pyx_n_u_pw __pyx_string_tab[104]
-#define __pyx_n_u_register __pyx_string_tab[105]
-#define __pyx_n_u_row_end __pyx_string_tab[106]
-#define __pyx_n_u_self __pyx_string_tab[107]
-#define __pyx_n_u_setdefault __pyx_string_tab[108]
-#define __pyx_n_u_shape __pyx_string_tab[109]
-#define __pyx_n_u_size __pyx_string_tab[110]
-#define __pyx_n_u_source __pyx_string_tab[111]
-#define __pyx_n_u_spike_ids __pyx_string_tab[112]
-#define __pyx_n_u_spike_steps __pyx_string_tab[113]
-#define __pyx_n_u_start __pyx_string_tab[114]
-#define __pyx_n_u_step __pyx_string_tab[115]
-#define __pyx_n_u_stop __pyx_string_tab[116]
-#define __pyx_n_u_struct __pyx_string_tab[117]
-#define __pyx_n_u_syn __pyx_string_tab[118]
-#define __pyx_n_u_unpack __pyx_string_tab[119]
-#define __pyx_n_u_update __pyx_string_tab[120]
-#define __pyx_n_u_values __pyx_string_tab[121]
-#define __pyx_n_u_x __pyx_string_tab[122]
-#define __pyx_n_b_O __pyx_string_tab[123]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[124]
-#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[125]
-#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_U_4q_Qd_1A_2V3a __pyx_string_tab[126]
+#define __pyx_n_u_register __pyx_string_tab[104]
+#define __pyx_n_u_self __pyx_string_tab[105]
+#define __pyx_n_u_setdefault __pyx_string_tab[106]
+#define __pyx_n_u_shape __pyx_string_tab[107]
+#define __pyx_n_u_size __pyx_string_tab[108]
+#define __pyx_n_u_spike_ids __pyx_string_tab[109]
+#define __pyx_n_u_spike_steps __pyx_string_tab[110]
+#define __pyx_n_u_start __pyx_string_tab[111]
+#define __pyx_n_u_step __pyx_string_tab[112]
+#define __pyx_n_u_stop __pyx_string_tab[113]
+#define __pyx_n_u_struct __pyx_string_tab[114]
+#define __pyx_n_u_unpack __pyx_string_tab[115]
+#define __pyx_n_u_update __pyx_string_tab[116]
+#define __pyx_n_u_values __pyx_string_tab[117]
+#define __pyx_n_u_x __pyx_string_tab[118]
+#define __pyx_n_b_O __pyx_string_tab[119]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[120]
+#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[121]
+#define __pyx_kp_b_iso88591_A_AQd_55Fd __pyx_string_tab[122]
+#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU __pyx_string_tab[123]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4277,8 +4383,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<127; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<5; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<124; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4333,8 +4439,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<127; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<5; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<124; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20399,8 +20505,156 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":52
- *     cdef list keep_alive
+/* "step_op.pxd":36
+ * 
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.step_op"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":37
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:
+ *     return "distsim.step_op"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_step_op;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":36
+ * 
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.step_op"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":39
+ *     return "distsim.step_op"
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.spike_slot"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":40
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
+ *     return "distsim.spike_slot"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_spike_slot;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":39
+ *     return "distsim.step_op"
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.spike_slot"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":42
+ *     return "distsim.spike_slot"
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.deliverer"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":43
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:
+ *     return "distsim.deliverer"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_deliverer;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":42
+ *     return "distsim.spike_slot"
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.deliverer"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":45
+ *     return "distsim.deliverer"
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.event_sink"
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":46
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
+ *     return "distsim.event_sink"             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_event_sink;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":45
+ *     return "distsim.deliverer"
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.event_sink"
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "ext/delivery.pyx":61
+ *     cdef Deliverer deliverer_struct
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t k
@@ -20445,32 +20699,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pathways,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 52, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 61, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 61, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 52, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 61, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 52, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 61, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 61, __pyx_L3_error)
     }
     __pyx_v_pathways = ((PyObject*)values[0]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 52, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 61, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20481,7 +20735,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 52, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 61, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self), __pyx_v_pathways);
 
   /* function exit code */
@@ -20541,12 +20795,13 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   int64_t __pyx_t_27;
   double *__pyx_t_28;
   Py_ssize_t __pyx_t_29;
+  struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_t_30;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__cinit__", 0);
 
-  /* "ext/delivery.pyx":59
+  /* "ext/delivery.pyx":68
  *         cdef const double[::1] weights
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)             # <<<<<<<<<<<<<<
@@ -20555,26 +20810,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   if (unlikely(__pyx_v_pathways == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 59, __pyx_L1_error)
+    __PYX_ERR(0, 68, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 68, __pyx_L1_error)
   __pyx_v_self->n_pathways = __pyx_t_1;
 
-  /* "ext/delivery.pyx":60
+  /* "ext/delivery.pyx":69
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)             # <<<<<<<<<<<<<<
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
 */
-  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 69, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "ext/delivery.pyx":61
+  /* "ext/delivery.pyx":70
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))             # <<<<<<<<<<<<<<
@@ -20598,7 +20853,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   __pyx_v_self->pathways = ((struct __pyx_t_7distsim_4_ext_8delivery_Pathway *)malloc((__pyx_t_4 * (sizeof(struct __pyx_t_7distsim_4_ext_8delivery_Pathway)))));
 
 
-  /* "ext/delivery.pyx":62
+  /* "ext/delivery.pyx":71
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -20610,16 +20865,16 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/delivery.pyx":63
+    /* "ext/delivery.pyx":72
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_pathways):
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 63, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 72, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":62
+    /* "ext/delivery.pyx":71
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -20628,7 +20883,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   }
 
-  /* "ext/delivery.pyx":64
+  /* "ext/delivery.pyx":73
  *         if self.pathways == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_pathways):             # <<<<<<<<<<<<<<
@@ -20642,7 +20897,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/delivery.pyx":66
+    /* "ext/delivery.pyx":75
  *         for k in range(self.n_pathways):
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]             # <<<<<<<<<<<<<<
@@ -20651,7 +20906,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     if (unlikely(__pyx_v_pathways == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 66, __pyx_L1_error)
+      __PYX_ERR(0, 75, __pyx_L1_error)
     }
     __pyx_t_2 = __Pyx_PyList_GET_ITEM(__pyx_v_pathways, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_2);
@@ -20661,7 +20916,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       if (unlikely(size != 7)) {
         if (size > 7) __Pyx_RaiseTooManyValuesError(7);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 65, __pyx_L1_error)
+        __PYX_ERR(0, 74, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -20681,25 +20936,25 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_INCREF(__pyx_t_13);
       } else {
         __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 65, __pyx_L1_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_7);
         __pyx_t_8 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 65, __pyx_L1_error)
+        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 74, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_8);
         __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 65, __pyx_L1_error)
+        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 74, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_9);
         __pyx_t_10 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 65, __pyx_L1_error)
+        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 74, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_10);
         __pyx_t_11 = __Pyx_PyList_GET_ITEM_REF(sequence, 4, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 65, __pyx_L1_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 74, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_11);
         __pyx_t_12 = __Pyx_PyList_GET_ITEM_REF(sequence, 5, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 65, __pyx_L1_error)
+        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 74, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_12);
         __pyx_t_13 = __Pyx_PyList_GET_ITEM_REF(sequence, 6, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 65, __pyx_L1_error)
+        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 74, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_13);
       }
       #else
@@ -20707,7 +20962,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         Py_ssize_t i;
         PyObject** temps[7] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13};
         for (i=0; i < 7; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 65, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 74, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -20717,7 +20972,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[7] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13};
-      __pyx_t_14 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 65, __pyx_L1_error)
+      __pyx_t_14 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 74, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __pyx_t_15 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_14);
@@ -20726,7 +20981,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_15(__pyx_t_14), 7) < (0)) __PYX_ERR(0, 65, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_15(__pyx_t_14), 7) < (0)) __PYX_ERR(0, 74, __pyx_L1_error)
       __pyx_t_15 = NULL;
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
       goto __pyx_L7_unpacking_done;
@@ -20734,26 +20989,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
       __pyx_t_15 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 65, __pyx_L1_error)
+      __PYX_ERR(0, 74, __pyx_L1_error)
       __pyx_L7_unpacking_done:;
     }
 
-    /* "ext/delivery.pyx":65
+    /* "ext/delivery.pyx":74
  *             raise MemoryError()
  *         for k in range(self.n_pathways):
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \             # <<<<<<<<<<<<<<
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
 */
-    __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_8, 0); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_8, 0); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_9, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_9, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_12, PyBUF_WRITABLE); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_12, PyBUF_WRITABLE); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
     __pyx_v_row_start = __pyx_t_16;
@@ -20780,7 +21035,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __Pyx_XDECREF_SET(__pyx_v_column_offset, __pyx_t_13);
     __pyx_t_13 = 0;
 
-    /* "ext/delivery.pyx":67
+    /* "ext/delivery.pyx":76
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -20798,7 +21053,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       goto __pyx_L9_bool_binop_done;
     }
 
-    /* "ext/delivery.pyx":68
+    /* "ext/delivery.pyx":77
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:             # <<<<<<<<<<<<<<
@@ -20812,7 +21067,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     __pyx_L9_bool_binop_done:;
 
-    /* "ext/delivery.pyx":67
+    /* "ext/delivery.pyx":76
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -20822,7 +21077,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":69
+      /* "ext/delivery.pyx":78
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")             # <<<<<<<<<<<<<<
@@ -20835,14 +21090,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         PyObject *__pyx_callargs[2] = {__pyx_t_13, __pyx_mstate_global->__pyx_kp_u_targets_delays_and_weights_must};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_22, (2-__pyx_t_22) | (__pyx_t_22*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_13); __pyx_t_13 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 69, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 78, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 69, __pyx_L1_error)
+      __PYX_ERR(0, 78, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":67
+      /* "ext/delivery.pyx":76
  *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
  *                 pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -20851,7 +21106,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     }
 
-    /* "ext/delivery.pyx":70
+    /* "ext/delivery.pyx":79
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
@@ -20864,7 +21119,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":71
+      /* "ext/delivery.pyx":80
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")             # <<<<<<<<<<<<<<
@@ -20877,14 +21132,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         PyObject *__pyx_callargs[2] = {__pyx_t_13, __pyx_mstate_global->__pyx_kp_u_row_start_does_not_end_at_the_nu};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_22, (2-__pyx_t_22) | (__pyx_t_22*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_13); __pyx_t_13 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 71, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 80, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 71, __pyx_L1_error)
+      __PYX_ERR(0, 80, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":70
+      /* "ext/delivery.pyx":79
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
@@ -20893,7 +21148,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     }
 
-    /* "ext/delivery.pyx":72
+    /* "ext/delivery.pyx":81
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]             # <<<<<<<<<<<<<<
@@ -20903,7 +21158,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __pyx_t_23 = 0;
     (__pyx_v_self->pathways[__pyx_v_k]).row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_23)) ))));
 
-    /* "ext/delivery.pyx":73
+    /* "ext/delivery.pyx":82
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -20923,7 +21178,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).local_targets = __pyx_t_24;
 
-    /* "ext/delivery.pyx":74
+    /* "ext/delivery.pyx":83
  *             self.pathways[k].row_start = &row_start[0]
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -20943,7 +21198,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).delays = __pyx_t_25;
 
-    /* "ext/delivery.pyx":75
+    /* "ext/delivery.pyx":84
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -20963,17 +21218,17 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).weights = __pyx_t_26;
 
-    /* "ext/delivery.pyx":76
+    /* "ext/delivery.pyx":85
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source             # <<<<<<<<<<<<<<
  *             self.pathways[k].n_sources = row_start.shape[0] - 1
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
 */
-    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 76, __pyx_L1_error)
+    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 85, __pyx_L1_error)
     (__pyx_v_self->pathways[__pyx_v_k]).first_source = __pyx_t_27;
 
-    /* "ext/delivery.pyx":77
+    /* "ext/delivery.pyx":86
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source
  *             self.pathways[k].n_sources = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
@@ -20982,7 +21237,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).n_sources = ((__pyx_v_row_start.shape[0]) - 1);
 
-    /* "ext/delivery.pyx":78
+    /* "ext/delivery.pyx":87
  *             self.pathways[k].first_source = first_source
  *             self.pathways[k].n_sources = row_start.shape[0] - 1
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL             # <<<<<<<<<<<<<<
@@ -21017,7 +21272,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).ring = __pyx_t_28;
 
-    /* "ext/delivery.pyx":79
+    /* "ext/delivery.pyx":88
  *             self.pathways[k].n_sources = row_start.shape[0] - 1
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]             # <<<<<<<<<<<<<<
@@ -21026,29 +21281,69 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).n_slots = (__pyx_v_ring.shape[0]);
 
-    /* "ext/delivery.pyx":80
+    /* "ext/delivery.pyx":89
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]             # <<<<<<<<<<<<<<
  *             self.pathways[k].column_offset = column_offset
- * 
+ *         self.deliverer_struct.deliver = _deliver
 */
     (__pyx_v_self->pathways[__pyx_v_k]).row_length = (__pyx_v_ring.shape[1]);
 
-    /* "ext/delivery.pyx":81
+    /* "ext/delivery.pyx":90
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]
  *             self.pathways[k].column_offset = column_offset             # <<<<<<<<<<<<<<
- * 
- *     def __dealloc__(self):
+ *         self.deliverer_struct.deliver = _deliver
+ *         self.all_pathways.pathways = self.pathways
 */
-    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 81, __pyx_L1_error)
+    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L1_error)
     (__pyx_v_self->pathways[__pyx_v_k]).column_offset = __pyx_t_27;
   }
 
 
-  /* "ext/delivery.pyx":52
- *     cdef list keep_alive
+  /* "ext/delivery.pyx":91
+ *             self.pathways[k].row_length = ring.shape[1]
+ *             self.pathways[k].column_offset = column_offset
+ *         self.deliverer_struct.deliver = _deliver             # <<<<<<<<<<<<<<
+ *         self.all_pathways.pathways = self.pathways
+ *         self.all_pathways.n_pathways = self.n_pathways
+*/
+  __pyx_v_self->deliverer_struct.deliver = __pyx_f_7distsim_4_ext_8delivery__deliver;
+
+  /* "ext/delivery.pyx":92
+ *             self.pathways[k].column_offset = column_offset
+ *         self.deliverer_struct.deliver = _deliver
+ *         self.all_pathways.pathways = self.pathways             # <<<<<<<<<<<<<<
+ *         self.all_pathways.n_pathways = self.n_pathways
+ *         self.deliverer_struct.plan = <void*>&self.all_pathways
+*/
+  __pyx_t_30 = __pyx_v_self->pathways;
+
+  __pyx_v_self->all_pathways.pathways = __pyx_t_30;
+
+  /* "ext/delivery.pyx":93
+ *         self.deliverer_struct.deliver = _deliver
+ *         self.all_pathways.pathways = self.pathways
+ *         self.all_pathways.n_pathways = self.n_pathways             # <<<<<<<<<<<<<<
+ *         self.deliverer_struct.plan = <void*>&self.all_pathways
+ * 
+*/
+  __pyx_t_4 = __pyx_v_self->n_pathways;
+
+  __pyx_v_self->all_pathways.n_pathways = __pyx_t_4;
+
+  /* "ext/delivery.pyx":94
+ *         self.all_pathways.pathways = self.pathways
+ *         self.all_pathways.n_pathways = self.n_pathways
+ *         self.deliverer_struct.plan = <void*>&self.all_pathways             # <<<<<<<<<<<<<<
+ * 
+ *     def __dealloc__(self):
+*/
+  __pyx_v_self->deliverer_struct.plan = ((void *)(&__pyx_v_self->all_pathways));
+
+  /* "ext/delivery.pyx":61
+ *     cdef Deliverer deliverer_struct
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t k
@@ -21089,8 +21384,8 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":83
- *             self.pathways[k].column_offset = column_offset
+/* "ext/delivery.pyx":96
+ *         self.deliverer_struct.plan = <void*>&self.all_pathways
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
  *         free(self.pathways)
@@ -21112,7 +21407,7 @@ static void __pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self) {
 
-  /* "ext/delivery.pyx":84
+  /* "ext/delivery.pyx":97
  * 
  *     def __dealloc__(self):
  *         free(self.pathways)             # <<<<<<<<<<<<<<
@@ -21121,8 +21416,8 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 */
   free(__pyx_v_self->pathways);
 
-  /* "ext/delivery.pyx":83
- *             self.pathways[k].column_offset = column_offset
+  /* "ext/delivery.pyx":96
+ *         self.deliverer_struct.plan = <void*>&self.all_pathways
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
  *         free(self.pathways)
@@ -21133,7 +21428,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 
 }
 
-/* "ext/delivery.pyx":86
+/* "ext/delivery.pyx":99
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -21182,39 +21477,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_spike_ids,&__pyx_mstate_global->__pyx_n_u_spike_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 86, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 99, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 86, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 99, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 86, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 99, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 86, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 86, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
     }
-    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
-    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 86, __pyx_L3_error)
+    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 99, __pyx_L3_error)
+    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 99, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 86, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 99, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21241,13 +21536,6 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, __Pyx_memviewslice __pyx_v_spike_ids, __Pyx_memviewslice __pyx_v_spike_steps) {
   Py_ssize_t __pyx_v_n_spikes;
-  Py_ssize_t __pyx_v_k;
-  Py_ssize_t __pyx_v_p;
-  int64_t __pyx_v_syn;
-  int64_t __pyx_v_source;
-  int64_t __pyx_v_base;
-  int64_t __pyx_v_row_end;
-  struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -21256,49 +21544,38 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   size_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
-  Py_ssize_t __pyx_t_7;
-  Py_ssize_t __pyx_t_8;
-  Py_ssize_t __pyx_t_9;
-  Py_ssize_t __pyx_t_10;
-  Py_ssize_t __pyx_t_11;
-  int __pyx_t_12;
-  int64_t __pyx_t_13;
-  int64_t __pyx_t_14;
-  int64_t __pyx_t_15;
-  double *__pyx_t_16;
-  long __pyx_t_17;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("deliver", 0);
 
-  /* "ext/delivery.pyx":94
+  /* "ext/delivery.pyx":107
  *         same for any number of ranks.
  *         """
- *         cdef Py_ssize_t n_spikes = spike_ids.shape[0], k, p             # <<<<<<<<<<<<<<
- *         cdef int64_t syn, source, base, row_end
- *         cdef Pathway* pw
+ *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]             # <<<<<<<<<<<<<<
+ *         if spike_steps.shape[0] != n_spikes:
+ *             raise ValueError("one step per spike")
 */
   __pyx_v_n_spikes = (__pyx_v_spike_ids.shape[0]);
 
-  /* "ext/delivery.pyx":97
- *         cdef int64_t syn, source, base, row_end
- *         cdef Pathway* pw
+  /* "ext/delivery.pyx":108
+ *         """
+ *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
  *             raise ValueError("one step per spike")
- *         with nogil:
+ *         if n_spikes:
 */
   __pyx_t_1 = ((__pyx_v_spike_steps.shape[0]) != __pyx_v_n_spikes);
 
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":98
- *         cdef Pathway* pw
+    /* "ext/delivery.pyx":109
+ *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
- *         with nogil:
- *             for p in range(self.n_pathways):
+ *         if n_spikes:
+ *             with nogil:
 */
     __pyx_t_3 = NULL;
     __pyx_t_4 = 1;
@@ -21306,259 +21583,86 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 98, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 109, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 98, __pyx_L1_error)
+    __PYX_ERR(0, 109, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":97
- *         cdef int64_t syn, source, base, row_end
- *         cdef Pathway* pw
+    /* "ext/delivery.pyx":108
+ *         """
+ *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
  *             raise ValueError("one step per spike")
- *         with nogil:
+ *         if n_spikes:
+*/
+  }
+
+  /* "ext/delivery.pyx":110
+ *         if spike_steps.shape[0] != n_spikes:
+ *             raise ValueError("one step per spike")
+ *         if n_spikes:             # <<<<<<<<<<<<<<
+ *             with nogil:
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
+*/
+  __pyx_t_1 = (__pyx_v_n_spikes != 0);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/delivery.pyx":111
+ *             raise ValueError("one step per spike")
+ *         if n_spikes:
+ *             with nogil:             # <<<<<<<<<<<<<<
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
+ * 
+*/
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
+
+          /* "ext/delivery.pyx":112
+ *         if n_spikes:
+ *             with nogil:
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)             # <<<<<<<<<<<<<<
+ * 
+ *     def deliverer(self):
+*/
+          __pyx_t_5 = 0;
+          __pyx_t_6 = 0;
+          __pyx_f_7distsim_4_ext_8delivery__deliver(((void *)(&__pyx_v_self->all_pathways)), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_6)) )))), __pyx_v_n_spikes);
+        }
+
+        /* "ext/delivery.pyx":111
+ *             raise ValueError("one step per spike")
+ *         if n_spikes:
+ *             with nogil:             # <<<<<<<<<<<<<<
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
+ * 
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L7;
+          }
+          __pyx_L7:;
+        }
+    }
+
+    /* "ext/delivery.pyx":110
+ *         if spike_steps.shape[0] != n_spikes:
+ *             raise ValueError("one step per spike")
+ *         if n_spikes:             # <<<<<<<<<<<<<<
+ *             with nogil:
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
 */
   }
 
   /* "ext/delivery.pyx":99
- *         if spike_steps.shape[0] != n_spikes:
- *             raise ValueError("one step per spike")
- *         with nogil:             # <<<<<<<<<<<<<<
- *             for p in range(self.n_pathways):
- *                 pw = &self.pathways[p]
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/delivery.pyx":100
- *             raise ValueError("one step per spike")
- *         with nogil:
- *             for p in range(self.n_pathways):             # <<<<<<<<<<<<<<
- *                 pw = &self.pathways[p]
- *                 if pw.ring == NULL:
-*/
-
-        __pyx_t_5 = __pyx_v_self->n_pathways;
-        __pyx_t_6 = __pyx_t_5;
-
-        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
-          __pyx_v_p = __pyx_t_7;
-
-          /* "ext/delivery.pyx":101
- *         with nogil:
- *             for p in range(self.n_pathways):
- *                 pw = &self.pathways[p]             # <<<<<<<<<<<<<<
- *                 if pw.ring == NULL:
- *                     continue
-*/
-          __pyx_v_pw = (&(__pyx_v_self->pathways[__pyx_v_p]));
-
-          /* "ext/delivery.pyx":102
- *             for p in range(self.n_pathways):
- *                 pw = &self.pathways[p]
- *                 if pw.ring == NULL:             # <<<<<<<<<<<<<<
- *                     continue
- *                 for k in range(n_spikes):
-*/
-          __pyx_t_1 = (__pyx_v_pw->ring == NULL);
-
-          if (__pyx_t_1) {
-
-
-            /* "ext/delivery.pyx":103
- *                 pw = &self.pathways[p]
- *                 if pw.ring == NULL:
- *                     continue             # <<<<<<<<<<<<<<
- *                 for k in range(n_spikes):
- *                     source = spike_ids[k] - pw.first_source
-*/
-            goto __pyx_L7_continue;
-
-            /* "ext/delivery.pyx":102
- *             for p in range(self.n_pathways):
- *                 pw = &self.pathways[p]
- *                 if pw.ring == NULL:             # <<<<<<<<<<<<<<
- *                     continue
- *                 for k in range(n_spikes):
-*/
-          }
-
-          /* "ext/delivery.pyx":104
- *                 if pw.ring == NULL:
- *                     continue
- *                 for k in range(n_spikes):             # <<<<<<<<<<<<<<
- *                     source = spike_ids[k] - pw.first_source
- *                     if source < 0 or source >= pw.n_sources:
-*/
-
-          __pyx_t_8 = __pyx_v_n_spikes;
-          __pyx_t_9 = __pyx_t_8;
-
-          for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
-            __pyx_v_k = __pyx_t_10;
-
-            /* "ext/delivery.pyx":105
- *                     continue
- *                 for k in range(n_spikes):
- *                     source = spike_ids[k] - pw.first_source             # <<<<<<<<<<<<<<
- *                     if source < 0 or source >= pw.n_sources:
- *                         continue
-*/
-            __pyx_t_11 = __pyx_v_k;
-            __pyx_v_source = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_ids.data) + __pyx_t_11)) ))) - __pyx_v_pw->first_source);
-
-            /* "ext/delivery.pyx":106
- *                 for k in range(n_spikes):
- *                     source = spike_ids[k] - pw.first_source
- *                     if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
- *                         continue
- *                     base = spike_steps[k] % pw.n_slots
-*/
-            __pyx_t_12 = (__pyx_v_source < 0);
-
-            if (!__pyx_t_12) {
-
-            } else {
-
-              __pyx_t_1 = __pyx_t_12;
-
-              goto __pyx_L13_bool_binop_done;
-            }
-            __pyx_t_12 = (__pyx_v_source >= __pyx_v_pw->n_sources);
-
-
-            __pyx_t_1 = __pyx_t_12;
-
-            __pyx_L13_bool_binop_done:;
-            if (__pyx_t_1) {
-
-
-              /* "ext/delivery.pyx":107
- *                     source = spike_ids[k] - pw.first_source
- *                     if source < 0 or source >= pw.n_sources:
- *                         continue             # <<<<<<<<<<<<<<
- *                     base = spike_steps[k] % pw.n_slots
- *                     row_end = pw.row_start[source + 1]
-*/
-              goto __pyx_L10_continue;
-
-              /* "ext/delivery.pyx":106
- *                 for k in range(n_spikes):
- *                     source = spike_ids[k] - pw.first_source
- *                     if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
- *                         continue
- *                     base = spike_steps[k] % pw.n_slots
-*/
-            }
-
-            /* "ext/delivery.pyx":108
- *                     if source < 0 or source >= pw.n_sources:
- *                         continue
- *                     base = spike_steps[k] % pw.n_slots             # <<<<<<<<<<<<<<
- *                     row_end = pw.row_start[source + 1]
- *                     for syn in range(pw.row_start[source], row_end):
-*/
-            __pyx_t_11 = __pyx_v_k;
-            __pyx_v_base = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_11)) ))) % __pyx_v_pw->n_slots);
-
-            /* "ext/delivery.pyx":109
- *                         continue
- *                     base = spike_steps[k] % pw.n_slots
- *                     row_end = pw.row_start[source + 1]             # <<<<<<<<<<<<<<
- *                     for syn in range(pw.row_start[source], row_end):
- *                         if syn + PREFETCH_AHEAD < row_end:
-*/
-            __pyx_v_row_end = (__pyx_v_pw->row_start[(__pyx_v_source + 1)]);
-
-            /* "ext/delivery.pyx":110
- *                     base = spike_steps[k] % pw.n_slots
- *                     row_end = pw.row_start[source + 1]
- *                     for syn in range(pw.row_start[source], row_end):             # <<<<<<<<<<<<<<
- *                         if syn + PREFETCH_AHEAD < row_end:
- *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
-*/
-
-            __pyx_t_13 = __pyx_v_row_end;
-            __pyx_t_14 = __pyx_t_13;
-
-            for (__pyx_t_15 = (__pyx_v_pw->row_start[__pyx_v_source]); __pyx_t_15 < __pyx_t_14; __pyx_t_15+=1) {
-              __pyx_v_syn = __pyx_t_15;
-
-              /* "ext/delivery.pyx":111
- *                     row_end = pw.row_start[source + 1]
- *                     for syn in range(pw.row_start[source], row_end):
- *                         if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
- *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
- *                         _entry(pw, base, syn)[0] += pw.weights[syn]
-*/
-              __pyx_t_1 = ((__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD) < __pyx_v_row_end);
-
-              if (__pyx_t_1) {
-
-
-                /* "ext/delivery.pyx":112
- *                     for syn in range(pw.row_start[source], row_end):
- *                         if syn + PREFETCH_AHEAD < row_end:
- *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)             # <<<<<<<<<<<<<<
- *                         _entry(pw, base, syn)[0] += pw.weights[syn]
- * 
-*/
-                __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, (__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD)), 1, 3);
-
-                /* "ext/delivery.pyx":111
- *                     row_end = pw.row_start[source + 1]
- *                     for syn in range(pw.row_start[source], row_end):
- *                         if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
- *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
- *                         _entry(pw, base, syn)[0] += pw.weights[syn]
-*/
-              }
-
-              /* "ext/delivery.pyx":113
- *                         if syn + PREFETCH_AHEAD < row_end:
- *                             __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
- *                         _entry(pw, base, syn)[0] += pw.weights[syn]             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-
-              __pyx_t_16 = __pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, __pyx_v_syn);
-
-              __pyx_t_17 = 0;
-              (__pyx_t_16[__pyx_t_17]) = ((__pyx_t_16[__pyx_t_17]) + (__pyx_v_pw->weights[__pyx_v_syn]));
-            }
-
-            __pyx_L10_continue:;
-          }
-
-          __pyx_L7_continue:;
-        }
-
-      }
-
-      /* "ext/delivery.pyx":99
- *         if spike_steps.shape[0] != n_spikes:
- *             raise ValueError("one step per spike")
- *         with nogil:             # <<<<<<<<<<<<<<
- *             for p in range(self.n_pathways):
- *                 pw = &self.pathways[p]
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L6;
-        }
-        __pyx_L6:;
-      }
-  }
-
-  /* "ext/delivery.pyx":86
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -21576,13 +21680,105 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   __pyx_r = NULL;
   __pyx_L0:;
 
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
 
+/* "ext/delivery.pyx":114
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
+ * 
+ *     def deliverer(self):             # <<<<<<<<<<<<<<
+ *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
+ *         valid while this plan lives)."""
+*/
 
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer, "`deliver` for the compiled step loop (a capsule of a Deliverer;\n        valid while this plan lives).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer = {"deliverer", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("deliverer (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("deliverer", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("deliverer", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self));
 
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
 
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("deliverer", 0);
 
+  /* "ext/delivery.pyx":117
+ *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
+ *         valid while this plan lives)."""
+ *         return PyCapsule_New(&self.deliverer_struct, DELIVERER_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->deliverer_struct), __pyx_f_7step_op_DELIVERER_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 117, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
 
+  /* "ext/delivery.pyx":114
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
+ * 
+ *     def deliverer(self):             # <<<<<<<<<<<<<<
+ *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
+ *         valid while this plan lives)."""
+*/
 
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.delivery.DeliveryPlan.deliverer", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
@@ -21595,15 +21791,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7__reduce_cython__(PyObject *__pyx_v_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__reduce_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
-static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7__reduce_cython__(PyObject *__pyx_v_self, 
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_9__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__reduce_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21629,14 +21825,14 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
   if (unlikely(__pyx_kwds_len < 0)) return NULL;
   if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
-  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self));
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self));
 
   /* function exit code */
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self) {
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_lineno = 0;
@@ -21676,15 +21872,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6__reduce_cyth
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__setstate_cython__(PyObject *__pyx_v_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_11__setstate_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_9__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
-static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__setstate_cython__(PyObject *__pyx_v_self, 
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_11__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_11__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_11__setstate_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -21750,7 +21946,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self), __pyx_v___pyx_state);
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_10__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self), __pyx_v___pyx_state);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21760,7 +21956,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_10__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_lineno = 0;
@@ -21792,7 +21988,269 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__setstate_cy
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":116
+/* "ext/delivery.pyx":120
+ * 
+ * 
+ * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,             # <<<<<<<<<<<<<<
+ *                    Py_ssize_t n_spikes) noexcept nogil:
+ *     cdef Pathways* plan = <Pathways*>plan_pointer
+*/
+
+static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer, int64_t const *__pyx_v_spike_ids, int64_t const *__pyx_v_spike_steps, Py_ssize_t __pyx_v_n_spikes) {
+  struct __pyx_t_7distsim_4_ext_8delivery_Pathways *__pyx_v_plan;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_p;
+  int64_t __pyx_v_syn;
+  int64_t __pyx_v_source;
+  int64_t __pyx_v_base;
+  int64_t __pyx_v_row_end;
+  struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  int __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  int __pyx_t_8;
+  int64_t __pyx_t_9;
+  int64_t __pyx_t_10;
+  int64_t __pyx_t_11;
+  double *__pyx_t_12;
+  long __pyx_t_13;
+
+  /* "ext/delivery.pyx":122
+ * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,
+ *                    Py_ssize_t n_spikes) noexcept nogil:
+ *     cdef Pathways* plan = <Pathways*>plan_pointer             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t k, p
+ *     cdef int64_t syn, source, base, row_end
+*/
+  __pyx_v_plan = ((struct __pyx_t_7distsim_4_ext_8delivery_Pathways *)__pyx_v_plan_pointer);
+
+  /* "ext/delivery.pyx":126
+ *     cdef int64_t syn, source, base, row_end
+ *     cdef Pathway* pw
+ *     for p in range(plan.n_pathways):             # <<<<<<<<<<<<<<
+ *         pw = &plan.pathways[p]
+ *         if pw.ring == NULL:
+*/
+
+  __pyx_t_1 = __pyx_v_plan->n_pathways;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_p = __pyx_t_3;
+
+    /* "ext/delivery.pyx":127
+ *     cdef Pathway* pw
+ *     for p in range(plan.n_pathways):
+ *         pw = &plan.pathways[p]             # <<<<<<<<<<<<<<
+ *         if pw.ring == NULL:
+ *             continue
+*/
+    __pyx_v_pw = (&(__pyx_v_plan->pathways[__pyx_v_p]));
+
+    /* "ext/delivery.pyx":128
+ *     for p in range(plan.n_pathways):
+ *         pw = &plan.pathways[p]
+ *         if pw.ring == NULL:             # <<<<<<<<<<<<<<
+ *             continue
+ *         for k in range(n_spikes):
+*/
+    __pyx_t_4 = (__pyx_v_pw->ring == NULL);
+
+    if (__pyx_t_4) {
+
+
+      /* "ext/delivery.pyx":129
+ *         pw = &plan.pathways[p]
+ *         if pw.ring == NULL:
+ *             continue             # <<<<<<<<<<<<<<
+ *         for k in range(n_spikes):
+ *             source = spike_ids[k] - pw.first_source
+*/
+      goto __pyx_L3_continue;
+
+      /* "ext/delivery.pyx":128
+ *     for p in range(plan.n_pathways):
+ *         pw = &plan.pathways[p]
+ *         if pw.ring == NULL:             # <<<<<<<<<<<<<<
+ *             continue
+ *         for k in range(n_spikes):
+*/
+    }
+
+    /* "ext/delivery.pyx":130
+ *         if pw.ring == NULL:
+ *             continue
+ *         for k in range(n_spikes):             # <<<<<<<<<<<<<<
+ *             source = spike_ids[k] - pw.first_source
+ *             if source < 0 or source >= pw.n_sources:
+*/
+
+    __pyx_t_5 = __pyx_v_n_spikes;
+    __pyx_t_6 = __pyx_t_5;
+
+    for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
+      __pyx_v_k = __pyx_t_7;
+
+      /* "ext/delivery.pyx":131
+ *             continue
+ *         for k in range(n_spikes):
+ *             source = spike_ids[k] - pw.first_source             # <<<<<<<<<<<<<<
+ *             if source < 0 or source >= pw.n_sources:
+ *                 continue
+*/
+      __pyx_v_source = ((__pyx_v_spike_ids[__pyx_v_k]) - __pyx_v_pw->first_source);
+
+      /* "ext/delivery.pyx":132
+ *         for k in range(n_spikes):
+ *             source = spike_ids[k] - pw.first_source
+ *             if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
+ *                 continue
+ *             base = spike_steps[k] % pw.n_slots
+*/
+      __pyx_t_8 = (__pyx_v_source < 0);
+
+      if (!__pyx_t_8) {
+
+      } else {
+
+        __pyx_t_4 = __pyx_t_8;
+
+        goto __pyx_L9_bool_binop_done;
+      }
+      __pyx_t_8 = (__pyx_v_source >= __pyx_v_pw->n_sources);
+
+
+      __pyx_t_4 = __pyx_t_8;
+
+      __pyx_L9_bool_binop_done:;
+      if (__pyx_t_4) {
+
+
+        /* "ext/delivery.pyx":133
+ *             source = spike_ids[k] - pw.first_source
+ *             if source < 0 or source >= pw.n_sources:
+ *                 continue             # <<<<<<<<<<<<<<
+ *             base = spike_steps[k] % pw.n_slots
+ *             row_end = pw.row_start[source + 1]
+*/
+        goto __pyx_L6_continue;
+
+        /* "ext/delivery.pyx":132
+ *         for k in range(n_spikes):
+ *             source = spike_ids[k] - pw.first_source
+ *             if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
+ *                 continue
+ *             base = spike_steps[k] % pw.n_slots
+*/
+      }
+
+      /* "ext/delivery.pyx":134
+ *             if source < 0 or source >= pw.n_sources:
+ *                 continue
+ *             base = spike_steps[k] % pw.n_slots             # <<<<<<<<<<<<<<
+ *             row_end = pw.row_start[source + 1]
+ *             for syn in range(pw.row_start[source], row_end):
+*/
+      __pyx_v_base = ((__pyx_v_spike_steps[__pyx_v_k]) % __pyx_v_pw->n_slots);
+
+      /* "ext/delivery.pyx":135
+ *                 continue
+ *             base = spike_steps[k] % pw.n_slots
+ *             row_end = pw.row_start[source + 1]             # <<<<<<<<<<<<<<
+ *             for syn in range(pw.row_start[source], row_end):
+ *                 if syn + PREFETCH_AHEAD < row_end:
+*/
+      __pyx_v_row_end = (__pyx_v_pw->row_start[(__pyx_v_source + 1)]);
+
+      /* "ext/delivery.pyx":136
+ *             base = spike_steps[k] % pw.n_slots
+ *             row_end = pw.row_start[source + 1]
+ *             for syn in range(pw.row_start[source], row_end):             # <<<<<<<<<<<<<<
+ *                 if syn + PREFETCH_AHEAD < row_end:
+ *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+*/
+
+      __pyx_t_9 = __pyx_v_row_end;
+      __pyx_t_10 = __pyx_t_9;
+
+      for (__pyx_t_11 = (__pyx_v_pw->row_start[__pyx_v_source]); __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
+        __pyx_v_syn = __pyx_t_11;
+
+        /* "ext/delivery.pyx":137
+ *             row_end = pw.row_start[source + 1]
+ *             for syn in range(pw.row_start[source], row_end):
+ *                 if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
+ *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+ *                 _entry(pw, base, syn)[0] += pw.weights[syn]
+*/
+        __pyx_t_4 = ((__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD) < __pyx_v_row_end);
+
+        if (__pyx_t_4) {
+
+
+          /* "ext/delivery.pyx":138
+ *             for syn in range(pw.row_start[source], row_end):
+ *                 if syn + PREFETCH_AHEAD < row_end:
+ *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)             # <<<<<<<<<<<<<<
+ *                 _entry(pw, base, syn)[0] += pw.weights[syn]
+ * 
+*/
+          __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, (__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD)), 1, 3);
+
+          /* "ext/delivery.pyx":137
+ *             row_end = pw.row_start[source + 1]
+ *             for syn in range(pw.row_start[source], row_end):
+ *                 if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
+ *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+ *                 _entry(pw, base, syn)[0] += pw.weights[syn]
+*/
+        }
+
+        /* "ext/delivery.pyx":139
+ *                 if syn + PREFETCH_AHEAD < row_end:
+ *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+ *                 _entry(pw, base, syn)[0] += pw.weights[syn]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+
+        __pyx_t_12 = __pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, __pyx_v_syn);
+
+        __pyx_t_13 = 0;
+        (__pyx_t_12[__pyx_t_13]) = ((__pyx_t_12[__pyx_t_13]) + (__pyx_v_pw->weights[__pyx_v_syn]));
+      }
+
+      __pyx_L6_continue:;
+    }
+
+    __pyx_L3_continue:;
+  }
+
+
+  /* "ext/delivery.pyx":120
+ * 
+ * 
+ * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,             # <<<<<<<<<<<<<<
+ *                    Py_ssize_t n_spikes) noexcept nogil:
+ *     cdef Pathways* plan = <Pathways*>plan_pointer
+*/
+
+  /* function exit code */
+
+
+
+
+
+
+
+
+}
+
+/* "ext/delivery.pyx":142
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21805,7 +22263,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   double *__pyx_r;
   int __pyx_t_1;
 
-  /* "ext/delivery.pyx":119
+  /* "ext/delivery.pyx":145
  *     """Where synapse ``syn`` of a spike whose step falls on ``base_slot`` adds."""
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]             # <<<<<<<<<<<<<<
@@ -21814,7 +22272,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   __pyx_v_slot = (__pyx_v_base_slot + (__pyx_v_pw->delays[__pyx_v_syn]));
 
-  /* "ext/delivery.pyx":120
+  /* "ext/delivery.pyx":146
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -21826,7 +22284,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   if (__pyx_t_1) {
 
 
-    /* "ext/delivery.pyx":121
+    /* "ext/delivery.pyx":147
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots             # <<<<<<<<<<<<<<
@@ -21835,7 +22293,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
     __pyx_v_slot = (__pyx_v_slot - __pyx_v_pw->n_slots);
 
-    /* "ext/delivery.pyx":120
+    /* "ext/delivery.pyx":146
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -21844,7 +22302,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   }
 
-  /* "ext/delivery.pyx":122
+  /* "ext/delivery.pyx":148
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots
  *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]             # <<<<<<<<<<<<<<
@@ -21857,7 +22315,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   }
   goto __pyx_L0;
 
-  /* "ext/delivery.pyx":116
+  /* "ext/delivery.pyx":142
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21871,7 +22329,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":125
+/* "ext/delivery.pyx":151
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -21920,39 +22378,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 125, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 151, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 125, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 151, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 125, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 151, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 125, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 151, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 125, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 151, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 125, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 151, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 125, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 151, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 151, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 151, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 125, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 151, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21996,7 +22454,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_and_clear", 0);
 
-  /* "ext/delivery.pyx":128
+  /* "ext/delivery.pyx":154
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
@@ -22005,7 +22463,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   __pyx_v_n = (__pyx_v_values.shape[0]);
 
-  /* "ext/delivery.pyx":129
+  /* "ext/delivery.pyx":155
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22017,7 +22475,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":130
+    /* "ext/delivery.pyx":156
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
@@ -22030,14 +22488,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 130, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 156, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 130, __pyx_L1_error)
+    __PYX_ERR(0, 156, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":129
+    /* "ext/delivery.pyx":155
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22046,7 +22504,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/delivery.pyx":131
+  /* "ext/delivery.pyx":157
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22059,7 +22517,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/delivery.pyx":132
+        /* "ext/delivery.pyx":158
  *         raise ValueError("one arrival per value")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -22073,7 +22531,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_i = __pyx_t_7;
 
-          /* "ext/delivery.pyx":133
+          /* "ext/delivery.pyx":159
  *     with nogil:
  *         for i in range(n):
  *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
@@ -22083,7 +22541,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
           __pyx_t_9 = __pyx_v_i;
           *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
 
-          /* "ext/delivery.pyx":134
+          /* "ext/delivery.pyx":160
  *         for i in range(n):
  *             values[i] += arrived[i]
  *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
@@ -22094,7 +22552,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 
       }
 
-      /* "ext/delivery.pyx":131
+      /* "ext/delivery.pyx":157
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22111,7 +22569,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       }
   }
 
-  /* "ext/delivery.pyx":125
+  /* "ext/delivery.pyx":151
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -22254,8 +22712,9 @@ static int __pyx_tp_clear_7distsim_4_ext_8delivery_DeliveryPlan(PyObject *o) {
 
 static PyMethodDef __pyx_methods_7distsim_4_ext_8delivery_DeliveryPlan[] = {
   {"deliver", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver},
-  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
-  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"deliverer", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_9__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_11__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
   {0, 0, 0, 0}
 };
 #if CYTHON_USE_TYPE_SPECS
@@ -23522,14 +23981,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 38, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 45, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan);
@@ -23539,8 +23998,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -24714,29 +25173,44 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 9, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":14
- * from libc.stdlib cimport malloc, free
+  /* "ext/delivery.pyx":16
+ * from step_op cimport Deliverer, DELIVERER_CAPSULE
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * cdef extern from *:
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 14, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 16, __pyx_L1_error)
 
 
-  /* "ext/delivery.pyx":86
+  /* "ext/delivery.pyx":99
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
  *         """Add each spike's synaptic weights to ``ring[(step + delay) % n_slots,
  *         column_offset + target]`` of every pathway it reaches.
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 99, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 86, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 99, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/delivery.pyx":114
+ *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
+ * 
+ *     def deliverer(self):             # <<<<<<<<<<<<<<
+ *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
+ *         valid while this plan lives)."""
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliverer, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliverer, __pyx_t_4) < (0)) __PYX_ERR(0, 114, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -24744,7 +25218,7 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
  *     raise TypeError, "no default __reduce__ due to non-trivial __cinit__"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -24758,7 +25232,7 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "no default __reduce__ due to non-trivial __cinit__"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -24766,19 +25240,19 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":125
+  /* "ext/delivery.pyx":151
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 151, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 125, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 151, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/delivery.pyx":1
@@ -24955,38 +25429,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{21},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{21},{15},{6},{9},{5},{5},{6},{7},{1},{2},{5},{5},{8},{1},{7},{4},{1},{8},{4},{4},{2},{5},{3},{1},{4},{8},{3},{2},{8},{7},{4},{10},{5},{4},{6},{9},{11},{5},{4},{4},{6},{3},{6},{6},{6},{1}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{75},{243}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{21},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{22},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{9},{21},{15},{6},{9},{5},{5},{6},{7},{1},{2},{5},{5},{8},{7},{4},{1},{8},{4},{4},{2},{5},{3},{4},{8},{3},{8},{4},{10},{5},{4},{9},{11},{5},{4},{4},{6},{6},{6},{6},{1}};
+    const struct { const unsigned int length: 7; } bytes_length_index[] = {{1},{9},{75},{25},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1185 bytes) */
-static const char cstring[] = "x\332}TKs\324F\020\306`\236\345Pv\260\013S$dLRqHl%N\\\344\001Ejm\354*\037Bl\\\201\n9L\315J\255\335\301\322\214<\217\335\025\047\037}\324QG\035u\324\321G~\002G\375\014~Bz\244]\343@\222\255\322\2525\375\234\357\353n\302\014\371nDd\367%\370\346\321WF\001\220P\261^\014\302\334\363~!\017\177\203X\252\364\031\207!\221!y\350Kax\317J\253\t\023\001\t\270r~\357\037s1Qh\243x\000\301\031c\"\325\377\352\377yvj\371\350\327M&\2044\204i\315{\202\030I\024\260`U\212(%qS\344\000\213\334\021\003\026\361\200\3042\200\025\002\243\004}1\324\262\277\354\362.\207R\031\305\304\362\n\351a\250\211\261\356\263\0040\025a#\256\311\023i\200\230>\002\263\231\232\276\024\004\317\002\210x\027\0243\200\331\\}\030U9#Av\267vW\327\177Zo\252U\340`\324D\333\256\037a\241\240\035h]\313#\203\321M\232\200\366\310NHRi\211\000\254\013o\221\240\335Y\007\323\007A4\030\047\220\345\346\316\314p)(\272s\321[\036\303\304\007\340\274\267Y\244\301cA@\321\016|\031EN\047\205\366X\327\017\270f\335\010@4\377#\363\255\273\306\000T\352%\351\250\347s\335j\002!\361\202!\263\221!\224*\010\254\017\224\222\3006\031\204\024\253x\341\001g\021j}.\270\241T\3308I=\352K\005^\214~\234)\305R\0222\036\265\267\342q\202P\2375\26313\375\017,\244\000\202\276\034\211 \tB\212o\013\356P\033H\232\023\235\360\003PrH\265a\312\220@\"F\256\017\000\361f-J\230\006\311qP\353T\260\004QD\323\036\030\275\342\210ci\333\224C\340\275>\222\023[mH\237!~.O\004\242g\372\266\001\302\225\305\242H\372\3103io\0240\303\274\177\321\266-\343\302\266\335\252\275\316\376\346\316\316\3431\300\273\021\023ge\357\024W\277\351)J\337\323\"\341X\264\371\017\375\230\267\255(\342\211\346z\037\016-\010\037\334Tz\357\006\224\322\335t\204\317c\354N\372\004\371~\n!\245\343\016BF\221=\327c\357\004\204\210\033\210\335A\340|\360\027Z\341\273woR\017\376Z\246\234\0243.\232\267\014l\324\350\004\213\333\267KO)\366\025\365\373\340\037h\033\267_\343(Nt\375\337JV$\334?\300\010[bb70\016c\027\343\320\262h\022v\322\214\037\300wz\000#\367\201\360\235\226\242\317\224\376\001\254\224\032\354\016w)\355""\332RZ\034L\300Qq\023\204l\"0\300\324\204e\332\265a\210S\357\372\023\002\206\315\345s\351\235\272\351.\323\340\373\021\212\024q\301\305\342C\227\371\007\276\264\302\214)\303\0214\232\307\036\326i&4\246A\203\004V\320\256]\244\022\267\025 \024\315\206\001\245\244\n#\326\323\270\255ph\306;\213\363\000\227!\214\034c\272\375{\005\007\270\371\334\332s\353N\010\332\314\212v@\340\332\214E\322\314\037&I\022,+\301\371\033\3420$2I\206\nzX\231K5\244h\254!\n\021\253\361\026h\232\333\205\327\322*\037\232\250\224\007\272\025\334d\352f\030\033\311H|\224\305\265\227\n\344\025\023\331\004\247\006\232I\326\243\337\217\246\352\351k\307\337d{GSo/\235\273x+\277\224\207E\247\330\253\247/\037\r\217\303\254\223\355\347\027\362\265\372\312\365\343\227\371T>W_\275V_\2319\336\312\0262\226\035\3263\037gK\331\375\374f1U\314\32537\262\265l+\237;\352\274\235=w\365\213\342\347r\273Z\252\3260\356\325\231\343\007Y\230w\362\375\342B\261\346\274\276\306\217\275\372\243\353\365\314lv1\373#_\312\327\363\303zv!\333\313\202\374^\261Vt\352\331\033\331\367\331\263\374\207\234\325\363\013\365\354<\206^\310\031Z\315\177\232\377Y\260B\227w\313\215\022\2257\263a\336-\316\027\237\027\317\313\315RUs\365\342\255z\376v\376\340\254\321\0354\271V.\225?Vw\253N=\277\230_\316-^\364i\361\252\232\253\356\235\254\325\213\267\261\004U|V\235\257\226\352O\274\222\225\203j\257\nN\276|=\375z\343\315\366\3637\317_\274y\361W\275x\007k0\305\375r\276\334+\303j\243\352\237\260\223\303\277\001\2222\376\215";
-    PyObject *data = __Pyx_DecompressString(cstring, 1185, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1054 bytes) */
+static const char cstring[] = "x\332}T\315o\033E\024o\324R\232\022\241\244\200\200\333\004!\231\217d!R\213\370\250\212\254\324\221\"DqH\251\304i4\236y\273\236fvf3\037\266\027\t)G\037\367\270G\0379\346\330c\216=\346\350?\203?\2017\273\266\033\232\202\245\365\276\235\3679\277\337{\2170O\276\236\0203x\016\334?\372\314[\000\222Z\226\345\240\375\347\311\367\344\341\317\220\033[>\2230&&%\017\271\321^f\301\004G\230\026DH\033\375^?\226z\251p\336J\001\342\21211\366\177\365\377>[Y>\372q\237im<a\316\311L\023o\210\005&v\215V%\311\233\"GX\344\241\0361%\005\311\215\200\035\002\223\002}1T\207wb\336Nj\254\267LwvH\206\241\226\306n\310\n\300T\204M\244#O\214\007\342\207\010\314~\351\207F\023<\023\240\344\000,\363\200\331b}\030\325F#M\372\275\376\356\375o\3577\325Z\2100:\342\302\200+,\024\\\004m\020\244\362\030\335\227\005\270\204\034\246\2444\201h\300\272\360\026\005\332]u\360C\320\304\201\217\002\3514wf^\032M\321]\352\254\263\200I\216 z\0370\345 aBP\264\003n\224\212:\243]\302\006\\H\307\006\n@7\377\023\377U\274\306\010l\231\024\345$\343\322\265\032\241\r^0eAyB\251\005\0218PJDh2h\243w\361\302#\311\024j\271\324\322S\252C^\224\t\345\306B\222\243\237d\326\262\222\244L\252\366V2/\020\352\253f!g~x\315\302h \350+\221\010R \244\370\016\020\017\235\207\2429q\205<\001k\306\324yf=\021\0061\212}\000\2107kQ\3024HN\204\332\225\232\025\210\"\232f\340\335N$\216\225mS\216AfC$\047\017\316\223!C\374b\036\005:\363\303\320\000\021\313bJ\031\216<\223\366F\202y\226\274A\333\266L\014\333v\253K\272\307\373\207\207\217\027\000\367\025\323W\345d\205+oz\212\322\327\264H8\026\355\377C\277\340\355Mg`{J\311\302Iw\014\247\0014\2078\253\311\253\261\245\264_N\360y\214=K\237`\027\374\n)\245\213\276B\236\221\323\330y\257\004\004Nz\310\343\201\210>\370K\203\346\361\235-\253\304_\313_\224r&u\3636\"\250F\247Y\336\276czJ\261\333(\037\002?q!o\277\026Q\242\030\247\242\225\202.$?\301\010=\275\264\033\371\210|\214q\032\230Z\206]\266\3505PW\0070\211\037\010\352\252\024w\245\364k`S\352\261g\342\245\\lV\023p\\\001\007(\316\025r\214\300\000\263K\356\351 \244)""\356\202\330\265 \030\266\034\227&Y\271\271\001s\300\271B\221\".\270n8\014\030?\341&h\277 m\305\035N\250w2O\260`\277d\264\024\r$XJ\273\225\221S\\f\200\2304\013\010\25456U,s\270\314p\246\026+MJ\201\273\022&\221:\327\376\375\001\270\027\343R\214\313Pk\332L\222\213\200\340R\315u\321L\047\346(\260\272\002\207s\214\223R\230\302B\206U\201u\240RDj\261\031\232\206\2171\233(T\n\327\nqN]3\232\215\344\r>6p\217db\330P\340\000A3\324n\362\313\331\332\374\326\335\351\227\325\321\331\332\337\267o\274\365q}\273Ng\335\331\321\374\326\333g\343iZu\253\343\372f\2757\277\363\356\364y\275Vo\315\327\357\316\357lL{\325\007\025\253N\347\033\367\252\355\352\233\372\303\331\332lk\276\361^\265W\365\352\255\263.\206Z\337\234\376Yw\353\243Z\\~\362\340\362\301\301\205x\271\215\212\315\033\353\237\316\276\373\353\340|\373\034\203\2763\375\241J\321\352xvs\266\027\203}\021]\342\371\336|\353\336|\363#L\031c\277?\243\347\335\363\337_\260\027\376b\357\342\247\227\247\227\375\247\227O\177\373\007\336A\307w";
+    PyObject *data = __Pyx_DecompressString(cstring, 1054, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1565 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\303\001very.\177pyxgcis\024\003\377dno defa\377ult __re\377duce__ d\275u]\002non-\302@v\367ial\033\000cini\377t__numpy\377._core.m\3765\000iarray \357fail\320\003imp|\350 \033\tumath\021\016\257one 9\000i\263@ \331p\320 \273@ue\021\001st\373ep\r\002spike\377row_starOt do\322 \204ae\374`\341a\240#\213\000\232@\234\204\001syn\357apse\047\001get\273s,\325\000lay\246\204\003w\377eights m?ust ha\275 y\001\177lengthu\236\"\276\321aalloc\345@ >\314\003data.\013\020\255c\374\377\204\001\334\204\003s.ASCI\363ID\245`\335!Planj\000\t.\317&c\317b__\017\014\234\356@\335\000te_\013\022\261DE\377llipsisS\177equence\222\206\001}.\227\206\007__Pyx\001\000\377Dict_Nex?tRef__\273d\317@\233__\220\204\002__\001\005\240 i\227tem\r\001d0\001\027\000f\347unc\035\001\272!tatx1\002\306C3\001main\003\002\357odulM\002nam\346\002\003ewT\001\325`_ch\037ecksuT\000\n\001\320\003\235_\025\001typ\325`\037\001u\337npick?\000En\346 \005vt\247\204\001\230\001quaalO\005\205\204\005\256.\237\204\006ex\314\001\017set_\203\005\302&\346\000\306.g__t\233`\200 is\272\204\001\377outineab\335c\276\205\001and\237 ea\375r\374E_buffe\335r\233\204\002eda\332`ci\337o.cor1\003sb\277aseccl?\000_\376\225 traceba\177ckcount\344\205\004\377distsim.\025_\214@.\367\205\005d\205\"\177\000\361\211\003\376\310@odeenum\376\335\207\002errorfl\377agsform""a\375t\255\210\004iidind\353ex\256As\000\002ize\317kmem\363\210\001\353\210\001nn\365_\247\205\002s\220Andim\373np\242\206\002objpp\376\224\000pathway\377spoppwre\371g\227\000g\001w_end\177selfset\377\206\004\372\213\211\002s\\\000sourc=e\375\205\002_ids\003\003\226\206\001\371s\210\206\002\005\002topst\177ructsyn\325@~\375\000update\305\206\002\377sxO\200\001\330\004\n\377\210+\220Q\200\001\360\006\377\000\005\031\230\006\230f\240\377A\240Q\330\004\007\200w\377\210f\220A\220S\230\003\377\2301\330\010\016\210j\230\377\001\230\021\330\t\n\330\010\377\014\210E\220\025\220a\220\377q\330\014\022\220!\2206\377\230\027\240\001\240\021\330\014\377\023\2201\220E\230\021\200\377A\360\020\000\t$\2409\277\250F\260!\2601U\000\t\377\014\210;\220f\230A\230_S\240\003\24012\001*\n\000\377Q\330\r\016\330\014\020\220\377\005\220U\230!\2304\230\377q\330\020\025\220Q\220d\377\230)\2401\240A\330\020\377\023\2202\220V\2303\230\177a\330\024\025\330\020\024X\000\367\025\230a#\000\024\035\230Y\377\240a\240s\250\"\250B\375\250\032\000\027\220w\230b\240\377\002\240#\240W\250C\250\377r\260\021\330\030\031\330\024\327\033\230;\031\t\036 \000\n\250\377!\2507\260\"\260A\330\277\024\030\230\007\230u\346\000R\377\240z\260\021\260)\2701\367\330\030\033\200\000r\240\037\260\377\002\260!\330\034.\250a\377\250v\260Q\260d\270&\377\300\004\300B\320FW\320\377WZ\320Z[\330\030\036\376\201\000t\2406\250\024\250Q\377\250f\260B\260h\270a\003\270q";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1565, 1961);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1410 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\303\001very.\177pyxgcis\024\003\377dno defa\377ult __re\377duce__ d\275u]\002non-\302@v\367ial\033\000cini\377t__numpy\377._core.m\3765\000iarray \357fail\320\003imp|\350 \033\tumath\021\016\257one 9\000i\263@ \331p\320 \273@ue\021\001st\373ep\r\002spike\377row_starOt do\322 \204ae\374`\341a\240#\213\000\232@\234\204\001syn\357apse\047\001get\273s,\325\000lay\246\204\003w\377eights m?ust ha\275 y\001\177lengthu\236\"\276\321aalloc\345@ >\314\003data.\013\020\255c\374\377\204\001\334\204\003s.ASCI\363ID\245`\335!Planj\000\t.\317&c\317b__\017\014\034\356@\335\000te_\013\022\261DE\n\376\305DerEllip\377sisSeque\327nce\250\206\001.\255\206\007__\367Pyx\001\000Dict\377_NextRef\263__\321d\345@__\246\204\002_y_\001\005\266 item\r\001yd0\001\027\000func\035\001\216\320!tat1\002\334C3\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\353`_checks\321uT\000\n\001\346\003_\025\001ty\371p\353`\037\001unpicmk?\000En \005vt\275\204\001\036\230\001qualO\005\233\204\005\304.\366\265\204\006ex\314\001set_p\203\005\330&\346\000\334.__t\261`\366\200 is\320\204\001outi\337neabc\324\205\001an\335d\237 ear\222e_b\337uffer\261\204\002ed\375a\360`cio.co\375r1\003sbasec\353cl?\000_\225 tra\377cebackco\347unt\372\205\004\263Fdis\277tsim._\225@.\302\226\206\005d\216\"\210\000\220\212\003\321@od\337eenum\374\207\002er""\377rorflags\277format\314\210\004i\177idindex\267A\375s\000\002izemem\\\221\211\001\211\211\001nn_\305\205\002s\230A\277ndimnp\300\206\002o\367bjp\233\000path\377wayspopr\373eg\223\000erselOfset\223\207\004\237\211\002sQ\000\236\213\206\002_ids\003\003\244\206\001s\374\226\206\002\005\002topstr\347uct\312@\362\000upd\367ate\320\206\002sxO\200\377\001\330\004\n\210+\220Q\377\200\001\360\006\000\005\031\230\377\006\230f\240A\240Q\330\377\004\007\200w\210f\220A\377\220S\230\003\2301\330\010\377\016\210j\230\001\230\021\330\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\022\377\220!\2206\230\027\240\001\377\240\021\330\014\023\2201\220\337E\230\021\200AH\000\t\020\377\210}\230A\230Q\230d\377\320\"5\3205F\300d\373\310!\026\000\020\000\t$\240\2779\250F\260!\260R\000\013\357\210;\220f#\000S\240\003\353\2401I\001*/\001\330\010\013\377\2101\330\021\022\330\020\030\374p\000X\001\024\240_\260A\260\377Y\270a\270t\3001\300\377K\310q\320PT\320T\001U";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1410, 1834);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1961 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone arrival per valueone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdeliverdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortraniidindexitemsitemsizekmemviewmodenn_spikesnamendimnpnumpyobjppackpathwayspoppwregisterrow_endselfsetdefaultshapesizesourcespike_idsspike_stepsstartstepstopstructsynunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200A\360\020\000\t$\2409\250F\260!\2601\360\006\000\t\014\210;\220f""\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\r\016\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220Q\220d\230)\2401\240A\330\020\023\2202\220V\2303\230a\330\024\025\330\020\024\220E\230\025\230a\230q\330\024\035\230Y\240a\240s\250\"\250B\250a\330\024\027\220w\230b\240\002\240#\240W\250C\250r\260\021\330\030\031\330\024\033\230;\240a\240s\250\"\250B\250a\330\024\036\230b\240\n\250!\2507\260\"\260A\330\024\030\230\007\230u\240A\240R\240z\260\021\260)\2701\330\030\033\2304\230r\240\037\260\002\260!\330\034.\250a\250v\260Q\260d\270&\300\004\300B\320FW\320WZ\320Z[\330\030\036\230a\230t\2406\250\024\250Q\250f\260B\260h\270a\270q";
+    #else /* compression: none (1834 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone arrival per valueone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverDeliveryPlan.delivererEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdeliverdelivererdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortraniidindexitemsitemsizememviewmodenn_spikesnamendimnpnumpyobjpackpathwayspopregisterselfsetdefaultshapesizespike_idsspike_stepsstartstepstopstructunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200A\360\006\000\t\020\210}\230A\230Q\230d\320\"5\3205F\300d""\310!\200A\360\020\000\t$\2409\250F\260!\2601\330\010\013\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\010\013\2101\330\021\022\330\020\030\230\001\230\027\240\001\240\024\240_\260A\260Y\270a\270t\3001\300K\310q\320PT\320TU";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 123; i++) {
+    for (int i = 0; i < 119; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 33) PyUnicode_InternInPlace(&string);
@@ -24997,8 +25471,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 123; i < 127; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-123].length;
+    for (int i = 119; i < 124; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-119].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -25008,15 +25482,15 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 127; i++) {
+    for (Py_ssize_t i = 0; i < 124; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 123;
-      for (Py_ssize_t i=0; i<4; ++i) {
+      PyObject **table = stringtab + 119;
+      for (Py_ssize_t i=0; i<5; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -25081,9 +25555,9 @@ typedef struct {
     unsigned int argcount : 2;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
-    unsigned int nlocals : 4;
+    unsigned int nlocals : 3;
     unsigned int flags : 10;
-    unsigned int first_line : 7;
+    unsigned int first_line : 8;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -25103,24 +25577,29 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 86};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_spike_ids, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_syn, __pyx_mstate->__pyx_n_u_source, __pyx_mstate->__pyx_n_u_base, __pyx_mstate->__pyx_n_u_row_end, __pyx_mstate->__pyx_n_u_pw};
-    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliver, __pyx_mstate->__pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_U_4q_Qd_1A_2V3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 99};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_spike_ids, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_n_spikes};
+    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliver, __pyx_mstate->__pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 114};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliverer, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_55Fd, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 125};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 151};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

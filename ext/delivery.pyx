@@ -10,6 +10,8 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint16_t
 from libc.stdlib cimport malloc, free
+from cpython.pycapsule cimport PyCapsule_New
+from step_op cimport Deliverer, DELIVERER_CAPSULE
 
 cnp.import_array()
 
@@ -35,6 +37,11 @@ cdef struct Pathway:
     int64_t column_offset         # ring column of the store's local target 0
 
 
+cdef struct Pathways:
+    Pathway* pathways
+    Py_ssize_t n_pathways
+
+
 cdef class DeliveryPlan:
     """The pathways of a run, as raw pointers into their arrays.
 
@@ -48,6 +55,8 @@ cdef class DeliveryPlan:
     cdef Pathway* pathways
     cdef Py_ssize_t n_pathways
     cdef list keep_alive
+    cdef Pathways all_pathways     # what the compiled step loop's delivery reads
+    cdef Deliverer deliverer_struct
 
     def __cinit__(self, list pathways):
         cdef Py_ssize_t k
@@ -79,6 +88,10 @@ cdef class DeliveryPlan:
             self.pathways[k].n_slots = ring.shape[0]
             self.pathways[k].row_length = ring.shape[1]
             self.pathways[k].column_offset = column_offset
+        self.deliverer_struct.deliver = _deliver
+        self.all_pathways.pathways = self.pathways
+        self.all_pathways.n_pathways = self.n_pathways
+        self.deliverer_struct.plan = <void*>&self.all_pathways
 
     def __dealloc__(self):
         free(self.pathways)
@@ -91,26 +104,39 @@ cdef class DeliveryPlan:
         then id, the same on every rank): the floating-point sums are the
         same for any number of ranks.
         """
-        cdef Py_ssize_t n_spikes = spike_ids.shape[0], k, p
-        cdef int64_t syn, source, base, row_end
-        cdef Pathway* pw
+        cdef Py_ssize_t n_spikes = spike_ids.shape[0]
         if spike_steps.shape[0] != n_spikes:
             raise ValueError("one step per spike")
-        with nogil:
-            for p in range(self.n_pathways):
-                pw = &self.pathways[p]
-                if pw.ring == NULL:
-                    continue
-                for k in range(n_spikes):
-                    source = spike_ids[k] - pw.first_source
-                    if source < 0 or source >= pw.n_sources:
-                        continue
-                    base = spike_steps[k] % pw.n_slots
-                    row_end = pw.row_start[source + 1]
-                    for syn in range(pw.row_start[source], row_end):
-                        if syn + PREFETCH_AHEAD < row_end:
-                            __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
-                        _entry(pw, base, syn)[0] += pw.weights[syn]
+        if n_spikes:
+            with nogil:
+                _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
+
+    def deliverer(self):
+        """`deliver` for the compiled step loop (a capsule of a Deliverer;
+        valid while this plan lives)."""
+        return PyCapsule_New(&self.deliverer_struct, DELIVERER_CAPSULE(), NULL)
+
+
+cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,
+                   Py_ssize_t n_spikes) noexcept nogil:
+    cdef Pathways* plan = <Pathways*>plan_pointer
+    cdef Py_ssize_t k, p
+    cdef int64_t syn, source, base, row_end
+    cdef Pathway* pw
+    for p in range(plan.n_pathways):
+        pw = &plan.pathways[p]
+        if pw.ring == NULL:
+            continue
+        for k in range(n_spikes):
+            source = spike_ids[k] - pw.first_source
+            if source < 0 or source >= pw.n_sources:
+                continue
+            base = spike_steps[k] % pw.n_slots
+            row_end = pw.row_start[source + 1]
+            for syn in range(pw.row_start[source], row_end):
+                if syn + PREFETCH_AHEAD < row_end:
+                    __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
+                _entry(pw, base, syn)[0] += pw.weights[syn]
 
 
 cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:

@@ -1993,10 +1993,170 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 /* #### Code section: type_declarations ### */
 
 /*--- Type declarations ---*/
+struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep;
+struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
 struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
+struct __pyx_t_7step_op_StepOp;
+typedef struct __pyx_t_7step_op_StepOp __pyx_t_7step_op_StepOp;
+struct __pyx_t_7step_op_SpikeSlot;
+typedef struct __pyx_t_7step_op_SpikeSlot __pyx_t_7step_op_SpikeSlot;
+struct __pyx_t_7step_op_Deliverer;
+typedef struct __pyx_t_7step_op_Deliverer __pyx_t_7step_op_Deliverer;
+struct __pyx_t_7step_op_EventSink;
+typedef struct __pyx_t_7step_op_EventSink __pyx_t_7step_op_EventSink;
+
+/* "step_op.pxd":7
+ * 
+ * # One code object's work for one step; returns -1 with a Python exception set.
+ * ctypedef int (*step_function)(void* state, int64_t step, double t, double dt) except -1             # <<<<<<<<<<<<<<
+ * 
+ * ctypedef struct StepOp:
+*/
+typedef int (*__pyx_t_7step_op_step_function)(void *, int64_t, double, double);
+
+/* "step_op.pxd":9
+ * ctypedef int (*step_function)(void* state, int64_t step, double t, double dt) except -1
+ * 
+ * ctypedef struct StepOp:             # <<<<<<<<<<<<<<
+ *     step_function run
+ *     void* state           # owned by the Python object that made the capsule
+*/
+struct __pyx_t_7step_op_StepOp {
+  __pyx_t_7step_op_step_function run;
+  void *state;
+};
+
+/* "step_op.pxd":14
+ * 
+ * # The local indices of the neurons that spiked in the current step.
+ * ctypedef struct SpikeSlot:             # <<<<<<<<<<<<<<
+ *     int64_t* ids          # room for all local neurons
+ *     Py_ssize_t count
+*/
+struct __pyx_t_7step_op_SpikeSlot {
+  int64_t *ids;
+  Py_ssize_t count;
+};
+
+/* "step_op.pxd":19
+ * 
+ * # Delivery of exchanged spikes (ids sorted by step, then id) into ring buffers.
+ * ctypedef void (*deliver_function)(void* plan, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
+ *                                   Py_ssize_t n) noexcept nogil
+ * 
+*/
+typedef void (*__pyx_t_7step_op_deliver_function)(void *, int64_t const *, int64_t const *, Py_ssize_t);
+
+/* "step_op.pxd":22
+ *                                   Py_ssize_t n) noexcept nogil
+ * 
+ * ctypedef struct Deliverer:             # <<<<<<<<<<<<<<
+ *     deliver_function deliver
+ *     void* plan
+*/
+struct __pyx_t_7step_op_Deliverer {
+  __pyx_t_7step_op_deliver_function deliver;
+  void *plan;
+};
+
+/* "step_op.pxd":28
+ * # Where exchanged spikes (network-wide ids, their steps) are queued: a
+ * # pathway's event queue.
+ * ctypedef int (*queue_function)(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
+ *                                Py_ssize_t n) except -1
+ * 
+*/
+typedef int (*__pyx_t_7step_op_queue_function)(void *, int64_t const *, int64_t const *, Py_ssize_t);
+
+/* "step_op.pxd":31
+ *                                Py_ssize_t n) except -1
+ * 
+ * ctypedef struct EventSink:             # <<<<<<<<<<<<<<
+ *     queue_function queue
+ *     void* state
+*/
+struct __pyx_t_7step_op_EventSink {
+  __pyx_t_7step_op_queue_function queue;
+  void *state;
+};
+struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass;
+struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState;
+
+/* "ext/neuron_kernels.pyx":162
+ * 
+ * 
+ * cdef struct ExactPass:             # <<<<<<<<<<<<<<
+ *     # One group's compiled step (see `exact_step`), as pointers.
+ *     Py_ssize_t n_vars, n
+*/
+struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass {
+  Py_ssize_t n_vars;
+  Py_ssize_t n;
+  double *values[32];
+  double free_m[(32 * (32 + 1))];
+  double held_m[(32 * (32 + 1))];
+  double const *free_c;
+  double const *held_c;
+  uint8_t *not_refractory;
+  double *lastspike;
+  int64_t const *refractory_steps;
+  int refractoriness;
+  int shared_period;
+  double const *threshold_variable;
+  int threshold_op;
+  double threshold_level;
+  double margin;
+  double per_step;
+};
+
+/* "ext/neuron_kernels.pyx":288
+ * 
+ * 
+ * cdef struct ExactOpState:             # <<<<<<<<<<<<<<
+ *     ExactPass p
+ *     SpikeSlot* slot
+*/
+struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState {
+  struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass p;
+  __pyx_t_7step_op_SpikeSlot *slot;
+};
+
+/* "ext/neuron_kernels.pyx":293
+ * 
+ * 
+ * cdef class ExactStep:             # <<<<<<<<<<<<<<
+ *     """`exact_step` as an operation of the compiled step loop: the same
+ *     arguments (but ``t``), checked once, and the spike slot (a capsule from
+*/
+struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep {
+  PyObject_HEAD
+  struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState s;
+  __pyx_t_7step_op_StepOp op;
+  PyObject *keep_alive;
+};
+
+
+/* "ext/neuron_kernels.pyx":349
+ * 
+ * 
+ * cdef class RefractoryFlags:             # <<<<<<<<<<<<<<
+ *     """`refractory_flags` as an operation of the compiled step loop (the
+ *     arrays must stay alive and in place while the loop runs)."""
+*/
+struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags {
+  PyObject_HEAD
+  __pyx_t_7step_op_StepOp op;
+  double const *lastspike;
+  int64_t const *refractory_steps;
+  uint8_t *not_refractory;
+  Py_ssize_t n;
+  int shared;
+  PyObject *keep_alive;
+};
+
 
 /* "View.MemoryView":128
  * 
@@ -2984,20 +3144,6 @@ static PyObject * __Pyx_CallTpnewAsVectorcall(__Pyx_tpnewvectorcallfunc f, PyTyp
 static PyObject *__Pyx_CallNewInitFromVectorcall(PyTypeObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 #endif
 
-/* DeallocKeepAlive.proto */
-#if CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
-#define __Pyx_DeallocKeepAliveBegin(o) do {\
-        _Py_atomic_store_uintptr_relaxed(&(o)->ob_tid, _Py_ThreadId());\
-        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 1);\
-        _Py_atomic_store_ssize_relaxed(&(o)->ob_ref_shared, 0);\
-    } while (0)
-#define __Pyx_DeallocKeepAliveEnd(o)\
-        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 0)
-#else
-#define __Pyx_DeallocKeepAliveBegin(o) Py_SET_REFCNT(o, Py_REFCNT(o) + 1)
-#define __Pyx_DeallocKeepAliveEnd(o)   Py_SET_REFCNT(o, Py_REFCNT(o) - 1)
-#endif
-
 /* CallSlotAsVectorcall.proto */
 #if CYTHON_VECTORCALL_TPNEW
 typedef int (*__Pyx_tpinitvectorcallfunc)(PyObject* o, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
@@ -3011,11 +3157,18 @@ static int __Pyx_CallTpinitAsVectorcall(__Pyx_tpinitvectorcallfunc f, PyObject* 
 static int __Pyx_call_type_traverse(PyObject *o, int always_call, visitproc visit, void *arg);
 #endif
 
-/* ApplySequenceOrMappingFlag.proto */
-#if CYTHON_COMPILING_IN_LIMITED_API || CYTHON_COMPILING_IN_PYPY
-int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence);
+/* DeallocKeepAlive.proto */
+#if CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
+#define __Pyx_DeallocKeepAliveBegin(o) do {\
+        _Py_atomic_store_uintptr_relaxed(&(o)->ob_tid, _Py_ThreadId());\
+        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 1);\
+        _Py_atomic_store_ssize_relaxed(&(o)->ob_ref_shared, 0);\
+    } while (0)
+#define __Pyx_DeallocKeepAliveEnd(o)\
+        _Py_atomic_store_uint32_relaxed(&(o)->ob_ref_local, 0)
 #else
-#define __Pyx_ApplySequenceOrMappingFlag(tp, is_sequence) (0)
+#define __Pyx_DeallocKeepAliveBegin(o) Py_SET_REFCNT(o, Py_REFCNT(o) + 1)
+#define __Pyx_DeallocKeepAliveEnd(o)   Py_SET_REFCNT(o, Py_REFCNT(o) - 1)
 #endif
 
 /* PyObjectCallMethod0.proto (used by PyType_Ready) */
@@ -3033,15 +3186,6 @@ static int __Pyx_validate_bases_tuple(const char *type_name, int has_dictoffset,
 
 /* PyType_Ready.export */
 CYTHON_UNUSED static int __Pyx_PyType_Ready(PyTypeObject *t);
-
-/* GetVTable.proto (used by MergeVTables) */
-static int __Pyx_GetVtable(PyTypeObject *type, void** table);
-
-/* MergeVTables.proto (used by SetVTable) */
-static int __Pyx_MergeVtables(PyTypeObject *type);
-
-/* SetVTable.export */
-static int __Pyx_SetVtable(PyTypeObject* typeptr , void* vtable);
 
 /* LimitedApiGetTypeTypeDict.proto (used by DelItemOnTypeDict) */
 #if CYTHON_COMPILING_IN_LIMITED_API
@@ -3062,6 +3206,22 @@ static int __Pyx__SetItemOnTypeDict(PyTypeObject *tp, PyObject *k, PyObject *v);
 
 /* SetupReduce.export */
 static int __Pyx_setup_reduce(PyObject* type_obj);
+
+/* ApplySequenceOrMappingFlag.proto */
+#if CYTHON_COMPILING_IN_LIMITED_API || CYTHON_COMPILING_IN_PYPY
+int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence);
+#else
+#define __Pyx_ApplySequenceOrMappingFlag(tp, is_sequence) (0)
+#endif
+
+/* GetVTable.proto (used by MergeVTables) */
+static int __Pyx_GetVtable(PyTypeObject *type, void** table);
+
+/* MergeVTables.proto (used by SetVTable) */
+static int __Pyx_MergeVtables(PyTypeObject *type);
+
+/* SetVTable.export */
+static int __Pyx_SetVtable(PyTypeObject* typeptr , void* vtable);
 
 /* TypeImport.proto */
 #ifndef __PYX_HAVE_RT_ImportType_proto_3_3_1
@@ -3361,6 +3521,16 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_dou
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *, int writable_flag);
 
+/* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_double__const__(const char *itemp);
+
+/* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp);
+
+/* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_uint8_t(const char *itemp);
+static CYTHON_INLINE int __pyx_memview_set_nn_uint8_t(char *itemp, PyObject *obj);
+
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
   #ifdef __cplusplus
@@ -3530,6 +3700,12 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint8_t(uint8_t value);
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value);
 
+/* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
+
+/* CIntFromPy.proto */
+static CYTHON_INLINE uint8_t __Pyx_PyLong_As_uint8_t(PyObject *);
+
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
 
@@ -3697,6 +3873,12 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 
 /* Module declarations from "libc.math" */
 
+/* Module declarations from "cpython.pycapsule" */
+
+/* Module declarations from "step_op" */
+static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void); /*proto*/
+static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void); /*proto*/
+
 /* Module declarations from "distsim._ext.neuron_kernels" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
 static PyObject *generic = 0;
@@ -3710,7 +3892,11 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, uint8_t const *, int); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double, double, double, double); /*proto*/
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, __Pyx_memviewslice, __Pyx_memviewslice, PyObject *, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, double, __Pyx_memviewslice, __Pyx_memviewslice, int, double); /*proto*/
+static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *); /*proto*/
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *, int64_t, double, double); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -3770,6 +3956,10 @@ static PyObject *__pyx_builtin_id;
 static const char __pyx_k_c[] = "c";
 static const char __pyx_k_name[] = "name";
 static const char __pyx_k_fortran[] = "fortran";
+static const char __pyx_k_distsim_step_op[] = "distsim.step_op";
+static const char __pyx_k_distsim_deliverer[] = "distsim.deliverer";
+static const char __pyx_k_distsim_event_sink[] = "distsim.event_sink";
+static const char __pyx_k_distsim_spike_slot[] = "distsim.spike_slot";
 static const char __pyx_k_Dimension_d_is_not_direct[] = "Dimension %d is not direct";
 static const char __pyx_k_Cannot_index_with_type_200U[] = "Cannot index with type \047%.200U\047";
 static const char __pyx_k_itemsize_0_for_cython_array[] = "itemsize <= 0 for cython.array";
@@ -3829,6 +4019,72 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrices, __Pyx_memviewslice __pyx_v_held_matrices, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes); /* proto */
+static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self, PyObject *__pyx_v_matrix, PyObject *__pyx_v_held_matrix, PyObject *__pyx_v_variables, PyObject *__pyx_v_offsets, PyObject *__pyx_v_held_offsets, PyObject *__pyx_v_not_refractory, PyObject *__pyx_v_lastspike, double __pyx_v_dt, PyObject *__pyx_v_refractory_steps, PyObject *__pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, PyObject *__pyx_v_slot); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self, __Pyx_memviewslice __pyx_v_lastspike, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactStep(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactStep __pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactStep __pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_1__init__
+#endif
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_14neuron_kernels_RefractoryFlags __pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_init_7distsim_4_ext_14neuron_kernels_RefractoryFlags __pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_1__init__
+#endif
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3966,10 +4222,14 @@ namespace {
     PyTypeObject *__pyx_ptype_5numpy_flexible;
     PyTypeObject *__pyx_ptype_5numpy_character;
     PyTypeObject *__pyx_ptype_5numpy_ufunc;
+    PyObject *__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep;
+    PyObject *__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
     PyObject *__pyx_type___pyx_array;
     PyObject *__pyx_type___pyx_MemviewEnum;
     PyObject *__pyx_type___pyx_memoryview;
     PyObject *__pyx_type___pyx_memoryviewslice;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
     PyTypeObject *__pyx_array_type;
     PyTypeObject *__pyx_MemviewEnum_type;
     PyTypeObject *__pyx_memoryview_type;
@@ -3979,8 +4239,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[4];
-    PyObject *__pyx_string_tab[151];
+    PyObject *__pyx_codeobj_tab[10];
+    PyObject *__pyx_string_tab[164];
     PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4032,155 +4292,168 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 /* #### Code section: constant_name_defines ### */
 #define __pyx_kp_u_at_0x __pyx_string_tab[0]
 #define __pyx_kp_u_object __pyx_string_tab[1]
-#define __pyx_kp_u__3 __pyx_string_tab[2]
-#define __pyx_kp_u_1_to_32_state_variables __pyx_string_tab[3]
-#define __pyx_kp_u__2 __pyx_string_tab[4]
-#define __pyx_kp_u_MemoryView_of __pyx_string_tab[5]
-#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[6]
-#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[7]
-#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[8]
-#define __pyx_kp_u_strided_and_direct __pyx_string_tab[9]
-#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[10]
-#define __pyx_kp_u__4 __pyx_string_tab[11]
-#define __pyx_kp_u_ __pyx_string_tab[12]
-#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[13]
-#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[14]
-#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[15]
-#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[16]
-#define __pyx_kp_u_add_note __pyx_string_tab[17]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[18]
-#define __pyx_kp_u_disable __pyx_string_tab[19]
-#define __pyx_kp_u_enable __pyx_string_tab[20]
-#define __pyx_kp_u_ext_neuron_kernels_pyx __pyx_string_tab[21]
-#define __pyx_kp_u_gc __pyx_string_tab[22]
-#define __pyx_kp_u_inconsistent_arguments __pyx_string_tab[23]
-#define __pyx_kp_u_isenabled __pyx_string_tab[24]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[25]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[26]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[27]
-#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[28]
-#define __pyx_kp_u_one_K_x_K_1_update_matrix_per_ne __pyx_string_tab[29]
-#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[30]
-#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[31]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[32]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[33]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[34]
-#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[35]
-#define __pyx_n_u_ASCII __pyx_string_tab[36]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
-#define __pyx_n_u_Gt __pyx_string_tab[38]
-#define __pyx_n_u_GtE __pyx_string_tab[39]
-#define __pyx_n_u_Lt __pyx_string_tab[40]
-#define __pyx_n_u_LtE __pyx_string_tab[41]
-#define __pyx_n_u_Sequence __pyx_string_tab[42]
-#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[43]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[44]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[45]
-#define __pyx_n_u_annotate __pyx_string_tab[46]
-#define __pyx_n_u_class __pyx_string_tab[47]
-#define __pyx_n_u_class_getitem __pyx_string_tab[48]
-#define __pyx_n_u_dict __pyx_string_tab[49]
-#define __pyx_n_u_func __pyx_string_tab[50]
-#define __pyx_n_u_getstate __pyx_string_tab[51]
-#define __pyx_n_u_import __pyx_string_tab[52]
-#define __pyx_n_u_main __pyx_string_tab[53]
-#define __pyx_n_u_module __pyx_string_tab[54]
-#define __pyx_n_u_name_2 __pyx_string_tab[55]
-#define __pyx_n_u_new __pyx_string_tab[56]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[57]
-#define __pyx_n_u_pyx_state __pyx_string_tab[58]
-#define __pyx_n_u_pyx_type __pyx_string_tab[59]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[60]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[61]
-#define __pyx_n_u_qualname __pyx_string_tab[62]
-#define __pyx_n_u_reduce __pyx_string_tab[63]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[64]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[65]
-#define __pyx_n_u_set_name __pyx_string_tab[66]
-#define __pyx_n_u_setstate __pyx_string_tab[67]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[68]
-#define __pyx_n_u_test __pyx_string_tab[69]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[70]
-#define __pyx_n_u_abc __pyx_string_tab[71]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[72]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[73]
-#define __pyx_n_u_base __pyx_string_tab[74]
-#define __pyx_n_u_c __pyx_string_tab[75]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[76]
-#define __pyx_n_u_count __pyx_string_tab[77]
-#define __pyx_n_u_crossed __pyx_string_tab[78]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[79]
-#define __pyx_n_u_dt __pyx_string_tab[80]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[81]
-#define __pyx_n_u_encode __pyx_string_tab[82]
-#define __pyx_n_u_enumerate __pyx_string_tab[83]
-#define __pyx_n_u_error __pyx_string_tab[84]
-#define __pyx_n_u_exact_step __pyx_string_tab[85]
-#define __pyx_n_u_exact_update __pyx_string_tab[86]
-#define __pyx_n_u_exact_update_per_neuron __pyx_string_tab[87]
-#define __pyx_n_u_flags __pyx_string_tab[88]
-#define __pyx_n_u_format __pyx_string_tab[89]
-#define __pyx_n_u_fortran __pyx_string_tab[90]
-#define __pyx_n_u_free __pyx_string_tab[91]
-#define __pyx_n_u_free_c __pyx_string_tab[92]
-#define __pyx_n_u_free_m __pyx_string_tab[93]
-#define __pyx_n_u_held_c __pyx_string_tab[94]
-#define __pyx_n_u_held_m __pyx_string_tab[95]
-#define __pyx_n_u_held_matrices __pyx_string_tab[96]
-#define __pyx_n_u_held_matrix __pyx_string_tab[97]
-#define __pyx_n_u_held_offsets __pyx_string_tab[98]
-#define __pyx_n_u_i __pyx_string_tab[99]
-#define __pyx_n_u_id __pyx_string_tab[100]
-#define __pyx_n_u_index __pyx_string_tab[101]
-#define __pyx_n_u_items __pyx_string_tab[102]
-#define __pyx_n_u_itemsize __pyx_string_tab[103]
-#define __pyx_n_u_k __pyx_string_tab[104]
-#define __pyx_n_u_lastspike __pyx_string_tab[105]
-#define __pyx_n_u_margin __pyx_string_tab[106]
-#define __pyx_n_u_matrices __pyx_string_tab[107]
-#define __pyx_n_u_matrix __pyx_string_tab[108]
-#define __pyx_n_u_memview __pyx_string_tab[109]
-#define __pyx_n_u_mode __pyx_string_tab[110]
-#define __pyx_n_u_n __pyx_string_tab[111]
-#define __pyx_n_u_n_spikes __pyx_string_tab[112]
-#define __pyx_n_u_n_vars __pyx_string_tab[113]
-#define __pyx_n_u_name __pyx_string_tab[114]
-#define __pyx_n_u_ndim __pyx_string_tab[115]
-#define __pyx_n_u_not_refractory __pyx_string_tab[116]
-#define __pyx_n_u_obj __pyx_string_tab[117]
-#define __pyx_n_u_offsets __pyx_string_tab[118]
-#define __pyx_n_u_pack __pyx_string_tab[119]
-#define __pyx_n_u_per_neuron __pyx_string_tab[120]
-#define __pyx_n_u_per_step __pyx_string_tab[121]
-#define __pyx_n_u_pop __pyx_string_tab[122]
-#define __pyx_n_u_refractoriness __pyx_string_tab[123]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[124]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[125]
-#define __pyx_n_u_register __pyx_string_tab[126]
-#define __pyx_n_u_setdefault __pyx_string_tab[127]
-#define __pyx_n_u_shape __pyx_string_tab[128]
-#define __pyx_n_u_shared __pyx_string_tab[129]
-#define __pyx_n_u_shared_period __pyx_string_tab[130]
-#define __pyx_n_u_size __pyx_string_tab[131]
-#define __pyx_n_u_spikes __pyx_string_tab[132]
-#define __pyx_n_u_start __pyx_string_tab[133]
-#define __pyx_n_u_step __pyx_string_tab[134]
-#define __pyx_n_u_stop __pyx_string_tab[135]
-#define __pyx_n_u_struct __pyx_string_tab[136]
-#define __pyx_n_u_t __pyx_string_tab[137]
-#define __pyx_n_u_threshold_level __pyx_string_tab[138]
-#define __pyx_n_u_threshold_op __pyx_string_tab[139]
-#define __pyx_n_u_threshold_variable __pyx_string_tab[140]
-#define __pyx_n_u_unpack __pyx_string_tab[141]
-#define __pyx_n_u_update __pyx_string_tab[142]
-#define __pyx_n_u_values __pyx_string_tab[143]
-#define __pyx_n_u_variables __pyx_string_tab[144]
-#define __pyx_n_u_x __pyx_string_tab[145]
-#define __pyx_n_b_O __pyx_string_tab[146]
-#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[147]
-#define __pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S __pyx_string_tab[148]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[149]
-#define __pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F __pyx_string_tab[150]
+#define __pyx_kp_u_tree_fragment __pyx_string_tab[2]
+#define __pyx_kp_u__3 __pyx_string_tab[3]
+#define __pyx_kp_u_1_to_32_state_variables __pyx_string_tab[4]
+#define __pyx_kp_u__2 __pyx_string_tab[5]
+#define __pyx_kp_u_MemoryView_of __pyx_string_tab[6]
+#define __pyx_kp_u_contiguous_and_direct __pyx_string_tab[7]
+#define __pyx_kp_u_contiguous_and_indirect __pyx_string_tab[8]
+#define __pyx_kp_u_strided_and_direct_or_indirect __pyx_string_tab[9]
+#define __pyx_kp_u_strided_and_direct __pyx_string_tab[10]
+#define __pyx_kp_u_strided_and_indirect __pyx_string_tab[11]
+#define __pyx_kp_u__4 __pyx_string_tab[12]
+#define __pyx_kp_u_ __pyx_string_tab[13]
+#define __pyx_kp_u_Cannot_assign_to_read_only_memor __pyx_string_tab[14]
+#define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[15]
+#define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[16]
+#define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[17]
+#define __pyx_kp_u_add_note __pyx_string_tab[18]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[19]
+#define __pyx_kp_u_disable __pyx_string_tab[20]
+#define __pyx_kp_u_enable __pyx_string_tab[21]
+#define __pyx_kp_u_ext_neuron_kernels_pyx __pyx_string_tab[22]
+#define __pyx_kp_u_gc __pyx_string_tab[23]
+#define __pyx_kp_u_inconsistent_arguments __pyx_string_tab[24]
+#define __pyx_kp_u_isenabled __pyx_string_tab[25]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[26]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[27]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[28]
+#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[29]
+#define __pyx_kp_u_one_K_x_K_1_update_matrix_per_ne __pyx_string_tab[30]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[31]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[32]
+#define __pyx_kp_u_self_lastspike_self_op_self_refr __pyx_string_tab[33]
+#define __pyx_kp_u_self_op_self_s_cannot_be_convert __pyx_string_tab[34]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[35]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[36]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[37]
+#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[38]
+#define __pyx_n_u_ASCII __pyx_string_tab[39]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[40]
+#define __pyx_n_u_ExactStep __pyx_string_tab[41]
+#define __pyx_n_u_ExactStep___reduce_cython __pyx_string_tab[42]
+#define __pyx_n_u_ExactStep___setstate_cython __pyx_string_tab[43]
+#define __pyx_n_u_ExactStep_step_op __pyx_string_tab[44]
+#define __pyx_n_u_Gt __pyx_string_tab[45]
+#define __pyx_n_u_GtE __pyx_string_tab[46]
+#define __pyx_n_u_Lt __pyx_string_tab[47]
+#define __pyx_n_u_LtE __pyx_string_tab[48]
+#define __pyx_n_u_RefractoryFlags __pyx_string_tab[49]
+#define __pyx_n_u_RefractoryFlags___reduce_cython __pyx_string_tab[50]
+#define __pyx_n_u_RefractoryFlags___setstate_cytho __pyx_string_tab[51]
+#define __pyx_n_u_RefractoryFlags_step_op __pyx_string_tab[52]
+#define __pyx_n_u_Sequence __pyx_string_tab[53]
+#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[54]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[55]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[56]
+#define __pyx_n_u_annotate __pyx_string_tab[57]
+#define __pyx_n_u_class __pyx_string_tab[58]
+#define __pyx_n_u_class_getitem __pyx_string_tab[59]
+#define __pyx_n_u_dict __pyx_string_tab[60]
+#define __pyx_n_u_func __pyx_string_tab[61]
+#define __pyx_n_u_getstate __pyx_string_tab[62]
+#define __pyx_n_u_import __pyx_string_tab[63]
+#define __pyx_n_u_main __pyx_string_tab[64]
+#define __pyx_n_u_module __pyx_string_tab[65]
+#define __pyx_n_u_name_2 __pyx_string_tab[66]
+#define __pyx_n_u_new __pyx_string_tab[67]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[68]
+#define __pyx_n_u_pyx_state __pyx_string_tab[69]
+#define __pyx_n_u_pyx_type __pyx_string_tab[70]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[71]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[72]
+#define __pyx_n_u_qualname __pyx_string_tab[73]
+#define __pyx_n_u_reduce __pyx_string_tab[74]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[75]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[76]
+#define __pyx_n_u_set_name __pyx_string_tab[77]
+#define __pyx_n_u_setstate __pyx_string_tab[78]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[79]
+#define __pyx_n_u_test __pyx_string_tab[80]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[81]
+#define __pyx_n_u_abc __pyx_string_tab[82]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[83]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[84]
+#define __pyx_n_u_base __pyx_string_tab[85]
+#define __pyx_n_u_c __pyx_string_tab[86]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[87]
+#define __pyx_n_u_count __pyx_string_tab[88]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[89]
+#define __pyx_n_u_dt __pyx_string_tab[90]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[91]
+#define __pyx_n_u_encode __pyx_string_tab[92]
+#define __pyx_n_u_enumerate __pyx_string_tab[93]
+#define __pyx_n_u_error __pyx_string_tab[94]
+#define __pyx_n_u_exact_step __pyx_string_tab[95]
+#define __pyx_n_u_exact_update __pyx_string_tab[96]
+#define __pyx_n_u_exact_update_per_neuron __pyx_string_tab[97]
+#define __pyx_n_u_flags __pyx_string_tab[98]
+#define __pyx_n_u_format __pyx_string_tab[99]
+#define __pyx_n_u_fortran __pyx_string_tab[100]
+#define __pyx_n_u_free_c __pyx_string_tab[101]
+#define __pyx_n_u_free_m __pyx_string_tab[102]
+#define __pyx_n_u_held_c __pyx_string_tab[103]
+#define __pyx_n_u_held_m __pyx_string_tab[104]
+#define __pyx_n_u_held_matrices __pyx_string_tab[105]
+#define __pyx_n_u_held_matrix __pyx_string_tab[106]
+#define __pyx_n_u_held_offsets __pyx_string_tab[107]
+#define __pyx_n_u_i __pyx_string_tab[108]
+#define __pyx_n_u_id __pyx_string_tab[109]
+#define __pyx_n_u_index __pyx_string_tab[110]
+#define __pyx_n_u_items __pyx_string_tab[111]
+#define __pyx_n_u_itemsize __pyx_string_tab[112]
+#define __pyx_n_u_k __pyx_string_tab[113]
+#define __pyx_n_u_lastspike __pyx_string_tab[114]
+#define __pyx_n_u_margin __pyx_string_tab[115]
+#define __pyx_n_u_matrices __pyx_string_tab[116]
+#define __pyx_n_u_matrix __pyx_string_tab[117]
+#define __pyx_n_u_memview __pyx_string_tab[118]
+#define __pyx_n_u_mode __pyx_string_tab[119]
+#define __pyx_n_u_n __pyx_string_tab[120]
+#define __pyx_n_u_n_spikes __pyx_string_tab[121]
+#define __pyx_n_u_n_vars __pyx_string_tab[122]
+#define __pyx_n_u_name __pyx_string_tab[123]
+#define __pyx_n_u_ndim __pyx_string_tab[124]
+#define __pyx_n_u_not_refractory __pyx_string_tab[125]
+#define __pyx_n_u_obj __pyx_string_tab[126]
+#define __pyx_n_u_offsets __pyx_string_tab[127]
+#define __pyx_n_u_p __pyx_string_tab[128]
+#define __pyx_n_u_pack __pyx_string_tab[129]
+#define __pyx_n_u_per_neuron __pyx_string_tab[130]
+#define __pyx_n_u_per_step __pyx_string_tab[131]
+#define __pyx_n_u_pop __pyx_string_tab[132]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[133]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[134]
+#define __pyx_n_u_register __pyx_string_tab[135]
+#define __pyx_n_u_self __pyx_string_tab[136]
+#define __pyx_n_u_setdefault __pyx_string_tab[137]
+#define __pyx_n_u_shape __pyx_string_tab[138]
+#define __pyx_n_u_shared __pyx_string_tab[139]
+#define __pyx_n_u_size __pyx_string_tab[140]
+#define __pyx_n_u_slot __pyx_string_tab[141]
+#define __pyx_n_u_spikes __pyx_string_tab[142]
+#define __pyx_n_u_start __pyx_string_tab[143]
+#define __pyx_n_u_step __pyx_string_tab[144]
+#define __pyx_n_u_step_op __pyx_string_tab[145]
+#define __pyx_n_u_stop __pyx_string_tab[146]
+#define __pyx_n_u_struct __pyx_string_tab[147]
+#define __pyx_n_u_t __pyx_string_tab[148]
+#define __pyx_n_u_threshold_level __pyx_string_tab[149]
+#define __pyx_n_u_threshold_op __pyx_string_tab[150]
+#define __pyx_n_u_threshold_variable __pyx_string_tab[151]
+#define __pyx_n_u_unpack __pyx_string_tab[152]
+#define __pyx_n_u_update __pyx_string_tab[153]
+#define __pyx_n_u_values __pyx_string_tab[154]
+#define __pyx_n_u_variables __pyx_string_tab[155]
+#define __pyx_n_u_x __pyx_string_tab[156]
+#define __pyx_n_b_O __pyx_string_tab[157]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[158]
+#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[159]
+#define __pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S __pyx_string_tab[160]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[161]
+#define __pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a __pyx_string_tab[162]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[163]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4217,6 +4490,10 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_flexible);
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_character);
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_ufunc);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
   Py_CLEAR(clear_module_state->__pyx_array_type);
   Py_CLEAR(clear_module_state->__pyx_type___pyx_array);
   Py_CLEAR(clear_module_state->__pyx_MemviewEnum_type);
@@ -4230,8 +4507,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<151; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<10; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<164; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4271,6 +4548,10 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_flexible);
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_character);
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_ufunc);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
   Py_VISIT(traverse_module_state->__pyx_array_type);
   Py_VISIT(traverse_module_state->__pyx_type___pyx_array);
   Py_VISIT(traverse_module_state->__pyx_MemviewEnum_type);
@@ -4284,8 +4565,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<151; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<10; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<164; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20350,7 +20631,155 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":15
+/* "step_op.pxd":36
+ * 
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.step_op"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":37
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:
+ *     return "distsim.step_op"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_step_op;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":36
+ * 
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.step_op"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":39
+ *     return "distsim.step_op"
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.spike_slot"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":40
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
+ *     return "distsim.spike_slot"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_spike_slot;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":39
+ *     return "distsim.step_op"
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.spike_slot"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":42
+ *     return "distsim.spike_slot"
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.deliverer"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":43
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:
+ *     return "distsim.deliverer"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_deliverer;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":42
+ *     return "distsim.spike_slot"
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.deliverer"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":45
+ *     return "distsim.deliverer"
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.event_sink"
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":46
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
+ *     return "distsim.event_sink"             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_event_sink;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":45
+ *     return "distsim.deliverer"
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.event_sink"
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":17
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -20403,67 +20832,67 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 15, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 17, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 15, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 17, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 15, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 17, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 15, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 17, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 15, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 17, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 15, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 17, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 15, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 17, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update", 0) < (0)) __PYX_ERR(0, 15, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update", 0) < (0)) __PYX_ERR(0, 17, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, i); __PYX_ERR(0, 15, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, i); __PYX_ERR(0, 17, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 15, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 17, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 15, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 17, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 15, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 17, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 15, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 17, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 15, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 17, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 15, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 17, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 15, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 15, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 16, __pyx_L3_error)
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 18, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 19, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 19, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 15, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 17, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20479,7 +20908,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 16, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 18, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_not_refractory, __pyx_v_offsets, __pyx_v_held_offsets);
 
   /* function exit code */
@@ -20529,7 +20958,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_update", 0);
 
-  /* "ext/neuron_kernels.pyx":25
+  /* "ext/neuron_kernels.pyx":27
  *     per-neuron constant terms (parameters in the equations).
  *     """
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -20538,12 +20967,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 25, __pyx_L1_error)
+    __PYX_ERR(0, 27, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 25, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 27, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":28
+  /* "ext/neuron_kernels.pyx":30
  *     cdef double* values[MAX_VARIABLES]
  *     # Raw pointers: switching memoryviews per neuron would cost refcounting.
  *     cdef const double* free_m = &matrix[0, 0]             # <<<<<<<<<<<<<<
@@ -20554,7 +20983,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_t_3 = 0;
   __pyx_v_free_m = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_2 * __pyx_v_matrix.strides[0]) )) + __pyx_t_3)) ))));
 
-  /* "ext/neuron_kernels.pyx":29
+  /* "ext/neuron_kernels.pyx":31
  *     # Raw pointers: switching memoryviews per neuron would cost refcounting.
  *     cdef const double* free_m = &matrix[0, 0]
  *     cdef const double* held_m = &held_matrix[0, 0]             # <<<<<<<<<<<<<<
@@ -20565,7 +20994,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_t_2 = 0;
   __pyx_v_held_m = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_matrix.data + __pyx_t_3 * __pyx_v_held_matrix.strides[0]) )) + __pyx_t_2)) ))));
 
-  /* "ext/neuron_kernels.pyx":30
+  /* "ext/neuron_kernels.pyx":32
  *     cdef const double* free_m = &matrix[0, 0]
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
@@ -20574,7 +21003,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_free_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":31
+  /* "ext/neuron_kernels.pyx":33
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
@@ -20583,7 +21012,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":32
+  /* "ext/neuron_kernels.pyx":34
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL
  *     cdef const uint8_t* flags = NULL             # <<<<<<<<<<<<<<
@@ -20592,7 +21021,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_flags = NULL;
 
-  /* "ext/neuron_kernels.pyx":33
+  /* "ext/neuron_kernels.pyx":35
  *     cdef const double* held_c = NULL
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -20601,7 +21030,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_per_neuron = ((__pyx_v_offsets.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":34
+  /* "ext/neuron_kernels.pyx":36
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -20613,7 +21042,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   if (__pyx_t_4) {
 
 
-    /* "ext/neuron_kernels.pyx":35
+    /* "ext/neuron_kernels.pyx":37
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -20630,7 +21059,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":34
+    /* "ext/neuron_kernels.pyx":36
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -20639,17 +21068,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":36
+  /* "ext/neuron_kernels.pyx":38
  *     if n_vars == 0:
  *         return
  *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 36, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 38, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":37
+  /* "ext/neuron_kernels.pyx":39
  *         return
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:             # <<<<<<<<<<<<<<
@@ -20658,7 +21087,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   if (__pyx_v_per_neuron) {
 
-    /* "ext/neuron_kernels.pyx":38
+    /* "ext/neuron_kernels.pyx":40
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -20684,7 +21113,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":39
+      /* "ext/neuron_kernels.pyx":41
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -20697,14 +21126,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_6 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 39, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 41, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_6);
       }
       __Pyx_Raise(__pyx_t_6, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-      __PYX_ERR(0, 39, __pyx_L1_error)
+      __PYX_ERR(0, 41, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":38
+      /* "ext/neuron_kernels.pyx":40
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -20713,7 +21142,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":40
+    /* "ext/neuron_kernels.pyx":42
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -20724,7 +21153,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_3 = 0;
     __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_2 * __pyx_v_offsets.strides[0]) )) + __pyx_t_3)) ))));
 
-    /* "ext/neuron_kernels.pyx":41
+    /* "ext/neuron_kernels.pyx":43
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -20735,7 +21164,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_2 = 0;
     __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_3 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_2)) ))));
 
-    /* "ext/neuron_kernels.pyx":37
+    /* "ext/neuron_kernels.pyx":39
  *         return
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:             # <<<<<<<<<<<<<<
@@ -20744,7 +21173,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":42
+  /* "ext/neuron_kernels.pyx":44
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -20756,7 +21185,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   if (__pyx_t_4) {
 
 
-    /* "ext/neuron_kernels.pyx":43
+    /* "ext/neuron_kernels.pyx":45
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -20768,7 +21197,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":44
+      /* "ext/neuron_kernels.pyx":46
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")             # <<<<<<<<<<<<<<
@@ -20781,14 +21210,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
         __pyx_t_6 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 44, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 46, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_6);
       }
       __Pyx_Raise(__pyx_t_6, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-      __PYX_ERR(0, 44, __pyx_L1_error)
+      __PYX_ERR(0, 46, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":43
+      /* "ext/neuron_kernels.pyx":45
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -20797,7 +21226,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":45
+    /* "ext/neuron_kernels.pyx":47
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
@@ -20807,7 +21236,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_2 = 0;
     __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_2)) ))));
 
-    /* "ext/neuron_kernels.pyx":42
+    /* "ext/neuron_kernels.pyx":44
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -20816,7 +21245,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":46
+  /* "ext/neuron_kernels.pyx":48
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -20829,7 +21258,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":47
+        /* "ext/neuron_kernels.pyx":49
  *         flags = &not_refractory[0]
  *     with nogil:
  *         _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
@@ -20839,7 +21268,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(__pyx_v_n_vars, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
       }
 
-      /* "ext/neuron_kernels.pyx":46
+      /* "ext/neuron_kernels.pyx":48
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -20856,7 +21285,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       }
   }
 
-  /* "ext/neuron_kernels.pyx":15
+  /* "ext/neuron_kernels.pyx":17
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -20887,7 +21316,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":50
+/* "ext/neuron_kernels.pyx":52
  * 
  * 
  * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
@@ -20938,53 +21367,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrices,&__pyx_mstate_global->__pyx_n_u_held_matrices,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 50, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 52, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 50, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 52, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 50, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 52, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 50, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 52, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 50, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update_per_neuron", 0) < (0)) __PYX_ERR(0, 50, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update_per_neuron", 0) < (0)) __PYX_ERR(0, 52, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, i); __PYX_ERR(0, 50, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, i); __PYX_ERR(0, 52, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 50, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 50, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 52, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 50, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 52, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 50, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 52, __pyx_L3_error)
     }
-    __pyx_v_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrices.memview)) __PYX_ERR(0, 50, __pyx_L3_error)
-    __pyx_v_held_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrices.memview)) __PYX_ERR(0, 51, __pyx_L3_error)
+    __pyx_v_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrices.memview)) __PYX_ERR(0, 52, __pyx_L3_error)
+    __pyx_v_held_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrices.memview)) __PYX_ERR(0, 53, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 52, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 54, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 50, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 52, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20998,7 +21427,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 51, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 53, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron(__pyx_self, __pyx_v_matrices, __pyx_v_held_matrices, __pyx_v_variables, __pyx_v_not_refractory);
 
   /* function exit code */
@@ -21048,7 +21477,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_update_per_neuron", 0);
 
-  /* "ext/neuron_kernels.pyx":57
+  /* "ext/neuron_kernels.pyx":59
  *     a different tau_m per cell). ``held_matrices`` where ``not_refractory``
  *     is 0; an empty ``not_refractory``: no neuron is refractory."""
  *     cdef Py_ssize_t n_vars = len(variables), n, i             # <<<<<<<<<<<<<<
@@ -21057,12 +21486,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 57, __pyx_L1_error)
+    __PYX_ERR(0, 59, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 57, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 59, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":59
+  /* "ext/neuron_kernels.pyx":61
  *     cdef Py_ssize_t n_vars = len(variables), n, i
  *     cdef double* values[MAX_VARIABLES]
  *     cdef const uint8_t* flags = NULL             # <<<<<<<<<<<<<<
@@ -21071,7 +21500,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   __pyx_v_flags = NULL;
 
-  /* "ext/neuron_kernels.pyx":61
+  /* "ext/neuron_kernels.pyx":63
  *     cdef const uint8_t* flags = NULL
  *     cdef Py_ssize_t size
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -21083,7 +21512,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":62
+    /* "ext/neuron_kernels.pyx":64
  *     cdef Py_ssize_t size
  *     if n_vars == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -21100,7 +21529,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":61
+    /* "ext/neuron_kernels.pyx":63
  *     cdef const uint8_t* flags = NULL
  *     cdef Py_ssize_t size
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -21109,17 +21538,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":63
+  /* "ext/neuron_kernels.pyx":65
  *     if n_vars == 0:
  *         return
  *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 65, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":64
+  /* "ext/neuron_kernels.pyx":66
  *         return
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -21147,7 +21576,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     goto __pyx_L5_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":65
+  /* "ext/neuron_kernels.pyx":67
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -21175,7 +21604,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     goto __pyx_L5_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":66
+  /* "ext/neuron_kernels.pyx":68
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:             # <<<<<<<<<<<<<<
@@ -21199,7 +21628,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 
   __pyx_L5_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":64
+  /* "ext/neuron_kernels.pyx":66
  *         return
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -21209,7 +21638,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":67
+    /* "ext/neuron_kernels.pyx":69
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
  *         raise ValueError("one K x (K + 1) update matrix per neuron")             # <<<<<<<<<<<<<<
@@ -21222,14 +21651,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_K_x_K_1_update_matrix_per_ne};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 67, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 69, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 67, __pyx_L1_error)
+    __PYX_ERR(0, 69, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":64
+    /* "ext/neuron_kernels.pyx":66
  *         return
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -21238,7 +21667,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":68
+  /* "ext/neuron_kernels.pyx":70
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -21250,7 +21679,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":69
+    /* "ext/neuron_kernels.pyx":71
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21262,7 +21691,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":70
+      /* "ext/neuron_kernels.pyx":72
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")             # <<<<<<<<<<<<<<
@@ -21275,14 +21704,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 70, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 70, __pyx_L1_error)
+      __PYX_ERR(0, 72, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":69
+      /* "ext/neuron_kernels.pyx":71
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21291,7 +21720,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
     }
 
-    /* "ext/neuron_kernels.pyx":71
+    /* "ext/neuron_kernels.pyx":73
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
@@ -21301,7 +21730,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     __pyx_t_7 = 0;
     __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_7)) ))));
 
-    /* "ext/neuron_kernels.pyx":68
+    /* "ext/neuron_kernels.pyx":70
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -21310,7 +21739,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":72
+  /* "ext/neuron_kernels.pyx":74
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -21322,7 +21751,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":73
+    /* "ext/neuron_kernels.pyx":75
  *         flags = &not_refractory[0]
  *     if n == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -21339,7 +21768,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":72
+    /* "ext/neuron_kernels.pyx":74
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -21348,7 +21777,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":74
+  /* "ext/neuron_kernels.pyx":76
  *     if n == 0:
  *         return
  *     size = n_vars * (n_vars + 1)             # <<<<<<<<<<<<<<
@@ -21357,7 +21786,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   __pyx_v_size = (__pyx_v_n_vars * (__pyx_v_n_vars + 1));
 
-  /* "ext/neuron_kernels.pyx":75
+  /* "ext/neuron_kernels.pyx":77
  *         return
  *     size = n_vars * (n_vars + 1)
  *     cdef const double* free_m = &matrices[0, 0, 0]             # <<<<<<<<<<<<<<
@@ -21369,7 +21798,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   __pyx_t_9 = 0;
   __pyx_v_free_m = (&(*((double const  *) ( /* dim=2 */ ((char *) (((double const  *) ( /* dim=1 */ (( /* dim=0 */ (__pyx_v_matrices.data + __pyx_t_7 * __pyx_v_matrices.strides[0]) ) + __pyx_t_8 * __pyx_v_matrices.strides[1]) )) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":76
+  /* "ext/neuron_kernels.pyx":78
  *     size = n_vars * (n_vars + 1)
  *     cdef const double* free_m = &matrices[0, 0, 0]
  *     cdef const double* held_m = &held_matrices[0, 0, 0]             # <<<<<<<<<<<<<<
@@ -21381,7 +21810,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   __pyx_t_7 = 0;
   __pyx_v_held_m = (&(*((double const  *) ( /* dim=2 */ ((char *) (((double const  *) ( /* dim=1 */ (( /* dim=0 */ (__pyx_v_held_matrices.data + __pyx_t_9 * __pyx_v_held_matrices.strides[0]) ) + __pyx_t_8 * __pyx_v_held_matrices.strides[1]) )) + __pyx_t_7)) ))));
 
-  /* "ext/neuron_kernels.pyx":77
+  /* "ext/neuron_kernels.pyx":79
  *     cdef const double* free_m = &matrices[0, 0, 0]
  *     cdef const double* held_m = &held_matrices[0, 0, 0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21394,7 +21823,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":78
+        /* "ext/neuron_kernels.pyx":80
  *     cdef const double* held_m = &held_matrices[0, 0, 0]
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21408,7 +21837,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_i = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":81
+          /* "ext/neuron_kernels.pyx":83
  *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,
  *                                     held_m + i * size, NULL, NULL,
  *                                     flags == NULL or flags[i])             # <<<<<<<<<<<<<<
@@ -21432,7 +21861,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 
           __pyx_L19_bool_binop_done:;
 
-          /* "ext/neuron_kernels.pyx":79
+          /* "ext/neuron_kernels.pyx":81
  *     with nogil:
  *         for i in range(n):
  *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,             # <<<<<<<<<<<<<<
@@ -21445,7 +21874,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 
       }
 
-      /* "ext/neuron_kernels.pyx":77
+      /* "ext/neuron_kernels.pyx":79
  *     cdef const double* free_m = &matrices[0, 0, 0]
  *     cdef const double* held_m = &held_matrices[0, 0, 0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21462,7 +21891,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
       }
   }
 
-  /* "ext/neuron_kernels.pyx":50
+  /* "ext/neuron_kernels.pyx":52
  * 
  * 
  * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
@@ -21492,7 +21921,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":84
+/* "ext/neuron_kernels.pyx":86
  * 
  * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
@@ -21523,7 +21952,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_variable_pointers", 0);
 
-  /* "ext/neuron_kernels.pyx":87
+  /* "ext/neuron_kernels.pyx":89
  *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
  *     length); returns that length."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -21532,12 +21961,12 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 87, __pyx_L1_error)
+    __PYX_ERR(0, 89, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 87, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 89, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":89
+  /* "ext/neuron_kernels.pyx":91
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -21563,7 +21992,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":90
+    /* "ext/neuron_kernels.pyx":92
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")             # <<<<<<<<<<<<<<
@@ -21576,14 +22005,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_1_to_32_state_variables};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 90, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 92, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 90, __pyx_L1_error)
+    __PYX_ERR(0, 92, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":89
+    /* "ext/neuron_kernels.pyx":91
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -21592,7 +22021,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   }
 
-  /* "ext/neuron_kernels.pyx":91
+  /* "ext/neuron_kernels.pyx":93
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])             # <<<<<<<<<<<<<<
@@ -21601,15 +22030,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 91, __pyx_L1_error)
+    __PYX_ERR(0, 93, __pyx_L1_error)
   }
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
   __Pyx_INCREF(__pyx_t_4);
-  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 93, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":92
+  /* "ext/neuron_kernels.pyx":94
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -21623,7 +22052,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":93
+    /* "ext/neuron_kernels.pyx":95
  *     n = len(variables[0])
  *     for k in range(n_vars):
  *         view = variables[k]             # <<<<<<<<<<<<<<
@@ -21632,15 +22061,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     if (unlikely(__pyx_v_variables == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 93, __pyx_L1_error)
+      __PYX_ERR(0, 95, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 93, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 95, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_9;
     __pyx_t_9.memview = NULL;
     __pyx_t_9.data = NULL;
 
-    /* "ext/neuron_kernels.pyx":94
+    /* "ext/neuron_kernels.pyx":96
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21652,7 +22081,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":95
+      /* "ext/neuron_kernels.pyx":97
  *         view = variables[k]
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
@@ -21665,14 +22094,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 95, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 97, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 95, __pyx_L1_error)
+      __PYX_ERR(0, 97, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":94
+      /* "ext/neuron_kernels.pyx":96
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21681,7 +22110,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     }
 
-    /* "ext/neuron_kernels.pyx":96
+    /* "ext/neuron_kernels.pyx":98
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
@@ -21704,7 +22133,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
 
 
-  /* "ext/neuron_kernels.pyx":97
+  /* "ext/neuron_kernels.pyx":99
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL
  *     return n             # <<<<<<<<<<<<<<
@@ -21717,7 +22146,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":84
+  /* "ext/neuron_kernels.pyx":86
  * 
  * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
@@ -21742,7 +22171,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":100
+/* "ext/neuron_kernels.pyx":102
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21760,7 +22189,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   int __pyx_t_6;
   int __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":105
+  /* "ext/neuron_kernels.pyx":107
  *                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
  *     cdef Py_ssize_t i
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -21774,7 +22203,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/neuron_kernels.pyx":107
+    /* "ext/neuron_kernels.pyx":109
  *     for i in range(n):
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
  *                                 free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -21789,7 +22218,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_4 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":108
+    /* "ext/neuron_kernels.pyx":110
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
  *                                 free_c if per_neuron else NULL,
  *                                 held_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -21804,7 +22233,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_5 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":109
+    /* "ext/neuron_kernels.pyx":111
  *                                 free_c if per_neuron else NULL,
  *                                 held_c if per_neuron else NULL,
  *                                 not_refractory == NULL or not_refractory[i])             # <<<<<<<<<<<<<<
@@ -21828,7 +22257,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
     __pyx_L5_bool_binop_done:;
 
-    /* "ext/neuron_kernels.pyx":106
+    /* "ext/neuron_kernels.pyx":108
  *     cdef Py_ssize_t i
  *     for i in range(n):
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,             # <<<<<<<<<<<<<<
@@ -21842,7 +22271,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":100
+  /* "ext/neuron_kernels.pyx":102
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -21854,7 +22283,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":112
+/* "ext/neuron_kernels.pyx":114
  * 
  * 
  * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -21864,7 +22293,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(Py_ssize_t __pyx_v_n_vars, Py_ssize_t __pyx_v_i, Py_ssize_t __pyx_v_n, double **__pyx_v_values, double const *__pyx_v_free_m, double const *__pyx_v_held_m, double const *__pyx_v_free_c, double const *__pyx_v_held_c, int __pyx_v_free) {
 
-  /* "ext/neuron_kernels.pyx":118
+  /* "ext/neuron_kernels.pyx":120
  *     # Literal sizes let the compiler unroll the small matrix products (the
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:             # <<<<<<<<<<<<<<
@@ -21874,7 +22303,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   switch (__pyx_v_n_vars) {
     case 2:
 
-    /* "ext/neuron_kernels.pyx":119
+    /* "ext/neuron_kernels.pyx":121
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21883,7 +22312,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":118
+    /* "ext/neuron_kernels.pyx":120
  *     # Literal sizes let the compiler unroll the small matrix products (the
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:             # <<<<<<<<<<<<<<
@@ -21893,7 +22322,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     case 3:
 
-    /* "ext/neuron_kernels.pyx":121
+    /* "ext/neuron_kernels.pyx":123
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 3:
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21902,7 +22331,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(3, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":120
+    /* "ext/neuron_kernels.pyx":122
  *     if n_vars == 2:
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 3:             # <<<<<<<<<<<<<<
@@ -21912,7 +22341,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     case 1:
 
-    /* "ext/neuron_kernels.pyx":123
+    /* "ext/neuron_kernels.pyx":125
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 1:
  *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21921,7 +22350,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(1, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":122
+    /* "ext/neuron_kernels.pyx":124
  *     elif n_vars == 3:
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 1:             # <<<<<<<<<<<<<<
@@ -21931,7 +22360,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     default:
 
-    /* "ext/neuron_kernels.pyx":125
+    /* "ext/neuron_kernels.pyx":127
  *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
  *     else:
  *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -21942,7 +22371,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
   }
 
-  /* "ext/neuron_kernels.pyx":112
+  /* "ext/neuron_kernels.pyx":114
  * 
  * 
  * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -21953,7 +22382,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   /* function exit code */
 }
 
-/* "ext/neuron_kernels.pyx":128
+/* "ext/neuron_kernels.pyx":130
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -22005,60 +22434,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 128, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 130, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 128, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 130, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 128, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 130, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 128, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 130, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 128, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 130, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 128, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 130, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 128, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 130, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 128, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 130, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 128, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 130, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 128, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 130, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 128, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 130, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 128, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 130, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 128, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 130, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 128, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 128, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 129, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 130, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 128, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 130, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22113,7 +22542,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("refractory_flags", 0);
 
-  /* "ext/neuron_kernels.pyx":134
+  /* "ext/neuron_kernels.pyx":136
  *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
@@ -22122,7 +22551,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":135
+  /* "ext/neuron_kernels.pyx":137
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -22131,7 +22560,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":136
+  /* "ext/neuron_kernels.pyx":138
  *     cdef Py_ssize_t n = lastspike.shape[0], i
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -22141,7 +22570,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":137
+  /* "ext/neuron_kernels.pyx":139
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -22180,7 +22609,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":138
+    /* "ext/neuron_kernels.pyx":140
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -22193,14 +22622,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 140, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 138, __pyx_L1_error)
+    __PYX_ERR(0, 140, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":137
+    /* "ext/neuron_kernels.pyx":139
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -22209,7 +22638,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
   }
 
-  /* "ext/neuron_kernels.pyx":139
+  /* "ext/neuron_kernels.pyx":141
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22222,7 +22651,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":140
+        /* "ext/neuron_kernels.pyx":142
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -22236,7 +22665,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
           __pyx_v_i = __pyx_t_9;
 
-          /* "ext/neuron_kernels.pyx":144
+          /* "ext/neuron_kernels.pyx":146
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -22245,7 +22674,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
           __pyx_t_10 = __pyx_v_i;
 
-          /* "ext/neuron_kernels.pyx":145
+          /* "ext/neuron_kernels.pyx":147
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
@@ -22261,7 +22690,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
           }
           __pyx_t_12 = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":144
+          /* "ext/neuron_kernels.pyx":146
  *             # cost more than the rest of the loop); the margin keeps the
  *             # floor away from the rounding of either.
  *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -22275,7 +22704,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 
       }
 
-      /* "ext/neuron_kernels.pyx":139
+      /* "ext/neuron_kernels.pyx":141
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22292,7 +22721,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
       }
   }
 
-  /* "ext/neuron_kernels.pyx":128
+  /* "ext/neuron_kernels.pyx":130
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -22319,7 +22748,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":148
+/* "ext/neuron_kernels.pyx":150
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -22333,7 +22762,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":152
+  /* "ext/neuron_kernels.pyx":154
  *     # floor(), without its library call for the usual non-negative case
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step             # <<<<<<<<<<<<<<
@@ -22342,7 +22771,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
 */
   __pyx_v_x = (((__pyx_v_t - __pyx_v_last) + __pyx_v_margin) * __pyx_v_per_step);
 
-  /* "ext/neuron_kernels.pyx":153
+  /* "ext/neuron_kernels.pyx":155
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step
  *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)             # <<<<<<<<<<<<<<
@@ -22364,7 +22793,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":148
+  /* "ext/neuron_kernels.pyx":150
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -22378,7 +22807,970 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":160
+/* "ext/neuron_kernels.pyx":182
+ * 
+ * 
+ * cdef int _prepare_pass(ExactPass* p, const double[:, ::1] matrix,             # <<<<<<<<<<<<<<
+ *                        const double[:, ::1] held_matrix, list variables,
+ *                        const double[:, ::1] offsets, const double[:, ::1] held_offsets,
+*/
+
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *__pyx_v_p, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level) {
+  Py_ssize_t __pyx_v_n_vars;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_n;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  int __pyx_t_3;
+  int __pyx_t_4;
+  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_6 = NULL;
+  size_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  int __pyx_t_11;
+  int64_t const *__pyx_t_12;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("_prepare_pass", 0);
+
+  /* "ext/neuron_kernels.pyx":190
+ *                        double threshold_level) except -1:
+ *     """Check the arguments of `exact_step` and point ``p`` at them."""
+ *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
+ *     n = _variable_pointers(variables, p.values)
+ *     p.n_vars, p.n = n_vars, n
+*/
+  if (unlikely(__pyx_v_variables == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 190, __pyx_L1_error)
+  }
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 190, __pyx_L1_error)
+  __pyx_v_n_vars = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":191
+ *     """Check the arguments of `exact_step` and point ``p`` at them."""
+ *     cdef Py_ssize_t n_vars = len(variables), k, n
+ *     n = _variable_pointers(variables, p.values)             # <<<<<<<<<<<<<<
+ *     p.n_vars, p.n = n_vars, n
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+*/
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_p->values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 191, __pyx_L1_error)
+  __pyx_v_n = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":192
+ *     cdef Py_ssize_t n_vars = len(variables), k, n
+ *     n = _variable_pointers(variables, p.values)
+ *     p.n_vars, p.n = n_vars, n             # <<<<<<<<<<<<<<
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+*/
+  __pyx_t_1 = __pyx_v_n_vars;
+
+  __pyx_t_2 = __pyx_v_n;
+
+  __pyx_v_p->n_vars = __pyx_t_1;
+  __pyx_v_p->n = __pyx_t_2;
+
+  /* "ext/neuron_kernels.pyx":193
+ *     n = _variable_pointers(variables, p.values)
+ *     p.n_vars, p.n = n_vars, n
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+*/
+  __pyx_t_4 = ((__pyx_v_matrix.shape[0]) != __pyx_v_n_vars);
+
+  if (!__pyx_t_4) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_4;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_4 = ((__pyx_v_matrix.shape[1]) != (__pyx_v_n_vars + 1));
+
+  if (!__pyx_t_4) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_4;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":194
+ *     p.n_vars, p.n = n_vars, n
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
+ *         raise ValueError("update matrices must be K x (K + 1)")
+ *     for k in range(n_vars * (n_vars + 1)):
+*/
+  __pyx_t_4 = ((__pyx_v_held_matrix.shape[0]) != __pyx_v_n_vars);
+
+  if (!__pyx_t_4) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_4;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_4 = ((__pyx_v_held_matrix.shape[1]) != (__pyx_v_n_vars + 1));
+
+
+  __pyx_t_3 = __pyx_t_4;
+
+  __pyx_L4_bool_binop_done:;
+
+  /* "ext/neuron_kernels.pyx":193
+ *     n = _variable_pointers(variables, p.values)
+ *     p.n_vars, p.n = n_vars, n
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+*/
+  if (unlikely(__pyx_t_3)) {
+
+
+    /* "ext/neuron_kernels.pyx":195
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars * (n_vars + 1)):
+ *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+*/
+    __pyx_t_6 = NULL;
+    __pyx_t_7 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
+      __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 195, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+    }
+    __Pyx_Raise(__pyx_t_5, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __PYX_ERR(0, 195, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":193
+ *     n = _variable_pointers(variables, p.values)
+ *     p.n_vars, p.n = n_vars, n
+ *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":196
+ *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+ *         raise ValueError("update matrices must be K x (K + 1)")
+ *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
+ *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+*/
+
+  __pyx_t_2 = (__pyx_v_n_vars * (__pyx_v_n_vars + 1));
+  __pyx_t_1 = __pyx_t_2;
+
+  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_1; __pyx_t_8+=1) {
+    __pyx_v_k = __pyx_t_8;
+
+    /* "ext/neuron_kernels.pyx":197
+ *         raise ValueError("update matrices must be K x (K + 1)")
+ *     for k in range(n_vars * (n_vars + 1)):
+ *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
+ *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *     p.free_c = p.held_c = NULL
+*/
+    __pyx_t_9 = (__pyx_v_k / (__pyx_v_n_vars + 1));
+    __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
+    (__pyx_v_p->free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
+
+    /* "ext/neuron_kernels.pyx":198
+ *     for k in range(n_vars * (n_vars + 1)):
+ *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
+ *     p.free_c = p.held_c = NULL
+ *     if n == 0:
+*/
+    __pyx_t_10 = (__pyx_v_k / (__pyx_v_n_vars + 1));
+    __pyx_t_9 = (__pyx_v_k % (__pyx_v_n_vars + 1));
+    (__pyx_v_p->held_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_matrix.data + __pyx_t_10 * __pyx_v_held_matrix.strides[0]) )) + __pyx_t_9)) )));
+  }
+
+
+  /* "ext/neuron_kernels.pyx":199
+ *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *     p.free_c = p.held_c = NULL             # <<<<<<<<<<<<<<
+ *     if n == 0:
+ *         return 0
+*/
+  __pyx_v_p->free_c = NULL;
+  __pyx_v_p->held_c = NULL;
+
+  /* "ext/neuron_kernels.pyx":200
+ *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *     p.free_c = p.held_c = NULL
+ *     if n == 0:             # <<<<<<<<<<<<<<
+ *         return 0
+ *     if offsets.shape[0] > 0:
+*/
+  __pyx_t_3 = (__pyx_v_n == 0);
+
+  if (__pyx_t_3) {
+
+
+    /* "ext/neuron_kernels.pyx":201
+ *     p.free_c = p.held_c = NULL
+ *     if n == 0:
+ *         return 0             # <<<<<<<<<<<<<<
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+*/
+    {
+
+      __pyx_r = 0;
+    }
+    goto __pyx_L0;
+
+    /* "ext/neuron_kernels.pyx":200
+ *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+ *     p.free_c = p.held_c = NULL
+ *     if n == 0:             # <<<<<<<<<<<<<<
+ *         return 0
+ *     if offsets.shape[0] > 0:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":202
+ *     if n == 0:
+ *         return 0
+ *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")
+*/
+  __pyx_t_3 = ((__pyx_v_offsets.shape[0]) > 0);
+
+  if (__pyx_t_3) {
+
+
+    /* "ext/neuron_kernels.pyx":203
+ *         return 0
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("offsets must have one column per neuron")
+ *         p.free_c = &offsets[0, 0]
+*/
+    __pyx_t_4 = ((__pyx_v_offsets.shape[1]) != __pyx_v_n);
+
+    if (!__pyx_t_4) {
+
+    } else {
+
+      __pyx_t_3 = __pyx_t_4;
+
+      goto __pyx_L13_bool_binop_done;
+    }
+    __pyx_t_4 = ((__pyx_v_held_offsets.shape[1]) != __pyx_v_n);
+
+
+    __pyx_t_3 = __pyx_t_4;
+
+    __pyx_L13_bool_binop_done:;
+    if (unlikely(__pyx_t_3)) {
+
+
+      /* "ext/neuron_kernels.pyx":204
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
+ *         p.free_c = &offsets[0, 0]
+ *         p.held_c = &held_offsets[0, 0]
+*/
+      __pyx_t_6 = NULL;
+      __pyx_t_7 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
+        __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 204, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_5);
+      }
+      __Pyx_Raise(__pyx_t_5, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+      __PYX_ERR(0, 204, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":203
+ *         return 0
+ *     if offsets.shape[0] > 0:
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
+ *             raise ValueError("offsets must have one column per neuron")
+ *         p.free_c = &offsets[0, 0]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":205
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")
+ *         p.free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
+ *         p.held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+*/
+    __pyx_t_9 = 0;
+    __pyx_t_10 = 0;
+    __pyx_v_p->free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
+
+    /* "ext/neuron_kernels.pyx":206
+ *             raise ValueError("offsets must have one column per neuron")
+ *         p.free_c = &offsets[0, 0]
+ *         p.held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+ *             threshold_variable.shape[0] != n or \
+*/
+    __pyx_t_10 = 0;
+    __pyx_t_9 = 0;
+    __pyx_v_p->held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
+
+    /* "ext/neuron_kernels.pyx":202
+ *     if n == 0:
+ *         return 0
+ *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *             raise ValueError("offsets must have one column per neuron")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":207
+ *         p.free_c = &offsets[0, 0]
+ *         p.held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             threshold_variable.shape[0] != n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+*/
+  __pyx_t_4 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_4) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_4;
+
+    goto __pyx_L16_bool_binop_done;
+  }
+  __pyx_t_4 = ((__pyx_v_lastspike.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_4) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_4;
+
+    goto __pyx_L16_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":208
+ *         p.held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+ *             threshold_variable.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+ *         raise ValueError("inconsistent arguments")
+*/
+  __pyx_t_4 = ((__pyx_v_threshold_variable.shape[0]) != __pyx_v_n);
+
+  if (!__pyx_t_4) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_4;
+
+    goto __pyx_L16_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":209
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+ *             threshold_variable.shape[0] != n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
+ *         raise ValueError("inconsistent arguments")
+ *     p.not_refractory = &not_refractory[0]
+*/
+
+  __pyx_t_2 = (__pyx_v_refractory_steps.shape[0]);
+  __pyx_t_11 = (__pyx_t_2 != 0);
+
+  if (__pyx_t_11) {
+
+  } else {
+
+    __pyx_t_4 = __pyx_t_11;
+
+    goto __pyx_L21_bool_binop_done;
+  }
+  __pyx_t_11 = (__pyx_t_2 != 1);
+
+  if (__pyx_t_11) {
+
+  } else {
+
+    __pyx_t_4 = __pyx_t_11;
+
+    goto __pyx_L21_bool_binop_done;
+  }
+  __pyx_t_11 = (__pyx_t_2 != __pyx_v_n);
+
+
+  __pyx_t_4 = __pyx_t_11;
+
+  __pyx_L21_bool_binop_done:;
+  __pyx_t_11 = __pyx_t_4;
+
+
+  if (!__pyx_t_11) {
+
+  } else {
+
+    __pyx_t_3 = __pyx_t_11;
+
+    goto __pyx_L16_bool_binop_done;
+  }
+  __pyx_t_11 = (0 <= __pyx_v_threshold_op);
+  if (__pyx_t_11) {
+    __pyx_t_11 = (__pyx_v_threshold_op <= 3);
+  }
+  __pyx_t_4 = (!__pyx_t_11);
+
+
+
+  __pyx_t_3 = __pyx_t_4;
+
+  __pyx_L16_bool_binop_done:;
+
+  /* "ext/neuron_kernels.pyx":207
+ *         p.free_c = &offsets[0, 0]
+ *         p.held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             threshold_variable.shape[0] != n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+*/
+  if (unlikely(__pyx_t_3)) {
+
+
+    /* "ext/neuron_kernels.pyx":210
+ *             threshold_variable.shape[0] != n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+ *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
+ *     p.not_refractory = &not_refractory[0]
+ *     p.lastspike = &lastspike[0]
+*/
+    __pyx_t_6 = NULL;
+    __pyx_t_7 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
+      __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 210, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+    }
+    __Pyx_Raise(__pyx_t_5, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __PYX_ERR(0, 210, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":207
+ *         p.free_c = &offsets[0, 0]
+ *         p.held_c = &held_offsets[0, 0]
+ *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
+ *             threshold_variable.shape[0] != n or \
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":211
+ *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+ *         raise ValueError("inconsistent arguments")
+ *     p.not_refractory = &not_refractory[0]             # <<<<<<<<<<<<<<
+ *     p.lastspike = &lastspike[0]
+ *     p.refractoriness = refractory_steps.shape[0] > 0
+*/
+  __pyx_t_9 = 0;
+  __pyx_v_p->not_refractory = (&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_9)) ))));
+
+  /* "ext/neuron_kernels.pyx":212
+ *         raise ValueError("inconsistent arguments")
+ *     p.not_refractory = &not_refractory[0]
+ *     p.lastspike = &lastspike[0]             # <<<<<<<<<<<<<<
+ *     p.refractoriness = refractory_steps.shape[0] > 0
+ *     p.shared_period = refractory_steps.shape[0] == 1
+*/
+  __pyx_t_9 = 0;
+  __pyx_v_p->lastspike = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))));
+
+  /* "ext/neuron_kernels.pyx":213
+ *     p.not_refractory = &not_refractory[0]
+ *     p.lastspike = &lastspike[0]
+ *     p.refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
+ *     p.shared_period = refractory_steps.shape[0] == 1
+ *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
+*/
+  __pyx_v_p->refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
+
+  /* "ext/neuron_kernels.pyx":214
+ *     p.lastspike = &lastspike[0]
+ *     p.refractoriness = refractory_steps.shape[0] > 0
+ *     p.shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
+ *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
+ *     p.threshold_variable = &threshold_variable[0]
+*/
+  __pyx_v_p->shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
+
+  /* "ext/neuron_kernels.pyx":215
+ *     p.refractoriness = refractory_steps.shape[0] > 0
+ *     p.shared_period = refractory_steps.shape[0] == 1
+ *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL             # <<<<<<<<<<<<<<
+ *     p.threshold_variable = &threshold_variable[0]
+ *     p.threshold_op = threshold_op
+*/
+  if (__pyx_v_p->refractoriness) {
+    __pyx_t_9 = 0;
+
+    __pyx_t_12 = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_9)) ))));
+  } else {
+
+    __pyx_t_12 = NULL;
+  }
+  __pyx_v_p->refractory_steps = __pyx_t_12;
+
+  /* "ext/neuron_kernels.pyx":216
+ *     p.shared_period = refractory_steps.shape[0] == 1
+ *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
+ *     p.threshold_variable = &threshold_variable[0]             # <<<<<<<<<<<<<<
+ *     p.threshold_op = threshold_op
+ *     p.threshold_level = threshold_level
+*/
+  __pyx_t_9 = 0;
+  __pyx_v_p->threshold_variable = (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_9)) ))));
+
+  /* "ext/neuron_kernels.pyx":217
+ *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
+ *     p.threshold_variable = &threshold_variable[0]
+ *     p.threshold_op = threshold_op             # <<<<<<<<<<<<<<
+ *     p.threshold_level = threshold_level
+ *     p.margin = 1e-3 * dt
+*/
+  __pyx_v_p->threshold_op = __pyx_v_threshold_op;
+
+  /* "ext/neuron_kernels.pyx":218
+ *     p.threshold_variable = &threshold_variable[0]
+ *     p.threshold_op = threshold_op
+ *     p.threshold_level = threshold_level             # <<<<<<<<<<<<<<
+ *     p.margin = 1e-3 * dt
+ *     p.per_step = 1.0 / dt
+*/
+  __pyx_v_p->threshold_level = __pyx_v_threshold_level;
+
+  /* "ext/neuron_kernels.pyx":219
+ *     p.threshold_op = threshold_op
+ *     p.threshold_level = threshold_level
+ *     p.margin = 1e-3 * dt             # <<<<<<<<<<<<<<
+ *     p.per_step = 1.0 / dt
+ *     return 0
+*/
+  __pyx_v_p->margin = (1e-3 * __pyx_v_dt);
+
+  /* "ext/neuron_kernels.pyx":220
+ *     p.threshold_level = threshold_level
+ *     p.margin = 1e-3 * dt
+ *     p.per_step = 1.0 / dt             # <<<<<<<<<<<<<<
+ *     return 0
+ * 
+*/
+  __pyx_v_p->per_step = (1.0 / __pyx_v_dt);
+
+  /* "ext/neuron_kernels.pyx":221
+ *     p.margin = 1e-3 * dt
+ *     p.per_step = 1.0 / dt
+ *     return 0             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = 0;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":182
+ * 
+ * 
+ * cdef int _prepare_pass(ExactPass* p, const double[:, ::1] matrix,             # <<<<<<<<<<<<<<
+ *                        const double[:, ::1] held_matrix, list variables,
+ *                        const double[:, ::1] offsets, const double[:, ::1] held_offsets,
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_6);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels._prepare_pass", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+
+
+
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":224
+ * 
+ * 
+ * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """One step of every neuron (see `exact_step`); returns the number of spikes."""
+ *     cdef Py_ssize_t i, n_spikes = 0
+*/
+
+static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *__pyx_v_p, double __pyx_v_t, int64_t *__pyx_v_spikes) {
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_n_spikes;
+  int __pyx_v_crossed;
+  int __pyx_v_free;
+  double __pyx_v_x;
+  struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass __pyx_v_q;
+  Py_ssize_t __pyx_r;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  int __pyx_t_5;
+  uint8_t __pyx_t_6;
+
+
+  /* "ext/neuron_kernels.pyx":226
+ * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:
+ *     """One step of every neuron (see `exact_step`); returns the number of spikes."""
+ *     cdef Py_ssize_t i, n_spikes = 0             # <<<<<<<<<<<<<<
+ *     cdef bint crossed, free
+ *     cdef double x
+*/
+  __pyx_v_n_spikes = 0;
+
+  /* "ext/neuron_kernels.pyx":231
+ *     # A copy on the stack: the flags' uint8 stores may alias anything read
+ *     # through ``p``, which would reload every coefficient per neuron.
+ *     cdef ExactPass q = p[0]             # <<<<<<<<<<<<<<
+ *     p = &q
+ *     for i in range(p.n):
+*/
+  __pyx_v_q = (__pyx_v_p[0]);
+
+  /* "ext/neuron_kernels.pyx":232
+ *     # through ``p``, which would reload every coefficient per neuron.
+ *     cdef ExactPass q = p[0]
+ *     p = &q             # <<<<<<<<<<<<<<
+ *     for i in range(p.n):
+ *         free = True
+*/
+  __pyx_v_p = (&__pyx_v_q);
+
+  /* "ext/neuron_kernels.pyx":233
+ *     cdef ExactPass q = p[0]
+ *     p = &q
+ *     for i in range(p.n):             # <<<<<<<<<<<<<<
+ *         free = True
+ *         if p.refractoriness:
+*/
+
+  __pyx_t_1 = __pyx_v_p->n;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/neuron_kernels.pyx":234
+ *     p = &q
+ *     for i in range(p.n):
+ *         free = True             # <<<<<<<<<<<<<<
+ *         if p.refractoriness:
+ *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
+*/
+    __pyx_v_free = 1;
+
+    /* "ext/neuron_kernels.pyx":235
+ *     for i in range(p.n):
+ *         free = True
+ *         if p.refractoriness:             # <<<<<<<<<<<<<<
+ *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
+ *                 p.refractory_steps[0 if p.shared_period else i]
+*/
+    if (__pyx_v_p->refractoriness) {
+
+      /* "ext/neuron_kernels.pyx":237
+ *         if p.refractoriness:
+ *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
+ *                 p.refractory_steps[0 if p.shared_period else i]             # <<<<<<<<<<<<<<
+ *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,
+ *                                 p.held_c, free)
+*/
+      if (__pyx_v_p->shared_period) {
+
+        __pyx_t_4 = 0;
+      } else {
+
+        __pyx_t_4 = __pyx_v_i;
+      }
+      __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_p->lastspike[__pyx_v_i]), __pyx_v_p->margin, __pyx_v_p->per_step) >= (__pyx_v_p->refractory_steps[__pyx_t_4]));
+
+
+      /* "ext/neuron_kernels.pyx":235
+ *     for i in range(p.n):
+ *         free = True
+ *         if p.refractoriness:             # <<<<<<<<<<<<<<
+ *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
+ *                 p.refractory_steps[0 if p.shared_period else i]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":238
+ *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
+ *                 p.refractory_steps[0 if p.shared_period else i]
+ *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,             # <<<<<<<<<<<<<<
+ *                                 p.held_c, free)
+ *         x = p.threshold_variable[i]
+*/
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_p->n_vars, __pyx_v_i, __pyx_v_p->n, __pyx_v_p->values, __pyx_v_p->free_m, __pyx_v_p->held_m, __pyx_v_p->free_c, __pyx_v_p->held_c, __pyx_v_free);
+
+    /* "ext/neuron_kernels.pyx":240
+ *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,
+ *                                 p.held_c, free)
+ *         x = p.threshold_variable[i]             # <<<<<<<<<<<<<<
+ *         if p.threshold_op == 0:
+ *             crossed = x > p.threshold_level
+*/
+    __pyx_v_x = (__pyx_v_p->threshold_variable[__pyx_v_i]);
+
+    /* "ext/neuron_kernels.pyx":241
+ *                                 p.held_c, free)
+ *         x = p.threshold_variable[i]
+ *         if p.threshold_op == 0:             # <<<<<<<<<<<<<<
+ *             crossed = x > p.threshold_level
+ *         elif p.threshold_op == 1:
+*/
+    switch (__pyx_v_p->threshold_op) {
+      case 0:
+
+      /* "ext/neuron_kernels.pyx":242
+ *         x = p.threshold_variable[i]
+ *         if p.threshold_op == 0:
+ *             crossed = x > p.threshold_level             # <<<<<<<<<<<<<<
+ *         elif p.threshold_op == 1:
+ *             crossed = x >= p.threshold_level
+*/
+      __pyx_v_crossed = (__pyx_v_x > __pyx_v_p->threshold_level);
+
+      /* "ext/neuron_kernels.pyx":241
+ *                                 p.held_c, free)
+ *         x = p.threshold_variable[i]
+ *         if p.threshold_op == 0:             # <<<<<<<<<<<<<<
+ *             crossed = x > p.threshold_level
+ *         elif p.threshold_op == 1:
+*/
+      break;
+      case 1:
+
+      /* "ext/neuron_kernels.pyx":244
+ *             crossed = x > p.threshold_level
+ *         elif p.threshold_op == 1:
+ *             crossed = x >= p.threshold_level             # <<<<<<<<<<<<<<
+ *         elif p.threshold_op == 2:
+ *             crossed = x < p.threshold_level
+*/
+      __pyx_v_crossed = (__pyx_v_x >= __pyx_v_p->threshold_level);
+
+      /* "ext/neuron_kernels.pyx":243
+ *         if p.threshold_op == 0:
+ *             crossed = x > p.threshold_level
+ *         elif p.threshold_op == 1:             # <<<<<<<<<<<<<<
+ *             crossed = x >= p.threshold_level
+ *         elif p.threshold_op == 2:
+*/
+      break;
+      case 2:
+
+      /* "ext/neuron_kernels.pyx":246
+ *             crossed = x >= p.threshold_level
+ *         elif p.threshold_op == 2:
+ *             crossed = x < p.threshold_level             # <<<<<<<<<<<<<<
+ *         else:
+ *             crossed = x <= p.threshold_level
+*/
+      __pyx_v_crossed = (__pyx_v_x < __pyx_v_p->threshold_level);
+
+      /* "ext/neuron_kernels.pyx":245
+ *         elif p.threshold_op == 1:
+ *             crossed = x >= p.threshold_level
+ *         elif p.threshold_op == 2:             # <<<<<<<<<<<<<<
+ *             crossed = x < p.threshold_level
+ *         else:
+*/
+      break;
+      default:
+
+      /* "ext/neuron_kernels.pyx":248
+ *             crossed = x < p.threshold_level
+ *         else:
+ *             crossed = x <= p.threshold_level             # <<<<<<<<<<<<<<
+ *         crossed = crossed and free
+ *         if crossed:
+*/
+      __pyx_v_crossed = (__pyx_v_x <= __pyx_v_p->threshold_level);
+      break;
+    }
+
+    /* "ext/neuron_kernels.pyx":249
+ *         else:
+ *             crossed = x <= p.threshold_level
+ *         crossed = crossed and free             # <<<<<<<<<<<<<<
+ *         if crossed:
+ *             spikes[n_spikes] = i
+*/
+    if (__pyx_v_crossed) {
+    } else {
+
+      __pyx_t_5 = __pyx_v_crossed;
+      goto __pyx_L6_bool_binop_done;
+    }
+
+    __pyx_t_5 = __pyx_v_free;
+    __pyx_L6_bool_binop_done:;
+    __pyx_v_crossed = __pyx_t_5;
+
+    /* "ext/neuron_kernels.pyx":250
+ *             crossed = x <= p.threshold_level
+ *         crossed = crossed and free
+ *         if crossed:             # <<<<<<<<<<<<<<
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1
+*/
+    if (__pyx_v_crossed) {
+
+      /* "ext/neuron_kernels.pyx":251
+ *         crossed = crossed and free
+ *         if crossed:
+ *             spikes[n_spikes] = i             # <<<<<<<<<<<<<<
+ *             n_spikes += 1
+ *             p.lastspike[i] = t
+*/
+      (__pyx_v_spikes[__pyx_v_n_spikes]) = __pyx_v_i;
+
+      /* "ext/neuron_kernels.pyx":252
+ *         if crossed:
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1             # <<<<<<<<<<<<<<
+ *             p.lastspike[i] = t
+ *         if p.refractoriness:
+*/
+      __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
+
+      /* "ext/neuron_kernels.pyx":253
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1
+ *             p.lastspike[i] = t             # <<<<<<<<<<<<<<
+ *         if p.refractoriness:
+ *             p.not_refractory[i] = free and not crossed
+*/
+      (__pyx_v_p->lastspike[__pyx_v_i]) = __pyx_v_t;
+
+      /* "ext/neuron_kernels.pyx":250
+ *             crossed = x <= p.threshold_level
+ *         crossed = crossed and free
+ *         if crossed:             # <<<<<<<<<<<<<<
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":254
+ *             n_spikes += 1
+ *             p.lastspike[i] = t
+ *         if p.refractoriness:             # <<<<<<<<<<<<<<
+ *             p.not_refractory[i] = free and not crossed
+ *     return n_spikes
+*/
+    if (__pyx_v_p->refractoriness) {
+
+      /* "ext/neuron_kernels.pyx":255
+ *             p.lastspike[i] = t
+ *         if p.refractoriness:
+ *             p.not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
+ *     return n_spikes
+ * 
+*/
+      if (__pyx_v_free) {
+      } else {
+
+        __pyx_t_6 = __pyx_v_free;
+        goto __pyx_L10_bool_binop_done;
+      }
+      __pyx_t_5 = (!__pyx_v_crossed);
+
+
+      __pyx_t_6 = __pyx_t_5;
+
+      __pyx_L10_bool_binop_done:;
+      (__pyx_v_p->not_refractory[__pyx_v_i]) = __pyx_t_6;
+
+
+      /* "ext/neuron_kernels.pyx":254
+ *             n_spikes += 1
+ *             p.lastspike[i] = t
+ *         if p.refractoriness:             # <<<<<<<<<<<<<<
+ *             p.not_refractory[i] = free and not crossed
+ *     return n_spikes
+*/
+    }
+  }
+
+
+  /* "ext/neuron_kernels.pyx":256
+ *         if p.refractoriness:
+ *             p.not_refractory[i] = free and not crossed
+ *     return n_spikes             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = __pyx_v_n_spikes;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":224
+ * 
+ * 
+ * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """One step of every neuron (see `exact_step`); returns the number of spikes."""
+ *     cdef Py_ssize_t i, n_spikes = 0
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+
+
+
+
+
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":259
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -22439,123 +23831,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 160, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 259, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 160, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 259, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 259, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 160, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 259, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 259, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 160, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 259, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 160, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 160, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 259, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 259, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 161, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 161, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 162, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 260, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 260, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 261, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 261, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 261, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 261, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 263, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 263, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 160, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 259, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22575,7 +23967,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 161, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 260, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
@@ -22609,261 +24001,49 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 }
 
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, __Pyx_memviewslice __pyx_v_spikes) {
-  Py_ssize_t __pyx_v_n_vars;
-  Py_ssize_t __pyx_v_k;
-  Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_i;
+  struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass __pyx_v_p;
   Py_ssize_t __pyx_v_n_spikes;
-  double *__pyx_v_values[32];
-  double __pyx_v_free_m[(32 * (32 + 1))];
-  double __pyx_v_held_m[(32 * (32 + 1))];
-  double const *__pyx_v_free_c;
-  double const *__pyx_v_held_c;
-  int __pyx_v_refractoriness;
-  int __pyx_v_shared_period;
-  int __pyx_v_crossed;
-  int __pyx_v_free;
-  double __pyx_v_margin;
-  double __pyx_v_per_step;
-  double __pyx_v_x;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
-  Py_ssize_t __pyx_t_1;
+  int __pyx_t_1;
   int __pyx_t_2;
-  int __pyx_t_3;
+  PyObject *__pyx_t_3 = NULL;
   PyObject *__pyx_t_4 = NULL;
-  PyObject *__pyx_t_5 = NULL;
-  size_t __pyx_t_6;
-  Py_ssize_t __pyx_t_7;
-  Py_ssize_t __pyx_t_8;
-  Py_ssize_t __pyx_t_9;
-  Py_ssize_t __pyx_t_10;
-  int __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  uint8_t __pyx_t_13;
+  size_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":175
- *     Returns the number of spikes.
- *     """
- *     cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0             # <<<<<<<<<<<<<<
- *     cdef double* values[MAX_VARIABLES]
- *     # Local copies: stores to the uint8 flags may alias anything the loop
+  /* "ext/neuron_kernels.pyx":276
+ *     cdef ExactPass p
+ *     cdef Py_ssize_t n_spikes
+ *     _prepare_pass(&p, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
+ *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
+ *                   threshold_level)
 */
-  if (unlikely(__pyx_v_variables == Py_None)) {
-    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 175, __pyx_L1_error)
-  }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 175, __pyx_L1_error)
-  __pyx_v_n_vars = __pyx_t_1;
-  __pyx_v_n_spikes = 0;
-
-  /* "ext/neuron_kernels.pyx":181
- *     cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
- *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
- *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
- *     cdef const double* held_c = NULL
- *     cdef bint refractoriness = refractory_steps.shape[0] > 0
-*/
-  __pyx_v_free_c = NULL;
-
-  /* "ext/neuron_kernels.pyx":182
- *     cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
- *     cdef const double* free_c = NULL
- *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
- *     cdef bint refractoriness = refractory_steps.shape[0] > 0
- *     cdef bint shared_period = refractory_steps.shape[0] == 1
-*/
-  __pyx_v_held_c = NULL;
-
-  /* "ext/neuron_kernels.pyx":183
- *     cdef const double* free_c = NULL
- *     cdef const double* held_c = NULL
- *     cdef bint refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
- *     cdef bint shared_period = refractory_steps.shape[0] == 1
- *     cdef bint crossed, free
-*/
-  __pyx_v_refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
-
-  /* "ext/neuron_kernels.pyx":184
- *     cdef const double* held_c = NULL
- *     cdef bint refractoriness = refractory_steps.shape[0] > 0
- *     cdef bint shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
- *     cdef bint crossed, free
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
-*/
-  __pyx_v_shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
-
-  /* "ext/neuron_kernels.pyx":186
- *     cdef bint shared_period = refractory_steps.shape[0] == 1
- *     cdef bint crossed, free
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x             # <<<<<<<<<<<<<<
- *     n = _variable_pointers(variables, values)
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
-*/
-  __pyx_v_margin = (1e-3 * __pyx_v_dt);
-  __pyx_v_per_step = (1.0 / __pyx_v_dt);
-
-  /* "ext/neuron_kernels.pyx":187
- *     cdef bint crossed, free
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
- *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
- *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
-*/
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 187, __pyx_L1_error)
-  __pyx_v_n = __pyx_t_1;
-
-  /* "ext/neuron_kernels.pyx":188
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
- *     n = _variable_pointers(variables, values)
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
- *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
- *         raise ValueError("update matrices must be K x (K + 1)")
-*/
-  __pyx_t_3 = ((__pyx_v_matrix.shape[0]) != __pyx_v_n_vars);
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_3 = ((__pyx_v_matrix.shape[1]) != (__pyx_v_n_vars + 1));
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "ext/neuron_kernels.pyx":189
- *     n = _variable_pointers(variables, values)
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
- *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
- *         raise ValueError("update matrices must be K x (K + 1)")
- *     for k in range(n_vars * (n_vars + 1)):
-*/
-  __pyx_t_3 = ((__pyx_v_held_matrix.shape[0]) != __pyx_v_n_vars);
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_3 = ((__pyx_v_held_matrix.shape[1]) != (__pyx_v_n_vars + 1));
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_p), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 276, __pyx_L1_error)
 
 
-  __pyx_t_2 = __pyx_t_3;
-
-  __pyx_L4_bool_binop_done:;
-
-  /* "ext/neuron_kernels.pyx":188
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
- *     n = _variable_pointers(variables, values)
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
- *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
- *         raise ValueError("update matrices must be K x (K + 1)")
-*/
-  if (unlikely(__pyx_t_2)) {
-
-
-    /* "ext/neuron_kernels.pyx":190
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
- *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
- *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
- *     for k in range(n_vars * (n_vars + 1)):
- *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
-*/
-    __pyx_t_5 = NULL;
-    __pyx_t_6 = 1;
-    {
-      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 190, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
-    }
-    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 190, __pyx_L1_error)
-
-    /* "ext/neuron_kernels.pyx":188
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
- *     n = _variable_pointers(variables, values)
- *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
- *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
- *         raise ValueError("update matrices must be K x (K + 1)")
-*/
-  }
-
-  /* "ext/neuron_kernels.pyx":191
- *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
- *         raise ValueError("update matrices must be K x (K + 1)")
- *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
- *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
-*/
-
-  __pyx_t_1 = (__pyx_v_n_vars * (__pyx_v_n_vars + 1));
-  __pyx_t_7 = __pyx_t_1;
-
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_k = __pyx_t_8;
-
-    /* "ext/neuron_kernels.pyx":192
- *         raise ValueError("update matrices must be K x (K + 1)")
- *     for k in range(n_vars * (n_vars + 1)):
- *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
- *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *     if n == 0:
-*/
-    __pyx_t_9 = (__pyx_v_k / (__pyx_v_n_vars + 1));
-    __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
-    (__pyx_v_free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
-
-    /* "ext/neuron_kernels.pyx":193
- *     for k in range(n_vars * (n_vars + 1)):
- *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
- *     if n == 0:
+  /* "ext/neuron_kernels.pyx":279
+ *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
+ *                   threshold_level)
+ *     if p.n == 0:             # <<<<<<<<<<<<<<
  *         return 0
+ *     if spikes.shape[0] < p.n:
 */
-    __pyx_t_10 = (__pyx_v_k / (__pyx_v_n_vars + 1));
-    __pyx_t_9 = (__pyx_v_k % (__pyx_v_n_vars + 1));
-    (__pyx_v_held_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_matrix.data + __pyx_t_10 * __pyx_v_held_matrix.strides[0]) )) + __pyx_t_9)) )));
-  }
-
-
-  /* "ext/neuron_kernels.pyx":194
- *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *     if n == 0:             # <<<<<<<<<<<<<<
- *         return 0
- *     if offsets.shape[0] > 0:
-*/
-  __pyx_t_2 = (__pyx_v_n == 0);
+  __pyx_t_2 = (__pyx_v_p.n == 0);
 
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":195
- *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *     if n == 0:
+    /* "ext/neuron_kernels.pyx":280
+ *                   threshold_level)
+ *     if p.n == 0:
  *         return 0             # <<<<<<<<<<<<<<
- *     if offsets.shape[0] > 0:
- *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
+ *     if spikes.shape[0] < p.n:
+ *         raise ValueError("inconsistent arguments")
 */
     {
       PyObject *__pyx_temp;
@@ -22876,272 +24056,62 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":194
- *         free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *         held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
- *     if n == 0:             # <<<<<<<<<<<<<<
+    /* "ext/neuron_kernels.pyx":279
+ *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
+ *                   threshold_level)
+ *     if p.n == 0:             # <<<<<<<<<<<<<<
  *         return 0
- *     if offsets.shape[0] > 0:
+ *     if spikes.shape[0] < p.n:
 */
   }
 
-  /* "ext/neuron_kernels.pyx":196
- *     if n == 0:
+  /* "ext/neuron_kernels.pyx":281
+ *     if p.n == 0:
  *         return 0
- *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
- *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
- *             raise ValueError("offsets must have one column per neuron")
-*/
-  __pyx_t_2 = ((__pyx_v_offsets.shape[0]) > 0);
-
-  if (__pyx_t_2) {
-
-
-    /* "ext/neuron_kernels.pyx":197
- *         return 0
- *     if offsets.shape[0] > 0:
- *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
- *             raise ValueError("offsets must have one column per neuron")
- *         free_c = &offsets[0, 0]
-*/
-    __pyx_t_3 = ((__pyx_v_offsets.shape[1]) != __pyx_v_n);
-
-    if (!__pyx_t_3) {
-
-    } else {
-
-      __pyx_t_2 = __pyx_t_3;
-
-      goto __pyx_L13_bool_binop_done;
-    }
-    __pyx_t_3 = ((__pyx_v_held_offsets.shape[1]) != __pyx_v_n);
-
-
-    __pyx_t_2 = __pyx_t_3;
-
-    __pyx_L13_bool_binop_done:;
-    if (unlikely(__pyx_t_2)) {
-
-
-      /* "ext/neuron_kernels.pyx":198
- *     if offsets.shape[0] > 0:
- *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
- *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
- *         free_c = &offsets[0, 0]
- *         held_c = &held_offsets[0, 0]
-*/
-      __pyx_t_5 = NULL;
-      __pyx_t_6 = 1;
-      {
-        PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
-        __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 198, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_4);
-      }
-      __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 198, __pyx_L1_error)
-
-      /* "ext/neuron_kernels.pyx":197
- *         return 0
- *     if offsets.shape[0] > 0:
- *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
- *             raise ValueError("offsets must have one column per neuron")
- *         free_c = &offsets[0, 0]
-*/
-    }
-
-    /* "ext/neuron_kernels.pyx":199
- *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
- *             raise ValueError("offsets must have one column per neuron")
- *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
- *         held_c = &held_offsets[0, 0]
- *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
-*/
-    __pyx_t_9 = 0;
-    __pyx_t_10 = 0;
-    __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
-
-    /* "ext/neuron_kernels.pyx":200
- *             raise ValueError("offsets must have one column per neuron")
- *         free_c = &offsets[0, 0]
- *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
- *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
- *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
-*/
-    __pyx_t_10 = 0;
-    __pyx_t_9 = 0;
-    __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
-
-    /* "ext/neuron_kernels.pyx":196
- *     if n == 0:
- *         return 0
- *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
- *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
- *             raise ValueError("offsets must have one column per neuron")
-*/
-  }
-
-  /* "ext/neuron_kernels.pyx":201
- *         free_c = &offsets[0, 0]
- *         held_c = &held_offsets[0, 0]
- *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
- *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
-*/
-  __pyx_t_3 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_n);
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L16_bool_binop_done;
-  }
-  __pyx_t_3 = ((__pyx_v_lastspike.shape[0]) != __pyx_v_n);
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L16_bool_binop_done;
-  }
-
-  /* "ext/neuron_kernels.pyx":202
- *         held_c = &held_offsets[0, 0]
- *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
- *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \             # <<<<<<<<<<<<<<
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
- *         raise ValueError("inconsistent arguments")
-*/
-  __pyx_t_3 = ((__pyx_v_threshold_variable.shape[0]) != __pyx_v_n);
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L16_bool_binop_done;
-  }
-  __pyx_t_3 = ((__pyx_v_spikes.shape[0]) < __pyx_v_n);
-
-  if (!__pyx_t_3) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_3;
-
-    goto __pyx_L16_bool_binop_done;
-  }
-
-  /* "ext/neuron_kernels.pyx":203
- *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
- *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
+ *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
 */
+  __pyx_t_2 = ((__pyx_v_spikes.shape[0]) < __pyx_v_p.n);
 
-  __pyx_t_1 = (__pyx_v_refractory_steps.shape[0]);
-  __pyx_t_11 = (__pyx_t_1 != 0);
-
-  if (__pyx_t_11) {
-
-  } else {
-
-    __pyx_t_3 = __pyx_t_11;
-
-    goto __pyx_L22_bool_binop_done;
-  }
-  __pyx_t_11 = (__pyx_t_1 != 1);
-
-  if (__pyx_t_11) {
-
-  } else {
-
-    __pyx_t_3 = __pyx_t_11;
-
-    goto __pyx_L22_bool_binop_done;
-  }
-  __pyx_t_11 = (__pyx_t_1 != __pyx_v_n);
-
-
-  __pyx_t_3 = __pyx_t_11;
-
-  __pyx_L22_bool_binop_done:;
-  __pyx_t_11 = __pyx_t_3;
-
-
-  if (!__pyx_t_11) {
-
-  } else {
-
-    __pyx_t_2 = __pyx_t_11;
-
-    goto __pyx_L16_bool_binop_done;
-  }
-  __pyx_t_11 = (0 <= __pyx_v_threshold_op);
-  if (__pyx_t_11) {
-    __pyx_t_11 = (__pyx_v_threshold_op <= 3);
-  }
-  __pyx_t_3 = (!__pyx_t_11);
-
-
-
-  __pyx_t_2 = __pyx_t_3;
-
-  __pyx_L16_bool_binop_done:;
-
-  /* "ext/neuron_kernels.pyx":201
- *         free_c = &offsets[0, 0]
- *         held_c = &held_offsets[0, 0]
- *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
- *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
-*/
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":204
- *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+    /* "ext/neuron_kernels.pyx":282
+ *         return 0
+ *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
  *     with nogil:
- *         for i in range(n):
+ *         n_spikes = _exact_pass(&p, t, &spikes[0])
 */
-    __pyx_t_5 = NULL;
-    __pyx_t_6 = 1;
+    __pyx_t_4 = NULL;
+    __pyx_t_5 = 1;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 204, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
+      __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 282, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_3);
     }
-    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 204, __pyx_L1_error)
+    __Pyx_Raise(__pyx_t_3, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __PYX_ERR(0, 282, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":201
- *         free_c = &offsets[0, 0]
- *         held_c = &held_offsets[0, 0]
- *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
- *             threshold_variable.shape[0] != n or spikes.shape[0] < n or \
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+    /* "ext/neuron_kernels.pyx":281
+ *     if p.n == 0:
+ *         return 0
+ *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("inconsistent arguments")
+ *     with nogil:
 */
   }
 
-  /* "ext/neuron_kernels.pyx":205
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+  /* "ext/neuron_kernels.pyx":283
+ *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             free = True
+ *         n_spikes = _exact_pass(&p, t, &spikes[0])
+ *     return n_spikes
 */
   {
       PyThreadState * _save;
@@ -23149,318 +24119,55 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":206
+        /* "ext/neuron_kernels.pyx":284
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
- *         for i in range(n):             # <<<<<<<<<<<<<<
- *             free = True
- *             if refractoriness:
-*/
-
-        __pyx_t_1 = __pyx_v_n;
-        __pyx_t_7 = __pyx_t_1;
-
-        for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-          __pyx_v_i = __pyx_t_8;
-
-          /* "ext/neuron_kernels.pyx":207
- *     with nogil:
- *         for i in range(n):
- *             free = True             # <<<<<<<<<<<<<<
- *             if refractoriness:
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
-*/
-          __pyx_v_free = 1;
-
-          /* "ext/neuron_kernels.pyx":208
- *         for i in range(n):
- *             free = True
- *             if refractoriness:             # <<<<<<<<<<<<<<
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                     refractory_steps[0 if shared_period else i]
-*/
-          if (__pyx_v_refractoriness) {
-
-            /* "ext/neuron_kernels.pyx":209
- *             free = True
- *             if refractoriness:
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
- *                     refractory_steps[0 if shared_period else i]
- *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
-*/
-            __pyx_t_9 = __pyx_v_i;
-
-            /* "ext/neuron_kernels.pyx":210
- *             if refractoriness:
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                     refractory_steps[0 if shared_period else i]             # <<<<<<<<<<<<<<
- *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
- *                                     free)
-*/
-            if (__pyx_v_shared_period) {
-
-              __pyx_t_12 = 0;
-            } else {
-
-              __pyx_t_12 = __pyx_v_i;
-            }
-            __pyx_t_10 = __pyx_t_12;
-            __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_10)) ))));
-
-
-            /* "ext/neuron_kernels.pyx":208
- *         for i in range(n):
- *             free = True
- *             if refractoriness:             # <<<<<<<<<<<<<<
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                     refractory_steps[0 if shared_period else i]
-*/
-          }
-
-          /* "ext/neuron_kernels.pyx":211
- *                 free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                     refractory_steps[0 if shared_period else i]
- *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,             # <<<<<<<<<<<<<<
- *                                     free)
- *             x = threshold_variable[i]
-*/
-          __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_n_vars, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
-
-          /* "ext/neuron_kernels.pyx":213
- *             _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
- *                                     free)
- *             x = threshold_variable[i]             # <<<<<<<<<<<<<<
- *             if threshold_op == 0:
- *                 crossed = x > threshold_level
-*/
-          __pyx_t_10 = __pyx_v_i;
-          __pyx_v_x = (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_10)) )));
-
-          /* "ext/neuron_kernels.pyx":214
- *                                     free)
- *             x = threshold_variable[i]
- *             if threshold_op == 0:             # <<<<<<<<<<<<<<
- *                 crossed = x > threshold_level
- *             elif threshold_op == 1:
-*/
-          switch (__pyx_v_threshold_op) {
-            case 0:
-
-            /* "ext/neuron_kernels.pyx":215
- *             x = threshold_variable[i]
- *             if threshold_op == 0:
- *                 crossed = x > threshold_level             # <<<<<<<<<<<<<<
- *             elif threshold_op == 1:
- *                 crossed = x >= threshold_level
-*/
-            __pyx_v_crossed = (__pyx_v_x > __pyx_v_threshold_level);
-
-            /* "ext/neuron_kernels.pyx":214
- *                                     free)
- *             x = threshold_variable[i]
- *             if threshold_op == 0:             # <<<<<<<<<<<<<<
- *                 crossed = x > threshold_level
- *             elif threshold_op == 1:
-*/
-            break;
-            case 1:
-
-            /* "ext/neuron_kernels.pyx":217
- *                 crossed = x > threshold_level
- *             elif threshold_op == 1:
- *                 crossed = x >= threshold_level             # <<<<<<<<<<<<<<
- *             elif threshold_op == 2:
- *                 crossed = x < threshold_level
-*/
-            __pyx_v_crossed = (__pyx_v_x >= __pyx_v_threshold_level);
-
-            /* "ext/neuron_kernels.pyx":216
- *             if threshold_op == 0:
- *                 crossed = x > threshold_level
- *             elif threshold_op == 1:             # <<<<<<<<<<<<<<
- *                 crossed = x >= threshold_level
- *             elif threshold_op == 2:
-*/
-            break;
-            case 2:
-
-            /* "ext/neuron_kernels.pyx":219
- *                 crossed = x >= threshold_level
- *             elif threshold_op == 2:
- *                 crossed = x < threshold_level             # <<<<<<<<<<<<<<
- *             else:
- *                 crossed = x <= threshold_level
-*/
-            __pyx_v_crossed = (__pyx_v_x < __pyx_v_threshold_level);
-
-            /* "ext/neuron_kernels.pyx":218
- *             elif threshold_op == 1:
- *                 crossed = x >= threshold_level
- *             elif threshold_op == 2:             # <<<<<<<<<<<<<<
- *                 crossed = x < threshold_level
- *             else:
-*/
-            break;
-            default:
-
-            /* "ext/neuron_kernels.pyx":221
- *                 crossed = x < threshold_level
- *             else:
- *                 crossed = x <= threshold_level             # <<<<<<<<<<<<<<
- *             crossed = crossed and free
- *             if crossed:
-*/
-            __pyx_v_crossed = (__pyx_v_x <= __pyx_v_threshold_level);
-            break;
-          }
-
-          /* "ext/neuron_kernels.pyx":222
- *             else:
- *                 crossed = x <= threshold_level
- *             crossed = crossed and free             # <<<<<<<<<<<<<<
- *             if crossed:
- *                 spikes[n_spikes] = i
-*/
-          if (__pyx_v_crossed) {
-          } else {
-
-            __pyx_t_2 = __pyx_v_crossed;
-            goto __pyx_L31_bool_binop_done;
-          }
-
-          __pyx_t_2 = __pyx_v_free;
-          __pyx_L31_bool_binop_done:;
-          __pyx_v_crossed = __pyx_t_2;
-
-          /* "ext/neuron_kernels.pyx":223
- *                 crossed = x <= threshold_level
- *             crossed = crossed and free
- *             if crossed:             # <<<<<<<<<<<<<<
- *                 spikes[n_spikes] = i
- *                 n_spikes += 1
-*/
-          if (__pyx_v_crossed) {
-
-            /* "ext/neuron_kernels.pyx":224
- *             crossed = crossed and free
- *             if crossed:
- *                 spikes[n_spikes] = i             # <<<<<<<<<<<<<<
- *                 n_spikes += 1
- *                 lastspike[i] = t
-*/
-            __pyx_t_10 = __pyx_v_n_spikes;
-            *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_10)) )) = __pyx_v_i;
-
-            /* "ext/neuron_kernels.pyx":225
- *             if crossed:
- *                 spikes[n_spikes] = i
- *                 n_spikes += 1             # <<<<<<<<<<<<<<
- *                 lastspike[i] = t
- *             if refractoriness:
-*/
-            __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
-
-            /* "ext/neuron_kernels.pyx":226
- *                 spikes[n_spikes] = i
- *                 n_spikes += 1
- *                 lastspike[i] = t             # <<<<<<<<<<<<<<
- *             if refractoriness:
- *                 not_refractory[i] = free and not crossed
-*/
-            __pyx_t_10 = __pyx_v_i;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_10)) )) = __pyx_v_t;
-
-            /* "ext/neuron_kernels.pyx":223
- *                 crossed = x <= threshold_level
- *             crossed = crossed and free
- *             if crossed:             # <<<<<<<<<<<<<<
- *                 spikes[n_spikes] = i
- *                 n_spikes += 1
-*/
-          }
-
-          /* "ext/neuron_kernels.pyx":227
- *                 n_spikes += 1
- *                 lastspike[i] = t
- *             if refractoriness:             # <<<<<<<<<<<<<<
- *                 not_refractory[i] = free and not crossed
- *     return n_spikes
-*/
-          if (__pyx_v_refractoriness) {
-
-            /* "ext/neuron_kernels.pyx":228
- *                 lastspike[i] = t
- *             if refractoriness:
- *                 not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
+ *         n_spikes = _exact_pass(&p, t, &spikes[0])             # <<<<<<<<<<<<<<
  *     return n_spikes
  * 
 */
-            if (__pyx_v_free) {
-            } else {
-
-              __pyx_t_13 = __pyx_v_free;
-              goto __pyx_L35_bool_binop_done;
-            }
-            __pyx_t_2 = (!__pyx_v_crossed);
-
-
-            __pyx_t_13 = __pyx_t_2;
-
-            __pyx_L35_bool_binop_done:;
-            __pyx_t_10 = __pyx_v_i;
-            *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_10)) )) = __pyx_t_13;
-
-
-            /* "ext/neuron_kernels.pyx":227
- *                 n_spikes += 1
- *                 lastspike[i] = t
- *             if refractoriness:             # <<<<<<<<<<<<<<
- *                 not_refractory[i] = free and not crossed
- *     return n_spikes
-*/
-          }
-        }
-
+        __pyx_t_6 = 0;
+        __pyx_v_n_spikes = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass((&__pyx_v_p), __pyx_v_t, (&(*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_6)) )))));
       }
 
-      /* "ext/neuron_kernels.pyx":205
- *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+      /* "ext/neuron_kernels.pyx":283
+ *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             free = True
+ *         n_spikes = _exact_pass(&p, t, &spikes[0])
+ *     return n_spikes
 */
       /*finally:*/ {
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L27;
+          goto __pyx_L7;
         }
-        __pyx_L27:;
+        __pyx_L7:;
       }
   }
 
-  /* "ext/neuron_kernels.pyx":229
- *             if refractoriness:
- *                 not_refractory[i] = free and not crossed
+  /* "ext/neuron_kernels.pyx":285
+ *     with nogil:
+ *         n_spikes = _exact_pass(&p, t, &spikes[0])
  *     return n_spikes             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 229, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
   {
     PyObject *__pyx_temp;
     {
       __pyx_temp = __pyx_r;
-      __pyx_r = __pyx_t_4;
+      __pyx_r = __pyx_t_3;
     }
     __Pyx_XDECREF(__pyx_temp);
   }
-  __pyx_t_4 = 0;
+  __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":160
+  /* "ext/neuron_kernels.pyx":259
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -23470,26 +24177,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 
   /* function exit code */
   __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_3);
   __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_5);
   __Pyx_AddTraceback("distsim._ext.neuron_kernels.exact_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
   __Pyx_XGIVEREF(__pyx_r);
@@ -23497,7 +24189,769 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":232
+/* "ext/neuron_kernels.pyx":302
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
+ *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
+ *                  double threshold_level, slot):
+*/
+
+/* Python wrapper */
+static int __pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static int __pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  PyObject *__pyx_v_matrix = 0;
+  PyObject *__pyx_v_held_matrix = 0;
+  PyObject *__pyx_v_variables = 0;
+  PyObject *__pyx_v_offsets = 0;
+  PyObject *__pyx_v_held_offsets = 0;
+  PyObject *__pyx_v_not_refractory = 0;
+  PyObject *__pyx_v_lastspike = 0;
+  double __pyx_v_dt;
+  PyObject *__pyx_v_refractory_steps = 0;
+  PyObject *__pyx_v_threshold_variable = 0;
+  int __pyx_v_threshold_op;
+  double __pyx_v_threshold_level;
+  PyObject *__pyx_v_slot = 0;
+  #if !CYTHON_VECTORCALL_TPNEW
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[13] = {0,0,0,0,0,0,0,0,0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL_TPNEW
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_slot,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 302, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case 13:
+        values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 12:
+        values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 11:
+        values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 10:
+        values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  9:
+        values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  8:
+        values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  7:
+        values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 302, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 302, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 302, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 13)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 302, __pyx_L3_error)
+      values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 302, __pyx_L3_error)
+    }
+    __pyx_v_matrix = values[0];
+    __pyx_v_held_matrix = values[1];
+    __pyx_v_variables = values[2];
+    __pyx_v_offsets = values[3];
+    __pyx_v_held_offsets = values[4];
+    __pyx_v_not_refractory = values[5];
+    __pyx_v_lastspike = values[6];
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L3_error)
+    __pyx_v_refractory_steps = values[8];
+    __pyx_v_threshold_variable = values[9];
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[10]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[11]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 304, __pyx_L3_error)
+    __pyx_v_slot = values[12];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 302, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactStep.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)__pyx_v_self), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_slot);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+
+
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self, PyObject *__pyx_v_matrix, PyObject *__pyx_v_held_matrix, PyObject *__pyx_v_variables, PyObject *__pyx_v_offsets, PyObject *__pyx_v_held_offsets, PyObject *__pyx_v_not_refractory, PyObject *__pyx_v_lastspike, double __pyx_v_dt, PyObject *__pyx_v_refractory_steps, PyObject *__pyx_v_threshold_variable, int __pyx_v_threshold_op, double __pyx_v_threshold_level, PyObject *__pyx_v_slot) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_memviewslice __pyx_t_1 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_2 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_t_3 = NULL;
+  __Pyx_memviewslice __pyx_t_4 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_5 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_6 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_7 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_t_10;
+  void *__pyx_t_11;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__init__", 0);
+
+  /* "ext/neuron_kernels.pyx":305
+ *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
+ *                  double threshold_level, slot):
+ *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
+ *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
+ *                       threshold_op, threshold_level)
+*/
+  __pyx_t_1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_matrix, 0); if (unlikely(!__pyx_t_1.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_matrix, 0); if (unlikely(!__pyx_t_2.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_3 = __pyx_v_variables;
+  __Pyx_INCREF(__pyx_t_3);
+  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_offsets, 0); if (unlikely(!__pyx_t_4.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_offsets, 0); if (unlikely(!__pyx_t_5.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+
+  /* "ext/neuron_kernels.pyx":306
+ *                  double threshold_level, slot):
+ *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,
+ *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,             # <<<<<<<<<<<<<<
+ *                       threshold_op, threshold_level)
+ *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
+*/
+  __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(__pyx_v_not_refractory, PyBUF_WRITABLE); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_lastspike, PyBUF_WRITABLE); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_refractory_steps, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_threshold_variable, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
+
+  /* "ext/neuron_kernels.pyx":305
+ *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
+ *                  double threshold_level, slot):
+ *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
+ *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
+ *                       threshold_op, threshold_level)
+*/
+  __pyx_t_10 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_self->s.p), __pyx_t_1, __pyx_t_2, ((PyObject*)__pyx_t_3), __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_v_dt, __pyx_t_8, __pyx_t_9, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 305, __pyx_L1_error)
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_1, 1);; __pyx_t_1.memview = NULL; __pyx_t_1.data = NULL;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_2, 1);; __pyx_t_2.memview = NULL; __pyx_t_2.data = NULL;
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_4, 1);; __pyx_t_4.memview = NULL; __pyx_t_4.data = NULL;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_5, 1);; __pyx_t_5.memview = NULL; __pyx_t_5.data = NULL;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_6, 1);; __pyx_t_6.memview = NULL; __pyx_t_6.data = NULL;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_7, 1);; __pyx_t_7.memview = NULL; __pyx_t_7.data = NULL;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);; __pyx_t_8.memview = NULL; __pyx_t_8.data = NULL;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);; __pyx_t_9.memview = NULL; __pyx_t_9.data = NULL;
+
+
+  /* "ext/neuron_kernels.pyx":308
+ *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
+ *                       threshold_op, threshold_level)
+ *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())             # <<<<<<<<<<<<<<
+ *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,
+ *                            not_refractory, lastspike, refractory_steps, threshold_variable,
+*/
+  __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_slot, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L1_error)
+  __pyx_v_self->s.slot = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_11);
+
+
+  /* "ext/neuron_kernels.pyx":309
+ *                       threshold_op, threshold_level)
+ *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
+ *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
+ *                            not_refractory, lastspike, refractory_steps, threshold_variable,
+ *                            slot)
+*/
+  __pyx_t_3 = PyTuple_New(10); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 309, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_INCREF(__pyx_v_matrix);
+  __Pyx_GIVEREF(__pyx_v_matrix);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_matrix) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_held_matrix);
+  __Pyx_GIVEREF(__pyx_v_held_matrix);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_held_matrix) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_variables);
+  __Pyx_GIVEREF(__pyx_v_variables);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_offsets);
+  __Pyx_GIVEREF(__pyx_v_offsets);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 3, __pyx_v_offsets) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_held_offsets);
+  __Pyx_GIVEREF(__pyx_v_held_offsets);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 4, __pyx_v_held_offsets) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_not_refractory);
+  __Pyx_GIVEREF(__pyx_v_not_refractory);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 5, __pyx_v_not_refractory) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_lastspike);
+  __Pyx_GIVEREF(__pyx_v_lastspike);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 6, __pyx_v_lastspike) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_refractory_steps);
+  __Pyx_GIVEREF(__pyx_v_refractory_steps);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_refractory_steps) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_threshold_variable);
+  __Pyx_GIVEREF(__pyx_v_threshold_variable);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_threshold_variable) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_slot);
+  __Pyx_GIVEREF(__pyx_v_slot);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_slot) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_3);
+  __Pyx_GOTREF(__pyx_v_self->keep_alive);
+  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_3));
+  __pyx_t_3 = 0;
+
+  /* "ext/neuron_kernels.pyx":312
+ *                            not_refractory, lastspike, refractory_steps, threshold_variable,
+ *                            slot)
+ *         self.op.run = _exact_step_op             # <<<<<<<<<<<<<<
+ *         self.op.state = <void*>&self.s
+ * 
+*/
+  __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op;
+
+  /* "ext/neuron_kernels.pyx":313
+ *                            slot)
+ *         self.op.run = _exact_step_op
+ *         self.op.state = <void*>&self.s             # <<<<<<<<<<<<<<
+ * 
+ *     def step_op(self):
+*/
+  __pyx_v_self->op.state = ((void *)(&__pyx_v_self->s));
+
+  /* "ext/neuron_kernels.pyx":302
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
+ *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
+ *                  double threshold_level, slot):
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_1, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_2, 1);
+  __Pyx_XDECREF(__pyx_t_3);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_4, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_5, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_6, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_7, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactStep.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":315
+ *         self.op.state = <void*>&self.s
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op, "This operation for the step loop (a capsule of a StepOp).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op = {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("step_op (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("step_op", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("step_op", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("step_op", 0);
+
+  /* "ext/neuron_kernels.pyx":317
+ *     def step_op(self):
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":315
+ *         self.op.state = <void*>&self.s
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactStep.step_op", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_5__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_4__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
+
+  /* "(tree fragment)":2
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_s_cannot_be_convert, 0, 0);
+  __PYX_ERR(1, 2, __pyx_L1_error)
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactStep.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_7__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+    }
+    __pyx_v___pyx_state = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactStep.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_6__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)__pyx_v_self), __pyx_v___pyx_state);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
+
+  /* "(tree fragment)":4
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_s_cannot_be_convert, 0, 0);
+  __PYX_ERR(1, 4, __pyx_L1_error)
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactStep.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":320
+ * 
+ * 
+ * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef ExactOpState* s = <ExactOpState*>state
+ *     with nogil:
+*/
+
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_state, CYTHON_UNUSED int64_t __pyx_v_step, double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
+  struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState *__pyx_v_s;
+  int __pyx_r;
+  Py_ssize_t __pyx_t_1;
+  int __pyx_t_2;
+
+  /* "ext/neuron_kernels.pyx":321
+ * 
+ * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef ExactOpState* s = <ExactOpState*>state             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
+*/
+  __pyx_v_s = ((struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState *)__pyx_v_state);
+
+  /* "ext/neuron_kernels.pyx":322
+ * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef ExactOpState* s = <ExactOpState*>state
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
+ *     return 0
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/neuron_kernels.pyx":323
+ *     cdef ExactOpState* s = <ExactOpState*>state
+ *     with nogil:
+ *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0             # <<<<<<<<<<<<<<
+ *     return 0
+ * 
+*/
+        __pyx_t_2 = (__pyx_v_s->p.n != 0);
+
+        if (__pyx_t_2) {
+
+          __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass((&__pyx_v_s->p), __pyx_v_t, __pyx_v_s->slot->ids);
+        } else {
+
+          __pyx_t_1 = 0;
+        }
+
+        __pyx_v_s->slot->count = __pyx_t_1;
+      }
+
+      /* "ext/neuron_kernels.pyx":322
+ * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef ExactOpState* s = <ExactOpState*>state
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
+ *     return 0
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+  }
+
+  /* "ext/neuron_kernels.pyx":324
+ *     with nogil:
+ *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
+ *     return 0             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = 0;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":320
+ * 
+ * 
+ * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef ExactOpState* s = <ExactOpState*>state
+ *     with nogil:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":327
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -23523,7 +24977,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":240
+  /* "ext/neuron_kernels.pyx":335
  *     cdef double old[MAX_VARIABLES]
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
@@ -23539,7 +24993,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_m = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":241
+  /* "ext/neuron_kernels.pyx":336
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
@@ -23555,7 +25009,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_c = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":242
+  /* "ext/neuron_kernels.pyx":337
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
@@ -23564,7 +25018,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":243
+  /* "ext/neuron_kernels.pyx":338
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23578,7 +25032,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":244
+    /* "ext/neuron_kernels.pyx":339
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):
  *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -23589,7 +25043,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":245
+  /* "ext/neuron_kernels.pyx":340
  *     for k in range(n_vars):
  *         old[k] = values[k][i]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23603,7 +25057,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":246
+    /* "ext/neuron_kernels.pyx":341
  *         old[k] = values[k][i]
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -23612,7 +25066,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-    /* "ext/neuron_kernels.pyx":247
+    /* "ext/neuron_kernels.pyx":342
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23624,7 +25078,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     if (__pyx_t_6) {
 
 
-      /* "ext/neuron_kernels.pyx":248
+      /* "ext/neuron_kernels.pyx":343
  *         total = m[k * width + n_vars]
  *         if c != NULL:
  *             total += c[k * n + i]             # <<<<<<<<<<<<<<
@@ -23633,7 +25087,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
       __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
 
-      /* "ext/neuron_kernels.pyx":247
+      /* "ext/neuron_kernels.pyx":342
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -23642,7 +25096,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     }
 
-    /* "ext/neuron_kernels.pyx":249
+    /* "ext/neuron_kernels.pyx":344
  *         if c != NULL:
  *             total += c[k * n + i]
  *         for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -23656,26 +25110,29 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
       __pyx_v_l = __pyx_t_9;
 
-      /* "ext/neuron_kernels.pyx":250
+      /* "ext/neuron_kernels.pyx":345
  *             total += c[k * n + i]
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
  *         values[k][i] = total
+ * 
 */
       __pyx_v_total = (__pyx_v_total + ((__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
     }
 
 
-    /* "ext/neuron_kernels.pyx":251
+    /* "ext/neuron_kernels.pyx":346
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]
  *         values[k][i] = total             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
     ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
   }
 
 
-  /* "ext/neuron_kernels.pyx":232
+  /* "ext/neuron_kernels.pyx":327
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -23692,7 +25149,1221 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 
 }
+
+/* "ext/neuron_kernels.pyx":360
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
+ *                  uint8_t[::1] not_refractory):
+ *         self.n = lastspike.shape[0]
+*/
+
+/* Python wrapper */
+static int __pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static int __pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_lastspike = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_refractory_steps = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_not_refractory = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL_TPNEW
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[3] = {0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL_TPNEW
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 360, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 360, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 360, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 360, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 360, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 360, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 3)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 360, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 360, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 360, __pyx_L3_error)
+    }
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 360, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 360, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 361, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 360, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lastspike, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_refractory_steps, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.RefractoryFlags.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_v_self), __pyx_v_lastspike, __pyx_v_refractory_steps, __pyx_v_not_refractory);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lastspike, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_refractory_steps, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self, __Pyx_memviewslice __pyx_v_lastspike, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  double const *__pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  int64_t const *__pyx_t_9;
+  uint8_t *__pyx_t_10;
+  PyObject *__pyx_t_11 = NULL;
+  PyObject *__pyx_t_12 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__init__", 0);
+
+  /* "ext/neuron_kernels.pyx":362
+ *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,
+ *                  uint8_t[::1] not_refractory):
+ *         self.n = lastspike.shape[0]             # <<<<<<<<<<<<<<
+ *         self.shared = refractory_steps.shape[0] == 1
+ *         if not_refractory.shape[0] != self.n or \
+*/
+  __pyx_v_self->n = (__pyx_v_lastspike.shape[0]);
+
+  /* "ext/neuron_kernels.pyx":363
+ *                  uint8_t[::1] not_refractory):
+ *         self.n = lastspike.shape[0]
+ *         self.shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
+ *         if not_refractory.shape[0] != self.n or \
+ *                 not (self.shared or refractory_steps.shape[0] == self.n):
+*/
+  __pyx_v_self->shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
+
+  /* "ext/neuron_kernels.pyx":364
+ *         self.n = lastspike.shape[0]
+ *         self.shared = refractory_steps.shape[0] == 1
+ *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
+ *                 not (self.shared or refractory_steps.shape[0] == self.n):
+ *             raise ValueError("one flag and one refractory period per neuron")
+*/
+  __pyx_t_2 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_self->n);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "ext/neuron_kernels.pyx":365
+ *         self.shared = refractory_steps.shape[0] == 1
+ *         if not_refractory.shape[0] != self.n or \
+ *                 not (self.shared or refractory_steps.shape[0] == self.n):             # <<<<<<<<<<<<<<
+ *             raise ValueError("one flag and one refractory period per neuron")
+ *         self.lastspike = &lastspike[0] if self.n else NULL
+*/
+  if (!__pyx_v_self->shared) {
+  } else {
+
+    __pyx_t_2 = __pyx_v_self->shared;
+    goto __pyx_L6_bool_binop_done;
+  }
+  __pyx_t_3 = ((__pyx_v_refractory_steps.shape[0]) == __pyx_v_self->n);
+
+
+  __pyx_t_2 = __pyx_t_3;
+
+  __pyx_L6_bool_binop_done:;
+  __pyx_t_3 = (!__pyx_t_2);
+
+
+
+  __pyx_t_1 = __pyx_t_3;
+
+  __pyx_L4_bool_binop_done:;
+
+  /* "ext/neuron_kernels.pyx":364
+ *         self.n = lastspike.shape[0]
+ *         self.shared = refractory_steps.shape[0] == 1
+ *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
+ *                 not (self.shared or refractory_steps.shape[0] == self.n):
+ *             raise ValueError("one flag and one refractory period per neuron")
+*/
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/neuron_kernels.pyx":366
+ *         if not_refractory.shape[0] != self.n or \
+ *                 not (self.shared or refractory_steps.shape[0] == self.n):
+ *             raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
+ *         self.lastspike = &lastspike[0] if self.n else NULL
+ *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
+*/
+    __pyx_t_5 = NULL;
+    __pyx_t_6 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
+      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 366, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
+    }
+    __Pyx_Raise(__pyx_t_4, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __PYX_ERR(0, 366, __pyx_L1_error)
+
+    /* "ext/neuron_kernels.pyx":364
+ *         self.n = lastspike.shape[0]
+ *         self.shared = refractory_steps.shape[0] == 1
+ *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
+ *                 not (self.shared or refractory_steps.shape[0] == self.n):
+ *             raise ValueError("one flag and one refractory period per neuron")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":367
+ *                 not (self.shared or refractory_steps.shape[0] == self.n):
+ *             raise ValueError("one flag and one refractory period per neuron")
+ *         self.lastspike = &lastspike[0] if self.n else NULL             # <<<<<<<<<<<<<<
+ *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
+ *         self.not_refractory = &not_refractory[0] if self.n else NULL
+*/
+  __pyx_t_1 = (__pyx_v_self->n != 0);
+
+  if (__pyx_t_1) {
+    __pyx_t_8 = 0;
+
+    __pyx_t_7 = (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_8)) ))));
+  } else {
+
+    __pyx_t_7 = NULL;
+  }
+
+  __pyx_v_self->lastspike = __pyx_t_7;
+
+  /* "ext/neuron_kernels.pyx":368
+ *             raise ValueError("one flag and one refractory period per neuron")
+ *         self.lastspike = &lastspike[0] if self.n else NULL
+ *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL             # <<<<<<<<<<<<<<
+ *         self.not_refractory = &not_refractory[0] if self.n else NULL
+ *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
+*/
+  __pyx_t_1 = ((__pyx_v_refractory_steps.shape[0]) != 0);
+
+  if (__pyx_t_1) {
+    __pyx_t_8 = 0;
+
+    __pyx_t_9 = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_8)) ))));
+  } else {
+
+    __pyx_t_9 = NULL;
+  }
+
+  __pyx_v_self->refractory_steps = __pyx_t_9;
+
+  /* "ext/neuron_kernels.pyx":369
+ *         self.lastspike = &lastspike[0] if self.n else NULL
+ *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
+ *         self.not_refractory = &not_refractory[0] if self.n else NULL             # <<<<<<<<<<<<<<
+ *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
+ *         self.op.run = _refractory_op
+*/
+  __pyx_t_1 = (__pyx_v_self->n != 0);
+
+  if (__pyx_t_1) {
+    __pyx_t_8 = 0;
+
+    __pyx_t_10 = (&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_8)) ))));
+  } else {
+
+    __pyx_t_10 = NULL;
+  }
+
+  __pyx_v_self->not_refractory = __pyx_t_10;
+
+  /* "ext/neuron_kernels.pyx":370
+ *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
+ *         self.not_refractory = &not_refractory[0] if self.n else NULL
+ *         self.keep_alive = (lastspike, refractory_steps, not_refractory)             # <<<<<<<<<<<<<<
+ *         self.op.run = _refractory_op
+ *         self.op.state = <void*>self
+*/
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_11);
+  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_12);
+  __Pyx_GIVEREF(__pyx_t_4);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 370, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 370, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_11);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 370, __pyx_L1_error);
+  __pyx_t_4 = 0;
+  __pyx_t_5 = 0;
+  __pyx_t_11 = 0;
+  __Pyx_GIVEREF(__pyx_t_12);
+  __Pyx_GOTREF(__pyx_v_self->keep_alive);
+  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_12));
+  __pyx_t_12 = 0;
+
+  /* "ext/neuron_kernels.pyx":371
+ *         self.not_refractory = &not_refractory[0] if self.n else NULL
+ *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
+ *         self.op.run = _refractory_op             # <<<<<<<<<<<<<<
+ *         self.op.state = <void*>self
+ * 
+*/
+  __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op;
+
+  /* "ext/neuron_kernels.pyx":372
+ *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
+ *         self.op.run = _refractory_op
+ *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
+ * 
+ *     def step_op(self):
+*/
+  __pyx_v_self->op.state = ((void *)__pyx_v_self);
+
+  /* "ext/neuron_kernels.pyx":360
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
+ *                  uint8_t[::1] not_refractory):
+ *         self.n = lastspike.shape[0]
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_11);
+  __Pyx_XDECREF(__pyx_t_12);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.RefractoryFlags.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":374
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2step_op, "This operation for the step loop (a capsule of a StepOp).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op = {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2step_op};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("step_op (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("step_op", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("step_op", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2step_op(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("step_op", 0);
+
+  /* "ext/neuron_kernels.pyx":376
+ *     def step_op(self):
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":374
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.RefractoryFlags.step_op", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_4__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
+
+  /* "(tree fragment)":2
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_lastspike_self_op_self_refr, 0, 0);
+  __PYX_ERR(1, 2, __pyx_L1_error)
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.RefractoryFlags.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+    }
+    __pyx_v___pyx_state = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.RefractoryFlags.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_6__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_v_self), __pyx_v___pyx_state);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
+
+  /* "(tree fragment)":4
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_lastspike_self_op_self_refr, 0, 0);
+  __PYX_ERR(1, 4, __pyx_L1_error)
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.RefractoryFlags.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":379
+ * 
+ * 
+ * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef RefractoryFlags self = <RefractoryFlags>state
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+*/
+
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_state, CYTHON_UNUSED int64_t __pyx_v_step, double __pyx_v_t, double __pyx_v_dt) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self = 0;
+  double __pyx_v_margin;
+  double __pyx_v_per_step;
+  Py_ssize_t __pyx_v_i;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  __Pyx_RefNannySetupContext("_refractory_op", 0);
+
+  /* "ext/neuron_kernels.pyx":380
+ * 
+ * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RefractoryFlags self = <RefractoryFlags>state             # <<<<<<<<<<<<<<
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+ *     cdef Py_ssize_t i
+*/
+  __pyx_t_1 = ((PyObject *)__pyx_v_state);
+  __Pyx_INCREF(__pyx_t_1);
+  __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_t_1);
+  __pyx_t_1 = 0;
+
+  /* "ext/neuron_kernels.pyx":381
+ * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RefractoryFlags self = <RefractoryFlags>state
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t i
+ *     for i in range(self.n):
+*/
+  __pyx_v_margin = (1e-3 * __pyx_v_dt);
+  __pyx_v_per_step = (1.0 / __pyx_v_dt);
+
+  /* "ext/neuron_kernels.pyx":383
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+ *     cdef Py_ssize_t i
+ *     for i in range(self.n):             # <<<<<<<<<<<<<<
+ *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
+ *             self.refractory_steps[0 if self.shared else i]
+*/
+
+  __pyx_t_2 = __pyx_v_self->n;
+  __pyx_t_3 = __pyx_t_2;
+
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_i = __pyx_t_4;
+
+    /* "ext/neuron_kernels.pyx":385
+ *     for i in range(self.n):
+ *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
+ *             self.refractory_steps[0 if self.shared else i]             # <<<<<<<<<<<<<<
+ *     return 0
+*/
+    if (__pyx_v_self->shared) {
+
+      __pyx_t_5 = 0;
+    } else {
+
+      __pyx_t_5 = __pyx_v_i;
+    }
+
+    /* "ext/neuron_kernels.pyx":384
+ *     cdef Py_ssize_t i
+ *     for i in range(self.n):
+ *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
+ *             self.refractory_steps[0 if self.shared else i]
+ *     return 0
+*/
+    (__pyx_v_self->not_refractory[__pyx_v_i]) = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_self->lastspike[__pyx_v_i]), __pyx_v_margin, __pyx_v_per_step) >= (__pyx_v_self->refractory_steps[__pyx_t_5]));
+
+  }
+
+
+  /* "ext/neuron_kernels.pyx":386
+ *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
+ *             self.refractory_steps[0 if self.shared else i]
+ *     return 0             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = 0;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":379
+ * 
+ * 
+ * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef RefractoryFlags self = <RefractoryFlags>state
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  __Pyx_XDECREF((PyObject *)__pyx_v_self);
+
+
+
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
 /* #### Code section: module_exttypes ### */
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *p = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)o);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __Pyx_AllocateExtensionType(t, 0);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_ExactStep(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactStep(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep((PyTypeObject*)t, args, nargs, kwnames);
+  if (likely(o)) {
+    assert(Py_TYPE(o) == (PyTypeObject*)t);
+    if (unlikely(__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_1__init__(o, args, nargs, kwnames) < 0)) {
+      Py_CLEAR(o);
+    }
+  }
+  return o;
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o, PyObject *args, PyObject *kwds) {
+  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_1__init__, o, args, kwds);
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactStep) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->keep_alive);
+  PyTypeObject *tp = Py_TYPE(o);
+  #if CYTHON_USE_TYPE_SLOTS
+  (*tp->tp_free)(o);
+  #else
+  {
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    if (tp_free) tp_free(o);
+  }
+  #endif
+  #if CYTHON_USE_TYPE_SPECS
+  Py_DECREF(tp);
+  #endif
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)o;
+  {
+    e = __Pyx_call_type_traverse(o, 1, v, a);
+    if (e) return e;
+  }
+  if (p->keep_alive) {
+    e = (*v)(p->keep_alive, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *)o;
+  tmp = ((PyObject*)p->keep_alive);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+
+static PyMethodDef __pyx_methods_7distsim_4_ext_14neuron_kernels_ExactStep[] = {
+  {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {0, 0, 0, 0}
+};
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactStep},
+  {Py_tp_doc, (void *)PyDoc_STR("`exact_step` as an operation of the compiled step loop: the same\n    arguments (but ``t``), checked once, and the spike slot (a capsule from\n    ``step_loop.SpikeSlots``) that receives the spikes. The arrays must stay\n    alive and in place while the loop runs (this object keeps references).")},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_ExactStep},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_14neuron_kernels_ExactStep},
+  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_14neuron_kernels_ExactStep},
+  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactStep},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactStep},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec = {
+  "distsim._ext.neuron_kernels.ExactStep",
+  sizeof(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.neuron_kernels.""ExactStep", /*tp_name*/
+  sizeof(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  PyDoc_STR("`exact_step` as an operation of the compiled step loop: the same\n    arguments (but ``t``), checked once, and the spike slot (a capsule from\n    ``step_loop.SpikeSlots``) that receives the spikes. The arrays must stay\n    alive and in place while the loop runs (this object keeps references)."), /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  __pyx_methods_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *p = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)o);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __Pyx_AllocateExtensionType(t, 0);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_RefractoryFlags(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags((PyTypeObject*)t, args, nargs, kwnames);
+  if (likely(o)) {
+    assert(Py_TYPE(o) == (PyTypeObject*)t);
+    if (unlikely(__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_1__init__(o, args, nargs, kwnames) < 0)) {
+      Py_CLEAR(o);
+    }
+  }
+  return o;
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o, PyObject *args, PyObject *kwds) {
+  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_1__init__, o, args, kwds);
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_RefractoryFlags) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->keep_alive);
+  PyTypeObject *tp = Py_TYPE(o);
+  #if CYTHON_USE_TYPE_SLOTS
+  (*tp->tp_free)(o);
+  #else
+  {
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    if (tp_free) tp_free(o);
+  }
+  #endif
+  #if CYTHON_USE_TYPE_SPECS
+  Py_DECREF(tp);
+  #endif
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)o;
+  {
+    e = __Pyx_call_type_traverse(o, 1, v, a);
+    if (e) return e;
+  }
+  if (p->keep_alive) {
+    e = (*v)(p->keep_alive, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)o;
+  tmp = ((PyObject*)p->keep_alive);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+
+static PyMethodDef __pyx_methods_7distsim_4_ext_14neuron_kernels_RefractoryFlags[] = {
+  {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2step_op},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {0, 0, 0, 0}
+};
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_RefractoryFlags},
+  {Py_tp_doc, (void *)PyDoc_STR("`refractory_flags` as an operation of the compiled step loop (the\n    arrays must stay alive and in place while the loop runs).")},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_RefractoryFlags},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_14neuron_kernels_RefractoryFlags},
+  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_14neuron_kernels_RefractoryFlags},
+  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_14neuron_kernels_RefractoryFlags},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_14neuron_kernels_RefractoryFlags},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec = {
+  "distsim._ext.neuron_kernels.RefractoryFlags",
+  sizeof(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.neuron_kernels.""RefractoryFlags", /*tp_name*/
+  sizeof(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_RefractoryFlags, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  PyDoc_STR("`refractory_flags` as an operation of the compiled step loop (the\n    arrays must stay alive and in place while the loop runs)."), /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_RefractoryFlags, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_14neuron_kernels_RefractoryFlags, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  __pyx_methods_7distsim_4_ext_14neuron_kernels_RefractoryFlags, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  __pyx_tp_init_7distsim_4_ext_14neuron_kernels_RefractoryFlags, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_14neuron_kernels_RefractoryFlags, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_RefractoryFlags, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
 static struct __pyx_vtabstruct_array __pyx_vtable_array;
 
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
@@ -24804,6 +27475,8 @@ static CYTHON_SMALL_CODE int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate)
 static CYTHON_SMALL_CODE int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Variable_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -24845,6 +27518,76 @@ static int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate) {
   /*--- Function export code ---*/
   __Pyx_RefNannyFinishContext();
   return 0;
+}
+
+static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep", 0);
+  /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep)) __PYX_ERR(0, 293, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactStep, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_RefNannyFinishContext();
+  return -1;
+}
+
+static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags", 0);
+  /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 349, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 349, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 349, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 349, __pyx_L1_error)
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_RefNannyFinishContext();
+  return -1;
 }
 
 static int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate) {
@@ -25497,6 +28240,8 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   (void)__Pyx_modinit_Variable_export_code(__pyx_mstate);
   (void)__Pyx_modinit_Function_export_code(__pyx_mstate);
   /*--- Type init code ---*/
+  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
+  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -25999,90 +28744,174 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Enum, __pyx_t_4) < (0)) __PYX_ERR(1, 4, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":10
- * from libc.math cimport floor
+  /* "ext/neuron_kernels.pyx":12
+ * from step_op cimport StepOp, SpikeSlot, STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * DEF MAX_VARIABLES = 32
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 10, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 12, __pyx_L1_error)
 
 
-  /* "ext/neuron_kernels.pyx":15
+  /* "ext/neuron_kernels.pyx":17
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                  list variables, const uint8_t[::1] not_refractory,
  *                  const double[:, ::1] offsets, const double[:, ::1] held_offsets):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_1exact_update, 0, __pyx_mstate_global->__pyx_n_u_exact_update, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 15, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_1exact_update, 0, __pyx_mstate_global->__pyx_n_u_exact_update, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 17, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":50
+  /* "ext/neuron_kernels.pyx":52
  * 
  * 
  * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
  *                             const double[:, :, ::1] held_matrices, list variables,
  *                             const uint8_t[::1] not_refractory):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron, 0, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron, 0, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, __pyx_t_4) < (0)) __PYX_ERR(0, 50, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, __pyx_t_4) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":128
+  /* "ext/neuron_kernels.pyx":130
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
  *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
  *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":157
+  /* "ext/neuron_kernels.pyx":159
  * 
  * # Threshold comparisons of the compiled step: variable OP level.
  * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 157, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 159, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":160
+  /* "ext/neuron_kernels.pyx":259
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 160, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 259, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 160, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/neuron_kernels.pyx":315
+ *         self.op.state = <void*>&self.s
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.s cannot be converted to a Python object for pickling"
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/neuron_kernels.pyx":374
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags___setstate_cytho, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/neuron_kernels.pyx":1
@@ -26259,41 +29088,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{40},{45},{34},{36},{30},{37},{35},{5},{8},{2},{3},{2},{3},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{7},{27},{2},{15},{6},{9},{5},{10},{12},{23},{5},{6},{7},{4},{6},{6},{6},{6},{13},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{8},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{4},{10},{8},{3},{14},{16},{16},{8},{10},{5},{6},{13},{4},{6},{5},{4},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{146},{320},{241},{649}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{40},{45},{34},{96},{66},{36},{30},{37},{35},{5},{8},{9},{27},{29},{17},{2},{3},{2},{3},{15},{33},{35},{23},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{10},{12},{23},{5},{6},{7},{6},{6},{6},{6},{13},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{8},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{1},{4},{10},{8},{3},{16},{16},{8},{4},{10},{5},{6},{4},{4},{6},{5},{4},{7},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{146},{320},{241},{112},{21}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1839 bytes) */
-static const char cstring[] = "x\332\255U\315s\333\306\0257%\331\246\033&\021MY\252\343FYJ\212\251:6SJn\244iSwh\232\376\030\273\261(JJ\247\027\314\022X\220\260\200\005\211]\320d\247\355\344\310#\2168\342\210#\2168\342\310#\2178\372O\360\237\220\267\200\370!\265\351\241S\317\010|\273\357c\337\373\275\337{F\230\243\337\r\220\331zGd\376\244\\A\334D\373{\210q\314\t\352cK\303-\235\260?\240\357\377B\014\323\032\236i\344=2U\364\275lR\256\265m\323f\010S\005)\232%\374\257^kt\252`\334\322\024\242,\030#\323\372\257\372\313w3\313\047\177\256aJM\2160cZ\233\212|-\202\225G&\325\207\310H\222\354C\222\257h\037\353\232\202\014S!\017\021\031t\301\027B\225\344\222x\267\244\232\026\2670-=Dm\01055f\035\334%\360\024\302\003\215\241\037L\200\200w\000\240\332\220wL\212\340N!\272\326\"\026\200\003\257\211\374 \252%\214(:\252\037=z|\3708\311\326\"\002N\206\230\335\222uH\2240\001Z\313\326t\016\321\371\260KX\031\275R\321\320\264\021%\220\027T\321\005\273E\007\336!\0241\302\205\200JI\315\230k&\225\300]\243\355\322\005LZ\237\010\357\347Xg\244\214\025E\002;\"\233\272.t&ee\334\222\025\215\2116\022\232|\007\374[Jl\013\"\235\023\213\022\235\225\273\303A[\326(4\217i\214\023\n\340Zm\333\000\001\316\251\227BM(^\305\266\316\221$YD\261e\"IH\261\223\327\251I\037\001\030}\r\353\240\205P\032\227$j\033\335aY\222M\213\224\r\360\323\260e\341!R\261\246\247\025kF\027\332\260hf\033\230w\376\315\302TU\300\201!\303f\034u0\024lR\202\240F\333\240\250\013\370\247\345\210\313\327h\200v_\243oP\345\267\310\356*\202\304\020\322\322\006W\354T\035\267\223N\211\203ET\013\313\034\230#\2544S\271b<\323k\224@\217\022\337\271\305\225Q\271\222\245Nh\233w\354\004CQ\021\326uS\026\016)\030\220!.\377\007m\312D\221`:\004\254\274X\215<}\246u\251\342j\263\366\352U]\327\265.\264\355\005\177\301\353o\370\033^o\222\236M\250LN^\036\327\233/\337\276y&\275=j\212A.\317gZ\222\216\206\003\370{\006\204\226~\000\212\034\023U\222.H\007\215\206\246\nZ\316\2056\341\032\047\206\270P\204\017\374Sm*\213_P\261\251W\332@!\031X\243\311\257\251\330z\242\243\330H\177\305\363\222\004$\224""\344\016\221\317\231m\244\247\213(B\024#\223J6\355j\3629D\250\323\251]\237\013\374D\214\236\215\365i\330)Gg\222\234L\361\302\005\031\210\003Pk\226\n[H}&\317\3758a\242\026\215\t\266\2326\3142\201\351\2326Mj\331\252\n\273\201\r\251\254\231\345\231\tkaFdY\007Q\002\014`\357\310\244\205\345s\331\264)\227-\023\246]\201\t\205Y3\312\220\023/_\236N\205+I\365\360j\272\245\241\227\260\324\010\224\237,\"bY0:\003 (\000F\272\251\224\262eQ\226\200\261R\032Y\020\230\301\006\004.]\354A\325\"D\374Ir\3625:DWD3\340\233\312S\332\315\017\203D\274\030MMS`A\223\201\240\004K?\177\047\347@\024\316\272\33291`\235ht\032#u\207U-\366\264\330\317\224J\211\031\243\022\214\021\023\315\200mo\000\367\244\371hB\355\027\217u\001\273y1B\022uw\315\356\3459\235\273JI\301\013ga\017\347\266Xv\026\204\274Xl\311\320\301\007\350\221~\245t\035\210b\322\004\201\020\026O\274\271\t\177\226-s\316;\0268\231\000\206N\372D\237\037\315\356\\\236\256\007`/d\237v\004\376\317\261\t\233-\216\301\333\2372\037s\327\256\337uoy\353^\317\317\304+\033\223\215\222\327\367\033\276\034\024\202j\274r\327\275\343\266\274\317}\036\354\005\215x\345\346O\377r\316\334\212[s\231\267\345\325<\333\177\021\354O\276{\036\251\343\352\27099jN\232\047q\366\263\321;7\343\346\343[\277\212\263\271Q\335\271\343`\247\3671{\355\323{n\321\375\275\227\363\253~3\270\025\346\303\235\260\023\275\233\0345\342U\344e\274;\236\036\024!\243\317\256]\337t\233p\221\377\260\002\367\037\340\325\367#\331\311\307\331[\361Jv\222\375\002\242\374\321\303\"\233\301\250\3574\034\331-\270O]\331\373\322W\203j\320\014\227\303\275\260\021\347\326\234\347`\271\017\212\r\177\331?\014\276\203\027\267\303ft3\262\306\267\307\2258w\327]w{\336\262\267\357\265!\241O\303\263\250\022\325\"6.M\032\227\013Y\250\333\362 \217OFOf\2568\316\335v\036\270U\267\021gW\235\214\263\t\367\031\341a\215\n\243j\222\363\047\243\003g\333\371\021r\204\244E\245\277\366\363\3766<\231I\217_\372\330g\3016\000|\t\2618\267\355U\274\227~\r\224\273a)\272\035\355E\307Q/\336\371\306\337\363\217}+X\017\372P\347""\316\003\210u\n\356\247a1\254\000~k3\374>\336\270v\275\010\202h\356\262_I_\273\227\300\237>\275\370\271\347\036x\367\375\214_\360\237\372\t\270\277\004zO\000p\340\334\007h\n\t\"\005\357Mp#\300\001\003x\033\013p\344\235\274Sr\363\356\366\364\360\320\305@\234\342\377\200\247\000f\303\351\271Y\2609\204^\036\206\207\321\341\370`r\334\204\2027/\n\236\024\253Q^\020\2728+\352\253\311W\337\372\375\240\021\310\341\355\020\000\330\234l\226g,\251|\270\312\357\313\205\366GgN\305\2519\314-A\215\317\375\373A\006\246\242\026\274\017[\321RT\214s\033N\337m\000\277\n\336\013\177\337?\017\327\303^\264\034\355G\355\361\361\270\267@\237\354\350\372\350\324):\007\000\305\217\336S\210\016:<\262\023\202\356\271\047@\320%\177\307o\005\313\301A\270\025V\247\352\327P\373\222\267\003\364<N2l\2067C+\312/\260\353\363Q/m\225\352T\235\246\273\344\026\377\237\315I\207|8\363?\016\201\224\233\256\352U\275&\020j\017xt#P\303*\014\325R\264\025U\343|\361\202k\217\023B\237\204\205\360\031\250\266\047\365\323\311\351\331/l\2068Wp`\032E)\253\033\316?\200\363\342\315L\260\026\3745\374\033\360}m\007\336;\235<\370\223\310\177q$v\243\335\361.P \336\371:\316\255NV\267\274\242\227\004\372\047\344\016\301\276p\267\222\231\313oB\217\362\351Y(\026\317\240\3770S\344\326\235\216\253\000\006i2\353\220\035\244\023\257\376\306\255\306\253w\001\254\257\205Q\242\333\004\264l\257\356\257\371\047A^\214x\345g\215\210\017\320";
-    PyObject *data = __Pyx_DecompressString(cstring, 1839, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1684 bytes) */
+static const char cstring[] = "x\332\235U\313s\0335\030O&)\270\020\036IhK\351\224\221I\301}\032\234\000\315P\246L\010\351cZ\3328.\345\250\221we[\315\256\264\226\264\306f\006\350\321\307=\356q\217{\334\243\217>\346\350\343\036\373\047\364O\340\323\256_I\n\207z\306\332O\322\367\374}\017!\242\3217]$\352/\250\245\357^\325\222R\324\220\244\351R\256\257\225+H\013\264\265\211\224&\232\242\016\221\214\324\035\252~@?\376J]!{\317\031\375\003\211\006\372\321\022\\\263\246/|\205\010\267\221\315\244Qw\362\230\361\311\205\322\222\331\324\236cFB\376\357\375\361\263)\347\335\237v\t\347B#\242\024kr\343\257\244\304\276%\270\323Cn\346d\007\234|\310;\304a6r\205Mo\"\332\365@\026T\225\254\222\261[j\010\251%\341\245\233\250\t\252&\314\252E<\n\246\020\3512\205\236\010\200@\267\000\257\335\236n\t\216\340\314\246\016\253S\t\340\2005\343\037h\225\206\211\243\375\275\375[\337n\177\233y+\251AW!\345\327-\007\034\245\312\200V\367\231\243A\273\356yT\225\321\303\006\352\t\037q\n~A\024\036\360\315\013\350\026\345HQm\010T\312b&\232\t\216A\234\361fi\014\023\353P#}\2178\212\226\211mc\340\243\226p\034s\047\270*\223\272e3e\322Hy\266v\365\327\234\372\0224\035R\311\251\243\312^\257\333\264\030\207\344)\2464\024\002\"\262\351\233\212\200}.es\001\3017\210\357h\204\261\244\266oQ\214\221\355g\326\271\340\267\000\214\016#\016\334\202*\2461\346\276\353\365\312\330\022\222\226]\220cDJ\322C\r\302\234<b\346z\220\206y6\337%\272u\212C4\032\200\203B\256\2574j\021\010Xp\212 F\337\345\310\003\374\363p\314\341#\324EW\037\241\033\250r\r\371\236m\212\030TJ\326=\301\327pH3\313\224\331H\n\r`i\250\034\303\305\204}\202yz\3178\205\034e\2623\016E\235F\031r\246\225\307\016\351\315l+\274\374;\323\214\001WO!+\257\335\272q\237w\250\324y\234\004\355\347%\226\267%\202\362D\036\263\016\035H\3641\205o\247\341x3\237\300\321\241\274\251[~\226\345L\223\343\010\313\010\344\351\002\014I\371\r\267y\257\030\010\3636U\345y\274\255\211\231\372\261\234\354\324v\037>\334s\034\346Aa\355u\001\232\032\3002%\312\323\312\262\262`0\236\27725`\"y\303\245\001\027\013\357\276\276\257""\367\036\353\307z\357`\n\374=\310\226:\261=m\3474\303)k\047Y\3066k\264\355Sn\321g\017\016\366j\017\236>\376\005?\335\257\2311Y\236ML\214\367{]\370\377\002\343\002?\201\006\004]\030\217[\032\332\010Z\3064\375\214hR\3154u\315\201md\340\327\360\271e\276\315\211_\360\313\333\303P.a<\373\n\333w\262;N\334\374k\314c\014-\216\255\026\265\016\225\357\346\273\261\026C\232\201\224S>\317\212\206\342=>\341\353h\223{\243\243\355\023g\242v2\001N!9=\240]\263\001\030\247\256\2509\327O\301\213\261\246\312\304\302\224\231\005\302\207IIavM\n\016\327\375F\003&\257\352q\213\211\362\224E\325\211\242\226\005uN1`\000S\335\242ub\035Z\302\347\032\006\037\2140\267\014\316\350\362\361\241gk;\013\033\314\345-\003I\204\267\202B\334\331|\247R\302D2\025\226\265nN\345%>Oc\030\0048\327l\346\202\202\276\203\006\030?/\rx\\\261\225\255n\213:\266\311\000\2549=\351\223\331\246\233\221\343i\307\230\ro\036\355\232:P\371\362\047=\234\316\031\027&4\343\023\035\2718\274~\346\3513O\036\3478cS\034C\337+\223\001x@](8<\233I\020\367\330\230\347\001b\263H\014e\202\366\20477\301\262\370NN4I\233\346\311\220f:\201\246\361\023\221\r\007X\240\024\214\333\312\021\271\327\nr.u&\230w\217\322\346/}Kk\335\222 \"\000\001\207v\2503\333\noFO\206\030\324)x\234\247\000\336n\237\252\351x\353>}\271\230.\277\327\277\021T_.\276^Y8s1<\033\235\217\3321\234^\030](E\235\270\032[\311z\262\223._\014\317\205\365\350\243X\047\233I5]~\367\345\337\301\363\260\022\356\206*\372\"\332\215\374\370~\2625\372\376\336\260q\264sT\033\355\327F\265gi\341\303\376\213p1\\M\317\276\227\026V\372{\301\271\200\004\355\327\205\205\017.\205\305\360\273h%\336\211k\311\331\301\352\340\312\2405|1\332\257\246\037\243h1:\0279I\021<\372p\341\314\347a\r\016V_-\303\371+\260\372G\337\nV\323\302\331t\2710*|\006Z\356D\304x\323\355w\202j`\205\353\341\317\241\025]\216\033\311NR\033,\r6\007\325t\345\223\340\036pn\301\305\205x)\336N\276\007\213\033\203\332\360\335\241<Z;\252\244+\027\303\363a;Z\212\266\242&8\364\301\340\371\2602\334\035\252\243\322\250z<\220\271\270e\004~\274""\337\277;\025%\351\312Zp=\334\t\253i\341\343`1\370\034\316\027\215\204\354\257\367w2\237\337\357\337\0166\202\337\301Gp\332D\372i\274\032o\200\311\305|{9&\261J6\000\340c\210\245+\033Q%z\020\357\302\345\325Ai\2706\334\034\036\014\333\351\225\033\361f|\020\313\344|\322\2018\257\\\007]\277\201\370o\203\342\240\002\370}2\305\357\365;\013g\212@\230\344.\305\225\334\332\245\014\376\334\364\374r)\274\035}\025/\306\353\361\317q\006\356\177\201\3366\000\334\016\276\002h\3263D\326\243\307\311;\tI\024\300[\235\203c5X\rJ\341j\2701\331\334\014\t\024N\361-\3604\300\\\010\332a\001x\266!\227\333\203\355\341\366\321\355\321A\r\002\376b\341\314\032h/\006[A+t\343;\t\033\374}TM\327.\207\317F\305\255\321\326}\000mm=s\275\277\324\337\352\223\264\360Q\277m\366\235\376\363\240\022\354\006\022\274,\036/\334\365\340\016x;\366)k\tb2Yy\271\363\n\244\3772\016\206v\364e\364Ob\017\212\377\002\203\302\302\316";
+    PyObject *data = __Pyx_DecompressString(cstring, 1684, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2406 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>.1\377 to 32 s\377tate var\377iables: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir<\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\177 assign\254\001\377read-onl\327y m\240\002v\242\000In\377valid mo\177de, exp\334\000\356|\000\047c\047t\001\047fo\377rtran\047, \371gH\000%\005shape\376\222\000 axis N\355o\200 th\236 Cyt\357hon \021\000del\217iber\232 k\000\320\001c\357ter \"\000n P\277EP-484\212\"r\375e\313!s subc\355l\246\000es\261!bui\367lti\260\000ypes\377. If you\047 ne\224 \363 p\316\000%\t\377then set\356[\000e \047\357\002ati\377on_typin\273g\047\355$ive\260AF\377alse.add}_\231 ecoll\315@\376+\000s.abcdi\355s\303Aen\001\002xt/\357neurG\000ker\377nels.pyx\357gcin\321@sis\367ten\332 rgum\370\006\000\r\0000\003dno d\377efault _\377_reduce_\357_ duy\002non=-\336@vial\033\000H\000\377it__nump\377y._core.\375m5\000iarray\337 fail\354\003im\371p\204@\033\tumath\356\021\016off\205 s m\277ust ha\356\000o\367ne \341\000umn \361p\375 \311\003\021\001K x \377(K + 1) \347upd\301\204\001P\000rix\236\031\014flag\264\204\002F\001r\377efractor\235yJ\001iodF\014\027\006i\037ness 7\002m\007\234\205\014\376\227\014lengthu|\365\"\330\205\001alloc\330\205\001\014\207#\237\000a.\013\020\204\204\003\326\205\001\263\205\003\333s.\302\tce\206$be\375 \347\010ASCIIE\357llip\304@GtG\377tELtLtES\377equenceT\377HRESHOLD\257_OPS\305\206\001.\312\206\007_\357_Pyx\001\000Dic\377t_NextRegf__\356d\346@__\303\204\002\373__\001\005getit\313em\r\001d0\001\027\000fu\003nc\035\001\030\000\272\207\002)\001\335C3\001\357main\003\002odu\335lM\002nam\002\003ew\372T\001p~\000check\303suT\000\n\001?\004\025\001ty\371p\354`\037\001unpicmk?\000En \005vt\241\210\001\036\230\001qualO\005\234\204\005\245\204\006\261c\301\206\002\277\001\270\204\004ex\314\001s\007et_\203\005\343a\366\210\001\021\004\301\003\336.\007test\200 is\356\321\204\001out\215`abc\376\313E_buffer\377asyncio.\367cor\035\003sbas\257eccl\273`_\201 t\376\351`ebackco\377untcross\377eddis""tsi\327m._\370 .\220\206\013dt\341d\371\002s\000\240\212\003\311@ode\357enum\204\210\002err\337orexa\266@st\343ep\004\003\366\204\003\000\t_pe\363r_\362\206\003\371\204\001sfor\367mat\201\211\004free\366\000\001_c\001\002mhel\007d_c\001\002\006\003\300\205\002\364`\r\003\237atrix\037\002\224\206\004i\177idindex\217a\375s\000\002izekla\376\322\000pikemar\347gin<\005\213\206\003mem\274\244\212\001\234\212\001nn_s#\001s\277n_vars\224an\177dimnot_\221\206\007\027obj\201\207\004p\271 \303\007\323\001N\364\001pop\232\206\013\314\206\007_\354\002\274\005\010\244!sreg\351\210\001r\347set\322\210\004\372\212\002sha\347red\000\003\260!iod\371s\312\000\233\003start\3769\002topstru\377cttthres\373ho\256 levelf\005\007op\021\007\302\215\005un\272\001~\224\210\003values\333\215\006\377xO\200\001\360\014\000\005\377\031\230\t\240\026\240q\250\377\001\330\004\027\320\027\047\240\377v\250Q\250c\260\023\260\377A\330\004\031\230\025\230b\377\240\017\250t\2602\260Q\377\330\004\007\200~\220V\230\3771\230C\230s\240\"\240\377C\240u\250G\2603\320\3776F\300f\310A\310S\377\320PS\320ST\330\010\377\016\210j\230\001\230\021\330\377\t\n\330\010\014\210E\220\377\025\220a\220q\360\010\000\377\r\033\230!\2305\240\014\377\250A\250S\260\t\270\021\377\270$\270h\300j\320P\377Q\330\020 \240\001\240\025\357\240l\260!\217\000\016\000\005w\036\230S\016\000\021\340\004\025\000\375\340s\000w\210c\220\021\330\377\010\t\330\004\010\320\010\032\356C\000;\240a\212\001x\210v\377\220Q\220c\230\023\230B\377\230c\240\035\250f\260A\377\260S\270\003\2702\270Q_\330\014\024\220Fm\0003\026\000\177\027\250\003\2508\2606o\000\377#\270S\300\007\300r\310\377\022\3101\330\014\031\230\026\377\230q\240\003\2403\240g\376\216\000\r\270V\3001\300C?\300s\310\047\320Q\273\013\355\010\273r\240\205\000\013\210>2\006a\377\330\014\022\220*\230A\230\377Q\330\010\020\220\001\220\036\374P\000\306 \007\200r\210\023\210\375A\257\002\013\2107\220#\220\361W\241\000\262\000\346\001\030\250\021\250\361#\201 \356 \365\001\035\250a\250\347s\260#""\336 \245*\330\014#\277\2401\240H\250C\032\000(\377\270\047\300\022\3002\300R\377\300q\330$+\2502\250\177R\250r\260\026\260v\345\000\353$*I\000U<\000U\270!\353\2701\317@\024\267&\360\006\000\363\005!\327 \331A\003\2501\330\206\313!\240\033\372\"u\003\r\002\022\002\330\377\004\033\2307\240&\250\001\237\250\023\250B\250\330\"\3355q\253\330\010\316\001&\341@\023\207`r\377\240\023\240L\260\006\260a\317\260s\270#\364!\206&\021\220\177\021\220\047\230\021\230#\230!n\t\001,\230a\266`!\330\236\201/\276\307a\027\220q\230\010\254@8\376\311@8\2708\3008\3107\177\320RS\200\001\360\036\252d\037\320!A\300\021\315\204\001\361\000\323\004\377\037\320\037/\250v\260Q\337\260c\270\022\270\376\000\036\320\233\036.\235f1\340\320\204\r\320kv\377\210V\2201\220C\220s\373\230\047\341\000F\250&\260\001\377\260\023\260C\260w\270b\377\300\002\300!\330\014\027\220\367v\230Q\366`\023\240G\250\3773\250k\270\026\270q\300\377\003\3003\300g\310R\310\375q\376\204\007\004\010\210\005\210U\357\220!\2207\210 W\240B\273\240a\240\205\001a\210u\234\204\0022\377\230T\240\027\250\002\250$\377\250b\260\003\2607\270\"\373\270A\027\005K\230q\240\002\317\240$\240g\354@\376\205\001S\270\237\007\270r\300\021\204\206\001\327d\017\373\210q\222\206\001w\210f\220A?\220S\230\002\230!\321\201I\337\206\003\375y\324FR\270q\330\014\036\377\230f\240A\240S\250\003\357\2502\250S\365@f\270A\373\270S\215 \"\300A\330\021\335!\304\207\002\003\2504\314\204\002T\270\367\023\270D\250 #\320EU\367\320UV\203\207\024\330\014\023\220\3671\330\014\307\001\020\027\220|\277\2401\240C\240y\350 \024\377\260X\270Z\300q\330\024=$m\000U\320*=\321\206\001\207\205\t\337(\300(\310(\200`\330$\377%\330\014\020\320\020\"\240\373!\240D\002}\230C\230q\337\330\020\032\230\"\357\205\002\021\036\217\230c\240\021\n\003\025\001\004\tB\347\230a\340$\002.\001\014\026\220\337h\230d\240!\206\004\026\220\375a\213\001\330\020\034\230A\330?\020\031\230\021\230%T\000\243\003\377\036\230a\230u\240E\250\357\024\250T\260\216@\013\2101";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2406, 3288);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2200 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).1 \377to 32 st\377ate vari\377ables: <\377MemoryVi\377ew of <c\377ontiguou\377s and di\331rK\001\007\rin\021\005st\337rided\"\010 o\233r \004\031><(\tA\006>\377?Cannot \277assign\254\001r\377ead-only\353 m\240\002v\242\000Inv\377alid mod?e, exp\353\000|\000\367\047c\047t\001\047for\377tran\047, g|H\000%\005shape\222\000\377 axis No\366\200 th\255 Cyth\367on \021\000deli\307ber\232 k\000\320\001ct\367er \"\000n PE\337P-484\212\"re\376\332!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \363 p\316\000%\tt\177hen set[\000\367e \047\357\002atio\377n_typing\335\047\355$ive\260AFa\377lse.add_>\231 ecoll\334@+\000\377s.abcdis\366\303Aen\001\002xt/n\367eurG\000kern\377els.pyxg\367cin\321@sist>\206` argu\216a\r\000\3760\003dno def\377ault __r\377educe__ {duy\002non-\336@\317vial\033\000H\000it\377__numpy.\177_core.m5\000\377iarray fwail\354\003imp\204@\276\033\tumath\021\016o\373ff\205 s mus\357t ha\356\000one} \341\000umn p\375 \374\311\003\021\001K x (K\377 + 1) up\271d\301\204\001P\000rix\031\014f\347lag\264\204\002F\001ref\177ractoryJ\001\347iodF\014\027\006ine\347ss 7\002m\007sel\373f.\342@tspik\233e,\n\002op\002\003P\007_^\325 ps c\266\204\003b\273\001\337nvert\366Ca \371P\335c\221\206\003 for \037pickl\346@D\n\0143\374\277\206\013\271,length\371u\227b\372\206\001alloc\030\372\206\001\251C\301 a.\013\020\246\205\003\370\206\0016\325\206\003s.\344)ce\250D\347\000\376\211HASCIIEl\267lip\346`Ex\362 SWtep\000\006.\321fc\355\205\002#__\017\t\200a\223\210\001_\013\017\331!\377_opGtGtE\277LtLtER\312FF\002\347@s\000\014V\017\017\017]\0164\rm\004\377Sequence\377THRESHOL_D_OPS\243\211\001.\250\211\007\337__Pyx\001\000Di\177ct_Next\234\000\373__\314\206\004e____\374\241\207\002\000\006_getit\313em\026\001d0\001 \000fu\003nc&\001\030\000\230\212\0022\001\273\205\003<\001\357main\003\002odu\335lM\002nam\002\003ew\372]\001p~\000check\303suT\000\n\001?\004\025\001tyope__\037\001un\362boe_En \005vt\377\212\001\036""\241\001qualO\005\372\206\005\241N\366\224\207\006ex\325\001set_\360\203\005\270F\357\000\274N__te\333st\211 is\257\207\001ou\177tineabc\207\204\005\377_buffera\377syncio.c\373or\035\003sbase\177ccline_\201 \377tracebac\377kcountdi\177stsim._\361 \035.\347\210\013dtd\362\002l\000\206\215\003\376\302@odeenum~\333\212\002errore\237\204\001\360\266\206\002\004\003\315\207\003\000\t_per\371_\311\211\003\320\207\001sform\373at\330\213\004free_\375c\001\002mheld_qc\001\002\006\003\223\210\002ces\r\003\237atrix\037\002\347\210\004i\177idindex\204a\275s\000\002izek\337\207\006m\237argin<\005\336\210\003msem\367\214\001\357\214\001nn_\212\210\002\177sn_vars\211a\377ndimnot_n\344\210\007obj\324\211\004pp\257 8\300\007\320\001\254\210\001pop\267\210\010\333\002\256\302\210\rreg\257\213\001r\202\211\001s\363et\234\213\004\304\215\002sharweds\264\000slo\230\211\003\277sstart\206\211\002t\177ep_opst\000\001\377ructtthr\372\212 o\243 levelf\005\007op\021\007\212\220\005un\256\001~\334\212\003values\243\220\006\377xO\200\001\330\004\n\210\377+\220Q\200\001\360\014\000\377\005\031\230\t\240\026\240q\375\250\023\000\027\320\027\047\240v\377\250Q\250c\260\023\260A\377\330\004\031\230\025\230b\240\377\017\250t\2602\260Q\330\377\004\007\200~\220V\2301\377\230C\230s\240\"\240C\377\240u\250G\2603\3206\377F\300f\310A\310S\320\377PS\320ST\330\010\016\377\210j\230\001\230\021\330\t\377\n\330\010\014\210E\220\025\377\220a\220q\360\010\000\r\377\033\230!\2305\240\014\250\377A\250S\260\t\270\021\270\377$\270h\300j\320PQ\377\330\020 \240\001\240\025\240\367l\260!\217\000\016\000\005\036\273\230S\016\000\021\340\004\025\000\340\376s\000w\210c\220\021\330\010\177\t\330\004\010\320\010\032C\000\367;\240a\212\001x\210v\220\377Q\220c\230\023\230B\230\377c\240\035\250f\260A\260\377S\270\003\2702\270Q\330\257\014\024\220Fm\0003\026\000\027\277\250\003\2508\2606o\000#\377\270S\300\007\300r\310\022\377\3101\330\014\031\230\026\230\177q\240\003\2403\240g\216\000\377\r\270V\3001\300C\300\237s\310\047\320Q""\273\013\355\010r\335\240\205\000\013\210>2\006a\330\377\014\022\220*\230A\230Q\177\330\010\020\220\001\220\036P\000\376\334 \007\200r\210\023\210A\376\257\002\013\2107\220#\220W\370\241\000\262\000\346\001\030\250\021\250#\370\201 \204@\365\001\035\250a\250s\363\260#\336 \245*\330\014#\240\3371\240H\250C\032\000(\270\377\047\300\022\3002\300R\300\377q\330$+\2502\250R\277\250r\260\026\260v\345\000$\365*I\000U<\000U\270!\270\3651\317@\024\267&\360\006\000\005y!\327 \331A\003\2501\330\313!\303\240\033\372\"u\003\r\002\022\002\330\004\377\033\2307\240&\250\001\250\317\023\250B\250\330\"\3355q\330\325\010\316\001&\341@\023\207`r\240\377\023\240L\260\006\260a\260\347s\270#\364!\206&\021\220\021?\220\047\230\021\230#\230!\t\0017,\230a\266`!\330\236\201/\307a_\027\220q\230\010\254@8\311@\3778\2708\3008\3107\320\377RS\200\001\360\"\000\005\375\022h\000!\2203\220h\230\377m\250;\260i\270~\310\377Q\330\022\035\230T\320!o3\3203G\262 \022\023\272\204\001\377q\210\003\2103\210a\330\357\010\017\210q\312\204\001v\210V\277\2201\220C\220r\243\000!N\253\204\013\023\220;\253\000\231ca\216\205\002~\357`\013\2101\200A\340;\000\375}\355A\230d\240%\240\177\017\260d\270!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2200, 3124);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3288 bytes) */
-static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone K x (K + 1) update matrix per neuronone flag and one refractory period per neuronone refractoriness flag per neuronstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisGtGtELtLtESequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountcrosseddistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateexact_update_per_neuronflagsformatfortranfreefree_cfree_mheld_cheld_mheld_matricesheld_matrixheld_offsetsiidindexitemsitemsizeklastspikemarginmatricesmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetspackper_neuronper_steppoprefractorinessrefractory_flagsrefractory_stepsregistersetdefaultshapesharedshared_periodsizespikesstartstepstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\360\014\000\005\031\230\t\240\026\240q""\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\016\000\005\036\230S\240\001\240\021\340\004 \240\001\340\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200x\210v\220Q\220c\230\023\230B\230c\240\035\250f\260A\260S\270\003\2702\270Q\330\014\024\220F\230!\2303\230c\240\027\250\003\2508\2606\270\021\270#\270S\300\007\300r\310\022\3101\330\014\031\230\026\230q\240\003\2403\240g\250S\260\r\270V\3001\300C\300s\310\047\320QS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\004\007\200r\210\023\210A\330\010\t\330\004\013\2107\220#\220W\230B\230a\330\004 \240\001\240\030\250\021\250#\250S\260\001\330\004 \240\001\240\035\250a\250s\260#\260Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014#\2401\240H\250C\250s\260(\270\047\300\022\3002\300R\300q\330$+\2502\250R\250r\260\026\260v\270Q\330$*\250#\250U\260#\260U\270!\2701\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240""\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\036\000\005\036\230S\240\001\320!A\300\021\360\014\000\005!\240\001\330\004 \240\001\330\004\037\320\037/\250v\260Q\260c\270\022\2701\330\004\036\320\036.\250f\260A\260S\270\003\2701\340\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\010\320\010\032\230!\230;\240a\330\004\007\200v\210V\2201\220C\220s\230\047\240\023\240F\250&\260\001\260\023\260C\260w\270b\300\002\300!\330\014\027\220v\230Q\230c\240\023\240G\2503\250k\270\026\270q\300\003\3003\300g\310R\310q\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2207\230#\230W\240B\240a\330\010\016\210a\210u\220F\230!\2302\230T\240\027\250\002\250$\250b\260\003\2607\270\"\270A\330\010\016\210a\210u\220K\230q\240\002\240$\240g\250R\250t\2602\260S\270\007\270r\300\021\330\004\007\200r\210\023\210A\330\010\017\210q\330\004\007\200w\210f\220A\220S\230\002\230!\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240y\260\006\260a\260s\270#\270R\270q\330\014\036\230f\240A\240S\250\003\2502\250S\260\006\260f\270A\270S\300\002\300\"\300A\330\021!\240\026\240q\250\003\2504\250s\260#\260T\270\023\270D\300\002\300#\320EU\320UV\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\023\2201\330\014\017\210q\330\020\027\220|\2401\240C\240y\260\001\260\024\260X\270Z\300q\330\024$\240A\240U\320*=\270Q\330\014#\2401\240H\250C\250s\260(\270(\300(\310(\320RS\330$%\330\014\020\320\020\"\240!\2401\330\014\017\210}\230C\230q\330\020\032\230\"\230B\230a\330\021\036\230c\240\021\330\020\032\230\"\230C\230q\330\021\036\230c\240\021\330\020\032\230\"\230B\230a\340\020\032\230\"\230C\230q\330\014\026\220h\230d\240!\330\014\017\210q\330""\020\026\220a\220|\2401\330\020\034\230A\330\020\031\230\021\230%\230q\330\014\017\210q\330\020\036\230a\230u\240E\250\024\250T\260\021\330\004\013\2101";
+    #else /* compression: none (3124 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone K x (K + 1) update matrix per neuronone flag and one refractory period per neuronone refractoriness flag per neuronself.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for picklingself.op,self.s cannot be converted to a Python object for picklingstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisExactStepExactStep.__reduce_cython__ExactStep.__setstate_cython__ExactStep.step_opGtGtELtLtERefractoryFlagsRefractoryFlags.__reduce_cython__RefractoryFlags.__setstate_cython__RefractoryFlags.step_opSequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateexact_update_per_neuronflagsformatfortranfree_cfree_mheld_cheld_mheld_matricesheld_matrixheld_offsetsiidindexitemsitemsizek""lastspikemarginmatricesmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetsppackper_neuronper_steppoprefractory_flagsrefractory_stepsregisterselfsetdefaultshapesharedsizeslotspikesstartstepstep_opstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\330\004\n\210+\220Q\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\016\000\005\036\230S\240\001\240\021\340\004 \240\001\340\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200x\210v\220Q\220c\230\023\230B\230c\240\035\250f\260A\260S\270\003\2702\270Q\330\014\024\220F\230!\2303\230c\240\027\250\003\2508\2606\270\021\270#\270S\300\007\300r\310\022\3101\330\014\031\230\026\230q\240\003\2403\240g\250S\260\r\270V\3001\300C\300s\310\047\320QS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\004\007\200r\210\023\210A\330\010\t\330\004\013\2107\220#\220W\230B\230a\330\004 \240\001\240\030\250\021\250#\250S\260\001\330\004 \240\001\240\035\250a\250s\260#\260Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014#\2401\240H\250C\250s\260(\270\047\300\022\3002\300R\300q\330$+\2502\250R\250r\260\026\260v\270Q\330$*\250#\250U\260#\260U\270!\2701\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004""\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\"\000\005\022\220\021\220!\2203\220h\230m\250;\260i\270~\310Q\330\022\035\230T\320!3\3203G\300q\330\022\023\330\004\007\200q\210\003\2103\210a\330\010\017\210q\330\004\007\200v\210V\2201\220C\220r\230\021\230!\330\010\016\210j\230\001\230\021\330\t\n\330\010\023\220;\230a\230q\240\003\2403\240a\240v\250Q\250a\330\004\013\2101\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 146; i++) {
+    for (int i = 0; i < 157; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 36) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 39) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -26301,8 +29130,8 @@ static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 146; i < 151; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-146].length;
+    for (int i = 157; i < 164; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-157].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -26312,15 +29141,15 @@ static const char bytes[] = " at 0x object>.1 to 32 state variables: <MemoryView
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 151; i++) {
+    for (Py_ssize_t i = 0; i < 164; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 146;
-      for (Py_ssize_t i=0; i<5; ++i) {
+      PyObject **table = stringtab + 157;
+      for (Py_ssize_t i=0; i<7; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -26387,7 +29216,7 @@ typedef struct {
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 5;
     unsigned int flags : 10;
-    unsigned int first_line : 8;
+    unsigned int first_line : 9;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -26407,24 +29236,54 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 15};
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 17};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_per_neuron};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 50};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 52};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrices, __pyx_mstate->__pyx_n_u_held_matrices, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_size, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update_per_neuron, __pyx_mstate->__pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 128};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 130};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 31, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 160};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_n_spikes, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_refractoriness, __pyx_mstate->__pyx_n_u_shared_period, __pyx_mstate->__pyx_n_u_crossed, __pyx_mstate->__pyx_n_u_free, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step, __pyx_mstate->__pyx_n_u_x};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_S_A_vQc_1_fAS_1_b_t2Q_a_vV1Cs_F, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 259};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_n_spikes};
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 315};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
+    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 374};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
+    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -29964,33 +32823,6 @@ static int __Pyx_call_type_traverse(PyObject *o, int always_call, visitproc visi
 }
 #endif
 
-/* ApplySequenceOrMappingFlag */
-#if CYTHON_COMPILING_IN_LIMITED_API || (CYTHON_COMPILING_IN_PYPY && CYTHON_USE_TYPE_SPECS)
-int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
-    PyObject *abc;
-    PyObject *collections_abc = PyImport_ImportModule("collections.abc");
-    if (unlikely(!collections_abc)) return -1;
-    abc = PyObject_GetAttrString(collections_abc, is_sequence ? "Sequence": "Mapping");
-    Py_DECREF(collections_abc);
-    if (unlikely(!abc)) return -1;
-    PyObject *register_result = PyObject_CallMethod(abc, "register", "O", (PyObject*)tp);
-    Py_DECREF(abc);
-    if (unlikely(!register_result)) return -1;
-    Py_DECREF(register_result);
-    return 0;
-}
-#elif CYTHON_COMPILING_IN_PYPY // && !CYTHON_USE_TYPE_SPECS
-int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
-    CYTHON_UNUSED_VAR(tp);
-    CYTHON_UNUSED_VAR(is_sequence);
-    return PyErr_WarnEx(
-        PyExc_RuntimeWarning,
-        "cython.collection_type only works on PyPy with the C flag CYTHON_USE_TYPE_SPECS=1",
-        1
-    );
-}
-#endif
-
 /* PyObjectCallMethod0 (used by PyType_Ready) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod0(PyObject* obj, PyObject* method_name) {
 #if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
@@ -30207,154 +33039,6 @@ static int __Pyx_PyType_Ready(PyTypeObject *t) {
 #endif
 }
 
-/* GetVTable (used by MergeVTables) */
-static int __Pyx_GetVtable(PyTypeObject *type, void** table) {
-    void* ptr;
-    *table = NULL;
-#if CYTHON_COMPILING_IN_LIMITED_API
-    PyObject *ob = PyObject_GetAttr((PyObject *)type, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
-#else
-    PyObject *ob = PyObject_GetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
-#endif
-    if (!ob)
-        goto no_attr;
-    ptr = PyCapsule_GetPointer(ob, 0);
-    if (!ptr && !PyErr_Occurred())
-        PyErr_SetString(PyExc_RuntimeError, "invalid vtable found for imported type");
-    Py_DECREF(ob);
-    *table = ptr;
-    return 1;
-no_attr:
-    if (PyErr_ExceptionMatches(CYTHON_COMPILING_IN_LIMITED_API ? PyExc_AttributeError : PyExc_KeyError)) {
-        return 0;
-    }
-    Py_XDECREF(ob);
-    return -1;
-}
-
-/* MergeVTables (used by SetVTable) */
-static int __Pyx_MergeVtables(PyTypeObject *type) {
-    int i=0;
-    Py_ssize_t size;
-    void** base_vtables;
-    void* unknown = (void*)-1;
-    PyObject* bases = __Pyx_PyType_GetSlot(type, tp_bases, PyObject*);
-    int base_depth = 0;
-    {
-        PyTypeObject* base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
-        while (base) {
-            base_depth += 1;
-            base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
-        }
-    }
-    base_vtables = (void**) PyMem_Malloc(sizeof(void*) * (size_t)(base_depth + 1));
-    if (unlikely(!base_vtables)) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    base_vtables[0] = unknown;
-#if CYTHON_COMPILING_IN_LIMITED_API
-    size = PyTuple_Size(bases);
-    if (size < 0) goto other_failure;
-#else
-    size = PyTuple_GET_SIZE(bases);
-#endif
-    for (i = 1; i < size; i++) {
-        PyObject *basei;
-        void* base_vtable;
-#if CYTHON_AVOID_BORROWED_REFS
-        basei = PySequence_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#elif !CYTHON_ASSUME_SAFE_MACROS
-        basei = PyTuple_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#else
-        basei = PyTuple_GET_ITEM(bases, i);
-#endif
-        int get_vtable_result = __Pyx_GetVtable((PyTypeObject*)basei, &base_vtable);
-#if CYTHON_AVOID_BORROWED_REFS
-        Py_DECREF(basei);
-#endif
-        if (get_vtable_result != 1) {
-            if (get_vtable_result == -1) {
-                goto other_failure;
-            }
-            PyErr_Clear(); // Class doesn't have a vtable.
-        } else {
-            assert(base_vtable != NULL);
-            int j;
-            PyTypeObject* base = __Pyx_PyType_TryGetSlot(type, tp_base, PyTypeObject*);
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-            if (!base) goto bad;
-#endif
-            for (j = 0; j < base_depth; j++) {
-                if (base_vtables[j] == unknown) {
-                    switch (__Pyx_GetVtable(base, &base_vtables[j])) {
-                        case 1:
-                            assert(base_vtables[j] == NULL);
-                            break;
-                        case 0:
-                            goto bad;
-                        case -1:
-                        default:
-                            goto other_failure;
-                    }
-                    base_vtables[j + 1] = unknown;
-                }
-                if (base_vtables[j] == base_vtable) {
-                    break;
-                }
-                base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-                if (!base) goto bad;
-#endif
-            }
-        }
-    }
-    PyMem_Free(base_vtables);
-    return 0;
-bad:
-    {
-        PyTypeObject* tp_base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
-        PyTypeObject* basei;
-#if CYTHON_AVOID_BORROWED_REFS
-        basei = (PyTypeObject*)PySequence_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#elif !CYTHON_ASSUME_SAFE_MACROS
-        basei = (PyTypeObject*)PyTuple_GetItem(bases, i);
-        if (unlikely(!basei)) goto other_failure;
-#else
-        basei = (PyTypeObject*)PyTuple_GET_ITEM(bases, i);
-#endif
-    __Pyx_RaiseTypeErrorWithTypes(
-        "multiple bases have vtable conflict: '" __Pyx_FMT_TYPENAME "' and '" __Pyx_FMT_TYPENAME "'", tp_base, basei);
-#if CYTHON_AVOID_BORROWED_REFS
-        Py_DECREF(basei);
-#endif
-    }
-other_failure:
-    PyMem_Free(base_vtables);
-    return -1;
-}
-
-/* SetVTable */
-static int __Pyx_SetVtable(PyTypeObject *type, void *vtable) {
-    PyObject *ob = PyCapsule_New(vtable, 0, 0);
-    if (unlikely(!ob))
-        goto bad;
-#if CYTHON_COMPILING_IN_LIMITED_API
-    if (unlikely(PyObject_SetAttr((PyObject *) type, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
-#else
-    if (unlikely(PyDict_SetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
-#endif
-        goto bad;
-    Py_DECREF(ob);
-    return __Pyx_MergeVtables(type);
-bad:
-    Py_XDECREF(ob);
-    return -1;
-}
-
 /* LimitedApiGetTypeTypeDict (used by DelItemOnTypeDict) */
 #if CYTHON_COMPILING_IN_LIMITED_API
 static PyObject *__Pyx_GetTypeTypeDict(PyTypeObject *tp) {
@@ -30529,6 +33213,181 @@ __PYX_GOOD:
     Py_XDECREF(setstate);
     Py_XDECREF(setstate_cython);
     return ret;
+}
+
+/* ApplySequenceOrMappingFlag */
+#if CYTHON_COMPILING_IN_LIMITED_API || (CYTHON_COMPILING_IN_PYPY && CYTHON_USE_TYPE_SPECS)
+int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
+    PyObject *abc;
+    PyObject *collections_abc = PyImport_ImportModule("collections.abc");
+    if (unlikely(!collections_abc)) return -1;
+    abc = PyObject_GetAttrString(collections_abc, is_sequence ? "Sequence": "Mapping");
+    Py_DECREF(collections_abc);
+    if (unlikely(!abc)) return -1;
+    PyObject *register_result = PyObject_CallMethod(abc, "register", "O", (PyObject*)tp);
+    Py_DECREF(abc);
+    if (unlikely(!register_result)) return -1;
+    Py_DECREF(register_result);
+    return 0;
+}
+#elif CYTHON_COMPILING_IN_PYPY // && !CYTHON_USE_TYPE_SPECS
+int __Pyx_ApplySequenceOrMappingFlag(PyTypeObject *tp, int is_sequence) {
+    CYTHON_UNUSED_VAR(tp);
+    CYTHON_UNUSED_VAR(is_sequence);
+    return PyErr_WarnEx(
+        PyExc_RuntimeWarning,
+        "cython.collection_type only works on PyPy with the C flag CYTHON_USE_TYPE_SPECS=1",
+        1
+    );
+}
+#endif
+
+/* GetVTable (used by MergeVTables) */
+static int __Pyx_GetVtable(PyTypeObject *type, void** table) {
+    void* ptr;
+    *table = NULL;
+#if CYTHON_COMPILING_IN_LIMITED_API
+    PyObject *ob = PyObject_GetAttr((PyObject *)type, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
+#else
+    PyObject *ob = PyObject_GetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable);
+#endif
+    if (!ob)
+        goto no_attr;
+    ptr = PyCapsule_GetPointer(ob, 0);
+    if (!ptr && !PyErr_Occurred())
+        PyErr_SetString(PyExc_RuntimeError, "invalid vtable found for imported type");
+    Py_DECREF(ob);
+    *table = ptr;
+    return 1;
+no_attr:
+    if (PyErr_ExceptionMatches(CYTHON_COMPILING_IN_LIMITED_API ? PyExc_AttributeError : PyExc_KeyError)) {
+        return 0;
+    }
+    Py_XDECREF(ob);
+    return -1;
+}
+
+/* MergeVTables (used by SetVTable) */
+static int __Pyx_MergeVtables(PyTypeObject *type) {
+    int i=0;
+    Py_ssize_t size;
+    void** base_vtables;
+    void* unknown = (void*)-1;
+    PyObject* bases = __Pyx_PyType_GetSlot(type, tp_bases, PyObject*);
+    int base_depth = 0;
+    {
+        PyTypeObject* base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
+        while (base) {
+            base_depth += 1;
+            base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
+        }
+    }
+    base_vtables = (void**) PyMem_Malloc(sizeof(void*) * (size_t)(base_depth + 1));
+    if (unlikely(!base_vtables)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    base_vtables[0] = unknown;
+#if CYTHON_COMPILING_IN_LIMITED_API
+    size = PyTuple_Size(bases);
+    if (size < 0) goto other_failure;
+#else
+    size = PyTuple_GET_SIZE(bases);
+#endif
+    for (i = 1; i < size; i++) {
+        PyObject *basei;
+        void* base_vtable;
+#if CYTHON_AVOID_BORROWED_REFS
+        basei = PySequence_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#elif !CYTHON_ASSUME_SAFE_MACROS
+        basei = PyTuple_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#else
+        basei = PyTuple_GET_ITEM(bases, i);
+#endif
+        int get_vtable_result = __Pyx_GetVtable((PyTypeObject*)basei, &base_vtable);
+#if CYTHON_AVOID_BORROWED_REFS
+        Py_DECREF(basei);
+#endif
+        if (get_vtable_result != 1) {
+            if (get_vtable_result == -1) {
+                goto other_failure;
+            }
+            PyErr_Clear(); // Class doesn't have a vtable.
+        } else {
+            assert(base_vtable != NULL);
+            int j;
+            PyTypeObject* base = __Pyx_PyType_TryGetSlot(type, tp_base, PyTypeObject*);
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+            if (!base) goto bad;
+#endif
+            for (j = 0; j < base_depth; j++) {
+                if (base_vtables[j] == unknown) {
+                    switch (__Pyx_GetVtable(base, &base_vtables[j])) {
+                        case 1:
+                            assert(base_vtables[j] == NULL);
+                            break;
+                        case 0:
+                            goto bad;
+                        case -1:
+                        default:
+                            goto other_failure;
+                    }
+                    base_vtables[j + 1] = unknown;
+                }
+                if (base_vtables[j] == base_vtable) {
+                    break;
+                }
+                base = __Pyx_PyType_TryGetSlot(base, tp_base, PyTypeObject*);
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+                if (!base) goto bad;
+#endif
+            }
+        }
+    }
+    PyMem_Free(base_vtables);
+    return 0;
+bad:
+    {
+        PyTypeObject* tp_base = __Pyx_PyType_GetSlot(type, tp_base, PyTypeObject*);
+        PyTypeObject* basei;
+#if CYTHON_AVOID_BORROWED_REFS
+        basei = (PyTypeObject*)PySequence_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#elif !CYTHON_ASSUME_SAFE_MACROS
+        basei = (PyTypeObject*)PyTuple_GetItem(bases, i);
+        if (unlikely(!basei)) goto other_failure;
+#else
+        basei = (PyTypeObject*)PyTuple_GET_ITEM(bases, i);
+#endif
+    __Pyx_RaiseTypeErrorWithTypes(
+        "multiple bases have vtable conflict: '" __Pyx_FMT_TYPENAME "' and '" __Pyx_FMT_TYPENAME "'", tp_base, basei);
+#if CYTHON_AVOID_BORROWED_REFS
+        Py_DECREF(basei);
+#endif
+    }
+other_failure:
+    PyMem_Free(base_vtables);
+    return -1;
+}
+
+/* SetVTable */
+static int __Pyx_SetVtable(PyTypeObject *type, void *vtable) {
+    PyObject *ob = PyCapsule_New(vtable, 0, 0);
+    if (unlikely(!ob))
+        goto bad;
+#if CYTHON_COMPILING_IN_LIMITED_API
+    if (unlikely(PyObject_SetAttr((PyObject *) type, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
+#else
+    if (unlikely(PyDict_SetItem(type->tp_dict, __pyx_mstate_global->__pyx_n_u_pyx_vtable, ob) < 0))
+#endif
+        goto bad;
+    Py_DECREF(ob);
+    return __Pyx_MergeVtables(type);
+bad:
+    Py_XDECREF(ob);
+    return -1;
 }
 
 /* TypeImport */
@@ -33621,6 +36480,28 @@ __pyx_fail:
     return result;
 }
 
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_double__const__(const char *itemp) {
+    return (PyObject *) PyFloat_FromDouble(*(double const   *) itemp);
+}
+
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp) {
+    return (PyObject *) __Pyx_PyLong_From_int64_t(*(int64_t const   *) itemp);
+}
+
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_uint8_t(const char *itemp) {
+    return (PyObject *) __Pyx_PyLong_From_uint8_t(*(uint8_t const *) itemp);
+}
+static CYTHON_INLINE int __pyx_memview_set_nn_uint8_t(char *itemp, PyObject *obj) {
+    uint8_t value = __Pyx_PyLong_As_uint8_t(obj);
+    if (unlikely((value == ((uint8_t)-1)) && PyErr_Occurred()))
+        return 0;
+    *(uint8_t *) itemp = value;
+    return 1;
+}
+
 /* Declarations */
 #if CYTHON_CCOMPLEX && (1) && (!0 || __cplusplus)
   #ifdef __cplusplus
@@ -34657,6 +37538,386 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value) {
         Py_XDECREF(from_bytes_str);
         return result;
 #endif
+    }
+}
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(int64_t) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int64_t) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(int64_t) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int64_t),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* CIntFromPy */
+static uint8_t __Pyx_LargePyLong___Pyx_PyLong_As_uint8_t(PyObject *x);
+static uint8_t __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint8_t(void) {
+    const char* type_name = "uint8_t";
+    PyErr_Format(PyExc_OverflowError,
+        "can't convert negative value to %.200s", type_name);
+    return (uint8_t) -1;
+}
+static uint8_t __Pyx_raise_overflow___Pyx_PyLong_As_uint8_t(void) {
+    const char* type_name = "uint8_t";
+    PyErr_Format(PyExc_OverflowError,
+        "value too large to convert to %.200s", type_name);
+    return (uint8_t) -1;
+}
+static CYTHON_INLINE uint8_t __Pyx_PyULong___Pyx_PyLong_As_uint8_t(PyObject *x) {
+    const int is_unsigned = 1;
+#if CYTHON_USE_PYLONG_INTERNALS
+    {
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        if (size == 2 && (8 * sizeof(uint8_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 2 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint8_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint8_t) >= 2 * PyLong_SHIFT)) {
+                return (uint8_t) (((((uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0]));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(uint8_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 3 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint8_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint8_t) >= 3 * PyLong_SHIFT)) {
+                return (uint8_t) (((((((uint8_t)digits[2]) << PyLong_SHIFT) | (uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0]));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(uint8_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(unsigned long) > 4 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint8_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint8_t) >= 4 * PyLong_SHIFT)) {
+                return (uint8_t) (((((((((uint8_t)digits[3]) << PyLong_SHIFT) | (uint8_t)digits[2]) << PyLong_SHIFT) | (uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0]));
+            }
+        } else
+        {}
+    }
+#elif CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX < 0x030C00A7
+    if (unlikely(Py_SIZE(x) < 0)) {
+        goto raise_neg_overflow;
+    }
+#else
+    {
+        int result = PyObject_RichCompareBool(x, Py_False, Py_LT);
+        if (unlikely(result < 0))
+            return (uint8_t) -1;
+        if (unlikely(result == 1))
+            goto raise_neg_overflow;
+    }
+#endif
+    if ((sizeof(uint8_t) <= sizeof(unsigned long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint8_t, unsigned long, PyLong_AsUnsignedLong(x))
+    } else if ((sizeof(uint8_t) <= sizeof(unsigned PY_LONG_LONG))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint8_t, unsigned PY_LONG_LONG, PyLong_AsUnsignedLongLong(x))
+    }
+    return __Pyx_LargePyLong___Pyx_PyLong_As_uint8_t(x);
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint8_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint8_t();
+}
+static CYTHON_INLINE uint8_t __Pyx_PySLong___Pyx_PyLong_As_uint8_t(PyObject *x) {
+    const int is_unsigned = 0;
+#if CYTHON_USE_PYLONG_INTERNALS
+    if (__Pyx_PyLong_IsNeg(x)) {
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        if (size == 2 && (8 * sizeof(uint8_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
+                long ival = - (long) (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(uint8_t, long, ival)
+            } else if ((8 * sizeof(uint8_t) - 1 > 2 * PyLong_SHIFT)) {
+                return (uint8_t) (((uint8_t) -1) * (((((uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0])));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(uint8_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
+                long ival = - (long) (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(uint8_t, long, ival)
+            } else if ((8 * sizeof(uint8_t) - 1 > 3 * PyLong_SHIFT)) {
+                return (uint8_t) (((uint8_t) -1) * (((((((uint8_t)digits[2]) << PyLong_SHIFT) | (uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0])));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(uint8_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
+                long ival = - (long) (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
+                __PYX_VERIFY_RETURN_INT(uint8_t, long, ival)
+            } else if ((8 * sizeof(uint8_t) - 1 > 4 * PyLong_SHIFT)) {
+                return (uint8_t) (((uint8_t) -1) * (((((((((uint8_t)digits[3]) << PyLong_SHIFT) | (uint8_t)digits[2]) << PyLong_SHIFT) | (uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0])));
+            }
+        } else
+        {}
+    } else {
+        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
+        const digit* digits = __Pyx_PyLong_Digits(x);
+        if (size == 2 && (8 * sizeof(uint8_t) > 1 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint8_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint8_t) - 1 > 2 * PyLong_SHIFT)) {
+                return (uint8_t) (((((uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0]));
+            }
+        } else
+        if (size == 3 && (8 * sizeof(uint8_t) > 2 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint8_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint8_t) - 1 > 3 * PyLong_SHIFT)) {
+                return (uint8_t) (((((((uint8_t)digits[2]) << PyLong_SHIFT) | (uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0]));
+            }
+        } else
+        if (size == 4 && (8 * sizeof(uint8_t) > 3 * PyLong_SHIFT)) {
+            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
+                __PYX_VERIFY_RETURN_INT(uint8_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
+            } else if ((8 * sizeof(uint8_t) - 1 > 4 * PyLong_SHIFT)) {
+                return (uint8_t) (((((((((uint8_t)digits[3]) << PyLong_SHIFT) | (uint8_t)digits[2]) << PyLong_SHIFT) | (uint8_t)digits[1]) << PyLong_SHIFT) | (uint8_t)digits[0]));
+            }
+        } else
+        {}
+    }
+#endif
+    #if __PYX_LIMITED_VERSION_HEX >= 0x030d0000
+    if ((sizeof(uint8_t) <= sizeof(int)) && (sizeof(int) < sizeof(long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint8_t, int, PyLong_AsInt(x))
+    } else
+    #endif
+    if ((sizeof(uint8_t) <= sizeof(long))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint8_t, long, PyLong_AsLong(x))
+    } else if ((sizeof(uint8_t) <= sizeof(PY_LONG_LONG))) {
+        __PYX_VERIFY_RETURN_INT_EXC(uint8_t, PY_LONG_LONG, PyLong_AsLongLong(x))
+    }
+    return __Pyx_LargePyLong___Pyx_PyLong_As_uint8_t(x);
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint8_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint8_t();
+}
+static uint8_t __Pyx_LargePyLong___Pyx_PyLong_As_uint8_t(PyObject *x) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const uint8_t neg_one = (uint8_t) -1, const_zero = (uint8_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    uint8_t val;
+    int ret = -1;
+#if PY_VERSION_HEX >= 0x030d00A6 && !CYTHON_COMPILING_IN_LIMITED_API
+    Py_ssize_t bytes_copied = PyLong_AsNativeBytes(
+        x, &val, sizeof(val), Py_ASNATIVEBYTES_NATIVE_ENDIAN | (is_unsigned ? Py_ASNATIVEBYTES_UNSIGNED_BUFFER | Py_ASNATIVEBYTES_REJECT_NEGATIVE : 0));
+    if (unlikely(bytes_copied == -1)) {
+    } else if (unlikely(bytes_copied > (Py_ssize_t) sizeof(val))) {
+        goto raise_overflow;
+    } else {
+        ret = 0;
+    }
+#elif PY_VERSION_HEX < 0x030d0000 && !(CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_LIMITED_API) || defined(_PyLong_AsByteArray)
+    int one = 1; int is_little = (int)*(unsigned char *)&one;
+    unsigned char *bytes = (unsigned char *)&val;
+    ret = _PyLong_AsByteArray((PyLongObject *)x,
+                                bytes, sizeof(val),
+                                is_little, !is_unsigned);
+    if ((0)) goto raise_overflow;
+#else
+    PyObject *v;
+    PyObject *stepval = NULL, *mask = NULL, *shift = NULL;
+    int bits, remaining_bits, is_negative = 0;
+    int chunk_size = (sizeof(long) < 8) ? 30 : 62;
+    if (likely(PyLong_CheckExact(x))) {
+        v = __Pyx_NewRef(x);
+    } else {
+        v = PyNumber_Long(x);
+        if (unlikely(!v)) return (uint8_t) -1;
+        assert(PyLong_CheckExact(v));
+    }
+    {
+        int result = PyObject_RichCompareBool(v, Py_False, Py_LT);
+        if (unlikely(result < 0)) {
+            Py_DECREF(v);
+            return (uint8_t) -1;
+        }
+        is_negative = result == 1;
+    }
+    if (is_unsigned && unlikely(is_negative)) {
+        Py_DECREF(v);
+        PyErr_SetString(PyExc_OverflowError,
+            "can't convert negative value to uint8_t");
+        return (uint8_t) -1;
+    } else if (is_negative) {
+        stepval = PyNumber_Invert(v);
+        Py_DECREF(v);
+        if (unlikely(!stepval))
+            return (uint8_t) -1;
+    } else {
+        stepval = v;
+    }
+    v = NULL;
+    val = (uint8_t) 0;
+    mask = PyLong_FromLong((1L << chunk_size) - 1); if (unlikely(!mask)) goto done;
+    shift = PyLong_FromLong(chunk_size); if (unlikely(!shift)) goto done;
+    for (bits = 0; bits < (int) sizeof(uint8_t) * 8 - chunk_size; bits += chunk_size) {
+        PyObject *tmp, *digit;
+        long idigit;
+        digit = PyNumber_And(stepval, mask);
+        if (unlikely(!digit)) goto done;
+        idigit = PyLong_AsLong(digit);
+        Py_DECREF(digit);
+        if (unlikely(idigit < 0)) goto done;
+        val |= ((uint8_t) idigit) << bits;
+        tmp = PyNumber_Rshift(stepval, shift);
+        if (unlikely(!tmp)) goto done;
+        Py_DECREF(stepval); stepval = tmp;
+    }
+    Py_DECREF(shift); shift = NULL;
+    Py_DECREF(mask); mask = NULL;
+    {
+        long idigit = PyLong_AsLong(stepval);
+        if (unlikely(idigit < 0)) goto done;
+        remaining_bits = ((int) sizeof(uint8_t) * 8) - bits - (is_unsigned ? 0 : 1);
+        if (unlikely(idigit >= (1L << remaining_bits)))
+            goto raise_overflow;
+        val |= ((uint8_t) idigit) << bits;
+    }
+    if (!is_unsigned) {
+        if (unlikely(val & (((uint8_t) 1) << (sizeof(uint8_t) * 8 - 1))))
+            goto raise_overflow;
+        if (is_negative)
+            val = ~val;
+    }
+    ret = 0;
+done:
+    Py_XDECREF(shift);
+    Py_XDECREF(mask);
+    Py_XDECREF(stepval);
+#endif
+    if (unlikely(ret))
+        return (uint8_t) -1;
+    return val;
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint8_t();
+}
+static CYTHON_INLINE uint8_t __Pyx_PyLong___Pyx_PyLong_As_uint8_t(PyObject *x) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const uint8_t neg_one = (uint8_t) -1, const_zero = (uint8_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        #if CYTHON_USE_PYLONG_INTERNALS
+        if (unlikely(__Pyx_PyLong_IsNeg(x))) {
+            goto raise_neg_overflow;
+        } else if (__Pyx_PyLong_IsCompact(x)) {
+            __PYX_VERIFY_RETURN_INT(uint8_t, __Pyx_compact_upylong, __Pyx_PyLong_CompactValueUnsigned(x))
+        } else
+        #endif
+        {
+            return __Pyx_PyULong___Pyx_PyLong_As_uint8_t(x);
+        }
+    } else {
+        #if CYTHON_USE_PYLONG_INTERNALS
+        if (__Pyx_PyLong_IsCompact(x)) {
+            __PYX_VERIFY_RETURN_INT(uint8_t, __Pyx_compact_pylong, __Pyx_PyLong_CompactValue(x))
+        } else
+        #endif
+        {
+            return __Pyx_PySLong___Pyx_PyLong_As_uint8_t(x);
+        }
+    }
+#if CYTHON_USE_PYLONG_INTERNALS
+raise_neg_overflow:
+    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint8_t();
+raise_overflow:
+    return __Pyx_raise_overflow___Pyx_PyLong_As_uint8_t();
+#endif
+}
+static uint8_t __Pyx_NonPyLong___Pyx_PyLong_As_uint8_t(PyObject *x) {
+    uint8_t val;
+    PyObject *tmp = __Pyx_PyNumber_Long(x);
+    if (!tmp) return (uint8_t) -1;
+    val = __Pyx_PyLong_As_uint8_t(tmp);
+    Py_DECREF(tmp);
+    return val;
+}
+static CYTHON_INLINE uint8_t __Pyx_PyLong_As_uint8_t(PyObject *x) {
+    if (likely(PyLong_Check(x))) {
+        return __Pyx_PyLong___Pyx_PyLong_As_uint8_t(x);
+    } else {
+        return __Pyx_NonPyLong___Pyx_PyLong_As_uint8_t(x);
     }
 }
 

@@ -6,6 +6,8 @@ matrices and checks the inputs; this loop applies them in place.
 cimport numpy as cnp
 from libc.stdint cimport uint8_t, int64_t
 from libc.math cimport floor
+from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
+from step_op cimport StepOp, SpikeSlot, STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE
 
 cnp.import_array()
 
@@ -157,6 +159,103 @@ cdef inline int64_t _steps_since(double t, double last, double margin,
 THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}
 
 
+cdef struct ExactPass:
+    # One group's compiled step (see `exact_step`), as pointers.
+    Py_ssize_t n_vars, n
+    double* values[MAX_VARIABLES]
+    # Local copies: stores to the uint8 flags may alias anything the loop
+    # reads through a pointer, which would reload every coefficient per neuron.
+    double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
+    double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
+    const double* free_c
+    const double* held_c
+    uint8_t* not_refractory
+    double* lastspike
+    const int64_t* refractory_steps
+    bint refractoriness, shared_period
+    const double* threshold_variable
+    int threshold_op
+    double threshold_level
+    double margin, per_step
+
+
+cdef int _prepare_pass(ExactPass* p, const double[:, ::1] matrix,
+                       const double[:, ::1] held_matrix, list variables,
+                       const double[:, ::1] offsets, const double[:, ::1] held_offsets,
+                       uint8_t[::1] not_refractory, double[::1] lastspike, double dt,
+                       const int64_t[::1] refractory_steps,
+                       const double[::1] threshold_variable, int threshold_op,
+                       double threshold_level) except -1:
+    """Check the arguments of `exact_step` and point ``p`` at them."""
+    cdef Py_ssize_t n_vars = len(variables), k, n
+    n = _variable_pointers(variables, p.values)
+    p.n_vars, p.n = n_vars, n
+    if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
+            held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
+        raise ValueError("update matrices must be K x (K + 1)")
+    for k in range(n_vars * (n_vars + 1)):
+        p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
+        p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
+    p.free_c = p.held_c = NULL
+    if n == 0:
+        return 0
+    if offsets.shape[0] > 0:
+        if offsets.shape[1] != n or held_offsets.shape[1] != n:
+            raise ValueError("offsets must have one column per neuron")
+        p.free_c = &offsets[0, 0]
+        p.held_c = &held_offsets[0, 0]
+    if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
+            threshold_variable.shape[0] != n or \
+            not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+        raise ValueError("inconsistent arguments")
+    p.not_refractory = &not_refractory[0]
+    p.lastspike = &lastspike[0]
+    p.refractoriness = refractory_steps.shape[0] > 0
+    p.shared_period = refractory_steps.shape[0] == 1
+    p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
+    p.threshold_variable = &threshold_variable[0]
+    p.threshold_op = threshold_op
+    p.threshold_level = threshold_level
+    p.margin = 1e-3 * dt
+    p.per_step = 1.0 / dt
+    return 0
+
+
+cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:
+    """One step of every neuron (see `exact_step`); returns the number of spikes."""
+    cdef Py_ssize_t i, n_spikes = 0
+    cdef bint crossed, free
+    cdef double x
+    # A copy on the stack: the flags' uint8 stores may alias anything read
+    # through ``p``, which would reload every coefficient per neuron.
+    cdef ExactPass q = p[0]
+    p = &q
+    for i in range(p.n):
+        free = True
+        if p.refractoriness:
+            free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
+                p.refractory_steps[0 if p.shared_period else i]
+        _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,
+                                p.held_c, free)
+        x = p.threshold_variable[i]
+        if p.threshold_op == 0:
+            crossed = x > p.threshold_level
+        elif p.threshold_op == 1:
+            crossed = x >= p.threshold_level
+        elif p.threshold_op == 2:
+            crossed = x < p.threshold_level
+        else:
+            crossed = x <= p.threshold_level
+        crossed = crossed and free
+        if crossed:
+            spikes[n_spikes] = i
+            n_spikes += 1
+            p.lastspike[i] = t
+        if p.refractoriness:
+            p.not_refractory[i] = free and not crossed
+    return n_spikes
+
+
 def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
@@ -172,61 +271,57 @@ def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,
 
     Returns the number of spikes.
     """
-    cdef Py_ssize_t n_vars = len(variables), k, n, i, n_spikes = 0
-    cdef double* values[MAX_VARIABLES]
-    # Local copies: stores to the uint8 flags may alias anything the loop
-    # reads through a pointer, which would reload every coefficient per neuron.
-    cdef double free_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
-    cdef double held_m[MAX_VARIABLES * (MAX_VARIABLES + 1)]
-    cdef const double* free_c = NULL
-    cdef const double* held_c = NULL
-    cdef bint refractoriness = refractory_steps.shape[0] > 0
-    cdef bint shared_period = refractory_steps.shape[0] == 1
-    cdef bint crossed, free
-    cdef double margin = 1e-3 * dt, per_step = 1.0 / dt, x
-    n = _variable_pointers(variables, values)
-    if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
-            held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
-        raise ValueError("update matrices must be K x (K + 1)")
-    for k in range(n_vars * (n_vars + 1)):
-        free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
-        held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
-    if n == 0:
+    cdef ExactPass p
+    cdef Py_ssize_t n_spikes
+    _prepare_pass(&p, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,
+                  lastspike, dt, refractory_steps, threshold_variable, threshold_op,
+                  threshold_level)
+    if p.n == 0:
         return 0
-    if offsets.shape[0] > 0:
-        if offsets.shape[1] != n or held_offsets.shape[1] != n:
-            raise ValueError("offsets must have one column per neuron")
-        free_c = &offsets[0, 0]
-        held_c = &held_offsets[0, 0]
-    if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
-            threshold_variable.shape[0] != n or spikes.shape[0] < n or \
-            not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
+    if spikes.shape[0] < p.n:
         raise ValueError("inconsistent arguments")
     with nogil:
-        for i in range(n):
-            free = True
-            if refractoriness:
-                free = _steps_since(t, lastspike[i], margin, per_step) >= \
-                    refractory_steps[0 if shared_period else i]
-            _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m, free_c, held_c,
-                                    free)
-            x = threshold_variable[i]
-            if threshold_op == 0:
-                crossed = x > threshold_level
-            elif threshold_op == 1:
-                crossed = x >= threshold_level
-            elif threshold_op == 2:
-                crossed = x < threshold_level
-            else:
-                crossed = x <= threshold_level
-            crossed = crossed and free
-            if crossed:
-                spikes[n_spikes] = i
-                n_spikes += 1
-                lastspike[i] = t
-            if refractoriness:
-                not_refractory[i] = free and not crossed
+        n_spikes = _exact_pass(&p, t, &spikes[0])
     return n_spikes
+
+
+cdef struct ExactOpState:
+    ExactPass p
+    SpikeSlot* slot
+
+
+cdef class ExactStep:
+    """`exact_step` as an operation of the compiled step loop: the same
+    arguments (but ``t``), checked once, and the spike slot (a capsule from
+    ``step_loop.SpikeSlots``) that receives the spikes. The arrays must stay
+    alive and in place while the loop runs (this object keeps references)."""
+    cdef ExactOpState s
+    cdef StepOp op
+    cdef tuple keep_alive
+
+    def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,
+                 lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
+                 double threshold_level, slot):
+        _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,
+                      not_refractory, lastspike, dt, refractory_steps, threshold_variable,
+                      threshold_op, threshold_level)
+        self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
+        self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,
+                           not_refractory, lastspike, refractory_steps, threshold_variable,
+                           slot)
+        self.op.run = _exact_step_op
+        self.op.state = <void*>&self.s
+
+    def step_op(self):
+        """This operation for the step loop (a capsule of a StepOp)."""
+        return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+
+
+cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
+    cdef ExactOpState* s = <ExactOpState*>state
+    with nogil:
+        s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
+    return 0
 
 
 cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,
@@ -249,3 +344,43 @@ cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, d
         for l in range(n_vars):
             total += m[k * width + l] * old[l]
         values[k][i] = total
+
+
+cdef class RefractoryFlags:
+    """`refractory_flags` as an operation of the compiled step loop (the
+    arrays must stay alive and in place while the loop runs)."""
+    cdef StepOp op
+    cdef const double* lastspike
+    cdef const int64_t* refractory_steps
+    cdef uint8_t* not_refractory
+    cdef Py_ssize_t n
+    cdef bint shared
+    cdef tuple keep_alive
+
+    def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,
+                 uint8_t[::1] not_refractory):
+        self.n = lastspike.shape[0]
+        self.shared = refractory_steps.shape[0] == 1
+        if not_refractory.shape[0] != self.n or \
+                not (self.shared or refractory_steps.shape[0] == self.n):
+            raise ValueError("one flag and one refractory period per neuron")
+        self.lastspike = &lastspike[0] if self.n else NULL
+        self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
+        self.not_refractory = &not_refractory[0] if self.n else NULL
+        self.keep_alive = (lastspike, refractory_steps, not_refractory)
+        self.op.run = _refractory_op
+        self.op.state = <void*>self
+
+    def step_op(self):
+        """This operation for the step loop (a capsule of a StepOp)."""
+        return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+
+
+cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
+    cdef RefractoryFlags self = <RefractoryFlags>state
+    cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+    cdef Py_ssize_t i
+    for i in range(self.n):
+        self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
+            self.refractory_steps[0 if self.shared else i]
+    return 0

@@ -1994,10 +1994,94 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 
 /*--- Type declarations ---*/
 struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws;
+struct __pyx_obj_7distsim_4_ext_9random123__AddCounts;
 struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
+struct __pyx_t_7step_op_StepOp;
+typedef struct __pyx_t_7step_op_StepOp __pyx_t_7step_op_StepOp;
+struct __pyx_t_7step_op_SpikeSlot;
+typedef struct __pyx_t_7step_op_SpikeSlot __pyx_t_7step_op_SpikeSlot;
+struct __pyx_t_7step_op_Deliverer;
+typedef struct __pyx_t_7step_op_Deliverer __pyx_t_7step_op_Deliverer;
+struct __pyx_t_7step_op_EventSink;
+typedef struct __pyx_t_7step_op_EventSink __pyx_t_7step_op_EventSink;
+
+/* "step_op.pxd":7
+ * 
+ * # One code object's work for one step; returns -1 with a Python exception set.
+ * ctypedef int (*step_function)(void* state, int64_t step, double t, double dt) except -1             # <<<<<<<<<<<<<<
+ * 
+ * ctypedef struct StepOp:
+*/
+typedef int (*__pyx_t_7step_op_step_function)(void *, int64_t, double, double);
+
+/* "step_op.pxd":9
+ * ctypedef int (*step_function)(void* state, int64_t step, double t, double dt) except -1
+ * 
+ * ctypedef struct StepOp:             # <<<<<<<<<<<<<<
+ *     step_function run
+ *     void* state           # owned by the Python object that made the capsule
+*/
+struct __pyx_t_7step_op_StepOp {
+  __pyx_t_7step_op_step_function run;
+  void *state;
+};
+
+/* "step_op.pxd":14
+ * 
+ * # The local indices of the neurons that spiked in the current step.
+ * ctypedef struct SpikeSlot:             # <<<<<<<<<<<<<<
+ *     int64_t* ids          # room for all local neurons
+ *     Py_ssize_t count
+*/
+struct __pyx_t_7step_op_SpikeSlot {
+  int64_t *ids;
+  Py_ssize_t count;
+};
+
+/* "step_op.pxd":19
+ * 
+ * # Delivery of exchanged spikes (ids sorted by step, then id) into ring buffers.
+ * ctypedef void (*deliver_function)(void* plan, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
+ *                                   Py_ssize_t n) noexcept nogil
+ * 
+*/
+typedef void (*__pyx_t_7step_op_deliver_function)(void *, int64_t const *, int64_t const *, Py_ssize_t);
+
+/* "step_op.pxd":22
+ *                                   Py_ssize_t n) noexcept nogil
+ * 
+ * ctypedef struct Deliverer:             # <<<<<<<<<<<<<<
+ *     deliver_function deliver
+ *     void* plan
+*/
+struct __pyx_t_7step_op_Deliverer {
+  __pyx_t_7step_op_deliver_function deliver;
+  void *plan;
+};
+
+/* "step_op.pxd":28
+ * # Where exchanged spikes (network-wide ids, their steps) are queued: a
+ * # pathway's event queue.
+ * ctypedef int (*queue_function)(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
+ *                                Py_ssize_t n) except -1
+ * 
+*/
+typedef int (*__pyx_t_7step_op_queue_function)(void *, int64_t const *, int64_t const *, Py_ssize_t);
+
+/* "step_op.pxd":31
+ *                                Py_ssize_t n) except -1
+ * 
+ * ctypedef struct EventSink:             # <<<<<<<<<<<<<<
+ *     queue_function queue
+ *     void* state
+*/
+struct __pyx_t_7step_op_EventSink {
+  __pyx_t_7step_op_queue_function queue;
+  void *state;
+};
 
 /* "philox.pxd":7
  * from libc.stdint cimport uint32_t, uint64_t
@@ -2015,7 +2099,7 @@ enum  {
 struct __pyx_t_7distsim_4_ext_9random123_BinomialTable;
 struct __pyx_t_7distsim_4_ext_9random123_BlockCache;
 
-/* "ext/random123.pyx":23
+/* "ext/random123.pyx":25
  * # draws the block (element, draw ^ (try << 56)), so draw indices must stay
  * # below 2**56.
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2026,7 +2110,7 @@ enum  {
   __pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS = 0x100
 };
 
-/* "ext/random123.pyx":176
+/* "ext/random123.pyx":188
  * 
  * 
  * cdef struct BinomialTable:             # <<<<<<<<<<<<<<
@@ -2043,7 +2127,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
   int32_t count_by_top_bits[256];
 };
 
-/* "ext/random123.pyx":191
+/* "ext/random123.pyx":203
  * 
  * 
  * cdef struct BlockCache:             # <<<<<<<<<<<<<<
@@ -2055,7 +2139,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BlockCache {
   uint32_t words[4];
 };
 
-/* "ext/random123.pyx":263
+/* "ext/random123.pyx":275
  * 
  * 
  * cdef class BinomialDraws:             # <<<<<<<<<<<<<<
@@ -2068,6 +2152,26 @@ struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws {
   PyObject *cdf_keeper;
   PY_LONG_LONG n;
   double p;
+};
+
+
+/* "ext/random123.pyx":373
+ * 
+ * 
+ * cdef class _AddCounts:             # <<<<<<<<<<<<<<
+ *     cdef StepOp op
+ *     cdef BinomialDraws draws
+*/
+struct __pyx_obj_7distsim_4_ext_9random123__AddCounts {
+  PyObject_HEAD
+  __pyx_t_7step_op_StepOp op;
+  struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *draws;
+  uint64_t key;
+  int64_t first_element;
+  double weight;
+  double *values;
+  Py_ssize_t count;
+  PyObject *keep_alive;
 };
 
 
@@ -3438,6 +3542,10 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_dou
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *, int writable_flag);
 
 /* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_double(const char *itemp);
+static CYTHON_INLINE int __pyx_memview_set_double(char *itemp, PyObject *obj);
+
+/* MemviewDtypeToObject.proto */
 static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp);
 
 /* RealImag.proto */
@@ -3783,7 +3891,12 @@ static CYTHON_INLINE char *__pyx_f_5numpy_7ndarray_4data___get__(PyArrayObject *
 /* Module declarations from "numpy" */
 static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 
+/* Module declarations from "cpython.pycapsule" */
+
 /* Module declarations from "libc.stdint" */
+
+/* Module declarations from "step_op" */
+static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void); /*proto*/
 
 /* Module declarations from "philox" */
 static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t, uint64_t, uint64_t, uint32_t *); /*proto*/
@@ -3809,10 +3922,13 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void); /*proto*/
 static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(uint32_t const *, double *); /*proto*/
 static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(uint64_t, uint64_t, uint64_t); /*proto*/
 static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t, int64_t const *, int64_t const *, uint64_t, Py_ssize_t, double *); /*proto*/
+static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t, uint64_t, uint64_t); /*proto*/
 static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *, PY_LONG_LONG, double); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t, uint64_t, uint64_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
+static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *, uint64_t, int64_t, uint64_t, double, double *, Py_ssize_t); /*proto*/
+static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -3869,6 +3985,11 @@ static PyObject *__pyx_builtin_id;
 static const char __pyx_k_c[] = "c";
 static const char __pyx_k_name[] = "name";
 static const char __pyx_k_fortran[] = "fortran";
+static const char __pyx_k_distsim_normal[] = "distsim.normal";
+static const char __pyx_k_distsim_step_op[] = "distsim.step_op";
+static const char __pyx_k_distsim_deliverer[] = "distsim.deliverer";
+static const char __pyx_k_distsim_event_sink[] = "distsim.event_sink";
+static const char __pyx_k_distsim_spike_slot[] = "distsim.spike_slot";
 static const char __pyx_k_Dimension_d_is_not_direct[] = "Dimension %d is not direct";
 static const char __pyx_k_Cannot_index_with_type_200U[] = "Cannot index with type \047%.200U\047";
 static const char __pyx_k_itemsize_0_for_cython_array[] = "itemsize <= 0 for cython.array";
@@ -3927,15 +4048,21 @@ static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSE
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
 static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -3964,6 +4091,35 @@ static int __pyx_tp_init_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, Py
 #endif
 #if !CYTHON_VECTORCALL_TPNEW
 #define __pyx_tp_init_7distsim_4_ext_9random123_BinomialDraws __pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_1__init__
+#endif
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9random123__AddCounts(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9random123__AddCounts(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_9random123__AddCounts(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_9random123__AddCounts __pyx_tp_new_vectorcall_7distsim_4_ext_9random123__AddCounts
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9random123__AddCounts(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_9random123__AddCounts(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_init_7distsim_4_ext_9random123__AddCounts __pyx_pw_7distsim_4_ext_9random123_10_AddCounts_1__init__
 #endif
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
@@ -4103,11 +4259,13 @@ namespace {
     PyTypeObject *__pyx_ptype_5numpy_character;
     PyTypeObject *__pyx_ptype_5numpy_ufunc;
     PyObject *__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
+    PyObject *__pyx_type_7distsim_4_ext_9random123__AddCounts;
     PyObject *__pyx_type___pyx_array;
     PyObject *__pyx_type___pyx_MemviewEnum;
     PyObject *__pyx_type___pyx_memoryview;
     PyObject *__pyx_type___pyx_memoryviewslice;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_9random123__AddCounts;
     PyTypeObject *__pyx_array_type;
     PyTypeObject *__pyx_MemviewEnum_type;
     PyTypeObject *__pyx_memoryview_type;
@@ -4117,8 +4275,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[11];
-    PyObject *__pyx_string_tab[149];
+    PyObject *__pyx_codeobj_tab[16];
+    PyObject *__pyx_string_tab[158];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4196,127 +4354,136 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
 #define __pyx_kp_u_one_draw_index_per_element __pyx_string_tab[27]
-#define __pyx_kp_u_self_table_cannot_be_converted_t __pyx_string_tab[28]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[29]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[30]
-#define __pyx_n_u_ASCII __pyx_string_tab[31]
-#define __pyx_n_u_BinomialDraws __pyx_string_tab[32]
-#define __pyx_n_u_BinomialDraws___reduce_cython __pyx_string_tab[33]
-#define __pyx_n_u_BinomialDraws___setstate_cython __pyx_string_tab[34]
-#define __pyx_n_u_BinomialDraws_add_to __pyx_string_tab[35]
-#define __pyx_n_u_BinomialDraws_counts __pyx_string_tab[36]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[37]
-#define __pyx_n_u_Sequence __pyx_string_tab[38]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[39]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[40]
-#define __pyx_n_u_annotate __pyx_string_tab[41]
-#define __pyx_n_u_class __pyx_string_tab[42]
-#define __pyx_n_u_class_getitem __pyx_string_tab[43]
-#define __pyx_n_u_dict __pyx_string_tab[44]
-#define __pyx_n_u_func __pyx_string_tab[45]
-#define __pyx_n_u_getstate __pyx_string_tab[46]
-#define __pyx_n_u_import __pyx_string_tab[47]
-#define __pyx_n_u_main __pyx_string_tab[48]
-#define __pyx_n_u_module __pyx_string_tab[49]
-#define __pyx_n_u_name_2 __pyx_string_tab[50]
-#define __pyx_n_u_new __pyx_string_tab[51]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[52]
-#define __pyx_n_u_pyx_state __pyx_string_tab[53]
-#define __pyx_n_u_pyx_type __pyx_string_tab[54]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[55]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[56]
-#define __pyx_n_u_qualname __pyx_string_tab[57]
-#define __pyx_n_u_reduce __pyx_string_tab[58]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[59]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[60]
-#define __pyx_n_u_set_name __pyx_string_tab[61]
-#define __pyx_n_u_setstate __pyx_string_tab[62]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[63]
-#define __pyx_n_u_test __pyx_string_tab[64]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[65]
-#define __pyx_n_u_abc __pyx_string_tab[66]
-#define __pyx_n_u_add_to __pyx_string_tab[67]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[68]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[69]
-#define __pyx_n_u_base __pyx_string_tab[70]
-#define __pyx_n_u_binomial __pyx_string_tab[71]
-#define __pyx_n_u_c __pyx_string_tab[72]
-#define __pyx_n_u_cache __pyx_string_tab[73]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[74]
-#define __pyx_n_u_count __pyx_string_tab[75]
-#define __pyx_n_u_counter_hi __pyx_string_tab[76]
-#define __pyx_n_u_counter_lo __pyx_string_tab[77]
-#define __pyx_n_u_counts __pyx_string_tab[78]
-#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[79]
-#define __pyx_n_u_draw __pyx_string_tab[80]
-#define __pyx_n_u_draws __pyx_string_tab[81]
-#define __pyx_n_u_dtype __pyx_string_tab[82]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[83]
-#define __pyx_n_u_element __pyx_string_tab[84]
-#define __pyx_n_u_elements __pyx_string_tab[85]
-#define __pyx_n_u_empty __pyx_string_tab[86]
-#define __pyx_n_u_encode __pyx_string_tab[87]
-#define __pyx_n_u_enumerate __pyx_string_tab[88]
-#define __pyx_n_u_error __pyx_string_tab[89]
-#define __pyx_n_u_first_element __pyx_string_tab[90]
-#define __pyx_n_u_flags __pyx_string_tab[91]
-#define __pyx_n_u_float64 __pyx_string_tab[92]
-#define __pyx_n_u_format __pyx_string_tab[93]
-#define __pyx_n_u_fortran __pyx_string_tab[94]
-#define __pyx_n_u_i __pyx_string_tab[95]
-#define __pyx_n_u_id __pyx_string_tab[96]
-#define __pyx_n_u_index __pyx_string_tab[97]
-#define __pyx_n_u_int64 __pyx_string_tab[98]
-#define __pyx_n_u_items __pyx_string_tab[99]
-#define __pyx_n_u_itemsize __pyx_string_tab[100]
-#define __pyx_n_u_k __pyx_string_tab[101]
-#define __pyx_n_u_key __pyx_string_tab[102]
-#define __pyx_n_u_memview __pyx_string_tab[103]
-#define __pyx_n_u_mode __pyx_string_tab[104]
-#define __pyx_n_u_more_words __pyx_string_tab[105]
-#define __pyx_n_u_n __pyx_string_tab[106]
-#define __pyx_n_u_name __pyx_string_tab[107]
-#define __pyx_n_u_ndim __pyx_string_tab[108]
-#define __pyx_n_u_normal __pyx_string_tab[109]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[110]
-#define __pyx_n_u_np __pyx_string_tab[111]
-#define __pyx_n_u_numpy __pyx_string_tab[112]
-#define __pyx_n_u_obj __pyx_string_tab[113]
-#define __pyx_n_u_out __pyx_string_tab[114]
-#define __pyx_n_u_p __pyx_string_tab[115]
-#define __pyx_n_u_pack __pyx_string_tab[116]
-#define __pyx_n_u_pop __pyx_string_tab[117]
-#define __pyx_n_u_raw_block __pyx_string_tab[118]
-#define __pyx_n_u_register __pyx_string_tab[119]
-#define __pyx_n_u_self __pyx_string_tab[120]
-#define __pyx_n_u_setdefault __pyx_string_tab[121]
-#define __pyx_n_u_shape __pyx_string_tab[122]
-#define __pyx_n_u_size __pyx_string_tab[123]
-#define __pyx_n_u_start __pyx_string_tab[124]
-#define __pyx_n_u_step __pyx_string_tab[125]
-#define __pyx_n_u_stop __pyx_string_tab[126]
-#define __pyx_n_u_struct __pyx_string_tab[127]
-#define __pyx_n_u_uniform __pyx_string_tab[128]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[129]
-#define __pyx_n_u_unpack __pyx_string_tab[130]
-#define __pyx_n_u_update __pyx_string_tab[131]
-#define __pyx_n_u_values __pyx_string_tab[132]
-#define __pyx_n_u_weight __pyx_string_tab[133]
-#define __pyx_n_u_words __pyx_string_tab[134]
-#define __pyx_n_u_x __pyx_string_tab[135]
-#define __pyx_n_u_zeros __pyx_string_tab[136]
-#define __pyx_n_u_ziggurat_layers __pyx_string_tab[137]
-#define __pyx_n_b_O __pyx_string_tab[138]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[139]
-#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[140]
-#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[141]
-#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a __pyx_string_tab[142]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[143]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[144]
-#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[145]
-#define __pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6 __pyx_string_tab[146]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1 __pyx_string_tab[147]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[148]
+#define __pyx_kp_u_self_op_self_values_cannot_be_co __pyx_string_tab[28]
+#define __pyx_kp_u_self_table_cannot_be_converted_t __pyx_string_tab[29]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[30]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[31]
+#define __pyx_n_u_ASCII __pyx_string_tab[32]
+#define __pyx_n_u_BinomialDraws __pyx_string_tab[33]
+#define __pyx_n_u_BinomialDraws___reduce_cython __pyx_string_tab[34]
+#define __pyx_n_u_BinomialDraws___setstate_cython __pyx_string_tab[35]
+#define __pyx_n_u_BinomialDraws_add_to __pyx_string_tab[36]
+#define __pyx_n_u_BinomialDraws_adder __pyx_string_tab[37]
+#define __pyx_n_u_BinomialDraws_counts __pyx_string_tab[38]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[39]
+#define __pyx_n_u_Sequence __pyx_string_tab[40]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[41]
+#define __pyx_n_u_AddCounts __pyx_string_tab[42]
+#define __pyx_n_u_AddCounts___reduce_cython __pyx_string_tab[43]
+#define __pyx_n_u_AddCounts___setstate_cython __pyx_string_tab[44]
+#define __pyx_n_u_AddCounts_step_op __pyx_string_tab[45]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[46]
+#define __pyx_n_u_annotate __pyx_string_tab[47]
+#define __pyx_n_u_class __pyx_string_tab[48]
+#define __pyx_n_u_class_getitem __pyx_string_tab[49]
+#define __pyx_n_u_dict __pyx_string_tab[50]
+#define __pyx_n_u_func __pyx_string_tab[51]
+#define __pyx_n_u_getstate __pyx_string_tab[52]
+#define __pyx_n_u_import __pyx_string_tab[53]
+#define __pyx_n_u_main __pyx_string_tab[54]
+#define __pyx_n_u_module __pyx_string_tab[55]
+#define __pyx_n_u_name_2 __pyx_string_tab[56]
+#define __pyx_n_u_new __pyx_string_tab[57]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[58]
+#define __pyx_n_u_pyx_state __pyx_string_tab[59]
+#define __pyx_n_u_pyx_type __pyx_string_tab[60]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[61]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[62]
+#define __pyx_n_u_qualname __pyx_string_tab[63]
+#define __pyx_n_u_reduce __pyx_string_tab[64]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[65]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[66]
+#define __pyx_n_u_set_name __pyx_string_tab[67]
+#define __pyx_n_u_setstate __pyx_string_tab[68]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[69]
+#define __pyx_n_u_test __pyx_string_tab[70]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[71]
+#define __pyx_n_u_abc __pyx_string_tab[72]
+#define __pyx_n_u_add_to __pyx_string_tab[73]
+#define __pyx_n_u_adder __pyx_string_tab[74]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[75]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[76]
+#define __pyx_n_u_base __pyx_string_tab[77]
+#define __pyx_n_u_binomial __pyx_string_tab[78]
+#define __pyx_n_u_c __pyx_string_tab[79]
+#define __pyx_n_u_cache __pyx_string_tab[80]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[81]
+#define __pyx_n_u_count __pyx_string_tab[82]
+#define __pyx_n_u_counter_hi __pyx_string_tab[83]
+#define __pyx_n_u_counter_lo __pyx_string_tab[84]
+#define __pyx_n_u_counts __pyx_string_tab[85]
+#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[86]
+#define __pyx_n_u_draw __pyx_string_tab[87]
+#define __pyx_n_u_draws __pyx_string_tab[88]
+#define __pyx_n_u_dtype __pyx_string_tab[89]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[90]
+#define __pyx_n_u_elements __pyx_string_tab[91]
+#define __pyx_n_u_empty __pyx_string_tab[92]
+#define __pyx_n_u_encode __pyx_string_tab[93]
+#define __pyx_n_u_enumerate __pyx_string_tab[94]
+#define __pyx_n_u_error __pyx_string_tab[95]
+#define __pyx_n_u_first_element __pyx_string_tab[96]
+#define __pyx_n_u_flags __pyx_string_tab[97]
+#define __pyx_n_u_float64 __pyx_string_tab[98]
+#define __pyx_n_u_format __pyx_string_tab[99]
+#define __pyx_n_u_fortran __pyx_string_tab[100]
+#define __pyx_n_u_i __pyx_string_tab[101]
+#define __pyx_n_u_id __pyx_string_tab[102]
+#define __pyx_n_u_index __pyx_string_tab[103]
+#define __pyx_n_u_int64 __pyx_string_tab[104]
+#define __pyx_n_u_items __pyx_string_tab[105]
+#define __pyx_n_u_itemsize __pyx_string_tab[106]
+#define __pyx_n_u_k __pyx_string_tab[107]
+#define __pyx_n_u_key __pyx_string_tab[108]
+#define __pyx_n_u_memview __pyx_string_tab[109]
+#define __pyx_n_u_mode __pyx_string_tab[110]
+#define __pyx_n_u_n __pyx_string_tab[111]
+#define __pyx_n_u_name __pyx_string_tab[112]
+#define __pyx_n_u_ndim __pyx_string_tab[113]
+#define __pyx_n_u_normal __pyx_string_tab[114]
+#define __pyx_n_u_normal_function __pyx_string_tab[115]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[116]
+#define __pyx_n_u_np __pyx_string_tab[117]
+#define __pyx_n_u_numpy __pyx_string_tab[118]
+#define __pyx_n_u_obj __pyx_string_tab[119]
+#define __pyx_n_u_out __pyx_string_tab[120]
+#define __pyx_n_u_p __pyx_string_tab[121]
+#define __pyx_n_u_pack __pyx_string_tab[122]
+#define __pyx_n_u_pop __pyx_string_tab[123]
+#define __pyx_n_u_raw_block __pyx_string_tab[124]
+#define __pyx_n_u_register __pyx_string_tab[125]
+#define __pyx_n_u_self __pyx_string_tab[126]
+#define __pyx_n_u_setdefault __pyx_string_tab[127]
+#define __pyx_n_u_shape __pyx_string_tab[128]
+#define __pyx_n_u_size __pyx_string_tab[129]
+#define __pyx_n_u_start __pyx_string_tab[130]
+#define __pyx_n_u_step __pyx_string_tab[131]
+#define __pyx_n_u_step_op __pyx_string_tab[132]
+#define __pyx_n_u_stop __pyx_string_tab[133]
+#define __pyx_n_u_struct __pyx_string_tab[134]
+#define __pyx_n_u_uniform __pyx_string_tab[135]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[136]
+#define __pyx_n_u_unpack __pyx_string_tab[137]
+#define __pyx_n_u_update __pyx_string_tab[138]
+#define __pyx_n_u_values __pyx_string_tab[139]
+#define __pyx_n_u_weight __pyx_string_tab[140]
+#define __pyx_n_u_x __pyx_string_tab[141]
+#define __pyx_n_u_zeros __pyx_string_tab[142]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[143]
+#define __pyx_n_b_O __pyx_string_tab[144]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[145]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[146]
+#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[147]
+#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a __pyx_string_tab[148]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[149]
+#define __pyx_kp_b_iso88591_00B __pyx_string_tab[150]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[151]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[152]
+#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[153]
+#define __pyx_kp_b_iso88591_A_z__HA __pyx_string_tab[154]
+#define __pyx_kp_b_iso88591_A_6_q_q_e_q_FRXXYYZ __pyx_string_tab[155]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1 __pyx_string_tab[156]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[157]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4352,6 +4519,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_ufunc);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9random123_BinomialDraws);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9random123__AddCounts);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9random123__AddCounts);
   Py_CLEAR(clear_module_state->__pyx_array_type);
   Py_CLEAR(clear_module_state->__pyx_type___pyx_array);
   Py_CLEAR(clear_module_state->__pyx_MemviewEnum_type);
@@ -4365,8 +4534,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<11; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<149; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<16; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<158; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4408,6 +4577,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_ufunc);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9random123_BinomialDraws);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9random123__AddCounts);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9random123__AddCounts);
   Py_VISIT(traverse_module_state->__pyx_array_type);
   Py_VISIT(traverse_module_state->__pyx_type___pyx_array);
   Py_VISIT(traverse_module_state->__pyx_MemviewEnum_type);
@@ -4421,8 +4592,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<11; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<149; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<16; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<158; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20487,6 +20658,154 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
+/* "step_op.pxd":36
+ * 
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.step_op"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":37
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:
+ *     return "distsim.step_op"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_step_op;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":36
+ * 
+ * # Capsule names: a capsule of another kind is refused.
+ * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.step_op"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":39
+ *     return "distsim.step_op"
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.spike_slot"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":40
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
+ *     return "distsim.spike_slot"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_spike_slot;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":39
+ *     return "distsim.step_op"
+ * 
+ * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.spike_slot"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":42
+ *     return "distsim.spike_slot"
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.deliverer"
+ * 
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":43
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:
+ *     return "distsim.deliverer"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_deliverer;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":42
+ *     return "distsim.spike_slot"
+ * 
+ * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.deliverer"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":45
+ *     return "distsim.deliverer"
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.event_sink"
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":46
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
+ *     return "distsim.event_sink"             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_event_sink;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":45
+ *     return "distsim.deliverer"
+ * 
+ * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.event_sink"
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
 /* "philox.pxd":14
  * 
  * 
@@ -20758,7 +21077,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":34
+/* "ext/random123.pyx":36
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -20773,7 +21092,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   long __pyx_t_2;
   int __pyx_t_3;
 
-  /* "ext/random123.pyx":36
+  /* "ext/random123.pyx":38
  * cdef void _make_ziggurat():
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)             # <<<<<<<<<<<<<<
@@ -20782,7 +21101,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   __pyx_v_f_r = exp(((-0.5 * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R) * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R));
 
-  /* "ext/random123.pyx":37
+  /* "ext/random123.pyx":39
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r             # <<<<<<<<<<<<<<
@@ -20791,7 +21110,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[0]) = (__pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA / __pyx_v_f_r);
 
-  /* "ext/random123.pyx":38
+  /* "ext/random123.pyx":40
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -20800,7 +21119,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[1]) = __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R;
 
-  /* "ext/random123.pyx":39
+  /* "ext/random123.pyx":41
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):             # <<<<<<<<<<<<<<
@@ -20814,7 +21133,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 1; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":40
+    /* "ext/random123.pyx":42
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]             # <<<<<<<<<<<<<<
@@ -20825,7 +21144,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":42
+  /* "ext/random123.pyx":44
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0             # <<<<<<<<<<<<<<
@@ -20834,7 +21153,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS]) = 0.0;
 
-  /* "ext/random123.pyx":43
+  /* "ext/random123.pyx":45
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):             # <<<<<<<<<<<<<<
@@ -20848,7 +21167,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":44
+    /* "ext/random123.pyx":46
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])             # <<<<<<<<<<<<<<
@@ -20859,7 +21178,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":45
+  /* "ext/random123.pyx":47
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])
  *     ziggurat_f[0] = f_r  # the base strip's rectangle has the tail's height             # <<<<<<<<<<<<<<
@@ -20868,7 +21187,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[0]) = __pyx_v_f_r;
 
-  /* "ext/random123.pyx":34
+  /* "ext/random123.pyx":36
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -20882,7 +21201,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 
 }
 
-/* "ext/random123.pyx":51
+/* "ext/random123.pyx":53
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -20921,7 +21240,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("ziggurat_layers", 0);
 
-  /* "ext/random123.pyx":53
+  /* "ext/random123.pyx":55
  * def ziggurat_layers():
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]             # <<<<<<<<<<<<<<
@@ -20929,7 +21248,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
  * 
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = (__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1);
@@ -20937,10 +21256,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
 
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_7genexpr__pyx_v_i = __pyx_t_4;
-      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 55, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __Pyx_GIVEREF(__pyx_t_5);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 53, __pyx_L1_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 55, __pyx_L1_error)
       __pyx_t_5 = 0;
     }
 
@@ -20956,7 +21275,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":51
+  /* "ext/random123.pyx":53
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -20977,7 +21296,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":56
+/* "ext/random123.pyx":58
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20992,7 +21311,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   double __pyx_v_x;
   int __pyx_r;
 
-  /* "ext/random123.pyx":59
+  /* "ext/random123.pyx":61
  *     """The ziggurat's first test on a block: True (and the number in
  *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
  *     cdef int layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
@@ -21001,7 +21320,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
 
-  /* "ext/random123.pyx":60
+  /* "ext/random123.pyx":62
  *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
  *     cdef int layer = words[0] & 0xFF
  *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict             # <<<<<<<<<<<<<<
@@ -21010,7 +21329,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
-  /* "ext/random123.pyx":62
+  /* "ext/random123.pyx":64
  *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
  *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
@@ -21019,7 +21338,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_u = (((((uint64_t)(__pyx_v_words[1])) << 21) | ((__pyx_v_words[0]) >> 11)) * (1.0 / 9007199254740992.0));
 
-  /* "ext/random123.pyx":63
+  /* "ext/random123.pyx":65
  *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
  *     cdef double x = u * ziggurat_x[layer]             # <<<<<<<<<<<<<<
@@ -21028,7 +21347,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_x = (__pyx_v_u * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_layer]));
 
-  /* "ext/random123.pyx":64
+  /* "ext/random123.pyx":66
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
  *     cdef double x = u * ziggurat_x[layer]
  *     value[0] = sign * x             # <<<<<<<<<<<<<<
@@ -21037,7 +21356,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   (__pyx_v_value[0]) = (__pyx_v_sign * __pyx_v_x);
 
-  /* "ext/random123.pyx":65
+  /* "ext/random123.pyx":67
  *     cdef double x = u * ziggurat_x[layer]
  *     value[0] = sign * x
  *     return x < ziggurat_x[layer + 1]             # <<<<<<<<<<<<<<
@@ -21050,7 +21369,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":56
+  /* "ext/random123.pyx":58
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21067,7 +21386,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":68
+/* "ext/random123.pyx":70
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21088,7 +21407,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   double __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/random123.pyx":70
+  /* "ext/random123.pyx":72
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t words[4]
  *     cdef uint64_t attempt = 0             # <<<<<<<<<<<<<<
@@ -21097,7 +21416,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   __pyx_v_attempt = 0;
 
-  /* "ext/random123.pyx":73
+  /* "ext/random123.pyx":75
  *     cdef int layer
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:             # <<<<<<<<<<<<<<
@@ -21106,7 +21425,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   while (1) {
 
-    /* "ext/random123.pyx":74
+    /* "ext/random123.pyx":76
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21115,7 +21434,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-    /* "ext/random123.pyx":75
+    /* "ext/random123.pyx":77
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1             # <<<<<<<<<<<<<<
@@ -21124,7 +21443,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_attempt = (__pyx_v_attempt + 1);
 
-    /* "ext/random123.pyx":76
+    /* "ext/random123.pyx":78
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21136,7 +21455,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":77
+      /* "ext/random123.pyx":79
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):
  *             return value             # <<<<<<<<<<<<<<
@@ -21149,7 +21468,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":76
+      /* "ext/random123.pyx":78
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21158,7 +21477,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":78
+    /* "ext/random123.pyx":80
  *         if ziggurat_rectangle(words, &value):
  *             return value
  *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
@@ -21167,7 +21486,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
 
-    /* "ext/random123.pyx":79
+    /* "ext/random123.pyx":81
  *             return value
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)             # <<<<<<<<<<<<<<
@@ -21176,7 +21495,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
-    /* "ext/random123.pyx":80
+    /* "ext/random123.pyx":82
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign             # <<<<<<<<<<<<<<
@@ -21185,7 +21504,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_x = (__pyx_v_value * __pyx_v_sign);
 
-    /* "ext/random123.pyx":81
+    /* "ext/random123.pyx":83
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21197,7 +21516,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":84
+      /* "ext/random123.pyx":86
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
  *             while True:             # <<<<<<<<<<<<<<
@@ -21206,7 +21525,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
       while (1) {
 
-        /* "ext/random123.pyx":85
+        /* "ext/random123.pyx":87
  *             # a rejected tail value is drawn again from a further block.
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21215,7 +21534,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_x = ((-log((((__pyx_v_words[2]) + 0.5) * (1.0 / 4294967296.0)))) / __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R);
 
-        /* "ext/random123.pyx":86
+        /* "ext/random123.pyx":88
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))             # <<<<<<<<<<<<<<
@@ -21224,7 +21543,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_y = (-log((((__pyx_v_words[3]) + 0.5) * (1.0 / 4294967296.0))));
 
-        /* "ext/random123.pyx":87
+        /* "ext/random123.pyx":89
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21236,7 +21555,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         if (__pyx_t_1) {
 
 
-          /* "ext/random123.pyx":88
+          /* "ext/random123.pyx":90
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)             # <<<<<<<<<<<<<<
@@ -21249,7 +21568,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
           }
           goto __pyx_L0;
 
-          /* "ext/random123.pyx":87
+          /* "ext/random123.pyx":89
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21258,7 +21577,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         }
 
-        /* "ext/random123.pyx":89
+        /* "ext/random123.pyx":91
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21267,7 +21586,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-        /* "ext/random123.pyx":90
+        /* "ext/random123.pyx":92
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *                 attempt += 1             # <<<<<<<<<<<<<<
@@ -21277,7 +21596,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         __pyx_v_attempt = (__pyx_v_attempt + 1);
       }
 
-      /* "ext/random123.pyx":81
+      /* "ext/random123.pyx":83
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21286,7 +21605,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":92
+    /* "ext/random123.pyx":94
  *                 attempt += 1
  *         # The wedge between the rectangle and the curve.
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \             # <<<<<<<<<<<<<<
@@ -21295,7 +21614,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_y = ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]) + (__pyx_f_6philox_bits_to_unit((__pyx_v_words[2]), (__pyx_v_words[3])) * ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[(__pyx_v_layer + 1)]) - (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]))));
 
-    /* "ext/random123.pyx":94
+    /* "ext/random123.pyx":96
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21307,7 +21626,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":95
+      /* "ext/random123.pyx":97
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):
  *             return sign * x             # <<<<<<<<<<<<<<
@@ -21320,7 +21639,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":94
+      /* "ext/random123.pyx":96
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21330,7 +21649,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     }
   }
 
-  /* "ext/random123.pyx":68
+  /* "ext/random123.pyx":70
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21353,7 +21672,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":98
+/* "ext/random123.pyx":100
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21403,55 +21722,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 98, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 100, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 98, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 100, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 98, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 100, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 98, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 100, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 98, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 100, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 98, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 100, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 98, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 100, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 98, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 100, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 98, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 100, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 98, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 98, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 100, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 100, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 98, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 100, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 98, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 100, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21501,7 +21820,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform", 0);
 
-  /* "ext/random123.pyx":100
+  /* "ext/random123.pyx":102
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -21510,7 +21829,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":101
+  /* "ext/random123.pyx":103
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -21518,16 +21837,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21548,13 +21867,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21566,25 +21885,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 101, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 103, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":102
+  /* "ext/random123.pyx":104
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 104, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":103
+  /* "ext/random123.pyx":105
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21597,7 +21916,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":104
+        /* "ext/random123.pyx":106
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -21611,7 +21930,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":105
+          /* "ext/random123.pyx":107
  *     with nogil:
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)             # <<<<<<<<<<<<<<
@@ -21625,7 +21944,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 
       }
 
-      /* "ext/random123.pyx":103
+      /* "ext/random123.pyx":105
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21642,7 +21961,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
       }
   }
 
-  /* "ext/random123.pyx":106
+  /* "ext/random123.pyx":108
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
  *     return out             # <<<<<<<<<<<<<<
@@ -21660,7 +21979,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":98
+  /* "ext/random123.pyx":100
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21689,7 +22008,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":109
+/* "ext/random123.pyx":111
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -21704,7 +22023,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
   int __pyx_t_1;
   uint64_t __pyx_t_2;
 
-  /* "ext/random123.pyx":116
+  /* "ext/random123.pyx":118
  *     cdef uint32_t words[4]
  *     cdef uint32_t more_words[4]
  *     cdef Py_ssize_t k = 0             # <<<<<<<<<<<<<<
@@ -21713,7 +22032,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":117
+  /* "ext/random123.pyx":119
  *     cdef uint32_t more_words[4]
  *     cdef Py_ssize_t k = 0
  *     while k + 2 <= n:             # <<<<<<<<<<<<<<
@@ -21726,7 +22045,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":118
+    /* "ext/random123.pyx":120
  *     cdef Py_ssize_t k = 0
  *     while k + 2 <= n:
  *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)             # <<<<<<<<<<<<<<
@@ -21746,7 +22065,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2, __pyx_v_words);
 
 
-    /* "ext/random123.pyx":120
+    /* "ext/random123.pyx":122
  *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
  *         philox4x32_10(key, <uint64_t>elements[k + 1],
  *                       <uint64_t>draws[k + 1] if draws else draw, more_words)             # <<<<<<<<<<<<<<
@@ -21764,7 +22083,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     }
 
 
-    /* "ext/random123.pyx":119
+    /* "ext/random123.pyx":121
  *     while k + 2 <= n:
  *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
  *         philox4x32_10(key, <uint64_t>elements[k + 1],             # <<<<<<<<<<<<<<
@@ -21774,7 +22093,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((uint64_t)(__pyx_v_elements[(__pyx_v_k + 1)])), __pyx_t_2, __pyx_v_more_words);
 
 
-    /* "ext/random123.pyx":121
+    /* "ext/random123.pyx":123
  *         philox4x32_10(key, <uint64_t>elements[k + 1],
  *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
  *         if not ziggurat_rectangle(words, &values[k]):             # <<<<<<<<<<<<<<
@@ -21786,7 +22105,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":123
+      /* "ext/random123.pyx":125
  *         if not ziggurat_rectangle(words, &values[k]):
  *             values[k] = normal_from_block(key, <uint64_t>elements[k],
  *                                           <uint64_t>draws[k] if draws else draw)             # <<<<<<<<<<<<<<
@@ -21804,7 +22123,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
       }
 
 
-      /* "ext/random123.pyx":122
+      /* "ext/random123.pyx":124
  *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
  *         if not ziggurat_rectangle(words, &values[k]):
  *             values[k] = normal_from_block(key, <uint64_t>elements[k],             # <<<<<<<<<<<<<<
@@ -21814,7 +22133,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
       (__pyx_v_values[__pyx_v_k]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2);
 
 
-      /* "ext/random123.pyx":121
+      /* "ext/random123.pyx":123
  *         philox4x32_10(key, <uint64_t>elements[k + 1],
  *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
  *         if not ziggurat_rectangle(words, &values[k]):             # <<<<<<<<<<<<<<
@@ -21823,7 +22142,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 */
     }
 
-    /* "ext/random123.pyx":124
+    /* "ext/random123.pyx":126
  *             values[k] = normal_from_block(key, <uint64_t>elements[k],
  *                                           <uint64_t>draws[k] if draws else draw)
  *         if not ziggurat_rectangle(more_words, &values[k + 1]):             # <<<<<<<<<<<<<<
@@ -21835,7 +22154,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":126
+      /* "ext/random123.pyx":128
  *         if not ziggurat_rectangle(more_words, &values[k + 1]):
  *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
  *                                               <uint64_t>draws[k + 1] if draws else draw)             # <<<<<<<<<<<<<<
@@ -21853,7 +22172,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
       }
 
 
-      /* "ext/random123.pyx":125
+      /* "ext/random123.pyx":127
  *                                           <uint64_t>draws[k] if draws else draw)
  *         if not ziggurat_rectangle(more_words, &values[k + 1]):
  *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],             # <<<<<<<<<<<<<<
@@ -21863,7 +22182,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
       (__pyx_v_values[(__pyx_v_k + 1)]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[(__pyx_v_k + 1)])), __pyx_t_2);
 
 
-      /* "ext/random123.pyx":124
+      /* "ext/random123.pyx":126
  *             values[k] = normal_from_block(key, <uint64_t>elements[k],
  *                                           <uint64_t>draws[k] if draws else draw)
  *         if not ziggurat_rectangle(more_words, &values[k + 1]):             # <<<<<<<<<<<<<<
@@ -21872,7 +22191,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 */
     }
 
-    /* "ext/random123.pyx":127
+    /* "ext/random123.pyx":129
  *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
  *                                               <uint64_t>draws[k + 1] if draws else draw)
  *         k += 2             # <<<<<<<<<<<<<<
@@ -21882,7 +22201,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     __pyx_v_k = (__pyx_v_k + 2);
   }
 
-  /* "ext/random123.pyx":128
+  /* "ext/random123.pyx":130
  *                                               <uint64_t>draws[k + 1] if draws else draw)
  *         k += 2
  *     if k < n:             # <<<<<<<<<<<<<<
@@ -21894,7 +22213,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":130
+    /* "ext/random123.pyx":132
  *     if k < n:
  *         values[k] = normal_from_block(key, <uint64_t>elements[k],
  *                                       <uint64_t>draws[k] if draws else draw)             # <<<<<<<<<<<<<<
@@ -21912,7 +22231,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     }
 
 
-    /* "ext/random123.pyx":129
+    /* "ext/random123.pyx":131
  *         k += 2
  *     if k < n:
  *         values[k] = normal_from_block(key, <uint64_t>elements[k],             # <<<<<<<<<<<<<<
@@ -21922,7 +22241,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     (__pyx_v_values[__pyx_v_k]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2);
 
 
-    /* "ext/random123.pyx":128
+    /* "ext/random123.pyx":130
  *                                               <uint64_t>draws[k + 1] if draws else draw)
  *         k += 2
  *     if k < n:             # <<<<<<<<<<<<<<
@@ -21931,7 +22250,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 */
   }
 
-  /* "ext/random123.pyx":109
+  /* "ext/random123.pyx":111
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -21945,7 +22264,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 
 }
 
-/* "ext/random123.pyx":133
+/* "ext/random123.pyx":135
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21995,55 +22314,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 135, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 135, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 133, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 135, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 133, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 135, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22090,7 +22409,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal", 0);
 
-  /* "ext/random123.pyx":135
+  /* "ext/random123.pyx":137
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -22099,7 +22418,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":136
+  /* "ext/random123.pyx":138
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22107,16 +22426,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
  *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22137,13 +22456,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 136, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 136, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22155,25 +22474,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 136, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 138, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":137
+  /* "ext/random123.pyx":139
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 137, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":138
+  /* "ext/random123.pyx":140
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22185,7 +22504,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":139
+    /* "ext/random123.pyx":141
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22198,7 +22517,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":140
+          /* "ext/random123.pyx":142
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
@@ -22210,7 +22529,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-        /* "ext/random123.pyx":139
+        /* "ext/random123.pyx":141
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22227,7 +22546,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/random123.pyx":138
+    /* "ext/random123.pyx":140
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22236,7 +22555,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/random123.pyx":141
+  /* "ext/random123.pyx":143
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -22254,7 +22573,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":133
+  /* "ext/random123.pyx":135
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -22282,7 +22601,117 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":144
+/* "ext/random123.pyx":146
+ * 
+ * 
+ * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     return normal_from_block(key, element, draw)
+ * 
+*/
+
+static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw) {
+  double __pyx_r;
+
+  /* "ext/random123.pyx":147
+ * 
+ * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
+ *     return normal_from_block(key, element, draw)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw);
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":146
+ * 
+ * 
+ * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     return normal_from_block(key, element, draw)
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":150
+ * 
+ * 
+ * def normal_function():             # <<<<<<<<<<<<<<
+ *     """`normal`'s number of one counter, for generated kernels: a capsule
+ *     (name "distsim.normal") of ``double f(key, element, draw)``."""
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_7normal_function(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_6normal_function, "`normal`\047s number of one counter, for generated kernels: a capsule\n    (name \"distsim.normal\") of ``double f(key, element, draw)``.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_7normal_function = {"normal_function", (PyCFunction)__pyx_pw_7distsim_4_ext_9random123_7normal_function, METH_NOARGS, __pyx_doc_7distsim_4_ext_9random123_6normal_function};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_7normal_function(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("normal_function (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_6normal_function(__pyx_self);
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUSED PyObject *__pyx_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("normal_function", 0);
+
+  /* "ext/random123.pyx":153
+ *     """`normal`'s number of one counter, for generated kernels: a capsule
+ *     (name "distsim.normal") of ``double f(key, element, draw)``."""
+ *     return PyCapsule_New(<void*>_normal_number, "distsim.normal", NULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = PyCapsule_New(((void *)__pyx_f_7distsim_4_ext_9random123__normal_number), __pyx_k_distsim_normal, NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 153, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":150
+ * 
+ * 
+ * def normal_function():             # <<<<<<<<<<<<<<
+ *     """`normal`'s number of one counter, for generated kernels: a capsule
+ *     (name "distsim.normal") of ``double f(key, element, draw)``."""
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.random123.normal_function", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":156
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22291,16 +22720,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_7raw_block(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_9raw_block(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_6raw_block, "The four 32-bit words of one Philox block (for tests against the\n    published known-answer vectors).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_7raw_block = {"raw_block", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_7raw_block, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_6raw_block};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_7raw_block(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_8raw_block, "The four 32-bit words of one Philox block (for tests against the\n    published known-answer vectors).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_9raw_block = {"raw_block", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_9raw_block, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_8raw_block};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_9raw_block(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -22332,46 +22761,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_counter_lo,&__pyx_mstate_global->__pyx_n_u_counter_hi,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 144, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 156, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 144, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 156, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 144, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 144, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 144, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 156, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 144, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 156, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 144, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 144, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 144, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 156, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 144, __pyx_L3_error)
-    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 144, __pyx_L3_error)
-    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 144, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
+    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
+    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 144, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 156, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22382,7 +22811,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_6raw_block(__pyx_self, __pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_8raw_block(__pyx_self, __pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -22395,7 +22824,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi) {
   uint32_t __pyx_v_out[4];
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
@@ -22409,7 +22838,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_block", 0);
 
-  /* "ext/random123.pyx":148
+  /* "ext/random123.pyx":160
  *     published known-answer vectors)."""
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
@@ -22418,31 +22847,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "ext/random123.pyx":149
+  /* "ext/random123.pyx":161
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)
  *     return [out[0], out[1], out[2], out[3]]             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 149, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 161, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 149, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 161, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 149, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 161, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 161, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 149, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 161, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 149, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
@@ -22458,7 +22887,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
   __pyx_t_5 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":144
+  /* "ext/random123.pyx":156
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22482,7 +22911,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":152
+/* "ext/random123.pyx":164
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -22491,16 +22920,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6raw_block(CYTHON_UNUSED PyO
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_9uniform_pairs(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_11uniform_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_8uniform_pairs, "Uniform numbers in [0, 1) for counters (elements[k], draws[k]).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_9uniform_pairs = {"uniform_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_9uniform_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_8uniform_pairs};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_9uniform_pairs(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10uniform_pairs, "Uniform numbers in [0, 1) for counters (elements[k], draws[k]).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_11uniform_pairs = {"uniform_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_11uniform_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_10uniform_pairs};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_11uniform_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -22532,46 +22961,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 152, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 164, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 152, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 164, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 152, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 164, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 152, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 164, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 152, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 164, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 152, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 164, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 152, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 164, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 152, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 164, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 152, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 164, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 152, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 152, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 152, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 152, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 164, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22584,7 +23013,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -22597,7 +23026,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
@@ -22623,7 +23052,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform_pairs", 0);
 
-  /* "ext/random123.pyx":154
+  /* "ext/random123.pyx":166
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -22632,7 +23061,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":155
+  /* "ext/random123.pyx":167
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22640,16 +23069,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 155, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 155, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 155, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 155, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 155, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22670,13 +23099,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 155, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 155, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 167, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22688,25 +23117,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 155, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":156
+  /* "ext/random123.pyx":168
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":157
+  /* "ext/random123.pyx":169
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22719,7 +23148,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":158
+        /* "ext/random123.pyx":170
  *     cdef double[::1] values = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -22733,7 +23162,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/random123.pyx":159
+          /* "ext/random123.pyx":171
  *     with nogil:
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])             # <<<<<<<<<<<<<<
@@ -22748,7 +23177,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
 
       }
 
-      /* "ext/random123.pyx":157
+      /* "ext/random123.pyx":169
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22765,7 +23194,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
       }
   }
 
-  /* "ext/random123.pyx":160
+  /* "ext/random123.pyx":172
  *         for k in range(n):
  *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
  *     return out             # <<<<<<<<<<<<<<
@@ -22783,7 +23212,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":152
+  /* "ext/random123.pyx":164
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -22812,7 +23241,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":163
+/* "ext/random123.pyx":175
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -22821,16 +23250,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8uniform_pairs(CYTHON_UNUSED
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_11normal_pairs(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13normal_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10normal_pairs, "Standard normal numbers for counters (elements[k], draws[k]).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_11normal_pairs = {"normal_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_11normal_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_10normal_pairs};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_11normal_pairs(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12normal_pairs, "Standard normal numbers for counters (elements[k], draws[k]).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13normal_pairs = {"normal_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13normal_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12normal_pairs};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13normal_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -22862,46 +23291,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 163, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 175, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 175, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 175, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 175, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 175, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 163, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 175, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 175, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 175, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 163, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 175, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 163, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 175, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 163, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 175, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22914,7 +23343,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10normal_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_12normal_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -22927,7 +23356,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
   Py_ssize_t __pyx_v_n;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -22950,7 +23379,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_pairs", 0);
 
-  /* "ext/random123.pyx":165
+  /* "ext/random123.pyx":177
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -22959,7 +23388,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":166
+  /* "ext/random123.pyx":178
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22971,7 +23400,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":167
+    /* "ext/random123.pyx":179
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
@@ -22984,14 +23413,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 167, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 179, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 167, __pyx_L1_error)
+    __PYX_ERR(0, 179, __pyx_L1_error)
 
-    /* "ext/random123.pyx":166
+    /* "ext/random123.pyx":178
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23000,7 +23429,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":168
+  /* "ext/random123.pyx":180
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23008,16 +23437,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -23038,13 +23467,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -23056,25 +23485,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 168, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 180, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":169
+  /* "ext/random123.pyx":181
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 169, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 181, __pyx_L1_error)
   __pyx_v_values = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":170
+  /* "ext/random123.pyx":182
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23086,7 +23515,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":171
+    /* "ext/random123.pyx":183
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23099,7 +23528,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":172
+          /* "ext/random123.pyx":184
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
@@ -23112,7 +23541,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-        /* "ext/random123.pyx":171
+        /* "ext/random123.pyx":183
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23129,7 +23558,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
         }
     }
 
-    /* "ext/random123.pyx":170
+    /* "ext/random123.pyx":182
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23138,7 +23567,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":173
+  /* "ext/random123.pyx":185
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -23156,7 +23585,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":163
+  /* "ext/random123.pyx":175
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23184,7 +23613,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10normal_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":197
+/* "ext/random123.pyx":209
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23229,7 +23658,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
 
-  /* "ext/random123.pyx":200
+  /* "ext/random123.pyx":212
  *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
  *     (the caller keeps it alive while the table is used)."""
  *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
@@ -23240,7 +23669,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
 
-  /* "ext/random123.pyx":203
+  /* "ext/random123.pyx":215
  *     cdef Py_ssize_t x
  *     cdef double[::1] cdf
  *     table.n = n             # <<<<<<<<<<<<<<
@@ -23249,7 +23678,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->n = __pyx_v_n;
 
-  /* "ext/random123.pyx":204
+  /* "ext/random123.pyx":216
  *     cdef double[::1] cdf
  *     table.n = n
  *     table.mean = n * p             # <<<<<<<<<<<<<<
@@ -23258,7 +23687,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
 
-  /* "ext/random123.pyx":205
+  /* "ext/random123.pyx":217
  *     table.n = n
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
@@ -23267,7 +23696,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
 
-  /* "ext/random123.pyx":206
+  /* "ext/random123.pyx":218
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
@@ -23276,7 +23705,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
 
-  /* "ext/random123.pyx":207
+  /* "ext/random123.pyx":219
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL             # <<<<<<<<<<<<<<
@@ -23285,7 +23714,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->cdf = NULL;
 
-  /* "ext/random123.pyx":208
+  /* "ext/random123.pyx":220
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL
  *     table.size = 0             # <<<<<<<<<<<<<<
@@ -23294,7 +23723,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->size = 0;
 
-  /* "ext/random123.pyx":209
+  /* "ext/random123.pyx":221
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23303,7 +23732,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   if (__pyx_v_table->normal_approx) {
 
-    /* "ext/random123.pyx":210
+    /* "ext/random123.pyx":222
  *     table.size = 0
  *     if table.normal_approx:
  *         return None             # <<<<<<<<<<<<<<
@@ -23320,7 +23749,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":209
+    /* "ext/random123.pyx":221
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23329,7 +23758,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   }
 
-  /* "ext/random123.pyx":212
+  /* "ext/random123.pyx":224
  *         return None
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
@@ -23353,7 +23782,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_table->size = (__pyx_t_3 + 1);
 
 
-  /* "ext/random123.pyx":213
+  /* "ext/random123.pyx":225
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23361,16 +23790,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
  *     term = q ** n
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 213, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 213, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 213, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 213, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 213, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -23391,13 +23820,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 213, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 225, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 213, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 225, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -23409,25 +23838,25 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 213, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 225, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __pyx_v_cdf_array = __pyx_t_5;
   __pyx_t_5 = 0;
 
-  /* "ext/random123.pyx":214
+  /* "ext/random123.pyx":226
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array             # <<<<<<<<<<<<<<
  *     term = q ** n
  *     total = term
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 214, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 226, __pyx_L1_error)
   __pyx_v_cdf = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/random123.pyx":215
+  /* "ext/random123.pyx":227
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array
  *     term = q ** n             # <<<<<<<<<<<<<<
@@ -23436,7 +23865,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
 
-  /* "ext/random123.pyx":216
+  /* "ext/random123.pyx":228
  *     cdf = cdf_array
  *     term = q ** n
  *     total = term             # <<<<<<<<<<<<<<
@@ -23445,7 +23874,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_total = __pyx_v_term;
 
-  /* "ext/random123.pyx":217
+  /* "ext/random123.pyx":229
  *     term = q ** n
  *     total = term
  *     cdf[0] = total             # <<<<<<<<<<<<<<
@@ -23455,7 +23884,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
 
-  /* "ext/random123.pyx":218
+  /* "ext/random123.pyx":230
  *     total = term
  *     cdf[0] = total
  *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
@@ -23469,7 +23898,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
     __pyx_v_x = __pyx_t_16;
 
-    /* "ext/random123.pyx":219
+    /* "ext/random123.pyx":231
  *     cdf[0] = total
  *     for x in range(1, table.size):
  *         term *= a / x - s             # <<<<<<<<<<<<<<
@@ -23478,7 +23907,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":220
+    /* "ext/random123.pyx":232
  *     for x in range(1, table.size):
  *         term *= a / x - s
  *         total += term             # <<<<<<<<<<<<<<
@@ -23487,7 +23916,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_total = (__pyx_v_total + __pyx_v_term);
 
-    /* "ext/random123.pyx":221
+    /* "ext/random123.pyx":233
  *         term *= a / x - s
  *         total += term
  *         cdf[x] = total             # <<<<<<<<<<<<<<
@@ -23499,7 +23928,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
 
 
-  /* "ext/random123.pyx":222
+  /* "ext/random123.pyx":234
  *         total += term
  *         cdf[x] = total
  *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
@@ -23509,7 +23938,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
 
-  /* "ext/random123.pyx":225
+  /* "ext/random123.pyx":237
  *     cdef uint32_t top
  *     cdef int64_t first_count, last_count
  *     for top in range(256):             # <<<<<<<<<<<<<<
@@ -23519,7 +23948,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_17 = 0; __pyx_t_17 < 0x100; __pyx_t_17+=1) {
     __pyx_v_top = __pyx_t_17;
 
-    /* "ext/random123.pyx":227
+    /* "ext/random123.pyx":239
  *     for top in range(256):
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_count = binomial_search(top << 24, table)             # <<<<<<<<<<<<<<
@@ -23528,7 +23957,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_first_count = __pyx_f_7distsim_4_ext_9random123_binomial_search((__pyx_v_top << 24), __pyx_v_table);
 
-    /* "ext/random123.pyx":228
+    /* "ext/random123.pyx":240
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_count = binomial_search(top << 24, table)
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)             # <<<<<<<<<<<<<<
@@ -23537,7 +23966,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_last_count = __pyx_f_7distsim_4_ext_9random123_binomial_search(((__pyx_v_top << 24) | 0xFFFFFF), __pyx_v_table);
 
-    /* "ext/random123.pyx":229
+    /* "ext/random123.pyx":241
  *         first_count = binomial_search(top << 24, table)
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1             # <<<<<<<<<<<<<<
@@ -23558,7 +23987,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 
   }
 
-  /* "ext/random123.pyx":230
+  /* "ext/random123.pyx":242
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
  *     return cdf_array             # <<<<<<<<<<<<<<
@@ -23576,7 +24005,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":197
+  /* "ext/random123.pyx":209
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23612,7 +24041,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":233
+/* "ext/random123.pyx":245
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -23629,7 +24058,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   PY_LONG_LONG __pyx_t_3;
   int __pyx_t_4;
 
-  /* "ext/random123.pyx":237
+  /* "ext/random123.pyx":249
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23641,7 +24070,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":238
+    /* "ext/random123.pyx":250
  *     cdef uint64_t block
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
@@ -23650,7 +24079,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":239
+    /* "ext/random123.pyx":251
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
@@ -23681,7 +24110,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":237
+    /* "ext/random123.pyx":249
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23690,7 +24119,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":242
+  /* "ext/random123.pyx":254
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2             # <<<<<<<<<<<<<<
@@ -23699,7 +24128,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_block = (__pyx_v_element >> 2);
 
-  /* "ext/random123.pyx":243
+  /* "ext/random123.pyx":255
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -23711,7 +24140,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":244
+    /* "ext/random123.pyx":256
  *     block = element >> 2
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
@@ -23720,7 +24149,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
 
-    /* "ext/random123.pyx":245
+    /* "ext/random123.pyx":257
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block             # <<<<<<<<<<<<<<
@@ -23729,7 +24158,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_cache->block = __pyx_v_block;
 
-    /* "ext/random123.pyx":243
+    /* "ext/random123.pyx":255
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -23738,7 +24167,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":246
+  /* "ext/random123.pyx":258
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
  *     return binomial_inversion(cache.words[element & 3], table)             # <<<<<<<<<<<<<<
@@ -23751,7 +24180,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":233
+  /* "ext/random123.pyx":245
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -23766,7 +24195,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":249
+/* "ext/random123.pyx":261
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23780,7 +24209,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/random123.pyx":251
+  /* "ext/random123.pyx":263
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
  *     cdef int32_t count = table.count_by_top_bits[bits >> 24]             # <<<<<<<<<<<<<<
@@ -23789,7 +24218,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
 */
   __pyx_v_count = (__pyx_v_table->count_by_top_bits[(__pyx_v_bits >> 24)]);
 
-  /* "ext/random123.pyx":252
+  /* "ext/random123.pyx":264
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
  *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
  *     return count if count >= 0 else binomial_search(bits, table)             # <<<<<<<<<<<<<<
@@ -23811,7 +24240,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":249
+  /* "ext/random123.pyx":261
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23825,7 +24254,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":255
+/* "ext/random123.pyx":267
  * 
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23840,7 +24269,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   int __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/random123.pyx":256
+  /* "ext/random123.pyx":268
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
@@ -23849,7 +24278,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 */
   __pyx_v_u = ((__pyx_v_bits + 0.5) * (1.0 / 4294967296.0));
 
-  /* "ext/random123.pyx":257
+  /* "ext/random123.pyx":269
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
  *     cdef long long x = 0             # <<<<<<<<<<<<<<
@@ -23858,7 +24287,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 */
   __pyx_v_x = 0;
 
-  /* "ext/random123.pyx":258
+  /* "ext/random123.pyx":270
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
  *     cdef long long x = 0
  *     while x < table.size - 1 and u > table.cdf[x]:             # <<<<<<<<<<<<<<
@@ -23885,7 +24314,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":259
+    /* "ext/random123.pyx":271
  *     cdef long long x = 0
  *     while x < table.size - 1 and u > table.cdf[x]:
  *         x += 1             # <<<<<<<<<<<<<<
@@ -23895,7 +24324,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
     __pyx_v_x = (__pyx_v_x + 1);
   }
 
-  /* "ext/random123.pyx":260
+  /* "ext/random123.pyx":272
  *     while x < table.size - 1 and u > table.cdf[x]:
  *         x += 1
  *     return x             # <<<<<<<<<<<<<<
@@ -23908,7 +24337,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":255
+  /* "ext/random123.pyx":267
  * 
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23923,7 +24352,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":276
+/* "ext/random123.pyx":288
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23970,39 +24399,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 276, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 288, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 276, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 288, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 276, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 288, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 276, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 288, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 276, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 288, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 276, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 288, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 276, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 288, __pyx_L3_error)
     }
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 288, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 288, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 276, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 288, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24038,7 +24467,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":277
+  /* "ext/random123.pyx":289
  * 
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p             # <<<<<<<<<<<<<<
@@ -24052,7 +24481,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   __pyx_v_self->n = __pyx_t_1;
   __pyx_v_self->p = __pyx_t_2;
 
-  /* "ext/random123.pyx":278
+  /* "ext/random123.pyx":290
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -24080,21 +24509,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   if (__pyx_t_3) {
 
 
-    /* "ext/random123.pyx":279
+    /* "ext/random123.pyx":291
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)             # <<<<<<<<<<<<<<
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
 */
-    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 279, __pyx_L1_error)
+    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 291, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_5);
     __Pyx_GOTREF(__pyx_v_self->cdf_keeper);
     __Pyx_DECREF_SET(__pyx_v_self->cdf_keeper, __pyx_t_5);
     __pyx_t_5 = 0;
 
-    /* "ext/random123.pyx":278
+    /* "ext/random123.pyx":290
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -24103,7 +24532,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
 */
   }
 
-  /* "ext/random123.pyx":276
+  /* "ext/random123.pyx":288
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24124,7 +24553,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":281
+/* "ext/random123.pyx":293
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -24174,46 +24603,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 281, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 293, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 281, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 293, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 281, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 293, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 281, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 293, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 281, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 293, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 281, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 293, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 281, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 293, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 281, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 293, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 281, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 293, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 281, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 293, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 293, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 293, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 281, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 293, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24266,7 +24695,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts", 0);
 
-  /* "ext/random123.pyx":283
+  /* "ext/random123.pyx":295
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -24275,7 +24704,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":284
+  /* "ext/random123.pyx":296
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24283,16 +24712,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
  *         cdef BlockCache cache
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 284, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 296, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 284, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 296, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 284, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 296, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 284, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 284, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 296, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -24313,13 +24742,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 284, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 284, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -24331,25 +24760,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 284, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 296, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":285
+  /* "ext/random123.pyx":297
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)
  *         cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 297, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":287
+  /* "ext/random123.pyx":299
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -24375,7 +24804,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":288
+    /* "ext/random123.pyx":300
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out             # <<<<<<<<<<<<<<
@@ -24393,7 +24822,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":287
+    /* "ext/random123.pyx":299
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -24402,7 +24831,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":289
+  /* "ext/random123.pyx":301
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24414,19 +24843,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":290
+    /* "ext/random123.pyx":302
  *             return out
  *         if self.p >= 1.0:
  *             out[:] = self.n             # <<<<<<<<<<<<<<
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 290, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 302, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 290, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 302, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":291
+    /* "ext/random123.pyx":303
  *         if self.p >= 1.0:
  *             out[:] = self.n
  *             return out             # <<<<<<<<<<<<<<
@@ -24444,7 +24873,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":289
+    /* "ext/random123.pyx":301
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24453,7 +24882,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":292
+  /* "ext/random123.pyx":304
  *             out[:] = self.n
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -24462,7 +24891,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":293
+  /* "ext/random123.pyx":305
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24475,7 +24904,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":294
+        /* "ext/random123.pyx":306
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -24489,7 +24918,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":295
+          /* "ext/random123.pyx":307
  *         with nogil:
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)             # <<<<<<<<<<<<<<
@@ -24503,7 +24932,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 
       }
 
-      /* "ext/random123.pyx":293
+      /* "ext/random123.pyx":305
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24520,7 +24949,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       }
   }
 
-  /* "ext/random123.pyx":296
+  /* "ext/random123.pyx":308
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
  *         return out             # <<<<<<<<<<<<<<
@@ -24538,7 +24967,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":281
+  /* "ext/random123.pyx":293
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -24568,7 +24997,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":298
+/* "ext/random123.pyx":310
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -24620,60 +25049,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 298, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 310, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 298, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 310, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 298, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 310, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 298, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 310, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 298, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 310, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 298, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 310, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 298, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 310, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, i); __PYX_ERR(0, 298, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, i); __PYX_ERR(0, 310, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 298, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 310, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 298, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 310, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 298, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 310, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 298, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 310, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 298, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 310, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 299, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 311, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 298, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 310, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24701,572 +25130,44 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 }
 
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
-  Py_ssize_t __pyx_v_count;
-  Py_ssize_t __pyx_v_k;
-  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
-  uint64_t __pyx_v_element;
-  uint32_t __pyx_v_words[4];
-  uint32_t __pyx_v_more_words[4];
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  int __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_2;
   __Pyx_RefNannySetupContext("add_to", 0);
 
-  /* "ext/random123.pyx":303
+  /* "ext/random123.pyx":315
  *         the counts of `counts` for a contiguous range of elements, added in
  *         place (PoissonInput's step, without temporaries)."""
- *         cdef Py_ssize_t count = values.shape[0], k             # <<<<<<<<<<<<<<
- *         cdef BlockCache cache
- *         cdef uint64_t element = <uint64_t>first_element
+ *         if values.shape[0]:             # <<<<<<<<<<<<<<
+ *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+ * 
 */
-  __pyx_v_count = (__pyx_v_values.shape[0]);
+  __pyx_t_1 = ((__pyx_v_values.shape[0]) != 0);
 
-  /* "ext/random123.pyx":305
- *         cdef Py_ssize_t count = values.shape[0], k
- *         cdef BlockCache cache
- *         cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
- *         cdef uint32_t words[4]
- *         cdef uint32_t more_words[4]
-*/
-  __pyx_v_element = ((uint64_t)__pyx_v_first_element);
-
-  /* "ext/random123.pyx":308
- *         cdef uint32_t words[4]
- *         cdef uint32_t more_words[4]
- *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
- *             return
- *         if self.p >= 1.0:
-*/
-  __pyx_t_2 = (__pyx_v_self->n <= 0);
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_2 = (__pyx_v_self->p <= 0.0);
-
-  if (!__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_2 = (__pyx_v_count == 0);
-
-
-  __pyx_t_1 = __pyx_t_2;
-
-  __pyx_L4_bool_binop_done:;
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":309
- *         cdef uint32_t more_words[4]
- *         if self.n <= 0 or self.p <= 0.0 or count == 0:
- *             return             # <<<<<<<<<<<<<<
- *         if self.p >= 1.0:
- *             with nogil:
+    /* "ext/random123.pyx":316
+ *         place (PoissonInput's step, without temporaries)."""
+ *         if values.shape[0]:
+ *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])             # <<<<<<<<<<<<<<
+ * 
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):
 */
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
+    __pyx_t_2 = 0;
+    __pyx_f_7distsim_4_ext_9random123__add_counts(__pyx_v_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_weight, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_2)) )))), (__pyx_v_values.shape[0]));
 
-    /* "ext/random123.pyx":308
- *         cdef uint32_t words[4]
- *         cdef uint32_t more_words[4]
- *         if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
- *             return
- *         if self.p >= 1.0:
+    /* "ext/random123.pyx":315
+ *         the counts of `counts` for a contiguous range of elements, added in
+ *         place (PoissonInput's step, without temporaries)."""
+ *         if values.shape[0]:             # <<<<<<<<<<<<<<
+ *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+ * 
 */
   }
 
   /* "ext/random123.pyx":310
- *         if self.n <= 0 or self.p <= 0.0 or count == 0:
- *             return
- *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
- *             with nogil:
- *                 for k in range(count):
-*/
-  __pyx_t_1 = (__pyx_v_self->p >= 1.0);
-
-  if (__pyx_t_1) {
-
-
-    /* "ext/random123.pyx":311
- *             return
- *         if self.p >= 1.0:
- *             with nogil:             # <<<<<<<<<<<<<<
- *                 for k in range(count):
- *                     values[k] += weight * self.n
-*/
-    {
-        PyThreadState * _save;
-        _save = PyEval_SaveThread();
-        __Pyx_FastGIL_Remember();
-        /*try:*/ {
-
-          /* "ext/random123.pyx":312
- *         if self.p >= 1.0:
- *             with nogil:
- *                 for k in range(count):             # <<<<<<<<<<<<<<
- *                     values[k] += weight * self.n
- *             return
-*/
-
-          __pyx_t_3 = __pyx_v_count;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_k = __pyx_t_5;
-
-            /* "ext/random123.pyx":313
- *             with nogil:
- *                 for k in range(count):
- *                     values[k] += weight * self.n             # <<<<<<<<<<<<<<
- *             return
- *         cache.block = 0xFFFFFFFFFFFFFFFF
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_v_self->n);
-          }
-
-        }
-
-        /* "ext/random123.pyx":311
- *             return
- *         if self.p >= 1.0:
- *             with nogil:             # <<<<<<<<<<<<<<
- *                 for k in range(count):
- *                     values[k] += weight * self.n
-*/
-        /*finally:*/ {
-          /*normal exit:*/{
-            __Pyx_FastGIL_Forget();
-            PyEval_RestoreThread(_save);
-            goto __pyx_L10;
-          }
-          __pyx_L10:;
-        }
-    }
-
-    /* "ext/random123.pyx":314
- *                 for k in range(count):
- *                     values[k] += weight * self.n
- *             return             # <<<<<<<<<<<<<<
- *         cache.block = 0xFFFFFFFFFFFFFFFF
- *         with nogil:
-*/
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    goto __pyx_L0;
-
-    /* "ext/random123.pyx":310
- *         if self.n <= 0 or self.p <= 0.0 or count == 0:
- *             return
- *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
- *             with nogil:
- *                 for k in range(count):
-*/
-  }
-
-  /* "ext/random123.pyx":315
- *                     values[k] += weight * self.n
- *             return
- *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
- *         with nogil:
- *             if self.table.normal_approx:
-*/
-  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
-
-  /* "ext/random123.pyx":316
- *             return
- *         cache.block = 0xFFFFFFFFFFFFFFFF
- *         with nogil:             # <<<<<<<<<<<<<<
- *             if self.table.normal_approx:
- *                 for k in range(count):
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/random123.pyx":317
- *         cache.block = 0xFFFFFFFFFFFFFFFF
- *         with nogil:
- *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
- *                 for k in range(count):
- *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
-*/
-        if (__pyx_v_self->table.normal_approx) {
-
-          /* "ext/random123.pyx":318
- *         with nogil:
- *             if self.table.normal_approx:
- *                 for k in range(count):             # <<<<<<<<<<<<<<
- *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
- *                                                         &cache)
-*/
-
-          __pyx_t_3 = __pyx_v_count;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_k = __pyx_t_5;
-
-            /* "ext/random123.pyx":319
- *             if self.table.normal_approx:
- *                 for k in range(count):
- *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,             # <<<<<<<<<<<<<<
- *                                                         &cache)
- *             # Block by block: the same numbers as binomial_draw, without a
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + __pyx_v_k), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache)));
-          }
-
-
-          /* "ext/random123.pyx":317
- *         cache.block = 0xFFFFFFFFFFFFFFFF
- *         with nogil:
- *             if self.table.normal_approx:             # <<<<<<<<<<<<<<
- *                 for k in range(count):
- *                     values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
-*/
-        }
-
-        /* "ext/random123.pyx":323
- *             # Block by block: the same numbers as binomial_draw, without a
- *             # check per element.
- *             k = 0             # <<<<<<<<<<<<<<
- *             while k < count and not self.table.normal_approx:
- *                 if element & 3 == 0 and k + 8 <= count:
-*/
-        __pyx_v_k = 0;
-
-        /* "ext/random123.pyx":324
- *             # check per element.
- *             k = 0
- *             while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
- *                 if element & 3 == 0 and k + 8 <= count:
- *                     # Two independent blocks: their rounds interleave.
-*/
-        while (1) {
-          __pyx_t_2 = (__pyx_v_k < __pyx_v_count);
-
-          if (__pyx_t_2) {
-
-          } else {
-
-            __pyx_t_1 = __pyx_t_2;
-
-            goto __pyx_L21_bool_binop_done;
-          }
-          __pyx_t_2 = (!__pyx_v_self->table.normal_approx);
-
-
-          __pyx_t_1 = __pyx_t_2;
-
-          __pyx_L21_bool_binop_done:;
-
-          if (!__pyx_t_1) break;
-
-          /* "ext/random123.pyx":325
- *             k = 0
- *             while k < count and not self.table.normal_approx:
- *                 if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
- *                     # Two independent blocks: their rounds interleave.
- *                     philox4x32_10(key, element >> 2, draw, words)
-*/
-          __pyx_t_2 = ((__pyx_v_element & 3) == 0);
-
-          if (__pyx_t_2) {
-
-          } else {
-
-            __pyx_t_1 = __pyx_t_2;
-
-            goto __pyx_L24_bool_binop_done;
-          }
-          __pyx_t_2 = ((__pyx_v_k + 8) <= __pyx_v_count);
-
-
-          __pyx_t_1 = __pyx_t_2;
-
-          __pyx_L24_bool_binop_done:;
-          if (__pyx_t_1) {
-
-
-            /* "ext/random123.pyx":327
- *                 if element & 3 == 0 and k + 8 <= count:
- *                     # Two independent blocks: their rounds interleave.
- *                     philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
- *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
-*/
-            __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
-
-            /* "ext/random123.pyx":328
- *                     # Two independent blocks: their rounds interleave.
- *                     philox4x32_10(key, element >> 2, draw, words)
- *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)             # <<<<<<<<<<<<<<
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
-*/
-            __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((__pyx_v_element >> 2) + 1), __pyx_v_draw, __pyx_v_more_words);
-
-            /* "ext/random123.pyx":329
- *                     philox4x32_10(key, element >> 2, draw, words)
- *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":330
- *                     philox4x32_10(key, (element >> 2) + 1, draw, more_words)
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
-*/
-            __pyx_t_6 = (__pyx_v_k + 1);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":331
- *                     values[k] += weight * binomial_inversion(words[0], &self.table)
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
-*/
-            __pyx_t_6 = (__pyx_v_k + 2);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":332
- *                     values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
- *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
-*/
-            __pyx_t_6 = (__pyx_v_k + 3);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":333
- *                     values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
- *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
-*/
-            __pyx_t_6 = (__pyx_v_k + 4);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[0]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":334
- *                     values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
- *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
- *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
-*/
-            __pyx_t_6 = (__pyx_v_k + 5);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[1]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":335
- *                     values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
- *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
- *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)             # <<<<<<<<<<<<<<
- *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
- *                     k += 8
-*/
-            __pyx_t_6 = (__pyx_v_k + 6);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[2]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":336
- *                     values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
- *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
- *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)             # <<<<<<<<<<<<<<
- *                     k += 8
- *                     element += 8
-*/
-            __pyx_t_6 = (__pyx_v_k + 7);
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[3]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":337
- *                     values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
- *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
- *                     k += 8             # <<<<<<<<<<<<<<
- *                     element += 8
- *                     continue
-*/
-            __pyx_v_k = (__pyx_v_k + 8);
-
-            /* "ext/random123.pyx":338
- *                     values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
- *                     k += 8
- *                     element += 8             # <<<<<<<<<<<<<<
- *                     continue
- *                 # The first and last few elements, one block at a time.
-*/
-            __pyx_v_element = (__pyx_v_element + 8);
-
-            /* "ext/random123.pyx":339
- *                     k += 8
- *                     element += 8
- *                     continue             # <<<<<<<<<<<<<<
- *                 # The first and last few elements, one block at a time.
- *                 philox4x32_10(key, element >> 2, draw, words)
-*/
-            goto __pyx_L19_continue;
-
-            /* "ext/random123.pyx":325
- *             k = 0
- *             while k < count and not self.table.normal_approx:
- *                 if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
- *                     # Two independent blocks: their rounds interleave.
- *                     philox4x32_10(key, element >> 2, draw, words)
-*/
-          }
-
-          /* "ext/random123.pyx":341
- *                     continue
- *                 # The first and last few elements, one block at a time.
- *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
- *                 while True:
- *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
-*/
-          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
-
-          /* "ext/random123.pyx":342
- *                 # The first and last few elements, one block at a time.
- *                 philox4x32_10(key, element >> 2, draw, words)
- *                 while True:             # <<<<<<<<<<<<<<
- *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
- *                     k += 1
-*/
-          while (1) {
-
-            /* "ext/random123.pyx":343
- *                 philox4x32_10(key, element >> 2, draw, words)
- *                 while True:
- *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
- *                     k += 1
- *                     element += 1
-*/
-            __pyx_t_6 = __pyx_v_k;
-            *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_6)) )) += (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table)));
-
-            /* "ext/random123.pyx":344
- *                 while True:
- *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
- *                     k += 1             # <<<<<<<<<<<<<<
- *                     element += 1
- *                     if k == count or element & 3 == 0:
-*/
-            __pyx_v_k = (__pyx_v_k + 1);
-
-            /* "ext/random123.pyx":345
- *                     values[k] += weight * binomial_inversion(words[element & 3], &self.table)
- *                     k += 1
- *                     element += 1             # <<<<<<<<<<<<<<
- *                     if k == count or element & 3 == 0:
- *                         break
-*/
-            __pyx_v_element = (__pyx_v_element + 1);
-
-            /* "ext/random123.pyx":346
- *                     k += 1
- *                     element += 1
- *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
- *                         break
- * 
-*/
-            __pyx_t_2 = (__pyx_v_k == __pyx_v_count);
-
-            if (!__pyx_t_2) {
-
-            } else {
-
-              __pyx_t_1 = __pyx_t_2;
-
-              goto __pyx_L29_bool_binop_done;
-            }
-            __pyx_t_2 = ((__pyx_v_element & 3) == 0);
-
-
-            __pyx_t_1 = __pyx_t_2;
-
-            __pyx_L29_bool_binop_done:;
-            if (__pyx_t_1) {
-
-
-              /* "ext/random123.pyx":347
- *                     element += 1
- *                     if k == count or element & 3 == 0:
- *                         break             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-              goto __pyx_L27_break;
-
-              /* "ext/random123.pyx":346
- *                     k += 1
- *                     element += 1
- *                     if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
- *                         break
- * 
-*/
-            }
-          }
-          __pyx_L27_break:;
-          __pyx_L19_continue:;
-        }
-      }
-
-      /* "ext/random123.pyx":316
- *             return
- *         cache.block = 0xFFFFFFFFFFFFFFFF
- *         with nogil:             # <<<<<<<<<<<<<<
- *             if self.table.normal_approx:
- *                 for k in range(count):
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L15;
-        }
-        __pyx_L15:;
-      }
-  }
-
-  /* "ext/random123.pyx":298
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25276,13 +25177,207 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
   /* function exit code */
   __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":318
+ *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+ * 
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):             # <<<<<<<<<<<<<<
+ *         """`add_to` at every step (draw = the step) as an operation of the
+ *         compiled step loop (the PoissonInput's events)."""
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7adder(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_6adder, "`add_to` at every step (draw = the step) as an operation of the\n        compiled step loop (the PoissonInput\047s events).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder = {"adder", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_6adder};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7adder(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  uint64_t __pyx_v_key;
+  int64_t __pyx_v_first_element;
+  double __pyx_v_weight;
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("adder (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 318, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 318, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 318, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 1, 4, 4, i); __PYX_ERR(0, 318, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 4)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 318, __pyx_L3_error)
+    }
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 318, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("adder", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 318, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.adder", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_key, __pyx_v_first_element, __pyx_v_weight, __pyx_v_values);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_6 = NULL;
+  size_t __pyx_t_7;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("adder", 0);
+
+  /* "ext/random123.pyx":321
+ *         """`add_to` at every step (draw = the step) as an operation of the
+ *         compiled step loop (the PoissonInput's events)."""
+ *         return _AddCounts(self, key, first_element, weight, values)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_2 = NULL;
+  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_7 = 1;
+  {
+    PyObject *__pyx_callargs[6] = {__pyx_t_2, ((PyObject *)__pyx_v_self), __pyx_t_3, __pyx_t_4, __pyx_t_5, __pyx_t_6};
+    __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_callargs+__pyx_t_7, (6-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 321, __pyx_L1_error)
+    __Pyx_GOTREF((PyObject *)__pyx_t_1);
+  }
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = ((PyObject *)__pyx_t_1);
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":318
+ *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+ * 
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):             # <<<<<<<<<<<<<<
+ *         """`add_to` at every step (draw = the step) as an operation of the
+ *         compiled step loop (the PoissonInput's events)."""
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_6);
+  __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.adder", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
   __pyx_L0:;
-
-
-
-
-
-
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
@@ -25295,15 +25390,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__(PyObject *__pyx_v_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__(PyObject *__pyx_v_self, 
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -25329,14 +25424,14 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
   if (unlikely(__pyx_kwds_len < 0)) return NULL;
   if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self));
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self));
 
   /* function exit code */
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_lineno = 0;
@@ -25376,15 +25471,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6__reduce_cy
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__(PyObject *__pyx_v_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__(PyObject *__pyx_v_self, 
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -25450,7 +25545,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v___pyx_state);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v___pyx_state);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -25460,7 +25555,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_lineno = 0;
@@ -25492,7 +25587,1230 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":350
+/* "ext/random123.pyx":324
+ * 
+ * 
+ * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, uint64_t draw,             # <<<<<<<<<<<<<<
+ *                       double weight, double* values, Py_ssize_t count) noexcept:
+ *     cdef Py_ssize_t k
+*/
+
+static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, double *__pyx_v_values, Py_ssize_t __pyx_v_count) {
+  Py_ssize_t __pyx_v_k;
+  struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
+  uint64_t __pyx_v_element;
+  uint32_t __pyx_v_words[4];
+  uint32_t __pyx_v_more_words[4];
+  int __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+
+  /* "ext/random123.pyx":328
+ *     cdef Py_ssize_t k
+ *     cdef BlockCache cache
+ *     cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
+ *     cdef uint32_t words[4]
+ *     cdef uint32_t more_words[4]
+*/
+  __pyx_v_element = ((uint64_t)__pyx_v_first_element);
+
+  /* "ext/random123.pyx":331
+ *     cdef uint32_t words[4]
+ *     cdef uint32_t more_words[4]
+ *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     if self.p >= 1.0:
+*/
+  __pyx_t_2 = (__pyx_v_self->n <= 0);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (__pyx_v_self->p <= 0.0);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (__pyx_v_count == 0);
+
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":332
+ *     cdef uint32_t more_words[4]
+ *     if self.n <= 0 or self.p <= 0.0 or count == 0:
+ *         return             # <<<<<<<<<<<<<<
+ *     if self.p >= 1.0:
+ *         with nogil:
+*/
+    {
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":331
+ *     cdef uint32_t words[4]
+ *     cdef uint32_t more_words[4]
+ *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
+ *         return
+ *     if self.p >= 1.0:
+*/
+  }
+
+  /* "ext/random123.pyx":333
+ *     if self.n <= 0 or self.p <= 0.0 or count == 0:
+ *         return
+ *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             for k in range(count):
+*/
+  __pyx_t_1 = (__pyx_v_self->p >= 1.0);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":334
+ *         return
+ *     if self.p >= 1.0:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * self.n
+*/
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
+
+          /* "ext/random123.pyx":335
+ *     if self.p >= 1.0:
+ *         with nogil:
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * self.n
+ *         return
+*/
+
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
+
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
+
+            /* "ext/random123.pyx":336
+ *         with nogil:
+ *             for k in range(count):
+ *                 values[k] += weight * self.n             # <<<<<<<<<<<<<<
+ *         return
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+*/
+
+            __pyx_t_6 = __pyx_v_k;
+            (__pyx_v_values[__pyx_t_6]) = ((__pyx_v_values[__pyx_t_6]) + (__pyx_v_weight * __pyx_v_self->n));
+          }
+
+        }
+
+        /* "ext/random123.pyx":334
+ *         return
+ *     if self.p >= 1.0:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * self.n
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L10;
+          }
+          __pyx_L10:;
+        }
+    }
+
+    /* "ext/random123.pyx":337
+ *             for k in range(count):
+ *                 values[k] += weight * self.n
+ *         return             # <<<<<<<<<<<<<<
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:
+*/
+    {
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":333
+ *     if self.n <= 0 or self.p <= 0.0 or count == 0:
+ *         return
+ *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             for k in range(count):
+*/
+  }
+
+  /* "ext/random123.pyx":338
+ *                 values[k] += weight * self.n
+ *         return
+ *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         if self.table.normal_approx:
+*/
+  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
+
+  /* "ext/random123.pyx":339
+ *         return
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         if self.table.normal_approx:
+ *             for k in range(count):
+*/
+  {
+      PyThreadState * _save;
+      _save = PyEval_SaveThread();
+      __Pyx_FastGIL_Remember();
+      /*try:*/ {
+
+        /* "ext/random123.pyx":340
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:
+ *         if self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+*/
+        if (__pyx_v_self->table.normal_approx) {
+
+          /* "ext/random123.pyx":341
+ *     with nogil:
+ *         if self.table.normal_approx:
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+ *                                                     &cache)
+*/
+
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
+
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
+
+            /* "ext/random123.pyx":342
+ *         if self.table.normal_approx:
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,             # <<<<<<<<<<<<<<
+ *                                                     &cache)
+ *         # Block by block: the same numbers as binomial_draw, without a
+*/
+
+            __pyx_t_6 = __pyx_v_k;
+
+            /* "ext/random123.pyx":343
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+ *                                                     &cache)             # <<<<<<<<<<<<<<
+ *         # Block by block: the same numbers as binomial_draw, without a
+ *         # check per element.
+*/
+            (__pyx_v_values[__pyx_t_6]) = ((__pyx_v_values[__pyx_t_6]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + __pyx_v_k), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache))));
+          }
+
+
+          /* "ext/random123.pyx":340
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:
+ *         if self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+*/
+        }
+
+        /* "ext/random123.pyx":346
+ *         # Block by block: the same numbers as binomial_draw, without a
+ *         # check per element.
+ *         k = 0             # <<<<<<<<<<<<<<
+ *         while k < count and not self.table.normal_approx:
+ *             if element & 3 == 0 and k + 8 <= count:
+*/
+        __pyx_v_k = 0;
+
+        /* "ext/random123.pyx":347
+ *         # check per element.
+ *         k = 0
+ *         while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *             if element & 3 == 0 and k + 8 <= count:
+ *                 # Two independent blocks: their rounds interleave.
+*/
+        while (1) {
+          __pyx_t_2 = (__pyx_v_k < __pyx_v_count);
+
+          if (__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L21_bool_binop_done;
+          }
+          __pyx_t_2 = (!__pyx_v_self->table.normal_approx);
+
+
+          __pyx_t_1 = __pyx_t_2;
+
+          __pyx_L21_bool_binop_done:;
+
+          if (!__pyx_t_1) break;
+
+          /* "ext/random123.pyx":348
+ *         k = 0
+ *         while k < count and not self.table.normal_approx:
+ *             if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
+ *                 # Two independent blocks: their rounds interleave.
+ *                 philox4x32_10(key, element >> 2, draw, words)
+*/
+          __pyx_t_2 = ((__pyx_v_element & 3) == 0);
+
+          if (__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L24_bool_binop_done;
+          }
+          __pyx_t_2 = ((__pyx_v_k + 8) <= __pyx_v_count);
+
+
+          __pyx_t_1 = __pyx_t_2;
+
+          __pyx_L24_bool_binop_done:;
+          if (__pyx_t_1) {
+
+
+            /* "ext/random123.pyx":350
+ *             if element & 3 == 0 and k + 8 <= count:
+ *                 # Two independent blocks: their rounds interleave.
+ *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
+ *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+ *                 values[k] += weight * binomial_inversion(words[0], &self.table)
+*/
+            __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
+
+            /* "ext/random123.pyx":351
+ *                 # Two independent blocks: their rounds interleave.
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+*/
+            __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((__pyx_v_element >> 2) + 1), __pyx_v_draw, __pyx_v_more_words);
+
+            /* "ext/random123.pyx":352
+ *                 philox4x32_10(key, element >> 2, draw, words)
+ *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+ *                 values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
+ *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+*/
+
+            __pyx_t_3 = __pyx_v_k;
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":353
+ *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+ *                 values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
+ *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+*/
+
+            __pyx_t_3 = (__pyx_v_k + 1);
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":354
+ *                 values[k] += weight * binomial_inversion(words[0], &self.table)
+ *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
+ *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+*/
+
+            __pyx_t_3 = (__pyx_v_k + 2);
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":355
+ *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+ *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
+ *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+ *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+*/
+
+            __pyx_t_3 = (__pyx_v_k + 3);
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":356
+ *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+ *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)             # <<<<<<<<<<<<<<
+ *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+ *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+*/
+
+            __pyx_t_3 = (__pyx_v_k + 4);
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[0]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":357
+ *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+ *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+ *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)             # <<<<<<<<<<<<<<
+ *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+ *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+*/
+
+            __pyx_t_3 = (__pyx_v_k + 5);
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[1]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":358
+ *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+ *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+ *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)             # <<<<<<<<<<<<<<
+ *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+ *                 k += 8
+*/
+
+            __pyx_t_3 = (__pyx_v_k + 6);
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[2]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":359
+ *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+ *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+ *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)             # <<<<<<<<<<<<<<
+ *                 k += 8
+ *                 element += 8
+*/
+
+            __pyx_t_3 = (__pyx_v_k + 7);
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[3]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":360
+ *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+ *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+ *                 k += 8             # <<<<<<<<<<<<<<
+ *                 element += 8
+ *                 continue
+*/
+            __pyx_v_k = (__pyx_v_k + 8);
+
+            /* "ext/random123.pyx":361
+ *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+ *                 k += 8
+ *                 element += 8             # <<<<<<<<<<<<<<
+ *                 continue
+ *             # The first and last few elements, one block at a time.
+*/
+            __pyx_v_element = (__pyx_v_element + 8);
+
+            /* "ext/random123.pyx":362
+ *                 k += 8
+ *                 element += 8
+ *                 continue             # <<<<<<<<<<<<<<
+ *             # The first and last few elements, one block at a time.
+ *             philox4x32_10(key, element >> 2, draw, words)
+*/
+            goto __pyx_L19_continue;
+
+            /* "ext/random123.pyx":348
+ *         k = 0
+ *         while k < count and not self.table.normal_approx:
+ *             if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
+ *                 # Two independent blocks: their rounds interleave.
+ *                 philox4x32_10(key, element >> 2, draw, words)
+*/
+          }
+
+          /* "ext/random123.pyx":364
+ *                 continue
+ *             # The first and last few elements, one block at a time.
+ *             philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
+ *             while True:
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+*/
+          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
+
+          /* "ext/random123.pyx":365
+ *             # The first and last few elements, one block at a time.
+ *             philox4x32_10(key, element >> 2, draw, words)
+ *             while True:             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+ *                 k += 1
+*/
+          while (1) {
+
+            /* "ext/random123.pyx":366
+ *             philox4x32_10(key, element >> 2, draw, words)
+ *             while True:
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
+ *                 k += 1
+ *                 element += 1
+*/
+
+            __pyx_t_3 = __pyx_v_k;
+            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table))));
+
+            /* "ext/random123.pyx":367
+ *             while True:
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+ *                 k += 1             # <<<<<<<<<<<<<<
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:
+*/
+            __pyx_v_k = (__pyx_v_k + 1);
+
+            /* "ext/random123.pyx":368
+ *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+ *                 k += 1
+ *                 element += 1             # <<<<<<<<<<<<<<
+ *                 if k == count or element & 3 == 0:
+ *                     break
+*/
+            __pyx_v_element = (__pyx_v_element + 1);
+
+            /* "ext/random123.pyx":369
+ *                 k += 1
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
+ *                     break
+ * 
+*/
+            __pyx_t_2 = (__pyx_v_k == __pyx_v_count);
+
+            if (!__pyx_t_2) {
+
+            } else {
+
+              __pyx_t_1 = __pyx_t_2;
+
+              goto __pyx_L29_bool_binop_done;
+            }
+            __pyx_t_2 = ((__pyx_v_element & 3) == 0);
+
+
+            __pyx_t_1 = __pyx_t_2;
+
+            __pyx_L29_bool_binop_done:;
+            if (__pyx_t_1) {
+
+
+              /* "ext/random123.pyx":370
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:
+ *                     break             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+              goto __pyx_L27_break;
+
+              /* "ext/random123.pyx":369
+ *                 k += 1
+ *                 element += 1
+ *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
+ *                     break
+ * 
+*/
+            }
+          }
+          __pyx_L27_break:;
+          __pyx_L19_continue:;
+        }
+      }
+
+      /* "ext/random123.pyx":339
+ *         return
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         if self.table.normal_approx:
+ *             for k in range(count):
+*/
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L15;
+        }
+        __pyx_L15:;
+      }
+  }
+
+  /* "ext/random123.pyx":324
+ * 
+ * 
+ * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, uint64_t draw,             # <<<<<<<<<<<<<<
+ *                       double weight, double* values, Py_ssize_t count) noexcept:
+ *     cdef Py_ssize_t k
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+
+
+
+
+}
+
+/* "ext/random123.pyx":383
+ *     cdef object keep_alive
+ * 
+ *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,             # <<<<<<<<<<<<<<
+ *                  double[::1] values):
+ *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+*/
+
+/* Python wrapper */
+static int __pyx_pw_7distsim_4_ext_9random123_10_AddCounts_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static int __pyx_pw_7distsim_4_ext_9random123_10_AddCounts_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws = 0;
+  uint64_t __pyx_v_key;
+  int64_t __pyx_v_first_element;
+  double __pyx_v_weight;
+  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL_TPNEW
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[5] = {0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL_TPNEW
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_draws,&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 383, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 383, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 383, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 383, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 383, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 383, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 383, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 5, 5, i); __PYX_ERR(0, 383, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 5)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 383, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 383, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 383, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 383, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 383, __pyx_L3_error)
+    }
+    __pyx_v_draws = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)values[0]);
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 384, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 383, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_AddTraceback("distsim._ext.random123._AddCounts.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+  __pyx_L4_argument_unpacking_done:;
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self), __pyx_v_draws, __pyx_v_key, __pyx_v_first_element, __pyx_v_weight, __pyx_v_values);
+
+  /* function exit code */
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __pyx_r = -1;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  goto __pyx_L7_cleaned_up;
+  __pyx_L0:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __pyx_L7_cleaned_up:;
+
+
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  uint64_t __pyx_t_2;
+  int64_t __pyx_t_3;
+  double __pyx_t_4;
+  double *__pyx_t_5;
+  int __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__init__", 0);
+
+  /* "ext/random123.pyx":385
+ *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,
+ *                  double[::1] values):
+ *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight             # <<<<<<<<<<<<<<
+ *         self.count = values.shape[0]
+ *         self.values = &values[0] if self.count else NULL
+*/
+  __pyx_t_1 = ((PyObject *)__pyx_v_draws);
+  __Pyx_INCREF(__pyx_t_1);
+  __pyx_t_2 = __pyx_v_key;
+
+  __pyx_t_3 = __pyx_v_first_element;
+
+  __pyx_t_4 = __pyx_v_weight;
+
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF((PyObject *)__pyx_v_self->draws);
+  __Pyx_DECREF_SET(__pyx_v_self->draws, ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_t_1));
+  __pyx_t_1 = 0;
+  __pyx_v_self->key = __pyx_t_2;
+  __pyx_v_self->first_element = __pyx_t_3;
+  __pyx_v_self->weight = __pyx_t_4;
+
+  /* "ext/random123.pyx":386
+ *                  double[::1] values):
+ *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+ *         self.count = values.shape[0]             # <<<<<<<<<<<<<<
+ *         self.values = &values[0] if self.count else NULL
+ *         self.keep_alive = values
+*/
+  __pyx_v_self->count = (__pyx_v_values.shape[0]);
+
+  /* "ext/random123.pyx":387
+ *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+ *         self.count = values.shape[0]
+ *         self.values = &values[0] if self.count else NULL             # <<<<<<<<<<<<<<
+ *         self.keep_alive = values
+ *         self.op.run = _add_counts_op
+*/
+  __pyx_t_6 = (__pyx_v_self->count != 0);
+
+  if (__pyx_t_6) {
+    __pyx_t_7 = 0;
+
+    __pyx_t_5 = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_7)) ))));
+  } else {
+
+    __pyx_t_5 = NULL;
+  }
+
+  __pyx_v_self->values = __pyx_t_5;
+
+  /* "ext/random123.pyx":388
+ *         self.count = values.shape[0]
+ *         self.values = &values[0] if self.count else NULL
+ *         self.keep_alive = values             # <<<<<<<<<<<<<<
+ *         self.op.run = _add_counts_op
+ *         self.op.state = <void*>self
+*/
+  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v_self->keep_alive);
+  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, __pyx_t_1);
+  __pyx_t_1 = 0;
+
+  /* "ext/random123.pyx":389
+ *         self.values = &values[0] if self.count else NULL
+ *         self.keep_alive = values
+ *         self.op.run = _add_counts_op             # <<<<<<<<<<<<<<
+ *         self.op.state = <void*>self
+ * 
+*/
+  __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_9random123__add_counts_op;
+
+  /* "ext/random123.pyx":390
+ *         self.keep_alive = values
+ *         self.op.run = _add_counts_op
+ *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
+ * 
+ *     def step_op(self):
+*/
+  __pyx_v_self->op.state = ((void *)__pyx_v_self);
+
+  /* "ext/random123.pyx":383
+ *     cdef object keep_alive
+ * 
+ *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,             # <<<<<<<<<<<<<<
+ *                  double[::1] values):
+ *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.random123._AddCounts.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":392
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+ * 
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op = {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("step_op (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("step_op", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("step_op", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("step_op", 0);
+
+  /* "ext/random123.pyx":393
+ * 
+ *     def step_op(self):
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 393, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":392
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.random123._AddCounts.step_op", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts_4__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
+
+  /* "(tree fragment)":2
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_values_cannot_be_co, 0, 0);
+  __PYX_ERR(1, 2, __pyx_L1_error)
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.random123._AddCounts.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+    }
+    __pyx_v___pyx_state = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.random123._AddCounts.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self), __pyx_v___pyx_state);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
+
+  /* "(tree fragment)":4
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_values_cannot_be_co, 0, 0);
+  __PYX_ERR(1, 4, __pyx_L1_error)
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.random123._AddCounts.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":396
+ * 
+ * 
+ * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef _AddCounts self = <_AddCounts>state
+ *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+*/
+
+static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state, int64_t __pyx_v_step, CYTHON_UNUSED double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
+  struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("_add_counts_op", 0);
+
+  /* "ext/random123.pyx":397
+ * 
+ * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef _AddCounts self = <_AddCounts>state             # <<<<<<<<<<<<<<
+ *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+ *                 self.values, self.count)
+*/
+  __pyx_t_1 = ((PyObject *)__pyx_v_state);
+  __Pyx_INCREF(__pyx_t_1);
+  __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_t_1);
+  __pyx_t_1 = 0;
+
+  /* "ext/random123.pyx":398
+ * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef _AddCounts self = <_AddCounts>state
+ *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,             # <<<<<<<<<<<<<<
+ *                 self.values, self.count)
+ *     return 0
+*/
+  __pyx_t_1 = ((PyObject *)__pyx_v_self->draws);
+  __Pyx_INCREF(__pyx_t_1);
+
+  /* "ext/random123.pyx":399
+ *     cdef _AddCounts self = <_AddCounts>state
+ *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+ *                 self.values, self.count)             # <<<<<<<<<<<<<<
+ *     return 0
+ * 
+*/
+  __pyx_f_7distsim_4_ext_9random123__add_counts(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_t_1), __pyx_v_self->key, __pyx_v_self->first_element, ((uint64_t)__pyx_v_step), __pyx_v_self->weight, __pyx_v_self->values, __pyx_v_self->count);
+  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+
+  /* "ext/random123.pyx":400
+ *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+ *                 self.values, self.count)
+ *     return 0             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = 0;
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":396
+ * 
+ * 
+ * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef _AddCounts self = <_AddCounts>state
+ *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  __Pyx_XDECREF((PyObject *)__pyx_v_self);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":403
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -25501,16 +26819,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__setstate_
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13binomial(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_15binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12binomial, "Binomial(n, p) counts, one per element id (see `BinomialDraws`).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12binomial};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13binomial(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_14binomial, "Binomial(n, p) counts, one per element id (see `BinomialDraws`).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_15binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_15binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_14binomial};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_15binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -25544,60 +26862,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 350, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 403, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 350, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 403, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 350, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 403, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 350, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 403, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 350, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 403, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 350, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 403, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 350, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 403, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 350, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 403, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 350, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 403, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 350, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 403, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 350, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 403, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 350, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 403, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 350, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 403, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 350, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 403, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 350, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 403, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25609,7 +26927,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_12binomial(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw, __pyx_v_n, __pyx_v_p);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_14binomial(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw, __pyx_v_n, __pyx_v_p);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -25624,7 +26942,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -25639,15 +26957,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":352
+  /* "ext/random123.pyx":405
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 405, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 405, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -25656,16 +26974,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 352, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 405, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 405, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 405, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 405, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -25676,7 +26994,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 352, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 405, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -25690,7 +27008,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":350
+  /* "ext/random123.pyx":403
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -25825,8 +27143,9 @@ static int __pyx_tp_clear_7distsim_4_ext_9random123_BinomialDraws(PyObject *o) {
 static PyMethodDef __pyx_methods_7distsim_4_ext_9random123_BinomialDraws[] = {
   {"counts", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_2counts},
   {"add_to", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_4add_to},
-  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
-  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"adder", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_6adder},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
   {0, 0, 0, 0}
 };
 #if CYTHON_USE_TYPE_SPECS
@@ -25912,6 +27231,228 @@ static PyTypeObject __pyx_type_7distsim_4_ext_9random123_BinomialDraws = {
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
   #if CYTHON_VECTORCALL_TPNEW
   __pyx_tp_vectorcall_7distsim_4_ext_9random123_BinomialDraws, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9random123__AddCounts(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *p = ((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)o);
+  p->draws = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)Py_None); Py_INCREF(Py_None);
+  p->keep_alive = Py_None; Py_INCREF(Py_None);
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9random123__AddCounts(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __Pyx_AllocateExtensionType(t, 0);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_9random123__AddCounts(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_9random123__AddCounts(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_9random123__AddCounts, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9random123__AddCounts(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_9random123__AddCounts((PyTypeObject*)t, args, nargs, kwnames);
+  if (likely(o)) {
+    assert(Py_TYPE(o) == (PyTypeObject*)t);
+    if (unlikely(__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_1__init__(o, args, nargs, kwnames) < 0)) {
+      Py_CLEAR(o);
+    }
+  }
+  return o;
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_9random123__AddCounts(PyObject *o, PyObject *args, PyObject *kwds) {
+  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_1__init__, o, args, kwds);
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_9random123__AddCounts(PyObject *o) {
+  struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *p = (struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_9random123__AddCounts) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->draws);
+  Py_CLEAR(p->keep_alive);
+  PyTypeObject *tp = Py_TYPE(o);
+  #if CYTHON_USE_TYPE_SLOTS
+  (*tp->tp_free)(o);
+  #else
+  {
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    if (tp_free) tp_free(o);
+  }
+  #endif
+  #if CYTHON_USE_TYPE_SPECS
+  Py_DECREF(tp);
+  #endif
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_9random123__AddCounts(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *p = (struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)o;
+  {
+    e = __Pyx_call_type_traverse(o, 1, v, a);
+    if (e) return e;
+  }
+  if (p->draws) {
+    e = (*v)(((PyObject *)p->draws), a); if (e) return e;
+  }
+  if (p->keep_alive) {
+    e = (*v)(p->keep_alive, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_9random123__AddCounts(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *p = (struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)o;
+  tmp = ((PyObject*)p->draws);
+  p->draws = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->keep_alive);
+  p->keep_alive = Py_None; Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+
+static PyMethodDef __pyx_methods_7distsim_4_ext_9random123__AddCounts[] = {
+  {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {0, 0, 0, 0}
+};
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_9random123__AddCounts_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_9random123__AddCounts},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_9random123__AddCounts},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_9random123__AddCounts},
+  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_9random123__AddCounts},
+  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_9random123__AddCounts},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_9random123__AddCounts},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_9random123__AddCounts},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_9random123__AddCounts_spec = {
+  "distsim._ext.random123._AddCounts",
+  sizeof(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_9random123__AddCounts_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_9random123__AddCounts = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.random123.""_AddCounts", /*tp_name*/
+  sizeof(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_9random123__AddCounts, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  0, /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_9random123__AddCounts, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_9random123__AddCounts, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  __pyx_methods_7distsim_4_ext_9random123__AddCounts, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  __pyx_tp_init_7distsim_4_ext_9random123__AddCounts, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_9random123__AddCounts, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_9random123__AddCounts, /*tp_vectorcall*/
   #else
   NULL, /*tp_vectorcall*/
   #endif
@@ -27042,6 +28583,7 @@ static CYTHON_SMALL_CODE int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__
 static CYTHON_SMALL_CODE int __Pyx_modinit_Variable_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -27094,14 +28636,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123_BinomialDraws ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 263, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 275, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = &__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 263, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
@@ -27111,8 +28653,43 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 263, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 263, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_RefNannyFinishContext();
+  return -1;
+}
+
+static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts", 0);
+  /*--- Exttype __pyx_obj_7distsim_4_ext_9random123__AddCounts ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 373, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = &__pyx_type_7distsim_4_ext_9random123__AddCounts;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 373, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 373, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 373, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -27771,6 +29348,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   (void)__Pyx_modinit_Function_export_code(__pyx_mstate);
   /*--- Type init code ---*/
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
+  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -28278,7 +29856,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  * """
  * import numpy as np             # <<<<<<<<<<<<<<
  * cimport numpy as cnp
- * from libc.stdint cimport uint64_t, int64_t, uint32_t, int32_t
+ * from cpython.pycapsule cimport PyCapsule_New
 */
   __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 7, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
@@ -28286,17 +29864,17 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 7, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":13
+  /* "ext/random123.pyx":15
  * from libc.math cimport floor, sqrt, exp, log
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 13, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 15, __pyx_L1_error)
 
 
-  /* "ext/random123.pyx":26
+  /* "ext/random123.pyx":28
  *     ZIGGURAT_LAYERS = 256
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts             # <<<<<<<<<<<<<<
@@ -28305,7 +29883,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R = 3.6541528853610088;
 
-  /* "ext/random123.pyx":27
+  /* "ext/random123.pyx":29
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts
  * cdef double ZIGGURAT_AREA = 0.00492867323399    # area of each layer             # <<<<<<<<<<<<<<
@@ -28314,153 +29892,183 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA = 0.00492867323399;
 
-  /* "ext/random123.pyx":48
+  /* "ext/random123.pyx":50
  * 
  * 
  * _make_ziggurat()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 48, __pyx_L1_error)
+  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 50, __pyx_L1_error)
 
-  /* "ext/random123.pyx":51
+  /* "ext/random123.pyx":53
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 51, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":98
+  /* "ext/random123.pyx":100
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 100, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 98, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 100, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 100, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 98, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 100, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":133
+  /* "ext/random123.pyx":135
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":144
+  /* "ext/random123.pyx":150
+ * 
+ * 
+ * def normal_function():             # <<<<<<<<<<<<<<
+ *     """`normal`'s number of one counter, for generated kernels: a capsule
+ *     (name "distsim.normal") of ``double f(key, element, draw)``."""
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7normal_function, 0, __pyx_mstate_global->__pyx_n_u_normal_function, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 150, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_function, __pyx_t_4) < (0)) __PYX_ERR(0, 150, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":156
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
  *     """The four 32-bit words of one Philox block (for tests against the
  *     published known-answer vectors)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 144, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":152
+  /* "ext/random123.pyx":164
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 152, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 164, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 152, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 164, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":163
+  /* "ext/random123.pyx":175
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":281
+  /* "ext/random123.pyx":293
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 281, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 293, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 281, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":298
+  /* "ext/random123.pyx":310
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
  *                double[::1] values):
  *         """``values[k] += weight * count`` of element ``first_element + k``:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 298, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 298, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":318
+ *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+ * 
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):             # <<<<<<<<<<<<<<
+ *         """`add_to` at every step (draw = the step) as an operation of the
+ *         compiled step loop (the PoissonInput's events)."""
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -28468,7 +30076,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -28482,7 +30090,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -28490,19 +30098,61 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":350
+  /* "ext/random123.pyx":392
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+ * 
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 392, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 392, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":403
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 350, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 350, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -28620,7 +30270,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/random123.pyx":101
+  /* "ext/random123.pyx":103
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0], k
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -28629,7 +30279,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 101, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 103, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
@@ -28693,41 +30343,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{26},{62},{30},{37},{5},{13},{31},{33},{20},{20},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{7},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{10},{1},{4},{4},{6},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{4},{6},{7},{13},{6},{6},{6},{6},{5},{1},{5},{15}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{46},{148},{626},{80},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{26},{71},{62},{30},{37},{5},{13},{31},{33},{20},{19},{20},{8},{8},{15},{10},{28},{30},{18},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{5},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{15},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{7},{4},{6},{7},{13},{6},{6},{6},{6},{1},{5},{15}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{21},{46},{21},{148},{21},{49},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1603 bytes) */
-static const char cstring[] = "x\332\275TKs\333F\022\226b\331\241\035\331\026-9qR\265\273#?\242d7\346\206\226\242(.ov\251\207\253\234\252$\242l)q\366\200\032\002\rr\"`\006\304\014(\322\265\007\035y\304\021G\034q\304\221G\034y\344\021G\375\004\377\204\364\000\224,?\262{\331]V\001\030N\367t\177\375}\335C\250\"_\366\211h\375\n\246\372\3663\345\003\020\333\247m\027\270\372\274\366\220<\372\036\\\341\017\016\030\034\021a\223G\246\340\212\265\003\021HB\271E,\346\353son3~j\220\312g\026X\347\234\211\360\377\255\375\365\2753\317o\377\276E9\027\212P)Y\233\023%\210\017\324\272/\2703 n\001\262\207 \237\360\036u\230E\\a\301\027\004\372\036\236\305P+\346\212\316\273b\013_\371\224\257|A\332\030\352\324Yv\250\007\230\212\320>\223\344\007\241\200\250\016\022\2635P\035\301\t\356Y\340\260\026\370T\001f\323\3700\252\257\2358\331\335\331\275\277\266\261V\240\365A\323(\211\014Z\246\203@Aj\322Z\001s\024FW\003\017d\215<\261\311@\004\204\003\342\302*<\364;\177@u\200\023\tJ/\310JQ3ULp\003\2173\336^\231\322\304z\240O?\246\216\204\032\265,\003\375\300\024\216\243m\202\313\032m\231\026\223\264\345\000\360\342\335W\177\305\322-\341\326\037\254\326\274A\277m2Y\232,.\260B\233\006\216\"\206\341\203\025\230`\030\304\n\212\024\\\360\373Xq\217Q\007\255&\343L\031\006\017\\oP3L\341C\315\305s\214\372>\035\020\2332\247,\213\271\036r}\336-p\251\352\274\345!8\020\313\247GZi\350\023\017i\005\007t\373Ip\354\232\322\370\210YJ\337\302\225\340=\360U\031\201\222\335R\241\262}\t\252K<f\036:\310SPTVx9\2160Q9RB\264\250\242\265wX\313&\320*\226\375\047k\215\247[O\236l2.\\,}\0331\312\327\376\324\316\2502\013\024\206\361\246\031U\224(\336\3579h\325\224x}\317\024\001V\276\3438\314\223L>\205n\000\334\004=~\265W\223h\030\273\203>>\333\330\206\306\017(\354\036\330\2061m\025T\016U\322\315\364j\321\006\305\024\270z\303\322g\360g\007\334\324\337\366)F\374\225\212\350\225K\031/\276\302\n\234\302\306\251[~uz\303\300\3761\314\016\230\2072p\313\177\323(z\251\033\275\\\005\274\320\003\214\035~\352\327+$\3251\272\001uN\303\2366\335[\234\236m@_\377AJ\317\240\310s""\320\337\242\3320\024H]\013\223\272\375D\200\023\0108\023%\351\247\252\033\255\300\266q\256\345\200\233L\324\316\034e\213JhM\2251M\252K\305\256\002\003i\301\013\304\204\0265\017\013\255\212\027\370F\207\235\2560r!\"N\237\222\314\255!rU;\233<\335\353\372\221\226f\251xi\210e\007O;\377l\000\\O\rP\177\274\313\000\371+\356\037\360}\341\333\314\307\332\246n\266C\333\322v\004U\353k8\0018e\323[\2161\253\030*\306\321\242\365\227\345\353\005\034\036\302\000\357L}a\352\213\022\373\n\214#\341[\222kn\361\312u\271\016\344\224o\303\243\230\217{\3050#P\244\310\363\260~OxX\210\321\302\202\017}hc\271\340\353\241E-\246\267I1S:!j\343\243@\340I%\360\361\003S\005\234i\264\323O\231\003\333\005\343\006\036\316(\340\325\034\200<\002\326\356\250\002[\377\005\370B\276`\355v\200D\030\016\035`\272\037\217g\363\271+\303\277\204\315\343\331\223\271\017\206\365\341w!\ret7\202\370\253dv\362\3717\243\033\243zi\373[4\033-F\233Q;n\306\220<L\213#\267\242J|)\246q7\237{\3778\030>\016\227\303\325\320\214\252y\345\332\360W<P\325\341oO\367m<M\363\271?\352\327\373\307\335\374\352\265|\376\343\250\032\335\213\272q%\231M\226\222f\002i=\335\036]\030\255\216\350\250\22753tEXo\244zg\310\313W\362\312\374p\047\274\211\025t\363\371\033h\377*\272\206\007\202\344\273\264\203\341T\366p\274?\331{:y\372l\032\364ee\346\342\215\260\032\336\013\377\025?J\272\305\356pk\330\r\347\302\255\260\033\315E[\210l.\336\212\273\311\354q\343\244B\020\346\245\204\242\047\226\327\n/a\246\243\310\2167c\232W\356\304\365\223\312\007\303\265\241\014\357\204{\005\207f\274\0307\362\371\305\260\236\237Y\232\371\374\365a/|\206\314\224\206\253\303\347!-\250X\010/\206\373\321rT\317\027>\304\310A\364}RM\356%/F\267\262jv7\263\307\215\361\263I\363\371\344\371/\223_\376\231W\256\017\273\307\215\227Wf./#-v\322H\232\032\340\225d\371\345\245\231\313\363o\001\331N.$\353\351b\212\200\256\236\207S\275\221/,\205;\321\315\210F\335|\351\023\004\260\036\177\224\274\227\334Mh\341\372\n\340\365\241\n\327\021\370\273\375\357\247\335\321\305\321\317\331^&\307\237Nv""\233\223\346\376d\377 \337\370fTEDW\253\341\254\026\345v\270\211\242m#\253\333\232\312|a1\334\210\036D{\221\214o\343\326{\311\355d31\323\352\311\322r\\\215\357\305\375D\246w\322\203Q=/6>M*\351\205t5ma\213\254g\325s\371\047\177~4j\214\366\263\345l-\353\216\347\306\215\322\246C\367\342\237\222\315I\355\037\331lv3\243\231\032\327\307\333\010\360\177\344\360\311\3248\255\377\377\347\202\243\224/\375I\213r\363d\341\017Q\023gx#YE2?L\273\371\302\273\271\332\030?\320M\2657\331;\230\034\374t>\306G\241\217\343\3768\276\023\377\234\354%~\3219\267>\236\314\254\247\364?\317\342\357\214\367A\272>Z\304\314\007Y=k\024\3236\231\371:\355\376Wf\273^\304\373\rJ\335\233\322";
-    PyObject *data = __Pyx_DecompressString(cstring, 1603, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1441 bytes) */
+static const char cstring[] = "x\332\255U\315o\023G\024\217U\047\0300\037!-\320K5)\204\024\025\\\\B\332\"\nr\014\250A\202\346\003\020\320\303j\274\373\326\036\262;\263\336\231M\354\250Us\364q\217{\334\243\217>\372\350c\216>\372\310\237\320?\241of\355\220\020h\245\252\226vgv\336\307\274\367{\277\367L\250\"\267ZD\324\336\202\255\356\177\243B\000\342\206\264\356\003W\327Kw\311\275\247\340\213\260\375\222\301\016\021.\271g\013\256X=\022\221$\224;\304a\241\266\373\360\230\361\211@\252\2209\340\034R&\"\374G\371\321\263\003\315\373\017\252\224s\241\010\225\222\3259Q\202\204@\235\233\202{m\342\233 \2671\310U\276M=\346\020_8p\203@+@[t\265h/\352{\027]\021\252\220\362\305\033\244\216\256&\312\262A\003\300\253\010m1I\236\t\005D5\020\230j[5\004\047x\346\200\307j\020R\005x\233\216\017\275\206Z\211\223\265Gk7\227~\\2\321\206\240a\224DF5\333\303@Aj\320j\021\363\024zW\355\000d\211\254\272\244-\"\302\001\343\302,\002\324;l\240\032\300\211\004\2457d\321\344L\025\023\334Bs\306\353\213c\230\3306h\353\307\324\223P\242\216c\241\036\330\302\363\264LpY\2425\333a\222\326<\000n\336-\365\035\246\356\010\277\374\375\355R\320n\325m&3\221\303\005f\350\322\310S\304\262Bp\"\033,\2138\221\271\202\013~\0233\336f\324C\251\3158S\226\305#?h\227,[\204P\362\321\216\3210\244m\342R\346ei1?@\254\017\253E>U\215c\032\202\003qB\272\243+\r-\022 \254\340\201\246\237\004\317-\211\340\206Y\261P\021\202cg\034\250\001A\306mC\2502W\224\254e\245\312xL\260\314$`\366\226\207\200\031s\245\323\374/\326\221\001\310hy\236\260\221\000$\313\324\241\212\226>\"\315\270\244\311\220\321X\226*\233\325\325\325\025\306\205\217\010>\304T\345\221\217\322\001\342\266\211\302\262>\024#\031$r\340S\n\272\370J\034;\203\360\350\221-\"\304\364\221\347\261@2\271\t\315\010\270\r\272\261K\357{\334\2528N\325(\276\337\035\017\360\210\354Xt\207\244RA`\211\300\262\326\332-|\036b\333X\317\220\210\033\340Z\326\230\332\3104d\225&\377\373M\035\024S\340\353\003G\333\340\317\215\270\255\327\372\344:\374e\014\322;\2372nV\341D\236\221q\352g+&\205?\344\273e7\300\336\222\221\237}\215\275""\350\255n\314l\027qSx\260\036\361\211\336\266\341\216\366\321\214\2507q;i\222\343\330L\016\240\245?\020\235\203P\344\241\320\217\243f)\220:\027&u\273\210\010\047\006`\017g\3255\365\234p\314\252E\256\213\237\262\315m&J\007\332\262F%\324\306E\267m\252\363E\016\203\205\330\340\324\263\241F\355-C\003\363\202\320j\260\311\016=\233\222\341\310P\222\371%\014_\225\016\306\205nP\375HGCe^:\316\254_\016\332\325\017T\0339\205\223\027\020=3-!\014E\350\262\0203\033\253\271\036\255K\327\023T-/a\243\341L\030\317d\306\0343\002\030G\211\256\276\314^\273\260\265\005m\234\360z\274\353\261\3165\236\370\267\340sm\356eo\303\017=\370\306\237\001\305Ky`\346\017\206\211\000\005\001f\037\210\000\323\260j\230\356V\010uL\026B= \260\034\343\001h\372W\337\212\345\t\225&\360\230\304R\351\047\214l\025q\246#\037/\331UH\034t\037\0058\026 \233U;\300\352\r\325\332\205P\310]V\257G\210\207\345\3216^\370\353^n\224?\325\3716^\337\313\275\313\237\356\224;Ob\032\313\344j\002\351\235nnx\375\247\376\205~9\223\375\234\344\222\271d%\251\247\353)t\357\366\214\311\345\244\220\316\2444m\216\362\047\366\242\316\343x>\276\035\333\311\354\250p\266\363\026\rf\265\373\257\307\347.Z\323Q\376+\375:\261\327\034\2359;*~\231\314&\013I3-ts\335\317\273\353]\350\225{\017\373\237\365o\367i\177{\260>@U\014\353\203\253>\352\362\344\251Q\241\330y\024\177\201\0314G\305\013(\277\223\234E\203\250\373\244\327@wjpw\377\305pcs\270\371|\354\364\257\231\251\351\242I\354\322\220\334\032\336Z\031\314\343aaj\372B<\033/\304\277\247\367\272M\243\332\251v\232q>\256\306\315$\237T1\334|ZM\233\335\334^eT8\327\371#\251$\353\211\223.\244\177\366\234\376\374^\345]\201`B3]\212\346\010D-\236\301\230v\0227]I\351\250p%-\277+\234\356,ud|%\3360h\333\351\\Z\031\025\347\342\362\350@\262>*\236\353l\307\317\021\303Lp\246\363:\246\006\264\363\361t\374\"\231O\312\243\363\027\321s\224<\355\316v\027\272\273\375\313\203\331\301\325\201\273_\331\177>\\\177=|\375f\370\3467\035as\257\202\271\236<\337\331E\270\257\245\323\251\325\373\245_\301\303SS\047\213\235\345\370""\"&\226\033\025/\3412\203\245\177\320\273\326/\014r\203\213\203\346~~\377\361p\343\325\360\225\3616\265\334\243\377^\211O\024\367eo\271?\327\257\364_\016\312\203\212\201u8\365C\257\371\277T\266l\374\375\r\241\353\005\201";
+    PyObject *data = __Pyx_DecompressString(cstring, 1441, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2066 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aself\333.t\275\001 c\365Cbe\275 \375`vert\265#a\323 P\234C\271\204\003 \333@ p/ickl\245 u\360\002\243a_alloc\267@ \235\003\037data.\013\020\377C\321\204\001\376\256\204\003s.ASCII_Binom\370\000D\241\000\325s\000\n.\242&c\243b__,\017\r\303@st\261`_\013\023\262A\373toF\013count\377sEllipsi\377sSequenc\365e\373\205\001.\200\206\007__Py\375x\001\000Dict_N\377extRef__l\244d\267@__\371b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\340\030\000\236\003+\000\256C3\001mai\275n\003\002odulM\002n\233am\002\003ewT\001\275`_\177checksuT\0008\n\001?\004\025\001typ\275`\037\001{un\213Be_En \005yv\316B\230\001qualO\005\330\355e\303.\207\204\006ex\314\001se\303t_\203\005\326&\346\000\332.__\257test\321\001s\242\204\001o\377utineabc\374\357#\214e_buffe\377rasyncio\357.cor#\003sbawseb\364Dcca\347\001\366\323`e_\224 trac\237eback\247B\254Be\217r_hi\002\005\353`\300Bd\377istsim._b\236@.\361\205\006\350\204\001\354\204\001sd\242!\036\000\002_is_\373\211\003\363\204\004\370\204\006\357mpty\375@ode\357enum\373\207\002err\237orfir\331\000\241\205\004f\377lagsfloa\377t64forma""\375t\337\210\004iidindOexin\027\000\374As\000\002\377izekkeym\363em\255\211\001\245\211\001more\177_wordsn\343A_ndimnE\001l\000\003\267_pam\000np\357\206\002o\333bj\311 pp\375\000po\377praw_blo\337ckreg\354\000erN\261\206\001set\307\207\004\324\211\002sn\000\377startste\357psto\001\000ruc\017tuni\252\001\000\004^\003\254`\376\325 updatev\377alueswei\367ght\227\002xzer\377osziggur\277at_layl\000O\377\200\001\330\004\n\210+\220\377Q\200\001\340\004\013\2101\377\210J\220a\220s\230$\377\230e\2405\250\001\320)\3379\270\022\2701\026\003=\230\377\001\230\023\230B\230g\240\277Q\240e\250:\260.\002\030\377\230\010\240\006\240a\240q\377\330\004\007\200u\210F\220\377!\2203\220c\230\021\330\257\010\016\210j.\000\021[\001\"\372\021\004f;\000a\330\004\036\230\376\002\000\007\200q\330\r\016\330\377\014\031\230\021\230%\230q\377\240\010\250\001\250\024\250Q\377\250e\2601\260D\270\003\377\2703\270a\270v\300Qa\300-\000\224\000\232\001`\010\n\210@\020\377\t\n\330\010\014\210E\220\275\025\277\000q\330\014\022\210\0005\373\230\016\231\000u\250J\260h\376L\000t\300:\310U\320R\337S\320ST\330\350\001\200\001\377\360\010\000\005\022\220\021\220\177%\220|\240<\250q\021\002\377\210C\210q\220\004\220C\277\220q\230\004\230C\227\000\004\377\240C\240q\250\001\200Aw\340\010 \244\000\006\250a\047\000\356\334\000b\220\006\251 w\230f\377\240B\240a\330\010#\240\3771\340\010\013\2104\210s\357\220#\220R\277\"c\240\023\377\240A\330\014\023\2201\330\376\021\006Q\330\014\017\210v\220\371T\240 \023\003\r\210Y\220a\376\206\"\020\220\005\220U\230!\337\2301\330\020\026\203@u\230\377M\250\021\250%\250z\270\377\030\300\021\300$\300f\310\377A\310T\320QY\320Y\377Z\320Z[\330\010\017\210\377q\200A\360\n\000\t!\276\377 f\250A\250Q\235\001\n\177\250!\360\006\000\t\014x\016\377D\250\003\2506\260\023\260\372\216\000\r\203\t\021\022\330\020\024\377\220E\230\025\230a\230q\367\330\024\032~\0006\240\027\250\177\002\250$\250a\330\014(\000>\227\007\017\210t\2206\331@\032\023\377-\260q\270\005\270X\300\377R\300s\310&\320PQ\377""\320QU\320UV\3308\3679\270\021\217\000\r\021\220\001\376\221A\"\220B\220f\230D\337\240\004\240D\250\310 \330\020\377\023\2208\2302\230R\230\367s\240\"\020\000\002\250\"\250\377B\250c\260\021\340\024!\377\240\021\240%\240x\250s\177\260#\260V\2701\330\014\002\377&\250\010\260\003\2603\260\335b\240`6\300\021\245\010\320*\377<\270A\270U\300!\300\1774\300q\310\004\310A\306\003\376W\001v\240W\250B\320.\377@\300\001\300\025\300a\300\037t\3101\310D\236\000\000\036\0143\201\032X\004\371\004\315\"w\014\000 \0230\031\365\230\215 \037\301A\025\340\020\035\377\230Q\230e\2408\2503\276\312 \026\260q\330\020\22638\373\3102\321aR\320RV\320\357VW\330\024:\007\027\220r\377\230\023\230F\240#\240X\357\250R\250r\265b\030\031\320\277\0006\260a\340\004\354\205\035\004\276\311\206\023V\2606\270\023\243@V\357\3001\300A\377\205\002\320\0007\023\260q.\037\271\206 1\317\206\002";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2066, 2961);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1871 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aselfO.op,\003\002\323@u\313 \375c\376Cbe con\357vert\276#a P\364\245C\302\204\003 \344@ picSkl\256 B\002t\204! \0130\371u\267\"\352aalloc\372\376@ \344\003data.\360\013\020\306c\230\205\001\365\204\003s.AS\377CIIBinom\252\277 D\350\000s\000\n.\351&cf\352b__\017\r\212`st\370`\231_\013\023\371AtoF\013\216`e\375rY\013counts\377Ellipsis\377Sequence\372\325\206\001.\332\206\007_AddC\300$\002\000\007\217\017\017\n\215\016/\010st\377ep_op__P\373yx\001\000Dict_\377NextRef_\331_\324\204\004\347`__\251\205\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\207#+\000\336c3\001ma{in\003\002odulM\002\267nam\002\003ewT\001p\376~\000checksu\360T\000\n\001?\004\025\001type\333__\037\001un\262be_\313En \005v\267b\230\001qu\303alO\005\235\205\005\254N\267\205\006ex\036\314\001set_\203\005\277F\346\000\276\244/_test\321\001s\376\322\205\001outinea\343bc\330C\313B\372e_bu\377fferasyn\177cio.cor(\003\277sbaseb\342dc\253ca\354\001lC\000_\231 t\377raceback|\202b\207ber_hi\002\005\373lo\232cdists/im._\243@.\246\207\006\235\206\001\346\241\206\001sd\247!\000\002_is""y_\260\213\003\246\206\006mpty\321`\177odeenum\251\211\002\377errorfir\374\327\000\317\206\004flagsf\377loat64fo\357rmat\215\212\004iid\177indexin\027\000\372\372As\000\002izekk\237eymem\333\212\001\323\212\001n\276\327Andimn;\001lb\000\003_\234a\243\211\001\010\004par\000\273np\242\210\002obj\314 p\375p\373\000popraw\377_blockre\355g\352\000er\344\207\001set\364\372\210\004\207\213\002ss\000star\371t\275\204\001\276\204\004stops\377tructuni\304\266\001\000\004_f\002\266`\332 up\357date\246\210\003wei\377ghtxzero\377sziggura\337t_layn\000O\200\377\001\330\004\n\210+\220Q\377\200\001\340\004\013\2101\210\377J\220a\220s\230$\230\377e\2405\250\001\320)9\357\270\022\2701\026\003=\230\001\377\230\023\230B\230g\240Q\337\240e\250:\260.\002\030\230\377\010\240\006\240a\240q\330\377\004\007\200u\210F\220!\377\2203\220c\230\021\330\010W\016\210j.\000\021[\001\"\021\004}f;\000a\330\004\036\230\002\000\377\007\200q\330\r\016\330\014\377\031\230\021\230%\230q\240\377\010\250\001\250\024\250Q\250\377e\2601\260D\270\003\270\3773\270a\270v\300Q\300\260-\000\224\000\232\001`\010\n\210@\020\t\377\n\330\010\014\210E\220\025\336\277\000q\330\014\022\210\0005\230}\016\231\000u\250J\260hL\000\377t\300:\310U\320RS\357\320ST\330\350\001\200\001\360\337\006\000\005\014\210\325\001\027\320\177 0\3200B\300!\022\000\377\010\000\005\022\220\021\220%\277\220|\240<\250q&\002\210\377C\210q\220\004\220C\220\337q\230\004\230C\254\000\004\240\377C\240q\250\001\200A\330\377\010\017\210}\230A\230Q\377\230d\240%\240\177\260d\177\270!\200A\340\010 \316\000\347\006\250a<\000\206 b\220\006\376\323 w\230f\240B\240a\377\330\010#\2401\340\010\013\377\2104\210s\220#\220R\376\351\"c\240\023\240A\330\014\357\023\2201\330\021\006Q\330\014\237\017\210v\220T\312 \023\003\r\357\210Y\220a\260\"\020\220\005\377\220U\230!\2301\330\020\375\026\255@u\230M\250\021\250\377%\250z\270\030\300\021\300\377$\300f\310A\310T\320\377QY\320YZ\320Z[\356\236\001q\200A\351\000\t\020\210\375z\354 &\240\005\240_\260\367H\270A\022\000""\n\000\t\014\357\2106\220\026\326\000\001\330\014\365\027\335\000\006\370@?\260&\270\377\010\300\001\300\026\300q\310\377\004\310F\320RX\320X~I\002\0006\260a\340\004\352=\375\004\307SV\2606\270\023\270\177A\270V\3001\300A\375\"\237\320\0007\260q.\037\267\202 1\000\315B";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1871, 2628);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2961 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.countsEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodemore_wordsnnamendimnormalnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstopstructuniformuniform_pairsunpackupdatevaluesweightwordsxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F""\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\n\000\t!\240\006\240f\250A\250Q\340\010 \240\n\250!\360\006\000\t\014\2104\210s\220#\220R\220s\230$\230c\240\023\240D\250\003\2506\260\023\260A\330\014\r\330\010\013\2104\210s\220#\220Q\330\021\022\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250$\250a\330\014\r\330\010\r\210Y\220a\330\r\016\330\014\017\210t\2206\230\021\330\020\024\220E\230\025\230a\230q\330\024\032\230!\2306\240\027\250\002\250-\260q\270\005\270X\300R\300s\310&\320PQ\320QU\320UV\33089\270\021\360\006\000\r\021\220\001\330\014\022\220\"\220B\220f\230D\240\004\240D\250\006\250a\330\020\023\2208\2302\230R\230s\240\"\240D\250\002\250\"\250B\250c\260\021\340\024!\240\021\240%\240x\250s\260#\260V\2701\330\024!\240\021\240&\250\010\260\003\2603\260b\270\003\2706\300\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3004\300q\310\004\310A\330\024\032\230!\2302\230R\230v""\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\025\300a\300t\3101\310D\320PQ\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\032\230!\2302\230R\230v\240W\250B\320.@\300\001\300\032\3101\310D\320PQ\320QU\320UV\330\024\031\230\021\330\024\037\230q\330\024\025\340\020\035\230Q\230e\2408\2503\250c\260\026\260q\330\020\021\330\024\032\230!\2306\240\027\250\002\320*<\270A\270U\300!\3008\3102\310T\320QR\320RV\320VW\330\024\031\230\021\330\024\037\230q\330\024\027\220r\230\023\230F\240#\240X\250R\250r\260\023\260A\330\030\031\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2628 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.op,self.values cannot be converted to a Python object for picklingself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.adderBinomialDraws.countsEllipsisSequenceView.MemoryView_AddCounts_AddCounts.__reduce_cython___AddCounts.__setstate_cython___AddCounts.step_op__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toadderallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_functionnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstep_opstopstructuniformuniform_pairsunpackupdatevaluesweightxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s""\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\006\000\005\014\210=\230\001\230\027\320 0\3200B\300!\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\330\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\006\000\t\020\210z\230\021\230&\240\005\240_\260H\270A\200A\360\n\000\t\014\2106\220\026\220q\230\001\330\014\027\220q\230\006\230e\240?\260&\270\010\300\001\300\026\300q\310\004\310F\320RX\320XY\320YZ\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t""\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 138; i++) {
+    for (int i = 0; i < 144; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 31) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 32) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -28735,8 +30385,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 138; i < 149; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-138].length;
+    for (int i = 144; i < 158; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-144].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -28746,15 +30396,15 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 149; i++) {
+    for (Py_ssize_t i = 0; i < 158; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 138;
-      for (Py_ssize_t i=0; i<11; ++i) {
+      PyObject **table = stringtab + 144;
+      for (Py_ssize_t i=0; i<14; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -28841,59 +30491,84 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 51};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 53};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_ziggurat_layers, __pyx_mstate->__pyx_kp_b_iso88591_1Jas_e5_9_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 98};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 100};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 144};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 0, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 150};
+    PyObject* const varnames[] = {0};
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_function, __pyx_mstate->__pyx_kp_b_iso88591_00B, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 156};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_counter_lo, __pyx_mstate->__pyx_n_u_counter_hi, __pyx_mstate->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 152};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 164};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 175};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 281};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 293};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_cache};
-    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 298};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_cache, __pyx_mstate->__pyx_n_u_element, __pyx_mstate->__pyx_n_u_words, __pyx_mstate->__pyx_n_u_more_words};
-    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A_fAQ_4s_Rs_c_D_6_A_4s_Q_E_aq_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 310};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A_6_q_q_e_q_FRXXYYZ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 318};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_adder, __pyx_mstate->__pyx_kp_b_iso88591_A_z__HA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 350};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 392};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
+    __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 403};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
-    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -36073,6 +37748,18 @@ __pyx_fail:
     result.memview = NULL;
     result.data = NULL;
     return result;
+}
+
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_double(const char *itemp) {
+    return (PyObject *) PyFloat_FromDouble(*(double const *) itemp);
+}
+static CYTHON_INLINE int __pyx_memview_set_double(char *itemp, PyObject *obj) {
+    double value = __Pyx_PyFloat_AsDouble(obj);
+    if (unlikely((value == (double)-1) && PyErr_Occurred()))
+        return 0;
+    *(double *) itemp = value;
+    return 1;
 }
 
 /* MemviewDtypeToObject */

@@ -6,6 +6,8 @@ drawn before. distsim.core.random derives the keys.
 """
 import numpy as np
 cimport numpy as cnp
+from cpython.pycapsule cimport PyCapsule_New
+from step_op cimport StepOp, STEP_OP_CAPSULE
 from libc.stdint cimport uint64_t, int64_t, uint32_t, int32_t
 from philox cimport philox_uniform, philox4x32_10, bits_to_unit
 from libc.math cimport floor, sqrt, exp, log
@@ -139,6 +141,16 @@ def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
         with nogil:
             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
     return out
+
+
+cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
+    return normal_from_block(key, element, draw)
+
+
+def normal_function():
+    """`normal`'s number of one counter, for generated kernels: a capsule
+    (name "distsim.normal") of ``double f(key, element, draw)``."""
+    return PyCapsule_New(<void*>_normal_number, "distsim.normal", NULL)
 
 
 def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):
@@ -300,51 +312,92 @@ cdef class BinomialDraws:
         """``values[k] += weight * count`` of element ``first_element + k``:
         the counts of `counts` for a contiguous range of elements, added in
         place (PoissonInput's step, without temporaries)."""
-        cdef Py_ssize_t count = values.shape[0], k
-        cdef BlockCache cache
-        cdef uint64_t element = <uint64_t>first_element
-        cdef uint32_t words[4]
-        cdef uint32_t more_words[4]
-        if self.n <= 0 or self.p <= 0.0 or count == 0:
-            return
-        if self.p >= 1.0:
-            with nogil:
-                for k in range(count):
-                    values[k] += weight * self.n
-            return
-        cache.block = 0xFFFFFFFFFFFFFFFF
+        if values.shape[0]:
+            _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+
+    def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):
+        """`add_to` at every step (draw = the step) as an operation of the
+        compiled step loop (the PoissonInput's events)."""
+        return _AddCounts(self, key, first_element, weight, values)
+
+
+cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, uint64_t draw,
+                      double weight, double* values, Py_ssize_t count) noexcept:
+    cdef Py_ssize_t k
+    cdef BlockCache cache
+    cdef uint64_t element = <uint64_t>first_element
+    cdef uint32_t words[4]
+    cdef uint32_t more_words[4]
+    if self.n <= 0 or self.p <= 0.0 or count == 0:
+        return
+    if self.p >= 1.0:
         with nogil:
-            if self.table.normal_approx:
-                for k in range(count):
-                    values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
-                                                        &cache)
-            # Block by block: the same numbers as binomial_draw, without a
-            # check per element.
-            k = 0
-            while k < count and not self.table.normal_approx:
-                if element & 3 == 0 and k + 8 <= count:
-                    # Two independent blocks: their rounds interleave.
-                    philox4x32_10(key, element >> 2, draw, words)
-                    philox4x32_10(key, (element >> 2) + 1, draw, more_words)
-                    values[k] += weight * binomial_inversion(words[0], &self.table)
-                    values[k + 1] += weight * binomial_inversion(words[1], &self.table)
-                    values[k + 2] += weight * binomial_inversion(words[2], &self.table)
-                    values[k + 3] += weight * binomial_inversion(words[3], &self.table)
-                    values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
-                    values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
-                    values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
-                    values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
-                    k += 8
-                    element += 8
-                    continue
-                # The first and last few elements, one block at a time.
+            for k in range(count):
+                values[k] += weight * self.n
+        return
+    cache.block = 0xFFFFFFFFFFFFFFFF
+    with nogil:
+        if self.table.normal_approx:
+            for k in range(count):
+                values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
+                                                    &cache)
+        # Block by block: the same numbers as binomial_draw, without a
+        # check per element.
+        k = 0
+        while k < count and not self.table.normal_approx:
+            if element & 3 == 0 and k + 8 <= count:
+                # Two independent blocks: their rounds interleave.
                 philox4x32_10(key, element >> 2, draw, words)
-                while True:
-                    values[k] += weight * binomial_inversion(words[element & 3], &self.table)
-                    k += 1
-                    element += 1
-                    if k == count or element & 3 == 0:
-                        break
+                philox4x32_10(key, (element >> 2) + 1, draw, more_words)
+                values[k] += weight * binomial_inversion(words[0], &self.table)
+                values[k + 1] += weight * binomial_inversion(words[1], &self.table)
+                values[k + 2] += weight * binomial_inversion(words[2], &self.table)
+                values[k + 3] += weight * binomial_inversion(words[3], &self.table)
+                values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
+                values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
+                values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
+                values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
+                k += 8
+                element += 8
+                continue
+            # The first and last few elements, one block at a time.
+            philox4x32_10(key, element >> 2, draw, words)
+            while True:
+                values[k] += weight * binomial_inversion(words[element & 3], &self.table)
+                k += 1
+                element += 1
+                if k == count or element & 3 == 0:
+                    break
+
+
+cdef class _AddCounts:
+    cdef StepOp op
+    cdef BinomialDraws draws
+    cdef uint64_t key
+    cdef int64_t first_element
+    cdef double weight
+    cdef double* values
+    cdef Py_ssize_t count
+    cdef object keep_alive
+
+    def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,
+                 double[::1] values):
+        self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+        self.count = values.shape[0]
+        self.values = &values[0] if self.count else NULL
+        self.keep_alive = values
+        self.op.run = _add_counts_op
+        self.op.state = <void*>self
+
+    def step_op(self):
+        return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+
+
+cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
+    cdef _AddCounts self = <_AddCounts>state
+    _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+                self.values, self.count)
+    return 0
 
 
 def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):

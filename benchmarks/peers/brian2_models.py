@@ -74,7 +74,8 @@ def cuba(b2, args):
         Ce.connect("i<3200", p=0.02)
         Ci.connect("i>=3200", p=0.02)
         objects += [Ce, Ci]
-        total = len(Ce) + len(Ci)
+        # (standalone: the synapses exist only once the program ran)
+        total = 0 if args.device == "cpp_standalone" else len(Ce) + len(Ci)
     monitor = b2.SpikeMonitor(P)
     return objects + [monitor], [monitor], [4000], total, 0.0
 
@@ -91,8 +92,13 @@ def main():
     parser.add_argument("--duration", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--no-connections", action="store_true")
+    parser.add_argument("--device", choices=["runtime", "cpp_standalone"], default="runtime",
+                        help="cpp_standalone: Brian2 generates, compiles and runs a C++ "
+                             "program; the simulate time is the program's own run time")
     args = parser.parse_args()
     import brian2 as b2
+    if args.device == "cpp_standalone":
+        return standalone(b2, args)
     b2.prefs.codegen.target = "cython"
     b2.seed(args.seed)
     b2.defaultclock.dt = 0.1 * b2.ms
@@ -112,6 +118,32 @@ def main():
     facts.report(f"Brian2 {b2.__version__} (cython, 1 process)", args.model,
                  args.scale if args.model in ("microcircuit", "stdp") else 1.0, build, simulate,
                  args.duration, int(total), rates, {"prepare_s": prepare})
+
+
+def standalone(b2, args):
+    """The model as Brian2's C++ standalone program (built in a temporary
+    directory; the simulate time is ``device._last_run_time``, the run of the
+    compiled program, which includes its start and writing its results)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as directory:
+        b2.set_device("cpp_standalone", build_on_run=False, directory=directory)
+        b2.seed(args.seed)
+        b2.defaultclock.dt = 0.1 * b2.ms
+        started = time.perf_counter()
+        objects, monitors, sizes, total, transient = {"microcircuit": microcircuit,
+                                                      "cuba": cuba, "stdp": stdp}[
+            args.model](b2, args)
+        net = b2.Network(objects)
+        net.run(args.duration * b2.second)
+        b2.device.build(directory=directory, compile=True, run=True, with_output=False)
+        build = time.perf_counter() - started - b2.device._last_run_time
+        simulate = b2.device._last_run_time
+        rates = [float(np.sum(np.asarray(m.t / b2.second) >= transient) / n /
+                       (args.duration - transient)) for m, n in zip(monitors, sizes)]
+        total = int(sum(len(o) for o in objects if isinstance(o, b2.Synapses)))
+    facts.report(f"Brian2 {b2.__version__} (cpp_standalone, 1 process)", args.model,
+                 args.scale if args.model in ("microcircuit", "stdp") else 1.0, build, simulate,
+                 args.duration, total, rates, {})
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ finished module is moved into place atomically, so no rank ever loads half a
 file.
 """
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import os
@@ -17,15 +18,18 @@ import sysconfig
 import tempfile
 
 COMPILE_ARGS = ["-O3", "-funroll-loops"]
+# The C interface of the compiled step loop, which kernels cimport.
+INCLUDE_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "ext")
 _loaded = {}
 
 _BUILD_SCRIPT = """
 import sys
 from Cython.Build import cythonize
 from setuptools import Distribution, Extension
-name, source, build_lib, build_temp = sys.argv[1:5]
-extension = Extension(name, [source], extra_compile_args=sys.argv[5:])
-modules = cythonize([extension], quiet=True, language_level=3,
+name, source, build_lib, build_temp, include = sys.argv[1:6]
+extension = Extension(name, [source], extra_compile_args=sys.argv[6:])
+modules = cythonize([extension], quiet=True, language_level=3, include_path=[include],
                     compiler_directives={"boundscheck": False, "wraparound": False,
                                          "cdivision": True, "initializedcheck": False})
 dist = Distribution({"ext_modules": modules, "script_args": [
@@ -45,9 +49,16 @@ def cache_directory():
     return os.path.join(base, "kernels")
 
 
+@functools.lru_cache(maxsize=None)
+def _interface():
+    with open(os.path.join(INCLUDE_DIRECTORY, "step_op.pxd")) as f:
+        return f.read()
+
+
 def _key(source):
     import Cython
-    text = "\n".join([source, Cython.__version__, sys.version, " ".join(COMPILE_ARGS)])
+    text = "\n".join([source, _interface(), Cython.__version__, sys.version,
+                      " ".join(COMPILE_ARGS)])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -87,7 +98,7 @@ def _compile(name, source, directory, path):
         build_lib = os.path.join(work, "lib")
         result = subprocess.run(
             [sys.executable, "-c", _BUILD_SCRIPT, name, pyx, build_lib,
-             os.path.join(work, "tmp")] + COMPILE_ARGS,
+             os.path.join(work, "tmp"), INCLUDE_DIRECTORY] + COMPILE_ARGS,
             cwd=work, capture_output=True, text=True)
         built = os.path.join(build_lib, os.path.basename(path))
         if result.returncode != 0 or not os.path.exists(built):

@@ -39,11 +39,22 @@ class Kernel:
         Keys of the constants that ``run`` takes in ``scalars``.
     """
 
-    def __init__(self, source, arrays, scalars):
+    def __init__(self, source, arrays, scalars, fixed=()):
         self.source = source
         self.arrays = arrays
         self.scalars = scalars
-        self.run = load_kernel(source).run
+        self.fixed = fixed  # the loop's own arguments other than t and dt, in order
+        self.module = load_kernel(source)
+        self.run = self.module.run
+
+    def bind(self, fixed, arrays, scalars, spikes=None, keep_alive=None):
+        """This kernel as an operation of the compiled step loop: ``fixed``
+        (the values of `fixed`), the arrays' addresses and the scalars are
+        the same at every step. ``spikes`` (a SpikeSlot capsule): where a
+        threshold's count goes, or where a pathway's ``n_events`` comes
+        from. ``keep_alive``: what owns the arrays."""
+        return self.module.Bound(tuple(fixed), tuple(arrays), tuple(scalars), spikes,
+                                 keep_alive)
 
 
 class FixedArray:
@@ -64,6 +75,7 @@ class _Names:
 
     def __init__(self):
         self.arrays = {}   # argument name -> key the caller resolves
+        self.types = {}    # argument name -> C type of its elements (default double)
         self.scalars = {}
 
     def array(self, argument, key, index):
@@ -80,20 +92,102 @@ class _Names:
         self.scalars.setdefault(argument, key)
         return argument
 
+    def random(self, function, key, element, draw):
+        """The text of ``rand()`` or ``randn()`` drawn in the kernel: the
+        counter-based number of (stream ``key``, ``element``, ``draw``), as
+        core/random.py draws it. The caller passes the stream's 64-bit key
+        in a one-element uint64 array (an array argument with key ``key``)."""
+        argument = f"stream_{key[1]}_{key[2]}"
+        self.arrays.setdefault(argument, key)
+        self.types[argument] = "unsigned long long"
+        draw_function = {"rand": "philox_uniform", "randn": "_normal"}[function]
+        return f"{draw_function}({argument}[0], <uint64_t>({element}), <uint64_t>({draw}))"
+
     def declarations(self):
-        lines = [f"    cdef double* {a} = <double*><size_t>arrays[{k}]"
+        lines = [f"    cdef {self.types.get(a, 'double')}* {a} = "
+                 f"<{self.types.get(a, 'double')}*><size_t>arrays[{k}]"
                  for k, a in enumerate(self.arrays)]
         lines += [f"    cdef double {a} = scalars[{k}]" for k, a in enumerate(self.scalars)]
         return lines
 
 
-def _kernel(body_lines, names, loop_header, locals_):
-    source = "\n".join(
-        [PREAMBLE, "", "def run(" + loop_header[0] + ", tuple arrays, tuple scalars):"]
-        + names.declarations()
-        + [f"    cdef double {name}" for name in locals_]
-        + loop_header[1:] + body_lines) + "\n"
-    return Kernel(source, list(names.arrays.values()), list(names.scalars.values()))
+def _kernel(body_lines, names, loop_header, locals_, returns_count=False):
+    """The module of a kernel: ``_body`` (the loop, taking the arrays'
+    addresses and the scalars as C arrays), ``run`` (its Python entry, the
+    two as tuples) and ``Bound`` (`Kernel.bind`: an operation of the
+    compiled step loop with every argument but ``t`` and ``dt`` fixed)."""
+    parameters = [p.strip().rsplit(" ", 1) for p in loop_header[0].split(",")]
+    names_only = [name for _, name in parameters]
+    fixed = [(kind, name) for kind, name in parameters if name not in PER_STEP + ("n_events",)]
+    n_arrays, n_scalars = max(1, len(names.arrays)), max(1, len(names.scalars))
+    body = (["", "cdef Py_ssize_t _body(" + loop_header[0]
+             + ", size_t* arrays, double* scalars) except -1:"]
+            + names.declarations() + [f"    cdef double {name}" for name in locals_]
+            + loop_header[1:] + body_lines
+            + ([] if returns_count else ["    return 0"]))
+    entry = ["", "", "def run(" + loop_header[0] + ", tuple arrays, tuple scalars):",
+             f"    cdef size_t array_at[{n_arrays}]",
+             f"    cdef double scalar[{n_scalars}]",
+             "    cdef Py_ssize_t k",
+             "    for k in range(len(arrays)):",
+             "        array_at[k] = arrays[k]",
+             "    for k in range(len(scalars)):",
+             "        scalar[k] = scalars[k]",
+             f"    return _body({', '.join(names_only)}, array_at, scalar)"]
+    fields = [f"    cdef {kind} {name}" for kind, name in fixed]
+    arguments = ", ".join(name if name in PER_STEP else "self.spikes.count"
+                          if name == "n_events" else f"self.{name}" for name in names_only)
+    bound = ["", "", "cdef class Bound:",
+             "    cdef StepOp op",
+             f"    cdef size_t array_at[{n_arrays}]",
+             f"    cdef double scalar[{n_scalars}]",
+             "    cdef SpikeSlot* spikes",
+             "    cdef object keep_alive"] + fields + [
+             "",
+             "    def __init__(self, tuple fixed, tuple arrays, tuple scalars, spikes, keep_alive):",
+             "        cdef Py_ssize_t k",
+             "        for k in range(len(arrays)):",
+             "            self.array_at[k] = arrays[k]",
+             "        for k in range(len(scalars)):",
+             "            self.scalar[k] = scalars[k]"] + [
+             f"        self.{name} = fixed[{k}]" for k, (_, name) in enumerate(fixed)] + [
+             "        self.spikes = NULL if spikes is None else "
+             "<SpikeSlot*>PyCapsule_GetPointer(spikes, SPIKE_SLOT_CAPSULE())",
+             "        self.keep_alive = (spikes, keep_alive)",
+             "        self.op.run = _step",
+             "        self.op.state = <void*>self",
+             "",
+             "    def step_op(self):",
+             "        return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)",
+             "",
+             "",
+             "cdef int _step(void* state, int64_t step, double t, double dt) except -1:",
+             "    cdef Bound self = <Bound>state",
+             f"    cdef Py_ssize_t n = _body({arguments}, self.array_at, self.scalar)"] + (
+             ["    self.spikes.count = n"] if returns_count else []) + [
+             "    return 0"]
+    source = "\n".join([PREAMBLE, STEP_IMPORTS] + body + entry + bound) + "\n"
+    return Kernel(source, list(names.arrays.values()), list(names.scalars.values()),
+                  [name for _, name in fixed])
+
+
+# A kernel's arguments that the compiled step loop passes at every step
+# (`Kernel.bind` fixes the others).
+PER_STEP = ("step", "t", "dt")
+
+# What a kernel module needs to be an operation of the compiled step loop
+# and to draw random numbers (ext/philox.pxd; random123's normal numbers).
+STEP_IMPORTS = """\
+from libc.stdint cimport int64_t, uint64_t
+from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
+from step_op cimport StepOp, SpikeSlot, STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE
+from philox cimport philox_uniform
+from distsim._ext import random123 as _random123
+
+ctypedef double (*_normal_function)(uint64_t, uint64_t, uint64_t) noexcept nogil
+cdef _normal_function _normal = <_normal_function>PyCapsule_GetPointer(
+    _random123.normal_function(), "distsim.normal")
+"""
 
 
 def _synaptic_names(names, kinds, constants, element, i_text, j_text):
@@ -202,7 +296,7 @@ def _constant(names, name, constants):
     return names.scalar(f"c_{name}", name)
 
 
-def _numerical_update(updater, names, state_array, other_name_of):
+def _numerical_update(updater, names, state_array, other_name_of, noise_of):
     """The lines (unindented) and locals of one element's numerical update:
     the updater's scheme (model/schemes.py: euler, rk2, rk4,
     exponential_euler; euler with additive noise), one line per step, so
@@ -210,7 +304,8 @@ def _numerical_update(updater, names, state_array, other_name_of):
 
     ``state_array(name)``: the text of a state variable's element;
     ``other_name_of(name)``: the text of any other name (parameters, indices,
-    constants). Held elements: the loop sets ``held``.
+    constants); ``noise_of(j)``: the text of the j-th noise's increment
+    (its normal number times sqrt(dt)). Held elements: the loop sets ``held``.
     """
     scheme = getattr(updater, "scheme", None)
     if scheme is None:
@@ -222,7 +317,7 @@ def _numerical_update(updater, names, state_array, other_name_of):
             return name
         if name.startswith(f"{LOCAL_PREFIX}dw_"):
             j = int(name[len(f"{LOCAL_PREFIX}dw_"):])
-            return names.array(f"dw_{j}", ("noise", j), "element")
+            return noise_of(j)
         if name in scheme.variables:
             return state_array(name)
         if name in ("t", "dt"):
@@ -266,7 +361,7 @@ def _neuron_names(names, constants, resolve):
 
 
 _NEURON_HEADER = ["Py_ssize_t n_local, long long first_index, size_t not_refractory_at, "
-                  "double t, double dt",
+                  "long long step, double t, double dt",
                   "    cdef unsigned char* not_refractory = <unsigned char*>not_refractory_at",
                   "    cdef Py_ssize_t element",
                   "    cdef bint held"]
@@ -278,14 +373,19 @@ def neuron_update_kernel(updater, constants, resolve):
     registers, the same arithmetic as the numpy updaters.
 
     ``resolve(name)``: (kind, dtype) from the group's resolver and variable
-    table (see `_neuron_names`). Array keys given
-    back: variable names (float64) and ('noise', j): the j-th noise's draws
-    times sqrt(dt), one per neuron; scalar keys: constant names.
+    table (see `_neuron_names`). Array keys given back: variable names
+    (float64) and ('stream', 'noise', j): the j-th noise's stream key (drawn
+    in the kernel for element ``first_index + element`` and draw ``step``);
+    scalar keys: constant names.
     """
     names = _Names()
+
+    def noise_of(j):  # the numpy updater's draw: randn() of noise j times sqrt(dt)
+        return "(" + names.random("randn", ("stream", "noise", j), "first_index + element",
+                                  "step") + " * sqrt(dt))"
     body, locals_ = _numerical_update(
         updater, names, lambda name: names.array(f"s_{name}", name, "element"),
-        _neuron_names(names, constants, resolve))
+        _neuron_names(names, constants, resolve), noise_of)
     if updater.scheme.holds:
         body.insert(0, "held = not_refractory[element] == 0")
     header = _NEURON_HEADER + ["    for element in range(n_local):"]
@@ -297,8 +397,8 @@ def threshold_kernel(threshold, subexpressions, constants, resolve, refractorine
     neurons that cross it (not refractory ones, with ``refractoriness``) go
     to the int64 array at ``spikes_at``; their ``lastspike`` becomes ``t``
     and they turn refractory. Returns the number of spikes. ``rand()`` in
-    the threshold (PoissonGroup) reads draws made by the caller: array keys
-    ('random', 'rand' or 'randn', site), one number per neuron."""
+    the threshold (PoissonGroup) is drawn in the kernel: array keys
+    ('stream', 'threshold', site) are the call sites' stream keys."""
     names = _Names()
     group_name_of = _neuron_names(names, constants, resolve)
     subexpression_names = {eq.name for eq in subexpressions}
@@ -309,7 +409,8 @@ def threshold_kernel(threshold, subexpressions, constants, resolve, refractorine
         return name if name in ("t", "dt") else group_name_of(name)
 
     def random_of(function, site):
-        return names.array(f"r_{site}", ("random", function, site), "element")
+        return names.random(function, ("stream", "threshold", site), "first_index + element",
+                            "step")
 
     body = [f"sub_{eq.name} = {translate(eq.expr, name_of, array_of=names.fixed)}"
             for eq in subexpressions]
@@ -328,7 +429,7 @@ def threshold_kernel(threshold, subexpressions, constants, resolve, refractorine
         "    cdef Py_ssize_t n_spikes = 0",
         "    for element in range(n_local):"]
     kernel = _kernel(_indented(body, 2) + ["    return n_spikes"], names, header,
-                     [f"sub_{eq.name}" for eq in subexpressions])
+                     [f"sub_{eq.name}" for eq in subexpressions], returns_count=True)
     return kernel
 
 
@@ -361,7 +462,7 @@ def synapse_update_kernel(updater, reads, constants):
     name_of, header = _synapse_loop(names, reads, constants)
     body, locals_ = _numerical_update(
         updater, names, lambda name: names.array(f"s_{name}", ("synapse", name), "element"),
-        name_of)
+        name_of, lambda j: names.array(f"dw_{j}", ("noise", j), "element"))
     return _kernel(_indented(body, 3), names, header, locals_)
 
 

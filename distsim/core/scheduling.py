@@ -51,6 +51,11 @@ class CodeObject:
     def run(self, step: int, t: float, dt: float) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def compiled_op(self):
+        """Its operation in the compiled step loop (ext/step_loop.pyx), made
+        once the run is prepared, or None: the loop calls `run` instead."""
+        return None
+
     @property
     def schedule_name(self) -> str:
         """The name that orders it within its slot and order."""

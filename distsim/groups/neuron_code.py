@@ -11,10 +11,12 @@ import ast
 
 import numpy as np
 
-from .._ext import neuron_kernels
+from .._ext import neuron_kernels, step_loop
 from ..codegen.kernels import (FixedArray, Untranslatable, address, neuron_update_kernel,
                                threshold_kernel)
+from ..core.clock import defaultclock
 from ..core.preferences import compiled_target
+from ..core.random import stream_key
 from ..core.scheduling import CodeObject
 from ..model.expressions import Expression
 
@@ -40,8 +42,8 @@ def _resolve(group):
 
 class _SpikingCode(CodeObject):
     """A group's code that may find spikes: ``spikes`` holds the local
-    indices found in the current step (``_buffer`` is where a compiled loop
-    writes them)."""
+    indices found in the current step, in `found` (a step_loop.Spikes,
+    where compiled loops write them and compiled operations read them)."""
 
     writes_other_groups = False  # its own group's variables only
 
@@ -49,8 +51,17 @@ class _SpikingCode(CodeObject):
         self.group = group
         self.order = group.order
         self.name = f"{group.name}_{role}"
-        self.spikes = _NO_SPIKES
-        self._buffer = np.empty(group.n_local, dtype=np.int64)
+        self.found = step_loop.Spikes(group.n_local)
+        self._buffer = self.found.buffer
+
+    @property
+    def spikes(self):
+        """Local indices (int64) of the neurons found spiking in the current step."""
+        return self.found.get()
+
+    @spikes.setter
+    def spikes(self, local):
+        self.found.set(local)
 
 
 class NeuronStateUpdate(_SpikingCode):
@@ -110,12 +121,38 @@ class NeuronStateUpdate(_SpikingCode):
             kernel = neuron_update_kernel(updater, G._update_constants, _resolve(G))
         except Untranslatable:
             return None
-        # The state arrays stay in place during the run: addresses once;
-        # noise draws are made anew at every step.
-        arrays = [_kernel_argument(G, key) for key in kernel.arrays]
+        # The state arrays stay in place during the run: addresses once.
+        arrays, self._streams = _kernel_arguments(G, kernel.arrays)
         scalars = tuple(float(G._update_constants[name]) for name in kernel.scalars)
         flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
-        return kernel.run, arrays, scalars, flags
+        return kernel, tuple(arrays), scalars, flags
+
+    def compiled_op(self):
+        G = self.group
+        if self.compiled_step is None and G.state_updater is None:  # (a PoissonGroup)
+            if G._refractory_condition is not None:
+                return None
+            return [] if G._refractory_steps is None else [neuron_kernels.RefractoryFlags(
+                G._local_state["lastspike"], G._refractory_steps,
+                G._local_state["not_refractory"].view(np.uint8))]
+        if self.kernel is not None:
+            kernel, arrays, scalars, flags = self.kernel
+            if G._refractory_condition is not None:
+                return None
+            update = kernel.bind((G.n_local, G.start, flags), arrays, scalars,
+                                 keep_alive=(G._local_state, self._streams))
+            if G._refractory_steps is None:
+                return update
+            return [neuron_kernels.RefractoryFlags(
+                G._local_state["lastspike"], G._refractory_steps,
+                G._local_state["not_refractory"].view(np.uint8)), update]
+        if self.compiled_step is None:
+            return None
+        (matrix, held, variables, offsets, held_offsets, not_refractory, lastspike, steps,
+         variable, op, level) = self.compiled_step
+        return neuron_kernels.ExactStep(matrix, held, variables, offsets, held_offsets,
+                                        not_refractory, lastspike, defaultclock.dt_, steps,
+                                        variable, op, level, self.found.slot())
 
     def separate_threshold(self):
         """Leave the threshold to its own slot (no crossings found here)."""
@@ -131,7 +168,7 @@ class NeuronStateUpdate(_SpikingCode):
             n = neuron_kernels.exact_step(matrix, held, variables, offsets, held_offsets,
                                           not_refractory, lastspike, t, dt, steps, variable, op,
                                           level, self._buffer)
-            self.spikes = self._buffer[:n].copy()
+            self.found.count = n
             return
         if G._refractory_condition is not None:
             # A spike makes a neuron refractory; the condition only lets it
@@ -143,14 +180,8 @@ class NeuronStateUpdate(_SpikingCode):
             neuron_kernels.refractory_flags(state["lastspike"], t, dt, G._refractory_steps,
                                             state["not_refractory"].view(np.uint8))
         if self.kernel is not None:
-            run, arrays, scalars, flags = self.kernel
-            rng = G._random("noise", G.local_indices, step)
-            # the numpy updater's draws: randn() of noise j, times sqrt(dt)
-            draws = {key: rng.randn(key[1]) * np.sqrt(dt) for key in arrays
-                     if isinstance(key, tuple)}
-            run(G.n_local, G.start, flags, t, dt,
-                tuple(address(draws[a]) if isinstance(a, tuple) else a for a in arrays),
-                scalars)
+            kernel, arrays, scalars, flags = self.kernel
+            kernel.run(G.n_local, G.start, flags, step, t, dt, arrays, scalars)
         elif G.state_updater is not None:
             updater = G.state_updater
             if G._update_parameters is not None:
@@ -179,13 +210,22 @@ def separate_interleaved(schedule):
             code.kernel = code._threshold_kernel()
 
 
-def _kernel_argument(G, key):
-    """A neuron kernel's array argument: a state array's address (it stays
-    in place during the run), a fixed array's (a TimedArray's values), or the
-    key of draws made at each step (a tuple)."""
-    if isinstance(key, FixedArray):
-        return address(key.values)
-    return key if isinstance(key, tuple) else address(G._local_state[key])
+def _kernel_arguments(G, keys):
+    """A neuron kernel's array arguments: a state array's address (it stays
+    in place during the run), a fixed array's (a TimedArray's values), or a
+    random stream's key, in a uint64 array (key ('stream', purpose, site):
+    what ``G._random(purpose, ...)`` draws from). Returns the addresses and
+    the arrays made here (to keep alive while the addresses are used)."""
+    addresses, made = [], []
+    for key in keys:
+        if isinstance(key, FixedArray):
+            addresses.append(address(key.values))
+        elif isinstance(key, tuple) and key[0] == "stream":
+            made.append(np.array([stream_key(G.name, key[1], key[2])], dtype=np.uint64))
+            addresses.append(address(made[-1], np.uint64))
+        else:
+            addresses.append(address(G._local_state[key]))
+    return addresses, made
 
 
 class NeuronThreshold(_SpikingCode):
@@ -212,31 +252,41 @@ class NeuronThreshold(_SpikingCode):
                                       _resolve(G), G._refractoriness)
         except Untranslatable:
             return None
-        arrays = [_kernel_argument(G, key) for key in kernel.arrays]
+        arrays, self._streams = _kernel_arguments(G, kernel.arrays)
         scalars = tuple(float(G._threshold_constants[name]) for name in kernel.scalars)
-        return kernel.run, arrays, scalars
+        return kernel, tuple(arrays), scalars
 
     def run(self, step, t, dt):
-        self.spikes = self._spikes(step, t, dt)
+        if self.state_update.compiled_step is not None:  # found by the compiled pass
+            self.found.set(self.state_update.found.buffer[:self.state_update.found.count])
+            return
+        local = self._spikes(step, t, dt)
+        if local is not None:  # (None: the kernel wrote them into the buffer)
+            self.found.set(local)
+
+    def compiled_op(self):
+        if self.state_update.compiled_step is not None:
+            return step_loop.CopySpikes(self.state_update.found, self.found)
+        if self.kernel is None or type(self)._spikes is not NeuronThreshold._spikes:
+            return None
+        kernel, arrays, scalars = self.kernel
+        G = self.group
+        flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
+        return kernel.bind((G.n_local, G.start, flags, address(self._buffer, np.int64)),
+                           arrays, scalars, spikes=self.found.slot(),
+                           keep_alive=(G._local_state, self._streams))
 
     def _spikes(self, step, t, dt):
         G = self.group
-        if self.state_update.compiled_step is not None:
-            return self.state_update.spikes  # found by the compiled pass
         if G.threshold is None:
             return _NO_SPIKES
         if self.kernel is not None:
-            run, arrays, scalars = self.kernel
-            draws = {}
-            if any(isinstance(a, tuple) for a in arrays):
-                rng = G._random("threshold", G.local_indices, step)
-                draws = {a: getattr(rng, a[1])(a[2]) for a in arrays if isinstance(a, tuple)}
+            kernel, arrays, scalars = self.kernel
             flags = G._local_state["not_refractory"].view(np.uint8)
-            n = run(G.n_local, G.start, address(flags, np.uint8), t, dt,
-                    address(self._buffer, np.int64),
-                    tuple(address(draws[a]) if isinstance(a, tuple) else a for a in arrays),
-                    scalars)
-            return self._buffer[:n].copy()
+            n = kernel.run(G.n_local, G.start, address(flags, np.uint8), step, t, dt,
+                           address(self._buffer, np.int64), arrays, scalars)
+            self.found.count = n
+            return None
         ns = G._namespace(G._threshold_constants, t=t, dt=dt)
         crossed = np.broadcast_to(np.asarray(
             G.threshold.evaluate(ns, G._random("threshold", G.local_indices, step)),
@@ -274,6 +324,16 @@ class NeuronReset(CodeObject):
                 return None
             assignments.append((G._local_state[target], value))
         return assignments
+
+    def compiled_op(self):
+        assignments = self.constant_assignments
+        if assignments is None or any(values.dtype != np.float64 or
+                                      not values.flags.c_contiguous
+                                      for values, _ in assignments):
+            return None
+        return step_loop.ConstantReset(self.threshold.found,
+                                       [values for values, _ in assignments],
+                                       [value for _, value in assignments])
 
     def run(self, step, t, dt):
         local = self.threshold.spikes

@@ -8,7 +8,8 @@ with ``mapping/node_ids``, ``index_pointers``, ``element_ids`` and ``time``.
 """
 import numpy as np
 
-from ..core.scheduling import BoundCode, check_slot
+from .._ext import step_loop
+from ..core.scheduling import CodeObject, check_slot
 from ..io.checkpoint_file import Replicated
 from ..groups import NeuronPopulation
 from ..io import sonata
@@ -153,8 +154,27 @@ class StateMonitor(Monitor):
 
     def code_objects(self):
         """Records at the start of each step (Brian2's slot 'start')."""
-        return [BoundCode(self.name, self.when, self.order,
-                          lambda step, t, dt: self.record_step(step, t))]
+        return [_Recorder(self)]
+
+    def _plain_arrays(self):
+        """The float64 arrays the recorded variables are (read in place by
+        the compiled loop), or None where a value is computed (a
+        subexpression, a delay, an index...)."""
+        arrays = []
+        for var in self.record_variables:
+            source = self.source
+            if self.is_synaptic:
+                plain = var not in source._delay_variables and \
+                    not source.variables[var].shared and var in source.store.variables
+                array = source.store.variables[var] if plain else None
+            else:
+                plain = "subexpression" not in source.variables[var].flags
+                array = source.variables.arrays[var] if plain else None
+            if array is None or array.dtype != np.float64 or array.ndim != 1 or \
+                    not array.flags.c_contiguous:
+                return None
+            arrays.append(array)
+        return arrays
 
     def _local_variable(self, var, t):
         if self.is_synaptic:
@@ -171,6 +191,16 @@ class StateMonitor(Monitor):
         for var in self.record_variables:
             self._traces[var].append(self._local_variable(var, t)[self._local]
                                      .astype(np.float64))
+
+    def _take_records(self, steps, values):
+        """Records made by the compiled loop: ``values`` (records x
+        variables x this rank's recorded elements)."""
+        if not len(steps):
+            return
+        self._changed()
+        self._steps.extend(steps.tolist())
+        for k, var in enumerate(self.record_variables):
+            self._traces[var].extend(values[:, k, :])
 
     # -- reading ---------------------------------------------------------------
     @property
@@ -317,3 +347,35 @@ class _RecordedElement:
         if name in ("t", "t_"):  # the times of every recording (Brian2's mon[0].t)
             return getattr(self._monitor, name)
         return getattr(self._monitor, name)[self._column]
+
+
+class _Recorder(CodeObject):
+    """A StateMonitor's recording at each step (its slot and order), in C
+    where the recorded variables are plain float64 arrays."""
+
+    writes_other_groups = False
+
+    def __init__(self, monitor):
+        self.monitor = monitor
+        self.name, self.when, self.order = monitor.name, monitor.when, monitor.order
+        self.compiled = None
+
+    def run(self, step, t, dt):
+        self.monitor.record_step(step, t)
+
+    def compiled_op(self):
+        arrays = self.monitor._plain_arrays()
+        if arrays is None:
+            return None
+        self.compiled = step_loop.RecordState(arrays, np.ascontiguousarray(
+            self.monitor._local, dtype=np.int64), self.monitor._every)
+        return self.compiled
+
+    def sync_from_compiled(self):
+        """Hand what the compiled loop recorded to the monitor."""
+        if self.compiled is not None:
+            self.monitor._take_records(*self.compiled.take())
+
+    def end_compiled_run(self):
+        self.sync_from_compiled()
+        self.compiled = None

@@ -67,6 +67,12 @@ class RunCheckpoints:
     def _note(self, signum, frame):
         self.received = int(signum)
 
+    def next_check(self):
+        """The first step from which `at_window_end` may act (a loop may skip
+        calling it at the window ends before)."""
+        due = self.next_due if self.next_due is not None else self.stop
+        return min(due, self.last_check + SIGNAL_CHECK_STEPS, self.stop)
+
     def at_window_end(self, next_step, dt):
         """Called by every rank when a window ended with the step before
         ``next_step``: checkpoint if one is due or a rank was signalled (then

@@ -31,6 +31,7 @@ from ..synapses.delivery import TargetBuffer, make_delivery_plan
 from ..units import DimensionMismatchError, get_dimensions, second
 from ..utils.frames import caller_namespace
 from . import checkpoint
+from .compiled_loop import make_step_loop, run_steps
 from .interruptions import RunCheckpoints
 from .reporting import Reporter
 from .operations import NetworkOperation
@@ -358,8 +359,14 @@ class Network:
             self._flush_output()
 
     def _steps(self, first, stop, dt, reporter, checkpoints):
-        """The main loop: every code object of the schedule at every step."""
+        """The main loop: every code object of the schedule at every step
+        (in C where it can be: network/compiled_loop.py)."""
         clock, window = defaultclock, self.window
+        loop = None if self.profile or self.has_operations else \
+            make_step_loop(self.schedule, window, clock)
+        if loop is not None:
+            return run_steps(loop, self.schedule, window, first, stop, dt, clock, reporter,
+                             checkpoints)
         runs = [code.run for code in self.schedule]
         if self.profile:
             runs = [_timed(code, self._profiled) for code in self.schedule]

@@ -10,6 +10,7 @@ before any synaptic code.
 """
 import numpy as np
 
+from .._ext import step_loop
 from ..core.scheduling import CodeObject
 from ..parallel import SpikeExchange
 
@@ -71,6 +72,7 @@ class SpikeWindow(CodeObject):
         self.unrecorded, self.unrecorded_first = [], first
         self.flush_steps, self.flush = flush_steps, flush
         self.next_flush = first + flush_steps if flush_steps else None
+        self.compiled = None
 
     def run(self, step, t, dt):
         n_kinds = self.n_kinds
@@ -107,11 +109,57 @@ class SpikeWindow(CodeObject):
             self.window_start = next_step
         self.record_exchanged(next_step)
 
+    def can_compile(self):
+        """Whether `compiled_op` can make the window (not with custom events)."""
+        return self.n_kinds == 1
+
+    def compiled_op(self, before_flush=None):
+        """The window as step_loop.SpikeWindowOp, made after the pathways'
+        operations. On one rank, when every presynaptic pathway has its
+        compiled queue, it delivers and queues in C; otherwise it calls
+        `_exchange_arrays` at the end of each window. ``before_flush()`` is
+        called before each flush."""
+        def flush(end_step):
+            if before_flush is not None:
+                before_flush()
+            self.flush(end_step)
+        local_only = self.exchange.n_ranks == 1 and all(
+            p.compiled_queue is not None for p in self.pre_pathways)
+        op = step_loop.SpikeWindowOp(
+            [group.threshold_code.found for group in self.groups],
+            [group.start + group.id_offset for group in self.groups],
+            self.delivery_plan.deliverer() if local_only else None,
+            [p.compiled_queue.event_sink() for p in self.pre_pathways] if local_only else [],
+            self._exchange_arrays, self._record_from_op, flush)
+        op.begin(self.window_start, self.stop, self.window_steps, self.next_flush,
+                 self.flush_steps, self.monitor_batch_steps, self.unrecorded_first)
+        self.compiled = op
+        return op
+
+    def _record_from_op(self, stop):
+        self.take_from_op()
+        self.record_exchanged(stop)
+
+    def take_from_op(self):
+        """Bring what the compiled window did (spikes it delivered itself,
+        where the window is) into this object's state."""
+        op = self.compiled
+        ids, steps = op.take_exchanged()
+        if len(ids):
+            self.unrecorded.append((ids, steps))
+        self.window_start = op.window_start
+        self.next_flush = op.next_flush if op.next_flush >= 0 else None
+
     def _exchange(self):
         """Gather a window's spikes from all ranks and queue their effects."""
         ids = np.concatenate(self.ids) if self.ids else np.empty(0, np.int64)
         steps = np.concatenate(self.steps) if self.steps else np.empty(0, np.int64)
         self.ids, self.steps = [], []
+        self._exchange_arrays(ids, steps)
+
+    def _exchange_arrays(self, ids, steps):
+        """Gather a window's spikes (this rank's ``ids``, ``steps``) from all
+        ranks and queue their effects. Collective."""
         ids, steps = self.exchange.exchange(ids, steps, one_step=self.window_steps == 1)
         events = {}
         if self.n_kinds > 1:

@@ -11,6 +11,7 @@ import weakref
 import numpy as np
 
 from .._ext import delivery as delivery_kernels
+from .._ext import step_loop
 from ..core.scheduling import CodeObject, check_slot
 
 
@@ -75,6 +76,12 @@ class TargetBuffer(CodeObject):
         self.ring[...] = 0.0
         for k in range(arriving.shape[1]):
             self.ring[(step + k) % n] = arriving[:, k]
+
+    def compiled_op(self):
+        if self.values.dtype != np.float64 or not self.values.flags.c_contiguous:
+            return None
+        return step_loop.RingSlot(self.values, self.ring, None if self.mask is None
+                                  else self.mask.view(np.uint8))
 
     def run(self, step, t, dt):
         """Add what arrives now to the variable (and empty the slot); what

@@ -16,7 +16,9 @@ compiled path instead (delivery.py); this module is the general one.
 """
 import numpy as np
 
+from .._ext.event_queue import EventQueue
 from ..codegen.kernels import Untranslatable, address, pathway_kernel
+from ..core.clock import defaultclock
 from ..core.random import stream_key
 from ..core.preferences import compiled_target
 from ..core.scheduling import CodeObject
@@ -80,8 +82,10 @@ class SynapticPathway(CodeObject):
         self.delay_variable = delay_variable
         self.order = -1 if prepost == "pre" else 1
         # arrival step -> arrays of store positions; kept across runs, so
-        # that what is in flight at the end of a run still arrives.
+        # that what is in flight at the end of a run still arrives. During a
+        # run of the compiled loop the events wait in `compiled_queue`.
         self.pending = {}
+        self.compiled_queue = None
 
     @property
     def delay(self):
@@ -228,6 +232,9 @@ class SynapticPathway(CodeObject):
     def queue_presynaptic(self, ids, steps):
         """Queue the synapses of a window's spikes (network-wide ids, all
         ranks) that come from this pathway's source."""
+        if self.compiled_queue is not None:
+            self.compiled_queue.queue_spikes(ids, steps)
+            return
         S = self.synapses
         store = S.store
         rows = ids - S.source.id_offset
@@ -258,6 +265,66 @@ class SynapticPathway(CodeObject):
     @property
     def schedule_name(self):
         return f"{self.synapses.name}_{self.name}"
+
+    # -- the compiled step loop --------------------------------------------
+    def compiled_op(self):
+        """The event queue (ext/event_queue.pyx) and the kernel as
+        operations of the compiled loop, where the kernel needs nothing
+        drawn or gathered per step (random numbers, presynaptic values,
+        i/j); the events in flight move into the queue until
+        `end_compiled_run`."""
+        S = self.synapses
+        uses = getattr(self, "_kernel_uses", {})
+        if self.kernel is None or self.within_target is not None or self.presynaptic or \
+                self.event != "spike" or any(uses.values()) or \
+                any(isinstance(a, tuple) for a in self._kernel_addresses):
+            return None
+        store = S.store
+        root = root_of(S.target)
+        step = defaultclock.timestep
+        longest = self.homogeneous_delay if self.homogeneous_delay is not None else \
+            int(self.delays.max(initial=0))
+        ahead = max([longest] + [arrival - step for arrival in self.pending])
+        if self.prepost == "pre":
+            queue = EventQueue(store.row_start, None, self._queue_delays(), self._delay_or_zero(),
+                               len(store), ahead + 1, S.source.id_offset)
+        else:
+            target_row_start, by_target = self._by_target
+            queue = EventQueue(target_row_start, by_target, self._queue_delays(),
+                               self._delay_or_zero(), len(store), ahead + 1,
+                               S.target.root_local_offset, root.threshold_code.found)
+        for arrival, chunks in self.pending.items():
+            queue.put(arrival, np.concatenate(chunks).astype(np.int64))
+        self.pending = {}
+        self.compiled_queue = queue
+        kernel = self.kernel.bind(
+            (address(queue.arrived, np.int64), address(store.local_targets, np.int32),
+             S.target.root_local_offset, 0, 0, 0),
+            self._kernel_addresses, self._kernel_scalars, spikes=queue.arrivals(),
+            keep_alive=(store, root.variables.arrays))
+        return [queue, kernel]
+
+    def _queue_delays(self):
+        return np.empty(0, np.int64) if self.homogeneous_delay is not None else self.delays
+
+    def _delay_or_zero(self):
+        return self.homogeneous_delay if self.homogeneous_delay is not None else 0
+
+    def in_flight(self):
+        """{arrival step: [store positions, ...]} of the events queued and
+        not yet run (wherever they wait)."""
+        if self.compiled_queue is None:
+            return self.pending
+        return {arrival: [positions] for arrival, positions in
+                self.compiled_queue.take_all(defaultclock.timestep, keep=True).items()}
+
+    def end_compiled_run(self):
+        """The events still in flight go back to `pending` (for a Python
+        run, a checkpoint or a changed model)."""
+        if self.compiled_queue is not None:
+            pending = self.compiled_queue.take_all(defaultclock.timestep)
+            self.pending = {arrival: [positions] for arrival, positions in pending.items()}
+            self.compiled_queue = None
 
     def run(self, step, t, dt):
         """Run the statements for the synapses whose events arrive now.

@@ -420,7 +420,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                 offset, self.N)
         comm = get_comm()
         for pathway in self._pathway_objects.values():
-            chunks = [(step, p) for step, step_chunks in pathway.pending.items()
+            chunks = [(step, p) for step, step_chunks in pathway.in_flight().items()
                       for p in step_chunks]
             steps = np.concatenate([np.full(len(p), step, np.int64) for step, p in chunks]) \
                 if chunks else np.empty(0, np.int64)

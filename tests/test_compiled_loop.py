@@ -1,0 +1,226 @@
+"""The compiled step loop (network/compiled_loop.py, ext/step_loop.pyx)
+computes what the Python loop computes.
+
+``run(profile=True)`` keeps the Python loop (it times each code object) with
+the same kernels, so each model here runs both ways and the spikes, the state
+and the recordings must be the same to the bit. Each test also checks that
+the compiled loop really ran the operations it should (else it would compare
+the Python loop with itself).
+"""
+import h5py
+import numpy as np
+import pytest
+
+import distsim as ds
+from distsim._ext import step_loop
+from distsim.network import compiled_loop
+
+
+@pytest.fixture
+def loops_made(monkeypatch):
+    """The StepLoops made during the test: the operation type names of each."""
+    made = []
+    original = compiled_loop.make_step_loop
+
+    def spy(schedule, window, clock):
+        loop = original(schedule, window, clock)
+        if loop is not None:
+            made.append([type(op).__name__ for op in loop.operations()
+                         if not isinstance(op, step_loop.ClockOp)])
+        return loop
+    monkeypatch.setattr("distsim.network.network.make_step_loop", spy)
+    return made
+
+
+def _two_populations(seed):
+    """Two groups (offsets, unsorted ids across groups), refractoriness,
+    constant resets, delays of several steps (windows longer than a step),
+    input onto an '(unless refractory)' variable (the ring's mask)."""
+    ds.seed(seed)
+    ms, mV = ds.ms, ds.mV
+    eqs = """
+    dv/dt = (ge + gi - (v + 40*mV)) / (20*ms) : volt (unless refractory)
+    dge/dt = -ge / (5*ms) : volt
+    dgi/dt = -gi / (10*ms) : volt
+    """
+    E = ds.NeuronGroup(400, eqs, threshold="v > -50*mV", reset="v = -60*mV; ge = 0*mV",
+                       refractory=5 * ms, method="exact", name="exc")
+    I = ds.NeuronGroup(100, eqs, threshold="v > -50*mV", reset="v = -60*mV",
+                       refractory=2 * ms, method="exact", name="inh")
+    for G in (E, I):
+        G.v = "-60*mV + rand() * 10*mV"
+    EE = ds.Synapses(E, E, "w : volt", on_pre="ge += w", delay=1.5 * ms, name="ee")
+    EE.connect(p=0.05)
+    EE.w = "rand() * 1.6*mV"
+    EI = ds.Synapses(E, I, on_pre="ge += 1.2*mV", delay=0.8 * ms, name="ei")
+    EI.connect(p=0.1)
+    IE = ds.Synapses(I, E, on_pre="gi -= 1*mV", delay=0.5 * ms, name="ie")
+    IE.connect(p=0.1)
+    # onto the held variable itself: the mask
+    IV = ds.Synapses(I, E, on_pre="v_post += 0.3*mV", delay=0.3 * ms, name="iv")
+    IV.connect(p=0.05)
+    drive = ds.PoissonInput(E, "ge", 50, 5 * ds.Hz, weight=0.1 * mV, name="drive")
+    monitors = [drive, ds.SpikeMonitor(E, name="spikes_e"), ds.SpikeMonitor(I, name="spikes_i"),
+                ds.StateMonitor(E, "v", record=[0, 7], name="state_e"),
+                ds.PopulationRateMonitor(I, name="rate_i")]
+    return ds.Network(E, I, EE, EI, IE, IV, *monitors), E, I, monitors
+
+
+def _outcome(net, E, I, monitors):
+    _, spikes_e, spikes_i, state, rate = monitors
+    return {"e_i": spikes_e.i[:], "e_t": spikes_e.t_[:], "i_i": spikes_i.i[:],
+            "i_t": spikes_i.t_[:], "v": state.v_[:], "rate": rate.rate_[:],
+            "E_v": E.v_[:], "E_ge": E.ge_[:], "I_gi": I.gi_[:], "E_last": E.lastspike_[:]}
+
+
+def _assert_same(a, b):
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+
+
+def test_the_compiled_loop_gives_the_python_loops_spikes_and_state(loops_made):
+    results = []
+    for profile in (False, True):
+        net, E, I, monitors = _two_populations(11)
+        net.run(20 * ds.ms, profile=profile)
+        net.run(30 * ds.ms, profile=profile)  # a second run continues both ways
+        results.append(_outcome(net, E, I, monitors))
+        assert net.window_steps == 3  # 0.3 ms: windows of 3 steps
+        del net, E, I, monitors  # (their names are given again)
+    assert len(results[0]["e_i"]) > 500 and len(results[0]["i_i"]) > 300, \
+        (len(results[0]["e_i"]), len(results[0]["i_i"]))
+    _assert_same(*results)
+    # Both runs of the first network were compiled throughout, the window
+    # delivering in C (one rank).
+    assert len(loops_made) == 2
+    for names in loops_made:
+        assert "PythonOp" not in names, names
+        assert {"RecordState", "ExactStep", "CopySpikes", "SpikeWindowOp", "RingSlot",
+                "ConstantReset", "_AddCounts"} <= set(names)
+
+
+def test_network_operations_keep_the_python_loop(loops_made):
+    """They may stop the run and read spikes at every step."""
+    net, E, I, monitors = _two_populations(12)
+    seen = []
+
+    @ds.network_operation(dt=5 * ds.ms)
+    def note():
+        seen.append(float(ds.defaultclock.t / ds.ms))
+    net.add(note)
+    net.run(10 * ds.ms)
+    assert loops_made == [] and seen == [0.0, 5.0]
+
+
+def test_python_operations_and_the_clock_in_the_compiled_loop(loops_made):
+    """A run_regularly reading t (a Python operation of the loop) between the
+    update and the reset."""
+    results = []
+    for profile in (False, True):
+        net, E, I, monitors = _two_populations(13)
+        E.run_regularly("ge += 0.2*mV + t/second*mV", dt=1 * ds.ms)
+        net.run(25 * ds.ms, profile=profile)
+        results.append(_outcome(net, E, I, monitors))
+        del net, E, I, monitors
+    _assert_same(*results)
+    assert len(loops_made) == 1 and loops_made[0].count("PythonOp") == 1
+
+
+def test_flushes_and_checkpoints_fall_where_the_python_loop_puts_them(tmp_path, loops_made):
+    for profile in (False, True):
+        net, E, I, monitors = _two_populations(14)
+        out = str(tmp_path / f"out{profile}.h5")
+        net.run(23 * ds.ms, output=out, flush_interval=7 * ds.ms,
+                checkpoint=str(tmp_path / f"check{profile}.h5"),
+                checkpoint_interval=10 * ds.ms, profile=profile)
+        net.save(out)
+        del net, E, I, monitors
+    assert len(loops_made) == 1 and "PythonOp" not in loops_made[0]
+    with h5py.File(tmp_path / "outFalse.h5") as a, h5py.File(tmp_path / "outTrue.h5") as b:
+        assert len(a["spikes/spikes_e/node_ids"]) > 300
+        for path in ("spikes/spikes_e/node_ids", "spikes/spikes_e/timestamps",
+                     "spikes/spikes_i/node_ids", "spikes/spikes_i/timestamps",
+                     "rates/rate_i/rate", "report/exc/data"):
+            assert np.array_equal(a[path][...], b[path][...]), path
+    # The last periodic checkpoint (t = 20 ms) holds the same state both ways.
+    states = []
+    for profile in (False, True):
+        net, E, I, monitors = _two_populations(14)
+        net.restore(filename=str(tmp_path / f"check{profile}.h5"))
+        states.append((float(net.t / ds.ms), E.v_[:].copy(), I.gi_[:].copy()))
+        del net, E, I, monitors
+    assert states[0][0] == states[1][0] == pytest.approx(20.0)
+    assert np.array_equal(states[0][1], states[1][1])
+    assert np.array_equal(states[0][2], states[1][2])
+
+
+def _plastic(seed, heterogeneous):
+    """STDP from a PoissonGroup (rand() in a compiled threshold) onto noisy
+    neurons (normal numbers in the compiled update), with pre- and
+    postsynaptic pathways whose events wait several steps in the queues."""
+    ds.seed(seed)
+    ms = ds.ms
+    P = ds.PoissonGroup(200, rates=40 * ds.Hz, name="poisson")
+    G = ds.NeuronGroup(20, """dv/dt = (ge - v) / (10*ms) + 0.1*xi/sqrt(ms) : 1
+                              dge/dt = -ge / (5*ms) : 1""",
+                       threshold="v > 1", reset="v = 0", method="euler", name="post")
+    S = ds.Synapses(P, G, """w : 1
+                             dApre/dt = -Apre / (20*ms) : 1 (event-driven)
+                             dApost/dt = -Apost / (20*ms) : 1 (event-driven)""",
+                    on_pre="""ge += w
+                              Apre += 0.01
+                              w = clip(w + Apost, 0, 0.5)""",
+                    on_post="""Apost -= 0.0105
+                               w = clip(w + Apre, 0, 0.5)""", name="plastic")
+    S.connect(p=0.5)
+    S.w = "rand() * 0.5"
+    if heterogeneous:
+        S.pre.delay = "(1 + 3*rand()) * ms"
+        S.post.delay = "(j % 3) * 0.5*ms"
+    else:
+        S.pre.delay = 1.2 * ms
+        S.post.delay = 0.6 * ms
+    monitors = [ds.SpikeMonitor(G, name="spikes_post"), ds.SpikeMonitor(P, name="spikes_in")]
+    return ds.Network(P, G, S, *monitors), S, G, monitors
+
+
+@pytest.mark.parametrize("heterogeneous", [False, True])
+def test_plastic_pathways_poisson_input_and_noise_run_compiled_as_in_python(
+        heterogeneous, loops_made, tmp_path):
+    results = []
+    for case in ("compiled", "python", "mixed"):
+        net, S, G, monitors = _plastic(5, heterogeneous)
+        first = case == "python"
+        net.run(15 * ds.ms, profile=first)
+        if case == "mixed":  # events in flight move from the C queues to Python and back
+            net.store("middle", filename=str(tmp_path / f"middle{heterogeneous}.h5"))
+            net.run(10 * ds.ms, profile=True)
+            net.run(15 * ds.ms, profile=False)
+        elif case == "compiled":  # a checkpoint at 25 ms, events in flight in C
+            net.run(25 * ds.ms, checkpoint=str(tmp_path / f"periodic{heterogeneous}.h5"),
+                    checkpoint_interval=10 * ds.ms)
+        else:
+            net.run(25 * ds.ms, profile=first)
+        results.append({"w": S.w[:].copy(), "ge": G.ge[:].copy(), "v": G.v[:].copy(),
+                        "out_i": monitors[0].i[:], "out_t": monitors[0].t_[:],
+                        "in_i": monitors[1].i[:]})
+        del net, S, G, monitors
+    assert len(results[0]["out_i"]) > 50 and len(results[0]["in_i"]) > 200
+    for other in results[1:]:
+        _assert_same(results[0], other)
+    # The compiled runs: everything in C (no Python operation at all).
+    assert len(loops_made) == 4
+    for names in loops_made:
+        assert "PythonOp" not in names, names
+    # A checkpoint taken between compiled runs keeps the events in flight:
+    # restored, the run continues as the uninterrupted one.
+    for name, filename in (("middle", "middle"), ("default", "periodic")):
+        net, S, G, monitors = _plastic(5, heterogeneous)
+        net.restore(name, filename=str(tmp_path / f"{filename}{heterogeneous}.h5"))
+        # (periodic: the last one, at the end of the first window after 35 ms)
+        assert float(net.t / ds.ms) == pytest.approx(15.0 if name == "middle" else
+                                                    35.4 if not heterogeneous else 35.0)
+        net.run(40 * ds.ms - net.t)
+        assert np.array_equal(S.w[:], results[0]["w"]), filename
+        assert np.array_equal(G.v[:], results[0]["v"]), filename
+        del net, S, G, monitors
