@@ -2005,6 +2005,10 @@ struct __pyx_t_7step_op_Deliverer;
 typedef struct __pyx_t_7step_op_Deliverer __pyx_t_7step_op_Deliverer;
 struct __pyx_t_7step_op_EventSink;
 typedef struct __pyx_t_7step_op_EventSink __pyx_t_7step_op_EventSink;
+struct __pyx_t_7step_op_Spike;
+typedef struct __pyx_t_7step_op_Spike __pyx_t_7step_op_Spike;
+struct __pyx_t_7step_op_Exchange;
+typedef struct __pyx_t_7step_op_Exchange __pyx_t_7step_op_Exchange;
 
 /* "step_op.pxd":7
  * 
@@ -2078,6 +2082,39 @@ typedef int (*__pyx_t_7step_op_queue_function)(void *, int64_t const *, int64_t 
 */
 struct __pyx_t_7step_op_EventSink {
   __pyx_t_7step_op_queue_function queue;
+  void *state;
+};
+
+/* "step_op.pxd":36
+ * 
+ * # A spike: when, and which neuron (network-wide id).
+ * ctypedef struct Spike:             # <<<<<<<<<<<<<<
+ *     int64_t step
+ *     int64_t id
+*/
+struct __pyx_t_7step_op_Spike {
+  int64_t step;
+  int64_t id;
+};
+
+/* "step_op.pxd":42
+ * # The spike exchange of a window (spike_exchange.pyx): every rank's spikes,
+ * # sorted by (step, id), in ``gathered`` (valid until the next call).
+ * ctypedef int (*exchange_function)(void* state, const Spike* local, Py_ssize_t n,             # <<<<<<<<<<<<<<
+ *                                   Spike** gathered, Py_ssize_t* n_gathered) except -1
+ * 
+*/
+typedef int (*__pyx_t_7step_op_exchange_function)(void *, __pyx_t_7step_op_Spike const *, Py_ssize_t, __pyx_t_7step_op_Spike **, Py_ssize_t *);
+
+/* "step_op.pxd":45
+ *                                   Spike** gathered, Py_ssize_t* n_gathered) except -1
+ * 
+ * ctypedef struct Exchange:             # <<<<<<<<<<<<<<
+ *     exchange_function exchange
+ *     void* state
+*/
+struct __pyx_t_7step_op_Exchange {
+  __pyx_t_7step_op_exchange_function exchange;
   void *state;
 };
 struct __pyx_t_7distsim_4_ext_8delivery_Pathway;
@@ -3920,6 +3957,7 @@ static const char __pyx_k_c[] = "c";
 static const char __pyx_k_name[] = "name";
 static const char __pyx_k_fortran[] = "fortran";
 static const char __pyx_k_distsim_step_op[] = "distsim.step_op";
+static const char __pyx_k_distsim_exchange[] = "distsim.exchange";
 static const char __pyx_k_distsim_deliverer[] = "distsim.deliverer";
 static const char __pyx_k_distsim_event_sink[] = "distsim.event_sink";
 static const char __pyx_k_distsim_spike_slot[] = "distsim.spike_slot";
@@ -20505,7 +20543,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "step_op.pxd":36
+/* "step_op.pxd":50
  * 
  * # Capsule names: a capsule of another kind is refused.
  * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -20516,7 +20554,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
 static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":37
+  /* "step_op.pxd":51
  * # Capsule names: a capsule of another kind is refused.
  * cdef inline const char* STEP_OP_CAPSULE() noexcept:
  *     return "distsim.step_op"             # <<<<<<<<<<<<<<
@@ -20529,7 +20567,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":36
+  /* "step_op.pxd":50
  * 
  * # Capsule names: a capsule of another kind is refused.
  * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -20543,7 +20581,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "step_op.pxd":39
+/* "step_op.pxd":53
  *     return "distsim.step_op"
  * 
  * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -20554,7 +20592,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
 static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":40
+  /* "step_op.pxd":54
  * 
  * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
  *     return "distsim.spike_slot"             # <<<<<<<<<<<<<<
@@ -20567,7 +20605,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":39
+  /* "step_op.pxd":53
  *     return "distsim.step_op"
  * 
  * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -20581,7 +20619,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "step_op.pxd":42
+/* "step_op.pxd":56
  *     return "distsim.spike_slot"
  * 
  * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -20592,7 +20630,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
 static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":43
+  /* "step_op.pxd":57
  * 
  * cdef inline const char* DELIVERER_CAPSULE() noexcept:
  *     return "distsim.deliverer"             # <<<<<<<<<<<<<<
@@ -20605,7 +20643,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":42
+  /* "step_op.pxd":56
  *     return "distsim.spike_slot"
  * 
  * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -20619,20 +20657,23 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "step_op.pxd":45
+/* "step_op.pxd":59
  *     return "distsim.deliverer"
  * 
  * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
  *     return "distsim.event_sink"
+ * 
 */
 
 static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":46
+  /* "step_op.pxd":60
  * 
  * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
  *     return "distsim.event_sink"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:
 */
   {
 
@@ -20640,11 +20681,46 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":45
+  /* "step_op.pxd":59
  *     return "distsim.deliverer"
  * 
  * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
  *     return "distsim.event_sink"
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "step_op.pxd":62
+ *     return "distsim.event_sink"
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.exchange"
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":63
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:
+ *     return "distsim.exchange"             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_exchange;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":62
+ *     return "distsim.event_sink"
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.exchange"
 */
 
   /* function exit code */

@@ -2015,6 +2015,10 @@ struct __pyx_t_7step_op_Deliverer;
 typedef struct __pyx_t_7step_op_Deliverer __pyx_t_7step_op_Deliverer;
 struct __pyx_t_7step_op_EventSink;
 typedef struct __pyx_t_7step_op_EventSink __pyx_t_7step_op_EventSink;
+struct __pyx_t_7step_op_Spike;
+typedef struct __pyx_t_7step_op_Spike __pyx_t_7step_op_Spike;
+struct __pyx_t_7step_op_Exchange;
+typedef struct __pyx_t_7step_op_Exchange __pyx_t_7step_op_Exchange;
 
 /* "step_op.pxd":7
  * 
@@ -2090,35 +2094,55 @@ struct __pyx_t_7step_op_EventSink {
   __pyx_t_7step_op_queue_function queue;
   void *state;
 };
-struct __pyx_t_7distsim_4_ext_9step_loop_Spike;
-struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
-typedef struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 
-/* "ext/step_loop.pyx":228
+/* "step_op.pxd":36
  * 
- * 
- * cdef struct Spike:             # <<<<<<<<<<<<<<
+ * # A spike: when, and which neuron (network-wide id).
+ * ctypedef struct Spike:             # <<<<<<<<<<<<<<
  *     int64_t step
  *     int64_t id
 */
-struct __pyx_t_7distsim_4_ext_9step_loop_Spike {
+struct __pyx_t_7step_op_Spike {
   int64_t step;
   int64_t id;
 };
 
-/* "ext/step_loop.pyx":427
+/* "step_op.pxd":42
+ * # The spike exchange of a window (spike_exchange.pyx): every rank's spikes,
+ * # sorted by (step, id), in ``gathered`` (valid until the next call).
+ * ctypedef int (*exchange_function)(void* state, const Spike* local, Py_ssize_t n,             # <<<<<<<<<<<<<<
+ *                                   Spike** gathered, Py_ssize_t* n_gathered) except -1
+ * 
+*/
+typedef int (*__pyx_t_7step_op_exchange_function)(void *, __pyx_t_7step_op_Spike const *, Py_ssize_t, __pyx_t_7step_op_Spike **, Py_ssize_t *);
+
+/* "step_op.pxd":45
+ *                                   Spike** gathered, Py_ssize_t* n_gathered) except -1
+ * 
+ * ctypedef struct Exchange:             # <<<<<<<<<<<<<<
+ *     exchange_function exchange
+ *     void* state
+*/
+struct __pyx_t_7step_op_Exchange {
+  __pyx_t_7step_op_exchange_function exchange;
+  void *state;
+};
+struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
+typedef struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
+
+/* "ext/step_loop.pyx":414
  * 
  * 
- * cdef (const int64_t*, const int64_t*) _split(SpikeList spikes) except *:             # <<<<<<<<<<<<<<
- *     """ids then steps of the list, in one new block (free the ids pointer)."""
- *     cdef int64_t* block = <int64_t*>malloc(2 * spikes.n * sizeof(int64_t))
+ * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
+ *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
+ *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
 */
 struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr {
   int64_t const *f0;
   int64_t const *f1;
 };
 
-/* "ext/step_loop.pyx":28
+/* "ext/step_loop.pyx":29
  * 
  * 
  * cdef class Operation:             # <<<<<<<<<<<<<<
@@ -2131,7 +2155,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_Operation {
 };
 
 
-/* "ext/step_loop.pyx":37
+/* "ext/step_loop.pyx":38
  * 
  * 
  * cdef class Spikes:             # <<<<<<<<<<<<<<
@@ -2145,7 +2169,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes {
 };
 
 
-/* "ext/step_loop.pyx":80
+/* "ext/step_loop.pyx":81
  * 
  * 
  * cdef class PythonOp(Operation):             # <<<<<<<<<<<<<<
@@ -2158,7 +2182,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp {
 };
 
 
-/* "ext/step_loop.pyx":95
+/* "ext/step_loop.pyx":96
  * 
  * 
  * cdef class ClockOp(Operation):             # <<<<<<<<<<<<<<
@@ -2171,7 +2195,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp {
 };
 
 
-/* "ext/step_loop.pyx":111
+/* "ext/step_loop.pyx":112
  * 
  * 
  * cdef class CopySpikes(Operation):             # <<<<<<<<<<<<<<
@@ -2186,7 +2210,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes {
 };
 
 
-/* "ext/step_loop.pyx":133
+/* "ext/step_loop.pyx":134
  * 
  * 
  * cdef class ConstantReset(Operation):             # <<<<<<<<<<<<<<
@@ -2204,7 +2228,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset {
 };
 
 
-/* "ext/step_loop.pyx":179
+/* "ext/step_loop.pyx":180
  * 
  * 
  * cdef class RingSlot(Operation):             # <<<<<<<<<<<<<<
@@ -2222,7 +2246,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot {
 };
 
 
-/* "ext/step_loop.pyx":243
+/* "ext/step_loop.pyx":229
  * 
  * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
@@ -2232,13 +2256,13 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot {
 struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList {
   PyObject_HEAD
   struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *__pyx_vtab;
-  struct __pyx_t_7distsim_4_ext_9step_loop_Spike *items;
+  __pyx_t_7step_op_Spike *items;
   Py_ssize_t n;
   Py_ssize_t capacity;
 };
 
 
-/* "ext/step_loop.pyx":297
+/* "ext/step_loop.pyx":275
  * 
  * 
  * cdef class SpikeWindowOp(Operation):             # <<<<<<<<<<<<<<
@@ -2250,6 +2274,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp {
   __pyx_t_7step_op_SpikeSlot **slots;
   int64_t *offsets;
   Py_ssize_t n_slots;
+  __pyx_t_7step_op_Exchange *exchanger;
   __pyx_t_7step_op_Deliverer *deliverer;
   __pyx_t_7step_op_EventSink **sinks;
   Py_ssize_t n_sinks;
@@ -2271,7 +2296,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp {
 };
 
 
-/* "ext/step_loop.pyx":439
+/* "ext/step_loop.pyx":426
  * 
  * 
  * cdef class StepLoop:             # <<<<<<<<<<<<<<
@@ -2287,7 +2312,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop {
 };
 
 
-/* "ext/step_loop.pyx":493
+/* "ext/step_loop.pyx":480
  * 
  * 
  * cdef class RecordState(Operation):             # <<<<<<<<<<<<<<
@@ -2386,7 +2411,7 @@ struct __pyx_memoryviewslice_obj {
 
 
 
-/* "ext/step_loop.pyx":243
+/* "ext/step_loop.pyx":229
  * 
  * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
@@ -2396,8 +2421,7 @@ struct __pyx_memoryviewslice_obj {
 
 struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList {
   int (*reserve)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, Py_ssize_t);
-  int (*extend)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *);
-  void (*sort)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *);
+  int (*extend)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, __pyx_t_7step_op_Spike const *, Py_ssize_t);
   PyObject *(*arrays)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *);
 };
 static struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *__pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList;
@@ -4037,8 +4061,7 @@ static CYTHON_INLINE npy_intp *__pyx_f_5numpy_7ndarray_7strides___get__(PyArrayO
 static CYTHON_INLINE npy_intp __pyx_f_5numpy_7ndarray_4size___get__(PyArrayObject *__pyx_v_self); /* proto*/
 static CYTHON_INLINE char *__pyx_f_5numpy_7ndarray_4data___get__(PyArrayObject *__pyx_v_self); /* proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, Py_ssize_t __pyx_v_extra); /* proto*/
-static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_other); /* proto*/
-static void __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_sort(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto*/
+static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, __pyx_t_7step_op_Spike const *__pyx_v_items, Py_ssize_t __pyx_v_n); /* proto*/
 static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto*/
 
 /* Module declarations from "libc.string" */
@@ -4071,6 +4094,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void); /*proto
 static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void); /*proto*/
 static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void); /*proto*/
 static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void); /*proto*/
+static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void); /*proto*/
 
 /* Module declarations from "distsim._ext.step_loop" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
@@ -4087,9 +4111,8 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *, int64_t, double, 
 static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *, int64_t, double, double); /*proto*/
-static int __pyx_f_7distsim_4_ext_9step_loop__by_step_then_id(void const *, void const *); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *, int64_t, double, double); /*proto*/
-static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_f_7distsim_4_ext_9step_loop__split(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *); /*proto*/
+static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_t_7step_op_Spike const *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *, int64_t, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
@@ -4148,6 +4171,7 @@ static const char __pyx_k_c[] = "c";
 static const char __pyx_k_name[] = "name";
 static const char __pyx_k_fortran[] = "fortran";
 static const char __pyx_k_distsim_step_op[] = "distsim.step_op";
+static const char __pyx_k_distsim_exchange[] = "distsim.exchange";
 static const char __pyx_k_distsim_deliverer[] = "distsim.deliverer";
 static const char __pyx_k_distsim_event_sink[] = "distsim.event_sink";
 static const char __pyx_k_distsim_spike_slot[] = "distsim.spike_slot";
@@ -4238,7 +4262,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
-static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush); /* proto */
+static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_exchanger, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush); /* proto */
 static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, int64_t __pyx_v_first, int64_t __pyx_v_stop, int64_t __pyx_v_window_steps, PyObject *__pyx_v_next_flush, PyObject *__pyx_v_flush_steps, int64_t __pyx_v_batch_steps, int64_t __pyx_v_unrecorded_first); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchanged(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self); /* proto */
@@ -4753,7 +4777,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[31];
-    PyObject *__pyx_string_tab[215];
+    PyObject *__pyx_string_tab[216];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4837,7 +4861,7 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_one_ring_column_per_value __pyx_string_tab[31]
 #define __pyx_kp_u_self_arrays_self_local_self_op_s __pyx_string_tab[32]
 #define __pyx_kp_u_self_arrays_self_op_self_spikes __pyx_string_tab[33]
-#define __pyx_kp_u_self_deliverer_self_offsets_self __pyx_string_tab[34]
+#define __pyx_kp_u_self_deliverer_self_exchanger_se __pyx_string_tab[34]
 #define __pyx_kp_u_self_op_cannot_be_converted_to_a __pyx_string_tab[35]
 #define __pyx_kp_u_self_op_self_ring_self_values_ca __pyx_string_tab[36]
 #define __pyx_kp_u_self_op_self_source_self_target __pyx_string_tab[37]
@@ -4940,84 +4964,85 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_error __pyx_string_tab[134]
 #define __pyx_n_u_every __pyx_string_tab[135]
 #define __pyx_n_u_exchange __pyx_string_tab[136]
-#define __pyx_n_u_first __pyx_string_tab[137]
-#define __pyx_n_u_flags __pyx_string_tab[138]
-#define __pyx_n_u_float64 __pyx_string_tab[139]
-#define __pyx_n_u_flush __pyx_string_tab[140]
-#define __pyx_n_u_flush_steps __pyx_string_tab[141]
-#define __pyx_n_u_format __pyx_string_tab[142]
-#define __pyx_n_u_fortran __pyx_string_tab[143]
-#define __pyx_n_u_function __pyx_string_tab[144]
-#define __pyx_n_u_get __pyx_string_tab[145]
-#define __pyx_n_u_id __pyx_string_tab[146]
-#define __pyx_n_u_ids __pyx_string_tab[147]
-#define __pyx_n_u_index __pyx_string_tab[148]
-#define __pyx_n_u_int64 __pyx_string_tab[149]
-#define __pyx_n_u_items __pyx_string_tab[150]
-#define __pyx_n_u_itemsize __pyx_string_tab[151]
-#define __pyx_n_u_k __pyx_string_tab[152]
-#define __pyx_n_u_local __pyx_string_tab[153]
-#define __pyx_n_u_mask __pyx_string_tab[154]
-#define __pyx_n_u_memview __pyx_string_tab[155]
-#define __pyx_n_u_mode __pyx_string_tab[156]
-#define __pyx_n_u_n __pyx_string_tab[157]
-#define __pyx_n_u_n_local __pyx_string_tab[158]
-#define __pyx_n_u_name __pyx_string_tab[159]
-#define __pyx_n_u_ndim __pyx_string_tab[160]
-#define __pyx_n_u_next_flush __pyx_string_tab[161]
-#define __pyx_n_u_np __pyx_string_tab[162]
-#define __pyx_n_u_numpy __pyx_string_tab[163]
-#define __pyx_n_u_obj __pyx_string_tab[164]
-#define __pyx_n_u_offsets __pyx_string_tab[165]
-#define __pyx_n_u_op __pyx_string_tab[166]
-#define __pyx_n_u_operations __pyx_string_tab[167]
-#define __pyx_n_u_pack __pyx_string_tab[168]
-#define __pyx_n_u_pause_at __pyx_string_tab[169]
-#define __pyx_n_u_pop __pyx_string_tab[170]
-#define __pyx_n_u_record __pyx_string_tab[171]
-#define __pyx_n_u_register __pyx_string_tab[172]
-#define __pyx_n_u_ring __pyx_string_tab[173]
-#define __pyx_n_u_run __pyx_string_tab[174]
-#define __pyx_n_u_self __pyx_string_tab[175]
-#define __pyx_n_u_set __pyx_string_tab[176]
-#define __pyx_n_u_setdefault __pyx_string_tab[177]
-#define __pyx_n_u_shape __pyx_string_tab[178]
-#define __pyx_n_u_sinks __pyx_string_tab[179]
-#define __pyx_n_u_size __pyx_string_tab[180]
-#define __pyx_n_u_slot __pyx_string_tab[181]
-#define __pyx_n_u_slots __pyx_string_tab[182]
-#define __pyx_n_u_source __pyx_string_tab[183]
-#define __pyx_n_u_spikes __pyx_string_tab[184]
-#define __pyx_n_u_start __pyx_string_tab[185]
-#define __pyx_n_u_step __pyx_string_tab[186]
-#define __pyx_n_u_step_op __pyx_string_tab[187]
-#define __pyx_n_u_steps __pyx_string_tab[188]
-#define __pyx_n_u_stop __pyx_string_tab[189]
-#define __pyx_n_u_struct __pyx_string_tab[190]
-#define __pyx_n_u_t __pyx_string_tab[191]
-#define __pyx_n_u_take __pyx_string_tab[192]
-#define __pyx_n_u_take_exchanged __pyx_string_tab[193]
-#define __pyx_n_u_target __pyx_string_tab[194]
-#define __pyx_n_u_timestep __pyx_string_tab[195]
-#define __pyx_n_u_unpack __pyx_string_tab[196]
-#define __pyx_n_u_unrecorded_first __pyx_string_tab[197]
-#define __pyx_n_u_update __pyx_string_tab[198]
-#define __pyx_n_u_values __pyx_string_tab[199]
-#define __pyx_n_u_width __pyx_string_tab[200]
-#define __pyx_n_u_window __pyx_string_tab[201]
-#define __pyx_n_u_window_steps __pyx_string_tab[202]
-#define __pyx_n_u_x __pyx_string_tab[203]
-#define __pyx_n_b_O __pyx_string_tab[204]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[205]
-#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[206]
-#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[207]
-#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[208]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[209]
-#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[210]
-#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[211]
-#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[212]
-#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[213]
-#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[214]
+#define __pyx_n_u_exchanger __pyx_string_tab[137]
+#define __pyx_n_u_first __pyx_string_tab[138]
+#define __pyx_n_u_flags __pyx_string_tab[139]
+#define __pyx_n_u_float64 __pyx_string_tab[140]
+#define __pyx_n_u_flush __pyx_string_tab[141]
+#define __pyx_n_u_flush_steps __pyx_string_tab[142]
+#define __pyx_n_u_format __pyx_string_tab[143]
+#define __pyx_n_u_fortran __pyx_string_tab[144]
+#define __pyx_n_u_function __pyx_string_tab[145]
+#define __pyx_n_u_get __pyx_string_tab[146]
+#define __pyx_n_u_id __pyx_string_tab[147]
+#define __pyx_n_u_ids __pyx_string_tab[148]
+#define __pyx_n_u_index __pyx_string_tab[149]
+#define __pyx_n_u_int64 __pyx_string_tab[150]
+#define __pyx_n_u_items __pyx_string_tab[151]
+#define __pyx_n_u_itemsize __pyx_string_tab[152]
+#define __pyx_n_u_k __pyx_string_tab[153]
+#define __pyx_n_u_local __pyx_string_tab[154]
+#define __pyx_n_u_mask __pyx_string_tab[155]
+#define __pyx_n_u_memview __pyx_string_tab[156]
+#define __pyx_n_u_mode __pyx_string_tab[157]
+#define __pyx_n_u_n __pyx_string_tab[158]
+#define __pyx_n_u_n_local __pyx_string_tab[159]
+#define __pyx_n_u_name __pyx_string_tab[160]
+#define __pyx_n_u_ndim __pyx_string_tab[161]
+#define __pyx_n_u_next_flush __pyx_string_tab[162]
+#define __pyx_n_u_np __pyx_string_tab[163]
+#define __pyx_n_u_numpy __pyx_string_tab[164]
+#define __pyx_n_u_obj __pyx_string_tab[165]
+#define __pyx_n_u_offsets __pyx_string_tab[166]
+#define __pyx_n_u_op __pyx_string_tab[167]
+#define __pyx_n_u_operations __pyx_string_tab[168]
+#define __pyx_n_u_pack __pyx_string_tab[169]
+#define __pyx_n_u_pause_at __pyx_string_tab[170]
+#define __pyx_n_u_pop __pyx_string_tab[171]
+#define __pyx_n_u_record __pyx_string_tab[172]
+#define __pyx_n_u_register __pyx_string_tab[173]
+#define __pyx_n_u_ring __pyx_string_tab[174]
+#define __pyx_n_u_run __pyx_string_tab[175]
+#define __pyx_n_u_self __pyx_string_tab[176]
+#define __pyx_n_u_set __pyx_string_tab[177]
+#define __pyx_n_u_setdefault __pyx_string_tab[178]
+#define __pyx_n_u_shape __pyx_string_tab[179]
+#define __pyx_n_u_sinks __pyx_string_tab[180]
+#define __pyx_n_u_size __pyx_string_tab[181]
+#define __pyx_n_u_slot __pyx_string_tab[182]
+#define __pyx_n_u_slots __pyx_string_tab[183]
+#define __pyx_n_u_source __pyx_string_tab[184]
+#define __pyx_n_u_spikes __pyx_string_tab[185]
+#define __pyx_n_u_start __pyx_string_tab[186]
+#define __pyx_n_u_step __pyx_string_tab[187]
+#define __pyx_n_u_step_op __pyx_string_tab[188]
+#define __pyx_n_u_steps __pyx_string_tab[189]
+#define __pyx_n_u_stop __pyx_string_tab[190]
+#define __pyx_n_u_struct __pyx_string_tab[191]
+#define __pyx_n_u_t __pyx_string_tab[192]
+#define __pyx_n_u_take __pyx_string_tab[193]
+#define __pyx_n_u_take_exchanged __pyx_string_tab[194]
+#define __pyx_n_u_target __pyx_string_tab[195]
+#define __pyx_n_u_timestep __pyx_string_tab[196]
+#define __pyx_n_u_unpack __pyx_string_tab[197]
+#define __pyx_n_u_unrecorded_first __pyx_string_tab[198]
+#define __pyx_n_u_update __pyx_string_tab[199]
+#define __pyx_n_u_values __pyx_string_tab[200]
+#define __pyx_n_u_width __pyx_string_tab[201]
+#define __pyx_n_u_window __pyx_string_tab[202]
+#define __pyx_n_u_window_steps __pyx_string_tab[203]
+#define __pyx_n_u_x __pyx_string_tab[204]
+#define __pyx_n_b_O __pyx_string_tab[205]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[206]
+#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[207]
+#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[208]
+#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[209]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[210]
+#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[211]
+#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[212]
+#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[213]
+#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[214]
+#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[215]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -5087,7 +5112,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<31; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<215; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<216; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -5163,7 +5188,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<31; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<215; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<216; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -21228,7 +21253,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "step_op.pxd":36
+/* "step_op.pxd":50
  * 
  * # Capsule names: a capsule of another kind is refused.
  * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -21239,7 +21264,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
 static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":37
+  /* "step_op.pxd":51
  * # Capsule names: a capsule of another kind is refused.
  * cdef inline const char* STEP_OP_CAPSULE() noexcept:
  *     return "distsim.step_op"             # <<<<<<<<<<<<<<
@@ -21252,7 +21277,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":36
+  /* "step_op.pxd":50
  * 
  * # Capsule names: a capsule of another kind is refused.
  * cdef inline const char* STEP_OP_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -21266,7 +21291,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "step_op.pxd":39
+/* "step_op.pxd":53
  *     return "distsim.step_op"
  * 
  * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -21277,7 +21302,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void) {
 static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":40
+  /* "step_op.pxd":54
  * 
  * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:
  *     return "distsim.spike_slot"             # <<<<<<<<<<<<<<
@@ -21290,7 +21315,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":39
+  /* "step_op.pxd":53
  *     return "distsim.step_op"
  * 
  * cdef inline const char* SPIKE_SLOT_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -21304,7 +21329,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "step_op.pxd":42
+/* "step_op.pxd":56
  *     return "distsim.spike_slot"
  * 
  * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -21315,7 +21340,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void) {
 static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":43
+  /* "step_op.pxd":57
  * 
  * cdef inline const char* DELIVERER_CAPSULE() noexcept:
  *     return "distsim.deliverer"             # <<<<<<<<<<<<<<
@@ -21328,7 +21353,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":42
+  /* "step_op.pxd":56
  *     return "distsim.spike_slot"
  * 
  * cdef inline const char* DELIVERER_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
@@ -21342,20 +21367,23 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "step_op.pxd":45
+/* "step_op.pxd":59
  *     return "distsim.deliverer"
  * 
  * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
  *     return "distsim.event_sink"
+ * 
 */
 
 static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
   char const *__pyx_r;
 
-  /* "step_op.pxd":46
+  /* "step_op.pxd":60
  * 
  * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
  *     return "distsim.event_sink"             # <<<<<<<<<<<<<<
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:
 */
   {
 
@@ -21363,11 +21391,12 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
   }
   goto __pyx_L0;
 
-  /* "step_op.pxd":45
+  /* "step_op.pxd":59
  *     return "distsim.deliverer"
  * 
  * cdef inline const char* EVENT_SINK_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
  *     return "distsim.event_sink"
+ * 
 */
 
   /* function exit code */
@@ -21376,7 +21405,41 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EVENT_SINK_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":32
+/* "step_op.pxd":62
+ *     return "distsim.event_sink"
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.exchange"
+*/
+
+static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
+  char const *__pyx_r;
+
+  /* "step_op.pxd":63
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:
+ *     return "distsim.exchange"             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = __pyx_k_distsim_exchange;
+  }
+  goto __pyx_L0;
+
+  /* "step_op.pxd":62
+ *     return "distsim.event_sink"
+ * 
+ * cdef inline const char* EXCHANGE_CAPSULE() noexcept:             # <<<<<<<<<<<<<<
+ *     return "distsim.exchange"
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "ext/step_loop.pyx":33
  *     cdef StepOp op
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -21436,14 +21499,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9Operation_step_op(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/step_loop.pyx":34
+  /* "ext/step_loop.pyx":35
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 34, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 35, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -21456,7 +21519,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9Operation_step_op(struct __
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":32
+  /* "ext/step_loop.pyx":33
  *     cdef StepOp op
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -21679,7 +21742,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9Operation_4__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":44
+/* "ext/step_loop.pyx":45
  *     cdef readonly cnp.ndarray buffer
  * 
  *     def __init__(self, Py_ssize_t n_local):             # <<<<<<<<<<<<<<
@@ -21725,32 +21788,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_n_local,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 45, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 45, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 44, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 45, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
     }
-    __pyx_v_n_local = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_n_local == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 44, __pyx_L3_error)
+    __pyx_v_n_local = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_n_local == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 45, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21791,7 +21854,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":45
+  /* "ext/step_loop.pyx":46
  * 
  *     def __init__(self, Py_ssize_t n_local):
  *         self.buffer = np.empty(max(1, n_local), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21799,9 +21862,9 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
  *         self.s.count = 0
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
@@ -21818,12 +21881,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
     __pyx_t_7 = __pyx_t_6;
   }
 
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_t_7); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_t_7); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -21844,13 +21907,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 45, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 46, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 45, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 46, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -21862,16 +21925,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 45, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 46, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 45, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->buffer);
   __Pyx_DECREF_SET(__pyx_v_self->buffer, ((PyArrayObject *)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":46
+  /* "ext/step_loop.pyx":47
  *     def __init__(self, Py_ssize_t n_local):
  *         self.buffer = np.empty(max(1, n_local), dtype=np.int64)
  *         self.s.ids = <int64_t*>cnp.PyArray_DATA(self.buffer)             # <<<<<<<<<<<<<<
@@ -21883,7 +21946,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
   __pyx_v_self->s.ids = ((int64_t *)PyArray_DATA(((PyArrayObject *)__pyx_t_1)));
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":47
+  /* "ext/step_loop.pyx":48
  *         self.buffer = np.empty(max(1, n_local), dtype=np.int64)
  *         self.s.ids = <int64_t*>cnp.PyArray_DATA(self.buffer)
  *         self.s.count = 0             # <<<<<<<<<<<<<<
@@ -21892,7 +21955,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
 */
   __pyx_v_self->s.count = 0;
 
-  /* "ext/step_loop.pyx":44
+  /* "ext/step_loop.pyx":45
  *     cdef readonly cnp.ndarray buffer
  * 
  *     def __init__(self, Py_ssize_t n_local):             # <<<<<<<<<<<<<<
@@ -21918,7 +21981,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes___init__(struct __pyx_obj_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":49
+/* "ext/step_loop.pyx":50
  *         self.s.count = 0
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -21950,14 +22013,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count___get__(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__get__", 0);
 
-  /* "ext/step_loop.pyx":51
+  /* "ext/step_loop.pyx":52
  *     @property
  *     def count(self):
  *         return self.s.count             # <<<<<<<<<<<<<<
  * 
  *     @count.setter
 */
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_self->s.count); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_self->s.count); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -21970,7 +22033,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count___get__(struc
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":49
+  /* "ext/step_loop.pyx":50
  *         self.s.count = 0
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -21989,7 +22052,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count___get__(struc
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":53
+/* "ext/step_loop.pyx":54
  *         return self.s.count
  * 
  *     @count.setter             # <<<<<<<<<<<<<<
@@ -22010,7 +22073,7 @@ static int __pyx_pw_7distsim_4_ext_9step_loop_6Spikes_5count_3__set__(PyObject *
   __Pyx_RefNannySetupContext("__set__ (wrapper)", 0);
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
   assert(__pyx_arg_n); {
-    __pyx_v_n = __Pyx_PyIndex_AsSsize_t(__pyx_arg_n); if (unlikely((__pyx_v_n == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 54, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyIndex_AsSsize_t(__pyx_arg_n); if (unlikely((__pyx_v_n == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 55, __pyx_L3_error)
   }
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22039,7 +22102,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count_2__set__(struct __p
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__set__", 0);
 
-  /* "ext/step_loop.pyx":55
+  /* "ext/step_loop.pyx":56
  *     @count.setter
  *     def count(self, Py_ssize_t n):
  *         if not 0 <= n <= self.buffer.shape[0]:             # <<<<<<<<<<<<<<
@@ -22059,7 +22122,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count_2__set__(struct __p
   if (unlikely(__pyx_t_3)) {
 
 
-    /* "ext/step_loop.pyx":56
+    /* "ext/step_loop.pyx":57
  *     def count(self, Py_ssize_t n):
  *         if not 0 <= n <= self.buffer.shape[0]:
  *             raise ValueError("more spikes than neurons")             # <<<<<<<<<<<<<<
@@ -22072,14 +22135,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count_2__set__(struct __p
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_more_spikes_than_neurons};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 56, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 57, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 56, __pyx_L1_error)
+    __PYX_ERR(0, 57, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":55
+    /* "ext/step_loop.pyx":56
  *     @count.setter
  *     def count(self, Py_ssize_t n):
  *         if not 0 <= n <= self.buffer.shape[0]:             # <<<<<<<<<<<<<<
@@ -22088,7 +22151,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count_2__set__(struct __p
 */
   }
 
-  /* "ext/step_loop.pyx":57
+  /* "ext/step_loop.pyx":58
  *         if not 0 <= n <= self.buffer.shape[0]:
  *             raise ValueError("more spikes than neurons")
  *         self.s.count = n             # <<<<<<<<<<<<<<
@@ -22097,7 +22160,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count_2__set__(struct __p
 */
   __pyx_v_self->s.count = __pyx_v_n;
 
-  /* "ext/step_loop.pyx":53
+  /* "ext/step_loop.pyx":54
  *         return self.s.count
  * 
  *     @count.setter             # <<<<<<<<<<<<<<
@@ -22120,7 +22183,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_6Spikes_5count_2__set__(struct __p
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":59
+/* "ext/step_loop.pyx":60
  *         self.s.count = n
  * 
  *     def get(self):             # <<<<<<<<<<<<<<
@@ -22183,14 +22246,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_2get(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("get", 0);
 
-  /* "ext/step_loop.pyx":61
+  /* "ext/step_loop.pyx":62
  *     def get(self):
  *         """The current spikes (a copy: the buffer is reused next step)."""
  *         return self.buffer[:self.s.count].copy()             # <<<<<<<<<<<<<<
  * 
  *     def set(self, local):
 */
-  __pyx_t_3 = __Pyx_PyObject_GetSlice(((PyObject *)__pyx_v_self->buffer), 0, __pyx_v_self->s.count, NULL, NULL, NULL, 0, 1, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetSlice(((PyObject *)__pyx_v_self->buffer), 0, __pyx_v_self->s.count, NULL, NULL, NULL, 0, 1, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 62, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_t_2 = __pyx_t_3;
   __Pyx_INCREF(__pyx_t_2);
@@ -22200,7 +22263,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_2get(struct __pyx_ob
     __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_copy, __pyx_callargs+__pyx_t_4, (1-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 61, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -22214,7 +22277,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_2get(struct __pyx_ob
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":59
+  /* "ext/step_loop.pyx":60
  *         self.s.count = n
  * 
  *     def get(self):             # <<<<<<<<<<<<<<
@@ -22235,7 +22298,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_2get(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":63
+/* "ext/step_loop.pyx":64
  *         return self.buffer[:self.s.count].copy()
  * 
  *     def set(self, local):             # <<<<<<<<<<<<<<
@@ -22283,32 +22346,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 63, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 64, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 63, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 64, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "set", 0) < (0)) __PYX_ERR(0, 63, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "set", 0) < (0)) __PYX_ERR(0, 64, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("set", 1, 1, 1, i); __PYX_ERR(0, 63, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("set", 1, 1, 1, i); __PYX_ERR(0, 64, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 63, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 64, __pyx_L3_error)
     }
     __pyx_v_local = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("set", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 63, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("set", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 64, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22343,17 +22406,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_4set(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("set", 0);
 
-  /* "ext/step_loop.pyx":65
+  /* "ext/step_loop.pyx":66
  *     def set(self, local):
  *         """Make ``local`` (int64 local indices) the current spikes."""
  *         cdef Py_ssize_t n = len(local)             # <<<<<<<<<<<<<<
  *         if n > self.buffer.shape[0]:
  *             raise ValueError("more spikes than neurons")
 */
-  __pyx_t_1 = PyObject_Length(__pyx_v_local); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 65, __pyx_L1_error)
+  __pyx_t_1 = PyObject_Length(__pyx_v_local); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 66, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":66
+  /* "ext/step_loop.pyx":67
  *         """Make ``local`` (int64 local indices) the current spikes."""
  *         cdef Py_ssize_t n = len(local)
  *         if n > self.buffer.shape[0]:             # <<<<<<<<<<<<<<
@@ -22368,7 +22431,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_4set(struct __pyx_ob
   if (unlikely(__pyx_t_3)) {
 
 
-    /* "ext/step_loop.pyx":67
+    /* "ext/step_loop.pyx":68
  *         cdef Py_ssize_t n = len(local)
  *         if n > self.buffer.shape[0]:
  *             raise ValueError("more spikes than neurons")             # <<<<<<<<<<<<<<
@@ -22381,14 +22444,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_4set(struct __pyx_ob
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_more_spikes_than_neurons};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 67, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 68, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 67, __pyx_L1_error)
+    __PYX_ERR(0, 68, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":66
+    /* "ext/step_loop.pyx":67
  *         """Make ``local`` (int64 local indices) the current spikes."""
  *         cdef Py_ssize_t n = len(local)
  *         if n > self.buffer.shape[0]:             # <<<<<<<<<<<<<<
@@ -22397,16 +22460,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_4set(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":68
+  /* "ext/step_loop.pyx":69
  *         if n > self.buffer.shape[0]:
  *             raise ValueError("more spikes than neurons")
  *         self.buffer[:n] = local             # <<<<<<<<<<<<<<
  *         self.s.count = n
  * 
 */
-  if (__Pyx_PyObject_SetSlice(((PyObject *)__pyx_v_self->buffer), __pyx_v_local, 0, __pyx_v_n, NULL, NULL, NULL, 0, 1, 0) < (0)) __PYX_ERR(0, 68, __pyx_L1_error)
+  if (__Pyx_PyObject_SetSlice(((PyObject *)__pyx_v_self->buffer), __pyx_v_local, 0, __pyx_v_n, NULL, NULL, NULL, 0, 1, 0) < (0)) __PYX_ERR(0, 69, __pyx_L1_error)
 
-  /* "ext/step_loop.pyx":69
+  /* "ext/step_loop.pyx":70
  *             raise ValueError("more spikes than neurons")
  *         self.buffer[:n] = local
  *         self.s.count = n             # <<<<<<<<<<<<<<
@@ -22415,7 +22478,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_4set(struct __pyx_ob
 */
   __pyx_v_self->s.count = __pyx_v_n;
 
-  /* "ext/step_loop.pyx":63
+  /* "ext/step_loop.pyx":64
  *         return self.buffer[:self.s.count].copy()
  * 
  *     def set(self, local):             # <<<<<<<<<<<<<<
@@ -22438,7 +22501,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_4set(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":71
+/* "ext/step_loop.pyx":72
  *         self.s.count = n
  * 
  *     def slot(self):             # <<<<<<<<<<<<<<
@@ -22498,14 +22561,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_6slot(struct __pyx_o
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("slot", 0);
 
-  /* "ext/step_loop.pyx":73
+  /* "ext/step_loop.pyx":74
  *     def slot(self):
  *         """A capsule of the SpikeSlot, for compiled operations."""
  *         return PyCapsule_New(&self.s, SPIKE_SLOT_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->s), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->s), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 74, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22518,7 +22581,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_6slot(struct __pyx_o
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":71
+  /* "ext/step_loop.pyx":72
  *         self.s.count = n
  * 
  *     def slot(self):             # <<<<<<<<<<<<<<
@@ -22537,7 +22600,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_6slot(struct __pyx_o
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":42
+/* "ext/step_loop.pyx":43
  *     `slot` with the operations that read them."""
  *     cdef SpikeSlot s
  *     cdef readonly cnp.ndarray buffer             # <<<<<<<<<<<<<<
@@ -22808,7 +22871,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_10__setstate_cython_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":76
+/* "ext/step_loop.pyx":77
  * 
  * 
  * cdef SpikeSlot* _slot_of(Spikes spikes):             # <<<<<<<<<<<<<<
@@ -22819,7 +22882,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_10__setstate_cython_
 static __pyx_t_7step_op_SpikeSlot *__pyx_f_7distsim_4_ext_9step_loop__slot_of(struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *__pyx_v_spikes) {
   __pyx_t_7step_op_SpikeSlot *__pyx_r;
 
-  /* "ext/step_loop.pyx":77
+  /* "ext/step_loop.pyx":78
  * 
  * cdef SpikeSlot* _slot_of(Spikes spikes):
  *     return &spikes.s             # <<<<<<<<<<<<<<
@@ -22832,7 +22895,7 @@ static __pyx_t_7step_op_SpikeSlot *__pyx_f_7distsim_4_ext_9step_loop__slot_of(st
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":76
+  /* "ext/step_loop.pyx":77
  * 
  * 
  * cdef SpikeSlot* _slot_of(Spikes spikes):             # <<<<<<<<<<<<<<
@@ -22846,7 +22909,7 @@ static __pyx_t_7step_op_SpikeSlot *__pyx_f_7distsim_4_ext_9step_loop__slot_of(st
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":84
+/* "ext/step_loop.pyx":85
  *     cdef object function
  * 
  *     def __init__(self, function):             # <<<<<<<<<<<<<<
@@ -22892,32 +22955,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_function,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 84, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 85, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 84, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 85, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 84, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 85, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 84, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 85, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 84, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 85, __pyx_L3_error)
     }
     __pyx_v_function = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 84, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 85, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22943,7 +23006,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8PythonOp___init__(struct __pyx_ob
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":85
+  /* "ext/step_loop.pyx":86
  * 
  *     def __init__(self, function):
  *         self.function = function             # <<<<<<<<<<<<<<
@@ -22955,7 +23018,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8PythonOp___init__(struct __pyx_ob
   __Pyx_GOTREF(__pyx_v_self->function);
   __Pyx_DECREF_SET(__pyx_v_self->function, __pyx_v_function);
 
-  /* "ext/step_loop.pyx":86
+  /* "ext/step_loop.pyx":87
  *     def __init__(self, function):
  *         self.function = function
  *         self.op.run = _python_op             # <<<<<<<<<<<<<<
@@ -22964,7 +23027,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8PythonOp___init__(struct __pyx_ob
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__python_op;
 
-  /* "ext/step_loop.pyx":87
+  /* "ext/step_loop.pyx":88
  *         self.function = function
  *         self.op.run = _python_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -22973,7 +23036,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8PythonOp___init__(struct __pyx_ob
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":84
+  /* "ext/step_loop.pyx":85
  *     cdef object function
  * 
  *     def __init__(self, function):             # <<<<<<<<<<<<<<
@@ -23192,7 +23255,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8PythonOp_4__setstate_cython
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":90
+/* "ext/step_loop.pyx":91
  * 
  * 
  * cdef int _python_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -23215,7 +23278,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__python_op(void *__pyx_v_state, int
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_python_op", 0);
 
-  /* "ext/step_loop.pyx":91
+  /* "ext/step_loop.pyx":92
  * 
  * cdef int _python_op(void* state, int64_t step, double t, double dt) except -1:
  *     (<PythonOp>state).function(step, t, dt)             # <<<<<<<<<<<<<<
@@ -23225,11 +23288,11 @@ static int __pyx_f_7distsim_4_ext_9step_loop__python_op(void *__pyx_v_state, int
   __pyx_t_2 = NULL;
   __Pyx_INCREF(((struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp *)__pyx_v_state)->function);
   __pyx_t_3 = ((struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp *)__pyx_v_state)->function; 
-  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_step); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_step); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_t); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_t); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_dt); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 91, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_dt); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 92, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -23251,12 +23314,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__python_op(void *__pyx_v_state, int
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 91, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 92, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":92
+  /* "ext/step_loop.pyx":93
  * cdef int _python_op(void* state, int64_t step, double t, double dt) except -1:
  *     (<PythonOp>state).function(step, t, dt)
  *     return 0             # <<<<<<<<<<<<<<
@@ -23269,7 +23332,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__python_op(void *__pyx_v_state, int
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":90
+  /* "ext/step_loop.pyx":91
  * 
  * 
  * cdef int _python_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -23293,7 +23356,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__python_op(void *__pyx_v_state, int
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":100
+/* "ext/step_loop.pyx":101
  *     cdef object clock
  * 
  *     def __init__(self, clock):             # <<<<<<<<<<<<<<
@@ -23339,32 +23402,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_clock,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 100, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 101, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 100, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 101, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 100, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 101, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 100, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 101, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 100, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 101, __pyx_L3_error)
     }
     __pyx_v_clock = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 100, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 101, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23390,7 +23453,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":101
+  /* "ext/step_loop.pyx":102
  * 
  *     def __init__(self, clock):
  *         self.clock = clock             # <<<<<<<<<<<<<<
@@ -23402,7 +23465,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
   __Pyx_GOTREF(__pyx_v_self->clock);
   __Pyx_DECREF_SET(__pyx_v_self->clock, __pyx_v_clock);
 
-  /* "ext/step_loop.pyx":102
+  /* "ext/step_loop.pyx":103
  *     def __init__(self, clock):
  *         self.clock = clock
  *         self.op.run = _clock_op             # <<<<<<<<<<<<<<
@@ -23411,7 +23474,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__clock_op;
 
-  /* "ext/step_loop.pyx":103
+  /* "ext/step_loop.pyx":104
  *         self.clock = clock
  *         self.op.run = _clock_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -23420,7 +23483,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":100
+  /* "ext/step_loop.pyx":101
  *     cdef object clock
  * 
  *     def __init__(self, clock):             # <<<<<<<<<<<<<<
@@ -23639,7 +23702,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_7ClockOp_4__setstate_cython_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":106
+/* "ext/step_loop.pyx":107
  * 
  * 
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -23658,7 +23721,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_clock_op", 0);
 
-  /* "ext/step_loop.pyx":107
+  /* "ext/step_loop.pyx":108
  * 
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:
  *     PyObject_SetAttr((<ClockOp>state).clock, "timestep", step)             # <<<<<<<<<<<<<<
@@ -23667,14 +23730,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
 */
   __pyx_t_1 = ((struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp *)__pyx_v_state)->clock;
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_step); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 107, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_step); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 108, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = PyObject_SetAttr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_timestep, __pyx_t_2); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 107, __pyx_L1_error)
+  __pyx_t_3 = PyObject_SetAttr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_timestep, __pyx_t_2); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 108, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
 
-  /* "ext/step_loop.pyx":108
+  /* "ext/step_loop.pyx":109
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:
  *     PyObject_SetAttr((<ClockOp>state).clock, "timestep", step)
  *     return 0             # <<<<<<<<<<<<<<
@@ -23687,7 +23750,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":106
+  /* "ext/step_loop.pyx":107
  * 
  * 
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -23707,7 +23770,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":118
+/* "ext/step_loop.pyx":119
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes source, Spikes target):             # <<<<<<<<<<<<<<
@@ -23754,39 +23817,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_source,&__pyx_mstate_global->__pyx_n_u_target,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 118, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 119, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 118, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 118, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 118, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 119, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 118, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 119, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 118, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 118, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
     }
     __pyx_v_source = ((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)values[0]);
     __pyx_v_target = ((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)values[1]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 118, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 119, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23797,8 +23860,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_source), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "source", 0))) __PYX_ERR(0, 118, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_target), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "target", 0))) __PYX_ERR(0, 118, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_source), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "source", 0))) __PYX_ERR(0, 119, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_target), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "target", 0))) __PYX_ERR(0, 119, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes *)__pyx_v_self), __pyx_v_source, __pyx_v_target);
 
   /* function exit code */
@@ -23829,7 +23892,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":119
+  /* "ext/step_loop.pyx":120
  * 
  *     def __init__(self, Spikes source, Spikes target):
  *         self.source, self.target = &source.s, &target.s             # <<<<<<<<<<<<<<
@@ -23843,27 +23906,27 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
   __pyx_v_self->source = __pyx_t_1;
   __pyx_v_self->target = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":120
+  /* "ext/step_loop.pyx":121
  *     def __init__(self, Spikes source, Spikes target):
  *         self.source, self.target = &source.s, &target.s
  *         self.keep_alive = (source, target)             # <<<<<<<<<<<<<<
  *         self.op.run = _copy_spikes
  *         self.op.state = <void*>self
 */
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 120, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_INCREF((PyObject *)__pyx_v_source);
   __Pyx_GIVEREF((PyObject *)__pyx_v_source);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, ((PyObject *)__pyx_v_source)) != (0)) __PYX_ERR(0, 120, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, ((PyObject *)__pyx_v_source)) != (0)) __PYX_ERR(0, 121, __pyx_L1_error);
   __Pyx_INCREF((PyObject *)__pyx_v_target);
   __Pyx_GIVEREF((PyObject *)__pyx_v_target);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, ((PyObject *)__pyx_v_target)) != (0)) __PYX_ERR(0, 120, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, ((PyObject *)__pyx_v_target)) != (0)) __PYX_ERR(0, 121, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "ext/step_loop.pyx":121
+  /* "ext/step_loop.pyx":122
  *         self.source, self.target = &source.s, &target.s
  *         self.keep_alive = (source, target)
  *         self.op.run = _copy_spikes             # <<<<<<<<<<<<<<
@@ -23872,7 +23935,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__copy_spikes;
 
-  /* "ext/step_loop.pyx":122
+  /* "ext/step_loop.pyx":123
  *         self.keep_alive = (source, target)
  *         self.op.run = _copy_spikes
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -23881,7 +23944,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":118
+  /* "ext/step_loop.pyx":119
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes source, Spikes target):             # <<<<<<<<<<<<<<
@@ -24106,7 +24169,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes_4__setstate_cyt
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":125
+/* "ext/step_loop.pyx":126
  * 
  * 
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24123,7 +24186,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   Py_ssize_t __pyx_t_3;
   __Pyx_RefNannySetupContext("_copy_spikes", 0);
 
-  /* "ext/step_loop.pyx":126
+  /* "ext/step_loop.pyx":127
  * 
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:
  *     cdef CopySpikes self = <CopySpikes>state             # <<<<<<<<<<<<<<
@@ -24135,7 +24198,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":127
+  /* "ext/step_loop.pyx":128
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:
  *     cdef CopySpikes self = <CopySpikes>state
  *     if self.source.count:             # <<<<<<<<<<<<<<
@@ -24147,7 +24210,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":128
+    /* "ext/step_loop.pyx":129
  *     cdef CopySpikes self = <CopySpikes>state
  *     if self.source.count:
  *         memcpy(self.target.ids, self.source.ids, self.source.count * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -24156,7 +24219,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
 */
     (void)(memcpy(__pyx_v_self->target->ids, __pyx_v_self->source->ids, (__pyx_v_self->source->count * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":127
+    /* "ext/step_loop.pyx":128
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:
  *     cdef CopySpikes self = <CopySpikes>state
  *     if self.source.count:             # <<<<<<<<<<<<<<
@@ -24165,7 +24228,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
 */
   }
 
-  /* "ext/step_loop.pyx":129
+  /* "ext/step_loop.pyx":130
  *     if self.source.count:
  *         memcpy(self.target.ids, self.source.ids, self.source.count * sizeof(int64_t))
  *     self.target.count = self.source.count             # <<<<<<<<<<<<<<
@@ -24176,7 +24239,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
 
   __pyx_v_self->target->count = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":130
+  /* "ext/step_loop.pyx":131
  *         memcpy(self.target.ids, self.source.ids, self.source.count * sizeof(int64_t))
  *     self.target.count = self.source.count
  *     return 0             # <<<<<<<<<<<<<<
@@ -24189,7 +24252,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":125
+  /* "ext/step_loop.pyx":126
  * 
  * 
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24205,7 +24268,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":142
+/* "ext/step_loop.pyx":143
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes spikes, list arrays, values):             # <<<<<<<<<<<<<<
@@ -24253,38 +24316,38 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_spikes,&__pyx_mstate_global->__pyx_n_u_arrays,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 142, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 143, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 142, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 143, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 142, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 143, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 142, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 143, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 142, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 143, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 142, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 143, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 142, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 143, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 142, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 143, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 142, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 143, __pyx_L3_error)
     }
     __pyx_v_spikes = ((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)values[0]);
     __pyx_v_arrays = ((PyObject*)values[1]);
@@ -24292,7 +24355,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 142, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 143, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24303,8 +24366,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_spikes), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "spikes", 0))) __PYX_ERR(0, 142, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 142, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_spikes), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "spikes", 0))) __PYX_ERR(0, 143, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 143, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset *)__pyx_v_self), __pyx_v_spikes, __pyx_v_arrays, __pyx_v_values);
 
   /* function exit code */
@@ -24349,7 +24412,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":145
+  /* "ext/step_loop.pyx":146
  *         cdef Py_ssize_t k
  *         cdef double[::1] view
  *         self.n_arrays = len(arrays)             # <<<<<<<<<<<<<<
@@ -24358,12 +24421,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 145, __pyx_L1_error)
+    __PYX_ERR(0, 146, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 146, __pyx_L1_error)
   __pyx_v_self->n_arrays = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":146
+  /* "ext/step_loop.pyx":147
  *         cdef double[::1] view
  *         self.n_arrays = len(arrays)
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))             # <<<<<<<<<<<<<<
@@ -24387,7 +24450,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   __pyx_v_self->arrays = ((double **)malloc((__pyx_t_3 * (sizeof(double *)))));
 
 
-  /* "ext/step_loop.pyx":147
+  /* "ext/step_loop.pyx":148
  *         self.n_arrays = len(arrays)
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))             # <<<<<<<<<<<<<<
@@ -24411,7 +24474,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   __pyx_v_self->values = ((double *)malloc((__pyx_t_1 * (sizeof(double)))));
 
 
-  /* "ext/step_loop.pyx":148
+  /* "ext/step_loop.pyx":149
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))
  *         if self.arrays == NULL or self.values == NULL:             # <<<<<<<<<<<<<<
@@ -24437,16 +24500,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":149
+    /* "ext/step_loop.pyx":150
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))
  *         if self.arrays == NULL or self.values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.n_local = spikes.buffer.shape[0]
  *         for k in range(self.n_arrays):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 149, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 150, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":148
+    /* "ext/step_loop.pyx":149
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))
  *         if self.arrays == NULL or self.values == NULL:             # <<<<<<<<<<<<<<
@@ -24455,7 +24518,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":150
+  /* "ext/step_loop.pyx":151
  *         if self.arrays == NULL or self.values == NULL:
  *             raise MemoryError()
  *         self.n_local = spikes.buffer.shape[0]             # <<<<<<<<<<<<<<
@@ -24467,7 +24530,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   __pyx_v_self->n_local = (__pyx_f_5numpy_7ndarray_5shape___get__(((PyArrayObject *)__pyx_t_6))[0]);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-  /* "ext/step_loop.pyx":151
+  /* "ext/step_loop.pyx":152
  *             raise MemoryError()
  *         self.n_local = spikes.buffer.shape[0]
  *         for k in range(self.n_arrays):             # <<<<<<<<<<<<<<
@@ -24481,7 +24544,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_3; __pyx_t_7+=1) {
     __pyx_v_k = __pyx_t_7;
 
-    /* "ext/step_loop.pyx":152
+    /* "ext/step_loop.pyx":153
  *         self.n_local = spikes.buffer.shape[0]
  *         for k in range(self.n_arrays):
  *             view = arrays[k]             # <<<<<<<<<<<<<<
@@ -24490,15 +24553,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
     if (unlikely(__pyx_v_arrays == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 152, __pyx_L1_error)
+      __PYX_ERR(0, 153, __pyx_L1_error)
     }
-    __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 152, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 153, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_8;
     __pyx_t_8.memview = NULL;
     __pyx_t_8.data = NULL;
 
-    /* "ext/step_loop.pyx":153
+    /* "ext/step_loop.pyx":154
  *         for k in range(self.n_arrays):
  *             view = arrays[k]
  *             self.n_local = min(self.n_local, view.shape[0])  # (a rank may hold none)             # <<<<<<<<<<<<<<
@@ -24522,7 +24585,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
     __pyx_v_self->n_local = __pyx_t_11;
 
 
-    /* "ext/step_loop.pyx":154
+    /* "ext/step_loop.pyx":155
  *             view = arrays[k]
  *             self.n_local = min(self.n_local, view.shape[0])  # (a rank may hold none)
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -24543,23 +24606,23 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
     (__pyx_v_self->arrays[__pyx_v_k]) = __pyx_t_12;
 
 
-    /* "ext/step_loop.pyx":155
+    /* "ext/step_loop.pyx":156
  *             self.n_local = min(self.n_local, view.shape[0])  # (a rank may hold none)
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *             self.values[k] = values[k]             # <<<<<<<<<<<<<<
  *         self.spikes = &spikes.s
  *         self.keep_alive = (spikes, list(arrays))
 */
-    __pyx_t_6 = __Pyx_GetItemInt(__pyx_v_values, __pyx_v_k, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 155, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_GetItemInt(__pyx_v_values, __pyx_v_k, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 156, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
-    __pyx_t_14 = __Pyx_PyFloat_AsDouble(__pyx_t_6); if (unlikely((__pyx_t_14 == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 155, __pyx_L1_error)
+    __pyx_t_14 = __Pyx_PyFloat_AsDouble(__pyx_t_6); if (unlikely((__pyx_t_14 == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     (__pyx_v_self->values[__pyx_v_k]) = __pyx_t_14;
 
   }
 
 
-  /* "ext/step_loop.pyx":156
+  /* "ext/step_loop.pyx":157
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *             self.values[k] = values[k]
  *         self.spikes = &spikes.s             # <<<<<<<<<<<<<<
@@ -24568,29 +24631,29 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   __pyx_v_self->spikes = (&__pyx_v_spikes->s);
 
-  /* "ext/step_loop.pyx":157
+  /* "ext/step_loop.pyx":158
  *             self.values[k] = values[k]
  *         self.spikes = &spikes.s
  *         self.keep_alive = (spikes, list(arrays))             # <<<<<<<<<<<<<<
  *         self.op.run = _constant_reset
  *         self.op.state = <void*>self
 */
-  __pyx_t_6 = PySequence_List(__pyx_v_arrays); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 157, __pyx_L1_error)
+  __pyx_t_6 = PySequence_List(__pyx_v_arrays); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_15 = PyTuple_New(2); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 157, __pyx_L1_error)
+  __pyx_t_15 = PyTuple_New(2); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_15);
   __Pyx_INCREF((PyObject *)__pyx_v_spikes);
   __Pyx_GIVEREF((PyObject *)__pyx_v_spikes);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 0, ((PyObject *)__pyx_v_spikes)) != (0)) __PYX_ERR(0, 157, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 0, ((PyObject *)__pyx_v_spikes)) != (0)) __PYX_ERR(0, 158, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 1, __pyx_t_6) != (0)) __PYX_ERR(0, 157, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 1, __pyx_t_6) != (0)) __PYX_ERR(0, 158, __pyx_L1_error);
   __pyx_t_6 = 0;
   __Pyx_GIVEREF(__pyx_t_15);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_15));
   __pyx_t_15 = 0;
 
-  /* "ext/step_loop.pyx":158
+  /* "ext/step_loop.pyx":159
  *         self.spikes = &spikes.s
  *         self.keep_alive = (spikes, list(arrays))
  *         self.op.run = _constant_reset             # <<<<<<<<<<<<<<
@@ -24599,7 +24662,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__constant_reset;
 
-  /* "ext/step_loop.pyx":159
+  /* "ext/step_loop.pyx":160
  *         self.keep_alive = (spikes, list(arrays))
  *         self.op.run = _constant_reset
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -24608,7 +24671,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":142
+  /* "ext/step_loop.pyx":143
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes spikes, list arrays, values):             # <<<<<<<<<<<<<<
@@ -24633,7 +24696,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":161
+/* "ext/step_loop.pyx":162
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -24656,7 +24719,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_13ConstantReset_3__dealloc__(PyOb
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":162
+  /* "ext/step_loop.pyx":163
  * 
  *     def __dealloc__(self):
  *         free(self.arrays)             # <<<<<<<<<<<<<<
@@ -24665,7 +24728,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_2__dealloc__(stru
 */
   free(__pyx_v_self->arrays);
 
-  /* "ext/step_loop.pyx":163
+  /* "ext/step_loop.pyx":164
  *     def __dealloc__(self):
  *         free(self.arrays)
  *         free(self.values)             # <<<<<<<<<<<<<<
@@ -24674,7 +24737,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_2__dealloc__(stru
 */
   free(__pyx_v_self->values);
 
-  /* "ext/step_loop.pyx":161
+  /* "ext/step_loop.pyx":162
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -24890,7 +24953,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_6__setstate_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":166
+/* "ext/step_loop.pyx":167
  * 
  * 
  * cdef int _constant_reset(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24921,7 +24984,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_constant_reset", 0);
 
-  /* "ext/step_loop.pyx":167
+  /* "ext/step_loop.pyx":168
  * 
  * cdef int _constant_reset(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ConstantReset self = <ConstantReset>state             # <<<<<<<<<<<<<<
@@ -24933,7 +24996,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":170
+  /* "ext/step_loop.pyx":171
  *     cdef Py_ssize_t k, s
  *     cdef int64_t i
  *     for s in range(self.spikes.count):             # <<<<<<<<<<<<<<
@@ -24947,7 +25010,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_s = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":171
+    /* "ext/step_loop.pyx":172
  *     cdef int64_t i
  *     for s in range(self.spikes.count):
  *         i = self.spikes.ids[s]             # <<<<<<<<<<<<<<
@@ -24956,7 +25019,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
 */
     __pyx_v_i = (__pyx_v_self->spikes->ids[__pyx_v_s]);
 
-    /* "ext/step_loop.pyx":172
+    /* "ext/step_loop.pyx":173
  *     for s in range(self.spikes.count):
  *         i = self.spikes.ids[s]
  *         if i < 0 or i >= self.n_local:             # <<<<<<<<<<<<<<
@@ -24982,7 +25045,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/step_loop.pyx":173
+      /* "ext/step_loop.pyx":174
  *         i = self.spikes.ids[s]
  *         if i < 0 or i >= self.n_local:
  *             raise IndexError("a spike outside the group")             # <<<<<<<<<<<<<<
@@ -24995,14 +25058,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
         PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_a_spike_outside_the_group};
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 173, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 174, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 173, __pyx_L1_error)
+      __PYX_ERR(0, 174, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":172
+      /* "ext/step_loop.pyx":173
  *     for s in range(self.spikes.count):
  *         i = self.spikes.ids[s]
  *         if i < 0 or i >= self.n_local:             # <<<<<<<<<<<<<<
@@ -25011,7 +25074,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
 */
     }
 
-    /* "ext/step_loop.pyx":174
+    /* "ext/step_loop.pyx":175
  *         if i < 0 or i >= self.n_local:
  *             raise IndexError("a spike outside the group")
  *         for k in range(self.n_arrays):             # <<<<<<<<<<<<<<
@@ -25025,7 +25088,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_k = __pyx_t_11;
 
-      /* "ext/step_loop.pyx":175
+      /* "ext/step_loop.pyx":176
  *             raise IndexError("a spike outside the group")
  *         for k in range(self.n_arrays):
  *             self.arrays[k][i] = self.values[k]             # <<<<<<<<<<<<<<
@@ -25038,7 +25101,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   }
 
 
-  /* "ext/step_loop.pyx":176
+  /* "ext/step_loop.pyx":177
  *         for k in range(self.n_arrays):
  *             self.arrays[k][i] = self.values[k]
  *     return 0             # <<<<<<<<<<<<<<
@@ -25051,7 +25114,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":166
+  /* "ext/step_loop.pyx":167
  * 
  * 
  * cdef int _constant_reset(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25075,7 +25138,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":190
+/* "ext/step_loop.pyx":191
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):             # <<<<<<<<<<<<<<
@@ -25123,46 +25186,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_ring,&__pyx_mstate_global->__pyx_n_u_mask,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 190, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 191, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 191, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 191, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 191, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 190, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 191, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 190, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 191, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 191, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 191, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 191, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
-    __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 191, __pyx_L3_error)
+    __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 191, __pyx_L3_error)
     __pyx_v_mask = values[2];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 190, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 191, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25209,7 +25272,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":192
+  /* "ext/step_loop.pyx":193
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):
  *         cdef const uint8_t[::1] flags
  *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25221,7 +25284,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":193
+    /* "ext/step_loop.pyx":194
  *         cdef const uint8_t[::1] flags
  *         if ring.shape[1] != values.shape[0]:
  *             raise ValueError("one ring column per value")             # <<<<<<<<<<<<<<
@@ -25234,14 +25297,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_ring_column_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 193, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 193, __pyx_L1_error)
+    __PYX_ERR(0, 194, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":192
+    /* "ext/step_loop.pyx":193
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):
  *         cdef const uint8_t[::1] flags
  *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25250,7 +25313,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":194
+  /* "ext/step_loop.pyx":195
  *         if ring.shape[1] != values.shape[0]:
  *             raise ValueError("one ring column per value")
  *         self.n, self.n_slots = values.shape[0], ring.shape[0]             # <<<<<<<<<<<<<<
@@ -25264,7 +25327,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   __pyx_v_self->n = __pyx_t_5;
   __pyx_v_self->n_slots = __pyx_t_6;
 
-  /* "ext/step_loop.pyx":195
+  /* "ext/step_loop.pyx":196
  *             raise ValueError("one ring column per value")
  *         self.n, self.n_slots = values.shape[0], ring.shape[0]
  *         self.values = &values[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25284,7 +25347,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 
   __pyx_v_self->values = __pyx_t_7;
 
-  /* "ext/step_loop.pyx":196
+  /* "ext/step_loop.pyx":197
  *         self.n, self.n_slots = values.shape[0], ring.shape[0]
  *         self.values = &values[0] if self.n else NULL
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL             # <<<<<<<<<<<<<<
@@ -25319,7 +25382,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 
   __pyx_v_self->ring = __pyx_t_7;
 
-  /* "ext/step_loop.pyx":197
+  /* "ext/step_loop.pyx":198
  *         self.values = &values[0] if self.n else NULL
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
  *         self.mask = NULL             # <<<<<<<<<<<<<<
@@ -25328,7 +25391,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   __pyx_v_self->mask = NULL;
 
-  /* "ext/step_loop.pyx":198
+  /* "ext/step_loop.pyx":199
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
  *         self.mask = NULL
  *         if mask is not None:             # <<<<<<<<<<<<<<
@@ -25339,19 +25402,19 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   if (__pyx_t_1) {
 
 
-    /* "ext/step_loop.pyx":199
+    /* "ext/step_loop.pyx":200
  *         self.mask = NULL
  *         if mask is not None:
  *             flags = mask             # <<<<<<<<<<<<<<
  *             if flags.shape[0] != self.n:
  *                 raise ValueError("one flag per value")
 */
-    __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(__pyx_v_mask, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 199, __pyx_L1_error)
+    __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(__pyx_v_mask, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 200, __pyx_L1_error)
     __pyx_v_flags = __pyx_t_11;
     __pyx_t_11.memview = NULL;
     __pyx_t_11.data = NULL;
 
-    /* "ext/step_loop.pyx":200
+    /* "ext/step_loop.pyx":201
  *         if mask is not None:
  *             flags = mask
  *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
@@ -25363,7 +25426,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/step_loop.pyx":201
+      /* "ext/step_loop.pyx":202
  *             flags = mask
  *             if flags.shape[0] != self.n:
  *                 raise ValueError("one flag per value")             # <<<<<<<<<<<<<<
@@ -25376,14 +25439,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
         PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_flag_per_value};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 201, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 201, __pyx_L1_error)
+      __PYX_ERR(0, 202, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":200
+      /* "ext/step_loop.pyx":201
  *         if mask is not None:
  *             flags = mask
  *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
@@ -25392,7 +25455,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
     }
 
-    /* "ext/step_loop.pyx":202
+    /* "ext/step_loop.pyx":203
  *             if flags.shape[0] != self.n:
  *                 raise ValueError("one flag per value")
  *             self.mask = &flags[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25412,7 +25475,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 
     __pyx_v_self->mask = __pyx_t_12;
 
-    /* "ext/step_loop.pyx":198
+    /* "ext/step_loop.pyx":199
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
  *         self.mask = NULL
  *         if mask is not None:             # <<<<<<<<<<<<<<
@@ -25421,26 +25484,26 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":203
+  /* "ext/step_loop.pyx":204
  *                 raise ValueError("one flag per value")
  *             self.mask = &flags[0] if self.n else NULL
  *         self.keep_alive = (values, ring, mask)             # <<<<<<<<<<<<<<
  *         self.op.run = _ring_slot
  *         self.op.state = <void*>self
 */
-  __pyx_t_2 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __pyx_t_2 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_ring, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_ring, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_13 = PyTuple_New(3); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __pyx_t_13 = PyTuple_New(3); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 203, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 204, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 203, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 204, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_mask);
   __Pyx_GIVEREF(__pyx_v_mask);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 2, __pyx_v_mask) != (0)) __PYX_ERR(0, 203, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 2, __pyx_v_mask) != (0)) __PYX_ERR(0, 204, __pyx_L1_error);
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
   __Pyx_GIVEREF(__pyx_t_13);
@@ -25448,7 +25511,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_13));
   __pyx_t_13 = 0;
 
-  /* "ext/step_loop.pyx":204
+  /* "ext/step_loop.pyx":205
  *             self.mask = &flags[0] if self.n else NULL
  *         self.keep_alive = (values, ring, mask)
  *         self.op.run = _ring_slot             # <<<<<<<<<<<<<<
@@ -25457,7 +25520,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__ring_slot;
 
-  /* "ext/step_loop.pyx":205
+  /* "ext/step_loop.pyx":206
  *         self.keep_alive = (values, ring, mask)
  *         self.op.run = _ring_slot
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -25466,7 +25529,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":190
+  /* "ext/step_loop.pyx":191
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):             # <<<<<<<<<<<<<<
@@ -25695,7 +25758,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_4__setstate_cython
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":208
+/* "ext/step_loop.pyx":209
  * 
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25717,7 +25780,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   Py_ssize_t __pyx_t_6;
   __Pyx_RefNannySetupContext("_ring_slot", 0);
 
-  /* "ext/step_loop.pyx":209
+  /* "ext/step_loop.pyx":210
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RingSlot self = <RingSlot>state             # <<<<<<<<<<<<<<
@@ -25729,7 +25792,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":212
+  /* "ext/step_loop.pyx":213
  *     cdef Py_ssize_t i
  *     cdef double* row
  *     if self.ring == NULL:             # <<<<<<<<<<<<<<
@@ -25741,7 +25804,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":213
+    /* "ext/step_loop.pyx":214
  *     cdef double* row
  *     if self.ring == NULL:
  *         return 0             # <<<<<<<<<<<<<<
@@ -25754,7 +25817,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":212
+    /* "ext/step_loop.pyx":213
  *     cdef Py_ssize_t i
  *     cdef double* row
  *     if self.ring == NULL:             # <<<<<<<<<<<<<<
@@ -25763,7 +25826,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
 */
   }
 
-  /* "ext/step_loop.pyx":214
+  /* "ext/step_loop.pyx":215
  *     if self.ring == NULL:
  *         return 0
  *     row = self.ring + (step % self.n_slots) * self.n             # <<<<<<<<<<<<<<
@@ -25772,7 +25835,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
 */
   __pyx_v_row = (__pyx_v_self->ring + ((__pyx_v_step % __pyx_v_self->n_slots) * __pyx_v_self->n));
 
-  /* "ext/step_loop.pyx":215
+  /* "ext/step_loop.pyx":216
  *         return 0
  *     row = self.ring + (step % self.n_slots) * self.n
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25785,7 +25848,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":216
+        /* "ext/step_loop.pyx":217
  *     row = self.ring + (step % self.n_slots) * self.n
  *     with nogil:
  *         if self.mask == NULL:             # <<<<<<<<<<<<<<
@@ -25797,7 +25860,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
         if (__pyx_t_2) {
 
 
-          /* "ext/step_loop.pyx":217
+          /* "ext/step_loop.pyx":218
  *     with nogil:
  *         if self.mask == NULL:
  *             for i in range(self.n):             # <<<<<<<<<<<<<<
@@ -25811,7 +25874,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_i = __pyx_t_5;
 
-            /* "ext/step_loop.pyx":218
+            /* "ext/step_loop.pyx":219
  *         if self.mask == NULL:
  *             for i in range(self.n):
  *                 self.values[i] += row[i]             # <<<<<<<<<<<<<<
@@ -25822,7 +25885,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
             __pyx_t_6 = __pyx_v_i;
             (__pyx_v_self->values[__pyx_t_6]) = ((__pyx_v_self->values[__pyx_t_6]) + (__pyx_v_row[__pyx_v_i]));
 
-            /* "ext/step_loop.pyx":219
+            /* "ext/step_loop.pyx":220
  *             for i in range(self.n):
  *                 self.values[i] += row[i]
  *                 row[i] = 0.0             # <<<<<<<<<<<<<<
@@ -25833,7 +25896,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
           }
 
 
-          /* "ext/step_loop.pyx":216
+          /* "ext/step_loop.pyx":217
  *     row = self.ring + (step % self.n_slots) * self.n
  *     with nogil:
  *         if self.mask == NULL:             # <<<<<<<<<<<<<<
@@ -25843,7 +25906,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
           goto __pyx_L7;
         }
 
-        /* "ext/step_loop.pyx":221
+        /* "ext/step_loop.pyx":222
  *                 row[i] = 0.0
  *         else:
  *             for i in range(self.n):             # <<<<<<<<<<<<<<
@@ -25858,7 +25921,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_i = __pyx_t_5;
 
-            /* "ext/step_loop.pyx":222
+            /* "ext/step_loop.pyx":223
  *         else:
  *             for i in range(self.n):
  *                 if self.mask[i]:             # <<<<<<<<<<<<<<
@@ -25870,7 +25933,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
             if (__pyx_t_2) {
 
 
-              /* "ext/step_loop.pyx":223
+              /* "ext/step_loop.pyx":224
  *             for i in range(self.n):
  *                 if self.mask[i]:
  *                     self.values[i] += row[i]             # <<<<<<<<<<<<<<
@@ -25881,7 +25944,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
               __pyx_t_6 = __pyx_v_i;
               (__pyx_v_self->values[__pyx_t_6]) = ((__pyx_v_self->values[__pyx_t_6]) + (__pyx_v_row[__pyx_v_i]));
 
-              /* "ext/step_loop.pyx":222
+              /* "ext/step_loop.pyx":223
  *         else:
  *             for i in range(self.n):
  *                 if self.mask[i]:             # <<<<<<<<<<<<<<
@@ -25890,7 +25953,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
 */
             }
 
-            /* "ext/step_loop.pyx":224
+            /* "ext/step_loop.pyx":225
  *                 if self.mask[i]:
  *                     self.values[i] += row[i]
  *                 row[i] = 0.0             # <<<<<<<<<<<<<<
@@ -25904,7 +25967,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
         __pyx_L7:;
       }
 
-      /* "ext/step_loop.pyx":215
+      /* "ext/step_loop.pyx":216
  *         return 0
  *     row = self.ring + (step % self.n_slots) * self.n
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25921,7 +25984,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
       }
   }
 
-  /* "ext/step_loop.pyx":225
+  /* "ext/step_loop.pyx":226
  *                     self.values[i] += row[i]
  *                 row[i] = 0.0
  *     return 0             # <<<<<<<<<<<<<<
@@ -25934,7 +25997,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":208
+  /* "ext/step_loop.pyx":209
  * 
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25952,154 +26015,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":233
- * 
- * 
- * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
- *     cdef const Spike* x = <const Spike*>a
- *     cdef const Spike* y = <const Spike*>b
-*/
-
-static int __pyx_f_7distsim_4_ext_9step_loop__by_step_then_id(void const *__pyx_v_a, void const *__pyx_v_b) {
-  struct __pyx_t_7distsim_4_ext_9step_loop_Spike const *__pyx_v_x;
-  struct __pyx_t_7distsim_4_ext_9step_loop_Spike const *__pyx_v_y;
-  int __pyx_r;
-  int __pyx_t_1;
-  int __pyx_t_2;
-
-  /* "ext/step_loop.pyx":234
- * 
- * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:
- *     cdef const Spike* x = <const Spike*>a             # <<<<<<<<<<<<<<
- *     cdef const Spike* y = <const Spike*>b
- *     if x.step != y.step:
-*/
-  __pyx_v_x = ((struct __pyx_t_7distsim_4_ext_9step_loop_Spike const *)__pyx_v_a);
-
-  /* "ext/step_loop.pyx":235
- * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:
- *     cdef const Spike* x = <const Spike*>a
- *     cdef const Spike* y = <const Spike*>b             # <<<<<<<<<<<<<<
- *     if x.step != y.step:
- *         return -1 if x.step < y.step else 1
-*/
-  __pyx_v_y = ((struct __pyx_t_7distsim_4_ext_9step_loop_Spike const *)__pyx_v_b);
-
-  /* "ext/step_loop.pyx":236
- *     cdef const Spike* x = <const Spike*>a
- *     cdef const Spike* y = <const Spike*>b
- *     if x.step != y.step:             # <<<<<<<<<<<<<<
- *         return -1 if x.step < y.step else 1
- *     if x.id != y.id:
-*/
-  __pyx_t_1 = (__pyx_v_x->step != __pyx_v_y->step);
-
-  if (__pyx_t_1) {
-
-
-    /* "ext/step_loop.pyx":237
- *     cdef const Spike* y = <const Spike*>b
- *     if x.step != y.step:
- *         return -1 if x.step < y.step else 1             # <<<<<<<<<<<<<<
- *     if x.id != y.id:
- *         return -1 if x.id < y.id else 1
-*/
-    __pyx_t_1 = (__pyx_v_x->step < __pyx_v_y->step);
-
-    if (__pyx_t_1) {
-
-      __pyx_t_2 = -1;
-    } else {
-
-      __pyx_t_2 = 1;
-    }
-
-    {
-      __pyx_r = __pyx_t_2;
-    }
-    goto __pyx_L0;
-
-    /* "ext/step_loop.pyx":236
- *     cdef const Spike* x = <const Spike*>a
- *     cdef const Spike* y = <const Spike*>b
- *     if x.step != y.step:             # <<<<<<<<<<<<<<
- *         return -1 if x.step < y.step else 1
- *     if x.id != y.id:
-*/
-  }
-
-  /* "ext/step_loop.pyx":238
- *     if x.step != y.step:
- *         return -1 if x.step < y.step else 1
- *     if x.id != y.id:             # <<<<<<<<<<<<<<
- *         return -1 if x.id < y.id else 1
- *     return 0
-*/
-  __pyx_t_1 = (__pyx_v_x->id != __pyx_v_y->id);
-
-  if (__pyx_t_1) {
-
-
-    /* "ext/step_loop.pyx":239
- *         return -1 if x.step < y.step else 1
- *     if x.id != y.id:
- *         return -1 if x.id < y.id else 1             # <<<<<<<<<<<<<<
- *     return 0
- * 
-*/
-    __pyx_t_1 = (__pyx_v_x->id < __pyx_v_y->id);
-
-    if (__pyx_t_1) {
-
-      __pyx_t_2 = -1;
-    } else {
-
-      __pyx_t_2 = 1;
-    }
-
-    {
-      __pyx_r = __pyx_t_2;
-    }
-    goto __pyx_L0;
-
-    /* "ext/step_loop.pyx":238
- *     if x.step != y.step:
- *         return -1 if x.step < y.step else 1
- *     if x.id != y.id:             # <<<<<<<<<<<<<<
- *         return -1 if x.id < y.id else 1
- *     return 0
-*/
-  }
-
-  /* "ext/step_loop.pyx":240
- *     if x.id != y.id:
- *         return -1 if x.id < y.id else 1
- *     return 0             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  {
-
-    __pyx_r = 0;
-  }
-  goto __pyx_L0;
-
-  /* "ext/step_loop.pyx":233
- * 
- * 
- * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
- *     cdef const Spike* x = <const Spike*>a
- *     cdef const Spike* y = <const Spike*>b
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-
-
-  return __pyx_r;
-}
-
-/* "ext/step_loop.pyx":248
+/* "ext/step_loop.pyx":234
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -26155,7 +26071,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":249
+  /* "ext/step_loop.pyx":235
  * 
  *     def __cinit__(self):
  *         self.capacity = 256             # <<<<<<<<<<<<<<
@@ -26164,16 +26080,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->capacity = 0x100;
 
-  /* "ext/step_loop.pyx":250
+  /* "ext/step_loop.pyx":236
  *     def __cinit__(self):
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
  *         if self.items == NULL:
  *             raise MemoryError()
 */
-  __pyx_v_self->items = ((struct __pyx_t_7distsim_4_ext_9step_loop_Spike *)malloc((__pyx_v_self->capacity * (sizeof(struct __pyx_t_7distsim_4_ext_9step_loop_Spike)))));
+  __pyx_v_self->items = ((__pyx_t_7step_op_Spike *)malloc((__pyx_v_self->capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":251
+  /* "ext/step_loop.pyx":237
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -26185,16 +26101,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":252
+    /* "ext/step_loop.pyx":238
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.n = 0
  * 
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 252, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 238, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":251
+    /* "ext/step_loop.pyx":237
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -26203,7 +26119,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   }
 
-  /* "ext/step_loop.pyx":253
+  /* "ext/step_loop.pyx":239
  *         if self.items == NULL:
  *             raise MemoryError()
  *         self.n = 0             # <<<<<<<<<<<<<<
@@ -26212,7 +26128,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->n = 0;
 
-  /* "ext/step_loop.pyx":248
+  /* "ext/step_loop.pyx":234
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -26231,7 +26147,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":255
+/* "ext/step_loop.pyx":241
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -26254,7 +26170,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_9SpikeList_3__dealloc__(PyObject 
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":256
+  /* "ext/step_loop.pyx":242
  * 
  *     def __dealloc__(self):
  *         free(self.items)             # <<<<<<<<<<<<<<
@@ -26263,7 +26179,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 */
   free(__pyx_v_self->items);
 
-  /* "ext/step_loop.pyx":255
+  /* "ext/step_loop.pyx":241
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -26275,7 +26191,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 
 }
 
-/* "ext/step_loop.pyx":258
+/* "ext/step_loop.pyx":244
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -26284,17 +26200,17 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 */
 
 static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, Py_ssize_t __pyx_v_extra) {
-  struct __pyx_t_7distsim_4_ext_9step_loop_Spike *__pyx_v_grown;
+  __pyx_t_7step_op_Spike *__pyx_v_grown;
   Py_ssize_t __pyx_v_capacity;
   int __pyx_r;
   Py_ssize_t __pyx_t_1;
   int __pyx_t_2;
-  struct __pyx_t_7distsim_4_ext_9step_loop_Spike *__pyx_t_3;
+  __pyx_t_7step_op_Spike *__pyx_t_3;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":260
+  /* "ext/step_loop.pyx":246
  *     cdef int reserve(self, Py_ssize_t extra) except -1:
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity             # <<<<<<<<<<<<<<
@@ -26305,7 +26221,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":261
+  /* "ext/step_loop.pyx":247
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:             # <<<<<<<<<<<<<<
@@ -26318,7 +26234,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
     if (!__pyx_t_2) break;
 
-    /* "ext/step_loop.pyx":262
+    /* "ext/step_loop.pyx":248
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:
  *             capacity *= 2             # <<<<<<<<<<<<<<
@@ -26328,7 +26244,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/step_loop.pyx":263
+  /* "ext/step_loop.pyx":249
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -26340,16 +26256,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":264
+    /* "ext/step_loop.pyx":250
  *             capacity *= 2
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
  *             if grown == NULL:
  *                 raise MemoryError()
 */
-    __pyx_v_grown = ((struct __pyx_t_7distsim_4_ext_9step_loop_Spike *)realloc(__pyx_v_self->items, (__pyx_v_capacity * (sizeof(struct __pyx_t_7distsim_4_ext_9step_loop_Spike)))));
+    __pyx_v_grown = ((__pyx_t_7step_op_Spike *)realloc(__pyx_v_self->items, (__pyx_v_capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-    /* "ext/step_loop.pyx":265
+    /* "ext/step_loop.pyx":251
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -26361,16 +26277,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":266
+      /* "ext/step_loop.pyx":252
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:
  *                 raise MemoryError()             # <<<<<<<<<<<<<<
  *             self.items, self.capacity = grown, capacity
  *         return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 266, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 252, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":265
+      /* "ext/step_loop.pyx":251
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -26379,7 +26295,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
     }
 
-    /* "ext/step_loop.pyx":267
+    /* "ext/step_loop.pyx":253
  *             if grown == NULL:
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -26393,7 +26309,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_self->items = __pyx_t_3;
     __pyx_v_self->capacity = __pyx_t_1;
 
-    /* "ext/step_loop.pyx":263
+    /* "ext/step_loop.pyx":249
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -26402,12 +26318,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
   }
 
-  /* "ext/step_loop.pyx":268
+  /* "ext/step_loop.pyx":254
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity
  *         return 0             # <<<<<<<<<<<<<<
  * 
- *     cdef int extend(self, SpikeList other) except -1:
+ *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
 */
   {
 
@@ -26415,7 +26331,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":258
+  /* "ext/step_loop.pyx":244
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -26434,55 +26350,55 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":270
+/* "ext/step_loop.pyx":256
  *         return 0
  * 
- *     cdef int extend(self, SpikeList other) except -1:             # <<<<<<<<<<<<<<
- *         self.reserve(other.n)
- *         memcpy(self.items + self.n, other.items, other.n * sizeof(Spike))
+ *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
+ *         self.reserve(n)
+ *         memcpy(self.items + self.n, items, n * sizeof(Spike))
 */
 
-static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_other) {
+static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, __pyx_t_7step_op_Spike const *__pyx_v_items, Py_ssize_t __pyx_v_n) {
   int __pyx_r;
   int __pyx_t_1;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":271
+  /* "ext/step_loop.pyx":257
  * 
- *     cdef int extend(self, SpikeList other) except -1:
- *         self.reserve(other.n)             # <<<<<<<<<<<<<<
- *         memcpy(self.items + self.n, other.items, other.n * sizeof(Spike))
- *         self.n += other.n
+ *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
+ *         self.reserve(n)             # <<<<<<<<<<<<<<
+ *         memcpy(self.items + self.n, items, n * sizeof(Spike))
+ *         self.n += n
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_other->n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 271, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 257, __pyx_L1_error)
 
 
-  /* "ext/step_loop.pyx":272
- *     cdef int extend(self, SpikeList other) except -1:
- *         self.reserve(other.n)
- *         memcpy(self.items + self.n, other.items, other.n * sizeof(Spike))             # <<<<<<<<<<<<<<
- *         self.n += other.n
+  /* "ext/step_loop.pyx":258
+ *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
+ *         self.reserve(n)
+ *         memcpy(self.items + self.n, items, n * sizeof(Spike))             # <<<<<<<<<<<<<<
+ *         self.n += n
  *         return 0
 */
-  (void)(memcpy((__pyx_v_self->items + __pyx_v_self->n), __pyx_v_other->items, (__pyx_v_other->n * (sizeof(struct __pyx_t_7distsim_4_ext_9step_loop_Spike)))));
+  (void)(memcpy((__pyx_v_self->items + __pyx_v_self->n), __pyx_v_items, (__pyx_v_n * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":273
- *         self.reserve(other.n)
- *         memcpy(self.items + self.n, other.items, other.n * sizeof(Spike))
- *         self.n += other.n             # <<<<<<<<<<<<<<
+  /* "ext/step_loop.pyx":259
+ *         self.reserve(n)
+ *         memcpy(self.items + self.n, items, n * sizeof(Spike))
+ *         self.n += n             # <<<<<<<<<<<<<<
  *         return 0
  * 
 */
-  __pyx_v_self->n = (__pyx_v_self->n + __pyx_v_other->n);
+  __pyx_v_self->n = (__pyx_v_self->n + __pyx_v_n);
 
-  /* "ext/step_loop.pyx":274
- *         memcpy(self.items + self.n, other.items, other.n * sizeof(Spike))
- *         self.n += other.n
+  /* "ext/step_loop.pyx":260
+ *         memcpy(self.items + self.n, items, n * sizeof(Spike))
+ *         self.n += n
  *         return 0             # <<<<<<<<<<<<<<
  * 
- *     cdef void sort(self) noexcept nogil:
+ *     cdef tuple arrays(self):
 */
   {
 
@@ -26490,12 +26406,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":270
+  /* "ext/step_loop.pyx":256
  *         return 0
  * 
- *     cdef int extend(self, SpikeList other) except -1:             # <<<<<<<<<<<<<<
- *         self.reserve(other.n)
- *         memcpy(self.items + self.n, other.items, other.n * sizeof(Spike))
+ *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
+ *         self.reserve(n)
+ *         memcpy(self.items + self.n, items, n * sizeof(Spike))
 */
 
   /* function exit code */
@@ -26507,93 +26423,8 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":276
+/* "ext/step_loop.pyx":262
  *         return 0
- * 
- *     cdef void sort(self) noexcept nogil:             # <<<<<<<<<<<<<<
- *         """By step, then id, unless already so (the usual case)."""
- *         cdef Py_ssize_t k
-*/
-
-static void __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_sort(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self) {
-  Py_ssize_t __pyx_v_k;
-  Py_ssize_t __pyx_t_1;
-  Py_ssize_t __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  int __pyx_t_4;
-
-  /* "ext/step_loop.pyx":279
- *         """By step, then id, unless already so (the usual case)."""
- *         cdef Py_ssize_t k
- *         for k in range(1, self.n):             # <<<<<<<<<<<<<<
- *             if _by_step_then_id(&self.items[k - 1], &self.items[k]) > 0:
- *                 qsort(self.items, self.n, sizeof(Spike), _by_step_then_id)
-*/
-
-  __pyx_t_1 = __pyx_v_self->n;
-  __pyx_t_2 = __pyx_t_1;
-
-  for (__pyx_t_3 = 1; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
-    __pyx_v_k = __pyx_t_3;
-
-    /* "ext/step_loop.pyx":280
- *         cdef Py_ssize_t k
- *         for k in range(1, self.n):
- *             if _by_step_then_id(&self.items[k - 1], &self.items[k]) > 0:             # <<<<<<<<<<<<<<
- *                 qsort(self.items, self.n, sizeof(Spike), _by_step_then_id)
- *                 return
-*/
-    __pyx_t_4 = (__pyx_f_7distsim_4_ext_9step_loop__by_step_then_id((&(__pyx_v_self->items[(__pyx_v_k - 1)])), (&(__pyx_v_self->items[__pyx_v_k]))) > 0);
-
-    if (__pyx_t_4) {
-
-
-      /* "ext/step_loop.pyx":281
- *         for k in range(1, self.n):
- *             if _by_step_then_id(&self.items[k - 1], &self.items[k]) > 0:
- *                 qsort(self.items, self.n, sizeof(Spike), _by_step_then_id)             # <<<<<<<<<<<<<<
- *                 return
- * 
-*/
-      qsort(__pyx_v_self->items, __pyx_v_self->n, (sizeof(struct __pyx_t_7distsim_4_ext_9step_loop_Spike)), __pyx_f_7distsim_4_ext_9step_loop__by_step_then_id);
-
-      /* "ext/step_loop.pyx":282
- *             if _by_step_then_id(&self.items[k - 1], &self.items[k]) > 0:
- *                 qsort(self.items, self.n, sizeof(Spike), _by_step_then_id)
- *                 return             # <<<<<<<<<<<<<<
- * 
- *     cdef tuple arrays(self):
-*/
-      {
-      }
-      goto __pyx_L0;
-
-      /* "ext/step_loop.pyx":280
- *         cdef Py_ssize_t k
- *         for k in range(1, self.n):
- *             if _by_step_then_id(&self.items[k - 1], &self.items[k]) > 0:             # <<<<<<<<<<<<<<
- *                 qsort(self.items, self.n, sizeof(Spike), _by_step_then_id)
- *                 return
-*/
-    }
-  }
-
-
-  /* "ext/step_loop.pyx":276
- *         return 0
- * 
- *     cdef void sort(self) noexcept nogil:             # <<<<<<<<<<<<<<
- *         """By step, then id, unless already so (the usual case)."""
- *         cdef Py_ssize_t k
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-
-}
-
-/* "ext/step_loop.pyx":284
- *                 return
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
  *         """(ids, steps) as new int64 arrays."""
@@ -26624,7 +26455,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("arrays", 0);
 
-  /* "ext/step_loop.pyx":286
+  /* "ext/step_loop.pyx":264
  *     cdef tuple arrays(self):
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26632,16 +26463,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 264, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 264, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 264, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 264, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 264, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -26662,13 +26493,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 286, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 264, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 286, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 264, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -26680,14 +26511,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 286, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 264, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 286, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 264, __pyx_L1_error)
   __pyx_v_ids = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":287
+  /* "ext/step_loop.pyx":265
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26695,16 +26526,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -26725,13 +26556,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 287, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 287, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -26743,14 +26574,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 287, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 265, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 287, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 265, __pyx_L1_error)
   __pyx_v_steps = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":288
+  /* "ext/step_loop.pyx":266
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)             # <<<<<<<<<<<<<<
@@ -26759,7 +26590,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_id_data = ((int64_t *)PyArray_DATA(__pyx_v_ids));
 
-  /* "ext/step_loop.pyx":289
+  /* "ext/step_loop.pyx":267
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)             # <<<<<<<<<<<<<<
@@ -26768,7 +26599,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_step_data = ((int64_t *)PyArray_DATA(__pyx_v_steps));
 
-  /* "ext/step_loop.pyx":291
+  /* "ext/step_loop.pyx":269
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
  *         cdef Py_ssize_t k
  *         for k in range(self.n):             # <<<<<<<<<<<<<<
@@ -26782,7 +26613,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":292
+    /* "ext/step_loop.pyx":270
  *         cdef Py_ssize_t k
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id             # <<<<<<<<<<<<<<
@@ -26794,7 +26625,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     (__pyx_v_id_data[__pyx_v_k]) = __pyx_t_11;
 
 
-    /* "ext/step_loop.pyx":293
+    /* "ext/step_loop.pyx":271
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step             # <<<<<<<<<<<<<<
@@ -26808,21 +26639,21 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":294
+  /* "ext/step_loop.pyx":272
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 272, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF((PyObject *)__pyx_v_ids);
   __Pyx_GIVEREF((PyObject *)__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 294, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 272, __pyx_L1_error);
   __Pyx_INCREF((PyObject *)__pyx_v_steps);
   __Pyx_GIVEREF((PyObject *)__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 294, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 272, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -26834,8 +26665,8 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":284
- *                 return
+  /* "ext/step_loop.pyx":262
+ *         return 0
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
  *         """(ids, steps) as new int64 arrays."""
@@ -27067,11 +26898,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_6__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":329
+/* "ext/step_loop.pyx":312
  *     cdef public bint paused
  * 
- *     def __init__(self, list slots, list offsets, deliverer, list sinks, exchange, record,             # <<<<<<<<<<<<<<
- *                  flush):
+ *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
+ *                  record, flush):
  *         cdef Py_ssize_t k
 */
 
@@ -27092,6 +26923,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 ) {
   PyObject *__pyx_v_slots = 0;
   PyObject *__pyx_v_offsets = 0;
+  PyObject *__pyx_v_exchanger = 0;
   PyObject *__pyx_v_deliverer = 0;
   PyObject *__pyx_v_sinks = 0;
   PyObject *__pyx_v_exchange = 0;
@@ -27101,7 +26933,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[7] = {0,0,0,0,0,0,0};
+  PyObject* values[8] = {0,0,0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -27117,76 +26949,83 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_slots,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_deliverer,&__pyx_mstate_global->__pyx_n_u_sinks,&__pyx_mstate_global->__pyx_n_u_exchange,&__pyx_mstate_global->__pyx_n_u_record,&__pyx_mstate_global->__pyx_n_u_flush,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_slots,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_exchanger,&__pyx_mstate_global->__pyx_n_u_deliverer,&__pyx_mstate_global->__pyx_n_u_sinks,&__pyx_mstate_global->__pyx_n_u_exchange,&__pyx_mstate_global->__pyx_n_u_record,&__pyx_mstate_global->__pyx_n_u_flush,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 329, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 312, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  8:
+        values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 312, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 329, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 312, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 329, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 312, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 329, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 312, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 329, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 312, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 329, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 312, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 329, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 312, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 329, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 312, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 329, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 7, 7, i); __PYX_ERR(0, 329, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 312, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, i); __PYX_ERR(0, 312, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 7)) {
+    } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 329, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 312, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 329, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 312, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 329, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 312, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 329, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 312, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 329, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 312, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 329, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 312, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 329, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 312, __pyx_L3_error)
+      values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 312, __pyx_L3_error)
     }
     __pyx_v_slots = ((PyObject*)values[0]);
     __pyx_v_offsets = ((PyObject*)values[1]);
-    __pyx_v_deliverer = values[2];
-    __pyx_v_sinks = ((PyObject*)values[3]);
-    __pyx_v_exchange = values[4];
-    __pyx_v_record = values[5];
-    __pyx_v_flush = values[6];
+    __pyx_v_exchanger = values[2];
+    __pyx_v_deliverer = values[3];
+    __pyx_v_sinks = ((PyObject*)values[4]);
+    __pyx_v_exchange = values[5];
+    __pyx_v_record = values[6];
+    __pyx_v_flush = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 329, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 312, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27197,10 +27036,10 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 329, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 329, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 329, __pyx_L1_error)
-  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_v_self), __pyx_v_slots, __pyx_v_offsets, __pyx_v_deliverer, __pyx_v_sinks, __pyx_v_exchange, __pyx_v_record, __pyx_v_flush);
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 312, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 312, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_v_self), __pyx_v_slots, __pyx_v_offsets, __pyx_v_exchanger, __pyx_v_deliverer, __pyx_v_sinks, __pyx_v_exchange, __pyx_v_record, __pyx_v_flush);
 
   /* function exit code */
   goto __pyx_L0;
@@ -27219,7 +27058,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush) {
+static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_exchanger, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush) {
   Py_ssize_t __pyx_v_k;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
@@ -27242,8 +27081,8 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":332
- *                  flush):
+  /* "ext/step_loop.pyx":315
+ *                  record, flush):
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)             # <<<<<<<<<<<<<<
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
@@ -27251,12 +27090,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_slots == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 332, __pyx_L1_error)
+    __PYX_ERR(0, 315, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 332, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 315, __pyx_L1_error)
   __pyx_v_self->n_slots = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":333
+  /* "ext/step_loop.pyx":316
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))             # <<<<<<<<<<<<<<
@@ -27280,7 +27119,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->slots = ((__pyx_t_7step_op_SpikeSlot **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_SpikeSlot *)))));
 
 
-  /* "ext/step_loop.pyx":334
+  /* "ext/step_loop.pyx":317
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -27304,7 +27143,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->offsets = ((int64_t *)malloc((__pyx_t_1 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":335
+  /* "ext/step_loop.pyx":318
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
@@ -27330,16 +27169,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":336
+    /* "ext/step_loop.pyx":319
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 336, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 319, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":335
+    /* "ext/step_loop.pyx":318
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
@@ -27348,7 +27187,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":337
+  /* "ext/step_loop.pyx":320
  *         if self.slots == NULL or self.offsets == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -27362,94 +27201,105 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_3; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":338
+    /* "ext/step_loop.pyx":321
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])             # <<<<<<<<<<<<<<
  *             self.offsets[k] = offsets[k]
- *         self.deliverer = NULL if deliverer is None else \
+ *         self.exchanger = NULL if exchanger is None else \
 */
     if (unlikely(__pyx_v_slots == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 338, __pyx_L1_error)
+      __PYX_ERR(0, 321, __pyx_L1_error)
     }
-    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 338, __pyx_L1_error)
+    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 321, __pyx_L1_error)
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 338, __pyx_L1_error)
+    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->slots[__pyx_v_k]) = __pyx_t_8;
 
 
-    /* "ext/step_loop.pyx":339
+    /* "ext/step_loop.pyx":322
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]             # <<<<<<<<<<<<<<
- *         self.deliverer = NULL if deliverer is None else \
- *             <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
+ *         self.exchanger = NULL if exchanger is None else \
+ *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
 */
     if (unlikely(__pyx_v_offsets == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 339, __pyx_L1_error)
+      __PYX_ERR(0, 322, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 339, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 322, __pyx_L1_error)
     (__pyx_v_self->offsets[__pyx_v_k]) = __pyx_t_9;
 
   }
 
 
-  /* "ext/step_loop.pyx":340
+  /* "ext/step_loop.pyx":323
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
- *         self.deliverer = NULL if deliverer is None else \             # <<<<<<<<<<<<<<
- *             <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
- *         self.n_sinks = len(sinks)
+ *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
+ *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
+ *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
 */
-  __pyx_t_4 = (__pyx_v_deliverer == Py_None);
+  __pyx_t_4 = (__pyx_v_exchanger == Py_None);
   if (__pyx_t_4) {
 
     __pyx_t_10 = NULL;
   } else {
 
-    /* "ext/step_loop.pyx":341
+    /* "ext/step_loop.pyx":324
  *             self.offsets[k] = offsets[k]
- *         self.deliverer = NULL if deliverer is None else \
- *             <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())             # <<<<<<<<<<<<<<
+ *         self.exchanger = NULL if exchanger is None else \
+ *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())             # <<<<<<<<<<<<<<
+ *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
- *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
 */
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 324, __pyx_L1_error)
 
-    __pyx_t_10 = ((__pyx_t_7step_op_Deliverer *)__pyx_t_11);
+    __pyx_t_10 = ((__pyx_t_7step_op_Exchange *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":340
+  /* "ext/step_loop.pyx":323
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
- *         self.deliverer = NULL if deliverer is None else \             # <<<<<<<<<<<<<<
- *             <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
- *         self.n_sinks = len(sinks)
+ *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
+ *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
+ *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
 */
-  __pyx_v_self->deliverer = __pyx_t_10;
+  __pyx_v_self->exchanger = __pyx_t_10;
 
-  /* "ext/step_loop.pyx":342
- *         self.deliverer = NULL if deliverer is None else \
- *             <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
+  /* "ext/step_loop.pyx":325
+ *         self.exchanger = NULL if exchanger is None else \
+ *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
+ *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())             # <<<<<<<<<<<<<<
+ *         self.n_sinks = len(sinks)
+ *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
+*/
+  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_v_self->deliverer = ((__pyx_t_7step_op_Deliverer *)__pyx_t_10);
+
+
+  /* "ext/step_loop.pyx":326
+ *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
+ *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)             # <<<<<<<<<<<<<<
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:
 */
   if (unlikely(__pyx_v_sinks == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 342, __pyx_L1_error)
+    __PYX_ERR(0, 326, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 342, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 326, __pyx_L1_error)
   __pyx_v_self->n_sinks = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":343
- *             <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
+  /* "ext/step_loop.pyx":327
+ *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))             # <<<<<<<<<<<<<<
  *         if self.sinks == NULL:
@@ -27472,7 +27322,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->sinks = ((__pyx_t_7step_op_EventSink **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_EventSink *)))));
 
 
-  /* "ext/step_loop.pyx":344
+  /* "ext/step_loop.pyx":328
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -27484,16 +27334,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":345
+    /* "ext/step_loop.pyx":329
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 345, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 329, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":344
+    /* "ext/step_loop.pyx":328
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -27502,7 +27352,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":346
+  /* "ext/step_loop.pyx":330
  *         if self.sinks == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -27516,7 +27366,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":347
+    /* "ext/step_loop.pyx":331
  *             raise MemoryError()
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())             # <<<<<<<<<<<<<<
@@ -27525,23 +27375,23 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_sinks == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 347, __pyx_L1_error)
+      __PYX_ERR(0, 331, __pyx_L1_error)
     }
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_sinks, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 347, __pyx_L1_error)
+    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 331, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->sinks[__pyx_v_k]) = ((__pyx_t_7step_op_EventSink *)__pyx_t_10);
 
   }
 
 
-  /* "ext/step_loop.pyx":348
+  /* "ext/step_loop.pyx":332
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()             # <<<<<<<<<<<<<<
  *         self.exchange, self.record, self.flush = exchange, record, flush
- *         self.keep_alive = (slots, deliverer, sinks)
+ *         self.keep_alive = (slots, exchanger, deliverer, sinks)
 */
   __pyx_t_12 = NULL;
   __pyx_t_13 = 1;
@@ -27549,7 +27399,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_12, NULL};
     __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 348, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 332, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_7);
   }
   __pyx_t_14 = NULL;
@@ -27558,7 +27408,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_14, NULL};
     __pyx_t_12 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_14); __pyx_t_14 = 0;
-    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 348, __pyx_L1_error)
+    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 332, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_12);
   }
   __Pyx_GIVEREF((PyObject *)__pyx_t_7);
@@ -27570,11 +27420,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->exchanged, ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/step_loop.pyx":349
+  /* "ext/step_loop.pyx":333
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush             # <<<<<<<<<<<<<<
- *         self.keep_alive = (slots, deliverer, sinks)
+ *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False
 */
   __pyx_t_12 = __pyx_v_exchange;
@@ -27596,40 +27446,43 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->flush, __pyx_t_14);
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":350
+  /* "ext/step_loop.pyx":334
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush
- *         self.keep_alive = (slots, deliverer, sinks)             # <<<<<<<<<<<<<<
+ *         self.keep_alive = (slots, exchanger, deliverer, sinks)             # <<<<<<<<<<<<<<
  *         self.paused = False
  *         self.op.run = _spike_window
 */
-  __pyx_t_14 = PyTuple_New(3); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 350, __pyx_L1_error)
+  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 334, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_INCREF(__pyx_v_slots);
   __Pyx_GIVEREF(__pyx_v_slots);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 350, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_exchanger);
+  __Pyx_GIVEREF(__pyx_v_exchanger);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_deliverer);
   __Pyx_GIVEREF(__pyx_v_deliverer);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 350, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_sinks);
   __Pyx_GIVEREF(__pyx_v_sinks);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_sinks) != (0)) __PYX_ERR(0, 350, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":351
+  /* "ext/step_loop.pyx":335
  *         self.exchange, self.record, self.flush = exchange, record, flush
- *         self.keep_alive = (slots, deliverer, sinks)
+ *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False             # <<<<<<<<<<<<<<
  *         self.op.run = _spike_window
  *         self.op.state = <void*>self
 */
   __pyx_v_self->paused = 0;
 
-  /* "ext/step_loop.pyx":352
- *         self.keep_alive = (slots, deliverer, sinks)
+  /* "ext/step_loop.pyx":336
+ *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False
  *         self.op.run = _spike_window             # <<<<<<<<<<<<<<
  *         self.op.state = <void*>self
@@ -27637,7 +27490,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__spike_window;
 
-  /* "ext/step_loop.pyx":353
+  /* "ext/step_loop.pyx":337
  *         self.paused = False
  *         self.op.run = _spike_window
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -27646,11 +27499,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":329
+  /* "ext/step_loop.pyx":312
  *     cdef public bint paused
  * 
- *     def __init__(self, list slots, list offsets, deliverer, list sinks, exchange, record,             # <<<<<<<<<<<<<<
- *                  flush):
+ *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
+ *                  record, flush):
  *         cdef Py_ssize_t k
 */
 
@@ -27670,7 +27523,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":355
+/* "ext/step_loop.pyx":339
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -27693,7 +27546,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_13SpikeWindowOp_3__dealloc__(PyOb
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":356
+  /* "ext/step_loop.pyx":340
  * 
  *     def __dealloc__(self):
  *         free(self.slots)             # <<<<<<<<<<<<<<
@@ -27702,7 +27555,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->slots);
 
-  /* "ext/step_loop.pyx":357
+  /* "ext/step_loop.pyx":341
  *     def __dealloc__(self):
  *         free(self.slots)
  *         free(self.offsets)             # <<<<<<<<<<<<<<
@@ -27711,7 +27564,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->offsets);
 
-  /* "ext/step_loop.pyx":358
+  /* "ext/step_loop.pyx":342
  *         free(self.slots)
  *         free(self.offsets)
  *         free(self.sinks)             # <<<<<<<<<<<<<<
@@ -27720,7 +27573,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->sinks);
 
-  /* "ext/step_loop.pyx":355
+  /* "ext/step_loop.pyx":339
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -27732,7 +27585,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 
 }
 
-/* "ext/step_loop.pyx":360
+/* "ext/step_loop.pyx":344
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -27786,74 +27639,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_window_steps,&__pyx_mstate_global->__pyx_n_u_next_flush,&__pyx_mstate_global->__pyx_n_u_flush_steps,&__pyx_mstate_global->__pyx_n_u_batch_steps,&__pyx_mstate_global->__pyx_n_u_unrecorded_first,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 360, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 344, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 344, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 360, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 344, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 360, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 360, __pyx_L3_error)
-    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 360, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 344, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 344, __pyx_L3_error)
+    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 344, __pyx_L3_error)
     __pyx_v_next_flush = values[3];
     __pyx_v_flush_steps = values[4];
-    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 361, __pyx_L3_error)
-    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 361, __pyx_L3_error)
+    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
+    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 360, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 344, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27891,7 +27744,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("begin", 0);
 
-  /* "ext/step_loop.pyx":363
+  /* "ext/step_loop.pyx":347
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps             # <<<<<<<<<<<<<<
@@ -27908,7 +27761,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->stop = __pyx_t_2;
   __pyx_v_self->window_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":364
+  /* "ext/step_loop.pyx":348
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush             # <<<<<<<<<<<<<<
@@ -27920,13 +27773,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = -1L;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 364, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 348, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->next_flush = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":365
+  /* "ext/step_loop.pyx":349
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps             # <<<<<<<<<<<<<<
@@ -27938,13 +27791,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = 0;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 365, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 349, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->flush_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":366
+  /* "ext/step_loop.pyx":350
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first             # <<<<<<<<<<<<<<
@@ -27958,7 +27811,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->batch_steps = __pyx_t_3;
   __pyx_v_self->unrecorded_first = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":367
+  /* "ext/step_loop.pyx":351
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop             # <<<<<<<<<<<<<<
@@ -27967,7 +27820,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->pause_at = __pyx_v_stop;
 
-  /* "ext/step_loop.pyx":368
+  /* "ext/step_loop.pyx":352
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop
  *         self.collected.n = 0             # <<<<<<<<<<<<<<
@@ -27976,7 +27829,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->collected->n = 0;
 
-  /* "ext/step_loop.pyx":360
+  /* "ext/step_loop.pyx":344
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -27996,7 +27849,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":370
+/* "ext/step_loop.pyx":354
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -28060,14 +27913,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_exchanged", 0);
 
-  /* "ext/step_loop.pyx":373
+  /* "ext/step_loop.pyx":357
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()             # <<<<<<<<<<<<<<
  *         self.exchanged.n = 0
  *         return ids, steps
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   if (likely(__pyx_t_1 != Py_None)) {
     PyObject* sequence = __pyx_t_1;
@@ -28075,7 +27928,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     if (unlikely(size != 2)) {
       if (size > 2) __Pyx_RaiseTooManyValuesError(2);
       else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-      __PYX_ERR(0, 373, __pyx_L1_error)
+      __PYX_ERR(0, 357, __pyx_L1_error)
     }
     #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
     __pyx_t_2 = PyTuple_GET_ITEM(sequence, 0);
@@ -28083,21 +27936,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     __pyx_t_3 = PyTuple_GET_ITEM(sequence, 1);
     __Pyx_INCREF(__pyx_t_3);
     #else
-    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 373, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 357, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 373, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 357, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     #endif
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   } else {
-    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 373, __pyx_L1_error)
+    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 357, __pyx_L1_error)
   }
   __pyx_v_ids = __pyx_t_2;
   __pyx_t_2 = 0;
   __pyx_v_steps = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "ext/step_loop.pyx":374
+  /* "ext/step_loop.pyx":358
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0             # <<<<<<<<<<<<<<
@@ -28106,21 +27959,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
 */
   __pyx_v_self->exchanged->n = 0;
 
-  /* "ext/step_loop.pyx":375
+  /* "ext/step_loop.pyx":359
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_ids);
   __Pyx_GIVEREF(__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 375, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 359, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 375, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 359, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -28132,7 +27985,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":370
+  /* "ext/step_loop.pyx":354
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -28155,7 +28008,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":325
+/* "ext/step_loop.pyx":308
  *     cdef object exchange, record, flush
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps             # <<<<<<<<<<<<<<
@@ -28194,7 +28047,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_ste
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28267,7 +28120,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_steps_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
         __pyx_v_self->window_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28328,7 +28181,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop___get_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28401,7 +28254,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop_2__set__(str
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
         __pyx_v_self->stop = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28462,7 +28315,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_sta
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28535,7 +28388,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_start_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
         __pyx_v_self->window_start = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28596,7 +28449,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28669,7 +28522,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush_2__se
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
         __pyx_v_self->next_flush = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28730,7 +28583,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28803,7 +28656,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 325, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
         __pyx_v_self->flush_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28833,7 +28686,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":326
+/* "ext/step_loop.pyx":309
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at             # <<<<<<<<<<<<<<
@@ -28872,7 +28725,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 326, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28945,7 +28798,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 326, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 309, __pyx_L4_error)
         __pyx_v_self->batch_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29006,7 +28859,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 326, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29079,7 +28932,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded_first
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 326, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 309, __pyx_L4_error)
         __pyx_v_self->unrecorded_first = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29140,7 +28993,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 326, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29213,7 +29066,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 326, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 309, __pyx_L4_error)
         __pyx_v_self->pause_at = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29243,12 +29096,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":327
+/* "ext/step_loop.pyx":310
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at
  *     cdef public bint paused             # <<<<<<<<<<<<<<
  * 
- *     def __init__(self, list slots, list offsets, deliverer, list sinks, exchange, record,
+ *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,
 */
 
 /* Python wrapper */
@@ -29282,7 +29135,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused___ge
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 310, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29355,7 +29208,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused_2__set__(s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 327, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L4_error)
         __pyx_v_self->paused = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29387,7 +29240,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused_2__set__(s
 
 /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
 
@@ -29443,16 +29296,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8__reduce_cy
 
   /* "(tree fragment)":2
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
  * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
 */
-  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_deliverer_self_offsets_self, 0, 0);
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_deliverer_self_exchanger_se, 0, 0);
   __PYX_ERR(1, 2, __pyx_L1_error)
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
 
@@ -29467,9 +29320,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8__reduce_cy
 
 /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
 */
 
 /* Python wrapper */
@@ -29566,18 +29419,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10__setstate
   __Pyx_RefNannySetupContext("__setstate_cython__", 0);
 
   /* "(tree fragment)":4
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
 */
-  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_deliverer_self_offsets_self, 0, 0);
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_deliverer_self_exchanger_se, 0, 0);
   __PYX_ERR(1, 4, __pyx_L1_error)
 
   /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
 */
 
   /* function exit code */
@@ -29589,7 +29442,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10__setstate
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":378
+/* "ext/step_loop.pyx":362
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -29603,11 +29456,13 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   Py_ssize_t __pyx_v_s;
   Py_ssize_t __pyx_v_count;
   struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_collected = 0;
-  struct __pyx_t_7distsim_4_ext_9step_loop_Spike *__pyx_v_item;
+  __pyx_t_7step_op_Spike *__pyx_v_item;
   int __pyx_v_last;
   int __pyx_v_flushing;
   int64_t const *__pyx_v_ids;
   int64_t const *__pyx_v_steps;
+  __pyx_t_7step_op_Spike *__pyx_v_gathered;
+  Py_ssize_t __pyx_v_n_gathered;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -29640,7 +29495,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_window", 0);
 
-  /* "ext/step_loop.pyx":379
+  /* "ext/step_loop.pyx":363
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state             # <<<<<<<<<<<<<<
@@ -29652,7 +29507,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":381
+  /* "ext/step_loop.pyx":365
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state
  *     cdef Py_ssize_t k, s, count
  *     cdef SpikeList collected = self.collected             # <<<<<<<<<<<<<<
@@ -29664,9 +29519,9 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_collected = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":386
- *     cdef const int64_t* ids
- *     cdef const int64_t* steps
+  /* "ext/step_loop.pyx":372
+ *     cdef Spike* gathered
+ *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):             # <<<<<<<<<<<<<<
  *         count = self.slots[k].count
  *         if count:
@@ -29678,8 +29533,8 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":387
- *     cdef const int64_t* steps
+    /* "ext/step_loop.pyx":373
+ *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count             # <<<<<<<<<<<<<<
  *         if count:
@@ -29689,7 +29544,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 
     __pyx_v_count = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":388
+    /* "ext/step_loop.pyx":374
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -29701,17 +29556,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":389
+      /* "ext/step_loop.pyx":375
  *         count = self.slots[k].count
  *         if count:
  *             collected.reserve(count)             # <<<<<<<<<<<<<<
  *             item = collected.items + collected.n
  *             for s in range(count):
 */
-      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 389, __pyx_L1_error)
+      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 375, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":390
+      /* "ext/step_loop.pyx":376
  *         if count:
  *             collected.reserve(count)
  *             item = collected.items + collected.n             # <<<<<<<<<<<<<<
@@ -29720,7 +29575,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_item = (__pyx_v_collected->items + __pyx_v_collected->n);
 
-      /* "ext/step_loop.pyx":391
+      /* "ext/step_loop.pyx":377
  *             collected.reserve(count)
  *             item = collected.items + collected.n
  *             for s in range(count):             # <<<<<<<<<<<<<<
@@ -29734,7 +29589,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
         __pyx_v_s = __pyx_t_9;
 
-        /* "ext/step_loop.pyx":392
+        /* "ext/step_loop.pyx":378
  *             item = collected.items + collected.n
  *             for s in range(count):
  *                 item[s].step = step             # <<<<<<<<<<<<<<
@@ -29743,7 +29598,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
         (__pyx_v_item[__pyx_v_s]).step = __pyx_v_step;
 
-        /* "ext/step_loop.pyx":393
+        /* "ext/step_loop.pyx":379
  *             for s in range(count):
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]             # <<<<<<<<<<<<<<
@@ -29754,7 +29609,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       }
 
 
-      /* "ext/step_loop.pyx":394
+      /* "ext/step_loop.pyx":380
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
  *             collected.n += count             # <<<<<<<<<<<<<<
@@ -29763,7 +29618,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_collected->n = (__pyx_v_collected->n + __pyx_v_count);
 
-      /* "ext/step_loop.pyx":388
+      /* "ext/step_loop.pyx":374
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -29774,7 +29629,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":395
+  /* "ext/step_loop.pyx":381
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
  *             collected.n += count
  *     last = step == self.stop - 1             # <<<<<<<<<<<<<<
@@ -29783,7 +29638,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_last = (__pyx_v_step == (__pyx_v_self->stop - 1));
 
-  /* "ext/step_loop.pyx":397
+  /* "ext/step_loop.pyx":383
  *     last = step == self.stop - 1
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush             # <<<<<<<<<<<<<<
@@ -29808,12 +29663,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_L8_bool_binop_done:;
   __pyx_v_flushing = __pyx_t_6;
 
-  /* "ext/step_loop.pyx":398
+  /* "ext/step_loop.pyx":384
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
  *         return 0
- *     if self.deliverer != NULL:
+ *     if self.exchanger != NULL:
 */
   __pyx_t_10 = (((__pyx_v_step - __pyx_v_self->window_start) + 1) < __pyx_v_self->window_steps);
 
@@ -29844,12 +29699,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":399
+    /* "ext/step_loop.pyx":385
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0             # <<<<<<<<<<<<<<
- *     if self.deliverer != NULL:
- *         collected.sort()
+ *     if self.exchanger != NULL:
+ *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
 */
     {
 
@@ -29857,56 +29712,57 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":398
+    /* "ext/step_loop.pyx":384
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
  *         return 0
- *     if self.deliverer != NULL:
+ *     if self.exchanger != NULL:
 */
   }
 
-  /* "ext/step_loop.pyx":400
+  /* "ext/step_loop.pyx":386
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
- *     if self.deliverer != NULL:             # <<<<<<<<<<<<<<
- *         collected.sort()
- *         if collected.n:
+ *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
+ *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
+ *                                 &n_gathered)
 */
-  __pyx_t_6 = (__pyx_v_self->deliverer != NULL);
+  __pyx_t_6 = (__pyx_v_self->exchanger != NULL);
 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":401
+    /* "ext/step_loop.pyx":387
  *         return 0
- *     if self.deliverer != NULL:
- *         collected.sort()             # <<<<<<<<<<<<<<
- *         if collected.n:
- *             # the pairs as two arrays, as the plan reads them
+ *     if self.exchanger != NULL:
+ *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,             # <<<<<<<<<<<<<<
+ *                                 &n_gathered)
+ *         if n_gathered:
 */
-    ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->sort(__pyx_v_collected);
+    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 387, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":402
- *     if self.deliverer != NULL:
- *         collected.sort()
- *         if collected.n:             # <<<<<<<<<<<<<<
- *             # the pairs as two arrays, as the plan reads them
- *             ids, steps = _split(collected)
+
+    /* "ext/step_loop.pyx":389
+ *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
+ *                                 &n_gathered)
+ *         if n_gathered:             # <<<<<<<<<<<<<<
+ *             # the pairs as two arrays, as the plan and the queues read them
+ *             ids, steps = _split(gathered, n_gathered)
 */
-    __pyx_t_6 = (__pyx_v_collected->n != 0);
+    __pyx_t_6 = (__pyx_v_n_gathered != 0);
 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":404
- *         if collected.n:
- *             # the pairs as two arrays, as the plan reads them
- *             ids, steps = _split(collected)             # <<<<<<<<<<<<<<
- *             self.deliverer.deliver(self.deliverer.plan, ids, steps, collected.n)
+      /* "ext/step_loop.pyx":391
+ *         if n_gathered:
+ *             # the pairs as two arrays, as the plan and the queues read them
+ *             ids, steps = _split(gathered, n_gathered)             # <<<<<<<<<<<<<<
+ *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
 */
-      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_collected); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 404, __pyx_L1_error)
+      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 391, __pyx_L1_error)
       __pyx_t_12 = __pyx_t_11.f0;
 
       __pyx_t_13 = __pyx_t_11.f1;
@@ -29915,29 +29771,29 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __pyx_v_steps = __pyx_t_13;
 
 
-      /* "ext/step_loop.pyx":405
- *             # the pairs as two arrays, as the plan reads them
- *             ids, steps = _split(collected)
- *             self.deliverer.deliver(self.deliverer.plan, ids, steps, collected.n)             # <<<<<<<<<<<<<<
+      /* "ext/step_loop.pyx":392
+ *             # the pairs as two arrays, as the plan and the queues read them
+ *             ids, steps = _split(gathered, n_gathered)
+ *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
  *             try:
  *                 for k in range(self.n_sinks):
 */
-      __pyx_v_self->deliverer->deliver(__pyx_v_self->deliverer->plan, __pyx_v_ids, __pyx_v_steps, __pyx_v_collected->n);
+      __pyx_v_self->deliverer->deliver(__pyx_v_self->deliverer->plan, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered);
 
-      /* "ext/step_loop.pyx":406
- *             ids, steps = _split(collected)
- *             self.deliverer.deliver(self.deliverer.plan, ids, steps, collected.n)
+      /* "ext/step_loop.pyx":393
+ *             ids, steps = _split(gathered, n_gathered)
+ *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:             # <<<<<<<<<<<<<<
  *                 for k in range(self.n_sinks):
- *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, collected.n)
+ *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
 */
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":407
- *             self.deliverer.deliver(self.deliverer.plan, ids, steps, collected.n)
+        /* "ext/step_loop.pyx":394
+ *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
  *                 for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
- *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, collected.n)
+ *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
  *             finally:
 */
 
@@ -29947,24 +29803,24 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
           __pyx_v_k = __pyx_t_4;
 
-          /* "ext/step_loop.pyx":408
+          /* "ext/step_loop.pyx":395
  *             try:
  *                 for k in range(self.n_sinks):
- *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, collected.n)             # <<<<<<<<<<<<<<
+ *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
  *             finally:
  *                 free(<void*>ids)
 */
-          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_collected->n); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 408, __pyx_L17_error)
+          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 395, __pyx_L17_error)
 
         }
 
       }
 
-      /* "ext/step_loop.pyx":410
- *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, collected.n)
+      /* "ext/step_loop.pyx":397
+ *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
  *             finally:
  *                 free(<void*>ids)             # <<<<<<<<<<<<<<
- *             self.exchanged.extend(collected)
+ *             self.exchanged.extend(gathered, n_gathered)
  *     else:
 */
       /*finally:*/ {
@@ -30005,57 +29861,57 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         __pyx_L18:;
       }
 
-      /* "ext/step_loop.pyx":411
+      /* "ext/step_loop.pyx":398
  *             finally:
  *                 free(<void*>ids)
- *             self.exchanged.extend(collected)             # <<<<<<<<<<<<<<
+ *             self.exchanged.extend(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *     else:
  *         self.exchange(*collected.arrays())
 */
-      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_collected); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 411, __pyx_L1_error)
+      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 398, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":402
- *     if self.deliverer != NULL:
- *         collected.sort()
- *         if collected.n:             # <<<<<<<<<<<<<<
- *             # the pairs as two arrays, as the plan reads them
- *             ids, steps = _split(collected)
+      /* "ext/step_loop.pyx":389
+ *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
+ *                                 &n_gathered)
+ *         if n_gathered:             # <<<<<<<<<<<<<<
+ *             # the pairs as two arrays, as the plan and the queues read them
+ *             ids, steps = _split(gathered, n_gathered)
 */
     }
 
-    /* "ext/step_loop.pyx":400
+    /* "ext/step_loop.pyx":386
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
- *     if self.deliverer != NULL:             # <<<<<<<<<<<<<<
- *         collected.sort()
- *         if collected.n:
+ *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
+ *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
+ *                                 &n_gathered)
 */
     goto __pyx_L14;
   }
 
-  /* "ext/step_loop.pyx":413
- *             self.exchanged.extend(collected)
+  /* "ext/step_loop.pyx":400
+ *             self.exchanged.extend(gathered, n_gathered)
  *     else:
  *         self.exchange(*collected.arrays())             # <<<<<<<<<<<<<<
  *     collected.n = 0
  *     self.window_start = step + 1
 */
   /*else*/ {
-    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 400, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     if (unlikely(__pyx_t_1 == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 413, __pyx_L1_error)
+      __PYX_ERR(0, 400, __pyx_L1_error)
     }
-    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 400, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_22);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
   }
   __pyx_L14:;
 
-  /* "ext/step_loop.pyx":414
+  /* "ext/step_loop.pyx":401
  *     else:
  *         self.exchange(*collected.arrays())
  *     collected.n = 0             # <<<<<<<<<<<<<<
@@ -30064,7 +29920,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_collected->n = 0;
 
-  /* "ext/step_loop.pyx":415
+  /* "ext/step_loop.pyx":402
  *         self.exchange(*collected.arrays())
  *     collected.n = 0
  *     self.window_start = step + 1             # <<<<<<<<<<<<<<
@@ -30073,7 +29929,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_self->window_start = (__pyx_v_step + 1);
 
-  /* "ext/step_loop.pyx":416
+  /* "ext/step_loop.pyx":403
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -30102,7 +29958,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":417
+    /* "ext/step_loop.pyx":404
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)             # <<<<<<<<<<<<<<
@@ -30112,7 +29968,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_1 = NULL;
     __Pyx_INCREF(__pyx_v_self->record);
     __pyx_t_23 = __pyx_v_self->record; 
-    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 404, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_24);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30132,12 +29988,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
       __Pyx_DECREF(__pyx_t_23); __pyx_t_23 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 417, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 404, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":418
+    /* "ext/step_loop.pyx":405
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1             # <<<<<<<<<<<<<<
@@ -30146,7 +30002,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->unrecorded_first = (__pyx_v_step + 1);
 
-    /* "ext/step_loop.pyx":416
+    /* "ext/step_loop.pyx":403
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -30155,7 +30011,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":419
+  /* "ext/step_loop.pyx":406
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -30164,7 +30020,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   if (__pyx_v_flushing) {
 
-    /* "ext/step_loop.pyx":420
+    /* "ext/step_loop.pyx":407
  *         self.unrecorded_first = step + 1
  *     if flushing:
  *         self.flush(step + 1)             # <<<<<<<<<<<<<<
@@ -30174,7 +30030,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_23 = NULL;
     __Pyx_INCREF(__pyx_v_self->flush);
     __pyx_t_24 = __pyx_v_self->flush; 
-    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 420, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 407, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30194,12 +30050,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_23); __pyx_t_23 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 420, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 407, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":421
+    /* "ext/step_loop.pyx":408
  *     if flushing:
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps             # <<<<<<<<<<<<<<
@@ -30208,7 +30064,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->next_flush = (__pyx_v_self->next_flush + __pyx_v_self->flush_steps);
 
-    /* "ext/step_loop.pyx":419
+    /* "ext/step_loop.pyx":406
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -30217,7 +30073,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":422
+  /* "ext/step_loop.pyx":409
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -30229,7 +30085,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":423
+    /* "ext/step_loop.pyx":410
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:
  *         self.paused = True             # <<<<<<<<<<<<<<
@@ -30238,7 +30094,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->paused = 1;
 
-    /* "ext/step_loop.pyx":422
+    /* "ext/step_loop.pyx":409
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -30247,7 +30103,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":424
+  /* "ext/step_loop.pyx":411
  *     if step + 1 >= self.pause_at:
  *         self.paused = True
  *     return 0             # <<<<<<<<<<<<<<
@@ -30260,7 +30116,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":378
+  /* "ext/step_loop.pyx":362
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -30288,19 +30144,21 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 
 
 
+
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":427
+/* "ext/step_loop.pyx":414
  * 
  * 
- * cdef (const int64_t*, const int64_t*) _split(SpikeList spikes) except *:             # <<<<<<<<<<<<<<
- *     """ids then steps of the list, in one new block (free the ids pointer)."""
- *     cdef int64_t* block = <int64_t*>malloc(2 * spikes.n * sizeof(int64_t))
+ * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
+ *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
+ *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
 */
 
-static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_f_7distsim_4_ext_9step_loop__split(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_spikes) {
+static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_t_7step_op_Spike const *__pyx_v_spikes, Py_ssize_t __pyx_v_n) {
   int64_t *__pyx_v_block;
   Py_ssize_t __pyx_v_k;
   __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_r;
@@ -30314,105 +30172,105 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":429
- * cdef (const int64_t*, const int64_t*) _split(SpikeList spikes) except *:
- *     """ids then steps of the list, in one new block (free the ids pointer)."""
- *     cdef int64_t* block = <int64_t*>malloc(2 * spikes.n * sizeof(int64_t))             # <<<<<<<<<<<<<<
+  /* "ext/step_loop.pyx":416
+ * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:
+ *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
+ *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t k
  *     if block == NULL:
 */
-  __pyx_v_block = ((int64_t *)malloc(((2 * __pyx_v_spikes->n) * (sizeof(int64_t)))));
+  __pyx_v_block = ((int64_t *)malloc(((2 * __pyx_v_n) * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":431
- *     cdef int64_t* block = <int64_t*>malloc(2 * spikes.n * sizeof(int64_t))
+  /* "ext/step_loop.pyx":418
+ *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
  *         raise MemoryError()
- *     for k in range(spikes.n):
+ *     for k in range(n):
 */
   __pyx_t_1 = (__pyx_v_block == NULL);
 
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":432
+    /* "ext/step_loop.pyx":419
  *     cdef Py_ssize_t k
  *     if block == NULL:
  *         raise MemoryError()             # <<<<<<<<<<<<<<
- *     for k in range(spikes.n):
- *         block[k] = spikes.items[k].id
+ *     for k in range(n):
+ *         block[k] = spikes[k].id
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 432, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 419, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":431
- *     cdef int64_t* block = <int64_t*>malloc(2 * spikes.n * sizeof(int64_t))
+    /* "ext/step_loop.pyx":418
+ *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
  *         raise MemoryError()
- *     for k in range(spikes.n):
+ *     for k in range(n):
 */
   }
 
-  /* "ext/step_loop.pyx":433
+  /* "ext/step_loop.pyx":420
  *     if block == NULL:
  *         raise MemoryError()
- *     for k in range(spikes.n):             # <<<<<<<<<<<<<<
- *         block[k] = spikes.items[k].id
- *         block[spikes.n + k] = spikes.items[k].step
+ *     for k in range(n):             # <<<<<<<<<<<<<<
+ *         block[k] = spikes[k].id
+ *         block[n + k] = spikes[k].step
 */
 
-  __pyx_t_2 = __pyx_v_spikes->n;
+  __pyx_t_2 = __pyx_v_n;
   __pyx_t_3 = __pyx_t_2;
 
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":434
+    /* "ext/step_loop.pyx":421
  *         raise MemoryError()
- *     for k in range(spikes.n):
- *         block[k] = spikes.items[k].id             # <<<<<<<<<<<<<<
- *         block[spikes.n + k] = spikes.items[k].step
- *     return block, block + spikes.n
+ *     for k in range(n):
+ *         block[k] = spikes[k].id             # <<<<<<<<<<<<<<
+ *         block[n + k] = spikes[k].step
+ *     return block, block + n
 */
-    __pyx_t_5 = (__pyx_v_spikes->items[__pyx_v_k]).id;
+    __pyx_t_5 = (__pyx_v_spikes[__pyx_v_k]).id;
 
     (__pyx_v_block[__pyx_v_k]) = __pyx_t_5;
 
 
-    /* "ext/step_loop.pyx":435
- *     for k in range(spikes.n):
- *         block[k] = spikes.items[k].id
- *         block[spikes.n + k] = spikes.items[k].step             # <<<<<<<<<<<<<<
- *     return block, block + spikes.n
+    /* "ext/step_loop.pyx":422
+ *     for k in range(n):
+ *         block[k] = spikes[k].id
+ *         block[n + k] = spikes[k].step             # <<<<<<<<<<<<<<
+ *     return block, block + n
  * 
 */
-    __pyx_t_5 = (__pyx_v_spikes->items[__pyx_v_k]).step;
+    __pyx_t_5 = (__pyx_v_spikes[__pyx_v_k]).step;
 
-    (__pyx_v_block[(__pyx_v_spikes->n + __pyx_v_k)]) = __pyx_t_5;
+    (__pyx_v_block[(__pyx_v_n + __pyx_v_k)]) = __pyx_t_5;
 
   }
 
 
-  /* "ext/step_loop.pyx":436
- *         block[k] = spikes.items[k].id
- *         block[spikes.n + k] = spikes.items[k].step
- *     return block, block + spikes.n             # <<<<<<<<<<<<<<
+  /* "ext/step_loop.pyx":423
+ *         block[k] = spikes[k].id
+ *         block[n + k] = spikes[k].step
+ *     return block, block + n             # <<<<<<<<<<<<<<
  * 
  * 
 */
   __pyx_t_6.f0 = __pyx_v_block;
-  __pyx_t_6.f1 = (__pyx_v_block + __pyx_v_spikes->n);
+  __pyx_t_6.f1 = (__pyx_v_block + __pyx_v_n);
   {
     __pyx_r = __pyx_t_6;
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":427
+  /* "ext/step_loop.pyx":414
  * 
  * 
- * cdef (const int64_t*, const int64_t*) _split(SpikeList spikes) except *:             # <<<<<<<<<<<<<<
- *     """ids then steps of the list, in one new block (free the ids pointer)."""
- *     cdef int64_t* block = <int64_t*>malloc(2 * spikes.n * sizeof(int64_t))
+ * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
+ *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
+ *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
 */
 
   /* function exit code */
@@ -30426,7 +30284,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":455
+/* "ext/step_loop.pyx":442
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -30473,39 +30331,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_operations,&__pyx_mstate_global->__pyx_n_u_window,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 455, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 442, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 455, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 442, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 455, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 442, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 455, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 442, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 455, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 442, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 455, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 442, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 455, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 442, __pyx_L3_error)
     }
     __pyx_v_operations = ((PyObject*)values[0]);
     __pyx_v_window = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)values[1]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 455, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 442, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30516,8 +30374,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 455, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 455, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 442, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 442, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *)__pyx_v_self), __pyx_v_operations, __pyx_v_window);
 
   /* function exit code */
@@ -30559,7 +30417,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":457
+  /* "ext/step_loop.pyx":444
  *     def __init__(self, list operations, SpikeWindowOp window):
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)             # <<<<<<<<<<<<<<
@@ -30568,12 +30426,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   if (unlikely(__pyx_v_operations == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 457, __pyx_L1_error)
+    __PYX_ERR(0, 444, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 457, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 444, __pyx_L1_error)
   __pyx_v_self->n_ops = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":458
+  /* "ext/step_loop.pyx":445
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))             # <<<<<<<<<<<<<<
@@ -30597,7 +30455,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_self->ops = ((__pyx_t_7step_op_StepOp **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_StepOp *)))));
 
 
-  /* "ext/step_loop.pyx":459
+  /* "ext/step_loop.pyx":446
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -30609,16 +30467,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":460
+    /* "ext/step_loop.pyx":447
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 460, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 447, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":459
+    /* "ext/step_loop.pyx":446
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -30627,7 +30485,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":461
+  /* "ext/step_loop.pyx":448
  *         if self.ops == NULL:
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]             # <<<<<<<<<<<<<<
@@ -30635,11 +30493,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
 */
   { /* enter inner scope */
-    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 461, __pyx_L6_error)
+    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L6_error)
     __Pyx_GOTREF(__pyx_t_5);
     if (unlikely(__pyx_v_operations == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 461, __pyx_L6_error)
+      __PYX_ERR(0, 448, __pyx_L6_error)
     }
     __pyx_t_6 = __pyx_v_operations; __Pyx_INCREF(__pyx_t_6);
     __pyx_t_3 = 0;
@@ -30647,13 +30505,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 461, __pyx_L6_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 448, __pyx_L6_error)
         #endif
         if (__pyx_t_3 >= __pyx_temp) break;
       }
       __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_6, __pyx_t_3, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_3;
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 461, __pyx_L6_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 448, __pyx_L6_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_XDECREF_SET(__pyx_7genexpr__pyx_v_operation, __pyx_t_7);
       __pyx_t_7 = 0;
@@ -30664,11 +30522,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
         PyObject *__pyx_callargs[2] = {__pyx_t_8, NULL};
         __pyx_t_7 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_step_op, __pyx_callargs+__pyx_t_9, (1-__pyx_t_9) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 461, __pyx_L6_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 448, __pyx_L6_error)
         __Pyx_GOTREF(__pyx_t_7);
       }
       __Pyx_GIVEREF(__pyx_t_7);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 461, __pyx_L6_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 448, __pyx_L6_error)
       __pyx_t_7 = 0;
     }
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
@@ -30682,7 +30540,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_capsules = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":462
+  /* "ext/step_loop.pyx":449
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -30696,7 +30554,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_1; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":463
+    /* "ext/step_loop.pyx":450
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())             # <<<<<<<<<<<<<<
@@ -30705,34 +30563,34 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
     __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_capsules, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 463, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 450, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     (__pyx_v_self->ops[__pyx_v_k]) = ((__pyx_t_7step_op_StepOp *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":464
+  /* "ext/step_loop.pyx":451
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]             # <<<<<<<<<<<<<<
  *         self.window = window
  * 
 */
-  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 464, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 451, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_INCREF(__pyx_v_operations);
   __Pyx_GIVEREF(__pyx_v_operations);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 464, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 451, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_capsules);
   __Pyx_GIVEREF(__pyx_v_capsules);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 464, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 451, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":465
+  /* "ext/step_loop.pyx":452
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]
  *         self.window = window             # <<<<<<<<<<<<<<
@@ -30744,7 +30602,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __Pyx_GOTREF((PyObject *)__pyx_v_self->window);
   __Pyx_DECREF_SET(__pyx_v_self->window, __pyx_v_window);
 
-  /* "ext/step_loop.pyx":455
+  /* "ext/step_loop.pyx":442
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -30771,7 +30629,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":467
+/* "ext/step_loop.pyx":454
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -30794,7 +30652,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_8StepLoop_3__dealloc__(PyObject *
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":468
+  /* "ext/step_loop.pyx":455
  * 
  *     def __dealloc__(self):
  *         free(self.ops)             # <<<<<<<<<<<<<<
@@ -30803,7 +30661,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 */
   free(__pyx_v_self->ops);
 
-  /* "ext/step_loop.pyx":467
+  /* "ext/step_loop.pyx":454
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -30815,7 +30673,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 
 }
 
-/* "ext/step_loop.pyx":470
+/* "ext/step_loop.pyx":457
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -30875,7 +30733,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("operations", 0);
 
-  /* "ext/step_loop.pyx":472
+  /* "ext/step_loop.pyx":459
  *     def operations(self):
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])             # <<<<<<<<<<<<<<
@@ -30884,9 +30742,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
 */
   if (unlikely(__pyx_v_self->keep_alive == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 472, __pyx_L1_error)
+    __PYX_ERR(0, 459, __pyx_L1_error)
   }
-  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 472, __pyx_L1_error)
+  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 459, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -30899,7 +30757,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":470
+  /* "ext/step_loop.pyx":457
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -30918,7 +30776,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":474
+/* "ext/step_loop.pyx":461
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -30969,53 +30827,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_pause_at,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 474, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 461, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 474, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 461, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 474, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 461, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 474, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 461, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 474, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 461, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 461, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 474, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 461, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 461, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 461, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 461, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 461, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
-    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
+    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 474, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 461, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31060,7 +30918,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("run", 0);
 
-  /* "ext/step_loop.pyx":481
+  /* "ext/step_loop.pyx":468
  *         cdef double t
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at             # <<<<<<<<<<<<<<
@@ -31069,7 +30927,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->pause_at = __pyx_v_pause_at;
 
-  /* "ext/step_loop.pyx":482
+  /* "ext/step_loop.pyx":469
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at
  *         self.window.paused = False             # <<<<<<<<<<<<<<
@@ -31078,7 +30936,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->paused = 0;
 
-  /* "ext/step_loop.pyx":483
+  /* "ext/step_loop.pyx":470
  *         self.window.pause_at = pause_at
  *         self.window.paused = False
  *         for step in range(first, stop):             # <<<<<<<<<<<<<<
@@ -31092,7 +30950,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   for (__pyx_t_3 = __pyx_v_first; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_step = __pyx_t_3;
 
-    /* "ext/step_loop.pyx":484
+    /* "ext/step_loop.pyx":471
  *         self.window.paused = False
  *         for step in range(first, stop):
  *             t = step * dt             # <<<<<<<<<<<<<<
@@ -31101,7 +30959,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     __pyx_v_t = (__pyx_v_step * __pyx_v_dt);
 
-    /* "ext/step_loop.pyx":485
+    /* "ext/step_loop.pyx":472
  *         for step in range(first, stop):
  *             t = step * dt
  *             for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -31115,7 +30973,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_k = __pyx_t_6;
 
-      /* "ext/step_loop.pyx":486
+      /* "ext/step_loop.pyx":473
  *             t = step * dt
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]             # <<<<<<<<<<<<<<
@@ -31124,19 +30982,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
       __pyx_v_op = (__pyx_v_self->ops[__pyx_v_k]);
 
-      /* "ext/step_loop.pyx":487
+      /* "ext/step_loop.pyx":474
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)             # <<<<<<<<<<<<<<
  *             if self.window.paused:
  *                 return step + 1
 */
-      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 487, __pyx_L1_error)
+      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 474, __pyx_L1_error)
 
     }
 
 
-    /* "ext/step_loop.pyx":488
+    /* "ext/step_loop.pyx":475
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -31145,14 +31003,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     if (__pyx_v_self->window->paused) {
 
-      /* "ext/step_loop.pyx":489
+      /* "ext/step_loop.pyx":476
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:
  *                 return step + 1             # <<<<<<<<<<<<<<
  *         return stop
  * 
 */
-      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 489, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 476, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       {
         PyObject *__pyx_temp;
@@ -31165,7 +31023,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
       __pyx_t_8 = 0;
       goto __pyx_L0;
 
-      /* "ext/step_loop.pyx":488
+      /* "ext/step_loop.pyx":475
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -31176,14 +31034,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   }
 
 
-  /* "ext/step_loop.pyx":490
+  /* "ext/step_loop.pyx":477
  *             if self.window.paused:
  *                 return step + 1
  *         return stop             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 490, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 477, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   {
     PyObject *__pyx_temp;
@@ -31196,7 +31054,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   __pyx_t_8 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":474
+  /* "ext/step_loop.pyx":461
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -31423,7 +31281,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_10__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":505
+/* "ext/step_loop.pyx":492
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -31471,46 +31329,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrays,&__pyx_mstate_global->__pyx_n_u_local,&__pyx_mstate_global->__pyx_n_u_every,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 505, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 492, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 505, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 505, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 505, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 505, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 492, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 505, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 492, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 505, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 492, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 505, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 492, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 505, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 492, __pyx_L3_error)
     }
     __pyx_v_arrays = ((PyObject*)values[0]);
-    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 505, __pyx_L3_error)
-    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 505, __pyx_L3_error)
+    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 492, __pyx_L3_error)
+    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 492, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 505, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 492, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31522,7 +31380,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 505, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 492, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_v_self), __pyx_v_arrays, __pyx_v_local, __pyx_v_every);
 
   /* function exit code */
@@ -31572,7 +31430,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":508
+  /* "ext/step_loop.pyx":495
  *         cdef Py_ssize_t k, i
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)             # <<<<<<<<<<<<<<
@@ -31581,9 +31439,9 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 508, __pyx_L1_error)
+    __PYX_ERR(0, 495, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 508, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 495, __pyx_L1_error)
   __pyx_t_2 = (__pyx_v_local.shape[0]);
 
 
@@ -31607,7 +31465,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->n_local = __pyx_t_2;
   __pyx_v_self->every = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":509
+  /* "ext/step_loop.pyx":496
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))             # <<<<<<<<<<<<<<
@@ -31631,7 +31489,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->arrays = ((double **)malloc((__pyx_t_1 * (sizeof(double *)))));
 
 
-  /* "ext/step_loop.pyx":510
+  /* "ext/step_loop.pyx":497
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -31655,7 +31513,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->local = ((int64_t *)malloc((__pyx_t_2 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":511
+  /* "ext/step_loop.pyx":498
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64             # <<<<<<<<<<<<<<
@@ -31664,7 +31522,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->capacity = 64;
 
-  /* "ext/step_loop.pyx":512
+  /* "ext/step_loop.pyx":499
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -31673,7 +31531,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->steps = ((int64_t *)malloc((__pyx_v_self->capacity * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":513
+  /* "ext/step_loop.pyx":500
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)             # <<<<<<<<<<<<<<
@@ -31695,7 +31553,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":514
+  /* "ext/step_loop.pyx":501
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))             # <<<<<<<<<<<<<<
@@ -31705,7 +31563,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->values = ((double *)malloc((__pyx_t_1 * (sizeof(double)))));
 
 
-  /* "ext/step_loop.pyx":515
+  /* "ext/step_loop.pyx":502
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -31743,7 +31601,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/step_loop.pyx":516
+  /* "ext/step_loop.pyx":503
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:             # <<<<<<<<<<<<<<
@@ -31757,7 +31615,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/step_loop.pyx":515
+  /* "ext/step_loop.pyx":502
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -31767,16 +31625,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   if (unlikely(__pyx_t_6)) {
 
 
-    /* "ext/step_loop.pyx":517
+    /* "ext/step_loop.pyx":504
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 517, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 504, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":515
+    /* "ext/step_loop.pyx":502
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -31785,7 +31643,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   }
 
-  /* "ext/step_loop.pyx":518
+  /* "ext/step_loop.pyx":505
  *                 self.values == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -31799,7 +31657,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":519
+    /* "ext/step_loop.pyx":506
  *             raise MemoryError()
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]             # <<<<<<<<<<<<<<
@@ -31811,7 +31669,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":520
+  /* "ext/step_loop.pyx":507
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -31825,7 +31683,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":521
+    /* "ext/step_loop.pyx":508
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):
  *             view = arrays[k]             # <<<<<<<<<<<<<<
@@ -31834,15 +31692,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
     if (unlikely(__pyx_v_arrays == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 521, __pyx_L1_error)
+      __PYX_ERR(0, 508, __pyx_L1_error)
     }
-    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 521, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 508, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_10;
     __pyx_t_10.memview = NULL;
     __pyx_t_10.data = NULL;
 
-    /* "ext/step_loop.pyx":522
+    /* "ext/step_loop.pyx":509
  *         for k in range(self.n_vars):
  *             view = arrays[k]
  *             for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -31856,7 +31714,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_i = __pyx_t_13;
 
-      /* "ext/step_loop.pyx":523
+      /* "ext/step_loop.pyx":510
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -31877,7 +31735,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
       if (unlikely(__pyx_t_7)) {
 
 
-        /* "ext/step_loop.pyx":524
+        /* "ext/step_loop.pyx":511
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")             # <<<<<<<<<<<<<<
@@ -31890,14 +31748,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_recorded_index_outside_the_arr};
           __pyx_t_14 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_16, (2-__pyx_t_16) | (__pyx_t_16*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 524, __pyx_L1_error)
+          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 511, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_14);
         }
         __Pyx_Raise(__pyx_t_14, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
-        __PYX_ERR(0, 524, __pyx_L1_error)
+        __PYX_ERR(0, 511, __pyx_L1_error)
 
-        /* "ext/step_loop.pyx":523
+        /* "ext/step_loop.pyx":510
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -31908,7 +31766,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     }
 
 
-    /* "ext/step_loop.pyx":525
+    /* "ext/step_loop.pyx":512
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -31931,7 +31789,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":526
+  /* "ext/step_loop.pyx":513
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -31940,7 +31798,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":527
+  /* "ext/step_loop.pyx":514
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)             # <<<<<<<<<<<<<<
@@ -31949,16 +31807,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 527, __pyx_L1_error)
+    __PYX_ERR(0, 514, __pyx_L1_error)
   }
-  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 527, __pyx_L1_error)
+  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 514, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":528
+  /* "ext/step_loop.pyx":515
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state             # <<<<<<<<<<<<<<
@@ -31967,7 +31825,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__record_state;
 
-  /* "ext/step_loop.pyx":529
+  /* "ext/step_loop.pyx":516
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -31976,7 +31834,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":505
+  /* "ext/step_loop.pyx":492
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -32002,7 +31860,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":531
+/* "ext/step_loop.pyx":518
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -32025,7 +31883,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_11RecordState_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":532
+  /* "ext/step_loop.pyx":519
  * 
  *     def __dealloc__(self):
  *         free(self.arrays)             # <<<<<<<<<<<<<<
@@ -32034,7 +31892,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->arrays);
 
-  /* "ext/step_loop.pyx":533
+  /* "ext/step_loop.pyx":520
  *     def __dealloc__(self):
  *         free(self.arrays)
  *         free(self.local)             # <<<<<<<<<<<<<<
@@ -32043,7 +31901,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->local);
 
-  /* "ext/step_loop.pyx":534
+  /* "ext/step_loop.pyx":521
  *         free(self.arrays)
  *         free(self.local)
  *         free(self.steps)             # <<<<<<<<<<<<<<
@@ -32052,7 +31910,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->steps);
 
-  /* "ext/step_loop.pyx":535
+  /* "ext/step_loop.pyx":522
  *         free(self.local)
  *         free(self.steps)
  *         free(self.values)             # <<<<<<<<<<<<<<
@@ -32061,7 +31919,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->values);
 
-  /* "ext/step_loop.pyx":531
+  /* "ext/step_loop.pyx":518
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -32073,7 +31931,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 
 }
 
-/* "ext/step_loop.pyx":537
+/* "ext/step_loop.pyx":524
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -32146,7 +32004,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take", 0);
 
-  /* "ext/step_loop.pyx":540
+  /* "ext/step_loop.pyx":527
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local             # <<<<<<<<<<<<<<
@@ -32158,7 +32016,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_v_n = __pyx_t_1;
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":541
+  /* "ext/step_loop.pyx":528
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -32166,16 +32024,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *         if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 541, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 528, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 541, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 528, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 541, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 528, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 541, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 528, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 541, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 528, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
@@ -32196,13 +32054,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_4, __pyx_t_7};
     #if CYTHON_VECTORCALL
     __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 541, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 528, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 541, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 528, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
@@ -32214,13 +32072,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 541, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 528, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_steps = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":542
+  /* "ext/step_loop.pyx":529
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -32228,31 +32086,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 542, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 529, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 542, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 529, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 542, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 529, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_4 = 0;
   __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -32273,13 +32131,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_9, __pyx_t_4};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 542, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 542, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -32291,13 +32149,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 542, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 529, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_values = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":543
+  /* "ext/step_loop.pyx":530
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -32309,17 +32167,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   if (__pyx_t_10) {
 
 
-    /* "ext/step_loop.pyx":544
+    /* "ext/step_loop.pyx":531
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
 */
-    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 544, __pyx_L1_error)
+    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 531, __pyx_L1_error)
     (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_steps)), __pyx_v_self->steps, (__pyx_v_n * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":545
+    /* "ext/step_loop.pyx":532
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -32331,17 +32189,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     if (__pyx_t_10) {
 
 
-      /* "ext/step_loop.pyx":546
+      /* "ext/step_loop.pyx":533
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))             # <<<<<<<<<<<<<<
  *         self.n_records = 0
  *         return steps, values
 */
-      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 546, __pyx_L1_error)
+      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 533, __pyx_L1_error)
       (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_values)), __pyx_v_self->values, ((__pyx_v_n * __pyx_v_width) * (sizeof(double)))));
 
-      /* "ext/step_loop.pyx":545
+      /* "ext/step_loop.pyx":532
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -32350,7 +32208,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
     }
 
-    /* "ext/step_loop.pyx":543
+    /* "ext/step_loop.pyx":530
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -32359,7 +32217,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   }
 
-  /* "ext/step_loop.pyx":547
+  /* "ext/step_loop.pyx":534
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -32368,21 +32226,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":548
+  /* "ext/step_loop.pyx":535
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0
  *         return steps, values             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 548, __pyx_L1_error)
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 535, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 548, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 535, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_values);
   __Pyx_GIVEREF(__pyx_v_values);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 548, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 535, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -32394,7 +32252,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":537
+  /* "ext/step_loop.pyx":524
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -32627,7 +32485,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_8__setstate_cy
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":551
+/* "ext/step_loop.pyx":538
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -32661,7 +32519,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_record_state", 0);
 
-  /* "ext/step_loop.pyx":552
+  /* "ext/step_loop.pyx":539
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state             # <<<<<<<<<<<<<<
@@ -32673,7 +32531,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":553
+  /* "ext/step_loop.pyx":540
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state
  *     cdef Py_ssize_t k, i, width = self.n_vars * self.n_local, capacity             # <<<<<<<<<<<<<<
@@ -32682,7 +32540,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":557
+  /* "ext/step_loop.pyx":544
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -32694,7 +32552,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":558
+    /* "ext/step_loop.pyx":545
  *     cdef double* grown_values
  *     if step % self.every:
  *         return 0             # <<<<<<<<<<<<<<
@@ -32707,7 +32565,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":557
+    /* "ext/step_loop.pyx":544
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -32716,7 +32574,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":559
+  /* "ext/step_loop.pyx":546
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -32728,7 +32586,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":560
+    /* "ext/step_loop.pyx":547
  *         return 0
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity             # <<<<<<<<<<<<<<
@@ -32737,7 +32595,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_capacity = (2 * __pyx_v_self->capacity);
 
-    /* "ext/step_loop.pyx":561
+    /* "ext/step_loop.pyx":548
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32746,7 +32604,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_grown_steps = ((int64_t *)realloc(__pyx_v_self->steps, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":562
+    /* "ext/step_loop.pyx":549
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -32758,16 +32616,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":563
+      /* "ext/step_loop.pyx":550
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 563, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 550, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":562
+      /* "ext/step_loop.pyx":549
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -32776,7 +32634,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":564
+    /* "ext/step_loop.pyx":551
  *         if grown_steps == NULL:
  *             raise MemoryError()
  *         self.steps = grown_steps             # <<<<<<<<<<<<<<
@@ -32785,7 +32643,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_self->steps = __pyx_v_grown_steps;
 
-    /* "ext/step_loop.pyx":565
+    /* "ext/step_loop.pyx":552
  *             raise MemoryError()
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))             # <<<<<<<<<<<<<<
@@ -32809,7 +32667,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_grown_values = ((double *)realloc(__pyx_v_self->values, (__pyx_t_5 * (sizeof(double)))));
 
 
-    /* "ext/step_loop.pyx":566
+    /* "ext/step_loop.pyx":553
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -32821,16 +32679,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":567
+      /* "ext/step_loop.pyx":554
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 567, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 554, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":566
+      /* "ext/step_loop.pyx":553
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -32839,7 +32697,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":568
+    /* "ext/step_loop.pyx":555
  *         if grown_values == NULL:
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity             # <<<<<<<<<<<<<<
@@ -32853,7 +32711,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_self->values = __pyx_t_6;
     __pyx_v_self->capacity = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":559
+    /* "ext/step_loop.pyx":546
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -32862,7 +32720,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":569
+  /* "ext/step_loop.pyx":556
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step             # <<<<<<<<<<<<<<
@@ -32871,7 +32729,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   (__pyx_v_self->steps[__pyx_v_self->n_records]) = __pyx_v_step;
 
-  /* "ext/step_loop.pyx":570
+  /* "ext/step_loop.pyx":557
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width             # <<<<<<<<<<<<<<
@@ -32880,7 +32738,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_row = (__pyx_v_self->values + (__pyx_v_self->n_records * __pyx_v_width));
 
-  /* "ext/step_loop.pyx":571
+  /* "ext/step_loop.pyx":558
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -32894,7 +32752,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_3; __pyx_t_7+=1) {
     __pyx_v_k = __pyx_t_7;
 
-    /* "ext/step_loop.pyx":572
+    /* "ext/step_loop.pyx":559
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -32908,7 +32766,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
       __pyx_v_i = __pyx_t_10;
 
-      /* "ext/step_loop.pyx":573
+      /* "ext/step_loop.pyx":560
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]             # <<<<<<<<<<<<<<
@@ -32921,7 +32779,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":574
+  /* "ext/step_loop.pyx":561
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1             # <<<<<<<<<<<<<<
@@ -32929,7 +32787,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_self->n_records = (__pyx_v_self->n_records + 1);
 
-  /* "ext/step_loop.pyx":575
+  /* "ext/step_loop.pyx":562
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -32940,7 +32798,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":551
+  /* "ext/step_loop.pyx":538
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -35026,7 +34884,7 @@ static struct PyGetSetDef __pyx_getsets_7distsim_4_ext_9step_loop_SpikeWindowOp[
 #if CYTHON_USE_TYPE_SPECS
 static PyType_Slot __pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_9step_loop_SpikeWindowOp},
-  {Py_tp_doc, (void *)PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either delivers them here (one rank, additive pathways only: the\n    exchange would only sort them) or calls ``exchange(ids, steps)``; the\n    spikes go to ``record(stop)`` every ``batch_steps`` steps, before each\n    ``flush(stop)`` and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    deliverer : capsule or None\n        The DeliveryPlan\047s, for delivery here; None: ``exchange`` does all.\n    sinks : list of capsules\n        With ``deliverer``: the event queues of the presynaptic pathways.\n    ")},
+  {Py_tp_doc, (void *)PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either exchanges them here (``exchanger``), delivers them into the ring\n    buffers and queues them for the presynaptic pathways, or calls\n    ``exchange(ids, steps)`` (Python pathways need them); the spikes go to\n    ``record(stop)`` every ``batch_steps`` steps, before each ``flush(stop)``\n    and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    exchanger : capsule or None\n        The spike exchange (spike_exchange.Exchanger\047s); None: ``exchange``\n        does all.\n    deliverer : capsule\n        The DeliveryPlan\047s.\n    sinks : list of capsules\n        The event queues of the presynaptic pathways.\n    ")},
   {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_9step_loop_SpikeWindowOp},
   {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_9step_loop_SpikeWindowOp},
   {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_9step_loop_SpikeWindowOp},
@@ -35070,7 +34928,7 @@ static PyTypeObject __pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp = {
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
   Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
-  PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either delivers them here (one rank, additive pathways only: the\n    exchange would only sort them) or calls ``exchange(ids, steps)``; the\n    spikes go to ``record(stop)`` every ``batch_steps`` steps, before each\n    ``flush(stop)`` and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    deliverer : capsule or None\n        The DeliveryPlan\047s, for delivery here; None: ``exchange`` does all.\n    sinks : list of capsules\n        With ``deliverer``: the event queues of the presynaptic pathways.\n    "), /*tp_doc*/
+  PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either exchanges them here (``exchanger``), delivers them into the ring\n    buffers and queues them for the presynaptic pathways, or calls\n    ``exchange(ids, steps)`` (Python pathways need them); the spikes go to\n    ``record(stop)`` every ``batch_steps`` steps, before each ``flush(stop)``\n    and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    exchanger : capsule or None\n        The spike exchange (spike_exchange.Exchanger\047s); None: ``exchange``\n        does all.\n    deliverer : capsule\n        The DeliveryPlan\047s.\n    sinks : list of capsules\n        The event queues of the presynaptic pathways.\n    "), /*tp_doc*/
   __pyx_tp_traverse_7distsim_4_ext_9step_loop_SpikeWindowOp, /*tp_traverse*/
   __pyx_tp_clear_7distsim_4_ext_9step_loop_SpikeWindowOp, /*tp_clear*/
   0, /*tp_richcompare*/
@@ -36765,14 +36623,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Operation(_
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Operation", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_Operation ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_Operation_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation)) __PYX_ERR(0, 28, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_Operation_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation)) __PYX_ERR(0, 29, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation = &__pyx_type_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation) < (0)) __PYX_ERR(0, 28, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation) < (0)) __PYX_ERR(0, 29, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation);
@@ -36782,8 +36640,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Operation(_
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Operation, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation) < (0)) __PYX_ERR(0, 28, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation) < (0)) __PYX_ERR(0, 28, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Operation, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation) < (0)) __PYX_ERR(0, 29, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Operation) < (0)) __PYX_ERR(0, 29, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -36800,14 +36658,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Spikes(__py
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Spikes", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_Spikes ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_Spikes_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)) __PYX_ERR(0, 37, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_Spikes_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)) __PYX_ERR(0, 38, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes = &__pyx_type_7distsim_4_ext_9step_loop_Spikes;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes) < (0)) __PYX_ERR(0, 37, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes);
@@ -36817,8 +36675,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Spikes(__py
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Spikes, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes) < (0)) __PYX_ERR(0, 37, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes) < (0)) __PYX_ERR(0, 37, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Spikes, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes) < (0)) __PYX_ERR(0, 38, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -36836,11 +36694,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PythonOp(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PythonOp", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_PythonOp ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 80, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 81, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_PythonOp_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp)) __PYX_ERR(0, 80, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp)) __PYX_ERR(0, 81, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp = &__pyx_type_7distsim_4_ext_9step_loop_PythonOp;
   #endif
@@ -36848,7 +36706,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PythonOp(__
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp) < (0)) __PYX_ERR(0, 80, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp);
@@ -36858,8 +36716,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PythonOp(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_PythonOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp) < (0)) __PYX_ERR(0, 80, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp) < (0)) __PYX_ERR(0, 80, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_PythonOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -36878,11 +36736,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__p
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_ClockOp ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 95, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 96, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_ClockOp_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp)) __PYX_ERR(0, 95, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp)) __PYX_ERR(0, 96, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp = &__pyx_type_7distsim_4_ext_9step_loop_ClockOp;
   #endif
@@ -36890,7 +36748,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__p
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 95, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp);
@@ -36900,8 +36758,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__p
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ClockOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 95, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 95, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ClockOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -36920,11 +36778,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 111, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_CopySpikes_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes)) __PYX_ERR(0, 111, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes)) __PYX_ERR(0, 112, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes = &__pyx_type_7distsim_4_ext_9step_loop_CopySpikes;
   #endif
@@ -36932,7 +36790,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 111, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 112, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes);
@@ -36942,8 +36800,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CopySpikes, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 111, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 111, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CopySpikes, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 112, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -36962,11 +36820,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantRes
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantReset", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 134, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_ConstantReset_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset)) __PYX_ERR(0, 134, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset = &__pyx_type_7distsim_4_ext_9step_loop_ConstantReset;
   #endif
@@ -36974,7 +36832,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantRes
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset);
@@ -36984,8 +36842,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantRes
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ConstantReset, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ConstantReset, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37004,11 +36862,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RingSlot ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 179, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RingSlot_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot)) __PYX_ERR(0, 179, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot)) __PYX_ERR(0, 180, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot = &__pyx_type_7distsim_4_ext_9step_loop_RingSlot;
   #endif
@@ -37016,7 +36874,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 179, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot);
@@ -37026,8 +36884,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RingSlot, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 179, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 179, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RingSlot, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37046,18 +36904,17 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_SpikeList ---*/
   __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList = &__pyx_vtable_7distsim_4_ext_9step_loop_SpikeList;
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.reserve = (int (*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, Py_ssize_t))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve;
-  __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.extend = (int (*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend;
-  __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.sort = (void (*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_sort;
+  __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.extend = (int (*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, __pyx_t_7step_op_Spike const *, Py_ssize_t))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend;
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.arrays = (PyObject *(*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 243, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 229, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = &__pyx_type_7distsim_4_ext_9step_loop_SpikeList;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 243, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList);
@@ -37067,9 +36924,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 243, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 243, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 243, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37087,11 +36944,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 297, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 275, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp;
   #endif
@@ -37099,7 +36956,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 297, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp);
@@ -37109,8 +36966,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 297, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 297, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37128,14 +36985,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_StepLoop ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 426, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = &__pyx_type_7distsim_4_ext_9step_loop_StepLoop;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 439, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop);
@@ -37145,8 +37002,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 439, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 439, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37164,11 +37021,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RecordState ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 493, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 480, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RecordState_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 493, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 480, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = &__pyx_type_7distsim_4_ext_9step_loop_RecordState;
   #endif
@@ -37176,7 +37033,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 493, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 480, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState);
@@ -37186,8 +37043,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 493, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 493, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 480, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 480, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -38372,29 +38229,29 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 15, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":25
- *                       SPIKE_SLOT_CAPSULE, DELIVERER_CAPSULE, EVENT_SINK_CAPSULE)
+  /* "ext/step_loop.pyx":26
+ *                       EVENT_SINK_CAPSULE, EXCHANGE_CAPSULE)
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 25, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 26, __pyx_L1_error)
 
 
-  /* "ext/step_loop.pyx":32
+  /* "ext/step_loop.pyx":33
  *     cdef StepOp op
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9Operation_1step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Operation_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 32, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9Operation_1step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Operation_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 33, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 32, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 33, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38424,49 +38281,49 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":59
+  /* "ext/step_loop.pyx":60
  *         self.s.count = n
  * 
  *     def get(self):             # <<<<<<<<<<<<<<
  *         """The current spikes (a copy: the buffer is reused next step)."""
  *         return self.buffer[:self.s.count].copy()
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_6Spikes_3get, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Spikes_get, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_6Spikes_3get, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Spikes_get, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, __pyx_mstate_global->__pyx_n_u_get, __pyx_t_4) < (0)) __PYX_ERR(0, 59, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, __pyx_mstate_global->__pyx_n_u_get, __pyx_t_4) < (0)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":63
+  /* "ext/step_loop.pyx":64
  *         return self.buffer[:self.s.count].copy()
  * 
  *     def set(self, local):             # <<<<<<<<<<<<<<
  *         """Make ``local`` (int64 local indices) the current spikes."""
  *         cdef Py_ssize_t n = len(local)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_6Spikes_5set, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Spikes_set, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_6Spikes_5set, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Spikes_set, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, __pyx_mstate_global->__pyx_n_u_set, __pyx_t_4) < (0)) __PYX_ERR(0, 63, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, __pyx_mstate_global->__pyx_n_u_set, __pyx_t_4) < (0)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":71
+  /* "ext/step_loop.pyx":72
  *         self.s.count = n
  * 
  *     def slot(self):             # <<<<<<<<<<<<<<
  *         """A capsule of the SpikeSlot, for compiled operations."""
  *         return PyCapsule_New(&self.s, SPIKE_SLOT_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_6Spikes_7slot, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Spikes_slot, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_6Spikes_7slot, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Spikes_slot, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, __pyx_mstate_global->__pyx_n_u_slot, __pyx_t_4) < (0)) __PYX_ERR(0, 71, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, __pyx_mstate_global->__pyx_n_u_slot, __pyx_t_4) < (0)) __PYX_ERR(0, 72, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38658,39 +38515,39 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":360
+  /* "ext/step_loop.pyx":344
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 344, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 344, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":370
+  /* "ext/step_loop.pyx":354
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 354, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 370, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 354, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[22])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
@@ -38703,9 +38560,9 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
 
   /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[23])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
@@ -38715,34 +38572,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":470
+  /* "ext/step_loop.pyx":457
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 470, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 457, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 470, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":474
+  /* "ext/step_loop.pyx":461
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
  *         """Run steps from ``first`` until ``stop``, or until the end of the
  *         first window that ends at or after ``pause_at``. Returns the next step."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 474, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 474, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38772,19 +38629,19 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":537
+  /* "ext/step_loop.pyx":524
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 537, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 524, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 537, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 524, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38929,7 +38786,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/step_loop.pyx":45
+  /* "ext/step_loop.pyx":46
  * 
  *     def __init__(self, Py_ssize_t n_local):
  *         self.buffer = np.empty(max(1, n_local), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -38938,7 +38795,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 45, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 46, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
@@ -39002,38 +38859,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{18},{25},{105},{95},{109},{59},{81},{83},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{9},{27},{29},{17},{8},{26},{28},{11},{29},{31},{16},{8},{26},{28},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{4},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{10},{4},{8},{3},{6},{8},{4},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{6},{1},{4},{14},{6},{8},{6},{16},{6},{6},{5},{6},{12},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{18},{25},{105},{95},{124},{59},{81},{83},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{9},{27},{29},{17},{8},{26},{28},{11},{29},{31},{16},{8},{26},{28},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{9},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{4},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{10},{4},{8},{3},{6},{8},{4},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{6},{1},{4},{14},{6},{8},{6},{16},{6},{6},{5},{6},{12},{1}};
     const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{17},{21},{22},{21},{57},{86},{33},{134},{108}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1649 bytes) */
-static const char cstring[] = "x\332\255V\315s\0237\024o2\264\023J\n\t\005\332\351\264\035\205\241q\241\304m \005\206a\350\230$@:@ \351\347iG\336\225m\341]i\275\222\022\233N\247\034}\334\343\036\367\350c\216>\346\3101G\037\373\047\360\047\364=\311_\301\201C\212g\274\373V\357\351\247\247\237\236\336{\204j\362C\223\310\362s\346\353\273\337\352\2041RIh5bB_.\336&w\036\263H&\255\3378\333%\262B\356\370Rh^5\322(BE@\002\236\340\2747\207\271\030(\224Nx\300\2021c\"\223w\352\017\217\r-\357\376\264J\205\220\232P\245xU\020-I\302h\260$E\330\"\221ur\007\234\334\020;4\344\001\211d\300\256\022\326\214a.@\025\374\002\256[\250\310D\047T\024\256\222*@\r\214U\215\306\014\226\"\264\311\025y\"5#\272\006\304\254\266tM\n\002c\001\013y\231%T3X\r\375\003\324\004\215\004y\272\376ti\345\326\212\3656aH\243\"\312\224\375\020\034e\nI+\033\036j@\327\255\230\251\"\331\250\220\2264D0\360\013v\021\203\335\370\004]c\202(\246Q \005\273g\252\271\024\036L\347\242Z\350\323\304w\030\316\276OC\305\212\024V\366e\202\244\001a\014\316\323h\005\034Z\014\232$\264E\211\212y\235\035RT\023ib\032\004\036,\001\323\303\020a\245PEZ\366\003\256h9dL\330gS\177\2574\213\275P\312\270\030\267\232U\237+\247\n\200x\346\260\225\343C0\223\000\210\220@Z\205\232P\023\317KX`|\346y$0\326k!\305\022\220\270\303i\010Z\237\013\256=O\230(n\025=\330\007+F0\217[\307I\205\362\3201\305\243\030\216o\334\314DT\327&,\244\200\030\016i\225\304pFp\302\206\341H\002\344\021\330\245\211\304H\241XX)\332u\324U+\207\322\247\241\023e\354\336\270\363\276\326\315!\276\213\3042\003<\261\303\022\355V\247\344\251\013\030w\233\010\004\033\211\271_\017a\345\211\205\206\350\226\272\367\002\217A\n\346,\351\257P\251@\030\275\271\034\027\365\376\220\n\245>\376b2\376\037S\235\003x\"\357e\343\303\315I\223\370\314\311\232&U\270D\307\207<\276;\307\232i\354u\262V!\006\241\356_\\\022PM\213Gh]\322\302\254\343\362\245*\226\266W76VA]\337\214\373\257\342\360\356\371ve\317\033)08 \265\214\251\340\332j*\364\026\\\013}\350\343\010\2307\324G\200\305\255m\033\333#\351(\2301\335\004\306z\030\362Xq\265\031c\352""\205\3244\024&\221\306U\023@#\245Mc2v\347\2609|O\342\215i&\340\266l\262\335\306\2611q\022\343\260\362]0\020\256u\266\005a\260\r\227r\360>\002p\244\231@\333f\r\303\204\317,\235\217\270\322Ca\022g\\5\t\204\312\337\241\216\310\335\315\370\320\307[\200\306\324\357\006+\226Y\225\213\303C\270q\2175}(\035U\026\270Xx[\264\274=R\372\032\270\361}I\215$\340k\033N\375\021\324\256\301\373\010\350\221f\022|\240\223\2030R\303\241\304\010\354\215\212\2436\tC\247\t\3775\350\021\274\047P:\267X\305\363\372u\034j \324;\254\364#\001\234\346\232E8\020\340\034\370U\214\360\361]\035\270\002?W\333P\212(\027\366-\003\023Z\235\240\221{\343\362\236\007\025\332\363k\314\257+\023\271\257>\n\212\330\2058\311\010\233|\230\267.\006v;\032\363\014b4\014\r\007\260\203\362=\301\332p\2005\361\003\230\033\272\242\306\\\237`\324\3634S\270\027\256\260\220CS\302\005\203\256c\220\334\274\262\251T\200k[/\251j\t\237\313\342\320P\225\251be\252\375\232gk\263\215*\337\207,\312<`\006\032<\037\324~\335\307T\347C\206\361\245\021zX\035\241\265\201\036(*\202\323\2728lk\002\035 3\366\201n\271\024\315\242X\267\340VA7\311\200$\333\001\262$\201\336\003\240Z\203\260\255\360Di\3548T%\224T\337X\251\204F\325\354\303y\010\211\036:\225~\363\211\207\213A\204\347\036\360@\331\216\215\013\230\206a\240\334\343\005\253\333V$\242\252\016\335-\266\266\330\322\n\341\331ad\031:\343H\300\036<\273\220\210mc\004n\367\353\276\214G\341\032\003\03315\212yT\303\260k\026\023\240\r\274K\260\014C\030c\351\302yL\367\3736[`l\277\200\356\330n\001\377\256\310\272\266\005N5\321v\207.\255ZQi\024\022\343k\215\227\373\360\005weY\363\210\241-D xf\304\240{\365,\223&\206\232\307\\O\260\313\003]\333\265\311\302=\035\241\315\315\227S\275\023\037\267\277K\237\275,\375;s\246\255\323\345t-;\225/\347\245\301\300\315\354b\266\226O\347\205\316\371\016u\203\177g\245\354Y\026\344\227\016\026ouOtK\207G\277\311\377\331\013\272\0138\370e\266\2325\362\251\336\314\251\366\265\366\226\005[\314\247\362\371\336\354\331\364\n\232\367ff\333\017\322k\351\257\331\002\212\367""\332<m\274,\275\376\350\203\223\237\2647\263\225l7\017\016\256\334\356\026\366/\3547\320\340I\266\220\375\230\237\352\\\357<\357N\341\300&|\316vV;/\272\363N\177\351\340\353k{K]k\375(\2636?\247,[v\250\247\333\177\244\277d_\3447;\013CM\017|7i\311\031|\225\255\035\220\225\275\265\356\314\376\364\376\245}\332\233\231K\247\323\305l*\3734\273\237_\314K\275\231\371\364lz#;\233]\207\275^\356\254t\376\352.\202\355\002nr\0317v)\215\200\277\207\235\265\275\231\356t\367b\267\324\233=\323n\364\346.\244A\266\2247:\047\367\316\355\375\331-\303\234\305W\323\257\254\037\217\263y\364b7\005\202_\237\306\315?H\357d\r\307\316mG\323\303t=\233\317\nH\336\\\372a\272\2256\234\000\324\001Q\200\177\036vv\016N\200\366\346\320\t\232&\331\347\371\205\\\301Vg\335A.\364\346>KMv\017L`\265\306\177\236\322\274.";
-    PyObject *data = __Pyx_DecompressString(cstring, 1649, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1656 bytes) */
+static const char cstring[] = "x\332\255V\315s\0237\024o2\264\023J\n\t\005\332\351\264\035\205\241q\241\304m \005\206a\350\230$@:@ \351\347iG\336\225m\341]i\275\222\022\233N\247\034}\334\343\036\367\350c\216>\346\3101G\037\373\047\360\047\364=\311_\301\201C\212g\274\373V\357\351\247\247\237\236\336{\204j\362C\223\310\362s\346\353\273\337\352\2041RIh5bB_.\336&w\036\263H&\255\3378\333%\262B\356\370Rh^5\322(BE@\002\236\340\2747\207\271\030(\224Nx\300\2021c\"\223w\352\017\217\r-\357\376\264J\205\220\232P\245xU\020-I\302h\260$E\330\"\221ur\007\234\334\020;4\344\001\211d\300\256\022\326\214a.@\025\374\002\256[\250\310D\047T\024\256\222*@\r\214U\215\306\014\226\"\264\311\025y\"5#\272\006\304\254\266tM\n\002c\001\013y\231%T3X\r\375\003\324\004\215\004y\272\376ti\345\326\212\3656aH\243\"\312\224\375\020\034e\nI+\033\036j@\327\255\230\251\"\331\250\220\2264D0\360\013v\021\203\335\370\004]c\202(\246Q \005\273g\252\271\024\036L\347\242Z\350\323\304w\030\316\276OC\305\212\024V\366e\202\244\001a\014\316\323h\005\034Z\014\232$\264E\211\212y\235\035RT\023ib\032\004\036,\001\323\303\020a\245PEZ\366\003\256h9dL\330gS\177\2574\213\275P\312\270\030\267\232U\237+\247\n\200x\346\260\225\343C0\223\000\210\220@Z\205\232P\023\317KX`|\346y$0\326k!\305\022\220\270\303i\010Z\237\013\256=O\230(n\025=\330\007+F0\217[\307I\205\362\3201\305\243\030\216o\334\314DT\327&,\244\200\030\016i\225\304pFp\302\206\341H\002\344\021\330\245\211\304H\241XX)\332u\324U+\207\322\247\241\023e\354\336\270\363\276\326\315!\276\213\3042\003<\261\303\022\355V\247\344\251\013\030w\233\010\004\033\211\271_\017a\345\211\205\206\350\226\272\367\002\217A\n\346,qh\254\351\303yT\007\237\262R\201\250zsu.\352\375!\025J}\374\265e\374?\246:\007\360\200\336\013\017\303\315I\223\370\314\311\232&U\270S\307\207<\276;\307\232i\354\355\262V!\306\244\356\337c\022PM\213Gh]\016\303$\344\322\247*\226\266W76VA]\337\214\373\257\342\360*\372ve\317\033)08 \323\214\251\340\026k*\364\026\334\022}\350\343\010\2307\324G\200\305\255m\033\352#\351(\2301\335\004\306z\030\362Xq""\265\031c&\206L5\024&\221\306U\023@#\245\315j2v\347\2609|O\342\215i&\340\266l\356\335\306\2611q\022\343\260\362]0\020\256u\266\005a\260\r\227r\360>\002p\244\231@\333f\r\303\204\317,\235\217\270\322Ca\022g\\5\t\204\312\337\241\254\310\335\315\370\320\307[\200\306\324\357\006+\226Y\225\213\303C\270qo\220\271\002\027\013o\213\226\267GJ_\0037\276/\251\221\004|m\303\251?\202R6x\037\001=\322L\202\017tr\020Fj8\224\030\201\255Rq\3245a\3504\341\277\006-\203\367\004*\351\026\253x^\277\254CI\204\362\207\205\177$\200\323\\\263\010\007\002\234\003\277\212\021>\276\253\003W\340\347J\035J\021\345\302\276e`B\253\0234ro\\\336\363\240`{~\215\371ue\"\367\325GA\021\233\022\047\031a\223\017\363\326\305\300nGc\236A\214\206\241\341\000vP\315\047X\033\016\260&~\000sCW\324\230\353\023\214z\236f\n\367\302\025\326u\350Q\270`\320\204\014\222\233W6\225\npm\313\047U-\341sY\034\032\2522U\254L\265_\363l\251\266Q\345\373\220E\231\007\314@\277\347\203\332\257\373\230\352|\3100\2764B\017\213%t:\320\022EEpZ\027\207]N\240\003d\306>\320-\227\242Y\024\353\026\334*h.\031\220d\033B\226$\320\212\000Tk\020\266\303\302[\341\211\322\330\211\250J(\251\276\261R\t\215\252\331\207s\0252>t0\375\246\024O\031\243\t\003 \340\201\262\235\034\0270\r\343A\271\307\013V\267-JDU\035\272^ly\261\325\025\302\263\303H7t\314\221\200\315xv!\021\333\206\t\374\3577\0002\036\305m\014\264\304\324(\346Q\r\303\256\211L\200?\360.\301z\014\361\2145\014\3471\335\357\347l\245\261\215\003\272c\333\006\374\273j\353\332\0318\336D\333\035\272\374jE\245QH\214\2575\336\362\3037\335\325g\315#\206\266\020\212\340\231\021\203\256\326\263L\232\030\212\037s\315\301.\017tm\327f\r\367t\20467_N\365N|\334\376.}\366\262\364\357\314\231\266N\227\323\265\354T\276\234\227\006\0037\263\213\331Z>\235\027:\347;\324\r\376\235\225\262gY\220_:X\274\325=\321-\035\036\375&\377g/\350.\340\340\227\331j\326\310\247z3\247\332\327\332[\026l1\237\312\347{\263g\323+h\336\233\231m?H\257\245\277f\013(\336k\363\264\361\262\364\372\243\017N~\322\336\314V\262\335<8\270r\273[""\330\277\260\337@\203\047\331B\366c~\252s\275\363\274;\205\003\233\3609\333Y\355\274\350\316;\375\245\203\257\257\355-u\255\365\243\314\332\374\234\262l\331\241\236n\377\221\376\222}\221\337\354,\0145=\360\335\244%g\360U\266v@V\366\326\2723\373\323\373\227\366iof.\235N\027\263\251\354\323\354~~1/\365f\346\323\263\351\215\354lv\035\366z\271\263\322\371\253\273\010\266\013\270\311e\334\330\2454\002\376\036v\326\366f\272\323\335\213\335Ro\366L\273\321\233\273\220\006\331R\336\350\234\334;\267\367g\267\014s\026_M\277\262~<\316\346\321\213\335\024\010~}\0327\377 \275\2235\034;\267\035M\017\323\365l>+ ys\351\207\351V\332p\002P\007D\001\376y\330\33198\001\332\233C\047h\232d\237\347\027r\005[\235u\007\271\320\233\373,5\331=0\201\325\032\377\001\223_\305\234";
+    PyObject *data = __Pyx_DecompressString(cstring, 1656, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2191 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016one ?flag p\241@\214`\253ue\016\001r\272  \343\000u\373mn\017\007self.\366\234\"s,\007\002loca\rl\005\003op\r\003\366\001\027\004H\002\267s c\204\204\003beM\000n\357vert\304Ca P\364\253c\310\205\003 \352` pic\003kl\264@X\016U\006\223A\031C\241\204\001\266\213\000er\271\004ff\304`s\356\276\014ink\344\004slo\rt\222\2007op\316\2006\321%\216A\360#|\231\201<\241Fource\303C?targeti8\255\2027\262\354\2022u\345\205\002\323\210\001al\201\204\001t\373e \372\204\003data.\360\013\020\257\210\003\201\212\001\336\211\003s.AS\377CIIClock\253Op\000\004.\363\205\006c\307\210\002_\371_\017\007\231atate_\376\022\006onstant?ResetC\001\t4\020\334\020\014:\020pyS\327\204\002Co\360\002\0053\021\021\010\200\016Elli\277psisOp\367\211\001i\003on\000\006\306\017\017\t\311\016.\007\302\210\002+op\243\206\003O\000\005p\226/\032\005,\277 \230.Re\351\211\001S\271!\000\010\370\332/\017\013+\031.take\377RingSlot\360\000\005>\020\033\004\201\021Sequ\357ence\360\"Lis\301t\000\006\363O\017\t\366N\261BWi?ndowOp\000\n2\024""\360$\005\201\022\362\213\001\030\006begi\371nE\013\365\001_exch\037anged\254c\262c\240\024\275sN\026s.ge\360\003s\373.s\000\007lotSt?epLoop\000\005\377\020\250\033\004\3052\024\005o\200\204\005s@\006r\353un\230\221\001.\235\221\007__P\373yx\001\000Dict_\377NextRef_}_\301\216\004e____\226\217\002\376\000\006_getite\345m\026\001d0\001 \000fun=c&\001gets\236\206\0024\000\274\370\214\003<\001main\003\002owdulM\002nam\002\003\353ew]\001p~\000che\017cksuT\000\n\001?\004\025\001\277type__\037\001u\275n\231\214\002e_En \005vyt\362\216\001\241\001qualO\005\330\267\216\005\274\207\016\321\216\006ex\325\001se\313t_\203\005s\260\010\331\207\016__\257test\321\001s\354\216\001o\377utineabc\376\363\210\005_buffer\376\223\216\003asyncio\357.cor#\003sba\377sebatch_\\\227\216\002\321bcclA\000_\227 \357trac\034\000ckc\376\207\211\001copycou\373nt\225\215\006dists\267im.\363`t.\316\220\006d\363td\226!\000\002_is_\376\214\225\003emptyen\377codeenum\376\375\222\002errorev\367ery\257\204\005firs\375t\356\217\001sfloat\17764flush\000\002~\234\003format\366\223\004x\331A\315\222\001\364Adids\255\222\002\323in4\000\203as\000\002iz\373ek\206\220\002maskmsem\327\224\001\317\224\001nn_\235\220\002\276\355Andimn\335`_\366i\002np\273\221\002objo\366\362\216\003op\245\204\007pack\377pause_at\372\024\000r\273\210\002regis\375t\313\000ingrun\214\207\221\001\254\217\001et\261\222\004\221\225\002\233\000k#ss\214\000\251\217\002\256\217\001s\340\215\002\311\223\002?sstart\233\221\002\232\223\001\333op\246\221\002st\005\001ru\307ctt\322\210\001\323\206\013\221\216\003ti\315m\375@ep\377`\227\000un\356\213\003ed_\305\"upd\367ate\346\221\003widt\343hw\210\210\002\000\003\355CxO\200\377\001\330\004\n\210+\220Q\377\200A\340\010\017\210t\220\3771\220D\230\013\2401\240\375A\t\0057\230\"\230D\240\177\002\240\047\250\025\250a \003\377}\230A\230Q\230d\240\377$\320&8\270\004\270A\376\010\013%\240\177\260d\270!\376M\001\034\230C\230q\240\001\177\330\010\013\2102\210R[\000\3777\230&\240\001\240\021\330\357\014\022""\220*A\001\330\010\014\377\210G\2202\220U\230!\376\007\001B\210i\220q\200A\377\360\006\000\t\r\210O\230\3774\230w\240d\320*:\277\270\047\300\026\300q(\001N\377\230!\2305\240\013\2503\327\250j\270T\000\014\"\0005\240\177\014\250C\250z\270\021\032\003\177$\320\0362\260-\270)\002\373L\230\037\002J\220e\2301\376P\003\016\210X\220T\230\032\247\2407\250k\002\025\002\330\365\000u\373\220Aq\003\035\230D\320 \3774\260D\270\010\300\002\300\377$\300a\330\010\020\220\002\377\220&\230\001\230\023\230F\377\240\"\240A\330\010\021\220\177\022\2206\230\022\2303\377\000\177)\2504\250{\270&)\000\356\275\000\013\2101\325\001$\220m\376\275 H\250D\260\010\270\002\377\270\"\270A\330\014\017\210\377q\330\020\026\220d\230-\377\240q\250\t\260\024\260Y{\270b]\000&\310\002\310\363\002{M\230\273\000\017\210w\220\336 {\360\016\371\001G\220<\230\355\002\337G\220:\230Q\243!H\220\337E\230\021\230\047\271!\020\220\177\005\220R\220q\330\014\005\001\250\270 \246 ]\000\025\327\000\024\225@a\377\330\020\022\220$\220a\220\177r\230\030\240\026\240s\350\000\356~\000t\2207\341 \020\027\220\017u\230B\230\324\000\220\000";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2191, 3765);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2199 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016one ?flag p\241@\214`\253ue\016\001r\272  \343\000u\373mn\017\007self.\366\234\"s,\007\002loca\rl\005\003op\r\003\366\001\027\004H\002\267s c\204\204\003beM\000n\357vert\304Ca P\364\253c\310\205\003 \352` pic\003kl\264@X\016U\006\223A\031C\241\204\001\366\213\000er\305\003exchwang\007\005off\323`\335s\315\014ink\363\004sl\033ot\241\2007op\335\2006\340%\235A\370\377#\250\201<\260Fource~\322Ctargeti8d\274\2027\373\2022u\364\205\002\342\210\001al\220\204\001\367te \211\205\003data\341.\013\020\276\210\003\220\212\001\355\211\003s.A\377SCIIClocWkOp\000\004.\202\206\006c\326\210\002\363__\017\007\231atate\375_\022\006onstan\177tResetC\001\t\2704\020\020\014:\020pyS\346\204\002C\341o\002\0053\021\021\010\200\016Ell\177ipsisOp\206\212\001\007ion\000\006\306\017\017\t\311\016.\007V\321\210\002op\262\206\003O\000\005p\226/X\032\005\277 \230.Re\370\211\001S\271!\360\000\010\332/\017\013+\031.tak\377eRingSlo\341t\000\005>\020\033\004\201\021Seq\337uence\360\"Li\203st\000\006\363O\017\t\366N\261BW""\177indowOp\000\n\3402\024$\005\201\022\201\214\001\030\006begSinE\013\365\001_\262\210\005d\254c\364\262c\240\024sN\026s.ge\356\360\003s.s\000\007lot\377StepLoop\240\000\005\377\020\033\004\3052\024\005o\200\204\005s\256@\006run\247\221\001.\254\221\007_\357_Pyx\001\000Dic\377t_NextRe\367f__\320\216\004e___\371_\245\217\002\000\006_geti\227tem\026\001d0\001 \000f\367unc&\001gets\360\236\206\0024\000\207\215\003<\001main\336\003\002odulM\002na\255m\002\003ew]\001p~\000c?hecksuT\000\n\001\374?\004\025\001type__\366\037\001un\250\214\002e_En\346 \005vt\201\217\001\241\001quaalO\005\306\216\005\274\207\016\340\216\006ex\325\001/set_\203\005s\260\010\331\207\016\277__test\321\001s\376\373\216\001outinea\373bc\363\210\005_buff\373er\242\216\003async\277io.cor#\003s\377basebatcsh_\246\216\002\321bcclA\000\275_\227 trac\034\000c\373kc\207\211\001copyc\357ount\244\215\006dis\337tsim.\363`t.\316\335\220\006dtd\226!\000\002_i\373s_\233\225\003empty\377encodeen\373um\214\223\002error\237every\351\215\005\360\215\006f\357irst\206\220\001sfl\377oat64flu\363sh\000\002\245\003form\303at\216\224\004\342A\345\222\001\375Adi\233ds\305\222\002in4\000\214as\336\000\002izek\236\220\002ma\237skmem\357\224\001\347\224\001n\363n_\265\220\002\366Andim\265n\346`_i\002np\323\221\002o\333bj\372\216\004op\256\204\007pa\377ckpause_\353at\024\000r\304\210\002reg\367ist\324\000ingr3un\237\221\001\265\217\001et\311\222\004\251\225\002\216\233\000kss\214\000\262\217\002\267\217\001s\374\351\215\002\341\223\002sstartl\263\221\002\262\223\001op\276\221\002st\005\001\037ructt\333\210\001\334\206\013\232\216\003\367tim\206`epunv\226\001un\213\003ed_\305\"\277update\376\221\003w\037idthw\221\210\002\000\003\366C\377xO\200\001\330\004\n\210\377+\220Q\200A\340\010\017\377\210t\2201\220D\230\013\357\2401\240A\t\0057\230\"\377\230D\240\002\240\047\250\025\373\250a \003}\230A\230Q\377\230d\240$\320&8\270\367\004\270A\010\013%\240\177\260\367d\270!M\001\034\230C\230\377q\240\001\330\010\013\2102\373\210R[\0007""\230&\240\001\177\240\021\330\014\022\220*A\001\377\330\010\014\210G\2202\220\367U\230!\007\001B\210i\220\377q\200A\360\006\000\t\r\377\210O\2304\230w\240d\377\320*:\270\047\300\026\300\375q(\001N\230!\2305\240\277\013\2503\250j\270T\000\014\376\"\0005\240\014\250C\250z\373\270\021\032\003$\320\0362\260\333-\270)\002L\230\037\002J\220\367e\2301P\003\016\210X\220?T\230\032\2407\250k\002\025\002\335\330\365\000u\220Aq\003\035\230\377D\320 4\260D\270\010\377\300\002\300$\300a\330\010\377\020\220\002\220&\230\001\230\377\023\230F\240\"\240A\330\377\010\021\220\022\2206\230\022\373\2303\377\000)\2504\250{s\270&)\000\275\000\013\2101\325\001\367$\220m\275 H\250D\260\377\010\270\002\270\"\270A\330\377\014\017\210q\330\020\026\220\377d\230-\240q\250\t\260\337\024\260Y\270b]\000&\310\333\002\310\363\002M\230\273\000\017\210\333w\220\336 \360\016\371\001G\220\373<\230\355\002G\220:\230Q\376\243!H\220E\230\021\230\047\376\271!\020\220\005\220R\220qC\330\014\005\001\270 \246 ]\000\025\327\000\375\024\225@a\330\020\022\220$\377\220a\220r\230\030\240\026s\240s\350\000~\000t\2207\341 \177\020\027\220u\230B\230\324\000\000\220\000";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2199, 3789);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3765 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.deliverer,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.ring,self.values cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisOperationOperation.__reduce_cython__Operation.__setstate_cython__Operation.step_opPythonOpPythonOp.__reduce_cython__PythonOp.__setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeRingSlotRingSlot.__reduce_cython__RingSlot.__setst""ate_cython__SequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbeginccline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangefirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmaskmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationspackpause_atpoprecordregisterringrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330\014\022\220*\230A\230Q\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e\2301\200A\360\006\000\t""\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
+    #else /* compression: none (3789 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.ring,self.values cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisOperationOperation.__reduce_cython__Operation.__setstate_cython__Operation.step_opPythonOpPythonOp.__reduce_cython__PythonOp.__setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeRingSlotRingSlot.__reduce_cython__R""ingSlot.__setstate_cython__SequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbeginccline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangeexchangerfirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmaskmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationspackpause_atpoprecordregisterringrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330\014\022\220*\230A\230Q\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e""\2301\200A\360\006\000\t\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 204; i++) {
+    for (int i = 0; i < 205; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 42) PyUnicode_InternInPlace(&string);
@@ -39044,8 +38901,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 204; i < 215; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-204].length;
+    for (int i = 205; i < 216; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-205].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -39055,14 +38912,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 215; i++) {
+    for (Py_ssize_t i = 0; i < 216; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 204;
+      PyObject **table = stringtab + 205;
       for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -39150,7 +39007,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 32};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 33};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
@@ -39165,17 +39022,17 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 59};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 60};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_get, __pyx_mstate->__pyx_kp_b_iso88591_A_t7_D_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 63};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 64};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_n};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_set, __pyx_mstate->__pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 71};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 72};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_8_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
@@ -39250,12 +39107,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 360};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 344};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_window_steps, __pyx_mstate->__pyx_n_u_next_flush, __pyx_mstate->__pyx_n_u_flush_steps, __pyx_mstate->__pyx_n_u_batch_steps, __pyx_mstate->__pyx_n_u_unrecorded_first};
     __pyx_mstate_global->__pyx_codeobj_tab[20] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_begin, __pyx_mstate->__pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[20])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 370};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 354};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
     __pyx_mstate_global->__pyx_codeobj_tab[21] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take_exchanged, __pyx_mstate->__pyx_kp_b_iso88591_A_XT_7_Je1_uA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[21])) goto bad;
   }
@@ -39270,12 +39127,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[23] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[23])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 470};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 457};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[24] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_operations, __pyx_mstate->__pyx_kp_b_iso88591_A_t1D_1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[24])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 474};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 461};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_pause_at, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_op};
     __pyx_mstate_global->__pyx_codeobj_tab[25] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_run, __pyx_mstate->__pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[25])) goto bad;
   }
@@ -39290,7 +39147,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[27] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[27])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 537};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 524};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_width, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[28] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take, __pyx_mstate->__pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[28])) goto bad;
   }

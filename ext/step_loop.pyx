@@ -19,8 +19,9 @@ from cpython.object cimport PyObject_SetAttr
 from libc.stdint cimport int64_t, uint8_t
 from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcpy
-from step_op cimport (StepOp, SpikeSlot, Deliverer, EventSink, STEP_OP_CAPSULE,
-                      SPIKE_SLOT_CAPSULE, DELIVERER_CAPSULE, EVENT_SINK_CAPSULE)
+from step_op cimport (StepOp, SpikeSlot, Spike, Deliverer, EventSink, Exchange,
+                      STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE, DELIVERER_CAPSULE,
+                      EVENT_SINK_CAPSULE, EXCHANGE_CAPSULE)
 
 cnp.import_array()
 
@@ -225,21 +226,6 @@ cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
     return 0
 
 
-cdef struct Spike:
-    int64_t step
-    int64_t id
-
-
-cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:
-    cdef const Spike* x = <const Spike*>a
-    cdef const Spike* y = <const Spike*>b
-    if x.step != y.step:
-        return -1 if x.step < y.step else 1
-    if x.id != y.id:
-        return -1 if x.id < y.id else 1
-    return 0
-
-
 cdef class SpikeList:
     """A growing list of (step, id) pairs in C memory."""
     cdef Spike* items
@@ -267,19 +253,11 @@ cdef class SpikeList:
             self.items, self.capacity = grown, capacity
         return 0
 
-    cdef int extend(self, SpikeList other) except -1:
-        self.reserve(other.n)
-        memcpy(self.items + self.n, other.items, other.n * sizeof(Spike))
-        self.n += other.n
+    cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
+        self.reserve(n)
+        memcpy(self.items + self.n, items, n * sizeof(Spike))
+        self.n += n
         return 0
-
-    cdef void sort(self) noexcept nogil:
-        """By step, then id, unless already so (the usual case)."""
-        cdef Py_ssize_t k
-        for k in range(1, self.n):
-            if _by_step_then_id(&self.items[k - 1], &self.items[k]) > 0:
-                qsort(self.items, self.n, sizeof(Spike), _by_step_then_id)
-                return
 
     cdef tuple arrays(self):
         """(ids, steps) as new int64 arrays."""
@@ -298,24 +276,29 @@ cdef class SpikeWindowOp(Operation):
     """The spike exchange of network/window.py, compiled: each step it
     collects the spikes of the groups' slots (network-wide ids); at the end
     of each window (``window_steps``, a flush, or the run's last step) it
-    either delivers them here (one rank, additive pathways only: the
-    exchange would only sort them) or calls ``exchange(ids, steps)``; the
-    spikes go to ``record(stop)`` every ``batch_steps`` steps, before each
-    ``flush(stop)`` and at the end, as SpikeWindow does.
+    either exchanges them here (``exchanger``), delivers them into the ring
+    buffers and queues them for the presynaptic pathways, or calls
+    ``exchange(ids, steps)`` (Python pathways need them); the spikes go to
+    ``record(stop)`` every ``batch_steps`` steps, before each ``flush(stop)``
+    and at the end, as SpikeWindow does.
 
     Parameters
     ----------
     slots : list of Spikes
     offsets : list of int
         Network-wide id of each slot's local index 0.
-    deliverer : capsule or None
-        The DeliveryPlan's, for delivery here; None: ``exchange`` does all.
+    exchanger : capsule or None
+        The spike exchange (spike_exchange.Exchanger's); None: ``exchange``
+        does all.
+    deliverer : capsule
+        The DeliveryPlan's.
     sinks : list of capsules
-        With ``deliverer``: the event queues of the presynaptic pathways.
+        The event queues of the presynaptic pathways.
     """
     cdef SpikeSlot** slots
     cdef int64_t* offsets
     cdef Py_ssize_t n_slots
+    cdef Exchange* exchanger
     cdef Deliverer* deliverer
     cdef EventSink** sinks
     cdef Py_ssize_t n_sinks
@@ -326,8 +309,8 @@ cdef class SpikeWindowOp(Operation):
     cdef public int64_t batch_steps, unrecorded_first, pause_at
     cdef public bint paused
 
-    def __init__(self, list slots, list offsets, deliverer, list sinks, exchange, record,
-                 flush):
+    def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,
+                 record, flush):
         cdef Py_ssize_t k
         self.n_slots = len(slots)
         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
@@ -337,8 +320,9 @@ cdef class SpikeWindowOp(Operation):
         for k in range(self.n_slots):
             self.slots[k] = _slot_of(<Spikes?>slots[k])
             self.offsets[k] = offsets[k]
-        self.deliverer = NULL if deliverer is None else \
-            <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
+        self.exchanger = NULL if exchanger is None else \
+            <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
+        self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
         self.n_sinks = len(sinks)
         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
         if self.sinks == NULL:
@@ -347,7 +331,7 @@ cdef class SpikeWindowOp(Operation):
             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
         self.collected, self.exchanged = SpikeList(), SpikeList()
         self.exchange, self.record, self.flush = exchange, record, flush
-        self.keep_alive = (slots, deliverer, sinks)
+        self.keep_alive = (slots, exchanger, deliverer, sinks)
         self.paused = False
         self.op.run = _spike_window
         self.op.state = <void*>self
@@ -383,6 +367,8 @@ cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1
     cdef bint last, flushing
     cdef const int64_t* ids
     cdef const int64_t* steps
+    cdef Spike* gathered
+    cdef Py_ssize_t n_gathered
     for k in range(self.n_slots):
         count = self.slots[k].count
         if count:
@@ -397,18 +383,19 @@ cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1
     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
         return 0
-    if self.deliverer != NULL:
-        collected.sort()
-        if collected.n:
-            # the pairs as two arrays, as the plan reads them
-            ids, steps = _split(collected)
-            self.deliverer.deliver(self.deliverer.plan, ids, steps, collected.n)
+    if self.exchanger != NULL:
+        self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
+                                &n_gathered)
+        if n_gathered:
+            # the pairs as two arrays, as the plan and the queues read them
+            ids, steps = _split(gathered, n_gathered)
+            self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
             try:
                 for k in range(self.n_sinks):
-                    self.sinks[k].queue(self.sinks[k].state, ids, steps, collected.n)
+                    self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
             finally:
                 free(<void*>ids)
-            self.exchanged.extend(collected)
+            self.exchanged.extend(gathered, n_gathered)
     else:
         self.exchange(*collected.arrays())
     collected.n = 0
@@ -424,16 +411,16 @@ cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1
     return 0
 
 
-cdef (const int64_t*, const int64_t*) _split(SpikeList spikes) except *:
-    """ids then steps of the list, in one new block (free the ids pointer)."""
-    cdef int64_t* block = <int64_t*>malloc(2 * spikes.n * sizeof(int64_t))
+cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:
+    """ids then steps of the spikes, in one new block (free the ids pointer)."""
+    cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
     cdef Py_ssize_t k
     if block == NULL:
         raise MemoryError()
-    for k in range(spikes.n):
-        block[k] = spikes.items[k].id
-        block[spikes.n + k] = spikes.items[k].step
-    return block, block + spikes.n
+    for k in range(n):
+        block[k] = spikes[k].id
+        block[n + k] = spikes[k].step
+    return block, block + n
 
 
 cdef class StepLoop:

@@ -32,6 +32,20 @@ ctypedef struct EventSink:
     queue_function queue
     void* state
 
+# A spike: when, and which neuron (network-wide id).
+ctypedef struct Spike:
+    int64_t step
+    int64_t id
+
+# The spike exchange of a window (spike_exchange.pyx): every rank's spikes,
+# sorted by (step, id), in ``gathered`` (valid until the next call).
+ctypedef int (*exchange_function)(void* state, const Spike* local, Py_ssize_t n,
+                                  Spike** gathered, Py_ssize_t* n_gathered) except -1
+
+ctypedef struct Exchange:
+    exchange_function exchange
+    void* state
+
 # Capsule names: a capsule of another kind is refused.
 cdef inline const char* STEP_OP_CAPSULE() noexcept:
     return "distsim.step_op"
@@ -44,3 +58,6 @@ cdef inline const char* DELIVERER_CAPSULE() noexcept:
 
 cdef inline const char* EVENT_SINK_CAPSULE() noexcept:
     return "distsim.event_sink"
+
+cdef inline const char* EXCHANGE_CAPSULE() noexcept:
+    return "distsim.exchange"

@@ -115,21 +115,20 @@ class SpikeWindow(CodeObject):
 
     def compiled_op(self, before_flush=None):
         """The window as step_loop.SpikeWindowOp, made after the pathways'
-        operations. On one rank, when every presynaptic pathway has its
-        compiled queue, it delivers and queues in C; otherwise it calls
+        operations. When every presynaptic pathway has its compiled queue,
+        it exchanges, delivers and queues in C; otherwise it calls
         `_exchange_arrays` at the end of each window. ``before_flush()`` is
         called before each flush."""
         def flush(end_step):
             if before_flush is not None:
                 before_flush()
             self.flush(end_step)
-        local_only = self.exchange.n_ranks == 1 and all(
-            p.compiled_queue is not None for p in self.pre_pathways)
+        in_c = all(p.compiled_queue is not None for p in self.pre_pathways)
         op = step_loop.SpikeWindowOp(
             [group.threshold_code.found for group in self.groups],
             [group.start + group.id_offset for group in self.groups],
-            self.delivery_plan.deliverer() if local_only else None,
-            [p.compiled_queue.event_sink() for p in self.pre_pathways] if local_only else [],
+            self.exchange.capsule() if in_c else None, self.delivery_plan.deliverer(),
+            [p.compiled_queue.event_sink() for p in self.pre_pathways] if in_c else [],
             self._exchange_arrays, self._record_from_op, flush)
         op.begin(self.window_start, self.stop, self.window_steps, self.next_flush,
                  self.flush_steps, self.monitor_batch_steps, self.unrecorded_first)
