@@ -2149,7 +2149,7 @@ struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass {
   double per_step;
 };
 
-/* "ext/neuron_kernels.pyx":288
+/* "ext/neuron_kernels.pyx":355
  * 
  * 
  * cdef struct ExactOpState:             # <<<<<<<<<<<<<<
@@ -2161,7 +2161,7 @@ struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState {
   __pyx_t_7step_op_SpikeSlot *slot;
 };
 
-/* "ext/neuron_kernels.pyx":293
+/* "ext/neuron_kernels.pyx":360
  * 
  * 
  * cdef class ExactStep:             # <<<<<<<<<<<<<<
@@ -2176,7 +2176,7 @@ struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep {
 };
 
 
-/* "ext/neuron_kernels.pyx":349
+/* "ext/neuron_kernels.pyx":416
  * 
  * 
  * cdef class RefractoryFlags:             # <<<<<<<<<<<<<<
@@ -3931,6 +3931,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double, double, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, __Pyx_memviewslice, __Pyx_memviewslice, PyObject *, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, double, __Pyx_memviewslice, __Pyx_memviewslice, int, double); /*proto*/
 static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *); /*proto*/
+static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *, Py_ssize_t const ); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *, int64_t, double, double); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *, int64_t, double, double); /*proto*/
@@ -23517,15 +23518,13 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   int __pyx_v_crossed;
   int __pyx_v_free;
   double __pyx_v_x;
-  struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass __pyx_v_q;
   Py_ssize_t __pyx_r;
-  Py_ssize_t __pyx_t_1;
+  int __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
-  int __pyx_t_5;
+  Py_ssize_t __pyx_t_5;
   uint8_t __pyx_t_6;
-
 
   /* "ext/neuron_kernels.pyx":226
  * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:
@@ -23536,40 +23535,145 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
   __pyx_v_n_spikes = 0;
 
-  /* "ext/neuron_kernels.pyx":231
- *     # A copy on the stack: the flags' uint8 stores may alias anything read
- *     # through ``p``, which would reload every coefficient per neuron.
- *     cdef ExactPass q = p[0]             # <<<<<<<<<<<<<<
- *     p = &q
+  /* "ext/neuron_kernels.pyx":229
+ *     cdef bint crossed, free
+ *     cdef double x
+ *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all             # <<<<<<<<<<<<<<
+ *         if p.n_vars == 3:
+ *             return _small_pass(p, t, spikes, 3)
+*/
+  __pyx_t_1 = (__pyx_v_p->free_c == NULL);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/neuron_kernels.pyx":230
+ *     cdef double x
+ *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
+ *         if p.n_vars == 3:             # <<<<<<<<<<<<<<
+ *             return _small_pass(p, t, spikes, 3)
+ *         if p.n_vars == 2:
+*/
+    __pyx_t_1 = (__pyx_v_p->n_vars == 3);
+
+    if (__pyx_t_1) {
+
+
+      /* "ext/neuron_kernels.pyx":231
+ *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
+ *         if p.n_vars == 3:
+ *             return _small_pass(p, t, spikes, 3)             # <<<<<<<<<<<<<<
+ *         if p.n_vars == 2:
+ *             return _small_pass(p, t, spikes, 2)
+*/
+      {
+
+        __pyx_r = __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(__pyx_v_p, __pyx_v_t, __pyx_v_spikes, 3);
+      }
+      goto __pyx_L0;
+
+      /* "ext/neuron_kernels.pyx":230
+ *     cdef double x
+ *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
+ *         if p.n_vars == 3:             # <<<<<<<<<<<<<<
+ *             return _small_pass(p, t, spikes, 3)
+ *         if p.n_vars == 2:
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":232
+ *         if p.n_vars == 3:
+ *             return _small_pass(p, t, spikes, 3)
+ *         if p.n_vars == 2:             # <<<<<<<<<<<<<<
+ *             return _small_pass(p, t, spikes, 2)
+ *         if p.n_vars == 1:
+*/
+    __pyx_t_1 = (__pyx_v_p->n_vars == 2);
+
+    if (__pyx_t_1) {
+
+
+      /* "ext/neuron_kernels.pyx":233
+ *             return _small_pass(p, t, spikes, 3)
+ *         if p.n_vars == 2:
+ *             return _small_pass(p, t, spikes, 2)             # <<<<<<<<<<<<<<
+ *         if p.n_vars == 1:
+ *             return _small_pass(p, t, spikes, 1)
+*/
+      {
+
+        __pyx_r = __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(__pyx_v_p, __pyx_v_t, __pyx_v_spikes, 2);
+      }
+      goto __pyx_L0;
+
+      /* "ext/neuron_kernels.pyx":232
+ *         if p.n_vars == 3:
+ *             return _small_pass(p, t, spikes, 3)
+ *         if p.n_vars == 2:             # <<<<<<<<<<<<<<
+ *             return _small_pass(p, t, spikes, 2)
+ *         if p.n_vars == 1:
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":234
+ *         if p.n_vars == 2:
+ *             return _small_pass(p, t, spikes, 2)
+ *         if p.n_vars == 1:             # <<<<<<<<<<<<<<
+ *             return _small_pass(p, t, spikes, 1)
  *     for i in range(p.n):
 */
-  __pyx_v_q = (__pyx_v_p[0]);
+    __pyx_t_1 = (__pyx_v_p->n_vars == 1);
 
-  /* "ext/neuron_kernels.pyx":232
- *     # through ``p``, which would reload every coefficient per neuron.
- *     cdef ExactPass q = p[0]
- *     p = &q             # <<<<<<<<<<<<<<
+    if (__pyx_t_1) {
+
+
+      /* "ext/neuron_kernels.pyx":235
+ *             return _small_pass(p, t, spikes, 2)
+ *         if p.n_vars == 1:
+ *             return _small_pass(p, t, spikes, 1)             # <<<<<<<<<<<<<<
  *     for i in range(p.n):
  *         free = True
 */
-  __pyx_v_p = (&__pyx_v_q);
+      {
 
-  /* "ext/neuron_kernels.pyx":233
- *     cdef ExactPass q = p[0]
- *     p = &q
+        __pyx_r = __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(__pyx_v_p, __pyx_v_t, __pyx_v_spikes, 1);
+      }
+      goto __pyx_L0;
+
+      /* "ext/neuron_kernels.pyx":234
+ *         if p.n_vars == 2:
+ *             return _small_pass(p, t, spikes, 2)
+ *         if p.n_vars == 1:             # <<<<<<<<<<<<<<
+ *             return _small_pass(p, t, spikes, 1)
+ *     for i in range(p.n):
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":229
+ *     cdef bint crossed, free
+ *     cdef double x
+ *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all             # <<<<<<<<<<<<<<
+ *         if p.n_vars == 3:
+ *             return _small_pass(p, t, spikes, 3)
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":236
+ *         if p.n_vars == 1:
+ *             return _small_pass(p, t, spikes, 1)
  *     for i in range(p.n):             # <<<<<<<<<<<<<<
  *         free = True
  *         if p.refractoriness:
 */
 
-  __pyx_t_1 = __pyx_v_p->n;
-  __pyx_t_2 = __pyx_t_1;
+  __pyx_t_2 = __pyx_v_p->n;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
-    __pyx_v_i = __pyx_t_3;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_i = __pyx_t_4;
 
-    /* "ext/neuron_kernels.pyx":234
- *     p = &q
+    /* "ext/neuron_kernels.pyx":237
+ *             return _small_pass(p, t, spikes, 1)
  *     for i in range(p.n):
  *         free = True             # <<<<<<<<<<<<<<
  *         if p.refractoriness:
@@ -23577,7 +23681,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     __pyx_v_free = 1;
 
-    /* "ext/neuron_kernels.pyx":235
+    /* "ext/neuron_kernels.pyx":238
  *     for i in range(p.n):
  *         free = True
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23586,7 +23690,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_p->refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":237
+      /* "ext/neuron_kernels.pyx":240
  *         if p.refractoriness:
  *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
  *                 p.refractory_steps[0 if p.shared_period else i]             # <<<<<<<<<<<<<<
@@ -23595,15 +23699,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       if (__pyx_v_p->shared_period) {
 
-        __pyx_t_4 = 0;
+        __pyx_t_5 = 0;
       } else {
 
-        __pyx_t_4 = __pyx_v_i;
+        __pyx_t_5 = __pyx_v_i;
       }
-      __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_p->lastspike[__pyx_v_i]), __pyx_v_p->margin, __pyx_v_p->per_step) >= (__pyx_v_p->refractory_steps[__pyx_t_4]));
+      __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_p->lastspike[__pyx_v_i]), __pyx_v_p->margin, __pyx_v_p->per_step) >= (__pyx_v_p->refractory_steps[__pyx_t_5]));
 
 
-      /* "ext/neuron_kernels.pyx":235
+      /* "ext/neuron_kernels.pyx":238
  *     for i in range(p.n):
  *         free = True
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23612,7 +23716,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":238
+    /* "ext/neuron_kernels.pyx":241
  *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
  *                 p.refractory_steps[0 if p.shared_period else i]
  *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,             # <<<<<<<<<<<<<<
@@ -23621,7 +23725,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_p->n_vars, __pyx_v_i, __pyx_v_p->n, __pyx_v_p->values, __pyx_v_p->free_m, __pyx_v_p->held_m, __pyx_v_p->free_c, __pyx_v_p->held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":240
+    /* "ext/neuron_kernels.pyx":243
  *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,
  *                                 p.held_c, free)
  *         x = p.threshold_variable[i]             # <<<<<<<<<<<<<<
@@ -23630,7 +23734,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     __pyx_v_x = (__pyx_v_p->threshold_variable[__pyx_v_i]);
 
-    /* "ext/neuron_kernels.pyx":241
+    /* "ext/neuron_kernels.pyx":244
  *                                 p.held_c, free)
  *         x = p.threshold_variable[i]
  *         if p.threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -23640,7 +23744,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
     switch (__pyx_v_p->threshold_op) {
       case 0:
 
-      /* "ext/neuron_kernels.pyx":242
+      /* "ext/neuron_kernels.pyx":245
  *         x = p.threshold_variable[i]
  *         if p.threshold_op == 0:
  *             crossed = x > p.threshold_level             # <<<<<<<<<<<<<<
@@ -23649,7 +23753,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       __pyx_v_crossed = (__pyx_v_x > __pyx_v_p->threshold_level);
 
-      /* "ext/neuron_kernels.pyx":241
+      /* "ext/neuron_kernels.pyx":244
  *                                 p.held_c, free)
  *         x = p.threshold_variable[i]
  *         if p.threshold_op == 0:             # <<<<<<<<<<<<<<
@@ -23659,7 +23763,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       break;
       case 1:
 
-      /* "ext/neuron_kernels.pyx":244
+      /* "ext/neuron_kernels.pyx":247
  *             crossed = x > p.threshold_level
  *         elif p.threshold_op == 1:
  *             crossed = x >= p.threshold_level             # <<<<<<<<<<<<<<
@@ -23668,7 +23772,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       __pyx_v_crossed = (__pyx_v_x >= __pyx_v_p->threshold_level);
 
-      /* "ext/neuron_kernels.pyx":243
+      /* "ext/neuron_kernels.pyx":246
  *         if p.threshold_op == 0:
  *             crossed = x > p.threshold_level
  *         elif p.threshold_op == 1:             # <<<<<<<<<<<<<<
@@ -23678,7 +23782,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       break;
       case 2:
 
-      /* "ext/neuron_kernels.pyx":246
+      /* "ext/neuron_kernels.pyx":249
  *             crossed = x >= p.threshold_level
  *         elif p.threshold_op == 2:
  *             crossed = x < p.threshold_level             # <<<<<<<<<<<<<<
@@ -23687,7 +23791,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       __pyx_v_crossed = (__pyx_v_x < __pyx_v_p->threshold_level);
 
-      /* "ext/neuron_kernels.pyx":245
+      /* "ext/neuron_kernels.pyx":248
  *         elif p.threshold_op == 1:
  *             crossed = x >= p.threshold_level
  *         elif p.threshold_op == 2:             # <<<<<<<<<<<<<<
@@ -23697,7 +23801,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       break;
       default:
 
-      /* "ext/neuron_kernels.pyx":248
+      /* "ext/neuron_kernels.pyx":251
  *             crossed = x < p.threshold_level
  *         else:
  *             crossed = x <= p.threshold_level             # <<<<<<<<<<<<<<
@@ -23708,7 +23812,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       break;
     }
 
-    /* "ext/neuron_kernels.pyx":249
+    /* "ext/neuron_kernels.pyx":252
  *         else:
  *             crossed = x <= p.threshold_level
  *         crossed = crossed and free             # <<<<<<<<<<<<<<
@@ -23718,15 +23822,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
     if (__pyx_v_crossed) {
     } else {
 
-      __pyx_t_5 = __pyx_v_crossed;
-      goto __pyx_L6_bool_binop_done;
+      __pyx_t_1 = __pyx_v_crossed;
+      goto __pyx_L10_bool_binop_done;
     }
 
-    __pyx_t_5 = __pyx_v_free;
-    __pyx_L6_bool_binop_done:;
-    __pyx_v_crossed = __pyx_t_5;
+    __pyx_t_1 = __pyx_v_free;
+    __pyx_L10_bool_binop_done:;
+    __pyx_v_crossed = __pyx_t_1;
 
-    /* "ext/neuron_kernels.pyx":250
+    /* "ext/neuron_kernels.pyx":253
  *             crossed = x <= p.threshold_level
  *         crossed = crossed and free
  *         if crossed:             # <<<<<<<<<<<<<<
@@ -23735,7 +23839,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_crossed) {
 
-      /* "ext/neuron_kernels.pyx":251
+      /* "ext/neuron_kernels.pyx":254
  *         crossed = crossed and free
  *         if crossed:
  *             spikes[n_spikes] = i             # <<<<<<<<<<<<<<
@@ -23744,7 +23848,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       (__pyx_v_spikes[__pyx_v_n_spikes]) = __pyx_v_i;
 
-      /* "ext/neuron_kernels.pyx":252
+      /* "ext/neuron_kernels.pyx":255
  *         if crossed:
  *             spikes[n_spikes] = i
  *             n_spikes += 1             # <<<<<<<<<<<<<<
@@ -23753,7 +23857,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
 
-      /* "ext/neuron_kernels.pyx":253
+      /* "ext/neuron_kernels.pyx":256
  *             spikes[n_spikes] = i
  *             n_spikes += 1
  *             p.lastspike[i] = t             # <<<<<<<<<<<<<<
@@ -23762,7 +23866,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       (__pyx_v_p->lastspike[__pyx_v_i]) = __pyx_v_t;
 
-      /* "ext/neuron_kernels.pyx":250
+      /* "ext/neuron_kernels.pyx":253
  *             crossed = x <= p.threshold_level
  *         crossed = crossed and free
  *         if crossed:             # <<<<<<<<<<<<<<
@@ -23771,7 +23875,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":254
+    /* "ext/neuron_kernels.pyx":257
  *             n_spikes += 1
  *             p.lastspike[i] = t
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23780,7 +23884,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_p->refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":255
+      /* "ext/neuron_kernels.pyx":258
  *             p.lastspike[i] = t
  *         if p.refractoriness:
  *             p.not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
@@ -23791,18 +23895,18 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       } else {
 
         __pyx_t_6 = __pyx_v_free;
-        goto __pyx_L10_bool_binop_done;
+        goto __pyx_L14_bool_binop_done;
       }
-      __pyx_t_5 = (!__pyx_v_crossed);
+      __pyx_t_1 = (!__pyx_v_crossed);
 
 
-      __pyx_t_6 = __pyx_t_5;
+      __pyx_t_6 = __pyx_t_1;
 
-      __pyx_L10_bool_binop_done:;
+      __pyx_L14_bool_binop_done:;
       (__pyx_v_p->not_refractory[__pyx_v_i]) = __pyx_t_6;
 
 
-      /* "ext/neuron_kernels.pyx":254
+      /* "ext/neuron_kernels.pyx":257
  *             n_spikes += 1
  *             p.lastspike[i] = t
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23813,7 +23917,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   }
 
 
-  /* "ext/neuron_kernels.pyx":256
+  /* "ext/neuron_kernels.pyx":259
  *         if p.refractoriness:
  *             p.not_refractory[i] = free and not crossed
  *     return n_spikes             # <<<<<<<<<<<<<<
@@ -23841,12 +23945,693 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 
 
 
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":262
+ * 
+ * 
+ * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,             # <<<<<<<<<<<<<<
+ *                                    const Py_ssize_t n_vars) noexcept nogil:
+ *     """`_exact_pass` for ``n_vars`` (a literal: the loops unroll) variables
+*/
+
+static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *__pyx_v_p, double __pyx_v_t, int64_t *__pyx_v_spikes, Py_ssize_t const __pyx_v_n_vars) {
+  double __pyx_v_free_m[(3 * 4)];
+  double __pyx_v_held_m[(3 * 4)];
+  double *__pyx_v_values[3];
+  double __pyx_v_old[3];
+  double __pyx_v_total;
+  double __pyx_v_x;
+  double __pyx_v_level;
+  double __pyx_v_margin;
+  double __pyx_v_per_step;
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_l;
+  Py_ssize_t __pyx_v_n;
+  Py_ssize_t __pyx_v_n_spikes;
+  Py_ssize_t __pyx_v_width;
+  int __pyx_v_op;
+  int __pyx_v_crossed;
+  int __pyx_v_free;
+  int __pyx_v_refractoriness;
+  int __pyx_v_shared;
+  uint8_t *__pyx_v_flags;
+  double *__pyx_v_lastspike;
+  double const *__pyx_v_variable;
+  int64_t const *__pyx_v_periods;
+  Py_ssize_t __pyx_r;
+  double __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  int __pyx_t_3;
+  int __pyx_t_4;
+  uint8_t *__pyx_t_5;
+  double *__pyx_t_6;
+  double const *__pyx_t_7;
+  int64_t const *__pyx_t_8;
+  Py_ssize_t __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+  Py_ssize_t __pyx_t_16;
+  uint8_t __pyx_t_17;
+
+  /* "ext/neuron_kernels.pyx":272
+ *     cdef double* values[3]
+ *     cdef double old[3]
+ *     cdef double total, x, level = p.threshold_level, margin = p.margin             # <<<<<<<<<<<<<<
+ *     cdef double per_step = p.per_step
+ *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
+*/
+  __pyx_t_1 = __pyx_v_p->threshold_level;
+
+  __pyx_v_level = __pyx_t_1;
+  __pyx_t_1 = __pyx_v_p->margin;
+
+  __pyx_v_margin = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":273
+ *     cdef double old[3]
+ *     cdef double total, x, level = p.threshold_level, margin = p.margin
+ *     cdef double per_step = p.per_step             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
+ *     cdef int op = p.threshold_op
+*/
+  __pyx_t_1 = __pyx_v_p->per_step;
+
+  __pyx_v_per_step = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":274
+ *     cdef double total, x, level = p.threshold_level, margin = p.margin
+ *     cdef double per_step = p.per_step
+ *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1             # <<<<<<<<<<<<<<
+ *     cdef int op = p.threshold_op
+ *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
+*/
+  __pyx_t_2 = __pyx_v_p->n;
+
+  __pyx_v_n = __pyx_t_2;
+  __pyx_v_n_spikes = 0;
+  __pyx_v_width = (__pyx_v_n_vars + 1);
+
+  /* "ext/neuron_kernels.pyx":275
+ *     cdef double per_step = p.per_step
+ *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
+ *     cdef int op = p.threshold_op             # <<<<<<<<<<<<<<
+ *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
+ *     cdef uint8_t* flags = p.not_refractory
+*/
+  __pyx_t_3 = __pyx_v_p->threshold_op;
+
+  __pyx_v_op = __pyx_t_3;
+
+  /* "ext/neuron_kernels.pyx":276
+ *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
+ *     cdef int op = p.threshold_op
+ *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period             # <<<<<<<<<<<<<<
+ *     cdef uint8_t* flags = p.not_refractory
+ *     cdef double* lastspike = p.lastspike
+*/
+  __pyx_t_4 = __pyx_v_p->refractoriness;
+
+  __pyx_v_refractoriness = __pyx_t_4;
+  __pyx_t_4 = __pyx_v_p->shared_period;
+
+  __pyx_v_shared = __pyx_t_4;
+
+  /* "ext/neuron_kernels.pyx":277
+ *     cdef int op = p.threshold_op
+ *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
+ *     cdef uint8_t* flags = p.not_refractory             # <<<<<<<<<<<<<<
+ *     cdef double* lastspike = p.lastspike
+ *     cdef const double* variable = p.threshold_variable
+*/
+  __pyx_t_5 = __pyx_v_p->not_refractory;
+
+  __pyx_v_flags = __pyx_t_5;
+
+  /* "ext/neuron_kernels.pyx":278
+ *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
+ *     cdef uint8_t* flags = p.not_refractory
+ *     cdef double* lastspike = p.lastspike             # <<<<<<<<<<<<<<
+ *     cdef const double* variable = p.threshold_variable
+ *     cdef const int64_t* periods = p.refractory_steps
+*/
+  __pyx_t_6 = __pyx_v_p->lastspike;
+
+  __pyx_v_lastspike = __pyx_t_6;
+
+  /* "ext/neuron_kernels.pyx":279
+ *     cdef uint8_t* flags = p.not_refractory
+ *     cdef double* lastspike = p.lastspike
+ *     cdef const double* variable = p.threshold_variable             # <<<<<<<<<<<<<<
+ *     cdef const int64_t* periods = p.refractory_steps
+ *     for k in range(n_vars * width):
+*/
+  __pyx_t_7 = __pyx_v_p->threshold_variable;
+
+  __pyx_v_variable = __pyx_t_7;
+
+  /* "ext/neuron_kernels.pyx":280
+ *     cdef double* lastspike = p.lastspike
+ *     cdef const double* variable = p.threshold_variable
+ *     cdef const int64_t* periods = p.refractory_steps             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars * width):
+ *         free_m[k] = p.free_m[k]
+*/
+  __pyx_t_8 = __pyx_v_p->refractory_steps;
+
+  __pyx_v_periods = __pyx_t_8;
+
+  /* "ext/neuron_kernels.pyx":281
+ *     cdef const double* variable = p.threshold_variable
+ *     cdef const int64_t* periods = p.refractory_steps
+ *     for k in range(n_vars * width):             # <<<<<<<<<<<<<<
+ *         free_m[k] = p.free_m[k]
+ *         held_m[k] = p.held_m[k]
+*/
+
+  __pyx_t_2 = (__pyx_v_n_vars * __pyx_v_width);
+  __pyx_t_9 = __pyx_t_2;
+
+  for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+    __pyx_v_k = __pyx_t_10;
+
+    /* "ext/neuron_kernels.pyx":282
+ *     cdef const int64_t* periods = p.refractory_steps
+ *     for k in range(n_vars * width):
+ *         free_m[k] = p.free_m[k]             # <<<<<<<<<<<<<<
+ *         held_m[k] = p.held_m[k]
+ *     for k in range(n_vars):
+*/
+    (__pyx_v_free_m[__pyx_v_k]) = (__pyx_v_p->free_m[__pyx_v_k]);
+
+    /* "ext/neuron_kernels.pyx":283
+ *     for k in range(n_vars * width):
+ *         free_m[k] = p.free_m[k]
+ *         held_m[k] = p.held_m[k]             # <<<<<<<<<<<<<<
+ *     for k in range(n_vars):
+ *         values[k] = p.values[k]
+*/
+    (__pyx_v_held_m[__pyx_v_k]) = (__pyx_v_p->held_m[__pyx_v_k]);
+  }
+
+
+  /* "ext/neuron_kernels.pyx":284
+ *         free_m[k] = p.free_m[k]
+ *         held_m[k] = p.held_m[k]
+ *     for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *         values[k] = p.values[k]
+ *     for i in range(n):
+*/
+
+  __pyx_t_2 = __pyx_v_n_vars;
+  __pyx_t_9 = __pyx_t_2;
+
+  for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+    __pyx_v_k = __pyx_t_10;
+
+    /* "ext/neuron_kernels.pyx":285
+ *         held_m[k] = p.held_m[k]
+ *     for k in range(n_vars):
+ *         values[k] = p.values[k]             # <<<<<<<<<<<<<<
+ *     for i in range(n):
+ *         free = True
+*/
+    (__pyx_v_values[__pyx_v_k]) = (__pyx_v_p->values[__pyx_v_k]);
+  }
+
+
+  /* "ext/neuron_kernels.pyx":286
+ *     for k in range(n_vars):
+ *         values[k] = p.values[k]
+ *     for i in range(n):             # <<<<<<<<<<<<<<
+ *         free = True
+ *         if refractoriness:
+*/
+
+  __pyx_t_2 = __pyx_v_n;
+  __pyx_t_9 = __pyx_t_2;
+
+  for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+    __pyx_v_i = __pyx_t_10;
+
+    /* "ext/neuron_kernels.pyx":287
+ *         values[k] = p.values[k]
+ *     for i in range(n):
+ *         free = True             # <<<<<<<<<<<<<<
+ *         if refractoriness:
+ *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
+*/
+    __pyx_v_free = 1;
+
+    /* "ext/neuron_kernels.pyx":288
+ *     for i in range(n):
+ *         free = True
+ *         if refractoriness:             # <<<<<<<<<<<<<<
+ *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                 periods[0 if shared else i]
+*/
+    if (__pyx_v_refractoriness) {
+
+      /* "ext/neuron_kernels.pyx":290
+ *         if refractoriness:
+ *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                 periods[0 if shared else i]             # <<<<<<<<<<<<<<
+ *         for k in range(n_vars):
+ *             old[k] = values[k][i]
+*/
+      if (__pyx_v_shared) {
+
+        __pyx_t_11 = 0;
+      } else {
+
+        __pyx_t_11 = __pyx_v_i;
+      }
+      __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_lastspike[__pyx_v_i]), __pyx_v_margin, __pyx_v_per_step) >= (__pyx_v_periods[__pyx_t_11]));
+
+
+      /* "ext/neuron_kernels.pyx":288
+ *     for i in range(n):
+ *         free = True
+ *         if refractoriness:             # <<<<<<<<<<<<<<
+ *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                 periods[0 if shared else i]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":291
+ *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *                 periods[0 if shared else i]
+ *         for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *             old[k] = values[k][i]
+ *         # The numpy path's sums, in its order; each branch indexes its own
+*/
+
+    __pyx_t_11 = __pyx_v_n_vars;
+    __pyx_t_12 = __pyx_t_11;
+
+    for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+      __pyx_v_k = __pyx_t_13;
+
+      /* "ext/neuron_kernels.pyx":292
+ *                 periods[0 if shared else i]
+ *         for k in range(n_vars):
+ *             old[k] = values[k][i]             # <<<<<<<<<<<<<<
+ *         # The numpy path's sums, in its order; each branch indexes its own
+ *         # coefficients with constants, so that they stay in registers.
+*/
+      (__pyx_v_old[__pyx_v_k]) = ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]);
+    }
+
+
+    /* "ext/neuron_kernels.pyx":295
+ *         # The numpy path's sums, in its order; each branch indexes its own
+ *         # coefficients with constants, so that they stay in registers.
+ *         if free:             # <<<<<<<<<<<<<<
+ *             for k in range(n_vars):
+ *                 total = free_m[k * width + n_vars]
+*/
+    if (__pyx_v_free) {
+
+      /* "ext/neuron_kernels.pyx":296
+ *         # coefficients with constants, so that they stay in registers.
+ *         if free:
+ *             for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *                 total = free_m[k * width + n_vars]
+ *                 for l in range(n_vars):
+*/
+
+      __pyx_t_11 = __pyx_v_n_vars;
+      __pyx_t_12 = __pyx_t_11;
+
+      for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+        __pyx_v_k = __pyx_t_13;
+
+        /* "ext/neuron_kernels.pyx":297
+ *         if free:
+ *             for k in range(n_vars):
+ *                 total = free_m[k * width + n_vars]             # <<<<<<<<<<<<<<
+ *                 for l in range(n_vars):
+ *                     total += free_m[k * width + l] * old[l]
+*/
+        __pyx_v_total = (__pyx_v_free_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
+
+        /* "ext/neuron_kernels.pyx":298
+ *             for k in range(n_vars):
+ *                 total = free_m[k * width + n_vars]
+ *                 for l in range(n_vars):             # <<<<<<<<<<<<<<
+ *                     total += free_m[k * width + l] * old[l]
+ *                 values[k][i] = total
+*/
+
+        __pyx_t_14 = __pyx_v_n_vars;
+        __pyx_t_15 = __pyx_t_14;
+
+        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
+          __pyx_v_l = __pyx_t_16;
+
+          /* "ext/neuron_kernels.pyx":299
+ *                 total = free_m[k * width + n_vars]
+ *                 for l in range(n_vars):
+ *                     total += free_m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
+ *                 values[k][i] = total
+ *         else:
+*/
+          __pyx_v_total = (__pyx_v_total + ((__pyx_v_free_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
+        }
+
+
+        /* "ext/neuron_kernels.pyx":300
+ *                 for l in range(n_vars):
+ *                     total += free_m[k * width + l] * old[l]
+ *                 values[k][i] = total             # <<<<<<<<<<<<<<
+ *         else:
+ *             for k in range(n_vars):
+*/
+        ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
+      }
+
+
+      /* "ext/neuron_kernels.pyx":295
+ *         # The numpy path's sums, in its order; each branch indexes its own
+ *         # coefficients with constants, so that they stay in registers.
+ *         if free:             # <<<<<<<<<<<<<<
+ *             for k in range(n_vars):
+ *                 total = free_m[k * width + n_vars]
+*/
+      goto __pyx_L12;
+    }
+
+    /* "ext/neuron_kernels.pyx":302
+ *                 values[k][i] = total
+ *         else:
+ *             for k in range(n_vars):             # <<<<<<<<<<<<<<
+ *                 total = held_m[k * width + n_vars]
+ *                 for l in range(n_vars):
+*/
+    /*else*/ {
+
+      __pyx_t_11 = __pyx_v_n_vars;
+      __pyx_t_12 = __pyx_t_11;
+
+      for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
+        __pyx_v_k = __pyx_t_13;
+
+        /* "ext/neuron_kernels.pyx":303
+ *         else:
+ *             for k in range(n_vars):
+ *                 total = held_m[k * width + n_vars]             # <<<<<<<<<<<<<<
+ *                 for l in range(n_vars):
+ *                     total += held_m[k * width + l] * old[l]
+*/
+        __pyx_v_total = (__pyx_v_held_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
+
+        /* "ext/neuron_kernels.pyx":304
+ *             for k in range(n_vars):
+ *                 total = held_m[k * width + n_vars]
+ *                 for l in range(n_vars):             # <<<<<<<<<<<<<<
+ *                     total += held_m[k * width + l] * old[l]
+ *                 values[k][i] = total
+*/
+
+        __pyx_t_14 = __pyx_v_n_vars;
+        __pyx_t_15 = __pyx_t_14;
+
+        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
+          __pyx_v_l = __pyx_t_16;
+
+          /* "ext/neuron_kernels.pyx":305
+ *                 total = held_m[k * width + n_vars]
+ *                 for l in range(n_vars):
+ *                     total += held_m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
+ *                 values[k][i] = total
+ *         x = variable[i]
+*/
+          __pyx_v_total = (__pyx_v_total + ((__pyx_v_held_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
+        }
+
+
+        /* "ext/neuron_kernels.pyx":306
+ *                 for l in range(n_vars):
+ *                     total += held_m[k * width + l] * old[l]
+ *                 values[k][i] = total             # <<<<<<<<<<<<<<
+ *         x = variable[i]
+ *         if op == 0:
+*/
+        ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
+      }
+
+    }
+    __pyx_L12:;
+
+    /* "ext/neuron_kernels.pyx":307
+ *                     total += held_m[k * width + l] * old[l]
+ *                 values[k][i] = total
+ *         x = variable[i]             # <<<<<<<<<<<<<<
+ *         if op == 0:
+ *             crossed = x > level
+*/
+    __pyx_v_x = (__pyx_v_variable[__pyx_v_i]);
+
+    /* "ext/neuron_kernels.pyx":308
+ *                 values[k][i] = total
+ *         x = variable[i]
+ *         if op == 0:             # <<<<<<<<<<<<<<
+ *             crossed = x > level
+ *         elif op == 1:
+*/
+    switch (__pyx_v_op) {
+      case 0:
+
+      /* "ext/neuron_kernels.pyx":309
+ *         x = variable[i]
+ *         if op == 0:
+ *             crossed = x > level             # <<<<<<<<<<<<<<
+ *         elif op == 1:
+ *             crossed = x >= level
+*/
+      __pyx_v_crossed = (__pyx_v_x > __pyx_v_level);
+
+      /* "ext/neuron_kernels.pyx":308
+ *                 values[k][i] = total
+ *         x = variable[i]
+ *         if op == 0:             # <<<<<<<<<<<<<<
+ *             crossed = x > level
+ *         elif op == 1:
+*/
+      break;
+      case 1:
+
+      /* "ext/neuron_kernels.pyx":311
+ *             crossed = x > level
+ *         elif op == 1:
+ *             crossed = x >= level             # <<<<<<<<<<<<<<
+ *         elif op == 2:
+ *             crossed = x < level
+*/
+      __pyx_v_crossed = (__pyx_v_x >= __pyx_v_level);
+
+      /* "ext/neuron_kernels.pyx":310
+ *         if op == 0:
+ *             crossed = x > level
+ *         elif op == 1:             # <<<<<<<<<<<<<<
+ *             crossed = x >= level
+ *         elif op == 2:
+*/
+      break;
+      case 2:
+
+      /* "ext/neuron_kernels.pyx":313
+ *             crossed = x >= level
+ *         elif op == 2:
+ *             crossed = x < level             # <<<<<<<<<<<<<<
+ *         else:
+ *             crossed = x <= level
+*/
+      __pyx_v_crossed = (__pyx_v_x < __pyx_v_level);
+
+      /* "ext/neuron_kernels.pyx":312
+ *         elif op == 1:
+ *             crossed = x >= level
+ *         elif op == 2:             # <<<<<<<<<<<<<<
+ *             crossed = x < level
+ *         else:
+*/
+      break;
+      default:
+
+      /* "ext/neuron_kernels.pyx":315
+ *             crossed = x < level
+ *         else:
+ *             crossed = x <= level             # <<<<<<<<<<<<<<
+ *         crossed = crossed and free
+ *         if crossed:
+*/
+      __pyx_v_crossed = (__pyx_v_x <= __pyx_v_level);
+      break;
+    }
+
+    /* "ext/neuron_kernels.pyx":316
+ *         else:
+ *             crossed = x <= level
+ *         crossed = crossed and free             # <<<<<<<<<<<<<<
+ *         if crossed:
+ *             spikes[n_spikes] = i
+*/
+    if (__pyx_v_crossed) {
+    } else {
+
+      __pyx_t_4 = __pyx_v_crossed;
+      goto __pyx_L21_bool_binop_done;
+    }
+
+    __pyx_t_4 = __pyx_v_free;
+    __pyx_L21_bool_binop_done:;
+    __pyx_v_crossed = __pyx_t_4;
+
+    /* "ext/neuron_kernels.pyx":317
+ *             crossed = x <= level
+ *         crossed = crossed and free
+ *         if crossed:             # <<<<<<<<<<<<<<
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1
+*/
+    if (__pyx_v_crossed) {
+
+      /* "ext/neuron_kernels.pyx":318
+ *         crossed = crossed and free
+ *         if crossed:
+ *             spikes[n_spikes] = i             # <<<<<<<<<<<<<<
+ *             n_spikes += 1
+ *             lastspike[i] = t
+*/
+      (__pyx_v_spikes[__pyx_v_n_spikes]) = __pyx_v_i;
+
+      /* "ext/neuron_kernels.pyx":319
+ *         if crossed:
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1             # <<<<<<<<<<<<<<
+ *             lastspike[i] = t
+ *         if refractoriness:
+*/
+      __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
+
+      /* "ext/neuron_kernels.pyx":320
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1
+ *             lastspike[i] = t             # <<<<<<<<<<<<<<
+ *         if refractoriness:
+ *             flags[i] = free and not crossed
+*/
+      (__pyx_v_lastspike[__pyx_v_i]) = __pyx_v_t;
+
+      /* "ext/neuron_kernels.pyx":317
+ *             crossed = x <= level
+ *         crossed = crossed and free
+ *         if crossed:             # <<<<<<<<<<<<<<
+ *             spikes[n_spikes] = i
+ *             n_spikes += 1
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":321
+ *             n_spikes += 1
+ *             lastspike[i] = t
+ *         if refractoriness:             # <<<<<<<<<<<<<<
+ *             flags[i] = free and not crossed
+ *     return n_spikes
+*/
+    if (__pyx_v_refractoriness) {
+
+      /* "ext/neuron_kernels.pyx":322
+ *             lastspike[i] = t
+ *         if refractoriness:
+ *             flags[i] = free and not crossed             # <<<<<<<<<<<<<<
+ *     return n_spikes
+ * 
+*/
+      if (__pyx_v_free) {
+      } else {
+
+        __pyx_t_17 = __pyx_v_free;
+        goto __pyx_L25_bool_binop_done;
+      }
+      __pyx_t_4 = (!__pyx_v_crossed);
+
+
+      __pyx_t_17 = __pyx_t_4;
+
+      __pyx_L25_bool_binop_done:;
+      (__pyx_v_flags[__pyx_v_i]) = __pyx_t_17;
+
+
+      /* "ext/neuron_kernels.pyx":321
+ *             n_spikes += 1
+ *             lastspike[i] = t
+ *         if refractoriness:             # <<<<<<<<<<<<<<
+ *             flags[i] = free and not crossed
+ *     return n_spikes
+*/
+    }
+  }
+
+
+  /* "ext/neuron_kernels.pyx":323
+ *         if refractoriness:
+ *             flags[i] = free and not crossed
+ *     return n_spikes             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = __pyx_v_n_spikes;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":262
+ * 
+ * 
+ * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,             # <<<<<<<<<<<<<<
+ *                                    const Py_ssize_t n_vars) noexcept nogil:
+ *     """`_exact_pass` for ``n_vars`` (a literal: the loops unroll) variables
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":259
+/* "ext/neuron_kernels.pyx":326
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -23907,123 +24692,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 259, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 326, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 326, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 326, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 259, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 326, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 326, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 326, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 259, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 259, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 326, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 326, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 260, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 260, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 261, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 261, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 261, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 261, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 327, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 327, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 328, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 328, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 330, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 259, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 326, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24043,7 +24828,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 260, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 327, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
@@ -24092,17 +24877,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":276
+  /* "ext/neuron_kernels.pyx":343
  *     cdef ExactPass p
  *     cdef Py_ssize_t n_spikes
  *     _prepare_pass(&p, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_p), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 276, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_p), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 343, __pyx_L1_error)
 
 
-  /* "ext/neuron_kernels.pyx":279
+  /* "ext/neuron_kernels.pyx":346
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
  *     if p.n == 0:             # <<<<<<<<<<<<<<
@@ -24114,7 +24899,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":280
+    /* "ext/neuron_kernels.pyx":347
  *                   threshold_level)
  *     if p.n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -24132,7 +24917,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":279
+    /* "ext/neuron_kernels.pyx":346
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
  *     if p.n == 0:             # <<<<<<<<<<<<<<
@@ -24141,7 +24926,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":281
+  /* "ext/neuron_kernels.pyx":348
  *     if p.n == 0:
  *         return 0
  *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
@@ -24153,7 +24938,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":282
+    /* "ext/neuron_kernels.pyx":349
  *         return 0
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -24166,14 +24951,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 282, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 349, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 282, __pyx_L1_error)
+    __PYX_ERR(0, 349, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":281
+    /* "ext/neuron_kernels.pyx":348
  *     if p.n == 0:
  *         return 0
  *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
@@ -24182,7 +24967,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":283
+  /* "ext/neuron_kernels.pyx":350
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24195,7 +24980,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":284
+        /* "ext/neuron_kernels.pyx":351
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
  *         n_spikes = _exact_pass(&p, t, &spikes[0])             # <<<<<<<<<<<<<<
@@ -24206,7 +24991,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
         __pyx_v_n_spikes = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass((&__pyx_v_p), __pyx_v_t, (&(*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_6)) )))));
       }
 
-      /* "ext/neuron_kernels.pyx":283
+      /* "ext/neuron_kernels.pyx":350
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24223,14 +25008,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       }
   }
 
-  /* "ext/neuron_kernels.pyx":285
+  /* "ext/neuron_kernels.pyx":352
  *     with nogil:
  *         n_spikes = _exact_pass(&p, t, &spikes[0])
  *     return n_spikes             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 352, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   {
     PyObject *__pyx_temp;
@@ -24243,7 +25028,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":259
+  /* "ext/neuron_kernels.pyx":326
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -24265,7 +25050,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":302
+/* "ext/neuron_kernels.pyx":369
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
@@ -24323,98 +25108,98 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_slot,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 302, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 369, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 302, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 369, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 369, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 302, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 369, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 13)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 369, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 302, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 369, __pyx_L3_error)
     }
     __pyx_v_matrix = values[0];
     __pyx_v_held_matrix = values[1];
@@ -24423,16 +25208,16 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
     __pyx_v_held_offsets = values[4];
     __pyx_v_not_refractory = values[5];
     __pyx_v_lastspike = values[6];
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
     __pyx_v_refractory_steps = values[8];
     __pyx_v_threshold_variable = values[9];
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[10]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[11]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 304, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[10]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[11]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L3_error)
     __pyx_v_slot = values[12];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 302, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 369, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24475,41 +25260,41 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/neuron_kernels.pyx":305
+  /* "ext/neuron_kernels.pyx":372
  *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
 */
-  __pyx_t_1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_matrix, 0); if (unlikely(!__pyx_t_1.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
-  __pyx_t_2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_matrix, 0); if (unlikely(!__pyx_t_2.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_matrix, 0); if (unlikely(!__pyx_t_1.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_matrix, 0); if (unlikely(!__pyx_t_2.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
   __pyx_t_3 = __pyx_v_variables;
   __Pyx_INCREF(__pyx_t_3);
-  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 305, __pyx_L1_error)
-  __pyx_t_4 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_offsets, 0); if (unlikely(!__pyx_t_4.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
-  __pyx_t_5 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_offsets, 0); if (unlikely(!__pyx_t_5.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_offsets, 0); if (unlikely(!__pyx_t_4.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_offsets, 0); if (unlikely(!__pyx_t_5.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
 
-  /* "ext/neuron_kernels.pyx":306
+  /* "ext/neuron_kernels.pyx":373
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,             # <<<<<<<<<<<<<<
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
 */
-  __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(__pyx_v_not_refractory, PyBUF_WRITABLE); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
-  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_lastspike, PyBUF_WRITABLE); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_refractory_steps, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_threshold_variable, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(__pyx_v_not_refractory, PyBUF_WRITABLE); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_lastspike, PyBUF_WRITABLE); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_refractory_steps, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_threshold_variable, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
 
-  /* "ext/neuron_kernels.pyx":305
+  /* "ext/neuron_kernels.pyx":372
  *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
 */
-  __pyx_t_10 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_self->s.p), __pyx_t_1, __pyx_t_2, ((PyObject*)__pyx_t_3), __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_v_dt, __pyx_t_8, __pyx_t_9, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_10 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_self->s.p), __pyx_t_1, __pyx_t_2, ((PyObject*)__pyx_t_3), __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_v_dt, __pyx_t_8, __pyx_t_9, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 372, __pyx_L1_error)
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_1, 1);; __pyx_t_1.memview = NULL; __pyx_t_1.data = NULL;
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_2, 1);; __pyx_t_2.memview = NULL; __pyx_t_2.data = NULL;
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -24521,62 +25306,62 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);; __pyx_t_9.memview = NULL; __pyx_t_9.data = NULL;
 
 
-  /* "ext/neuron_kernels.pyx":308
+  /* "ext/neuron_kernels.pyx":375
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
 */
-  __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_slot, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L1_error)
+  __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_slot, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L1_error)
   __pyx_v_self->s.slot = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_11);
 
 
-  /* "ext/neuron_kernels.pyx":309
+  /* "ext/neuron_kernels.pyx":376
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
  *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
  *                            slot)
 */
-  __pyx_t_3 = PyTuple_New(10); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 309, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(10); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 376, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_INCREF(__pyx_v_matrix);
   __Pyx_GIVEREF(__pyx_v_matrix);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_matrix) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_matrix) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_held_matrix);
   __Pyx_GIVEREF(__pyx_v_held_matrix);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_held_matrix) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_held_matrix) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_variables);
   __Pyx_GIVEREF(__pyx_v_variables);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_offsets);
   __Pyx_GIVEREF(__pyx_v_offsets);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 3, __pyx_v_offsets) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 3, __pyx_v_offsets) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_held_offsets);
   __Pyx_GIVEREF(__pyx_v_held_offsets);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 4, __pyx_v_held_offsets) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 4, __pyx_v_held_offsets) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_not_refractory);
   __Pyx_GIVEREF(__pyx_v_not_refractory);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 5, __pyx_v_not_refractory) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 5, __pyx_v_not_refractory) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_lastspike);
   __Pyx_GIVEREF(__pyx_v_lastspike);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 6, __pyx_v_lastspike) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 6, __pyx_v_lastspike) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_refractory_steps);
   __Pyx_GIVEREF(__pyx_v_refractory_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_refractory_steps) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_refractory_steps) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_threshold_variable);
   __Pyx_GIVEREF(__pyx_v_threshold_variable);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_threshold_variable) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_threshold_variable) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_slot);
   __Pyx_GIVEREF(__pyx_v_slot);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_slot) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_slot) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "ext/neuron_kernels.pyx":312
+  /* "ext/neuron_kernels.pyx":379
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
  *                            slot)
  *         self.op.run = _exact_step_op             # <<<<<<<<<<<<<<
@@ -24585,7 +25370,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op;
 
-  /* "ext/neuron_kernels.pyx":313
+  /* "ext/neuron_kernels.pyx":380
  *                            slot)
  *         self.op.run = _exact_step_op
  *         self.op.state = <void*>&self.s             # <<<<<<<<<<<<<<
@@ -24594,7 +25379,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
 */
   __pyx_v_self->op.state = ((void *)(&__pyx_v_self->s));
 
-  /* "ext/neuron_kernels.pyx":302
+  /* "ext/neuron_kernels.pyx":369
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
@@ -24623,7 +25408,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":315
+/* "ext/neuron_kernels.pyx":382
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -24683,14 +25468,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/neuron_kernels.pyx":317
+  /* "ext/neuron_kernels.pyx":384
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 384, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -24703,7 +25488,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":315
+  /* "ext/neuron_kernels.pyx":382
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -24926,7 +25711,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_6__setstate
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":320
+/* "ext/neuron_kernels.pyx":387
  * 
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24940,7 +25725,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   Py_ssize_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":321
+  /* "ext/neuron_kernels.pyx":388
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state             # <<<<<<<<<<<<<<
@@ -24949,7 +25734,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
 */
   __pyx_v_s = ((struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState *)__pyx_v_state);
 
-  /* "ext/neuron_kernels.pyx":322
+  /* "ext/neuron_kernels.pyx":389
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24962,7 +25747,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":323
+        /* "ext/neuron_kernels.pyx":390
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:
  *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0             # <<<<<<<<<<<<<<
@@ -24982,7 +25767,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
         __pyx_v_s->slot->count = __pyx_t_1;
       }
 
-      /* "ext/neuron_kernels.pyx":322
+      /* "ext/neuron_kernels.pyx":389
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24999,7 +25784,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
       }
   }
 
-  /* "ext/neuron_kernels.pyx":324
+  /* "ext/neuron_kernels.pyx":391
  *     with nogil:
  *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
  *     return 0             # <<<<<<<<<<<<<<
@@ -25012,7 +25797,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":320
+  /* "ext/neuron_kernels.pyx":387
  * 
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25027,7 +25812,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":327
+/* "ext/neuron_kernels.pyx":394
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -25053,7 +25838,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":335
+  /* "ext/neuron_kernels.pyx":402
  *     cdef double old[MAX_VARIABLES]
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
@@ -25069,7 +25854,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_m = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":336
+  /* "ext/neuron_kernels.pyx":403
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
@@ -25085,7 +25870,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_c = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":337
+  /* "ext/neuron_kernels.pyx":404
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
@@ -25094,7 +25879,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":338
+  /* "ext/neuron_kernels.pyx":405
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25108,7 +25893,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":339
+    /* "ext/neuron_kernels.pyx":406
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):
  *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -25119,7 +25904,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":340
+  /* "ext/neuron_kernels.pyx":407
  *     for k in range(n_vars):
  *         old[k] = values[k][i]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25133,7 +25918,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":341
+    /* "ext/neuron_kernels.pyx":408
  *         old[k] = values[k][i]
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -25142,7 +25927,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-    /* "ext/neuron_kernels.pyx":342
+    /* "ext/neuron_kernels.pyx":409
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -25154,7 +25939,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     if (__pyx_t_6) {
 
 
-      /* "ext/neuron_kernels.pyx":343
+      /* "ext/neuron_kernels.pyx":410
  *         total = m[k * width + n_vars]
  *         if c != NULL:
  *             total += c[k * n + i]             # <<<<<<<<<<<<<<
@@ -25163,7 +25948,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
       __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
 
-      /* "ext/neuron_kernels.pyx":342
+      /* "ext/neuron_kernels.pyx":409
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -25172,7 +25957,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     }
 
-    /* "ext/neuron_kernels.pyx":344
+    /* "ext/neuron_kernels.pyx":411
  *         if c != NULL:
  *             total += c[k * n + i]
  *         for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25186,7 +25971,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
       __pyx_v_l = __pyx_t_9;
 
-      /* "ext/neuron_kernels.pyx":345
+      /* "ext/neuron_kernels.pyx":412
  *             total += c[k * n + i]
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
@@ -25197,7 +25982,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     }
 
 
-    /* "ext/neuron_kernels.pyx":346
+    /* "ext/neuron_kernels.pyx":413
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]
  *         values[k][i] = total             # <<<<<<<<<<<<<<
@@ -25208,7 +25993,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":327
+  /* "ext/neuron_kernels.pyx":394
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -25226,7 +26011,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":360
+/* "ext/neuron_kernels.pyx":427
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -25274,46 +26059,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 360, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 360, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 360, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 427, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 360, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 360, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 360, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 361, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 428, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 360, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25360,7 +26145,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/neuron_kernels.pyx":362
+  /* "ext/neuron_kernels.pyx":429
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]             # <<<<<<<<<<<<<<
@@ -25369,7 +26154,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":363
+  /* "ext/neuron_kernels.pyx":430
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -25378,7 +26163,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":364
+  /* "ext/neuron_kernels.pyx":431
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -25396,7 +26181,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":365
+  /* "ext/neuron_kernels.pyx":432
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):             # <<<<<<<<<<<<<<
@@ -25423,7 +26208,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":364
+  /* "ext/neuron_kernels.pyx":431
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -25433,7 +26218,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":366
+    /* "ext/neuron_kernels.pyx":433
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -25446,14 +26231,14 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 366, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 433, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 366, __pyx_L1_error)
+    __PYX_ERR(0, 433, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":364
+    /* "ext/neuron_kernels.pyx":431
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -25462,7 +26247,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   }
 
-  /* "ext/neuron_kernels.pyx":367
+  /* "ext/neuron_kernels.pyx":434
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25482,7 +26267,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->lastspike = __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":368
+  /* "ext/neuron_kernels.pyx":435
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -25502,7 +26287,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->refractory_steps = __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":369
+  /* "ext/neuron_kernels.pyx":436
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25522,27 +26307,27 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->not_refractory = __pyx_t_10;
 
-  /* "ext/neuron_kernels.pyx":370
+  /* "ext/neuron_kernels.pyx":437
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)             # <<<<<<<<<<<<<<
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 437, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 437, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 437, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
-  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 437, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 370, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 437, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 370, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 437, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_11);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 370, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 437, __pyx_L1_error);
   __pyx_t_4 = 0;
   __pyx_t_5 = 0;
   __pyx_t_11 = 0;
@@ -25551,7 +26336,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/neuron_kernels.pyx":371
+  /* "ext/neuron_kernels.pyx":438
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op             # <<<<<<<<<<<<<<
@@ -25560,7 +26345,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op;
 
-  /* "ext/neuron_kernels.pyx":372
+  /* "ext/neuron_kernels.pyx":439
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -25569,7 +26354,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/neuron_kernels.pyx":360
+  /* "ext/neuron_kernels.pyx":427
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -25593,7 +26378,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":374
+/* "ext/neuron_kernels.pyx":441
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -25653,14 +26438,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/neuron_kernels.pyx":376
+  /* "ext/neuron_kernels.pyx":443
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -25673,7 +26458,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":374
+  /* "ext/neuron_kernels.pyx":441
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -25896,7 +26681,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_6__s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":379
+/* "ext/neuron_kernels.pyx":446
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25918,7 +26703,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   Py_ssize_t __pyx_t_5;
   __Pyx_RefNannySetupContext("_refractory_op", 0);
 
-  /* "ext/neuron_kernels.pyx":380
+  /* "ext/neuron_kernels.pyx":447
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state             # <<<<<<<<<<<<<<
@@ -25930,7 +26715,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/neuron_kernels.pyx":381
+  /* "ext/neuron_kernels.pyx":448
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -25940,7 +26725,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":383
+  /* "ext/neuron_kernels.pyx":450
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     cdef Py_ssize_t i
  *     for i in range(self.n):             # <<<<<<<<<<<<<<
@@ -25954,7 +26739,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/neuron_kernels.pyx":385
+    /* "ext/neuron_kernels.pyx":452
  *     for i in range(self.n):
  *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
  *             self.refractory_steps[0 if self.shared else i]             # <<<<<<<<<<<<<<
@@ -25968,7 +26753,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
       __pyx_t_5 = __pyx_v_i;
     }
 
-    /* "ext/neuron_kernels.pyx":384
+    /* "ext/neuron_kernels.pyx":451
  *     cdef Py_ssize_t i
  *     for i in range(self.n):
  *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -25980,7 +26765,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   }
 
 
-  /* "ext/neuron_kernels.pyx":386
+  /* "ext/neuron_kernels.pyx":453
  *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
  *             self.refractory_steps[0 if self.shared else i]
  *     return 0             # <<<<<<<<<<<<<<
@@ -25991,7 +26776,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":379
+  /* "ext/neuron_kernels.pyx":446
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -27605,14 +28390,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Exact
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep)) __PYX_ERR(0, 293, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep)) __PYX_ERR(0, 360, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
@@ -27622,8 +28407,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Exact
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactStep, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactStep, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -27640,14 +28425,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 349, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 416, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 349, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
@@ -27657,8 +28442,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 349, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 349, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28891,34 +29676,34 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":259
+  /* "ext/neuron_kernels.pyx":326
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 259, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":315
+  /* "ext/neuron_kernels.pyx":382
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 382, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 315, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 382, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -28948,19 +29733,19 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":374
+  /* "ext/neuron_kernels.pyx":441
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 374, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -29327,12 +30112,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 259};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 326};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_n_spikes};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 315};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 382};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
@@ -29347,7 +30132,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 374};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 441};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }

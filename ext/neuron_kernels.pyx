@@ -226,10 +226,13 @@ cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept no
     cdef Py_ssize_t i, n_spikes = 0
     cdef bint crossed, free
     cdef double x
-    # A copy on the stack: the flags' uint8 stores may alias anything read
-    # through ``p``, which would reload every coefficient per neuron.
-    cdef ExactPass q = p[0]
-    p = &q
+    if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
+        if p.n_vars == 3:
+            return _small_pass(p, t, spikes, 3)
+        if p.n_vars == 2:
+            return _small_pass(p, t, spikes, 2)
+        if p.n_vars == 1:
+            return _small_pass(p, t, spikes, 1)
     for i in range(p.n):
         free = True
         if p.refractoriness:
@@ -253,6 +256,70 @@ cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept no
             p.lastspike[i] = t
         if p.refractoriness:
             p.not_refractory[i] = free and not crossed
+    return n_spikes
+
+
+cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,
+                                   const Py_ssize_t n_vars) noexcept nogil:
+    """`_exact_pass` for ``n_vars`` (a literal: the loops unroll) variables
+    without per-neuron offsets. Everything the loop reads more than once is
+    a local: the stores to the uint8 flags may alias any memory, and would
+    make the compiler reload coefficients and pointers for every neuron."""
+    cdef double free_m[3 * 4]
+    cdef double held_m[3 * 4]
+    cdef double* values[3]
+    cdef double old[3]
+    cdef double total, x, level = p.threshold_level, margin = p.margin
+    cdef double per_step = p.per_step
+    cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
+    cdef int op = p.threshold_op
+    cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
+    cdef uint8_t* flags = p.not_refractory
+    cdef double* lastspike = p.lastspike
+    cdef const double* variable = p.threshold_variable
+    cdef const int64_t* periods = p.refractory_steps
+    for k in range(n_vars * width):
+        free_m[k] = p.free_m[k]
+        held_m[k] = p.held_m[k]
+    for k in range(n_vars):
+        values[k] = p.values[k]
+    for i in range(n):
+        free = True
+        if refractoriness:
+            free = _steps_since(t, lastspike[i], margin, per_step) >= \
+                periods[0 if shared else i]
+        for k in range(n_vars):
+            old[k] = values[k][i]
+        # The numpy path's sums, in its order; each branch indexes its own
+        # coefficients with constants, so that they stay in registers.
+        if free:
+            for k in range(n_vars):
+                total = free_m[k * width + n_vars]
+                for l in range(n_vars):
+                    total += free_m[k * width + l] * old[l]
+                values[k][i] = total
+        else:
+            for k in range(n_vars):
+                total = held_m[k * width + n_vars]
+                for l in range(n_vars):
+                    total += held_m[k * width + l] * old[l]
+                values[k][i] = total
+        x = variable[i]
+        if op == 0:
+            crossed = x > level
+        elif op == 1:
+            crossed = x >= level
+        elif op == 2:
+            crossed = x < level
+        else:
+            crossed = x <= level
+        crossed = crossed and free
+        if crossed:
+            spikes[n_spikes] = i
+            n_spikes += 1
+            lastspike[i] = t
+        if refractoriness:
+            flags[i] = free and not crossed
     return n_spikes
 
 

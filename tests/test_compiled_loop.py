@@ -224,3 +224,39 @@ def test_plastic_pathways_poisson_input_and_noise_run_compiled_as_in_python(
         assert np.array_equal(S.w[:], results[0]["w"]), filename
         assert np.array_equal(G.v[:], results[0]["v"]), filename
         del net, S, G, monitors
+
+
+@pytest.mark.parametrize("n_vars", [1, 2, 3])
+def test_the_fused_exact_step_equals_the_separate_update_and_threshold(n_vars, monkeypatch):
+    """ext/neuron_kernels' fused pass (its loops for 1 to 3 variables)
+    against the exact update and the threshold run one after the other."""
+    from distsim.groups.neuron_code import NeuronStateUpdate
+    eqs = {1: "dv/dt = (20*mV - v) / (10*ms) : volt (unless refractory)",
+           2: """dv/dt = (I*ohm*1e6 - v) / (10*ms) : volt (unless refractory)
+                 dI/dt = -I / (2*ms) : amp""",
+           3: """dv/dt = (ge + gi - v + 15*mV) / (20*ms) : volt (unless refractory)
+                 dge/dt = -ge / (5*ms) : volt
+                 dgi/dt = -gi / (10*ms) : volt"""}[n_vars]
+    results = []
+    for fused in (True, False):
+        if not fused:
+            monkeypatch.setattr(NeuronStateUpdate, "_compiled_step", lambda self: None)
+        ds.seed(3)
+        G = ds.NeuronGroup(300, eqs, threshold="v > 10*mV", reset="v = 0*mV",
+                           refractory="(1 + i % 4) * ms", method="exact", name="cells")
+        G.v = "rand() * 12*mV"
+        for name in ("I", "ge"):
+            if name in G.variables:
+                setattr(G, name, "rand() * 1e-8*amp" if name == "I" else "rand() * 5*mV")
+        S = ds.Synapses(G, G, on_pre="v_post += 0.5*mV", delay=0.5 * ds.ms, name="recurrent")
+        S.connect(p=0.05)
+        M = ds.SpikeMonitor(G, name="cells_spikes")
+        net = ds.Network(G, S, M)
+        net.run(30 * ds.ms)
+        step_kind = type(G.state_update_code).__name__, G.state_update_code.compiled_step
+        results.append((M.i[:], M.t_[:], G.v_[:].copy(), step_kind[1] is not None))
+        del net, G, S, M
+    (i1, t1, v1, was_fused), (i2, t2, v2, was_separate) = results
+    assert was_fused and not was_separate
+    assert len(i1) > 50
+    assert np.array_equal(i1, i2) and np.array_equal(t1, t2) and np.array_equal(v1, v2)
