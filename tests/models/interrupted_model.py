@@ -2,8 +2,8 @@
 
     python interrupted_model.py OUT CKPT MARKER [continue | auto]
 
-Builds the network, writes MARKER, then runs to 2 s with checkpoints to
-CKPT (on a signal: checkpoint and exit 85). With 'continue': restores CKPT
+Builds the network, then runs to 4 s with checkpoints to CKPT (on a
+signal: checkpoint and exit 85), writing MARKER once the run is under way. With 'continue': restores CKPT
 and runs the remaining time; with 'auto', the same if CKPT exists (the
 pattern of a job that resubmits itself, slurm/long_run.sbatch). Saves spikes
 and weights to OUT (rank 0).
@@ -31,12 +31,20 @@ S.connect(p=0.2)
 S.w = "0.05*rand()"
 S.delay = "(0.5 + 3*rand())*ms"
 spikes = SpikeMonitor(G, name="spikes")
-total = 2 * second
+total = 4 * second
 if continuing:
     restore(filename=checkpoint)
-if rank() == 0:
-    open(marker, "w").close()
-run(total - defaultclock.t, checkpoint=checkpoint)
+
+
+def mark_running(elapsed, completed, start, duration):
+    """MARKER once the run is under way (rank 0's progress report): every
+    rank is past the run's collective preparation, its signal handlers set."""
+    if completed > 0 and not os.path.exists(marker):
+        open(marker, "w").close()
+
+
+run(total - defaultclock.t, checkpoint=checkpoint, report=mark_running,
+    report_period=0.2 * second)
 if rank() == 0:
     np.savez(out, i=spikes.i, t=spikes.t_, w=np.asarray(S.w), t_end=float(defaultclock.t_))
 else:
