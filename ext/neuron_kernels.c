@@ -2122,7 +2122,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass;
 struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState;
 
-/* "ext/neuron_kernels.pyx":162
+/* "ext/neuron_kernels.pyx":183
  * 
  * 
  * cdef struct ExactPass:             # <<<<<<<<<<<<<<
@@ -2149,7 +2149,7 @@ struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass {
   double per_step;
 };
 
-/* "ext/neuron_kernels.pyx":355
+/* "ext/neuron_kernels.pyx":357
  * 
  * 
  * cdef struct ExactOpState:             # <<<<<<<<<<<<<<
@@ -2161,7 +2161,7 @@ struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState {
   __pyx_t_7step_op_SpikeSlot *slot;
 };
 
-/* "ext/neuron_kernels.pyx":360
+/* "ext/neuron_kernels.pyx":362
  * 
  * 
  * cdef class ExactStep:             # <<<<<<<<<<<<<<
@@ -2176,7 +2176,7 @@ struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep {
 };
 
 
-/* "ext/neuron_kernels.pyx":416
+/* "ext/neuron_kernels.pyx":418
  * 
  * 
  * cdef class RefractoryFlags:             # <<<<<<<<<<<<<<
@@ -3928,6 +3928,8 @@ static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyObject *, double **); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, uint8_t const *, int); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pass(Py_ssize_t, double const *, double, double, int64_t const *, int, uint8_t *); /*proto*/
+static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double, int, double); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double, double, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, __Pyx_memviewslice, __Pyx_memviewslice, PyObject *, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, double, __Pyx_memviewslice, __Pyx_memviewslice, int, double); /*proto*/
 static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *); /*proto*/
@@ -4279,7 +4281,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
     PyObject *__pyx_codeobj_tab[10];
-    PyObject *__pyx_string_tab[164];
+    PyObject *__pyx_string_tab[162];
     PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4444,55 +4446,53 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_itemsize __pyx_string_tab[112]
 #define __pyx_n_u_k __pyx_string_tab[113]
 #define __pyx_n_u_lastspike __pyx_string_tab[114]
-#define __pyx_n_u_margin __pyx_string_tab[115]
-#define __pyx_n_u_matrices __pyx_string_tab[116]
-#define __pyx_n_u_matrix __pyx_string_tab[117]
-#define __pyx_n_u_memview __pyx_string_tab[118]
-#define __pyx_n_u_mode __pyx_string_tab[119]
-#define __pyx_n_u_n __pyx_string_tab[120]
-#define __pyx_n_u_n_spikes __pyx_string_tab[121]
-#define __pyx_n_u_n_vars __pyx_string_tab[122]
-#define __pyx_n_u_name __pyx_string_tab[123]
-#define __pyx_n_u_ndim __pyx_string_tab[124]
-#define __pyx_n_u_not_refractory __pyx_string_tab[125]
-#define __pyx_n_u_obj __pyx_string_tab[126]
-#define __pyx_n_u_offsets __pyx_string_tab[127]
-#define __pyx_n_u_p __pyx_string_tab[128]
-#define __pyx_n_u_pack __pyx_string_tab[129]
-#define __pyx_n_u_per_neuron __pyx_string_tab[130]
-#define __pyx_n_u_per_step __pyx_string_tab[131]
-#define __pyx_n_u_pop __pyx_string_tab[132]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[133]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[134]
-#define __pyx_n_u_register __pyx_string_tab[135]
-#define __pyx_n_u_self __pyx_string_tab[136]
-#define __pyx_n_u_setdefault __pyx_string_tab[137]
-#define __pyx_n_u_shape __pyx_string_tab[138]
-#define __pyx_n_u_shared __pyx_string_tab[139]
-#define __pyx_n_u_size __pyx_string_tab[140]
-#define __pyx_n_u_slot __pyx_string_tab[141]
-#define __pyx_n_u_spikes __pyx_string_tab[142]
-#define __pyx_n_u_start __pyx_string_tab[143]
-#define __pyx_n_u_step __pyx_string_tab[144]
-#define __pyx_n_u_step_op __pyx_string_tab[145]
-#define __pyx_n_u_stop __pyx_string_tab[146]
-#define __pyx_n_u_struct __pyx_string_tab[147]
-#define __pyx_n_u_t __pyx_string_tab[148]
-#define __pyx_n_u_threshold_level __pyx_string_tab[149]
-#define __pyx_n_u_threshold_op __pyx_string_tab[150]
-#define __pyx_n_u_threshold_variable __pyx_string_tab[151]
-#define __pyx_n_u_unpack __pyx_string_tab[152]
-#define __pyx_n_u_update __pyx_string_tab[153]
-#define __pyx_n_u_values __pyx_string_tab[154]
-#define __pyx_n_u_variables __pyx_string_tab[155]
-#define __pyx_n_u_x __pyx_string_tab[156]
-#define __pyx_n_b_O __pyx_string_tab[157]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[158]
-#define __pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS __pyx_string_tab[159]
-#define __pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S __pyx_string_tab[160]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[161]
-#define __pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a __pyx_string_tab[162]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[163]
+#define __pyx_n_u_matrices __pyx_string_tab[115]
+#define __pyx_n_u_matrix __pyx_string_tab[116]
+#define __pyx_n_u_memview __pyx_string_tab[117]
+#define __pyx_n_u_mode __pyx_string_tab[118]
+#define __pyx_n_u_n __pyx_string_tab[119]
+#define __pyx_n_u_n_spikes __pyx_string_tab[120]
+#define __pyx_n_u_n_vars __pyx_string_tab[121]
+#define __pyx_n_u_name __pyx_string_tab[122]
+#define __pyx_n_u_ndim __pyx_string_tab[123]
+#define __pyx_n_u_not_refractory __pyx_string_tab[124]
+#define __pyx_n_u_obj __pyx_string_tab[125]
+#define __pyx_n_u_offsets __pyx_string_tab[126]
+#define __pyx_n_u_p __pyx_string_tab[127]
+#define __pyx_n_u_pack __pyx_string_tab[128]
+#define __pyx_n_u_per_neuron __pyx_string_tab[129]
+#define __pyx_n_u_pop __pyx_string_tab[130]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[131]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[132]
+#define __pyx_n_u_register __pyx_string_tab[133]
+#define __pyx_n_u_self __pyx_string_tab[134]
+#define __pyx_n_u_setdefault __pyx_string_tab[135]
+#define __pyx_n_u_shape __pyx_string_tab[136]
+#define __pyx_n_u_shared __pyx_string_tab[137]
+#define __pyx_n_u_size __pyx_string_tab[138]
+#define __pyx_n_u_slot __pyx_string_tab[139]
+#define __pyx_n_u_spikes __pyx_string_tab[140]
+#define __pyx_n_u_start __pyx_string_tab[141]
+#define __pyx_n_u_step __pyx_string_tab[142]
+#define __pyx_n_u_step_op __pyx_string_tab[143]
+#define __pyx_n_u_stop __pyx_string_tab[144]
+#define __pyx_n_u_struct __pyx_string_tab[145]
+#define __pyx_n_u_t __pyx_string_tab[146]
+#define __pyx_n_u_threshold_level __pyx_string_tab[147]
+#define __pyx_n_u_threshold_op __pyx_string_tab[148]
+#define __pyx_n_u_threshold_variable __pyx_string_tab[149]
+#define __pyx_n_u_unpack __pyx_string_tab[150]
+#define __pyx_n_u_update __pyx_string_tab[151]
+#define __pyx_n_u_values __pyx_string_tab[152]
+#define __pyx_n_u_variables __pyx_string_tab[153]
+#define __pyx_n_u_x __pyx_string_tab[154]
+#define __pyx_n_b_O __pyx_string_tab[155]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[156]
+#define __pyx_kp_b_iso88591_q_vQc_A_V1Cs_CuG36FfASPSST_j_q __pyx_string_tab[157]
+#define __pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S __pyx_string_tab[158]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[159]
+#define __pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a __pyx_string_tab[160]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[161]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4547,7 +4547,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<10; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<164; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<162; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4605,7 +4605,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<10; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<164; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<162; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22595,10 +22595,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory) {
   Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_i;
   int __pyx_v_shared;
-  double __pyx_v_margin;
-  double __pyx_v_per_step;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -22610,10 +22607,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
-  Py_ssize_t __pyx_t_10;
-  Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -22622,37 +22615,27 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   /* "ext/neuron_kernels.pyx":136
  *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
  *     numpy path computes it."""
- *     cdef Py_ssize_t n = lastspike.shape[0], i             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t n = lastspike.shape[0]             # <<<<<<<<<<<<<<
  *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+ *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
   /* "ext/neuron_kernels.pyx":137
  *     numpy path computes it."""
- *     cdef Py_ssize_t n = lastspike.shape[0], i
+ *     cdef Py_ssize_t n = lastspike.shape[0]
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
+ *         raise ValueError("one flag and one refractory period per neuron")
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
   /* "ext/neuron_kernels.pyx":138
- *     cdef Py_ssize_t n = lastspike.shape[0], i
+ *     cdef Py_ssize_t n = lastspike.shape[0]
  *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
- *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
- *         raise ValueError("one flag and one refractory period per neuron")
-*/
-  __pyx_v_margin = (1e-3 * __pyx_v_dt);
-  __pyx_v_per_step = (1.0 / __pyx_v_dt);
-
-  /* "ext/neuron_kernels.pyx":139
- *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
  *         raise ValueError("one flag and one refractory period per neuron")
- *     with nogil:
+ *     if n:
 */
   __pyx_t_2 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_n);
 
@@ -22686,12 +22669,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":140
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+    /* "ext/neuron_kernels.pyx":139
+ *     cdef bint shared = refractory_steps.shape[0] == 1
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for i in range(n):
+ *     if n:
+ *         with nogil:
 */
     __pyx_t_5 = NULL;
     __pyx_t_6 = 1;
@@ -22699,103 +22682,100 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 140, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 140, __pyx_L1_error)
+    __PYX_ERR(0, 139, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":139
+    /* "ext/neuron_kernels.pyx":138
+ *     cdef Py_ssize_t n = lastspike.shape[0]
  *     cdef bint shared = refractory_steps.shape[0] == 1
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
  *         raise ValueError("one flag and one refractory period per neuron")
- *     with nogil:
+ *     if n:
 */
   }
 
-  /* "ext/neuron_kernels.pyx":141
+  /* "ext/neuron_kernels.pyx":140
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             # A multiplication, not a division (a division per neuron and step
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,
 */
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
+  __pyx_t_1 = (__pyx_v_n != 0);
 
-        /* "ext/neuron_kernels.pyx":142
+  if (__pyx_t_1) {
+
+
+    /* "ext/neuron_kernels.pyx":141
  *         raise ValueError("one flag and one refractory period per neuron")
- *     with nogil:
- *         for i in range(n):             # <<<<<<<<<<<<<<
- *             # A multiplication, not a division (a division per neuron and step
- *             # cost more than the rest of the loop); the margin keeps the
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,
+ *                              &not_refractory[0])
 */
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
 
-        __pyx_t_7 = __pyx_v_n;
-        __pyx_t_8 = __pyx_t_7;
-
-        for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
-          __pyx_v_i = __pyx_t_9;
-
-          /* "ext/neuron_kernels.pyx":146
- *             # cost more than the rest of the loop); the margin keeps the
- *             # floor away from the rounding of either.
- *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
- *                 refractory_steps[0 if shared else i]
+          /* "ext/neuron_kernels.pyx":142
+ *     if n:
+ *         with nogil:
+ *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,             # <<<<<<<<<<<<<<
+ *                              &not_refractory[0])
  * 
 */
-          __pyx_t_10 = __pyx_v_i;
+          __pyx_t_7 = 0;
+          __pyx_t_8 = 0;
 
-          /* "ext/neuron_kernels.pyx":147
- *             # floor away from the rounding of either.
- *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                 refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
+          /* "ext/neuron_kernels.pyx":143
+ *         with nogil:
+ *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,
+ *                              &not_refractory[0])             # <<<<<<<<<<<<<<
  * 
  * 
 */
-          if (__pyx_v_shared) {
+          __pyx_t_9 = 0;
 
-            __pyx_t_11 = 0;
-          } else {
+          /* "ext/neuron_kernels.pyx":142
+ *     if n:
+ *         with nogil:
+ *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,             # <<<<<<<<<<<<<<
+ *                              &not_refractory[0])
+ * 
+*/
+          __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pass(__pyx_v_n, (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_7)) )))), __pyx_v_t, __pyx_v_dt, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_8)) )))), __pyx_v_shared, (&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_9)) )))));
+        }
 
-            __pyx_t_11 = __pyx_v_i;
+        /* "ext/neuron_kernels.pyx":141
+ *         raise ValueError("one flag and one refractory period per neuron")
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,
+ *                              &not_refractory[0])
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L11;
           }
-          __pyx_t_12 = __pyx_t_11;
-
-          /* "ext/neuron_kernels.pyx":146
- *             # cost more than the rest of the loop); the margin keeps the
- *             # floor away from the rounding of either.
- *             not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
- *                 refractory_steps[0 if shared else i]
- * 
-*/
-          __pyx_t_13 = __pyx_v_i;
-          *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_13)) )) = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_10)) ))), __pyx_v_margin, __pyx_v_per_step) >= (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_12)) ))));
-
+          __pyx_L11:;
         }
+    }
 
-      }
-
-      /* "ext/neuron_kernels.pyx":141
+    /* "ext/neuron_kernels.pyx":140
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             # A multiplication, not a division (a division per neuron and step
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,
 */
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L10;
-        }
-        __pyx_L10:;
-      }
   }
 
   /* "ext/neuron_kernels.pyx":130
@@ -22817,15 +22797,234 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   __pyx_L0:;
 
 
-
-
-
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":150
+/* "ext/neuron_kernels.pyx":146
+ * 
+ * 
+ * cdef inline void _refractory_pass(Py_ssize_t n, const double* lastspike, double t, double dt,             # <<<<<<<<<<<<<<
+ *                                   const int64_t* refractory_steps, bint shared,
+ *                                   uint8_t* not_refractory) noexcept nogil:
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pass(Py_ssize_t __pyx_v_n, double const *__pyx_v_lastspike, double __pyx_v_t, double __pyx_v_dt, int64_t const *__pyx_v_refractory_steps, int __pyx_v_shared, uint8_t *__pyx_v_not_refractory) {
+  double __pyx_v_margin;
+  double __pyx_v_per_step;
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+
+  /* "ext/neuron_kernels.pyx":150
+ *                                   uint8_t* not_refractory) noexcept nogil:
+ *     """The loop of `refractory_flags` (also the compiled loop's RefractoryFlags)."""
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t i
+ *     for i in range(n):
+*/
+  __pyx_v_margin = (1e-3 * __pyx_v_dt);
+  __pyx_v_per_step = (1.0 / __pyx_v_dt);
+
+  /* "ext/neuron_kernels.pyx":152
+ *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+ *     cdef Py_ssize_t i
+ *     for i in range(n):             # <<<<<<<<<<<<<<
+ *         # A multiplication, not a division (a division per neuron and step
+ *         # cost more than the rest of the loop); the margin keeps the
+*/
+
+  __pyx_t_1 = __pyx_v_n;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/neuron_kernels.pyx":157
+ *         # floor away from the rounding of either.
+ *         not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
+ *             refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    if (__pyx_v_shared) {
+
+      __pyx_t_4 = 0;
+    } else {
+
+      __pyx_t_4 = __pyx_v_i;
+    }
+
+    /* "ext/neuron_kernels.pyx":156
+ *         # cost more than the rest of the loop); the margin keeps the
+ *         # floor away from the rounding of either.
+ *         not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
+ *             refractory_steps[0 if shared else i]
+ * 
+*/
+    (__pyx_v_not_refractory[__pyx_v_i]) = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_lastspike[__pyx_v_i]), __pyx_v_margin, __pyx_v_per_step) >= (__pyx_v_refractory_steps[__pyx_t_4]));
+
+  }
+
+
+  /* "ext/neuron_kernels.pyx":146
+ * 
+ * 
+ * cdef inline void _refractory_pass(Py_ssize_t n, const double* lastspike, double t, double dt,             # <<<<<<<<<<<<<<
+ *                                   const int64_t* refractory_steps, bint shared,
+ *                                   uint8_t* not_refractory) noexcept nogil:
+*/
+
+  /* function exit code */
+
+
+
+}
+
+/* "ext/neuron_kernels.pyx":160
+ * 
+ * 
+ * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """``x OP level``, OP from THRESHOLD_OPS."""
+ *     if op == 0:
+*/
+
+static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double __pyx_v_x, int __pyx_v_op, double __pyx_v_level) {
+  int __pyx_r;
+  int __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":162
+ * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:
+ *     """``x OP level``, OP from THRESHOLD_OPS."""
+ *     if op == 0:             # <<<<<<<<<<<<<<
+ *         return x > level
+ *     if op == 1:
+*/
+  __pyx_t_1 = (__pyx_v_op == 0);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/neuron_kernels.pyx":163
+ *     """``x OP level``, OP from THRESHOLD_OPS."""
+ *     if op == 0:
+ *         return x > level             # <<<<<<<<<<<<<<
+ *     if op == 1:
+ *         return x >= level
+*/
+    {
+
+      __pyx_r = (__pyx_v_x > __pyx_v_level);
+    }
+    goto __pyx_L0;
+
+    /* "ext/neuron_kernels.pyx":162
+ * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:
+ *     """``x OP level``, OP from THRESHOLD_OPS."""
+ *     if op == 0:             # <<<<<<<<<<<<<<
+ *         return x > level
+ *     if op == 1:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":164
+ *     if op == 0:
+ *         return x > level
+ *     if op == 1:             # <<<<<<<<<<<<<<
+ *         return x >= level
+ *     if op == 2:
+*/
+  __pyx_t_1 = (__pyx_v_op == 1);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/neuron_kernels.pyx":165
+ *         return x > level
+ *     if op == 1:
+ *         return x >= level             # <<<<<<<<<<<<<<
+ *     if op == 2:
+ *         return x < level
+*/
+    {
+
+      __pyx_r = (__pyx_v_x >= __pyx_v_level);
+    }
+    goto __pyx_L0;
+
+    /* "ext/neuron_kernels.pyx":164
+ *     if op == 0:
+ *         return x > level
+ *     if op == 1:             # <<<<<<<<<<<<<<
+ *         return x >= level
+ *     if op == 2:
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":166
+ *     if op == 1:
+ *         return x >= level
+ *     if op == 2:             # <<<<<<<<<<<<<<
+ *         return x < level
+ *     return x <= level
+*/
+  __pyx_t_1 = (__pyx_v_op == 2);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/neuron_kernels.pyx":167
+ *         return x >= level
+ *     if op == 2:
+ *         return x < level             # <<<<<<<<<<<<<<
+ *     return x <= level
+ * 
+*/
+    {
+
+      __pyx_r = (__pyx_v_x < __pyx_v_level);
+    }
+    goto __pyx_L0;
+
+    /* "ext/neuron_kernels.pyx":166
+ *     if op == 1:
+ *         return x >= level
+ *     if op == 2:             # <<<<<<<<<<<<<<
+ *         return x < level
+ *     return x <= level
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":168
+ *     if op == 2:
+ *         return x < level
+ *     return x <= level             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = (__pyx_v_x <= __pyx_v_level);
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":160
+ * 
+ * 
+ * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """``x OP level``, OP from THRESHOLD_OPS."""
+ *     if op == 0:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":171
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -22839,7 +23038,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":154
+  /* "ext/neuron_kernels.pyx":175
  *     # floor(), without its library call for the usual non-negative case
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step             # <<<<<<<<<<<<<<
@@ -22848,7 +23047,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
 */
   __pyx_v_x = (((__pyx_v_t - __pyx_v_last) + __pyx_v_margin) * __pyx_v_per_step);
 
-  /* "ext/neuron_kernels.pyx":155
+  /* "ext/neuron_kernels.pyx":176
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step
  *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)             # <<<<<<<<<<<<<<
@@ -22870,7 +23069,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":150
+  /* "ext/neuron_kernels.pyx":171
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -22884,7 +23083,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":182
+/* "ext/neuron_kernels.pyx":203
  * 
  * 
  * cdef int _prepare_pass(ExactPass* p, const double[:, ::1] matrix,             # <<<<<<<<<<<<<<
@@ -22915,7 +23114,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_prepare_pass", 0);
 
-  /* "ext/neuron_kernels.pyx":190
+  /* "ext/neuron_kernels.pyx":211
  *                        double threshold_level) except -1:
  *     """Check the arguments of `exact_step` and point ``p`` at them."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -22924,22 +23123,22 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 190, __pyx_L1_error)
+    __PYX_ERR(0, 211, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 190, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 211, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":191
+  /* "ext/neuron_kernels.pyx":212
  *     """Check the arguments of `exact_step` and point ``p`` at them."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     n = _variable_pointers(variables, p.values)             # <<<<<<<<<<<<<<
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_p->values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 191, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_p->values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 212, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":192
+  /* "ext/neuron_kernels.pyx":213
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n             # <<<<<<<<<<<<<<
@@ -22953,7 +23152,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_v_p->n_vars = __pyx_t_1;
   __pyx_v_p->n = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":193
+  /* "ext/neuron_kernels.pyx":214
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -22981,7 +23180,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":194
+  /* "ext/neuron_kernels.pyx":215
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
@@ -23005,7 +23204,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":193
+  /* "ext/neuron_kernels.pyx":214
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -23015,7 +23214,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (unlikely(__pyx_t_3)) {
 
 
-    /* "ext/neuron_kernels.pyx":195
+    /* "ext/neuron_kernels.pyx":216
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
@@ -23028,14 +23227,14 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 195, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 216, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 195, __pyx_L1_error)
+    __PYX_ERR(0, 216, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":193
+    /* "ext/neuron_kernels.pyx":214
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -23044,7 +23243,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":196
+  /* "ext/neuron_kernels.pyx":217
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
@@ -23058,7 +23257,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_1; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":197
+    /* "ext/neuron_kernels.pyx":218
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):
  *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -23069,7 +23268,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
     (__pyx_v_p->free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
 
-    /* "ext/neuron_kernels.pyx":198
+    /* "ext/neuron_kernels.pyx":219
  *     for k in range(n_vars * (n_vars + 1)):
  *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -23082,7 +23281,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   }
 
 
-  /* "ext/neuron_kernels.pyx":199
+  /* "ext/neuron_kernels.pyx":220
  *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     p.free_c = p.held_c = NULL             # <<<<<<<<<<<<<<
@@ -23092,7 +23291,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_v_p->free_c = NULL;
   __pyx_v_p->held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":200
+  /* "ext/neuron_kernels.pyx":221
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     p.free_c = p.held_c = NULL
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -23104,7 +23303,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (__pyx_t_3) {
 
 
-    /* "ext/neuron_kernels.pyx":201
+    /* "ext/neuron_kernels.pyx":222
  *     p.free_c = p.held_c = NULL
  *     if n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -23117,7 +23316,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":200
+    /* "ext/neuron_kernels.pyx":221
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     p.free_c = p.held_c = NULL
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -23126,7 +23325,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":202
+  /* "ext/neuron_kernels.pyx":223
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -23138,7 +23337,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (__pyx_t_3) {
 
 
-    /* "ext/neuron_kernels.pyx":203
+    /* "ext/neuron_kernels.pyx":224
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -23164,7 +23363,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     if (unlikely(__pyx_t_3)) {
 
 
-      /* "ext/neuron_kernels.pyx":204
+      /* "ext/neuron_kernels.pyx":225
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -23177,14 +23376,14 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
         PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 204, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 225, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       __Pyx_Raise(__pyx_t_5, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __PYX_ERR(0, 204, __pyx_L1_error)
+      __PYX_ERR(0, 225, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":203
+      /* "ext/neuron_kernels.pyx":224
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -23193,7 +23392,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
     }
 
-    /* "ext/neuron_kernels.pyx":205
+    /* "ext/neuron_kernels.pyx":226
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         p.free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -23204,7 +23403,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     __pyx_t_10 = 0;
     __pyx_v_p->free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
 
-    /* "ext/neuron_kernels.pyx":206
+    /* "ext/neuron_kernels.pyx":227
  *             raise ValueError("offsets must have one column per neuron")
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -23215,7 +23414,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     __pyx_t_9 = 0;
     __pyx_v_p->held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/neuron_kernels.pyx":202
+    /* "ext/neuron_kernels.pyx":223
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -23224,7 +23423,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":207
+  /* "ext/neuron_kernels.pyx":228
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23252,7 +23451,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":208
+  /* "ext/neuron_kernels.pyx":229
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23270,7 +23469,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":209
+  /* "ext/neuron_kernels.pyx":230
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
@@ -23328,7 +23527,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 
   __pyx_L16_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":207
+  /* "ext/neuron_kernels.pyx":228
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23338,7 +23537,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (unlikely(__pyx_t_3)) {
 
 
-    /* "ext/neuron_kernels.pyx":210
+    /* "ext/neuron_kernels.pyx":231
  *             threshold_variable.shape[0] != n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -23351,14 +23550,14 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 210, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 231, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 210, __pyx_L1_error)
+    __PYX_ERR(0, 231, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":207
+    /* "ext/neuron_kernels.pyx":228
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23367,7 +23566,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":211
+  /* "ext/neuron_kernels.pyx":232
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     p.not_refractory = &not_refractory[0]             # <<<<<<<<<<<<<<
@@ -23377,7 +23576,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_t_9 = 0;
   __pyx_v_p->not_refractory = (&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":212
+  /* "ext/neuron_kernels.pyx":233
  *         raise ValueError("inconsistent arguments")
  *     p.not_refractory = &not_refractory[0]
  *     p.lastspike = &lastspike[0]             # <<<<<<<<<<<<<<
@@ -23387,7 +23586,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_t_9 = 0;
   __pyx_v_p->lastspike = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":213
+  /* "ext/neuron_kernels.pyx":234
  *     p.not_refractory = &not_refractory[0]
  *     p.lastspike = &lastspike[0]
  *     p.refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -23396,7 +23595,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":214
+  /* "ext/neuron_kernels.pyx":235
  *     p.lastspike = &lastspike[0]
  *     p.refractoriness = refractory_steps.shape[0] > 0
  *     p.shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -23405,7 +23604,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":215
+  /* "ext/neuron_kernels.pyx":236
  *     p.refractoriness = refractory_steps.shape[0] > 0
  *     p.shared_period = refractory_steps.shape[0] == 1
  *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL             # <<<<<<<<<<<<<<
@@ -23422,7 +23621,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   }
   __pyx_v_p->refractory_steps = __pyx_t_12;
 
-  /* "ext/neuron_kernels.pyx":216
+  /* "ext/neuron_kernels.pyx":237
  *     p.shared_period = refractory_steps.shape[0] == 1
  *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
  *     p.threshold_variable = &threshold_variable[0]             # <<<<<<<<<<<<<<
@@ -23432,7 +23631,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_t_9 = 0;
   __pyx_v_p->threshold_variable = (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":217
+  /* "ext/neuron_kernels.pyx":238
  *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
  *     p.threshold_variable = &threshold_variable[0]
  *     p.threshold_op = threshold_op             # <<<<<<<<<<<<<<
@@ -23441,7 +23640,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->threshold_op = __pyx_v_threshold_op;
 
-  /* "ext/neuron_kernels.pyx":218
+  /* "ext/neuron_kernels.pyx":239
  *     p.threshold_variable = &threshold_variable[0]
  *     p.threshold_op = threshold_op
  *     p.threshold_level = threshold_level             # <<<<<<<<<<<<<<
@@ -23450,7 +23649,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->threshold_level = __pyx_v_threshold_level;
 
-  /* "ext/neuron_kernels.pyx":219
+  /* "ext/neuron_kernels.pyx":240
  *     p.threshold_op = threshold_op
  *     p.threshold_level = threshold_level
  *     p.margin = 1e-3 * dt             # <<<<<<<<<<<<<<
@@ -23459,7 +23658,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->margin = (1e-3 * __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":220
+  /* "ext/neuron_kernels.pyx":241
  *     p.threshold_level = threshold_level
  *     p.margin = 1e-3 * dt
  *     p.per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -23468,7 +23667,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":221
+  /* "ext/neuron_kernels.pyx":242
  *     p.margin = 1e-3 * dt
  *     p.per_step = 1.0 / dt
  *     return 0             # <<<<<<<<<<<<<<
@@ -23481,7 +23680,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":182
+  /* "ext/neuron_kernels.pyx":203
  * 
  * 
  * cdef int _prepare_pass(ExactPass* p, const double[:, ::1] matrix,             # <<<<<<<<<<<<<<
@@ -23504,7 +23703,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":224
+/* "ext/neuron_kernels.pyx":245
  * 
  * 
  * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23517,27 +23716,27 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   Py_ssize_t __pyx_v_n_spikes;
   int __pyx_v_crossed;
   int __pyx_v_free;
-  double __pyx_v_x;
   Py_ssize_t __pyx_r;
   int __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
-  uint8_t __pyx_t_6;
+  int __pyx_t_6;
+  uint8_t __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":226
+  /* "ext/neuron_kernels.pyx":247
  * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:
  *     """One step of every neuron (see `exact_step`); returns the number of spikes."""
  *     cdef Py_ssize_t i, n_spikes = 0             # <<<<<<<<<<<<<<
  *     cdef bint crossed, free
- *     cdef double x
+ *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
 */
   __pyx_v_n_spikes = 0;
 
-  /* "ext/neuron_kernels.pyx":229
+  /* "ext/neuron_kernels.pyx":249
+ *     cdef Py_ssize_t i, n_spikes = 0
  *     cdef bint crossed, free
- *     cdef double x
  *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all             # <<<<<<<<<<<<<<
  *         if p.n_vars == 3:
  *             return _small_pass(p, t, spikes, 3)
@@ -23547,8 +23746,8 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   if (__pyx_t_1) {
 
 
-    /* "ext/neuron_kernels.pyx":230
- *     cdef double x
+    /* "ext/neuron_kernels.pyx":250
+ *     cdef bint crossed, free
  *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
  *         if p.n_vars == 3:             # <<<<<<<<<<<<<<
  *             return _small_pass(p, t, spikes, 3)
@@ -23559,7 +23758,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
     if (__pyx_t_1) {
 
 
-      /* "ext/neuron_kernels.pyx":231
+      /* "ext/neuron_kernels.pyx":251
  *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
  *         if p.n_vars == 3:
  *             return _small_pass(p, t, spikes, 3)             # <<<<<<<<<<<<<<
@@ -23572,8 +23771,8 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       }
       goto __pyx_L0;
 
-      /* "ext/neuron_kernels.pyx":230
- *     cdef double x
+      /* "ext/neuron_kernels.pyx":250
+ *     cdef bint crossed, free
  *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
  *         if p.n_vars == 3:             # <<<<<<<<<<<<<<
  *             return _small_pass(p, t, spikes, 3)
@@ -23581,7 +23780,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":232
+    /* "ext/neuron_kernels.pyx":252
  *         if p.n_vars == 3:
  *             return _small_pass(p, t, spikes, 3)
  *         if p.n_vars == 2:             # <<<<<<<<<<<<<<
@@ -23593,7 +23792,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
     if (__pyx_t_1) {
 
 
-      /* "ext/neuron_kernels.pyx":233
+      /* "ext/neuron_kernels.pyx":253
  *             return _small_pass(p, t, spikes, 3)
  *         if p.n_vars == 2:
  *             return _small_pass(p, t, spikes, 2)             # <<<<<<<<<<<<<<
@@ -23606,7 +23805,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       }
       goto __pyx_L0;
 
-      /* "ext/neuron_kernels.pyx":232
+      /* "ext/neuron_kernels.pyx":252
  *         if p.n_vars == 3:
  *             return _small_pass(p, t, spikes, 3)
  *         if p.n_vars == 2:             # <<<<<<<<<<<<<<
@@ -23615,7 +23814,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":234
+    /* "ext/neuron_kernels.pyx":254
  *         if p.n_vars == 2:
  *             return _small_pass(p, t, spikes, 2)
  *         if p.n_vars == 1:             # <<<<<<<<<<<<<<
@@ -23627,7 +23826,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
     if (__pyx_t_1) {
 
 
-      /* "ext/neuron_kernels.pyx":235
+      /* "ext/neuron_kernels.pyx":255
  *             return _small_pass(p, t, spikes, 2)
  *         if p.n_vars == 1:
  *             return _small_pass(p, t, spikes, 1)             # <<<<<<<<<<<<<<
@@ -23640,7 +23839,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       }
       goto __pyx_L0;
 
-      /* "ext/neuron_kernels.pyx":234
+      /* "ext/neuron_kernels.pyx":254
  *         if p.n_vars == 2:
  *             return _small_pass(p, t, spikes, 2)
  *         if p.n_vars == 1:             # <<<<<<<<<<<<<<
@@ -23649,16 +23848,16 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":229
+    /* "ext/neuron_kernels.pyx":249
+ *     cdef Py_ssize_t i, n_spikes = 0
  *     cdef bint crossed, free
- *     cdef double x
  *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all             # <<<<<<<<<<<<<<
  *         if p.n_vars == 3:
  *             return _small_pass(p, t, spikes, 3)
 */
   }
 
-  /* "ext/neuron_kernels.pyx":236
+  /* "ext/neuron_kernels.pyx":256
  *         if p.n_vars == 1:
  *             return _small_pass(p, t, spikes, 1)
  *     for i in range(p.n):             # <<<<<<<<<<<<<<
@@ -23672,7 +23871,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/neuron_kernels.pyx":237
+    /* "ext/neuron_kernels.pyx":257
  *             return _small_pass(p, t, spikes, 1)
  *     for i in range(p.n):
  *         free = True             # <<<<<<<<<<<<<<
@@ -23681,7 +23880,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     __pyx_v_free = 1;
 
-    /* "ext/neuron_kernels.pyx":238
+    /* "ext/neuron_kernels.pyx":258
  *     for i in range(p.n):
  *         free = True
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23690,7 +23889,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_p->refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":240
+      /* "ext/neuron_kernels.pyx":260
  *         if p.refractoriness:
  *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
  *                 p.refractory_steps[0 if p.shared_period else i]             # <<<<<<<<<<<<<<
@@ -23707,7 +23906,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_p->lastspike[__pyx_v_i]), __pyx_v_p->margin, __pyx_v_p->per_step) >= (__pyx_v_p->refractory_steps[__pyx_t_5]));
 
 
-      /* "ext/neuron_kernels.pyx":238
+      /* "ext/neuron_kernels.pyx":258
  *     for i in range(p.n):
  *         free = True
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23716,113 +23915,30 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":241
+    /* "ext/neuron_kernels.pyx":261
  *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
  *                 p.refractory_steps[0 if p.shared_period else i]
  *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,             # <<<<<<<<<<<<<<
  *                                 p.held_c, free)
- *         x = p.threshold_variable[i]
+ *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_p->n_vars, __pyx_v_i, __pyx_v_p->n, __pyx_v_p->values, __pyx_v_p->free_m, __pyx_v_p->held_m, __pyx_v_p->free_c, __pyx_v_p->held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":243
+    /* "ext/neuron_kernels.pyx":263
  *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,
  *                                 p.held_c, free)
- *         x = p.threshold_variable[i]             # <<<<<<<<<<<<<<
- *         if p.threshold_op == 0:
- *             crossed = x > p.threshold_level
-*/
-    __pyx_v_x = (__pyx_v_p->threshold_variable[__pyx_v_i]);
-
-    /* "ext/neuron_kernels.pyx":244
- *                                 p.held_c, free)
- *         x = p.threshold_variable[i]
- *         if p.threshold_op == 0:             # <<<<<<<<<<<<<<
- *             crossed = x > p.threshold_level
- *         elif p.threshold_op == 1:
-*/
-    switch (__pyx_v_p->threshold_op) {
-      case 0:
-
-      /* "ext/neuron_kernels.pyx":245
- *         x = p.threshold_variable[i]
- *         if p.threshold_op == 0:
- *             crossed = x > p.threshold_level             # <<<<<<<<<<<<<<
- *         elif p.threshold_op == 1:
- *             crossed = x >= p.threshold_level
-*/
-      __pyx_v_crossed = (__pyx_v_x > __pyx_v_p->threshold_level);
-
-      /* "ext/neuron_kernels.pyx":244
- *                                 p.held_c, free)
- *         x = p.threshold_variable[i]
- *         if p.threshold_op == 0:             # <<<<<<<<<<<<<<
- *             crossed = x > p.threshold_level
- *         elif p.threshold_op == 1:
-*/
-      break;
-      case 1:
-
-      /* "ext/neuron_kernels.pyx":247
- *             crossed = x > p.threshold_level
- *         elif p.threshold_op == 1:
- *             crossed = x >= p.threshold_level             # <<<<<<<<<<<<<<
- *         elif p.threshold_op == 2:
- *             crossed = x < p.threshold_level
-*/
-      __pyx_v_crossed = (__pyx_v_x >= __pyx_v_p->threshold_level);
-
-      /* "ext/neuron_kernels.pyx":246
- *         if p.threshold_op == 0:
- *             crossed = x > p.threshold_level
- *         elif p.threshold_op == 1:             # <<<<<<<<<<<<<<
- *             crossed = x >= p.threshold_level
- *         elif p.threshold_op == 2:
-*/
-      break;
-      case 2:
-
-      /* "ext/neuron_kernels.pyx":249
- *             crossed = x >= p.threshold_level
- *         elif p.threshold_op == 2:
- *             crossed = x < p.threshold_level             # <<<<<<<<<<<<<<
- *         else:
- *             crossed = x <= p.threshold_level
-*/
-      __pyx_v_crossed = (__pyx_v_x < __pyx_v_p->threshold_level);
-
-      /* "ext/neuron_kernels.pyx":248
- *         elif p.threshold_op == 1:
- *             crossed = x >= p.threshold_level
- *         elif p.threshold_op == 2:             # <<<<<<<<<<<<<<
- *             crossed = x < p.threshold_level
- *         else:
-*/
-      break;
-      default:
-
-      /* "ext/neuron_kernels.pyx":251
- *             crossed = x < p.threshold_level
- *         else:
- *             crossed = x <= p.threshold_level             # <<<<<<<<<<<<<<
- *         crossed = crossed and free
- *         if crossed:
-*/
-      __pyx_v_crossed = (__pyx_v_x <= __pyx_v_p->threshold_level);
-      break;
-    }
-
-    /* "ext/neuron_kernels.pyx":252
- *         else:
- *             crossed = x <= p.threshold_level
- *         crossed = crossed and free             # <<<<<<<<<<<<<<
+ *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free             # <<<<<<<<<<<<<<
  *         if crossed:
  *             spikes[n_spikes] = i
 */
-    if (__pyx_v_crossed) {
+    __pyx_t_6 = __pyx_f_7distsim_4_ext_14neuron_kernels__crosses((__pyx_v_p->threshold_variable[__pyx_v_i]), __pyx_v_p->threshold_op, __pyx_v_p->threshold_level);
+
+    if (__pyx_t_6) {
+
     } else {
 
-      __pyx_t_1 = __pyx_v_crossed;
+      __pyx_t_1 = __pyx_t_6;
+
       goto __pyx_L10_bool_binop_done;
     }
 
@@ -23830,17 +23946,17 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
     __pyx_L10_bool_binop_done:;
     __pyx_v_crossed = __pyx_t_1;
 
-    /* "ext/neuron_kernels.pyx":253
- *             crossed = x <= p.threshold_level
- *         crossed = crossed and free
+    /* "ext/neuron_kernels.pyx":264
+ *                                 p.held_c, free)
+ *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
  *         if crossed:             # <<<<<<<<<<<<<<
  *             spikes[n_spikes] = i
  *             n_spikes += 1
 */
     if (__pyx_v_crossed) {
 
-      /* "ext/neuron_kernels.pyx":254
- *         crossed = crossed and free
+      /* "ext/neuron_kernels.pyx":265
+ *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
  *         if crossed:
  *             spikes[n_spikes] = i             # <<<<<<<<<<<<<<
  *             n_spikes += 1
@@ -23848,7 +23964,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       (__pyx_v_spikes[__pyx_v_n_spikes]) = __pyx_v_i;
 
-      /* "ext/neuron_kernels.pyx":255
+      /* "ext/neuron_kernels.pyx":266
  *         if crossed:
  *             spikes[n_spikes] = i
  *             n_spikes += 1             # <<<<<<<<<<<<<<
@@ -23857,7 +23973,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
 
-      /* "ext/neuron_kernels.pyx":256
+      /* "ext/neuron_kernels.pyx":267
  *             spikes[n_spikes] = i
  *             n_spikes += 1
  *             p.lastspike[i] = t             # <<<<<<<<<<<<<<
@@ -23866,16 +23982,16 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       (__pyx_v_p->lastspike[__pyx_v_i]) = __pyx_v_t;
 
-      /* "ext/neuron_kernels.pyx":253
- *             crossed = x <= p.threshold_level
- *         crossed = crossed and free
+      /* "ext/neuron_kernels.pyx":264
+ *                                 p.held_c, free)
+ *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
  *         if crossed:             # <<<<<<<<<<<<<<
  *             spikes[n_spikes] = i
  *             n_spikes += 1
 */
     }
 
-    /* "ext/neuron_kernels.pyx":257
+    /* "ext/neuron_kernels.pyx":268
  *             n_spikes += 1
  *             p.lastspike[i] = t
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23884,7 +24000,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_p->refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":258
+      /* "ext/neuron_kernels.pyx":269
  *             p.lastspike[i] = t
  *         if p.refractoriness:
  *             p.not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
@@ -23894,19 +24010,19 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       if (__pyx_v_free) {
       } else {
 
-        __pyx_t_6 = __pyx_v_free;
+        __pyx_t_7 = __pyx_v_free;
         goto __pyx_L14_bool_binop_done;
       }
       __pyx_t_1 = (!__pyx_v_crossed);
 
 
-      __pyx_t_6 = __pyx_t_1;
+      __pyx_t_7 = __pyx_t_1;
 
       __pyx_L14_bool_binop_done:;
-      (__pyx_v_p->not_refractory[__pyx_v_i]) = __pyx_t_6;
+      (__pyx_v_p->not_refractory[__pyx_v_i]) = __pyx_t_7;
 
 
-      /* "ext/neuron_kernels.pyx":257
+      /* "ext/neuron_kernels.pyx":268
  *             n_spikes += 1
  *             p.lastspike[i] = t
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23917,7 +24033,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   }
 
 
-  /* "ext/neuron_kernels.pyx":259
+  /* "ext/neuron_kernels.pyx":270
  *         if p.refractoriness:
  *             p.not_refractory[i] = free and not crossed
  *     return n_spikes             # <<<<<<<<<<<<<<
@@ -23930,7 +24046,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":224
+  /* "ext/neuron_kernels.pyx":245
  * 
  * 
  * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23944,11 +24060,10 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 
 
 
-
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":262
+/* "ext/neuron_kernels.pyx":273
  * 
  * 
  * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,             # <<<<<<<<<<<<<<
@@ -23962,7 +24077,6 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   double *__pyx_v_values[3];
   double __pyx_v_old[3];
   double __pyx_v_total;
-  double __pyx_v_x;
   double __pyx_v_level;
   double __pyx_v_margin;
   double __pyx_v_per_step;
@@ -23998,12 +24112,13 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   Py_ssize_t __pyx_t_14;
   Py_ssize_t __pyx_t_15;
   Py_ssize_t __pyx_t_16;
-  uint8_t __pyx_t_17;
+  int __pyx_t_17;
+  uint8_t __pyx_t_18;
 
-  /* "ext/neuron_kernels.pyx":272
+  /* "ext/neuron_kernels.pyx":283
  *     cdef double* values[3]
  *     cdef double old[3]
- *     cdef double total, x, level = p.threshold_level, margin = p.margin             # <<<<<<<<<<<<<<
+ *     cdef double total, level = p.threshold_level, margin = p.margin             # <<<<<<<<<<<<<<
  *     cdef double per_step = p.per_step
  *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
 */
@@ -24014,9 +24129,9 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_margin = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":273
+  /* "ext/neuron_kernels.pyx":284
  *     cdef double old[3]
- *     cdef double total, x, level = p.threshold_level, margin = p.margin
+ *     cdef double total, level = p.threshold_level, margin = p.margin
  *     cdef double per_step = p.per_step             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
  *     cdef int op = p.threshold_op
@@ -24025,8 +24140,8 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_per_step = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":274
- *     cdef double total, x, level = p.threshold_level, margin = p.margin
+  /* "ext/neuron_kernels.pyx":285
+ *     cdef double total, level = p.threshold_level, margin = p.margin
  *     cdef double per_step = p.per_step
  *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1             # <<<<<<<<<<<<<<
  *     cdef int op = p.threshold_op
@@ -24038,7 +24153,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   __pyx_v_n_spikes = 0;
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":275
+  /* "ext/neuron_kernels.pyx":286
  *     cdef double per_step = p.per_step
  *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
  *     cdef int op = p.threshold_op             # <<<<<<<<<<<<<<
@@ -24049,7 +24164,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_op = __pyx_t_3;
 
-  /* "ext/neuron_kernels.pyx":276
+  /* "ext/neuron_kernels.pyx":287
  *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
  *     cdef int op = p.threshold_op
  *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period             # <<<<<<<<<<<<<<
@@ -24063,7 +24178,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_shared = __pyx_t_4;
 
-  /* "ext/neuron_kernels.pyx":277
+  /* "ext/neuron_kernels.pyx":288
  *     cdef int op = p.threshold_op
  *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
  *     cdef uint8_t* flags = p.not_refractory             # <<<<<<<<<<<<<<
@@ -24074,7 +24189,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_flags = __pyx_t_5;
 
-  /* "ext/neuron_kernels.pyx":278
+  /* "ext/neuron_kernels.pyx":289
  *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
  *     cdef uint8_t* flags = p.not_refractory
  *     cdef double* lastspike = p.lastspike             # <<<<<<<<<<<<<<
@@ -24085,7 +24200,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_lastspike = __pyx_t_6;
 
-  /* "ext/neuron_kernels.pyx":279
+  /* "ext/neuron_kernels.pyx":290
  *     cdef uint8_t* flags = p.not_refractory
  *     cdef double* lastspike = p.lastspike
  *     cdef const double* variable = p.threshold_variable             # <<<<<<<<<<<<<<
@@ -24096,7 +24211,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_variable = __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":280
+  /* "ext/neuron_kernels.pyx":291
  *     cdef double* lastspike = p.lastspike
  *     cdef const double* variable = p.threshold_variable
  *     cdef const int64_t* periods = p.refractory_steps             # <<<<<<<<<<<<<<
@@ -24107,7 +24222,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
   __pyx_v_periods = __pyx_t_8;
 
-  /* "ext/neuron_kernels.pyx":281
+  /* "ext/neuron_kernels.pyx":292
  *     cdef const double* variable = p.threshold_variable
  *     cdef const int64_t* periods = p.refractory_steps
  *     for k in range(n_vars * width):             # <<<<<<<<<<<<<<
@@ -24121,7 +24236,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/neuron_kernels.pyx":282
+    /* "ext/neuron_kernels.pyx":293
  *     cdef const int64_t* periods = p.refractory_steps
  *     for k in range(n_vars * width):
  *         free_m[k] = p.free_m[k]             # <<<<<<<<<<<<<<
@@ -24130,7 +24245,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
     (__pyx_v_free_m[__pyx_v_k]) = (__pyx_v_p->free_m[__pyx_v_k]);
 
-    /* "ext/neuron_kernels.pyx":283
+    /* "ext/neuron_kernels.pyx":294
  *     for k in range(n_vars * width):
  *         free_m[k] = p.free_m[k]
  *         held_m[k] = p.held_m[k]             # <<<<<<<<<<<<<<
@@ -24141,7 +24256,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   }
 
 
-  /* "ext/neuron_kernels.pyx":284
+  /* "ext/neuron_kernels.pyx":295
  *         free_m[k] = p.free_m[k]
  *         held_m[k] = p.held_m[k]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -24155,7 +24270,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/neuron_kernels.pyx":285
+    /* "ext/neuron_kernels.pyx":296
  *         held_m[k] = p.held_m[k]
  *     for k in range(n_vars):
  *         values[k] = p.values[k]             # <<<<<<<<<<<<<<
@@ -24166,7 +24281,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   }
 
 
-  /* "ext/neuron_kernels.pyx":286
+  /* "ext/neuron_kernels.pyx":297
  *     for k in range(n_vars):
  *         values[k] = p.values[k]
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -24180,7 +24295,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
     __pyx_v_i = __pyx_t_10;
 
-    /* "ext/neuron_kernels.pyx":287
+    /* "ext/neuron_kernels.pyx":298
  *         values[k] = p.values[k]
  *     for i in range(n):
  *         free = True             # <<<<<<<<<<<<<<
@@ -24189,7 +24304,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
     __pyx_v_free = 1;
 
-    /* "ext/neuron_kernels.pyx":288
+    /* "ext/neuron_kernels.pyx":299
  *     for i in range(n):
  *         free = True
  *         if refractoriness:             # <<<<<<<<<<<<<<
@@ -24198,7 +24313,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
     if (__pyx_v_refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":290
+      /* "ext/neuron_kernels.pyx":301
  *         if refractoriness:
  *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                 periods[0 if shared else i]             # <<<<<<<<<<<<<<
@@ -24215,7 +24330,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
       __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_lastspike[__pyx_v_i]), __pyx_v_margin, __pyx_v_per_step) >= (__pyx_v_periods[__pyx_t_11]));
 
 
-      /* "ext/neuron_kernels.pyx":288
+      /* "ext/neuron_kernels.pyx":299
  *     for i in range(n):
  *         free = True
  *         if refractoriness:             # <<<<<<<<<<<<<<
@@ -24224,7 +24339,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":291
+    /* "ext/neuron_kernels.pyx":302
  *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
  *                 periods[0 if shared else i]
  *         for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -24238,7 +24353,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_k = __pyx_t_13;
 
-      /* "ext/neuron_kernels.pyx":292
+      /* "ext/neuron_kernels.pyx":303
  *                 periods[0 if shared else i]
  *         for k in range(n_vars):
  *             old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -24249,7 +24364,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
     }
 
 
-    /* "ext/neuron_kernels.pyx":295
+    /* "ext/neuron_kernels.pyx":306
  *         # The numpy path's sums, in its order; each branch indexes its own
  *         # coefficients with constants, so that they stay in registers.
  *         if free:             # <<<<<<<<<<<<<<
@@ -24258,7 +24373,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
     if (__pyx_v_free) {
 
-      /* "ext/neuron_kernels.pyx":296
+      /* "ext/neuron_kernels.pyx":307
  *         # coefficients with constants, so that they stay in registers.
  *         if free:
  *             for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -24272,7 +24387,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
       for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
         __pyx_v_k = __pyx_t_13;
 
-        /* "ext/neuron_kernels.pyx":297
+        /* "ext/neuron_kernels.pyx":308
  *         if free:
  *             for k in range(n_vars):
  *                 total = free_m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -24281,7 +24396,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
         __pyx_v_total = (__pyx_v_free_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-        /* "ext/neuron_kernels.pyx":298
+        /* "ext/neuron_kernels.pyx":309
  *             for k in range(n_vars):
  *                 total = free_m[k * width + n_vars]
  *                 for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -24295,7 +24410,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_l = __pyx_t_16;
 
-          /* "ext/neuron_kernels.pyx":299
+          /* "ext/neuron_kernels.pyx":310
  *                 total = free_m[k * width + n_vars]
  *                 for l in range(n_vars):
  *                     total += free_m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
@@ -24306,7 +24421,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
         }
 
 
-        /* "ext/neuron_kernels.pyx":300
+        /* "ext/neuron_kernels.pyx":311
  *                 for l in range(n_vars):
  *                     total += free_m[k * width + l] * old[l]
  *                 values[k][i] = total             # <<<<<<<<<<<<<<
@@ -24317,7 +24432,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
       }
 
 
-      /* "ext/neuron_kernels.pyx":295
+      /* "ext/neuron_kernels.pyx":306
  *         # The numpy path's sums, in its order; each branch indexes its own
  *         # coefficients with constants, so that they stay in registers.
  *         if free:             # <<<<<<<<<<<<<<
@@ -24327,7 +24442,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
       goto __pyx_L12;
     }
 
-    /* "ext/neuron_kernels.pyx":302
+    /* "ext/neuron_kernels.pyx":313
  *                 values[k][i] = total
  *         else:
  *             for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -24342,7 +24457,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
       for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
         __pyx_v_k = __pyx_t_13;
 
-        /* "ext/neuron_kernels.pyx":303
+        /* "ext/neuron_kernels.pyx":314
  *         else:
  *             for k in range(n_vars):
  *                 total = held_m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -24351,7 +24466,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
         __pyx_v_total = (__pyx_v_held_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-        /* "ext/neuron_kernels.pyx":304
+        /* "ext/neuron_kernels.pyx":315
  *             for k in range(n_vars):
  *                 total = held_m[k * width + n_vars]
  *                 for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -24365,23 +24480,23 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_l = __pyx_t_16;
 
-          /* "ext/neuron_kernels.pyx":305
+          /* "ext/neuron_kernels.pyx":316
  *                 total = held_m[k * width + n_vars]
  *                 for l in range(n_vars):
  *                     total += held_m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
  *                 values[k][i] = total
- *         x = variable[i]
+ *         crossed = _crosses(variable[i], op, level) and free
 */
           __pyx_v_total = (__pyx_v_total + ((__pyx_v_held_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
         }
 
 
-        /* "ext/neuron_kernels.pyx":306
+        /* "ext/neuron_kernels.pyx":317
  *                 for l in range(n_vars):
  *                     total += held_m[k * width + l] * old[l]
  *                 values[k][i] = total             # <<<<<<<<<<<<<<
- *         x = variable[i]
- *         if op == 0:
+ *         crossed = _crosses(variable[i], op, level) and free
+ *         if crossed:
 */
         ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
       }
@@ -24389,104 +24504,21 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
     }
     __pyx_L12:;
 
-    /* "ext/neuron_kernels.pyx":307
+    /* "ext/neuron_kernels.pyx":318
  *                     total += held_m[k * width + l] * old[l]
  *                 values[k][i] = total
- *         x = variable[i]             # <<<<<<<<<<<<<<
- *         if op == 0:
- *             crossed = x > level
-*/
-    __pyx_v_x = (__pyx_v_variable[__pyx_v_i]);
-
-    /* "ext/neuron_kernels.pyx":308
- *                 values[k][i] = total
- *         x = variable[i]
- *         if op == 0:             # <<<<<<<<<<<<<<
- *             crossed = x > level
- *         elif op == 1:
-*/
-    switch (__pyx_v_op) {
-      case 0:
-
-      /* "ext/neuron_kernels.pyx":309
- *         x = variable[i]
- *         if op == 0:
- *             crossed = x > level             # <<<<<<<<<<<<<<
- *         elif op == 1:
- *             crossed = x >= level
-*/
-      __pyx_v_crossed = (__pyx_v_x > __pyx_v_level);
-
-      /* "ext/neuron_kernels.pyx":308
- *                 values[k][i] = total
- *         x = variable[i]
- *         if op == 0:             # <<<<<<<<<<<<<<
- *             crossed = x > level
- *         elif op == 1:
-*/
-      break;
-      case 1:
-
-      /* "ext/neuron_kernels.pyx":311
- *             crossed = x > level
- *         elif op == 1:
- *             crossed = x >= level             # <<<<<<<<<<<<<<
- *         elif op == 2:
- *             crossed = x < level
-*/
-      __pyx_v_crossed = (__pyx_v_x >= __pyx_v_level);
-
-      /* "ext/neuron_kernels.pyx":310
- *         if op == 0:
- *             crossed = x > level
- *         elif op == 1:             # <<<<<<<<<<<<<<
- *             crossed = x >= level
- *         elif op == 2:
-*/
-      break;
-      case 2:
-
-      /* "ext/neuron_kernels.pyx":313
- *             crossed = x >= level
- *         elif op == 2:
- *             crossed = x < level             # <<<<<<<<<<<<<<
- *         else:
- *             crossed = x <= level
-*/
-      __pyx_v_crossed = (__pyx_v_x < __pyx_v_level);
-
-      /* "ext/neuron_kernels.pyx":312
- *         elif op == 1:
- *             crossed = x >= level
- *         elif op == 2:             # <<<<<<<<<<<<<<
- *             crossed = x < level
- *         else:
-*/
-      break;
-      default:
-
-      /* "ext/neuron_kernels.pyx":315
- *             crossed = x < level
- *         else:
- *             crossed = x <= level             # <<<<<<<<<<<<<<
- *         crossed = crossed and free
- *         if crossed:
-*/
-      __pyx_v_crossed = (__pyx_v_x <= __pyx_v_level);
-      break;
-    }
-
-    /* "ext/neuron_kernels.pyx":316
- *         else:
- *             crossed = x <= level
- *         crossed = crossed and free             # <<<<<<<<<<<<<<
+ *         crossed = _crosses(variable[i], op, level) and free             # <<<<<<<<<<<<<<
  *         if crossed:
  *             spikes[n_spikes] = i
 */
-    if (__pyx_v_crossed) {
+    __pyx_t_17 = __pyx_f_7distsim_4_ext_14neuron_kernels__crosses((__pyx_v_variable[__pyx_v_i]), __pyx_v_op, __pyx_v_level);
+
+    if (__pyx_t_17) {
+
     } else {
 
-      __pyx_t_4 = __pyx_v_crossed;
+      __pyx_t_4 = __pyx_t_17;
+
       goto __pyx_L21_bool_binop_done;
     }
 
@@ -24494,17 +24526,17 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
     __pyx_L21_bool_binop_done:;
     __pyx_v_crossed = __pyx_t_4;
 
-    /* "ext/neuron_kernels.pyx":317
- *             crossed = x <= level
- *         crossed = crossed and free
+    /* "ext/neuron_kernels.pyx":319
+ *                 values[k][i] = total
+ *         crossed = _crosses(variable[i], op, level) and free
  *         if crossed:             # <<<<<<<<<<<<<<
  *             spikes[n_spikes] = i
  *             n_spikes += 1
 */
     if (__pyx_v_crossed) {
 
-      /* "ext/neuron_kernels.pyx":318
- *         crossed = crossed and free
+      /* "ext/neuron_kernels.pyx":320
+ *         crossed = _crosses(variable[i], op, level) and free
  *         if crossed:
  *             spikes[n_spikes] = i             # <<<<<<<<<<<<<<
  *             n_spikes += 1
@@ -24512,7 +24544,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
       (__pyx_v_spikes[__pyx_v_n_spikes]) = __pyx_v_i;
 
-      /* "ext/neuron_kernels.pyx":319
+      /* "ext/neuron_kernels.pyx":321
  *         if crossed:
  *             spikes[n_spikes] = i
  *             n_spikes += 1             # <<<<<<<<<<<<<<
@@ -24521,7 +24553,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
       __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
 
-      /* "ext/neuron_kernels.pyx":320
+      /* "ext/neuron_kernels.pyx":322
  *             spikes[n_spikes] = i
  *             n_spikes += 1
  *             lastspike[i] = t             # <<<<<<<<<<<<<<
@@ -24530,16 +24562,16 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
       (__pyx_v_lastspike[__pyx_v_i]) = __pyx_v_t;
 
-      /* "ext/neuron_kernels.pyx":317
- *             crossed = x <= level
- *         crossed = crossed and free
+      /* "ext/neuron_kernels.pyx":319
+ *                 values[k][i] = total
+ *         crossed = _crosses(variable[i], op, level) and free
  *         if crossed:             # <<<<<<<<<<<<<<
  *             spikes[n_spikes] = i
  *             n_spikes += 1
 */
     }
 
-    /* "ext/neuron_kernels.pyx":321
+    /* "ext/neuron_kernels.pyx":323
  *             n_spikes += 1
  *             lastspike[i] = t
  *         if refractoriness:             # <<<<<<<<<<<<<<
@@ -24548,7 +24580,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 */
     if (__pyx_v_refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":322
+      /* "ext/neuron_kernels.pyx":324
  *             lastspike[i] = t
  *         if refractoriness:
  *             flags[i] = free and not crossed             # <<<<<<<<<<<<<<
@@ -24558,19 +24590,19 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
       if (__pyx_v_free) {
       } else {
 
-        __pyx_t_17 = __pyx_v_free;
+        __pyx_t_18 = __pyx_v_free;
         goto __pyx_L25_bool_binop_done;
       }
       __pyx_t_4 = (!__pyx_v_crossed);
 
 
-      __pyx_t_17 = __pyx_t_4;
+      __pyx_t_18 = __pyx_t_4;
 
       __pyx_L25_bool_binop_done:;
-      (__pyx_v_flags[__pyx_v_i]) = __pyx_t_17;
+      (__pyx_v_flags[__pyx_v_i]) = __pyx_t_18;
 
 
-      /* "ext/neuron_kernels.pyx":321
+      /* "ext/neuron_kernels.pyx":323
  *             n_spikes += 1
  *             lastspike[i] = t
  *         if refractoriness:             # <<<<<<<<<<<<<<
@@ -24581,7 +24613,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   }
 
 
-  /* "ext/neuron_kernels.pyx":323
+  /* "ext/neuron_kernels.pyx":325
  *         if refractoriness:
  *             flags[i] = free and not crossed
  *     return n_spikes             # <<<<<<<<<<<<<<
@@ -24594,7 +24626,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":262
+  /* "ext/neuron_kernels.pyx":273
  * 
  * 
  * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,             # <<<<<<<<<<<<<<
@@ -24627,11 +24659,10 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_p
 
 
 
-
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":326
+/* "ext/neuron_kernels.pyx":328
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -24692,123 +24723,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 326, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 328, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 326, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 328, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 328, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 326, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 328, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 328, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 326, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 328, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 326, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 326, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 327, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 327, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 328, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 328, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 330, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 330, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 330, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 331, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 331, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 332, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 332, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 332, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 326, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 328, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24828,7 +24859,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 327, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 329, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
@@ -24877,17 +24908,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":343
+  /* "ext/neuron_kernels.pyx":345
  *     cdef ExactPass p
  *     cdef Py_ssize_t n_spikes
  *     _prepare_pass(&p, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_p), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 343, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_p), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 345, __pyx_L1_error)
 
 
-  /* "ext/neuron_kernels.pyx":346
+  /* "ext/neuron_kernels.pyx":348
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
  *     if p.n == 0:             # <<<<<<<<<<<<<<
@@ -24899,7 +24930,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":347
+    /* "ext/neuron_kernels.pyx":349
  *                   threshold_level)
  *     if p.n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -24917,7 +24948,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":346
+    /* "ext/neuron_kernels.pyx":348
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
  *     if p.n == 0:             # <<<<<<<<<<<<<<
@@ -24926,7 +24957,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":348
+  /* "ext/neuron_kernels.pyx":350
  *     if p.n == 0:
  *         return 0
  *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
@@ -24938,7 +24969,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":349
+    /* "ext/neuron_kernels.pyx":351
  *         return 0
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -24951,14 +24982,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 349, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 351, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 349, __pyx_L1_error)
+    __PYX_ERR(0, 351, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":348
+    /* "ext/neuron_kernels.pyx":350
  *     if p.n == 0:
  *         return 0
  *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
@@ -24967,7 +24998,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":350
+  /* "ext/neuron_kernels.pyx":352
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24980,7 +25011,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":351
+        /* "ext/neuron_kernels.pyx":353
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
  *         n_spikes = _exact_pass(&p, t, &spikes[0])             # <<<<<<<<<<<<<<
@@ -24991,7 +25022,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
         __pyx_v_n_spikes = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass((&__pyx_v_p), __pyx_v_t, (&(*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_6)) )))));
       }
 
-      /* "ext/neuron_kernels.pyx":350
+      /* "ext/neuron_kernels.pyx":352
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25008,14 +25039,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       }
   }
 
-  /* "ext/neuron_kernels.pyx":352
+  /* "ext/neuron_kernels.pyx":354
  *     with nogil:
  *         n_spikes = _exact_pass(&p, t, &spikes[0])
  *     return n_spikes             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 354, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   {
     PyObject *__pyx_temp;
@@ -25028,7 +25059,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":326
+  /* "ext/neuron_kernels.pyx":328
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -25050,7 +25081,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":369
+/* "ext/neuron_kernels.pyx":371
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
@@ -25108,98 +25139,98 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_slot,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 369, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 371, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 369, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 371, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 369, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 371, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 13)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 371, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 369, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 371, __pyx_L3_error)
     }
     __pyx_v_matrix = values[0];
     __pyx_v_held_matrix = values[1];
@@ -25208,16 +25239,16 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
     __pyx_v_held_offsets = values[4];
     __pyx_v_not_refractory = values[5];
     __pyx_v_lastspike = values[6];
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 372, __pyx_L3_error)
     __pyx_v_refractory_steps = values[8];
     __pyx_v_threshold_variable = values[9];
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[10]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[11]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[10]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 372, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[11]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 373, __pyx_L3_error)
     __pyx_v_slot = values[12];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 369, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 371, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25260,41 +25291,41 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/neuron_kernels.pyx":372
+  /* "ext/neuron_kernels.pyx":374
  *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
 */
-  __pyx_t_1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_matrix, 0); if (unlikely(!__pyx_t_1.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
-  __pyx_t_2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_matrix, 0); if (unlikely(!__pyx_t_2.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_matrix, 0); if (unlikely(!__pyx_t_1.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_matrix, 0); if (unlikely(!__pyx_t_2.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
   __pyx_t_3 = __pyx_v_variables;
   __Pyx_INCREF(__pyx_t_3);
-  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 372, __pyx_L1_error)
-  __pyx_t_4 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_offsets, 0); if (unlikely(!__pyx_t_4.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
-  __pyx_t_5 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_offsets, 0); if (unlikely(!__pyx_t_5.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_offsets, 0); if (unlikely(!__pyx_t_4.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_offsets, 0); if (unlikely(!__pyx_t_5.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
 
-  /* "ext/neuron_kernels.pyx":373
+  /* "ext/neuron_kernels.pyx":375
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,             # <<<<<<<<<<<<<<
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
 */
-  __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(__pyx_v_not_refractory, PyBUF_WRITABLE); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
-  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_lastspike, PyBUF_WRITABLE); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_refractory_steps, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_threshold_variable, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(__pyx_v_not_refractory, PyBUF_WRITABLE); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_lastspike, PyBUF_WRITABLE); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_refractory_steps, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_threshold_variable, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
 
-  /* "ext/neuron_kernels.pyx":372
+  /* "ext/neuron_kernels.pyx":374
  *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
 */
-  __pyx_t_10 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_self->s.p), __pyx_t_1, __pyx_t_2, ((PyObject*)__pyx_t_3), __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_v_dt, __pyx_t_8, __pyx_t_9, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_10 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_self->s.p), __pyx_t_1, __pyx_t_2, ((PyObject*)__pyx_t_3), __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_v_dt, __pyx_t_8, __pyx_t_9, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 374, __pyx_L1_error)
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_1, 1);; __pyx_t_1.memview = NULL; __pyx_t_1.data = NULL;
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_2, 1);; __pyx_t_2.memview = NULL; __pyx_t_2.data = NULL;
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -25306,62 +25337,62 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);; __pyx_t_9.memview = NULL; __pyx_t_9.data = NULL;
 
 
-  /* "ext/neuron_kernels.pyx":375
+  /* "ext/neuron_kernels.pyx":377
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
 */
-  __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_slot, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_slot, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_self->s.slot = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_11);
 
 
-  /* "ext/neuron_kernels.pyx":376
+  /* "ext/neuron_kernels.pyx":378
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
  *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
  *                            slot)
 */
-  __pyx_t_3 = PyTuple_New(10); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(10); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 378, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_INCREF(__pyx_v_matrix);
   __Pyx_GIVEREF(__pyx_v_matrix);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_matrix) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_matrix) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_held_matrix);
   __Pyx_GIVEREF(__pyx_v_held_matrix);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_held_matrix) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_held_matrix) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_variables);
   __Pyx_GIVEREF(__pyx_v_variables);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_offsets);
   __Pyx_GIVEREF(__pyx_v_offsets);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 3, __pyx_v_offsets) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 3, __pyx_v_offsets) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_held_offsets);
   __Pyx_GIVEREF(__pyx_v_held_offsets);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 4, __pyx_v_held_offsets) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 4, __pyx_v_held_offsets) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_not_refractory);
   __Pyx_GIVEREF(__pyx_v_not_refractory);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 5, __pyx_v_not_refractory) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 5, __pyx_v_not_refractory) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_lastspike);
   __Pyx_GIVEREF(__pyx_v_lastspike);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 6, __pyx_v_lastspike) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 6, __pyx_v_lastspike) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_refractory_steps);
   __Pyx_GIVEREF(__pyx_v_refractory_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_refractory_steps) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_refractory_steps) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_threshold_variable);
   __Pyx_GIVEREF(__pyx_v_threshold_variable);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_threshold_variable) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_threshold_variable) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_slot);
   __Pyx_GIVEREF(__pyx_v_slot);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_slot) != (0)) __PYX_ERR(0, 376, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_slot) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "ext/neuron_kernels.pyx":379
+  /* "ext/neuron_kernels.pyx":381
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
  *                            slot)
  *         self.op.run = _exact_step_op             # <<<<<<<<<<<<<<
@@ -25370,7 +25401,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op;
 
-  /* "ext/neuron_kernels.pyx":380
+  /* "ext/neuron_kernels.pyx":382
  *                            slot)
  *         self.op.run = _exact_step_op
  *         self.op.state = <void*>&self.s             # <<<<<<<<<<<<<<
@@ -25379,7 +25410,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
 */
   __pyx_v_self->op.state = ((void *)(&__pyx_v_self->s));
 
-  /* "ext/neuron_kernels.pyx":369
+  /* "ext/neuron_kernels.pyx":371
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
@@ -25408,7 +25439,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":382
+/* "ext/neuron_kernels.pyx":384
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -25468,14 +25499,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/neuron_kernels.pyx":384
+  /* "ext/neuron_kernels.pyx":386
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 384, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 386, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -25488,7 +25519,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":382
+  /* "ext/neuron_kernels.pyx":384
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -25711,7 +25742,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_6__setstate
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":387
+/* "ext/neuron_kernels.pyx":389
  * 
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25725,7 +25756,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   Py_ssize_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":388
+  /* "ext/neuron_kernels.pyx":390
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state             # <<<<<<<<<<<<<<
@@ -25734,7 +25765,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
 */
   __pyx_v_s = ((struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState *)__pyx_v_state);
 
-  /* "ext/neuron_kernels.pyx":389
+  /* "ext/neuron_kernels.pyx":391
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25747,7 +25778,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":390
+        /* "ext/neuron_kernels.pyx":392
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:
  *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0             # <<<<<<<<<<<<<<
@@ -25767,7 +25798,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
         __pyx_v_s->slot->count = __pyx_t_1;
       }
 
-      /* "ext/neuron_kernels.pyx":389
+      /* "ext/neuron_kernels.pyx":391
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25784,7 +25815,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
       }
   }
 
-  /* "ext/neuron_kernels.pyx":391
+  /* "ext/neuron_kernels.pyx":393
  *     with nogil:
  *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
  *     return 0             # <<<<<<<<<<<<<<
@@ -25797,7 +25828,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":387
+  /* "ext/neuron_kernels.pyx":389
  * 
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25812,7 +25843,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":394
+/* "ext/neuron_kernels.pyx":396
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -25838,7 +25869,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":402
+  /* "ext/neuron_kernels.pyx":404
  *     cdef double old[MAX_VARIABLES]
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
@@ -25854,7 +25885,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_m = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":403
+  /* "ext/neuron_kernels.pyx":405
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
@@ -25870,7 +25901,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_c = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":404
+  /* "ext/neuron_kernels.pyx":406
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
@@ -25879,7 +25910,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":405
+  /* "ext/neuron_kernels.pyx":407
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25893,7 +25924,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":406
+    /* "ext/neuron_kernels.pyx":408
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):
  *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -25904,7 +25935,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":407
+  /* "ext/neuron_kernels.pyx":409
  *     for k in range(n_vars):
  *         old[k] = values[k][i]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25918,7 +25949,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":408
+    /* "ext/neuron_kernels.pyx":410
  *         old[k] = values[k][i]
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -25927,7 +25958,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-    /* "ext/neuron_kernels.pyx":409
+    /* "ext/neuron_kernels.pyx":411
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -25939,7 +25970,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     if (__pyx_t_6) {
 
 
-      /* "ext/neuron_kernels.pyx":410
+      /* "ext/neuron_kernels.pyx":412
  *         total = m[k * width + n_vars]
  *         if c != NULL:
  *             total += c[k * n + i]             # <<<<<<<<<<<<<<
@@ -25948,7 +25979,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
       __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
 
-      /* "ext/neuron_kernels.pyx":409
+      /* "ext/neuron_kernels.pyx":411
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -25957,7 +25988,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     }
 
-    /* "ext/neuron_kernels.pyx":411
+    /* "ext/neuron_kernels.pyx":413
  *         if c != NULL:
  *             total += c[k * n + i]
  *         for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25971,7 +26002,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
       __pyx_v_l = __pyx_t_9;
 
-      /* "ext/neuron_kernels.pyx":412
+      /* "ext/neuron_kernels.pyx":414
  *             total += c[k * n + i]
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
@@ -25982,7 +26013,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     }
 
 
-    /* "ext/neuron_kernels.pyx":413
+    /* "ext/neuron_kernels.pyx":415
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]
  *         values[k][i] = total             # <<<<<<<<<<<<<<
@@ -25993,7 +26024,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":394
+  /* "ext/neuron_kernels.pyx":396
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -26011,7 +26042,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":427
+/* "ext/neuron_kernels.pyx":429
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -26059,46 +26090,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 429, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 429, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 429, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 429, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 429, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 427, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 429, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 429, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 429, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 429, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 428, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 429, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 429, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 430, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 429, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26145,7 +26176,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/neuron_kernels.pyx":429
+  /* "ext/neuron_kernels.pyx":431
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]             # <<<<<<<<<<<<<<
@@ -26154,7 +26185,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":430
+  /* "ext/neuron_kernels.pyx":432
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -26163,7 +26194,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":431
+  /* "ext/neuron_kernels.pyx":433
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -26181,7 +26212,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":432
+  /* "ext/neuron_kernels.pyx":434
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):             # <<<<<<<<<<<<<<
@@ -26208,7 +26239,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":431
+  /* "ext/neuron_kernels.pyx":433
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -26218,7 +26249,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":433
+    /* "ext/neuron_kernels.pyx":435
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -26231,14 +26262,14 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 433, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 435, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 433, __pyx_L1_error)
+    __PYX_ERR(0, 435, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":431
+    /* "ext/neuron_kernels.pyx":433
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -26247,7 +26278,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   }
 
-  /* "ext/neuron_kernels.pyx":434
+  /* "ext/neuron_kernels.pyx":436
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -26267,7 +26298,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->lastspike = __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":435
+  /* "ext/neuron_kernels.pyx":437
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -26287,7 +26318,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->refractory_steps = __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":436
+  /* "ext/neuron_kernels.pyx":438
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -26307,27 +26338,27 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->not_refractory = __pyx_t_10;
 
-  /* "ext/neuron_kernels.pyx":437
+  /* "ext/neuron_kernels.pyx":439
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)             # <<<<<<<<<<<<<<
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 437, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 439, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 437, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 437, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 439, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
-  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 437, __pyx_L1_error)
+  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 439, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 437, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 437, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_11);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 437, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
   __pyx_t_4 = 0;
   __pyx_t_5 = 0;
   __pyx_t_11 = 0;
@@ -26336,7 +26367,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/neuron_kernels.pyx":438
+  /* "ext/neuron_kernels.pyx":440
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op             # <<<<<<<<<<<<<<
@@ -26345,7 +26376,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op;
 
-  /* "ext/neuron_kernels.pyx":439
+  /* "ext/neuron_kernels.pyx":441
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -26354,7 +26385,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/neuron_kernels.pyx":427
+  /* "ext/neuron_kernels.pyx":429
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -26378,7 +26409,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":441
+/* "ext/neuron_kernels.pyx":443
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26438,14 +26469,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/neuron_kernels.pyx":443
+  /* "ext/neuron_kernels.pyx":445
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -26458,7 +26489,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":441
+  /* "ext/neuron_kernels.pyx":443
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26681,93 +26712,67 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_6__s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":446
+/* "ext/neuron_kernels.pyx":448
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
  *     cdef RefractoryFlags self = <RefractoryFlags>state
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+ *     if self.n:
 */
 
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_state, CYTHON_UNUSED int64_t __pyx_v_step, double __pyx_v_t, double __pyx_v_dt) {
   struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self = 0;
-  double __pyx_v_margin;
-  double __pyx_v_per_step;
-  Py_ssize_t __pyx_v_i;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
-  Py_ssize_t __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
+  int __pyx_t_2;
   __Pyx_RefNannySetupContext("_refractory_op", 0);
 
-  /* "ext/neuron_kernels.pyx":447
+  /* "ext/neuron_kernels.pyx":449
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state             # <<<<<<<<<<<<<<
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
- *     cdef Py_ssize_t i
+ *     if self.n:
+ *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_state);
   __Pyx_INCREF(__pyx_t_1);
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/neuron_kernels.pyx":448
+  /* "ext/neuron_kernels.pyx":450
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t i
- *     for i in range(self.n):
+ *     if self.n:             # <<<<<<<<<<<<<<
+ *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,
+ *                          self.not_refractory)
 */
-  __pyx_v_margin = (1e-3 * __pyx_v_dt);
-  __pyx_v_per_step = (1.0 / __pyx_v_dt);
+  __pyx_t_2 = (__pyx_v_self->n != 0);
 
-  /* "ext/neuron_kernels.pyx":450
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
- *     cdef Py_ssize_t i
- *     for i in range(self.n):             # <<<<<<<<<<<<<<
- *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
- *             self.refractory_steps[0 if self.shared else i]
-*/
+  if (__pyx_t_2) {
 
-  __pyx_t_2 = __pyx_v_self->n;
-  __pyx_t_3 = __pyx_t_2;
-
-  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
-    __pyx_v_i = __pyx_t_4;
-
-    /* "ext/neuron_kernels.pyx":452
- *     for i in range(self.n):
- *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
- *             self.refractory_steps[0 if self.shared else i]             # <<<<<<<<<<<<<<
- *     return 0
-*/
-    if (__pyx_v_self->shared) {
-
-      __pyx_t_5 = 0;
-    } else {
-
-      __pyx_t_5 = __pyx_v_i;
-    }
 
     /* "ext/neuron_kernels.pyx":451
- *     cdef Py_ssize_t i
- *     for i in range(self.n):
- *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
- *             self.refractory_steps[0 if self.shared else i]
+ *     cdef RefractoryFlags self = <RefractoryFlags>state
+ *     if self.n:
+ *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,             # <<<<<<<<<<<<<<
+ *                          self.not_refractory)
  *     return 0
 */
-    (__pyx_v_self->not_refractory[__pyx_v_i]) = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_self->lastspike[__pyx_v_i]), __pyx_v_margin, __pyx_v_per_step) >= (__pyx_v_self->refractory_steps[__pyx_t_5]));
+    __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pass(__pyx_v_self->n, __pyx_v_self->lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_self->refractory_steps, __pyx_v_self->shared, __pyx_v_self->not_refractory);
 
+    /* "ext/neuron_kernels.pyx":450
+ * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RefractoryFlags self = <RefractoryFlags>state
+ *     if self.n:             # <<<<<<<<<<<<<<
+ *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,
+ *                          self.not_refractory)
+*/
   }
 
-
   /* "ext/neuron_kernels.pyx":453
- *         self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
- *             self.refractory_steps[0 if self.shared else i]
+ *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,
+ *                          self.not_refractory)
  *     return 0             # <<<<<<<<<<<<<<
 */
   {
@@ -26776,20 +26781,17 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":446
+  /* "ext/neuron_kernels.pyx":448
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
  *     cdef RefractoryFlags self = <RefractoryFlags>state
- *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+ *     if self.n:
 */
 
   /* function exit code */
   __pyx_L0:;
   __Pyx_XDECREF((PyObject *)__pyx_v_self);
-
-
-
 
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
@@ -28390,14 +28392,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Exact
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep)) __PYX_ERR(0, 362, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
@@ -28407,8 +28409,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Exact
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactStep, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactStep, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28425,14 +28427,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 418, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
@@ -28442,8 +28444,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -29660,50 +29662,50 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":159
+  /* "ext/neuron_kernels.pyx":180
  * 
  * # Threshold comparisons of the compiled step: variable OP level.
  * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 159, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":326
+  /* "ext/neuron_kernels.pyx":328
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 326, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 328, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":382
+  /* "ext/neuron_kernels.pyx":384
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 382, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 384, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 382, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 384, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -29733,19 +29735,19 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":441
+  /* "ext/neuron_kernels.pyx":443
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 441, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -29949,38 +29951,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{40},{45},{34},{96},{66},{36},{30},{37},{35},{5},{8},{9},{27},{29},{17},{2},{3},{2},{3},{15},{33},{35},{23},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{10},{12},{23},{5},{6},{7},{6},{6},{6},{6},{13},{11},{12},{1},{2},{5},{5},{8},{1},{9},{6},{8},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{1},{4},{10},{8},{3},{16},{16},{8},{4},{10},{5},{6},{4},{4},{6},{5},{4},{7},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{146},{320},{241},{112},{21}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{40},{45},{34},{96},{66},{36},{30},{37},{35},{5},{8},{9},{27},{29},{17},{2},{3},{2},{3},{15},{33},{35},{23},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{10},{12},{23},{5},{6},{7},{6},{6},{6},{6},{13},{11},{12},{1},{2},{5},{5},{8},{1},{9},{8},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{1},{4},{10},{3},{16},{16},{8},{4},{10},{5},{6},{4},{4},{6},{5},{4},{7},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{125},{320},{241},{112},{21}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1684 bytes) */
-static const char cstring[] = "x\332\235U\313s\0335\030O&)\270\020\036IhK\351\224\221I\301}\032\234\000\315P\246L\010\351cZ\3328.\345\250\221we[\315\256\264\226\264\306f\006\350\321\307=\356q\217{\334\243\217>\346\350\343\036\373\047\364O\340\323\256_I\n\207z\306\332O\322\367\374}\017!\242\3217]$\352/\250\245\357^\325\222R\324\220\244\351R\256\257\225+H\013\264\265\211\224&\232\242\016\221\214\324\035\252~@?\376J]!{\317\031\375\003\211\006\372\321\022\\\263\246/|\205\010\267\221\315\244Qw\362\230\361\311\205\322\222\331\324\236cFB\376\357\375\361\263)\347\335\237v\t\347B#\242\024kr\343\257\244\304\276%\270\323Cn\346d\007\234|\310;\304a6r\205Mo\"\332\365@\026T\225\254\222\261[j\010\251%\341\245\233\250\t\252&\314\252E<\n\246\020\3512\205\236\010\200@\267\000\257\335\236n\t\216\340\314\246\016\253S\t\340\2005\343\037h\225\206\211\243\375\275\375[\337n\177\233y+\251AW!\345\327-\007\034\245\312\200V\367\231\243A\273\356yT\225\321\303\006\352\t\037q\n~A\024\036\360\315\013\350\026\345HQm\010T\312b&\232\t\216A\234\361fi\014\023\353P#}\2178\212\226\211mc\340\243\226p\034s\047\270*\223\272e3e\322Hy\266v\365\327\234\372\0224\035R\311\251\243\312^\257\333\264\030\207\344)\2464\024\002\"\262\351\233\212\200}.es\001\3017\210\357h\204\261\244\266oQ\214\221\355g\326\271\340\267\000\214\016#\016\334\202*\2461\346\276\353\365\312\330\022\222\226]\220cDJ\322C\r\302\234<b\346z\220\206y6\337%\272u\212C4\032\200\203B\256\2574j\021\010Xp\212 F\337\345\310\003\374\363p\314\341#\324EW\037\241\033\250r\r\371\236m\212\030TJ\326=\301\327pH3\313\224\331H\n\r`i\250\034\303\305\204}\202yz\3178\205\034e\2623\016E\235F\031r\246\225\307\016\351\315l+\274\374;\323\214\001WO!+\257\335\272q\237w\250\324y\234\004\355\347%\226\267%\202\362D\036\263\016\035H\3641\205o\247\341x3\237\300\321\241\274\251[~\226\345L\223\343\010\313\010\344\351\002\014I\371\r\267y\257\030\010\3636U\345y\274\255\211\231\372\261\234\354\324v\037>\334s\034\346Aa\355u\001\232\032\3002%\312\323\312\262\262`0\236\27725`\"y\303\245\001\027\013\357\276\276\257""\367\036\353\307z\357`\n\374=\310\226:\261=m\3474\303)k\047Y\3066k\264\355Sn\321g\017\016\366j\017\236>\376\005?\335\257\2311Y\236ML\214\367{]\370\377\002\343\002?\201\006\004]\030\217[\032\332\010Z\3064\375\214hR\3154u\315\201md\340\327\360\271e\276\315\211_\360\313\333\303P.a<\373\n\333w\262;N\334\374k\314c\014-\216\255\026\265\016\225\357\346\273\261\026C\232\201\224S>\317\212\206\342=>\341\353h\223{\243\243\355\023g\242v2\001N!9=\240]\263\001\030\247\256\2509\327O\301\213\261\246\312\304\302\224\231\005\302\207IIavM\n\016\327\375F\003&\257\352q\213\211\362\224E\325\211\242\226\005uN1`\000S\335\242ub\035Z\302\347\032\006\037\2140\267\014\316\350\362\361\241gk;\013\033\314\345-\003I\204\267\202B\334\331|\247R\302D2\025\226\265nN\345%>Oc\030\0048\327l\346\202\202\276\203\006\030?/\rx\\\261\225\255n\213:\266\311\000\2549=\351\223\331\246\233\221\343i\307\230\ro\036\355\232:P\371\362\047=\234\316\031\027&4\343\023\035\2718\274~\346\3513O\036\3478cS\034C\337+\223\001x@](8<\233I\020\367\330\230\347\001b\263H\014e\202\366\20477\301\262\370NN4I\233\346\311\220f:\201\246\361\023\221\r\007X\240\024\214\333\312\021\271\327\nr.u&\230w\217\322\346/}Kk\335\222 \"\000\001\207v\2503\333\noFO\206\030\324)x\234\247\000\336n\237\252\351x\353>}\271\230.\277\327\277\021T_.\276^Y8s1<\033\235\217\3321\234^\030](E\235\270\032[\311z\262\223._\014\317\205\365\350\243X\047\233I5]~\367\345\337\301\363\260\022\356\206*\372\"\332\215\374\370~\2625\372\376\336\260q\264sT\033\355\327F\265gi\341\303\376\213p1\\M\317\276\227\026V\372{\301\271\200\004\355\327\205\205\017.\205\305\360\273h%\336\211k\311\331\301\352\340\312\2405|1\332\257\246\037\243h1:\0279I\021<\372p\341\314\347a\r\016V_-\303\371+\260\372G\337\nV\323\302\331t\2710*|\006Z\356D\304x\323\355w\202j`\205\353\341\317\241\025]\216\033\311NR\033,\r6\007\325t\345\223\340\036pn\301\305\205x)\336N\276\007\213\033\203\332\360\335\241<Z;\252\244+\027\303\363a;Z\212\266\242&8\364\301\340\371\2602\334\035\252\243\322\250z<\220\271\270e\004~\274""\337\277;\025%\351\312Zp=\334\t\253i\341\343`1\370\034\316\027\215\204\354\257\367w2\237\337\357\337\0166\202\337\301Gp\332D\372i\274\032o\200\311\305|{9&\261J6\000\340c\210\245+\033Q%z\020\357\302\345\325Ai\2706\334\034\036\014\333\351\225\033\361f|\020\313\344|\322\2018\257\\\007]\277\201\370o\203\342\240\002\370}2\305\357\365;\013g\212@\230\344.\305\225\334\332\245\014\376\334\364\374r)\274\035}\025/\306\353\361\317q\006\356\177\201\3366\000\334\016\276\002h\3263D\326\243\307\311;\tI\024\300[\235\203c5X\rJ\341j\2701\331\334\014\t\024N\361-\3604\300\\\010\332a\001x\266!\227\333\203\355\341\366\321\355\321A\r\002\376b\341\314\032h/\006[A+t\343;\t\033\374}TM\327.\207\317F\305\255\321\326}\000mm=s\275\277\324\337\352\223\264\360Q\277m\366\235\376\363\240\022\354\006\022\274,\036/\334\365\340\016x;\366)k\tb2Yy\271\363\n\244\3772\016\206v\364e\364Ob\017\212\377\002\203\302\302\316";
-    PyObject *data = __Pyx_DecompressString(cstring, 1684, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1666 bytes) */
+static const char cstring[] = "x\332\235U\313s\0335\030\257\047)\244\020\nI\240\245@;rSp\241\255\301M\207d(S\306\204\3641\024\032\307\245\0345\362\256l\213\354JkIklf\200\036}\334\343\036\367\270\307=\372\350\243\217>\356\261\177\002\177\002\237v\375J\002\034\360\214\265\237\244\357\371\373\036BD\243/zH4~\241\226~pSKJQS\222\226K\271\376\264\\AZ\240\235\273Hi\242)\352\022\311H\303\241\352+\364\365\017\324\025\262\377\202\321_\221h\242\257-\3015k\371\302W\210p\033\331L\032u\247\217\031\237](-\231M\355%f$\344\177\336\237<\233s>\370f\237p.4\"J\261\0267\376JJ\354;\202;}\344fNv\301\311\047\274K\034f#W\330\3646\242=\017dAU\311*\031\273\245\246\220Z\022^\272\215Z\240j\306\254\332\304\243`\n\221\036S\350G\001\020\3506\340\265\337\327m\301\021\234\331\324a\r*\001\034\260f\374\003\255\3220qtxpx\347\336\336\275\314[I\r\272\n)\277a9\340(U\006\264\206\317\034\r\332u\337\243\252\214\2364Q_\370\210S\360\013\242\360\200oY@\267)G\212jC\240R\0263\321Lp\014\342\214\267JS\230X\227\032\351\207\304Q\264Ll\033\003\037\265\204\343\230;\301U\2314,\233)\223F\312\263\265\247?\347\324\227\240\351\230JN\035U\366\372\275\226\3058$O1\245\241\020\020\221-\337T\004\354s)\233\013\010\276I|G#\214%\265}\213b\214l?\263\316\005\277\003`t\031q\340\026T1\2151\367]\257_\306\226\220\264\354\202\034#R\222>j\022\346\344\0213\327\2034,\263\371.\321\3553\034\242\331\004\034\024r}\245Q\233@\300\202S\0041\372.G\036\340\237\207c\016\277G=t\363{t\013U>E\276g\233\"\006\225\222\365N\3615\035\322\3122e6\222B\003X\032*\307p1a\237b\236\3373N!G\231\354\202CQ\247Y\206\234i\345\261cz;\333\n/\377.4c\300\325S\310\312k\267a\334\347]*u\036\047A\207y\211\345m\211\240<\221\307\254c\007\022}B\341\377\323p\262\231O\341\350P\336\322m?\313r\246\311q\204e\004\362t\001\206\244\374\017\267y\257\030\010\3636U\345e\274\255\231\231\306\211\234T\353\373O\236\0348\016\363\240\260\016z\000M\035`\231\023\345yeYY0\030/_\231\0320\221\374\303\245\001\027\013\357\221~\244\017\236\352\247\372\340h\016\374C\310\226:\265=k\347,\303\031k\247Y\2466\353\264\343Sn\321\347\217\217\016""\352\217\237=\375\016?;\254\2331Y^LL\214\017\373=\370\177\007\343\002\377\010\r\010\2720\236\2664\264\021\264\214i\372\005\321\242\232i\352\232\003\333\310\300\257\351s\313|[3\277\340\227\267\207\241\\\302x\366\025\266\357dw\234\270\371\327\230\307\030Z\034[mj\035+\337\315wS-\2064\003)\247|\236\025\r\305\007|\306\327\325&\367FG\307\047\316L\355l\002\234Ar~@{f\0030\316]QK\256\237\201\027cM\225\211\205)3\013\204\017\223\222\302\354\232\025\034n\370\315&L^\325\347\026\023\3459\213j\020E-\013\352\234b\300\000\246\272E\033\304:\266\204\3175\014>\030an\031\234\321\345\223C\317\326v\0266\230\313[\006\222\010o\005\205\270\263\371N\245\204\211d*,k\335\234\312K|\231\3060\010p\256\331\314\005\005}\007\r0}^\232\360\270b+[\3356ul\223\001Xsz\326\047\213M/#\247\323\2161\033\336<\3323u\240\362\3457z<\23733\351\\\020\336=\363\350\231\307\216s\2341(\216\241\343\225\301\036\236N\027J\r/\246\021D<5\343y\200\325\"\006OxK3+\213\350\364\014\223\264e\036\ti\346\021h\230>\n\3318\200\005\222o\034U\216\310\375T\220e\2513\301\274_\2246\177\351[Z\353\266\004\021\0011;\264K\235\305Vx\013z6\266\2402\301\323\034tx\255}\252\346\003\255\367\354e!]}cp+\250\275,\374\265~\356\374\225\360Bt)\352\304pzyr\271\024u\343Zl%[I5]}\375\345\037\301\213\260\022\356\207*\272\036\355G~\374(\331\231|\371p\324\034W\307\365\311a}R\177\236\256]\034\374\022\026\302\r\303\336I\337\272\230\256\177\024V\303zT\210\256\304\305\370^\254\222\033\t\231\354>\032u\306\253\343jz\365Z\310\343jl\214_<w\376Z\306\270\361j\025E\205W\240\340\327\201\025l\244k\027\322\325\265\311\332\007a1\274\037\021\243\2707\350\006\265\300\n\267\302oC+\272\0327\223jR\037\256\014\357\016k\351\372\273\301C\340\334\201\213\313\361J\274\227|9\334\030n\017\353\243\327Gr\2749\256\244\353W\302Ka\047Z\211v\242V\\O\336\032\276\030UF\373#5.MjgB\230E,#\360\343\315\301\203\271(I\3277\203\317 \264Z\272\366NP\010\256\301y\301H\310\301\326\240\232\371\374\346`7\330\016~\006\037\301i\210(z?\336\210\267\301d!\337^\215\t\300\261\235\324\322\013o\244k\353\203\203\340""\275\200\004\235t};\252D\217\343}\270\2749,\2156GwGG\243Nz\343V|7>\212er)\351B\2347>\003]?\201\370O\303\342\260\002\370\275;\307\357\257\327\316\235/\002a\362\270\022Wrk\037\002\3143\323\313\313\207\341n\364I\\\210\267\342o\343\014\334\177\003\275c\000\330\r>\001h\2662D\266\242\247\311k\tI\024\300[[\202c#\330\010J\341F\270=\333\334\016\t\224L\361\177\340i\200\271\034t\3025\340\331\203\\\356\r\367F{\343\335\311Q\035\002\276~\356\374&h/\006;A;t\343\373\t\033\3761\256\245\233W\303\347\223\342\316d\007j,\335\334\312\\\037\254\014v\006$]{{\3201\373\356\340EP\t\366\003\t^\026\027\3716\326\266\202\373\340\355\324\247\254\372\211\311d\345e\365\025H\377n\034\014\355\350\343\350\317\304\036\026\377\006\305\360\265\270";
+    PyObject *data = __Pyx_DecompressString(cstring, 1666, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2200 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).1 \377to 32 st\377ate vari\377ables: <\377MemoryVi\377ew of <c\377ontiguou\377s and di\331rK\001\007\rin\021\005st\337rided\"\010 o\233r \004\031><(\tA\006>\377?Cannot \277assign\254\001r\377ead-only\353 m\240\002v\242\000Inv\377alid mod?e, exp\353\000|\000\367\047c\047t\001\047for\377tran\047, g|H\000%\005shape\222\000\377 axis No\366\200 th\255 Cyth\367on \021\000deli\307ber\232 k\000\320\001ct\367er \"\000n PE\337P-484\212\"re\376\332!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \363 p\316\000%\tt\177hen set[\000\367e \047\357\002atio\377n_typing\335\047\355$ive\260AFa\377lse.add_>\231 ecoll\334@+\000\377s.abcdis\366\303Aen\001\002xt/n\367eurG\000kern\377els.pyxg\367cin\321@sist>\206` argu\216a\r\000\3760\003dno def\377ault __r\377educe__ {duy\002non-\336@\317vial\033\000H\000it\377__numpy.\177_core.m5\000\377iarray fwail\354\003imp\204@\276\033\tumath\021\016o\373ff\205 s mus\357t ha\356\000one} \341\000umn p\375 \374\311\003\021\001K x (K\377 + 1) up\271d\301\204\001P\000rix\031\014f\347lag\264\204\002F\001ref\177ractoryJ\001\347iodF\014\027\006ine\347ss 7\002m\007sel\373f.\342@tspik\233e,\n\002op\002\003P\007_^\325 ps c\266\204\003b\273\001\337nvert\366Ca \371P\335c\221\206\003 for \037pickl\346@D\n\0143\374\277\206\013\271,length\371u\227b\372\206\001alloc\030\372\206\001\251C\301 a.\013\020\246\205\003\370\206\0016\325\206\003s.\344)ce\250D\347\000\376\211HASCIIEl\267lip\346`Ex\362 SWtep\000\006.\321fc\355\205\002#__\017\t\200a\223\210\001_\013\017\331!\377_opGtGtE\277LtLtER\312FF\002\347@s\000\014V\017\017\017]\0164\rm\004\377Sequence\377THRESHOL_D_OPS\243\211\001.\250\211\007\337__Pyx\001\000Di\177ct_Next\234\000\373__\314\206\004e____\374\241\207\002\000\006_getit\313em\026\001d0\001 \000fu\003nc&\001\030\000\230\212\0022\001\273\205\003<\001\357main\003\002odu\335lM\002nam\002\003ew\372]\001p~\000check\303suT\000\n\001?\004\025\001tyope__\037\001un\362boe_En \005vt\377\212\001\036""\241\001qualO\005\372\206\005\241N\366\224\207\006ex\325\001set_\360\203\005\270F\357\000\274N__te\333st\211 is\257\207\001ou\177tineabc\207\204\005\377_buffera\377syncio.c\373or\035\003sbase\177ccline_\201 \377tracebac\377kcountdi\177stsim._\361 \035.\347\210\013dtd\362\002l\000\206\215\003\376\302@odeenum~\333\212\002errore\237\204\001\360\266\206\002\004\003\315\207\003\000\t_per\371_\311\211\003\320\207\001sform\373at\330\213\004free_\375c\001\002mheld_qc\001\002\006\003\223\210\002ces\r\003\237atrix\037\002\347\210\004i\177idindex\204a\275s\000\002izek\337\207\006m\237argin<\005\336\210\003msem\367\214\001\357\214\001nn_\212\210\002\177sn_vars\211a\377ndimnot_n\344\210\007obj\324\211\004pp\257 8\300\007\320\001\254\210\001pop\267\210\010\333\002\256\302\210\rreg\257\213\001r\202\211\001s\363et\234\213\004\304\215\002sharweds\264\000slo\230\211\003\277sstart\206\211\002t\177ep_opst\000\001\377ructtthr\372\212 o\243 levelf\005\007op\021\007\212\220\005un\256\001~\334\212\003values\243\220\006\377xO\200\001\330\004\n\210\377+\220Q\200\001\360\014\000\377\005\031\230\t\240\026\240q\375\250\023\000\027\320\027\047\240v\377\250Q\250c\260\023\260A\377\330\004\031\230\025\230b\240\377\017\250t\2602\260Q\330\377\004\007\200~\220V\2301\377\230C\230s\240\"\240C\377\240u\250G\2603\3206\377F\300f\310A\310S\320\377PS\320ST\330\010\016\377\210j\230\001\230\021\330\t\377\n\330\010\014\210E\220\025\377\220a\220q\360\010\000\r\377\033\230!\2305\240\014\250\377A\250S\260\t\270\021\270\377$\270h\300j\320PQ\377\330\020 \240\001\240\025\240\367l\260!\217\000\016\000\005\036\273\230S\016\000\021\340\004\025\000\340\376s\000w\210c\220\021\330\010\177\t\330\004\010\320\010\032C\000\367;\240a\212\001x\210v\220\377Q\220c\230\023\230B\230\377c\240\035\250f\260A\260\377S\270\003\2702\270Q\330\257\014\024\220Fm\0003\026\000\027\277\250\003\2508\2606o\000#\377\270S\300\007\300r\310\022\377\3101\330\014\031\230\026\230\177q\240\003\2403\240g\216\000\377\r\270V\3001\300C\300\237s\310\047\320Q""\273\013\355\010r\335\240\205\000\013\210>2\006a\330\377\014\022\220*\230A\230Q\177\330\010\020\220\001\220\036P\000\376\334 \007\200r\210\023\210A\376\257\002\013\2107\220#\220W\370\241\000\262\000\346\001\030\250\021\250#\370\201 \204@\365\001\035\250a\250s\363\260#\336 \245*\330\014#\240\3371\240H\250C\032\000(\270\377\047\300\022\3002\300R\300\377q\330$+\2502\250R\277\250r\260\026\260v\345\000$\365*I\000U<\000U\270!\270\3651\317@\024\267&\360\006\000\005y!\327 \331A\003\2501\330\313!\303\240\033\372\"u\003\r\002\022\002\330\004\377\033\2307\240&\250\001\250\317\023\250B\250\330\"\3355q\330\325\010\316\001&\341@\023\207`r\240\377\023\240L\260\006\260a\260\347s\270#\364!\206&\021\220\021?\220\047\230\021\230#\230!\t\0017,\230a\266`!\330\236\201/\307a_\027\220q\230\010\254@8\311@\3778\2708\3008\3107\320\377RS\200\001\360\"\000\005\375\022h\000!\2203\220h\230\377m\250;\260i\270~\310\377Q\330\022\035\230T\320!o3\3203G\262 \022\023\272\204\001\377q\210\003\2103\210a\330\357\010\017\210q\312\204\001v\210V\277\2201\220C\220r\243\000!N\253\204\013\023\220;\253\000\231ca\216\205\002~\357`\013\2101\200A\340;\000\375}\355A\230d\240%\240\177\017\260d\270!";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2200, 3124);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2181 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).1 \377to 32 st\377ate vari\377ables: <\377MemoryVi\377ew of <c\377ontiguou\377s and di\331rK\001\007\rin\021\005st\337rided\"\010 o\233r \004\031><(\tA\006>\377?Cannot \277assign\254\001r\377ead-only\353 m\240\002v\242\000Inv\377alid mod?e, exp\353\000|\000\367\047c\047t\001\047for\377tran\047, g|H\000%\005shape\222\000\377 axis No\366\200 th\255 Cyth\367on \021\000deli\307ber\232 k\000\320\001ct\367er \"\000n PE\337P-484\212\"re\376\332!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \363 p\316\000%\tt\177hen set[\000\367e \047\357\002atio\377n_typing\335\047\355$ive\260AFa\377lse.add_>\231 ecoll\334@+\000\377s.abcdis\366\303Aen\001\002xt/n\367eurG\000kern\377els.pyxg\367cin\321@sist>\206` argu\216a\r\000\3760\003dno def\377ault __r\377educe__ {duy\002non-\336@\317vial\033\000H\000it\377__numpy.\177_core.m5\000\377iarray fwail\354\003imp\204@\276\033\tumath\021\016o\373ff\205 s mus\357t ha\356\000one} \341\000umn p\375 \374\311\003\021\001K x (K\377 + 1) up\271d\301\204\001P\000rix\031\014f\347lag\264\204\002F\001ref\177ractoryJ\001\347iodF\014\027\006ine\347ss 7\002m\007sel\373f.\342@tspik\233e,\n\002op\002\003P\007_^\325 ps c\266\204\003b\273\001\337nvert\366Ca \371P\335c\221\206\003 for \037pickl\346@D\n\0143\374\277\206\013\271,length\371u\227b\372\206\001alloc\030\372\206\001\251C\301 a.\013\020\246\205\003\370\206\0016\325\206\003s.\344)ce\250D\347\000\376\211HASCIIEl\267lip\346`Ex\362 SWtep\000\006.\321fc\355\205\002#__\017\t\200a\223\210\001_\013\017\331!\377_opGtGtE\277LtLtER\312FF\002\347@s\000\014V\017\017\017]\0164\rm\004\377Sequence\377THRESHOL_D_OPS\243\211\001.\250\211\007\337__Pyx\001\000Di\177ct_Next\234\000\373__\314\206\004e____\374\241\207\002\000\006_getit\313em\026\001d0\001 \000fu\003nc&\001\030\000\230\212\0022\001\273\205\003<\001\357main\003\002odu\335lM\002nam\002\003ew\372]\001p~\000check\303suT\000\n\001?\004\025\001tyope__\037\001un\362boe_En \005vt\377\212\001\036""\241\001qualO\005\372\206\005\241N\366\224\207\006ex\325\001set_\360\203\005\270F\357\000\274N__te\333st\211 is\257\207\001ou\177tineabc\207\204\005\377_buffera\377syncio.c\373or\035\003sbase\177ccline_\201 \377tracebac\377kcountdi\177stsim._\361 \035.\347\210\013dtd\362\002l\000\206\215\003\376\302@odeenum~\333\212\002errore\237\204\001\360\266\206\002\004\003\315\207\003\000\t_per\371_\311\211\003\320\207\001sform\373at\330\213\004free_\375c\001\002mheld_qc\001\002\006\003\223\210\002ces\r\003\237atrix\037\002\347\210\004i\177idindex\204a=s\000\002izek\337\207\0066\005\316\330\210\003mem\361\214\001\351\214\001nn\375_\204\210\002sn_var\375s\203andimno\273t_\336\210\007obj\316\211\004p9p\251 \272\007pop\251\210\010\315\002\256\264\210\rreg\241\213\001r\364\210\001s\363et\216\213\004\266\215\002sharweds\246\000slo\212\211\003\277sstart\370\210\002t\177ep_opst\000\001\377ructtthr\372\374\000o\225 levelf\005\007op\021\007\374\217\005un\246\001~\316\212\003values\225\220\006\377xO\200\001\330\004\n\210\377+\220Q\200\001\360\014\000\377\005\031\230\t\240\026\240q\375\250\023\000\027\320\027\047\240v\377\250Q\250c\260\023\260A\377\330\004\007\200~\220V\230\3771\230C\230s\240\"\240\377C\240u\250G\2603\320\3776F\300f\310A\310S\377\320PS\320ST\330\010\177\016\210j\230\001\230\021+\001\377q\330\r\016\330\014\034\230\377A\230S\240\001\240\031\250\377!\2504\250s\260$\260\377a\3207G\300q\310\004\377\310A\330\035\036\230n\250{A\250y\001\016\000\005\036$\002\177\021\340\004 \240\001\340m\000\377w\210c\220\021\330\010\t\377\330\004\010\320\010\032\230!\357\230;\240a\204\001x\210v\377\220Q\220c\230\023\230B\377\230c\240\035\250f\260A\377\260S\270\003\2702\270Q_\330\014\024\220F\047\0003\026\000\377\027\250\003\2508\2606\270\377\021\270#\270S\300\007\300\377r\310\022\3101\330\014\031\377\230\026\230q\240\003\2403\377\240g\250S\260\r\270V\377\3001\300C\300s\310\047\263\320Q\262\016\352\005r\240\205\000\013\373\210>2\006a\330\014\022\220\375*\330\000Q\330\010\020\220\001\363\220\036P""\000\307 \007\200r\210\367\023\210A\257\002\013\2107\220\307#\220W\241\000\262\000\317\000\240\030\217\250\021\250#p\000\357 \013\001\035\373\250a\214 #\260Q\330\t\377\n\330\010\014\210E\220\025\377\220a\220q\330\014#\240\3371\240H\250C\251 (\270\377\047\300\022\3002\300R\300\377q\330$+\2502\250R\277\250r\260\026\260v\345\000$\375*I\000U\260#\260U\270\327!\2701\272@\024\267&\360\006\347\000\005!\357 \304A\003\2501m\330\313!\240\033\344 S\260u\003\374\r\002\022\002\330\004\033\2307\240\377&\250\001\250\023\250B\250\\\330\"\3355q\330\010\316\001&\333@\375\023\201`r\240\023\240L\260_\006\260a\260s\334 Q\204(\377\021\220\021\220\047\230\021\230s#\230\231 \t\001,\230a\260`\361!\266i\251\201$\225!\027\220q\230\365\010\254@8\311@8\2708\300\3778\3107\320RS\200\001\337\360\"\000\005\022h\000!\220\3773\220h\230m\250;\260\377i\270~\310Q\330\022\035\177\230T\320!3\3203\341`\367\330\022\023\204\204\002\210\003\2103\177\210a\330\010\017\210q\304\204\001\377v\210V\2201\220C\220\345r\243\000!\251\204\007\203A\023\220;\344\253\000\231ca\371\204\002\357`\013\2101\327\200A\340;\000}\355A\230d\377\240%\240\177\260d\270!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2181, 3089);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3124 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone K x (K + 1) update matrix per neuronone flag and one refractory period per neuronone refractoriness flag per neuronself.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for picklingself.op,self.s cannot be converted to a Python object for picklingstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisExactStepExactStep.__reduce_cython__ExactStep.__setstate_cython__ExactStep.step_opGtGtELtLtERefractoryFlagsRefractoryFlags.__reduce_cython__RefractoryFlags.__setstate_cython__RefractoryFlags.step_opSequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateexact_update_per_neuronflagsformatfortranfree_cfree_mheld_cheld_mheld_matricesheld_matrixheld_offsetsiidindexitemsitemsizek""lastspikemarginmatricesmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetsppackper_neuronper_steppoprefractory_flagsrefractory_stepsregisterselfsetdefaultshapesharedsizeslotspikesstartstepstep_opstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\330\004\n\210+\220Q\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\031\230\025\230b\240\017\250t\2602\260Q\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\360\010\000\r\033\230!\2305\240\014\250A\250S\260\t\270\021\270$\270h\300j\320PQ\330\020 \240\001\240\025\240l\260!\200\001\360\016\000\005\036\230S\240\001\240\021\340\004 \240\001\340\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200x\210v\220Q\220c\230\023\230B\230c\240\035\250f\260A\260S\270\003\2702\270Q\330\014\024\220F\230!\2303\230c\240\027\250\003\2508\2606\270\021\270#\270S\300\007\300r\310\022\3101\330\014\031\230\026\230q\240\003\2403\240g\250S\260\r\270V\3001\300C\300s\310\047\320QS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\004\007\200r\210\023\210A\330\010\t\330\004\013\2107\220#\220W\230B\230a\330\004 \240\001\240\030\250\021\250#\250S\260\001\330\004 \240\001\240\035\250a\250s\260#\260Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014#\2401\240H\250C\250s\260(\270\047\300\022\3002\300R\300q\330$+\2502\250R\250r\260\026\260v\270Q\330$*\250#\250U\260#\260U\270!\2701\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004""\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\"\000\005\022\220\021\220!\2203\220h\230m\250;\260i\270~\310Q\330\022\035\230T\320!3\3203G\300q\330\022\023\330\004\007\200q\210\003\2103\210a\330\010\017\210q\330\004\007\200v\210V\2201\220C\220r\230\021\230!\330\010\016\210j\230\001\230\021\330\t\n\330\010\023\220;\230a\230q\240\003\2403\240a\240v\250Q\250a\330\004\013\2101\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!";
+    #else /* compression: none (3089 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone K x (K + 1) update matrix per neuronone flag and one refractory period per neuronone refractoriness flag per neuronself.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for picklingself.op,self.s cannot be converted to a Python object for picklingstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisExactStepExactStep.__reduce_cython__ExactStep.__setstate_cython__ExactStep.step_opGtGtELtLtERefractoryFlagsRefractoryFlags.__reduce_cython__RefractoryFlags.__setstate_cython__RefractoryFlags.step_opSequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateexact_update_per_neuronflagsformatfortranfree_cfree_mheld_cheld_mheld_matricesheld_matrixheld_offsetsiidindexitemsitemsizek""lastspikematricesmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetsppackper_neuronpoprefractory_flagsrefractory_stepsregisterselfsetdefaultshapesharedsizeslotspikesstartstepstep_opstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\330\004\n\210+\220Q\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200q\330\r\016\330\014\034\230A\230S\240\001\240\031\250!\2504\250s\260$\260a\3207G\300q\310\004\310A\330\035\036\230n\250A\250Q\200\001\360\016\000\005\036\230S\240\001\240\021\340\004 \240\001\340\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200x\210v\220Q\220c\230\023\230B\230c\240\035\250f\260A\260S\270\003\2702\270Q\330\014\024\220F\230!\2303\230c\240\027\250\003\2508\2606\270\021\270#\270S\300\007\300r\310\022\3101\330\014\031\230\026\230q\240\003\2403\240g\250S\260\r\270V\3001\300C\300s\310\047\320QS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\004\007\200r\210\023\210A\330\010\t\330\004\013\2107\220#\220W\230B\230a\330\004 \240\001\240\030\250\021\250#\250S\260\001\330\004 \240\001\240\035\250a\250s\260#\260Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014#\2401\240H\250C\250s\260(\270\047\300\022\3002\300R\300q\330$+\2502\250R\250r\260\026\260v\270Q\330$*\250#\250U\260#\260U\270!\2701\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007""\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\"\000\005\022\220\021\220!\2203\220h\230m\250;\260i\270~\310Q\330\022\035\230T\320!3\3203G\300q\330\022\023\330\004\007\200q\210\003\2103\210a\330\010\017\210q\330\004\007\200v\210V\2201\220C\220r\230\021\230!\330\010\016\210j\230\001\230\021\330\t\n\330\010\023\220;\230a\230q\240\003\2403\240a\240v\250Q\250a\330\004\013\2101\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 157; i++) {
+    for (int i = 0; i < 155; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 39) PyUnicode_InternInPlace(&string);
@@ -29991,8 +29993,8 @@ static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variabl
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 157; i < 164; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-157].length;
+    for (int i = 155; i < 162; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-155].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -30002,14 +30004,14 @@ static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variabl
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 164; i++) {
+    for (Py_ssize_t i = 0; i < 162; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 157;
+      PyObject **table = stringtab + 155;
       for (Py_ssize_t i=0; i<7; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -30107,17 +30109,17 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update_per_neuron, __pyx_mstate->__pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 10, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 130};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_shared, __pyx_mstate->__pyx_n_u_margin, __pyx_mstate->__pyx_n_u_per_step};
-    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_b_t2Q_V1Cs_CuG36FfASPSS, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 130};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_shared};
+    __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_V1Cs_CuG36FfASPSST_j_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 326};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 328};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_n_spikes};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 382};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 384};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
@@ -30132,7 +30134,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 441};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 443};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }

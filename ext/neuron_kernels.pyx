@@ -133,18 +133,39 @@ def refractory_flags(const double[::1] lastspike, double t, double dt,
     (one refractory period for all when ``refractory_steps`` has length 1),
     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
     numpy path computes it."""
-    cdef Py_ssize_t n = lastspike.shape[0], i
+    cdef Py_ssize_t n = lastspike.shape[0]
     cdef bint shared = refractory_steps.shape[0] == 1
-    cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
         raise ValueError("one flag and one refractory period per neuron")
-    with nogil:
-        for i in range(n):
-            # A multiplication, not a division (a division per neuron and step
-            # cost more than the rest of the loop); the margin keeps the
-            # floor away from the rounding of either.
-            not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
-                refractory_steps[0 if shared else i]
+    if n:
+        with nogil:
+            _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,
+                             &not_refractory[0])
+
+
+cdef inline void _refractory_pass(Py_ssize_t n, const double* lastspike, double t, double dt,
+                                  const int64_t* refractory_steps, bint shared,
+                                  uint8_t* not_refractory) noexcept nogil:
+    """The loop of `refractory_flags` (also the compiled loop's RefractoryFlags)."""
+    cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
+    cdef Py_ssize_t i
+    for i in range(n):
+        # A multiplication, not a division (a division per neuron and step
+        # cost more than the rest of the loop); the margin keeps the
+        # floor away from the rounding of either.
+        not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
+            refractory_steps[0 if shared else i]
+
+
+cdef inline bint _crosses(double x, int op, double level) noexcept nogil:
+    """``x OP level``, OP from THRESHOLD_OPS."""
+    if op == 0:
+        return x > level
+    if op == 1:
+        return x >= level
+    if op == 2:
+        return x < level
+    return x <= level
 
 
 cdef inline int64_t _steps_since(double t, double last, double margin,
@@ -225,7 +246,6 @@ cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept no
     """One step of every neuron (see `exact_step`); returns the number of spikes."""
     cdef Py_ssize_t i, n_spikes = 0
     cdef bint crossed, free
-    cdef double x
     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
         if p.n_vars == 3:
             return _small_pass(p, t, spikes, 3)
@@ -240,16 +260,7 @@ cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept no
                 p.refractory_steps[0 if p.shared_period else i]
         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,
                                 p.held_c, free)
-        x = p.threshold_variable[i]
-        if p.threshold_op == 0:
-            crossed = x > p.threshold_level
-        elif p.threshold_op == 1:
-            crossed = x >= p.threshold_level
-        elif p.threshold_op == 2:
-            crossed = x < p.threshold_level
-        else:
-            crossed = x <= p.threshold_level
-        crossed = crossed and free
+        crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
         if crossed:
             spikes[n_spikes] = i
             n_spikes += 1
@@ -269,7 +280,7 @@ cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,
     cdef double held_m[3 * 4]
     cdef double* values[3]
     cdef double old[3]
-    cdef double total, x, level = p.threshold_level, margin = p.margin
+    cdef double total, level = p.threshold_level, margin = p.margin
     cdef double per_step = p.per_step
     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
     cdef int op = p.threshold_op
@@ -304,16 +315,7 @@ cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,
                 for l in range(n_vars):
                     total += held_m[k * width + l] * old[l]
                 values[k][i] = total
-        x = variable[i]
-        if op == 0:
-            crossed = x > level
-        elif op == 1:
-            crossed = x >= level
-        elif op == 2:
-            crossed = x < level
-        else:
-            crossed = x <= level
-        crossed = crossed and free
+        crossed = _crosses(variable[i], op, level) and free
         if crossed:
             spikes[n_spikes] = i
             n_spikes += 1
@@ -445,9 +447,7 @@ cdef class RefractoryFlags:
 
 cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
     cdef RefractoryFlags self = <RefractoryFlags>state
-    cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
-    cdef Py_ssize_t i
-    for i in range(self.n):
-        self.not_refractory[i] = _steps_since(t, self.lastspike[i], margin, per_step) >= \
-            self.refractory_steps[0 if self.shared else i]
+    if self.n:
+        _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,
+                         self.not_refractory)
     return 0
