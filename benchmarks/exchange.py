@@ -34,7 +34,7 @@ def main():
     started = time.perf_counter()
     for window in range(args.windows):
         steps[:] = window
-        exchange.exchange(ids, steps, one_step=True)
+        exchange.exchange(ids, steps)
     elapsed = comm.allreduce(time.perf_counter() - started, op=__import__("mpi4py").MPI.MAX)
     if rank == 0:
         per_window = elapsed / args.windows * 1e6

@@ -3993,7 +3993,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUS
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self, size_t __pyx_v_handle, int __pyx_v_n_ranks); /* proto */
 static void __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_2__dealloc__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self, PyObject *__pyx_v_ids, PyObject *__pyx_v_steps, CYTHON_UNUSED PyObject *__pyx_v_one_step); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self, PyObject *__pyx_v_ids, PyObject *__pyx_v_steps); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_6capsule(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_7n_ranks___get__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_8capacity___get__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
@@ -4181,9 +4181,9 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_pop;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
-    PyObject *__pyx_tuple[4];
+    PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[4];
-    PyObject *__pyx_string_tab[138];
+    PyObject *__pyx_string_tab[137];
     PyObject *__pyx_number_tab[5];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4346,31 +4346,30 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_np __pyx_string_tab[110]
 #define __pyx_n_u_numpy __pyx_string_tab[111]
 #define __pyx_n_u_obj __pyx_string_tab[112]
-#define __pyx_n_u_one_step __pyx_string_tab[113]
-#define __pyx_n_u_out_ids __pyx_string_tab[114]
-#define __pyx_n_u_out_steps __pyx_string_tab[115]
-#define __pyx_n_u_pack __pyx_string_tab[116]
-#define __pyx_n_u_pop __pyx_string_tab[117]
-#define __pyx_n_u_register __pyx_string_tab[118]
-#define __pyx_n_u_self __pyx_string_tab[119]
-#define __pyx_n_u_setdefault __pyx_string_tab[120]
-#define __pyx_n_u_shape __pyx_string_tab[121]
-#define __pyx_n_u_size __pyx_string_tab[122]
-#define __pyx_n_u_start __pyx_string_tab[123]
-#define __pyx_n_u_step __pyx_string_tab[124]
-#define __pyx_n_u_step_view __pyx_string_tab[125]
-#define __pyx_n_u_steps __pyx_string_tab[126]
-#define __pyx_n_u_steps_out __pyx_string_tab[127]
-#define __pyx_n_u_stop __pyx_string_tab[128]
-#define __pyx_n_u_struct __pyx_string_tab[129]
-#define __pyx_n_u_unpack __pyx_string_tab[130]
-#define __pyx_n_u_update __pyx_string_tab[131]
-#define __pyx_n_u_values __pyx_string_tab[132]
-#define __pyx_n_u_x __pyx_string_tab[133]
-#define __pyx_n_b_O __pyx_string_tab[134]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[135]
-#define __pyx_kp_b_iso88591_A_AQd_9_Q __pyx_string_tab[136]
-#define __pyx_kp_b_iso88591_A_auF_A_B_bPQ_G6_9F_3c_AQ_e3c_1 __pyx_string_tab[137]
+#define __pyx_n_u_out_ids __pyx_string_tab[113]
+#define __pyx_n_u_out_steps __pyx_string_tab[114]
+#define __pyx_n_u_pack __pyx_string_tab[115]
+#define __pyx_n_u_pop __pyx_string_tab[116]
+#define __pyx_n_u_register __pyx_string_tab[117]
+#define __pyx_n_u_self __pyx_string_tab[118]
+#define __pyx_n_u_setdefault __pyx_string_tab[119]
+#define __pyx_n_u_shape __pyx_string_tab[120]
+#define __pyx_n_u_size __pyx_string_tab[121]
+#define __pyx_n_u_start __pyx_string_tab[122]
+#define __pyx_n_u_step __pyx_string_tab[123]
+#define __pyx_n_u_step_view __pyx_string_tab[124]
+#define __pyx_n_u_steps __pyx_string_tab[125]
+#define __pyx_n_u_steps_out __pyx_string_tab[126]
+#define __pyx_n_u_stop __pyx_string_tab[127]
+#define __pyx_n_u_struct __pyx_string_tab[128]
+#define __pyx_n_u_unpack __pyx_string_tab[129]
+#define __pyx_n_u_update __pyx_string_tab[130]
+#define __pyx_n_u_values __pyx_string_tab[131]
+#define __pyx_n_u_x __pyx_string_tab[132]
+#define __pyx_n_b_O __pyx_string_tab[133]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[134]
+#define __pyx_kp_b_iso88591_A_AQd_9_Q __pyx_string_tab[135]
+#define __pyx_kp_b_iso88591_A_auF_A_B_bPQ_G6_9F_3c_AQ_e3c_1 __pyx_string_tab[136]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_64 __pyx_number_tab[2]
@@ -4420,9 +4419,9 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
-  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
+  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<138; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<137; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<5; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4476,9 +4475,9 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
-  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
+  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<138; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<137; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<5; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -21440,7 +21439,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
  *             self.gathered, self.gathered_capacity = grown, capacity
  *         return 0             # <<<<<<<<<<<<<<
  * 
- *     def exchange(self, ids, steps, one_step=False):
+ *     def exchange(self, ids, steps):
 */
   {
 
@@ -21470,9 +21469,9 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
 /* "ext/spike_exchange.pyx":106
  *         return 0
  * 
- *     def exchange(self, ids, steps, one_step=False):             # <<<<<<<<<<<<<<
+ *     def exchange(self, ids, steps):             # <<<<<<<<<<<<<<
  *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
- *         Collective. (``one_step``: accepted for the callers that know the
+ *         Collective."""
 */
 
 /* Python wrapper */
@@ -21483,7 +21482,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange, "All ranks\047 (ids, steps), sorted by step then id (int64 arrays).\n        Collective. (``one_step``: accepted for the callers that know the\n        window is one step; the order is found either way.)");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange, "All ranks\047 (ids, steps), sorted by step then id (int64 arrays).\n        Collective.");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_5exchange = {"exchange", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_5exchange, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange};
 static PyObject *__pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_5exchange(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
@@ -21494,12 +21493,11 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 ) {
   PyObject *__pyx_v_ids = 0;
   PyObject *__pyx_v_steps = 0;
-  CYTHON_UNUSED PyObject *__pyx_v_one_step = 0;
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[3] = {0,0,0};
+  PyObject* values[2] = {0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -21515,15 +21513,11 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_ids,&__pyx_mstate_global->__pyx_n_u_steps,&__pyx_mstate_global->__pyx_n_u_one_step,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_ids,&__pyx_mstate_global->__pyx_n_u_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
     if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 106, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
-        case  3:
-        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 106, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
         if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 106, __pyx_L3_error)
@@ -21537,33 +21531,23 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
       if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exchange", 0) < (0)) __PYX_ERR(0, 106, __pyx_L3_error)
-      if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)Py_False));
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exchange", 0, 2, 3, i); __PYX_ERR(0, 106, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exchange", 1, 2, 2, i); __PYX_ERR(0, 106, __pyx_L3_error) }
       }
+    } else if (unlikely(__pyx_nargs != 2)) {
+      goto __pyx_L5_argtuple_error;
     } else {
-      switch (__pyx_nargs) {
-        case  3:
-        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 106, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  2:
-        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 106, __pyx_L3_error)
-        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 106, __pyx_L3_error)
-        break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)Py_False));
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 106, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 106, __pyx_L3_error)
     }
     __pyx_v_ids = values[0];
     __pyx_v_steps = values[1];
-    __pyx_v_one_step = values[2];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exchange", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 106, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exchange", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 106, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21574,7 +21558,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(((struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self), __pyx_v_ids, __pyx_v_steps, __pyx_v_one_step);
+  __pyx_r = __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(((struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self), __pyx_v_ids, __pyx_v_steps);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -21584,7 +21568,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self, PyObject *__pyx_v_ids, PyObject *__pyx_v_steps, CYTHON_UNUSED PyObject *__pyx_v_one_step) {
+static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self, PyObject *__pyx_v_ids, PyObject *__pyx_v_steps) {
   __Pyx_memviewslice __pyx_v_id_view = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_step_view = { 0, 0, { 0 }, { 0 }, { 0 } };
   Py_ssize_t __pyx_v_n;
@@ -21630,22 +21614,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exchange", 0);
 
-  /* "ext/spike_exchange.pyx":110
- *         Collective. (``one_step``: accepted for the callers that know the
- *         window is one step; the order is found either way.)"""
+  /* "ext/spike_exchange.pyx":109
+ *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
+ *         Collective."""
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)             # <<<<<<<<<<<<<<
  *         cdef const int64_t[::1] step_view = np.ascontiguousarray(steps, dtype=np.int64)
  *         cdef Py_ssize_t n = id_view.shape[0], k
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 109, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 109, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -21666,13 +21650,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_v_ids, __pyx_t_5};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -21683,31 +21667,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 110, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 109, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 109, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_id_view = __pyx_t_7;
   __pyx_t_7.memview = NULL;
   __pyx_t_7.data = NULL;
 
-  /* "ext/spike_exchange.pyx":111
- *         window is one step; the order is found either way.)"""
+  /* "ext/spike_exchange.pyx":110
+ *         Collective."""
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)
  *         cdef const int64_t[::1] step_view = np.ascontiguousarray(steps, dtype=np.int64)             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t n = id_view.shape[0], k
  *         cdef Spike* local
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 111, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 111, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 111, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 111, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -21728,13 +21712,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_v_steps, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 111, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 111, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -21745,16 +21729,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 111, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 110, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 111, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_step_view = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/spike_exchange.pyx":112
+  /* "ext/spike_exchange.pyx":111
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)
  *         cdef const int64_t[::1] step_view = np.ascontiguousarray(steps, dtype=np.int64)
  *         cdef Py_ssize_t n = id_view.shape[0], k             # <<<<<<<<<<<<<<
@@ -21763,7 +21747,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   __pyx_v_n = (__pyx_v_id_view.shape[0]);
 
-  /* "ext/spike_exchange.pyx":116
+  /* "ext/spike_exchange.pyx":115
  *         cdef Spike* gathered
  *         cdef Py_ssize_t n_gathered
  *         if step_view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21775,7 +21759,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   if (unlikely(__pyx_t_9)) {
 
 
-    /* "ext/spike_exchange.pyx":117
+    /* "ext/spike_exchange.pyx":116
  *         cdef Py_ssize_t n_gathered
  *         if step_view.shape[0] != n:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -21788,14 +21772,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 117, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 116, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 117, __pyx_L1_error)
+    __PYX_ERR(0, 116, __pyx_L1_error)
 
-    /* "ext/spike_exchange.pyx":116
+    /* "ext/spike_exchange.pyx":115
  *         cdef Spike* gathered
  *         cdef Py_ssize_t n_gathered
  *         if step_view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21804,7 +21788,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   }
 
-  /* "ext/spike_exchange.pyx":118
+  /* "ext/spike_exchange.pyx":117
  *         if step_view.shape[0] != n:
  *             raise ValueError("one step per spike")
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -21828,7 +21812,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   __pyx_v_local = ((__pyx_t_7step_op_Spike *)malloc((__pyx_t_12 * (sizeof(__pyx_t_7step_op_Spike)))));
 
 
-  /* "ext/spike_exchange.pyx":119
+  /* "ext/spike_exchange.pyx":118
  *             raise ValueError("one step per spike")
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))
  *         if local == NULL:             # <<<<<<<<<<<<<<
@@ -21840,16 +21824,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   if (unlikely(__pyx_t_9)) {
 
 
-    /* "ext/spike_exchange.pyx":120
+    /* "ext/spike_exchange.pyx":119
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))
  *         if local == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         try:
  *             for k in range(n):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 120, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 119, __pyx_L1_error)
 
-    /* "ext/spike_exchange.pyx":119
+    /* "ext/spike_exchange.pyx":118
  *             raise ValueError("one step per spike")
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))
  *         if local == NULL:             # <<<<<<<<<<<<<<
@@ -21858,7 +21842,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   }
 
-  /* "ext/spike_exchange.pyx":121
+  /* "ext/spike_exchange.pyx":120
  *         if local == NULL:
  *             raise MemoryError()
  *         try:             # <<<<<<<<<<<<<<
@@ -21867,7 +21851,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   /*try:*/ {
 
-    /* "ext/spike_exchange.pyx":122
+    /* "ext/spike_exchange.pyx":121
  *             raise MemoryError()
  *         try:
  *             for k in range(n):             # <<<<<<<<<<<<<<
@@ -21881,7 +21865,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_10; __pyx_t_13+=1) {
       __pyx_v_k = __pyx_t_13;
 
-      /* "ext/spike_exchange.pyx":123
+      /* "ext/spike_exchange.pyx":122
  *         try:
  *             for k in range(n):
  *                 local[k].step, local[k].id = step_view[k], id_view[k]             # <<<<<<<<<<<<<<
@@ -21899,18 +21883,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     }
 
 
-    /* "ext/spike_exchange.pyx":124
+    /* "ext/spike_exchange.pyx":123
  *             for k in range(n):
  *                 local[k].step, local[k].id = step_view[k], id_view[k]
  *             _exchange(<void*>self, local, n, &gathered, &n_gathered)             # <<<<<<<<<<<<<<
  *         finally:
  *             free(local)
 */
-    __pyx_t_17 = __pyx_f_7distsim_4_ext_14spike_exchange__exchange(((void *)__pyx_v_self), __pyx_v_local, __pyx_v_n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_17 == ((int)-1))) __PYX_ERR(0, 124, __pyx_L6_error)
+    __pyx_t_17 = __pyx_f_7distsim_4_ext_14spike_exchange__exchange(((void *)__pyx_v_self), __pyx_v_local, __pyx_v_n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_17 == ((int)-1))) __PYX_ERR(0, 123, __pyx_L6_error)
 
   }
 
-  /* "ext/spike_exchange.pyx":126
+  /* "ext/spike_exchange.pyx":125
  *             _exchange(<void*>self, local, n, &gathered, &n_gathered)
  *         finally:
  *             free(local)             # <<<<<<<<<<<<<<
@@ -21961,7 +21945,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __pyx_L7:;
   }
 
-  /* "ext/spike_exchange.pyx":127
+  /* "ext/spike_exchange.pyx":126
  *         finally:
  *             free(local)
  *         out_ids = np.empty(n_gathered, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21969,16 +21953,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
  *         cdef int64_t[::1] ids_out = out_ids
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_26);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   #if CYTHON_VECTORCALL
@@ -21999,13 +21983,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_3, __pyx_t_26};
     #if CYTHON_VECTORCALL
     __pyx_t_4 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_4);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_4 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     #endif
@@ -22017,13 +22001,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_26); __pyx_t_26 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 127, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 126, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out_ids = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/spike_exchange.pyx":128
+  /* "ext/spike_exchange.pyx":127
  *             free(local)
  *         out_ids = np.empty(n_gathered, dtype=np.int64)
  *         out_steps = np.empty(n_gathered, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22031,16 +22015,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
  *         cdef int64_t[::1] steps_out = out_steps
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_26);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -22061,13 +22045,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_4, __pyx_t_5};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 128, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 128, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -22079,37 +22063,37 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_26); __pyx_t_26 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 128, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 127, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out_steps = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/spike_exchange.pyx":129
+  /* "ext/spike_exchange.pyx":128
  *         out_ids = np.empty(n_gathered, dtype=np.int64)
  *         out_steps = np.empty(n_gathered, dtype=np.int64)
  *         cdef int64_t[::1] ids_out = out_ids             # <<<<<<<<<<<<<<
  *         cdef int64_t[::1] steps_out = out_steps
  *         for k in range(n_gathered):
 */
-  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_ids, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_ids, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 128, __pyx_L1_error)
   __pyx_v_ids_out = __pyx_t_27;
   __pyx_t_27.memview = NULL;
   __pyx_t_27.data = NULL;
 
-  /* "ext/spike_exchange.pyx":130
+  /* "ext/spike_exchange.pyx":129
  *         out_steps = np.empty(n_gathered, dtype=np.int64)
  *         cdef int64_t[::1] ids_out = out_ids
  *         cdef int64_t[::1] steps_out = out_steps             # <<<<<<<<<<<<<<
  *         for k in range(n_gathered):
  *             ids_out[k], steps_out[k] = gathered[k].id, gathered[k].step
 */
-  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_steps, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_steps, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 129, __pyx_L1_error)
   __pyx_v_steps_out = __pyx_t_27;
   __pyx_t_27.memview = NULL;
   __pyx_t_27.data = NULL;
 
-  /* "ext/spike_exchange.pyx":131
+  /* "ext/spike_exchange.pyx":130
  *         cdef int64_t[::1] ids_out = out_ids
  *         cdef int64_t[::1] steps_out = out_steps
  *         for k in range(n_gathered):             # <<<<<<<<<<<<<<
@@ -22123,7 +22107,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_10; __pyx_t_13+=1) {
     __pyx_v_k = __pyx_t_13;
 
-    /* "ext/spike_exchange.pyx":132
+    /* "ext/spike_exchange.pyx":131
  *         cdef int64_t[::1] steps_out = out_steps
  *         for k in range(n_gathered):
  *             ids_out[k], steps_out[k] = gathered[k].id, gathered[k].step             # <<<<<<<<<<<<<<
@@ -22143,21 +22127,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   }
 
 
-  /* "ext/spike_exchange.pyx":133
+  /* "ext/spike_exchange.pyx":132
  *         for k in range(n_gathered):
  *             ids_out[k], steps_out[k] = gathered[k].id, gathered[k].step
  *         return out_ids, out_steps             # <<<<<<<<<<<<<<
  * 
  *     def capsule(self):
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 132, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_out_ids);
   __Pyx_GIVEREF(__pyx_v_out_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_out_ids) != (0)) __PYX_ERR(0, 133, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_out_ids) != (0)) __PYX_ERR(0, 132, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_out_steps);
   __Pyx_GIVEREF(__pyx_v_out_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_out_steps) != (0)) __PYX_ERR(0, 133, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_out_steps) != (0)) __PYX_ERR(0, 132, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -22172,9 +22156,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   /* "ext/spike_exchange.pyx":106
  *         return 0
  * 
- *     def exchange(self, ids, steps, one_step=False):             # <<<<<<<<<<<<<<
+ *     def exchange(self, ids, steps):             # <<<<<<<<<<<<<<
  *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
- *         Collective. (``one_step``: accepted for the callers that know the
+ *         Collective."""
 */
 
   /* function exit code */
@@ -22207,7 +22191,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":135
+/* "ext/spike_exchange.pyx":134
  *         return out_ids, out_steps
  * 
  *     def capsule(self):             # <<<<<<<<<<<<<<
@@ -22267,14 +22251,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_6capsule(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("capsule", 0);
 
-  /* "ext/spike_exchange.pyx":137
+  /* "ext/spike_exchange.pyx":136
  *     def capsule(self):
  *         """This exchange for the compiled step loop (an Exchange capsule)."""
  *         return PyCapsule_New(&self.face, EXCHANGE_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->face), __pyx_f_7step_op_EXCHANGE_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 137, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->face), __pyx_f_7step_op_EXCHANGE_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22287,7 +22271,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_6capsule(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":135
+  /* "ext/spike_exchange.pyx":134
  *         return out_ids, out_steps
  * 
  *     def capsule(self):             # <<<<<<<<<<<<<<
@@ -22830,7 +22814,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_10__setstat
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":140
+/* "ext/spike_exchange.pyx":139
  * 
  * 
  * cdef int _exchange(void* state, const Spike* local, Py_ssize_t n, Spike** gathered,             # <<<<<<<<<<<<<<
@@ -22872,7 +22856,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_exchange", 0);
 
-  /* "ext/spike_exchange.pyx":144
+  /* "ext/spike_exchange.pyx":143
  *     """Gather every rank's ``local`` spikes; ``gathered`` points at them,
  *     sorted by (step, id), valid until the next exchange. Collective."""
  *     cdef Exchanger self = <Exchanger>state             # <<<<<<<<<<<<<<
@@ -22884,7 +22868,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/spike_exchange.pyx":145
+  /* "ext/spike_exchange.pyx":144
  *     sorted by (step, id), valid until the next exchange. Collective."""
  *     cdef Exchanger self = <Exchanger>state
  *     cdef Py_ssize_t k, r, total = 0, largest = 0, width, count, at             # <<<<<<<<<<<<<<
@@ -22894,7 +22878,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   __pyx_v_total = 0;
   __pyx_v_largest = 0;
 
-  /* "ext/spike_exchange.pyx":148
+  /* "ext/spike_exchange.pyx":147
  *     cdef int64_t* row
  *     cdef int rc
  *     if self.n_ranks == 1:             # <<<<<<<<<<<<<<
@@ -22906,17 +22890,17 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   if (__pyx_t_2) {
 
 
-    /* "ext/spike_exchange.pyx":149
+    /* "ext/spike_exchange.pyx":148
  *     cdef int rc
  *     if self.n_ranks == 1:
  *         self._reserve(n)             # <<<<<<<<<<<<<<
  *         for k in range(n):
  *             self.gathered[k] = local[k]
 */
-    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 149, __pyx_L1_error)
+    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 148, __pyx_L1_error)
 
 
-    /* "ext/spike_exchange.pyx":150
+    /* "ext/spike_exchange.pyx":149
  *     if self.n_ranks == 1:
  *         self._reserve(n)
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -22930,7 +22914,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_k = __pyx_t_6;
 
-      /* "ext/spike_exchange.pyx":151
+      /* "ext/spike_exchange.pyx":150
  *         self._reserve(n)
  *         for k in range(n):
  *             self.gathered[k] = local[k]             # <<<<<<<<<<<<<<
@@ -22941,7 +22925,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     }
 
 
-    /* "ext/spike_exchange.pyx":152
+    /* "ext/spike_exchange.pyx":151
  *         for k in range(n):
  *             self.gathered[k] = local[k]
  *         total = n             # <<<<<<<<<<<<<<
@@ -22950,7 +22934,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
     __pyx_v_total = __pyx_v_n;
 
-    /* "ext/spike_exchange.pyx":148
+    /* "ext/spike_exchange.pyx":147
  *     cdef int64_t* row
  *     cdef int rc
  *     if self.n_ranks == 1:             # <<<<<<<<<<<<<<
@@ -22960,7 +22944,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     goto __pyx_L3;
   }
 
-  /* "ext/spike_exchange.pyx":154
+  /* "ext/spike_exchange.pyx":153
  *         total = n
  *     else:
  *         width = 1 + 2 * self.capacity             # <<<<<<<<<<<<<<
@@ -22970,7 +22954,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   /*else*/ {
     __pyx_v_width = (1 + (2 * __pyx_v_self->capacity));
 
-    /* "ext/spike_exchange.pyx":155
+    /* "ext/spike_exchange.pyx":154
  *     else:
  *         width = 1 + 2 * self.capacity
  *         self.send[0] = n             # <<<<<<<<<<<<<<
@@ -22979,7 +22963,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
     (__pyx_v_self->send[0]) = __pyx_v_n;
 
-    /* "ext/spike_exchange.pyx":156
+    /* "ext/spike_exchange.pyx":155
  *         width = 1 + 2 * self.capacity
  *         self.send[0] = n
  *         if n <= self.capacity:             # <<<<<<<<<<<<<<
@@ -22991,7 +22975,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (__pyx_t_2) {
 
 
-      /* "ext/spike_exchange.pyx":157
+      /* "ext/spike_exchange.pyx":156
  *         self.send[0] = n
  *         if n <= self.capacity:
  *             for k in range(n):             # <<<<<<<<<<<<<<
@@ -23005,7 +22989,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
         __pyx_v_k = __pyx_t_6;
 
-        /* "ext/spike_exchange.pyx":158
+        /* "ext/spike_exchange.pyx":157
  *         if n <= self.capacity:
  *             for k in range(n):
  *                 self.send[1 + k] = local[k].step             # <<<<<<<<<<<<<<
@@ -23017,7 +23001,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         (__pyx_v_self->send[(1 + __pyx_v_k)]) = __pyx_t_7;
 
 
-        /* "ext/spike_exchange.pyx":159
+        /* "ext/spike_exchange.pyx":158
  *             for k in range(n):
  *                 self.send[1 + k] = local[k].step
  *                 self.send[1 + self.capacity + k] = local[k].id             # <<<<<<<<<<<<<<
@@ -23031,7 +23015,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       }
 
 
-      /* "ext/spike_exchange.pyx":156
+      /* "ext/spike_exchange.pyx":155
  *         width = 1 + 2 * self.capacity
  *         self.send[0] = n
  *         if n <= self.capacity:             # <<<<<<<<<<<<<<
@@ -23040,7 +23024,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
     }
 
-    /* "ext/spike_exchange.pyx":160
+    /* "ext/spike_exchange.pyx":159
  *                 self.send[1 + k] = local[k].step
  *                 self.send[1 + self.capacity + k] = local[k].id
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23053,7 +23037,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/spike_exchange.pyx":161
+          /* "ext/spike_exchange.pyx":160
  *                 self.send[1 + self.capacity + k] = local[k].id
  *         with nogil:
  *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,             # <<<<<<<<<<<<<<
@@ -23063,7 +23047,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
           __pyx_v_rc = MPI_Allgather(__pyx_v_self->send, ((int)__pyx_v_width), MPI_INT64_T, __pyx_v_self->received, ((int)__pyx_v_width), MPI_INT64_T, __pyx_v_self->comm);
         }
 
-        /* "ext/spike_exchange.pyx":160
+        /* "ext/spike_exchange.pyx":159
  *                 self.send[1 + k] = local[k].step
  *                 self.send[1 + self.capacity + k] = local[k].id
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23080,7 +23064,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         }
     }
 
-    /* "ext/spike_exchange.pyx":163
+    /* "ext/spike_exchange.pyx":162
  *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
  *                                MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
@@ -23092,7 +23076,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/spike_exchange.pyx":164
+      /* "ext/spike_exchange.pyx":163
  *                                MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")             # <<<<<<<<<<<<<<
@@ -23100,7 +23084,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
  *             count = self.received[r * width]
 */
       __pyx_t_8 = NULL;
-      __pyx_t_9 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 164, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 163, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __pyx_t_10[0] = __pyx_mstate_global->__pyx_kp_u_MPI_Allgather_of_the_spikes_fail;
       __pyx_t_10[1] = __pyx_t_9;
@@ -23111,7 +23095,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       #endif
       __pyx_t_3 = 0;
       __pyx_t_11 = __Pyx_PyUnicode_Join(__pyx_t_10, 3, __pyx_t_4, __pyx_t_3);
-      if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 164, __pyx_L1_error)
+      if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 163, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
       __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
       __pyx_t_12 = 1;
@@ -23120,14 +23104,14 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_RuntimeError)), __pyx_callargs+__pyx_t_12, (2-__pyx_t_12) | (__pyx_t_12*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
         __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 164, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 163, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 164, __pyx_L1_error)
+      __PYX_ERR(0, 163, __pyx_L1_error)
 
-      /* "ext/spike_exchange.pyx":163
+      /* "ext/spike_exchange.pyx":162
  *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
  *                                MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
@@ -23136,7 +23120,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
     }
 
-    /* "ext/spike_exchange.pyx":165
+    /* "ext/spike_exchange.pyx":164
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
  *         for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23150,7 +23134,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_13; __pyx_t_4+=1) {
       __pyx_v_r = __pyx_t_4;
 
-      /* "ext/spike_exchange.pyx":166
+      /* "ext/spike_exchange.pyx":165
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
  *         for r in range(self.n_ranks):
  *             count = self.received[r * width]             # <<<<<<<<<<<<<<
@@ -23159,7 +23143,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       __pyx_v_count = (__pyx_v_self->received[(__pyx_v_r * __pyx_v_width)]);
 
-      /* "ext/spike_exchange.pyx":167
+      /* "ext/spike_exchange.pyx":166
  *         for r in range(self.n_ranks):
  *             count = self.received[r * width]
  *             total += count             # <<<<<<<<<<<<<<
@@ -23168,7 +23152,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       __pyx_v_total = (__pyx_v_total + __pyx_v_count);
 
-      /* "ext/spike_exchange.pyx":168
+      /* "ext/spike_exchange.pyx":167
  *             count = self.received[r * width]
  *             total += count
  *             largest = max(largest, count)             # <<<<<<<<<<<<<<
@@ -23194,17 +23178,17 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     }
 
 
-    /* "ext/spike_exchange.pyx":169
+    /* "ext/spike_exchange.pyx":168
  *             total += count
  *             largest = max(largest, count)
  *         self._reserve(total)             # <<<<<<<<<<<<<<
  *         if largest > self.capacity:
  *             _gather_lists(self, local, n, total)
 */
-    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 169, __pyx_L1_error)
+    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 168, __pyx_L1_error)
 
 
-    /* "ext/spike_exchange.pyx":170
+    /* "ext/spike_exchange.pyx":169
  *             largest = max(largest, count)
  *         self._reserve(total)
  *         if largest > self.capacity:             # <<<<<<<<<<<<<<
@@ -23216,17 +23200,17 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (__pyx_t_2) {
 
 
-      /* "ext/spike_exchange.pyx":171
+      /* "ext/spike_exchange.pyx":170
  *         self._reserve(total)
  *         if largest > self.capacity:
  *             _gather_lists(self, local, n, total)             # <<<<<<<<<<<<<<
  *             width = 1  # the next power of two from the largest count
  *             while width < largest:
 */
-      __pyx_t_3 = __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(__pyx_v_self, __pyx_v_local, __pyx_v_n, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 171, __pyx_L1_error)
+      __pyx_t_3 = __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(__pyx_v_self, __pyx_v_local, __pyx_v_n, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 170, __pyx_L1_error)
 
 
-      /* "ext/spike_exchange.pyx":172
+      /* "ext/spike_exchange.pyx":171
  *         if largest > self.capacity:
  *             _gather_lists(self, local, n, total)
  *             width = 1  # the next power of two from the largest count             # <<<<<<<<<<<<<<
@@ -23235,7 +23219,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       __pyx_v_width = 1;
 
-      /* "ext/spike_exchange.pyx":173
+      /* "ext/spike_exchange.pyx":172
  *             _gather_lists(self, local, n, total)
  *             width = 1  # the next power of two from the largest count
  *             while width < largest:             # <<<<<<<<<<<<<<
@@ -23248,7 +23232,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 
         if (!__pyx_t_2) break;
 
-        /* "ext/spike_exchange.pyx":174
+        /* "ext/spike_exchange.pyx":173
  *             width = 1  # the next power of two from the largest count
  *             while width < largest:
  *                 width <<= 1             # <<<<<<<<<<<<<<
@@ -23258,7 +23242,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         __pyx_v_width = (__pyx_v_width << 1);
       }
 
-      /* "ext/spike_exchange.pyx":175
+      /* "ext/spike_exchange.pyx":174
  *             while width < largest:
  *                 width <<= 1
  *             self._resize(min(MAX_CAPACITY, width))             # <<<<<<<<<<<<<<
@@ -23267,14 +23251,14 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
 
       __pyx_t_4 = __pyx_v_width;
-      __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_MAX_CAPACITY); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 175, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_MAX_CAPACITY); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 174, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 175, __pyx_L1_error)
+      __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 174, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
-      __pyx_t_2 = __Pyx_PyObject_CompareBoolLt_int_object(__pyx_t_8, __pyx_t_1, Py_LT); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 175, __pyx_L1_error)
+      __pyx_t_2 = __Pyx_PyObject_CompareBoolLt_int_object(__pyx_t_8, __pyx_t_1, Py_LT); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 174, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
       if (__pyx_t_2) {
-        __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 175, __pyx_L1_error)
+        __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 174, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_8);
         __pyx_t_11 = __pyx_t_8;
         __pyx_t_8 = 0;
@@ -23284,13 +23268,13 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       }
 
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __pyx_t_4 = __Pyx_PyIndex_AsSsize_t(__pyx_t_11); if (unlikely((__pyx_t_4 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 175, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyIndex_AsSsize_t(__pyx_t_11); if (unlikely((__pyx_t_4 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 174, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_resize(__pyx_v_self, __pyx_t_4); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 175, __pyx_L1_error)
+      __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_resize(__pyx_v_self, __pyx_t_4); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 174, __pyx_L1_error)
 
 
 
-      /* "ext/spike_exchange.pyx":170
+      /* "ext/spike_exchange.pyx":169
  *             largest = max(largest, count)
  *         self._reserve(total)
  *         if largest > self.capacity:             # <<<<<<<<<<<<<<
@@ -23300,7 +23284,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       goto __pyx_L15;
     }
 
-    /* "ext/spike_exchange.pyx":177
+    /* "ext/spike_exchange.pyx":176
  *             self._resize(min(MAX_CAPACITY, width))
  *         else:
  *             at = 0             # <<<<<<<<<<<<<<
@@ -23310,7 +23294,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     /*else*/ {
       __pyx_v_at = 0;
 
-      /* "ext/spike_exchange.pyx":178
+      /* "ext/spike_exchange.pyx":177
  *         else:
  *             at = 0
  *             for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23324,7 +23308,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_13; __pyx_t_4+=1) {
         __pyx_v_r = __pyx_t_4;
 
-        /* "ext/spike_exchange.pyx":179
+        /* "ext/spike_exchange.pyx":178
  *             at = 0
  *             for r in range(self.n_ranks):
  *                 row = self.received + r * width             # <<<<<<<<<<<<<<
@@ -23333,7 +23317,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
         __pyx_v_row = (__pyx_v_self->received + (__pyx_v_r * __pyx_v_width));
 
-        /* "ext/spike_exchange.pyx":180
+        /* "ext/spike_exchange.pyx":179
  *             for r in range(self.n_ranks):
  *                 row = self.received + r * width
  *                 for k in range(row[0]):             # <<<<<<<<<<<<<<
@@ -23347,7 +23331,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_15; __pyx_t_14+=1) {
           __pyx_v_k = __pyx_t_14;
 
-          /* "ext/spike_exchange.pyx":181
+          /* "ext/spike_exchange.pyx":180
  *                 row = self.received + r * width
  *                 for k in range(row[0]):
  *                     self.gathered[at].step = row[1 + k]             # <<<<<<<<<<<<<<
@@ -23356,7 +23340,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
           (__pyx_v_self->gathered[__pyx_v_at]).step = (__pyx_v_row[(1 + __pyx_v_k)]);
 
-          /* "ext/spike_exchange.pyx":182
+          /* "ext/spike_exchange.pyx":181
  *                 for k in range(row[0]):
  *                     self.gathered[at].step = row[1 + k]
  *                     self.gathered[at].id = row[1 + self.capacity + k]             # <<<<<<<<<<<<<<
@@ -23365,7 +23349,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
           (__pyx_v_self->gathered[__pyx_v_at]).id = (__pyx_v_row[((1 + __pyx_v_self->capacity) + __pyx_v_k)]);
 
-          /* "ext/spike_exchange.pyx":183
+          /* "ext/spike_exchange.pyx":182
  *                     self.gathered[at].step = row[1 + k]
  *                     self.gathered[at].id = row[1 + self.capacity + k]
  *                     at += 1             # <<<<<<<<<<<<<<
@@ -23382,7 +23366,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   }
   __pyx_L3:;
 
-  /* "ext/spike_exchange.pyx":184
+  /* "ext/spike_exchange.pyx":183
  *                     self.gathered[at].id = row[1 + self.capacity + k]
  *                     at += 1
  *     for k in range(1, total):  # sorted unless (rarely) not             # <<<<<<<<<<<<<<
@@ -23396,7 +23380,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   for (__pyx_t_5 = 1; __pyx_t_5 < __pyx_t_14; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/spike_exchange.pyx":185
+    /* "ext/spike_exchange.pyx":184
  *                     at += 1
  *     for k in range(1, total):  # sorted unless (rarely) not
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:             # <<<<<<<<<<<<<<
@@ -23408,7 +23392,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (__pyx_t_2) {
 
 
-      /* "ext/spike_exchange.pyx":186
+      /* "ext/spike_exchange.pyx":185
  *     for k in range(1, total):  # sorted unless (rarely) not
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:
  *             qsort(self.gathered, total, sizeof(Spike), _by_step_then_id)             # <<<<<<<<<<<<<<
@@ -23417,7 +23401,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       qsort(__pyx_v_self->gathered, __pyx_v_total, (sizeof(__pyx_t_7step_op_Spike)), __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id);
 
-      /* "ext/spike_exchange.pyx":187
+      /* "ext/spike_exchange.pyx":186
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:
  *             qsort(self.gathered, total, sizeof(Spike), _by_step_then_id)
  *             break             # <<<<<<<<<<<<<<
@@ -23426,7 +23410,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       goto __pyx_L23_break;
 
-      /* "ext/spike_exchange.pyx":185
+      /* "ext/spike_exchange.pyx":184
  *                     at += 1
  *     for k in range(1, total):  # sorted unless (rarely) not
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:             # <<<<<<<<<<<<<<
@@ -23438,7 +23422,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   __pyx_L23_break:;
 
 
-  /* "ext/spike_exchange.pyx":188
+  /* "ext/spike_exchange.pyx":187
  *             qsort(self.gathered, total, sizeof(Spike), _by_step_then_id)
  *             break
  *     self.n_gathered = total             # <<<<<<<<<<<<<<
@@ -23447,7 +23431,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
   __pyx_v_self->n_gathered = __pyx_v_total;
 
-  /* "ext/spike_exchange.pyx":189
+  /* "ext/spike_exchange.pyx":188
  *             break
  *     self.n_gathered = total
  *     self.windows += 1             # <<<<<<<<<<<<<<
@@ -23456,7 +23440,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
   __pyx_v_self->windows = (__pyx_v_self->windows + 1);
 
-  /* "ext/spike_exchange.pyx":190
+  /* "ext/spike_exchange.pyx":189
  *     self.n_gathered = total
  *     self.windows += 1
  *     self.spikes_exchanged += total             # <<<<<<<<<<<<<<
@@ -23465,7 +23449,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
   __pyx_v_self->spikes_exchanged = (__pyx_v_self->spikes_exchanged + __pyx_v_total);
 
-  /* "ext/spike_exchange.pyx":191
+  /* "ext/spike_exchange.pyx":190
  *     self.windows += 1
  *     self.spikes_exchanged += total
  *     gathered[0], n_gathered[0] = self.gathered, total             # <<<<<<<<<<<<<<
@@ -23481,7 +23465,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   (__pyx_v_n_gathered[0]) = __pyx_t_4;
 
 
-  /* "ext/spike_exchange.pyx":192
+  /* "ext/spike_exchange.pyx":191
  *     self.spikes_exchanged += total
  *     gathered[0], n_gathered[0] = self.gathered, total
  *     return 0             # <<<<<<<<<<<<<<
@@ -23494,7 +23478,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   }
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":140
+  /* "ext/spike_exchange.pyx":139
  * 
  * 
  * cdef int _exchange(void* state, const Spike* local, Py_ssize_t n, Spike** gathered,             # <<<<<<<<<<<<<<
@@ -23526,7 +23510,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":195
+/* "ext/spike_exchange.pyx":194
  * 
  * 
  * cdef int _gather_lists(Exchanger self, const Spike* local, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -23576,7 +23560,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_gather_lists", 0);
 
-  /* "ext/spike_exchange.pyx":199
+  /* "ext/spike_exchange.pyx":198
  *     """Every rank's full lists, sized by the counts of the block just
  *     gathered (``[steps..., ids...]`` per rank)."""
  *     cdef Py_ssize_t width = 1 + 2 * self.capacity, r, k, at = 0, count             # <<<<<<<<<<<<<<
@@ -23586,7 +23570,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   __pyx_v_width = (1 + (2 * __pyx_v_self->capacity));
   __pyx_v_at = 0;
 
-  /* "ext/spike_exchange.pyx":200
+  /* "ext/spike_exchange.pyx":199
  *     gathered (``[steps..., ids...]`` per rank)."""
  *     cdef Py_ssize_t width = 1 + 2 * self.capacity, r, k, at = 0, count
  *     cdef int* sizes = <int*>malloc(self.n_ranks * sizeof(int))             # <<<<<<<<<<<<<<
@@ -23595,7 +23579,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
   __pyx_v_sizes = ((int *)malloc((__pyx_v_self->n_ranks * (sizeof(int)))));
 
-  /* "ext/spike_exchange.pyx":201
+  /* "ext/spike_exchange.pyx":200
  *     cdef Py_ssize_t width = 1 + 2 * self.capacity, r, k, at = 0, count
  *     cdef int* sizes = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int* offsets = <int*>malloc(self.n_ranks * sizeof(int))             # <<<<<<<<<<<<<<
@@ -23604,7 +23588,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
   __pyx_v_offsets = ((int *)malloc((__pyx_v_self->n_ranks * (sizeof(int)))));
 
-  /* "ext/spike_exchange.pyx":202
+  /* "ext/spike_exchange.pyx":201
  *     cdef int* sizes = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int* offsets = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int64_t* mine = <int64_t*>malloc(max(1, 2 * n) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -23628,7 +23612,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   __pyx_v_mine = ((int64_t *)malloc((__pyx_t_3 * (sizeof(int64_t)))));
 
 
-  /* "ext/spike_exchange.pyx":203
+  /* "ext/spike_exchange.pyx":202
  *     cdef int* offsets = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int64_t* mine = <int64_t*>malloc(max(1, 2 * n) * sizeof(int64_t))
  *     cdef int64_t* all_ = <int64_t*>malloc(max(1, 2 * total) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -23652,7 +23636,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   __pyx_v_all_ = ((int64_t *)malloc((__pyx_t_1 * (sizeof(int64_t)))));
 
 
-  /* "ext/spike_exchange.pyx":205
+  /* "ext/spike_exchange.pyx":204
  *     cdef int64_t* all_ = <int64_t*>malloc(max(1, 2 * total) * sizeof(int64_t))
  *     cdef int rc
  *     try:             # <<<<<<<<<<<<<<
@@ -23661,7 +23645,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
   /*try:*/ {
 
-    /* "ext/spike_exchange.pyx":206
+    /* "ext/spike_exchange.pyx":205
  *     cdef int rc
  *     try:
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:             # <<<<<<<<<<<<<<
@@ -23707,16 +23691,16 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/spike_exchange.pyx":207
+      /* "ext/spike_exchange.pyx":206
  *     try:
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for r in range(self.n_ranks):
  *             sizes[r] = <int>(2 * self.received[r * width])
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 207, __pyx_L4_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 206, __pyx_L4_error)
 
-      /* "ext/spike_exchange.pyx":206
+      /* "ext/spike_exchange.pyx":205
  *     cdef int rc
  *     try:
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:             # <<<<<<<<<<<<<<
@@ -23725,7 +23709,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
     }
 
-    /* "ext/spike_exchange.pyx":208
+    /* "ext/spike_exchange.pyx":207
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:
  *             raise MemoryError()
  *         for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23739,7 +23723,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_7; __pyx_t_1+=1) {
       __pyx_v_r = __pyx_t_1;
 
-      /* "ext/spike_exchange.pyx":209
+      /* "ext/spike_exchange.pyx":208
  *             raise MemoryError()
  *         for r in range(self.n_ranks):
  *             sizes[r] = <int>(2 * self.received[r * width])             # <<<<<<<<<<<<<<
@@ -23748,7 +23732,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       (__pyx_v_sizes[__pyx_v_r]) = ((int)(2 * (__pyx_v_self->received[(__pyx_v_r * __pyx_v_width)])));
 
-      /* "ext/spike_exchange.pyx":210
+      /* "ext/spike_exchange.pyx":209
  *         for r in range(self.n_ranks):
  *             sizes[r] = <int>(2 * self.received[r * width])
  *             offsets[r] = <int>at             # <<<<<<<<<<<<<<
@@ -23757,7 +23741,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       (__pyx_v_offsets[__pyx_v_r]) = ((int)__pyx_v_at);
 
-      /* "ext/spike_exchange.pyx":211
+      /* "ext/spike_exchange.pyx":210
  *             sizes[r] = <int>(2 * self.received[r * width])
  *             offsets[r] = <int>at
  *             at += sizes[r]             # <<<<<<<<<<<<<<
@@ -23768,7 +23752,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     }
 
 
-    /* "ext/spike_exchange.pyx":212
+    /* "ext/spike_exchange.pyx":211
  *             offsets[r] = <int>at
  *             at += sizes[r]
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23782,7 +23766,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_3; __pyx_t_8+=1) {
       __pyx_v_k = __pyx_t_8;
 
-      /* "ext/spike_exchange.pyx":213
+      /* "ext/spike_exchange.pyx":212
  *             at += sizes[r]
  *         for k in range(n):
  *             mine[k], mine[n + k] = local[k].step, local[k].id             # <<<<<<<<<<<<<<
@@ -23800,7 +23784,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     }
 
 
-    /* "ext/spike_exchange.pyx":214
+    /* "ext/spike_exchange.pyx":213
  *         for k in range(n):
  *             mine[k], mine[n + k] = local[k].step, local[k].id
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23813,7 +23797,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/spike_exchange.pyx":215
+          /* "ext/spike_exchange.pyx":214
  *             mine[k], mine[n + k] = local[k].step, local[k].id
  *         with nogil:
  *             rc = MPI_Allgatherv(mine, <int>(2 * n), MPI_INT64_T, all_, sizes, offsets,             # <<<<<<<<<<<<<<
@@ -23823,7 +23807,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
           __pyx_v_rc = MPI_Allgatherv(__pyx_v_mine, ((int)(2 * __pyx_v_n)), MPI_INT64_T, __pyx_v_all_, __pyx_v_sizes, __pyx_v_offsets, MPI_INT64_T, __pyx_v_self->comm);
         }
 
-        /* "ext/spike_exchange.pyx":214
+        /* "ext/spike_exchange.pyx":213
  *         for k in range(n):
  *             mine[k], mine[n + k] = local[k].step, local[k].id
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23840,7 +23824,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
         }
     }
 
-    /* "ext/spike_exchange.pyx":217
+    /* "ext/spike_exchange.pyx":216
  *             rc = MPI_Allgatherv(mine, <int>(2 * n), MPI_INT64_T, all_, sizes, offsets,
  *                                 MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
@@ -23852,7 +23836,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/spike_exchange.pyx":218
+      /* "ext/spike_exchange.pyx":217
  *                                 MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgatherv of the spikes failed (error {rc})")             # <<<<<<<<<<<<<<
@@ -23860,7 +23844,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
  *         for r in range(self.n_ranks):
 */
       __pyx_t_12 = NULL;
-      __pyx_t_13 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 218, __pyx_L4_error)
+      __pyx_t_13 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 217, __pyx_L4_error)
       __Pyx_GOTREF(__pyx_t_13);
       __pyx_t_14[0] = __pyx_mstate_global->__pyx_kp_u_MPI_Allgatherv_of_the_spikes_fai;
       __pyx_t_14[1] = __pyx_t_13;
@@ -23871,7 +23855,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
       #endif
       __pyx_t_6 = 0;
       __pyx_t_15 = __Pyx_PyUnicode_Join(__pyx_t_14, 3, __pyx_t_1, __pyx_t_6);
-      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 218, __pyx_L4_error)
+      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 217, __pyx_L4_error)
       __Pyx_GOTREF(__pyx_t_15);
       __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
       __pyx_t_16 = 1;
@@ -23880,14 +23864,14 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
         __pyx_t_11 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_RuntimeError)), __pyx_callargs+__pyx_t_16, (2-__pyx_t_16) | (__pyx_t_16*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
         __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 218, __pyx_L4_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 217, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_11);
       }
       __Pyx_Raise(__pyx_t_11, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      __PYX_ERR(0, 218, __pyx_L4_error)
+      __PYX_ERR(0, 217, __pyx_L4_error)
 
-      /* "ext/spike_exchange.pyx":217
+      /* "ext/spike_exchange.pyx":216
  *             rc = MPI_Allgatherv(mine, <int>(2 * n), MPI_INT64_T, all_, sizes, offsets,
  *                                 MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
@@ -23896,7 +23880,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
     }
 
-    /* "ext/spike_exchange.pyx":219
+    /* "ext/spike_exchange.pyx":218
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgatherv of the spikes failed (error {rc})")
  *         at = 0             # <<<<<<<<<<<<<<
@@ -23905,7 +23889,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
     __pyx_v_at = 0;
 
-    /* "ext/spike_exchange.pyx":220
+    /* "ext/spike_exchange.pyx":219
  *             raise RuntimeError(f"MPI_Allgatherv of the spikes failed (error {rc})")
  *         at = 0
  *         for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23919,7 +23903,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_7; __pyx_t_1+=1) {
       __pyx_v_r = __pyx_t_1;
 
-      /* "ext/spike_exchange.pyx":221
+      /* "ext/spike_exchange.pyx":220
  *         at = 0
  *         for r in range(self.n_ranks):
  *             count = sizes[r] // 2             # <<<<<<<<<<<<<<
@@ -23928,7 +23912,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       __pyx_v_count = ((__pyx_v_sizes[__pyx_v_r]) / 2);
 
-      /* "ext/spike_exchange.pyx":222
+      /* "ext/spike_exchange.pyx":221
  *         for r in range(self.n_ranks):
  *             count = sizes[r] // 2
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -23942,7 +23926,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
       for (__pyx_t_17 = 0; __pyx_t_17 < __pyx_t_8; __pyx_t_17+=1) {
         __pyx_v_k = __pyx_t_17;
 
-        /* "ext/spike_exchange.pyx":223
+        /* "ext/spike_exchange.pyx":222
  *             count = sizes[r] // 2
  *             for k in range(count):
  *                 self.gathered[at].step = all_[offsets[r] + k]             # <<<<<<<<<<<<<<
@@ -23951,7 +23935,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         (__pyx_v_self->gathered[__pyx_v_at]).step = (__pyx_v_all_[((__pyx_v_offsets[__pyx_v_r]) + __pyx_v_k)]);
 
-        /* "ext/spike_exchange.pyx":224
+        /* "ext/spike_exchange.pyx":223
  *             for k in range(count):
  *                 self.gathered[at].step = all_[offsets[r] + k]
  *                 self.gathered[at].id = all_[offsets[r] + count + k]             # <<<<<<<<<<<<<<
@@ -23960,7 +23944,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         (__pyx_v_self->gathered[__pyx_v_at]).id = (__pyx_v_all_[(((__pyx_v_offsets[__pyx_v_r]) + __pyx_v_count) + __pyx_v_k)]);
 
-        /* "ext/spike_exchange.pyx":225
+        /* "ext/spike_exchange.pyx":224
  *                 self.gathered[at].step = all_[offsets[r] + k]
  *                 self.gathered[at].id = all_[offsets[r] + count + k]
  *                 at += 1             # <<<<<<<<<<<<<<
@@ -23974,7 +23958,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 
   }
 
-  /* "ext/spike_exchange.pyx":227
+  /* "ext/spike_exchange.pyx":226
  *                 at += 1
  *     finally:
  *         free(sizes)             # <<<<<<<<<<<<<<
@@ -23985,7 +23969,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     /*normal exit:*/{
       free(__pyx_v_sizes);
 
-      /* "ext/spike_exchange.pyx":228
+      /* "ext/spike_exchange.pyx":227
  *     finally:
  *         free(sizes)
  *         free(offsets)             # <<<<<<<<<<<<<<
@@ -23994,7 +23978,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       free(__pyx_v_offsets);
 
-      /* "ext/spike_exchange.pyx":229
+      /* "ext/spike_exchange.pyx":228
  *         free(sizes)
  *         free(offsets)
  *         free(mine)             # <<<<<<<<<<<<<<
@@ -24003,7 +23987,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       free(__pyx_v_mine);
 
-      /* "ext/spike_exchange.pyx":230
+      /* "ext/spike_exchange.pyx":229
  *         free(offsets)
  *         free(mine)
  *         free(all_)             # <<<<<<<<<<<<<<
@@ -24032,7 +24016,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
       __pyx_t_6 = __pyx_lineno; __pyx_t_7 = __pyx_clineno; __pyx_t_18 = __pyx_filename;
       {
 
-        /* "ext/spike_exchange.pyx":227
+        /* "ext/spike_exchange.pyx":226
  *                 at += 1
  *     finally:
  *         free(sizes)             # <<<<<<<<<<<<<<
@@ -24041,7 +24025,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         free(__pyx_v_sizes);
 
-        /* "ext/spike_exchange.pyx":228
+        /* "ext/spike_exchange.pyx":227
  *     finally:
  *         free(sizes)
  *         free(offsets)             # <<<<<<<<<<<<<<
@@ -24050,7 +24034,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         free(__pyx_v_offsets);
 
-        /* "ext/spike_exchange.pyx":229
+        /* "ext/spike_exchange.pyx":228
  *         free(sizes)
  *         free(offsets)
  *         free(mine)             # <<<<<<<<<<<<<<
@@ -24059,7 +24043,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         free(__pyx_v_mine);
 
-        /* "ext/spike_exchange.pyx":230
+        /* "ext/spike_exchange.pyx":229
  *         free(offsets)
  *         free(mine)
  *         free(all_)             # <<<<<<<<<<<<<<
@@ -24082,7 +24066,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     __pyx_L5:;
   }
 
-  /* "ext/spike_exchange.pyx":231
+  /* "ext/spike_exchange.pyx":230
  *         free(mine)
  *         free(all_)
  *     return 0             # <<<<<<<<<<<<<<
@@ -24093,7 +24077,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   }
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":195
+  /* "ext/spike_exchange.pyx":194
  * 
  * 
  * cdef int _gather_lists(Exchanger self, const Spike* local, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -26739,32 +26723,31 @@ __Pyx_RefNannySetupContext("PyInit_spike_exchange", 0);
   /* "ext/spike_exchange.pyx":106
  *         return 0
  * 
- *     def exchange(self, ids, steps, one_step=False):             # <<<<<<<<<<<<<<
+ *     def exchange(self, ids, steps):             # <<<<<<<<<<<<<<
  *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
- *         Collective. (``one_step``: accepted for the callers that know the
+ *         Collective."""
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_5exchange, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Exchanger_exchange, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_spike_exchange, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 106, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_mstate_global->__pyx_n_u_exchange, __pyx_t_4) < (0)) __PYX_ERR(0, 106, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/spike_exchange.pyx":135
+  /* "ext/spike_exchange.pyx":134
  *         return out_ids, out_steps
  * 
  *     def capsule(self):             # <<<<<<<<<<<<<<
  *         """This exchange for the compiled step loop (an Exchange capsule)."""
  *         return PyCapsule_New(&self.face, EXCHANGE_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_7capsule, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Exchanger_capsule, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_spike_exchange, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 135, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_7capsule, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Exchanger_capsule, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_spike_exchange, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 134, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_mstate_global->__pyx_n_u_capsule, __pyx_t_4) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_mstate_global->__pyx_n_u_capsule, __pyx_t_4) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -26909,37 +26892,23 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/spike_exchange.pyx":110
- *         Collective. (``one_step``: accepted for the callers that know the
- *         window is one step; the order is found either way.)"""
+  /* "ext/spike_exchange.pyx":109
+ *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
+ *         Collective."""
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)             # <<<<<<<<<<<<<<
  *         cdef const int64_t[::1] step_view = np.ascontiguousarray(steps, dtype=np.int64)
  *         cdef Py_ssize_t n = id_view.shape[0], k
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 110, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 109, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
-
-  /* "ext/spike_exchange.pyx":106
- *         return 0
- * 
- *     def exchange(self, ids, steps, one_step=False):             # <<<<<<<<<<<<<<
- *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
- *         Collective. (``one_step``: accepted for the callers that know the
-*/
-  {
-    PyObject* __pyx_temp[1] = {Py_False};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 106, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
-  }
-  __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
   #if CYTHON_IMMORTAL_CONSTANTS
   {
     PyObject **table = __pyx_mstate->__pyx_tuple;
-    for (Py_ssize_t i=0; i<4; ++i) {
+    for (Py_ssize_t i=0; i<3; ++i) {
       #if PY_VERSION_HEX >= 0x030F0000
       PyUnstable_SetImmortal(table[i]);
       #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -26996,38 +26965,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{42},{43},{179},{8},{15},{7},{6},{22},{2},{9},{50},{39},{34},{18},{109},{30},{37},{5},{8},{9},{27},{29},{17},{18},{16},{12},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{17},{18},{4},{1},{7},{18},{5},{27},{5},{15},{5},{6},{9},{5},{8},{5},{6},{7},{8},{6},{2},{7},{3},{7},{5},{5},{5},{8},{1},{5},{7},{4},{1},{10},{7},{4},{4},{2},{5},{3},{8},{7},{9},{4},{3},{8},{4},{10},{5},{4},{5},{4},{9},{5},{9},{4},{6},{6},{6},{6},{1}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{22},{272}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{42},{43},{179},{8},{15},{7},{6},{22},{2},{9},{50},{39},{34},{18},{109},{30},{37},{5},{8},{9},{27},{29},{17},{18},{16},{12},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{17},{18},{4},{1},{7},{18},{5},{27},{5},{15},{5},{6},{9},{5},{8},{5},{6},{7},{8},{6},{2},{7},{3},{7},{5},{5},{5},{8},{1},{5},{7},{4},{1},{10},{7},{4},{4},{2},{5},{3},{7},{9},{4},{3},{8},{4},{10},{5},{4},{5},{4},{9},{5},{9},{4},{6},{6},{6},{6},{1}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{22},{269}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1238 bytes) */
-static const char cstring[] = "x\332}U\315o\023G\024o\020\245N\353\252\204\217\366\322\303\204\226\032J\3306\"\202R!Z\023Be\251P\047PT\244J\243\361\314\333\315\220\335\231\315\316\254kW\252\3041\307=\356q\217{\314\321G\037s\314q\217\374\t\375\023\372f\327vBAX\366\356\314\274\217y\357\367{\357\2310K\276\037\021=x\t\334\336\277f\023\000\342\047,\210@\331\353\327\275\037\311\275\307\020\351d\374\\\302_D\373\344\036\327\312\312 \325\251!L\t\"d\342\014\377\177,\325\\`l\"\005\210S\312D\047\357\225\277y\266\320\274\377\323&SJ[\302\214\221\201\"V\223\004\230\270\251U8&Q\035\344\020\203\354\251!\013\245 \221\026\260F`\024\243-\272\352\360\216\273\267\343\353\304&Lu\326H\200\256\346\312f\227\305\200W\0216\222\206<\356\367h7\014\003fw!qI\343\233\230X\356\201!>\223!\272\273\006I\202\356\336\320\034\276W\365\211\266\200R\204{slw\265\"x\221\200P\016 a\0260\005\2274\206\2328%E\372[\375\233\033?l\324\020$\340\3101\304\244\003\036b\366\350\033o\032\2442\264\030\262\035\307`<\322\363\311X\247D\001^\211\320\304\250w\332\000\343R\304\200\255\003\354\324@2+\265\242h.U\320\231a/\207\340\254\037\261\320\200\307\204\240\250\007\\\207\241\223ie<6\340B\0326\010\001T\375\034\331\357\352|)\2148\006\036\200\027\217G\001\227\246\221\013\2451M\237\245\241%\224& R\016\224\022\221\326\367(\255nb\332C\311B\224r\251\244\245T\245Q<\366(\327\tx\021\332I\226$l<\207\023\255d\024#\213\247\325\322\010\031xKC+\344\302BLbD\265!\005B\337\343:\212\326\352\225\31784\253\206A\020\315\016\221\000Db\266\303L\004\341M\355\r\200`\245\017!\261\315E\214\364\0336\233\006\"X^$\226|/DL\323\032\200Z+\0145G\226I\223\211`\226y\357\2206U\350\030o\032\300x\335\247\233\275\336V\030\312\330H\2635\0038Y,\274\005\242\274\216\202\322\323\"d\333 \311\357\022r\026\2334\204\223\2039y\275\047\275g\275\356\257t\263\333\357n\366\236\275x\334\375c\261~\n\373)(\016n\024x\047S\201\322\376x\204\277\207X\275\364\t\326\303\016\370\224\316*\014\271F^]\r\236,\002\260\322B\344\016\204\263\301\217\237*\356\336\301<d\3744\034\272U\304\244\252\337Z`\320n\245X\324\274\335\365""\224b\305Q\276\013|\317\244Q\263\233yqK\327\037\315*U55@\267\324\\oh\035\013\316\307~\312\302\271\333y\231\276\005\357\342\000Fn\203\010/B1\247B\177\013yJ-\030\227\2134\256`u\212\215\013\330Js\352\351 \365}\034\004\346d\214\326\245\302\314Xq\251\275\205\215\0310\003|F\037\307*\003\212\330\340D\3430`|\217\353TY\354Okd\344a\220\326{\2637\205\003\243~\270H\232\232\205(\266c\344\025\347% .\3658\252G\326\334\310\017Y`\260\260\261\307f\323s\336-(\026!H!\005u\243W\n\203_ZG*`$\225\275\275\341\2306\315\343o\330s\331\2068\253\235\266\033\320J\321\271/E\321\361\236qp\342\304\217T\\\3677\206\210]L]\027\243[\212\356\335\313mM\214\371\306:N \300|!q\255\212\270\317fM\335J\356J\344!\261\265>\376\352(\353M\375p\221\032\253Q\224\244\334bu\240\3074\306\356\004\374WH\301\214~{\265T\235\375\370\340F\266\375\252\373\272\365\331\301?y7\337\316E\3219\276~wri\262}|v\255\354\376\333\372`\371Fy\345x\355\376\204M\322\351\243\243+G\335\252\265V>8\366~\236.M\2778:w48\356oW\255/\363_\212\333\345J\271\352,\332\007w\263G\371j~+\347\305J\325\276\220}\353|W\255\363Y+?\227Cq\253\340\345\205r\275j}rp;\273\230u\253\366\247Uk\271j\237\317>\314~G\273\365\352\374\345l;\033\344\037\345i\321-v\212a\371\342\220\035\332\311\235\351\352t\275j;a\220?/\356\224_\225\333\345\313\311\322d\3455\032/e+U\353Bv\245\276\373\036\032\355\224\373U\353R\366 \363\361\376?\313\317\313\344\0205\276.0\205o\nV\265\332\007[\331\345\214e\373U\373b\266\236=\314\227\213\225\342j1*\367\017\317\034^=\034M\366\247g\246\253\025\2023\316\227\376\003\325\2729\325";
-    PyObject *data = __Pyx_DecompressString(cstring, 1238, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1232 bytes) */
+static const char cstring[] = "x\332}U\315o\023G\024\047\250\245N\353\252\204\217\366\322\303\204\226\032J\3306\002A\251\020\255\t\241\262T\250\023(*R\245\321x\366\355f\310\356\314ff\326\265+U\342\230\343\036\367\270\307=\346\350\243\2179\346\270G\376\004\376\204\276\331\265\235\360!,{gv\336\307\274\367\373\275\367L\230%?\216\210\032\274\000n\357]\261\032\200\004\232\2051H{\365\252\3673\271\373\010b\245\307\317\004\374CT@\356r%\255\010S\225\032\302\244O|\241\235\341\333\307B\316\005\306j\341\203\177B\231(\375A\371\233g\013\315{\277l0)\225%\314\030\021Jb\025\321\300\374\353JFc\022\327A\0161\310\236\034\262H\370$V>\254\021\030%h\213\256:\274\343\356\355\004J[\315dg\215\204\350j\256lvX\002x\025a#a\310\243~\217v\243(dv\007\264K\032Wb\022\261\013\206\004LD\350\356\nh\215\356\336\320\034~P\365\261\262\200R\204{clw\224$x\221\017\221\030\200f\0260\005\2274\206\252\235\222$\375\315\376\365\233?\335\254!\320\340\3101\304\244\003\036a\366\350\033o\032\244\"\262\030\262\035\047`<\322\013\310X\245D\002^\211\320$\250w\322\000\343\222\304\200\255\003\354\324@2+\224\244h.d\330\231a/\206\340\254\037\262\310\200\307|\237\242\036p\025EN\246\244\361\330\200\373\302\260A\004 \353\347\310\376P\347Ka\3041\360\020\274d<\n\2710\215\334\227\n\323\014X\032YB\251\006?\345@)\361\323\372\036\251\344uL{(X\204R.\244\260\224\3124N\306\036\345J\203\027\243\235`Z\263\361\034N\264\022q\202,\236TKcd\340\035\r%\221\013\013\tI\020\325\206\024\210\002\217\2538^\253w\001\343\320\354\032\006\301o\336\020\t@$fo\230\211OxS{\003 X\351C\320\266\271\210\221~\303f\323@\004\313\213$\202\357F\210iZ\003PkE\221\342\3102i2\361\231e\336{\244M\025:\306\233\0060^\367\311F\257\267\031E\"1\302l\316\000\326\213\215\267@\224\327QPzR\204l\033$\371}B\316\022\223Fp|0\047\257\367\270\367\264\327\375\235nt\373\335\215\336\323\347\217\272\177-\366O`/\005\311\301\215\002\357x*P\332\037\217\360\367\000\253\227>\306z\330\206\200\322Y\205!\327\310\253\253\301\343M\010VX\210\335\201\357l\360\023\244\222\2735\234\207\214\237\206C\267\213\231\220\365\252|\014\332\355$""\213\233\325]O)V\034\345;\300wM\0327o3/n\353\372\243\331\245\262\246\006\350\246\234\353\r\255c\301\371\330KY4w;/\323w\340]\034\300\310\275 \302\213P\314\211\320\337A\236R\013\306\345\"\214+X\225b\343\002\266\322\234z:H\203\000\007\2019\036\243u\25103\226\\(oac\006\314\000\237\321\307\261\312\200\"68\3218\014\030\337\345*\225\026\373\323\032\021{\030\244\365\336\354M\337\201Q?\\$M\315B\234\3301\362\212\363\022\020\227z\034\325#kn\024D,4X\330\330c\263\3519\357\026\024\373\021\010_\370\324\215^\341\033\374\322:R\037FB\332[7\035\323\246y\374\013\273.\333\010g\265\323v\003ZJ:\367%):\3365\016N\234\370\261L\352\376\306\020\321\035E\267nq\315l\022\3143Q\211\206\020\363\004\355Z\024\361\236\315\230\272\205\334U\210\277\266\265>\376\352\350\352\227\372\341\"4V\241H\247\334bU\240\3074\301\256\004\3747H\301\214\376x\271T}\364\351\376\265l\353e\367U\353\213\375\377\362n\276\225\373E\347\350\352\235\311\205\t\236\276>sj\371Zy\351h\355\336\204M\322\351\303\303K\207\335\252\265V\336?\362~\235.M\277:<s88\352oU\255\257\363\337\212[\345J\271\372\272uj\271\275\177\047{\230\257\3467r^\254T\355s\331\367\316q\325:\233\265\36239\0247\n^\236+\327\253\326g\373\267\262\363Y\267j\177^\265\226\253\366\331\354\343\354O\264[\257\316^\314\266\262A\376I\236\026\335b\273\030\226\317\017\330\201\235\334\236\256N\327\253\266\023\206\371\263\342v\371M\271U\276\230,MV^\241\361R\266R\265\316e\227\352\273\357\242\321v\271W\265.d\367\263\000\357\377\273\374\262\324\007\250\361m\201)|W\260\252\325\336\337\314.f,\333\253\332\347\263\365\354A\276\\\254\024\227\213Q\271wp\372\340\362\301h\2627==]\255\020\231q\276\364?R\3355N";
+    PyObject *data = __Pyx_DecompressString(cstring, 1232, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1628 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment)).:\377 <Memory\377View of \377<contigu\377ous and gdir5\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\325\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is MPI_A\377llgather\374\361\001\005\000 spike\277s fail\313\000(\247err\304\000\035\nv\016\032N\277ote th\354 C\277ython f\000d\377eliberat\231e\300\000\245!ctn\000\"\000n\377 PEP-484\366\337\"re\231As su\307bcl\373\000\204\000\207@bu\357ilti\205 ype\377s. If yoOu ne\351 \230 p\243 |%\t\310\000n set\200\000\367e \047\304\"atio\377n_typing\355\047\302Div\242\000o F\377alse.add}_\356 ecoll\233`\376+\000s.abcdi\177sableen\001\002\367xt/\226\"_exc\377hange.py\337xgcis\032\003dn\377o defaul\377t __redu\177ce__ duc\002\357non-\235`via\375l\033\000cinit_\377_numpy._\277core.m5\000i\237array\362%\364@i3mp\303@\033\tum\251@\021\016\377one step\363 p\304@\272Celf.\277comm,s\006\001fgace\004\003\346Ced\022\003\217rece\207 \007\004\307\000d\373 c\366cbe co\337nvert\341#a \351P\310C\273\205\003 \334` pi\227ckl\321 u\234\"\244\204\001a\257lloc\343@ \304\003d\017ata.\013\020\200\204\003\322\205\001\257\205\003\377s.ASCIIE\377llipsisE\252\332$r\000\006.\311&c\317b_Y_\017\t\353@st\331`_\013\017\177capsule?\007\376\265EINITIAL\377_CAPACIT\357YMAX\003\006Seq_uence\207\207\001.\214\207\007\337__Pyx\001\000Di\377ct_NextR\317ef__\333d\351@__\366\260\204\002__\001\005geti\227tem\r\001d0\001\027\000f\007unc\035\001\030\000\255\003+\000\340C\3363\001main\003\002od\334\262\000E\001namU\002ne\371wT\001\357`_chec\207ksuT\000\n\001?\004\025\001t\263yp\357`\037\001un\226Be7_En \005vt\307\204\001\230\001\017qualO\005\237\204\005\316.\271\204\006{ex\314\001set_\203\005\370\345&\346\000\351.__tes\365t\321\001s\324\204\001outi\337neabc\221e_b\177ufferas\324\211\007\376\360\204\002asyncio\357.cor.\003sba\327sec\270Dc\343`e_\376\231 traceba\377ckcountd\377istsim._""\312\211@.\216\206\013d\211!\000\002_i\373s_\357\212\003empty\376\325@odeenum\370\212\210\002\331\210\002\311\206\005flags?format\267\211\004\246\205\005\377handleidwid_\367\211\001ids\000\000\375_\331\002dexint\35364\346As\000\002ize=k\203\205\001lmem\245\212\001\235\212\001\367nn_\362\205\005n_ra\367nks\326Andim\373np\202\207\002objon\023e_\302\206\001\262 __\000\003\001\321\206\001\373sp\355\000popre\355g\355\000er\315\206\001set\364\345\207\004\314\212\002sp\000star\035t+\002tep\241\0028\002=\002\376\246\001stopstr\347uct\233`\277 upd\377atevalue\377sxO\200\001\330\004\n\377\210+\220Q\200A\340\010\377\017\210}\230A\230Q\230\377d\240\047\320)9\270\024\377\270Q\320\004,\250A\360\377\010\000\t+\250\"\320,\377>\270a\270u\300F\310\377\"\310A\330\010,\250B\377\320.@\300\001\300\027\310\377\006\310b\320PQ\330\010\377\034\230G\2406\250\021\250\375!.\001\014\2109\220F\230\377!\2303\230c\240\021\330\357\014\022\220*X\001\330\010\020\377\220\010\230\006\230e\2403\377\240c\250\022\2501\330\010\377\013\2106\220\023\220A\330\377\014\r\330\010\t\330\014\020\357\220\005\220U5\0001\330\020\377\025\220Q\220b\230\007\230\377u\240A\240R\240v\250\377Y\260a\260t\2707\300\337!\3001\330\014\031\001g\230\377V\2407\250#\250Q\250\277j\270\001\270\021\340:\000\001\177\220\021\330\010\022\220\"w\002\375<2\000R\250q\330\010\024\357\220B\220f\331\000\\\250\026\267\250r\260\037\000$\240\300\000&\377\240a\330\010\014\210E\220\377\025\220a\220q\330\014\023\377\2201\220D\230\t\240\021\377\240%\240x\250q\260\002\377\260%\260x\270q\300\002w\300!\330\232 y\230\001";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1628, 2125);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1618 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment)).:\377 <Memory\377View of \377<contigu\377ous and gdir5\001\007\rin\021\005\177strided\"\010o or \004\031><(\t\376A\006>?Canno\377t assign\377 to read\177-only m\240\002\375v\242\000Invali\377d mode, \347exp\325\000|\000\047c\047\376t\001\047fortra\237n\047, gH\000%\005s\357hape\222\000 ax\377is MPI_A\377llgather\374\361\001\005\000 spike\277s fail\313\000(\247err\304\000\035\nv\016\032N\277ote th\354 C\277ython f\000d\377eliberat\231e\300\000\245!ctn\000\"\000n\377 PEP-484\366\337\"re\231As su\307bcl\373\000\204\000\207@bu\357ilti\205 ype\377s. If yoOu ne\351 \230 p\243 |%\t\310\000n set\200\000\367e \047\304\"atio\377n_typing\355\047\302Div\242\000o F\377alse.add}_\356 ecoll\233`\376+\000s.abcdi\177sableen\001\002\367xt/\226\"_exc\377hange.py\337xgcis\032\003dn\377o defaul\377t __redu\177ce__ duc\002\357non-\235`via\375l\033\000cinit_\377_numpy._\277core.m5\000i\237array\362%\364@i3mp\303@\033\tum\251@\021\016\377one step\363 p\304@\272Celf.\277comm,s\006\001fgace\004\003\346Ced\022\003\217rece\207 \007\004\307\000d\373 c\366cbe co\337nvert\341#a \351P\310C\273\205\003 \334` pi\227ckl\321 u\234\"\244\204\001a\257lloc\343@ \304\003d\017ata.\013\020\200\204\003\322\205\001\257\205\003\377s.ASCIIE\377llipsisE\252\332$r\000\006.\311&c\317b_Y_\017\t\353@st\331`_\013\017\177capsule?\007\376\265EINITIAL\377_CAPACIT\357YMAX\003\006Seq_uence\207\207\001.\214\207\007\337__Pyx\001\000Di\377ct_NextR\317ef__\333d\351@__\366\260\204\002__\001\005geti\227tem\r\001d0\001\027\000f\007unc\035\001\030\000\255\003+\000\340C\3363\001main\003\002od\334\262\000E\001namU\002ne\371wT\001\357`_chec\207ksuT\000\n\001?\004\025\001t\263yp\357`\037\001un\226Be7_En \005vt\307\204\001\230\001\017qualO\005\237\204\005\316.\271\204\006{ex\314\001set_\203\005\370\345&\346\000\351.__tes\365t\321\001s\324\204\001outi\337neabc\221e_b\177ufferas\324\211\007\376\360\204\002asyncio\357.cor.\003sba\327sec\270Dc\343`e_\376\231 traceba\377ckcountd\377istsim._""\312\211@.\216\206\013d\211!\000\002_i\373s_\357\212\003empty\376\325@odeenum\370\212\210\002\331\210\002\311\206\005flags?format\267\211\004\246\205\005\377handleidwid_\367\211\001ids\000\000\375_\331\002dexint\35364\346As\000\002ize=k\203\205\001lmem\245\212\001\235\212\001\367nn_\362\205\005n_ra\367nks\326Andim\273np\202\207\002obj\252 _\330W\000\003\001\311\206\001sp\345\000poopreg\345\000er\305\206\001\247set\335\207\004\304\212\002sh\000s\357tart+\002tep\360\231\0028\002=\002\236\001stop?struct\223`\267 \377updateva\377luesxO\200\001\377\330\004\n\210+\220Q\200\377A\340\010\017\210}\230A\377\230Q\230d\240\047\320)\3579\270\024\270\023\000\360\006\000\377\t+\250\"\320,>\270\377a\270u\300F\310\"\310\377A\330\010,\250B\320.\377@\300\001\300\027\310\006\310\377b\320PQ\330\010\034\230\377G\2406\250\021\250!\360\377\010\000\t\014\2109\220F\377\230!\2303\230c\240\021\337\330\014\022\220*U\001\330\010\377\020\220\010\230\006\230e\240\3773\240c\250\022\2501\330\377\010\013\2106\220\023\220A\377\330\014\r\330\010\t\330\014\337\020\220\005\220U5\0001\330\377\020\025\220Q\220b\230\007\377\230u\240A\240R\240v\377\250Y\260a\260t\2707\277\300!\3001\330\014\031\001g\377\230V\2407\250#\250Q\177\250j\270\001\270\021\340:\000\377\001\220\021\330\010\022\220\"\372w\002<2\000R\250q\330\010\337\024\220B\220f\326\000\\\250o\026\250r\260\037\000$\240\300\000\377&\240a\330\010\014\210E\377\220\025\220a\220q\330\014\377\023\2201\220D\230\t\240\377\021\240%\240x\250q\260\377\002\260%\260x\270q\300\357\002\300!\330\227 y\230\001";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1618, 2114);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2125 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment)).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis MPI_Allgather of the spikes failed (error MPI_Allgatherv of the spikes failed (error Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/spike_exchange.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikeself.comm,self.face,self.gathered,self.received,self.send cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisExchangerExchanger.__reduce_cython__Exchanger.__setstate_cython__Exchanger.capsuleExchanger.exchangeINITIAL_CAPACITYMAX_CAPACITYSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferascontiguousarrayasyncio.coroutinesbaseccapsulecline_in_tracebackcountdistsim._ext.spike_exchangedtypedtype_is_objectemptyencodeenumerateerrorexchangeflagsformatfortrangatheredhandleidid_viewidsids_outindexint64itemsitemsizeklocalmemviewmodenn_gatheredn_ranksnamendimnpnumpyobjone_stepout_idsout_stepspackpopregisterselfsetdefaultshapesizestartstepstep_viewstepssteps_outstopstructunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210}\230A\230Q\230d\240\047\320)9\270\024\270Q\320\004,\250A\360\010\000\t+\250\"\320,>\270a\270u\300F\310\"\310A""\330\010,\250B\320.@\300\001\300\027\310\006\310b\320PQ\330\010\034\230G\2406\250\021\250!\360\010\000\t\014\2109\220F\230!\2303\230c\240\021\330\014\022\220*\230A\230Q\330\010\020\220\010\230\006\230e\2403\240c\250\022\2501\330\010\013\2106\220\023\220A\330\014\r\330\010\t\330\014\020\220\005\220U\230!\2301\330\020\025\220Q\220b\230\007\230u\240A\240R\240v\250Y\260a\260t\2707\300!\3001\330\014\025\220Q\220g\230V\2407\250#\250Q\250j\270\001\270\021\340\014\020\220\001\220\021\330\010\022\220\"\220F\230!\230<\240v\250R\250q\330\010\024\220B\220f\230A\230\\\250\026\250r\260\021\330\010$\240A\330\010&\240a\330\010\014\210E\220\025\220a\220q\330\014\023\2201\220D\230\t\240\021\240%\240x\250q\260\002\260%\260x\270q\300\002\300!\330\010\017\210y\230\001";
+    #else /* compression: none (2114 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment)).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis MPI_Allgather of the spikes failed (error MPI_Allgatherv of the spikes failed (error Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/spike_exchange.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikeself.comm,self.face,self.gathered,self.received,self.send cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisExchangerExchanger.__reduce_cython__Exchanger.__setstate_cython__Exchanger.capsuleExchanger.exchangeINITIAL_CAPACITYMAX_CAPACITYSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferascontiguousarrayasyncio.coroutinesbaseccapsulecline_in_tracebackcountdistsim._ext.spike_exchangedtypedtype_is_objectemptyencodeenumerateerrorexchangeflagsformatfortrangatheredhandleidid_viewidsids_outindexint64itemsitemsizeklocalmemviewmodenn_gatheredn_ranksnamendimnpnumpyobjout_idsout_stepspackpopregisterselfsetdefaultshapesizestartstepstep_viewstepssteps_outstopstructunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210}\230A\230Q\230d\240\047\320)9\270\024\270Q\200A\360\006\000\t+\250\"\320,>\270a\270u\300F\310\"\310A\330\010,\250B""\320.@\300\001\300\027\310\006\310b\320PQ\330\010\034\230G\2406\250\021\250!\360\010\000\t\014\2109\220F\230!\2303\230c\240\021\330\014\022\220*\230A\230Q\330\010\020\220\010\230\006\230e\2403\240c\250\022\2501\330\010\013\2106\220\023\220A\330\014\r\330\010\t\330\014\020\220\005\220U\230!\2301\330\020\025\220Q\220b\230\007\230u\240A\240R\240v\250Y\260a\260t\2707\300!\3001\330\014\025\220Q\220g\230V\2407\250#\250Q\250j\270\001\270\021\340\014\020\220\001\220\021\330\010\022\220\"\220F\230!\230<\240v\250R\250q\330\010\024\220B\220f\230A\230\\\250\026\250r\260\021\330\010$\240A\330\010&\240a\330\010\014\210E\220\025\220a\220q\330\014\023\2201\220D\230\t\240\021\240%\240x\250q\260\002\260%\260x\270q\300\002\300!\330\010\017\210y\230\001";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 134; i++) {
+    for (int i = 0; i < 133; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 34) PyUnicode_InternInPlace(&string);
@@ -27038,8 +27007,8 @@ static const char bytes[] = " at 0x object>(tree fragment)).: <MemoryView of <co
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 134; i < 138; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-134].length;
+    for (int i = 133; i < 137; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-133].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -27049,14 +27018,14 @@ static const char bytes[] = " at 0x object>(tree fragment)).: <MemoryView of <co
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 138; i++) {
+    for (Py_ssize_t i = 0; i < 137; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 134;
+      PyObject **table = stringtab + 133;
       for (Py_ssize_t i=0; i<4; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -27119,7 +27088,7 @@ static const char bytes[] = " at 0x object>(tree fragment)).: <MemoryView of <co
 namespace {
 #endif
 typedef struct {
-    unsigned int argcount : 3;
+    unsigned int argcount : 2;
     unsigned int num_posonly_args : 1;
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 4;
@@ -27144,12 +27113,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 106};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_one_step, __pyx_mstate->__pyx_n_u_id_view, __pyx_mstate->__pyx_n_u_step_view, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_gathered, __pyx_mstate->__pyx_n_u_n_gathered, __pyx_mstate->__pyx_n_u_out_ids, __pyx_mstate->__pyx_n_u_out_steps, __pyx_mstate->__pyx_n_u_ids_out, __pyx_mstate->__pyx_n_u_steps_out};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 106};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_id_view, __pyx_mstate->__pyx_n_u_step_view, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_gathered, __pyx_mstate->__pyx_n_u_n_gathered, __pyx_mstate->__pyx_n_u_out_ids, __pyx_mstate->__pyx_n_u_out_steps, __pyx_mstate->__pyx_n_u_ids_out, __pyx_mstate->__pyx_n_u_steps_out};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_spike_exchange_pyx, __pyx_mstate->__pyx_n_u_exchange, __pyx_mstate->__pyx_kp_b_iso88591_A_auF_A_B_bPQ_G6_9F_3c_AQ_e3c_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 134};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_spike_exchange_pyx, __pyx_mstate->__pyx_n_u_capsule, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_9_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }

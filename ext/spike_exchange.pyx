@@ -103,10 +103,9 @@ cdef class Exchanger:
             self.gathered, self.gathered_capacity = grown, capacity
         return 0
 
-    def exchange(self, ids, steps, one_step=False):
+    def exchange(self, ids, steps):
         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
-        Collective. (``one_step``: accepted for the callers that know the
-        window is one step; the order is found either way.)"""
+        Collective."""
         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)
         cdef const int64_t[::1] step_view = np.ascontiguousarray(steps, dtype=np.int64)
         cdef Py_ssize_t n = id_view.shape[0], k

@@ -159,7 +159,7 @@ class SpikeWindow(CodeObject):
     def _exchange_arrays(self, ids, steps):
         """Gather a window's spikes (this rank's ``ids``, ``steps``) from all
         ranks and queue their effects. Collective."""
-        ids, steps = self.exchange.exchange(ids, steps, one_step=self.window_steps == 1)
+        ids, steps = self.exchange.exchange(ids, steps)
         events = {}
         if self.n_kinds > 1:
             kinds, ids = ids % self.n_kinds, ids // self.n_kinds

@@ -29,10 +29,9 @@ class SpikeExchange:
             handle = MPI._handleof(self.comm)
         self._exchanger = spike_exchange.Exchanger(handle, self.n_ranks)
 
-    def exchange(self, ids, steps, one_step=False):
-        """All ranks' (ids, steps), sorted by step then id. Collective.
-        (``one_step``: the window is a single step; the order is found either way.)"""
-        return self._exchanger.exchange(ids, steps, one_step)
+    def exchange(self, ids, steps):
+        """All ranks' (ids, steps), sorted by step then id. Collective."""
+        return self._exchanger.exchange(ids, steps)
 
     def capsule(self):
         """The exchange for the compiled step loop (a capsule)."""
