@@ -8,6 +8,9 @@ from setuptools import Extension, setup
 KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels", "buffers",
            "step_loop", "event_queue", "spike_exchange"]
 
+# C headers of a module's loops (a change rebuilds it).
+HEADERS = {"neuron_kernels": ["ext/exact_pass.h"]}
+
 # Modules that call MPI from C (the spike exchange): compiled and linked as
 # mpicc would (the MPI that mpi4py runs on: scripts/setup installs both).
 USES_MPI = {"spike_exchange"}
@@ -27,7 +30,7 @@ def mpi_flags():
 
 
 def extension(name):
-    include_dirs, library_dirs, libraries = [numpy.get_include()], [], []
+    include_dirs, library_dirs, libraries = [numpy.get_include(), "ext"], [], []
     if name in USES_MPI:
         mpi_include, library_dirs, libraries = mpi_flags()
         include_dirs += mpi_include
@@ -37,6 +40,7 @@ def extension(name):
         include_dirs=include_dirs,
         library_dirs=library_dirs,
         libraries=libraries,
+        depends=HEADERS.get(name, []),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3", "-funroll-loops"],
     )

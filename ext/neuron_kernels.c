@@ -14,13 +14,15 @@
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayscalars.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
-            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h",
+            "ext/exact_pass.h"
         ],
         "extra_compile_args": [
             "-O3",
             "-funroll-loops"
         ],
         "include_dirs": [
+            "ext",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include"
         ],
         "name": "distsim._ext.neuron_kernels",
@@ -1296,6 +1298,7 @@ static int __Pyx_init_tpflags_variables(void) {
 #include "numpy/ufuncobject.h"
 #include <stdint.h>
 #include <math.h>
+#include "exact_pass.h"
 #include "pythread.h"
 
     typedef int (*__pyx_memoryview_to_dtype_func_type)(char*, PyObject*);
@@ -2122,7 +2125,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass;
 struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState;
 
-/* "ext/neuron_kernels.pyx":183
+/* "ext/neuron_kernels.pyx":202
  * 
  * 
  * cdef struct ExactPass:             # <<<<<<<<<<<<<<
@@ -2149,7 +2152,7 @@ struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass {
   double per_step;
 };
 
-/* "ext/neuron_kernels.pyx":357
+/* "ext/neuron_kernels.pyx":330
  * 
  * 
  * cdef struct ExactOpState:             # <<<<<<<<<<<<<<
@@ -2161,7 +2164,7 @@ struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState {
   __pyx_t_7step_op_SpikeSlot *slot;
 };
 
-/* "ext/neuron_kernels.pyx":362
+/* "ext/neuron_kernels.pyx":335
  * 
  * 
  * cdef class ExactStep:             # <<<<<<<<<<<<<<
@@ -2176,7 +2179,7 @@ struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep {
 };
 
 
-/* "ext/neuron_kernels.pyx":418
+/* "ext/neuron_kernels.pyx":391
  * 
  * 
  * cdef class RefractoryFlags:             # <<<<<<<<<<<<<<
@@ -3933,7 +3936,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(double, double, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, __Pyx_memviewslice, __Pyx_memviewslice, PyObject *, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, double, __Pyx_memviewslice, __Pyx_memviewslice, int, double); /*proto*/
 static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *); /*proto*/
-static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *, Py_ssize_t const ); /*proto*/
+static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *, int64_t, double, double); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *, int64_t, double, double); /*proto*/
@@ -20856,7 +20859,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":17
+/* "ext/neuron_kernels.pyx":36
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -20909,67 +20912,67 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 17, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 36, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 17, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 36, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 17, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 36, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 17, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 36, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 17, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 36, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 17, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 36, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 17, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 36, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update", 0) < (0)) __PYX_ERR(0, 17, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update", 0) < (0)) __PYX_ERR(0, 36, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, i); __PYX_ERR(0, 17, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, i); __PYX_ERR(0, 36, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 17, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 36, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 17, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 36, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 17, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 36, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 17, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 36, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 17, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 36, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 17, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 36, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 17, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 36, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 36, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 18, __pyx_L3_error)
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 19, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 19, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 37, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 38, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 38, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 17, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_update", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 36, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20985,7 +20988,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 18, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 37, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_not_refractory, __pyx_v_offsets, __pyx_v_held_offsets);
 
   /* function exit code */
@@ -21035,7 +21038,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_update", 0);
 
-  /* "ext/neuron_kernels.pyx":27
+  /* "ext/neuron_kernels.pyx":46
  *     per-neuron constant terms (parameters in the equations).
  *     """
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -21044,12 +21047,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 27, __pyx_L1_error)
+    __PYX_ERR(0, 46, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 27, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 46, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":30
+  /* "ext/neuron_kernels.pyx":49
  *     cdef double* values[MAX_VARIABLES]
  *     # Raw pointers: switching memoryviews per neuron would cost refcounting.
  *     cdef const double* free_m = &matrix[0, 0]             # <<<<<<<<<<<<<<
@@ -21060,7 +21063,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_t_3 = 0;
   __pyx_v_free_m = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_2 * __pyx_v_matrix.strides[0]) )) + __pyx_t_3)) ))));
 
-  /* "ext/neuron_kernels.pyx":31
+  /* "ext/neuron_kernels.pyx":50
  *     # Raw pointers: switching memoryviews per neuron would cost refcounting.
  *     cdef const double* free_m = &matrix[0, 0]
  *     cdef const double* held_m = &held_matrix[0, 0]             # <<<<<<<<<<<<<<
@@ -21071,7 +21074,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   __pyx_t_2 = 0;
   __pyx_v_held_m = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_matrix.data + __pyx_t_3 * __pyx_v_held_matrix.strides[0]) )) + __pyx_t_2)) ))));
 
-  /* "ext/neuron_kernels.pyx":32
+  /* "ext/neuron_kernels.pyx":51
  *     cdef const double* free_m = &matrix[0, 0]
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL             # <<<<<<<<<<<<<<
@@ -21080,7 +21083,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_free_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":33
+  /* "ext/neuron_kernels.pyx":52
  *     cdef const double* held_m = &held_matrix[0, 0]
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL             # <<<<<<<<<<<<<<
@@ -21089,7 +21092,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":34
+  /* "ext/neuron_kernels.pyx":53
  *     cdef const double* free_c = NULL
  *     cdef const double* held_c = NULL
  *     cdef const uint8_t* flags = NULL             # <<<<<<<<<<<<<<
@@ -21098,7 +21101,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_flags = NULL;
 
-  /* "ext/neuron_kernels.pyx":35
+  /* "ext/neuron_kernels.pyx":54
  *     cdef const double* held_c = NULL
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -21107,7 +21110,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   __pyx_v_per_neuron = ((__pyx_v_offsets.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":36
+  /* "ext/neuron_kernels.pyx":55
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -21119,7 +21122,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   if (__pyx_t_4) {
 
 
-    /* "ext/neuron_kernels.pyx":37
+    /* "ext/neuron_kernels.pyx":56
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -21136,7 +21139,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":36
+    /* "ext/neuron_kernels.pyx":55
  *     cdef const uint8_t* flags = NULL
  *     cdef bint per_neuron = offsets.shape[0] > 0
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -21145,17 +21148,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":38
+  /* "ext/neuron_kernels.pyx":57
  *     if n_vars == 0:
  *         return
  *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 38, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 57, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":39
+  /* "ext/neuron_kernels.pyx":58
  *         return
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:             # <<<<<<<<<<<<<<
@@ -21164,7 +21167,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   if (__pyx_v_per_neuron) {
 
-    /* "ext/neuron_kernels.pyx":40
+    /* "ext/neuron_kernels.pyx":59
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -21190,7 +21193,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":41
+      /* "ext/neuron_kernels.pyx":60
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -21203,14 +21206,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_6 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 41, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 60, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_6);
       }
       __Pyx_Raise(__pyx_t_6, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-      __PYX_ERR(0, 41, __pyx_L1_error)
+      __PYX_ERR(0, 60, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":40
+      /* "ext/neuron_kernels.pyx":59
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -21219,7 +21222,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":42
+    /* "ext/neuron_kernels.pyx":61
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -21230,7 +21233,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_3 = 0;
     __pyx_v_free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_2 * __pyx_v_offsets.strides[0]) )) + __pyx_t_3)) ))));
 
-    /* "ext/neuron_kernels.pyx":43
+    /* "ext/neuron_kernels.pyx":62
  *             raise ValueError("offsets must have one column per neuron")
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -21241,7 +21244,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_2 = 0;
     __pyx_v_held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_3 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_2)) ))));
 
-    /* "ext/neuron_kernels.pyx":39
+    /* "ext/neuron_kernels.pyx":58
  *         return
  *     n = _variable_pointers(variables, values)
  *     if per_neuron:             # <<<<<<<<<<<<<<
@@ -21250,7 +21253,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":44
+  /* "ext/neuron_kernels.pyx":63
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -21262,7 +21265,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   if (__pyx_t_4) {
 
 
-    /* "ext/neuron_kernels.pyx":45
+    /* "ext/neuron_kernels.pyx":64
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21274,7 +21277,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/neuron_kernels.pyx":46
+      /* "ext/neuron_kernels.pyx":65
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")             # <<<<<<<<<<<<<<
@@ -21287,14 +21290,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
         __pyx_t_6 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 46, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 65, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_6);
       }
       __Pyx_Raise(__pyx_t_6, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-      __PYX_ERR(0, 46, __pyx_L1_error)
+      __PYX_ERR(0, 65, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":45
+      /* "ext/neuron_kernels.pyx":64
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21303,7 +21306,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
     }
 
-    /* "ext/neuron_kernels.pyx":47
+    /* "ext/neuron_kernels.pyx":66
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
@@ -21313,7 +21316,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
     __pyx_t_2 = 0;
     __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_2)) ))));
 
-    /* "ext/neuron_kernels.pyx":44
+    /* "ext/neuron_kernels.pyx":63
  *         free_c = &offsets[0, 0]
  *         held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -21322,7 +21325,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
 */
   }
 
-  /* "ext/neuron_kernels.pyx":48
+  /* "ext/neuron_kernels.pyx":67
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21335,7 +21338,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":49
+        /* "ext/neuron_kernels.pyx":68
  *         flags = &not_refractory[0]
  *     with nogil:
  *         _update_neurons(n_vars, n, values, free_m, held_m, free_c, held_c, flags, per_neuron)             # <<<<<<<<<<<<<<
@@ -21345,7 +21348,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
         __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(__pyx_v_n_vars, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_flags, __pyx_v_per_neuron);
       }
 
-      /* "ext/neuron_kernels.pyx":48
+      /* "ext/neuron_kernels.pyx":67
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21362,7 +21365,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
       }
   }
 
-  /* "ext/neuron_kernels.pyx":17
+  /* "ext/neuron_kernels.pyx":36
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -21393,7 +21396,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_exact_update(CYTHON_UN
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":52
+/* "ext/neuron_kernels.pyx":71
  * 
  * 
  * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
@@ -21444,53 +21447,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrices,&__pyx_mstate_global->__pyx_n_u_held_matrices,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 52, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 71, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 52, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 71, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 52, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 71, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 52, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 71, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 71, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update_per_neuron", 0) < (0)) __PYX_ERR(0, 52, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_update_per_neuron", 0) < (0)) __PYX_ERR(0, 71, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, i); __PYX_ERR(0, 52, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, i); __PYX_ERR(0, 71, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 52, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 71, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 52, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 71, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 52, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 71, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 52, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 71, __pyx_L3_error)
     }
-    __pyx_v_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrices.memview)) __PYX_ERR(0, 52, __pyx_L3_error)
-    __pyx_v_held_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrices.memview)) __PYX_ERR(0, 53, __pyx_L3_error)
+    __pyx_v_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrices.memview)) __PYX_ERR(0, 71, __pyx_L3_error)
+    __pyx_v_held_matrices = __Pyx_PyObject_to_MemoryviewSlice_d_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrices.memview)) __PYX_ERR(0, 72, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 54, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 73, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 52, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_update_per_neuron", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 71, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21504,7 +21507,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 72, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neuron(__pyx_self, __pyx_v_matrices, __pyx_v_held_matrices, __pyx_v_variables, __pyx_v_not_refractory);
 
   /* function exit code */
@@ -21554,7 +21557,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_update_per_neuron", 0);
 
-  /* "ext/neuron_kernels.pyx":59
+  /* "ext/neuron_kernels.pyx":78
  *     a different tau_m per cell). ``held_matrices`` where ``not_refractory``
  *     is 0; an empty ``not_refractory``: no neuron is refractory."""
  *     cdef Py_ssize_t n_vars = len(variables), n, i             # <<<<<<<<<<<<<<
@@ -21563,12 +21566,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 59, __pyx_L1_error)
+    __PYX_ERR(0, 78, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 78, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":61
+  /* "ext/neuron_kernels.pyx":80
  *     cdef Py_ssize_t n_vars = len(variables), n, i
  *     cdef double* values[MAX_VARIABLES]
  *     cdef const uint8_t* flags = NULL             # <<<<<<<<<<<<<<
@@ -21577,7 +21580,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   __pyx_v_flags = NULL;
 
-  /* "ext/neuron_kernels.pyx":63
+  /* "ext/neuron_kernels.pyx":82
  *     cdef const uint8_t* flags = NULL
  *     cdef Py_ssize_t size
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -21589,7 +21592,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":64
+    /* "ext/neuron_kernels.pyx":83
  *     cdef Py_ssize_t size
  *     if n_vars == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -21606,7 +21609,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":63
+    /* "ext/neuron_kernels.pyx":82
  *     cdef const uint8_t* flags = NULL
  *     cdef Py_ssize_t size
  *     if n_vars == 0:             # <<<<<<<<<<<<<<
@@ -21615,17 +21618,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":65
+  /* "ext/neuron_kernels.pyx":84
  *     if n_vars == 0:
  *         return
  *     n = _variable_pointers(variables, values)             # <<<<<<<<<<<<<<
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 65, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 84, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":66
+  /* "ext/neuron_kernels.pyx":85
  *         return
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -21653,7 +21656,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     goto __pyx_L5_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":67
+  /* "ext/neuron_kernels.pyx":86
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -21681,7 +21684,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     goto __pyx_L5_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":68
+  /* "ext/neuron_kernels.pyx":87
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:             # <<<<<<<<<<<<<<
@@ -21705,7 +21708,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 
   __pyx_L5_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":66
+  /* "ext/neuron_kernels.pyx":85
  *         return
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -21715,7 +21718,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":69
+    /* "ext/neuron_kernels.pyx":88
  *             matrices.shape[1] != n_vars or matrices.shape[2] != n_vars + 1 or \
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
  *         raise ValueError("one K x (K + 1) update matrix per neuron")             # <<<<<<<<<<<<<<
@@ -21728,14 +21731,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_K_x_K_1_update_matrix_per_ne};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 69, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 88, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 69, __pyx_L1_error)
+    __PYX_ERR(0, 88, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":66
+    /* "ext/neuron_kernels.pyx":85
  *         return
  *     n = _variable_pointers(variables, values)
  *     if matrices.shape[0] != n or held_matrices.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -21744,7 +21747,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":70
+  /* "ext/neuron_kernels.pyx":89
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -21756,7 +21759,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":71
+    /* "ext/neuron_kernels.pyx":90
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21768,7 +21771,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":72
+      /* "ext/neuron_kernels.pyx":91
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")             # <<<<<<<<<<<<<<
@@ -21781,14 +21784,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_neur};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 91, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 72, __pyx_L1_error)
+      __PYX_ERR(0, 91, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":71
+      /* "ext/neuron_kernels.pyx":90
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:
  *         if not_refractory.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21797,7 +21800,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
     }
 
-    /* "ext/neuron_kernels.pyx":73
+    /* "ext/neuron_kernels.pyx":92
  *         if not_refractory.shape[0] != n:
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]             # <<<<<<<<<<<<<<
@@ -21807,7 +21810,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     __pyx_t_7 = 0;
     __pyx_v_flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_7)) ))));
 
-    /* "ext/neuron_kernels.pyx":70
+    /* "ext/neuron_kernels.pyx":89
  *             held_matrices.shape[1] != n_vars or held_matrices.shape[2] != n_vars + 1:
  *         raise ValueError("one K x (K + 1) update matrix per neuron")
  *     if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -21816,7 +21819,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":74
+  /* "ext/neuron_kernels.pyx":93
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -21828,7 +21831,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":75
+    /* "ext/neuron_kernels.pyx":94
  *         flags = &not_refractory[0]
  *     if n == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -21845,7 +21848,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":74
+    /* "ext/neuron_kernels.pyx":93
  *             raise ValueError("one refractoriness flag per neuron")
  *         flags = &not_refractory[0]
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -21854,7 +21857,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   }
 
-  /* "ext/neuron_kernels.pyx":76
+  /* "ext/neuron_kernels.pyx":95
  *     if n == 0:
  *         return
  *     size = n_vars * (n_vars + 1)             # <<<<<<<<<<<<<<
@@ -21863,7 +21866,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 */
   __pyx_v_size = (__pyx_v_n_vars * (__pyx_v_n_vars + 1));
 
-  /* "ext/neuron_kernels.pyx":77
+  /* "ext/neuron_kernels.pyx":96
  *         return
  *     size = n_vars * (n_vars + 1)
  *     cdef const double* free_m = &matrices[0, 0, 0]             # <<<<<<<<<<<<<<
@@ -21875,7 +21878,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   __pyx_t_9 = 0;
   __pyx_v_free_m = (&(*((double const  *) ( /* dim=2 */ ((char *) (((double const  *) ( /* dim=1 */ (( /* dim=0 */ (__pyx_v_matrices.data + __pyx_t_7 * __pyx_v_matrices.strides[0]) ) + __pyx_t_8 * __pyx_v_matrices.strides[1]) )) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":78
+  /* "ext/neuron_kernels.pyx":97
  *     size = n_vars * (n_vars + 1)
  *     cdef const double* free_m = &matrices[0, 0, 0]
  *     cdef const double* held_m = &held_matrices[0, 0, 0]             # <<<<<<<<<<<<<<
@@ -21887,7 +21890,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   __pyx_t_7 = 0;
   __pyx_v_held_m = (&(*((double const  *) ( /* dim=2 */ ((char *) (((double const  *) ( /* dim=1 */ (( /* dim=0 */ (__pyx_v_held_matrices.data + __pyx_t_9 * __pyx_v_held_matrices.strides[0]) ) + __pyx_t_8 * __pyx_v_held_matrices.strides[1]) )) + __pyx_t_7)) ))));
 
-  /* "ext/neuron_kernels.pyx":79
+  /* "ext/neuron_kernels.pyx":98
  *     cdef const double* free_m = &matrices[0, 0, 0]
  *     cdef const double* held_m = &held_matrices[0, 0, 0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21900,7 +21903,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":80
+        /* "ext/neuron_kernels.pyx":99
  *     cdef const double* held_m = &held_matrices[0, 0, 0]
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21914,7 +21917,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_i = __pyx_t_11;
 
-          /* "ext/neuron_kernels.pyx":83
+          /* "ext/neuron_kernels.pyx":102
  *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,
  *                                     held_m + i * size, NULL, NULL,
  *                                     flags == NULL or flags[i])             # <<<<<<<<<<<<<<
@@ -21938,7 +21941,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 
           __pyx_L19_bool_binop_done:;
 
-          /* "ext/neuron_kernels.pyx":81
+          /* "ext/neuron_kernels.pyx":100
  *     with nogil:
  *         for i in range(n):
  *             _update_neuron_unrolled(n_vars, i, n, values, free_m + i * size,             # <<<<<<<<<<<<<<
@@ -21951,7 +21954,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
 
       }
 
-      /* "ext/neuron_kernels.pyx":79
+      /* "ext/neuron_kernels.pyx":98
  *     cdef const double* free_m = &matrices[0, 0, 0]
  *     cdef const double* held_m = &held_matrices[0, 0, 0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -21968,7 +21971,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
       }
   }
 
-  /* "ext/neuron_kernels.pyx":52
+  /* "ext/neuron_kernels.pyx":71
  * 
  * 
  * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
@@ -21998,7 +22001,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_2exact_update_per_neur
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":86
+/* "ext/neuron_kernels.pyx":105
  * 
  * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
@@ -22029,7 +22032,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_variable_pointers", 0);
 
-  /* "ext/neuron_kernels.pyx":89
+  /* "ext/neuron_kernels.pyx":108
  *     """Point ``values`` at the state arrays (1 to MAX_VARIABLES of one
  *     length); returns that length."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -22038,12 +22041,12 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 89, __pyx_L1_error)
+    __PYX_ERR(0, 108, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 89, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 108, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":91
+  /* "ext/neuron_kernels.pyx":110
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -22069,7 +22072,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":92
+    /* "ext/neuron_kernels.pyx":111
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")             # <<<<<<<<<<<<<<
@@ -22082,14 +22085,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_1_to_32_state_variables};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 92, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 111, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 92, __pyx_L1_error)
+    __PYX_ERR(0, 111, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":91
+    /* "ext/neuron_kernels.pyx":110
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     cdef double[::1] view
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:             # <<<<<<<<<<<<<<
@@ -22098,7 +22101,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   }
 
-  /* "ext/neuron_kernels.pyx":93
+  /* "ext/neuron_kernels.pyx":112
  *     if n_vars == 0 or n_vars > MAX_VARIABLES:
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])             # <<<<<<<<<<<<<<
@@ -22107,15 +22110,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 93, __pyx_L1_error)
+    __PYX_ERR(0, 112, __pyx_L1_error)
   }
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_variables, 0);
   __Pyx_INCREF(__pyx_t_4);
-  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 93, __pyx_L1_error)
+  __pyx_t_1 = PyObject_Length(__pyx_t_4); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":94
+  /* "ext/neuron_kernels.pyx":113
  *         raise ValueError(f"1 to {MAX_VARIABLES} state variables")
  *     n = len(variables[0])
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -22129,7 +22132,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":95
+    /* "ext/neuron_kernels.pyx":114
  *     n = len(variables[0])
  *     for k in range(n_vars):
  *         view = variables[k]             # <<<<<<<<<<<<<<
@@ -22138,15 +22141,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     if (unlikely(__pyx_v_variables == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 95, __pyx_L1_error)
+      __PYX_ERR(0, 114, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 95, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_variables, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 114, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_9;
     __pyx_t_9.memview = NULL;
     __pyx_t_9.data = NULL;
 
-    /* "ext/neuron_kernels.pyx":96
+    /* "ext/neuron_kernels.pyx":115
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22158,7 +22161,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/neuron_kernels.pyx":97
+      /* "ext/neuron_kernels.pyx":116
  *         view = variables[k]
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")             # <<<<<<<<<<<<<<
@@ -22171,14 +22174,14 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
         PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_state_variables_must_have_one_le};
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 97, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 116, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
       __Pyx_Raise(__pyx_t_4, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      __PYX_ERR(0, 97, __pyx_L1_error)
+      __PYX_ERR(0, 116, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":96
+      /* "ext/neuron_kernels.pyx":115
  *     for k in range(n_vars):
  *         view = variables[k]
  *         if view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22187,7 +22190,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
 */
     }
 
-    /* "ext/neuron_kernels.pyx":98
+    /* "ext/neuron_kernels.pyx":117
  *         if view.shape[0] != n:
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL             # <<<<<<<<<<<<<<
@@ -22210,7 +22213,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
 
 
-  /* "ext/neuron_kernels.pyx":99
+  /* "ext/neuron_kernels.pyx":118
  *             raise ValueError("state variables must have one length")
  *         values[k] = &view[0] if n else NULL
  *     return n             # <<<<<<<<<<<<<<
@@ -22223,7 +22226,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":86
+  /* "ext/neuron_kernels.pyx":105
  * 
  * 
  * cdef Py_ssize_t _variable_pointers(list variables, double** values) except -1:             # <<<<<<<<<<<<<<
@@ -22248,7 +22251,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(PyO
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":102
+/* "ext/neuron_kernels.pyx":121
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -22266,7 +22269,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   int __pyx_t_6;
   int __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":107
+  /* "ext/neuron_kernels.pyx":126
  *                                  const uint8_t* not_refractory, bint per_neuron) noexcept nogil:
  *     cdef Py_ssize_t i
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -22280,7 +22283,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/neuron_kernels.pyx":109
+    /* "ext/neuron_kernels.pyx":128
  *     for i in range(n):
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
  *                                 free_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -22295,7 +22298,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_4 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":110
+    /* "ext/neuron_kernels.pyx":129
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,
  *                                 free_c if per_neuron else NULL,
  *                                 held_c if per_neuron else NULL,             # <<<<<<<<<<<<<<
@@ -22310,7 +22313,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
       __pyx_t_5 = NULL;
     }
 
-    /* "ext/neuron_kernels.pyx":111
+    /* "ext/neuron_kernels.pyx":130
  *                                 free_c if per_neuron else NULL,
  *                                 held_c if per_neuron else NULL,
  *                                 not_refractory == NULL or not_refractory[i])             # <<<<<<<<<<<<<<
@@ -22334,7 +22337,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
     __pyx_L5_bool_binop_done:;
 
-    /* "ext/neuron_kernels.pyx":108
+    /* "ext/neuron_kernels.pyx":127
  *     cdef Py_ssize_t i
  *     for i in range(n):
  *         _update_neuron_unrolled(n_vars, i, n, values, free_m, held_m,             # <<<<<<<<<<<<<<
@@ -22348,7 +22351,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":102
+  /* "ext/neuron_kernels.pyx":121
  * 
  * 
  * cdef inline void _update_neurons(Py_ssize_t n_vars, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -22360,7 +22363,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":114
+/* "ext/neuron_kernels.pyx":133
  * 
  * 
  * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -22370,7 +22373,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(Py_ssize_t __pyx_v_n_vars, Py_ssize_t __pyx_v_i, Py_ssize_t __pyx_v_n, double **__pyx_v_values, double const *__pyx_v_free_m, double const *__pyx_v_held_m, double const *__pyx_v_free_c, double const *__pyx_v_held_c, int __pyx_v_free) {
 
-  /* "ext/neuron_kernels.pyx":120
+  /* "ext/neuron_kernels.pyx":139
  *     # Literal sizes let the compiler unroll the small matrix products (the
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:             # <<<<<<<<<<<<<<
@@ -22380,7 +22383,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   switch (__pyx_v_n_vars) {
     case 2:
 
-    /* "ext/neuron_kernels.pyx":121
+    /* "ext/neuron_kernels.pyx":140
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -22389,7 +22392,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(2, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":120
+    /* "ext/neuron_kernels.pyx":139
  *     # Literal sizes let the compiler unroll the small matrix products (the
  *     # inline function is specialised for each): PD14 has 2 variables, CUBA 3.
  *     if n_vars == 2:             # <<<<<<<<<<<<<<
@@ -22399,7 +22402,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     case 3:
 
-    /* "ext/neuron_kernels.pyx":123
+    /* "ext/neuron_kernels.pyx":142
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 3:
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -22408,7 +22411,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(3, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":122
+    /* "ext/neuron_kernels.pyx":141
  *     if n_vars == 2:
  *         _update_neuron(2, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 3:             # <<<<<<<<<<<<<<
@@ -22418,7 +22421,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     case 1:
 
-    /* "ext/neuron_kernels.pyx":125
+    /* "ext/neuron_kernels.pyx":144
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 1:
  *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -22427,7 +22430,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(1, __pyx_v_i, __pyx_v_n, __pyx_v_values, __pyx_v_free_m, __pyx_v_held_m, __pyx_v_free_c, __pyx_v_held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":124
+    /* "ext/neuron_kernels.pyx":143
  *     elif n_vars == 3:
  *         _update_neuron(3, i, n, values, free_m, held_m, free_c, held_c, free)
  *     elif n_vars == 1:             # <<<<<<<<<<<<<<
@@ -22437,7 +22440,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
     default:
 
-    /* "ext/neuron_kernels.pyx":127
+    /* "ext/neuron_kernels.pyx":146
  *         _update_neuron(1, i, n, values, free_m, held_m, free_c, held_c, free)
  *     else:
  *         _update_neuron(n_vars, i, n, values, free_m, held_m, free_c, held_c, free)             # <<<<<<<<<<<<<<
@@ -22448,7 +22451,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     break;
   }
 
-  /* "ext/neuron_kernels.pyx":114
+  /* "ext/neuron_kernels.pyx":133
  * 
  * 
  * cdef inline void _update_neuron_unrolled(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -22459,7 +22462,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   /* function exit code */
 }
 
-/* "ext/neuron_kernels.pyx":130
+/* "ext/neuron_kernels.pyx":149
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -22511,60 +22514,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 130, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 149, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 130, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 130, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 130, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 130, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 130, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 130, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "refractory_flags", 0) < (0)) __PYX_ERR(0, 149, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 130, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, i); __PYX_ERR(0, 149, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 130, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 130, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 130, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 149, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 130, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 149, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 130, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 149, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 130, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 131, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 149, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 149, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 149, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[3], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 130, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("refractory_flags", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 149, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22612,7 +22615,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("refractory_flags", 0);
 
-  /* "ext/neuron_kernels.pyx":136
+  /* "ext/neuron_kernels.pyx":155
  *     with Brian2's robust time-to-step conversion, as ``distsim.groups``'s
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0]             # <<<<<<<<<<<<<<
@@ -22621,7 +22624,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
   __pyx_v_n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":137
+  /* "ext/neuron_kernels.pyx":156
  *     numpy path computes it."""
  *     cdef Py_ssize_t n = lastspike.shape[0]
  *     cdef bint shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -22630,7 +22633,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
   __pyx_v_shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":138
+  /* "ext/neuron_kernels.pyx":157
  *     cdef Py_ssize_t n = lastspike.shape[0]
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -22669,7 +22672,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":139
+    /* "ext/neuron_kernels.pyx":158
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -22682,14 +22685,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 158, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 139, __pyx_L1_error)
+    __PYX_ERR(0, 158, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":138
+    /* "ext/neuron_kernels.pyx":157
  *     cdef Py_ssize_t n = lastspike.shape[0]
  *     cdef bint shared = refractory_steps.shape[0] == 1
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):             # <<<<<<<<<<<<<<
@@ -22698,7 +22701,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
   }
 
-  /* "ext/neuron_kernels.pyx":140
+  /* "ext/neuron_kernels.pyx":159
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     if n:             # <<<<<<<<<<<<<<
@@ -22710,7 +22713,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   if (__pyx_t_1) {
 
 
-    /* "ext/neuron_kernels.pyx":141
+    /* "ext/neuron_kernels.pyx":160
  *         raise ValueError("one flag and one refractory period per neuron")
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22723,7 +22726,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/neuron_kernels.pyx":142
+          /* "ext/neuron_kernels.pyx":161
  *     if n:
  *         with nogil:
  *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,             # <<<<<<<<<<<<<<
@@ -22733,7 +22736,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
           __pyx_t_7 = 0;
           __pyx_t_8 = 0;
 
-          /* "ext/neuron_kernels.pyx":143
+          /* "ext/neuron_kernels.pyx":162
  *         with nogil:
  *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,
  *                              &not_refractory[0])             # <<<<<<<<<<<<<<
@@ -22742,7 +22745,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
           __pyx_t_9 = 0;
 
-          /* "ext/neuron_kernels.pyx":142
+          /* "ext/neuron_kernels.pyx":161
  *     if n:
  *         with nogil:
  *             _refractory_pass(n, &lastspike[0], t, dt, &refractory_steps[0], shared,             # <<<<<<<<<<<<<<
@@ -22752,7 +22755,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
           __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pass(__pyx_v_n, (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lastspike.data) + __pyx_t_7)) )))), __pyx_v_t, __pyx_v_dt, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_refractory_steps.data) + __pyx_t_8)) )))), __pyx_v_shared, (&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_9)) )))));
         }
 
-        /* "ext/neuron_kernels.pyx":141
+        /* "ext/neuron_kernels.pyx":160
  *         raise ValueError("one flag and one refractory period per neuron")
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22769,7 +22772,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
         }
     }
 
-    /* "ext/neuron_kernels.pyx":140
+    /* "ext/neuron_kernels.pyx":159
  *     if not_refractory.shape[0] != n or not (shared or refractory_steps.shape[0] == n):
  *         raise ValueError("one flag and one refractory period per neuron")
  *     if n:             # <<<<<<<<<<<<<<
@@ -22778,7 +22781,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
 */
   }
 
-  /* "ext/neuron_kernels.pyx":130
+  /* "ext/neuron_kernels.pyx":149
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -22802,7 +22805,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_4refractory_flags(CYTH
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":146
+/* "ext/neuron_kernels.pyx":165
  * 
  * 
  * cdef inline void _refractory_pass(Py_ssize_t n, const double* lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -22819,7 +22822,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pa
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/neuron_kernels.pyx":150
+  /* "ext/neuron_kernels.pyx":169
  *                                   uint8_t* not_refractory) noexcept nogil:
  *     """The loop of `refractory_flags` (also the compiled loop's RefractoryFlags)."""
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -22829,7 +22832,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pa
   __pyx_v_margin = (1e-3 * __pyx_v_dt);
   __pyx_v_per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":152
+  /* "ext/neuron_kernels.pyx":171
  *     cdef double margin = 1e-3 * dt, per_step = 1.0 / dt
  *     cdef Py_ssize_t i
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -22843,7 +22846,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pa
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/neuron_kernels.pyx":157
+    /* "ext/neuron_kernels.pyx":176
  *         # floor away from the rounding of either.
  *         not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \
  *             refractory_steps[0 if shared else i]             # <<<<<<<<<<<<<<
@@ -22858,7 +22861,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pa
       __pyx_t_4 = __pyx_v_i;
     }
 
-    /* "ext/neuron_kernels.pyx":156
+    /* "ext/neuron_kernels.pyx":175
  *         # cost more than the rest of the loop); the margin keeps the
  *         # floor away from the rounding of either.
  *         not_refractory[i] = _steps_since(t, lastspike[i], margin, per_step) >= \             # <<<<<<<<<<<<<<
@@ -22870,7 +22873,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pa
   }
 
 
-  /* "ext/neuron_kernels.pyx":146
+  /* "ext/neuron_kernels.pyx":165
  * 
  * 
  * cdef inline void _refractory_pass(Py_ssize_t n, const double* lastspike, double t, double dt,             # <<<<<<<<<<<<<<
@@ -22884,7 +22887,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pa
 
 }
 
-/* "ext/neuron_kernels.pyx":160
+/* "ext/neuron_kernels.pyx":179
  * 
  * 
  * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22896,7 +22899,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
   int __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":162
+  /* "ext/neuron_kernels.pyx":181
  * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:
  *     """``x OP level``, OP from THRESHOLD_OPS."""
  *     if op == 0:             # <<<<<<<<<<<<<<
@@ -22908,7 +22911,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
   if (__pyx_t_1) {
 
 
-    /* "ext/neuron_kernels.pyx":163
+    /* "ext/neuron_kernels.pyx":182
  *     """``x OP level``, OP from THRESHOLD_OPS."""
  *     if op == 0:
  *         return x > level             # <<<<<<<<<<<<<<
@@ -22921,7 +22924,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":162
+    /* "ext/neuron_kernels.pyx":181
  * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:
  *     """``x OP level``, OP from THRESHOLD_OPS."""
  *     if op == 0:             # <<<<<<<<<<<<<<
@@ -22930,7 +22933,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
 */
   }
 
-  /* "ext/neuron_kernels.pyx":164
+  /* "ext/neuron_kernels.pyx":183
  *     if op == 0:
  *         return x > level
  *     if op == 1:             # <<<<<<<<<<<<<<
@@ -22942,7 +22945,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
   if (__pyx_t_1) {
 
 
-    /* "ext/neuron_kernels.pyx":165
+    /* "ext/neuron_kernels.pyx":184
  *         return x > level
  *     if op == 1:
  *         return x >= level             # <<<<<<<<<<<<<<
@@ -22955,7 +22958,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":164
+    /* "ext/neuron_kernels.pyx":183
  *     if op == 0:
  *         return x > level
  *     if op == 1:             # <<<<<<<<<<<<<<
@@ -22964,7 +22967,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
 */
   }
 
-  /* "ext/neuron_kernels.pyx":166
+  /* "ext/neuron_kernels.pyx":185
  *     if op == 1:
  *         return x >= level
  *     if op == 2:             # <<<<<<<<<<<<<<
@@ -22976,7 +22979,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
   if (__pyx_t_1) {
 
 
-    /* "ext/neuron_kernels.pyx":167
+    /* "ext/neuron_kernels.pyx":186
  *         return x >= level
  *     if op == 2:
  *         return x < level             # <<<<<<<<<<<<<<
@@ -22989,7 +22992,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":166
+    /* "ext/neuron_kernels.pyx":185
  *     if op == 1:
  *         return x >= level
  *     if op == 2:             # <<<<<<<<<<<<<<
@@ -22998,7 +23001,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
 */
   }
 
-  /* "ext/neuron_kernels.pyx":168
+  /* "ext/neuron_kernels.pyx":187
  *     if op == 2:
  *         return x < level
  *     return x <= level             # <<<<<<<<<<<<<<
@@ -23011,7 +23014,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":160
+  /* "ext/neuron_kernels.pyx":179
  * 
  * 
  * cdef inline bint _crosses(double x, int op, double level) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23024,7 +23027,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_14neuron_kernels__crosses(double
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":171
+/* "ext/neuron_kernels.pyx":190
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -23038,7 +23041,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":175
+  /* "ext/neuron_kernels.pyx":194
  *     # floor(), without its library call for the usual non-negative case
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step             # <<<<<<<<<<<<<<
@@ -23047,7 +23050,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
 */
   __pyx_v_x = (((__pyx_v_t - __pyx_v_last) + __pyx_v_margin) * __pyx_v_per_step);
 
-  /* "ext/neuron_kernels.pyx":176
+  /* "ext/neuron_kernels.pyx":195
  *     # (truncation equals floor there).
  *     cdef double x = ((t - last) + margin) * per_step
  *     return <int64_t>x if x >= 0.0 else <int64_t>floor(x)             # <<<<<<<<<<<<<<
@@ -23069,7 +23072,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":171
+  /* "ext/neuron_kernels.pyx":190
  * 
  * 
  * cdef inline int64_t _steps_since(double t, double last, double margin,             # <<<<<<<<<<<<<<
@@ -23083,7 +23086,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_14neuron_kernels__steps_sinc
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":203
+/* "ext/neuron_kernels.pyx":222
  * 
  * 
  * cdef int _prepare_pass(ExactPass* p, const double[:, ::1] matrix,             # <<<<<<<<<<<<<<
@@ -23114,7 +23117,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_prepare_pass", 0);
 
-  /* "ext/neuron_kernels.pyx":211
+  /* "ext/neuron_kernels.pyx":230
  *                        double threshold_level) except -1:
  *     """Check the arguments of `exact_step` and point ``p`` at them."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n             # <<<<<<<<<<<<<<
@@ -23123,22 +23126,22 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   if (unlikely(__pyx_v_variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 211, __pyx_L1_error)
+    __PYX_ERR(0, 230, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 211, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 230, __pyx_L1_error)
   __pyx_v_n_vars = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":212
+  /* "ext/neuron_kernels.pyx":231
  *     """Check the arguments of `exact_step` and point ``p`` at them."""
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     n = _variable_pointers(variables, p.values)             # <<<<<<<<<<<<<<
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_p->values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_p->values); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 231, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":213
+  /* "ext/neuron_kernels.pyx":232
  *     cdef Py_ssize_t n_vars = len(variables), k, n
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n             # <<<<<<<<<<<<<<
@@ -23152,7 +23155,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_v_p->n_vars = __pyx_t_1;
   __pyx_v_p->n = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":214
+  /* "ext/neuron_kernels.pyx":233
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -23180,7 +23183,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":215
+  /* "ext/neuron_kernels.pyx":234
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:             # <<<<<<<<<<<<<<
@@ -23204,7 +23207,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":214
+  /* "ext/neuron_kernels.pyx":233
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -23214,7 +23217,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (unlikely(__pyx_t_3)) {
 
 
-    /* "ext/neuron_kernels.pyx":216
+    /* "ext/neuron_kernels.pyx":235
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")             # <<<<<<<<<<<<<<
@@ -23227,14 +23230,14 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_update_matrices_must_be_K_x_K_1};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 216, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 235, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 216, __pyx_L1_error)
+    __PYX_ERR(0, 235, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":214
+    /* "ext/neuron_kernels.pyx":233
  *     n = _variable_pointers(variables, p.values)
  *     p.n_vars, p.n = n_vars, n
  *     if matrix.shape[0] != n_vars or matrix.shape[1] != n_vars + 1 or \             # <<<<<<<<<<<<<<
@@ -23243,7 +23246,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":217
+  /* "ext/neuron_kernels.pyx":236
  *             held_matrix.shape[0] != n_vars or held_matrix.shape[1] != n_vars + 1:
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):             # <<<<<<<<<<<<<<
@@ -23257,7 +23260,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_1; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/neuron_kernels.pyx":218
+    /* "ext/neuron_kernels.pyx":237
  *         raise ValueError("update matrices must be K x (K + 1)")
  *     for k in range(n_vars * (n_vars + 1)):
  *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -23268,7 +23271,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     __pyx_t_10 = (__pyx_v_k % (__pyx_v_n_vars + 1));
     (__pyx_v_p->free_m[__pyx_v_k]) = (*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_9 * __pyx_v_matrix.strides[0]) )) + __pyx_t_10)) )));
 
-    /* "ext/neuron_kernels.pyx":219
+    /* "ext/neuron_kernels.pyx":238
  *     for k in range(n_vars * (n_vars + 1)):
  *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]             # <<<<<<<<<<<<<<
@@ -23281,7 +23284,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   }
 
 
-  /* "ext/neuron_kernels.pyx":220
+  /* "ext/neuron_kernels.pyx":239
  *         p.free_m[k] = matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     p.free_c = p.held_c = NULL             # <<<<<<<<<<<<<<
@@ -23291,7 +23294,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_v_p->free_c = NULL;
   __pyx_v_p->held_c = NULL;
 
-  /* "ext/neuron_kernels.pyx":221
+  /* "ext/neuron_kernels.pyx":240
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     p.free_c = p.held_c = NULL
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -23303,7 +23306,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (__pyx_t_3) {
 
 
-    /* "ext/neuron_kernels.pyx":222
+    /* "ext/neuron_kernels.pyx":241
  *     p.free_c = p.held_c = NULL
  *     if n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -23316,7 +23319,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":221
+    /* "ext/neuron_kernels.pyx":240
  *         p.held_m[k] = held_matrix[k // (n_vars + 1), k % (n_vars + 1)]
  *     p.free_c = p.held_c = NULL
  *     if n == 0:             # <<<<<<<<<<<<<<
@@ -23325,7 +23328,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":223
+  /* "ext/neuron_kernels.pyx":242
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -23337,7 +23340,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (__pyx_t_3) {
 
 
-    /* "ext/neuron_kernels.pyx":224
+    /* "ext/neuron_kernels.pyx":243
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -23363,7 +23366,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     if (unlikely(__pyx_t_3)) {
 
 
-      /* "ext/neuron_kernels.pyx":225
+      /* "ext/neuron_kernels.pyx":244
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")             # <<<<<<<<<<<<<<
@@ -23376,14 +23379,14 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
         PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per};
         __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 225, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 244, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       __Pyx_Raise(__pyx_t_5, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __PYX_ERR(0, 225, __pyx_L1_error)
+      __PYX_ERR(0, 244, __pyx_L1_error)
 
-      /* "ext/neuron_kernels.pyx":224
+      /* "ext/neuron_kernels.pyx":243
  *         return 0
  *     if offsets.shape[0] > 0:
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:             # <<<<<<<<<<<<<<
@@ -23392,7 +23395,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
     }
 
-    /* "ext/neuron_kernels.pyx":226
+    /* "ext/neuron_kernels.pyx":245
  *         if offsets.shape[1] != n or held_offsets.shape[1] != n:
  *             raise ValueError("offsets must have one column per neuron")
  *         p.free_c = &offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -23403,7 +23406,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     __pyx_t_10 = 0;
     __pyx_v_p->free_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_9 * __pyx_v_offsets.strides[0]) )) + __pyx_t_10)) ))));
 
-    /* "ext/neuron_kernels.pyx":227
+    /* "ext/neuron_kernels.pyx":246
  *             raise ValueError("offsets must have one column per neuron")
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]             # <<<<<<<<<<<<<<
@@ -23414,7 +23417,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     __pyx_t_9 = 0;
     __pyx_v_p->held_c = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_10 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/neuron_kernels.pyx":223
+    /* "ext/neuron_kernels.pyx":242
  *     if n == 0:
  *         return 0
  *     if offsets.shape[0] > 0:             # <<<<<<<<<<<<<<
@@ -23423,7 +23426,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":228
+  /* "ext/neuron_kernels.pyx":247
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23451,7 +23454,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":229
+  /* "ext/neuron_kernels.pyx":248
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23469,7 +23472,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
     goto __pyx_L16_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":230
+  /* "ext/neuron_kernels.pyx":249
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \
  *             threshold_variable.shape[0] != n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:             # <<<<<<<<<<<<<<
@@ -23527,7 +23530,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 
   __pyx_L16_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":228
+  /* "ext/neuron_kernels.pyx":247
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23537,7 +23540,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   if (unlikely(__pyx_t_3)) {
 
 
-    /* "ext/neuron_kernels.pyx":231
+    /* "ext/neuron_kernels.pyx":250
  *             threshold_variable.shape[0] != n or \
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -23550,14 +23553,14 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 231, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 250, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 231, __pyx_L1_error)
+    __PYX_ERR(0, 250, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":228
+    /* "ext/neuron_kernels.pyx":247
  *         p.free_c = &offsets[0, 0]
  *         p.held_c = &held_offsets[0, 0]
  *     if not_refractory.shape[0] != n or lastspike.shape[0] != n or \             # <<<<<<<<<<<<<<
@@ -23566,7 +23569,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":232
+  /* "ext/neuron_kernels.pyx":251
  *             not (refractory_steps.shape[0] in (0, 1, n)) or not 0 <= threshold_op <= 3:
  *         raise ValueError("inconsistent arguments")
  *     p.not_refractory = &not_refractory[0]             # <<<<<<<<<<<<<<
@@ -23576,7 +23579,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_t_9 = 0;
   __pyx_v_p->not_refractory = (&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_not_refractory.data) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":233
+  /* "ext/neuron_kernels.pyx":252
  *         raise ValueError("inconsistent arguments")
  *     p.not_refractory = &not_refractory[0]
  *     p.lastspike = &lastspike[0]             # <<<<<<<<<<<<<<
@@ -23586,7 +23589,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_t_9 = 0;
   __pyx_v_p->lastspike = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_lastspike.data) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":234
+  /* "ext/neuron_kernels.pyx":253
  *     p.not_refractory = &not_refractory[0]
  *     p.lastspike = &lastspike[0]
  *     p.refractoriness = refractory_steps.shape[0] > 0             # <<<<<<<<<<<<<<
@@ -23595,7 +23598,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->refractoriness = ((__pyx_v_refractory_steps.shape[0]) > 0);
 
-  /* "ext/neuron_kernels.pyx":235
+  /* "ext/neuron_kernels.pyx":254
  *     p.lastspike = &lastspike[0]
  *     p.refractoriness = refractory_steps.shape[0] > 0
  *     p.shared_period = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -23604,7 +23607,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->shared_period = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":236
+  /* "ext/neuron_kernels.pyx":255
  *     p.refractoriness = refractory_steps.shape[0] > 0
  *     p.shared_period = refractory_steps.shape[0] == 1
  *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL             # <<<<<<<<<<<<<<
@@ -23621,7 +23624,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   }
   __pyx_v_p->refractory_steps = __pyx_t_12;
 
-  /* "ext/neuron_kernels.pyx":237
+  /* "ext/neuron_kernels.pyx":256
  *     p.shared_period = refractory_steps.shape[0] == 1
  *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
  *     p.threshold_variable = &threshold_variable[0]             # <<<<<<<<<<<<<<
@@ -23631,7 +23634,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   __pyx_t_9 = 0;
   __pyx_v_p->threshold_variable = (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_threshold_variable.data) + __pyx_t_9)) ))));
 
-  /* "ext/neuron_kernels.pyx":238
+  /* "ext/neuron_kernels.pyx":257
  *     p.refractory_steps = &refractory_steps[0] if p.refractoriness else NULL
  *     p.threshold_variable = &threshold_variable[0]
  *     p.threshold_op = threshold_op             # <<<<<<<<<<<<<<
@@ -23640,7 +23643,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->threshold_op = __pyx_v_threshold_op;
 
-  /* "ext/neuron_kernels.pyx":239
+  /* "ext/neuron_kernels.pyx":258
  *     p.threshold_variable = &threshold_variable[0]
  *     p.threshold_op = threshold_op
  *     p.threshold_level = threshold_level             # <<<<<<<<<<<<<<
@@ -23649,7 +23652,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->threshold_level = __pyx_v_threshold_level;
 
-  /* "ext/neuron_kernels.pyx":240
+  /* "ext/neuron_kernels.pyx":259
  *     p.threshold_op = threshold_op
  *     p.threshold_level = threshold_level
  *     p.margin = 1e-3 * dt             # <<<<<<<<<<<<<<
@@ -23658,7 +23661,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->margin = (1e-3 * __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":241
+  /* "ext/neuron_kernels.pyx":260
  *     p.threshold_level = threshold_level
  *     p.margin = 1e-3 * dt
  *     p.per_step = 1.0 / dt             # <<<<<<<<<<<<<<
@@ -23667,7 +23670,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
 */
   __pyx_v_p->per_step = (1.0 / __pyx_v_dt);
 
-  /* "ext/neuron_kernels.pyx":242
+  /* "ext/neuron_kernels.pyx":261
  *     p.margin = 1e-3 * dt
  *     p.per_step = 1.0 / dt
  *     return 0             # <<<<<<<<<<<<<<
@@ -23680,7 +23683,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":203
+  /* "ext/neuron_kernels.pyx":222
  * 
  * 
  * cdef int _prepare_pass(ExactPass* p, const double[:, ::1] matrix,             # <<<<<<<<<<<<<<
@@ -23703,7 +23706,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass(struct __pyx_t_
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":245
+/* "ext/neuron_kernels.pyx":264
  * 
  * 
  * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23718,161 +23721,88 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   int __pyx_v_free;
   Py_ssize_t __pyx_r;
   int __pyx_t_1;
-  Py_ssize_t __pyx_t_2;
+  int __pyx_t_2;
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
-  int __pyx_t_6;
+  Py_ssize_t __pyx_t_6;
   uint8_t __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":247
+  /* "ext/neuron_kernels.pyx":266
  * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:
  *     """One step of every neuron (see `exact_step`); returns the number of spikes."""
  *     cdef Py_ssize_t i, n_spikes = 0             # <<<<<<<<<<<<<<
  *     cdef bint crossed, free
- *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
+ *     if p.free_c == NULL and 1 <= p.n_vars <= 3:
 */
   __pyx_v_n_spikes = 0;
 
-  /* "ext/neuron_kernels.pyx":249
+  /* "ext/neuron_kernels.pyx":268
  *     cdef Py_ssize_t i, n_spikes = 0
  *     cdef bint crossed, free
- *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all             # <<<<<<<<<<<<<<
- *         if p.n_vars == 3:
- *             return _small_pass(p, t, spikes, 3)
+ *     if p.free_c == NULL and 1 <= p.n_vars <= 3:             # <<<<<<<<<<<<<<
+ *         # The usual models: 1 to 3 variables, one update for all (vectorized)
+ *         return _small_pass(p, t, spikes)
 */
-  __pyx_t_1 = (__pyx_v_p->free_c == NULL);
+  __pyx_t_2 = (__pyx_v_p->free_c == NULL);
 
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (1 <= __pyx_v_p->n_vars);
+  if (__pyx_t_2) {
+    __pyx_t_2 = (__pyx_v_p->n_vars <= 3);
+  }
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
   if (__pyx_t_1) {
 
 
-    /* "ext/neuron_kernels.pyx":250
- *     cdef bint crossed, free
- *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
- *         if p.n_vars == 3:             # <<<<<<<<<<<<<<
- *             return _small_pass(p, t, spikes, 3)
- *         if p.n_vars == 2:
-*/
-    __pyx_t_1 = (__pyx_v_p->n_vars == 3);
-
-    if (__pyx_t_1) {
-
-
-      /* "ext/neuron_kernels.pyx":251
- *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
- *         if p.n_vars == 3:
- *             return _small_pass(p, t, spikes, 3)             # <<<<<<<<<<<<<<
- *         if p.n_vars == 2:
- *             return _small_pass(p, t, spikes, 2)
-*/
-      {
-
-        __pyx_r = __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(__pyx_v_p, __pyx_v_t, __pyx_v_spikes, 3);
-      }
-      goto __pyx_L0;
-
-      /* "ext/neuron_kernels.pyx":250
- *     cdef bint crossed, free
- *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
- *         if p.n_vars == 3:             # <<<<<<<<<<<<<<
- *             return _small_pass(p, t, spikes, 3)
- *         if p.n_vars == 2:
-*/
-    }
-
-    /* "ext/neuron_kernels.pyx":252
- *         if p.n_vars == 3:
- *             return _small_pass(p, t, spikes, 3)
- *         if p.n_vars == 2:             # <<<<<<<<<<<<<<
- *             return _small_pass(p, t, spikes, 2)
- *         if p.n_vars == 1:
-*/
-    __pyx_t_1 = (__pyx_v_p->n_vars == 2);
-
-    if (__pyx_t_1) {
-
-
-      /* "ext/neuron_kernels.pyx":253
- *             return _small_pass(p, t, spikes, 3)
- *         if p.n_vars == 2:
- *             return _small_pass(p, t, spikes, 2)             # <<<<<<<<<<<<<<
- *         if p.n_vars == 1:
- *             return _small_pass(p, t, spikes, 1)
-*/
-      {
-
-        __pyx_r = __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(__pyx_v_p, __pyx_v_t, __pyx_v_spikes, 2);
-      }
-      goto __pyx_L0;
-
-      /* "ext/neuron_kernels.pyx":252
- *         if p.n_vars == 3:
- *             return _small_pass(p, t, spikes, 3)
- *         if p.n_vars == 2:             # <<<<<<<<<<<<<<
- *             return _small_pass(p, t, spikes, 2)
- *         if p.n_vars == 1:
-*/
-    }
-
-    /* "ext/neuron_kernels.pyx":254
- *         if p.n_vars == 2:
- *             return _small_pass(p, t, spikes, 2)
- *         if p.n_vars == 1:             # <<<<<<<<<<<<<<
- *             return _small_pass(p, t, spikes, 1)
- *     for i in range(p.n):
-*/
-    __pyx_t_1 = (__pyx_v_p->n_vars == 1);
-
-    if (__pyx_t_1) {
-
-
-      /* "ext/neuron_kernels.pyx":255
- *             return _small_pass(p, t, spikes, 2)
- *         if p.n_vars == 1:
- *             return _small_pass(p, t, spikes, 1)             # <<<<<<<<<<<<<<
+    /* "ext/neuron_kernels.pyx":270
+ *     if p.free_c == NULL and 1 <= p.n_vars <= 3:
+ *         # The usual models: 1 to 3 variables, one update for all (vectorized)
+ *         return _small_pass(p, t, spikes)             # <<<<<<<<<<<<<<
  *     for i in range(p.n):
  *         free = True
 */
-      {
+    {
 
-        __pyx_r = __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(__pyx_v_p, __pyx_v_t, __pyx_v_spikes, 1);
-      }
-      goto __pyx_L0;
-
-      /* "ext/neuron_kernels.pyx":254
- *         if p.n_vars == 2:
- *             return _small_pass(p, t, spikes, 2)
- *         if p.n_vars == 1:             # <<<<<<<<<<<<<<
- *             return _small_pass(p, t, spikes, 1)
- *     for i in range(p.n):
-*/
+      __pyx_r = __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(__pyx_v_p, __pyx_v_t, __pyx_v_spikes);
     }
+    goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":249
+    /* "ext/neuron_kernels.pyx":268
  *     cdef Py_ssize_t i, n_spikes = 0
  *     cdef bint crossed, free
- *     if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all             # <<<<<<<<<<<<<<
- *         if p.n_vars == 3:
- *             return _small_pass(p, t, spikes, 3)
+ *     if p.free_c == NULL and 1 <= p.n_vars <= 3:             # <<<<<<<<<<<<<<
+ *         # The usual models: 1 to 3 variables, one update for all (vectorized)
+ *         return _small_pass(p, t, spikes)
 */
   }
 
-  /* "ext/neuron_kernels.pyx":256
- *         if p.n_vars == 1:
- *             return _small_pass(p, t, spikes, 1)
+  /* "ext/neuron_kernels.pyx":271
+ *         # The usual models: 1 to 3 variables, one update for all (vectorized)
+ *         return _small_pass(p, t, spikes)
  *     for i in range(p.n):             # <<<<<<<<<<<<<<
  *         free = True
  *         if p.refractoriness:
 */
 
-  __pyx_t_2 = __pyx_v_p->n;
-  __pyx_t_3 = __pyx_t_2;
+  __pyx_t_3 = __pyx_v_p->n;
+  __pyx_t_4 = __pyx_t_3;
 
-  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
-    __pyx_v_i = __pyx_t_4;
+  for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+    __pyx_v_i = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":257
- *             return _small_pass(p, t, spikes, 1)
+    /* "ext/neuron_kernels.pyx":272
+ *         return _small_pass(p, t, spikes)
  *     for i in range(p.n):
  *         free = True             # <<<<<<<<<<<<<<
  *         if p.refractoriness:
@@ -23880,7 +23810,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     __pyx_v_free = 1;
 
-    /* "ext/neuron_kernels.pyx":258
+    /* "ext/neuron_kernels.pyx":273
  *     for i in range(p.n):
  *         free = True
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23889,7 +23819,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_p->refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":260
+      /* "ext/neuron_kernels.pyx":275
  *         if p.refractoriness:
  *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
  *                 p.refractory_steps[0 if p.shared_period else i]             # <<<<<<<<<<<<<<
@@ -23898,15 +23828,15 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       if (__pyx_v_p->shared_period) {
 
-        __pyx_t_5 = 0;
+        __pyx_t_6 = 0;
       } else {
 
-        __pyx_t_5 = __pyx_v_i;
+        __pyx_t_6 = __pyx_v_i;
       }
-      __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_p->lastspike[__pyx_v_i]), __pyx_v_p->margin, __pyx_v_p->per_step) >= (__pyx_v_p->refractory_steps[__pyx_t_5]));
+      __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_p->lastspike[__pyx_v_i]), __pyx_v_p->margin, __pyx_v_p->per_step) >= (__pyx_v_p->refractory_steps[__pyx_t_6]));
 
 
-      /* "ext/neuron_kernels.pyx":258
+      /* "ext/neuron_kernels.pyx":273
  *     for i in range(p.n):
  *         free = True
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -23915,7 +23845,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":261
+    /* "ext/neuron_kernels.pyx":276
  *             free = _steps_since(t, p.lastspike[i], p.margin, p.per_step) >= \
  *                 p.refractory_steps[0 if p.shared_period else i]
  *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,             # <<<<<<<<<<<<<<
@@ -23924,29 +23854,29 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron_unrolled(__pyx_v_p->n_vars, __pyx_v_i, __pyx_v_p->n, __pyx_v_p->values, __pyx_v_p->free_m, __pyx_v_p->held_m, __pyx_v_p->free_c, __pyx_v_p->held_c, __pyx_v_free);
 
-    /* "ext/neuron_kernels.pyx":263
+    /* "ext/neuron_kernels.pyx":278
  *         _update_neuron_unrolled(p.n_vars, i, p.n, p.values, p.free_m, p.held_m, p.free_c,
  *                                 p.held_c, free)
  *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free             # <<<<<<<<<<<<<<
  *         if crossed:
  *             spikes[n_spikes] = i
 */
-    __pyx_t_6 = __pyx_f_7distsim_4_ext_14neuron_kernels__crosses((__pyx_v_p->threshold_variable[__pyx_v_i]), __pyx_v_p->threshold_op, __pyx_v_p->threshold_level);
+    __pyx_t_2 = __pyx_f_7distsim_4_ext_14neuron_kernels__crosses((__pyx_v_p->threshold_variable[__pyx_v_i]), __pyx_v_p->threshold_op, __pyx_v_p->threshold_level);
 
-    if (__pyx_t_6) {
+    if (__pyx_t_2) {
 
     } else {
 
-      __pyx_t_1 = __pyx_t_6;
+      __pyx_t_1 = __pyx_t_2;
 
-      goto __pyx_L10_bool_binop_done;
+      goto __pyx_L9_bool_binop_done;
     }
 
     __pyx_t_1 = __pyx_v_free;
-    __pyx_L10_bool_binop_done:;
+    __pyx_L9_bool_binop_done:;
     __pyx_v_crossed = __pyx_t_1;
 
-    /* "ext/neuron_kernels.pyx":264
+    /* "ext/neuron_kernels.pyx":279
  *                                 p.held_c, free)
  *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
  *         if crossed:             # <<<<<<<<<<<<<<
@@ -23955,7 +23885,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_crossed) {
 
-      /* "ext/neuron_kernels.pyx":265
+      /* "ext/neuron_kernels.pyx":280
  *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
  *         if crossed:
  *             spikes[n_spikes] = i             # <<<<<<<<<<<<<<
@@ -23964,7 +23894,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       (__pyx_v_spikes[__pyx_v_n_spikes]) = __pyx_v_i;
 
-      /* "ext/neuron_kernels.pyx":266
+      /* "ext/neuron_kernels.pyx":281
  *         if crossed:
  *             spikes[n_spikes] = i
  *             n_spikes += 1             # <<<<<<<<<<<<<<
@@ -23973,7 +23903,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
 
-      /* "ext/neuron_kernels.pyx":267
+      /* "ext/neuron_kernels.pyx":282
  *             spikes[n_spikes] = i
  *             n_spikes += 1
  *             p.lastspike[i] = t             # <<<<<<<<<<<<<<
@@ -23982,7 +23912,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
       (__pyx_v_p->lastspike[__pyx_v_i]) = __pyx_v_t;
 
-      /* "ext/neuron_kernels.pyx":264
+      /* "ext/neuron_kernels.pyx":279
  *                                 p.held_c, free)
  *         crossed = _crosses(p.threshold_variable[i], p.threshold_op, p.threshold_level) and free
  *         if crossed:             # <<<<<<<<<<<<<<
@@ -23991,7 +23921,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     }
 
-    /* "ext/neuron_kernels.pyx":268
+    /* "ext/neuron_kernels.pyx":283
  *             n_spikes += 1
  *             p.lastspike[i] = t
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -24000,7 +23930,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 */
     if (__pyx_v_p->refractoriness) {
 
-      /* "ext/neuron_kernels.pyx":269
+      /* "ext/neuron_kernels.pyx":284
  *             p.lastspike[i] = t
  *         if p.refractoriness:
  *             p.not_refractory[i] = free and not crossed             # <<<<<<<<<<<<<<
@@ -24011,18 +23941,18 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
       } else {
 
         __pyx_t_7 = __pyx_v_free;
-        goto __pyx_L14_bool_binop_done;
+        goto __pyx_L13_bool_binop_done;
       }
       __pyx_t_1 = (!__pyx_v_crossed);
 
 
       __pyx_t_7 = __pyx_t_1;
 
-      __pyx_L14_bool_binop_done:;
+      __pyx_L13_bool_binop_done:;
       (__pyx_v_p->not_refractory[__pyx_v_i]) = __pyx_t_7;
 
 
-      /* "ext/neuron_kernels.pyx":268
+      /* "ext/neuron_kernels.pyx":283
  *             n_spikes += 1
  *             p.lastspike[i] = t
  *         if p.refractoriness:             # <<<<<<<<<<<<<<
@@ -24033,7 +23963,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   }
 
 
-  /* "ext/neuron_kernels.pyx":270
+  /* "ext/neuron_kernels.pyx":285
  *         if p.refractoriness:
  *             p.not_refractory[i] = free and not crossed
  *     return n_spikes             # <<<<<<<<<<<<<<
@@ -24046,7 +23976,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":245
+  /* "ext/neuron_kernels.pyx":264
  * 
  * 
  * cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -24063,606 +23993,104 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":273
+/* "ext/neuron_kernels.pyx":288
  * 
  * 
- * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,             # <<<<<<<<<<<<<<
- *                                    const Py_ssize_t n_vars) noexcept nogil:
- *     """`_exact_pass` for ``n_vars`` (a literal: the loops unroll) variables
+ * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """`_exact_pass` for 1 to 3 variables without per-neuron offsets: the
+ *     vectorized loops of exact_pass.h (the same values)."""
 */
 
-static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *__pyx_v_p, double __pyx_v_t, int64_t *__pyx_v_spikes, Py_ssize_t const __pyx_v_n_vars) {
-  double __pyx_v_free_m[(3 * 4)];
-  double __pyx_v_held_m[(3 * 4)];
-  double *__pyx_v_values[3];
-  double __pyx_v_old[3];
-  double __pyx_v_total;
-  double __pyx_v_level;
-  double __pyx_v_margin;
-  double __pyx_v_per_step;
-  Py_ssize_t __pyx_v_i;
-  Py_ssize_t __pyx_v_k;
-  Py_ssize_t __pyx_v_l;
-  Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_n_spikes;
-  Py_ssize_t __pyx_v_width;
-  int __pyx_v_op;
-  int __pyx_v_crossed;
-  int __pyx_v_free;
-  int __pyx_v_refractoriness;
-  int __pyx_v_shared;
-  uint8_t *__pyx_v_flags;
-  double *__pyx_v_lastspike;
-  double const *__pyx_v_variable;
-  int64_t const *__pyx_v_periods;
+static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *__pyx_v_p, double __pyx_v_t, int64_t *__pyx_v_spikes) {
+  exact_pass_function __pyx_v_run;
   Py_ssize_t __pyx_r;
-  double __pyx_t_1;
-  Py_ssize_t __pyx_t_2;
-  int __pyx_t_3;
-  int __pyx_t_4;
-  uint8_t *__pyx_t_5;
-  double *__pyx_t_6;
-  double const *__pyx_t_7;
-  int64_t const *__pyx_t_8;
-  Py_ssize_t __pyx_t_9;
-  Py_ssize_t __pyx_t_10;
-  Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
-  Py_ssize_t __pyx_t_16;
-  int __pyx_t_17;
-  uint8_t __pyx_t_18;
-
-  /* "ext/neuron_kernels.pyx":283
- *     cdef double* values[3]
- *     cdef double old[3]
- *     cdef double total, level = p.threshold_level, margin = p.margin             # <<<<<<<<<<<<<<
- *     cdef double per_step = p.per_step
- *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
-*/
-  __pyx_t_1 = __pyx_v_p->threshold_level;
-
-  __pyx_v_level = __pyx_t_1;
-  __pyx_t_1 = __pyx_v_p->margin;
-
-  __pyx_v_margin = __pyx_t_1;
-
-  /* "ext/neuron_kernels.pyx":284
- *     cdef double old[3]
- *     cdef double total, level = p.threshold_level, margin = p.margin
- *     cdef double per_step = p.per_step             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
- *     cdef int op = p.threshold_op
-*/
-  __pyx_t_1 = __pyx_v_p->per_step;
-
-  __pyx_v_per_step = __pyx_t_1;
-
-  /* "ext/neuron_kernels.pyx":285
- *     cdef double total, level = p.threshold_level, margin = p.margin
- *     cdef double per_step = p.per_step
- *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1             # <<<<<<<<<<<<<<
- *     cdef int op = p.threshold_op
- *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
-*/
-  __pyx_t_2 = __pyx_v_p->n;
-
-  __pyx_v_n = __pyx_t_2;
-  __pyx_v_n_spikes = 0;
-  __pyx_v_width = (__pyx_v_n_vars + 1);
-
-  /* "ext/neuron_kernels.pyx":286
- *     cdef double per_step = p.per_step
- *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
- *     cdef int op = p.threshold_op             # <<<<<<<<<<<<<<
- *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
- *     cdef uint8_t* flags = p.not_refractory
-*/
-  __pyx_t_3 = __pyx_v_p->threshold_op;
-
-  __pyx_v_op = __pyx_t_3;
-
-  /* "ext/neuron_kernels.pyx":287
- *     cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
- *     cdef int op = p.threshold_op
- *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period             # <<<<<<<<<<<<<<
- *     cdef uint8_t* flags = p.not_refractory
- *     cdef double* lastspike = p.lastspike
-*/
-  __pyx_t_4 = __pyx_v_p->refractoriness;
-
-  __pyx_v_refractoriness = __pyx_t_4;
-  __pyx_t_4 = __pyx_v_p->shared_period;
-
-  __pyx_v_shared = __pyx_t_4;
-
-  /* "ext/neuron_kernels.pyx":288
- *     cdef int op = p.threshold_op
- *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
- *     cdef uint8_t* flags = p.not_refractory             # <<<<<<<<<<<<<<
- *     cdef double* lastspike = p.lastspike
- *     cdef const double* variable = p.threshold_variable
-*/
-  __pyx_t_5 = __pyx_v_p->not_refractory;
-
-  __pyx_v_flags = __pyx_t_5;
-
-  /* "ext/neuron_kernels.pyx":289
- *     cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
- *     cdef uint8_t* flags = p.not_refractory
- *     cdef double* lastspike = p.lastspike             # <<<<<<<<<<<<<<
- *     cdef const double* variable = p.threshold_variable
- *     cdef const int64_t* periods = p.refractory_steps
-*/
-  __pyx_t_6 = __pyx_v_p->lastspike;
-
-  __pyx_v_lastspike = __pyx_t_6;
-
-  /* "ext/neuron_kernels.pyx":290
- *     cdef uint8_t* flags = p.not_refractory
- *     cdef double* lastspike = p.lastspike
- *     cdef const double* variable = p.threshold_variable             # <<<<<<<<<<<<<<
- *     cdef const int64_t* periods = p.refractory_steps
- *     for k in range(n_vars * width):
-*/
-  __pyx_t_7 = __pyx_v_p->threshold_variable;
-
-  __pyx_v_variable = __pyx_t_7;
 
   /* "ext/neuron_kernels.pyx":291
- *     cdef double* lastspike = p.lastspike
- *     cdef const double* variable = p.threshold_variable
- *     cdef const int64_t* periods = p.refractory_steps             # <<<<<<<<<<<<<<
- *     for k in range(n_vars * width):
- *         free_m[k] = p.free_m[k]
+ *     """`_exact_pass` for 1 to 3 variables without per-neuron offsets: the
+ *     vectorized loops of exact_pass.h (the same values)."""
+ *     cdef exact_pass_function run = distsim_exact_pass_1             # <<<<<<<<<<<<<<
+ *     if p.n_vars == 2:
+ *         run = distsim_exact_pass_2
 */
-  __pyx_t_8 = __pyx_v_p->refractory_steps;
-
-  __pyx_v_periods = __pyx_t_8;
+  __pyx_v_run = distsim_exact_pass_1;
 
   /* "ext/neuron_kernels.pyx":292
- *     cdef const double* variable = p.threshold_variable
- *     cdef const int64_t* periods = p.refractory_steps
- *     for k in range(n_vars * width):             # <<<<<<<<<<<<<<
- *         free_m[k] = p.free_m[k]
- *         held_m[k] = p.held_m[k]
+ *     vectorized loops of exact_pass.h (the same values)."""
+ *     cdef exact_pass_function run = distsim_exact_pass_1
+ *     if p.n_vars == 2:             # <<<<<<<<<<<<<<
+ *         run = distsim_exact_pass_2
+ *     elif p.n_vars == 3:
 */
-
-  __pyx_t_2 = (__pyx_v_n_vars * __pyx_v_width);
-  __pyx_t_9 = __pyx_t_2;
-
-  for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
-    __pyx_v_k = __pyx_t_10;
+  switch (__pyx_v_p->n_vars) {
+    case 2:
 
     /* "ext/neuron_kernels.pyx":293
- *     cdef const int64_t* periods = p.refractory_steps
- *     for k in range(n_vars * width):
- *         free_m[k] = p.free_m[k]             # <<<<<<<<<<<<<<
- *         held_m[k] = p.held_m[k]
- *     for k in range(n_vars):
+ *     cdef exact_pass_function run = distsim_exact_pass_1
+ *     if p.n_vars == 2:
+ *         run = distsim_exact_pass_2             # <<<<<<<<<<<<<<
+ *     elif p.n_vars == 3:
+ *         run = distsim_exact_pass_3
 */
-    (__pyx_v_free_m[__pyx_v_k]) = (__pyx_v_p->free_m[__pyx_v_k]);
+    __pyx_v_run = distsim_exact_pass_2;
+
+    /* "ext/neuron_kernels.pyx":292
+ *     vectorized loops of exact_pass.h (the same values)."""
+ *     cdef exact_pass_function run = distsim_exact_pass_1
+ *     if p.n_vars == 2:             # <<<<<<<<<<<<<<
+ *         run = distsim_exact_pass_2
+ *     elif p.n_vars == 3:
+*/
+    break;
+    case 3:
+
+    /* "ext/neuron_kernels.pyx":295
+ *         run = distsim_exact_pass_2
+ *     elif p.n_vars == 3:
+ *         run = distsim_exact_pass_3             # <<<<<<<<<<<<<<
+ *     return run(p.n, p.values, p.free_m, p.held_m, p.refractoriness, p.shared_period,
+ *                p.refractory_steps, p.lastspike, p.not_refractory, p.threshold_variable,
+*/
+    __pyx_v_run = distsim_exact_pass_3;
 
     /* "ext/neuron_kernels.pyx":294
- *     for k in range(n_vars * width):
- *         free_m[k] = p.free_m[k]
- *         held_m[k] = p.held_m[k]             # <<<<<<<<<<<<<<
- *     for k in range(n_vars):
- *         values[k] = p.values[k]
+ *     if p.n_vars == 2:
+ *         run = distsim_exact_pass_2
+ *     elif p.n_vars == 3:             # <<<<<<<<<<<<<<
+ *         run = distsim_exact_pass_3
+ *     return run(p.n, p.values, p.free_m, p.held_m, p.refractoriness, p.shared_period,
 */
-    (__pyx_v_held_m[__pyx_v_k]) = (__pyx_v_p->held_m[__pyx_v_k]);
+    break;
+    default: break;
   }
 
-
-  /* "ext/neuron_kernels.pyx":295
- *         free_m[k] = p.free_m[k]
- *         held_m[k] = p.held_m[k]
- *     for k in range(n_vars):             # <<<<<<<<<<<<<<
- *         values[k] = p.values[k]
- *     for i in range(n):
-*/
-
-  __pyx_t_2 = __pyx_v_n_vars;
-  __pyx_t_9 = __pyx_t_2;
-
-  for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
-    __pyx_v_k = __pyx_t_10;
-
-    /* "ext/neuron_kernels.pyx":296
- *         held_m[k] = p.held_m[k]
- *     for k in range(n_vars):
- *         values[k] = p.values[k]             # <<<<<<<<<<<<<<
- *     for i in range(n):
- *         free = True
-*/
-    (__pyx_v_values[__pyx_v_k]) = (__pyx_v_p->values[__pyx_v_k]);
-  }
-
-
-  /* "ext/neuron_kernels.pyx":297
- *     for k in range(n_vars):
- *         values[k] = p.values[k]
- *     for i in range(n):             # <<<<<<<<<<<<<<
- *         free = True
- *         if refractoriness:
-*/
-
-  __pyx_t_2 = __pyx_v_n;
-  __pyx_t_9 = __pyx_t_2;
-
-  for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
-    __pyx_v_i = __pyx_t_10;
-
-    /* "ext/neuron_kernels.pyx":298
- *         values[k] = p.values[k]
- *     for i in range(n):
- *         free = True             # <<<<<<<<<<<<<<
- *         if refractoriness:
- *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
-*/
-    __pyx_v_free = 1;
-
-    /* "ext/neuron_kernels.pyx":299
- *     for i in range(n):
- *         free = True
- *         if refractoriness:             # <<<<<<<<<<<<<<
- *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                 periods[0 if shared else i]
-*/
-    if (__pyx_v_refractoriness) {
-
-      /* "ext/neuron_kernels.pyx":301
- *         if refractoriness:
- *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                 periods[0 if shared else i]             # <<<<<<<<<<<<<<
- *         for k in range(n_vars):
- *             old[k] = values[k][i]
-*/
-      if (__pyx_v_shared) {
-
-        __pyx_t_11 = 0;
-      } else {
-
-        __pyx_t_11 = __pyx_v_i;
-      }
-      __pyx_v_free = (__pyx_f_7distsim_4_ext_14neuron_kernels__steps_since(__pyx_v_t, (__pyx_v_lastspike[__pyx_v_i]), __pyx_v_margin, __pyx_v_per_step) >= (__pyx_v_periods[__pyx_t_11]));
-
-
-      /* "ext/neuron_kernels.pyx":299
- *     for i in range(n):
- *         free = True
- *         if refractoriness:             # <<<<<<<<<<<<<<
- *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                 periods[0 if shared else i]
-*/
-    }
-
-    /* "ext/neuron_kernels.pyx":302
- *             free = _steps_since(t, lastspike[i], margin, per_step) >= \
- *                 periods[0 if shared else i]
- *         for k in range(n_vars):             # <<<<<<<<<<<<<<
- *             old[k] = values[k][i]
- *         # The numpy path's sums, in its order; each branch indexes its own
-*/
-
-    __pyx_t_11 = __pyx_v_n_vars;
-    __pyx_t_12 = __pyx_t_11;
-
-    for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-      __pyx_v_k = __pyx_t_13;
-
-      /* "ext/neuron_kernels.pyx":303
- *                 periods[0 if shared else i]
- *         for k in range(n_vars):
- *             old[k] = values[k][i]             # <<<<<<<<<<<<<<
- *         # The numpy path's sums, in its order; each branch indexes its own
- *         # coefficients with constants, so that they stay in registers.
-*/
-      (__pyx_v_old[__pyx_v_k]) = ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]);
-    }
-
-
-    /* "ext/neuron_kernels.pyx":306
- *         # The numpy path's sums, in its order; each branch indexes its own
- *         # coefficients with constants, so that they stay in registers.
- *         if free:             # <<<<<<<<<<<<<<
- *             for k in range(n_vars):
- *                 total = free_m[k * width + n_vars]
-*/
-    if (__pyx_v_free) {
-
-      /* "ext/neuron_kernels.pyx":307
- *         # coefficients with constants, so that they stay in registers.
- *         if free:
- *             for k in range(n_vars):             # <<<<<<<<<<<<<<
- *                 total = free_m[k * width + n_vars]
- *                 for l in range(n_vars):
-*/
-
-      __pyx_t_11 = __pyx_v_n_vars;
-      __pyx_t_12 = __pyx_t_11;
-
-      for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-        __pyx_v_k = __pyx_t_13;
-
-        /* "ext/neuron_kernels.pyx":308
- *         if free:
- *             for k in range(n_vars):
- *                 total = free_m[k * width + n_vars]             # <<<<<<<<<<<<<<
- *                 for l in range(n_vars):
- *                     total += free_m[k * width + l] * old[l]
-*/
-        __pyx_v_total = (__pyx_v_free_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
-
-        /* "ext/neuron_kernels.pyx":309
- *             for k in range(n_vars):
- *                 total = free_m[k * width + n_vars]
- *                 for l in range(n_vars):             # <<<<<<<<<<<<<<
- *                     total += free_m[k * width + l] * old[l]
- *                 values[k][i] = total
-*/
-
-        __pyx_t_14 = __pyx_v_n_vars;
-        __pyx_t_15 = __pyx_t_14;
-
-        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
-          __pyx_v_l = __pyx_t_16;
-
-          /* "ext/neuron_kernels.pyx":310
- *                 total = free_m[k * width + n_vars]
- *                 for l in range(n_vars):
- *                     total += free_m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
- *                 values[k][i] = total
- *         else:
-*/
-          __pyx_v_total = (__pyx_v_total + ((__pyx_v_free_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
-        }
-
-
-        /* "ext/neuron_kernels.pyx":311
- *                 for l in range(n_vars):
- *                     total += free_m[k * width + l] * old[l]
- *                 values[k][i] = total             # <<<<<<<<<<<<<<
- *         else:
- *             for k in range(n_vars):
-*/
-        ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
-      }
-
-
-      /* "ext/neuron_kernels.pyx":306
- *         # The numpy path's sums, in its order; each branch indexes its own
- *         # coefficients with constants, so that they stay in registers.
- *         if free:             # <<<<<<<<<<<<<<
- *             for k in range(n_vars):
- *                 total = free_m[k * width + n_vars]
-*/
-      goto __pyx_L12;
-    }
-
-    /* "ext/neuron_kernels.pyx":313
- *                 values[k][i] = total
- *         else:
- *             for k in range(n_vars):             # <<<<<<<<<<<<<<
- *                 total = held_m[k * width + n_vars]
- *                 for l in range(n_vars):
-*/
-    /*else*/ {
-
-      __pyx_t_11 = __pyx_v_n_vars;
-      __pyx_t_12 = __pyx_t_11;
-
-      for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-        __pyx_v_k = __pyx_t_13;
-
-        /* "ext/neuron_kernels.pyx":314
- *         else:
- *             for k in range(n_vars):
- *                 total = held_m[k * width + n_vars]             # <<<<<<<<<<<<<<
- *                 for l in range(n_vars):
- *                     total += held_m[k * width + l] * old[l]
-*/
-        __pyx_v_total = (__pyx_v_held_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
-
-        /* "ext/neuron_kernels.pyx":315
- *             for k in range(n_vars):
- *                 total = held_m[k * width + n_vars]
- *                 for l in range(n_vars):             # <<<<<<<<<<<<<<
- *                     total += held_m[k * width + l] * old[l]
- *                 values[k][i] = total
-*/
-
-        __pyx_t_14 = __pyx_v_n_vars;
-        __pyx_t_15 = __pyx_t_14;
-
-        for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
-          __pyx_v_l = __pyx_t_16;
-
-          /* "ext/neuron_kernels.pyx":316
- *                 total = held_m[k * width + n_vars]
- *                 for l in range(n_vars):
- *                     total += held_m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
- *                 values[k][i] = total
- *         crossed = _crosses(variable[i], op, level) and free
-*/
-          __pyx_v_total = (__pyx_v_total + ((__pyx_v_held_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_l)]) * (__pyx_v_old[__pyx_v_l])));
-        }
-
-
-        /* "ext/neuron_kernels.pyx":317
- *                 for l in range(n_vars):
- *                     total += held_m[k * width + l] * old[l]
- *                 values[k][i] = total             # <<<<<<<<<<<<<<
- *         crossed = _crosses(variable[i], op, level) and free
- *         if crossed:
-*/
-        ((__pyx_v_values[__pyx_v_k])[__pyx_v_i]) = __pyx_v_total;
-      }
-
-    }
-    __pyx_L12:;
-
-    /* "ext/neuron_kernels.pyx":318
- *                     total += held_m[k * width + l] * old[l]
- *                 values[k][i] = total
- *         crossed = _crosses(variable[i], op, level) and free             # <<<<<<<<<<<<<<
- *         if crossed:
- *             spikes[n_spikes] = i
-*/
-    __pyx_t_17 = __pyx_f_7distsim_4_ext_14neuron_kernels__crosses((__pyx_v_variable[__pyx_v_i]), __pyx_v_op, __pyx_v_level);
-
-    if (__pyx_t_17) {
-
-    } else {
-
-      __pyx_t_4 = __pyx_t_17;
-
-      goto __pyx_L21_bool_binop_done;
-    }
-
-    __pyx_t_4 = __pyx_v_free;
-    __pyx_L21_bool_binop_done:;
-    __pyx_v_crossed = __pyx_t_4;
-
-    /* "ext/neuron_kernels.pyx":319
- *                 values[k][i] = total
- *         crossed = _crosses(variable[i], op, level) and free
- *         if crossed:             # <<<<<<<<<<<<<<
- *             spikes[n_spikes] = i
- *             n_spikes += 1
-*/
-    if (__pyx_v_crossed) {
-
-      /* "ext/neuron_kernels.pyx":320
- *         crossed = _crosses(variable[i], op, level) and free
- *         if crossed:
- *             spikes[n_spikes] = i             # <<<<<<<<<<<<<<
- *             n_spikes += 1
- *             lastspike[i] = t
-*/
-      (__pyx_v_spikes[__pyx_v_n_spikes]) = __pyx_v_i;
-
-      /* "ext/neuron_kernels.pyx":321
- *         if crossed:
- *             spikes[n_spikes] = i
- *             n_spikes += 1             # <<<<<<<<<<<<<<
- *             lastspike[i] = t
- *         if refractoriness:
-*/
-      __pyx_v_n_spikes = (__pyx_v_n_spikes + 1);
-
-      /* "ext/neuron_kernels.pyx":322
- *             spikes[n_spikes] = i
- *             n_spikes += 1
- *             lastspike[i] = t             # <<<<<<<<<<<<<<
- *         if refractoriness:
- *             flags[i] = free and not crossed
-*/
-      (__pyx_v_lastspike[__pyx_v_i]) = __pyx_v_t;
-
-      /* "ext/neuron_kernels.pyx":319
- *                 values[k][i] = total
- *         crossed = _crosses(variable[i], op, level) and free
- *         if crossed:             # <<<<<<<<<<<<<<
- *             spikes[n_spikes] = i
- *             n_spikes += 1
-*/
-    }
-
-    /* "ext/neuron_kernels.pyx":323
- *             n_spikes += 1
- *             lastspike[i] = t
- *         if refractoriness:             # <<<<<<<<<<<<<<
- *             flags[i] = free and not crossed
- *     return n_spikes
-*/
-    if (__pyx_v_refractoriness) {
-
-      /* "ext/neuron_kernels.pyx":324
- *             lastspike[i] = t
- *         if refractoriness:
- *             flags[i] = free and not crossed             # <<<<<<<<<<<<<<
- *     return n_spikes
- * 
-*/
-      if (__pyx_v_free) {
-      } else {
-
-        __pyx_t_18 = __pyx_v_free;
-        goto __pyx_L25_bool_binop_done;
-      }
-      __pyx_t_4 = (!__pyx_v_crossed);
-
-
-      __pyx_t_18 = __pyx_t_4;
-
-      __pyx_L25_bool_binop_done:;
-      (__pyx_v_flags[__pyx_v_i]) = __pyx_t_18;
-
-
-      /* "ext/neuron_kernels.pyx":323
- *             n_spikes += 1
- *             lastspike[i] = t
- *         if refractoriness:             # <<<<<<<<<<<<<<
- *             flags[i] = free and not crossed
- *     return n_spikes
-*/
-    }
-  }
-
-
-  /* "ext/neuron_kernels.pyx":325
- *         if refractoriness:
- *             flags[i] = free and not crossed
- *     return n_spikes             # <<<<<<<<<<<<<<
- * 
- * 
+  /* "ext/neuron_kernels.pyx":296
+ *     elif p.n_vars == 3:
+ *         run = distsim_exact_pass_3
+ *     return run(p.n, p.values, p.free_m, p.held_m, p.refractoriness, p.shared_period,             # <<<<<<<<<<<<<<
+ *                p.refractory_steps, p.lastspike, p.not_refractory, p.threshold_variable,
+ *                p.threshold_op, p.threshold_level, t, p.margin, p.per_step, spikes)
 */
   {
 
-    __pyx_r = __pyx_v_n_spikes;
+    __pyx_r = __pyx_v_run(__pyx_v_p->n, __pyx_v_p->values, __pyx_v_p->free_m, __pyx_v_p->held_m, __pyx_v_p->refractoriness, __pyx_v_p->shared_period, __pyx_v_p->refractory_steps, __pyx_v_p->lastspike, __pyx_v_p->not_refractory, __pyx_v_p->threshold_variable, __pyx_v_p->threshold_op, __pyx_v_p->threshold_level, __pyx_v_t, __pyx_v_p->margin, __pyx_v_p->per_step, __pyx_v_spikes);
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":273
+  /* "ext/neuron_kernels.pyx":288
  * 
  * 
- * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,             # <<<<<<<<<<<<<<
- *                                    const Py_ssize_t n_vars) noexcept nogil:
- *     """`_exact_pass` for ``n_vars`` (a literal: the loops unroll) variables
+ * cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """`_exact_pass` for 1 to 3 variables without per-neuron offsets: the
+ *     vectorized loops of exact_pass.h (the same values)."""
 */
 
   /* function exit code */
   __pyx_L0:;
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":328
+/* "ext/neuron_kernels.pyx":301
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -24723,123 +24151,123 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_t,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_spikes,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 328, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 301, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 328, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 301, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exact_step", 0) < (0)) __PYX_ERR(0, 301, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 328, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, i); __PYX_ERR(0, 301, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 301, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_FASTCALL(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 328, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 301, __pyx_L3_error)
     }
-    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
-    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 328, __pyx_L3_error)
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 301, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 301, __pyx_L3_error)
     __pyx_v_variables = ((PyObject*)values[2]);
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
-    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 329, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 330, __pyx_L3_error)
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 330, __pyx_L3_error)
-    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 331, __pyx_L3_error)
-    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 331, __pyx_L3_error)
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 332, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 332, __pyx_L3_error)
-    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 332, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 302, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 302, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 303, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 303, __pyx_L3_error)
+    __pyx_v_t = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_t == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[8]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[9], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 304, __pyx_L3_error)
+    __pyx_v_threshold_variable = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[10], 0); if (unlikely(!__pyx_v_threshold_variable.memview)) __PYX_ERR(0, 304, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[11]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[12]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
+    __pyx_v_spikes = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[13], PyBUF_WRITABLE); if (unlikely(!__pyx_v_spikes.memview)) __PYX_ERR(0, 305, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 328, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exact_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 301, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24859,7 +24287,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 329, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 302, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(__pyx_self, __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level, __pyx_v_spikes);
 
   /* function exit code */
@@ -24908,17 +24336,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exact_step", 0);
 
-  /* "ext/neuron_kernels.pyx":345
+  /* "ext/neuron_kernels.pyx":318
  *     cdef ExactPass p
  *     cdef Py_ssize_t n_spikes
  *     _prepare_pass(&p, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_p), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 345, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_p), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_offsets, __pyx_v_held_offsets, __pyx_v_not_refractory, __pyx_v_lastspike, __pyx_v_dt, __pyx_v_refractory_steps, __pyx_v_threshold_variable, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 318, __pyx_L1_error)
 
 
-  /* "ext/neuron_kernels.pyx":348
+  /* "ext/neuron_kernels.pyx":321
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
  *     if p.n == 0:             # <<<<<<<<<<<<<<
@@ -24930,7 +24358,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":349
+    /* "ext/neuron_kernels.pyx":322
  *                   threshold_level)
  *     if p.n == 0:
  *         return 0             # <<<<<<<<<<<<<<
@@ -24948,7 +24376,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
     }
     goto __pyx_L0;
 
-    /* "ext/neuron_kernels.pyx":348
+    /* "ext/neuron_kernels.pyx":321
  *                   lastspike, dt, refractory_steps, threshold_variable, threshold_op,
  *                   threshold_level)
  *     if p.n == 0:             # <<<<<<<<<<<<<<
@@ -24957,7 +24385,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":350
+  /* "ext/neuron_kernels.pyx":323
  *     if p.n == 0:
  *         return 0
  *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
@@ -24969,7 +24397,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/neuron_kernels.pyx":351
+    /* "ext/neuron_kernels.pyx":324
  *         return 0
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")             # <<<<<<<<<<<<<<
@@ -24982,14 +24410,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_inconsistent_arguments};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 351, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 324, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 351, __pyx_L1_error)
+    __PYX_ERR(0, 324, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":350
+    /* "ext/neuron_kernels.pyx":323
  *     if p.n == 0:
  *         return 0
  *     if spikes.shape[0] < p.n:             # <<<<<<<<<<<<<<
@@ -24998,7 +24426,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
 */
   }
 
-  /* "ext/neuron_kernels.pyx":352
+  /* "ext/neuron_kernels.pyx":325
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25011,7 +24439,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":353
+        /* "ext/neuron_kernels.pyx":326
  *         raise ValueError("inconsistent arguments")
  *     with nogil:
  *         n_spikes = _exact_pass(&p, t, &spikes[0])             # <<<<<<<<<<<<<<
@@ -25022,7 +24450,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
         __pyx_v_n_spikes = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass((&__pyx_v_p), __pyx_v_t, (&(*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_spikes.data) + __pyx_t_6)) )))));
       }
 
-      /* "ext/neuron_kernels.pyx":352
+      /* "ext/neuron_kernels.pyx":325
  *     if spikes.shape[0] < p.n:
  *         raise ValueError("inconsistent arguments")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25039,14 +24467,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
       }
   }
 
-  /* "ext/neuron_kernels.pyx":354
+  /* "ext/neuron_kernels.pyx":327
  *     with nogil:
  *         n_spikes = _exact_pass(&p, t, &spikes[0])
  *     return n_spikes             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 354, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_spikes); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   {
     PyObject *__pyx_temp;
@@ -25059,7 +24487,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":328
+  /* "ext/neuron_kernels.pyx":301
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
@@ -25081,7 +24509,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_6exact_step(CYTHON_UNU
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":371
+/* "ext/neuron_kernels.pyx":344
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
@@ -25139,98 +24567,98 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_threshold_variable,&__pyx_mstate_global->__pyx_n_u_threshold_op,&__pyx_mstate_global->__pyx_n_u_threshold_level,&__pyx_mstate_global->__pyx_n_u_slot,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 371, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 344, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 344, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 371, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 344, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 13)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 344, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 371, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 344, __pyx_L3_error)
     }
     __pyx_v_matrix = values[0];
     __pyx_v_held_matrix = values[1];
@@ -25239,16 +24667,16 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
     __pyx_v_held_offsets = values[4];
     __pyx_v_not_refractory = values[5];
     __pyx_v_lastspike = values[6];
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 372, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[7]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
     __pyx_v_refractory_steps = values[8];
     __pyx_v_threshold_variable = values[9];
-    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[10]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 372, __pyx_L3_error)
-    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[11]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 373, __pyx_L3_error)
+    __pyx_v_threshold_op = __Pyx_PyLong_As_int(values[10]); if (unlikely((__pyx_v_threshold_op == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
+    __pyx_v_threshold_level = __Pyx_PyFloat_AsDouble(values[11]); if (unlikely((__pyx_v_threshold_level == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 346, __pyx_L3_error)
     __pyx_v_slot = values[12];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 371, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 344, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25291,41 +24719,41 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/neuron_kernels.pyx":374
+  /* "ext/neuron_kernels.pyx":347
  *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
 */
-  __pyx_t_1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_matrix, 0); if (unlikely(!__pyx_t_1.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
-  __pyx_t_2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_matrix, 0); if (unlikely(!__pyx_t_2.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_matrix, 0); if (unlikely(!__pyx_t_1.memview)) __PYX_ERR(0, 347, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_matrix, 0); if (unlikely(!__pyx_t_2.memview)) __PYX_ERR(0, 347, __pyx_L1_error)
   __pyx_t_3 = __pyx_v_variables;
   __Pyx_INCREF(__pyx_t_3);
-  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 374, __pyx_L1_error)
-  __pyx_t_4 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_offsets, 0); if (unlikely(!__pyx_t_4.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
-  __pyx_t_5 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_offsets, 0); if (unlikely(!__pyx_t_5.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 347, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_offsets, 0); if (unlikely(!__pyx_t_4.memview)) __PYX_ERR(0, 347, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(__pyx_v_held_offsets, 0); if (unlikely(!__pyx_t_5.memview)) __PYX_ERR(0, 347, __pyx_L1_error)
 
-  /* "ext/neuron_kernels.pyx":375
+  /* "ext/neuron_kernels.pyx":348
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,             # <<<<<<<<<<<<<<
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
 */
-  __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(__pyx_v_not_refractory, PyBUF_WRITABLE); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
-  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_lastspike, PyBUF_WRITABLE); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_refractory_steps, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_threshold_variable, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(__pyx_v_not_refractory, PyBUF_WRITABLE); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_lastspike, PyBUF_WRITABLE); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_refractory_steps, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_threshold_variable, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 348, __pyx_L1_error)
 
-  /* "ext/neuron_kernels.pyx":374
+  /* "ext/neuron_kernels.pyx":347
  *                  lastspike, double dt, refractory_steps, threshold_variable, int threshold_op,
  *                  double threshold_level, slot):
  *         _prepare_pass(&self.s.p, matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
 */
-  __pyx_t_10 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_self->s.p), __pyx_t_1, __pyx_t_2, ((PyObject*)__pyx_t_3), __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_v_dt, __pyx_t_8, __pyx_t_9, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_10 = __pyx_f_7distsim_4_ext_14neuron_kernels__prepare_pass((&__pyx_v_self->s.p), __pyx_t_1, __pyx_t_2, ((PyObject*)__pyx_t_3), __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_v_dt, __pyx_t_8, __pyx_t_9, __pyx_v_threshold_op, __pyx_v_threshold_level); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 347, __pyx_L1_error)
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_1, 1);; __pyx_t_1.memview = NULL; __pyx_t_1.data = NULL;
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_2, 1);; __pyx_t_2.memview = NULL; __pyx_t_2.data = NULL;
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -25337,62 +24765,62 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);; __pyx_t_9.memview = NULL; __pyx_t_9.data = NULL;
 
 
-  /* "ext/neuron_kernels.pyx":377
+  /* "ext/neuron_kernels.pyx":350
  *                       not_refractory, lastspike, dt, refractory_steps, threshold_variable,
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
 */
-  __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_slot, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_slot, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L1_error)
   __pyx_v_self->s.slot = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_11);
 
 
-  /* "ext/neuron_kernels.pyx":378
+  /* "ext/neuron_kernels.pyx":351
  *                       threshold_op, threshold_level)
  *         self.s.slot = <SpikeSlot*>PyCapsule_GetPointer(slot, SPIKE_SLOT_CAPSULE())
  *         self.keep_alive = (matrix, held_matrix, variables, offsets, held_offsets,             # <<<<<<<<<<<<<<
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
  *                            slot)
 */
-  __pyx_t_3 = PyTuple_New(10); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(10); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 351, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_INCREF(__pyx_v_matrix);
   __Pyx_GIVEREF(__pyx_v_matrix);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_matrix) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_matrix) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_held_matrix);
   __Pyx_GIVEREF(__pyx_v_held_matrix);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_held_matrix) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_held_matrix) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_variables);
   __Pyx_GIVEREF(__pyx_v_variables);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_offsets);
   __Pyx_GIVEREF(__pyx_v_offsets);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 3, __pyx_v_offsets) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 3, __pyx_v_offsets) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_held_offsets);
   __Pyx_GIVEREF(__pyx_v_held_offsets);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 4, __pyx_v_held_offsets) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 4, __pyx_v_held_offsets) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_not_refractory);
   __Pyx_GIVEREF(__pyx_v_not_refractory);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 5, __pyx_v_not_refractory) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 5, __pyx_v_not_refractory) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_lastspike);
   __Pyx_GIVEREF(__pyx_v_lastspike);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 6, __pyx_v_lastspike) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 6, __pyx_v_lastspike) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_refractory_steps);
   __Pyx_GIVEREF(__pyx_v_refractory_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_refractory_steps) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_refractory_steps) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_threshold_variable);
   __Pyx_GIVEREF(__pyx_v_threshold_variable);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_threshold_variable) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_threshold_variable) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_slot);
   __Pyx_GIVEREF(__pyx_v_slot);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_slot) != (0)) __PYX_ERR(0, 378, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_slot) != (0)) __PYX_ERR(0, 351, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "ext/neuron_kernels.pyx":381
+  /* "ext/neuron_kernels.pyx":354
  *                            not_refractory, lastspike, refractory_steps, threshold_variable,
  *                            slot)
  *         self.op.run = _exact_step_op             # <<<<<<<<<<<<<<
@@ -25401,7 +24829,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op;
 
-  /* "ext/neuron_kernels.pyx":382
+  /* "ext/neuron_kernels.pyx":355
  *                            slot)
  *         self.op.run = _exact_step_op
  *         self.op.state = <void*>&self.s             # <<<<<<<<<<<<<<
@@ -25410,7 +24838,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
 */
   __pyx_v_self->op.state = ((void *)(&__pyx_v_self->s));
 
-  /* "ext/neuron_kernels.pyx":371
+  /* "ext/neuron_kernels.pyx":344
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, matrix, held_matrix, variables, offsets, held_offsets, not_refractory,             # <<<<<<<<<<<<<<
@@ -25439,7 +24867,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":384
+/* "ext/neuron_kernels.pyx":357
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -25499,14 +24927,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/neuron_kernels.pyx":386
+  /* "ext/neuron_kernels.pyx":359
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 386, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -25519,7 +24947,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":384
+  /* "ext/neuron_kernels.pyx":357
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -25742,7 +25170,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_6__setstate
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":389
+/* "ext/neuron_kernels.pyx":362
  * 
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25756,7 +25184,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   Py_ssize_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":390
+  /* "ext/neuron_kernels.pyx":363
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state             # <<<<<<<<<<<<<<
@@ -25765,7 +25193,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
 */
   __pyx_v_s = ((struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactOpState *)__pyx_v_state);
 
-  /* "ext/neuron_kernels.pyx":391
+  /* "ext/neuron_kernels.pyx":364
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25778,7 +25206,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/neuron_kernels.pyx":392
+        /* "ext/neuron_kernels.pyx":365
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:
  *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0             # <<<<<<<<<<<<<<
@@ -25798,7 +25226,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
         __pyx_v_s->slot->count = __pyx_t_1;
       }
 
-      /* "ext/neuron_kernels.pyx":391
+      /* "ext/neuron_kernels.pyx":364
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ExactOpState* s = <ExactOpState*>state
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25815,7 +25243,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
       }
   }
 
-  /* "ext/neuron_kernels.pyx":393
+  /* "ext/neuron_kernels.pyx":366
  *     with nogil:
  *         s.slot.count = _exact_pass(&s.p, t, s.slot.ids) if s.p.n else 0
  *     return 0             # <<<<<<<<<<<<<<
@@ -25828,7 +25256,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":389
+  /* "ext/neuron_kernels.pyx":362
  * 
  * 
  * cdef int _exact_step_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25843,7 +25271,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *__pyx_v_
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":396
+/* "ext/neuron_kernels.pyx":369
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -25869,7 +25297,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":404
+  /* "ext/neuron_kernels.pyx":377
  *     cdef double old[MAX_VARIABLES]
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m             # <<<<<<<<<<<<<<
@@ -25885,7 +25313,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_m = __pyx_t_1;
 
-  /* "ext/neuron_kernels.pyx":405
+  /* "ext/neuron_kernels.pyx":378
  *     cdef double total
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c             # <<<<<<<<<<<<<<
@@ -25901,7 +25329,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
   __pyx_v_c = __pyx_t_2;
 
-  /* "ext/neuron_kernels.pyx":406
+  /* "ext/neuron_kernels.pyx":379
  *     cdef const double* m = free_m if free else held_m
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1             # <<<<<<<<<<<<<<
@@ -25910,7 +25338,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
   __pyx_v_width = (__pyx_v_n_vars + 1);
 
-  /* "ext/neuron_kernels.pyx":407
+  /* "ext/neuron_kernels.pyx":380
  *     cdef const double* c = free_c if free else held_c
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25924,7 +25352,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":408
+    /* "ext/neuron_kernels.pyx":381
  *     cdef Py_ssize_t k, l, width = n_vars + 1
  *     for k in range(n_vars):
  *         old[k] = values[k][i]             # <<<<<<<<<<<<<<
@@ -25935,7 +25363,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":409
+  /* "ext/neuron_kernels.pyx":382
  *     for k in range(n_vars):
  *         old[k] = values[k][i]
  *     for k in range(n_vars):             # <<<<<<<<<<<<<<
@@ -25949,7 +25377,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/neuron_kernels.pyx":410
+    /* "ext/neuron_kernels.pyx":383
  *         old[k] = values[k][i]
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]             # <<<<<<<<<<<<<<
@@ -25958,7 +25386,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     __pyx_v_total = (__pyx_v_m[((__pyx_v_k * __pyx_v_width) + __pyx_v_n_vars)]);
 
-    /* "ext/neuron_kernels.pyx":411
+    /* "ext/neuron_kernels.pyx":384
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -25970,7 +25398,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     if (__pyx_t_6) {
 
 
-      /* "ext/neuron_kernels.pyx":412
+      /* "ext/neuron_kernels.pyx":385
  *         total = m[k * width + n_vars]
  *         if c != NULL:
  *             total += c[k * n + i]             # <<<<<<<<<<<<<<
@@ -25979,7 +25407,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
       __pyx_v_total = (__pyx_v_total + (__pyx_v_c[((__pyx_v_k * __pyx_v_n) + __pyx_v_i)]));
 
-      /* "ext/neuron_kernels.pyx":411
+      /* "ext/neuron_kernels.pyx":384
  *     for k in range(n_vars):
  *         total = m[k * width + n_vars]
  *         if c != NULL:             # <<<<<<<<<<<<<<
@@ -25988,7 +25416,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 */
     }
 
-    /* "ext/neuron_kernels.pyx":413
+    /* "ext/neuron_kernels.pyx":386
  *         if c != NULL:
  *             total += c[k * n + i]
  *         for l in range(n_vars):             # <<<<<<<<<<<<<<
@@ -26002,7 +25430,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
       __pyx_v_l = __pyx_t_9;
 
-      /* "ext/neuron_kernels.pyx":414
+      /* "ext/neuron_kernels.pyx":387
  *             total += c[k * n + i]
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]             # <<<<<<<<<<<<<<
@@ -26013,7 +25441,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
     }
 
 
-    /* "ext/neuron_kernels.pyx":415
+    /* "ext/neuron_kernels.pyx":388
  *         for l in range(n_vars):
  *             total += m[k * width + l] * old[l]
  *         values[k][i] = total             # <<<<<<<<<<<<<<
@@ -26024,7 +25452,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
   }
 
 
-  /* "ext/neuron_kernels.pyx":396
+  /* "ext/neuron_kernels.pyx":369
  * 
  * 
  * cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, double** values,             # <<<<<<<<<<<<<<
@@ -26042,7 +25470,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":429
+/* "ext/neuron_kernels.pyx":402
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -26090,46 +25518,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 429, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 402, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 429, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 402, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 429, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 402, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 429, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 402, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 429, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 402, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 429, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 402, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 429, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 402, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 429, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 402, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 429, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 402, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 429, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 429, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 430, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 402, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 402, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 403, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 429, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 402, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26176,7 +25604,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/neuron_kernels.pyx":431
+  /* "ext/neuron_kernels.pyx":404
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]             # <<<<<<<<<<<<<<
@@ -26185,7 +25613,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":432
+  /* "ext/neuron_kernels.pyx":405
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -26194,7 +25622,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":433
+  /* "ext/neuron_kernels.pyx":406
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -26212,7 +25640,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":434
+  /* "ext/neuron_kernels.pyx":407
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):             # <<<<<<<<<<<<<<
@@ -26239,7 +25667,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":433
+  /* "ext/neuron_kernels.pyx":406
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -26249,7 +25677,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":435
+    /* "ext/neuron_kernels.pyx":408
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -26262,14 +25690,14 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 435, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 408, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 435, __pyx_L1_error)
+    __PYX_ERR(0, 408, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":433
+    /* "ext/neuron_kernels.pyx":406
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -26278,7 +25706,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   }
 
-  /* "ext/neuron_kernels.pyx":436
+  /* "ext/neuron_kernels.pyx":409
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -26298,7 +25726,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->lastspike = __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":437
+  /* "ext/neuron_kernels.pyx":410
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -26318,7 +25746,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->refractory_steps = __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":438
+  /* "ext/neuron_kernels.pyx":411
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -26338,27 +25766,27 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->not_refractory = __pyx_t_10;
 
-  /* "ext/neuron_kernels.pyx":439
+  /* "ext/neuron_kernels.pyx":412
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)             # <<<<<<<<<<<<<<
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 412, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
-  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 412, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_11);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
   __pyx_t_4 = 0;
   __pyx_t_5 = 0;
   __pyx_t_11 = 0;
@@ -26367,7 +25795,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/neuron_kernels.pyx":440
+  /* "ext/neuron_kernels.pyx":413
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op             # <<<<<<<<<<<<<<
@@ -26376,7 +25804,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op;
 
-  /* "ext/neuron_kernels.pyx":441
+  /* "ext/neuron_kernels.pyx":414
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -26385,7 +25813,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/neuron_kernels.pyx":429
+  /* "ext/neuron_kernels.pyx":402
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -26409,7 +25837,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":443
+/* "ext/neuron_kernels.pyx":416
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26469,14 +25897,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/neuron_kernels.pyx":445
+  /* "ext/neuron_kernels.pyx":418
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 445, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 418, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -26489,7 +25917,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":443
+  /* "ext/neuron_kernels.pyx":416
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26712,7 +26140,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_6__s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":448
+/* "ext/neuron_kernels.pyx":421
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -26728,7 +26156,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   int __pyx_t_2;
   __Pyx_RefNannySetupContext("_refractory_op", 0);
 
-  /* "ext/neuron_kernels.pyx":449
+  /* "ext/neuron_kernels.pyx":422
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state             # <<<<<<<<<<<<<<
@@ -26740,7 +26168,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/neuron_kernels.pyx":450
+  /* "ext/neuron_kernels.pyx":423
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state
  *     if self.n:             # <<<<<<<<<<<<<<
@@ -26752,7 +26180,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":451
+    /* "ext/neuron_kernels.pyx":424
  *     cdef RefractoryFlags self = <RefractoryFlags>state
  *     if self.n:
  *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,             # <<<<<<<<<<<<<<
@@ -26761,7 +26189,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pass(__pyx_v_self->n, __pyx_v_self->lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_self->refractory_steps, __pyx_v_self->shared, __pyx_v_self->not_refractory);
 
-    /* "ext/neuron_kernels.pyx":450
+    /* "ext/neuron_kernels.pyx":423
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state
  *     if self.n:             # <<<<<<<<<<<<<<
@@ -26770,7 +26198,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":453
+  /* "ext/neuron_kernels.pyx":426
  *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,
  *                          self.not_refractory)
  *     return 0             # <<<<<<<<<<<<<<
@@ -26781,7 +26209,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":448
+  /* "ext/neuron_kernels.pyx":421
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -28392,14 +27820,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Exact
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep)) __PYX_ERR(0, 362, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep)) __PYX_ERR(0, 335, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep = &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 335, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
@@ -28409,8 +27837,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Exact
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactStep, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactStep, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 335, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep) < (0)) __PYX_ERR(0, 335, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28427,14 +27855,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 418, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 391, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
@@ -28444,8 +27872,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -29612,100 +29040,100 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
- * DEF MAX_VARIABLES = 32
+ * cdef extern from "exact_pass.h":
 */
   __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 12, __pyx_L1_error)
 
 
-  /* "ext/neuron_kernels.pyx":17
+  /* "ext/neuron_kernels.pyx":36
  * 
  * 
  * def exact_update(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                  list variables, const uint8_t[::1] not_refractory,
  *                  const double[:, ::1] offsets, const double[:, ::1] held_offsets):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_1exact_update, 0, __pyx_mstate_global->__pyx_n_u_exact_update, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 17, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_1exact_update, 0, __pyx_mstate_global->__pyx_n_u_exact_update, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 36, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 17, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update, __pyx_t_4) < (0)) __PYX_ERR(0, 36, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":52
+  /* "ext/neuron_kernels.pyx":71
  * 
  * 
  * def exact_update_per_neuron(const double[:, :, ::1] matrices,             # <<<<<<<<<<<<<<
  *                             const double[:, :, ::1] held_matrices, list variables,
  *                             const uint8_t[::1] not_refractory):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron, 0, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_3exact_update_per_neuron, 0, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, __pyx_t_4) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_update_per_neuron, __pyx_t_4) < (0)) __PYX_ERR(0, 71, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":130
+  /* "ext/neuron_kernels.pyx":149
  * 
  * 
  * def refractory_flags(const double[::1] lastspike, double t, double dt,             # <<<<<<<<<<<<<<
  *                      const int64_t[::1] refractory_steps, uint8_t[::1] not_refractory):
  *     """``not_refractory[i] = timestep(t - lastspike[i]) >= refractory_steps[i]``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_5refractory_flags, 0, __pyx_mstate_global->__pyx_n_u_refractory_flags, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 130, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_refractory_flags, __pyx_t_4) < (0)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":180
+  /* "ext/neuron_kernels.pyx":199
  * 
  * # Threshold comparisons of the compiled step: variable OP level.
  * THRESHOLD_OPS = {"Gt": 0, "GtE": 1, "Lt": 2, "LtE": 3}             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 199, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Gt, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 199, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_GtE, __pyx_mstate_global->__pyx_int_1) < (0)) __PYX_ERR(0, 199, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Lt, __pyx_mstate_global->__pyx_int_2) < (0)) __PYX_ERR(0, 199, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_LtE, __pyx_mstate_global->__pyx_int_3) < (0)) __PYX_ERR(0, 199, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_THRESHOLD_OPS, __pyx_t_4) < (0)) __PYX_ERR(0, 199, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":328
+  /* "ext/neuron_kernels.pyx":301
  * 
  * 
  * def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
  *                list variables, const double[:, ::1] offsets, const double[:, ::1] held_offsets,
  *                uint8_t[::1] not_refractory, double[::1] lastspike, double t, double dt,
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_7exact_step, 0, __pyx_mstate_global->__pyx_n_u_exact_step, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 301, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 328, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exact_step, __pyx_t_4) < (0)) __PYX_ERR(0, 301, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":384
+  /* "ext/neuron_kernels.pyx":357
  *         self.op.state = <void*>&self.s
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 384, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_9ExactStep_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactStep_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 384, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -29735,19 +29163,19 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":443
+  /* "ext/neuron_kernels.pyx":416
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 443, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30099,27 +29527,27 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 17};
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 36};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m, __pyx_mstate->__pyx_n_u_free_c, __pyx_mstate->__pyx_n_u_held_c, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_per_neuron};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update, __pyx_mstate->__pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 52};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 71};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrices, __pyx_mstate->__pyx_n_u_held_matrices, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n_vars, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_flags, __pyx_mstate->__pyx_n_u_size, __pyx_mstate->__pyx_n_u_free_m, __pyx_mstate->__pyx_n_u_held_m};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_update_per_neuron, __pyx_mstate->__pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 130};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 149};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_shared};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_refractory_flags, __pyx_mstate->__pyx_kp_b_iso88591_q_vQc_A_V1Cs_CuG36FfASPSST_j_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 328};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 301};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_matrix, __pyx_mstate->__pyx_n_u_held_matrix, __pyx_mstate->__pyx_n_u_variables, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_held_offsets, __pyx_mstate->__pyx_n_u_not_refractory, __pyx_mstate->__pyx_n_u_lastspike, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_refractory_steps, __pyx_mstate->__pyx_n_u_threshold_variable, __pyx_mstate->__pyx_n_u_threshold_op, __pyx_mstate->__pyx_n_u_threshold_level, __pyx_mstate->__pyx_n_u_spikes, __pyx_mstate->__pyx_n_u_p, __pyx_mstate->__pyx_n_u_n_spikes};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_exact_step, __pyx_mstate->__pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 384};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 357};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
@@ -30134,7 +29562,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 443};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 416};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }

@@ -11,6 +11,25 @@ from step_op cimport StepOp, SpikeSlot, STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE
 
 cnp.import_array()
 
+cdef extern from "exact_pass.h":
+    ctypedef Py_ssize_t (*exact_pass_function)(
+        Py_ssize_t n, double** values, const double* free_m, const double* held_m,
+        int refractoriness, int shared_period, const int64_t* periods, double* lastspike,
+        uint8_t* not_refractory, const double* threshold_variable, int op, double level,
+        double t, double margin, double per_step, int64_t* spikes) noexcept nogil
+    Py_ssize_t distsim_exact_pass_1(
+        Py_ssize_t, double**, const double*, const double*, int, int, const int64_t*,
+        double*, uint8_t*, const double*, int, double, double, double, double,
+        int64_t*) noexcept nogil
+    Py_ssize_t distsim_exact_pass_2(
+        Py_ssize_t, double**, const double*, const double*, int, int, const int64_t*,
+        double*, uint8_t*, const double*, int, double, double, double, double,
+        int64_t*) noexcept nogil
+    Py_ssize_t distsim_exact_pass_3(
+        Py_ssize_t, double**, const double*, const double*, int, int, const int64_t*,
+        double*, uint8_t*, const double*, int, double, double, double, double,
+        int64_t*) noexcept nogil
+
 DEF MAX_VARIABLES = 32
 
 
@@ -246,13 +265,9 @@ cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept no
     """One step of every neuron (see `exact_step`); returns the number of spikes."""
     cdef Py_ssize_t i, n_spikes = 0
     cdef bint crossed, free
-    if p.free_c == NULL:  # the usual models: 1 to 3 variables, one update for all
-        if p.n_vars == 3:
-            return _small_pass(p, t, spikes, 3)
-        if p.n_vars == 2:
-            return _small_pass(p, t, spikes, 2)
-        if p.n_vars == 1:
-            return _small_pass(p, t, spikes, 1)
+    if p.free_c == NULL and 1 <= p.n_vars <= 3:
+        # The usual models: 1 to 3 variables, one update for all (vectorized)
+        return _small_pass(p, t, spikes)
     for i in range(p.n):
         free = True
         if p.refractoriness:
@@ -270,59 +285,17 @@ cdef Py_ssize_t _exact_pass(ExactPass* p, double t, int64_t* spikes) noexcept no
     return n_spikes
 
 
-cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes,
-                                   const Py_ssize_t n_vars) noexcept nogil:
-    """`_exact_pass` for ``n_vars`` (a literal: the loops unroll) variables
-    without per-neuron offsets. Everything the loop reads more than once is
-    a local: the stores to the uint8 flags may alias any memory, and would
-    make the compiler reload coefficients and pointers for every neuron."""
-    cdef double free_m[3 * 4]
-    cdef double held_m[3 * 4]
-    cdef double* values[3]
-    cdef double old[3]
-    cdef double total, level = p.threshold_level, margin = p.margin
-    cdef double per_step = p.per_step
-    cdef Py_ssize_t i, k, l, n = p.n, n_spikes = 0, width = n_vars + 1
-    cdef int op = p.threshold_op
-    cdef bint crossed, free, refractoriness = p.refractoriness, shared = p.shared_period
-    cdef uint8_t* flags = p.not_refractory
-    cdef double* lastspike = p.lastspike
-    cdef const double* variable = p.threshold_variable
-    cdef const int64_t* periods = p.refractory_steps
-    for k in range(n_vars * width):
-        free_m[k] = p.free_m[k]
-        held_m[k] = p.held_m[k]
-    for k in range(n_vars):
-        values[k] = p.values[k]
-    for i in range(n):
-        free = True
-        if refractoriness:
-            free = _steps_since(t, lastspike[i], margin, per_step) >= \
-                periods[0 if shared else i]
-        for k in range(n_vars):
-            old[k] = values[k][i]
-        # The numpy path's sums, in its order; each branch indexes its own
-        # coefficients with constants, so that they stay in registers.
-        if free:
-            for k in range(n_vars):
-                total = free_m[k * width + n_vars]
-                for l in range(n_vars):
-                    total += free_m[k * width + l] * old[l]
-                values[k][i] = total
-        else:
-            for k in range(n_vars):
-                total = held_m[k * width + n_vars]
-                for l in range(n_vars):
-                    total += held_m[k * width + l] * old[l]
-                values[k][i] = total
-        crossed = _crosses(variable[i], op, level) and free
-        if crossed:
-            spikes[n_spikes] = i
-            n_spikes += 1
-            lastspike[i] = t
-        if refractoriness:
-            flags[i] = free and not crossed
-    return n_spikes
+cdef inline Py_ssize_t _small_pass(ExactPass* p, double t, int64_t* spikes) noexcept nogil:
+    """`_exact_pass` for 1 to 3 variables without per-neuron offsets: the
+    vectorized loops of exact_pass.h (the same values)."""
+    cdef exact_pass_function run = distsim_exact_pass_1
+    if p.n_vars == 2:
+        run = distsim_exact_pass_2
+    elif p.n_vars == 3:
+        run = distsim_exact_pass_3
+    return run(p.n, p.values, p.free_m, p.held_m, p.refractoriness, p.shared_period,
+               p.refractory_steps, p.lastspike, p.not_refractory, p.threshold_variable,
+               p.threshold_op, p.threshold_level, t, p.margin, p.per_step, spikes)
 
 
 def exact_step(const double[:, ::1] matrix, const double[:, ::1] held_matrix,

@@ -23,6 +23,7 @@
         ],
         "include_dirs": [
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include",
+            "ext",
             "/usr/lib/x86_64-linux-gnu/openmpi/include",
             "/usr/lib/x86_64-linux-gnu/openmpi/include/openmpi"
         ],

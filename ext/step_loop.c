@@ -21,7 +21,8 @@
             "-funroll-loops"
         ],
         "include_dirs": [
-            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include"
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include",
+            "ext"
         ],
         "name": "distsim._ext.step_loop",
         "sources": [
@@ -2130,7 +2131,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 typedef struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 
-/* "ext/step_loop.pyx":414
+/* "ext/step_loop.pyx":419
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -2246,7 +2247,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot {
 };
 
 
-/* "ext/step_loop.pyx":229
+/* "ext/step_loop.pyx":234
  * 
  * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
@@ -2262,7 +2263,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList {
 };
 
 
-/* "ext/step_loop.pyx":275
+/* "ext/step_loop.pyx":280
  * 
  * 
  * cdef class SpikeWindowOp(Operation):             # <<<<<<<<<<<<<<
@@ -2296,7 +2297,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp {
 };
 
 
-/* "ext/step_loop.pyx":426
+/* "ext/step_loop.pyx":431
  * 
  * 
  * cdef class StepLoop:             # <<<<<<<<<<<<<<
@@ -2312,7 +2313,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop {
 };
 
 
-/* "ext/step_loop.pyx":480
+/* "ext/step_loop.pyx":485
  * 
  * 
  * cdef class RecordState(Operation):             # <<<<<<<<<<<<<<
@@ -2411,7 +2412,7 @@ struct __pyx_memoryviewslice_obj {
 
 
 
-/* "ext/step_loop.pyx":229
+/* "ext/step_loop.pyx":234
  * 
  * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
@@ -4111,6 +4112,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *, int64_t, double, 
 static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *, int64_t, double, double); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *, double *, uint8_t const *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *, int64_t, double, double); /*proto*/
 static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_t_7step_op_Spike const *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *, int64_t, double, double); /*proto*/
@@ -25763,53 +25765,47 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_4__setstate_cython
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
  *     cdef RingSlot self = <RingSlot>state
- *     cdef Py_ssize_t i
+ *     if self.ring == NULL:
 */
 
 static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int64_t __pyx_v_step, CYTHON_UNUSED double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
   struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self = 0;
-  Py_ssize_t __pyx_v_i;
-  double *__pyx_v_row;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
   int __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
   __Pyx_RefNannySetupContext("_ring_slot", 0);
 
   /* "ext/step_loop.pyx":210
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RingSlot self = <RingSlot>state             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t i
- *     cdef double* row
+ *     if self.ring == NULL:
+ *         return 0
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_state);
   __Pyx_INCREF(__pyx_t_1);
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":213
- *     cdef Py_ssize_t i
- *     cdef double* row
+  /* "ext/step_loop.pyx":211
+ * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RingSlot self = <RingSlot>state
  *     if self.ring == NULL:             # <<<<<<<<<<<<<<
  *         return 0
- *     row = self.ring + (step % self.n_slots) * self.n
+ *     with nogil:
 */
   __pyx_t_2 = (__pyx_v_self->ring == NULL);
 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":214
- *     cdef double* row
+    /* "ext/step_loop.pyx":212
+ *     cdef RingSlot self = <RingSlot>state
  *     if self.ring == NULL:
  *         return 0             # <<<<<<<<<<<<<<
- *     row = self.ring + (step % self.n_slots) * self.n
  *     with nogil:
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
 */
     {
 
@@ -25817,30 +25813,21 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":213
- *     cdef Py_ssize_t i
- *     cdef double* row
+    /* "ext/step_loop.pyx":211
+ * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RingSlot self = <RingSlot>state
  *     if self.ring == NULL:             # <<<<<<<<<<<<<<
  *         return 0
- *     row = self.ring + (step % self.n_slots) * self.n
+ *     with nogil:
 */
   }
 
-  /* "ext/step_loop.pyx":215
+  /* "ext/step_loop.pyx":213
  *     if self.ring == NULL:
  *         return 0
- *     row = self.ring + (step % self.n_slots) * self.n             # <<<<<<<<<<<<<<
- *     with nogil:
- *         if self.mask == NULL:
-*/
-  __pyx_v_row = (__pyx_v_self->ring + ((__pyx_v_step % __pyx_v_self->n_slots) * __pyx_v_self->n));
-
-  /* "ext/step_loop.pyx":216
- *         return 0
- *     row = self.ring + (step % self.n_slots) * self.n
  *     with nogil:             # <<<<<<<<<<<<<<
- *         if self.mask == NULL:
- *             for i in range(self.n):
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
+ *     return 0
 */
   {
       PyThreadState * _save;
@@ -25848,131 +25835,22 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":217
- *     row = self.ring + (step % self.n_slots) * self.n
+        /* "ext/step_loop.pyx":214
+ *         return 0
  *     with nogil:
- *         if self.mask == NULL:             # <<<<<<<<<<<<<<
- *             for i in range(self.n):
- *                 self.values[i] += row[i]
-*/
-        __pyx_t_2 = (__pyx_v_self->mask == NULL);
-
-        if (__pyx_t_2) {
-
-
-          /* "ext/step_loop.pyx":218
- *     with nogil:
- *         if self.mask == NULL:
- *             for i in range(self.n):             # <<<<<<<<<<<<<<
- *                 self.values[i] += row[i]
- *                 row[i] = 0.0
-*/
-
-          __pyx_t_3 = __pyx_v_self->n;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_i = __pyx_t_5;
-
-            /* "ext/step_loop.pyx":219
- *         if self.mask == NULL:
- *             for i in range(self.n):
- *                 self.values[i] += row[i]             # <<<<<<<<<<<<<<
- *                 row[i] = 0.0
- *         else:
-*/
-
-            __pyx_t_6 = __pyx_v_i;
-            (__pyx_v_self->values[__pyx_t_6]) = ((__pyx_v_self->values[__pyx_t_6]) + (__pyx_v_row[__pyx_v_i]));
-
-            /* "ext/step_loop.pyx":220
- *             for i in range(self.n):
- *                 self.values[i] += row[i]
- *                 row[i] = 0.0             # <<<<<<<<<<<<<<
- *         else:
- *             for i in range(self.n):
-*/
-            (__pyx_v_row[__pyx_v_i]) = 0.0;
-          }
-
-
-          /* "ext/step_loop.pyx":217
- *     row = self.ring + (step % self.n_slots) * self.n
- *     with nogil:
- *         if self.mask == NULL:             # <<<<<<<<<<<<<<
- *             for i in range(self.n):
- *                 self.values[i] += row[i]
-*/
-          goto __pyx_L7;
-        }
-
-        /* "ext/step_loop.pyx":222
- *                 row[i] = 0.0
- *         else:
- *             for i in range(self.n):             # <<<<<<<<<<<<<<
- *                 if self.mask[i]:
- *                     self.values[i] += row[i]
-*/
-        /*else*/ {
-
-          __pyx_t_3 = __pyx_v_self->n;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_i = __pyx_t_5;
-
-            /* "ext/step_loop.pyx":223
- *         else:
- *             for i in range(self.n):
- *                 if self.mask[i]:             # <<<<<<<<<<<<<<
- *                     self.values[i] += row[i]
- *                 row[i] = 0.0
-*/
-            __pyx_t_2 = ((__pyx_v_self->mask[__pyx_v_i]) != 0);
-
-            if (__pyx_t_2) {
-
-
-              /* "ext/step_loop.pyx":224
- *             for i in range(self.n):
- *                 if self.mask[i]:
- *                     self.values[i] += row[i]             # <<<<<<<<<<<<<<
- *                 row[i] = 0.0
- *     return 0
-*/
-
-              __pyx_t_6 = __pyx_v_i;
-              (__pyx_v_self->values[__pyx_t_6]) = ((__pyx_v_self->values[__pyx_t_6]) + (__pyx_v_row[__pyx_v_i]));
-
-              /* "ext/step_loop.pyx":223
- *         else:
- *             for i in range(self.n):
- *                 if self.mask[i]:             # <<<<<<<<<<<<<<
- *                     self.values[i] += row[i]
- *                 row[i] = 0.0
-*/
-            }
-
-            /* "ext/step_loop.pyx":225
- *                 if self.mask[i]:
- *                     self.values[i] += row[i]
- *                 row[i] = 0.0             # <<<<<<<<<<<<<<
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)             # <<<<<<<<<<<<<<
  *     return 0
  * 
 */
-            (__pyx_v_row[__pyx_v_i]) = 0.0;
-          }
-
-        }
-        __pyx_L7:;
+        __pyx_f_7distsim_4_ext_9step_loop__add_slot(__pyx_v_self->values, (__pyx_v_self->ring + ((__pyx_v_step % __pyx_v_self->n_slots) * __pyx_v_self->n)), __pyx_v_self->mask, __pyx_v_self->n);
       }
 
-      /* "ext/step_loop.pyx":216
+      /* "ext/step_loop.pyx":213
+ *     if self.ring == NULL:
  *         return 0
- *     row = self.ring + (step % self.n_slots) * self.n
  *     with nogil:             # <<<<<<<<<<<<<<
- *         if self.mask == NULL:
- *             for i in range(self.n):
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
+ *     return 0
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -25984,9 +25862,9 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
       }
   }
 
-  /* "ext/step_loop.pyx":226
- *                     self.values[i] += row[i]
- *                 row[i] = 0.0
+  /* "ext/step_loop.pyx":215
+ *     with nogil:
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
  *     return 0             # <<<<<<<<<<<<<<
  * 
  * 
@@ -26002,20 +25880,164 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
  *     cdef RingSlot self = <RingSlot>state
- *     cdef Py_ssize_t i
+ *     if self.ring == NULL:
 */
 
   /* function exit code */
   __pyx_L0:;
   __Pyx_XDECREF((PyObject *)__pyx_v_self);
 
-
-
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":234
+/* "ext/step_loop.pyx":218
+ * 
+ * 
+ * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
+ *                            Py_ssize_t n) noexcept nogil:
+ *     # Locals, not the object's fields: extensions build without strict
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__pyx_v_values, double *__pyx_v_row, uint8_t const *__pyx_v_mask, Py_ssize_t __pyx_v_n) {
+  Py_ssize_t __pyx_v_i;
+  int __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+
+  /* "ext/step_loop.pyx":223
+ *     # aliasing, so each store would reload every field (and not vectorize).
+ *     cdef Py_ssize_t i
+ *     if mask == NULL:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += row[i]
+*/
+  __pyx_t_1 = (__pyx_v_mask == NULL);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/step_loop.pyx":224
+ *     cdef Py_ssize_t i
+ *     if mask == NULL:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             values[i] += row[i]
+ *             row[i] = 0.0
+*/
+
+    __pyx_t_2 = __pyx_v_n;
+    __pyx_t_3 = __pyx_t_2;
+
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_i = __pyx_t_4;
+
+      /* "ext/step_loop.pyx":225
+ *     if mask == NULL:
+ *         for i in range(n):
+ *             values[i] += row[i]             # <<<<<<<<<<<<<<
+ *             row[i] = 0.0
+ *     else:
+*/
+
+      __pyx_t_5 = __pyx_v_i;
+      (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
+
+      /* "ext/step_loop.pyx":226
+ *         for i in range(n):
+ *             values[i] += row[i]
+ *             row[i] = 0.0             # <<<<<<<<<<<<<<
+ *     else:
+ *         for i in range(n):
+*/
+      (__pyx_v_row[__pyx_v_i]) = 0.0;
+    }
+
+
+    /* "ext/step_loop.pyx":223
+ *     # aliasing, so each store would reload every field (and not vectorize).
+ *     cdef Py_ssize_t i
+ *     if mask == NULL:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += row[i]
+*/
+    goto __pyx_L3;
+  }
+
+  /* "ext/step_loop.pyx":228
+ *             row[i] = 0.0
+ *     else:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             if mask[i]:
+ *                 values[i] += row[i]
+*/
+  /*else*/ {
+
+    __pyx_t_2 = __pyx_v_n;
+    __pyx_t_3 = __pyx_t_2;
+
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_i = __pyx_t_4;
+
+      /* "ext/step_loop.pyx":229
+ *     else:
+ *         for i in range(n):
+ *             if mask[i]:             # <<<<<<<<<<<<<<
+ *                 values[i] += row[i]
+ *             row[i] = 0.0
+*/
+      __pyx_t_1 = ((__pyx_v_mask[__pyx_v_i]) != 0);
+
+      if (__pyx_t_1) {
+
+
+        /* "ext/step_loop.pyx":230
+ *         for i in range(n):
+ *             if mask[i]:
+ *                 values[i] += row[i]             # <<<<<<<<<<<<<<
+ *             row[i] = 0.0
+ * 
+*/
+
+        __pyx_t_5 = __pyx_v_i;
+        (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
+
+        /* "ext/step_loop.pyx":229
+ *     else:
+ *         for i in range(n):
+ *             if mask[i]:             # <<<<<<<<<<<<<<
+ *                 values[i] += row[i]
+ *             row[i] = 0.0
+*/
+      }
+
+      /* "ext/step_loop.pyx":231
+ *             if mask[i]:
+ *                 values[i] += row[i]
+ *             row[i] = 0.0             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+      (__pyx_v_row[__pyx_v_i]) = 0.0;
+    }
+
+  }
+  __pyx_L3:;
+
+  /* "ext/step_loop.pyx":218
+ * 
+ * 
+ * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
+ *                            Py_ssize_t n) noexcept nogil:
+ *     # Locals, not the object's fields: extensions build without strict
+*/
+
+  /* function exit code */
+
+}
+
+/* "ext/step_loop.pyx":239
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -26071,7 +26093,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":235
+  /* "ext/step_loop.pyx":240
  * 
  *     def __cinit__(self):
  *         self.capacity = 256             # <<<<<<<<<<<<<<
@@ -26080,7 +26102,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->capacity = 0x100;
 
-  /* "ext/step_loop.pyx":236
+  /* "ext/step_loop.pyx":241
  *     def __cinit__(self):
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -26089,7 +26111,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->items = ((__pyx_t_7step_op_Spike *)malloc((__pyx_v_self->capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":237
+  /* "ext/step_loop.pyx":242
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -26101,16 +26123,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":238
+    /* "ext/step_loop.pyx":243
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.n = 0
  * 
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 238, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 243, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":237
+    /* "ext/step_loop.pyx":242
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -26119,7 +26141,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   }
 
-  /* "ext/step_loop.pyx":239
+  /* "ext/step_loop.pyx":244
  *         if self.items == NULL:
  *             raise MemoryError()
  *         self.n = 0             # <<<<<<<<<<<<<<
@@ -26128,7 +26150,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->n = 0;
 
-  /* "ext/step_loop.pyx":234
+  /* "ext/step_loop.pyx":239
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -26147,7 +26169,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":241
+/* "ext/step_loop.pyx":246
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -26170,7 +26192,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_9SpikeList_3__dealloc__(PyObject 
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":242
+  /* "ext/step_loop.pyx":247
  * 
  *     def __dealloc__(self):
  *         free(self.items)             # <<<<<<<<<<<<<<
@@ -26179,7 +26201,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 */
   free(__pyx_v_self->items);
 
-  /* "ext/step_loop.pyx":241
+  /* "ext/step_loop.pyx":246
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -26191,7 +26213,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 
 }
 
-/* "ext/step_loop.pyx":244
+/* "ext/step_loop.pyx":249
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -26210,7 +26232,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":246
+  /* "ext/step_loop.pyx":251
  *     cdef int reserve(self, Py_ssize_t extra) except -1:
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity             # <<<<<<<<<<<<<<
@@ -26221,7 +26243,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":247
+  /* "ext/step_loop.pyx":252
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:             # <<<<<<<<<<<<<<
@@ -26234,7 +26256,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
     if (!__pyx_t_2) break;
 
-    /* "ext/step_loop.pyx":248
+    /* "ext/step_loop.pyx":253
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:
  *             capacity *= 2             # <<<<<<<<<<<<<<
@@ -26244,7 +26266,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/step_loop.pyx":249
+  /* "ext/step_loop.pyx":254
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -26256,7 +26278,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":250
+    /* "ext/step_loop.pyx":255
  *             capacity *= 2
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -26265,7 +26287,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
     __pyx_v_grown = ((__pyx_t_7step_op_Spike *)realloc(__pyx_v_self->items, (__pyx_v_capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-    /* "ext/step_loop.pyx":251
+    /* "ext/step_loop.pyx":256
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -26277,16 +26299,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":252
+      /* "ext/step_loop.pyx":257
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:
  *                 raise MemoryError()             # <<<<<<<<<<<<<<
  *             self.items, self.capacity = grown, capacity
  *         return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 252, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 257, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":251
+      /* "ext/step_loop.pyx":256
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -26295,7 +26317,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
     }
 
-    /* "ext/step_loop.pyx":253
+    /* "ext/step_loop.pyx":258
  *             if grown == NULL:
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -26309,7 +26331,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_self->items = __pyx_t_3;
     __pyx_v_self->capacity = __pyx_t_1;
 
-    /* "ext/step_loop.pyx":249
+    /* "ext/step_loop.pyx":254
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -26318,7 +26340,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
   }
 
-  /* "ext/step_loop.pyx":254
+  /* "ext/step_loop.pyx":259
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity
  *         return 0             # <<<<<<<<<<<<<<
@@ -26331,7 +26353,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":244
+  /* "ext/step_loop.pyx":249
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -26350,7 +26372,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":256
+/* "ext/step_loop.pyx":261
  *         return 0
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -26365,17 +26387,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":257
+  /* "ext/step_loop.pyx":262
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
  *         self.reserve(n)             # <<<<<<<<<<<<<<
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 262, __pyx_L1_error)
 
 
-  /* "ext/step_loop.pyx":258
+  /* "ext/step_loop.pyx":263
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
  *         self.reserve(n)
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -26384,7 +26406,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
 */
   (void)(memcpy((__pyx_v_self->items + __pyx_v_self->n), __pyx_v_items, (__pyx_v_n * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":259
+  /* "ext/step_loop.pyx":264
  *         self.reserve(n)
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n             # <<<<<<<<<<<<<<
@@ -26393,7 +26415,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
 */
   __pyx_v_self->n = (__pyx_v_self->n + __pyx_v_n);
 
-  /* "ext/step_loop.pyx":260
+  /* "ext/step_loop.pyx":265
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n
  *         return 0             # <<<<<<<<<<<<<<
@@ -26406,7 +26428,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":256
+  /* "ext/step_loop.pyx":261
  *         return 0
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -26423,7 +26445,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":262
+/* "ext/step_loop.pyx":267
  *         return 0
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
@@ -26455,7 +26477,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("arrays", 0);
 
-  /* "ext/step_loop.pyx":264
+  /* "ext/step_loop.pyx":269
  *     cdef tuple arrays(self):
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26463,16 +26485,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 269, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 269, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 269, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 269, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 269, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -26493,13 +26515,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 264, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 269, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 264, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 269, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -26511,14 +26533,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 264, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 269, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 264, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 269, __pyx_L1_error)
   __pyx_v_ids = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":265
+  /* "ext/step_loop.pyx":270
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26526,16 +26548,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 265, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 270, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 265, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 270, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 265, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 270, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 270, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 265, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 270, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -26556,13 +26578,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 270, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 270, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -26574,14 +26596,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 265, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 270, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 265, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 270, __pyx_L1_error)
   __pyx_v_steps = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":266
+  /* "ext/step_loop.pyx":271
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)             # <<<<<<<<<<<<<<
@@ -26590,7 +26612,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_id_data = ((int64_t *)PyArray_DATA(__pyx_v_ids));
 
-  /* "ext/step_loop.pyx":267
+  /* "ext/step_loop.pyx":272
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)             # <<<<<<<<<<<<<<
@@ -26599,7 +26621,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_step_data = ((int64_t *)PyArray_DATA(__pyx_v_steps));
 
-  /* "ext/step_loop.pyx":269
+  /* "ext/step_loop.pyx":274
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
  *         cdef Py_ssize_t k
  *         for k in range(self.n):             # <<<<<<<<<<<<<<
@@ -26613,7 +26635,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":270
+    /* "ext/step_loop.pyx":275
  *         cdef Py_ssize_t k
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id             # <<<<<<<<<<<<<<
@@ -26625,7 +26647,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     (__pyx_v_id_data[__pyx_v_k]) = __pyx_t_11;
 
 
-    /* "ext/step_loop.pyx":271
+    /* "ext/step_loop.pyx":276
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step             # <<<<<<<<<<<<<<
@@ -26639,21 +26661,21 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":272
+  /* "ext/step_loop.pyx":277
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 277, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF((PyObject *)__pyx_v_ids);
   __Pyx_GIVEREF((PyObject *)__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 272, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 277, __pyx_L1_error);
   __Pyx_INCREF((PyObject *)__pyx_v_steps);
   __Pyx_GIVEREF((PyObject *)__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 272, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 277, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -26665,7 +26687,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":262
+  /* "ext/step_loop.pyx":267
  *         return 0
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
@@ -26898,7 +26920,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_6__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":312
+/* "ext/step_loop.pyx":317
  *     cdef public bint paused
  * 
  *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
@@ -26951,68 +26973,68 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_slots,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_exchanger,&__pyx_mstate_global->__pyx_n_u_deliverer,&__pyx_mstate_global->__pyx_n_u_sinks,&__pyx_mstate_global->__pyx_n_u_exchange,&__pyx_mstate_global->__pyx_n_u_record,&__pyx_mstate_global->__pyx_n_u_flush,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 312, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 317, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 312, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 317, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 317, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, i); __PYX_ERR(0, 312, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, i); __PYX_ERR(0, 317, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 317, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 317, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 317, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 317, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 317, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 317, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 317, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 312, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 317, __pyx_L3_error)
     }
     __pyx_v_slots = ((PyObject*)values[0]);
     __pyx_v_offsets = ((PyObject*)values[1]);
@@ -27025,7 +27047,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 312, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 317, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27036,9 +27058,9 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 312, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 312, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 312, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 317, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 317, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 317, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_v_self), __pyx_v_slots, __pyx_v_offsets, __pyx_v_exchanger, __pyx_v_deliverer, __pyx_v_sinks, __pyx_v_exchange, __pyx_v_record, __pyx_v_flush);
 
   /* function exit code */
@@ -27081,7 +27103,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":315
+  /* "ext/step_loop.pyx":320
  *                  record, flush):
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)             # <<<<<<<<<<<<<<
@@ -27090,12 +27112,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_slots == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 315, __pyx_L1_error)
+    __PYX_ERR(0, 320, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 320, __pyx_L1_error)
   __pyx_v_self->n_slots = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":316
+  /* "ext/step_loop.pyx":321
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))             # <<<<<<<<<<<<<<
@@ -27119,7 +27141,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->slots = ((__pyx_t_7step_op_SpikeSlot **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_SpikeSlot *)))));
 
 
-  /* "ext/step_loop.pyx":317
+  /* "ext/step_loop.pyx":322
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -27143,7 +27165,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->offsets = ((int64_t *)malloc((__pyx_t_1 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":318
+  /* "ext/step_loop.pyx":323
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
@@ -27169,16 +27191,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":319
+    /* "ext/step_loop.pyx":324
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 319, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 324, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":318
+    /* "ext/step_loop.pyx":323
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
@@ -27187,7 +27209,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":320
+  /* "ext/step_loop.pyx":325
  *         if self.slots == NULL or self.offsets == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -27201,7 +27223,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_3; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":321
+    /* "ext/step_loop.pyx":326
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])             # <<<<<<<<<<<<<<
@@ -27210,17 +27232,17 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_slots == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 321, __pyx_L1_error)
+      __PYX_ERR(0, 326, __pyx_L1_error)
     }
-    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 321, __pyx_L1_error)
+    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 326, __pyx_L1_error)
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L1_error)
+    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->slots[__pyx_v_k]) = __pyx_t_8;
 
 
-    /* "ext/step_loop.pyx":322
+    /* "ext/step_loop.pyx":327
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]             # <<<<<<<<<<<<<<
@@ -27229,15 +27251,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_offsets == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 322, __pyx_L1_error)
+      __PYX_ERR(0, 327, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 322, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 327, __pyx_L1_error)
     (__pyx_v_self->offsets[__pyx_v_k]) = __pyx_t_9;
 
   }
 
 
-  /* "ext/step_loop.pyx":323
+  /* "ext/step_loop.pyx":328
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
@@ -27250,21 +27272,21 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     __pyx_t_10 = NULL;
   } else {
 
-    /* "ext/step_loop.pyx":324
+    /* "ext/step_loop.pyx":329
  *             self.offsets[k] = offsets[k]
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
 */
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 324, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 329, __pyx_L1_error)
 
     __pyx_t_10 = ((__pyx_t_7step_op_Exchange *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":323
+  /* "ext/step_loop.pyx":328
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
@@ -27273,18 +27295,18 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->exchanger = __pyx_t_10;
 
-  /* "ext/step_loop.pyx":325
+  /* "ext/step_loop.pyx":330
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
 */
-  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 330, __pyx_L1_error)
   __pyx_v_self->deliverer = ((__pyx_t_7step_op_Deliverer *)__pyx_t_10);
 
 
-  /* "ext/step_loop.pyx":326
+  /* "ext/step_loop.pyx":331
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)             # <<<<<<<<<<<<<<
@@ -27293,12 +27315,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_sinks == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 326, __pyx_L1_error)
+    __PYX_ERR(0, 331, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 326, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 331, __pyx_L1_error)
   __pyx_v_self->n_sinks = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":327
+  /* "ext/step_loop.pyx":332
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))             # <<<<<<<<<<<<<<
@@ -27322,7 +27344,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->sinks = ((__pyx_t_7step_op_EventSink **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_EventSink *)))));
 
 
-  /* "ext/step_loop.pyx":328
+  /* "ext/step_loop.pyx":333
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -27334,16 +27356,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":329
+    /* "ext/step_loop.pyx":334
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 329, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 334, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":328
+    /* "ext/step_loop.pyx":333
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -27352,7 +27374,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":330
+  /* "ext/step_loop.pyx":335
  *         if self.sinks == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -27366,7 +27388,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":331
+    /* "ext/step_loop.pyx":336
  *             raise MemoryError()
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())             # <<<<<<<<<<<<<<
@@ -27375,18 +27397,18 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_sinks == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 331, __pyx_L1_error)
+      __PYX_ERR(0, 336, __pyx_L1_error)
     }
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_sinks, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 331, __pyx_L1_error)
+    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 336, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->sinks[__pyx_v_k]) = ((__pyx_t_7step_op_EventSink *)__pyx_t_10);
 
   }
 
 
-  /* "ext/step_loop.pyx":332
+  /* "ext/step_loop.pyx":337
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()             # <<<<<<<<<<<<<<
@@ -27399,7 +27421,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_12, NULL};
     __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 332, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 337, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_7);
   }
   __pyx_t_14 = NULL;
@@ -27408,7 +27430,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_14, NULL};
     __pyx_t_12 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_14); __pyx_t_14 = 0;
-    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 332, __pyx_L1_error)
+    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 337, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_12);
   }
   __Pyx_GIVEREF((PyObject *)__pyx_t_7);
@@ -27420,7 +27442,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->exchanged, ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/step_loop.pyx":333
+  /* "ext/step_loop.pyx":338
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush             # <<<<<<<<<<<<<<
@@ -27446,33 +27468,33 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->flush, __pyx_t_14);
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":334
+  /* "ext/step_loop.pyx":339
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)             # <<<<<<<<<<<<<<
  *         self.paused = False
  *         self.op.run = _spike_window
 */
-  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 334, __pyx_L1_error)
+  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 339, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_INCREF(__pyx_v_slots);
   __Pyx_GIVEREF(__pyx_v_slots);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 339, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_exchanger);
   __Pyx_GIVEREF(__pyx_v_exchanger);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 339, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_deliverer);
   __Pyx_GIVEREF(__pyx_v_deliverer);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 339, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_sinks);
   __Pyx_GIVEREF(__pyx_v_sinks);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 339, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":335
+  /* "ext/step_loop.pyx":340
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False             # <<<<<<<<<<<<<<
@@ -27481,7 +27503,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->paused = 0;
 
-  /* "ext/step_loop.pyx":336
+  /* "ext/step_loop.pyx":341
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False
  *         self.op.run = _spike_window             # <<<<<<<<<<<<<<
@@ -27490,7 +27512,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__spike_window;
 
-  /* "ext/step_loop.pyx":337
+  /* "ext/step_loop.pyx":342
  *         self.paused = False
  *         self.op.run = _spike_window
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -27499,7 +27521,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":312
+  /* "ext/step_loop.pyx":317
  *     cdef public bint paused
  * 
  *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
@@ -27523,7 +27545,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":339
+/* "ext/step_loop.pyx":344
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -27546,7 +27568,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_13SpikeWindowOp_3__dealloc__(PyOb
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":340
+  /* "ext/step_loop.pyx":345
  * 
  *     def __dealloc__(self):
  *         free(self.slots)             # <<<<<<<<<<<<<<
@@ -27555,7 +27577,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->slots);
 
-  /* "ext/step_loop.pyx":341
+  /* "ext/step_loop.pyx":346
  *     def __dealloc__(self):
  *         free(self.slots)
  *         free(self.offsets)             # <<<<<<<<<<<<<<
@@ -27564,7 +27586,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->offsets);
 
-  /* "ext/step_loop.pyx":342
+  /* "ext/step_loop.pyx":347
  *         free(self.slots)
  *         free(self.offsets)
  *         free(self.sinks)             # <<<<<<<<<<<<<<
@@ -27573,7 +27595,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->sinks);
 
-  /* "ext/step_loop.pyx":339
+  /* "ext/step_loop.pyx":344
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -27585,7 +27607,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 
 }
 
-/* "ext/step_loop.pyx":344
+/* "ext/step_loop.pyx":349
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -27639,74 +27661,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_window_steps,&__pyx_mstate_global->__pyx_n_u_next_flush,&__pyx_mstate_global->__pyx_n_u_flush_steps,&__pyx_mstate_global->__pyx_n_u_batch_steps,&__pyx_mstate_global->__pyx_n_u_unrecorded_first,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 344, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 349, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 349, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 349, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 349, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 349, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 349, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 349, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 349, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 349, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 344, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 349, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 349, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 349, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 349, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 349, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 349, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 349, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 349, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 344, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 344, __pyx_L3_error)
-    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 344, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 349, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 349, __pyx_L3_error)
+    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 349, __pyx_L3_error)
     __pyx_v_next_flush = values[3];
     __pyx_v_flush_steps = values[4];
-    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
-    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
+    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
+    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 350, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 344, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 349, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27744,7 +27766,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("begin", 0);
 
-  /* "ext/step_loop.pyx":347
+  /* "ext/step_loop.pyx":352
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps             # <<<<<<<<<<<<<<
@@ -27761,7 +27783,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->stop = __pyx_t_2;
   __pyx_v_self->window_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":348
+  /* "ext/step_loop.pyx":353
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush             # <<<<<<<<<<<<<<
@@ -27773,13 +27795,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = -1L;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 348, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->next_flush = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":349
+  /* "ext/step_loop.pyx":354
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps             # <<<<<<<<<<<<<<
@@ -27791,13 +27813,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = 0;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 349, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 354, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->flush_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":350
+  /* "ext/step_loop.pyx":355
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first             # <<<<<<<<<<<<<<
@@ -27811,7 +27833,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->batch_steps = __pyx_t_3;
   __pyx_v_self->unrecorded_first = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":351
+  /* "ext/step_loop.pyx":356
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop             # <<<<<<<<<<<<<<
@@ -27820,7 +27842,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->pause_at = __pyx_v_stop;
 
-  /* "ext/step_loop.pyx":352
+  /* "ext/step_loop.pyx":357
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop
  *         self.collected.n = 0             # <<<<<<<<<<<<<<
@@ -27829,7 +27851,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->collected->n = 0;
 
-  /* "ext/step_loop.pyx":344
+  /* "ext/step_loop.pyx":349
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -27849,7 +27871,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":354
+/* "ext/step_loop.pyx":359
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -27913,14 +27935,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_exchanged", 0);
 
-  /* "ext/step_loop.pyx":357
+  /* "ext/step_loop.pyx":362
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()             # <<<<<<<<<<<<<<
  *         self.exchanged.n = 0
  *         return ids, steps
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 357, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 362, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   if (likely(__pyx_t_1 != Py_None)) {
     PyObject* sequence = __pyx_t_1;
@@ -27928,7 +27950,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     if (unlikely(size != 2)) {
       if (size > 2) __Pyx_RaiseTooManyValuesError(2);
       else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-      __PYX_ERR(0, 357, __pyx_L1_error)
+      __PYX_ERR(0, 362, __pyx_L1_error)
     }
     #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
     __pyx_t_2 = PyTuple_GET_ITEM(sequence, 0);
@@ -27936,21 +27958,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     __pyx_t_3 = PyTuple_GET_ITEM(sequence, 1);
     __Pyx_INCREF(__pyx_t_3);
     #else
-    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 357, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 362, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 357, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 362, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     #endif
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   } else {
-    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 357, __pyx_L1_error)
+    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 362, __pyx_L1_error)
   }
   __pyx_v_ids = __pyx_t_2;
   __pyx_t_2 = 0;
   __pyx_v_steps = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "ext/step_loop.pyx":358
+  /* "ext/step_loop.pyx":363
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0             # <<<<<<<<<<<<<<
@@ -27959,21 +27981,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
 */
   __pyx_v_self->exchanged->n = 0;
 
-  /* "ext/step_loop.pyx":359
+  /* "ext/step_loop.pyx":364
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_ids);
   __Pyx_GIVEREF(__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 359, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 364, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 359, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 364, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -27985,7 +28007,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":354
+  /* "ext/step_loop.pyx":359
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -28008,7 +28030,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":308
+/* "ext/step_loop.pyx":313
  *     cdef object exchange, record, flush
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps             # <<<<<<<<<<<<<<
@@ -28047,7 +28069,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_ste
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28120,7 +28142,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_steps_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 313, __pyx_L4_error)
         __pyx_v_self->window_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28181,7 +28203,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop___get_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28254,7 +28276,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop_2__set__(str
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 313, __pyx_L4_error)
         __pyx_v_self->stop = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28315,7 +28337,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_sta
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28388,7 +28410,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_start_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 313, __pyx_L4_error)
         __pyx_v_self->window_start = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28449,7 +28471,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28522,7 +28544,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush_2__se
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 313, __pyx_L4_error)
         __pyx_v_self->next_flush = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28583,7 +28605,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28656,7 +28678,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 308, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 313, __pyx_L4_error)
         __pyx_v_self->flush_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28686,7 +28708,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":309
+/* "ext/step_loop.pyx":314
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at             # <<<<<<<<<<<<<<
@@ -28725,7 +28747,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28798,7 +28820,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 309, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 314, __pyx_L4_error)
         __pyx_v_self->batch_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28859,7 +28881,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28932,7 +28954,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded_first
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 309, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 314, __pyx_L4_error)
         __pyx_v_self->unrecorded_first = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28993,7 +29015,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29066,7 +29088,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 309, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 314, __pyx_L4_error)
         __pyx_v_self->pause_at = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29096,7 +29118,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":310
+/* "ext/step_loop.pyx":315
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at
  *     cdef public bint paused             # <<<<<<<<<<<<<<
@@ -29135,7 +29157,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused___ge
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 310, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 315, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29208,7 +29230,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused_2__set__(s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 315, __pyx_L4_error)
         __pyx_v_self->paused = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29442,7 +29464,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10__setstate
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":362
+/* "ext/step_loop.pyx":367
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -29495,7 +29517,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_window", 0);
 
-  /* "ext/step_loop.pyx":363
+  /* "ext/step_loop.pyx":368
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state             # <<<<<<<<<<<<<<
@@ -29507,7 +29529,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":365
+  /* "ext/step_loop.pyx":370
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state
  *     cdef Py_ssize_t k, s, count
  *     cdef SpikeList collected = self.collected             # <<<<<<<<<<<<<<
@@ -29519,7 +29541,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_collected = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":372
+  /* "ext/step_loop.pyx":377
  *     cdef Spike* gathered
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -29533,7 +29555,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":373
+    /* "ext/step_loop.pyx":378
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count             # <<<<<<<<<<<<<<
@@ -29544,7 +29566,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 
     __pyx_v_count = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":374
+    /* "ext/step_loop.pyx":379
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -29556,17 +29578,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":375
+      /* "ext/step_loop.pyx":380
  *         count = self.slots[k].count
  *         if count:
  *             collected.reserve(count)             # <<<<<<<<<<<<<<
  *             item = collected.items + collected.n
  *             for s in range(count):
 */
-      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 375, __pyx_L1_error)
+      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 380, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":376
+      /* "ext/step_loop.pyx":381
  *         if count:
  *             collected.reserve(count)
  *             item = collected.items + collected.n             # <<<<<<<<<<<<<<
@@ -29575,7 +29597,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_item = (__pyx_v_collected->items + __pyx_v_collected->n);
 
-      /* "ext/step_loop.pyx":377
+      /* "ext/step_loop.pyx":382
  *             collected.reserve(count)
  *             item = collected.items + collected.n
  *             for s in range(count):             # <<<<<<<<<<<<<<
@@ -29589,7 +29611,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
         __pyx_v_s = __pyx_t_9;
 
-        /* "ext/step_loop.pyx":378
+        /* "ext/step_loop.pyx":383
  *             item = collected.items + collected.n
  *             for s in range(count):
  *                 item[s].step = step             # <<<<<<<<<<<<<<
@@ -29598,7 +29620,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
         (__pyx_v_item[__pyx_v_s]).step = __pyx_v_step;
 
-        /* "ext/step_loop.pyx":379
+        /* "ext/step_loop.pyx":384
  *             for s in range(count):
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]             # <<<<<<<<<<<<<<
@@ -29609,7 +29631,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       }
 
 
-      /* "ext/step_loop.pyx":380
+      /* "ext/step_loop.pyx":385
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
  *             collected.n += count             # <<<<<<<<<<<<<<
@@ -29618,7 +29640,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_collected->n = (__pyx_v_collected->n + __pyx_v_count);
 
-      /* "ext/step_loop.pyx":374
+      /* "ext/step_loop.pyx":379
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -29629,7 +29651,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":381
+  /* "ext/step_loop.pyx":386
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
  *             collected.n += count
  *     last = step == self.stop - 1             # <<<<<<<<<<<<<<
@@ -29638,7 +29660,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_last = (__pyx_v_step == (__pyx_v_self->stop - 1));
 
-  /* "ext/step_loop.pyx":383
+  /* "ext/step_loop.pyx":388
  *     last = step == self.stop - 1
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush             # <<<<<<<<<<<<<<
@@ -29663,7 +29685,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_L8_bool_binop_done:;
   __pyx_v_flushing = __pyx_t_6;
 
-  /* "ext/step_loop.pyx":384
+  /* "ext/step_loop.pyx":389
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -29699,7 +29721,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":385
+    /* "ext/step_loop.pyx":390
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0             # <<<<<<<<<<<<<<
@@ -29712,7 +29734,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":384
+    /* "ext/step_loop.pyx":389
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -29721,7 +29743,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":386
+  /* "ext/step_loop.pyx":391
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -29733,17 +29755,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":387
+    /* "ext/step_loop.pyx":392
  *         return 0
  *     if self.exchanger != NULL:
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,             # <<<<<<<<<<<<<<
  *                                 &n_gathered)
  *         if n_gathered:
 */
-    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 387, __pyx_L1_error)
+    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 392, __pyx_L1_error)
 
 
-    /* "ext/step_loop.pyx":389
+    /* "ext/step_loop.pyx":394
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -29755,14 +29777,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":391
+      /* "ext/step_loop.pyx":396
  *         if n_gathered:
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
 */
-      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 391, __pyx_L1_error)
+      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 396, __pyx_L1_error)
       __pyx_t_12 = __pyx_t_11.f0;
 
       __pyx_t_13 = __pyx_t_11.f1;
@@ -29771,7 +29793,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __pyx_v_steps = __pyx_t_13;
 
 
-      /* "ext/step_loop.pyx":392
+      /* "ext/step_loop.pyx":397
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
@@ -29780,7 +29802,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_self->deliverer->deliver(__pyx_v_self->deliverer->plan, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered);
 
-      /* "ext/step_loop.pyx":393
+      /* "ext/step_loop.pyx":398
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:             # <<<<<<<<<<<<<<
@@ -29789,7 +29811,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":394
+        /* "ext/step_loop.pyx":399
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
  *                 for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -29803,20 +29825,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
           __pyx_v_k = __pyx_t_4;
 
-          /* "ext/step_loop.pyx":395
+          /* "ext/step_loop.pyx":400
  *             try:
  *                 for k in range(self.n_sinks):
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
  *             finally:
  *                 free(<void*>ids)
 */
-          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 395, __pyx_L17_error)
+          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 400, __pyx_L17_error)
 
         }
 
       }
 
-      /* "ext/step_loop.pyx":397
+      /* "ext/step_loop.pyx":402
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
  *             finally:
  *                 free(<void*>ids)             # <<<<<<<<<<<<<<
@@ -29861,17 +29883,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         __pyx_L18:;
       }
 
-      /* "ext/step_loop.pyx":398
+      /* "ext/step_loop.pyx":403
  *             finally:
  *                 free(<void*>ids)
  *             self.exchanged.extend(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *     else:
  *         self.exchange(*collected.arrays())
 */
-      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 398, __pyx_L1_error)
+      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 403, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":389
+      /* "ext/step_loop.pyx":394
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -29880,7 +29902,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":386
+    /* "ext/step_loop.pyx":391
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -29890,7 +29912,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     goto __pyx_L14;
   }
 
-  /* "ext/step_loop.pyx":400
+  /* "ext/step_loop.pyx":405
  *             self.exchanged.extend(gathered, n_gathered)
  *     else:
  *         self.exchange(*collected.arrays())             # <<<<<<<<<<<<<<
@@ -29898,20 +29920,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
  *     self.window_start = step + 1
 */
   /*else*/ {
-    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 400, __pyx_L1_error)
+    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 405, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     if (unlikely(__pyx_t_1 == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 400, __pyx_L1_error)
+      __PYX_ERR(0, 405, __pyx_L1_error)
     }
-    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 400, __pyx_L1_error)
+    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 405, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_22);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
   }
   __pyx_L14:;
 
-  /* "ext/step_loop.pyx":401
+  /* "ext/step_loop.pyx":406
  *     else:
  *         self.exchange(*collected.arrays())
  *     collected.n = 0             # <<<<<<<<<<<<<<
@@ -29920,7 +29942,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_collected->n = 0;
 
-  /* "ext/step_loop.pyx":402
+  /* "ext/step_loop.pyx":407
  *         self.exchange(*collected.arrays())
  *     collected.n = 0
  *     self.window_start = step + 1             # <<<<<<<<<<<<<<
@@ -29929,7 +29951,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_self->window_start = (__pyx_v_step + 1);
 
-  /* "ext/step_loop.pyx":403
+  /* "ext/step_loop.pyx":408
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -29958,7 +29980,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":404
+    /* "ext/step_loop.pyx":409
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)             # <<<<<<<<<<<<<<
@@ -29968,7 +29990,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_1 = NULL;
     __Pyx_INCREF(__pyx_v_self->record);
     __pyx_t_23 = __pyx_v_self->record; 
-    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 404, __pyx_L1_error)
+    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 409, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_24);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -29988,12 +30010,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
       __Pyx_DECREF(__pyx_t_23); __pyx_t_23 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 404, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 409, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":405
+    /* "ext/step_loop.pyx":410
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1             # <<<<<<<<<<<<<<
@@ -30002,7 +30024,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->unrecorded_first = (__pyx_v_step + 1);
 
-    /* "ext/step_loop.pyx":403
+    /* "ext/step_loop.pyx":408
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -30011,7 +30033,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":406
+  /* "ext/step_loop.pyx":411
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -30020,7 +30042,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   if (__pyx_v_flushing) {
 
-    /* "ext/step_loop.pyx":407
+    /* "ext/step_loop.pyx":412
  *         self.unrecorded_first = step + 1
  *     if flushing:
  *         self.flush(step + 1)             # <<<<<<<<<<<<<<
@@ -30030,7 +30052,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_23 = NULL;
     __Pyx_INCREF(__pyx_v_self->flush);
     __pyx_t_24 = __pyx_v_self->flush; 
-    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 407, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30050,12 +30072,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_23); __pyx_t_23 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 407, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":408
+    /* "ext/step_loop.pyx":413
  *     if flushing:
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps             # <<<<<<<<<<<<<<
@@ -30064,7 +30086,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->next_flush = (__pyx_v_self->next_flush + __pyx_v_self->flush_steps);
 
-    /* "ext/step_loop.pyx":406
+    /* "ext/step_loop.pyx":411
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -30073,7 +30095,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":409
+  /* "ext/step_loop.pyx":414
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -30085,7 +30107,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":410
+    /* "ext/step_loop.pyx":415
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:
  *         self.paused = True             # <<<<<<<<<<<<<<
@@ -30094,7 +30116,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->paused = 1;
 
-    /* "ext/step_loop.pyx":409
+    /* "ext/step_loop.pyx":414
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -30103,7 +30125,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":411
+  /* "ext/step_loop.pyx":416
  *     if step + 1 >= self.pause_at:
  *         self.paused = True
  *     return 0             # <<<<<<<<<<<<<<
@@ -30116,7 +30138,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":362
+  /* "ext/step_loop.pyx":367
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -30150,7 +30172,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":414
+/* "ext/step_loop.pyx":419
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -30172,7 +30194,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":416
+  /* "ext/step_loop.pyx":421
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:
  *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -30181,7 +30203,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   __pyx_v_block = ((int64_t *)malloc(((2 * __pyx_v_n) * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":418
+  /* "ext/step_loop.pyx":423
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -30193,16 +30215,16 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":419
+    /* "ext/step_loop.pyx":424
  *     cdef Py_ssize_t k
  *     if block == NULL:
  *         raise MemoryError()             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         block[k] = spikes[k].id
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 419, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 424, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":418
+    /* "ext/step_loop.pyx":423
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -30211,7 +30233,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   }
 
-  /* "ext/step_loop.pyx":420
+  /* "ext/step_loop.pyx":425
  *     if block == NULL:
  *         raise MemoryError()
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -30225,7 +30247,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":421
+    /* "ext/step_loop.pyx":426
  *         raise MemoryError()
  *     for k in range(n):
  *         block[k] = spikes[k].id             # <<<<<<<<<<<<<<
@@ -30237,7 +30259,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
     (__pyx_v_block[__pyx_v_k]) = __pyx_t_5;
 
 
-    /* "ext/step_loop.pyx":422
+    /* "ext/step_loop.pyx":427
  *     for k in range(n):
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step             # <<<<<<<<<<<<<<
@@ -30251,7 +30273,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
 
 
-  /* "ext/step_loop.pyx":423
+  /* "ext/step_loop.pyx":428
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step
  *     return block, block + n             # <<<<<<<<<<<<<<
@@ -30265,7 +30287,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":414
+  /* "ext/step_loop.pyx":419
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -30284,7 +30306,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":442
+/* "ext/step_loop.pyx":447
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -30331,39 +30353,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_operations,&__pyx_mstate_global->__pyx_n_u_window,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 442, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 447, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 442, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 447, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 442, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 447, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 442, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 447, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 442, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 447, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 442, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 447, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 442, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 447, __pyx_L3_error)
     }
     __pyx_v_operations = ((PyObject*)values[0]);
     __pyx_v_window = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)values[1]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 442, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 447, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30374,8 +30396,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 442, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 442, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 447, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 447, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *)__pyx_v_self), __pyx_v_operations, __pyx_v_window);
 
   /* function exit code */
@@ -30417,7 +30439,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":444
+  /* "ext/step_loop.pyx":449
  *     def __init__(self, list operations, SpikeWindowOp window):
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)             # <<<<<<<<<<<<<<
@@ -30426,12 +30448,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   if (unlikely(__pyx_v_operations == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 444, __pyx_L1_error)
+    __PYX_ERR(0, 449, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 444, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 449, __pyx_L1_error)
   __pyx_v_self->n_ops = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":445
+  /* "ext/step_loop.pyx":450
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))             # <<<<<<<<<<<<<<
@@ -30455,7 +30477,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_self->ops = ((__pyx_t_7step_op_StepOp **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_StepOp *)))));
 
 
-  /* "ext/step_loop.pyx":446
+  /* "ext/step_loop.pyx":451
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -30467,16 +30489,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":447
+    /* "ext/step_loop.pyx":452
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 447, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 452, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":446
+    /* "ext/step_loop.pyx":451
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -30485,7 +30507,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":448
+  /* "ext/step_loop.pyx":453
  *         if self.ops == NULL:
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]             # <<<<<<<<<<<<<<
@@ -30493,11 +30515,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
 */
   { /* enter inner scope */
-    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L6_error)
+    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 453, __pyx_L6_error)
     __Pyx_GOTREF(__pyx_t_5);
     if (unlikely(__pyx_v_operations == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 448, __pyx_L6_error)
+      __PYX_ERR(0, 453, __pyx_L6_error)
     }
     __pyx_t_6 = __pyx_v_operations; __Pyx_INCREF(__pyx_t_6);
     __pyx_t_3 = 0;
@@ -30505,13 +30527,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 448, __pyx_L6_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 453, __pyx_L6_error)
         #endif
         if (__pyx_t_3 >= __pyx_temp) break;
       }
       __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_6, __pyx_t_3, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_3;
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 448, __pyx_L6_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 453, __pyx_L6_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_XDECREF_SET(__pyx_7genexpr__pyx_v_operation, __pyx_t_7);
       __pyx_t_7 = 0;
@@ -30522,11 +30544,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
         PyObject *__pyx_callargs[2] = {__pyx_t_8, NULL};
         __pyx_t_7 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_step_op, __pyx_callargs+__pyx_t_9, (1-__pyx_t_9) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 448, __pyx_L6_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 453, __pyx_L6_error)
         __Pyx_GOTREF(__pyx_t_7);
       }
       __Pyx_GIVEREF(__pyx_t_7);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 448, __pyx_L6_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 453, __pyx_L6_error)
       __pyx_t_7 = 0;
     }
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
@@ -30540,7 +30562,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_capsules = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":449
+  /* "ext/step_loop.pyx":454
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -30554,7 +30576,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_1; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":450
+    /* "ext/step_loop.pyx":455
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())             # <<<<<<<<<<<<<<
@@ -30563,34 +30585,34 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
     __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_capsules, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 450, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 455, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     (__pyx_v_self->ops[__pyx_v_k]) = ((__pyx_t_7step_op_StepOp *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":451
+  /* "ext/step_loop.pyx":456
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]             # <<<<<<<<<<<<<<
  *         self.window = window
  * 
 */
-  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 451, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 456, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_INCREF(__pyx_v_operations);
   __Pyx_GIVEREF(__pyx_v_operations);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 451, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 456, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_capsules);
   __Pyx_GIVEREF(__pyx_v_capsules);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 451, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 456, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":452
+  /* "ext/step_loop.pyx":457
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]
  *         self.window = window             # <<<<<<<<<<<<<<
@@ -30602,7 +30624,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __Pyx_GOTREF((PyObject *)__pyx_v_self->window);
   __Pyx_DECREF_SET(__pyx_v_self->window, __pyx_v_window);
 
-  /* "ext/step_loop.pyx":442
+  /* "ext/step_loop.pyx":447
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -30629,7 +30651,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":454
+/* "ext/step_loop.pyx":459
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -30652,7 +30674,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_8StepLoop_3__dealloc__(PyObject *
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":455
+  /* "ext/step_loop.pyx":460
  * 
  *     def __dealloc__(self):
  *         free(self.ops)             # <<<<<<<<<<<<<<
@@ -30661,7 +30683,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 */
   free(__pyx_v_self->ops);
 
-  /* "ext/step_loop.pyx":454
+  /* "ext/step_loop.pyx":459
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -30673,7 +30695,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 
 }
 
-/* "ext/step_loop.pyx":457
+/* "ext/step_loop.pyx":462
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -30733,7 +30755,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("operations", 0);
 
-  /* "ext/step_loop.pyx":459
+  /* "ext/step_loop.pyx":464
  *     def operations(self):
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])             # <<<<<<<<<<<<<<
@@ -30742,9 +30764,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
 */
   if (unlikely(__pyx_v_self->keep_alive == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 459, __pyx_L1_error)
+    __PYX_ERR(0, 464, __pyx_L1_error)
   }
-  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 459, __pyx_L1_error)
+  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 464, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -30757,7 +30779,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":457
+  /* "ext/step_loop.pyx":462
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -30776,7 +30798,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":461
+/* "ext/step_loop.pyx":466
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -30827,53 +30849,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_pause_at,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 461, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 466, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 466, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 466, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 466, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 466, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 466, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 461, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 466, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 466, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 466, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 466, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 466, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
-    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 466, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 466, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 466, __pyx_L3_error)
+    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 466, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 461, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 466, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30918,7 +30940,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("run", 0);
 
-  /* "ext/step_loop.pyx":468
+  /* "ext/step_loop.pyx":473
  *         cdef double t
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at             # <<<<<<<<<<<<<<
@@ -30927,7 +30949,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->pause_at = __pyx_v_pause_at;
 
-  /* "ext/step_loop.pyx":469
+  /* "ext/step_loop.pyx":474
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at
  *         self.window.paused = False             # <<<<<<<<<<<<<<
@@ -30936,7 +30958,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->paused = 0;
 
-  /* "ext/step_loop.pyx":470
+  /* "ext/step_loop.pyx":475
  *         self.window.pause_at = pause_at
  *         self.window.paused = False
  *         for step in range(first, stop):             # <<<<<<<<<<<<<<
@@ -30950,7 +30972,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   for (__pyx_t_3 = __pyx_v_first; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_step = __pyx_t_3;
 
-    /* "ext/step_loop.pyx":471
+    /* "ext/step_loop.pyx":476
  *         self.window.paused = False
  *         for step in range(first, stop):
  *             t = step * dt             # <<<<<<<<<<<<<<
@@ -30959,7 +30981,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     __pyx_v_t = (__pyx_v_step * __pyx_v_dt);
 
-    /* "ext/step_loop.pyx":472
+    /* "ext/step_loop.pyx":477
  *         for step in range(first, stop):
  *             t = step * dt
  *             for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -30973,7 +30995,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_k = __pyx_t_6;
 
-      /* "ext/step_loop.pyx":473
+      /* "ext/step_loop.pyx":478
  *             t = step * dt
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]             # <<<<<<<<<<<<<<
@@ -30982,19 +31004,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
       __pyx_v_op = (__pyx_v_self->ops[__pyx_v_k]);
 
-      /* "ext/step_loop.pyx":474
+      /* "ext/step_loop.pyx":479
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)             # <<<<<<<<<<<<<<
  *             if self.window.paused:
  *                 return step + 1
 */
-      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 474, __pyx_L1_error)
+      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 479, __pyx_L1_error)
 
     }
 
 
-    /* "ext/step_loop.pyx":475
+    /* "ext/step_loop.pyx":480
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -31003,14 +31025,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     if (__pyx_v_self->window->paused) {
 
-      /* "ext/step_loop.pyx":476
+      /* "ext/step_loop.pyx":481
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:
  *                 return step + 1             # <<<<<<<<<<<<<<
  *         return stop
  * 
 */
-      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 476, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 481, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       {
         PyObject *__pyx_temp;
@@ -31023,7 +31045,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
       __pyx_t_8 = 0;
       goto __pyx_L0;
 
-      /* "ext/step_loop.pyx":475
+      /* "ext/step_loop.pyx":480
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -31034,14 +31056,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   }
 
 
-  /* "ext/step_loop.pyx":477
+  /* "ext/step_loop.pyx":482
  *             if self.window.paused:
  *                 return step + 1
  *         return stop             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 477, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 482, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   {
     PyObject *__pyx_temp;
@@ -31054,7 +31076,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   __pyx_t_8 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":461
+  /* "ext/step_loop.pyx":466
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -31281,7 +31303,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_10__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":492
+/* "ext/step_loop.pyx":497
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -31329,46 +31351,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrays,&__pyx_mstate_global->__pyx_n_u_local,&__pyx_mstate_global->__pyx_n_u_every,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 492, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 497, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 492, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 497, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 492, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 497, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 492, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 497, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 492, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 497, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 492, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 497, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 492, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 497, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 492, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 497, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 492, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 497, __pyx_L3_error)
     }
     __pyx_v_arrays = ((PyObject*)values[0]);
-    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 492, __pyx_L3_error)
-    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 492, __pyx_L3_error)
+    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 497, __pyx_L3_error)
+    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 497, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 492, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 497, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31380,7 +31402,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 492, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 497, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_v_self), __pyx_v_arrays, __pyx_v_local, __pyx_v_every);
 
   /* function exit code */
@@ -31430,7 +31452,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":495
+  /* "ext/step_loop.pyx":500
  *         cdef Py_ssize_t k, i
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)             # <<<<<<<<<<<<<<
@@ -31439,9 +31461,9 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 495, __pyx_L1_error)
+    __PYX_ERR(0, 500, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 495, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 500, __pyx_L1_error)
   __pyx_t_2 = (__pyx_v_local.shape[0]);
 
 
@@ -31465,7 +31487,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->n_local = __pyx_t_2;
   __pyx_v_self->every = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":496
+  /* "ext/step_loop.pyx":501
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))             # <<<<<<<<<<<<<<
@@ -31489,7 +31511,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->arrays = ((double **)malloc((__pyx_t_1 * (sizeof(double *)))));
 
 
-  /* "ext/step_loop.pyx":497
+  /* "ext/step_loop.pyx":502
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -31513,7 +31535,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->local = ((int64_t *)malloc((__pyx_t_2 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":498
+  /* "ext/step_loop.pyx":503
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64             # <<<<<<<<<<<<<<
@@ -31522,7 +31544,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->capacity = 64;
 
-  /* "ext/step_loop.pyx":499
+  /* "ext/step_loop.pyx":504
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -31531,7 +31553,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->steps = ((int64_t *)malloc((__pyx_v_self->capacity * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":500
+  /* "ext/step_loop.pyx":505
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)             # <<<<<<<<<<<<<<
@@ -31553,7 +31575,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":501
+  /* "ext/step_loop.pyx":506
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))             # <<<<<<<<<<<<<<
@@ -31563,7 +31585,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->values = ((double *)malloc((__pyx_t_1 * (sizeof(double)))));
 
 
-  /* "ext/step_loop.pyx":502
+  /* "ext/step_loop.pyx":507
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -31601,7 +31623,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/step_loop.pyx":503
+  /* "ext/step_loop.pyx":508
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:             # <<<<<<<<<<<<<<
@@ -31615,7 +31637,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/step_loop.pyx":502
+  /* "ext/step_loop.pyx":507
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -31625,16 +31647,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   if (unlikely(__pyx_t_6)) {
 
 
-    /* "ext/step_loop.pyx":504
+    /* "ext/step_loop.pyx":509
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 504, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 509, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":502
+    /* "ext/step_loop.pyx":507
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -31643,7 +31665,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   }
 
-  /* "ext/step_loop.pyx":505
+  /* "ext/step_loop.pyx":510
  *                 self.values == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -31657,7 +31679,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":506
+    /* "ext/step_loop.pyx":511
  *             raise MemoryError()
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]             # <<<<<<<<<<<<<<
@@ -31669,7 +31691,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":507
+  /* "ext/step_loop.pyx":512
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -31683,7 +31705,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":508
+    /* "ext/step_loop.pyx":513
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):
  *             view = arrays[k]             # <<<<<<<<<<<<<<
@@ -31692,15 +31714,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
     if (unlikely(__pyx_v_arrays == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 508, __pyx_L1_error)
+      __PYX_ERR(0, 513, __pyx_L1_error)
     }
-    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 508, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 513, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_10;
     __pyx_t_10.memview = NULL;
     __pyx_t_10.data = NULL;
 
-    /* "ext/step_loop.pyx":509
+    /* "ext/step_loop.pyx":514
  *         for k in range(self.n_vars):
  *             view = arrays[k]
  *             for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -31714,7 +31736,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_i = __pyx_t_13;
 
-      /* "ext/step_loop.pyx":510
+      /* "ext/step_loop.pyx":515
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -31735,7 +31757,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
       if (unlikely(__pyx_t_7)) {
 
 
-        /* "ext/step_loop.pyx":511
+        /* "ext/step_loop.pyx":516
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")             # <<<<<<<<<<<<<<
@@ -31748,14 +31770,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_recorded_index_outside_the_arr};
           __pyx_t_14 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_16, (2-__pyx_t_16) | (__pyx_t_16*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 511, __pyx_L1_error)
+          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 516, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_14);
         }
         __Pyx_Raise(__pyx_t_14, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
-        __PYX_ERR(0, 511, __pyx_L1_error)
+        __PYX_ERR(0, 516, __pyx_L1_error)
 
-        /* "ext/step_loop.pyx":510
+        /* "ext/step_loop.pyx":515
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -31766,7 +31788,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     }
 
 
-    /* "ext/step_loop.pyx":512
+    /* "ext/step_loop.pyx":517
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -31789,7 +31811,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":513
+  /* "ext/step_loop.pyx":518
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -31798,7 +31820,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":514
+  /* "ext/step_loop.pyx":519
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)             # <<<<<<<<<<<<<<
@@ -31807,16 +31829,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 514, __pyx_L1_error)
+    __PYX_ERR(0, 519, __pyx_L1_error)
   }
-  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 514, __pyx_L1_error)
+  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 519, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":515
+  /* "ext/step_loop.pyx":520
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state             # <<<<<<<<<<<<<<
@@ -31825,7 +31847,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__record_state;
 
-  /* "ext/step_loop.pyx":516
+  /* "ext/step_loop.pyx":521
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -31834,7 +31856,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":492
+  /* "ext/step_loop.pyx":497
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -31860,7 +31882,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":518
+/* "ext/step_loop.pyx":523
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -31883,7 +31905,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_11RecordState_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":519
+  /* "ext/step_loop.pyx":524
  * 
  *     def __dealloc__(self):
  *         free(self.arrays)             # <<<<<<<<<<<<<<
@@ -31892,7 +31914,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->arrays);
 
-  /* "ext/step_loop.pyx":520
+  /* "ext/step_loop.pyx":525
  *     def __dealloc__(self):
  *         free(self.arrays)
  *         free(self.local)             # <<<<<<<<<<<<<<
@@ -31901,7 +31923,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->local);
 
-  /* "ext/step_loop.pyx":521
+  /* "ext/step_loop.pyx":526
  *         free(self.arrays)
  *         free(self.local)
  *         free(self.steps)             # <<<<<<<<<<<<<<
@@ -31910,7 +31932,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->steps);
 
-  /* "ext/step_loop.pyx":522
+  /* "ext/step_loop.pyx":527
  *         free(self.local)
  *         free(self.steps)
  *         free(self.values)             # <<<<<<<<<<<<<<
@@ -31919,7 +31941,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->values);
 
-  /* "ext/step_loop.pyx":518
+  /* "ext/step_loop.pyx":523
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -31931,7 +31953,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 
 }
 
-/* "ext/step_loop.pyx":524
+/* "ext/step_loop.pyx":529
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -32004,7 +32026,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take", 0);
 
-  /* "ext/step_loop.pyx":527
+  /* "ext/step_loop.pyx":532
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local             # <<<<<<<<<<<<<<
@@ -32016,7 +32038,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_v_n = __pyx_t_1;
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":528
+  /* "ext/step_loop.pyx":533
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -32024,16 +32046,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *         if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 528, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 533, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 528, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 533, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 528, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 533, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 528, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 533, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 528, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 533, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
@@ -32054,13 +32076,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_4, __pyx_t_7};
     #if CYTHON_VECTORCALL
     __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 528, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 533, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 528, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 533, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
@@ -32072,13 +32094,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 528, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 533, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_steps = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":529
+  /* "ext/step_loop.pyx":534
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -32086,31 +32108,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 529, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 534, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 529, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 534, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 529, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 534, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_4 = 0;
   __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 529, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 534, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -32131,13 +32153,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_9, __pyx_t_4};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 534, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 529, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 534, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -32149,13 +32171,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 529, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 534, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_values = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":530
+  /* "ext/step_loop.pyx":535
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -32167,17 +32189,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   if (__pyx_t_10) {
 
 
-    /* "ext/step_loop.pyx":531
+    /* "ext/step_loop.pyx":536
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
 */
-    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 531, __pyx_L1_error)
+    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 536, __pyx_L1_error)
     (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_steps)), __pyx_v_self->steps, (__pyx_v_n * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":532
+    /* "ext/step_loop.pyx":537
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -32189,17 +32211,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     if (__pyx_t_10) {
 
 
-      /* "ext/step_loop.pyx":533
+      /* "ext/step_loop.pyx":538
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))             # <<<<<<<<<<<<<<
  *         self.n_records = 0
  *         return steps, values
 */
-      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 533, __pyx_L1_error)
+      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 538, __pyx_L1_error)
       (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_values)), __pyx_v_self->values, ((__pyx_v_n * __pyx_v_width) * (sizeof(double)))));
 
-      /* "ext/step_loop.pyx":532
+      /* "ext/step_loop.pyx":537
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -32208,7 +32230,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
     }
 
-    /* "ext/step_loop.pyx":530
+    /* "ext/step_loop.pyx":535
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -32217,7 +32239,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   }
 
-  /* "ext/step_loop.pyx":534
+  /* "ext/step_loop.pyx":539
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -32226,21 +32248,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":535
+  /* "ext/step_loop.pyx":540
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0
  *         return steps, values             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 535, __pyx_L1_error)
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 540, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 535, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 540, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_values);
   __Pyx_GIVEREF(__pyx_v_values);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 535, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 540, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -32252,7 +32274,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":524
+  /* "ext/step_loop.pyx":529
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -32485,7 +32507,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_8__setstate_cy
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":538
+/* "ext/step_loop.pyx":543
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -32519,7 +32541,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_record_state", 0);
 
-  /* "ext/step_loop.pyx":539
+  /* "ext/step_loop.pyx":544
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state             # <<<<<<<<<<<<<<
@@ -32531,7 +32553,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":540
+  /* "ext/step_loop.pyx":545
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state
  *     cdef Py_ssize_t k, i, width = self.n_vars * self.n_local, capacity             # <<<<<<<<<<<<<<
@@ -32540,7 +32562,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":544
+  /* "ext/step_loop.pyx":549
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -32552,7 +32574,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":545
+    /* "ext/step_loop.pyx":550
  *     cdef double* grown_values
  *     if step % self.every:
  *         return 0             # <<<<<<<<<<<<<<
@@ -32565,7 +32587,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":544
+    /* "ext/step_loop.pyx":549
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -32574,7 +32596,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":546
+  /* "ext/step_loop.pyx":551
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -32586,7 +32608,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":547
+    /* "ext/step_loop.pyx":552
  *         return 0
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity             # <<<<<<<<<<<<<<
@@ -32595,7 +32617,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_capacity = (2 * __pyx_v_self->capacity);
 
-    /* "ext/step_loop.pyx":548
+    /* "ext/step_loop.pyx":553
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32604,7 +32626,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_grown_steps = ((int64_t *)realloc(__pyx_v_self->steps, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":549
+    /* "ext/step_loop.pyx":554
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -32616,16 +32638,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":550
+      /* "ext/step_loop.pyx":555
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 550, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 555, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":549
+      /* "ext/step_loop.pyx":554
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -32634,7 +32656,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":551
+    /* "ext/step_loop.pyx":556
  *         if grown_steps == NULL:
  *             raise MemoryError()
  *         self.steps = grown_steps             # <<<<<<<<<<<<<<
@@ -32643,7 +32665,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_self->steps = __pyx_v_grown_steps;
 
-    /* "ext/step_loop.pyx":552
+    /* "ext/step_loop.pyx":557
  *             raise MemoryError()
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))             # <<<<<<<<<<<<<<
@@ -32667,7 +32689,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_grown_values = ((double *)realloc(__pyx_v_self->values, (__pyx_t_5 * (sizeof(double)))));
 
 
-    /* "ext/step_loop.pyx":553
+    /* "ext/step_loop.pyx":558
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -32679,16 +32701,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":554
+      /* "ext/step_loop.pyx":559
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 554, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 559, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":553
+      /* "ext/step_loop.pyx":558
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -32697,7 +32719,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":555
+    /* "ext/step_loop.pyx":560
  *         if grown_values == NULL:
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity             # <<<<<<<<<<<<<<
@@ -32711,7 +32733,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_self->values = __pyx_t_6;
     __pyx_v_self->capacity = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":546
+    /* "ext/step_loop.pyx":551
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -32720,7 +32742,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":556
+  /* "ext/step_loop.pyx":561
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step             # <<<<<<<<<<<<<<
@@ -32729,7 +32751,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   (__pyx_v_self->steps[__pyx_v_self->n_records]) = __pyx_v_step;
 
-  /* "ext/step_loop.pyx":557
+  /* "ext/step_loop.pyx":562
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width             # <<<<<<<<<<<<<<
@@ -32738,7 +32760,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_row = (__pyx_v_self->values + (__pyx_v_self->n_records * __pyx_v_width));
 
-  /* "ext/step_loop.pyx":558
+  /* "ext/step_loop.pyx":563
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -32752,7 +32774,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_3; __pyx_t_7+=1) {
     __pyx_v_k = __pyx_t_7;
 
-    /* "ext/step_loop.pyx":559
+    /* "ext/step_loop.pyx":564
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -32766,7 +32788,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
       __pyx_v_i = __pyx_t_10;
 
-      /* "ext/step_loop.pyx":560
+      /* "ext/step_loop.pyx":565
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]             # <<<<<<<<<<<<<<
@@ -32779,7 +32801,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":561
+  /* "ext/step_loop.pyx":566
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1             # <<<<<<<<<<<<<<
@@ -32787,7 +32809,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_self->n_records = (__pyx_v_self->n_records + 1);
 
-  /* "ext/step_loop.pyx":562
+  /* "ext/step_loop.pyx":567
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -32798,7 +32820,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":538
+  /* "ext/step_loop.pyx":543
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -36907,14 +36929,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.extend = (int (*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, __pyx_t_7step_op_Spike const *, Py_ssize_t))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend;
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.arrays = (PyObject *(*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 229, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 234, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = &__pyx_type_7distsim_4_ext_9step_loop_SpikeList;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList);
@@ -36924,9 +36946,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 229, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -36944,11 +36966,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 280, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 280, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp;
   #endif
@@ -36956,7 +36978,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 280, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp);
@@ -36966,8 +36988,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 280, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 280, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -36985,14 +37007,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_StepLoop ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 426, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 431, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = &__pyx_type_7distsim_4_ext_9step_loop_StepLoop;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 431, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop);
@@ -37002,8 +37024,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 431, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 431, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37021,11 +37043,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RecordState ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 480, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RecordState_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 480, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 485, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = &__pyx_type_7distsim_4_ext_9step_loop_RecordState;
   #endif
@@ -37033,7 +37055,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 480, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 485, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState);
@@ -37043,8 +37065,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 480, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 480, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 485, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -38515,34 +38537,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":344
+  /* "ext/step_loop.pyx":349
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 344, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 349, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 344, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 349, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":354
+  /* "ext/step_loop.pyx":359
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 354, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 354, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38572,34 +38594,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":457
+  /* "ext/step_loop.pyx":462
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 457, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 462, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 462, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":461
+  /* "ext/step_loop.pyx":466
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
  *         """Run steps from ``first`` until ``stop``, or until the end of the
  *         first window that ends at or after ``pause_at``. Returns the next step."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 461, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 466, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 461, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 466, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38629,19 +38651,19 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":524
+  /* "ext/step_loop.pyx":529
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 524, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 524, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -39107,12 +39129,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 344};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 349};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_window_steps, __pyx_mstate->__pyx_n_u_next_flush, __pyx_mstate->__pyx_n_u_flush_steps, __pyx_mstate->__pyx_n_u_batch_steps, __pyx_mstate->__pyx_n_u_unrecorded_first};
     __pyx_mstate_global->__pyx_codeobj_tab[20] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_begin, __pyx_mstate->__pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[20])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 354};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 359};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
     __pyx_mstate_global->__pyx_codeobj_tab[21] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take_exchanged, __pyx_mstate->__pyx_kp_b_iso88591_A_XT_7_Je1_uA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[21])) goto bad;
   }
@@ -39127,12 +39149,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[23] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[23])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 457};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 462};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[24] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_operations, __pyx_mstate->__pyx_kp_b_iso88591_A_t1D_1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[24])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 461};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 466};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_pause_at, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_op};
     __pyx_mstate_global->__pyx_codeobj_tab[25] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_run, __pyx_mstate->__pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[25])) goto bad;
   }
@@ -39147,7 +39169,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[27] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[27])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 524};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 529};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_width, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[28] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take, __pyx_mstate->__pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[28])) goto bad;
   }

@@ -208,22 +208,27 @@ cdef class RingSlot(Operation):
 
 cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
     cdef RingSlot self = <RingSlot>state
-    cdef Py_ssize_t i
-    cdef double* row
     if self.ring == NULL:
         return 0
-    row = self.ring + (step % self.n_slots) * self.n
     with nogil:
-        if self.mask == NULL:
-            for i in range(self.n):
-                self.values[i] += row[i]
-                row[i] = 0.0
-        else:
-            for i in range(self.n):
-                if self.mask[i]:
-                    self.values[i] += row[i]
-                row[i] = 0.0
+        _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
     return 0
+
+
+cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,
+                           Py_ssize_t n) noexcept nogil:
+    # Locals, not the object's fields: extensions build without strict
+    # aliasing, so each store would reload every field (and not vectorize).
+    cdef Py_ssize_t i
+    if mask == NULL:
+        for i in range(n):
+            values[i] += row[i]
+            row[i] = 0.0
+    else:
+        for i in range(n):
+            if mask[i]:
+                values[i] += row[i]
+            row[i] = 0.0
 
 
 cdef class SpikeList:

@@ -227,9 +227,13 @@ def test_plastic_pathways_poisson_input_and_noise_run_compiled_as_in_python(
 
 
 @pytest.mark.parametrize("n_vars", [1, 2, 3])
-def test_the_fused_exact_step_equals_the_separate_update_and_threshold(n_vars, monkeypatch):
-    """ext/neuron_kernels' fused pass (its loops for 1 to 3 variables)
-    against the exact update and the threshold run one after the other."""
+@pytest.mark.parametrize("refractory", ["(1 + i % 4) * ms", "2*ms", False])
+def test_the_fused_exact_step_equals_the_separate_update_and_threshold(n_vars, refractory,
+                                                                        monkeypatch):
+    """ext/neuron_kernels' fused pass (exact_pass.h's vectorized loops for 1
+    to 3 variables, over more than one block of neurons; a refractory period
+    per neuron, one for all, none) against the exact update and the
+    threshold run one after the other."""
     from distsim.groups.neuron_code import NeuronStateUpdate
     eqs = {1: "dv/dt = (20*mV - v) / (10*ms) : volt (unless refractory)",
            2: """dv/dt = (I*ohm*1e6 - v) / (10*ms) : volt (unless refractory)
@@ -242,8 +246,8 @@ def test_the_fused_exact_step_equals_the_separate_update_and_threshold(n_vars, m
         if not fused:
             monkeypatch.setattr(NeuronStateUpdate, "_compiled_step", lambda self: None)
         ds.seed(3)
-        G = ds.NeuronGroup(300, eqs, threshold="v > 10*mV", reset="v = 0*mV",
-                           refractory="(1 + i % 4) * ms", method="exact", name="cells")
+        G = ds.NeuronGroup(600, eqs, threshold="v > 10*mV", reset="v = 0*mV",
+                           refractory=refractory, method="exact", name="cells")
         G.v = "rand() * 12*mV"
         for name in ("I", "ge"):
             if name in G.variables:
