@@ -39,6 +39,35 @@ def test_generator_range_with_expressions_and_skip_if_invalid():
         S2.connect(j="k for k in range(i - 2, i + 3)")
 
 
+def test_generator_condition_reads_j_as_the_element_as_brian2_does():
+    # Brian2 2.9 gives these 11 pairs for this call (its numpy target; the
+    # condition's j is the generator's element k+1, not k)
+    source, target, S = make(10, 10)
+    S.connect(j="k+1 for k in range(i, i+3) if (j % 2) == 0", skip_if_invalid=True)
+    assert pairs(S) == [(0, 2), (1, 2), (1, 4), (2, 4), (3, 4), (3, 6), (4, 6), (5, 6),
+                        (5, 8), (6, 8), (7, 8)]
+
+
+def test_generator_with_rand_in_a_parenthesised_condition():
+    # Brian2's efficient_gaussian_connectivity example: each candidate kept
+    # with probability exp(-0.1 (i-j)^2); the count is a sum of Bernoullis
+    # with a known mean and variance (a 5-sigma band).
+    source, target, S = make(2000, 2000)
+    w, width = 9, 9  # (w is the synapses' weight: the example's w is width here)
+    S.connect(j="k for k in range(i-width, i+width) if rand()<exp(-0.1*(i-j)**2)",
+              skip_if_invalid=True)
+    i = np.arange(2000)[:, None]
+    k = i + np.arange(-w, w)[None, :]
+    p = np.where((k >= 0) & (k < 2000), np.exp(-0.1 * (i - k) ** 2.0), 0.0)
+    mean, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
+    assert abs(len(S) - mean) < 5 * sd
+    lags = np.asarray(S.j) - np.asarray(S.i)
+    assert lags.min() >= -w and lags.max() < w
+    # the lag distribution follows exp(-0.1 lag^2): lag 0 kept always, lag 3 in 41%
+    assert np.count_nonzero(lags == 0) == 2000
+    assert abs(np.count_nonzero(lags == 3) / 1997 - np.exp(-0.9)) < 0.05
+
+
 def test_all_to_one_and_one_to_one():
     source, target, S = make()
     S.connect(j="1")

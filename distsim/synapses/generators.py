@@ -12,11 +12,30 @@ import re
 import numpy as np
 
 from ..core.random import stream_key, uniform
-from ..model.expressions import Expression
+from ..model.expressions import Expression, RandomContext
 
-_GENERATOR = re.compile(r"^\s*(?P<expr>.+?)\s+for\s+(?P<var>[A-Za-z_]\w*)\s+in\s+"
-                        r"(?P<iterator>range|sample)\s*\((?P<args>.*)\)"
-                        r"(\s+if\s+(?P<cond>.+))?\s*$")
+_GENERATOR_HEAD = re.compile(r"^\s*(?P<expr>.+?)\s+for\s+(?P<var>[A-Za-z_]\w*)\s+in\s+"
+                             r"(?P<iterator>range|sample)\s*\(")
+_CONDITION = re.compile(r"^\s+if\s+(?P<cond>.+?)\s*$|^\s*$")
+
+
+def _parse_generator(code):
+    """``{'expr', 'var', 'iterator', 'args', 'cond'}`` of a generator
+    expression ``expr for var in range|sample(args) [if cond]``, or None.
+    The call's arguments end at their matching parenthesis (the condition
+    may hold parentheses of its own)."""
+    head = _GENERATOR_HEAD.match(code)
+    if head is None:
+        return None
+    depth, position = 1, head.end()
+    while position < len(code) and depth:
+        depth += {"(": 1, ")": -1}.get(code[position], 0)
+        position += 1
+    condition = _CONDITION.match(code[position:])
+    if depth or condition is None:
+        return None
+    return dict(head.groupdict(), args=code[head.end():position - 1],
+                cond=condition.group("cond"))
 
 
 def _parse_call_args(text, owner, code):
@@ -51,7 +70,7 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
     """Source and target indices of ``connect(j=code)`` for this rank."""
     source, target = synapses.source, synapses.target
     all_sources = np.arange(source.N, dtype=np.int64)
-    match = _GENERATOR.match(code)
+    match = _parse_generator(code)
     loose = re.match(r"^\s*(?P<var>[A-Za-z_]\w*)\s+in\s+(?P<rest>.+)$", code)
     if match is None and loose is not None:
         # Brian2's guide writes "j='k in range(5, 10) if i < 5'" once (a typo).
@@ -63,9 +82,9 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
                              dtype=np.int64)
         sources = all_sources
     else:
-        var = match.group("var")
-        args, keywords = _parse_call_args(match.group("args"), owner, code)
-        if match.group("iterator") == "range":
+        var = match["var"]
+        args, keywords = _parse_call_args(match["args"], owner, code)
+        if match["iterator"] == "range":
             if keywords or not 1 <= len(args) <= 3:
                 raise SyntaxError(f"{owner}: range() takes 1 to 3 positional arguments in "
                                   f"j='{code}'")
@@ -80,7 +99,7 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
                                                owner), dtype=np.int64)
                 if np.any(steps <= 0):
                     raise ValueError(f"{owner}: range() steps must be positive in j='{code}'")
-            if match.group("expr").strip() == var and steps is None:
+            if match["expr"].strip() == var and steps is None:
                 # k is the target: only this rank's block is needed, but
                 # candidates outside the group must still be reported.
                 if not skip_if_invalid:
@@ -88,7 +107,7 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
                                    (np.maximum(starts, target.N), stops)):
                         position, k = _ranges(lo, hi)
                         k = _filtered(synapses, match, var, all_sources[position], k,
-                                      run_namespace, owner)[1]
+                                      run_namespace, owner, key)[1]
                         if len(k):
                             raise IndexError(
                                 f"{owner}: j='{code}' gives target {k[0]}, outside "
@@ -99,11 +118,9 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
             sources = all_sources[position]
         else:
             sources, k = _sample(synapses, args, keywords, key, all_sources, run_namespace,
-                                 owner, code, match.group("expr").strip() == var)
-        sources, k = _filtered(synapses, match, var, sources, k, run_namespace, owner)
-        element = Expression(match.group("expr"))
-        ns = synapses._pair_namespace(sources, None, run_namespace, element, owner, {var: k})
-        targets = np.broadcast_to(np.asarray(element.evaluate(ns)), sources.shape).astype(np.int64)
+                                 owner, code, match["expr"].strip() == var)
+        sources, k = _filtered(synapses, match, var, sources, k, run_namespace, owner, key)
+        targets = _elements(synapses, match, var, sources, k, run_namespace, owner)
     invalid = (targets < 0) | (targets >= target.N)
     if invalid.any():
         if not skip_if_invalid:
@@ -117,13 +134,27 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
     return sources[order], targets[order]
 
 
-def _filtered(synapses, match, var, sources, k, run_namespace, owner):
-    """Keep the candidates that satisfy the generator's ``if`` condition."""
-    if not match.group("cond") or len(sources) == 0:
+def _elements(synapses, match, var, sources, k, run_namespace, owner):
+    """The generator's element (the target index) for every candidate."""
+    if match["expr"].strip() == var:
+        return k
+    element = Expression(match["expr"])
+    ns = synapses._pair_namespace(sources, None, run_namespace, element, owner, {var: k})
+    return np.broadcast_to(np.asarray(element.evaluate(ns)), sources.shape).astype(np.int64)
+
+
+def _filtered(synapses, match, var, sources, k, run_namespace, owner, key):
+    """Keep the candidates that satisfy the generator's ``if`` condition
+    (its ``rand()``: one number per (source, candidate), the same on any rank)."""
+    if not match["cond"] or len(sources) == 0:
         return sources, k
-    cond = Expression(match.group("cond"))
-    ns = synapses._pair_namespace(sources, None, run_namespace, cond, owner, {var: k})
-    keep = np.broadcast_to(np.asarray(cond.evaluate(ns), dtype=bool), sources.shape)
+    cond = Expression(match["cond"])
+    # As in Brian2, j in the condition is the element (the target) itself.
+    targets = _elements(synapses, match, var, sources, k, run_namespace, owner)
+    ns = synapses._pair_namespace(sources, None, run_namespace, cond, owner,
+                                  {var: k, "j": targets})
+    rng = RandomContext(lambda site: stream_key(key, "generator-if", site), k, sources)
+    keep = np.broadcast_to(np.asarray(cond.evaluate(ns, rng), dtype=bool), sources.shape)
     return sources[keep], k[keep]
 
 

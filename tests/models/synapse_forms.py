@@ -42,6 +42,9 @@ S_gen = Synapses(G, G, "w : amp", on_pre="I_syn += w")
 S_gen.connect(j="k for k in range(i - 3, i + 4) if k != i", skip_if_invalid=True)
 S_gen.connect(j="k for k in sample(N_post, p=0.01)")
 S_gen.connect(j="k for k in sample(N_post, size=2)")
+# rand() and j (the element) in the condition, parentheses in both parts
+S_gen.connect(j="k for k in range((i - 6), i + 6) if rand() < exp(-0.1*(i-j)**2)",
+              skip_if_invalid=True)
 S_gen.connect(i=np.array([5, 7, 299, 5]), j=np.array([3, 3, 0, 3]), n=2)
 S_gen.w = "(1 + cos(i - j))*5*pA"
 S_gen.delay = "rand()*3*ms"
