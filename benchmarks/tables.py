@@ -10,13 +10,21 @@ def machine():
 
 
 def append_row(path, header, row):
-    """Append ``row`` to the markdown table in ``path``, creating the file
+    """Add ``row`` at the end of the first markdown table in ``path`` (the
+    current one; older tables and notes may follow it), creating the file
     with ``header`` (title, notes, column lines) if it does not exist."""
     if not os.path.exists(path):
         with open(path, "w") as f:
             f.write(header)
-    with open(path, "a") as f:
-        f.write(row + "\n")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    in_table = [k for k, line in enumerate(lines) if line.startswith("|")]
+    end = in_table[0] if in_table else len(lines)
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    lines.insert(end, row)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
     print(row)
 
 
