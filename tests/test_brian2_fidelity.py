@@ -348,3 +348,26 @@ def test_timed_arrays_are_looked_up_as_in_brian2_compiled_or_not(target):
     assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
     for key in ("v", "w", "drive"):
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+def test_linked_variables_read_one_neuron_or_an_index_as_in_brian2():
+    # reliability.py and Brette & Guigon (2003): all neurons linked to a group
+    # of one neuron (and a shared subexpression of it); linked_var(index=...).
+    reference, ours = run_both("linked_variables")
+    assert len(reference["spike_i"]) >= 50 and np.ptp(reference["I"]) > 1
+    for key in ("spike_i",):
+        assert np.array_equal(ours[key], reference[key]), key
+    for key in ("spike_t", "v", "I", "y_in", "B", "I_between", "y_end", "x_end"):
+        assert ours[key].shape == reference[key].shape, key
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_linked_variables_are_the_same_on_every_rank_count(tmp_path, ranks):
+    # The sources (1 and 4 neurons) live on some ranks only: their values
+    # reach the linked neurons on every rank.
+    ours = run_on_ranks("linked_variables", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_linked_variables.npz")))
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    for key in ("spike_t", "v", "I", "y_in", "B", "I_between", "y_end"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key

@@ -332,19 +332,28 @@ def test_a_linked_variable_reads_its_source_live():
 
 @pytest.mark.parametrize("case, error, match", [
     ("never", ValueError, "never linked"),
-    ("size", NotImplementedError, "same size"),
+    ("size", ValueError, "without an index"),
+    ("index shape", ValueError, "one integer per neuron"),
+    ("index range", IndexError, "goes outside"),
+    ("index variable", NotImplementedError, "index variable"),
     ("units", Exception, "units"),
     ("plain", TypeError, "linked_var"),
     ("reset", ValueError, "cannot be written")])
 def test_linked_variables_are_checked(case, error, match):
     from distsim import linked_var, mV
     G = NeuronGroup(4, "v : 1\nu : volt")
-    H = NeuronGroup(4 if case != "size" else 5, "v : 1 (linked)\nw : 1",
+    H = NeuronGroup(5 if case == "size" else 4, "v : 1 (linked)\nw : 1",
                     threshold="w > 1" if case == "reset" else None,
                     reset="v = 0" if case == "reset" else None)
     with pytest.raises(error, match=match):
         if case == "size":
             H.v = linked_var(G.v)
+        elif case == "index shape":
+            H.v = linked_var(G, "v", index=[0, 1])
+        elif case == "index range":
+            H.v = linked_var(G, "v", index=[0, 1, 2, 4])
+        elif case == "index variable":
+            H.v = linked_var(G, "v", index="w")
         elif case == "units":
             H.v = linked_var(G, "u")
         elif case == "plain":

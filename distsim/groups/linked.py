@@ -1,6 +1,10 @@
 """Linked variables (Brian2's ``linked_var``): ``G.v = linked_var(H, 'v')``
 makes ``G.v`` read ``H.v``."""
+import numpy as np
+
+from ..core.scheduling import CodeObject
 from ..core.variableview import VariableView
+from ..parallel.comm import get_comm
 from ..units import DimensionMismatchError
 
 
@@ -20,8 +24,10 @@ def linked_var(group_or_variable, name=None, index=None):
     group_or_variable : NeuronGroup or VariableView
     name : str, optional
         The variable's name (with a group).
-    index : optional
-        Not supported yet (raises when linked).
+    index : array of int, optional
+        For each neuron of the linked group, the index of the source neuron
+        it reads. Without it, both groups must have the same size, or the
+        source one neuron (all read it, Brian2's index "0").
 
     Returns
     -------
@@ -61,16 +67,133 @@ def link_variable(group, name, index, value):
         raise IndexError(f"{owner}: link '{name}' of the whole group "
                          f"({group.name}.{name} = linked_var(...))")
     source = value.group
-    if value.index is not None or not isinstance(source, NeuronGroup) or source.N != group.N:
-        raise NotImplementedError(
-            f"{owner}: '{name}' can be linked to a variable of a whole NeuronGroup of the "
-            f"same size ({group.N}) only; an index= or a subgroup is not supported yet")
-    if value.name not in source._local_state or source._is_shared(value.name):
-        raise KeyError(f"{owner}: '{source.name}' has no per-neuron variable "
-                       f"'{value.name}' to link '{name}' to")
-    expected, got = group.variables[name].dim, source.variables[value.name].dim
+    root = root_group(source)
+    if value.name not in root._local_state:
+        raise KeyError(f"{owner}: '{source.name}' has no variable '{value.name}' to link "
+                       f"'{name}' to")
+    expected, got = group.variables[name].dim, root.variables[value.name].dim
     if got is not expected:
         raise DimensionMismatchError(f"{owner}: '{name}' and {source.name}.{value.name} "
                                      "have different units", expected, got)
-    group.variables.replace_array(name, source._local_state[value.name], stored=False)
+    if source is root and value.index is None and source.N == group.N and \
+            not source._is_shared(value.name):
+        # The same neurons of both live on each rank: share the array itself.
+        group.variables.replace_array(name, source._local_state[value.name], stored=False)
+    else:
+        link = RemoteLink(group, name, source, value.name,
+                          _source_indices(group, name, source, value))
+        group.variables.replace_array(name, link.values, stored=False)
+        group.variables[name].shared = link.local_indices is None
+        group._remote_links[name] = link
     group._links[name] = (source, value.name)
+
+
+def root_group(group):
+    """The NeuronGroup that holds a (sub)group's state."""
+    return group.__dict__.get("parent", group)
+
+
+def _source_indices(group, name, source, value):
+    """For each neuron of ``group``, the index into ``source``'s root group
+    that its variable ``name`` reads, or one index (an int) that all read
+    (Brian2's index "0": a shared variable, or a source of one neuron)."""
+    owner = group.owner
+    offset = getattr(source, "sub_start", 0)
+    if value.index is None:
+        if source._is_shared(value.name) or (source.N == 1 and group.N != 1):
+            return offset
+        if source.N != group.N:
+            raise ValueError(f"{owner}: cannot link '{name}' ({group.N} neurons) to "
+                             f"{source.name}.{value.name} ({source.N} neurons) without "
+                             "an index: give linked_var(..., index=...)")
+        index = np.arange(group.N, dtype=np.int64)
+    else:
+        if isinstance(value.index, str):
+            raise NotImplementedError(f"{owner}: linked_var(..., index='{value.index}') "
+                                      "(an index variable) is not supported yet; give "
+                                      "the indices as an array")
+        index = np.asarray(value.index)
+        if index.shape != (group.N,) or index.dtype.kind not in "iu":
+            raise ValueError(f"{owner}: the index of the link '{name}' must be one integer "
+                             f"per neuron ({group.N}), not an array of shape {index.shape}")
+        if len(index) and (index.min() < 0 or index.max() >= source.N):
+            raise IndexError(f"{owner}: the index of the link '{name}' goes outside "
+                             f"{source.name} (0..{source.N - 1})")
+        if source._is_shared(value.name):
+            return offset
+    return index.astype(np.int64) + offset
+
+
+class RemoteLink(CodeObject):
+    """A linked variable whose values live on other ranks: a local copy,
+    refreshed from the source's variable before each code object that
+    reads the group (`place_refreshes`), so every read sees the source's
+    value of that moment, as in Brian2.
+
+    ``run`` (and `refresh`) is collective: it gathers the source's variable
+    from every rank (once per code object that reads the group, at every
+    step; a small source, as in Brian2's examples, costs one short
+    allgather).
+    """
+
+    writes_other_groups = False
+
+    def __init__(self, group, name, source, variable, indices):
+        self.group, self.variable = group, variable
+        self.source = root_group(source)
+        self.name = f"{group.name}_link_{name}"
+        # An int: every neuron reads that one source neuron.
+        self.scalar_index = indices if isinstance(indices, int) else None
+        self.local_indices = None if self.scalar_index is not None else \
+            indices[group.start:group.stop]
+        self.values = np.zeros(group.n_local, dtype=group.variables[name].dtype)
+        self._counts = None
+
+    def refresh(self) -> None:
+        """Copy the source's current values into the local copy. Collective."""
+        comm = get_comm()
+        local = np.ascontiguousarray(self.source._local_state[self.variable],
+                                     dtype=np.float64)
+        if self._counts is None:
+            self._counts = np.asarray(comm.allgather(len(local)), dtype=np.int64)
+        everything = np.empty(int(self._counts.sum()), dtype=np.float64)
+        comm.Allgatherv(local, [everything, self._counts])
+        if self.local_indices is None:
+            self.values[:] = everything[self.scalar_index]
+        else:
+            self.values[:] = everything[self.local_indices]
+
+    def run(self, step, t, dt):
+        self.refresh()
+
+
+def place_refreshes(schedule, groups):
+    """``schedule`` with each remote link's refresh before every code object
+    that may read its group (the group's own code, Synapses from or to it,
+    monitors of it)."""
+    links = [link for g in groups for link in g._remote_links.values()]
+    if not links:
+        return schedule
+    placed = []
+    for code in schedule:
+        for link in links:
+            if _reads_group(code, link.group):
+                placed.append(link)
+        placed.append(code)
+    return placed
+
+
+def _reads_group(code, group):
+    """Whether ``code`` may read the variables of ``group``."""
+    if isinstance(code, RemoteLink):
+        return False
+    owner = getattr(code, "group", None)
+    if owner is not None and root_group(owner) is group:
+        return True
+    synapses = getattr(code, "synapses", None)
+    if synapses is not None and group in (root_group(synapses.source),
+                                          root_group(synapses.target)):
+        return True
+    monitor = getattr(code, "monitor", None)
+    source = getattr(monitor, "source", None)
+    return source is not None and root_group(source) is group

@@ -146,6 +146,7 @@ class NeuronGroup(NeuronPopulation):
         self.state_updater = None
         self.regular_operations = []
         self._links = {}  # linked variable -> (source group, its variable)
+        self._remote_links = {}  # those read from other ranks: name -> RemoteLink
         self.changed_during_run = set()
         self._code_objects = []
         self.state_update_code = self.threshold_code = None  # prepared by before_run

@@ -184,6 +184,9 @@ class NeuronPopulation(Group):
         if self._is_subexpression(name):
             run_namespace = caller_namespace()
         with collective_call(f"reading {self.name}.{name}"):
+            link = getattr(self.__dict__.get("parent", self), "_remote_links", {}).get(name)
+            if link is not None:  # its values live on other ranks
+                link.refresh()
             if self._is_subexpression(name):
                 values = np.concatenate(get_comm().allgather(
                     self.subexpression_values(name, run_namespace)))

@@ -19,6 +19,7 @@ from ..core.base import SimulationObject
 from ..core.clock import defaultclock
 from ..core.scheduling import check_slot, comes_before, schedule
 from ..groups import NeuronGroup
+from ..groups.linked import place_refreshes
 from ..groups.neuron_code import separate_interleaved
 from ..inputs import PoissonInput
 from ..io.writer import ResultsWriter
@@ -190,6 +191,7 @@ class Network:
             event_sources=[(g, event) for g in self.groups for event in g.events])
         self.schedule = schedule(code_objects + [self.window])
         separate_interleaved(self.schedule)
+        self.schedule = place_refreshes(self.schedule, self.groups)
 
     @property
     def window_steps(self):

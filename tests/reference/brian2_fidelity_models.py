@@ -369,7 +369,43 @@ def timed_array_in_equations(sim):
                 spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_))
 
 
+def linked_variables(sim):
+    """Linked variables that read other neurons (Brian2's reliability.py and
+    Brette & Guigon 2003): every neuron linked to a group of one neuron
+    (Brian2's index "0"), a shared subexpression of that value, and
+    ``linked_var(G, 'y', index=...)`` choosing a source neuron per neuron.
+    The sources reset, one is created before the targets and one after, so
+    the values read are those of the moment each code object runs."""
+    ms = sim.ms
+    sources = sim.NeuronGroup(4, "dy/dt = (1.2 + 0.1*i - y)/(6*ms) : 1", threshold="y > 1.1",
+                              reset="y = 0", method="exact")
+    neurons = sim.NeuronGroup(10, """dv/dt = (0.5*I + 0.6*y_in + B - v)/tau : 1
+                                     I : 1 (linked)
+                                     y_in : 1 (linked)
+                                     B = 0.2*I*I : 1 (shared)
+                                     tau : second""",
+                              threshold="v > 0.8", reset="v = 0", refractory=2 * ms,
+                              method="euler")
+    drive = sim.NeuronGroup(1, "dx/dt = (2 - x)/(7*ms) : 1", threshold="x > 1.3",
+                            reset="x = 0", method="exact")
+    neurons.tau = "(4 + i)*ms"
+    neurons.I = sim.linked_var(drive, "x")
+    neurons.y_in = sim.linked_var(sources, "y", index=np.arange(10) % 4)
+    drive.x = 0.5
+    spikes = sim.SpikeMonitor(neurons)
+    mon = sim.StateMonitor(neurons, ["v", "I", "y_in", "B"], record=[0, 3, 9])
+    sim.run(60 * ms)
+    before = np.asarray(neurons.I[:])
+    drive.x = 0.25  # set between runs: the next run's first step reads it
+    sim.run(20 * ms)
+    return dict(spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_),
+                v=np.asarray(mon.v), I=np.asarray(mon.I), y_in=np.asarray(mon.y_in),
+                B=np.asarray(mon.B), I_between=before, y_end=np.asarray(neurons.y_in[:]),
+                x_end=np.asarray(drive.x[:]))
+
+
 MODELS = {
+    "linked_variables": linked_variables,
     "timed_array_in_equations": timed_array_in_equations,
     "conditionally_linear": conditionally_linear,
     "exact_synapses_with_subexpression": exact_synapses_with_subexpression,
