@@ -102,7 +102,8 @@ class PoissonInput(SimulationObject):
     def code_objects(self):
         """Adds this step's events to the target variable (the 'synapses'
         slot, order 0: after presynaptic pathways, as in Brian2)."""
-        code = BoundCode(self.name, "synapses", self.order, self._add_events)
+        code = BoundCode(self.name, "synapses", self.order, self._add_events,
+                         group=getattr(self.target, "parent", self.target))
         if self._weight_expr is None and self._mask is None:  # in C, in the compiled loop
             code.compiled_op = lambda: self._events.adder(self._key, self._first_neuron_id,
                                                           self._weight, self._values)

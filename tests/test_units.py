@@ -37,3 +37,13 @@ def test_brian2_unit_names_exist():
                  "farad", "pF", "ohm", "Mohm", "Hz", "kHz", "metre", "meter", "cm", "um",
                  "cm2", "um2", "mM", "kelvin", "mole"]:
         assert name in all_units, name
+
+
+def test_float_and_int_of_a_quantity_give_its_si_value_as_in_brian2():
+    # Brian2 2.9 (its Quantity is an ndarray): float(3*ms) == 0.003,
+    # int(3*second) == 3, np.asarray([0, 3*ms]) == [0, 0.003]; its
+    # spike_based_homeostasis example plots such a list.
+    from distsim import ms, second
+    assert float(3 * ms) == 0.003
+    assert int(3 * second) == 3
+    assert np.array_equal(np.atleast_1d([0, 3 * ms]), [0.0, 0.003])

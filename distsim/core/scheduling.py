@@ -71,11 +71,13 @@ class CodeObject:
 
 class BoundCode(CodeObject):
     """A code object that calls ``function(step, t, dt)`` (for objects whose
-    per-step work is one method: inputs, monitors)."""
+    per-step work is one method: inputs, monitors). ``group``: the
+    NeuronGroup whose variables it reads or writes, if any."""
 
-    def __init__(self, name: str, when: str, order: int, function):
+    def __init__(self, name: str, when: str, order: int, function, group=None):
         self.name, self.when, self.order = name, when, order
         self.run = function
+        self.group = group
 
 
 def schedule(code_objects):

@@ -126,14 +126,13 @@ def _source_indices(group, name, source, value):
 
 class RemoteLink(CodeObject):
     """A linked variable whose values live on other ranks: a local copy,
-    refreshed from the source's variable before each code object that
-    reads the group (`place_refreshes`), so every read sees the source's
-    value of that moment, as in Brian2.
+    refreshed from the source's variable before the code objects that read
+    the group (`place_refreshes`), so every read sees the source's value of
+    that moment, as in Brian2.
 
     ``run`` (and `refresh`) is collective: it gathers the source's variable
-    from every rank (once per code object that reads the group, at every
-    step; a small source, as in Brian2's examples, costs one short
-    allgather).
+    from every rank (about once a step: a small source, as in Brian2's
+    examples, costs one short allgather; a large one its whole array).
     """
 
     writes_other_groups = False
@@ -168,25 +167,35 @@ class RemoteLink(CodeObject):
 
 
 def place_refreshes(schedule, groups):
-    """``schedule`` with each remote link's refresh before every code object
+    """``schedule`` with each remote link's refresh before the code objects
     that may read its group (the group's own code, Synapses from or to it,
-    monitors of it)."""
+    monitors of it, network operations), where the source's variable may
+    have changed since the last refresh (a code object that may write the
+    source ran in between, over the step's cycle). Refreshes every link now
+    (the values at the start of the run). Collective."""
     links = [link for g in groups for link in g._remote_links.values()]
-    if not links:
-        return schedule
+    before = {}  # position in schedule -> links refreshed there
+    for link in links:
+        link.refresh()
+        changed = False
+        for _ in range(2):  # the second pass sees the previous step's writes
+            for position, code in enumerate(schedule):
+                if changed and _touches(code, link.group):
+                    before.setdefault(position, []).append(link)
+                    changed = False
+                if _touches(code, link.source):
+                    changed = True
     placed = []
-    for code in schedule:
-        for link in links:
-            if _reads_group(code, link.group):
-                placed.append(link)
+    for position, code in enumerate(schedule):
+        placed.extend(dict.fromkeys(before.get(position, ())))
         placed.append(code)
     return placed
 
 
-def _reads_group(code, group):
-    """Whether ``code`` may read the variables of ``group``."""
-    if isinstance(code, RemoteLink):
-        return False
+def _touches(code, group):
+    """Whether ``code`` may read or write the variables of ``group``."""
+    if getattr(code, "touches_every_group", False):
+        return True
     owner = getattr(code, "group", None)
     if owner is not None and root_group(owner) is group:
         return True

@@ -86,7 +86,7 @@ class SpikeMonitor(Monitor):
         root = getattr(self.source, "parent", self.source)
         return [BoundCode(self.name, self.when, self.order,
                           lambda step, t, dt: self.record_values(root.events_now(self.event),
-                                                                 step))]
+                                                                 step), group=root)]
 
     def record_spikes(self, spike_ids, spike_steps):
         """Take this group's spikes from the exchanged (id, step) stream."""

@@ -73,7 +73,9 @@ class NetworkOperation(SimulationObject):
                              f"multiple of the clock's dt ({clock.dt})")
 
     def code_objects(self):
-        return [BoundCode(self.name, self.when, self.order, self._call)]
+        code = BoundCode(self.name, self.when, self.order, self._call)
+        code.touches_every_group = True  # Python: it may read or write anything
+        return [code]
 
     def _call(self, step, t, dt):
         if step % self._every:

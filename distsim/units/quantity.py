@@ -203,14 +203,14 @@ class Quantity(np.ndarray):
                                              self.dim, get_dimensions(value))
         self.view(np.ndarray)[key] = _raw(value)
 
+    # float() and int() give the value in SI units, as Brian2's do (its
+    # Quantity is an ndarray; its examples rely on it, e.g. a list of
+    # quantities with units plotted next to a plain 0). Unit checks of
+    # arguments do not go through them.
     def __float__(self):
-        if self.dim is not DIMENSIONLESS:
-            raise DimensionMismatchError("Cannot convert a quantity with units to float", self.dim)
         return float(self.view(np.ndarray))
 
     def __int__(self):
-        if self.dim is not DIMENSIONLESS:
-            raise DimensionMismatchError("Cannot convert a quantity with units to int", self.dim)
         return int(self.view(np.ndarray))
 
     def __index__(self):
