@@ -167,3 +167,20 @@ def test_connect_local_rejects_a_target_of_another_rank_on_every_rank():
     foreign = (H.stop % 6)  # a target the next rank owns
     with pytest.raises(Exception, match="not one this rank owns|connect_local"):
         S.connect_local([0], [foreign])
+
+
+def test_a_condition_on_presynaptic_values_with_uneven_chunks_on_each_rank(monkeypatch):
+    # Brian2's Kremer et al. (2011) example: connect('... barrel_x_pre ... ==
+    # barrel_idx_post', p=0.5). The ranks split their own targets into
+    # chunks, so their numbers of passes differ (7 targets: 3 and 4 on 2
+    # ranks, one target a chunk); the presynaptic values are gathered once
+    # for the call, not once per chunk (which mismatched the collectives).
+    monkeypatch.setattr(rules, "PAIRS_PER_CHUNK", 1)
+    pre = NeuronGroup(12, "barrel : integer", name="barrels_pre")
+    post = NeuronGroup(7, "barrel_idx : integer", name="barrels_post")
+    pre.barrel = "i // 4"
+    post.barrel_idx = "i % 3"
+    S = Synapses(pre, post, "w : 1", on_pre="w += 1")
+    S.connect("barrel_pre == barrel_idx_post")
+    pairs = set(zip(np.asarray(S.i[:]).tolist(), np.asarray(S.j[:]).tolist()))
+    assert pairs == {(i, j) for i in range(12) for j in range(7) if i // 4 == j % 3}

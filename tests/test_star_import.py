@@ -10,9 +10,10 @@ import pylab
 REFERENCE = os.path.join(os.path.dirname(__file__), "reference", "brian2_star_import.json")
 
 # Where distsim's own name replaces pylab's (Brian2 leaves pylab's there):
-# distsim's results-file functions, and the unit TH (teraHenry; pylab's TH
-# is dateutil's Thursday).
-DISTSIM_OWN = {"save", "load", "TH"}
+# distsim's results-file functions, the unit TH (teraHenry; pylab's TH
+# is dateutil's Thursday), and sum (numpy's, also summing a generator as
+# the numpy < 2.4 under Brian2 2.9 does).
+DISTSIM_OWN = {"save", "load", "TH", "sum"}
 
 
 def _star(module):
@@ -46,3 +47,12 @@ def test_distsim_only_gives_distsims_names_alone():
     namespace = _star("distsim.only")
     assert "NeuronGroup" in namespace and "ms" in namespace and "run" in namespace
     assert "linspace" not in namespace and "plot" not in namespace and "np" not in namespace
+
+
+def test_sum_from_the_star_import_sums_a_generator_as_under_brian2():
+    # numpy < 2.4 (Brian2 2.9's) sums a generator with Python's sum (with a
+    # DeprecationWarning); numpy 2.4 raises. Brian2's float_32_64_benchmark
+    # example returns sum(t for name, t in net.profiling_info).
+    namespace = _star("distsim")
+    assert namespace["sum"](x * 0.5 for x in range(4)) == 3.0
+    assert list(namespace["sum"]([[1, 2], [3, 4]], axis=0)) == [4, 6]

@@ -8,6 +8,7 @@ Names in conditions resolve as in all synaptic code (the Synapses' resolver):
 ``i``, ``j``, ``N_pre``, ``N_post``, ``x_pre``, ``x_post`` (or unsuffixed
 postsynaptic names) and constants.
 """
+import re
 import warnings
 
 import numpy as np
@@ -77,6 +78,9 @@ class Connecting:
         or gathers): built at once, after any queued work."""
         construction.build_pending()
         with collective(owner):
+            codes = [e.code for e in getattr(rule, "expressions", ())] + \
+                [a for a in (i, j, n) if isinstance(a, str)]
+            self._gathered_pre = self._gather_presynaptic(codes)
             given_positions = None
             if rule is not None:
                 sources, targets = rule(key)
@@ -92,7 +96,20 @@ class Connecting:
                                                              skip_if_invalid)
                 sources, targets = self._multiply(sources, targets, n, run_namespace, owner)
             self._add_synapses(sources, targets, given_positions)
+            self._gathered_pre = {}
         self._count_synapses()
+
+    def _gather_presynaptic(self, codes):
+        """The source group's variables that a connect call's expressions
+        name (``x_pre``), gathered at once, before the loops whose number of
+        passes differs between ranks (chunks of local targets). Collective."""
+        gathered = {}
+        for name in sorted({w for code in codes for w in re.findall(r"[A-Za-z_]\w*", code)}):
+            kind, variable = self.resolver.resolve(name)
+            if kind == "pre" and variable not in gathered:
+                gathered[variable] = np.concatenate(
+                    get_comm().allgather(self.source.variables.arrays[variable]))
+        return gathered
 
     def connect_local(self, sources, targets, values=None):
         """Add synapses that this rank chose for its own targets (front-ends
@@ -269,6 +286,9 @@ class Connecting:
                                       f"'{code}'")
         if kind == "post":
             return group.variables.arrays[variable][indices - group.start]
+        gathered = self.__dict__.get("_gathered_pre", {})
+        if variable in gathered:
+            return gathered[variable][indices]
         return np.concatenate(get_comm().allgather(group.variables.arrays[variable]))[indices]
 
     def _check_dimensionless(self, expr, run_namespace, owner, what):

@@ -7,7 +7,20 @@ use ``linspace``, ``rand``, ``plot`` or ``np`` straight from the star import,
 so distsim's star import gives the same objects; distsim's own names are
 bound after them and win (``seed``, ``save``, ``load``, units).
 """
+import builtins
+import types
+
 import numpy
+
+
+def _sum(a, *args, **kwargs):
+    """numpy's ``sum``, which also sums a generator as numpy < 2.4 did (with
+    Python's ``sum``): Brian2 2.9 runs on numpy < 2.4, and scripts written
+    for it (its float_32_64_benchmark example) write ``sum(x for x in ...)``
+    after its star import."""
+    if isinstance(a, types.GeneratorType):
+        return builtins.sum(a)
+    return numpy.sum(a, *args, **kwargs)
 
 
 def pylab_namespace() -> dict:
@@ -28,5 +41,5 @@ def pylab_namespace() -> dict:
         namespace.update((name, getattr(module, name)) for name in names
                          if hasattr(module, name))
     import numpy.ma
-    namespace.update(np=numpy, numpy=numpy, ma=numpy.ma)
+    namespace.update(np=numpy, numpy=numpy, ma=numpy.ma, sum=_sum)
     return namespace
