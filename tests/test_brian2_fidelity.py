@@ -371,3 +371,16 @@ def test_linked_variables_are_the_same_on_every_rank_count(tmp_path, ranks):
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     for key in ("spike_t", "v", "I", "y_in", "B", "I_between", "y_end"):
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+@pytest.mark.parametrize("ranks", [1, 2, 3])
+def test_a_synapse_monitor_records_the_targets_variable_as_in_brian2(tmp_path, ranks):
+    # Brian2's nonlinear.py: StateMonitor(S, 'g') records, for each recorded
+    # synapse, its target's g (set by the summed variable g_post = g_syn).
+    ours = run_on_ranks("synapse_monitor_of_neuron_variables", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE,
+                                          "brian2_synapse_monitor_of_neuron_variables.npz")))
+    assert np.ptp(reference["g"]) > 1
+    for key in ("g", "g_syn"):
+        assert ours[key].shape == reference[key].shape, key
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key

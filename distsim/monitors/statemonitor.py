@@ -57,15 +57,40 @@ class StateMonitor(Monitor):
             variables = [v for v, variable in source.variables.items() if not variable.derived
                          and v not in ("lastspike", "not_refractory")]
         variables = [variables] if isinstance(variables, str) else list(variables)
+        #: Recorded neuron variables of a Synapses' targets: name -> the
+        #: target group's variable (read through each synapse's target).
+        self._postsynaptic = {}
         for var in variables:
             if var not in source.variables:
-                raise KeyError(f"{owner}: '{var}' is not a variable of {source.name}")
+                target_variable = self._postsynaptic_variable(source, var) \
+                    if self.is_synaptic else None
+                if target_variable is None:
+                    raise KeyError(f"{owner}: '{var}' is not a variable of {source.name}")
+                self._postsynaptic[var] = target_variable
         self.record_variables = variables
         self.record = record
         self.interval = dt
         self._traces = {var: [] for var in variables}
         self._steps = []
         self._n_flushed = 0
+
+    @staticmethod
+    def _postsynaptic_variable(source, name):
+        """The target group's variable that ``name`` (``g`` or ``g_post``)
+        names through Synapses ``source``, or None."""
+        from ..synapses.namespace import root_of
+        kind, variable = source.resolver.resolve(name)
+        target = root_of(source.target)
+        if kind != "post" or variable not in target.variables.arrays:
+            return None
+        return variable
+
+    def _variable(self, var):
+        """The recorded variable's entry in its owner's table."""
+        if var in self._postsynaptic:
+            from ..synapses.namespace import root_of
+            return root_of(self.source.target).variables[self._postsynaptic[var]]
+        return self.source.variables[var]
 
     # -- which elements ------------------------------------------------------
     def _recorded_indices(self):
@@ -163,6 +188,8 @@ class StateMonitor(Monitor):
         arrays = []
         for var in self.record_variables:
             source = self.source
+            if var in self._postsynaptic:
+                return None
             if self.is_synaptic:
                 plain = var not in source._delay_variables and \
                     not source.variables[var].shared and var in source.store.variables
@@ -177,6 +204,10 @@ class StateMonitor(Monitor):
         return arrays
 
     def _local_variable(self, var, t):
+        if var in self._postsynaptic:
+            from ..synapses.namespace import root_of
+            values = root_of(self.source.target).variables.arrays[self._postsynaptic[var]]
+            return values[self.source.postsynaptic_index(slice(None))]
         if self.is_synaptic:
             return self.source.local_values(var)
         if "subexpression" in self.source.variables[var].flags:
@@ -250,7 +281,7 @@ class StateMonitor(Monitor):
             import h5py
             with h5py.File(filename, "r") as f:
                 data = f[path]["data"][...]
-        _, factor = sonata.file_units(self.source.variables[var].dim)
+        _, factor = sonata.file_units(self._variable(var).dim)
         return data.astype(np.float64) / factor
 
     def __getattr__(self, name):
@@ -259,7 +290,7 @@ class StateMonitor(Monitor):
         var = name[:-1] if raw else name
         if var in variables:
             values = self._values(var)
-            dim = self.source.variables[var].dim
+            dim = self._variable(var).dim
             return values if raw or dim is DIMENSIONLESS else Quantity(values, dim)
         raise AttributeError(name)
 
@@ -289,7 +320,7 @@ class StateMonitor(Monitor):
         self._changed()
         self._report_paths = {}
         for var, group in report_groups.items():
-            unit, _ = sonata.file_units(self.source.variables[var].dim)
+            unit, _ = sonata.file_units(self._variable(var).dim)
             group.attrs["variable"] = var
             group.attrs["source"] = self.source.name
             # SONATA reports are float32 (libsonata insists); the script's
@@ -324,7 +355,7 @@ class StateMonitor(Monitor):
             data = group["data"]
             old = data.shape[0]
             data.resize(old + n_new, axis=0)
-            _, factor = sonata.file_units(self.source.variables[var].dim)
+            _, factor = sonata.file_units(self._variable(var).dim)
             local = np.array(self._traces[var]).reshape(n_new, len(self._local)) * factor
             if n_new and len(self._columns):
                 if self.is_synaptic:

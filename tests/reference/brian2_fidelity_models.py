@@ -404,7 +404,31 @@ def linked_variables(sim):
                 x_end=np.asarray(drive.x[:]))
 
 
+def synapse_monitor_of_neuron_variables(sim):
+    """A StateMonitor of Synapses recording the neurons' variables through
+    each synapse (Brian2's nonlinear.py records 'g', the target's variable
+    that a summed variable sets). (Brian2 2.9 refuses v_post and v_pre
+    here: "need to precalculate direct indices".)"""
+    ms = sim.ms
+    a = b = c = 1 / (10 * ms)
+    inputs = sim.NeuronGroup(2, "dv/dt = 1/(10*ms) : 1", threshold="v>1", reset="v = 0",
+                             method="euler")
+    neurons = sim.NeuronGroup(3, """dv/dt = (g-v)/(10*ms) : 1
+                                    g : 1""", method="exact")
+    S = sim.Synapses(inputs, neurons, """dg_syn/dt = -a*g_syn+b*x*(1-g_syn) : 1 (clock-driven)
+                                         g_post = g_syn : 1 (summed)
+                                         dx/dt=-c*x : 1 (clock-driven)
+                                         w : 1""", on_pre="x += w")
+    S.connect()
+    S.w = "1.0 + 2*i + j"
+    inputs.v = [0.0, 0.5]
+    mon = sim.StateMonitor(S, ["g", "g_syn"], record=[5, 0, 3, 4])
+    sim.run(40 * ms)
+    return dict(g=np.asarray(mon.g), g_syn=np.asarray(mon.g_syn))
+
+
 MODELS = {
+    "synapse_monitor_of_neuron_variables": synapse_monitor_of_neuron_variables,
     "linked_variables": linked_variables,
     "timed_array_in_equations": timed_array_in_equations,
     "conditionally_linear": conditionally_linear,
