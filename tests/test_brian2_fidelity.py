@@ -258,10 +258,25 @@ def test_synapse_indices_select_synapses_to_assign_as_in_brian2():
         assert np.array_equal(ours[key], reference[key]), key
 
 
-def test_a_clock_per_group_is_a_clear_error():
-    distsim.NeuronGroup(2, "v : 1", dt=distsim.defaultclock.dt)  # the default clock's: fine
-    with pytest.raises(NotImplementedError, match="a clock per group is not supported"):
-        distsim.NeuronGroup(2, "v : 1", dt=0.05 * distsim.ms)
+@pytest.mark.parametrize("ranks", [1, 2])
+def test_a_group_with_its_own_dt_runs_on_its_clock_as_in_brian2(tmp_path, ranks):
+    ours = run_on_ranks("group_clock", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_group_clock.npz")))
+    assert len(reference["spike_i"]) >= 3 and reference["t"][1] == 0.25e-3
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    for key in ("v", "t", "spike_t", "net_t", "default_t"):
+        assert ours[key].shape == reference[key].shape, key
+        assert np.allclose(ours[key], reference[key], rtol=1e-12, atol=1e-15), key
+
+
+def test_groups_on_different_clocks_in_one_run_are_a_clear_error():
+    distsim.start_scope()
+    G = distsim.NeuronGroup(2, "v : 1", dt=distsim.defaultclock.dt)  # the default's: fine
+    H = distsim.NeuronGroup(2, "v : 1", dt=0.05 * distsim.ms, name="fast")
+    with pytest.raises(NotImplementedError, match=r"different clocks.*0.05 ms: fast"):
+        distsim.Network(G, H).run(1 * distsim.ms)
+    with pytest.raises(distsim.DimensionMismatchError, match="dt must be a time"):
+        distsim.NeuronGroup(2, "v : 1", dt=0.05)
 
 
 def test_a_poisson_input_weight_may_depend_on_time_as_in_brian2():

@@ -36,15 +36,18 @@ def reset_id_offsets():
 
 registry.on_start_scope(reset_id_offsets)
 
-def _check_one_clock(owner, dt):
-    """distsim runs every object on the default clock: a group's own ``dt``
-    (Brian2's ``dt=``/``clock=``) is accepted only if it is that clock's."""
-    from ..core.clock import defaultclock
-    if dt is not None and abs(float(dt / second) - defaultclock.dt_) > 1e-12 * defaultclock.dt_:
-        raise NotImplementedError(
-            f"{owner}: dt = {dt} differs from defaultclock.dt = {defaultclock.dt}; a clock per "
-            "group is not supported by distsim (every object runs on the default clock). "
-            "Set defaultclock.dt, or simulate the groups in separate runs.")
+def _own_dt(owner, dt):
+    """A group's own ``dt`` (Brian2's ``dt=``/``clock=``) in seconds, or None
+    (the default clock). distsim runs one clock per run: every group of a
+    run must have the same dt (checked when the run starts)."""
+    if dt is None:
+        return None
+    if get_dimensions(dt) is not second.dim:
+        raise DimensionMismatchError(f"{owner}: dt must be a time", second.dim,
+                                     get_dimensions(dt))
+    if not float(dt / second) > 0:
+        raise ValueError(f"{owner}: dt must be positive, got {dt}")
+    return float(dt / second)
 
 
 _NEURON_FLAGS = {"unless refractory", "constant", "shared", "constant over dt", "linked"}
@@ -87,7 +90,7 @@ class NeuronGroup(NeuronPopulation):
                  namespace=None, dtype=None, name="neurongroup*", events=None, order=0,
                  dt=None, clock=None, codeobj_class=None):
         super().__init__(name, namespace)
-        _check_one_clock(self.owner, dt if clock is None else clock.dt)
+        self.own_dt = _own_dt(self.owner, dt if clock is None else clock.dt)
         # A float with an integer value (N = 10000.0, from arithmetic) is an
         # integer, as Brian2 takes it; 10.5 neurons are an error.
         if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer, float,

@@ -29,7 +29,7 @@ from ..parallel import collective, get_comm
 from ..parallel.guard import collective_call
 from ..synapses import Synapses, construction
 from ..synapses.delivery import TargetBuffer, make_delivery_plan
-from ..units import DimensionMismatchError, get_dimensions, second
+from ..units import DimensionMismatchError, Quantity, get_dimensions, second
 from ..utils.frames import caller_namespace
 from . import checkpoint
 from .compiled_loop import make_step_loop, run_steps
@@ -62,6 +62,7 @@ class Network:
         self.name = name
         self.id = next(_network_ids)
         self.timestep = 0  # the network's own time, in steps of the clock (Brian2's t)
+        self.own_dt = None  # seconds: its groups' own dt, where it is not the default clock's
         self.running = False
         self.has_operations = False  # network operations: spikes exchanged every step
         self.profile = False
@@ -122,12 +123,12 @@ class Network:
     @property
     def t(self):
         """The network's time: where its next run starts (Brian2's ``Network.t``)."""
-        return self.timestep * defaultclock.dt
+        return Quantity(self.t_, second.dim)
 
     @property
     def t_(self):
         """The network's time in seconds."""
-        return self.timestep * defaultclock.dt_
+        return self.timestep * (self.own_dt or defaultclock.dt_)
 
     def _claim_objects(self):
         """Mark the objects as this network's; an object that ran in another
@@ -316,6 +317,10 @@ class Network:
     def _run(self, duration, report, report_period, run_namespace, output, flush_interval,
              checkpoint=None, checkpoint_interval=None):
         self._claim_objects()
+        self.own_dt = self._groups_dt()
+        default = (defaultclock.dt_, defaultclock.timestep)
+        if self.own_dt is not None:  # the run's clock is its groups' (Brian2's dt=)
+            defaultclock.dt_ = self.own_dt
         defaultclock.timestep = self.timestep
         self.running = True
         try:
@@ -324,6 +329,26 @@ class Network:
         finally:
             self.running = False
             self.timestep = defaultclock.timestep
+            if self.own_dt is not None:  # the default clock did not run (as in Brian2)
+                defaultclock.dt_, defaultclock.timestep = default
+
+    def _groups_dt(self):
+        """The dt of the groups' own clock (seconds), None for the default
+        clock's; one clock for all the groups of a run."""
+        dts = {}
+        for group in self._of_type(NeuronGroup):
+            dt = getattr(group, "own_dt", None)
+            if dt is not None and abs(dt - defaultclock.dt_) <= 1e-12 * defaultclock.dt_:
+                dt = None
+            dts.setdefault(dt, []).append(group.name)
+        if len(dts) > 1:
+            described = "; ".join(f"dt = {'defaultclock.dt' if dt is None else f'{dt * 1e3:g} ms'}"
+                                  f": {', '.join(names)}" for dt, names in dts.items())
+            raise NotImplementedError(
+                f"Network '{self.name}': its groups run on different clocks ({described}). "
+                "distsim runs one clock per run; give the groups the same dt, or simulate "
+                "them in separate networks")
+        return next(iter(dts), None)
 
     def _run_from_now(self, duration, report, report_period, run_namespace, output,
                       flush_interval, checkpoint, checkpoint_interval):

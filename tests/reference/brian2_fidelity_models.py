@@ -427,7 +427,24 @@ def synapse_monitor_of_neuron_variables(sim):
     return dict(g=np.asarray(mon.g), g_syn=np.asarray(mon.g_syn))
 
 
+def group_clock(sim):
+    """A group with its own dt (Brian2's stochastic_odes.py: one network per
+    dt): its monitors record on its clock, the network's time counts its
+    steps, and the default clock does not move."""
+    ms = sim.ms
+    G = sim.NeuronGroup(2, "dv/dt = (1.2 + 0.1*i - v)/(5*ms) : 1", threshold="v > 1",
+                        reset="v = 0", method="euler", dt=0.25 * ms)
+    mon = sim.StateMonitor(G, "v", record=True)
+    spikes = sim.SpikeMonitor(G)
+    net = sim.Network(G, mon, spikes)
+    net.run(20 * ms)
+    return dict(v=np.asarray(mon.v), t=np.asarray(mon.t_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_), net_t=np.asarray(float(net.t / ms)),
+                default_t=np.asarray(float(sim.defaultclock.t / ms)))
+
+
 MODELS = {
+    "group_clock": group_clock,
     "synapse_monitor_of_neuron_variables": synapse_monitor_of_neuron_variables,
     "linked_variables": linked_variables,
     "timed_array_in_equations": timed_array_in_equations,
