@@ -36,7 +36,7 @@ from .model.equations import Equations
 from .model.functions import DEFAULT_FUNCTIONS, Function, declare_types, implementation
 from .monitors import EventMonitor, PopulationRateMonitor, SpikeMonitor, StateMonitor
 from .network import (MagicError, MagicNetwork, Network, NetworkOperation, magic_network,
-                      network_operation, restore, run, save, stop, store)
+                      network_operation, profiling_summary, restore, run, save, stop, store)
 from .network.interruptions import CHECKPOINT_EXIT_CODE
 from .synapses import Synapses
 from numpy import pi, inf  # noqa: E402
@@ -52,6 +52,7 @@ _own_names = list(_unit_names) + [
     "Function", "implementation", "declare_types", "DEFAULT_FUNCTIONS", "exprel",
     "MagicError", "MagicNetwork", "magic_network", "check_units", "stop", "NetworkOperation",
     "store", "restore", "network_operation", "EventMonitor", "BrianLogger",
+    "profiling_summary",
     "codegen",  # Brian2's star import gives its codegen package (codegen.target = ...)
     # Brian2 names that raise a clear NotImplementedError
     "SpatialNeuron", "Morphology", "Soma", "Cylinder", "Section"]

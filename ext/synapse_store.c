@@ -21,7 +21,8 @@
             "-funroll-loops"
         ],
         "include_dirs": [
-            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include"
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include",
+            "ext"
         ],
         "name": "distsim._ext.synapse_store",
         "sources": [

@@ -250,6 +250,14 @@ def test_profiling_times_every_code_object_of_the_schedule():
     assert {name for name, _ in info} == names
     times = [float(t / distsim.second) for _, t in info]
     assert times == sorted(times, reverse=True) and times[0] > 0
+    # Brian2's profiling_summary() (Wang_2002.py prints it): a row per code
+    # object, longest first; show= keeps the longest.
+    rows = str(distsim.profiling_summary()).splitlines()[2:]
+    assert [row.split()[0] for row in rows] == [name for name, _ in info]
+    shown = str(distsim.profiling_summary(show=2)).splitlines()[2:]
+    assert [row.split()[0] for row in shown] == [name for name, _ in info[:2]]
+    total = sum(times)
+    assert abs(float(rows[0].split()[-2]) - 100 * times[0] / total) < 0.01
 
 
 def test_synapse_indices_select_synapses_to_assign_as_in_brian2():
@@ -399,3 +407,66 @@ def test_a_synapse_monitor_records_the_targets_variable_as_in_brian2(tmp_path, r
     for key in ("g", "g_syn"):
         assert ours[key].shape == reference[key].shape, key
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+def _assert_neighbour_subexpressions_match(ours, reference):
+    assert len(reference["spike_i"]) >= 50 and np.ptp(reference["w"]) > 0.05
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    for key in ("u", "I_E", "I_I", "w", "c"):
+        assert ours[key].shape == reference[key].shape, key
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_synaptic_code_reads_the_neurons_subexpressions_as_in_brian2(target):
+    # Tetzlaff et al. (2015): F_pre*F_post in a clock-driven weight and
+    # I_E_post = w*F_pre summed; an unsuffixed F is the target's; G uses F and i.
+    distsim.prefs.codegen.target = target
+    try:
+        reference, ours = run_both("neighbour_subexpressions")
+    finally:
+        distsim.prefs.codegen.target = "auto"
+    _assert_neighbour_subexpressions_match(ours, reference)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_neighbour_subexpressions_are_the_same_on_every_rank_count(tmp_path, ranks):
+    # F_pre of a neuron on another rank: its values are gathered, not assumed local.
+    ours = run_on_ranks("neighbour_subexpressions", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_neighbour_subexpressions.npz")))
+    _assert_neighbour_subexpressions_match(ours, reference)
+
+
+@pytest.mark.parametrize("ranks", [1, 2, 3])
+def test_a_pathway_writes_its_presynaptic_neuron_as_in_brian2(tmp_path, ranks):
+    # Wang (2002)'s NMDA rise: on_pre='x_pre += w' with connect(j='i'), two
+    # synapses per neuron (both add).
+    ours = run_on_ranks("presynaptic_writes", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_presynaptic_writes.npz")))
+    assert len(reference["spike_i"]) >= 10 and reference["x"].max() > 1
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
+    for key in ("v", "s", "x"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+def test_a_presynaptic_write_across_neurons_is_refused_on_every_rank(tmp_path):
+    # i -> i+1: a source may live on another rank than its synapse. Refused
+    # on 2 ranks as on 1 (the rule does not depend on the rank count), by
+    # every rank, before anything runs.
+    script = tmp_path / "shifted.py"
+    script.write_text(
+        "from distsim import *\n"
+        "G = NeuronGroup(8, 'dx/dt = -x/(5*ms) : 1', threshold='x > 1', reset='x = 0')\n"
+        "S = Synapses(G, G, on_pre='x_pre += 1')\n"
+        "S.connect(j='(i + 1) % 8')\n"
+        "try:\n"
+        "    run(1*ms)\n"
+        "except NotImplementedError as error:\n"
+        "    assert 'presynaptic variable' in str(error) and \"j='i'\" in str(error)\n"
+        "    print('refused', flush=True)\n")
+    for ranks in (1, 2):
+        done = mpirun(ranks, [str(script)], timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.count("refused") == ranks

@@ -289,6 +289,17 @@ class Expression(_Code):
         except ArithmeticError as error:  # Python's own scalar arithmetic (0/0, 2**10000.)
             raise ValueError(f"'{self.code}' cannot be evaluated: {error}") from error
 
+    def renamed(self, names: dict) -> "Expression":
+        """The same expression with the identifiers in ``names`` replaced by
+        their values (other identifiers and called functions kept)."""
+        tree = _copy(self.tree)
+        called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and id(node) not in called:
+                node.id = names.get(node.id, node.id)
+        return Expression(ast.unparse(tree), {name: f for name, f in self.functions.items()
+                                             if name not in DEFAULT_FUNCTIONS})
+
     def __repr__(self):
         return f"Expression({self.code!r})"
 

@@ -24,6 +24,7 @@ from ..core.preferences import compiled_target
 from ..core.scheduling import CodeObject
 from ..core.variableview import VariableView
 from ..model.expressions import ANY_DIMENSION, ExpressionError, RandomContext, Statements
+from ..parallel import get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError
 from .namespace import root_of
 
@@ -118,14 +119,10 @@ class SynapticPathway(CodeObject):
                 self.destinations[target] = ("temporary", target)
                 continue
             kind, variable = S.resolver.resolve(target)
-            if kind == "pre":
-                raise NotImplementedError(
-                    f"{self.owner}: '{target}' in '{self.code}' is a presynaptic variable, "
-                    "which lives on another rank; a pathway writes synaptic and "
-                    "postsynaptic variables")
-            if kind not in ("synapse", "post"):
+            if kind not in ("synapse", "post", "pre"):
                 raise KeyError(f"{self.owner}: '{target}' in '{self.code}' cannot be written "
-                               "(it is not a per-synapse or postsynaptic variable)")
+                               "(it is not a per-synapse, presynaptic or postsynaptic "
+                               "variable)")
             self.destinations[target] = (kind, variable)
             target_dim = dim_of(target)
             # *= and /= take a dimensionless factor
@@ -146,6 +143,7 @@ class SynapticPathway(CodeObject):
                            for kind, variable in self.destinations.values() if kind == "post"}
         self.post_arrays = {variable: root_of(S.target).variables.arrays[variable]
                             for kind, variable in self.destinations.values() if kind == "post"}
+        self.pre_arrays = self._presynaptic_destinations()
         self.delays = S.delay_steps(self.delay_variable)
         # One delay for all of this rank's synapses (the common case): no
         # per-event look-up. A rank-local shortcut: the arrival steps are
@@ -158,6 +156,35 @@ class SynapticPathway(CodeObject):
             expr.random_sites for expr in self.statements.expressions) else None
         if self.prepost == "post":
             self._by_target = S.synapses_by_target()
+
+    def _presynaptic_destinations(self):
+        """The source group's local arrays that the statements write
+        (``x_pre += 1``, Wang 2002's NMDA rise), by variable. Collective (a
+        check that every rank can write them).
+
+        A rank holds the synapses of its targets and can write only its own
+        source neurons. A presynaptic write is supported where each synapse
+        joins neurons of the same index in groups of the same size
+        (``connect(j='i')``, as in Brian2's examples): then its source lives
+        on its rank for any number of ranks, and the model is accepted or
+        refused the same way on 1 rank as on many."""
+        S = self.synapses
+        written = sorted({variable for kind, variable in self.destinations.values()
+                          if kind == "pre"})
+        if not written:
+            return {}
+        source = root_of(S.source)
+        everywhere = slice(None)
+        aligned = source.N == root_of(S.target).N and bool(np.array_equal(
+            S.local_values("_source_i", everywhere), S.local_values("_target_j", everywhere)))
+        if not all(get_comm().allgather(aligned)):
+            raise NotImplementedError(
+                f"{self.owner}: '{self.code}' writes the presynaptic variable(s) {written}; "
+                "a pathway writes presynaptic variables only where every synapse joins a "
+                f"neuron of '{source.name}' to the neuron of the same index in a group of "
+                "the same size (connect(j='i')), whose rank holds both. Write the variable "
+                "from a pathway of Synapses whose target is that group instead")
+        return {variable: source.variables.arrays[variable] for variable in written}
 
     def _compiled_kernel(self):
         """The pathway as one generated loop (codegen/kernels.py), or None
@@ -173,6 +200,8 @@ class SynapticPathway(CodeObject):
                 raise Untranslatable("non-float variables")
             if self.temporaries:
                 raise Untranslatable("temporaries (x = ... for a name of no variable)")
+            if self.pre_arrays:
+                raise Untranslatable("writes to presynaptic variables")
             kernel = pathway_kernel(self.statements.statements, self.destinations,
                                     self.plan[0], self.plan[1], S.event_driven, values,
                                     self.statements._site_offsets)
@@ -185,6 +214,13 @@ class SynapticPathway(CodeObject):
         self._kernel_uses = {part: part in kernel.source
                              for part in ("[pre]", "i_values[k]", "j_values[k]")}
         return kernel
+
+    def _presynaptic_index(self, positions):
+        """Index of each synapse's source in the source group's local arrays
+        (all on this rank: `_presynaptic_destinations` checked it)."""
+        S = self.synapses
+        sources = np.searchsorted(S.store.row_start, positions, side="right") - 1
+        return sources + getattr(S.source, "sub_start", 0) - root_of(S.source).start
 
     def _random_context(self, positions, step):
         """rand()/randn() of the events at ``positions``: keyed by (synapses,
@@ -358,6 +394,7 @@ class SynapticPathway(CodeObject):
                 store.variables[name][positions] = values
                 ns[name] = values
         post_index = S.postsynaptic_index(positions) if self.post_arrays else None
+        pre_index = self._presynaptic_index(positions) if self.pre_arrays else None
         rng = self._random_context(positions, step) if self.within_target is not None \
             else None
         for (target, op, expr), offset in zip(self.statements.statements,
@@ -374,14 +411,18 @@ class SynapticPathway(CodeObject):
                 array[positions] = updated
                 ns[target] = array[positions]
                 continue
-            array = self.post_arrays[variable]
-            mask = self.post_masks[variable]
-            where, written = (post_index, value) if mask is None else \
-                (post_index[mask[post_index]], value[mask[post_index]])
+            if kind == "pre":
+                array, mask, index = self.pre_arrays[variable], \
+                    root_of(S.source).write_mask(variable), pre_index
+            else:
+                array, mask, index = self.post_arrays[variable], self.post_masks[variable], \
+                    post_index
+            where, written = (index, value) if mask is None else \
+                (index[mask[index]], value[mask[index]])
             if op is None:
-                array[where] = written  # the last synapse of a target wins, as in Brian2
+                array[where] = written  # the last synapse of a neuron wins, as in Brian2
             else:
                 _AUGMENTED[op].at(array, where, written)
-            ns[target] = array[post_index]
+            ns[target] = array[index]
         if S.event_driven is not None:
             store.variables["lastupdate"][positions] = t

@@ -24,6 +24,7 @@ from .delivery import AdditivePathway
 from .dynamics import ClockDrivenUpdate, SummedVariable
 from .indexing import Indexing
 from .namespace import SynapticNamespace, root_of
+from .neighbour_subexpressions import neighbour_subexpressions
 from .pathways import SynapticPathway
 from .store import MAX_DELAY_STEPS, SynapseStore
 
@@ -93,9 +94,10 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self.method = method
         self.order = order
         self.variables = Variables(self.name)
-        self._classify_equations(owner)
         self._delay_dt = None
         self._pathway_objects = self._make_pathways(on_pre, on_post, owner)
+        self._add_neighbour_subexpressions()
+        self._classify_equations(owner)
         self._set_pathway_events(on_event, owner)
         self._initial_values = self._homogeneous_delays(delay, owner)
         self._store = SynapseStore(source.N, target.start, self._store_dtypes())
@@ -113,6 +115,20 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self.summed_updates = []
         self.event_driven_constants = {}  # constants of the event-driven solution, per run
         self._frozen = True
+
+    def _add_neighbour_subexpressions(self):
+        """Subexpressions of the source and target groups that the model or
+        the pathways read (``F_pre``, ``F_post``, ``F``) become synaptic
+        subexpressions (neighbour_subexpressions.py)."""
+        used = self.equations.identifiers
+        for pathway in self._pathway_objects.values():
+            used = used | pathway.statements.identifiers
+        defined = set(self.equations.equations) | set(self.DERIVED) | \
+            {"t", "dt", "N", "N_pre", "N_post", "delay", "lastupdate"}
+        extra = neighbour_subexpressions(used, defined, self.source, self.target, root_of)
+        if extra:
+            self.equations = Equations(self.equations)
+            self.equations.equations.update({eq.name: eq for eq in extra})
 
     def _store_dtypes(self):
         """The per-synapse arrays of the store (the delay of the 'pre'

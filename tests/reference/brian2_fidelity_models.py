@@ -443,7 +443,65 @@ def group_clock(sim):
                 default_t=np.asarray(float(sim.defaultclock.t / ms)))
 
 
+def neighbour_subexpressions(sim):
+    """Synaptic code reading subexpressions of the source and target groups
+    (Tetzlaff et al. 2015: ``F_pre*F_post`` in a clock-driven weight,
+    ``I_post = w*F_pre`` summed): the subexpression is evaluated on the
+    neuron it belongs to, with that neuron's values at the moment the
+    synaptic code runs; an unsuffixed name means the target's, and a
+    subexpression may use another one and the neuron's index."""
+    ms = sim.ms
+    F_max, beta = 1.2, 4.0
+    neurons = sim.NeuronGroup(7, """F = F_max/(1 + exp(beta*(0.5 - u))) : 1
+                                    G = F*F + 0.01*i : 1
+                                    du/dt = (-u + I_E - I_I + drive)/(5*ms) : 1
+                                    I_E : 1
+                                    I_I : 1
+                                    drive : 1 (constant)""",
+                              threshold="u > 0.9", reset="u = 0", method="euler")
+    neurons.drive = "0.6 + 0.15*i"
+    exc = sim.Synapses(neurons, neurons, """dw/dt = F_pre*F_post/(40*ms) - (0.7 - F_post)*w**2/(30*ms) : 1 (clock-driven)
+                                            I_E_post = w*F_pre : 1 (summed)""",
+                       method="euler")
+    exc.connect(condition="(i + 2*j) % 3 == 0")
+    exc.w = "0.1 + 0.02*i"
+    inh = sim.Synapses(neurons, neurons, """c : 1
+                                            I_I_post = c*G_pre : 1 (summed)""",
+                       on_pre="c += 0.05*G_post + 0.01*F")
+    inh.connect(condition="i != j and (i + j) % 2 == 1")
+    inh.c = 0.05
+    mon = sim.StateMonitor(neurons, ["u", "I_E", "I_I"], record=True)
+    wmon = sim.StateMonitor(exc, "w", record=True)
+    spikes = sim.SpikeMonitor(neurons)
+    sim.run(60 * ms)
+    return dict(u=np.asarray(mon.u), I_E=np.asarray(mon.I_E), I_I=np.asarray(mon.I_I),
+                w=np.asarray(wmon.w), c=np.asarray(inh.c[:]), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
+def presynaptic_writes(sim):
+    """A pathway writing its presynaptic neuron (Wang 2002's NMDA rise,
+    ``on_pre='x_pre += 1'`` with ``connect(j='i')``): each spike raises the
+    neuron's own x after the delay; two synapses per neuron add both."""
+    ms = sim.ms
+    G = sim.NeuronGroup(6, """dv/dt = (1.1 + 0.1*i - v - 0.4*s)/(8*ms) : 1
+                              ds/dt = -s/(20*ms) + 0.5*x*(1 - s)/ms : 1
+                              dx/dt = -x/(2*ms) : 1""",
+                        threshold="v > 1", reset="v = 0", refractory=2 * ms, method="euler")
+    S = sim.Synapses(G, G, "w : 1", on_pre="x_pre += w", delay=0.5 * ms)
+    S.connect(j="i")
+    S.connect(j="i")
+    S.w = "0.5 + 0.25*i"
+    mon = sim.StateMonitor(G, ["v", "s", "x"], record=True)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(50 * ms)
+    return dict(v=np.asarray(mon.v), s=np.asarray(mon.s), x=np.asarray(mon.x),
+                spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_))
+
+
 MODELS = {
+    "presynaptic_writes": presynaptic_writes,
+    "neighbour_subexpressions": neighbour_subexpressions,
     "group_clock": group_clock,
     "synapse_monitor_of_neuron_variables": synapse_monitor_of_neuron_variables,
     "linked_variables": linked_variables,
