@@ -27,6 +27,16 @@ def run_both(name):
     return reference, MODELS[name](distsim)
 
 
+def run_both_on_target(name, target):
+    """`run_both` with prefs.codegen.target set to ``target`` ('cython': the
+    compiled kernels where they apply; 'numpy': never)."""
+    distsim.prefs.codegen.target = target
+    try:
+        return run_both(name)
+    finally:
+        distsim.prefs.codegen.target = "auto"
+
+
 def test_subexpressions_read_their_own_constants_and_are_recorded_as_in_brian2():
     # COBAHH: VT appears only in subexpressions; alpha_m is recorded and read.
     reference, ours = run_both("hh_subexpressions")
@@ -422,11 +432,7 @@ def _assert_neighbour_subexpressions_match(ours, reference):
 def test_synaptic_code_reads_the_neurons_subexpressions_as_in_brian2(target):
     # Tetzlaff et al. (2015): F_pre*F_post in a clock-driven weight and
     # I_E_post = w*F_pre summed; an unsuffixed F is the target's; G uses F and i.
-    distsim.prefs.codegen.target = target
-    try:
-        reference, ours = run_both("neighbour_subexpressions")
-    finally:
-        distsim.prefs.codegen.target = "auto"
+    reference, ours = run_both_on_target("neighbour_subexpressions", target)
     _assert_neighbour_subexpressions_match(ours, reference)
 
 
@@ -470,3 +476,46 @@ def test_a_presynaptic_write_across_neurons_is_refused_on_every_rank(tmp_path):
         done = mpirun(ranks, [str(script)], timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.count("refused") == ranks
+
+
+def _assert_synaptic_link_matches(ours, reference):
+    assert np.ptp(reference["G"]) > 20 and np.ptp(reference["wij"]) > 1
+    for key in ("G", "wij", "wij_end", "G_end"):
+        assert np.shape(ours[key]) == reference[key].shape, key
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_a_linked_synaptic_variable_reads_its_source_live_as_in_brian2(target):
+    # Brian2's homeostatic_stdp_at_inhibitory_synapes.py: G : Hz (linked) in
+    # Synapses, linked to the subexpression G = H - gamma of one neuron that
+    # another Synapses drives; read by on_pre/on_post and a StateMonitor.
+    reference, ours = run_both_on_target("synaptic_linked_variable", target)
+    _assert_synaptic_link_matches(ours, reference)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_a_linked_synaptic_variable_is_the_same_on_every_rank_count(tmp_path, ranks):
+    # The one neuron lives on one rank; synapses on the others read it too.
+    ours = run_on_ranks("synaptic_linked_variable", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_synaptic_linked_variable.npz")))
+    _assert_synaptic_link_matches(ours, reference)
+
+
+def test_linked_synaptic_variables_are_checked():
+    distsim.start_scope()
+    G = distsim.NeuronGroup(3, "x : 1")
+    one = distsim.NeuronGroup(1, "x : 1\ny : volt")
+    S = distsim.Synapses(G, G, "g : 1 (linked)", on_pre="x_post += g")
+    S.connect()
+    with pytest.raises(NotImplementedError, match="group of one neuron or to a shared"):
+        S.g = distsim.linked_var(G, "x")
+    with pytest.raises(Exception, match="units"):
+        S.g = distsim.linked_var(one, "y")
+    with pytest.raises(TypeError, match="linked_var"):
+        S.g = 3
+    with pytest.raises(ValueError, match="'g' was never linked"):
+        distsim.run(1 * distsim.ms)
+    S.g = distsim.linked_var(one, "x")
+    with pytest.raises(TypeError, match="linked to"):
+        S.g = distsim.linked_var(one, "x")

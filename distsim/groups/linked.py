@@ -88,6 +88,40 @@ def link_variable(group, name, index, value):
     group._links[name] = (source, value.name)
 
 
+def link_synaptic_variable(synapses, name, index, value):
+    """``S.name = linked_var(G, 'x')`` for a ``(linked)`` variable of Synapses
+    (Brian2's homeostatic STDP example): every synapse reads one value, of a
+    group of one neuron or a shared variable, which may be a subexpression.
+    Refreshed where the source may have changed (`SharedLink`)."""
+    owner = f"Synapses '{synapses.name}'"
+    if name in synapses._remote_links:
+        link = synapses._remote_links[name]
+        raise TypeError(f"{owner}.{name} is linked to {link.source.name}.{link.variable}; "
+                        "set that variable instead")
+    if not isinstance(value, LinkedVariable):
+        raise TypeError(f"{owner}: '{name}' is a linked variable; assign "
+                        f"linked_var(group, 'variable') to it, not {type(value).__name__}")
+    if not (isinstance(index, slice) and index == slice(None)):
+        raise IndexError(f"{owner}: link '{name}' of all synapses "
+                         f"({synapses.name}.{name} = linked_var(...))")
+    source = value.group
+    root = root_group(source)
+    if value.name not in root.variables or value.name in ("i", "N"):
+        raise KeyError(f"{owner}: '{source.name}' has no variable '{value.name}' to link "
+                       f"'{name}' to")
+    if value.index is not None or not (source.N == 1 or source._is_shared(value.name)):
+        raise NotImplementedError(
+            f"{owner}: '{name}' can be linked to a group of one neuron or to a shared "
+            f"variable (one value for all synapses), not to {source.name}.{value.name} of "
+            f"{source.N} neurons; read a neuron's values in synaptic code as "
+            f"{value.name}_pre or {value.name}_post")
+    expected, got = synapses.variables[name].dim, root.variables[value.name].dim
+    if got is not expected:
+        raise DimensionMismatchError(f"{owner}: '{name}' and {source.name}.{value.name} "
+                                     "have different units", expected, got)
+    synapses._remote_links[name] = SharedLink(synapses, name, source, value.name)
+
+
 def root_group(group):
     """The NeuronGroup that holds a (sub)group's state."""
     return group.__dict__.get("parent", group)
@@ -148,11 +182,16 @@ class RemoteLink(CodeObject):
         self.values = np.zeros(group.n_local, dtype=group.variables[name].dtype)
         self._counts = None
 
+    #: Where a subexpression source finds its constants (set before each run).
+    run_namespace = None
+
     def refresh(self) -> None:
         """Copy the source's current values into the local copy. Collective."""
         comm = get_comm()
-        local = np.ascontiguousarray(self.source._local_state[self.variable],
-                                     dtype=np.float64)
+        source = self.source
+        local = source.subexpression_values(self.variable, self.run_namespace or {}) \
+            if source._is_subexpression(self.variable) else source._local_state[self.variable]
+        local = np.ascontiguousarray(local, dtype=np.float64)
         if self._counts is None:
             self._counts = np.asarray(comm.allgather(len(local)), dtype=np.int64)
         everything = np.empty(int(self._counts.sum()), dtype=np.float64)
@@ -164,6 +203,22 @@ class RemoteLink(CodeObject):
 
     def run(self, step, t, dt):
         self.refresh()
+
+
+class SharedLink(RemoteLink):
+    """A linked variable of Synapses: one value, a neuron's (of a group of
+    one) or a shared variable's, which every synapse reads. Its one-element
+    array is the Synapses' table entry, so synaptic code reads it as a
+    shared variable (the numpy path, which reads it at each call)."""
+
+    def __init__(self, synapses, name, source, variable):
+        self.group, self.variable = synapses, variable
+        self.source = root_group(source)
+        self.name = f"{synapses.name}_link_{name}"
+        self.scalar_index = getattr(source, "sub_start", 0)
+        self.local_indices = None
+        self.values = synapses.variables[name].values
+        self._counts = None
 
 
 def place_refreshes(schedule, groups):
@@ -200,7 +255,7 @@ def _touches(code, group):
     if owner is not None and root_group(owner) is group:
         return True
     synapses = getattr(code, "synapses", None)
-    if synapses is not None and group in (root_group(synapses.source),
+    if synapses is not None and group in (synapses, root_group(synapses.source),
                                           root_group(synapses.target)):
         return True
     monitor = getattr(code, "monitor", None)

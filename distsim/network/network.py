@@ -192,7 +192,7 @@ class Network:
             event_sources=[(g, event) for g in self.groups for event in g.events])
         self.schedule = schedule(code_objects + [self.window])
         separate_interleaved(self.schedule)
-        self.schedule = place_refreshes(self.schedule, self.groups)
+        self.schedule = place_refreshes(self.schedule, self.groups + synapses)
 
     @property
     def window_steps(self):

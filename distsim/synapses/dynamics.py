@@ -47,6 +47,8 @@ def _synapse_loop(synapses, make_kernel, plan, constants):
             raise Untranslatable("prefs.codegen.target is 'numpy'")
         if not synapses.float_model(plan[0]):
             raise Untranslatable("non-float variables")
+        if synapses.reads_linked(plan[0]):
+            raise Untranslatable("a linked variable")
         return SynapseLoop(synapses, make_kernel(values), values)
     except Untranslatable:
         return None

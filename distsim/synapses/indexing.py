@@ -11,6 +11,7 @@ import numpy as np
 from ..core.clock import defaultclock
 from ..core.random import stream_key
 from ..groups import NeuronPopulation
+from ..groups.linked import link_synaptic_variable
 from ..model.expressions import ANY_DIMENSION, Expression, RandomContext
 from ..parallel import get_comm
 from ..parallel.guard import collective_call
@@ -264,6 +265,9 @@ class Indexing:
             raise AttributeError(f"{owner}: '{name}' cannot be set")
         # Only the script's constants (the assignment may be queued; see connect)
         run_namespace = constants_of(caller_namespace())
+        if "linked" in variable.flags:
+            link_synaptic_variable(self, name, index, value)
+            return
         if variable.shared:
             self._set_shared(name, index, value, raw, run_namespace, owner)
             return

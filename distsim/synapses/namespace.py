@@ -92,6 +92,14 @@ class SynapticNamespace:
         arrays += [groups[kind].variables.arrays[v] for _, kind, v in reads if kind in groups]
         return all(a.dtype == np.float64 for a in arrays)
 
+    def reads_linked(self, reads):
+        """Whether ``reads`` (a namespace plan's) include a linked variable,
+        whose value changes during a run: generated kernels take shared
+        values once, at the start of the run, so its code runs on the numpy
+        path, which reads it at each call."""
+        return any(kind == "shared" and "linked" in self.variables[variable].flags
+                   for _, kind, variable in reads)
+
     def kernel_array_addresses(self, keys):
         """Addresses of a kernel's per-synapse and target-group arrays, which
         stay in place during a run; other keys (presynaptic values, random

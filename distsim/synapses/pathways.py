@@ -198,6 +198,8 @@ class SynapticPathway(CodeObject):
                 raise Untranslatable("a conditional write (unless refractory)")
             if not S.float_model(self.plan[0]):
                 raise Untranslatable("non-float variables")
+            if S.reads_linked(self.plan[0]):
+                raise Untranslatable("a linked variable")
             if self.temporaries:
                 raise Untranslatable("temporaries (x = ... for a name of no variable)")
             if self.pre_arrays:

@@ -107,6 +107,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                                  "synapse", pre=root_of(source).variables,
                                  post=root_of(target).variables)
         self._N = 0  # all ranks' synapses, known to every rank after each build
+        self._remote_links = {}  # linked variable -> SharedLink (groups/linked.py)
         self._connect_calls = 0
         self._assignment_counts = {}
         self.pathways = []
@@ -135,7 +136,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         pathway is the store's own ``delay_steps``)."""
         dtypes = {name: np.float64 for name in self.equations.diff_eq_names}
         for eq in self.equations:
-            if eq.kind == PARAMETER and "shared" not in eq.flags:
+            if eq.kind == PARAMETER and not {"shared", "linked"} & set(eq.flags):
                 dtypes[eq.name] = dtype_for(eq.var_type)
         if self.event_driven is not None:
             dtypes["lastupdate"] = np.float64
@@ -153,7 +154,8 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         for eq in self.equations:
             if eq.kind == SUBEXPRESSION:
                 continue
-            if "shared" in eq.flags:
+            if "shared" in eq.flags or "linked" in eq.flags:
+                # A linked variable reads one neuron's value (groups/linked.py)
                 table.add_array(eq.name, eq.dim, np.zeros(1, dtype=dtype_for(eq.var_type)),
                                 shared=True, flags=eq.flags)
             else:
@@ -186,7 +188,8 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                                 if "summed" not in eq.flags]
         subexpression_names = {eq.name for eq in self._subexpressions}
         for eq in eqs:
-            if "unless refractory" in eq.flags or "linked" in eq.flags:
+            if "unless refractory" in eq.flags or ("linked" in eq.flags and
+                                                    eq.kind != PARAMETER):
                 raise EquationError(f"{owner}: flag(s) {eq.flags} are not allowed in "
                                     f"Synapses ('{eq.line}')")
             if eq.expr is None:
@@ -380,6 +383,12 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
 
     def before_run(self, run_namespace, clock):
         owner = f"Synapses '{self.name}'"
+        for eq in self.equations:
+            if "linked" in eq.flags and eq.name not in self._remote_links:
+                raise ValueError(f"{owner}: the linked variable '{eq.name}' was never linked; "
+                                 f"write {self.name}.{eq.name} = linked_var(group, 'variable')")
+        for link in self._remote_links.values():
+            link.run_namespace = run_namespace
         if self._delay_dt is not None and abs(self._delay_dt - clock.dt_) > 1e-12 * clock.dt_:
             raise ValueError(f"{owner}: delays were set with dt = {self._delay_dt * 1e3:g} ms, "
                              f"but the run uses dt = {clock.dt_ * 1e3:g} ms; set dt first")

@@ -499,7 +499,40 @@ def presynaptic_writes(sim):
                 spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_))
 
 
+def synaptic_linked_variable(sim):
+    """A ``(linked)`` synaptic variable (Brian2's homeostatic STDP example):
+    every synapse reads a subexpression of a group of one neuron (``G = H -
+    gamma``) that another Synapses drives, in its event-driven pathways and
+    in a StateMonitor, with the value of the moment the code runs."""
+    ms, Hz, second = sim.ms, sim.Hz, sim.second
+    gamma, tau_H = 5 * Hz, 20 * ms
+    factor = sim.NeuronGroup(1, """G = H - gamma : Hz
+                                   dH/dt = -H/tau_H : Hz""", method="exact")
+    factor.H = 2 * Hz
+    drive = sim.NeuronGroup(3, "dv/dt = (1.2 + 0.2*i - v)/(4*ms) : 1", threshold="v > 1",
+                            reset="v = 0", method="exact")
+    aggregate = sim.Synapses(drive, factor, on_pre="H_post += 3*Hz")
+    aggregate.connect()
+    pre = sim.NeuronGroup(2, "dv/dt = (1.1 + 0.3*i - v)/(6*ms) : 1", threshold="v > 1",
+                          reset="v = 0", method="exact")
+    post = sim.NeuronGroup(3, "dv/dt = (1.15 + 0.2*i - v)/(5*ms) : 1", threshold="v > 1",
+                           reset="v = 0", method="exact")
+    S = sim.Synapses(pre, post, """G : Hz (linked)
+                                   wij : 1
+                                   dzi/dt = -zi/(10*ms) : 1 (event-driven)
+                                   dzj/dt = -zj/(10*ms) : 1 (event-driven)""",
+                     on_pre="zj += 1\nwij += 0.01*second*G*(zi + 1)",
+                     on_post="zi += 1\nwij += 0.01*second*G*zj")
+    S.connect()
+    S.G = sim.linked_var(factor, "G")
+    mon = sim.StateMonitor(S, ["G", "wij"], record=True)
+    sim.run(60 * ms)
+    return dict(G=np.asarray(mon.G_), wij=np.asarray(mon.wij), wij_end=np.asarray(S.wij[:]),
+                G_end=np.asarray(S.G_[:]))
+
+
 MODELS = {
+    "synaptic_linked_variable": synaptic_linked_variable,
     "presynaptic_writes": presynaptic_writes,
     "neighbour_subexpressions": neighbour_subexpressions,
     "group_clock": group_clock,
