@@ -92,7 +92,8 @@ def link_synaptic_variable(synapses, name, index, value):
     """``S.name = linked_var(G, 'x')`` for a ``(linked)`` variable of Synapses
     (Brian2's homeostatic STDP example): every synapse reads one value, of a
     group of one neuron or a shared variable, which may be a subexpression.
-    Refreshed where the source may have changed (`SharedLink`)."""
+    Refreshed where the source may have changed (a `RemoteLink` writing the
+    Synapses' one-element table entry)."""
     owner = f"Synapses '{synapses.name}'"
     if name in synapses._remote_links:
         link = synapses._remote_links[name]
@@ -119,7 +120,9 @@ def link_synaptic_variable(synapses, name, index, value):
     if got is not expected:
         raise DimensionMismatchError(f"{owner}: '{name}' and {source.name}.{value.name} "
                                      "have different units", expected, got)
-    synapses._remote_links[name] = SharedLink(synapses, name, source, value.name)
+    synapses._remote_links[name] = RemoteLink(synapses, name, source, value.name,
+                                              getattr(source, "sub_start", 0),
+                                              values=synapses.variables[name].values)
 
 
 def root_group(group):
@@ -171,7 +174,7 @@ class RemoteLink(CodeObject):
 
     writes_other_groups = False
 
-    def __init__(self, group, name, source, variable, indices):
+    def __init__(self, group, name, source, variable, indices, values=None):
         self.group, self.variable = group, variable
         self.source = root_group(source)
         self.name = f"{group.name}_link_{name}"
@@ -179,7 +182,10 @@ class RemoteLink(CodeObject):
         self.scalar_index = indices if isinstance(indices, int) else None
         self.local_indices = None if self.scalar_index is not None else \
             indices[group.start:group.stop]
-        self.values = np.zeros(group.n_local, dtype=group.variables[name].dtype)
+        # The local copy; a linked variable of Synapses gives its one-element
+        # table entry, which synaptic code reads as a shared variable.
+        self.values = np.zeros(group.n_local, dtype=group.variables[name].dtype) \
+            if values is None else values
         self._counts = None
 
     #: Where a subexpression source finds its constants (set before each run).
@@ -203,22 +209,6 @@ class RemoteLink(CodeObject):
 
     def run(self, step, t, dt):
         self.refresh()
-
-
-class SharedLink(RemoteLink):
-    """A linked variable of Synapses: one value, a neuron's (of a group of
-    one) or a shared variable's, which every synapse reads. Its one-element
-    array is the Synapses' table entry, so synaptic code reads it as a
-    shared variable (the numpy path, which reads it at each call)."""
-
-    def __init__(self, synapses, name, source, variable):
-        self.group, self.variable = synapses, variable
-        self.source = root_group(source)
-        self.name = f"{synapses.name}_link_{name}"
-        self.scalar_index = getattr(source, "sub_start", 0)
-        self.local_indices = None
-        self.values = synapses.variables[name].values
-        self._counts = None
 
 
 def place_refreshes(schedule, groups):

@@ -67,8 +67,7 @@ class SynapticNamespace:
                 ns[name] = root_of(self.target).variables.arrays[variable][post_index]
             elif kind == "pre":
                 if sources is None:
-                    sources = store.sources_in(positions) if isinstance(positions, slice) \
-                        else np.searchsorted(store.row_start, positions, side="right") - 1
+                    sources = store.sources_in(positions)
                 ns[name] = presynaptic[variable][sources + getattr(self.source, "sub_start", 0)]
         for eq in subexpressions:
             ns[eq.name] = eq.expr.evaluate(ns)

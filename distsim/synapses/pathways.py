@@ -221,8 +221,8 @@ class SynapticPathway(CodeObject):
         """Index of each synapse's source in the source group's local arrays
         (all on this rank: `_presynaptic_destinations` checked it)."""
         S = self.synapses
-        sources = np.searchsorted(S.store.row_start, positions, side="right") - 1
-        return sources + getattr(S.source, "sub_start", 0) - root_of(S.source).start
+        return S.store.sources_in(positions) + getattr(S.source, "sub_start", 0) - \
+            root_of(S.source).start
 
     def _random_context(self, positions, step):
         """rand()/randn() of the events at ``positions``: keyed by (synapses,
@@ -244,7 +244,7 @@ class SynapticPathway(CodeObject):
                  if isinstance(key, tuple)}
         arrays = S.kernel_arrays(self._kernel_addresses, fresh)
         uses = self._kernel_uses
-        sources = np.searchsorted(store.row_start, positions, side="right") - 1 \
+        sources = store.sources_in(positions) \
             if uses["[pre]"] or uses["i_values[k]"] else _EMPTY_INDEX
         pre_index = sources + getattr(S.source, "sub_start", 0) if uses["[pre]"] \
             else _EMPTY_INDEX

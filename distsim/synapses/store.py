@@ -221,7 +221,9 @@ class SynapseStore:
 
     def sources_in(self, chunk=slice(None)):
         """Source index of the synapses at store positions ``chunk`` (a
-        slice; computed from the row pointers, not stored)."""
+        slice or an index array; computed from the row pointers, not stored)."""
+        if not isinstance(chunk, slice):
+            return np.searchsorted(self.row_start, chunk, side="right") - 1
         begin, end, _ = chunk.indices(len(self))
         if end <= begin:
             return np.empty(0, dtype=np.int64)

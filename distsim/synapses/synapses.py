@@ -107,7 +107,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                                  "synapse", pre=root_of(source).variables,
                                  post=root_of(target).variables)
         self._N = 0  # all ranks' synapses, known to every rank after each build
-        self._remote_links = {}  # linked variable -> SharedLink (groups/linked.py)
+        self._remote_links = {}  # linked variable -> RemoteLink (groups/linked.py)
         self._connect_calls = 0
         self._assignment_counts = {}
         self.pathways = []
