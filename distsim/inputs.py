@@ -290,6 +290,8 @@ class TimedArray(Function):
         return self.dim
 
     def __call__(self, t, i=None):
-        """Direct use in Python: ``ta(5*ms)``."""
-        value = self._evaluate(float(t / second), i)
+        """Direct use in Python: ``ta(5*ms)``, or an array of times (a
+        monitor's ``t``) as Brian2 allows."""
+        seconds = np.asarray(t / second, dtype=np.float64)
+        value = self._evaluate(float(seconds) if seconds.ndim == 0 else seconds, i)
         return Quantity(value, self.dim) if self.dim is not DIMENSIONLESS else value

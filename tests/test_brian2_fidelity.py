@@ -519,3 +519,59 @@ def test_linked_synaptic_variables_are_checked():
     S.g = distsim.linked_var(one, "x")
     with pytest.raises(TypeError, match="linked to"):
         S.g = distsim.linked_var(one, "x")
+
+
+def _assert_synapses_onto_synapses_match(ours, reference):
+    for key in ("reward_i", "reward_j", "level_j", "gate_j", "uptake_i", "uptake_j", "S_i",
+                "S_j"):
+        assert np.array_equal(ours[key], reference[key]), key
+    for key in ("d", "c", "y", "G", "v", "Y"):
+        assert np.abs(reference[key]).max() > 0.1, key  # the model does something
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_synapses_onto_synapses_as_in_brian2(target):
+    # Before: TypeError (the source and target had to be NeuronGroups).
+    reference, ours = run_both_on_target("synapses_onto_synapses", target)
+    _assert_synapses_onto_synapses_match(ours, reference)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_synapses_onto_synapses_are_the_same_on_every_rank_count(tmp_path, ranks):
+    # The target synapses' ids interleave over the ranks that hold them.
+    ours = run_on_ranks("synapses_onto_synapses", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_synapses_onto_synapses.npz")))
+    _assert_synapses_onto_synapses_match(ours, reference)
+
+
+def test_synapses_onto_synapses_are_checked():
+    distsim.start_scope()
+    G = distsim.NeuronGroup(3, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    S = distsim.Synapses(G, G, "w : 1")
+    S.connect()
+    with pytest.raises(TypeError, match="Synapses 'synapses' has none"):
+        distsim.Synapses(S, G, on_pre="v_post += 1")
+    with pytest.raises(TypeError, match="on_post needs spikes"):
+        distsim.Synapses(G, S, on_post="w_post += 1")
+    X = distsim.Synapses(G, S, on_pre="w_post += 0.1")
+    with pytest.raises(NotImplementedError, match="fixed_total_number"):
+        X.connect(fixed_total_number=3)
+    with pytest.raises(NotImplementedError, match="connect()"):
+        X.connect_local([0], [0])
+    X.connect("i == j % 3")
+    assert list(X.j[:]) == [0, 3, 6, 1, 4, 7, 2, 5, 8]
+    with pytest.raises(NotImplementedError, match="checkpoints"):
+        distsim.store()
+    S.connect(i=0, j=0)  # moves S's synapses: X's would name the wrong ones
+    with pytest.raises(RuntimeError, match="got new synapses after"):
+        distsim.run(1 * distsim.ms)
+
+
+def test_timed_array_takes_an_array_of_times_as_in_brian2():
+    # Brian2 2.9: TimedArray([1, 2, 3]*Hz, dt=1*ms)(array([0.5, 1.5, 2.5, 9])*ms)
+    # is [1, 2, 3, 3] Hz (Stimberg et al. 2018's example 4 plots rate_in(mon.t)).
+    ta = distsim.TimedArray([1, 2, 3] * distsim.Hz, dt=1 * distsim.ms)
+    values = ta(np.array([0.5, 1.5, 2.5, 9]) * distsim.ms)
+    assert np.array_equal(np.asarray(values / distsim.Hz), [1, 2, 3, 3])
+    assert float(ta(1.5 * distsim.ms) / distsim.Hz) == 2

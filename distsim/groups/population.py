@@ -65,6 +65,16 @@ class NeuronPopulation(Group):
             object.__setattr__(self, "_local_indices", cached)
         return cached
 
+    def owns(self, indices):
+        """Whether this rank owns each of the neurons ``indices``."""
+        indices = np.asarray(indices)
+        return (indices >= self.start) & (indices < self.stop)
+
+    def local_positions(self, indices):
+        """Positions in this rank's arrays of the neurons ``indices`` (all
+        owned by this rank)."""
+        return np.asarray(indices) - self.start
+
     def _parse(self, kind, code, what):
         if code is None:
             return None

@@ -28,6 +28,7 @@ from ..monitors.base import Monitor
 from ..parallel import collective, get_comm
 from ..parallel.guard import collective_call
 from ..synapses import Synapses, construction
+from ..synapses.as_group import SynapsesAsGroup
 from ..synapses.delivery import TargetBuffer, make_delivery_plan
 from ..units import DimensionMismatchError, Quantity, get_dimensions, second
 from ..utils.frames import caller_namespace
@@ -203,6 +204,8 @@ class Network:
         for s in synapses:
             for group in (s.source, s.target):
                 group = getattr(group, "parent", group)  # a subgroup lives in its parent
+                if isinstance(group, SynapsesAsGroup):  # Synapses onto Synapses
+                    group = group.synapses
                 if group not in self:
                     raise ValueError(f"Synapses '{s.name}' connect group '{group.name}', which "
                                      f"is not part of network '{self.name}'")

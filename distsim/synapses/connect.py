@@ -102,3 +102,32 @@ def fixed_total_number(key, n_sources, n_targets, start, stop, total):
     if len(found_sources) == 1:
         return found_sources[0], found_targets[0]
     return np.concatenate(found_sources), np.concatenate(found_targets)
+
+
+def positions_in_call(sources, targets, n_targets):
+    """Each of this rank's pairs' position among all ranks' pairs of one
+    connect call, in Brian2's order (source, then target; repeated pairs,
+    all on one rank, in the order given). Collective: each rank's pairs,
+    sorted, travel once around a ring of the ranks, so no rank holds more
+    than its own and one other rank's pairs at a time.
+
+    For targets whose ranks are not blocks of ids (another Synapses'
+    synapses: as_group.py), where counting per source is not enough.
+    """
+    from ..parallel import get_comm
+    comm = get_comm()
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    if len(sources) and int(sources.max()) >= (np.iinfo(np.int64).max // max(n_targets, 1)):
+        raise OverflowError("too many (source, target) pairs to number in one int64")
+    keys = sources * np.int64(n_targets) + targets
+    order = np.argsort(keys, kind="stable")
+    mine_sorted = keys[order]
+    positions = np.empty(len(keys), dtype=np.int64)
+    positions[order] = np.arange(len(keys), dtype=np.int64)
+    rank, size = comm.Get_rank(), comm.Get_size()
+    for shift in range(1, size):
+        others = comm.sendrecv(mine_sorted, dest=(rank + shift) % size,
+                               source=(rank - shift) % size)
+        positions += np.searchsorted(others, keys, side="left")
+    return positions

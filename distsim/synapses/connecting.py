@@ -23,6 +23,7 @@ from ..utils.frames import caller_namespace, constants_of
 from . import connect as rules
 from . import construction
 from . import generators
+from .namespace import gather_state
 
 
 class Connecting:
@@ -60,7 +61,7 @@ class Connecting:
         key = stream_key(self.name, "connect", call)
         rule = self._connection_rule(condition, i, j, p, n, fixed_total_number,
                                      run_namespace, owner)
-        if rule is not None and not self.resolver.reads_neuron_state(
+        if rule is not None and not self._onto_synapses and not self.resolver.reads_neuron_state(
                 {name for expr in rule.expressions for name in expr.identifiers}):
             # Checked now; drawn by every rank for its own targets when the
             # synapses are next needed (see construction.py).
@@ -107,8 +108,7 @@ class Connecting:
         for name in sorted({w for code in codes for w in re.findall(r"[A-Za-z_]\w*", code)}):
             kind, variable = self.resolver.resolve(name)
             if kind == "pre" and variable not in gathered:
-                gathered[variable] = np.concatenate(
-                    get_comm().allgather(self.source.variables.arrays[variable]))
+                gathered[variable] = gather_state(self.source, variable)
         return gathered
 
     def connect_local(self, sources, targets, values=None):
@@ -137,6 +137,9 @@ class Connecting:
     def _connect_local(self, sources, targets, values, owner):
         construction.build_pending()
         with collective(owner):
+            if self._onto_synapses:
+                raise NotImplementedError(f"{owner}: Synapses connected to Synapses are "
+                                          "connected with connect()")
             sources = _indices(np.asarray(sources).reshape(-1), "sources", owner)
             targets = _indices(np.asarray(targets).reshape(-1), "targets", owner)
             if len(sources) != len(targets):
@@ -169,7 +172,23 @@ class Connecting:
                     self._store_values(name, store_positions, column, owner)
         self._count_synapses()
 
+    @property
+    def _onto_synapses(self):
+        """Whether the source or the target is another Synapses (as_group.py)."""
+        return self._store.target_ids is not None or \
+            getattr(self.source, "owner_kind", None) == "Synapses"
+
     def _add_synapses(self, sources, targets, given_positions=None):
+        if self._store.target_ids is not None:
+            # Targets are another Synapses' synapses (ids): numbered as
+            # Brian2 numbers them, source-major then target id, counting
+            # the pairs of all ranks; stored by their store positions there.
+            self.target.check_unchanged(f"Synapses '{self.name}'")
+            if given_positions is None:
+                given_positions = rules.positions_in_call(sources, targets, self.target.N)
+            targets = self.target.local_positions(targets)
+        if getattr(self.source, "owner_kind", None) == "Synapses":
+            self.source.check_unchanged(f"Synapses '{self.name}'")
         initial = dict(self._initial_values)
         initial["delay_steps"] = initial.pop("delay", 0)
         self._store.add(sources, targets, initial, given_positions)
@@ -201,6 +220,10 @@ class Connecting:
                 raise ValueError(f"{owner}: fixed_total_number must be a non-negative "
                                  f"integer, got {fixed_total_number!r}")
 
+            if self._onto_synapses:
+                raise NotImplementedError(f"{owner}: fixed_total_number between Synapses "
+                                          "and Synapses; give a condition or p")
+
             def pairs(key):
                 return rules.fixed_total_number(key, self.source.N, self.target.N,
                                                 self.target.start, self.target.stop, total)
@@ -223,7 +246,7 @@ class Connecting:
         rule has a condition or a p expression that only drawing can tell;
         with an n expression, the count for n = 1)."""
         n = 1 if isinstance(n, str) else n
-        local = self.target.stop - self.target.start
+        local = self.target.n_local
         if fixed_total_number is not None:
             return int(fixed_total_number) * local / max(1, self.target.N) * n
         if checked is None:
@@ -251,7 +274,7 @@ class Connecting:
         # This rank's pairs in the order given: numbered by their position
         # (Brian2's), so no order by target is needed (a target's synapses
         # keep the given order within a source either way).
-        mine = np.flatnonzero((j_arr >= self.target.start) & (j_arr < self.target.stop))
+        mine = np.flatnonzero(self.target.owns(j_arr))
         return i_arr[mine], j_arr[mine], mine
 
     def _pair_namespace(self, sources, targets, run_namespace, expr, owner, extra=None):
@@ -285,11 +308,11 @@ class Connecting:
             raise NotImplementedError(f"{owner}: '{variable}_{kind}' cannot be used in "
                                       f"'{code}'")
         if kind == "post":
-            return group.variables.arrays[variable][indices - group.start]
+            return group.variables.arrays[variable][group.local_positions(indices)]
         gathered = self.__dict__.get("_gathered_pre", {})
         if variable in gathered:
             return gathered[variable][indices]
-        return np.concatenate(get_comm().allgather(group.variables.arrays[variable]))[indices]
+        return gather_state(group, variable)[indices]
 
     def _check_dimensionless(self, expr, run_namespace, owner, what):
         dim_of = self.resolver.dimension_of(run_namespace, expr.code)

@@ -45,10 +45,9 @@ def _synapse_loop(synapses, make_kernel, plan, constants):
     try:
         if not compiled_target():
             raise Untranslatable("prefs.codegen.target is 'numpy'")
-        if not synapses.float_model(plan[0]):
-            raise Untranslatable("non-float variables")
-        if synapses.reads_linked(plan[0]):
-            raise Untranslatable("a linked variable")
+        reason = synapses.uncompilable(plan[0])
+        if reason:
+            raise Untranslatable(reason)
         return SynapseLoop(synapses, make_kernel(values), values)
     except Untranslatable:
         return None

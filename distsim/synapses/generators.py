@@ -70,8 +70,12 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
     """Source and target indices of ``connect(j=code)`` for this rank."""
     source, target = synapses.source, synapses.target
     all_sources = np.arange(source.N, dtype=np.int64)
-    match = _parse_generator(code)
     loose = re.match(r"^\s*(?P<var>[A-Za-z_]\w*)\s+in\s+(?P<rest>.+)$", code)
+    if loose is None and not re.search(r"\bfor\b", code) and len(code.split(" if ")) == 2:
+        # Brian2's short form j='i if i < N': one candidate per source, kept if.
+        element, condition = code.split(" if ")
+        code = f"{element} for _ in range(1) if {condition}"
+    match = _parse_generator(code)
     if match is None and loose is not None:
         # Brian2's guide writes "j='k in range(5, 10) if i < 5'" once (a typo).
         raise SyntaxError(f"{owner}: j='{code}' is not a generator expression; write "
@@ -128,7 +132,7 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
             raise IndexError(f"{owner}: j='{code}' gives target {targets[bad]} for source "
                              f"{sources[bad]}, outside 0..{target.N - 1} (use "
                              "skip_if_invalid=True to drop such pairs)")
-    mine = ~invalid & (targets >= target.start) & (targets < target.stop)
+    mine = ~invalid & target.owns(targets)
     sources, targets = sources[mine], targets[mine]
     order = np.lexsort((sources, targets))
     return sources[order], targets[order]

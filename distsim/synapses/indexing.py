@@ -52,7 +52,7 @@ class Indexing:
             return store.sources_in(chunk) + (getattr(self.source, "sub_start", 0)
                                               if name != "i" else 0)
         if name in ("j", "_synaptic_post", "_target_j"):
-            return store.local_targets[chunk].astype(np.int64) + store.target_start + \
+            return store.targets_in(chunk) + \
                 (getattr(self.target, "sub_start", 0) if name != "j" else 0)
         if name == "N_incoming":  # all synapses of a target are on its rank
             counts = np.bincount(store.local_targets, minlength=max(self.target.n_local, 1))
@@ -444,8 +444,7 @@ class Indexing:
             if within_target is None:
                 within_target = self.store.index_within_target()[selected]
             rng = RandomContext(lambda site: stream_key(*base, site),
-                                self.store.local_targets[positions] + np.int64(
-                                    self.store.target_start)
+                                self.store.targets_in(positions)
                                 if not isinstance(positions, slice)
                                 else self.local_values("j", positions), within_target)
         return expr.evaluate(ns, rng)

@@ -21,6 +21,16 @@ def root_of(group):
     return group.__dict__.get("parent", group)
 
 
+def gather_state(group, variable):
+    """Every element's value of a group's ``variable`` on every rank, by
+    index: a NeuronGroup's blocks in rank order, or the synapses of a
+    Synapses by id (as_group.py). Collective."""
+    gather = getattr(type(group), "gather_state", None)
+    if gather is not None:
+        return gather(group, variable)
+    return np.concatenate(get_comm().allgather(group.variables.arrays[variable]))
+
+
 class SynapticNamespace:
     """Name resolution and namespaces of `Synapses` (a mixin)."""
 
@@ -37,7 +47,7 @@ class SynapticNamespace:
         (an allgather per variable: a collective whenever variables are
         given). Neuron arrays, never synapse arrays."""
         root = root_of(self.source)
-        return {v: np.concatenate(get_comm().allgather(root.variables.arrays[v])) for v in variables}
+        return {v: gather_state(root, v) for v in variables}
 
     def postsynaptic_index(self, positions):
         """Index of each synapse's target in the target group's local arrays."""
@@ -80,6 +90,20 @@ class SynapticNamespace:
         values.update({name: v.values[0] for name, v in self.variables.items() if v.shared})
         values.update(N_pre=self.source.N, N_post=self.target.N)
         return values
+
+    def uncompilable(self, reads):
+        """Why generated kernels cannot run code with ``reads`` (a namespace
+        plan's), or None: they take float64 arrays only, shared values once
+        per run (a linked value changes), and index targets as a block of a
+        NeuronGroup (not another Synapses' synapses)."""
+        if not self.float_model(reads):
+            return "non-float variables"
+        if self.reads_linked(reads):
+            return "a linked variable"
+        if self._store.target_ids is not None or \
+                getattr(self.source, "owner_kind", None) == "Synapses":
+            return "Synapses connected to Synapses"
+        return None
 
     def float_model(self, reads):
         """Whether the per-synapse variables and the group variables among

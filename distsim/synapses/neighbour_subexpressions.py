@@ -20,7 +20,10 @@ from ..model.equations import SUBEXPRESSION, SingleEquation
 def _neighbour_names(group):
     """The group's own names (variables and subexpressions) and its
     subexpressions by name; none for groups without equations."""
-    equations = getattr(group, "equations", None)
+    # (A Synapses' subexpressions mean per-synapse values of its own neurons'
+    # indices; read through another Synapses they are not supported.)
+    equations = getattr(group, "equations", None) \
+        if getattr(group, "owner_kind", None) != "Synapses" else None
     subexpressions = {eq.name: eq for eq in equations.ordered_subexpressions()} \
         if equations is not None else {}
     return set(group.variables.arrays) | set(subexpressions), subexpressions

@@ -196,10 +196,9 @@ class SynapticPathway(CodeObject):
                 raise Untranslatable("prefs.codegen.target is 'numpy'")
             if any(mask is not None for mask in self.post_masks.values()):
                 raise Untranslatable("a conditional write (unless refractory)")
-            if not S.float_model(self.plan[0]):
-                raise Untranslatable("non-float variables")
-            if S.reads_linked(self.plan[0]):
-                raise Untranslatable("a linked variable")
+            reason = S.uncompilable(self.plan[0])
+            if reason:
+                raise Untranslatable(reason)
             if self.temporaries:
                 raise Untranslatable("temporaries (x = ... for a name of no variable)")
             if self.pre_arrays:

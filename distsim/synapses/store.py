@@ -43,11 +43,15 @@ class SynapseStore:
         Global index of the first target neuron this rank owns.
     variables : dict
         name -> numpy dtype of each per-synapse variable.
+    target_ids : int64 array, optional
+        Where the targets are another Synapses' synapses (as_group.py): the
+        id of each local target (a local target is a store position there).
     """
 
-    def __init__(self, n_sources, target_start, variables):
+    def __init__(self, n_sources, target_start, variables, target_ids=None):
         self.n_sources = int(n_sources)
         self.target_start = int(target_start)
+        self.target_ids = target_ids
         self._main = _Segment(np.zeros(self.n_sources + 1, dtype=np.int64),
                               np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16),
                               {name: np.empty(0, dtype=dtype)
@@ -155,7 +159,14 @@ class SynapseStore:
     @property
     def targets(self):
         """Global target index of each synapse."""
-        return self.local_targets.astype(np.int64) + self.target_start
+        return self.targets_in()
+
+    def targets_in(self, chunk=slice(None)):
+        """Global target index of the synapses at store positions ``chunk``."""
+        local = self.local_targets[chunk]
+        if self.target_ids is not None:
+            return self.target_ids[local]
+        return local.astype(np.int64) + self.target_start
 
     def add(self, sources, targets, initial_values, given_positions=None):
         """Add the synapses of one connect call (global source and target

@@ -22,6 +22,7 @@ from . import construction
 from .connecting import Connecting
 from .delivery import AdditivePathway
 from .dynamics import ClockDrivenUpdate, SummedVariable
+from .as_group import SynapsesAsGroup
 from .indexing import Indexing
 from .namespace import SynapticNamespace, root_of
 from .neighbour_subexpressions import neighbour_subexpressions
@@ -34,8 +35,10 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
 
     Parameters
     ----------
-    source, target : NeuronGroup
-        ``target`` defaults to ``source``.
+    source, target : NeuronGroup, Subgroup or Synapses
+        ``target`` defaults to ``source``. A Synapses stands for its
+        synapses (as_group.py): code writes or sums into them as ``x_post``,
+        or reads them as ``x_pre``.
     model : str, optional
         The synapse model: per-synapse parameters (``'w : siemens'``),
         ``(shared)`` parameters, differential equations integrated every step
@@ -78,13 +81,11 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                  method_options=None):
         super().__init__(name, namespace)
         target = source if target is None else target
-        for role, group in (("source", source), ("target", target)):
-            if not isinstance(group, NeuronPopulation):
-                raise TypeError(f"Synapses '{self.name}': the {role} must be a NeuronGroup or "
-                                "a subgroup, "
-                                f"got {type(group).__name__}")
-        self.source, self.target = source, target
         owner = f"Synapses '{self.name}'"
+        source, target = (self._as_group(group, role, owner, on_pre if role == "source"
+                                         else on_post)
+                          for role, group in (("source", source), ("target", target)))
+        self.source, self.target = source, target
         if pre is not None or post is not None:
             raise TypeError(f"{owner}: 'pre'/'post' are Brian 1 names; use on_pre/on_post")
         try:
@@ -100,7 +101,8 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self._classify_equations(owner)
         self._set_pathway_events(on_event, owner)
         self._initial_values = self._homogeneous_delays(delay, owner)
-        self._store = SynapseStore(source.N, target.start, self._store_dtypes())
+        self._store = SynapseStore(source.N, target.start, self._store_dtypes(),
+                                   getattr(target, "ids", None))
         self._declare_variables()
         self.resolver = Resolver(owner, self.variables, self._subexpressions,
                                  {"N_pre": source.N, "N_post": target.N}, self.namespaces,
@@ -116,6 +118,21 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self.summed_updates = []
         self.event_driven_constants = {}  # constants of the event-driven solution, per run
         self._frozen = True
+
+    @staticmethod
+    def _as_group(group, role, owner, events_code):
+        """The source or target as the group its code reads: a NeuronGroup
+        or subgroup, or another Synapses' synapses (as_group.py)."""
+        if isinstance(group, Synapses):
+            if events_code is not None:
+                raise TypeError(f"{owner}: on_{'pre' if role == 'source' else 'post'} needs "
+                                f"spikes of the {role}, and Synapses '{group.name}' has none "
+                                "(only a NeuronGroup spikes)")
+            return SynapsesAsGroup.of(group)
+        if not isinstance(group, NeuronPopulation):
+            raise TypeError(f"{owner}: the {role} must be a NeuronGroup, a subgroup or "
+                            f"Synapses, got {type(group).__name__}")
+        return group
 
     def _add_neighbour_subexpressions(self):
         """Subexpressions of the source and target groups that the model or
@@ -389,6 +406,9 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                                  f"write {self.name}.{eq.name} = linked_var(group, 'variable')")
         for link in self._remote_links.values():
             link.run_namespace = run_namespace
+        for group in (self.source, self.target):
+            if isinstance(group, SynapsesAsGroup):
+                group.check_unchanged(owner)
         if self._delay_dt is not None and abs(self._delay_dt - clock.dt_) > 1e-12 * clock.dt_:
             raise ValueError(f"{owner}: delays were set with dt = {self._delay_dt * 1e3:g} ms, "
                              f"but the run uses dt = {clock.dt_ * 1e3:g} ms; set dt first")
@@ -420,6 +440,12 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         target, then the target's synapses in store order: the same on any
         number of ranks) and where this rank's share starts in it
         (collective)."""
+        if self._onto_synapses:
+            # Their targets are not blocks of ids: target-major order would
+            # depend on the number of ranks.
+            raise NotImplementedError(
+                f"Synapses '{self.name}': checkpoints (store(), restore(), run(checkpoint=)) "
+                "of Synapses whose source or target is another Synapses are not supported")
         row_starts = self._store.target_row_starts(self.target.n_local)
         offset = get_comm().exscan(len(self._store)) or 0
         return row_starts, offset
@@ -511,7 +537,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         per-synapse constants (``x_post += w``) to postsynaptic variables.
         Returns the AdditivePathway, or None for the general path."""
         if len(self._pathway_objects) != 1 or self.event_driven is not None or \
-                self._clock_driven_equations is not None:
+                self._clock_driven_equations is not None or self._store.target_ids is not None:
             return None
         (pathway,) = self._pathway_objects.values()
         if pathway.prepost != "pre" or len(pathway.statements.statements) != 1 or \

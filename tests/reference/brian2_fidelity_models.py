@@ -531,7 +531,55 @@ def synaptic_linked_variable(sim):
                 G_end=np.asarray(S.G_[:]))
 
 
+def synapses_onto_synapses(sim):
+    """Synapses whose source or target is another Synapses (Izhikevich
+    2007's dopamine onto STDP synapses, Stimberg et al. 2018's astrocytes):
+    a pathway writing the target synapses' clock-driven variable, a summed
+    variable into a synaptic parameter (generator syntax over synapse ids),
+    a summed variable from the synapses into neurons, and connect
+    conditions reading synaptic variables (``k_post``, ``k_pre``), Brian2's
+    short generator form ``j='expr if cond'``. The
+    synapses' ids interleave over the ranks that hold them (source-major
+    ids, targets split over ranks)."""
+    ms = sim.ms
+    pre = sim.NeuronGroup(3, "dv/dt = (1.1 + 0.1*i - v)/(5*ms) : 1", threshold="v > 1",
+                          reset="v = 0", method="exact")
+    post = sim.NeuronGroup(4, "dv/dt = -v/(10*ms) : 1", method="exact")
+    S = sim.Synapses(pre, post, """w : 1
+                                  k : integer (constant)
+                                  G : 1
+                                  dd/dt = -d/(20*ms) : 1 (clock-driven)
+                                  dc/dt = (d - c)/(10*ms) : 1 (clock-driven)
+                                  dy/dt = (G - y)/(5*ms) : 1 (clock-driven)""",
+                     on_pre="v_post += w*(1 + c)", method="euler")
+    S.connect()
+    S.w = "0.2 + 0.05*j"
+    S.k = "(i + j) % 2"
+    modulator = sim.NeuronGroup(2, "dv/dt = (1.2 + 0.3*i - v)/(7*ms) : 1", threshold="v > 1",
+                                reset="v = 0", method="exact")
+    reward = sim.Synapses(modulator, S, on_pre="d_post += 0.5")
+    reward.connect("i == k_post")
+    level = sim.Synapses(modulator, S, "G_post = v_pre : 1 (summed)")
+    level.connect(j="m for m in range(i, N_post, 3)")
+    gate = sim.Synapses(modulator, S, on_pre="c_post += 0.1")
+    gate.connect(j="2*i + 7 if i < 1")  # Brian2's short form: one candidate, kept if
+    astro = sim.NeuronGroup(2, "Y : 1")
+    uptake = sim.Synapses(S, astro, "Y_post = y_pre + 0.1*i : 1 (summed)")
+    uptake.connect("k_pre == j")
+    syn_mon = sim.StateMonitor(S, ["d", "c", "y", "G"], record=True)
+    post_mon = sim.StateMonitor(post, "v", record=True)
+    astro_mon = sim.StateMonitor(astro, "Y", record=True)
+    sim.run(40 * ms)
+    return dict(d=np.asarray(syn_mon.d), c=np.asarray(syn_mon.c), y=np.asarray(syn_mon.y),
+                G=np.asarray(syn_mon.G), v=np.asarray(post_mon.v), Y=np.asarray(astro_mon.Y),
+                reward_i=np.asarray(reward.i[:]), reward_j=np.asarray(reward.j[:]),
+                level_j=np.asarray(level.j[:]), gate_j=np.asarray(gate.j[:]), uptake_i=np.asarray(uptake.i[:]),
+                uptake_j=np.asarray(uptake.j[:]), S_i=np.asarray(S.i[:]),
+                S_j=np.asarray(S.j[:]))
+
+
 MODELS = {
+    "synapses_onto_synapses": synapses_onto_synapses,
     "synaptic_linked_variable": synaptic_linked_variable,
     "presynaptic_writes": presynaptic_writes,
     "neighbour_subexpressions": neighbour_subexpressions,
