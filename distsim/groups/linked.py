@@ -5,6 +5,7 @@ import numpy as np
 from ..core.scheduling import CodeObject
 from ..core.variableview import VariableView
 from ..parallel.comm import get_comm
+from ..parallel.gather import allgather_blocks
 from ..units import DimensionMismatchError
 
 
@@ -200,8 +201,7 @@ class RemoteLink(CodeObject):
         local = np.ascontiguousarray(local, dtype=np.float64)
         if self._counts is None:
             self._counts = np.asarray(comm.allgather(len(local)), dtype=np.int64)
-        everything = np.empty(int(self._counts.sum()), dtype=np.float64)
-        comm.Allgatherv(local, [everything, self._counts])
+        everything = allgather_blocks(local, self._counts)
         if self.local_indices is None:
             self.values[:] = everything[self.scalar_index]
         else:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..parallel import get_comm
+from ..parallel.gather import allgather_blocks
 
 
 class SynapsesAsGroup:
@@ -57,6 +58,9 @@ class SynapsesAsGroup:
         self._order = np.argsort(ids, kind="stable")
         self._sorted = ids[self._order]
         self.n_local = len(ids)
+        comm = get_comm()
+        self._counts = np.asarray(comm.allgather(self.n_local), dtype=np.int64)
+        self._all_ids = allgather_blocks(ids, self._counts)  # rank order
 
     def __repr__(self):
         return f"<Synapses '{self.name}' as the group of its {self.N} synapses>"
@@ -94,12 +98,10 @@ class SynapsesAsGroup:
     # -- values --------------------------------------------------------------------
     def gather_state(self, variable):
         """Every synapse's value of ``variable``, by id, on every rank.
-        Collective (an allgather of this rank's values and ids)."""
-        values = self.variables.arrays[variable]
-        parts = get_comm().allgather((self.ids, values))
+        Collective (one Allgatherv of the values; the ids were gathered once)."""
+        values = allgather_blocks(self.variables.arrays[variable], self._counts)
         out = np.empty(self.N, dtype=values.dtype)
-        for ids, part in parts:
-            out[ids] = part
+        out[self._all_ids] = values
         return out
 
 
