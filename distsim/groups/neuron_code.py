@@ -185,7 +185,7 @@ class NeuronStateUpdate(_SpikingCode):
         elif G.state_updater is not None:
             updater = G.state_updater
             if G._update_parameters is not None:
-                updater.prepare(G._update_parameters, dt, G.n_local)
+                updater.prepare(G._update_parameters, dt, G.n_local, G._update_changing)
             # The exact updater needs only the state; the others evaluate the
             # right-hand sides, whose namespace holds views that write through.
             namespace = state if updater.name == "exact" else \

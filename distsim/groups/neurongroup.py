@@ -293,6 +293,7 @@ class NeuronGroup(NeuronPopulation):
             changing = self._written_during_run() | set(self._links)
             if changing & set(self.state_updater.parameters):
                 self._update_parameters = params
+                self._update_changing = changing & set(self.state_updater.parameters)
         self._update_constants = constants
 
     def _state_updater_for(self, constants):

@@ -162,9 +162,10 @@ class _Updater:
             raise IntegrationError(f"{self.owner}: {method} cannot integrate stochastic "
                                    f"equations (xi); {advice}")
 
-    def prepare(self, parameter_values, dt, n_local):
+    def prepare(self, parameter_values, dt, n_local, changed=None):
         """Prepare a run (``parameter_values``: name -> local array or
-        scalar of the coefficients' parameters); nothing by default."""
+        scalar of the coefficients' parameters; ``changed``: see
+        `ExactUpdater.prepare`); nothing by default."""
 
 
 class ExactUpdater(_Updater):
@@ -194,28 +195,38 @@ class ExactUpdater(_Updater):
             {str(s) for s in set().union(*(e.free_symbols for e in list(a_matrix) + b_vector))},
         ) if rhs else []
         param_symbols = [symbols[p] for p in self.parameters]
+        #: The parameters of the coefficient matrix A (the others are in b).
+        self.matrix_parameters = {str(s) for e in list(a_matrix) for s in e.free_symbols}
         n = len(self.variables)
         self._a_entries = [[sympy.lambdify(param_symbols, a_matrix[k, l], "numpy")
                             for l in range(n)] for k in range(n)]
         self._b_entries = [sympy.lambdify(param_symbols, b_vector[k], "numpy") for k in range(n)]
         self._frozen = [k for k, name in enumerate(self.variables) if name in self.unless_refractory]
         self._matrices = None
+        self._last_a = None  # (dt, A's entries) of the last prepare
 
-    def prepare(self, parameter_values, dt, n_local):
+    def prepare(self, parameter_values, dt, n_local, changed=None):
         """Compute the update matrices for this run.
 
         ``parameter_values`` maps each parameter in the coefficients to its
-        local array (or scalar).
+        local array (or scalar). ``changed``: during a run, the parameters
+        that may have changed since the last call (None: any); the matrix
+        A is kept when none of its parameters is among them.
         """
         n = len(self.variables)
         args = [parameter_values[p] for p in self.parameters]
-        a = [[np.asarray(self._a_entries[k][l](*args), dtype=float) for l in range(n)]
-             for k in range(n)]
+        kept = changed is not None and self._last_a is not None and \
+            self._last_a[0] == dt and not set(changed) & self.matrix_parameters
+        if kept:
+            a = self._last_a[1]
+        else:
+            # A per-neuron parameter that has one value on this rank (PyNN's
+            # cells keep every parameter per neuron) gives shared
+            # coefficients: the fast path below, exactly.
+            a = [[_shared_if_uniform(np.asarray(self._a_entries[k][l](*args), dtype=float))
+                  for l in range(n)] for k in range(n)]
+            self._last_a = (dt, a)
         b = [np.asarray(self._b_entries[k](*args), dtype=float) for k in range(n)]
-        # A per-neuron parameter that has one value on this rank (PyNN's
-        # cells keep every parameter per neuron) gives shared coefficients:
-        # the fast path below, exactly.
-        a = [[_shared_if_uniform(entry) for entry in row] for row in a]
         self._offsets = None
         if all(entry.ndim == 0 for row in a for entry in row):
             # Coefficients shared by all neurons; parameters only in the
@@ -256,17 +267,47 @@ class ExactUpdater(_Updater):
                     self._matrices[free][:, n] = offsets[:, 0]
                     self._offsets[free] = np.zeros((0, 0))
             return
+        # Coefficients per neuron: x' = e^{A dt} x + Phi b per neuron, the
+        # propagators e^{A dt} and Phi = int_0^dt e^{A s} ds kept while A
+        # stays the same (parameters that change during a run, such as a
+        # current written by synapses, usually sit in b only).
         shape = np.broadcast_shapes(*(x.shape for row in a for x in row), *(x.shape for x in b))
-        augmented = np.zeros(shape + (n + 1, n + 1))
+        a_stack = np.zeros(shape + (n, n))
+        b_stack = np.zeros(shape + (n,))
         for k in range(n):
             for l in range(n):
-                augmented[..., k, l] = a[k][l]
-            augmented[..., k, n] = b[k]
-        self._matrices = {True: expm(augmented * dt)}
-        if self._frozen:
-            refractory = augmented.copy()
-            refractory[..., self._frozen, :] = 0.0
-            self._matrices[False] = expm(refractory * dt)
+                a_stack[..., k, l] = a[k][l]
+            b_stack[..., k] = b[k]
+        self._matrices = {}
+        for free in (True, False):
+            if not free and not self._frozen:
+                continue
+            if not free:
+                a_stack[..., self._frozen, :] = 0.0
+                b_stack[..., self._frozen] = 0.0
+            exp_a, phi = self._propagators(free, a_stack, dt, kept)
+            matrix = np.empty(shape + (n, n + 1))
+            matrix[..., :n] = exp_a
+            matrix[..., n] = np.einsum("...kl,...l->...k", phi, b_stack)
+            self._matrices[free] = matrix
+
+    def _propagators(self, free, a_stack, dt, kept=False):
+        """(e^{A dt}, Phi) for the per-neuron matrices ``a_stack``, computed
+        again only when they or dt changed since the last call (``kept``: A
+        is known to be the last call's)."""
+        cache = self.__dict__.setdefault("_propagator_cache", {})
+        cached = cache.get(free)
+        if cached is not None and cached[0] == dt and cached[1].shape == a_stack.shape and \
+                (kept or np.array_equal(cached[1], a_stack)):
+            return cached[2], cached[3]
+        n = a_stack.shape[-1]
+        big = np.zeros(a_stack.shape[:-2] + (2 * n, 2 * n))
+        big[..., :n, :n] = a_stack * dt
+        big[..., :n, n:] = np.eye(n) * dt
+        exp_big = expm(big)
+        exp_a, phi = exp_big[..., :n, :n].copy(), exp_big[..., :n, n:].copy()
+        cache[free] = (dt, a_stack.copy(), exp_a, phi)
+        return exp_a, phi
 
     def _apply(self, matrix, values, offsets=None):
         n = len(self.variables)

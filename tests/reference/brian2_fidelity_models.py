@@ -578,7 +578,34 @@ def synapses_onto_synapses(sim):
                 S_j=np.asarray(S.j[:]))
 
 
+def per_neuron_exact_with_input(sim):
+    """Linear equations integrated exactly with time constants that differ
+    between neurons, driven by a current that synapses set at every step
+    (a summed variable): the exact step with per-neuron coefficients and a
+    parameter that changes during the run (Maass et al. 2002's liquid), with
+    a variable held while refractory."""
+    ms = sim.ms
+    drive = sim.NeuronGroup(3, "dx/dt = (1.5 + 0.2*i - x)/(4*ms) : 1", threshold="x > 1",
+                            reset="x = 0", method="exact")
+    G = sim.NeuronGroup(4, """dv/dt = (I - v)/tau : 1 (unless refractory)
+                              dw/dt = (v - w)/tau2 : 1
+                              tau : second (constant)
+                              tau2 : second (constant)
+                              I : 1""", threshold="v > 0.6", reset="v = 0",
+                        refractory=2 * ms, method="exact")
+    G.tau = "(3 + 2*i)*ms"
+    G.tau2 = "(8 - i)*ms"
+    S = sim.Synapses(drive, G, "I_post = (0.4 + 0.1*j)*(1 + x_pre) : 1 (summed)")
+    S.connect()
+    spikes = sim.SpikeMonitor(G)
+    mon = sim.StateMonitor(G, ["v", "w", "I"], record=True)
+    sim.run(40 * ms)
+    return dict(v=np.asarray(mon.v), w=np.asarray(mon.w), I=np.asarray(mon.I),
+                spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_))
+
+
 MODELS = {
+    "per_neuron_exact_with_input": per_neuron_exact_with_input,
     "synapses_onto_synapses": synapses_onto_synapses,
     "synaptic_linked_variable": synaptic_linked_variable,
     "presynaptic_writes": presynaptic_writes,
