@@ -10,7 +10,8 @@ import numpy as np
 from ..core.random import stream_key
 from ..model.expressions import (ANY_DIMENSION, Expression, ExpressionError, RandomContext,
                                  Statements, SubexpressionNamespace, Subexpressions)
-from ..parallel import get_comm
+from ..parallel import block_range, get_comm
+from ..parallel.gather import allgather_blocks
 from ..parallel.guard import collective_call
 from ..units import DimensionMismatchError, Quantity, as_quantity
 from ..utils.frames import caller_namespace
@@ -64,6 +65,24 @@ class NeuronPopulation(Group):
             cached.setflags(write=False)
             object.__setattr__(self, "_local_indices", cached)
         return cached
+
+    def gather_local(self, local):
+        """Every rank's values of a per-neuron array (``local``: this rank's,
+        one per local neuron), in index order, on every rank. Collective:
+        one Allgatherv (the blocks' lengths follow from the partition)."""
+        counts = self.__dict__.get("_block_lengths")
+        if counts is None:
+            root = self.__dict__.get("parent", self)
+            first = getattr(self, "sub_start", 0)
+            size = get_comm().Get_size()
+            bounds = [block_range(root.N, rank, size) for rank in range(size)]
+            counts = np.array([max(0, min(stop, first + self.N) - max(start, first))
+                               for start, stop in bounds], dtype=np.int64)
+            object.__setattr__(self, "_block_lengths", counts)
+        if len(local) != self.n_local:
+            raise ValueError(f"{self.owner}: {len(local)} local values for {self.n_local} "
+                             "local neurons")
+        return allgather_blocks(local, counts)
 
     def owns(self, indices):
         """Whether this rank owns each of the neurons ``indices``."""
@@ -198,8 +217,7 @@ class NeuronPopulation(Group):
             if link is not None:  # its values live on other ranks
                 link.refresh()
             if self._is_subexpression(name):
-                values = np.concatenate(get_comm().allgather(
-                    self.subexpression_values(name, run_namespace)))
+                values = self.gather_local(self.subexpression_values(name, run_namespace))
                 if isinstance(index, str):
                     index = self._condition_mask(index, run_namespace)
                 return self._with_units(name, values[index])
@@ -207,7 +225,7 @@ class NeuronPopulation(Group):
                 # One value for the whole group (stored alongside each neuron).
                 values = np.concatenate(get_comm().allgather(self._local_state[name][:1]))
                 return self._with_units(name, values[:1])[0] if len(values) else None
-            values = np.concatenate(get_comm().allgather(self._local_state[name]))
+            values = self.gather_local(self._local_state[name])
             if isinstance(index, str):
                 index = self._condition_mask(index)
             return self._with_units(name, values[index])
@@ -257,7 +275,7 @@ class NeuronPopulation(Group):
         ns = self._namespace(self.resolver.constants(expr.identifiers, run_namespace or {},
                                                      condition))
         local = np.broadcast_to(np.asarray(expr.evaluate(ns), dtype=bool), (self.n_local,))
-        return np.concatenate(get_comm().allgather(np.ascontiguousarray(local)))
+        return self.gather_local(np.ascontiguousarray(local))
 
     def set_variable(self, name, index, value, raw=False, level=0):
         """``G.name[index] = value``: each rank sets the neurons it owns.

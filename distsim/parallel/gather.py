@@ -2,14 +2,6 @@
 import numpy as np
 
 from .comm import get_comm
-from .partition import block_range
-
-
-def block_counts(n: int, size: int) -> np.ndarray:
-    """The block lengths of ``n`` elements over ``size`` ranks (block_range),
-    known to every rank without communication."""
-    bounds = [block_range(n, rank, size)[0] for rank in range(size)] + [int(n)]
-    return np.diff(np.asarray(bounds, dtype=np.int64))
 
 
 def allgather_blocks(local: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:

@@ -12,7 +12,6 @@ import numpy as np
 from .._ext import synapse_store
 from ..codegen.kernels import FixedArray, address, fixed_address
 from ..parallel import get_comm
-from ..parallel.gather import allgather_blocks, block_counts
 
 
 def root_of(group):
@@ -29,11 +28,7 @@ def gather_state(group, variable):
     gather = getattr(type(group), "gather_state", None)
     if gather is not None:
         return gather(group, variable)
-    local = group.variables.arrays[variable]
-    # A NeuronGroup's blocks have known lengths: one Allgatherv.
-    counts = block_counts(group.N, get_comm().Get_size()) \
-        if "parent" not in group.__dict__ and len(local) == group.n_local else None
-    return allgather_blocks(local, counts)
+    return group.gather_local(group.variables.arrays[variable])
 
 
 class SynapticNamespace:
