@@ -561,6 +561,8 @@ def test_synapses_onto_synapses_are_checked():
         X.connect_local([0], [0])
     X.connect("i == j % 3")
     assert list(X.j[:]) == [0, 3, 6, 1, 4, 7, 2, 5, 8]
+    S.w = "0.1*i + 0.01*j"
+    assert np.allclose(X.w_post, np.asarray(S.w[:])[X.j[:]])  # Brian2's X.w_post
     with pytest.raises(NotImplementedError, match="checkpoints"):
         distsim.store()
     S.connect(i=0, j=0)  # moves S's synapses: X's would name the wrong ones

@@ -58,9 +58,10 @@ class SynapsesAsGroup:
         self._order = np.argsort(ids, kind="stable")
         self._sorted = ids[self._order]
         self.n_local = len(ids)
-        comm = get_comm()
-        self._counts = np.asarray(comm.allgather(self.n_local), dtype=np.int64)
-        self._all_ids = allgather_blocks(ids, self._counts)  # rank order
+        self._counts = np.asarray(get_comm().allgather(self.n_local), dtype=np.int64)
+        # Every synapse's id in rank order: only for reading the synapses as
+        # a source (their values on every rank), so only made then.
+        self._all_ids = None
 
     def __repr__(self):
         return f"<Synapses '{self.name}' as the group of its {self.N} synapses>"
@@ -96,9 +97,16 @@ class SynapsesAsGroup:
         return None
 
     # -- values --------------------------------------------------------------------
+    def get_variable(self, name, index=slice(None)):
+        """The synapses' values of ``name`` by id, with units (as
+        ``synapses.name[:]``; what ``X.name_post`` reads). Collective."""
+        return self.synapses.get_variable(name, index)
+
     def gather_state(self, variable):
         """Every synapse's value of ``variable``, by id, on every rank.
         Collective (one Allgatherv of the values; the ids were gathered once)."""
+        if self._all_ids is None:
+            self._all_ids = allgather_blocks(self.ids, self._counts)
         values = allgather_blocks(self.variables.arrays[variable], self._counts)
         out = np.empty(self.N, dtype=values.dtype)
         out[self._all_ids] = values
