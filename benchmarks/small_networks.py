@@ -80,6 +80,33 @@ print(f"SIMULATED {time.perf_counter() - started:.4f}")
 """
 
 
+# Exact steps with per-neuron time constants and currents that synapses set
+# at every step (the form of Maass et al. 2002's liquid): the per-neuron
+# propagators are kept while only the currents change.
+LIQUID = """
+import sys, time
+from brian2 import *
+duration = float(sys.argv[1])
+N = 200
+G = NeuronGroup(N, '''dv/dt = (I_syn + I_b - v)/tau : 1 (unless refractory)
+                      tau : second (constant)
+                      I_b : 1 (constant)
+                      I_syn : 1''', threshold='v > 1', reset='v = 0', refractory=2*ms,
+                method='exact')
+G.tau = '(20 + 10.0*i/N)*ms'
+G.I_b = '0.95 + 0.1*i/N'
+S = Synapses(G, G, '''w : 1
+                      dx/dt = -x/(3*ms) : 1 (clock-driven)
+                      I_syn_post = w*x : 1 (summed)''', on_pre='x += 1', method='exact')
+S.connect('(i*7 + j*3) % 10 == 0')
+S.w = 0.05
+spikes = SpikeMonitor(G)
+started = time.perf_counter()
+run(duration*second)
+print(f"SIMULATED {time.perf_counter() - started:.4f}")
+"""
+
+
 def stdp_seconds(python_command, duration, script):
     out = subprocess.run(python_command + [script, str(duration)], capture_output=True,
                          text=True, env=ENV, timeout=3600)
@@ -111,6 +138,8 @@ def _cell(value, values):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="first words of the models to run "
+                        "(default: all)")
     args = parser.parse_args()
     os.environ.update(ENV)  # run_for_result's commands take the environment
     models = os.path.join(PEERS, "distsim_models.py")
@@ -123,6 +152,11 @@ def main():
         script = os.path.join(tmp, "stdp_example.py")
         with open(script, "w") as f:
             f.write(STDP_EXAMPLE)
+        liquid = os.path.join(tmp, "liquid.py")
+        with open(liquid, "w") as f:
+            f.write(LIQUID)
+        stdp_seconds([BRIAN2_PYTHON], 0.1, liquid)
+        stdp_seconds(as_brian2[1], 0.1, liquid)
         # Warm Brian2's and distsim's compiled-code caches first.
         cuba_seconds(brian2_cuba, 0.1)
         cuba_seconds(distsim_cuba[1], 0.1)
@@ -140,8 +174,16 @@ def main():
                 "distsim 2": lambda d: stdp_seconds(as_brian2[2], d, script),
                 "runtime": lambda d: stdp_seconds([BRIAN2_PYTHON], d, script),
                 "standalone": None}),
+            ("Liquid: exact steps, per-neuron tau, summed currents", 1, 3, {
+                "distsim 1": lambda d: stdp_seconds(as_brian2[1], d, liquid),
+                "distsim 2": lambda d: stdp_seconds(as_brian2[2], d, liquid),
+                "runtime": lambda d: stdp_seconds([BRIAN2_PYTHON], d, liquid),
+                "standalone": None}),
         ]
         for name, short, long, measures in cases:
+            if args.only and name.split()[0].rstrip(":'s").lower() not in \
+                    [o.lower() for o in args.only]:
+                continue
             found = {column: marginal(measure, short, long, args.repeats)
                      if measure is not None else (None, [])
                      for column, measure in measures.items()}
