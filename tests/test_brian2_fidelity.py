@@ -579,11 +579,12 @@ def test_timed_array_takes_an_array_of_times_as_in_brian2():
     assert float(ta(1.5 * distsim.ms) / distsim.Hz) == 2
 
 
+@pytest.mark.parametrize("model", ["per_neuron_exact_with_input", "shared_exact_with_input"])
 @pytest.mark.parametrize("target", ["cython", "numpy"])
-def test_exact_steps_with_per_neuron_coefficients_and_a_changing_input_as_in_brian2(target):
-    # The propagators are kept while only the input changes (their
-    # coefficients are per neuron); the input enters each step.
-    reference, ours = run_both_on_target("per_neuron_exact_with_input", target)
+def test_exact_steps_with_a_changing_input_as_in_brian2(target, model):
+    # The propagators are kept while only the input changes (coefficients
+    # per neuron, or shared by all); the input enters each step.
+    reference, ours = run_both_on_target(model, target)
     assert len(reference["spike_t"]) >= 10
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)

@@ -244,13 +244,9 @@ class ExactUpdater(_Updater):
                     a_used[self._frozen, :] = 0.0
                     b_used = [np.zeros_like(x) if k in self._frozen else x
                               for k, x in enumerate(b_used)]
-                big = np.zeros((2 * n, 2 * n))
-                big[:n, :n] = a_used * dt
-                big[:n, n:] = np.eye(n) * dt
-                exp_big = expm(big)
+                exp_a, phi = self._propagators(free, a_used, dt, kept)
                 matrix = np.zeros((n, n + 1))
-                matrix[:, :n] = exp_big[:n, :n]
-                phi = exp_big[:n, n:]
+                matrix[:, :n] = exp_a
                 b_stack = np.array(b_used)
                 if b_stack.ndim == 1:  # b shared too: fold it into the matrix
                     matrix[:, n] = phi @ b_stack
@@ -272,33 +268,42 @@ class ExactUpdater(_Updater):
         # stays the same (parameters that change during a run, such as a
         # current written by synapses, usually sit in b only).
         shape = np.broadcast_shapes(*(x.shape for row in a for x in row), *(x.shape for x in b))
-        a_stack = np.zeros(shape + (n, n))
+        a_stack = None
+        if not kept:
+            a_stack = np.zeros(shape + (n, n))
+            for k in range(n):
+                for l in range(n):
+                    a_stack[..., k, l] = a[k][l]
         b_stack = np.zeros(shape + (n,))
         for k in range(n):
-            for l in range(n):
-                a_stack[..., k, l] = a[k][l]
             b_stack[..., k] = b[k]
-        self._matrices = {}
+        # With A kept, the last matrices are updated in place: only their
+        # constant column changes.
+        matrices = self._matrices if kept and self._matrices else {}
         for free in (True, False):
             if not free and not self._frozen:
                 continue
             if not free:
-                a_stack[..., self._frozen, :] = 0.0
+                if a_stack is not None:
+                    a_stack[..., self._frozen, :] = 0.0
                 b_stack[..., self._frozen] = 0.0
             exp_a, phi = self._propagators(free, a_stack, dt, kept)
-            matrix = np.empty(shape + (n, n + 1))
-            matrix[..., :n] = exp_a
+            matrix = matrices.get(free)
+            if matrix is None or matrix.shape != shape + (n, n + 1):
+                matrix = matrices[free] = np.empty(shape + (n, n + 1))
+                matrix[..., :n] = exp_a
             matrix[..., n] = np.einsum("...kl,...l->...k", phi, b_stack)
-            self._matrices[free] = matrix
+        self._matrices = matrices
 
     def _propagators(self, free, a_stack, dt, kept=False):
-        """(e^{A dt}, Phi) for the per-neuron matrices ``a_stack``, computed
-        again only when they or dt changed since the last call (``kept``: A
-        is known to be the last call's)."""
+        """(e^{A dt}, Phi) for the matrix A (``a_stack``: one, or one per
+        neuron), computed again only when it or dt changed since the last
+        call (``kept``: A is known to be the last call's; ``a_stack`` may
+        then be None)."""
         cache = self.__dict__.setdefault("_propagator_cache", {})
         cached = cache.get(free)
-        if cached is not None and cached[0] == dt and cached[1].shape == a_stack.shape and \
-                (kept or np.array_equal(cached[1], a_stack)):
+        if cached is not None and cached[0] == dt and (kept or (
+                cached[1].shape == a_stack.shape and np.array_equal(cached[1], a_stack))):
             return cached[2], cached[3]
         n = a_stack.shape[-1]
         big = np.zeros(a_stack.shape[:-2] + (2 * n, 2 * n))

@@ -584,6 +584,16 @@ def per_neuron_exact_with_input(sim):
     (a summed variable): the exact step with per-neuron coefficients and a
     parameter that changes during the run (Maass et al. 2002's liquid), with
     a variable held while refractory."""
+    return _exact_with_input(sim, "(3 + 2*i)*ms", "(8 - i)*ms")
+
+
+def shared_exact_with_input(sim):
+    """`per_neuron_exact_with_input` with time constants shared by all
+    neurons: one propagator for all, the changing current per neuron."""
+    return _exact_with_input(sim, "5*ms", "7*ms")
+
+
+def _exact_with_input(sim, tau, tau2):
     ms = sim.ms
     drive = sim.NeuronGroup(3, "dx/dt = (1.5 + 0.2*i - x)/(4*ms) : 1", threshold="x > 1",
                             reset="x = 0", method="exact")
@@ -593,8 +603,8 @@ def per_neuron_exact_with_input(sim):
                               tau2 : second (constant)
                               I : 1""", threshold="v > 0.6", reset="v = 0",
                         refractory=2 * ms, method="exact")
-    G.tau = "(3 + 2*i)*ms"
-    G.tau2 = "(8 - i)*ms"
+    G.tau = tau
+    G.tau2 = tau2
     S = sim.Synapses(drive, G, "I_post = (0.4 + 0.1*j)*(1 + x_pre) : 1 (summed)")
     S.connect()
     spikes = sim.SpikeMonitor(G)
@@ -606,6 +616,7 @@ def per_neuron_exact_with_input(sim):
 
 MODELS = {
     "per_neuron_exact_with_input": per_neuron_exact_with_input,
+    "shared_exact_with_input": shared_exact_with_input,
     "synapses_onto_synapses": synapses_onto_synapses,
     "synaptic_linked_variable": synaptic_linked_variable,
     "presynaptic_writes": presynaptic_writes,
