@@ -84,6 +84,12 @@ class NeuronPopulation(Group):
                              "local neurons")
         return allgather_blocks(local, counts)
 
+    def gather_state(self, variable):
+        """Every neuron's value of ``variable`` (a stored per-neuron array),
+        by index, on every rank: what synaptic code reads as ``x_pre``.
+        Collective."""
+        return self.gather_local(self.variables.arrays[variable])
+
     def owns(self, indices):
         """Whether this rank owns each of the neurons ``indices``."""
         indices = np.asarray(indices)

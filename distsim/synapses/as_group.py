@@ -30,8 +30,9 @@ class SynapsesAsGroup:
     owner_kind = "Synapses"
     #: Local arrays are the store's arrays: element k is at store position k.
     root_local_offset = 0
-    start = 0  # ids are not blocks: generators see the whole range,
-    order = 0  # and ownership is decided by `owns`
+    #: Ids are not blocks: generators see the whole range [start, stop), and
+    #: `owns` decides which ids this rank holds.
+    start = 0
 
     @classmethod
     def of(cls, synapses):

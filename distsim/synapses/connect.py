@@ -8,6 +8,7 @@ import numpy as np
 
 from .._ext import connect as connect_kernels
 from ..core.random import uniform
+from ..parallel import get_comm
 
 # Pairs considered per chunk of targets when a condition must be evaluated.
 PAIRS_PER_CHUNK = 1 << 22
@@ -114,7 +115,6 @@ def positions_in_call(sources, targets, n_targets):
     For targets whose ranks are not blocks of ids (another Synapses'
     synapses: as_group.py), where counting per source is not enough.
     """
-    from ..parallel import get_comm
     comm = get_comm()
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)

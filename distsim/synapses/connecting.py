@@ -23,7 +23,6 @@ from ..utils.frames import caller_namespace, constants_of
 from . import connect as rules
 from . import construction
 from . import generators
-from .namespace import gather_state
 
 
 class Connecting:
@@ -108,7 +107,7 @@ class Connecting:
         for name in sorted({w for code in codes for w in re.findall(r"[A-Za-z_]\w*", code)}):
             kind, variable = self.resolver.resolve(name)
             if kind == "pre" and variable not in gathered:
-                gathered[variable] = gather_state(self.source, variable)
+                gathered[variable] = self.source.gather_state(variable)
         return gathered
 
     def connect_local(self, sources, targets, values=None):
@@ -312,7 +311,7 @@ class Connecting:
         gathered = self.__dict__.get("_gathered_pre", {})
         if variable in gathered:
             return gathered[variable][indices]
-        return gather_state(group, variable)[indices]
+        return group.gather_state(variable)[indices]
 
     def _check_dimensionless(self, expr, run_namespace, owner, what):
         dim_of = self.resolver.dimension_of(run_namespace, expr.code)

@@ -11,7 +11,6 @@ import numpy as np
 
 from .._ext import synapse_store
 from ..codegen.kernels import FixedArray, address, fixed_address
-from ..parallel import get_comm
 
 
 def root_of(group):
@@ -19,16 +18,6 @@ def root_of(group):
     instance dict: called at every step, and a missing attribute goes
     through the group's ``__getattr__``, which looks for variables.)"""
     return group.__dict__.get("parent", group)
-
-
-def gather_state(group, variable):
-    """Every element's value of a group's ``variable`` on every rank, by
-    index: a NeuronGroup's blocks in rank order, or the synapses of a
-    Synapses by id (as_group.py). Collective."""
-    gather = getattr(type(group), "gather_state", None)
-    if gather is not None:
-        return gather(group, variable)
-    return group.gather_local(group.variables.arrays[variable])
 
 
 class SynapticNamespace:
@@ -47,7 +36,7 @@ class SynapticNamespace:
         (an allgather per variable: a collective whenever variables are
         given). Neuron arrays, never synapse arrays."""
         root = root_of(self.source)
-        return {v: gather_state(root, v) for v in variables}
+        return {v: root.gather_state(v) for v in variables}
 
     def postsynaptic_index(self, positions):
         """Index of each synapse's target in the target group's local arrays."""
