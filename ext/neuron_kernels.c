@@ -1997,6 +1997,7 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 
 /*--- Type declarations ---*/
 struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep;
+struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate;
 struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
 struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
@@ -2180,6 +2181,29 @@ struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep {
 
 
 /* "ext/neuron_kernels.pyx":391
+ * 
+ * 
+ * cdef class ExactUpdate:             # <<<<<<<<<<<<<<
+ *     """`exact_update` as an operation of the compiled step loop (its arrays
+ *     must stay alive and in place while the loop runs)."""
+*/
+struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate {
+  PyObject_HEAD
+  __pyx_t_7step_op_StepOp op;
+  double *values[32];
+  Py_ssize_t n_vars;
+  Py_ssize_t n;
+  double const *free_m;
+  double const *held_m;
+  double const *free_c;
+  double const *held_c;
+  uint8_t const *flags;
+  int per_neuron;
+  PyObject *keep_alive;
+};
+
+
+/* "ext/neuron_kernels.pyx":440
  * 
  * 
  * cdef class RefractoryFlags:             # <<<<<<<<<<<<<<
@@ -3565,6 +3589,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 static CYTHON_INLINE PyObject *__pyx_memview_get_double__const__(const char *itemp);
 
 /* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_uint8_t__const__(const char *itemp);
+
+/* MemviewDtypeToObject.proto */
 static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp);
 
 /* MemviewDtypeToObject.proto */
@@ -3939,6 +3966,7 @@ static Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__exact_pass(struct __p
 static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_14neuron_kernels__small_pass(struct __pyx_t_7distsim_4_ext_14neuron_kernels_ExactPass *, double, int64_t *); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_step_op(void *, int64_t, double, double); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron(Py_ssize_t, Py_ssize_t, Py_ssize_t, double **, double const *, double const *, double const *, double const *, int); /*proto*/
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_update_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
@@ -4067,6 +4095,10 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep___init__(struct _
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_9ExactStep_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static int __pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate___init__(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self, __Pyx_memviewslice __pyx_v_lastspike, __Pyx_memviewslice __pyx_v_refractory_steps, __Pyx_memviewslice __pyx_v_not_refractory); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *__pyx_v_self); /* proto */
@@ -4099,6 +4131,35 @@ static int __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactStep(PyObject *o, 
 #endif
 #if !CYTHON_VECTORCALL_TPNEW
 #define __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactStep __pyx_pw_7distsim_4_ext_14neuron_kernels_9ExactStep_1__init__
+#endif
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactUpdate __pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactUpdate __pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_1__init__
 #endif
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_RefractoryFlags(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
@@ -4267,12 +4328,14 @@ namespace {
     PyTypeObject *__pyx_ptype_5numpy_character;
     PyTypeObject *__pyx_ptype_5numpy_ufunc;
     PyObject *__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep;
+    PyObject *__pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate;
     PyObject *__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
     PyObject *__pyx_type___pyx_array;
     PyObject *__pyx_type___pyx_MemviewEnum;
     PyObject *__pyx_type___pyx_memoryview;
     PyObject *__pyx_type___pyx_memoryviewslice;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
     PyTypeObject *__pyx_array_type;
     PyTypeObject *__pyx_MemviewEnum_type;
@@ -4283,8 +4346,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[10];
-    PyObject *__pyx_string_tab[162];
+    PyObject *__pyx_codeobj_tab[13];
+    PyObject *__pyx_string_tab[169];
     PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4363,139 +4426,146 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[26]
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[27]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[28]
-#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[29]
-#define __pyx_kp_u_one_K_x_K_1_update_matrix_per_ne __pyx_string_tab[30]
-#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[31]
-#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[32]
-#define __pyx_kp_u_self_lastspike_self_op_self_refr __pyx_string_tab[33]
-#define __pyx_kp_u_self_op_self_s_cannot_be_convert __pyx_string_tab[34]
-#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[35]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[36]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[37]
-#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[38]
-#define __pyx_n_u_ASCII __pyx_string_tab[39]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[40]
-#define __pyx_n_u_ExactStep __pyx_string_tab[41]
-#define __pyx_n_u_ExactStep___reduce_cython __pyx_string_tab[42]
-#define __pyx_n_u_ExactStep___setstate_cython __pyx_string_tab[43]
-#define __pyx_n_u_ExactStep_step_op __pyx_string_tab[44]
-#define __pyx_n_u_Gt __pyx_string_tab[45]
-#define __pyx_n_u_GtE __pyx_string_tab[46]
-#define __pyx_n_u_Lt __pyx_string_tab[47]
-#define __pyx_n_u_LtE __pyx_string_tab[48]
-#define __pyx_n_u_RefractoryFlags __pyx_string_tab[49]
-#define __pyx_n_u_RefractoryFlags___reduce_cython __pyx_string_tab[50]
-#define __pyx_n_u_RefractoryFlags___setstate_cytho __pyx_string_tab[51]
-#define __pyx_n_u_RefractoryFlags_step_op __pyx_string_tab[52]
-#define __pyx_n_u_Sequence __pyx_string_tab[53]
-#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[54]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[55]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[56]
-#define __pyx_n_u_annotate __pyx_string_tab[57]
-#define __pyx_n_u_class __pyx_string_tab[58]
-#define __pyx_n_u_class_getitem __pyx_string_tab[59]
-#define __pyx_n_u_dict __pyx_string_tab[60]
-#define __pyx_n_u_func __pyx_string_tab[61]
-#define __pyx_n_u_getstate __pyx_string_tab[62]
-#define __pyx_n_u_import __pyx_string_tab[63]
-#define __pyx_n_u_main __pyx_string_tab[64]
-#define __pyx_n_u_module __pyx_string_tab[65]
-#define __pyx_n_u_name_2 __pyx_string_tab[66]
-#define __pyx_n_u_new __pyx_string_tab[67]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[68]
-#define __pyx_n_u_pyx_state __pyx_string_tab[69]
-#define __pyx_n_u_pyx_type __pyx_string_tab[70]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[71]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[72]
-#define __pyx_n_u_qualname __pyx_string_tab[73]
-#define __pyx_n_u_reduce __pyx_string_tab[74]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[75]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[76]
-#define __pyx_n_u_set_name __pyx_string_tab[77]
-#define __pyx_n_u_setstate __pyx_string_tab[78]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[79]
-#define __pyx_n_u_test __pyx_string_tab[80]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[81]
-#define __pyx_n_u_abc __pyx_string_tab[82]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[83]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[84]
-#define __pyx_n_u_base __pyx_string_tab[85]
-#define __pyx_n_u_c __pyx_string_tab[86]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[87]
-#define __pyx_n_u_count __pyx_string_tab[88]
-#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[89]
-#define __pyx_n_u_dt __pyx_string_tab[90]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[91]
-#define __pyx_n_u_encode __pyx_string_tab[92]
-#define __pyx_n_u_enumerate __pyx_string_tab[93]
-#define __pyx_n_u_error __pyx_string_tab[94]
-#define __pyx_n_u_exact_step __pyx_string_tab[95]
-#define __pyx_n_u_exact_update __pyx_string_tab[96]
-#define __pyx_n_u_exact_update_per_neuron __pyx_string_tab[97]
-#define __pyx_n_u_flags __pyx_string_tab[98]
-#define __pyx_n_u_format __pyx_string_tab[99]
-#define __pyx_n_u_fortran __pyx_string_tab[100]
-#define __pyx_n_u_free_c __pyx_string_tab[101]
-#define __pyx_n_u_free_m __pyx_string_tab[102]
-#define __pyx_n_u_held_c __pyx_string_tab[103]
-#define __pyx_n_u_held_m __pyx_string_tab[104]
-#define __pyx_n_u_held_matrices __pyx_string_tab[105]
-#define __pyx_n_u_held_matrix __pyx_string_tab[106]
-#define __pyx_n_u_held_offsets __pyx_string_tab[107]
-#define __pyx_n_u_i __pyx_string_tab[108]
-#define __pyx_n_u_id __pyx_string_tab[109]
-#define __pyx_n_u_index __pyx_string_tab[110]
-#define __pyx_n_u_items __pyx_string_tab[111]
-#define __pyx_n_u_itemsize __pyx_string_tab[112]
-#define __pyx_n_u_k __pyx_string_tab[113]
-#define __pyx_n_u_lastspike __pyx_string_tab[114]
-#define __pyx_n_u_matrices __pyx_string_tab[115]
-#define __pyx_n_u_matrix __pyx_string_tab[116]
-#define __pyx_n_u_memview __pyx_string_tab[117]
-#define __pyx_n_u_mode __pyx_string_tab[118]
-#define __pyx_n_u_n __pyx_string_tab[119]
-#define __pyx_n_u_n_spikes __pyx_string_tab[120]
-#define __pyx_n_u_n_vars __pyx_string_tab[121]
-#define __pyx_n_u_name __pyx_string_tab[122]
-#define __pyx_n_u_ndim __pyx_string_tab[123]
-#define __pyx_n_u_not_refractory __pyx_string_tab[124]
-#define __pyx_n_u_obj __pyx_string_tab[125]
-#define __pyx_n_u_offsets __pyx_string_tab[126]
-#define __pyx_n_u_p __pyx_string_tab[127]
-#define __pyx_n_u_pack __pyx_string_tab[128]
-#define __pyx_n_u_per_neuron __pyx_string_tab[129]
-#define __pyx_n_u_pop __pyx_string_tab[130]
-#define __pyx_n_u_refractory_flags __pyx_string_tab[131]
-#define __pyx_n_u_refractory_steps __pyx_string_tab[132]
-#define __pyx_n_u_register __pyx_string_tab[133]
-#define __pyx_n_u_self __pyx_string_tab[134]
-#define __pyx_n_u_setdefault __pyx_string_tab[135]
-#define __pyx_n_u_shape __pyx_string_tab[136]
-#define __pyx_n_u_shared __pyx_string_tab[137]
-#define __pyx_n_u_size __pyx_string_tab[138]
-#define __pyx_n_u_slot __pyx_string_tab[139]
-#define __pyx_n_u_spikes __pyx_string_tab[140]
-#define __pyx_n_u_start __pyx_string_tab[141]
-#define __pyx_n_u_step __pyx_string_tab[142]
-#define __pyx_n_u_step_op __pyx_string_tab[143]
-#define __pyx_n_u_stop __pyx_string_tab[144]
-#define __pyx_n_u_struct __pyx_string_tab[145]
-#define __pyx_n_u_t __pyx_string_tab[146]
-#define __pyx_n_u_threshold_level __pyx_string_tab[147]
-#define __pyx_n_u_threshold_op __pyx_string_tab[148]
-#define __pyx_n_u_threshold_variable __pyx_string_tab[149]
-#define __pyx_n_u_unpack __pyx_string_tab[150]
-#define __pyx_n_u_update __pyx_string_tab[151]
-#define __pyx_n_u_values __pyx_string_tab[152]
-#define __pyx_n_u_variables __pyx_string_tab[153]
-#define __pyx_n_u_x __pyx_string_tab[154]
-#define __pyx_n_b_O __pyx_string_tab[155]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[156]
-#define __pyx_kp_b_iso88591_q_vQc_A_V1Cs_CuG36FfASPSST_j_q __pyx_string_tab[157]
-#define __pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S __pyx_string_tab[158]
-#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[159]
-#define __pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a __pyx_string_tab[160]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[161]
+#define __pyx_kp_u_offsets_must_have_one_column_per_2 __pyx_string_tab[29]
+#define __pyx_kp_u_offsets_must_have_one_column_per __pyx_string_tab[30]
+#define __pyx_kp_u_one_K_x_K_1_update_matrix_per_ne __pyx_string_tab[31]
+#define __pyx_kp_u_one_flag_and_one_refractory_peri __pyx_string_tab[32]
+#define __pyx_kp_u_one_refractoriness_flag_per_elem __pyx_string_tab[33]
+#define __pyx_kp_u_one_refractoriness_flag_per_neur __pyx_string_tab[34]
+#define __pyx_kp_u_self_free_c_self_free_m_self_hel __pyx_string_tab[35]
+#define __pyx_kp_u_self_lastspike_self_op_self_refr __pyx_string_tab[36]
+#define __pyx_kp_u_self_op_self_s_cannot_be_convert __pyx_string_tab[37]
+#define __pyx_kp_u_state_variables_must_have_one_le __pyx_string_tab[38]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[39]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[40]
+#define __pyx_kp_u_update_matrices_must_be_K_x_K_1 __pyx_string_tab[41]
+#define __pyx_n_u_ASCII __pyx_string_tab[42]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[43]
+#define __pyx_n_u_ExactStep __pyx_string_tab[44]
+#define __pyx_n_u_ExactStep___reduce_cython __pyx_string_tab[45]
+#define __pyx_n_u_ExactStep___setstate_cython __pyx_string_tab[46]
+#define __pyx_n_u_ExactStep_step_op __pyx_string_tab[47]
+#define __pyx_n_u_ExactUpdate __pyx_string_tab[48]
+#define __pyx_n_u_ExactUpdate___reduce_cython __pyx_string_tab[49]
+#define __pyx_n_u_ExactUpdate___setstate_cython __pyx_string_tab[50]
+#define __pyx_n_u_ExactUpdate_step_op __pyx_string_tab[51]
+#define __pyx_n_u_Gt __pyx_string_tab[52]
+#define __pyx_n_u_GtE __pyx_string_tab[53]
+#define __pyx_n_u_Lt __pyx_string_tab[54]
+#define __pyx_n_u_LtE __pyx_string_tab[55]
+#define __pyx_n_u_RefractoryFlags __pyx_string_tab[56]
+#define __pyx_n_u_RefractoryFlags___reduce_cython __pyx_string_tab[57]
+#define __pyx_n_u_RefractoryFlags___setstate_cytho __pyx_string_tab[58]
+#define __pyx_n_u_RefractoryFlags_step_op __pyx_string_tab[59]
+#define __pyx_n_u_Sequence __pyx_string_tab[60]
+#define __pyx_n_u_THRESHOLD_OPS __pyx_string_tab[61]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[62]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[63]
+#define __pyx_n_u_annotate __pyx_string_tab[64]
+#define __pyx_n_u_class __pyx_string_tab[65]
+#define __pyx_n_u_class_getitem __pyx_string_tab[66]
+#define __pyx_n_u_dict __pyx_string_tab[67]
+#define __pyx_n_u_func __pyx_string_tab[68]
+#define __pyx_n_u_getstate __pyx_string_tab[69]
+#define __pyx_n_u_import __pyx_string_tab[70]
+#define __pyx_n_u_main __pyx_string_tab[71]
+#define __pyx_n_u_module __pyx_string_tab[72]
+#define __pyx_n_u_name_2 __pyx_string_tab[73]
+#define __pyx_n_u_new __pyx_string_tab[74]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[75]
+#define __pyx_n_u_pyx_state __pyx_string_tab[76]
+#define __pyx_n_u_pyx_type __pyx_string_tab[77]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[78]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[79]
+#define __pyx_n_u_qualname __pyx_string_tab[80]
+#define __pyx_n_u_reduce __pyx_string_tab[81]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[82]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[83]
+#define __pyx_n_u_set_name __pyx_string_tab[84]
+#define __pyx_n_u_setstate __pyx_string_tab[85]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[86]
+#define __pyx_n_u_test __pyx_string_tab[87]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[88]
+#define __pyx_n_u_abc __pyx_string_tab[89]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[90]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[91]
+#define __pyx_n_u_base __pyx_string_tab[92]
+#define __pyx_n_u_c __pyx_string_tab[93]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[94]
+#define __pyx_n_u_count __pyx_string_tab[95]
+#define __pyx_n_u_distsim__ext_neuron_kernels __pyx_string_tab[96]
+#define __pyx_n_u_dt __pyx_string_tab[97]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[98]
+#define __pyx_n_u_encode __pyx_string_tab[99]
+#define __pyx_n_u_enumerate __pyx_string_tab[100]
+#define __pyx_n_u_error __pyx_string_tab[101]
+#define __pyx_n_u_exact_step __pyx_string_tab[102]
+#define __pyx_n_u_exact_update __pyx_string_tab[103]
+#define __pyx_n_u_exact_update_per_neuron __pyx_string_tab[104]
+#define __pyx_n_u_flags __pyx_string_tab[105]
+#define __pyx_n_u_format __pyx_string_tab[106]
+#define __pyx_n_u_fortran __pyx_string_tab[107]
+#define __pyx_n_u_free_c __pyx_string_tab[108]
+#define __pyx_n_u_free_m __pyx_string_tab[109]
+#define __pyx_n_u_held_c __pyx_string_tab[110]
+#define __pyx_n_u_held_m __pyx_string_tab[111]
+#define __pyx_n_u_held_matrices __pyx_string_tab[112]
+#define __pyx_n_u_held_matrix __pyx_string_tab[113]
+#define __pyx_n_u_held_offsets __pyx_string_tab[114]
+#define __pyx_n_u_i __pyx_string_tab[115]
+#define __pyx_n_u_id __pyx_string_tab[116]
+#define __pyx_n_u_index __pyx_string_tab[117]
+#define __pyx_n_u_items __pyx_string_tab[118]
+#define __pyx_n_u_itemsize __pyx_string_tab[119]
+#define __pyx_n_u_k __pyx_string_tab[120]
+#define __pyx_n_u_lastspike __pyx_string_tab[121]
+#define __pyx_n_u_matrices __pyx_string_tab[122]
+#define __pyx_n_u_matrix __pyx_string_tab[123]
+#define __pyx_n_u_memview __pyx_string_tab[124]
+#define __pyx_n_u_mode __pyx_string_tab[125]
+#define __pyx_n_u_n __pyx_string_tab[126]
+#define __pyx_n_u_n_spikes __pyx_string_tab[127]
+#define __pyx_n_u_n_vars __pyx_string_tab[128]
+#define __pyx_n_u_name __pyx_string_tab[129]
+#define __pyx_n_u_ndim __pyx_string_tab[130]
+#define __pyx_n_u_not_refractory __pyx_string_tab[131]
+#define __pyx_n_u_obj __pyx_string_tab[132]
+#define __pyx_n_u_offsets __pyx_string_tab[133]
+#define __pyx_n_u_p __pyx_string_tab[134]
+#define __pyx_n_u_pack __pyx_string_tab[135]
+#define __pyx_n_u_per_neuron __pyx_string_tab[136]
+#define __pyx_n_u_pop __pyx_string_tab[137]
+#define __pyx_n_u_refractory_flags __pyx_string_tab[138]
+#define __pyx_n_u_refractory_steps __pyx_string_tab[139]
+#define __pyx_n_u_register __pyx_string_tab[140]
+#define __pyx_n_u_self __pyx_string_tab[141]
+#define __pyx_n_u_setdefault __pyx_string_tab[142]
+#define __pyx_n_u_shape __pyx_string_tab[143]
+#define __pyx_n_u_shared __pyx_string_tab[144]
+#define __pyx_n_u_size __pyx_string_tab[145]
+#define __pyx_n_u_slot __pyx_string_tab[146]
+#define __pyx_n_u_spikes __pyx_string_tab[147]
+#define __pyx_n_u_start __pyx_string_tab[148]
+#define __pyx_n_u_step __pyx_string_tab[149]
+#define __pyx_n_u_step_op __pyx_string_tab[150]
+#define __pyx_n_u_stop __pyx_string_tab[151]
+#define __pyx_n_u_struct __pyx_string_tab[152]
+#define __pyx_n_u_t __pyx_string_tab[153]
+#define __pyx_n_u_threshold_level __pyx_string_tab[154]
+#define __pyx_n_u_threshold_op __pyx_string_tab[155]
+#define __pyx_n_u_threshold_variable __pyx_string_tab[156]
+#define __pyx_n_u_unpack __pyx_string_tab[157]
+#define __pyx_n_u_update __pyx_string_tab[158]
+#define __pyx_n_u_values __pyx_string_tab[159]
+#define __pyx_n_u_variables __pyx_string_tab[160]
+#define __pyx_n_u_x __pyx_string_tab[161]
+#define __pyx_n_b_O __pyx_string_tab[162]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[163]
+#define __pyx_kp_b_iso88591_q_vQc_A_V1Cs_CuG36FfASPSST_j_q __pyx_string_tab[164]
+#define __pyx_kp_b_iso88591_S_wc_a_xvQc_Bc_fAS_2Q_F_3c_86_S __pyx_string_tab[165]
+#define __pyx_kp_b_iso88591_S_q_1_AS_7_Ba_wc_a_q_7_Cr_L_as __pyx_string_tab[166]
+#define __pyx_kp_b_iso88591_3hm_i_Q_T_33Gq_q_3a_q_vV1Cr_j_a __pyx_string_tab[167]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[168]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4534,6 +4604,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_ufunc);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
   Py_CLEAR(clear_module_state->__pyx_array_type);
@@ -4549,8 +4621,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<10; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<162; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<13; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<169; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4592,6 +4664,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_ufunc);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactStep);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
   Py_VISIT(traverse_module_state->__pyx_array_type);
@@ -4607,8 +4681,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<10; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<162; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<13; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<169; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -25470,7 +25544,918 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_14neuron_kernels__update_neuron
 
 }
 
-/* "ext/neuron_kernels.pyx":402
+/* "ext/neuron_kernels.pyx":405
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
+ *                  list variables, const uint8_t[::1] not_refractory,
+ *                  const double[:, ::1] offsets, const double[:, ::1] held_offsets):
+*/
+
+/* Python wrapper */
+static int __pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static int __pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  __Pyx_memviewslice __pyx_v_matrix = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_held_matrix = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_v_variables = 0;
+  __Pyx_memviewslice __pyx_v_not_refractory = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_held_offsets = { 0, 0, { 0 }, { 0 }, { 0 } };
+  #if !CYTHON_VECTORCALL_TPNEW
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[6] = {0,0,0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL_TPNEW
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_matrix,&__pyx_mstate_global->__pyx_n_u_held_matrix,&__pyx_mstate_global->__pyx_n_u_variables,&__pyx_mstate_global->__pyx_n_u_not_refractory,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_held_offsets,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 405, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 405, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 405, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 405, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 405, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 405, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 405, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 405, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 405, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 6)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 405, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 405, __pyx_L3_error)
+      values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 405, __pyx_L3_error)
+      values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 405, __pyx_L3_error)
+      values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 405, __pyx_L3_error)
+      values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 405, __pyx_L3_error)
+    }
+    __pyx_v_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_matrix.memview)) __PYX_ERR(0, 405, __pyx_L3_error)
+    __pyx_v_held_matrix = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_held_matrix.memview)) __PYX_ERR(0, 405, __pyx_L3_error)
+    __pyx_v_variables = ((PyObject*)values[2]);
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[3], 0); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 406, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 407, __pyx_L3_error)
+    __pyx_v_held_offsets = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_held_offsets.memview)) __PYX_ERR(0, 407, __pyx_L3_error)
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 405, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_offsets, 1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactUpdate.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+  __pyx_L4_argument_unpacking_done:;
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_variables), (&PyList_Type), 1, "variables", 1))) __PYX_ERR(0, 406, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate___init__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)__pyx_v_self), __pyx_v_matrix, __pyx_v_held_matrix, __pyx_v_variables, __pyx_v_not_refractory, __pyx_v_offsets, __pyx_v_held_offsets);
+
+  /* function exit code */
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __pyx_r = -1;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  goto __pyx_L7_cleaned_up;
+  __pyx_L0:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __pyx_L7_cleaned_up:;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_matrix, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_not_refractory, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_offsets, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_held_offsets, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate___init__(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self, __Pyx_memviewslice __pyx_v_matrix, __Pyx_memviewslice __pyx_v_held_matrix, PyObject *__pyx_v_variables, __Pyx_memviewslice __pyx_v_not_refractory, __Pyx_memviewslice __pyx_v_offsets, __Pyx_memviewslice __pyx_v_held_offsets) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  Py_ssize_t __pyx_t_1;
+  int __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  double const *__pyx_t_6;
+  double const *__pyx_t_7;
+  int __pyx_t_8;
+  PyObject *__pyx_t_9 = NULL;
+  PyObject *__pyx_t_10 = NULL;
+  size_t __pyx_t_11;
+  double const *__pyx_t_12;
+  double const *__pyx_t_13;
+  PyObject *__pyx_t_14 = NULL;
+  PyObject *__pyx_t_15 = NULL;
+  PyObject *__pyx_t_16 = NULL;
+  PyObject *__pyx_t_17 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__init__", 0);
+
+  /* "ext/neuron_kernels.pyx":408
+ *                  list variables, const uint8_t[::1] not_refractory,
+ *                  const double[:, ::1] offsets, const double[:, ::1] held_offsets):
+ *         self.n_vars = len(variables)             # <<<<<<<<<<<<<<
+ *         self.n = _variable_pointers(variables, self.values) if self.n_vars else 0
+ *         self.free_m, self.held_m = &matrix[0, 0], &held_matrix[0, 0]
+*/
+  if (unlikely(__pyx_v_variables == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 408, __pyx_L1_error)
+  }
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_variables); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 408, __pyx_L1_error)
+  __pyx_v_self->n_vars = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":409
+ *                  const double[:, ::1] offsets, const double[:, ::1] held_offsets):
+ *         self.n_vars = len(variables)
+ *         self.n = _variable_pointers(variables, self.values) if self.n_vars else 0             # <<<<<<<<<<<<<<
+ *         self.free_m, self.held_m = &matrix[0, 0], &held_matrix[0, 0]
+ *         self.per_neuron = offsets.shape[0] > 0
+*/
+  __pyx_t_2 = (__pyx_v_self->n_vars != 0);
+
+  if (__pyx_t_2) {
+    __pyx_t_3 = __pyx_f_7distsim_4_ext_14neuron_kernels__variable_pointers(__pyx_v_variables, __pyx_v_self->values); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_1 = __pyx_t_3;
+  } else {
+
+    __pyx_t_1 = 0;
+  }
+
+  __pyx_v_self->n = __pyx_t_1;
+
+  /* "ext/neuron_kernels.pyx":410
+ *         self.n_vars = len(variables)
+ *         self.n = _variable_pointers(variables, self.values) if self.n_vars else 0
+ *         self.free_m, self.held_m = &matrix[0, 0], &held_matrix[0, 0]             # <<<<<<<<<<<<<<
+ *         self.per_neuron = offsets.shape[0] > 0
+ *         self.free_c = self.held_c = NULL
+*/
+  __pyx_t_4 = 0;
+  __pyx_t_5 = 0;
+  __pyx_t_6 = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_matrix.data + __pyx_t_4 * __pyx_v_matrix.strides[0]) )) + __pyx_t_5)) ))));
+
+  __pyx_t_5 = 0;
+  __pyx_t_4 = 0;
+  __pyx_t_7 = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_matrix.data + __pyx_t_5 * __pyx_v_held_matrix.strides[0]) )) + __pyx_t_4)) ))));
+
+  __pyx_v_self->free_m = __pyx_t_6;
+  __pyx_v_self->held_m = __pyx_t_7;
+
+  /* "ext/neuron_kernels.pyx":411
+ *         self.n = _variable_pointers(variables, self.values) if self.n_vars else 0
+ *         self.free_m, self.held_m = &matrix[0, 0], &held_matrix[0, 0]
+ *         self.per_neuron = offsets.shape[0] > 0             # <<<<<<<<<<<<<<
+ *         self.free_c = self.held_c = NULL
+ *         if self.per_neuron:
+*/
+  __pyx_v_self->per_neuron = ((__pyx_v_offsets.shape[0]) > 0);
+
+  /* "ext/neuron_kernels.pyx":412
+ *         self.free_m, self.held_m = &matrix[0, 0], &held_matrix[0, 0]
+ *         self.per_neuron = offsets.shape[0] > 0
+ *         self.free_c = self.held_c = NULL             # <<<<<<<<<<<<<<
+ *         if self.per_neuron:
+ *             if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:
+*/
+  __pyx_v_self->free_c = NULL;
+  __pyx_v_self->held_c = NULL;
+
+  /* "ext/neuron_kernels.pyx":413
+ *         self.per_neuron = offsets.shape[0] > 0
+ *         self.free_c = self.held_c = NULL
+ *         if self.per_neuron:             # <<<<<<<<<<<<<<
+ *             if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:
+ *                 raise ValueError("offsets must have one column per element")
+*/
+  if (__pyx_v_self->per_neuron) {
+
+    /* "ext/neuron_kernels.pyx":414
+ *         self.free_c = self.held_c = NULL
+ *         if self.per_neuron:
+ *             if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("offsets must have one column per element")
+ *             self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]
+*/
+    __pyx_t_8 = ((__pyx_v_offsets.shape[1]) != __pyx_v_self->n);
+
+    if (!__pyx_t_8) {
+
+    } else {
+
+      __pyx_t_2 = __pyx_t_8;
+
+      goto __pyx_L5_bool_binop_done;
+    }
+    __pyx_t_8 = ((__pyx_v_held_offsets.shape[1]) != __pyx_v_self->n);
+
+
+    __pyx_t_2 = __pyx_t_8;
+
+    __pyx_L5_bool_binop_done:;
+    if (unlikely(__pyx_t_2)) {
+
+
+      /* "ext/neuron_kernels.pyx":415
+ *         if self.per_neuron:
+ *             if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:
+ *                 raise ValueError("offsets must have one column per element")             # <<<<<<<<<<<<<<
+ *             self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]
+ *         self.flags = NULL
+*/
+      __pyx_t_10 = NULL;
+      __pyx_t_11 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_10, __pyx_mstate_global->__pyx_kp_u_offsets_must_have_one_column_per_2};
+        __pyx_t_9 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_11, (2-__pyx_t_11) | (__pyx_t_11*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_10); __pyx_t_10 = 0;
+        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 415, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_9);
+      }
+      __Pyx_Raise(__pyx_t_9, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
+      __PYX_ERR(0, 415, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":414
+ *         self.free_c = self.held_c = NULL
+ *         if self.per_neuron:
+ *             if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("offsets must have one column per element")
+ *             self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":416
+ *             if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:
+ *                 raise ValueError("offsets must have one column per element")
+ *             self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]             # <<<<<<<<<<<<<<
+ *         self.flags = NULL
+ *         if not_refractory.shape[0] > 0:
+*/
+    __pyx_t_4 = 0;
+    __pyx_t_5 = 0;
+    __pyx_t_12 = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_offsets.data + __pyx_t_4 * __pyx_v_offsets.strides[0]) )) + __pyx_t_5)) ))));
+
+    __pyx_t_5 = 0;
+    __pyx_t_4 = 0;
+    __pyx_t_13 = (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_held_offsets.data + __pyx_t_5 * __pyx_v_held_offsets.strides[0]) )) + __pyx_t_4)) ))));
+
+    __pyx_v_self->free_c = __pyx_t_12;
+    __pyx_v_self->held_c = __pyx_t_13;
+
+    /* "ext/neuron_kernels.pyx":413
+ *         self.per_neuron = offsets.shape[0] > 0
+ *         self.free_c = self.held_c = NULL
+ *         if self.per_neuron:             # <<<<<<<<<<<<<<
+ *             if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:
+ *                 raise ValueError("offsets must have one column per element")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":417
+ *                 raise ValueError("offsets must have one column per element")
+ *             self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]
+ *         self.flags = NULL             # <<<<<<<<<<<<<<
+ *         if not_refractory.shape[0] > 0:
+ *             if not_refractory.shape[0] != self.n:
+*/
+  __pyx_v_self->flags = NULL;
+
+  /* "ext/neuron_kernels.pyx":418
+ *             self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]
+ *         self.flags = NULL
+ *         if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *             if not_refractory.shape[0] != self.n:
+ *                 raise ValueError("one refractoriness flag per element")
+*/
+  __pyx_t_2 = ((__pyx_v_not_refractory.shape[0]) > 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/neuron_kernels.pyx":419
+ *         self.flags = NULL
+ *         if not_refractory.shape[0] > 0:
+ *             if not_refractory.shape[0] != self.n:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("one refractoriness flag per element")
+ *             self.flags = &not_refractory[0]
+*/
+    __pyx_t_2 = ((__pyx_v_not_refractory.shape[0]) != __pyx_v_self->n);
+
+    if (unlikely(__pyx_t_2)) {
+
+
+      /* "ext/neuron_kernels.pyx":420
+ *         if not_refractory.shape[0] > 0:
+ *             if not_refractory.shape[0] != self.n:
+ *                 raise ValueError("one refractoriness flag per element")             # <<<<<<<<<<<<<<
+ *             self.flags = &not_refractory[0]
+ *         self.keep_alive = (matrix, held_matrix, variables, not_refractory, offsets,
+*/
+      __pyx_t_10 = NULL;
+      __pyx_t_11 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_10, __pyx_mstate_global->__pyx_kp_u_one_refractoriness_flag_per_elem};
+        __pyx_t_9 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_11, (2-__pyx_t_11) | (__pyx_t_11*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_10); __pyx_t_10 = 0;
+        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 420, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_9);
+      }
+      __Pyx_Raise(__pyx_t_9, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
+      __PYX_ERR(0, 420, __pyx_L1_error)
+
+      /* "ext/neuron_kernels.pyx":419
+ *         self.flags = NULL
+ *         if not_refractory.shape[0] > 0:
+ *             if not_refractory.shape[0] != self.n:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("one refractoriness flag per element")
+ *             self.flags = &not_refractory[0]
+*/
+    }
+
+    /* "ext/neuron_kernels.pyx":421
+ *             if not_refractory.shape[0] != self.n:
+ *                 raise ValueError("one refractoriness flag per element")
+ *             self.flags = &not_refractory[0]             # <<<<<<<<<<<<<<
+ *         self.keep_alive = (matrix, held_matrix, variables, not_refractory, offsets,
+ *                            held_offsets)
+*/
+    __pyx_t_4 = 0;
+    __pyx_v_self->flags = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_not_refractory.data) + __pyx_t_4)) ))));
+
+    /* "ext/neuron_kernels.pyx":418
+ *             self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]
+ *         self.flags = NULL
+ *         if not_refractory.shape[0] > 0:             # <<<<<<<<<<<<<<
+ *             if not_refractory.shape[0] != self.n:
+ *                 raise ValueError("one refractoriness flag per element")
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":422
+ *                 raise ValueError("one refractoriness flag per element")
+ *             self.flags = &not_refractory[0]
+ *         self.keep_alive = (matrix, held_matrix, variables, not_refractory, offsets,             # <<<<<<<<<<<<<<
+ *                            held_offsets)
+ *         self.op.run = _exact_update_op
+*/
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_matrix, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_9);
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_held_matrix, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_10);
+  __pyx_t_14 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_14);
+  __pyx_t_15 = __pyx_memoryview_fromslice(__pyx_v_offsets, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_15);
+
+  /* "ext/neuron_kernels.pyx":423
+ *             self.flags = &not_refractory[0]
+ *         self.keep_alive = (matrix, held_matrix, variables, not_refractory, offsets,
+ *                            held_offsets)             # <<<<<<<<<<<<<<
+ *         self.op.run = _exact_update_op
+ *         self.op.state = <void*>self
+*/
+  __pyx_t_16 = __pyx_memoryview_fromslice(__pyx_v_held_offsets, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 423, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_16);
+
+  /* "ext/neuron_kernels.pyx":422
+ *                 raise ValueError("one refractoriness flag per element")
+ *             self.flags = &not_refractory[0]
+ *         self.keep_alive = (matrix, held_matrix, variables, not_refractory, offsets,             # <<<<<<<<<<<<<<
+ *                            held_offsets)
+ *         self.op.run = _exact_update_op
+*/
+  __pyx_t_17 = PyTuple_New(6); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_17);
+  __Pyx_GIVEREF(__pyx_t_9);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_17, 0, __pyx_t_9) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_10);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_17, 1, __pyx_t_10) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_variables);
+  __Pyx_GIVEREF(__pyx_v_variables);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_17, 2, __pyx_v_variables) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_14);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_17, 3, __pyx_t_14) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_15);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_17, 4, __pyx_t_15) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_16);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_17, 5, __pyx_t_16) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  __pyx_t_9 = 0;
+  __pyx_t_10 = 0;
+  __pyx_t_14 = 0;
+  __pyx_t_15 = 0;
+  __pyx_t_16 = 0;
+  __Pyx_GIVEREF(__pyx_t_17);
+  __Pyx_GOTREF(__pyx_v_self->keep_alive);
+  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_17));
+  __pyx_t_17 = 0;
+
+  /* "ext/neuron_kernels.pyx":424
+ *         self.keep_alive = (matrix, held_matrix, variables, not_refractory, offsets,
+ *                            held_offsets)
+ *         self.op.run = _exact_update_op             # <<<<<<<<<<<<<<
+ *         self.op.state = <void*>self
+ * 
+*/
+  __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__exact_update_op;
+
+  /* "ext/neuron_kernels.pyx":425
+ *                            held_offsets)
+ *         self.op.run = _exact_update_op
+ *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
+ * 
+ *     def step_op(self):
+*/
+  __pyx_v_self->op.state = ((void *)__pyx_v_self);
+
+  /* "ext/neuron_kernels.pyx":405
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, const double[:, ::1] matrix, const double[:, ::1] held_matrix,             # <<<<<<<<<<<<<<
+ *                  list variables, const uint8_t[::1] not_refractory,
+ *                  const double[:, ::1] offsets, const double[:, ::1] held_offsets):
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_9);
+  __Pyx_XDECREF(__pyx_t_10);
+  __Pyx_XDECREF(__pyx_t_14);
+  __Pyx_XDECREF(__pyx_t_15);
+  __Pyx_XDECREF(__pyx_t_16);
+  __Pyx_XDECREF(__pyx_t_17);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactUpdate.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":427
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_14neuron_kernels_11ExactUpdate_2step_op, "This operation for the step loop (a capsule of a StepOp).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_11ExactUpdate_3step_op = {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_11ExactUpdate_2step_op};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_3step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("step_op (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("step_op", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("step_op", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_2step_op(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_2step_op(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("step_op", 0);
+
+  /* "ext/neuron_kernels.pyx":429
+ *     def step_op(self):
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 429, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":427
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactUpdate.step_op", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_11ExactUpdate_5__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_5__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_4__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
+
+  /* "(tree fragment)":2
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_free_c_self_free_m_self_hel, 0, 0);
+  __PYX_ERR(1, 2, __pyx_L1_error)
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactUpdate.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_14neuron_kernels_11ExactUpdate_7__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_7__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+    }
+    __pyx_v___pyx_state = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactUpdate.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_6__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)__pyx_v_self), __pyx_v___pyx_state);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_11ExactUpdate_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
+
+  /* "(tree fragment)":4
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_free_c_self_free_m_self_hel, 0, 0);
+  __PYX_ERR(1, 4, __pyx_L1_error)
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.neuron_kernels.ExactUpdate.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":432
+ * 
+ * 
+ * cdef int _exact_update_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef ExactUpdate self = <ExactUpdate>state
+ *     if self.n_vars:
+*/
+
+static int __pyx_f_7distsim_4_ext_14neuron_kernels__exact_update_op(void *__pyx_v_state, CYTHON_UNUSED int64_t __pyx_v_step, CYTHON_UNUSED double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *__pyx_v_self = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_t_2;
+  __Pyx_RefNannySetupContext("_exact_update_op", 0);
+
+  /* "ext/neuron_kernels.pyx":433
+ * 
+ * cdef int _exact_update_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef ExactUpdate self = <ExactUpdate>state             # <<<<<<<<<<<<<<
+ *     if self.n_vars:
+ *         _update_neurons(self.n_vars, self.n, self.values, self.free_m, self.held_m,
+*/
+  __pyx_t_1 = ((PyObject *)__pyx_v_state);
+  __Pyx_INCREF(__pyx_t_1);
+  __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)__pyx_t_1);
+  __pyx_t_1 = 0;
+
+  /* "ext/neuron_kernels.pyx":434
+ * cdef int _exact_update_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef ExactUpdate self = <ExactUpdate>state
+ *     if self.n_vars:             # <<<<<<<<<<<<<<
+ *         _update_neurons(self.n_vars, self.n, self.values, self.free_m, self.held_m,
+ *                         self.free_c, self.held_c, self.flags, self.per_neuron)
+*/
+  __pyx_t_2 = (__pyx_v_self->n_vars != 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/neuron_kernels.pyx":435
+ *     cdef ExactUpdate self = <ExactUpdate>state
+ *     if self.n_vars:
+ *         _update_neurons(self.n_vars, self.n, self.values, self.free_m, self.held_m,             # <<<<<<<<<<<<<<
+ *                         self.free_c, self.held_c, self.flags, self.per_neuron)
+ *     return 0
+*/
+    __pyx_f_7distsim_4_ext_14neuron_kernels__update_neurons(__pyx_v_self->n_vars, __pyx_v_self->n, __pyx_v_self->values, __pyx_v_self->free_m, __pyx_v_self->held_m, __pyx_v_self->free_c, __pyx_v_self->held_c, __pyx_v_self->flags, __pyx_v_self->per_neuron);
+
+    /* "ext/neuron_kernels.pyx":434
+ * cdef int _exact_update_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef ExactUpdate self = <ExactUpdate>state
+ *     if self.n_vars:             # <<<<<<<<<<<<<<
+ *         _update_neurons(self.n_vars, self.n, self.values, self.free_m, self.held_m,
+ *                         self.free_c, self.held_c, self.flags, self.per_neuron)
+*/
+  }
+
+  /* "ext/neuron_kernels.pyx":437
+ *         _update_neurons(self.n_vars, self.n, self.values, self.free_m, self.held_m,
+ *                         self.free_c, self.held_c, self.flags, self.per_neuron)
+ *     return 0             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = 0;
+  }
+  goto __pyx_L0;
+
+  /* "ext/neuron_kernels.pyx":432
+ * 
+ * 
+ * cdef int _exact_update_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef ExactUpdate self = <ExactUpdate>state
+ *     if self.n_vars:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  __Pyx_XDECREF((PyObject *)__pyx_v_self);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/neuron_kernels.pyx":451
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -25518,46 +26503,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_lastspike,&__pyx_mstate_global->__pyx_n_u_refractory_steps,&__pyx_mstate_global->__pyx_n_u_not_refractory,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 402, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 451, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 402, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 451, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 402, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 451, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 402, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 451, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 402, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 451, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 402, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 451, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 402, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 451, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 402, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 451, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 402, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 451, __pyx_L3_error)
     }
-    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 402, __pyx_L3_error)
-    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 402, __pyx_L3_error)
-    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 403, __pyx_L3_error)
+    __pyx_v_lastspike = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_lastspike.memview)) __PYX_ERR(0, 451, __pyx_L3_error)
+    __pyx_v_refractory_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_refractory_steps.memview)) __PYX_ERR(0, 451, __pyx_L3_error)
+    __pyx_v_not_refractory = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_not_refractory.memview)) __PYX_ERR(0, 452, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 402, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 451, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25604,7 +26589,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/neuron_kernels.pyx":404
+  /* "ext/neuron_kernels.pyx":453
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]             # <<<<<<<<<<<<<<
@@ -25613,7 +26598,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->n = (__pyx_v_lastspike.shape[0]);
 
-  /* "ext/neuron_kernels.pyx":405
+  /* "ext/neuron_kernels.pyx":454
  *                  uint8_t[::1] not_refractory):
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1             # <<<<<<<<<<<<<<
@@ -25622,7 +26607,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->shared = ((__pyx_v_refractory_steps.shape[0]) == 1);
 
-  /* "ext/neuron_kernels.pyx":406
+  /* "ext/neuron_kernels.pyx":455
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -25640,7 +26625,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/neuron_kernels.pyx":407
+  /* "ext/neuron_kernels.pyx":456
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):             # <<<<<<<<<<<<<<
@@ -25667,7 +26652,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/neuron_kernels.pyx":406
+  /* "ext/neuron_kernels.pyx":455
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -25677,7 +26662,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/neuron_kernels.pyx":408
+    /* "ext/neuron_kernels.pyx":457
  *         if not_refractory.shape[0] != self.n or \
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")             # <<<<<<<<<<<<<<
@@ -25690,14 +26675,14 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_flag_and_one_refractory_peri};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 457, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 408, __pyx_L1_error)
+    __PYX_ERR(0, 457, __pyx_L1_error)
 
-    /* "ext/neuron_kernels.pyx":406
+    /* "ext/neuron_kernels.pyx":455
  *         self.n = lastspike.shape[0]
  *         self.shared = refractory_steps.shape[0] == 1
  *         if not_refractory.shape[0] != self.n or \             # <<<<<<<<<<<<<<
@@ -25706,7 +26691,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   }
 
-  /* "ext/neuron_kernels.pyx":409
+  /* "ext/neuron_kernels.pyx":458
  *                 not (self.shared or refractory_steps.shape[0] == self.n):
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25726,7 +26711,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->lastspike = __pyx_t_7;
 
-  /* "ext/neuron_kernels.pyx":410
+  /* "ext/neuron_kernels.pyx":459
  *             raise ValueError("one flag and one refractory period per neuron")
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -25746,7 +26731,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->refractory_steps = __pyx_t_9;
 
-  /* "ext/neuron_kernels.pyx":411
+  /* "ext/neuron_kernels.pyx":460
  *         self.lastspike = &lastspike[0] if self.n else NULL
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25766,27 +26751,27 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 
   __pyx_v_self->not_refractory = __pyx_t_10;
 
-  /* "ext/neuron_kernels.pyx":412
+  /* "ext/neuron_kernels.pyx":461
  *         self.refractory_steps = &refractory_steps[0] if refractory_steps.shape[0] else NULL
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)             # <<<<<<<<<<<<<<
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_lastspike, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_refractory_steps, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 412, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_not_refractory, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_uint8_t, (int (*)(char *, PyObject *)) __pyx_memview_set_nn_uint8_t, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
-  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 412, __pyx_L1_error)
+  __pyx_t_12 = PyTuple_New(3); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 461, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 461, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_11);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_11) != (0)) __PYX_ERR(0, 461, __pyx_L1_error);
   __pyx_t_4 = 0;
   __pyx_t_5 = 0;
   __pyx_t_11 = 0;
@@ -25795,7 +26780,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/neuron_kernels.pyx":413
+  /* "ext/neuron_kernels.pyx":462
  *         self.not_refractory = &not_refractory[0] if self.n else NULL
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op             # <<<<<<<<<<<<<<
@@ -25804,7 +26789,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op;
 
-  /* "ext/neuron_kernels.pyx":414
+  /* "ext/neuron_kernels.pyx":463
  *         self.keep_alive = (lastspike, refractory_steps, not_refractory)
  *         self.op.run = _refractory_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -25813,7 +26798,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/neuron_kernels.pyx":402
+  /* "ext/neuron_kernels.pyx":451
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, const double[::1] lastspike, const int64_t[::1] refractory_steps,             # <<<<<<<<<<<<<<
@@ -25837,7 +26822,7 @@ static int __pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags___init__(s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":416
+/* "ext/neuron_kernels.pyx":465
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -25897,14 +26882,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/neuron_kernels.pyx":418
+  /* "ext/neuron_kernels.pyx":467
  *     def step_op(self):
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 418, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 467, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -25917,7 +26902,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_2ste
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":416
+  /* "ext/neuron_kernels.pyx":465
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26140,7 +27125,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_6__s
   return __pyx_r;
 }
 
-/* "ext/neuron_kernels.pyx":421
+/* "ext/neuron_kernels.pyx":470
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -26156,7 +27141,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   int __pyx_t_2;
   __Pyx_RefNannySetupContext("_refractory_op", 0);
 
-  /* "ext/neuron_kernels.pyx":422
+  /* "ext/neuron_kernels.pyx":471
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state             # <<<<<<<<<<<<<<
@@ -26168,7 +27153,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/neuron_kernels.pyx":423
+  /* "ext/neuron_kernels.pyx":472
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state
  *     if self.n:             # <<<<<<<<<<<<<<
@@ -26180,7 +27165,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   if (__pyx_t_2) {
 
 
-    /* "ext/neuron_kernels.pyx":424
+    /* "ext/neuron_kernels.pyx":473
  *     cdef RefractoryFlags self = <RefractoryFlags>state
  *     if self.n:
  *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,             # <<<<<<<<<<<<<<
@@ -26189,7 +27174,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
 */
     __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_pass(__pyx_v_self->n, __pyx_v_self->lastspike, __pyx_v_t, __pyx_v_dt, __pyx_v_self->refractory_steps, __pyx_v_self->shared, __pyx_v_self->not_refractory);
 
-    /* "ext/neuron_kernels.pyx":423
+    /* "ext/neuron_kernels.pyx":472
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RefractoryFlags self = <RefractoryFlags>state
  *     if self.n:             # <<<<<<<<<<<<<<
@@ -26198,7 +27183,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
 */
   }
 
-  /* "ext/neuron_kernels.pyx":426
+  /* "ext/neuron_kernels.pyx":475
  *         _refractory_pass(self.n, self.lastspike, t, dt, self.refractory_steps, self.shared,
  *                          self.not_refractory)
  *     return 0             # <<<<<<<<<<<<<<
@@ -26209,7 +27194,7 @@ static int __pyx_f_7distsim_4_ext_14neuron_kernels__refractory_op(void *__pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/neuron_kernels.pyx":421
+  /* "ext/neuron_kernels.pyx":470
  * 
  * 
  * cdef int _refractory_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -26422,6 +27407,221 @@ static PyTypeObject __pyx_type_7distsim_4_ext_14neuron_kernels_ExactStep = {
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
   #if CYTHON_VECTORCALL_TPNEW
   __pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactStep, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *p = ((struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)o);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __Pyx_AllocateExtensionType(t, 0);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_14neuron_kernels_ExactUpdate(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate((PyTypeObject*)t, args, nargs, kwnames);
+  if (likely(o)) {
+    assert(Py_TYPE(o) == (PyTypeObject*)t);
+    if (unlikely(__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_1__init__(o, args, nargs, kwnames) < 0)) {
+      Py_CLEAR(o);
+    }
+  }
+  return o;
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *o, PyObject *args, PyObject *kwds) {
+  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_1__init__, o, args, kwds);
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *o) {
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactUpdate) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->keep_alive);
+  PyTypeObject *tp = Py_TYPE(o);
+  #if CYTHON_USE_TYPE_SLOTS
+  (*tp->tp_free)(o);
+  #else
+  {
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    if (tp_free) tp_free(o);
+  }
+  #endif
+  #if CYTHON_USE_TYPE_SPECS
+  Py_DECREF(tp);
+  #endif
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)o;
+  {
+    e = __Pyx_call_type_traverse(o, 1, v, a);
+    if (e) return e;
+  }
+  if (p->keep_alive) {
+    e = (*v)(p->keep_alive, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_14neuron_kernels_ExactUpdate(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *p = (struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate *)o;
+  tmp = ((PyObject*)p->keep_alive);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+
+static PyMethodDef __pyx_methods_7distsim_4_ext_14neuron_kernels_ExactUpdate[] = {
+  {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_3step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14neuron_kernels_11ExactUpdate_2step_op},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_5__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14neuron_kernels_11ExactUpdate_7__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {0, 0, 0, 0}
+};
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactUpdate},
+  {Py_tp_doc, (void *)PyDoc_STR("`exact_update` as an operation of the compiled step loop (its arrays\n    must stay alive and in place while the loop runs).")},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_ExactUpdate},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_14neuron_kernels_ExactUpdate},
+  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_14neuron_kernels_ExactUpdate},
+  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactUpdate},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactUpdate},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate_spec = {
+  "distsim._ext.neuron_kernels.ExactUpdate",
+  sizeof(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.neuron_kernels.""ExactUpdate", /*tp_name*/
+  sizeof(struct __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_14neuron_kernels_ExactUpdate, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  PyDoc_STR("`exact_update` as an operation of the compiled step loop (its arrays\n    must stay alive and in place while the loop runs)."), /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_14neuron_kernels_ExactUpdate, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_14neuron_kernels_ExactUpdate, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  __pyx_methods_7distsim_4_ext_14neuron_kernels_ExactUpdate, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  __pyx_tp_init_7distsim_4_ext_14neuron_kernels_ExactUpdate, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_14neuron_kernels_ExactUpdate, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_14neuron_kernels_ExactUpdate, /*tp_vectorcall*/
   #else
   NULL, /*tp_vectorcall*/
   #endif
@@ -27767,6 +28967,7 @@ static CYTHON_SMALL_CODE int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__
 static CYTHON_SMALL_CODE int __Pyx_modinit_Variable_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -27846,6 +29047,41 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Exact
   return -1;
 }
 
+static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate", 0);
+  /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate)) __PYX_ERR(0, 391, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate = &__pyx_type_7distsim_4_ext_14neuron_kernels_ExactUpdate;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ExactUpdate, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_RefNannyFinishContext();
+  return -1;
+}
+
 static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags(__pyx_mstatetype *__pyx_mstate) {
   __Pyx_RefNannyDeclarations
   int __pyx_lineno = 0;
@@ -27855,14 +29091,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 391, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags)) __PYX_ERR(0, 440, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags = &__pyx_type_7distsim_4_ext_14neuron_kernels_RefractoryFlags;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 440, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags);
@@ -27872,8 +29108,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_Refra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 391, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RefractoryFlags, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 440, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags) < (0)) __PYX_ERR(0, 440, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28532,6 +29768,7 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   (void)__Pyx_modinit_Function_export_code(__pyx_mstate);
   /*--- Type init code ---*/
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactStep(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
+  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_ExactUpdate(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14neuron_kernels_RefractoryFlags(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -29163,19 +30400,61 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/neuron_kernels.pyx":416
+  /* "ext/neuron_kernels.pyx":427
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """This operation for the step loop (a capsule of a StepOp)."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_11ExactUpdate_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactUpdate_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_ExactUpdate, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_11ExactUpdate_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactUpdate___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for pickling"
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_11ExactUpdate_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ExactUpdate___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/neuron_kernels.pyx":465
+ *         self.op.state = <void*>self
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 465, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14neuron_kernels_RefractoryFlags, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 465, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -29183,7 +30462,7 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
  *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -29197,7 +30476,7 @@ __Pyx_RefNannySetupContext("PyInit_neuron_kernels", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags___setstate_cytho, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14neuron_kernels_15RefractoryFlags_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RefractoryFlags___setstate_cytho, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_neuron_kernels, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -29379,41 +30658,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{39},{40},{45},{34},{96},{66},{36},{30},{37},{35},{5},{8},{9},{27},{29},{17},{2},{3},{2},{3},{15},{33},{35},{23},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{10},{12},{23},{5},{6},{7},{6},{6},{6},{6},{13},{11},{12},{1},{2},{5},{5},{8},{1},{9},{8},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{1},{4},{10},{3},{16},{16},{8},{4},{10},{5},{6},{4},{4},{6},{5},{4},{7},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{23},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{22},{2},{22},{9},{50},{39},{34},{40},{39},{40},{45},{35},{34},{119},{96},{66},{36},{30},{37},{35},{5},{8},{9},{27},{29},{17},{11},{29},{31},{19},{2},{3},{2},{3},{15},{33},{35},{23},{8},{13},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{18},{4},{1},{18},{5},{27},{2},{15},{6},{9},{5},{10},{12},{23},{5},{6},{7},{6},{6},{6},{6},{13},{11},{12},{1},{2},{5},{5},{8},{1},{9},{8},{6},{7},{4},{1},{8},{6},{4},{4},{14},{3},{7},{1},{4},{10},{3},{16},{16},{8},{4},{10},{5},{6},{4},{4},{6},{5},{4},{7},{4},{6},{1},{15},{12},{18},{6},{6},{6},{9},{1}};
     const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{9},{125},{320},{241},{112},{21}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1666 bytes) */
-static const char cstring[] = "x\332\235U\313s\0335\030\257\047)\244\020\nI\240\245@;rSp\241\255\301M\207d(S\306\204\3641\024\032\307\245\0345\362\256l\213\354JkIklf\200\036}\334\343\036\367\270\307=\372\350\243\217>\356\261\177\002\177\002\237v\375J\002\034\360\214\265\237\244\357\371\373\036BD\243/zH4~\241\226~pSKJQS\222\226K\271\376\264\\AZ\240\235\273Hi\242)\352\022\311H\303\241\352+\364\365\017\324\025\262\377\202\321_\221h\242\257-\3015k\371\302W\210p\033\331L\032u\247\217\031\237](-\231M\355%f$\344\177\336\237<\233s>\370f\237p.4\"J\261\0267\376JJ\354;\202;}\344fNv\301\311\047\274K\034f#W\330\3646\242=\017dAU\311*\031\273\245\246\220Z\022^\272\215Z\240j\306\254\332\304\243`\n\221\036S\350G\001\020\3506\340\265\337\327m\301\021\234\331\324a\r*\001\034\260f\374\003\255\3220qtxpx\347\336\336\275\314[I\r\272\n)\277a9\340(U\006\264\206\317\034\r\332u\337\243\252\214\2364Q_\370\210S\360\013\242\360\200oY@\267)G\212jC\240R\0263\321Lp\014\342\214\267JS\230X\227\032\351\207\304Q\264Ll\033\003\037\265\204\343\230;\301U\2314,\233)\223F\312\263\265\247?\347\324\227\240\351\230JN\035U\366\372\275\226\3058$O1\245\241\020\020\221-\337T\004\354s)\233\013\010\276I|G#\214%\265}\213b\214l?\263\316\005\277\003`t\031q\340\026T1\2151\367]\257_\306\226\220\264\354\202\034#R\222>j\022\346\344\0213\327\2034,\263\371.\321\3553\034\242\331\004\034\024r}\245Q\233@\300\202S\0041\372.G\036\340\237\207c\016\277G=t\363{t\013U>E\276g\233\"\006\225\222\365N\3615\035\322\3122e6\222B\003X\032*\307p1a\237b\236\3373N!G\231\354\202CQ\247Y\206\234i\345\261cz;\333\n/\377.4c\300\325S\310\312k\267a\334\347]*u\036\047A\207y\211\345m\211\240<\221\307\254c\007\022}B\341\377\323p\262\231O\341\350P\336\322m?\313r\246\311q\204e\004\362t\001\206\244\374\017\267y\257\030\010\3636U\345e\274\255\231\231\306\211\234T\353\373O\236\0348\016\363\240\260\016z\000M\035`\231\023\345yeYY0\030/_\231\0320\221\374\303\245\001\027\013\357\221~\244\017\236\352\247\372\340h\016\374C\310\226:\265=k\347,\303\031k\247Y\2466\353\264\343Sn\321\347\217\217\016""\352\217\237=\375\016?;\254\2331Y^LL\214\017\373=\370\177\007\343\002\377\010\r\010\2720\236\2664\264\021\264\214i\372\005\321\242\232i\352\232\003\333\310\300\257\351s\313|[3\277\340\227\267\207\241\\\302x\366\025\266\357dw\234\270\371\327\230\307\030Z\034[mj\035+\337\315wS-\2064\003)\247|\236\025\r\305\007|\306\327\325&\367FG\307\047\316L\355l\002\234Ar~@{f\0030\316]QK\256\237\201\027cM\225\211\205)3\013\204\017\223\222\302\354\232\025\034n\370\315&L^\325\347\026\023\3459\213j\020E-\013\352\234b\300\000\246\272E\033\304:\266\204\3175\014>\030an\031\234\321\345\223C\317\326v\0266\230\313[\006\222\010o\005\205\270\263\371N\245\204\211d*,k\335\234\312K|\231\3060\010p\256\331\314\005\005}\007\r0}^\232\360\270b+[\3356ul\223\001Xsz\326\047\213M/#\247\323\2161\033\336<\3323u\240\362\3457z<\23733\351\\\020\336=\363\350\231\307\216s\2341(\216\241\343\225\301\036\236N\027J\r/\246\021D<5\343y\200\325\"\006OxK3+\213\350\364\014\223\264e\036\ti\346\021h\230>\n\3318\200\005\222o\034U\216\310\375T\220e\2513\301\274_\2246\177\351[Z\353\266\004\021\0011;\264K\235\305Vx\013z6\266\2402\301\323\034tx\255}\252\346\003\255\367\354e!]}cp+\250\275,\374\265~\356\374\225\360Bt)\352\304pzyr\271\024u\343Zl%[I5]}\375\345\037\301\213\260\022\356\207*\272\036\355G~\374(\331\231|\371p\324\034W\307\365\311a}R\177\236\256]\034\374\022\026\302\r\303\336I\337\272\230\256\177\024V\303zT\210\256\304\305\370^\254\222\033\t\231\354>\032u\306\253\343jz\365Z\310\343jl\214_<w\376Z\306\270\361j\025E\205W\240\340\327\201\025l\244k\027\322\325\265\311\332\007a1\274\037\021\243\2707\350\006\265\300\n\267\302oC+\272\0327\223jR\037\256\014\357\016k\351\372\273\301C\340\334\201\213\313\361J\274\227|9\334\030n\017\353\243\327Gr\2749\256\244\353W\302Ka\047Z\211v\242V\\O\336\032\276\030UF\373#5.MjgB\230E,#\360\343\315\301\203\271(I\3277\203\317 \264Z\272\366NP\010\256\301y\301H\310\301\326\240\232\371\374\346`7\330\016~\006\037\301i\210(z?\336\210\267\301d!\337^\215\t\300\261\235\324\322\013o\244k\353\203\203\340""\275\200\004\235t};\252D\217\343}\270\2749,\2156GwGG\243Nz\343V|7>\212er)\351B\2347>\003]?\201\370O\303\342\260\002\370\275;\307\357\257\327\316\235/\002a\362\270\022Wrk\037\002\3143\323\313\313\207\341n\364I\\\210\267\342o\343\014\334\177\003\275c\000\330\r>\001h\2662D\266\242\247\311k\tI\024\300[[\202c#\330\010J\341F\270=\333\334\016\t\224L\361\177\340i\200\271\034t\3025\340\331\203\\\356\r\367F{\343\335\311Q\035\002\276~\356\374&h/\006;A;t\343\373\t\033\3761\256\245\233W\303\347\223\342\316d\007j,\335\334\312\\\037\254\014v\006$]{{\3201\373\356\340EP\t\366\003\t^\026\027\3716\326\266\202\373\340\355\324\247\254\372\211\311d\345e\365\025H\377n\034\014\355\350\343\350\317\304\036\026\377\006\305\360\265\270";
-    PyObject *data = __Pyx_DecompressString(cstring, 1666, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1724 bytes) */
+static const char cstring[] = "x\332\235VKs\033\305\026\216\312\0168`r\261\315M\010\220T\013\347\242@\022\201\342\024v\021*\2240\316\243\310%\226\225\344.\247Z3-\251\361L\367\250\273GHT\001Yj9\313Y\316r\226\263\324RK-\265\234e~\002?\341\236\236\326\313v\200\252\250J3\3758\317\357\234\376z\020V\350\253\036\342\215\237\211\255\356\337P\202\020\324\024\270\345\021\246>/W\220\342h\347\016\222\n+\202\272XP\334p\211\374\006}\373_\342q\321\177A\311/\2107\321\2676g\212\266\002\036H\204\231\203\034*\264\271\323\313\224\3156\244\022\324!\316\2220\342\342o\367O\256\315%\357\177\267\217\031\343\na)i\213\351x\005\301\316m\316\334>\362\362 \273\020\344c\326\305.u\220\307\035r\013\221\236\017\272`\252d\227\264\337R\223\013%0+\335B-05\023\226m\354\023p\205p\217J\364\023\007\010T\033\360\332\357\2536g\010\326\034\342\322\006\021\000\016x\323\361\201U\241\205\030:<8\274}w\357n\036\255 \032]\211d\320\260]\010\224H\rZ#\240\256\002\353\252\357\023YF\217\233\250\317\003\304\010\304\005Y\370 \267\254\240\332\204!I\224\036\240R\2363V\2243\013\324)k\225\2460\321.\321\332\017\260+I\031;\216\005r\304\346\256\253\3678\223e\334\260\035*u\031\t\313\237=\365%#\201\000K\307D0\342\312\262\337\357\265l\312\240x\222J\005\215\200\260h\005\272#`n\264\034\306!\371&\016\\\205,K\020\047\260\211e!\047\310\2753\316n\003\030]\212]\330\005STY\026\013<\277_\266l.H\331\003=\212\205\300}\324\304\3245\031S\317\2072,\213\005\036V\3553\022\274\331\004\034$\362\002\251P\033C\302\234\021\0049\006\036C>\340O\\\242\203\375G9\223\266^\374\021\365\320\215\037\321MT\371\034\005\276\243\233\035\\\013\332;%\327tq+\257\250\236\010\002\007\305V\320aZ\212r\347\224\360|\2372\002\265\314u\227\303\373\033\021cD\022\267Yn\302\211\264\354[\213\261g\306m\342:\263\365|<]\347\276yC\013\007\3206\2669\035\r\2358\353\022\241\014\222\030\035\232&6\007\037\301\001@>\265\217]h\245\\\035\272NI\237\036\223\223V\0279[\320\031\376\233\333\237\031|3\013\047\351\350T\205]\302Z\252\035\344}\232[r]nk\005\323pP]\\~\315\2569\355\272\270\206hdy\271\023\354\231\233\306\211n\251\326""\367\037?>p]\352\303\3218\350\0014u\200e>(\317\317\206\235\047cY\313[\272;u&\257\331\324\340Z\334\030z\236\207\2614\374\013\253\363\315\327\333\235nO-?T\017\325\301\023\365D\035\034\315K\372\000\332O\236\232\236\365uV\340\214\277\323\"S\237u\322\t\010\263\311\263GG\007\365GO\237\374`==\254\353+\244\274\270M,\353\260\337\203\377\017@\245\326O@N`\313\262\246t\007\024\003t\242\tq1h\021E\025\361\364\202\243u\340\327\014\230\255\337\255Y\\\3603\324\241G\036\246,\177s\047p\363=\206=\363\326\356-\013\350\317\262\333\304>\226\201gfS+z\250\311\332\214\002\226\267#\261\016\330L\256\253tWi\033\235\000\2733\2633v<\203\344|\201\364\364\004`\234\207\"\227B?\003\257e)\"u.Tj\236\344\001\334\"\004x}\326\312V#h6\341V\222}fS^\236\213\310\006\226\304\266\341\004\021\0130\200\033\317&\rl\037\333<`\n.\005\240w\257\014\301\250\362\311\013\301QN\2366\2703\207\021\212\010\367(\201\274\363\273\217\010\001l\255{,\047\00532\207gyl\001\263Y\306\262&:\t\047\032\216\326\364\35254g\010\316P\233!5\363\234\236\300\305\244\227\017\247\014O\251\003\337\003\244\247\373@\232\307\257\344x\316`3m\243\010\337\004\372\203@\177\0100f\345\002\222Y\300%Rc\017\237\025\036\264\232\265\3409\310x\352\306\367\001\253E\016>\367\227\3300\317\3504;\n\322\322\027\250\320L\007\026\246\027fN4\360\200\342\353@\245\313M\234\022\252,T\256h\316\213T\372/\002[)\325\026\240\302!g\227t\211\273\230r\1771\236\021\"t&Dj@7\327\300\234*{O_\026\262\325w\0067\303\332\313\302\237\353\347\316_\211.\304\227\342N\002\253\227\047\227Kq7\251%v\272\225V\263\325\267_\376\036\276\210*\321~$\343O\343\3758H\036\246;\223\257\037\214\232\343\352\270>9\254O\352\317\262\265\213\203\237\243B\264\241\305;\331{\027\263\365O\242jT\217\013\361\225\244\230\334Mdz=\305\223\335\207\243\316xu\\\315\256^\213XRM\264\363\213\347\316_\313\0057^\255\242\270\360\n\014\3742\260\303\215l\355B\266\2726Y\373(*F\367b\254\r\367\006\335\260\026\332\321V\364}d\307W\223fZM\353\303\225\341\235a-[\377 |\000\222;\260q9YI\366\322\257\207\033\303\355a}\364\366H\2147\307\225l""\375Jt)\352\304+\361N\334J\352\351{\303\027\243\312h\177$\307\245I\355L\n\263\214E\014q\274;\270?W\305\331\372f\370\005\244V\313\326\336\017\013\3415X/h\r1\330\032T\363\230\337\035\354\206\333\341\377 F\010\0322\212?L6\222mpY0\323\253\t\0068\266\323Zv\341\235lm}p\020\376;\304a\047[\337\216+\361\243d\0376o\014K\243\315\321\235\321\321\250\223]\277\231\334I\216\022\221^J\273\220\347\365/\300\326sP\177>,\016+\200\337\007s\374\376|\353\334\371\"\014t\035W\222\212\361\3661\300<s\275\374\3708\332\215?K\n\311V\362}\222\203\373W\240w4\000\273\341g\000\315V\216\310V\374$}+\305\251\004xkKpl\204\033a)\332\210\266g\223[\021\206\226)\276\001\236\032\230\313a\047Z\003\231=\250\345\336po\2647\336\235\034\325!\341O\317\235\337\004\353\305p\047lG^r/\245\303\337\307\265l\363j\364lR\334\231\354@\217e\233[y\350\203\225\301\316\000gk\377\032t\364\274;x\021V\302\375P@\224\305E\275\265\267\255\360\036D;\215)\357~\254+YyY}\005\332\277\351\000#\047\376O\374G\352\014\213\377\007>,\"\r";
+    PyObject *data = __Pyx_DecompressString(cstring, 1724, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2181 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).1 \377to 32 st\377ate vari\377ables: <\377MemoryVi\377ew of <c\377ontiguou\377s and di\331rK\001\007\rin\021\005st\337rided\"\010 o\233r \004\031><(\tA\006>\377?Cannot \277assign\254\001r\377ead-only\353 m\240\002v\242\000Inv\377alid mod?e, exp\353\000|\000\367\047c\047t\001\047for\377tran\047, g|H\000%\005shape\222\000\377 axis No\366\200 th\255 Cyth\367on \021\000deli\307ber\232 k\000\320\001ct\367er \"\000n PE\337P-484\212\"re\376\332!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \363 p\316\000%\tt\177hen set[\000\367e \047\357\002atio\377n_typing\335\047\355$ive\260AFa\377lse.add_>\231 ecoll\334@+\000\377s.abcdis\366\303Aen\001\002xt/n\367eurG\000kern\377els.pyxg\367cin\321@sist>\206` argu\216a\r\000\3760\003dno def\377ault __r\377educe__ {duy\002non-\336@\317vial\033\000H\000it\377__numpy.\177_core.m5\000\377iarray fwail\354\003imp\204@\276\033\tumath\021\016o\373ff\205 s mus\357t ha\356\000one} \341\000umn p\375 \374\311\003\021\001K x (K\377 + 1) up\271d\301\204\001P\000rix\031\014f\347lag\264\204\002F\001ref\177ractoryJ\001\347iodF\014\027\006ine\347ss 7\002m\007sel\373f.\342@tspik\233e,\n\002op\002\003P\007_^\325 ps c\266\204\003b\273\001\337nvert\366Ca \371P\335c\221\206\003 for \037pickl\346@D\n\0143\374\277\206\013\271,length\371u\227b\372\206\001alloc\030\372\206\001\251C\301 a.\013\020\246\205\003\370\206\0016\325\206\003s.\344)ce\250D\347\000\376\211HASCIIEl\267lip\346`Ex\362 SWtep\000\006.\321fc\355\205\002#__\017\t\200a\223\210\001_\013\017\331!\377_opGtGtE\277LtLtER\312FF\002\347@s\000\014V\017\017\017]\0164\rm\004\377Sequence\377THRESHOL_D_OPS\243\211\001.\250\211\007\337__Pyx\001\000Di\177ct_Next\234\000\373__\314\206\004e____\374\241\207\002\000\006_getit\313em\026\001d0\001 \000fu\003nc&\001\030\000\230\212\0022\001\273\205\003<\001\357main\003\002odu\335lM\002nam\002\003ew\372]\001p~\000check\303suT\000\n\001?\004\025\001tyope__\037\001un\362boe_En \005vt\377\212\001\036""\241\001qualO\005\372\206\005\241N\366\224\207\006ex\325\001set_\360\203\005\270F\357\000\274N__te\333st\211 is\257\207\001ou\177tineabc\207\204\005\377_buffera\377syncio.c\373or\035\003sbase\177ccline_\201 \377tracebac\377kcountdi\177stsim._\361 \035.\347\210\013dtd\362\002l\000\206\215\003\376\302@odeenum~\333\212\002errore\237\204\001\360\266\206\002\004\003\315\207\003\000\t_per\371_\311\211\003\320\207\001sform\373at\330\213\004free_\375c\001\002mheld_qc\001\002\006\003\223\210\002ces\r\003\237atrix\037\002\347\210\004i\177idindex\204a=s\000\002izek\337\207\0066\005\316\330\210\003mem\361\214\001\351\214\001nn\375_\204\210\002sn_var\375s\203andimno\273t_\336\210\007obj\316\211\004p9p\251 \272\007pop\251\210\010\315\002\256\264\210\rreg\241\213\001r\364\210\001s\363et\216\213\004\266\215\002sharweds\246\000slo\212\211\003\277sstart\370\210\002t\177ep_opst\000\001\377ructtthr\372\374\000o\225 levelf\005\007op\021\007\374\217\005un\246\001~\316\212\003values\225\220\006\377xO\200\001\330\004\n\210\377+\220Q\200\001\360\014\000\377\005\031\230\t\240\026\240q\375\250\023\000\027\320\027\047\240v\377\250Q\250c\260\023\260A\377\330\004\007\200~\220V\230\3771\230C\230s\240\"\240\377C\240u\250G\2603\320\3776F\300f\310A\310S\377\320PS\320ST\330\010\177\016\210j\230\001\230\021+\001\377q\330\r\016\330\014\034\230\377A\230S\240\001\240\031\250\377!\2504\250s\260$\260\377a\3207G\300q\310\004\377\310A\330\035\036\230n\250{A\250y\001\016\000\005\036$\002\177\021\340\004 \240\001\340m\000\377w\210c\220\021\330\010\t\377\330\004\010\320\010\032\230!\357\230;\240a\204\001x\210v\377\220Q\220c\230\023\230B\377\230c\240\035\250f\260A\377\260S\270\003\2702\270Q_\330\014\024\220F\047\0003\026\000\377\027\250\003\2508\2606\270\377\021\270#\270S\300\007\300\377r\310\022\3101\330\014\031\377\230\026\230q\240\003\2403\377\240g\250S\260\r\270V\377\3001\300C\300s\310\047\263\320Q\262\016\352\005r\240\205\000\013\373\210>2\006a\330\014\022\220\375*\330\000Q\330\010\020\220\001\363\220\036P""\000\307 \007\200r\210\367\023\210A\257\002\013\2107\220\307#\220W\241\000\262\000\317\000\240\030\217\250\021\250#p\000\357 \013\001\035\373\250a\214 #\260Q\330\t\377\n\330\010\014\210E\220\025\377\220a\220q\330\014#\240\3371\240H\250C\251 (\270\377\047\300\022\3002\300R\300\377q\330$+\2502\250R\277\250r\260\026\260v\345\000$\375*I\000U\260#\260U\270\327!\2701\272@\024\267&\360\006\347\000\005!\357 \304A\003\2501m\330\313!\240\033\344 S\260u\003\374\r\002\022\002\330\004\033\2307\240\377&\250\001\250\023\250B\250\\\330\"\3355q\330\010\316\001&\333@\375\023\201`r\240\023\240L\260_\006\260a\260s\334 Q\204(\377\021\220\021\220\047\230\021\230s#\230\231 \t\001,\230a\260`\361!\266i\251\201$\225!\027\220q\230\365\010\254@8\311@8\2708\300\3778\3107\320RS\200\001\337\360\"\000\005\022h\000!\220\3773\220h\230m\250;\260\377i\270~\310Q\330\022\035\177\230T\320!3\3203\341`\367\330\022\023\204\204\002\210\003\2103\177\210a\330\010\017\210q\304\204\001\377v\210V\2201\220C\220\345r\243\000!\251\204\007\203A\023\220;\344\253\000\231ca\371\204\002\357`\013\2101\327\200A\340;\000}\355A\230d\377\240%\240\177\260d\270!";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2181, 3089);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2257 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).1 \377to 32 st\377ate vari\377ables: <\377MemoryVi\377ew of <c\377ontiguou\377s and di\331rK\001\007\rin\021\005st\337rided\"\010 o\233r \004\031><(\tA\006>\377?Cannot \277assign\254\001r\377ead-only\353 m\240\002v\242\000Inv\377alid mod?e, exp\353\000|\000\367\047c\047t\001\047for\377tran\047, g|H\000%\005shape\222\000\377 axis No\366\200 th\255 Cyth\367on \021\000deli\307ber\232 k\000\320\001ct\367er \"\000n PE\337P-484\212\"re\376\332!s subcl\366\246\000es\261!buil\373ti\260\000ypes.\377 If you \223ne\224 \363 p\316\000%\tt\177hen set[\000\367e \047\357\002atio\377n_typing\335\047\355$ive\260AFa\377lse.add_>\231 ecoll\334@+\000\377s.abcdis\366\303Aen\001\002xt/n\367eurG\000kern\377els.pyxg\367cin\321@sist>\206` argu\216a\r\000\3760\003dno def\377ault __r\377educe__ {duy\002non-\336@\317vial\033\000H\000it\377__numpy.\177_core.m5\000\377iarray fwail\354\003imp\204@\276\033\tumath\021\016o\373ff\205 s mus\357t ha\356\000one} \341\000umn p\375 \207ele\273\204\001\007\036\361\0039\001K\377 x (K + ?1) upd\351\204\001x\000\347rixK\002\036\007fla\371g\334\204\002n\001refra\337ctoryr\001io\371d\036\014\027\006iness\301 7\002\223\t\262\000\013\025\213Cse\377lf.free_\353c,\002\007m\006\003hel\261d\020\005\007\002\021\004op&\003vWalu\345`c\230\205\003b\235!\337nvert\330ca \371P\277\204\003\363\206\003 for \237pickl\310`r\002l\377astspike\350t\003N\005\352\007_\227`ps \340(5\237\005\0143\201\210\013\373Llen\317gthu\331\204\002\274\210\001al\307loc\274\210\001\353c\333@a.\260\013\020\350\206\003\272\210\001\227\210\003s.\376Ic\361e\352d\307 \243hASCI\377IEllipsi\367sEx\214`Stepj\000\006.\223\205\006c\257\207\002__\017\td\302\204\001\325\211\001_\013\017\331!_oC\003\001U\214\204\002X\002\005\003?\024\024\006B\0235\004\376S\004GtGtELt\357LtER\276\204\006Fla\003gs\000\014\260\017\017\017\267\0164\r\307\004\377Sequence\377THRESHOL_D_OPS\277\213\001.\304\213\007\337__Pyx\001\000Di\177ct_Next\234\000\373__\350\210\004e____\374\275\211""\002\000\006_getit\313em\026\001d0\001 \000fu\003nc&\001\030\000\264\214\0022\001\327\207\003<\001\357main\003\002odu\335lM\002nam\002\003ew\372]\001p~\000check\303suT\000\n\001?\004\025\001tyope__\037\001un\254\205\002oe_En \005vt\233\215\001\036\241\001qualO\005\226\211\005\373N\366\260\211\006ex\325\001set_\360\203\005\222f\357\000\226n__te\333st\211 is\313\211\001ou\177tineabc\341\204\005\377_buffera\377syncio.c\373or\035\003sbase\177ccline_\201 \377tracebac\377kcountdi\177stsim._\361 \035.\203\213\013dtd\362\002l\000\242\217\003\376\302@odeenum~\367\214\002errore\371\204\001\360\220\207\002\004\003\301\211\003\000\t_per\371_\345\213\003\304\211\001sform#at\364\215\004\341\210\003\350\210\002m\325\210\003\317\210\003\376\325\210\003atrices\362\003\007x\372\210\002\203\213\004iidi\257ndex\204as\000\002i\227zek\271\210\006m7\004\314\212\003msem\215\217\001\205\217\001nn_\336\210\002\177sn_vars\203a\377ndimnot_n\322\212\007obj\352\213\004pp\251 \216\272\007pop\203\211\010\315\002\216\211\rr\353eg\275\215\001r\305\212\001set\374\252\215\004\322\217\002shared\335s\246\000slo\344\211\003ss\357tart\322\211\002tep\337_opst\000\001ru\277cttthr\374\000o\377ld_levelf\005\007op\021\007\230\222\005un\246\001\370\302\214\003\201\213\003\261\222\006xO\200\001\330\377\004\n\210+\220Q\200\001\377\360\014\000\005\031\230\t\240\357\026\240q\250\023\000\027\320\027\377\047\240v\250Q\250c\260\377\023\260A\330\004\007\200~\377\220V\2301\230C\230s\377\240\"\240C\240u\250G\377\2603\3206F\300f\310\377A\310S\320PS\320S\377T\330\010\016\210j\230\001\373\230\021+\001q\330\r\016\330\377\014\034\230A\230S\240\001\377\240\031\250!\2504\250s\377\260$\260a\3207G\300\377q\310\004\310A\330\035\036\337\230n\250A\250y\001\016\000\373\005\036$\002\021\340\004 \240\373\001\340m\000w\210c\220\021\377\330\010\t\330\004\010\320\010\177\032\230!\230;\240a\204\001\377x\210v\220Q\220c\230\377\023\230B\230c\240\035\250\377f\260A\260S\270\003\270\3772\270Q\330\014\024\220F\372\047\0003\026\000\027\250\003""\2508\377\2606\270\021\270#\270S\377\300\007\300r\310\022\3101\377\330\014\031\230\026\230q\240\377\003\2403\240g\250S\260\377\r\270V\3001\300C\300\237s\310\047\320Q\262\016\352\005r\335\240\205\000\013\210>2\006a\330\357\014\022\220*\330\000Q\330\010\237\020\220\001\220\036P\000\307 \007\277\200r\210\023\210A\257\002\013?\2107\220#\220W\241\000\262\000~\317\000\240\030\250\021\250#p\000\334\357 \013\001\035\250a\214 #\260\377Q\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\377\014#\2401\240H\250C\376\251 (\270\047\300\022\3002\377\300R\300q\330$+\250\3772\250R\250r\260\026\260\355v\345\000$*I\000U\260#\277\260U\270!\2701\272@\024>\267&\360\006\000\005!\357 \304Ao\003\2501\330\313!\240\033\344 \343S\260u\003\r\002\022\002\330\004\033\377\2307\240&\250\001\250\023\347\250B\250\330\"\3355q\330\010\352\316\001&\333@\023\201`r\240\023\377\240L\260\006\260a\260s\372\334 Q\204(\021\220\021\220\047\237\230\021\230#\230\231 \t\001,\213\230a\260`!\266i\251\201$\225!\027\257\220q\230\010\254@8\311@8\377\2708\3008\3107\320R\377S\200\001\360\"\000\005\022\376h\000!\2203\220h\230m\377\250;\260i\270~\310Q\377\330\022\035\230T\320!3\273\3203\341`\330\022\023\204\204\002\210\377\003\2103\210a\330\010\017\373\210q\304\204\001v\210V\2201/\220C\220r\243\000!\251\204\007\203A\047\023\220;\253\000\231ca\371\204\002\357`\277\013\2101\200A\340;\000}\376\355A\230d\240%\240\177\260\007d\270!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2257, 3373);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3089 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per neuronone K x (K + 1) update matrix per neuronone flag and one refractory period per neuronone refractoriness flag per neuronself.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for picklingself.op,self.s cannot be converted to a Python object for picklingstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisExactStepExactStep.__reduce_cython__ExactStep.__setstate_cython__ExactStep.step_opGtGtELtLtERefractoryFlagsRefractoryFlags.__reduce_cython__RefractoryFlags.__setstate_cython__RefractoryFlags.step_opSequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateexact_update_per_neuronflagsformatfortranfree_cfree_mheld_cheld_mheld_matricesheld_matrixheld_offsetsiidindexitemsitemsizek""lastspikematricesmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetsppackper_neuronpoprefractory_flagsrefractory_stepsregisterselfsetdefaultshapesharedsizeslotspikesstartstepstep_opstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\330\004\n\210+\220Q\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200q\330\r\016\330\014\034\230A\230S\240\001\240\031\250!\2504\250s\260$\260a\3207G\300q\310\004\310A\330\035\036\230n\250A\250Q\200\001\360\016\000\005\036\230S\240\001\240\021\340\004 \240\001\340\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200x\210v\220Q\220c\230\023\230B\230c\240\035\250f\260A\260S\270\003\2702\270Q\330\014\024\220F\230!\2303\230c\240\027\250\003\2508\2606\270\021\270#\270S\300\007\300r\310\022\3101\330\014\031\230\026\230q\240\003\2403\240g\250S\260\r\270V\3001\300C\300s\310\047\320QS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\004\007\200r\210\023\210A\330\010\t\330\004\013\2107\220#\220W\230B\230a\330\004 \240\001\240\030\250\021\250#\250S\260\001\330\004 \240\001\240\035\250a\250s\260#\260Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014#\2401\240H\250C\250s\260(\270\047\300\022\3002\300R\300q\330$+\2502\250R\250r\260\026\260v\270Q\330$*\250#\250U\260#\260U\270!\2701\200\001\360\024\000\005\036\230S\240\001\240\021\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007""\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\"\000\005\022\220\021\220!\2203\220h\230m\250;\260i\270~\310Q\330\022\035\230T\320!3\3203G\300q\330\022\023\330\004\007\200q\210\003\2103\210a\330\010\017\210q\330\004\007\200v\210V\2201\220C\220r\230\021\230!\330\010\016\210j\230\001\230\021\330\t\n\330\010\023\220;\230a\230q\240\003\2403\240a\240v\250Q\250a\330\004\013\2101\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!";
+    #else /* compression: none (3373 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variables: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/neuron_kernels.pyxgcinconsistent argumentsisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importoffsets must have one column per elementoffsets must have one column per neuronone K x (K + 1) update matrix per neuronone flag and one refractory period per neuronone refractoriness flag per elementone refractoriness flag per neuronself.free_c,self.free_m,self.held_c,self.held_m,self.op,self.values cannot be converted to a Python object for picklingself.lastspike,self.op,self.refractory_steps cannot be converted to a Python object for picklingself.op,self.s cannot be converted to a Python object for picklingstate variables must have one lengthunable to allocate array data.unable to allocate shape and strides.update matrices must be K x (K + 1)ASCIIEllipsisExactStepExactStep.__reduce_cython__ExactStep.__setstate_cython__ExactStep.step_opExactUpdateExactUpdate.__reduce_cython__ExactUpdate.__setstate_cython__ExactUpdate.step_opGtGtELtLtERefractoryFlagsRefractoryFlags.__reduce_cython__RefractoryFlags.__setstate_cython__RefractoryFlags.step_opSequenceTHRESHOLD_OPSView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___i""s_coroutineabcallocate_bufferasyncio.coroutinesbaseccline_in_tracebackcountdistsim._ext.neuron_kernelsdtdtype_is_objectencodeenumerateerrorexact_stepexact_updateexact_update_per_neuronflagsformatfortranfree_cfree_mheld_cheld_mheld_matricesheld_matrixheld_offsetsiidindexitemsitemsizeklastspikematricesmatrixmemviewmodenn_spikesn_varsnamendimnot_refractoryobjoffsetsppackper_neuronpoprefractory_flagsrefractory_stepsregisterselfsetdefaultshapesharedsizeslotspikesstartstepstep_opstopstructtthreshold_levelthreshold_opthreshold_variableunpackupdatevaluesvariablesxO\200\001\330\004\n\210+\220Q\200\001\360\014\000\005\031\230\t\240\026\240q\250\001\330\004\027\320\027\047\240v\250Q\250c\260\023\260A\330\004\007\200~\220V\2301\230C\230s\240\"\240C\240u\250G\2603\3206F\300f\310A\310S\320PS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200q\330\r\016\330\014\034\230A\230S\240\001\240\031\250!\2504\250s\260$\260a\3207G\300q\310\004\310A\330\035\036\230n\250A\250Q\200\001\360\016\000\005\036\230S\240\001\240\021\340\004 \240\001\340\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200x\210v\220Q\220c\230\023\230B\230c\240\035\250f\260A\260S\270\003\2702\270Q\330\014\024\220F\230!\2303\230c\240\027\250\003\2508\2606\270\021\270#\270S\300\007\300r\310\022\3101\330\014\031\230\026\230q\240\003\2403\240g\250S\260\r\270V\3001\300C\300s\310\047\320QS\320ST\330\010\016\210j\230\001\230\021\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\004\007\200r\210\023\210A\330\010\t\330\004\013\2107\220#\220W\230B\230a\330\004 \240\001\240\030\250\021\250#\250S\260\001\330\004 \240\001\240\035\250a\250s\260#\260Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014#\2401\240H\250C\250s\260(\270\047\300\022\3002\300R\300q\330$+\2502\250R\250r\260\026\260v\270Q\330$*\250#\250U\260#\260U\270!\2701\200\001\360\024\000\005\036\230S\240\001\240\021""\360\006\000\005!\240\001\240\026\240q\250\003\2501\330\004 \240\001\240\033\250A\250S\260\001\330\004 \240\001\330\004 \240\001\330\004 \240\001\330\004\033\2307\240&\250\001\250\023\250B\250a\330\004\007\200w\210c\220\021\330\010\t\330\004\010\320\010\032\230!\230;\240a\330\004\007\200q\330\010\013\2107\220&\230\001\230\023\230C\230r\240\023\240L\260\006\260a\260s\270#\270Q\330\014\022\220*\230A\230Q\330\010\021\220\021\220\047\230\021\230#\230Q\330\010\021\220\021\220,\230a\230s\240!\330\004\007\200~\220V\2301\230C\230r\240\021\330\010\013\210>\230\026\230q\240\003\2403\240a\330\014\022\220*\230A\230Q\330\010\020\220\001\220\036\230q\240\001\330\t\n\330\010\027\220q\230\010\240\003\2408\2508\2608\2708\3008\3107\320RS\200\001\360\"\000\005\022\220\021\220!\2203\220h\230m\250;\260i\270~\310Q\330\022\035\230T\320!3\3203G\300q\330\022\023\330\004\007\200q\210\003\2103\210a\330\010\017\210q\330\004\007\200v\210V\2201\220C\220r\230\021\230!\330\010\016\210j\230\001\230\021\330\t\n\330\010\023\220;\230a\230q\240\003\2403\240a\240v\250Q\250a\330\004\013\2101\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 155; i++) {
+    for (int i = 0; i < 162; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 39) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 42) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -29421,8 +30700,8 @@ static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variabl
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 155; i < 162; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-155].length;
+    for (int i = 162; i < 169; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-162].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -29432,14 +30711,14 @@ static const char bytes[] = " at 0x object>(tree fragment).1 to 32 state variabl
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 162; i++) {
+    for (Py_ssize_t i = 0; i < 169; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 155;
+      PyObject **table = stringtab + 162;
       for (Py_ssize_t i=0; i<7; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -29562,7 +30841,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 416};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 427};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
@@ -29575,6 +30854,21 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 465};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_neuron_kernels_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
+    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -36774,6 +38068,11 @@ __pyx_fail:
 /* MemviewDtypeToObject */
 static CYTHON_INLINE PyObject *__pyx_memview_get_double__const__(const char *itemp) {
     return (PyObject *) PyFloat_FromDouble(*(double const   *) itemp);
+}
+
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_nn_uint8_t__const__(const char *itemp) {
+    return (PyObject *) __Pyx_PyLong_From_uint8_t(*(uint8_t const   *) itemp);
 }
 
 /* MemviewDtypeToObject */

@@ -388,6 +388,55 @@ cdef inline void _update_neuron(Py_ssize_t n_vars, Py_ssize_t i, Py_ssize_t n, d
         values[k][i] = total
 
 
+cdef class ExactUpdate:
+    """`exact_update` as an operation of the compiled step loop (its arrays
+    must stay alive and in place while the loop runs)."""
+    cdef StepOp op
+    cdef double* values[MAX_VARIABLES]
+    cdef Py_ssize_t n_vars, n
+    cdef const double* free_m
+    cdef const double* held_m
+    cdef const double* free_c
+    cdef const double* held_c
+    cdef const uint8_t* flags
+    cdef bint per_neuron
+    cdef tuple keep_alive
+
+    def __init__(self, const double[:, ::1] matrix, const double[:, ::1] held_matrix,
+                 list variables, const uint8_t[::1] not_refractory,
+                 const double[:, ::1] offsets, const double[:, ::1] held_offsets):
+        self.n_vars = len(variables)
+        self.n = _variable_pointers(variables, self.values) if self.n_vars else 0
+        self.free_m, self.held_m = &matrix[0, 0], &held_matrix[0, 0]
+        self.per_neuron = offsets.shape[0] > 0
+        self.free_c = self.held_c = NULL
+        if self.per_neuron:
+            if offsets.shape[1] != self.n or held_offsets.shape[1] != self.n:
+                raise ValueError("offsets must have one column per element")
+            self.free_c, self.held_c = &offsets[0, 0], &held_offsets[0, 0]
+        self.flags = NULL
+        if not_refractory.shape[0] > 0:
+            if not_refractory.shape[0] != self.n:
+                raise ValueError("one refractoriness flag per element")
+            self.flags = &not_refractory[0]
+        self.keep_alive = (matrix, held_matrix, variables, not_refractory, offsets,
+                           held_offsets)
+        self.op.run = _exact_update_op
+        self.op.state = <void*>self
+
+    def step_op(self):
+        """This operation for the step loop (a capsule of a StepOp)."""
+        return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+
+
+cdef int _exact_update_op(void* state, int64_t step, double t, double dt) except -1:
+    cdef ExactUpdate self = <ExactUpdate>state
+    if self.n_vars:
+        _update_neurons(self.n_vars, self.n, self.values, self.free_m, self.held_m,
+                        self.free_c, self.held_c, self.flags, self.per_neuron)
+    return 0
+
+
 cdef class RefractoryFlags:
     """`refractory_flags` as an operation of the compiled step loop (the
     arrays must stay alive and in place while the loop runs)."""

@@ -177,6 +177,33 @@ cdef int _constant_reset(void* state, int64_t step, double t, double dt) except 
     return 0
 
 
+cdef class FillValues(Operation):
+    """``values[:] = value`` at every step (a summed variable's neurons set
+    to 0 before their synapses add to them)."""
+    cdef double* values
+    cdef Py_ssize_t n
+    cdef double value
+    cdef object keep_alive
+
+    def __init__(self, double[::1] values, double value):
+        self.n = values.shape[0]
+        self.values = &values[0] if self.n else NULL
+        self.value = value
+        self.keep_alive = values
+        self.op.run = _fill_values
+        self.op.state = <void*>self
+
+
+cdef int _fill_values(void* state, int64_t step, double t, double dt) except -1:
+    cdef FillValues self = <FillValues>state
+    cdef Py_ssize_t i
+    cdef double* values = self.values
+    cdef double value = self.value
+    for i in range(self.n):
+        values[i] = value
+    return 0
+
+
 cdef class RingSlot(Operation):
     """A ring buffer's slot of the step applied to its variable:
     ``values += ring[step % n_slots]`` (only where ``mask``, if given: the

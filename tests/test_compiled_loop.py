@@ -264,3 +264,54 @@ def test_the_fused_exact_step_equals_the_separate_update_and_threshold(n_vars, r
     assert was_fused and not was_separate
     assert len(i1) > 50
     assert np.array_equal(i1, i2) and np.array_equal(t1, t2) and np.array_equal(v1, v2)
+
+
+def _summed_input_network(per_neuron_tau):
+    """Exact steps whose b changes at every step (a current summed from
+    clock-driven synapses), with one tau or a tau per neuron, refractoriness
+    holding v: the generated exact kernel, the synapses' exact update and
+    the summed variable as compiled operations."""
+    ms = ds.ms
+    G = ds.NeuronGroup(60, """dv/dt = (I_syn + I_b - v)/tau : 1 (unless refractory)
+                              tau : second (constant)
+                              I_b : 1 (constant)
+                              I_syn : 1""", threshold="v > 1", reset="v = 0",
+                       refractory=2 * ms, method="exact", name="liquid")
+    G.tau = "(20 + 10.0*i/N)*ms" if per_neuron_tau else "25*ms"
+    G.I_b = "0.98 + 0.3*i/N"
+    G.v = "0.9*i/N"
+    S = ds.Synapses(G, G, """w : 1
+                             dx/dt = -x/(3*ms) : 1 (clock-driven)
+                             I_syn_post = w*x : 1 (summed)""", on_pre="x += 1",
+                    method="exact", name="liquid_synapses")
+    S.connect("(i*7 + j*3) % 10 == 0")
+    S.w = "0.02 + 0.03*rand()"
+    spikes = ds.SpikeMonitor(G, name="liquid_spikes")
+    trace = ds.StateMonitor(G, ["v", "I_syn"], record=[0, 31, 59], name="liquid_trace")
+    return ds.Network(G, S, spikes, trace), G, spikes, trace
+
+
+@pytest.mark.parametrize("per_neuron_tau", [False, True])
+def test_exact_steps_with_changing_input_run_compiled_as_the_numpy_target(per_neuron_tau,
+                                                                          loops_made):
+    results = []
+    for target, profile in (("cython", False), ("cython", True), ("numpy", False)):
+        ds.prefs.codegen.target = target
+        try:
+            ds.seed(3)
+            net, G, spikes, trace = _summed_input_network(per_neuron_tau)
+            net.run(150 * ds.ms, profile=profile)
+        finally:
+            ds.prefs.codegen.target = "cython"
+        results.append({"i": spikes.i[:], "t": spikes.t_[:], "v": trace.v_[:],
+                        "I_syn": trace.I_syn_[:], "G_v": G.v_[:]})
+        del net, G, spikes, trace
+    assert len(results[0]["i"]) > 100, len(results[0]["i"])
+    assert np.ptp(results[0]["I_syn"]) > 0.05
+    for other in results[1:]:
+        _assert_same(results[0], other)
+    # The compiled run had no Python operation: the generated exact update
+    # (a Bound kernel), the synapses' ExactUpdate and the summed variable.
+    assert len(loops_made) == 1
+    assert "PythonOp" not in loops_made[0], loops_made[0]
+    assert {"ExactUpdate", "FillValues", "Bound"} <= set(loops_made[0]), loops_made[0]

@@ -8,6 +8,7 @@ called with the arrays and scalars it names, in ``kernel.arrays`` and
 import numpy as np
 
 from .._ext import buffers
+from ..model.expressions import Expression
 from ..model.schemes import LOCAL_PREFIX
 from .build import load_kernel
 from .cexpr import PREAMBLE, Untranslatable, number, translate, translate_sympy
@@ -392,6 +393,50 @@ def neuron_update_kernel(updater, constants, resolve):
     return _kernel(_indented(body, 2), names, header, locals_)
 
 
+def exact_update_kernel(updater, constants, resolve):
+    """The kernel of a NeuronGroup's exact update ``x' = E x + P b`` with b
+    evaluated for each neuron at every step (a current that synapses write
+    changes b, not E and P): the propagators of the updater's last
+    `prepare` (``ExactUpdater.kernel_propagators``, shared or one per
+    neuron) are fixed arrays of the kernel, valid while the coefficient
+    matrix A is unchanged. Held neurons (refractory, with '(unless
+    refractory)' variables) use the held propagators."""
+    propagators = updater.kernel_propagators()
+    if propagators is None:
+        raise Untranslatable("exact update not prepared")
+    names = _Names()
+    name_of = _neuron_names(names, constants, resolve)
+    n = len(updater.variables)
+    body = [f"b_{k} = {translate(Expression(code), name_of, array_of=names.fixed)}"
+            for k, code in enumerate(updater.b_codes)]
+    body += [f"x_{k} = {names.array(f's_{name}', name, 'element')}"
+             for k, name in enumerate(updater.variables)]
+
+    def assignments(free):
+        exp_a, phi = propagators[free]
+        per_element = exp_a.ndim == 3
+        first = f"element * {n * n} + " if per_element else ""
+        which = "free" if free else "held"
+        e_name = names.fixed(f"e_{which}", exp_a.reshape(-1))
+        p_name = names.fixed(f"p_{which}", phi.reshape(-1))
+        # The numpy path's sums in its order: Phi b first, then e^{A dt} x.
+        lines = []
+        for k, name in enumerate(updater.variables):
+            phi_b = " + ".join(f"{p_name}[{first}{k * n + l}] * b_{l}" for l in range(n))
+            terms = [f"({phi_b})"] + [f"{e_name}[{first}{k * n + l}] * x_{l}"
+                                      for l in range(n)]
+            lines.append(f"{names.array(f's_{name}', name, 'element')} = {' + '.join(terms)}")
+        return lines
+    if updater._frozen:
+        body += ["if not_refractory[element] == 0:"] + _indented(assignments(False), 1) + \
+            ["else:"] + _indented(assignments(True), 1)
+    else:
+        body += assignments(True)
+    header = _NEURON_HEADER + ["    for element in range(n_local):"]
+    return _kernel(_indented(body, 2), names, header,
+                   [f"b_{k}" for k in range(n)] + [f"x_{k}" for k in range(n)])
+
+
 def threshold_kernel(threshold, subexpressions, constants, resolve, refractoriness):
     """The kernel of a NeuronGroup's threshold: the local indices of the
     neurons that cross it (not refractory ones, with ``refractoriness``) go
@@ -483,5 +528,6 @@ def summed_variable_kernel(expression, subexpressions, reads, constants, target)
                    [f"sub_{eq.name}" for eq in subexpressions])
 
 
-__all__ = ["FixedArray", "Kernel", "Untranslatable", "address", "fixed_address", "neuron_update_kernel", "pathway_kernel",
+__all__ = ["FixedArray", "Kernel", "Untranslatable", "address", "exact_update_kernel",
+           "fixed_address", "neuron_update_kernel", "pathway_kernel",
            "summed_variable_kernel", "synapse_update_kernel", "threshold_kernel", "number"]

@@ -12,8 +12,8 @@ import ast
 import numpy as np
 
 from .._ext import neuron_kernels, step_loop
-from ..codegen.kernels import (FixedArray, Untranslatable, address, neuron_update_kernel,
-                               threshold_kernel)
+from ..codegen.kernels import (FixedArray, Untranslatable, address, exact_update_kernel,
+                               neuron_update_kernel, threshold_kernel)
 from ..core.clock import defaultclock
 from ..core.preferences import compiled_target
 from ..core.random import stream_key
@@ -115,10 +115,15 @@ class NeuronStateUpdate(_SpikingCode):
         variables keep the numpy updaters."""
         G = self.group
         updater = G.state_updater
-        if not compiled_target() or updater is None or updater.name == "exact":
+        if not compiled_target() or updater is None:
             return None
         try:
-            kernel = neuron_update_kernel(updater, G._update_constants, _resolve(G))
+            if updater.name == "exact":
+                kernel = self._exact_kernel()
+                if kernel is None:
+                    return None
+            else:
+                kernel = neuron_update_kernel(updater, G._update_constants, _resolve(G))
         except Untranslatable:
             return None
         # The state arrays stay in place during the run: addresses once.
@@ -126,6 +131,17 @@ class NeuronStateUpdate(_SpikingCode):
         scalars = tuple(float(G._update_constants[name]) for name in kernel.scalars)
         flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
         return kernel, tuple(arrays), scalars, flags
+
+    def _exact_kernel(self):
+        """The generated exact update (b evaluated per neuron and step), or
+        None where the coefficient matrix changes during the run (its
+        propagators are made again by the updater's own path)."""
+        G = self.group
+        updater = G.state_updater
+        if G._update_parameters is not None and \
+                G._update_changing & updater.matrix_parameters:
+            return None
+        return exact_update_kernel(updater, G._update_constants, _resolve(G))
 
     def compiled_op(self):
         G = self.group

@@ -10,9 +10,11 @@ euler adds ``xi`` noise as Euler-Maruyama.
 import numpy as np
 import sympy
 from sympy.parsing.sympy_parser import parse_expr
+from sympy.printing.numpy import NumPyPrinter
 
 from ..core.preferences import compiled_target
 from .equations import DIFFERENTIAL_EQUATION
+from .matrix_exponential import expm
 from .schemes import TABLEAUS, SchemeError, explicit_scheme, run_scheme
 
 __all__ = ["make_state_updater", "EventDrivenUpdater", "IntegrationError", "METHODS", "expm"]
@@ -34,71 +36,6 @@ def _to_sympy(expression, symbols):
         local.setdefault(name, sympy.Symbol(name, real=True))
         symbols.setdefault(name, local[name])
     return parse_expr(expression.code, local_dict=local, evaluate=True)
-
-
-def _balancing_scales(magnitudes):
-    """Powers of two d with |A_kl| d_l / d_k of comparable size.
-
-    Model matrices in SI units are badly scaled (1/C_m ~ 4e9 beside 1/tau ~
-    100): without balancing, scaling and squaring would square ~20 times and
-    lose 8 digits. Balancing is exact (powers of two) and also handles the
-    triangular couplings (a zero row or column) that plain Parlett-Reinsch
-    balancing leaves alone.
-    """
-    a = np.array(magnitudes, dtype=np.float64)
-    n = a.shape[0]
-    diagonal = np.abs(np.diag(a))
-    typical = diagonal.max() if diagonal.max() > 0 else 1.0
-    np.fill_diagonal(a, 0.0)
-    log_d = np.zeros(n)
-    for _ in range(20):
-        changed = False
-        for k in range(n):
-            row, col = a[k].sum(), a[:, k].sum()
-            if row == 0 and col == 0:
-                continue
-            if col == 0:  # nothing depends on x_k: shrink its row freely
-                factor = np.exp2(np.ceil(np.log2(row / typical))) if row > typical else 1.0
-            elif row == 0:  # x_k depends on nothing: shrink its column freely
-                factor = np.exp2(-np.ceil(np.log2(col / typical))) if col > typical else 1.0
-            else:
-                factor = np.exp2(np.round(0.5 * np.log2(row / col)))
-            # B = D^-1 A D: row k is divided by d_k, column k multiplied.
-            if factor != 1.0 and (col == 0 or row == 0 or
-                                  (row / factor + col * factor) < 0.95 * (row + col)):
-                a[k] /= factor
-                a[:, k] *= factor
-                log_d[k] += np.log2(factor)
-                changed = True
-        if not changed:
-            break
-    return np.exp2(log_d)
-
-
-def expm(matrices):
-    """Matrix exponential of one matrix or a stack (..., m, m).
-
-    Balancing, then scaling and squaring with a Taylor series long enough
-    for double precision once the norm is below 1/2.
-    """
-    a = np.asarray(matrices, dtype=np.float64)
-    magnitudes = np.abs(a).reshape(-1, a.shape[-2], a.shape[-1]).max(axis=0) if a.size else \
-        np.zeros(a.shape[-2:])
-    d = _balancing_scales(magnitudes)
-    # B = diag(1/d) A diag(d); exp(A) = diag(d) exp(B) diag(1/d)
-    a = a * (d[None, :] / d[:, None])
-    norm = np.max(np.sum(np.abs(a), axis=-1)) if a.size else 0.0
-    squarings = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0.5 else 0
-    a = a / (2.0 ** squarings)
-    eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
-    result = eye.copy()
-    term = eye.copy()
-    for k in range(1, 20):
-        term = term @ a / k
-        result = result + term
-    for _ in range(squarings):
-        result = result @ result
-    return result * (d[:, None] / d[None, :])
 
 
 def _sympy_rhs(equations, constants):
@@ -200,7 +137,15 @@ class ExactUpdater(_Updater):
         n = len(self.variables)
         self._a_entries = [[sympy.lambdify(param_symbols, a_matrix[k, l], "numpy")
                             for l in range(n)] for k in range(n)]
-        self._b_entries = [sympy.lambdify(param_symbols, b_vector[k], "numpy") for k in range(n)]
+        # b as numpy code: evaluated here by lambdify, and by generated
+        # kernels from the same text (codegen/kernels.py: exact_update_kernel),
+        # so both targets compute the same numbers.
+        printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                                "allow_unknown_functions": True, "user_functions": {}})
+        self._b_entries = [sympy.lambdify(param_symbols, b_vector[k], "numpy", printer=printer)
+                           for k in range(n)]
+        #: The constant terms b as the text numpy evaluates.
+        self.b_codes = [printer.doprint(b_vector[k]) for k in range(n)]
         self._frozen = [k for k, name in enumerate(self.variables) if name in self.unless_refractory]
         self._matrices = None
         self._last_a = None  # (dt, A's entries) of the last prepare
@@ -313,6 +258,28 @@ class ExactUpdater(_Updater):
         exp_a, phi = exp_big[..., :n, :n].copy(), exp_big[..., :n, n:].copy()
         cache[free] = (dt, a_stack.copy(), exp_a, phi)
         return exp_a, phi
+
+    def kernel_propagators(self):
+        """The propagators of the last `prepare`, for a kernel that computes
+        b itself at every step (codegen/kernels.py: exact_update_kernel):
+        ``{True: (E, P), False: (E, P)}`` for free and held elements (held:
+        rows of '(unless refractory)' variables frozen, their b ignored),
+        ``x' = E x + P b``. E and P are (K, K) when shared, (elements, K, K)
+        when per element; contiguous float64. None before a prepare."""
+        cache = self.__dict__.get("_propagator_cache", {})
+        if True not in cache:
+            return None
+        found = {}
+        for free in (True, False):
+            if free not in cache:
+                continue
+            _, _, exp_a, phi = cache[free]
+            phi = phi.copy()
+            if not free:
+                phi[..., :, self._frozen] = 0.0  # b of frozen variables is ignored
+            found[free] = (np.ascontiguousarray(exp_a), np.ascontiguousarray(phi))
+        found.setdefault(False, found[True])
+        return found
 
     def _apply(self, matrix, values, offsets=None):
         n = len(self.variables)

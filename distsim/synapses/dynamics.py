@@ -5,6 +5,7 @@ rank), in store order, so the results do not depend on the number of ranks.
 """
 import numpy as np
 
+from .._ext import neuron_kernels, step_loop
 from ..codegen.kernels import (Untranslatable, address, summed_variable_kernel,
                                synapse_update_kernel)
 from ..core.random import stream_key
@@ -96,6 +97,22 @@ class ClockDrivenUpdate(CodeObject):
             synapses, lambda values: synapse_update_kernel(self.updater, self.plan[0], values),
             self.plan, self.constants)
 
+    def compiled_op(self):
+        """The exact update with coefficients fixed for the run, as an
+        operation of the compiled step loop (the store's arrays stay in
+        place during a run); None for the other paths."""
+        if self.updater.name != "exact" or self._prepare_every_step is not None:
+            return None
+        store = self.synapses.store
+        compiled = self.updater.compiled_arguments(
+            {name: store.variables[name] for name in self.updater.variables})
+        if compiled is None or any(not v.flags.c_contiguous or v.dtype != np.float64
+                                   for v in compiled[2]):
+            return None
+        matrix, held, values, offsets, held_offsets = compiled
+        return neuron_kernels.ExactUpdate(matrix, held, values, np.empty(0, np.uint8),
+                                          offsets, held_offsets)
+
     def _random(self, step):
         S = self.synapses
         key = (S.name, "noise", step)
@@ -181,6 +198,25 @@ class SummedVariable(CodeObject):
         indices of the root group (the same on every rank)."""
         first = getattr(self.synapses.target, "sub_start", 0)
         return self.root, self.variable, first, first + self.synapses.target.N
+
+    def compiled_op(self):
+        """The neurons set to 0, then the generated loop, as operations of
+        the compiled step loop, where the loop needs nothing gathered or
+        drawn per step (presynaptic values); else None."""
+        loop = self.loop
+        if loop is None or self.presynaptic or \
+                any(isinstance(key, tuple) for key in loop.addresses):
+            return None
+        S = self.synapses
+        store = S.store
+        first = S.target.root_local_offset
+        arrays = S.kernel_arrays(loop.addresses, {})
+        bound = loop.kernel.bind(
+            (store.n_sources, address(store.row_start, np.int64),
+             address(store.local_targets, np.int32), first, store.target_start,
+             getattr(S.source, "sub_start", 0)), arrays, loop.scalars,
+            keep_alive=(store.row_start, store.local_targets, self.values))
+        return [step_loop.FillValues(self.values[first:first + S.target.n_local], 0.0), bound]
 
     def run(self, step, t, dt):
         S = self.synapses
