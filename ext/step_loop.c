@@ -1996,6 +1996,7 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 struct __pyx_obj_7distsim_4_ext_9step_loop_Operation;
 struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes;
 struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp;
+struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp;
 struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp;
 struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes;
 struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset;
@@ -2132,7 +2133,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 typedef struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 
-/* "ext/step_loop.pyx":446
+/* "ext/step_loop.pyx":476
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -2187,6 +2188,23 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp {
 /* "ext/step_loop.pyx":96
  * 
  * 
+ * cdef class PeriodicOp(Operation):             # <<<<<<<<<<<<<<
+ *     """An operation of an object on a slower clock (network/clocks.py): run
+ *     at the steps that are multiples of ``period``, with its clock's step
+*/
+struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp {
+  struct __pyx_obj_7distsim_4_ext_9step_loop_Operation __pyx_base;
+  __pyx_t_7step_op_StepOp *inner;
+  int64_t period;
+  double own_dt;
+  __pyx_t_7step_op_SpikeSlot *clear;
+  PyObject *keep_alive;
+};
+
+
+/* "ext/step_loop.pyx":126
+ * 
+ * 
  * cdef class ClockOp(Operation):             # <<<<<<<<<<<<<<
  *     """Sets ``clock.timestep`` to the current step, as network.py's loop
  *     keeps it, for Python code that reads the clock during a step."""
@@ -2197,7 +2215,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp {
 };
 
 
-/* "ext/step_loop.pyx":112
+/* "ext/step_loop.pyx":142
  * 
  * 
  * cdef class CopySpikes(Operation):             # <<<<<<<<<<<<<<
@@ -2212,7 +2230,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes {
 };
 
 
-/* "ext/step_loop.pyx":134
+/* "ext/step_loop.pyx":164
  * 
  * 
  * cdef class ConstantReset(Operation):             # <<<<<<<<<<<<<<
@@ -2230,7 +2248,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset {
 };
 
 
-/* "ext/step_loop.pyx":180
+/* "ext/step_loop.pyx":210
  * 
  * 
  * cdef class FillValues(Operation):             # <<<<<<<<<<<<<<
@@ -2246,7 +2264,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_FillValues {
 };
 
 
-/* "ext/step_loop.pyx":207
+/* "ext/step_loop.pyx":237
  * 
  * 
  * cdef class RingSlot(Operation):             # <<<<<<<<<<<<<<
@@ -2264,7 +2282,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot {
 };
 
 
-/* "ext/step_loop.pyx":261
+/* "ext/step_loop.pyx":291
  * 
  * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
@@ -2280,7 +2298,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList {
 };
 
 
-/* "ext/step_loop.pyx":307
+/* "ext/step_loop.pyx":337
  * 
  * 
  * cdef class SpikeWindowOp(Operation):             # <<<<<<<<<<<<<<
@@ -2314,7 +2332,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp {
 };
 
 
-/* "ext/step_loop.pyx":458
+/* "ext/step_loop.pyx":488
  * 
  * 
  * cdef class StepLoop:             # <<<<<<<<<<<<<<
@@ -2330,7 +2348,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop {
 };
 
 
-/* "ext/step_loop.pyx":512
+/* "ext/step_loop.pyx":542
  * 
  * 
  * cdef class RecordState(Operation):             # <<<<<<<<<<<<<<
@@ -2429,7 +2447,7 @@ struct __pyx_memoryviewslice_obj {
 
 
 
-/* "ext/step_loop.pyx":261
+/* "ext/step_loop.pyx":291
  * 
  * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
@@ -4125,6 +4143,7 @@ static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static __pyx_t_7step_op_SpikeSlot *__pyx_f_7distsim_4_ext_9step_loop__slot_of(struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__python_op(void *, int64_t, double, double); /*proto*/
+static int __pyx_f_7distsim_4_ext_9step_loop__periodic_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *, int64_t, double, double); /*proto*/
@@ -4265,6 +4284,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_6Spikes_10__setstate_cython_
 static int __pyx_pf_7distsim_4_ext_9step_loop_8PythonOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp *__pyx_v_self, PyObject *__pyx_v_function); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8PythonOp_2__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8PythonOp_4__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_PythonOp *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
+static int __pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *__pyx_v_self, PyObject *__pyx_v_operation, int64_t __pyx_v_period, double __pyx_v_own_dt, struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *__pyx_v_clear); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp_2__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp_4__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp *__pyx_v_self, PyObject *__pyx_v_clock); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_7ClockOp_2__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_7ClockOp_4__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
@@ -4400,6 +4422,35 @@ static int __pyx_tp_init_7distsim_4_ext_9step_loop_PythonOp(PyObject *o, PyObjec
 #endif
 #if !CYTHON_VECTORCALL_TPNEW
 #define __pyx_tp_init_7distsim_4_ext_9step_loop_PythonOp __pyx_pw_7distsim_4_ext_9step_loop_8PythonOp_1__init__
+#endif
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_9step_loop_PeriodicOp(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_9step_loop_PeriodicOp __pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_init_7distsim_4_ext_9step_loop_PeriodicOp __pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_1__init__
 #endif
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_ClockOp(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
@@ -4796,6 +4847,7 @@ namespace {
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_Operation;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_Spikes;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_PythonOp;
+    PyObject *__pyx_type_7distsim_4_ext_9step_loop_PeriodicOp;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_ClockOp;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_CopySpikes;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_ConstantReset;
@@ -4812,6 +4864,7 @@ namespace {
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_Spikes;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset;
@@ -4830,8 +4883,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[33];
-    PyObject *__pyx_string_tab[221];
+    PyObject *__pyx_codeobj_tab[35];
+    PyObject *__pyx_string_tab[229];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4915,193 +4968,201 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_one_ring_column_per_value __pyx_string_tab[31]
 #define __pyx_kp_u_self_arrays_self_local_self_op_s __pyx_string_tab[32]
 #define __pyx_kp_u_self_arrays_self_op_self_spikes __pyx_string_tab[33]
-#define __pyx_kp_u_self_deliverer_self_exchanger_se __pyx_string_tab[34]
-#define __pyx_kp_u_self_op_cannot_be_converted_to_a __pyx_string_tab[35]
-#define __pyx_kp_u_self_op_self_ring_self_values_ca __pyx_string_tab[36]
-#define __pyx_kp_u_self_op_self_source_self_target __pyx_string_tab[37]
-#define __pyx_kp_u_self_op_self_values_cannot_be_co __pyx_string_tab[38]
-#define __pyx_kp_u_self_ops_cannot_be_converted_to __pyx_string_tab[39]
-#define __pyx_kp_u_self_s_cannot_be_converted_to_a __pyx_string_tab[40]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[41]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[42]
-#define __pyx_n_u_ASCII __pyx_string_tab[43]
-#define __pyx_n_u_ClockOp __pyx_string_tab[44]
-#define __pyx_n_u_ClockOp___reduce_cython __pyx_string_tab[45]
-#define __pyx_n_u_ClockOp___setstate_cython __pyx_string_tab[46]
-#define __pyx_n_u_ConstantReset __pyx_string_tab[47]
-#define __pyx_n_u_ConstantReset___reduce_cython __pyx_string_tab[48]
-#define __pyx_n_u_ConstantReset___setstate_cython __pyx_string_tab[49]
-#define __pyx_n_u_CopySpikes __pyx_string_tab[50]
-#define __pyx_n_u_CopySpikes___reduce_cython __pyx_string_tab[51]
-#define __pyx_n_u_CopySpikes___setstate_cython __pyx_string_tab[52]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[53]
-#define __pyx_n_u_FillValues __pyx_string_tab[54]
-#define __pyx_n_u_FillValues___reduce_cython __pyx_string_tab[55]
-#define __pyx_n_u_FillValues___setstate_cython __pyx_string_tab[56]
-#define __pyx_n_u_Operation __pyx_string_tab[57]
-#define __pyx_n_u_Operation___reduce_cython __pyx_string_tab[58]
-#define __pyx_n_u_Operation___setstate_cython __pyx_string_tab[59]
-#define __pyx_n_u_Operation_step_op __pyx_string_tab[60]
-#define __pyx_n_u_PythonOp __pyx_string_tab[61]
-#define __pyx_n_u_PythonOp___reduce_cython __pyx_string_tab[62]
-#define __pyx_n_u_PythonOp___setstate_cython __pyx_string_tab[63]
-#define __pyx_n_u_RecordState __pyx_string_tab[64]
-#define __pyx_n_u_RecordState___reduce_cython __pyx_string_tab[65]
-#define __pyx_n_u_RecordState___setstate_cython __pyx_string_tab[66]
-#define __pyx_n_u_RecordState_take __pyx_string_tab[67]
-#define __pyx_n_u_RingSlot __pyx_string_tab[68]
-#define __pyx_n_u_RingSlot___reduce_cython __pyx_string_tab[69]
-#define __pyx_n_u_RingSlot___setstate_cython __pyx_string_tab[70]
-#define __pyx_n_u_Sequence __pyx_string_tab[71]
-#define __pyx_n_u_SpikeList __pyx_string_tab[72]
-#define __pyx_n_u_SpikeList___reduce_cython __pyx_string_tab[73]
-#define __pyx_n_u_SpikeList___setstate_cython __pyx_string_tab[74]
-#define __pyx_n_u_SpikeWindowOp __pyx_string_tab[75]
-#define __pyx_n_u_SpikeWindowOp___reduce_cython __pyx_string_tab[76]
-#define __pyx_n_u_SpikeWindowOp___setstate_cython __pyx_string_tab[77]
-#define __pyx_n_u_SpikeWindowOp_begin __pyx_string_tab[78]
-#define __pyx_n_u_SpikeWindowOp_take_exchanged __pyx_string_tab[79]
-#define __pyx_n_u_Spikes __pyx_string_tab[80]
-#define __pyx_n_u_Spikes___reduce_cython __pyx_string_tab[81]
-#define __pyx_n_u_Spikes___setstate_cython __pyx_string_tab[82]
-#define __pyx_n_u_Spikes_get __pyx_string_tab[83]
-#define __pyx_n_u_Spikes_set __pyx_string_tab[84]
-#define __pyx_n_u_Spikes_slot __pyx_string_tab[85]
-#define __pyx_n_u_StepLoop __pyx_string_tab[86]
-#define __pyx_n_u_StepLoop___reduce_cython __pyx_string_tab[87]
-#define __pyx_n_u_StepLoop___setstate_cython __pyx_string_tab[88]
-#define __pyx_n_u_StepLoop_operations __pyx_string_tab[89]
-#define __pyx_n_u_StepLoop_run __pyx_string_tab[90]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[91]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[92]
-#define __pyx_n_u_annotate __pyx_string_tab[93]
-#define __pyx_n_u_class __pyx_string_tab[94]
-#define __pyx_n_u_class_getitem __pyx_string_tab[95]
-#define __pyx_n_u_dict __pyx_string_tab[96]
-#define __pyx_n_u_func __pyx_string_tab[97]
-#define __pyx_n_u_getstate __pyx_string_tab[98]
-#define __pyx_n_u_import __pyx_string_tab[99]
-#define __pyx_n_u_main __pyx_string_tab[100]
-#define __pyx_n_u_module __pyx_string_tab[101]
-#define __pyx_n_u_name_2 __pyx_string_tab[102]
-#define __pyx_n_u_new __pyx_string_tab[103]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[104]
-#define __pyx_n_u_pyx_state __pyx_string_tab[105]
-#define __pyx_n_u_pyx_type __pyx_string_tab[106]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[107]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[108]
-#define __pyx_n_u_qualname __pyx_string_tab[109]
-#define __pyx_n_u_reduce __pyx_string_tab[110]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[111]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[112]
-#define __pyx_n_u_set_name __pyx_string_tab[113]
-#define __pyx_n_u_setstate __pyx_string_tab[114]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[115]
-#define __pyx_n_u_test __pyx_string_tab[116]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[117]
-#define __pyx_n_u_abc __pyx_string_tab[118]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[119]
-#define __pyx_n_u_arrays __pyx_string_tab[120]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[121]
-#define __pyx_n_u_base __pyx_string_tab[122]
-#define __pyx_n_u_batch_steps __pyx_string_tab[123]
-#define __pyx_n_u_begin __pyx_string_tab[124]
-#define __pyx_n_u_c __pyx_string_tab[125]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[126]
-#define __pyx_n_u_clock __pyx_string_tab[127]
-#define __pyx_n_u_copy __pyx_string_tab[128]
-#define __pyx_n_u_count __pyx_string_tab[129]
-#define __pyx_n_u_deliverer __pyx_string_tab[130]
-#define __pyx_n_u_distsim__ext_step_loop __pyx_string_tab[131]
-#define __pyx_n_u_dt __pyx_string_tab[132]
-#define __pyx_n_u_dtype __pyx_string_tab[133]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[134]
-#define __pyx_n_u_empty __pyx_string_tab[135]
-#define __pyx_n_u_encode __pyx_string_tab[136]
-#define __pyx_n_u_enumerate __pyx_string_tab[137]
-#define __pyx_n_u_error __pyx_string_tab[138]
-#define __pyx_n_u_every __pyx_string_tab[139]
-#define __pyx_n_u_exchange __pyx_string_tab[140]
-#define __pyx_n_u_exchanger __pyx_string_tab[141]
-#define __pyx_n_u_first __pyx_string_tab[142]
-#define __pyx_n_u_flags __pyx_string_tab[143]
-#define __pyx_n_u_float64 __pyx_string_tab[144]
-#define __pyx_n_u_flush __pyx_string_tab[145]
-#define __pyx_n_u_flush_steps __pyx_string_tab[146]
-#define __pyx_n_u_format __pyx_string_tab[147]
-#define __pyx_n_u_fortran __pyx_string_tab[148]
-#define __pyx_n_u_function __pyx_string_tab[149]
-#define __pyx_n_u_get __pyx_string_tab[150]
-#define __pyx_n_u_id __pyx_string_tab[151]
-#define __pyx_n_u_ids __pyx_string_tab[152]
-#define __pyx_n_u_index __pyx_string_tab[153]
-#define __pyx_n_u_int64 __pyx_string_tab[154]
-#define __pyx_n_u_items __pyx_string_tab[155]
-#define __pyx_n_u_itemsize __pyx_string_tab[156]
-#define __pyx_n_u_k __pyx_string_tab[157]
-#define __pyx_n_u_local __pyx_string_tab[158]
-#define __pyx_n_u_mask __pyx_string_tab[159]
-#define __pyx_n_u_memview __pyx_string_tab[160]
-#define __pyx_n_u_mode __pyx_string_tab[161]
-#define __pyx_n_u_n __pyx_string_tab[162]
-#define __pyx_n_u_n_local __pyx_string_tab[163]
-#define __pyx_n_u_name __pyx_string_tab[164]
-#define __pyx_n_u_ndim __pyx_string_tab[165]
-#define __pyx_n_u_next_flush __pyx_string_tab[166]
-#define __pyx_n_u_np __pyx_string_tab[167]
-#define __pyx_n_u_numpy __pyx_string_tab[168]
-#define __pyx_n_u_obj __pyx_string_tab[169]
-#define __pyx_n_u_offsets __pyx_string_tab[170]
-#define __pyx_n_u_op __pyx_string_tab[171]
-#define __pyx_n_u_operations __pyx_string_tab[172]
-#define __pyx_n_u_pack __pyx_string_tab[173]
-#define __pyx_n_u_pause_at __pyx_string_tab[174]
-#define __pyx_n_u_pop __pyx_string_tab[175]
-#define __pyx_n_u_record __pyx_string_tab[176]
-#define __pyx_n_u_register __pyx_string_tab[177]
-#define __pyx_n_u_ring __pyx_string_tab[178]
-#define __pyx_n_u_run __pyx_string_tab[179]
-#define __pyx_n_u_self __pyx_string_tab[180]
-#define __pyx_n_u_set __pyx_string_tab[181]
-#define __pyx_n_u_setdefault __pyx_string_tab[182]
-#define __pyx_n_u_shape __pyx_string_tab[183]
-#define __pyx_n_u_sinks __pyx_string_tab[184]
-#define __pyx_n_u_size __pyx_string_tab[185]
-#define __pyx_n_u_slot __pyx_string_tab[186]
-#define __pyx_n_u_slots __pyx_string_tab[187]
-#define __pyx_n_u_source __pyx_string_tab[188]
-#define __pyx_n_u_spikes __pyx_string_tab[189]
-#define __pyx_n_u_start __pyx_string_tab[190]
-#define __pyx_n_u_step __pyx_string_tab[191]
-#define __pyx_n_u_step_op __pyx_string_tab[192]
-#define __pyx_n_u_steps __pyx_string_tab[193]
-#define __pyx_n_u_stop __pyx_string_tab[194]
-#define __pyx_n_u_struct __pyx_string_tab[195]
-#define __pyx_n_u_t __pyx_string_tab[196]
-#define __pyx_n_u_take __pyx_string_tab[197]
-#define __pyx_n_u_take_exchanged __pyx_string_tab[198]
-#define __pyx_n_u_target __pyx_string_tab[199]
-#define __pyx_n_u_timestep __pyx_string_tab[200]
-#define __pyx_n_u_unpack __pyx_string_tab[201]
-#define __pyx_n_u_unrecorded_first __pyx_string_tab[202]
-#define __pyx_n_u_update __pyx_string_tab[203]
-#define __pyx_n_u_value __pyx_string_tab[204]
-#define __pyx_n_u_values __pyx_string_tab[205]
-#define __pyx_n_u_width __pyx_string_tab[206]
-#define __pyx_n_u_window __pyx_string_tab[207]
-#define __pyx_n_u_window_steps __pyx_string_tab[208]
-#define __pyx_n_u_x __pyx_string_tab[209]
-#define __pyx_n_b_O __pyx_string_tab[210]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[211]
-#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[212]
-#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[213]
-#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[214]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[215]
-#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[216]
-#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[217]
-#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[218]
-#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[219]
-#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[220]
+#define __pyx_kp_u_self_clear_self_inner_self_op_ca __pyx_string_tab[34]
+#define __pyx_kp_u_self_deliverer_self_exchanger_se __pyx_string_tab[35]
+#define __pyx_kp_u_self_op_cannot_be_converted_to_a __pyx_string_tab[36]
+#define __pyx_kp_u_self_op_self_ring_self_values_ca __pyx_string_tab[37]
+#define __pyx_kp_u_self_op_self_source_self_target __pyx_string_tab[38]
+#define __pyx_kp_u_self_op_self_values_cannot_be_co __pyx_string_tab[39]
+#define __pyx_kp_u_self_ops_cannot_be_converted_to __pyx_string_tab[40]
+#define __pyx_kp_u_self_s_cannot_be_converted_to_a __pyx_string_tab[41]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[42]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[43]
+#define __pyx_n_u_ASCII __pyx_string_tab[44]
+#define __pyx_n_u_ClockOp __pyx_string_tab[45]
+#define __pyx_n_u_ClockOp___reduce_cython __pyx_string_tab[46]
+#define __pyx_n_u_ClockOp___setstate_cython __pyx_string_tab[47]
+#define __pyx_n_u_ConstantReset __pyx_string_tab[48]
+#define __pyx_n_u_ConstantReset___reduce_cython __pyx_string_tab[49]
+#define __pyx_n_u_ConstantReset___setstate_cython __pyx_string_tab[50]
+#define __pyx_n_u_CopySpikes __pyx_string_tab[51]
+#define __pyx_n_u_CopySpikes___reduce_cython __pyx_string_tab[52]
+#define __pyx_n_u_CopySpikes___setstate_cython __pyx_string_tab[53]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[54]
+#define __pyx_n_u_FillValues __pyx_string_tab[55]
+#define __pyx_n_u_FillValues___reduce_cython __pyx_string_tab[56]
+#define __pyx_n_u_FillValues___setstate_cython __pyx_string_tab[57]
+#define __pyx_n_u_Operation __pyx_string_tab[58]
+#define __pyx_n_u_Operation___reduce_cython __pyx_string_tab[59]
+#define __pyx_n_u_Operation___setstate_cython __pyx_string_tab[60]
+#define __pyx_n_u_Operation_step_op __pyx_string_tab[61]
+#define __pyx_n_u_PeriodicOp __pyx_string_tab[62]
+#define __pyx_n_u_PeriodicOp___reduce_cython __pyx_string_tab[63]
+#define __pyx_n_u_PeriodicOp___setstate_cython __pyx_string_tab[64]
+#define __pyx_n_u_PythonOp __pyx_string_tab[65]
+#define __pyx_n_u_PythonOp___reduce_cython __pyx_string_tab[66]
+#define __pyx_n_u_PythonOp___setstate_cython __pyx_string_tab[67]
+#define __pyx_n_u_RecordState __pyx_string_tab[68]
+#define __pyx_n_u_RecordState___reduce_cython __pyx_string_tab[69]
+#define __pyx_n_u_RecordState___setstate_cython __pyx_string_tab[70]
+#define __pyx_n_u_RecordState_take __pyx_string_tab[71]
+#define __pyx_n_u_RingSlot __pyx_string_tab[72]
+#define __pyx_n_u_RingSlot___reduce_cython __pyx_string_tab[73]
+#define __pyx_n_u_RingSlot___setstate_cython __pyx_string_tab[74]
+#define __pyx_n_u_Sequence __pyx_string_tab[75]
+#define __pyx_n_u_SpikeList __pyx_string_tab[76]
+#define __pyx_n_u_SpikeList___reduce_cython __pyx_string_tab[77]
+#define __pyx_n_u_SpikeList___setstate_cython __pyx_string_tab[78]
+#define __pyx_n_u_SpikeWindowOp __pyx_string_tab[79]
+#define __pyx_n_u_SpikeWindowOp___reduce_cython __pyx_string_tab[80]
+#define __pyx_n_u_SpikeWindowOp___setstate_cython __pyx_string_tab[81]
+#define __pyx_n_u_SpikeWindowOp_begin __pyx_string_tab[82]
+#define __pyx_n_u_SpikeWindowOp_take_exchanged __pyx_string_tab[83]
+#define __pyx_n_u_Spikes __pyx_string_tab[84]
+#define __pyx_n_u_Spikes___reduce_cython __pyx_string_tab[85]
+#define __pyx_n_u_Spikes___setstate_cython __pyx_string_tab[86]
+#define __pyx_n_u_Spikes_get __pyx_string_tab[87]
+#define __pyx_n_u_Spikes_set __pyx_string_tab[88]
+#define __pyx_n_u_Spikes_slot __pyx_string_tab[89]
+#define __pyx_n_u_StepLoop __pyx_string_tab[90]
+#define __pyx_n_u_StepLoop___reduce_cython __pyx_string_tab[91]
+#define __pyx_n_u_StepLoop___setstate_cython __pyx_string_tab[92]
+#define __pyx_n_u_StepLoop_operations __pyx_string_tab[93]
+#define __pyx_n_u_StepLoop_run __pyx_string_tab[94]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[95]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[96]
+#define __pyx_n_u_annotate __pyx_string_tab[97]
+#define __pyx_n_u_class __pyx_string_tab[98]
+#define __pyx_n_u_class_getitem __pyx_string_tab[99]
+#define __pyx_n_u_dict __pyx_string_tab[100]
+#define __pyx_n_u_func __pyx_string_tab[101]
+#define __pyx_n_u_getstate __pyx_string_tab[102]
+#define __pyx_n_u_import __pyx_string_tab[103]
+#define __pyx_n_u_main __pyx_string_tab[104]
+#define __pyx_n_u_module __pyx_string_tab[105]
+#define __pyx_n_u_name_2 __pyx_string_tab[106]
+#define __pyx_n_u_new __pyx_string_tab[107]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[108]
+#define __pyx_n_u_pyx_state __pyx_string_tab[109]
+#define __pyx_n_u_pyx_type __pyx_string_tab[110]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[111]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[112]
+#define __pyx_n_u_qualname __pyx_string_tab[113]
+#define __pyx_n_u_reduce __pyx_string_tab[114]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[115]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[116]
+#define __pyx_n_u_set_name __pyx_string_tab[117]
+#define __pyx_n_u_setstate __pyx_string_tab[118]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[119]
+#define __pyx_n_u_test __pyx_string_tab[120]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[121]
+#define __pyx_n_u_abc __pyx_string_tab[122]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[123]
+#define __pyx_n_u_arrays __pyx_string_tab[124]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[125]
+#define __pyx_n_u_base __pyx_string_tab[126]
+#define __pyx_n_u_batch_steps __pyx_string_tab[127]
+#define __pyx_n_u_begin __pyx_string_tab[128]
+#define __pyx_n_u_c __pyx_string_tab[129]
+#define __pyx_n_u_clear __pyx_string_tab[130]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[131]
+#define __pyx_n_u_clock __pyx_string_tab[132]
+#define __pyx_n_u_copy __pyx_string_tab[133]
+#define __pyx_n_u_count __pyx_string_tab[134]
+#define __pyx_n_u_deliverer __pyx_string_tab[135]
+#define __pyx_n_u_distsim__ext_step_loop __pyx_string_tab[136]
+#define __pyx_n_u_dt __pyx_string_tab[137]
+#define __pyx_n_u_dtype __pyx_string_tab[138]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[139]
+#define __pyx_n_u_empty __pyx_string_tab[140]
+#define __pyx_n_u_encode __pyx_string_tab[141]
+#define __pyx_n_u_enumerate __pyx_string_tab[142]
+#define __pyx_n_u_error __pyx_string_tab[143]
+#define __pyx_n_u_every __pyx_string_tab[144]
+#define __pyx_n_u_exchange __pyx_string_tab[145]
+#define __pyx_n_u_exchanger __pyx_string_tab[146]
+#define __pyx_n_u_first __pyx_string_tab[147]
+#define __pyx_n_u_flags __pyx_string_tab[148]
+#define __pyx_n_u_float64 __pyx_string_tab[149]
+#define __pyx_n_u_flush __pyx_string_tab[150]
+#define __pyx_n_u_flush_steps __pyx_string_tab[151]
+#define __pyx_n_u_format __pyx_string_tab[152]
+#define __pyx_n_u_fortran __pyx_string_tab[153]
+#define __pyx_n_u_function __pyx_string_tab[154]
+#define __pyx_n_u_get __pyx_string_tab[155]
+#define __pyx_n_u_id __pyx_string_tab[156]
+#define __pyx_n_u_ids __pyx_string_tab[157]
+#define __pyx_n_u_index __pyx_string_tab[158]
+#define __pyx_n_u_int64 __pyx_string_tab[159]
+#define __pyx_n_u_items __pyx_string_tab[160]
+#define __pyx_n_u_itemsize __pyx_string_tab[161]
+#define __pyx_n_u_k __pyx_string_tab[162]
+#define __pyx_n_u_local __pyx_string_tab[163]
+#define __pyx_n_u_mask __pyx_string_tab[164]
+#define __pyx_n_u_memview __pyx_string_tab[165]
+#define __pyx_n_u_mode __pyx_string_tab[166]
+#define __pyx_n_u_n __pyx_string_tab[167]
+#define __pyx_n_u_n_local __pyx_string_tab[168]
+#define __pyx_n_u_name __pyx_string_tab[169]
+#define __pyx_n_u_ndim __pyx_string_tab[170]
+#define __pyx_n_u_next_flush __pyx_string_tab[171]
+#define __pyx_n_u_np __pyx_string_tab[172]
+#define __pyx_n_u_numpy __pyx_string_tab[173]
+#define __pyx_n_u_obj __pyx_string_tab[174]
+#define __pyx_n_u_offsets __pyx_string_tab[175]
+#define __pyx_n_u_op __pyx_string_tab[176]
+#define __pyx_n_u_operation __pyx_string_tab[177]
+#define __pyx_n_u_operations __pyx_string_tab[178]
+#define __pyx_n_u_own_dt __pyx_string_tab[179]
+#define __pyx_n_u_pack __pyx_string_tab[180]
+#define __pyx_n_u_pause_at __pyx_string_tab[181]
+#define __pyx_n_u_period __pyx_string_tab[182]
+#define __pyx_n_u_pop __pyx_string_tab[183]
+#define __pyx_n_u_record __pyx_string_tab[184]
+#define __pyx_n_u_register __pyx_string_tab[185]
+#define __pyx_n_u_ring __pyx_string_tab[186]
+#define __pyx_n_u_run __pyx_string_tab[187]
+#define __pyx_n_u_self __pyx_string_tab[188]
+#define __pyx_n_u_set __pyx_string_tab[189]
+#define __pyx_n_u_setdefault __pyx_string_tab[190]
+#define __pyx_n_u_shape __pyx_string_tab[191]
+#define __pyx_n_u_sinks __pyx_string_tab[192]
+#define __pyx_n_u_size __pyx_string_tab[193]
+#define __pyx_n_u_slot __pyx_string_tab[194]
+#define __pyx_n_u_slots __pyx_string_tab[195]
+#define __pyx_n_u_source __pyx_string_tab[196]
+#define __pyx_n_u_spikes __pyx_string_tab[197]
+#define __pyx_n_u_start __pyx_string_tab[198]
+#define __pyx_n_u_step __pyx_string_tab[199]
+#define __pyx_n_u_step_op __pyx_string_tab[200]
+#define __pyx_n_u_steps __pyx_string_tab[201]
+#define __pyx_n_u_stop __pyx_string_tab[202]
+#define __pyx_n_u_struct __pyx_string_tab[203]
+#define __pyx_n_u_t __pyx_string_tab[204]
+#define __pyx_n_u_take __pyx_string_tab[205]
+#define __pyx_n_u_take_exchanged __pyx_string_tab[206]
+#define __pyx_n_u_target __pyx_string_tab[207]
+#define __pyx_n_u_timestep __pyx_string_tab[208]
+#define __pyx_n_u_unpack __pyx_string_tab[209]
+#define __pyx_n_u_unrecorded_first __pyx_string_tab[210]
+#define __pyx_n_u_update __pyx_string_tab[211]
+#define __pyx_n_u_value __pyx_string_tab[212]
+#define __pyx_n_u_values __pyx_string_tab[213]
+#define __pyx_n_u_width __pyx_string_tab[214]
+#define __pyx_n_u_window __pyx_string_tab[215]
+#define __pyx_n_u_window_steps __pyx_string_tab[216]
+#define __pyx_n_u_x __pyx_string_tab[217]
+#define __pyx_n_b_O __pyx_string_tab[218]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[219]
+#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[220]
+#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[221]
+#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[222]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[223]
+#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[224]
+#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[225]
+#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[226]
+#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[227]
+#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[228]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -5141,6 +5202,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_Spikes);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_PythonOp);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_PeriodicOp);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_ClockOp);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes);
@@ -5172,8 +5235,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<33; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<221; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<35; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<229; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -5219,6 +5282,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_Spikes);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_PythonOp);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_PythonOp);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_PeriodicOp);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_ClockOp);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes);
@@ -5250,8 +5315,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<33; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<221; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<35; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<229; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -23419,7 +23484,618 @@ static int __pyx_f_7distsim_4_ext_9step_loop__python_op(void *__pyx_v_state, int
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":101
+/* "ext/step_loop.pyx":107
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, operation, int64_t period, double own_dt, Spikes clear=None):             # <<<<<<<<<<<<<<
+ *         capsule = operation.step_op()
+ *         self.inner = <StepOp*>PyCapsule_GetPointer(capsule, STEP_OP_CAPSULE())
+*/
+
+/* Python wrapper */
+static int __pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static int __pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  PyObject *__pyx_v_operation = 0;
+  int64_t __pyx_v_period;
+  double __pyx_v_own_dt;
+  struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *__pyx_v_clear = 0;
+  #if !CYTHON_VECTORCALL_TPNEW
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL_TPNEW
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_operation,&__pyx_mstate_global->__pyx_n_u_period,&__pyx_mstate_global->__pyx_n_u_own_dt,&__pyx_mstate_global->__pyx_n_u_clear,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 107, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 107, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 107, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 107, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 107, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 107, __pyx_L3_error)
+      if (!values[3]) values[3] = __Pyx_NewRef((PyObject *)((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)Py_None));
+      for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 3, 4, i); __PYX_ERR(0, 107, __pyx_L3_error) }
+      }
+    } else {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 107, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 107, __pyx_L3_error)
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 107, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 107, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      if (!values[3]) values[3] = __Pyx_NewRef((PyObject *)((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)Py_None));
+    }
+    __pyx_v_operation = values[0];
+    __pyx_v_period = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_period == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 107, __pyx_L3_error)
+    __pyx_v_own_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_own_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 107, __pyx_L3_error)
+    __pyx_v_clear = ((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)values[3]);
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 3, 4, __pyx_nargs); __PYX_ERR(0, 107, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.step_loop.PeriodicOp.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+  __pyx_L4_argument_unpacking_done:;
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_clear), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "clear", 0))) __PYX_ERR(0, 107, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)__pyx_v_self), __pyx_v_operation, __pyx_v_period, __pyx_v_own_dt, __pyx_v_clear);
+
+  /* function exit code */
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __pyx_r = -1;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  goto __pyx_L7_cleaned_up;
+  __pyx_L0:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __pyx_L7_cleaned_up:;
+
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *__pyx_v_self, PyObject *__pyx_v_operation, int64_t __pyx_v_period, double __pyx_v_own_dt, struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *__pyx_v_clear) {
+  PyObject *__pyx_v_capsule = NULL;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  size_t __pyx_t_3;
+  void *__pyx_t_4;
+  int64_t __pyx_t_5;
+  double __pyx_t_6;
+  int __pyx_t_7;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__init__", 0);
+
+  /* "ext/step_loop.pyx":108
+ * 
+ *     def __init__(self, operation, int64_t period, double own_dt, Spikes clear=None):
+ *         capsule = operation.step_op()             # <<<<<<<<<<<<<<
+ *         self.inner = <StepOp*>PyCapsule_GetPointer(capsule, STEP_OP_CAPSULE())
+ *         self.period, self.own_dt = period, own_dt
+*/
+  __pyx_t_2 = __pyx_v_operation;
+  __Pyx_INCREF(__pyx_t_2);
+  __pyx_t_3 = 0;
+  {
+    PyObject *__pyx_callargs[2] = {__pyx_t_2, NULL};
+    __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_step_op, __pyx_callargs+__pyx_t_3, (1-__pyx_t_3) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 108, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+  }
+  __pyx_v_capsule = __pyx_t_1;
+  __pyx_t_1 = 0;
+
+  /* "ext/step_loop.pyx":109
+ *     def __init__(self, operation, int64_t period, double own_dt, Spikes clear=None):
+ *         capsule = operation.step_op()
+ *         self.inner = <StepOp*>PyCapsule_GetPointer(capsule, STEP_OP_CAPSULE())             # <<<<<<<<<<<<<<
+ *         self.period, self.own_dt = period, own_dt
+ *         self.clear = NULL if clear is None else &clear.s
+*/
+  __pyx_t_4 = PyCapsule_GetPointer(__pyx_v_capsule, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_4 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 109, __pyx_L1_error)
+  __pyx_v_self->inner = ((__pyx_t_7step_op_StepOp *)__pyx_t_4);
+
+
+  /* "ext/step_loop.pyx":110
+ *         capsule = operation.step_op()
+ *         self.inner = <StepOp*>PyCapsule_GetPointer(capsule, STEP_OP_CAPSULE())
+ *         self.period, self.own_dt = period, own_dt             # <<<<<<<<<<<<<<
+ *         self.clear = NULL if clear is None else &clear.s
+ *         self.keep_alive = (operation, capsule, clear)
+*/
+  __pyx_t_5 = __pyx_v_period;
+
+  __pyx_t_6 = __pyx_v_own_dt;
+
+  __pyx_v_self->period = __pyx_t_5;
+  __pyx_v_self->own_dt = __pyx_t_6;
+
+  /* "ext/step_loop.pyx":111
+ *         self.inner = <StepOp*>PyCapsule_GetPointer(capsule, STEP_OP_CAPSULE())
+ *         self.period, self.own_dt = period, own_dt
+ *         self.clear = NULL if clear is None else &clear.s             # <<<<<<<<<<<<<<
+ *         self.keep_alive = (operation, capsule, clear)
+ *         self.op.run = _periodic_op
+*/
+  __pyx_t_7 = (((PyObject *)__pyx_v_clear) == Py_None);
+  if (__pyx_t_7) {
+
+    __pyx_t_4 = NULL;
+  } else {
+
+    __pyx_t_4 = (&__pyx_v_clear->s);
+  }
+
+  __pyx_v_self->clear = __pyx_t_4;
+
+  /* "ext/step_loop.pyx":112
+ *         self.period, self.own_dt = period, own_dt
+ *         self.clear = NULL if clear is None else &clear.s
+ *         self.keep_alive = (operation, capsule, clear)             # <<<<<<<<<<<<<<
+ *         self.op.run = _periodic_op
+ *         self.op.state = <void*>self
+*/
+  __pyx_t_1 = PyTuple_New(3); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 112, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  __Pyx_INCREF(__pyx_v_operation);
+  __Pyx_GIVEREF(__pyx_v_operation);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_operation) != (0)) __PYX_ERR(0, 112, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_capsule);
+  __Pyx_GIVEREF(__pyx_v_capsule);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_capsule) != (0)) __PYX_ERR(0, 112, __pyx_L1_error);
+  __Pyx_INCREF((PyObject *)__pyx_v_clear);
+  __Pyx_GIVEREF((PyObject *)__pyx_v_clear);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, ((PyObject *)__pyx_v_clear)) != (0)) __PYX_ERR(0, 112, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v_self->keep_alive);
+  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_1));
+  __pyx_t_1 = 0;
+
+  /* "ext/step_loop.pyx":113
+ *         self.clear = NULL if clear is None else &clear.s
+ *         self.keep_alive = (operation, capsule, clear)
+ *         self.op.run = _periodic_op             # <<<<<<<<<<<<<<
+ *         self.op.state = <void*>self
+ * 
+*/
+  __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__periodic_op;
+
+  /* "ext/step_loop.pyx":114
+ *         self.keep_alive = (operation, capsule, clear)
+ *         self.op.run = _periodic_op
+ *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
+
+  /* "ext/step_loop.pyx":107
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, operation, int64_t period, double own_dt, Spikes clear=None):             # <<<<<<<<<<<<<<
+ *         capsule = operation.step_op()
+ *         self.inner = <StepOp*>PyCapsule_GetPointer(capsule, STEP_OP_CAPSULE())
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_AddTraceback("distsim._ext.step_loop.PeriodicOp.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+  __Pyx_XDECREF(__pyx_v_capsule);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_3__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9step_loop_10PeriodicOp_3__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_3__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_3__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp_2__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp_2__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
+
+  /* "(tree fragment)":2
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_clear_self_inner_self_op_ca, 0, 0);
+  __PYX_ERR(1, 2, __pyx_L1_error)
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.step_loop.PeriodicOp.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_5__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9step_loop_10PeriodicOp_5__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_5__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_5__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+    }
+    __pyx_v___pyx_state = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.step_loop.PeriodicOp.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp_4__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)__pyx_v_self), __pyx_v___pyx_state);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10PeriodicOp_4__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
+
+  /* "(tree fragment)":4
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_clear_self_inner_self_op_ca, 0, 0);
+  __PYX_ERR(1, 4, __pyx_L1_error)
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.step_loop.PeriodicOp.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/step_loop.pyx":117
+ * 
+ * 
+ * cdef int _periodic_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef PeriodicOp self = <PeriodicOp>state
+ *     if step % self.period == 0:
+*/
+
+static int __pyx_f_7distsim_4_ext_9step_loop__periodic_op(void *__pyx_v_state, int64_t __pyx_v_step, double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
+  struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *__pyx_v_self = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("_periodic_op", 0);
+
+  /* "ext/step_loop.pyx":118
+ * 
+ * cdef int _periodic_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef PeriodicOp self = <PeriodicOp>state             # <<<<<<<<<<<<<<
+ *     if step % self.period == 0:
+ *         return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)
+*/
+  __pyx_t_1 = ((PyObject *)__pyx_v_state);
+  __Pyx_INCREF(__pyx_t_1);
+  __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)__pyx_t_1);
+  __pyx_t_1 = 0;
+
+  /* "ext/step_loop.pyx":119
+ * cdef int _periodic_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef PeriodicOp self = <PeriodicOp>state
+ *     if step % self.period == 0:             # <<<<<<<<<<<<<<
+ *         return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)
+ *     if self.clear != NULL:
+*/
+  __pyx_t_2 = ((__pyx_v_step % __pyx_v_self->period) == 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/step_loop.pyx":120
+ *     cdef PeriodicOp self = <PeriodicOp>state
+ *     if step % self.period == 0:
+ *         return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)             # <<<<<<<<<<<<<<
+ *     if self.clear != NULL:
+ *         self.clear.count = 0
+*/
+    __pyx_t_3 = __pyx_v_self->inner->run(__pyx_v_self->inner->state, (__pyx_v_step / __pyx_v_self->period), __pyx_v_t, __pyx_v_self->own_dt); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 120, __pyx_L1_error)
+    {
+      __pyx_r = __pyx_t_3;
+    }
+    goto __pyx_L0;
+
+    /* "ext/step_loop.pyx":119
+ * cdef int _periodic_op(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef PeriodicOp self = <PeriodicOp>state
+ *     if step % self.period == 0:             # <<<<<<<<<<<<<<
+ *         return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)
+ *     if self.clear != NULL:
+*/
+  }
+
+  /* "ext/step_loop.pyx":121
+ *     if step % self.period == 0:
+ *         return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)
+ *     if self.clear != NULL:             # <<<<<<<<<<<<<<
+ *         self.clear.count = 0
+ *     return 0
+*/
+  __pyx_t_2 = (__pyx_v_self->clear != NULL);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/step_loop.pyx":122
+ *         return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)
+ *     if self.clear != NULL:
+ *         self.clear.count = 0             # <<<<<<<<<<<<<<
+ *     return 0
+ * 
+*/
+    __pyx_v_self->clear->count = 0;
+
+    /* "ext/step_loop.pyx":121
+ *     if step % self.period == 0:
+ *         return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)
+ *     if self.clear != NULL:             # <<<<<<<<<<<<<<
+ *         self.clear.count = 0
+ *     return 0
+*/
+  }
+
+  /* "ext/step_loop.pyx":123
+ *     if self.clear != NULL:
+ *         self.clear.count = 0
+ *     return 0             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = 0;
+  }
+  goto __pyx_L0;
+
+  /* "ext/step_loop.pyx":117
+ * 
+ * 
+ * cdef int _periodic_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef PeriodicOp self = <PeriodicOp>state
+ *     if step % self.period == 0:
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.step_loop._periodic_op", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+  __Pyx_XDECREF((PyObject *)__pyx_v_self);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/step_loop.pyx":131
  *     cdef object clock
  * 
  *     def __init__(self, clock):             # <<<<<<<<<<<<<<
@@ -23465,32 +24141,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_clock,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 101, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 131, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 101, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 131, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 101, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 131, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 101, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, i); __PYX_ERR(0, 131, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 101, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 131, __pyx_L3_error)
     }
     __pyx_v_clock = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 101, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 131, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23516,7 +24192,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":102
+  /* "ext/step_loop.pyx":132
  * 
  *     def __init__(self, clock):
  *         self.clock = clock             # <<<<<<<<<<<<<<
@@ -23528,7 +24204,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
   __Pyx_GOTREF(__pyx_v_self->clock);
   __Pyx_DECREF_SET(__pyx_v_self->clock, __pyx_v_clock);
 
-  /* "ext/step_loop.pyx":103
+  /* "ext/step_loop.pyx":133
  *     def __init__(self, clock):
  *         self.clock = clock
  *         self.op.run = _clock_op             # <<<<<<<<<<<<<<
@@ -23537,7 +24213,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__clock_op;
 
-  /* "ext/step_loop.pyx":104
+  /* "ext/step_loop.pyx":134
  *         self.clock = clock
  *         self.op.run = _clock_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -23546,7 +24222,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_7ClockOp___init__(struct __pyx_obj
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":101
+  /* "ext/step_loop.pyx":131
  *     cdef object clock
  * 
  *     def __init__(self, clock):             # <<<<<<<<<<<<<<
@@ -23765,7 +24441,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_7ClockOp_4__setstate_cython_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":107
+/* "ext/step_loop.pyx":137
  * 
  * 
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -23784,7 +24460,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_clock_op", 0);
 
-  /* "ext/step_loop.pyx":108
+  /* "ext/step_loop.pyx":138
  * 
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:
  *     PyObject_SetAttr((<ClockOp>state).clock, "timestep", step)             # <<<<<<<<<<<<<<
@@ -23793,14 +24469,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
 */
   __pyx_t_1 = ((struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp *)__pyx_v_state)->clock;
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_step); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 108, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_step); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = PyObject_SetAttr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_timestep, __pyx_t_2); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 108, __pyx_L1_error)
+  __pyx_t_3 = PyObject_SetAttr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_timestep, __pyx_t_2); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
 
-  /* "ext/step_loop.pyx":109
+  /* "ext/step_loop.pyx":139
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:
  *     PyObject_SetAttr((<ClockOp>state).clock, "timestep", step)
  *     return 0             # <<<<<<<<<<<<<<
@@ -23813,7 +24489,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":107
+  /* "ext/step_loop.pyx":137
  * 
  * 
  * cdef int _clock_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -23833,7 +24509,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *__pyx_v_state, int6
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":119
+/* "ext/step_loop.pyx":149
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes source, Spikes target):             # <<<<<<<<<<<<<<
@@ -23880,39 +24556,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_source,&__pyx_mstate_global->__pyx_n_u_target,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 119, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 149, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 149, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 119, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 149, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 119, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
     }
     __pyx_v_source = ((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)values[0]);
     __pyx_v_target = ((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)values[1]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 119, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 149, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23923,8 +24599,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_source), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "source", 0))) __PYX_ERR(0, 119, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_target), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "target", 0))) __PYX_ERR(0, 119, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_source), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "source", 0))) __PYX_ERR(0, 149, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_target), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "target", 0))) __PYX_ERR(0, 149, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes *)__pyx_v_self), __pyx_v_source, __pyx_v_target);
 
   /* function exit code */
@@ -23955,7 +24631,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":120
+  /* "ext/step_loop.pyx":150
  * 
  *     def __init__(self, Spikes source, Spikes target):
  *         self.source, self.target = &source.s, &target.s             # <<<<<<<<<<<<<<
@@ -23969,27 +24645,27 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
   __pyx_v_self->source = __pyx_t_1;
   __pyx_v_self->target = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":121
+  /* "ext/step_loop.pyx":151
  *     def __init__(self, Spikes source, Spikes target):
  *         self.source, self.target = &source.s, &target.s
  *         self.keep_alive = (source, target)             # <<<<<<<<<<<<<<
  *         self.op.run = _copy_spikes
  *         self.op.state = <void*>self
 */
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 121, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 151, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_INCREF((PyObject *)__pyx_v_source);
   __Pyx_GIVEREF((PyObject *)__pyx_v_source);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, ((PyObject *)__pyx_v_source)) != (0)) __PYX_ERR(0, 121, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, ((PyObject *)__pyx_v_source)) != (0)) __PYX_ERR(0, 151, __pyx_L1_error);
   __Pyx_INCREF((PyObject *)__pyx_v_target);
   __Pyx_GIVEREF((PyObject *)__pyx_v_target);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, ((PyObject *)__pyx_v_target)) != (0)) __PYX_ERR(0, 121, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, ((PyObject *)__pyx_v_target)) != (0)) __PYX_ERR(0, 151, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "ext/step_loop.pyx":122
+  /* "ext/step_loop.pyx":152
  *         self.source, self.target = &source.s, &target.s
  *         self.keep_alive = (source, target)
  *         self.op.run = _copy_spikes             # <<<<<<<<<<<<<<
@@ -23998,7 +24674,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__copy_spikes;
 
-  /* "ext/step_loop.pyx":123
+  /* "ext/step_loop.pyx":153
  *         self.keep_alive = (source, target)
  *         self.op.run = _copy_spikes
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -24007,7 +24683,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes___init__(struct __pyx
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":119
+  /* "ext/step_loop.pyx":149
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes source, Spikes target):             # <<<<<<<<<<<<<<
@@ -24232,7 +24908,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10CopySpikes_4__setstate_cyt
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":126
+/* "ext/step_loop.pyx":156
  * 
  * 
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24249,7 +24925,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   Py_ssize_t __pyx_t_3;
   __Pyx_RefNannySetupContext("_copy_spikes", 0);
 
-  /* "ext/step_loop.pyx":127
+  /* "ext/step_loop.pyx":157
  * 
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:
  *     cdef CopySpikes self = <CopySpikes>state             # <<<<<<<<<<<<<<
@@ -24261,7 +24937,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":128
+  /* "ext/step_loop.pyx":158
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:
  *     cdef CopySpikes self = <CopySpikes>state
  *     if self.source.count:             # <<<<<<<<<<<<<<
@@ -24273,7 +24949,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":129
+    /* "ext/step_loop.pyx":159
  *     cdef CopySpikes self = <CopySpikes>state
  *     if self.source.count:
  *         memcpy(self.target.ids, self.source.ids, self.source.count * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -24282,7 +24958,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
 */
     (void)(memcpy(__pyx_v_self->target->ids, __pyx_v_self->source->ids, (__pyx_v_self->source->count * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":128
+    /* "ext/step_loop.pyx":158
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:
  *     cdef CopySpikes self = <CopySpikes>state
  *     if self.source.count:             # <<<<<<<<<<<<<<
@@ -24291,7 +24967,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
 */
   }
 
-  /* "ext/step_loop.pyx":130
+  /* "ext/step_loop.pyx":160
  *     if self.source.count:
  *         memcpy(self.target.ids, self.source.ids, self.source.count * sizeof(int64_t))
  *     self.target.count = self.source.count             # <<<<<<<<<<<<<<
@@ -24302,7 +24978,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
 
   __pyx_v_self->target->count = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":131
+  /* "ext/step_loop.pyx":161
  *         memcpy(self.target.ids, self.source.ids, self.source.count * sizeof(int64_t))
  *     self.target.count = self.source.count
  *     return 0             # <<<<<<<<<<<<<<
@@ -24315,7 +24991,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":126
+  /* "ext/step_loop.pyx":156
  * 
  * 
  * cdef int _copy_spikes(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24331,7 +25007,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *__pyx_v_state, C
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":143
+/* "ext/step_loop.pyx":173
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes spikes, list arrays, values):             # <<<<<<<<<<<<<<
@@ -24379,38 +25055,38 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_spikes,&__pyx_mstate_global->__pyx_n_u_arrays,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 143, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 173, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 143, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 173, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 143, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 173, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 143, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 173, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 143, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 173, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 143, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 173, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 143, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 173, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 143, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 173, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 143, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 173, __pyx_L3_error)
     }
     __pyx_v_spikes = ((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)values[0]);
     __pyx_v_arrays = ((PyObject*)values[1]);
@@ -24418,7 +25094,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 143, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 173, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24429,8 +25105,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_spikes), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "spikes", 0))) __PYX_ERR(0, 143, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 143, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_spikes), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes, 1, "spikes", 0))) __PYX_ERR(0, 173, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 173, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset *)__pyx_v_self), __pyx_v_spikes, __pyx_v_arrays, __pyx_v_values);
 
   /* function exit code */
@@ -24475,7 +25151,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":146
+  /* "ext/step_loop.pyx":176
  *         cdef Py_ssize_t k
  *         cdef double[::1] view
  *         self.n_arrays = len(arrays)             # <<<<<<<<<<<<<<
@@ -24484,12 +25160,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 146, __pyx_L1_error)
+    __PYX_ERR(0, 176, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 176, __pyx_L1_error)
   __pyx_v_self->n_arrays = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":147
+  /* "ext/step_loop.pyx":177
  *         cdef double[::1] view
  *         self.n_arrays = len(arrays)
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))             # <<<<<<<<<<<<<<
@@ -24513,7 +25189,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   __pyx_v_self->arrays = ((double **)malloc((__pyx_t_3 * (sizeof(double *)))));
 
 
-  /* "ext/step_loop.pyx":148
+  /* "ext/step_loop.pyx":178
  *         self.n_arrays = len(arrays)
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))             # <<<<<<<<<<<<<<
@@ -24537,7 +25213,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   __pyx_v_self->values = ((double *)malloc((__pyx_t_1 * (sizeof(double)))));
 
 
-  /* "ext/step_loop.pyx":149
+  /* "ext/step_loop.pyx":179
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))
  *         if self.arrays == NULL or self.values == NULL:             # <<<<<<<<<<<<<<
@@ -24563,16 +25239,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":150
+    /* "ext/step_loop.pyx":180
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))
  *         if self.arrays == NULL or self.values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.n_local = spikes.buffer.shape[0]
  *         for k in range(self.n_arrays):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 150, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 180, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":149
+    /* "ext/step_loop.pyx":179
  *         self.arrays = <double**>malloc(max(1, self.n_arrays) * sizeof(double*))
  *         self.values = <double*>malloc(max(1, self.n_arrays) * sizeof(double))
  *         if self.arrays == NULL or self.values == NULL:             # <<<<<<<<<<<<<<
@@ -24581,7 +25257,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":151
+  /* "ext/step_loop.pyx":181
  *         if self.arrays == NULL or self.values == NULL:
  *             raise MemoryError()
  *         self.n_local = spikes.buffer.shape[0]             # <<<<<<<<<<<<<<
@@ -24593,7 +25269,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   __pyx_v_self->n_local = (__pyx_f_5numpy_7ndarray_5shape___get__(((PyArrayObject *)__pyx_t_6))[0]);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-  /* "ext/step_loop.pyx":152
+  /* "ext/step_loop.pyx":182
  *             raise MemoryError()
  *         self.n_local = spikes.buffer.shape[0]
  *         for k in range(self.n_arrays):             # <<<<<<<<<<<<<<
@@ -24607,7 +25283,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_3; __pyx_t_7+=1) {
     __pyx_v_k = __pyx_t_7;
 
-    /* "ext/step_loop.pyx":153
+    /* "ext/step_loop.pyx":183
  *         self.n_local = spikes.buffer.shape[0]
  *         for k in range(self.n_arrays):
  *             view = arrays[k]             # <<<<<<<<<<<<<<
@@ -24616,15 +25292,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
     if (unlikely(__pyx_v_arrays == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 153, __pyx_L1_error)
+      __PYX_ERR(0, 183, __pyx_L1_error)
     }
-    __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 153, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 183, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_8;
     __pyx_t_8.memview = NULL;
     __pyx_t_8.data = NULL;
 
-    /* "ext/step_loop.pyx":154
+    /* "ext/step_loop.pyx":184
  *         for k in range(self.n_arrays):
  *             view = arrays[k]
  *             self.n_local = min(self.n_local, view.shape[0])  # (a rank may hold none)             # <<<<<<<<<<<<<<
@@ -24648,7 +25324,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
     __pyx_v_self->n_local = __pyx_t_11;
 
 
-    /* "ext/step_loop.pyx":155
+    /* "ext/step_loop.pyx":185
  *             view = arrays[k]
  *             self.n_local = min(self.n_local, view.shape[0])  # (a rank may hold none)
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -24669,23 +25345,23 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
     (__pyx_v_self->arrays[__pyx_v_k]) = __pyx_t_12;
 
 
-    /* "ext/step_loop.pyx":156
+    /* "ext/step_loop.pyx":186
  *             self.n_local = min(self.n_local, view.shape[0])  # (a rank may hold none)
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *             self.values[k] = values[k]             # <<<<<<<<<<<<<<
  *         self.spikes = &spikes.s
  *         self.keep_alive = (spikes, list(arrays))
 */
-    __pyx_t_6 = __Pyx_GetItemInt(__pyx_v_values, __pyx_v_k, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 156, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_GetItemInt(__pyx_v_values, __pyx_v_k, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
-    __pyx_t_14 = __Pyx_PyFloat_AsDouble(__pyx_t_6); if (unlikely((__pyx_t_14 == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L1_error)
+    __pyx_t_14 = __Pyx_PyFloat_AsDouble(__pyx_t_6); if (unlikely((__pyx_t_14 == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     (__pyx_v_self->values[__pyx_v_k]) = __pyx_t_14;
 
   }
 
 
-  /* "ext/step_loop.pyx":157
+  /* "ext/step_loop.pyx":187
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *             self.values[k] = values[k]
  *         self.spikes = &spikes.s             # <<<<<<<<<<<<<<
@@ -24694,29 +25370,29 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   __pyx_v_self->spikes = (&__pyx_v_spikes->s);
 
-  /* "ext/step_loop.pyx":158
+  /* "ext/step_loop.pyx":188
  *             self.values[k] = values[k]
  *         self.spikes = &spikes.s
  *         self.keep_alive = (spikes, list(arrays))             # <<<<<<<<<<<<<<
  *         self.op.run = _constant_reset
  *         self.op.state = <void*>self
 */
-  __pyx_t_6 = PySequence_List(__pyx_v_arrays); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 158, __pyx_L1_error)
+  __pyx_t_6 = PySequence_List(__pyx_v_arrays); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_15 = PyTuple_New(2); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 158, __pyx_L1_error)
+  __pyx_t_15 = PyTuple_New(2); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_15);
   __Pyx_INCREF((PyObject *)__pyx_v_spikes);
   __Pyx_GIVEREF((PyObject *)__pyx_v_spikes);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 0, ((PyObject *)__pyx_v_spikes)) != (0)) __PYX_ERR(0, 158, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 0, ((PyObject *)__pyx_v_spikes)) != (0)) __PYX_ERR(0, 188, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 1, __pyx_t_6) != (0)) __PYX_ERR(0, 158, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 1, __pyx_t_6) != (0)) __PYX_ERR(0, 188, __pyx_L1_error);
   __pyx_t_6 = 0;
   __Pyx_GIVEREF(__pyx_t_15);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_15));
   __pyx_t_15 = 0;
 
-  /* "ext/step_loop.pyx":159
+  /* "ext/step_loop.pyx":189
  *         self.spikes = &spikes.s
  *         self.keep_alive = (spikes, list(arrays))
  *         self.op.run = _constant_reset             # <<<<<<<<<<<<<<
@@ -24725,7 +25401,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__constant_reset;
 
-  /* "ext/step_loop.pyx":160
+  /* "ext/step_loop.pyx":190
  *         self.keep_alive = (spikes, list(arrays))
  *         self.op.run = _constant_reset
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -24734,7 +25410,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":143
+  /* "ext/step_loop.pyx":173
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, Spikes spikes, list arrays, values):             # <<<<<<<<<<<<<<
@@ -24759,7 +25435,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":162
+/* "ext/step_loop.pyx":192
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -24782,7 +25458,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_13ConstantReset_3__dealloc__(PyOb
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":163
+  /* "ext/step_loop.pyx":193
  * 
  *     def __dealloc__(self):
  *         free(self.arrays)             # <<<<<<<<<<<<<<
@@ -24791,7 +25467,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_2__dealloc__(stru
 */
   free(__pyx_v_self->arrays);
 
-  /* "ext/step_loop.pyx":164
+  /* "ext/step_loop.pyx":194
  *     def __dealloc__(self):
  *         free(self.arrays)
  *         free(self.values)             # <<<<<<<<<<<<<<
@@ -24800,7 +25476,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_2__dealloc__(stru
 */
   free(__pyx_v_self->values);
 
-  /* "ext/step_loop.pyx":162
+  /* "ext/step_loop.pyx":192
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -25016,7 +25692,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_6__setstate_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":167
+/* "ext/step_loop.pyx":197
  * 
  * 
  * cdef int _constant_reset(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25047,7 +25723,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_constant_reset", 0);
 
-  /* "ext/step_loop.pyx":168
+  /* "ext/step_loop.pyx":198
  * 
  * cdef int _constant_reset(void* state, int64_t step, double t, double dt) except -1:
  *     cdef ConstantReset self = <ConstantReset>state             # <<<<<<<<<<<<<<
@@ -25059,7 +25735,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":171
+  /* "ext/step_loop.pyx":201
  *     cdef Py_ssize_t k, s
  *     cdef int64_t i
  *     for s in range(self.spikes.count):             # <<<<<<<<<<<<<<
@@ -25073,7 +25749,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_s = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":172
+    /* "ext/step_loop.pyx":202
  *     cdef int64_t i
  *     for s in range(self.spikes.count):
  *         i = self.spikes.ids[s]             # <<<<<<<<<<<<<<
@@ -25082,7 +25758,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
 */
     __pyx_v_i = (__pyx_v_self->spikes->ids[__pyx_v_s]);
 
-    /* "ext/step_loop.pyx":173
+    /* "ext/step_loop.pyx":203
  *     for s in range(self.spikes.count):
  *         i = self.spikes.ids[s]
  *         if i < 0 or i >= self.n_local:             # <<<<<<<<<<<<<<
@@ -25108,7 +25784,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/step_loop.pyx":174
+      /* "ext/step_loop.pyx":204
  *         i = self.spikes.ids[s]
  *         if i < 0 or i >= self.n_local:
  *             raise IndexError("a spike outside the group")             # <<<<<<<<<<<<<<
@@ -25121,14 +25797,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
         PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_a_spike_outside_the_group};
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 174, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 204, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 174, __pyx_L1_error)
+      __PYX_ERR(0, 204, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":173
+      /* "ext/step_loop.pyx":203
  *     for s in range(self.spikes.count):
  *         i = self.spikes.ids[s]
  *         if i < 0 or i >= self.n_local:             # <<<<<<<<<<<<<<
@@ -25137,7 +25813,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
 */
     }
 
-    /* "ext/step_loop.pyx":175
+    /* "ext/step_loop.pyx":205
  *         if i < 0 or i >= self.n_local:
  *             raise IndexError("a spike outside the group")
  *         for k in range(self.n_arrays):             # <<<<<<<<<<<<<<
@@ -25151,7 +25827,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_k = __pyx_t_11;
 
-      /* "ext/step_loop.pyx":176
+      /* "ext/step_loop.pyx":206
  *             raise IndexError("a spike outside the group")
  *         for k in range(self.n_arrays):
  *             self.arrays[k][i] = self.values[k]             # <<<<<<<<<<<<<<
@@ -25164,7 +25840,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   }
 
 
-  /* "ext/step_loop.pyx":177
+  /* "ext/step_loop.pyx":207
  *         for k in range(self.n_arrays):
  *             self.arrays[k][i] = self.values[k]
  *     return 0             # <<<<<<<<<<<<<<
@@ -25177,7 +25853,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":167
+  /* "ext/step_loop.pyx":197
  * 
  * 
  * cdef int _constant_reset(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25201,7 +25877,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *__pyx_v_state
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":188
+/* "ext/step_loop.pyx":218
  *     cdef object keep_alive
  * 
  *     def __init__(self, double[::1] values, double value):             # <<<<<<<<<<<<<<
@@ -25248,39 +25924,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_value,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 188, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 218, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 218, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 218, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 188, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 218, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 188, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 218, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 218, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 218, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
-    __pyx_v_value = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_value == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 218, __pyx_L3_error)
+    __pyx_v_value = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_value == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 218, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 188, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 218, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25316,7 +25992,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10FillValues___init__(struct __pyx
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":189
+  /* "ext/step_loop.pyx":219
  * 
  *     def __init__(self, double[::1] values, double value):
  *         self.n = values.shape[0]             # <<<<<<<<<<<<<<
@@ -25325,7 +26001,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10FillValues___init__(struct __pyx
 */
   __pyx_v_self->n = (__pyx_v_values.shape[0]);
 
-  /* "ext/step_loop.pyx":190
+  /* "ext/step_loop.pyx":220
  *     def __init__(self, double[::1] values, double value):
  *         self.n = values.shape[0]
  *         self.values = &values[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25345,7 +26021,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10FillValues___init__(struct __pyx
 
   __pyx_v_self->values = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":191
+  /* "ext/step_loop.pyx":221
  *         self.n = values.shape[0]
  *         self.values = &values[0] if self.n else NULL
  *         self.value = value             # <<<<<<<<<<<<<<
@@ -25354,21 +26030,21 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10FillValues___init__(struct __pyx
 */
   __pyx_v_self->value = __pyx_v_value;
 
-  /* "ext/step_loop.pyx":192
+  /* "ext/step_loop.pyx":222
  *         self.values = &values[0] if self.n else NULL
  *         self.value = value
  *         self.keep_alive = values             # <<<<<<<<<<<<<<
  *         self.op.run = _fill_values
  *         self.op.state = <void*>self
 */
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 192, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 222, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_4);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, __pyx_t_4);
   __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":193
+  /* "ext/step_loop.pyx":223
  *         self.value = value
  *         self.keep_alive = values
  *         self.op.run = _fill_values             # <<<<<<<<<<<<<<
@@ -25377,7 +26053,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10FillValues___init__(struct __pyx
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__fill_values;
 
-  /* "ext/step_loop.pyx":194
+  /* "ext/step_loop.pyx":224
  *         self.keep_alive = values
  *         self.op.run = _fill_values
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -25386,7 +26062,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_10FillValues___init__(struct __pyx
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":188
+  /* "ext/step_loop.pyx":218
  *     cdef object keep_alive
  * 
  *     def __init__(self, double[::1] values, double value):             # <<<<<<<<<<<<<<
@@ -25611,7 +26287,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10FillValues_4__setstate_cyt
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":197
+/* "ext/step_loop.pyx":227
  * 
  * 
  * cdef int _fill_values(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25634,7 +26310,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
   Py_ssize_t __pyx_t_6;
   __Pyx_RefNannySetupContext("_fill_values", 0);
 
-  /* "ext/step_loop.pyx":198
+  /* "ext/step_loop.pyx":228
  * 
  * cdef int _fill_values(void* state, int64_t step, double t, double dt) except -1:
  *     cdef FillValues self = <FillValues>state             # <<<<<<<<<<<<<<
@@ -25646,7 +26322,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_FillValues *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":200
+  /* "ext/step_loop.pyx":230
  *     cdef FillValues self = <FillValues>state
  *     cdef Py_ssize_t i
  *     cdef double* values = self.values             # <<<<<<<<<<<<<<
@@ -25657,7 +26333,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
 
   __pyx_v_values = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":201
+  /* "ext/step_loop.pyx":231
  *     cdef Py_ssize_t i
  *     cdef double* values = self.values
  *     cdef double value = self.value             # <<<<<<<<<<<<<<
@@ -25668,7 +26344,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
 
   __pyx_v_value = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":202
+  /* "ext/step_loop.pyx":232
  *     cdef double* values = self.values
  *     cdef double value = self.value
  *     for i in range(self.n):             # <<<<<<<<<<<<<<
@@ -25682,7 +26358,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
     __pyx_v_i = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":203
+    /* "ext/step_loop.pyx":233
  *     cdef double value = self.value
  *     for i in range(self.n):
  *         values[i] = value             # <<<<<<<<<<<<<<
@@ -25693,7 +26369,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
   }
 
 
-  /* "ext/step_loop.pyx":204
+  /* "ext/step_loop.pyx":234
  *     for i in range(self.n):
  *         values[i] = value
  *     return 0             # <<<<<<<<<<<<<<
@@ -25706,7 +26382,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":197
+  /* "ext/step_loop.pyx":227
  * 
  * 
  * cdef int _fill_values(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25725,7 +26401,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":218
+/* "ext/step_loop.pyx":248
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):             # <<<<<<<<<<<<<<
@@ -25773,46 +26449,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_ring,&__pyx_mstate_global->__pyx_n_u_mask,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 218, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 248, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 218, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 248, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 218, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 248, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 218, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 248, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 218, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 248, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 218, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 248, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 218, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 248, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 218, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 248, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 218, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 248, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 218, __pyx_L3_error)
-    __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 218, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 248, __pyx_L3_error)
+    __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 248, __pyx_L3_error)
     __pyx_v_mask = values[2];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 218, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 248, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25859,7 +26535,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":220
+  /* "ext/step_loop.pyx":250
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):
  *         cdef const uint8_t[::1] flags
  *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25871,7 +26547,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":221
+    /* "ext/step_loop.pyx":251
  *         cdef const uint8_t[::1] flags
  *         if ring.shape[1] != values.shape[0]:
  *             raise ValueError("one ring column per value")             # <<<<<<<<<<<<<<
@@ -25884,14 +26560,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_ring_column_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 221, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 251, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 221, __pyx_L1_error)
+    __PYX_ERR(0, 251, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":220
+    /* "ext/step_loop.pyx":250
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):
  *         cdef const uint8_t[::1] flags
  *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25900,7 +26576,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":222
+  /* "ext/step_loop.pyx":252
  *         if ring.shape[1] != values.shape[0]:
  *             raise ValueError("one ring column per value")
  *         self.n, self.n_slots = values.shape[0], ring.shape[0]             # <<<<<<<<<<<<<<
@@ -25914,7 +26590,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   __pyx_v_self->n = __pyx_t_5;
   __pyx_v_self->n_slots = __pyx_t_6;
 
-  /* "ext/step_loop.pyx":223
+  /* "ext/step_loop.pyx":253
  *             raise ValueError("one ring column per value")
  *         self.n, self.n_slots = values.shape[0], ring.shape[0]
  *         self.values = &values[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -25934,7 +26610,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 
   __pyx_v_self->values = __pyx_t_7;
 
-  /* "ext/step_loop.pyx":224
+  /* "ext/step_loop.pyx":254
  *         self.n, self.n_slots = values.shape[0], ring.shape[0]
  *         self.values = &values[0] if self.n else NULL
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL             # <<<<<<<<<<<<<<
@@ -25969,7 +26645,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 
   __pyx_v_self->ring = __pyx_t_7;
 
-  /* "ext/step_loop.pyx":225
+  /* "ext/step_loop.pyx":255
  *         self.values = &values[0] if self.n else NULL
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
  *         self.mask = NULL             # <<<<<<<<<<<<<<
@@ -25978,7 +26654,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   __pyx_v_self->mask = NULL;
 
-  /* "ext/step_loop.pyx":226
+  /* "ext/step_loop.pyx":256
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
  *         self.mask = NULL
  *         if mask is not None:             # <<<<<<<<<<<<<<
@@ -25989,19 +26665,19 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   if (__pyx_t_1) {
 
 
-    /* "ext/step_loop.pyx":227
+    /* "ext/step_loop.pyx":257
  *         self.mask = NULL
  *         if mask is not None:
  *             flags = mask             # <<<<<<<<<<<<<<
  *             if flags.shape[0] != self.n:
  *                 raise ValueError("one flag per value")
 */
-    __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(__pyx_v_mask, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 227, __pyx_L1_error)
+    __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(__pyx_v_mask, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 257, __pyx_L1_error)
     __pyx_v_flags = __pyx_t_11;
     __pyx_t_11.memview = NULL;
     __pyx_t_11.data = NULL;
 
-    /* "ext/step_loop.pyx":228
+    /* "ext/step_loop.pyx":258
  *         if mask is not None:
  *             flags = mask
  *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
@@ -26013,7 +26689,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/step_loop.pyx":229
+      /* "ext/step_loop.pyx":259
  *             flags = mask
  *             if flags.shape[0] != self.n:
  *                 raise ValueError("one flag per value")             # <<<<<<<<<<<<<<
@@ -26026,14 +26702,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
         PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_flag_per_value};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 229, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 259, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 229, __pyx_L1_error)
+      __PYX_ERR(0, 259, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":228
+      /* "ext/step_loop.pyx":258
  *         if mask is not None:
  *             flags = mask
  *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
@@ -26042,7 +26718,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
     }
 
-    /* "ext/step_loop.pyx":230
+    /* "ext/step_loop.pyx":260
  *             if flags.shape[0] != self.n:
  *                 raise ValueError("one flag per value")
  *             self.mask = &flags[0] if self.n else NULL             # <<<<<<<<<<<<<<
@@ -26062,7 +26738,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 
     __pyx_v_self->mask = __pyx_t_12;
 
-    /* "ext/step_loop.pyx":226
+    /* "ext/step_loop.pyx":256
  *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
  *         self.mask = NULL
  *         if mask is not None:             # <<<<<<<<<<<<<<
@@ -26071,26 +26747,26 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":231
+  /* "ext/step_loop.pyx":261
  *                 raise ValueError("one flag per value")
  *             self.mask = &flags[0] if self.n else NULL
  *         self.keep_alive = (values, ring, mask)             # <<<<<<<<<<<<<<
  *         self.op.run = _ring_slot
  *         self.op.state = <void*>self
 */
-  __pyx_t_2 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __pyx_t_2 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 261, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_ring, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_ring, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 261, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_13 = PyTuple_New(3); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __pyx_t_13 = PyTuple_New(3); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 261, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 231, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 261, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 231, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 261, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_mask);
   __Pyx_GIVEREF(__pyx_v_mask);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 2, __pyx_v_mask) != (0)) __PYX_ERR(0, 231, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 2, __pyx_v_mask) != (0)) __PYX_ERR(0, 261, __pyx_L1_error);
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
   __Pyx_GIVEREF(__pyx_t_13);
@@ -26098,7 +26774,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_13));
   __pyx_t_13 = 0;
 
-  /* "ext/step_loop.pyx":232
+  /* "ext/step_loop.pyx":262
  *             self.mask = &flags[0] if self.n else NULL
  *         self.keep_alive = (values, ring, mask)
  *         self.op.run = _ring_slot             # <<<<<<<<<<<<<<
@@ -26107,7 +26783,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__ring_slot;
 
-  /* "ext/step_loop.pyx":233
+  /* "ext/step_loop.pyx":263
  *         self.keep_alive = (values, ring, mask)
  *         self.op.run = _ring_slot
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -26116,7 +26792,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_ob
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":218
+  /* "ext/step_loop.pyx":248
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):             # <<<<<<<<<<<<<<
@@ -26345,7 +27021,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_4__setstate_cython
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":236
+/* "ext/step_loop.pyx":266
  * 
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -26361,7 +27037,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   int __pyx_t_2;
   __Pyx_RefNannySetupContext("_ring_slot", 0);
 
-  /* "ext/step_loop.pyx":237
+  /* "ext/step_loop.pyx":267
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RingSlot self = <RingSlot>state             # <<<<<<<<<<<<<<
@@ -26373,7 +27049,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":238
+  /* "ext/step_loop.pyx":268
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RingSlot self = <RingSlot>state
  *     if self.ring == NULL:             # <<<<<<<<<<<<<<
@@ -26385,7 +27061,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":239
+    /* "ext/step_loop.pyx":269
  *     cdef RingSlot self = <RingSlot>state
  *     if self.ring == NULL:
  *         return 0             # <<<<<<<<<<<<<<
@@ -26398,7 +27074,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":238
+    /* "ext/step_loop.pyx":268
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RingSlot self = <RingSlot>state
  *     if self.ring == NULL:             # <<<<<<<<<<<<<<
@@ -26407,7 +27083,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
 */
   }
 
-  /* "ext/step_loop.pyx":240
+  /* "ext/step_loop.pyx":270
  *     if self.ring == NULL:
  *         return 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26420,7 +27096,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":241
+        /* "ext/step_loop.pyx":271
  *         return 0
  *     with nogil:
  *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)             # <<<<<<<<<<<<<<
@@ -26430,7 +27106,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
         __pyx_f_7distsim_4_ext_9step_loop__add_slot(__pyx_v_self->values, (__pyx_v_self->ring + ((__pyx_v_step % __pyx_v_self->n_slots) * __pyx_v_self->n)), __pyx_v_self->mask, __pyx_v_self->n);
       }
 
-      /* "ext/step_loop.pyx":240
+      /* "ext/step_loop.pyx":270
  *     if self.ring == NULL:
  *         return 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26447,7 +27123,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
       }
   }
 
-  /* "ext/step_loop.pyx":242
+  /* "ext/step_loop.pyx":272
  *     with nogil:
  *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
  *     return 0             # <<<<<<<<<<<<<<
@@ -26460,7 +27136,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":236
+  /* "ext/step_loop.pyx":266
  * 
  * 
  * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -26476,7 +27152,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":245
+/* "ext/step_loop.pyx":275
  * 
  * 
  * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
@@ -26492,7 +27168,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
   Py_ssize_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
 
-  /* "ext/step_loop.pyx":250
+  /* "ext/step_loop.pyx":280
  *     # aliasing, so each store would reload every field (and not vectorize).
  *     cdef Py_ssize_t i
  *     if mask == NULL:             # <<<<<<<<<<<<<<
@@ -26504,7 +27180,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
   if (__pyx_t_1) {
 
 
-    /* "ext/step_loop.pyx":251
+    /* "ext/step_loop.pyx":281
  *     cdef Py_ssize_t i
  *     if mask == NULL:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -26518,7 +27194,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/step_loop.pyx":252
+      /* "ext/step_loop.pyx":282
  *     if mask == NULL:
  *         for i in range(n):
  *             values[i] += row[i]             # <<<<<<<<<<<<<<
@@ -26529,7 +27205,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
       __pyx_t_5 = __pyx_v_i;
       (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
 
-      /* "ext/step_loop.pyx":253
+      /* "ext/step_loop.pyx":283
  *         for i in range(n):
  *             values[i] += row[i]
  *             row[i] = 0.0             # <<<<<<<<<<<<<<
@@ -26540,7 +27216,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
     }
 
 
-    /* "ext/step_loop.pyx":250
+    /* "ext/step_loop.pyx":280
  *     # aliasing, so each store would reload every field (and not vectorize).
  *     cdef Py_ssize_t i
  *     if mask == NULL:             # <<<<<<<<<<<<<<
@@ -26550,7 +27226,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
     goto __pyx_L3;
   }
 
-  /* "ext/step_loop.pyx":255
+  /* "ext/step_loop.pyx":285
  *             row[i] = 0.0
  *     else:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -26565,7 +27241,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/step_loop.pyx":256
+      /* "ext/step_loop.pyx":286
  *     else:
  *         for i in range(n):
  *             if mask[i]:             # <<<<<<<<<<<<<<
@@ -26577,7 +27253,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
       if (__pyx_t_1) {
 
 
-        /* "ext/step_loop.pyx":257
+        /* "ext/step_loop.pyx":287
  *         for i in range(n):
  *             if mask[i]:
  *                 values[i] += row[i]             # <<<<<<<<<<<<<<
@@ -26588,7 +27264,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
         __pyx_t_5 = __pyx_v_i;
         (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
 
-        /* "ext/step_loop.pyx":256
+        /* "ext/step_loop.pyx":286
  *     else:
  *         for i in range(n):
  *             if mask[i]:             # <<<<<<<<<<<<<<
@@ -26597,7 +27273,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
 */
       }
 
-      /* "ext/step_loop.pyx":258
+      /* "ext/step_loop.pyx":288
  *             if mask[i]:
  *                 values[i] += row[i]
  *             row[i] = 0.0             # <<<<<<<<<<<<<<
@@ -26610,7 +27286,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
   }
   __pyx_L3:;
 
-  /* "ext/step_loop.pyx":245
+  /* "ext/step_loop.pyx":275
  * 
  * 
  * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
@@ -26622,7 +27298,7 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__
 
 }
 
-/* "ext/step_loop.pyx":266
+/* "ext/step_loop.pyx":296
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -26678,7 +27354,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":267
+  /* "ext/step_loop.pyx":297
  * 
  *     def __cinit__(self):
  *         self.capacity = 256             # <<<<<<<<<<<<<<
@@ -26687,7 +27363,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->capacity = 0x100;
 
-  /* "ext/step_loop.pyx":268
+  /* "ext/step_loop.pyx":298
  *     def __cinit__(self):
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -26696,7 +27372,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->items = ((__pyx_t_7step_op_Spike *)malloc((__pyx_v_self->capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":269
+  /* "ext/step_loop.pyx":299
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -26708,16 +27384,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":270
+    /* "ext/step_loop.pyx":300
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.n = 0
  * 
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 270, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 300, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":269
+    /* "ext/step_loop.pyx":299
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -26726,7 +27402,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   }
 
-  /* "ext/step_loop.pyx":271
+  /* "ext/step_loop.pyx":301
  *         if self.items == NULL:
  *             raise MemoryError()
  *         self.n = 0             # <<<<<<<<<<<<<<
@@ -26735,7 +27411,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->n = 0;
 
-  /* "ext/step_loop.pyx":266
+  /* "ext/step_loop.pyx":296
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -26754,7 +27430,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":273
+/* "ext/step_loop.pyx":303
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -26777,7 +27453,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_9SpikeList_3__dealloc__(PyObject 
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":274
+  /* "ext/step_loop.pyx":304
  * 
  *     def __dealloc__(self):
  *         free(self.items)             # <<<<<<<<<<<<<<
@@ -26786,7 +27462,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 */
   free(__pyx_v_self->items);
 
-  /* "ext/step_loop.pyx":273
+  /* "ext/step_loop.pyx":303
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -26798,7 +27474,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 
 }
 
-/* "ext/step_loop.pyx":276
+/* "ext/step_loop.pyx":306
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -26817,7 +27493,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":278
+  /* "ext/step_loop.pyx":308
  *     cdef int reserve(self, Py_ssize_t extra) except -1:
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity             # <<<<<<<<<<<<<<
@@ -26828,7 +27504,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":279
+  /* "ext/step_loop.pyx":309
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:             # <<<<<<<<<<<<<<
@@ -26841,7 +27517,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
     if (!__pyx_t_2) break;
 
-    /* "ext/step_loop.pyx":280
+    /* "ext/step_loop.pyx":310
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:
  *             capacity *= 2             # <<<<<<<<<<<<<<
@@ -26851,7 +27527,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/step_loop.pyx":281
+  /* "ext/step_loop.pyx":311
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -26863,7 +27539,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":282
+    /* "ext/step_loop.pyx":312
  *             capacity *= 2
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -26872,7 +27548,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
     __pyx_v_grown = ((__pyx_t_7step_op_Spike *)realloc(__pyx_v_self->items, (__pyx_v_capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-    /* "ext/step_loop.pyx":283
+    /* "ext/step_loop.pyx":313
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -26884,16 +27560,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":284
+      /* "ext/step_loop.pyx":314
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:
  *                 raise MemoryError()             # <<<<<<<<<<<<<<
  *             self.items, self.capacity = grown, capacity
  *         return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 284, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 314, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":283
+      /* "ext/step_loop.pyx":313
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -26902,7 +27578,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
     }
 
-    /* "ext/step_loop.pyx":285
+    /* "ext/step_loop.pyx":315
  *             if grown == NULL:
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -26916,7 +27592,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_self->items = __pyx_t_3;
     __pyx_v_self->capacity = __pyx_t_1;
 
-    /* "ext/step_loop.pyx":281
+    /* "ext/step_loop.pyx":311
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -26925,7 +27601,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
   }
 
-  /* "ext/step_loop.pyx":286
+  /* "ext/step_loop.pyx":316
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity
  *         return 0             # <<<<<<<<<<<<<<
@@ -26938,7 +27614,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":276
+  /* "ext/step_loop.pyx":306
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -26957,7 +27633,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":288
+/* "ext/step_loop.pyx":318
  *         return 0
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -26972,17 +27648,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":289
+  /* "ext/step_loop.pyx":319
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
  *         self.reserve(n)             # <<<<<<<<<<<<<<
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 319, __pyx_L1_error)
 
 
-  /* "ext/step_loop.pyx":290
+  /* "ext/step_loop.pyx":320
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
  *         self.reserve(n)
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -26991,7 +27667,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
 */
   (void)(memcpy((__pyx_v_self->items + __pyx_v_self->n), __pyx_v_items, (__pyx_v_n * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":291
+  /* "ext/step_loop.pyx":321
  *         self.reserve(n)
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n             # <<<<<<<<<<<<<<
@@ -27000,7 +27676,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
 */
   __pyx_v_self->n = (__pyx_v_self->n + __pyx_v_n);
 
-  /* "ext/step_loop.pyx":292
+  /* "ext/step_loop.pyx":322
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n
  *         return 0             # <<<<<<<<<<<<<<
@@ -27013,7 +27689,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":288
+  /* "ext/step_loop.pyx":318
  *         return 0
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -27030,7 +27706,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":294
+/* "ext/step_loop.pyx":324
  *         return 0
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
@@ -27062,7 +27738,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("arrays", 0);
 
-  /* "ext/step_loop.pyx":296
+  /* "ext/step_loop.pyx":326
  *     cdef tuple arrays(self):
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27070,16 +27746,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -27100,13 +27776,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -27118,14 +27794,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 296, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 296, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 326, __pyx_L1_error)
   __pyx_v_ids = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":297
+  /* "ext/step_loop.pyx":327
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27133,16 +27809,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -27163,13 +27839,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 297, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 297, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -27181,14 +27857,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 297, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 297, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 327, __pyx_L1_error)
   __pyx_v_steps = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":298
+  /* "ext/step_loop.pyx":328
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)             # <<<<<<<<<<<<<<
@@ -27197,7 +27873,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_id_data = ((int64_t *)PyArray_DATA(__pyx_v_ids));
 
-  /* "ext/step_loop.pyx":299
+  /* "ext/step_loop.pyx":329
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)             # <<<<<<<<<<<<<<
@@ -27206,7 +27882,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_step_data = ((int64_t *)PyArray_DATA(__pyx_v_steps));
 
-  /* "ext/step_loop.pyx":301
+  /* "ext/step_loop.pyx":331
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
  *         cdef Py_ssize_t k
  *         for k in range(self.n):             # <<<<<<<<<<<<<<
@@ -27220,7 +27896,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":302
+    /* "ext/step_loop.pyx":332
  *         cdef Py_ssize_t k
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id             # <<<<<<<<<<<<<<
@@ -27232,7 +27908,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     (__pyx_v_id_data[__pyx_v_k]) = __pyx_t_11;
 
 
-    /* "ext/step_loop.pyx":303
+    /* "ext/step_loop.pyx":333
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step             # <<<<<<<<<<<<<<
@@ -27246,21 +27922,21 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":304
+  /* "ext/step_loop.pyx":334
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 304, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 334, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF((PyObject *)__pyx_v_ids);
   __Pyx_GIVEREF((PyObject *)__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 304, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
   __Pyx_INCREF((PyObject *)__pyx_v_steps);
   __Pyx_GIVEREF((PyObject *)__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 304, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -27272,7 +27948,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":294
+  /* "ext/step_loop.pyx":324
  *         return 0
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
@@ -27505,7 +28181,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_6__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":344
+/* "ext/step_loop.pyx":374
  *     cdef public bint paused
  * 
  *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
@@ -27558,68 +28234,68 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_slots,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_exchanger,&__pyx_mstate_global->__pyx_n_u_deliverer,&__pyx_mstate_global->__pyx_n_u_sinks,&__pyx_mstate_global->__pyx_n_u_exchange,&__pyx_mstate_global->__pyx_n_u_record,&__pyx_mstate_global->__pyx_n_u_flush,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 344, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 374, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 374, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 374, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, i); __PYX_ERR(0, 344, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, i); __PYX_ERR(0, 374, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 374, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 374, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 374, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 374, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 374, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 374, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 374, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 344, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 374, __pyx_L3_error)
     }
     __pyx_v_slots = ((PyObject*)values[0]);
     __pyx_v_offsets = ((PyObject*)values[1]);
@@ -27632,7 +28308,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 344, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 374, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27643,9 +28319,9 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 344, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 344, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 344, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 374, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 374, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 374, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_v_self), __pyx_v_slots, __pyx_v_offsets, __pyx_v_exchanger, __pyx_v_deliverer, __pyx_v_sinks, __pyx_v_exchange, __pyx_v_record, __pyx_v_flush);
 
   /* function exit code */
@@ -27688,7 +28364,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":347
+  /* "ext/step_loop.pyx":377
  *                  record, flush):
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)             # <<<<<<<<<<<<<<
@@ -27697,12 +28373,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_slots == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 347, __pyx_L1_error)
+    __PYX_ERR(0, 377, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 347, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_self->n_slots = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":348
+  /* "ext/step_loop.pyx":378
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))             # <<<<<<<<<<<<<<
@@ -27726,7 +28402,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->slots = ((__pyx_t_7step_op_SpikeSlot **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_SpikeSlot *)))));
 
 
-  /* "ext/step_loop.pyx":349
+  /* "ext/step_loop.pyx":379
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -27750,7 +28426,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->offsets = ((int64_t *)malloc((__pyx_t_1 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":350
+  /* "ext/step_loop.pyx":380
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
@@ -27776,16 +28452,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":351
+    /* "ext/step_loop.pyx":381
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 351, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 381, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":350
+    /* "ext/step_loop.pyx":380
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
@@ -27794,7 +28470,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":352
+  /* "ext/step_loop.pyx":382
  *         if self.slots == NULL or self.offsets == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -27808,7 +28484,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_3; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":353
+    /* "ext/step_loop.pyx":383
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])             # <<<<<<<<<<<<<<
@@ -27817,17 +28493,17 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_slots == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 353, __pyx_L1_error)
+      __PYX_ERR(0, 383, __pyx_L1_error)
     }
-    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 353, __pyx_L1_error)
+    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 383, __pyx_L1_error)
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L1_error)
+    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->slots[__pyx_v_k]) = __pyx_t_8;
 
 
-    /* "ext/step_loop.pyx":354
+    /* "ext/step_loop.pyx":384
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]             # <<<<<<<<<<<<<<
@@ -27836,15 +28512,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_offsets == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 354, __pyx_L1_error)
+      __PYX_ERR(0, 384, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 354, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L1_error)
     (__pyx_v_self->offsets[__pyx_v_k]) = __pyx_t_9;
 
   }
 
 
-  /* "ext/step_loop.pyx":355
+  /* "ext/step_loop.pyx":385
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
@@ -27857,21 +28533,21 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     __pyx_t_10 = NULL;
   } else {
 
-    /* "ext/step_loop.pyx":356
+    /* "ext/step_loop.pyx":386
  *             self.offsets[k] = offsets[k]
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
 */
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 356, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 386, __pyx_L1_error)
 
     __pyx_t_10 = ((__pyx_t_7step_op_Exchange *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":355
+  /* "ext/step_loop.pyx":385
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
@@ -27880,18 +28556,18 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->exchanger = __pyx_t_10;
 
-  /* "ext/step_loop.pyx":357
+  /* "ext/step_loop.pyx":387
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
 */
-  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L1_error)
+  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 387, __pyx_L1_error)
   __pyx_v_self->deliverer = ((__pyx_t_7step_op_Deliverer *)__pyx_t_10);
 
 
-  /* "ext/step_loop.pyx":358
+  /* "ext/step_loop.pyx":388
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)             # <<<<<<<<<<<<<<
@@ -27900,12 +28576,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_sinks == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 358, __pyx_L1_error)
+    __PYX_ERR(0, 388, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 388, __pyx_L1_error)
   __pyx_v_self->n_sinks = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":359
+  /* "ext/step_loop.pyx":389
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))             # <<<<<<<<<<<<<<
@@ -27929,7 +28605,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->sinks = ((__pyx_t_7step_op_EventSink **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_EventSink *)))));
 
 
-  /* "ext/step_loop.pyx":360
+  /* "ext/step_loop.pyx":390
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -27941,16 +28617,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":361
+    /* "ext/step_loop.pyx":391
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 361, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 391, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":360
+    /* "ext/step_loop.pyx":390
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -27959,7 +28635,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":362
+  /* "ext/step_loop.pyx":392
  *         if self.sinks == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -27973,7 +28649,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":363
+    /* "ext/step_loop.pyx":393
  *             raise MemoryError()
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())             # <<<<<<<<<<<<<<
@@ -27982,18 +28658,18 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_sinks == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 363, __pyx_L1_error)
+      __PYX_ERR(0, 393, __pyx_L1_error)
     }
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_sinks, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 363, __pyx_L1_error)
+    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 393, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->sinks[__pyx_v_k]) = ((__pyx_t_7step_op_EventSink *)__pyx_t_10);
 
   }
 
 
-  /* "ext/step_loop.pyx":364
+  /* "ext/step_loop.pyx":394
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()             # <<<<<<<<<<<<<<
@@ -28006,7 +28682,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_12, NULL};
     __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 364, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 394, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_7);
   }
   __pyx_t_14 = NULL;
@@ -28015,7 +28691,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_14, NULL};
     __pyx_t_12 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_14); __pyx_t_14 = 0;
-    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 364, __pyx_L1_error)
+    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 394, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_12);
   }
   __Pyx_GIVEREF((PyObject *)__pyx_t_7);
@@ -28027,7 +28703,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->exchanged, ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/step_loop.pyx":365
+  /* "ext/step_loop.pyx":395
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush             # <<<<<<<<<<<<<<
@@ -28053,33 +28729,33 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->flush, __pyx_t_14);
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":366
+  /* "ext/step_loop.pyx":396
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)             # <<<<<<<<<<<<<<
  *         self.paused = False
  *         self.op.run = _spike_window
 */
-  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 396, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_INCREF(__pyx_v_slots);
   __Pyx_GIVEREF(__pyx_v_slots);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 366, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_exchanger);
   __Pyx_GIVEREF(__pyx_v_exchanger);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 366, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_deliverer);
   __Pyx_GIVEREF(__pyx_v_deliverer);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 366, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_sinks);
   __Pyx_GIVEREF(__pyx_v_sinks);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 366, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":367
+  /* "ext/step_loop.pyx":397
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False             # <<<<<<<<<<<<<<
@@ -28088,7 +28764,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->paused = 0;
 
-  /* "ext/step_loop.pyx":368
+  /* "ext/step_loop.pyx":398
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False
  *         self.op.run = _spike_window             # <<<<<<<<<<<<<<
@@ -28097,7 +28773,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__spike_window;
 
-  /* "ext/step_loop.pyx":369
+  /* "ext/step_loop.pyx":399
  *         self.paused = False
  *         self.op.run = _spike_window
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -28106,7 +28782,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":344
+  /* "ext/step_loop.pyx":374
  *     cdef public bint paused
  * 
  *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
@@ -28130,7 +28806,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":371
+/* "ext/step_loop.pyx":401
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -28153,7 +28829,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_13SpikeWindowOp_3__dealloc__(PyOb
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":372
+  /* "ext/step_loop.pyx":402
  * 
  *     def __dealloc__(self):
  *         free(self.slots)             # <<<<<<<<<<<<<<
@@ -28162,7 +28838,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->slots);
 
-  /* "ext/step_loop.pyx":373
+  /* "ext/step_loop.pyx":403
  *     def __dealloc__(self):
  *         free(self.slots)
  *         free(self.offsets)             # <<<<<<<<<<<<<<
@@ -28171,7 +28847,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->offsets);
 
-  /* "ext/step_loop.pyx":374
+  /* "ext/step_loop.pyx":404
  *         free(self.slots)
  *         free(self.offsets)
  *         free(self.sinks)             # <<<<<<<<<<<<<<
@@ -28180,7 +28856,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->sinks);
 
-  /* "ext/step_loop.pyx":371
+  /* "ext/step_loop.pyx":401
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -28192,7 +28868,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 
 }
 
-/* "ext/step_loop.pyx":376
+/* "ext/step_loop.pyx":406
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -28246,74 +28922,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_window_steps,&__pyx_mstate_global->__pyx_n_u_next_flush,&__pyx_mstate_global->__pyx_n_u_flush_steps,&__pyx_mstate_global->__pyx_n_u_batch_steps,&__pyx_mstate_global->__pyx_n_u_unrecorded_first,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 376, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 406, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 376, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 406, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 376, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 406, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 376, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 406, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 376, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 406, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 376, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 406, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 376, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 406, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 376, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 406, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 406, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 376, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 406, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 406, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 406, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 406, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 406, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 406, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 406, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 376, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 406, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 376, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 376, __pyx_L3_error)
-    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 376, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 406, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 406, __pyx_L3_error)
+    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 406, __pyx_L3_error)
     __pyx_v_next_flush = values[3];
     __pyx_v_flush_steps = values[4];
-    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 377, __pyx_L3_error)
-    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 377, __pyx_L3_error)
+    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 407, __pyx_L3_error)
+    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 407, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 376, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 406, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28351,7 +29027,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("begin", 0);
 
-  /* "ext/step_loop.pyx":379
+  /* "ext/step_loop.pyx":409
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps             # <<<<<<<<<<<<<<
@@ -28368,7 +29044,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->stop = __pyx_t_2;
   __pyx_v_self->window_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":380
+  /* "ext/step_loop.pyx":410
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush             # <<<<<<<<<<<<<<
@@ -28380,13 +29056,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = -1L;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 380, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 410, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->next_flush = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":381
+  /* "ext/step_loop.pyx":411
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps             # <<<<<<<<<<<<<<
@@ -28398,13 +29074,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = 0;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 381, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 411, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->flush_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":382
+  /* "ext/step_loop.pyx":412
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first             # <<<<<<<<<<<<<<
@@ -28418,7 +29094,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->batch_steps = __pyx_t_3;
   __pyx_v_self->unrecorded_first = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":383
+  /* "ext/step_loop.pyx":413
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop             # <<<<<<<<<<<<<<
@@ -28427,7 +29103,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->pause_at = __pyx_v_stop;
 
-  /* "ext/step_loop.pyx":384
+  /* "ext/step_loop.pyx":414
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop
  *         self.collected.n = 0             # <<<<<<<<<<<<<<
@@ -28436,7 +29112,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->collected->n = 0;
 
-  /* "ext/step_loop.pyx":376
+  /* "ext/step_loop.pyx":406
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -28456,7 +29132,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":386
+/* "ext/step_loop.pyx":416
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -28520,14 +29196,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_exchanged", 0);
 
-  /* "ext/step_loop.pyx":389
+  /* "ext/step_loop.pyx":419
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()             # <<<<<<<<<<<<<<
  *         self.exchanged.n = 0
  *         return ids, steps
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 389, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 419, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   if (likely(__pyx_t_1 != Py_None)) {
     PyObject* sequence = __pyx_t_1;
@@ -28535,7 +29211,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     if (unlikely(size != 2)) {
       if (size > 2) __Pyx_RaiseTooManyValuesError(2);
       else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-      __PYX_ERR(0, 389, __pyx_L1_error)
+      __PYX_ERR(0, 419, __pyx_L1_error)
     }
     #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
     __pyx_t_2 = PyTuple_GET_ITEM(sequence, 0);
@@ -28543,21 +29219,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     __pyx_t_3 = PyTuple_GET_ITEM(sequence, 1);
     __Pyx_INCREF(__pyx_t_3);
     #else
-    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 389, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 419, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 389, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 419, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     #endif
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   } else {
-    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 389, __pyx_L1_error)
+    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 419, __pyx_L1_error)
   }
   __pyx_v_ids = __pyx_t_2;
   __pyx_t_2 = 0;
   __pyx_v_steps = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "ext/step_loop.pyx":390
+  /* "ext/step_loop.pyx":420
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0             # <<<<<<<<<<<<<<
@@ -28566,21 +29242,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
 */
   __pyx_v_self->exchanged->n = 0;
 
-  /* "ext/step_loop.pyx":391
+  /* "ext/step_loop.pyx":421
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 391, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 421, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_ids);
   __Pyx_GIVEREF(__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 421, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 421, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -28592,7 +29268,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":386
+  /* "ext/step_loop.pyx":416
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -28615,7 +29291,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":340
+/* "ext/step_loop.pyx":370
  *     cdef object exchange, record, flush
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps             # <<<<<<<<<<<<<<
@@ -28654,7 +29330,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_ste
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28727,7 +29403,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_steps_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
         __pyx_v_self->window_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28788,7 +29464,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop___get_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28861,7 +29537,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop_2__set__(str
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
         __pyx_v_self->stop = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28922,7 +29598,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_sta
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -28995,7 +29671,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_start_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
         __pyx_v_self->window_start = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29056,7 +29732,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29129,7 +29805,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush_2__se
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
         __pyx_v_self->next_flush = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29190,7 +29866,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29263,7 +29939,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
         __pyx_v_self->flush_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29293,7 +29969,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":341
+/* "ext/step_loop.pyx":371
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at             # <<<<<<<<<<<<<<
@@ -29332,7 +30008,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 341, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 371, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29405,7 +30081,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L4_error)
         __pyx_v_self->batch_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29466,7 +30142,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 341, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 371, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29539,7 +30215,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded_first
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L4_error)
         __pyx_v_self->unrecorded_first = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29600,7 +30276,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 341, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 371, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29673,7 +30349,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L4_error)
         __pyx_v_self->pause_at = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29703,7 +30379,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":342
+/* "ext/step_loop.pyx":372
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at
  *     cdef public bint paused             # <<<<<<<<<<<<<<
@@ -29742,7 +30418,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused___ge
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 342, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 372, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29815,7 +30491,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused_2__set__(s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 342, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 372, __pyx_L4_error)
         __pyx_v_self->paused = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30049,7 +30725,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10__setstate
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":394
+/* "ext/step_loop.pyx":424
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -30102,7 +30778,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_window", 0);
 
-  /* "ext/step_loop.pyx":395
+  /* "ext/step_loop.pyx":425
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state             # <<<<<<<<<<<<<<
@@ -30114,7 +30790,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":397
+  /* "ext/step_loop.pyx":427
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state
  *     cdef Py_ssize_t k, s, count
  *     cdef SpikeList collected = self.collected             # <<<<<<<<<<<<<<
@@ -30126,7 +30802,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_collected = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":404
+  /* "ext/step_loop.pyx":434
  *     cdef Spike* gathered
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -30140,7 +30816,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":405
+    /* "ext/step_loop.pyx":435
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count             # <<<<<<<<<<<<<<
@@ -30151,7 +30827,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 
     __pyx_v_count = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":406
+    /* "ext/step_loop.pyx":436
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -30163,17 +30839,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":407
+      /* "ext/step_loop.pyx":437
  *         count = self.slots[k].count
  *         if count:
  *             collected.reserve(count)             # <<<<<<<<<<<<<<
  *             item = collected.items + collected.n
  *             for s in range(count):
 */
-      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 407, __pyx_L1_error)
+      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 437, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":408
+      /* "ext/step_loop.pyx":438
  *         if count:
  *             collected.reserve(count)
  *             item = collected.items + collected.n             # <<<<<<<<<<<<<<
@@ -30182,7 +30858,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_item = (__pyx_v_collected->items + __pyx_v_collected->n);
 
-      /* "ext/step_loop.pyx":409
+      /* "ext/step_loop.pyx":439
  *             collected.reserve(count)
  *             item = collected.items + collected.n
  *             for s in range(count):             # <<<<<<<<<<<<<<
@@ -30196,7 +30872,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
         __pyx_v_s = __pyx_t_9;
 
-        /* "ext/step_loop.pyx":410
+        /* "ext/step_loop.pyx":440
  *             item = collected.items + collected.n
  *             for s in range(count):
  *                 item[s].step = step             # <<<<<<<<<<<<<<
@@ -30205,7 +30881,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
         (__pyx_v_item[__pyx_v_s]).step = __pyx_v_step;
 
-        /* "ext/step_loop.pyx":411
+        /* "ext/step_loop.pyx":441
  *             for s in range(count):
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]             # <<<<<<<<<<<<<<
@@ -30216,7 +30892,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       }
 
 
-      /* "ext/step_loop.pyx":412
+      /* "ext/step_loop.pyx":442
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
  *             collected.n += count             # <<<<<<<<<<<<<<
@@ -30225,7 +30901,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_collected->n = (__pyx_v_collected->n + __pyx_v_count);
 
-      /* "ext/step_loop.pyx":406
+      /* "ext/step_loop.pyx":436
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -30236,7 +30912,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":413
+  /* "ext/step_loop.pyx":443
  *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
  *             collected.n += count
  *     last = step == self.stop - 1             # <<<<<<<<<<<<<<
@@ -30245,7 +30921,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_last = (__pyx_v_step == (__pyx_v_self->stop - 1));
 
-  /* "ext/step_loop.pyx":415
+  /* "ext/step_loop.pyx":445
  *     last = step == self.stop - 1
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush             # <<<<<<<<<<<<<<
@@ -30270,7 +30946,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_L8_bool_binop_done:;
   __pyx_v_flushing = __pyx_t_6;
 
-  /* "ext/step_loop.pyx":416
+  /* "ext/step_loop.pyx":446
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -30306,7 +30982,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":417
+    /* "ext/step_loop.pyx":447
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0             # <<<<<<<<<<<<<<
@@ -30319,7 +30995,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":416
+    /* "ext/step_loop.pyx":446
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -30328,7 +31004,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":418
+  /* "ext/step_loop.pyx":448
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -30340,17 +31016,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":419
+    /* "ext/step_loop.pyx":449
  *         return 0
  *     if self.exchanger != NULL:
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,             # <<<<<<<<<<<<<<
  *                                 &n_gathered)
  *         if n_gathered:
 */
-    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 419, __pyx_L1_error)
+    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 449, __pyx_L1_error)
 
 
-    /* "ext/step_loop.pyx":421
+    /* "ext/step_loop.pyx":451
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -30362,14 +31038,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":423
+      /* "ext/step_loop.pyx":453
  *         if n_gathered:
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
 */
-      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 423, __pyx_L1_error)
+      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 453, __pyx_L1_error)
       __pyx_t_12 = __pyx_t_11.f0;
 
       __pyx_t_13 = __pyx_t_11.f1;
@@ -30378,7 +31054,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __pyx_v_steps = __pyx_t_13;
 
 
-      /* "ext/step_loop.pyx":424
+      /* "ext/step_loop.pyx":454
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
@@ -30387,7 +31063,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_self->deliverer->deliver(__pyx_v_self->deliverer->plan, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered);
 
-      /* "ext/step_loop.pyx":425
+      /* "ext/step_loop.pyx":455
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:             # <<<<<<<<<<<<<<
@@ -30396,7 +31072,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":426
+        /* "ext/step_loop.pyx":456
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
  *                 for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -30410,20 +31086,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
           __pyx_v_k = __pyx_t_4;
 
-          /* "ext/step_loop.pyx":427
+          /* "ext/step_loop.pyx":457
  *             try:
  *                 for k in range(self.n_sinks):
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
  *             finally:
  *                 free(<void*>ids)
 */
-          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 427, __pyx_L17_error)
+          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 457, __pyx_L17_error)
 
         }
 
       }
 
-      /* "ext/step_loop.pyx":429
+      /* "ext/step_loop.pyx":459
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
  *             finally:
  *                 free(<void*>ids)             # <<<<<<<<<<<<<<
@@ -30468,17 +31144,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         __pyx_L18:;
       }
 
-      /* "ext/step_loop.pyx":430
+      /* "ext/step_loop.pyx":460
  *             finally:
  *                 free(<void*>ids)
  *             self.exchanged.extend(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *     else:
  *         self.exchange(*collected.arrays())
 */
-      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 430, __pyx_L1_error)
+      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 460, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":421
+      /* "ext/step_loop.pyx":451
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -30487,7 +31163,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":418
+    /* "ext/step_loop.pyx":448
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -30497,7 +31173,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     goto __pyx_L14;
   }
 
-  /* "ext/step_loop.pyx":432
+  /* "ext/step_loop.pyx":462
  *             self.exchanged.extend(gathered, n_gathered)
  *     else:
  *         self.exchange(*collected.arrays())             # <<<<<<<<<<<<<<
@@ -30505,20 +31181,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
  *     self.window_start = step + 1
 */
   /*else*/ {
-    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 432, __pyx_L1_error)
+    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 462, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     if (unlikely(__pyx_t_1 == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 432, __pyx_L1_error)
+      __PYX_ERR(0, 462, __pyx_L1_error)
     }
-    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 432, __pyx_L1_error)
+    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 462, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_22);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
   }
   __pyx_L14:;
 
-  /* "ext/step_loop.pyx":433
+  /* "ext/step_loop.pyx":463
  *     else:
  *         self.exchange(*collected.arrays())
  *     collected.n = 0             # <<<<<<<<<<<<<<
@@ -30527,7 +31203,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_collected->n = 0;
 
-  /* "ext/step_loop.pyx":434
+  /* "ext/step_loop.pyx":464
  *         self.exchange(*collected.arrays())
  *     collected.n = 0
  *     self.window_start = step + 1             # <<<<<<<<<<<<<<
@@ -30536,7 +31212,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_self->window_start = (__pyx_v_step + 1);
 
-  /* "ext/step_loop.pyx":435
+  /* "ext/step_loop.pyx":465
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -30565,7 +31241,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":436
+    /* "ext/step_loop.pyx":466
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)             # <<<<<<<<<<<<<<
@@ -30575,7 +31251,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_1 = NULL;
     __Pyx_INCREF(__pyx_v_self->record);
     __pyx_t_23 = __pyx_v_self->record; 
-    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 436, __pyx_L1_error)
+    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 466, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_24);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30595,12 +31271,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
       __Pyx_DECREF(__pyx_t_23); __pyx_t_23 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 436, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 466, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":437
+    /* "ext/step_loop.pyx":467
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1             # <<<<<<<<<<<<<<
@@ -30609,7 +31285,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->unrecorded_first = (__pyx_v_step + 1);
 
-    /* "ext/step_loop.pyx":435
+    /* "ext/step_loop.pyx":465
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -30618,7 +31294,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":438
+  /* "ext/step_loop.pyx":468
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -30627,7 +31303,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   if (__pyx_v_flushing) {
 
-    /* "ext/step_loop.pyx":439
+    /* "ext/step_loop.pyx":469
  *         self.unrecorded_first = step + 1
  *     if flushing:
  *         self.flush(step + 1)             # <<<<<<<<<<<<<<
@@ -30637,7 +31313,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_23 = NULL;
     __Pyx_INCREF(__pyx_v_self->flush);
     __pyx_t_24 = __pyx_v_self->flush; 
-    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 439, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 469, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30657,12 +31333,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_23); __pyx_t_23 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 439, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 469, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":440
+    /* "ext/step_loop.pyx":470
  *     if flushing:
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps             # <<<<<<<<<<<<<<
@@ -30671,7 +31347,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->next_flush = (__pyx_v_self->next_flush + __pyx_v_self->flush_steps);
 
-    /* "ext/step_loop.pyx":438
+    /* "ext/step_loop.pyx":468
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -30680,7 +31356,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":441
+  /* "ext/step_loop.pyx":471
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -30692,7 +31368,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":442
+    /* "ext/step_loop.pyx":472
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:
  *         self.paused = True             # <<<<<<<<<<<<<<
@@ -30701,7 +31377,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->paused = 1;
 
-    /* "ext/step_loop.pyx":441
+    /* "ext/step_loop.pyx":471
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -30710,7 +31386,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":443
+  /* "ext/step_loop.pyx":473
  *     if step + 1 >= self.pause_at:
  *         self.paused = True
  *     return 0             # <<<<<<<<<<<<<<
@@ -30723,7 +31399,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":394
+  /* "ext/step_loop.pyx":424
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -30757,7 +31433,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":446
+/* "ext/step_loop.pyx":476
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -30779,7 +31455,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":448
+  /* "ext/step_loop.pyx":478
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:
  *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -30788,7 +31464,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   __pyx_v_block = ((int64_t *)malloc(((2 * __pyx_v_n) * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":450
+  /* "ext/step_loop.pyx":480
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -30800,16 +31476,16 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":451
+    /* "ext/step_loop.pyx":481
  *     cdef Py_ssize_t k
  *     if block == NULL:
  *         raise MemoryError()             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         block[k] = spikes[k].id
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 451, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 481, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":450
+    /* "ext/step_loop.pyx":480
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -30818,7 +31494,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   }
 
-  /* "ext/step_loop.pyx":452
+  /* "ext/step_loop.pyx":482
  *     if block == NULL:
  *         raise MemoryError()
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -30832,7 +31508,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":453
+    /* "ext/step_loop.pyx":483
  *         raise MemoryError()
  *     for k in range(n):
  *         block[k] = spikes[k].id             # <<<<<<<<<<<<<<
@@ -30844,7 +31520,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
     (__pyx_v_block[__pyx_v_k]) = __pyx_t_5;
 
 
-    /* "ext/step_loop.pyx":454
+    /* "ext/step_loop.pyx":484
  *     for k in range(n):
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step             # <<<<<<<<<<<<<<
@@ -30858,7 +31534,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
 
 
-  /* "ext/step_loop.pyx":455
+  /* "ext/step_loop.pyx":485
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step
  *     return block, block + n             # <<<<<<<<<<<<<<
@@ -30872,7 +31548,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":446
+  /* "ext/step_loop.pyx":476
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -30891,7 +31567,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":474
+/* "ext/step_loop.pyx":504
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -30938,39 +31614,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_operations,&__pyx_mstate_global->__pyx_n_u_window,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 474, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 504, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 474, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 504, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 474, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 504, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 504, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 474, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 504, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 504, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 474, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 504, __pyx_L3_error)
     }
     __pyx_v_operations = ((PyObject*)values[0]);
     __pyx_v_window = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)values[1]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 474, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 504, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30981,8 +31657,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 474, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 474, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 504, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 504, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *)__pyx_v_self), __pyx_v_operations, __pyx_v_window);
 
   /* function exit code */
@@ -31024,7 +31700,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":476
+  /* "ext/step_loop.pyx":506
  *     def __init__(self, list operations, SpikeWindowOp window):
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)             # <<<<<<<<<<<<<<
@@ -31033,12 +31709,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   if (unlikely(__pyx_v_operations == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 476, __pyx_L1_error)
+    __PYX_ERR(0, 506, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 476, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 506, __pyx_L1_error)
   __pyx_v_self->n_ops = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":477
+  /* "ext/step_loop.pyx":507
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))             # <<<<<<<<<<<<<<
@@ -31062,7 +31738,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_self->ops = ((__pyx_t_7step_op_StepOp **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_StepOp *)))));
 
 
-  /* "ext/step_loop.pyx":478
+  /* "ext/step_loop.pyx":508
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -31074,16 +31750,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":479
+    /* "ext/step_loop.pyx":509
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 479, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 509, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":478
+    /* "ext/step_loop.pyx":508
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -31092,7 +31768,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":480
+  /* "ext/step_loop.pyx":510
  *         if self.ops == NULL:
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]             # <<<<<<<<<<<<<<
@@ -31100,11 +31776,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
 */
   { /* enter inner scope */
-    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 480, __pyx_L6_error)
+    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 510, __pyx_L6_error)
     __Pyx_GOTREF(__pyx_t_5);
     if (unlikely(__pyx_v_operations == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 480, __pyx_L6_error)
+      __PYX_ERR(0, 510, __pyx_L6_error)
     }
     __pyx_t_6 = __pyx_v_operations; __Pyx_INCREF(__pyx_t_6);
     __pyx_t_3 = 0;
@@ -31112,13 +31788,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 480, __pyx_L6_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 510, __pyx_L6_error)
         #endif
         if (__pyx_t_3 >= __pyx_temp) break;
       }
       __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_6, __pyx_t_3, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_3;
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 480, __pyx_L6_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 510, __pyx_L6_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_XDECREF_SET(__pyx_7genexpr__pyx_v_operation, __pyx_t_7);
       __pyx_t_7 = 0;
@@ -31129,11 +31805,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
         PyObject *__pyx_callargs[2] = {__pyx_t_8, NULL};
         __pyx_t_7 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_step_op, __pyx_callargs+__pyx_t_9, (1-__pyx_t_9) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 480, __pyx_L6_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 510, __pyx_L6_error)
         __Pyx_GOTREF(__pyx_t_7);
       }
       __Pyx_GIVEREF(__pyx_t_7);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 480, __pyx_L6_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 510, __pyx_L6_error)
       __pyx_t_7 = 0;
     }
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
@@ -31147,7 +31823,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_capsules = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":481
+  /* "ext/step_loop.pyx":511
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -31161,7 +31837,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_1; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":482
+    /* "ext/step_loop.pyx":512
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())             # <<<<<<<<<<<<<<
@@ -31170,34 +31846,34 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
     __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_capsules, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 482, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 512, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     (__pyx_v_self->ops[__pyx_v_k]) = ((__pyx_t_7step_op_StepOp *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":483
+  /* "ext/step_loop.pyx":513
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]             # <<<<<<<<<<<<<<
  *         self.window = window
  * 
 */
-  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 483, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 513, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_INCREF(__pyx_v_operations);
   __Pyx_GIVEREF(__pyx_v_operations);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 483, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 513, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_capsules);
   __Pyx_GIVEREF(__pyx_v_capsules);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 483, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 513, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":484
+  /* "ext/step_loop.pyx":514
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]
  *         self.window = window             # <<<<<<<<<<<<<<
@@ -31209,7 +31885,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __Pyx_GOTREF((PyObject *)__pyx_v_self->window);
   __Pyx_DECREF_SET(__pyx_v_self->window, __pyx_v_window);
 
-  /* "ext/step_loop.pyx":474
+  /* "ext/step_loop.pyx":504
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -31236,7 +31912,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":486
+/* "ext/step_loop.pyx":516
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -31259,7 +31935,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_8StepLoop_3__dealloc__(PyObject *
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":487
+  /* "ext/step_loop.pyx":517
  * 
  *     def __dealloc__(self):
  *         free(self.ops)             # <<<<<<<<<<<<<<
@@ -31268,7 +31944,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 */
   free(__pyx_v_self->ops);
 
-  /* "ext/step_loop.pyx":486
+  /* "ext/step_loop.pyx":516
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -31280,7 +31956,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 
 }
 
-/* "ext/step_loop.pyx":489
+/* "ext/step_loop.pyx":519
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -31340,7 +32016,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("operations", 0);
 
-  /* "ext/step_loop.pyx":491
+  /* "ext/step_loop.pyx":521
  *     def operations(self):
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])             # <<<<<<<<<<<<<<
@@ -31349,9 +32025,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
 */
   if (unlikely(__pyx_v_self->keep_alive == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 491, __pyx_L1_error)
+    __PYX_ERR(0, 521, __pyx_L1_error)
   }
-  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 491, __pyx_L1_error)
+  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 521, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -31364,7 +32040,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":489
+  /* "ext/step_loop.pyx":519
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -31383,7 +32059,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":493
+/* "ext/step_loop.pyx":523
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -31434,53 +32110,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_pause_at,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 493, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 523, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 493, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 523, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 493, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 523, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 493, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 523, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 493, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 523, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 493, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 523, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 493, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 523, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 493, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 523, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 493, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 523, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 493, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 523, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 493, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 523, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 493, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 493, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 493, __pyx_L3_error)
-    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 493, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
+    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 493, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 523, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31525,7 +32201,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("run", 0);
 
-  /* "ext/step_loop.pyx":500
+  /* "ext/step_loop.pyx":530
  *         cdef double t
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at             # <<<<<<<<<<<<<<
@@ -31534,7 +32210,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->pause_at = __pyx_v_pause_at;
 
-  /* "ext/step_loop.pyx":501
+  /* "ext/step_loop.pyx":531
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at
  *         self.window.paused = False             # <<<<<<<<<<<<<<
@@ -31543,7 +32219,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->paused = 0;
 
-  /* "ext/step_loop.pyx":502
+  /* "ext/step_loop.pyx":532
  *         self.window.pause_at = pause_at
  *         self.window.paused = False
  *         for step in range(first, stop):             # <<<<<<<<<<<<<<
@@ -31557,7 +32233,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   for (__pyx_t_3 = __pyx_v_first; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_step = __pyx_t_3;
 
-    /* "ext/step_loop.pyx":503
+    /* "ext/step_loop.pyx":533
  *         self.window.paused = False
  *         for step in range(first, stop):
  *             t = step * dt             # <<<<<<<<<<<<<<
@@ -31566,7 +32242,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     __pyx_v_t = (__pyx_v_step * __pyx_v_dt);
 
-    /* "ext/step_loop.pyx":504
+    /* "ext/step_loop.pyx":534
  *         for step in range(first, stop):
  *             t = step * dt
  *             for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -31580,7 +32256,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_k = __pyx_t_6;
 
-      /* "ext/step_loop.pyx":505
+      /* "ext/step_loop.pyx":535
  *             t = step * dt
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]             # <<<<<<<<<<<<<<
@@ -31589,19 +32265,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
       __pyx_v_op = (__pyx_v_self->ops[__pyx_v_k]);
 
-      /* "ext/step_loop.pyx":506
+      /* "ext/step_loop.pyx":536
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)             # <<<<<<<<<<<<<<
  *             if self.window.paused:
  *                 return step + 1
 */
-      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 506, __pyx_L1_error)
+      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 536, __pyx_L1_error)
 
     }
 
 
-    /* "ext/step_loop.pyx":507
+    /* "ext/step_loop.pyx":537
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -31610,14 +32286,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     if (__pyx_v_self->window->paused) {
 
-      /* "ext/step_loop.pyx":508
+      /* "ext/step_loop.pyx":538
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:
  *                 return step + 1             # <<<<<<<<<<<<<<
  *         return stop
  * 
 */
-      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 508, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 538, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       {
         PyObject *__pyx_temp;
@@ -31630,7 +32306,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
       __pyx_t_8 = 0;
       goto __pyx_L0;
 
-      /* "ext/step_loop.pyx":507
+      /* "ext/step_loop.pyx":537
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -31641,14 +32317,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   }
 
 
-  /* "ext/step_loop.pyx":509
+  /* "ext/step_loop.pyx":539
  *             if self.window.paused:
  *                 return step + 1
  *         return stop             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 509, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 539, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   {
     PyObject *__pyx_temp;
@@ -31661,7 +32337,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   __pyx_t_8 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":493
+  /* "ext/step_loop.pyx":523
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -31888,7 +32564,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_10__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":524
+/* "ext/step_loop.pyx":554
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -31936,46 +32612,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrays,&__pyx_mstate_global->__pyx_n_u_local,&__pyx_mstate_global->__pyx_n_u_every,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 524, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 554, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 524, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 554, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 524, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 554, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 524, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 554, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 524, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 554, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 524, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 554, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 524, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 554, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 524, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 554, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 524, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 554, __pyx_L3_error)
     }
     __pyx_v_arrays = ((PyObject*)values[0]);
-    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 524, __pyx_L3_error)
-    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 524, __pyx_L3_error)
+    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 554, __pyx_L3_error)
+    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 554, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 524, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 554, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31987,7 +32663,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 524, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 554, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_v_self), __pyx_v_arrays, __pyx_v_local, __pyx_v_every);
 
   /* function exit code */
@@ -32037,7 +32713,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":527
+  /* "ext/step_loop.pyx":557
  *         cdef Py_ssize_t k, i
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)             # <<<<<<<<<<<<<<
@@ -32046,9 +32722,9 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 527, __pyx_L1_error)
+    __PYX_ERR(0, 557, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 527, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 557, __pyx_L1_error)
   __pyx_t_2 = (__pyx_v_local.shape[0]);
 
 
@@ -32072,7 +32748,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->n_local = __pyx_t_2;
   __pyx_v_self->every = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":528
+  /* "ext/step_loop.pyx":558
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))             # <<<<<<<<<<<<<<
@@ -32096,7 +32772,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->arrays = ((double **)malloc((__pyx_t_1 * (sizeof(double *)))));
 
 
-  /* "ext/step_loop.pyx":529
+  /* "ext/step_loop.pyx":559
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32120,7 +32796,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->local = ((int64_t *)malloc((__pyx_t_2 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":530
+  /* "ext/step_loop.pyx":560
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64             # <<<<<<<<<<<<<<
@@ -32129,7 +32805,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->capacity = 64;
 
-  /* "ext/step_loop.pyx":531
+  /* "ext/step_loop.pyx":561
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32138,7 +32814,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->steps = ((int64_t *)malloc((__pyx_v_self->capacity * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":532
+  /* "ext/step_loop.pyx":562
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)             # <<<<<<<<<<<<<<
@@ -32160,7 +32836,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":533
+  /* "ext/step_loop.pyx":563
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))             # <<<<<<<<<<<<<<
@@ -32170,7 +32846,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->values = ((double *)malloc((__pyx_t_1 * (sizeof(double)))));
 
 
-  /* "ext/step_loop.pyx":534
+  /* "ext/step_loop.pyx":564
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32208,7 +32884,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/step_loop.pyx":535
+  /* "ext/step_loop.pyx":565
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:             # <<<<<<<<<<<<<<
@@ -32222,7 +32898,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/step_loop.pyx":534
+  /* "ext/step_loop.pyx":564
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32232,16 +32908,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   if (unlikely(__pyx_t_6)) {
 
 
-    /* "ext/step_loop.pyx":536
+    /* "ext/step_loop.pyx":566
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 536, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 566, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":534
+    /* "ext/step_loop.pyx":564
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32250,7 +32926,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   }
 
-  /* "ext/step_loop.pyx":537
+  /* "ext/step_loop.pyx":567
  *                 self.values == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -32264,7 +32940,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":538
+    /* "ext/step_loop.pyx":568
  *             raise MemoryError()
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]             # <<<<<<<<<<<<<<
@@ -32276,7 +32952,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":539
+  /* "ext/step_loop.pyx":569
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -32290,7 +32966,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":540
+    /* "ext/step_loop.pyx":570
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):
  *             view = arrays[k]             # <<<<<<<<<<<<<<
@@ -32299,15 +32975,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
     if (unlikely(__pyx_v_arrays == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 540, __pyx_L1_error)
+      __PYX_ERR(0, 570, __pyx_L1_error)
     }
-    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 540, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 570, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_10;
     __pyx_t_10.memview = NULL;
     __pyx_t_10.data = NULL;
 
-    /* "ext/step_loop.pyx":541
+    /* "ext/step_loop.pyx":571
  *         for k in range(self.n_vars):
  *             view = arrays[k]
  *             for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -32321,7 +32997,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_i = __pyx_t_13;
 
-      /* "ext/step_loop.pyx":542
+      /* "ext/step_loop.pyx":572
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -32342,7 +33018,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
       if (unlikely(__pyx_t_7)) {
 
 
-        /* "ext/step_loop.pyx":543
+        /* "ext/step_loop.pyx":573
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")             # <<<<<<<<<<<<<<
@@ -32355,14 +33031,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_recorded_index_outside_the_arr};
           __pyx_t_14 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_16, (2-__pyx_t_16) | (__pyx_t_16*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 543, __pyx_L1_error)
+          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 573, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_14);
         }
         __Pyx_Raise(__pyx_t_14, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
-        __PYX_ERR(0, 543, __pyx_L1_error)
+        __PYX_ERR(0, 573, __pyx_L1_error)
 
-        /* "ext/step_loop.pyx":542
+        /* "ext/step_loop.pyx":572
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -32373,7 +33049,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     }
 
 
-    /* "ext/step_loop.pyx":544
+    /* "ext/step_loop.pyx":574
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -32396,7 +33072,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":545
+  /* "ext/step_loop.pyx":575
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -32405,7 +33081,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":546
+  /* "ext/step_loop.pyx":576
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)             # <<<<<<<<<<<<<<
@@ -32414,16 +33090,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 546, __pyx_L1_error)
+    __PYX_ERR(0, 576, __pyx_L1_error)
   }
-  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 546, __pyx_L1_error)
+  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 576, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":547
+  /* "ext/step_loop.pyx":577
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state             # <<<<<<<<<<<<<<
@@ -32432,7 +33108,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__record_state;
 
-  /* "ext/step_loop.pyx":548
+  /* "ext/step_loop.pyx":578
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -32441,7 +33117,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":524
+  /* "ext/step_loop.pyx":554
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -32467,7 +33143,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":550
+/* "ext/step_loop.pyx":580
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -32490,7 +33166,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_11RecordState_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":551
+  /* "ext/step_loop.pyx":581
  * 
  *     def __dealloc__(self):
  *         free(self.arrays)             # <<<<<<<<<<<<<<
@@ -32499,7 +33175,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->arrays);
 
-  /* "ext/step_loop.pyx":552
+  /* "ext/step_loop.pyx":582
  *     def __dealloc__(self):
  *         free(self.arrays)
  *         free(self.local)             # <<<<<<<<<<<<<<
@@ -32508,7 +33184,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->local);
 
-  /* "ext/step_loop.pyx":553
+  /* "ext/step_loop.pyx":583
  *         free(self.arrays)
  *         free(self.local)
  *         free(self.steps)             # <<<<<<<<<<<<<<
@@ -32517,7 +33193,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->steps);
 
-  /* "ext/step_loop.pyx":554
+  /* "ext/step_loop.pyx":584
  *         free(self.local)
  *         free(self.steps)
  *         free(self.values)             # <<<<<<<<<<<<<<
@@ -32526,7 +33202,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->values);
 
-  /* "ext/step_loop.pyx":550
+  /* "ext/step_loop.pyx":580
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -32538,7 +33214,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 
 }
 
-/* "ext/step_loop.pyx":556
+/* "ext/step_loop.pyx":586
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -32611,7 +33287,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take", 0);
 
-  /* "ext/step_loop.pyx":559
+  /* "ext/step_loop.pyx":589
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local             # <<<<<<<<<<<<<<
@@ -32623,7 +33299,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_v_n = __pyx_t_1;
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":560
+  /* "ext/step_loop.pyx":590
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -32631,16 +33307,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *         if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 560, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 590, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 560, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 590, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 560, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 590, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 560, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 590, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 560, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 590, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
@@ -32661,13 +33337,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_4, __pyx_t_7};
     #if CYTHON_VECTORCALL
     __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 560, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 590, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 560, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 590, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
@@ -32679,13 +33355,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 560, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 590, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_steps = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":561
+  /* "ext/step_loop.pyx":591
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -32693,31 +33369,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 561, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 591, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 561, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 591, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 561, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 591, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_4 = 0;
   __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 561, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 591, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -32738,13 +33414,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_9, __pyx_t_4};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 561, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 561, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -32756,13 +33432,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 561, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 591, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_values = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":562
+  /* "ext/step_loop.pyx":592
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -32774,17 +33450,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   if (__pyx_t_10) {
 
 
-    /* "ext/step_loop.pyx":563
+    /* "ext/step_loop.pyx":593
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
 */
-    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 563, __pyx_L1_error)
+    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 593, __pyx_L1_error)
     (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_steps)), __pyx_v_self->steps, (__pyx_v_n * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":564
+    /* "ext/step_loop.pyx":594
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -32796,17 +33472,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     if (__pyx_t_10) {
 
 
-      /* "ext/step_loop.pyx":565
+      /* "ext/step_loop.pyx":595
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))             # <<<<<<<<<<<<<<
  *         self.n_records = 0
  *         return steps, values
 */
-      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 565, __pyx_L1_error)
+      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 595, __pyx_L1_error)
       (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_values)), __pyx_v_self->values, ((__pyx_v_n * __pyx_v_width) * (sizeof(double)))));
 
-      /* "ext/step_loop.pyx":564
+      /* "ext/step_loop.pyx":594
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -32815,7 +33491,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
     }
 
-    /* "ext/step_loop.pyx":562
+    /* "ext/step_loop.pyx":592
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -32824,7 +33500,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   }
 
-  /* "ext/step_loop.pyx":566
+  /* "ext/step_loop.pyx":596
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -32833,21 +33509,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":567
+  /* "ext/step_loop.pyx":597
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0
  *         return steps, values             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 567, __pyx_L1_error)
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 597, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 567, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 597, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_values);
   __Pyx_GIVEREF(__pyx_v_values);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 567, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 597, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -32859,7 +33535,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":556
+  /* "ext/step_loop.pyx":586
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -33092,7 +33768,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_8__setstate_cy
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":570
+/* "ext/step_loop.pyx":600
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -33126,7 +33802,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_record_state", 0);
 
-  /* "ext/step_loop.pyx":571
+  /* "ext/step_loop.pyx":601
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state             # <<<<<<<<<<<<<<
@@ -33138,7 +33814,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":572
+  /* "ext/step_loop.pyx":602
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state
  *     cdef Py_ssize_t k, i, width = self.n_vars * self.n_local, capacity             # <<<<<<<<<<<<<<
@@ -33147,7 +33823,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":576
+  /* "ext/step_loop.pyx":606
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -33159,7 +33835,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":577
+    /* "ext/step_loop.pyx":607
  *     cdef double* grown_values
  *     if step % self.every:
  *         return 0             # <<<<<<<<<<<<<<
@@ -33172,7 +33848,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":576
+    /* "ext/step_loop.pyx":606
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -33181,7 +33857,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":578
+  /* "ext/step_loop.pyx":608
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -33193,7 +33869,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":579
+    /* "ext/step_loop.pyx":609
  *         return 0
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity             # <<<<<<<<<<<<<<
@@ -33202,7 +33878,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_capacity = (2 * __pyx_v_self->capacity);
 
-    /* "ext/step_loop.pyx":580
+    /* "ext/step_loop.pyx":610
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -33211,7 +33887,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_grown_steps = ((int64_t *)realloc(__pyx_v_self->steps, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":581
+    /* "ext/step_loop.pyx":611
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -33223,16 +33899,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":582
+      /* "ext/step_loop.pyx":612
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 582, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 612, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":581
+      /* "ext/step_loop.pyx":611
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -33241,7 +33917,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":583
+    /* "ext/step_loop.pyx":613
  *         if grown_steps == NULL:
  *             raise MemoryError()
  *         self.steps = grown_steps             # <<<<<<<<<<<<<<
@@ -33250,7 +33926,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_self->steps = __pyx_v_grown_steps;
 
-    /* "ext/step_loop.pyx":584
+    /* "ext/step_loop.pyx":614
  *             raise MemoryError()
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))             # <<<<<<<<<<<<<<
@@ -33274,7 +33950,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_grown_values = ((double *)realloc(__pyx_v_self->values, (__pyx_t_5 * (sizeof(double)))));
 
 
-    /* "ext/step_loop.pyx":585
+    /* "ext/step_loop.pyx":615
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -33286,16 +33962,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":586
+      /* "ext/step_loop.pyx":616
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 586, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 616, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":585
+      /* "ext/step_loop.pyx":615
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -33304,7 +33980,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":587
+    /* "ext/step_loop.pyx":617
  *         if grown_values == NULL:
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity             # <<<<<<<<<<<<<<
@@ -33318,7 +33994,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_self->values = __pyx_t_6;
     __pyx_v_self->capacity = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":578
+    /* "ext/step_loop.pyx":608
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -33327,7 +34003,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":588
+  /* "ext/step_loop.pyx":618
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step             # <<<<<<<<<<<<<<
@@ -33336,7 +34012,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   (__pyx_v_self->steps[__pyx_v_self->n_records]) = __pyx_v_step;
 
-  /* "ext/step_loop.pyx":589
+  /* "ext/step_loop.pyx":619
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width             # <<<<<<<<<<<<<<
@@ -33345,7 +34021,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_row = (__pyx_v_self->values + (__pyx_v_self->n_records * __pyx_v_width));
 
-  /* "ext/step_loop.pyx":590
+  /* "ext/step_loop.pyx":620
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -33359,7 +34035,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_3; __pyx_t_7+=1) {
     __pyx_v_k = __pyx_t_7;
 
-    /* "ext/step_loop.pyx":591
+    /* "ext/step_loop.pyx":621
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -33373,7 +34049,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
       __pyx_v_i = __pyx_t_10;
 
-      /* "ext/step_loop.pyx":592
+      /* "ext/step_loop.pyx":622
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]             # <<<<<<<<<<<<<<
@@ -33386,7 +34062,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":593
+  /* "ext/step_loop.pyx":623
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1             # <<<<<<<<<<<<<<
@@ -33394,7 +34070,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_self->n_records = (__pyx_v_self->n_records + 1);
 
-  /* "ext/step_loop.pyx":594
+  /* "ext/step_loop.pyx":624
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -33405,7 +34081,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":570
+  /* "ext/step_loop.pyx":600
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -34054,6 +34730,231 @@ static PyTypeObject __pyx_type_7distsim_4_ext_9step_loop_PythonOp = {
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
   #if CYTHON_VECTORCALL_TPNEW
   __pyx_tp_vectorcall_7distsim_4_ext_9step_loop_PythonOp, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *p = ((struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)o);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_Operation(t, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_PeriodicOp(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_9step_loop_PeriodicOp(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp((PyTypeObject*)t, args, nargs, kwnames);
+  if (likely(o)) {
+    assert(Py_TYPE(o) == (PyTypeObject*)t);
+    if (unlikely(__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_1__init__(o, args, nargs, kwnames) < 0)) {
+      Py_CLEAR(o);
+    }
+  }
+  return o;
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *o, PyObject *args, PyObject *kwds) {
+  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_1__init__, o, args, kwds);
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *o) {
+  struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *p = (struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_9step_loop_PeriodicOp) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->keep_alive);
+  __pyx_tp_dealloc_7distsim_4_ext_9step_loop_Operation(o);
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *p = (struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)o;
+  #if !CYTHON_USE_MODULE_STATE
+  e = 0;
+  if (likely(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation)) {
+    traverseproc traverse = __Pyx_PyType_GetSlot(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation, tp_traverse, traverseproc);
+    if (traverse) { e = traverse(o, v, a); }
+  } else
+  #endif
+  { e = __Pyx_call_next_tp_traverse(o, v, a, __pyx_tp_traverse_7distsim_4_ext_9step_loop_PeriodicOp); }
+  if (e) return e;
+  {
+    e = __Pyx_call_type_traverse(o, 0, v, a);
+    if (e) return e;
+  }
+  if (p->keep_alive) {
+    e = (*v)(p->keep_alive, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_9step_loop_PeriodicOp(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *p = (struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp *)o;
+  #if !CYTHON_USE_MODULE_STATE
+  if (likely(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation)) {
+    inquiry clear = __Pyx_PyType_GetSlot(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation, tp_clear, inquiry);
+    if (clear) clear(o);
+  } else
+  #endif
+  { __Pyx_call_next_tp_clear(o, __pyx_tp_clear_7distsim_4_ext_9step_loop_PeriodicOp); }
+  tmp = ((PyObject*)p->keep_alive);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+
+static PyMethodDef __pyx_methods_7distsim_4_ext_9step_loop_PeriodicOp[] = {
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_3__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_10PeriodicOp_5__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {0, 0, 0, 0}
+};
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_9step_loop_PeriodicOp_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_9step_loop_PeriodicOp},
+  {Py_tp_doc, (void *)PyDoc_STR("An operation of an object on a slower clock (network/clocks.py): run\n    at the steps that are multiples of ``period``, with its clock\047s step\n    number (``step // period``) and ``dt``. Between them, ``clear`` (a\n    threshold\047s Spikes, or None) reports no spikes.")},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_9step_loop_PeriodicOp},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_9step_loop_PeriodicOp},
+  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_9step_loop_PeriodicOp},
+  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_9step_loop_PeriodicOp},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_9step_loop_PeriodicOp},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_9step_loop_PeriodicOp_spec = {
+  "distsim._ext.step_loop.PeriodicOp",
+  sizeof(struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_9step_loop_PeriodicOp_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_9step_loop_PeriodicOp = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.step_loop.""PeriodicOp", /*tp_name*/
+  sizeof(struct __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_9step_loop_PeriodicOp, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  PyDoc_STR("An operation of an object on a slower clock (network/clocks.py): run\n    at the steps that are multiples of ``period``, with its clock\047s step\n    number (``step // period``) and ``dt``. Between them, ``clear`` (a\n    threshold\047s Spikes, or None) reports no spikes."), /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_9step_loop_PeriodicOp, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_9step_loop_PeriodicOp, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  __pyx_methods_7distsim_4_ext_9step_loop_PeriodicOp, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  __pyx_tp_init_7distsim_4_ext_9step_loop_PeriodicOp, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_9step_loop_PeriodicOp, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_9step_loop_PeriodicOp, /*tp_vectorcall*/
   #else
   NULL, /*tp_vectorcall*/
   #endif
@@ -37395,6 +38296,7 @@ static CYTHON_SMALL_CODE int __Pyx_modinit_Function_export_code(__pyx_mstatetype
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Operation(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Spikes(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PythonOp(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantReset(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -37559,6 +38461,48 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PythonOp(__
   return -1;
 }
 
+static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp", 0);
+  /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_PeriodicOp_spec, __pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp)) __PYX_ERR(0, 96, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp = &__pyx_type_7distsim_4_ext_9step_loop_PeriodicOp;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_PeriodicOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_PeriodicOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+}
+
 static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__pyx_mstatetype *__pyx_mstate) {
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -37569,11 +38513,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__p
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_ClockOp ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_ClockOp_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp)) __PYX_ERR(0, 96, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp)) __PYX_ERR(0, 126, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp = &__pyx_type_7distsim_4_ext_9step_loop_ClockOp;
   #endif
@@ -37581,7 +38525,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__p
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 126, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp);
@@ -37591,8 +38535,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__p
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ClockOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ClockOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 126, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ClockOp) < (0)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37611,11 +38555,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 112, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 142, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_CopySpikes_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes)) __PYX_ERR(0, 112, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes)) __PYX_ERR(0, 142, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes = &__pyx_type_7distsim_4_ext_9step_loop_CopySpikes;
   #endif
@@ -37623,7 +38567,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 112, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 142, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes);
@@ -37633,8 +38577,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CopySpikes, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 112, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 112, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CopySpikes, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 142, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes) < (0)) __PYX_ERR(0, 142, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37653,11 +38597,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantRes
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantReset", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 134, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 164, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_ConstantReset_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset)) __PYX_ERR(0, 134, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset)) __PYX_ERR(0, 164, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset = &__pyx_type_7distsim_4_ext_9step_loop_ConstantReset;
   #endif
@@ -37665,7 +38609,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantRes
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 164, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset);
@@ -37675,8 +38619,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantRes
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ConstantReset, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ConstantReset, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 164, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset) < (0)) __PYX_ERR(0, 164, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37695,11 +38639,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_FillValues(
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_FillValues", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_FillValues ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 210, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_FillValues_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues)) __PYX_ERR(0, 210, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues = &__pyx_type_7distsim_4_ext_9step_loop_FillValues;
   #endif
@@ -37707,7 +38651,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_FillValues(
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues) < (0)) __PYX_ERR(0, 210, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues);
@@ -37717,8 +38661,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_FillValues(
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_FillValues, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues) < (0)) __PYX_ERR(0, 180, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_FillValues, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues) < (0)) __PYX_ERR(0, 210, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues) < (0)) __PYX_ERR(0, 210, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37737,11 +38681,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RingSlot ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 207, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RingSlot_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot)) __PYX_ERR(0, 207, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot)) __PYX_ERR(0, 237, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot = &__pyx_type_7distsim_4_ext_9step_loop_RingSlot;
   #endif
@@ -37749,7 +38693,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 207, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot);
@@ -37759,8 +38703,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RingSlot, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 207, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 207, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RingSlot, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37782,14 +38726,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.extend = (int (*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, __pyx_t_7step_op_Spike const *, Py_ssize_t))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend;
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.arrays = (PyObject *(*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 291, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = &__pyx_type_7distsim_4_ext_9step_loop_SpikeList;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 261, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList);
@@ -37799,9 +38743,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 261, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 261, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 261, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37819,11 +38763,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 307, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 307, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 337, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp;
   #endif
@@ -37831,7 +38775,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 307, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 337, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp);
@@ -37841,8 +38785,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 307, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 307, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 337, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37860,14 +38804,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_StepLoop ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 458, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 488, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = &__pyx_type_7distsim_4_ext_9step_loop_StepLoop;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 458, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop);
@@ -37877,8 +38821,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 458, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 458, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37896,11 +38840,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RecordState ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 512, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 542, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RecordState_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 512, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 542, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = &__pyx_type_7distsim_4_ext_9step_loop_RecordState;
   #endif
@@ -37908,7 +38852,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 512, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 542, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState);
@@ -37918,8 +38862,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 512, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 512, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 542, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 542, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -38581,6 +39525,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Operation(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_Spikes(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PythonOp(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
+  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_PeriodicOp(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ClockOp(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantReset(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -39258,10 +40203,37 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10PeriodicOp_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_PeriodicOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.clear,self.inner,self.op cannot be converted to a Python object for pickling"
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10PeriodicOp_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_PeriodicOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.op cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_7ClockOp_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ClockOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_7ClockOp_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ClockOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39275,7 +40247,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.op cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_7ClockOp_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ClockOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_7ClockOp_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ClockOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39288,7 +40260,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.op,self.source,self.target cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10CopySpikes_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CopySpikes___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10CopySpikes_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CopySpikes___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39302,7 +40274,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.op,self.source,self.target cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10CopySpikes_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CopySpikes___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10CopySpikes_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CopySpikes___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39315,7 +40287,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13ConstantReset_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ConstantReset___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13ConstantReset_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ConstantReset___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39329,7 +40301,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13ConstantReset_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ConstantReset___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13ConstantReset_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ConstantReset___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39342,7 +40314,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10FillValues_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_FillValues___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10FillValues_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_FillValues___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39356,7 +40328,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10FillValues_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_FillValues___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_10FillValues_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_FillValues___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39369,7 +40341,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39383,7 +40355,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39396,7 +40368,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "no default __reduce__ due to non-trivial __cinit__"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[22])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39410,7 +40382,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "no default __reduce__ due to non-trivial __cinit__"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[23])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39418,34 +40390,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":376
+  /* "ext/step_loop.pyx":406
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[22])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 406, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 376, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 406, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":386
+  /* "ext/step_loop.pyx":416
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[23])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 386, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 386, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -39453,7 +40425,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[26])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39467,7 +40439,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[27])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39475,34 +40447,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":489
+  /* "ext/step_loop.pyx":519
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[26])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 489, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 519, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 489, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 519, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":493
+  /* "ext/step_loop.pyx":523
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
  *         """Run steps from ``first`` until ``stop``, or until the end of the
  *         first window that ends at or after ``pause_at``. Returns the next step."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[27])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 493, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[29])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 523, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 493, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 523, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -39510,7 +40482,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.ops cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[30])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39524,7 +40496,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.ops cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[29])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[31])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39532,19 +40504,19 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":556
+  /* "ext/step_loop.pyx":586
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[30])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 556, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[32])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 586, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 556, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 586, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -39552,7 +40524,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[31])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[33])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39566,7 +40538,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[32])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[34])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -39762,41 +40734,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{18},{25},{105},{95},{124},{59},{81},{83},{71},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{10},{28},{30},{9},{27},{29},{17},{8},{26},{28},{11},{29},{31},{16},{8},{26},{28},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{9},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{4},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{10},{4},{8},{3},{6},{8},{4},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{6},{1},{4},{14},{6},{8},{6},{16},{6},{5},{6},{5},{6},{12},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{18},{25},{105},{95},{81},{124},{59},{81},{83},{71},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{10},{28},{30},{9},{27},{29},{17},{10},{28},{30},{8},{26},{28},{11},{29},{31},{16},{8},{26},{28},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{5},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{9},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{4},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{9},{10},{6},{4},{8},{6},{3},{6},{8},{4},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{6},{1},{4},{14},{6},{8},{6},{16},{6},{5},{6},{5},{6},{12},{1}};
     const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{17},{21},{22},{21},{57},{86},{33},{134},{108}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1675 bytes) */
-static const char cstring[] = "x\332\255V\315s\0237\024o2\264\023J\n\t\005\332\351\264\035\205I\343B\211[ \005\206a\350\230$|t\200@\322\322\366\264#\357\312\266\360\256\264^I\211M\247S\216>\356q\217{\3641G\037s\344\310\321\307\376\t\374\t}O\362\047\016\034\000\317x\367\355{O?====\375\010\325\344\247&\221\345\247\314\3277\277\327\tc\244\222\320j\304\204>W\274Nn<`\221LZO8\333#\262Bn\370Rh^5\322(BE@\002\236\340\270\327\325\\\014\014J\047<`\301\2303\221\311[\355\223\272\241\347\315_\326\251\020R\023\252\024\257\n\242%I\030\rV\245\010[$\262A\356B\220\367\304.\ry@\"\031\260\013\2045c\030\013P\005\277\200\363\026*2\321\t\025\205\013\244\nP\003gU\2431\203\251\010mrE\036J\315\210\256Ab\326[\272&\005\001]\300B^f\t\325\014f\303\370\0005A\047A\036m>Z]\273\266f\243M\030\246Q\021e\312~\010\2012\205I+\033\036j@\327\255\230\251\"\271W!-i\210`\020\027\254\"\006\277\361\001\272\306\004QL\243@\nv\315Ts)<\030\316E\265\320O\023\337e8\3726\r\025+R\230\331\227\t&\r\022\306`?\215V\220C\213A\223\204\266(Q1\257\263\tC5\221&\246A\340\301\0240<\014\021V\nU\244e?\340\212\226C\306\204}6\365\217J\263\330\013\245\214\213q\253Y\365\271r\246\000\022\317\034\266r\371\020\314$\000\"$$\255BM\250\211\347%,0>\363<\022\030\033\265\220b\025\222\270\313i\010V\237\013\256=O\230(n\025=X\007+F0\216\333\300I\205\362\320e\212G1l\337\270\233\211\250\256MyH\0015\034\322*\211a\217`\207\rCM\002\311#\260J\023\211\221A\261\260R\264\363\250\013V\016\245OC\047\312\330\275q\345}\253\033C|W\211e\006xb\227%\332\315N\311#W0\3564\021(6\022s\277\036\302\314S\023\r\321m\352>\010<\026)\270\263\304\241\261\246\017\373Q\035|\312J\005\252\352\365\331\271\250\367U*\224\372\335\347\226\361{\014u\001\340\006}\220<\014\027\047M\3423\047k\232T\341L\275/\344{G\366\356c\337i\244\261\207\324z\205X\332\272\337\016H@5-\036bu\255\020{\231\353\302\252X\332Y\277wo\035\314\365\255\270\377*\016O\264og\366\274\221\001k\014\032\326\230\t\232\201\246Bo\303a\323\023\037\207\300\274f>\004,n\355\330\0233\222\016\203\031\263Mal\206!\217\025W\267y\030>\261\3739\222\246\261&lSX[1^""\n\3204\207\3024\302\270\351\315\000\266\315x2v{\2715|O\343\215Y\246\340\266\3555\260\203\2721q\032c\322\3706\03089u\266\r\245\264\003\375a\360>\004pd\231B\333a\r\303\204\317\354\226\334\347J\017\205i\234q\3234\020\032\377\200\033N\356m\305\023\037o\000\0323\277\035\254XfU.&U\270po\320D\003WOo\252\2707W[\337\002\315\247/\251\221\004\371\332\201]\277\017\267\352\340}\010\364\3102\r>\260\311A\031\251\241*1\002Y[qD\340\260t\232\360\337\000\366\342=\204K}\233U<\257\3170\340v\206\233\0309\310H\200\240\271f\021*\002\034\003\277\212\021>\276\253\203P\340\347n]\224\"\312\205}\313\300\204\326&h\344\3368\275\347\001w\360\374\032\363\353\312D\356\253\217\202\"\362#\047\031a\033\030\3636\305\300oWc\257B\214\206\241\341\000v@,\246\2626T\260&~@\346\206\241\250\261\320\2472\352y\232)\\\013WH1\200.q\301\200\017\r\032\244W6\225\n\344\332\336\344T\265\204\317eq\350\250\312T\2612\325~\315\263\254\301V\225\357C\047f\036d\006\250\247\017f\277\356c\273\364\241K\371\322\010=\274\267\201t\001;\213\212\020\264.\016\tW\240\003\314\214}`X\256\315\263(\326-8U\300s\031$\311rS\226$\300\212\000\2525(\333!\007\250\360Di$E\252\022J\252\257\254UB\243j\366\341B\205[\003\310T\237\037\343.c5a\001\004<P\226Tr\001\303\260\036\224{<cu\313\226\"\252\352@\300\221}#\353\026\302\263jL7\220\367H\300b<;\221\210-w\203\370\373\\D\306\243\272\215!-15\212yT\203\332\361\331\004\362\007\321%H\r\240\236\361\036\304qL\367\251\245\275\255,\207\301p,\203\301\277\273\370\035\263\202\355M\264]\241\353\257VT\032\205\304\370Z\343)\237<\351\216*h\0361\364\205R\204\310\214\030\020l\317f\322\304p\2012\313\006\034%\330\343\201\256\355\331\326\341\236.\253\315\255\3473\275#\237\266\177H\037?/\3757w\242\255\323\213\351Fv,\277\230\227\006\212\253\331\331l#\237\315\013\235\323\035\352\224\377d\245\354q\026\344\313/W\256u\217tK\223\332\357\362\177\367\203\356\022*\277\316\326\263F>\323\233;\326\276\324\336\266`+\371L\276\330\233?\231\236G\367\336\334|\373Nz)\375=[B\361V\233\247\215\347\245W\237|t\364\263\366V\266\226\355\345\301\313""\363\327\273\205\2033\007\rtx\230-e?\347\307:\227;O\2733\250\330\202\317\371\316z\347Yw\321\331\227_~{i\177\265k\275\357g\326\347\327\224e\027\035\352\361\366\237\351o\331W\371\325\316\322\320\322\203\330MZr\016\337d\033/\311\332\376Fw\356`\366`\371\200\366\346\026\322\331t%\233\311>\317n\347g\363Ron1=\231^\311Nf\227a\255\347:k\235\277\273+\340\273\204\213\274\210\013[N#\310\337\335\316\306\376\\w\266{\266[\352\315\237h7z\013g\322 [\315\033\235\243\373\247\366\377\352\226a\314\312\213\331\0276\216\007\331\"F\261\227B\202_\035\307\305\337Iod\r\227\235\353.Mw\323\315l1+`\362\026\322\217\323\355\264\341\004H\035$\n\360O\303\312N\301\016\320\336\002\006A\323$\3732?\223+X\352\274\333\310\245\336\302\027\251\311n\201\013\314\326\370\037\307G\375\023";
-    PyObject *data = __Pyx_DecompressString(cstring, 1675, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1715 bytes) */
+static const char cstring[] = "x\332\255WKs\033E\020\306.\240\0141`\007\010\024\005\3248\025,\036\261 \211yT*\005\245\330\t\204\nq\260y\236\266F\273#i\242\335\231\325<l\t\212\"G\035\367\270\307=\352\350\243\216>\346\230\243\216\374\004~\002\3353Z=\"\047\207\004Ui\267w\272\347\233\356\236\236\336o\t5\344\263.\221\365{,4_\177h\024c\244\241h3a\302|T\275J\256\375\300\022\251z\277pvDd\203\\\013\2450\274i\245\325\204\212\210D\\\341\274G\207\271(\025\332(\036\261h\306\230H\365D\375\374\330\304\362\353ov\250\020\322\020\2525o\nb$Q\214F[R\304=\2228\047\017\301\311[\342\220\306<\"\211\214\330E\302\272)\314\005\250JX\301u+\r\251\214\242\242r\2214\001\2524\326-\2322X\212\320.\327\344\2164\214\230\026$f\247gZR\020\030\213X\314\353LQ\303`5\364\017P\025\032\tr\367\306\335\255\355\257\266\235\267\212a\0325\321\266\036\306\340(\323\230\264\272\345\261\001t\323K\231\256\222[\r\322\223\226\010\006~A\024)\330\315N0-&\210f\006\005Rq1S\303\245\010`:\027\315\3128M\374\220\341\354\2334\326\254Ja\345P*L\032$\214\301~Z\243!\207\016\203*E{\224\350\224\267\331\234\242\251\244Mi\024\005\260\004L\217c\204\225BWi=\214\270\246\365\2301\341\256]\363\2516,\rb)\323j\332\3536C\256\275*\202\3043\217\255}>\004\263\n@\204\204\2445\250\215\r\t\002\305\"\033\262  \221u^\013)\266 \211\207\234\306\240\r\271\340&\010\204M\322^5\2008X5\201y\3349N\032\224\307>S<Ia\373f\315lBMk\301B\n\250\341\2306I\n{\004;l\031\216(H\036\201(m\"\246\n\315\342F\325\255\243/:9\226!\215\275(S\177\307\310\307Z?\207\204\276\022\353\014\360\304!S\306\257N\311]_0\3764\021(6\222\362\260\035\303\312\013\013M\320]\352\376\027\3700fTy$.\004S\345BO\r\210U\017\346%\022\353\206\260\301\315\tp\243\001e\372h8\\\264\307C:\226\346\351\203y\006\267K_p\307\377\227\304N\202\223V\205\314\313\206\252&\034\322g\205|f\317\236~\356S\315\264\356\324;\253\030\317\212\031\367\027\022QC\253\247h}o\305\346\350\333\272\256\326\016vn\335\332\001u{/\035\337\252\223\026\021\272\225\203`\252\300\032\203\0168\243\202\356b\2500\373pz\315\334\303)0\217\250O\001K{\007\356\010N\245\323`ft\013\0307""\342\230\247\232\353\233<\216\177q\3739\225\026\261\346t\013X{)\276e\240\013O\204E\204Y\325\343\001\\\337\ndz\227).#\036\356\315H\213\230s\272\005P_\017\2000\276\2372\177\252Y\230\275\357\336M\00786#.b\314+\237\004\003\247\257\315\366\241\034\017\240\307\224\367S\000\247\232\005\264\003\326\261L\204\314m\353m\256\315DX\304\231U-\002\241\362Wx\355\312\243\275t\356\3411@3\352\047\203U\353\254\311\305\374\020\006\036\224\2158\3625\371\270\252}|\305\2165\320\300\306\222\236J\220\257\003\250\234\333\360\252/\357\247@O5\213\340\245N\226\245\250\047C\312\n\244\222\325)\253\304\322\351\302\177\027(Up\007\230\306>k\004\301\230\366\000e\000z\200\304h*\200\323\334\260\004\007\"\234\003\277\206\025!\336\233\245+\360\363T\000\245\204r\341\3562\262\261\323\t\232\370;.\037\004@h\202\260\305\302\266\266\211\177\032\243\240\210\244\315KV\270&\310\202\033\242\264;4\330\357\020\243ci\\\302\226lg!k\223\001\326\305\007\310\334\304\025=\343\372BF\203\3000\215\261p\215\274\0078\034\027\014HZ\331d\203\272m4 \327\216^P\335\023!\227\325\211\241\256S\315\352\324\204\255\300Q\031WU\241#\013!\264t\026@z\200\024\207`\023\266C\354\273!\264\273PZa&\004\000\350 \360\306\244\n\236\233\352\204\nF&\302\364\270\013\372\346\337\027,IM\017\216\0260p\006\231r\254\231)\005|\r\240ze\355N\310D\203+m\220\256\351F,\251\371b\273\021[\335r\027\357/\274~\200\346\215\231;n5\226\024VA\304#\355\350.\0270\r\213B\373\313\037\254\355x\\Bu\033>\r\360\273\000\277\007\204\010\3340\346\034>+\022\001\301\004n!\221:V\t\376\217I\215L\047\305;\255by$\202\310\244\220\245\224Z\315\002jR\3275\301\326\323o\005\231\005\227\025\022\017\250t|\313\"\0303c&\354\336\205\216!\241\217\216\037\341\337\323\nO\004a\343\225qa\373\356\355DmPP64\006\317\377|\017\360D\304\360\204\241-\024)\370gE\371=\020\270\364\332\024^\317\314q\rO8\216xdZG\256\251\370\253Ouw\357\376\322\350\371\227\373\237d?\336\257\375\263\362Z\337d\227\262\335\374Lq\251\250\225\003_\346\347\363\335b\271\250\014\336\034P?\370W^\313\177\314\243\342\302\303\315\257\206\317\017k""\363\243\037\024\177\037G\303\r\034|7\337\311;\305\322h\345L\377r\177\337\201m\026K\305\372h\365l\3661\232\217VV\373\337f\227\263\237\363\r\024\257\367y\326\271_\373\367\305\347^z\245\277\227o\347GE\364\360\343\253\303\312\311\271\223\016\032\334\3117\362\317\2133\203+\203{\303%\034\330\203\307\325\301\316\340\217\341\272\327_x\370\376\345\343\255\241\263\276\235;\233\3573\226_\362\250\257\366\177\313~\312\337)\276\034lL4#\360\335f5o\360^\276\373\220l\037\357\016WN\226O.\234\320\321\312Z\266\234m\346K\371\353\371\315\342|Q\033\255\254gg\263/\362\263\371\025\210\365\243\301\366\340\317\341&\330n`\220\2270\260\013Y\002\371\373n\260{\2742\\\036\236\037\326F\253\257\365;\243\265sY\224o\025\235\301K\307o\034\377>\254\303\234\315\007\313\017\234\037?\344\353\350\305Q\006\t\376\367U\014\376\333\354Z\336\361\331\271\352\323\364]v#_\317+\230\274\265\354\205l?\353x\001R\007\211\002\3747!\2627`\007\350h\r\235\240\231\312\337.\316\025\032B]\365\033\2711Z{+\263\371u0\201\325:\377\001p\210@\336";
+    PyObject *data = __Pyx_DecompressString(cstring, 1715, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2224 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016one ?flag p\241@\214`\253ue\016\001r\272  \343\000u\373mn\017\007self.\366\234\"s,\007\002loca\rl\005\003op\r\003\366\001\027\004H\002\267s c\204\204\003beM\000n\357vert\304Ca P\364\253c\310\205\003 \352` pic\003kl\264@X\016U\006\223A\031C\241\204\001\366\213\000er\305\003exchwang\007\005off\323`\335s\315\014ink\363\004sl\033ot\241\2007op\335\2006\340%\235A\370\377#\250\201<\260Fource~\322Ctargetc>\310Y>\203\2037\302\2032u\273\206\002\251\211\001al\356\327\204\001te \320\205\003dat\303a.\013\020\205\211\003\327\212\001\264\212\003s.\377ASCIIClo\257ckOp\000\004.\311\206\006c\346\235\211\002__\017\007\340atat\373e_\022\006onsta\377ntResetCp\001\t4\020\020\014:\020pyS\255\205\002\303Co\002\0053\021\021\010\200\016El\377lipsisFi\177llValue\000\007as\310\017\034\007\363\000\314\016Op\221\213\001\207ion\000\006\212/\017\t\047\027.V\334\211\002op\275\207\003O\000\005p\332/,\032\005|\021Re\203\213\001S\375!\000\010\360\236O\017\013\243N0\ttake\377RingSlot\360\000\005>\020\033\004\2211Sequ\357en""ce\264BLis\301t\000\006\267o\017\t\272n\365BWi?ndowOp\000\n2\024\360$\005\201\022\214\215\001\030\006begi)nE\013\365\001_\275\211\005d\360c\366cz\240\024sN\026s.ge\360\003\367s.s\000\007lotS\177tepLoop\000\005P\377\020\033\004\3052\024\005o\200\204\005s@\006\327run\262\222\001.\267\222\007__\367Pyx\001\000Dict\377_NextRef\373__\333\217\004e____\374\260\220\002\000\006_getit\313em\026\001d0\001 \000fu{nc&\001gets\342\206\002x4\000\222\216\003<\001main\003\002\357odulM\002nam\326\002\003ew]\001p~\000ch\037ecksuT\000\n\001?\004~\025\001type__\037\001{un\263\215\002e_En \005\363vt\214\220\001\241\001qual\260O\005\321\217\005\200\210\016\353\217\006ex\325\001s\227et_\203\005s\260\010\235\210\016___test\321\001s\206\220\001\377outineab\375c\267\211\005_buffe\375r\255\217\003asynci\337o.cor#\003sb\377asebatch\271_\261\217\002\321bcclA\000_\336\227 trac\034\000ck\375c\313\211\001copyco\367unt\257\216\006distosim.\363`t.\350\221\006\347dtd\226!\000\002_is\375_\246\226\003emptye\377ncodeenu\375m\227\224\002errore\317very\364\216\005\373\216\006fi\367rst\221\221\001sflo\377at64flus\371h\000\002\245\003forma\341t\231\225\004\342A\360\223\001\375AdidMs\320\223\002in4\000\214as\000\002\357izek\251\221\002mas\317kmem\372\225\001\362\225\001nn\371_\300\221\002\366Andimn\332\346`_i\002np\336\222\002ob\355j\205\220\004op\256\204\007pac\377kpause_a\365t\024\000r\304\210\002regi\373st\324\000ingru\031n\252\222\001\300\220\001et\324\223\004\264\226\002\233\000Gkss\214\000\275\220\002\302\220\001s\364\216\002~\354\224\002sstart\276\222\002\266\275\224\001op\311\222\002st\005\001r\217uctt\333\210\001\334\206\013\245\217\003t{im\206`epun\226\001\273un\213\003ed_\305\"u\237pdate\327\223\002\216\223\003w\037idthw\226\210\002\000\003\373C\377xO\200\001\330\004\n\210\377+\220Q\200A\340\010\017\377\210t\2201\220D\230\013\357\2401\240A\t\0057\230\"\377\230D\240\002\240\047\250\025\373\250a \003}\230A\230Q\377\230d\240$\320&8\270\367\004\270A\010\013%\240\177\260\367d\270!M\001\034\230C\230\377q""\240\001\330\010\013\2102\373\210R[\0007\230&\240\001\177\240\021\330\014\022\220*A\001\377\330\010\014\210G\2202\220\367U\230!\007\001B\210i\220\377q\200A\360\006\000\t\r\377\210O\2304\230w\240d\377\320*:\270\047\300\026\300\375q(\001N\230!\2305\240\277\013\2503\250j\270T\000\014\376\"\0005\240\014\250C\250z\373\270\021\032\003$\320\0362\260\333-\270)\002L\230\037\002J\220\367e\2301P\003\016\210X\220?T\230\032\2407\250k\002\025\002\335\330\365\000u\220Aq\003\035\230\377D\320 4\260D\270\010\377\300\002\300$\300a\330\010\377\020\220\002\220&\230\001\230\377\023\230F\240\"\240A\330\377\010\021\220\022\2206\230\022\373\2303\377\000)\2504\250{s\270&)\000\275\000\013\2101\325\001\367$\220m\275 H\250D\260\377\010\270\002\270\"\270A\330\377\014\017\210q\330\020\026\220\377d\230-\240q\250\t\260\337\024\260Y\270b]\000&\310\333\002\310\363\002M\230\273\000\017\210\333w\220\336 \360\016\371\001G\220\373<\230\355\002G\220:\230Q\376\243!H\220E\230\021\230\047\376\271!\020\220\005\220R\220qC\330\014\005\001\270 \246 ]\000\025\327\000\375\024\225@a\330\020\022\220$\377\220a\220r\230\030\240\026s\240s\350\000~\000t\2207\341 \177\020\027\220u\230B\230\324\000\000\220\000";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2224, 3933);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2281 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016one ?flag p\241@\214`\253ue\016\001r\272  \343\000u\373mn\017\007self.\366\234\"s,\007\002loca\rl\005\003op\r\003\366\001\027\004H\002\267s c\204\204\003beM\000n\357vert\304Ca P\364\253c\310\205\003 \352` pic\203kl\264@X\016U\006\223A\031Cc\357lear\301\003inn\re\004\004opw6\362\204\001\334\000B\005\177exchangP\006\277ffsets\236,i{nk\304$slot\362\2007\300|8\261E\356A\320C\371\201<\201fou\367rce\243ctarg\203et\322\2026\325eY>\324\2037\223\2042u\354\214\207\002\372\211\001al\250\205\001te >\241\206\003data.\013\020\326\211\003\374\250\213\001\205\213\003s.ASCI\377IClockOpj\000\004.\232\207\006c\356\211\002__\017\007\276\340atate_\022\006o\377nstantRe\017setC\001\t4\020\020\014:\0207pyS\376\205\002Co\002\0053\021\374\021\010\200\016Ellips\377isFillVa\027lue\000\007s\310\017\034\007\363\000v\314\016Op\342\213\001ion\000\006\350\212/\017\t\047\027.\255\212\002opP\377eriodicO\002\000\007p\336/\034\007\202\021\322\210\003?\000\214\215\002\261O,\021\020\007\240NRe\230\214\001S\340\301A\000\010""\342O\017\013+\031.ta\377keRingSl\303ot\000\005>\020\033\004\3251Se\277quence\370BL\007ist\000\006\373o\017\t\376n\271b\377WindowOp\300\000\n2\024$\005\201\022\241\216\001\030\006be\247ginE\013\365\001_\201\212\005d\350\264\204\003\272\204\003\240\024sN\026s.g\335e\360\003s.s\000\007lo\377tStepLooAp\000\005\377\020\033\004\3052\024\005o\304\204\005]s@\006run\307\223\001.\314\223\007\337__Pyx\001\000Di\377ct_NextR\357ef__\360\220\004e__\363__\305\221\002\000\006_get/item\026\001d0\001 \000\357func&\001get\341s\246\207\0024\000\247\217\003<\001mai\275n\003\002odulM\002n[am\002\003ew]\001p~\000\177checksuT\000\370\n\001?\004\025\001type_\355_\037\001un\310\216\002e_E\315n \005vt\241\221\001\241\001qu\303alO\005\346\220\005\304\210\016\200\221\006ex^\325\001set_\203\005s\260\010~\341\210\016__test\321\001\375s\233\221\001outine\367abc\373\211\005_buf\367fer\302\220\003asyn\177cio.cor#\003\377sbasebat\247ch_\306\220\002\321bc\250\217\002c\365lF\000_\234 trac\356!\000ckc\224\212\001cop\277ycount\370\216\006d\177istsim.\370`;t.\202\223\006dtd\233!\000\002\357_is_\300\227\003emp\377tyencode\357enum\261\225\002err\177orevery\275\217\005\276\304\217\006first\253\222\001s\377float64f\317lush\000\002\252\003fo\017rmat\263\226\004\347A\212\225\001\202aodids\352\224\002in4\000z\221as\000\002izek\303\222\002\177maskmem\224\227\001\316\214\227\001nn_\332\222\002\373And\327imn\353`_i\002np\336\370\223\002objo\317\220\003op\374\264\204\006\274\204\007own_dt\377packpaus\237e_atp\327\211\002)\000r~\336\210\002regist\351\000?ingrun\331\223\001\236\221\001\343et\203\225\004\343\227\002\260\000kss\310\241\000\233\221\002\240\221\001s\322\217\002\233\226\002ss\317tart\355\223\002\354\225\001op\366\370\223\002st\005\001ructqt\365\210\001\366\206\013\203\220\003tim\240`oepun\234\001un\213\003\367ed_\332\"upda\363te\206\225\002\275\224\003widt\343hw\260\210\002\000\003\225cxO\200\377\001\330\004\n\210+\220Q\377\200A\340\010\017\210t\220\3771\220D\230\013\2401\240\375A\t\0057\230\"\230D\240""\177\002\240\047\250\025\250a \003\377}\230A\230Q\230d\240\377$\320&8\270\004\270A\376\010\013%\240\177\260d\270!\376M\001\034\230C\230q\240\001\177\330\010\013\2102\210R[\000\3777\230&\240\001\240\021\330\357\014\022\220*A\001\330\010\014\377\210G\2202\220U\230!\376\007\001B\210i\220q\200A\377\360\006\000\t\r\210O\230\3774\230w\240d\320*:\277\270\047\300\026\300q(\001N\377\230!\2305\240\013\2503\327\250j\270T\000\014\"\0005\240\177\014\250C\250z\270\021\032\003\177$\320\0362\260-\270)\002\373L\230\037\002J\220e\2301\376P\003\016\210X\220T\230\032\247\2407\250k\002\025\002\330\365\000u\373\220Aq\003\035\230D\320 \3774\260D\270\010\300\002\300\377$\300a\330\010\020\220\002\377\220&\230\001\230\023\230F\377\240\"\240A\330\010\021\220\177\022\2206\230\022\2303\377\000\177)\2504\250{\270&)\000\356\275\000\013\2101\325\001$\220m\376\275 H\250D\260\010\270\002\377\270\"\270A\330\014\017\210\377q\330\020\026\220d\230-\377\240q\250\t\260\024\260Y{\270b]\000&\310\002\310\363\002{M\230\273\000\017\210w\220\336 {\360\016\371\001G\220<\230\355\002\337G\220:\230Q\243!H\220\337E\230\021\230\047\271!\020\220\177\005\220R\220q\330\014\005\001\250\270 \246 ]\000\025\327\000\024\225@a\377\330\020\022\220$\220a\220\177r\230\030\240\026\240s\350\000\356~\000t\2207\341 \020\027\220\017u\230B\230\324\000\220\000";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2281, 4108);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (3933 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.ring,self.values cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.op,self.values cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisFillValuesFillValues.__reduce_cython__FillValues.__setstate_cython__OperationOperation.__reduce_cython__Operation.__setstate_cython__Operation.step_opPythonOpPythonOp.__reduce_cython__PythonOp.__""setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeRingSlotRingSlot.__reduce_cython__RingSlot.__setstate_cython__SequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbeginccline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangeexchangerfirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmaskmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationspackpause_atpoprecordregisterringrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevaluevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330\014\022\220*\230A\230Q\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j""\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e\2301\200A\360\006\000\t\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
+    #else /* compression: none (4108 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.clear,self.inner,self.op cannot be converted to a Python object for picklingself.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.ring,self.values cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.op,self.values cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisFillValuesFillValues.__reduce_cython__FillValues.__setstate_cython__OperationOperation.__reduce_cython__Operation.""__setstate_cython__Operation.step_opPeriodicOpPeriodicOp.__reduce_cython__PeriodicOp.__setstate_cython__PythonOpPythonOp.__reduce_cython__PythonOp.__setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeRingSlotRingSlot.__reduce_cython__RingSlot.__setstate_cython__SequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbegincclearcline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangeexchangerfirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmaskmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationoperationsown_dtpackpause_atperiodpoprecordregisterringrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevaluevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330\014\022\220*\230A\230Q""\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e\2301\200A\360\006\000\t\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 210; i++) {
+    for (int i = 0; i < 218; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 43) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 44) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -39804,8 +40776,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 210; i < 221; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-210].length;
+    for (int i = 218; i < 229; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-218].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -39815,14 +40787,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 221; i++) {
+    for (Py_ssize_t i = 0; i < 229; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 210;
+      PyObject **table = stringtab + 218;
       for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -40020,59 +40992,69 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[21] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[21])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 376};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[22] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[22])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
+    __pyx_mstate_global->__pyx_codeobj_tab[23] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[23])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 406};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_window_steps, __pyx_mstate->__pyx_n_u_next_flush, __pyx_mstate->__pyx_n_u_flush_steps, __pyx_mstate->__pyx_n_u_batch_steps, __pyx_mstate->__pyx_n_u_unrecorded_first};
-    __pyx_mstate_global->__pyx_codeobj_tab[22] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_begin, __pyx_mstate->__pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[22])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[24] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_begin, __pyx_mstate->__pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[24])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 386};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 416};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
-    __pyx_mstate_global->__pyx_codeobj_tab[23] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take_exchanged, __pyx_mstate->__pyx_kp_b_iso88591_A_XT_7_Je1_uA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[23])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[25] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take_exchanged, __pyx_mstate->__pyx_kp_b_iso88591_A_XT_7_Je1_uA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[25])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[24] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[24])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[26] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[26])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[25] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[25])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[27] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[27])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 489};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 519};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[26] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_operations, __pyx_mstate->__pyx_kp_b_iso88591_A_t1D_1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[26])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[28] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_operations, __pyx_mstate->__pyx_kp_b_iso88591_A_t1D_1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[28])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 493};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 523};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_pause_at, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_op};
-    __pyx_mstate_global->__pyx_codeobj_tab[27] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_run, __pyx_mstate->__pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[27])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[29] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_run, __pyx_mstate->__pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[29])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[28] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[28])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[30] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[30])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[29] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[29])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[31] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[31])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 556};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 586};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_width, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[30] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take, __pyx_mstate->__pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[30])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[32] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take, __pyx_mstate->__pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[32])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[31] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[31])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[33] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[33])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[32] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[32])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[34] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[34])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -46516,6 +47498,28 @@ static CYTHON_INLINE int __pyx_memoryview_slice_memviewslice(
     return 0;
 }
 
+/* CIntFromPyVerify */
+#define __PYX_VERIFY_RETURN_INT(target_type, func_type, func_value)\
+    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 0)
+#define __PYX_VERIFY_RETURN_INT_EXC(target_type, func_type, func_value)\
+    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 1)
+#define __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, exc)\
+    {\
+        func_type value = func_value;\
+        if (sizeof(target_type) < sizeof(func_type)) {\
+            if (unlikely(value != (func_type) (target_type) value)) {\
+                func_type zero = 0;\
+                if (exc && unlikely(value == (func_type)-1 && PyErr_Occurred()))\
+                    return (target_type) -1;\
+                if (is_unsigned && unlikely(value < zero))\
+                    goto raise_neg_overflow;\
+                else\
+                    goto raise_overflow;\
+            }\
+        }\
+        return (target_type) value;\
+    }
+
 /* IsLittleEndian (used by BufferFormatCheck) */
 static CYTHON_INLINE int __Pyx_Is_Little_Endian(void)
 {
@@ -47295,28 +48299,6 @@ __pyx_fail:
     result.data = NULL;
     return result;
 }
-
-/* CIntFromPyVerify */
-#define __PYX_VERIFY_RETURN_INT(target_type, func_type, func_value)\
-    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 0)
-#define __PYX_VERIFY_RETURN_INT_EXC(target_type, func_type, func_value)\
-    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 1)
-#define __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, exc)\
-    {\
-        func_type value = func_value;\
-        if (sizeof(target_type) < sizeof(func_type)) {\
-            if (unlikely(value != (func_type) (target_type) value)) {\
-                func_type zero = 0;\
-                if (exc && unlikely(value == (func_type)-1 && PyErr_Occurred()))\
-                    return (target_type) -1;\
-                if (is_unsigned && unlikely(value < zero))\
-                    goto raise_neg_overflow;\
-                else\
-                    goto raise_overflow;\
-            }\
-        }\
-        return (target_type) value;\
-    }
 
 /* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *obj, int writable_flag) {

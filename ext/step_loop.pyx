@@ -93,6 +93,36 @@ cdef int _python_op(void* state, int64_t step, double t, double dt) except -1:
     return 0
 
 
+cdef class PeriodicOp(Operation):
+    """An operation of an object on a slower clock (network/clocks.py): run
+    at the steps that are multiples of ``period``, with its clock's step
+    number (``step // period``) and ``dt``. Between them, ``clear`` (a
+    threshold's Spikes, or None) reports no spikes."""
+    cdef StepOp* inner
+    cdef int64_t period
+    cdef double own_dt
+    cdef SpikeSlot* clear
+    cdef tuple keep_alive
+
+    def __init__(self, operation, int64_t period, double own_dt, Spikes clear=None):
+        capsule = operation.step_op()
+        self.inner = <StepOp*>PyCapsule_GetPointer(capsule, STEP_OP_CAPSULE())
+        self.period, self.own_dt = period, own_dt
+        self.clear = NULL if clear is None else &clear.s
+        self.keep_alive = (operation, capsule, clear)
+        self.op.run = _periodic_op
+        self.op.state = <void*>self
+
+
+cdef int _periodic_op(void* state, int64_t step, double t, double dt) except -1:
+    cdef PeriodicOp self = <PeriodicOp>state
+    if step % self.period == 0:
+        return self.inner.run(self.inner.state, step // self.period, t, self.own_dt)
+    if self.clear != NULL:
+        self.clear.count = 0
+    return 0
+
+
 cdef class ClockOp(Operation):
     """Sets ``clock.timestep`` to the current step, as network.py's loop
     keeps it, for Python code that reads the clock during a step."""

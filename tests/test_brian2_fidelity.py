@@ -287,12 +287,15 @@ def test_a_group_with_its_own_dt_runs_on_its_clock_as_in_brian2(tmp_path, ranks)
         assert np.allclose(ours[key], reference[key], rtol=1e-12, atol=1e-15), key
 
 
-def test_groups_on_different_clocks_in_one_run_are_a_clear_error():
+def test_a_group_faster_than_the_default_clock_sets_the_run_step():
     distsim.start_scope()
-    G = distsim.NeuronGroup(2, "v : 1", dt=distsim.defaultclock.dt)  # the default's: fine
-    H = distsim.NeuronGroup(2, "v : 1", dt=0.05 * distsim.ms, name="fast")
-    with pytest.raises(NotImplementedError, match=r"different clocks.*0.05 ms: fast"):
-        distsim.Network(G, H).run(1 * distsim.ms)
+    G = distsim.NeuronGroup(2, "dv/dt = 1/ms : 1", dt=distsim.defaultclock.dt)
+    H = distsim.NeuronGroup(2, "dv/dt = 1/ms : 1", dt=0.05 * distsim.ms, name="fast")
+    net = distsim.Network(G, H)
+    net.run(1 * distsim.ms)  # (one clock per run before: NotImplementedError)
+    assert float(net.t / distsim.ms) == pytest.approx(1.0)
+    assert distsim.defaultclock.timestep == 10  # G ran on it (Brian2's defaultclock.t)
+    assert np.allclose(G.v[:], 1.0) and np.allclose(H.v[:], 1.0)
     with pytest.raises(distsim.DimensionMismatchError, match="dt must be a time"):
         distsim.NeuronGroup(2, "v : 1", dt=0.05)
 
@@ -589,4 +592,71 @@ def test_exact_steps_with_a_changing_input_as_in_brian2(target, model):
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
     for key in ("v", "w", "I"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+def _assert_clocks_match(ours, reference):
+    for key in ("slow_i", "slow_spike_t", "fast_i", "fast_spike_t", "slow_t", "fast_t"):
+        assert np.array_equal(ours[key], reference[key]) if key.endswith("_i") else \
+            np.allclose(ours[key], reference[key], rtol=0, atol=1e-12), key
+    for key in ("x", "I_sum", "I_in", "y", "v", "I_back"):
+        assert np.ptp(reference[key]) > 0.04, key  # the model does something
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_groups_on_different_clocks_as_in_brian2(target):
+    # Before: NotImplementedError (one clock per run).
+    reference, ours = run_both_on_target("groups_on_different_clocks", target)
+    assert len(reference["slow_i"]) > 20 and len(reference["fast_i"]) > 10
+    _assert_clocks_match(ours, reference)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_groups_on_different_clocks_are_the_same_on_every_rank_count(tmp_path, ranks):
+    ours = run_on_ranks("groups_on_different_clocks", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_groups_on_different_clocks.npz")))
+    _assert_clocks_match(ours, reference)
+
+
+def test_what_distsim_does_not_run_on_a_slower_clock_is_a_clear_error():
+    ms = distsim.ms
+    for case in ("pathway", "poisson", "rate", "not a multiple", "synapses slower"):
+        distsim.start_scope()
+        fast = distsim.NeuronGroup(2, "dv/dt = (2 - v)/(5*ms) : 1", threshold="v > 1",
+                                   reset="v = 0", method="exact", name="fast",
+                                   dt=(0.05 if case == "synapses slower" else 0.1) * ms)
+        slow = distsim.NeuronGroup(2, "dv/dt = (2 - v)/(5*ms) : 1", threshold="v > 1",
+                                   reset="v = 0", method="euler",
+                                   dt=(0.25 if case == "not a multiple" else 1) * ms,
+                                   name="slow")
+        if case == "synapses slower":
+            S = distsim.Synapses(fast, slow, "dc/dt = -c/(5*ms) : 1 (clock-driven)",
+                                 method="exact")
+            S.connect()
+            match = "default clock"
+        elif case == "pathway":
+            S = distsim.Synapses(slow, fast, on_pre="v_post += 0.1")
+            S.connect()
+            match = "pathway whose spikes come from 'slow'"
+        elif case == "poisson":
+            P = distsim.PoissonInput(slow, "v", 10, 5 * distsim.Hz, weight=0.1)
+            match = "PoissonInput"
+        elif case == "rate":
+            R = distsim.PopulationRateMonitor(slow)
+            match = "PopulationRateMonitor"
+        else:
+            match = "not a whole multiple"
+        with pytest.raises(NotImplementedError, match=match):
+            distsim.run(2 * ms)
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_coefficients_written_by_other_synapses_are_read_at_every_step(target):
+    # Before: the exact update kept the propagators of the run's start
+    # (G_A = 0 then), although another Synapses sums into G_A at every step.
+    reference, ours = run_both_on_target("coefficients_written_by_other_synapses", target)
+    assert reference["G_A"].max() > 0.5 and np.ptp(reference["Gam"]) > 0.2
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    for key in ("Gam", "G_A", "spike_t"):
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key

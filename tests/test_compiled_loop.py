@@ -315,3 +315,31 @@ def test_exact_steps_with_changing_input_run_compiled_as_the_numpy_target(per_ne
     assert len(loops_made) == 1
     assert "PythonOp" not in loops_made[0], loops_made[0]
     assert {"ExactUpdate", "FillValues", "Bound"} <= set(loops_made[0]), loops_made[0]
+
+
+def test_groups_on_slower_clocks_run_compiled_as_in_python(loops_made):
+    # network/clocks.py: the slow group's operations wrapped in PeriodicOps.
+    results = []
+    for profile in (False, True):
+        ms = ds.ms
+        fast = ds.NeuronGroup(5, "dv/dt = (1.3 + 0.05*i - v)/(7*ms) : 1 (unless refractory)",
+                              threshold="v > 1", reset="v = 0", refractory=1 * ms,
+                              method="exact", name="fast")
+        slow = ds.NeuronGroup(3, """dx/dt = (I - x)/(5*ms) : 1 (unless refractory)
+                                    I : 1""", threshold="x > 0.3", reset="x = 0",
+                              refractory=2 * ms, method="exact", dt=0.5 * ms, name="slow")
+        S = ds.Synapses(fast, slow, on_pre="I_post += 0.08", delay=0.3 * ms, name="fs")
+        S.connect()
+        spikes = ds.SpikeMonitor(slow, name="slow_spikes")
+        trace = ds.StateMonitor(slow, "x", record=True, name="slow_trace")
+        net = ds.Network(fast, slow, S, spikes, trace)
+        net.run(40 * ms, profile=profile)
+        results.append({"i": spikes.i[:], "t": spikes.t_[:], "x": trace.x_[:],
+                        "trace_t": trace.t_[:], "v": fast.v_[:]})
+        del net, fast, slow, S, spikes, trace
+    assert len(results[0]["i"]) > 10
+    assert np.allclose(np.diff(results[0]["trace_t"]), 0.5e-3)  # on the slow clock
+    assert np.allclose(results[0]["t"] / 0.5e-3, np.round(results[0]["t"] / 0.5e-3))
+    _assert_same(*results)
+    assert len(loops_made) == 1 and "PythonOp" not in loops_made[0], loops_made
+    assert "PeriodicOp" in loops_made[0]

@@ -166,8 +166,9 @@ class NeuronStateUpdate(_SpikingCode):
             return None
         (matrix, held, variables, offsets, held_offsets, not_refractory, lastspike, steps,
          variable, op, level) = self.compiled_step
+        dt = getattr(self, "own_dt", None) or defaultclock.dt_  # (its group's clock)
         return neuron_kernels.ExactStep(matrix, held, variables, offsets, held_offsets,
-                                        not_refractory, lastspike, defaultclock.dt_, steps,
+                                        not_refractory, lastspike, dt, steps,
                                         variable, op, level, self.found.slot())
 
     def separate_threshold(self):

@@ -38,8 +38,8 @@ registry.on_start_scope(reset_id_offsets)
 
 def _own_dt(owner, dt):
     """A group's own ``dt`` (Brian2's ``dt=``/``clock=``) in seconds, or None
-    (the default clock). distsim runs one clock per run: every group of a
-    run must have the same dt (checked when the run starts)."""
+    (the default clock). Groups of a run may have different dts when each is
+    a whole multiple of the smallest (network/clocks.py)."""
     if dt is None:
         return None
     if get_dimensions(dt) is not second.dim:
@@ -85,6 +85,9 @@ class NeuronGroup(NeuronPopulation):
     """
 
     when = "groups"
+    #: Steps of the run between two steps of this group's clock (set by the
+    #: network at each run: network/clocks.py; 1 unless on a slower clock).
+    clock_period = 1
 
     def __init__(self, N, model, method=None, threshold=None, reset=None, refractory=False,
                  namespace=None, dtype=None, name="neurongroup*", events=None, order=0,

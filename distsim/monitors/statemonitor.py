@@ -110,7 +110,10 @@ class StateMonitor(Monitor):
     def before_run(self, run_namespace, clock):
         self._dt = clock.dt_
         self._run_namespace = run_namespace  # the constants of recorded subexpressions
-        self._every = 1 if self.interval is None else max(
+        # Without dt, every step of its source's clock (a group on a slower
+        # clock than the run's records less often, as in Brian2).
+        self._every = getattr(getattr(self.source, "parent", self.source), "clock_period", 1) \
+            if self.interval is None else max(
             1, int(round(float(self.interval / second) / clock.dt_)))
         self._select_local()
 

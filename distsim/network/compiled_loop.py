@@ -14,6 +14,8 @@ operations (they may stop the run, and see spikes every step), no profiling
 """
 from .._ext import step_loop
 from ..core.preferences import compiled_target
+from ..groups.neuron_code import NeuronThreshold
+from .clocks import periodic
 
 #: Steps between two returns to Python (progress, checkpoint checks).
 CHUNK_STEPS = 100
@@ -33,8 +35,12 @@ def make_step_loop(schedule, window, clock):
     for code in schedule:
         operation = window_op if code is window else made[id(code)]
         if operation is None:
-            operation = step_loop.PythonOp(code.run)
+            operation = step_loop.PythonOp(periodic(code, code.run))
             in_python = True
+        elif getattr(code, "period", 1) > 1:  # on a slower clock (network/clocks.py)
+            clear = code.found if isinstance(code, NeuronThreshold) else None
+            operation = [step_loop.PeriodicOp(op, code.period, code.own_dt, clear)
+                         for op in (operation if isinstance(operation, list) else [operation])]
         # (one code object may be several operations)
         operations.extend(operation if isinstance(operation, list) else [operation])
     if in_python:  # Python code may read the clock (network.py's loop keeps it current)

@@ -16,7 +16,7 @@ import warnings
 
 from ..core import IMPORT_TIME, registry
 from ..core.base import SimulationObject
-from ..core.clock import defaultclock
+from ..core.clock import Clock, defaultclock
 from ..core.scheduling import check_slot, comes_before, schedule
 from ..groups import NeuronGroup
 from ..groups.linked import place_refreshes
@@ -33,6 +33,7 @@ from ..synapses.delivery import TargetBuffer, make_delivery_plan
 from ..units import DimensionMismatchError, Quantity, get_dimensions, second
 from ..utils.frames import caller_namespace
 from . import checkpoint
+from .clocks import assign_periods, check_supported, periodic, run_clocks
 from .compiled_loop import make_step_loop, run_steps
 from .interruptions import RunCheckpoints
 from .reporting import Reporter
@@ -168,8 +169,10 @@ class Network:
         with collective(f"Preparing the run of network '{self.name}'"):
             self._check_synapse_groups(synapses)
             self._tell_groups_what_changes()
+            for group in self._of_type(NeuronGroup):
+                group.clock_period = self.clocks.period_of(group)
             for obj in self.objects:
-                obj.before_run(run_namespace, defaultclock)
+                obj.before_run(run_namespace, self._clock_of(obj))
         self.groups = self._of_type(NeuronGroup)
         code_objects = [code for obj in self.objects if obj.active
                         for code in obj.code_objects()]
@@ -194,6 +197,21 @@ class Network:
         self.schedule = schedule(code_objects + [self.window])
         separate_interleaved(self.schedule)
         self.schedule = place_refreshes(self.schedule, self.groups + synapses)
+        check_supported(self.clocks, pathways + [p for s in synapses for p in s.event_pathways],
+                        self._of_type(PoissonInput),
+                        self._of_type(PopulationRateMonitor), self.name)
+        assign_periods(self.schedule, self.clocks)
+
+    def _clock_of(self, obj):
+        """The clock an object prepares its run with: a NeuronGroup on a
+        slower clock gets its own (the steps it sees are its clock's)."""
+        if isinstance(obj, NeuronGroup) and self.clocks.period_of(obj) > 1:
+            period = self.clocks.period_of(obj)
+            clock = Clock(Quantity(self.clocks.base_dt * period, second.dim),
+                          name=f"{obj.name}_clock")
+            clock.timestep = defaultclock.timestep // period
+            return clock
+        return defaultclock
 
     @property
     def window_steps(self):
@@ -230,6 +248,12 @@ class Network:
         for group in self._of_type(NeuronGroup):
             group.changed_during_run = set(group.variables) if anything else \
                 written.get(id(group), set())
+        # Synapses written by other Synapses (pathways and summed variables
+        # onto their synapses): their clock-driven update reads those too.
+        for s in self._of_type(Synapses):
+            view = s.__dict__.get("_as_group")
+            s.changed_by_others = set(s.variables) if anything else \
+                written.get(id(view), set()) if view is not None else set()
 
     @staticmethod
     def _check_early_arrivals(synapses):
@@ -320,7 +344,11 @@ class Network:
     def _run(self, duration, report, report_period, run_namespace, output, flush_interval,
              checkpoint=None, checkpoint_interval=None):
         self._claim_objects()
-        self.own_dt = self._groups_dt()
+        self.clocks = run_clocks(self.name, self._of_type(NeuronGroup), self._of_type(Synapses),
+                                 defaultclock.dt_)
+        base = self.clocks.base_dt
+        # The run's clock is its groups' where it is not the default clock's (Brian2's dt=).
+        self.own_dt = None if abs(base - defaultclock.dt_) <= 1e-12 * defaultclock.dt_ else base
         default = (defaultclock.dt_, defaultclock.timestep)
         if self.own_dt is not None:  # the run's clock is its groups' (Brian2's dt=)
             defaultclock.dt_ = self.own_dt
@@ -332,26 +360,10 @@ class Network:
         finally:
             self.running = False
             self.timestep = defaultclock.timestep
-            if self.own_dt is not None:  # the default clock did not run (as in Brian2)
+            if self.own_dt is not None:  # the default clock ran only if used (as in Brian2)
                 defaultclock.dt_, defaultclock.timestep = default
-
-    def _groups_dt(self):
-        """The dt of the groups' own clock (seconds), None for the default
-        clock's; one clock for all the groups of a run."""
-        dts = {}
-        for group in self._of_type(NeuronGroup):
-            dt = getattr(group, "own_dt", None)
-            if dt is not None and abs(dt - defaultclock.dt_) <= 1e-12 * defaultclock.dt_:
-                dt = None
-            dts.setdefault(dt, []).append(group.name)
-        if len(dts) > 1:
-            described = "; ".join(f"dt = {'defaultclock.dt' if dt is None else f'{dt * 1e3:g} ms'}"
-                                  f": {', '.join(names)}" for dt, names in dts.items())
-            raise NotImplementedError(
-                f"Network '{self.name}': its groups run on different clocks ({described}). "
-                "distsim runs one clock per run; give the groups the same dt, or simulate "
-                "them in separate networks")
-        return next(iter(dts), None)
+                if self.clocks.default_used:
+                    defaultclock.timestep = self.timestep // self.clocks.default_period
 
     def _run_from_now(self, duration, report, report_period, run_namespace, output,
                       flush_interval, checkpoint, checkpoint_interval):
@@ -397,9 +409,8 @@ class Network:
         if loop is not None:
             return run_steps(loop, self.schedule, window, first, stop, dt, clock, reporter,
                              checkpoints)
-        runs = [code.run for code in self.schedule]
-        if self.profile:
-            runs = [_timed(code, self._profiled) for code in self.schedule]
+        runs = [periodic(code, _timed(code, self._profiled) if self.profile else code.run)
+                for code in self.schedule]
         self._stopped = Network._globally_stopped = False
         for step in range(first, stop):
             t = step * dt

@@ -75,6 +75,7 @@ class NetworkOperation(SimulationObject):
     def code_objects(self):
         code = BoundCode(self.name, self.when, self.order, self._call)
         code.touches_every_group = True  # Python: it may read or write anything
+        code.on_default_clock = self.dt is None  # (with several clocks: network/clocks.py)
         return [code]
 
     def _call(self, step, t, dt):

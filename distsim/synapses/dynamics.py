@@ -88,7 +88,7 @@ class ClockDrivenUpdate(CodeObject):
             self.updater.prepare(parameters, clock.dt_, len(store))
             # Synaptic parameters that pathways change during the run: the
             # update is prepared again from them at every step.
-            written = synapses.written_synapse_variables()
+            written = synapses.written_synapse_variables() | synapses.changed_by_others
             self._prepare_every_step = (parameters, clock.dt_) \
                 if written & set(self.updater.parameters) else None
         self.noisy = bool(getattr(self.updater, "noise", None))

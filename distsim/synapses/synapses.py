@@ -110,6 +110,9 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                                  post=root_of(target).variables)
         self._N = 0  # all ranks' synapses, known to every rank after each build
         self._remote_links = {}  # linked variable -> RemoteLink (groups/linked.py)
+        #: Its variables that other objects write during a run (Synapses onto
+        #: these synapses, network operations); set by the network.
+        self.changed_by_others = set()
         self._connect_calls = 0
         self._assignment_counts = {}
         self.pathways = []

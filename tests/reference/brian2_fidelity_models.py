@@ -443,6 +443,73 @@ def group_clock(sim):
                 default_t=np.asarray(float(sim.defaultclock.t / ms)))
 
 
+def groups_on_different_clocks(sim):
+    """Groups with different dts in one run (Stimberg et al. 2018's example
+    6: astrocytes on 10 ms beside neurons on 0.1 ms): the slow group's
+    update, threshold, refractoriness, reset and run_regularly on its clock,
+    a pathway from the fast group writing it at once, a summed variable into
+    it on its clock from synapses whose clock-driven trace runs on the
+    default clock, a fast group reading the slow one's values through
+    synapses, monitors on their sources' clocks or their own dt."""
+    ms = sim.ms
+    fast = sim.NeuronGroup(4, """dv/dt = (1.3 + 0.1*i + I_back - v)/(8*ms) : 1 (unless refractory)
+                                 I_back : 1""",
+                           threshold="v > 1", reset="v = 0", refractory=1 * ms, method="exact")
+    fast.v = "0.2*i"
+    slow = sim.NeuronGroup(3, """dx/dt = (I_in + I_sum - x)/(6*ms) : 1 (unless refractory)
+                                 I_in : 1
+                                 I_sum : 1
+                                 y : 1""",
+                           threshold="x > 0.35", reset="x = 0", refractory=3 * ms,
+                           method="euler", dt=1 * ms)
+    slow.run_regularly("y += 0.1 + x", dt=2 * ms)
+    direct = sim.Synapses(fast, slow, "w : 1", on_pre="I_in_post += w")
+    direct.connect()
+    direct.w = "0.05 + 0.02*i + 0.01*j"
+    summed = sim.Synapses(fast, slow, """dtr/dt = -tr/(4*ms) : 1 (clock-driven)
+                                         I_sum_post = 0.15*tr : 1 (summed)""",
+                          on_pre="tr += 1", method="exact")
+    summed.connect("i != j")
+    back = sim.Synapses(slow, fast, "I_back_post = 0.05*x_pre : 1 (summed)")
+    back.connect()
+    slow_mon = sim.StateMonitor(slow, ["x", "I_sum", "I_in", "y"], record=True)
+    fast_mon = sim.StateMonitor(fast, ["v", "I_back"], record=[0, 3], dt=0.5 * ms)
+    slow_spikes = sim.SpikeMonitor(slow)
+    fast_spikes = sim.SpikeMonitor(fast)
+    sim.run(60 * ms)
+    return dict(x=np.asarray(slow_mon.x), I_sum=np.asarray(slow_mon.I_sum),
+                I_in=np.asarray(slow_mon.I_in), y=np.asarray(slow_mon.y),
+                slow_t=np.asarray(slow_mon.t_), v=np.asarray(fast_mon.v),
+                I_back=np.asarray(fast_mon.I_back), fast_t=np.asarray(fast_mon.t_),
+                slow_i=np.asarray(slow_spikes.i), slow_spike_t=np.asarray(slow_spikes.t_),
+                fast_i=np.asarray(fast_spikes.i), fast_spike_t=np.asarray(fast_spikes.t_))
+
+
+def coefficients_written_by_other_synapses(sim):
+    """A clock-driven exact equation whose coefficient (``G_A``) is summed
+    into the synapses by another Synapses at every step (Stimberg et al.
+    2018's example 6: gliotransmitter onto synapses): the update uses the
+    coefficient's current value at every step."""
+    ms = sim.ms
+    G = sim.NeuronGroup(3, """dv/dt = (1.4 + 0.1*i - v)/(6*ms) : 1
+                              """, threshold="v > 1", reset="v = 0", method="exact")
+    astro = sim.NeuronGroup(2, """dc/dt = (1.5 + 0.2*i - c)/(7*ms) : 1
+                                  dg/dt = -g/(8*ms) : 1""",
+                            threshold="c > 1", reset="c = 0; g += 1", method="exact")
+    S = sim.Synapses(G, G, """dGam/dt = 0.5/ms*G_A*(1 - Gam) - 0.2/ms*Gam : 1 (clock-driven)
+                              G_A : 1
+                              w : 1""", on_pre="v_post += w*(1 - Gam)", method="exact")
+    S.connect("i != j")
+    S.w = 0.1
+    X = sim.Synapses(astro, S, "G_A_post = g_pre : 1 (summed)")
+    X.connect("i == j % 2")
+    mon = sim.StateMonitor(S, ["Gam", "G_A"], record=[0, 1, 5])
+    spikes = sim.SpikeMonitor(G)
+    sim.run(50 * ms)
+    return dict(Gam=np.asarray(mon.Gam), G_A=np.asarray(mon.G_A), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
 def neighbour_subexpressions(sim):
     """Synaptic code reading subexpressions of the source and target groups
     (Tetzlaff et al. 2015: ``F_pre*F_post`` in a clock-driven weight,
@@ -622,6 +689,8 @@ MODELS = {
     "presynaptic_writes": presynaptic_writes,
     "neighbour_subexpressions": neighbour_subexpressions,
     "group_clock": group_clock,
+    "groups_on_different_clocks": groups_on_different_clocks,
+    "coefficients_written_by_other_synapses": coefficients_written_by_other_synapses,
     "synapse_monitor_of_neuron_variables": synapse_monitor_of_neuron_variables,
     "linked_variables": linked_variables,
     "timed_array_in_equations": timed_array_in_equations,

@@ -1,0 +1,183 @@
+"""Groups on different clocks in one run (Brian2's ``dt=`` per group).
+
+Brian2 runs, at each time point, the objects whose clocks are due, in
+schedule order. distsim runs a run's steps on its smallest dt (the base
+clock) and gives each code object a *period*: it runs at the steps that are
+multiples of it, with its own dt. Every dt must be a whole multiple of the
+smallest. Which clock an object follows is Brian2's (``core/network.py``,
+``synapses/synapses.py``):
+
+- a NeuronGroup's state update, threshold, reset, ``run_regularly``
+  operations and custom events: the group's clock;
+- a summed variable: its target's clock (just before the target's update);
+- a Synapses' clock-driven equations: the Synapses' clock, the default clock;
+- a StateMonitor: its source's clock, unless given ``dt``;
+- a network operation: the default clock, unless given ``dt``;
+- the spike window, ring buffers and pathways of a faster group: every base
+  step (spikes happen at steps of the smallest dt).
+
+What distsim does not run on another clock than the base clock is a clear
+error naming the object: pathways whose spikes come from a slower group (their
+delays would be rounded to the slower clock in Brian2), PoissonInput onto a
+slower group and PopulationRateMonitors of one. In the compiled step loop an
+operation on a slower clock is wrapped in a ``PeriodicOp`` (ext/step_loop.pyx);
+the Python loop calls `periodic`'s wrapper: the same steps either way.
+"""
+from __future__ import annotations
+
+from ..groups import NeuronGroup
+from ..groups.events import EventDetector, EventOperation
+from ..groups.neuron_code import NeuronReset, NeuronStateUpdate, NeuronThreshold
+from ..groups.regular import RegularOperation
+from ..synapses.as_group import SynapsesAsGroup
+from ..synapses.dynamics import ClockDrivenUpdate, SummedVariable
+
+#: Relative tolerance for "a whole multiple of the smallest dt".
+_TOLERANCE = 1e-9
+
+_GROUP_CODE = (NeuronStateUpdate, NeuronThreshold, NeuronReset, RegularOperation,
+               EventDetector, EventOperation)
+
+
+class RunClocks:
+    """The clocks of one run: ``base_dt`` (seconds) is the step of the run;
+    ``periods`` maps ``id(group)`` to its period in base steps (groups on
+    the base clock are left out); ``default_period`` is the default clock's,
+    ``default_used`` whether an object of the run is on it (then it moves)."""
+
+    def __init__(self, base_dt: float, periods: dict, default_period: int,
+                 default_used: bool = False):
+        self.base_dt = base_dt
+        self.periods = periods
+        self.default_period = default_period
+        self.default_used = default_used
+
+    def period_of(self, group) -> int:
+        """The period of a NeuronGroup's clock (1 for the base clock)."""
+        return self.periods.get(id(group), 1)
+
+
+def run_clocks(network_name: str, groups, synapses, default_dt: float) -> RunClocks:
+    """The clocks of a run of ``groups`` (NeuronGroups) and ``synapses``.
+
+    With one dt for all groups (the usual case), that dt is the run's, as
+    before multiple clocks existed. With several, the base is the smallest
+    of them (and of the default clock's, if Synapses integrate clock-driven
+    equations on it); a dt that is not a whole multiple of it is an error."""
+    dt_of = {id(g): (g.own_dt if g.own_dt is not None else default_dt) for g in groups}
+    distinct = _distinct(dt_of.values())
+    if len(distinct) <= 1:
+        return RunClocks(distinct[0] if distinct else default_dt, {}, 1)
+    candidates = list(distinct)
+    if any(_on_default_clock(s) for s in synapses):
+        candidates.append(default_dt)
+    base = min(candidates)
+    default_period = _period(default_dt, base, "the default clock", network_name)
+    if default_period > 1:
+        on_default = [s.name for s in synapses if _on_default_clock(s)]
+        if on_default:
+            raise NotImplementedError(
+                f"Network '{network_name}': Synapses {on_default} integrate on the default "
+                f"clock (dt = {default_dt * 1e3:g} ms), which is slower than the run's smallest "
+                f"dt ({base * 1e3:g} ms); distsim supports this when the default clock has "
+                "the smallest dt")
+    periods = {}
+    for group in groups:
+        period = _period(dt_of[id(group)], base, f"NeuronGroup '{group.name}'", network_name)
+        if period > 1:
+            periods[id(group)] = period
+    default_used = any(abs(dt - default_dt) <= _TOLERANCE * default_dt
+                       for dt in dt_of.values()) or any(_on_default_clock(s) for s in synapses)
+    return RunClocks(base, periods, default_period, default_used)
+
+
+def _on_default_clock(synapses) -> bool:
+    """Whether a Synapses has code on its own clock, the default clock:
+    clock-driven equations, or summed variables onto other Synapses."""
+    return synapses._clock_driven_equations is not None or \
+        (bool(synapses._summed) and isinstance(synapses.target, SynapsesAsGroup))
+
+
+def _distinct(dts):
+    found = []
+    for dt in sorted(dts):
+        if not found or abs(dt - found[-1]) > _TOLERANCE * found[-1]:
+            found.append(dt)
+    return found
+
+
+def _period(dt: float, base: float, owner: str, network_name: str) -> int:
+    ratio = dt / base
+    period = int(round(ratio))
+    if period < 1 or abs(ratio - period) > _TOLERANCE * ratio:
+        raise NotImplementedError(
+            f"Network '{network_name}': {owner} has dt = {dt * 1e3:g} ms, which is not a whole "
+            f"multiple of the run's smallest dt ({base * 1e3:g} ms). distsim runs groups on "
+            "different clocks when every dt is a multiple of the smallest; choose such dts")
+    return period
+
+
+def check_supported(clocks: RunClocks, pathways, poisson_inputs, rate_monitors,
+                    network_name: str) -> None:
+    """Clear errors for what distsim does not run on a slower clock."""
+    if not clocks.periods:
+        return
+    for pathway in pathways:
+        prepost = getattr(pathway, "prepost", "pre")  # (additive pathways are 'pre')
+        group = pathway.synapses.source if prepost == "pre" else pathway.synapses.target
+        root = getattr(group, "parent", group)
+        if clocks.period_of(root) > 1:
+            raise NotImplementedError(
+                f"Network '{network_name}': Synapses '{pathway.synapses.name}' has a "
+                f"'{prepost}' pathway whose spikes come from '{root.name}', which runs "
+                "on a slower clock than the run's smallest dt; distsim supports pathways "
+                "from groups on the smallest dt only (give the groups the same dt)")
+    for owner, group, kind in [(p, p.target, "PoissonInput") for p in poisson_inputs] + \
+            [(m, m.source, "PopulationRateMonitor") for m in rate_monitors]:
+        root = getattr(group, "parent", group)
+        if clocks.period_of(root) > 1:
+            raise NotImplementedError(
+                f"Network '{network_name}': {kind} '{owner.name}' of '{root.name}', which runs "
+                "on a slower clock than the run's smallest dt, is not supported (give the "
+                "groups the same dt)")
+
+
+def assign_periods(schedule, clocks: RunClocks) -> None:
+    """Give each code object of the run its ``period`` (in base steps) and
+    its ``own_dt`` (seconds)."""
+    for code in schedule:
+        period = 1
+        if isinstance(code, _GROUP_CODE):
+            period = clocks.period_of(code.group)
+        elif isinstance(code, SummedVariable):  # onto Synapses: the default clock
+            period = clocks.period_of(code.group) if isinstance(code.group, NeuronGroup) \
+                else clocks.default_period
+        elif isinstance(code, ClockDrivenUpdate) or getattr(code, "on_default_clock", False):
+            period = clocks.default_period
+        code.period = period
+        code.own_dt = clocks.base_dt * period
+
+
+def periodic(code, run):
+    """``run`` (``code``'s) as the Python loop calls it: at the steps of the
+    code's clock, with that clock's step number and dt (a group on a slower
+    clock sees its own steps, as in Brian2). Between its steps, a group's
+    threshold and event detectors report nothing (the spike window reads
+    them at every step)."""
+    period, own_dt = getattr(code, "period", 1), getattr(code, "own_dt", None)
+    if period == 1:
+        return run
+    clear = None
+    if isinstance(code, NeuronThreshold):
+        def clear():
+            code.found.count = 0
+    elif isinstance(code, EventDetector):
+        def clear():
+            code.now = code.now[:0]
+
+    def run_when_due(step, t, dt):
+        if step % period == 0:
+            run(step // period, t, own_dt)
+        elif clear is not None:
+            clear()
+    return run_when_due
