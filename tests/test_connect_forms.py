@@ -142,3 +142,55 @@ def test_connect_errors_name_the_object():
         S.connect(p=1.5)
     with pytest.raises(Exception, match="unknown_name"):
         S.connect("i < unknown_name")
+
+
+def _pairs_tested(call):
+    """How many candidate pairs ``call()`` tested one by one."""
+    from distsim.synapses import connect as rules
+    original, tested = rules.bernoulli_candidates, [0]
+
+    def counting(key, n_sources, targets, p):
+        tested[0] += int(n_sources) * len(targets)
+        return original(key, n_sources, targets, p)
+    rules.bernoulli_candidates = counting
+    try:
+        call()
+    finally:
+        rules.bernoulli_candidates = original
+    return tested[0]
+
+
+def index_equality_pairs():
+    """Conditions that set one index equal to an expression of the other
+    side, connected directly (connect.index_equality) and pair by pair (the
+    same condition wrapped in 'or False'), and what they mean: every pair
+    for which the condition holds. Values include fractions, negatives and
+    indices past the group (no synapse for those), and n=2."""
+    results = []
+    source = NeuronGroup(23, "k : 1")
+    target = NeuronGroup(31, "k : 1")
+    source.k = "(i*7) % 37 - 2"            # some past N_post = 31, some negative
+    target.k = "(i*5) % 26 + 0.5*(i % 3 == 0)"  # fractions for every third
+    k_pre, k_post = np.asarray(source.k[:]), np.asarray(target.k[:])
+    for condition, n, meaning in (
+            ("i == k_post", 1, lambda i, j: i == k_post[j]),
+            ("k_post == i", 2, lambda i, j: i == k_post[j]),
+            ("k_pre == j", 1, lambda i, j: k_pre[i] == j),
+            ("j == k_pre + 1", 2, lambda i, j: k_pre[i] + 1 == j)):
+        made, tested = [], []
+        for code in (condition, f"({condition}) or False"):
+            S = Synapses(source, target, "w : 1")
+            tested.append(_pairs_tested(lambda: S.connect(code, n=n)))
+            made.append(pairs(S))
+        assert tested[0] == 0 and tested[1] > 0, (condition, tested)  # solved, not tested
+        expected = [(i, j) for i in range(23) for j in range(31) if meaning(i, j)
+                    for _ in range(n)]
+        results.append((condition, made[0], made[1], expected))
+    return results
+
+
+def test_index_equalities_connect_what_the_condition_means():
+    for condition, direct, pair_by_pair, expected in index_equality_pairs():
+        assert len(expected) > 10, condition
+        assert direct == pair_by_pair, condition  # the same synapses, numbered the same
+        assert sorted(direct) == sorted(expected), condition

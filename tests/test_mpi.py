@@ -184,3 +184,10 @@ def test_a_condition_on_presynaptic_values_with_uneven_chunks_on_each_rank(monke
     S.connect("barrel_pre == barrel_idx_post")
     pairs = set(zip(np.asarray(S.i[:]).tolist(), np.asarray(S.j[:]).tolist()))
     assert pairs == {(i, j) for i in range(12) for j in range(7) if i // 4 == j % 3}
+
+
+def test_index_equalities_connect_the_same_synapses_on_every_rank_count():
+    from test_connect_forms import index_equality_pairs
+    for condition, direct, pair_by_pair, expected in index_equality_pairs():
+        assert direct == pair_by_pair, condition
+        assert sorted(direct) == sorted(expected), condition

@@ -4,6 +4,8 @@ Every random number of a rule is keyed by the target (and the pair), so the
 synapses made do not depend on the number of ranks. No rank ever enumerates
 the pairs of other ranks' targets.
 """
+import ast
+
 import numpy as np
 
 from .._ext import connect as connect_kernels
@@ -27,6 +29,34 @@ def target_chunks(targets, n_sources, p):
     size = max(1, int(PAIRS_PER_CHUNK // expected_per_target))
     for begin in range(0, len(targets), size):
         yield targets[begin:begin + size]
+
+
+def index_equality(condition):
+    """``(index, other)`` for a condition that names one index as equal to
+    an expression, ``'i == k_post'`` or ``'k_pre == j'`` (either side):
+    ``index`` is 'i' or 'j', ``other`` the expression's code. None for any
+    other condition. Such a condition has one source per target ('i') or
+    one target per source ('j'), which the caller can compute directly
+    instead of testing every pair (Brian2's examples connect synapses to
+    astrocytes this way)."""
+    body = condition.tree.body
+    if not (isinstance(body, ast.Compare) and len(body.ops) == 1
+            and isinstance(body.ops[0], ast.Eq)):
+        return None
+    left, right = body.left, body.comparators[0]
+    for index, other in ((left, right), (right, left)):
+        if isinstance(index, ast.Name) and index.id in ("i", "j"):
+            return index.id, ast.unparse(other)
+    return None
+
+
+def equal_indices(values, n_indices):
+    """Where ``values`` (floats) equal an index in [0, n_indices): the mask
+    and those indices (int64), as ``index == value`` is true for them."""
+    values = np.asarray(values, dtype=np.float64)
+    valid = np.isfinite(values) & (values >= 0) & (values < n_indices) & \
+        (values == np.floor(values))
+    return valid, values[valid].astype(np.int64)
 
 
 def pair_uniform(key, sources, targets):

@@ -349,6 +349,10 @@ class Connecting:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         cond_expr, p_expr, p_scalar = rule
         local_targets = self.target.local_indices
+        if cond_expr is not None and p_expr is None and p_scalar == 1.0:
+            solved = self._solve_index_equality(cond_expr, local_targets, run_namespace, owner)
+            if solved is not None:
+                return solved
         found_sources, found_targets = [], []
         for chunk in rules.target_chunks(local_targets, self.source.N, p_scalar):
             sources, targets = rules.bernoulli_candidates(key, self.source.N, chunk, p_scalar)
@@ -367,6 +371,40 @@ class Connecting:
         if not found_sources:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(found_sources), np.concatenate(found_targets)
+
+    def _solve_index_equality(self, cond_expr, local_targets, run_namespace, owner):
+        """This rank's pairs of a condition ``'i == expr'`` (expr of the
+        target) or ``'expr == j'`` (expr of the source) without testing every
+        pair: the pairs for which the condition holds, in the order the pair
+        by pair evaluation gives them (by target). None for other conditions."""
+        found = rules.index_equality(cond_expr)
+        if found is None:
+            return None
+        index, code = found
+        other = Expression(code)
+        if other.random_sites:
+            return None
+        # The other side must not depend on the solved index (nor on the
+        # variables of its group).
+        side = "pre" if index == "i" else "post"
+        for name in other.identifiers:
+            if name == index or (name not in ("i", "j", "N_pre", "N_post")
+                                 and self.resolver.resolve(name).kind == side):
+                return None
+        if index == "i":
+            ns = self._pair_namespace(None, local_targets, run_namespace, other, owner)
+            values = np.broadcast_to(other.evaluate(ns), local_targets.shape)
+            valid, sources = rules.equal_indices(values, self.source.N)
+            return sources, local_targets[valid]
+        all_sources = np.arange(self.source.N, dtype=np.int64)
+        ns = self._pair_namespace(all_sources, None, run_namespace, other, owner)
+        values = np.broadcast_to(other.evaluate(ns), all_sources.shape)
+        valid, targets = rules.equal_indices(values, self.target.N)
+        sources = all_sources[valid]
+        mine = self.target.owns(targets)
+        sources, targets = sources[mine], targets[mine]
+        order = np.argsort(targets, kind="stable")  # by target, as chunks of targets give
+        return sources[order], targets[order]
 
     def _multiply(self, sources, targets, n, run_namespace, owner):
         if isinstance(n, str):
