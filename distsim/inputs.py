@@ -154,11 +154,21 @@ class SpikeGeneratorGroup(NeuronGroup):
     times : Quantity array
     period : Quantity, optional
         Repeat the pattern with this period (0: no repetition).
+    time_bins : {'brian2', 'nearest'}, optional
+        How a time between two steps is binned (a distsim extension):
+        'brian2' (default), the step that contains it, as Brian2 bins it
+        (time plus dt/1000, truncated); 'nearest', the nearest step (the
+        SONATA and PyNN front-ends: closest to NEURON's and NEST's exact
+        event times).
     """
 
     def __init__(self, N, indices, times, period=0 * second, name="spikegeneratorgroup*",
-                 sorted=False, when="thresholds", order=0):
+                 sorted=False, when="thresholds", order=0, time_bins="brian2"):
+        if time_bins not in ("brian2", "nearest"):
+            raise ValueError(f"SpikeGeneratorGroup: time_bins must be 'brian2' or 'nearest', "
+                             f"got {time_bins!r}")
         super().__init__(N, "", name=name)
+        object.__setattr__(self, "time_bins", time_bins)
         self.set_spikes(indices, times, period)
 
     def set_spikes(self, indices, times, period=0 * second, sorted=False):
@@ -183,7 +193,10 @@ class SpikeGeneratorGroup(NeuronGroup):
         super().before_run(run_namespace, clock)
         owner = f"SpikeGeneratorGroup '{self.name}'"
         dt = clock.dt_
-        steps = np.rint(self._spike_times / dt).astype(np.int64)
+        # Brian2's time bins: shifted by a thousandth of dt, then truncated
+        # (a spike in the second half of a step stays in it).
+        steps = np.floor((self._spike_times + 1e-3 * dt) / dt).astype(np.int64) \
+            if self.time_bins == "brian2" else np.rint(self._spike_times / dt).astype(np.int64)
         self._period_steps = int(round(self._period / dt)) if self._period else 0
         if self._period_steps and np.any(steps >= self._period_steps):
             raise ValueError(f"{owner}: spike times must be shorter than the period")

@@ -660,3 +660,28 @@ def test_coefficients_written_by_other_synapses_are_read_at_every_step(target):
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     for key in ("Gam", "G_A", "spike_t"):
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+def test_spike_generator_times_between_steps_fall_in_brian2s_bins():
+    # Before: rounded to the nearest step (0.06 ms went to step 1, 1.26 ms
+    # to 13); Brian2 truncates after a shift of dt/1000.
+    reference, ours = run_both("spike_generator_off_the_grid")
+    assert len(reference["spike_i"]) == 21 and reference["spike_t"][0] == 0.0
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-12)
+    assert np.allclose(ours["v"], reference["v"], rtol=1e-12, atol=1e-15)
+
+
+def test_spike_generator_nearest_bins_for_the_front_ends():
+    # SONATA and PyNN inputs keep the nearest step (closest to NEURON's and
+    # NEST's exact event times); anything else is refused.
+    distsim.start_scope()
+    times = [0.06, 0.149, 1.26] * distsim.ms
+    near = distsim.SpikeGeneratorGroup(3, [0, 1, 2], times, time_bins="nearest")
+    binned = distsim.SpikeGeneratorGroup(3, [0, 1, 2], times)
+    spikes = [distsim.SpikeMonitor(near), distsim.SpikeMonitor(binned)]
+    distsim.run(2 * distsim.ms)
+    assert np.allclose(spikes[0].t_, [0.1e-3, 0.1e-3, 1.3e-3])
+    assert np.allclose(spikes[1].t_, [0.0, 0.1e-3, 1.2e-3])
+    with pytest.raises(ValueError, match="time_bins"):
+        distsim.SpikeGeneratorGroup(1, [0], [1] * distsim.ms, time_bins="up")

@@ -122,7 +122,8 @@ class Population(_EmptyIdsMixin, _ParameterAccess, common.Population):
         if "spike_times" in celltype.default_parameters:
             self._spike_times = [np.empty(0)] * self.size
             self.group = SpikeGeneratorGroup(self.size, np.empty(0, dtype=np.int64),
-                                             np.empty(0) * second, name=name + "*")
+                                             np.empty(0) * second, name=name + "*",
+                                             time_bins="nearest")
         else:
             self.group = NeuronGroup(self.size, celltype.model(), method=celltype.method,
                                      threshold=celltype.threshold, reset=celltype.reset,

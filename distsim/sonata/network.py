@@ -82,7 +82,8 @@ class SonataNetwork:
                 models = {types[t].get("model_type") for t in np.unique(type_ids)}
                 if models == {"virtual"}:
                     self.populations[name] = SpikeGeneratorGroup(
-                        len(type_ids), np.empty(0, np.int64), np.empty(0) * second, name=name)
+                        len(type_ids), np.empty(0, np.int64), np.empty(0) * second, name=name,
+                        time_bins="nearest")  # events nearest NEURON's exact times
                     continue
                 templates = {types[t].get("model_template") for t in np.unique(type_ids)}
                 if len(templates) != 1 or "virtual" in models:

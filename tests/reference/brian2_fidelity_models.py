@@ -510,6 +510,24 @@ def coefficients_written_by_other_synapses(sim):
                 spike_t=np.asarray(spikes.t_))
 
 
+def spike_generator_off_the_grid(sim):
+    """SpikeGeneratorGroup times between time steps (Maass et al. 2002 draws
+    Poisson times): Brian2 puts a spike in the step that contains it (its
+    time plus a thousandth of dt, truncated), also with a period."""
+    ms = sim.ms
+    times = np.array([0.06, 0.149, 0.31, 1.26, 1.95, 2.5499, 3.0, 4.97]) * ms
+    indices = np.array([0, 1, 0, 1, 2, 0, 2, 1])
+    stim = sim.SpikeGeneratorGroup(3, indices, times, period=6 * ms)
+    G = sim.NeuronGroup(3, "dv/dt = -v/(3*ms) : 1", method="exact")
+    S = sim.Synapses(stim, G, on_pre="v_post += 1")
+    S.connect(j="i")
+    spikes = sim.SpikeMonitor(stim)
+    mon = sim.StateMonitor(G, "v", record=True)
+    sim.run(14 * ms)
+    return dict(spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_),
+                v=np.asarray(mon.v))
+
+
 def neighbour_subexpressions(sim):
     """Synaptic code reading subexpressions of the source and target groups
     (Tetzlaff et al. 2015: ``F_pre*F_post`` in a clock-driven weight,
@@ -691,6 +709,7 @@ MODELS = {
     "group_clock": group_clock,
     "groups_on_different_clocks": groups_on_different_clocks,
     "coefficients_written_by_other_synapses": coefficients_written_by_other_synapses,
+    "spike_generator_off_the_grid": spike_generator_off_the_grid,
     "synapse_monitor_of_neuron_variables": synapse_monitor_of_neuron_variables,
     "linked_variables": linked_variables,
     "timed_array_in_equations": timed_array_in_equations,
