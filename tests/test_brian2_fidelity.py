@@ -635,8 +635,8 @@ def test_what_distsim_does_not_run_on_a_slower_clock_is_a_clear_error():
                                  method="exact")
             S.connect()
             match = "default clock"
-        elif case == "pathway":
-            S = distsim.Synapses(slow, fast, on_pre="v_post += 0.1")
+        elif case == "pathway":  # (delays of whole slow steps are fine)
+            S = distsim.Synapses(slow, fast, on_pre="v_post += 0.1", delay=1.5 * ms)
             S.connect()
             match = "pathway whose spikes come from 'slow'"
         elif case == "poisson":
@@ -685,3 +685,24 @@ def test_spike_generator_nearest_bins_for_the_front_ends():
     assert np.allclose(spikes[1].t_, [0.0, 0.1e-3, 1.2e-3])
     with pytest.raises(ValueError, match="time_bins"):
         distsim.SpikeGeneratorGroup(1, [0], [1] * distsim.ms, time_bins="up")
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_synapses_keep_the_default_clock_beside_a_group_with_its_own_dt(target):
+    # Before: the run took the group's dt for everything, and the synapses'
+    # trace was integrated every 0.5 ms instead of Brian2's 0.1 ms.
+    reference, ours = run_both_on_target("synapses_on_the_default_clock", target)
+    assert len(reference["spike_i"]) >= 8 and np.ptp(reference["tr"]) > 0.5
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    for key in ("v", "I_syn", "tr", "t", "tr_t", "spike_t"):
+        assert ours[key].shape == reference[key].shape, key
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_synapses_on_the_default_clock_are_the_same_on_every_rank_count(tmp_path, ranks):
+    ours = run_on_ranks("synapses_on_the_default_clock", ranks, tmp_path)
+    reference = dict(np.load(os.path.join(HERE, "brian2_synapses_on_the_default_clock.npz")))
+    assert np.array_equal(ours["spike_i"], reference["spike_i"])
+    for key in ("v", "I_syn", "tr", "spike_t"):
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key

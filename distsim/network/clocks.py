@@ -13,22 +13,25 @@ smallest. Which clock an object follows is Brian2's (``core/network.py``,
 - a Synapses' clock-driven equations: the Synapses' clock, the default clock;
 - a StateMonitor: its source's clock, unless given ``dt``;
 - a network operation: the default clock, unless given ``dt``;
-- the spike window, ring buffers and pathways of a faster group: every base
-  step (spikes happen at steps of the smallest dt).
+- the spike window, ring buffers and pathways: every base step (spikes
+  happen at steps of the smallest dt; a slower group's at its own steps).
 
 What distsim does not run on another clock than the base clock is a clear
-error naming the object: pathways whose spikes come from a slower group (their
-delays would be rounded to the slower clock in Brian2), PoissonInput onto a
-slower group and PopulationRateMonitors of one. In the compiled step loop an
+error naming the object: pathways whose spikes come from a slower group with
+delays that are not whole steps of its clock (Brian2 rounds them to it),
+PoissonInput onto a slower group and PopulationRateMonitors of one. In the compiled step loop an
 operation on a slower clock is wrapped in a ``PeriodicOp`` (ext/step_loop.pyx);
 the Python loop calls `periodic`'s wrapper: the same steps either way.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..groups import NeuronGroup
 from ..groups.events import EventDetector, EventOperation
 from ..groups.neuron_code import NeuronReset, NeuronStateUpdate, NeuronThreshold
 from ..groups.regular import RegularOperation
+from ..parallel import get_comm
 from ..synapses.as_group import SynapsesAsGroup
 from ..synapses.dynamics import ClockDrivenUpdate, SummedVariable
 
@@ -60,21 +63,19 @@ class RunClocks:
 def run_clocks(network_name: str, groups, synapses, default_dt: float) -> RunClocks:
     """The clocks of a run of ``groups`` (NeuronGroups) and ``synapses``.
 
-    With one dt for all groups (the usual case), that dt is the run's, as
-    before multiple clocks existed. With several, the base is the smallest
-    of them (and of the default clock's, if Synapses integrate clock-driven
-    equations on it); a dt that is not a whole multiple of it is an error."""
+    With one dt for all groups (the usual case) and no synaptic code on the
+    default clock, that dt is the run's. Otherwise the base is the smallest
+    of the groups' dts and the default clock's (where Synapses integrate
+    clock-driven equations on it, as Brian2's Synapses do); a dt that is not
+    a whole multiple of it is an error."""
     dt_of = {id(g): (g.own_dt if g.own_dt is not None else default_dt) for g in groups}
-    distinct = _distinct(dt_of.values())
+    on_default = [s.name for s in synapses if _on_default_clock(s)]
+    distinct = _distinct(list(dt_of.values()) + ([default_dt] if on_default else []))
     if len(distinct) <= 1:
         return RunClocks(distinct[0] if distinct else default_dt, {}, 1)
-    candidates = list(distinct)
-    if any(_on_default_clock(s) for s in synapses):
-        candidates.append(default_dt)
-    base = min(candidates)
+    base = distinct[0]
     default_period = _period(default_dt, base, "the default clock", network_name)
     if default_period > 1:
-        on_default = [s.name for s in synapses if _on_default_clock(s)]
         if on_default:
             raise NotImplementedError(
                 f"Network '{network_name}': Synapses {on_default} integrate on the default "
@@ -86,8 +87,8 @@ def run_clocks(network_name: str, groups, synapses, default_dt: float) -> RunClo
         period = _period(dt_of[id(group)], base, f"NeuronGroup '{group.name}'", network_name)
         if period > 1:
             periods[id(group)] = period
-    default_used = any(abs(dt - default_dt) <= _TOLERANCE * default_dt
-                       for dt in dt_of.values()) or any(_on_default_clock(s) for s in synapses)
+    default_used = bool(on_default) or any(abs(dt - default_dt) <= _TOLERANCE * default_dt
+                                           for dt in dt_of.values())
     return RunClocks(base, periods, default_period, default_used)
 
 
@@ -126,12 +127,17 @@ def check_supported(clocks: RunClocks, pathways, poisson_inputs, rate_monitors,
         prepost = getattr(pathway, "prepost", "pre")  # (additive pathways are 'pre')
         group = pathway.synapses.source if prepost == "pre" else pathway.synapses.target
         root = getattr(group, "parent", group)
-        if clocks.period_of(root) > 1:
+        period = clocks.period_of(root)
+        # Its spikes come at the slower clock's steps; with delays that are
+        # whole steps of that clock, events arrive at those steps, as on
+        # Brian2's pathway, which runs on that clock. Collective.
+        if period > 1 and _delays_off_the_clock(pathway, period):
             raise NotImplementedError(
                 f"Network '{network_name}': Synapses '{pathway.synapses.name}' has a "
-                f"'{prepost}' pathway whose spikes come from '{root.name}', which runs "
-                "on a slower clock than the run's smallest dt; distsim supports pathways "
-                "from groups on the smallest dt only (give the groups the same dt)")
+                f"'{prepost}' pathway whose spikes come from '{root.name}', which runs on a "
+                f"clock {period} times slower than the run's smallest dt, with delays that are "
+                "not whole steps of that clock (Brian2 rounds them to it); give delays that "
+                "are multiples of its dt, or the groups the same dt")
     for owner, group, kind in [(p, p.target, "PoissonInput") for p in poisson_inputs] + \
             [(m, m.source, "PopulationRateMonitor") for m in rate_monitors]:
         root = getattr(group, "parent", group)
@@ -140,6 +146,16 @@ def check_supported(clocks: RunClocks, pathways, poisson_inputs, rate_monitors,
                 f"Network '{network_name}': {kind} '{owner.name}' of '{root.name}', which runs "
                 "on a slower clock than the run's smallest dt, is not supported (give the "
                 "groups the same dt)")
+
+
+def _delays_off_the_clock(pathway, period: int) -> bool:
+    """Whether some synapse of the pathway, on any rank, has a delay that is
+    not a multiple of ``period`` steps. Collective."""
+    store = pathway.synapses.store
+    delays = store.delay_steps if not hasattr(pathway, "delay_variable") else \
+        pathway.synapses.delay_steps(pathway.delay_variable)
+    local = bool(len(store) and np.any(np.asarray(delays) % period))
+    return get_comm().allreduce(int(local)) > 0  # (a sum: ranks with such delays)
 
 
 def assign_periods(schedule, clocks: RunClocks) -> None:

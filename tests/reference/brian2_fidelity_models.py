@@ -510,6 +510,27 @@ def coefficients_written_by_other_synapses(sim):
                 spike_t=np.asarray(spikes.t_))
 
 
+def synapses_on_the_default_clock(sim):
+    """A group with its own dt (0.5 ms) and Synapses whose clock-driven
+    trace runs on the default clock (0.1 ms), summed into the group on the
+    group's clock: the Synapses keep Brian2's clock, not the group's."""
+    ms = sim.ms
+    G = sim.NeuronGroup(3, """dv/dt = (1.2 + 0.1*i + I_syn - v)/(6*ms) : 1
+                              I_syn : 1""", threshold="v > 1", reset="v = 0",
+                        method="euler", dt=0.5 * ms)
+    S = sim.Synapses(G, G, """dtr/dt = -tr/(2*ms) + 0.3/ms*sin(2*pi*t/(1.3*ms))**2 : 1 (clock-driven)
+                              I_syn_post = 0.1*tr : 1 (summed)""", on_pre="tr += 1",
+                     method="euler")
+    S.connect("i != j")
+    mon = sim.StateMonitor(G, ["v", "I_syn"], record=True)
+    trace = sim.StateMonitor(S, "tr", record=[0, 3], dt=0.1 * ms)
+    spikes = sim.SpikeMonitor(G)
+    sim.run(30 * ms)
+    return dict(v=np.asarray(mon.v), I_syn=np.asarray(mon.I_syn), tr=np.asarray(trace.tr),
+                t=np.asarray(mon.t_), tr_t=np.asarray(trace.t_), spike_i=np.asarray(spikes.i),
+                spike_t=np.asarray(spikes.t_))
+
+
 def spike_generator_off_the_grid(sim):
     """SpikeGeneratorGroup times between time steps (Maass et al. 2002 draws
     Poisson times): Brian2 puts a spike in the step that contains it (its
@@ -710,6 +731,7 @@ MODELS = {
     "groups_on_different_clocks": groups_on_different_clocks,
     "coefficients_written_by_other_synapses": coefficients_written_by_other_synapses,
     "spike_generator_off_the_grid": spike_generator_off_the_grid,
+    "synapses_on_the_default_clock": synapses_on_the_default_clock,
     "synapse_monitor_of_neuron_variables": synapse_monitor_of_neuron_variables,
     "linked_variables": linked_variables,
     "timed_array_in_equations": timed_array_in_equations,
