@@ -407,8 +407,13 @@ def exact_update_kernel(updater, constants, resolve):
     names = _Names()
     name_of = _neuron_names(names, constants, resolve)
     n = len(updater.variables)
-    body = [f"b_{k} = {translate(Expression(code), name_of, array_of=names.fixed)}"
-            for k, code in enumerate(updater.b_codes)]
+    body = []
+    for k, code in enumerate(updater.b_codes):
+        try:
+            expression = Expression(code)
+        except Exception as exc:  # sympy's printing of a form the kernels do not know
+            raise Untranslatable(f"constant term '{code}'") from exc
+        body.append(f"b_{k} = {translate(expression, name_of, array_of=names.fixed)}")
     body += [f"x_{k} = {names.array(f's_{name}', name, 'element')}"
              for k, name in enumerate(updater.variables)]
 
