@@ -432,7 +432,7 @@ def exact_update_kernel(updater, constants, resolve):
                                       for l in range(n)]
             lines.append(f"{names.array(f's_{name}', name, 'element')} = {' + '.join(terms)}")
         return lines
-    if updater._frozen:
+    if propagators[False] is not propagators[True]:  # variables held while refractory
         body += ["if not_refractory[element] == 0:"] + _indented(assignments(False), 1) + \
             ["else:"] + _indented(assignments(True), 1)
     else:

@@ -268,7 +268,8 @@ class ExactUpdater(_Updater):
         ``{True: (E, P), False: (E, P)}`` for free and held elements (held:
         rows of '(unless refractory)' variables frozen, their b ignored),
         ``x' = E x + P b``. E and P are (K, K) when shared, (elements, K, K)
-        when per element; contiguous float64. None before a prepare."""
+        when per element; contiguous float64; the held pair is the free
+        pair itself when no variable is held. None before a prepare."""
         cache = self.__dict__.get("_propagator_cache", {})
         if True not in cache:
             return None

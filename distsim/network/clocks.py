@@ -32,7 +32,6 @@ from ..groups.events import EventDetector, EventOperation
 from ..groups.neuron_code import NeuronReset, NeuronStateUpdate, NeuronThreshold
 from ..groups.regular import RegularOperation
 from ..parallel import get_comm
-from ..synapses.as_group import SynapsesAsGroup
 from ..synapses.dynamics import ClockDrivenUpdate, SummedVariable
 
 #: Relative tolerance for "a whole multiple of the smallest dt".
@@ -69,7 +68,7 @@ def run_clocks(network_name: str, groups, synapses, default_dt: float) -> RunClo
     clock-driven equations on it, as Brian2's Synapses do); a dt that is not
     a whole multiple of it is an error."""
     dt_of = {id(g): (g.own_dt if g.own_dt is not None else default_dt) for g in groups}
-    on_default = [s.name for s in synapses if _on_default_clock(s)]
+    on_default = [s.name for s in synapses if s.runs_on_own_clock]
     distinct = _distinct(list(dt_of.values()) + ([default_dt] if on_default else []))
     if len(distinct) <= 1:
         return RunClocks(distinct[0] if distinct else default_dt, {}, 1)
@@ -90,13 +89,6 @@ def run_clocks(network_name: str, groups, synapses, default_dt: float) -> RunClo
     default_used = bool(on_default) or any(abs(dt - default_dt) <= _TOLERANCE * default_dt
                                            for dt in dt_of.values())
     return RunClocks(base, periods, default_period, default_used)
-
-
-def _on_default_clock(synapses) -> bool:
-    """Whether a Synapses has code on its own clock, the default clock:
-    clock-driven equations, or summed variables onto other Synapses."""
-    return synapses._clock_driven_equations is not None or \
-        (bool(synapses._summed) and isinstance(synapses.target, SynapsesAsGroup))
 
 
 def _distinct(dts):

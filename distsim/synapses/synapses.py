@@ -384,6 +384,14 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                     written.add((root, variable))
         return written
 
+    @property
+    def runs_on_own_clock(self) -> bool:
+        """Whether it has code on its own clock (Brian2's: the default
+        clock): clock-driven equations, or summed variables onto other
+        Synapses (network/clocks.py)."""
+        return self._clock_driven_equations is not None or \
+            (bool(self._summed) and isinstance(self.target, SynapsesAsGroup))
+
     def written_synapse_variables(self):
         """Per-synapse variables that the pathways change during a run."""
         return {name for pathway in self._pathway_objects.values()
