@@ -5,12 +5,14 @@ the spikes are identical (a refactoring must not change them).
     python benchmarks/before_after.py --before /tmp/before --after . \\
         --model mc1 --ranks 2 --repeats 3 --label "architecture (issue 12)"
 
-Runs the model's example script (examples/microcircuit.py or examples/cuba.py)
-from each tree in turn (before, after, before, after, ...: the machine's
-drift hits both), each under ``mpirun -n RANKS`` with the tree first on
+The two may be one tree run with different environments (``--before-env
+DISTSIM_MALLOC=system``: a setting's effect). Runs the model's example script
+(examples/microcircuit.py, cuba.py or stdp.py) from each tree in turn (before,
+after, before, after, ...: the machine's drift hits both), each under ``mpirun -n RANKS`` with the tree first on
 PYTHONPATH (its Cython extensions must be built in place: ``python setup.py
-build_ext --inplace``). Reports medians and the after/before ratio, and
-appends a table to benchmarks/results/before_after.md.
+build_ext --inplace``). Reports medians and the after/before ratio (and the
+largest rank's peak memory where the script prints it), and appends a table
+to benchmarks/results/before_after.md.
 """
 import argparse
 import os
@@ -30,13 +32,16 @@ MODELS = {  # name -> (script, arguments)
     "mc1": ("examples/microcircuit.py", ["--scale", "1", "--duration", "1"]),
     "mc0.1": ("examples/microcircuit.py", ["--scale", "0.1", "--duration", "1"]),
     "cuba": ("examples/cuba.py", ["--duration", "2"]),
+    "stdp1000": ("examples/stdp.py", ["--duration", "2", "--targets", "1000"]),
     "overhead": ("benchmarks/step_overhead.py", ["--duration", "2"]),
 }
 
 
-def run_once(tree, model, ranks, output):
+def run_once(tree, model, ranks, output, settings=()):
+    """(build s, simulate s, largest rank's peak GiB or nan) of one run."""
     script, arguments = MODELS[model]
-    env = dict(os.environ, PYTHONPATH=os.path.abspath(tree), OMP_NUM_THREADS="1",
+    env = dict(os.environ, **dict(setting.split("=", 1) for setting in settings))
+    env.update(PYTHONPATH=os.path.abspath(tree), OMP_NUM_THREADS="1",
                OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_mpi_yield_when_idle="1")
     command = ["timeout", "1800", "mpirun", "-n", str(ranks), sys.executable,
@@ -47,7 +52,9 @@ def run_once(tree, model, ranks, output):
     if not os.path.exists(output):  # a benchmark without a results file
         open(output, "w").close()
     found = re.search(r"build ([\d.]+) s, simulate ([\d.]+) s", result.stdout)
-    return float(found.group(1)), float(found.group(2))
+    peaks = re.search(r"peak memory per rank: ([\d., ]+) GiB", result.stdout)
+    peak = max(map(float, peaks.group(1).split(","))) if peaks else float("nan")
+    return float(found.group(1)), float(found.group(2)), peak
 
 
 def spikes(filename):
@@ -72,6 +79,9 @@ def main():
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--label", default="")
+    for which in ("before", "after"):
+        parser.add_argument(f"--{which}-env", action="append", default=[], metavar="NAME=VALUE",
+                            help=f"an environment variable for the {which} runs")
     args = parser.parse_args()
     times = {"before": [], "after": []}
     files = {}
@@ -80,27 +90,30 @@ def main():
             for which in ("before", "after"):
                 output = os.path.join(tmp, f"{which}{repeat}.h5")
                 times[which].append(run_once(getattr(args, which), args.model, args.ranks,
-                                             output))
+                                             output, getattr(args, f"{which}_env")))
                 files.setdefault(which, output)
                 print(which, repeat, times[which][-1], flush=True)
         before, after = spikes(files["before"]), spikes(files["after"])
         identical = ("yes" if same_spikes(before, after) else "NO") if before or after \
             else "n/a (no results file)"
-    median = {which: [statistics.median(t[k] for t in times[which]) for k in (0, 1)]
+    median = {which: [statistics.median(t[k] for t in times[which]) for k in (0, 1, 2)]
               for which in times}
-    ratio = [median["after"][k] / median["before"][k] for k in (0, 1)]
+    ratio = [median["after"][k] / median["before"][k] for k in (0, 1, 2)]
+    peak = ("-" if np.isnan(median["before"][2]) else
+            f"{median['before'][2]:.2f} / {median['after'][2]:.2f}")
     row = (f"| {args.label} | {args.model} | {args.ranks} | {args.repeats} | "
            f"{median['before'][0]:.1f} / {median['after'][0]:.1f} ({ratio[0]:.3f}) | "
            f"{median['before'][1]:.1f} / {median['after'][1]:.1f} ({ratio[1]:.3f}) | "
-           f"{identical} |")
+           f"{peak} | {identical} |")
     print(row)
     append_row(os.path.join(HERE, "results", "before_after.md"),
                "# Before and after a change, side by side\n\n"
                f"Machine: {machine()}. `benchmarks/before_after.py`: the two versions run "
                "alternately in one sitting; medians (seconds), after/before in brackets.\n\n"
                "| change | model | ranks | runs each | build s before / after | "
-               "simulate s before / after | identical spikes |\n"
-               "|---|---|---|---|---|---|---|\n", row)
+               "simulate s before / after | peak GiB (largest rank) before / after | "
+               "identical spikes |\n"
+               "|---|---|---|---|---|---|---|---|\n", row)
 
 
 if __name__ == "__main__":

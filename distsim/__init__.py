@@ -13,6 +13,10 @@ __version__ = "0.1.0"
 # Before anything can start MPI (mpi4py, parallel h5py).
 from .parallel.startup import prepare_environment as _prepare_environment
 _prepare_environment()
+# Before the network's large temporaries: freed memory stays in the process
+# (parallel/allocator.py says why; DISTSIM_MALLOC=system opts out).
+from .parallel.allocator import keep_freed_memory as _keep_freed_memory
+_keep_freed_memory()
 
 # First what Brian2's star import takes from pylab (numpy's and pyplot's
 # names: utils/pylab_names.py); distsim's own names below win.

@@ -15,7 +15,8 @@ import numpy as np
 
 from distsim import *
 from distsim.network import magic_network
-from distsim.parallel import rank, size
+from distsim.parallel import get_comm, rank, size
+from distsim.utils.memory import peak_rss_bytes
 
 # --- model facts (../shared/reference/microcircuit.md) -----------------------
 l_name = ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"]
@@ -123,6 +124,8 @@ def main():
     write_start = time.perf_counter()
     save(args.output)
     write_time = time.perf_counter() - write_start
+    # Collective: every rank's peak resident memory, to rank 0.
+    peaks = get_comm().gather(peak_rss_bytes(), root=0)
 
     if rank() == 0:
         print(f"\nPotjans-Diesmann microcircuit, scale {args.scale:g}: {sum(n_layer)} neurons, "
@@ -137,6 +140,8 @@ def main():
             print(f"(no rate table: the run is not longer than the {args.transient:g} s transient)")
         print(f"build {build_time:.1f} s, simulate {sim_time:.1f} s "
               f"(real-time factor {sim_time / max(args.duration, 1e-12):.1f}), write {write_time:.1f} s")
+        print("peak memory per rank: " + ", ".join(f"{peak / 2**30:.2f}" for peak in peaks)
+              + " GiB")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ parser.add_argument("--output", default="stdp.h5")
 parser.add_argument("--report", default=None, help="'text' to print progress")
 args = parser.parse_args()
 seed(args.seed)
+build_started = time.perf_counter()
 
 N = 1000
 taum = 10*ms
@@ -65,6 +66,10 @@ s_mon = SpikeMonitor(neurons)
 started = time.perf_counter()
 run(args.duration * second, report=args.report, output=args.output)
 elapsed = time.perf_counter() - started
+# The synapses are built when the run starts: that is build time.
+from distsim.network import magic_network  # noqa: E402
+build_time = started - build_started + magic_network.wall_times["prepare"]
+simulate_time = magic_network.wall_times["simulate"]
 save(args.output)
 
 weights = np.asarray(S.w[:, 0]) / gmax  # the first target's 1000 weights
@@ -75,5 +80,6 @@ if rank() == 0:
     print(f"STDP on {size()} rank(s): {N} inputs x {args.targets} targets, "
           f"{s_mon.num_spikes / args.targets / args.duration:.1f} Hz per target, "
           f"simulated in {elapsed:.1f} s")
+    print(f"build {build_time:.2f} s, simulate {simulate_time:.2f} s")
     print(f"weights / gmax of target 0: {100 * low:.0f}% below 0.1, {100 * high:.0f}% above "
           f"0.9, mean {weights.mean():.2f} (started uniform on [0, 1])")

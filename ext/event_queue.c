@@ -2120,7 +2120,7 @@ struct __pyx_t_7step_op_Exchange {
 };
 struct __pyx_t_7distsim_4_ext_11event_queue_Positions;
 
-/* "ext/event_queue.pyx":27
+/* "ext/event_queue.pyx":30
  * 
  * 
  * cdef struct Positions:             # <<<<<<<<<<<<<<
@@ -2133,7 +2133,7 @@ struct __pyx_t_7distsim_4_ext_11event_queue_Positions {
   Py_ssize_t capacity;
 };
 
-/* "ext/event_queue.pyx":50
+/* "ext/event_queue.pyx":53
  * 
  * 
  * cdef class EventQueue:             # <<<<<<<<<<<<<<
@@ -2157,6 +2157,7 @@ struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue {
   __pyx_t_7step_op_StepOp op;
   __pyx_t_7step_op_EventSink sink;
   PyObject *keep_alive;
+  int store_order;
 };
 
 
@@ -3969,7 +3970,7 @@ static const char __pyx_k_Cannot_transpose_memoryview_with[] = "Cannot transpose
 static const char __pyx_k_Empty_shape_tuple_for_cython_arr[] = "Empty shape tuple for cython.array";
 static const char __pyx_k_Indirect_dimensions_not_supporte[] = "Indirect dimensions not supported";
 static const char __pyx_k_Out_of_bounds_on_buffer_access_a[] = "Out of bounds on buffer access (axis %zd)";
-static const char __pyx_k_The_event_queue_of_a_synaptic_pa[] = "The event queue of a synaptic pathway, for the compiled step loop.\n\nA spike queues the store positions of its synapses at their arrival steps\n(spike step + the synapse\047s delay): presynaptic spikes through the rows of\nthe store (by source), postsynaptic ones through the synapses grouped by\ntarget. At each step the positions that arrive are sorted into store order\n(as synapses/pathways.py\047s ``run`` sorts them) and handed, in a SpikeSlot,\nto the pathway\047s generated kernel (its ``Bound`` operation). A synapse has\nat most one event per step and pathway, so the slot has room for all of the\nrank\047s synapses.\n\nThe Python side (synapses/pathways.py) decides when a pathway can run here\nand moves the events in flight between this queue and its own ``pending``\nat the start and end of a compiled run.\n";
+static const char __pyx_k_The_event_queue_of_a_synaptic_pa[] = "The event queue of a synaptic pathway, for the compiled step loop.\n\nA spike queues the store positions of its synapses at their arrival steps\n(spike step + the synapse\047s delay): presynaptic spikes through the rows of\nthe store (by source), postsynaptic ones through the synapses grouped by\ntarget. At each step the positions that arrive are sorted into store order\n(as synapses/pathways.py\047s ``run`` sorts them) where the order can change a\nresult (the kernel writes neurons\047 variables: a sum\047s rounding, the last\nwrite wins), and handed, in a SpikeSlot, to the pathway\047s generated kernel\n(its ``Bound`` operation). A synapse has\nat most one event per step and pathway, so the slot has room for all of the\nrank\047s synapses.\n\nThe Python side (synapses/pathways.py) decides when a pathway can run here\nand moves the events in flight between this queue and its own ``pending``\nat the start and end of a compiled run.\n";
 static const char __pyx_k_Unable_to_convert_item_to_object[] = "Unable to convert item to object";
 static const char __pyx_k_got_differing_extents_in_dimensi[] = "got differing extents in dimension %d (got %zd and %zd)";
 /* #### Code section: decls ### */
@@ -4014,7 +4015,7 @@ static void __pyx_memoryviewslice___pyx_pf_15View_dot_MemoryView_16_memoryviewsl
 static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
-static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes); /* proto */
+static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes, int __pyx_v_store_order); /* proto */
 static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self); /* proto */
@@ -4207,7 +4208,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[4];
     PyObject *__pyx_codeobj_tab[8];
-    PyObject *__pyx_string_tab[156];
+    PyObject *__pyx_string_tab[157];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4393,26 +4394,27 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_step_op __pyx_string_tab[133]
 #define __pyx_n_u_steps __pyx_string_tab[134]
 #define __pyx_n_u_stop __pyx_string_tab[135]
-#define __pyx_n_u_struct __pyx_string_tab[136]
-#define __pyx_n_u_take_all __pyx_string_tab[137]
-#define __pyx_n_u_target_spikes __pyx_string_tab[138]
-#define __pyx_n_u_unpack __pyx_string_tab[139]
-#define __pyx_n_u_update __pyx_string_tab[140]
-#define __pyx_n_u_values __pyx_string_tab[141]
-#define __pyx_n_u_x __pyx_string_tab[142]
-#define __pyx_kp_b__6 __pyx_string_tab[143]
-#define __pyx_kp_b__7 __pyx_string_tab[144]
-#define __pyx_n_b_O __pyx_string_tab[145]
-#define __pyx_kp_b_T __pyx_string_tab[146]
-#define __pyx_kp_b__5 __pyx_string_tab[147]
-#define __pyx_kp_b__8 __pyx_string_tab[148]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[149]
-#define __pyx_kp_b_iso88591_A_3fAS_5_aq_AQ_3fAQ_q_1D_at3fAQ __pyx_string_tab[150]
-#define __pyx_kp_b_iso88591_A_AQd_a __pyx_string_tab[151]
-#define __pyx_kp_b_iso88591_A_AQd_4q __pyx_string_tab[152]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[153]
-#define __pyx_kp_b_iso88591_A_q_F_82T_y_aq_E_ay_aq_at3b_Yaq __pyx_string_tab[154]
-#define __pyx_kp_b_iso88591_q_E_at1_1D_b_Rs_D_t1_q_RuBfAZt4 __pyx_string_tab[155]
+#define __pyx_n_u_store_order __pyx_string_tab[136]
+#define __pyx_n_u_struct __pyx_string_tab[137]
+#define __pyx_n_u_take_all __pyx_string_tab[138]
+#define __pyx_n_u_target_spikes __pyx_string_tab[139]
+#define __pyx_n_u_unpack __pyx_string_tab[140]
+#define __pyx_n_u_update __pyx_string_tab[141]
+#define __pyx_n_u_values __pyx_string_tab[142]
+#define __pyx_n_u_x __pyx_string_tab[143]
+#define __pyx_kp_b__6 __pyx_string_tab[144]
+#define __pyx_kp_b__7 __pyx_string_tab[145]
+#define __pyx_n_b_O __pyx_string_tab[146]
+#define __pyx_kp_b_T __pyx_string_tab[147]
+#define __pyx_kp_b__5 __pyx_string_tab[148]
+#define __pyx_kp_b__8 __pyx_string_tab[149]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[150]
+#define __pyx_kp_b_iso88591_A_3fAS_5_aq_AQ_3fAQ_q_1D_at3fAQ __pyx_string_tab[151]
+#define __pyx_kp_b_iso88591_A_AQd_a __pyx_string_tab[152]
+#define __pyx_kp_b_iso88591_A_AQd_4q __pyx_string_tab[153]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[154]
+#define __pyx_kp_b_iso88591_A_q_F_82T_y_aq_E_ay_aq_at3b_Yaq __pyx_string_tab[155]
+#define __pyx_kp_b_iso88591_q_E_at1_1D_b_Rs_D_t1_q_RuBfAZt4 __pyx_string_tab[156]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4462,7 +4464,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<8; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<156; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<157; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4518,7 +4520,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<8; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<156; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<157; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -21160,7 +21162,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":32
+/* "ext/event_queue.pyx":35
  * 
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -21179,7 +21181,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/event_queue.pyx":33
+  /* "ext/event_queue.pyx":36
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:
  *     cdef Py_ssize_t capacity = list_.capacity if list_.capacity else 16             # <<<<<<<<<<<<<<
@@ -21198,7 +21200,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/event_queue.pyx":35
+  /* "ext/event_queue.pyx":38
  *     cdef Py_ssize_t capacity = list_.capacity if list_.capacity else 16
  *     cdef int64_t* grown
  *     while list_.n + extra > capacity:             # <<<<<<<<<<<<<<
@@ -21211,7 +21213,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 
     if (!__pyx_t_2) break;
 
-    /* "ext/event_queue.pyx":36
+    /* "ext/event_queue.pyx":39
  *     cdef int64_t* grown
  *     while list_.n + extra > capacity:
  *         capacity *= 2             # <<<<<<<<<<<<<<
@@ -21221,7 +21223,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/event_queue.pyx":37
+  /* "ext/event_queue.pyx":40
  *     while list_.n + extra > capacity:
  *         capacity *= 2
  *     if capacity != list_.capacity:             # <<<<<<<<<<<<<<
@@ -21233,7 +21235,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":38
+    /* "ext/event_queue.pyx":41
  *         capacity *= 2
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -21242,7 +21244,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
     __pyx_v_grown = ((int64_t *)realloc(__pyx_v_list_->items, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/event_queue.pyx":39
+    /* "ext/event_queue.pyx":42
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21254,16 +21256,16 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/event_queue.pyx":40
+      /* "ext/event_queue.pyx":43
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         list_.items, list_.capacity = grown, capacity
  *     return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 40, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 43, __pyx_L1_error)
 
-      /* "ext/event_queue.pyx":39
+      /* "ext/event_queue.pyx":42
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21272,7 +21274,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
     }
 
-    /* "ext/event_queue.pyx":41
+    /* "ext/event_queue.pyx":44
  *         if grown == NULL:
  *             raise MemoryError()
  *         list_.items, list_.capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -21286,7 +21288,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     __pyx_v_list_->items = __pyx_t_3;
     __pyx_v_list_->capacity = __pyx_t_1;
 
-    /* "ext/event_queue.pyx":37
+    /* "ext/event_queue.pyx":40
  *     while list_.n + extra > capacity:
  *         capacity *= 2
  *     if capacity != list_.capacity:             # <<<<<<<<<<<<<<
@@ -21295,7 +21297,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
   }
 
-  /* "ext/event_queue.pyx":42
+  /* "ext/event_queue.pyx":45
  *             raise MemoryError()
  *         list_.items, list_.capacity = grown, capacity
  *     return 0             # <<<<<<<<<<<<<<
@@ -21308,7 +21310,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":32
+  /* "ext/event_queue.pyx":35
  * 
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -21327,7 +21329,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":45
+/* "ext/event_queue.pyx":48
  * 
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21340,7 +21342,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   int64_t __pyx_v_y;
   int __pyx_r;
 
-  /* "ext/event_queue.pyx":46
+  /* "ext/event_queue.pyx":49
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:
  *     cdef int64_t x = (<const int64_t*>a)[0], y = (<const int64_t*>b)[0]             # <<<<<<<<<<<<<<
@@ -21350,7 +21352,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   __pyx_v_x = (((int64_t const *)__pyx_v_a)[0]);
   __pyx_v_y = (((int64_t const *)__pyx_v_b)[0]);
 
-  /* "ext/event_queue.pyx":47
+  /* "ext/event_queue.pyx":50
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:
  *     cdef int64_t x = (<const int64_t*>a)[0], y = (<const int64_t*>b)[0]
  *     return (x > y) - (x < y)             # <<<<<<<<<<<<<<
@@ -21363,7 +21365,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":45
+  /* "ext/event_queue.pyx":48
  * 
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21378,12 +21380,12 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":87
- *     cdef tuple keep_alive
+/* "ext/event_queue.pyx":95
+ *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None):
+ *                  target_spikes=None, bint store_order=True):
 */
 
 /* Python wrapper */
@@ -21409,11 +21411,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   Py_ssize_t __pyx_v_n_slots;
   int64_t __pyx_v_first_source;
   PyObject *__pyx_v_target_spikes = 0;
+  int __pyx_v_store_order;
   #if !CYTHON_VECTORCALL_TPNEW
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[8] = {0,0,0,0,0,0,0,0};
+  PyObject* values[9] = {0,0,0,0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -21429,98 +21432,111 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_by_target,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_homogeneous_delay,&__pyx_mstate_global->__pyx_n_u_n_synapses,&__pyx_mstate_global->__pyx_n_u_n_slots,&__pyx_mstate_global->__pyx_n_u_first_source,&__pyx_mstate_global->__pyx_n_u_target_spikes,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_by_target,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_homogeneous_delay,&__pyx_mstate_global->__pyx_n_u_n_synapses,&__pyx_mstate_global->__pyx_n_u_n_slots,&__pyx_mstate_global->__pyx_n_u_first_source,&__pyx_mstate_global->__pyx_n_u_target_spikes,&__pyx_mstate_global->__pyx_n_u_store_order,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 87, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 95, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  9:
+        values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 95, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 87, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 95, __pyx_L3_error)
 
-      /* "ext/event_queue.pyx":89
+      /* "ext/event_queue.pyx":97
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None):             # <<<<<<<<<<<<<<
+ *                  target_spikes=None, bint store_order=True):             # <<<<<<<<<<<<<<
  *         cdef const int64_t[::1] grouped
  *         cdef Py_ssize_t k
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 8, i); __PYX_ERR(0, 87, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, i); __PYX_ERR(0, 95, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
+        case  9:
+        values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 95, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 95, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 95, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 95, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 95, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 95, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 95, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 95, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 87, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 95, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 87, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 95, __pyx_L3_error)
     __pyx_v_by_target = values[1];
     __pyx_v_delays = values[2];
-    __pyx_v_homogeneous_delay = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_homogeneous_delay == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 87, __pyx_L3_error)
-    __pyx_v_n_synapses = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_n_synapses == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L3_error)
-    __pyx_v_n_slots = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_n_slots == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L3_error)
-    __pyx_v_first_source = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_first_source == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L3_error)
+    __pyx_v_homogeneous_delay = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_homogeneous_delay == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
+    __pyx_v_n_synapses = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_n_synapses == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_n_slots = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_n_slots == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_first_source = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_first_source == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
     __pyx_v_target_spikes = values[7];
+    if (values[8]) {
+      __pyx_v_store_order = __Pyx_PyObject_IsTrue(values[8]); if (unlikely((__pyx_v_store_order == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 97, __pyx_L3_error)
+    } else {
+      __pyx_v_store_order = ((int)1);
+    }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 87, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, __pyx_nargs); __PYX_ERR(0, 95, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21532,14 +21548,14 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_v_self), __pyx_v_row_start, __pyx_v_by_target, __pyx_v_delays, __pyx_v_homogeneous_delay, __pyx_v_n_synapses, __pyx_v_n_slots, __pyx_v_first_source, __pyx_v_target_spikes);
+  __pyx_r = __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_v_self), __pyx_v_row_start, __pyx_v_by_target, __pyx_v_delays, __pyx_v_homogeneous_delay, __pyx_v_n_synapses, __pyx_v_n_slots, __pyx_v_first_source, __pyx_v_target_spikes, __pyx_v_store_order);
 
-  /* "ext/event_queue.pyx":87
- *     cdef tuple keep_alive
+  /* "ext/event_queue.pyx":95
+ *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None):
+ *                  target_spikes=None, bint store_order=True):
 */
 
   /* function exit code */
@@ -21551,11 +21567,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 
 
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes) {
+static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes, int __pyx_v_store_order) {
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
   Py_ssize_t __pyx_v_k;
   int __pyx_r;
@@ -21584,7 +21601,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/event_queue.pyx":92
+  /* "ext/event_queue.pyx":100
  *         cdef const int64_t[::1] grouped
  *         cdef Py_ssize_t k
  *         self.n_rows = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
@@ -21593,7 +21610,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->n_rows = ((__pyx_v_row_start.shape[0]) - 1);
 
-  /* "ext/event_queue.pyx":93
+  /* "ext/event_queue.pyx":101
  *         cdef Py_ssize_t k
  *         self.n_rows = row_start.shape[0] - 1
  *         self.row_start = &row_start[0]             # <<<<<<<<<<<<<<
@@ -21603,7 +21620,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __pyx_t_1 = 0;
   __pyx_v_self->row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_1)) ))));
 
-  /* "ext/event_queue.pyx":94
+  /* "ext/event_queue.pyx":102
  *         self.n_rows = row_start.shape[0] - 1
  *         self.row_start = &row_start[0]
  *         self.by_target = NULL             # <<<<<<<<<<<<<<
@@ -21612,7 +21629,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->by_target = NULL;
 
-  /* "ext/event_queue.pyx":95
+  /* "ext/event_queue.pyx":103
  *         self.row_start = &row_start[0]
  *         self.by_target = NULL
  *         if by_target is not None:             # <<<<<<<<<<<<<<
@@ -21623,19 +21640,19 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":96
+    /* "ext/event_queue.pyx":104
  *         self.by_target = NULL
  *         if by_target is not None:
  *             grouped = by_target             # <<<<<<<<<<<<<<
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
 */
-    __pyx_t_3 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_by_target, 0); if (unlikely(!__pyx_t_3.memview)) __PYX_ERR(0, 96, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_by_target, 0); if (unlikely(!__pyx_t_3.memview)) __PYX_ERR(0, 104, __pyx_L1_error)
     __pyx_v_grouped = __pyx_t_3;
     __pyx_t_3.memview = NULL;
     __pyx_t_3.data = NULL;
 
-    /* "ext/event_queue.pyx":97
+    /* "ext/event_queue.pyx":105
  *         if by_target is not None:
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21655,7 +21672,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 
     __pyx_v_self->by_target = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":95
+    /* "ext/event_queue.pyx":103
  *         self.row_start = &row_start[0]
  *         self.by_target = NULL
  *         if by_target is not None:             # <<<<<<<<<<<<<<
@@ -21664,7 +21681,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":98
+  /* "ext/event_queue.pyx":106
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21672,14 +21689,14 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
  *             if self.delays.shape[0] else NULL
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 106, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 106, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -21700,13 +21717,13 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_v_delays, __pyx_t_9};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 98, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 98, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -21717,21 +21734,21 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 98, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 106, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 98, __pyx_L1_error)
+  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 106, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->delays);
   __Pyx_DECREF_SET(__pyx_v_self->delays, ((PyArrayObject *)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/event_queue.pyx":100
+  /* "ext/event_queue.pyx":108
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL             # <<<<<<<<<<<<<<
  *         self.homogeneous_delay = homogeneous_delay
- *         self.first_source = first_source
+ *         self.store_order = store_order
 */
   __pyx_t_5 = ((PyObject *)__pyx_v_self->delays);
   __Pyx_INCREF(__pyx_t_5);
@@ -21740,7 +21757,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (__pyx_t_2) {
 
-    /* "ext/event_queue.pyx":99
+    /* "ext/event_queue.pyx":107
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \             # <<<<<<<<<<<<<<
@@ -21754,19 +21771,19 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   } else {
 
-    /* "ext/event_queue.pyx":100
+    /* "ext/event_queue.pyx":108
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL             # <<<<<<<<<<<<<<
  *         self.homogeneous_delay = homogeneous_delay
- *         self.first_source = first_source
+ *         self.store_order = store_order
 */
 
     __pyx_t_11 = NULL;
   }
 
 
-  /* "ext/event_queue.pyx":99
+  /* "ext/event_queue.pyx":107
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \             # <<<<<<<<<<<<<<
@@ -21775,26 +21792,35 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->delays64 = __pyx_t_11;
 
-  /* "ext/event_queue.pyx":101
+  /* "ext/event_queue.pyx":109
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay             # <<<<<<<<<<<<<<
+ *         self.store_order = store_order
  *         self.first_source = first_source
- *         self.n_slots = max(1, n_slots)
 */
   __pyx_v_self->homogeneous_delay = __pyx_v_homogeneous_delay;
 
-  /* "ext/event_queue.pyx":102
+  /* "ext/event_queue.pyx":110
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay
+ *         self.store_order = store_order             # <<<<<<<<<<<<<<
+ *         self.first_source = first_source
+ *         self.n_slots = max(1, n_slots)
+*/
+  __pyx_v_self->store_order = __pyx_v_store_order;
+
+  /* "ext/event_queue.pyx":111
+ *         self.homogeneous_delay = homogeneous_delay
+ *         self.store_order = store_order
  *         self.first_source = first_source             # <<<<<<<<<<<<<<
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
 */
   __pyx_v_self->first_source = __pyx_v_first_source;
 
-  /* "ext/event_queue.pyx":103
- *         self.homogeneous_delay = homogeneous_delay
+  /* "ext/event_queue.pyx":112
+ *         self.store_order = store_order
  *         self.first_source = first_source
  *         self.n_slots = max(1, n_slots)             # <<<<<<<<<<<<<<
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
@@ -21817,7 +21843,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __pyx_v_self->n_slots = __pyx_t_14;
 
 
-  /* "ext/event_queue.pyx":104
+  /* "ext/event_queue.pyx":113
  *         self.first_source = first_source
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))             # <<<<<<<<<<<<<<
@@ -21826,7 +21852,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->slots = ((struct __pyx_t_7distsim_4_ext_11event_queue_Positions *)malloc((__pyx_v_self->n_slots * (sizeof(struct __pyx_t_7distsim_4_ext_11event_queue_Positions)))));
 
-  /* "ext/event_queue.pyx":105
+  /* "ext/event_queue.pyx":114
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:             # <<<<<<<<<<<<<<
@@ -21838,16 +21864,16 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/event_queue.pyx":106
+    /* "ext/event_queue.pyx":115
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 106, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 115, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":105
+    /* "ext/event_queue.pyx":114
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:             # <<<<<<<<<<<<<<
@@ -21856,7 +21882,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":107
+  /* "ext/event_queue.pyx":116
  *         if self.slots == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -21870,7 +21896,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_12; __pyx_t_15+=1) {
     __pyx_v_k = __pyx_t_15;
 
-    /* "ext/event_queue.pyx":108
+    /* "ext/event_queue.pyx":117
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0             # <<<<<<<<<<<<<<
@@ -21889,7 +21915,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   }
 
 
-  /* "ext/event_queue.pyx":109
+  /* "ext/event_queue.pyx":118
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21897,9 +21923,9 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
  *         self.now.count = 0
 */
   __pyx_t_8 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
 
@@ -21916,12 +21942,12 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __pyx_t_12 = __pyx_t_13;
   }
 
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_t_12); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_t_12); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_19 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_19)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __pyx_t_19 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_19)) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_19);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
@@ -21942,13 +21968,13 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     PyObject *__pyx_callargs[3] = {__pyx_t_8, __pyx_t_7, __pyx_t_19};
     #if CYTHON_VECTORCALL
     __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 109, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 118, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 109, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 118, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
@@ -21960,16 +21986,16 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __Pyx_DECREF(__pyx_t_19); __pyx_t_19 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 109, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 118, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 109, __pyx_L1_error)
+  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 118, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->arrived);
   __Pyx_DECREF_SET(__pyx_v_self->arrived, ((PyArrayObject *)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/event_queue.pyx":110
+  /* "ext/event_queue.pyx":119
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)             # <<<<<<<<<<<<<<
@@ -21981,7 +22007,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __pyx_v_self->now.ids = ((int64_t *)PyArray_DATA(((PyArrayObject *)__pyx_t_5)));
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/event_queue.pyx":111
+  /* "ext/event_queue.pyx":120
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
  *         self.now.count = 0             # <<<<<<<<<<<<<<
@@ -21990,7 +22016,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->now.count = 0;
 
-  /* "ext/event_queue.pyx":112
+  /* "ext/event_queue.pyx":121
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
  *         self.now.count = 0
  *         self.target_spikes = NULL             # <<<<<<<<<<<<<<
@@ -21999,7 +22025,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->target_spikes = NULL;
 
-  /* "ext/event_queue.pyx":113
+  /* "ext/event_queue.pyx":122
  *         self.now.count = 0
  *         self.target_spikes = NULL
  *         if target_spikes is not None:             # <<<<<<<<<<<<<<
@@ -22010,18 +22036,18 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":114
+    /* "ext/event_queue.pyx":123
  *         self.target_spikes = NULL
  *         if target_spikes is not None:
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)             # <<<<<<<<<<<<<<
  *         self.keep_alive = (row_start, by_target, target_spikes)
  *         self.op.run = _take_arrivals
 */
-    __pyx_t_16 = __pyx_f_7distsim_4_ext_11event_queue__spike_slot(__pyx_v_target_spikes); if (unlikely(__pyx_t_16 == ((void *)NULL))) __PYX_ERR(0, 114, __pyx_L1_error)
+    __pyx_t_16 = __pyx_f_7distsim_4_ext_11event_queue__spike_slot(__pyx_v_target_spikes); if (unlikely(__pyx_t_16 == ((void *)NULL))) __PYX_ERR(0, 123, __pyx_L1_error)
     __pyx_v_self->target_spikes = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_16);
 
 
-    /* "ext/event_queue.pyx":113
+    /* "ext/event_queue.pyx":122
  *         self.now.count = 0
  *         self.target_spikes = NULL
  *         if target_spikes is not None:             # <<<<<<<<<<<<<<
@@ -22030,32 +22056,32 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":115
+  /* "ext/event_queue.pyx":124
  *         if target_spikes is not None:
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
  *         self.keep_alive = (row_start, by_target, target_spikes)             # <<<<<<<<<<<<<<
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self
 */
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_row_start, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_row_start, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_by_target);
   __Pyx_GIVEREF(__pyx_v_by_target);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_v_by_target) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_v_by_target) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_target_spikes);
   __Pyx_GIVEREF(__pyx_v_target_spikes);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_v_target_spikes) != (0)) __PYX_ERR(0, 115, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_v_target_spikes) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
   __pyx_t_5 = 0;
   __Pyx_GIVEREF(__pyx_t_9);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_9));
   __pyx_t_9 = 0;
 
-  /* "ext/event_queue.pyx":116
+  /* "ext/event_queue.pyx":125
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
  *         self.keep_alive = (row_start, by_target, target_spikes)
  *         self.op.run = _take_arrivals             # <<<<<<<<<<<<<<
@@ -22064,7 +22090,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_11event_queue__take_arrivals;
 
-  /* "ext/event_queue.pyx":117
+  /* "ext/event_queue.pyx":126
  *         self.keep_alive = (row_start, by_target, target_spikes)
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -22073,7 +22099,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/event_queue.pyx":118
+  /* "ext/event_queue.pyx":127
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self
  *         self.sink.queue = _queue_spikes             # <<<<<<<<<<<<<<
@@ -22082,7 +22108,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->sink.queue = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes;
 
-  /* "ext/event_queue.pyx":119
+  /* "ext/event_queue.pyx":128
  *         self.op.state = <void*>self
  *         self.sink.queue = _queue_spikes
  *         self.sink.state = <void*>self             # <<<<<<<<<<<<<<
@@ -22091,12 +22117,12 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->sink.state = ((void *)__pyx_v_self);
 
-  /* "ext/event_queue.pyx":87
- *     cdef tuple keep_alive
+  /* "ext/event_queue.pyx":95
+ *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None):
+ *                  target_spikes=None, bint store_order=True):
 */
 
   /* function exit code */
@@ -22120,7 +22146,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":121
+/* "ext/event_queue.pyx":130
  *         self.sink.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22148,7 +22174,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/event_queue.pyx":123
+  /* "ext/event_queue.pyx":132
  *     def __dealloc__(self):
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:             # <<<<<<<<<<<<<<
@@ -22160,7 +22186,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":124
+    /* "ext/event_queue.pyx":133
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:
  *             for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -22174,7 +22200,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_k = __pyx_t_4;
 
-      /* "ext/event_queue.pyx":125
+      /* "ext/event_queue.pyx":134
  *         if self.slots != NULL:
  *             for k in range(self.n_slots):
  *                 free(self.slots[k].items)             # <<<<<<<<<<<<<<
@@ -22185,7 +22211,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
     }
 
 
-    /* "ext/event_queue.pyx":126
+    /* "ext/event_queue.pyx":135
  *             for k in range(self.n_slots):
  *                 free(self.slots[k].items)
  *             free(self.slots)             # <<<<<<<<<<<<<<
@@ -22194,7 +22220,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 */
     free(__pyx_v_self->slots);
 
-    /* "ext/event_queue.pyx":123
+    /* "ext/event_queue.pyx":132
  *     def __dealloc__(self):
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:             # <<<<<<<<<<<<<<
@@ -22203,7 +22229,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 */
   }
 
-  /* "ext/event_queue.pyx":121
+  /* "ext/event_queue.pyx":130
  *         self.sink.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22216,7 +22242,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 
 }
 
-/* "ext/event_queue.pyx":128
+/* "ext/event_queue.pyx":137
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -22276,14 +22302,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/event_queue.pyx":131
+  /* "ext/event_queue.pyx":140
  *         """Take the events arriving now (postsynaptic pathways: queue the
  *         target's spikes of this step first): a StepOp capsule."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def arrivals(self):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 131, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 140, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22296,7 +22322,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":128
+  /* "ext/event_queue.pyx":137
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -22315,7 +22341,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":133
+/* "ext/event_queue.pyx":142
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
@@ -22375,14 +22401,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("arrivals", 0);
 
-  /* "ext/event_queue.pyx":135
+  /* "ext/event_queue.pyx":144
  *     def arrivals(self):
  *         """The current step's positions for the kernel: a SpikeSlot capsule."""
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def event_sink(self):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->now), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 135, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->now), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 144, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22395,7 +22421,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":133
+  /* "ext/event_queue.pyx":142
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
@@ -22414,7 +22440,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":137
+/* "ext/event_queue.pyx":146
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
@@ -22474,14 +22500,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("event_sink", 0);
 
-  /* "ext/event_queue.pyx":139
+  /* "ext/event_queue.pyx":148
  *     def event_sink(self):
  *         """Where exchanged spikes are queued in C: an EventSink capsule."""
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->sink), __pyx_f_7step_op_EVENT_SINK_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->sink), __pyx_f_7step_op_EVENT_SINK_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 148, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22494,7 +22520,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":137
+  /* "ext/event_queue.pyx":146
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
@@ -22513,7 +22539,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":141
+/* "ext/event_queue.pyx":150
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
@@ -22562,39 +22588,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_ids,&__pyx_mstate_global->__pyx_n_u_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 141, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 150, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 141, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 150, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 141, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 150, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "queue_spikes", 0) < (0)) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "queue_spikes", 0) < (0)) __PYX_ERR(0, 150, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, i); __PYX_ERR(0, 141, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, i); __PYX_ERR(0, 150, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 150, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 141, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 150, __pyx_L3_error)
     }
-    __pyx_v_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_ids.memview)) __PYX_ERR(0, 141, __pyx_L3_error)
-    __pyx_v_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_steps.memview)) __PYX_ERR(0, 141, __pyx_L3_error)
+    __pyx_v_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_ids.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
+    __pyx_v_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_steps.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 141, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 150, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22634,7 +22660,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("queue_spikes", 0);
 
-  /* "ext/event_queue.pyx":143
+  /* "ext/event_queue.pyx":152
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:             # <<<<<<<<<<<<<<
@@ -22646,7 +22672,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/event_queue.pyx":144
+    /* "ext/event_queue.pyx":153
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -22659,14 +22685,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 144, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 153, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 144, __pyx_L1_error)
+    __PYX_ERR(0, 153, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":143
+    /* "ext/event_queue.pyx":152
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:             # <<<<<<<<<<<<<<
@@ -22675,7 +22701,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
   }
 
-  /* "ext/event_queue.pyx":145
+  /* "ext/event_queue.pyx":154
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:             # <<<<<<<<<<<<<<
@@ -22687,7 +22713,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":146
+    /* "ext/event_queue.pyx":155
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])             # <<<<<<<<<<<<<<
@@ -22696,10 +22722,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
     __pyx_t_5 = 0;
     __pyx_t_6 = 0;
-    __pyx_t_7 = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(((void *)__pyx_v_self), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_steps.data) + __pyx_t_6)) )))), (__pyx_v_ids.shape[0])); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 146, __pyx_L1_error)
+    __pyx_t_7 = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(((void *)__pyx_v_self), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_steps.data) + __pyx_t_6)) )))), (__pyx_v_ids.shape[0])); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 155, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":145
+    /* "ext/event_queue.pyx":154
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:             # <<<<<<<<<<<<<<
@@ -22708,7 +22734,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
   }
 
-  /* "ext/event_queue.pyx":141
+  /* "ext/event_queue.pyx":150
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
@@ -22730,7 +22756,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":148
+/* "ext/event_queue.pyx":157
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
@@ -22779,39 +22805,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrival,&__pyx_mstate_global->__pyx_n_u_positions,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 148, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 157, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 148, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 157, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 148, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 157, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "put", 0) < (0)) __PYX_ERR(0, 148, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "put", 0) < (0)) __PYX_ERR(0, 157, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, i); __PYX_ERR(0, 148, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, i); __PYX_ERR(0, 157, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 148, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 157, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 148, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 157, __pyx_L3_error)
     }
-    __pyx_v_arrival = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_arrival == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 148, __pyx_L3_error)
-    __pyx_v_positions = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_positions.memview)) __PYX_ERR(0, 148, __pyx_L3_error)
+    __pyx_v_arrival = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_arrival == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 157, __pyx_L3_error)
+    __pyx_v_positions = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_positions.memview)) __PYX_ERR(0, 157, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 148, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 157, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22850,7 +22876,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("put", 0);
 
-  /* "ext/event_queue.pyx":152
+  /* "ext/event_queue.pyx":161
  *         flight taken over from Python; ``arrival`` less than ``n_slots``
  *         steps ahead)."""
  *         cdef Positions* slot = &self.slots[arrival % self.n_slots]             # <<<<<<<<<<<<<<
@@ -22859,17 +22885,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
 */
   __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_arrival % __pyx_v_self->n_slots)]));
 
-  /* "ext/event_queue.pyx":154
+  /* "ext/event_queue.pyx":163
  *         cdef Positions* slot = &self.slots[arrival % self.n_slots]
  *         cdef Py_ssize_t k
  *         _reserve(slot, positions.shape[0])             # <<<<<<<<<<<<<<
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_positions.shape[0])); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 154, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_positions.shape[0])); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 163, __pyx_L1_error)
 
 
-  /* "ext/event_queue.pyx":155
+  /* "ext/event_queue.pyx":164
  *         cdef Py_ssize_t k
  *         _reserve(slot, positions.shape[0])
  *         for k in range(positions.shape[0]):             # <<<<<<<<<<<<<<
@@ -22883,7 +22909,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":156
+    /* "ext/event_queue.pyx":165
  *         _reserve(slot, positions.shape[0])
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]             # <<<<<<<<<<<<<<
@@ -22895,7 +22921,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   }
 
 
-  /* "ext/event_queue.pyx":157
+  /* "ext/event_queue.pyx":166
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]
  *         slot.n += positions.shape[0]             # <<<<<<<<<<<<<<
@@ -22904,7 +22930,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
 */
   __pyx_v_slot->n = (__pyx_v_slot->n + (__pyx_v_positions.shape[0]));
 
-  /* "ext/event_queue.pyx":148
+  /* "ext/event_queue.pyx":157
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
@@ -22926,7 +22952,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":159
+/* "ext/event_queue.pyx":168
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -22975,48 +23001,48 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_step,&__pyx_mstate_global->__pyx_n_u_keep,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 159, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 168, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 159, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 168, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 159, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 168, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "take_all", 0) < (0)) __PYX_ERR(0, 159, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "take_all", 0) < (0)) __PYX_ERR(0, 168, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, i); __PYX_ERR(0, 159, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, i); __PYX_ERR(0, 168, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 159, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 168, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 159, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 168, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_step = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_step == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 159, __pyx_L3_error)
+    __pyx_v_step = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_step == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 168, __pyx_L3_error)
     if (values[1]) {
-      __pyx_v_keep = __Pyx_PyObject_IsTrue(values[1]); if (unlikely((__pyx_v_keep == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 159, __pyx_L3_error)
+      __pyx_v_keep = __Pyx_PyObject_IsTrue(values[1]); if (unlikely((__pyx_v_keep == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 168, __pyx_L3_error)
     } else {
       __pyx_v_keep = ((int)0);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 159, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 168, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23063,19 +23089,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_all", 0);
 
-  /* "ext/event_queue.pyx":164
+  /* "ext/event_queue.pyx":173
  *         cdef Py_ssize_t k
  *         cdef Positions* slot
  *         pending = {}             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 164, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_pending = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":165
+  /* "ext/event_queue.pyx":174
  *         cdef Positions* slot
  *         pending = {}
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -23089,7 +23115,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":166
+    /* "ext/event_queue.pyx":175
  *         pending = {}
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23098,7 +23124,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[((__pyx_v_step + __pyx_v_k) % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":167
+    /* "ext/event_queue.pyx":176
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:             # <<<<<<<<<<<<<<
@@ -23110,7 +23136,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
     if (__pyx_t_5) {
 
 
-      /* "ext/event_queue.pyx":168
+      /* "ext/event_queue.pyx":177
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23118,34 +23144,34 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
  *                     slot.n = 0
 */
       __pyx_t_6 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
-      __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __pyx_t_9 = __pyx_v_slot->items;
 
       if (!__pyx_t_9) {
         PyErr_SetString(PyExc_ValueError,"Cannot create cython.array from NULL pointer");
-        __PYX_ERR(0, 168, __pyx_L1_error)
+        __PYX_ERR(0, 177, __pyx_L1_error)
       }
-      __pyx_t_11 = __pyx_format_from_typeinfo(&__Pyx_TypeInfo_nn_int64_t); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __pyx_t_11 = __pyx_format_from_typeinfo(&__Pyx_TypeInfo_nn_int64_t); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_7 = Py_BuildValue("("  __PYX_BUILD_PY_SSIZE_T  ")", ((Py_ssize_t)__pyx_v_slot->n)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __pyx_t_7 = Py_BuildValue("("  __PYX_BUILD_PY_SSIZE_T  ")", ((Py_ssize_t)__pyx_v_slot->n)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       #if CYTHON_COMPILING_IN_LIMITED_API
-      __pyx_t_12 = PyBytes_AsString(__pyx_t_11); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __pyx_t_12 = PyBytes_AsString(__pyx_t_11); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 177, __pyx_L1_error)
       #else
       __pyx_t_12 = PyBytes_AS_STRING(__pyx_t_11);
       #endif
-      __pyx_t_10 = __pyx_array_new(__pyx_t_7, sizeof(int64_t), __pyx_t_12, "c", (char *) __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __pyx_t_10 = __pyx_array_new(__pyx_t_7, sizeof(int64_t), __pyx_t_12, "c", (char *) __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF((PyObject *)__pyx_t_10);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
 
-      __Pyx_GetModuleGlobalName(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
       #if CYTHON_VECTORCALL
@@ -23166,13 +23192,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
         PyObject *__pyx_callargs[3] = {__pyx_t_6, ((PyObject *)__pyx_t_10), __pyx_t_7};
         #if CYTHON_VECTORCALL
         __pyx_t_11 = __pyx_mstate_global->__pyx_tuple[2];
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 168, __pyx_L1_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
         __Pyx_INCREF(__pyx_t_11);
         #else
         {
           PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
           __pyx_t_11 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-          if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 168, __pyx_L1_error)
+          if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_11);
         }
         #endif
@@ -23184,16 +23210,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
         __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
         __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
         __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 168, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
-      __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_step + __pyx_v_k)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 168, __pyx_L1_error)
+      __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_step + __pyx_v_k)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
-      if (unlikely((PyDict_SetItem(__pyx_v_pending, __pyx_t_8, __pyx_t_1) < 0))) __PYX_ERR(0, 168, __pyx_L1_error)
+      if (unlikely((PyDict_SetItem(__pyx_v_pending, __pyx_t_8, __pyx_t_1) < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-      /* "ext/event_queue.pyx":169
+      /* "ext/event_queue.pyx":178
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:             # <<<<<<<<<<<<<<
@@ -23205,7 +23231,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
       if (__pyx_t_5) {
 
 
-        /* "ext/event_queue.pyx":170
+        /* "ext/event_queue.pyx":179
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:
  *                     slot.n = 0             # <<<<<<<<<<<<<<
@@ -23214,7 +23240,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
         __pyx_v_slot->n = 0;
 
-        /* "ext/event_queue.pyx":169
+        /* "ext/event_queue.pyx":178
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:             # <<<<<<<<<<<<<<
@@ -23223,7 +23249,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
       }
 
-      /* "ext/event_queue.pyx":167
+      /* "ext/event_queue.pyx":176
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:             # <<<<<<<<<<<<<<
@@ -23234,7 +23260,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   }
 
 
-  /* "ext/event_queue.pyx":171
+  /* "ext/event_queue.pyx":180
  *                 if not keep:
  *                     slot.n = 0
  *         return pending             # <<<<<<<<<<<<<<
@@ -23252,7 +23278,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":159
+  /* "ext/event_queue.pyx":168
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -23279,7 +23305,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":80
+/* "ext/event_queue.pyx":87
  *     cdef int64_t homogeneous_delay, first_source
  *     cdef cnp.ndarray delays
  *     cdef readonly cnp.ndarray arrived      # the current step's positions (a slot's buffer)             # <<<<<<<<<<<<<<
@@ -23550,7 +23576,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_18__setstate
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":174
+/* "ext/event_queue.pyx":183
  * 
  * 
  * cdef void* _spike_slot(object spikes) except NULL:             # <<<<<<<<<<<<<<
@@ -23570,7 +23596,7 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_slot", 0);
 
-  /* "ext/event_queue.pyx":175
+  /* "ext/event_queue.pyx":184
  * 
  * cdef void* _spike_slot(object spikes) except NULL:
  *     return PyCapsule_GetPointer(spikes.slot(), SPIKE_SLOT_CAPSULE())             # <<<<<<<<<<<<<<
@@ -23584,17 +23610,17 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
     PyObject *__pyx_callargs[2] = {__pyx_t_2, NULL};
     __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_slot, __pyx_callargs+__pyx_t_3, (1-__pyx_t_3) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 175, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 184, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_4 = PyCapsule_GetPointer(__pyx_t_1, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_4 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_4 = PyCapsule_GetPointer(__pyx_t_1, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_4 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 184, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   {
     __pyx_r = __pyx_t_4;
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":174
+  /* "ext/event_queue.pyx":183
  * 
  * 
  * cdef void* _spike_slot(object spikes) except NULL:             # <<<<<<<<<<<<<<
@@ -23614,7 +23640,7 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":178
+/* "ext/event_queue.pyx":187
  * 
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:             # <<<<<<<<<<<<<<
@@ -23640,7 +23666,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/event_queue.pyx":179
+  /* "ext/event_queue.pyx":188
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival             # <<<<<<<<<<<<<<
@@ -23650,7 +23676,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   __pyx_v_first = (__pyx_v_self->row_start[__pyx_v_row]);
   __pyx_v_end = (__pyx_v_self->row_start[(__pyx_v_row + 1)]);
 
-  /* "ext/event_queue.pyx":181
+  /* "ext/event_queue.pyx":190
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival
  *     cdef Positions* slot
  *     if first == end:             # <<<<<<<<<<<<<<
@@ -23662,7 +23688,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":182
+    /* "ext/event_queue.pyx":191
  *     cdef Positions* slot
  *     if first == end:
  *         return 0             # <<<<<<<<<<<<<<
@@ -23675,7 +23701,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
     goto __pyx_L0;
 
-    /* "ext/event_queue.pyx":181
+    /* "ext/event_queue.pyx":190
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival
  *     cdef Positions* slot
  *     if first == end:             # <<<<<<<<<<<<<<
@@ -23684,7 +23710,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
   }
 
-  /* "ext/event_queue.pyx":183
+  /* "ext/event_queue.pyx":192
  *     if first == end:
  *         return 0
  *     if self.delays64 == NULL:             # <<<<<<<<<<<<<<
@@ -23696,7 +23722,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":184
+    /* "ext/event_queue.pyx":193
  *         return 0
  *     if self.delays64 == NULL:
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23705,17 +23731,17 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[((__pyx_v_spike_step + __pyx_v_self->homogeneous_delay) % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":185
+    /* "ext/event_queue.pyx":194
  *     if self.delays64 == NULL:
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]
  *         _reserve(slot, end - first)             # <<<<<<<<<<<<<<
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
 */
-    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_end - __pyx_v_first)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 185, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_end - __pyx_v_first)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 194, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":186
+    /* "ext/event_queue.pyx":195
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]
  *         _reserve(slot, end - first)
  *         for k in range(first, end):             # <<<<<<<<<<<<<<
@@ -23729,7 +23755,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     for (__pyx_t_5 = __pyx_v_first; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
       __pyx_v_k = __pyx_t_5;
 
-      /* "ext/event_queue.pyx":187
+      /* "ext/event_queue.pyx":196
  *         _reserve(slot, end - first)
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k             # <<<<<<<<<<<<<<
@@ -23749,7 +23775,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
       (__pyx_v_slot->items[__pyx_v_slot->n]) = __pyx_t_6;
 
 
-      /* "ext/event_queue.pyx":188
+      /* "ext/event_queue.pyx":197
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
  *             slot.n += 1             # <<<<<<<<<<<<<<
@@ -23760,7 +23786,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
 
 
-    /* "ext/event_queue.pyx":189
+    /* "ext/event_queue.pyx":198
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
  *             slot.n += 1
  *         return 0             # <<<<<<<<<<<<<<
@@ -23773,7 +23799,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
     goto __pyx_L0;
 
-    /* "ext/event_queue.pyx":183
+    /* "ext/event_queue.pyx":192
  *     if first == end:
  *         return 0
  *     if self.delays64 == NULL:             # <<<<<<<<<<<<<<
@@ -23782,7 +23808,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
   }
 
-  /* "ext/event_queue.pyx":190
+  /* "ext/event_queue.pyx":199
  *             slot.n += 1
  *         return 0
  *     for k in range(first, end):             # <<<<<<<<<<<<<<
@@ -23796,7 +23822,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   for (__pyx_t_5 = __pyx_v_first; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/event_queue.pyx":191
+    /* "ext/event_queue.pyx":200
  *         return 0
  *     for k in range(first, end):
  *         position = self.by_target[k] if self.by_target != NULL else k             # <<<<<<<<<<<<<<
@@ -23815,7 +23841,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 
     __pyx_v_position = __pyx_t_6;
 
-    /* "ext/event_queue.pyx":192
+    /* "ext/event_queue.pyx":201
  *     for k in range(first, end):
  *         position = self.by_target[k] if self.by_target != NULL else k
  *         arrival = spike_step + self.delays64[position]             # <<<<<<<<<<<<<<
@@ -23824,7 +23850,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_arrival = (__pyx_v_spike_step + (__pyx_v_self->delays64[__pyx_v_position]));
 
-    /* "ext/event_queue.pyx":193
+    /* "ext/event_queue.pyx":202
  *         position = self.by_target[k] if self.by_target != NULL else k
  *         arrival = spike_step + self.delays64[position]
  *         slot = &self.slots[arrival % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23833,17 +23859,17 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_arrival % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":194
+    /* "ext/event_queue.pyx":203
  *         arrival = spike_step + self.delays64[position]
  *         slot = &self.slots[arrival % self.n_slots]
  *         _reserve(slot, 1)             # <<<<<<<<<<<<<<
  *         slot.items[slot.n] = position
  *         slot.n += 1
 */
-    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, 1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 194, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, 1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 203, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":195
+    /* "ext/event_queue.pyx":204
  *         slot = &self.slots[arrival % self.n_slots]
  *         _reserve(slot, 1)
  *         slot.items[slot.n] = position             # <<<<<<<<<<<<<<
@@ -23852,7 +23878,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     (__pyx_v_slot->items[__pyx_v_slot->n]) = __pyx_v_position;
 
-    /* "ext/event_queue.pyx":196
+    /* "ext/event_queue.pyx":205
  *         _reserve(slot, 1)
  *         slot.items[slot.n] = position
  *         slot.n += 1             # <<<<<<<<<<<<<<
@@ -23863,7 +23889,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   }
 
 
-  /* "ext/event_queue.pyx":197
+  /* "ext/event_queue.pyx":206
  *         slot.items[slot.n] = position
  *         slot.n += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -23876,7 +23902,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":178
+  /* "ext/event_queue.pyx":187
  * 
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:             # <<<<<<<<<<<<<<
@@ -23899,7 +23925,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":200
+/* "ext/event_queue.pyx":209
  * 
  * 
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
@@ -23924,7 +23950,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_queue_spikes", 0);
 
-  /* "ext/event_queue.pyx":202
+  /* "ext/event_queue.pyx":211
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,
  *                        Py_ssize_t n) except -1:
  *     cdef EventQueue self = <EventQueue>state             # <<<<<<<<<<<<<<
@@ -23936,7 +23962,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":205
+  /* "ext/event_queue.pyx":214
  *     cdef Py_ssize_t k
  *     cdef int64_t row
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -23950,7 +23976,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":206
+    /* "ext/event_queue.pyx":215
  *     cdef int64_t row
  *     for k in range(n):
  *         row = ids[k] - self.first_source             # <<<<<<<<<<<<<<
@@ -23959,7 +23985,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
 */
     __pyx_v_row = ((__pyx_v_ids[__pyx_v_k]) - __pyx_v_self->first_source);
 
-    /* "ext/event_queue.pyx":207
+    /* "ext/event_queue.pyx":216
  *     for k in range(n):
  *         row = ids[k] - self.first_source
  *         if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -23973,17 +23999,17 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
     if (__pyx_t_5) {
 
 
-      /* "ext/event_queue.pyx":208
+      /* "ext/event_queue.pyx":217
  *         row = ids[k] - self.first_source
  *         if 0 <= row < self.n_rows:
  *             _queue_row(self, row, steps[k])             # <<<<<<<<<<<<<<
  *     return 0
  * 
 */
-      __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, (__pyx_v_steps[__pyx_v_k])); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 208, __pyx_L1_error)
+      __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, (__pyx_v_steps[__pyx_v_k])); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 217, __pyx_L1_error)
 
 
-      /* "ext/event_queue.pyx":207
+      /* "ext/event_queue.pyx":216
  *     for k in range(n):
  *         row = ids[k] - self.first_source
  *         if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -23994,7 +24020,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   }
 
 
-  /* "ext/event_queue.pyx":209
+  /* "ext/event_queue.pyx":218
  *         if 0 <= row < self.n_rows:
  *             _queue_row(self, row, steps[k])
  *     return 0             # <<<<<<<<<<<<<<
@@ -24007,7 +24033,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":200
+  /* "ext/event_queue.pyx":209
  * 
  * 
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
@@ -24029,7 +24055,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":212
+/* "ext/event_queue.pyx":221
  * 
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24060,7 +24086,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_take_arrivals", 0);
 
-  /* "ext/event_queue.pyx":213
+  /* "ext/event_queue.pyx":222
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:
  *     cdef EventQueue self = <EventQueue>state             # <<<<<<<<<<<<<<
@@ -24072,7 +24098,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":217
+  /* "ext/event_queue.pyx":226
  *     cdef Py_ssize_t k, n
  *     cdef int64_t row
  *     cdef bint ordered = True             # <<<<<<<<<<<<<<
@@ -24081,7 +24107,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_ordered = 1;
 
-  /* "ext/event_queue.pyx":218
+  /* "ext/event_queue.pyx":227
  *     cdef int64_t row
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes             # <<<<<<<<<<<<<<
@@ -24093,7 +24119,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":219
+    /* "ext/event_queue.pyx":228
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes
  *         for k in range(self.target_spikes.count):             # <<<<<<<<<<<<<<
@@ -24107,7 +24133,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
       __pyx_v_k = __pyx_t_5;
 
-      /* "ext/event_queue.pyx":220
+      /* "ext/event_queue.pyx":229
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source             # <<<<<<<<<<<<<<
@@ -24116,7 +24142,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
       __pyx_v_row = ((__pyx_v_self->target_spikes->ids[__pyx_v_k]) - __pyx_v_self->first_source);
 
-      /* "ext/event_queue.pyx":221
+      /* "ext/event_queue.pyx":230
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -24130,17 +24156,17 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
       if (__pyx_t_2) {
 
 
-        /* "ext/event_queue.pyx":222
+        /* "ext/event_queue.pyx":231
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:
  *                 _queue_row(self, row, step)             # <<<<<<<<<<<<<<
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
 */
-        __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, __pyx_v_step); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 222, __pyx_L1_error)
+        __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, __pyx_v_step); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 231, __pyx_L1_error)
 
 
-        /* "ext/event_queue.pyx":221
+        /* "ext/event_queue.pyx":230
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -24151,7 +24177,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     }
 
 
-    /* "ext/event_queue.pyx":218
+    /* "ext/event_queue.pyx":227
  *     cdef int64_t row
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes             # <<<<<<<<<<<<<<
@@ -24160,7 +24186,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   }
 
-  /* "ext/event_queue.pyx":223
+  /* "ext/event_queue.pyx":232
  *             if 0 <= row < self.n_rows:
  *                 _queue_row(self, row, step)
  *     slot = &self.slots[step % self.n_slots]             # <<<<<<<<<<<<<<
@@ -24169,7 +24195,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_step % __pyx_v_self->n_slots)]));
 
-  /* "ext/event_queue.pyx":224
+  /* "ext/event_queue.pyx":233
  *                 _queue_row(self, row, step)
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n             # <<<<<<<<<<<<<<
@@ -24180,12 +24206,12 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 
   __pyx_v_n = __pyx_t_3;
 
-  /* "ext/event_queue.pyx":225
+  /* "ext/event_queue.pyx":234
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
  *     if n > self.arrived.shape[0]:             # <<<<<<<<<<<<<<
  *         raise RuntimeError("a synapse has two events in one step")
- *     for k in range(n):
+ *     if not self.store_order:
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_self->arrived);
   __Pyx_INCREF(__pyx_t_1);
@@ -24195,12 +24221,12 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/event_queue.pyx":226
+    /* "ext/event_queue.pyx":235
  *     n = slot.n
  *     if n > self.arrived.shape[0]:
  *         raise RuntimeError("a synapse has two events in one step")             # <<<<<<<<<<<<<<
- *     for k in range(n):
- *         self.now.ids[k] = slot.items[k]
+ *     if not self.store_order:
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
 */
     __pyx_t_7 = NULL;
     __pyx_t_8 = 1;
@@ -24208,47 +24234,82 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
       PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_a_synapse_has_two_events_in_one};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_RuntimeError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 226, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 235, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 226, __pyx_L1_error)
+    __PYX_ERR(0, 235, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":225
+    /* "ext/event_queue.pyx":234
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
  *     if n > self.arrived.shape[0]:             # <<<<<<<<<<<<<<
  *         raise RuntimeError("a synapse has two events in one step")
- *     for k in range(n):
+ *     if not self.store_order:
 */
   }
 
-  /* "ext/event_queue.pyx":227
+  /* "ext/event_queue.pyx":236
  *     if n > self.arrived.shape[0]:
  *         raise RuntimeError("a synapse has two events in one step")
- *     for k in range(n):             # <<<<<<<<<<<<<<
+ *     if not self.store_order:             # <<<<<<<<<<<<<<
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
+ *     for k in range(n if self.store_order else 0):
+*/
+  __pyx_t_2 = (!__pyx_v_self->store_order);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/event_queue.pyx":237
+ *         raise RuntimeError("a synapse has two events in one step")
+ *     if not self.store_order:
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
+ *     for k in range(n if self.store_order else 0):
+ *         self.now.ids[k] = slot.items[k]
+*/
+    (void)(memcpy(__pyx_v_self->now.ids, __pyx_v_slot->items, (__pyx_v_n * (sizeof(int64_t)))));
+
+    /* "ext/event_queue.pyx":236
+ *     if n > self.arrived.shape[0]:
+ *         raise RuntimeError("a synapse has two events in one step")
+ *     if not self.store_order:             # <<<<<<<<<<<<<<
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
+ *     for k in range(n if self.store_order else 0):
+*/
+  }
+
+  /* "ext/event_queue.pyx":238
+ *     if not self.store_order:
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
+ *     for k in range(n if self.store_order else 0):             # <<<<<<<<<<<<<<
  *         self.now.ids[k] = slot.items[k]
  *         if k and slot.items[k] < slot.items[k - 1]:
 */
+  if (__pyx_v_self->store_order) {
 
-  __pyx_t_3 = __pyx_v_n;
+    __pyx_t_3 = __pyx_v_n;
+  } else {
+
+    __pyx_t_3 = 0;
+  }
   __pyx_t_4 = __pyx_t_3;
 
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/event_queue.pyx":228
- *         raise RuntimeError("a synapse has two events in one step")
- *     for k in range(n):
+    /* "ext/event_queue.pyx":239
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
+ *     for k in range(n if self.store_order else 0):
  *         self.now.ids[k] = slot.items[k]             # <<<<<<<<<<<<<<
  *         if k and slot.items[k] < slot.items[k - 1]:
  *             ordered = False
 */
     (__pyx_v_self->now.ids[__pyx_v_k]) = (__pyx_v_slot->items[__pyx_v_k]);
 
-    /* "ext/event_queue.pyx":229
- *     for k in range(n):
+    /* "ext/event_queue.pyx":240
+ *     for k in range(n if self.store_order else 0):
  *         self.now.ids[k] = slot.items[k]
  *         if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
  *             ordered = False
@@ -24262,18 +24323,18 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 
       __pyx_t_2 = __pyx_t_9;
 
-      goto __pyx_L11_bool_binop_done;
+      goto __pyx_L12_bool_binop_done;
     }
     __pyx_t_9 = ((__pyx_v_slot->items[__pyx_v_k]) < (__pyx_v_slot->items[(__pyx_v_k - 1)]));
 
 
     __pyx_t_2 = __pyx_t_9;
 
-    __pyx_L11_bool_binop_done:;
+    __pyx_L12_bool_binop_done:;
     if (__pyx_t_2) {
 
 
-      /* "ext/event_queue.pyx":230
+      /* "ext/event_queue.pyx":241
  *         self.now.ids[k] = slot.items[k]
  *         if k and slot.items[k] < slot.items[k - 1]:
  *             ordered = False             # <<<<<<<<<<<<<<
@@ -24282,8 +24343,8 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
       __pyx_v_ordered = 0;
 
-      /* "ext/event_queue.pyx":229
- *     for k in range(n):
+      /* "ext/event_queue.pyx":240
+ *     for k in range(n if self.store_order else 0):
  *         self.now.ids[k] = slot.items[k]
  *         if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
  *             ordered = False
@@ -24293,7 +24354,8 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   }
 
 
-  /* "ext/event_queue.pyx":231
+
+  /* "ext/event_queue.pyx":242
  *         if k and slot.items[k] < slot.items[k - 1]:
  *             ordered = False
  *     if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
@@ -24305,7 +24367,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":232
+    /* "ext/event_queue.pyx":243
  *             ordered = False
  *     if not ordered:  # store order, as the Python path sorts them
  *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)             # <<<<<<<<<<<<<<
@@ -24314,7 +24376,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
     qsort(__pyx_v_self->now.ids, __pyx_v_n, (sizeof(int64_t)), __pyx_f_7distsim_4_ext_11event_queue__ascending);
 
-    /* "ext/event_queue.pyx":231
+    /* "ext/event_queue.pyx":242
  *         if k and slot.items[k] < slot.items[k - 1]:
  *             ordered = False
  *     if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
@@ -24323,7 +24385,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   }
 
-  /* "ext/event_queue.pyx":233
+  /* "ext/event_queue.pyx":244
  *     if not ordered:  # store order, as the Python path sorts them
  *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)
  *     self.now.count = n             # <<<<<<<<<<<<<<
@@ -24332,7 +24394,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_self->now.count = __pyx_v_n;
 
-  /* "ext/event_queue.pyx":234
+  /* "ext/event_queue.pyx":245
  *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)
  *     self.now.count = n
  *     slot.n = 0             # <<<<<<<<<<<<<<
@@ -24340,7 +24402,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_slot->n = 0;
 
-  /* "ext/event_queue.pyx":235
+  /* "ext/event_queue.pyx":246
  *     self.now.count = n
  *     slot.n = 0
  *     return 0             # <<<<<<<<<<<<<<
@@ -24351,7 +24413,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":212
+  /* "ext/event_queue.pyx":221
  * 
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24532,7 +24594,7 @@ static struct PyGetSetDef __pyx_getsets_7distsim_4_ext_11event_queue_EventQueue[
 #if CYTHON_USE_TYPE_SPECS
 static PyType_Slot __pyx_type_7distsim_4_ext_11event_queue_EventQueue_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_11event_queue_EventQueue},
-  {Py_tp_doc, (void *)PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    ")},
+  {Py_tp_doc, (void *)PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    store_order : bool\n        Hand each step\047s events in store order. Without it, in the order\n        queued: for kernels that write only their own synapse\047s variables,\n        where each event\047s result is the same in any order.\n    ")},
   {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_11event_queue_EventQueue},
   {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_11event_queue_EventQueue},
   {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_11event_queue_EventQueue},
@@ -24576,7 +24638,7 @@ static PyTypeObject __pyx_type_7distsim_4_ext_11event_queue_EventQueue = {
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
   Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
-  PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    "), /*tp_doc*/
+  PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    store_order : bool\n        Hand each step\047s events in store order. Without it, in the order\n        queued: for kernels that write only their own synapse\047s variables,\n        where each event\047s result is the same in any order.\n    "), /*tp_doc*/
   __pyx_tp_traverse_7distsim_4_ext_11event_queue_EventQueue, /*tp_traverse*/
   __pyx_tp_clear_7distsim_4_ext_11event_queue_EventQueue, /*tp_clear*/
   0, /*tp_richcompare*/
@@ -25795,14 +25857,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQue
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQueue", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_11event_queue_EventQueue ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_11event_queue_EventQueue_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_11event_queue_EventQueue_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue)) __PYX_ERR(0, 53, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = &__pyx_type_7distsim_4_ext_11event_queue_EventQueue;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 50, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue);
@@ -25812,8 +25874,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQue
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_EventQueue, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 50, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 50, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_EventQueue, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -26974,118 +27036,118 @@ __Pyx_RefNannySetupContext("PyInit_event_queue", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Enum, __pyx_t_4) < (0)) __PYX_ERR(1, 4, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":16
+  /* "ext/event_queue.pyx":18
  * at the start and end of a compiled run.
  * """
  * import numpy as np             # <<<<<<<<<<<<<<
  * cimport numpy as cnp
  * from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
 */
-  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 16, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 18, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 16, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 18, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":24
+  /* "ext/event_queue.pyx":27
  *                       EVENT_SINK_CAPSULE)
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 24, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 27, __pyx_L1_error)
 
 
-  /* "ext/event_queue.pyx":128
+  /* "ext/event_queue.pyx":137
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """Take the events arriving now (postsynaptic pathways: queue the
  *         target's spikes of this step first): a StepOp capsule."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_5step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_5step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 137, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 128, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 137, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":133
+  /* "ext/event_queue.pyx":142
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
  *         """The current step's positions for the kernel: a SpikeSlot capsule."""
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_7arrivals, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_arrivals, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_7arrivals, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_arrivals, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 142, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_arrivals, __pyx_t_4) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_arrivals, __pyx_t_4) < (0)) __PYX_ERR(0, 142, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":137
+  /* "ext/event_queue.pyx":146
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
  *         """Where exchanged spikes are queued in C: an EventSink capsule."""
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_9event_sink, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_event_sink, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 137, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_9event_sink, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_event_sink, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 146, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_event_sink, __pyx_t_4) < (0)) __PYX_ERR(0, 137, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_event_sink, __pyx_t_4) < (0)) __PYX_ERR(0, 146, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":141
+  /* "ext/event_queue.pyx":150
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_11queue_spikes, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_queue_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_11queue_spikes, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_queue_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 150, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_queue_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 141, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_queue_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 150, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":148
+  /* "ext/event_queue.pyx":157
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
  *         """Queue store ``positions`` arriving at step ``arrival`` (events in
  *         flight taken over from Python; ``arrival`` less than ``n_slots``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_13put, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_put, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_13put, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_put, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 157, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_put, __pyx_t_4) < (0)) __PYX_ERR(0, 148, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_put, __pyx_t_4) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":159
+  /* "ext/event_queue.pyx":168
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
  *         """The events in flight from ``step`` on, {arrival step: positions}
  *         (then forgotten, unless ``keep``)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_15take_all, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_take_all, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 159, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_15take_all, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_take_all, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_take_all, __pyx_t_4) < (0)) __PYX_ERR(0, 159, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_take_all, __pyx_t_4) < (0)) __PYX_ERR(0, 168, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -27230,7 +27292,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/event_queue.pyx":98
+  /* "ext/event_queue.pyx":106
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27239,12 +27301,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 98, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 106, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/event_queue.pyx":159
+  /* "ext/event_queue.pyx":168
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -27253,7 +27315,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_False};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 159, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 168, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
@@ -27317,38 +27379,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{15},{1},{1},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{36},{8},{15},{7},{6},{19},{2},{9},{50},{39},{34},{18},{152},{30},{37},{5},{8},{10},{28},{30},{19},{21},{14},{23},{18},{19},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{5},{7},{8},{17},{18},{4},{9},{1},{18},{5},{6},{24},{5},{15},{5},{6},{9},{5},{10},{12},{5},{6},{7},{17},{2},{3},{5},{5},{5},{8},{4},{1},{4},{7},{4},{7},{10},{4},{4},{2},{5},{3},{4},{7},{3},{9},{3},{12},{8},{9},{4},{10},{5},{4},{4},{5},{4},{7},{5},{4},{6},{8},{13},{6},{6},{6},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{15},{1},{1},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{36},{8},{15},{7},{6},{19},{2},{9},{50},{39},{34},{18},{152},{30},{37},{5},{8},{10},{28},{30},{19},{21},{14},{23},{18},{19},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{5},{7},{8},{17},{18},{4},{9},{1},{18},{5},{6},{24},{5},{15},{5},{6},{9},{5},{10},{12},{5},{6},{7},{17},{2},{3},{5},{5},{5},{8},{4},{1},{4},{7},{4},{7},{10},{4},{4},{2},{5},{3},{4},{7},{3},{9},{3},{12},{8},{9},{4},{10},{5},{4},{4},{5},{4},{7},{5},{4},{11},{6},{8},{13},{6},{6},{6},{1}};
     const struct { const unsigned int length: 7; } bytes_length_index[] = {{0},{1},{1},{2},{1},{1},{9},{76},{22},{22},{23},{89},{109}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1283 bytes) */
-static const char cstring[] = "x\332}U\317o\023G\024\006\001Q\240\221\010\245\320\3666\251\332\232\264ai\212\033!\212\250\\\010R\016\245\tA\225\332CG\343\331\267\366\340\335\231\365\316\214\343m\205\312\321\307=\356q\217>\346\350#\307\036s\364\221?\201?\241ofm\307)\010K\331\231y\363\336\233\367\343{_\0103\344\273!Q\355\027\300\315\303[\267L\006@\242\214u\022\220fss+\270O\036\374\002\211\312\362\337\004\034\021\025\221\007\\I#:VYM\230\014I(2g\372\177\261\220\363\013m2\021B\270\244LT\366\301\373\263\262\205\346\303\237\0361)\225!Lk\321\221\304(\222\001\013o+\031\347$\361A\0160\310=9`\261\010I\242B\330\"0L\321\026]5x\303\275\333\210Tf2&\033[\244\203\256\346\312\272\313R\300\247\010\033\nM\236*\003\304t\2616\217r\323U\222\240,\204X\264!c\006\3605\027\037z\315\234\222$\373\273\373\267\233\367\232>\332\014\\%5\321\266\315c\014\024\264+Z\333\212\330\240w\223\247\240\003\262\027\221\\Y\"\001\343\302,R\324[60]\220D\203q\033\322\36093#\224\244h.d\2471+\223\030\200\263~\302b\r\001#:\227,\325@\272\014=\034)\002\003l\241v9)\t\0301\244,\014)\372\002\256\342\330\331+\251\003\326\346\241\320\254\035\003H\377\035\232;\336\222\366-X\010\322|\330\341B\327\227\241TX\207\210\331\330\020J3\010-\007JIh} R\311\333X\227\201`1\336r!\205\241T\332$\315\003\312U\006A\202v\202e\031\313I\304D\\\047/\222\024;\262\254f\023f\272\357h\314\223 )\226]\247\242\007\032\342(h\347\324\260\254\003f\313\037\261K,\327;\315\372$\325Q\275Qi\275f\352\210j\324\237ik!{\263]\254\214\256\267\265;Z?Ax\r\2716\020\004\370\0002S\307\304\310~\215\214zr\010\242\212\244\202\367b\354\217\365\265\362Zq\2548\"\206\324I\207\314\260\340=\2675\370\034zj\334\353\240u\370hoo7\216E\252\205\336u\3558p\3358\335\005\213\362s\037\007\245g\356\020<\230\246y\357-\306\"\020\364Kn\203\272\341\256\032K\302\324\232\245\223G\303\254(Kb\327\021\252\322%\211a=\240\230\332!\240\211\344\340x#8\245\020J\367\363!\376=\306\371\241O\021m\317 \242t\206q\004\023\002\307M\301\351\006{!\014$N\020:\033\374EVr\267v\346Y\342\257\006\211\333%LH\277\252\320\306\376N\262\244^\335\363\224""\"\244)\357\002\357i\233\324\247\231\027\267u\023Z\357\254\364\r\005\272+\347z\003\343z\347|\364-\213\347n\347s\360NK\026\002\030\272\0036e\021\212^\n\375\235fQj@\273\\\204v\023\241,R\007\340\240\316\001C\3336\212\220\212\034\250f\335\2347\225\351S\036\256\357\221\026\270P\301\302\217n3\r\213\251\341\034\021\013\024+\206\244\310\241\315x\217++M=G\310\014F\213$\300\004L\260\304\n\241\253\222\377\270\020\353\021\200$596\034Y\027\260`\236)!\313p\240\027\340\212D\206iie3\016Q\314:\032\247\006g}\306\310]\225\250\016H\300\310\251\177^\204\"D\263\020\206B\232\235\246C\201\256?\177\301\013\205\376z\000)\362\276#}G\366\222\372)\306\245fB\355\212\215\377<\022\231zz\3018S\314/u2\331IU\232*\364\347X\020\241\276\214\357\014:\230\270\013~\306\026\216\027\260K3\352\363\343\352\202\360\317\371{\234\202\331$\370\2556n\223Yn\346\323p\206T\020Y\030\207M\221\017\000\233fA\017\357\377\372\374\357?_\276:?\275xe\364mq\360\252\365f\365\243\321\335QT\264\212\303\362B\371C\265R\261\252?]\373\270\370\246l\225\007\323\305\355\301t\355\363\362Z\331\250nV\375\361\205\361\366\370\361\361\371\343\033\307\354\330L\356N\242\327\255\327\336\327\325\321KgV\206\325\327\047\267\356O\276\234\260\263\322\306\311\346\217\223\346\244\377\252\365v\345\334\345\365\205\374\253\352\237\343p\262\201\342\325s\227I\331\257.VO\306\033\343{\307\337\037?\237\\{\263\272^\234/n\026\371,\272\325\265\321nq\243`\013\301\332z\261\202GS\336-\333\325\245\352\3671\033{\255\047\305f\271S]\2536N.\336\031\367\337^9w\371z\261qjn\312\355\351\332\365b\273x\\\256x\303g\225\036\177\3412\233\256]\035\231b{\272\376i\321//\225\317J[\375\\E\343\326\370\017\314\26791\257\357\375\273srpxr\370|\272~\275h\026\375\351\047\237\241\036\326\353\352\250\377\037~\346\202\212";
-    PyObject *data = __Pyx_DecompressString(cstring, 1283, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1290 bytes) */
+static const char cstring[] = "x\332}U\315o\023G\024\007\001Q\240\221\010\245\320\3666\251\332\232\264ai\212\033!\212\250\\\010R\016\245\tA\225\332CG\343\335\267\366\340\335\231\365|8\336V\250\034}\334\343\036\367\350c\216>r\3541G\037\371\023\370\023\372f\326v\234\202\260\224\235\2317\357\275y\037\277\367\013a\206|7$\262\375\002B\363\360\326-\243\000H\254X\047\005a67\267\202\373\344\301/\220J\225\377\306\341\210\310\230<\010\2450\274c\245\325\204\211\210D\\9\323\377\213\271\230_h\243x\004\321\2222\221\352\203\367ge\013\315\207?=bBHC\230\326\274#\210\221D\001\213nK\221\344$\365A\0160\310=1`\t\217H*#\330\"0\314\320\026]5\302\206{\267\021Ke\024\023\215-\322AWse\335e\031\340S\204\r\271&O\245\001b\272X\233G\271\351JAP\026A\302\333\240\230\001|\315\305\207^\225S\022d\177w\377v\363^\323G\253\300UR\023m\333a\202\201\202vEk[\236\030\364n\362\014t@\366b\222KK\004`\\\230E\206z\313\006\246\013\202h0nC\032>gf\270\024\024\315\271\3504fe\342\003p\326OX\242!`D\347\202e\032H\227\241\207#I`\200-\324.\047)\000#\206\214E\021E_\020\312$q\366R\350\200\265\303\210k\326N\000\204\377\016\315\035oI\373\026,\004Y>\354\204\\\327\227\221\220X\207\230\331\304\020J\025D6\004JId} B\212\333X\227\001g\t\336\206\\pC\251\260i\226\0074\224\n\202\024\3558S\212\345$f<\251\223\347i\206\035YV\263)3\335w4\346I\220\014\313\2563\336\003\rI\034\264sj\230\352\200\331\362G\354\022\313\365N\263>\tyTodV\257J\036Q\215\3723m\315Eo\266K\244\321\365\266vG\353\047HXC\256\r\004\001>\000e\352\230\030\331\257\221QO\016AT\221\214\207\275\004\373c}\255\274V\222\310\020\021C\352\244#fX\360\236\333\032|\016=5\356u\320:|\264\267\267\233$<\323\\\357\272v\034\270n\234\356\202E\371C\037\007\245g\356\020<\230\246y\357-\306\302\021\364Kn\203\272\341\256\032K\302\314\232\245\223G\303\254(Kb\327\021*\263%\211a=\240\230\332!\240\211\010\301\361FpJ!\224\356\347C\374{\214\363C\237\"\332\236AL\351\014\343\010&\004\216\233\202\323\r\366\202\033H\235 r6\370\213\255\010\335\332\231g\211\277\032$n\2272.\374*#\233\370;\301\322zu\317S\212\220\246a\027\302\236\266i}\232yq[7""\241\365\316\n\337P\240\273b\25670\256w\316G\337\262d\356v>\007\357\264d!\200\241;`S\026\241\350\245\320\337i\026\245\006\264\313\205k7\021\322\"u\000\016\352\0340\264m\343\030\251\310\201j\326\315yS\231>\345\341\372\036i!\3442X\370\321m\246a15a\210\210\005\212\025CR\014\241\315\302^(\2550\365\034!3\030\315\323\000\0230\301\022+D\256J\376\343B\254G\000\322\314\344\330pd]\300\202y\246\004\245p\240\027\340\212\271\302\264\264\264*\2048a\035\215S\203\263>c\344\256Le\007\004`\344\324?\317#\036\241Y\004C.\314N\323\241@\327\237\277\340\205D\177=\200\014y\337\221\276#{A\375\024\343R3\241v\305\306\177\036\251\310<\275`\234\031\346\2279\231\350d2\313$\372s,\210P_\306\267\202\016&\356\202\237\261\205\343\005\354\322\214\372\374\270\272 \374s\376\036\247`6\t~\253\215\333`\352T\252\0100ieC3\037\2143\374\202 \303\220l\206\324\000\330?\013zx\377\327\347\177\377\371\362\325\371\351\305+\243o\213\203W\2557\253\037\215\356\216\342\242U\034\226\027\312\037\252\225\212U\375\351\332\307\3057e\253<\230.n\017\246k\237\227\327\312Fu\263\352\217/\214\267\307\217\217\317\037\3378f\307frw\022\277n\275\366\276\256\216^:\2632\252\276>\271u\177\362\345\204\235\2256N6\177\2344\047\375W\255\267+\347.\257/\344_U\377\034G\223\r\024\257\236\273L\312~u\261z2\336\030\337;\376\376\370\371\344\332\233\325\365\342|q\263\310g\321\255\256\215v\213\033\005[\010\326\326\213\025<\232\362n\331\256.U\277\217\331\330k=)6\313\235\352Z\265qr\361\316\270\377\366\312\271\313\327\213\215SsSnO\327\256\027\333\305\343r\305\033>\253\364\370\013\227\331t\355\352\310\024\333\323\365O\213~y\251|V\332\352\347*\036\267\306\177`\276\315\211y}\357\337\235\223\203\303\223\303\347\323\365\353E\263\350O?\371\014\365\260^WG\375\377\000w\300\2072";
+    PyObject *data = __Pyx_DecompressString(cstring, 1290, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1698 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>((\377tree fra\377gment)),\377.: <Memo\377ryView o\377f <conti\377guous an\237d dir7\001\007\ri\375n\021\005stride\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\377lid mode\237, exp\327\000|\000\047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \377axis Not\357e th\231 Cyt\357hon \021\000del\177iberatek\000\336\320\001cter!\001n \177PEP-484\212\"\373re\306!s sub\333cl\246\000es\261!bu\357ilti\260\000ype\377s. If yoOu ne\224 \303\000p\316\000\376%\tthen se\335t\200\000e \047\357\002at\377ion_typi\267ng\047\355$iv\242\000o\377 False.a\377 synapse\377 has two\327 ev\300@s\320\001on\377e stepad\373d_\275 ecoll\374\354@O\000s.abcd\377isableen\356\001\002xt/5\002_qu\377eue.pyxg\367cis\027\003dno \377default \377__reduce\337__ du\204\002no{n-\351@vial\033\000\377cinit__n\377umpy._co\357re.m5\000iar\377ray fail\316\367\003imp\217@\033\tumgath\021\016\275\005 p\364 \377spikesel\377f.by_tar\317get,\n\002\243@ayws64\010\003now\021\003\373op\031\003row_s\274-\000\047\004sink2\003sOlots=\003I\003_]\003\373 c\355cbe co\337nvert\255Ca \351P\224c\264\205\003 \323` pi\227ckl\235@u\304\"\233\204\001a\257lloc\257` \357\003d\017ata.\013\020\367c\311\205\001\246\205\003\377s.ASCIIE\377llipsisER\305AQ\212A\000\007.\366&c\235\204\002\343__\017\n\272`\344\000te_\014\013\020\376 iv\261`B\010\353C\212!\016W\010pute\010\211b\216$|\010\356\323a_op\216\010tak\333e_\366\000Se\276`nc\365e\264\207\001.\271\207\007__Py\375x\001\000Dict_N\377extRef__l\335\204\004\312`__\262\205\002__\001\005^\330@item\r\001d0\001\036\027\000func\035\001\363@\340\003x+\000\301c3\001main\003\002\357odulM\002nam\326\002\003ewT\001p~\000ch\037ecksuT\000\n\001?\004~\025\001type__\037\001{un\314Be_En \005\363vt\245\205\001\230\001qual\260O\005\200\205\005\202N\232\205\006ex\314\001s\207et_\203\005\230F\346\000\234N___test\321\001s\265\205\001\377outineab\375c\307e_buffe1r\305\205\002\307D\315Eas\225\212\007\032\003\377syncio.c""\373orB\003sbase\256\255\205\006cclY\000_\257 t\377raceback\337count\302\205\003di\177stsim._\245@\345.\213\207\010d\242!\000\002_is\375_\267\213\003emptye\377ncodeenu}m\245\211\002error\323g\367fir\324\000sour\377ceflagsf\337ormat\213\212\004ho\377mogeneou\373s_\302\206\002idids\377indexint\35364\202as\000\002ize\377joinkkee\317pmem\361\212\001\351\212\001n_\350\301\206\002\004\000\204\211\003s\364Andi\367mnp\201\210\002objp\376\335\000pending\237poppoM\000\202\211\001p;ut\324\204\treg\366\000\271\001\234\247\207\004\346\207\001set\364\210\004\247\213\002s\300\202\000\260\207\002\312\207\001\331\211\001\203\205\004\006\002st\377opstruct\360\206\205\005\310\207\n\327`\345 upda\377tevalues\377x:OT{^}\200\377\001\330\004\n\210+\220Q\377\200A\340\010\013\2103\210\377f\220A\220S\230\003\230\3775\240\006\240a\240q\330\377\014\022\220*\230A\230Q\375\330\025\006Q\330\014\031\230\021\377\230\047\240\026\240q\250\003\377\2501\250D\260\001\260\025\377\260a\260t\2703\270fw\300A\300G\002\017\210}3\001\377\230d\240&\320(:\270\347$\270a^\001\014\007\047\320)\377;\2704\270q\200A\360\357\006\000\t\020%\006%\240\177\357\260d\270!\024\000\010\000\t\377 \230q\240\004\240F\250\377!\2508\2602\260T\270\377\021\340\010\020\220\001\220\026\373\220y\227\004\010\014\210E\220\367\025\220a\010\006\014\020\220\006\376\014\000t\2303\230b\240\005\177\240Y\250a\250q\330#\000\377F\220)\2306\240\021\240\377!\320\004/\250q\360\n\277\000\t\023\220!\3306\006t\377\2301\330\014\023\2201\220\367D\230\0064\002R\240s\250\375\"\326\001\330\014\017\210t\220\3771\330\020\027\220q\230\005\377\230R\230u\240B\240f\357\250A\250Z\355\0004\270t\377\3008\3106\320QS\320\377ST\330\020\023\2204\220\317q\330\024\030%\000\255 \017\210\001q";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1698, 2284);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1707 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>((\377tree fra\377gment)),\377.: <Memo\377ryView o\377f <conti\377guous an\237d dir7\001\007\ri\375n\021\005stride\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\377lid mode\237, exp\327\000|\000\047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \377axis Not\357e th\231 Cyt\357hon \021\000del\177iberatek\000\336\320\001cter!\001n \177PEP-484\212\"\373re\306!s sub\333cl\246\000es\261!bu\357ilti\260\000ype\377s. If yoOu ne\224 \303\000p\316\000\376%\tthen se\335t\200\000e \047\357\002at\377ion_typi\267ng\047\355$iv\242\000o\377 False.a\377 synapse\377 has two\327 ev\300@s\320\001on\377e stepad\373d_\275 ecoll\374\354@O\000s.abcd\377isableen\356\001\002xt/5\002_qu\377eue.pyxg\367cis\027\003dno \377default \377__reduce\337__ du\204\002no{n-\351@vial\033\000\377cinit__n\377umpy._co\357re.m5\000iar\377ray fail\316\367\003imp\217@\033\tumgath\021\016\275\005 p\364 \377spikesel\377f.by_tar\317get,\n\002\243@ayws64\010\003now\021\003\373op\031\003row_s\274-\000\047\004sink2\003sOlots=\003I\003_]\003\373 c\355cbe co\337nvert\255Ca \351P\224c\264\205\003 \323` pi\227ckl\235@u\304\"\233\204\001a\257lloc\257` \357\003d\017ata.\013\020\367c\311\205\001\246\205\003\377s.ASCIIE\377llipsisER\305AQ\212A\000\007.\366&c\235\204\002\343__\017\n\272`\344\000te_\014\013\020\376 iv\261`B\010\353C\212!\016W\010pute\010\211b\216$|\010\356\323a_op\216\010tak\333e_\366\000Se\276`nc\365e\264\207\001.\271\207\007__Py\375x\001\000Dict_N\377extRef__l\335\204\004\312`__\262\205\002__\001\005^\330@item\r\001d0\001\036\027\000func\035\001\363@\340\003x+\000\301c3\001main\003\002\357odulM\002nam\326\002\003ewT\001p~\000ch\037ecksuT\000\n\001?\004~\025\001type__\037\001{un\314Be_En \005\363vt\245\205\001\230\001qual\260O\005\200\205\005\202N\232\205\006ex\314\001s\207et_\203\005\230F\346\000\234N___test\321\001s\265\205\001\377outineab\375c\307e_buffe1r\305\205\002\307D\315Eas\225\212\007\032\003\377syncio.c""\373orB\003sbase\256\255\205\006cclY\000_\257 t\377raceback\337count\302\205\003di\177stsim._\245@\345.\213\207\010d\242!\000\002_is\375_\267\213\003emptye\377ncodeenu}m\245\211\002error\323g\367fir\324\000sour\377ceflagsf\337ormat\213\212\004ho\377mogeneou\373s_\302\206\002idids\377indexint\35364\202as\000\002ize\377joinkkee\317pmem\361\212\001\351\212\001n_\350\301\206\002\004\000\204\211\003s\364Andi\367mnp\201\210\002objp\376\335\000pending\237poppoM\000\202\211\001p;ut\324\204\treg\366\000\271\001\234\247\207\004\346\207\001set\364\210\004\247\213\002s\300\202\000\260\207\002\312\207\001\331\211\001\203\205\004\006\002st\373op\001\000re_or{de\362\000ruct\221\205\005\370\323\207\n\342`\360 updat\377evaluesx\377:OT{^}\200\001\377\330\004\n\210+\220Q\200\377A\340\010\013\2103\210f\377\220A\220S\230\003\2305\377\240\006\240a\240q\330\014\377\022\220*\230A\230Q\330\376\025\006Q\330\014\031\230\021\230\377\047\240\026\240q\250\003\250\3771\250D\260\001\260\025\260\377a\260t\2703\270f\300\273A\300G\002\017\210}3\001\230\377d\240&\320(:\270$\363\270a^\001\014\007\047\320);\377\2704\270q\200A\360\006\367\000\t\020%\006%\240\177\260\367d\270!\024\000\010\000\t \377\230q\240\004\240F\250!\377\2508\2602\260T\270\021\377\340\010\020\220\001\220\026\220\375y\227\004\010\014\210E\220\025{\220a\010\006\014\020\220\006\014\000\377t\2303\230b\240\005\240\277Y\250a\250q\330#\000F\377\220)\2306\240\021\240!\377\320\004/\250q\360\n\000\337\t\023\220!\3306\006t\230\3771\330\014\023\2201\220D\373\230\0064\002R\240s\250\"\376\326\001\330\014\017\210t\2201\377\330\020\027\220q\230\005\230\377R\230u\240B\240f\250\367A\250Z\355\0004\270t\300\3778\3106\320QS\320S\377T\330\020\023\2204\220q\347\330\024\030%\000\255 \017\210q";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1707, 2295);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2284 bytes) */
-static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a synapse has two events in one stepadd_notecollections.abcdisableenableext/event_queue.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikeself.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisEventQueueEventQueue.__reduce_cython__EventQueue.__setstate_cython__EventQueue.arrivalsEventQueue.event_sinkEventQueue.putEventQueue.queue_spikesEventQueue.step_opEventQueue.take_allSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarrayarrivalarrivalsascontiguousarrayasyncio.coroutinesbaseby_targetccline_in_tracebackcountdelaysdistsim._ext.event_queuedtypedtype_is_objectemptyencodeenumerateerrorevent_sinkfirst_sourceflagsformatfortranhomogeneous_delayididsindexint64itemsitemsizejoinkkeepmemviewmoden_slotsn_synapsesnamendimnpnumpyobjpackpendingpoppositionsputqueue_spikesregisterrow_startselfsetdefaultshapesizeslotstartstepstep_opstepsstopstructtake_alltarget_spikesunpackupdatevaluesx:OT{^}\200\001\330\004\n\210+\220Q\200A\340\010\013""\2103\210f\220A\220S\230\003\2305\240\006\240a\240q\330\014\022\220*\230A\230Q\330\010\013\2103\210f\220A\220Q\330\014\031\230\021\230\047\240\026\240q\250\003\2501\250D\260\001\260\025\260a\260t\2703\270f\300A\300Q\200A\340\010\017\210}\230A\230Q\230d\240&\320(:\270$\270a\200A\340\010\017\210}\230A\230Q\230d\240\047\320);\2704\270q\200A\360\006\000\t\020\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\360\010\000\t \230q\240\004\240F\250!\2508\2602\260T\270\021\340\010\020\220\001\220\026\220y\240\006\240a\240q\330\010\014\210E\220\025\220a\220y\240\006\240a\240q\330\014\020\220\006\220a\220t\2303\230b\240\005\240Y\250a\250q\330\010\014\210F\220)\2306\240\021\240!\320\004/\250q\360\n\000\t\023\220!\330\010\014\210E\220\025\220a\220t\2301\330\014\023\2201\220D\230\006\230b\240\005\240R\240s\250\"\250D\260\001\330\014\017\210t\2201\330\020\027\220q\230\005\230R\230u\240B\240f\250A\250Z\260t\2704\270t\3008\3106\320QS\320ST\330\020\023\2204\220q\330\024\030\230\005\230Q\330\010\017\210q";
+    #else /* compression: none (2295 bytes) */
+static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a synapse has two events in one stepadd_notecollections.abcdisableenableext/event_queue.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikeself.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisEventQueueEventQueue.__reduce_cython__EventQueue.__setstate_cython__EventQueue.arrivalsEventQueue.event_sinkEventQueue.putEventQueue.queue_spikesEventQueue.step_opEventQueue.take_allSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarrayarrivalarrivalsascontiguousarrayasyncio.coroutinesbaseby_targetccline_in_tracebackcountdelaysdistsim._ext.event_queuedtypedtype_is_objectemptyencodeenumerateerrorevent_sinkfirst_sourceflagsformatfortranhomogeneous_delayididsindexint64itemsitemsizejoinkkeepmemviewmoden_slotsn_synapsesnamendimnpnumpyobjpackpendingpoppositionsputqueue_spikesregisterrow_startselfsetdefaultshapesizeslotstartstepstep_opstepsstopstore_orderstructtake_alltarget_spikesunpackupdatevaluesx:OT{^}\200\001\330\004\n\210+\220Q\200A""\340\010\013\2103\210f\220A\220S\230\003\2305\240\006\240a\240q\330\014\022\220*\230A\230Q\330\010\013\2103\210f\220A\220Q\330\014\031\230\021\230\047\240\026\240q\250\003\2501\250D\260\001\260\025\260a\260t\2703\270f\300A\300Q\200A\340\010\017\210}\230A\230Q\230d\240&\320(:\270$\270a\200A\340\010\017\210}\230A\230Q\230d\240\047\320);\2704\270q\200A\360\006\000\t\020\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\360\010\000\t \230q\240\004\240F\250!\2508\2602\260T\270\021\340\010\020\220\001\220\026\220y\240\006\240a\240q\330\010\014\210E\220\025\220a\220y\240\006\240a\240q\330\014\020\220\006\220a\220t\2303\230b\240\005\240Y\250a\250q\330\010\014\210F\220)\2306\240\021\240!\320\004/\250q\360\n\000\t\023\220!\330\010\014\210E\220\025\220a\220t\2301\330\014\023\2201\220D\230\006\230b\240\005\240R\240s\250\"\250D\260\001\330\014\017\210t\2201\330\020\027\220q\230\005\230R\230u\240B\240f\250A\250Z\260t\2704\270t\3008\3106\320QS\320ST\330\020\023\2204\220q\330\024\030\230\005\230Q\330\010\017\210q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 143; i++) {
+    for (int i = 0; i < 144; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 35) PyUnicode_InternInPlace(&string);
@@ -27359,8 +27421,8 @@ static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 143; i < 156; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-143].length;
+    for (int i = 144; i < 157; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-144].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -27370,14 +27432,14 @@ static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 156; i++) {
+    for (Py_ssize_t i = 0; i < 157; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 143;
+      PyObject **table = stringtab + 144;
       for (Py_ssize_t i=0; i<13; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -27465,32 +27527,32 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 128};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 137};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 142};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_arrivals, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 137};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 146};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_event_sink, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_4q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 141};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 150};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_queue_spikes, __pyx_mstate->__pyx_kp_b_iso88591_A_3fAS_5_aq_AQ_3fAQ_q_1D_at3fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 148};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 157};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_arrival, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_put, __pyx_mstate->__pyx_kp_b_iso88591_A_q_F_82T_y_aq_E_ay_aq_at3b_Yaq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 159};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 168};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_keep, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_pending};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_take_all, __pyx_mstate->__pyx_kp_b_iso88591_q_E_at1_1D_b_Rs_D_t1_q_RuBfAZt4, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }

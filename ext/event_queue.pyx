@@ -4,8 +4,10 @@ A spike queues the store positions of its synapses at their arrival steps
 (spike step + the synapse's delay): presynaptic spikes through the rows of
 the store (by source), postsynaptic ones through the synapses grouped by
 target. At each step the positions that arrive are sorted into store order
-(as synapses/pathways.py's ``run`` sorts them) and handed, in a SpikeSlot,
-to the pathway's generated kernel (its ``Bound`` operation). A synapse has
+(as synapses/pathways.py's ``run`` sorts them) where the order can change a
+result (the kernel writes neurons' variables: a sum's rounding, the last
+write wins), and handed, in a SpikeSlot, to the pathway's generated kernel
+(its ``Bound`` operation). A synapse has
 at most one event per step and pathway, so the slot has room for all of the
 rank's synapses.
 
@@ -18,6 +20,7 @@ cimport numpy as cnp
 from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
 from libc.stdint cimport int64_t, int32_t
 from libc.stdlib cimport malloc, realloc, free, qsort
+from libc.string cimport memcpy
 from step_op cimport (StepOp, SpikeSlot, EventSink, STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE,
                       EVENT_SINK_CAPSULE)
 
@@ -69,6 +72,10 @@ cdef class EventQueue:
         ``target_spikes``) of row 0.
     target_spikes : step_loop.Spikes or None
         For postsynaptic pathways: the target group's spikes, read at each step.
+    store_order : bool
+        Hand each step's events in store order. Without it, in the order
+        queued: for kernels that write only their own synapse's variables,
+        where each event's result is the same in any order.
     """
     cdef Positions* slots
     cdef Py_ssize_t n_slots, n_rows
@@ -83,10 +90,11 @@ cdef class EventQueue:
     cdef StepOp op
     cdef EventSink sink
     cdef tuple keep_alive
+    cdef bint store_order
 
     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,
                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
-                 target_spikes=None):
+                 target_spikes=None, bint store_order=True):
         cdef const int64_t[::1] grouped
         cdef Py_ssize_t k
         self.n_rows = row_start.shape[0] - 1
@@ -99,6 +107,7 @@ cdef class EventQueue:
         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
             if self.delays.shape[0] else NULL
         self.homogeneous_delay = homogeneous_delay
+        self.store_order = store_order
         self.first_source = first_source
         self.n_slots = max(1, n_slots)
         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
@@ -224,7 +233,9 @@ cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -
     n = slot.n
     if n > self.arrived.shape[0]:
         raise RuntimeError("a synapse has two events in one step")
-    for k in range(n):
+    if not self.store_order:
+        memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
+    for k in range(n if self.store_order else 0):
         self.now.ids[k] = slot.items[k]
         if k and slot.items[k] < slot.items[k - 1]:
             ordered = False

@@ -226,6 +226,36 @@ def test_plastic_pathways_poisson_input_and_noise_run_compiled_as_in_python(
         del net, S, G, monitors
 
 
+@pytest.mark.parametrize("writes_target", [False, True])
+def test_events_of_one_step_give_the_python_loops_result(writes_target, loops_made):
+    """Spikes of several steps arrive together (delays differ) and several
+    targets spike in one step: the events interleave in store order. Code
+    writing only its synapses runs them in the order queued (no sort); code
+    summing into the target keeps store order (the sum's rounding depends
+    on it). Either way the result is the Python loop's, to the bit."""
+    results = []
+    for profile in (False, True):
+        ds.seed(3)
+        P = ds.NeuronGroup(300, "y : 1", threshold="rand() < 0.3", name="pre")
+        G = ds.NeuronGroup(10, "y : 1", threshold="rand() < 0.5", name="post")
+        S = ds.Synapses(P, G, "w : 1", on_pre="w = w * 0.5 + 0.25"
+                        + ("\ny_post += w * 1e-3 + 0.1" if writes_target else ""),
+                        on_post="w = w * 0.75", name="plastic")
+        S.connect()
+        S.w = "rand()"
+        S.pre.delay = "rand() * 2*ms"
+        net = ds.Network(P, G, S)
+        net.run(5 * ds.ms, profile=profile)
+        assert S.pre.writes_neurons is writes_target and not S.post.writes_neurons
+        results.append({"w": S.w[:].copy(), "y": G.y[:].copy()})
+        del net, P, G, S
+    _assert_same(*results)
+    assert len(set(results[0]["w"])) > 1000  # the events changed the weights unevenly
+    if writes_target:
+        assert np.all(results[0]["y"] > 10)
+    assert len(loops_made) == 1 and loops_made[0].count("EventQueue") == 2, loops_made
+
+
 @pytest.mark.parametrize("n_vars", [1, 2, 3])
 @pytest.mark.parametrize("refractory", ["(1 + i % 4) * ms", "2*ms", False])
 def test_the_fused_exact_step_equals_the_separate_update_and_threshold(n_vars, refractory,

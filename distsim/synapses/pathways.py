@@ -300,6 +300,15 @@ class SynapticPathway(CodeObject):
         self._queue(positions, step + self.delays[positions].astype(np.int64))
 
     @property
+    def writes_neurons(self) -> bool:
+        """Whether the statements write a pre- or postsynaptic variable:
+        then several events of one step may meet in one neuron, and their
+        order decides the result (a sum's rounding, the last write). Events
+        that write only their own synapse's variables (and draw random
+        numbers keyed by the synapse) give the same result in any order."""
+        return any(kind in ("pre", "post") for kind, _ in self.destinations.values())
+
+    @property
     def schedule_name(self):
         return f"{self.synapses.name}_{self.name}"
 
@@ -324,12 +333,14 @@ class SynapticPathway(CodeObject):
         ahead = max([longest] + [arrival - step for arrival in self.pending])
         if self.prepost == "pre":
             queue = EventQueue(store.row_start, None, self._queue_delays(), self._delay_or_zero(),
-                               len(store), ahead + 1, S.source.id_offset)
+                               len(store), ahead + 1, S.source.id_offset,
+                               store_order=self.writes_neurons)
         else:
             target_row_start, by_target = self._by_target
             queue = EventQueue(target_row_start, by_target, self._queue_delays(),
                                self._delay_or_zero(), len(store), ahead + 1,
-                               S.target.root_local_offset, root.threshold_code.found)
+                               S.target.root_local_offset, root.threshold_code.found,
+                               store_order=self.writes_neurons)
         for arrival, chunks in self.pending.items():
             queue.put(arrival, np.concatenate(chunks).astype(np.int64))
         self.pending = {}
