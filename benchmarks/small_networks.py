@@ -4,8 +4,9 @@ sitting, median of several runs.
 
     BRIAN2_PYTHON=/tmp/brian2env/bin/python python benchmarks/small_networks.py --repeats 3
 
-Models: CUBA (benchmarks/peers/*_models.py: 4,000 neurons, 320k synapses)
-and Brian2's own STDP example (1,000 plastic synapses onto one neuron:
+Models: CUBA (benchmarks/peers/*_models.py: 4,000 neurons, 320k synapses),
+the STDP benchmark (the same files: Brian2's STDP model with 1,000 targets,
+10^6 plastic synapses) and Brian2's own STDP example (1,000 plastic synapses onto one neuron:
 examples/synapses/STDP.py of Brian2, run unchanged through
 ``python -m distsim.as_brian2``). The figure is the marginal simulate time
 per biological second, (T(long) - T(short)) / (long - short) in biological
@@ -116,8 +117,9 @@ def stdp_seconds(python_command, duration, script):
     return float(found.group(1))
 
 
-def cuba_seconds(python_command, duration):
-    row = run_for_result(python_command + ["cuba", "--duration", str(duration)], 3600)
+def model_seconds(python_command, duration, model="cuba"):
+    """Simulate time of a model of benchmarks/peers/*_models.py."""
+    row = run_for_result(python_command + [model, "--duration", str(duration)], 3600)
     if row is None:
         raise SystemExit("failed")
     return row["simulate_s"]
@@ -143,9 +145,9 @@ def main():
     args = parser.parse_args()
     os.environ.update(ENV)  # run_for_result's commands take the environment
     models = os.path.join(PEERS, "distsim_models.py")
-    distsim_cuba = {n: ["mpirun", "-n", str(n), sys.executable, models] for n in (1, 2)}
-    brian2_cuba = [BRIAN2_PYTHON, os.path.join(PEERS, "brian2_models.py")]
-    standalone_cuba = brian2_cuba + ["--device", "cpp_standalone"]
+    distsim_peer = {n: ["mpirun", "-n", str(n), sys.executable, models] for n in (1, 2)}
+    brian2_peer = [BRIAN2_PYTHON, os.path.join(PEERS, "brian2_models.py")]
+    standalone_cuba = brian2_peer + ["--device", "cpp_standalone"]
     as_brian2 = {n: ["mpirun", "-n", str(n), sys.executable, "-m", "distsim.as_brian2"]
                  for n in (1, 2)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,21 +160,27 @@ def main():
         stdp_seconds([BRIAN2_PYTHON], 0.1, liquid)
         stdp_seconds(as_brian2[1], 0.1, liquid)
         # Warm Brian2's and distsim's compiled-code caches first.
-        cuba_seconds(brian2_cuba, 0.1)
-        cuba_seconds(distsim_cuba[1], 0.1)
+        for model in ("cuba", "stdp"):
+            model_seconds(brian2_peer, 0.1, model)
+            model_seconds(distsim_peer[1], 0.1, model)
         stdp_seconds([BRIAN2_PYTHON], 0.1, script)
         stdp_seconds(as_brian2[1], 0.1, script)
         # name, short, long, {column: measure or None}
         cases = [
             ("CUBA", 2, 10, {
-                "distsim 1": lambda d: cuba_seconds(distsim_cuba[1], d),
-                "distsim 2": lambda d: cuba_seconds(distsim_cuba[2], d),
-                "runtime": lambda d: cuba_seconds(brian2_cuba, d),
-                "standalone": lambda d: cuba_seconds(standalone_cuba, d)}),
+                "distsim 1": lambda d: model_seconds(distsim_peer[1], d),
+                "distsim 2": lambda d: model_seconds(distsim_peer[2], d),
+                "runtime": lambda d: model_seconds(brian2_peer, d),
+                "standalone": lambda d: model_seconds(standalone_cuba, d)}),
             ("Brian2's STDP example", 2, 20, {
                 "distsim 1": lambda d: stdp_seconds(as_brian2[1], d, script),
                 "distsim 2": lambda d: stdp_seconds(as_brian2[2], d, script),
                 "runtime": lambda d: stdp_seconds([BRIAN2_PYTHON], d, script),
+                "standalone": None}),
+            ("STDP with 10^6 synapses (1,000 targets)", 1, 3, {
+                "distsim 1": lambda d: model_seconds(distsim_peer[1], d, "stdp"),
+                "distsim 2": lambda d: model_seconds(distsim_peer[2], d, "stdp"),
+                "runtime": lambda d: model_seconds(brian2_peer, d, "stdp"),
                 "standalone": None}),
             ("Liquid: exact steps, per-neuron tau, summed currents", 1, 3, {
                 "distsim 1": lambda d: stdp_seconds(as_brian2[1], d, liquid),

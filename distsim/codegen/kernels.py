@@ -176,9 +176,19 @@ def _kernel(body_lines, names, loop_header, locals_, returns_count=False):
 # (`Kernel.bind` fixes the others).
 PER_STEP = ("step", "t", "dt")
 
-# What a kernel module needs to be an operation of the compiled step loop
-# and to draw random numbers (ext/philox.pxd; random123's normal numbers).
+#: How many events ahead a synaptic kernel asks for its synapses' values.
+PREFETCH_DISTANCE = 8
+
+# What a kernel module needs to be an operation of the compiled step loop,
+# to draw random numbers (ext/philox.pxd; random123's normal numbers) and to
+# prefetch (a hint: it changes no result).
 STEP_IMPORTS = """\
+cdef extern from *:
+    \"\"\"
+    #define DISTSIM_PREFETCH(address) __builtin_prefetch((const void*)(address), 1, 3)
+    \"\"\"
+    void _prefetch "DISTSIM_PREFETCH" (const void* address) noexcept nogil
+
 from libc.stdint cimport int64_t, uint64_t
 from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
 from step_op cimport StepOp, SpikeSlot, STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE
@@ -279,9 +289,17 @@ def pathway_kernel(statements, destinations, reads, subexpressions, event_driven
               "    cdef long long* pre_index = <long long*>pre_index_at",
               "    cdef long long* i_values = <long long*>i_values_at",
               "    cdef long long* j_values = <long long*>j_values_at",
-              "    cdef Py_ssize_t k, syn, post, pre",
-              "    for k in range(n_events):",
-              "        syn = positions[k]"]
+              "    cdef Py_ssize_t k, syn, post, pre, ahead",
+              "    for k in range(n_events):"]
+    # The events' synapses lie far apart in the store (a target's synapses
+    # one row apart): ask for a later event's values while this one computes.
+    synapse_arrays = [argument for argument, key in names.arrays.items()
+                      if key[0] == "synapse"]
+    if synapse_arrays:
+        header += [f"        if k + {PREFETCH_DISTANCE} < n_events:",
+                   f"            ahead = positions[k + {PREFETCH_DISTANCE}]"]
+        header += [f"            _prefetch(&{argument}[ahead])" for argument in synapse_arrays]
+    header.append("        syn = positions[k]")
     if "[post]" in uses:
         header.append("        post = local_targets[syn] + target_offset")
     if "[pre]" in uses:
