@@ -3,6 +3,8 @@ import sys
 import time
 import traceback
 
+from .workers import check_may_communicate, remember_ranks
+
 _comm = None
 
 # How long a rank that fails together with all the others waits before it
@@ -20,9 +22,11 @@ def get_comm():
     in one learns that the others have finished.
     """
     global _comm
+    check_may_communicate(_comm is not None)
     if _comm is None:
         from mpi4py import MPI
         _comm = MPI.COMM_WORLD
+        remember_ranks(_comm.Get_rank(), _comm.Get_size())
         if _comm.Get_size() > 1:
             _install_abort_on_uncaught_exception(_comm)
             from .guard import install_exit_check
@@ -34,6 +38,8 @@ def set_comm(comm):
     """Run distsim on another communicator (e.g. a sub-communicator)."""
     global _comm
     _comm = comm
+    if comm is not None:
+        remember_ranks(comm.Get_rank(), comm.Get_size())
 
 
 def rank():
