@@ -12,7 +12,7 @@ Keeping freed memory in the process (no mmap for large blocks, no trimming)
 makes the next temporary reuse pages already touched. The peak is the same
 (the memory was in use at that moment anyway); what changes is that the
 process does not give memory back between the peaks. Measured at full scale
-on 2 ranks (benchmarks/results/allocator.md): build 15-18 s -> 12-13 s,
+on 2 ranks (benchmarks/results/before_after.md): build 13.0 -> 11.4 s,
 peak RSS unchanged.
 
 ``DISTSIM_MALLOC=system`` keeps glibc's defaults (e.g. for a process that
