@@ -2120,7 +2120,7 @@ struct __pyx_t_7step_op_Exchange {
 };
 struct __pyx_t_7distsim_4_ext_11event_queue_Positions;
 
-/* "ext/event_queue.pyx":30
+/* "ext/event_queue.pyx":29
  * 
  * 
  * cdef struct Positions:             # <<<<<<<<<<<<<<
@@ -2133,7 +2133,7 @@ struct __pyx_t_7distsim_4_ext_11event_queue_Positions {
   Py_ssize_t capacity;
 };
 
-/* "ext/event_queue.pyx":53
+/* "ext/event_queue.pyx":52
  * 
  * 
  * cdef class EventQueue:             # <<<<<<<<<<<<<<
@@ -3970,7 +3970,7 @@ static const char __pyx_k_Cannot_transpose_memoryview_with[] = "Cannot transpose
 static const char __pyx_k_Empty_shape_tuple_for_cython_arr[] = "Empty shape tuple for cython.array";
 static const char __pyx_k_Indirect_dimensions_not_supporte[] = "Indirect dimensions not supported";
 static const char __pyx_k_Out_of_bounds_on_buffer_access_a[] = "Out of bounds on buffer access (axis %zd)";
-static const char __pyx_k_The_event_queue_of_a_synaptic_pa[] = "The event queue of a synaptic pathway, for the compiled step loop.\n\nA spike queues the store positions of its synapses at their arrival steps\n(spike step + the synapse\047s delay): presynaptic spikes through the rows of\nthe store (by source), postsynaptic ones through the synapses grouped by\ntarget. At each step the positions that arrive are sorted into store order\n(as synapses/pathways.py\047s ``run`` sorts them) where the order can change a\nresult (the kernel writes neurons\047 variables: a sum\047s rounding, the last\nwrite wins), and handed, in a SpikeSlot, to the pathway\047s generated kernel\n(its ``Bound`` operation). A synapse has\nat most one event per step and pathway, so the slot has room for all of the\nrank\047s synapses.\n\nThe Python side (synapses/pathways.py) decides when a pathway can run here\nand moves the events in flight between this queue and its own ``pending``\nat the start and end of a compiled run.\n";
+static const char __pyx_k_The_event_queue_of_a_synaptic_pa[] = "The event queue of a synaptic pathway, for the compiled step loop.\n\nA spike queues the store positions of its synapses at their arrival steps\n(spike step + the synapse\047s delay): presynaptic spikes through the rows of\nthe store (by source), postsynaptic ones through the synapses grouped by\ntarget. At each step the positions that arrive are sorted into store order\n(as synapses/pathways.py\047s ``run`` sorts them) where the order can change a\nresult (the kernel writes neurons\047 variables: a sum\047s rounding, the last\nwrite wins), and handed, in a SpikeSlot, to the pathway\047s generated kernel\n(its ``Bound`` operation). A synapse has at most one event per step and\npathway, so the slot has room for all of the rank\047s synapses.\n\nThe Python side (synapses/pathways.py) decides when a pathway can run here\nand moves the events in flight between this queue and its own ``pending``\nat the start and end of a compiled run.\n";
 static const char __pyx_k_Unable_to_convert_item_to_object[] = "Unable to convert item to object";
 static const char __pyx_k_got_differing_extents_in_dimensi[] = "got differing extents in dimension %d (got %zd and %zd)";
 /* #### Code section: decls ### */
@@ -21162,7 +21162,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":35
+/* "ext/event_queue.pyx":34
  * 
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -21181,7 +21181,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/event_queue.pyx":36
+  /* "ext/event_queue.pyx":35
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:
  *     cdef Py_ssize_t capacity = list_.capacity if list_.capacity else 16             # <<<<<<<<<<<<<<
@@ -21200,7 +21200,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/event_queue.pyx":38
+  /* "ext/event_queue.pyx":37
  *     cdef Py_ssize_t capacity = list_.capacity if list_.capacity else 16
  *     cdef int64_t* grown
  *     while list_.n + extra > capacity:             # <<<<<<<<<<<<<<
@@ -21213,7 +21213,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 
     if (!__pyx_t_2) break;
 
-    /* "ext/event_queue.pyx":39
+    /* "ext/event_queue.pyx":38
  *     cdef int64_t* grown
  *     while list_.n + extra > capacity:
  *         capacity *= 2             # <<<<<<<<<<<<<<
@@ -21223,7 +21223,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/event_queue.pyx":40
+  /* "ext/event_queue.pyx":39
  *     while list_.n + extra > capacity:
  *         capacity *= 2
  *     if capacity != list_.capacity:             # <<<<<<<<<<<<<<
@@ -21235,7 +21235,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":41
+    /* "ext/event_queue.pyx":40
  *         capacity *= 2
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -21244,7 +21244,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
     __pyx_v_grown = ((int64_t *)realloc(__pyx_v_list_->items, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/event_queue.pyx":42
+    /* "ext/event_queue.pyx":41
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21256,16 +21256,16 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/event_queue.pyx":43
+      /* "ext/event_queue.pyx":42
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         list_.items, list_.capacity = grown, capacity
  *     return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 43, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 42, __pyx_L1_error)
 
-      /* "ext/event_queue.pyx":42
+      /* "ext/event_queue.pyx":41
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21274,7 +21274,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
     }
 
-    /* "ext/event_queue.pyx":44
+    /* "ext/event_queue.pyx":43
  *         if grown == NULL:
  *             raise MemoryError()
  *         list_.items, list_.capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -21288,7 +21288,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     __pyx_v_list_->items = __pyx_t_3;
     __pyx_v_list_->capacity = __pyx_t_1;
 
-    /* "ext/event_queue.pyx":40
+    /* "ext/event_queue.pyx":39
  *     while list_.n + extra > capacity:
  *         capacity *= 2
  *     if capacity != list_.capacity:             # <<<<<<<<<<<<<<
@@ -21297,7 +21297,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
   }
 
-  /* "ext/event_queue.pyx":45
+  /* "ext/event_queue.pyx":44
  *             raise MemoryError()
  *         list_.items, list_.capacity = grown, capacity
  *     return 0             # <<<<<<<<<<<<<<
@@ -21310,7 +21310,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":35
+  /* "ext/event_queue.pyx":34
  * 
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -21329,7 +21329,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":48
+/* "ext/event_queue.pyx":47
  * 
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21342,7 +21342,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   int64_t __pyx_v_y;
   int __pyx_r;
 
-  /* "ext/event_queue.pyx":49
+  /* "ext/event_queue.pyx":48
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:
  *     cdef int64_t x = (<const int64_t*>a)[0], y = (<const int64_t*>b)[0]             # <<<<<<<<<<<<<<
@@ -21352,7 +21352,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   __pyx_v_x = (((int64_t const *)__pyx_v_a)[0]);
   __pyx_v_y = (((int64_t const *)__pyx_v_b)[0]);
 
-  /* "ext/event_queue.pyx":50
+  /* "ext/event_queue.pyx":49
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:
  *     cdef int64_t x = (<const int64_t*>a)[0], y = (<const int64_t*>b)[0]
  *     return (x > y) - (x < y)             # <<<<<<<<<<<<<<
@@ -21365,7 +21365,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":48
+  /* "ext/event_queue.pyx":47
  * 
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21380,7 +21380,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":95
+/* "ext/event_queue.pyx":94
  *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
@@ -21434,52 +21434,52 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_by_target,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_homogeneous_delay,&__pyx_mstate_global->__pyx_n_u_n_synapses,&__pyx_mstate_global->__pyx_n_u_n_slots,&__pyx_mstate_global->__pyx_n_u_first_source,&__pyx_mstate_global->__pyx_n_u_target_spikes,&__pyx_mstate_global->__pyx_n_u_store_order,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 95, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 94, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 95, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 94, __pyx_L3_error)
 
-      /* "ext/event_queue.pyx":97
+      /* "ext/event_queue.pyx":96
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
  *                  target_spikes=None, bint store_order=True):             # <<<<<<<<<<<<<<
@@ -21488,55 +21488,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, i); __PYX_ERR(0, 95, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, i); __PYX_ERR(0, 94, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 94, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 94, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 94, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 95, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 95, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 94, __pyx_L3_error)
     __pyx_v_by_target = values[1];
     __pyx_v_delays = values[2];
-    __pyx_v_homogeneous_delay = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_homogeneous_delay == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
-    __pyx_v_n_synapses = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_n_synapses == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
-    __pyx_v_n_slots = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_n_slots == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
-    __pyx_v_first_source = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_first_source == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_homogeneous_delay = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_homogeneous_delay == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 94, __pyx_L3_error)
+    __pyx_v_n_synapses = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_n_synapses == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
+    __pyx_v_n_slots = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_n_slots == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
+    __pyx_v_first_source = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_first_source == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
     __pyx_v_target_spikes = values[7];
     if (values[8]) {
-      __pyx_v_store_order = __Pyx_PyObject_IsTrue(values[8]); if (unlikely((__pyx_v_store_order == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 97, __pyx_L3_error)
+      __pyx_v_store_order = __Pyx_PyObject_IsTrue(values[8]); if (unlikely((__pyx_v_store_order == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
     } else {
       __pyx_v_store_order = ((int)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, __pyx_nargs); __PYX_ERR(0, 95, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, __pyx_nargs); __PYX_ERR(0, 94, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21550,7 +21550,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __pyx_L4_argument_unpacking_done:;
   __pyx_r = __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_v_self), __pyx_v_row_start, __pyx_v_by_target, __pyx_v_delays, __pyx_v_homogeneous_delay, __pyx_v_n_synapses, __pyx_v_n_slots, __pyx_v_first_source, __pyx_v_target_spikes, __pyx_v_store_order);
 
-  /* "ext/event_queue.pyx":95
+  /* "ext/event_queue.pyx":94
  *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
@@ -21601,7 +21601,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/event_queue.pyx":100
+  /* "ext/event_queue.pyx":99
  *         cdef const int64_t[::1] grouped
  *         cdef Py_ssize_t k
  *         self.n_rows = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
@@ -21610,7 +21610,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->n_rows = ((__pyx_v_row_start.shape[0]) - 1);
 
-  /* "ext/event_queue.pyx":101
+  /* "ext/event_queue.pyx":100
  *         cdef Py_ssize_t k
  *         self.n_rows = row_start.shape[0] - 1
  *         self.row_start = &row_start[0]             # <<<<<<<<<<<<<<
@@ -21620,7 +21620,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __pyx_t_1 = 0;
   __pyx_v_self->row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_1)) ))));
 
-  /* "ext/event_queue.pyx":102
+  /* "ext/event_queue.pyx":101
  *         self.n_rows = row_start.shape[0] - 1
  *         self.row_start = &row_start[0]
  *         self.by_target = NULL             # <<<<<<<<<<<<<<
@@ -21629,7 +21629,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->by_target = NULL;
 
-  /* "ext/event_queue.pyx":103
+  /* "ext/event_queue.pyx":102
  *         self.row_start = &row_start[0]
  *         self.by_target = NULL
  *         if by_target is not None:             # <<<<<<<<<<<<<<
@@ -21640,19 +21640,19 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":104
+    /* "ext/event_queue.pyx":103
  *         self.by_target = NULL
  *         if by_target is not None:
  *             grouped = by_target             # <<<<<<<<<<<<<<
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
 */
-    __pyx_t_3 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_by_target, 0); if (unlikely(!__pyx_t_3.memview)) __PYX_ERR(0, 104, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_by_target, 0); if (unlikely(!__pyx_t_3.memview)) __PYX_ERR(0, 103, __pyx_L1_error)
     __pyx_v_grouped = __pyx_t_3;
     __pyx_t_3.memview = NULL;
     __pyx_t_3.data = NULL;
 
-    /* "ext/event_queue.pyx":105
+    /* "ext/event_queue.pyx":104
  *         if by_target is not None:
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21672,7 +21672,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 
     __pyx_v_self->by_target = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":103
+    /* "ext/event_queue.pyx":102
  *         self.row_start = &row_start[0]
  *         self.by_target = NULL
  *         if by_target is not None:             # <<<<<<<<<<<<<<
@@ -21681,7 +21681,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":106
+  /* "ext/event_queue.pyx":105
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21689,14 +21689,14 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
  *             if self.delays.shape[0] else NULL
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 106, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 105, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 106, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 105, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -21717,13 +21717,13 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_v_delays, __pyx_t_9};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -21734,16 +21734,16 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 106, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 105, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 106, __pyx_L1_error)
+  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 105, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->delays);
   __Pyx_DECREF_SET(__pyx_v_self->delays, ((PyArrayObject *)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/event_queue.pyx":108
+  /* "ext/event_queue.pyx":107
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21757,7 +21757,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (__pyx_t_2) {
 
-    /* "ext/event_queue.pyx":107
+    /* "ext/event_queue.pyx":106
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \             # <<<<<<<<<<<<<<
@@ -21771,7 +21771,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   } else {
 
-    /* "ext/event_queue.pyx":108
+    /* "ext/event_queue.pyx":107
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21783,7 +21783,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   }
 
 
-  /* "ext/event_queue.pyx":107
+  /* "ext/event_queue.pyx":106
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \             # <<<<<<<<<<<<<<
@@ -21792,7 +21792,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->delays64 = __pyx_t_11;
 
-  /* "ext/event_queue.pyx":109
+  /* "ext/event_queue.pyx":108
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay             # <<<<<<<<<<<<<<
@@ -21801,7 +21801,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->homogeneous_delay = __pyx_v_homogeneous_delay;
 
-  /* "ext/event_queue.pyx":110
+  /* "ext/event_queue.pyx":109
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay
  *         self.store_order = store_order             # <<<<<<<<<<<<<<
@@ -21810,7 +21810,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->store_order = __pyx_v_store_order;
 
-  /* "ext/event_queue.pyx":111
+  /* "ext/event_queue.pyx":110
  *         self.homogeneous_delay = homogeneous_delay
  *         self.store_order = store_order
  *         self.first_source = first_source             # <<<<<<<<<<<<<<
@@ -21819,7 +21819,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->first_source = __pyx_v_first_source;
 
-  /* "ext/event_queue.pyx":112
+  /* "ext/event_queue.pyx":111
  *         self.store_order = store_order
  *         self.first_source = first_source
  *         self.n_slots = max(1, n_slots)             # <<<<<<<<<<<<<<
@@ -21843,7 +21843,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __pyx_v_self->n_slots = __pyx_t_14;
 
 
-  /* "ext/event_queue.pyx":113
+  /* "ext/event_queue.pyx":112
  *         self.first_source = first_source
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))             # <<<<<<<<<<<<<<
@@ -21852,7 +21852,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->slots = ((struct __pyx_t_7distsim_4_ext_11event_queue_Positions *)malloc((__pyx_v_self->n_slots * (sizeof(struct __pyx_t_7distsim_4_ext_11event_queue_Positions)))));
 
-  /* "ext/event_queue.pyx":114
+  /* "ext/event_queue.pyx":113
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:             # <<<<<<<<<<<<<<
@@ -21864,16 +21864,16 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/event_queue.pyx":115
+    /* "ext/event_queue.pyx":114
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 115, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 114, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":114
+    /* "ext/event_queue.pyx":113
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:             # <<<<<<<<<<<<<<
@@ -21882,7 +21882,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":116
+  /* "ext/event_queue.pyx":115
  *         if self.slots == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -21896,7 +21896,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_12; __pyx_t_15+=1) {
     __pyx_v_k = __pyx_t_15;
 
-    /* "ext/event_queue.pyx":117
+    /* "ext/event_queue.pyx":116
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0             # <<<<<<<<<<<<<<
@@ -21915,7 +21915,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   }
 
 
-  /* "ext/event_queue.pyx":118
+  /* "ext/event_queue.pyx":117
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21923,9 +21923,9 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
  *         self.now.count = 0
 */
   __pyx_t_8 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 118, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 117, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 118, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 117, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
 
@@ -21942,12 +21942,12 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __pyx_t_12 = __pyx_t_13;
   }
 
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_t_12); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 118, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_t_12); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 117, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 118, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 117, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_19 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_19)) __PYX_ERR(0, 118, __pyx_L1_error)
+  __pyx_t_19 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_19)) __PYX_ERR(0, 117, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_19);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
@@ -21968,13 +21968,13 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     PyObject *__pyx_callargs[3] = {__pyx_t_8, __pyx_t_7, __pyx_t_19};
     #if CYTHON_VECTORCALL
     __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 118, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 117, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 118, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 117, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
@@ -21986,16 +21986,16 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
     __Pyx_DECREF(__pyx_t_19); __pyx_t_19 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 118, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 117, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 118, __pyx_L1_error)
+  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 117, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->arrived);
   __Pyx_DECREF_SET(__pyx_v_self->arrived, ((PyArrayObject *)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/event_queue.pyx":119
+  /* "ext/event_queue.pyx":118
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)             # <<<<<<<<<<<<<<
@@ -22007,7 +22007,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   __pyx_v_self->now.ids = ((int64_t *)PyArray_DATA(((PyArrayObject *)__pyx_t_5)));
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/event_queue.pyx":120
+  /* "ext/event_queue.pyx":119
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
  *         self.now.count = 0             # <<<<<<<<<<<<<<
@@ -22016,7 +22016,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->now.count = 0;
 
-  /* "ext/event_queue.pyx":121
+  /* "ext/event_queue.pyx":120
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
  *         self.now.count = 0
  *         self.target_spikes = NULL             # <<<<<<<<<<<<<<
@@ -22025,7 +22025,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->target_spikes = NULL;
 
-  /* "ext/event_queue.pyx":122
+  /* "ext/event_queue.pyx":121
  *         self.now.count = 0
  *         self.target_spikes = NULL
  *         if target_spikes is not None:             # <<<<<<<<<<<<<<
@@ -22036,18 +22036,18 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":123
+    /* "ext/event_queue.pyx":122
  *         self.target_spikes = NULL
  *         if target_spikes is not None:
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)             # <<<<<<<<<<<<<<
  *         self.keep_alive = (row_start, by_target, target_spikes)
  *         self.op.run = _take_arrivals
 */
-    __pyx_t_16 = __pyx_f_7distsim_4_ext_11event_queue__spike_slot(__pyx_v_target_spikes); if (unlikely(__pyx_t_16 == ((void *)NULL))) __PYX_ERR(0, 123, __pyx_L1_error)
+    __pyx_t_16 = __pyx_f_7distsim_4_ext_11event_queue__spike_slot(__pyx_v_target_spikes); if (unlikely(__pyx_t_16 == ((void *)NULL))) __PYX_ERR(0, 122, __pyx_L1_error)
     __pyx_v_self->target_spikes = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_16);
 
 
-    /* "ext/event_queue.pyx":122
+    /* "ext/event_queue.pyx":121
  *         self.now.count = 0
  *         self.target_spikes = NULL
  *         if target_spikes is not None:             # <<<<<<<<<<<<<<
@@ -22056,32 +22056,32 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":124
+  /* "ext/event_queue.pyx":123
  *         if target_spikes is not None:
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
  *         self.keep_alive = (row_start, by_target, target_spikes)             # <<<<<<<<<<<<<<
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self
 */
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_row_start, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_row_start, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 123, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 123, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_by_target);
   __Pyx_GIVEREF(__pyx_v_by_target);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_v_by_target) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_v_by_target) != (0)) __PYX_ERR(0, 123, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_target_spikes);
   __Pyx_GIVEREF(__pyx_v_target_spikes);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_v_target_spikes) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_v_target_spikes) != (0)) __PYX_ERR(0, 123, __pyx_L1_error);
   __pyx_t_5 = 0;
   __Pyx_GIVEREF(__pyx_t_9);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_9));
   __pyx_t_9 = 0;
 
-  /* "ext/event_queue.pyx":125
+  /* "ext/event_queue.pyx":124
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
  *         self.keep_alive = (row_start, by_target, target_spikes)
  *         self.op.run = _take_arrivals             # <<<<<<<<<<<<<<
@@ -22090,7 +22090,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_11event_queue__take_arrivals;
 
-  /* "ext/event_queue.pyx":126
+  /* "ext/event_queue.pyx":125
  *         self.keep_alive = (row_start, by_target, target_spikes)
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -22099,7 +22099,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/event_queue.pyx":127
+  /* "ext/event_queue.pyx":126
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self
  *         self.sink.queue = _queue_spikes             # <<<<<<<<<<<<<<
@@ -22108,7 +22108,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->sink.queue = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes;
 
-  /* "ext/event_queue.pyx":128
+  /* "ext/event_queue.pyx":127
  *         self.op.state = <void*>self
  *         self.sink.queue = _queue_spikes
  *         self.sink.state = <void*>self             # <<<<<<<<<<<<<<
@@ -22117,7 +22117,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->sink.state = ((void *)__pyx_v_self);
 
-  /* "ext/event_queue.pyx":95
+  /* "ext/event_queue.pyx":94
  *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
@@ -22146,7 +22146,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":130
+/* "ext/event_queue.pyx":129
  *         self.sink.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22174,7 +22174,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/event_queue.pyx":132
+  /* "ext/event_queue.pyx":131
  *     def __dealloc__(self):
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:             # <<<<<<<<<<<<<<
@@ -22186,7 +22186,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":133
+    /* "ext/event_queue.pyx":132
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:
  *             for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -22200,7 +22200,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_k = __pyx_t_4;
 
-      /* "ext/event_queue.pyx":134
+      /* "ext/event_queue.pyx":133
  *         if self.slots != NULL:
  *             for k in range(self.n_slots):
  *                 free(self.slots[k].items)             # <<<<<<<<<<<<<<
@@ -22211,7 +22211,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
     }
 
 
-    /* "ext/event_queue.pyx":135
+    /* "ext/event_queue.pyx":134
  *             for k in range(self.n_slots):
  *                 free(self.slots[k].items)
  *             free(self.slots)             # <<<<<<<<<<<<<<
@@ -22220,7 +22220,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 */
     free(__pyx_v_self->slots);
 
-    /* "ext/event_queue.pyx":132
+    /* "ext/event_queue.pyx":131
  *     def __dealloc__(self):
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:             # <<<<<<<<<<<<<<
@@ -22229,7 +22229,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 */
   }
 
-  /* "ext/event_queue.pyx":130
+  /* "ext/event_queue.pyx":129
  *         self.sink.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22242,7 +22242,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 
 }
 
-/* "ext/event_queue.pyx":137
+/* "ext/event_queue.pyx":136
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -22302,14 +22302,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/event_queue.pyx":140
+  /* "ext/event_queue.pyx":139
  *         """Take the events arriving now (postsynaptic pathways: queue the
  *         target's spikes of this step first): a StepOp capsule."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def arrivals(self):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 140, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22322,7 +22322,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":137
+  /* "ext/event_queue.pyx":136
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -22341,7 +22341,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":142
+/* "ext/event_queue.pyx":141
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
@@ -22401,14 +22401,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("arrivals", 0);
 
-  /* "ext/event_queue.pyx":144
+  /* "ext/event_queue.pyx":143
  *     def arrivals(self):
  *         """The current step's positions for the kernel: a SpikeSlot capsule."""
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def event_sink(self):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->now), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->now), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 143, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22421,7 +22421,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":142
+  /* "ext/event_queue.pyx":141
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
@@ -22440,7 +22440,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":146
+/* "ext/event_queue.pyx":145
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
@@ -22500,14 +22500,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("event_sink", 0);
 
-  /* "ext/event_queue.pyx":148
+  /* "ext/event_queue.pyx":147
  *     def event_sink(self):
  *         """Where exchanged spikes are queued in C: an EventSink capsule."""
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->sink), __pyx_f_7step_op_EVENT_SINK_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->sink), __pyx_f_7step_op_EVENT_SINK_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 147, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22520,7 +22520,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":146
+  /* "ext/event_queue.pyx":145
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
@@ -22539,7 +22539,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":150
+/* "ext/event_queue.pyx":149
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
@@ -22588,39 +22588,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_ids,&__pyx_mstate_global->__pyx_n_u_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 150, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 149, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 150, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 150, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "queue_spikes", 0) < (0)) __PYX_ERR(0, 150, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "queue_spikes", 0) < (0)) __PYX_ERR(0, 149, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, i); __PYX_ERR(0, 150, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, i); __PYX_ERR(0, 149, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 150, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 150, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
     }
-    __pyx_v_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_ids.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
-    __pyx_v_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_steps.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
+    __pyx_v_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_ids.memview)) __PYX_ERR(0, 149, __pyx_L3_error)
+    __pyx_v_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_steps.memview)) __PYX_ERR(0, 149, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 150, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 149, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22660,7 +22660,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("queue_spikes", 0);
 
-  /* "ext/event_queue.pyx":152
+  /* "ext/event_queue.pyx":151
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:             # <<<<<<<<<<<<<<
@@ -22672,7 +22672,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/event_queue.pyx":153
+    /* "ext/event_queue.pyx":152
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -22685,14 +22685,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 153, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 152, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 153, __pyx_L1_error)
+    __PYX_ERR(0, 152, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":152
+    /* "ext/event_queue.pyx":151
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:             # <<<<<<<<<<<<<<
@@ -22701,7 +22701,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
   }
 
-  /* "ext/event_queue.pyx":154
+  /* "ext/event_queue.pyx":153
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:             # <<<<<<<<<<<<<<
@@ -22713,7 +22713,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":155
+    /* "ext/event_queue.pyx":154
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])             # <<<<<<<<<<<<<<
@@ -22722,10 +22722,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
     __pyx_t_5 = 0;
     __pyx_t_6 = 0;
-    __pyx_t_7 = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(((void *)__pyx_v_self), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_steps.data) + __pyx_t_6)) )))), (__pyx_v_ids.shape[0])); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 155, __pyx_L1_error)
+    __pyx_t_7 = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(((void *)__pyx_v_self), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_steps.data) + __pyx_t_6)) )))), (__pyx_v_ids.shape[0])); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 154, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":154
+    /* "ext/event_queue.pyx":153
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:             # <<<<<<<<<<<<<<
@@ -22734,7 +22734,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
   }
 
-  /* "ext/event_queue.pyx":150
+  /* "ext/event_queue.pyx":149
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
@@ -22756,7 +22756,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":157
+/* "ext/event_queue.pyx":156
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
@@ -22805,39 +22805,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrival,&__pyx_mstate_global->__pyx_n_u_positions,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 157, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 156, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 157, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 157, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "put", 0) < (0)) __PYX_ERR(0, 157, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "put", 0) < (0)) __PYX_ERR(0, 156, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, i); __PYX_ERR(0, 157, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, i); __PYX_ERR(0, 156, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 157, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 157, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
     }
-    __pyx_v_arrival = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_arrival == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 157, __pyx_L3_error)
-    __pyx_v_positions = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_positions.memview)) __PYX_ERR(0, 157, __pyx_L3_error)
+    __pyx_v_arrival = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_arrival == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
+    __pyx_v_positions = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_positions.memview)) __PYX_ERR(0, 156, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 157, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 156, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22876,7 +22876,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("put", 0);
 
-  /* "ext/event_queue.pyx":161
+  /* "ext/event_queue.pyx":160
  *         flight taken over from Python; ``arrival`` less than ``n_slots``
  *         steps ahead)."""
  *         cdef Positions* slot = &self.slots[arrival % self.n_slots]             # <<<<<<<<<<<<<<
@@ -22885,17 +22885,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
 */
   __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_arrival % __pyx_v_self->n_slots)]));
 
-  /* "ext/event_queue.pyx":163
+  /* "ext/event_queue.pyx":162
  *         cdef Positions* slot = &self.slots[arrival % self.n_slots]
  *         cdef Py_ssize_t k
  *         _reserve(slot, positions.shape[0])             # <<<<<<<<<<<<<<
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_positions.shape[0])); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 163, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_positions.shape[0])); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 162, __pyx_L1_error)
 
 
-  /* "ext/event_queue.pyx":164
+  /* "ext/event_queue.pyx":163
  *         cdef Py_ssize_t k
  *         _reserve(slot, positions.shape[0])
  *         for k in range(positions.shape[0]):             # <<<<<<<<<<<<<<
@@ -22909,7 +22909,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":165
+    /* "ext/event_queue.pyx":164
  *         _reserve(slot, positions.shape[0])
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]             # <<<<<<<<<<<<<<
@@ -22921,7 +22921,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   }
 
 
-  /* "ext/event_queue.pyx":166
+  /* "ext/event_queue.pyx":165
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]
  *         slot.n += positions.shape[0]             # <<<<<<<<<<<<<<
@@ -22930,7 +22930,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
 */
   __pyx_v_slot->n = (__pyx_v_slot->n + (__pyx_v_positions.shape[0]));
 
-  /* "ext/event_queue.pyx":157
+  /* "ext/event_queue.pyx":156
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
@@ -22952,7 +22952,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":168
+/* "ext/event_queue.pyx":167
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -23001,48 +23001,48 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_step,&__pyx_mstate_global->__pyx_n_u_keep,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 168, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 167, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 168, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 167, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 168, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 167, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "take_all", 0) < (0)) __PYX_ERR(0, 168, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "take_all", 0) < (0)) __PYX_ERR(0, 167, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, i); __PYX_ERR(0, 168, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, i); __PYX_ERR(0, 167, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 168, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 167, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 168, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 167, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_step = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_step == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 168, __pyx_L3_error)
+    __pyx_v_step = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_step == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 167, __pyx_L3_error)
     if (values[1]) {
-      __pyx_v_keep = __Pyx_PyObject_IsTrue(values[1]); if (unlikely((__pyx_v_keep == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 168, __pyx_L3_error)
+      __pyx_v_keep = __Pyx_PyObject_IsTrue(values[1]); if (unlikely((__pyx_v_keep == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 167, __pyx_L3_error)
     } else {
       __pyx_v_keep = ((int)0);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 168, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 167, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23089,19 +23089,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_all", 0);
 
-  /* "ext/event_queue.pyx":173
+  /* "ext/event_queue.pyx":172
  *         cdef Py_ssize_t k
  *         cdef Positions* slot
  *         pending = {}             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 173, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_pending = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":174
+  /* "ext/event_queue.pyx":173
  *         cdef Positions* slot
  *         pending = {}
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -23115,7 +23115,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":175
+    /* "ext/event_queue.pyx":174
  *         pending = {}
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23124,7 +23124,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[((__pyx_v_step + __pyx_v_k) % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":176
+    /* "ext/event_queue.pyx":175
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:             # <<<<<<<<<<<<<<
@@ -23136,7 +23136,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
     if (__pyx_t_5) {
 
 
-      /* "ext/event_queue.pyx":177
+      /* "ext/event_queue.pyx":176
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23144,34 +23144,34 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
  *                     slot.n = 0
 */
       __pyx_t_6 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
-      __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __pyx_t_9 = __pyx_v_slot->items;
 
       if (!__pyx_t_9) {
         PyErr_SetString(PyExc_ValueError,"Cannot create cython.array from NULL pointer");
-        __PYX_ERR(0, 177, __pyx_L1_error)
+        __PYX_ERR(0, 176, __pyx_L1_error)
       }
-      __pyx_t_11 = __pyx_format_from_typeinfo(&__Pyx_TypeInfo_nn_int64_t); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __pyx_t_11 = __pyx_format_from_typeinfo(&__Pyx_TypeInfo_nn_int64_t); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_7 = Py_BuildValue("("  __PYX_BUILD_PY_SSIZE_T  ")", ((Py_ssize_t)__pyx_v_slot->n)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __pyx_t_7 = Py_BuildValue("("  __PYX_BUILD_PY_SSIZE_T  ")", ((Py_ssize_t)__pyx_v_slot->n)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       #if CYTHON_COMPILING_IN_LIMITED_API
-      __pyx_t_12 = PyBytes_AsString(__pyx_t_11); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __pyx_t_12 = PyBytes_AsString(__pyx_t_11); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 176, __pyx_L1_error)
       #else
       __pyx_t_12 = PyBytes_AS_STRING(__pyx_t_11);
       #endif
-      __pyx_t_10 = __pyx_array_new(__pyx_t_7, sizeof(int64_t), __pyx_t_12, "c", (char *) __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __pyx_t_10 = __pyx_array_new(__pyx_t_7, sizeof(int64_t), __pyx_t_12, "c", (char *) __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF((PyObject *)__pyx_t_10);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
 
-      __Pyx_GetModuleGlobalName(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
       #if CYTHON_VECTORCALL
@@ -23192,13 +23192,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
         PyObject *__pyx_callargs[3] = {__pyx_t_6, ((PyObject *)__pyx_t_10), __pyx_t_7};
         #if CYTHON_VECTORCALL
         __pyx_t_11 = __pyx_mstate_global->__pyx_tuple[2];
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
         __Pyx_INCREF(__pyx_t_11);
         #else
         {
           PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
           __pyx_t_11 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-          if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
+          if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_11);
         }
         #endif
@@ -23210,16 +23210,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
         __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
         __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
         __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 176, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
-      __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_step + __pyx_v_k)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
+      __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_step + __pyx_v_k)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
-      if (unlikely((PyDict_SetItem(__pyx_v_pending, __pyx_t_8, __pyx_t_1) < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
+      if (unlikely((PyDict_SetItem(__pyx_v_pending, __pyx_t_8, __pyx_t_1) < 0))) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-      /* "ext/event_queue.pyx":178
+      /* "ext/event_queue.pyx":177
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:             # <<<<<<<<<<<<<<
@@ -23231,7 +23231,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
       if (__pyx_t_5) {
 
 
-        /* "ext/event_queue.pyx":179
+        /* "ext/event_queue.pyx":178
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:
  *                     slot.n = 0             # <<<<<<<<<<<<<<
@@ -23240,7 +23240,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
         __pyx_v_slot->n = 0;
 
-        /* "ext/event_queue.pyx":178
+        /* "ext/event_queue.pyx":177
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:             # <<<<<<<<<<<<<<
@@ -23249,7 +23249,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
       }
 
-      /* "ext/event_queue.pyx":176
+      /* "ext/event_queue.pyx":175
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:             # <<<<<<<<<<<<<<
@@ -23260,7 +23260,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   }
 
 
-  /* "ext/event_queue.pyx":180
+  /* "ext/event_queue.pyx":179
  *                 if not keep:
  *                     slot.n = 0
  *         return pending             # <<<<<<<<<<<<<<
@@ -23278,7 +23278,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":168
+  /* "ext/event_queue.pyx":167
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -23305,7 +23305,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":87
+/* "ext/event_queue.pyx":86
  *     cdef int64_t homogeneous_delay, first_source
  *     cdef cnp.ndarray delays
  *     cdef readonly cnp.ndarray arrived      # the current step's positions (a slot's buffer)             # <<<<<<<<<<<<<<
@@ -23576,7 +23576,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_18__setstate
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":183
+/* "ext/event_queue.pyx":182
  * 
  * 
  * cdef void* _spike_slot(object spikes) except NULL:             # <<<<<<<<<<<<<<
@@ -23596,7 +23596,7 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_slot", 0);
 
-  /* "ext/event_queue.pyx":184
+  /* "ext/event_queue.pyx":183
  * 
  * cdef void* _spike_slot(object spikes) except NULL:
  *     return PyCapsule_GetPointer(spikes.slot(), SPIKE_SLOT_CAPSULE())             # <<<<<<<<<<<<<<
@@ -23610,17 +23610,17 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
     PyObject *__pyx_callargs[2] = {__pyx_t_2, NULL};
     __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_slot, __pyx_callargs+__pyx_t_3, (1-__pyx_t_3) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 184, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 183, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_4 = PyCapsule_GetPointer(__pyx_t_1, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_4 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 184, __pyx_L1_error)
+  __pyx_t_4 = PyCapsule_GetPointer(__pyx_t_1, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_4 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 183, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   {
     __pyx_r = __pyx_t_4;
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":183
+  /* "ext/event_queue.pyx":182
  * 
  * 
  * cdef void* _spike_slot(object spikes) except NULL:             # <<<<<<<<<<<<<<
@@ -23640,7 +23640,7 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":187
+/* "ext/event_queue.pyx":186
  * 
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:             # <<<<<<<<<<<<<<
@@ -23666,7 +23666,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/event_queue.pyx":188
+  /* "ext/event_queue.pyx":187
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival             # <<<<<<<<<<<<<<
@@ -23676,7 +23676,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   __pyx_v_first = (__pyx_v_self->row_start[__pyx_v_row]);
   __pyx_v_end = (__pyx_v_self->row_start[(__pyx_v_row + 1)]);
 
-  /* "ext/event_queue.pyx":190
+  /* "ext/event_queue.pyx":189
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival
  *     cdef Positions* slot
  *     if first == end:             # <<<<<<<<<<<<<<
@@ -23688,7 +23688,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":191
+    /* "ext/event_queue.pyx":190
  *     cdef Positions* slot
  *     if first == end:
  *         return 0             # <<<<<<<<<<<<<<
@@ -23701,7 +23701,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
     goto __pyx_L0;
 
-    /* "ext/event_queue.pyx":190
+    /* "ext/event_queue.pyx":189
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival
  *     cdef Positions* slot
  *     if first == end:             # <<<<<<<<<<<<<<
@@ -23710,7 +23710,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
   }
 
-  /* "ext/event_queue.pyx":192
+  /* "ext/event_queue.pyx":191
  *     if first == end:
  *         return 0
  *     if self.delays64 == NULL:             # <<<<<<<<<<<<<<
@@ -23722,7 +23722,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":193
+    /* "ext/event_queue.pyx":192
  *         return 0
  *     if self.delays64 == NULL:
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23731,17 +23731,17 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[((__pyx_v_spike_step + __pyx_v_self->homogeneous_delay) % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":194
+    /* "ext/event_queue.pyx":193
  *     if self.delays64 == NULL:
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]
  *         _reserve(slot, end - first)             # <<<<<<<<<<<<<<
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
 */
-    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_end - __pyx_v_first)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 194, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_end - __pyx_v_first)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 193, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":195
+    /* "ext/event_queue.pyx":194
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]
  *         _reserve(slot, end - first)
  *         for k in range(first, end):             # <<<<<<<<<<<<<<
@@ -23755,7 +23755,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     for (__pyx_t_5 = __pyx_v_first; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
       __pyx_v_k = __pyx_t_5;
 
-      /* "ext/event_queue.pyx":196
+      /* "ext/event_queue.pyx":195
  *         _reserve(slot, end - first)
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k             # <<<<<<<<<<<<<<
@@ -23775,7 +23775,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
       (__pyx_v_slot->items[__pyx_v_slot->n]) = __pyx_t_6;
 
 
-      /* "ext/event_queue.pyx":197
+      /* "ext/event_queue.pyx":196
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
  *             slot.n += 1             # <<<<<<<<<<<<<<
@@ -23786,7 +23786,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
 
 
-    /* "ext/event_queue.pyx":198
+    /* "ext/event_queue.pyx":197
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
  *             slot.n += 1
  *         return 0             # <<<<<<<<<<<<<<
@@ -23799,7 +23799,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
     goto __pyx_L0;
 
-    /* "ext/event_queue.pyx":192
+    /* "ext/event_queue.pyx":191
  *     if first == end:
  *         return 0
  *     if self.delays64 == NULL:             # <<<<<<<<<<<<<<
@@ -23808,7 +23808,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
   }
 
-  /* "ext/event_queue.pyx":199
+  /* "ext/event_queue.pyx":198
  *             slot.n += 1
  *         return 0
  *     for k in range(first, end):             # <<<<<<<<<<<<<<
@@ -23822,7 +23822,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   for (__pyx_t_5 = __pyx_v_first; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/event_queue.pyx":200
+    /* "ext/event_queue.pyx":199
  *         return 0
  *     for k in range(first, end):
  *         position = self.by_target[k] if self.by_target != NULL else k             # <<<<<<<<<<<<<<
@@ -23841,7 +23841,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 
     __pyx_v_position = __pyx_t_6;
 
-    /* "ext/event_queue.pyx":201
+    /* "ext/event_queue.pyx":200
  *     for k in range(first, end):
  *         position = self.by_target[k] if self.by_target != NULL else k
  *         arrival = spike_step + self.delays64[position]             # <<<<<<<<<<<<<<
@@ -23850,7 +23850,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_arrival = (__pyx_v_spike_step + (__pyx_v_self->delays64[__pyx_v_position]));
 
-    /* "ext/event_queue.pyx":202
+    /* "ext/event_queue.pyx":201
  *         position = self.by_target[k] if self.by_target != NULL else k
  *         arrival = spike_step + self.delays64[position]
  *         slot = &self.slots[arrival % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23859,17 +23859,17 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_arrival % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":203
+    /* "ext/event_queue.pyx":202
  *         arrival = spike_step + self.delays64[position]
  *         slot = &self.slots[arrival % self.n_slots]
  *         _reserve(slot, 1)             # <<<<<<<<<<<<<<
  *         slot.items[slot.n] = position
  *         slot.n += 1
 */
-    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, 1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 203, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, 1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 202, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":204
+    /* "ext/event_queue.pyx":203
  *         slot = &self.slots[arrival % self.n_slots]
  *         _reserve(slot, 1)
  *         slot.items[slot.n] = position             # <<<<<<<<<<<<<<
@@ -23878,7 +23878,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     (__pyx_v_slot->items[__pyx_v_slot->n]) = __pyx_v_position;
 
-    /* "ext/event_queue.pyx":205
+    /* "ext/event_queue.pyx":204
  *         _reserve(slot, 1)
  *         slot.items[slot.n] = position
  *         slot.n += 1             # <<<<<<<<<<<<<<
@@ -23889,7 +23889,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   }
 
 
-  /* "ext/event_queue.pyx":206
+  /* "ext/event_queue.pyx":205
  *         slot.items[slot.n] = position
  *         slot.n += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -23902,7 +23902,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":187
+  /* "ext/event_queue.pyx":186
  * 
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:             # <<<<<<<<<<<<<<
@@ -23925,7 +23925,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":209
+/* "ext/event_queue.pyx":208
  * 
  * 
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
@@ -23950,7 +23950,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_queue_spikes", 0);
 
-  /* "ext/event_queue.pyx":211
+  /* "ext/event_queue.pyx":210
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,
  *                        Py_ssize_t n) except -1:
  *     cdef EventQueue self = <EventQueue>state             # <<<<<<<<<<<<<<
@@ -23962,7 +23962,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":214
+  /* "ext/event_queue.pyx":213
  *     cdef Py_ssize_t k
  *     cdef int64_t row
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -23976,7 +23976,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":215
+    /* "ext/event_queue.pyx":214
  *     cdef int64_t row
  *     for k in range(n):
  *         row = ids[k] - self.first_source             # <<<<<<<<<<<<<<
@@ -23985,7 +23985,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
 */
     __pyx_v_row = ((__pyx_v_ids[__pyx_v_k]) - __pyx_v_self->first_source);
 
-    /* "ext/event_queue.pyx":216
+    /* "ext/event_queue.pyx":215
  *     for k in range(n):
  *         row = ids[k] - self.first_source
  *         if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -23999,17 +23999,17 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
     if (__pyx_t_5) {
 
 
-      /* "ext/event_queue.pyx":217
+      /* "ext/event_queue.pyx":216
  *         row = ids[k] - self.first_source
  *         if 0 <= row < self.n_rows:
  *             _queue_row(self, row, steps[k])             # <<<<<<<<<<<<<<
  *     return 0
  * 
 */
-      __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, (__pyx_v_steps[__pyx_v_k])); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 217, __pyx_L1_error)
+      __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, (__pyx_v_steps[__pyx_v_k])); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 216, __pyx_L1_error)
 
 
-      /* "ext/event_queue.pyx":216
+      /* "ext/event_queue.pyx":215
  *     for k in range(n):
  *         row = ids[k] - self.first_source
  *         if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -24020,7 +24020,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   }
 
 
-  /* "ext/event_queue.pyx":218
+  /* "ext/event_queue.pyx":217
  *         if 0 <= row < self.n_rows:
  *             _queue_row(self, row, steps[k])
  *     return 0             # <<<<<<<<<<<<<<
@@ -24033,7 +24033,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":209
+  /* "ext/event_queue.pyx":208
  * 
  * 
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
@@ -24055,7 +24055,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":221
+/* "ext/event_queue.pyx":220
  * 
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24086,7 +24086,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_take_arrivals", 0);
 
-  /* "ext/event_queue.pyx":222
+  /* "ext/event_queue.pyx":221
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:
  *     cdef EventQueue self = <EventQueue>state             # <<<<<<<<<<<<<<
@@ -24098,7 +24098,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":226
+  /* "ext/event_queue.pyx":225
  *     cdef Py_ssize_t k, n
  *     cdef int64_t row
  *     cdef bint ordered = True             # <<<<<<<<<<<<<<
@@ -24107,7 +24107,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_ordered = 1;
 
-  /* "ext/event_queue.pyx":227
+  /* "ext/event_queue.pyx":226
  *     cdef int64_t row
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes             # <<<<<<<<<<<<<<
@@ -24119,7 +24119,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":228
+    /* "ext/event_queue.pyx":227
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes
  *         for k in range(self.target_spikes.count):             # <<<<<<<<<<<<<<
@@ -24133,7 +24133,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
       __pyx_v_k = __pyx_t_5;
 
-      /* "ext/event_queue.pyx":229
+      /* "ext/event_queue.pyx":228
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source             # <<<<<<<<<<<<<<
@@ -24142,7 +24142,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
       __pyx_v_row = ((__pyx_v_self->target_spikes->ids[__pyx_v_k]) - __pyx_v_self->first_source);
 
-      /* "ext/event_queue.pyx":230
+      /* "ext/event_queue.pyx":229
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -24156,17 +24156,17 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
       if (__pyx_t_2) {
 
 
-        /* "ext/event_queue.pyx":231
+        /* "ext/event_queue.pyx":230
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:
  *                 _queue_row(self, row, step)             # <<<<<<<<<<<<<<
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
 */
-        __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, __pyx_v_step); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 231, __pyx_L1_error)
+        __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, __pyx_v_step); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 230, __pyx_L1_error)
 
 
-        /* "ext/event_queue.pyx":230
+        /* "ext/event_queue.pyx":229
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -24177,7 +24177,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     }
 
 
-    /* "ext/event_queue.pyx":227
+    /* "ext/event_queue.pyx":226
  *     cdef int64_t row
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes             # <<<<<<<<<<<<<<
@@ -24186,7 +24186,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   }
 
-  /* "ext/event_queue.pyx":232
+  /* "ext/event_queue.pyx":231
  *             if 0 <= row < self.n_rows:
  *                 _queue_row(self, row, step)
  *     slot = &self.slots[step % self.n_slots]             # <<<<<<<<<<<<<<
@@ -24195,7 +24195,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_step % __pyx_v_self->n_slots)]));
 
-  /* "ext/event_queue.pyx":233
+  /* "ext/event_queue.pyx":232
  *                 _queue_row(self, row, step)
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n             # <<<<<<<<<<<<<<
@@ -24206,12 +24206,12 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 
   __pyx_v_n = __pyx_t_3;
 
-  /* "ext/event_queue.pyx":234
+  /* "ext/event_queue.pyx":233
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
  *     if n > self.arrived.shape[0]:             # <<<<<<<<<<<<<<
  *         raise RuntimeError("a synapse has two events in one step")
- *     if not self.store_order:
+ *     if self.store_order:
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_self->arrived);
   __Pyx_INCREF(__pyx_t_1);
@@ -24221,12 +24221,12 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/event_queue.pyx":235
+    /* "ext/event_queue.pyx":234
  *     n = slot.n
  *     if n > self.arrived.shape[0]:
  *         raise RuntimeError("a synapse has two events in one step")             # <<<<<<<<<<<<<<
- *     if not self.store_order:
- *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
+ *     if self.store_order:
+ *         for k in range(n):
 */
     __pyx_t_7 = NULL;
     __pyx_t_8 = 1;
@@ -24234,160 +24234,155 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
       PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_a_synapse_has_two_events_in_one};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_RuntimeError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 235, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 234, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 235, __pyx_L1_error)
+    __PYX_ERR(0, 234, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":234
+    /* "ext/event_queue.pyx":233
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
  *     if n > self.arrived.shape[0]:             # <<<<<<<<<<<<<<
  *         raise RuntimeError("a synapse has two events in one step")
- *     if not self.store_order:
+ *     if self.store_order:
 */
   }
 
-  /* "ext/event_queue.pyx":236
+  /* "ext/event_queue.pyx":235
  *     if n > self.arrived.shape[0]:
  *         raise RuntimeError("a synapse has two events in one step")
- *     if not self.store_order:             # <<<<<<<<<<<<<<
- *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
- *     for k in range(n if self.store_order else 0):
-*/
-  __pyx_t_2 = (!__pyx_v_self->store_order);
-
-  if (__pyx_t_2) {
-
-
-    /* "ext/event_queue.pyx":237
- *         raise RuntimeError("a synapse has two events in one step")
- *     if not self.store_order:
- *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
- *     for k in range(n if self.store_order else 0):
- *         self.now.ids[k] = slot.items[k]
-*/
-    (void)(memcpy(__pyx_v_self->now.ids, __pyx_v_slot->items, (__pyx_v_n * (sizeof(int64_t)))));
-
-    /* "ext/event_queue.pyx":236
- *     if n > self.arrived.shape[0]:
- *         raise RuntimeError("a synapse has two events in one step")
- *     if not self.store_order:             # <<<<<<<<<<<<<<
- *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
- *     for k in range(n if self.store_order else 0):
-*/
-  }
-
-  /* "ext/event_queue.pyx":238
- *     if not self.store_order:
- *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
- *     for k in range(n if self.store_order else 0):             # <<<<<<<<<<<<<<
- *         self.now.ids[k] = slot.items[k]
- *         if k and slot.items[k] < slot.items[k - 1]:
+ *     if self.store_order:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             self.now.ids[k] = slot.items[k]
 */
   if (__pyx_v_self->store_order) {
 
+    /* "ext/event_queue.pyx":236
+ *         raise RuntimeError("a synapse has two events in one step")
+ *     if self.store_order:
+ *         for k in range(n):             # <<<<<<<<<<<<<<
+ *             self.now.ids[k] = slot.items[k]
+ *             if k and slot.items[k] < slot.items[k - 1]:
+*/
+
     __pyx_t_3 = __pyx_v_n;
-  } else {
+    __pyx_t_4 = __pyx_t_3;
 
-    __pyx_t_3 = 0;
-  }
-  __pyx_t_4 = __pyx_t_3;
+    for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+      __pyx_v_k = __pyx_t_5;
 
-  for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-    __pyx_v_k = __pyx_t_5;
-
-    /* "ext/event_queue.pyx":239
- *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
- *     for k in range(n if self.store_order else 0):
- *         self.now.ids[k] = slot.items[k]             # <<<<<<<<<<<<<<
- *         if k and slot.items[k] < slot.items[k - 1]:
- *             ordered = False
+      /* "ext/event_queue.pyx":237
+ *     if self.store_order:
+ *         for k in range(n):
+ *             self.now.ids[k] = slot.items[k]             # <<<<<<<<<<<<<<
+ *             if k and slot.items[k] < slot.items[k - 1]:
+ *                 ordered = False
 */
-    (__pyx_v_self->now.ids[__pyx_v_k]) = (__pyx_v_slot->items[__pyx_v_k]);
+      (__pyx_v_self->now.ids[__pyx_v_k]) = (__pyx_v_slot->items[__pyx_v_k]);
 
-    /* "ext/event_queue.pyx":240
- *     for k in range(n if self.store_order else 0):
- *         self.now.ids[k] = slot.items[k]
- *         if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
- *             ordered = False
- *     if not ordered:  # store order, as the Python path sorts them
+      /* "ext/event_queue.pyx":238
+ *         for k in range(n):
+ *             self.now.ids[k] = slot.items[k]
+ *             if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
+ *                 ordered = False
+ *         if not ordered:  # store order, as the Python path sorts them
 */
-    __pyx_t_9 = (__pyx_v_k != 0);
+      __pyx_t_9 = (__pyx_v_k != 0);
 
-    if (__pyx_t_9) {
+      if (__pyx_t_9) {
 
-    } else {
+      } else {
+
+        __pyx_t_2 = __pyx_t_9;
+
+        goto __pyx_L12_bool_binop_done;
+      }
+      __pyx_t_9 = ((__pyx_v_slot->items[__pyx_v_k]) < (__pyx_v_slot->items[(__pyx_v_k - 1)]));
+
 
       __pyx_t_2 = __pyx_t_9;
 
-      goto __pyx_L12_bool_binop_done;
+      __pyx_L12_bool_binop_done:;
+      if (__pyx_t_2) {
+
+
+        /* "ext/event_queue.pyx":239
+ *             self.now.ids[k] = slot.items[k]
+ *             if k and slot.items[k] < slot.items[k - 1]:
+ *                 ordered = False             # <<<<<<<<<<<<<<
+ *         if not ordered:  # store order, as the Python path sorts them
+ *             qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+*/
+        __pyx_v_ordered = 0;
+
+        /* "ext/event_queue.pyx":238
+ *         for k in range(n):
+ *             self.now.ids[k] = slot.items[k]
+ *             if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
+ *                 ordered = False
+ *         if not ordered:  # store order, as the Python path sorts them
+*/
+      }
     }
-    __pyx_t_9 = ((__pyx_v_slot->items[__pyx_v_k]) < (__pyx_v_slot->items[(__pyx_v_k - 1)]));
 
 
-    __pyx_t_2 = __pyx_t_9;
+    /* "ext/event_queue.pyx":240
+ *             if k and slot.items[k] < slot.items[k - 1]:
+ *                 ordered = False
+ *         if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
+ *             qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+ *     else:
+*/
+    __pyx_t_2 = (!__pyx_v_ordered);
 
-    __pyx_L12_bool_binop_done:;
     if (__pyx_t_2) {
 
 
       /* "ext/event_queue.pyx":241
- *         self.now.ids[k] = slot.items[k]
- *         if k and slot.items[k] < slot.items[k - 1]:
- *             ordered = False             # <<<<<<<<<<<<<<
- *     if not ordered:  # store order, as the Python path sorts them
- *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+ *                 ordered = False
+ *         if not ordered:  # store order, as the Python path sorts them
+ *             qsort(self.now.ids, n, sizeof(int64_t), _ascending)             # <<<<<<<<<<<<<<
+ *     else:
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
 */
-      __pyx_v_ordered = 0;
+      qsort(__pyx_v_self->now.ids, __pyx_v_n, (sizeof(int64_t)), __pyx_f_7distsim_4_ext_11event_queue__ascending);
 
       /* "ext/event_queue.pyx":240
- *     for k in range(n if self.store_order else 0):
- *         self.now.ids[k] = slot.items[k]
- *         if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
- *             ordered = False
- *     if not ordered:  # store order, as the Python path sorts them
+ *             if k and slot.items[k] < slot.items[k - 1]:
+ *                 ordered = False
+ *         if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
+ *             qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+ *     else:
 */
     }
+
+    /* "ext/event_queue.pyx":235
+ *     if n > self.arrived.shape[0]:
+ *         raise RuntimeError("a synapse has two events in one step")
+ *     if self.store_order:             # <<<<<<<<<<<<<<
+ *         for k in range(n):
+ *             self.now.ids[k] = slot.items[k]
+*/
+    goto __pyx_L8;
   }
 
-
-
-  /* "ext/event_queue.pyx":242
- *         if k and slot.items[k] < slot.items[k - 1]:
- *             ordered = False
- *     if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
- *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)
- *     self.now.count = n
-*/
-  __pyx_t_2 = (!__pyx_v_ordered);
-
-  if (__pyx_t_2) {
-
-
-    /* "ext/event_queue.pyx":243
- *             ordered = False
- *     if not ordered:  # store order, as the Python path sorts them
- *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)             # <<<<<<<<<<<<<<
+  /* "ext/event_queue.pyx":243
+ *             qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+ *     else:
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
  *     self.now.count = n
  *     slot.n = 0
 */
-    qsort(__pyx_v_self->now.ids, __pyx_v_n, (sizeof(int64_t)), __pyx_f_7distsim_4_ext_11event_queue__ascending);
-
-    /* "ext/event_queue.pyx":242
- *         if k and slot.items[k] < slot.items[k - 1]:
- *             ordered = False
- *     if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
- *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)
- *     self.now.count = n
-*/
+  /*else*/ {
+    (void)(memcpy(__pyx_v_self->now.ids, __pyx_v_slot->items, (__pyx_v_n * (sizeof(int64_t)))));
   }
+  __pyx_L8:;
 
   /* "ext/event_queue.pyx":244
- *     if not ordered:  # store order, as the Python path sorts them
- *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+ *     else:
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
  *     self.now.count = n             # <<<<<<<<<<<<<<
  *     slot.n = 0
  *     return 0
@@ -24395,7 +24390,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   __pyx_v_self->now.count = __pyx_v_n;
 
   /* "ext/event_queue.pyx":245
- *         qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+ *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
  *     self.now.count = n
  *     slot.n = 0             # <<<<<<<<<<<<<<
  *     return 0
@@ -24413,7 +24408,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":221
+  /* "ext/event_queue.pyx":220
  * 
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -25857,14 +25852,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQue
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQueue", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_11event_queue_EventQueue ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_11event_queue_EventQueue_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_11event_queue_EventQueue_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue)) __PYX_ERR(0, 52, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = &__pyx_type_7distsim_4_ext_11event_queue_EventQueue;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue);
@@ -25874,8 +25869,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQue
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_EventQueue, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_EventQueue, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -27036,118 +27031,118 @@ __Pyx_RefNannySetupContext("PyInit_event_queue", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Enum, __pyx_t_4) < (0)) __PYX_ERR(1, 4, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":18
+  /* "ext/event_queue.pyx":17
  * at the start and end of a compiled run.
  * """
  * import numpy as np             # <<<<<<<<<<<<<<
  * cimport numpy as cnp
  * from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
 */
-  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 18, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 17, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 18, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":27
+  /* "ext/event_queue.pyx":26
  *                       EVENT_SINK_CAPSULE)
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 27, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 26, __pyx_L1_error)
 
 
-  /* "ext/event_queue.pyx":137
+  /* "ext/event_queue.pyx":136
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """Take the events arriving now (postsynaptic pathways: queue the
  *         target's spikes of this step first): a StepOp capsule."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_5step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 137, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_5step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 137, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":142
+  /* "ext/event_queue.pyx":141
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
  *         """The current step's positions for the kernel: a SpikeSlot capsule."""
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_7arrivals, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_arrivals, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 142, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_7arrivals, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_arrivals, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_arrivals, __pyx_t_4) < (0)) __PYX_ERR(0, 142, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_arrivals, __pyx_t_4) < (0)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":146
+  /* "ext/event_queue.pyx":145
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
  *         """Where exchanged spikes are queued in C: an EventSink capsule."""
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_9event_sink, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_event_sink, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_9event_sink, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_event_sink, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_event_sink, __pyx_t_4) < (0)) __PYX_ERR(0, 146, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_event_sink, __pyx_t_4) < (0)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":150
+  /* "ext/event_queue.pyx":149
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_11queue_spikes, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_queue_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 150, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_11queue_spikes, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_queue_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_queue_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 150, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_queue_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":157
+  /* "ext/event_queue.pyx":156
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
  *         """Queue store ``positions`` arriving at step ``arrival`` (events in
  *         flight taken over from Python; ``arrival`` less than ``n_slots``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_13put, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_put, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 157, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_13put, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_put, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_put, __pyx_t_4) < (0)) __PYX_ERR(0, 157, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_put, __pyx_t_4) < (0)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":168
+  /* "ext/event_queue.pyx":167
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
  *         """The events in flight from ``step`` on, {arrival step: positions}
  *         (then forgotten, unless ``keep``)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_15take_all, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_take_all, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 168, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_15take_all, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_take_all, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_take_all, __pyx_t_4) < (0)) __PYX_ERR(0, 168, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_take_all, __pyx_t_4) < (0)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -27292,7 +27287,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/event_queue.pyx":106
+  /* "ext/event_queue.pyx":105
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27301,12 +27296,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 106, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 105, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/event_queue.pyx":168
+  /* "ext/event_queue.pyx":167
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -27315,7 +27310,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_False};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 168, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 167, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
@@ -27527,32 +27522,32 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 137};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 136};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 142};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 141};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_arrivals, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 146};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 145};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_event_sink, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_4q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 150};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 149};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_queue_spikes, __pyx_mstate->__pyx_kp_b_iso88591_A_3fAS_5_aq_AQ_3fAQ_q_1D_at3fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 157};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 156};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_arrival, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_put, __pyx_mstate->__pyx_kp_b_iso88591_A_q_F_82T_y_aq_E_ay_aq_at3b_Yaq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 168};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 167};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_keep, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_pending};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_take_all, __pyx_mstate->__pyx_kp_b_iso88591_q_E_at1_1D_b_Rs_D_t1_q_RuBfAZt4, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }

@@ -7,9 +7,8 @@ target. At each step the positions that arrive are sorted into store order
 (as synapses/pathways.py's ``run`` sorts them) where the order can change a
 result (the kernel writes neurons' variables: a sum's rounding, the last
 write wins), and handed, in a SpikeSlot, to the pathway's generated kernel
-(its ``Bound`` operation). A synapse has
-at most one event per step and pathway, so the slot has room for all of the
-rank's synapses.
+(its ``Bound`` operation). A synapse has at most one event per step and
+pathway, so the slot has room for all of the rank's synapses.
 
 The Python side (synapses/pathways.py) decides when a pathway can run here
 and moves the events in flight between this queue and its own ``pending``
@@ -233,14 +232,15 @@ cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -
     n = slot.n
     if n > self.arrived.shape[0]:
         raise RuntimeError("a synapse has two events in one step")
-    if not self.store_order:
+    if self.store_order:
+        for k in range(n):
+            self.now.ids[k] = slot.items[k]
+            if k and slot.items[k] < slot.items[k - 1]:
+                ordered = False
+        if not ordered:  # store order, as the Python path sorts them
+            qsort(self.now.ids, n, sizeof(int64_t), _ascending)
+    else:
         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
-    for k in range(n if self.store_order else 0):
-        self.now.ids[k] = slot.items[k]
-        if k and slot.items[k] < slot.items[k - 1]:
-            ordered = False
-    if not ordered:  # store order, as the Python path sorts them
-        qsort(self.now.ids, n, sizeof(int64_t), _ascending)
     self.now.count = n
     slot.n = 0
     return 0
