@@ -8,11 +8,11 @@ the spikes are identical (a refactoring must not change them).
 The two may be one tree run with different environments (``--before-env
 DISTSIM_MALLOC=system``: a setting's effect). Runs the model's example script
 (examples/microcircuit.py, cuba.py or stdp.py) from each tree in turn (before,
-after, before, after, ...: the machine's drift hits both), each under ``mpirun -n RANKS`` with the tree first on
-PYTHONPATH (its Cython extensions must be built in place: ``python setup.py
-build_ext --inplace``). Reports medians and the after/before ratio (and the
-largest rank's peak memory where the script prints it), and appends a table
-to benchmarks/results/before_after.md.
+after, before, after, ...: the machine's drift hits both), each under
+``mpirun -n RANKS`` with the tree first on PYTHONPATH (its Cython extensions
+must be built in place: ``python setup.py build_ext --inplace``). Reports
+medians and the after/before ratio (and the largest rank's peak memory where
+the script prints it), and appends a table to benchmarks/results/before_after.md.
 """
 import argparse
 import os
@@ -98,7 +98,7 @@ def main():
             else "n/a (no results file)"
     median = {which: [statistics.median(t[k] for t in times[which]) for k in (0, 1, 2)]
               for which in times}
-    ratio = [median["after"][k] / median["before"][k] for k in (0, 1, 2)]
+    ratio = [median["after"][k] / median["before"][k] for k in (0, 1)]
     peak = ("-" if np.isnan(median["before"][2]) else
             f"{median['before'][2]:.2f} / {median['after'][2]:.2f}")
     row = (f"| {args.label} | {args.model} | {args.ranks} | {args.repeats} | "

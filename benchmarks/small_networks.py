@@ -6,8 +6,8 @@ sitting, median of several runs.
 
 Models: CUBA (benchmarks/peers/*_models.py: 4,000 neurons, 320k synapses),
 the STDP benchmark (the same files: Brian2's STDP model with 1,000 targets,
-10^6 plastic synapses) and Brian2's own STDP example (1,000 plastic synapses onto one neuron:
-examples/synapses/STDP.py of Brian2, run unchanged through
+10^6 plastic synapses) and Brian2's own STDP example (1,000 plastic synapses
+onto one neuron: examples/synapses/STDP.py of Brian2, run unchanged through
 ``python -m distsim.as_brian2``). The figure is the marginal simulate time
 per biological second, (T(long) - T(short)) / (long - short) in biological
 seconds, which leaves out start-up and one-time compilation. Appends a row per
