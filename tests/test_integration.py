@@ -114,6 +114,21 @@ def test_euler_refuses_multiplicative_noise_and_the_default_picks_heun():
     assert G.state_updater.name == "heun"
 
 
+def test_heun_takes_an_euler_step_for_the_drift_as_brian2s_heun_does():
+    # Brian2's heun (stateupdaters/explicit.py): x_support = x + g dW,
+    # x_new = x + dt f(x) + dW (g(x) + g(x_support))/2: without noise, an
+    # Euler step. distsim had averaged the drift too (a second-order step),
+    # which moved Brette 2012's Fig. 5A spikes by steps.
+    from distsim import start_scope
+    start_scope()
+    G = NeuronGroup(1, "dx/dt = -x/tau + 0*x*xi/sqrt(tau) : 1", method="heun",
+                    namespace={"tau": 1 * ms})
+    G.x = 1
+    run(1 * ms)
+    assert G.state_updater.name == "heun"
+    assert np.isclose(G.x[0], (1 - 0.1) ** 10, rtol=1e-12, atol=0)
+
+
 def test_refractoriness_given_as_a_condition():
     # Brian2's semantics: a spike makes the neuron refractory, the condition
     # only ends it. Starting above the condition's bound (v = 0.9 > 0.5) does

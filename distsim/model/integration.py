@@ -507,10 +507,12 @@ class StochasticUpdater(_Updater):
         dw = [random_context.randn(k) * np.sqrt(dt) for k in range(len(self.noise))]
         f, g = self._drift_and_diffusion(base, x, not_refractory)
         if self.name == "heun":
-            support = {n: x[n] + dt * f[n] + sum(w * gk[n] for w, gk in zip(dw, g))
+            # Brian2's heun: the drift is Euler's; only the noise is averaged
+            # over a support point (x + g dW, at t + dt).
+            support = {n: x[n] + sum(w * gk[n] for w, gk in zip(dw, g))
                        for n in self.variables}
-            f_s, g_s = self._drift_and_diffusion(base, support, not_refractory)
-            new = {n: x[n] + dt / 2 * (f[n] + f_s[n])
+            _, g_s = self._drift_and_diffusion(dict(base, t=t + dt), support, not_refractory)
+            new = {n: x[n] + dt * f[n]
                    + sum(w / 2 * (gk[n] + gs[n]) for w, gk, gs in zip(dw, g, g_s))
                    for n in self.variables}
         else:  # milstein, derivative-free (Kloeden & Platen)
@@ -552,6 +554,16 @@ def make_state_updater(equations, method, constants, owner):
         if equations.is_stochastic and is_multiplicative(equations, constants):
             return StochasticUpdater(equations, owner, "heun")
         return RungeKuttaUpdater(equations, owner, "euler")
+    if isinstance(method, (tuple, list)):
+        # Brian2: the first method of the sequence that can integrate them.
+        failures = []
+        for choice in method:
+            try:
+                return make_state_updater(equations, choice, constants, owner)
+            except IntegrationError as exc:
+                failures.append(str(exc))
+        raise IntegrationError(f"{owner}: none of the methods {tuple(method)} can integrate "
+                               f"these equations: {'; '.join(failures)}")
     if not isinstance(method, str):
         raise TypeError(f"{owner}: method must be a string, got {method!r}")
     key = method.lower()
