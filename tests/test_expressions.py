@@ -87,10 +87,20 @@ def test_unit_mismatch_in_an_equation_is_a_clear_error():
     ("x = y : 1\ny = x : 1", "cycle"),
     ("dv/dt = -v/tau : vlt", "Unknown unit"),
     ("dt : second", "reserved"),
+    ("mV : volt", "reserved"),
+    ("dmetre/dt = 1/ms : 1", "reserved"),
 ])
 def test_bad_equations(eqs, message):
     with pytest.raises(EquationError, match=message):
         Equations(eqs)
+
+
+def test_variables_may_take_the_unit_names_brian2_leaves_free():
+    # Brian2 reserves its registered unit names and its standard short ones
+    # (mV, ms, cm2, ...), not every prefixed symbol: Brette 2012's Fig. 3CF
+    # defines m2, and E_K is often written EK.
+    eqs = Equations("dm2/dt = -m2/tau : 1\nEK : volt\nmS : 1")
+    assert set(eqs.diff_eq_names) == {"m2"} and "EK" in eqs
 
 
 def test_brian2s_exprel_and_timestep():

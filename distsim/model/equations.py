@@ -7,6 +7,7 @@
 import re
 
 from ..units import DIMENSIONLESS, DimensionMismatchError, Quantity, all_units, second
+from ..units.allunits import STANDARD_SHORT_NAMES, short_symbol_names
 from .expressions import ANY_DIMENSION, Expression, ExpressionError
 
 __all__ = ["Equations", "SingleEquation", "EquationError",
@@ -19,9 +20,10 @@ PARAMETER = "parameter"
 # Which flags each kind of equation may carry (Brian2's rules); the groups
 # narrow this further (e.g. 'event-driven' only in Synapses).
 ALLOWED_FLAGS = {
-    DIFFERENTIAL_EQUATION: {"unless refractory", "event-driven", "clock-driven"},
-    SUBEXPRESSION: {"shared", "constant over dt", "summed"},
-    PARAMETER: {"constant", "shared", "linked"},
+    DIFFERENTIAL_EQUATION: {"unless refractory", "event-driven", "clock-driven",
+                            "point current"},
+    SUBEXPRESSION: {"shared", "constant over dt", "summed", "point current"},
+    PARAMETER: {"constant", "shared", "linked", "point current"},
 }
 
 _DIFF_EQ = re.compile(r"^d\s*(?P<name>[A-Za-z_]\w*)\s*/\s*dt\s*=\s*(?P<expr>.+)$")
@@ -30,6 +32,11 @@ _PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)$")
 _FLAGS = re.compile(r"^(?P<unit>.*?)\s*\((?P<flags>[A-Za-z\s,-]+)\)\s*$")
 _RESERVED = {"t", "dt", "i", "j", "N", "xi", "lastspike", "not_refractory", "rand", "randn",
              "True", "False", "inf", "pi", "e"}
+
+
+# Unit names a variable may not take: Brian2's (a prefixed short symbol such
+# as EK, El or m2 is free, unless it is one of Brian2's standard short names).
+_RESERVED_UNIT_NAMES = (set(all_units) - short_symbol_names) | STANDARD_SHORT_NAMES
 
 
 class EquationError(ValueError):
@@ -115,7 +122,7 @@ def _parse_line(line):
     else:
         raise EquationError(f"Cannot parse equation '{line}'")
     name = m.group("name")
-    if name in _RESERVED or name in all_units:
+    if name in _RESERVED or name in _RESERVED_UNIT_NAMES:
         raise EquationError(f"'{name}' is a reserved name and cannot be defined in '{line}'")
     if (name.endswith("_pre") or name.endswith("_post")) != ("summed" in flags):
         raise EquationError(

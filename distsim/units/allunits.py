@@ -51,6 +51,14 @@ _NO_BARE_SYMBOL = {"m", "g", "s", "A", "K", "V", "S", "F", "C", "J", "W", "N", "
                    "l", "M"}
 
 all_units = {}
+#: Names made of an SI prefix and a unit's short symbol (mS, EK, El, m2, ...):
+#: Brian2 does not reserve them as variable names, except its standard
+#: short names (`STANDARD_SHORT_NAMES`).
+short_symbol_names = set()
+#: Brian2's ``stdunits``: the short names it does reserve.
+STANDARD_SHORT_NAMES = frozenset({
+    "mV", "mA", "uA", "nA", "pA", "pF", "uF", "nF", "nS", "uS", "ms", "us", "Hz", "kHz",
+    "MHz", "cm", "cm2", "cm3", "mm", "mm2", "mm3", "um", "um2", "um3", "mM", "uM", "nM"})
 
 
 def _register(name, unit):
@@ -67,11 +75,14 @@ for long_name, symbol, scale, dim in _BASE_UNITS:
             if prefix == "da" or (prefix + symbol) in ("mm",) and False:
                 continue
             _register(prefix + symbol, Unit(value, dim, prefix + symbol))
+            short_symbol_names.add(prefix + symbol)
         # Squared and cubed lengths (cm2, um3, metre2, ...), as Brian2 exports.
         if dim is _dim(m=1):
             for power in (2, 3):
                 for base in {prefix + long_name, (prefix + symbol) if symbol else None} - {None}:
                     _register(f"{base}{power}", Unit(value ** power, dim ** power, f"{base}{power}"))
+                    if symbol and base == prefix + symbol:
+                        short_symbol_names.add(f"{base}{power}")
 
 # The kilogram is a base unit; make sure ``kilogram`` has exactly 1.
 all_units["kilogram"] = Unit(1.0, _dim(kg=1), "kilogram")
