@@ -15,7 +15,7 @@ from ..model.equations import EquationError, Equations
 from ..model.expressions import ANY_DIMENSION, Expression, Statements
 from ..model.integration import make_state_updater
 from ..model.namespace import bind_functions
-from ..parallel import block_range, get_comm
+from ..parallel import get_comm
 from ..units import DIMENSIONLESS, DimensionMismatchError, get_dimensions, second
 from .events import EventDetector, EventOperation
 from .neuron_code import NeuronReset, NeuronStateUpdate, NeuronThreshold
@@ -135,7 +135,7 @@ class NeuronGroup(NeuronPopulation):
         self.id_offset = _next_id_offset[0]
         _next_id_offset[0] += self.N
         comm = get_comm()
-        self.start, self.stop = block_range(self.N, comm.Get_rank(), comm.Get_size())
+        self.start, self.stop = self.block_of(comm.Get_rank(), comm.Get_size())
         self.n_local = self.stop - self.start
         self.variables = self._declare_variables()
         # Brian2's conditional writes: with refractoriness, code other than
@@ -403,7 +403,13 @@ class NeuronGroup(NeuronPopulation):
                 continue
             path = f"{prefix}/{name}"
             if variable.shared:
-                variable.values[...] = reader.replicated(path)[0]
+                stored = reader.replicated(path)
+                if len(stored):
+                    variable.values[...] = stored[0]
+                elif self.n_local:
+                    raise ValueError(f"{self.owner}: the checkpoint holds no value of the "
+                                     f"shared variable '{name}' (rank 0 held none of the "
+                                     "group's neurons when it was written)")
             else:
                 variable.values[...] = reader.block(path, self.start, self.n_local)
 
