@@ -6,7 +6,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels", "buffers",
-           "step_loop", "event_queue", "spike_exchange"]
+           "step_loop", "event_queue", "spike_exchange", "cable"]
 
 # C headers of a module's loops (a change rebuilds it).
 HEADERS = {"neuron_kernels": ["ext/exact_pass.h"]}

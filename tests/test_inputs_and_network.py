@@ -81,14 +81,6 @@ def test_explicit_network_warns_about_objects_left_out():
         Network(G).run(1 * ms)
 
 
-def test_brian2_names_distsim_lacks_say_so():
-    import distsim
-    for name in ("SpatialNeuron", "Soma", "Morphology", "Cylinder", "Section"):
-        with pytest.raises(NotImplementedError, match=f"{name} is not supported.*"
-                                                      "multicompartment"):
-            getattr(distsim, name)()
-
-
 def test_runs_after_a_constant_changed_use_the_new_value():
     # The state updater is kept between runs and rebuilt when a constant of
     # its equations changes (repeated short runs, as PyNN's callbacks make).

@@ -501,6 +501,23 @@ def threshold_kernel(threshold, subexpressions, constants, resolve, refractorine
     return kernel
 
 
+def neuron_expressions_kernel(outputs, constants, resolve):
+    """The kernel that writes, for each local neuron, the values of
+    expressions into arrays (a SpatialNeuron's linearised membrane current).
+    ``outputs``: (FixedArray, Expression) pairs, the expressions using
+    variables, constants and the clock. Array keys: the outputs and the
+    variables read; scalar keys: constant names."""
+    names = _Names()
+    group_name_of = _neuron_names(names, constants, resolve)
+    body = []
+    for k, (target, expression) in enumerate(outputs):
+        names.arrays.setdefault(f"out_{k}", target)
+        body.append(f"out_{k}[element] = "
+                    f"{translate(expression, group_name_of, array_of=names.fixed)}")
+    return _kernel(_indented(body, 2), names,
+                   _NEURON_HEADER + ["    for element in range(n_local):"], [])
+
+
 def _synapse_loop(names, reads, constants):
     """Name resolution and loop header of kernels over all of a rank's
     synapses, source by source (store order): ``element`` is the store

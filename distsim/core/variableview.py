@@ -22,6 +22,7 @@ class VariableView:
         self.raw = raw
 
     def get_item(self, index):
+        index = _plain_index(index)
         value = self.owner.get_variable(self.name, index)
         return np.asarray(value) if self.raw else value
 
@@ -29,7 +30,7 @@ class VariableView:
         return self.get_item(index)
 
     def __setitem__(self, index, value):
-        self.owner.set_variable(self.name, index, value, raw=self.raw)
+        self.owner.set_variable(self.name, _plain_index(index), value, raw=self.raw)
 
     def __array__(self, dtype=None, copy=None):
         values = np.asarray(self.get_item(slice(None)))
@@ -70,6 +71,12 @@ class VariableView:
         if attr.startswith("__"):
             raise AttributeError(attr)
         return getattr(self.get_item(slice(None)), attr)
+
+
+def _plain_index(index):
+    """A part of a morphology (``neuron.v[morpho.axon[40*um]]``) as its
+    compartment indices, as Brian2 indexes with it; other indices as given."""
+    return index._indices() if hasattr(index, "_indices") else index
 
 
 def _delegate(op, reflected=False):

@@ -126,11 +126,8 @@ class NeuronStateUpdate(_SpikingCode):
                 kernel = neuron_update_kernel(updater, G._update_constants, _resolve(G))
         except Untranslatable:
             return None
-        # The state arrays stay in place during the run: addresses once.
-        arrays, self._streams = _kernel_arguments(G, kernel.arrays)
-        scalars = tuple(float(G._update_constants[name]) for name in kernel.scalars)
-        flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
-        return kernel, tuple(arrays), scalars, flags
+        bound, self._streams = bind_neuron_kernel(G, kernel, G._update_constants)
+        return bound
 
     def _exact_kernel(self):
         """The generated exact update (b evaluated per neuron and step), or
@@ -225,6 +222,16 @@ def separate_interleaved(schedule):
                     for other in schedule[position[id(code.state_update)] + 1:k]):
             code.state_update.separate_threshold()
             code.kernel = code._threshold_kernel()
+
+
+def bind_neuron_kernel(G, kernel, constants):
+    """A per-neuron kernel's arguments, once per run (the state arrays stay
+    in place during the run): ``((kernel, arrays, scalars, not_refractory
+    address), streams)``; keep ``streams`` alive while the kernel runs."""
+    arrays, streams = _kernel_arguments(G, kernel.arrays)
+    scalars = tuple(float(constants[name]) for name in kernel.scalars)
+    flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
+    return (kernel, tuple(arrays), scalars, flags), streams
 
 
 def _kernel_arguments(G, keys):

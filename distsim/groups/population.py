@@ -37,6 +37,11 @@ class NeuronPopulation(Group):
     def __len__(self):
         return self.N
 
+    def block_of(self, rank, size):
+        """The neurons [start, stop) that ``rank`` of ``size`` ranks holds
+        (a NeuronGroup's partition: contiguous blocks, in rank order)."""
+        return block_range(self.N, rank, size)
+
     def __getitem__(self, item):
         """``G[a:b]`` (or ``G[k]``, one neuron): a Subgroup sharing this
         group's state."""
@@ -75,7 +80,7 @@ class NeuronPopulation(Group):
             root = self.__dict__.get("parent", self)
             first = getattr(self, "sub_start", 0)
             size = get_comm().Get_size()
-            bounds = [block_range(root.N, rank, size) for rank in range(size)]
+            bounds = [root.block_of(rank, size) for rank in range(size)]
             counts = np.array([max(0, min(stop, first + self.N) - max(start, first))
                                for start, stop in bounds], dtype=np.int64)
             object.__setattr__(self, "_block_lengths", counts)

@@ -298,7 +298,14 @@ class StateMonitor(Monitor):
         raise AttributeError(name)
 
     def __getitem__(self, index):
-        """``mon[5].v``: the trace of recorded element 5."""
+        """``mon[5].v``: the trace of recorded element 5 (also a one-compartment
+        part of a morphology: ``mon[morpho.axon[40*um]].v``)."""
+        if hasattr(index, "_indices"):
+            index = np.asarray(index._indices()).reshape(-1)
+            if len(index) != 1:
+                raise IndexError(f"StateMonitor '{self.name}': index one compartment at a "
+                                 f"time, got {len(index)}")
+            index = int(index[0])
         where = np.flatnonzero(self.indices == int(index))
         if len(where) == 0:
             raise IndexError(f"StateMonitor '{self.name}': element {index} is not recorded")

@@ -8,7 +8,8 @@
 
 Brian2 2.9.0 (numpy 2.3.5, numpy code generation target) wrote the .npz
 files committed here on 2026-11-24 (stdp, summed_nmda and pathways on
-2026-11-25; the models of brian2_fidelity_models.py on 2026-11-30). Brian2
+2026-11-25; the models of brian2_fidelity_models.py on 2026-11-30, those of
+brian2_spatial_models.py on 2026-12-02). Brian2
 cannot be a run-time dependency of
 distsim (it does not import with numpy >= 2.4), hence the stored files.
 """
@@ -23,8 +24,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from brian2_fidelity_models import MODELS as FIDELITY_MODELS  # noqa: E402
 from brian2_models import MODELS  # noqa: E402
+from brian2_spatial_models import MODELS as SPATIAL_MODELS  # noqa: E402
 
-MODELS = dict(MODELS, **FIDELITY_MODELS)
+MODELS = dict(MODELS, **FIDELITY_MODELS, **SPATIAL_MODELS)
 
 brian2.prefs.codegen.target = "numpy"
 

@@ -1,0 +1,142 @@
+"""Reference models of multicompartment neurons (Brian2's ``SpatialNeuron``),
+the features Brian2's Brette_2012 examples use: run by Brian2
+(make_brian2_reference.py) and by distsim (tests/test_spatial.py). Each
+function takes the simulator module and returns a dict of arrays (SI units).
+"""
+import numpy as np
+
+
+def _parameters(sim):
+    return dict(EL=-75 * sim.mV, Cm=0.75 * sim.uF / sim.cm ** 2,
+                gL=1.0 / (30000 * sim.ohm * sim.cm ** 2), Ri=150 * sim.ohm * sim.cm,
+                ENa=60 * sim.mV, ka=6 * sim.mV, va=-40 * sim.mV, taum=0.1 * sim.ms)
+
+
+def ball_and_stick_clamp(sim):
+    """A soma with a 300-compartment axon, Na channels at one location, a
+    somatic voltage clamp whose command ramps with t (a shared
+    subexpression), default integration method; morphology variables read
+    back, compartments addressed by distance."""
+    ms, um, mV = sim.ms, sim.um, sim.mV
+    p = _parameters(sim)
+    EL, gL, ENa, ka, va, taum = p["EL"], p["gL"], p["ENa"], p["ka"], p["va"], p["taum"]
+    gNa_0 = gL * 2 * 7.85e-9 * sim.meter ** 2
+    duration = 20 * ms
+    sim.defaultclock.dt = 0.025 * ms
+    morpho = sim.Soma(50 * um)
+    morpho.axon = sim.Cylinder(diameter=1 * um, length=300 * um, n=300)
+    eqs = """
+    Im = gL*(EL - v) + gclamp*(vc - v) + gNa*m*(ENa - v) : amp/meter**2
+    dm/dt = (minf - m) / taum: 1
+    minf = 1 / (1 + exp((va - v) / ka)) : 1
+    gclamp : siemens/meter**2
+    gNa : siemens/meter**2
+    vc = EL + 50*mV * t/duration : volt (shared)
+    """
+    neuron = sim.SpatialNeuron(morphology=morpho, model=eqs, Cm=p["Cm"], Ri=p["Ri"])
+    compartment = morpho.axon[40 * um]
+    neuron.v = EL
+    neuron.gclamp[0] = gL * 500
+    neuron.gNa[compartment] = gNa_0 / neuron.area[compartment]
+    mon = sim.StateMonitor(neuron, ["v", "m", "vc"], record=[0, 10, 40, 41, 150, 300])
+    sim.run(duration)
+    sim.defaultclock.dt = 0.1 * ms
+    return dict(v=np.asarray(mon.v_), m=np.asarray(mon.m_), vc=np.asarray(mon[0].vc / mV),
+                m_40=np.asarray(mon[compartment].m), index=np.array(compartment._indices()),
+                area=np.asarray(neuron.area_[:]), distance=np.asarray(neuron.distance_[:]),
+                r_length_1=np.asarray(neuron.r_length_1_[:]),
+                length=np.asarray(neuron.length_[:]), v_end=np.asarray(neuron.v_[:]))
+
+
+def tapering_axon_point_current(sim):
+    """A tapering axon (``Section`` with per-compartment diameters), a
+    channel profile over a range of distances, a point current switched on
+    between two runs, exponential Euler for the gating variable, and a
+    branch: two children on the soma and one on the axon."""
+    ms, um = sim.ms, sim.um
+    p = _parameters(sim)
+    EL, gL, ENa, ka, va, taum = p["EL"], p["gL"], p["ENa"], p["ka"], p["va"], p["taum"]
+    gNa_0 = gL * 2 * 7.85e-9 * sim.meter ** 2
+    sim.defaultclock.dt = 0.025 * ms
+    morpho = sim.Soma(30 * um)
+    diameters = np.hstack([np.linspace(4, 1, 11), np.ones(40)]) * um
+    morpho.axon = sim.Section(diameter=diameters, length=np.ones(50) * 2 * um, n=50)
+    morpho.dend = sim.Cylinder(diameter=2 * um, length=100 * um, n=20)
+    morpho.axon.collateral = sim.Cylinder(diameter=0.5 * um, length=50 * um, n=10)
+    eqs = """
+    Im = gL*(EL - v) + gNa*m*(ENa - v) : amp/meter**2
+    dm/dt = (minf - m) / taum : 1
+    minf = 1 / (1 + exp((va - v) / ka)) : 1
+    gNa : siemens/meter**2
+    Iin : amp (point current)
+    """
+    neuron = sim.SpatialNeuron(morphology=morpho, model=eqs, Cm=p["Cm"], Ri=p["Ri"],
+                               method="exponential_euler")
+    compartments = morpho.axon[20 * um:40 * um]
+    profile = np.linspace(1, 0, len(compartments))
+    profile = profile / np.sum(profile)
+    neuron.v = EL
+    neuron.gNa[compartments] = gNa_0 * 20 * profile / neuron.area[compartments]
+    neuron.dend.Cm = 2 * p["Cm"]
+    mon = sim.StateMonitor(neuron, "v", record=True)
+    spikes_at = sim.StateMonitor(neuron, "m", record=[0, 15, 70])
+    sim.run(5 * ms)
+    neuron.Iin[0] = gL * 40 * sim.mV * neuron.area[0]
+    sim.run(15 * ms)
+    sim.defaultclock.dt = 0.1 * ms
+    return dict(v=np.asarray(mon.v_), m=np.asarray(spikes_at.m_),
+                indices=np.asarray(compartments._indices()),
+                main=np.array([neuron.main.N, neuron.axon.N, neuron.dend.N,
+                               neuron.axon.collateral.N]),
+                area=np.asarray(neuron.area_[:]), distance=np.asarray(neuron.distance_[:]),
+                Cm=np.asarray(neuron.Cm_[:]))
+
+
+def threshold_and_reset_synapses(sim):
+    """A threshold at one compartment with refractoriness, and Synapses from
+    the cell onto all of its compartments that reset it (Brette 2012's
+    Fig. 5A trick). The model has a noise term (so the method is chosen as
+    for a stochastic model: heun) whose amplitude is 0 here, which keeps
+    the spikes comparable one by one."""
+    ms, um, mV = sim.ms, sim.um, sim.mV
+    p = _parameters(sim)
+    EL, gL, ENa, ka, va, taum = p["EL"], p["gL"], p["ENa"], p["ka"], p["va"], p["taum"]
+    gNa_0 = gL * 2 * 7.85e-9 * sim.meter ** 2
+    sim.defaultclock.dt = 0.025 * ms
+    morpho = sim.Soma(50 * um)
+    morpho.axon = sim.Cylinder(diameter=1 * um, length=300 * um, n=300)
+    taux, sigmax, xx0 = 5 * ms, 0 * mV, 25 * mV
+    compartment = 40
+    eqs = """
+    Im = gL * (EL - v) + gNa * m * (ENa - v) + gLx * (xx0 + xx) : amp/meter**2
+    dm/dt = (minf - m) / taum : 1
+    minf = 1 / (1 + exp((va - v) / ka)) : 1
+    gNa : siemens/meter**2
+    gLx : siemens/meter**2
+    dxx/dt = -xx / taux + sigmax * (2 / taux)**.5 *xi : volt
+    """
+    neuron = sim.SpatialNeuron(morphology=morpho, model=eqs, Cm=p["Cm"], Ri=p["Ri"],
+                               threshold="m>0.5", threshold_location=compartment,
+                               refractory=5 * ms)
+    neuron.v = EL
+    neuron.gLx[0] = gL
+    neuron.gNa[compartment] = gNa_0 / neuron.area[compartment]
+    reset = sim.Synapses(neuron, neuron, on_pre="v = EL")
+    reset.connect("i == compartment")
+    sim.store("start")  # (Destexhe et al. 1998's example restores its cell in a loop)
+    neuron.gLx[0] = 3 * gL
+    sim.run(30 * ms)
+    sim.restore("start")
+    spikes = sim.SpikeMonitor(neuron)
+    mon = sim.StateMonitor(neuron, "v", record=[0, 300])
+    sim.run(200 * ms)
+    sim.defaultclock.dt = 0.1 * ms
+    return dict(spike_i=np.asarray(spikes.i), spike_t=np.asarray(spikes.t_),
+                v=np.asarray(mon.v_), synapses=np.array([len(reset)]))
+
+
+MODELS = {
+    "ball_and_stick_clamp": ball_and_stick_clamp,
+    "tapering_axon_point_current": tapering_axon_point_current,
+    "threshold_and_reset_synapses": threshold_and_reset_synapses,
+}
