@@ -62,6 +62,14 @@ def test_a_threshold_at_one_compartment_and_a_reset_by_synapses_match_brian2():
     assert_matches(ours, reference)
 
 
+def test_parts_of_subtrees_are_addressed_as_in_brian2():
+    # Before: an empty subgroup (distances on a subtree), and monitors of a
+    # subtree that did not find the part (absolute compartment numbers).
+    reference, ours = run_both("subtree_parts")
+    assert np.count_nonzero(reference["gx"]) == 10
+    assert_matches(ours, reference)
+
+
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_a_spatial_neuron_is_the_same_on_every_rank_count(tmp_path, ranks):
     out = tmp_path / f"spatial_{ranks}.npz"

@@ -6,6 +6,7 @@ a Python function over numpy arrays of raw SI values; ``rand()`` and
 ``randn()`` become counter-based draws keyed by the caller's stream.
 """
 import ast
+import operator
 import warnings
 from typing import Callable
 
@@ -16,6 +17,25 @@ from .functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
 from .namespace import NameResolutionError
 
 __all__ = ["Expression", "Statements", "ExpressionError", "ANY_DIMENSION"]
+
+
+_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+               ast.Div: operator.truediv, ast.Pow: operator.pow}
+
+
+def _number(node):
+    """The value of an expression of number literals (``2``, ``-0.5``,
+    ``1.0/6.0``: Brian2 accepts such exponents of quantities); ValueError
+    for anything else."""
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        return float(_ARITHMETIC[type(node.op)](_number(node.left), _number(node.right)))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _number(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    value = ast.literal_eval(node)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("not a number")
+    return float(value)
 
 
 class ExpressionError(SyntaxError):
@@ -180,8 +200,8 @@ class _Code:
                 if left in (DIMENSIONLESS, ANY_DIMENSION):
                     return left
                 try:
-                    exponent = float(ast.literal_eval(node.right))
-                except (ValueError, TypeError, SyntaxError):
+                    exponent = _number(node.right)
+                except (ValueError, TypeError, SyntaxError, ZeroDivisionError):
                     raise DimensionMismatchError(
                         f"A quantity with units can only be raised to a literal number "
                         f"in '{ast.unparse(node)}' (in '{text}')", left) from None

@@ -98,6 +98,8 @@ class StateMonitor(Monitor):
         record = self.record
         if hasattr(record, "synapse_indices"):
             record = record.synapse_indices()
+        if hasattr(record, "_indices"):  # a part of a morphology: its compartments
+            record = np.asarray(record._indices()) - getattr(self.source, "sub_start", 0)
         if record is True:
             return np.arange(size, dtype=np.int64)
         if record is False or record is None:
@@ -300,8 +302,9 @@ class StateMonitor(Monitor):
     def __getitem__(self, index):
         """``mon[5].v``: the trace of recorded element 5 (also a one-compartment
         part of a morphology: ``mon[morpho.axon[40*um]].v``)."""
-        if hasattr(index, "_indices"):
-            index = np.asarray(index._indices()).reshape(-1)
+        if hasattr(index, "_indices"):  # absolute compartment numbers: relative to the source
+            index = np.asarray(index._indices()).reshape(-1) - \
+                getattr(self.source, "sub_start", 0)
             if len(index) != 1:
                 raise IndexError(f"StateMonitor '{self.name}': index one compartment at a "
                                  f"time, got {len(index)}")

@@ -45,6 +45,12 @@ def _lengths(unit_values):
     return Quantity(unit_values, dim=_METER)
 
 
+def _is_everything(item):
+    # ``[:]`` (a slice of quantities must not be compared with None).
+    return isinstance(item, slice) and item.start is None and item.stop is None and \
+        item.step is None
+
+
 def _is_branch_name(name):
     # Brian2's shorthand for nested children: '12' is child 2 of child 1.
     return len(name) > 1 and all(c in "LR123456789" for c in name)
@@ -201,7 +207,7 @@ class Morphology:
     def _indices(self, item=None):
         """The compartment numbers of this section (one int for a
         one-compartment section), or of ``self[item]``."""
-        if item is not None and item != slice(None):
+        if item is not None and not _is_everything(item):
             return self[item]._indices(None if not isinstance(item, slice) else slice(None))
         first = self._start_index()
         if self.n == 1 and item is None:
@@ -374,7 +380,7 @@ class SubMorphology:
         return self.n
 
     def _indices(self, item=None):
-        if item is not None and item != slice(None):
+        if item is not None and not _is_everything(item):
             raise IndexError("Cannot index a part of a section further")
         first = self._section._start_index() + self._i
         return first if (item is None and self.n == 1) else np.arange(first, first + self.n)

@@ -52,6 +52,15 @@ r_length_2 : meter (constant)
 Ic : amp/meter**2
 """
 
+# Brian2's subexpressions of the linearised current and the cable's constants.
+_LINEARISED_EQUATIONS = """
+gtot__private = {} : siemens/meter**2
+I0__private = {} : amp/meter**2
+time_constant = Cm/gtot__private : second
+space_constant = (2/pi)**(1.0/3.0) * (area/(1/r_length_1 + 1/r_length_2))**(1.0/6.0) / \
+    (2*(Ri*gtot__private)**(1.0/2.0)) : meter
+"""
+
 
 def _cell_equations(model, owner):
     """The group's equations: the user's, with point currents folded into
@@ -152,6 +161,9 @@ class SpatialNeuron(NeuronGroup):
             raise TypeError("SpatialNeuron: morphology must be a Morphology (Soma, Cylinder, "
                             f"Section), got {type(morphology).__name__}")
         equations = _cell_equations(model, f"SpatialNeuron '{name}'")
+        linearised = _linearised(equations)
+        equations = equations + Equations(_LINEARISED_EQUATIONS.format(*(
+            e.code for e in linearised)))
         if threshold_location is not None:
             if hasattr(threshold_location, "_indices"):
                 threshold_location = threshold_location._indices()
@@ -165,7 +177,7 @@ class SpatialNeuron(NeuronGroup):
                          reset=reset, refractory=refractory, namespace=namespace, dtype=dtype,
                          name=name, events=events, order=order, dt=dt, clock=clock)
         self._frozen = False
-        self.linearised_current = _linearised(self.equations)
+        self.linearised_current = linearised
         flat = self.flat_morphology
         state = self._local_state
         for variable, values in (("length", flat.length), ("distance", flat.distance),
@@ -202,15 +214,8 @@ class SpatialNeuron(NeuronGroup):
     def __getitem__(self, item):
         """``neuron[10*um:20*um]`` (distances along the root section),
         ``neuron[morpho.axon[5*um]]``, or compartment indices."""
-        if isinstance(item, slice) and any(isinstance(v, Quantity) and
-                                           get_dimensions(v) is meter.dim
-                                           for v in (item.start, item.stop)):
-            indices = np.atleast_1d(self.morphology.indices[item])
-            return Subgroup(self, int(indices[0]), int(indices[-1]) + 1)
-        if hasattr(item, "_indices"):
-            indices = np.atleast_1d(item._indices())
-            return Subgroup(self, int(indices[0]), int(indices[-1]) + 1)
-        return super().__getitem__(item)
+        part = _segment(self, self.morphology, item)
+        return part if part is not None else super().__getitem__(item)
 
 
 def _subtree(neuron, morphology, name):
@@ -231,6 +236,22 @@ def _subtree(neuron, morphology, name):
     return _spatial_subgroup(neuron, first, first + child.total_compartments, child)
 
 
+def _segment(neuron, morphology, item):
+    """Brian2's segments: compartments by distance along ``morphology``'s
+    section (``neuron.axon[10*um:20*um]``) or a part of the morphology
+    (``neuron[morpho.axon[5*um]]``), as a Subgroup of the whole cell; None
+    for other items (indices relative to the group)."""
+    if isinstance(item, slice) and any(isinstance(v, Quantity) and
+                                       get_dimensions(v) is meter.dim
+                                       for v in (item.start, item.stop)):
+        indices = np.atleast_1d(morphology.indices[item])
+    elif hasattr(item, "_indices"):
+        indices = np.atleast_1d(item._indices())
+    else:
+        return None
+    return Subgroup(neuron, int(indices[0]), int(indices[-1]) + 1)
+
+
 def _spatial_subgroup(neuron, start, stop, morphology):
     """A subtree of the cell as a Subgroup whose children are reachable
     (``neuron.dend.distal``)."""
@@ -247,3 +268,7 @@ class _SpatialSubgroup(Subgroup):
     def __getattr__(self, name):
         part = _subtree(self.parent, self.__dict__.get("morphology"), name)
         return part if part is not None else super().__getattr__(name)
+
+    def __getitem__(self, item):
+        part = _segment(self.parent, self.morphology, item)
+        return part if part is not None else super().__getitem__(item)

@@ -51,8 +51,10 @@ def ball_and_stick_clamp(sim):
 def tapering_axon_point_current(sim):
     """A tapering axon (``Section`` with per-compartment diameters), a
     channel profile over a range of distances, a point current switched on
-    between two runs, exponential Euler for the gating variable, and a
-    branch: two children on the soma and one on the axon."""
+    between two runs, exponential Euler for the gating variable, a branch
+    (two children on the soma and one on the axon), a synapse onto the
+    dendrite's tip and a monitor given by distance (parts of the morphology
+    as indices), and Brian2's time and space constants."""
     ms, um = sim.ms, sim.um
     p = _parameters(sim)
     EL, gL, ENa, ka, va, taum = p["EL"], p["gL"], p["ENa"], p["ka"], p["va"], p["taum"]
@@ -80,6 +82,10 @@ def tapering_axon_point_current(sim):
     neuron.dend.Cm = 2 * p["Cm"]
     mon = sim.StateMonitor(neuron, "v", record=True)
     spikes_at = sim.StateMonitor(neuron, "m", record=[0, 15, 70])
+    at_distance = sim.StateMonitor(neuron, "m", record=morpho.axon[20 * um])
+    kick = sim.SpikeGeneratorGroup(1, [0], [2 * ms])
+    onto_tip = sim.Synapses(kick, neuron, on_pre="v += 10*mV")
+    onto_tip.connect(i=0, j=morpho.dend[-1])
     sim.run(5 * ms)
     neuron.Iin[0] = gL * 40 * sim.mV * neuron.area[0]
     sim.run(15 * ms)
@@ -89,7 +95,10 @@ def tapering_axon_point_current(sim):
                 main=np.array([neuron.main.N, neuron.axon.N, neuron.dend.N,
                                neuron.axon.collateral.N]),
                 area=np.asarray(neuron.area_[:]), distance=np.asarray(neuron.distance_[:]),
-                Cm=np.asarray(neuron.Cm_[:]))
+                Cm=np.asarray(neuron.Cm_[:]), m_20um=np.asarray(at_distance.m_),
+                tip=np.asarray(onto_tip.j[:]),
+                space_constant=np.asarray(neuron.space_constant[:] / sim.meter),
+                time_constant=np.asarray(neuron.time_constant[:] / sim.second))
 
 
 def threshold_and_reset_synapses(sim):
@@ -135,8 +144,43 @@ def threshold_and_reset_synapses(sim):
                 v=np.asarray(mon.v_), synapses=np.array([len(reset)]))
 
 
+def subtree_parts(sim):
+    """Parts of a cell addressed as Brian2's compartmental examples do
+    (bipolar_cell, spike_initiation): a distance range of a subtree
+    (``neuron.L[10*um:30*um]``), a monitor of a subtree read by a
+    morphology part (absolute numbers, relative to the subtree) and a
+    monitor recording a part."""
+    ms, um, nA = sim.ms, sim.um, sim.nA
+    p = _parameters(sim)
+    sim.defaultclock.dt = 0.025 * ms
+    morpho = sim.Soma(30 * um)
+    morpho.axon = sim.Cylinder(diameter=1 * um, length=100 * um, n=20)
+    morpho.L = sim.Cylinder(diameter=1 * um, length=100 * um, n=50)
+    morpho.R = sim.Cylinder(diameter=1 * um, length=150 * um, n=50)
+    eqs = """
+    Im = gL * (EL - v) + gx * (EL + 20*mV - v) : amp/meter**2
+    gx : siemens/meter**2
+    I : amp (point current)
+    """
+    neuron = sim.SpatialNeuron(morphology=morpho, model=eqs, Cm=p["Cm"], Ri=p["Ri"],
+                               method="exponential_euler",
+                               namespace=dict(gL=p["gL"], EL=p["EL"]))
+    neuron.v = p["EL"]
+    neuron.L[10 * um:30 * um].gx = 5 * p["gL"]
+    mon_R = sim.StateMonitor(neuron.R, "v", record=True)
+    mon_L = sim.StateMonitor(neuron, "v", record=morpho.L[50 * um])
+    sim.run(1 * ms)
+    neuron.I[morpho.L[50 * um]] = 0.2 * nA
+    sim.run(4 * ms)
+    sim.defaultclock.dt = 0.1 * ms
+    return dict(v_R=np.asarray(mon_R[morpho.R[75 * um]].v / sim.volt),
+                v_L=np.asarray(mon_L[morpho.L[50 * um]].v / sim.volt),
+                gx=np.asarray(neuron.gx_[:]))
+
+
 MODELS = {
     "ball_and_stick_clamp": ball_and_stick_clamp,
     "tapering_axon_point_current": tapering_axon_point_current,
     "threshold_and_reset_synapses": threshold_and_reset_synapses,
+    "subtree_parts": subtree_parts,
 }
