@@ -103,6 +103,16 @@ def test_variables_may_take_the_unit_names_brian2_leaves_free():
     assert set(eqs.diff_eq_names) == {"m2"} and "EK" in eqs
 
 
+def test_a_quantity_may_be_raised_to_an_expression_of_numbers():
+    # Brian2's SpatialNeuron writes (area/...)**(1.0/6.0); distsim took only
+    # a literal exponent.
+    from distsim import meter
+    from distsim.model.expressions import Expression
+    dim = Expression("(x*x*x*x*x*x)**(1.0/6.0) * y**-(1/2)").dimension(
+        {"x": meter.dim, "y": (meter ** 2).dim}.__getitem__)
+    assert dim is DIMENSIONLESS
+
+
 def test_brian2s_exprel_and_timestep():
     import numpy as np
     from distsim import ms
