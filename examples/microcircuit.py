@@ -124,8 +124,9 @@ def main():
     write_start = time.perf_counter()
     save(args.output)
     write_time = time.perf_counter() - write_start
-    # Collective: every rank's peak resident memory, to rank 0.
+    # Collective: every rank's peak resident memory and waiting, to rank 0.
     peaks = get_comm().gather(peak_rss_bytes(), root=0)
+    waits = get_comm().gather(magic_network.exchange_wait, root=0)
 
     if rank() == 0:
         print(f"\nPotjans-Diesmann microcircuit, scale {args.scale:g}: {sum(n_layer)} neurons, "
@@ -142,6 +143,8 @@ def main():
               f"(real-time factor {sim_time / max(args.duration, 1e-12):.1f}), write {write_time:.1f} s")
         print("peak memory per rank: " + ", ".join(f"{peak / 2**30:.2f}" for peak in peaks)
               + " GiB")
+        print("waiting in the spike exchange per rank: " + ", ".join(
+            f"{wait:.2f} s ({100 * wait / max(sim_time, 1e-12):.1f}%)" for wait in waits))
 
 
 if __name__ == "__main__":

@@ -2129,7 +2129,7 @@ struct __pyx_t_7step_op_Exchange {
   void *state;
 };
 
-/* "ext/spike_exchange.pyx":52
+/* "ext/spike_exchange.pyx":53
  * 
  * 
  * cdef class Exchanger:             # <<<<<<<<<<<<<<
@@ -2149,6 +2149,7 @@ struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger {
   Py_ssize_t gathered_capacity;
   int64_t windows;
   int64_t spikes_exchanged;
+  double wait_seconds;
   __pyx_t_7step_op_Exchange face;
 };
 
@@ -2230,7 +2231,7 @@ struct __pyx_memoryviewslice_obj {
 
 
 
-/* "ext/spike_exchange.pyx":52
+/* "ext/spike_exchange.pyx":53
  * 
  * 
  * cdef class Exchanger:             # <<<<<<<<<<<<<<
@@ -4000,6 +4001,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_7n_ranks___
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_8capacity___get__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_7windows___get__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_16spikes_exchanged___get__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_12wait_seconds___get__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_8__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_10__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_14spike_exchange_Exchanger(PyObject *o, 
@@ -20729,7 +20731,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":44
+/* "ext/spike_exchange.pyx":45
  * 
  * 
  * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20744,7 +20746,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
   int __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/spike_exchange.pyx":45
+  /* "ext/spike_exchange.pyx":46
  * 
  * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:
  *     cdef const Spike* x = <const Spike*>a             # <<<<<<<<<<<<<<
@@ -20753,7 +20755,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
 */
   __pyx_v_x = ((__pyx_t_7step_op_Spike const *)__pyx_v_a);
 
-  /* "ext/spike_exchange.pyx":46
+  /* "ext/spike_exchange.pyx":47
  * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:
  *     cdef const Spike* x = <const Spike*>a
  *     cdef const Spike* y = <const Spike*>b             # <<<<<<<<<<<<<<
@@ -20762,7 +20764,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
 */
   __pyx_v_y = ((__pyx_t_7step_op_Spike const *)__pyx_v_b);
 
-  /* "ext/spike_exchange.pyx":47
+  /* "ext/spike_exchange.pyx":48
  *     cdef const Spike* x = <const Spike*>a
  *     cdef const Spike* y = <const Spike*>b
  *     if x.step != y.step:             # <<<<<<<<<<<<<<
@@ -20774,7 +20776,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
   if (__pyx_t_1) {
 
 
-    /* "ext/spike_exchange.pyx":48
+    /* "ext/spike_exchange.pyx":49
  *     cdef const Spike* y = <const Spike*>b
  *     if x.step != y.step:
  *         return -1 if x.step < y.step else 1             # <<<<<<<<<<<<<<
@@ -20796,7 +20798,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
     }
     goto __pyx_L0;
 
-    /* "ext/spike_exchange.pyx":47
+    /* "ext/spike_exchange.pyx":48
  *     cdef const Spike* x = <const Spike*>a
  *     cdef const Spike* y = <const Spike*>b
  *     if x.step != y.step:             # <<<<<<<<<<<<<<
@@ -20805,7 +20807,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
 */
   }
 
-  /* "ext/spike_exchange.pyx":49
+  /* "ext/spike_exchange.pyx":50
  *     if x.step != y.step:
  *         return -1 if x.step < y.step else 1
  *     return (x.id > y.id) - (x.id < y.id)             # <<<<<<<<<<<<<<
@@ -20818,7 +20820,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
   }
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":44
+  /* "ext/spike_exchange.pyx":45
  * 
  * 
  * cdef int _by_step_then_id(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20833,7 +20835,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id(void const *
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":65
+/* "ext/spike_exchange.pyx":68
  *     cdef Exchange face
  * 
  *     def __init__(self, size_t handle, int n_ranks):             # <<<<<<<<<<<<<<
@@ -20880,39 +20882,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_handle,&__pyx_mstate_global->__pyx_n_u_n_ranks,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 65, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 68, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 65, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 65, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 65, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 68, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 65, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 68, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 65, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 68, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 65, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 68, __pyx_L3_error)
     }
-    __pyx_v_handle = __Pyx_PyLong_As_size_t(values[0]); if (unlikely((__pyx_v_handle == (size_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 65, __pyx_L3_error)
-    __pyx_v_n_ranks = __Pyx_PyLong_As_int(values[1]); if (unlikely((__pyx_v_n_ranks == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 65, __pyx_L3_error)
+    __pyx_v_handle = __Pyx_PyLong_As_size_t(values[0]); if (unlikely((__pyx_v_handle == (size_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
+    __pyx_v_n_ranks = __Pyx_PyLong_As_int(values[1]); if (unlikely((__pyx_v_n_ranks == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 68, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 65, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 68, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20949,7 +20951,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/spike_exchange.pyx":66
+  /* "ext/spike_exchange.pyx":69
  * 
  *     def __init__(self, size_t handle, int n_ranks):
  *         self.comm = <MPI_Comm>handle             # <<<<<<<<<<<<<<
@@ -20958,7 +20960,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
 */
   __pyx_v_self->comm = ((MPI_Comm)__pyx_v_handle);
 
-  /* "ext/spike_exchange.pyx":67
+  /* "ext/spike_exchange.pyx":70
  *     def __init__(self, size_t handle, int n_ranks):
  *         self.comm = <MPI_Comm>handle
  *         self.n_ranks = max(1, n_ranks)             # <<<<<<<<<<<<<<
@@ -20982,7 +20984,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
   __pyx_v_self->n_ranks = __pyx_t_3;
 
 
-  /* "ext/spike_exchange.pyx":68
+  /* "ext/spike_exchange.pyx":71
  *         self.comm = <MPI_Comm>handle
  *         self.n_ranks = max(1, n_ranks)
  *         self.send = self.received = NULL             # <<<<<<<<<<<<<<
@@ -20992,7 +20994,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
   __pyx_v_self->send = NULL;
   __pyx_v_self->received = NULL;
 
-  /* "ext/spike_exchange.pyx":69
+  /* "ext/spike_exchange.pyx":72
  *         self.n_ranks = max(1, n_ranks)
  *         self.send = self.received = NULL
  *         self.gathered_capacity = 256             # <<<<<<<<<<<<<<
@@ -21001,7 +21003,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
 */
   __pyx_v_self->gathered_capacity = 0x100;
 
-  /* "ext/spike_exchange.pyx":70
+  /* "ext/spike_exchange.pyx":73
  *         self.send = self.received = NULL
  *         self.gathered_capacity = 256
  *         self.gathered = <Spike*>malloc(self.gathered_capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -21010,7 +21012,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
 */
   __pyx_v_self->gathered = ((__pyx_t_7step_op_Spike *)malloc((__pyx_v_self->gathered_capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/spike_exchange.pyx":71
+  /* "ext/spike_exchange.pyx":74
  *         self.gathered_capacity = 256
  *         self.gathered = <Spike*>malloc(self.gathered_capacity * sizeof(Spike))
  *         if self.gathered == NULL:             # <<<<<<<<<<<<<<
@@ -21022,16 +21024,16 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/spike_exchange.pyx":72
+    /* "ext/spike_exchange.pyx":75
  *         self.gathered = <Spike*>malloc(self.gathered_capacity * sizeof(Spike))
  *         if self.gathered == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self._resize(INITIAL_CAPACITY)
  *         self.face.exchange = _exchange
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 72, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 75, __pyx_L1_error)
 
-    /* "ext/spike_exchange.pyx":71
+    /* "ext/spike_exchange.pyx":74
  *         self.gathered_capacity = 256
  *         self.gathered = <Spike*>malloc(self.gathered_capacity * sizeof(Spike))
  *         if self.gathered == NULL:             # <<<<<<<<<<<<<<
@@ -21040,22 +21042,22 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
 */
   }
 
-  /* "ext/spike_exchange.pyx":73
+  /* "ext/spike_exchange.pyx":76
  *         if self.gathered == NULL:
  *             raise MemoryError()
  *         self._resize(INITIAL_CAPACITY)             # <<<<<<<<<<<<<<
  *         self.face.exchange = _exchange
  *         self.face.state = <void*>self
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_INITIAL_CAPACITY); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_INITIAL_CAPACITY); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__pyx_t_5); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__pyx_t_5); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_resize(__pyx_v_self, __pyx_t_6); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_resize(__pyx_v_self, __pyx_t_6); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 76, __pyx_L1_error)
 
 
 
-  /* "ext/spike_exchange.pyx":74
+  /* "ext/spike_exchange.pyx":77
  *             raise MemoryError()
  *         self._resize(INITIAL_CAPACITY)
  *         self.face.exchange = _exchange             # <<<<<<<<<<<<<<
@@ -21064,7 +21066,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
 */
   __pyx_v_self->face.exchange = __pyx_f_7distsim_4_ext_14spike_exchange__exchange;
 
-  /* "ext/spike_exchange.pyx":75
+  /* "ext/spike_exchange.pyx":78
  *         self._resize(INITIAL_CAPACITY)
  *         self.face.exchange = _exchange
  *         self.face.state = <void*>self             # <<<<<<<<<<<<<<
@@ -21073,7 +21075,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
 */
   __pyx_v_self->face.state = ((void *)__pyx_v_self);
 
-  /* "ext/spike_exchange.pyx":65
+  /* "ext/spike_exchange.pyx":68
  *     cdef Exchange face
  * 
  *     def __init__(self, size_t handle, int n_ranks):             # <<<<<<<<<<<<<<
@@ -21094,7 +21096,7 @@ static int __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger___init__(struct _
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":77
+/* "ext/spike_exchange.pyx":80
  *         self.face.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -21117,7 +21119,7 @@ static void __pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_3__dealloc__(PyO
 
 static void __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_2__dealloc__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self) {
 
-  /* "ext/spike_exchange.pyx":78
+  /* "ext/spike_exchange.pyx":81
  * 
  *     def __dealloc__(self):
  *         free(self.send)             # <<<<<<<<<<<<<<
@@ -21126,7 +21128,7 @@ static void __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_2__dealloc__(str
 */
   free(__pyx_v_self->send);
 
-  /* "ext/spike_exchange.pyx":79
+  /* "ext/spike_exchange.pyx":82
  *     def __dealloc__(self):
  *         free(self.send)
  *         free(self.received)             # <<<<<<<<<<<<<<
@@ -21135,7 +21137,7 @@ static void __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_2__dealloc__(str
 */
   free(__pyx_v_self->received);
 
-  /* "ext/spike_exchange.pyx":80
+  /* "ext/spike_exchange.pyx":83
  *         free(self.send)
  *         free(self.received)
  *         free(self.gathered)             # <<<<<<<<<<<<<<
@@ -21144,7 +21146,7 @@ static void __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_2__dealloc__(str
 */
   free(__pyx_v_self->gathered);
 
-  /* "ext/spike_exchange.pyx":77
+  /* "ext/spike_exchange.pyx":80
  *         self.face.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -21156,7 +21158,7 @@ static void __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_2__dealloc__(str
 
 }
 
-/* "ext/spike_exchange.pyx":82
+/* "ext/spike_exchange.pyx":85
  *         free(self.gathered)
  * 
  *     cdef int _resize(self, Py_ssize_t capacity) except -1:             # <<<<<<<<<<<<<<
@@ -21175,7 +21177,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/spike_exchange.pyx":83
+  /* "ext/spike_exchange.pyx":86
  * 
  *     cdef int _resize(self, Py_ssize_t capacity) except -1:
  *         cdef int64_t* send = <int64_t*>realloc(self.send, (1 + 2 * capacity) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -21184,7 +21186,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
 */
   __pyx_v_send = ((int64_t *)realloc(__pyx_v_self->send, ((1 + (2 * __pyx_v_capacity)) * (sizeof(int64_t)))));
 
-  /* "ext/spike_exchange.pyx":84
+  /* "ext/spike_exchange.pyx":87
  *     cdef int _resize(self, Py_ssize_t capacity) except -1:
  *         cdef int64_t* send = <int64_t*>realloc(self.send, (1 + 2 * capacity) * sizeof(int64_t))
  *         if send == NULL:             # <<<<<<<<<<<<<<
@@ -21196,16 +21198,16 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/spike_exchange.pyx":85
+    /* "ext/spike_exchange.pyx":88
  *         cdef int64_t* send = <int64_t*>realloc(self.send, (1 + 2 * capacity) * sizeof(int64_t))
  *         if send == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.send = send
  *         cdef int64_t* received = <int64_t*>realloc(
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 85, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 88, __pyx_L1_error)
 
-    /* "ext/spike_exchange.pyx":84
+    /* "ext/spike_exchange.pyx":87
  *     cdef int _resize(self, Py_ssize_t capacity) except -1:
  *         cdef int64_t* send = <int64_t*>realloc(self.send, (1 + 2 * capacity) * sizeof(int64_t))
  *         if send == NULL:             # <<<<<<<<<<<<<<
@@ -21214,7 +21216,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
 */
   }
 
-  /* "ext/spike_exchange.pyx":86
+  /* "ext/spike_exchange.pyx":89
  *         if send == NULL:
  *             raise MemoryError()
  *         self.send = send             # <<<<<<<<<<<<<<
@@ -21223,7 +21225,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
 */
   __pyx_v_self->send = __pyx_v_send;
 
-  /* "ext/spike_exchange.pyx":87
+  /* "ext/spike_exchange.pyx":90
  *             raise MemoryError()
  *         self.send = send
  *         cdef int64_t* received = <int64_t*>realloc(             # <<<<<<<<<<<<<<
@@ -21232,7 +21234,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
 */
   __pyx_v_received = ((int64_t *)realloc(__pyx_v_self->received, ((__pyx_v_self->n_ranks * (1 + (2 * __pyx_v_capacity))) * (sizeof(int64_t)))));
 
-  /* "ext/spike_exchange.pyx":89
+  /* "ext/spike_exchange.pyx":92
  *         cdef int64_t* received = <int64_t*>realloc(
  *             self.received, self.n_ranks * (1 + 2 * capacity) * sizeof(int64_t))
  *         if received == NULL:             # <<<<<<<<<<<<<<
@@ -21244,16 +21246,16 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/spike_exchange.pyx":90
+    /* "ext/spike_exchange.pyx":93
  *             self.received, self.n_ranks * (1 + 2 * capacity) * sizeof(int64_t))
  *         if received == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.received, self.capacity = received, capacity
  *         return 0
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 90, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 93, __pyx_L1_error)
 
-    /* "ext/spike_exchange.pyx":89
+    /* "ext/spike_exchange.pyx":92
  *         cdef int64_t* received = <int64_t*>realloc(
  *             self.received, self.n_ranks * (1 + 2 * capacity) * sizeof(int64_t))
  *         if received == NULL:             # <<<<<<<<<<<<<<
@@ -21262,7 +21264,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
 */
   }
 
-  /* "ext/spike_exchange.pyx":91
+  /* "ext/spike_exchange.pyx":94
  *         if received == NULL:
  *             raise MemoryError()
  *         self.received, self.capacity = received, capacity             # <<<<<<<<<<<<<<
@@ -21276,7 +21278,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
   __pyx_v_self->received = __pyx_t_2;
   __pyx_v_self->capacity = __pyx_t_3;
 
-  /* "ext/spike_exchange.pyx":92
+  /* "ext/spike_exchange.pyx":95
  *             raise MemoryError()
  *         self.received, self.capacity = received, capacity
  *         return 0             # <<<<<<<<<<<<<<
@@ -21289,7 +21291,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
   }
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":82
+  /* "ext/spike_exchange.pyx":85
  *         free(self.gathered)
  * 
  *     cdef int _resize(self, Py_ssize_t capacity) except -1:             # <<<<<<<<<<<<<<
@@ -21308,7 +21310,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize(struct __p
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":94
+/* "ext/spike_exchange.pyx":97
  *         return 0
  * 
  *     cdef int _reserve(self, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -21327,7 +21329,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/spike_exchange.pyx":96
+  /* "ext/spike_exchange.pyx":99
  *     cdef int _reserve(self, Py_ssize_t n) except -1:
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.gathered_capacity             # <<<<<<<<<<<<<<
@@ -21338,7 +21340,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/spike_exchange.pyx":97
+  /* "ext/spike_exchange.pyx":100
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.gathered_capacity
  *         while n > capacity:             # <<<<<<<<<<<<<<
@@ -21351,7 +21353,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
 
     if (!__pyx_t_2) break;
 
-    /* "ext/spike_exchange.pyx":98
+    /* "ext/spike_exchange.pyx":101
  *         cdef Py_ssize_t capacity = self.gathered_capacity
  *         while n > capacity:
  *             capacity *= 2             # <<<<<<<<<<<<<<
@@ -21361,7 +21363,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/spike_exchange.pyx":99
+  /* "ext/spike_exchange.pyx":102
  *         while n > capacity:
  *             capacity *= 2
  *         if capacity != self.gathered_capacity:             # <<<<<<<<<<<<<<
@@ -21373,7 +21375,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
   if (__pyx_t_2) {
 
 
-    /* "ext/spike_exchange.pyx":100
+    /* "ext/spike_exchange.pyx":103
  *             capacity *= 2
  *         if capacity != self.gathered_capacity:
  *             grown = <Spike*>realloc(self.gathered, capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -21382,7 +21384,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
 */
     __pyx_v_grown = ((__pyx_t_7step_op_Spike *)realloc(__pyx_v_self->gathered, (__pyx_v_capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-    /* "ext/spike_exchange.pyx":101
+    /* "ext/spike_exchange.pyx":104
  *         if capacity != self.gathered_capacity:
  *             grown = <Spike*>realloc(self.gathered, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21394,16 +21396,16 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/spike_exchange.pyx":102
+      /* "ext/spike_exchange.pyx":105
  *             grown = <Spike*>realloc(self.gathered, capacity * sizeof(Spike))
  *             if grown == NULL:
  *                 raise MemoryError()             # <<<<<<<<<<<<<<
  *             self.gathered, self.gathered_capacity = grown, capacity
  *         return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 102, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 105, __pyx_L1_error)
 
-      /* "ext/spike_exchange.pyx":101
+      /* "ext/spike_exchange.pyx":104
  *         if capacity != self.gathered_capacity:
  *             grown = <Spike*>realloc(self.gathered, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21412,7 +21414,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
 */
     }
 
-    /* "ext/spike_exchange.pyx":103
+    /* "ext/spike_exchange.pyx":106
  *             if grown == NULL:
  *                 raise MemoryError()
  *             self.gathered, self.gathered_capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -21426,7 +21428,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
     __pyx_v_self->gathered = __pyx_t_3;
     __pyx_v_self->gathered_capacity = __pyx_t_1;
 
-    /* "ext/spike_exchange.pyx":99
+    /* "ext/spike_exchange.pyx":102
  *         while n > capacity:
  *             capacity *= 2
  *         if capacity != self.gathered_capacity:             # <<<<<<<<<<<<<<
@@ -21435,7 +21437,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
 */
   }
 
-  /* "ext/spike_exchange.pyx":104
+  /* "ext/spike_exchange.pyx":107
  *                 raise MemoryError()
  *             self.gathered, self.gathered_capacity = grown, capacity
  *         return 0             # <<<<<<<<<<<<<<
@@ -21448,7 +21450,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
   }
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":94
+  /* "ext/spike_exchange.pyx":97
  *         return 0
  * 
  *     cdef int _reserve(self, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -21467,7 +21469,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve(struct __
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":106
+/* "ext/spike_exchange.pyx":109
  *         return 0
  * 
  *     def exchange(self, ids, steps):             # <<<<<<<<<<<<<<
@@ -21516,39 +21518,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_ids,&__pyx_mstate_global->__pyx_n_u_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 106, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 109, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 106, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 109, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 106, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 109, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exchange", 0) < (0)) __PYX_ERR(0, 106, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exchange", 0) < (0)) __PYX_ERR(0, 109, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exchange", 1, 2, 2, i); __PYX_ERR(0, 106, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exchange", 1, 2, 2, i); __PYX_ERR(0, 109, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 106, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 109, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 106, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 109, __pyx_L3_error)
     }
     __pyx_v_ids = values[0];
     __pyx_v_steps = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exchange", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 106, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exchange", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 109, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21615,7 +21617,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exchange", 0);
 
-  /* "ext/spike_exchange.pyx":109
+  /* "ext/spike_exchange.pyx":112
  *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
  *         Collective."""
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21623,14 +21625,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
  *         cdef Py_ssize_t n = id_view.shape[0], k
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -21651,13 +21653,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_v_ids, __pyx_t_5};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 112, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 109, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 112, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -21668,16 +21670,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 109, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 112, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 109, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 112, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_id_view = __pyx_t_7;
   __pyx_t_7.memview = NULL;
   __pyx_t_7.data = NULL;
 
-  /* "ext/spike_exchange.pyx":110
+  /* "ext/spike_exchange.pyx":113
  *         Collective."""
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)
  *         cdef const int64_t[::1] step_view = np.ascontiguousarray(steps, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21685,14 +21687,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
  *         cdef Spike* local
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -21713,13 +21715,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_v_steps, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 110, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -21730,16 +21732,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 110, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 113, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_1, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_step_view = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/spike_exchange.pyx":111
+  /* "ext/spike_exchange.pyx":114
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)
  *         cdef const int64_t[::1] step_view = np.ascontiguousarray(steps, dtype=np.int64)
  *         cdef Py_ssize_t n = id_view.shape[0], k             # <<<<<<<<<<<<<<
@@ -21748,7 +21750,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   __pyx_v_n = (__pyx_v_id_view.shape[0]);
 
-  /* "ext/spike_exchange.pyx":115
+  /* "ext/spike_exchange.pyx":118
  *         cdef Spike* gathered
  *         cdef Py_ssize_t n_gathered
  *         if step_view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21760,7 +21762,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   if (unlikely(__pyx_t_9)) {
 
 
-    /* "ext/spike_exchange.pyx":116
+    /* "ext/spike_exchange.pyx":119
  *         cdef Py_ssize_t n_gathered
  *         if step_view.shape[0] != n:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -21773,14 +21775,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 116, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 119, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 116, __pyx_L1_error)
+    __PYX_ERR(0, 119, __pyx_L1_error)
 
-    /* "ext/spike_exchange.pyx":115
+    /* "ext/spike_exchange.pyx":118
  *         cdef Spike* gathered
  *         cdef Py_ssize_t n_gathered
  *         if step_view.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -21789,7 +21791,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   }
 
-  /* "ext/spike_exchange.pyx":117
+  /* "ext/spike_exchange.pyx":120
  *         if step_view.shape[0] != n:
  *             raise ValueError("one step per spike")
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -21813,7 +21815,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   __pyx_v_local = ((__pyx_t_7step_op_Spike *)malloc((__pyx_t_12 * (sizeof(__pyx_t_7step_op_Spike)))));
 
 
-  /* "ext/spike_exchange.pyx":118
+  /* "ext/spike_exchange.pyx":121
  *             raise ValueError("one step per spike")
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))
  *         if local == NULL:             # <<<<<<<<<<<<<<
@@ -21825,16 +21827,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   if (unlikely(__pyx_t_9)) {
 
 
-    /* "ext/spike_exchange.pyx":119
+    /* "ext/spike_exchange.pyx":122
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))
  *         if local == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         try:
  *             for k in range(n):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 119, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 122, __pyx_L1_error)
 
-    /* "ext/spike_exchange.pyx":118
+    /* "ext/spike_exchange.pyx":121
  *             raise ValueError("one step per spike")
  *         local = <Spike*>malloc(max(1, n) * sizeof(Spike))
  *         if local == NULL:             # <<<<<<<<<<<<<<
@@ -21843,7 +21845,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   }
 
-  /* "ext/spike_exchange.pyx":120
+  /* "ext/spike_exchange.pyx":123
  *         if local == NULL:
  *             raise MemoryError()
  *         try:             # <<<<<<<<<<<<<<
@@ -21852,7 +21854,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
 */
   /*try:*/ {
 
-    /* "ext/spike_exchange.pyx":121
+    /* "ext/spike_exchange.pyx":124
  *             raise MemoryError()
  *         try:
  *             for k in range(n):             # <<<<<<<<<<<<<<
@@ -21866,7 +21868,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_10; __pyx_t_13+=1) {
       __pyx_v_k = __pyx_t_13;
 
-      /* "ext/spike_exchange.pyx":122
+      /* "ext/spike_exchange.pyx":125
  *         try:
  *             for k in range(n):
  *                 local[k].step, local[k].id = step_view[k], id_view[k]             # <<<<<<<<<<<<<<
@@ -21884,18 +21886,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     }
 
 
-    /* "ext/spike_exchange.pyx":123
+    /* "ext/spike_exchange.pyx":126
  *             for k in range(n):
  *                 local[k].step, local[k].id = step_view[k], id_view[k]
  *             _exchange(<void*>self, local, n, &gathered, &n_gathered)             # <<<<<<<<<<<<<<
  *         finally:
  *             free(local)
 */
-    __pyx_t_17 = __pyx_f_7distsim_4_ext_14spike_exchange__exchange(((void *)__pyx_v_self), __pyx_v_local, __pyx_v_n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_17 == ((int)-1))) __PYX_ERR(0, 123, __pyx_L6_error)
+    __pyx_t_17 = __pyx_f_7distsim_4_ext_14spike_exchange__exchange(((void *)__pyx_v_self), __pyx_v_local, __pyx_v_n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_17 == ((int)-1))) __PYX_ERR(0, 126, __pyx_L6_error)
 
   }
 
-  /* "ext/spike_exchange.pyx":125
+  /* "ext/spike_exchange.pyx":128
  *             _exchange(<void*>self, local, n, &gathered, &n_gathered)
  *         finally:
  *             free(local)             # <<<<<<<<<<<<<<
@@ -21946,7 +21948,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __pyx_L7:;
   }
 
-  /* "ext/spike_exchange.pyx":126
+  /* "ext/spike_exchange.pyx":129
  *         finally:
  *             free(local)
  *         out_ids = np.empty(n_gathered, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -21954,16 +21956,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
  *         cdef int64_t[::1] ids_out = out_ids
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 126, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 126, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 126, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 126, __pyx_L1_error)
+  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 129, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_26);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   #if CYTHON_VECTORCALL
@@ -21984,13 +21986,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_3, __pyx_t_26};
     #if CYTHON_VECTORCALL
     __pyx_t_4 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_4);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_4 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 126, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 129, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     #endif
@@ -22002,13 +22004,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_26); __pyx_t_26 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 126, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 129, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out_ids = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/spike_exchange.pyx":127
+  /* "ext/spike_exchange.pyx":130
  *             free(local)
  *         out_ids = np.empty(n_gathered, dtype=np.int64)
  *         out_steps = np.empty(n_gathered, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -22016,16 +22018,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
  *         cdef int64_t[::1] steps_out = out_steps
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __pyx_t_26 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_26)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_26);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_gathered); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 130, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -22046,13 +22048,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_4, __pyx_t_5};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 130, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -22064,37 +22066,37 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_26); __pyx_t_26 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 127, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 130, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out_steps = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/spike_exchange.pyx":128
+  /* "ext/spike_exchange.pyx":131
  *         out_ids = np.empty(n_gathered, dtype=np.int64)
  *         out_steps = np.empty(n_gathered, dtype=np.int64)
  *         cdef int64_t[::1] ids_out = out_ids             # <<<<<<<<<<<<<<
  *         cdef int64_t[::1] steps_out = out_steps
  *         for k in range(n_gathered):
 */
-  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_ids, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_ids, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 131, __pyx_L1_error)
   __pyx_v_ids_out = __pyx_t_27;
   __pyx_t_27.memview = NULL;
   __pyx_t_27.data = NULL;
 
-  /* "ext/spike_exchange.pyx":129
+  /* "ext/spike_exchange.pyx":132
  *         out_steps = np.empty(n_gathered, dtype=np.int64)
  *         cdef int64_t[::1] ids_out = out_ids
  *         cdef int64_t[::1] steps_out = out_steps             # <<<<<<<<<<<<<<
  *         for k in range(n_gathered):
  *             ids_out[k], steps_out[k] = gathered[k].id, gathered[k].step
 */
-  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_steps, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_27 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out_steps, PyBUF_WRITABLE); if (unlikely(!__pyx_t_27.memview)) __PYX_ERR(0, 132, __pyx_L1_error)
   __pyx_v_steps_out = __pyx_t_27;
   __pyx_t_27.memview = NULL;
   __pyx_t_27.data = NULL;
 
-  /* "ext/spike_exchange.pyx":130
+  /* "ext/spike_exchange.pyx":133
  *         cdef int64_t[::1] ids_out = out_ids
  *         cdef int64_t[::1] steps_out = out_steps
  *         for k in range(n_gathered):             # <<<<<<<<<<<<<<
@@ -22108,7 +22110,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_10; __pyx_t_13+=1) {
     __pyx_v_k = __pyx_t_13;
 
-    /* "ext/spike_exchange.pyx":131
+    /* "ext/spike_exchange.pyx":134
  *         cdef int64_t[::1] steps_out = out_steps
  *         for k in range(n_gathered):
  *             ids_out[k], steps_out[k] = gathered[k].id, gathered[k].step             # <<<<<<<<<<<<<<
@@ -22128,21 +22130,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   }
 
 
-  /* "ext/spike_exchange.pyx":132
+  /* "ext/spike_exchange.pyx":135
  *         for k in range(n_gathered):
  *             ids_out[k], steps_out[k] = gathered[k].id, gathered[k].step
  *         return out_ids, out_steps             # <<<<<<<<<<<<<<
  * 
  *     def capsule(self):
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 132, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_out_ids);
   __Pyx_GIVEREF(__pyx_v_out_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_out_ids) != (0)) __PYX_ERR(0, 132, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_out_ids) != (0)) __PYX_ERR(0, 135, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_out_steps);
   __Pyx_GIVEREF(__pyx_v_out_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_out_steps) != (0)) __PYX_ERR(0, 132, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_out_steps) != (0)) __PYX_ERR(0, 135, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -22154,7 +22156,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":106
+  /* "ext/spike_exchange.pyx":109
  *         return 0
  * 
  *     def exchange(self, ids, steps):             # <<<<<<<<<<<<<<
@@ -22192,7 +22194,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange(s
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":134
+/* "ext/spike_exchange.pyx":137
  *         return out_ids, out_steps
  * 
  *     def capsule(self):             # <<<<<<<<<<<<<<
@@ -22252,14 +22254,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_6capsule(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("capsule", 0);
 
-  /* "ext/spike_exchange.pyx":136
+  /* "ext/spike_exchange.pyx":139
  *     def capsule(self):
  *         """This exchange for the compiled step loop (an Exchange capsule)."""
  *         return PyCapsule_New(&self.face, EXCHANGE_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->face), __pyx_f_7step_op_EXCHANGE_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->face), __pyx_f_7step_op_EXCHANGE_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22272,7 +22274,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_6capsule(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":134
+  /* "ext/spike_exchange.pyx":137
  *         return out_ids, out_steps
  * 
  *     def capsule(self):             # <<<<<<<<<<<<<<
@@ -22291,7 +22293,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_6capsule(st
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":56
+/* "ext/spike_exchange.pyx":57
  *     ``mpi4py.MPI._handleof``; unused with one rank)."""
  *     cdef MPI_Comm comm
  *     cdef readonly int n_ranks             # <<<<<<<<<<<<<<
@@ -22330,7 +22332,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_7n_ranks___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_ranks); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 56, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_ranks); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 57, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22373,7 +22375,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_7n_ranks___
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":57
+/* "ext/spike_exchange.pyx":58
  *     cdef MPI_Comm comm
  *     cdef readonly int n_ranks
  *     cdef readonly Py_ssize_t capacity             # <<<<<<<<<<<<<<
@@ -22412,7 +22414,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_8capacity__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->capacity); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 57, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->capacity); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 58, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22455,12 +22457,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_8capacity__
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":62
+/* "ext/spike_exchange.pyx":63
  *     cdef Spike* gathered
  *     cdef Py_ssize_t n_gathered, gathered_capacity
  *     cdef readonly int64_t windows, spikes_exchanged             # <<<<<<<<<<<<<<
- *     cdef Exchange face
- * 
+ *     # Seconds in the collective calls: mostly waiting for the other ranks.
+ *     cdef readonly double wait_seconds
 */
 
 /* Python wrapper */
@@ -22494,7 +22496,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_7windows___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->windows); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 62, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->windows); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 63, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22568,7 +22570,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_16spikes_ex
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->spikes_exchanged); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 62, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->spikes_exchanged); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 63, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22604,6 +22606,88 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_16spikes_ex
   __Pyx_XDECREF(__pyx_t_1);
   __Pyx_XDECREF(__pyx_t_2);
   __Pyx_AddTraceback("distsim._ext.spike_exchange.Exchanger.spikes_exchanged.__get__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/spike_exchange.pyx":65
+ *     cdef readonly int64_t windows, spikes_exchanged
+ *     # Seconds in the collective calls: mostly waiting for the other ranks.
+ *     cdef readonly double wait_seconds             # <<<<<<<<<<<<<<
+ *     cdef Exchange face
+ * 
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_12wait_seconds_1__get__(PyObject *__pyx_v_self); /*proto*/
+static PyObject *__pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_12wait_seconds_1__get__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__get__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_12wait_seconds___get__(((struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_12wait_seconds___get__(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__get__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __pyx_t_2 = PyFloat_FromDouble(__pyx_v_self->wait_seconds); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 65, __pyx_L4_error)
+        __Pyx_GOTREF(__pyx_t_2);
+        {
+          PyObject *__pyx_temp;
+          {
+            __pyx_temp = __pyx_r;
+            __pyx_r = __pyx_t_2;
+          }
+          __Pyx_XDECREF(__pyx_temp);
+        }
+        __pyx_t_2 = 0;
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        goto __pyx_L3_return;
+      }
+      /*finally:*/ {
+        __pyx_L3_return: {
+          __pyx_t_3 = __pyx_r;
+          __pyx_r = 0;
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          __pyx_r = __pyx_t_3;
+          __pyx_t_3 = 0;
+          goto __pyx_L0;
+        }
+        __pyx_L4_error: {
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L1_error;
+        }
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_AddTraceback("distsim._ext.spike_exchange.Exchanger.wait_seconds.__get__", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
   __Pyx_XGIVEREF(__pyx_r);
@@ -22815,7 +22899,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_14spike_exchange_9Exchanger_10__setstat
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":139
+/* "ext/spike_exchange.pyx":142
  * 
  * 
  * cdef int _exchange(void* state, const Spike* local, Py_ssize_t n, Spike** gathered,             # <<<<<<<<<<<<<<
@@ -22834,6 +22918,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   Py_ssize_t __pyx_v_at;
   int64_t *__pyx_v_row;
   int __pyx_v_rc;
+  double __pyx_v_waited;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -22857,7 +22942,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_exchange", 0);
 
-  /* "ext/spike_exchange.pyx":143
+  /* "ext/spike_exchange.pyx":146
  *     """Gather every rank's ``local`` spikes; ``gathered`` points at them,
  *     sorted by (step, id), valid until the next exchange. Collective."""
  *     cdef Exchanger self = <Exchanger>state             # <<<<<<<<<<<<<<
@@ -22869,7 +22954,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/spike_exchange.pyx":144
+  /* "ext/spike_exchange.pyx":147
  *     sorted by (step, id), valid until the next exchange. Collective."""
  *     cdef Exchanger self = <Exchanger>state
  *     cdef Py_ssize_t k, r, total = 0, largest = 0, width, count, at             # <<<<<<<<<<<<<<
@@ -22879,9 +22964,9 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   __pyx_v_total = 0;
   __pyx_v_largest = 0;
 
-  /* "ext/spike_exchange.pyx":147
- *     cdef int64_t* row
+  /* "ext/spike_exchange.pyx":151
  *     cdef int rc
+ *     cdef double waited
  *     if self.n_ranks == 1:             # <<<<<<<<<<<<<<
  *         self._reserve(n)
  *         for k in range(n):
@@ -22891,17 +22976,17 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   if (__pyx_t_2) {
 
 
-    /* "ext/spike_exchange.pyx":148
- *     cdef int rc
+    /* "ext/spike_exchange.pyx":152
+ *     cdef double waited
  *     if self.n_ranks == 1:
  *         self._reserve(n)             # <<<<<<<<<<<<<<
  *         for k in range(n):
  *             self.gathered[k] = local[k]
 */
-    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 148, __pyx_L1_error)
+    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 152, __pyx_L1_error)
 
 
-    /* "ext/spike_exchange.pyx":149
+    /* "ext/spike_exchange.pyx":153
  *     if self.n_ranks == 1:
  *         self._reserve(n)
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -22915,7 +23000,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_k = __pyx_t_6;
 
-      /* "ext/spike_exchange.pyx":150
+      /* "ext/spike_exchange.pyx":154
  *         self._reserve(n)
  *         for k in range(n):
  *             self.gathered[k] = local[k]             # <<<<<<<<<<<<<<
@@ -22926,7 +23011,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     }
 
 
-    /* "ext/spike_exchange.pyx":151
+    /* "ext/spike_exchange.pyx":155
  *         for k in range(n):
  *             self.gathered[k] = local[k]
  *         total = n             # <<<<<<<<<<<<<<
@@ -22935,9 +23020,9 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
     __pyx_v_total = __pyx_v_n;
 
-    /* "ext/spike_exchange.pyx":147
- *     cdef int64_t* row
+    /* "ext/spike_exchange.pyx":151
  *     cdef int rc
+ *     cdef double waited
  *     if self.n_ranks == 1:             # <<<<<<<<<<<<<<
  *         self._reserve(n)
  *         for k in range(n):
@@ -22945,7 +23030,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     goto __pyx_L3;
   }
 
-  /* "ext/spike_exchange.pyx":153
+  /* "ext/spike_exchange.pyx":157
  *         total = n
  *     else:
  *         width = 1 + 2 * self.capacity             # <<<<<<<<<<<<<<
@@ -22955,7 +23040,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   /*else*/ {
     __pyx_v_width = (1 + (2 * __pyx_v_self->capacity));
 
-    /* "ext/spike_exchange.pyx":154
+    /* "ext/spike_exchange.pyx":158
  *     else:
  *         width = 1 + 2 * self.capacity
  *         self.send[0] = n             # <<<<<<<<<<<<<<
@@ -22964,7 +23049,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
     (__pyx_v_self->send[0]) = __pyx_v_n;
 
-    /* "ext/spike_exchange.pyx":155
+    /* "ext/spike_exchange.pyx":159
  *         width = 1 + 2 * self.capacity
  *         self.send[0] = n
  *         if n <= self.capacity:             # <<<<<<<<<<<<<<
@@ -22976,7 +23061,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (__pyx_t_2) {
 
 
-      /* "ext/spike_exchange.pyx":156
+      /* "ext/spike_exchange.pyx":160
  *         self.send[0] = n
  *         if n <= self.capacity:
  *             for k in range(n):             # <<<<<<<<<<<<<<
@@ -22990,24 +23075,24 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
         __pyx_v_k = __pyx_t_6;
 
-        /* "ext/spike_exchange.pyx":157
+        /* "ext/spike_exchange.pyx":161
  *         if n <= self.capacity:
  *             for k in range(n):
  *                 self.send[1 + k] = local[k].step             # <<<<<<<<<<<<<<
  *                 self.send[1 + self.capacity + k] = local[k].id
- *         with nogil:
+ *         waited = MPI_Wtime()
 */
         __pyx_t_7 = (__pyx_v_local[__pyx_v_k]).step;
 
         (__pyx_v_self->send[(1 + __pyx_v_k)]) = __pyx_t_7;
 
 
-        /* "ext/spike_exchange.pyx":158
+        /* "ext/spike_exchange.pyx":162
  *             for k in range(n):
  *                 self.send[1 + k] = local[k].step
  *                 self.send[1 + self.capacity + k] = local[k].id             # <<<<<<<<<<<<<<
+ *         waited = MPI_Wtime()
  *         with nogil:
- *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
 */
         __pyx_t_7 = (__pyx_v_local[__pyx_v_k]).id;
 
@@ -23016,7 +23101,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       }
 
 
-      /* "ext/spike_exchange.pyx":155
+      /* "ext/spike_exchange.pyx":159
  *         width = 1 + 2 * self.capacity
  *         self.send[0] = n
  *         if n <= self.capacity:             # <<<<<<<<<<<<<<
@@ -23025,9 +23110,18 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
     }
 
-    /* "ext/spike_exchange.pyx":159
+    /* "ext/spike_exchange.pyx":163
  *                 self.send[1 + k] = local[k].step
  *                 self.send[1 + self.capacity + k] = local[k].id
+ *         waited = MPI_Wtime()             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
+*/
+    __pyx_v_waited = MPI_Wtime();
+
+    /* "ext/spike_exchange.pyx":164
+ *                 self.send[1 + self.capacity + k] = local[k].id
+ *         waited = MPI_Wtime()
  *         with nogil:             # <<<<<<<<<<<<<<
  *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
  *                                MPI_INT64_T, self.comm)
@@ -23038,19 +23132,19 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/spike_exchange.pyx":160
- *                 self.send[1 + self.capacity + k] = local[k].id
+          /* "ext/spike_exchange.pyx":165
+ *         waited = MPI_Wtime()
  *         with nogil:
  *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,             # <<<<<<<<<<<<<<
  *                                MPI_INT64_T, self.comm)
- *         if rc != MPI_SUCCESS:
+ *         self.wait_seconds += MPI_Wtime() - waited
 */
           __pyx_v_rc = MPI_Allgather(__pyx_v_self->send, ((int)__pyx_v_width), MPI_INT64_T, __pyx_v_self->received, ((int)__pyx_v_width), MPI_INT64_T, __pyx_v_self->comm);
         }
 
-        /* "ext/spike_exchange.pyx":159
- *                 self.send[1 + k] = local[k].step
+        /* "ext/spike_exchange.pyx":164
  *                 self.send[1 + self.capacity + k] = local[k].id
+ *         waited = MPI_Wtime()
  *         with nogil:             # <<<<<<<<<<<<<<
  *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
  *                                MPI_INT64_T, self.comm)
@@ -23065,9 +23159,18 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         }
     }
 
-    /* "ext/spike_exchange.pyx":162
+    /* "ext/spike_exchange.pyx":167
  *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
  *                                MPI_INT64_T, self.comm)
+ *         self.wait_seconds += MPI_Wtime() - waited             # <<<<<<<<<<<<<<
+ *         if rc != MPI_SUCCESS:
+ *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
+*/
+    __pyx_v_self->wait_seconds = (__pyx_v_self->wait_seconds + (MPI_Wtime() - __pyx_v_waited));
+
+    /* "ext/spike_exchange.pyx":168
+ *                                MPI_INT64_T, self.comm)
+ *         self.wait_seconds += MPI_Wtime() - waited
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
  *         for r in range(self.n_ranks):
@@ -23077,15 +23180,15 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/spike_exchange.pyx":163
- *                                MPI_INT64_T, self.comm)
+      /* "ext/spike_exchange.pyx":169
+ *         self.wait_seconds += MPI_Wtime() - waited
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")             # <<<<<<<<<<<<<<
  *         for r in range(self.n_ranks):
  *             count = self.received[r * width]
 */
       __pyx_t_8 = NULL;
-      __pyx_t_9 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 163, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 169, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __pyx_t_10[0] = __pyx_mstate_global->__pyx_kp_u_MPI_Allgather_of_the_spikes_fail;
       __pyx_t_10[1] = __pyx_t_9;
@@ -23096,7 +23199,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       #endif
       __pyx_t_3 = 0;
       __pyx_t_11 = __Pyx_PyUnicode_Join(__pyx_t_10, 3, __pyx_t_4, __pyx_t_3);
-      if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 163, __pyx_L1_error)
+      if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 169, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
       __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
       __pyx_t_12 = 1;
@@ -23105,23 +23208,23 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_RuntimeError)), __pyx_callargs+__pyx_t_12, (2-__pyx_t_12) | (__pyx_t_12*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
         __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 163, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 169, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 163, __pyx_L1_error)
+      __PYX_ERR(0, 169, __pyx_L1_error)
 
-      /* "ext/spike_exchange.pyx":162
- *             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
+      /* "ext/spike_exchange.pyx":168
  *                                MPI_INT64_T, self.comm)
+ *         self.wait_seconds += MPI_Wtime() - waited
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
  *         for r in range(self.n_ranks):
 */
     }
 
-    /* "ext/spike_exchange.pyx":164
+    /* "ext/spike_exchange.pyx":170
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
  *         for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23135,7 +23238,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_13; __pyx_t_4+=1) {
       __pyx_v_r = __pyx_t_4;
 
-      /* "ext/spike_exchange.pyx":165
+      /* "ext/spike_exchange.pyx":171
  *             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
  *         for r in range(self.n_ranks):
  *             count = self.received[r * width]             # <<<<<<<<<<<<<<
@@ -23144,7 +23247,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       __pyx_v_count = (__pyx_v_self->received[(__pyx_v_r * __pyx_v_width)]);
 
-      /* "ext/spike_exchange.pyx":166
+      /* "ext/spike_exchange.pyx":172
  *         for r in range(self.n_ranks):
  *             count = self.received[r * width]
  *             total += count             # <<<<<<<<<<<<<<
@@ -23153,7 +23256,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       __pyx_v_total = (__pyx_v_total + __pyx_v_count);
 
-      /* "ext/spike_exchange.pyx":167
+      /* "ext/spike_exchange.pyx":173
  *             count = self.received[r * width]
  *             total += count
  *             largest = max(largest, count)             # <<<<<<<<<<<<<<
@@ -23179,17 +23282,17 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     }
 
 
-    /* "ext/spike_exchange.pyx":168
+    /* "ext/spike_exchange.pyx":174
  *             total += count
  *             largest = max(largest, count)
  *         self._reserve(total)             # <<<<<<<<<<<<<<
  *         if largest > self.capacity:
  *             _gather_lists(self, local, n, total)
 */
-    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 168, __pyx_L1_error)
+    __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_reserve(__pyx_v_self, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 174, __pyx_L1_error)
 
 
-    /* "ext/spike_exchange.pyx":169
+    /* "ext/spike_exchange.pyx":175
  *             largest = max(largest, count)
  *         self._reserve(total)
  *         if largest > self.capacity:             # <<<<<<<<<<<<<<
@@ -23201,17 +23304,17 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (__pyx_t_2) {
 
 
-      /* "ext/spike_exchange.pyx":170
+      /* "ext/spike_exchange.pyx":176
  *         self._reserve(total)
  *         if largest > self.capacity:
  *             _gather_lists(self, local, n, total)             # <<<<<<<<<<<<<<
  *             width = 1  # the next power of two from the largest count
  *             while width < largest:
 */
-      __pyx_t_3 = __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(__pyx_v_self, __pyx_v_local, __pyx_v_n, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 170, __pyx_L1_error)
+      __pyx_t_3 = __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(__pyx_v_self, __pyx_v_local, __pyx_v_n, __pyx_v_total); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 176, __pyx_L1_error)
 
 
-      /* "ext/spike_exchange.pyx":171
+      /* "ext/spike_exchange.pyx":177
  *         if largest > self.capacity:
  *             _gather_lists(self, local, n, total)
  *             width = 1  # the next power of two from the largest count             # <<<<<<<<<<<<<<
@@ -23220,7 +23323,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       __pyx_v_width = 1;
 
-      /* "ext/spike_exchange.pyx":172
+      /* "ext/spike_exchange.pyx":178
  *             _gather_lists(self, local, n, total)
  *             width = 1  # the next power of two from the largest count
  *             while width < largest:             # <<<<<<<<<<<<<<
@@ -23233,7 +23336,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 
         if (!__pyx_t_2) break;
 
-        /* "ext/spike_exchange.pyx":173
+        /* "ext/spike_exchange.pyx":179
  *             width = 1  # the next power of two from the largest count
  *             while width < largest:
  *                 width <<= 1             # <<<<<<<<<<<<<<
@@ -23243,7 +23346,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         __pyx_v_width = (__pyx_v_width << 1);
       }
 
-      /* "ext/spike_exchange.pyx":174
+      /* "ext/spike_exchange.pyx":180
  *             while width < largest:
  *                 width <<= 1
  *             self._resize(min(MAX_CAPACITY, width))             # <<<<<<<<<<<<<<
@@ -23252,14 +23355,14 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
 
       __pyx_t_4 = __pyx_v_width;
-      __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_MAX_CAPACITY); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 174, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_MAX_CAPACITY); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 180, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 174, __pyx_L1_error)
+      __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 180, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
-      __pyx_t_2 = __Pyx_PyObject_CompareBoolLt_int_object(__pyx_t_8, __pyx_t_1, Py_LT); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 174, __pyx_L1_error)
+      __pyx_t_2 = __Pyx_PyObject_CompareBoolLt_int_object(__pyx_t_8, __pyx_t_1, Py_LT); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 180, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
       if (__pyx_t_2) {
-        __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 174, __pyx_L1_error)
+        __pyx_t_8 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 180, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_8);
         __pyx_t_11 = __pyx_t_8;
         __pyx_t_8 = 0;
@@ -23269,13 +23372,13 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       }
 
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __pyx_t_4 = __Pyx_PyIndex_AsSsize_t(__pyx_t_11); if (unlikely((__pyx_t_4 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 174, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyIndex_AsSsize_t(__pyx_t_11); if (unlikely((__pyx_t_4 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 180, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_resize(__pyx_v_self, __pyx_t_4); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 174, __pyx_L1_error)
+      __pyx_t_3 = ((struct __pyx_vtabstruct_7distsim_4_ext_14spike_exchange_Exchanger *)__pyx_v_self->__pyx_vtab)->_resize(__pyx_v_self, __pyx_t_4); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 180, __pyx_L1_error)
 
 
 
-      /* "ext/spike_exchange.pyx":169
+      /* "ext/spike_exchange.pyx":175
  *             largest = max(largest, count)
  *         self._reserve(total)
  *         if largest > self.capacity:             # <<<<<<<<<<<<<<
@@ -23285,7 +23388,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       goto __pyx_L15;
     }
 
-    /* "ext/spike_exchange.pyx":176
+    /* "ext/spike_exchange.pyx":182
  *             self._resize(min(MAX_CAPACITY, width))
  *         else:
  *             at = 0             # <<<<<<<<<<<<<<
@@ -23295,7 +23398,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     /*else*/ {
       __pyx_v_at = 0;
 
-      /* "ext/spike_exchange.pyx":177
+      /* "ext/spike_exchange.pyx":183
  *         else:
  *             at = 0
  *             for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23309,7 +23412,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
       for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_13; __pyx_t_4+=1) {
         __pyx_v_r = __pyx_t_4;
 
-        /* "ext/spike_exchange.pyx":178
+        /* "ext/spike_exchange.pyx":184
  *             at = 0
  *             for r in range(self.n_ranks):
  *                 row = self.received + r * width             # <<<<<<<<<<<<<<
@@ -23318,7 +23421,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
         __pyx_v_row = (__pyx_v_self->received + (__pyx_v_r * __pyx_v_width));
 
-        /* "ext/spike_exchange.pyx":179
+        /* "ext/spike_exchange.pyx":185
  *             for r in range(self.n_ranks):
  *                 row = self.received + r * width
  *                 for k in range(row[0]):             # <<<<<<<<<<<<<<
@@ -23332,7 +23435,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_15; __pyx_t_14+=1) {
           __pyx_v_k = __pyx_t_14;
 
-          /* "ext/spike_exchange.pyx":180
+          /* "ext/spike_exchange.pyx":186
  *                 row = self.received + r * width
  *                 for k in range(row[0]):
  *                     self.gathered[at].step = row[1 + k]             # <<<<<<<<<<<<<<
@@ -23341,7 +23444,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
           (__pyx_v_self->gathered[__pyx_v_at]).step = (__pyx_v_row[(1 + __pyx_v_k)]);
 
-          /* "ext/spike_exchange.pyx":181
+          /* "ext/spike_exchange.pyx":187
  *                 for k in range(row[0]):
  *                     self.gathered[at].step = row[1 + k]
  *                     self.gathered[at].id = row[1 + self.capacity + k]             # <<<<<<<<<<<<<<
@@ -23350,7 +23453,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
           (__pyx_v_self->gathered[__pyx_v_at]).id = (__pyx_v_row[((1 + __pyx_v_self->capacity) + __pyx_v_k)]);
 
-          /* "ext/spike_exchange.pyx":182
+          /* "ext/spike_exchange.pyx":188
  *                     self.gathered[at].step = row[1 + k]
  *                     self.gathered[at].id = row[1 + self.capacity + k]
  *                     at += 1             # <<<<<<<<<<<<<<
@@ -23367,7 +23470,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   }
   __pyx_L3:;
 
-  /* "ext/spike_exchange.pyx":183
+  /* "ext/spike_exchange.pyx":189
  *                     self.gathered[at].id = row[1 + self.capacity + k]
  *                     at += 1
  *     for k in range(1, total):  # sorted unless (rarely) not             # <<<<<<<<<<<<<<
@@ -23381,7 +23484,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   for (__pyx_t_5 = 1; __pyx_t_5 < __pyx_t_14; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/spike_exchange.pyx":184
+    /* "ext/spike_exchange.pyx":190
  *                     at += 1
  *     for k in range(1, total):  # sorted unless (rarely) not
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:             # <<<<<<<<<<<<<<
@@ -23393,7 +23496,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
     if (__pyx_t_2) {
 
 
-      /* "ext/spike_exchange.pyx":185
+      /* "ext/spike_exchange.pyx":191
  *     for k in range(1, total):  # sorted unless (rarely) not
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:
  *             qsort(self.gathered, total, sizeof(Spike), _by_step_then_id)             # <<<<<<<<<<<<<<
@@ -23402,7 +23505,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       qsort(__pyx_v_self->gathered, __pyx_v_total, (sizeof(__pyx_t_7step_op_Spike)), __pyx_f_7distsim_4_ext_14spike_exchange__by_step_then_id);
 
-      /* "ext/spike_exchange.pyx":186
+      /* "ext/spike_exchange.pyx":192
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:
  *             qsort(self.gathered, total, sizeof(Spike), _by_step_then_id)
  *             break             # <<<<<<<<<<<<<<
@@ -23411,7 +23514,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
       goto __pyx_L23_break;
 
-      /* "ext/spike_exchange.pyx":184
+      /* "ext/spike_exchange.pyx":190
  *                     at += 1
  *     for k in range(1, total):  # sorted unless (rarely) not
  *         if _by_step_then_id(&self.gathered[k - 1], &self.gathered[k]) > 0:             # <<<<<<<<<<<<<<
@@ -23423,7 +23526,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   __pyx_L23_break:;
 
 
-  /* "ext/spike_exchange.pyx":187
+  /* "ext/spike_exchange.pyx":193
  *             qsort(self.gathered, total, sizeof(Spike), _by_step_then_id)
  *             break
  *     self.n_gathered = total             # <<<<<<<<<<<<<<
@@ -23432,7 +23535,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
   __pyx_v_self->n_gathered = __pyx_v_total;
 
-  /* "ext/spike_exchange.pyx":188
+  /* "ext/spike_exchange.pyx":194
  *             break
  *     self.n_gathered = total
  *     self.windows += 1             # <<<<<<<<<<<<<<
@@ -23441,7 +23544,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
   __pyx_v_self->windows = (__pyx_v_self->windows + 1);
 
-  /* "ext/spike_exchange.pyx":189
+  /* "ext/spike_exchange.pyx":195
  *     self.n_gathered = total
  *     self.windows += 1
  *     self.spikes_exchanged += total             # <<<<<<<<<<<<<<
@@ -23450,7 +23553,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 */
   __pyx_v_self->spikes_exchanged = (__pyx_v_self->spikes_exchanged + __pyx_v_total);
 
-  /* "ext/spike_exchange.pyx":190
+  /* "ext/spike_exchange.pyx":196
  *     self.windows += 1
  *     self.spikes_exchanged += total
  *     gathered[0], n_gathered[0] = self.gathered, total             # <<<<<<<<<<<<<<
@@ -23466,7 +23569,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   (__pyx_v_n_gathered[0]) = __pyx_t_4;
 
 
-  /* "ext/spike_exchange.pyx":191
+  /* "ext/spike_exchange.pyx":197
  *     self.spikes_exchanged += total
  *     gathered[0], n_gathered[0] = self.gathered, total
  *     return 0             # <<<<<<<<<<<<<<
@@ -23479,7 +23582,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
   }
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":139
+  /* "ext/spike_exchange.pyx":142
  * 
  * 
  * cdef int _exchange(void* state, const Spike* local, Py_ssize_t n, Spike** gathered,             # <<<<<<<<<<<<<<
@@ -23507,11 +23610,12 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__exchange(void *__pyx_v_state
 
 
 
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/spike_exchange.pyx":194
+/* "ext/spike_exchange.pyx":200
  * 
  * 
  * cdef int _gather_lists(Exchanger self, const Spike* local, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -23561,7 +23665,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_gather_lists", 0);
 
-  /* "ext/spike_exchange.pyx":198
+  /* "ext/spike_exchange.pyx":204
  *     """Every rank's full lists, sized by the counts of the block just
  *     gathered (``[steps..., ids...]`` per rank)."""
  *     cdef Py_ssize_t width = 1 + 2 * self.capacity, r, k, at = 0, count             # <<<<<<<<<<<<<<
@@ -23571,7 +23675,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   __pyx_v_width = (1 + (2 * __pyx_v_self->capacity));
   __pyx_v_at = 0;
 
-  /* "ext/spike_exchange.pyx":199
+  /* "ext/spike_exchange.pyx":205
  *     gathered (``[steps..., ids...]`` per rank)."""
  *     cdef Py_ssize_t width = 1 + 2 * self.capacity, r, k, at = 0, count
  *     cdef int* sizes = <int*>malloc(self.n_ranks * sizeof(int))             # <<<<<<<<<<<<<<
@@ -23580,7 +23684,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
   __pyx_v_sizes = ((int *)malloc((__pyx_v_self->n_ranks * (sizeof(int)))));
 
-  /* "ext/spike_exchange.pyx":200
+  /* "ext/spike_exchange.pyx":206
  *     cdef Py_ssize_t width = 1 + 2 * self.capacity, r, k, at = 0, count
  *     cdef int* sizes = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int* offsets = <int*>malloc(self.n_ranks * sizeof(int))             # <<<<<<<<<<<<<<
@@ -23589,7 +23693,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
   __pyx_v_offsets = ((int *)malloc((__pyx_v_self->n_ranks * (sizeof(int)))));
 
-  /* "ext/spike_exchange.pyx":201
+  /* "ext/spike_exchange.pyx":207
  *     cdef int* sizes = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int* offsets = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int64_t* mine = <int64_t*>malloc(max(1, 2 * n) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -23613,7 +23717,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   __pyx_v_mine = ((int64_t *)malloc((__pyx_t_3 * (sizeof(int64_t)))));
 
 
-  /* "ext/spike_exchange.pyx":202
+  /* "ext/spike_exchange.pyx":208
  *     cdef int* offsets = <int*>malloc(self.n_ranks * sizeof(int))
  *     cdef int64_t* mine = <int64_t*>malloc(max(1, 2 * n) * sizeof(int64_t))
  *     cdef int64_t* all_ = <int64_t*>malloc(max(1, 2 * total) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -23637,7 +23741,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   __pyx_v_all_ = ((int64_t *)malloc((__pyx_t_1 * (sizeof(int64_t)))));
 
 
-  /* "ext/spike_exchange.pyx":204
+  /* "ext/spike_exchange.pyx":210
  *     cdef int64_t* all_ = <int64_t*>malloc(max(1, 2 * total) * sizeof(int64_t))
  *     cdef int rc
  *     try:             # <<<<<<<<<<<<<<
@@ -23646,7 +23750,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
   /*try:*/ {
 
-    /* "ext/spike_exchange.pyx":205
+    /* "ext/spike_exchange.pyx":211
  *     cdef int rc
  *     try:
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:             # <<<<<<<<<<<<<<
@@ -23692,16 +23796,16 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/spike_exchange.pyx":206
+      /* "ext/spike_exchange.pyx":212
  *     try:
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for r in range(self.n_ranks):
  *             sizes[r] = <int>(2 * self.received[r * width])
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 206, __pyx_L4_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 212, __pyx_L4_error)
 
-      /* "ext/spike_exchange.pyx":205
+      /* "ext/spike_exchange.pyx":211
  *     cdef int rc
  *     try:
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:             # <<<<<<<<<<<<<<
@@ -23710,7 +23814,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
     }
 
-    /* "ext/spike_exchange.pyx":207
+    /* "ext/spike_exchange.pyx":213
  *         if sizes == NULL or offsets == NULL or mine == NULL or all_ == NULL:
  *             raise MemoryError()
  *         for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23724,7 +23828,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_7; __pyx_t_1+=1) {
       __pyx_v_r = __pyx_t_1;
 
-      /* "ext/spike_exchange.pyx":208
+      /* "ext/spike_exchange.pyx":214
  *             raise MemoryError()
  *         for r in range(self.n_ranks):
  *             sizes[r] = <int>(2 * self.received[r * width])             # <<<<<<<<<<<<<<
@@ -23733,7 +23837,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       (__pyx_v_sizes[__pyx_v_r]) = ((int)(2 * (__pyx_v_self->received[(__pyx_v_r * __pyx_v_width)])));
 
-      /* "ext/spike_exchange.pyx":209
+      /* "ext/spike_exchange.pyx":215
  *         for r in range(self.n_ranks):
  *             sizes[r] = <int>(2 * self.received[r * width])
  *             offsets[r] = <int>at             # <<<<<<<<<<<<<<
@@ -23742,7 +23846,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       (__pyx_v_offsets[__pyx_v_r]) = ((int)__pyx_v_at);
 
-      /* "ext/spike_exchange.pyx":210
+      /* "ext/spike_exchange.pyx":216
  *             sizes[r] = <int>(2 * self.received[r * width])
  *             offsets[r] = <int>at
  *             at += sizes[r]             # <<<<<<<<<<<<<<
@@ -23753,7 +23857,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     }
 
 
-    /* "ext/spike_exchange.pyx":211
+    /* "ext/spike_exchange.pyx":217
  *             offsets[r] = <int>at
  *             at += sizes[r]
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -23767,7 +23871,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_3; __pyx_t_8+=1) {
       __pyx_v_k = __pyx_t_8;
 
-      /* "ext/spike_exchange.pyx":212
+      /* "ext/spike_exchange.pyx":218
  *             at += sizes[r]
  *         for k in range(n):
  *             mine[k], mine[n + k] = local[k].step, local[k].id             # <<<<<<<<<<<<<<
@@ -23785,7 +23889,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     }
 
 
-    /* "ext/spike_exchange.pyx":213
+    /* "ext/spike_exchange.pyx":219
  *         for k in range(n):
  *             mine[k], mine[n + k] = local[k].step, local[k].id
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23798,7 +23902,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/spike_exchange.pyx":214
+          /* "ext/spike_exchange.pyx":220
  *             mine[k], mine[n + k] = local[k].step, local[k].id
  *         with nogil:
  *             rc = MPI_Allgatherv(mine, <int>(2 * n), MPI_INT64_T, all_, sizes, offsets,             # <<<<<<<<<<<<<<
@@ -23808,7 +23912,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
           __pyx_v_rc = MPI_Allgatherv(__pyx_v_mine, ((int)(2 * __pyx_v_n)), MPI_INT64_T, __pyx_v_all_, __pyx_v_sizes, __pyx_v_offsets, MPI_INT64_T, __pyx_v_self->comm);
         }
 
-        /* "ext/spike_exchange.pyx":213
+        /* "ext/spike_exchange.pyx":219
  *         for k in range(n):
  *             mine[k], mine[n + k] = local[k].step, local[k].id
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23825,7 +23929,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
         }
     }
 
-    /* "ext/spike_exchange.pyx":216
+    /* "ext/spike_exchange.pyx":222
  *             rc = MPI_Allgatherv(mine, <int>(2 * n), MPI_INT64_T, all_, sizes, offsets,
  *                                 MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
@@ -23837,7 +23941,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/spike_exchange.pyx":217
+      /* "ext/spike_exchange.pyx":223
  *                                 MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgatherv of the spikes failed (error {rc})")             # <<<<<<<<<<<<<<
@@ -23845,7 +23949,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
  *         for r in range(self.n_ranks):
 */
       __pyx_t_12 = NULL;
-      __pyx_t_13 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 217, __pyx_L4_error)
+      __pyx_t_13 = __Pyx_PyUnicode_From_int(__pyx_v_rc, 0, ' ', 'd'); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 223, __pyx_L4_error)
       __Pyx_GOTREF(__pyx_t_13);
       __pyx_t_14[0] = __pyx_mstate_global->__pyx_kp_u_MPI_Allgatherv_of_the_spikes_fai;
       __pyx_t_14[1] = __pyx_t_13;
@@ -23856,7 +23960,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
       #endif
       __pyx_t_6 = 0;
       __pyx_t_15 = __Pyx_PyUnicode_Join(__pyx_t_14, 3, __pyx_t_1, __pyx_t_6);
-      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 217, __pyx_L4_error)
+      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 223, __pyx_L4_error)
       __Pyx_GOTREF(__pyx_t_15);
       __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
       __pyx_t_16 = 1;
@@ -23865,14 +23969,14 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
         __pyx_t_11 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_RuntimeError)), __pyx_callargs+__pyx_t_16, (2-__pyx_t_16) | (__pyx_t_16*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
         __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 217, __pyx_L4_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 223, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_11);
       }
       __Pyx_Raise(__pyx_t_11, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      __PYX_ERR(0, 217, __pyx_L4_error)
+      __PYX_ERR(0, 223, __pyx_L4_error)
 
-      /* "ext/spike_exchange.pyx":216
+      /* "ext/spike_exchange.pyx":222
  *             rc = MPI_Allgatherv(mine, <int>(2 * n), MPI_INT64_T, all_, sizes, offsets,
  *                                 MPI_INT64_T, self.comm)
  *         if rc != MPI_SUCCESS:             # <<<<<<<<<<<<<<
@@ -23881,7 +23985,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
     }
 
-    /* "ext/spike_exchange.pyx":218
+    /* "ext/spike_exchange.pyx":224
  *         if rc != MPI_SUCCESS:
  *             raise RuntimeError(f"MPI_Allgatherv of the spikes failed (error {rc})")
  *         at = 0             # <<<<<<<<<<<<<<
@@ -23890,7 +23994,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
     __pyx_v_at = 0;
 
-    /* "ext/spike_exchange.pyx":219
+    /* "ext/spike_exchange.pyx":225
  *             raise RuntimeError(f"MPI_Allgatherv of the spikes failed (error {rc})")
  *         at = 0
  *         for r in range(self.n_ranks):             # <<<<<<<<<<<<<<
@@ -23904,7 +24008,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_7; __pyx_t_1+=1) {
       __pyx_v_r = __pyx_t_1;
 
-      /* "ext/spike_exchange.pyx":220
+      /* "ext/spike_exchange.pyx":226
  *         at = 0
  *         for r in range(self.n_ranks):
  *             count = sizes[r] // 2             # <<<<<<<<<<<<<<
@@ -23913,7 +24017,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       __pyx_v_count = ((__pyx_v_sizes[__pyx_v_r]) / 2);
 
-      /* "ext/spike_exchange.pyx":221
+      /* "ext/spike_exchange.pyx":227
  *         for r in range(self.n_ranks):
  *             count = sizes[r] // 2
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -23927,7 +24031,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
       for (__pyx_t_17 = 0; __pyx_t_17 < __pyx_t_8; __pyx_t_17+=1) {
         __pyx_v_k = __pyx_t_17;
 
-        /* "ext/spike_exchange.pyx":222
+        /* "ext/spike_exchange.pyx":228
  *             count = sizes[r] // 2
  *             for k in range(count):
  *                 self.gathered[at].step = all_[offsets[r] + k]             # <<<<<<<<<<<<<<
@@ -23936,7 +24040,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         (__pyx_v_self->gathered[__pyx_v_at]).step = (__pyx_v_all_[((__pyx_v_offsets[__pyx_v_r]) + __pyx_v_k)]);
 
-        /* "ext/spike_exchange.pyx":223
+        /* "ext/spike_exchange.pyx":229
  *             for k in range(count):
  *                 self.gathered[at].step = all_[offsets[r] + k]
  *                 self.gathered[at].id = all_[offsets[r] + count + k]             # <<<<<<<<<<<<<<
@@ -23945,7 +24049,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         (__pyx_v_self->gathered[__pyx_v_at]).id = (__pyx_v_all_[(((__pyx_v_offsets[__pyx_v_r]) + __pyx_v_count) + __pyx_v_k)]);
 
-        /* "ext/spike_exchange.pyx":224
+        /* "ext/spike_exchange.pyx":230
  *                 self.gathered[at].step = all_[offsets[r] + k]
  *                 self.gathered[at].id = all_[offsets[r] + count + k]
  *                 at += 1             # <<<<<<<<<<<<<<
@@ -23959,7 +24063,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 
   }
 
-  /* "ext/spike_exchange.pyx":226
+  /* "ext/spike_exchange.pyx":232
  *                 at += 1
  *     finally:
  *         free(sizes)             # <<<<<<<<<<<<<<
@@ -23970,7 +24074,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     /*normal exit:*/{
       free(__pyx_v_sizes);
 
-      /* "ext/spike_exchange.pyx":227
+      /* "ext/spike_exchange.pyx":233
  *     finally:
  *         free(sizes)
  *         free(offsets)             # <<<<<<<<<<<<<<
@@ -23979,7 +24083,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       free(__pyx_v_offsets);
 
-      /* "ext/spike_exchange.pyx":228
+      /* "ext/spike_exchange.pyx":234
  *         free(sizes)
  *         free(offsets)
  *         free(mine)             # <<<<<<<<<<<<<<
@@ -23988,7 +24092,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
       free(__pyx_v_mine);
 
-      /* "ext/spike_exchange.pyx":229
+      /* "ext/spike_exchange.pyx":235
  *         free(offsets)
  *         free(mine)
  *         free(all_)             # <<<<<<<<<<<<<<
@@ -24017,7 +24121,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
       __pyx_t_6 = __pyx_lineno; __pyx_t_7 = __pyx_clineno; __pyx_t_18 = __pyx_filename;
       {
 
-        /* "ext/spike_exchange.pyx":226
+        /* "ext/spike_exchange.pyx":232
  *                 at += 1
  *     finally:
  *         free(sizes)             # <<<<<<<<<<<<<<
@@ -24026,7 +24130,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         free(__pyx_v_sizes);
 
-        /* "ext/spike_exchange.pyx":227
+        /* "ext/spike_exchange.pyx":233
  *     finally:
  *         free(sizes)
  *         free(offsets)             # <<<<<<<<<<<<<<
@@ -24035,7 +24139,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         free(__pyx_v_offsets);
 
-        /* "ext/spike_exchange.pyx":228
+        /* "ext/spike_exchange.pyx":234
  *         free(sizes)
  *         free(offsets)
  *         free(mine)             # <<<<<<<<<<<<<<
@@ -24044,7 +24148,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
 */
         free(__pyx_v_mine);
 
-        /* "ext/spike_exchange.pyx":229
+        /* "ext/spike_exchange.pyx":235
  *         free(offsets)
  *         free(mine)
  *         free(all_)             # <<<<<<<<<<<<<<
@@ -24067,7 +24171,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
     __pyx_L5:;
   }
 
-  /* "ext/spike_exchange.pyx":230
+  /* "ext/spike_exchange.pyx":236
  *         free(mine)
  *         free(all_)
  *     return 0             # <<<<<<<<<<<<<<
@@ -24078,7 +24182,7 @@ static int __pyx_f_7distsim_4_ext_14spike_exchange__gather_lists(struct __pyx_ob
   }
   goto __pyx_L0;
 
-  /* "ext/spike_exchange.pyx":194
+  /* "ext/spike_exchange.pyx":200
  * 
  * 
  * cdef int _gather_lists(Exchanger self, const Spike* local, Py_ssize_t n,             # <<<<<<<<<<<<<<
@@ -24218,6 +24322,10 @@ static PyObject *__pyx_getprop_7distsim_4_ext_14spike_exchange_9Exchanger_spikes
   return __pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_16spikes_exchanged_1__get__(o);
 }
 
+static PyObject *__pyx_getprop_7distsim_4_ext_14spike_exchange_9Exchanger_wait_seconds(PyObject *o, CYTHON_UNUSED void *x) {
+  return __pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_12wait_seconds_1__get__(o);
+}
+
 static PyMethodDef __pyx_methods_7distsim_4_ext_14spike_exchange_Exchanger[] = {
   {"exchange", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_5exchange, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14spike_exchange_9Exchanger_4exchange},
   {"capsule", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_14spike_exchange_9Exchanger_7capsule, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_14spike_exchange_9Exchanger_6capsule},
@@ -24231,6 +24339,7 @@ static struct PyGetSetDef __pyx_getsets_7distsim_4_ext_14spike_exchange_Exchange
   {"capacity", __pyx_getprop_7distsim_4_ext_14spike_exchange_9Exchanger_capacity, 0, 0, 0},
   {"windows", __pyx_getprop_7distsim_4_ext_14spike_exchange_9Exchanger_windows, 0, 0, 0},
   {"spikes_exchanged", __pyx_getprop_7distsim_4_ext_14spike_exchange_9Exchanger_spikes_exchanged, 0, 0, 0},
+  {"wait_seconds", __pyx_getprop_7distsim_4_ext_14spike_exchange_9Exchanger_wait_seconds, 0, 0, 0},
   {0, 0, 0, 0, 0}
 };
 #if CYTHON_USE_TYPE_SPECS
@@ -25500,14 +25609,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14spike_exchange_Excha
   __pyx_vtable_7distsim_4_ext_14spike_exchange_Exchanger._resize = (int (*)(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *, Py_ssize_t))__pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__resize;
   __pyx_vtable_7distsim_4_ext_14spike_exchange_Exchanger._reserve = (int (*)(struct __pyx_obj_7distsim_4_ext_14spike_exchange_Exchanger *, Py_ssize_t))__pyx_f_7distsim_4_ext_14spike_exchange_9Exchanger__reserve;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14spike_exchange_Exchanger_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_14spike_exchange_Exchanger_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger)) __PYX_ERR(0, 53, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger = &__pyx_type_7distsim_4_ext_14spike_exchange_Exchanger;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger);
@@ -25517,9 +25626,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_14spike_exchange_Excha
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_vtabptr_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Exchanger, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_vtabptr_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Exchanger, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -26703,52 +26812,52 @@ __Pyx_RefNannySetupContext("PyInit_spike_exchange", 0);
   __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 25, __pyx_L1_error)
 
 
-  /* "ext/spike_exchange.pyx":40
+  /* "ext/spike_exchange.pyx":41
  * # Spikes per rank and window that fit the fixed-size block at first; it grows
  * # (by powers of two, up to MAX_CAPACITY) when a window needs more.
  * INITIAL_CAPACITY = 64             # <<<<<<<<<<<<<<
  * MAX_CAPACITY = 1 << 16
  * 
 */
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_INITIAL_CAPACITY, __pyx_mstate_global->__pyx_int_64) < (0)) __PYX_ERR(0, 40, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_INITIAL_CAPACITY, __pyx_mstate_global->__pyx_int_64) < (0)) __PYX_ERR(0, 41, __pyx_L1_error)
 
-  /* "ext/spike_exchange.pyx":41
+  /* "ext/spike_exchange.pyx":42
  * # (by powers of two, up to MAX_CAPACITY) when a window needs more.
  * INITIAL_CAPACITY = 64
  * MAX_CAPACITY = 1 << 16             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_MAX_CAPACITY, __pyx_mstate_global->__pyx_int_65536) < (0)) __PYX_ERR(0, 41, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_MAX_CAPACITY, __pyx_mstate_global->__pyx_int_65536) < (0)) __PYX_ERR(0, 42, __pyx_L1_error)
 
-  /* "ext/spike_exchange.pyx":106
+  /* "ext/spike_exchange.pyx":109
  *         return 0
  * 
  *     def exchange(self, ids, steps):             # <<<<<<<<<<<<<<
  *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
  *         Collective."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_5exchange, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Exchanger_exchange, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_spike_exchange, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 106, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_5exchange, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Exchanger_exchange, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_spike_exchange, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 109, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_mstate_global->__pyx_n_u_exchange, __pyx_t_4) < (0)) __PYX_ERR(0, 106, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_mstate_global->__pyx_n_u_exchange, __pyx_t_4) < (0)) __PYX_ERR(0, 109, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/spike_exchange.pyx":134
+  /* "ext/spike_exchange.pyx":137
  *         return out_ids, out_steps
  * 
  *     def capsule(self):             # <<<<<<<<<<<<<<
  *         """This exchange for the compiled step loop (an Exchange capsule)."""
  *         return PyCapsule_New(&self.face, EXCHANGE_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_7capsule, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Exchanger_capsule, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_spike_exchange, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 134, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_14spike_exchange_9Exchanger_7capsule, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Exchanger_capsule, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_spike_exchange, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 137, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_mstate_global->__pyx_n_u_capsule, __pyx_t_4) < (0)) __PYX_ERR(0, 134, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_14spike_exchange_Exchanger, __pyx_mstate_global->__pyx_n_u_capsule, __pyx_t_4) < (0)) __PYX_ERR(0, 137, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -26893,7 +27002,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/spike_exchange.pyx":109
+  /* "ext/spike_exchange.pyx":112
  *         """All ranks' (ids, steps), sorted by step then id (int64 arrays).
  *         Collective."""
  *         cdef const int64_t[::1] id_view = np.ascontiguousarray(ids, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26902,7 +27011,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 109, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 112, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
@@ -27114,12 +27223,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 106};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 109};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_id_view, __pyx_mstate->__pyx_n_u_step_view, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_gathered, __pyx_mstate->__pyx_n_u_n_gathered, __pyx_mstate->__pyx_n_u_out_ids, __pyx_mstate->__pyx_n_u_out_steps, __pyx_mstate->__pyx_n_u_ids_out, __pyx_mstate->__pyx_n_u_steps_out};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_spike_exchange_pyx, __pyx_mstate->__pyx_n_u_exchange, __pyx_mstate->__pyx_kp_b_iso88591_A_auF_A_B_bPQ_G6_9F_3c_AQ_e3c_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 134};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 137};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_spike_exchange_pyx, __pyx_mstate->__pyx_n_u_capsule, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_9_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }

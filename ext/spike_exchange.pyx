@@ -34,6 +34,7 @@ cdef extern from "mpi.h" nogil:
     int MPI_Allgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype,
                        void* recvbuf, const int* recvcounts, const int* displs,
                        MPI_Datatype recvtype, MPI_Comm comm)
+    double MPI_Wtime()
 
 # Spikes per rank and window that fit the fixed-size block at first; it grows
 # (by powers of two, up to MAX_CAPACITY) when a window needs more.
@@ -60,6 +61,8 @@ cdef class Exchanger:
     cdef Spike* gathered
     cdef Py_ssize_t n_gathered, gathered_capacity
     cdef readonly int64_t windows, spikes_exchanged
+    # Seconds in the collective calls: mostly waiting for the other ranks.
+    cdef readonly double wait_seconds
     cdef Exchange face
 
     def __init__(self, size_t handle, int n_ranks):
@@ -144,6 +147,7 @@ cdef int _exchange(void* state, const Spike* local, Py_ssize_t n, Spike** gather
     cdef Py_ssize_t k, r, total = 0, largest = 0, width, count, at
     cdef int64_t* row
     cdef int rc
+    cdef double waited
     if self.n_ranks == 1:
         self._reserve(n)
         for k in range(n):
@@ -156,9 +160,11 @@ cdef int _exchange(void* state, const Spike* local, Py_ssize_t n, Spike** gather
             for k in range(n):
                 self.send[1 + k] = local[k].step
                 self.send[1 + self.capacity + k] = local[k].id
+        waited = MPI_Wtime()
         with nogil:
             rc = MPI_Allgather(self.send, <int>width, MPI_INT64_T, self.received, <int>width,
                                MPI_INT64_T, self.comm)
+        self.wait_seconds += MPI_Wtime() - waited
         if rc != MPI_SUCCESS:
             raise RuntimeError(f"MPI_Allgather of the spikes failed (error {rc})")
         for r in range(self.n_ranks):

@@ -60,6 +60,21 @@ def test_exchange_gives_every_rank_all_spikes_sorted():
     assert list(zip(all_steps, all_ids)) == expected
 
 
+def test_the_exchange_counts_the_time_a_rank_waits_for_the_others():
+    # What examples/microcircuit.py reports as waiting in the spike exchange.
+    import time
+    comm = get_comm()
+    exchange = SpikeExchange()
+    none = np.empty(0, dtype=np.int64)
+    exchange.exchange(none, none)
+    before = exchange.wait_seconds
+    if comm.Get_rank() == 1:
+        time.sleep(0.3)
+    exchange.exchange(none, none)
+    waited = exchange.wait_seconds - before
+    assert (waited < 0.2) if comm.Get_rank() == 1 else (waited > 0.2)
+
+
 def test_exchange_grows_when_a_window_does_not_fit():
     # Rank 1 spikes far more than the fixed block holds: the lists go by
     # Allgatherv, the block grows, and the next windows use it.

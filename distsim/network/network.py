@@ -391,11 +391,14 @@ class Network:
             self, checkpoint, clock.steps_for(checkpoint_interval)
             if checkpoint_interval is not None else None, first, stop) \
             if checkpoint is not None else None
-        started = time.perf_counter()
+        started, waited = time.perf_counter(), self.window.exchange.wait_seconds
         with checkpoints or contextlib.nullcontext():
             ended = self._steps(first, stop, dt, reporter, checkpoints)
         elapsed = time.perf_counter() - started
         self.wall_times["simulate"] += elapsed
+        #: Seconds of the simulation this rank waited in the spike exchange.
+        self.exchange_wait = getattr(self, "exchange_wait", 0.0) + \
+            self.window.exchange.wait_seconds - waited
         reporter.finish(ended - first, elapsed)
         if self.writer is not None and self.writer.is_open:
             self._flush_output()

@@ -49,3 +49,9 @@ class SpikeExchange:
     @property
     def spikes_exchanged(self):
         return self._exchanger.spikes_exchanged
+
+    @property
+    def wait_seconds(self):
+        """Seconds this rank spent in the exchanges' collective calls: mostly
+        waiting for the other ranks to reach the exchange."""
+        return self._exchanger.wait_seconds
