@@ -70,6 +70,17 @@ def test_parts_of_subtrees_are_addressed_as_in_brian2():
     assert_matches(ours, reference)
 
 
+def test_coordinates_and_a_field_from_them_are_brian2s():
+    reference, ours = run_both("coordinates")
+    assert np.isnan(reference["x"][-1]) and not np.isnan(reference["x"][0])
+    # The electrodes' field needs the summed variable after the cell's update
+    # (summed_updaters[...].when): in the 'groups' slot it differs by 130%.
+    assert not np.isnan(reference["field"]).any() and np.abs(reference["field"]).max() > 0
+    for key in reference:
+        assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12,
+                           equal_nan=True), key
+
+
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_a_spatial_neuron_is_the_same_on_every_rank_count(tmp_path, ranks):
     out = tmp_path / f"spatial_{ranks}.npz"

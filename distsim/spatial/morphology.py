@@ -70,6 +70,8 @@ class Morphology:
         object.__setattr__(self, "_children", [])       # in the order attached
         object.__setattr__(self, "_child_names", {})    # name (and '1', '2', ...) -> child
         object.__setattr__(self, "indices", _IndexWrapper(self))
+        # Coordinates given at creation (3 x points, SI), or None.
+        object.__setattr__(self, "_points", None)
 
     @staticmethod
     def from_file(filename, spherical_soma=True):
@@ -247,6 +249,18 @@ for _name, (_attribute, _power) in _GEOMETRY.items():
     setattr(Morphology, _name, _geometry_property(_attribute, _power))
 
 
+def _coordinate_property(axis):
+    def midpoints(self):
+        points = self._midpoints()
+        return None if points is None else Quantity(points[axis], dim=_METER)
+    return property(midpoints, doc="The compartments' midpoints on this axis, or None "
+                                   "(a morphology without coordinates).")
+
+
+for _axis, _name in enumerate("xyz"):
+    setattr(Morphology, _name, _coordinate_property(_axis))
+
+
 def _first_index(current, target, first):
     if current is target:
         return first
@@ -282,6 +296,15 @@ class Soma(Morphology):
         object.__setattr__(self, "_volume", np.array([np.pi * d ** 3 / 6]))
         object.__setattr__(self, "_r_length_1", np.array([1.0]))
         object.__setattr__(self, "_r_length_2", np.array([1.0]))
+        if any(c is not None for c in (x, y, z)):  # a point, absolute
+            object.__setattr__(self, "_points", np.array(
+                [[0.0 if c is None else _meters(c, "Soma: coordinates")] for c in (x, y, z)]))
+
+    def _absolute_points(self):
+        return self._points
+
+    def _midpoints(self):
+        return self._points
 
     @property
     def _distance(self):
@@ -317,9 +340,23 @@ class Section(Morphology):
             return _meters(length, f"{kind}: length", n)
         if all(c is None for c in (x, y, z)):
             raise TypeError(f"{kind}: give its length or its x, y or z coordinates")
-        coordinates = [np.zeros(n + 1) if c is None else
-                       _meters(c, f"{kind}: coordinates", n + 1) for c in (x, y, z)]
-        return np.sqrt(sum(np.diff(c) ** 2 for c in coordinates))
+        points = np.array([np.zeros(n + 1) if c is None else
+                           _meters(c, f"{kind}: coordinates", n + 1) for c in (x, y, z)])
+        object.__setattr__(self, "_points", points)  # relative to the parent's end
+        return np.sqrt(np.sum(np.diff(points, axis=1) ** 2, axis=0))
+
+    def _absolute_points(self):
+        """The compartments' boundary points (3 x n+1, SI), from the parent's
+        end (or the origin), or None without coordinates (Brian2's)."""
+        if self._points is None:
+            return None
+        parent = self._parent._absolute_points() if self._parent is not None else None
+        return self._points + (parent[:, -1:] if parent is not None else 0.0)
+
+    def _midpoints(self):
+        points = self._absolute_points()
+        return None if points is None else \
+            points[:, :-1] + 0.5 * (points[:, 1:] - points[:, :-1])
 
     def _set_geometry(self, d_start, d_end, lengths):
         d_mid = 0.5 * (d_start + d_end)
@@ -410,6 +447,13 @@ class FlatMorphology:
                                                  columns["_area"])
         self.diameter, self.volume = columns["_diameter_mid"], columns["_volume"]
         self.r_length_1, self.r_length_2 = columns["_r_length_1"], columns["_r_length_2"]
+        # Midpoint coordinates where any section has them (NaN elsewhere).
+        midpoints = [section._midpoints() for section, _ in sections]
+        self.has_coordinates = any(m is not None for m in midpoints)
+        self.coordinates = np.concatenate(
+            [m if m is not None else np.full((3, section.n), np.nan)
+             for m, (section, _) in zip(midpoints, sections)], axis=1) \
+            if self.has_coordinates else None
         sizes = np.array([section.n for section, _ in sections], dtype=np.int64)
         self.ends = np.cumsum(sizes)
         self.starts = self.ends - sizes

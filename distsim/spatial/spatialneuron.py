@@ -7,7 +7,8 @@ only the cable update advances (distsim/spatial/cable.py); the other
 equations are integrated first, with ``v`` as it was, by the group's usual
 state update. Each compartment has the morphology's ``length``,
 ``distance``, ``area``, ``volume``, ``diameter``, ``r_length_1``,
-``r_length_2``, a specific capacitance ``Cm`` and the capacitive current
+``r_length_2`` (and ``x``, ``y``, ``z`` where the morphology has
+coordinates), a specific capacitance ``Cm`` and the capacitive current
 ``Ic``; the intracellular resistivity ``Ri`` is shared.
 
 A SpatialNeuron is one cell: the rank that holds it (rank 0) holds all of
@@ -59,6 +60,13 @@ I0__private = {} : amp/meter**2
 time_constant = Cm/gtot__private : second
 space_constant = (2/pi)**(1.0/3.0) * (area/(1/r_length_1 + 1/r_length_2))**(1.0/6.0) / \
     (2*(Ri*gtot__private)**(1.0/2.0)) : meter
+"""
+
+# The compartments' midpoints, where the morphology has coordinates.
+_COORDINATE_EQUATIONS = """
+x : meter (constant)
+y : meter (constant)
+z : meter (constant)
 """
 
 
@@ -162,8 +170,10 @@ class SpatialNeuron(NeuronGroup):
                             f"Section), got {type(morphology).__name__}")
         equations = _cell_equations(model, f"SpatialNeuron '{name}'")
         linearised = _linearised(equations)
+        flat = FlatMorphology(morphology)
         equations = equations + Equations(_LINEARISED_EQUATIONS.format(*(
-            e.code for e in linearised)))
+            e.code for e in linearised)) + (_COORDINATE_EQUATIONS if flat.has_coordinates
+                                            else ""))
         if threshold_location is not None:
             if hasattr(threshold_location, "_indices"):
                 threshold_location = threshold_location._indices()
@@ -172,7 +182,7 @@ class SpatialNeuron(NeuronGroup):
                                 "(threshold_location)")
             threshold = f"({threshold}) and (i == {int(threshold_location)})"
         object.__setattr__(self, "morphology", morphology)
-        object.__setattr__(self, "flat_morphology", FlatMorphology(morphology))
+        object.__setattr__(self, "flat_morphology", flat)
         super().__init__(self.flat_morphology.n, equations, method=method, threshold=threshold,
                          reset=reset, refractory=refractory, namespace=namespace, dtype=dtype,
                          name=name, events=events, order=order, dt=dt, clock=clock)
@@ -185,6 +195,9 @@ class SpatialNeuron(NeuronGroup):
                                  ("diameter", flat.diameter), ("r_length_1", flat.r_length_1),
                                  ("r_length_2", flat.r_length_2)):
             state[variable][:] = values[self.start:self.stop]
+        if flat.has_coordinates:
+            for axis, variable in enumerate("xyz"):
+                state[variable][:] = flat.coordinates[axis, self.start:self.stop]
         self.Cm = Cm
         self.Ri = Ri
         self._frozen = True

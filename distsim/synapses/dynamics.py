@@ -10,7 +10,7 @@ from ..codegen.kernels import (Untranslatable, address, summed_variable_kernel,
                                synapse_update_kernel)
 from ..core.random import stream_key
 from ..core.preferences import compiled_target
-from ..core.scheduling import CodeObject
+from ..core.scheduling import CodeObject, check_slot
 from ..model.expressions import ANY_DIMENSION, RandomContext
 from ..model.integration import make_state_updater
 from ..units import DimensionMismatchError
@@ -142,6 +142,17 @@ class ClockDrivenUpdate(CodeObject):
         self.updater.update(namespace, None, t, dt, self._random(step) if self.noisy else None)
 
 
+class SummedUpdaterSettings:
+    """Where a summed variable's update runs (Brian2's
+    ``S.summed_updaters['x_post'].when = 'after_groups'``): its slot and
+    order, read when the run is prepared (order None: the target group's
+    order minus one)."""
+
+    def __init__(self):
+        self.when = SummedVariable.when
+        self.order = None
+
+
 class SummedVariable(CodeObject):
     """``x_post = expression : unit (summed)``: before the target group's
     update, its variable ``x`` becomes the sum of the expression over each
@@ -151,11 +162,13 @@ class SummedVariable(CodeObject):
     when = "groups"
     writes_other_groups = False  # its target group's (``group``) only
 
-    def __init__(self, synapses, equation, run_namespace):
+    def __init__(self, synapses, equation, run_namespace, settings=None):
         self.synapses = synapses
         self.equation = equation
         self.name = f"{synapses.name}_summed_variable_{equation.name}"
         owner = f"Synapses '{synapses.name}', summed variable '{equation.line}'"
+        if settings is not None:
+            self.when = check_slot(settings.when, owner)
         if equation.name.endswith("_pre"):
             raise NotImplementedError(f"{owner}: summed variables onto the presynaptic group "
                                       "are not supported (their synapses live on other ranks)")
@@ -176,7 +189,8 @@ class SummedVariable(CodeObject):
             raise DimensionMismatchError(f"{owner}: '{equation.expr.code}' does not have the "
                                          f"units of '{self.variable}'", expected, got)
         self.root = root
-        self.order = root.order - 1
+        self.order = root.order - 1 if settings is None or settings.order is None else \
+            settings.order
         self.identifiers = equation.expr.identifiers
         self.constants = synapses.resolver.constants(self.identifiers, run_namespace, equation.expr.code)
         self.presynaptic = synapses.resolver.neuron_variables(self.identifiers, "pre")

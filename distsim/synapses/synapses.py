@@ -21,7 +21,7 @@ from ..units import DIMENSIONLESS, DimensionMismatchError, Quantity, get_dimensi
 from . import construction
 from .connecting import Connecting
 from .delivery import AdditivePathway
-from .dynamics import ClockDrivenUpdate, SummedVariable
+from .dynamics import ClockDrivenUpdate, SummedUpdaterSettings, SummedVariable
 from .as_group import SynapsesAsGroup
 from .indexing import Indexing
 from .namespace import SynapticNamespace, root_of
@@ -119,6 +119,9 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self.event_pathways = []
         self.clock_driven_update = None
         self.summed_updates = []
+        #: Brian2's ``summed_updaters``: each summed variable's slot and order
+        #: (``S.summed_updaters['x_post'].when = 'after_groups'``).
+        self.summed_updaters = {eq.name: SummedUpdaterSettings() for eq in self._summed}
         self.event_driven_constants = {}  # constants of the event-driven solution, per run
         self._frozen = True
 
@@ -431,7 +434,9 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self.clock_driven_update = ClockDrivenUpdate(
             self, self._clock_driven_equations, self.method, run_namespace, clock) \
             if self._clock_driven_equations is not None else None
-        self.summed_updates = [SummedVariable(self, eq, run_namespace) for eq in self._summed]
+        self.summed_updates = [SummedVariable(self, eq, run_namespace,
+                                              self.summed_updaters.get(eq.name))
+                               for eq in self._summed]
         self.pathways, self.event_pathways = [], []
         additive = self._additive_pathway(run_namespace, owner)
         if additive is not None:

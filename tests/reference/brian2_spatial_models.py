@@ -178,9 +178,49 @@ def subtree_parts(sim):
                 gx=np.asarray(neuron.gx_[:]))
 
 
+def coordinates(sim):
+    """Compartments' coordinates (Brian2's: a section's points relative to
+    its parent's end, a soma's absolute, NaN for a section without them),
+    lengths from coordinates (Destexhe et al. 1998's cell), a passive
+    response to a point current and the field it makes at two electrodes
+    (Brian2's lfp.py: a summed variable after the cell's update)."""
+    ms, um, nA = sim.ms, sim.um, sim.nA
+    sim.defaultclock.dt = 0.025 * ms
+    morpho = sim.Soma(20 * um, x=5 * um, y=-3 * um)
+    morpho.dend = sim.Cylinder(x=[0, 30] * um, y=[0, 40] * um, diameter=2 * um, n=5)
+    morpho.dend.tip = sim.Section(x=[0, 10, 20] * um, z=[0, 5, 5] * um,
+                                  diameter=[2, 1.5, 1] * um, n=2)
+    morpho.axon = sim.Cylinder(diameter=1 * um, length=50 * um, n=4)
+    constants = dict(gL=1e-4 * sim.siemens / sim.cm ** 2, EL=-70 * sim.mV)
+    neuron = sim.SpatialNeuron(morpho, "Im = gL*(EL - v) : amp/meter**2\nI : amp (point "
+                               "current)", Cm=1 * sim.uF / sim.cm ** 2, Ri=100 * sim.ohm * sim.cm,
+                               namespace=constants)
+    neuron.v = -70 * sim.mV
+    neuron.I[morpho.dend.tip[-1]] = 0.1 * nA
+    mon = sim.StateMonitor(neuron, "v", record=[0, 5, 7, 10])
+    # An extracellular electrode as Brian2's lfp.py computes it: a summed
+    # variable moved after the cell's update (summed_updaters[...].when).
+    electrode = sim.NeuronGroup(2, "v : volt\nx : meter\ny : meter\nz : meter")
+    electrode.x = [50, -20] * um
+    field = sim.Synapses(neuron, electrode, "w : ohm*meter**2 (constant)\n"
+                         "v_post = w*(Ic_pre - Im_pre) : volt (summed)", namespace=constants)
+    field.summed_updaters["v_post"].when = "after_groups"
+    field.connect("i < 8")  # (the axon has no coordinates)
+    field.w = "area_pre/(4*pi*0.3*siemens/meter)/((x_pre-x_post)**2+(y_pre-y_post)**2" \
+              "+(z_pre-z_post)**2)**.5"
+    field_mon = sim.StateMonitor(electrode, "v", record=True)
+    sim.run(3 * ms)
+    sim.defaultclock.dt = 0.1 * ms
+    return dict(x=np.asarray(neuron.x_[:]), y=np.asarray(neuron.y_[:]),
+                z=np.asarray(neuron.z_[:]), length=np.asarray(neuron.length_[:]),
+                area=np.asarray(neuron.area_[:]), v=np.asarray(mon.v_),
+                field=np.asarray(field_mon.v_))
+
+
 MODELS = {
     "ball_and_stick_clamp": ball_and_stick_clamp,
     "tapering_axon_point_current": tapering_axon_point_current,
     "threshold_and_reset_synapses": threshold_and_reset_synapses,
     "subtree_parts": subtree_parts,
+    "coordinates": coordinates,
 }
