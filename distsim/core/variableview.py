@@ -22,7 +22,7 @@ class VariableView:
         self.raw = raw
 
     def get_item(self, index):
-        index = _plain_index(index, self.owner)
+        index = plain_index(index, self.owner)
         value = self.owner.get_variable(self.name, index)
         return np.asarray(value) if self.raw else value
 
@@ -30,7 +30,7 @@ class VariableView:
         return self.get_item(index)
 
     def __setitem__(self, index, value):
-        self.owner.set_variable(self.name, _plain_index(index, self.owner), value, raw=self.raw)
+        self.owner.set_variable(self.name, plain_index(index, self.owner), value, raw=self.raw)
 
     def __array__(self, dtype=None, copy=None):
         values = np.asarray(self.get_item(slice(None)))
@@ -73,10 +73,11 @@ class VariableView:
         return getattr(self.get_item(slice(None)), attr)
 
 
-def _plain_index(index, owner):
-    """A part of a morphology (``neuron.v[morpho.axon[40*um]]``) as its
-    compartments' indices in ``owner`` (absolute numbers, relative to a
-    subgroup); other indices as given."""
+def plain_index(index, owner):
+    """A part of a morphology (``neuron.v[morpho.axon[40*um]]``,
+    ``record=``, ``mon[...]``, ``connect(j=...)``) as its compartments'
+    indices in ``owner`` (absolute numbers, made relative to a subgroup, as
+    Brian2 does); other indices as given."""
     if not hasattr(index, "_indices"):
         return index
     return np.asarray(index._indices()) - getattr(owner, "sub_start", 0)

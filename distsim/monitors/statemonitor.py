@@ -10,6 +10,7 @@ import numpy as np
 
 from .._ext import step_loop
 from ..core.scheduling import CodeObject, check_slot
+from ..core.variableview import plain_index
 from ..io.checkpoint_file import Replicated
 from ..groups import NeuronPopulation
 from ..io import sonata
@@ -98,8 +99,7 @@ class StateMonitor(Monitor):
         record = self.record
         if hasattr(record, "synapse_indices"):
             record = record.synapse_indices()
-        if hasattr(record, "_indices"):  # a part of a morphology: its compartments
-            record = np.asarray(record._indices()) - getattr(self.source, "sub_start", 0)
+        record = plain_index(record, self.source)  # (a part of a morphology)
         if record is True:
             return np.arange(size, dtype=np.int64)
         if record is False or record is None:
@@ -302,9 +302,8 @@ class StateMonitor(Monitor):
     def __getitem__(self, index):
         """``mon[5].v``: the trace of recorded element 5 (also a one-compartment
         part of a morphology: ``mon[morpho.axon[40*um]].v``)."""
-        if hasattr(index, "_indices"):  # absolute compartment numbers: relative to the source
-            index = np.asarray(index._indices()).reshape(-1) - \
-                getattr(self.source, "sub_start", 0)
+        if hasattr(index, "_indices"):  # a part of a morphology
+            index = plain_index(index, self.source).reshape(-1)
             if len(index) != 1:
                 raise IndexError(f"StateMonitor '{self.name}': index one compartment at a "
                                  f"time, got {len(index)}")

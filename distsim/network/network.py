@@ -71,6 +71,8 @@ class Network:
         self._profiled = {}  # code object name -> seconds (run(profile=True))
         self.objects = []
         self.wall_times = {"simulate": 0.0}  # seconds: build, prepare, simulate
+        #: Seconds of the simulation this rank waited in the spike exchange.
+        self.exchange_wait = 0.0
         self.writer = None
         self.buffers = {}
         self.schedule = []
@@ -396,9 +398,7 @@ class Network:
             ended = self._steps(first, stop, dt, reporter, checkpoints)
         elapsed = time.perf_counter() - started
         self.wall_times["simulate"] += elapsed
-        #: Seconds of the simulation this rank waited in the spike exchange.
-        self.exchange_wait = getattr(self, "exchange_wait", 0.0) + \
-            self.window.exchange.wait_seconds - waited
+        self.exchange_wait += self.window.exchange.wait_seconds - waited
         reporter.finish(ended - first, elapsed)
         if self.writer is not None and self.writer.is_open:
             self._flush_output()

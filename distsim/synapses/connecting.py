@@ -15,6 +15,7 @@ import numpy as np
 
 from .._ext import synapse_store
 from ..core.random import stream_key
+from ..core.variableview import plain_index
 from ..model.expressions import ANY_DIMENSION, Expression
 from ..parallel import collective, get_comm
 from ..parallel.guard import collective_call
@@ -51,11 +52,8 @@ class Connecting:
             raise TypeError(f"{owner}: n must be an integer or a string, got {n!r}")
         if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number, str)):
             raise TypeError(f"{owner}: p must be a number or a string, got {p!r}")
-        # A part of a morphology (``j=morpho.L[-1]``) stands for its compartments
-        # (absolute numbers: relative to a subgroup).
-        i, j = (np.asarray(x._indices()) - getattr(group, "sub_start", 0)
-                if hasattr(x, "_indices") else x
-                for x, group in ((i, self.source), (j, self.target)))
+        # A part of a morphology (``j=morpho.L[-1]``) stands for its compartments.
+        i, j = plain_index(i, self.source), plain_index(j, self.target)
         call = self._connect_calls
         self._connect_calls += 1
         # Only the script's constants: the queued call must not keep the
