@@ -4,6 +4,10 @@ object per projection, PoissonInput background), run with distsim.
 
     mpirun -n 2 python examples/microcircuit.py --scale 0.1 --duration 1
 
+``--groups per-population`` writes each population as its own NeuronGroup (as
+PyNN and NEST scripts do): every rank then holds a share of every population,
+which evens out the ranks' synapses and build (docs/performance.md).
+
 Connections use the model's "fixed total number" rule with multapses
 (``connect(fixed_total_number=K)``, a distsim extension after NEST): each rank
 draws the synapses of its own neurons, no rank holds a global synapse list.
@@ -33,9 +37,11 @@ p_conn = np.array([
     [0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252],
     [0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443]])
 
-def build_microcircuit(scale=1.0, report=True):
-    """The network, as the seed thread builds it. Returns the neuron group,
-    its subgroups per population, the Synapses objects and the background
+def build_microcircuit(scale=1.0, report=True, groups="one"):
+    """The network, as the seed thread builds it (``groups="one"``: one
+    NeuronGroup, a subgroup per population) or with a NeuronGroup per
+    population (``groups="per-population"``). Returns the neuron group (the
+    list of groups for "per-population"), the populations, the Synapses objects and the background
     PoissonInputs (the caller must keep them: as in Brian2, run() simulates
     only the objects the script still references), the population sizes and
     the number of synapses."""
@@ -59,14 +65,26 @@ def build_microcircuit(scale=1.0, report=True):
         Iext : amp
     '''
 
-    neurons = NeuronGroup(sum(n_layer), eqs, threshold='v > theta', reset='v = v_r',
-                          refractory=tau_ref, method='exact')
-    neurons.v = '-58.0*mV + 10.0*mV*randn()'
-    neurons.I = 0*pA
-    neurons.Iext = 0*pA
-
-    bounds = np.concatenate([[0], np.cumsum(n_layer)])
-    n_groups = [neurons[bounds[r]:bounds[r + 1]] for r in range(len(n_layer))]
+    if groups not in ("one", "per-population"):
+        raise ValueError(f"groups must be 'one' or 'per-population', got {groups!r}")
+    # Each rank holds a contiguous block of each NeuronGroup: with one group,
+    # rank 0 of 2 holds L2/3 and half of L4E; with a group per population,
+    # a share of every population.
+    sizes = [sum(n_layer)] if groups == "one" else n_layer
+    neurons = []
+    for n in sizes:  # a loop, not a comprehension: the group sees this function's names
+        group = NeuronGroup(n, eqs, threshold='v > theta', reset='v = v_r',
+                            refractory=tau_ref, method='exact')
+        neurons.append(group)
+        group.v = '-58.0*mV + 10.0*mV*randn()'
+        group.I = 0*pA
+        group.Iext = 0*pA
+    if groups == "one":
+        neurons = neurons[0]
+        bounds = np.concatenate([[0], np.cumsum(n_layer)])
+        n_groups = [neurons[bounds[r]:bounds[r + 1]] for r in range(len(n_layer))]
+    else:
+        n_groups = neurons
 
     syn_in = [PoissonInput(n_groups[r], 'I', bg_layer[r], bg_freq, weight=w_ex)
               for r in range(len(n_groups))]
@@ -102,6 +120,9 @@ def main():
                         help="neurons scaled by this factor, connection probabilities kept")
     parser.add_argument("--duration", type=float, default=1.0, help="biological seconds")
     parser.add_argument("--seed", type=int, default=100)
+    parser.add_argument("--groups", choices=("one", "per-population"), default="one",
+                        help="one NeuronGroup with a subgroup per population (the seed "
+                             "thread's script), or a NeuronGroup per population")
     parser.add_argument("--output", default="microcircuit.h5")
     parser.add_argument("--report", default="text")
     parser.add_argument("--transient", type=float, default=0.1,
@@ -109,8 +130,8 @@ def main():
     args = parser.parse_args()
     wall_start = time.perf_counter()
     seed(args.seed)
-    neurons, n_groups, syn_group, syn_in, n_layer, n_synapses = build_microcircuit(args.scale,
-                                                                           bool(args.report))
+    neurons, n_groups, syn_group, syn_in, n_layer, n_synapses = build_microcircuit(
+        args.scale, bool(args.report), args.groups)
     monitors = [SpikeMonitor(group, name=name) for group, name in zip(n_groups, l_name)]
     build_time = time.perf_counter() - wall_start
 

@@ -4,6 +4,7 @@ import re
 
 import h5py
 import numpy as np
+import pytest
 
 from conftest import mpirun
 
@@ -13,10 +14,13 @@ RATES_AT_SCALE_0_1 = {"L23E": 6.5, "L23I": 18, "L4E": 28, "L4I": 47, "L5E": 58, 
                       "L6E": 38, "L6I": 59}
 
 
-def test_microcircuit_at_scale_0_1(tmp_path):
+@pytest.mark.parametrize("groups", ["one", "per-population"])
+def test_microcircuit_at_scale_0_1(tmp_path, groups):
+    # "one": the seed thread's NeuronGroup with a subgroup per population;
+    # "per-population": a NeuronGroup each (every rank holds a share of each).
     output = str(tmp_path / "mc.h5")
     result = mpirun(2, ["examples/microcircuit.py", "--scale", "0.1", "--duration", "0.6",
-                        "--output", output, "--report", ""])
+                        "--output", output, "--report", "", "--groups", groups])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2988639 synapses" in result.stdout  # the published count at this scale
     rates = dict(re.findall(r"^(L\d+[EI])\s+\d+\s+([\d.]+)", result.stdout, re.M))

@@ -38,21 +38,33 @@ def _to_sympy(expression, symbols):
     return parse_expr(expression.code, local_dict=local, evaluate=True)
 
 
+def _inline(expr, subexpr_values, symbols):
+    # By symbol object: the model's symbols are real, a name would not match.
+    return expr.subs({symbols[n]: v for n, v in subexpr_values.items() if n in symbols})
+
+
+def inlined_subexpressions(equations, symbols):
+    """Each subexpression of ``equations`` as a sympy expression of the
+    model's variables and constants (the subexpressions it reads inlined),
+    by name; ``symbols`` (name -> sympy Symbol) is filled as names are met.
+    The one inlining that the right-hand sides and the SpatialNeuron's
+    linearised membrane current start from."""
+    values = {}
+    for eq in equations.ordered_subexpressions():
+        values[eq.name] = _inline(_to_sympy(eq.expr, symbols), values, symbols)
+    return values
+
+
 def _sympy_rhs(equations, constants):
     """Right-hand sides as sympy expressions (subexpressions inlined,
     constants substituted), and the symbol table (the state variables'
     symbols included). The one sympy form of the equations that the
     exact, exponential_euler and event-driven solutions start from."""
     symbols = {}
-    subexpr_values = {}
-    def inlined(expr):
-        # By symbol object: the model's symbols are real, a name would not match.
-        return expr.subs({symbols[n]: v for n, v in subexpr_values.items() if n in symbols})
-    for eq in equations.ordered_subexpressions():
-        subexpr_values[eq.name] = inlined(_to_sympy(eq.expr, symbols))
+    subexpr_values = inlined_subexpressions(equations, symbols)
     rhs = {}
     for name in equations.diff_eq_names:
-        expr = inlined(_to_sympy(equations[name].expr, symbols))
+        expr = _inline(_to_sympy(equations[name].expr, symbols), subexpr_values, symbols)
         rhs[name] = expr.subs({symbols[c]: sympy.Float(v) for c, v in constants.items()
                                if c in symbols and not isinstance(v, bool)})
         symbols.setdefault(name, sympy.Symbol(name, real=True))

@@ -28,7 +28,7 @@ from ..groups.subgroup import Subgroup
 from ..model.equations import (PARAMETER, SUBEXPRESSION, EquationError, Equations,
                                SingleEquation)
 from ..model.expressions import Expression
-from ..model.integration import _to_sympy
+from ..model.integration import inlined_subexpressions
 from ..units import DimensionMismatchError, Quantity, amp, cm, get_dimensions, meter, ohm, \
     uF, volt
 from .cable import CableUpdate
@@ -119,12 +119,7 @@ def _linearised(equations):
     """``gtot = -dIm/dv`` and ``I0 = Im - dIm/dv * v`` as expressions of the
     model's variables (subexpressions inlined), as Brian2 derives them."""
     symbols = {}
-    inlined = {}
-    for eq in equations.ordered_subexpressions():
-        value = _to_sympy(eq.expr, symbols).subs(
-            {symbols[name]: expr for name, expr in inlined.items() if name in symbols})
-        inlined[eq.name] = value
-    Im = inlined["Im"]
+    Im = inlined_subexpressions(equations, symbols)["Im"]
     v = symbols.setdefault("v", sympy.Symbol("v", real=True))
     slope = sympy.diff(Im, v)
     if slope.atoms(sympy.Derivative):
@@ -187,7 +182,6 @@ class SpatialNeuron(NeuronGroup):
                          reset=reset, refractory=refractory, namespace=namespace, dtype=dtype,
                          name=name, events=events, order=order, dt=dt, clock=clock)
         self._frozen = False
-        self.linearised_current = linearised
         flat = self.flat_morphology
         state = self._local_state
         for variable, values in (("length", flat.length), ("distance", flat.distance),
@@ -206,6 +200,13 @@ class SpatialNeuron(NeuronGroup):
         # The cable update writes v at every step: the gating variables'
         # update reads it anew each time.
         return super()._written_during_run() | {"v"}
+
+    @property
+    def linearised_current(self):
+        """(gtot, I0): the membrane current linearised in v, as the
+        Expressions of the model's ``gtot__private`` and ``I0__private``
+        subexpressions (the cable update and time_constant read the same)."""
+        return tuple(self.equations[name].expr for name in ("gtot__private", "I0__private"))
 
     def block_of(self, rank, size):
         """All compartments on rank 0: one cell's cable equation is one
