@@ -2,6 +2,7 @@
 (oversubscribed here: the times mean nothing, the memory does).
 
     python benchmarks/memory_per_rank.py [--scale 1] [--ranks 1 2 4 8]
+        [--groups per-population]
 
 Each rank builds the network, runs 10 ms and reports its peak resident
 memory and what it holds: synapses (targets, delays, weights), row pointers
@@ -28,13 +29,16 @@ from distsim import *
 from distsim.parallel import get_comm
 from microcircuit import build_microcircuit
 seed(1)
-neurons, groups, synapses, inputs, n_layer, n_synapses = build_microcircuit({scale}, report=False)
+neurons, groups, synapses, inputs, n_layer, n_synapses = build_microcircuit({scale}, report=False,
+                                                                             groups={groups!r})
 run(10*ms)
 stores = [s._store for s in synapses]
 # (lists: the star import binds numpy's sum, as Brian2's does)
 row_pointers = int(sum([s.row_start.nbytes for s in stores]))
 synapse_bytes = int(sum([s.nbytes for s in stores])) - row_pointers
-neuron_bytes = int(sum([v.nbytes for v in neurons.variables.arrays.values()]))
+neuron_bytes = int(sum([v.nbytes for group in (neurons if isinstance(neurons, list)
+                                                 else [neurons])
+                         for v in group.variables.arrays.values()]))
 with open("/proc/self/status") as f:
     rss = [int(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:")][0]
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -62,11 +66,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--groups", choices=("one", "per-population"), default="one",
+                        help="examples/microcircuit.py's layout: one NeuronGroup with a "
+                             "subgroup per population, or a NeuronGroup per population")
     args = parser.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
                OMPI_MCA_mpi_yield_when_idle="1", PYTHONPATH=ROOT)
-    script = SCRIPT.format(examples=os.path.join(ROOT, "examples"), scale=args.scale)
+    script = SCRIPT.format(examples=os.path.join(ROOT, "examples"), scale=args.scale,
+                           groups=args.groups)
     path = os.path.join(HERE, "results", "memory_per_rank.md")
     for ranks in args.ranks:
         out = subprocess.run(["timeout", "3600", "mpirun", "-n", str(ranks), sys.executable,
@@ -77,9 +85,10 @@ def main():
             continue
         every = json.loads(lines[0][len("RESULT "):])
         top = max(every, key=lambda r: r["peak"])
+        layout = "" if args.groups == "one" else " (a group per population)"
         rest = top["peak"] - top["synapses"] - top["row_pointers"] - top["neurons"]
         append_row(path, HEADER.format(machine=machine()),
-                   f"| {args.scale:g} | {ranks} | {top['n_synapses'] / 1e6:.1f} | "
+                   f"| {args.scale:g}{layout} | {ranks} | {top['n_synapses'] / 1e6:.1f} | "
                    f"{top['peak'] / 2**30:.2f} | {top['synapses'] / 2**30:.2f} | "
                    f"{top['row_pointers'] / 2**20:.1f} | {top['neurons'] / 2**20:.1f} | "
                    f"{rest / 2**30:.2f} | {sum(r['peak'] for r in every) / 2**30:.2f} |")
