@@ -4,7 +4,10 @@
 
 - delivery: ns per synaptic event, one rank's share of the full-scale
   microcircuit on 2 ranks (38,585 local neurons, 61 ring slots, 25 spikes per
-  step reaching ~2,200 synapses each over 7 pathways of ~315 synapses per row);
+  step reaching ~2,200 synapses each over 7 pathways of ~315 synapses per row),
+  with the dense row index and with a compressed one (synapses/row_index.py);
+  and ns per spike and pathway for one rank of very many (1 M sources, 5% of
+  them with a synapse on the rank), dense against compressed;
 - PoissonInput: ns per neuron and step (Binomial(2000, 8e-4) added in place);
 - normal and uniform numbers: ns per number (the synapse weights and delays);
 - grouping synapses by source: ns per synapse (a store's first connect call).
@@ -32,14 +35,16 @@ def best_of(repeats, run):
     return min(times)
 
 
-def delivery_ns_per_event():
+def delivery_plan(n_sources, n_targets, n_slots, per_row, pathways, form, rng):
+    """A DeliveryPlan of ``pathways`` random pathways (``per_row`` synapses
+    per source on average) with rows in ``form`` (synapses/row_index.py),
+    and each pathway's dense row starts (to count events)."""
     from distsim._ext import delivery
-    rng = np.random.default_rng(1)
-    n_sources, n_targets, n_slots, per_row, pathways = 77169, 38585, 61, 315, 7
-    entries, keep = [], []
+    from distsim.synapses import row_index
+    entries, dense_rows = [], []
     ring = np.zeros((n_slots, n_targets))
     for p in range(pathways):
-        n_syn = n_sources * per_row
+        n_syn = int(n_sources * per_row)
         row_start = np.zeros(n_sources + 1, dtype=np.int64)
         row_start[1:] = np.cumsum(rng.multinomial(n_syn, np.full(n_sources, 1 / n_sources)))
         rows = np.repeat(np.arange(n_sources, dtype=np.int64), np.diff(row_start))
@@ -49,18 +54,44 @@ def delivery_ns_per_event():
         del rows
         delays = np.clip(np.rint(rng.normal(15, 7.5, n_syn)), 1, n_slots - 1).astype(np.uint16)
         weights = rng.normal(87.8, 8.8, n_syn)
-        keep.append((row_start, targets, delays, weights))
-        entries.append((row_start, targets, delays, weights, 0, ring, 0))
-    plan = delivery.DeliveryPlan(entries)
-    steps = 1000
+        row_sources, rows_start = row_index.compress(row_start, form)
+        bits = row_index.presence_bits(row_sources, n_sources)
+        entries.append((rows_start, (row_sources, bits), n_sources, targets, delays, weights, 0,
+                        ring, 0))
+        dense_rows.append(row_start)
+    return delivery.DeliveryPlan(entries), ring, dense_rows
+
+
+def delivery_ns_per_event(form="dense"):
+    """The microcircuit's share (every source has synapses: a compressed
+    index then searches 77,169 rows per spike and pathway, its worst case)."""
+    rng = np.random.default_rng(1)
+    n_sources, n_slots, steps = 77169, 61, 1000
+    plan, ring, dense_rows = delivery_plan(n_sources, 38585, n_slots, 315, 7, form, rng)
     spikes = np.sort(rng.integers(0, n_sources, (steps, 25)), axis=1)
-    events = sum(int((r[spikes + 1] - r[spikes]).sum()) for r, *_ in keep)
+    events = sum(int((r[spikes + 1] - r[spikes]).sum()) for r in dense_rows)
 
     def run():
         for s in range(steps):
             plan.deliver(spikes[s], np.full(25, s, dtype=np.int64))
             ring[s % n_slots] = 0.0
     return best_of(3, run) / events * 1e9
+
+
+def sparse_delivery_ns_per_spike(form):
+    """One rank of very many: 1,000,000 sources, 5% with a synapse here
+    (0.05 per source), 2,000 local targets, 250 spikes a step: the cost per
+    spike and pathway, mostly finding (or missing) the spike's row."""
+    rng = np.random.default_rng(3)
+    n_sources, n_slots, steps, per_step, pathways = 1_000_000, 61, 1000, 250, 4
+    plan, ring, _ = delivery_plan(n_sources, 2000, n_slots, 0.05, pathways, form, rng)
+    spikes = np.sort(rng.integers(0, n_sources, (steps, per_step)), axis=1)
+
+    def run():
+        for s in range(steps):
+            plan.deliver(spikes[s], np.full(per_step, s, dtype=np.int64))
+            ring[s % n_slots] = 0.0
+    return best_of(3, run) / (steps * per_step * pathways) * 1e9
 
 
 def poisson_ns_per_neuron():
@@ -102,6 +133,12 @@ def main():
     for name, value, unit in (
             ("delivery into ring buffers (ext/delivery.pyx)", delivery_ns_per_event(),
              "ns/event"),
+            ("delivery, the same with a compressed row index (worst case: every source "
+             "has a row)", delivery_ns_per_event("compressed"), "ns/event"),
+            ("delivery, 1 M sources, 5% with a synapse on the rank, dense row index",
+             sparse_delivery_ns_per_spike("dense"), "ns/spike/pathway"),
+            ("delivery, the same with a compressed row index",
+             sparse_delivery_ns_per_spike("compressed"), "ns/spike/pathway"),
             ("PoissonInput, Binomial(2000, 8e-4) added in place", poisson_ns_per_neuron(),
              "ns/neuron/step"),
             ("normal numbers (ziggurat on Philox4x32-10)", random_ns_per_number("normal"),

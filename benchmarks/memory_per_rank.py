@@ -6,7 +6,9 @@
 
 Each rank builds the network, runs 10 ms and reports its peak resident
 memory and what it holds: synapses (targets, delays, weights), row pointers
-(one int64 per source neuron and Synapses object with targets on the rank),
+(the stores' row indexes and connect calls' records: one int64 per source
+neuron and Synapses object with targets on the rank, or two per source the
+rank has synapses from where those are under a quarter: row_index.py),
 neuron state, and the rest (interpreter, libraries, buffers). The row
 pointers and the rest do not shrink with the rank count (docs/scaling.md).
 Writes benchmarks/results/memory_per_rank.md.
@@ -34,7 +36,7 @@ neurons, groups, synapses, inputs, n_layer, n_synapses = build_microcircuit({sca
 run(10*ms)
 stores = [s._store for s in synapses]
 # (lists: the star import binds numpy's sum, as Brian2's does)
-row_pointers = int(sum([s.row_start.nbytes for s in stores]))
+row_pointers = int(sum([s.index_nbytes for s in stores]))
 synapse_bytes = int(sum([s.nbytes for s in stores])) - row_pointers
 neuron_bytes = int(sum([v.nbytes for group in (neurons if isinstance(neurons, list)
                                                  else [neurons])

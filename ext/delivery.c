@@ -2121,7 +2121,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_t_7distsim_4_ext_8delivery_Pathway;
 struct __pyx_t_7distsim_4_ext_8delivery_Pathways;
 
-/* "ext/delivery.pyx":21
+/* "ext/delivery.pyx":22
  *     void __builtin_prefetch(const void* address, int for_writing, int locality) nogil
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2132,15 +2132,18 @@ enum  {
   __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD = 64
 };
 
-/* "ext/delivery.pyx":27
+/* "ext/delivery.pyx":28
  * 
  * 
  * cdef struct Pathway:             # <<<<<<<<<<<<<<
- *     const int64_t* row_start      # CSR rows by source index (n_sources + 1)
- *     const int32_t* local_targets  # per synapse
+ *     const int64_t* row_start      # CSR rows (n_rows + 1)
+ *     const int64_t* row_sources    # source of each row; NULL: row r is source r
 */
 struct __pyx_t_7distsim_4_ext_8delivery_Pathway {
   int64_t const *row_start;
+  int64_t const *row_sources;
+  uint64_t const *has_row;
+  int64_t n_rows;
   int32_t const *local_targets;
   uint16_t const *delays;
   double const *weights;
@@ -2152,7 +2155,7 @@ struct __pyx_t_7distsim_4_ext_8delivery_Pathway {
   int64_t column_offset;
 };
 
-/* "ext/delivery.pyx":40
+/* "ext/delivery.pyx":44
  * 
  * 
  * cdef struct Pathways:             # <<<<<<<<<<<<<<
@@ -2164,7 +2167,7 @@ struct __pyx_t_7distsim_4_ext_8delivery_Pathways {
   Py_ssize_t n_pathways;
 };
 
-/* "ext/delivery.pyx":45
+/* "ext/delivery.pyx":49
  * 
  * 
  * cdef class DeliveryPlan:             # <<<<<<<<<<<<<<
@@ -3159,6 +3162,12 @@ static CYTHON_INLINE int __Pyx_IterFinish(void);
 /* UnpackItemEndCheck.proto */
 static int __Pyx_IternextUnpackEndCheck(PyObject *retval, Py_ssize_t expected);
 
+/* PyObjectCompare.proto */
+static CYTHON_INLINE int __Pyx_PyObject_CompareBoolNe_int_object(PyObject *op1, PyObject *op2, int pyop);
+
+/* PyObjectCompare.proto */
+static CYTHON_INLINE int __Pyx_PyObject_CompareBoolLt_int_object(PyObject *op1, PyObject *op2, int pyop);
+
 /* AllocateExtensionType.proto */
 static PyObject *__Pyx_AllocateExtensionType(PyTypeObject *t, int is_final);
 
@@ -3544,6 +3553,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_dou
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *, int writable_flag);
 
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *, int writable_flag);
+
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
   #ifdef __cplusplus
@@ -3687,9 +3699,6 @@ __pyx_memoryview_copy_new_contig(const __Pyx_memviewslice *from_mvs,
                                  Py_ssize_t sizeof_dtype, int contig_flag,
                                  int dtype_is_object);
 
-/* CIntFromPy.proto */
-static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *);
-
 /* PyObjectVectorcallKwds.proto (used by PyObjectVectorcallMethodKwds) */
 #if CYTHON_VECTORCALL
 #define __Pyx_Object_VectorcallKwds PyObject_Vectorcall
@@ -3709,6 +3718,9 @@ static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *con
 
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
+
+/* CIntFromPy.proto */
+static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *);
 
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
@@ -3888,6 +3900,9 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 /* Module declarations from "step_op" */
 static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void); /*proto*/
 
+/* Module declarations from "row_index" */
+static CYTHON_INLINE int64_t __pyx_f_9row_index_find_row(int64_t const *, uint64_t const *, int64_t, int64_t); /*proto*/
+
 /* Module declarations from "distsim._ext.delivery" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
 static PyObject *generic = 0;
@@ -3942,6 +3957,7 @@ static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(dou
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int32_t__const__ = { "const int32_t", NULL, sizeof(int32_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int32_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int32_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint16_t__const__ = { "const uint16_t", NULL, sizeof(uint16_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint16_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint16_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double__const__ = { "const double", NULL, sizeof(double const ), { 0 }, 0, 'R', 0, 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint64_t__const__ = { "const uint64_t", NULL, sizeof(uint64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint64_t const ), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.delivery"
 extern int __pyx_module_is_main_distsim___ext__delivery;
@@ -4200,7 +4216,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
     PyObject *__pyx_codeobj_tab[5];
-    PyObject *__pyx_string_tab[124];
+    PyObject *__pyx_string_tab[127];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4267,113 +4283,116 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[14]
 #define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[15]
 #define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[16]
-#define __pyx_kp_u_add_note __pyx_string_tab[17]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[18]
-#define __pyx_kp_u_disable __pyx_string_tab[19]
-#define __pyx_kp_u_enable __pyx_string_tab[20]
-#define __pyx_kp_u_ext_delivery_pyx __pyx_string_tab[21]
-#define __pyx_kp_u_gc __pyx_string_tab[22]
-#define __pyx_kp_u_isenabled __pyx_string_tab[23]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[24]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
-#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[27]
-#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[28]
-#define __pyx_kp_u_row_start_does_not_end_at_the_nu __pyx_string_tab[29]
-#define __pyx_kp_u_targets_delays_and_weights_must __pyx_string_tab[30]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[31]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[32]
-#define __pyx_n_u_ASCII __pyx_string_tab[33]
-#define __pyx_n_u_DeliveryPlan __pyx_string_tab[34]
-#define __pyx_n_u_DeliveryPlan___reduce_cython __pyx_string_tab[35]
-#define __pyx_n_u_DeliveryPlan___setstate_cython __pyx_string_tab[36]
-#define __pyx_n_u_DeliveryPlan_deliver __pyx_string_tab[37]
-#define __pyx_n_u_DeliveryPlan_deliverer __pyx_string_tab[38]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[39]
-#define __pyx_n_u_Sequence __pyx_string_tab[40]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[41]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[42]
-#define __pyx_n_u_annotate __pyx_string_tab[43]
-#define __pyx_n_u_class __pyx_string_tab[44]
-#define __pyx_n_u_class_getitem __pyx_string_tab[45]
-#define __pyx_n_u_dict __pyx_string_tab[46]
-#define __pyx_n_u_func __pyx_string_tab[47]
-#define __pyx_n_u_getstate __pyx_string_tab[48]
-#define __pyx_n_u_import __pyx_string_tab[49]
-#define __pyx_n_u_main __pyx_string_tab[50]
-#define __pyx_n_u_module __pyx_string_tab[51]
-#define __pyx_n_u_name_2 __pyx_string_tab[52]
-#define __pyx_n_u_new __pyx_string_tab[53]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[54]
-#define __pyx_n_u_pyx_state __pyx_string_tab[55]
-#define __pyx_n_u_pyx_type __pyx_string_tab[56]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[57]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[58]
-#define __pyx_n_u_qualname __pyx_string_tab[59]
-#define __pyx_n_u_reduce __pyx_string_tab[60]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[61]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[62]
-#define __pyx_n_u_set_name __pyx_string_tab[63]
-#define __pyx_n_u_setstate __pyx_string_tab[64]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[65]
-#define __pyx_n_u_test __pyx_string_tab[66]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[67]
-#define __pyx_n_u_abc __pyx_string_tab[68]
-#define __pyx_n_u_add_and_clear __pyx_string_tab[69]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[70]
-#define __pyx_n_u_arrived __pyx_string_tab[71]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[72]
-#define __pyx_n_u_base __pyx_string_tab[73]
-#define __pyx_n_u_c __pyx_string_tab[74]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[75]
-#define __pyx_n_u_count __pyx_string_tab[76]
-#define __pyx_n_u_deliver __pyx_string_tab[77]
-#define __pyx_n_u_deliverer __pyx_string_tab[78]
-#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[79]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[80]
-#define __pyx_n_u_encode __pyx_string_tab[81]
-#define __pyx_n_u_enumerate __pyx_string_tab[82]
-#define __pyx_n_u_error __pyx_string_tab[83]
-#define __pyx_n_u_flags __pyx_string_tab[84]
-#define __pyx_n_u_format __pyx_string_tab[85]
-#define __pyx_n_u_fortran __pyx_string_tab[86]
-#define __pyx_n_u_i __pyx_string_tab[87]
-#define __pyx_n_u_id __pyx_string_tab[88]
-#define __pyx_n_u_index __pyx_string_tab[89]
-#define __pyx_n_u_items __pyx_string_tab[90]
-#define __pyx_n_u_itemsize __pyx_string_tab[91]
-#define __pyx_n_u_memview __pyx_string_tab[92]
-#define __pyx_n_u_mode __pyx_string_tab[93]
-#define __pyx_n_u_n __pyx_string_tab[94]
-#define __pyx_n_u_n_spikes __pyx_string_tab[95]
-#define __pyx_n_u_name __pyx_string_tab[96]
-#define __pyx_n_u_ndim __pyx_string_tab[97]
-#define __pyx_n_u_np __pyx_string_tab[98]
-#define __pyx_n_u_numpy __pyx_string_tab[99]
-#define __pyx_n_u_obj __pyx_string_tab[100]
-#define __pyx_n_u_pack __pyx_string_tab[101]
-#define __pyx_n_u_pathways __pyx_string_tab[102]
-#define __pyx_n_u_pop __pyx_string_tab[103]
-#define __pyx_n_u_register __pyx_string_tab[104]
-#define __pyx_n_u_self __pyx_string_tab[105]
-#define __pyx_n_u_setdefault __pyx_string_tab[106]
-#define __pyx_n_u_shape __pyx_string_tab[107]
-#define __pyx_n_u_size __pyx_string_tab[108]
-#define __pyx_n_u_spike_ids __pyx_string_tab[109]
-#define __pyx_n_u_spike_steps __pyx_string_tab[110]
-#define __pyx_n_u_start __pyx_string_tab[111]
-#define __pyx_n_u_step __pyx_string_tab[112]
-#define __pyx_n_u_stop __pyx_string_tab[113]
-#define __pyx_n_u_struct __pyx_string_tab[114]
-#define __pyx_n_u_unpack __pyx_string_tab[115]
-#define __pyx_n_u_update __pyx_string_tab[116]
-#define __pyx_n_u_values __pyx_string_tab[117]
-#define __pyx_n_u_x __pyx_string_tab[118]
-#define __pyx_n_b_O __pyx_string_tab[119]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[120]
-#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[121]
-#define __pyx_kp_b_iso88591_A_AQd_55Fd __pyx_string_tab[122]
-#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU __pyx_string_tab[123]
+#define __pyx_kp_u_a_bit_per_source __pyx_string_tab[17]
+#define __pyx_kp_u_a_dense_row_index_has_a_row_per __pyx_string_tab[18]
+#define __pyx_kp_u_add_note __pyx_string_tab[19]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[20]
+#define __pyx_kp_u_disable __pyx_string_tab[21]
+#define __pyx_kp_u_enable __pyx_string_tab[22]
+#define __pyx_kp_u_ext_delivery_pyx __pyx_string_tab[23]
+#define __pyx_kp_u_gc __pyx_string_tab[24]
+#define __pyx_kp_u_isenabled __pyx_string_tab[25]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[26]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[27]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[28]
+#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[29]
+#define __pyx_kp_u_one_source_per_row __pyx_string_tab[30]
+#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[31]
+#define __pyx_kp_u_row_start_does_not_end_at_the_nu __pyx_string_tab[32]
+#define __pyx_kp_u_targets_delays_and_weights_must __pyx_string_tab[33]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[34]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[35]
+#define __pyx_n_u_ASCII __pyx_string_tab[36]
+#define __pyx_n_u_DeliveryPlan __pyx_string_tab[37]
+#define __pyx_n_u_DeliveryPlan___reduce_cython __pyx_string_tab[38]
+#define __pyx_n_u_DeliveryPlan___setstate_cython __pyx_string_tab[39]
+#define __pyx_n_u_DeliveryPlan_deliver __pyx_string_tab[40]
+#define __pyx_n_u_DeliveryPlan_deliverer __pyx_string_tab[41]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[42]
+#define __pyx_n_u_Sequence __pyx_string_tab[43]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[44]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[45]
+#define __pyx_n_u_annotate __pyx_string_tab[46]
+#define __pyx_n_u_class __pyx_string_tab[47]
+#define __pyx_n_u_class_getitem __pyx_string_tab[48]
+#define __pyx_n_u_dict __pyx_string_tab[49]
+#define __pyx_n_u_func __pyx_string_tab[50]
+#define __pyx_n_u_getstate __pyx_string_tab[51]
+#define __pyx_n_u_import __pyx_string_tab[52]
+#define __pyx_n_u_main __pyx_string_tab[53]
+#define __pyx_n_u_module __pyx_string_tab[54]
+#define __pyx_n_u_name_2 __pyx_string_tab[55]
+#define __pyx_n_u_new __pyx_string_tab[56]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[57]
+#define __pyx_n_u_pyx_state __pyx_string_tab[58]
+#define __pyx_n_u_pyx_type __pyx_string_tab[59]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[60]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[61]
+#define __pyx_n_u_qualname __pyx_string_tab[62]
+#define __pyx_n_u_reduce __pyx_string_tab[63]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[64]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[65]
+#define __pyx_n_u_set_name __pyx_string_tab[66]
+#define __pyx_n_u_setstate __pyx_string_tab[67]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[68]
+#define __pyx_n_u_test __pyx_string_tab[69]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[70]
+#define __pyx_n_u_abc __pyx_string_tab[71]
+#define __pyx_n_u_add_and_clear __pyx_string_tab[72]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[73]
+#define __pyx_n_u_arrived __pyx_string_tab[74]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[75]
+#define __pyx_n_u_base __pyx_string_tab[76]
+#define __pyx_n_u_c __pyx_string_tab[77]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[78]
+#define __pyx_n_u_count __pyx_string_tab[79]
+#define __pyx_n_u_deliver __pyx_string_tab[80]
+#define __pyx_n_u_deliverer __pyx_string_tab[81]
+#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[82]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[83]
+#define __pyx_n_u_encode __pyx_string_tab[84]
+#define __pyx_n_u_enumerate __pyx_string_tab[85]
+#define __pyx_n_u_error __pyx_string_tab[86]
+#define __pyx_n_u_flags __pyx_string_tab[87]
+#define __pyx_n_u_format __pyx_string_tab[88]
+#define __pyx_n_u_fortran __pyx_string_tab[89]
+#define __pyx_n_u_i __pyx_string_tab[90]
+#define __pyx_n_u_id __pyx_string_tab[91]
+#define __pyx_n_u_index __pyx_string_tab[92]
+#define __pyx_n_u_items __pyx_string_tab[93]
+#define __pyx_n_u_itemsize __pyx_string_tab[94]
+#define __pyx_n_u_memview __pyx_string_tab[95]
+#define __pyx_n_u_mode __pyx_string_tab[96]
+#define __pyx_n_u_n __pyx_string_tab[97]
+#define __pyx_n_u_n_spikes __pyx_string_tab[98]
+#define __pyx_n_u_name __pyx_string_tab[99]
+#define __pyx_n_u_ndim __pyx_string_tab[100]
+#define __pyx_n_u_np __pyx_string_tab[101]
+#define __pyx_n_u_numpy __pyx_string_tab[102]
+#define __pyx_n_u_obj __pyx_string_tab[103]
+#define __pyx_n_u_pack __pyx_string_tab[104]
+#define __pyx_n_u_pathways __pyx_string_tab[105]
+#define __pyx_n_u_pop __pyx_string_tab[106]
+#define __pyx_n_u_register __pyx_string_tab[107]
+#define __pyx_n_u_self __pyx_string_tab[108]
+#define __pyx_n_u_setdefault __pyx_string_tab[109]
+#define __pyx_n_u_shape __pyx_string_tab[110]
+#define __pyx_n_u_size __pyx_string_tab[111]
+#define __pyx_n_u_spike_ids __pyx_string_tab[112]
+#define __pyx_n_u_spike_steps __pyx_string_tab[113]
+#define __pyx_n_u_start __pyx_string_tab[114]
+#define __pyx_n_u_step __pyx_string_tab[115]
+#define __pyx_n_u_stop __pyx_string_tab[116]
+#define __pyx_n_u_struct __pyx_string_tab[117]
+#define __pyx_n_u_unpack __pyx_string_tab[118]
+#define __pyx_n_u_update __pyx_string_tab[119]
+#define __pyx_n_u_values __pyx_string_tab[120]
+#define __pyx_n_u_x __pyx_string_tab[121]
+#define __pyx_n_b_O __pyx_string_tab[122]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[123]
+#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[124]
+#define __pyx_kp_b_iso88591_A_AQd_55Fd __pyx_string_tab[125]
+#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU __pyx_string_tab[126]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4423,7 +4442,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<5; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<124; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<127; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4479,7 +4498,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<5; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<124; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<127; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20730,12 +20749,197 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":61
+/* "row_index.pxd":8
+ * 
+ * 
+ * cdef inline int64_t find_row(const int64_t* row_sources, const uint64_t* has_row,             # <<<<<<<<<<<<<<
+ *                              int64_t n_rows, int64_t source) noexcept nogil:
+ *     """The row of ``source`` (0 <= source < the source group's size), or -1
+*/
+
+static CYTHON_INLINE int64_t __pyx_f_9row_index_find_row(int64_t const *__pyx_v_row_sources, uint64_t const *__pyx_v_has_row, int64_t __pyx_v_n_rows, int64_t __pyx_v_source) {
+  int64_t __pyx_v_low;
+  int64_t __pyx_v_high;
+  int64_t __pyx_v_middle;
+  int64_t __pyx_r;
+  int __pyx_t_1;
+
+  /* "row_index.pxd":12
+ *     """The row of ``source`` (0 <= source < the source group's size), or -1
+ *     where the rank has no synapses from it."""
+ *     cdef int64_t low = 0, high = n_rows, middle             # <<<<<<<<<<<<<<
+ *     if row_sources == NULL:
+ *         return source
+*/
+  __pyx_v_low = 0;
+  __pyx_v_high = __pyx_v_n_rows;
+
+  /* "row_index.pxd":13
+ *     where the rank has no synapses from it."""
+ *     cdef int64_t low = 0, high = n_rows, middle
+ *     if row_sources == NULL:             # <<<<<<<<<<<<<<
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+*/
+  __pyx_t_1 = (__pyx_v_row_sources == NULL);
+
+  if (__pyx_t_1) {
+
+
+    /* "row_index.pxd":14
+ *     cdef int64_t low = 0, high = n_rows, middle
+ *     if row_sources == NULL:
+ *         return source             # <<<<<<<<<<<<<<
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+ *         return -1
+*/
+    {
+
+      __pyx_r = __pyx_v_source;
+    }
+    goto __pyx_L0;
+
+    /* "row_index.pxd":13
+ *     where the rank has no synapses from it."""
+ *     cdef int64_t low = 0, high = n_rows, middle
+ *     if row_sources == NULL:             # <<<<<<<<<<<<<<
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+*/
+  }
+
+  /* "row_index.pxd":15
+ *     if row_sources == NULL:
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:             # <<<<<<<<<<<<<<
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source
+*/
+  __pyx_t_1 = (!((((__pyx_v_has_row[(__pyx_v_source >> 6)]) >> (__pyx_v_source & 63)) & 1) != 0));
+
+  if (__pyx_t_1) {
+
+
+    /* "row_index.pxd":16
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+ *         return -1             # <<<<<<<<<<<<<<
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2
+*/
+    {
+
+      __pyx_r = -1L;
+    }
+    goto __pyx_L0;
+
+    /* "row_index.pxd":15
+ *     if row_sources == NULL:
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:             # <<<<<<<<<<<<<<
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source
+*/
+  }
+
+  /* "row_index.pxd":17
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source             # <<<<<<<<<<<<<<
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:
+*/
+  while (1) {
+    __pyx_t_1 = (__pyx_v_low < __pyx_v_high);
+
+
+    if (!__pyx_t_1) break;
+
+    /* "row_index.pxd":18
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2             # <<<<<<<<<<<<<<
+ *         if row_sources[middle] < source:
+ *             low = middle + 1
+*/
+    __pyx_v_middle = (__pyx_v_low + ((__pyx_v_high - __pyx_v_low) / 2));
+
+    /* "row_index.pxd":19
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:             # <<<<<<<<<<<<<<
+ *             low = middle + 1
+ *         else:
+*/
+    __pyx_t_1 = ((__pyx_v_row_sources[__pyx_v_middle]) < __pyx_v_source);
+
+    if (__pyx_t_1) {
+
+
+      /* "row_index.pxd":20
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:
+ *             low = middle + 1             # <<<<<<<<<<<<<<
+ *         else:
+ *             high = middle
+*/
+      __pyx_v_low = (__pyx_v_middle + 1);
+
+      /* "row_index.pxd":19
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:             # <<<<<<<<<<<<<<
+ *             low = middle + 1
+ *         else:
+*/
+      goto __pyx_L7;
+    }
+
+    /* "row_index.pxd":22
+ *             low = middle + 1
+ *         else:
+ *             high = middle             # <<<<<<<<<<<<<<
+ *     return low
+*/
+    /*else*/ {
+      __pyx_v_high = __pyx_v_middle;
+    }
+    __pyx_L7:;
+  }
+
+  /* "row_index.pxd":23
+ *         else:
+ *             high = middle
+ *     return low             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = __pyx_v_low;
+  }
+  goto __pyx_L0;
+
+  /* "row_index.pxd":8
+ * 
+ * 
+ * cdef inline int64_t find_row(const int64_t* row_sources, const uint64_t* has_row,             # <<<<<<<<<<<<<<
+ *                              int64_t n_rows, int64_t source) noexcept nogil:
+ *     """The row of ``source`` (0 <= source < the source group's size), or -1
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+
+  return __pyx_r;
+}
+
+/* "ext/delivery.pyx":67
  *     cdef Deliverer deliverer_struct
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t k
- *         cdef const int64_t[::1] row_start
+ *         cdef const int64_t[::1] row_start, row_sources
 */
 
 /* Python wrapper */
@@ -20776,32 +20980,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pathways,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 61, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 67, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 61, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 67, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 61, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 67, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 61, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 67, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 61, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 67, __pyx_L3_error)
     }
     __pyx_v_pathways = ((PyObject*)values[0]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 61, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 67, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20812,7 +21016,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 61, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 67, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self), __pyx_v_pathways);
 
   /* function exit code */
@@ -20835,10 +21039,15 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, PyObject *__pyx_v_pathways) {
   Py_ssize_t __pyx_v_k;
   __Pyx_memviewslice __pyx_v_row_start = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_row_sources = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_row_bits = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_local_targets = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_delays = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_weights = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_ring = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_v_sources = NULL;
+  PyObject *__pyx_v_bits = NULL;
+  PyObject *__pyx_v_n_sources = NULL;
   PyObject *__pyx_v_first_source = NULL;
   PyObject *__pyx_v_column_offset = NULL;
   int __pyx_r;
@@ -20857,28 +21066,35 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   PyObject *__pyx_t_12 = NULL;
   PyObject *__pyx_t_13 = NULL;
   PyObject *__pyx_t_14 = NULL;
-  PyObject *(*__pyx_t_15)(PyObject *);
-  __Pyx_memviewslice __pyx_t_16 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_t_17 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_t_15 = NULL;
+  PyObject *__pyx_t_16 = NULL;
+  PyObject *(*__pyx_t_17)(PyObject *);
   __Pyx_memviewslice __pyx_t_18 = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_t_19 = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_t_20 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int __pyx_t_21;
-  size_t __pyx_t_22;
-  Py_ssize_t __pyx_t_23;
-  int32_t const *__pyx_t_24;
-  uint16_t const *__pyx_t_25;
-  double const *__pyx_t_26;
-  int64_t __pyx_t_27;
-  double *__pyx_t_28;
-  Py_ssize_t __pyx_t_29;
-  struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_t_30;
+  __Pyx_memviewslice __pyx_t_21 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_22 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_t_23 = NULL;
+  PyObject *__pyx_t_24 = NULL;
+  int __pyx_t_25;
+  size_t __pyx_t_26;
+  Py_ssize_t __pyx_t_27;
+  __Pyx_memviewslice __pyx_t_28 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int64_t const *__pyx_t_29;
+  uint64_t const *__pyx_t_30;
+  int32_t const *__pyx_t_31;
+  uint16_t const *__pyx_t_32;
+  double const *__pyx_t_33;
+  int64_t __pyx_t_34;
+  double *__pyx_t_35;
+  Py_ssize_t __pyx_t_36;
+  struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_t_37;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__cinit__", 0);
 
-  /* "ext/delivery.pyx":68
+  /* "ext/delivery.pyx":75
  *         cdef const double[::1] weights
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)             # <<<<<<<<<<<<<<
@@ -20887,26 +21103,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   if (unlikely(__pyx_v_pathways == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 68, __pyx_L1_error)
+    __PYX_ERR(0, 75, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 68, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 75, __pyx_L1_error)
   __pyx_v_self->n_pathways = __pyx_t_1;
 
-  /* "ext/delivery.pyx":69
+  /* "ext/delivery.pyx":76
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)             # <<<<<<<<<<<<<<
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
 */
-  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 69, __pyx_L1_error)
+  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "ext/delivery.pyx":70
+  /* "ext/delivery.pyx":77
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))             # <<<<<<<<<<<<<<
@@ -20930,7 +21146,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   __pyx_v_self->pathways = ((struct __pyx_t_7distsim_4_ext_8delivery_Pathway *)malloc((__pyx_t_4 * (sizeof(struct __pyx_t_7distsim_4_ext_8delivery_Pathway)))));
 
 
-  /* "ext/delivery.pyx":71
+  /* "ext/delivery.pyx":78
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -20942,16 +21158,16 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/delivery.pyx":72
+    /* "ext/delivery.pyx":79
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_pathways):
- *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
+ *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 72, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 79, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":71
+    /* "ext/delivery.pyx":78
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -20960,12 +21176,12 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   }
 
-  /* "ext/delivery.pyx":73
+  /* "ext/delivery.pyx":80
  *         if self.pathways == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_pathways):             # <<<<<<<<<<<<<<
- *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
- *                 pathways[k]
+ *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
+ *              column_offset) = pathways[k]
 */
 
   __pyx_t_4 = __pyx_v_self->n_pathways;
@@ -20974,26 +21190,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/delivery.pyx":75
+    /* "ext/delivery.pyx":82
  *         for k in range(self.n_pathways):
- *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
- *                 pathways[k]             # <<<<<<<<<<<<<<
+ *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
+ *              column_offset) = pathways[k]             # <<<<<<<<<<<<<<
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:
 */
     if (unlikely(__pyx_v_pathways == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 75, __pyx_L1_error)
+      __PYX_ERR(0, 82, __pyx_L1_error)
     }
     __pyx_t_2 = __Pyx_PyList_GET_ITEM(__pyx_v_pathways, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_2);
     if ((likely(PyTuple_CheckExact(__pyx_t_2))) || (PyList_CheckExact(__pyx_t_2))) {
       PyObject* sequence = __pyx_t_2;
       Py_ssize_t size = __Pyx_PySequence_SIZE(sequence);
-      if (unlikely(size != 7)) {
-        if (size > 7) __Pyx_RaiseTooManyValuesError(7);
+      if (unlikely(size != 9)) {
+        if (size > 9) __Pyx_RaiseTooManyValuesError(9);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 74, __pyx_L1_error)
+        __PYX_ERR(0, 81, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -21011,35 +21227,45 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_INCREF(__pyx_t_12);
         __pyx_t_13 = PyTuple_GET_ITEM(sequence, 6);
         __Pyx_INCREF(__pyx_t_13);
+        __pyx_t_14 = PyTuple_GET_ITEM(sequence, 7);
+        __Pyx_INCREF(__pyx_t_14);
+        __pyx_t_15 = PyTuple_GET_ITEM(sequence, 8);
+        __Pyx_INCREF(__pyx_t_15);
       } else {
         __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 74, __pyx_L1_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 81, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_7);
         __pyx_t_8 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 74, __pyx_L1_error)
+        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 81, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_8);
         __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 74, __pyx_L1_error)
+        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 81, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_9);
         __pyx_t_10 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 74, __pyx_L1_error)
+        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 81, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_10);
         __pyx_t_11 = __Pyx_PyList_GET_ITEM_REF(sequence, 4, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 74, __pyx_L1_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 81, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_11);
         __pyx_t_12 = __Pyx_PyList_GET_ITEM_REF(sequence, 5, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 74, __pyx_L1_error)
+        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 81, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_12);
         __pyx_t_13 = __Pyx_PyList_GET_ITEM_REF(sequence, 6, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 74, __pyx_L1_error)
+        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 81, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_13);
+        __pyx_t_14 = __Pyx_PyList_GET_ITEM_REF(sequence, 7, __Pyx_ReferenceSharing_SharedReference);
+        if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 81, __pyx_L1_error)
+        __Pyx_XGOTREF(__pyx_t_14);
+        __pyx_t_15 = __Pyx_PyList_GET_ITEM_REF(sequence, 8, __Pyx_ReferenceSharing_SharedReference);
+        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 81, __pyx_L1_error)
+        __Pyx_XGOTREF(__pyx_t_15);
       }
       #else
       {
         Py_ssize_t i;
-        PyObject** temps[7] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13};
-        for (i=0; i < 7; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 74, __pyx_L1_error)
+        PyObject** temps[9] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13,&__pyx_t_14,&__pyx_t_15};
+        for (i=0; i < 9; i++) {
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 81, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -21048,105 +21274,161 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     } else {
       Py_ssize_t index = -1;
-      PyObject** temps[7] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13};
-      __pyx_t_14 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 74, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_14);
+      PyObject** temps[9] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13,&__pyx_t_14,&__pyx_t_15};
+      __pyx_t_16 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_16);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __pyx_t_15 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_14);
-      for (index=0; index < 7; index++) {
-        PyObject* item = __pyx_t_15(__pyx_t_14); if (unlikely(!item)) goto __pyx_L6_unpacking_failed;
+      __pyx_t_17 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_16);
+      for (index=0; index < 9; index++) {
+        PyObject* item = __pyx_t_17(__pyx_t_16); if (unlikely(!item)) goto __pyx_L6_unpacking_failed;
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_15(__pyx_t_14), 7) < (0)) __PYX_ERR(0, 74, __pyx_L1_error)
-      __pyx_t_15 = NULL;
-      __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_16), 9) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __pyx_t_17 = NULL;
+      __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
       goto __pyx_L7_unpacking_done;
       __pyx_L6_unpacking_failed:;
-      __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
-      __pyx_t_15 = NULL;
+      __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
+      __pyx_t_17 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 74, __pyx_L1_error)
+      __PYX_ERR(0, 81, __pyx_L1_error)
       __pyx_L7_unpacking_done:;
     }
 
-    /* "ext/delivery.pyx":74
+    /* "ext/delivery.pyx":81
  *             raise MemoryError()
  *         for k in range(self.n_pathways):
- *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \             # <<<<<<<<<<<<<<
- *                 pathways[k]
+ *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,             # <<<<<<<<<<<<<<
+ *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
 */
-    __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_8, 0); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_9, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_12, PyBUF_WRITABLE); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 74, __pyx_L1_error)
+    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_11, 0); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
+    __pyx_t_21 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_12, 0); if (unlikely(!__pyx_t_21.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
+    __pyx_t_22 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_14, PyBUF_WRITABLE); if (unlikely(!__pyx_t_22.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
-    __pyx_v_row_start = __pyx_t_16;
-    __pyx_t_16.memview = NULL;
-    __pyx_t_16.data = NULL;
-    __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
-    __pyx_v_local_targets = __pyx_t_17;
-    __pyx_t_17.memview = NULL;
-    __pyx_t_17.data = NULL;
-    __PYX_XCLEAR_MEMVIEW(&__pyx_v_delays, 1);
-    __pyx_v_delays = __pyx_t_18;
+    __pyx_v_row_start = __pyx_t_18;
     __pyx_t_18.memview = NULL;
     __pyx_t_18.data = NULL;
-    __PYX_XCLEAR_MEMVIEW(&__pyx_v_weights, 1);
-    __pyx_v_weights = __pyx_t_19;
+    if ((likely(PyTuple_CheckExact(__pyx_t_8))) || (PyList_CheckExact(__pyx_t_8))) {
+      PyObject* sequence = __pyx_t_8;
+      Py_ssize_t size = __Pyx_PySequence_SIZE(sequence);
+      if (unlikely(size != 2)) {
+        if (size > 2) __Pyx_RaiseTooManyValuesError(2);
+        else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
+        __PYX_ERR(0, 81, __pyx_L1_error)
+      }
+      #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
+      if (likely(PyTuple_CheckExact(sequence))) {
+        __pyx_t_16 = PyTuple_GET_ITEM(sequence, 0);
+        __Pyx_INCREF(__pyx_t_16);
+        __pyx_t_23 = PyTuple_GET_ITEM(sequence, 1);
+        __Pyx_INCREF(__pyx_t_23);
+      } else {
+        __pyx_t_16 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
+        if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 81, __pyx_L1_error)
+        __Pyx_XGOTREF(__pyx_t_16);
+        __pyx_t_23 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
+        if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 81, __pyx_L1_error)
+        __Pyx_XGOTREF(__pyx_t_23);
+      }
+      #else
+      __pyx_t_16 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_16);
+      __pyx_t_23 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_23);
+      #endif
+      __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    } else {
+      Py_ssize_t index = -1;
+      __pyx_t_24 = PyObject_GetIter(__pyx_t_8); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_24);
+      __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+      __pyx_t_17 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_24);
+      index = 0; __pyx_t_16 = __pyx_t_17(__pyx_t_24); if (unlikely(!__pyx_t_16)) goto __pyx_L8_unpacking_failed;
+      __Pyx_GOTREF(__pyx_t_16);
+      index = 1; __pyx_t_23 = __pyx_t_17(__pyx_t_24); if (unlikely(!__pyx_t_23)) goto __pyx_L8_unpacking_failed;
+      __Pyx_GOTREF(__pyx_t_23);
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_24), 2) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __pyx_t_17 = NULL;
+      __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
+      goto __pyx_L9_unpacking_done;
+      __pyx_L8_unpacking_failed:;
+      __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
+      __pyx_t_17 = NULL;
+      if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
+      __PYX_ERR(0, 81, __pyx_L1_error)
+      __pyx_L9_unpacking_done:;
+    }
+    __Pyx_XDECREF_SET(__pyx_v_sources, __pyx_t_16);
+    __pyx_t_16 = 0;
+    __Pyx_XDECREF_SET(__pyx_v_bits, __pyx_t_23);
+    __pyx_t_23 = 0;
+    __Pyx_XDECREF_SET(__pyx_v_n_sources, __pyx_t_9);
+    __pyx_t_9 = 0;
+    __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
+    __pyx_v_local_targets = __pyx_t_19;
     __pyx_t_19.memview = NULL;
     __pyx_t_19.data = NULL;
-    __Pyx_XDECREF_SET(__pyx_v_first_source, __pyx_t_11);
-    __pyx_t_11 = 0;
-    __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
-    __pyx_v_ring = __pyx_t_20;
+    __PYX_XCLEAR_MEMVIEW(&__pyx_v_delays, 1);
+    __pyx_v_delays = __pyx_t_20;
     __pyx_t_20.memview = NULL;
     __pyx_t_20.data = NULL;
-    __Pyx_XDECREF_SET(__pyx_v_column_offset, __pyx_t_13);
+    __PYX_XCLEAR_MEMVIEW(&__pyx_v_weights, 1);
+    __pyx_v_weights = __pyx_t_21;
+    __pyx_t_21.memview = NULL;
+    __pyx_t_21.data = NULL;
+    __Pyx_XDECREF_SET(__pyx_v_first_source, __pyx_t_13);
     __pyx_t_13 = 0;
+    __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
+    __pyx_v_ring = __pyx_t_22;
+    __pyx_t_22.memview = NULL;
+    __pyx_t_22.data = NULL;
+    __Pyx_XDECREF_SET(__pyx_v_column_offset, __pyx_t_15);
+    __pyx_t_15 = 0;
 
-    /* "ext/delivery.pyx":76
- *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
- *                 pathways[k]
+    /* "ext/delivery.pyx":83
+ *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
+ *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
 */
-    __pyx_t_21 = ((__pyx_v_local_targets.shape[0]) != (__pyx_v_delays.shape[0]));
+    __pyx_t_25 = ((__pyx_v_local_targets.shape[0]) != (__pyx_v_delays.shape[0]));
 
-    if (!__pyx_t_21) {
+    if (!__pyx_t_25) {
 
     } else {
 
-      __pyx_t_5 = __pyx_t_21;
+      __pyx_t_5 = __pyx_t_25;
 
-      goto __pyx_L9_bool_binop_done;
+      goto __pyx_L11_bool_binop_done;
     }
 
-    /* "ext/delivery.pyx":77
- *                 pathways[k]
+    /* "ext/delivery.pyx":84
+ *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:             # <<<<<<<<<<<<<<
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
 */
-    __pyx_t_21 = ((__pyx_v_local_targets.shape[0]) != (__pyx_v_weights.shape[0]));
+    __pyx_t_25 = ((__pyx_v_local_targets.shape[0]) != (__pyx_v_weights.shape[0]));
 
 
-    __pyx_t_5 = __pyx_t_21;
+    __pyx_t_5 = __pyx_t_25;
 
-    __pyx_L9_bool_binop_done:;
+    __pyx_L11_bool_binop_done:;
 
-    /* "ext/delivery.pyx":76
- *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
- *                 pathways[k]
+    /* "ext/delivery.pyx":83
+ *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
+ *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
@@ -21154,69 +21436,69 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":78
+      /* "ext/delivery.pyx":85
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")             # <<<<<<<<<<<<<<
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")
 */
-      __pyx_t_13 = NULL;
-      __pyx_t_22 = 1;
+      __pyx_t_15 = NULL;
+      __pyx_t_26 = 1;
       {
-        PyObject *__pyx_callargs[2] = {__pyx_t_13, __pyx_mstate_global->__pyx_kp_u_targets_delays_and_weights_must};
-        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_22, (2-__pyx_t_22) | (__pyx_t_22*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_13); __pyx_t_13 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 78, __pyx_L1_error)
+        PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_targets_delays_and_weights_must};
+        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 78, __pyx_L1_error)
+      __PYX_ERR(0, 85, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":76
- *             row_start, local_targets, delays, weights, first_source, ring, column_offset = \
- *                 pathways[k]
+      /* "ext/delivery.pyx":83
+ *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
+ *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
 */
     }
 
-    /* "ext/delivery.pyx":79
+    /* "ext/delivery.pyx":86
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]
 */
-    __pyx_t_23 = ((__pyx_v_row_start.shape[0]) - 1);
-    __pyx_t_5 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_23)) ))) != (__pyx_v_local_targets.shape[0]));
+    __pyx_t_27 = ((__pyx_v_row_start.shape[0]) - 1);
+    __pyx_t_5 = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_27)) ))) != (__pyx_v_local_targets.shape[0]));
 
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":80
+      /* "ext/delivery.pyx":87
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")             # <<<<<<<<<<<<<<
  *             self.pathways[k].row_start = &row_start[0]
- *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
+ *             self.pathways[k].n_rows = row_start.shape[0] - 1
 */
-      __pyx_t_13 = NULL;
-      __pyx_t_22 = 1;
+      __pyx_t_15 = NULL;
+      __pyx_t_26 = 1;
       {
-        PyObject *__pyx_callargs[2] = {__pyx_t_13, __pyx_mstate_global->__pyx_kp_u_row_start_does_not_end_at_the_nu};
-        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_22, (2-__pyx_t_22) | (__pyx_t_22*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_13); __pyx_t_13 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 80, __pyx_L1_error)
+        PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_row_start_does_not_end_at_the_nu};
+        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 87, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 80, __pyx_L1_error)
+      __PYX_ERR(0, 87, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":79
+      /* "ext/delivery.pyx":86
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
@@ -21225,19 +21507,277 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     }
 
-    /* "ext/delivery.pyx":81
+    /* "ext/delivery.pyx":88
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]             # <<<<<<<<<<<<<<
+ *             self.pathways[k].n_rows = row_start.shape[0] - 1
+ *             if sources is None:
+*/
+    __pyx_t_27 = 0;
+    (__pyx_v_self->pathways[__pyx_v_k]).row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_27)) ))));
+
+    /* "ext/delivery.pyx":89
+ *                 raise ValueError("row_start does not end at the number of synapses")
+ *             self.pathways[k].row_start = &row_start[0]
+ *             self.pathways[k].n_rows = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
+ *             if sources is None:
+ *                 if self.pathways[k].n_rows != n_sources:
+*/
+    (__pyx_v_self->pathways[__pyx_v_k]).n_rows = ((__pyx_v_row_start.shape[0]) - 1);
+
+    /* "ext/delivery.pyx":90
+ *             self.pathways[k].row_start = &row_start[0]
+ *             self.pathways[k].n_rows = row_start.shape[0] - 1
+ *             if sources is None:             # <<<<<<<<<<<<<<
+ *                 if self.pathways[k].n_rows != n_sources:
+ *                     raise ValueError("a dense row index has a row per source")
+*/
+    __pyx_t_5 = (__pyx_v_sources == Py_None);
+    if (__pyx_t_5) {
+
+
+      /* "ext/delivery.pyx":91
+ *             self.pathways[k].n_rows = row_start.shape[0] - 1
+ *             if sources is None:
+ *                 if self.pathways[k].n_rows != n_sources:             # <<<<<<<<<<<<<<
+ *                     raise ValueError("a dense row index has a row per source")
+ *                 self.pathways[k].row_sources = NULL
+*/
+      __pyx_t_2 = __Pyx_PyLong_From_int64_t((__pyx_v_self->pathways[__pyx_v_k]).n_rows); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 91, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+      __pyx_t_5 = __Pyx_PyObject_CompareBoolNe_int_object(__pyx_t_2, __pyx_v_n_sources, Py_NE); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 91, __pyx_L1_error)
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      if (unlikely(__pyx_t_5)) {
+
+
+        /* "ext/delivery.pyx":92
+ *             if sources is None:
+ *                 if self.pathways[k].n_rows != n_sources:
+ *                     raise ValueError("a dense row index has a row per source")             # <<<<<<<<<<<<<<
+ *                 self.pathways[k].row_sources = NULL
+ *             else:
+*/
+        __pyx_t_15 = NULL;
+        __pyx_t_26 = 1;
+        {
+          PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_dense_row_index_has_a_row_per};
+          __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+          __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
+          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 92, __pyx_L1_error)
+          __Pyx_GOTREF(__pyx_t_2);
+        }
+        __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+        __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+        __PYX_ERR(0, 92, __pyx_L1_error)
+
+        /* "ext/delivery.pyx":91
+ *             self.pathways[k].n_rows = row_start.shape[0] - 1
+ *             if sources is None:
+ *                 if self.pathways[k].n_rows != n_sources:             # <<<<<<<<<<<<<<
+ *                     raise ValueError("a dense row index has a row per source")
+ *                 self.pathways[k].row_sources = NULL
+*/
+      }
+
+      /* "ext/delivery.pyx":93
+ *                 if self.pathways[k].n_rows != n_sources:
+ *                     raise ValueError("a dense row index has a row per source")
+ *                 self.pathways[k].row_sources = NULL             # <<<<<<<<<<<<<<
+ *             else:
+ *                 row_sources, row_bits = sources, bits
+*/
+      (__pyx_v_self->pathways[__pyx_v_k]).row_sources = NULL;
+
+      /* "ext/delivery.pyx":90
+ *             self.pathways[k].row_start = &row_start[0]
+ *             self.pathways[k].n_rows = row_start.shape[0] - 1
+ *             if sources is None:             # <<<<<<<<<<<<<<
+ *                 if self.pathways[k].n_rows != n_sources:
+ *                     raise ValueError("a dense row index has a row per source")
+*/
+      goto __pyx_L14;
+    }
+
+    /* "ext/delivery.pyx":95
+ *                 self.pathways[k].row_sources = NULL
+ *             else:
+ *                 row_sources, row_bits = sources, bits             # <<<<<<<<<<<<<<
+ *                 if row_sources.shape[0] != self.pathways[k].n_rows:
+ *                     raise ValueError("one source per row")
+*/
+    /*else*/ {
+      __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_sources, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 95, __pyx_L1_error)
+      __pyx_t_28 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(__pyx_v_bits, 0); if (unlikely(!__pyx_t_28.memview)) __PYX_ERR(0, 95, __pyx_L1_error)
+      __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_sources, 1);
+      __pyx_v_row_sources = __pyx_t_18;
+      __pyx_t_18.memview = NULL;
+      __pyx_t_18.data = NULL;
+      __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_bits, 1);
+      __pyx_v_row_bits = __pyx_t_28;
+      __pyx_t_28.memview = NULL;
+      __pyx_t_28.data = NULL;
+
+      /* "ext/delivery.pyx":96
+ *             else:
+ *                 row_sources, row_bits = sources, bits
+ *                 if row_sources.shape[0] != self.pathways[k].n_rows:             # <<<<<<<<<<<<<<
+ *                     raise ValueError("one source per row")
+ *                 if row_bits.shape[0] * 64 < n_sources:
+*/
+      __pyx_t_5 = ((__pyx_v_row_sources.shape[0]) != (__pyx_v_self->pathways[__pyx_v_k]).n_rows);
+
+      if (unlikely(__pyx_t_5)) {
+
+
+        /* "ext/delivery.pyx":97
+ *                 row_sources, row_bits = sources, bits
+ *                 if row_sources.shape[0] != self.pathways[k].n_rows:
+ *                     raise ValueError("one source per row")             # <<<<<<<<<<<<<<
+ *                 if row_bits.shape[0] * 64 < n_sources:
+ *                     raise ValueError("a bit per source")
+*/
+        __pyx_t_15 = NULL;
+        __pyx_t_26 = 1;
+        {
+          PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_one_source_per_row};
+          __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+          __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
+          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 97, __pyx_L1_error)
+          __Pyx_GOTREF(__pyx_t_2);
+        }
+        __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+        __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+        __PYX_ERR(0, 97, __pyx_L1_error)
+
+        /* "ext/delivery.pyx":96
+ *             else:
+ *                 row_sources, row_bits = sources, bits
+ *                 if row_sources.shape[0] != self.pathways[k].n_rows:             # <<<<<<<<<<<<<<
+ *                     raise ValueError("one source per row")
+ *                 if row_bits.shape[0] * 64 < n_sources:
+*/
+      }
+
+      /* "ext/delivery.pyx":98
+ *                 if row_sources.shape[0] != self.pathways[k].n_rows:
+ *                     raise ValueError("one source per row")
+ *                 if row_bits.shape[0] * 64 < n_sources:             # <<<<<<<<<<<<<<
+ *                     raise ValueError("a bit per source")
+ *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
+*/
+      __pyx_t_2 = PyLong_FromSsize_t(((__pyx_v_row_bits.shape[0]) * 64)); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 98, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+      __pyx_t_5 = __Pyx_PyObject_CompareBoolLt_int_object(__pyx_t_2, __pyx_v_n_sources, Py_LT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 98, __pyx_L1_error)
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      if (unlikely(__pyx_t_5)) {
+
+
+        /* "ext/delivery.pyx":99
+ *                     raise ValueError("one source per row")
+ *                 if row_bits.shape[0] * 64 < n_sources:
+ *                     raise ValueError("a bit per source")             # <<<<<<<<<<<<<<
+ *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
+ *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
+*/
+        __pyx_t_15 = NULL;
+        __pyx_t_26 = 1;
+        {
+          PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_bit_per_source};
+          __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+          __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
+          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 99, __pyx_L1_error)
+          __Pyx_GOTREF(__pyx_t_2);
+        }
+        __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+        __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+        __PYX_ERR(0, 99, __pyx_L1_error)
+
+        /* "ext/delivery.pyx":98
+ *                 if row_sources.shape[0] != self.pathways[k].n_rows:
+ *                     raise ValueError("one source per row")
+ *                 if row_bits.shape[0] * 64 < n_sources:             # <<<<<<<<<<<<<<
+ *                     raise ValueError("a bit per source")
+ *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
+*/
+      }
+
+      /* "ext/delivery.pyx":100
+ *                 if row_bits.shape[0] * 64 < n_sources:
+ *                     raise ValueError("a bit per source")
+ *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL             # <<<<<<<<<<<<<<
+ *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
+ *                 if not row_sources.shape[0]:
+*/
+      __pyx_t_5 = ((__pyx_v_row_sources.shape[0]) != 0);
+
+      if (__pyx_t_5) {
+        __pyx_t_27 = 0;
+
+        __pyx_t_29 = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_sources.data) + __pyx_t_27)) ))));
+      } else {
+
+        __pyx_t_29 = NULL;
+      }
+
+      (__pyx_v_self->pathways[__pyx_v_k]).row_sources = __pyx_t_29;
+
+      /* "ext/delivery.pyx":101
+ *                     raise ValueError("a bit per source")
+ *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
+ *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL             # <<<<<<<<<<<<<<
+ *                 if not row_sources.shape[0]:
+ *                     n_sources = 0  # no rows: no spike reaches a synapse here
+*/
+      __pyx_t_5 = ((__pyx_v_row_bits.shape[0]) != 0);
+
+      if (__pyx_t_5) {
+        __pyx_t_27 = 0;
+
+        __pyx_t_30 = (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_row_bits.data) + __pyx_t_27)) ))));
+      } else {
+
+        __pyx_t_30 = NULL;
+      }
+
+      (__pyx_v_self->pathways[__pyx_v_k]).has_row = __pyx_t_30;
+
+      /* "ext/delivery.pyx":102
+ *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
+ *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
+ *                 if not row_sources.shape[0]:             # <<<<<<<<<<<<<<
+ *                     n_sources = 0  # no rows: no spike reaches a synapse here
+ *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
+*/
+      __pyx_t_5 = (!((__pyx_v_row_sources.shape[0]) != 0));
+
+      if (__pyx_t_5) {
+
+
+        /* "ext/delivery.pyx":103
+ *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
+ *                 if not row_sources.shape[0]:
+ *                     n_sources = 0  # no rows: no spike reaches a synapse here             # <<<<<<<<<<<<<<
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
 */
-    __pyx_t_23 = 0;
-    (__pyx_v_self->pathways[__pyx_v_k]).row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_23)) ))));
+        __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
+        __Pyx_DECREF_SET(__pyx_v_n_sources, __pyx_mstate_global->__pyx_int_0);
 
-    /* "ext/delivery.pyx":82
- *                 raise ValueError("row_start does not end at the number of synapses")
- *             self.pathways[k].row_start = &row_start[0]
+        /* "ext/delivery.pyx":102
+ *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
+ *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
+ *                 if not row_sources.shape[0]:             # <<<<<<<<<<<<<<
+ *                     n_sources = 0  # no rows: no spike reaches a synapse here
+ *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
+*/
+      }
+    }
+    __pyx_L14:;
+
+    /* "ext/delivery.pyx":104
+ *                 if not row_sources.shape[0]:
+ *                     n_sources = 0  # no rows: no spike reaches a synapse here
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL             # <<<<<<<<<<<<<<
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
@@ -21245,18 +21785,18 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __pyx_t_5 = ((__pyx_v_local_targets.shape[0]) != 0);
 
     if (__pyx_t_5) {
-      __pyx_t_23 = 0;
+      __pyx_t_27 = 0;
 
-      __pyx_t_24 = (&(*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_23)) ))));
+      __pyx_t_31 = (&(*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_27)) ))));
     } else {
 
-      __pyx_t_24 = NULL;
+      __pyx_t_31 = NULL;
     }
 
-    (__pyx_v_self->pathways[__pyx_v_k]).local_targets = __pyx_t_24;
+    (__pyx_v_self->pathways[__pyx_v_k]).local_targets = __pyx_t_31;
 
-    /* "ext/delivery.pyx":83
- *             self.pathways[k].row_start = &row_start[0]
+    /* "ext/delivery.pyx":105
+ *                     n_sources = 0  # no rows: no spike reaches a synapse here
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL             # <<<<<<<<<<<<<<
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
@@ -21265,92 +21805,93 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __pyx_t_5 = ((__pyx_v_delays.shape[0]) != 0);
 
     if (__pyx_t_5) {
-      __pyx_t_23 = 0;
+      __pyx_t_27 = 0;
 
-      __pyx_t_25 = (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_delays.data) + __pyx_t_23)) ))));
+      __pyx_t_32 = (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_delays.data) + __pyx_t_27)) ))));
     } else {
 
-      __pyx_t_25 = NULL;
+      __pyx_t_32 = NULL;
     }
 
-    (__pyx_v_self->pathways[__pyx_v_k]).delays = __pyx_t_25;
+    (__pyx_v_self->pathways[__pyx_v_k]).delays = __pyx_t_32;
 
-    /* "ext/delivery.pyx":84
+    /* "ext/delivery.pyx":106
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL             # <<<<<<<<<<<<<<
  *             self.pathways[k].first_source = first_source
- *             self.pathways[k].n_sources = row_start.shape[0] - 1
+ *             self.pathways[k].n_sources = n_sources
 */
     __pyx_t_5 = ((__pyx_v_weights.shape[0]) != 0);
 
     if (__pyx_t_5) {
-      __pyx_t_23 = 0;
+      __pyx_t_27 = 0;
 
-      __pyx_t_26 = (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_weights.data) + __pyx_t_23)) ))));
+      __pyx_t_33 = (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_weights.data) + __pyx_t_27)) ))));
     } else {
 
-      __pyx_t_26 = NULL;
+      __pyx_t_33 = NULL;
     }
 
-    (__pyx_v_self->pathways[__pyx_v_k]).weights = __pyx_t_26;
+    (__pyx_v_self->pathways[__pyx_v_k]).weights = __pyx_t_33;
 
-    /* "ext/delivery.pyx":85
+    /* "ext/delivery.pyx":107
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source             # <<<<<<<<<<<<<<
- *             self.pathways[k].n_sources = row_start.shape[0] - 1
+ *             self.pathways[k].n_sources = n_sources
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
 */
-    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 85, __pyx_L1_error)
-    (__pyx_v_self->pathways[__pyx_v_k]).first_source = __pyx_t_27;
+    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 107, __pyx_L1_error)
+    (__pyx_v_self->pathways[__pyx_v_k]).first_source = __pyx_t_34;
 
-    /* "ext/delivery.pyx":86
+    /* "ext/delivery.pyx":108
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source
- *             self.pathways[k].n_sources = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
+ *             self.pathways[k].n_sources = n_sources             # <<<<<<<<<<<<<<
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]
 */
-    (__pyx_v_self->pathways[__pyx_v_k]).n_sources = ((__pyx_v_row_start.shape[0]) - 1);
+    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_n_sources); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 108, __pyx_L1_error)
+    (__pyx_v_self->pathways[__pyx_v_k]).n_sources = __pyx_t_34;
 
-    /* "ext/delivery.pyx":87
+    /* "ext/delivery.pyx":109
  *             self.pathways[k].first_source = first_source
- *             self.pathways[k].n_sources = row_start.shape[0] - 1
+ *             self.pathways[k].n_sources = n_sources
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL             # <<<<<<<<<<<<<<
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]
 */
-    __pyx_t_21 = ((__pyx_v_ring.shape[0]) != 0);
+    __pyx_t_25 = ((__pyx_v_ring.shape[0]) != 0);
 
-    if (__pyx_t_21) {
+    if (__pyx_t_25) {
 
     } else {
 
-      __pyx_t_5 = __pyx_t_21;
+      __pyx_t_5 = __pyx_t_25;
 
-      goto __pyx_L12_bool_binop_done;
+      goto __pyx_L19_bool_binop_done;
     }
-    __pyx_t_21 = ((__pyx_v_ring.shape[1]) != 0);
+    __pyx_t_25 = ((__pyx_v_ring.shape[1]) != 0);
 
 
-    __pyx_t_5 = __pyx_t_21;
+    __pyx_t_5 = __pyx_t_25;
 
-    __pyx_L12_bool_binop_done:;
+    __pyx_L19_bool_binop_done:;
     if (__pyx_t_5) {
-      __pyx_t_23 = 0;
-      __pyx_t_29 = 0;
+      __pyx_t_27 = 0;
+      __pyx_t_36 = 0;
 
-      __pyx_t_28 = (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_23 * __pyx_v_ring.strides[0]) )) + __pyx_t_29)) ))));
+      __pyx_t_35 = (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_27 * __pyx_v_ring.strides[0]) )) + __pyx_t_36)) ))));
     } else {
 
-      __pyx_t_28 = NULL;
+      __pyx_t_35 = NULL;
     }
 
-    (__pyx_v_self->pathways[__pyx_v_k]).ring = __pyx_t_28;
+    (__pyx_v_self->pathways[__pyx_v_k]).ring = __pyx_t_35;
 
-    /* "ext/delivery.pyx":88
- *             self.pathways[k].n_sources = row_start.shape[0] - 1
+    /* "ext/delivery.pyx":110
+ *             self.pathways[k].n_sources = n_sources
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]             # <<<<<<<<<<<<<<
  *             self.pathways[k].row_length = ring.shape[1]
@@ -21358,7 +21899,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).n_slots = (__pyx_v_ring.shape[0]);
 
-    /* "ext/delivery.pyx":89
+    /* "ext/delivery.pyx":111
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]             # <<<<<<<<<<<<<<
@@ -21367,19 +21908,19 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).row_length = (__pyx_v_ring.shape[1]);
 
-    /* "ext/delivery.pyx":90
+    /* "ext/delivery.pyx":112
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]
  *             self.pathways[k].column_offset = column_offset             # <<<<<<<<<<<<<<
  *         self.deliverer_struct.deliver = _deliver
  *         self.all_pathways.pathways = self.pathways
 */
-    __pyx_t_27 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_27 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L1_error)
-    (__pyx_v_self->pathways[__pyx_v_k]).column_offset = __pyx_t_27;
+    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 112, __pyx_L1_error)
+    (__pyx_v_self->pathways[__pyx_v_k]).column_offset = __pyx_t_34;
   }
 
 
-  /* "ext/delivery.pyx":91
+  /* "ext/delivery.pyx":113
  *             self.pathways[k].row_length = ring.shape[1]
  *             self.pathways[k].column_offset = column_offset
  *         self.deliverer_struct.deliver = _deliver             # <<<<<<<<<<<<<<
@@ -21388,18 +21929,18 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   __pyx_v_self->deliverer_struct.deliver = __pyx_f_7distsim_4_ext_8delivery__deliver;
 
-  /* "ext/delivery.pyx":92
+  /* "ext/delivery.pyx":114
  *             self.pathways[k].column_offset = column_offset
  *         self.deliverer_struct.deliver = _deliver
  *         self.all_pathways.pathways = self.pathways             # <<<<<<<<<<<<<<
  *         self.all_pathways.n_pathways = self.n_pathways
  *         self.deliverer_struct.plan = <void*>&self.all_pathways
 */
-  __pyx_t_30 = __pyx_v_self->pathways;
+  __pyx_t_37 = __pyx_v_self->pathways;
 
-  __pyx_v_self->all_pathways.pathways = __pyx_t_30;
+  __pyx_v_self->all_pathways.pathways = __pyx_t_37;
 
-  /* "ext/delivery.pyx":93
+  /* "ext/delivery.pyx":115
  *         self.deliverer_struct.deliver = _deliver
  *         self.all_pathways.pathways = self.pathways
  *         self.all_pathways.n_pathways = self.n_pathways             # <<<<<<<<<<<<<<
@@ -21410,7 +21951,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
   __pyx_v_self->all_pathways.n_pathways = __pyx_t_4;
 
-  /* "ext/delivery.pyx":94
+  /* "ext/delivery.pyx":116
  *         self.all_pathways.pathways = self.pathways
  *         self.all_pathways.n_pathways = self.n_pathways
  *         self.deliverer_struct.plan = <void*>&self.all_pathways             # <<<<<<<<<<<<<<
@@ -21419,12 +21960,12 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   __pyx_v_self->deliverer_struct.plan = ((void *)(&__pyx_v_self->all_pathways));
 
-  /* "ext/delivery.pyx":61
+  /* "ext/delivery.pyx":67
  *     cdef Deliverer deliverer_struct
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t k
- *         cdef const int64_t[::1] row_start
+ *         cdef const int64_t[::1] row_start, row_sources
 */
 
   /* function exit code */
@@ -21440,20 +21981,30 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   __Pyx_XDECREF(__pyx_t_12);
   __Pyx_XDECREF(__pyx_t_13);
   __Pyx_XDECREF(__pyx_t_14);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_16, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_17, 1);
+  __Pyx_XDECREF(__pyx_t_15);
+  __Pyx_XDECREF(__pyx_t_16);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_18, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_19, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_20, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_21, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_22, 1);
+  __Pyx_XDECREF(__pyx_t_23);
+  __Pyx_XDECREF(__pyx_t_24);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_28, 1);
   __Pyx_AddTraceback("distsim._ext.delivery.DeliveryPlan.__cinit__", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = -1;
   __pyx_L0:;
 
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_sources, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_bits, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_local_targets, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_delays, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_weights, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
+  __Pyx_XDECREF(__pyx_v_sources);
+  __Pyx_XDECREF(__pyx_v_bits);
+  __Pyx_XDECREF(__pyx_v_n_sources);
   __Pyx_XDECREF(__pyx_v_first_source);
   __Pyx_XDECREF(__pyx_v_column_offset);
 
@@ -21461,7 +22012,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":96
+/* "ext/delivery.pyx":118
  *         self.deliverer_struct.plan = <void*>&self.all_pathways
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -21484,7 +22035,7 @@ static void __pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self) {
 
-  /* "ext/delivery.pyx":97
+  /* "ext/delivery.pyx":119
  * 
  *     def __dealloc__(self):
  *         free(self.pathways)             # <<<<<<<<<<<<<<
@@ -21493,7 +22044,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 */
   free(__pyx_v_self->pathways);
 
-  /* "ext/delivery.pyx":96
+  /* "ext/delivery.pyx":118
  *         self.deliverer_struct.plan = <void*>&self.all_pathways
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -21505,7 +22056,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 
 }
 
-/* "ext/delivery.pyx":99
+/* "ext/delivery.pyx":121
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -21554,39 +22105,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_spike_ids,&__pyx_mstate_global->__pyx_n_u_spike_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 99, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 121, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 121, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 121, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 99, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 121, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 99, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 121, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 99, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 121, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 99, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 121, __pyx_L3_error)
     }
-    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 99, __pyx_L3_error)
-    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 99, __pyx_L3_error)
+    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
+    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 99, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 121, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21626,7 +22177,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("deliver", 0);
 
-  /* "ext/delivery.pyx":107
+  /* "ext/delivery.pyx":129
  *         same for any number of ranks.
  *         """
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]             # <<<<<<<<<<<<<<
@@ -21635,7 +22186,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
   __pyx_v_n_spikes = (__pyx_v_spike_ids.shape[0]);
 
-  /* "ext/delivery.pyx":108
+  /* "ext/delivery.pyx":130
  *         """
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
@@ -21647,7 +22198,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":109
+    /* "ext/delivery.pyx":131
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -21660,14 +22211,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 109, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 131, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 109, __pyx_L1_error)
+    __PYX_ERR(0, 131, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":108
+    /* "ext/delivery.pyx":130
  *         """
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
@@ -21676,7 +22227,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
   }
 
-  /* "ext/delivery.pyx":110
+  /* "ext/delivery.pyx":132
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")
  *         if n_spikes:             # <<<<<<<<<<<<<<
@@ -21688,7 +22239,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   if (__pyx_t_1) {
 
 
-    /* "ext/delivery.pyx":111
+    /* "ext/delivery.pyx":133
  *             raise ValueError("one step per spike")
  *         if n_spikes:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -21701,7 +22252,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/delivery.pyx":112
+          /* "ext/delivery.pyx":134
  *         if n_spikes:
  *             with nogil:
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)             # <<<<<<<<<<<<<<
@@ -21713,7 +22264,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
           __pyx_f_7distsim_4_ext_8delivery__deliver(((void *)(&__pyx_v_self->all_pathways)), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_6)) )))), __pyx_v_n_spikes);
         }
 
-        /* "ext/delivery.pyx":111
+        /* "ext/delivery.pyx":133
  *             raise ValueError("one step per spike")
  *         if n_spikes:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -21730,7 +22281,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
         }
     }
 
-    /* "ext/delivery.pyx":110
+    /* "ext/delivery.pyx":132
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")
  *         if n_spikes:             # <<<<<<<<<<<<<<
@@ -21739,7 +22290,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
   }
 
-  /* "ext/delivery.pyx":99
+  /* "ext/delivery.pyx":121
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -21762,7 +22313,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":114
+/* "ext/delivery.pyx":136
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
  * 
  *     def deliverer(self):             # <<<<<<<<<<<<<<
@@ -21822,14 +22373,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("deliverer", 0);
 
-  /* "ext/delivery.pyx":117
+  /* "ext/delivery.pyx":139
  *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
  *         valid while this plan lives)."""
  *         return PyCapsule_New(&self.deliverer_struct, DELIVERER_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->deliverer_struct), __pyx_f_7step_op_DELIVERER_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 117, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->deliverer_struct), __pyx_f_7step_op_DELIVERER_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -21842,7 +22393,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(str
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/delivery.pyx":114
+  /* "ext/delivery.pyx":136
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
  * 
  *     def deliverer(self):             # <<<<<<<<<<<<<<
@@ -22065,7 +22616,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_10__setstate_c
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":120
+/* "ext/delivery.pyx":142
  * 
  * 
  * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,             # <<<<<<<<<<<<<<
@@ -22079,6 +22630,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
   Py_ssize_t __pyx_v_p;
   int64_t __pyx_v_syn;
   int64_t __pyx_v_source;
+  int64_t __pyx_v_row;
   int64_t __pyx_v_base;
   int64_t __pyx_v_row_end;
   struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw;
@@ -22096,17 +22648,17 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
   double *__pyx_t_12;
   long __pyx_t_13;
 
-  /* "ext/delivery.pyx":122
+  /* "ext/delivery.pyx":144
  * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,
  *                    Py_ssize_t n_spikes) noexcept nogil:
  *     cdef Pathways* plan = <Pathways*>plan_pointer             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t k, p
- *     cdef int64_t syn, source, base, row_end
+ *     cdef int64_t syn, source, row, base, row_end
 */
   __pyx_v_plan = ((struct __pyx_t_7distsim_4_ext_8delivery_Pathways *)__pyx_v_plan_pointer);
 
-  /* "ext/delivery.pyx":126
- *     cdef int64_t syn, source, base, row_end
+  /* "ext/delivery.pyx":148
+ *     cdef int64_t syn, source, row, base, row_end
  *     cdef Pathway* pw
  *     for p in range(plan.n_pathways):             # <<<<<<<<<<<<<<
  *         pw = &plan.pathways[p]
@@ -22119,7 +22671,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/delivery.pyx":127
+    /* "ext/delivery.pyx":149
  *     cdef Pathway* pw
  *     for p in range(plan.n_pathways):
  *         pw = &plan.pathways[p]             # <<<<<<<<<<<<<<
@@ -22128,7 +22680,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 */
     __pyx_v_pw = (&(__pyx_v_plan->pathways[__pyx_v_p]));
 
-    /* "ext/delivery.pyx":128
+    /* "ext/delivery.pyx":150
  *     for p in range(plan.n_pathways):
  *         pw = &plan.pathways[p]
  *         if pw.ring == NULL:             # <<<<<<<<<<<<<<
@@ -22140,7 +22692,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
     if (__pyx_t_4) {
 
 
-      /* "ext/delivery.pyx":129
+      /* "ext/delivery.pyx":151
  *         pw = &plan.pathways[p]
  *         if pw.ring == NULL:
  *             continue             # <<<<<<<<<<<<<<
@@ -22149,7 +22701,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 */
       goto __pyx_L3_continue;
 
-      /* "ext/delivery.pyx":128
+      /* "ext/delivery.pyx":150
  *     for p in range(plan.n_pathways):
  *         pw = &plan.pathways[p]
  *         if pw.ring == NULL:             # <<<<<<<<<<<<<<
@@ -22158,7 +22710,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 */
     }
 
-    /* "ext/delivery.pyx":130
+    /* "ext/delivery.pyx":152
  *         if pw.ring == NULL:
  *             continue
  *         for k in range(n_spikes):             # <<<<<<<<<<<<<<
@@ -22172,7 +22724,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
     for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
       __pyx_v_k = __pyx_t_7;
 
-      /* "ext/delivery.pyx":131
+      /* "ext/delivery.pyx":153
  *             continue
  *         for k in range(n_spikes):
  *             source = spike_ids[k] - pw.first_source             # <<<<<<<<<<<<<<
@@ -22181,12 +22733,12 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 */
       __pyx_v_source = ((__pyx_v_spike_ids[__pyx_v_k]) - __pyx_v_pw->first_source);
 
-      /* "ext/delivery.pyx":132
+      /* "ext/delivery.pyx":154
  *         for k in range(n_spikes):
  *             source = spike_ids[k] - pw.first_source
  *             if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
  *                 continue
- *             base = spike_steps[k] % pw.n_slots
+ *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
 */
       __pyx_t_8 = (__pyx_v_source < 0);
 
@@ -22207,46 +22759,85 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
       if (__pyx_t_4) {
 
 
-        /* "ext/delivery.pyx":133
+        /* "ext/delivery.pyx":155
  *             source = spike_ids[k] - pw.first_source
  *             if source < 0 or source >= pw.n_sources:
  *                 continue             # <<<<<<<<<<<<<<
- *             base = spike_steps[k] % pw.n_slots
- *             row_end = pw.row_start[source + 1]
+ *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *             if row < 0:
 */
         goto __pyx_L6_continue;
 
-        /* "ext/delivery.pyx":132
+        /* "ext/delivery.pyx":154
  *         for k in range(n_spikes):
  *             source = spike_ids[k] - pw.first_source
  *             if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
+ *                 continue
+ *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+*/
+      }
+
+      /* "ext/delivery.pyx":156
+ *             if source < 0 or source >= pw.n_sources:
+ *                 continue
+ *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)             # <<<<<<<<<<<<<<
+ *             if row < 0:
+ *                 continue
+*/
+      __pyx_v_row = __pyx_f_9row_index_find_row(__pyx_v_pw->row_sources, __pyx_v_pw->has_row, __pyx_v_pw->n_rows, __pyx_v_source);
+
+      /* "ext/delivery.pyx":157
+ *                 continue
+ *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *             if row < 0:             # <<<<<<<<<<<<<<
+ *                 continue
+ *             base = spike_steps[k] % pw.n_slots
+*/
+      __pyx_t_4 = (__pyx_v_row < 0);
+
+      if (__pyx_t_4) {
+
+
+        /* "ext/delivery.pyx":158
+ *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *             if row < 0:
+ *                 continue             # <<<<<<<<<<<<<<
+ *             base = spike_steps[k] % pw.n_slots
+ *             row_end = pw.row_start[row + 1]
+*/
+        goto __pyx_L6_continue;
+
+        /* "ext/delivery.pyx":157
+ *                 continue
+ *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *             if row < 0:             # <<<<<<<<<<<<<<
  *                 continue
  *             base = spike_steps[k] % pw.n_slots
 */
       }
 
-      /* "ext/delivery.pyx":134
- *             if source < 0 or source >= pw.n_sources:
+      /* "ext/delivery.pyx":159
+ *             if row < 0:
  *                 continue
  *             base = spike_steps[k] % pw.n_slots             # <<<<<<<<<<<<<<
- *             row_end = pw.row_start[source + 1]
- *             for syn in range(pw.row_start[source], row_end):
+ *             row_end = pw.row_start[row + 1]
+ *             for syn in range(pw.row_start[row], row_end):
 */
       __pyx_v_base = ((__pyx_v_spike_steps[__pyx_v_k]) % __pyx_v_pw->n_slots);
 
-      /* "ext/delivery.pyx":135
+      /* "ext/delivery.pyx":160
  *                 continue
  *             base = spike_steps[k] % pw.n_slots
- *             row_end = pw.row_start[source + 1]             # <<<<<<<<<<<<<<
- *             for syn in range(pw.row_start[source], row_end):
+ *             row_end = pw.row_start[row + 1]             # <<<<<<<<<<<<<<
+ *             for syn in range(pw.row_start[row], row_end):
  *                 if syn + PREFETCH_AHEAD < row_end:
 */
-      __pyx_v_row_end = (__pyx_v_pw->row_start[(__pyx_v_source + 1)]);
+      __pyx_v_row_end = (__pyx_v_pw->row_start[(__pyx_v_row + 1)]);
 
-      /* "ext/delivery.pyx":136
+      /* "ext/delivery.pyx":161
  *             base = spike_steps[k] % pw.n_slots
- *             row_end = pw.row_start[source + 1]
- *             for syn in range(pw.row_start[source], row_end):             # <<<<<<<<<<<<<<
+ *             row_end = pw.row_start[row + 1]
+ *             for syn in range(pw.row_start[row], row_end):             # <<<<<<<<<<<<<<
  *                 if syn + PREFETCH_AHEAD < row_end:
  *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
 */
@@ -22254,12 +22845,12 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
       __pyx_t_9 = __pyx_v_row_end;
       __pyx_t_10 = __pyx_t_9;
 
-      for (__pyx_t_11 = (__pyx_v_pw->row_start[__pyx_v_source]); __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
+      for (__pyx_t_11 = (__pyx_v_pw->row_start[__pyx_v_row]); __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_syn = __pyx_t_11;
 
-        /* "ext/delivery.pyx":137
- *             row_end = pw.row_start[source + 1]
- *             for syn in range(pw.row_start[source], row_end):
+        /* "ext/delivery.pyx":162
+ *             row_end = pw.row_start[row + 1]
+ *             for syn in range(pw.row_start[row], row_end):
  *                 if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
  *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
  *                 _entry(pw, base, syn)[0] += pw.weights[syn]
@@ -22269,8 +22860,8 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
         if (__pyx_t_4) {
 
 
-          /* "ext/delivery.pyx":138
- *             for syn in range(pw.row_start[source], row_end):
+          /* "ext/delivery.pyx":163
+ *             for syn in range(pw.row_start[row], row_end):
  *                 if syn + PREFETCH_AHEAD < row_end:
  *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)             # <<<<<<<<<<<<<<
  *                 _entry(pw, base, syn)[0] += pw.weights[syn]
@@ -22278,16 +22869,16 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 */
           __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, (__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD)), 1, 3);
 
-          /* "ext/delivery.pyx":137
- *             row_end = pw.row_start[source + 1]
- *             for syn in range(pw.row_start[source], row_end):
+          /* "ext/delivery.pyx":162
+ *             row_end = pw.row_start[row + 1]
+ *             for syn in range(pw.row_start[row], row_end):
  *                 if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
  *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
  *                 _entry(pw, base, syn)[0] += pw.weights[syn]
 */
         }
 
-        /* "ext/delivery.pyx":139
+        /* "ext/delivery.pyx":164
  *                 if syn + PREFETCH_AHEAD < row_end:
  *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
  *                 _entry(pw, base, syn)[0] += pw.weights[syn]             # <<<<<<<<<<<<<<
@@ -22308,7 +22899,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
   }
 
 
-  /* "ext/delivery.pyx":120
+  /* "ext/delivery.pyx":142
  * 
  * 
  * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,             # <<<<<<<<<<<<<<
@@ -22325,9 +22916,10 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 
 
 
+
 }
 
-/* "ext/delivery.pyx":142
+/* "ext/delivery.pyx":167
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22340,7 +22932,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   double *__pyx_r;
   int __pyx_t_1;
 
-  /* "ext/delivery.pyx":145
+  /* "ext/delivery.pyx":170
  *     """Where synapse ``syn`` of a spike whose step falls on ``base_slot`` adds."""
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]             # <<<<<<<<<<<<<<
@@ -22349,7 +22941,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   __pyx_v_slot = (__pyx_v_base_slot + (__pyx_v_pw->delays[__pyx_v_syn]));
 
-  /* "ext/delivery.pyx":146
+  /* "ext/delivery.pyx":171
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -22361,7 +22953,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   if (__pyx_t_1) {
 
 
-    /* "ext/delivery.pyx":147
+    /* "ext/delivery.pyx":172
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots             # <<<<<<<<<<<<<<
@@ -22370,7 +22962,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
     __pyx_v_slot = (__pyx_v_slot - __pyx_v_pw->n_slots);
 
-    /* "ext/delivery.pyx":146
+    /* "ext/delivery.pyx":171
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -22379,7 +22971,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   }
 
-  /* "ext/delivery.pyx":148
+  /* "ext/delivery.pyx":173
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots
  *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]             # <<<<<<<<<<<<<<
@@ -22392,7 +22984,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   }
   goto __pyx_L0;
 
-  /* "ext/delivery.pyx":142
+  /* "ext/delivery.pyx":167
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22406,7 +22998,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":151
+/* "ext/delivery.pyx":176
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -22455,39 +23047,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 151, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 176, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 151, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 176, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 151, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 176, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 151, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 176, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 151, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 176, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 151, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 176, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 151, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 176, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 151, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 151, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 176, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 176, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 151, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 176, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22531,7 +23123,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_and_clear", 0);
 
-  /* "ext/delivery.pyx":154
+  /* "ext/delivery.pyx":179
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
@@ -22540,7 +23132,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   __pyx_v_n = (__pyx_v_values.shape[0]);
 
-  /* "ext/delivery.pyx":155
+  /* "ext/delivery.pyx":180
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22552,7 +23144,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":156
+    /* "ext/delivery.pyx":181
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
@@ -22565,14 +23157,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 156, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 181, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 156, __pyx_L1_error)
+    __PYX_ERR(0, 181, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":155
+    /* "ext/delivery.pyx":180
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -22581,7 +23173,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/delivery.pyx":157
+  /* "ext/delivery.pyx":182
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22594,7 +23186,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/delivery.pyx":158
+        /* "ext/delivery.pyx":183
  *         raise ValueError("one arrival per value")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -22608,7 +23200,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_i = __pyx_t_7;
 
-          /* "ext/delivery.pyx":159
+          /* "ext/delivery.pyx":184
  *     with nogil:
  *         for i in range(n):
  *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
@@ -22618,7 +23210,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
           __pyx_t_9 = __pyx_v_i;
           *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
 
-          /* "ext/delivery.pyx":160
+          /* "ext/delivery.pyx":185
  *         for i in range(n):
  *             values[i] += arrived[i]
  *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
@@ -22629,7 +23221,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 
       }
 
-      /* "ext/delivery.pyx":157
+      /* "ext/delivery.pyx":182
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -22646,7 +23238,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       }
   }
 
-  /* "ext/delivery.pyx":151
+  /* "ext/delivery.pyx":176
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -22797,7 +23389,7 @@ static PyMethodDef __pyx_methods_7distsim_4_ext_8delivery_DeliveryPlan[] = {
 #if CYTHON_USE_TYPE_SPECS
 static PyType_Slot __pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_8delivery_DeliveryPlan},
-  {Py_tp_doc, (void *)PyDoc_STR("The pathways of a run, as raw pointers into their arrays.\n\n    Parameters\n    ----------\n    pathways : list of tuples\n        ``(row_start, local_targets, delays, weights, first_source, ring,\n        column_offset)`` per pathway, in delivery order. The arrays must stay\n        alive and unmoved while the plan is used (the caller keeps them).\n    ")},
+  {Py_tp_doc, (void *)PyDoc_STR("The pathways of a run, as raw pointers into their arrays.\n\n    Parameters\n    ----------\n    pathways : list of tuples\n        ``(row_start, (row_sources, row_bits), n_sources, local_targets,\n        delays, weights, first_source, ring, column_offset)`` per pathway, in\n        delivery order (``row_sources`` and ``row_bits`` None for a dense row\n        index: synapses/row_index.py). The arrays must stay\n        alive and unmoved while the plan is used (the caller keeps them).\n    ")},
   {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_8delivery_DeliveryPlan},
   {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_8delivery_DeliveryPlan},
   {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_8delivery_DeliveryPlan},
@@ -22839,7 +23431,7 @@ static PyTypeObject __pyx_type_7distsim_4_ext_8delivery_DeliveryPlan = {
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
   Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
-  PyDoc_STR("The pathways of a run, as raw pointers into their arrays.\n\n    Parameters\n    ----------\n    pathways : list of tuples\n        ``(row_start, local_targets, delays, weights, first_source, ring,\n        column_offset)`` per pathway, in delivery order. The arrays must stay\n        alive and unmoved while the plan is used (the caller keeps them).\n    "), /*tp_doc*/
+  PyDoc_STR("The pathways of a run, as raw pointers into their arrays.\n\n    Parameters\n    ----------\n    pathways : list of tuples\n        ``(row_start, (row_sources, row_bits), n_sources, local_targets,\n        delays, weights, first_source, ring, column_offset)`` per pathway, in\n        delivery order (``row_sources`` and ``row_bits`` None for a dense row\n        index: synapses/row_index.py). The arrays must stay\n        alive and unmoved while the plan is used (the caller keeps them).\n    "), /*tp_doc*/
   __pyx_tp_traverse_7distsim_4_ext_8delivery_DeliveryPlan, /*tp_traverse*/
   __pyx_tp_clear_7distsim_4_ext_8delivery_DeliveryPlan, /*tp_clear*/
   0, /*tp_richcompare*/
@@ -24058,14 +24650,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 49, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 49, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan);
@@ -24075,8 +24667,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 49, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -25242,7 +25834,7 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
  * """
  * import numpy as np             # <<<<<<<<<<<<<<
  * cimport numpy as cnp
- * from libc.stdint cimport int64_t, int32_t, uint16_t
+ * from libc.stdint cimport int64_t, int32_t, uint16_t, uint64_t
 */
   __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 9, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
@@ -25250,44 +25842,44 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 9, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":16
- * from step_op cimport Deliverer, DELIVERER_CAPSULE
+  /* "ext/delivery.pyx":17
+ * from row_index cimport find_row
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * cdef extern from *:
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 16, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 17, __pyx_L1_error)
 
 
-  /* "ext/delivery.pyx":99
+  /* "ext/delivery.pyx":121
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
  *         """Add each spike's synaptic weights to ``ring[(step + delay) % n_slots,
  *         column_offset + target]`` of every pathway it reaches.
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 99, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 99, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 121, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":114
+  /* "ext/delivery.pyx":136
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
  * 
  *     def deliverer(self):             # <<<<<<<<<<<<<<
  *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
  *         valid while this plan lives)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliverer, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliverer, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliverer, __pyx_t_4) < (0)) __PYX_ERR(0, 114, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliverer, __pyx_t_4) < (0)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -25317,19 +25909,19 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":151
+  /* "ext/delivery.pyx":176
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 151, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 151, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/delivery.pyx":1
@@ -25506,41 +26098,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{21},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{22},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{9},{21},{15},{6},{9},{5},{5},{6},{7},{1},{2},{5},{5},{8},{7},{4},{1},{8},{4},{4},{2},{5},{3},{4},{8},{3},{8},{4},{10},{5},{4},{9},{11},{5},{4},{4},{6},{6},{6},{6},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{16},{38},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{21},{18},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{22},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{9},{21},{15},{6},{9},{5},{5},{6},{7},{1},{2},{5},{5},{8},{7},{4},{1},{8},{4},{4},{2},{5},{3},{4},{8},{3},{8},{4},{10},{5},{4},{9},{11},{5},{4},{4},{6},{6},{6},{6},{1}};
     const struct { const unsigned int length: 7; } bytes_length_index[] = {{1},{9},{75},{25},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1054 bytes) */
-static const char cstring[] = "x\332}T\315o\033E\024o\324R\232\022\241\244\200\200\333\004!\231\217d!R\213\370\250\212\254\324\221\"DqH\251\304i4\236y\273\236fvf3\037\266\027\t)G\037\367\270G\0379\346\330c\216=\346\350?\203?\2017\273\266\033\232\202\245\365\276\235\3679\277\337{\2170O\276\236\0203x\016\334?\372\314[\000\222Z\226\345\240\375\347\311\367\344\341\317\220\033[>\2230&&%\017\271\321^f\301\004G\230\026DH\033\375^?\226z\251p\336J\001\342\21211\366\177\365\377>[Y>\372q\237im<a\316\311L\023o\210\005&v\215V%\311\233\"GX\344\241\0361%\005\311\215\200\035\002\223\002}1T\207wb\336Nj\254\267LwvH\206\241\226\306n\310\n\300T\204M\244#O\214\007\342\207\010\314~\351\207F\023<\023\240\344\000,\363\200\331b}\030\325F#M\372\275\376\356\375o\3577\325Z\2100:\342\302\200+,\024\\\004m\020\244\362\030\335\227\005\270\204\034\246\2444\201h\300\272\360\026\005\332]u\360C\320\304\201\217\002\3514wf^\032M\321]\352\254\263\200I\216 z\0370\345 aBP\264\003n\224\212:\243]\302\006\\H\307\006\n@7\377\023\377U\274\306\010l\231\024\345$\343\322\265\032\241\r^0eAyB\251\005\0218PJDh2h\243w\361\302#\311\024j\271\324\322S\252C^\224\t\345\306B\222\243\237d\326\262\222\244L\252\366V2/\020\352\253f!g~x\315\302h \350+\221\010R \244\370\016\020\017\235\207\2429q\205<\001k\306\324yf=\021\0061\212}\000\2107kQ\3024HN\204\332\225\232\025\210\"\232f\340\335N$\216\225mS\216AfC$\047\017\316\223!C\374b\036\005:\363\303\320\000\021\313bJ\031\216<\223\366F\202y\226\274A\333\266L\014\333v\253K\272\307\373\207\207\217\027\000\367\025\323W\345d\205+oz\212\322\327\264H8\026\355\377C\277\340\355Mg`{J\311\302Iw\014\247\0014\2078\253\311\253\261\245\264_N\360y\214=K\237`\027\374\n)\245\213\276B\236\221\323\330y\257\004\004Nz\310\343\201\210>\370K\203\346\361\235-\253\304_\313_\224r&u\3636\"\250F\247Y\336\276czJ\261\333(\037\002?q!o\277\026Q\242\030\247\242\225\202.$?\301\010=\275\264\033\371\210|\214q\032\230Z\206]\266\3505PW\0070\211\037\010\352\252\024w\245\364k`S\352\261g\342\245\\lV\023p\\\001\007(\316\025r\214\300\000\263K\356\351 \244)""\356\202\330\265 \030\266\034\227&Y\271\271\001s\300\271B\221\".\270n8\014\030?\341&h\277 m\305\035N\250w2O\260`\277d\264\024\r$XJ\273\225\221S\\f\200\2304\013\010\25456U,s\270\314p\246\026+MJ\201\273\022&\221:\327\376\375\001\270\027\343R\214\313Pk\332L\222\213\200\340R\315u\321L\047\346(\260\272\002\207s\214\223R\230\302B\206U\201u\240RDj\261\031\232\206\2171\233(T\n\327\nqN]3\232\215\344\r>6p\217db\330P\340\000A3\324n\362\313\331\332\374\326\335\351\227\325\321\331\332\337\267o\274\365q}\273Ng\335\331\321\374\326\333g\343iZu\253\343\372f\2757\277\363\356\364y\275Vo\315\327\357\316\357lL{\325\007\025\253N\347\033\367\252\355\352\233\372\303\331\332lk\276\361^\265W\365\352\255\263.\206Z\337\234\376Yw\353\243Z\\~\362\340\362\301\301\205x\271\215\212\315\033\353\237\316\276\373\353\340|\373\034\203\2763\375\241J\321\352xvs\266\027\203}\021]\342\371\336|\353\336|\363#L\031c\277?\243\347\335\363\337_\260\027\376b\357\342\247\227\247\227\375\247\227O\177\373\007\336A\307w";
-    PyObject *data = __Pyx_DecompressString(cstring, 1054, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1087 bytes) */
+static const char cstring[] = "x\332}TKo\0337\020\216\2214\215S\243\260\323\026motQ@}\330\333\032H\212>\202\024\202c\003F\321\324\256\323\000=\021\0249\273b\314%\327|\310\332\002\005|\324Q\307=\352\330\243\2179\372\230\243\217\372\031\375\t\035r%E\215\323\nX-w83\034~\3377C\230\047_\017\211\351=\007\356\037}\346-\000\311-+J\320\376\363\354{\362\360g(\215\255\237I8#&\047\017\271\321^\026\301\004G\230\026DH\033\343^7K=\337p\336J\001b\311\231\030\373\277\373\377\266-<\037\375\270\313\2646\2360\347d\241\2117\304\002\023\333F\253\232\224\251\310\001\026y\240\007LIAJ#`\213\300\260\302XL\325\341\235xn\0477\326[\246;[\244\300Tsg\327g\025\340Q\204\r\245#O\214\007\342\373\010\314n\355\373F\023\264\tP\262\007\226y\300\323b}\230\325F\047M\016\367\016\267\357\177{?Uk!\302\350\210\013=\256\260Pp\021\264^\220\312cv_W\3402r\220\223\332\004\242\001\353\302[T\350\267\034\340\373\240\211\003\037\027\244\223\356\314\2744\232b\270\324Eg\006\223\034@\214\336g\312A\306HOzRaI\316\004\313\201a\301\332\001\261\346,\"\010C\322g\310L\372^\362\022\202bv\340F\251\230\321h\227\261\036\027\322\261\236\002\320\351\177\350\277\212\227\037\200\255\263\252\036\026\\\272vGh\203\247\344,(O(\265 \002\007J\211\010\251.m\3646\3024\220L\341.\227ZzJu(\253:\243\334X\310J\214\223\314ZV\223\234I\325b!\313\n\tZv\013%\363\375k\036F\003\301X\211\364\245\373\340;@4\266\027K6\274k\262x\250\332;W\362\004\320H\235g\326\023a\020\353\250\047@\336X\2136\036\214$G\312\\\255Y\205l\240k\001\336mE\001\260\272\025\367\031\310\242\217$\227\301y\304\025y\210\347(\320\205\357\207\004M,\224)e8\352\205\264w\024\314\263\354\r\273\255\364b\332V\365.\353\036\357\036\034<\236A~\250\230^^g\013\244y\322&\245\257\355\242p\260h\377\037\3733&\337d\003\273\247\224\254\234t\307p\032@s\210=\237\275j\177J\017\353!>\217Q\373\364\t\352\342W\310)\235\351\023\231G\226\243\202_-\0208\351\241\214\006\021c\360\227\007\315\343\273\230W\211\277\226\321\270*\231\324\351mDPiO\263\262}\307\343)E\375Q\336\007~\342B\331~\315\262\304e\354\256v\025t%\371\tf\330\323s\277\201\217\310\307\034""\247\201\251y\332\271h\257\201\2720\3000~ \250\213R\334R\351\327\300\246\324\243f\342\245\\\224\257\t\330\366\200-\025;\r9F`\200\3319\367\264\027\362\034gJ\3241\010\206\222\343\322d\2130\327c\0168W\270\244\210\013\216-\016=\306O\270\t\332\317H[p\207=\353\235,3,\330\317\031\255E\202\004Ki\247;r\212C\021\020\2234\310\300Zcs\305\n\207C\021\273l6\032\245\024ibD\352\\\373\367\007\340|\215\3035\016U\255i\352$\027\001\301\341\\\352*\365+\236Qau\025\266\353\031vJe*\013\005V\005\326\201\312\021\251\331\254H\202\2179S\026*\205k\027\261O]j\315\264\362\006\037\033\270G21m\250\260\201 \265\271\033\376r\2762\275uw\364\345\370\350|\345\357\3337\336\372\270\271\335\344\223\356\344hz\353\355\363\263Q>\356\216\217\233\233\315\316\364\316\273\243\347\315J\2631]\275;\275\2636\332\033\1770f\343\323\351\332\275\361\346\370\233\346\303\311\312dc\272\366\336xg\274\327l\234w1\325\352\372\350\317\246\333\0345\342\352\223\007W\017\366/\305\313M\334X\277\261\372\351\344\273\277\366/6/0\351;\243\037\3069z\035OnNvb\262/bH\264\357L7\356M\327?\302#c\356\367\047\364\242{\361\373\013\366\302_\356\\\376\364\362\364\352\360\351\325\323\337\376\001\353\301\341\316";
+    PyObject *data = __Pyx_DecompressString(cstring, 1087, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1410 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\303\001very.\177pyxgcis\024\003\377dno defa\377ult __re\377duce__ d\275u]\002non-\302@v\367ial\033\000cini\377t__numpy\377._core.m\3765\000iarray \357fail\320\003imp|\350 \033\tumath\021\016\257one 9\000i\263@ \331p\320 \273@ue\021\001st\373ep\r\002spike\377row_starOt do\322 \204ae\374`\341a\240#\213\000\232@\234\204\001syn\357apse\047\001get\273s,\325\000lay\246\204\003w\377eights m?ust ha\275 y\001\177lengthu\236\"\276\321aalloc\345@ >\314\003data.\013\020\255c\374\377\204\001\334\204\003s.ASCI\363ID\245`\335!Planj\000\t.\317&c\317b__\017\014\034\356@\335\000te_\013\022\261DE\n\376\305DerEllip\377sisSeque\327nce\250\206\001.\255\206\007__\367Pyx\001\000Dict\377_NextRef\263__\321d\345@__\246\204\002_y_\001\005\266 item\r\001yd0\001\027\000func\035\001\216\320!tat1\002\334C3\001m\367ain\003\002odulnM\002nam\002\003ewT\001\376\353`_checks\321uT\000\n\001\346\003_\025\001ty\371p\353`\037\001unpicmk?\000En \005vt\275\204\001\036\230\001qualO\005\233\204\005\304.\366\265\204\006ex\314\001set_p\203\005\330&\346\000\334.__t\261`\366\200 is\320\204\001outi\337neabc\324\205\001an\335d\237 ear\222e_b\337uffer\261\204\002ed\375a\360`cio.co\375r1\003sbasec\353cl?\000_\225 tra\377cebackco\347unt\372\205\004\263Fdis\277tsim._\225@.\302\226\206\005d\216\"\210\000\220\212\003\321@od\337eenum\374\207\002er""\377rorflags\277format\314\210\004i\177idindex\267A\375s\000\002izemem\\\221\211\001\211\211\001nn_\305\205\002s\230A\277ndimnp\300\206\002o\367bjp\233\000path\377wayspopr\373eg\223\000erselOfset\223\207\004\237\211\002sQ\000\236\213\206\002_ids\003\003\244\206\001s\374\226\206\002\005\002topstr\347uct\312@\362\000upd\367ate\320\206\002sxO\200\377\001\330\004\n\210+\220Q\377\200\001\360\006\000\005\031\230\377\006\230f\240A\240Q\330\377\004\007\200w\210f\220A\377\220S\230\003\2301\330\010\377\016\210j\230\001\230\021\330\377\t\n\330\010\014\210E\220\377\025\220a\220q\330\014\022\377\220!\2206\230\027\240\001\377\240\021\330\014\023\2201\220\337E\230\021\200AH\000\t\020\377\210}\230A\230Q\230d\377\320\"5\3205F\300d\373\310!\026\000\020\000\t$\240\2779\250F\260!\260R\000\013\357\210;\220f#\000S\240\003\353\2401I\001*/\001\330\010\013\377\2101\330\021\022\330\020\030\374p\000X\001\024\240_\260A\260\377Y\270a\270t\3001\300\377K\310q\320PT\320T\001U";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1410, 1834);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1461 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.a bi\367t p\220\000sour\377cea dens\337e row\350!ex\307 ha\256@\013\002\033\010dd}_\317 ecoll\373@\376a\000s.abcdi\177sableen\001\002\367xt/\371\001very\377.pyxgcis\356\024\003dnoc\000fau\377lt __red\377uce__ du\336\223\002non-\370@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\206#imp\236@\276\033\tumath\021\016o\027ne 9\000i\351@\361\002\361@\203ue\021\001\371\003\205\"\371\000\r\002t{ep\224#pike\216 \377_start d9o\232@\314aend\201\205\001\364 \361 \235\000\342@\344\204\001syna\367pse\047\001gets\335,\315 lay\356\204\003we\377ights mu\343st\325 \205@\213\001len\317gthu\260\"\231\204\001al\327loc\255` \336\003da\207ta.\013\020\365c\307\205\001\244\205\003s\177.ASCIID\355`^\357!Plan\000\t.\341&\215c\227\204\002__\017\014\266`\335\000t\303e_\013\022\303DE\n\327Der\377Ellipsis\377Sequence\372\360\206\001.\365\206\007__Pyx\376\001\000Dict_Ne\177xtRef__\231\204\0046\367@__\356\204\002__\001\005\266 /item\r\001d0\001\027\000\317func\035\001\320!ta\361t1\002\356C3\001main\336\003\002odulM\002na\315m\002\003ewT\001\375`_c?hecksuT\000\n\001:\346\003_\025\001typ\375`\037\001\277unpick?\000E\315n \005vt\317\204\001\230\001qu\303alO\005\255\204\005\304.\307\204\006ex\036\314\001set_\203\005\330&\346\000\316\334.__t\261`\200 is\376\342\204\001outinea_bcadd\247 d\237 \367ear\222e_bufwfer\303\204\002eda\360`\177cio.cor1\003\377sbaseccl\372?\000_""\225 trace\377backcoun\371t\214\206\004\263Fdists\257im._\225@.\250\206\005d\360\216\"\210\000\330\212\003\321@odee\367num\304\210\002erro\377rflagsfo\357rmat\224\211\004iid_index\267As\000\002?izemem\331\211\001\321\211\001\257nn_s\306\205\001s\230An\337dimnp\322\206\002ob\373jp\233\000pathw\377ayspopre\375g\223\000erself#se\260\000\247\207\002\347\211\002sQ\000A\002\357_ids\003\003ste\363ps\226\206\002\005\002tops\237truct\312@\362\000u\337pdate\342\206\002sx\377O\200\001\330\004\n\210+\377\220Q\200\001\360\006\000\005\377\031\230\006\230f\240A\240\377Q\330\004\007\200w\210f\377\220A\220S\230\003\2301\377\330\010\016\210j\230\001\230\377\021\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\377\014\022\220!\2206\230\027\377\240\001\240\021\330\014\023\220\1771\220E\230\021\200AH\000\377\t\020\210}\230A\230Q\377\230d\320\"5\3205F\357\300d\310!\026\000\020\000\t\377$\2409\250F\260!\260\276R\000\013\210;\220f#\000S\257\240\003\2401I\001*/\001\330\377\010\013\2101\330\021\022\330\363\020\030p\000X\001\024\240_\260\377A\260Y\270a\270t\300\3771\300K\310q\320PT\007\320TU";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1461, 1906);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1834 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone arrival per valueone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverDeliveryPlan.delivererEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdeliverdelivererdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortraniidindexitemsitemsizememviewmodenn_spikesnamendimnpnumpyobjpackpathwayspopregisterselfsetdefaultshapesizespike_idsspike_stepsstartstepstopstructunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201\220E\230\021\200A\360\006\000\t\020\210}\230A\230Q\230d\320\"5\3205F\300d""\310!\200A\360\020\000\t$\2409\250F\260!\2601\330\010\013\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\010\013\2101\330\021\022\330\020\030\230\001\230\027\240\001\240\024\240_\260A\260Y\270a\270t\3001\300K\310q\320PT\320TU";
+    #else /* compression: none (1906 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a bit per sourcea dense row index has a row per sourceadd_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone arrival per valueone source per rowone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverDeliveryPlan.delivererEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdeliverdelivererdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortraniidindexitemsitemsizememviewmodenn_spikesnamendimnpnumpyobjpackpathwayspopregisterselfsetdefaultshapesizespike_idsspike_stepsstartstepstopstructunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201""\220E\230\021\200A\360\006\000\t\020\210}\230A\230Q\230d\320\"5\3205F\300d\310!\200A\360\020\000\t$\2409\250F\260!\2601\330\010\013\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\010\013\2101\330\021\022\330\020\030\230\001\230\027\240\001\240\024\240_\260A\260Y\270a\270t\3001\300K\310q\320PT\320TU";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 119; i++) {
+    for (int i = 0; i < 122; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 33) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 36) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -25548,8 +26140,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 119; i < 124; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-119].length;
+    for (int i = 122; i < 127; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-122].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -25559,14 +26151,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 124; i++) {
+    for (Py_ssize_t i = 0; i < 127; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 119;
+      PyObject **table = stringtab + 122;
       for (Py_ssize_t i=0; i<5; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -25654,12 +26246,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 99};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 121};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_spike_ids, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_n_spikes};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliver, __pyx_mstate->__pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 114};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 136};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliverer, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_55Fd, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
@@ -25674,7 +26266,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 151};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 176};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
@@ -28988,6 +29580,278 @@ static int __Pyx_IternextUnpackEndCheck(PyObject *retval, Py_ssize_t expected) {
         return -1;
     }
     return __Pyx_IterFinish();
+}
+
+/* PyObjectCompare */
+#ifndef __Pyx_DEFINED_PyObject_CompareIntFloatBoolNe
+#define __Pyx_DEFINED_PyObject_CompareIntFloatBoolNe
+static int __Pyx_PyObject_CompareIntFloatBoolNe(PyObject *op1, PyObject *op2) {
+    double float_op2 = __Pyx_PyFloat_AS_DOUBLE(op2);
+    #if !CYTHON_ASSUME_SAFE_MACROS
+    if (unlikely(float_op2 == -1. && PyErr_Occurred())) return -1;
+    #endif
+    #if CYTHON_USE_PYLONG_INTERNALS
+    if (__Pyx_PyLong_IsCompact(op1)) {
+        Py_ssize_t iop1 = __Pyx_PyLong_CompactValue(op1);
+        if (((double)iop1) != float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+    }
+    if (unlikely(!__Pyx_isfinite(float_op2))) {
+        if (0.0 != float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else {
+        int sign1 = __Pyx_PyLong_Sign(op1);
+        if (float_op2 >= 0.) {
+            if (sign1 < 0) goto __pyx_return_true;
+            if (float_op2 < (double) (1L << PyLong_SHIFT)) goto __pyx_return_true;
+        } else {
+            if (sign1 > 0) goto __pyx_return_true;
+            if (float_op2 > -(double) (1L << PyLong_SHIFT)) goto __pyx_return_true;
+        }
+    }
+    #else
+    if (unlikely(!__Pyx_isfinite(float_op2))) {
+        if (0.0 != float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else {
+        int overflow1;
+        long iop1 = PyLong_AsLongAndOverflow(op1, &overflow1);
+        if (likely(!overflow1)) {
+            if ((long long) iop1 >= (1LL << 53)) {
+                overflow1 = 1;
+            } else if ((long long) iop1 <= - (1LL << 53)) {
+                overflow1 = -1;
+            } else {
+                if (((double) iop1) != float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+            }
+        }
+        if (overflow1 < 0) {
+            if (float_op2 > ((double) (1LL << 53))) goto __pyx_return_true;
+        } else {
+            if (float_op2 < - ((double) (1LL << 53))) goto __pyx_return_true;
+        }
+    }
+    #endif
+    return __Pyx_PyObject_RichCompareBool(op1, op2, Py_NE);
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
+}
+#endif
+#if CYTHON_USE_PYLONG_INTERNALS
+#ifndef __Pyx_DEFINED_PyObject_CompareIntIntBoolNe
+#define __Pyx_DEFINED_PyObject_CompareIntIntBoolNe
+static int __Pyx_PyObject_CompareIntIntBoolNe(PyObject *op1, PyObject *op2) {
+    Py_ssize_t cmp = __Pyx_PyLong_CompareSignAndSize(op1, op2);
+    if (cmp == 0) {
+        Py_ssize_t size = __Pyx_PyLong_DigitCount(op1);
+        if (size > 0) {
+            const digit* digits1 = __Pyx_PyLong_Digits(op1);
+            const digit* digits2 = __Pyx_PyLong_Digits(op2);
+            if (size == 1) {
+                cmp = (Py_ssize_t) digits1[0] - (Py_ssize_t) digits2[0];
+            } else if ((size == 2) && (8 * sizeof(Py_ssize_t) >= 2 * PyLong_SHIFT)) {
+                cmp = (Py_ssize_t) (((((size_t)digits1[1]) << PyLong_SHIFT) | (size_t)digits1[0])) - (Py_ssize_t) (((((size_t)digits2[1]) << PyLong_SHIFT) | (size_t)digits2[0]));
+            } else {
+                for (Py_ssize_t i=size-1; i >= 0 && !cmp; --i) {
+                    cmp = (Py_ssize_t) digits1[i] - (Py_ssize_t) digits2[i];
+                }
+            }
+        }
+        if (cmp == 0) return 0;
+        if (__Pyx_PyLong_IsNeg(op1)) cmp = -cmp;
+    }
+    return 1;
+}
+#endif
+#ifndef __Pyx_DEFINED_PyObject_CompareIntIntBoolNe
+#define __Pyx_DEFINED_PyObject_CompareIntIntBoolNe
+static CYTHON_INLINE PyObject* __Pyx_PyObject_CompareIntIntNe(PyObject *op1, PyObject *op2) {
+    int result = __Pyx_PyObject_CompareIntIntBoolNe(op1, op2);
+    if (unlikely(result == -1)) return NULL;
+    return __Pyx_NewRef(result ? Py_True : Py_False);
+}
+#endif
+#else
+#ifndef __Pyx_DEFINED_PyObject_CompareIntIntBoolNe
+#define __Pyx_DEFINED_PyObject_CompareIntIntBoolNe
+static int __Pyx_PyObject_CompareIntIntBoolNe(PyObject *op1, PyObject *op2) {
+    int overflow1, overflow2;
+    long long iop1 = PyLong_AsLongLongAndOverflow(op1, &overflow1);
+    long long iop2 = PyLong_AsLongLongAndOverflow(op2, &overflow2);
+    if (likely(!(overflow1 | overflow2))) {
+        if (iop1 != iop2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else if (overflow1 != overflow2) {
+        if (overflow1 != overflow2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else {
+        return __Pyx_PyObject_RichCompareBool(op1, op2, Py_NE);
+    }
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
+}
+#endif
+#endif
+static CYTHON_INLINE int __Pyx_PyObject_CompareBoolNe_int_object(PyObject *op1, PyObject *op2, int pyop) {
+    CYTHON_UNUSED_VAR(pyop);
+    if (unlikely(op1 == Py_None)) {
+        if (op2 == Py_None) goto __pyx_return_false; else goto __pyx_richcmp;
+    }
+    if (op1 == op2) goto __pyx_return_false;
+    if (likely(op1 != Py_None)) {
+        if (op1 == op2) goto __pyx_return_false;
+        if (likely(PyLong_CheckExact(op2))) {
+            return __Pyx_PyObject_CompareIntIntBoolNe(op1, op2);
+        }
+        if (PyFloat_CheckExact(op2)) {
+            return __Pyx_PyObject_CompareIntFloatBoolNe(op1, op2);
+        }
+        goto __pyx_richcmp;
+    }
+    if ((0)) goto __pyx_richcmp;
+    if ((0)) goto __pyx_return_true;
+    if ((0)) goto __pyx_return_false;
+__pyx_richcmp:
+    return __Pyx_PyObject_RichCompareBool(op1, op2, Py_NE);
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
+}
+
+/* PyObjectCompare */
+#ifndef __Pyx_DEFINED_PyObject_CompareIntFloatBoolLt
+#define __Pyx_DEFINED_PyObject_CompareIntFloatBoolLt
+static int __Pyx_PyObject_CompareIntFloatBoolLt(PyObject *op1, PyObject *op2) {
+    double float_op2 = __Pyx_PyFloat_AS_DOUBLE(op2);
+    #if !CYTHON_ASSUME_SAFE_MACROS
+    if (unlikely(float_op2 == -1. && PyErr_Occurred())) return -1;
+    #endif
+    #if CYTHON_USE_PYLONG_INTERNALS
+    if (__Pyx_PyLong_IsCompact(op1)) {
+        Py_ssize_t iop1 = __Pyx_PyLong_CompactValue(op1);
+        if (((double)iop1) < float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+    }
+    if (unlikely(!__Pyx_isfinite(float_op2))) {
+        if (0.0 < float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else {
+        int sign1 = __Pyx_PyLong_Sign(op1);
+        if (float_op2 >= 0.) {
+            if (sign1 < 0) goto __pyx_return_true;
+            if (float_op2 < (double) (1L << PyLong_SHIFT)) goto __pyx_return_false;
+        } else {
+            if (sign1 > 0) goto __pyx_return_false;
+            if (float_op2 > -(double) (1L << PyLong_SHIFT)) goto __pyx_return_true;
+        }
+    }
+    #else
+    if (unlikely(!__Pyx_isfinite(float_op2))) {
+        if (0.0 < float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else {
+        int overflow1;
+        long iop1 = PyLong_AsLongAndOverflow(op1, &overflow1);
+        if (likely(!overflow1)) {
+            if ((long long) iop1 >= (1LL << 53)) {
+                overflow1 = 1;
+            } else if ((long long) iop1 <= - (1LL << 53)) {
+                overflow1 = -1;
+            } else {
+                if (((double) iop1) < float_op2) goto __pyx_return_true; else goto __pyx_return_false;
+            }
+        }
+        if (overflow1 < 0) {
+            if (float_op2 > ((double) (1LL << 53))) goto __pyx_return_true;
+        } else {
+            if (float_op2 < - ((double) (1LL << 53))) goto __pyx_return_false;
+        }
+    }
+    #endif
+    return __Pyx_PyObject_RichCompareBool(op1, op2, Py_LT);
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
+}
+#endif
+#if CYTHON_USE_PYLONG_INTERNALS
+#ifndef __Pyx_DEFINED_PyObject_CompareIntIntBoolLt
+#define __Pyx_DEFINED_PyObject_CompareIntIntBoolLt
+static int __Pyx_PyObject_CompareIntIntBoolLt(PyObject *op1, PyObject *op2) {
+    Py_ssize_t cmp = __Pyx_PyLong_CompareSignAndSize(op1, op2);
+    if (cmp == 0) {
+        Py_ssize_t size = __Pyx_PyLong_DigitCount(op1);
+        if (size > 0) {
+            const digit* digits1 = __Pyx_PyLong_Digits(op1);
+            const digit* digits2 = __Pyx_PyLong_Digits(op2);
+            if (size == 1) {
+                cmp = (Py_ssize_t) digits1[0] - (Py_ssize_t) digits2[0];
+            } else if ((size == 2) && (8 * sizeof(Py_ssize_t) >= 2 * PyLong_SHIFT)) {
+                cmp = (Py_ssize_t) (((((size_t)digits1[1]) << PyLong_SHIFT) | (size_t)digits1[0])) - (Py_ssize_t) (((((size_t)digits2[1]) << PyLong_SHIFT) | (size_t)digits2[0]));
+            } else {
+                for (Py_ssize_t i=size-1; i >= 0 && !cmp; --i) {
+                    cmp = (Py_ssize_t) digits1[i] - (Py_ssize_t) digits2[i];
+                }
+            }
+        }
+        if (cmp == 0) return 0;
+        if (__Pyx_PyLong_IsNeg(op1)) cmp = -cmp;
+    }
+    return (cmp < 0);
+}
+#endif
+#ifndef __Pyx_DEFINED_PyObject_CompareIntIntBoolLt
+#define __Pyx_DEFINED_PyObject_CompareIntIntBoolLt
+static CYTHON_INLINE PyObject* __Pyx_PyObject_CompareIntIntLt(PyObject *op1, PyObject *op2) {
+    int result = __Pyx_PyObject_CompareIntIntBoolLt(op1, op2);
+    if (unlikely(result == -1)) return NULL;
+    return __Pyx_NewRef(result ? Py_True : Py_False);
+}
+#endif
+#else
+#ifndef __Pyx_DEFINED_PyObject_CompareIntIntBoolLt
+#define __Pyx_DEFINED_PyObject_CompareIntIntBoolLt
+static int __Pyx_PyObject_CompareIntIntBoolLt(PyObject *op1, PyObject *op2) {
+    int overflow1, overflow2;
+    long long iop1 = PyLong_AsLongLongAndOverflow(op1, &overflow1);
+    long long iop2 = PyLong_AsLongLongAndOverflow(op2, &overflow2);
+    if (likely(!(overflow1 | overflow2))) {
+        if (iop1 < iop2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else if (overflow1 != overflow2) {
+        if (overflow1 < overflow2) goto __pyx_return_true; else goto __pyx_return_false;
+    } else {
+        return __Pyx_PyObject_RichCompareBool(op1, op2, Py_LT);
+    }
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
+}
+#endif
+#endif
+static CYTHON_INLINE int __Pyx_PyObject_CompareBoolLt_int_object(PyObject *op1, PyObject *op2, int pyop) {
+    CYTHON_UNUSED_VAR(pyop);
+    if (unlikely(op1 == Py_None)) {
+        goto __pyx_richcmp;
+    }
+    if (op1 == op2) goto __pyx_return_false;
+    if (likely(op1 != Py_None)) {
+        if (op1 == op2) goto __pyx_return_false;
+        if (likely(PyLong_CheckExact(op2))) {
+            return __Pyx_PyObject_CompareIntIntBoolLt(op1, op2);
+        }
+        if (PyFloat_CheckExact(op2)) {
+            return __Pyx_PyObject_CompareIntFloatBoolLt(op1, op2);
+        }
+        goto __pyx_richcmp;
+    }
+    if ((0)) goto __pyx_richcmp;
+    if ((0)) goto __pyx_return_true;
+    if ((0)) goto __pyx_return_false;
+__pyx_richcmp:
+    return __Pyx_PyObject_RichCompareBool(op1, op2, Py_LT);
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
 }
 
 /* AllocateExtensionType */
@@ -32830,6 +33694,29 @@ __pyx_fail:
     return result;
 }
 
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_uint64_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
 /* CIntFromPyVerify */
 #define __PYX_VERIFY_RETURN_INT(target_type, func_type, func_value)\
     __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 0)
@@ -33384,6 +34271,133 @@ no_fail:
     return new_mvs;
 }
 
+/* PyObjectVectorcallKwds (used by PyObjectVectorcallMethodKwds) */
+#if CYTHON_VECTORCALL
+CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject *kwnames, Py_ssize_t i) {
+    PyObject *key = __Pyx_PyTuple_GET_ITEM(kwnames, i);
+#if !CYTHON_ASSUME_SAFE_MACROS
+    if (unlikely(!key)) return -1;
+#endif
+    if (unlikely(!PyUnicode_Check(key))) {
+        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+        return -1;
+    }
+    return 0;
+}
+#else
+CYTHON_UNUSED static PyObject *__Pyx_MakeKwargDict(PyObject **keys, PyObject **values, Py_ssize_t n) {
+    PyObject *out = PyDict_New();
+    if (unlikely(!out)) return NULL;
+    for (Py_ssize_t i=0; i<n; ++i) {
+        if (unlikely(PyDict_SetItem(out, keys[i], values[i]) < 0)) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject **kwnames, Py_ssize_t i) {
+    PyObject *key = kwnames[i];
+    if (unlikely(!PyUnicode_Check(key))) {
+        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* PyObjectVectorcallMethodKwds (used by CIntToPy) */
+#if !CYTHON_VECTORCALL
+static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    PyObject *result;
+    PyObject *obj = PyObject_GetAttr(args[0], name);
+    if (unlikely(!obj))
+        return NULL;
+    result = __Pyx_Object_VectorcallKwds(obj, args+1, nargsf-1, kwnames);
+    Py_DECREF(obj);
+    return result;
+}
+#endif
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(int64_t) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int64_t) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(int64_t) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int64_t),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
 /* CIntFromPy */
 static int64_t __Pyx_LargePyLong___Pyx_PyLong_As_int64_t(PyObject *x);
 static int64_t __Pyx_raise_neg_overflow___Pyx_PyLong_As_int64_t(void) {
@@ -33682,133 +34696,6 @@ static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *x) {
         return __Pyx_PyLong___Pyx_PyLong_As_int64_t(x);
     } else {
         return __Pyx_NonPyLong___Pyx_PyLong_As_int64_t(x);
-    }
-}
-
-/* PyObjectVectorcallKwds (used by PyObjectVectorcallMethodKwds) */
-#if CYTHON_VECTORCALL
-CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject *kwnames, Py_ssize_t i) {
-    PyObject *key = __Pyx_PyTuple_GET_ITEM(kwnames, i);
-#if !CYTHON_ASSUME_SAFE_MACROS
-    if (unlikely(!key)) return -1;
-#endif
-    if (unlikely(!PyUnicode_Check(key))) {
-        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-        return -1;
-    }
-    return 0;
-}
-#else
-CYTHON_UNUSED static PyObject *__Pyx_MakeKwargDict(PyObject **keys, PyObject **values, Py_ssize_t n) {
-    PyObject *out = PyDict_New();
-    if (unlikely(!out)) return NULL;
-    for (Py_ssize_t i=0; i<n; ++i) {
-        if (unlikely(PyDict_SetItem(out, keys[i], values[i]) < 0)) {
-            Py_DECREF(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject **kwnames, Py_ssize_t i) {
-    PyObject *key = kwnames[i];
-    if (unlikely(!PyUnicode_Check(key))) {
-        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-        return -1;
-    }
-    return 0;
-}
-#endif
-
-/* PyObjectVectorcallMethodKwds (used by CIntToPy) */
-#if !CYTHON_VECTORCALL
-static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-    PyObject *result;
-    PyObject *obj = PyObject_GetAttr(args[0], name);
-    if (unlikely(!obj))
-        return NULL;
-    result = __Pyx_Object_VectorcallKwds(obj, args+1, nargsf-1, kwnames);
-    Py_DECREF(obj);
-    return result;
-}
-#endif
-
-/* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    if (is_unsigned) {
-        if (sizeof(int64_t) < sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(int64_t) <= sizeof(unsigned long)) {
-            return PyLong_FromUnsignedLong((unsigned long) value);
-#if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(int64_t) <= sizeof(unsigned PY_LONG_LONG)) {
-            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
-#endif
-        }
-    } else {
-        if (sizeof(int64_t) <= sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(int64_t) <= sizeof(PY_LONG_LONG)) {
-            return PyLong_FromLongLong((PY_LONG_LONG) value);
-        }
-    }
-    {
-        unsigned char *bytes = (unsigned char *)&value;
-#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
-        if (is_unsigned) {
-            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
-        } else {
-            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
-        }
-#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(int64_t),
-                                     little, !is_unsigned);
-#else
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        PyObject *result = NULL, *kwds = NULL;
-        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
-        if (!py_bytes) goto limited_bad;
-        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
-        if (!from_bytes_str) goto limited_bad;
-        order_str = PyUnicode_FromString(little ? "little" : "big");
-        if (!order_str) goto limited_bad;
-        {
-            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
-            if (!is_unsigned) {
-                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
-                if (!signed_str) goto limited_bad;
-#if CYTHON_VECTORCALL
-                kwds = PyTuple_Pack(1, signed_str);
-#else
-                {
-                    PyObject *keys[] = {signed_str};
-                    PyObject *values[] = {Py_True};
-                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
-                }
-#endif
-                Py_DECREF(signed_str);
-                if (unlikely(!kwds)) goto limited_bad;
-            }
-            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
-        }
-        limited_bad:
-        Py_XDECREF(kwds);
-        Py_XDECREF(order_str);
-        Py_XDECREF(py_bytes);
-        Py_XDECREF(from_bytes_str);
-        return result;
-#endif
     }
 }
 

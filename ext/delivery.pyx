@@ -8,10 +8,11 @@ arrays alive; this loop only reads raw pointers.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, int32_t, uint16_t
+from libc.stdint cimport int64_t, int32_t, uint16_t, uint64_t
 from libc.stdlib cimport malloc, free
 from cpython.pycapsule cimport PyCapsule_New
 from step_op cimport Deliverer, DELIVERER_CAPSULE
+from row_index cimport find_row
 
 cnp.import_array()
 
@@ -25,7 +26,10 @@ cdef enum:
 
 
 cdef struct Pathway:
-    const int64_t* row_start      # CSR rows by source index (n_sources + 1)
+    const int64_t* row_start      # CSR rows (n_rows + 1)
+    const int64_t* row_sources    # source of each row; NULL: row r is source r
+    const uint64_t* has_row       # with row_sources: a bit per source
+    int64_t n_rows
     const int32_t* local_targets  # per synapse
     const uint16_t* delays        # per synapse, in steps (< n_slots)
     const double* weights         # per synapse
@@ -48,8 +52,10 @@ cdef class DeliveryPlan:
     Parameters
     ----------
     pathways : list of tuples
-        ``(row_start, local_targets, delays, weights, first_source, ring,
-        column_offset)`` per pathway, in delivery order. The arrays must stay
+        ``(row_start, (row_sources, row_bits), n_sources, local_targets,
+        delays, weights, first_source, ring, column_offset)`` per pathway, in
+        delivery order (``row_sources`` and ``row_bits`` None for a dense row
+        index: synapses/row_index.py). The arrays must stay
         alive and unmoved while the plan is used (the caller keeps them).
     """
     cdef Pathway* pathways
@@ -60,7 +66,8 @@ cdef class DeliveryPlan:
 
     def __cinit__(self, list pathways):
         cdef Py_ssize_t k
-        cdef const int64_t[::1] row_start
+        cdef const int64_t[::1] row_start, row_sources
+        cdef const uint64_t[::1] row_bits
         cdef const int32_t[::1] local_targets
         cdef const uint16_t[::1] delays
         cdef const double[::1] weights
@@ -71,19 +78,34 @@ cdef class DeliveryPlan:
         if self.pathways == NULL:
             raise MemoryError()
         for k in range(self.n_pathways):
-            row_start, local_targets, delays, weights, first_source, ring, column_offset = \
-                pathways[k]
+            (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
+             column_offset) = pathways[k]
             if local_targets.shape[0] != delays.shape[0] or \
                     local_targets.shape[0] != weights.shape[0]:
                 raise ValueError("targets, delays and weights must have one length")
             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
                 raise ValueError("row_start does not end at the number of synapses")
             self.pathways[k].row_start = &row_start[0]
+            self.pathways[k].n_rows = row_start.shape[0] - 1
+            if sources is None:
+                if self.pathways[k].n_rows != n_sources:
+                    raise ValueError("a dense row index has a row per source")
+                self.pathways[k].row_sources = NULL
+            else:
+                row_sources, row_bits = sources, bits
+                if row_sources.shape[0] != self.pathways[k].n_rows:
+                    raise ValueError("one source per row")
+                if row_bits.shape[0] * 64 < n_sources:
+                    raise ValueError("a bit per source")
+                self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
+                self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
+                if not row_sources.shape[0]:
+                    n_sources = 0  # no rows: no spike reaches a synapse here
             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
             self.pathways[k].first_source = first_source
-            self.pathways[k].n_sources = row_start.shape[0] - 1
+            self.pathways[k].n_sources = n_sources
             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
             self.pathways[k].n_slots = ring.shape[0]
             self.pathways[k].row_length = ring.shape[1]
@@ -121,7 +143,7 @@ cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* 
                    Py_ssize_t n_spikes) noexcept nogil:
     cdef Pathways* plan = <Pathways*>plan_pointer
     cdef Py_ssize_t k, p
-    cdef int64_t syn, source, base, row_end
+    cdef int64_t syn, source, row, base, row_end
     cdef Pathway* pw
     for p in range(plan.n_pathways):
         pw = &plan.pathways[p]
@@ -131,9 +153,12 @@ cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* 
             source = spike_ids[k] - pw.first_source
             if source < 0 or source >= pw.n_sources:
                 continue
+            row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+            if row < 0:
+                continue
             base = spike_steps[k] % pw.n_slots
-            row_end = pw.row_start[source + 1]
-            for syn in range(pw.row_start[source], row_end):
+            row_end = pw.row_start[row + 1]
+            for syn in range(pw.row_start[row], row_end):
                 if syn + PREFETCH_AHEAD < row_end:
                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
                 _entry(pw, base, syn)[0] += pw.weights[syn]

@@ -2120,7 +2120,7 @@ struct __pyx_t_7step_op_Exchange {
 };
 struct __pyx_t_7distsim_4_ext_11event_queue_Positions;
 
-/* "ext/event_queue.pyx":29
+/* "ext/event_queue.pyx":30
  * 
  * 
  * cdef struct Positions:             # <<<<<<<<<<<<<<
@@ -2133,7 +2133,7 @@ struct __pyx_t_7distsim_4_ext_11event_queue_Positions {
   Py_ssize_t capacity;
 };
 
-/* "ext/event_queue.pyx":52
+/* "ext/event_queue.pyx":53
  * 
  * 
  * cdef class EventQueue:             # <<<<<<<<<<<<<<
@@ -2145,7 +2145,10 @@ struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue {
   struct __pyx_t_7distsim_4_ext_11event_queue_Positions *slots;
   Py_ssize_t n_slots;
   Py_ssize_t n_rows;
+  Py_ssize_t n_sources;
   int64_t const *row_start;
+  int64_t const *row_sources;
+  uint64_t const *has_row;
   int64_t const *by_target;
   int64_t const *delays64;
   int64_t homogeneous_delay;
@@ -3538,6 +3541,9 @@ static int __Pyx_ValidateAndInit_memviewslice(
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *, int writable_flag);
 
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *, int writable_flag);
+
 /* MemviewDtypeToObject.proto */
 static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp);
 
@@ -3879,6 +3885,9 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 
 /* Module declarations from "libc.stdlib" */
 
+/* Module declarations from "row_index" */
+static CYTHON_INLINE int64_t __pyx_f_9row_index_find_row(int64_t const *, uint64_t const *, int64_t, int64_t); /*proto*/
+
 /* Module declarations from "step_op" */
 static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void); /*proto*/
 static CYTHON_INLINE char const *__pyx_f_7step_op_SPIKE_SLOT_CAPSULE(void); /*proto*/
@@ -3940,6 +3949,7 @@ static PyObject *__pyx_format_from_typeinfo(__Pyx_TypeInfo const *); /*proto*/
 /* #### Code section: typeinfo ### */
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t = { "int64_t", NULL, sizeof(int64_t), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint64_t__const__ = { "const uint64_t", NULL, sizeof(uint64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint64_t const ), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.event_queue"
 extern int __pyx_module_is_main_distsim___ext__event_queue;
@@ -4015,7 +4025,7 @@ static void __pyx_memoryviewslice___pyx_pf_15View_dot_MemoryView_16_memoryviewsl
 static PyObject *__pyx_pf___pyx_memoryviewslice___reduce_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUSED struct __pyx_memoryviewslice_obj *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
-static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes, int __pyx_v_store_order); /* proto */
+static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes, PyObject *__pyx_v_row_sources, PyObject *__pyx_v_row_bits, Py_ssize_t __pyx_v_n_sources, int __pyx_v_store_order); /* proto */
 static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self); /* proto */
@@ -4208,7 +4218,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[4];
     PyObject *__pyx_codeobj_tab[8];
-    PyObject *__pyx_string_tab[157];
+    PyObject *__pyx_string_tab[162];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4278,143 +4288,148 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_Invalid_mode_expected_c_or_fortr __pyx_string_tab[17]
 #define __pyx_kp_u_Invalid_shape_in_axis __pyx_string_tab[18]
 #define __pyx_kp_u_Note_that_Cython_is_deliberately __pyx_string_tab[19]
-#define __pyx_kp_u_a_synapse_has_two_events_in_one __pyx_string_tab[20]
-#define __pyx_kp_u_add_note __pyx_string_tab[21]
-#define __pyx_kp_u_collections_abc __pyx_string_tab[22]
-#define __pyx_kp_u_disable __pyx_string_tab[23]
-#define __pyx_kp_u_enable __pyx_string_tab[24]
-#define __pyx_kp_u_ext_event_queue_pyx __pyx_string_tab[25]
-#define __pyx_kp_u_gc __pyx_string_tab[26]
-#define __pyx_kp_u_isenabled __pyx_string_tab[27]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[28]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[29]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[30]
-#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[31]
-#define __pyx_kp_u_self_by_target_self_delays64_sel __pyx_string_tab[32]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[33]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[34]
-#define __pyx_n_u_ASCII __pyx_string_tab[35]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[36]
-#define __pyx_n_u_EventQueue __pyx_string_tab[37]
-#define __pyx_n_u_EventQueue___reduce_cython __pyx_string_tab[38]
-#define __pyx_n_u_EventQueue___setstate_cython __pyx_string_tab[39]
-#define __pyx_n_u_EventQueue_arrivals __pyx_string_tab[40]
-#define __pyx_n_u_EventQueue_event_sink __pyx_string_tab[41]
-#define __pyx_n_u_EventQueue_put __pyx_string_tab[42]
-#define __pyx_n_u_EventQueue_queue_spikes __pyx_string_tab[43]
-#define __pyx_n_u_EventQueue_step_op __pyx_string_tab[44]
-#define __pyx_n_u_EventQueue_take_all __pyx_string_tab[45]
-#define __pyx_n_u_Sequence __pyx_string_tab[46]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[47]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[48]
-#define __pyx_n_u_annotate __pyx_string_tab[49]
-#define __pyx_n_u_class __pyx_string_tab[50]
-#define __pyx_n_u_class_getitem __pyx_string_tab[51]
-#define __pyx_n_u_dict __pyx_string_tab[52]
-#define __pyx_n_u_func __pyx_string_tab[53]
-#define __pyx_n_u_getstate __pyx_string_tab[54]
-#define __pyx_n_u_import __pyx_string_tab[55]
-#define __pyx_n_u_main __pyx_string_tab[56]
-#define __pyx_n_u_module __pyx_string_tab[57]
-#define __pyx_n_u_name_2 __pyx_string_tab[58]
-#define __pyx_n_u_new __pyx_string_tab[59]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[60]
-#define __pyx_n_u_pyx_state __pyx_string_tab[61]
-#define __pyx_n_u_pyx_type __pyx_string_tab[62]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[63]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[64]
-#define __pyx_n_u_qualname __pyx_string_tab[65]
-#define __pyx_n_u_reduce __pyx_string_tab[66]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[67]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[68]
-#define __pyx_n_u_set_name __pyx_string_tab[69]
-#define __pyx_n_u_setstate __pyx_string_tab[70]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[71]
-#define __pyx_n_u_test __pyx_string_tab[72]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[73]
-#define __pyx_n_u_abc __pyx_string_tab[74]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[75]
-#define __pyx_n_u_array __pyx_string_tab[76]
-#define __pyx_n_u_arrival __pyx_string_tab[77]
-#define __pyx_n_u_arrivals __pyx_string_tab[78]
-#define __pyx_n_u_ascontiguousarray __pyx_string_tab[79]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[80]
-#define __pyx_n_u_base __pyx_string_tab[81]
-#define __pyx_n_u_by_target __pyx_string_tab[82]
-#define __pyx_n_u_c __pyx_string_tab[83]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[84]
-#define __pyx_n_u_count __pyx_string_tab[85]
-#define __pyx_n_u_delays __pyx_string_tab[86]
-#define __pyx_n_u_distsim__ext_event_queue __pyx_string_tab[87]
-#define __pyx_n_u_dtype __pyx_string_tab[88]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[89]
-#define __pyx_n_u_empty __pyx_string_tab[90]
-#define __pyx_n_u_encode __pyx_string_tab[91]
-#define __pyx_n_u_enumerate __pyx_string_tab[92]
-#define __pyx_n_u_error __pyx_string_tab[93]
-#define __pyx_n_u_event_sink __pyx_string_tab[94]
-#define __pyx_n_u_first_source __pyx_string_tab[95]
-#define __pyx_n_u_flags __pyx_string_tab[96]
-#define __pyx_n_u_format __pyx_string_tab[97]
-#define __pyx_n_u_fortran __pyx_string_tab[98]
-#define __pyx_n_u_homogeneous_delay __pyx_string_tab[99]
-#define __pyx_n_u_id __pyx_string_tab[100]
-#define __pyx_n_u_ids __pyx_string_tab[101]
-#define __pyx_n_u_index __pyx_string_tab[102]
-#define __pyx_n_u_int64 __pyx_string_tab[103]
-#define __pyx_n_u_items __pyx_string_tab[104]
-#define __pyx_n_u_itemsize __pyx_string_tab[105]
-#define __pyx_n_u_join __pyx_string_tab[106]
-#define __pyx_n_u_k __pyx_string_tab[107]
-#define __pyx_n_u_keep __pyx_string_tab[108]
-#define __pyx_n_u_memview __pyx_string_tab[109]
-#define __pyx_n_u_mode __pyx_string_tab[110]
-#define __pyx_n_u_n_slots __pyx_string_tab[111]
-#define __pyx_n_u_n_synapses __pyx_string_tab[112]
-#define __pyx_n_u_name __pyx_string_tab[113]
-#define __pyx_n_u_ndim __pyx_string_tab[114]
-#define __pyx_n_u_np __pyx_string_tab[115]
-#define __pyx_n_u_numpy __pyx_string_tab[116]
-#define __pyx_n_u_obj __pyx_string_tab[117]
-#define __pyx_n_u_pack __pyx_string_tab[118]
-#define __pyx_n_u_pending __pyx_string_tab[119]
-#define __pyx_n_u_pop __pyx_string_tab[120]
-#define __pyx_n_u_positions __pyx_string_tab[121]
-#define __pyx_n_u_put __pyx_string_tab[122]
-#define __pyx_n_u_queue_spikes __pyx_string_tab[123]
-#define __pyx_n_u_register __pyx_string_tab[124]
-#define __pyx_n_u_row_start __pyx_string_tab[125]
-#define __pyx_n_u_self __pyx_string_tab[126]
-#define __pyx_n_u_setdefault __pyx_string_tab[127]
-#define __pyx_n_u_shape __pyx_string_tab[128]
-#define __pyx_n_u_size __pyx_string_tab[129]
-#define __pyx_n_u_slot __pyx_string_tab[130]
-#define __pyx_n_u_start __pyx_string_tab[131]
-#define __pyx_n_u_step __pyx_string_tab[132]
-#define __pyx_n_u_step_op __pyx_string_tab[133]
-#define __pyx_n_u_steps __pyx_string_tab[134]
-#define __pyx_n_u_stop __pyx_string_tab[135]
-#define __pyx_n_u_store_order __pyx_string_tab[136]
-#define __pyx_n_u_struct __pyx_string_tab[137]
-#define __pyx_n_u_take_all __pyx_string_tab[138]
-#define __pyx_n_u_target_spikes __pyx_string_tab[139]
-#define __pyx_n_u_unpack __pyx_string_tab[140]
-#define __pyx_n_u_update __pyx_string_tab[141]
-#define __pyx_n_u_values __pyx_string_tab[142]
-#define __pyx_n_u_x __pyx_string_tab[143]
-#define __pyx_kp_b__6 __pyx_string_tab[144]
-#define __pyx_kp_b__7 __pyx_string_tab[145]
-#define __pyx_n_b_O __pyx_string_tab[146]
-#define __pyx_kp_b_T __pyx_string_tab[147]
-#define __pyx_kp_b__5 __pyx_string_tab[148]
-#define __pyx_kp_b__8 __pyx_string_tab[149]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[150]
-#define __pyx_kp_b_iso88591_A_3fAS_5_aq_AQ_3fAQ_q_1D_at3fAQ __pyx_string_tab[151]
-#define __pyx_kp_b_iso88591_A_AQd_a __pyx_string_tab[152]
-#define __pyx_kp_b_iso88591_A_AQd_4q __pyx_string_tab[153]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[154]
-#define __pyx_kp_b_iso88591_A_q_F_82T_y_aq_E_ay_aq_at3b_Yaq __pyx_string_tab[155]
-#define __pyx_kp_b_iso88591_q_E_at1_1D_b_Rs_D_t1_q_RuBfAZt4 __pyx_string_tab[156]
+#define __pyx_kp_u_a_bit_per_source __pyx_string_tab[20]
+#define __pyx_kp_u_a_synapse_has_two_events_in_one __pyx_string_tab[21]
+#define __pyx_kp_u_add_note __pyx_string_tab[22]
+#define __pyx_kp_u_collections_abc __pyx_string_tab[23]
+#define __pyx_kp_u_disable __pyx_string_tab[24]
+#define __pyx_kp_u_enable __pyx_string_tab[25]
+#define __pyx_kp_u_ext_event_queue_pyx __pyx_string_tab[26]
+#define __pyx_kp_u_gc __pyx_string_tab[27]
+#define __pyx_kp_u_isenabled __pyx_string_tab[28]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[29]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[30]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[31]
+#define __pyx_kp_u_one_source_per_row __pyx_string_tab[32]
+#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[33]
+#define __pyx_kp_u_self_by_target_self_delays64_sel __pyx_string_tab[34]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[35]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[36]
+#define __pyx_n_u_ASCII __pyx_string_tab[37]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[38]
+#define __pyx_n_u_EventQueue __pyx_string_tab[39]
+#define __pyx_n_u_EventQueue___reduce_cython __pyx_string_tab[40]
+#define __pyx_n_u_EventQueue___setstate_cython __pyx_string_tab[41]
+#define __pyx_n_u_EventQueue_arrivals __pyx_string_tab[42]
+#define __pyx_n_u_EventQueue_event_sink __pyx_string_tab[43]
+#define __pyx_n_u_EventQueue_put __pyx_string_tab[44]
+#define __pyx_n_u_EventQueue_queue_spikes __pyx_string_tab[45]
+#define __pyx_n_u_EventQueue_step_op __pyx_string_tab[46]
+#define __pyx_n_u_EventQueue_take_all __pyx_string_tab[47]
+#define __pyx_n_u_Sequence __pyx_string_tab[48]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[49]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[50]
+#define __pyx_n_u_annotate __pyx_string_tab[51]
+#define __pyx_n_u_class __pyx_string_tab[52]
+#define __pyx_n_u_class_getitem __pyx_string_tab[53]
+#define __pyx_n_u_dict __pyx_string_tab[54]
+#define __pyx_n_u_func __pyx_string_tab[55]
+#define __pyx_n_u_getstate __pyx_string_tab[56]
+#define __pyx_n_u_import __pyx_string_tab[57]
+#define __pyx_n_u_main __pyx_string_tab[58]
+#define __pyx_n_u_module __pyx_string_tab[59]
+#define __pyx_n_u_name_2 __pyx_string_tab[60]
+#define __pyx_n_u_new __pyx_string_tab[61]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[62]
+#define __pyx_n_u_pyx_state __pyx_string_tab[63]
+#define __pyx_n_u_pyx_type __pyx_string_tab[64]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[65]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[66]
+#define __pyx_n_u_qualname __pyx_string_tab[67]
+#define __pyx_n_u_reduce __pyx_string_tab[68]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[69]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[70]
+#define __pyx_n_u_set_name __pyx_string_tab[71]
+#define __pyx_n_u_setstate __pyx_string_tab[72]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[73]
+#define __pyx_n_u_test __pyx_string_tab[74]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[75]
+#define __pyx_n_u_abc __pyx_string_tab[76]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[77]
+#define __pyx_n_u_array __pyx_string_tab[78]
+#define __pyx_n_u_arrival __pyx_string_tab[79]
+#define __pyx_n_u_arrivals __pyx_string_tab[80]
+#define __pyx_n_u_ascontiguousarray __pyx_string_tab[81]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[82]
+#define __pyx_n_u_base __pyx_string_tab[83]
+#define __pyx_n_u_by_target __pyx_string_tab[84]
+#define __pyx_n_u_c __pyx_string_tab[85]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[86]
+#define __pyx_n_u_count __pyx_string_tab[87]
+#define __pyx_n_u_delays __pyx_string_tab[88]
+#define __pyx_n_u_distsim__ext_event_queue __pyx_string_tab[89]
+#define __pyx_n_u_dtype __pyx_string_tab[90]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[91]
+#define __pyx_n_u_empty __pyx_string_tab[92]
+#define __pyx_n_u_encode __pyx_string_tab[93]
+#define __pyx_n_u_enumerate __pyx_string_tab[94]
+#define __pyx_n_u_error __pyx_string_tab[95]
+#define __pyx_n_u_event_sink __pyx_string_tab[96]
+#define __pyx_n_u_first_source __pyx_string_tab[97]
+#define __pyx_n_u_flags __pyx_string_tab[98]
+#define __pyx_n_u_format __pyx_string_tab[99]
+#define __pyx_n_u_fortran __pyx_string_tab[100]
+#define __pyx_n_u_homogeneous_delay __pyx_string_tab[101]
+#define __pyx_n_u_id __pyx_string_tab[102]
+#define __pyx_n_u_ids __pyx_string_tab[103]
+#define __pyx_n_u_index __pyx_string_tab[104]
+#define __pyx_n_u_int64 __pyx_string_tab[105]
+#define __pyx_n_u_items __pyx_string_tab[106]
+#define __pyx_n_u_itemsize __pyx_string_tab[107]
+#define __pyx_n_u_join __pyx_string_tab[108]
+#define __pyx_n_u_k __pyx_string_tab[109]
+#define __pyx_n_u_keep __pyx_string_tab[110]
+#define __pyx_n_u_memview __pyx_string_tab[111]
+#define __pyx_n_u_mode __pyx_string_tab[112]
+#define __pyx_n_u_n_slots __pyx_string_tab[113]
+#define __pyx_n_u_n_sources __pyx_string_tab[114]
+#define __pyx_n_u_n_synapses __pyx_string_tab[115]
+#define __pyx_n_u_name __pyx_string_tab[116]
+#define __pyx_n_u_ndim __pyx_string_tab[117]
+#define __pyx_n_u_np __pyx_string_tab[118]
+#define __pyx_n_u_numpy __pyx_string_tab[119]
+#define __pyx_n_u_obj __pyx_string_tab[120]
+#define __pyx_n_u_pack __pyx_string_tab[121]
+#define __pyx_n_u_pending __pyx_string_tab[122]
+#define __pyx_n_u_pop __pyx_string_tab[123]
+#define __pyx_n_u_positions __pyx_string_tab[124]
+#define __pyx_n_u_put __pyx_string_tab[125]
+#define __pyx_n_u_queue_spikes __pyx_string_tab[126]
+#define __pyx_n_u_register __pyx_string_tab[127]
+#define __pyx_n_u_row_bits __pyx_string_tab[128]
+#define __pyx_n_u_row_sources __pyx_string_tab[129]
+#define __pyx_n_u_row_start __pyx_string_tab[130]
+#define __pyx_n_u_self __pyx_string_tab[131]
+#define __pyx_n_u_setdefault __pyx_string_tab[132]
+#define __pyx_n_u_shape __pyx_string_tab[133]
+#define __pyx_n_u_size __pyx_string_tab[134]
+#define __pyx_n_u_slot __pyx_string_tab[135]
+#define __pyx_n_u_start __pyx_string_tab[136]
+#define __pyx_n_u_step __pyx_string_tab[137]
+#define __pyx_n_u_step_op __pyx_string_tab[138]
+#define __pyx_n_u_steps __pyx_string_tab[139]
+#define __pyx_n_u_stop __pyx_string_tab[140]
+#define __pyx_n_u_store_order __pyx_string_tab[141]
+#define __pyx_n_u_struct __pyx_string_tab[142]
+#define __pyx_n_u_take_all __pyx_string_tab[143]
+#define __pyx_n_u_target_spikes __pyx_string_tab[144]
+#define __pyx_n_u_unpack __pyx_string_tab[145]
+#define __pyx_n_u_update __pyx_string_tab[146]
+#define __pyx_n_u_values __pyx_string_tab[147]
+#define __pyx_n_u_x __pyx_string_tab[148]
+#define __pyx_kp_b__6 __pyx_string_tab[149]
+#define __pyx_kp_b__7 __pyx_string_tab[150]
+#define __pyx_n_b_O __pyx_string_tab[151]
+#define __pyx_kp_b_T __pyx_string_tab[152]
+#define __pyx_kp_b__5 __pyx_string_tab[153]
+#define __pyx_kp_b__8 __pyx_string_tab[154]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[155]
+#define __pyx_kp_b_iso88591_A_3fAS_5_aq_AQ_3fAQ_q_1D_at3fAQ __pyx_string_tab[156]
+#define __pyx_kp_b_iso88591_A_AQd_a __pyx_string_tab[157]
+#define __pyx_kp_b_iso88591_A_AQd_4q __pyx_string_tab[158]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[159]
+#define __pyx_kp_b_iso88591_A_q_F_82T_y_aq_E_ay_aq_at3b_Yaq __pyx_string_tab[160]
+#define __pyx_kp_b_iso88591_q_E_at1_1D_b_Rs_D_t1_q_RuBfAZt4 __pyx_string_tab[161]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4464,7 +4479,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<8; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<157; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<162; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4520,7 +4535,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<8; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<157; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<162; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20976,6 +20991,191 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
+/* "row_index.pxd":8
+ * 
+ * 
+ * cdef inline int64_t find_row(const int64_t* row_sources, const uint64_t* has_row,             # <<<<<<<<<<<<<<
+ *                              int64_t n_rows, int64_t source) noexcept nogil:
+ *     """The row of ``source`` (0 <= source < the source group's size), or -1
+*/
+
+static CYTHON_INLINE int64_t __pyx_f_9row_index_find_row(int64_t const *__pyx_v_row_sources, uint64_t const *__pyx_v_has_row, int64_t __pyx_v_n_rows, int64_t __pyx_v_source) {
+  int64_t __pyx_v_low;
+  int64_t __pyx_v_high;
+  int64_t __pyx_v_middle;
+  int64_t __pyx_r;
+  int __pyx_t_1;
+
+  /* "row_index.pxd":12
+ *     """The row of ``source`` (0 <= source < the source group's size), or -1
+ *     where the rank has no synapses from it."""
+ *     cdef int64_t low = 0, high = n_rows, middle             # <<<<<<<<<<<<<<
+ *     if row_sources == NULL:
+ *         return source
+*/
+  __pyx_v_low = 0;
+  __pyx_v_high = __pyx_v_n_rows;
+
+  /* "row_index.pxd":13
+ *     where the rank has no synapses from it."""
+ *     cdef int64_t low = 0, high = n_rows, middle
+ *     if row_sources == NULL:             # <<<<<<<<<<<<<<
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+*/
+  __pyx_t_1 = (__pyx_v_row_sources == NULL);
+
+  if (__pyx_t_1) {
+
+
+    /* "row_index.pxd":14
+ *     cdef int64_t low = 0, high = n_rows, middle
+ *     if row_sources == NULL:
+ *         return source             # <<<<<<<<<<<<<<
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+ *         return -1
+*/
+    {
+
+      __pyx_r = __pyx_v_source;
+    }
+    goto __pyx_L0;
+
+    /* "row_index.pxd":13
+ *     where the rank has no synapses from it."""
+ *     cdef int64_t low = 0, high = n_rows, middle
+ *     if row_sources == NULL:             # <<<<<<<<<<<<<<
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+*/
+  }
+
+  /* "row_index.pxd":15
+ *     if row_sources == NULL:
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:             # <<<<<<<<<<<<<<
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source
+*/
+  __pyx_t_1 = (!((((__pyx_v_has_row[(__pyx_v_source >> 6)]) >> (__pyx_v_source & 63)) & 1) != 0));
+
+  if (__pyx_t_1) {
+
+
+    /* "row_index.pxd":16
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+ *         return -1             # <<<<<<<<<<<<<<
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2
+*/
+    {
+
+      __pyx_r = -1L;
+    }
+    goto __pyx_L0;
+
+    /* "row_index.pxd":15
+ *     if row_sources == NULL:
+ *         return source
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:             # <<<<<<<<<<<<<<
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source
+*/
+  }
+
+  /* "row_index.pxd":17
+ *     if not (has_row[source >> 6] >> (source & 63)) & 1:
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source             # <<<<<<<<<<<<<<
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:
+*/
+  while (1) {
+    __pyx_t_1 = (__pyx_v_low < __pyx_v_high);
+
+
+    if (!__pyx_t_1) break;
+
+    /* "row_index.pxd":18
+ *         return -1
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2             # <<<<<<<<<<<<<<
+ *         if row_sources[middle] < source:
+ *             low = middle + 1
+*/
+    __pyx_v_middle = (__pyx_v_low + ((__pyx_v_high - __pyx_v_low) / 2));
+
+    /* "row_index.pxd":19
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:             # <<<<<<<<<<<<<<
+ *             low = middle + 1
+ *         else:
+*/
+    __pyx_t_1 = ((__pyx_v_row_sources[__pyx_v_middle]) < __pyx_v_source);
+
+    if (__pyx_t_1) {
+
+
+      /* "row_index.pxd":20
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:
+ *             low = middle + 1             # <<<<<<<<<<<<<<
+ *         else:
+ *             high = middle
+*/
+      __pyx_v_low = (__pyx_v_middle + 1);
+
+      /* "row_index.pxd":19
+ *     while low < high:  # the first row whose source is >= source
+ *         middle = low + (high - low) // 2
+ *         if row_sources[middle] < source:             # <<<<<<<<<<<<<<
+ *             low = middle + 1
+ *         else:
+*/
+      goto __pyx_L7;
+    }
+
+    /* "row_index.pxd":22
+ *             low = middle + 1
+ *         else:
+ *             high = middle             # <<<<<<<<<<<<<<
+ *     return low
+*/
+    /*else*/ {
+      __pyx_v_high = __pyx_v_middle;
+    }
+    __pyx_L7:;
+  }
+
+  /* "row_index.pxd":23
+ *         else:
+ *             high = middle
+ *     return low             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = __pyx_v_low;
+  }
+  goto __pyx_L0;
+
+  /* "row_index.pxd":8
+ * 
+ * 
+ * cdef inline int64_t find_row(const int64_t* row_sources, const uint64_t* has_row,             # <<<<<<<<<<<<<<
+ *                              int64_t n_rows, int64_t source) noexcept nogil:
+ *     """The row of ``source`` (0 <= source < the source group's size), or -1
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+
+
+  return __pyx_r;
+}
+
 /* "step_op.pxd":50
  * 
  * # Capsule names: a capsule of another kind is refused.
@@ -21162,7 +21362,7 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":34
+/* "ext/event_queue.pyx":35
  * 
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -21181,7 +21381,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/event_queue.pyx":35
+  /* "ext/event_queue.pyx":36
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:
  *     cdef Py_ssize_t capacity = list_.capacity if list_.capacity else 16             # <<<<<<<<<<<<<<
@@ -21200,7 +21400,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/event_queue.pyx":37
+  /* "ext/event_queue.pyx":38
  *     cdef Py_ssize_t capacity = list_.capacity if list_.capacity else 16
  *     cdef int64_t* grown
  *     while list_.n + extra > capacity:             # <<<<<<<<<<<<<<
@@ -21213,7 +21413,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 
     if (!__pyx_t_2) break;
 
-    /* "ext/event_queue.pyx":38
+    /* "ext/event_queue.pyx":39
  *     cdef int64_t* grown
  *     while list_.n + extra > capacity:
  *         capacity *= 2             # <<<<<<<<<<<<<<
@@ -21223,7 +21423,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/event_queue.pyx":39
+  /* "ext/event_queue.pyx":40
  *     while list_.n + extra > capacity:
  *         capacity *= 2
  *     if capacity != list_.capacity:             # <<<<<<<<<<<<<<
@@ -21235,7 +21435,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":40
+    /* "ext/event_queue.pyx":41
  *         capacity *= 2
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -21244,7 +21444,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
     __pyx_v_grown = ((int64_t *)realloc(__pyx_v_list_->items, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/event_queue.pyx":41
+    /* "ext/event_queue.pyx":42
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21256,16 +21456,16 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/event_queue.pyx":42
+      /* "ext/event_queue.pyx":43
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         list_.items, list_.capacity = grown, capacity
  *     return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 42, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 43, __pyx_L1_error)
 
-      /* "ext/event_queue.pyx":41
+      /* "ext/event_queue.pyx":42
  *     if capacity != list_.capacity:
  *         grown = <int64_t*>realloc(list_.items, capacity * sizeof(int64_t))
  *         if grown == NULL:             # <<<<<<<<<<<<<<
@@ -21274,7 +21474,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
     }
 
-    /* "ext/event_queue.pyx":43
+    /* "ext/event_queue.pyx":44
  *         if grown == NULL:
  *             raise MemoryError()
  *         list_.items, list_.capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -21288,7 +21488,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
     __pyx_v_list_->items = __pyx_t_3;
     __pyx_v_list_->capacity = __pyx_t_1;
 
-    /* "ext/event_queue.pyx":39
+    /* "ext/event_queue.pyx":40
  *     while list_.n + extra > capacity:
  *         capacity *= 2
  *     if capacity != list_.capacity:             # <<<<<<<<<<<<<<
@@ -21297,7 +21497,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
 */
   }
 
-  /* "ext/event_queue.pyx":44
+  /* "ext/event_queue.pyx":45
  *             raise MemoryError()
  *         list_.items, list_.capacity = grown, capacity
  *     return 0             # <<<<<<<<<<<<<<
@@ -21310,7 +21510,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":34
+  /* "ext/event_queue.pyx":35
  * 
  * 
  * cdef int _reserve(Positions* list_, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -21329,7 +21529,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__reserve(struct __pyx_t_7distsim
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":47
+/* "ext/event_queue.pyx":48
  * 
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21342,7 +21542,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   int64_t __pyx_v_y;
   int __pyx_r;
 
-  /* "ext/event_queue.pyx":48
+  /* "ext/event_queue.pyx":49
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:
  *     cdef int64_t x = (<const int64_t*>a)[0], y = (<const int64_t*>b)[0]             # <<<<<<<<<<<<<<
@@ -21352,7 +21552,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   __pyx_v_x = (((int64_t const *)__pyx_v_a)[0]);
   __pyx_v_y = (((int64_t const *)__pyx_v_b)[0]);
 
-  /* "ext/event_queue.pyx":49
+  /* "ext/event_queue.pyx":50
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:
  *     cdef int64_t x = (<const int64_t*>a)[0], y = (<const int64_t*>b)[0]
  *     return (x > y) - (x < y)             # <<<<<<<<<<<<<<
@@ -21365,7 +21565,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":47
+  /* "ext/event_queue.pyx":48
  * 
  * 
  * cdef int _ascending(const void* a, const void* b) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21380,12 +21580,12 @@ static int __pyx_f_7distsim_4_ext_11event_queue__ascending(void const *__pyx_v_a
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":94
+/* "ext/event_queue.pyx":102
  *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None, bint store_order=True):
+ *                  target_spikes=None, row_sources=None, row_bits=None, Py_ssize_t n_sources=-1,
 */
 
 /* Python wrapper */
@@ -21411,12 +21611,15 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   Py_ssize_t __pyx_v_n_slots;
   int64_t __pyx_v_first_source;
   PyObject *__pyx_v_target_spikes = 0;
+  PyObject *__pyx_v_row_sources = 0;
+  PyObject *__pyx_v_row_bits = 0;
+  Py_ssize_t __pyx_v_n_sources;
   int __pyx_v_store_order;
   #if !CYTHON_VECTORCALL_TPNEW
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[9] = {0,0,0,0,0,0,0,0,0};
+  PyObject* values[12] = {0,0,0,0,0,0,0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -21432,111 +21635,154 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_by_target,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_homogeneous_delay,&__pyx_mstate_global->__pyx_n_u_n_synapses,&__pyx_mstate_global->__pyx_n_u_n_slots,&__pyx_mstate_global->__pyx_n_u_first_source,&__pyx_mstate_global->__pyx_n_u_target_spikes,&__pyx_mstate_global->__pyx_n_u_store_order,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_by_target,&__pyx_mstate_global->__pyx_n_u_delays,&__pyx_mstate_global->__pyx_n_u_homogeneous_delay,&__pyx_mstate_global->__pyx_n_u_n_synapses,&__pyx_mstate_global->__pyx_n_u_n_slots,&__pyx_mstate_global->__pyx_n_u_first_source,&__pyx_mstate_global->__pyx_n_u_target_spikes,&__pyx_mstate_global->__pyx_n_u_row_sources,&__pyx_mstate_global->__pyx_n_u_row_bits,&__pyx_mstate_global->__pyx_n_u_n_sources,&__pyx_mstate_global->__pyx_n_u_store_order,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 94, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 102, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case 12:
+        values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 102, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 11:
+        values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 102, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 10:
+        values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 102, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 94, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 102, __pyx_L3_error)
 
-      /* "ext/event_queue.pyx":96
+      /* "ext/event_queue.pyx":104
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None, bint store_order=True):             # <<<<<<<<<<<<<<
- *         cdef const int64_t[::1] grouped
- *         cdef Py_ssize_t k
+ *                  target_spikes=None, row_sources=None, row_bits=None, Py_ssize_t n_sources=-1,             # <<<<<<<<<<<<<<
+ *                  bint store_order=True):
+ *         cdef const int64_t[::1] grouped, sources
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
+      if (!values[8]) values[8] = __Pyx_NewRef(((PyObject *)Py_None));
+      if (!values[9]) values[9] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, i); __PYX_ERR(0, 94, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 12, i); __PYX_ERR(0, 102, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
+        case 12:
+        values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 102, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 11:
+        values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 102, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case 10:
+        values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 102, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 102, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 102, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 102, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 102, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 102, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 102, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 102, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 94, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 102, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
+      if (!values[8]) values[8] = __Pyx_NewRef(((PyObject *)Py_None));
+      if (!values[9]) values[9] = __Pyx_NewRef(((PyObject *)Py_None));
     }
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 94, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 102, __pyx_L3_error)
     __pyx_v_by_target = values[1];
     __pyx_v_delays = values[2];
-    __pyx_v_homogeneous_delay = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_homogeneous_delay == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 94, __pyx_L3_error)
-    __pyx_v_n_synapses = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_n_synapses == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
-    __pyx_v_n_slots = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_n_slots == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
-    __pyx_v_first_source = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_first_source == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 95, __pyx_L3_error)
+    __pyx_v_homogeneous_delay = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_homogeneous_delay == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 102, __pyx_L3_error)
+    __pyx_v_n_synapses = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_n_synapses == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 103, __pyx_L3_error)
+    __pyx_v_n_slots = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_n_slots == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 103, __pyx_L3_error)
+    __pyx_v_first_source = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_first_source == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 103, __pyx_L3_error)
     __pyx_v_target_spikes = values[7];
-    if (values[8]) {
-      __pyx_v_store_order = __Pyx_PyObject_IsTrue(values[8]); if (unlikely((__pyx_v_store_order == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_row_sources = values[8];
+    __pyx_v_row_bits = values[9];
+    if (values[10]) {
+      __pyx_v_n_sources = __Pyx_PyIndex_AsSsize_t(values[10]); if (unlikely((__pyx_v_n_sources == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 104, __pyx_L3_error)
     } else {
+      __pyx_v_n_sources = ((Py_ssize_t)-1L);
+    }
+    if (values[11]) {
+      __pyx_v_store_order = __Pyx_PyObject_IsTrue(values[11]); if (unlikely((__pyx_v_store_order == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 105, __pyx_L3_error)
+    } else {
+
+      /* "ext/event_queue.pyx":105
+ *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
+ *                  target_spikes=None, row_sources=None, row_bits=None, Py_ssize_t n_sources=-1,
+ *                  bint store_order=True):             # <<<<<<<<<<<<<<
+ *         cdef const int64_t[::1] grouped, sources
+ *         cdef const uint64_t[::1] bits
+*/
       __pyx_v_store_order = ((int)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 9, __pyx_nargs); __PYX_ERR(0, 94, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 7, 12, __pyx_nargs); __PYX_ERR(0, 102, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21548,14 +21794,14 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_v_self), __pyx_v_row_start, __pyx_v_by_target, __pyx_v_delays, __pyx_v_homogeneous_delay, __pyx_v_n_synapses, __pyx_v_n_slots, __pyx_v_first_source, __pyx_v_target_spikes, __pyx_v_store_order);
+  __pyx_r = __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_v_self), __pyx_v_row_start, __pyx_v_by_target, __pyx_v_delays, __pyx_v_homogeneous_delay, __pyx_v_n_synapses, __pyx_v_n_slots, __pyx_v_first_source, __pyx_v_target_spikes, __pyx_v_row_sources, __pyx_v_row_bits, __pyx_v_n_sources, __pyx_v_store_order);
 
-  /* "ext/event_queue.pyx":94
+  /* "ext/event_queue.pyx":102
  *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None, bint store_order=True):
+ *                  target_spikes=None, row_sources=None, row_bits=None, Py_ssize_t n_sources=-1,
 */
 
   /* function exit code */
@@ -21568,112 +21814,320 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 
 
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes, int __pyx_v_store_order) {
+static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *__pyx_v_self, __Pyx_memviewslice __pyx_v_row_start, PyObject *__pyx_v_by_target, PyObject *__pyx_v_delays, int64_t __pyx_v_homogeneous_delay, Py_ssize_t __pyx_v_n_synapses, Py_ssize_t __pyx_v_n_slots, int64_t __pyx_v_first_source, PyObject *__pyx_v_target_spikes, PyObject *__pyx_v_row_sources, PyObject *__pyx_v_row_bits, Py_ssize_t __pyx_v_n_sources, int __pyx_v_store_order) {
   __Pyx_memviewslice __pyx_v_grouped = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_sources = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_bits = { 0, 0, { 0 }, { 0 }, { 0 } };
   Py_ssize_t __pyx_v_k;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   Py_ssize_t __pyx_t_1;
-  int __pyx_t_2;
-  __Pyx_memviewslice __pyx_t_3 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int64_t const *__pyx_t_4;
-  PyObject *__pyx_t_5 = NULL;
-  PyObject *__pyx_t_6 = NULL;
-  PyObject *__pyx_t_7 = NULL;
+  void *__pyx_t_2;
+  void *__pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  int __pyx_t_5;
+  __Pyx_memviewslice __pyx_t_6 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_7 = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_t_8 = NULL;
   PyObject *__pyx_t_9 = NULL;
   size_t __pyx_t_10;
-  int64_t const *__pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  long __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
-  void *__pyx_t_16;
-  Py_ssize_t __pyx_t_17;
+  uint64_t const *__pyx_t_11;
+  int64_t const *__pyx_t_12;
+  PyObject *__pyx_t_13 = NULL;
+  PyObject *__pyx_t_14 = NULL;
+  PyObject *__pyx_t_15 = NULL;
+  int64_t const *__pyx_t_16;
+  long __pyx_t_17;
   Py_ssize_t __pyx_t_18;
-  PyObject *__pyx_t_19 = NULL;
+  Py_ssize_t __pyx_t_19;
+  Py_ssize_t __pyx_t_20;
+  Py_ssize_t __pyx_t_21;
+  PyObject *__pyx_t_22 = NULL;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/event_queue.pyx":99
- *         cdef const int64_t[::1] grouped
+  /* "ext/event_queue.pyx":109
+ *         cdef const uint64_t[::1] bits
  *         cdef Py_ssize_t k
  *         self.n_rows = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
  *         self.row_start = &row_start[0]
- *         self.by_target = NULL
+ *         self.row_sources, self.has_row = NULL, NULL
 */
   __pyx_v_self->n_rows = ((__pyx_v_row_start.shape[0]) - 1);
 
-  /* "ext/event_queue.pyx":100
+  /* "ext/event_queue.pyx":110
  *         cdef Py_ssize_t k
  *         self.n_rows = row_start.shape[0] - 1
  *         self.row_start = &row_start[0]             # <<<<<<<<<<<<<<
- *         self.by_target = NULL
- *         if by_target is not None:
+ *         self.row_sources, self.has_row = NULL, NULL
+ *         self.n_sources = self.n_rows
 */
   __pyx_t_1 = 0;
   __pyx_v_self->row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_1)) ))));
 
-  /* "ext/event_queue.pyx":101
+  /* "ext/event_queue.pyx":111
  *         self.n_rows = row_start.shape[0] - 1
  *         self.row_start = &row_start[0]
+ *         self.row_sources, self.has_row = NULL, NULL             # <<<<<<<<<<<<<<
+ *         self.n_sources = self.n_rows
+ *         if row_sources is not None:
+*/
+  __pyx_t_2 = NULL;
+
+  __pyx_t_3 = NULL;
+
+  __pyx_v_self->row_sources = __pyx_t_2;
+  __pyx_v_self->has_row = __pyx_t_3;
+
+  /* "ext/event_queue.pyx":112
+ *         self.row_start = &row_start[0]
+ *         self.row_sources, self.has_row = NULL, NULL
+ *         self.n_sources = self.n_rows             # <<<<<<<<<<<<<<
+ *         if row_sources is not None:
+ *             sources, bits = row_sources, row_bits
+*/
+  __pyx_t_4 = __pyx_v_self->n_rows;
+
+  __pyx_v_self->n_sources = __pyx_t_4;
+
+  /* "ext/event_queue.pyx":113
+ *         self.row_sources, self.has_row = NULL, NULL
+ *         self.n_sources = self.n_rows
+ *         if row_sources is not None:             # <<<<<<<<<<<<<<
+ *             sources, bits = row_sources, row_bits
+ *             if sources.shape[0] != self.n_rows:
+*/
+  __pyx_t_5 = (__pyx_v_row_sources != Py_None);
+  if (__pyx_t_5) {
+
+
+    /* "ext/event_queue.pyx":114
+ *         self.n_sources = self.n_rows
+ *         if row_sources is not None:
+ *             sources, bits = row_sources, row_bits             # <<<<<<<<<<<<<<
+ *             if sources.shape[0] != self.n_rows:
+ *                 raise ValueError("one source per row")
+*/
+    __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_row_sources, 0); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 114, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(__pyx_v_row_bits, 0); if (unlikely(!__pyx_t_7.memview)) __PYX_ERR(0, 114, __pyx_L1_error)
+    __pyx_v_sources = __pyx_t_6;
+    __pyx_t_6.memview = NULL;
+    __pyx_t_6.data = NULL;
+    __pyx_v_bits = __pyx_t_7;
+    __pyx_t_7.memview = NULL;
+    __pyx_t_7.data = NULL;
+
+    /* "ext/event_queue.pyx":115
+ *         if row_sources is not None:
+ *             sources, bits = row_sources, row_bits
+ *             if sources.shape[0] != self.n_rows:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("one source per row")
+ *             if bits.shape[0] * 64 < n_sources:
+*/
+    __pyx_t_5 = ((__pyx_v_sources.shape[0]) != __pyx_v_self->n_rows);
+
+    if (unlikely(__pyx_t_5)) {
+
+
+      /* "ext/event_queue.pyx":116
+ *             sources, bits = row_sources, row_bits
+ *             if sources.shape[0] != self.n_rows:
+ *                 raise ValueError("one source per row")             # <<<<<<<<<<<<<<
+ *             if bits.shape[0] * 64 < n_sources:
+ *                 raise ValueError("a bit per source")
+*/
+      __pyx_t_9 = NULL;
+      __pyx_t_10 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_9, __pyx_mstate_global->__pyx_kp_u_one_source_per_row};
+        __pyx_t_8 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_10, (2-__pyx_t_10) | (__pyx_t_10*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
+        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 116, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_8);
+      }
+      __Pyx_Raise(__pyx_t_8, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+      __PYX_ERR(0, 116, __pyx_L1_error)
+
+      /* "ext/event_queue.pyx":115
+ *         if row_sources is not None:
+ *             sources, bits = row_sources, row_bits
+ *             if sources.shape[0] != self.n_rows:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("one source per row")
+ *             if bits.shape[0] * 64 < n_sources:
+*/
+    }
+
+    /* "ext/event_queue.pyx":117
+ *             if sources.shape[0] != self.n_rows:
+ *                 raise ValueError("one source per row")
+ *             if bits.shape[0] * 64 < n_sources:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("a bit per source")
+ *             self.has_row = &bits[0] if bits.shape[0] else NULL
+*/
+    __pyx_t_5 = (((__pyx_v_bits.shape[0]) * 64) < __pyx_v_n_sources);
+
+    if (unlikely(__pyx_t_5)) {
+
+
+      /* "ext/event_queue.pyx":118
+ *                 raise ValueError("one source per row")
+ *             if bits.shape[0] * 64 < n_sources:
+ *                 raise ValueError("a bit per source")             # <<<<<<<<<<<<<<
+ *             self.has_row = &bits[0] if bits.shape[0] else NULL
+ *             # (no rows: no id is in range, so no lookup reads row_sources)
+*/
+      __pyx_t_9 = NULL;
+      __pyx_t_10 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_9, __pyx_mstate_global->__pyx_kp_u_a_bit_per_source};
+        __pyx_t_8 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_10, (2-__pyx_t_10) | (__pyx_t_10*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
+        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 118, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_8);
+      }
+      __Pyx_Raise(__pyx_t_8, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+      __PYX_ERR(0, 118, __pyx_L1_error)
+
+      /* "ext/event_queue.pyx":117
+ *             if sources.shape[0] != self.n_rows:
+ *                 raise ValueError("one source per row")
+ *             if bits.shape[0] * 64 < n_sources:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("a bit per source")
+ *             self.has_row = &bits[0] if bits.shape[0] else NULL
+*/
+    }
+
+    /* "ext/event_queue.pyx":119
+ *             if bits.shape[0] * 64 < n_sources:
+ *                 raise ValueError("a bit per source")
+ *             self.has_row = &bits[0] if bits.shape[0] else NULL             # <<<<<<<<<<<<<<
+ *             # (no rows: no id is in range, so no lookup reads row_sources)
+ *             self.n_sources = n_sources if self.n_rows else 0
+*/
+    __pyx_t_5 = ((__pyx_v_bits.shape[0]) != 0);
+
+    if (__pyx_t_5) {
+      __pyx_t_1 = 0;
+
+      __pyx_t_11 = (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_bits.data) + __pyx_t_1)) ))));
+    } else {
+
+      __pyx_t_11 = NULL;
+    }
+
+    __pyx_v_self->has_row = __pyx_t_11;
+
+    /* "ext/event_queue.pyx":121
+ *             self.has_row = &bits[0] if bits.shape[0] else NULL
+ *             # (no rows: no id is in range, so no lookup reads row_sources)
+ *             self.n_sources = n_sources if self.n_rows else 0             # <<<<<<<<<<<<<<
+ *             self.row_sources = &sources[0] if self.n_rows else NULL
+ *         self.by_target = NULL
+*/
+    __pyx_t_5 = (__pyx_v_self->n_rows != 0);
+
+    if (__pyx_t_5) {
+
+      __pyx_t_4 = __pyx_v_n_sources;
+    } else {
+
+      __pyx_t_4 = 0;
+    }
+
+    __pyx_v_self->n_sources = __pyx_t_4;
+
+    /* "ext/event_queue.pyx":122
+ *             # (no rows: no id is in range, so no lookup reads row_sources)
+ *             self.n_sources = n_sources if self.n_rows else 0
+ *             self.row_sources = &sources[0] if self.n_rows else NULL             # <<<<<<<<<<<<<<
+ *         self.by_target = NULL
+ *         if by_target is not None:
+*/
+    __pyx_t_5 = (__pyx_v_self->n_rows != 0);
+
+    if (__pyx_t_5) {
+      __pyx_t_1 = 0;
+
+      __pyx_t_12 = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_1)) ))));
+    } else {
+
+      __pyx_t_12 = NULL;
+    }
+
+    __pyx_v_self->row_sources = __pyx_t_12;
+
+    /* "ext/event_queue.pyx":113
+ *         self.row_sources, self.has_row = NULL, NULL
+ *         self.n_sources = self.n_rows
+ *         if row_sources is not None:             # <<<<<<<<<<<<<<
+ *             sources, bits = row_sources, row_bits
+ *             if sources.shape[0] != self.n_rows:
+*/
+  }
+
+  /* "ext/event_queue.pyx":123
+ *             self.n_sources = n_sources if self.n_rows else 0
+ *             self.row_sources = &sources[0] if self.n_rows else NULL
  *         self.by_target = NULL             # <<<<<<<<<<<<<<
  *         if by_target is not None:
  *             grouped = by_target
 */
   __pyx_v_self->by_target = NULL;
 
-  /* "ext/event_queue.pyx":102
- *         self.row_start = &row_start[0]
+  /* "ext/event_queue.pyx":124
+ *             self.row_sources = &sources[0] if self.n_rows else NULL
  *         self.by_target = NULL
  *         if by_target is not None:             # <<<<<<<<<<<<<<
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
 */
-  __pyx_t_2 = (__pyx_v_by_target != Py_None);
-  if (__pyx_t_2) {
+  __pyx_t_5 = (__pyx_v_by_target != Py_None);
+  if (__pyx_t_5) {
 
 
-    /* "ext/event_queue.pyx":103
+    /* "ext/event_queue.pyx":125
  *         self.by_target = NULL
  *         if by_target is not None:
  *             grouped = by_target             # <<<<<<<<<<<<<<
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
 */
-    __pyx_t_3 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_by_target, 0); if (unlikely(!__pyx_t_3.memview)) __PYX_ERR(0, 103, __pyx_L1_error)
-    __pyx_v_grouped = __pyx_t_3;
-    __pyx_t_3.memview = NULL;
-    __pyx_t_3.data = NULL;
+    __pyx_t_6 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_by_target, 0); if (unlikely(!__pyx_t_6.memview)) __PYX_ERR(0, 125, __pyx_L1_error)
+    __pyx_v_grouped = __pyx_t_6;
+    __pyx_t_6.memview = NULL;
+    __pyx_t_6.data = NULL;
 
-    /* "ext/event_queue.pyx":104
+    /* "ext/event_queue.pyx":126
  *         if by_target is not None:
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL             # <<<<<<<<<<<<<<
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
 */
-    __pyx_t_2 = ((__pyx_v_grouped.shape[0]) != 0);
+    __pyx_t_5 = ((__pyx_v_grouped.shape[0]) != 0);
 
-    if (__pyx_t_2) {
+    if (__pyx_t_5) {
       __pyx_t_1 = 0;
 
-      __pyx_t_4 = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_grouped.data) + __pyx_t_1)) ))));
+      __pyx_t_12 = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_grouped.data) + __pyx_t_1)) ))));
     } else {
 
-      __pyx_t_4 = NULL;
+      __pyx_t_12 = NULL;
     }
 
-    __pyx_v_self->by_target = __pyx_t_4;
+    __pyx_v_self->by_target = __pyx_t_12;
 
-    /* "ext/event_queue.pyx":102
- *         self.row_start = &row_start[0]
+    /* "ext/event_queue.pyx":124
+ *             self.row_sources = &sources[0] if self.n_rows else NULL
  *         self.by_target = NULL
  *         if by_target is not None:             # <<<<<<<<<<<<<<
  *             grouped = by_target
@@ -21681,97 +22135,97 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":105
+  /* "ext/event_queue.pyx":127
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)             # <<<<<<<<<<<<<<
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL
 */
-  __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 105, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 105, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_9);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_9 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_13, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_13);
+  __pyx_t_14 = __Pyx_PyObject_GetAttrStr(__pyx_t_13, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_14);
+  __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_13, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_13);
+  __pyx_t_15 = __Pyx_PyObject_GetAttrStr(__pyx_t_13, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_15);
+  __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
   #if CYTHON_VECTORCALL
   #endif
   __pyx_t_10 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_8))) {
-    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_8);
-    assert(__pyx_t_6);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_8);
-    __Pyx_INCREF(__pyx_t_6);
+  if (unlikely(PyMethod_Check(__pyx_t_14))) {
+    __pyx_t_9 = PyMethod_GET_SELF(__pyx_t_14);
+    assert(__pyx_t_9);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_14);
+    __Pyx_INCREF(__pyx_t_9);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_8, __pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_14, __pyx__function);
     __pyx_t_10 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_v_delays, __pyx_t_9};
+    PyObject *__pyx_callargs[3] = {__pyx_t_9, __pyx_v_delays, __pyx_t_15};
     #if CYTHON_VECTORCALL
-    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_7);
+    __pyx_t_13 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 127, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_13);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 105, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_7);
+      __pyx_t_13 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 127, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_13);
     }
     #endif
-    __pyx_t_5 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_10, (2-__pyx_t_10) | (__pyx_t_10*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
-    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __pyx_t_8 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_14, __pyx_callargs+__pyx_t_10, (2-__pyx_t_10) | (__pyx_t_10*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_13);
+    __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
     #if CYTHON_VECTORCALL
     #endif
-    __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 105, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_5);
+    __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
+    __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
+    __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
+    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 127, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_8);
   }
-  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 105, __pyx_L1_error)
-  __Pyx_GIVEREF(__pyx_t_5);
+  if (!(likely(((__pyx_t_8) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_8, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 127, __pyx_L1_error)
+  __Pyx_GIVEREF(__pyx_t_8);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->delays);
-  __Pyx_DECREF_SET(__pyx_v_self->delays, ((PyArrayObject *)__pyx_t_5));
-  __pyx_t_5 = 0;
+  __Pyx_DECREF_SET(__pyx_v_self->delays, ((PyArrayObject *)__pyx_t_8));
+  __pyx_t_8 = 0;
 
-  /* "ext/event_queue.pyx":107
+  /* "ext/event_queue.pyx":129
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL             # <<<<<<<<<<<<<<
  *         self.homogeneous_delay = homogeneous_delay
  *         self.store_order = store_order
 */
-  __pyx_t_5 = ((PyObject *)__pyx_v_self->delays);
-  __Pyx_INCREF(__pyx_t_5);
-  __pyx_t_2 = ((__pyx_f_5numpy_7ndarray_5shape___get__(((PyArrayObject *)__pyx_t_5))[0]) != 0);
+  __pyx_t_8 = ((PyObject *)__pyx_v_self->delays);
+  __Pyx_INCREF(__pyx_t_8);
+  __pyx_t_5 = ((__pyx_f_5numpy_7ndarray_5shape___get__(((PyArrayObject *)__pyx_t_8))[0]) != 0);
 
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (__pyx_t_2) {
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+  if (__pyx_t_5) {
 
-    /* "ext/event_queue.pyx":106
+    /* "ext/event_queue.pyx":128
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \             # <<<<<<<<<<<<<<
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay
 */
-    __pyx_t_5 = ((PyObject *)__pyx_v_self->delays);
-    __Pyx_INCREF(__pyx_t_5);
+    __pyx_t_8 = ((PyObject *)__pyx_v_self->delays);
+    __Pyx_INCREF(__pyx_t_8);
 
-    __pyx_t_11 = ((int64_t const *)PyArray_DATA(((PyArrayObject *)__pyx_t_5)));
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __pyx_t_16 = ((int64_t const *)PyArray_DATA(((PyArrayObject *)__pyx_t_8)));
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
   } else {
 
-    /* "ext/event_queue.pyx":107
+    /* "ext/event_queue.pyx":129
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21779,20 +22233,20 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
  *         self.store_order = store_order
 */
 
-    __pyx_t_11 = NULL;
+    __pyx_t_16 = NULL;
   }
 
 
-  /* "ext/event_queue.pyx":106
+  /* "ext/event_queue.pyx":128
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \             # <<<<<<<<<<<<<<
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay
 */
-  __pyx_v_self->delays64 = __pyx_t_11;
+  __pyx_v_self->delays64 = __pyx_t_16;
 
-  /* "ext/event_queue.pyx":108
+  /* "ext/event_queue.pyx":130
  *         self.delays64 = <const int64_t*>cnp.PyArray_DATA(self.delays) \
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay             # <<<<<<<<<<<<<<
@@ -21801,7 +22255,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->homogeneous_delay = __pyx_v_homogeneous_delay;
 
-  /* "ext/event_queue.pyx":109
+  /* "ext/event_queue.pyx":131
  *             if self.delays.shape[0] else NULL
  *         self.homogeneous_delay = homogeneous_delay
  *         self.store_order = store_order             # <<<<<<<<<<<<<<
@@ -21810,7 +22264,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->store_order = __pyx_v_store_order;
 
-  /* "ext/event_queue.pyx":110
+  /* "ext/event_queue.pyx":132
  *         self.homogeneous_delay = homogeneous_delay
  *         self.store_order = store_order
  *         self.first_source = first_source             # <<<<<<<<<<<<<<
@@ -21819,7 +22273,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->first_source = __pyx_v_first_source;
 
-  /* "ext/event_queue.pyx":111
+  /* "ext/event_queue.pyx":133
  *         self.store_order = store_order
  *         self.first_source = first_source
  *         self.n_slots = max(1, n_slots)             # <<<<<<<<<<<<<<
@@ -21827,23 +22281,23 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
  *         if self.slots == NULL:
 */
 
-  __pyx_t_12 = __pyx_v_n_slots;
+  __pyx_t_4 = __pyx_v_n_slots;
 
-  __pyx_t_13 = 1;
-  __pyx_t_2 = (__pyx_t_12 > __pyx_t_13);
+  __pyx_t_17 = 1;
+  __pyx_t_5 = (__pyx_t_4 > __pyx_t_17);
 
-  if (__pyx_t_2) {
+  if (__pyx_t_5) {
 
-    __pyx_t_14 = __pyx_t_12;
+    __pyx_t_18 = __pyx_t_4;
   } else {
 
-    __pyx_t_14 = __pyx_t_13;
+    __pyx_t_18 = __pyx_t_17;
   }
 
-  __pyx_v_self->n_slots = __pyx_t_14;
+  __pyx_v_self->n_slots = __pyx_t_18;
 
 
-  /* "ext/event_queue.pyx":112
+  /* "ext/event_queue.pyx":134
  *         self.first_source = first_source
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))             # <<<<<<<<<<<<<<
@@ -21852,28 +22306,28 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->slots = ((struct __pyx_t_7distsim_4_ext_11event_queue_Positions *)malloc((__pyx_v_self->n_slots * (sizeof(struct __pyx_t_7distsim_4_ext_11event_queue_Positions)))));
 
-  /* "ext/event_queue.pyx":113
+  /* "ext/event_queue.pyx":135
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:             # <<<<<<<<<<<<<<
  *             raise MemoryError()
  *         for k in range(self.n_slots):
 */
-  __pyx_t_2 = (__pyx_v_self->slots == NULL);
+  __pyx_t_5 = (__pyx_v_self->slots == NULL);
 
-  if (unlikely(__pyx_t_2)) {
+  if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/event_queue.pyx":114
+    /* "ext/event_queue.pyx":136
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 114, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 136, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":113
+    /* "ext/event_queue.pyx":135
  *         self.n_slots = max(1, n_slots)
  *         self.slots = <Positions*>malloc(self.n_slots * sizeof(Positions))
  *         if self.slots == NULL:             # <<<<<<<<<<<<<<
@@ -21882,7 +22336,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   }
 
-  /* "ext/event_queue.pyx":115
+  /* "ext/event_queue.pyx":137
  *         if self.slots == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -21890,124 +22344,124 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
 */
 
-  __pyx_t_14 = __pyx_v_self->n_slots;
-  __pyx_t_12 = __pyx_t_14;
+  __pyx_t_18 = __pyx_v_self->n_slots;
+  __pyx_t_4 = __pyx_t_18;
 
-  for (__pyx_t_15 = 0; __pyx_t_15 < __pyx_t_12; __pyx_t_15+=1) {
-    __pyx_v_k = __pyx_t_15;
+  for (__pyx_t_19 = 0; __pyx_t_19 < __pyx_t_4; __pyx_t_19+=1) {
+    __pyx_v_k = __pyx_t_19;
 
-    /* "ext/event_queue.pyx":116
+    /* "ext/event_queue.pyx":138
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0             # <<<<<<<<<<<<<<
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
 */
-    __pyx_t_16 = NULL;
+    __pyx_t_3 = NULL;
 
-    __pyx_t_17 = 0;
+    __pyx_t_20 = 0;
 
-    __pyx_t_18 = 0;
+    __pyx_t_21 = 0;
 
-    (__pyx_v_self->slots[__pyx_v_k]).items = __pyx_t_16;
-    (__pyx_v_self->slots[__pyx_v_k]).n = __pyx_t_17;
-    (__pyx_v_self->slots[__pyx_v_k]).capacity = __pyx_t_18;
+    (__pyx_v_self->slots[__pyx_v_k]).items = __pyx_t_3;
+    (__pyx_v_self->slots[__pyx_v_k]).n = __pyx_t_20;
+    (__pyx_v_self->slots[__pyx_v_k]).capacity = __pyx_t_21;
   }
 
 
-  /* "ext/event_queue.pyx":117
+  /* "ext/event_queue.pyx":139
  *         for k in range(self.n_slots):
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)             # <<<<<<<<<<<<<<
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
  *         self.now.count = 0
 */
-  __pyx_t_8 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 117, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 117, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_9);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_14 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_13, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_13);
+  __pyx_t_15 = __Pyx_PyObject_GetAttrStr(__pyx_t_13, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_15);
+  __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
 
-  __pyx_t_14 = __pyx_v_n_synapses;
+  __pyx_t_18 = __pyx_v_n_synapses;
 
-  __pyx_t_13 = 1;
-  __pyx_t_2 = (__pyx_t_14 > __pyx_t_13);
+  __pyx_t_17 = 1;
+  __pyx_t_5 = (__pyx_t_18 > __pyx_t_17);
 
-  if (__pyx_t_2) {
+  if (__pyx_t_5) {
 
-    __pyx_t_12 = __pyx_t_14;
+    __pyx_t_4 = __pyx_t_18;
   } else {
 
-    __pyx_t_12 = __pyx_t_13;
+    __pyx_t_4 = __pyx_t_17;
   }
 
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_t_12); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 117, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_13 = PyLong_FromSsize_t(__pyx_t_4); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_13);
 
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 117, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_19 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_19)) __PYX_ERR(0, 117, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_19);
-  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_9);
+  __pyx_t_22 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_22);
+  __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
   #endif
   __pyx_t_10 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_9))) {
-    __pyx_t_8 = PyMethod_GET_SELF(__pyx_t_9);
-    assert(__pyx_t_8);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_9);
-    __Pyx_INCREF(__pyx_t_8);
+  if (unlikely(PyMethod_Check(__pyx_t_15))) {
+    __pyx_t_14 = PyMethod_GET_SELF(__pyx_t_15);
+    assert(__pyx_t_14);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_15);
+    __Pyx_INCREF(__pyx_t_14);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_9, __pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_15, __pyx__function);
     __pyx_t_10 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_8, __pyx_t_7, __pyx_t_19};
+    PyObject *__pyx_callargs[3] = {__pyx_t_14, __pyx_t_13, __pyx_t_22};
     #if CYTHON_VECTORCALL
-    __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 117, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_6);
+    __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 139, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 117, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_6);
+      __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 139, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
-    __pyx_t_5 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_9, __pyx_callargs+__pyx_t_10, (2-__pyx_t_10) | (__pyx_t_10*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_6);
-    __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __pyx_t_8 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_15, __pyx_callargs+__pyx_t_10, (2-__pyx_t_10) | (__pyx_t_10*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_9);
+    __Pyx_XDECREF(__pyx_t_14); __pyx_t_14 = 0;
+    __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
     #if CYTHON_VECTORCALL
     #endif
-    __Pyx_DECREF(__pyx_t_19); __pyx_t_19 = 0;
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 117, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_5);
+    __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
+    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_8);
   }
-  if (!(likely(((__pyx_t_5) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 117, __pyx_L1_error)
-  __Pyx_GIVEREF(__pyx_t_5);
+  if (!(likely(((__pyx_t_8) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_8, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GIVEREF(__pyx_t_8);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->arrived);
-  __Pyx_DECREF_SET(__pyx_v_self->arrived, ((PyArrayObject *)__pyx_t_5));
-  __pyx_t_5 = 0;
+  __Pyx_DECREF_SET(__pyx_v_self->arrived, ((PyArrayObject *)__pyx_t_8));
+  __pyx_t_8 = 0;
 
-  /* "ext/event_queue.pyx":118
+  /* "ext/event_queue.pyx":140
  *             self.slots[k].items, self.slots[k].n, self.slots[k].capacity = NULL, 0, 0
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)             # <<<<<<<<<<<<<<
  *         self.now.count = 0
  *         self.target_spikes = NULL
 */
-  __pyx_t_5 = ((PyObject *)__pyx_v_self->arrived);
-  __Pyx_INCREF(__pyx_t_5);
-  __pyx_v_self->now.ids = ((int64_t *)PyArray_DATA(((PyArrayObject *)__pyx_t_5)));
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_8 = ((PyObject *)__pyx_v_self->arrived);
+  __Pyx_INCREF(__pyx_t_8);
+  __pyx_v_self->now.ids = ((int64_t *)PyArray_DATA(((PyArrayObject *)__pyx_t_8)));
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "ext/event_queue.pyx":119
+  /* "ext/event_queue.pyx":141
  *         self.arrived = np.empty(max(1, n_synapses), dtype=np.int64)
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
  *         self.now.count = 0             # <<<<<<<<<<<<<<
@@ -22016,7 +22470,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->now.count = 0;
 
-  /* "ext/event_queue.pyx":120
+  /* "ext/event_queue.pyx":142
  *         self.now.ids = <int64_t*>cnp.PyArray_DATA(self.arrived)
  *         self.now.count = 0
  *         self.target_spikes = NULL             # <<<<<<<<<<<<<<
@@ -22025,73 +22479,79 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->target_spikes = NULL;
 
-  /* "ext/event_queue.pyx":121
+  /* "ext/event_queue.pyx":143
  *         self.now.count = 0
  *         self.target_spikes = NULL
  *         if target_spikes is not None:             # <<<<<<<<<<<<<<
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
- *         self.keep_alive = (row_start, by_target, target_spikes)
+ *         self.keep_alive = (row_start, by_target, target_spikes, row_sources, row_bits)
 */
-  __pyx_t_2 = (__pyx_v_target_spikes != Py_None);
-  if (__pyx_t_2) {
+  __pyx_t_5 = (__pyx_v_target_spikes != Py_None);
+  if (__pyx_t_5) {
 
 
-    /* "ext/event_queue.pyx":122
+    /* "ext/event_queue.pyx":144
  *         self.target_spikes = NULL
  *         if target_spikes is not None:
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)             # <<<<<<<<<<<<<<
- *         self.keep_alive = (row_start, by_target, target_spikes)
+ *         self.keep_alive = (row_start, by_target, target_spikes, row_sources, row_bits)
  *         self.op.run = _take_arrivals
 */
-    __pyx_t_16 = __pyx_f_7distsim_4_ext_11event_queue__spike_slot(__pyx_v_target_spikes); if (unlikely(__pyx_t_16 == ((void *)NULL))) __PYX_ERR(0, 122, __pyx_L1_error)
-    __pyx_v_self->target_spikes = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_16);
+    __pyx_t_3 = __pyx_f_7distsim_4_ext_11event_queue__spike_slot(__pyx_v_target_spikes); if (unlikely(__pyx_t_3 == ((void *)NULL))) __PYX_ERR(0, 144, __pyx_L1_error)
+    __pyx_v_self->target_spikes = ((__pyx_t_7step_op_SpikeSlot *)__pyx_t_3);
 
 
-    /* "ext/event_queue.pyx":121
+    /* "ext/event_queue.pyx":143
  *         self.now.count = 0
  *         self.target_spikes = NULL
  *         if target_spikes is not None:             # <<<<<<<<<<<<<<
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
- *         self.keep_alive = (row_start, by_target, target_spikes)
+ *         self.keep_alive = (row_start, by_target, target_spikes, row_sources, row_bits)
 */
   }
 
-  /* "ext/event_queue.pyx":123
+  /* "ext/event_queue.pyx":145
  *         if target_spikes is not None:
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
- *         self.keep_alive = (row_start, by_target, target_spikes)             # <<<<<<<<<<<<<<
+ *         self.keep_alive = (row_start, by_target, target_spikes, row_sources, row_bits)             # <<<<<<<<<<<<<<
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self
 */
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_row_start, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 123, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_9);
-  __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 123, __pyx_L1_error);
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_row_start, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __pyx_t_15 = PyTuple_New(5); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_15);
+  __Pyx_GIVEREF(__pyx_t_8);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 145, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_by_target);
   __Pyx_GIVEREF(__pyx_v_by_target);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_v_by_target) != (0)) __PYX_ERR(0, 123, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 1, __pyx_v_by_target) != (0)) __PYX_ERR(0, 145, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_target_spikes);
   __Pyx_GIVEREF(__pyx_v_target_spikes);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_v_target_spikes) != (0)) __PYX_ERR(0, 123, __pyx_L1_error);
-  __pyx_t_5 = 0;
-  __Pyx_GIVEREF(__pyx_t_9);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 2, __pyx_v_target_spikes) != (0)) __PYX_ERR(0, 145, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_row_sources);
+  __Pyx_GIVEREF(__pyx_v_row_sources);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 3, __pyx_v_row_sources) != (0)) __PYX_ERR(0, 145, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_row_bits);
+  __Pyx_GIVEREF(__pyx_v_row_bits);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 4, __pyx_v_row_bits) != (0)) __PYX_ERR(0, 145, __pyx_L1_error);
+  __pyx_t_8 = 0;
+  __Pyx_GIVEREF(__pyx_t_15);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
-  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_9));
-  __pyx_t_9 = 0;
+  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_15));
+  __pyx_t_15 = 0;
 
-  /* "ext/event_queue.pyx":124
+  /* "ext/event_queue.pyx":146
  *             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
- *         self.keep_alive = (row_start, by_target, target_spikes)
+ *         self.keep_alive = (row_start, by_target, target_spikes, row_sources, row_bits)
  *         self.op.run = _take_arrivals             # <<<<<<<<<<<<<<
  *         self.op.state = <void*>self
  *         self.sink.queue = _queue_spikes
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_11event_queue__take_arrivals;
 
-  /* "ext/event_queue.pyx":125
- *         self.keep_alive = (row_start, by_target, target_spikes)
+  /* "ext/event_queue.pyx":147
+ *         self.keep_alive = (row_start, by_target, target_spikes, row_sources, row_bits)
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
  *         self.sink.queue = _queue_spikes
@@ -22099,7 +22559,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/event_queue.pyx":126
+  /* "ext/event_queue.pyx":148
  *         self.op.run = _take_arrivals
  *         self.op.state = <void*>self
  *         self.sink.queue = _queue_spikes             # <<<<<<<<<<<<<<
@@ -22108,7 +22568,7 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->sink.queue = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes;
 
-  /* "ext/event_queue.pyx":127
+  /* "ext/event_queue.pyx":149
  *         self.op.state = <void*>self
  *         self.sink.queue = _queue_spikes
  *         self.sink.state = <void*>self             # <<<<<<<<<<<<<<
@@ -22117,36 +22577,39 @@ static int __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue___init__(struct __
 */
   __pyx_v_self->sink.state = ((void *)__pyx_v_self);
 
-  /* "ext/event_queue.pyx":94
+  /* "ext/event_queue.pyx":102
  *     cdef bint store_order
  * 
  *     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,             # <<<<<<<<<<<<<<
  *                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
- *                  target_spikes=None, bint store_order=True):
+ *                  target_spikes=None, row_sources=None, row_bits=None, Py_ssize_t n_sources=-1,
 */
 
   /* function exit code */
   __pyx_r = 0;
   goto __pyx_L0;
   __pyx_L1_error:;
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_3, 1);
-  __Pyx_XDECREF(__pyx_t_5);
-  __Pyx_XDECREF(__pyx_t_6);
-  __Pyx_XDECREF(__pyx_t_7);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_6, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_7, 1);
   __Pyx_XDECREF(__pyx_t_8);
   __Pyx_XDECREF(__pyx_t_9);
-  __Pyx_XDECREF(__pyx_t_19);
+  __Pyx_XDECREF(__pyx_t_13);
+  __Pyx_XDECREF(__pyx_t_14);
+  __Pyx_XDECREF(__pyx_t_15);
+  __Pyx_XDECREF(__pyx_t_22);
   __Pyx_AddTraceback("distsim._ext.event_queue.EventQueue.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = -1;
   __pyx_L0:;
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_grouped, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_sources, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_bits, 1);
 
 
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":129
+/* "ext/event_queue.pyx":151
  *         self.sink.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22174,7 +22637,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/event_queue.pyx":131
+  /* "ext/event_queue.pyx":153
  *     def __dealloc__(self):
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:             # <<<<<<<<<<<<<<
@@ -22186,7 +22649,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":132
+    /* "ext/event_queue.pyx":154
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:
  *             for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -22200,7 +22663,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_k = __pyx_t_4;
 
-      /* "ext/event_queue.pyx":133
+      /* "ext/event_queue.pyx":155
  *         if self.slots != NULL:
  *             for k in range(self.n_slots):
  *                 free(self.slots[k].items)             # <<<<<<<<<<<<<<
@@ -22211,7 +22674,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
     }
 
 
-    /* "ext/event_queue.pyx":134
+    /* "ext/event_queue.pyx":156
  *             for k in range(self.n_slots):
  *                 free(self.slots[k].items)
  *             free(self.slots)             # <<<<<<<<<<<<<<
@@ -22220,7 +22683,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 */
     free(__pyx_v_self->slots);
 
-    /* "ext/event_queue.pyx":131
+    /* "ext/event_queue.pyx":153
  *     def __dealloc__(self):
  *         cdef Py_ssize_t k
  *         if self.slots != NULL:             # <<<<<<<<<<<<<<
@@ -22229,7 +22692,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 */
   }
 
-  /* "ext/event_queue.pyx":129
+  /* "ext/event_queue.pyx":151
  *         self.sink.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22242,7 +22705,7 @@ static void __pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_2__dealloc__(stru
 
 }
 
-/* "ext/event_queue.pyx":136
+/* "ext/event_queue.pyx":158
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -22302,14 +22765,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/event_queue.pyx":139
+  /* "ext/event_queue.pyx":161
  *         """Take the events arriving now (postsynaptic pathways: queue the
  *         target's spikes of this step first): a StepOp capsule."""
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def arrivals(self):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 161, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22322,7 +22785,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":136
+  /* "ext/event_queue.pyx":158
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -22341,7 +22804,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_4step_op(str
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":141
+/* "ext/event_queue.pyx":163
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
@@ -22401,14 +22864,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("arrivals", 0);
 
-  /* "ext/event_queue.pyx":143
+  /* "ext/event_queue.pyx":165
  *     def arrivals(self):
  *         """The current step's positions for the kernel: a SpikeSlot capsule."""
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def event_sink(self):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->now), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->now), __pyx_f_7step_op_SPIKE_SLOT_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 165, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22421,7 +22884,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":141
+  /* "ext/event_queue.pyx":163
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
@@ -22440,7 +22903,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_6arrivals(st
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":145
+/* "ext/event_queue.pyx":167
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
@@ -22500,14 +22963,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("event_sink", 0);
 
-  /* "ext/event_queue.pyx":147
+  /* "ext/event_queue.pyx":169
  *     def event_sink(self):
  *         """Where exchanged spikes are queued in C: an EventSink capsule."""
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->sink), __pyx_f_7step_op_EVENT_SINK_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 147, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->sink), __pyx_f_7step_op_EVENT_SINK_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22520,7 +22983,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":145
+  /* "ext/event_queue.pyx":167
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
@@ -22539,7 +23002,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_8event_sink(
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":149
+/* "ext/event_queue.pyx":171
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
@@ -22588,39 +23051,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_ids,&__pyx_mstate_global->__pyx_n_u_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 149, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 171, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 171, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 171, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "queue_spikes", 0) < (0)) __PYX_ERR(0, 149, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "queue_spikes", 0) < (0)) __PYX_ERR(0, 171, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, i); __PYX_ERR(0, 149, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, i); __PYX_ERR(0, 171, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 149, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 171, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 149, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 171, __pyx_L3_error)
     }
-    __pyx_v_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_ids.memview)) __PYX_ERR(0, 149, __pyx_L3_error)
-    __pyx_v_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_steps.memview)) __PYX_ERR(0, 149, __pyx_L3_error)
+    __pyx_v_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_ids.memview)) __PYX_ERR(0, 171, __pyx_L3_error)
+    __pyx_v_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_steps.memview)) __PYX_ERR(0, 171, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 149, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("queue_spikes", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 171, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22660,7 +23123,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("queue_spikes", 0);
 
-  /* "ext/event_queue.pyx":151
+  /* "ext/event_queue.pyx":173
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:             # <<<<<<<<<<<<<<
@@ -22672,7 +23135,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/event_queue.pyx":152
+    /* "ext/event_queue.pyx":174
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -22685,14 +23148,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 152, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 174, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 152, __pyx_L1_error)
+    __PYX_ERR(0, 174, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":151
+    /* "ext/event_queue.pyx":173
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:             # <<<<<<<<<<<<<<
@@ -22701,7 +23164,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
   }
 
-  /* "ext/event_queue.pyx":153
+  /* "ext/event_queue.pyx":175
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:             # <<<<<<<<<<<<<<
@@ -22713,7 +23176,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":154
+    /* "ext/event_queue.pyx":176
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])             # <<<<<<<<<<<<<<
@@ -22722,10 +23185,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
     __pyx_t_5 = 0;
     __pyx_t_6 = 0;
-    __pyx_t_7 = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(((void *)__pyx_v_self), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_steps.data) + __pyx_t_6)) )))), (__pyx_v_ids.shape[0])); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 154, __pyx_L1_error)
+    __pyx_t_7 = __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(((void *)__pyx_v_self), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_steps.data) + __pyx_t_6)) )))), (__pyx_v_ids.shape[0])); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 176, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":153
+    /* "ext/event_queue.pyx":175
  *         if ids.shape[0] != steps.shape[0]:
  *             raise ValueError("one step per spike")
  *         if ids.shape[0]:             # <<<<<<<<<<<<<<
@@ -22734,7 +23197,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
 */
   }
 
-  /* "ext/event_queue.pyx":149
+  /* "ext/event_queue.pyx":171
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
@@ -22756,7 +23219,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_10queue_spik
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":156
+/* "ext/event_queue.pyx":178
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
@@ -22805,39 +23268,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrival,&__pyx_mstate_global->__pyx_n_u_positions,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 156, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 178, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 178, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 178, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "put", 0) < (0)) __PYX_ERR(0, 156, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "put", 0) < (0)) __PYX_ERR(0, 178, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, i); __PYX_ERR(0, 156, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, i); __PYX_ERR(0, 178, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 178, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 178, __pyx_L3_error)
     }
-    __pyx_v_arrival = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_arrival == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
-    __pyx_v_positions = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_positions.memview)) __PYX_ERR(0, 156, __pyx_L3_error)
+    __pyx_v_arrival = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_arrival == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 178, __pyx_L3_error)
+    __pyx_v_positions = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_positions.memview)) __PYX_ERR(0, 178, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 156, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("put", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 178, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22876,7 +23339,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("put", 0);
 
-  /* "ext/event_queue.pyx":160
+  /* "ext/event_queue.pyx":182
  *         flight taken over from Python; ``arrival`` less than ``n_slots``
  *         steps ahead)."""
  *         cdef Positions* slot = &self.slots[arrival % self.n_slots]             # <<<<<<<<<<<<<<
@@ -22885,17 +23348,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
 */
   __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_arrival % __pyx_v_self->n_slots)]));
 
-  /* "ext/event_queue.pyx":162
+  /* "ext/event_queue.pyx":184
  *         cdef Positions* slot = &self.slots[arrival % self.n_slots]
  *         cdef Py_ssize_t k
  *         _reserve(slot, positions.shape[0])             # <<<<<<<<<<<<<<
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]
 */
-  __pyx_t_1 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_positions.shape[0])); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 162, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_positions.shape[0])); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 184, __pyx_L1_error)
 
 
-  /* "ext/event_queue.pyx":163
+  /* "ext/event_queue.pyx":185
  *         cdef Py_ssize_t k
  *         _reserve(slot, positions.shape[0])
  *         for k in range(positions.shape[0]):             # <<<<<<<<<<<<<<
@@ -22909,7 +23372,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":164
+    /* "ext/event_queue.pyx":186
  *         _reserve(slot, positions.shape[0])
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]             # <<<<<<<<<<<<<<
@@ -22921,7 +23384,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   }
 
 
-  /* "ext/event_queue.pyx":165
+  /* "ext/event_queue.pyx":187
  *         for k in range(positions.shape[0]):
  *             slot.items[slot.n + k] = positions[k]
  *         slot.n += positions.shape[0]             # <<<<<<<<<<<<<<
@@ -22930,7 +23393,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
 */
   __pyx_v_slot->n = (__pyx_v_slot->n + (__pyx_v_positions.shape[0]));
 
-  /* "ext/event_queue.pyx":156
+  /* "ext/event_queue.pyx":178
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
@@ -22952,7 +23415,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_12put(struct
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":167
+/* "ext/event_queue.pyx":189
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -23001,48 +23464,48 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_step,&__pyx_mstate_global->__pyx_n_u_keep,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 167, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 189, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 167, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 167, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "take_all", 0) < (0)) __PYX_ERR(0, 167, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "take_all", 0) < (0)) __PYX_ERR(0, 189, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, i); __PYX_ERR(0, 167, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, i); __PYX_ERR(0, 189, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 167, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 167, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 189, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_step = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_step == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 167, __pyx_L3_error)
+    __pyx_v_step = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_step == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 189, __pyx_L3_error)
     if (values[1]) {
-      __pyx_v_keep = __Pyx_PyObject_IsTrue(values[1]); if (unlikely((__pyx_v_keep == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 167, __pyx_L3_error)
+      __pyx_v_keep = __Pyx_PyObject_IsTrue(values[1]); if (unlikely((__pyx_v_keep == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 189, __pyx_L3_error)
     } else {
       __pyx_v_keep = ((int)0);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 167, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("take_all", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 189, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23089,19 +23552,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_all", 0);
 
-  /* "ext/event_queue.pyx":172
+  /* "ext/event_queue.pyx":194
  *         cdef Py_ssize_t k
  *         cdef Positions* slot
  *         pending = {}             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_pending = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":173
+  /* "ext/event_queue.pyx":195
  *         cdef Positions* slot
  *         pending = {}
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -23115,7 +23578,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":174
+    /* "ext/event_queue.pyx":196
  *         pending = {}
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23124,7 +23587,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[((__pyx_v_step + __pyx_v_k) % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":175
+    /* "ext/event_queue.pyx":197
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:             # <<<<<<<<<<<<<<
@@ -23136,7 +23599,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
     if (__pyx_t_5) {
 
 
-      /* "ext/event_queue.pyx":176
+      /* "ext/event_queue.pyx":198
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23144,34 +23607,34 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
  *                     slot.n = 0
 */
       __pyx_t_6 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
-      __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __pyx_t_9 = __pyx_v_slot->items;
 
       if (!__pyx_t_9) {
         PyErr_SetString(PyExc_ValueError,"Cannot create cython.array from NULL pointer");
-        __PYX_ERR(0, 176, __pyx_L1_error)
+        __PYX_ERR(0, 198, __pyx_L1_error)
       }
-      __pyx_t_11 = __pyx_format_from_typeinfo(&__Pyx_TypeInfo_nn_int64_t); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __pyx_t_11 = __pyx_format_from_typeinfo(&__Pyx_TypeInfo_nn_int64_t); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_7 = Py_BuildValue("("  __PYX_BUILD_PY_SSIZE_T  ")", ((Py_ssize_t)__pyx_v_slot->n)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __pyx_t_7 = Py_BuildValue("("  __PYX_BUILD_PY_SSIZE_T  ")", ((Py_ssize_t)__pyx_v_slot->n)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       #if CYTHON_COMPILING_IN_LIMITED_API
-      __pyx_t_12 = PyBytes_AsString(__pyx_t_11); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __pyx_t_12 = PyBytes_AsString(__pyx_t_11); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 198, __pyx_L1_error)
       #else
       __pyx_t_12 = PyBytes_AS_STRING(__pyx_t_11);
       #endif
-      __pyx_t_10 = __pyx_array_new(__pyx_t_7, sizeof(int64_t), __pyx_t_12, "c", (char *) __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __pyx_t_10 = __pyx_array_new(__pyx_t_7, sizeof(int64_t), __pyx_t_12, "c", (char *) __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF((PyObject *)__pyx_t_10);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
 
-      __Pyx_GetModuleGlobalName(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
       #if CYTHON_VECTORCALL
@@ -23192,13 +23655,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
         PyObject *__pyx_callargs[3] = {__pyx_t_6, ((PyObject *)__pyx_t_10), __pyx_t_7};
         #if CYTHON_VECTORCALL
         __pyx_t_11 = __pyx_mstate_global->__pyx_tuple[2];
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 198, __pyx_L1_error)
         __Pyx_INCREF(__pyx_t_11);
         #else
         {
           PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
           __pyx_t_11 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-          if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
+          if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 198, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_11);
         }
         #endif
@@ -23210,16 +23673,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
         __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
         __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
         __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 176, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 198, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
-      __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_step + __pyx_v_k)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 176, __pyx_L1_error)
+      __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_step + __pyx_v_k)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
-      if (unlikely((PyDict_SetItem(__pyx_v_pending, __pyx_t_8, __pyx_t_1) < 0))) __PYX_ERR(0, 176, __pyx_L1_error)
+      if (unlikely((PyDict_SetItem(__pyx_v_pending, __pyx_t_8, __pyx_t_1) < 0))) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-      /* "ext/event_queue.pyx":177
+      /* "ext/event_queue.pyx":199
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:             # <<<<<<<<<<<<<<
@@ -23231,7 +23694,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
       if (__pyx_t_5) {
 
 
-        /* "ext/event_queue.pyx":178
+        /* "ext/event_queue.pyx":200
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:
  *                     slot.n = 0             # <<<<<<<<<<<<<<
@@ -23240,7 +23703,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
         __pyx_v_slot->n = 0;
 
-        /* "ext/event_queue.pyx":177
+        /* "ext/event_queue.pyx":199
  *             if slot.n:
  *                 pending[step + k] = np.array(<int64_t[:slot.n]>slot.items, dtype=np.int64)
  *                 if not keep:             # <<<<<<<<<<<<<<
@@ -23249,7 +23712,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
 */
       }
 
-      /* "ext/event_queue.pyx":175
+      /* "ext/event_queue.pyx":197
  *         for k in range(self.n_slots):
  *             slot = &self.slots[(step + k) % self.n_slots]
  *             if slot.n:             # <<<<<<<<<<<<<<
@@ -23260,7 +23723,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   }
 
 
-  /* "ext/event_queue.pyx":179
+  /* "ext/event_queue.pyx":201
  *                 if not keep:
  *                     slot.n = 0
  *         return pending             # <<<<<<<<<<<<<<
@@ -23278,7 +23741,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":167
+  /* "ext/event_queue.pyx":189
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -23305,7 +23768,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_14take_all(s
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":86
+/* "ext/event_queue.pyx":94
  *     cdef int64_t homogeneous_delay, first_source
  *     cdef cnp.ndarray delays
  *     cdef readonly cnp.ndarray arrived      # the current step's positions (a slot's buffer)             # <<<<<<<<<<<<<<
@@ -23374,7 +23837,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_7arrived___g
 
 /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
 
@@ -23430,16 +23893,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_16__reduce_c
 
   /* "(tree fragment)":2
  * def __reduce_cython__(self):
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
  * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
 */
   __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_by_target_self_delays64_sel, 0, 0);
   __PYX_ERR(1, 2, __pyx_L1_error)
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
 
@@ -23454,9 +23917,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_16__reduce_c
 
 /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
 */
 
 /* Python wrapper */
@@ -23553,18 +24016,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_18__setstate
   __Pyx_RefNannySetupContext("__setstate_cython__", 0);
 
   /* "(tree fragment)":4
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
 */
   __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_by_target_self_delays64_sel, 0, 0);
   __PYX_ERR(1, 4, __pyx_L1_error)
 
   /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
 */
 
   /* function exit code */
@@ -23576,7 +24039,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_11event_queue_10EventQueue_18__setstate
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":182
+/* "ext/event_queue.pyx":204
  * 
  * 
  * cdef void* _spike_slot(object spikes) except NULL:             # <<<<<<<<<<<<<<
@@ -23596,7 +24059,7 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_slot", 0);
 
-  /* "ext/event_queue.pyx":183
+  /* "ext/event_queue.pyx":205
  * 
  * cdef void* _spike_slot(object spikes) except NULL:
  *     return PyCapsule_GetPointer(spikes.slot(), SPIKE_SLOT_CAPSULE())             # <<<<<<<<<<<<<<
@@ -23610,17 +24073,17 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
     PyObject *__pyx_callargs[2] = {__pyx_t_2, NULL};
     __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_slot, __pyx_callargs+__pyx_t_3, (1-__pyx_t_3) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 183, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 205, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_4 = PyCapsule_GetPointer(__pyx_t_1, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_4 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 183, __pyx_L1_error)
+  __pyx_t_4 = PyCapsule_GetPointer(__pyx_t_1, __pyx_f_7step_op_SPIKE_SLOT_CAPSULE()); if (unlikely(__pyx_t_4 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 205, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   {
     __pyx_r = __pyx_t_4;
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":182
+  /* "ext/event_queue.pyx":204
  * 
  * 
  * cdef void* _spike_slot(object spikes) except NULL:             # <<<<<<<<<<<<<<
@@ -23640,7 +24103,7 @@ static void *__pyx_f_7distsim_4_ext_11event_queue__spike_slot(PyObject *__pyx_v_
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":186
+/* "ext/event_queue.pyx":208
  * 
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:             # <<<<<<<<<<<<<<
@@ -23666,7 +24129,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/event_queue.pyx":187
+  /* "ext/event_queue.pyx":209
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival             # <<<<<<<<<<<<<<
@@ -23676,7 +24139,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   __pyx_v_first = (__pyx_v_self->row_start[__pyx_v_row]);
   __pyx_v_end = (__pyx_v_self->row_start[(__pyx_v_row + 1)]);
 
-  /* "ext/event_queue.pyx":189
+  /* "ext/event_queue.pyx":211
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival
  *     cdef Positions* slot
  *     if first == end:             # <<<<<<<<<<<<<<
@@ -23688,7 +24151,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":190
+    /* "ext/event_queue.pyx":212
  *     cdef Positions* slot
  *     if first == end:
  *         return 0             # <<<<<<<<<<<<<<
@@ -23701,7 +24164,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
     goto __pyx_L0;
 
-    /* "ext/event_queue.pyx":189
+    /* "ext/event_queue.pyx":211
  *     cdef int64_t first = self.row_start[row], end = self.row_start[row + 1], k, position, arrival
  *     cdef Positions* slot
  *     if first == end:             # <<<<<<<<<<<<<<
@@ -23710,7 +24173,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
   }
 
-  /* "ext/event_queue.pyx":191
+  /* "ext/event_queue.pyx":213
  *     if first == end:
  *         return 0
  *     if self.delays64 == NULL:             # <<<<<<<<<<<<<<
@@ -23722,7 +24185,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   if (__pyx_t_1) {
 
 
-    /* "ext/event_queue.pyx":192
+    /* "ext/event_queue.pyx":214
  *         return 0
  *     if self.delays64 == NULL:
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23731,17 +24194,17 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[((__pyx_v_spike_step + __pyx_v_self->homogeneous_delay) % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":193
+    /* "ext/event_queue.pyx":215
  *     if self.delays64 == NULL:
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]
  *         _reserve(slot, end - first)             # <<<<<<<<<<<<<<
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
 */
-    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_end - __pyx_v_first)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 193, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, (__pyx_v_end - __pyx_v_first)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 215, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":194
+    /* "ext/event_queue.pyx":216
  *         slot = &self.slots[(spike_step + self.homogeneous_delay) % self.n_slots]
  *         _reserve(slot, end - first)
  *         for k in range(first, end):             # <<<<<<<<<<<<<<
@@ -23755,7 +24218,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     for (__pyx_t_5 = __pyx_v_first; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
       __pyx_v_k = __pyx_t_5;
 
-      /* "ext/event_queue.pyx":195
+      /* "ext/event_queue.pyx":217
  *         _reserve(slot, end - first)
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k             # <<<<<<<<<<<<<<
@@ -23775,7 +24238,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
       (__pyx_v_slot->items[__pyx_v_slot->n]) = __pyx_t_6;
 
 
-      /* "ext/event_queue.pyx":196
+      /* "ext/event_queue.pyx":218
  *         for k in range(first, end):
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
  *             slot.n += 1             # <<<<<<<<<<<<<<
@@ -23786,7 +24249,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
 
 
-    /* "ext/event_queue.pyx":197
+    /* "ext/event_queue.pyx":219
  *             slot.items[slot.n] = self.by_target[k] if self.by_target != NULL else k
  *             slot.n += 1
  *         return 0             # <<<<<<<<<<<<<<
@@ -23799,7 +24262,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
     }
     goto __pyx_L0;
 
-    /* "ext/event_queue.pyx":191
+    /* "ext/event_queue.pyx":213
  *     if first == end:
  *         return 0
  *     if self.delays64 == NULL:             # <<<<<<<<<<<<<<
@@ -23808,7 +24271,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
   }
 
-  /* "ext/event_queue.pyx":198
+  /* "ext/event_queue.pyx":220
  *             slot.n += 1
  *         return 0
  *     for k in range(first, end):             # <<<<<<<<<<<<<<
@@ -23822,7 +24285,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   for (__pyx_t_5 = __pyx_v_first; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/event_queue.pyx":199
+    /* "ext/event_queue.pyx":221
  *         return 0
  *     for k in range(first, end):
  *         position = self.by_target[k] if self.by_target != NULL else k             # <<<<<<<<<<<<<<
@@ -23841,7 +24304,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 
     __pyx_v_position = __pyx_t_6;
 
-    /* "ext/event_queue.pyx":200
+    /* "ext/event_queue.pyx":222
  *     for k in range(first, end):
  *         position = self.by_target[k] if self.by_target != NULL else k
  *         arrival = spike_step + self.delays64[position]             # <<<<<<<<<<<<<<
@@ -23850,7 +24313,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_arrival = (__pyx_v_spike_step + (__pyx_v_self->delays64[__pyx_v_position]));
 
-    /* "ext/event_queue.pyx":201
+    /* "ext/event_queue.pyx":223
  *         position = self.by_target[k] if self.by_target != NULL else k
  *         arrival = spike_step + self.delays64[position]
  *         slot = &self.slots[arrival % self.n_slots]             # <<<<<<<<<<<<<<
@@ -23859,17 +24322,17 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_arrival % __pyx_v_self->n_slots)]));
 
-    /* "ext/event_queue.pyx":202
+    /* "ext/event_queue.pyx":224
  *         arrival = spike_step + self.delays64[position]
  *         slot = &self.slots[arrival % self.n_slots]
  *         _reserve(slot, 1)             # <<<<<<<<<<<<<<
  *         slot.items[slot.n] = position
  *         slot.n += 1
 */
-    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, 1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 202, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_7distsim_4_ext_11event_queue__reserve(__pyx_v_slot, 1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 224, __pyx_L1_error)
 
 
-    /* "ext/event_queue.pyx":203
+    /* "ext/event_queue.pyx":225
  *         slot = &self.slots[arrival % self.n_slots]
  *         _reserve(slot, 1)
  *         slot.items[slot.n] = position             # <<<<<<<<<<<<<<
@@ -23878,7 +24341,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
 */
     (__pyx_v_slot->items[__pyx_v_slot->n]) = __pyx_v_position;
 
-    /* "ext/event_queue.pyx":204
+    /* "ext/event_queue.pyx":226
  *         _reserve(slot, 1)
  *         slot.items[slot.n] = position
  *         slot.n += 1             # <<<<<<<<<<<<<<
@@ -23889,7 +24352,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   }
 
 
-  /* "ext/event_queue.pyx":205
+  /* "ext/event_queue.pyx":227
  *         slot.items[slot.n] = position
  *         slot.n += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -23902,7 +24365,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":186
+  /* "ext/event_queue.pyx":208
  * 
  * 
  * cdef inline int _queue_row(EventQueue self, int64_t row, int64_t spike_step) except -1:             # <<<<<<<<<<<<<<
@@ -23925,7 +24388,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_11event_queue__queue_row(struct 
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":208
+/* "ext/event_queue.pyx":230
  * 
  * 
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
@@ -23950,7 +24413,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_queue_spikes", 0);
 
-  /* "ext/event_queue.pyx":210
+  /* "ext/event_queue.pyx":232
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,
  *                        Py_ssize_t n) except -1:
  *     cdef EventQueue self = <EventQueue>state             # <<<<<<<<<<<<<<
@@ -23962,12 +24425,12 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":213
+  /* "ext/event_queue.pyx":235
  *     cdef Py_ssize_t k
  *     cdef int64_t row
  *     for k in range(n):             # <<<<<<<<<<<<<<
  *         row = ids[k] - self.first_source
- *         if 0 <= row < self.n_rows:
+ *         if 0 <= row < self.n_sources:
 */
 
   __pyx_t_2 = __pyx_v_n;
@@ -23976,53 +24439,83 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/event_queue.pyx":214
+    /* "ext/event_queue.pyx":236
  *     cdef int64_t row
  *     for k in range(n):
  *         row = ids[k] - self.first_source             # <<<<<<<<<<<<<<
- *         if 0 <= row < self.n_rows:
- *             _queue_row(self, row, steps[k])
+ *         if 0 <= row < self.n_sources:
+ *             row = find_row(self.row_sources, self.has_row, self.n_rows, row)
 */
     __pyx_v_row = ((__pyx_v_ids[__pyx_v_k]) - __pyx_v_self->first_source);
 
-    /* "ext/event_queue.pyx":215
+    /* "ext/event_queue.pyx":237
  *     for k in range(n):
  *         row = ids[k] - self.first_source
- *         if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
- *             _queue_row(self, row, steps[k])
- *     return 0
+ *         if 0 <= row < self.n_sources:             # <<<<<<<<<<<<<<
+ *             row = find_row(self.row_sources, self.has_row, self.n_rows, row)
+ *             if row >= 0:
 */
     __pyx_t_5 = (0 <= __pyx_v_row);
     if (__pyx_t_5) {
-      __pyx_t_5 = (__pyx_v_row < __pyx_v_self->n_rows);
+      __pyx_t_5 = (__pyx_v_row < __pyx_v_self->n_sources);
     }
     if (__pyx_t_5) {
 
 
-      /* "ext/event_queue.pyx":216
+      /* "ext/event_queue.pyx":238
  *         row = ids[k] - self.first_source
- *         if 0 <= row < self.n_rows:
- *             _queue_row(self, row, steps[k])             # <<<<<<<<<<<<<<
+ *         if 0 <= row < self.n_sources:
+ *             row = find_row(self.row_sources, self.has_row, self.n_rows, row)             # <<<<<<<<<<<<<<
+ *             if row >= 0:
+ *                 _queue_row(self, row, steps[k])
+*/
+      __pyx_v_row = __pyx_f_9row_index_find_row(__pyx_v_self->row_sources, __pyx_v_self->has_row, __pyx_v_self->n_rows, __pyx_v_row);
+
+      /* "ext/event_queue.pyx":239
+ *         if 0 <= row < self.n_sources:
+ *             row = find_row(self.row_sources, self.has_row, self.n_rows, row)
+ *             if row >= 0:             # <<<<<<<<<<<<<<
+ *                 _queue_row(self, row, steps[k])
+ *     return 0
+*/
+      __pyx_t_5 = (__pyx_v_row >= 0);
+
+      if (__pyx_t_5) {
+
+
+        /* "ext/event_queue.pyx":240
+ *             row = find_row(self.row_sources, self.has_row, self.n_rows, row)
+ *             if row >= 0:
+ *                 _queue_row(self, row, steps[k])             # <<<<<<<<<<<<<<
  *     return 0
  * 
 */
-      __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, (__pyx_v_steps[__pyx_v_k])); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 216, __pyx_L1_error)
+        __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, (__pyx_v_steps[__pyx_v_k])); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 240, __pyx_L1_error)
 
 
-      /* "ext/event_queue.pyx":215
+        /* "ext/event_queue.pyx":239
+ *         if 0 <= row < self.n_sources:
+ *             row = find_row(self.row_sources, self.has_row, self.n_rows, row)
+ *             if row >= 0:             # <<<<<<<<<<<<<<
+ *                 _queue_row(self, row, steps[k])
+ *     return 0
+*/
+      }
+
+      /* "ext/event_queue.pyx":237
  *     for k in range(n):
  *         row = ids[k] - self.first_source
- *         if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
- *             _queue_row(self, row, steps[k])
- *     return 0
+ *         if 0 <= row < self.n_sources:             # <<<<<<<<<<<<<<
+ *             row = find_row(self.row_sources, self.has_row, self.n_rows, row)
+ *             if row >= 0:
 */
     }
   }
 
 
-  /* "ext/event_queue.pyx":217
- *         if 0 <= row < self.n_rows:
- *             _queue_row(self, row, steps[k])
+  /* "ext/event_queue.pyx":241
+ *             if row >= 0:
+ *                 _queue_row(self, row, steps[k])
  *     return 0             # <<<<<<<<<<<<<<
  * 
  * 
@@ -24033,7 +24526,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":208
+  /* "ext/event_queue.pyx":230
  * 
  * 
  * cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,             # <<<<<<<<<<<<<<
@@ -24055,7 +24548,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__queue_spikes(void *__pyx_v_stat
   return __pyx_r;
 }
 
-/* "ext/event_queue.pyx":220
+/* "ext/event_queue.pyx":244
  * 
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24086,7 +24579,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_take_arrivals", 0);
 
-  /* "ext/event_queue.pyx":221
+  /* "ext/event_queue.pyx":245
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:
  *     cdef EventQueue self = <EventQueue>state             # <<<<<<<<<<<<<<
@@ -24098,7 +24591,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_11event_queue_EventQueue *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/event_queue.pyx":225
+  /* "ext/event_queue.pyx":249
  *     cdef Py_ssize_t k, n
  *     cdef int64_t row
  *     cdef bint ordered = True             # <<<<<<<<<<<<<<
@@ -24107,7 +24600,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_ordered = 1;
 
-  /* "ext/event_queue.pyx":226
+  /* "ext/event_queue.pyx":250
  *     cdef int64_t row
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes             # <<<<<<<<<<<<<<
@@ -24119,7 +24612,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   if (__pyx_t_2) {
 
 
-    /* "ext/event_queue.pyx":227
+    /* "ext/event_queue.pyx":251
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes
  *         for k in range(self.target_spikes.count):             # <<<<<<<<<<<<<<
@@ -24133,7 +24626,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
       __pyx_v_k = __pyx_t_5;
 
-      /* "ext/event_queue.pyx":228
+      /* "ext/event_queue.pyx":252
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source             # <<<<<<<<<<<<<<
@@ -24142,7 +24635,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
       __pyx_v_row = ((__pyx_v_self->target_spikes->ids[__pyx_v_k]) - __pyx_v_self->first_source);
 
-      /* "ext/event_queue.pyx":229
+      /* "ext/event_queue.pyx":253
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -24156,17 +24649,17 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
       if (__pyx_t_2) {
 
 
-        /* "ext/event_queue.pyx":230
+        /* "ext/event_queue.pyx":254
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:
  *                 _queue_row(self, row, step)             # <<<<<<<<<<<<<<
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
 */
-        __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, __pyx_v_step); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 230, __pyx_L1_error)
+        __pyx_t_6 = __pyx_f_7distsim_4_ext_11event_queue__queue_row(__pyx_v_self, __pyx_v_row, __pyx_v_step); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 254, __pyx_L1_error)
 
 
-        /* "ext/event_queue.pyx":229
+        /* "ext/event_queue.pyx":253
  *         for k in range(self.target_spikes.count):
  *             row = self.target_spikes.ids[k] - self.first_source
  *             if 0 <= row < self.n_rows:             # <<<<<<<<<<<<<<
@@ -24177,7 +24670,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     }
 
 
-    /* "ext/event_queue.pyx":226
+    /* "ext/event_queue.pyx":250
  *     cdef int64_t row
  *     cdef bint ordered = True
  *     if self.target_spikes != NULL:  # this step's postsynaptic spikes             # <<<<<<<<<<<<<<
@@ -24186,7 +24679,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   }
 
-  /* "ext/event_queue.pyx":231
+  /* "ext/event_queue.pyx":255
  *             if 0 <= row < self.n_rows:
  *                 _queue_row(self, row, step)
  *     slot = &self.slots[step % self.n_slots]             # <<<<<<<<<<<<<<
@@ -24195,7 +24688,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_slot = (&(__pyx_v_self->slots[(__pyx_v_step % __pyx_v_self->n_slots)]));
 
-  /* "ext/event_queue.pyx":232
+  /* "ext/event_queue.pyx":256
  *                 _queue_row(self, row, step)
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n             # <<<<<<<<<<<<<<
@@ -24206,7 +24699,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 
   __pyx_v_n = __pyx_t_3;
 
-  /* "ext/event_queue.pyx":233
+  /* "ext/event_queue.pyx":257
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
  *     if n > self.arrived.shape[0]:             # <<<<<<<<<<<<<<
@@ -24221,7 +24714,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   if (unlikely(__pyx_t_2)) {
 
 
-    /* "ext/event_queue.pyx":234
+    /* "ext/event_queue.pyx":258
  *     n = slot.n
  *     if n > self.arrived.shape[0]:
  *         raise RuntimeError("a synapse has two events in one step")             # <<<<<<<<<<<<<<
@@ -24234,14 +24727,14 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
       PyObject *__pyx_callargs[2] = {__pyx_t_7, __pyx_mstate_global->__pyx_kp_u_a_synapse_has_two_events_in_one};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_RuntimeError)), __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 234, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 258, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 234, __pyx_L1_error)
+    __PYX_ERR(0, 258, __pyx_L1_error)
 
-    /* "ext/event_queue.pyx":233
+    /* "ext/event_queue.pyx":257
  *     slot = &self.slots[step % self.n_slots]
  *     n = slot.n
  *     if n > self.arrived.shape[0]:             # <<<<<<<<<<<<<<
@@ -24250,7 +24743,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   }
 
-  /* "ext/event_queue.pyx":235
+  /* "ext/event_queue.pyx":259
  *     if n > self.arrived.shape[0]:
  *         raise RuntimeError("a synapse has two events in one step")
  *     if self.store_order:             # <<<<<<<<<<<<<<
@@ -24259,7 +24752,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   if (__pyx_v_self->store_order) {
 
-    /* "ext/event_queue.pyx":236
+    /* "ext/event_queue.pyx":260
  *         raise RuntimeError("a synapse has two events in one step")
  *     if self.store_order:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -24273,7 +24766,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
       __pyx_v_k = __pyx_t_5;
 
-      /* "ext/event_queue.pyx":237
+      /* "ext/event_queue.pyx":261
  *     if self.store_order:
  *         for k in range(n):
  *             self.now.ids[k] = slot.items[k]             # <<<<<<<<<<<<<<
@@ -24282,7 +24775,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
       (__pyx_v_self->now.ids[__pyx_v_k]) = (__pyx_v_slot->items[__pyx_v_k]);
 
-      /* "ext/event_queue.pyx":238
+      /* "ext/event_queue.pyx":262
  *         for k in range(n):
  *             self.now.ids[k] = slot.items[k]
  *             if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
@@ -24308,7 +24801,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
       if (__pyx_t_2) {
 
 
-        /* "ext/event_queue.pyx":239
+        /* "ext/event_queue.pyx":263
  *             self.now.ids[k] = slot.items[k]
  *             if k and slot.items[k] < slot.items[k - 1]:
  *                 ordered = False             # <<<<<<<<<<<<<<
@@ -24317,7 +24810,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
         __pyx_v_ordered = 0;
 
-        /* "ext/event_queue.pyx":238
+        /* "ext/event_queue.pyx":262
  *         for k in range(n):
  *             self.now.ids[k] = slot.items[k]
  *             if k and slot.items[k] < slot.items[k - 1]:             # <<<<<<<<<<<<<<
@@ -24328,7 +24821,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     }
 
 
-    /* "ext/event_queue.pyx":240
+    /* "ext/event_queue.pyx":264
  *             if k and slot.items[k] < slot.items[k - 1]:
  *                 ordered = False
  *         if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
@@ -24340,7 +24833,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     if (__pyx_t_2) {
 
 
-      /* "ext/event_queue.pyx":241
+      /* "ext/event_queue.pyx":265
  *                 ordered = False
  *         if not ordered:  # store order, as the Python path sorts them
  *             qsort(self.now.ids, n, sizeof(int64_t), _ascending)             # <<<<<<<<<<<<<<
@@ -24349,7 +24842,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
       qsort(__pyx_v_self->now.ids, __pyx_v_n, (sizeof(int64_t)), __pyx_f_7distsim_4_ext_11event_queue__ascending);
 
-      /* "ext/event_queue.pyx":240
+      /* "ext/event_queue.pyx":264
  *             if k and slot.items[k] < slot.items[k - 1]:
  *                 ordered = False
  *         if not ordered:  # store order, as the Python path sorts them             # <<<<<<<<<<<<<<
@@ -24358,7 +24851,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
     }
 
-    /* "ext/event_queue.pyx":235
+    /* "ext/event_queue.pyx":259
  *     if n > self.arrived.shape[0]:
  *         raise RuntimeError("a synapse has two events in one step")
  *     if self.store_order:             # <<<<<<<<<<<<<<
@@ -24368,7 +24861,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
     goto __pyx_L8;
   }
 
-  /* "ext/event_queue.pyx":243
+  /* "ext/event_queue.pyx":267
  *             qsort(self.now.ids, n, sizeof(int64_t), _ascending)
  *     else:
  *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -24380,7 +24873,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   }
   __pyx_L8:;
 
-  /* "ext/event_queue.pyx":244
+  /* "ext/event_queue.pyx":268
  *     else:
  *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
  *     self.now.count = n             # <<<<<<<<<<<<<<
@@ -24389,7 +24882,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_self->now.count = __pyx_v_n;
 
-  /* "ext/event_queue.pyx":245
+  /* "ext/event_queue.pyx":269
  *         memcpy(self.now.ids, slot.items, n * sizeof(int64_t))
  *     self.now.count = n
  *     slot.n = 0             # <<<<<<<<<<<<<<
@@ -24397,7 +24890,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
 */
   __pyx_v_slot->n = 0;
 
-  /* "ext/event_queue.pyx":246
+  /* "ext/event_queue.pyx":270
  *     self.now.count = n
  *     slot.n = 0
  *     return 0             # <<<<<<<<<<<<<<
@@ -24408,7 +24901,7 @@ static int __pyx_f_7distsim_4_ext_11event_queue__take_arrivals(void *__pyx_v_sta
   }
   goto __pyx_L0;
 
-  /* "ext/event_queue.pyx":220
+  /* "ext/event_queue.pyx":244
  * 
  * 
  * cdef int _take_arrivals(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -24589,7 +25082,7 @@ static struct PyGetSetDef __pyx_getsets_7distsim_4_ext_11event_queue_EventQueue[
 #if CYTHON_USE_TYPE_SPECS
 static PyType_Slot __pyx_type_7distsim_4_ext_11event_queue_EventQueue_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_11event_queue_EventQueue},
-  {Py_tp_doc, (void *)PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    store_order : bool\n        Hand each step\047s events in store order. Without it, in the order\n        queued: for kernels that write only their own synapse\047s variables,\n        where each event\047s result is the same in any order.\n    ")},
+  {Py_tp_doc, (void *)PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    row_sources, row_bits : int64 and uint64 arrays, or None\n        The source of each row and a bit per source, where the store\047s row\n        index is compressed (presynaptic pathways; synapses/row_index.py).\n    n_sources : int\n        The rows\047 source group size (with ``row_sources``).\n    store_order : bool\n        Hand each step\047s events in store order. Without it, in the order\n        queued: for kernels that write only their own synapse\047s variables,\n        where each event\047s result is the same in any order.\n    ")},
   {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_11event_queue_EventQueue},
   {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_11event_queue_EventQueue},
   {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_11event_queue_EventQueue},
@@ -24633,7 +25126,7 @@ static PyTypeObject __pyx_type_7distsim_4_ext_11event_queue_EventQueue = {
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
   Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
-  PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    store_order : bool\n        Hand each step\047s events in store order. Without it, in the order\n        queued: for kernels that write only their own synapse\047s variables,\n        where each event\047s result is the same in any order.\n    "), /*tp_doc*/
+  PyDoc_STR("Events of one pathway by arrival step (``n_slots`` steps ahead).\n\n    Parameters\n    ----------\n    row_start : int64 array\n        Store rows by source (presynaptic pathways) or, with ``by_target``,\n        rows of ``by_target`` by local target (postsynaptic pathways).\n    by_target : int64 array or None\n        Store positions grouped by target (postsynaptic pathways).\n    delays : int array\n        Per synapse, in steps (empty: ``homogeneous_delay`` for all).\n    homogeneous_delay : int\n    n_synapses : int\n        The rank\047s synapses of this store (room for one step\047s events).\n    n_slots : int\n        Longer than the longest delay (and the events already queued).\n    first_source : int\n        Network-wide id (presynaptic) or local index (postsynaptic, with\n        ``target_spikes``) of row 0.\n    target_spikes : step_loop.Spikes or None\n        For postsynaptic pathways: the target group\047s spikes, read at each step.\n    row_sources, row_bits : int64 and uint64 arrays, or None\n        The source of each row and a bit per source, where the store\047s row\n        index is compressed (presynaptic pathways; synapses/row_index.py).\n    n_sources : int\n        The rows\047 source group size (with ``row_sources``).\n    store_order : bool\n        Hand each step\047s events in store order. Without it, in the order\n        queued: for kernels that write only their own synapse\047s variables,\n        where each event\047s result is the same in any order.\n    "), /*tp_doc*/
   __pyx_tp_traverse_7distsim_4_ext_11event_queue_EventQueue, /*tp_traverse*/
   __pyx_tp_clear_7distsim_4_ext_11event_queue_EventQueue, /*tp_clear*/
   0, /*tp_richcompare*/
@@ -25852,14 +26345,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQue
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQueue", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_11event_queue_EventQueue ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_11event_queue_EventQueue_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_11event_queue_EventQueue_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue)) __PYX_ERR(0, 53, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue = &__pyx_type_7distsim_4_ext_11event_queue_EventQueue;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue);
@@ -25869,8 +26362,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_11event_queue_EventQue
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_EventQueue, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 52, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_EventQueue, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -27044,110 +27537,110 @@ __Pyx_RefNannySetupContext("PyInit_event_queue", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":26
+  /* "ext/event_queue.pyx":27
  *                       EVENT_SINK_CAPSULE)
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 26, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 27, __pyx_L1_error)
 
 
-  /* "ext/event_queue.pyx":136
+  /* "ext/event_queue.pyx":158
  *             free(self.slots)
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         """Take the events arriving now (postsynaptic pathways: queue the
  *         target's spikes of this step first): a StepOp capsule."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_5step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_5step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 136, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":141
+  /* "ext/event_queue.pyx":163
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
  *     def arrivals(self):             # <<<<<<<<<<<<<<
  *         """The current step's positions for the kernel: a SpikeSlot capsule."""
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_7arrivals, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_arrivals, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_7arrivals, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_arrivals, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_arrivals, __pyx_t_4) < (0)) __PYX_ERR(0, 141, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_arrivals, __pyx_t_4) < (0)) __PYX_ERR(0, 163, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":145
+  /* "ext/event_queue.pyx":167
  *         return PyCapsule_New(&self.now, SPIKE_SLOT_CAPSULE(), NULL)
  * 
  *     def event_sink(self):             # <<<<<<<<<<<<<<
  *         """Where exchanged spikes are queued in C: an EventSink capsule."""
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_9event_sink, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_event_sink, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_9event_sink, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_event_sink, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_event_sink, __pyx_t_4) < (0)) __PYX_ERR(0, 145, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_event_sink, __pyx_t_4) < (0)) __PYX_ERR(0, 167, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":149
+  /* "ext/event_queue.pyx":171
  *         return PyCapsule_New(&self.sink, EVENT_SINK_CAPSULE(), NULL)
  * 
  *     def queue_spikes(self, const int64_t[::1] ids, const int64_t[::1] steps):             # <<<<<<<<<<<<<<
  *         """Queue the synapses of exchanged spikes (network-wide ids)."""
  *         if ids.shape[0] != steps.shape[0]:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_11queue_spikes, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_queue_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_11queue_spikes, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_queue_spikes, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 171, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_queue_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 149, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_queue_spikes, __pyx_t_4) < (0)) __PYX_ERR(0, 171, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":156
+  /* "ext/event_queue.pyx":178
  *             _queue_spikes(<void*>self, &ids[0], &steps[0], ids.shape[0])
  * 
  *     def put(self, int64_t arrival, const int64_t[::1] positions):             # <<<<<<<<<<<<<<
  *         """Queue store ``positions`` arriving at step ``arrival`` (events in
  *         flight taken over from Python; ``arrival`` less than ``n_slots``
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_13put, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_put, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_13put, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_put, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 178, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_put, __pyx_t_4) < (0)) __PYX_ERR(0, 156, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_put, __pyx_t_4) < (0)) __PYX_ERR(0, 178, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/event_queue.pyx":167
+  /* "ext/event_queue.pyx":189
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
  *         """The events in flight from ``step`` on, {arrival step: positions}
  *         (then forgotten, unless ``keep``)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_15take_all, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_take_all, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_15take_all, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue_take_all, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_take_all, __pyx_t_4) < (0)) __PYX_ERR(0, 167, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_11event_queue_EventQueue, __pyx_mstate_global->__pyx_n_u_take_all, __pyx_t_4) < (0)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_17__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
@@ -27160,9 +27653,9 @@ __Pyx_RefNannySetupContext("PyInit_event_queue", 0);
 
   /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for pickling"
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_11event_queue_10EventQueue_19__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_EventQueue___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_event_queue, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
@@ -27287,7 +27780,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/event_queue.pyx":105
+  /* "ext/event_queue.pyx":127
  *             grouped = by_target
  *             self.by_target = &grouped[0] if grouped.shape[0] else NULL
  *         self.delays = np.ascontiguousarray(delays, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27296,12 +27789,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 105, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 127, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/event_queue.pyx":167
+  /* "ext/event_queue.pyx":189
  *         slot.n += positions.shape[0]
  * 
  *     def take_all(self, int64_t step, bint keep=False):             # <<<<<<<<<<<<<<
@@ -27310,7 +27803,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_False};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 167, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 189, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
@@ -27374,41 +27867,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{15},{1},{1},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{36},{8},{15},{7},{6},{19},{2},{9},{50},{39},{34},{18},{152},{30},{37},{5},{8},{10},{28},{30},{19},{21},{14},{23},{18},{19},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{5},{7},{8},{17},{18},{4},{9},{1},{18},{5},{6},{24},{5},{15},{5},{6},{9},{5},{10},{12},{5},{6},{7},{17},{2},{3},{5},{5},{5},{8},{4},{1},{4},{7},{4},{7},{10},{4},{4},{2},{5},{3},{4},{7},{3},{9},{3},{12},{8},{9},{4},{10},{5},{4},{4},{5},{4},{7},{5},{4},{11},{6},{8},{13},{6},{6},{6},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{1},{15},{1},{1},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{16},{36},{8},{15},{7},{6},{19},{2},{9},{50},{39},{34},{18},{18},{182},{30},{37},{5},{8},{10},{28},{30},{19},{21},{14},{23},{18},{19},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{5},{7},{8},{17},{18},{4},{9},{1},{18},{5},{6},{24},{5},{15},{5},{6},{9},{5},{10},{12},{5},{6},{7},{17},{2},{3},{5},{5},{5},{8},{4},{1},{4},{7},{4},{7},{9},{10},{4},{4},{2},{5},{3},{4},{7},{3},{9},{3},{12},{8},{8},{11},{9},{4},{10},{5},{4},{4},{5},{4},{7},{5},{4},{11},{6},{8},{13},{6},{6},{6},{1}};
     const struct { const unsigned int length: 7; } bytes_length_index[] = {{0},{1},{1},{2},{1},{1},{9},{76},{22},{22},{23},{89},{109}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1290 bytes) */
-static const char cstring[] = "x\332}U\315o\023G\024\007\001Q\240\221\010\245\320\3666\251\332\232\264ai\212\033!\212\250\\\010R\016\245\tA\225\332CG\343\335\267\366\340\335\231\365|8\336V\250\034}\334\343\036\367\350c\216>r\3541G\037\371\023\370\023\372f\326v\234\202\260\224\235\2317\357\275y\037\277\367\013a\206|7$\262\375\002B\363\360\326-\243\000H\254X\047\005a67\267\202\373\344\301/\220J\225\377\306\341\210\310\230<\010\2450\274c\245\325\204\211\210D\\9\323\377\213\271\230_h\243x\004\321\2222\221\352\203\367ge\013\315\207?=bBHC\230\326\274#\210\221D\001\213nK\221\344$\365A\0160\310=1`\t\217H*#\330\"0\314\320\026]5\302\206{\267\021Ke\024\023\215-\322AWse\335e\031\340S\204\r\271&O\245\001b\272X\233G\271\351JAP\026A\302\333\240\230\001|\315\305\207^\225S\022d\177w\377v\363^\323G\253\300UR\023m\333a\202\201\202vEk[\236\030\364n\362\014t@\366b\222KK\004`\\\230E\206z\313\006\246\013\202h0nC\032>gf\270\024\024\315\271\3504fe\342\003p\326OX\242!`D\347\202e\032H\227\241\207#I`\200-\324.\047)\000#\206\214E\021E_\020\312$q\366R\350\200\265\303\210k\326N\000\204\377\016\315\035oI\373\026,\004Y>\354\204\\\327\227\221\220X\207\230\331\304\020J\025D6\004JId} B\212\333X\227\001g\t\336\206\\pC\251\260i\226\0074\224\n\202\024\3558S\212\345$f<\251\223\347i\206\035YV\263)3\335w4\346I\220\014\313\2563\336\003\rI\034\264sj\230\352\200\331\362G\354\022\313\365N\263>\tyTodV\257J\036Q\215\3723m\315Eo\266K\244\321\365\266vG\353\047HXC\256\r\004\001>\000e\352\230\030\331\257\221QO\016AT\221\214\207\275\004\373c}\255\274V\222\310\020\021C\352\244#fX\360\236\333\032|\016=5\356u\320:|\264\267\267\233$<\323\\\357\272v\034\270n\234\356\202E\371C\037\007\245g\356\020<\230\246y\357-\306\302\021\364Kn\203\272\341\256\032K\302\314\232\245\223G\303\254(Kb\327\021*\263%\211a=\240\230\332!\240\211\010\301\361FpJ!\224\356\347C\374{\214\363C\237\"\332\236AL\351\014\343\010&\004\216\233\202\323\r\366\202\033H\235 r6\370\213\255\010\335\332\231g\211\277\032$n\2272.\374*#\233\370;\301\322zu\317S\212\220\246a\027\302\236\266i}\232yq[7""\241\365\316\n\337P\240\273b\25670\256w\316G\337\262d\356v>\007\357\264d!\200\241;`S\026\241\350\245\320\337i\026\245\006\264\313\205k7\021\322\"u\000\016\352\0340\264m\343\030\251\310\201j\326\315yS\231>\345\341\372\036i!\3442X\370\321m\246a15a\210\210\005\212\025CR\014\241\315\302^(\2550\365\034!3\030\315\323\000\0230\301\022+D\256J\376\343B\254G\000\322\314\344\330pd]\300\202y\246\004\245p\240\027\340\212\271\302\264\264\264*\2048a\035\215S\203\263>c\344\256Le\007\004`\344\324?\317#\036\241Y\004C.\314N\323\241@\327\237\277\340\205D\177=\200\014y\337\221\276#{A\375\024\343R3\241v\305\306\177\036\251\310<\275`\234\031\346\2279\231\350d2\313$\372s,\210P_\306\267\202\016&\356\202\237\261\205\343\005\354\322\214\372\374\270\272 \374s\376\036\247`6\t~\253\215\333`\352T\252\0100ieC3\037\2143\374\202 \303\220l\206\324\000\330?\013zx\377\327\347\177\377\371\362\325\371\351\305+\243o\213\203W\2557\253\037\215\356\216\342\242U\034\226\027\312\037\252\225\212U\375\351\332\307\3057e\253<\230.n\017\246k\237\227\327\312Fu\263\352\217/\214\267\307\217\217\317\037\3378f\307frw\022\277n\275\366\276\256\216^:\2632\252\276>\271u\177\362\345\204\235\2256N6\177\2344\047\375W\255\267+\347.\257/\344_U\377\034G\223\r\024\257\236\273L\312~u\261z2\336\030\337;\376\376\370\371\344\332\233\325\365\342|q\263\310g\321\255\256\215v\213\033\005[\010\326\326\213\025<\232\362n\331\256.U\277\217\331\330k=)6\313\235\352Z\265qr\361\316\270\377\366\312\271\313\327\213\215SsSnO\327\256\027\333\305\343r\305\033>\253\364\370\013\227\331t\355\352\310\024\333\323\365O\213~y\251|V\332\352\347*\036\267\306\177`\276\315\211y}\357\337\235\223\203\303\223\303\347\323\365\353E\263\350O?\371\014\365\260^WG\375\377\000w\300\2072";
-    PyObject *data = __Pyx_DecompressString(cstring, 1290, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1322 bytes) */
+static const char cstring[] = "x\332}U\315o\023G\024\007\001Q\240\221\010\245\320\3666\251\332\232\264ai\212\033!\212\250\\\010R\016\245\tA\225\332CG\343\335\267\366\340\335\231\365\316\214\343m\205\312\321\307=\356q\217>\346\350#\307\036s\364\221?\201?\241ofl\307)\010K\336}\363\276\346}\376\2260M\276\033\022\331~\001\241~x\353\226\316\001H\234\263N\nBonn\005\367\311\203_ \225y\361\033\207#\"c\362 \224B\363\216\221F\021&\"\022\361\334\232\376\237\315\305\\\240t\316#\210\226\224\211\314?(?\313[h>\374\351\021\023Bj\302\224\342\035A\264$9\260\350\266\024IAR\027\344\000\203\334\023\003\226\360\210\2442\202-\002\303\014m\321U#l\330{\033\261\314u\316Dc\213t\320\325\\YuY\006x\025aC\256\310S\251\201\350.\326\346Q\241\273R\020\344E\220\3606\344L\003\336f\343C\257\271U\022d\177w\377v\363^\323E\233\203\255\244\"\312\264\303\004\003\005e\213\3266<\321\350]\027\031\250\200\354\305\244\220\206\010\300\2700\213\014\365\226\rt\027\004Q\240-A\032.g\246\271\024\024\315\271\3504fe\342\003\260\326OX\242 `\244\3155\3110$%M\036\002#\252\020,S@\272\014=\036I\002\003l\251\2629J\001\230\001d,\212(\372\206P&\211\365\047\205\nX;\214\270b\355\004@\270\347P\337q\226\264o\300@\220\025\303N\310\225\027FBb]bf\022M(\315!2!PJ\"\343\002\023R\334\306:\r8KP\032r\3015\245\302\244Y\021\320P\346\020\244h\307Y\236\263\202\304\214\047\276\030<\315\260C\313j&e\272\373\216\206K\302\245\352\262\316\345\321<-_\205\214\367@A\022\007\355\202j\226w@o\271#\366\221\025j\247\351OX\034\212\246\376 \346\204\314\374\033%\324\337\241\226\030\350m\346Kq\321\233Q\211\3243\035\177\031\365\001\220\320\217l\033\010.\310\000r\355s`d\337O\226\337<\202SI2\036\366\022\354\257q\265uZI\"C\2348\342\213\0241\315\202\367H\375\360\332\351\363{\243\202\326\341\243\275\275\335$\341\231\342j\327\266\357\300v\357\224\n\026\355\n]\034\224\236\221\341\360a\232\372\275R\214\205\343\322,\271\r\374\200\330j,13\243\227NnzfEYb\333~Q\231-q4\353\001\305\324\016\001MD\010\026w\202S\010\242t\277\030\342\3771\356\037}\212\323\371\014bJg;\202\303\207\203f\267\350\224\300^p\r\251eD""\326\006\177\261\021\241}w\346Y\342\317\017\225\245R\306\205{\313\310$N&X\352\337\366zJq\005h\330\205\260\247L\352O3/\226\264\033\356)#\\C\201\356\212\271\336@\333\336Y\037}\303\222\271\333\371\336\274\323\222\005\003\206\366\200MY\204\242\226B\177\247Y\224jP6\027\256\354\006I\203\320\003\270\330\363\201\241m\023\307\010ev\250f\335\2347\225\251S\034\367r\204\221\220\313`\341G\265\231\202\305N\205!N,P\254\030\202j\010m\026\366Bi\204\366[\206H\242\025O\003L@\007K(\022\331*\271\207\r\321\257\000\244\231.\260\341\210\332\200\005sH\013y\216\000\260\030\256\230\347\230\226_\3108a\035\205[\203\3300C\364\256Le\007\004`\344\324]\317#\036\241Y\004C.\364N\323N\201\362\217\277\340\205D\177=\200\014\277\033\366\243a?\026\202\272-\026\363\225G\302C\250\262U\307\257P*2\207K\030p\206\211f\226\047:\231\3142\211\216-|\342\314/\017z\016\035\254\200\315\342\210\"<\253%<Y \211\305\014\354\340\014F\335*\333\000](N\216\0332\333\022G*m\t,\013\225y\004X\220\334\204z\2764g\260\007\007\020\2434\031\302\006`o\r\250\341\375_\237\377\375\347\313W\347\247\027\257\214\276-\017^\265\336\254~4\272;\212\313VyX]\250~\250WjV\367\247k\037\227\337T\255\352`\272\220\036L\327>\257\256U\215\372f\335\037_\030o\217\037\037\237?\276q\314\216\365\344\356$~\335z\355|]\035\275\264fUT\177}r\353\376\344\313\t;\313m\234l\3768iN\372\257ZoW\316]^_\360\277\252\3779\216&\033\310^=w\231T\375\372b\375d\2741\276w\374\375\361\363\311\2657\253\353\345\371\362fY\314\242[]\033\355\2267J\266`\254\255\227+x\324\325\335\252]_\252\177\037\263\261\323zRnV;\365\265z\343\344\342\235q\377\355\225s\227\257\227\033\247\346\272\332\236\256]/\267\313\307\325\2123|V\253\361\0276\263\351\332\325\221.\267\247\353\237\226\375\352R\365\2542\365\317u<n\215\377\300|\233\023\375\372\336\277;\047\007\207\047\207\317\247\353\327\313f\331\237~\362\031\352a\275\256\216\372\377\001\200\206\253\207";
+    PyObject *data = __Pyx_DecompressString(cstring, 1322, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1707 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>((\377tree fra\377gment)),\377.: <Memo\377ryView o\377f <conti\377guous an\237d dir7\001\007\ri\375n\021\005stride\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\377lid mode\237, exp\327\000|\000\047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \377axis Not\357e th\231 Cyt\357hon \021\000del\177iberatek\000\336\320\001cter!\001n \177PEP-484\212\"\373re\306!s sub\333cl\246\000es\261!bu\357ilti\260\000ype\377s. If yoOu ne\224 \303\000p\316\000\376%\tthen se\335t\200\000e \047\357\002at\377ion_typi\267ng\047\355$iv\242\000o\377 False.a\377 synapse\377 has two\327 ev\300@s\320\001on\377e stepad\373d_\275 ecoll\374\354@O\000s.abcd\377isableen\356\001\002xt/5\002_qu\377eue.pyxg\367cis\027\003dno \377default \377__reduce\337__ du\204\002no{n-\351@vial\033\000\377cinit__n\377umpy._co\357re.m5\000iar\377ray fail\316\367\003imp\217@\033\tumgath\021\016\275\005 p\364 \377spikesel\377f.by_tar\317get,\n\002\243@ayws64\010\003now\021\003\373op\031\003row_s\274-\000\047\004sink2\003sOlots=\003I\003_]\003\373 c\355cbe co\337nvert\255Ca \351P\224c\264\205\003 \323` pi\227ckl\235@u\304\"\233\204\001a\257lloc\257` \357\003d\017ata.\013\020\367c\311\205\001\246\205\003\377s.ASCIIE\377llipsisER\305AQ\212A\000\007.\366&c\235\204\002\343__\017\n\272`\344\000te_\014\013\020\376 iv\261`B\010\353C\212!\016W\010pute\010\211b\216$|\010\356\323a_op\216\010tak\333e_\366\000Se\276`nc\365e\264\207\001.\271\207\007__Py\375x\001\000Dict_N\377extRef__l\335\204\004\312`__\262\205\002__\001\005^\330@item\r\001d0\001\036\027\000func\035\001\363@\340\003x+\000\301c3\001main\003\002\357odulM\002nam\326\002\003ewT\001p~\000ch\037ecksuT\000\n\001?\004~\025\001type__\037\001{un\314Be_En \005\363vt\245\205\001\230\001qual\260O\005\200\205\005\202N\232\205\006ex\314\001s\207et_\203\005\230F\346\000\234N___test\321\001s\265\205\001\377outineab\375c\307e_buffe1r\305\205\002\307D\315Eas\225\212\007\032\003\377syncio.c""\373orB\003sbase\256\255\205\006cclY\000_\257 t\377raceback\337count\302\205\003di\177stsim._\245@\345.\213\207\010d\242!\000\002_is\375_\267\213\003emptye\377ncodeenu}m\245\211\002error\323g\367fir\324\000sour\377ceflagsf\337ormat\213\212\004ho\377mogeneou\373s_\302\206\002idids\377indexint\35364\202as\000\002ize\377joinkkee\317pmem\361\212\001\351\212\001n_\350\301\206\002\004\000\204\211\003s\364Andi\367mnp\201\210\002objp\376\335\000pending\237poppoM\000\202\211\001p;ut\324\204\treg\366\000\271\001\234\247\207\004\346\207\001set\364\210\004\247\213\002s\300\202\000\260\207\002\312\207\001\331\211\001\203\205\004\006\002st\373op\001\000re_or{de\362\000ruct\221\205\005\370\323\207\n\342`\360 updat\377evaluesx\377:OT{^}\200\001\377\330\004\n\210+\220Q\200\377A\340\010\013\2103\210f\377\220A\220S\230\003\2305\377\240\006\240a\240q\330\014\377\022\220*\230A\230Q\330\376\025\006Q\330\014\031\230\021\230\377\047\240\026\240q\250\003\250\3771\250D\260\001\260\025\260\377a\260t\2703\270f\300\273A\300G\002\017\210}3\001\230\377d\240&\320(:\270$\363\270a^\001\014\007\047\320);\377\2704\270q\200A\360\006\367\000\t\020%\006%\240\177\260\367d\270!\024\000\010\000\t \377\230q\240\004\240F\250!\377\2508\2602\260T\270\021\377\340\010\020\220\001\220\026\220\375y\227\004\010\014\210E\220\025{\220a\010\006\014\020\220\006\014\000\377t\2303\230b\240\005\240\277Y\250a\250q\330#\000F\377\220)\2306\240\021\240!\377\320\004/\250q\360\n\000\337\t\023\220!\3306\006t\230\3771\330\014\023\2201\220D\373\230\0064\002R\240s\250\"\376\326\001\330\014\017\210t\2201\377\330\020\027\220q\230\005\230\377R\230u\240B\240f\250\367A\250Z\355\0004\270t\300\3778\3106\320QS\320S\377T\330\020\023\2204\220q\347\330\024\030%\000\255 \017\210q";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1707, 2295);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1762 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>((\377tree fra\377gment)),\377.: <Memo\377ryView o\377f <conti\377guous an\237d dir7\001\007\ri\375n\021\005stride\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\377lid mode\237, exp\327\000|\000\047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \377axis Not\357e th\231 Cyt\357hon \021\000del\177iberatek\000\336\320\001cter!\001n \177PEP-484\212\"\373re\306!s sub\333cl\246\000es\261!bu\357ilti\260\000ype\377s. If yoOu ne\224 \303\000p\316\000\376%\tthen se\335t\200\000e \047\357\002at\377ion_typi\267ng\047\355$iv\242\000o\377 False.a\277 bit p\220\000s\377ourcea s\377ynapse h\377as two e\365v\320@s\340\001one \377stepadd_>\315 ecoll\374@_\000\377s.abcdis\277ableen\001\002x\373t/5\002_queu\377e.pyxgci\375s\027\003dno de\377fault __\377reduce__\367 du\224\002non-\336\371@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\207#i\363mp\237@\033\tumat\341h\021\016\300\002\346\002\361\002row\374\317\005\200#pikese\377lf.by_ta\237rget,\n\002\305@aOys64\010\003\232 _8\000n\025\003now\036\003op&\003\212R\000_\311#s\006\010K\000E\004s\367inkP\003slotl\035\004g\003_s|\002 c\255\204\003\377be conve;rt\355Ca P\324c\364\205\003\377 for pic\313kl\335@u\364\"\333\204\001al\327loc\357` \237#da\207ta.\013\020\267\204\003\211\206\001\346\205\003s\377.ASCIIEl\177lipsisE\365A\251Q\272A\000\007.\246Fc\335\204\002_\371_\017\n\372`state\031_\013\020\256@iv\361`B\010\233c\034\212!W\010pute\010\271b\216$\334|\010\203\204\001_op\216\010ta\267ke_\366\000Se\356`n\353ce\364\207\001.\371\207\007__P\373yx\001\000Dict_\377NextRef_\331_\235\205\004\372`__\362\205\002__\274\001\005\366@item\r\001d<0\001\027\000func\035\001\221`\360\340\003+\000\361c3\001main\336\003\002odulM\002na\255m\002\003ewT\001p~\000c?hecksuT\000\n\001\374?\004\025\001type__\366\037\001un\314Be_En\346 \005vt\325\205\001\230\001quaalO\005\260\205\005\202N\312\205\006ex\314\001\017set_\203\005\230F\346\000\234N\277__test""\321\001s\376\345\205\001outinea\373bc\307e_buffcer\365\205\002\307D\315Eas\325\212\007\376\032\003syncio.\367corB\003sbas]e\313\205\006cclY\000_\257 \377tracebac\277kcount\340\205\003d\377istsim._\312\245@.\273\207\010d\242!\000\002_i\373s_\367\213\003empty\377encodeen\373um\345\211\002error\316\323gfir\324\000\332\210\003fl\377agsforma\375t\313\212\004homoge\277neous_\340\206\002i\377didsinde\277xint64\202as\376\000\002izejoin\377kkeepmem,\261\213\001\251\213\001n_\301\206\002n\353\206\005\r\000\372\275\211\003s\375Andimn\275p\272\210\002objp\346\000p\377endingpo\347ppoV\000\273\211\001put\316\335\204\treg\377\000\302\001w_\017bits\305\207\010\326\207\002\306\207\001\240\210\001\047set\300\211\004\203\214\002s\236\000\314\207\002\316\033\002tep\237\205\004\260\212\001ss\373to\r\000ore_o\367rde\216 ruct\360\255\205\005\357\207\n\376`\214@upda\377tevalues\377x:OT{^}\200\377\001\330\004\n\210+\220Q\377\200A\340\010\013\2103\210\377f\220A\220S\230\003\230\3775\240\006\240a\240q\330\377\014\022\220*\230A\230Q\375\330\025\006Q\330\014\031\230\021\377\230\047\240\026\240q\250\003\377\2501\250D\260\001\260\025\377\260a\260t\2703\270fw\300A\300G\002\017\210}3\001\377\230d\240&\320(:\270\347$\270a^\001\014\007\047\320)\377;\2704\270q\200A\360\357\006\000\t\020%\006%\240\177\357\260d\270!\024\000\010\000\t\377 \230q\240\004\240F\250\377!\2508\2602\260T\270\377\021\340\010\020\220\001\220\026\373\220y\227\004\010\014\210E\220\367\025\220a\010\006\014\020\220\006\376\014\000t\2303\230b\240\005\177\240Y\250a\250q\330#\000\377F\220)\2306\240\021\240\377!\320\004/\250q\360\n\277\000\t\023\220!\3306\006t\377\2301\330\014\023\2201\220\367D\230\0064\002R\240s\250\375\"\326\001\330\014\017\210t\220\3771\330\020\027\220q\230\005\377\230R\230u\240B\240f\357\250A\250Z\355\0004\270t\377\3008\3106\320QS\320\377ST\330\020\023\2204\220\317q\330\024\030%\000\255 \017\210\001q";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1762, 2387);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2295 bytes) */
-static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a synapse has two events in one stepadd_notecollections.abcdisableenableext/event_queue.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone step per spikeself.by_target,self.delays64,self.now,self.op,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisEventQueueEventQueue.__reduce_cython__EventQueue.__setstate_cython__EventQueue.arrivalsEventQueue.event_sinkEventQueue.putEventQueue.queue_spikesEventQueue.step_opEventQueue.take_allSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarrayarrivalarrivalsascontiguousarrayasyncio.coroutinesbaseby_targetccline_in_tracebackcountdelaysdistsim._ext.event_queuedtypedtype_is_objectemptyencodeenumerateerrorevent_sinkfirst_sourceflagsformatfortranhomogeneous_delayididsindexint64itemsitemsizejoinkkeepmemviewmoden_slotsn_synapsesnamendimnpnumpyobjpackpendingpoppositionsputqueue_spikesregisterrow_startselfsetdefaultshapesizeslotstartstepstep_opstepsstopstore_orderstructtake_alltarget_spikesunpackupdatevaluesx:OT{^}\200\001\330\004\n\210+\220Q\200A""\340\010\013\2103\210f\220A\220S\230\003\2305\240\006\240a\240q\330\014\022\220*\230A\230Q\330\010\013\2103\210f\220A\220Q\330\014\031\230\021\230\047\240\026\240q\250\003\2501\250D\260\001\260\025\260a\260t\2703\270f\300A\300Q\200A\340\010\017\210}\230A\230Q\230d\240&\320(:\270$\270a\200A\340\010\017\210}\230A\230Q\230d\240\047\320);\2704\270q\200A\360\006\000\t\020\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\360\010\000\t \230q\240\004\240F\250!\2508\2602\260T\270\021\340\010\020\220\001\220\026\220y\240\006\240a\240q\330\010\014\210E\220\025\220a\220y\240\006\240a\240q\330\014\020\220\006\220a\220t\2303\230b\240\005\240Y\250a\250q\330\010\014\210F\220)\2306\240\021\240!\320\004/\250q\360\n\000\t\023\220!\330\010\014\210E\220\025\220a\220t\2301\330\014\023\2201\220D\230\006\230b\240\005\240R\240s\250\"\250D\260\001\330\014\017\210t\2201\330\020\027\220q\230\005\230R\230u\240B\240f\250A\250Z\260t\2704\270t\3008\3106\320QS\320ST\330\020\023\2204\220q\330\024\030\230\005\230Q\330\010\017\210q";
+    #else /* compression: none (2387 bytes) */
+static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a bit per sourcea synapse has two events in one stepadd_notecollections.abcdisableenableext/event_queue.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone source per rowone step per spikeself.by_target,self.delays64,self.has_row,self.now,self.op,self.row_sources,self.row_start,self.sink,self.slots,self.target_spikes cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIEllipsisEventQueueEventQueue.__reduce_cython__EventQueue.__setstate_cython__EventQueue.arrivalsEventQueue.event_sinkEventQueue.putEventQueue.queue_spikesEventQueue.step_opEventQueue.take_allSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarrayarrivalarrivalsascontiguousarrayasyncio.coroutinesbaseby_targetccline_in_tracebackcountdelaysdistsim._ext.event_queuedtypedtype_is_objectemptyencodeenumerateerrorevent_sinkfirst_sourceflagsformatfortranhomogeneous_delayididsindexint64itemsitemsizejoinkkeepmemviewmoden_slotsn_sourcesn_synapsesnamendimnpnumpyobjpackpendingpoppositionsputqueue_spikesregisterrow_bitsrow_sourcesrow_startselfsetdefaultshapesizeslotstartstepstep_opstepsstopstore_or""derstructtake_alltarget_spikesunpackupdatevaluesx:OT{^}\200\001\330\004\n\210+\220Q\200A\340\010\013\2103\210f\220A\220S\230\003\2305\240\006\240a\240q\330\014\022\220*\230A\230Q\330\010\013\2103\210f\220A\220Q\330\014\031\230\021\230\047\240\026\240q\250\003\2501\250D\260\001\260\025\260a\260t\2703\270f\300A\300Q\200A\340\010\017\210}\230A\230Q\230d\240&\320(:\270$\270a\200A\340\010\017\210}\230A\230Q\230d\240\047\320);\2704\270q\200A\360\006\000\t\020\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\360\010\000\t \230q\240\004\240F\250!\2508\2602\260T\270\021\340\010\020\220\001\220\026\220y\240\006\240a\240q\330\010\014\210E\220\025\220a\220y\240\006\240a\240q\330\014\020\220\006\220a\220t\2303\230b\240\005\240Y\250a\250q\330\010\014\210F\220)\2306\240\021\240!\320\004/\250q\360\n\000\t\023\220!\330\010\014\210E\220\025\220a\220t\2301\330\014\023\2201\220D\230\006\230b\240\005\240R\240s\250\"\250D\260\001\330\014\017\210t\2201\330\020\027\220q\230\005\230R\230u\240B\240f\250A\250Z\260t\2704\270t\3008\3106\320QS\320ST\330\020\023\2204\220q\330\024\030\230\005\230Q\330\010\017\210q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 144; i++) {
+    for (int i = 0; i < 149; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 35) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 37) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -27416,8 +27909,8 @@ static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 144; i < 157; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-144].length;
+    for (int i = 149; i < 162; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-149].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -27427,14 +27920,14 @@ static const char bytes[] = " at 0x object>((tree fragment)),.: <MemoryView of <
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 157; i++) {
+    for (Py_ssize_t i = 0; i < 162; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 144;
+      PyObject **table = stringtab + 149;
       for (Py_ssize_t i=0; i<13; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -27522,32 +28015,32 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 136};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 158};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 141};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 163};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_arrivals, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 145};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 167};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_event_sink, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_4q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 149};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 171};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_queue_spikes, __pyx_mstate->__pyx_kp_b_iso88591_A_3fAS_5_aq_AQ_3fAQ_q_1D_at3fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 156};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 178};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_arrival, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_put, __pyx_mstate->__pyx_kp_b_iso88591_A_q_F_82T_y_aq_E_ay_aq_at3b_Yaq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 167};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 189};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_keep, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_slot, __pyx_mstate->__pyx_n_u_pending};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_event_queue_pyx, __pyx_mstate->__pyx_n_u_take_all, __pyx_mstate->__pyx_kp_b_iso88591_q_E_at1_1D_b_Rs_D_t1_q_RuBfAZt4, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
@@ -34760,6 +35253,29 @@ __pyx_fail:
         }\
         return (target_type) value;\
     }
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_uint64_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
 
 /* MemviewDtypeToObject */
 static CYTHON_INLINE PyObject *__pyx_memview_get_nn_int64_t__const__(const char *itemp) {

@@ -17,9 +17,10 @@ at the start and end of a compiled run.
 import numpy as np
 cimport numpy as cnp
 from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
-from libc.stdint cimport int64_t, int32_t
+from libc.stdint cimport int64_t, int32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcpy
+from row_index cimport find_row
 from step_op cimport (StepOp, SpikeSlot, EventSink, STEP_OP_CAPSULE, SPIKE_SLOT_CAPSULE,
                       EVENT_SINK_CAPSULE)
 
@@ -71,14 +72,21 @@ cdef class EventQueue:
         ``target_spikes``) of row 0.
     target_spikes : step_loop.Spikes or None
         For postsynaptic pathways: the target group's spikes, read at each step.
+    row_sources, row_bits : int64 and uint64 arrays, or None
+        The source of each row and a bit per source, where the store's row
+        index is compressed (presynaptic pathways; synapses/row_index.py).
+    n_sources : int
+        The rows' source group size (with ``row_sources``).
     store_order : bool
         Hand each step's events in store order. Without it, in the order
         queued: for kernels that write only their own synapse's variables,
         where each event's result is the same in any order.
     """
     cdef Positions* slots
-    cdef Py_ssize_t n_slots, n_rows
+    cdef Py_ssize_t n_slots, n_rows, n_sources
     cdef const int64_t* row_start
+    cdef const int64_t* row_sources
+    cdef const uint64_t* has_row
     cdef const int64_t* by_target
     cdef const int64_t* delays64
     cdef int64_t homogeneous_delay, first_source
@@ -93,11 +101,25 @@ cdef class EventQueue:
 
     def __init__(self, const int64_t[::1] row_start, by_target, delays, int64_t homogeneous_delay,
                  Py_ssize_t n_synapses, Py_ssize_t n_slots, int64_t first_source,
-                 target_spikes=None, bint store_order=True):
-        cdef const int64_t[::1] grouped
+                 target_spikes=None, row_sources=None, row_bits=None, Py_ssize_t n_sources=-1,
+                 bint store_order=True):
+        cdef const int64_t[::1] grouped, sources
+        cdef const uint64_t[::1] bits
         cdef Py_ssize_t k
         self.n_rows = row_start.shape[0] - 1
         self.row_start = &row_start[0]
+        self.row_sources, self.has_row = NULL, NULL
+        self.n_sources = self.n_rows
+        if row_sources is not None:
+            sources, bits = row_sources, row_bits
+            if sources.shape[0] != self.n_rows:
+                raise ValueError("one source per row")
+            if bits.shape[0] * 64 < n_sources:
+                raise ValueError("a bit per source")
+            self.has_row = &bits[0] if bits.shape[0] else NULL
+            # (no rows: no id is in range, so no lookup reads row_sources)
+            self.n_sources = n_sources if self.n_rows else 0
+            self.row_sources = &sources[0] if self.n_rows else NULL
         self.by_target = NULL
         if by_target is not None:
             grouped = by_target
@@ -120,7 +142,7 @@ cdef class EventQueue:
         self.target_spikes = NULL
         if target_spikes is not None:
             self.target_spikes = <SpikeSlot*>_spike_slot(target_spikes)
-        self.keep_alive = (row_start, by_target, target_spikes)
+        self.keep_alive = (row_start, by_target, target_spikes, row_sources, row_bits)
         self.op.run = _take_arrivals
         self.op.state = <void*>self
         self.sink.queue = _queue_spikes
@@ -212,8 +234,10 @@ cdef int _queue_spikes(void* state, const int64_t* ids, const int64_t* steps,
     cdef int64_t row
     for k in range(n):
         row = ids[k] - self.first_source
-        if 0 <= row < self.n_rows:
-            _queue_row(self, row, steps[k])
+        if 0 <= row < self.n_sources:
+            row = find_row(self.row_sources, self.has_row, self.n_rows, row)
+            if row >= 0:
+                _queue_row(self, row, steps[k])
     return 0
 
 

@@ -1,5 +1,7 @@
 """Identical results on 1, 2 and 3 ranks for a network that uses every
-connect form, indexing form, heterogeneous delays, subgroups and inputs."""
+connect form, indexing form, heterogeneous delays, subgroups and inputs;
+and on 3 ranks with every synapse store's row index compressed
+(synapses/row_index.py), which must not change a result either."""
 import h5py
 import numpy as np
 import pytest
@@ -11,11 +13,13 @@ from conftest import mpirun
 def outputs(tmp_path_factory):
     directory = tmp_path_factory.mktemp("forms")
     results = {}
-    for n in (1, 2, 3):
-        base = str(directory / f"forms{n}")
-        run = mpirun(n, ["tests/models/synapse_forms.py", base])
+    for n, row_index in ((1, "auto"), (2, "auto"), (3, "auto"), (3, "compressed")):
+        key = n if row_index == "auto" else f"{n}, {row_index} rows"
+        base = str(directory / f"forms{n}{row_index}")
+        run = mpirun(n, ["tests/models/synapse_forms.py", base],
+                     extra_env={"DISTSIM_ROW_INDEX": row_index})
         assert run.returncode == 0, run.stdout + run.stderr
-        results[n] = (dict(np.load(base + ".npz")), base + ".h5")
+        results[key] = (dict(np.load(base + ".npz")), base + ".h5")
     return results
 
 
@@ -36,7 +40,7 @@ def test_the_network_is_not_trivial(outputs):
     assert np.ptp(arrays["linked.x"]) > 1  # follows G.v through the link
 
 
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("n", [2, 3, "3, compressed rows"])
 def test_every_array_is_identical_across_rank_counts(outputs, n):
     reference, _ = outputs[1]
     arrays, _ = outputs[n]
@@ -62,7 +66,7 @@ def file_content(path):
     return content
 
 
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("n", [2, 3, "3, compressed rows"])
 def test_the_results_files_are_identical(outputs, n):
     reference, other = file_content(outputs[1][1]), file_content(outputs[n][1])
     assert "spikes/neurongroup/node_ids" in reference and "report/neurongroup.v/data" in reference

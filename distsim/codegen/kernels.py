@@ -525,16 +525,21 @@ def _synapse_loop(names, reads, constants):
     kinds = {name: (kind, variable) for name, kind, variable in reads}
     name_of = _synaptic_names(names, kinds, constants, "element", "<double>source",
                               "<double>(local_targets[element] + target_start)")
-    header = ["Py_ssize_t n_sources, size_t row_start_at, size_t local_targets_at, "
+    # row_sources_at == 0: row r holds source r's synapses (a dense row
+    # index, synapses/row_index.py); else row_sources[r] is its source.
+    header = ["Py_ssize_t n_rows, size_t row_start_at, size_t row_sources_at, "
+              "size_t local_targets_at, "
               "long long target_offset, long long target_start, long long source_offset, "
               "double t, double dt",
               "    cdef long long* row_start = <long long*>row_start_at",
+              "    cdef long long* row_sources = <long long*>row_sources_at",
               "    cdef int* local_targets = <int*>local_targets_at",
-              "    cdef Py_ssize_t source, element, post, pre",
+              "    cdef Py_ssize_t store_row, source, element, post, pre",
               "    cdef bint held = False",
-              "    for source in range(n_sources):",
+              "    for store_row in range(n_rows):",
+              "        source = row_sources[store_row] if row_sources_at else store_row",
               "        pre = source + source_offset",
-              "        for element in range(row_start[source], row_start[source + 1]):",
+              "        for element in range(row_start[store_row], row_start[store_row + 1]):",
               "            post = local_targets[element] + target_offset"]
     return name_of, header
 

@@ -114,8 +114,9 @@ class AdditivePathway:
     def plan_entry(self):
         """What the compiled delivery loop needs of this pathway."""
         store = self.store
-        return (store.row_start, store.local_targets, store.delay_steps, self.weights,
-                self.source_offset, self.buffer.ring, self.column_offset)
+        return (store.row_start, (store.row_sources, store.row_bits), store.n_sources,
+                store.local_targets, store.delay_steps, self.weights, self.source_offset,
+                self.buffer.ring, self.column_offset)
 
 
 def make_delivery_plan(pathways):

@@ -33,10 +33,17 @@ class SynapseLoop:
         store = S.store
         fresh = {key: presynaptic[key[1]] if key[0] == "pre" else draws[key]
                  for key in self.addresses if isinstance(key, tuple)}
-        self.kernel.run(store.n_sources, address(store.row_start, np.int64),
-                        address(store.local_targets, np.int32), S.target.root_local_offset,
-                        store.target_start, getattr(S.source, "sub_start", 0), t, dt,
+        self.kernel.run(*_row_arguments(store), address(store.local_targets, np.int32),
+                        S.target.root_local_offset, store.target_start, getattr(S.source, "sub_start", 0), t, dt,
                         S.kernel_arrays(self.addresses, fresh), self.scalars)
+
+
+def _row_arguments(store):
+    """The row index arguments of a generated synapse loop (kernels.py's
+    ``_synapse_loop``): rows, their starts, their sources (0: dense)."""
+    row_sources = store.row_sources
+    return (store.n_rows, address(store.row_start, np.int64),
+            0 if row_sources is None else address(row_sources, np.int64))
 
 
 def _synapse_loop(synapses, make_kernel, plan, constants):
@@ -226,10 +233,9 @@ class SummedVariable(CodeObject):
         first = S.target.root_local_offset
         arrays = S.kernel_arrays(loop.addresses, {})
         bound = loop.kernel.bind(
-            (store.n_sources, address(store.row_start, np.int64),
-             address(store.local_targets, np.int32), first, store.target_start,
-             getattr(S.source, "sub_start", 0)), arrays, loop.scalars,
-            keep_alive=(store.row_start, store.local_targets, self.values))
+            (*_row_arguments(store), address(store.local_targets, np.int32), first,
+             store.target_start, getattr(S.source, "sub_start", 0)), arrays, loop.scalars,
+            keep_alive=(store.row_start, store.row_sources, store.local_targets, self.values))
         return [step_loop.FillValues(self.values[first:first + S.target.n_local], 0.0), bound]
 
     def run(self, step, t, dt):

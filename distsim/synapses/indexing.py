@@ -71,7 +71,7 @@ class Indexing:
         calls = self.store.calls
         new = [call for call in calls if call.global_total is None]
         if new:
-            local = np.array([int(call.counts_by_source.sum()) for call in new], dtype=np.int64)
+            local = np.array([call.n_local for call in new], dtype=np.int64)
             totals = np.empty_like(local)
             get_comm().Allreduce(local, totals)
             for call, total in zip(new, totals):
@@ -334,7 +334,7 @@ class Indexing:
         segments = [self.store.pending_segment(number) for number in reached]
         # Every rank the same answer: a rank without synapses of a call has
         # no pending segment for it either.
-        unmerged = all(s is not None or self.store.calls[n].counts_by_source.sum() == 0
+        unmerged = all(s is not None or self.store.calls[n].n_local == 0
                        for n, s in zip(reached, segments))
         if get_comm().allreduce(int(not unmerged)):  # a rank must merge
             return False

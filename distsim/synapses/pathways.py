@@ -274,11 +274,13 @@ class SynapticPathway(CodeObject):
             return
         S = self.synapses
         store = S.store
-        rows = ids - S.source.id_offset
-        mine = (rows >= 0) & (rows < store.n_sources)
+        sources = ids - S.source.id_offset
+        mine = (sources >= 0) & (sources < store.n_sources)
+        rows = store.rows_of(sources[mine])
+        mine[mine] = rows >= 0
         if not mine.any():
             return
-        positions, counts = expand_rows(store.row_start, rows[mine])
+        positions, counts = expand_rows(store.row_start, rows[rows >= 0])
         spike_steps = steps[mine]
         if self.homogeneous_delay is not None and np.all(spike_steps == spike_steps[0]):
             self._queue(positions, np.array([spike_steps[0] + self.homogeneous_delay]))
@@ -334,6 +336,8 @@ class SynapticPathway(CodeObject):
         if self.prepost == "pre":
             queue = EventQueue(store.row_start, None, self._queue_delays(), self._delay_or_zero(),
                                len(store), ahead + 1, S.source.id_offset,
+                               row_sources=store.row_sources, row_bits=store.row_bits,
+                               n_sources=store.n_sources,
                                store_order=self.writes_neurons)
         else:
             target_row_start, by_target = self._by_target

@@ -1,13 +1,17 @@
 """A rank's synapses: the incoming synapses of the neurons it owns.
 
-Grouped by source (CSR): the synapses of source-group neuron s are
-``row_start[s]:row_start[s + 1]``, so the source costs nothing per synapse.
+Grouped by source (CSR): the synapses of row r are
+``row_start[r]:row_start[r + 1]``, so the source costs nothing per synapse.
+Row r holds the synapses of source-group neuron r (the dense row index) or
+of neuron ``row_sources[r]`` (the compressed one, for the sources the rank
+has synapses from: row_index.py).
 Per synapse: the local target index (int32), the delay in steps (uint16) and
 the model's variables (float64 each): 14 bytes for a weighted synapse.
 """
 import numpy as np
 
 from .._ext import synapse_store
+from . import row_index
 
 MAX_DELAY_STEPS = np.iinfo(np.uint16).max
 
@@ -18,18 +22,35 @@ class ConnectCall:
 
     Attributes
     ----------
-    counts_by_source : int64 array (n_sources)
-        Local synapses of the call per source.
     given_positions : int64 array or None
         For explicit i/j calls: the position in the given arrays of each
         local synapse of the call, in store order.
+    n_local : int
+        The call's synapses on this rank.
     """
 
-    def __init__(self, counts_by_source, given_positions=None):
-        self.counts_by_source = counts_by_source
+    def __init__(self, counts_by_source, given_positions=None, form="auto"):
+        self.n_sources = len(counts_by_source)
+        # Kept as a row index of the call (row_index.py): O(the sources the
+        # call gave this rank synapses from) where those are few.
+        starts = np.zeros(self.n_sources + 1, dtype=np.int64)
+        np.cumsum(counts_by_source, out=starts[1:])
+        self._sources, self._starts = row_index.compress(starts, form)
+        self.n_local = int(starts[-1])
         self.given_positions = given_positions
         #: The call's synapses on all ranks (None until a collective asks).
         self.global_total = None
+
+    @property
+    def counts_by_source(self):
+        """Local synapses of the call per source (one per source-group
+        neuron: made when asked, for the collectives that number synapses)."""
+        return np.diff(row_index.expand(self._sources, self._starts, self.n_sources))
+
+    @property
+    def nbytes(self):
+        return self._starts.nbytes + (0 if self._sources is None else self._sources.nbytes) + \
+            (0 if self.given_positions is None else self.given_positions.nbytes)
 
 
 class SynapseStore:
@@ -52,10 +73,11 @@ class SynapseStore:
         self.n_sources = int(n_sources)
         self.target_start = int(target_start)
         self.target_ids = target_ids
+        self.row_form = row_index.chosen_form()  # fixed for the store's life
         self._main = _Segment(np.zeros(self.n_sources + 1, dtype=np.int64),
                               np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16),
                               {name: np.empty(0, dtype=dtype)
-                               for name, dtype in variables.items()})
+                               for name, dtype in variables.items()}).compressed(self.row_form)
         # Later connect calls' synapses, each grouped by source, merged into
         # the main arrays all at once when those are next read: a script of
         # many connect calls (the seed thread's) costs one merge, not one
@@ -70,7 +92,29 @@ class SynapseStore:
     # -- the merged arrays (reading one merges the pending calls) ---------------
     @property
     def row_start(self):
+        """Where each row starts (and the synapse count after the last)."""
         return self._merge_pending().row_start
+
+    @property
+    def row_sources(self):
+        """The source index of each row, or None where row r is source r
+        (row_index.py)."""
+        return self._merge_pending().row_sources
+
+    @property
+    def row_bits(self):
+        """One bit per source, set where it has a row (a compressed index:
+        row_index.presence_bits), or None."""
+        return self._merge_pending().row_bits
+
+    @property
+    def n_rows(self):
+        return len(self.row_start) - 1
+
+    def rows_of(self, sources):
+        """The row of each source index (in the source group's range), -1
+        where this rank has no synapses from it."""
+        return row_index.rows_of(self.row_sources, sources)
 
     @property
     def local_targets(self):
@@ -90,8 +134,9 @@ class SynapseStore:
         return self._pending.get(call_number)
 
     def merged_row_start(self):
-        """The row starts the merged store has (without merging)."""
-        row_start = self._main.row_start
+        """The row starts by source the merged store has (without merging;
+        one per source-group neuron, whatever the form of the index)."""
+        row_start = self._main.dense_row_start(self.n_sources)
         for segment in self._pending.values():
             row_start = row_start + segment.row_start
         return row_start
@@ -99,13 +144,14 @@ class SynapseStore:
     def _merge_pending(self):
         if self._pending:
             segments = [self._main] + [self._pending[c] for c in sorted(self._pending)]
-            row_starts = np.stack([segment.row_start for segment in segments])
+            row_starts = np.stack([segment.dense_row_start(self.n_sources)
+                                   for segment in segments])
             self._main = _Segment(
                 row_starts.sum(axis=0),
                 _merged(row_starts, [segment.local_targets for segment in segments]),
                 _merged(row_starts, [segment.delay_steps for segment in segments]),
                 {name: _merged(row_starts, [segment.variables[name] for segment in segments])
-                 for name in self._main.variables})
+                 for name in self._main.variables}).compressed(self.row_form)
             self._pending = {}
         return self._main
 
@@ -195,7 +241,7 @@ class SynapseStore:
             sources, np.ascontiguousarray(targets, dtype=np.int64), self.target_start,
             self.n_sources, None if given_positions is None else
             np.ascontiguousarray(given_positions, dtype=np.int64))
-        self.calls.append(ConnectCall(np.diff(row_start), positions))
+        self.calls.append(ConnectCall(np.diff(row_start), positions, self.row_form))
         if n_new == 0 and n_old:
             return
         # (the new synapses' initial values are the same for all: no order)
@@ -204,7 +250,7 @@ class SynapseStore:
                            {name: np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)
                             for name, values in self._main.variables.items()})
         if n_old == 0:
-            self._main = segment
+            self._main = segment.compressed(self.row_form)
         else:
             # Merged later: after the earlier calls' synapses within each row.
             self._pending[len(self.calls) - 1] = segment
@@ -233,15 +279,18 @@ class SynapseStore:
     def sources_in(self, chunk=slice(None)):
         """Source index of the synapses at store positions ``chunk`` (a
         slice or an index array; computed from the row pointers, not stored)."""
+        row_start, row_sources = self.row_start, self.row_sources
         if not isinstance(chunk, slice):
-            return np.searchsorted(self.row_start, chunk, side="right") - 1
+            rows = np.searchsorted(row_start, chunk, side="right") - 1
+            return row_index.sources_of(row_sources, rows)
         begin, end, _ = chunk.indices(len(self))
         if end <= begin:
             return np.empty(0, dtype=np.int64)
-        first = int(np.searchsorted(self.row_start, begin, side="right")) - 1
-        last = int(np.searchsorted(self.row_start, end - 1, side="right")) - 1
-        counts = np.diff(np.clip(self.row_start[first:last + 2], begin, end))
-        return np.repeat(np.arange(first, last + 1, dtype=np.int64), counts)
+        first = int(np.searchsorted(row_start, begin, side="right")) - 1
+        last = int(np.searchsorted(row_start, end - 1, side="right")) - 1
+        counts = np.diff(np.clip(row_start[first:last + 2], begin, end))
+        rows = np.arange(first, last + 1, dtype=np.int64)
+        return np.repeat(row_index.sources_of(row_sources, rows), counts)
 
     def index_within_target(self, chunk=slice(None), seen_per_target=None):
         """For each synapse (at store positions ``chunk``), its rank among the
@@ -260,8 +309,17 @@ class SynapseStore:
         return synapse_store.rank_within_group(targets, seen_per_target)
 
     @property
+    def index_nbytes(self):
+        """Bytes of the row index and of the connect calls' records: what
+        does not grow with the synapses (row_index.py)."""
+        row_sources = self.row_sources
+        return (self.row_start.nbytes
+                + (0 if row_sources is None else row_sources.nbytes + self.row_bits.nbytes)
+                + sum(call.nbytes for call in self.calls))
+
+    @property
     def nbytes(self):
-        return (self.row_start.nbytes + self.local_targets.nbytes + self.delay_steps.nbytes
+        return (self.index_nbytes + self.local_targets.nbytes + self.delay_steps.nbytes
                 + sum(v.nbytes for v in self.variables.values()))
 
 
@@ -275,14 +333,27 @@ def _check_movable(values):
 
 
 class _Segment:
-    """CSR arrays of synapses grouped by source: the store's main arrays, or
-    one connect call's not merged yet."""
+    """CSR arrays of synapses grouped by source: the store's main arrays
+    (rows dense or compressed), or one connect call's not merged yet (dense)."""
 
-    def __init__(self, row_start, local_targets, delay_steps, variables):
+    def __init__(self, row_start, local_targets, delay_steps, variables, row_sources=None):
         self.row_start = row_start
+        self.row_sources = row_sources
+        self.row_bits = None
         self.local_targets = local_targets
         self.delay_steps = delay_steps
         self.variables = variables
+
+    def compressed(self, form):
+        """This segment (dense rows) with its rows in ``form`` (row_index.py)."""
+        assert self.row_sources is None, "the rows are compressed already"
+        n_sources = len(self.row_start) - 1
+        self.row_sources, self.row_start = row_index.compress(self.row_start, form)
+        self.row_bits = row_index.presence_bits(self.row_sources, n_sources)
+        return self
+
+    def dense_row_start(self, n_sources):
+        return row_index.expand(self.row_sources, self.row_start, n_sources)
 
 
 def _merged(row_starts, arrays):
