@@ -78,6 +78,44 @@ def test_a_sparse_store_keeps_rows_for_its_sources_only(monkeypatch):
     assert np.array_equal(call.counts_by_source, dense_call.counts_by_source)
 
 
+def _explicit_store(form, monkeypatch, n_sources):
+    """Three explicit i/j connect calls (given positions) from 300 sources."""
+    monkeypatch.setenv("DISTSIM_ROW_INDEX", form)
+    rng = np.random.default_rng(12)
+    used = rng.choice(n_sources, 300, replace=False)
+    store = SynapseStore(n_sources, 0, {"w": np.float64})
+    for call in range(3):
+        sources, targets = rng.choice(used, 2000), rng.integers(0, 40, 2000)
+        order = np.argsort(targets, kind="stable")
+        store.add(sources[order], targets[order], {"w": float(call)}, order)
+    return store
+
+
+def test_building_a_sparse_store_costs_its_synapses_not_the_source_group(monkeypatch):
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        store = _explicit_store("auto", monkeypatch, 20_000_000)
+        segments = list(store.call_segments())
+        assert store.n_rows == 300
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # a dense step (row starts or counts per source) would take 160 MB
+    assert peak < 8 * 2**20 + store.row_bits.nbytes, peak
+    dense = _explicit_store("dense", monkeypatch, 20_000)
+    auto = _explicit_store("auto", monkeypatch, 20_000)
+    assert auto.row_sources is not None
+    assert np.array_equal(dense.local_targets, auto.local_targets)
+    assert np.array_equal(dense.variables["w"], auto.variables["w"])
+    for (c1, p1, s1, w1), (c2, p2, s2, w2) in zip(dense.call_segments(), auto.call_segments()):
+        assert np.array_equal(c1.given_positions, c2.given_positions)
+        assert np.array_equal(p1, p2) and np.array_equal(s1, s2) and np.array_equal(w1, w2)
+    assert len(segments) == 3
+    with pytest.raises(IndexError, match=r"synapse \(20000, 0\) is outside the store"):
+        auto.add(np.array([20_000]), np.array([0]), {})
+
+
 def _sparse_network():
     """20,000 spike sources, 60 targets, each target with synapses from a few
     sources: plastic (pre and post pathways), with a clock-driven synaptic

@@ -60,6 +60,50 @@ def compress(dense_row_start: np.ndarray, form: str | None = None):
     return row_sources, row_start
 
 
+def of_grouped_sources(grouped_sources: np.ndarray):
+    """The compressed row index of synapses whose sources are ``grouped_sources``
+    (sorted): the sources with synapses and where each one's row starts."""
+    if len(grouped_sources) == 0:
+        return np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    firsts = np.flatnonzero(np.diff(grouped_sources)) + 1
+    row_start = np.empty(len(firsts) + 2, dtype=np.int64)
+    row_start[0], row_start[1:-1], row_start[-1] = 0, firsts, len(grouped_sources)
+    return grouped_sources[row_start[:-1]].astype(np.int64), row_start
+
+
+def in_form(row_sources: np.ndarray | None, row_start: np.ndarray, n_sources: int,
+            form: str | None = None):
+    """A row index (either form) in the form chosen for it: as `compress`
+    gives, without a dense array where the result is compressed."""
+    form = form or chosen_form()
+    if row_sources is None:
+        return compress(row_start, form)
+    if form == "dense" or (form == "auto" and 4 * len(row_sources) > n_sources):
+        return None, expand(row_sources, row_start, n_sources)
+    keep = np.flatnonzero(np.diff(row_start))  # only sources with synapses have rows
+    if len(keep) < len(row_sources):
+        row_sources = row_sources[keep]
+        row_start = np.concatenate([row_start[keep], row_start[-1:]])
+    return row_sources, row_start
+
+
+def on_common_rows(indices, n_sources: int):
+    """Several row indices (row_sources, row_start) of one source group on
+    the rows of their union: the union's sources (None where one is dense)
+    and, stacked, each index's row starts over those rows. Costs the union's
+    rows where all are compressed, not the source group's size."""
+    if any(row_sources is None for row_sources, _ in indices):
+        return None, np.stack([expand(row_sources, row_start, n_sources)
+                               for row_sources, row_start in indices])
+    union = np.unique(np.concatenate([row_sources for row_sources, _ in indices]))
+    stacked = np.zeros((len(indices), len(union) + 1), dtype=np.int64)
+    for k, (row_sources, row_start) in enumerate(indices):
+        counts = np.zeros(len(union), dtype=np.int64)
+        counts[np.searchsorted(union, row_sources)] = np.diff(row_start)
+        np.cumsum(counts, out=stacked[k, 1:])
+    return union, stacked
+
+
 def presence_bits(row_sources: np.ndarray | None, n_sources: int) -> np.ndarray | None:
     """One bit per source (uint64 words, bit s % 64 of word s // 64): set
     where the source has a row; None for the dense form."""

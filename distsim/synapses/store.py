@@ -29,14 +29,12 @@ class ConnectCall:
         The call's synapses on this rank.
     """
 
-    def __init__(self, counts_by_source, given_positions=None, form="auto"):
-        self.n_sources = len(counts_by_source)
+    def __init__(self, row_sources, row_start, n_sources, given_positions=None):
+        self.n_sources = int(n_sources)
         # Kept as a row index of the call (row_index.py): O(the sources the
         # call gave this rank synapses from) where those are few.
-        starts = np.zeros(self.n_sources + 1, dtype=np.int64)
-        np.cumsum(counts_by_source, out=starts[1:])
-        self._sources, self._starts = row_index.compress(starts, form)
-        self.n_local = int(starts[-1])
+        self._sources, self._starts = row_sources, row_start
+        self.n_local = int(row_start[-1])
         self.given_positions = given_positions
         #: The call's synapses on all ranks (None until a collective asks).
         self.global_total = None
@@ -46,6 +44,13 @@ class ConnectCall:
         """Local synapses of the call per source (one per source-group
         neuron: made when asked, for the collectives that number synapses)."""
         return np.diff(row_index.expand(self._sources, self._starts, self.n_sources))
+
+    def rows(self):
+        """The sources the call gave this rank synapses from (all sources,
+        for a dense index) and the number from each."""
+        sources = np.arange(self.n_sources, dtype=np.int64) if self._sources is None \
+            else self._sources
+        return sources, np.diff(self._starts)
 
     @property
     def nbytes(self):
@@ -74,10 +79,12 @@ class SynapseStore:
         self.target_start = int(target_start)
         self.target_ids = target_ids
         self.row_form = row_index.chosen_form()  # fixed for the store's life
-        self._main = _Segment(np.zeros(self.n_sources + 1, dtype=np.int64),
+        self._main = _Segment(*row_index.in_form(np.empty(0, dtype=np.int64),
+                                                 np.zeros(1, dtype=np.int64), self.n_sources,
+                                                 self.row_form),
                               np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint16),
                               {name: np.empty(0, dtype=dtype)
-                               for name, dtype in variables.items()}).compressed(self.row_form)
+                               for name, dtype in variables.items()}, self.n_sources)
         # Later connect calls' synapses, each grouped by source, merged into
         # the main arrays all at once when those are next read: a script of
         # many connect calls (the seed thread's) costs one merge, not one
@@ -133,25 +140,38 @@ class SynapseStore:
         by source, in store order), or None."""
         return self._pending.get(call_number)
 
+    def _segments_on_common_rows(self):
+        """The main and pending segments, and their row starts on the rows
+        of their union (row_index.on_common_rows)."""
+        segments = [self._main] + [self._pending[c] for c in sorted(self._pending)]
+        union, row_starts = row_index.on_common_rows(
+            [(segment.row_sources, segment.row_start) for segment in segments], self.n_sources)
+        return segments, union, row_starts
+
+    def merged_index(self):
+        """The row index the merged store has, without merging: (row_sources
+        or None, row_start) as `row_sources` and `row_start` will be, but
+        possibly with rows of no synapses."""
+        if not self._pending:
+            return self._main.row_sources, self._main.row_start
+        _, union, row_starts = self._segments_on_common_rows()
+        return union, row_starts.sum(axis=0)
+
     def merged_row_start(self):
         """The row starts by source the merged store has (without merging;
         one per source-group neuron, whatever the form of the index)."""
-        row_start = self._main.dense_row_start(self.n_sources)
-        for segment in self._pending.values():
-            row_start = row_start + segment.row_start
-        return row_start
+        return row_index.expand(*self.merged_index(), self.n_sources)
 
     def _merge_pending(self):
         if self._pending:
-            segments = [self._main] + [self._pending[c] for c in sorted(self._pending)]
-            row_starts = np.stack([segment.dense_row_start(self.n_sources)
-                                   for segment in segments])
+            segments, union, row_starts = self._segments_on_common_rows()
             self._main = _Segment(
-                row_starts.sum(axis=0),
+                *row_index.in_form(union, row_starts.sum(axis=0), self.n_sources,
+                                   self.row_form),
                 _merged(row_starts, [segment.local_targets for segment in segments]),
                 _merged(row_starts, [segment.delay_steps for segment in segments]),
                 {name: _merged(row_starts, [segment.variables[name] for segment in segments])
-                 for name in self._main.variables}).compressed(self.row_form)
+                 for name in self._main.variables}, self.n_sources)
             self._pending = {}
         return self._main
 
@@ -233,24 +253,35 @@ class SynapseStore:
             (expanded) arrays the user gave.
         """
         sources = np.ascontiguousarray(sources, dtype=np.int64)
+        targets = np.ascontiguousarray(targets, dtype=np.int64)
+        if given_positions is not None:
+            given_positions = np.ascontiguousarray(given_positions, dtype=np.int64)
         n_new = len(sources)
         n_old = len(self)
-        # One counting sort by source that moves the targets and the given
-        # positions (each call's synapses in store order).
-        row_start, local_targets, positions = synapse_store.group_targets_by_source(
-            sources, np.ascontiguousarray(targets, dtype=np.int64), self.target_start,
-            self.n_sources, None if given_positions is None else
-            np.ascontiguousarray(given_positions, dtype=np.int64))
-        self.calls.append(ConnectCall(np.diff(row_start), positions, self.row_form))
+        if self.row_form == "compressed" or (self.row_form == "auto"
+                                             and 4 * n_new <= self.n_sources):
+            # Few synapses for the source group (a rank of many, or a large
+            # source group): grouped by a sort, at O(synapses) memory.
+            row_sources, row_start, local_targets, positions = _grouped_by_sorting(
+                sources, targets, self.target_start, self.n_sources, given_positions)
+        else:
+            # One counting sort by source that moves the targets and the
+            # given positions (each call's synapses in store order).
+            row_start, local_targets, positions = synapse_store.group_targets_by_source(
+                sources, targets, self.target_start, self.n_sources, given_positions)
+            row_sources = None
+        row_sources, row_start = row_index.in_form(row_sources, row_start, self.n_sources,
+                                                   self.row_form)
+        self.calls.append(ConnectCall(row_sources, row_start, self.n_sources, positions))
         if n_new == 0 and n_old:
             return
         # (the new synapses' initial values are the same for all: no order)
-        segment = _Segment(row_start, local_targets,
+        segment = _Segment(row_sources, row_start, local_targets,
                            np.full(n_new, initial_values.get("delay_steps", 0), dtype=np.uint16),
                            {name: np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)
-                            for name, values in self._main.variables.items()})
+                            for name, values in self._main.variables.items()}, self.n_sources)
         if n_old == 0:
-            self._main = segment.compressed(self.row_form)
+            self._main = segment
         else:
             # Merged later: after the earlier calls' synapses within each row.
             self._pending[len(self.calls) - 1] = segment
@@ -263,18 +294,22 @@ class SynapseStore:
         Within a source's row the calls follow each other in order, so a
         call's synapses are found from its per-source counts alone.
         """
-        row_position = self.merged_row_start()[:-1].copy()
+        merged_sources, merged_start = self.merged_index()
+        row_position = merged_start[:-1].copy()  # next free place in each merged row
         for number, call in enumerate(self.calls):
-            counts = call.counts_by_source
+            call_sources, counts = call.rows()
+            rows = call_sources if merged_sources is None else \
+                np.searchsorted(merged_sources, call_sources)
             if only is not None and number not in only:
-                row_position += counts
+                row_position[rows] += counts
                 continue
             n = int(counts.sum())
-            sources = np.repeat(np.arange(self.n_sources, dtype=np.int64), counts)
+            sources = np.repeat(call_sources, counts)
             first_of_source = np.repeat(np.cumsum(counts) - counts, counts)
             within_source = np.arange(n, dtype=np.int64) - first_of_source
-            yield call, np.repeat(row_position, counts) + within_source, sources, within_source
-            row_position += counts
+            yield (call, np.repeat(row_position[rows], counts) + within_source, sources,
+                   within_source)
+            row_position[rows] += counts
 
     def sources_in(self, chunk=slice(None)):
         """Source index of the synapses at store positions ``chunk`` (a
@@ -333,27 +368,33 @@ def _check_movable(values):
 
 
 class _Segment:
-    """CSR arrays of synapses grouped by source: the store's main arrays
-    (rows dense or compressed), or one connect call's not merged yet (dense)."""
+    """CSR arrays of synapses grouped by source: the store's main arrays, or
+    one connect call's not merged yet; rows dense or compressed (row_index.py)."""
 
-    def __init__(self, row_start, local_targets, delay_steps, variables, row_sources=None):
-        self.row_start = row_start
+    def __init__(self, row_sources, row_start, local_targets, delay_steps, variables,
+                 n_sources):
         self.row_sources = row_sources
-        self.row_bits = None
+        self.row_start = row_start
+        self.row_bits = row_index.presence_bits(row_sources, n_sources)
         self.local_targets = local_targets
         self.delay_steps = delay_steps
         self.variables = variables
 
-    def compressed(self, form):
-        """This segment (dense rows) with its rows in ``form`` (row_index.py)."""
-        assert self.row_sources is None, "the rows are compressed already"
-        n_sources = len(self.row_start) - 1
-        self.row_sources, self.row_start = row_index.compress(self.row_start, form)
-        self.row_bits = row_index.presence_bits(self.row_sources, n_sources)
-        return self
 
-    def dense_row_start(self, n_sources):
-        return row_index.expand(self.row_sources, self.row_start, n_sources)
+def _grouped_by_sorting(sources, targets, target_start, n_sources, given_positions):
+    """A connect call's synapses grouped by source (stable: in the given
+    order within a source) by sorting them: the compressed row index, the
+    local targets and the given positions in that order. Checks the ranges
+    as synapse_store.group_targets_by_source does."""
+    local = targets - target_start
+    bad = (sources < 0) | (sources >= n_sources) | (local < 0) | (local > np.iinfo(np.int32).max)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise IndexError(f"synapse ({sources[k]}, {targets[k]}) is outside the store")
+    order = np.argsort(sources, kind="stable")
+    row_sources, row_start = row_index.of_grouped_sources(sources[order])
+    return (row_sources, row_start, local[order].astype(np.int32),
+            None if given_positions is None else given_positions[order])
 
 
 def _merged(row_starts, arrays):
