@@ -23,6 +23,7 @@ from ..units import DIMENSIONLESS, DimensionMismatchError
 from ..utils.frames import caller_namespace, constants_of
 from . import connect as rules
 from . import construction
+from . import queued_calls
 from . import generators
 
 
@@ -71,6 +72,10 @@ class Connecting:
                                lambda: self._add_synapses(*rule(key)), synapses=self,
                                expected_synapses=rule.expected_local)
             return
+        if rule is None and condition is None and queued_calls.queue_explicit_call(
+                self, i, j, n, skip_if_invalid, run_namespace, owner,
+                f"{owner}(i=..., j=...) call {call + 1}"):
+            return
         with collective_call(f"{owner}(...) call {call + 1}"):
             self._connect_now(condition, i, j, n, skip_if_invalid, run_namespace, owner, key,
                               rule)
@@ -90,7 +95,7 @@ class Connecting:
             elif i is not None or (j is not None and not isinstance(j, str)):
                 if condition is not None or isinstance(j, str) or isinstance(i, str):
                     raise TypeError(f"{owner}: give either i and j arrays or a condition")
-                sources, targets, given_positions = self._explicit_pairs(
+                sources, targets, given_positions, _ = self._explicit_pairs(
                     i, j, n, skip_if_invalid, run_namespace, owner)
             else:
                 if condition is not None:
@@ -191,14 +196,21 @@ class Connecting:
             targets = self.target.local_positions(targets)
         if getattr(self.source, "owner_kind", None) == "Synapses":
             self.source.check_unchanged(f"Synapses '{self.name}'")
+        self._store.add(sources, targets, self._initial_store_values(), given_positions)
+        self._synapses_added()
+
+    def _initial_store_values(self):
+        """The values a new synapse starts with (store names)."""
         initial = dict(self._initial_values)
         initial["delay_steps"] = initial.pop("delay", 0)
-        self._store.add(sources, targets, initial, given_positions)
+        return initial
+
+    def _synapses_added(self):
         in_flight = [name for name, pathway in self._pathway_objects.items() if pathway.pending]
         if in_flight:
             # Queued events name store positions, which the new synapses move.
             warnings.warn(f"Synapses '{self.name}': connect() between runs drops the events "
-                          f"still in flight on pathway(s) {in_flight}", stacklevel=4)
+                          f"still in flight on pathway(s) {in_flight}", stacklevel=5)
         for pathway in self._pathway_objects.values():
             pathway.pending.clear()
 
@@ -259,6 +271,9 @@ class Connecting:
         return self.source.N * local * p_scalar * n
 
     def _explicit_pairs(self, i, j, n, skip_if_invalid, run_namespace, owner):
+        """This rank's pairs of an i/j call: (sources, targets, their
+        positions in the call, the call's synapses on all ranks). Local:
+        every rank holds the user's arrays."""
         if i is None or j is None:
             raise TypeError(f"{owner}: give both i and j")
         i_arr, j_arr = np.broadcast_arrays(_indices(i, "i", owner), _indices(j, "j", owner))
@@ -277,7 +292,7 @@ class Connecting:
         # (Brian2's), so no order by target is needed (a target's synapses
         # keep the given order within a source either way).
         mine = np.flatnonzero(self.target.owns(j_arr))
-        return i_arr[mine], j_arr[mine], mine
+        return i_arr[mine], j_arr[mine], mine, len(j_arr)
 
     def _pair_namespace(self, sources, targets, run_namespace, expr, owner, extra=None):
         """Values for evaluating a connect expression on candidate pairs

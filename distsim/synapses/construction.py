@@ -36,8 +36,9 @@ _pending = []
 def defer(description, task, synapses=None, expected_synapses=None):
     """Queue ``task()`` (rank-local work) described as ``description``.
 
-    ``synapses``: the Synapses object it adds synapses to (each rank then
-    learns their new total when the queue is built); ``expected_synapses``:
+    ``synapses``: the Synapses object it adds synapses to or sets values of
+    (each rank then learns its new total when the queue is built);
+    ``expected_synapses``:
     how many it will add on this rank, about (None: unknown before drawing),
     for the memory check made before anything is built.
     """
@@ -46,6 +47,11 @@ def defer(description, task, synapses=None, expected_synapses=None):
 
 def has_pending():
     return bool(_pending)
+
+
+def queued_for(synapses) -> int:
+    """How many queued steps add synapses to, or set values of, ``synapses``."""
+    return sum(1 for _, _, s, _ in _pending if s is synapses)
 
 
 def build_pending():

@@ -18,6 +18,7 @@ from ..parallel.guard import collective_call
 from ..units import DimensionMismatchError, Quantity, as_quantity, second
 from ..utils.frames import caller_namespace, constants_of
 from . import construction
+from . import queued_calls
 
 # Synapses evaluated together when an expression is assigned to all of them:
 # the temporaries (8 MB each) stay in the caches.
@@ -293,7 +294,11 @@ class Indexing:
                 # Checked now; evaluated by every rank for its own synapses
                 # when they are next needed (see construction.py).
                 construction.defer(f"{owner}.{name} = '{value}'", lambda: self._assign_in_chunks(
-                    name, expr, run_namespace, purpose, owner))
+                    name, expr, run_namespace, purpose, owner), synapses=self)
+                return
+            if isinstance(index, slice) and not communicates and \
+                    queued_calls.assign_to_queued(self, name, expr, index, run_namespace,
+                                                  purpose, owner):
                 return
             # Reads neuron values now (as the line means) or selects: all ranks.
             with collective_call(f"{self.name}.{name}[...] = '{value}'"):
@@ -339,21 +344,27 @@ class Indexing:
         if get_comm().allreduce(int(not unmerged)):  # a rank must merge
             return False
         constants = self.resolver.constants(expr.identifiers, run_namespace, expr.code)
-        base = (self.name,) + tuple(purpose)
         for segment, (_, g, picked) in zip(segments, self._slice_parts(reached, start, stop,
                                                                         step)):
-            if segment is None or not picked.any():
-                continue
-            rng = RandomContext(lambda site: stream_key(*base, "by_index", site),
-                                np.ascontiguousarray(g))
-            values = np.broadcast_to(np.asarray(expr.evaluate(dict(constants), rng),
-                                                dtype=np.float64), (int(picked.sum()),))
-            if name in self._delay_variables:
-                array = segment.delay_steps if name == "delay" else segment.variables[name]
-                array[picked] = self._delay_to_steps(Quantity(values, second.dim), owner)
-            else:
-                segment.variables[name][picked] = values
+            if segment is not None and picked.any():
+                self._assign_on_segment(segment, picked, g, name, expr, constants, purpose,
+                                        owner)
         return True
+
+    def _assign_on_segment(self, segment, picked, ids, name, expr, constants, purpose, owner):
+        """``name = expr`` (constants only) for the synapses ``picked`` (a
+        mask) of a connect call's own arrays, whose global indices are
+        ``ids``: random numbers by global index, as for any slice."""
+        base = (self.name,) + tuple(purpose)
+        rng = RandomContext(lambda site: stream_key(*base, "by_index", site),
+                            np.ascontiguousarray(ids))
+        values = np.broadcast_to(np.asarray(expr.evaluate(dict(constants), rng),
+                                            dtype=np.float64), (int(picked.sum()),))
+        if name in self._delay_variables:
+            array = segment.delay_steps if name == "delay" else segment.variables[name]
+            array[picked] = self._delay_to_steps(Quantity(values, second.dim), owner)
+        else:
+            segment.variables[name][picked] = values
 
     def _set_values(self, name, index, value, raw, owner, run_namespace):
         """``S.name[index] = values`` (numbers, not an expression)."""

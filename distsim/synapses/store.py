@@ -252,12 +252,17 @@ class SynapseStore:
             For explicit i/j calls, each new synapse's position in the
             (expanded) arrays the user gave.
         """
+        self.append(*self.prepare(sources, targets, initial_values, given_positions))
+
+    def prepare(self, sources, targets, initial_values, given_positions=None):
+        """The record and the arrays of one connect call's synapses (as
+        `add` takes them), without adding them: (ConnectCall, segment) for
+        `append`. The store is not changed."""
         sources = np.ascontiguousarray(sources, dtype=np.int64)
         targets = np.ascontiguousarray(targets, dtype=np.int64)
         if given_positions is not None:
             given_positions = np.ascontiguousarray(given_positions, dtype=np.int64)
         n_new = len(sources)
-        n_old = len(self)
         if self.row_form == "compressed" or (self.row_form == "auto"
                                              and 4 * n_new <= self.n_sources):
             # Few synapses for the source group (a rank of many, or a large
@@ -272,14 +277,20 @@ class SynapseStore:
             row_sources = None
         row_sources, row_start = row_index.in_form(row_sources, row_start, self.n_sources,
                                                    self.row_form)
-        self.calls.append(ConnectCall(row_sources, row_start, self.n_sources, positions))
-        if n_new == 0 and n_old:
-            return
         # (the new synapses' initial values are the same for all: no order)
         segment = _Segment(row_sources, row_start, local_targets,
                            np.full(n_new, initial_values.get("delay_steps", 0), dtype=np.uint16),
                            {name: np.full(n_new, initial_values.get(name, 0), dtype=values.dtype)
                             for name, values in self._main.variables.items()}, self.n_sources)
+        return ConnectCall(row_sources, row_start, self.n_sources, positions), segment
+
+    def append(self, call, segment):
+        """Add a connect call's synapses made by `prepare` (after those of
+        the calls added before it)."""
+        n_old = len(self)
+        self.calls.append(call)
+        if call.n_local == 0 and n_old:
+            return
         if n_old == 0:
             self._main = segment
         else:
@@ -298,8 +309,12 @@ class SynapseStore:
         row_position = merged_start[:-1].copy()  # next free place in each merged row
         for number, call in enumerate(self.calls):
             call_sources, counts = call.rows()
-            rows = call_sources if merged_sources is None else \
-                np.searchsorted(merged_sources, call_sources)
+            if merged_sources is not None:
+                rows = np.searchsorted(merged_sources, call_sources)
+            elif len(call_sources) == self.n_sources:
+                rows = slice(None)  # dense call, dense store: no gather
+            else:
+                rows = call_sources
             if only is not None and number not in only:
                 row_position[rows] += counts
                 continue

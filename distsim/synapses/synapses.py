@@ -114,6 +114,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         #: these synapses, network operations); set by the network.
         self.changed_by_others = set()
         self._connect_calls = 0
+        self._queued_calls = []  # explicit calls waiting in the construction queue
         self._assignment_counts = {}
         self.pathways = []
         self.event_pathways = []

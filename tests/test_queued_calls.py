@@ -1,0 +1,68 @@
+"""Explicit connect calls and the ``[-k:]`` assignments after them, made by
+each rank alone and queued (distsim/synapses/queued_calls.py): the same
+synapses and values as the same calls made by all ranks together."""
+import numpy as np
+import pytest
+
+from distsim import NeuronGroup, Synapses, ms, run, start_scope
+from distsim.synapses import construction
+
+
+def _seed_thread_style(mode):
+    """Three i/j calls, each followed by delay and weight assignments to its
+    synapses, and a stride over two calls. ``mode``: 'queued' (no reads in
+    between), 'built' (the synapses read after each call: each assignment
+    then goes through the store, made by all ranks together)."""
+    start_scope()
+    G = NeuronGroup(50, "v : 1", name="neurons")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w", name="syn")
+    pairs = np.random.RandomState(3)
+    for nsyn in (60, 80, 70):
+        S.connect(i=pairs.randint(0, 50, nsyn), j=pairs.randint(0, 50, nsyn))
+        if mode == "built":
+            S.store  # noqa: B018 - builds the queue
+        else:
+            assert construction.has_pending() and len(S._queued_calls) >= 1
+        S.delay[-nsyn:] = "clip(2*ms + 0.5*ms*randn(), 0.1*ms, inf*ms)"
+        S.w[-nsyn:] = "rand()"
+    S.w[100:150:7] = "10 + rand()"  # a stride over the second and third calls
+    if mode == "queued":
+        assert len(S._queued_calls) == 3  # nothing was built yet
+    return [np.asarray(getattr(S, v)) for v in ("i", "j", "w", "delay")]
+
+
+def test_queued_calls_and_slices_equal_those_made_together():
+    queued, built = _seed_thread_style("queued"), _seed_thread_style("built")
+    for a, b in zip(queued, built):
+        assert np.array_equal(a, b)
+    w = queued[2]
+    assert len(np.unique(w)) == len(w) and np.all(w[100:150:7] >= 10)
+    assert np.sum(w >= 10) == len(range(100, 150, 7))
+
+
+def test_a_slice_reaching_built_synapses_or_after_a_whole_assignment_keeps_order():
+    G = NeuronGroup(20, "v : 1")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w")
+    S.connect(i=np.arange(10), j=np.arange(10))
+    run(0 * ms)                                     # built
+    S.connect(i=np.arange(5), j=np.arange(5) + 10)  # queued
+    S.w[-8:] = "2"                                  # reaches 3 built synapses: together
+    S.w = "w + 1"                                   # all synapses, queued after the slice
+    S.connect(i=np.arange(4), j=np.arange(4) + 15)  # queued behind a whole assignment
+    S.w[-4:] = "7"
+    assert list(np.asarray(S.w)) == [1] * 7 + [3] * 8 + [7] * 4
+
+
+def test_input_errors_at_the_line_and_value_errors_when_built():
+    G = NeuronGroup(10, "v : 1")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w", name="syn")
+    with pytest.raises(IndexError, match=r"pair \(i=10, j=0\) is outside the groups"):
+        S.connect(i=[10], j=[0])
+    with pytest.raises(TypeError, match="must be given as integers"):
+        S.connect(i=[0.5], j=[0])
+    S.connect(i=np.arange(5), j=np.arange(5))
+    S.delay[-5:] = "(rand() - 2)*ms"                # negative: only the values show it
+    with pytest.raises(ValueError, match="delays must be finite and non-negative") as info:
+        run(0 * ms)
+    assert "Synapses 'syn'" in str(info.value)
+    assert "Synapses 'syn'.delay[...] = '(rand() - 2)*ms'" in "\n".join(getattr(info.value, "__notes__", []))
