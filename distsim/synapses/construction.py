@@ -9,9 +9,12 @@ its own share of all projections back to back and the ranks meet once.
 
 Only work that needs no communication and no neuron state is queued; its
 checks (syntax, units, names, value ranges) are made when the call is made,
-so bad input still fails at the line that gave it. Errors that only the
-values can show (e.g. a negative delay drawn from an expression) are raised
-by the collective step, on every rank, naming the object and the expression.
+so bad input still fails at the line that gave it. Explicit ``connect(i=,
+j=)`` calls and the ``[-k:]`` assignments after them are made by each rank at
+once, on its own, and wait here to join the store (queued_calls.py).
+Errors that only the values can show (e.g. a negative delay drawn from an
+expression) are raised by the collective step, on every rank, naming the
+object and the expression.
 The random numbers are keyed by the call, not by when it runs: the synapses
 are the same as if built at once. Before anything is built, the memory the
 queued calls will need on each rank is estimated (calls by ``p=`` and
