@@ -66,3 +66,32 @@ def test_input_errors_at_the_line_and_value_errors_when_built():
         run(0 * ms)
     assert "Synapses 'syn'" in str(info.value)
     assert "Synapses 'syn'.delay[...] = '(rand() - 2)*ms'" in "\n".join(getattr(info.value, "__notes__", []))
+
+
+@pytest.mark.mpi(min_size=2)
+def test_ranks_given_other_arrays_get_an_error_on_every_rank():
+    # An unseeded draw on each rank would build a different model silently.
+    from distsim.parallel import CollectiveError, get_comm
+    rank = get_comm().Get_rank()
+    G = NeuronGroup(10, "v : 1")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w", name="syn")
+    S.connect(i=np.arange(5), j=np.arange(5))
+    S.connect(i=np.array([1, 2, 3]) if rank != 1 else np.array([3, 2, 1]), j=np.arange(3))
+    with pytest.raises((ValueError, CollectiveError),
+                       match=r"Synapses 'syn'.connect\(i=..., j=...\) call 2: rank \d was given "
+                             r"other arrays"):
+        run(0 * ms)
+
+
+def test_the_fingerprint_sees_values_and_order():
+    from distsim.synapses.queued_calls import _fingerprint
+    base = _fingerprint(np.array([1, 2, 3]), np.array([4, 5, 6]), 1)
+    assert base == _fingerprint([1, 2, 3], np.array([4, 5, 6], dtype=np.int32), 1)
+    for i, j, n in (([3, 2, 1], [4, 5, 6], 1), ([1, 2, 3], [4, 6, 5], 1),
+                    ([1, 2, 4], [4, 5, 6], 1), ([1, 2, 3], [4, 5, 6], 2), ([1, 2], [4, 5], 1)):
+        assert _fingerprint(np.array(i), np.array(j), n) != base
+    long = np.random.RandomState(1).randint(0, 1000, 1000)
+    swapped = long.copy()
+    swapped[[5, 700]] = swapped[[700, 5]]
+    assert long[5] != long[700]
+    assert _fingerprint(long, long, 1) != _fingerprint(swapped, long, 1)

@@ -34,18 +34,23 @@ from ..utils.log import get_logger
 _log = get_logger("construction")
 
 _pending = []
+_fingerprints = []  # (description, fingerprint) of queued work made from the script's arrays
 
 
-def defer(description, task, synapses=None, expected_synapses=None):
+def defer(description, task, synapses=None, expected_synapses=None, fingerprint=None):
     """Queue ``task()`` (rank-local work) described as ``description``.
 
     ``synapses``: the Synapses object it adds synapses to or sets values of
     (each rank then learns its new total when the queue is built);
     ``expected_synapses``:
     how many it will add on this rank, about (None: unknown before drawing),
-    for the memory check made before anything is built.
+    for the memory check made before anything is built. ``fingerprint``: a
+    few numbers summing up the script's arrays the task was made from, which
+    every rank must have been given alike (compared when the queue is built).
     """
     _pending.append((description, task, synapses, expected_synapses))
+    if fingerprint is not None:
+        _fingerprints.append((description, tuple(int(x) for x in fingerprint)))
 
 
 def has_pending():
@@ -63,12 +68,14 @@ def build_pending():
     them."""
     if not _pending:
         return
-    tasks = list(_pending)
+    tasks, fingerprints = list(_pending), list(_fingerprints)
     _pending.clear()
+    _fingerprints.clear()
     check_room(pending_bytes(tasks) * CONSTRUCTION_PEAK,
                f"Building the synapses of {_names(tasks)}")
     progress = _Progress(tasks)
     with collective(f"Building synapses ({len(tasks)} queued step(s))"):
+        _check_alike(fingerprints)
         for description, task, _, _ in tasks:
             try:
                 task()
@@ -83,6 +90,24 @@ def build_pending():
         totals = get_comm().allreduce(np.array([len(s._store) for s in grown], dtype=np.int64))
         for synapses, total in zip(grown, totals):
             synapses._N = int(total)
+
+
+def _check_alike(fingerprints):
+    """Every rank was given the same arrays for the queued work made from
+    them (one allgather for the whole queue). Collective."""
+    everyone = get_comm().allgather(fingerprints)
+    for rank, theirs in enumerate(everyone):
+        for (description, mine), (_, other) in zip(fingerprints, theirs):
+            if mine != other:
+                raise ValueError(
+                    f"{description}: rank {rank} was given other arrays than rank "
+                    f"{get_comm().Get_rank()}; every rank must give the same i and j (draw them "
+                    "with the same seed on every rank, or use connect_local for each rank's "
+                    "own pairs)")
+        if len(theirs) != len(fingerprints):
+            raise ValueError(f"the ranks made different connect calls ({len(fingerprints)} "
+                             f"here, {len(theirs)} on rank {rank}); every rank must make the "
+                             "same calls")
 
 
 class _Progress:
@@ -137,6 +162,7 @@ def _names(tasks):
 def forget_pending():
     """Drop queued work (``start_scope()``: its objects are gone)."""
     _pending.clear()
+    _fingerprints.clear()
 
 
 registry.on_start_scope(forget_pending)

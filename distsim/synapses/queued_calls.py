@@ -85,8 +85,19 @@ def queue_explicit_call(synapses, i, j, n, skip_if_invalid, run_namespace, owner
     queued = QueuedCall(call, segment, first, total)
     _queued(synapses).append(queued)
     construction.defer(description, lambda: _add_to_store(synapses, queued),
-                       synapses=synapses)
+                       synapses=synapses, fingerprint=_fingerprint(i, j, n))
     return True
+
+
+def _fingerprint(i, j, n):
+    """A few numbers that differ where the arrays given to a call differ
+    (in values or order), cheap to make (a pass over each): ranks given
+    different arrays would build a different model silently."""
+    numbers = [int(n)]
+    for given in (i, j):
+        array = np.asarray(given).reshape(-1).astype(np.int64, copy=False)
+        numbers += [len(array), int(array.sum()), _weighted_sum(array)]
+    return numbers
 
 
 def _add_to_store(synapses, queued):
@@ -128,3 +139,16 @@ def assign_to_queued(synapses, name, expr, index, run_namespace, purpose, owner)
             exc.add_note(f"(in {owner}.{name}[...] = '{expr.code}')")
             q.error = q.error or exc
     return True
+
+
+_WEIGHTS = np.arange(1, 65, dtype=np.int64)
+
+
+def _weighted_sum(array):
+    """The sum of the elements weighted by (block of 64 + 1) * (place in
+    the block + 1): sees the order; no array as large as the input
+    (integer arithmetic wraps the same way on every rank)."""
+    whole = len(array) // 64 * 64
+    blocks = array[:whole].reshape(-1, 64) @ _WEIGHTS
+    return int(blocks @ np.arange(1, len(blocks) + 1, dtype=np.int64)) + \
+        int(array[whole:] @ _WEIGHTS[:len(array) - whole])
