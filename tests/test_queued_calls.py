@@ -40,6 +40,31 @@ def test_queued_calls_and_slices_equal_those_made_together():
     assert np.sum(w >= 10) == len(range(100, 150, 7))
 
 
+def _values_style(build_each_call):
+    start_scope()
+    G = NeuronGroup(30, "v : 1")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w", delay=1 * ms)
+    pairs = np.random.RandomState(5)
+    for k, nsyn in enumerate((40, 25, 35)):
+        S.connect(i=pairs.randint(0, 30, nsyn), j=pairs.randint(0, 30, nsyn))
+        if build_each_call:
+            S.store  # noqa: B018 - builds the queue
+        S.w[-nsyn:] = pairs.rand(nsyn)                   # one value per synapse
+        S.delay[-nsyn:] = (k + 1) * ms                    # a number with units
+    S.w[45:95:4] = np.arange(len(range(45, 95, 4)))      # a stride over two calls
+    assert len(S._queued_calls) == (0 if build_each_call else 3)
+    with pytest.raises(ValueError, match="3 values for 5 synapses"):
+        S.w[-5:] = [1, 2, 3]
+    return [np.asarray(getattr(S, v)) for v in ("i", "j", "w", "delay")]
+
+
+def test_values_set_on_queued_calls_equal_those_set_together():
+    for a, b in zip(_values_style(False), _values_style(True)):
+        assert np.array_equal(a, b)
+    w = _values_style(False)[2]
+    assert np.array_equal(w[45:95:4], np.arange(len(range(45, 95, 4))))
+
+
 def test_a_slice_reaching_built_synapses_or_after_a_whole_assignment_keeps_order():
     G = NeuronGroup(20, "v : 1")
     S = Synapses(G, G, "w : 1", on_pre="v_post += w")

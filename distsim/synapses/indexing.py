@@ -321,6 +321,9 @@ class Indexing:
                 self._store_values(name, selected, np.broadcast_to(
                     np.asarray(values, dtype=np.float64), (_count(selected),)), owner)
             return
+        if isinstance(index, slice) and queued_calls.set_on_queued(self, name, index, value, raw,
+                                                                   owner):
+            return
         with collective_call(f"{self.name}.{name}[...] = values"):
             self._set_values(name, index, value, raw, owner, run_namespace)
 
@@ -360,6 +363,11 @@ class Indexing:
                             np.ascontiguousarray(ids))
         values = np.broadcast_to(np.asarray(expr.evaluate(dict(constants), rng),
                                             dtype=np.float64), (int(picked.sum()),))
+        self._write_on_segment(segment, picked, name, values, owner)
+
+    def _write_on_segment(self, segment, picked, name, values, owner):
+        """Values (floats, SI) of ``name`` for the synapses ``picked`` (a
+        mask) of a connect call's own arrays."""
         if name in self._delay_variables:
             array = segment.delay_steps if name == "delay" else segment.variables[name]
             array[picked] = self._delay_to_steps(Quantity(values, second.dim), owner)

@@ -1,6 +1,7 @@
 """Explicit connect calls (``connect(i=..., j=...)``) and the slice
-assignments that follow them (``S.w[-k:] = '...'``), made by each rank on
-its own, without communication, and added in the construction queue.
+assignments that follow them (``S.w[-k:] = '...'`` with constants, or
+``S.w[a:b] = values``), made by each rank on its own, without
+communication, and added in the construction queue.
 
 Why: the seed thread writes the microcircuit as 55 such calls on one
 Synapses, each followed by two ``[-k:]`` assignments. Each call's synapses
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..units import Quantity, as_quantity
 from . import construction
 
 
@@ -108,35 +110,80 @@ def _add_to_store(synapses, queued):
     synapses._synapses_added()
 
 
-def assign_to_queued(synapses, name, expr, index, run_namespace, purpose, owner) -> bool:
-    """``synapses.name[index] = expr`` (a slice, the expression of constants
-    only) where the slice reaches only queued calls: evaluated now on this
-    rank's synapses of those calls. False where this does not apply."""
+def _queued_span(synapses, index):
+    """(start, stop, step) of a slice of ``synapses`` that reaches only its
+    queued calls, or None."""
     queued = _queued(synapses)
-    if not queued or any(synapses.resolver.resolve(n).kind != "external"
-                         for n in expr.identifiers):
-        return False
-    total = known_total(synapses)
+    total = known_total(synapses) if queued else None
     if total is None:
-        return False
+        return None
     start, stop, step = index.indices(total)
     if step < 0 or (start < stop and start < queued[0].first):
-        return False  # reaches synapses built already: all ranks together
-    constants = synapses.resolver.constants(expr.identifiers, run_namespace, expr.code)
-    for q in queued:
+        return None  # reaches synapses built already: all ranks together
+    return start, stop, step
+
+
+def _reached(synapses, start, stop, step):
+    """For each queued call with synapses of this rank in the slice: the
+    call, which of its synapses (a mask, store order) and their global
+    indices."""
+    for q in _queued(synapses):
         if q.first + q.total <= start or q.first >= stop:
             continue
         ids = q.first + q.call.given_positions
         picked = (ids >= start) & (ids < stop)
         if step != 1:
             picked &= (ids - start) % step == 0
-        if not picked.any():
-            continue
+        if picked.any():
+            yield q, picked, ids[picked]
+
+
+def assign_to_queued(synapses, name, expr, index, run_namespace, purpose, owner) -> bool:
+    """``synapses.name[index] = expr`` (a slice, the expression of constants
+    only) where the slice reaches only queued calls: evaluated now on this
+    rank's synapses of those calls. False where this does not apply."""
+    if any(synapses.resolver.resolve(n).kind != "external" for n in expr.identifiers):
+        return False
+    span = _queued_span(synapses, index)
+    if span is None:
+        return False
+    constants = synapses.resolver.constants(expr.identifiers, run_namespace, expr.code)
+    for q, picked, ids in _reached(synapses, *span):
         try:
-            synapses._assign_on_segment(q.segment, picked, ids[picked], name, expr, constants,
+            synapses._assign_on_segment(q.segment, picked, ids, name, expr, constants,
                                         purpose, owner)
         except Exception as exc:  # raised by every rank when the queue is built
             exc.add_note(f"(in {owner}.{name}[...] = '{expr.code}')")
+            q.error = q.error or exc
+    return True
+
+
+def set_on_queued(synapses, name, index, value, raw, owner) -> bool:
+    """``synapses.name[index] = value`` (a slice; a number or one value per
+    synapse of the slice, in order) where the slice reaches only queued
+    calls: set now on this rank's synapses of those calls. False where this
+    does not apply."""
+    span = _queued_span(synapses, index)
+    if span is None:
+        return False
+    start, stop, step = span
+    value = as_quantity(value)
+    if not raw:
+        synapses._check_value_units(name, value)
+    values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
+                        dtype=np.float64)
+    size = len(range(start, stop, step))
+    if values.ndim:
+        values = values.reshape(-1)
+        if len(values) != size:
+            raise ValueError(f"{owner}.{name}: {len(values)} values for {size} synapses")
+    for q, picked, ids in _reached(synapses, start, stop, step):
+        chosen = values[(ids - start) // step] if values.ndim else values
+        try:
+            synapses._write_on_segment(q.segment, picked, name,
+                                       np.broadcast_to(chosen, (len(ids),)), owner)
+        except Exception as exc:  # raised by every rank when the queue is built
+            exc.add_note(f"(in {owner}.{name}[{start}:{stop}:{step}] = values)")
             q.error = q.error or exc
     return True
 
