@@ -17,8 +17,13 @@ sys.path.insert(0, HERE)
 from brian2_fidelity_models import MODELS  # noqa: E402
 
 
+def reference_of(name):
+    """Brian2 2.9's output for the model ``name`` (make_brian2_reference.py)."""
+    return dict(np.load(os.path.join(HERE, f"brian2_{name}.npz")))
+
+
 def run_both(name):
-    reference = dict(np.load(os.path.join(HERE, f"brian2_{name}.npz")))
+    reference = reference_of(name)
     reference.pop("brian2_version")
     distsim.start_scope()
     distsim.defaultclock.dt = 0.1 * distsim.ms
@@ -195,7 +200,7 @@ def run_on_ranks(name, ranks, tmp_path):
 def test_the_sweep_is_the_same_on_every_rank_count(tmp_path, ranks):
     one, many = run_on_ranks("magic_sweep", 1, tmp_path), run_on_ranks("magic_sweep", ranks,
                                                                         tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_magic_sweep.npz")))
+    reference = reference_of("magic_sweep")
     for key in one:
         assert np.array_equal(one[key], many[key]), key
         assert np.array_equal(one[key], reference[key]), key
@@ -213,7 +218,7 @@ def test_network_operations_read_write_and_stop_as_in_brian2():
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_network_operations_give_the_same_run_on_every_rank_count(tmp_path, ranks):
     ours = run_on_ranks("network_operations", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_network_operations.npz")))
+    reference = reference_of("network_operations")
     for key in ("spike_i", "seen", "last_t", "end"):
         assert np.array_equal(ours[key], reference[key]), key
     assert np.allclose(ours["I"], reference["I"], rtol=1e-12)
@@ -278,7 +283,7 @@ def test_synapse_indices_select_synapses_to_assign_as_in_brian2():
 @pytest.mark.parametrize("ranks", [1, 2])
 def test_a_group_with_its_own_dt_runs_on_its_clock_as_in_brian2(tmp_path, ranks):
     ours = run_on_ranks("group_clock", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_group_clock.npz")))
+    reference = reference_of("group_clock")
     assert len(reference["spike_i"]) >= 3 and reference["t"][1] == 0.25e-3
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     for key in ("v", "t", "spike_t", "net_t", "default_t"):
@@ -317,7 +322,7 @@ def test_custom_events_run_on_event_event_monitors_and_pathways_as_in_brian2():
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_custom_events_are_the_same_on_every_rank_count(tmp_path, ranks):
     ours = run_on_ranks("custom_events", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_custom_events.npz")))
+    reference = reference_of("custom_events")
     for key in ("event_i", "spike_i"):
         assert np.array_equal(ours[key], reference[key]), key
     for key in ("event_t", "spike_t", "event_g", "x", "y"):
@@ -402,7 +407,7 @@ def test_linked_variables_are_the_same_on_every_rank_count(tmp_path, ranks):
     # The sources (1 and 4 neurons) live on some ranks only: their values
     # reach the linked neurons on every rank.
     ours = run_on_ranks("linked_variables", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_linked_variables.npz")))
+    reference = reference_of("linked_variables")
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     for key in ("spike_t", "v", "I", "y_in", "B", "I_between", "y_end"):
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key
@@ -450,7 +455,7 @@ def test_groups_on_different_clocks_as_in_brian2(target):
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_groups_on_different_clocks_are_the_same_on_every_rank_count(tmp_path, ranks):
     ours = run_on_ranks("groups_on_different_clocks", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_groups_on_different_clocks.npz")))
+    reference = reference_of("groups_on_different_clocks")
     _assert_clocks_match(ours, reference)
 
 
@@ -537,7 +542,7 @@ def test_synapses_keep_the_default_clock_beside_a_group_with_its_own_dt(target):
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_synapses_on_the_default_clock_are_the_same_on_every_rank_count(tmp_path, ranks):
     ours = run_on_ranks("synapses_on_the_default_clock", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_synapses_on_the_default_clock.npz")))
+    reference = reference_of("synapses_on_the_default_clock")
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     for key in ("v", "I_syn", "tr", "spike_t"):
         assert np.allclose(ours[key], reference[key], rtol=1e-9, atol=1e-12), key

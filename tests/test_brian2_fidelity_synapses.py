@@ -2,22 +2,20 @@
 of synapses, neighbour subexpressions, presynaptic writes, linked synaptic
 variables and Synapses onto Synapses, against Brian2 2.9's output (the models
 and reference data of tests/test_brian2_fidelity.py)."""
-import os
 
 import numpy as np
 import pytest
 
 import distsim
 from conftest import mpirun
-from test_brian2_fidelity import HERE, run_both_on_target, run_on_ranks
+from test_brian2_fidelity import reference_of, run_both_on_target, run_on_ranks
 
 @pytest.mark.parametrize("ranks", [1, 2, 3])
 def test_a_synapse_monitor_records_the_targets_variable_as_in_brian2(tmp_path, ranks):
     # Brian2's nonlinear.py: StateMonitor(S, 'g') records, for each recorded
     # synapse, its target's g (set by the summed variable g_post = g_syn).
     ours = run_on_ranks("synapse_monitor_of_neuron_variables", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE,
-                                          "brian2_synapse_monitor_of_neuron_variables.npz")))
+    reference = reference_of("synapse_monitor_of_neuron_variables")
     assert np.ptp(reference["g"]) > 1
     for key in ("g", "g_syn"):
         assert ours[key].shape == reference[key].shape, key
@@ -45,7 +43,7 @@ def test_synaptic_code_reads_the_neurons_subexpressions_as_in_brian2(target):
 def test_neighbour_subexpressions_are_the_same_on_every_rank_count(tmp_path, ranks):
     # F_pre of a neuron on another rank: its values are gathered, not assumed local.
     ours = run_on_ranks("neighbour_subexpressions", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_neighbour_subexpressions.npz")))
+    reference = reference_of("neighbour_subexpressions")
     _assert_neighbour_subexpressions_match(ours, reference)
 
 
@@ -54,7 +52,7 @@ def test_a_pathway_writes_its_presynaptic_neuron_as_in_brian2(tmp_path, ranks):
     # Wang (2002)'s NMDA rise: on_pre='x_pre += w' with connect(j='i'), two
     # synapses per neuron (both add).
     ours = run_on_ranks("presynaptic_writes", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_presynaptic_writes.npz")))
+    reference = reference_of("presynaptic_writes")
     assert len(reference["spike_i"]) >= 10 and reference["x"].max() > 1
     assert np.array_equal(ours["spike_i"], reference["spike_i"])
     assert np.allclose(ours["spike_t"], reference["spike_t"], rtol=0, atol=1e-9)
@@ -103,7 +101,7 @@ def test_a_linked_synaptic_variable_reads_its_source_live_as_in_brian2(target):
 def test_a_linked_synaptic_variable_is_the_same_on_every_rank_count(tmp_path, ranks):
     # The one neuron lives on one rank; synapses on the others read it too.
     ours = run_on_ranks("synaptic_linked_variable", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_synaptic_linked_variable.npz")))
+    reference = reference_of("synaptic_linked_variable")
     _assert_synaptic_link_matches(ours, reference)
 
 
@@ -146,7 +144,7 @@ def test_synapses_onto_synapses_as_in_brian2(target):
 def test_synapses_onto_synapses_are_the_same_on_every_rank_count(tmp_path, ranks):
     # The target synapses' ids interleave over the ranks that hold them.
     ours = run_on_ranks("synapses_onto_synapses", ranks, tmp_path)
-    reference = dict(np.load(os.path.join(HERE, "brian2_synapses_onto_synapses.npz")))
+    reference = reference_of("synapses_onto_synapses")
     _assert_synapses_onto_synapses_match(ours, reference)
 
 
