@@ -34,7 +34,8 @@ class SynapseLoop:
         fresh = {key: presynaptic[key[1]] if key[0] == "pre" else draws[key]
                  for key in self.addresses if isinstance(key, tuple)}
         self.kernel.run(*_row_arguments(store), address(store.local_targets, np.int32),
-                        S.target.root_local_offset, store.target_start, getattr(S.source, "sub_start", 0), t, dt,
+                        S.target.root_local_offset, store.target_start,
+                        getattr(S.source, "sub_start", 0), t, dt,
                         S.kernel_arrays(self.addresses, fresh), self.scalars)
 
 

@@ -378,10 +378,7 @@ class Indexing:
         """``S.name[index] = values`` (numbers, not an expression)."""
         value = as_quantity(value)
         selected, positions, size, requested = self._selection(index, owner, run_namespace)
-        if not raw:
-            self._check_value_units(name, value)
-        values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
-                            dtype=np.float64)
+        values = self._float_values(name, value, raw)
         if values.ndim:
             values = values.reshape(-1)
             if requested is not None:
@@ -400,6 +397,15 @@ class Indexing:
                     self._selection_positions(selected)
             values = values[positions]
         self._store_values(name, selected, values, owner)
+
+    def _float_values(self, name, value, raw):
+        """The numbers given to set ``name`` (units checked unless ``raw``),
+        as floats in SI units."""
+        value = as_quantity(value)
+        if not raw:
+            self._check_value_units(name, value)
+        return np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
+                          dtype=np.float64)
 
     def _set_shared(self, name, index, value, raw, run_namespace, owner):
         """A ``(shared)`` variable: one value for all synapses, on every rank."""

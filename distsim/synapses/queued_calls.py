@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..units import Quantity, as_quantity
 from . import construction
 
 
@@ -167,11 +166,7 @@ def set_on_queued(synapses, name, index, value, raw, owner) -> bool:
     if span is None:
         return False
     start, stop, step = span
-    value = as_quantity(value)
-    if not raw:
-        synapses._check_value_units(name, value)
-    values = np.asarray(value.view(np.ndarray) if isinstance(value, Quantity) else value,
-                        dtype=np.float64)
+    values = synapses._float_values(name, value, raw)
     size = len(range(start, stop, step))
     if values.ndim:
         values = values.reshape(-1)
