@@ -93,6 +93,22 @@ def test_input_errors_at_the_line_and_value_errors_when_built():
     assert "Synapses 'syn'.delay[...] = '(rand() - 2)*ms'" in "\n".join(getattr(info.value, "__notes__", []))
 
 
+def test_after_a_failed_build_the_synapses_refuse_to_run():
+    # The steps queued after the failing one were never made: a script that
+    # catches the error must not go on with a part of the model.
+    G = NeuronGroup(10, "v : 1")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += w", name="syn")
+    S.connect(i=np.arange(5), j=np.arange(5))
+    S.delay[-5:] = "(rand() - 2)*ms"
+    S.connect(i=np.arange(3), j=np.arange(3))       # queued after the failing step
+    with pytest.raises(ValueError, match="delays must be finite"):
+        run(0 * ms)
+    for use in (lambda: run(0 * ms), lambda: S.N, lambda: S.w[:]):
+        with pytest.raises(RuntimeError, match=r"Synapses 'syn' is incomplete: building its "
+                                               r"queued .* failed \(.*delays must be finite"):
+            use()
+
+
 @pytest.mark.mpi(min_size=2)
 def test_ranks_given_other_arrays_get_an_error_on_every_rank():
     # An unseeded draw on each rank would build a different model silently.

@@ -80,6 +80,8 @@ def store(network, objects, name, filename):
     """Take a checkpoint of ``objects`` (and ``network``'s ring buffers).
     Collective."""
     construction.build_pending()
+    for obj in objects:  # an incomplete model is not worth saving (the same on every rank)
+        getattr(obj, "check_built", lambda: None)()
     step = defaultclock.timestep
     meta = {"timestep": step, "dt": defaultclock.dt_, "seed": random_numbers.current_seed(),
             "objects": describe(objects),

@@ -168,6 +168,8 @@ class Network:
         of a step. Collective."""
         construction.build_pending()  # queued connect/assignment work, all ranks at once
         synapses = self._of_type(Synapses)
+        for s in synapses:
+            s.check_built()  # the same on every rank: no collective needed
         with collective(f"Preparing the run of network '{self.name}'"):
             self._check_synapse_groups(synapses)
             self._tell_groups_what_changes()

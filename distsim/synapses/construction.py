@@ -74,15 +74,24 @@ def build_pending():
     check_room(pending_bytes(tasks) * CONSTRUCTION_PEAK,
                f"Building the synapses of {_names(tasks)}")
     progress = _Progress(tasks)
-    with collective(f"Building synapses ({len(tasks)} queued step(s))"):
-        _check_alike(fingerprints)
-        for description, task, _, _ in tasks:
-            try:
-                task()
-            except Exception as exc:
-                exc.add_note(f"(while building: {description})")
-                raise
-            progress.step_done(description)
+    try:
+        with collective(f"Building synapses ({len(tasks)} queued step(s))"):
+            _check_alike(fingerprints)
+            for description, task, _, _ in tasks:
+                try:
+                    task()
+                except Exception as exc:
+                    exc.add_note(f"(while building: {description})")
+                    raise
+                progress.step_done(description)
+    except Exception as exc:
+        # Some ranks stopped part way, the queue is gone: a script that
+        # catches the error must not run a model missing those steps. The
+        # same objects are marked on every rank (the error is raised on all).
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        for synapses in {id(s): s for _, _, s, _ in tasks if s is not None}.values():
+            synapses._construction_failed = reason
+        raise
     # Every rank learns the new totals: one reduction for all the objects
     # (the same objects in the same order on every rank).
     grown = list({id(s): s for _, _, s, _ in tasks if s is not None}.values())

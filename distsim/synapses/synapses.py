@@ -303,7 +303,18 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         if construction.has_pending():
             with collective_call(f"building the synapses queued before using '{self.name}'"):
                 construction.build_pending()
+        self.check_built()
         return self._store
+
+    def check_built(self):
+        """Raise if building this object's queued connect or assignment steps
+        failed: its synapses would be a part of what the script asked for."""
+        failed = self.__dict__.get("_construction_failed")
+        if failed is not None:
+            raise RuntimeError(
+                f"Synapses '{self.name}' is incomplete: building its queued connect/assignment "
+                f"steps failed ({failed}); the steps after the failing one were not made. "
+                "Create it again (after start_scope()) with input that builds.")
 
     # -- sizes -------------------------------------------------------------
     @property
